@@ -1,0 +1,285 @@
+/*
+ * gearbox — the WebAssembly engine (public API).
+ *
+ * A deterministic, gas-metered interpreter for WebAssembly 2.0 (SIMD
+ * excepted).  The life of a module:
+ *
+ *   gb_module_load()      decode, validate and compile once (thread-safe,
+ *                         the result is immutable and may be shared);
+ *   gb_store_new()        a world of runtime objects for one thread: the
+ *                         instances, memories, tables, globals and host
+ *                         functions made in it, plus the execution stacks
+ *                         and the gas counter;
+ *   gb_instantiate()      link a module against imports in a store;
+ *   gb_func_call()        run a function; a trap is a returned gb_err.
+ *
+ * Ownership: a gb_module is owned by the caller of gb_module_load and must
+ * outlive every instance made from it.  Everything created in a store
+ * (instances, memories, tables, globals, host functions) is owned by the
+ * store and freed by gb_store_free; pointers to them stay valid until then.
+ *
+ * Values cross the API as gb_val, a 64-bit cell: i32 in the low 32 bits
+ * (upper bits ignored on input, zero on output), i64 as is, f32/f64 as their
+ * IEEE-754 bit patterns (f32 in the low 32 bits), references as an opaque
+ * cell where 0 is null.  An externref made by the embedder is any nonzero
+ * value it chooses; a funcref is a gb_func pointer cast to gb_val.
+ *
+ * Determinism: nothing in a run depends on the host.  NaN results of float
+ * arithmetic are canonical (0x7fc00000 / 0x7ff8000000000000), memory is
+ * bounds-checked explicitly, and gas is charged per basic block before the
+ * block runs from the schedule in the configuration, so running out of gas
+ * traps at the same point on every machine.
+ */
+#ifndef GB_WASM_H
+#define GB_WASM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gearbox/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Value types, with their binary-format codes. */
+typedef enum gb_valtype {
+    GB_I32 = 0x7F,
+    GB_I64 = 0x7E,
+    GB_F32 = 0x7D,
+    GB_F64 = 0x7C,
+    GB_V128 = 0x7B, /* decoded so it can be rejected; never executed */
+    GB_FUNCREF = 0x70,
+    GB_EXTERNREF = 0x6F,
+} gb_valtype;
+
+typedef uint64_t gb_val;
+
+/* Kinds of imports and exports, with their binary-format codes. */
+typedef enum gb_externkind {
+    GB_EXTERN_FUNC = 0,
+    GB_EXTERN_TABLE = 1,
+    GB_EXTERN_MEMORY = 2,
+    GB_EXTERN_GLOBAL = 3,
+} gb_externkind;
+
+typedef struct gb_functype {
+    uint32_t nparams, nresults;
+    const uint8_t *params;  /* gb_valtype codes, nparams of them */
+    const uint8_t *results; /* nresults of them */
+} gb_functype;
+
+typedef struct gb_limits {
+    uint32_t min;
+    uint32_t max;
+    bool has_max;
+} gb_limits;
+
+typedef struct gb_tabletype {
+    uint8_t elem; /* GB_FUNCREF or GB_EXTERNREF */
+    gb_limits limits;
+} gb_tabletype;
+
+typedef struct gb_globaltype {
+    uint8_t type;
+    bool mut;
+} gb_globaltype;
+
+/*
+ * The cost schedule: what each instruction costs, in gas units.  One table,
+ * one place (src/wasm/gas_schedule.c); gb_gas_schedule_default() returns it.
+ * Costs are summed per basic block and charged before the block runs.
+ */
+typedef struct gb_gas_schedule {
+    uint32_t op[256];       /* one-byte opcodes */
+    uint32_t op_fc[32];     /* 0xFC-prefixed opcodes (saturating, bulk) */
+    uint32_t call;          /* extra, per call or call_indirect */
+    uint32_t per_local;     /* per declared local, on function entry */
+    uint32_t bulk_per_byte; /* memory.copy/fill/init, per byte */
+    uint32_t table_per_elem;/* table.copy/fill/init/grow, per element */
+    uint32_t grow_per_page; /* memory.grow, per 64 KiB page */
+} gb_gas_schedule;
+
+const gb_gas_schedule *gb_gas_schedule_default(void);
+
+/*
+ * Limits and options.  Start from gb_wasm_config_default() and change what
+ * you need; every limit, when hit, is a coded error or trap, never a crash.
+ */
+typedef struct gb_wasm_config {
+    bool metering;               /* charge gas (default true) */
+    const gb_gas_schedule *schedule; /* NULL = the default schedule */
+    uint32_t max_module_size;    /* bytes (GB_LIMIT at load) */
+    uint32_t max_functions;      /* defined + imported */
+    uint32_t max_locals;         /* params + locals, per function */
+    uint32_t max_memory_pages;   /* 64 KiB pages; growth beyond fails */
+    uint32_t max_table_size;     /* elements; growth beyond fails */
+    uint32_t max_call_depth;     /* frames (GB_TRAP_STACK_EXHAUSTED) */
+    uint32_t max_stack_slots;    /* 8-byte value cells across all frames */
+} gb_wasm_config;
+
+void gb_wasm_config_default(gb_wasm_config *out_cfg);
+
+/* ---- modules -------------------------------------------------------- */
+
+typedef struct gb_module gb_module;
+
+/*
+ * Decode, validate and compile a binary module.  bytes are copied; the
+ * caller keeps them.  On failure returns GB_MALFORMED (the binary cannot be
+ * decoded), GB_INVALID (it decodes but does not validate), GB_LIMIT (it
+ * exceeds cfg) or GB_NOMEM, and writes a message naming what and where into
+ * detail (may be NULL; always NUL-terminated when detail_len > 0).
+ */
+gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
+                      size_t len, gb_module **out_module, char *detail,
+                      size_t detail_len);
+void gb_module_free(gb_module *m); /* NULL is a no-op */
+
+/* Imports and exports of a module, by index.  Strings are borrowed from
+ * the module and are not NUL-terminated; the lengths are given. */
+typedef struct gb_import_desc {
+    const char *module;
+    uint32_t module_len;
+    const char *name;
+    uint32_t name_len;
+    gb_externkind kind;
+    gb_functype func;      /* kind FUNC */
+    gb_tabletype table;    /* kind TABLE */
+    gb_limits memory;      /* kind MEMORY */
+    gb_globaltype global;  /* kind GLOBAL */
+} gb_import_desc;
+
+typedef struct gb_export_desc {
+    const char *name;
+    uint32_t name_len;
+    gb_externkind kind;
+    uint32_t index; /* in the module's index space of that kind */
+} gb_export_desc;
+
+uint32_t gb_module_import_count(const gb_module *m);
+void gb_module_import(const gb_module *m, uint32_t i, gb_import_desc *out);
+uint32_t gb_module_export_count(const gb_module *m);
+void gb_module_export(const gb_module *m, uint32_t i, gb_export_desc *out);
+/* The type of function funcidx (imports first). Borrowed from m. */
+const gb_functype *gb_module_func_type(const gb_module *m, uint32_t funcidx);
+
+/* ---- stores and runtime objects ----------------------------------- */
+
+typedef struct gb_store gb_store;
+typedef struct gb_instance gb_instance;
+typedef struct gb_func gb_func;
+typedef struct gb_memory gb_memory;
+typedef struct gb_table gb_table;
+typedef struct gb_global gb_global;
+
+/* cfg is copied.  NULL means gb_wasm_config_default(). */
+gb_err gb_store_new(const gb_wasm_config *cfg, gb_store **out_store);
+void gb_store_free(gb_store *s); /* frees everything made in it */
+
+/* Gas.  The limit applies to the calls that follow; gas used accumulates
+ * across calls until the limit is set again. */
+void gb_store_set_gas(gb_store *s, uint64_t limit);
+uint64_t gb_store_gas_used(const gb_store *s);
+uint64_t gb_store_gas_left(const gb_store *s);
+
+/* After a call returned a trap: a message naming the trap and, where
+ * known, the function.  Valid until the next call on s. Never NULL. */
+const char *gb_store_trap_message(const gb_store *s);
+
+/* An import or export: a kind and the object. */
+typedef struct gb_extern {
+    gb_externkind kind;
+    union {
+        gb_func *func;
+        gb_table *table;
+        gb_memory *memory;
+        gb_global *global;
+    } u;
+} gb_extern;
+
+/*
+ * Instantiate m in s.  imports[i] satisfies the module's import i (in the
+ * order of gb_module_import); n must equal gb_module_import_count(m).
+ * Returns GB_LINK (with detail) when an import has the wrong kind or type,
+ * a GB_TRAP_* when a segment does not fit or the start function traps (the
+ * instance is then not returned, but, as the spec requires, table and
+ * memory writes made before the failure stay), GB_NOMEM, GB_LIMIT.
+ */
+gb_err gb_instantiate(gb_store *s, const gb_module *m,
+                      const gb_extern *imports, uint32_t n,
+                      gb_instance **out_inst, char *detail, size_t detail_len);
+
+/* Look up an export by name (len bytes, not NUL-terminated).
+ * GB_NOT_FOUND if absent. */
+gb_err gb_instance_export(const gb_instance *inst, const char *name,
+                          size_t len, gb_extern *out);
+const gb_module *gb_instance_module(const gb_instance *inst);
+/* The instance's memory 0, or NULL. */
+gb_memory *gb_instance_memory(const gb_instance *inst);
+
+/* ---- functions ------------------------------------------------------ */
+
+typedef struct gb_host_ctx gb_host_ctx;
+
+/*
+ * A host function.  args holds the parameters; write the results into
+ * results (they may alias args: read all args first).  Return GB_OK, or a
+ * GB_TRAP_* code to trap (use gb_host_trap to add a message).
+ */
+typedef gb_err (*gb_host_fn)(gb_host_ctx *ctx, void *user,
+                             const gb_val *args, gb_val *results);
+
+/* type is copied. user is borrowed and passed to fn on every call. */
+gb_err gb_func_new_host(gb_store *s, const gb_functype *type, gb_host_fn fn,
+                        void *user, gb_func **out_func);
+const gb_functype *gb_func_type(const gb_func *f);
+
+/*
+ * Call f with args (f's nparams of them), results into results (nresults).
+ * Returns GB_OK or a GB_TRAP_* (message in gb_store_trap_message).  Not
+ * reentrant: a host function must not call gb_func_call on the same store.
+ */
+gb_err gb_func_call(gb_store *s, gb_func *f, const gb_val *args,
+                    gb_val *results);
+
+/* Inside a host function: the calling instance's memory 0 (or NULL), its
+ * store, gas. gb_host_charge returns GB_TRAP_OUT_OF_GAS when there is not
+ * enough gas left (and uses it all up), GB_OK otherwise. */
+gb_memory *gb_host_memory(gb_host_ctx *ctx);
+gb_instance *gb_host_instance(gb_host_ctx *ctx);
+gb_store *gb_host_store(gb_host_ctx *ctx);
+gb_err gb_host_charge(gb_host_ctx *ctx, uint64_t gas);
+/* Record a trap message (printf-style) and return code, for
+ * `return gb_host_trap(ctx, GB_TRAP_HOST, "bad pointer %u", p);` */
+gb_err gb_host_trap(gb_host_ctx *ctx, gb_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- memories, tables, globals ------------------------------------ */
+
+gb_err gb_memory_new(gb_store *s, gb_limits limits, gb_memory **out_mem);
+/* Current size in bytes and a pointer to the data.  The pointer stays
+ * valid across growth (memory is reserved up front and never moves). */
+uint8_t *gb_memory_data(gb_memory *mem);
+uint64_t gb_memory_size(const gb_memory *mem);
+gb_limits gb_memory_limits(const gb_memory *mem); /* min = current pages */
+/* Grow by delta pages; out_old_pages gets the old size.  GB_LIMIT when the
+ * maximum (of the memory or the configuration) would be exceeded. */
+gb_err gb_memory_grow(gb_memory *mem, uint32_t delta, uint32_t *out_old);
+
+gb_err gb_table_new(gb_store *s, gb_tabletype type, gb_val init,
+                    gb_table **out_table);
+gb_tabletype gb_table_type(const gb_table *t); /* limits.min = current size */
+gb_err gb_table_get(const gb_table *t, uint32_t i, gb_val *out);
+
+gb_err gb_global_new(gb_store *s, gb_globaltype type, gb_val init,
+                     gb_global **out_global);
+gb_globaltype gb_global_type(const gb_global *g);
+gb_val gb_global_get(const gb_global *g);
+void gb_global_set(gb_global *g, gb_val v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

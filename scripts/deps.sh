@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Install the Debian packages gearbox needs, if any is missing; otherwise do
+# nothing.  Used by every make target, and by .ci/run on a fresh machine.
+set -euo pipefail
+
+# package -> a file that proves it is installed
+declare -A probe=(
+  [cmake]=/usr/bin/cmake
+  [make]=/usr/bin/make
+  [gcc]=/usr/bin/gcc
+  [clang]=/usr/bin/clang
+  [lld]=/usr/bin/wasm-ld
+  [pkg-config]=/usr/bin/pkg-config
+  [wabt]=/usr/bin/wast2json
+  [libjansson-dev]=/usr/include/jansson.h
+  [liblmdb-dev]=/usr/include/lmdb.h
+  [libsodium-dev]=/usr/include/sodium.h
+  [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+)
+
+missing=()
+for pkg in "${!probe[@]}"; do
+  [ -e "${probe[$pkg]}" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
