@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# bench/run.sh BUILD_DIR — the engine benchmark (`make bench`).
+#
+# Builds every workload in bench/wasm/*.c twice with the same clang: to
+# wasm32 (no libc, no imports) and natively (-O2, vectorisation off, so
+# both are scalar code).  Builds bench/bench_wasm.c against
+# BUILD_DIR/libgearbox.a.  Then, for each workload, takes the best of
+# GB_BENCH_REPS (default 3) runs of:
+#
+#   native             the native build, timing only run()
+#   gearbox metered    bench_wasm, gas metering on (limit UINT64_MAX)
+#   gearbox unmetered  bench_wasm --no-metering
+#   node               V8 with TurboFan only (--no-liftoff: run() is called
+#                      once, so with tiering most of it would run in the
+#                      baseline compiler), timing only run(); if node exists
+#   wasm3              $GB_PEER_WASM3 --func run, if that variable names a
+#                      wasm3 binary; timed as a whole process (load and
+#                      compile included: the CLI has no timer)
+#
+# Every engine's result must equal the native checksum; a mismatch or a
+# failed run is printed loudly and makes the script exit 1.  Everything
+# printed is measured on this machine.  Outputs go to BUILD_DIR/bench.
+#
+# Environment: GB_BENCH_REPS (runs per measurement), GB_BENCH_WORKLOADS
+# (space-separated subset, e.g. "fib sort"), GB_BENCH_TIMEOUT (seconds per
+# run, default 600), GB_PEER_WASM3, CLANG (default clang), CC (default cc).
+set -euo pipefail
+
+if [ $# -ne 1 ]; then
+    echo "usage: bench/run.sh BUILD_DIR" >&2
+    exit 2
+fi
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$1"
+BUILD=$(cd "$1" && pwd)
+OUT=$BUILD/bench
+mkdir -p "$OUT"
+
+REPS=${GB_BENCH_REPS:-3}
+TIMEOUT=${GB_BENCH_TIMEOUT:-600}
+CLANG=${CLANG:-clang}
+CC=${CC:-cc}
+if [ -n "${GB_BENCH_WORKLOADS:-}" ]; then
+    read -r -a WORKLOADS <<<"$GB_BENCH_WORKLOADS"
+else
+    WORKLOADS=()
+    for f in "$ROOT"/bench/wasm/*.c; do WORKLOADS+=("$(basename "$f" .c)"); done
+fi
+
+FAIL=0
+ERRORS=()
+fail() { # loud now, repeated at the end, and remembered for the exit status
+    echo "!!! ERROR: $*" >&2
+    ERRORS+=("$*")
+    FAIL=1
+}
+
+# ---- toolchain -----------------------------------------------------------
+command -v "$CLANG" >/dev/null || { echo "bench: $CLANG not found" >&2; exit 1; }
+COMMON_CFLAGS=(-O2 -fno-builtin -Wall -Wextra -std=c11)
+WASM_FLAGS=(--target=wasm32 -nostdlib -Wl,--no-entry -Wl,-z,stack-size=1048576)
+# clang finds wasm-ld on PATH; Debian also ships it versioned or under
+# /usr/lib/llvm-N/bin, in which case point clang at it.
+if ! command -v wasm-ld >/dev/null; then
+    LD=$(ls /usr/bin/wasm-ld-* /usr/lib/llvm-*/bin/wasm-ld 2>/dev/null | sort -V | tail -1 || true)
+    [ -n "$LD" ] || { echo "bench: wasm-ld not found (apt-get install lld)" >&2; exit 1; }
+    WASM_FLAGS+=(--ld-path="$LD")
+fi
+NATIVE_FLAGS=(-fno-vectorize -fno-slp-vectorize)
+
+echo "== building workloads into $OUT"
+for w in "${WORKLOADS[@]}"; do
+    src=$ROOT/bench/wasm/$w.c
+    [ -f "$src" ] || { echo "bench: no workload $src" >&2; exit 1; }
+    "$CLANG" "${COMMON_CFLAGS[@]}" "${WASM_FLAGS[@]}" -o "$OUT/$w.wasm" "$src"
+    "$CLANG" "${COMMON_CFLAGS[@]}" "${NATIVE_FLAGS[@]}" -o "$OUT/$w.native" \
+        "$src" "$ROOT/bench/native_main.c"
+done
+
+HAVE_ENGINE=0
+if [ -f "$BUILD/libgearbox.a" ]; then
+    if "$CC" -O2 -std=c11 -Wall -Wextra -I"$ROOT/include" \
+        -o "$OUT/bench_wasm" "$ROOT/bench/bench_wasm.c" "$BUILD/libgearbox.a" -lm \
+        2>"$OUT/bench_wasm.log"; then
+        HAVE_ENGINE=1
+    else
+        sed -n 1,15p "$OUT/bench_wasm.log" >&2
+        fail "bench_wasm did not build against $BUILD/libgearbox.a (log: $OUT/bench_wasm.log)"
+    fi
+else
+    fail "$BUILD/libgearbox.a not found: build the engine first (make build)"
+fi
+
+HAVE_NODE=0
+command -v node >/dev/null && HAVE_NODE=1
+HAVE_WASM3=0
+if [ -n "${GB_PEER_WASM3:-}" ]; then
+    if [ -x "$GB_PEER_WASM3" ]; then HAVE_WASM3=1; else fail "GB_PEER_WASM3=$GB_PEER_WASM3 is not executable"; fi
+fi
+
+# ---- measuring -----------------------------------------------------------
+TO=()
+command -v timeout >/dev/null && TO=(timeout "$TIMEOUT")
+
+now_ns() { date +%s%N; }
+
+# measure NAME CMD... : run CMD $REPS times; each run prints
+# "ms=<t> result=<r> [gas=<g>]".  Sets BEST_MS, RESULT, GAS; returns 1 if
+# a run failed or the runs disagree.
+measure() {
+    local name=$1; shift
+    BEST_MS="" RESULT="" GAS=""
+    local i line ms r g
+    local to=("${TO[@]}")
+    declare -F "$1" >/dev/null && to=() # a shell function applies its own
+    for ((i = 0; i < REPS; i++)); do
+        if ! line=$("${to[@]}" "$@" 2>"$OUT/last.err"); then
+            fail "$name: run failed: $(tr '\n' ' ' <"$OUT/last.err" | cut -c1-300)"
+            return 1
+        fi
+        ms=$(sed -n 's/.*ms=\([0-9.]*\).*/\1/p' <<<"$line")
+        r=$(sed -n 's/.*result=\([0-9]*\).*/\1/p' <<<"$line")
+        g=$(sed -n 's/.*gas=\([0-9]*\).*/\1/p' <<<"$line")
+        if [ -z "$ms" ] || [ -z "$r" ]; then
+            fail "$name: unreadable output: $line"
+            return 1
+        fi
+        if [ -n "$RESULT" ] && [ "$r" != "$RESULT" ]; then
+            fail "$name: result changed between runs ($RESULT then $r)"
+            return 1
+        fi
+        RESULT=$r GAS=$g
+        if [ -z "$BEST_MS" ] || awk -v a="$ms" -v b="$BEST_MS" 'BEGIN{exit !(a<b)}'; then
+            BEST_MS=$ms
+        fi
+    done
+}
+
+# The wasm3 CLI prints "Result: <i32 as signed>" (to stderr) and has no timer: time the
+# whole process and convert the result to unsigned.
+wasm3_once() {
+    local t0 t1 out r
+    t0=$(now_ns)
+    out=$("${TO[@]}" "$GB_PEER_WASM3" --func run "$1" 2>&1) || { echo "$out" >&2; return 1; }
+    t1=$(now_ns)
+    r=$(sed -n 's/^Result: \(-\{0,1\}[0-9]*\).*/\1/p' <<<"$out" | tail -1)
+    [ -n "$r" ] || { echo "wasm3 printed: $out" >&2; return 1; }
+    ((r < 0)) && r=$((r + 4294967296))
+    awk -v a="$t0" -v b="$t1" -v r="$r" 'BEGIN{printf "ms=%.3f result=%s\n", (b-a)/1e6, r}'
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else print "-" }'; }
+
+declare -A T_NAT T_MET T_UNM T_NODE T_W3 G_MET RES
+check() { # check WORKLOAD ENGINE RESULT
+    if [ "$3" != "${RES[$1]}" ]; then
+        fail "CHECKSUM MISMATCH on $1: $2 returned $3, native returned ${RES[$1]}"
+        return 1
+    fi
+}
+
+echo "== running: best of $REPS per measurement"
+for w in "${WORKLOADS[@]}"; do
+    printf '   %-8s' "$w"
+    if measure "$w/native" "$OUT/$w.native"; then
+        T_NAT[$w]=$BEST_MS RES[$w]=$RESULT
+    else
+        echo; continue
+    fi
+    printf ' native %s' "${T_NAT[$w]}"
+    if ((HAVE_ENGINE)); then
+        if measure "$w/gearbox-metered" "$OUT/bench_wasm" "$OUT/$w.wasm" &&
+            check "$w" gearbox-metered "$RESULT"; then
+            T_MET[$w]=$BEST_MS G_MET[$w]=$GAS
+            printf ', metered %s' "$BEST_MS"
+        fi
+        if measure "$w/gearbox-unmetered" "$OUT/bench_wasm" --no-metering "$OUT/$w.wasm" &&
+            check "$w" gearbox-unmetered "$RESULT"; then
+            T_UNM[$w]=$BEST_MS
+            printf ', unmetered %s' "$BEST_MS"
+        fi
+    fi
+    if ((HAVE_NODE)); then
+        if measure "$w/node" node --no-liftoff "$ROOT/bench/node_runner.js" "$OUT/$w.wasm" &&
+            check "$w" node "$RESULT"; then
+            T_NODE[$w]=$BEST_MS
+            printf ', node %s' "$BEST_MS"
+        fi
+    fi
+    if ((HAVE_WASM3)); then
+        if measure "$w/wasm3" wasm3_once "$OUT/$w.wasm" && check "$w" wasm3 "$RESULT"; then
+            T_W3[$w]=$BEST_MS
+            printf ', wasm3 %s' "$BEST_MS"
+        fi
+    fi
+    echo
+done
+
+# ---- report --------------------------------------------------------------
+cell() { # cell TIME NATIVE -> "123.4 (5.6x)" or "-"
+    if [ -n "$1" ] && [ -n "$2" ]; then
+        printf '%.1f (%sx)' "$1" "$(ratio "$1" "$2")"
+    else
+        printf -- '-'
+    fi
+}
+
+echo
+echo "== machine"
+echo "   cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
+echo "   nproc:   $(nproc)"
+echo "   kernel:  $(uname -sr)"
+echo "   clang:   $("$CLANG" --version | head -1)"
+((HAVE_NODE)) && echo "   node:    $(node --version) (--no-liftoff)"
+((HAVE_WASM3)) && echo "   wasm3:   $GB_PEER_WASM3 (whole process timed)"
+echo "   gearbox: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src include 2>/dev/null || echo ' (+ uncommitted changes in src/include)')"
+echo
+echo "== results: ms, best of $REPS (x = time / native time)"
+HDR=$(printf '%-8s | %9s | %-20s | %-20s | %8s' workload "native ms" "gearbox metered" "gearbox unmetered" "Mgas")
+((HAVE_NODE)) && HDR+=$(printf ' | %-18s' "node")
+((HAVE_WASM3)) && HDR+=$(printf ' | %-18s' "wasm3")
+echo "$HDR"
+echo "${HDR//[^|]/-}"
+for w in "${WORKLOADS[@]}"; do
+    n=${T_NAT[$w]:-}
+    gas=${G_MET[$w]:-}
+    [ -n "$gas" ] && gas=$(awk -v g="$gas" 'BEGIN{printf "%.0f", g/1e6}') || gas=-
+    row=$(printf '%-8s | %9s | %-20s | %-20s | %8s' "$w" "${n:--}" \
+        "$(cell "${T_MET[$w]:-}" "$n")" "$(cell "${T_UNM[$w]:-}" "$n")" "$gas")
+    ((HAVE_NODE)) && row+=$(printf ' | %-18s' "$(cell "${T_NODE[$w]:-}" "$n")")
+    ((HAVE_WASM3)) && row+=$(printf ' | %-18s' "$(cell "${T_W3[$w]:-}" "$n")")
+    echo "$row"
+done
+
+# geomean NAME ASSOC-ARRAY-NAME: geometric mean of time/native over the
+# workloads that have both; empty when none do.
+geomean() {
+    local -n times=$2
+    local w pairs=""
+    for w in "${WORKLOADS[@]}"; do
+        [ -n "${times[$w]:-}" ] && [ -n "${T_NAT[$w]:-}" ] && pairs+="${times[$w]} ${T_NAT[$w]} "
+    done
+    [ -n "$pairs" ] || return 0
+    awk -v p="$pairs" 'BEGIN{ n = split(p, a, " "); s = 0; k = 0
+        for (i = 1; i < n; i += 2) { s += log(a[i] / a[i+1]); k++ }
+        printf "%.2f %d", exp(s / k), k }'
+}
+
+echo
+declare -A LABEL=([T_MET]="gearbox metered" [T_UNM]="gearbox unmetered" [T_NODE]="node" [T_W3]="wasm3")
+GM_MET=""
+for arr in T_MET T_UNM T_NODE T_W3; do
+    g=$(geomean "${LABEL[$arr]}" "$arr")
+    [ -n "$g" ] || continue
+    read -r gm k <<<"$g"
+    printf 'geomean %-18s %6sx native  (over %d of %d workloads)\n' "${LABEL[$arr]}:" "$gm" "$k" "${#WORKLOADS[@]}"
+    [ "$arr" = T_MET ] && [ "$k" -eq "${#WORKLOADS[@]}" ] && GM_MET=$gm
+done
+echo "target: metered geomean <= 10x native"
+if [ -n "$GM_MET" ]; then
+    if awk -v g="$GM_MET" 'BEGIN{exit !(g <= 10)}'; then
+        echo "        measured ${GM_MET}x: met"
+    else
+        echo "        measured ${GM_MET}x: NOT met"
+    fi
+else
+    echo "        not measured: the engine did not run every workload"
+fi
+
+if ((FAIL)); then
+    echo
+    for e in "${ERRORS[@]}"; do echo "!!! ERROR: $e"; done
+    echo "!!! bench FAILED (failed run, checksum mismatch or missing engine)"
+    exit 1
+fi
