@@ -1,0 +1,40 @@
+/*
+ * The `gearbox` command: shared declarations for src/cli/.
+ *
+ * Each command is a function `int fn(int argc, char **argv)` where argv[0]
+ * is the command's own name ("run" for `gearbox wasm run`) and the return
+ * value is the process exit status: 0 success, 1 failure, 2 bad usage.
+ * Every command handles `--help` itself.
+ *
+ * To add a command: write src/cli/<name>.c defining cli_<name>(), declare
+ * it below, and add one row to a table in main.c.  CMake picks up every
+ * every .c file in src/cli/ by itself.
+ */
+#ifndef GB_CLI_H
+#define GB_CLI_H
+
+#include <stddef.h>
+
+typedef int (*cli_fn)(int argc, char **argv);
+
+/* One row of a command table. */
+typedef struct cli_cmd {
+    const char *name;
+    cli_fn fn;
+    const char *help; /* one line, shown in the parent's usage */
+} cli_cmd;
+
+/*
+ * Run the command named argv[0] from table (n rows), passing argv as is.
+ * With no argument, or "--help"/"-h"/"help", prints usage: the line
+ * "usage: <prefix> <command> [ARGS...]", the table, and a hint.  An unknown
+ * name prints an error and the usage to stderr and returns 2.
+ */
+int cli_dispatch(const char *prefix, const cli_cmd *table, size_t n,
+                 int argc, char **argv);
+
+/* The commands. */
+int cli_wasm_run(int argc, char **argv);  /* wasm_run.c */
+int cli_wasm_spec(int argc, char **argv); /* wasm_spec.c */
+
+#endif

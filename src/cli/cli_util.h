@@ -1,0 +1,32 @@
+/*
+ * Helpers shared by the CLI's commands: reading files, parsing option
+ * values with an error message, and recognising help flags.  Functions
+ * that print do so to stderr, prefixed with "error: ".
+ */
+#ifndef GB_CLI_UTIL_H
+#define GB_CLI_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gearbox/err.h"
+
+/*
+ * Read the whole file at path into a new buffer (malloc'd, owned by the
+ * caller, one NUL byte past the end so text can be used as a string).
+ * Returns GB_OK, GB_IO (errno says why) or GB_NOMEM.
+ */
+gb_err cli_read_file(const char *path, uint8_t **out_buf, size_t *out_len);
+
+/* "--help" or "-h". */
+bool cli_is_help(const char *arg);
+
+/*
+ * The value of option opt (e.g. "--gas"), as an unsigned integer (decimal
+ * or 0x hex).  val may be NULL (the option was last on the line).  Prints
+ * "error: <opt> needs ..." and returns false on failure.
+ */
+bool cli_opt_u64(const char *opt, const char *val, uint64_t *out);
+
+#endif

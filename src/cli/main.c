@@ -1,0 +1,49 @@
+/*
+ * gearbox — the command-line entry point.
+ *
+ * A thin dispatcher: the tables below map command names to functions
+ * defined one per file in src/cli/ (see cli.h for how to add one).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cli_util.h"
+
+#define GB_CLI_VERSION "0.1.0-dev"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const cli_cmd wasm_cmds[] = {
+    { "run", cli_wasm_run, "run an exported function of a .wasm module" },
+    { "spec", cli_wasm_spec, "run the WebAssembly spec test suite (.wast)" },
+};
+
+static int cmd_wasm(int argc, char **argv)
+{
+    return cli_dispatch("gearbox wasm", wasm_cmds, COUNT(wasm_cmds), argc - 1,
+                        argv + 1);
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    if (argc > 1 && cli_is_help(argv[1])) {
+        printf("usage: gearbox version\n\nPrint the version of gearbox.\n");
+        return 0;
+    }
+    printf("gearbox %s\n", GB_CLI_VERSION);
+    return 0;
+}
+
+static const cli_cmd top_cmds[] = {
+    { "wasm", cmd_wasm, "the WebAssembly engine: run, spec" },
+    { "version", cmd_version, "print the version" },
+};
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0)
+        return cmd_version(1, argv + 1);
+    return cli_dispatch("gearbox", top_cmds, COUNT(top_cmds), argc - 1,
+                        argv + 1);
+}
