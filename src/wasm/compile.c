@@ -1,0 +1,1476 @@
+/*
+ * Validation and compilation of function bodies, in one pass.
+ *
+ * The validator is the spec's algorithm (an operand-type stack and a
+ * control stack, with the polymorphic stack after unconditional
+ * branches).  While it checks each instruction it emits the internal code
+ * described in engine.h, so every body is decoded exactly once.
+ *
+ * From stack machine to slots.  Every operand-stack height h has a fixed
+ * home, slot(h) = nlocals + h, in the function's frame, so the compiler
+ * knows at each instruction which slots hold its operands.  On top of that
+ * the compiler keeps a *virtual* stack: an entry may say "the value is in
+ * slot(h)" (SLOT), "the value is local x" (LOCAL, from local.get, not yet
+ * copied) or "the value is the constant k" (CONST).  Consumers read LOCAL
+ * entries straight from the local's slot and CONST entries as immediates
+ * (the _I variants of binary operators), so `local.get a; local.get b;
+ * i32.add` becomes one instruction.  A lazy entry is copied to its home
+ * ("materialised") only where a home is needed: before the local it names
+ * is written, at block boundaries, and for call arguments.  And when an
+ * instruction's result is immediately stored by local.set/tee, its
+ * destination is patched to the local itself.
+ *
+ * Gas.  The body is cut into basic blocks at every label and after every
+ * branch; each block starts with a GAS instruction whose immediate is the
+ * sum of the schedule's costs of the block's instructions, filled in when
+ * the block is closed.  So gas is charged before a block runs and running
+ * out happens at the same place on every machine.
+ */
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wasm/engine.h"
+#include "wasm/reader.h"
+
+#define NONE UINT32_MAX
+#define T_UNKNOWN 0
+
+enum { VS_SLOT, VS_LOCAL, VS_CONST };
+
+typedef struct vs {
+    uint8_t type;
+    uint8_t kind;
+    uint32_t local;
+    uint64_t k;
+} vs;
+
+enum { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
+
+typedef struct ctrl {
+    uint8_t kind;
+    bool unreachable;
+    uint32_t height;
+    uint32_t nparams, nresults;
+    const uint8_t *params, *results;
+    uint32_t loop_pc;    /* C_LOOP: cell index of the loop head */
+    uint32_t patch;      /* chain of cells to receive the end address */
+    uint32_t else_patch; /* C_IF: the BR_UNLESS target cell */
+} ctrl;
+
+typedef struct comp {
+    gb_module *m;
+    const gb_gas_schedule *gs;
+    bool meter;
+    const void *const *H;
+    gb_reader r;
+    const gb_func_def *def;
+    uint32_t funcidx;
+
+    uint32_t nlt;        /* params + locals */
+    uint8_t *ltypes;     /* nlt */
+    const gb_functype *ft;
+
+    gb_cell *cells;
+    uint32_t n, cap;
+    uint32_t *relocs;
+    uint32_t nrelocs, caprelocs;
+
+    vs *st;
+    uint32_t sh, scap, max_h;
+    ctrl *cs;
+    uint32_t ch, ccap;
+
+    uint32_t gas_cell;
+    uint64_t gas_acc;
+    uint32_t last_dst;
+
+    char *detail;
+    size_t detail_len;
+} comp;
+
+static const uint8_t single_types[256] = {
+    [GB_I32] = GB_I32, [GB_I64] = GB_I64, [GB_F32] = GB_F32,
+    [GB_F64] = GB_F64, [GB_FUNCREF] = GB_FUNCREF,
+    [GB_EXTERNREF] = GB_EXTERNREF,
+};
+
+#define TRY(x)                                                              \
+    do {                                                                    \
+        gb_err e_ = (x);                                                    \
+        if (e_)                                                             \
+            return e_;                                                      \
+    } while (0)
+
+static gb_err fail(comp *c, gb_err code, const char *fmt, ...)
+{
+    if (c->detail && c->detail_len) {
+        size_t off = (size_t)(c->r.p - c->m->bytes);
+        int k = snprintf(c->detail, c->detail_len, "function %u at offset 0x%zx: ",
+                         c->funcidx, off);
+        if (k >= 0 && (size_t)k < c->detail_len) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(c->detail + k, c->detail_len - (size_t)k, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return code;
+}
+
+#define INVALID(...) fail(c, GB_INVALID, __VA_ARGS__)
+#define MALFORMED(...) fail(c, GB_MALFORMED, __VA_ARGS__)
+
+/* ---- code buffer ------------------------------------------------------ */
+
+static bool live(const comp *c) { return !c->cs[c->ch - 1].unreachable; }
+
+static gb_err need(comp *c, uint32_t k)
+{
+    if (c->n + k <= c->cap)
+        return GB_OK;
+    uint32_t cap = c->cap ? c->cap : 256;
+    while (cap < c->n + k)
+        cap *= 2;
+    gb_cell *p = realloc(c->cells, cap * sizeof *p);
+    if (!p)
+        return GB_NOMEM;
+    c->cells = p;
+    c->cap = cap;
+    return GB_OK;
+}
+
+static gb_err reloc(comp *c, uint32_t cell)
+{
+    if (c->nrelocs == c->caprelocs) {
+        uint32_t cap = c->caprelocs ? c->caprelocs * 2 : 64;
+        uint32_t *p = realloc(c->relocs, cap * sizeof *p);
+        if (!p)
+            return GB_NOMEM;
+        c->relocs = p;
+        c->caprelocs = cap;
+    }
+    c->relocs[c->nrelocs++] = cell;
+    return GB_OK;
+}
+
+/* Emit an instruction: its handler and k operands (callers then fill
+ * c->cells[start+1..]).  Reserves room; returns the handler's index. */
+static gb_err op(comp *c, gb_irop o, uint32_t k, uint32_t *at)
+{
+    TRY(need(c, k + 1));
+    *at = c->n;
+    c->cells[c->n].h = c->H[o];
+    c->n += k + 1;
+    c->last_dst = NONE;
+    return GB_OK;
+}
+
+static gb_err emit2(comp *c, gb_irop o, uint64_t a, uint64_t b)
+{
+    uint32_t at;
+    TRY(op(c, o, 2, &at));
+    c->cells[at + 1].u = a;
+    c->cells[at + 2].u = b;
+    return GB_OK;
+}
+
+/* ---- gas blocks --------------------------------------------------------- */
+
+static void gas_close(comp *c)
+{
+    if (c->gas_cell != NONE)
+        c->cells[c->gas_cell].u = c->gas_acc;
+    c->gas_cell = NONE;
+    c->gas_acc = 0;
+}
+
+static gb_err gas_open(comp *c)
+{
+    gas_close(c);
+    if (!c->meter)
+        return GB_OK;
+    uint32_t at;
+    TRY(op(c, GB_IR_GAS, 1, &at));
+    c->gas_cell = at + 1;
+    c->cells[at + 1].u = 0;
+    return GB_OK;
+}
+
+static void charge(comp *c, uint64_t cost)
+{
+    if (live(c))
+        c->gas_acc += cost;
+}
+
+/* ---- the virtual stack -------------------------------------------------- */
+
+static uint32_t slot(const comp *c, uint32_t h) { return c->nlt + h; }
+
+static gb_err push_entry(comp *c, vs e)
+{
+    if (c->sh == c->scap) {
+        uint32_t cap = c->scap ? c->scap * 2 : 64;
+        vs *p = realloc(c->st, cap * sizeof *p);
+        if (!p)
+            return GB_NOMEM;
+        c->st = p;
+        c->scap = cap;
+    }
+    c->st[c->sh++] = e;
+    if (c->sh > c->max_h)
+        c->max_h = c->sh;
+    return GB_OK;
+}
+
+static gb_err push(comp *c, uint8_t t)
+{
+    return push_entry(c, (vs){.type = t, .kind = VS_SLOT});
+}
+
+static bool is_num(uint8_t t)
+{
+    return t == GB_I32 || t == GB_I64 || t == GB_F32 || t == GB_F64;
+}
+
+static bool is_ref(uint8_t t) { return t == GB_FUNCREF || t == GB_EXTERNREF; }
+
+/* Pop one operand of type want (0 = any); out gets the entry and its
+ * height. Under an unreachable frame the stack is polymorphic. */
+static gb_err pop(comp *c, uint8_t want, vs *out, uint32_t *out_h)
+{
+    ctrl *f = &c->cs[c->ch - 1];
+    if (c->sh == f->height) {
+        if (!f->unreachable)
+            return INVALID("type mismatch: operand stack empty");
+        if (out)
+            *out = (vs){.type = T_UNKNOWN, .kind = VS_SLOT};
+        if (out_h)
+            *out_h = c->sh;
+        return GB_OK;
+    }
+    vs e = c->st[--c->sh];
+    if (want && e.type != want && e.type != T_UNKNOWN)
+        return INVALID("type mismatch: expected 0x%02x, found 0x%02x", want,
+                       e.type);
+    if (out)
+        *out = e;
+    if (out_h)
+        *out_h = c->sh;
+    return GB_OK;
+}
+
+/* Pop n operands of the given types (last first); they stay readable at
+ * c->st[c->sh .. c->sh+n) when the frame is live. */
+static gb_err pop_types(comp *c, const uint8_t *types, uint32_t n)
+{
+    for (uint32_t i = n; i-- > 0;)
+        TRY(pop(c, types[i], NULL, NULL));
+    return GB_OK;
+}
+
+static gb_err push_types(comp *c, const uint8_t *types, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        TRY(push(c, types[i]));
+    return GB_OK;
+}
+
+/* Copy the entry at height h to its home slot. */
+static gb_err materialize(comp *c, uint32_t h)
+{
+    vs *e = &c->st[h];
+    if (e->kind == VS_LOCAL)
+        TRY(emit2(c, GB_IR_COPY, slot(c, h), e->local));
+    else if (e->kind == VS_CONST)
+        TRY(emit2(c, GB_IR_CONST, slot(c, h), e->k));
+    e->kind = VS_SLOT;
+    return GB_OK;
+}
+
+static gb_err materialize_range(comp *c, uint32_t from, uint32_t to)
+{
+    if (!live(c))
+        return GB_OK;
+    for (uint32_t h = from; h < to; h++)
+        TRY(materialize(c, h));
+    return GB_OK;
+}
+
+/* Where an operand can be read: its slot (materialising a constant into
+ * its home when it must be read from a slot). */
+static gb_err loc(comp *c, uint32_t h, uint32_t *out)
+{
+    vs *e = &c->st[h];
+    if (e->kind == VS_LOCAL) {
+        *out = e->local;
+        return GB_OK;
+    }
+    if (e->kind == VS_CONST)
+        TRY(materialize(c, h));
+    *out = slot(c, h);
+    return GB_OK;
+}
+
+/* ---- labels ------------------------------------------------------------- */
+
+static uint32_t label_arity(const ctrl *f)
+{
+    return f->kind == C_LOOP ? f->nparams : f->nresults;
+}
+
+static const uint8_t *label_types(const ctrl *f)
+{
+    return f->kind == C_LOOP ? f->params : f->results;
+}
+
+/* Make cell `cell` jump to the label of frame f. */
+static gb_err target(comp *c, ctrl *f, uint32_t cell)
+{
+    if (f->kind == C_LOOP) {
+        c->cells[cell].u = f->loop_pc;
+        return reloc(c, cell);
+    }
+    c->cells[cell].u = f->patch;
+    f->patch = cell;
+    return GB_OK;
+}
+
+/* Bind frame f's pending forward jumps to the current position. */
+static gb_err bind(comp *c, uint32_t chain)
+{
+    while (chain != NONE) {
+        uint32_t next = (uint32_t)c->cells[chain].u;
+        c->cells[chain].u = c->n;
+        TRY(reloc(c, chain));
+        chain = next;
+    }
+    return GB_OK;
+}
+
+/* Copy the top n operands (at heights src..src+n) to heights dst.. . */
+static gb_err move_values(comp *c, uint32_t src, uint32_t dst, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        vs *e = &c->st[src + i];
+        uint32_t d = slot(c, dst + i);
+        if (e->kind == VS_SLOT) {
+            if (src + i != dst + i)
+                TRY(emit2(c, GB_IR_COPY, d, slot(c, src + i)));
+        } else if (e->kind == VS_LOCAL) {
+            TRY(emit2(c, GB_IR_COPY, d, e->local));
+        } else {
+            TRY(emit2(c, GB_IR_CONST, d, e->k));
+        }
+    }
+    return GB_OK;
+}
+
+/* The results (top nresults operands at height src) go to fp[0..) and the
+ * function returns. */
+static gb_err emit_return(comp *c, uint32_t src)
+{
+    uint32_t n = c->ft->nresults;
+    if (n > 1)
+        TRY(materialize_range(c, src, src + n));
+    for (uint32_t i = 0; i < n; i++) {
+        vs *e = &c->st[src + i];
+        if (e->kind == VS_SLOT) {
+            if (slot(c, src + i) != i)
+                TRY(emit2(c, GB_IR_COPY, i, slot(c, src + i)));
+        } else if (e->kind == VS_LOCAL) {
+            if (e->local != i)
+                TRY(emit2(c, GB_IR_COPY, i, e->local));
+        } else {
+            TRY(emit2(c, GB_IR_CONST, i, e->k));
+        }
+    }
+    uint32_t at;
+    return op(c, GB_IR_RETURN, 0, &at);
+}
+
+/* Emit an unconditional branch to frame depth d with the label's values
+ * on top of the stack at height src. */
+static gb_err emit_br(comp *c, uint32_t d, uint32_t src)
+{
+    ctrl *f = &c->cs[c->ch - 1 - d];
+    if (f->kind == C_FUNC)
+        return emit_return(c, src);
+    TRY(move_values(c, src, f->height, label_arity(f)));
+    uint32_t at;
+    TRY(op(c, GB_IR_JMP, 1, &at));
+    return target(c, f, at + 1);
+}
+
+static gb_err set_unreachable(comp *c)
+{
+    ctrl *f = &c->cs[c->ch - 1];
+    c->sh = f->height;
+    f->unreachable = true;
+    return GB_OK;
+}
+
+static gb_err label_depth(comp *c, uint32_t *out)
+{
+    uint32_t d;
+    if (!gb_read_u32(&c->r, &d))
+        return MALFORMED("unexpected end");
+    if (d >= c->ch)
+        return INVALID("unknown label %u", d);
+    *out = d;
+    return GB_OK;
+}
+
+static gb_err block_type(comp *c, ctrl *f)
+{
+    int64_t bt;
+    if (!gb_read_s33(&c->r, &bt))
+        return MALFORMED("bad block type");
+    f->nparams = f->nresults = 0;
+    f->params = f->results = NULL;
+    if (bt == -64)
+        return GB_OK;
+    if (bt < 0) {
+        uint8_t t = (uint8_t)(bt & 0x7F);
+        if (!single_types[t])
+            return MALFORMED("bad block type");
+        f->nresults = 1;
+        f->results = &single_types[t];
+        return GB_OK;
+    }
+    if ((uint64_t)bt >= c->m->ntypes)
+        return INVALID("unknown type %lld", (long long)bt);
+    const gb_functype *t = &c->m->types[bt];
+    f->nparams = t->nparams;
+    f->params = t->params;
+    f->nresults = t->nresults;
+    f->results = t->results;
+    return GB_OK;
+}
+
+static gb_err push_ctrl(comp *c, ctrl f)
+{
+    if (c->ch == c->ccap) {
+        uint32_t cap = c->ccap ? c->ccap * 2 : 16;
+        ctrl *p = realloc(c->cs, cap * sizeof *p);
+        if (!p)
+            return GB_NOMEM;
+        c->cs = p;
+        c->ccap = cap;
+    }
+    c->cs[c->ch++] = f;
+    return GB_OK;
+}
+
+/* ---- instruction groups ------------------------------------------------- */
+
+static gb_irop unop_ir[256], binop_ir[256], fc_unop_ir[32];
+static uint8_t unop_in[256], unop_out[256], binop_in[256], binop_out[256];
+static uint8_t fc_in[32], fc_out[32];
+static uint8_t load_ir[256], load_t[256], load_align[256];
+static uint8_t store_ir[256], store_t[256], store_align[256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+/* Fill the per-opcode lookup tables from opcodes.h, once per process. */
+static void init_tables(void)
+{
+#define I32 GB_I32
+#define I64 GB_I64
+#define F32 GB_F32
+#define F64 GB_F64
+#define UN_(opc, name, ti, to, expr)                                        \
+    unop_ir[opc] = GB_IR_##name;                                            \
+    unop_in[opc] = ti;                                                      \
+    unop_out[opc] = to;
+    GB_UNOPS(UN_)
+#undef UN_
+#define FC_(opc, name, ti, to, expr)                                        \
+    fc_unop_ir[opc] = GB_IR_##name;                                         \
+    fc_in[opc] = ti;                                                        \
+    fc_out[opc] = to;
+    GB_FC_UNOPS(FC_)
+#undef FC_
+#define BIN_(opc, name, ti, to, expr)                                       \
+    binop_ir[opc] = GB_IR_##name;                                           \
+    binop_in[opc] = ti;                                                     \
+    binop_out[opc] = to;
+    GB_BINOPS(BIN_)
+#undef BIN_
+#define LD_(opc, ir, t, bytes, al)                                          \
+    load_ir[opc] = GB_IR_##ir;                                              \
+    load_t[opc] = t;                                                        \
+    load_align[opc] = al;
+    GB_LOADS(LD_)
+#undef LD_
+#define ST_(opc, ir, t, bytes, al)                                          \
+    store_ir[opc] = GB_IR_##ir;                                             \
+    store_t[opc] = t;                                                       \
+    store_align[opc] = al;
+    GB_STORES(ST_)
+#undef ST_
+#undef I32
+#undef I64
+#undef F32
+#undef F64
+}
+
+static gb_err unop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
+{
+    uint32_t h, la;
+    TRY(pop(c, ti, NULL, &h));
+    if (live(c)) {
+        TRY(loc(c, h, &la));
+        uint32_t at;
+        TRY(op(c, o, 2, &at));
+        c->cells[at + 1].u = slot(c, h);
+        c->cells[at + 2].u = la;
+        c->last_dst = at + 1;
+        uint32_t keep = c->last_dst;
+        TRY(push(c, to));
+        c->last_dst = keep;
+        return GB_OK;
+    }
+    return push(c, to);
+}
+
+static gb_err binop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
+{
+    uint32_t hb, ha;
+    TRY(pop(c, ti, NULL, &hb));
+    TRY(pop(c, ti, NULL, &ha));
+    if (!live(c))
+        return push(c, to);
+    uint32_t at, la, lb;
+    if (c->st[hb].kind == VS_CONST) {
+        uint64_t k = c->st[hb].k;
+        TRY(loc(c, ha, &la));
+        TRY(op(c, (gb_irop)(o + 1), 3, &at));
+        c->cells[at + 2].u = la;
+        c->cells[at + 3].u = k;
+    } else {
+        TRY(loc(c, ha, &la));
+        TRY(loc(c, hb, &lb));
+        TRY(op(c, o, 3, &at));
+        c->cells[at + 2].u = la;
+        c->cells[at + 3].u = lb;
+    }
+    c->cells[at + 1].u = slot(c, ha);
+    TRY(push(c, to));
+    c->last_dst = at + 1;
+    return GB_OK;
+}
+
+static gb_err memarg(comp *c, uint32_t natural, uint32_t *out_offset)
+{
+    uint32_t align, offset;
+    if (!gb_read_u32(&c->r, &align) || !gb_read_u32(&c->r, &offset))
+        return MALFORMED("bad memory immediate");
+    if (c->m->nmems == 0)
+        return INVALID("unknown memory 0");
+    if (align > natural)
+        return INVALID("alignment must not be larger than natural");
+    *out_offset = offset;
+    return GB_OK;
+}
+
+static gb_err need_memory(comp *c)
+{
+    if (c->m->nmems == 0)
+        return INVALID("unknown memory 0");
+    return GB_OK;
+}
+
+static gb_err zero_byte(comp *c)
+{
+    uint8_t b;
+    if (!gb_read_u8(&c->r, &b))
+        return MALFORMED("unexpected end");
+    if (b != 0)
+        return MALFORMED("zero byte expected");
+    return GB_OK;
+}
+
+static gb_err table_idx(comp *c, uint32_t *out)
+{
+    if (!gb_read_u32(&c->r, out))
+        return MALFORMED("unexpected end");
+    if (*out >= c->m->ntables)
+        return INVALID("unknown table %u", *out);
+    return GB_OK;
+}
+
+static gb_err call_common(comp *c, const gb_functype *ft, gb_irop o,
+                          uint64_t a, uint32_t *extra_loc, uint32_t idx_h)
+{
+    (void)idx_h;
+    uint32_t hb = c->sh; /* after pops: the first argument's height */
+    if (live(c)) {
+        TRY(materialize_range(c, hb, hb + ft->nparams));
+        uint32_t at;
+        if (o == GB_IR_CALL_INDIRECT) {
+            TRY(op(c, o, 4, &at));
+            c->cells[at + 1].u = a >> 32;          /* table */
+            c->cells[at + 2].u = a & 0xffffffffu;  /* type index */
+            c->cells[at + 3].u = slot(c, hb);
+            c->cells[at + 4].u = *extra_loc;
+        } else {
+            TRY(op(c, o, 2, &at));
+            c->cells[at + 1].u = a;
+            c->cells[at + 2].u = slot(c, hb);
+        }
+    }
+    /* the callee's frame starts at slot(hb): make sure ours covers the
+     * results too */
+    return push_types(c, ft->results, ft->nresults);
+}
+
+/* Add to the list of cells that the loader turns from function index into
+ * gb_code pointer: reuse relocs with a tag bit. */
+
+static gb_err local_idx(comp *c, uint32_t *out)
+{
+    if (!gb_read_u32(&c->r, out))
+        return MALFORMED("unexpected end");
+    if (*out >= c->nlt)
+        return INVALID("unknown local %u", *out);
+    return GB_OK;
+}
+
+/* local.set / local.tee x with the value at the top of the stack. */
+static gb_err set_local(comp *c, uint32_t x, bool tee)
+{
+    uint32_t h;
+    TRY(pop(c, c->ltypes[x], NULL, &h));
+    if (!live(c))
+        return tee ? push(c, c->ltypes[x]) : GB_OK;
+    bool aliased = false;
+    for (uint32_t i = 0; i < h; i++)
+        if (c->st[i].kind == VS_LOCAL && c->st[i].local == x)
+            aliased = true;
+    vs *e = &c->st[h];
+    if (!aliased && e->kind == VS_SLOT && c->last_dst != NONE &&
+        c->cells[c->last_dst].u == slot(c, h)) {
+        c->cells[c->last_dst].u = x; /* the producer writes the local */
+    } else {
+        if (aliased)
+            for (uint32_t i = 0; i < h; i++)
+                if (c->st[i].kind == VS_LOCAL && c->st[i].local == x)
+                    TRY(materialize(c, i));
+        if (e->kind == VS_SLOT)
+            TRY(emit2(c, GB_IR_COPY, x, slot(c, h)));
+        else if (e->kind == VS_LOCAL) {
+            if (e->local != x)
+                TRY(emit2(c, GB_IR_COPY, x, e->local));
+        } else
+            TRY(emit2(c, GB_IR_CONST, x, e->k));
+    }
+    c->last_dst = NONE;
+    if (tee)
+        return push_entry(c, (vs){.type = c->ltypes[x], .kind = VS_LOCAL,
+                                  .local = x});
+    return GB_OK;
+}
+
+static gb_err push_const(comp *c, uint8_t t, uint64_t k)
+{
+    return push_entry(c, (vs){.type = t, .kind = VS_CONST, .k = k});
+}
+
+/* ---- the body ----------------------------------------------------------- */
+
+static gb_err compile_fc(comp *c)
+{
+    uint32_t sub;
+    if (!gb_read_u32(&c->r, &sub))
+        return MALFORMED("unexpected end");
+    if (sub < 32)
+        charge(c, c->gs->op_fc[sub]);
+    gb_module *m = c->m;
+    uint32_t at, h, l1, l2, l3;
+    if (sub <= 7)
+        return unop(c, fc_unop_ir[sub], fc_in[sub], fc_out[sub]);
+    switch (sub) {
+    case 8: { /* memory.init */
+        uint32_t seg;
+        if (!gb_read_u32(&c->r, &seg))
+            return MALFORMED("unexpected end");
+        TRY(zero_byte(c));
+        TRY(need_memory(c));
+        if (!m->has_datacount)
+            return MALFORMED("data count section required");
+        if (seg >= m->ndatas)
+            return INVALID("unknown data segment %u", seg);
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, &h));
+        if (!live(c))
+            return GB_OK;
+        TRY(loc(c, h, &l1));
+        TRY(loc(c, h + 1, &l2));
+        TRY(loc(c, h + 2, &l3));
+        TRY(op(c, GB_IR_MEMORY_INIT, 4, &at));
+        c->cells[at + 1].u = seg;
+        c->cells[at + 2].u = l1;
+        c->cells[at + 3].u = l2;
+        c->cells[at + 4].u = l3;
+        return GB_OK;
+    }
+    case 9: { /* data.drop */
+        uint32_t seg;
+        if (!gb_read_u32(&c->r, &seg))
+            return MALFORMED("unexpected end");
+        if (!m->has_datacount)
+            return MALFORMED("data count section required");
+        if (seg >= m->ndatas)
+            return INVALID("unknown data segment %u", seg);
+        if (!live(c))
+            return GB_OK;
+        TRY(op(c, GB_IR_DATA_DROP, 1, &at));
+        c->cells[at + 1].u = seg;
+        return GB_OK;
+    }
+    case 10:   /* memory.copy */
+    case 11: { /* memory.fill */
+        TRY(zero_byte(c));
+        if (sub == 10)
+            TRY(zero_byte(c));
+        TRY(need_memory(c));
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, &h));
+        if (!live(c))
+            return GB_OK;
+        TRY(loc(c, h, &l1));
+        TRY(loc(c, h + 1, &l2));
+        TRY(loc(c, h + 2, &l3));
+        TRY(op(c, sub == 10 ? GB_IR_MEMORY_COPY : GB_IR_MEMORY_FILL, 3, &at));
+        c->cells[at + 1].u = l1;
+        c->cells[at + 2].u = l2;
+        c->cells[at + 3].u = l3;
+        return GB_OK;
+    }
+    case 12: { /* table.init elem table */
+        uint32_t seg, t;
+        if (!gb_read_u32(&c->r, &seg))
+            return MALFORMED("unexpected end");
+        TRY(table_idx(c, &t));
+        if (seg >= m->nelems)
+            return INVALID("unknown elem segment %u", seg);
+        if (m->elems[seg].type != m->tables[t].elem)
+            return INVALID("type mismatch: element segment and table");
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, &h));
+        if (!live(c))
+            return GB_OK;
+        TRY(loc(c, h, &l1));
+        TRY(loc(c, h + 1, &l2));
+        TRY(loc(c, h + 2, &l3));
+        TRY(op(c, GB_IR_TABLE_INIT, 5, &at));
+        c->cells[at + 1].u = t;
+        c->cells[at + 2].u = seg;
+        c->cells[at + 3].u = l1;
+        c->cells[at + 4].u = l2;
+        c->cells[at + 5].u = l3;
+        return GB_OK;
+    }
+    case 13: { /* elem.drop */
+        uint32_t seg;
+        if (!gb_read_u32(&c->r, &seg))
+            return MALFORMED("unexpected end");
+        if (seg >= m->nelems)
+            return INVALID("unknown elem segment %u", seg);
+        if (!live(c))
+            return GB_OK;
+        TRY(op(c, GB_IR_ELEM_DROP, 1, &at));
+        c->cells[at + 1].u = seg;
+        return GB_OK;
+    }
+    case 14: { /* table.copy dst src */
+        uint32_t td, ts;
+        TRY(table_idx(c, &td));
+        TRY(table_idx(c, &ts));
+        if (m->tables[td].elem != m->tables[ts].elem)
+            return INVALID("type mismatch: table.copy between types");
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, &h));
+        if (!live(c))
+            return GB_OK;
+        TRY(loc(c, h, &l1));
+        TRY(loc(c, h + 1, &l2));
+        TRY(loc(c, h + 2, &l3));
+        TRY(op(c, GB_IR_TABLE_COPY, 5, &at));
+        c->cells[at + 1].u = td;
+        c->cells[at + 2].u = ts;
+        c->cells[at + 3].u = l1;
+        c->cells[at + 4].u = l2;
+        c->cells[at + 5].u = l3;
+        return GB_OK;
+    }
+    case 15: { /* table.grow: init delta -> old */
+        uint32_t t;
+        TRY(table_idx(c, &t));
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, m->tables[t].elem, NULL, &h));
+        if (!live(c))
+            return push(c, GB_I32);
+        TRY(loc(c, h, &l1));
+        TRY(loc(c, h + 1, &l2));
+        TRY(op(c, GB_IR_TABLE_GROW, 4, &at));
+        c->cells[at + 1].u = slot(c, h);
+        c->cells[at + 2].u = t;
+        c->cells[at + 3].u = l1;
+        c->cells[at + 4].u = l2;
+        return push(c, GB_I32);
+    }
+    case 16: { /* table.size */
+        uint32_t t;
+        TRY(table_idx(c, &t));
+        if (live(c))
+            TRY(emit2(c, GB_IR_TABLE_SIZE, slot(c, c->sh), t));
+        return push(c, GB_I32);
+    }
+    case 17: { /* table.fill: i val n */
+        uint32_t t;
+        TRY(table_idx(c, &t));
+        TRY(pop(c, GB_I32, NULL, NULL));
+        TRY(pop(c, m->tables[t].elem, NULL, NULL));
+        TRY(pop(c, GB_I32, NULL, &h));
+        if (!live(c))
+            return GB_OK;
+        TRY(loc(c, h, &l1));
+        TRY(loc(c, h + 1, &l2));
+        TRY(loc(c, h + 2, &l3));
+        TRY(op(c, GB_IR_TABLE_FILL, 4, &at));
+        c->cells[at + 1].u = t;
+        c->cells[at + 2].u = l1;
+        c->cells[at + 3].u = l2;
+        c->cells[at + 4].u = l3;
+        return GB_OK;
+    }
+    default:
+        return MALFORMED("illegal opcode 0xfc %u", sub);
+    }
+}
+
+static gb_err compile_body(comp *c)
+{
+    gb_module *m = c->m;
+    const gb_gas_schedule *gs = c->gs;
+    TRY(push_ctrl(c, (ctrl){.kind = C_FUNC, .height = 0,
+                            .nresults = c->ft->nresults,
+                            .results = c->ft->results, .patch = NONE,
+                            .else_patch = NONE}));
+    TRY(gas_open(c));
+    c->gas_acc += (uint64_t)gs->per_local * c->def->nlocals;
+
+    while (c->ch > 0) {
+        uint8_t b;
+        if (!gb_read_u8(&c->r, &b))
+            return MALFORMED("unexpected end of function body");
+        charge(c, gs->op[b]);
+        uint32_t at, h, x, l1, l2;
+        ctrl *f;
+        if (unop_ir[b] && b >= 0x45) {
+            TRY(unop(c, unop_ir[b], unop_in[b], unop_out[b]));
+            continue;
+        }
+        if (binop_ir[b] && b >= 0x45) {
+            TRY(binop(c, binop_ir[b], binop_in[b], binop_out[b]));
+            continue;
+        }
+        if (b >= 0x28 && b <= 0x35) {
+            uint32_t off;
+            TRY(memarg(c, load_align[b], &off));
+            TRY(pop(c, GB_I32, NULL, &h));
+            if (live(c)) {
+                TRY(loc(c, h, &l1));
+                TRY(op(c, (gb_irop)load_ir[b], 3, &at));
+                c->cells[at + 1].u = slot(c, h);
+                c->cells[at + 2].u = l1;
+                c->cells[at + 3].u = off;
+                TRY(push(c, load_t[b]));
+                c->last_dst = at + 1;
+            } else
+                TRY(push(c, load_t[b]));
+            continue;
+        }
+        if (b >= 0x36 && b <= 0x3E) {
+            uint32_t off;
+            TRY(memarg(c, store_align[b], &off));
+            TRY(pop(c, store_t[b], NULL, NULL));
+            TRY(pop(c, GB_I32, NULL, &h));
+            if (live(c)) {
+                TRY(loc(c, h, &l1));
+                TRY(loc(c, h + 1, &l2));
+                TRY(op(c, (gb_irop)store_ir[b], 3, &at));
+                c->cells[at + 1].u = l1;
+                c->cells[at + 2].u = l2;
+                c->cells[at + 3].u = off;
+            }
+            continue;
+        }
+        switch (b) {
+        case 0x00: /* unreachable */
+            if (live(c))
+                TRY(op(c, GB_IR_UNREACHABLE, 0, &at));
+            TRY(set_unreachable(c));
+            break;
+        case 0x01: /* nop */
+            break;
+        case 0x02:   /* block */
+        case 0x03: { /* loop */
+            ctrl nf = {.kind = b == 0x02 ? C_BLOCK : C_LOOP, .patch = NONE,
+                       .else_patch = NONE};
+            TRY(block_type(c, &nf));
+            TRY(pop_types(c, nf.params, nf.nparams));
+            nf.height = c->sh;
+            TRY(push_types(c, nf.params, nf.nparams));
+            TRY(materialize_range(c, 0, c->sh));
+            bool was_live = live(c);
+            nf.unreachable = !was_live;
+            if (nf.kind == C_LOOP && was_live) {
+                TRY(gas_open(c));
+                nf.loop_pc = c->meter ? c->gas_cell - 1 : c->n;
+            }
+            TRY(push_ctrl(c, nf));
+            break;
+        }
+        case 0x04: { /* if */
+            ctrl nf = {.kind = C_IF, .patch = NONE, .else_patch = NONE};
+            TRY(block_type(c, &nf));
+            uint32_t hc;
+            TRY(pop(c, GB_I32, NULL, &hc));
+            TRY(pop_types(c, nf.params, nf.nparams));
+            nf.height = c->sh;
+            TRY(push_types(c, nf.params, nf.nparams));
+            bool was_live = live(c);
+            nf.unreachable = !was_live;
+            if (was_live) {
+                TRY(loc(c, hc, &l1));
+                TRY(materialize_range(c, 0, c->sh));
+                TRY(op(c, GB_IR_BR_UNLESS, 2, &at));
+                c->cells[at + 1].u = l1;
+                nf.else_patch = at + 2;
+                TRY(gas_open(c));
+            }
+            TRY(push_ctrl(c, nf));
+            break;
+        }
+        case 0x05: { /* else */
+            f = &c->cs[c->ch - 1];
+            if (f->kind != C_IF)
+                return MALFORMED("else without if");
+            TRY(pop_types(c, f->results, f->nresults));
+            if (c->sh != f->height)
+                return INVALID("type mismatch: values remaining at else");
+            if (live(c)) {
+                TRY(materialize_range(c, c->sh, c->sh + f->nresults));
+                TRY(op(c, GB_IR_JMP, 1, &at));
+                TRY(target(c, f, at + 1));
+            }
+            f->kind = C_ELSE;
+            bool parent_live = c->ch < 2 || !c->cs[c->ch - 2].unreachable;
+            f->unreachable = !parent_live || f->else_patch == NONE;
+            if (f->else_patch != NONE) {
+                c->cells[f->else_patch].u = c->n;
+                TRY(reloc(c, f->else_patch));
+                f->else_patch = NONE;
+                TRY(gas_open(c));
+            }
+            c->sh = f->height;
+            TRY(push_types(c, f->params, f->nparams));
+            break;
+        }
+        case 0x0B: { /* end */
+            f = &c->cs[c->ch - 1];
+            TRY(pop_types(c, f->results, f->nresults));
+            if (c->sh != f->height)
+                return INVALID("type mismatch: values remaining at end");
+            if (f->kind == C_IF) {
+                if (f->nparams != f->nresults ||
+                    memcmp(f->params, f->results, f->nparams))
+                    return INVALID("type mismatch: if without else");
+            }
+            if (f->kind == C_FUNC) {
+                if (live(c))
+                    TRY(emit_return(c, c->sh));
+                gas_close(c);
+                c->ch--;
+                break;
+            }
+            if (live(c))
+                TRY(materialize_range(c, c->sh, c->sh + f->nresults));
+            ctrl done = *f;
+            c->ch--;
+            bool label = done.patch != NONE || done.else_patch != NONE;
+            if (done.else_patch != NONE) {
+                c->cells[done.else_patch].u = c->n;
+                TRY(reloc(c, done.else_patch));
+            }
+            TRY(bind(c, done.patch));
+            c->sh = done.height;
+            TRY(push_types(c, done.results, done.nresults));
+            if (label && live(c))
+                TRY(gas_open(c));
+            break;
+        }
+        case 0x0C: { /* br */
+            uint32_t d;
+            TRY(label_depth(c, &d));
+            f = &c->cs[c->ch - 1 - d];
+            uint32_t n = label_arity(f);
+            TRY(pop_types(c, label_types(f), n));
+            if (live(c))
+                TRY(emit_br(c, d, c->sh));
+            TRY(set_unreachable(c));
+            break;
+        }
+        case 0x0D: { /* br_if */
+            uint32_t d, hc;
+            TRY(label_depth(c, &d));
+            TRY(pop(c, GB_I32, NULL, &hc));
+            f = &c->cs[c->ch - 1 - d];
+            uint32_t n = label_arity(f);
+            TRY(pop_types(c, label_types(f), n));
+            uint32_t src = c->sh;
+            if (live(c)) {
+                TRY(loc(c, hc, &l1));
+                bool in_place = f->kind != C_FUNC;
+                for (uint32_t i = 0; in_place && i < n; i++)
+                    in_place = c->st[src + i].kind == VS_SLOT &&
+                               src + i == f->height + i;
+                if (in_place) {
+                    TRY(op(c, GB_IR_BR_IF, 2, &at));
+                    c->cells[at + 1].u = l1;
+                    TRY(target(c, f, at + 2));
+                } else {
+                    TRY(op(c, GB_IR_BR_UNLESS, 2, &at));
+                    c->cells[at + 1].u = l1;
+                    uint32_t skip = at + 2;
+                    TRY(emit_br(c, d, src));
+                    c->cells[skip].u = c->n;
+                    TRY(reloc(c, skip));
+                }
+                c->sh = src + n; /* the values stay, as they were */
+                TRY(gas_open(c));
+            } else {
+                TRY(push_types(c, label_types(f), n));
+            }
+            break;
+        }
+        case 0x0E: { /* br_table */
+            uint32_t cnt;
+            if (!gb_read_u32(&c->r, &cnt))
+                return MALFORMED("unexpected end");
+            if (cnt > gb_reader_left(&c->r))
+                return MALFORMED("br_table too long");
+            uint32_t *ds = malloc((cnt + 1) * sizeof *ds);
+            if (!ds)
+                return GB_NOMEM;
+            gb_err e = GB_OK;
+            for (uint32_t i = 0; i <= cnt && !e; i++)
+                e = label_depth(c, &ds[i]);
+            uint32_t hc = 0;
+            if (!e)
+                e = pop(c, GB_I32, NULL, &hc);
+            if (e) {
+                free(ds);
+                return e;
+            }
+            uint32_t n = label_arity(&c->cs[c->ch - 1 - ds[cnt]]);
+            uint32_t base = c->sh;
+            for (uint32_t i = 0; i <= cnt && !e; i++) {
+                f = &c->cs[c->ch - 1 - ds[i]];
+                if (label_arity(f) != n) {
+                    e = INVALID("type mismatch: br_table arity");
+                    break;
+                }
+                e = pop_types(c, label_types(f), n);
+                c->sh = base; /* re-check against each label */
+                if (!e && c->cs[c->ch - 1].unreachable) {
+                    /* polymorphic: nothing to restore */
+                }
+            }
+            if (!e) {
+                TRY(pop_types(c, label_types(&c->cs[c->ch - 1 - ds[cnt]]), n));
+            }
+            if (!e && live(c)) {
+                uint32_t src = c->sh;
+                e = loc(c, hc, &l1);
+                if (!e)
+                    e = op(c, GB_IR_BR_TABLE, 2 + cnt + 1, &at);
+                if (!e) {
+                    c->cells[at + 1].u = l1;
+                    c->cells[at + 2].u = cnt;
+                }
+                for (uint32_t i = 0; i <= cnt && !e; i++) {
+                    f = &c->cs[c->ch - 1 - ds[i]];
+                    bool in_place = f->kind != C_FUNC;
+                    for (uint32_t j = 0; in_place && j < n; j++)
+                        in_place = c->st[src + j].kind == VS_SLOT &&
+                                   src + j == f->height + j;
+                    if (in_place)
+                        e = target(c, f, at + 3 + i);
+                }
+                /* stubs for the targets that need values moved */
+                for (uint32_t i = 0; i <= cnt && !e; i++) {
+                    f = &c->cs[c->ch - 1 - ds[i]];
+                    bool in_place = f->kind != C_FUNC;
+                    for (uint32_t j = 0; in_place && j < n; j++)
+                        in_place = c->st[src + j].kind == VS_SLOT &&
+                                   src + j == f->height + j;
+                    if (in_place)
+                        continue;
+                    c->cells[at + 3 + i].u = c->n;
+                    e = reloc(c, at + 3 + i);
+                    if (!e)
+                        e = emit_br(c, ds[i], src);
+                }
+            }
+            free(ds);
+            TRY(e);
+            TRY(set_unreachable(c));
+            break;
+        }
+        case 0x0F: /* return */
+            TRY(pop_types(c, c->ft->results, c->ft->nresults));
+            if (live(c))
+                TRY(emit_return(c, c->sh));
+            TRY(set_unreachable(c));
+            break;
+        case 0x10: { /* call */
+            if (!gb_read_u32(&c->r, &x))
+                return MALFORMED("unexpected end");
+            if (x >= m->nfuncs)
+                return INVALID("unknown function %u", x);
+            charge(c, gs->call);
+            const gb_functype *ft = &m->types[m->func_type[x]];
+            TRY(pop_types(c, ft->params, ft->nparams));
+            if (x < m->nfunc_imports)
+                TRY(call_common(c, ft, GB_IR_CALL_IMPORT, x, NULL, 0));
+            else {
+                uint32_t before = c->n;
+                TRY(call_common(c, ft, GB_IR_CALL, x, NULL, 0));
+                if (c->n != before) /* mark: function index to pointer */
+                    TRY(reloc(c, (c->n - 2) | 0x80000000u));
+            }
+            break;
+        }
+        case 0x11: { /* call_indirect */
+            uint32_t ti, t;
+            if (!gb_read_u32(&c->r, &ti))
+                return MALFORMED("unexpected end");
+            TRY(table_idx(c, &t));
+            if (ti >= m->ntypes)
+                return INVALID("unknown type %u", ti);
+            if (m->tables[t].elem != GB_FUNCREF)
+                return INVALID("type mismatch: call_indirect on non-funcref table");
+            charge(c, gs->call);
+            const gb_functype *ft = &m->types[ti];
+            uint32_t hi;
+            TRY(pop(c, GB_I32, NULL, &hi));
+            TRY(pop_types(c, ft->params, ft->nparams));
+            uint32_t li = 0;
+            if (live(c)) {
+                /* the index sits above the arguments; read it from there */
+                TRY(loc(c, hi, &li));
+            }
+            TRY(call_common(c, ft, GB_IR_CALL_INDIRECT,
+                            ((uint64_t)t << 32) | ti, &li, hi));
+            break;
+        }
+        case 0x1A: /* drop */
+            TRY(pop(c, 0, NULL, NULL));
+            break;
+        case 0x1B:   /* select */
+        case 0x1C: { /* select t* */
+            uint8_t t = 0;
+            if (b == 0x1C) {
+                uint32_t cnt;
+                if (!gb_read_u32(&c->r, &cnt) || !gb_read_u8(&c->r, &t))
+                    return MALFORMED("unexpected end");
+                if (cnt != 1)
+                    return INVALID("invalid result arity");
+                if (!single_types[t])
+                    return MALFORMED("bad value type");
+            }
+            uint32_t hc, h2, h1;
+            vs e1, e2;
+            TRY(pop(c, GB_I32, NULL, &hc));
+            TRY(pop(c, t, &e2, &h2));
+            TRY(pop(c, t, &e1, &h1));
+            if (!t) {
+                if ((e1.type && !is_num(e1.type)) ||
+                    (e2.type && !is_num(e2.type)))
+                    return INVALID("type mismatch: select needs numbers");
+                if (e1.type && e2.type && e1.type != e2.type)
+                    return INVALID("type mismatch in select");
+                t = e1.type ? e1.type : e2.type;
+            }
+            if (live(c)) {
+                uint32_t l3;
+                TRY(loc(c, h1, &l1));
+                TRY(loc(c, h2, &l2));
+                TRY(loc(c, hc, &l3));
+                TRY(op(c, GB_IR_SELECT, 4, &at));
+                c->cells[at + 1].u = slot(c, h1);
+                c->cells[at + 2].u = l1;
+                c->cells[at + 3].u = l2;
+                c->cells[at + 4].u = l3;
+                TRY(push(c, t));
+                c->last_dst = at + 1;
+            } else
+                TRY(push(c, t));
+            break;
+        }
+        case 0x20: /* local.get */
+            TRY(local_idx(c, &x));
+            TRY(push_entry(c, (vs){.type = c->ltypes[x], .kind = VS_LOCAL,
+                                   .local = x}));
+            if (!live(c))
+                c->st[c->sh - 1].kind = VS_SLOT;
+            break;
+        case 0x21: /* local.set */
+        case 0x22: /* local.tee */
+            TRY(local_idx(c, &x));
+            TRY(set_local(c, x, b == 0x22));
+            break;
+        case 0x23: /* global.get */
+            if (!gb_read_u32(&c->r, &x))
+                return MALFORMED("unexpected end");
+            if (x >= m->nglobals)
+                return INVALID("unknown global %u", x);
+            if (live(c)) {
+                TRY(emit2(c, GB_IR_GLOBAL_GET, slot(c, c->sh), x));
+                at = c->n - 3;
+                TRY(push(c, m->globals[x].type));
+                c->last_dst = at + 1;
+            } else
+                TRY(push(c, m->globals[x].type));
+            break;
+        case 0x24: /* global.set */
+            if (!gb_read_u32(&c->r, &x))
+                return MALFORMED("unexpected end");
+            if (x >= m->nglobals)
+                return INVALID("unknown global %u", x);
+            if (!m->globals[x].mut)
+                return INVALID("global is immutable");
+            TRY(pop(c, m->globals[x].type, NULL, &h));
+            if (live(c)) {
+                TRY(loc(c, h, &l1));
+                TRY(emit2(c, GB_IR_GLOBAL_SET, x, l1));
+            }
+            break;
+        case 0x25: { /* table.get */
+            uint32_t t;
+            TRY(table_idx(c, &t));
+            TRY(pop(c, GB_I32, NULL, &h));
+            if (live(c)) {
+                TRY(loc(c, h, &l1));
+                TRY(op(c, GB_IR_TABLE_GET, 3, &at));
+                c->cells[at + 1].u = slot(c, h);
+                c->cells[at + 2].u = t;
+                c->cells[at + 3].u = l1;
+            }
+            TRY(push(c, m->tables[t].elem));
+            break;
+        }
+        case 0x26: { /* table.set */
+            uint32_t t;
+            TRY(table_idx(c, &t));
+            TRY(pop(c, m->tables[t].elem, NULL, NULL));
+            TRY(pop(c, GB_I32, NULL, &h));
+            if (live(c)) {
+                TRY(loc(c, h, &l1));
+                TRY(loc(c, h + 1, &l2));
+                TRY(op(c, GB_IR_TABLE_SET, 3, &at));
+                c->cells[at + 1].u = t;
+                c->cells[at + 2].u = l1;
+                c->cells[at + 3].u = l2;
+            }
+            break;
+        }
+        case 0x3F: /* memory.size */
+            TRY(zero_byte(c));
+            TRY(need_memory(c));
+            if (live(c)) {
+                TRY(op(c, GB_IR_MEMORY_SIZE, 1, &at));
+                c->cells[at + 1].u = slot(c, c->sh);
+            }
+            TRY(push(c, GB_I32));
+            break;
+        case 0x40: /* memory.grow */
+            TRY(zero_byte(c));
+            TRY(need_memory(c));
+            TRY(pop(c, GB_I32, NULL, &h));
+            if (live(c)) {
+                TRY(loc(c, h, &l1));
+                TRY(emit2(c, GB_IR_MEMORY_GROW, slot(c, h), l1));
+            }
+            TRY(push(c, GB_I32));
+            break;
+        case 0x41: {
+            int32_t v;
+            if (!gb_read_s32(&c->r, &v))
+                return MALFORMED("bad i32 constant");
+            TRY(push_const(c, GB_I32, (uint32_t)v));
+            break;
+        }
+        case 0x42: {
+            int64_t v;
+            if (!gb_read_s64(&c->r, &v))
+                return MALFORMED("bad i64 constant");
+            TRY(push_const(c, GB_I64, (uint64_t)v));
+            break;
+        }
+        case 0x43: {
+            uint32_t v;
+            if (!gb_read_u32_fixed(&c->r, &v))
+                return MALFORMED("unexpected end");
+            TRY(push_const(c, GB_F32, v));
+            break;
+        }
+        case 0x44: {
+            uint64_t v;
+            if (!gb_read_u64_fixed(&c->r, &v))
+                return MALFORMED("unexpected end");
+            TRY(push_const(c, GB_F64, v));
+            break;
+        }
+        case 0xD0: { /* ref.null t */
+            uint8_t t;
+            if (!gb_read_u8(&c->r, &t))
+                return MALFORMED("unexpected end");
+            if (!is_ref(t))
+                return MALFORMED("malformed reference type");
+            TRY(push_const(c, t, 0));
+            break;
+        }
+        case 0xD1: { /* ref.is_null */
+            vs e;
+            TRY(pop(c, 0, &e, &h));
+            if (e.type && !is_ref(e.type))
+                return INVALID("type mismatch: ref.is_null needs a reference");
+            if (live(c)) {
+                TRY(loc(c, h, &l1));
+                TRY(emit2(c, GB_IR_REF_IS_NULL, slot(c, h), l1));
+                at = c->n - 3;
+                TRY(push(c, GB_I32));
+                c->last_dst = at + 1;
+            } else
+                TRY(push(c, GB_I32));
+            break;
+        }
+        case 0xD2: /* ref.func */
+            if (!gb_read_u32(&c->r, &x))
+                return MALFORMED("unexpected end");
+            if (x >= m->nfuncs)
+                return INVALID("unknown function %u", x);
+            if (!m->func_declared || !m->func_declared[x])
+                return INVALID("undeclared function reference %u", x);
+            if (live(c))
+                TRY(emit2(c, GB_IR_REF_FUNC, slot(c, c->sh), x));
+            TRY(push(c, GB_FUNCREF));
+            break;
+        case 0xFC:
+            TRY(compile_fc(c));
+            break;
+        default:
+            return MALFORMED("illegal opcode 0x%02x", b);
+        }
+    }
+    if (!gb_reader_eof(&c->r))
+        return MALFORMED("operators remaining after end of function");
+    return GB_OK;
+}
+
+static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
+{
+    gb_module *m = c->m;
+    const gb_func_def *def = &m->funcs[i];
+    c->def = def;
+    c->funcidx = m->nfunc_imports + i;
+    c->ft = &m->types[def->type];
+    uint64_t nlt = (uint64_t)c->ft->nparams + def->nlocals;
+    if (nlt > m->cfg.max_locals)
+        return fail(c, GB_LIMIT, "too many locals (%llu)", (unsigned long long)nlt);
+    c->nlt = (uint32_t)nlt;
+    c->ltypes = malloc(nlt ? nlt : 1);
+    if (!c->ltypes)
+        return GB_NOMEM;
+    memcpy(c->ltypes, c->ft->params, c->ft->nparams);
+    memcpy(c->ltypes + c->ft->nparams, def->locals, def->nlocals);
+    c->r = gb_reader_make(def->expr, def->expr_len);
+    c->n = 0;
+    c->nrelocs = 0;
+    c->sh = c->max_h = 0;
+    c->ch = 0;
+    c->gas_cell = NONE;
+    c->gas_acc = 0;
+    c->last_dst = NONE;
+    gb_err e = compile_body(c);
+    free(c->ltypes);
+    c->ltypes = NULL;
+    if (e)
+        return e;
+    gb_cell *cells = malloc((c->n ? c->n : 1) * sizeof *cells);
+    if (!cells)
+        return GB_NOMEM;
+    memcpy(cells, c->cells, c->n * sizeof *cells);
+    for (uint32_t k = 0; k < c->nrelocs; k++) {
+        uint32_t r = c->relocs[k];
+        if (r & 0x80000000u) {
+            r &= 0x7fffffffu;
+            uint64_t fi = cells[r].u;
+            cells[r].p = m->code[fi - m->nfunc_imports];
+        } else {
+            cells[r].p = &cells[cells[r].u];
+        }
+    }
+    code->cells = cells;
+    code->ncells = c->n;
+    code->funcidx = c->funcidx;
+    code->nparams = c->ft->nparams;
+    code->nresults = c->ft->nresults;
+    code->nlocals = def->nlocals;
+    code->frame_slots = c->nlt + c->max_h + 1;
+    return GB_OK;
+}
+
+gb_err gb_compile_module(gb_module *m, char *detail, size_t detail_len)
+{
+    pthread_once(&tables_once, init_tables);
+    uint32_t ndefs = m->nfuncs - m->nfunc_imports;
+    m->code = calloc(ndefs ? ndefs : 1, sizeof *m->code);
+    if (!m->code)
+        return GB_NOMEM;
+    for (uint32_t i = 0; i < ndefs; i++) {
+        m->code[i] = calloc(1, sizeof(gb_code));
+        if (!m->code[i])
+            return GB_NOMEM;
+    }
+    comp c = {.m = m, .meter = m->cfg.metering, .H = gb_interp_handlers(),
+              .detail = detail, .detail_len = detail_len};
+    c.gs = m->cfg.schedule ? m->cfg.schedule : gb_gas_schedule_default();
+    gb_err e = GB_OK;
+    for (uint32_t i = 0; i < ndefs && !e; i++)
+        e = compile_func(&c, i, m->code[i]);
+    free(c.cells);
+    free(c.relocs);
+    free(c.st);
+    free(c.cs);
+    free(c.ltypes);
+    return e;
+}
+
+void gb_code_free(gb_code *c)
+{
+    if (!c)
+        return;
+    free(c->cells);
+    free(c);
+}

@@ -1,0 +1,194 @@
+/*
+ * Engine internals shared by the compiler (compile.c), the interpreter
+ * (interp.c) and the runtime (runtime.c).  Never included outside
+ * src/wasm/.
+ *
+ * The internal code form.  Each function is compiled once into an array of
+ * 8-byte cells: a cell holding the address of the instruction's handler
+ * (direct threading), followed by its operands, one cell each.  Operands are
+ * either slot numbers — indexes into the function's frame of 64-bit value
+ * cells, fp[0..] = params, then locals, then one slot per operand-stack
+ * height — or immediates, or absolute jump targets (cell pointers).  So the
+ * hot loop never decodes LEB128, never tracks a stack pointer, and an
+ * instruction like i32.add reads two slots and writes one.  See interp.c
+ * for the loop and compile.c for how the stack machine maps onto slots.
+ */
+#ifndef GB_WASM_ENGINE_H
+#define GB_WASM_ENGINE_H
+
+#include "wasm/module.h"
+#include "wasm/opcodes.h"
+
+typedef union gb_cell {
+    const void *h; /* handler address */
+    uint64_t u;
+    int64_t i;
+    void *p;
+} gb_cell;
+
+/* The IR instructions that are not generated from opcodes.h.  Operand
+ * layout in brackets, after the handler cell. */
+#define GB_IR_FIXED(X)                                                      \
+    X(UNREACHABLE)      /* */                                               \
+    X(NOP)              /* */                                               \
+    X(GAS)              /* [cost] */                                        \
+    X(JMP)              /* [target] */                                      \
+    X(BR_IF)            /* [cond][target] */                                \
+    X(BR_UNLESS)        /* [cond][target] */                                \
+    X(BR_TABLE)         /* [index][n][target0..target_n] (last: default) */ \
+    X(RETURN)           /* results already in fp[0..) */                    \
+    X(CALL)             /* [gb_code*][argbase] same instance */             \
+    X(CALL_IMPORT)      /* [funcidx][argbase] */                            \
+    X(CALL_INDIRECT)    /* [table][typeidx][argbase][index] */              \
+    X(COPY)             /* [dst][src] */                                    \
+    X(CONST)            /* [dst][imm] */                                    \
+    X(SELECT)           /* [dst][a][b][cond] */                             \
+    X(GLOBAL_GET)       /* [dst][globalidx] */                              \
+    X(GLOBAL_SET)       /* [globalidx][src] */                              \
+    X(LD32) X(LD64) X(LD8S_32) X(LD8S_64) X(LD8U) X(LD16S_32) X(LD16S_64)   \
+    X(LD16U) X(LD32S_64) /* [dst][addr][offset] */                          \
+    X(ST8) X(ST16) X(ST32) X(ST64) /* [addr][value][offset] */              \
+    X(MEMORY_SIZE)      /* [dst] */                                         \
+    X(MEMORY_GROW)      /* [dst][delta] */                                  \
+    X(MEMORY_FILL)      /* [d][val][n] */                                   \
+    X(MEMORY_COPY)      /* [d][s][n] */                                     \
+    X(MEMORY_INIT)      /* [seg][d][s][n] */                                \
+    X(DATA_DROP)        /* [seg] */                                         \
+    X(TABLE_GET)        /* [dst][table][index] */                           \
+    X(TABLE_SET)        /* [table][index][value] */                         \
+    X(TABLE_SIZE)       /* [dst][table] */                                  \
+    X(TABLE_GROW)       /* [dst][table][init][delta] */                     \
+    X(TABLE_FILL)       /* [table][i][value][n] */                          \
+    X(TABLE_COPY)       /* [dsttable][srctable][d][s][n] */                 \
+    X(TABLE_INIT)       /* [table][seg][d][s][n] */                         \
+    X(ELEM_DROP)        /* [seg] */                                         \
+    X(REF_FUNC)         /* [dst][funcidx] */                                \
+    X(REF_IS_NULL)      /* [dst][src] */                                    \
+    X(BR_EQZ_I32)       /* [a][target]: jump if a == 0 (fused) */           \
+    X(BR_NEZ_I32)       /* [a][target] */
+
+typedef enum gb_irop {
+#define GB_IR_ENUM_(name) GB_IR_##name,
+    GB_IR_FIXED(GB_IR_ENUM_)
+#undef GB_IR_ENUM_
+#define GB_IR_ENUM_UN_(opc, name, ti, to, expr) GB_IR_##name,
+    GB_UNOPS(GB_IR_ENUM_UN_)
+    GB_FC_UNOPS(GB_IR_ENUM_UN_)
+#undef GB_IR_ENUM_UN_
+#define GB_IR_ENUM_BIN_(opc, name, ti, to, expr) GB_IR_##name, GB_IR_##name##_I,
+    GB_BINOPS(GB_IR_ENUM_BIN_)
+#undef GB_IR_ENUM_BIN_
+    GB_IR_COUNT_
+} gb_irop;
+
+/* A compiled function. */
+struct gb_code {
+    gb_cell *cells;
+    uint32_t ncells;
+    uint32_t funcidx;
+    uint32_t nparams, nresults;
+    uint32_t nlocals;     /* declared locals, zeroed on entry */
+    uint32_t frame_slots; /* params + locals + max operand height */
+};
+
+/* ---- runtime objects ---------------------------------------------- */
+
+struct gb_func {
+    const gb_functype *type;
+    uint32_t sig;         /* interned type id in the store */
+    gb_instance *inst;    /* NULL for host functions */
+    const gb_code *code;  /* wasm functions */
+    gb_host_fn host;
+    void *user;
+    gb_functype own_type; /* host functions: a copy of the type */
+    gb_func *next;
+};
+
+struct gb_memory {
+    uint8_t *data;    /* reserved for max pages up front; never moves */
+    uint64_t size;    /* bytes */
+    uint32_t pages, max;
+    bool has_max;
+    size_t reserved;  /* bytes mapped */
+    gb_memory *next;
+};
+
+struct gb_table {
+    gb_tabletype type;
+    gb_val *elems;
+    uint32_t size, max; /* max: effective (type and config) */
+    gb_table *next;
+};
+
+struct gb_global {
+    gb_globaltype type;
+    gb_val val;
+    gb_global *next;
+};
+
+struct gb_instance {
+    const gb_module *mod;
+    gb_store *store;
+    gb_func **funcs;     /* nfuncs */
+    gb_table **tables;   /* ntables */
+    gb_memory *mem;      /* NULL when the module has no memory */
+    const gb_gas_schedule *gs; /* NULL when metering is off */
+    gb_global **globals; /* nglobals */
+    gb_val **gvals;      /* &globals[i]->val, for the interpreter */
+    uint32_t *sigs;      /* interned id of each module type */
+    gb_val **elem_vals;  /* evaluated element segments */
+    uint32_t *elem_len;  /* 0 once dropped */
+    uint8_t *data_dropped;
+    gb_instance *next;
+};
+
+typedef struct gb_frame {
+    gb_cell *pc;
+    uint64_t *fp;
+    gb_instance *inst;
+} gb_frame;
+
+struct gb_host_ctx {
+    gb_store *store;
+    gb_instance *inst;
+};
+
+struct gb_store {
+    gb_wasm_config cfg;
+    uint64_t *stack;       /* cfg.max_stack_slots cells */
+    gb_frame *frames;      /* cfg.max_call_depth */
+    int64_t gas_left;
+    int64_t gas_start;     /* gas_left when the limit was set */
+    uint64_t gas_limit;
+    bool running;
+    char trap_msg[256];
+    gb_functype *sigs;     /* interned function types */
+    uint32_t nsigs, capsigs;
+    gb_func *funcs;
+    gb_memory *mems;
+    gb_table *tables;
+    gb_global *globals;
+    gb_instance *instances;
+};
+
+/* compile.c: validate and compile every function body of m into m->code.
+ * handlers: the interpreter's table (gb_interp_handlers). */
+gb_err gb_compile_module(gb_module *m, char *detail, size_t detail_len);
+void gb_code_free(gb_code *c);
+
+/* interp.c */
+const void *const *gb_interp_handlers(void);
+/* Run wasm function f; its args are at s->stack[0..], results land there. */
+gb_err gb_interp_call(gb_store *s, gb_func *f);
+
+/* runtime.c */
+uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err);
+gb_err gb_trapf(gb_store *s, gb_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Table and memory operations shared by the interpreter and instantiation;
+ * each returns GB_OK or the trap. */
+gb_err gb_table_grow_(gb_table *t, uint32_t delta, gb_val init,
+                      uint32_t *out_old);
+gb_err gb_memory_grow_(gb_memory *m, uint32_t delta, uint32_t *out_old);
+
+#endif

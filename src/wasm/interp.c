@@ -1,0 +1,483 @@
+/*
+ * The interpreter loop.
+ *
+ * Execution model.  compile.c has turned each function into direct-threaded
+ * code: an array of cells where each instruction is the address of its
+ * handler followed by its operands (see engine.h).  Dispatch is one
+ * indirect jump per instruction (`goto *pc->h`), from the end of every
+ * handler, so the CPU's branch predictor sees one jump site per handler
+ * rather than a single shared switch.
+ *
+ * Values live in 64-bit cells.  Each call has a frame `fp`: params, locals,
+ * then one cell per operand-stack height; operands name their cells by
+ * index, so there is no stack pointer to maintain.  A call places its
+ * arguments in the caller's top cells and the callee's frame starts right
+ * there: arguments become parameters without copying, and results come
+ * back in the same cells.  The value stack and the call-frame stack are
+ * arrays in the store with sizes from the configuration; both are checked
+ * on every call, so deep recursion is a GB_TRAP_STACK_EXHAUSTED, never a
+ * native stack overflow.
+ *
+ * Hot state is kept in locals (pc, fp, the instance, its memory's base and
+ * size, the gas counter) and written back to the store only around host
+ * calls and when the run ends.
+ *
+ * Gas: each basic block starts with a GAS instruction carrying the block's
+ * total cost (compile.c); bulk memory and table operations and
+ * memory.grow also charge per byte, element or page before they act.
+ *
+ * Traps are returned values: a handler that traps jumps to `trap`, which
+ * records the message and returns the code.  Nothing here longjmps.
+ *
+ * Memory is little-endian, as on every host we build for (x86-64, arm64);
+ * loads and stores use memcpy so alignment never matters.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wasm/engine.h"
+#include "wasm/numeric.h"
+
+#define R_I32(x) ((uint64_t)(uint32_t)(x))
+#define R_I64(x) ((uint64_t)(x))
+#define R_F32(x) ((uint64_t)(uint32_t)(x))
+#define R_F64(x) ((uint64_t)(x))
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+static const gb_memory no_memory; /* for instances without memory */
+
+static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
+{
+    static const void *const table[GB_IR_COUNT_] = {
+#define F_(name) [GB_IR_##name] = &&L_##name,
+        GB_IR_FIXED(F_)
+#undef F_
+#define U_(opc, name, ti, to, expr) [GB_IR_##name] = &&L_##name,
+        GB_UNOPS(U_) GB_FC_UNOPS(U_)
+#undef U_
+#define B_(opc, name, ti, to, expr)                                         \
+    [GB_IR_##name] = &&L_##name, [GB_IR_##name##_I] = &&L_##name##_I,
+        GB_BINOPS(B_)
+#undef B_
+    };
+    if (out_table) {
+        *out_table = table;
+        return GB_OK;
+    }
+
+    gb_frame *const frames = s->frames;
+    const uint32_t max_depth = s->cfg.max_call_depth;
+    uint64_t *const stack_end = s->stack + s->cfg.max_stack_slots;
+    gb_instance *inst = entry->inst;
+    const gb_memory *M = inst->mem ? inst->mem : &no_memory;
+    uint8_t *mem = M->data;
+    uint64_t memsize = M->size;
+    int64_t gas = s->gas_left;
+    uint64_t *fp = s->stack;
+    uint32_t depth = 0;
+    gb_err err = GB_OK;
+    gb_cell *pc;
+    gb_func *f;
+    uint64_t *nfp;
+    gb_cell *ret_pc;
+
+#define NEXT() goto *pc->h
+#define S(i) fp[pc[i].u]
+#define TRAP(code)                                                          \
+    do {                                                                    \
+        err = (code);                                                       \
+        goto trap;                                                          \
+    } while (0)
+#define TRY(call)                                                           \
+    do {                                                                    \
+        gb_err e_ = (call);                                                 \
+        if (UNLIKELY(e_))                                                   \
+            TRAP(e_);                                                       \
+    } while (0)
+#define RELOAD_MEM()                                                        \
+    do {                                                                    \
+        M = inst->mem ? inst->mem : &no_memory;                             \
+        mem = M->data;                                                      \
+        memsize = M->size;                                                  \
+    } while (0)
+#define CHARGE(amount)                                                      \
+    do {                                                                    \
+        if (inst->gs) {                                                     \
+            uint64_t c_ = (amount);                                         \
+            if (UNLIKELY((uint64_t)gas < c_)) {                             \
+                gas = 0;                                                    \
+                TRAP(GB_TRAP_OUT_OF_GAS);                                   \
+            }                                                               \
+            gas -= (int64_t)c_;                                             \
+        }                                                                   \
+    } while (0)
+
+    {
+        const gb_code *code = entry->code;
+        if (code->frame_slots > s->cfg.max_stack_slots)
+            TRAP(GB_TRAP_STACK_EXHAUSTED);
+        memset(fp + code->nparams, 0, code->nlocals * sizeof *fp);
+        pc = code->cells;
+        NEXT();
+    }
+
+    /* ---- control ---- */
+L_UNREACHABLE:
+    TRAP(GB_TRAP_UNREACHABLE);
+L_NOP:
+    pc += 1;
+    NEXT();
+L_GAS:
+    gas -= pc[1].i;
+    if (UNLIKELY(gas < 0)) {
+        gas = 0;
+        TRAP(GB_TRAP_OUT_OF_GAS);
+    }
+    pc += 2;
+    NEXT();
+L_JMP:
+    pc = pc[1].p;
+    NEXT();
+L_BR_IF:
+    pc = (uint32_t)S(1) ? pc[2].p : pc + 3;
+    NEXT();
+L_BR_UNLESS:
+    pc = (uint32_t)S(1) ? pc + 3 : pc[2].p;
+    NEXT();
+L_BR_EQZ_I32:
+    pc = (uint32_t)S(1) == 0 ? pc[2].p : pc + 3;
+    NEXT();
+L_BR_NEZ_I32:
+    pc = (uint32_t)S(1) != 0 ? pc[2].p : pc + 3;
+    NEXT();
+L_BR_TABLE: {
+    uint32_t i = (uint32_t)S(1), n = (uint32_t)pc[2].u;
+    if (i > n)
+        i = n;
+    pc = pc[3 + i].p;
+    NEXT();
+}
+L_RETURN:
+    if (UNLIKELY(depth == 0))
+        goto done;
+    depth--;
+    pc = frames[depth].pc;
+    fp = frames[depth].fp;
+    inst = frames[depth].inst;
+    RELOAD_MEM();
+    NEXT();
+L_CALL: {
+    const gb_code *code = pc[1].p;
+    nfp = fp + pc[2].u;
+    if (UNLIKELY(depth + 1 >= max_depth ||
+                 nfp + code->frame_slots > stack_end))
+        TRAP(GB_TRAP_STACK_EXHAUSTED);
+    frames[depth].pc = pc + 3;
+    frames[depth].fp = fp;
+    frames[depth].inst = inst;
+    depth++;
+    fp = nfp;
+    memset(fp + code->nparams, 0, code->nlocals * sizeof *fp);
+    pc = code->cells;
+    NEXT();
+}
+L_CALL_IMPORT:
+    f = inst->funcs[pc[1].u];
+    nfp = fp + pc[2].u;
+    ret_pc = pc + 3;
+    goto call_func;
+L_CALL_INDIRECT: {
+    gb_table *t = inst->tables[pc[1].u];
+    uint32_t i = (uint32_t)S(4);
+    if (UNLIKELY(i >= t->size)) {
+        snprintf(s->trap_msg, sizeof s->trap_msg,
+                 "undefined element: call_indirect index %u, table size %u",
+                 i, t->size);
+        TRAP(GB_TRAP_TABLE_OOB);
+    }
+    f = (gb_func *)(uintptr_t)t->elems[i];
+    if (UNLIKELY(!f))
+        TRAP(GB_TRAP_UNINIT_ELEM);
+    if (UNLIKELY(f->sig != inst->sigs[pc[2].u]))
+        TRAP(GB_TRAP_INDIRECT_MISMATCH);
+    nfp = fp + pc[3].u;
+    ret_pc = pc + 5;
+    goto call_func;
+}
+call_func:
+    if (f->host) {
+        gb_host_ctx ctx = {.store = s, .inst = inst};
+        s->gas_left = gas;
+        err = f->host(&ctx, f->user, nfp, nfp);
+        gas = s->gas_left;
+        if (UNLIKELY(err))
+            goto trap;
+        RELOAD_MEM();
+        pc = ret_pc;
+        NEXT();
+    } else {
+        const gb_code *code = f->code;
+        if (UNLIKELY(depth + 1 >= max_depth ||
+                     nfp + code->frame_slots > stack_end))
+            TRAP(GB_TRAP_STACK_EXHAUSTED);
+        frames[depth].pc = ret_pc;
+        frames[depth].fp = fp;
+        frames[depth].inst = inst;
+        depth++;
+        fp = nfp;
+        memset(fp + code->nparams, 0, code->nlocals * sizeof *fp);
+        if (f->inst != inst) {
+            inst = f->inst;
+            RELOAD_MEM();
+        }
+        pc = code->cells;
+        NEXT();
+    }
+
+    /* ---- moves ---- */
+L_COPY:
+    S(1) = S(2);
+    pc += 3;
+    NEXT();
+L_CONST:
+    S(1) = pc[2].u;
+    pc += 3;
+    NEXT();
+L_SELECT:
+    S(1) = (uint32_t)S(4) ? S(2) : S(3);
+    pc += 5;
+    NEXT();
+L_GLOBAL_GET:
+    S(1) = *inst->gvals[pc[2].u];
+    pc += 3;
+    NEXT();
+L_GLOBAL_SET:
+    *inst->gvals[pc[1].u] = S(2);
+    pc += 3;
+    NEXT();
+
+    /* ---- memory ---- */
+#define LOAD(name, T, conv)                                                 \
+    L_##name: {                                                             \
+        uint64_t ea = (uint64_t)(uint32_t)S(2) + pc[3].u;                   \
+        if (UNLIKELY(ea + sizeof(T) > memsize))                             \
+            TRAP(GB_TRAP_MEM_OOB);                                          \
+        T v;                                                                \
+        memcpy(&v, mem + ea, sizeof v);                                     \
+        S(1) = (conv);                                                      \
+        pc += 4;                                                            \
+        NEXT();                                                             \
+    }
+    LOAD(LD32, uint32_t, (uint64_t)v)
+    LOAD(LD64, uint64_t, v)
+    LOAD(LD8S_32, int8_t, (uint64_t)(uint32_t)(int32_t)v)
+    LOAD(LD8S_64, int8_t, (uint64_t)(int64_t)v)
+    LOAD(LD8U, uint8_t, (uint64_t)v)
+    LOAD(LD16S_32, int16_t, (uint64_t)(uint32_t)(int32_t)v)
+    LOAD(LD16S_64, int16_t, (uint64_t)(int64_t)v)
+    LOAD(LD16U, uint16_t, (uint64_t)v)
+    LOAD(LD32S_64, int32_t, (uint64_t)(int64_t)v)
+#undef LOAD
+#define STORE(name, T)                                                      \
+    L_##name: {                                                             \
+        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u;                   \
+        if (UNLIKELY(ea + sizeof(T) > memsize))                             \
+            TRAP(GB_TRAP_MEM_OOB);                                          \
+        T v = (T)S(2);                                                      \
+        memcpy(mem + ea, &v, sizeof v);                                     \
+        pc += 4;                                                            \
+        NEXT();                                                             \
+    }
+    STORE(ST8, uint8_t)
+    STORE(ST16, uint16_t)
+    STORE(ST32, uint32_t)
+    STORE(ST64, uint64_t)
+#undef STORE
+L_MEMORY_SIZE:
+    S(1) = memsize >> 16;
+    pc += 2;
+    NEXT();
+L_MEMORY_GROW: {
+    uint32_t delta = (uint32_t)S(2), old;
+    CHARGE((uint64_t)inst->gs->grow_per_page * delta);
+    gb_err e = gb_memory_grow_(inst->mem, delta, &old);
+    S(1) = e ? 0xffffffffu : old;
+    RELOAD_MEM();
+    pc += 3;
+    NEXT();
+}
+L_MEMORY_FILL: {
+    uint64_t d = (uint32_t)S(1), n = (uint32_t)S(3);
+    CHARGE(n * inst->gs->bulk_per_byte);
+    if (UNLIKELY(d + n > memsize))
+        TRAP(GB_TRAP_MEM_OOB);
+    memset(mem + d, (int)(uint8_t)S(2), n);
+    pc += 4;
+    NEXT();
+}
+L_MEMORY_COPY: {
+    uint64_t d = (uint32_t)S(1), sr = (uint32_t)S(2), n = (uint32_t)S(3);
+    CHARGE(n * inst->gs->bulk_per_byte);
+    if (UNLIKELY(d + n > memsize || sr + n > memsize))
+        TRAP(GB_TRAP_MEM_OOB);
+    memmove(mem + d, mem + sr, n);
+    pc += 4;
+    NEXT();
+}
+L_MEMORY_INIT: {
+    uint32_t seg = (uint32_t)pc[1].u;
+    uint64_t d = (uint32_t)S(2), sr = (uint32_t)S(3), n = (uint32_t)S(4);
+    const gb_data_seg *ds = &inst->mod->datas[seg];
+    uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+    CHARGE(n * inst->gs->bulk_per_byte);
+    if (UNLIKELY(sr + n > len || d + n > memsize))
+        TRAP(GB_TRAP_MEM_OOB);
+    if (n)
+        memcpy(mem + d, ds->bytes + sr, n);
+    pc += 5;
+    NEXT();
+}
+L_DATA_DROP:
+    inst->data_dropped[pc[1].u] = 1;
+    pc += 2;
+    NEXT();
+
+    /* ---- tables and references ---- */
+L_TABLE_GET: {
+    gb_table *t = inst->tables[pc[2].u];
+    uint32_t i = (uint32_t)S(3);
+    if (UNLIKELY(i >= t->size))
+        TRAP(GB_TRAP_TABLE_OOB);
+    S(1) = t->elems[i];
+    pc += 4;
+    NEXT();
+}
+L_TABLE_SET: {
+    gb_table *t = inst->tables[pc[1].u];
+    uint32_t i = (uint32_t)S(2);
+    if (UNLIKELY(i >= t->size))
+        TRAP(GB_TRAP_TABLE_OOB);
+    t->elems[i] = S(3);
+    pc += 4;
+    NEXT();
+}
+L_TABLE_SIZE:
+    S(1) = inst->tables[pc[2].u]->size;
+    pc += 3;
+    NEXT();
+L_TABLE_GROW: {
+    gb_table *t = inst->tables[pc[2].u];
+    uint32_t delta = (uint32_t)S(4), old;
+    CHARGE((uint64_t)inst->gs->table_per_elem * delta);
+    gb_err e = gb_table_grow_(t, delta, S(3), &old);
+    S(1) = e ? 0xffffffffu : old;
+    pc += 5;
+    NEXT();
+}
+L_TABLE_FILL: {
+    gb_table *t = inst->tables[pc[1].u];
+    uint64_t i = (uint32_t)S(2), n = (uint32_t)S(4);
+    gb_val v = S(3);
+    CHARGE(n * inst->gs->table_per_elem);
+    if (UNLIKELY(i + n > t->size))
+        TRAP(GB_TRAP_TABLE_OOB);
+    for (uint64_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+    pc += 5;
+    NEXT();
+}
+L_TABLE_COPY: {
+    gb_table *td = inst->tables[pc[1].u], *ts = inst->tables[pc[2].u];
+    uint64_t d = (uint32_t)S(3), sr = (uint32_t)S(4), n = (uint32_t)S(5);
+    CHARGE(n * inst->gs->table_per_elem);
+    if (UNLIKELY(d + n > td->size || sr + n > ts->size))
+        TRAP(GB_TRAP_TABLE_OOB);
+    if (n)
+        memmove(td->elems + d, ts->elems + sr, n * sizeof(gb_val));
+    pc += 6;
+    NEXT();
+}
+L_TABLE_INIT: {
+    gb_table *t = inst->tables[pc[1].u];
+    uint32_t seg = (uint32_t)pc[2].u;
+    uint64_t d = (uint32_t)S(3), sr = (uint32_t)S(4), n = (uint32_t)S(5);
+    CHARGE(n * inst->gs->table_per_elem);
+    if (UNLIKELY(sr + n > inst->elem_len[seg] || d + n > t->size))
+        TRAP(GB_TRAP_TABLE_OOB);
+    if (n)
+        memcpy(t->elems + d, inst->elem_vals[seg] + sr, n * sizeof(gb_val));
+    pc += 6;
+    NEXT();
+}
+L_ELEM_DROP:
+    inst->elem_len[pc[1].u] = 0;
+    pc += 2;
+    NEXT();
+L_REF_FUNC:
+    S(1) = (uint64_t)(uintptr_t)inst->funcs[pc[2].u];
+    pc += 3;
+    NEXT();
+L_REF_IS_NULL:
+    S(1) = S(2) == 0;
+    pc += 3;
+    NEXT();
+
+    /* ---- numeric, generated from opcodes.h ---- */
+#define U_(opc, name, ti, to, expr)                                         \
+    L_##name: {                                                             \
+        uint64_t a = S(2);                                                  \
+        S(1) = R_##to(expr);                                                \
+        pc += 3;                                                            \
+        NEXT();                                                             \
+    }
+    GB_UNOPS(U_)
+    GB_FC_UNOPS(U_)
+#undef U_
+#define B_(opc, name, ti, to, expr)                                         \
+    L_##name: {                                                             \
+        uint64_t a = S(2), b = S(3);                                        \
+        S(1) = R_##to(expr);                                                \
+        pc += 4;                                                            \
+        NEXT();                                                             \
+    }                                                                       \
+    L_##name##_I: {                                                         \
+        uint64_t a = S(2), b = pc[3].u;                                     \
+        S(1) = R_##to(expr);                                                \
+        pc += 4;                                                            \
+        NEXT();                                                             \
+    }
+    GB_BINOPS(B_)
+#undef B_
+
+done:
+    s->gas_left = gas;
+    return GB_OK;
+
+trap:
+    s->gas_left = gas;
+    if (!s->trap_msg[0])
+        snprintf(s->trap_msg, sizeof s->trap_msg, "%s", gb_err_str(err));
+    return err;
+
+#undef NEXT
+#undef S
+#undef TRAP
+#undef TRY
+#undef RELOAD_MEM
+#undef CHARGE
+}
+
+const void *const *gb_interp_handlers(void)
+{
+    const void *const *t = NULL;
+    run(NULL, NULL, &t);
+    return t;
+}
+
+gb_err gb_interp_call(gb_store *s, gb_func *f)
+{
+    return run(s, f, NULL);
+}

@@ -1,0 +1,773 @@
+/*
+ * The runtime: configuration, module loading, stores and the objects that
+ * live in them (functions, memories, tables, globals, instances),
+ * instantiation with linking, and calls from the embedder.
+ *
+ * A store owns every object made in it through a list per kind; freeing
+ * the store frees them all.  Linear memory is reserved up front for its
+ * maximum (bounded by the configuration) with PROT_NONE and made
+ * accessible as it grows, so its address never changes and the
+ * interpreter can keep the base pointer in a register across calls.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "wasm/engine.h"
+
+#define PAGE 65536u
+
+static void set_detail(char *detail, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_detail(char *detail, size_t len, const char *fmt, ...)
+{
+    if (!detail || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, len, fmt, ap);
+    va_end(ap);
+}
+
+void gb_wasm_config_default(gb_wasm_config *cfg)
+{
+    *cfg = (gb_wasm_config){
+        .metering = true,
+        .schedule = NULL,
+        .max_module_size = 64u << 20,
+        .max_functions = 1000000,
+        .max_locals = 50000,
+        .max_memory_pages = 65536,
+        .max_table_size = 10000000,
+        .max_call_depth = 20000,
+        .max_stack_slots = 1u << 21,
+    };
+}
+
+/* ---- modules ------------------------------------------------------------ */
+
+gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
+                      size_t len, gb_module **out, char *detail,
+                      size_t detail_len)
+{
+    *out = NULL;
+    if (detail && detail_len)
+        detail[0] = 0;
+    gb_wasm_config def;
+    if (!cfg) {
+        gb_wasm_config_default(&def);
+        cfg = &def;
+    }
+    if (len > cfg->max_module_size) {
+        set_detail(detail, detail_len, "module is %zu bytes, the limit is %u",
+                   len, cfg->max_module_size);
+        return GB_LIMIT;
+    }
+    gb_module *m = calloc(1, sizeof *m);
+    if (!m)
+        return GB_NOMEM;
+    m->cfg = *cfg;
+    m->bytes = malloc(len ? len : 1);
+    if (!m->bytes) {
+        free(m);
+        return GB_NOMEM;
+    }
+    memcpy(m->bytes, bytes, len);
+    m->len = len;
+    gb_err e = gb_decode(m, detail, detail_len);
+    if (!e)
+        e = gb_compile_module(m, detail, detail_len);
+    if (e) {
+        gb_module_free(m);
+        return e;
+    }
+    *out = m;
+    return GB_OK;
+}
+
+void gb_module_free(gb_module *m)
+{
+    if (!m)
+        return;
+    if (m->code) {
+        for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
+            gb_code_free(m->code[i]);
+        free(m->code);
+    }
+    gb_decode_free(m);
+    free(m->bytes);
+    free(m);
+}
+
+uint32_t gb_module_import_count(const gb_module *m) { return m->nimports; }
+
+void gb_module_import(const gb_module *m, uint32_t i, gb_import_desc *out)
+{
+    const gb_import *im = &m->imports[i];
+    *out = (gb_import_desc){
+        .module = im->module, .module_len = im->module_len,
+        .name = im->name, .name_len = im->name_len, .kind = im->kind,
+        .table = im->table, .memory = im->memory, .global = im->global,
+    };
+    if (im->kind == GB_EXTERN_FUNC)
+        out->func = m->types[im->func_type];
+}
+
+uint32_t gb_module_export_count(const gb_module *m) { return m->nexports; }
+
+void gb_module_export(const gb_module *m, uint32_t i, gb_export_desc *out)
+{
+    const gb_export *ex = &m->exports[i];
+    *out = (gb_export_desc){.name = ex->name, .name_len = ex->name_len,
+                            .kind = ex->kind, .index = ex->index};
+}
+
+const gb_functype *gb_module_func_type(const gb_module *m, uint32_t idx)
+{
+    if (idx >= m->nfuncs)
+        return NULL;
+    return &m->types[m->func_type[idx]];
+}
+
+/* ---- stores --------------------------------------------------------------- */
+
+gb_err gb_store_new(const gb_wasm_config *cfg, gb_store **out)
+{
+    *out = NULL;
+    gb_store *s = calloc(1, sizeof *s);
+    if (!s)
+        return GB_NOMEM;
+    if (cfg)
+        s->cfg = *cfg;
+    else
+        gb_wasm_config_default(&s->cfg);
+    if (s->cfg.max_call_depth < 2)
+        s->cfg.max_call_depth = 2;
+    if (s->cfg.max_stack_slots < 16)
+        s->cfg.max_stack_slots = 16;
+    s->stack = calloc(s->cfg.max_stack_slots, sizeof *s->stack);
+    s->frames = calloc(s->cfg.max_call_depth, sizeof *s->frames);
+    if (!s->stack || !s->frames) {
+        gb_store_free(s);
+        return GB_NOMEM;
+    }
+    gb_store_set_gas(s, UINT64_MAX);
+    *out = s;
+    return GB_OK;
+}
+
+static void instance_free(gb_instance *inst)
+{
+    const gb_module *m = inst->mod;
+    if (inst->elem_vals)
+        for (uint32_t i = 0; i < m->nelems; i++)
+            free(inst->elem_vals[i]);
+    free(inst->elem_vals);
+    free(inst->elem_len);
+    free(inst->data_dropped);
+    if (inst->funcs)
+        free(m->nfuncs > m->nfunc_imports ? inst->funcs[m->nfunc_imports]
+                                          : NULL);
+    free(inst->funcs);
+    free(inst->tables);
+    free(inst->globals);
+    free(inst->gvals);
+    free(inst->sigs);
+    free(inst);
+}
+
+void gb_store_free(gb_store *s)
+{
+    if (!s)
+        return;
+    for (gb_instance *i = s->instances, *n; i; i = n) {
+        n = i->next;
+        instance_free(i);
+    }
+    for (gb_func *f = s->funcs, *n; f; f = n) {
+        n = f->next;
+        free(f);
+    }
+    for (gb_memory *m = s->mems, *n; m; m = n) {
+        n = m->next;
+        if (m->data)
+            munmap(m->data, m->reserved);
+        free(m);
+    }
+    for (gb_table *t = s->tables, *n; t; t = n) {
+        n = t->next;
+        free(t->elems);
+        free(t);
+    }
+    for (gb_global *g = s->globals, *n; g; g = n) {
+        n = g->next;
+        free(g);
+    }
+    for (uint32_t i = 0; i < s->nsigs; i++)
+        free((void *)s->sigs[i].params);
+    free(s->sigs);
+    free(s->stack);
+    free(s->frames);
+    free(s);
+}
+
+void gb_store_set_gas(gb_store *s, uint64_t limit)
+{
+    s->gas_limit = limit;
+    s->gas_left = limit > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
+    s->gas_start = s->gas_left;
+}
+
+uint64_t gb_store_gas_used(const gb_store *s)
+{
+    return (uint64_t)(s->gas_start - s->gas_left);
+}
+
+uint64_t gb_store_gas_left(const gb_store *s)
+{
+    return s->gas_limit - gb_store_gas_used(s);
+}
+
+const char *gb_store_trap_message(const gb_store *s)
+{
+    return s->trap_msg;
+}
+
+gb_err gb_trapf(gb_store *s, gb_err code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->trap_msg, sizeof s->trap_msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static bool functype_eq(const gb_functype *a, const gb_functype *b)
+{
+    return a->nparams == b->nparams && a->nresults == b->nresults &&
+           !memcmp(a->params, b->params, a->nparams) &&
+           !memcmp(a->results, b->results, a->nresults);
+}
+
+uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err)
+{
+    *err = GB_OK;
+    for (uint32_t i = 0; i < s->nsigs; i++)
+        if (functype_eq(&s->sigs[i], t))
+            return i;
+    if (s->nsigs == s->capsigs) {
+        uint32_t cap = s->capsigs ? s->capsigs * 2 : 16;
+        gb_functype *p = realloc(s->sigs, cap * sizeof *p);
+        if (!p) {
+            *err = GB_NOMEM;
+            return 0;
+        }
+        s->sigs = p;
+        s->capsigs = cap;
+    }
+    uint8_t *types = malloc(t->nparams + t->nresults + 1);
+    if (!types) {
+        *err = GB_NOMEM;
+        return 0;
+    }
+    memcpy(types, t->params, t->nparams);
+    memcpy(types + t->nparams, t->results, t->nresults);
+    s->sigs[s->nsigs] = (gb_functype){.nparams = t->nparams,
+                                      .nresults = t->nresults,
+                                      .params = types,
+                                      .results = types + t->nparams};
+    return s->nsigs++;
+}
+
+/* ---- objects ---------------------------------------------------------------- */
+
+gb_err gb_func_new_host(gb_store *s, const gb_functype *type, gb_host_fn fn,
+                        void *user, gb_func **out)
+{
+    *out = NULL;
+    gb_err e;
+    uint32_t sig = gb_store_intern(s, type, &e);
+    if (e)
+        return e;
+    gb_func *f = calloc(1, sizeof *f);
+    if (!f)
+        return GB_NOMEM;
+    f->sig = sig;
+    f->own_type = s->sigs[sig]; /* owned by the store's interned table */
+    f->type = &f->own_type;
+    f->host = fn;
+    f->user = user;
+    f->next = s->funcs;
+    s->funcs = f;
+    *out = f;
+    return GB_OK;
+}
+
+const gb_functype *gb_func_type(const gb_func *f) { return f->type; }
+
+static uint32_t mem_max_pages(const gb_store *s, gb_limits l)
+{
+    uint32_t cap = s->cfg.max_memory_pages > 65536 ? 65536
+                                                   : s->cfg.max_memory_pages;
+    return l.has_max && l.max < cap ? l.max : cap;
+}
+
+gb_err gb_memory_new(gb_store *s, gb_limits limits, gb_memory **out)
+{
+    *out = NULL;
+    uint32_t max = mem_max_pages(s, limits);
+    if (limits.min > max)
+        return GB_LIMIT;
+    gb_memory *m = calloc(1, sizeof *m);
+    if (!m)
+        return GB_NOMEM;
+    m->reserved = (size_t)(max ? max : 1) * PAGE;
+    void *p = mmap(NULL, m->reserved, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) {
+        free(m);
+        return GB_NOMEM;
+    }
+    m->data = p;
+    m->max = max;
+    m->has_max = limits.has_max;
+    if (limits.min &&
+        mprotect(m->data, (size_t)limits.min * PAGE, PROT_READ | PROT_WRITE)) {
+        munmap(m->data, m->reserved);
+        free(m);
+        return GB_NOMEM;
+    }
+    m->pages = limits.min;
+    m->size = (uint64_t)limits.min * PAGE;
+    m->next = s->mems;
+    s->mems = m;
+    *out = m;
+    return GB_OK;
+}
+
+uint8_t *gb_memory_data(gb_memory *m) { return m->data; }
+uint64_t gb_memory_size(const gb_memory *m) { return m->size; }
+
+gb_limits gb_memory_limits(const gb_memory *m)
+{
+    return (gb_limits){.min = m->pages, .max = m->max, .has_max = m->has_max};
+}
+
+gb_err gb_memory_grow_(gb_memory *m, uint32_t delta, uint32_t *out_old)
+{
+    *out_old = m->pages;
+    if ((uint64_t)m->pages + delta > m->max)
+        return GB_LIMIT;
+    if (delta &&
+        mprotect(m->data + m->size, (size_t)delta * PAGE, PROT_READ | PROT_WRITE))
+        return GB_NOMEM;
+    m->pages += delta;
+    m->size = (uint64_t)m->pages * PAGE;
+    return GB_OK;
+}
+
+gb_err gb_memory_grow(gb_memory *m, uint32_t delta, uint32_t *out_old)
+{
+    uint32_t old;
+    gb_err e = gb_memory_grow_(m, delta, &old);
+    if (out_old)
+        *out_old = old;
+    return e;
+}
+
+gb_err gb_table_new(gb_store *s, gb_tabletype type, gb_val init,
+                    gb_table **out)
+{
+    *out = NULL;
+    uint32_t cap = s->cfg.max_table_size;
+    uint32_t max = type.limits.has_max && type.limits.max < cap
+                       ? type.limits.max : cap;
+    if (type.limits.min > max)
+        return GB_LIMIT;
+    gb_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return GB_NOMEM;
+    t->type = type;
+    t->max = max;
+    t->size = type.limits.min;
+    t->elems = calloc(t->size ? t->size : 1, sizeof *t->elems);
+    if (!t->elems) {
+        free(t);
+        return GB_NOMEM;
+    }
+    for (uint32_t i = 0; i < t->size; i++)
+        t->elems[i] = init;
+    t->next = s->tables;
+    s->tables = t;
+    *out = t;
+    return GB_OK;
+}
+
+gb_tabletype gb_table_type(const gb_table *t)
+{
+    gb_tabletype ty = t->type;
+    ty.limits.min = t->size;
+    return ty;
+}
+
+gb_err gb_table_get(const gb_table *t, uint32_t i, gb_val *out)
+{
+    if (i >= t->size)
+        return GB_TRAP_TABLE_OOB;
+    *out = t->elems[i];
+    return GB_OK;
+}
+
+gb_err gb_table_grow_(gb_table *t, uint32_t delta, gb_val init,
+                      uint32_t *out_old)
+{
+    *out_old = t->size;
+    if ((uint64_t)t->size + delta > t->max)
+        return GB_LIMIT;
+    if (!delta)
+        return GB_OK;
+    gb_val *p = realloc(t->elems, ((size_t)t->size + delta) * sizeof *p);
+    if (!p)
+        return GB_NOMEM;
+    for (uint32_t i = 0; i < delta; i++)
+        p[t->size + i] = init;
+    t->elems = p;
+    t->size += delta;
+    return GB_OK;
+}
+
+gb_err gb_global_new(gb_store *s, gb_globaltype type, gb_val init,
+                     gb_global **out)
+{
+    gb_global *g = calloc(1, sizeof *g);
+    *out = NULL;
+    if (!g)
+        return GB_NOMEM;
+    g->type = type;
+    g->val = init;
+    g->next = s->globals;
+    s->globals = g;
+    *out = g;
+    return GB_OK;
+}
+
+gb_globaltype gb_global_type(const gb_global *g) { return g->type; }
+gb_val gb_global_get(const gb_global *g) { return g->val; }
+void gb_global_set(gb_global *g, gb_val v) { g->val = v; }
+
+/* ---- instantiation ---------------------------------------------------------- */
+
+static gb_val eval_const(const gb_instance *inst, const gb_constexpr *c)
+{
+    switch (c->op) {
+    case 0x23:
+        return *inst->gvals[c->value];
+    case 0xD0:
+        return 0;
+    case 0xD2:
+        return (gb_val)(uintptr_t)inst->funcs[c->value];
+    default:
+        return c->value;
+    }
+}
+
+static bool limits_match(uint32_t cur, uint32_t cur_max, bool cur_has_max,
+                         gb_limits want)
+{
+    if (cur < want.min)
+        return false;
+    if (want.has_max)
+        return cur_has_max && cur_max <= want.max;
+    return true;
+}
+
+static gb_err link_imports(gb_store *s, const gb_module *m, gb_instance *inst,
+                           const gb_extern *imports, char *detail,
+                           size_t detail_len)
+{
+    uint32_t fi = 0, ti = 0, gi = 0;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const gb_import *im = &m->imports[i];
+        const gb_extern *ex = &imports[i];
+        const char *why = NULL;
+        if (ex->kind != im->kind) {
+            why = "incompatible import type (wrong kind)";
+        } else if (im->kind == GB_EXTERN_FUNC) {
+            if (!ex->u.func || ex->u.func->sig != inst->sigs[im->func_type])
+                why = "incompatible import type (function signature)";
+            else
+                inst->funcs[fi++] = ex->u.func;
+        } else if (im->kind == GB_EXTERN_TABLE) {
+            gb_table *t = ex->u.table;
+            if (!t || t->type.elem != im->table.elem ||
+                !limits_match(t->size, t->type.limits.max,
+                              t->type.limits.has_max, im->table.limits))
+                why = "incompatible import type (table)";
+            else
+                inst->tables[ti++] = t;
+        } else if (im->kind == GB_EXTERN_MEMORY) {
+            gb_memory *mem = ex->u.memory;
+            uint32_t declared_max = mem ? mem->max : 0;
+            if (!mem || !limits_match(mem->pages, declared_max, mem->has_max,
+                                      im->memory))
+                why = "incompatible import type (memory)";
+            else
+                inst->mem = mem;
+        } else {
+            gb_global *g = ex->u.global;
+            if (!g || g->type.type != im->global.type ||
+                g->type.mut != im->global.mut)
+                why = "incompatible import type (global)";
+            else {
+                inst->globals[gi] = g;
+                inst->gvals[gi] = &g->val;
+                gi++;
+            }
+        }
+        if (why) {
+            set_detail(detail, detail_len, "import %u \"%.*s\".\"%.*s\": %s", i,
+                       (int)im->module_len, im->module, (int)im->name_len,
+                       im->name, why);
+            return GB_LINK;
+        }
+    }
+    (void)s;
+    return GB_OK;
+}
+
+gb_err gb_instantiate(gb_store *s, const gb_module *m,
+                      const gb_extern *imports, uint32_t n,
+                      gb_instance **out, char *detail, size_t detail_len)
+{
+    *out = NULL;
+    if (detail && detail_len)
+        detail[0] = 0;
+    s->trap_msg[0] = 0;
+    if (n != m->nimports) {
+        set_detail(detail, detail_len, "module has %u imports, %u given",
+                   m->nimports, n);
+        return GB_LINK;
+    }
+    gb_instance *inst = calloc(1, sizeof *inst);
+    if (!inst)
+        return GB_NOMEM;
+    inst->mod = m;
+    inst->store = s;
+    inst->next = s->instances;
+    s->instances = inst; /* owned by the store from here on */
+    inst->gs = m->cfg.metering
+                   ? (m->cfg.schedule ? m->cfg.schedule : gb_gas_schedule_default())
+                   : NULL;
+    uint32_t ndefs = m->nfuncs - m->nfunc_imports;
+    inst->funcs = calloc(m->nfuncs + 1, sizeof *inst->funcs);
+    inst->tables = calloc(m->ntables + 1, sizeof *inst->tables);
+    inst->globals = calloc(m->nglobals + 1, sizeof *inst->globals);
+    inst->gvals = calloc(m->nglobals + 1, sizeof *inst->gvals);
+    inst->sigs = calloc(m->ntypes + 1, sizeof *inst->sigs);
+    inst->elem_vals = calloc(m->nelems + 1, sizeof *inst->elem_vals);
+    inst->elem_len = calloc(m->nelems + 1, sizeof *inst->elem_len);
+    inst->data_dropped = calloc(m->ndatas + 1, 1);
+    gb_func *defs = calloc(ndefs + 1, sizeof *defs);
+    if (!inst->funcs || !inst->tables || !inst->globals || !inst->gvals ||
+        !inst->sigs || !inst->elem_vals || !inst->elem_len ||
+        !inst->data_dropped || !defs) {
+        free(defs);
+        return GB_NOMEM;
+    }
+    for (uint32_t i = 0; i < ndefs; i++)
+        inst->funcs[m->nfunc_imports + i] = &defs[i];
+    if (!ndefs)
+        free(defs); /* instance_free frees defs through funcs[nimports] */
+
+    gb_err e;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        inst->sigs[i] = gb_store_intern(s, &m->types[i], &e);
+        if (e)
+            return e;
+    }
+    e = link_imports(s, m, inst, imports, detail, detail_len);
+    if (e)
+        return e;
+    for (uint32_t i = 0; i < ndefs; i++) {
+        uint32_t ti = m->funcs[i].type;
+        defs[i] = (gb_func){.type = &m->types[ti], .sig = inst->sigs[ti],
+                            .inst = inst, .code = m->code[i]};
+    }
+    for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+        e = gb_table_new(s, m->tables[i], 0, &inst->tables[i]);
+        if (e) {
+            set_detail(detail, detail_len, "table %u: size %u is over the limit",
+                       i, m->tables[i].limits.min);
+            return e;
+        }
+    }
+    if (m->nmems > m->nmem_imports) {
+        e = gb_memory_new(s, m->mems[0], &inst->mem);
+        if (e) {
+            set_detail(detail, detail_len, "memory of %u pages is over the limit",
+                       m->mems[0].min);
+            return e;
+        }
+    }
+    for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
+        gb_val v = eval_const(inst, &m->global_init[i - m->nglobal_imports]);
+        e = gb_global_new(s, m->globals[i], v, &inst->globals[i]);
+        if (e)
+            return e;
+        inst->gvals[i] = &inst->globals[i]->val;
+    }
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const gb_elem_seg *seg = &m->elems[i];
+        inst->elem_vals[i] = calloc(seg->count + 1, sizeof(gb_val));
+        if (!inst->elem_vals[i])
+            return GB_NOMEM;
+        for (uint32_t k = 0; k < seg->count; k++)
+            inst->elem_vals[i][k] = eval_const(inst, &seg->items[k]);
+        inst->elem_len[i] = seg->mode == GB_SEG_PASSIVE ? seg->count : 0;
+    }
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const gb_elem_seg *seg = &m->elems[i];
+        if (seg->mode != GB_SEG_ACTIVE)
+            continue;
+        gb_table *t = inst->tables[seg->table];
+        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
+        if (off + seg->count > t->size) {
+            set_detail(detail, detail_len,
+                       "element segment %u does not fit its table", i);
+            return gb_trapf(s, GB_TRAP_TABLE_OOB,
+                            "out of bounds table access: element segment %u", i);
+        }
+        memcpy(t->elems + off, inst->elem_vals[i], seg->count * sizeof(gb_val));
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const gb_data_seg *seg = &m->datas[i];
+        if (seg->mode != GB_SEG_ACTIVE)
+            continue;
+        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
+        if (off + seg->len > inst->mem->size) {
+            set_detail(detail, detail_len,
+                       "data segment %u does not fit memory", i);
+            return gb_trapf(s, GB_TRAP_MEM_OOB,
+                            "out of bounds memory access: data segment %u", i);
+        }
+        if (seg->len)
+            memcpy(inst->mem->data + off, seg->bytes, seg->len);
+        inst->data_dropped[i] = 1;
+    }
+    if (m->has_start) {
+        e = gb_func_call(s, inst->funcs[m->start], NULL, NULL);
+        if (e) {
+            set_detail(detail, detail_len, "start function trapped: %s",
+                       s->trap_msg);
+            return e;
+        }
+    }
+    *out = inst;
+    return GB_OK;
+}
+
+gb_err gb_instance_export(const gb_instance *inst, const char *name,
+                          size_t len, gb_extern *out)
+{
+    const gb_module *m = inst->mod;
+    for (uint32_t i = 0; i < m->nexports; i++) {
+        const gb_export *ex = &m->exports[i];
+        if (ex->name_len != len || memcmp(ex->name, name, len))
+            continue;
+        out->kind = ex->kind;
+        switch (ex->kind) {
+        case GB_EXTERN_FUNC:
+            out->u.func = inst->funcs[ex->index];
+            break;
+        case GB_EXTERN_TABLE:
+            out->u.table = inst->tables[ex->index];
+            break;
+        case GB_EXTERN_MEMORY:
+            out->u.memory = inst->mem;
+            break;
+        case GB_EXTERN_GLOBAL:
+            out->u.global = inst->globals[ex->index];
+            break;
+        }
+        return GB_OK;
+    }
+    return GB_NOT_FOUND;
+}
+
+const gb_module *gb_instance_module(const gb_instance *inst)
+{
+    return inst->mod;
+}
+
+gb_memory *gb_instance_memory(const gb_instance *inst) { return inst->mem; }
+
+/* ---- calls -------------------------------------------------------------- */
+
+static gb_val mask(uint8_t t, gb_val v)
+{
+    return t == GB_I32 || t == GB_F32 ? (uint32_t)v : v;
+}
+
+gb_err gb_func_call(gb_store *s, gb_func *f, const gb_val *args,
+                    gb_val *results)
+{
+    if (s->running)
+        return gb_trapf(s, GB_INVAL, "gb_func_call is not reentrant");
+    const gb_functype *ft = f->type;
+    uint32_t cells = ft->nparams > ft->nresults ? ft->nparams : ft->nresults;
+    if (cells > s->cfg.max_stack_slots)
+        return gb_trapf(s, GB_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+    s->trap_msg[0] = 0;
+    for (uint32_t i = 0; i < ft->nparams; i++)
+        s->stack[i] = mask(ft->params[i], args[i]);
+    gb_err e;
+    s->running = true;
+    if (f->host) {
+        gb_host_ctx ctx = {.store = s, .inst = NULL};
+        e = f->host(&ctx, f->user, s->stack, s->stack);
+    } else {
+        e = gb_interp_call(s, f);
+    }
+    s->running = false;
+    if (e) {
+        if (!s->trap_msg[0])
+            snprintf(s->trap_msg, sizeof s->trap_msg, "%s", gb_err_str(e));
+        return e;
+    }
+    for (uint32_t i = 0; i < ft->nresults; i++)
+        results[i] = mask(ft->results[i], s->stack[i]);
+    return GB_OK;
+}
+
+/* ---- host context ------------------------------------------------------- */
+
+gb_memory *gb_host_memory(gb_host_ctx *ctx)
+{
+    return ctx->inst ? ctx->inst->mem : NULL;
+}
+
+gb_instance *gb_host_instance(gb_host_ctx *ctx) { return ctx->inst; }
+gb_store *gb_host_store(gb_host_ctx *ctx) { return ctx->store; }
+
+gb_err gb_host_charge(gb_host_ctx *ctx, uint64_t gas)
+{
+    gb_store *s = ctx->store;
+    if ((uint64_t)s->gas_left < gas) {
+        s->gas_left = 0;
+        return gb_trapf(s, GB_TRAP_OUT_OF_GAS, "out of gas in host function");
+    }
+    s->gas_left -= (int64_t)gas;
+    return GB_OK;
+}
+
+gb_err gb_host_trap(gb_host_ctx *ctx, gb_err code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->store->trap_msg, sizeof ctx->store->trap_msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
