@@ -51,7 +51,8 @@ enum { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
 
 typedef struct ctrl {
     uint8_t kind;
-    bool unreachable;
+    bool unreachable; /* validation: the operand stack is polymorphic */
+    bool dead;        /* emission: the block is inside dead code */
     uint32_t height;
     uint32_t nparams, nresults;
     const uint8_t *params, *results;
@@ -125,7 +126,11 @@ static gb_err fail(comp *c, gb_err code, const char *fmt, ...)
 
 /* ---- code buffer ------------------------------------------------------ */
 
-static bool live(const comp *c) { return !c->cs[c->ch - 1].unreachable; }
+static bool live(const comp *c)
+{
+    const ctrl *f = &c->cs[c->ch - 1];
+    return !f->unreachable && !f->dead;
+}
 
 static gb_err need(comp *c, uint32_t k)
 {
@@ -373,8 +378,24 @@ static gb_err move_values(comp *c, uint32_t src, uint32_t dst, uint32_t n)
 static gb_err emit_return(comp *c, uint32_t src)
 {
     uint32_t n = c->ft->nresults;
-    if (n > 1)
-        TRY(materialize_range(c, src, src + n));
+    if (n > 1) {
+        /* fp[0..n) may hold locals that lazy entries name: first give every
+         * value its home (without changing the entries: this may be one of
+         * several paths), then move homes down in ascending order, which is
+         * safe because slot(src + i) >= i. */
+        for (uint32_t i = 0; i < n; i++) {
+            vs *e = &c->st[src + i];
+            if (e->kind == VS_LOCAL)
+                TRY(emit2(c, GB_IR_COPY, slot(c, src + i), e->local));
+            else if (e->kind == VS_CONST)
+                TRY(emit2(c, GB_IR_CONST, slot(c, src + i), e->k));
+        }
+        for (uint32_t i = 0; i < n; i++)
+            if (slot(c, src + i) != i)
+                TRY(emit2(c, GB_IR_COPY, i, slot(c, src + i)));
+        uint32_t at;
+        return op(c, GB_IR_RETURN, 0, &at);
+    }
     for (uint32_t i = 0; i < n; i++) {
         vs *e = &c->st[src + i];
         if (e->kind == VS_SLOT) {
@@ -447,6 +468,20 @@ static gb_err block_type(comp *c, ctrl *f)
     f->params = t->params;
     f->nresults = t->nresults;
     f->results = t->results;
+    return GB_OK;
+}
+
+/* Check a block's parameters on the stack and set its height; the entries
+ * themselves stay as they are (they may still be lazy). */
+static gb_err take_params(comp *c, ctrl *nf)
+{
+    uint32_t before = c->sh;
+    TRY(pop_types(c, nf->params, nf->nparams));
+    nf->height = c->sh;
+    if (!c->cs[c->ch - 1].unreachable && c->sh + nf->nparams == before)
+        c->sh = before;
+    else
+        TRY(push_types(c, nf->params, nf->nparams));
     return GB_OK;
 }
 
@@ -926,12 +961,10 @@ static gb_err compile_body(comp *c)
             ctrl nf = {.kind = b == 0x02 ? C_BLOCK : C_LOOP, .patch = NONE,
                        .else_patch = NONE};
             TRY(block_type(c, &nf));
-            TRY(pop_types(c, nf.params, nf.nparams));
-            nf.height = c->sh;
-            TRY(push_types(c, nf.params, nf.nparams));
+            TRY(take_params(c, &nf));
             TRY(materialize_range(c, 0, c->sh));
             bool was_live = live(c);
-            nf.unreachable = !was_live;
+            nf.dead = !was_live;
             if (nf.kind == C_LOOP && was_live) {
                 TRY(gas_open(c));
                 nf.loop_pc = c->meter ? c->gas_cell - 1 : c->n;
@@ -944,11 +977,9 @@ static gb_err compile_body(comp *c)
             TRY(block_type(c, &nf));
             uint32_t hc;
             TRY(pop(c, GB_I32, NULL, &hc));
-            TRY(pop_types(c, nf.params, nf.nparams));
-            nf.height = c->sh;
-            TRY(push_types(c, nf.params, nf.nparams));
+            TRY(take_params(c, &nf));
             bool was_live = live(c);
-            nf.unreachable = !was_live;
+            nf.dead = !was_live;
             if (was_live) {
                 TRY(loc(c, hc, &l1));
                 TRY(materialize_range(c, 0, c->sh));
@@ -973,8 +1004,7 @@ static gb_err compile_body(comp *c)
                 TRY(target(c, f, at + 1));
             }
             f->kind = C_ELSE;
-            bool parent_live = c->ch < 2 || !c->cs[c->ch - 2].unreachable;
-            f->unreachable = !parent_live || f->else_patch == NONE;
+            f->unreachable = false;
             if (f->else_patch != NONE) {
                 c->cells[f->else_patch].u = c->n;
                 TRY(reloc(c, f->else_patch));
