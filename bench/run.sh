@@ -5,7 +5,7 @@
 # wasm32 (no libc, no imports) and natively (-O2, vectorisation off, so
 # both are scalar code).  Builds bench/bench_wasm.c against
 # BUILD_DIR/libgearbox.a.  Then, for each workload, takes the best of
-# GB_BENCH_REPS (default 3) runs of:
+# GB_BENCH_REPS (default 3) interleaved rounds of runs of:
 #
 #   native             the native build, timing only run()
 #   gearbox metered    bench_wasm, gas metering on (limit UINT64_MAX)
@@ -104,36 +104,24 @@ command -v timeout >/dev/null && TO=(timeout "$TIMEOUT")
 
 now_ns() { date +%s%N; }
 
-# measure NAME CMD... : run CMD $REPS times; each run prints
-# "ms=<t> result=<r> [gas=<g>]".  Sets BEST_MS, RESULT, GAS; returns 1 if
-# a run failed or the runs disagree.
-measure() {
+# run_once NAME CMD... : one run of CMD, which prints
+# "ms=<t> result=<r> [gas=<g>]".  Sets MS, R, G; on failure reports it
+# and returns 1.
+run_once() {
     local name=$1; shift
-    BEST_MS="" RESULT="" GAS=""
-    local i line ms r g
-    local to=("${TO[@]}")
+    local line to=("${TO[@]}")
     declare -F "$1" >/dev/null && to=() # a shell function applies its own
-    for ((i = 0; i < REPS; i++)); do
-        if ! line=$("${to[@]}" "$@" 2>"$OUT/last.err"); then
-            fail "$name: run failed: $(tr '\n' ' ' <"$OUT/last.err" | cut -c1-300)"
-            return 1
-        fi
-        ms=$(sed -n 's/.*ms=\([0-9.]*\).*/\1/p' <<<"$line")
-        r=$(sed -n 's/.*result=\([0-9]*\).*/\1/p' <<<"$line")
-        g=$(sed -n 's/.*gas=\([0-9]*\).*/\1/p' <<<"$line")
-        if [ -z "$ms" ] || [ -z "$r" ]; then
-            fail "$name: unreadable output: $line"
-            return 1
-        fi
-        if [ -n "$RESULT" ] && [ "$r" != "$RESULT" ]; then
-            fail "$name: result changed between runs ($RESULT then $r)"
-            return 1
-        fi
-        RESULT=$r GAS=$g
-        if [ -z "$BEST_MS" ] || awk -v a="$ms" -v b="$BEST_MS" 'BEGIN{exit !(a<b)}'; then
-            BEST_MS=$ms
-        fi
-    done
+    if ! line=$("${to[@]}" "$@" 2>"$OUT/last.err"); then
+        fail "$name: run failed: $(tr '\n' ' ' <"$OUT/last.err" | cut -c1-300)"
+        return 1
+    fi
+    MS=$(sed -n 's/.*ms=\([0-9.]*\).*/\1/p' <<<"$line")
+    R=$(sed -n 's/.*result=\([0-9]*\).*/\1/p' <<<"$line")
+    G=$(sed -n 's/.*gas=\([0-9]*\).*/\1/p' <<<"$line")
+    if [ -z "$MS" ] || [ -z "$R" ]; then
+        fail "$name: unreadable output: $line"
+        return 1
+    fi
 }
 
 # The wasm3 CLI prints "Result: <i32 as signed>" (to stderr) and has no timer: time the
@@ -151,54 +139,79 @@ wasm3_once() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else print "-" }'; }
 
-declare -A T_NAT T_MET T_UNM T_NODE T_W3 G_MET RES
-check() { # check WORKLOAD ENGINE RESULT
-    if [ "$3" != "${RES[$1]}" ]; then
-        fail "CHECKSUM MISMATCH on $1: $2 returned $3, native returned ${RES[$1]}"
-        return 1
-    fi
+# The engines, in the order each round runs them; native first, so its
+# checksum is known before any engine's is checked.
+ENGINES=(native)
+((HAVE_ENGINE)) && ENGINES+=(metered unmetered)
+((HAVE_NODE)) && ENGINES+=(node)
+((HAVE_WASM3)) && ENGINES+=(wasm3)
+engine_cmd() { # engine_cmd ENGINE WORKLOAD -> CMD array
+    case $1 in
+    native) CMD=("$OUT/$2.native") ;;
+    metered) CMD=("$OUT/bench_wasm" "$OUT/$2.wasm") ;;
+    unmetered) CMD=("$OUT/bench_wasm" --no-metering "$OUT/$2.wasm") ;;
+    node) CMD=(node --no-liftoff "$ROOT/bench/node_runner.js" "$OUT/$2.wasm") ;;
+    wasm3) CMD=(wasm3_once "$OUT/$2.wasm") ;;
+    esac
 }
 
-echo "== running: best of $REPS per measurement"
+# Runs are interleaved, round by round (native, metered, unmetered, node,
+# wasm3, then again), so a burst of other load on the machine hits all
+# engines alike instead of one engine's three runs.  Best time per engine.
+declare -A BEST GASU RES DEAD
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+echo "== running: ${ENGINES[*]}; best of $REPS interleaved rounds"
 for w in "${WORKLOADS[@]}"; do
     printf '   %-8s' "$w"
-    if measure "$w/native" "$OUT/$w.native"; then
-        T_NAT[$w]=$BEST_MS RES[$w]=$RESULT
-    else
-        echo; continue
-    fi
-    printf ' native %s' "${T_NAT[$w]}"
-    if ((HAVE_ENGINE)); then
-        if measure "$w/gearbox-metered" "$OUT/bench_wasm" "$OUT/$w.wasm" &&
-            check "$w" gearbox-metered "$RESULT"; then
-            T_MET[$w]=$BEST_MS G_MET[$w]=$GAS
-            printf ', metered %s' "$BEST_MS"
-        fi
-        if measure "$w/gearbox-unmetered" "$OUT/bench_wasm" --no-metering "$OUT/$w.wasm" &&
-            check "$w" gearbox-unmetered "$RESULT"; then
-            T_UNM[$w]=$BEST_MS
-            printf ', unmetered %s' "$BEST_MS"
-        fi
-    fi
-    if ((HAVE_NODE)); then
-        if measure "$w/node" node --no-liftoff "$ROOT/bench/node_runner.js" "$OUT/$w.wasm" &&
-            check "$w" node "$RESULT"; then
-            T_NODE[$w]=$BEST_MS
-            printf ', node %s' "$BEST_MS"
-        fi
-    fi
-    if ((HAVE_WASM3)); then
-        if measure "$w/wasm3" wasm3_once "$OUT/$w.wasm" && check "$w" wasm3 "$RESULT"; then
-            T_W3[$w]=$BEST_MS
-            printf ', wasm3 %s' "$BEST_MS"
-        fi
-    fi
+    for ((i = 0; i < REPS; i++)); do
+        for e in "${ENGINES[@]}"; do
+            k=$w/$e
+            [ -z "${DEAD[$k]:-}" ] || continue
+            [ "$e" = native ] || [ -n "${RES[$w]:-}" ] || continue
+            engine_cmd "$e" "$w"
+            if ! run_once "$k" "${CMD[@]}"; then
+                DEAD[$k]=1
+                continue
+            fi
+            if [ "$e" = native ]; then
+                if [ -n "${RES[$w]:-}" ] && [ "$R" != "${RES[$w]}" ]; then
+                    fail "$k: result changed between runs (${RES[$w]} then $R)"
+                fi
+                RES[$w]=$R
+            elif [ "$R" != "${RES[$w]}" ]; then
+                fail "CHECKSUM MISMATCH on $w: $e returned $R, native returned ${RES[$w]}"
+                DEAD[$k]=1
+                continue
+            fi
+            if [ -z "${BEST[$k]:-}" ] || awk -v a="$MS" -v b="${BEST[$k]}" 'BEGIN{exit !(a<b)}'; then
+                BEST[$k]=$MS
+            fi
+            GASU[$k]=$G
+        done
+        printf '.'
+    done
+    for e in "${ENGINES[@]}"; do
+        k=$w/$e
+        if [ -n "${DEAD[$k]:-}" ]; then unset "BEST[$k]"; fi
+        [ -n "${BEST[$k]:-}" ] && printf ' %s %s' "$e" "${BEST[$k]}"
+    done
     echo
 done
 
+declare -A T_NAT T_MET T_UNM T_NODE T_W3 G_MET
+for w in "${WORKLOADS[@]}"; do
+    [ -n "${BEST[$w/native]:-}" ] && T_NAT[$w]=${BEST[$w/native]}
+    [ -n "${BEST[$w/metered]:-}" ] && T_MET[$w]=${BEST[$w/metered]} G_MET[$w]=${GASU[$w/metered]}
+    [ -n "${BEST[$w/unmetered]:-}" ] && T_UNM[$w]=${BEST[$w/unmetered]}
+    [ -n "${BEST[$w/node]:-}" ] && T_NODE[$w]=${BEST[$w/node]}
+    [ -n "${BEST[$w/wasm3]:-}" ] && T_W3[$w]=${BEST[$w/wasm3]}
+done
+
 # ---- report --------------------------------------------------------------
-cell() { # cell TIME NATIVE -> "123.4 (5.6x)" or "-"
-    if [ -n "$1" ] && [ -n "$2" ]; then
+cell() { # cell TIME NATIVE [KEY] -> "123.4 (5.6x)", "FAILED" or "-"
+    if [ -n "${3:-}" ] && [ -n "${DEAD[$3]:-}" ]; then
+        printf 'FAILED'
+    elif [ -n "$1" ] && [ -n "$2" ]; then
         printf '%.1f (%sx)' "$1" "$(ratio "$1" "$2")"
     else
         printf -- '-'
@@ -210,6 +223,7 @@ echo "== machine"
 echo "   cpu:     $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
 echo "   nproc:   $(nproc)"
 echo "   kernel:  $(uname -sr)"
+echo "   load:    $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') after (1/5/15-min averages; other work on the machine skews times)"
 echo "   clang:   $("$CLANG" --version | head -1)"
 ((HAVE_NODE)) && echo "   node:    $(node --version) (--no-liftoff)"
 ((HAVE_WASM3)) && echo "   wasm3:   $GB_PEER_WASM3 (whole process timed)"
@@ -226,9 +240,10 @@ for w in "${WORKLOADS[@]}"; do
     gas=${G_MET[$w]:-}
     [ -n "$gas" ] && gas=$(awk -v g="$gas" 'BEGIN{printf "%.0f", g/1e6}') || gas=-
     row=$(printf '%-8s | %9s | %-20s | %-20s | %8s' "$w" "${n:--}" \
-        "$(cell "${T_MET[$w]:-}" "$n")" "$(cell "${T_UNM[$w]:-}" "$n")" "$gas")
-    ((HAVE_NODE)) && row+=$(printf ' | %-18s' "$(cell "${T_NODE[$w]:-}" "$n")")
-    ((HAVE_WASM3)) && row+=$(printf ' | %-18s' "$(cell "${T_W3[$w]:-}" "$n")")
+        "$(cell "${T_MET[$w]:-}" "$n" "$w/metered")" \
+        "$(cell "${T_UNM[$w]:-}" "$n" "$w/unmetered")" "$gas")
+    ((HAVE_NODE)) && row+=$(printf ' | %-18s' "$(cell "${T_NODE[$w]:-}" "$n" "$w/node")")
+    ((HAVE_WASM3)) && row+=$(printf ' | %-18s' "$(cell "${T_W3[$w]:-}" "$n" "$w/wasm3")")
     echo "$row"
 done
 
