@@ -61,6 +61,19 @@ fail:
     return err;
 }
 
+bool cli_grow(void **arr, size_t *cap, size_t elem)
+{
+    size_t nc = *cap ? *cap * 2 : 8;
+    if (nc > SIZE_MAX / elem)
+        return false;
+    void *na = realloc(*arr, nc * elem);
+    if (!na)
+        return false;
+    *arr = na;
+    *cap = nc;
+    return true;
+}
+
 bool cli_is_help(const char *arg)
 {
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;

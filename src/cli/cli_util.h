@@ -29,4 +29,16 @@ bool cli_is_help(const char *arg);
  */
 bool cli_opt_u64(const char *opt, const char *val, uint64_t *out);
 
+/*
+ * Growing arrays: CLI_PUSH(arr, n, cap, item) appends item to arr (n used,
+ * cap allocated, all lvalues), growing it with realloc; false when out of
+ * memory (arr is then unchanged).
+ */
+#define CLI_PUSH(arr, n, cap, item)                                         \
+    ((n) < (cap) || cli_grow((void **)&(arr), &(cap), sizeof *(arr))        \
+         ? ((arr)[(n)++] = (item), true)                                    \
+         : false)
+
+bool cli_grow(void **arr, size_t *cap, size_t elem);
+
 #endif

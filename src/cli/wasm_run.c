@@ -205,17 +205,20 @@ static bool make_imports(gb_store *s, const gb_module *m, gb_extern *imports,
         }
         if (err != GB_OK) {
             fprintf(stderr,
-                    "error: cannot satisfy import \"%.*s\".\"%.*s\" (%s): "
+                    "%serror: cannot satisfy import \"%.*s\".\"%.*s\" (%s): "
                     "%s\n",
-                    (int)d.module_len, d.module, (int)d.name_len, d.name,
-                    kind_name(d.kind), gb_err_str(err));
+                    i ? "\n" : "", (int)d.module_len, d.module,
+                    (int)d.name_len, d.name, kind_name(d.kind),
+                    gb_err_str(err));
             return false;
         }
-        fprintf(stderr, "note: import \"%.*s\".\"%.*s\" (%s) is a stub%s\n",
+        fprintf(stderr, "%s \"%.*s\".\"%.*s\" (%s)",
+                i ? "," : "note: stub imports (functions return zeros):",
                 (int)d.module_len, d.module, (int)d.name_len, d.name,
-                kind_name(d.kind),
-                d.kind == GB_EXTERN_FUNC ? " returning zeros" : "");
+                kind_name(d.kind));
     }
+    if (n)
+        fprintf(stderr, "\n");
     return true;
 }
 
