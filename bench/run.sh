@@ -17,13 +17,18 @@
 #                      wasm3 binary; timed as a whole process (load and
 #                      compile included: the CLI has no timer)
 #
+# Times are wall-clock (CLOCK_MONOTONIC) unless GB_BENCH_CLOCK=cpu, which
+# uses the process's CPU time over the call instead: on a shared, loaded
+# machine that is the steadier measure.
+#
 # Every engine's result must equal the native checksum; a mismatch or a
 # failed run is printed loudly and makes the script exit 1.  Everything
 # printed is measured on this machine.  Outputs go to BUILD_DIR/bench.
 #
 # Environment: GB_BENCH_REPS (runs per measurement), GB_BENCH_WORKLOADS
 # (space-separated subset, e.g. "fib sort"), GB_BENCH_TIMEOUT (seconds per
-# run, default 600), GB_PEER_WASM3, CLANG (default clang), CC (default cc).
+# run, default 600), GB_BENCH_CLOCK (wall or cpu), GB_PEER_WASM3, CLANG
+# (default clang), CC (default cc).
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -38,6 +43,12 @@ mkdir -p "$OUT"
 
 REPS=${GB_BENCH_REPS:-3}
 TIMEOUT=${GB_BENCH_TIMEOUT:-600}
+CLOCK=${GB_BENCH_CLOCK:-wall}
+case $CLOCK in
+wall) MS_FIELD=ms ;;
+cpu) MS_FIELD=cpu_ms ;;
+*) echo "bench: GB_BENCH_CLOCK must be wall or cpu" >&2; exit 2 ;;
+esac
 CLANG=${CLANG:-clang}
 CC=${CC:-cc}
 if [ -n "${GB_BENCH_WORKLOADS:-}" ]; then
@@ -105,7 +116,7 @@ command -v timeout >/dev/null && TO=(timeout "$TIMEOUT")
 now_ns() { date +%s%N; }
 
 # run_once NAME CMD... : one run of CMD, which prints
-# "ms=<t> result=<r> [gas=<g>]".  Sets MS, R, G; on failure reports it
+# "ms=<t> cpu_ms=<t> result=<r> [gas=<g>]".  Sets MS, R, G; on failure reports it
 # and returns 1.
 run_once() {
     local name=$1; shift
@@ -115,7 +126,7 @@ run_once() {
         fail "$name: run failed: $(tr '\n' ' ' <"$OUT/last.err" | cut -c1-300)"
         return 1
     fi
-    MS=$(sed -n 's/.*ms=\([0-9.]*\).*/\1/p' <<<"$line")
+    MS=$(sed -n "s/.*\\b$MS_FIELD=\\([0-9.]*\\).*/\\1/p" <<<"$line")
     R=$(sed -n 's/.*result=\([0-9]*\).*/\1/p' <<<"$line")
     G=$(sed -n 's/.*gas=\([0-9]*\).*/\1/p' <<<"$line")
     if [ -z "$MS" ] || [ -z "$R" ]; then
@@ -124,17 +135,21 @@ run_once() {
     fi
 }
 
-# The wasm3 CLI prints "Result: <i32 as signed>" (to stderr) and has no timer: time the
-# whole process and convert the result to unsigned.
+# The wasm3 CLI prints "Result: <i32 as signed>" (to stderr) and has no
+# timer: time the whole process (wall, and user + system CPU from bash's
+# time keyword) and convert the result to unsigned.
 wasm3_once() {
-    local t0 t1 out r
+    local t0 t1 out r cpu TIMEFORMAT='%U %S'
     t0=$(now_ns)
-    out=$("${TO[@]}" "$GB_PEER_WASM3" --func run "$1" 2>&1) || { echo "$out" >&2; return 1; }
+    { cpu=$( { time "${TO[@]}" "$GB_PEER_WASM3" --func run "$1" >"$OUT/wasm3.out" 2>&1; } 2>&1 ); } ||
+        { cat "$OUT/wasm3.out" >&2; return 1; }
     t1=$(now_ns)
+    out=$(cat "$OUT/wasm3.out")
     r=$(sed -n 's/^Result: \(-\{0,1\}[0-9]*\).*/\1/p' <<<"$out" | tail -1)
     [ -n "$r" ] || { echo "wasm3 printed: $out" >&2; return 1; }
     ((r < 0)) && r=$((r + 4294967296))
-    awk -v a="$t0" -v b="$t1" -v r="$r" 'BEGIN{printf "ms=%.3f result=%s\n", (b-a)/1e6, r}'
+    awk -v a="$t0" -v b="$t1" -v c="$cpu" -v r="$r" 'BEGIN{ split(c, u, " ")
+        printf "ms=%.3f cpu_ms=%.3f result=%s\n", (b-a)/1e6, (u[1]+u[2])*1e3, r }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else print "-" }'; }
@@ -227,9 +242,14 @@ echo "   load:    $LOAD_BEFORE before, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/nu
 echo "   clang:   $("$CLANG" --version | head -1)"
 ((HAVE_NODE)) && echo "   node:    $(node --version) (--no-liftoff)"
 ((HAVE_WASM3)) && echo "   wasm3:   $GB_PEER_WASM3 (whole process timed)"
-echo "   gearbox: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD -- src include 2>/dev/null || echo ' (+ uncommitted changes in src/include)')"
+if REV=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null); then
+    git -C "$ROOT" diff --quiet HEAD -- src include || REV+=" + uncommitted changes in src/ or include/"
+else
+    REV="unknown ($ROOT is not a git checkout)"
+fi
+echo "   gearbox: $REV"
 echo
-echo "== results: ms, best of $REPS (x = time / native time)"
+echo "== results: $CLOCK-clock ms, best of $REPS (x = time / native time)"
 HDR=$(printf '%-8s | %9s | %-20s | %-20s | %8s' workload "native ms" "gearbox metered" "gearbox unmetered" "Mgas")
 ((HAVE_NODE)) && HDR+=$(printf ' | %-18s' "node")
 ((HAVE_WASM3)) && HDR+=$(printf ' | %-18s' "wasm3")
