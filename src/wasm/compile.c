@@ -20,11 +20,17 @@
  * instruction's result is immediately stored by local.set/tee, its
  * destination is patched to the local itself.
  *
- * Gas.  The body is cut into basic blocks at every label and after every
- * branch; each block starts with a GAS instruction whose immediate is the
- * sum of the schedule's costs of the block's instructions, filled in when
- * the block is closed.  So gas is charged before a block runs and running
- * out happens at the same place on every machine.
+ * Gas.  The body is cut into metered blocks at every label (loop heads,
+ * block ends that are branched to, else) and after each `if`; each starts
+ * with a GAS instruction whose immediate is the sum of the schedule's
+ * costs of the block's instructions, filled in when the block is closed.
+ * A br_if does not cut: a taken br_if pays for the rest of its block, which
+ * saves a GAS dispatch per loop iteration.  So gas is charged before a
+ * block runs and running out happens at the same place on every machine.
+ *
+ * Compare-and-branch: an i32 comparison (or eqz) whose result goes
+ * straight into br_if or if is rewritten in place into one fused
+ * instruction (engine.h, GB_IR_BRCMP).
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -87,10 +93,16 @@ typedef struct comp {
     uint32_t gas_cell;
     uint64_t gas_acc;
     uint32_t last_dst;
+    uint32_t last_at; /* handler cell of the last instruction */
+    gb_irop last_op;
 
     char *detail;
     size_t detail_len;
 } comp;
+
+/* For each i32 compare IR op (and its _I form): the fused branch taken
+ * when the comparison holds, and the one taken when it fails. */
+static gb_irop br_true[GB_IR_COUNT_], br_false[GB_IR_COUNT_];
 
 static const uint8_t single_types[256] = {
     [GB_I32] = GB_I32, [GB_I64] = GB_I64, [GB_F32] = GB_F32,
@@ -170,6 +182,8 @@ static gb_err op(comp *c, gb_irop o, uint32_t k, uint32_t *at)
     c->cells[c->n].h = c->H[o];
     c->n += k + 1;
     c->last_dst = NONE;
+    c->last_at = *at;
+    c->last_op = o;
     return GB_OK;
 }
 
@@ -485,6 +499,45 @@ static gb_err take_params(comp *c, ctrl *nf)
     return GB_OK;
 }
 
+/* Emit a conditional branch on the i32 at height hc: to the label of
+ * frame f when the value is nonzero (when_true) or zero; the target cell
+ * is attached to f (or, with f == NULL, returned in *out_cell for the
+ * caller to patch).  Fuses with the comparison that produced the value
+ * when that was the last instruction. */
+static gb_err emit_cond_br(comp *c, uint32_t hc, bool when_true, ctrl *f,
+                           uint32_t *out_cell)
+{
+    uint32_t at, cell, l1;
+    vs *e = &c->st[hc];
+    gb_irop fused = e->kind == VS_SLOT && c->last_dst == c->last_at + 1 &&
+                            c->cells[c->last_dst].u == slot(c, hc)
+                        ? (when_true ? br_true : br_false)[c->last_op]
+                        : 0;
+    if (fused) {
+        at = c->last_at;
+        c->cells[at].h = c->H[fused];
+        if (c->last_op == GB_IR_I32_EQZ) {
+            c->cells[at + 1] = c->cells[at + 2]; /* [a][target] */
+            cell = at + 2;
+        } else {
+            c->cells[at + 1] = c->cells[at + 2]; /* [a][b][target] */
+            c->cells[at + 2] = c->cells[at + 3];
+            cell = at + 3;
+        }
+        c->last_dst = NONE;
+        c->last_at = NONE;
+    } else {
+        TRY(loc(c, hc, &l1));
+        TRY(op(c, when_true ? GB_IR_BR_IF : GB_IR_BR_UNLESS, 2, &at));
+        c->cells[at + 1].u = l1;
+        cell = at + 2;
+    }
+    if (f)
+        return target(c, f, cell);
+    *out_cell = cell;
+    return GB_OK;
+}
+
 static gb_err push_ctrl(comp *c, ctrl f)
 {
     if (c->ch == c->ccap) {
@@ -506,6 +559,7 @@ static uint8_t unop_in[256], unop_out[256], binop_in[256], binop_out[256];
 static uint8_t fc_in[32], fc_out[32];
 static uint8_t load_ir[256], load_t[256], load_align[256];
 static uint8_t store_ir[256], store_t[256], store_align[256];
+
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 /* Fill the per-opcode lookup tables from opcodes.h, once per process. */
@@ -545,6 +599,15 @@ static void init_tables(void)
     store_align[opc] = al;
     GB_STORES(ST_)
 #undef ST_
+#define BR_(name, cond, inv)                                                \
+    br_true[GB_IR_##name] = GB_IR_BR_##name;                                \
+    br_true[GB_IR_##name##_I] = GB_IR_BR_##name##_I;                        \
+    br_false[GB_IR_##name] = GB_IR_BR_##inv;                                \
+    br_false[GB_IR_##name##_I] = GB_IR_BR_##inv##_I;
+    GB_IR_BRCMP(BR_)
+#undef BR_
+    br_true[GB_IR_I32_EQZ] = GB_IR_BR_EQZ_I32;
+    br_false[GB_IR_I32_EQZ] = GB_IR_BR_NEZ_I32;
 #undef I32
 #undef I64
 #undef F32
@@ -981,11 +1044,21 @@ static gb_err compile_body(comp *c)
             bool was_live = live(c);
             nf.dead = !was_live;
             if (was_live) {
-                TRY(loc(c, hc, &l1));
+                if (c->st[hc].kind == VS_CONST)
+                    TRY(loc(c, hc, &l1));
+                /* materialising the params must not come between the
+                 * comparison and the branch, and need not: the
+                 * comparison's result is above them */
+                uint32_t keep_dst = c->last_dst, keep_at = c->last_at;
+                gb_irop keep_op = c->last_op;
+                uint32_t n_before = c->n;
                 TRY(materialize_range(c, 0, c->sh));
-                TRY(op(c, GB_IR_BR_UNLESS, 2, &at));
-                c->cells[at + 1].u = l1;
-                nf.else_patch = at + 2;
+                if (c->n == n_before) {
+                    c->last_dst = keep_dst;
+                    c->last_at = keep_at;
+                    c->last_op = keep_op;
+                }
+                TRY(emit_cond_br(c, hc, false, NULL, &nf.else_patch));
                 TRY(gas_open(c));
             }
             TRY(push_ctrl(c, nf));
@@ -1068,25 +1141,20 @@ static gb_err compile_body(comp *c)
             TRY(pop_types(c, label_types(f), n));
             uint32_t src = c->sh;
             if (live(c)) {
-                TRY(loc(c, hc, &l1));
                 bool in_place = f->kind != C_FUNC;
                 for (uint32_t i = 0; in_place && i < n; i++)
                     in_place = c->st[src + i].kind == VS_SLOT &&
                                src + i == f->height + i;
                 if (in_place) {
-                    TRY(op(c, GB_IR_BR_IF, 2, &at));
-                    c->cells[at + 1].u = l1;
-                    TRY(target(c, f, at + 2));
+                    TRY(emit_cond_br(c, hc, true, f, NULL));
                 } else {
-                    TRY(op(c, GB_IR_BR_UNLESS, 2, &at));
-                    c->cells[at + 1].u = l1;
-                    uint32_t skip = at + 2;
+                    uint32_t skip;
+                    TRY(emit_cond_br(c, hc, false, NULL, &skip));
                     TRY(emit_br(c, d, src));
                     c->cells[skip].u = c->n;
                     TRY(reloc(c, skip));
                 }
                 c->sh = src + n; /* the values stay, as they were */
-                TRY(gas_open(c));
             } else {
                 TRY(push_types(c, label_types(f), n));
             }

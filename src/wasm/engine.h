@@ -67,6 +67,21 @@ typedef union gb_cell {
     X(BR_EQZ_I32)       /* [a][target]: jump if a == 0 (fused) */           \
     X(BR_NEZ_I32)       /* [a][target] */
 
+/* Compare-and-branch superinstructions: an i32 comparison whose result
+ * only feeds br_if or if becomes one instruction [a][b][target] (b an
+ * immediate in the _I form).  X(compare, C condition, inverse compare). */
+#define GB_IR_BRCMP(X)                                                      \
+    X(I32_EQ, A32 == B32, I32_NE)                                           \
+    X(I32_NE, A32 != B32, I32_EQ)                                           \
+    X(I32_LT_S, AS32 < BS32, I32_GE_S)                                      \
+    X(I32_LT_U, A32 < B32, I32_GE_U)                                        \
+    X(I32_GT_S, AS32 > BS32, I32_LE_S)                                      \
+    X(I32_GT_U, A32 > B32, I32_LE_U)                                        \
+    X(I32_LE_S, AS32 <= BS32, I32_GT_S)                                     \
+    X(I32_LE_U, A32 <= B32, I32_GT_U)                                       \
+    X(I32_GE_S, AS32 >= BS32, I32_LT_S)                                     \
+    X(I32_GE_U, A32 >= B32, I32_LT_U)
+
 typedef enum gb_irop {
 #define GB_IR_ENUM_(name) GB_IR_##name,
     GB_IR_FIXED(GB_IR_ENUM_)
@@ -78,6 +93,9 @@ typedef enum gb_irop {
 #define GB_IR_ENUM_BIN_(opc, name, ti, to, expr) GB_IR_##name, GB_IR_##name##_I,
     GB_BINOPS(GB_IR_ENUM_BIN_)
 #undef GB_IR_ENUM_BIN_
+#define GB_IR_ENUM_BR_(name, cond, inv) GB_IR_BR_##name, GB_IR_BR_##name##_I,
+    GB_IR_BRCMP(GB_IR_ENUM_BR_)
+#undef GB_IR_ENUM_BR_
     GB_IR_COUNT_
 } gb_irop;
 

@@ -62,6 +62,10 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     [GB_IR_##name] = &&L_##name, [GB_IR_##name##_I] = &&L_##name##_I,
         GB_BINOPS(B_)
 #undef B_
+#define C_(name, cond, inv)                                                 \
+    [GB_IR_BR_##name] = &&L_BR_##name, [GB_IR_BR_##name##_I] = &&L_BR_##name##_I,
+        GB_IR_BRCMP(C_)
+#undef C_
     };
     if (out_table) {
         *out_table = table;
@@ -451,6 +455,19 @@ L_REF_IS_NULL:
     }
     GB_BINOPS(B_)
 #undef B_
+#define C_(name, cond, inv)                                                 \
+    L_BR_##name: {                                                          \
+        uint64_t a = S(1), b = S(2);                                        \
+        pc = (cond) ? pc[3].p : pc + 4;                                     \
+        NEXT();                                                             \
+    }                                                                       \
+    L_BR_##name##_I: {                                                      \
+        uint64_t a = S(1), b = pc[2].u;                                     \
+        pc = (cond) ? pc[3].p : pc + 4;                                     \
+        NEXT();                                                             \
+    }
+    GB_IR_BRCMP(C_)
+#undef C_
 
 done:
     s->gas_left = gas;
