@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bytes.h"
 #include "wasm/engine.h"
 #include "wasm/reader.h"
 
@@ -1095,7 +1096,7 @@ static gb_err compile_body(comp *c)
                 return INVALID("type mismatch: values remaining at end");
             if (f->kind == C_IF) {
                 if (f->nparams != f->nresults ||
-                    memcmp(f->params, f->results, f->nparams))
+                    !gb_same(f->params, f->results, f->nparams))
                     return INVALID("type mismatch: if without else");
             }
             if (f->kind == C_FUNC) {
@@ -1500,8 +1501,8 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
     c->ltypes = malloc(nlt ? nlt : 1);
     if (!c->ltypes)
         return GB_NOMEM;
-    memcpy(c->ltypes, c->ft->params, c->ft->nparams);
-    memcpy(c->ltypes + c->ft->nparams, def->locals, def->nlocals);
+    gb_copy(c->ltypes, c->ft->params, c->ft->nparams);
+    gb_copy(c->ltypes + c->ft->nparams, def->locals, def->nlocals);
     c->r = gb_reader_make(def->expr, def->expr_len);
     c->n = 0;
     c->nrelocs = 0;
@@ -1518,7 +1519,7 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
     gb_cell *cells = malloc((c->n ? c->n : 1) * sizeof *cells);
     if (!cells)
         return GB_NOMEM;
-    memcpy(cells, c->cells, c->n * sizeof *cells);
+    gb_copy(cells, c->cells, c->n * sizeof *cells);
     for (uint32_t k = 0; k < c->nrelocs; k++) {
         uint32_t r = c->relocs[k];
         if (r & 0x80000000u) {

@@ -107,6 +107,13 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
         mem = M->data;                                                      \
         memsize = M->size;                                                  \
     } while (0)
+/* Most functions have a handful of locals: a loop beats a call to memset */
+#define ZERO_LOCALS(p, n)                                                   \
+    do {                                                                    \
+        uint64_t *z_ = (p);                                                 \
+        for (uint32_t k_ = 0, n_ = (n); k_ < n_; k_++)                      \
+            z_[k_] = 0;                                                     \
+    } while (0)
 #define CHARGE(amount)                                                      \
     do {                                                                    \
         if (inst->gs) {                                                     \
@@ -170,8 +177,12 @@ L_RETURN:
     depth--;
     pc = frames[depth].pc;
     fp = frames[depth].fp;
-    inst = frames[depth].inst;
-    RELOAD_MEM();
+    if (UNLIKELY(frames[depth].inst != inst)) {
+        inst = frames[depth].inst;
+        RELOAD_MEM();
+    } else {
+        memsize = M->size; /* the callee may have grown it */
+    }
     NEXT();
 L_CALL: {
     const gb_code *code = pc[1].p;
@@ -184,7 +195,7 @@ L_CALL: {
     frames[depth].inst = inst;
     depth++;
     fp = nfp;
-    memset(fp + code->nparams, 0, code->nlocals * sizeof *fp);
+    ZERO_LOCALS(fp + code->nparams, code->nlocals);
     pc = code->cells;
     NEXT();
 }
@@ -232,7 +243,7 @@ call_func:
         frames[depth].inst = inst;
         depth++;
         fp = nfp;
-        memset(fp + code->nparams, 0, code->nlocals * sizeof *fp);
+        ZERO_LOCALS(fp + code->nparams, code->nlocals);
         if (f->inst != inst) {
             inst = f->inst;
             RELOAD_MEM();

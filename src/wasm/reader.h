@@ -29,7 +29,7 @@ typedef struct gb_reader {
 /* A reader over n bytes at p (borrowed). */
 static inline gb_reader gb_reader_make(const uint8_t *p, size_t n)
 {
-    gb_reader r = { p, p + n };
+    gb_reader r = { p, n ? p + n : p };
     return r;
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "util/bytes.h"
 #include "wasm/engine.h"
 
 #define PAGE 65536u
@@ -75,7 +76,7 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
         free(m);
         return GB_NOMEM;
     }
-    memcpy(m->bytes, bytes, len);
+    gb_copy(m->bytes, bytes, len);
     m->len = len;
     gb_err e = gb_decode(m, detail, detail_len);
     if (!e)
@@ -248,8 +249,8 @@ gb_err gb_trapf(gb_store *s, gb_err code, const char *fmt, ...)
 static bool functype_eq(const gb_functype *a, const gb_functype *b)
 {
     return a->nparams == b->nparams && a->nresults == b->nresults &&
-           !memcmp(a->params, b->params, a->nparams) &&
-           !memcmp(a->results, b->results, a->nresults);
+           gb_same(a->params, b->params, a->nparams) &&
+           gb_same(a->results, b->results, a->nresults);
 }
 
 uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err)
@@ -273,8 +274,8 @@ uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err)
         *err = GB_NOMEM;
         return 0;
     }
-    memcpy(types, t->params, t->nparams);
-    memcpy(types + t->nparams, t->results, t->nresults);
+    gb_copy(types, t->params, t->nparams);
+    gb_copy(types + t->nparams, t->results, t->nresults);
     s->sigs[s->nsigs] = (gb_functype){.nparams = t->nparams,
                                       .nresults = t->nresults,
                                       .params = types,
@@ -640,7 +641,7 @@ gb_err gb_instantiate(gb_store *s, const gb_module *m,
             return gb_trapf(s, GB_TRAP_TABLE_OOB,
                             "out of bounds table access: element segment %u", i);
         }
-        memcpy(t->elems + off, inst->elem_vals[i], seg->count * sizeof(gb_val));
+        gb_copy(t->elems + off, inst->elem_vals[i], seg->count * sizeof(gb_val));
     }
     for (uint32_t i = 0; i < m->ndatas; i++) {
         const gb_data_seg *seg = &m->datas[i];
