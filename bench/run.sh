@@ -173,13 +173,16 @@ engine_cmd() { # engine_cmd ENGINE WORKLOAD -> CMD array
 # Runs are interleaved, round by round (native, metered, unmetered, node,
 # wasm3, then again), so a burst of other load on the machine hits all
 # engines alike instead of one engine's three runs.  Best time per engine.
+# Native runs are short, so each round runs them three times: one unlucky
+# native time would inflate every ratio of that workload.
+RUN_ORDER=(native native native "${ENGINES[@]:1}")
 declare -A BEST GASU RES DEAD
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 echo "== running: ${ENGINES[*]}; best of $REPS interleaved rounds"
 for w in "${WORKLOADS[@]}"; do
     printf '   %-8s' "$w"
     for ((i = 0; i < REPS; i++)); do
-        for e in "${ENGINES[@]}"; do
+        for e in "${RUN_ORDER[@]}"; do
             k=$w/$e
             [ -z "${DEAD[$k]:-}" ] || continue
             [ "$e" = native ] || [ -n "${RES[$w]:-}" ] || continue
