@@ -1110,7 +1110,10 @@ static gb_err compile_body(comp *c)
                 TRY(materialize_range(c, c->sh, c->sh + f->nresults));
             ctrl done = *f;
             c->ch--;
-            bool label = done.patch != NONE || done.else_patch != NONE;
+            /* a label, or the exit of a loop: code after a loop must not
+             * be charged to the loop's own block on every iteration */
+            bool label = done.patch != NONE || done.else_patch != NONE ||
+                         done.kind == C_LOOP;
             if (done.else_patch != NONE) {
                 c->cells[done.else_patch].u = c->n;
                 TRY(reloc(c, done.else_patch));
