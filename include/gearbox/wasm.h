@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gearbox/err.h"
 
@@ -164,6 +165,11 @@ uint32_t gb_module_export_count(const gb_module *m);
 void gb_module_export(const gb_module *m, uint32_t i, gb_export_desc *out);
 /* The type of function funcidx (imports first). Borrowed from m. */
 const gb_functype *gb_module_func_type(const gb_module *m, uint32_t funcidx);
+
+/* Print the internal code of function funcidx (a defined function) to
+ * out, one instruction a line: for looking at what the compiler made of a
+ * function.  GB_NOT_FOUND for an imported or unknown index. */
+gb_err gb_module_dump_code(const gb_module *m, uint32_t funcidx, FILE *out);
 
 /* ---- stores and runtime objects ----------------------------------- */
 

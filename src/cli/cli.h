@@ -36,5 +36,6 @@ int cli_dispatch(const char *prefix, const cli_cmd *table, size_t n,
 /* The commands. */
 int cli_wasm_run(int argc, char **argv);  /* wasm_run.c */
 int cli_wasm_spec(int argc, char **argv); /* wasm_spec.c */
+int cli_wasm_dump(int argc, char **argv); /* wasm_dump.c */
 
 #endif

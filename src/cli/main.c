@@ -17,6 +17,7 @@
 static const cli_cmd wasm_cmds[] = {
     { "run", cli_wasm_run, "run an exported function of a .wasm module" },
     { "spec", cli_wasm_spec, "run the WebAssembly spec test suite (.wast)" },
+    { "dump", cli_wasm_dump, "print the compiled internal code of functions" },
 };
 
 static int cmd_wasm(int argc, char **argv)
@@ -36,7 +37,7 @@ static int cmd_version(int argc, char **argv)
 }
 
 static const cli_cmd top_cmds[] = {
-    { "wasm", cmd_wasm, "the WebAssembly engine: run, spec" },
+    { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };
 

@@ -207,8 +207,19 @@ static void gas_close(comp *c)
     c->gas_acc = 0;
 }
 
+/* The position a label bound now should have: normally the next cell, but
+ * when the current metered block is still empty (its GAS was the last
+ * thing emitted), that GAS, so that the two blocks merge into one. */
+static uint32_t here(const comp *c)
+{
+    return c->gas_cell != NONE && c->gas_cell == c->n - 1 ? c->gas_cell - 1
+                                                          : c->n;
+}
+
 static gb_err gas_open(comp *c)
 {
+    if (c->gas_cell != NONE && c->gas_cell == c->n - 1)
+        return GB_OK; /* empty block: it simply goes on */
     gas_close(c);
     if (!c->meter)
         return GB_OK;
@@ -363,7 +374,7 @@ static gb_err bind(comp *c, uint32_t chain)
 {
     while (chain != NONE) {
         uint32_t next = (uint32_t)c->cells[chain].u;
-        c->cells[chain].u = c->n;
+        c->cells[chain].u = here(c);
         TRY(reloc(c, chain));
         chain = next;
     }
@@ -413,7 +424,12 @@ static gb_err emit_return(comp *c, uint32_t src)
     }
     for (uint32_t i = 0; i < n; i++) {
         vs *e = &c->st[src + i];
-        if (e->kind == VS_SLOT) {
+        if (e->kind == VS_SLOT && c->last_dst != NONE &&
+            c->cells[c->last_dst].u == slot(c, src + i)) {
+            /* the producer writes the result cell itself: nothing reads
+             * the frame after this */
+            c->cells[c->last_dst].u = i;
+        } else if (e->kind == VS_SLOT) {
             if (slot(c, src + i) != i)
                 TRY(emit2(c, GB_IR_COPY, i, slot(c, src + i)));
         } else if (e->kind == VS_LOCAL) {
@@ -1080,7 +1096,7 @@ static gb_err compile_body(comp *c)
             f->kind = C_ELSE;
             f->unreachable = false;
             if (f->else_patch != NONE) {
-                c->cells[f->else_patch].u = c->n;
+                c->cells[f->else_patch].u = here(c);
                 TRY(reloc(c, f->else_patch));
                 f->else_patch = NONE;
                 TRY(gas_open(c));
@@ -1115,7 +1131,7 @@ static gb_err compile_body(comp *c)
             bool label = done.patch != NONE || done.else_patch != NONE ||
                          done.kind == C_LOOP;
             if (done.else_patch != NONE) {
-                c->cells[done.else_patch].u = c->n;
+                c->cells[done.else_patch].u = here(c);
                 TRY(reloc(c, done.else_patch));
             }
             TRY(bind(c, done.patch));
@@ -1575,4 +1591,74 @@ void gb_code_free(gb_code *c)
         return;
     free(c->cells);
     free(c);
+}
+
+/* ---- dumping ------------------------------------------------------------- */
+
+static const char *const ir_names[GB_IR_COUNT_] = {
+#define N_(name, nops) [GB_IR_##name] = #name,
+    GB_IR_FIXED(N_)
+#undef N_
+#define N_(opc, name, ti, to, expr) [GB_IR_##name] = #name,
+    GB_UNOPS(N_) GB_FC_UNOPS(N_)
+#undef N_
+#define N_(opc, name, ti, to, expr)                                         \
+    [GB_IR_##name] = #name, [GB_IR_##name##_I] = #name "_I",
+    GB_BINOPS(N_)
+#undef N_
+#define N_(name, cond, inv) [GB_IR_BR_##name] = "BR_" #name,               \
+                            [GB_IR_BR_##name##_I] = "BR_" #name "_I",
+    GB_IR_BRCMP(N_)
+#undef N_
+};
+
+static int ir_operands(gb_irop o, const gb_cell *at)
+{
+    static const int8_t fixed[] = {
+#define N_(name, nops) [GB_IR_##name] = nops,
+        GB_IR_FIXED(N_)
+#undef N_
+    };
+    if (o < sizeof fixed / sizeof fixed[0])
+        return fixed[o] < 0 ? 2 + (int)at[2].u + 1 : fixed[o];
+#define N_(opc, name, ti, to, expr) if (o == GB_IR_##name) return 2;
+    GB_UNOPS(N_) GB_FC_UNOPS(N_)
+#undef N_
+    return 3; /* binary operators and fused branches */
+}
+
+void gb_code_dump(const gb_code *c, FILE *out)
+{
+    const void *const *H = gb_interp_handlers();
+    fprintf(out, "function %u: %u params, %u locals, %u results, frame %u "
+                 "slots, %u cells\n", c->funcidx, c->nparams, c->nlocals,
+            c->nresults, c->frame_slots, c->ncells);
+    for (uint32_t i = 0; i < c->ncells;) {
+        gb_irop o = 0;
+        while (o < GB_IR_COUNT_ && H[o] != c->cells[i].h)
+            o++;
+        if (o == GB_IR_COUNT_) {
+            fprintf(out, "%5u  ??\n", i);
+            return;
+        }
+        int k = ir_operands(o, &c->cells[i]);
+        fprintf(out, "%5u  %-18s", i, ir_names[o]);
+        for (int j = 1; j <= k; j++) {
+            const gb_cell *x = &c->cells[i + j];
+            if (x->p >= (void *)c->cells && x->p < (void *)(c->cells + c->ncells))
+                fprintf(out, " ->%u", (uint32_t)((const gb_cell *)x->p - c->cells));
+            else
+                fprintf(out, " %llu", (unsigned long long)x->u);
+        }
+        fputc('\n', out);
+        i += (uint32_t)k + 1;
+    }
+}
+
+gb_err gb_module_dump_code(const gb_module *m, uint32_t funcidx, FILE *out)
+{
+    if (funcidx < m->nfunc_imports || funcidx >= m->nfuncs)
+        return GB_NOT_FOUND;
+    gb_code_dump(m->code[funcidx - m->nfunc_imports], out);
+    return GB_OK;
 }

@@ -16,6 +16,8 @@
 #ifndef GB_WASM_ENGINE_H
 #define GB_WASM_ENGINE_H
 
+#include <stdio.h>
+
 #include "wasm/module.h"
 #include "wasm/opcodes.h"
 
@@ -29,43 +31,43 @@ typedef union gb_cell {
 /* The IR instructions that are not generated from opcodes.h.  Operand
  * layout in brackets, after the handler cell. */
 #define GB_IR_FIXED(X)                                                      \
-    X(UNREACHABLE)      /* */                                               \
-    X(NOP)              /* */                                               \
-    X(GAS)              /* [cost] */                                        \
-    X(JMP)              /* [target] */                                      \
-    X(BR_IF)            /* [cond][target] */                                \
-    X(BR_UNLESS)        /* [cond][target] */                                \
-    X(BR_TABLE)         /* [index][n][target0..target_n] (last: default) */ \
-    X(RETURN)           /* results already in fp[0..) */                    \
-    X(CALL)             /* [gb_code*][argbase] same instance */             \
-    X(CALL_IMPORT)      /* [funcidx][argbase] */                            \
-    X(CALL_INDIRECT)    /* [table][typeidx][argbase][index] */              \
-    X(COPY)             /* [dst][src] */                                    \
-    X(CONST)            /* [dst][imm] */                                    \
-    X(SELECT)           /* [dst][a][b][cond] */                             \
-    X(GLOBAL_GET)       /* [dst][globalidx] */                              \
-    X(GLOBAL_SET)       /* [globalidx][src] */                              \
-    X(LD32) X(LD64) X(LD8S_32) X(LD8S_64) X(LD8U) X(LD16S_32) X(LD16S_64)   \
-    X(LD16U) X(LD32S_64) /* [dst][addr][offset] */                          \
-    X(ST8) X(ST16) X(ST32) X(ST64) /* [addr][value][offset] */              \
-    X(MEMORY_SIZE)      /* [dst] */                                         \
-    X(MEMORY_GROW)      /* [dst][delta] */                                  \
-    X(MEMORY_FILL)      /* [d][val][n] */                                   \
-    X(MEMORY_COPY)      /* [d][s][n] */                                     \
-    X(MEMORY_INIT)      /* [seg][d][s][n] */                                \
-    X(DATA_DROP)        /* [seg] */                                         \
-    X(TABLE_GET)        /* [dst][table][index] */                           \
-    X(TABLE_SET)        /* [table][index][value] */                         \
-    X(TABLE_SIZE)       /* [dst][table] */                                  \
-    X(TABLE_GROW)       /* [dst][table][init][delta] */                     \
-    X(TABLE_FILL)       /* [table][i][value][n] */                          \
-    X(TABLE_COPY)       /* [dsttable][srctable][d][s][n] */                 \
-    X(TABLE_INIT)       /* [table][seg][d][s][n] */                         \
-    X(ELEM_DROP)        /* [seg] */                                         \
-    X(REF_FUNC)         /* [dst][funcidx] */                                \
-    X(REF_IS_NULL)      /* [dst][src] */                                    \
-    X(BR_EQZ_I32)       /* [a][target]: jump if a == 0 (fused) */           \
-    X(BR_NEZ_I32)       /* [a][target] */
+    X(UNREACHABLE, 0)      /* */                                               \
+    X(NOP, 0)              /* */                                               \
+    X(GAS, 1)              /* [cost] */                                        \
+    X(JMP, 1)              /* [target] */                                      \
+    X(BR_IF, 2)            /* [cond][target] */                                \
+    X(BR_UNLESS, 2)        /* [cond][target] */                                \
+    X(BR_TABLE, -1)         /* [index][n][target0..target_n] (last: default) */ \
+    X(RETURN, 0)           /* results already in fp[0..) */                    \
+    X(CALL, 2)             /* [gb_code*][argbase] same instance */             \
+    X(CALL_IMPORT, 2)      /* [funcidx][argbase] */                            \
+    X(CALL_INDIRECT, 4)    /* [table][typeidx][argbase][index] */              \
+    X(COPY, 2)             /* [dst][src] */                                    \
+    X(CONST, 2)            /* [dst][imm] */                                    \
+    X(SELECT, 4)           /* [dst][a][b][cond] */                             \
+    X(GLOBAL_GET, 2)       /* [dst][globalidx] */                              \
+    X(GLOBAL_SET, 2)       /* [globalidx][src] */                              \
+    X(LD32, 3) X(LD64, 3) X(LD8S_32, 3) X(LD8S_64, 3) X(LD8U, 3) X(LD16S_32, 3) X(LD16S_64, 3)   \
+    X(LD16U, 3) X(LD32S_64, 3) /* [dst][addr][offset] */                          \
+    X(ST8, 3) X(ST16, 3) X(ST32, 3) X(ST64, 3) /* [addr][value][offset] */              \
+    X(MEMORY_SIZE, 1)      /* [dst] */                                         \
+    X(MEMORY_GROW, 2)      /* [dst][delta] */                                  \
+    X(MEMORY_FILL, 3)      /* [d][val][n] */                                   \
+    X(MEMORY_COPY, 3)      /* [d][s][n] */                                     \
+    X(MEMORY_INIT, 4)      /* [seg][d][s][n] */                                \
+    X(DATA_DROP, 1)        /* [seg] */                                         \
+    X(TABLE_GET, 3)        /* [dst][table][index] */                           \
+    X(TABLE_SET, 3)        /* [table][index][value] */                         \
+    X(TABLE_SIZE, 2)       /* [dst][table] */                                  \
+    X(TABLE_GROW, 4)       /* [dst][table][init][delta] */                     \
+    X(TABLE_FILL, 4)       /* [table][i][value][n] */                          \
+    X(TABLE_COPY, 5)       /* [dsttable][srctable][d][s][n] */                 \
+    X(TABLE_INIT, 5)       /* [table][seg][d][s][n] */                         \
+    X(ELEM_DROP, 1)        /* [seg] */                                         \
+    X(REF_FUNC, 2)         /* [dst][funcidx] */                                \
+    X(REF_IS_NULL, 2)      /* [dst][src] */                                    \
+    X(BR_EQZ_I32, 2)       /* [a][target]: jump if a == 0 (fused) */           \
+    X(BR_NEZ_I32, 2)       /* [a][target] */
 
 /* Compare-and-branch superinstructions: an i32 comparison whose result
  * only feeds br_if or if becomes one instruction [a][b][target] (b an
@@ -83,7 +85,7 @@ typedef union gb_cell {
     X(I32_GE_U, A32 >= B32, I32_LT_U)
 
 typedef enum gb_irop {
-#define GB_IR_ENUM_(name) GB_IR_##name,
+#define GB_IR_ENUM_(name, nops) GB_IR_##name,
     GB_IR_FIXED(GB_IR_ENUM_)
 #undef GB_IR_ENUM_
 #define GB_IR_ENUM_UN_(opc, name, ti, to, expr) GB_IR_##name,
@@ -198,6 +200,10 @@ void gb_code_free(gb_code *c);
 const void *const *gb_interp_handlers(void);
 /* Run wasm function f; its args are at s->stack[0..], results land there. */
 gb_err gb_interp_call(gb_store *s, gb_func *f);
+
+/* compile.c: print a compiled function's internal code, one instruction
+ * a line (behind gb_module_dump_code). */
+void gb_code_dump(const gb_code *c, FILE *out);
 
 /* runtime.c */
 uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err);

@@ -52,7 +52,7 @@ static const gb_memory no_memory; /* for instances without memory */
 static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
 {
     static const void *const table[GB_IR_COUNT_] = {
-#define F_(name) [GB_IR_##name] = &&L_##name,
+#define F_(name, nops) [GB_IR_##name] = &&L_##name,
         GB_IR_FIXED(F_)
 #undef F_
 #define U_(opc, name, ti, to, expr) [GB_IR_##name] = &&L_##name,
