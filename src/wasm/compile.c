@@ -104,6 +104,8 @@ typedef struct comp {
 /* For each i32 compare IR op (and its _I form): the fused branch taken
  * when the comparison holds, and the one taken when it fails. */
 static gb_irop br_true[GB_IR_COUNT_], br_false[GB_IR_COUNT_];
+/* For each plain load: its fused forms with an i32.add address. */
+static gb_irop ld_add[GB_IR_COUNT_], ld_addi[GB_IR_COUNT_];
 
 static const uint8_t single_types[256] = {
     [GB_I32] = GB_I32, [GB_I64] = GB_I64, [GB_F32] = GB_F32,
@@ -623,6 +625,11 @@ static void init_tables(void)
     br_false[GB_IR_##name##_I] = GB_IR_BR_##inv##_I;
     GB_IR_BRCMP(BR_)
 #undef BR_
+#define LA_(name)                                                           \
+    ld_add[GB_IR_##name] = GB_IR_##name##_ADD;                              \
+    ld_addi[GB_IR_##name] = GB_IR_##name##_ADDI;
+    GB_IR_LDADD(LA_)
+#undef LA_
     br_true[GB_IR_I32_EQZ] = GB_IR_BR_EQZ_I32;
     br_false[GB_IR_I32_EQZ] = GB_IR_BR_NEZ_I32;
 #undef I32
@@ -1002,11 +1009,27 @@ static gb_err compile_body(comp *c)
             TRY(memarg(c, load_align[b], &off));
             TRY(pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(op(c, (gb_irop)load_ir[b], 3, &at));
-                c->cells[at + 1].u = slot(c, h);
-                c->cells[at + 2].u = l1;
-                c->cells[at + 3].u = off;
+                gb_irop lo = (gb_irop)load_ir[b];
+                if (c->st[h].kind == VS_SLOT && c->last_dst != NONE &&
+                    c->last_dst == c->last_at + 1 &&
+                    c->cells[c->last_dst].u == slot(c, h) &&
+                    (c->last_op == GB_IR_I32_ADD ||
+                     c->last_op == GB_IR_I32_ADD_I)) {
+                    /* fuse: the add's [dst][a][b] become the load's */
+                    at = c->last_at;
+                    TRY(need(c, 1));
+                    c->cells[at].h = c->H[c->last_op == GB_IR_I32_ADD
+                                              ? ld_add[lo] : ld_addi[lo]];
+                    c->cells[at + 4].u = off;
+                    c->n++;
+                    c->last_op = GB_IR_NOP;
+                } else {
+                    TRY(loc(c, h, &l1));
+                    TRY(op(c, lo, 3, &at));
+                    c->cells[at + 1].u = slot(c, h);
+                    c->cells[at + 2].u = l1;
+                    c->cells[at + 3].u = off;
+                }
                 TRY(push(c, load_t[b]));
                 c->last_dst = at + 1;
             } else
@@ -1610,6 +1633,10 @@ static const char *const ir_names[GB_IR_COUNT_] = {
                             [GB_IR_BR_##name##_I] = "BR_" #name "_I",
     GB_IR_BRCMP(N_)
 #undef N_
+#define N_(name) [GB_IR_##name##_ADD] = #name "_ADD",                        \
+                 [GB_IR_##name##_ADDI] = #name "_ADDI",
+    GB_IR_LDADD(N_)
+#undef N_
 };
 
 static int ir_operands(gb_irop o, const gb_cell *at)
@@ -1623,6 +1650,9 @@ static int ir_operands(gb_irop o, const gb_cell *at)
         return fixed[o] < 0 ? 2 + (int)at[2].u + 1 : fixed[o];
 #define N_(opc, name, ti, to, expr) if (o == GB_IR_##name) return 2;
     GB_UNOPS(N_) GB_FC_UNOPS(N_)
+#undef N_
+#define N_(name) if (o == GB_IR_##name##_ADD || o == GB_IR_##name##_ADDI) return 4;
+    GB_IR_LDADD(N_)
 #undef N_
     return 3; /* binary operators and fused branches */
 }

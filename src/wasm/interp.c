@@ -66,6 +66,10 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     [GB_IR_BR_##name] = &&L_BR_##name, [GB_IR_BR_##name##_I] = &&L_BR_##name##_I,
         GB_IR_BRCMP(C_)
 #undef C_
+#define LA_(name) [GB_IR_##name##_ADD] = &&L_##name##_ADD,                  \
+                  [GB_IR_##name##_ADDI] = &&L_##name##_ADDI,
+        GB_IR_LDADD(LA_)
+#undef LA_
     };
     if (out_table) {
         *out_table = table;
@@ -275,17 +279,21 @@ L_GLOBAL_SET:
     NEXT();
 
     /* ---- memory ---- */
-#define LOAD(name, T, conv)                                                 \
-    L_##name: {                                                             \
-        uint64_t ea = (uint64_t)(uint32_t)S(2) + pc[3].u;                   \
+#define LOAD_AT(label, T, conv, addr, off, ncells)                           \
+    label: {                                                                \
+        uint64_t ea = (uint64_t)(uint32_t)(addr) + (off);                   \
         if (UNLIKELY(ea + sizeof(T) > memsize))                             \
             TRAP(GB_TRAP_MEM_OOB);                                          \
         T v;                                                                \
         memcpy(&v, mem + ea, sizeof v);                                     \
         S(1) = (conv);                                                      \
-        pc += 4;                                                            \
+        pc += ncells;                                                       \
         NEXT();                                                             \
     }
+#define LOAD(name, T, conv)                                                 \
+    LOAD_AT(L_##name, T, conv, S(2), pc[3].u, 4)                            \
+    LOAD_AT(L_##name##_ADD, T, conv, S(2) + S(3), pc[4].u, 5)               \
+    LOAD_AT(L_##name##_ADDI, T, conv, S(2) + pc[3].u, pc[4].u, 5)
     LOAD(LD32, uint32_t, (uint64_t)v)
     LOAD(LD64, uint64_t, v)
     LOAD(LD8S_32, int8_t, (uint64_t)(uint32_t)(int32_t)v)
@@ -296,6 +304,7 @@ L_GLOBAL_SET:
     LOAD(LD16U, uint16_t, (uint64_t)v)
     LOAD(LD32S_64, int32_t, (uint64_t)(int64_t)v)
 #undef LOAD
+#undef LOAD_AT
 #define STORE(name, T)                                                      \
     L_##name: {                                                             \
         uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u;                   \
