@@ -18,7 +18,9 @@
  * ("materialised") only where a home is needed: before the local it names
  * is written, at block boundaries, and for call arguments.  And when an
  * instruction's result is immediately stored by local.set/tee, its
- * destination is patched to the local itself.
+ * destination is patched to the local itself.  An i32.add of a local and a
+ * constant or two locals stays lazy too (ADDR entries), so that a load or
+ * store through it is one fused instruction.
  *
  * Gas.  The body is cut into metered blocks at every label (loop heads,
  * block ends that are branched to, else) and after each `if`; each starts
@@ -45,12 +47,15 @@
 #define NONE UINT32_MAX
 #define T_UNKNOWN 0
 
-enum { VS_SLOT, VS_LOCAL, VS_CONST };
+/* Virtual stack entries: the value is in its home slot, or is a local,
+ * a constant, or the i32 sum local + constant / local + local (an address,
+ * usually: loads and stores take it as is). */
+enum { VS_SLOT, VS_LOCAL, VS_CONST, VS_ADDR_I, VS_ADDR_L };
 
 typedef struct vs {
     uint8_t type;
     uint8_t kind;
-    uint32_t local;
+    uint32_t local, local2;
     uint64_t k;
 } vs;
 
@@ -106,6 +111,8 @@ typedef struct comp {
 static gb_irop br_true[GB_IR_COUNT_], br_false[GB_IR_COUNT_];
 /* For each plain load: its fused forms with an i32.add address. */
 static gb_irop ld_add[GB_IR_COUNT_], ld_addi[GB_IR_COUNT_];
+static gb_irop ld_addw[GB_IR_COUNT_], ld_addiw[GB_IR_COUNT_];
+static gb_irop st_add[GB_IR_COUNT_], st_addi[GB_IR_COUNT_];
 
 static const uint8_t single_types[256] = {
     [GB_I32] = GB_I32, [GB_I64] = GB_I64, [GB_F32] = GB_F32,
@@ -311,14 +318,41 @@ static gb_err push_types(comp *c, const uint8_t *types, uint32_t n)
     return GB_OK;
 }
 
+/* Emit what puts entry e's value into slot dst; home is e's own slot. */
+static gb_err emit_value(comp *c, const vs *e, uint32_t home, uint32_t dst)
+{
+    uint32_t at;
+    switch (e->kind) {
+    case VS_SLOT:
+        return home == dst ? GB_OK : emit2(c, GB_IR_COPY, dst, home);
+    case VS_LOCAL:
+        return e->local == dst ? GB_OK : emit2(c, GB_IR_COPY, dst, e->local);
+    case VS_CONST:
+        return emit2(c, GB_IR_CONST, dst, e->k);
+    default:
+        TRY(op(c, e->kind == VS_ADDR_I ? GB_IR_I32_ADD_I : GB_IR_I32_ADD, 3,
+               &at));
+        c->cells[at + 1].u = dst;
+        c->cells[at + 2].u = e->local;
+        c->cells[at + 3].u = e->kind == VS_ADDR_I ? e->k : e->local2;
+        c->last_dst = at + 1;
+        return GB_OK;
+    }
+}
+
+/* Does entry e read local x? */
+static bool reads_local(const vs *e, uint32_t x)
+{
+    return ((e->kind == VS_LOCAL || e->kind == VS_ADDR_I ||
+             e->kind == VS_ADDR_L) && e->local == x) ||
+           (e->kind == VS_ADDR_L && e->local2 == x);
+}
+
 /* Copy the entry at height h to its home slot. */
 static gb_err materialize(comp *c, uint32_t h)
 {
     vs *e = &c->st[h];
-    if (e->kind == VS_LOCAL)
-        TRY(emit2(c, GB_IR_COPY, slot(c, h), e->local));
-    else if (e->kind == VS_CONST)
-        TRY(emit2(c, GB_IR_CONST, slot(c, h), e->k));
+    TRY(emit_value(c, e, slot(c, h), slot(c, h)));
     e->kind = VS_SLOT;
     return GB_OK;
 }
@@ -341,7 +375,7 @@ static gb_err loc(comp *c, uint32_t h, uint32_t *out)
         *out = e->local;
         return GB_OK;
     }
-    if (e->kind == VS_CONST)
+    if (e->kind != VS_SLOT)
         TRY(materialize(c, h));
     *out = slot(c, h);
     return GB_OK;
@@ -386,18 +420,9 @@ static gb_err bind(comp *c, uint32_t chain)
 /* Copy the top n operands (at heights src..src+n) to heights dst.. . */
 static gb_err move_values(comp *c, uint32_t src, uint32_t dst, uint32_t n)
 {
-    for (uint32_t i = 0; i < n; i++) {
-        vs *e = &c->st[src + i];
-        uint32_t d = slot(c, dst + i);
-        if (e->kind == VS_SLOT) {
-            if (src + i != dst + i)
-                TRY(emit2(c, GB_IR_COPY, d, slot(c, src + i)));
-        } else if (e->kind == VS_LOCAL) {
-            TRY(emit2(c, GB_IR_COPY, d, e->local));
-        } else {
-            TRY(emit2(c, GB_IR_CONST, d, e->k));
-        }
-    }
+    for (uint32_t i = 0; i < n; i++)
+        TRY(emit_value(c, &c->st[src + i], slot(c, src + i),
+                       slot(c, dst + i)));
     return GB_OK;
 }
 
@@ -411,13 +436,9 @@ static gb_err emit_return(comp *c, uint32_t src)
          * value its home (without changing the entries: this may be one of
          * several paths), then move homes down in ascending order, which is
          * safe because slot(src + i) >= i. */
-        for (uint32_t i = 0; i < n; i++) {
-            vs *e = &c->st[src + i];
-            if (e->kind == VS_LOCAL)
-                TRY(emit2(c, GB_IR_COPY, slot(c, src + i), e->local));
-            else if (e->kind == VS_CONST)
-                TRY(emit2(c, GB_IR_CONST, slot(c, src + i), e->k));
-        }
+        for (uint32_t i = 0; i < n; i++)
+            TRY(emit_value(c, &c->st[src + i], slot(c, src + i),
+                           slot(c, src + i)));
         for (uint32_t i = 0; i < n; i++)
             if (slot(c, src + i) != i)
                 TRY(emit2(c, GB_IR_COPY, i, slot(c, src + i)));
@@ -431,14 +452,8 @@ static gb_err emit_return(comp *c, uint32_t src)
             /* the producer writes the result cell itself: nothing reads
              * the frame after this */
             c->cells[c->last_dst].u = i;
-        } else if (e->kind == VS_SLOT) {
-            if (slot(c, src + i) != i)
-                TRY(emit2(c, GB_IR_COPY, i, slot(c, src + i)));
-        } else if (e->kind == VS_LOCAL) {
-            if (e->local != i)
-                TRY(emit2(c, GB_IR_COPY, i, e->local));
         } else {
-            TRY(emit2(c, GB_IR_CONST, i, e->k));
+            TRY(emit_value(c, e, slot(c, src + i), i));
         }
     }
     uint32_t at;
@@ -627,9 +642,16 @@ static void init_tables(void)
 #undef BR_
 #define LA_(name)                                                           \
     ld_add[GB_IR_##name] = GB_IR_##name##_ADD;                              \
-    ld_addi[GB_IR_##name] = GB_IR_##name##_ADDI;
+    ld_addi[GB_IR_##name] = GB_IR_##name##_ADDI;                            \
+    ld_addw[GB_IR_##name] = GB_IR_##name##_ADDW;                            \
+    ld_addiw[GB_IR_##name] = GB_IR_##name##_ADDIW;
     GB_IR_LDADD(LA_)
 #undef LA_
+#define SA_(name)                                                           \
+    st_add[GB_IR_##name] = GB_IR_##name##_ADD;                              \
+    st_addi[GB_IR_##name] = GB_IR_##name##_ADDI;
+    GB_IR_STADD(SA_)
+#undef SA_
     br_true[GB_IR_I32_EQZ] = GB_IR_BR_EQZ_I32;
     br_false[GB_IR_I32_EQZ] = GB_IR_BR_NEZ_I32;
 #undef I32
@@ -665,6 +687,22 @@ static gb_err binop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
     if (!live(c))
         return push(c, to);
     uint32_t at, la, lb;
+    vs *ea = &c->st[ha], *eb = &c->st[hb];
+    if (o == GB_IR_I32_ADD && (ea->kind == VS_LOCAL || eb->kind == VS_LOCAL) &&
+        (ea->kind == VS_LOCAL || ea->kind == VS_CONST) &&
+        (eb->kind == VS_LOCAL || eb->kind == VS_CONST)) {
+        vs sum = {.type = GB_I32};
+        if (ea->kind == VS_LOCAL && eb->kind == VS_LOCAL)
+            sum = (vs){.type = GB_I32, .kind = VS_ADDR_L, .local = ea->local,
+                       .local2 = eb->local};
+        else if (ea->kind == VS_LOCAL)
+            sum = (vs){.type = GB_I32, .kind = VS_ADDR_I, .local = ea->local,
+                       .k = (uint32_t)eb->k};
+        else
+            sum = (vs){.type = GB_I32, .kind = VS_ADDR_I, .local = eb->local,
+                       .k = (uint32_t)ea->k};
+        return push_entry(c, sum);
+    }
     if (c->st[hb].kind == VS_CONST) {
         uint64_t k = c->st[hb].k;
         TRY(loc(c, ha, &la));
@@ -769,7 +807,7 @@ static gb_err set_local(comp *c, uint32_t x, bool tee)
         return tee ? push(c, c->ltypes[x]) : GB_OK;
     bool aliased = false;
     for (uint32_t i = 0; i < h; i++)
-        if (c->st[i].kind == VS_LOCAL && c->st[i].local == x)
+        if (reads_local(&c->st[i], x))
             aliased = true;
     vs *e = &c->st[h];
     if (!aliased && e->kind == VS_SLOT && c->last_dst != NONE &&
@@ -778,17 +816,15 @@ static gb_err set_local(comp *c, uint32_t x, bool tee)
     } else {
         if (aliased)
             for (uint32_t i = 0; i < h; i++)
-                if (c->st[i].kind == VS_LOCAL && c->st[i].local == x)
+                if (reads_local(&c->st[i], x))
                     TRY(materialize(c, i));
-        if (e->kind == VS_SLOT)
-            TRY(emit2(c, GB_IR_COPY, x, slot(c, h)));
-        else if (e->kind == VS_LOCAL) {
-            if (e->local != x)
-                TRY(emit2(c, GB_IR_COPY, x, e->local));
-        } else
-            TRY(emit2(c, GB_IR_CONST, x, e->k));
+        TRY(emit_value(c, e, slot(c, h), x));
     }
-    c->last_dst = NONE;
+    /* keep last_dst only for a sum just written to x: a load through
+     * x may fuse with it (the _W forms) */
+    if (!(c->last_dst != NONE && c->cells[c->last_dst].u == x &&
+          (c->last_op == GB_IR_I32_ADD || c->last_op == GB_IR_I32_ADD_I)))
+        c->last_dst = NONE;
     if (tee)
         return push_entry(c, (vs){.type = c->ltypes[x], .kind = VS_LOCAL,
                                   .local = x});
@@ -1010,7 +1046,32 @@ static gb_err compile_body(comp *c)
             TRY(pop(c, GB_I32, NULL, &h));
             if (live(c)) {
                 gb_irop lo = (gb_irop)load_ir[b];
-                if (c->st[h].kind == VS_SLOT && c->last_dst != NONE &&
+                vs *e = &c->st[h];
+                bool after_add = c->last_dst != NONE &&
+                                 c->last_dst == c->last_at + 1 &&
+                                 (c->last_op == GB_IR_I32_ADD ||
+                                  c->last_op == GB_IR_I32_ADD_I);
+                if (e->kind == VS_ADDR_I || e->kind == VS_ADDR_L) {
+                    TRY(op(c, e->kind == VS_ADDR_I ? ld_addi[lo] : ld_add[lo],
+                           4, &at));
+                    c->cells[at + 1].u = slot(c, h);
+                    c->cells[at + 2].u = e->local;
+                    c->cells[at + 3].u =
+                        e->kind == VS_ADDR_I ? e->k : e->local2;
+                    c->cells[at + 4].u = off;
+                } else if (e->kind == VS_LOCAL && after_add &&
+                           c->cells[c->last_dst].u == e->local) {
+                    /* `local.tee x` of a sum, then a load through x */
+                    at = c->last_at;
+                    TRY(need(c, 2));
+                    c->cells[at].h = c->H[c->last_op == GB_IR_I32_ADD
+                                              ? ld_addw[lo] : ld_addiw[lo]];
+                    c->cells[at + 1].u = slot(c, h);
+                    c->cells[at + 4].u = off;
+                    c->cells[at + 5].u = e->local;
+                    c->n += 2;
+                    c->last_op = GB_IR_NOP;
+                } else if (c->st[h].kind == VS_SLOT && c->last_dst != NONE &&
                     c->last_dst == c->last_at + 1 &&
                     c->cells[c->last_dst].u == slot(c, h) &&
                     (c->last_op == GB_IR_I32_ADD ||
@@ -1042,12 +1103,25 @@ static gb_err compile_body(comp *c)
             TRY(pop(c, store_t[b], NULL, NULL));
             TRY(pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(loc(c, h + 1, &l2));
-                TRY(op(c, (gb_irop)store_ir[b], 3, &at));
-                c->cells[at + 1].u = l1;
-                c->cells[at + 2].u = l2;
-                c->cells[at + 3].u = off;
+                vs *e = &c->st[h];
+                if (e->kind == VS_ADDR_I || e->kind == VS_ADDR_L) {
+                    gb_irop so = (gb_irop)store_ir[b];
+                    TRY(loc(c, h + 1, &l2));
+                    TRY(op(c, e->kind == VS_ADDR_I ? st_addi[so] : st_add[so],
+                           4, &at));
+                    c->cells[at + 1].u = e->local;
+                    c->cells[at + 2].u =
+                        e->kind == VS_ADDR_I ? e->k : e->local2;
+                    c->cells[at + 3].u = l2;
+                    c->cells[at + 4].u = off;
+                } else {
+                    TRY(loc(c, h, &l1));
+                    TRY(loc(c, h + 1, &l2));
+                    TRY(op(c, (gb_irop)store_ir[b], 3, &at));
+                    c->cells[at + 1].u = l1;
+                    c->cells[at + 2].u = l2;
+                    c->cells[at + 3].u = off;
+                }
             }
             continue;
         }
@@ -1634,8 +1708,14 @@ static const char *const ir_names[GB_IR_COUNT_] = {
     GB_IR_BRCMP(N_)
 #undef N_
 #define N_(name) [GB_IR_##name##_ADD] = #name "_ADD",                        \
-                 [GB_IR_##name##_ADDI] = #name "_ADDI",
+                 [GB_IR_##name##_ADDI] = #name "_ADDI",                      \
+                 [GB_IR_##name##_ADDW] = #name "_ADDW",                      \
+                 [GB_IR_##name##_ADDIW] = #name "_ADDIW",
     GB_IR_LDADD(N_)
+#undef N_
+#define N_(name) [GB_IR_##name##_ADD] = #name "_ADD",                        \
+                 [GB_IR_##name##_ADDI] = #name "_ADDI",
+    GB_IR_STADD(N_)
 #undef N_
 };
 
@@ -1651,8 +1731,17 @@ static int ir_operands(gb_irop o, const gb_cell *at)
 #define N_(opc, name, ti, to, expr) if (o == GB_IR_##name) return 2;
     GB_UNOPS(N_) GB_FC_UNOPS(N_)
 #undef N_
-#define N_(name) if (o == GB_IR_##name##_ADD || o == GB_IR_##name##_ADDI) return 4;
+#define N_(name)                                                            \
+    if (o == GB_IR_##name##_ADD || o == GB_IR_##name##_ADDI)                \
+        return 4;                                                           \
+    if (o == GB_IR_##name##_ADDW || o == GB_IR_##name##_ADDIW)              \
+        return 5;
     GB_IR_LDADD(N_)
+#undef N_
+#define N_(name)                                                            \
+    if (o == GB_IR_##name##_ADD || o == GB_IR_##name##_ADDI)                \
+        return 4;
+    GB_IR_STADD(N_)
 #undef N_
     return 3; /* binary operators and fused branches */
 }

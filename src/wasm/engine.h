@@ -84,13 +84,16 @@ typedef union gb_cell {
     X(I32_GE_S, AS32 >= BS32, I32_LT_S)                                     \
     X(I32_GE_U, A32 >= B32, I32_LT_U)
 
-/* Loads whose address is an i32.add computed just before: the add and the
- * load become one instruction [dst][a][b][offset] reading at
- * (uint32)(a + b) + offset — the wrap of the add is kept — with b a slot
- * (_ADD) or an immediate (_ADDI).  X(load) for each load of GB_LOADS. */
+/* Memory accesses whose address is an i32.add: the add and the access
+ * become one instruction reading at (uint32)(a + b) + offset — the wrap
+ * of the add is kept — with b a slot (_ADD) or an immediate (_ADDI).
+ * Loads: [dst][a][b][offset]; the _W forms also write the sum to a local,
+ * [dst][a][b][offset][local] (for `local.tee x; i32.load`).  Stores:
+ * [a][b][value][offset]. */
 #define GB_IR_LDADD(X)                                                      \
     X(LD32) X(LD64) X(LD8S_32) X(LD8S_64) X(LD8U) X(LD16S_32) X(LD16S_64)   \
     X(LD16U) X(LD32S_64)
+#define GB_IR_STADD(X) X(ST8) X(ST16) X(ST32) X(ST64)
 
 typedef enum gb_irop {
 #define GB_IR_ENUM_(name, nops) GB_IR_##name,
@@ -106,9 +109,13 @@ typedef enum gb_irop {
 #define GB_IR_ENUM_BR_(name, cond, inv) GB_IR_BR_##name, GB_IR_BR_##name##_I,
     GB_IR_BRCMP(GB_IR_ENUM_BR_)
 #undef GB_IR_ENUM_BR_
-#define GB_IR_ENUM_LA_(name) GB_IR_##name##_ADD, GB_IR_##name##_ADDI,
+#define GB_IR_ENUM_LA_(name) GB_IR_##name##_ADD, GB_IR_##name##_ADDI,       \
+                             GB_IR_##name##_ADDW, GB_IR_##name##_ADDIW,
     GB_IR_LDADD(GB_IR_ENUM_LA_)
 #undef GB_IR_ENUM_LA_
+#define GB_IR_ENUM_SA_(name) GB_IR_##name##_ADD, GB_IR_##name##_ADDI,
+    GB_IR_STADD(GB_IR_ENUM_SA_)
+#undef GB_IR_ENUM_SA_
     GB_IR_COUNT_
 } gb_irop;
 

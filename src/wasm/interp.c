@@ -67,9 +67,15 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
         GB_IR_BRCMP(C_)
 #undef C_
 #define LA_(name) [GB_IR_##name##_ADD] = &&L_##name##_ADD,                  \
-                  [GB_IR_##name##_ADDI] = &&L_##name##_ADDI,
+                  [GB_IR_##name##_ADDI] = &&L_##name##_ADDI,                \
+                  [GB_IR_##name##_ADDW] = &&L_##name##_ADDW,                \
+                  [GB_IR_##name##_ADDIW] = &&L_##name##_ADDIW,
         GB_IR_LDADD(LA_)
 #undef LA_
+#define SA_(name) [GB_IR_##name##_ADD] = &&L_##name##_ADD,                  \
+                  [GB_IR_##name##_ADDI] = &&L_##name##_ADDI,
+        GB_IR_STADD(SA_)
+#undef SA_
     };
     if (out_table) {
         *out_table = table;
@@ -279,9 +285,11 @@ L_GLOBAL_SET:
     NEXT();
 
     /* ---- memory ---- */
-#define LOAD_AT(label, T, conv, addr, off, ncells)                           \
+#define LOAD_AT(label, T, conv, addr, off, ncells, wb)                       \
     label: {                                                                \
-        uint64_t ea = (uint64_t)(uint32_t)(addr) + (off);                   \
+        uint32_t a32 = (uint32_t)(addr);                                    \
+        wb;                                                                 \
+        uint64_t ea = (uint64_t)a32 + (off);                                \
         if (UNLIKELY(ea + sizeof(T) > memsize))                             \
             TRAP(GB_TRAP_MEM_OOB);                                          \
         T v;                                                                \
@@ -291,9 +299,12 @@ L_GLOBAL_SET:
         NEXT();                                                             \
     }
 #define LOAD(name, T, conv)                                                 \
-    LOAD_AT(L_##name, T, conv, S(2), pc[3].u, 4)                            \
-    LOAD_AT(L_##name##_ADD, T, conv, S(2) + S(3), pc[4].u, 5)               \
-    LOAD_AT(L_##name##_ADDI, T, conv, S(2) + pc[3].u, pc[4].u, 5)
+    LOAD_AT(L_##name, T, conv, S(2), pc[3].u, 4, (void)0)                   \
+    LOAD_AT(L_##name##_ADD, T, conv, S(2) + S(3), pc[4].u, 5, (void)0)      \
+    LOAD_AT(L_##name##_ADDI, T, conv, S(2) + pc[3].u, pc[4].u, 5, (void)0)  \
+    LOAD_AT(L_##name##_ADDW, T, conv, S(2) + S(3), pc[4].u, 6, S(5) = a32)  \
+    LOAD_AT(L_##name##_ADDIW, T, conv, S(2) + pc[3].u, pc[4].u, 6,          \
+            S(5) = a32)
     LOAD(LD32, uint32_t, (uint64_t)v)
     LOAD(LD64, uint64_t, v)
     LOAD(LD8S_32, int8_t, (uint64_t)(uint32_t)(int32_t)v)
@@ -305,21 +316,26 @@ L_GLOBAL_SET:
     LOAD(LD32S_64, int32_t, (uint64_t)(int64_t)v)
 #undef LOAD
 #undef LOAD_AT
-#define STORE(name, T)                                                      \
-    L_##name: {                                                             \
-        uint64_t ea = (uint64_t)(uint32_t)S(1) + pc[3].u;                   \
+#define STORE_AT(label, T, addr, val, off, ncells)                          \
+    label: {                                                                \
+        uint64_t ea = (uint64_t)(uint32_t)(addr) + (off);                   \
         if (UNLIKELY(ea + sizeof(T) > memsize))                             \
             TRAP(GB_TRAP_MEM_OOB);                                          \
-        T v = (T)S(2);                                                      \
+        T v = (T)(val);                                                     \
         memcpy(mem + ea, &v, sizeof v);                                     \
-        pc += 4;                                                            \
+        pc += ncells;                                                       \
         NEXT();                                                             \
     }
+#define STORE(name, T)                                                      \
+    STORE_AT(L_##name, T, S(1), S(2), pc[3].u, 4)                           \
+    STORE_AT(L_##name##_ADD, T, S(1) + S(2), S(3), pc[4].u, 5)              \
+    STORE_AT(L_##name##_ADDI, T, S(1) + pc[2].u, S(3), pc[4].u, 5)
     STORE(ST8, uint8_t)
     STORE(ST16, uint16_t)
     STORE(ST32, uint32_t)
     STORE(ST64, uint64_t)
 #undef STORE
+#undef STORE_AT
 L_MEMORY_SIZE:
     S(1) = memsize >> 16;
     pc += 2;
