@@ -469,7 +469,8 @@ static gb_err emit_br(comp *c, uint32_t d, uint32_t src)
         return emit_return(c, src);
     TRY(move_values(c, src, f->height, label_arity(f)));
     uint32_t at;
-    TRY(op(c, GB_IR_JMP, 1, &at));
+    TRY(op(c, GB_IR_JMP, 2, &at));
+    c->cells[at + 2].u = 0;
     return target(c, f, at + 1);
 }
 
@@ -549,6 +550,8 @@ static gb_err emit_cond_br(comp *c, uint32_t hc, bool when_true, ctrl *f,
                         : 0;
     if (fused) {
         at = c->last_at;
+        TRY(need(c, 1)); /* room for the gas cell after the target */
+        c->n++;
         c->cells[at].h = c->H[fused];
         if (c->last_op == GB_IR_I32_EQZ) {
             c->cells[at + 1] = c->cells[at + 2]; /* [a][target] */
@@ -562,10 +565,11 @@ static gb_err emit_cond_br(comp *c, uint32_t hc, bool when_true, ctrl *f,
         c->last_at = NONE;
     } else {
         TRY(loc(c, hc, &l1));
-        TRY(op(c, when_true ? GB_IR_BR_IF : GB_IR_BR_UNLESS, 2, &at));
+        TRY(op(c, when_true ? GB_IR_BR_IF : GB_IR_BR_UNLESS, 3, &at));
         c->cells[at + 1].u = l1;
         cell = at + 2;
     }
+    c->cells[cell + 1].u = 0;
     if (f)
         return target(c, f, cell);
     *out_cell = cell;
@@ -1187,7 +1191,8 @@ static gb_err compile_body(comp *c)
                 return INVALID("type mismatch: values remaining at else");
             if (live(c)) {
                 TRY(materialize_range(c, c->sh, c->sh + f->nresults));
-                TRY(op(c, GB_IR_JMP, 1, &at));
+                TRY(op(c, GB_IR_JMP, 2, &at));
+                c->cells[at + 2].u = 0;
                 TRY(target(c, f, at + 1));
             }
             f->kind = C_ELSE;
@@ -1317,10 +1322,12 @@ static gb_err compile_body(comp *c)
                 uint32_t src = c->sh;
                 e = loc(c, hc, &l1);
                 if (!e)
-                    e = op(c, GB_IR_BR_TABLE, 2 + cnt + 1, &at);
+                    e = op(c, GB_IR_BR_TABLE, 2 + 2 * (cnt + 1), &at);
                 if (!e) {
                     c->cells[at + 1].u = l1;
                     c->cells[at + 2].u = cnt;
+                    for (uint32_t i = 0; i <= cnt; i++)
+                        c->cells[at + 4 + 2 * i].u = 0;
                 }
                 for (uint32_t i = 0; i <= cnt && !e; i++) {
                     f = &c->cs[c->ch - 1 - ds[i]];
@@ -1329,7 +1336,7 @@ static gb_err compile_body(comp *c)
                         in_place = c->st[src + j].kind == VS_SLOT &&
                                    src + j == f->height + j;
                     if (in_place)
-                        e = target(c, f, at + 3 + i);
+                        e = target(c, f, at + 3 + 2 * i);
                 }
                 /* stubs for the targets that need values moved */
                 for (uint32_t i = 0; i <= cnt && !e; i++) {
@@ -1340,8 +1347,8 @@ static gb_err compile_body(comp *c)
                                    src + j == f->height + j;
                     if (in_place)
                         continue;
-                    c->cells[at + 3 + i].u = c->n;
-                    e = reloc(c, at + 3 + i);
+                    c->cells[at + 3 + 2 * i].u = c->n;
+                    e = reloc(c, at + 3 + 2 * i);
                     if (!e)
                         e = emit_br(c, ds[i], src);
                 }
@@ -1643,7 +1650,15 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
             uint64_t fi = cells[r].u;
             cells[r].p = m->code[fi - m->nfunc_imports];
         } else {
-            cells[r].p = &cells[cells[r].u];
+            /* A branch whose target opens a metered block charges that
+             * block itself and jumps past its GAS: one dispatch less per
+             * loop iteration.  The gas cell follows every target cell. */
+            uint64_t t = cells[r].u;
+            if (c->meter && t < c->n && cells[t].h == c->H[GB_IR_GAS]) {
+                cells[r + 1].u = cells[t + 1].u;
+                t += 2;
+            }
+            cells[r].p = &cells[t];
         }
     }
     code->cells = cells;
@@ -1727,7 +1742,7 @@ static int ir_operands(gb_irop o, const gb_cell *at)
 #undef N_
     };
     if (o < sizeof fixed / sizeof fixed[0])
-        return fixed[o] < 0 ? 2 + (int)at[2].u + 1 : fixed[o];
+        return fixed[o] < 0 ? 2 + 2 * ((int)at[2].u + 1) : fixed[o];
 #define N_(opc, name, ti, to, expr) if (o == GB_IR_##name) return 2;
     GB_UNOPS(N_) GB_FC_UNOPS(N_)
 #undef N_
@@ -1743,7 +1758,12 @@ static int ir_operands(gb_irop o, const gb_cell *at)
         return 4;
     GB_IR_STADD(N_)
 #undef N_
-    return 3; /* binary operators and fused branches */
+#define N_(name, cond, inv)                                                 \
+    if (o == GB_IR_BR_##name || o == GB_IR_BR_##name##_I)                   \
+        return 4;
+    GB_IR_BRCMP(N_)
+#undef N_
+    return 3; /* binary operators */
 }
 
 void gb_code_dump(const gb_code *c, FILE *out)

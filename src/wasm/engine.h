@@ -34,10 +34,10 @@ typedef union gb_cell {
     X(UNREACHABLE, 0)      /* */                                               \
     X(NOP, 0)              /* */                                               \
     X(GAS, 1)              /* [cost] */                                        \
-    X(JMP, 1)              /* [target] */                                      \
-    X(BR_IF, 2)            /* [cond][target] */                                \
-    X(BR_UNLESS, 2)        /* [cond][target] */                                \
-    X(BR_TABLE, -1)         /* [index][n][target0..target_n] (last: default) */ \
+    X(JMP, 2)              /* [target][gas] */                                 \
+    X(BR_IF, 3)            /* [cond][target][gas] */                           \
+    X(BR_UNLESS, 3)        /* [cond][target][gas] */                           \
+    X(BR_TABLE, -1)   /* [index][n]([target][gas])*(n+1) (last: default) */    \
     X(RETURN, 0)           /* results already in fp[0..) */                    \
     X(CALL, 2)             /* [gb_code*][argbase] same instance */             \
     X(CALL_IMPORT, 2)      /* [funcidx][argbase] */                            \
@@ -66,12 +66,18 @@ typedef union gb_cell {
     X(ELEM_DROP, 1)        /* [seg] */                                         \
     X(REF_FUNC, 2)         /* [dst][funcidx] */                                \
     X(REF_IS_NULL, 2)      /* [dst][src] */                                    \
-    X(BR_EQZ_I32, 2)       /* [a][target]: jump if a == 0 (fused) */           \
-    X(BR_NEZ_I32, 2)       /* [a][target] */
+    X(BR_EQZ_I32, 3)       /* [a][target][gas]: jump if a == 0 (fused) */      \
+    X(BR_NEZ_I32, 3)       /* [a][target][gas] */
 
 /* Compare-and-branch superinstructions: an i32 comparison whose result
  * only feeds br_if or if becomes one instruction [a][b][target] (b an
- * immediate in the _I form).  X(compare, C condition, inverse compare). */
+ * immediate in the _I form), plus the gas cell every branch has (see
+ * below).  X(compare, C condition, inverse compare).
+ *
+ * Every branch carries, after its target, a gas cell: the cost of the
+ * metered block it jumps into, charged when the branch is taken, with the
+ * target moved past that block's GAS instruction (compile.c fills them in
+ * once all costs are known; 0 when metering is off). */
 #define GB_IR_BRCMP(X)                                                      \
     X(I32_EQ, A32 == B32, I32_NE)                                           \
     X(I32_NE, A32 != B32, I32_EQ)                                           \

@@ -111,6 +111,17 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
         if (UNLIKELY(e_))                                                   \
             TRAP(e_);                                                       \
     } while (0)
+/* Take the branch whose target is in cell k: charge the gas in cell k+1
+ * (the metered block it enters, see engine.h) and jump. */
+#define TAKE(k)                                                             \
+    do {                                                                    \
+        gas -= pc[(k) + 1].i;                                               \
+        if (UNLIKELY(gas < 0)) {                                            \
+            gas = 0;                                                        \
+            TRAP(GB_TRAP_OUT_OF_GAS);                                       \
+        }                                                                   \
+        pc = pc[k].p;                                                       \
+    } while (0)
 #define RELOAD_MEM()                                                        \
     do {                                                                    \
         M = inst->mem ? inst->mem : &no_memory;                             \
@@ -160,25 +171,37 @@ L_GAS:
     pc += 2;
     NEXT();
 L_JMP:
-    pc = pc[1].p;
+    TAKE(1);
     NEXT();
 L_BR_IF:
-    pc = (uint32_t)S(1) ? pc[2].p : pc + 3;
+    if ((uint32_t)S(1))
+        TAKE(2);
+    else
+        pc += 4;
     NEXT();
 L_BR_UNLESS:
-    pc = (uint32_t)S(1) ? pc + 3 : pc[2].p;
+    if (!(uint32_t)S(1))
+        TAKE(2);
+    else
+        pc += 4;
     NEXT();
 L_BR_EQZ_I32:
-    pc = (uint32_t)S(1) == 0 ? pc[2].p : pc + 3;
+    if ((uint32_t)S(1) == 0)
+        TAKE(2);
+    else
+        pc += 4;
     NEXT();
 L_BR_NEZ_I32:
-    pc = (uint32_t)S(1) != 0 ? pc[2].p : pc + 3;
+    if ((uint32_t)S(1) != 0)
+        TAKE(2);
+    else
+        pc += 4;
     NEXT();
 L_BR_TABLE: {
     uint32_t i = (uint32_t)S(1), n = (uint32_t)pc[2].u;
     if (i > n)
         i = n;
-    pc = pc[3 + i].p;
+    TAKE(3 + 2 * i);
     NEXT();
 }
 L_RETURN:
@@ -494,12 +517,18 @@ L_REF_IS_NULL:
 #define C_(name, cond, inv)                                                 \
     L_BR_##name: {                                                          \
         uint64_t a = S(1), b = S(2);                                        \
-        pc = (cond) ? pc[3].p : pc + 4;                                     \
+        if (cond)                                                           \
+            TAKE(3);                                                        \
+        else                                                                \
+            pc += 5;                                                        \
         NEXT();                                                             \
     }                                                                       \
     L_BR_##name##_I: {                                                      \
         uint64_t a = S(1), b = pc[2].u;                                     \
-        pc = (cond) ? pc[3].p : pc + 4;                                     \
+        if (cond)                                                           \
+            TAKE(3);                                                        \
+        else                                                                \
+            pc += 5;                                                        \
         NEXT();                                                             \
     }
     GB_IR_BRCMP(C_)
@@ -521,6 +550,7 @@ trap:
 #undef TRY
 #undef RELOAD_MEM
 #undef CHARGE
+#undef TAKE
 }
 
 const void *const *gb_interp_handlers(void)
