@@ -217,6 +217,15 @@ gb_err gb_instantiate(gb_store *s, const gb_module *m,
                       const gb_extern *imports, uint32_t n,
                       gb_instance **out_inst, char *detail, size_t detail_len);
 
+/* gb_instantiate with options: GB_INST_NO_DATA leaves active data
+ * segments unapplied (an embedder that keeps memory itself, as the Gear
+ * layer does, applies them once when a program is created). */
+enum { GB_INST_NO_DATA = 1u << 0 };
+gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
+                         const gb_extern *imports, uint32_t n, uint32_t flags,
+                         gb_instance **out_inst, char *detail,
+                         size_t detail_len);
+
 /* Look up an export by name (len bytes, not NUL-terminated).
  * GB_NOT_FOUND if absent. */
 gb_err gb_instance_export(const gb_instance *inst, const char *name,

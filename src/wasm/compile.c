@@ -596,6 +596,7 @@ static gb_irop unop_ir[256], binop_ir[256], fc_unop_ir[32];
 static uint8_t unop_in[256], unop_out[256], binop_in[256], binop_out[256];
 static uint8_t fc_in[32], fc_out[32];
 static uint8_t load_ir[256], load_t[256], load_align[256];
+static bool float_op[256]; /* one-byte opcodes that touch f32/f64 */
 static uint8_t store_ir[256], store_t[256], store_align[256];
 
 static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
@@ -608,6 +609,7 @@ static void init_tables(void)
 #define F32 GB_F32
 #define F64 GB_F64
 #define UN_(opc, name, ti, to, expr)                                        \
+    float_op[opc] = ti == F32 || ti == F64 || to == F32 || to == F64;       \
     unop_ir[opc] = GB_IR_##name;                                            \
     unop_in[opc] = ti;                                                      \
     unop_out[opc] = to;
@@ -620,23 +622,27 @@ static void init_tables(void)
     GB_FC_UNOPS(FC_)
 #undef FC_
 #define BIN_(opc, name, ti, to, expr)                                       \
+    float_op[opc] = ti == F32 || ti == F64 || to == F32 || to == F64;       \
     binop_ir[opc] = GB_IR_##name;                                           \
     binop_in[opc] = ti;                                                     \
     binop_out[opc] = to;
     GB_BINOPS(BIN_)
 #undef BIN_
 #define LD_(opc, ir, t, bytes, al)                                          \
+    float_op[opc] = t == F32 || t == F64;                                   \
     load_ir[opc] = GB_IR_##ir;                                              \
     load_t[opc] = t;                                                        \
     load_align[opc] = al;
     GB_LOADS(LD_)
 #undef LD_
 #define ST_(opc, ir, t, bytes, al)                                          \
+    float_op[opc] = t == F32 || t == F64;                                   \
     store_ir[opc] = GB_IR_##ir;                                             \
     store_t[opc] = t;                                                       \
     store_align[opc] = al;
     GB_STORES(ST_)
 #undef ST_
+    float_op[0x43] = float_op[0x44] = true; /* f32.const, f64.const */
 #define BR_(name, cond, inv)                                                \
     br_true[GB_IR_##name] = GB_IR_BR_##name;                                \
     br_true[GB_IR_##name##_I] = GB_IR_BR_##name##_I;                        \
@@ -849,6 +855,8 @@ static gb_err compile_fc(comp *c)
         return MALFORMED("unexpected end");
     if (sub < 32)
         charge(c, c->gs->op_fc[sub]);
+    if (sub <= 7)
+        c->m->uses_floats = true;
     gb_module *m = c->m;
     uint32_t at, h, l1, l2, l3;
     if (sub <= 7)
@@ -1034,6 +1042,8 @@ static gb_err compile_body(comp *c)
         if (!gb_read_u8(&c->r, &b))
             return MALFORMED("unexpected end of function body");
         charge(c, gs->op[b]);
+        if (float_op[b])
+            m->uses_floats = true;
         uint32_t at, h, x, l1, l2;
         ctrl *f;
         if (unop_ir[b] && b >= 0x45) {
@@ -1626,6 +1636,9 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
         return GB_NOMEM;
     gb_copy(c->ltypes, c->ft->params, c->ft->nparams);
     gb_copy(c->ltypes + c->ft->nparams, def->locals, def->nlocals);
+    for (uint32_t k = 0; k < nlt; k++)
+        if (c->ltypes[k] == GB_F32 || c->ltypes[k] == GB_F64)
+            m->uses_floats = true;
     c->r = gb_reader_make(def->expr, def->expr_len);
     c->n = 0;
     c->nrelocs = 0;

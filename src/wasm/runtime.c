@@ -543,6 +543,13 @@ gb_err gb_instantiate(gb_store *s, const gb_module *m,
                       const gb_extern *imports, uint32_t n,
                       gb_instance **out, char *detail, size_t detail_len)
 {
+    return gb_instantiate_ex(s, m, imports, n, 0, out, detail, detail_len);
+}
+
+gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
+                         const gb_extern *imports, uint32_t n, uint32_t flags,
+                         gb_instance **out, char *detail, size_t detail_len)
+{
     *out = NULL;
     if (detail && detail_len)
         detail[0] = 0;
@@ -647,6 +654,10 @@ gb_err gb_instantiate(gb_store *s, const gb_module *m,
         const gb_data_seg *seg = &m->datas[i];
         if (seg->mode != GB_SEG_ACTIVE)
             continue;
+        if (flags & GB_INST_NO_DATA) {
+            inst->data_dropped[i] = 1;
+            continue;
+        }
         uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
         if (off + seg->len > inst->mem->size) {
             set_detail(detail, detail_len,
