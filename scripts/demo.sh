@@ -31,7 +31,7 @@ if [ ! -e "$wasm" ] || [ "$src" -nt "$wasm" ]; then
     -o "$wasm" "$src"
 fi
 
-say() { printf '\n%s\n' "$*"; }
+say() { printf '\n'; printf '%s\n' "$@"; }
 show() {
   # Echo a command, then run it; its output is shown as is.
   printf '  $ %s\n' "$*" | sed "s|$build/|BUILD/|g"
@@ -47,7 +47,10 @@ gearbox demo: a C program compiled to WebAssembly, run by the engine.
   it exports fib(n), checksum(n) and collatz(n); it imports nothing.
 TEXT
 
-say "1. The 10th and 90th Fibonacci numbers (fib returns an i64):"
+say "Each run prints the function's results (integers as signed numbers)" \
+    "and, on stderr, the gas it used." \
+    "" \
+    "1. The 10th and 90th Fibonacci numbers (fib returns an i64):"
 show "$gearbox" wasm run "$wasm" fib 10
 show "$gearbox" wasm run "$wasm" fib 90
 
@@ -58,8 +61,8 @@ say "3. Steps of the Collatz sequence from 27 (an i64 argument):"
 show "$gearbox" wasm run "$wasm" collatz 27
 
 say "4. Gas: every basic block is charged before it runs.  fib(1000000)" \
-    "with only 10000 gas stops with an out-of-gas trap, at the same" \
-    "instruction on every machine (this trap is expected):"
+    "   with only 10000 gas stops with an out-of-gas trap, at the same" \
+    "   instruction on every machine (this trap is expected):"
 status=0
 out=$(show "$gearbox" wasm run "$wasm" fib 1000000 --gas 10000) || status=$?
 printf '%s\n' "$out"
@@ -73,7 +76,8 @@ if ! grep -qi 'out.of.gas' <<<"$out"; then
 fi
 echo "  (trapped as expected, exit status $status)"
 
-say "5. The same call with metering off runs to the end:"
+say "5. The same call with metering off runs to the end (the result is" \
+    "   fib(1000000) modulo 2^64, shown as a signed i64):"
 show "$gearbox" wasm run "$wasm" fib 1000000 --no-meter
 
 say "Try your own: $gearbox wasm run FILE.wasm FUNC [ARGS...] [--gas N] [--no-meter]"
