@@ -184,6 +184,12 @@ typedef struct gb_global gb_global;
 gb_err gb_store_new(const gb_wasm_config *cfg, gb_store **out_store);
 void gb_store_free(gb_store *s); /* frees everything made in it */
 
+/* Free every instance, memory, table and global made in s, keeping its
+ * stacks and its host functions: for an embedder that runs one short-lived
+ * instance after another on the same store. Pointers to the freed objects
+ * become invalid. */
+void gb_store_reset(gb_store *s);
+
 /* Gas.  The limit applies to the calls that follow; gas used accumulates
  * across calls until the limit is set again. */
 void gb_store_set_gas(gb_store *s, uint64_t limit);

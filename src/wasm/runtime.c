@@ -180,32 +180,41 @@ static void instance_free(gb_instance *inst)
     free(inst);
 }
 
-void gb_store_free(gb_store *s)
+void gb_store_reset(gb_store *s)
 {
-    if (!s)
-        return;
     for (gb_instance *i = s->instances, *n; i; i = n) {
         n = i->next;
         instance_free(i);
     }
-    for (gb_func *f = s->funcs, *n; f; f = n) {
-        n = f->next;
-        free(f);
-    }
+    s->instances = NULL;
     for (gb_memory *m = s->mems, *n; m; m = n) {
         n = m->next;
         if (m->data)
             munmap(m->data, m->reserved);
         free(m);
     }
+    s->mems = NULL;
     for (gb_table *t = s->tables, *n; t; t = n) {
         n = t->next;
         free(t->elems);
         free(t);
     }
+    s->tables = NULL;
     for (gb_global *g = s->globals, *n; g; g = n) {
         n = g->next;
         free(g);
+    }
+    s->globals = NULL;
+}
+
+void gb_store_free(gb_store *s)
+{
+    if (!s)
+        return;
+    gb_store_reset(s);
+    for (gb_func *f = s->funcs, *n; f; f = n) {
+        n = f->next;
+        free(f);
     }
     for (uint32_t i = 0; i < s->nsigs; i++)
         free((void *)s->sigs[i].params);
