@@ -1,0 +1,331 @@
+/*
+ * The processor: one dispatch, one program, one journal.
+ *
+ * A run: reset the processor's store (it keeps its stacks and the host
+ * functions of the syscalls), make the program's memory at its current
+ * size, instantiate the prepared code against it without data segments
+ * (memory is the program's state, loaded page by page by lazy_pages.c),
+ * call the entry point for the dispatch kind, and turn what happened into
+ * a journal: Gear's reply for the outcome (auto, manual or error), the
+ * pages that changed, the messages and programs the run created.
+ * Nothing here touches storage: a journal is all there is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gear/codes.h"
+#include "gear/run.h"
+
+void gb_process_cfg_default(gb_process_cfg *cfg)
+{
+    *cfg = (gb_process_cfg){
+        .max_pages = 512,
+        .max_payload = 8u << 20,
+        .max_outgoing = 1024,
+        .max_outgoing_bytes = 64u << 20,
+        .syscall_gas = 100,
+        .syscall_gas_per_byte = 1,
+    };
+}
+
+void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts)
+{
+    memset(ctx, 0, sizeof *ctx);
+    ctx->height = height;
+    ctx->timestamp = ts;
+    ctx->random_bn = height;
+    ctx->existential_deposit = gb_u128_from(1000000000000ull); /* 1 VARA */
+    ctx->mailbox_threshold = 3000;
+    ctx->gas_per_value = 1;
+    ctx->value_per_gas = gb_u128_from(6);
+    ctx->performance_multiplier = 100;
+}
+
+gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
+{
+    *out = NULL;
+    gb_processor *p = calloc(1, sizeof *p);
+    if (!p)
+        return GB_NOMEM;
+    if (cfg)
+        p->cfg = *cfg;
+    else
+        gb_process_cfg_default(&p->cfg);
+    gb_wasm_config wc;
+    gb_wasm_config_default(&wc);
+    wc.max_memory_pages = p->cfg.max_pages;
+    wc.max_call_depth = 4096;
+    wc.max_stack_slots = 1u << 18;
+    gb_err e = gb_store_new(&wc, &p->store);
+    if (!e)
+        e = gb_syscalls_register(p);
+    if (e) {
+        gb_processor_free(p);
+        return e;
+    }
+    *out = p;
+    return GB_OK;
+}
+
+void gb_processor_free(gb_processor *p)
+{
+    if (!p)
+        return;
+    gb_store_free(p->store);
+    free(p);
+}
+
+void gb_journal_free(gb_journal *j)
+{
+    if (!j)
+        return;
+    free(j->pages);
+    free(j->allocations);
+    for (uint32_t i = 0; i < j->nmsgs; i++)
+        free(j->msgs[i].payload);
+    free(j->msgs);
+    free(j->reply.payload);
+    for (uint32_t i = 0; i < j->ncreates; i++)
+        free(j->creates[i].init.payload);
+    free(j->creates);
+    free(j->wakes);
+    free(j->debug);
+    memset(j, 0, sizeof *j);
+}
+
+static const char *entry_name(gb_dispatch_kind k)
+{
+    switch (k) {
+    case GB_DISPATCH_INIT:
+        return "init";
+    case GB_DISPATCH_HANDLE:
+        return "handle";
+    case GB_DISPATCH_REPLY:
+        return "handle_reply";
+    default:
+        return "handle_signal";
+    }
+}
+
+/* The pages the program's memory spans: static memory and every
+ * allocated page. */
+static uint32_t memory_pages(const gb_program_view *prog)
+{
+    uint32_t n = prog->static_pages;
+    for (uint32_t pg = prog->alloc_pages; pg-- > n;)
+        if (prog->allocations[pg / 8] & (1u << (pg % 8)))
+            return pg + 1;
+    return n;
+}
+
+/* Map the engine's trap (or the syscall's stop reason) to Gear's reply
+ * reason (ActorExecutionErrorReplyReason::as_simple). */
+static gb_reply_code error_code_for(const gb_run *r, gb_err trap)
+{
+    switch (r->stop) {
+    case GB_STOP_PANIC:
+        return GB_REPLY_EXEC_USERSPACE_PANIC;
+    case GB_STOP_OOM:
+        return GB_REPLY_EXEC_MEMORY_OVERFLOW;
+    case GB_STOP_BACKEND:
+        return GB_REPLY_EXEC_BACKEND_ERROR;
+    default:
+        break;
+    }
+    switch (trap) {
+    case GB_TRAP_OUT_OF_GAS:
+        return GB_REPLY_EXEC_RAN_OUT_OF_GAS;
+    case GB_TRAP_STACK_EXHAUSTED:
+        return GB_REPLY_EXEC_STACK_LIMIT_EXCEEDED;
+    case GB_TRAP_MEM_LIMIT:
+        return GB_REPLY_EXEC_MEMORY_OVERFLOW;
+    default:
+        return GB_REPLY_EXEC_UNREACHABLE_INSTRUCTION;
+    }
+}
+
+static void set_reply(gb_run *r, gb_reply_code code, uint8_t *payload,
+                      uint32_t len, gb_u128 value)
+{
+    gb_journal *j = r->j;
+    free(j->reply.payload);
+    j->has_reply = true;
+    j->reply = (gb_out_msg){.id = gb_message_id_reply(r->d->id),
+                            .destination = r->d->source,
+                            .payload = payload,
+                            .payload_len = len,
+                            .value = value};
+    gb_reply_code_bytes(code, j->reply.reply_code);
+}
+
+/* A failed run keeps only the gas it burned and its error reply. */
+static void discard_effects(gb_journal *j)
+{
+    gb_journal keep = {.outcome = j->outcome, .trap = j->trap,
+                       .gas_burned = j->gas_burned, .debug = j->debug,
+                       .debug_len = j->debug_len};
+    memcpy(keep.trap_msg, j->trap_msg, sizeof keep.trap_msg);
+    j->debug = NULL;
+    gb_journal_free(j);
+    *j = keep;
+}
+
+static void run_free(gb_run *r)
+{
+    for (uint32_t i = 0; i < r->nsends; i++)
+        free(r->sends[i].buf);
+    free(r->sends);
+    free(r->reply_buf);
+    free(r->panic);
+    free(r->alloc);
+}
+
+gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
+                  const gb_program_view *prog, const gb_dispatch *d,
+                  gb_journal *out)
+{
+    memset(out, 0, sizeof *out);
+    gb_run r = {.p = p, .cfg = &p->cfg, .blk = blk, .prog = prog, .d = d,
+                .j = out, .ctx = d->ctx, .heap_start = prog->static_pages};
+    gb_store *s = p->store;
+    gb_store_reset(s);
+    gb_store_set_gas(s, d->gas_limit);
+
+    const gb_module *m = prog->module;
+    gb_err e = GB_OK;
+    gb_instance *inst = NULL;
+    gb_lazy *lz = NULL;
+    gb_extern *imports = NULL;
+    uint32_t nimp = gb_module_import_count(m);
+
+    r.alloc = calloc(p->cfg.max_pages / 8 + 1, 1);
+    if (!r.alloc)
+        return GB_NOMEM;
+    uint32_t bits = prog->alloc_pages < p->cfg.max_pages ? prog->alloc_pages
+                                                         : p->cfg.max_pages;
+    if (prog->allocations)
+        memcpy(r.alloc, prog->allocations, (bits + 7) / 8);
+
+    gb_limits lim = {.min = memory_pages(prog), .max = p->cfg.max_pages,
+                     .has_max = true};
+    gb_memory *mem;
+    e = gb_memory_new(s, lim, &mem);
+    if (e)
+        goto fail;
+    r.mem = mem;
+    imports = calloc(nimp + 1, sizeof *imports);
+    if (!imports) {
+        e = GB_NOMEM;
+        goto fail;
+    }
+    for (uint32_t i = 0; i < nimp; i++) {
+        gb_import_desc im;
+        gb_module_import(m, i, &im);
+        if (im.kind == GB_EXTERN_MEMORY) {
+            imports[i] = (gb_extern){.kind = GB_EXTERN_MEMORY, .u.memory = mem};
+            continue;
+        }
+        const gb_gear_syscall *sc = gb_gear_syscall_find(im.name, im.name_len);
+        if (im.kind != GB_EXTERN_FUNC || !sc) {
+            e = GB_LINK; /* code checks make this unreachable */
+            goto fail;
+        }
+        imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC, .u.func = p->sys[sc->id]};
+    }
+    char detail[256];
+    e = gb_instantiate_ex(s, m, imports, nimp, GB_INST_NO_DATA, &inst, detail,
+                          sizeof detail);
+    if (e)
+        goto fail;
+    gb_extern entry;
+    const char *name = entry_name(d->kind);
+    bool has_entry =
+        gb_instance_export(inst, name, strlen(name), &entry) == GB_OK &&
+        entry.kind == GB_EXTERN_FUNC;
+
+    gb_err trap = GB_OK;
+    if (has_entry) {
+        e = gb_lazy_begin(mem, prog->stack_end / GB_GEAR_PAGE_SIZE, prog->page,
+                          prog->page_user, &lz);
+        if (e)
+            goto fail;
+        p->run = &r;
+        trap = gb_func_call(s, entry.u.func, NULL, NULL);
+        p->run = NULL;
+        if (trap) {
+            snprintf(out->trap_msg, sizeof out->trap_msg, "%s",
+                     r.why[0] ? r.why : gb_store_trap_message(s));
+        }
+    }
+    out->gas_burned = gb_store_gas_used(s);
+    out->ctx = r.ctx;
+    bool can_reply = d->kind == GB_DISPATCH_INIT || d->kind == GB_DISPATCH_HANDLE;
+
+    if (!has_entry) {
+        out->outcome = GB_OUTCOME_SKIPPED;
+    } else if (!trap || r.stop == GB_STOP_LEAVE) {
+        out->outcome = GB_OUTCOME_SUCCESS;
+    } else if (r.stop == GB_STOP_EXIT) {
+        out->outcome = GB_OUTCOME_EXIT;
+    } else if (r.stop == GB_STOP_WAIT) {
+        out->outcome = GB_OUTCOME_WAIT;
+    } else {
+        out->outcome = GB_OUTCOME_FAILED;
+        out->trap = trap;
+        discard_effects(out);
+        if (can_reply) {
+            gb_reply_code code = error_code_for(&r, trap);
+            uint8_t *payload = NULL;
+            uint32_t len = 0;
+            if (code == GB_REPLY_EXEC_USERSPACE_PANIC) {
+                payload = r.panic;
+                len = r.panic_len;
+                r.panic = NULL;
+            }
+            set_reply(&r, code, payload, len, d->value);
+        }
+        gb_lazy_free(lz);
+        run_free(&r);
+        free(imports);
+        return GB_OK;
+    }
+
+    /* success, skipped, wait or exit: the run's effects stand */
+    if (lz) {
+        const gb_page_write *w;
+        uint32_t n;
+        e = gb_lazy_end(lz, &w, &n);
+        if (e)
+            goto fail;
+        if (n) {
+            out->pages = malloc(n * sizeof *out->pages);
+            if (!out->pages) {
+                e = GB_NOMEM;
+                goto fail;
+            }
+            for (uint32_t i = 0; i < n; i++) {
+                out->pages[i].page = w[i].page;
+                memcpy(out->pages[i].data, w[i].data, GB_GEAR_PAGE_SIZE);
+            }
+            out->npages = n;
+        }
+    }
+    out->allocations = r.alloc;
+    out->alloc_pages = p->cfg.max_pages;
+    r.alloc = NULL;
+    if (can_reply && !out->has_reply && out->outcome != GB_OUTCOME_WAIT)
+        set_reply(&r, GB_REPLY_SUCCESS_AUTO, NULL, 0, gb_u128_from(0));
+    gb_lazy_free(lz);
+    run_free(&r);
+    free(imports);
+    return GB_OK;
+
+fail:
+    p->run = NULL;
+    gb_lazy_free(lz);
+    run_free(&r);
+    free(imports);
+    gb_journal_free(out);
+    return e;
+}

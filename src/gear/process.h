@@ -1,0 +1,187 @@
+/*
+ * The message processor: one dispatch delivered to one program.
+ *
+ * gb_process() runs a dispatch (an init, handle, reply or signal message)
+ * against a read-only view of a program — its prepared code, its allocated
+ * pages and a way to look up its persisted memory pages — in a block
+ * context, and returns a journal of everything the run produced: outcome,
+ * gas burned, memory pages written, messages sent, the reply, wait/wake/
+ * exit, programs to create.  It changes nothing itself; src/chain applies
+ * journals to durable state.  A failed run (trap, panic, out of gas or
+ * memory) leaves in its journal only the gas burned and Gear's error reply.
+ *
+ * Threads: a gb_processor is used by one thread at a time; use one per
+ * thread to process dispatches to different programs in parallel.
+ */
+#ifndef GB_GEAR_PROCESS_H
+#define GB_GEAR_PROCESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gear/ids.h"
+#include "gear/lazy_pages.h"
+#include "gearbox/wasm.h"
+#include "util/u128.h"
+
+typedef enum gb_dispatch_kind {
+    GB_DISPATCH_INIT,
+    GB_DISPATCH_HANDLE,
+    GB_DISPATCH_REPLY,
+    GB_DISPATCH_SIGNAL,
+} gb_dispatch_kind;
+
+/* The block a dispatch runs in. */
+typedef struct gb_block_ctx {
+    uint32_t height;
+    uint64_t timestamp;     /* milliseconds */
+    uint8_t random_seed[32];/* gr_random hashes subject || seed */
+    uint32_t random_bn;     /* the block number gr_random reports */
+    gb_u128 existential_deposit;
+    uint64_t mailbox_threshold;
+    uint64_t gas_per_value; /* gr_env_vars gas multiplier */
+    gb_u128 value_per_gas;
+    uint32_t performance_multiplier; /* percent */
+} gb_block_ctx;
+
+/* Fill ctx with the defaults of a dev chain (Vara's values where known). */
+void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts);
+
+/* State a message keeps across gr_wait and wake-ups (Gear's ContextStore). */
+typedef struct gb_msg_context {
+    uint32_t outgoing_nonce; /* next send handle / create nonce */
+    bool replied;            /* a reply was already sent */
+    uint64_t reservation_nonce;
+} gb_msg_context;
+
+/* The message being delivered.  Borrowed for the call. */
+typedef struct gb_dispatch {
+    gb_dispatch_kind kind;
+    gb_id id;
+    gb_id source;
+    gb_id destination;
+    const uint8_t *payload;
+    uint32_t payload_len;
+    gb_u128 value;
+    uint64_t gas_limit;
+    gb_id reply_to;            /* REPLY: the message replied to */
+    uint8_t reply_code[4];     /* REPLY */
+    gb_id signal_from;         /* SIGNAL */
+    uint32_t signal_code;      /* SIGNAL */
+    gb_msg_context ctx;        /* zero for a first delivery */
+} gb_dispatch;
+
+/* The program as it is before the run.  Borrowed for the call. */
+typedef struct gb_program_view {
+    const gb_module *module;   /* prepared code */
+    uint32_t static_pages;     /* 64 KiB pages of static memory */
+    uint32_t stack_end;        /* bytes; memory below it is not kept */
+    const uint8_t *allocations;/* bitmap over 64 KiB pages (bit p = page p
+                                  allocated), alloc_pages bits long */
+    uint32_t alloc_pages;
+    gb_page_lookup page;       /* persisted 16 KiB pages (async-signal-safe) */
+    void *page_user;
+    gb_u128 balance;
+} gb_program_view;
+
+typedef enum gb_outcome {
+    GB_OUTCOME_SUCCESS, /* the entry point returned (or gr_leave) */
+    GB_OUTCOME_SKIPPED, /* no such export: counts as success */
+    GB_OUTCOME_FAILED,  /* trap, panic, out of gas or memory */
+    GB_OUTCOME_WAIT,    /* gr_wait*: the message goes to the waitlist */
+    GB_OUTCOME_EXIT,    /* gr_exit */
+} gb_outcome;
+
+typedef enum gb_wait_kind { GB_WAIT, GB_WAIT_FOR, GB_WAIT_UP_TO } gb_wait_kind;
+
+/* A message the run sent (or its reply).  Payload owned by the journal. */
+typedef struct gb_out_msg {
+    gb_id id;
+    gb_id destination;
+    uint8_t *payload;
+    uint32_t payload_len;
+    gb_u128 value;
+    bool has_gas_limit;
+    uint64_t gas_limit;
+    uint32_t delay;            /* blocks */
+    uint8_t reply_code[4];     /* replies only */
+} gb_out_msg;
+
+typedef struct gb_create_req {
+    gb_id code_id;
+    gb_id program_id;
+    gb_out_msg init;           /* the init message (destination = program) */
+} gb_create_req;
+
+typedef struct gb_wake_req {
+    gb_id message_id;
+    uint32_t delay;
+} gb_wake_req;
+
+typedef struct gb_page_out {
+    uint32_t page;             /* 16 KiB gear page number */
+    uint8_t data[GB_GEAR_PAGE_SIZE];
+} gb_page_out;
+
+/* Everything a run produced.  Free with gb_journal_free. */
+typedef struct gb_journal {
+    gb_outcome outcome;
+    gb_err trap;               /* FAILED: the engine's trap code */
+    char trap_msg[256];        /* FAILED: what happened, for people */
+    uint64_t gas_burned;
+    /* memory (empty when FAILED) */
+    gb_page_out *pages;
+    uint32_t npages;
+    uint8_t *allocations;      /* bitmap after the run */
+    uint32_t alloc_pages;
+    /* messages (empty when FAILED) */
+    gb_out_msg *msgs;
+    uint32_t nmsgs;
+    bool has_reply;            /* also set for auto and error replies */
+    gb_out_msg reply;          /* destination = the dispatch's source */
+    gb_create_req *creates;
+    uint32_t ncreates;
+    gb_wake_req *wakes;
+    uint32_t nwakes;
+    /* control */
+    gb_wait_kind wait;         /* WAIT */
+    uint32_t wait_duration;    /* WAIT_FOR / WAIT_UP_TO: blocks */
+    gb_id inheritor;           /* EXIT */
+    gb_msg_context ctx;        /* to store with a waiting message */
+    /* what gr_debug printed, lines separated by '\n' (NUL-terminated) */
+    char *debug;
+    uint32_t debug_len;
+} gb_journal;
+
+void gb_journal_free(gb_journal *j); /* frees what j owns; j itself not */
+
+/* Limits of a run. */
+typedef struct gb_process_cfg {
+    uint32_t max_pages;         /* 64 KiB pages a program may have: 512 */
+    uint32_t max_payload;       /* bytes: 8 MiB */
+    uint32_t max_outgoing;      /* messages per run: 1024 */
+    uint64_t max_outgoing_bytes;/* 64 MiB */
+    uint64_t syscall_gas;       /* gas charged per syscall */
+    uint64_t syscall_gas_per_byte;
+} gb_process_cfg;
+
+void gb_process_cfg_default(gb_process_cfg *cfg);
+
+typedef struct gb_processor gb_processor;
+
+/* cfg is copied (NULL = defaults). */
+gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out);
+void gb_processor_free(gb_processor *p);
+
+/*
+ * Run dispatch d on program prog in block blk; fill out (which the caller
+ * then owns and frees with gb_journal_free).  Returns GB_OK whenever a
+ * journal was produced — including for a failed run, whose failure is in
+ * out->outcome — and an error only when the run could not be attempted
+ * (GB_NOMEM, GB_INVAL).
+ */
+gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
+                  const gb_program_view *prog, const gb_dispatch *d,
+                  gb_journal *out);
+
+#endif

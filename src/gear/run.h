@@ -1,0 +1,65 @@
+/*
+ * Internals shared by the processor (process.c) and the syscalls
+ * (syscalls.c): the state of one run.  Never included outside src/gear/.
+ */
+#ifndef GB_GEAR_RUN_H
+#define GB_GEAR_RUN_H
+
+#include "gear/process.h"
+#include "gear/syscalls_table.h"
+
+/* Why a syscall stopped the run (the engine sees GB_TRAP_HOST). */
+typedef enum gb_stop {
+    GB_STOP_NONE,
+    GB_STOP_EXIT,     /* gr_exit */
+    GB_STOP_LEAVE,    /* gr_leave: success */
+    GB_STOP_WAIT,     /* gr_wait* */
+    GB_STOP_PANIC,    /* gr_panic: UserspacePanic, payload kept */
+    GB_STOP_OOM,      /* gr_oom_panic, allocation failures: MemoryOverflow */
+    GB_STOP_BACKEND,  /* forbidden or misused syscall: BackendError */
+    GB_STOP_TRAP,     /* a wild pointer and the like: UnreachableInstruction */
+} gb_stop;
+
+/* A message being built with gr_send_init / gr_send_push. */
+typedef struct gb_send_buf {
+    bool open;
+    uint8_t *buf;
+    uint32_t len, cap;
+} gb_send_buf;
+
+typedef struct gb_run {
+    gb_processor *p;
+    const gb_process_cfg *cfg;
+    const gb_block_ctx *blk;
+    const gb_program_view *prog;
+    const gb_dispatch *d;
+    gb_journal *j;
+    gb_memory *mem;
+    gb_msg_context ctx;
+    uint8_t *alloc;           /* allocation bitmap, cfg->max_pages bits */
+    uint32_t heap_start;      /* = static pages */
+    gb_send_buf *sends;       /* by handle */
+    uint32_t nsends, capsends;
+    uint8_t *reply_buf;       /* gr_reply_push */
+    uint32_t reply_len, reply_cap;
+    uint32_t out_count;       /* messages and creations this run */
+    uint64_t out_bytes;
+    gb_u128 value_sent;
+    uint32_t caps_msgs, caps_creates, caps_wakes;
+    gb_stop stop;
+    uint8_t *panic;           /* GB_STOP_PANIC payload */
+    uint32_t panic_len;
+    char why[200];            /* GB_STOP_BACKEND / TRAP detail */
+} gb_run;
+
+struct gb_processor {
+    gb_process_cfg cfg;
+    gb_store *store;
+    gb_func *sys[GB_SYS_COUNT]; /* one host function per syscall */
+    gb_run *run;                /* the run in progress */
+};
+
+/* syscalls.c: make the host functions of every syscall in p->store. */
+gb_err gb_syscalls_register(gb_processor *p);
+
+#endif

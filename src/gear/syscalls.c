@@ -1,0 +1,1166 @@
+/*
+ * The Gear syscalls, as host functions of the engine.
+ *
+ * Each function reads its arguments (pointers into the program's memory),
+ * checks them the way Gear does, records effects in the run's journal and
+ * writes Gear's result structs back (GEAR-ABI.md §4: a fallible call
+ * always writes its whole struct, the error code first).  A pointer that
+ * leaves the program's memory, or a syscall used where Gear forbids it,
+ * stops the run with a coded failure; the host never crashes.  Syscalls
+ * that end the run (gr_exit, gr_wait*, gr_panic, ...) record why and
+ * return GB_TRAP_HOST; process.c turns that into the outcome.
+ *
+ * Gas: every call costs syscall_gas, plus syscall_gas_per_byte for each
+ * byte it copies, charged before it acts (process.h, gb_process_cfg).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gear/codes.h"
+#include "gear/run.h"
+#include "util/hash.h"
+
+#define TRY(x)                                                              \
+    do {                                                                    \
+        gb_err e_ = (x);                                                    \
+        if (e_)                                                             \
+            return e_;                                                      \
+    } while (0)
+
+#define NO_PTR 0xFFFFFFFFu /* the value-pointer sentinel: value 0 */
+
+static gb_err stop(gb_host_ctx *ctx, gb_run *r, gb_stop why, const char *fmt,
+                   ...) __attribute__((format(printf, 4, 5)));
+
+static gb_err stop(gb_host_ctx *ctx, gb_run *r, gb_stop why, const char *fmt,
+                   ...)
+{
+    r->stop = why;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->why, sizeof r->why, fmt, ap);
+    va_end(ap);
+    return gb_host_trap(ctx, GB_TRAP_HOST, "%s", r->why);
+}
+
+/* The program's memory at [ptr, ptr+len), or a stop. */
+static gb_err guest(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t len,
+                    uint8_t **out)
+{
+    *out = NULL;
+    if ((uint64_t)ptr + len > gb_memory_size(r->mem))
+        return stop(ctx, r, GB_STOP_TRAP,
+                    "syscall argument out of bounds: %llu bytes at 0x%x",
+                    (unsigned long long)len, ptr);
+    *out = gb_memory_data(r->mem) + ptr;
+    return GB_OK;
+}
+
+static gb_err charge(gb_host_ctx *ctx, gb_run *r, uint64_t bytes)
+{
+    return gb_host_charge(ctx, r->cfg->syscall_gas +
+                                   bytes * r->cfg->syscall_gas_per_byte);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* Write an error struct of size bytes: code, then body (or zeros). */
+static gb_err put_err(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
+                      uint32_t size, uint32_t code, const void *body)
+{
+    uint8_t *p;
+    TRY(guest(ctx, r, ptr, size, &p));
+    put32(p, code);
+    if (code || !body)
+        memset(p + 4, 0, size - 4);
+    else
+        memcpy(p + 4, body, size - 4);
+    return GB_OK;
+}
+
+static gb_err put_err_hash(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
+                           uint32_t code, const gb_id *id)
+{
+    return put_err(ctx, r, ptr, 36, code, id ? id->b : NULL);
+}
+
+static gb_err put_out(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
+                      const void *data, uint32_t len)
+{
+    uint8_t *p;
+    TRY(guest(ctx, r, ptr, len, &p));
+    memcpy(p, data, len);
+    return GB_OK;
+}
+
+static gb_err read_value(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
+                         gb_u128 *out)
+{
+    uint8_t *p;
+    if (ptr == NO_PTR) {
+        *out = gb_u128_from(0);
+        return GB_OK;
+    }
+    TRY(guest(ctx, r, ptr, 16, &p));
+    *out = gb_u128_from_le(p);
+    return GB_OK;
+}
+
+/* A 32-byte id followed by a u128 value (gsys HashWithValue). */
+static gb_err read_hash_value(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
+                              gb_id *id, gb_u128 *value)
+{
+    uint8_t *p;
+    TRY(guest(ctx, r, ptr, 48, &p));
+    memcpy(id->b, p, 32);
+    *value = gb_u128_from_le(p + 32);
+    return GB_OK;
+}
+
+#define RUN() gb_run *r = ((gb_processor *)user)->run
+#define HOST(name)                                                          \
+    static gb_err name(gb_host_ctx *ctx, void *user, const gb_val *a,       \
+                       gb_val *res)
+#define UNUSED_ARGS (void)a, (void)res
+
+static bool in_signal(const gb_run *r)
+{
+    return r->d->kind == GB_DISPATCH_SIGNAL;
+}
+
+/* ---- memory: alloc, free, free_range ----------------------------------- */
+
+static bool allocated(const gb_run *r, uint32_t pg)
+{
+    return r->alloc[pg / 8] & (1u << (pg % 8));
+}
+
+static void set_alloc(gb_run *r, uint32_t pg, bool on)
+{
+    if (on)
+        r->alloc[pg / 8] |= (uint8_t)(1u << (pg % 8));
+    else
+        r->alloc[pg / 8] &= (uint8_t)~(1u << (pg % 8));
+}
+
+HOST(sys_alloc)
+{
+    RUN();
+    uint32_t n = (uint32_t)a[0];
+    TRY(charge(ctx, r, 0));
+    uint32_t max = r->cfg->max_pages, start = r->heap_start;
+    if (start >= max) {
+        res[0] = 0xFFFFFFFFu;
+        return GB_OK;
+    }
+    if (n == 0) {
+        res[0] = start;
+        return GB_OK;
+    }
+    for (uint32_t pg = start; (uint64_t)pg + n <= max; pg++) {
+        uint32_t k = 0;
+        while (k < n && !allocated(r, pg + k))
+            k++;
+        if (k < n) {
+            pg += k;
+            continue;
+        }
+        uint32_t have = (uint32_t)(gb_memory_size(r->mem) >> 16), old;
+        if (pg + n > have) {
+            TRY(gb_host_charge(ctx, (uint64_t)(pg + n - have) * 1000));
+            if (gb_memory_grow(r->mem, pg + n - have, &old))
+                break;
+        }
+        for (uint32_t i = 0; i < n; i++)
+            set_alloc(r, pg + i, true);
+        res[0] = pg;
+        return GB_OK;
+    }
+    res[0] = 0xFFFFFFFFu;
+    return GB_OK;
+}
+
+HOST(sys_free)
+{
+    RUN();
+    uint32_t pg = (uint32_t)a[0];
+    TRY(charge(ctx, r, 0));
+    if (pg < r->heap_start || pg >= r->cfg->max_pages || !allocated(r, pg)) {
+        res[0] = 1;
+        return GB_OK;
+    }
+    set_alloc(r, pg, false);
+    res[0] = 0;
+    return GB_OK;
+}
+
+HOST(sys_free_range)
+{
+    RUN();
+    uint32_t from = (uint32_t)a[0], to = (uint32_t)a[1];
+    TRY(charge(ctx, r, 0));
+    if (from > to || from < r->heap_start || to >= r->cfg->max_pages) {
+        res[0] = 1;
+        return GB_OK;
+    }
+    for (uint32_t pg = from; pg <= to; pg++)
+        set_alloc(r, pg, false);
+    res[0] = 0;
+    return GB_OK;
+}
+
+/* ---- reading the message ------------------------------------------------ */
+
+HOST(sys_read)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t at = (uint32_t)a[0], len = (uint32_t)a[1];
+    uint32_t buf = (uint32_t)a[2], err = (uint32_t)a[3];
+    TRY(charge(ctx, r, len));
+    uint32_t code = 0;
+    if ((uint64_t)at + len > UINT32_MAX)
+        code = GB_EXT_TOO_BIG_READ_LEN;
+    else if (at + len > r->d->payload_len)
+        code = GB_EXT_READ_WRONG_RANGE;
+    else if (len)
+        TRY(put_out(ctx, r, buf, r->d->payload + at, len));
+    return put_err(ctx, r, err, 4, code, NULL);
+}
+
+HOST(sys_size)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    uint8_t b[4];
+    put32(b, r->d->payload_len);
+    return put_out(ctx, r, (uint32_t)a[0], b, 4);
+}
+
+static gb_err out_id(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_id id)
+{
+    TRY(charge(ctx, r, 0));
+    return put_out(ctx, r, ptr, id.b, 32);
+}
+
+HOST(sys_source)
+{
+    RUN();
+    UNUSED_ARGS;
+    if (in_signal(r))
+        return stop(ctx, r, GB_STOP_BACKEND, "gr_source is forbidden in handle_signal");
+    return out_id(ctx, r, (uint32_t)a[0], r->d->source);
+}
+
+HOST(sys_message_id)
+{
+    RUN();
+    UNUSED_ARGS;
+    return out_id(ctx, r, (uint32_t)a[0], r->d->id);
+}
+
+HOST(sys_program_id)
+{
+    RUN();
+    UNUSED_ARGS;
+    return out_id(ctx, r, (uint32_t)a[0], r->d->destination);
+}
+
+static gb_err out_value(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_u128 v)
+{
+    uint8_t b[16];
+    TRY(charge(ctx, r, 0));
+    gb_u128_to_le(v, b);
+    return put_out(ctx, r, ptr, b, 16);
+}
+
+HOST(sys_value)
+{
+    RUN();
+    UNUSED_ARGS;
+    return out_value(ctx, r, (uint32_t)a[0], r->d->value);
+}
+
+/* What the program may still send: its balance, plus the message's value,
+ * less what it already sent in this run. */
+static gb_u128 value_available(const gb_run *r)
+{
+    gb_u128 have = gb_u128_add(r->prog->balance, r->d->value, NULL);
+    return gb_u128_cmp(have, r->value_sent) > 0
+               ? gb_u128_sub(have, r->value_sent)
+               : gb_u128_from(0);
+}
+
+HOST(sys_value_available)
+{
+    RUN();
+    UNUSED_ARGS;
+    return out_value(ctx, r, (uint32_t)a[0], value_available(r));
+}
+
+HOST(sys_reply_to)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    if (r->d->kind != GB_DISPATCH_REPLY)
+        return put_err_hash(ctx, r, (uint32_t)a[0], GB_EXT_NO_REPLY_CONTEXT, NULL);
+    return put_err_hash(ctx, r, (uint32_t)a[0], 0, &r->d->reply_to);
+}
+
+HOST(sys_reply_code)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    if (r->d->kind != GB_DISPATCH_REPLY)
+        return put_err(ctx, r, (uint32_t)a[0], 8, GB_EXT_NO_REPLY_CONTEXT, NULL);
+    return put_err(ctx, r, (uint32_t)a[0], 8, 0, r->d->reply_code);
+}
+
+HOST(sys_signal_from)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    if (!in_signal(r))
+        return put_err_hash(ctx, r, (uint32_t)a[0], GB_EXT_NO_SIGNAL_CONTEXT, NULL);
+    return put_err_hash(ctx, r, (uint32_t)a[0], 0, &r->d->signal_from);
+}
+
+HOST(sys_signal_code)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    if (!in_signal(r))
+        return put_err(ctx, r, (uint32_t)a[0], 8, GB_EXT_NO_SIGNAL_CONTEXT, NULL);
+    uint8_t b[4];
+    put32(b, r->d->signal_code);
+    return put_err(ctx, r, (uint32_t)a[0], 8, 0, b);
+}
+
+/* ---- environment ------------------------------------------------------- */
+
+HOST(sys_block_height)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint8_t b[4];
+    TRY(charge(ctx, r, 0));
+    put32(b, r->blk->height);
+    return put_out(ctx, r, (uint32_t)a[0], b, 4);
+}
+
+HOST(sys_block_timestamp)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint8_t b[8];
+    TRY(charge(ctx, r, 0));
+    put64(b, r->blk->timestamp);
+    return put_out(ctx, r, (uint32_t)a[0], b, 8);
+}
+
+HOST(sys_gas_available)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint8_t b[8];
+    TRY(charge(ctx, r, 0));
+    put64(b, gb_store_gas_left(gb_host_store(ctx)));
+    return put_out(ctx, r, (uint32_t)a[0], b, 8);
+}
+
+HOST(sys_env_vars)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    if ((uint32_t)a[0] != 1)
+        return stop(ctx, r, GB_STOP_BACKEND, "gr_env_vars: unsupported version %u",
+                    (uint32_t)a[0]);
+    /* EnvVars v1, packed: performance multiplier u32, existential deposit
+     * u128, mailbox threshold u64, gas per value u64, value per gas u128 */
+    uint8_t b[52];
+    const gb_block_ctx *k = r->blk;
+    put32(b, k->performance_multiplier);
+    gb_u128_to_le(k->existential_deposit, b + 4);
+    put64(b + 20, k->mailbox_threshold);
+    put64(b + 28, k->gas_per_value);
+    gb_u128_to_le(k->value_per_gas, b + 36);
+    return put_out(ctx, r, (uint32_t)a[1], b, 52);
+}
+
+HOST(sys_random)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint8_t *subject, out[36];
+    TRY(charge(ctx, r, 32));
+    TRY(guest(ctx, r, (uint32_t)a[0], 32, &subject));
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    gb_blake2b_update(&st, subject, 32);
+    gb_blake2b_update(&st, r->blk->random_seed, 32);
+    gb_blake2b_final(&st, out + 4);
+    put32(out, r->blk->random_bn);
+    return put_out(ctx, r, (uint32_t)a[1], out, 36);
+}
+
+static bool valid_utf8(const uint8_t *s, uint32_t n)
+{
+    for (uint32_t i = 0; i < n;) {
+        uint8_t c = s[i];
+        uint32_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
+                   : (c >> 3) == 30 ? 4 : 0;
+        if (!k || i + k > n)
+            return false;
+        uint32_t cp = k == 1 ? c : c & (0x7F >> k);
+        for (uint32_t j = 1; j < k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return false;
+            cp = cp << 6 | (s[i + j] & 0x3F);
+        }
+        static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min[k] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+HOST(sys_debug)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t len = (uint32_t)a[1];
+    uint8_t *p;
+    TRY(charge(ctx, r, len));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    if (!valid_utf8(p, len))
+        return stop(ctx, r, GB_STOP_BACKEND, "gr_debug: string is not UTF-8");
+    gb_journal *j = r->j;
+    char *d = realloc(j->debug, (size_t)j->debug_len + len + 2);
+    if (!d)
+        return GB_NOMEM;
+    memcpy(d + j->debug_len, p, len);
+    j->debug_len += len;
+    d[j->debug_len++] = '\n';
+    d[j->debug_len] = 0;
+    j->debug = d;
+    return GB_OK;
+}
+
+/* ---- ending the run ------------------------------------------------------ */
+
+HOST(sys_panic)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t len = (uint32_t)a[1];
+    uint8_t *p;
+    TRY(charge(ctx, r, len));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    free(r->panic);
+    r->panic = malloc(len ? len : 1);
+    if (!r->panic)
+        return GB_NOMEM;
+    memcpy(r->panic, p, len);
+    r->panic_len = len;
+    return stop(ctx, r, GB_STOP_PANIC, "panicked: %.*s", (int)(len > 150 ? 150 : len),
+                (const char *)p);
+}
+
+HOST(sys_oom_panic)
+{
+    RUN();
+    UNUSED_ARGS;
+    return stop(ctx, r, GB_STOP_OOM, "out of memory (gr_oom_panic)");
+}
+
+HOST(sys_exit)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint8_t *p;
+    TRY(charge(ctx, r, 0));
+    TRY(guest(ctx, r, (uint32_t)a[0], 32, &p));
+    memcpy(r->j->inheritor.b, p, 32);
+    return stop(ctx, r, GB_STOP_EXIT, "exited");
+}
+
+HOST(sys_leave)
+{
+    RUN();
+    UNUSED_ARGS;
+    return stop(ctx, r, GB_STOP_LEAVE, "left");
+}
+
+static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
+                          uint32_t duration)
+{
+    TRY(charge(ctx, r, 0));
+    if (r->ctx.replied)
+        return stop(ctx, r, GB_STOP_BACKEND, "wait after reply");
+    if (k != GB_WAIT && duration == 0)
+        return stop(ctx, r, GB_STOP_BACKEND, "wait with zero duration");
+    r->j->wait = k;
+    r->j->wait_duration = duration;
+    return stop(ctx, r, GB_STOP_WAIT, "waiting");
+}
+
+HOST(sys_wait)
+{
+    RUN();
+    UNUSED_ARGS;
+    return wait_common(ctx, r, GB_WAIT, 0);
+}
+
+HOST(sys_wait_for)
+{
+    RUN();
+    UNUSED_ARGS;
+    return wait_common(ctx, r, GB_WAIT_FOR, (uint32_t)a[0]);
+}
+
+HOST(sys_wait_up_to)
+{
+    RUN();
+    UNUSED_ARGS;
+    return wait_common(ctx, r, GB_WAIT_UP_TO, (uint32_t)a[0]);
+}
+
+HOST(sys_wake)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint8_t *p;
+    TRY(charge(ctx, r, 0));
+    TRY(guest(ctx, r, (uint32_t)a[0], 32, &p));
+    gb_id id;
+    memcpy(id.b, p, 32);
+    gb_journal *j = r->j;
+    for (uint32_t i = 0; i < j->nwakes; i++)
+        if (gb_id_eq(j->wakes[i].message_id, id))
+            return put_err(ctx, r, (uint32_t)a[2], 4, GB_EXT_DUPLICATE_WAKING, NULL);
+    if (j->nwakes == r->caps_wakes) {
+        uint32_t cap = r->caps_wakes ? r->caps_wakes * 2 : 4;
+        gb_wake_req *w = realloc(j->wakes, cap * sizeof *w);
+        if (!w)
+            return GB_NOMEM;
+        j->wakes = w;
+        r->caps_wakes = cap;
+    }
+    j->wakes[j->nwakes++] = (gb_wake_req){.message_id = id,
+                                          .delay = (uint32_t)a[1]};
+    return put_err(ctx, r, (uint32_t)a[2], 4, 0, NULL);
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+static gb_err grow_buf(uint8_t **buf, uint32_t *cap, uint64_t need)
+{
+    if (need <= *cap)
+        return GB_OK;
+    uint64_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    uint8_t *p = realloc(*buf, c);
+    if (!p)
+        return GB_NOMEM;
+    *buf = p;
+    *cap = (uint32_t)c;
+    return GB_OK;
+}
+
+/* Checks shared by every send: limits, value, gas limit.  Returns a Gear
+ * error code (0 = fine). */
+static uint32_t check_send(gb_run *r, gb_host_ctx *ctx, uint64_t len,
+                           gb_u128 value, bool wgas, uint64_t gas_limit)
+{
+    if (len > r->cfg->max_payload)
+        return GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    if (r->out_count >= r->cfg->max_outgoing)
+        return GB_EXT_OUTGOING_MESSAGES_AMOUNT_LIMIT_EXCEEDED;
+    if (r->out_bytes + len > r->cfg->max_outgoing_bytes)
+        return GB_EXT_OUTGOING_MESSAGES_BYTES_LIMIT_EXCEEDED;
+    if (!gb_u128_is_zero(value) &&
+        gb_u128_cmp(value, r->blk->existential_deposit) < 0)
+        return GB_EXT_INSUFFICIENT_VALUE;
+    if (gb_u128_cmp(value, value_available(r)) > 0)
+        return GB_EXT_NOT_ENOUGH_VALUE;
+    if (wgas && gas_limit && gas_limit < r->blk->mailbox_threshold)
+        return GB_EXT_INSUFFICIENT_GAS_LIMIT;
+    if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
+        return GB_EXT_NOT_ENOUGH_GAS;
+    return 0;
+}
+
+/* Commit a message: payload (moved), destination, value, gas. */
+static gb_err commit_msg(gb_host_ctx *ctx, gb_run *r, gb_id id, gb_id dest,
+                         uint8_t *payload, uint32_t len, gb_u128 value,
+                         bool wgas, uint64_t gas_limit, uint32_t delay)
+{
+    gb_journal *j = r->j;
+    if (j->nmsgs == r->caps_msgs) {
+        uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 8;
+        gb_out_msg *m = realloc(j->msgs, cap * sizeof *m);
+        if (!m) {
+            free(payload);
+            return GB_NOMEM;
+        }
+        j->msgs = m;
+        r->caps_msgs = cap;
+    }
+    if (wgas)
+        TRY(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
+    j->msgs[j->nmsgs++] = (gb_out_msg){.id = id, .destination = dest,
+                                       .payload = payload, .payload_len = len,
+                                       .value = value, .has_gas_limit = wgas,
+                                       .gas_limit = gas_limit, .delay = delay};
+    r->out_count++;
+    r->out_bytes += len;
+    r->value_sent = gb_u128_add(r->value_sent, value, NULL);
+    return GB_OK;
+}
+
+/* Send len bytes at src (guest memory, or the incoming payload when
+ * from_input) in one go: gr_send, gr_send_wgas, gr_send_input(_wgas). */
+static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
+                       const uint8_t *bytes, uint32_t len, bool wgas,
+                       uint64_t gas_limit, uint32_t delay, uint32_t err)
+{
+    gb_id dest;
+    gb_u128 value;
+    TRY(read_hash_value(ctx, r, pid_value, &dest, &value));
+    if (gb_actor_id_is_system(dest))
+        return stop(ctx, r, GB_STOP_BACKEND, "sending to the system actor is forbidden");
+    uint32_t code = check_send(r, ctx, len, value, wgas, gas_limit);
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    uint8_t *payload = malloc(len ? len : 1);
+    if (!payload)
+        return GB_NOMEM;
+    memcpy(payload, bytes, len);
+    gb_id id = gb_message_id_outgoing(r->d->id, r->ctx.outgoing_nonce++);
+    TRY(commit_msg(ctx, r, id, dest, payload, len, value, wgas, gas_limit,
+                   delay));
+    return put_err_hash(ctx, r, err, 0, &id);
+}
+
+static gb_err input_slice(gb_run *r, uint32_t off, uint32_t len,
+                          uint32_t *code)
+{
+    *code = 0;
+    if (off >= r->d->payload_len)
+        *code = GB_EXT_OUT_OF_BOUNDS_INPUT_SLICE_OFFSET;
+    else if (len > r->d->payload_len - off)
+        *code = GB_EXT_OUT_OF_BOUNDS_INPUT_SLICE_LENGTH;
+    return GB_OK;
+}
+
+HOST(sys_send)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t len = (uint32_t)a[2];
+    uint8_t *p;
+    TRY(charge(ctx, r, len));
+    TRY(guest(ctx, r, (uint32_t)a[1], len, &p));
+    return send_now(ctx, r, (uint32_t)a[0], p, len, false, 0, (uint32_t)a[3],
+                    (uint32_t)a[4]);
+}
+
+HOST(sys_send_wgas)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t len = (uint32_t)a[2];
+    uint8_t *p;
+    TRY(charge(ctx, r, len));
+    TRY(guest(ctx, r, (uint32_t)a[1], len, &p));
+    return send_now(ctx, r, (uint32_t)a[0], p, len, true, a[3], (uint32_t)a[4],
+                    (uint32_t)a[5]);
+}
+
+HOST(sys_send_input)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], code;
+    TRY(charge(ctx, r, len));
+    TRY(input_slice(r, off, len, &code));
+    if (code)
+        return put_err_hash(ctx, r, (uint32_t)a[4], code, NULL);
+    return send_now(ctx, r, (uint32_t)a[0], r->d->payload + off, len, false, 0,
+                    (uint32_t)a[3], (uint32_t)a[4]);
+}
+
+HOST(sys_send_input_wgas)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], code;
+    TRY(charge(ctx, r, len));
+    TRY(input_slice(r, off, len, &code));
+    if (code)
+        return put_err_hash(ctx, r, (uint32_t)a[5], code, NULL);
+    return send_now(ctx, r, (uint32_t)a[0], r->d->payload + off, len, true,
+                    a[3], (uint32_t)a[4], (uint32_t)a[5]);
+}
+
+HOST(sys_send_init)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    uint32_t err = (uint32_t)a[0];
+    if (r->out_count >= r->cfg->max_outgoing)
+        return put_err(ctx, r, err, 8,
+                       GB_EXT_OUTGOING_MESSAGES_AMOUNT_LIMIT_EXCEEDED, NULL);
+    uint32_t h = r->ctx.outgoing_nonce;
+    if (h >= r->capsends) {
+        uint32_t cap = r->capsends ? r->capsends * 2 : 8;
+        while (cap <= h)
+            cap *= 2;
+        gb_send_buf *s = realloc(r->sends, cap * sizeof *s);
+        if (!s)
+            return GB_NOMEM;
+        memset(s + r->capsends, 0, (cap - r->capsends) * sizeof *s);
+        r->sends = s;
+        r->capsends = cap;
+    }
+    if (h >= r->nsends)
+        r->nsends = h + 1;
+    r->sends[h].open = true;
+    r->ctx.outgoing_nonce++;
+    r->out_count++;
+    uint8_t b[4];
+    put32(b, h);
+    return put_err(ctx, r, err, 8, 0, b);
+}
+
+static gb_send_buf *open_handle(gb_run *r, uint32_t h)
+{
+    return h < r->nsends && r->sends[h].open ? &r->sends[h] : NULL;
+}
+
+static gb_err push_bytes(gb_host_ctx *ctx, gb_run *r, uint32_t h,
+                         const uint8_t *p, uint32_t len, uint32_t err)
+{
+    gb_send_buf *b = open_handle(r, h);
+    if (!b)
+        return put_err(ctx, r, err, 4, h < r->nsends ? GB_EXT_LATE_ACCESS
+                                                     : GB_EXT_OUT_OF_BOUNDS, NULL);
+    if ((uint64_t)b->len + len > r->cfg->max_payload)
+        return put_err(ctx, r, err, 4, GB_EXT_MAX_MESSAGE_SIZE_EXCEED, NULL);
+    TRY(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len));
+    memcpy(b->buf + b->len, p, len);
+    b->len += len;
+    return put_err(ctx, r, err, 4, 0, NULL);
+}
+
+HOST(sys_send_push)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t len = (uint32_t)a[2];
+    uint8_t *p;
+    TRY(charge(ctx, r, len));
+    TRY(guest(ctx, r, (uint32_t)a[1], len, &p));
+    return push_bytes(ctx, r, (uint32_t)a[0], p, len, (uint32_t)a[3]);
+}
+
+HOST(sys_send_push_input)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], code;
+    TRY(charge(ctx, r, len));
+    TRY(input_slice(r, off, len, &code));
+    if (code)
+        return put_err(ctx, r, (uint32_t)a[3], 4, code, NULL);
+    return push_bytes(ctx, r, (uint32_t)a[0], r->d->payload + off, len,
+                      (uint32_t)a[3]);
+}
+
+static gb_err send_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h,
+                          uint32_t pid_value, bool wgas, uint64_t gas_limit,
+                          uint32_t delay, uint32_t err)
+{
+    TRY(charge(ctx, r, 0));
+    gb_send_buf *b = open_handle(r, h);
+    if (!b)
+        return put_err_hash(ctx, r, err, h < r->nsends ? GB_EXT_LATE_ACCESS
+                                                       : GB_EXT_OUT_OF_BOUNDS, NULL);
+    gb_id dest;
+    gb_u128 value;
+    TRY(read_hash_value(ctx, r, pid_value, &dest, &value));
+    if (gb_actor_id_is_system(dest))
+        return stop(ctx, r, GB_STOP_BACKEND, "sending to the system actor is forbidden");
+    r->out_count--; /* counted at send_init; check_send counts it again */
+    uint32_t code = check_send(r, ctx, b->len, value, wgas, gas_limit);
+    if (code) {
+        r->out_count++;
+        return put_err_hash(ctx, r, err, code, NULL);
+    }
+    gb_id id = gb_message_id_outgoing(r->d->id, h);
+    uint8_t *payload = b->buf ? b->buf : malloc(1);
+    if (!payload)
+        return GB_NOMEM;
+    uint32_t len = b->len;
+    *b = (gb_send_buf){.open = false};
+    TRY(commit_msg(ctx, r, id, dest, payload, len, value, wgas, gas_limit,
+                   delay));
+    return put_err_hash(ctx, r, err, 0, &id);
+}
+
+HOST(sys_send_commit)
+{
+    RUN();
+    UNUSED_ARGS;
+    return send_commit(ctx, r, (uint32_t)a[0], (uint32_t)a[1], false, 0,
+                       (uint32_t)a[2], (uint32_t)a[3]);
+}
+
+HOST(sys_send_commit_wgas)
+{
+    RUN();
+    UNUSED_ARGS;
+    return send_commit(ctx, r, (uint32_t)a[0], (uint32_t)a[1], true, a[2],
+                       (uint32_t)a[3], (uint32_t)a[4]);
+}
+
+/* ---- replying ------------------------------------------------------------ */
+
+/* Gear's check_reply_availability; forbidden in handle_signal (stop). */
+static gb_err reply_allowed(gb_host_ctx *ctx, gb_run *r, uint32_t *code)
+{
+    *code = 0;
+    if (in_signal(r))
+        return stop(ctx, r, GB_STOP_BACKEND, "replying is forbidden in handle_signal");
+    if (r->d->kind == GB_DISPATCH_REPLY)
+        *code = GB_EXT_INCORRECT_ENTRY_FOR_REPLY;
+    else if (r->ctx.replied)
+        *code = GB_EXT_DUPLICATE_REPLY;
+    return GB_OK;
+}
+
+/* Send the reply: the pushed bytes followed by extra. */
+static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
+                        uint32_t len, uint32_t value_ptr, bool wgas,
+                        uint64_t gas_limit, uint32_t err)
+{
+    uint32_t code;
+    TRY(reply_allowed(ctx, r, &code));
+    gb_u128 value;
+    TRY(read_value(ctx, r, value_ptr, &value));
+    uint64_t total = (uint64_t)r->reply_len + len;
+    if (!code) {
+        if (total > r->cfg->max_payload)
+            code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+        else if (!gb_u128_is_zero(value) &&
+                 gb_u128_cmp(value, r->blk->existential_deposit) < 0)
+            code = GB_EXT_INSUFFICIENT_VALUE;
+        else if (gb_u128_cmp(value, value_available(r)) > 0)
+            code = GB_EXT_NOT_ENOUGH_VALUE;
+        else if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
+            code = GB_EXT_NOT_ENOUGH_GAS;
+    }
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    TRY(grow_buf(&r->reply_buf, &r->reply_cap, total + 1));
+    memcpy(r->reply_buf + r->reply_len, extra, len);
+    if (wgas)
+        TRY(gb_host_charge(ctx, gas_limit));
+    gb_journal *j = r->j;
+    j->has_reply = true;
+    j->reply = (gb_out_msg){.id = gb_message_id_reply(r->d->id),
+                            .destination = r->d->source,
+                            .payload = r->reply_buf,
+                            .payload_len = (uint32_t)total,
+                            .value = value,
+                            .has_gas_limit = wgas,
+                            .gas_limit = gas_limit};
+    gb_reply_code_bytes(GB_REPLY_SUCCESS_MANUAL, j->reply.reply_code);
+    r->reply_buf = NULL;
+    r->reply_len = r->reply_cap = 0;
+    r->ctx.replied = true;
+    r->value_sent = gb_u128_add(r->value_sent, value, NULL);
+    return put_err_hash(ctx, r, err, 0, &j->reply.id);
+}
+
+HOST(sys_reply)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t len = (uint32_t)a[1];
+    uint8_t *p;
+    TRY(charge(ctx, r, len));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    return reply_now(ctx, r, p, len, (uint32_t)a[2], false, 0, (uint32_t)a[3]);
+}
+
+HOST(sys_reply_wgas)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t len = (uint32_t)a[1];
+    uint8_t *p;
+    TRY(charge(ctx, r, len));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    return reply_now(ctx, r, p, len, (uint32_t)a[3], true, a[2], (uint32_t)a[4]);
+}
+
+HOST(sys_reply_commit)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    return reply_now(ctx, r, NULL, 0, (uint32_t)a[0], false, 0, (uint32_t)a[1]);
+}
+
+HOST(sys_reply_commit_wgas)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    return reply_now(ctx, r, NULL, 0, (uint32_t)a[1], true, a[0], (uint32_t)a[2]);
+}
+
+HOST(sys_reply_input)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1], code;
+    TRY(charge(ctx, r, len));
+    TRY(input_slice(r, off, len, &code));
+    if (code)
+        return put_err_hash(ctx, r, (uint32_t)a[3], code, NULL);
+    return reply_now(ctx, r, r->d->payload + off, len, (uint32_t)a[2], false, 0,
+                     (uint32_t)a[3]);
+}
+
+HOST(sys_reply_input_wgas)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1], code;
+    TRY(charge(ctx, r, len));
+    TRY(input_slice(r, off, len, &code));
+    if (code)
+        return put_err_hash(ctx, r, (uint32_t)a[4], code, NULL);
+    return reply_now(ctx, r, r->d->payload + off, len, (uint32_t)a[3], true,
+                     a[2], (uint32_t)a[4]);
+}
+
+static gb_err reply_push_bytes(gb_host_ctx *ctx, gb_run *r, const uint8_t *p,
+                               uint32_t len, uint32_t err)
+{
+    uint32_t code;
+    TRY(reply_allowed(ctx, r, &code));
+    if (code == GB_EXT_DUPLICATE_REPLY)
+        code = GB_EXT_LATE_ACCESS;
+    if (!code && (uint64_t)r->reply_len + len > r->cfg->max_payload)
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    if (code)
+        return put_err(ctx, r, err, 4, code, NULL);
+    TRY(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
+    memcpy(r->reply_buf + r->reply_len, p, len);
+    r->reply_len += len;
+    return put_err(ctx, r, err, 4, 0, NULL);
+}
+
+HOST(sys_reply_push)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t len = (uint32_t)a[1];
+    uint8_t *p;
+    TRY(charge(ctx, r, len));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    return reply_push_bytes(ctx, r, p, len, (uint32_t)a[2]);
+}
+
+HOST(sys_reply_push_input)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1], code;
+    TRY(charge(ctx, r, len));
+    TRY(input_slice(r, off, len, &code));
+    if (code)
+        return put_err(ctx, r, (uint32_t)a[2], 4, code, NULL);
+    return reply_push_bytes(ctx, r, r->d->payload + off, len, (uint32_t)a[2]);
+}
+
+/* ---- creating programs ------------------------------------------------- */
+
+static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
+                             bool wgas)
+{
+    uint32_t salt_len = (uint32_t)a[2], len = (uint32_t)a[4];
+    uint64_t gas_limit = wgas ? a[5] : 0;
+    uint32_t delay = (uint32_t)a[wgas ? 6 : 5], err = (uint32_t)a[wgas ? 7 : 6];
+    uint8_t *salt, *payload;
+    TRY(charge(ctx, r, (uint64_t)salt_len + len));
+    gb_id code_id;
+    gb_u128 value;
+    TRY(read_hash_value(ctx, r, (uint32_t)a[0], &code_id, &value));
+    TRY(guest(ctx, r, (uint32_t)a[1], salt_len, &salt));
+    TRY(guest(ctx, r, (uint32_t)a[3], len, &payload));
+    uint32_t code = check_send(r, ctx, len, value, wgas, gas_limit);
+    gb_id pid = gb_program_id_from_program(r->d->id, code_id, salt, salt_len);
+    gb_journal *j = r->j;
+    for (uint32_t i = 0; !code && i < j->ncreates; i++)
+        if (gb_id_eq(j->creates[i].program_id, pid))
+            code = GB_EXT_DUPLICATE_INIT;
+    if (code)
+        return put_err(ctx, r, err, 68, code, NULL);
+    if (j->ncreates == r->caps_creates) {
+        uint32_t cap = r->caps_creates ? r->caps_creates * 2 : 4;
+        gb_create_req *c = realloc(j->creates, cap * sizeof *c);
+        if (!c)
+            return GB_NOMEM;
+        j->creates = c;
+        r->caps_creates = cap;
+    }
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return GB_NOMEM;
+    memcpy(copy, payload, len);
+    if (wgas)
+        TRY(gb_host_charge(ctx, gas_limit));
+    gb_id mid = gb_message_id_outgoing(r->d->id, r->ctx.outgoing_nonce++);
+    j->creates[j->ncreates++] = (gb_create_req){
+        .code_id = code_id,
+        .program_id = pid,
+        .init = {.id = mid, .destination = pid, .payload = copy,
+                 .payload_len = len, .value = value, .has_gas_limit = wgas,
+                 .gas_limit = gas_limit, .delay = delay},
+    };
+    r->out_count++;
+    r->out_bytes += len;
+    r->value_sent = gb_u128_add(r->value_sent, value, NULL);
+    uint8_t body[64];
+    memcpy(body, mid.b, 32);
+    memcpy(body + 32, pid.b, 32);
+    return put_err(ctx, r, err, 68, 0, body);
+}
+
+HOST(sys_create_program)
+{
+    RUN();
+    (void)res;
+    return create_program(ctx, r, a, false);
+}
+
+HOST(sys_create_program_wgas)
+{
+    RUN();
+    (void)res;
+    return create_program(ctx, r, a, true);
+}
+
+/* ---- not in gearbox yet --------------------------------------------------
+ * Gas reservations and reply deposits need the chain's reservation store
+ * (the durable-state issue).  Until then a program that calls them stops
+ * with BackendError and says so, rather than running with wrong effects. */
+
+HOST(sys_not_yet)
+{
+    RUN();
+    UNUSED_ARGS;
+    return stop(ctx, r, GB_STOP_BACKEND,
+                "this syscall (gas reservations, reply deposits) is not "
+                "supported by gearbox yet");
+}
+
+/* ---- registration -------------------------------------------------------- */
+
+gb_err gb_syscalls_register(gb_processor *p)
+{
+    static const gb_host_fn fns[GB_SYS_COUNT] = {
+        [GB_SYS_ALLOC] = sys_alloc,
+        [GB_SYS_FREE] = sys_free,
+        [GB_SYS_FREE_RANGE] = sys_free_range,
+        [GB_SYS_GR_ENV_VARS] = sys_env_vars,
+        [GB_SYS_GR_BLOCK_HEIGHT] = sys_block_height,
+        [GB_SYS_GR_BLOCK_TIMESTAMP] = sys_block_timestamp,
+        [GB_SYS_GR_CREATE_PROGRAM] = sys_create_program,
+        [GB_SYS_GR_CREATE_PROGRAM_WGAS] = sys_create_program_wgas,
+        [GB_SYS_GR_REPLY_DEPOSIT] = sys_not_yet,
+        [GB_SYS_GR_DEBUG] = sys_debug,
+        [GB_SYS_GR_PANIC] = sys_panic,
+        [GB_SYS_GR_OOM_PANIC] = sys_oom_panic,
+        [GB_SYS_GR_REPLY_CODE] = sys_reply_code,
+        [GB_SYS_GR_SIGNAL_CODE] = sys_signal_code,
+        [GB_SYS_GR_EXIT] = sys_exit,
+        [GB_SYS_GR_GAS_AVAILABLE] = sys_gas_available,
+        [GB_SYS_GR_LEAVE] = sys_leave,
+        [GB_SYS_GR_MESSAGE_ID] = sys_message_id,
+        [GB_SYS_GR_PROGRAM_ID] = sys_program_id,
+        [GB_SYS_GR_RANDOM] = sys_random,
+        [GB_SYS_GR_READ] = sys_read,
+        [GB_SYS_GR_REPLY_COMMIT_WGAS] = sys_reply_commit_wgas,
+        [GB_SYS_GR_REPLY_COMMIT] = sys_reply_commit,
+        [GB_SYS_GR_REPLY_PUSH] = sys_reply_push,
+        [GB_SYS_GR_REPLY_PUSH_INPUT] = sys_reply_push_input,
+        [GB_SYS_GR_REPLY_TO] = sys_reply_to,
+        [GB_SYS_GR_SIGNAL_FROM] = sys_signal_from,
+        [GB_SYS_GR_REPLY_INPUT_WGAS] = sys_reply_input_wgas,
+        [GB_SYS_GR_REPLY_WGAS] = sys_reply_wgas,
+        [GB_SYS_GR_REPLY] = sys_reply,
+        [GB_SYS_GR_REPLY_INPUT] = sys_reply_input,
+        [GB_SYS_GR_RESERVATION_REPLY_COMMIT] = sys_not_yet,
+        [GB_SYS_GR_RESERVATION_REPLY] = sys_not_yet,
+        [GB_SYS_GR_RESERVATION_SEND_COMMIT] = sys_not_yet,
+        [GB_SYS_GR_RESERVATION_SEND] = sys_not_yet,
+        [GB_SYS_GR_RESERVE_GAS] = sys_not_yet,
+        [GB_SYS_GR_SEND_COMMIT_WGAS] = sys_send_commit_wgas,
+        [GB_SYS_GR_SEND_COMMIT] = sys_send_commit,
+        [GB_SYS_GR_SEND_INIT] = sys_send_init,
+        [GB_SYS_GR_SEND_PUSH] = sys_send_push,
+        [GB_SYS_GR_SEND_PUSH_INPUT] = sys_send_push_input,
+        [GB_SYS_GR_SEND_INPUT_WGAS] = sys_send_input_wgas,
+        [GB_SYS_GR_SEND_WGAS] = sys_send_wgas,
+        [GB_SYS_GR_SEND] = sys_send,
+        [GB_SYS_GR_SEND_INPUT] = sys_send_input,
+        [GB_SYS_GR_SIZE] = sys_size,
+        [GB_SYS_GR_SOURCE] = sys_source,
+        [GB_SYS_GR_SYSTEM_RESERVE_GAS] = sys_not_yet,
+        [GB_SYS_GR_UNRESERVE_GAS] = sys_not_yet,
+        [GB_SYS_GR_VALUE_AVAILABLE] = sys_value_available,
+        [GB_SYS_GR_VALUE] = sys_value,
+        [GB_SYS_GR_WAIT_FOR] = sys_wait_for,
+        [GB_SYS_GR_WAIT_UP_TO] = sys_wait_up_to,
+        [GB_SYS_GR_WAIT] = sys_wait,
+        [GB_SYS_GR_WAKE] = sys_wake,
+    };
+    for (uint32_t i = 0; i < GB_SYS_COUNT; i++) {
+        const gb_gear_syscall *sc = gb_gear_syscall_get((gb_gear_syscall_id)i);
+        TRY(gb_func_new_host(p->store, &sc->type, fns[i], p, &p->sys[i]));
+    }
+    (void)get32;
+    return GB_OK;
+}

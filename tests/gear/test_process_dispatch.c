@@ -1,0 +1,248 @@
+/*
+ * The processor, dispatch by dispatch: replies (manual, auto, error), gas,
+ * memory that persists through the page lookup, hostile programs, sends.
+ * The programs are tests/data/gear/NAME.wat, built to $GB_TEST_WASM.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gear/codes.h"
+#include "gear/process.h"
+#include "test.h"
+
+static gb_module *load(const char *name)
+{
+    char path[512];
+    const char *dir = getenv("GB_TEST_WASM");
+    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : "testwasm", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        return NULL;
+    }
+    static uint8_t buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    gb_module *m = NULL;
+    char detail[256];
+    gb_err e = gb_module_load(NULL, buf, n, &m, detail, sizeof detail);
+    if (e)
+        fprintf(stderr, "load %s: %s\n", name, detail);
+    return m;
+}
+
+/* Persisted pages for the page lookup: what earlier journals wrote. */
+typedef struct pages {
+    gb_page_out *p;
+    uint32_t n;
+} pages;
+
+static const uint8_t *lookup(void *user, uint32_t page)
+{
+    pages *ps = user;
+    for (uint32_t i = 0; i < ps->n; i++)
+        if (ps->p[i].page == page)
+            return ps->p[i].data;
+    return NULL;
+}
+
+static void keep_pages(pages *ps, const gb_journal *j)
+{
+    for (uint32_t i = 0; i < j->npages; i++) {
+        gb_page_out *slot = NULL;
+        for (uint32_t k = 0; k < ps->n; k++)
+            if (ps->p[k].page == j->pages[i].page)
+                slot = &ps->p[k];
+        if (!slot) {
+            ps->p = realloc(ps->p, (ps->n + 1) * sizeof *ps->p);
+            slot = &ps->p[ps->n++];
+        }
+        *slot = j->pages[i];
+    }
+}
+
+static gb_dispatch msg(const char *payload, uint64_t gas, uint32_t nonce)
+{
+    gb_dispatch d = {.kind = GB_DISPATCH_HANDLE, .payload = (const uint8_t *)payload,
+                     .payload_len = (uint32_t)strlen(payload), .gas_limit = gas};
+    memset(d.source.b, 0xaa, 32);
+    memset(d.destination.b, 0xbb, 32);
+    d.id = gb_message_id_external(1, d.source, nonce, 0);
+    return d;
+}
+
+static gb_reply_code reply_code(const gb_journal *j)
+{
+    return gb_reply_code_from_bytes(j->reply.reply_code);
+}
+
+static void test_ping_pong(void)
+{
+    gb_module *m = load("ping");
+    GB_EXPECT(m != NULL);
+    if (!m)
+        return;
+    gb_processor *p;
+    GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &p));
+    gb_block_ctx blk;
+    gb_block_ctx_default(&blk, 1, 6000);
+    gb_program_view v = {.module = m, .static_pages = 1, .page = lookup};
+    pages ps = {0};
+    v.page_user = &ps;
+    gb_dispatch d = msg("PING", 10000000, 0);
+    gb_journal j;
+    GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
+    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+    GB_EXPECT(j.has_reply);
+    GB_EXPECT_U64(GB_REPLY_SUCCESS_MANUAL, reply_code(&j));
+    GB_EXPECT_U64(4, j.reply.payload_len);
+    GB_EXPECT(j.reply.payload && !memcmp(j.reply.payload, "PONG", 4));
+    gb_id rid = gb_message_id_reply(d.id);
+    GB_EXPECT(gb_id_eq(rid, j.reply.id));
+    GB_EXPECT(gb_id_eq(d.source, j.reply.destination));
+    GB_EXPECT(j.gas_burned > 0 && j.gas_burned < 10000000);
+    uint64_t gas1 = j.gas_burned;
+    gb_journal_free(&j);
+
+    /* the same message costs the same gas: determinism */
+    GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
+    GB_EXPECT_U64(gas1, j.gas_burned);
+    gb_journal_free(&j);
+
+    /* anything else: a panic, Gear's error reply with the message */
+    d = msg("XX", 10000000, 1);
+    GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
+    GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
+    GB_EXPECT_U64(GB_REPLY_EXEC_USERSPACE_PANIC, reply_code(&j));
+    GB_EXPECT_U64(3, j.reply.payload_len);
+    GB_EXPECT(j.reply.payload && !memcmp(j.reply.payload, "bad", 3));
+    GB_EXPECT_U64(0, j.npages); /* a failed run changes no memory */
+    gb_journal_free(&j);
+
+    /* too little gas: ran out of gas, all of it burned */
+    d = msg("PING", 50, 2);
+    GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
+    GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
+    GB_EXPECT_U64(GB_REPLY_EXEC_RAN_OUT_OF_GAS, reply_code(&j));
+    GB_EXPECT_U64(50, j.gas_burned);
+    gb_journal_free(&j);
+    gb_processor_free(p);
+    gb_module_free(m);
+}
+
+static void test_counter_memory_persists(void)
+{
+    gb_module *m = load("counter");
+    GB_EXPECT(m != NULL);
+    if (!m)
+        return;
+    gb_processor *p;
+    GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &p));
+    gb_block_ctx blk;
+    gb_block_ctx_default(&blk, 1, 6000);
+    pages ps = {0};
+    gb_program_view v = {.module = m, .static_pages = 2, .stack_end = 65536,
+                         .page = lookup, .page_user = &ps};
+    for (uint32_t i = 1; i <= 3; i++) {
+        gb_dispatch d = msg("inc", 10000000, i);
+        gb_journal j;
+        GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
+        GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+        uint32_t got = 0;
+        if (j.reply.payload_len == 4)
+            memcpy(&got, j.reply.payload, 4);
+        GB_EXPECT_U64(i, got);
+        /* only the page holding the counter changed (the stack, below
+         * 64 KiB, is not kept) */
+        GB_EXPECT_U64(1, j.npages);
+        if (j.npages)
+            GB_EXPECT_U64(70000 / 16384, j.pages[0].page);
+        keep_pages(&ps, &j);
+        gb_journal_free(&j);
+    }
+    free(ps.p);
+    gb_processor_free(p);
+    gb_module_free(m);
+}
+
+static gb_journal run_hostile(gb_processor *p, gb_module *m, const char *op,
+                              uint64_t gas)
+{
+    gb_block_ctx blk;
+    gb_block_ctx_default(&blk, 1, 6000);
+    pages ps = {0};
+    gb_program_view v = {.module = m, .static_pages = 1, .page = lookup,
+                         .page_user = &ps};
+    gb_dispatch d = msg(op, gas, 7);
+    gb_journal j;
+    GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
+    return j;
+}
+
+static void test_hostile_programs(void)
+{
+    gb_module *m = load("hostile");
+    GB_EXPECT(m != NULL);
+    if (!m)
+        return;
+    gb_processor *p;
+    GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &p));
+    gb_journal j = run_hostile(p, m, "L", 1000000);
+    GB_EXPECT_U64(GB_REPLY_EXEC_RAN_OUT_OF_GAS, reply_code(&j));
+    GB_EXPECT_U64(1000000, j.gas_burned);
+    gb_journal_free(&j);
+
+    j = run_hostile(p, m, "R", 100000000);
+    GB_EXPECT_U64(GB_REPLY_EXEC_STACK_LIMIT_EXCEEDED, reply_code(&j));
+    gb_journal_free(&j);
+
+    j = run_hostile(p, m, "W", 1000000);
+    GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
+    GB_EXPECT_U64(GB_REPLY_EXEC_UNREACHABLE_INSTRUCTION, reply_code(&j));
+    GB_EXPECT_STR_CONTAINS(j.trap_msg, "out of bounds");
+    gb_journal_free(&j);
+
+    /* allocation bomb: alloc fails cleanly at the page limit, the program
+     * goes on and writes its last page */
+    j = run_hostile(p, m, "A", 100000000);
+    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+    GB_EXPECT_U64(GB_REPLY_SUCCESS_AUTO, reply_code(&j));
+    /* page 0 (the message it read) and the first gear page of the last
+     * 64 KiB page it could allocate */
+    GB_EXPECT_U64(2, j.npages);
+    if (j.npages == 2) {
+        GB_EXPECT_U64(0, j.pages[0].page);
+        GB_EXPECT_U64(511 * 4, j.pages[1].page);
+    }
+    gb_journal_free(&j);
+
+    /* a send, then the automatic empty reply */
+    j = run_hostile(p, m, "S", 1000000);
+    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+    GB_EXPECT_U64(1, j.nmsgs);
+    if (j.nmsgs) {
+        GB_EXPECT_U64(2, j.msgs[0].payload_len);
+        GB_EXPECT(!memcmp(j.msgs[0].payload, "hi", 2));
+        gb_dispatch d = msg("S", 0, 7);
+        GB_EXPECT(gb_id_eq(gb_message_id_outgoing(d.id, 0), j.msgs[0].id));
+        GB_EXPECT(gb_id_eq(d.source, j.msgs[0].destination));
+    }
+    GB_EXPECT_U64(GB_REPLY_SUCCESS_AUTO, reply_code(&j));
+    GB_EXPECT_U64(0, j.reply.payload_len);
+    gb_journal_free(&j);
+
+    /* after all that the processor still works */
+    j = run_hostile(p, m, "N", 1000000);
+    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+    gb_journal_free(&j);
+    gb_processor_free(p);
+    gb_module_free(m);
+}
+
+int main(void)
+{
+    GB_RUN(test_ping_pong);
+    GB_RUN(test_counter_memory_persists);
+    GB_RUN(test_hostile_programs);
+    return gb_test_summary();
+}
