@@ -1,0 +1,310 @@
+/*
+ * Read-only views of a decoded module (include/gearbox/wasm_inspect.h).
+ *
+ * Most of this is copying fields of struct gb_module (module.h) into the
+ * public descriptors.  The one piece of real work is gb_module_features,
+ * which walks every function body once to find instructions of post-1.0
+ * features and float instructions.  The bodies have been validated by the
+ * compiler when the module loaded, so the walk only needs to know each
+ * opcode's immediates; a malformed read (which cannot happen for a loaded
+ * module) ends the walk of that body.
+ */
+#include "gearbox/wasm_inspect.h"
+
+#include "wasm/module.h"
+#include "wasm/reader.h"
+
+/* ---- types, functions ------------------------------------------------- */
+
+uint32_t gb_module_type_count(const gb_module *m) { return m->ntypes; }
+
+const gb_functype *gb_module_type(const gb_module *m, uint32_t typeidx)
+{
+    return typeidx < m->ntypes ? &m->types[typeidx] : NULL;
+}
+
+uint32_t gb_module_func_count(const gb_module *m) { return m->nfuncs; }
+
+uint32_t gb_module_func_import_count(const gb_module *m)
+{
+    return m->nfunc_imports;
+}
+
+/* ---- globals ------------------------------------------------------------ */
+
+uint32_t gb_module_global_count(const gb_module *m) { return m->nglobals; }
+
+bool gb_module_global(const gb_module *m, uint32_t g, gb_global_desc *out)
+{
+    if (g >= m->nglobals)
+        return false;
+    *out = (gb_global_desc){.type = m->globals[g]};
+    if (g < m->nglobal_imports) {
+        out->imported = true;
+        return true;
+    }
+    const gb_constexpr *init = &m->global_init[g - m->nglobal_imports];
+    out->init_op = init->op;
+    out->init_value = init->value;
+    if (init->op == 0x41) {
+        out->init_is_i32_const = true;
+        out->init_i32 = (int32_t)(uint32_t)init->value;
+    }
+    return true;
+}
+
+/* ---- memories, data --------------------------------------------------- */
+
+uint32_t gb_module_memory_count(const gb_module *m) { return m->nmems; }
+
+bool gb_module_memory(const gb_module *m, uint32_t i, gb_limits *out,
+                      bool *out_imported)
+{
+    if (i >= m->nmems)
+        return false;
+    *out = m->mems[i];
+    if (out_imported)
+        *out_imported = i < m->nmem_imports;
+    return true;
+}
+
+uint32_t gb_module_data_count(const gb_module *m) { return m->ndatas; }
+
+bool gb_module_data(const gb_module *m, uint32_t i, gb_data_desc *out)
+{
+    if (i >= m->ndatas)
+        return false;
+    const gb_data_seg *d = &m->datas[i];
+    *out = (gb_data_desc){
+        .active = d->mode == GB_SEG_ACTIVE,
+        .memory = d->memory,
+        .bytes = d->len ? d->bytes : NULL,
+        .len = d->len,
+    };
+    if (out->active && d->offset.op == 0x41) {
+        out->offset_is_const = true;
+        out->offset = (uint32_t)d->offset.value;
+    }
+    return true;
+}
+
+/* ---- the rest ------------------------------------------------------------ */
+
+bool gb_module_has_start(const gb_module *m, uint32_t *out_funcidx)
+{
+    if (m->has_start && out_funcidx)
+        *out_funcidx = m->start;
+    return m->has_start;
+}
+
+uint32_t gb_module_table_count(const gb_module *m) { return m->ntables; }
+uint32_t gb_module_elem_count(const gb_module *m) { return m->nelems; }
+
+/* ---- features ------------------------------------------------------------ */
+
+static bool is_float(uint8_t t) { return t == GB_F32 || t == GB_F64; }
+static bool is_ref(uint8_t t) { return t == GB_FUNCREF || t == GB_EXTERNREF; }
+
+static uint32_t valtype_features(uint8_t t)
+{
+    return is_float(t) ? GB_FEATURE_FLOATS
+                       : is_ref(t) ? GB_FEATURE_REF_TYPES : 0;
+}
+
+/* Single-byte opcodes that take, make, load or store an f32/f64:
+ * f32/f64 loads and stores (0x2A 0x2B 0x38 0x39), consts (0x43 0x44),
+ * comparisons (0x5B..0x66), arithmetic (0x8B..0xA6), and the conversions
+ * involving a float (0xA8..0xAB, 0xAE..0xBF; 0xA7 and 0xAC 0xAD are
+ * integer-only). */
+static bool float_opcode(uint8_t b)
+{
+    return b == 0x2A || b == 0x2B || b == 0x38 || b == 0x39 || b == 0x43 ||
+           b == 0x44 || (b >= 0x5B && b <= 0x66) ||
+           (b >= 0x8B && b <= 0xA6) || (b >= 0xA8 && b <= 0xAB) ||
+           (b >= 0xAE && b <= 0xBF);
+}
+
+/* The features used by one function body's instructions. */
+static uint32_t body_features(const gb_module *m, const gb_func_def *def)
+{
+    uint32_t f = 0;
+    gb_reader r = gb_reader_make(def->expr, def->expr_len);
+    uint8_t b, t;
+    uint32_t x, n;
+    int32_t i32;
+    int64_t i64;
+    const uint8_t *skip;
+#define NEED(ok)                                                             \
+    do {                                                                     \
+        if (!(ok))                                                           \
+            return f;                                                        \
+    } while (0)
+    while (gb_read_u8(&r, &b)) {
+        if (float_opcode(b))
+            f |= GB_FEATURE_FLOATS;
+        switch (b) {
+        case 0x02: case 0x03: case 0x04: /* block, loop, if: blocktype */
+            NEED(gb_reader_left(&r) > 0);
+            t = *r.p;
+            if (t == 0x40) {
+                r.p++;
+            } else if (valtype_features(t) || t == GB_I32 || t == GB_I64 ||
+                       t == GB_V128) {
+                r.p++;
+                f |= valtype_features(t);
+            } else {
+                NEED(gb_read_s33(&r, &i64));
+                f |= GB_FEATURE_MULTI_VALUE;
+                if (i64 >= 0 && (uint64_t)i64 < m->ntypes) {
+                    const gb_functype *ft = &m->types[i64];
+                    for (uint32_t k = 0; k < ft->nparams; k++)
+                        f |= valtype_features(ft->params[k]);
+                    for (uint32_t k = 0; k < ft->nresults; k++)
+                        f |= valtype_features(ft->results[k]);
+                }
+            }
+            break;
+        case 0x0C: case 0x0D: case 0x10: /* br, br_if, call */
+        case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
+            NEED(gb_read_u32(&r, &x));
+            break;
+        case 0x0E: /* br_table */
+            NEED(gb_read_u32(&r, &n));
+            for (uint64_t k = 0; k <= n; k++)
+                NEED(gb_read_u32(&r, &x));
+            break;
+        case 0x11: /* call_indirect typeidx tableidx */
+            NEED(gb_read_u32(&r, &x) && gb_read_u32(&r, &n));
+            if (n != 0)
+                f |= GB_FEATURE_REF_TYPES;
+            break;
+        case 0x1C: /* select t* */
+            NEED(gb_read_u32(&r, &n));
+            f |= GB_FEATURE_REF_TYPES; /* typed select came with ref types */
+            for (uint32_t k = 0; k < n; k++) {
+                NEED(gb_read_u8(&r, &t));
+                f |= valtype_features(t);
+            }
+            break;
+        case 0x25: case 0x26: /* table.get, table.set */
+            NEED(gb_read_u32(&r, &x));
+            f |= GB_FEATURE_REF_TYPES;
+            break;
+        case 0x3F: case 0x40: /* memory.size, memory.grow */
+            NEED(gb_read_u8(&r, &t));
+            break;
+        case 0x41:
+            NEED(gb_read_s32(&r, &i32));
+            break;
+        case 0x42:
+            NEED(gb_read_s64(&r, &i64));
+            break;
+        case 0x43:
+            NEED(gb_read_bytes(&r, 4, &skip));
+            break;
+        case 0x44:
+            NEED(gb_read_bytes(&r, 8, &skip));
+            break;
+        case 0xD0: /* ref.null t */
+            NEED(gb_read_u8(&r, &t));
+            f |= GB_FEATURE_REF_TYPES;
+            break;
+        case 0xD1: /* ref.is_null */
+            f |= GB_FEATURE_REF_TYPES;
+            break;
+        case 0xD2: /* ref.func */
+            NEED(gb_read_u32(&r, &x));
+            f |= GB_FEATURE_REF_TYPES;
+            break;
+        case 0xFC:
+            NEED(gb_read_u32(&r, &n));
+            if (n <= 7) {
+                f |= GB_FEATURE_FLOATS;
+            } else if (n <= 11) { /* memory.init, data.drop, copy, fill */
+                f |= GB_FEATURE_BULK_MEMORY;
+                if (n == 8)
+                    NEED(gb_read_u32(&r, &x) && gb_read_u8(&r, &t));
+                else if (n == 9)
+                    NEED(gb_read_u32(&r, &x));
+                else if (n == 10)
+                    NEED(gb_read_u8(&r, &t) && gb_read_u8(&r, &t));
+                else
+                    NEED(gb_read_u8(&r, &t));
+            } else { /* 12..17: table.init .. table.fill */
+                f |= n == 12 || n == 13 || n == 14 ? GB_FEATURE_BULK_MEMORY
+                                                   : GB_FEATURE_REF_TYPES;
+                NEED(gb_read_u32(&r, &x));
+                if (n == 12 || n == 14)
+                    NEED(gb_read_u32(&r, &x));
+            }
+            break;
+        default:
+            if (b >= 0x28 && b <= 0x3E) /* loads and stores: memarg */
+                NEED(gb_read_u32(&r, &x) && gb_read_u32(&r, &n));
+            /* everything else has no immediate */
+            break;
+        }
+    }
+#undef NEED
+    return f;
+}
+
+uint32_t gb_module_features(const gb_module *m)
+{
+    uint32_t f = m->uses_floats ? GB_FEATURE_FLOATS : 0;
+    for (uint32_t i = 0; i < m->ntypes; i++) {
+        const gb_functype *ft = &m->types[i];
+        if (ft->nresults > 1)
+            f |= GB_FEATURE_MULTI_VALUE;
+        for (uint32_t k = 0; k < ft->nparams; k++)
+            f |= valtype_features(ft->params[k]);
+        for (uint32_t k = 0; k < ft->nresults; k++)
+            f |= valtype_features(ft->results[k]);
+    }
+    for (uint32_t i = 0; i < m->nglobals; i++)
+        f |= valtype_features(m->globals[i].type);
+    if (m->ntables > 1)
+        f |= GB_FEATURE_REF_TYPES;
+    for (uint32_t i = 0; i < m->ntables; i++)
+        if (m->tables[i].elem != GB_FUNCREF)
+            f |= GB_FEATURE_REF_TYPES;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const gb_elem_seg *e = &m->elems[i];
+        if (e->mode != GB_SEG_ACTIVE)
+            f |= GB_FEATURE_BULK_MEMORY;
+        if (e->type != GB_FUNCREF || (e->mode == GB_SEG_ACTIVE && e->table))
+            f |= GB_FEATURE_REF_TYPES;
+        for (uint32_t k = 0; k < e->count; k++)
+            if (e->items[k].op != 0xD2) /* ref.null, global.get items */
+                f |= GB_FEATURE_REF_TYPES;
+    }
+    if (m->has_datacount)
+        f |= GB_FEATURE_BULK_MEMORY;
+    for (uint32_t i = 0; i < m->ndatas; i++)
+        if (m->datas[i].mode != GB_SEG_ACTIVE)
+            f |= GB_FEATURE_BULK_MEMORY;
+    uint32_t ndefs = m->nfuncs - m->nfunc_imports;
+    for (uint32_t i = 0; i < ndefs; i++) {
+        const gb_func_def *def = &m->funcs[i];
+        for (uint32_t k = 0; k < def->nlocals; k++)
+            f |= valtype_features(def->locals[k]);
+        f |= body_features(m, def);
+    }
+    return f;
+}
+
+uint64_t gb_module_section_size(const gb_module *m, uint8_t id)
+{
+    uint64_t total = 0;
+    if (m->len < 8)
+        return 0;
+    gb_reader r = gb_reader_make(m->bytes + 8, m->len - 8);
+    uint8_t sid;
+    uint32_t size;
+    const uint8_t *payload;
+    while (gb_read_u8(&r, &sid) && gb_read_u32(&r, &size) &&
+           gb_read_bytes(&r, size, &payload))
+        if (sid == id)
+            total += size;
+    return total;
+}
