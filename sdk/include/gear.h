@@ -530,6 +530,8 @@ uint32_t gear_u64_to_dec(uint64_t n, char *buf);
 bool gear_parse_u64(const char *s, uint32_t len, uint64_t *out);
 /* Hex of a 32-byte id: 64 lowercase digits + NUL into buf[65]. */
 void gear_hash_to_hex(const gear_hash_t *h, char buf[65]);
+/* Parse exactly 64 hex digits (an optional "0x" prefix is skipped) into h. */
+bool gear_hash_from_hex(const char *s, uint32_t len, gear_hash_t *h);
 /* True iff payload[0..len) starts with the NUL-terminated prefix. */
 bool gear_starts_with(const void *payload, uint32_t len, const char *prefix);
 
@@ -608,9 +610,8 @@ int strncmp(const char *a, const char *b, size_t n);
  * first byte 1) is still delivered to handle_reply: check s->reply_code.
  * ------------------------------------------------------------------------- */
 
-#ifndef GEAR_ASYNC_SLOTS
+/* The table size is fixed when the SDK runtime is compiled. */
 #define GEAR_ASYNC_SLOTS 32
-#endif
 
 enum {
     GEAR_ASYNC_FREE = 0,    /* slot unused */
