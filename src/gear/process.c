@@ -103,6 +103,8 @@ static const char *entry_name(gb_dispatch_kind k)
         return "handle";
     case GB_DISPATCH_REPLY:
         return "handle_reply";
+    case GB_DISPATCH_STATE:
+        return "state";
     default:
         return "handle_signal";
     }
@@ -260,7 +262,9 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     }
     out->gas_burned = gb_store_gas_used(s);
     out->ctx = r.ctx;
-    bool can_reply = d->kind == GB_DISPATCH_INIT || d->kind == GB_DISPATCH_HANDLE;
+    bool can_reply = d->kind == GB_DISPATCH_INIT ||
+                     d->kind == GB_DISPATCH_HANDLE ||
+                     d->kind == GB_DISPATCH_STATE;
 
     if (!has_entry) {
         out->outcome = GB_OUTCOME_SKIPPED;

@@ -29,6 +29,8 @@ typedef enum gb_dispatch_kind {
     GB_DISPATCH_HANDLE,
     GB_DISPATCH_REPLY,
     GB_DISPATCH_SIGNAL,
+    GB_DISPATCH_STATE, /* a read-only query: runs the `state` export; the
+                          caller keeps only its reply (gear_readState) */
 } gb_dispatch_kind;
 
 /* The block a dispatch runs in. */

@@ -160,6 +160,18 @@ static void test_counter_memory_persists(void)
         keep_pages(&ps, &j);
         gb_journal_free(&j);
     }
+    /* the state query sees the persisted counter and writes nothing */
+    gb_dispatch q = msg("", 10000000, 9);
+    q.kind = GB_DISPATCH_STATE;
+    gb_journal j;
+    GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &q, &j));
+    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+    uint32_t got = 0;
+    if (j.reply.payload_len == 4)
+        memcpy(&got, j.reply.payload, 4);
+    GB_EXPECT_U64(3, got);
+    GB_EXPECT_U64(0, j.npages);
+    gb_journal_free(&j);
     free(ps.p);
     gb_processor_free(p);
     gb_module_free(m);
