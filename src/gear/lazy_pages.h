@@ -77,8 +77,9 @@ typedef struct gb_lazy gb_lazy;
 typedef struct gb_page_write {
     uint32_t page;       /* gear page number (offset / 16 KiB) */
     const uint8_t *data; /* GB_GEAR_PAGE_SIZE bytes, borrowed from the
-                            memory itself: valid until gb_lazy_free (and
-                            only while nothing writes the memory) */
+                            memory itself: valid until gb_lazy_free, while
+                            nothing writes the memory and no other session
+                            begins on it */
 } gb_page_write;
 
 /*
@@ -91,8 +92,8 @@ typedef struct gb_page_write {
  * run or another program.  Pages below first_page are left as they are.
  * A first_page at or beyond the size tracks nothing.
  *
- * mem is borrowed and must outlive the session; lookup and user are
- * borrowed until gb_lazy_end.  On success *out_lz is a new session, owned by
+ * mem is borrowed and must stay alive until gb_lazy_free; lookup and user
+ * are borrowed until gb_lazy_end.  On success *out_lz is a new session, owned by
  * the caller (gb_lazy_free).
  *
  * Errors: GB_INVAL (NULL argument, or this thread already has an active
@@ -145,8 +146,9 @@ gb_err gb_lazy_touch(gb_lazy *lz, uint64_t offset, uint64_t len);
  * computing anything (e.g. after a failed run).  The whole memory, up to
  * its current size, is then given back to the kernel (one madvise
  * MADV_DONTNEED; the kernel's work is proportional to the pages the run
- * populated: the stack, the touched pages, the grown ones): it reads as zero
- * afterwards.  So a memory reused for the next run starts like a fresh one,
+ * populated: the stack, the touched pages, the grown ones): its content
+ * is all zero afterwards (pages the run never touched stay inaccessible
+ * until the next gb_lazy_begin).  So a memory reused for the next run starts like a fresh one,
  * its stack included (a program reading stack it never wrote sees zeros on
  * every machine), and the next begin costs the same whatever the memory's
  * size.  The data pointers of gb_lazy_end's result are

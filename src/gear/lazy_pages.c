@@ -1,0 +1,335 @@
+/*
+ * Lazy pages: memory protection and a fault handler load a program's pages
+ * on first touch; a compare at the end finds the pages that changed.  See
+ * lazy_pages.h for the contract; this comment is about how.
+ *
+ * One fault per page.  Gear's lazy-pages makes a page readable on the first
+ * read and writable on the first write, so it knows which pages were
+ * written without looking at them.  Here the first access of either kind
+ * makes the page readable and writable at once, and gb_lazy_end finds the
+ * changed pages by comparing each loaded page with its original content
+ * (lookup again, or zero).  A 16 KiB compare costs about what a second fault
+ * would, is done only for touched pages, and is exact: a page written back
+ * to its original bytes is not reported.
+ *
+ * Global state.  Signal dispositions are process-wide, so the handler is
+ * installed once (pthread_once) and the action it replaced is kept to chain
+ * to.  Everything else is per session, and the handler finds the session of
+ * the thread that faulted through one thread-local pointer, `session`.
+ * That is safe because the faults we handle are synchronous: the kernel
+ * delivers SIGSEGV to the thread whose instruction faulted, in the middle of
+ * that instruction, so the handler runs on the same thread as the run and
+ * sees that thread's pointer; two threads running two sessions never see
+ * each other's.  The pointer is written only by its own thread, outside the
+ * handler, and signal fences order those writes with the stores that set up
+ * the session, so the handler never sees a half-made session.  Reading a
+ * thread-local from a handler is async-signal-safe with the initial-exec TLS
+ * model (a fixed offset from the thread pointer, no lazy allocation), which
+ * we ask for explicitly in case this file ends up in a shared library.
+ *
+ * What the handler calls: mprotect, memcpy/memset, the caller's lookup
+ * (async-signal-safe by contract), and, for faults that are not ours,
+ * the previous handler or sigaction/raise.  No malloc, no locks: the
+ * bitmap and the touched list are sized for the tracked range at begin.
+ * It saves and restores errno.
+ *
+ * Flags: SA_SIGINFO for the fault address; SA_ONSTACK so that a thread with
+ * an alternate signal stack (sanitizers set one up) handles stack overflow
+ * there and can report it; no SA_NODEFER, so a fault inside the handler
+ * itself (say, lookup returned a bad pointer) finds SIGSEGV blocked, which
+ * makes the kernel kill the process with SIGSEGV at once rather than
+ * recurse.
+ */
+#define _GNU_SOURCE /* MADV_DONTNEED, SA_ONSTACK with -std=c11 */
+
+#include "gear/lazy_pages.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PAGE GB_GEAR_PAGE_SIZE
+
+enum { ST_ACTIVE = 1, ST_ENDED = 2 };
+
+struct gb_lazy {
+    gb_memory *mem;
+    uint8_t *base;          /* gb_memory_data(mem); never moves */
+    uint32_t stack_end;     /* first_page as given: pages below are stack */
+    uint32_t first_page;    /* tracked: [first_page, end_page); first_page =
+                               min(stack_end, end_page) */
+    uint32_t end_page;      /* memory size at begin, in gear pages */
+    gb_page_lookup lookup;
+    void *user;
+    uint64_t *loaded;       /* bitmap over [0, end_page) */
+    uint32_t *touched;      /* pages loaded, in load order; room for all */
+    uint32_t ntouched;
+    int state;              /* ST_ACTIVE, then ST_ENDED */
+    gb_page_write *writes;  /* gb_lazy_end's result */
+    uint32_t nwrites;
+};
+
+/* The session of this thread, read by the fault handler (see above). */
+static _Thread_local gb_lazy *session
+    __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+static bool installed;
+static struct sigaction prev_segv, prev_bus;
+
+static const uint8_t zero_page[PAGE];
+
+static bool is_loaded(const gb_lazy *lz, uint32_t page)
+{
+    return (lz->loaded[page / 64] >> (page % 64)) & 1u;
+}
+
+/* Make page accessible and give it its persisted content.  Called from the
+ * handler and from gb_lazy_touch; async-signal-safe.  -1 when the kernel
+ * refuses the protection change (too many mappings). */
+static int load_page(gb_lazy *lz, uint32_t page)
+{
+    uint8_t *p = lz->base + (size_t)page * PAGE;
+    if (mprotect(p, PAGE, PROT_READ | PROT_WRITE))
+        return -1;
+    const uint8_t *src = lz->lookup(lz->user, page);
+    if (src)
+        memcpy(p, src, PAGE);
+    else
+        memset(p, 0, PAGE); /* a reused memory may hold old bytes here */
+    lz->loaded[page / 64] |= (uint64_t)1 << (page % 64);
+    lz->touched[lz->ntouched++] = page;
+    atomic_signal_fence(memory_order_seq_cst);
+    return 0;
+}
+
+static void write_str(const char *s)
+{
+    ssize_t r = write(STDERR_FILENO, s, strlen(s));
+    (void)r;
+}
+
+/* A fault that is not ours: hand it to whoever had the signal before. */
+static void chain(int sig, siginfo_t *si, void *uctx)
+{
+    const struct sigaction *prev = sig == SIGBUS ? &prev_bus : &prev_segv;
+    if (prev->sa_flags & SA_SIGINFO) {
+        if (prev->sa_sigaction) {
+            prev->sa_sigaction(sig, si, uctx);
+            return;
+        }
+    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
+        prev->sa_handler(sig);
+        return;
+    }
+    /* The default action (an ignored fault is fatal as well): restore it
+     * and return.  A real fault happens again when the instruction is
+     * retried and kills the process as if we had never been there; a
+     * signal sent with kill() is not retried, so send it again (it stays
+     * pending until the handler returns). */
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    if (si->si_code <= 0)
+        raise(sig);
+}
+
+static void on_fault(int sig, siginfo_t *si, void *uctx)
+{
+    int saved_errno = errno;
+    gb_lazy *lz = session;
+    if (lz && lz->state == ST_ACTIVE && si->si_code > 0) {
+        uintptr_t a = (uintptr_t)si->si_addr;
+        uintptr_t lo = (uintptr_t)lz->base + (uintptr_t)lz->first_page * PAGE;
+        uintptr_t hi = (uintptr_t)lz->base + (uintptr_t)lz->end_page * PAGE;
+        if (a >= lo && a < hi) {
+            uint32_t page = (uint32_t)((a - (uintptr_t)lz->base) / PAGE);
+            /* An access that straddles two pages faults on the second
+             * one; should the reported address be in the first (some
+             * arm64 instructions may report the start of the access),
+             * the page to load is the next. */
+            if (is_loaded(lz, page) && page + 1 < lz->end_page)
+                page++;
+            if (!is_loaded(lz, page)) {
+                if (load_page(lz, page) == 0) {
+                    errno = saved_errno;
+                    return; /* the instruction runs again */
+                }
+                write_str("gearbox: lazy pages: mprotect failed while "
+                          "loading a page (vm.max_map_count?)\n");
+                abort();
+            }
+        }
+    }
+    chain(sig, si, uctx);
+    errno = saved_errno;
+}
+
+static void install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGSEGV, &sa, &prev_segv))
+        return;
+    if (sigaction(SIGBUS, &sa, &prev_bus)) {
+        sigaction(SIGSEGV, &prev_segv, NULL);
+        return;
+    }
+    installed = true;
+}
+
+gb_err gb_lazy_begin(gb_memory *mem, uint32_t first_page,
+                     gb_page_lookup lookup, void *user, gb_lazy **out_lz)
+{
+    if (!out_lz)
+        return GB_INVAL;
+    *out_lz = NULL;
+    if (!mem || !lookup || session)
+        return GB_INVAL;
+    long os_page = sysconf(_SC_PAGESIZE);
+    if (os_page <= 0 || PAGE % (unsigned long)os_page)
+        return GB_UNSUPPORTED;
+    if (pthread_once(&install_once, install) || !installed)
+        return GB_UNSUPPORTED;
+
+    gb_lazy *lz = calloc(1, sizeof *lz);
+    if (!lz)
+        return GB_NOMEM;
+    lz->mem = mem;
+    lz->base = gb_memory_data(mem);
+    lz->end_page = (uint32_t)(gb_memory_size(mem) / PAGE);
+    lz->stack_end = first_page;
+    lz->first_page = first_page < lz->end_page ? first_page : lz->end_page;
+    lz->lookup = lookup;
+    lz->user = user;
+    uint32_t n = lz->end_page - lz->first_page;
+    /* Sized for the whole range, but large allocations are fresh
+     * mappings the kernel fills on first touch: the cost follows use. */
+    lz->loaded = calloc((size_t)lz->end_page / 64 + 1, sizeof *lz->loaded);
+    lz->touched = malloc(((size_t)n + 1) * sizeof *lz->touched);
+    if (!lz->loaded || !lz->touched)
+        goto fail;
+    lz->state = ST_ACTIVE;
+    atomic_signal_fence(memory_order_seq_cst);
+    session = lz;
+    atomic_signal_fence(memory_order_seq_cst);
+    if (n && mprotect(lz->base + (size_t)lz->first_page * PAGE,
+                      (size_t)n * PAGE, PROT_NONE)) {
+        session = NULL;
+        goto fail;
+    }
+    *out_lz = lz;
+    return GB_OK;
+fail:
+    free(lz->loaded);
+    free(lz->touched);
+    free(lz);
+    return GB_NOMEM;
+}
+
+/* Stop the session: the handler no longer acts for it. */
+static void stop(gb_lazy *lz)
+{
+    if (lz->state != ST_ACTIVE)
+        return;
+    lz->state = ST_ENDED;
+    atomic_signal_fence(memory_order_seq_cst);
+    if (session == lz)
+        session = NULL;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
+                   uint32_t *out_n)
+{
+    if (out_pages)
+        *out_pages = NULL;
+    if (out_n)
+        *out_n = 0;
+    if (!lz || !out_pages || !out_n)
+        return GB_INVAL;
+    if (lz->writes)
+        goto done; /* called before: the same result */
+    stop(lz);
+
+    uint32_t size_pages = (uint32_t)(gb_memory_size(lz->mem) / PAGE);
+    uint32_t grown_lo = lz->stack_end > lz->end_page ? lz->stack_end
+                                                     : lz->end_page;
+    uint32_t ngrown = size_pages > grown_lo ? size_pages - grown_lo : 0;
+    size_t cap = (size_t)lz->ntouched + ngrown;
+    gb_page_write *w = malloc((cap ? cap : 1) * sizeof *w);
+    if (!w)
+        return GB_NOMEM;
+    qsort(lz->touched, lz->ntouched, sizeof *lz->touched, cmp_u32);
+    uint32_t nw = 0;
+    for (uint32_t i = 0; i < lz->ntouched; i++) {
+        uint32_t page = lz->touched[i];
+        const uint8_t *now = lz->base + (size_t)page * PAGE;
+        const uint8_t *was = lz->lookup(lz->user, page);
+        if (memcmp(now, was ? was : zero_page, PAGE))
+            w[nw++] = (gb_page_write){.page = page, .data = now};
+    }
+    for (uint32_t page = grown_lo; page < size_pages; page++) {
+        const uint8_t *now = lz->base + (size_t)page * PAGE;
+        if (memcmp(now, zero_page, PAGE))
+            w[nw++] = (gb_page_write){.page = page, .data = now};
+    }
+    lz->writes = w;
+    lz->nwrites = nw;
+done:
+    *out_pages = lz->writes;
+    *out_n = lz->nwrites;
+    return GB_OK;
+}
+
+uint32_t gb_lazy_touched(const gb_lazy *lz) { return lz ? lz->ntouched : 0; }
+
+gb_err gb_lazy_touch(gb_lazy *lz, uint64_t offset, uint64_t len)
+{
+    if (!lz || lz->state != ST_ACTIVE)
+        return GB_INVAL;
+    uint64_t size = gb_memory_size(lz->mem);
+    if (offset > size || len > size - offset)
+        return GB_INVAL;
+    if (!len)
+        return GB_OK;
+    uint64_t lo = offset / PAGE, hi = (offset + len - 1) / PAGE + 1;
+    if (lo < lz->first_page)
+        lo = lz->first_page;
+    if (hi > lz->end_page)
+        hi = lz->end_page;
+    for (uint64_t page = lo; page < hi; page++)
+        if (!is_loaded(lz, (uint32_t)page) && load_page(lz, (uint32_t)page))
+            return GB_NOMEM;
+    return GB_OK;
+}
+
+void gb_lazy_free(gb_lazy *lz)
+{
+    if (!lz)
+        return;
+    stop(lz);
+    uint64_t size = gb_memory_size(lz->mem);
+    if (size)
+        madvise(lz->base, (size_t)size, MADV_DONTNEED);
+    free(lz->writes);
+    free(lz->loaded);
+    free(lz->touched);
+    free(lz);
+}
