@@ -3,6 +3,7 @@
  * memory that persists through the page lookup, hostile programs, sends.
  * The programs are tests/data/gear/NAME.wat, built to $GB_TEST_WASM.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,10 +252,70 @@ static void test_hostile_programs(void)
     gb_module_free(m);
 }
 
+/* Two threads, each with its own processor, run the counter program at
+ * the same time: every run's journal is what one thread alone produces. */
+typedef struct worker {
+    gb_module *m;
+    uint64_t gas_total;
+    uint32_t last;
+    int failures;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    gb_processor *p;
+    if (gb_processor_new(NULL, &p)) {
+        w->failures++;
+        return NULL;
+    }
+    gb_block_ctx blk;
+    gb_block_ctx_default(&blk, 1, 6000);
+    pages ps = {0};
+    gb_program_view v = {.module = w->m, .static_pages = 2, .stack_end = 65536,
+                         .page = lookup, .page_user = &ps};
+    for (uint32_t i = 1; i <= 300; i++) {
+        gb_dispatch d = msg("inc", 10000000, i);
+        gb_journal j;
+        if (gb_process(p, &blk, &v, &d, &j) || j.outcome != GB_OUTCOME_SUCCESS)
+            w->failures++;
+        w->gas_total += j.gas_burned;
+        if (j.reply.payload_len == 4)
+            memcpy(&w->last, j.reply.payload, 4);
+        keep_pages(&ps, &j);
+        gb_journal_free(&j);
+    }
+    free(ps.p);
+    gb_processor_free(p);
+    return NULL;
+}
+
+static void test_threads_independent(void)
+{
+    gb_module *m = load("counter");
+    GB_EXPECT(m != NULL);
+    if (!m)
+        return;
+    worker a = {.m = m}, b = {.m = m}, alone = {.m = m};
+    work(&alone);
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, work, &a);
+    pthread_create(&tb, NULL, work, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    GB_EXPECT_U64(0, a.failures + b.failures + alone.failures);
+    GB_EXPECT_U64(300, a.last);
+    GB_EXPECT_U64(300, b.last);
+    GB_EXPECT_U64(alone.gas_total, a.gas_total);
+    GB_EXPECT_U64(alone.gas_total, b.gas_total);
+    gb_module_free(m);
+}
+
 int main(void)
 {
     GB_RUN(test_ping_pong);
     GB_RUN(test_counter_memory_persists);
     GB_RUN(test_hostile_programs);
+    GB_RUN(test_threads_independent);
     return gb_test_summary();
 }
