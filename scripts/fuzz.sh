@@ -75,7 +75,7 @@ runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]
 [ -n "$runs" ] || runs=$(grep -o 'Done [0-9]* runs' "$log" | grep -o '[0-9]*' | tail -n1 || true)
 if [ "$status" -ne 0 ]; then
   echo "fuzz: FAILED (libFuzzer exit $status) after ${runs:-?} executions; last lines of $log:" >&2
-  tail -n 60 "$log" >&2
+  tail -n 60 "$log" >&2 || true
   echo "fuzz: crash inputs in $artifacts:" >&2
   ls -l "$artifacts" >&2 || true
   exit 1
