@@ -63,4 +63,52 @@ static inline gb_u128 gb_u128_from_le(const uint8_t in[16])
     return r;
 }
 
+/* Decimal text to u128: false on an empty string, a non-digit, or
+ * overflow. */
+static inline bool gb_u128_parse(const char *s, gb_u128 *out)
+{
+    gb_u128 r = {0, 0};
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return false;
+        /* r = r * 10 + digit, checking each step */
+        bool o1, o2, o3, o4, o5;
+        gb_u128 x2 = gb_u128_add(r, r, &o1);
+        gb_u128 x4 = gb_u128_add(x2, x2, &o2);
+        gb_u128 x8 = gb_u128_add(x4, x4, &o3);
+        r = gb_u128_add(x8, x2, &o4);
+        r = gb_u128_add(r, gb_u128_from((uint64_t)(*s - '0')), &o5);
+        if (o1 || o2 || o3 || o4 || o5)
+            return false;
+    }
+    *out = r;
+    return true;
+}
+
+/* u128 as decimal text into out (at least 40 bytes). */
+static inline void gb_u128_to_dec(gb_u128 a, char out[40])
+{
+    char tmp[40];
+    int n = 0;
+    do {
+        /* divide the 128-bit value by 10, 32 bits at a time */
+        uint64_t parts[4] = {a.hi >> 32, a.hi & 0xffffffffu, a.lo >> 32,
+                             a.lo & 0xffffffffu};
+        uint64_t rem = 0;
+        for (int i = 0; i < 4; i++) {
+            uint64_t cur = rem << 32 | parts[i];
+            parts[i] = cur / 10;
+            rem = cur % 10;
+        }
+        a.hi = parts[0] << 32 | parts[1];
+        a.lo = parts[2] << 32 | parts[3];
+        tmp[n++] = (char)('0' + rem);
+    } while (a.hi || a.lo);
+    for (int i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = 0;
+}
+
 #endif
