@@ -846,6 +846,30 @@ static gb_err push_const(comp *c, uint8_t t, uint64_t k)
     return push_entry(c, (vs){.type = t, .kind = VS_CONST, .k = k});
 }
 
+/* Pop three operands of types t[0..2] (t[2] on top) and emit o with the
+ * immediates imm[0..nimm) followed by the three operands' slots: the shape
+ * of every bulk memory and table instruction. */
+static gb_err emit_three(comp *c, gb_irop o, const uint64_t *imm,
+                         uint32_t nimm, const uint8_t t[3])
+{
+    uint32_t h, l[3], at;
+    TRY(pop(c, t[2], NULL, NULL));
+    TRY(pop(c, t[1], NULL, NULL));
+    TRY(pop(c, t[0], NULL, &h));
+    if (!live(c))
+        return GB_OK;
+    for (uint32_t i = 0; i < 3; i++)
+        TRY(loc(c, h + i, &l[i]));
+    TRY(op(c, o, nimm + 3, &at));
+    for (uint32_t i = 0; i < nimm; i++)
+        c->cells[at + 1 + i].u = imm[i];
+    for (uint32_t i = 0; i < 3; i++)
+        c->cells[at + 1 + nimm + i].u = l[i];
+    return GB_OK;
+}
+
+static const uint8_t three_i32[3] = {GB_I32, GB_I32, GB_I32};
+
 /* ---- the body ----------------------------------------------------------- */
 
 static gb_err compile_fc(comp *c)
@@ -858,7 +882,7 @@ static gb_err compile_fc(comp *c)
     if (sub <= 7)
         c->m->uses_floats = true;
     gb_module *m = c->m;
-    uint32_t at, h, l1, l2, l3;
+    uint32_t at, h, l1, l2;
     if (sub <= 7)
         return unop(c, fc_unop_ir[sub], fc_in[sub], fc_out[sub]);
     switch (sub) {
@@ -872,20 +896,8 @@ static gb_err compile_fc(comp *c)
             return MALFORMED("data count section required");
         if (seg >= m->ndatas)
             return INVALID("unknown data segment %u", seg);
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, &h));
-        if (!live(c))
-            return GB_OK;
-        TRY(loc(c, h, &l1));
-        TRY(loc(c, h + 1, &l2));
-        TRY(loc(c, h + 2, &l3));
-        TRY(op(c, GB_IR_MEMORY_INIT, 4, &at));
-        c->cells[at + 1].u = seg;
-        c->cells[at + 2].u = l1;
-        c->cells[at + 3].u = l2;
-        c->cells[at + 4].u = l3;
-        return GB_OK;
+        uint64_t imm = seg;
+        return emit_three(c, GB_IR_MEMORY_INIT, &imm, 1, three_i32);
     }
     case 9: { /* data.drop */
         uint32_t seg;
@@ -907,19 +919,8 @@ static gb_err compile_fc(comp *c)
         if (sub == 10)
             TRY(zero_byte(c));
         TRY(need_memory(c));
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, &h));
-        if (!live(c))
-            return GB_OK;
-        TRY(loc(c, h, &l1));
-        TRY(loc(c, h + 1, &l2));
-        TRY(loc(c, h + 2, &l3));
-        TRY(op(c, sub == 10 ? GB_IR_MEMORY_COPY : GB_IR_MEMORY_FILL, 3, &at));
-        c->cells[at + 1].u = l1;
-        c->cells[at + 2].u = l2;
-        c->cells[at + 3].u = l3;
-        return GB_OK;
+        return emit_three(c, sub == 10 ? GB_IR_MEMORY_COPY : GB_IR_MEMORY_FILL,
+                          NULL, 0, three_i32);
     }
     case 12: { /* table.init elem table */
         uint32_t seg, t;
@@ -930,21 +931,8 @@ static gb_err compile_fc(comp *c)
             return INVALID("unknown elem segment %u", seg);
         if (m->elems[seg].type != m->tables[t].elem)
             return INVALID("type mismatch: element segment and table");
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, &h));
-        if (!live(c))
-            return GB_OK;
-        TRY(loc(c, h, &l1));
-        TRY(loc(c, h + 1, &l2));
-        TRY(loc(c, h + 2, &l3));
-        TRY(op(c, GB_IR_TABLE_INIT, 5, &at));
-        c->cells[at + 1].u = t;
-        c->cells[at + 2].u = seg;
-        c->cells[at + 3].u = l1;
-        c->cells[at + 4].u = l2;
-        c->cells[at + 5].u = l3;
-        return GB_OK;
+        uint64_t imm[2] = {t, seg};
+        return emit_three(c, GB_IR_TABLE_INIT, imm, 2, three_i32);
     }
     case 13: { /* elem.drop */
         uint32_t seg;
@@ -964,21 +952,8 @@ static gb_err compile_fc(comp *c)
         TRY(table_idx(c, &ts));
         if (m->tables[td].elem != m->tables[ts].elem)
             return INVALID("type mismatch: table.copy between types");
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, &h));
-        if (!live(c))
-            return GB_OK;
-        TRY(loc(c, h, &l1));
-        TRY(loc(c, h + 1, &l2));
-        TRY(loc(c, h + 2, &l3));
-        TRY(op(c, GB_IR_TABLE_COPY, 5, &at));
-        c->cells[at + 1].u = td;
-        c->cells[at + 2].u = ts;
-        c->cells[at + 3].u = l1;
-        c->cells[at + 4].u = l2;
-        c->cells[at + 5].u = l3;
-        return GB_OK;
+        uint64_t imm[2] = {td, ts};
+        return emit_three(c, GB_IR_TABLE_COPY, imm, 2, three_i32);
     }
     case 15: { /* table.grow: init delta -> old */
         uint32_t t;
@@ -1006,20 +981,9 @@ static gb_err compile_fc(comp *c)
     case 17: { /* table.fill: i val n */
         uint32_t t;
         TRY(table_idx(c, &t));
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, m->tables[t].elem, NULL, NULL));
-        TRY(pop(c, GB_I32, NULL, &h));
-        if (!live(c))
-            return GB_OK;
-        TRY(loc(c, h, &l1));
-        TRY(loc(c, h + 1, &l2));
-        TRY(loc(c, h + 2, &l3));
-        TRY(op(c, GB_IR_TABLE_FILL, 4, &at));
-        c->cells[at + 1].u = t;
-        c->cells[at + 2].u = l1;
-        c->cells[at + 3].u = l2;
-        c->cells[at + 4].u = l3;
-        return GB_OK;
+        const uint8_t types[3] = {GB_I32, m->tables[t].elem, GB_I32};
+        uint64_t imm = t;
+        return emit_three(c, GB_IR_TABLE_FILL, &imm, 1, types);
     }
     default:
         return MALFORMED("illegal opcode 0xfc %u", sub);
