@@ -4,14 +4,28 @@
  * Each function reads its arguments (pointers into the program's memory),
  * checks them the way Gear does, records effects in the run's journal and
  * writes Gear's result structs back (GEAR-ABI.md §4: a fallible call
- * always writes its whole struct, the error code first).  A pointer that
- * leaves the program's memory, or a syscall used where Gear forbids it,
- * stops the run with a coded failure; the host never crashes.  Syscalls
- * that end the run (gr_exit, gr_wait*, gr_panic, ...) record why and
- * return GB_TRAP_HOST; process.c turns that into the outcome.
+ * always writes its whole struct, the error code first).  The order of the
+ * checks, and so which error a call with several problems gets, follows
+ * gear-tech/gear protocol/backend/src/funcs.rs, protocol/processor/src/
+ * ext.rs and protocol/core/src/message/context.rs.
+ *
+ * Pointers, as Gear's backend treats them (MemoryAccessError):
+ *  - an argument range of a fallible syscall (gr_send's payload, gr_read's
+ *    buffer, a value or id pointer) that leaves memory makes the call fail
+ *    with AccessOutOfBounds (201) in its error struct -- the run goes on;
+ *  - the error-struct pointer itself, or any pointer of an infallible
+ *    syscall (gr_debug, gr_exit, gr_source, ...), out of memory stops the
+ *    run with BackendError (UnrecoverableMemoryError::AccessOutOfBounds);
+ *  - a zero-length range is never checked.
+ * A syscall used where Gear forbids it (DispatchKind::forbids) stops the
+ * run with BackendError; the host never crashes.  Syscalls that end the
+ * run (gr_exit, gr_wait*, gr_panic, ...) record why and return
+ * GB_TRAP_HOST; process.c turns that into the outcome.
  *
  * Gas: every call costs syscall_gas, plus syscall_gas_per_byte for each
- * byte it copies, charged before it acts (process.h, gb_process_cfg).
+ * byte it copies (process.h, gb_process_cfg); the per-byte part of the
+ * *_input calls and gr_read is charged after their range checks, as in
+ * Gear.  Gas given to a message (the *_wgas calls) is charged too.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,17 +59,38 @@ static gb_err stop(gb_host_ctx *ctx, gb_run *r, gb_stop why, const char *fmt,
     return gb_host_trap(ctx, GB_TRAP_HOST, "%s", r->why);
 }
 
-/* The program's memory at [ptr, ptr+len), or a stop. */
+#define AOOB GB_EXT_ACCESS_OUT_OF_BOUNDS /* 201 */
+
+static uint8_t empty_[1];
+
+/* The program's memory at [ptr, ptr+len), or a stop with BackendError
+ * (an infallible syscall's pointer, or an error-struct pointer). */
 static gb_err guest(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t len,
                     uint8_t **out)
 {
-    *out = NULL;
+    *out = empty_;
+    if (!len)
+        return GB_OK;
     if ((uint64_t)ptr + len > gb_memory_size(r->mem))
-        return stop(ctx, r, GB_STOP_TRAP,
+        return stop(ctx, r, GB_STOP_BACKEND,
                     "syscall argument out of bounds: %llu bytes at 0x%x",
                     (unsigned long long)len, ptr);
     *out = gb_memory_data(r->mem) + ptr;
     return GB_OK;
+}
+
+/* For a fallible syscall's argument: 0 if [ptr, ptr+len) is inside the
+ * program's memory (or empty), else AccessOutOfBounds (201). */
+static uint32_t oob(const gb_run *r, uint32_t ptr, uint64_t len)
+{
+    return len && (uint64_t)ptr + len > gb_memory_size(r->mem) ? AOOB : 0;
+}
+
+/* Guest address ptr, after oob() said the range is fine. */
+static uint8_t *at(const gb_run *r, uint32_t ptr)
+{
+    return ptr <= gb_memory_size(r->mem) ? gb_memory_data(r->mem) + ptr
+                                         : empty_;
 }
 
 static gb_err charge(gb_host_ctx *ctx, gb_run *r, uint64_t bytes)
@@ -111,28 +146,26 @@ static gb_err put_out(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
     return GB_OK;
 }
 
-static gb_err read_value(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
-                         gb_u128 *out)
+/* A u128 value at ptr, or 0 for the sentinel u32::MAX (ReadAsOption): the
+ * caller checked the range with value_oob(). */
+static gb_u128 read_value(const gb_run *r, uint32_t ptr)
 {
-    uint8_t *p;
-    if (ptr == NO_PTR) {
-        *out = gb_u128_from(0);
-        return GB_OK;
-    }
-    TRY(guest(ctx, r, ptr, 16, &p));
-    *out = gb_u128_from_le(p);
-    return GB_OK;
+    return ptr == NO_PTR ? gb_u128_from(0) : gb_u128_from_le(at(r, ptr));
 }
 
-/* A 32-byte id followed by a u128 value (gsys HashWithValue). */
-static gb_err read_hash_value(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
-                              gb_id *id, gb_u128 *value)
+static uint32_t value_oob(const gb_run *r, uint32_t ptr)
 {
-    uint8_t *p;
-    TRY(guest(ctx, r, ptr, 48, &p));
+    return ptr == NO_PTR ? 0 : oob(r, ptr, 16);
+}
+
+/* A 32-byte id followed by a u128 value (gsys HashWithValue), after
+ * oob(ptr, 48). */
+static void read_hash_value(const gb_run *r, uint32_t ptr, gb_id *id,
+                            gb_u128 *value)
+{
+    const uint8_t *p = at(r, ptr);
     memcpy(id->b, p, 32);
     *value = gb_u128_from_le(p + 32);
-    return GB_OK;
 }
 
 #define RUN() gb_run *r = ((gb_processor *)user)->run
@@ -148,6 +181,10 @@ static bool in_signal(const gb_run *r)
 
 /* ---- memory: alloc, free, free_range ----------------------------------- */
 
+/* WasmPage::try_from: a page number must be below 65536 (4 GiB / 64 KiB);
+ * free and free_range trap (TrapExplanation::Unknown) on anything else. */
+#define WASM_PAGES_MAX 65536u
+
 static bool allocated(const gb_run *r, uint32_t pg)
 {
     return r->alloc[pg / 8] & (1u << (pg % 8));
@@ -161,6 +198,8 @@ static void set_alloc(gb_run *r, uint32_t pg, bool on)
         r->alloc[pg / 8] &= (uint8_t)~(1u << (pg % 8));
 }
 
+/* AllocationsContext::alloc: first fit in the heap [static, max_pages);
+ * alloc(0) is the heap start; no heap at all fails even for 0. */
 HOST(sys_alloc)
 {
     RUN();
@@ -203,6 +242,8 @@ HOST(sys_free)
     RUN();
     uint32_t pg = (uint32_t)a[0];
     TRY(charge(ctx, r, 0));
+    if (pg >= WASM_PAGES_MAX)
+        return stop(ctx, r, GB_STOP_TRAP, "free: %u is not a page number", pg);
     if (pg < r->heap_start || pg >= r->cfg->max_pages || !allocated(r, pg)) {
         res[0] = 1;
         return GB_OK;
@@ -212,11 +253,15 @@ HOST(sys_free)
     return GB_OK;
 }
 
+/* Frees start..=end; the pages need not be allocated. */
 HOST(sys_free_range)
 {
     RUN();
     uint32_t from = (uint32_t)a[0], to = (uint32_t)a[1];
     TRY(charge(ctx, r, 0));
+    if (from >= WASM_PAGES_MAX || to >= WASM_PAGES_MAX)
+        return stop(ctx, r, GB_STOP_TRAP,
+                    "free_range: %u..=%u are not page numbers", from, to);
     if (from > to || from < r->heap_start || to >= r->cfg->max_pages) {
         res[0] = 1;
         return GB_OK;
@@ -229,20 +274,25 @@ HOST(sys_free_range)
 
 /* ---- reading the message ------------------------------------------------ */
 
+/* Ext::payload_slice: overflow (103) before the per-byte charge, the range
+ * (104) after it, then the buffer (201). */
 HOST(sys_read)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t at = (uint32_t)a[0], len = (uint32_t)a[1];
+    uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1];
     uint32_t buf = (uint32_t)a[2], err = (uint32_t)a[3];
-    TRY(charge(ctx, r, len));
+    TRY(charge(ctx, r, 0));
     uint32_t code = 0;
-    if ((uint64_t)at + len > UINT32_MAX)
+    if ((uint64_t)off + len > UINT32_MAX) {
         code = GB_EXT_TOO_BIG_READ_LEN;
-    else if (at + len > r->d->payload_len)
-        code = GB_EXT_READ_WRONG_RANGE;
-    else if (len)
-        TRY(put_out(ctx, r, buf, r->d->payload + at, len));
+    } else {
+        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        if (off + len > r->d->payload_len)
+            code = GB_EXT_READ_WRONG_RANGE;
+        else if (!(code = oob(r, buf, len)) && len)
+            memcpy(at(r, buf), r->d->payload + off, len);
+    }
     return put_err(ctx, r, err, 4, code, NULL);
 }
 
@@ -300,14 +350,24 @@ HOST(sys_value)
     return out_value(ctx, r, (uint32_t)a[0], r->d->value);
 }
 
-/* What the program may still send: its balance, plus the message's value,
- * less what it already sent in this run. */
+/* What the program may still send (Gear's value counter): its balance,
+ * plus the message's value, less what it already sent or paid in this
+ * run. */
 static gb_u128 value_available(const gb_run *r)
 {
     gb_u128 have = gb_u128_add(r->prog->balance, r->d->value, NULL);
     return gb_u128_cmp(have, r->value_sent) > 0
                ? gb_u128_sub(have, r->value_sent)
                : gb_u128_from(0);
+}
+
+/* ValueCounter::reduce: take v from what is available, or 101. */
+static uint32_t take_value(gb_run *r, gb_u128 v)
+{
+    if (gb_u128_cmp(v, value_available(r)) > 0)
+        return GB_EXT_NOT_ENOUGH_VALUE;
+    r->value_sent = gb_u128_add(r->value_sent, v, NULL);
+    return 0;
 }
 
 HOST(sys_value_available)
@@ -479,6 +539,8 @@ HOST(sys_panic)
     UNUSED_ARGS;
     uint32_t len = (uint32_t)a[1];
     uint8_t *p;
+    if (len > r->cfg->max_payload) /* PanicBufferIsTooBig */
+        return stop(ctx, r, GB_STOP_BACKEND, "gr_panic: %u bytes is too big", len);
     TRY(charge(ctx, r, len));
     TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
     free(r->panic);
@@ -554,15 +616,17 @@ HOST(sys_wake)
 {
     RUN();
     UNUSED_ARGS;
-    uint8_t *p;
+    uint32_t err = (uint32_t)a[2];
     TRY(charge(ctx, r, 0));
-    TRY(guest(ctx, r, (uint32_t)a[0], 32, &p));
+    uint32_t code = oob(r, (uint32_t)a[0], 32);
+    if (code)
+        return put_err(ctx, r, err, 4, code, NULL);
     gb_id id;
-    memcpy(id.b, p, 32);
+    memcpy(id.b, at(r, (uint32_t)a[0]), 32);
     gb_journal *j = r->j;
     for (uint32_t i = 0; i < j->nwakes; i++)
         if (gb_id_eq(j->wakes[i].message_id, id))
-            return put_err(ctx, r, (uint32_t)a[2], 4, GB_EXT_DUPLICATE_WAKING, NULL);
+            return put_err(ctx, r, err, 4, GB_EXT_DUPLICATE_WAKING, NULL);
     if (j->nwakes == r->caps_wakes) {
         uint32_t cap = r->caps_wakes ? r->caps_wakes * 2 : 4;
         gb_wake_req *w = realloc(j->wakes, cap * sizeof *w);
@@ -573,10 +637,20 @@ HOST(sys_wake)
     }
     j->wakes[j->nwakes++] = (gb_wake_req){.message_id = id,
                                           .delay = (uint32_t)a[1]};
-    return put_err(ctx, r, (uint32_t)a[2], 4, 0, NULL);
+    return put_err(ctx, r, err, 4, 0, NULL);
 }
 
-/* ---- sending ------------------------------------------------------------- */
+/* ---- sending -------------------------------------------------------------
+ *
+ * As Gear's MessageContext: every gr_send_init and gr_create_program*
+ * takes the next local nonce (kept across gr_wait in gb_msg_context); a
+ * handle is that nonce.  The handles of this run are the nonces from the
+ * dispatch's ctx.outgoing_nonce up to the current one: r->sends is indexed
+ * by handle - base.  A handle of this run that is not open (committed, or
+ * a program creation's nonce) is LateAccess (304), any other OutOfBounds
+ * (305).  gr_send* is send_init + send_commit: a failed gr_send still uses
+ * up its nonce and leaves its handle open.  The bytes limit counts pushed
+ * bytes and the payloads of gr_send*, not replies or init messages. */
 
 static gb_err grow_buf(uint8_t **buf, uint32_t *cap, uint64_t need)
 {
@@ -593,155 +667,24 @@ static gb_err grow_buf(uint8_t **buf, uint32_t *cap, uint64_t need)
     return GB_OK;
 }
 
-/* Checks shared by every send: limits, value, gas limit.  Returns a Gear
- * error code (0 = fine). */
-static uint32_t check_send(gb_run *r, gb_host_ctx *ctx, uint64_t len,
-                           gb_u128 value, bool wgas, uint64_t gas_limit)
+static uint32_t handle_base(const gb_run *r)
 {
-    if (len > r->cfg->max_payload)
-        return GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
-    if (r->out_count >= r->cfg->max_outgoing)
-        return GB_EXT_OUTGOING_MESSAGES_AMOUNT_LIMIT_EXCEEDED;
-    if (r->out_bytes + len > r->cfg->max_outgoing_bytes)
-        return GB_EXT_OUTGOING_MESSAGES_BYTES_LIMIT_EXCEEDED;
-    if (!gb_u128_is_zero(value) &&
-        gb_u128_cmp(value, r->blk->existential_deposit) < 0)
-        return GB_EXT_INSUFFICIENT_VALUE;
-    if (gb_u128_cmp(value, value_available(r)) > 0)
-        return GB_EXT_NOT_ENOUGH_VALUE;
-    if (wgas && gas_limit && gas_limit < r->blk->mailbox_threshold)
-        return GB_EXT_INSUFFICIENT_GAS_LIMIT;
-    if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
-        return GB_EXT_NOT_ENOUGH_GAS;
-    return 0;
+    return r->d->ctx.outgoing_nonce;
 }
 
-/* Commit a message: payload (moved), destination, value, gas. */
-static gb_err commit_msg(gb_host_ctx *ctx, gb_run *r, gb_id id, gb_id dest,
-                         uint8_t *payload, uint32_t len, gb_u128 value,
-                         bool wgas, uint64_t gas_limit, uint32_t delay)
-{
-    gb_journal *j = r->j;
-    if (j->nmsgs == r->caps_msgs) {
-        uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 8;
-        gb_out_msg *m = realloc(j->msgs, cap * sizeof *m);
-        if (!m) {
-            free(payload);
-            return GB_NOMEM;
-        }
-        j->msgs = m;
-        r->caps_msgs = cap;
-    }
-    if (wgas)
-        TRY(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
-    j->msgs[j->nmsgs++] = (gb_out_msg){.id = id, .destination = dest,
-                                       .payload = payload, .payload_len = len,
-                                       .value = value, .has_gas_limit = wgas,
-                                       .gas_limit = gas_limit, .delay = delay};
-    r->out_count++;
-    r->out_bytes += len;
-    r->value_sent = gb_u128_add(r->value_sent, value, NULL);
-    return GB_OK;
-}
-
-/* Send len bytes at src (guest memory, or the incoming payload when
- * from_input) in one go: gr_send, gr_send_wgas, gr_send_input(_wgas). */
-static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
-                       const uint8_t *bytes, uint32_t len, bool wgas,
-                       uint64_t gas_limit, uint32_t delay, uint32_t err)
-{
-    gb_id dest;
-    gb_u128 value;
-    TRY(read_hash_value(ctx, r, pid_value, &dest, &value));
-    if (gb_actor_id_is_system(dest))
-        return stop(ctx, r, GB_STOP_BACKEND, "sending to the system actor is forbidden");
-    uint32_t code = check_send(r, ctx, len, value, wgas, gas_limit);
-    if (code)
-        return put_err_hash(ctx, r, err, code, NULL);
-    uint8_t *payload = malloc(len ? len : 1);
-    if (!payload)
-        return GB_NOMEM;
-    memcpy(payload, bytes, len);
-    gb_id id = gb_message_id_outgoing(r->d->id, r->ctx.outgoing_nonce++);
-    TRY(commit_msg(ctx, r, id, dest, payload, len, value, wgas, gas_limit,
-                   delay));
-    return put_err_hash(ctx, r, err, 0, &id);
-}
-
-static gb_err input_slice(gb_run *r, uint32_t off, uint32_t len,
-                          uint32_t *code)
+/* Take the next nonce as a handle (MessageContext::send_init); open it
+ * when open is set (a send), not for a program creation. */
+static gb_err take_nonce(gb_run *r, bool open, uint32_t *h, uint32_t *code)
 {
     *code = 0;
-    if (off >= r->d->payload_len)
-        *code = GB_EXT_OUT_OF_BOUNDS_INPUT_SLICE_OFFSET;
-    else if (len > r->d->payload_len - off)
-        *code = GB_EXT_OUT_OF_BOUNDS_INPUT_SLICE_LENGTH;
-    return GB_OK;
-}
-
-HOST(sys_send)
-{
-    RUN();
-    UNUSED_ARGS;
-    uint32_t len = (uint32_t)a[2];
-    uint8_t *p;
-    TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[1], len, &p));
-    return send_now(ctx, r, (uint32_t)a[0], p, len, false, 0, (uint32_t)a[3],
-                    (uint32_t)a[4]);
-}
-
-HOST(sys_send_wgas)
-{
-    RUN();
-    UNUSED_ARGS;
-    uint32_t len = (uint32_t)a[2];
-    uint8_t *p;
-    TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[1], len, &p));
-    return send_now(ctx, r, (uint32_t)a[0], p, len, true, a[3], (uint32_t)a[4],
-                    (uint32_t)a[5]);
-}
-
-HOST(sys_send_input)
-{
-    RUN();
-    UNUSED_ARGS;
-    uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], code;
-    TRY(charge(ctx, r, len));
-    TRY(input_slice(r, off, len, &code));
-    if (code)
-        return put_err_hash(ctx, r, (uint32_t)a[4], code, NULL);
-    return send_now(ctx, r, (uint32_t)a[0], r->d->payload + off, len, false, 0,
-                    (uint32_t)a[3], (uint32_t)a[4]);
-}
-
-HOST(sys_send_input_wgas)
-{
-    RUN();
-    UNUSED_ARGS;
-    uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], code;
-    TRY(charge(ctx, r, len));
-    TRY(input_slice(r, off, len, &code));
-    if (code)
-        return put_err_hash(ctx, r, (uint32_t)a[5], code, NULL);
-    return send_now(ctx, r, (uint32_t)a[0], r->d->payload + off, len, true,
-                    a[3], (uint32_t)a[4], (uint32_t)a[5]);
-}
-
-HOST(sys_send_init)
-{
-    RUN();
-    UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
-    uint32_t err = (uint32_t)a[0];
-    if (r->out_count >= r->cfg->max_outgoing)
-        return put_err(ctx, r, err, 8,
-                       GB_EXT_OUTGOING_MESSAGES_AMOUNT_LIMIT_EXCEEDED, NULL);
-    uint32_t h = r->ctx.outgoing_nonce;
-    if (h >= r->capsends) {
+    if (r->ctx.outgoing_nonce >= r->cfg->max_outgoing) {
+        *code = GB_EXT_OUTGOING_MESSAGES_AMOUNT_LIMIT_EXCEEDED;
+        return GB_OK;
+    }
+    uint32_t i = r->ctx.outgoing_nonce - handle_base(r);
+    if (i >= r->capsends) {
         uint32_t cap = r->capsends ? r->capsends * 2 : 8;
-        while (cap <= h)
+        while (cap <= i)
             cap *= 2;
         gb_send_buf *s = realloc(r->sends, cap * sizeof *s);
         if (!s)
@@ -750,58 +693,240 @@ HOST(sys_send_init)
         r->sends = s;
         r->capsends = cap;
     }
-    if (h >= r->nsends)
-        r->nsends = h + 1;
-    r->sends[h].open = true;
-    r->ctx.outgoing_nonce++;
+    if (i >= r->nsends)
+        r->nsends = i + 1;
+    r->sends[i].open = open;
+    *h = r->ctx.outgoing_nonce++;
     r->out_count++;
+    return GB_OK;
+}
+
+/* The open send buffer of handle h, or NULL with 304 or 305 in *code. */
+static gb_send_buf *open_handle(gb_run *r, uint32_t h, uint32_t *code)
+{
+    uint32_t base = handle_base(r);
+    *code = 0;
+    if (h < base || h >= r->ctx.outgoing_nonce) {
+        *code = GB_EXT_OUT_OF_BOUNDS;
+        return NULL;
+    }
+    if (!r->sends[h - base].open) {
+        *code = GB_EXT_LATE_ACCESS;
+        return NULL;
+    }
+    return &r->sends[h - base];
+}
+
+/* OutgoingPayloads::bytes_counter: 311 when n more bytes would pass the
+ * limit. */
+static uint32_t count_bytes(gb_run *r, uint64_t n, bool commit)
+{
+    if (r->out_bytes + n > r->cfg->max_outgoing_bytes)
+        return GB_EXT_OUTGOING_MESSAGES_BYTES_LIMIT_EXCEEDED;
+    if (commit)
+        r->out_bytes += n;
+    return 0;
+}
+
+/* MessageContext::send_push(_input), after the handle was resolved. */
+static gb_err push_bytes(gb_run *r, gb_send_buf *b, const uint8_t *p,
+                         uint32_t len, uint32_t *code)
+{
+    if ((*code = count_bytes(r, len, false)))
+        return GB_OK;
+    if ((uint64_t)b->len + len > r->cfg->max_payload) {
+        *code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+        return GB_OK;
+    }
+    TRY(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len));
+    if (len)
+        memcpy(b->buf + b->len, p, len);
+    b->len += len;
+    count_bytes(r, len, true);
+    return GB_OK;
+}
+
+/* MessageContext::check_input_range: 312, 313. */
+static uint32_t input_range(const gb_run *r, uint32_t off, uint32_t len)
+{
+    if (off >= r->d->payload_len)
+        return GB_EXT_OUT_OF_BOUNDS_INPUT_SLICE_OFFSET;
+    if (len > r->d->payload_len - off)
+        return GB_EXT_OUT_OF_BOUNDS_INPUT_SLICE_LENGTH;
+    return 0;
+}
+
+/* Ext::send_commit for handle h with extra payload bytes (gr_send's):
+ * the destination (SYSTEM stops the run), then the gas limit (308, 100),
+ * the value (101), the handle (305, 304), the bytes limit (311) and the
+ * message size (300).  A failure leaves the handle as it was. */
+static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
+                     gb_u128 value, const uint8_t *extra, uint32_t len,
+                     bool wgas, uint64_t gas_limit, uint32_t delay,
+                     uint32_t err)
+{
+    if (gb_actor_id_is_system(dest))
+        return stop(ctx, r, GB_STOP_BACKEND, "sending to the system actor is forbidden");
+    uint32_t code = 0;
+    if (wgas && gas_limit && gas_limit < r->blk->mailbox_threshold)
+        code = GB_EXT_INSUFFICIENT_GAS_LIMIT;
+    else if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
+        code = GB_EXT_NOT_ENOUGH_GAS;
+    else if (gb_u128_cmp(value, value_available(r)) > 0)
+        code = GB_EXT_NOT_ENOUGH_VALUE;
+    gb_send_buf *b = code ? NULL : open_handle(r, h, &code);
+    if (!code)
+        code = count_bytes(r, len, false);
+    if (!code && (uint64_t)b->len + len > r->cfg->max_payload)
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+
+    gb_journal *j = r->j;
+    if (j->nmsgs == r->caps_msgs) {
+        uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 8;
+        gb_out_msg *m = realloc(j->msgs, cap * sizeof *m);
+        if (!m)
+            return GB_NOMEM;
+        j->msgs = m;
+        r->caps_msgs = cap;
+    }
+    TRY(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len + 1));
+    if (len)
+        memcpy(b->buf + b->len, extra, len);
+    if (wgas)
+        TRY(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
+    take_value(r, value);
+    count_bytes(r, len, true);
+    gb_id id = gb_message_id_outgoing(r->d->id, h);
+    j->msgs[j->nmsgs++] = (gb_out_msg){.id = id, .destination = dest,
+                                       .payload = b->buf,
+                                       .payload_len = b->len + len,
+                                       .value = value, .has_gas_limit = wgas,
+                                       .gas_limit = gas_limit, .delay = delay};
+    *b = (gb_send_buf){.open = false};
+    return put_err_hash(ctx, r, err, 0, &id);
+}
+
+/* gr_send, gr_send_wgas: send_init, then commit with the payload. */
+static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
+                       uint32_t ptr, uint32_t len, bool wgas,
+                       uint64_t gas_limit, uint32_t delay, uint32_t err)
+{
+    bool big = len > r->cfg->max_payload; /* not even read */
+    TRY(charge(ctx, r, big ? 0 : len));
+    uint32_t code = oob(r, pid_value, 48);
+    if (!code && !big)
+        code = oob(r, ptr, len);
+    if (!code && big)
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    uint32_t h;
+    if (!code)
+        TRY(take_nonce(r, true, &h, &code));
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    gb_id dest;
+    gb_u128 value;
+    read_hash_value(r, pid_value, &dest, &value);
+    return commit(ctx, r, h, dest, value, at(r, ptr), len, wgas, gas_limit,
+                  delay, err);
+}
+
+HOST(sys_send)
+{
+    RUN();
+    UNUSED_ARGS;
+    return send_now(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
+                    false, 0, (uint32_t)a[3], (uint32_t)a[4]);
+}
+
+HOST(sys_send_wgas)
+{
+    RUN();
+    UNUSED_ARGS;
+    return send_now(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
+                    true, a[3], (uint32_t)a[4], (uint32_t)a[5]);
+}
+
+/* gr_send_input(_wgas): send_init, send_push_input, commit. */
+static gb_err send_input(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
+                         uint32_t off, uint32_t len, bool wgas,
+                         uint64_t gas_limit, uint32_t delay, uint32_t err)
+{
+    TRY(charge(ctx, r, 0));
+    uint32_t code = oob(r, pid_value, 48), h = 0;
+    if (!code)
+        TRY(take_nonce(r, true, &h, &code));
+    if (!code)
+        code = input_range(r, off, len);
+    if (!code) {
+        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        gb_send_buf *b = open_handle(r, h, &code);
+        TRY(push_bytes(r, b, r->d->payload + off, len, &code));
+    }
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    gb_id dest;
+    gb_u128 value;
+    read_hash_value(r, pid_value, &dest, &value);
+    return commit(ctx, r, h, dest, value, NULL, 0, wgas, gas_limit, delay, err);
+}
+
+HOST(sys_send_input)
+{
+    RUN();
+    UNUSED_ARGS;
+    return send_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
+                      false, 0, (uint32_t)a[3], (uint32_t)a[4]);
+}
+
+HOST(sys_send_input_wgas)
+{
+    RUN();
+    UNUSED_ARGS;
+    return send_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
+                      true, a[3], (uint32_t)a[4], (uint32_t)a[5]);
+}
+
+HOST(sys_send_init)
+{
+    RUN();
+    UNUSED_ARGS;
+    TRY(charge(ctx, r, 0));
+    uint32_t h = 0, code;
+    TRY(take_nonce(r, true, &h, &code));
     uint8_t b[4];
     put32(b, h);
-    return put_err(ctx, r, err, 8, 0, b);
-}
-
-static gb_send_buf *open_handle(gb_run *r, uint32_t h)
-{
-    return h < r->nsends && r->sends[h].open ? &r->sends[h] : NULL;
-}
-
-static gb_err push_bytes(gb_host_ctx *ctx, gb_run *r, uint32_t h,
-                         const uint8_t *p, uint32_t len, uint32_t err)
-{
-    gb_send_buf *b = open_handle(r, h);
-    if (!b)
-        return put_err(ctx, r, err, 4, h < r->nsends ? GB_EXT_LATE_ACCESS
-                                                     : GB_EXT_OUT_OF_BOUNDS, NULL);
-    if ((uint64_t)b->len + len > r->cfg->max_payload)
-        return put_err(ctx, r, err, 4, GB_EXT_MAX_MESSAGE_SIZE_EXCEED, NULL);
-    TRY(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len));
-    memcpy(b->buf + b->len, p, len);
-    b->len += len;
-    return put_err(ctx, r, err, 4, 0, NULL);
+    return put_err(ctx, r, (uint32_t)a[0], 8, code, b);
 }
 
 HOST(sys_send_push)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t len = (uint32_t)a[2];
-    uint8_t *p;
+    uint32_t ptr = (uint32_t)a[1], len = (uint32_t)a[2], err = (uint32_t)a[3];
     TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[1], len, &p));
-    return push_bytes(ctx, r, (uint32_t)a[0], p, len, (uint32_t)a[3]);
+    uint32_t code = oob(r, ptr, len);
+    gb_send_buf *b = code ? NULL : open_handle(r, (uint32_t)a[0], &code);
+    if (!code)
+        TRY(push_bytes(r, b, at(r, ptr), len, &code));
+    return put_err(ctx, r, err, 4, code, NULL);
 }
 
 HOST(sys_send_push_input)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], code;
-    TRY(charge(ctx, r, len));
-    TRY(input_slice(r, off, len, &code));
-    if (code)
-        return put_err(ctx, r, (uint32_t)a[3], 4, code, NULL);
-    return push_bytes(ctx, r, (uint32_t)a[0], r->d->payload + off, len,
-                      (uint32_t)a[3]);
+    uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], err = (uint32_t)a[3];
+    TRY(charge(ctx, r, 0));
+    uint32_t code = input_range(r, off, len);
+    if (!code) {
+        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        gb_send_buf *b = open_handle(r, (uint32_t)a[0], &code);
+        if (!code)
+            TRY(push_bytes(r, b, r->d->payload + off, len, &code));
+    }
+    return put_err(ctx, r, err, 4, code, NULL);
 }
 
 static gb_err send_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h,
@@ -809,30 +934,13 @@ static gb_err send_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h,
                           uint32_t delay, uint32_t err)
 {
     TRY(charge(ctx, r, 0));
-    gb_send_buf *b = open_handle(r, h);
-    if (!b)
-        return put_err_hash(ctx, r, err, h < r->nsends ? GB_EXT_LATE_ACCESS
-                                                       : GB_EXT_OUT_OF_BOUNDS, NULL);
+    uint32_t code = oob(r, pid_value, 48);
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
     gb_id dest;
     gb_u128 value;
-    TRY(read_hash_value(ctx, r, pid_value, &dest, &value));
-    if (gb_actor_id_is_system(dest))
-        return stop(ctx, r, GB_STOP_BACKEND, "sending to the system actor is forbidden");
-    r->out_count--; /* counted at send_init; check_send counts it again */
-    uint32_t code = check_send(r, ctx, b->len, value, wgas, gas_limit);
-    if (code) {
-        r->out_count++;
-        return put_err_hash(ctx, r, err, code, NULL);
-    }
-    gb_id id = gb_message_id_outgoing(r->d->id, h);
-    uint8_t *payload = b->buf ? b->buf : malloc(1);
-    if (!payload)
-        return GB_NOMEM;
-    uint32_t len = b->len;
-    *b = (gb_send_buf){.open = false};
-    TRY(commit_msg(ctx, r, id, dest, payload, len, value, wgas, gas_limit,
-                   delay));
-    return put_err_hash(ctx, r, err, 0, &id);
+    read_hash_value(r, pid_value, &dest, &value);
+    return commit(ctx, r, h, dest, value, NULL, 0, wgas, gas_limit, delay, err);
 }
 
 HOST(sys_send_commit)
@@ -851,48 +959,59 @@ HOST(sys_send_commit_wgas)
                        (uint32_t)a[3], (uint32_t)a[4]);
 }
 
-/* ---- replying ------------------------------------------------------------ */
+/* ---- replying ------------------------------------------------------------
+ *
+ * Gear's order: the syscalls DispatchKind::forbids stop the run in
+ * handle_signal (gr_reply_push_input and gr_reply_wgas are not among
+ * them: they fail there with 108); then the gas
+ * limit (100) and value (101) of the reply; then
+ * MessageContext::check_reply_availability (108 outside init/handle),
+ * a reply already sent (302 for a commit, 304 for a push), the size
+ * (300).  gr_reply_input(_wgas) is reply_push_input then reply_commit: the
+ * pushed bytes stay pushed if the commit fails. */
 
-/* Gear's check_reply_availability; forbidden in handle_signal (stop). */
-static gb_err reply_allowed(gb_host_ctx *ctx, gb_run *r, uint32_t *code)
+static gb_err forbidden_in_signal(gb_host_ctx *ctx, gb_run *r,
+                                  const char *name)
 {
-    *code = 0;
     if (in_signal(r))
-        return stop(ctx, r, GB_STOP_BACKEND, "replying is forbidden in handle_signal");
-    if (r->d->kind == GB_DISPATCH_REPLY)
-        *code = GB_EXT_INCORRECT_ENTRY_FOR_REPLY;
-    else if (r->ctx.replied)
-        *code = GB_EXT_DUPLICATE_REPLY;
+        return stop(ctx, r, GB_STOP_BACKEND, "%s is forbidden in handle_signal", name);
     return GB_OK;
 }
 
-/* Send the reply: the pushed bytes followed by extra. */
-static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
-                        uint32_t len, uint32_t value_ptr, bool wgas,
-                        uint64_t gas_limit, uint32_t err)
+static uint32_t reply_context(const gb_run *r, bool push)
 {
-    uint32_t code;
-    TRY(reply_allowed(ctx, r, &code));
-    gb_u128 value;
-    TRY(read_value(ctx, r, value_ptr, &value));
+    /* a state query runs as a handle (the runtime API's read_state) */
+    if (r->d->kind != GB_DISPATCH_INIT && r->d->kind != GB_DISPATCH_HANDLE &&
+        r->d->kind != GB_DISPATCH_STATE)
+        return GB_EXT_INCORRECT_ENTRY_FOR_REPLY;
+    if (r->ctx.replied)
+        return push ? GB_EXT_LATE_ACCESS : GB_EXT_DUPLICATE_REPLY;
+    return 0;
+}
+
+/* Ext::reply_commit: the pushed bytes followed by extra. */
+static gb_err reply_commit(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
+                           uint32_t len, gb_u128 value, bool wgas,
+                           uint64_t gas_limit, uint32_t err)
+{
+    uint32_t code = 0;
     uint64_t total = (uint64_t)r->reply_len + len;
-    if (!code) {
-        if (total > r->cfg->max_payload)
-            code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
-        else if (!gb_u128_is_zero(value) &&
-                 gb_u128_cmp(value, r->blk->existential_deposit) < 0)
-            code = GB_EXT_INSUFFICIENT_VALUE;
-        else if (gb_u128_cmp(value, value_available(r)) > 0)
-            code = GB_EXT_NOT_ENOUGH_VALUE;
-        else if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
-            code = GB_EXT_NOT_ENOUGH_GAS;
-    }
+    if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
+        code = GB_EXT_NOT_ENOUGH_GAS;
+    else if (gb_u128_cmp(value, value_available(r)) > 0)
+        code = GB_EXT_NOT_ENOUGH_VALUE;
+    else if ((code = reply_context(r, false)))
+        ;
+    else if (total > r->cfg->max_payload)
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
     TRY(grow_buf(&r->reply_buf, &r->reply_cap, total + 1));
-    memcpy(r->reply_buf + r->reply_len, extra, len);
+    if (len)
+        memcpy(r->reply_buf + r->reply_len, extra, len);
     if (wgas)
         TRY(gb_host_charge(ctx, gas_limit));
+    take_value(r, value);
     gb_journal *j = r->j;
     j->has_reply = true;
     j->reply = (gb_out_msg){.id = gb_message_id_reply(r->d->id),
@@ -906,137 +1025,195 @@ static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
     r->reply_buf = NULL;
     r->reply_len = r->reply_cap = 0;
     r->ctx.replied = true;
-    r->value_sent = gb_u128_add(r->value_sent, value, NULL);
     return put_err_hash(ctx, r, err, 0, &j->reply.id);
+}
+
+/* gr_reply, gr_reply_wgas, gr_reply_commit(_wgas) (len 0, ptr unused). */
+static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const char *name,
+                        uint32_t ptr, uint32_t len, uint32_t value_ptr,
+                        bool wgas, uint64_t gas_limit, uint32_t err)
+{
+    /* DispatchKind::forbids lists gr_reply_wgas's siblings but not it:
+     * in handle_signal it fails with 108 */
+    if (strcmp(name, "gr_reply_wgas"))
+        TRY(forbidden_in_signal(ctx, r, name));
+    bool big = len > r->cfg->max_payload; /* not even read */
+    TRY(charge(ctx, r, big ? 0 : len));
+    uint32_t code = value_oob(r, value_ptr);
+    if (!code && !big)
+        code = oob(r, ptr, len);
+    if (!code && big)
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    return reply_commit(ctx, r, at(r, ptr), len, read_value(r, value_ptr),
+                        wgas, gas_limit, err);
 }
 
 HOST(sys_reply)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t len = (uint32_t)a[1];
-    uint8_t *p;
-    TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
-    return reply_now(ctx, r, p, len, (uint32_t)a[2], false, 0, (uint32_t)a[3]);
+    return reply_now(ctx, r, "gr_reply", (uint32_t)a[0], (uint32_t)a[1],
+                     (uint32_t)a[2], false, 0, (uint32_t)a[3]);
 }
 
 HOST(sys_reply_wgas)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t len = (uint32_t)a[1];
-    uint8_t *p;
-    TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
-    return reply_now(ctx, r, p, len, (uint32_t)a[3], true, a[2], (uint32_t)a[4]);
+    return reply_now(ctx, r, "gr_reply_wgas", (uint32_t)a[0], (uint32_t)a[1],
+                     (uint32_t)a[3], true, a[2], (uint32_t)a[4]);
 }
 
 HOST(sys_reply_commit)
 {
     RUN();
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
-    return reply_now(ctx, r, NULL, 0, (uint32_t)a[0], false, 0, (uint32_t)a[1]);
+    return reply_now(ctx, r, "gr_reply_commit", 0, 0, (uint32_t)a[0], false,
+                     0, (uint32_t)a[1]);
 }
 
 HOST(sys_reply_commit_wgas)
 {
     RUN();
     UNUSED_ARGS;
+    return reply_now(ctx, r, "gr_reply_commit_wgas", 0, 0, (uint32_t)a[1],
+                     true, a[0], (uint32_t)a[2]);
+}
+
+/* Ext::reply_push_input: 312/313, the per-byte charge, 108, 304, 300. */
+static gb_err push_input(gb_host_ctx *ctx, gb_run *r, uint32_t off,
+                         uint32_t len, uint32_t *code)
+{
+    if ((*code = input_range(r, off, len)))
+        return GB_OK;
+    TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+    if ((*code = reply_context(r, true)))
+        return GB_OK;
+    if ((uint64_t)r->reply_len + len > r->cfg->max_payload) {
+        *code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+        return GB_OK;
+    }
+    TRY(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
+    memcpy(r->reply_buf + r->reply_len, r->d->payload + off, len);
+    r->reply_len += len;
+    return GB_OK;
+}
+
+static gb_err reply_input(gb_host_ctx *ctx, gb_run *r, const char *name,
+                          uint32_t off, uint32_t len, uint32_t value_ptr,
+                          bool wgas, uint64_t gas_limit, uint32_t err)
+{
+    TRY(forbidden_in_signal(ctx, r, name));
     TRY(charge(ctx, r, 0));
-    return reply_now(ctx, r, NULL, 0, (uint32_t)a[1], true, a[0], (uint32_t)a[2]);
+    uint32_t code = value_oob(r, value_ptr);
+    if (!code)
+        TRY(push_input(ctx, r, off, len, &code));
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    return reply_commit(ctx, r, NULL, 0, read_value(r, value_ptr), wgas,
+                        gas_limit, err);
 }
 
 HOST(sys_reply_input)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1], code;
-    TRY(charge(ctx, r, len));
-    TRY(input_slice(r, off, len, &code));
-    if (code)
-        return put_err_hash(ctx, r, (uint32_t)a[3], code, NULL);
-    return reply_now(ctx, r, r->d->payload + off, len, (uint32_t)a[2], false, 0,
-                     (uint32_t)a[3]);
+    return reply_input(ctx, r, "gr_reply_input", (uint32_t)a[0],
+                       (uint32_t)a[1], (uint32_t)a[2], false, 0,
+                       (uint32_t)a[3]);
 }
 
 HOST(sys_reply_input_wgas)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1], code;
-    TRY(charge(ctx, r, len));
-    TRY(input_slice(r, off, len, &code));
-    if (code)
-        return put_err_hash(ctx, r, (uint32_t)a[4], code, NULL);
-    return reply_now(ctx, r, r->d->payload + off, len, (uint32_t)a[3], true,
-                     a[2], (uint32_t)a[4]);
-}
-
-static gb_err reply_push_bytes(gb_host_ctx *ctx, gb_run *r, const uint8_t *p,
-                               uint32_t len, uint32_t err)
-{
-    uint32_t code;
-    TRY(reply_allowed(ctx, r, &code));
-    if (code == GB_EXT_DUPLICATE_REPLY)
-        code = GB_EXT_LATE_ACCESS;
-    if (!code && (uint64_t)r->reply_len + len > r->cfg->max_payload)
-        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
-    if (code)
-        return put_err(ctx, r, err, 4, code, NULL);
-    TRY(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
-    memcpy(r->reply_buf + r->reply_len, p, len);
-    r->reply_len += len;
-    return put_err(ctx, r, err, 4, 0, NULL);
+    return reply_input(ctx, r, "gr_reply_input_wgas", (uint32_t)a[0],
+                       (uint32_t)a[1], (uint32_t)a[3], true, a[2],
+                       (uint32_t)a[4]);
 }
 
 HOST(sys_reply_push)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t len = (uint32_t)a[1];
-    uint8_t *p;
+    uint32_t ptr = (uint32_t)a[0], len = (uint32_t)a[1];
+    TRY(forbidden_in_signal(ctx, r, "gr_reply_push"));
     TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
-    return reply_push_bytes(ctx, r, p, len, (uint32_t)a[2]);
+    uint32_t code = oob(r, ptr, len);
+    if (!code)
+        code = reply_context(r, true);
+    if (!code && (uint64_t)r->reply_len + len > r->cfg->max_payload)
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    if (!code && len) {
+        TRY(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
+        memcpy(r->reply_buf + r->reply_len, at(r, ptr), len);
+        r->reply_len += len;
+    }
+    return put_err(ctx, r, (uint32_t)a[2], 4, code, NULL);
 }
 
+/* Not forbidden in handle_signal: there it fails with 312/313 or 108. */
 HOST(sys_reply_push_input)
 {
     RUN();
     UNUSED_ARGS;
-    uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1], code;
-    TRY(charge(ctx, r, len));
-    TRY(input_slice(r, off, len, &code));
-    if (code)
-        return put_err(ctx, r, (uint32_t)a[2], 4, code, NULL);
-    return reply_push_bytes(ctx, r, r->d->payload + off, len, (uint32_t)a[2]);
+    TRY(charge(ctx, r, 0));
+    uint32_t code;
+    TRY(push_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], &code));
+    return put_err(ctx, r, (uint32_t)a[2], 4, code, NULL);
 }
 
-/* ---- creating programs ------------------------------------------------- */
+/* ---- creating programs ---------------------------------------------------
+ *
+ * Ext::create_program: the gas limit (100; no mailbox-threshold check for
+ * init messages), the value (101), then the existential deposit the new
+ * program's account gets, also taken from the value available (101), then
+ * MessageContext::init_program: the same program twice (306), the nonce
+ * limit (301).  The init message takes a nonce, like gr_send_init. */
 
 static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
                              bool wgas)
 {
-    uint32_t salt_len = (uint32_t)a[2], len = (uint32_t)a[4];
+    uint32_t cid = (uint32_t)a[0], salt_ptr = (uint32_t)a[1];
+    uint32_t salt_len = (uint32_t)a[2], ptr = (uint32_t)a[3];
+    uint32_t len = (uint32_t)a[4];
     uint64_t gas_limit = wgas ? a[5] : 0;
     uint32_t delay = (uint32_t)a[wgas ? 6 : 5], err = (uint32_t)a[wgas ? 7 : 6];
-    uint8_t *salt, *payload;
-    TRY(charge(ctx, r, (uint64_t)salt_len + len));
+    uint32_t max = r->cfg->max_payload;
+    bool big_salt = salt_len > max, big = len > max;
+    TRY(charge(ctx, r, (big_salt ? 0 : (uint64_t)salt_len) + (big ? 0 : len)));
+    uint32_t code = oob(r, cid, 48);
+    if (!code && !big_salt)
+        code = oob(r, salt_ptr, salt_len);
+    if (!code && !big)
+        code = oob(r, ptr, len);
+    if (!code && (big_salt || big))
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    if (code)
+        return put_err(ctx, r, err, 68, code, NULL);
     gb_id code_id;
     gb_u128 value;
-    TRY(read_hash_value(ctx, r, (uint32_t)a[0], &code_id, &value));
-    TRY(guest(ctx, r, (uint32_t)a[1], salt_len, &salt));
-    TRY(guest(ctx, r, (uint32_t)a[3], len, &payload));
-    uint32_t code = check_send(r, ctx, len, value, wgas, gas_limit);
+    read_hash_value(r, cid, &code_id, &value);
+    const uint8_t *salt = at(r, salt_ptr), *payload = at(r, ptr);
     gb_id pid = gb_program_id_from_program(r->d->id, code_id, salt, salt_len);
+
+    bool ovf = false;
+    gb_u128 with_ed = gb_u128_add(value, r->blk->existential_deposit, &ovf);
     gb_journal *j = r->j;
+    if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
+        code = GB_EXT_NOT_ENOUGH_GAS;
+    else if (ovf || gb_u128_cmp(with_ed, value_available(r)) > 0)
+        code = GB_EXT_NOT_ENOUGH_VALUE;
     for (uint32_t i = 0; !code && i < j->ncreates; i++)
         if (gb_id_eq(j->creates[i].program_id, pid))
             code = GB_EXT_DUPLICATE_INIT;
+    if (!code && r->ctx.outgoing_nonce >= r->cfg->max_outgoing)
+        code = GB_EXT_OUTGOING_MESSAGES_AMOUNT_LIMIT_EXCEEDED;
     if (code)
         return put_err(ctx, r, err, 68, code, NULL);
+
     if (j->ncreates == r->caps_creates) {
         uint32_t cap = r->caps_creates ? r->caps_creates * 2 : 4;
         gb_create_req *c = realloc(j->creates, cap * sizeof *c);
@@ -1048,10 +1225,23 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
     uint8_t *copy = malloc(len ? len : 1);
     if (!copy)
         return GB_NOMEM;
-    memcpy(copy, payload, len);
-    if (wgas)
-        TRY(gb_host_charge(ctx, gas_limit));
-    gb_id mid = gb_message_id_outgoing(r->d->id, r->ctx.outgoing_nonce++);
+    if (len)
+        memcpy(copy, payload, len);
+    if (wgas) {
+        gb_err e = gb_host_charge(ctx, gas_limit);
+        if (e) {
+            free(copy);
+            return e;
+        }
+    }
+    uint32_t h;
+    gb_err e = take_nonce(r, false, &h, &code);
+    if (e) {
+        free(copy);
+        return e;
+    }
+    take_value(r, with_ed);
+    gb_id mid = gb_message_id_outgoing(r->d->id, h);
     j->creates[j->ncreates++] = (gb_create_req){
         .code_id = code_id,
         .program_id = pid,
@@ -1059,9 +1249,6 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
                  .payload_len = len, .value = value, .has_gas_limit = wgas,
                  .gas_limit = gas_limit, .delay = delay},
     };
-    r->out_count++;
-    r->out_bytes += len;
-    r->value_sent = gb_u128_add(r->value_sent, value, NULL);
     uint8_t body[64];
     memcpy(body, mid.b, 32);
     memcpy(body + 32, pid.b, 32);
