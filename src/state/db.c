@@ -1,0 +1,742 @@
+/*
+ * The store's engine room: the LMDB environment, transactions, raw
+ * entries that keep the state root current, cursors, and block headers.
+ * The typed tables (tables.c) are built on the raw functions here; this is
+ * the one file that includes lmdb.h besides tables.c (which needs only
+ * db.h).
+ *
+ * The root.  A transaction carries the LtHash lane vector L (lthash.h),
+ * loaded from META "_lthash" when it begins.  gb_db_put reads the old
+ * value first (one B-tree lookup, which LMDB makes cheap: the path is hot
+ * in cache for the put that follows); when it is byte-equal to the new one
+ * nothing happens at all, otherwise the old entry's digest is subtracted
+ * and the new one's added after LMDB accepted the write.  The old value is
+ * digested before mdb_put because the put may move it.  At commit L is
+ * written back to META (an unhashed key) in the same LMDB transaction, so
+ * L on disk always matches the entries on disk.
+ */
+#include "state/db.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state/lthash.h"
+#include "state/tables.h"
+#include "util/hash.h"
+
+#define MAX_KEY 511 /* LMDB's default mdb_env_get_maxkeysize */
+
+static const char k_lthash[] = "_lthash";
+static const char k_head[] = "_head";
+
+struct gb_db {
+    MDB_env *env;
+    MDB_dbi dbi[GB_TABLE_COUNT_];
+    char *path;
+    bool temp;
+};
+
+struct gb_db_txn {
+    gb_db *db;
+    MDB_txn *txn;
+    bool write;
+    bool sealed;
+    gb_err failed; /* sticky: the first failed write */
+    gb_lthash lanes;
+};
+
+struct gb_db_cursor {
+    MDB_cursor *c;
+    bool started, done;
+    size_t plen, slen;
+    uint8_t prefix[MAX_KEY];
+    uint8_t start[MAX_KEY];
+};
+
+static const char *const table_names[GB_TABLE_COUNT_] = {
+#define GB_DB_TABLE_NAME_(name, id, str) [id] = str,
+    GB_DB_TABLES(GB_DB_TABLE_NAME_)
+#undef GB_DB_TABLE_NAME_
+};
+
+const char *gb_db_table_name(gb_db_table t)
+{
+    return (unsigned)t < GB_TABLE_COUNT_ ? table_names[t] : NULL;
+}
+
+static gb_err map_err(int rc)
+{
+    switch (rc) {
+    case MDB_SUCCESS:
+        return GB_OK;
+    case MDB_NOTFOUND:
+        return GB_NOT_FOUND;
+    case MDB_MAP_FULL:
+    case MDB_TXN_FULL:
+    case MDB_CURSOR_FULL:
+    case MDB_DBS_FULL:
+    case MDB_READERS_FULL:
+    case MDB_PAGE_FULL:
+        return GB_LIMIT;
+    case ENOMEM:
+        return GB_NOMEM;
+    case MDB_BAD_VALSIZE:
+    case EINVAL:
+        return GB_INVAL;
+    default:
+        return GB_IO;
+    }
+}
+
+static void set_msg(char *msg, size_t len, const char *fmt, ...)
+{
+    if (!msg || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- opening --------------------------------------------------------- */
+
+static void remove_dir(const char *path)
+{
+    static const char *const files[] = {"data.mdb", "lock.mdb"};
+    size_t n = strlen(path) + 16;
+    char *f = malloc(n);
+    if (f) {
+        for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+            snprintf(f, n, "%s/%s", path, files[i]);
+            unlink(f);
+        }
+        free(f);
+    }
+    rmdir(path);
+}
+
+static char *make_temp_dir(unsigned flags)
+{
+    const char *base = NULL;
+    struct stat st;
+    if ((flags & GB_DB_IN_MEMORY) && stat("/dev/shm", &st) == 0 &&
+        S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
+        base = "/dev/shm";
+    if (!base)
+        base = getenv("TMPDIR");
+    if (!base || !*base)
+        base = "/tmp";
+    size_t n = strlen(base) + sizeof "/gearbox-db-XXXXXX";
+    char *p = malloc(n);
+    if (!p)
+        return NULL;
+    snprintf(p, n, "%s/gearbox-db-XXXXXX", base);
+    if (!mkdtemp(p)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
+                  char *msg, size_t msg_len)
+{
+    gb_db_opts o = opts ? *opts : (gb_db_opts){0};
+    gb_err err = GB_IO;
+    int rc;
+    MDB_txn *txn = NULL;
+    gb_db *db = calloc(1, sizeof *db);
+    if (!db) {
+        set_msg(msg, msg_len, "out of memory");
+        return GB_NOMEM;
+    }
+    if (!path) {
+        db->temp = true;
+        if (o.flags & GB_DB_IN_MEMORY)
+            o.flags |= GB_DB_NOSYNC;
+        db->path = make_temp_dir(o.flags);
+        if (!db->path) {
+            set_msg(msg, msg_len, "cannot create a temporary directory: %s",
+                    strerror(errno));
+            goto fail;
+        }
+    } else {
+        db->path = strdup(path);
+        if (!db->path) {
+            err = GB_NOMEM;
+            set_msg(msg, msg_len, "out of memory");
+            goto fail;
+        }
+        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
+            set_msg(msg, msg_len, "%s: cannot create directory: %s", path,
+                    strerror(errno));
+            goto fail;
+        }
+    }
+    if (!o.map_size)
+        o.map_size = sizeof(size_t) >= 8 ? (uint64_t)64 << 30
+                                         : (uint64_t)1 << 30;
+    if (o.map_size > SIZE_MAX) {
+        err = GB_INVAL;
+        set_msg(msg, msg_len, "map size too large for this machine");
+        goto fail;
+    }
+    if ((rc = mdb_env_create(&db->env)) != 0 ||
+        (rc = mdb_env_set_maxdbs(db->env, GB_TABLE_COUNT_)) != 0 ||
+        (rc = mdb_env_set_mapsize(db->env, (size_t)o.map_size)) != 0)
+        goto lmdb_fail;
+    unsigned flags = MDB_NOTLS;
+    if (o.flags & GB_DB_NOSYNC)
+        flags |= MDB_NOSYNC;
+    if ((rc = mdb_env_open(db->env, db->path, flags, 0644)) != 0)
+        goto lmdb_fail;
+    if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+        goto lmdb_fail;
+    for (int t = 0; t < GB_TABLE_COUNT_; t++)
+        if ((rc = mdb_dbi_open(txn, table_names[t], MDB_CREATE,
+                               &db->dbi[t])) != 0)
+            goto lmdb_fail;
+    rc = mdb_txn_commit(txn);
+    txn = NULL;
+    if (rc != 0)
+        goto lmdb_fail;
+    *out = db;
+    return GB_OK;
+
+lmdb_fail:
+    err = map_err(rc);
+    if (err == GB_NOT_FOUND || err == GB_INVAL)
+        err = GB_IO;
+    set_msg(msg, msg_len, "%s: lmdb: %s", db->path, mdb_strerror(rc));
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    if (db->env)
+        mdb_env_close(db->env);
+    if (db->temp && db->path)
+        remove_dir(db->path);
+    free(db->path);
+    free(db);
+    return err;
+}
+
+void gb_db_close(gb_db *db)
+{
+    if (!db)
+        return;
+    mdb_env_close(db->env);
+    if (db->temp)
+        remove_dir(db->path);
+    free(db->path);
+    free(db);
+}
+
+const char *gb_db_path(const gb_db *db) { return db->path; }
+
+/* ---- transactions ------------------------------------------------------ */
+
+static gb_err load_lanes(gb_db_txn *t)
+{
+    MDB_val k = {sizeof k_lthash - 1, (void *)k_lthash}, v;
+    int rc = mdb_get(t->txn, t->db->dbi[GB_TABLE_META], &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        gb_lthash_zero(&t->lanes);
+        return GB_OK;
+    }
+    if (rc)
+        return map_err(rc);
+    if (v.mv_size != GB_LTHASH_BYTES)
+        return GB_MALFORMED;
+    gb_lthash_decode(&t->lanes, v.mv_data);
+    return GB_OK;
+}
+
+static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
+{
+    gb_db_txn *t = malloc(sizeof *t);
+    if (!t)
+        return GB_NOMEM;
+    t->db = db;
+    t->write = write;
+    t->sealed = false;
+    t->failed = GB_OK;
+    int rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc == MDB_MAP_RESIZED) {
+        /* another process grew the map: adopt its size and retry */
+        mdb_env_set_mapsize(db->env, 0);
+        rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    }
+    if (rc) {
+        free(t);
+        return map_err(rc);
+    }
+    gb_err err = load_lanes(t);
+    if (err) {
+        mdb_txn_abort(t->txn);
+        free(t);
+        return err;
+    }
+    *out = t;
+    return GB_OK;
+}
+
+gb_err gb_db_begin(gb_db *db, gb_db_txn **out)
+{
+    return txn_begin(db, true, out);
+}
+
+gb_err gb_db_read_begin(gb_db *db, gb_db_txn **out)
+{
+    return txn_begin(db, false, out);
+}
+
+void gb_db_abort(gb_db_txn *txn)
+{
+    if (!txn)
+        return;
+    mdb_txn_abort(txn->txn);
+    free(txn);
+}
+
+void gb_db_read_end(gb_db_txn *txn) { gb_db_abort(txn); }
+
+bool gb_db_txn_writable(const gb_db_txn *txn) { return txn->write; }
+
+static gb_err fail(gb_db_txn *t, int rc)
+{
+    gb_err e = map_err(rc);
+    if (e == GB_OK || e == GB_NOT_FOUND)
+        e = GB_IO;
+    if (!t->failed)
+        t->failed = e;
+    return e;
+}
+
+/* Put without the checks of gb_db_put; hashed: update the lanes. */
+static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
+                      size_t klen, const void *val, size_t vlen, bool hashed)
+{
+    MDB_dbi dbi = t->db->dbi[tb];
+    MDB_val k = {klen, (void *)key}, old;
+    uint8_t d_old[32], d_new[32];
+    bool had = false;
+    int rc = mdb_get(t->txn, dbi, &k, &old);
+    if (rc == 0) {
+        if (old.mv_size == vlen && (vlen == 0 || !memcmp(old.mv_data, val,
+                                                         vlen)))
+            return GB_OK;
+        had = true;
+        if (hashed)
+            gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data,
+                             old.mv_size, d_old);
+    } else if (rc != MDB_NOTFOUND) {
+        return fail(t, rc);
+    }
+    MDB_val v = {vlen, (void *)val};
+    if ((rc = mdb_put(t->txn, dbi, &k, &v, 0)) != 0)
+        return fail(t, rc);
+    if (hashed) {
+        if (had)
+            gb_lthash_sub(&t->lanes, d_old);
+        gb_lthash_digest((uint8_t)tb, key, klen, val, vlen, d_new);
+        gb_lthash_add(&t->lanes, d_new);
+    }
+    return GB_OK;
+}
+
+gb_err gb_db_commit(gb_db_txn *txn)
+{
+    gb_err err = txn->failed;
+    if (!txn->write) {
+        gb_db_abort(txn);
+        return GB_INVAL;
+    }
+    if (!err) {
+        uint8_t buf[GB_LTHASH_BYTES];
+        gb_lthash_encode(&txn->lanes, buf);
+        err = put_raw(txn, GB_TABLE_META, k_lthash, sizeof k_lthash - 1, buf,
+                      sizeof buf, false);
+    }
+    if (err) {
+        gb_db_abort(txn);
+        return err;
+    }
+    int rc = mdb_txn_commit(txn->txn); /* frees the MDB_txn either way */
+    free(txn);
+    return map_err(rc);
+}
+
+/* ---- raw entries -------------------------------------------------------- */
+
+static bool is_internal(gb_db_table t, const void *key, size_t klen)
+{
+    return t == GB_TABLE_BLOCKS ||
+           (t == GB_TABLE_META && klen > 0 && *(const char *)key == '_');
+}
+
+static gb_err check_write(gb_db_txn *t, gb_db_table tb, const void *key,
+                          size_t klen)
+{
+    if (!t->write || (unsigned)tb >= GB_TABLE_COUNT_ || !klen ||
+        klen > MAX_KEY || !key)
+        return GB_INVAL;
+    if (t->failed)
+        return t->failed;
+    if (t->sealed || is_internal(tb, key, klen))
+        return GB_INVAL;
+    return GB_OK;
+}
+
+gb_err gb_db_get(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen,
+                 gb_db_val *out)
+{
+    if ((unsigned)tb >= GB_TABLE_COUNT_ || !klen || klen > MAX_KEY || !key)
+        return GB_INVAL;
+    if (t->failed)
+        return t->failed;
+    MDB_val k = {klen, (void *)key}, v;
+    int rc = mdb_get(t->txn, t->db->dbi[tb], &k, &v);
+    if (rc)
+        return map_err(rc);
+    out->data = v.mv_data;
+    out->len = v.mv_size;
+    return GB_OK;
+}
+
+gb_err gb_db_put(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen,
+                 const void *val, size_t vlen)
+{
+    gb_err err = check_write(t, tb, key, klen);
+    if (err)
+        return err;
+    if (vlen && !val)
+        return GB_INVAL;
+    return put_raw(t, tb, key, klen, val, vlen, true);
+}
+
+gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
+{
+    gb_err err = check_write(t, tb, key, klen);
+    if (err)
+        return err;
+    MDB_dbi dbi = t->db->dbi[tb];
+    MDB_val k = {klen, (void *)key}, old;
+    uint8_t d_old[32];
+    int rc = mdb_get(t->txn, dbi, &k, &old);
+    if (rc == MDB_NOTFOUND)
+        return GB_NOT_FOUND;
+    if (rc)
+        return fail(t, rc);
+    gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size, d_old);
+    if ((rc = mdb_del(t->txn, dbi, &k, NULL)) != 0)
+        return fail(t, rc);
+    gb_lthash_sub(&t->lanes, d_old);
+    return GB_OK;
+}
+
+gb_err gb_db_count(gb_db_txn *t, gb_db_table tb, uint64_t *out)
+{
+    if ((unsigned)tb >= GB_TABLE_COUNT_)
+        return GB_INVAL;
+    MDB_stat st;
+    int rc = mdb_stat(t->txn, t->db->dbi[tb], &st);
+    if (rc)
+        return map_err(rc);
+    *out = st.ms_entries;
+    return GB_OK;
+}
+
+/* ---- cursors ----------------------------------------------------------- */
+
+gb_err gb_db_cursor_open(gb_db_txn *t, gb_db_table tb, const void *prefix,
+                         size_t plen, const void *start, size_t slen,
+                         gb_db_cursor **out)
+{
+    if ((unsigned)tb >= GB_TABLE_COUNT_ || plen > MAX_KEY ||
+        slen > MAX_KEY || (plen && !prefix) || (slen && !start))
+        return GB_INVAL;
+    if (slen && (slen < plen || memcmp(start, prefix, plen) != 0))
+        return GB_INVAL;
+    gb_db_cursor *c = calloc(1, sizeof *c);
+    if (!c)
+        return GB_NOMEM;
+    int rc = mdb_cursor_open(t->txn, t->db->dbi[tb], &c->c);
+    if (rc) {
+        free(c);
+        return map_err(rc);
+    }
+    c->plen = plen;
+    c->slen = slen;
+    if (plen)
+        memcpy(c->prefix, prefix, plen);
+    if (slen)
+        memcpy(c->start, start, slen);
+    *out = c;
+    return GB_OK;
+}
+
+gb_err gb_db_cursor_next(gb_db_cursor *c, gb_db_val *key, gb_db_val *val)
+{
+    if (c->done)
+        return GB_NOT_FOUND;
+    MDB_val k, v;
+    int rc;
+    if (!c->started) {
+        c->started = true;
+        if (c->slen || c->plen) {
+            k.mv_size = c->slen ? c->slen : c->plen;
+            k.mv_data = c->slen ? c->start : c->prefix;
+            rc = mdb_cursor_get(c->c, &k, &v, MDB_SET_RANGE);
+        } else {
+            rc = mdb_cursor_get(c->c, &k, &v, MDB_FIRST);
+        }
+    } else {
+        rc = mdb_cursor_get(c->c, &k, &v, MDB_NEXT);
+    }
+    if (rc == 0 && (k.mv_size < c->plen ||
+                    memcmp(k.mv_data, c->prefix, c->plen) != 0))
+        rc = MDB_NOTFOUND;
+    if (rc) {
+        c->done = true;
+        return map_err(rc);
+    }
+    key->data = k.mv_data;
+    key->len = k.mv_size;
+    val->data = v.mv_data;
+    val->len = v.mv_size;
+    return GB_OK;
+}
+
+void gb_db_cursor_close(gb_db_cursor *c)
+{
+    if (!c)
+        return;
+    mdb_cursor_close(c->c);
+    free(c);
+}
+
+/* ---- the state root ------------------------------------------------------ */
+
+void gb_db_state_root(gb_db_txn *txn, uint8_t out[32])
+{
+    gb_lthash_root(&txn->lanes, out);
+}
+
+void gb_db_state_root_empty(uint8_t out[32])
+{
+    gb_lthash h;
+    gb_lthash_zero(&h);
+    gb_lthash_root(&h, out);
+}
+
+gb_err gb_db_state_root_recompute(gb_db_txn *txn, uint8_t out[32])
+{
+    gb_lthash *h = malloc(sizeof *h);
+    if (!h)
+        return GB_NOMEM;
+    gb_lthash_zero(h);
+    gb_err err = GB_OK;
+    for (int tb = 0; tb < GB_TABLE_COUNT_ && !err; tb++) {
+        if (tb == GB_TABLE_BLOCKS)
+            continue;
+        gb_db_cursor *c;
+        if ((err = gb_db_cursor_open(txn, tb, NULL, 0, NULL, 0, &c)))
+            break;
+        gb_db_val k, v;
+        while (!(err = gb_db_cursor_next(c, &k, &v))) {
+            if (is_internal(tb, k.data, k.len))
+                continue;
+            uint8_t d[32];
+            gb_lthash_digest((uint8_t)tb, k.data, k.len, v.data, v.len, d);
+            gb_lthash_add(h, d);
+        }
+        if (err == GB_NOT_FOUND)
+            err = GB_OK;
+        gb_db_cursor_close(c);
+    }
+    if (!err)
+        gb_lthash_root(h, out);
+    free(h);
+    return err;
+}
+
+/* ---- META -------------------------------------------------------------- */
+
+static gb_err meta_name(const char *name, size_t *len)
+{
+    if (!name)
+        return GB_INVAL;
+    size_t n = strlen(name);
+    if (!n || n > 64 || name[0] == '_')
+        return GB_INVAL;
+    *len = n;
+    return GB_OK;
+}
+
+gb_err gb_db_meta_put(gb_db_txn *txn, const char *name, const void *val,
+                      size_t len)
+{
+    size_t n;
+    gb_err err = meta_name(name, &n);
+    return err ? err : gb_db_put(txn, GB_TABLE_META, name, n, val, len);
+}
+
+gb_err gb_db_meta_get(gb_db_txn *txn, const char *name, gb_db_val *out)
+{
+    size_t n;
+    gb_err err = meta_name(name, &n);
+    return err ? err : gb_db_get(txn, GB_TABLE_META, name, n, out);
+}
+
+gb_err gb_db_meta_put_u64(gb_db_txn *txn, const char *name, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    return gb_db_meta_put(txn, name, b, sizeof b);
+}
+
+gb_err gb_db_meta_get_u64(gb_db_txn *txn, const char *name, uint64_t dflt,
+                          uint64_t *out)
+{
+    gb_db_val v;
+    gb_err err = gb_db_meta_get(txn, name, &v);
+    if (err == GB_NOT_FOUND) {
+        *out = dflt;
+        return GB_OK;
+    }
+    if (err)
+        return err;
+    if (v.len != 8)
+        return GB_MALFORMED;
+    uint64_t x = 0;
+    for (int i = 7; i >= 0; i--)
+        x = x << 8 | v.data[i];
+    *out = x;
+    return GB_OK;
+}
+
+/* ---- blocks ------------------------------------------------------------- */
+
+static void put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+void gb_block_header_encode(const gb_block_header *h,
+                            uint8_t out[GB_BLOCK_HEADER_LEN])
+{
+    out[0] = 1;
+    put_le(out + 1, h->height, 4);
+    put_le(out + 5, h->timestamp, 8);
+    memcpy(out + 13, h->parent_hash, 32);
+    memcpy(out + 45, h->state_root, 32);
+    memcpy(out + 77, h->input_hash, 32);
+    put_le(out + 109, h->gas_used, 8);
+    put_le(out + 117, h->dispatches, 4);
+}
+
+gb_err gb_block_header_decode(const uint8_t *in, size_t len,
+                              gb_block_header *out)
+{
+    if (len != GB_BLOCK_HEADER_LEN || in[0] != 1)
+        return GB_MALFORMED;
+    out->height = (uint32_t)get_le(in + 1, 4);
+    out->timestamp = get_le(in + 5, 8);
+    memcpy(out->parent_hash, in + 13, 32);
+    memcpy(out->state_root, in + 45, 32);
+    memcpy(out->input_hash, in + 77, 32);
+    out->gas_used = get_le(in + 109, 8);
+    out->dispatches = (uint32_t)get_le(in + 117, 4);
+    return GB_OK;
+}
+
+void gb_block_header_hash(const gb_block_header *h, uint8_t out[32])
+{
+    uint8_t buf[GB_BLOCK_HEADER_LEN];
+    gb_block_header_encode(h, buf);
+    gb_blake2b256(buf, sizeof buf, out);
+}
+
+gb_err gb_db_head(gb_db_txn *txn, uint32_t *out_height, uint8_t out_hash[32])
+{
+    gb_db_val v;
+    gb_err err = gb_db_get(txn, GB_TABLE_META, k_head, sizeof k_head - 1, &v);
+    if (err)
+        return err;
+    if (v.len != 36)
+        return GB_MALFORMED;
+    if (out_height)
+        *out_height = (uint32_t)get_le(v.data, 4);
+    if (out_hash)
+        memcpy(out_hash, v.data + 4, 32);
+    return GB_OK;
+}
+
+static void height_key(uint32_t h, uint8_t k[4])
+{
+    k[0] = (uint8_t)(h >> 24);
+    k[1] = (uint8_t)(h >> 16);
+    k[2] = (uint8_t)(h >> 8);
+    k[3] = (uint8_t)h;
+}
+
+gb_err gb_db_block_get(gb_db_txn *txn, uint32_t height, gb_block_header *out)
+{
+    uint8_t k[4];
+    gb_db_val v;
+    height_key(height, k);
+    gb_err err = gb_db_get(txn, GB_TABLE_BLOCKS, k, sizeof k, &v);
+    return err ? err : gb_block_header_decode(v.data, v.len, out);
+}
+
+gb_err gb_db_seal_block(gb_db_txn *txn, gb_block_header *hdr,
+                        uint8_t out_hash[32])
+{
+    if (!txn->write || txn->sealed)
+        return GB_INVAL;
+    if (txn->failed)
+        return txn->failed;
+    uint32_t head;
+    uint8_t head_hash[32];
+    gb_err err = gb_db_head(txn, &head, head_hash);
+    if (err == GB_OK) {
+        if (head == UINT32_MAX || hdr->height != head + 1 ||
+            memcmp(hdr->parent_hash, head_hash, 32) != 0)
+            return GB_INVAL;
+    } else if (err != GB_NOT_FOUND) {
+        return err;
+    }
+    gb_db_state_root(txn, hdr->state_root);
+    uint8_t rec[GB_BLOCK_HEADER_LEN], k[4], hv[36], hash[32];
+    gb_block_header_encode(hdr, rec);
+    gb_blake2b256(rec, sizeof rec, hash);
+    height_key(hdr->height, k);
+    if ((err = put_raw(txn, GB_TABLE_BLOCKS, k, sizeof k, rec, sizeof rec,
+                       false)))
+        return err;
+    put_le(hv, hdr->height, 4);
+    memcpy(hv + 4, hash, 32);
+    if ((err = put_raw(txn, GB_TABLE_META, k_head, sizeof k_head - 1, hv,
+                       sizeof hv, false)))
+        return err;
+    txn->sealed = true;
+    if (out_hash)
+        memcpy(out_hash, hash, 32);
+    return GB_OK;
+}

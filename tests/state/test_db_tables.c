@@ -1,0 +1,561 @@
+/*
+ * The typed tables of the store: a round trip through every table, the
+ * order in which the queue and the task pool iterate, cursors with a
+ * prefix, META values, canonical forms (zero pages, empty accounts), and
+ * the checks that refuse bad input and damaged records.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/db.h"
+#include "state/tables.h"
+#include "test.h"
+
+static gb_id id_of(uint8_t tag, uint32_t n)
+{
+    gb_id id;
+    memset(id.b, tag, sizeof id.b);
+    id.b[28] = (uint8_t)(n >> 24);
+    id.b[29] = (uint8_t)(n >> 16);
+    id.b[30] = (uint8_t)(n >> 8);
+    id.b[31] = (uint8_t)n;
+    return id;
+}
+
+static gb_db *open_temp(void)
+{
+    gb_db *db = NULL;
+    char msg[256] = "";
+    gb_db_opts o = {.flags = GB_DB_NOSYNC};
+    gb_err err = gb_db_open(NULL, &o, &db, msg, sizeof msg);
+    if (err)
+        fprintf(stderr, "open: %s\n", msg);
+    return db;
+}
+
+static void fill_dispatch(gb_db_dispatch *x, uint32_t n, const uint8_t *pl,
+                          uint32_t plen)
+{
+    memset(x, 0, sizeof *x);
+    x->d.kind = (gb_dispatch_kind)(n % 4);
+    x->d.id = id_of(0x11, n);
+    x->d.source = id_of(0x22, n);
+    x->d.destination = id_of(0x33, n);
+    x->d.payload = pl;
+    x->d.payload_len = plen;
+    x->d.value = (gb_u128){0x0123456789abcdefull + n, 0xfedcba98ull};
+    x->d.gas_limit = 1000000 + n;
+    x->d.reply_to = id_of(0x44, n);
+    memcpy(x->d.reply_code, "\x01\x02\x03\x04", 4);
+    x->d.signal_from = id_of(0x55, n);
+    x->d.signal_code = 7 + n;
+    x->d.ctx.outgoing_nonce = 3 + n;
+    x->d.ctx.replied = n & 1;
+    x->d.ctx.reservation_nonce = 99 + n;
+    x->expires_at = 500 + n;
+    x->flags = 0xa5a5;
+    x->origin = id_of(0x66, n);
+}
+
+static int dispatch_eq(const gb_db_dispatch *a, const gb_db_dispatch *b)
+{
+    const gb_dispatch *x = &a->d, *y = &b->d;
+    return x->kind == y->kind && gb_id_eq(x->id, y->id) &&
+           gb_id_eq(x->source, y->source) &&
+           gb_id_eq(x->destination, y->destination) &&
+           x->payload_len == y->payload_len &&
+           (!x->payload_len ||
+            !memcmp(x->payload, y->payload, x->payload_len)) &&
+           !gb_u128_cmp(x->value, y->value) && x->gas_limit == y->gas_limit &&
+           gb_id_eq(x->reply_to, y->reply_to) &&
+           !memcmp(x->reply_code, y->reply_code, 4) &&
+           gb_id_eq(x->signal_from, y->signal_from) &&
+           x->signal_code == y->signal_code &&
+           x->ctx.outgoing_nonce == y->ctx.outgoing_nonce &&
+           x->ctx.replied == y->ctx.replied &&
+           x->ctx.reservation_nonce == y->ctx.reservation_nonce &&
+           a->expires_at == b->expires_at && a->flags == b->flags &&
+           gb_id_eq(a->origin, b->origin);
+}
+
+static void test_codes(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    uint8_t code[300];
+    for (int i = 0; i < 300; i++)
+        code[i] = (uint8_t)i;
+    gb_id cid = gb_code_id(code, sizeof code);
+    GB_EXPECT_ERR(GB_OK, gb_db_code_put(t, cid, code, sizeof code));
+    gb_db_code_meta m = {true, 300, 17, 65536, 3, 5, 42}, m2;
+    GB_EXPECT_ERR(GB_OK, gb_db_code_meta_put(t, cid, &m));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    gb_db_val v;
+    GB_EXPECT_ERR(GB_OK, gb_db_code_get(t, cid, &v));
+    GB_EXPECT_U64(300, v.len);
+    GB_EXPECT(!memcmp(v.data, code, 300));
+    GB_EXPECT_ERR(GB_OK, gb_db_code_meta_get(t, cid, &m2));
+    GB_EXPECT(m2.has_stack_end && m2.code_len == 300 &&
+              m2.static_pages == 17 && m2.stack_end == 65536 &&
+              m2.entries == 3 && m2.schedule_version == 5 &&
+              m2.uploaded_at == 42);
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_code_get(t, id_of(9, 9), &v));
+    /* writes are refused in a snapshot */
+    GB_EXPECT_ERR(GB_INVAL, gb_db_code_put(t, cid, code, 1));
+    gb_db_read_end(t);
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_code_del(t, cid));
+    GB_EXPECT_ERR(GB_OK, gb_db_code_meta_del(t, cid));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_code_del(t, cid));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_code_meta_get(t, cid, &m2));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+}
+
+static void test_programs(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    uint8_t bitmap[64];
+    for (int i = 0; i < 64; i++)
+        bitmap[i] = (uint8_t)(i * 37);
+    bitmap[63] &= 0x0f; /* 508 bits */
+    gb_db_program p = {
+        .status = GB_PROGRAM_EXITED,
+        .flags = GB_PROGRAM_F_WAITING_INIT,
+        .code_id = id_of(1, 1),
+        .init_message = id_of(2, 2),
+        .inheritor = id_of(3, 3),
+        .balance = {~0ull, 12345},
+        .static_pages = 17,
+        .stack_end = 65536,
+        .created_at = 9,
+        .alloc_pages = 508,
+        .allocations = bitmap,
+    },
+                  q;
+    GB_EXPECT_ERR(GB_OK, gb_db_program_put(t, id_of(7, 7), &p));
+    GB_EXPECT_ERR(GB_OK, gb_db_program_get(t, id_of(7, 7), &q));
+    GB_EXPECT_U64(GB_PROGRAM_EXITED, q.status);
+    GB_EXPECT_U64(GB_PROGRAM_F_WAITING_INIT, q.flags);
+    GB_EXPECT(gb_id_eq(q.code_id, p.code_id));
+    GB_EXPECT(gb_id_eq(q.init_message, p.init_message));
+    GB_EXPECT(gb_id_eq(q.inheritor, p.inheritor));
+    GB_EXPECT(!gb_u128_cmp(q.balance, p.balance));
+    GB_EXPECT_U64(17, q.static_pages);
+    GB_EXPECT_U64(65536, q.stack_end);
+    GB_EXPECT_U64(9, q.created_at);
+    GB_EXPECT_U64(508, q.alloc_pages);
+    GB_EXPECT(q.allocations && !memcmp(q.allocations, bitmap, 64));
+
+    /* no allocations at all */
+    p.alloc_pages = 0;
+    p.allocations = NULL;
+    p.status = GB_PROGRAM_ACTIVE;
+    GB_EXPECT_ERR(GB_OK, gb_db_program_put(t, id_of(7, 8), &p));
+    GB_EXPECT_ERR(GB_OK, gb_db_program_get(t, id_of(7, 8), &q));
+    GB_EXPECT_U64(0, q.alloc_pages);
+    GB_EXPECT(q.allocations == NULL);
+    GB_EXPECT_U64(GB_PROGRAM_ACTIVE, q.status);
+
+    /* refused: unknown status, bits past the end of the bitmap */
+    p.status = (gb_program_status)9;
+    GB_EXPECT_ERR(GB_INVAL, gb_db_program_put(t, id_of(7, 9), &p));
+    p.status = GB_PROGRAM_ACTIVE;
+    p.alloc_pages = 4;
+    uint8_t bad = 0x10;
+    p.allocations = &bad;
+    GB_EXPECT_ERR(GB_INVAL, gb_db_program_put(t, id_of(7, 9), &p));
+
+    /* a damaged record reads as GB_MALFORMED */
+    gb_id pid = id_of(7, 10);
+    GB_EXPECT_ERR(GB_OK,
+                  gb_db_put(t, GB_TABLE_PROGRAMS, pid.b, 32, "\x02xyz", 4));
+    GB_EXPECT_ERR(GB_MALFORMED, gb_db_program_get(t, pid, &q));
+    GB_EXPECT_ERR(GB_OK, gb_db_program_del(t, pid));
+    GB_EXPECT_ERR(GB_OK, gb_db_program_del(t, id_of(7, 7)));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_program_get(t, id_of(7, 7), &q));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+}
+
+static void test_pages(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    static uint8_t page[GB_DB_PAGE_SIZE], zero[GB_DB_PAGE_SIZE];
+    gb_id a = id_of(0xa, 1), b = id_of(0xa, 2);
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    /* written out of order: iteration is by page number */
+    uint32_t order[] = {70000, 3, 256, 0, 1, 65536};
+    for (int i = 0; i < 6; i++) {
+        memset(page, 0, sizeof page);
+        memcpy(page, &order[i], 4);
+        page[GB_DB_PAGE_SIZE - 1] = 0x5a;
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, order[i], page));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, b, order[i] + 1, page));
+    }
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    const uint8_t *pg;
+    GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, a, 256, &pg));
+    uint32_t w;
+    memcpy(&w, pg, 4);
+    GB_EXPECT_U64(256, w);
+    GB_EXPECT_U64(0x5a, pg[GB_DB_PAGE_SIZE - 1]);
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 2, &pg));
+    gb_db_cursor *c;
+    GB_EXPECT_ERR(GB_OK,
+                  gb_db_cursor_open(t, GB_TABLE_PAGES, a.b, 32, NULL, 0, &c));
+    uint32_t want[] = {0, 1, 3, 256, 65536, 70000}, n = 0;
+    gb_db_val k, v;
+    while (gb_db_cursor_next(c, &k, &v) == GB_OK) {
+        gb_id owner;
+        uint32_t pno;
+        GB_EXPECT_ERR(GB_OK, gb_db_page_key_decode(k, &owner, &pno));
+        GB_EXPECT(gb_id_eq(owner, a));
+        if (n < 6)
+            GB_EXPECT_U64(want[n], pno);
+        n++;
+    }
+    GB_EXPECT_U64(6, n);
+    gb_db_cursor_close(c);
+    /* a start key inside the prefix */
+    uint8_t sk[36];
+    gb_db_page_key(a, 4, sk);
+    GB_EXPECT_ERR(GB_OK, gb_db_cursor_open(t, GB_TABLE_PAGES, a.b, 32, sk,
+                                           36, &c));
+    GB_EXPECT_ERR(GB_OK, gb_db_cursor_next(c, &k, &v));
+    uint32_t pno = 0;
+    gb_db_page_key_decode(k, NULL, &pno);
+    GB_EXPECT_U64(256, pno);
+    gb_db_cursor_close(c);
+    gb_db_read_end(t);
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    /* writing zeros removes the page */
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 3, zero));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 3, &pg));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 12345, zero));
+    uint64_t cnt = 0;
+    GB_EXPECT_ERR(GB_OK, gb_db_pages_clear(t, a, &cnt));
+    GB_EXPECT_U64(5, cnt);
+    GB_EXPECT_ERR(GB_OK, gb_db_count(t, GB_TABLE_PAGES, &cnt));
+    GB_EXPECT_U64(6, cnt); /* b's pages stay */
+    GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, b, 1, &pg));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+}
+
+static void test_queue_order(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    uint8_t payload[1000];
+    for (int i = 0; i < 1000; i++)
+        payload[i] = (uint8_t)(i ^ 0x3c);
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    /* 300 crosses a byte boundary of the sequence: big-endian keys keep
+     * numeric order */
+    for (uint32_t i = 0; i < 300; i++) {
+        gb_db_dispatch x;
+        fill_dispatch(&x, i, payload, i % 7 == 0 ? 0 : i * 3 % 1000);
+        uint64_t seq = 99;
+        GB_EXPECT_ERR(GB_OK, gb_db_queue_push(t, &x, &seq));
+        GB_EXPECT_U64(i, seq);
+    }
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    for (uint32_t i = 0; i < 300; i++) {
+        uint64_t seq;
+        gb_db_dispatch x, want;
+        fill_dispatch(&want, i, payload, i % 7 == 0 ? 0 : i * 3 % 1000);
+        GB_EXPECT_ERR(GB_OK, gb_db_queue_first(t, &seq, &x));
+        GB_EXPECT_U64(i, seq);
+        GB_EXPECT(dispatch_eq(&x, &want));
+        if (i == 150) {
+            GB_EXPECT_ERR(GB_OK, gb_db_queue_get(t, 299, &x));
+            fill_dispatch(&want, 299, payload, 299 * 3 % 1000);
+            GB_EXPECT(dispatch_eq(&x, &want));
+        }
+        GB_EXPECT_ERR(GB_OK, gb_db_queue_del(t, seq));
+    }
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_queue_first(t, NULL, NULL));
+    /* the sequence keeps counting after the queue empties */
+    gb_db_dispatch x;
+    uint64_t seq;
+    fill_dispatch(&x, 1, NULL, 0);
+    GB_EXPECT_ERR(GB_OK, gb_db_queue_push(t, &x, &seq));
+    GB_EXPECT_U64(300, seq);
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+}
+
+static void test_waitlist_mailbox_stash(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    uint8_t payload[40] = "hello, waitlist";
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    gb_id prog = id_of(0xb0, 1), user = id_of(0xc0, 1);
+    for (uint32_t i = 0; i < 10; i++) {
+        gb_db_dispatch x;
+        fill_dispatch(&x, i, payload, sizeof payload);
+        GB_EXPECT_ERR(GB_OK, gb_db_waitlist_put(t, prog, x.d.id, &x));
+        GB_EXPECT_ERR(GB_OK, gb_db_mailbox_put(t, user, x.d.id, &x));
+        GB_EXPECT_ERR(GB_OK, gb_db_stash_put(t, x.d.id, &x));
+    }
+    /* another program's entry, outside the prefix */
+    gb_db_dispatch other;
+    fill_dispatch(&other, 77, NULL, 0);
+    GB_EXPECT_ERR(GB_OK,
+                  gb_db_waitlist_put(t, id_of(0xb0, 2), other.d.id, &other));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    for (uint32_t i = 0; i < 10; i++) {
+        gb_db_dispatch want, got;
+        fill_dispatch(&want, i, payload, sizeof payload);
+        GB_EXPECT_ERR(GB_OK, gb_db_waitlist_get(t, prog, want.d.id, &got));
+        GB_EXPECT(dispatch_eq(&want, &got));
+        GB_EXPECT_ERR(GB_OK, gb_db_mailbox_get(t, user, want.d.id, &got));
+        GB_EXPECT(dispatch_eq(&want, &got));
+        GB_EXPECT_ERR(GB_OK, gb_db_stash_get(t, want.d.id, &got));
+        GB_EXPECT(dispatch_eq(&want, &got));
+    }
+    gb_db_cursor *c;
+    gb_db_val k, v;
+    int n = 0;
+    GB_EXPECT_ERR(GB_OK, gb_db_cursor_open(t, GB_TABLE_WAITLIST, prog.b, 32,
+                                           NULL, 0, &c));
+    while (gb_db_cursor_next(c, &k, &v) == GB_OK) {
+        gb_id owner, mid;
+        gb_db_dispatch x;
+        GB_EXPECT_ERR(GB_OK, gb_db_key2_decode(k, &owner, &mid));
+        GB_EXPECT(gb_id_eq(owner, prog));
+        GB_EXPECT_ERR(GB_OK, gb_db_dispatch_decode(v.data, v.len, &x));
+        GB_EXPECT(gb_id_eq(mid, x.d.id));
+        n++;
+    }
+    GB_EXPECT_U64(10, n);
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_cursor_next(c, &k, &v));
+    gb_db_cursor_close(c);
+    gb_db_read_end(t);
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    gb_db_dispatch x;
+    fill_dispatch(&x, 3, payload, sizeof payload);
+    GB_EXPECT_ERR(GB_OK, gb_db_waitlist_del(t, prog, x.d.id));
+    GB_EXPECT_ERR(GB_OK, gb_db_mailbox_del(t, user, x.d.id));
+    GB_EXPECT_ERR(GB_OK, gb_db_stash_del(t, x.d.id));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_waitlist_get(t, prog, x.d.id, &x));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_waitlist_del(t, prog, x.d.id));
+    /* a bad kind is refused; a damaged record is reported */
+    x.d.kind = (gb_dispatch_kind)42;
+    GB_EXPECT_ERR(GB_INVAL, gb_db_stash_put(t, x.d.id, &x));
+    uint8_t *rec;
+    size_t len;
+    fill_dispatch(&x, 3, payload, sizeof payload);
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_encode(&x, &rec, &len));
+    GB_EXPECT_U64(GB_DB_DISPATCH_FIXED_LEN + sizeof payload, len);
+    GB_EXPECT_ERR(GB_MALFORMED, gb_db_dispatch_decode(rec, len - 1, &x));
+    rec[0] = 2;
+    GB_EXPECT_ERR(GB_MALFORMED, gb_db_dispatch_decode(rec, len, &x));
+    free(rec);
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+}
+
+static void test_tasks_order(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    /* blocks out of order, several tasks per block */
+    uint32_t blocks[] = {300, 5, 256, 5, 1, 70000, 256, 5};
+    for (int i = 0; i < 8; i++) {
+        gb_db_task tk = {.kind = (uint8_t)(1 + i % 6), .a = id_of(1, i),
+                         .b = id_of(2, i), .arg = (uint64_t)i << 40};
+        uint64_t seq;
+        GB_EXPECT_ERR(GB_OK, gb_db_task_add(t, blocks[i], &tk, &seq));
+        GB_EXPECT_U64(i, seq);
+    }
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    /* want (block, insertion index) in order */
+    uint32_t wb[] = {1, 5, 5, 5, 256, 256, 300, 70000};
+    uint32_t wi[] = {4, 1, 3, 7, 2, 6, 0, 5};
+    uint32_t blk;
+    uint64_t seq;
+    gb_db_task tk;
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_task_first(t, 0, &blk, &seq, &tk));
+    for (int i = 0; i < 8; i++) {
+        uint32_t up_to = i < 6 ? 300 : 100000;
+        GB_EXPECT_ERR(GB_OK, gb_db_task_first(t, up_to, &blk, &seq, &tk));
+        GB_EXPECT_U64(wb[i], blk);
+        GB_EXPECT_U64(wi[i], seq);
+        GB_EXPECT_U64(1 + wi[i] % 6, tk.kind);
+        GB_EXPECT(gb_id_eq(tk.a, id_of(1, wi[i])));
+        GB_EXPECT(gb_id_eq(tk.b, id_of(2, wi[i])));
+        GB_EXPECT_U64((uint64_t)wi[i] << 40, tk.arg);
+        gb_db_task tk2;
+        GB_EXPECT_ERR(GB_OK, gb_db_task_get(t, blk, seq, &tk2));
+        GB_EXPECT_U64(tk.arg, tk2.arg);
+        GB_EXPECT_ERR(GB_OK, gb_db_task_del(t, blk, seq));
+        if (i == 5) /* only 300 and 70000 left */
+            GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_task_first(t, 299, NULL, NULL,
+                                                         NULL));
+    }
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_task_first(t, UINT32_MAX, NULL, NULL,
+                                                 NULL));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+}
+
+static void test_reservations_accounts(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    gb_db_reservation r = {123456789012ull, 10, 20}, r2;
+    GB_EXPECT_ERR(GB_OK,
+                  gb_db_reservation_put(t, id_of(1, 1), id_of(2, 2), &r));
+    GB_EXPECT_ERR(GB_OK,
+                  gb_db_reservation_get(t, id_of(1, 1), id_of(2, 2), &r2));
+    GB_EXPECT_U64(r.amount, r2.amount);
+    GB_EXPECT_U64(10, r2.start);
+    GB_EXPECT_U64(20, r2.expires_at);
+    GB_EXPECT_ERR(GB_NOT_FOUND,
+                  gb_db_reservation_get(t, id_of(1, 1), id_of(2, 3), &r2));
+    GB_EXPECT_ERR(GB_OK, gb_db_reservation_del(t, id_of(1, 1), id_of(2, 2)));
+
+    gb_db_account a = {{5, 1ull << 63}, 77}, b;
+    GB_EXPECT_ERR(GB_OK, gb_db_account_put(t, id_of(3, 3), &a));
+    GB_EXPECT_ERR(GB_OK, gb_db_account_get(t, id_of(3, 3), &b));
+    GB_EXPECT(!gb_u128_cmp(a.balance, b.balance));
+    GB_EXPECT_U64(77, b.nonce);
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_account_get(t, id_of(3, 4), &b));
+    GB_EXPECT(gb_u128_is_zero(b.balance) && b.nonce == 0);
+    /* an empty account is not stored */
+    uint8_t before[32], after[32];
+    gb_db_state_root(t, before);
+    gb_db_account z = {{0, 0}, 0};
+    GB_EXPECT_ERR(GB_OK, gb_db_account_put(t, id_of(3, 5), &z));
+    gb_db_state_root(t, after);
+    GB_EXPECT(!memcmp(before, after, 32));
+    GB_EXPECT_ERR(GB_OK, gb_db_account_put(t, id_of(3, 3), &z));
+    uint64_t n;
+    GB_EXPECT_ERR(GB_OK, gb_db_count(t, GB_TABLE_ACCOUNTS, &n));
+    GB_EXPECT_U64(0, n);
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+}
+
+static void test_meta_and_blocks(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    uint64_t v = 1;
+    GB_EXPECT_ERR(GB_OK, gb_db_meta_get_u64(t, "issuance", 42, &v));
+    GB_EXPECT_U64(42, v);
+    GB_EXPECT_ERR(GB_OK, gb_db_meta_put_u64(t, "issuance", 1ull << 60));
+    GB_EXPECT_ERR(GB_OK, gb_db_meta_get_u64(t, "issuance", 0, &v));
+    GB_EXPECT_U64(1ull << 60, v);
+    GB_EXPECT_ERR(GB_OK, gb_db_meta_put(t, "blob", "abc", 3));
+    GB_EXPECT_ERR(GB_MALFORMED, gb_db_meta_get_u64(t, "blob", 0, &v));
+    /* internal names and the blocks table are not for callers */
+    GB_EXPECT_ERR(GB_INVAL, gb_db_meta_put_u64(t, "_head", 1));
+    GB_EXPECT_ERR(GB_INVAL, gb_db_put(t, GB_TABLE_META, "_x", 2, "y", 1));
+    GB_EXPECT_ERR(GB_INVAL, gb_db_put(t, GB_TABLE_BLOCKS, "abcd", 4, "y", 1));
+    GB_EXPECT_ERR(GB_INVAL, gb_db_put(t, GB_TABLE_COUNT_, "a", 1, "y", 1));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_head(t, NULL, NULL));
+
+    gb_block_header h = {.height = 0, .timestamp = 1000, .gas_used = 5,
+                         .dispatches = 2};
+    memset(h.input_hash, 0xee, 32);
+    uint8_t hash0[32], root[32];
+    GB_EXPECT_ERR(GB_OK, gb_db_seal_block(t, &h, hash0));
+    gb_db_state_root(t, root);
+    GB_EXPECT(!memcmp(root, h.state_root, 32));
+    /* sealed: no more writes, no second seal */
+    GB_EXPECT_ERR(GB_INVAL, gb_db_meta_put_u64(t, "issuance", 3));
+    GB_EXPECT_ERR(GB_INVAL, gb_db_seal_block(t, &h, NULL));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    uint32_t head;
+    uint8_t hh[32];
+    GB_EXPECT_ERR(GB_OK, gb_db_head(t, &head, hh));
+    GB_EXPECT_U64(0, head);
+    GB_EXPECT(!memcmp(hh, hash0, 32));
+    gb_block_header g, h1 = {.height = 2, .timestamp = 2000};
+    GB_EXPECT_ERR(GB_OK, gb_db_block_get(t, 0, &g));
+    GB_EXPECT_U64(1000, g.timestamp);
+    GB_EXPECT_U64(5, g.gas_used);
+    GB_EXPECT_U64(2, g.dispatches);
+    GB_EXPECT(!memcmp(g.input_hash, h.input_hash, 32));
+    uint8_t gh[32];
+    gb_block_header_hash(&g, gh);
+    GB_EXPECT(!memcmp(gh, hash0, 32));
+    /* must extend the head: height + 1 and the head's hash as parent */
+    GB_EXPECT_ERR(GB_INVAL, gb_db_seal_block(t, &h1, NULL));
+    h1.height = 1;
+    GB_EXPECT_ERR(GB_INVAL, gb_db_seal_block(t, &h1, NULL));
+    memcpy(h1.parent_hash, hash0, 32);
+    GB_EXPECT_ERR(GB_OK, gb_db_seal_block(t, &h1, NULL));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_head(t, &head, NULL));
+    GB_EXPECT_U64(1, head);
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_block_get(t, 2, &g));
+    uint8_t enc[GB_BLOCK_HEADER_LEN];
+    gb_block_header_encode(&h1, enc);
+    GB_EXPECT_ERR(GB_MALFORMED, gb_block_header_decode(enc, 120, &g));
+    gb_db_read_end(t);
+    gb_db_close(db);
+}
+
+static void test_open_errors(void)
+{
+    gb_db *db = NULL;
+    char msg[256] = "";
+    GB_EXPECT_ERR(GB_IO, gb_db_open("/proc/gearbox-no-such/x", NULL, &db, msg,
+                                    sizeof msg));
+    GB_EXPECT_STR_CONTAINS(msg, "/proc/gearbox-no-such/x");
+    GB_EXPECT(db == NULL);
+    /* the in-memory mode opens and removes its directory */
+    gb_db_opts o = {.flags = GB_DB_IN_MEMORY};
+    GB_EXPECT_ERR(GB_OK, gb_db_open(NULL, &o, &db, msg, sizeof msg));
+    char path[512];
+    snprintf(path, sizeof path, "%s", gb_db_path(db));
+    gb_db_close(db);
+    FILE *f = fopen(path, "r");
+    GB_EXPECT(f == NULL);
+    if (f)
+        fclose(f);
+    GB_EXPECT(strcmp(gb_db_table_name(GB_TABLE_QUEUE), "queue") == 0);
+    GB_EXPECT(gb_db_table_name(GB_TABLE_COUNT_) == NULL);
+}
+
+int main(void)
+{
+    GB_RUN(test_codes);
+    GB_RUN(test_programs);
+    GB_RUN(test_pages);
+    GB_RUN(test_queue_order);
+    GB_RUN(test_waitlist_mailbox_stash);
+    GB_RUN(test_tasks_order);
+    GB_RUN(test_reservations_accounts);
+    GB_RUN(test_meta_and_blocks);
+    GB_RUN(test_open_errors);
+    return gb_test_summary();
+}
