@@ -6,12 +6,12 @@
  * db.h).
  *
  * The root.  A transaction carries the LtHash lane vector L (lthash.h),
- * loaded from META "_lthash" when it begins.  gb_db_put reads the old
- * value first (one B-tree lookup, which LMDB makes cheap: the path is hot
- * in cache for the put that follows); when it is byte-equal to the new one
- * nothing happens at all, otherwise the old entry's digest is subtracted
- * and the new one's added after LMDB accepted the write.  The old value is
- * digested before mdb_put because the put may move it.  At commit L is
+ * loaded from META "_lthash" when it begins.  gb_db_put first tries an
+ * insert; when the key exists it gets the old value back: if that is
+ * byte-equal to the new one nothing happens at all, otherwise the old
+ * entry's digest is subtracted and the new one's added once LMDB accepted
+ * the overwrite.  The old value is digested before the overwrite because
+ * the overwrite may move it.  At commit L is
  * written back to META (an unhashed key) in the same LMDB transaction, so
  * L on disk always matches the entries on disk.
  */
@@ -196,6 +196,9 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         flags |= MDB_NOSYNC;
     if ((rc = mdb_env_open(db->env, db->path, flags, 0644)) != 0)
         goto lmdb_fail;
+    /* free the reader slots of processes that died holding a snapshot */
+    int dead;
+    mdb_reader_check(db->env, &dead);
     if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
         goto lmdb_fail;
     for (int t = 0; t < GB_TABLE_COUNT_; t++)
@@ -318,32 +321,39 @@ static gb_err fail(gb_db_txn *t, int rc)
     return e;
 }
 
-/* Put without the checks of gb_db_put; hashed: update the lanes. */
+/* Put without the checks of gb_db_put; hashed: update the lanes.
+ *
+ * The first attempt is an insert (MDB_NOOVERWRITE): for a new key that is
+ * the whole job, one B-tree descent.  For an existing key LMDB refuses and
+ * hands back the stored value, which is compared and digested before the
+ * real overwrite (which may move it). */
 static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
                       size_t klen, const void *val, size_t vlen, bool hashed)
 {
     MDB_dbi dbi = t->db->dbi[tb];
-    MDB_val k = {klen, (void *)key}, old;
+    MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     uint8_t d_old[32], d_new[32];
-    bool had = false;
-    int rc = mdb_get(t->txn, dbi, &k, &old);
+    int rc = mdb_put(t->txn, dbi, &k, &v, MDB_NOOVERWRITE);
     if (rc == 0) {
-        if (old.mv_size == vlen && (vlen == 0 || !memcmp(old.mv_data, val,
-                                                         vlen)))
-            return GB_OK;
-        had = true;
-        if (hashed)
-            gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data,
-                             old.mv_size, d_old);
-    } else if (rc != MDB_NOTFOUND) {
-        return fail(t, rc);
+        if (hashed) {
+            gb_lthash_digest((uint8_t)tb, key, klen, val, vlen, d_new);
+            gb_lthash_add(&t->lanes, d_new);
+        }
+        return GB_OK;
     }
-    MDB_val v = {vlen, (void *)val};
+    if (rc != MDB_KEYEXIST)
+        return fail(t, rc);
+    /* v now points at the stored value */
+    if (v.mv_size == vlen && (vlen == 0 || !memcmp(v.mv_data, val, vlen)))
+        return GB_OK;
+    if (hashed)
+        gb_lthash_digest((uint8_t)tb, key, klen, v.mv_data, v.mv_size, d_old);
+    v.mv_size = vlen;
+    v.mv_data = (void *)val;
     if ((rc = mdb_put(t->txn, dbi, &k, &v, 0)) != 0)
         return fail(t, rc);
     if (hashed) {
-        if (had)
-            gb_lthash_sub(&t->lanes, d_old);
+        gb_lthash_sub(&t->lanes, d_old);
         gb_lthash_digest((uint8_t)tb, key, klen, val, vlen, d_new);
         gb_lthash_add(&t->lanes, d_new);
     }

@@ -1,0 +1,361 @@
+/*
+ * The state root: an order-independent, incremental multiset hash over all
+ * (table, key, value) entries (state/lthash.h).  Checked here: it does not
+ * depend on the order of writes or on how they are split into blocks; it
+ * returns to the empty root when everything is deleted; the running root
+ * equals a from-scratch recomputation after thousands of random puts,
+ * overwrites and deletes (some in aborted transactions); equal overwrites
+ * change nothing; and golden vectors pin the construction's bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/db.h"
+#include "state/lthash.h"
+#include "state/tables.h"
+#include "util/hash.h"
+#include "test.h"
+
+static uint64_t rng_state;
+static uint64_t rnd(void) /* splitmix64 */
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static gb_db *open_temp(void)
+{
+    gb_db *db = NULL;
+    gb_db_opts o = {.flags = GB_DB_NOSYNC};
+    gb_err err = gb_db_open(NULL, &o, &db, NULL, 0);
+    if (err)
+        fprintf(stderr, "open: %s\n", gb_err_name(err));
+    return db;
+}
+
+static void hex32(const uint8_t b[32], char out[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+#define EXPECT_ROOT(want, got)                                               \
+    do {                                                                     \
+        char w_[65], g_[65];                                                 \
+        hex32(want, w_);                                                     \
+        hex32(got, g_);                                                      \
+        GB_EXPECT_STR_CONTAINS(g_, w_);                                      \
+    } while (0)
+
+static void check_recompute(gb_db_txn *t)
+{
+    uint8_t a[32], b[32];
+    gb_db_state_root(t, a);
+    GB_EXPECT_ERR(GB_OK, gb_db_state_root_recompute(t, b));
+    EXPECT_ROOT(a, b);
+}
+
+/* One entry of the test state: table, key, value. */
+typedef struct entry {
+    gb_db_table t;
+    uint8_t key[40];
+    size_t klen;
+    uint8_t val[300];
+    size_t vlen;
+} entry;
+
+static const gb_db_table hashed[] = {
+    GB_TABLE_CODES,    GB_TABLE_CODE_META, GB_TABLE_PROGRAMS,
+    GB_TABLE_PAGES,    GB_TABLE_QUEUE,     GB_TABLE_WAITLIST,
+    GB_TABLE_MAILBOX,  GB_TABLE_STASH,     GB_TABLE_TASKS,
+    GB_TABLE_RESERVATIONS, GB_TABLE_ACCOUNTS, GB_TABLE_META};
+
+static void random_entry(entry *e, int small_keys)
+{
+    e->t = hashed[rnd() % (sizeof hashed / sizeof *hashed)];
+    e->klen = 1 + rnd() % (small_keys ? 2 : 40);
+    for (size_t i = 0; i < e->klen; i++)
+        e->key[i] = (uint8_t)(small_keys ? 'a' + rnd() % 4 : rnd());
+    if (e->t == GB_TABLE_META)
+        e->key[0] = 'm'; /* not an internal name */
+    e->vlen = rnd() % 300;
+    for (size_t i = 0; i < e->vlen; i++)
+        e->val[i] = (uint8_t)rnd();
+}
+
+static void test_empty_root_golden(void)
+{
+    uint8_t root[32], want[32], zeros[GB_LTHASH_BYTES] = {0};
+    gb_db_state_root_empty(root);
+    gb_blake2b256(zeros, sizeof zeros, want);
+    EXPECT_ROOT(want, root);
+    char hex[65];
+    hex32(root, hex);
+    GB_EXPECT_STR_CONTAINS(
+        hex, "200823e5158b3774c11b5c61850ada762f8264144a9bebec3ebac5a2adde67b8");
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    gb_db_state_root(t, want);
+    EXPECT_ROOT(root, want);
+    check_recompute(t);
+    gb_db_read_end(t);
+    gb_db_close(db);
+}
+
+/* A fixed small state through the typed tables: its root is consensus. */
+static void test_state_golden(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    gb_id a, b;
+    memset(a.b, 1, 32);
+    memset(b.b, 2, 32);
+    gb_db_account acc = {{1000, 0}, 1};
+    GB_EXPECT_ERR(GB_OK, gb_db_account_put(t, a, &acc));
+    GB_EXPECT_ERR(GB_OK, gb_db_code_put(t, b, (const uint8_t *)"\0asm", 4));
+    static uint8_t page[GB_DB_PAGE_SIZE];
+    page[0] = 1;
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 5, page));
+    gb_db_dispatch x = {0};
+    x.d.kind = GB_DISPATCH_HANDLE;
+    x.d.id = b;
+    x.d.source = a;
+    x.d.destination = b;
+    x.d.payload = (const uint8_t *)"ping";
+    x.d.payload_len = 4;
+    x.d.gas_limit = 1000;
+    GB_EXPECT_ERR(GB_OK, gb_db_queue_push(t, &x, NULL));
+    uint8_t root[32];
+    char hex[65];
+    gb_db_state_root(t, root);
+    hex32(root, hex);
+    GB_EXPECT_STR_CONTAINS(hex, "937ba50443135c278ebd877c20e9a7e166e752e469823b52c72f4590807f8016");
+    check_recompute(t);
+    gb_db_abort(t);
+    gb_db_close(db);
+}
+
+static void test_lthash_basics(void)
+{
+    gb_lthash h, z;
+    gb_lthash_zero(&h);
+    gb_lthash_zero(&z);
+    uint8_t d1[32], d2[32], d3[32];
+    gb_lthash_digest(1, "k", 1, "v", 1, d1);
+    gb_lthash_digest(2, "k", 1, "v", 1, d2); /* another table */
+    gb_lthash_digest(1, "kv", 2, NULL, 0, d3); /* key/value boundary */
+    GB_EXPECT(memcmp(d1, d2, 32) != 0);
+    GB_EXPECT(memcmp(d1, d3, 32) != 0);
+    gb_lthash_add(&h, d1);
+    gb_lthash_add(&h, d2);
+    GB_EXPECT(memcmp(&h, &z, sizeof h) != 0);
+    gb_lthash_sub(&h, d1);
+    gb_lthash_sub(&h, d2);
+    GB_EXPECT(memcmp(&h, &z, sizeof h) == 0);
+    /* a multiset: adding the same entry twice is not adding it once */
+    gb_lthash_add(&h, d1);
+    gb_lthash once = h;
+    gb_lthash_add(&h, d1);
+    GB_EXPECT(memcmp(&h, &once, sizeof h) != 0);
+    uint8_t enc[GB_LTHASH_BYTES];
+    gb_lthash_encode(&h, enc);
+    gb_lthash back;
+    gb_lthash_decode(&back, enc);
+    GB_EXPECT(memcmp(&back, &h, sizeof h) == 0);
+    GB_EXPECT_U64(h.lane[0] & 0xff, enc[0]);
+    GB_EXPECT_U64(h.lane[0] >> 8, enc[1]);
+}
+
+static void test_order_independence(void)
+{
+    enum { N = 600 };
+    entry *es = malloc(N * sizeof *es);
+    rng_state = 1;
+    for (int i = 0; i < N; i++) {
+        random_entry(&es[i], 0);
+        es[i].key[0] = (uint8_t)i; /* distinct keys */
+        es[i].key[1 % es[i].klen] ^= (uint8_t)(i >> 8);
+        if (es[i].klen < 2)
+            es[i].klen = 2;
+        if (es[i].t == GB_TABLE_META)
+            es[i].key[0] = 'm', es[i].key[1] = (uint8_t)i,
+            es[i].klen = 3, es[i].key[2] = (uint8_t)(i >> 8);
+    }
+    /* db1: in order, one transaction */
+    gb_db *d1 = open_temp(), *d2 = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(d1, &t));
+    for (int i = 0; i < N; i++)
+        GB_EXPECT_ERR(GB_OK, gb_db_put(t, es[i].t, es[i].key, es[i].klen,
+                                       es[i].val, es[i].vlen));
+    uint8_t r1[32], r2[32];
+    gb_db_state_root(t, r1);
+    check_recompute(t);
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    /* db2: shuffled, across 7 transactions, each value first written
+     * wrong and then corrected, some entries deleted and put back */
+    int *perm = malloc(N * sizeof *perm);
+    for (int i = 0; i < N; i++)
+        perm[i] = i;
+    for (int i = N - 1; i > 0; i--) {
+        int j = (int)(rnd() % (uint64_t)(i + 1)), x = perm[i];
+        perm[i] = perm[j];
+        perm[j] = x;
+    }
+    for (int part = 0; part < 7; part++) {
+        GB_EXPECT_ERR(GB_OK, gb_db_begin(d2, &t));
+        for (int i = part * N / 7; i < (part + 1) * N / 7; i++) {
+            entry *e = &es[perm[i]];
+            GB_EXPECT_ERR(GB_OK, gb_db_put(t, e->t, e->key, e->klen, "junk",
+                                           4));
+            if (i % 3 == 0)
+                GB_EXPECT_ERR(GB_OK, gb_db_del(t, e->t, e->key, e->klen));
+            GB_EXPECT_ERR(GB_OK, gb_db_put(t, e->t, e->key, e->klen, e->val,
+                                           e->vlen));
+        }
+        GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    }
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(d2, &t));
+    gb_db_state_root(t, r2);
+    check_recompute(t);
+    gb_db_read_end(t);
+    EXPECT_ROOT(r1, r2);
+    uint8_t empty[32];
+    gb_db_state_root_empty(empty);
+    GB_EXPECT(memcmp(r1, empty, 32) != 0);
+
+    /* delete everything (in yet another order): back to the empty root */
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(d2, &t));
+    for (int i = 0; i < N; i++)
+        GB_EXPECT_ERR(GB_OK, gb_db_del(t, es[i].t, es[i].key, es[i].klen));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(d2, &t));
+    gb_db_state_root(t, r2);
+    EXPECT_ROOT(empty, r2);
+    check_recompute(t);
+    gb_db_read_end(t);
+    free(perm);
+    free(es);
+    gb_db_close(d1);
+    gb_db_close(d2);
+}
+
+static void test_equal_overwrite(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "key", 3, "value", 5));
+    uint8_t a[32], b[32];
+    gb_db_state_root(t, a);
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "key", 3, "value", 5));
+    gb_db_state_root(t, b);
+    EXPECT_ROOT(a, b);
+    /* change and change back */
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "key", 3, "other", 5));
+    gb_db_state_root(t, b);
+    GB_EXPECT(memcmp(a, b, 32) != 0);
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "key", 3, "value", 5));
+    gb_db_state_root(t, b);
+    EXPECT_ROOT(a, b);
+    /* the same bytes in another table are another entry */
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "key", 3, "value", 5));
+    gb_db_state_root(t, b);
+    GB_EXPECT(memcmp(a, b, 32) != 0);
+    GB_EXPECT_ERR(GB_OK, gb_db_del(t, GB_TABLE_STASH, "key", 3));
+    /* a failed delete changes nothing */
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_del(t, GB_TABLE_STASH, "key", 3));
+    gb_db_state_root(t, b);
+    EXPECT_ROOT(a, b);
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    /* an aborted transaction leaves the root as committed */
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "key2", 4, "x", 1));
+    gb_db_abort(t);
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    gb_db_state_root(t, b);
+    EXPECT_ROOT(a, b);
+    check_recompute(t);
+    gb_db_read_end(t);
+    gb_db_close(db);
+}
+
+/* Thousands of random puts, overwrites and deletes over a small key space
+ * (so that they collide), in committed and aborted transactions, through
+ * the raw and the typed functions; the running root must always equal the
+ * recomputed one. */
+static void test_random_ops(void)
+{
+    gb_db *db = open_temp();
+    rng_state = 42;
+    int ops = 0;
+    for (int round = 0; round < 40; round++) {
+        gb_db_txn *t;
+        GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+        int n = 50 + (int)(rnd() % 150);
+        for (int i = 0; i < n; i++, ops++) {
+            entry e;
+            random_entry(&e, 1);
+            uint64_t r = rnd() % 10;
+            if (r < 3) {
+                gb_err err = gb_db_del(t, e.t, e.key, e.klen);
+                GB_EXPECT(err == GB_OK || err == GB_NOT_FOUND);
+            } else if (r < 8) {
+                GB_EXPECT_ERR(GB_OK, gb_db_put(t, e.t, e.key, e.klen, e.val,
+                                               e.vlen));
+            } else if (r == 8) {
+                gb_db_dispatch x = {0};
+                x.d.kind = GB_DISPATCH_HANDLE;
+                x.d.gas_limit = rnd();
+                GB_EXPECT_ERR(GB_OK, gb_db_queue_push(t, &x, NULL));
+                uint64_t seq;
+                if (rnd() % 2 && gb_db_queue_first(t, &seq, NULL) == GB_OK)
+                    GB_EXPECT_ERR(GB_OK, gb_db_queue_del(t, seq));
+            } else {
+                static uint8_t page[GB_DB_PAGE_SIZE];
+                gb_id pid = {{0}};
+                pid.b[0] = (uint8_t)(rnd() % 3);
+                memset(page, (int)(rnd() % 3), sizeof page);
+                GB_EXPECT_ERR(GB_OK,
+                              gb_db_page_put(t, pid, (uint32_t)(rnd() % 4),
+                                             page));
+            }
+        }
+        if (round % 5 == 0)
+            check_recompute(t);
+        if (round % 4 == 3) {
+            gb_db_abort(t);
+        } else {
+            GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+        }
+        GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+        check_recompute(t);
+        gb_db_read_end(t);
+    }
+    GB_EXPECT(ops > 4000);
+    uint64_t total = 0, c;
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    for (int i = 0; i < GB_TABLE_COUNT_; i++) {
+        GB_EXPECT_ERR(GB_OK, gb_db_count(t, (gb_db_table)i, &c));
+        total += c;
+    }
+    GB_EXPECT(total > 100);
+    gb_db_read_end(t);
+    gb_db_close(db);
+}
+
+int main(void)
+{
+    GB_RUN(test_lthash_basics);
+    GB_RUN(test_empty_root_golden);
+    GB_RUN(test_state_golden);
+    GB_RUN(test_order_independence);
+    GB_RUN(test_equal_overwrite);
+    GB_RUN(test_random_ops);
+    return gb_test_summary();
+}
