@@ -209,7 +209,9 @@ void gb_db_state_root_empty(uint8_t out[32]);
  * These are for META values of the caller's own and for tools.  Keys are
  * 1..511 bytes.  gb_db_put / gb_db_del update the state root (except for
  * BLOCKS and META names starting with '_', which they refuse: GB_INVAL).
- * A put of a value equal to the stored one changes nothing.
+ * A put of a value equal to the stored one changes nothing.  The value
+ * put must not point into the map itself (copy a value read in the same
+ * write transaction before putting it back elsewhere).
  */
 
 /* GB_NOT_FOUND when absent (*out untouched). */

@@ -142,7 +142,12 @@ gb_err gb_db_program_del(gb_db_txn *txn, gb_id program_id);
 gb_err gb_db_page_put(gb_db_txn *txn, gb_id program_id, uint32_t page,
                       const uint8_t data[GB_DB_PAGE_SIZE]);
 /* *out = the page's 16384 bytes in the map (zero-copy); GB_NOT_FOUND for a
- * page never stored (= all zero). */
+ * page never stored (= all zero).  For the processor's lazy-page lookup
+ * (gear/lazy_pages.h, called in a signal handler): resolve the program's
+ * pages before the run — a pages cursor with the program id as prefix, in
+ * a read snapshot, gives each page's pointer in page order — and bisect
+ * that array in the handler; the pointers stay valid until the snapshot
+ * ends.  LMDB calls themselves are not promised async-signal-safe. */
 gb_err gb_db_page_get(gb_db_txn *txn, gb_id program_id, uint32_t page,
                       const uint8_t **out);
 gb_err gb_db_page_del(gb_db_txn *txn, gb_id program_id, uint32_t page);

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "state/db.h"
 #include "state/tables.h"
@@ -546,6 +547,62 @@ static void test_open_errors(void)
     GB_EXPECT(gb_db_table_name(GB_TABLE_COUNT_) == NULL);
 }
 
+/* A full map: the write fails with GB_LIMIT, the transaction stays failed
+ * and its commit changes nothing; a larger map on reopening gives room. */
+static void test_map_full(void)
+{
+    char dir[] = "/tmp/gb-state-full-XXXXXX";
+    if (!mkdtemp(dir)) {
+        GB_EXPECT(!"mkdtemp");
+        return;
+    }
+    gb_db *db = NULL;
+    gb_db_opts o = {.map_size = 1 << 20, .flags = GB_DB_NOSYNC};
+    GB_EXPECT_ERR(GB_OK, gb_db_open(dir, &o, &db, NULL, 0));
+    gb_db_txn *t;
+    static uint8_t page[GB_DB_PAGE_SIZE];
+    memset(page, 1, sizeof page);
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), 0, page));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    gb_err err = GB_OK;
+    uint32_t n = 1;
+    for (; n < 1000 && !err; n++)
+        err = gb_db_page_put(t, id_of(1, 1), n, page);
+    GB_EXPECT_ERR(GB_LIMIT, err);
+    const uint8_t *pg;
+    GB_EXPECT_ERR(GB_LIMIT, gb_db_page_get(t, id_of(1, 1), 0, &pg));
+    GB_EXPECT_ERR(GB_LIMIT, gb_db_account_put(t, id_of(2, 2),
+                                              &(gb_db_account){{1, 0}, 0}));
+    GB_EXPECT_ERR(GB_LIMIT, gb_db_commit(t));
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    uint64_t cnt;
+    GB_EXPECT_ERR(GB_OK, gb_db_count(t, GB_TABLE_PAGES, &cnt));
+    GB_EXPECT_U64(1, cnt);
+    uint8_t a[32], b[32];
+    gb_db_state_root(t, a);
+    GB_EXPECT_ERR(GB_OK, gb_db_state_root_recompute(t, b));
+    GB_EXPECT(!memcmp(a, b, 32));
+    gb_db_read_end(t);
+    gb_db_close(db);
+
+    o.map_size = 64 << 20;
+    GB_EXPECT_ERR(GB_OK, gb_db_open(dir, &o, &db, NULL, 0));
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    for (uint32_t i = 1; i < n + 10; i++)
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), i, page));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+    char f[64];
+    snprintf(f, sizeof f, "%s/data.mdb", dir);
+    unlink(f);
+    snprintf(f, sizeof f, "%s/lock.mdb", dir);
+    unlink(f);
+    rmdir(dir);
+}
+
 int main(void)
 {
     GB_RUN(test_codes);
@@ -557,5 +614,6 @@ int main(void)
     GB_RUN(test_reservations_accounts);
     GB_RUN(test_meta_and_blocks);
     GB_RUN(test_open_errors);
+    GB_RUN(test_map_full);
     return gb_test_summary();
 }
