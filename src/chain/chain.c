@@ -1,0 +1,798 @@
+/*
+ * The chain: genesis, transactions, and the block loop over the store.
+ *
+ * Transactions are checked by gb_chain_submit against the last committed
+ * state and the transactions already pending, and kept in memory (a
+ * mempool: pending transactions do not survive gb_chain_close).  Nothing
+ * changes in the state until a block applies them: gb_chain_produce_block
+ * opens one write transaction of the store and, in order,
+ *
+ *   1. applies the pending transactions in submission order: the value and
+ *      the gas limit of a message are reserved from the sender's account
+ *      (gas at GB_CHAIN_VALUE_PER_GAS), its dispatch is queued;
+ *   2. runs the tasks due at this height (delayed dispatches, wake-ups,
+ *      waitlist and mailbox expiry) in (block, sequence) order;
+ *   3. processes the queue in sequence order while the block's gas
+ *      allowance lasts.  A dispatch whose gas limit does not fit what is
+ *      left of the allowance is skipped, not waited for: the block goes on
+ *      with the next one, so a big message never stalls messages to other
+ *      programs.  To keep the order of the messages from one sender to one
+ *      destination, once a dispatch is skipped every later dispatch of the
+ *      same (source, destination) pair is skipped in this block too; and
+ *      handle messages to a program whose init has not finished are
+ *      skipped the same way (they stay queued, in order, until it has).
+ *      A skipped dispatch keeps its place; as every block processes the
+ *      queue's head first and a gas limit never exceeds the block
+ *      allowance (submit checks it; a program's messages get part of its
+ *      own), every dispatch is processed eventually;
+ *   4. seals the block header with the state root and commits.
+ *
+ * A block is a function of the parent state and its inputs (height, the
+ * timestamp height * block_time_ms, the seed derived from the parent hash,
+ * the ordered transactions); the header's input hash commits to the
+ * transactions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain_int.h"
+#include "util/hash.h"
+
+#define TRY(x)                                                                 \
+    do {                                                                       \
+        if ((e = (x)))                                                         \
+            goto out;                                                          \
+    } while (0)
+
+static void set_detail(char *detail, size_t len, const char *msg)
+{
+    if (detail && len)
+        snprintf(detail, len, "%s", msg);
+}
+
+void gb_chain_cfg_default(gb_chain_cfg *cfg)
+{
+    *cfg = (gb_chain_cfg){
+        .data_dir = NULL,
+        .block_gas_limit = 750000000000ull, /* Vara's BlockGasLimit */
+        .block_time_ms = 3000,
+        .initial_balance = gb_u128_from(1000000000000000000ull), /* 1M VARA */
+    };
+}
+
+/* The derivation of dev account ids (see chain.h); change it here. */
+static gb_id dev_account(uint32_t index)
+{
+    uint8_t buf[16];
+    memcpy(buf, "gearbox/dev/", 12);
+    for (int i = 0; i < 4; i++)
+        buf[12 + i] = (uint8_t)(index >> (8 * i));
+    gb_id id;
+    gb_blake2b256(buf, sizeof buf, id.b);
+    return id;
+}
+
+gb_id gb_chain_dev_account(uint32_t index) { return dev_account(index); }
+
+/* ---- opening ---------------------------------------------------------- */
+
+static gb_err genesis(gb_chain *c)
+{
+    gb_db_txn *txn;
+    gb_err e = gb_db_begin(c->db, &txn);
+    if (e)
+        return e;
+    gb_u128 issuance = gb_u128_from(0);
+    for (uint32_t i = 0; i < GB_CHAIN_DEV_ACCOUNTS; i++) {
+        gb_db_account a = {.balance = c->cfg.initial_balance};
+        TRY(gb_db_account_put(txn, dev_account(i), &a));
+        issuance = gb_u128_add(issuance, c->cfg.initial_balance, NULL);
+    }
+    uint8_t buf[16];
+    gb_u128_to_le(issuance, buf);
+    TRY(gb_db_meta_put(txn, "issuance", buf, 16));
+    gb_u128_to_le(gb_u128_from(0), buf);
+    TRY(gb_db_meta_put(txn, "burned", buf, 16));
+    gb_block_header h = {.height = 0};
+    TRY(gb_db_seal_block(txn, &h, c->head_hash));
+    c->height = 0;
+    return gb_db_commit(txn);
+out:
+    gb_db_abort(txn);
+    return e;
+}
+
+gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
+                     size_t detail_len)
+{
+    *out = NULL;
+    gb_chain *c = calloc(1, sizeof *c);
+    if (!c)
+        return GB_NOMEM;
+    c->cfg = *cfg;
+    gb_db_opts opts = {.flags = cfg->nosync ? GB_DB_NOSYNC : 0};
+    gb_err e = gb_db_open(cfg->data_dir, &opts, &c->db, detail, detail_len);
+    if (!e)
+        e = gb_code_cache_new(NULL, &c->codes);
+    if (!e)
+        e = gb_processor_new(NULL, &c->proc);
+    if (e)
+        goto fail;
+    gb_db_txn *r;
+    if ((e = gb_db_read_begin(c->db, &r)))
+        goto fail;
+    e = gb_db_head(r, &c->height, c->head_hash);
+    gb_db_read_end(r);
+    if (e == GB_NOT_FOUND)
+        e = genesis(c);
+    if (e) {
+        set_detail(detail, detail_len, "cannot read or write the chain head");
+        goto fail;
+    }
+    *out = c;
+    return GB_OK;
+fail:
+    gb_chain_close(c);
+    return e;
+}
+
+static void ptx_free(gb_ptx *p)
+{
+    free(p->code);
+    free(p->salt);
+    free(p->payload);
+}
+
+void gb_chain_close(gb_chain *c)
+{
+    if (!c)
+        return;
+    for (uint32_t i = 0; i < c->npending; i++)
+        ptx_free(&c->pending[i]);
+    free(c->pending);
+    gb_processor_free(c->proc);
+    gb_code_cache_free(c->codes);
+    gb_db_close(c->db);
+    free(c);
+}
+
+/* ---- transactions ----------------------------------------------------- */
+
+/* Value + gas a transaction reserves. */
+static gb_u128 tx_cost(const gb_tx *tx)
+{
+    if (tx->kind != GB_TX_CREATE_PROGRAM && tx->kind != GB_TX_SEND_MESSAGE &&
+        tx->kind != GB_TX_SEND_REPLY)
+        return gb_u128_from(0);
+    gb_u128 gas = gb_u128_from(tx->gas_limit * GB_CHAIN_VALUE_PER_GAS);
+    return gb_u128_add(tx->value, gas, NULL);
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, uint32_t n)
+{
+    uint8_t *q = malloc(n ? n : 1);
+    if (q && n)
+        memcpy(q, p, n);
+    return q;
+}
+
+static bool pending_has(gb_chain *c, gb_tx_kind kind, gb_id id)
+{
+    for (uint32_t i = 0; i < c->npending; i++)
+        if (c->pending[i].tx.kind == kind && gb_id_eq(c->pending[i].id, id))
+            return true;
+    return false;
+}
+
+gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                       char *detail, size_t detail_len)
+{
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    const char *why = NULL;
+    gb_id id = {{0}};
+    gb_db_account acct;
+    gb_db_account_get(r, tx->sender, &acct);
+    uint64_t nonce = acct.nonce;
+    gb_u128 reserved = gb_u128_from(0);
+    for (uint32_t i = 0; i < c->npending; i++) {
+        if (gb_id_eq(c->pending[i].tx.sender, tx->sender)) {
+            nonce++;
+            reserved = gb_u128_add(reserved, tx_cost(&c->pending[i].tx), NULL);
+        }
+    }
+    uint32_t height = c->height + 1;
+    bool msg = tx->kind == GB_TX_CREATE_PROGRAM ||
+               tx->kind == GB_TX_SEND_MESSAGE || tx->kind == GB_TX_SEND_REPLY;
+    if (msg && tx->gas_limit > c->cfg.block_gas_limit)
+        why = "gas limit above the block gas limit";
+    if (!why && msg) {
+        bool ovf = false;
+        gb_u128 need = gb_u128_add(reserved, tx_cost(tx), &ovf);
+        if (ovf || gb_u128_cmp(need, acct.balance) > 0)
+            why = "not enough balance for value and gas";
+    }
+    if (!why && tx->payload_len > 8u * 1024 * 1024)
+        why = "payload too large";
+    gb_db_val v;
+    gb_db_dispatch mb;
+    gb_db_program prog;
+    if (!why) {
+        switch (tx->kind) {
+        case GB_TX_UPLOAD_CODE: {
+            const gb_gear_code *code;
+            id = gb_code_id(tx->code, tx->code_len);
+            if (!gb_db_code_get(r, id, &v) ||
+                pending_has(c, GB_TX_UPLOAD_CODE, id))
+                why = "code already uploaded";
+            else if ((e = gb_code_cache_add(c->codes, tx->code, tx->code_len,
+                                            &code, detail, detail_len))) {
+                gb_db_read_end(r);
+                return e == GB_NOMEM ? e : GB_INVALID;
+            }
+            break;
+        }
+        case GB_TX_CREATE_PROGRAM:
+            id = gb_program_id_from_user(tx->code_id, tx->salt, tx->salt_len);
+            if (gb_db_code_get(r, tx->code_id, &v) &&
+                !pending_has(c, GB_TX_UPLOAD_CODE, tx->code_id))
+                why = "unknown code id";
+            else if (!gb_db_program_get(r, id, &prog) ||
+                     pending_has(c, GB_TX_CREATE_PROGRAM, id))
+                why = "program already exists";
+            break;
+        case GB_TX_SEND_MESSAGE:
+            id = gb_message_id_external(height, tx->sender, nonce, 0);
+            if (gb_db_program_get(r, tx->destination, &prog))
+                why = "unknown program";
+            break;
+        case GB_TX_SEND_REPLY:
+        case GB_TX_CLAIM_VALUE:
+            id = tx->kind == GB_TX_SEND_REPLY
+                     ? gb_message_id_reply(tx->destination)
+                     : tx->destination;
+            if (gb_db_mailbox_get(r, tx->sender, tx->destination, &mb))
+                why = "no such message in the sender's mailbox";
+            else if (pending_has(c, GB_TX_SEND_REPLY, gb_message_id_reply(
+                                                          tx->destination)) ||
+                     pending_has(c, GB_TX_CLAIM_VALUE, tx->destination))
+                why = "mailbox message already being read";
+            break;
+        default:
+            why = "unknown transaction kind";
+        }
+    }
+    gb_db_read_end(r);
+    if (why) {
+        set_detail(detail, detail_len, why);
+        return GB_INVALID;
+    }
+    if (c->npending == c->cap_pending) {
+        uint32_t cap = c->cap_pending ? c->cap_pending * 2 : 16;
+        gb_ptx *n = realloc(c->pending, cap * sizeof *n);
+        if (!n)
+            return GB_NOMEM;
+        c->pending = n;
+        c->cap_pending = cap;
+    }
+    gb_ptx p = {.tx = *tx, .id = id};
+    p.code = dup_bytes(tx->code, tx->code ? tx->code_len : 0);
+    p.salt = dup_bytes(tx->salt, tx->salt ? tx->salt_len : 0);
+    p.payload = dup_bytes(tx->payload, tx->payload ? tx->payload_len : 0);
+    if (!p.code || !p.salt || !p.payload) {
+        ptx_free(&p);
+        return GB_NOMEM;
+    }
+    p.tx.code = p.code;
+    p.tx.code_len = tx->code ? tx->code_len : 0;
+    p.tx.salt = p.salt;
+    p.tx.salt_len = tx->salt ? tx->salt_len : 0;
+    p.tx.payload = p.payload;
+    p.tx.payload_len = tx->payload ? tx->payload_len : 0;
+    c->pending[c->npending++] = p;
+    if (out_id)
+        *out_id = id;
+    return GB_OK;
+}
+
+/* ---- applying transactions ------------------------------------------- */
+
+static gb_err apply_tx(gb_blk *b, const gb_ptx *p)
+{
+    const gb_tx *tx = &p->tx;
+    gb_db_txn *txn = b->txn;
+    gb_db_account acct;
+    gb_err e = gb_db_account_get(txn, tx->sender, &acct);
+    if (e && e != GB_NOT_FOUND)
+        return e;
+    uint64_t nonce = acct.nonce++;
+    gb_u128 cost = tx_cost(tx);
+    bool can_pay = gb_u128_cmp(cost, acct.balance) <= 0;
+    gb_db_val v;
+    gb_db_program prog;
+    gb_db_dispatch mb;
+    bool ok = false;
+    /* checks again: the state may have changed since submit */
+    switch (tx->kind) {
+    case GB_TX_UPLOAD_CODE:
+        ok = gb_db_code_get(txn, p->id, &v) == GB_NOT_FOUND;
+        break;
+    case GB_TX_CREATE_PROGRAM:
+        ok = can_pay && !gb_db_code_get(txn, tx->code_id, &v) &&
+             gb_db_program_get(txn, p->id, &prog) == GB_NOT_FOUND;
+        break;
+    case GB_TX_SEND_MESSAGE:
+        ok = can_pay && !gb_db_program_get(txn, tx->destination, &prog);
+        break;
+    case GB_TX_SEND_REPLY:
+    case GB_TX_CLAIM_VALUE:
+        ok = can_pay && !gb_db_mailbox_get(txn, tx->sender, tx->destination,
+                                           &mb);
+        break;
+    }
+    if (ok)
+        acct.balance = gb_u128_sub(acct.balance, cost);
+    /* the nonce advances even for a transaction dropped here, so the ids
+     * submit returned stay right */
+    if ((e = gb_db_account_put(txn, tx->sender, &acct)))
+        return e;
+    if (!ok)
+        return GB_OK;
+
+    gb_id mid = gb_message_id_external(b->height, tx->sender, nonce, 0);
+    gb_db_dispatch x = {.d = {.kind = GB_DISPATCH_HANDLE, .id = mid,
+                              .source = tx->sender,
+                              .destination = tx->destination,
+                              .payload = tx->payload,
+                              .payload_len = tx->payload_len,
+                              .value = tx->value,
+                              .gas_limit = tx->gas_limit},
+                        .origin = tx->sender};
+    switch (tx->kind) {
+    case GB_TX_UPLOAD_CODE: {
+        const gb_gear_code *code;
+        e = gb_code_cache_add(b->c->codes, tx->code, tx->code_len, &code,
+                              NULL, 0);
+        if (e)
+            return e == GB_NOMEM ? e : GB_OK; /* checked at submit */
+        gb_db_code_meta m = {.has_stack_end = code->has_stack_end,
+                             .code_len = tx->code_len,
+                             .static_pages = code->static_pages,
+                             .stack_end = code->stack_end,
+                             .entries = code->entries,
+                             .schedule_version = 1,
+                             .uploaded_at = b->height};
+        if ((e = gb_db_code_put(txn, p->id, tx->code, tx->code_len)) ||
+            (e = gb_db_code_meta_put(txn, p->id, &m)))
+            return e;
+        return gb_chain_event(b, (gb_event){.kind = GB_EV_CODE_UPLOADED,
+                                            .id = p->id, .source = tx->sender},
+                              NULL, 0, NULL);
+    }
+    case GB_TX_CREATE_PROGRAM: {
+        const gb_gear_code *code;
+        if ((e = gb_chain_code(b->c, txn, tx->code_id, &code)))
+            return e;
+        gb_db_program pr = {.status = GB_PROGRAM_INITIALIZING,
+                            .code_id = tx->code_id,
+                            .init_message = mid,
+                            .static_pages = code->static_pages,
+                            .stack_end = code->stack_end,
+                            .created_at = b->height};
+        if ((e = gb_db_program_put(txn, p->id, &pr)))
+            return e;
+        for (uint32_t i = 0; i < code->npages; i++)
+            if ((e = gb_db_page_put(txn, p->id, code->pages[i].index,
+                                    code->pages[i].data)))
+                return e;
+        x.d.kind = GB_DISPATCH_INIT;
+        x.d.destination = p->id;
+        if ((e = gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_CREATED,
+                                              .id = p->id,
+                                              .source = tx->sender},
+                                NULL, 0, NULL)))
+            return e;
+        break;
+    }
+    case GB_TX_SEND_MESSAGE:
+        break;
+    case GB_TX_SEND_REPLY:
+    case GB_TX_CLAIM_VALUE: {
+        gb_id src = mb.d.source;
+        gb_u128 val = mb.d.value;
+        if ((e = gb_db_mailbox_del(txn, tx->sender, tx->destination)) ||
+            (e = gb_chain_account_add(b, tx->sender, val)))
+            return e;
+        if (tx->kind == GB_TX_CLAIM_VALUE)
+            return GB_OK;
+        x.d.kind = GB_DISPATCH_REPLY;
+        x.d.id = p->id;
+        x.d.destination = src;
+        x.d.reply_to = tx->destination;
+        gb_reply_code_bytes(GB_REPLY_SUCCESS_MANUAL, x.d.reply_code);
+        break;
+    }
+    }
+    if ((e = gb_db_queue_push(txn, &x, NULL)))
+        return e;
+    return gb_chain_event(b, (gb_event){.kind = GB_EV_MESSAGE_QUEUED,
+                                        .id = x.d.id, .source = tx->sender,
+                                        .destination = x.d.destination,
+                                        .value = x.d.value},
+                          NULL, 0, NULL);
+}
+
+static void hash_tx(gb_blake2b_state *st, const gb_ptx *p)
+{
+    const gb_tx *tx = &p->tx;
+    uint8_t fixed[1 + 32 + 32 + 32 + 8 + 16 + 12];
+    uint8_t *q = fixed;
+    *q++ = (uint8_t)tx->kind;
+    memcpy(q, tx->sender.b, 32), q += 32;
+    memcpy(q, tx->code_id.b, 32), q += 32;
+    memcpy(q, tx->destination.b, 32), q += 32;
+    for (int i = 0; i < 8; i++)
+        *q++ = (uint8_t)(tx->gas_limit >> (8 * i));
+    gb_u128_to_le(tx->value, q), q += 16;
+    uint32_t lens[3] = {tx->code_len, tx->salt_len, tx->payload_len};
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 4; i++)
+            *q++ = (uint8_t)(lens[k] >> (8 * i));
+    gb_blake2b_update(st, fixed, sizeof fixed);
+    gb_blake2b_update(st, tx->code, tx->code_len);
+    gb_blake2b_update(st, tx->salt, tx->salt_len);
+    gb_blake2b_update(st, tx->payload, tx->payload_len);
+}
+
+/* ---- tasks --------------------------------------------------------------- */
+
+static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
+{
+    gb_err e;
+    switch (t->kind) {
+    case GB_TASK_WAKE_MESSAGE:
+        return gb_chain_waitlist_leave(b, t->a, t->b, (uint32_t)t->arg, true,
+                                       0);
+    case GB_TASK_REMOVE_FROM_WAITLIST:
+        return gb_chain_waitlist_leave(b, t->a, t->b, block, false,
+                                       GB_REPLY_REMOVED_FROM_WAITLIST);
+    case GB_TASK_SEND_DISPATCH:
+    case GB_TASK_SEND_USER_MESSAGE: {
+        gb_db_dispatch x;
+        if ((e = gb_db_stash_get(b->txn, t->b, &x)))
+            return e == GB_NOT_FOUND ? GB_OK : e;
+        gb_held h;
+        if ((e = gb_chain_held_copy(&x, &h)))
+            return e;
+        e = gb_db_stash_del(b->txn, t->b);
+        h.x.expires_at = 0;
+        if (!e && t->kind == GB_TASK_SEND_DISPATCH)
+            e = gb_db_queue_push(b->txn, &h.x, NULL);
+        else if (!e)
+            e = gb_chain_to_user(b, &h.x);
+        gb_chain_held_free(&h);
+        return e;
+    }
+    case GB_TASK_REMOVE_FROM_MAILBOX: {
+        gb_db_dispatch x;
+        if ((e = gb_db_mailbox_get(b->txn, t->a, t->b, &x)))
+            return e == GB_NOT_FOUND ? GB_OK : e;
+        if (x.expires_at != block)
+            return GB_OK;
+        gb_id src = x.d.source;
+        gb_u128 val = x.d.value;
+        if ((e = gb_db_mailbox_del(b->txn, t->a, t->b)))
+            return e;
+        return gb_chain_credit(b, src, val); /* the value goes back */
+    }
+    default:
+        return GB_OK; /* reservations: not implemented yet */
+    }
+}
+
+/* ---- the queue ------------------------------------------------------------ */
+
+typedef struct pair {
+    gb_id src, dst;
+} pair;
+
+typedef struct pairs {
+    pair *v;
+    uint32_t n, cap;
+} pairs;
+
+static bool pairs_has(const pairs *ps, gb_id s, gb_id d)
+{
+    for (uint32_t i = 0; i < ps->n; i++)
+        if (gb_id_eq(ps->v[i].src, s) && gb_id_eq(ps->v[i].dst, d))
+            return true;
+    return false;
+}
+
+static gb_err pairs_add(pairs *ps, gb_id s, gb_id d)
+{
+    if (ps->n == ps->cap) {
+        uint32_t cap = ps->cap ? ps->cap * 2 : 8;
+        pair *n = realloc(ps->v, cap * sizeof *n);
+        if (!n)
+            return GB_NOMEM;
+        ps->v = n;
+        ps->cap = cap;
+    }
+    ps->v[ps->n++] = (pair){s, d};
+    return GB_OK;
+}
+
+static void seq_key(uint64_t seq, uint8_t out[8])
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(seq >> (56 - 8 * i));
+}
+
+/* The first queue entry at or after sequence from. */
+static gb_err queue_next(gb_db_txn *txn, uint64_t from, uint64_t *seq,
+                         gb_held *out)
+{
+    uint8_t k[8];
+    seq_key(from, k);
+    gb_db_cursor *cur;
+    gb_err e = gb_db_cursor_open(txn, GB_TABLE_QUEUE, NULL, 0, k, 8, &cur);
+    if (e)
+        return e;
+    gb_db_val key, val;
+    e = gb_db_cursor_next(cur, &key, &val);
+    if (!e && key.len != 8)
+        e = GB_MALFORMED;
+    if (!e) {
+        *seq = 0;
+        for (int i = 0; i < 8; i++)
+            *seq = *seq << 8 | key.data[i];
+        gb_db_dispatch x;
+        e = gb_db_dispatch_decode(val.data, val.len, &x);
+        if (!e)
+            e = gb_chain_held_copy(&x, out);
+    }
+    gb_db_cursor_close(cur);
+    return e;
+}
+
+static gb_err process_queue(gb_blk *b)
+{
+    pairs skipped = {0};
+    uint64_t from = 0, seq;
+    gb_err e = GB_OK;
+    while (b->gas_left > 0 && b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
+        gb_held h;
+        e = queue_next(b->txn, from, &seq, &h);
+        if (e == GB_NOT_FOUND) {
+            e = GB_OK;
+            break;
+        }
+        if (e)
+            break;
+        from = seq + 1;
+        const gb_dispatch *d = &h.x.d;
+        bool skip = pairs_has(&skipped, d->source, d->destination) ||
+                    d->gas_limit > b->gas_left;
+        if (!skip && d->kind == GB_DISPATCH_HANDLE) {
+            gb_db_program p;
+            skip = !gb_db_program_get(b->txn, d->destination, &p) &&
+                   p.status == GB_PROGRAM_INITIALIZING;
+        }
+        if (skip) {
+            if (!pairs_has(&skipped, d->source, d->destination))
+                e = pairs_add(&skipped, d->source, d->destination);
+        } else {
+            e = gb_db_queue_del(b->txn, seq);
+            if (!e)
+                e = gb_chain_execute(b, &h);
+        }
+        gb_chain_held_free(&h);
+        if (e)
+            break;
+    }
+    free(skipped.v);
+    return e;
+}
+
+/* ---- blocks --------------------------------------------------------------- */
+
+void gb_block_result_free(gb_block_result *r)
+{
+    if (!r)
+        return;
+    for (uint32_t i = 0; i < r->nevents; i++) {
+        free(r->events[i].payload);
+        free(r->events[i].debug);
+    }
+    free(r->events);
+    memset(r, 0, sizeof *r);
+}
+
+gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out)
+{
+    memset(out, 0, sizeof *out);
+    gb_blk b = {.c = c, .height = c->height + 1,
+                .gas_left = c->cfg.block_gas_limit};
+    uint64_t ts = (uint64_t)b.height * c->cfg.block_time_ms;
+    gb_block_ctx_default(&b.bctx, b.height, ts);
+    /* the seed: BLAKE2b("gearbox/seed" || parent hash) */
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    gb_blake2b_update(&st, "gearbox/seed", 12);
+    gb_blake2b_update(&st, c->head_hash, 32);
+    gb_blake2b_final(&st, b.bctx.random_seed);
+
+    gb_err e = gb_db_begin(c->db, &b.txn);
+    if (e)
+        return e;
+    gb_block_header hdr = {.height = b.height, .timestamp = ts};
+    memcpy(hdr.parent_hash, c->head_hash, 32);
+    gb_blake2b_init(&st);
+    for (uint32_t i = 0; i < c->npending; i++)
+        hash_tx(&st, &c->pending[i]);
+    gb_blake2b_final(&st, hdr.input_hash);
+
+    for (uint32_t i = 0; i < c->npending; i++)
+        TRY(apply_tx(&b, &c->pending[i]));
+
+    uint32_t block;
+    uint64_t tseq;
+    gb_db_task t;
+    while (!(e = gb_db_task_first(b.txn, b.height, &block, &tseq, &t))) {
+        TRY(gb_db_task_del(b.txn, block, tseq));
+        TRY(run_task(&b, block, &t));
+    }
+    if (e != GB_NOT_FOUND)
+        goto out;
+    TRY(process_queue(&b));
+
+    uint64_t left;
+    TRY(gb_db_count(b.txn, GB_TABLE_QUEUE, &left));
+    hdr.gas_used = b.gas_used;
+    hdr.dispatches = b.dispatched;
+    uint8_t hash[32];
+    TRY(gb_db_seal_block(b.txn, &hdr, hash));
+    e = gb_db_commit(b.txn);
+    b.txn = NULL;
+    if (e)
+        goto out;
+    for (uint32_t i = 0; i < c->npending; i++)
+        ptx_free(&c->pending[i]);
+    c->npending = 0;
+    c->height = b.height;
+    memcpy(c->head_hash, hash, 32);
+    out->height = b.height;
+    out->timestamp = ts;
+    memcpy(out->hash, hash, 32);
+    memcpy(out->state_root, hdr.state_root, 32);
+    out->dispatched = b.dispatched;
+    out->gas_used = b.gas_used;
+    out->queued_left = (uint32_t)left;
+    out->events = b.ev;
+    out->nevents = b.nev;
+    return GB_OK;
+out:
+    gb_db_abort(b.txn);
+    gb_block_result r = {.events = b.ev, .nevents = b.nev};
+    gb_block_result_free(&r);
+    return e;
+}
+
+/* ---- queries ---------------------------------------------------------------- */
+
+uint64_t gb_chain_pending(gb_chain *c)
+{
+    gb_db_txn *r;
+    if (gb_db_read_begin(c->db, &r))
+        return c->npending;
+    uint64_t n = c->npending, k;
+    gb_db_table ts[] = {GB_TABLE_QUEUE, GB_TABLE_WAITLIST, GB_TABLE_STASH};
+    for (int i = 0; i < 3; i++)
+        if (!gb_db_count(r, ts[i], &k))
+            n += k;
+    gb_db_read_end(r);
+    return n;
+}
+
+uint32_t gb_chain_height(gb_chain *c) { return c->height; }
+
+gb_u128 gb_chain_balance(gb_chain *c, gb_id id)
+{
+    gb_u128 v = gb_u128_from(0);
+    gb_db_txn *r;
+    if (gb_db_read_begin(c->db, &r))
+        return v;
+    gb_db_program p;
+    gb_db_account a;
+    if (!gb_db_program_get(r, id, &p))
+        v = p.balance;
+    else if (!gb_db_account_get(r, id, &a))
+        v = a.balance;
+    gb_db_read_end(r);
+    return v;
+}
+
+void gb_chain_state_root(gb_chain *c, uint8_t out[32])
+{
+    gb_db_txn *r;
+    memset(out, 0, 32);
+    if (gb_db_read_begin(c->db, &r))
+        return;
+    gb_db_state_root(r, out);
+    gb_db_read_end(r);
+}
+
+static gb_err sum_dispatches(gb_db_txn *r, gb_db_table t, gb_chain_totals *o)
+{
+    gb_db_cursor *cur;
+    gb_err e = gb_db_cursor_open(r, t, NULL, 0, NULL, 0, &cur);
+    if (e)
+        return e;
+    gb_db_val k, v;
+    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+        gb_db_dispatch x;
+        if ((e = gb_db_dispatch_decode(v.data, v.len, &x)))
+            break;
+        if (!(x.flags & GB_CHAIN_F_VALUE_CREDITED))
+            o->held_value = gb_u128_add(o->held_value, x.d.value, NULL);
+        o->held_gas = gb_u128_add(
+            o->held_gas, gb_u128_from(x.d.gas_limit * GB_CHAIN_VALUE_PER_GAS),
+            NULL);
+    }
+    gb_db_cursor_close(cur);
+    return e == GB_NOT_FOUND ? GB_OK : e;
+}
+
+gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
+{
+    memset(o, 0, sizeof *o);
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_val v;
+    if (!gb_db_meta_get(r, "issuance", &v) && v.len == 16)
+        o->issuance = gb_u128_from_le(v.data);
+    if (!gb_db_meta_get(r, "burned", &v) && v.len == 16)
+        o->burned = gb_u128_from_le(v.data);
+    gb_db_cursor *cur;
+    gb_db_val k;
+    if ((e = gb_db_cursor_open(r, GB_TABLE_ACCOUNTS, NULL, 0, NULL, 0, &cur)))
+        goto out;
+    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+        gb_id id;
+        gb_db_account a;
+        memcpy(id.b, k.data, 32);
+        if ((e = gb_db_account_get(r, id, &a)))
+            break;
+        o->accounts = gb_u128_add(o->accounts, a.balance, NULL);
+    }
+    gb_db_cursor_close(cur);
+    if (e != GB_NOT_FOUND)
+        goto out;
+    if ((e = gb_db_cursor_open(r, GB_TABLE_PROGRAMS, NULL, 0, NULL, 0, &cur)))
+        goto out;
+    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+        gb_id id;
+        gb_db_program p;
+        memcpy(id.b, k.data, 32);
+        if ((e = gb_db_program_get(r, id, &p)))
+            break;
+        o->programs = gb_u128_add(o->programs, p.balance, NULL);
+    }
+    gb_db_cursor_close(cur);
+    if (e != GB_NOT_FOUND)
+        goto out;
+    e = GB_OK;
+    gb_db_table ts[] = {GB_TABLE_QUEUE, GB_TABLE_WAITLIST, GB_TABLE_MAILBOX,
+                        GB_TABLE_STASH};
+    for (int i = 0; !e && i < 4; i++)
+        e = sum_dispatches(r, ts[i], o);
+out:
+    gb_db_read_end(r);
+    return e;
+}

@@ -1,0 +1,175 @@
+/*
+ * The chain: blocks of transactions and queued messages over the durable
+ * store.
+ *
+ * A block is produced in this order: the pending transactions (upload
+ * code, create program, send message, send reply, claim value), then the
+ * tasks due at this height (delayed messages, wake-ups, expiries), then
+ * the message queue, while the block's gas allowance lasts.  Each dispatch
+ * runs in the processor (src/gear/process.h); its journal is applied to the
+ * block's write transaction: pages, allocations, messages to programs
+ * (queued), messages and replies to users (their mailbox, and an event),
+ * waits, wakes, program creation, exit.  The block commits in one LMDB
+ * transaction with its header; a crash leaves the last committed block.
+ *
+ * Everything that reaches the state is a pure function of the previous
+ * state and the block's inputs (height, timestamp, seed, transactions):
+ * the same inputs give the same state root on every machine.
+ */
+#ifndef GB_CHAIN_CHAIN_H
+#define GB_CHAIN_CHAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gear/ids.h"
+#include "gear/process.h"
+#include "util/u128.h"
+
+typedef struct gb_chain gb_chain;
+
+typedef struct gb_chain_cfg {
+    const char *data_dir;      /* NULL: a temporary directory */
+    uint64_t block_gas_limit;  /* gas allowance of a block */
+    uint64_t block_time_ms;    /* timestamps advance by this per block */
+    gb_u128 initial_balance;   /* given to each dev account at genesis */
+    bool nosync;               /* commits without fsync (tests) */
+} gb_chain_cfg;
+
+void gb_chain_cfg_default(gb_chain_cfg *cfg);
+
+gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
+                     size_t detail_len);
+void gb_chain_close(gb_chain *c);
+
+/* ---- transactions --------------------------------------------------------- */
+
+typedef enum gb_tx_kind {
+    GB_TX_UPLOAD_CODE,
+    GB_TX_CREATE_PROGRAM, /* from an uploaded code id */
+    GB_TX_SEND_MESSAGE,
+    GB_TX_SEND_REPLY,     /* to a message in the sender's mailbox */
+    GB_TX_CLAIM_VALUE,    /* of a message in the sender's mailbox */
+} gb_tx_kind;
+
+/* A transaction as the chain sees it (signatures are checked before, in
+ * the node).  Borrowed for the call. */
+typedef struct gb_tx {
+    gb_tx_kind kind;
+    gb_id sender;
+    const uint8_t *code;   /* UPLOAD_CODE */
+    uint32_t code_len;
+    gb_id code_id;         /* CREATE_PROGRAM */
+    const uint8_t *salt;   /* CREATE_PROGRAM */
+    uint32_t salt_len;
+    gb_id destination;     /* SEND_MESSAGE: program; SEND_REPLY / CLAIM:
+                              the mailbox message id */
+    const uint8_t *payload;
+    uint32_t payload_len;
+    uint64_t gas_limit;
+    gb_u128 value;
+} gb_tx;
+
+/*
+ * Check a transaction against the current state and queue it for the next
+ * block.  *out_id: the message id it will create (the code id for
+ * UPLOAD_CODE, the program id for CREATE_PROGRAM).  Errors (nothing is
+ * queued): GB_INVALID with a detail (code rejected, unknown program,
+ * not enough balance, no such mailbox message...).
+ */
+gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                       char *detail, size_t detail_len);
+
+/* ---- blocks and events ------------------------------------------------- */
+
+typedef enum gb_event_kind {
+    GB_EV_CODE_UPLOADED,     /* id = code id */
+    GB_EV_PROGRAM_CREATED,   /* id = program id */
+    GB_EV_MESSAGE_QUEUED,    /* id = message id */
+    GB_EV_DISPATCHED,        /* id = message id, outcome, gas */
+    GB_EV_USER_MESSAGE,      /* a message or reply reached a user */
+    GB_EV_PROGRAM_EXITED,
+    GB_EV_INIT_FAILED,
+    GB_EV_WAITED,
+    GB_EV_WOKEN,
+} gb_event_kind;
+
+typedef struct gb_event {
+    gb_event_kind kind;
+    gb_id id;
+    gb_id source, destination;
+    gb_outcome outcome;     /* DISPATCHED */
+    uint64_t gas_burned;    /* DISPATCHED */
+    bool is_reply;          /* USER_MESSAGE */
+    gb_id reply_to;         /* USER_MESSAGE replies */
+    uint8_t reply_code[4];  /* USER_MESSAGE replies */
+    uint8_t *payload;       /* USER_MESSAGE (owned by the block result) */
+    uint32_t payload_len;
+    gb_u128 value;
+    char *debug;            /* DISPATCHED: what gr_debug printed, or NULL */
+} gb_event;
+
+typedef struct gb_block_result {
+    uint32_t height;
+    uint64_t timestamp;
+    uint8_t hash[32];
+    uint8_t state_root[32];
+    uint32_t dispatched;     /* messages processed */
+    uint64_t gas_used;
+    uint32_t queued_left;    /* still in the queue after the block */
+    gb_event *events;
+    uint32_t nevents;
+} gb_block_result;
+
+void gb_block_result_free(gb_block_result *r);
+
+/* Produce and commit the next block. */
+gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out);
+
+/* Messages in the queue or held for later blocks (delays, waits). */
+uint64_t gb_chain_pending(gb_chain *c);
+
+uint32_t gb_chain_height(gb_chain *c);
+
+/* The balance of an account or program. */
+gb_u128 gb_chain_balance(gb_chain *c, gb_id id);
+
+/*
+ * The dev accounts: a fixed, deterministic list of GB_CHAIN_DEV_ACCOUNTS
+ * users funded at genesis with cfg.initial_balance each.  Account i is
+ * BLAKE2b-256("gearbox/dev/" (12 ASCII bytes) || i as u32 little-endian).
+ * (Placeholder derivation, kept in one function, dev_account() in chain.c:
+ * the node will later derive ed25519 keys from a seed and use their public
+ * keys instead.)
+ */
+#define GB_CHAIN_DEV_ACCOUNTS 8
+gb_id gb_chain_dev_account(uint32_t index);
+
+/* ---- accounting ---------------------------------------------------------
+ *
+ * Gas is paid in value at a fixed rate: 1 gas = GB_CHAIN_VALUE_PER_GAS
+ * units.  Sending reserves value + gas from the sender; the value and the
+ * gas then travel with the message (queue, waitlist, stash, mailbox) until
+ * the gas is burned or refunded to the account that paid for it (the
+ * message's origin) and the value reaches its destination or comes back.
+ * So at every block:
+ *   issuance == accounts + programs + held_value + held_gas + burned
+ */
+#define GB_CHAIN_VALUE_PER_GAS 1u
+
+typedef struct gb_chain_totals {
+    gb_u128 issuance;   /* given at genesis */
+    gb_u128 accounts;   /* balances of users */
+    gb_u128 programs;   /* balances of programs */
+    gb_u128 held_value; /* value carried by stored messages */
+    gb_u128 held_gas;   /* gas (as value) held by stored messages */
+    gb_u128 burned;     /* gas burned so far (as value) */
+} gb_chain_totals;
+
+/* Sums the committed state (O(size of the state): for tests and audits). */
+gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *out);
+
+/* The state root of the last committed block. */
+void gb_chain_state_root(gb_chain *c, uint8_t out[32]);
+
+#endif

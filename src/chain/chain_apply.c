@@ -1,0 +1,754 @@
+/*
+ * Running one dispatch and applying its journal to the block's write
+ * transaction.
+ *
+ * gb_chain_execute() takes a dispatch out of the queue (already deleted
+ * there), checks its destination (not created, init failed, exited: Gear's
+ * error replies without running anything), runs it in the processor with a
+ * view of the program whose pages are read straight from the transaction
+ * (nothing is written during a run, so those pointers stay valid), then
+ * applies the journal:
+ *
+ *   gas     the run's gas limit G was held by the message.  The processor's
+ *           gas_burned includes the gas it handed to messages sent with an
+ *           explicit gas limit; the rest of it is burned.  What is left,
+ *           G - gas_burned, is shared equally between everything that needs
+ *           gas and was given none explicitly (messages and replies to
+ *           programs, init messages, the message itself when it waits), the
+ *           first of them taking the remainder of the division; with none,
+ *           it is refunded to the message's origin (the account that paid).
+ *           Messages to users hold no gas: an explicit gas limit on one is
+ *           refunded at once.
+ *   value   a run that did not fail credits the message's value to the
+ *           program and debits what it sent (messages, reply, created
+ *           programs and their existential deposit); a failed init/handle
+ *           returns the value with its error reply.  A message that waited
+ *           was credited on its first run (GB_CHAIN_F_VALUE_CREDITED) and
+ *           is not credited again.
+ *   state   pages, allocations, status (init: active / terminated),
+ *           exit (balance to the inheritor, pages dropped, the waitlist
+ *           drained with error replies), creations (record, initial pages,
+ *           the init message queued first), messages (programs: queue or
+ *           stash + task for a delay; users: mailbox + event), the reply
+ *           (program: a REPLY dispatch; user: an event, and the mailbox
+ *           only when it carries value), wakes, and the wait itself.
+ *
+ * Waiting costs rent: GB_CHAIN_WAITLIST_RENT gas per block, charged from
+ * the held gas when the message leaves the waitlist; a wait lasts at most
+ * as long as the held gas pays for, after which the message is removed
+ * with Gear's RemovedFromWaitlist error reply.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain_int.h"
+
+#define TRY(x)                                                                 \
+    do {                                                                       \
+        if ((e = (x)))                                                         \
+            goto out;                                                          \
+    } while (0)
+
+/* ---- small helpers ------------------------------------------------------ */
+
+gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out)
+{
+    out->x = *src;
+    out->payload = malloc(src->d.payload_len ? src->d.payload_len : 1);
+    if (!out->payload)
+        return GB_NOMEM;
+    if (src->d.payload_len)
+        memcpy(out->payload, src->d.payload, src->d.payload_len);
+    out->x.d.payload = out->payload;
+    return GB_OK;
+}
+
+void gb_chain_held_free(gb_held *h)
+{
+    free(h->payload);
+    h->payload = NULL;
+}
+
+gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
+                      uint32_t len, const char *debug)
+{
+    if (b->nev == b->cap_ev) {
+        uint32_t cap = b->cap_ev ? b->cap_ev * 2 : 16;
+        gb_event *n = realloc(b->ev, cap * sizeof *n);
+        if (!n)
+            return GB_NOMEM;
+        b->ev = n;
+        b->cap_ev = cap;
+    }
+    ev.payload = NULL;
+    ev.payload_len = 0;
+    ev.debug = NULL;
+    if (payload && len) {
+        ev.payload = malloc(len);
+        if (!ev.payload)
+            return GB_NOMEM;
+        memcpy(ev.payload, payload, len);
+        ev.payload_len = len;
+    }
+    if (debug && *debug) {
+        ev.debug = strdup(debug);
+        if (!ev.debug) {
+            free(ev.payload);
+            return GB_NOMEM;
+        }
+    }
+    b->ev[b->nev++] = ev;
+    return GB_OK;
+}
+
+/* A program record with its allocation bitmap copied (*alloc owned). */
+static gb_err prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,
+                        uint8_t **alloc)
+{
+    *alloc = NULL;
+    gb_err e = gb_db_program_get(txn, pid, p);
+    if (e)
+        return e;
+    uint32_t n = (p->alloc_pages + 7) / 8;
+    if (n && p->allocations) {
+        *alloc = malloc(n);
+        if (!*alloc)
+            return GB_NOMEM;
+        memcpy(*alloc, p->allocations, n);
+    }
+    p->allocations = *alloc;
+    return GB_OK;
+}
+
+static bool is_program(gb_db_txn *txn, gb_id id)
+{
+    gb_db_program p;
+    return gb_db_program_get(txn, id, &p) == GB_OK;
+}
+
+gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v)
+{
+    if (gb_u128_is_zero(v))
+        return GB_OK;
+    gb_db_account a;
+    gb_err e = gb_db_account_get(b->txn, id, &a);
+    if (e && e != GB_NOT_FOUND)
+        return e;
+    a.balance = gb_u128_add(a.balance, v, NULL);
+    return gb_db_account_put(b->txn, id, &a);
+}
+
+gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v)
+{
+    if (gb_u128_is_zero(v))
+        return GB_OK;
+    gb_db_program p;
+    uint8_t *alloc;
+    gb_err e = prog_load(b->txn, id, &p, &alloc);
+    if (e == GB_NOT_FOUND)
+        return gb_chain_account_add(b, id, v);
+    if (!e) {
+        p.balance = gb_u128_add(p.balance, v, NULL);
+        e = gb_db_program_put(b->txn, id, &p);
+    }
+    free(alloc);
+    return e;
+}
+
+static gb_err meta_u128_add(gb_db_txn *txn, const char *name, gb_u128 v)
+{
+    gb_db_val val;
+    gb_u128 cur = gb_u128_from(0);
+    gb_err e = gb_db_meta_get(txn, name, &val);
+    if (!e && val.len == 16)
+        cur = gb_u128_from_le(val.data);
+    else if (e && e != GB_NOT_FOUND)
+        return e;
+    uint8_t buf[16];
+    gb_u128_to_le(gb_u128_add(cur, v, NULL), buf);
+    return gb_db_meta_put(txn, name, buf, 16);
+}
+
+gb_err gb_chain_burn(gb_blk *b, uint64_t gas)
+{
+    if (!gas)
+        return GB_OK;
+    return meta_u128_add(b->txn, "burned",
+                         gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS));
+}
+
+gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas)
+{
+    return gb_chain_account_add(b, origin,
+                                gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS));
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+/* A message or reply reaching a user: an event; the mailbox (with a task
+ * for its expiry) unless it is a reply without value.  Any gas it held is
+ * refunded. */
+gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
+{
+    gb_err e = gb_chain_refund_gas(b, x->origin, x->d.gas_limit);
+    if (e)
+        return e;
+    bool is_reply = x->d.kind == GB_DISPATCH_REPLY;
+    gb_event ev = {.kind = GB_EV_USER_MESSAGE, .id = x->d.id,
+                   .source = x->d.source, .destination = x->d.destination,
+                   .is_reply = is_reply, .reply_to = x->d.reply_to,
+                   .value = x->d.value};
+    memcpy(ev.reply_code, x->d.reply_code, 4);
+    e = gb_chain_event(b, ev, x->d.payload, x->d.payload_len, NULL);
+    if (e)
+        return e;
+    if (is_reply && gb_u128_is_zero(x->d.value))
+        return GB_OK;
+    gb_db_dispatch y = *x;
+    y.d.gas_limit = 0;
+    y.expires_at = b->height + GB_CHAIN_MAILBOX_BLOCKS;
+    e = gb_db_mailbox_put(b->txn, y.d.destination, y.d.id, &y);
+    if (e)
+        return e;
+    gb_db_task t = {.kind = GB_TASK_REMOVE_FROM_MAILBOX,
+                    .a = y.d.destination, .b = y.d.id};
+    return gb_db_task_add(b->txn, y.expires_at, &t, NULL);
+}
+
+/* A dispatch for a program (to_program) or a user, now or after delay
+ * blocks. */
+static gb_err route(gb_blk *b, gb_db_dispatch *y, bool to_program,
+                    uint32_t delay)
+{
+    if (delay) {
+        y->expires_at = b->height + delay;
+        gb_err e = gb_db_stash_put(b->txn, y->d.id, y);
+        if (e)
+            return e;
+        gb_db_task t = {.kind = to_program ? GB_TASK_SEND_DISPATCH
+                                           : GB_TASK_SEND_USER_MESSAGE,
+                        .a = y->d.destination, .b = y->d.id,
+                        .arg = to_program ? 0 : 1};
+        return gb_db_task_add(b->txn, y->expires_at, &t, NULL);
+    }
+    y->expires_at = 0;
+    if (to_program)
+        return gb_db_queue_push(b->txn, y, NULL);
+    return gb_chain_to_user(b, y);
+}
+
+gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
+                            gb_reply_code code, const uint8_t *payload,
+                            uint32_t len, uint64_t gas)
+{
+    gb_db_dispatch y = {
+        .d = {.kind = GB_DISPATCH_REPLY,
+              .id = gb_message_id_reply(x->d.id),
+              .source = x->d.destination,
+              .destination = x->d.source,
+              .payload = payload,
+              .payload_len = len,
+              .value = (x->flags & GB_CHAIN_F_VALUE_CREDITED)
+                           ? gb_u128_from(0) : x->d.value,
+              .gas_limit = gas,
+              .reply_to = x->d.id},
+        .origin = x->origin,
+    };
+    gb_reply_code_bytes(code, y.d.reply_code);
+    return route(b, &y, is_program(b->txn, y.d.destination), 0);
+}
+
+/* A dispatch that cannot reach its destination, and may not be replied to
+ * (a reply or signal): its value goes back, its gas to the payer. */
+static gb_err drop(gb_blk *b, const gb_db_dispatch *x)
+{
+    gb_err e = GB_OK;
+    if (!(x->flags & GB_CHAIN_F_VALUE_CREDITED))
+        e = gb_chain_credit(b, x->d.source, x->d.value);
+    if (!e)
+        e = gb_chain_refund_gas(b, x->origin, x->d.gas_limit);
+    return e;
+}
+
+/* ---- code ---------------------------------------------------------------- */
+
+gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
+                     const gb_gear_code **out)
+{
+    *out = gb_code_cache_get(c->codes, code_id);
+    if (*out)
+        return GB_OK;
+    gb_db_val v;
+    gb_err e = gb_db_code_get(txn, code_id, &v);
+    if (e)
+        return e;
+    return gb_code_cache_add(c->codes, v.data, v.len, out, NULL, 0);
+}
+
+/* ---- the waitlist -------------------------------------------------------- */
+
+gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
+                               uint32_t guard, bool wake, gb_reply_code code)
+{
+    gb_db_dispatch w;
+    gb_err e = gb_db_waitlist_get(b->txn, pid, mid, &w);
+    if (e == GB_NOT_FOUND)
+        return GB_OK;
+    if (e)
+        return e;
+    if (guard && w.expires_at != guard)
+        return GB_OK;
+    gb_held h;
+    e = gb_chain_held_copy(&w, &h);
+    if (e)
+        return e;
+    TRY(gb_db_waitlist_del(b->txn, pid, mid));
+    gb_db_dispatch *x = &h.x;
+    uint64_t blocks = b->height - x->d.signal_code;
+    uint64_t rent = blocks * GB_CHAIN_WAITLIST_RENT;
+    if (rent > x->d.gas_limit)
+        rent = x->d.gas_limit;
+    TRY(gb_chain_burn(b, rent));
+    x->d.gas_limit -= rent;
+    x->d.signal_code = 0;
+    x->expires_at = 0;
+    if (wake) {
+        TRY(gb_db_queue_push(b->txn, x, NULL));
+        TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_WOKEN, .id = mid,
+                                         .destination = pid},
+                           NULL, 0, NULL));
+        goto out;
+    }
+    if (x->d.kind == GB_DISPATCH_INIT || x->d.kind == GB_DISPATCH_HANDLE) {
+        uint8_t inh[32];
+        uint32_t len = 0;
+        if (code == GB_REPLY_UNAVAILABLE_PROGRAM_EXITED) {
+            gb_db_program p;
+            if (!gb_db_program_get(b->txn, pid, &p)) {
+                memcpy(inh, p.inheritor.b, 32);
+                len = 32;
+            }
+        }
+        TRY(gb_chain_error_reply(b, x, code, inh, len, x->d.gas_limit));
+        if (x->d.kind == GB_DISPATCH_INIT) {
+            gb_db_program p;
+            uint8_t *alloc;
+            TRY(prog_load(b->txn, pid, &p, &alloc));
+            if (p.status == GB_PROGRAM_INITIALIZING) {
+                p.status = GB_PROGRAM_TERMINATED;
+                e = gb_db_program_put(b->txn, pid, &p);
+                if (!e)
+                    e = gb_db_pages_clear(b->txn, pid, NULL);
+                if (!e)
+                    e = gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED,
+                                                     .id = pid},
+                                       NULL, 0, NULL);
+            }
+            free(alloc);
+        }
+    } else {
+        /* a credited value stays with the program */
+        TRY(gb_chain_refund_gas(b, x->origin, x->d.gas_limit));
+    }
+out:
+    gb_chain_held_free(&h);
+    return e;
+}
+
+/* Every message waiting in pid's waitlist leaves with an error reply. */
+static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
+{
+    gb_id *ids = NULL;
+    uint32_t n = 0, cap = 0;
+    gb_db_cursor *cur;
+    gb_err e = gb_db_cursor_open(b->txn, GB_TABLE_WAITLIST, pid.b, 32, NULL,
+                                 0, &cur);
+    if (e)
+        return e;
+    gb_db_val k, v;
+    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+        gb_id owner, mid;
+        if ((e = gb_db_key2_decode(k, &owner, &mid)))
+            break;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 8;
+            gb_id *nn = realloc(ids, cap * sizeof *nn);
+            if (!nn) {
+                e = GB_NOMEM;
+                break;
+            }
+            ids = nn;
+        }
+        ids[n++] = mid;
+    }
+    gb_db_cursor_close(cur);
+    if (e == GB_NOT_FOUND)
+        e = GB_OK;
+    for (uint32_t i = 0; !e && i < n; i++)
+        e = gb_chain_waitlist_leave(b, pid, ids[i], 0, false, code);
+    free(ids);
+    return e;
+}
+
+/* ---- running a dispatch ----------------------------------------------- */
+
+typedef struct page_src {
+    gb_db_txn *txn;
+    gb_id pid;
+} page_src;
+
+/* Called from the lazy-pages fault handler: only reads the transaction
+ * (LMDB's mdb_get allocates nothing), and nothing writes to it during a
+ * run, so the returned pointer stays valid for the run. */
+static const uint8_t *page_lookup(void *user, uint32_t page)
+{
+    page_src *s = user;
+    const uint8_t *data;
+    if (gb_db_page_get(s->txn, s->pid, page, &data))
+        return NULL;
+    return data;
+}
+
+/* The unavailable-destination checks; *handled when a reply was sent. */
+static gb_err check_destination(gb_blk *b, const gb_db_dispatch *x,
+                                bool found, const gb_db_program *p,
+                                bool *handled)
+{
+    bool can_reply = x->d.kind == GB_DISPATCH_INIT ||
+                     x->d.kind == GB_DISPATCH_HANDLE;
+    gb_reply_code code;
+    const uint8_t *payload = NULL;
+    uint32_t len = 0;
+    *handled = true;
+    if (!found)
+        code = GB_REPLY_UNAVAILABLE_PROGRAM_NOT_CREATED;
+    else if (p->status == GB_PROGRAM_TERMINATED)
+        code = GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE;
+    else if (p->status == GB_PROGRAM_EXITED) {
+        code = GB_REPLY_UNAVAILABLE_PROGRAM_EXITED;
+        payload = p->inheritor.b;
+        len = 32;
+    } else {
+        *handled = false;
+        return GB_OK;
+    }
+    if (!can_reply)
+        return drop(b, x);
+    uint8_t buf[32];
+    if (len)
+        memcpy(buf, payload, 32);
+    return gb_chain_error_reply(b, x, code, buf, len, x->d.gas_limit);
+}
+
+/* Where the gas left after a run goes: one share each. */
+typedef struct shares {
+    uint64_t left;
+    uint32_t n, given;
+} shares;
+
+static uint64_t share_take(shares *s)
+{
+    uint64_t q = s->left / s->n;
+    if (s->given++ == 0)
+        q += s->left % s->n;
+    return q;
+}
+
+static gb_err apply_wait(gb_blk *b, const gb_db_dispatch *x,
+                         const gb_journal *j, uint64_t gas)
+{
+    gb_db_dispatch w = *x;
+    w.d.ctx = j->ctx;
+    w.d.gas_limit = gas;
+    w.flags |= GB_CHAIN_F_VALUE_CREDITED;
+    w.d.signal_code = b->height; /* when the wait began (for rent) */
+    uint64_t maxd = gas / GB_CHAIN_WAITLIST_RENT;
+    if (maxd > GB_CHAIN_MAX_WAIT)
+        maxd = GB_CHAIN_MAX_WAIT;
+    if (maxd == 0)
+        maxd = 1;
+    uint64_t d = maxd;
+    uint8_t kind = GB_TASK_REMOVE_FROM_WAITLIST;
+    if (j->wait == GB_WAIT_FOR || j->wait == GB_WAIT_UP_TO) {
+        uint64_t want = j->wait_duration ? j->wait_duration : 1;
+        if (want <= maxd) {
+            d = want;
+            kind = GB_TASK_WAKE_MESSAGE;
+        } else if (j->wait == GB_WAIT_UP_TO) {
+            kind = GB_TASK_WAKE_MESSAGE; /* as long as the gas allows */
+        }
+    }
+    w.expires_at = b->height + (uint32_t)d;
+    gb_err e = gb_db_waitlist_put(b->txn, w.d.destination, w.d.id, &w);
+    if (e)
+        return e;
+    gb_db_task t = {.kind = kind, .a = w.d.destination, .b = w.d.id,
+                    .arg = w.expires_at};
+    e = gb_db_task_add(b->txn, w.expires_at, &t, NULL);
+    if (e)
+        return e;
+    return gb_chain_event(b, (gb_event){.kind = GB_EV_WAITED, .id = w.d.id,
+                                        .destination = w.d.destination},
+                          NULL, 0, NULL);
+}
+
+static gb_err apply_wake(gb_blk *b, gb_id pid, const gb_wake_req *wk)
+{
+    if (!wk->delay)
+        return gb_chain_waitlist_leave(b, pid, wk->message_id, 0, true, 0);
+    gb_db_dispatch w;
+    gb_err e = gb_db_waitlist_get(b->txn, pid, wk->message_id, &w);
+    if (e == GB_NOT_FOUND)
+        return GB_OK;
+    if (e)
+        return e;
+    gb_db_task t = {.kind = GB_TASK_WAKE_MESSAGE, .a = pid,
+                    .b = wk->message_id, .arg = w.expires_at};
+    return gb_db_task_add(b->txn, b->height + wk->delay, &t, NULL);
+}
+
+static gb_err create_program(gb_blk *b, const gb_create_req *cr)
+{
+    if (is_program(b->txn, cr->program_id))
+        return GB_OK; /* its init message will fail: already there */
+    const gb_gear_code *code;
+    gb_err e = gb_chain_code(b->c, b->txn, cr->code_id, &code);
+    if (e == GB_NOT_FOUND)
+        return GB_OK; /* the init message gets ProgramNotCreated */
+    if (e)
+        return e;
+    gb_db_program p = {.status = GB_PROGRAM_INITIALIZING,
+                       .code_id = cr->code_id,
+                       .init_message = cr->init.id,
+                       .balance = b->bctx.existential_deposit,
+                       .static_pages = code->static_pages,
+                       .stack_end = code->stack_end,
+                       .created_at = b->height};
+    e = gb_db_program_put(b->txn, cr->program_id, &p);
+    for (uint32_t i = 0; !e && i < code->npages; i++)
+        e = gb_db_page_put(b->txn, cr->program_id, code->pages[i].index,
+                           code->pages[i].data);
+    if (!e)
+        e = gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_CREATED,
+                                         .id = cr->program_id},
+                           NULL, 0, NULL);
+    return e;
+}
+
+/* The allocation bitmap trimmed to its highest page. */
+static uint32_t alloc_bits(const gb_journal *j)
+{
+    for (uint32_t p = j->alloc_pages; p-- > 0;)
+        if (j->allocations[p / 8] & (1u << (p % 8)))
+            return p + 1;
+    return 0;
+}
+
+static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
+                            gb_db_program *p, gb_u128 view_balance,
+                            gb_journal *j)
+{
+    gb_id pid = x->d.destination;
+    gb_err e = GB_OK;
+    uint64_t G = x->d.gas_limit;
+    uint64_t burned = j->gas_burned < G ? j->gas_burned : G;
+    bool failed = j->outcome == GB_OUTCOME_FAILED;
+    b->gas_used += burned;
+    b->gas_left -= burned < b->gas_left ? burned : b->gas_left;
+    b->dispatched++;
+
+    /* gas handed out explicitly is part of gas_burned */
+    uint64_t given = 0;
+    for (uint32_t i = 0; i < j->nmsgs; i++)
+        if (j->msgs[i].has_gas_limit)
+            given += j->msgs[i].gas_limit;
+    for (uint32_t i = 0; i < j->ncreates; i++)
+        if (j->creates[i].init.has_gas_limit)
+            given += j->creates[i].init.gas_limit;
+    if (j->has_reply && j->reply.has_gas_limit)
+        given += j->reply.gas_limit;
+    if (given > burned)
+        given = burned; /* defensive: never mint gas */
+    TRY(gb_chain_burn(b, burned - given));
+
+    TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
+                                     .source = x->d.source,
+                                     .destination = pid,
+                                     .outcome = j->outcome,
+                                     .gas_burned = burned},
+                       NULL, 0, j->debug));
+
+    /* value */
+    gb_u128 bal = view_balance;
+    if (!failed || !j->has_reply)
+        bal = gb_u128_add(bal, x->d.value, NULL);
+    if (!failed) {
+        gb_u128 sent = gb_u128_from(0);
+        for (uint32_t i = 0; i < j->nmsgs; i++)
+            sent = gb_u128_add(sent, j->msgs[i].value, NULL);
+        for (uint32_t i = 0; i < j->ncreates; i++) {
+            sent = gb_u128_add(sent, j->creates[i].init.value, NULL);
+            sent = gb_u128_add(sent, b->bctx.existential_deposit, NULL);
+        }
+        if (j->has_reply)
+            sent = gb_u128_add(sent, j->reply.value, NULL);
+        bal = gb_u128_cmp(sent, bal) <= 0 ? gb_u128_sub(bal, sent)
+                                          : gb_u128_from(0);
+    }
+    p->balance = bal;
+
+    /* program state */
+    if (!failed) {
+        for (uint32_t i = 0; i < j->npages; i++)
+            TRY(gb_db_page_put(b->txn, pid, j->pages[i].page,
+                               j->pages[i].data));
+        if (j->allocations) {
+            p->alloc_pages = alloc_bits(j);
+            p->allocations = j->allocations;
+        }
+    }
+    bool init = x->d.kind == GB_DISPATCH_INIT;
+    gb_u128 to_inheritor = gb_u128_from(0);
+    if (j->outcome == GB_OUTCOME_EXIT) {
+        p->status = GB_PROGRAM_EXITED;
+        p->inheritor = j->inheritor;
+        to_inheritor = p->balance;
+        p->balance = gb_u128_from(0);
+    } else if (init && failed) {
+        p->status = GB_PROGRAM_TERMINATED;
+    } else if (init && j->outcome != GB_OUTCOME_WAIT) {
+        p->status = GB_PROGRAM_ACTIVE;
+    }
+    TRY(gb_db_program_put(b->txn, pid, p));
+    if (p->status == GB_PROGRAM_TERMINATED && init && failed) {
+        TRY(gb_db_pages_clear(b->txn, pid, NULL));
+        TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED, .id = pid},
+                           NULL, 0, NULL));
+    }
+
+    /* creations first: their init messages precede anything sent to them */
+    for (uint32_t i = 0; i < j->ncreates; i++)
+        TRY(create_program(b, &j->creates[i]));
+
+    /* who shares the gas left */
+    shares sh = {.left = G - burned};
+    bool *msg_prog = NULL;
+    if (j->nmsgs) {
+        msg_prog = calloc(j->nmsgs, sizeof *msg_prog);
+        if (!msg_prog) {
+            e = GB_NOMEM;
+            goto out;
+        }
+    }
+    for (uint32_t i = 0; i < j->nmsgs; i++) {
+        msg_prog[i] = is_program(b->txn, j->msgs[i].destination);
+        sh.n += msg_prog[i] && !j->msgs[i].has_gas_limit;
+    }
+    for (uint32_t i = 0; i < j->ncreates; i++)
+        sh.n += !j->creates[i].init.has_gas_limit;
+    bool reply_prog = j->has_reply && is_program(b->txn, j->reply.destination);
+    sh.n += reply_prog && !j->reply.has_gas_limit;
+    sh.n += j->outcome == GB_OUTCOME_WAIT;
+    if (!sh.n)
+        e = gb_chain_refund_gas(b, x->origin, sh.left);
+    uint64_t wait_gas = 0;
+    if (!e && j->outcome == GB_OUTCOME_WAIT)
+        wait_gas = share_take(&sh);
+
+    for (uint32_t i = 0; !e && i < j->ncreates; i++) {
+        const gb_out_msg *m = &j->creates[i].init;
+        gb_db_dispatch y = {
+            .d = {.kind = GB_DISPATCH_INIT, .id = m->id, .source = pid,
+                  .destination = m->destination, .payload = m->payload,
+                  .payload_len = m->payload_len, .value = m->value,
+                  .gas_limit = m->has_gas_limit ? m->gas_limit
+                                                : share_take(&sh)},
+            .origin = x->origin};
+        e = route(b, &y, true, m->delay);
+    }
+    for (uint32_t i = 0; !e && i < j->nmsgs; i++) {
+        const gb_out_msg *m = &j->msgs[i];
+        gb_db_dispatch y = {
+            .d = {.kind = GB_DISPATCH_HANDLE, .id = m->id, .source = pid,
+                  .destination = m->destination, .payload = m->payload,
+                  .payload_len = m->payload_len, .value = m->value,
+                  .gas_limit = m->has_gas_limit ? m->gas_limit
+                               : msg_prog[i]    ? share_take(&sh)
+                                                : 0},
+            .origin = x->origin};
+        e = route(b, &y, msg_prog[i], m->delay);
+    }
+    free(msg_prog);
+    if (e)
+        goto out;
+    if (j->has_reply) {
+        const gb_out_msg *m = &j->reply;
+        gb_db_dispatch y = {
+            .d = {.kind = GB_DISPATCH_REPLY, .id = m->id, .source = pid,
+                  .destination = m->destination, .payload = m->payload,
+                  .payload_len = m->payload_len, .value = m->value,
+                  .gas_limit = m->has_gas_limit ? m->gas_limit
+                               : reply_prog     ? share_take(&sh)
+                                                : 0,
+                  .reply_to = x->d.id},
+            .origin = x->origin};
+        memcpy(y.d.reply_code, m->reply_code, 4);
+        TRY(route(b, &y, reply_prog, m->delay));
+    }
+    for (uint32_t i = 0; i < j->nwakes; i++)
+        TRY(apply_wake(b, pid, &j->wakes[i]));
+    if (j->outcome == GB_OUTCOME_WAIT)
+        TRY(apply_wait(b, x, j, wait_gas));
+    if (j->outcome == GB_OUTCOME_EXIT) {
+        TRY(gb_chain_credit(b, j->inheritor, to_inheritor));
+        TRY(gb_db_pages_clear(b->txn, pid, NULL));
+        TRY(drain_waitlist(b, pid, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED));
+        TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_EXITED,
+                                         .id = pid,
+                                         .destination = j->inheritor},
+                           NULL, 0, NULL));
+    }
+out:
+    return e;
+}
+
+gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
+{
+    const gb_db_dispatch *x = &h->x;
+    gb_id pid = x->d.destination;
+    gb_db_program p;
+    uint8_t *alloc = NULL;
+    gb_journal j;
+    memset(&j, 0, sizeof j);
+    gb_err e = prog_load(b->txn, pid, &p, &alloc);
+    if (e && e != GB_NOT_FOUND)
+        return e;
+    bool handled;
+    e = check_destination(b, x, e == GB_OK, &p, &handled);
+    if (e || handled)
+        goto out;
+
+    const gb_gear_code *code;
+    TRY(gb_chain_code(b->c, b->txn, p.code_id, &code));
+    gb_u128 bal = p.balance;
+    if (x->flags & GB_CHAIN_F_VALUE_CREDITED)
+        bal = gb_u128_cmp(bal, x->d.value) >= 0 ? gb_u128_sub(bal, x->d.value)
+                                                 : gb_u128_from(0);
+    page_src src = {b->txn, pid};
+    gb_program_view view = {.module = code->module,
+                            .static_pages = p.static_pages,
+                            .stack_end = p.stack_end,
+                            .allocations = p.allocations,
+                            .alloc_pages = p.alloc_pages,
+                            .page = page_lookup,
+                            .page_user = &src,
+                            .balance = bal};
+    gb_dispatch d = x->d;
+    d.signal_code = d.kind == GB_DISPATCH_SIGNAL ? d.signal_code : 0;
+    TRY(gb_process(b->c->proc, &b->bctx, &view, &d, &j));
+    e = apply_journal(b, x, &p, bal, &j);
+out:
+    gb_journal_free(&j);
+    free(alloc);
+    return e;
+}

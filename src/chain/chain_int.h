@@ -1,0 +1,88 @@
+/*
+ * Internals shared by the files of the chain layer (chain.c: opening,
+ * transactions, the block loop; chain_apply.c: running a dispatch and
+ * applying its journal).  Not for other layers.
+ */
+#ifndef GB_CHAIN_CHAIN_INT_H
+#define GB_CHAIN_CHAIN_INT_H
+
+#include "chain/chain.h"
+#include "gear/code_cache.h"
+#include "gear/codes.h"
+#include "state/tables.h"
+
+/* Tunables (consensus: part of what a block computes). */
+#define GB_CHAIN_MAILBOX_BLOCKS 100000u  /* a mailbox message lives this long */
+#define GB_CHAIN_MAX_WAIT 100000u        /* longest gr_wait, in blocks */
+#define GB_CHAIN_WAITLIST_RENT 100u      /* gas per block spent in the waitlist */
+#define GB_CHAIN_MAX_DISPATCHES 100000u  /* per block, a safety valve */
+
+/* gb_db_dispatch.flags bits */
+enum {
+    /* (waitlist records keep the block their wait began in the unused
+     * signal_code field: signals are not produced yet) */
+    /* the message's value was already credited to the destination (the
+     * message ran once and waited) */
+    GB_CHAIN_F_VALUE_CREDITED = 1u << 0,
+};
+
+/* A pending transaction: an owned copy of what was submitted. */
+typedef struct gb_ptx {
+    gb_tx tx;        /* pointers into the owned buffers below */
+    uint8_t *code, *salt, *payload;
+    gb_id id;        /* what submit returned */
+} gb_ptx;
+
+struct gb_chain {
+    gb_chain_cfg cfg;
+    gb_db *db;
+    gb_code_cache *codes;
+    gb_processor *proc;
+    uint32_t height;
+    uint8_t head_hash[32];
+    gb_ptx *pending;
+    uint32_t npending, cap_pending;
+};
+
+/* A dispatch record with its payload owned (x.d.payload == payload). */
+typedef struct gb_held {
+    gb_db_dispatch x;
+    uint8_t *payload;
+} gb_held;
+
+/* One block being produced. */
+typedef struct gb_blk {
+    gb_chain *c;
+    gb_db_txn *txn;
+    uint32_t height;
+    gb_block_ctx bctx;
+    gb_event *ev;
+    uint32_t nev, cap_ev;
+    uint64_t gas_left, gas_used;
+    uint32_t dispatched;
+} gb_blk;
+
+/* chain_apply.c */
+gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out);
+void gb_chain_held_free(gb_held *h);
+gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
+                      uint32_t len, const char *debug);
+gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v);
+gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v);
+gb_err gb_chain_burn(gb_blk *b, uint64_t gas);
+gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas);
+gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x);
+gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
+                            gb_reply_code code, const uint8_t *payload,
+                            uint32_t len, uint64_t gas);
+gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
+                     const gb_gear_code **out);
+gb_err gb_chain_execute(gb_blk *b, const gb_held *h);
+/* Take message mid out of program pid's waitlist, charging its rent: to
+ * the queue (wake) or with an error reply of code (removal).  guard != 0:
+ * only when the entry's expires_at equals guard (a stale task otherwise).
+ * Absent: GB_OK, nothing done. */
+gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
+                               uint32_t guard, bool wake, gb_reply_code code);
+
+#endif

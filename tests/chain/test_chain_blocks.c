@@ -1,0 +1,515 @@
+/*
+ * The chain over the store, block by block, with the SDK example programs
+ * ($GB_EXAMPLES_WASM): ping, counter, proxy (async across programs),
+ * factory (program creation), timer (delays), a hostile loop beside a ping
+ * (and a block too small for everything: no head-of-line blocking).
+ * After every block: value is conserved (balances + held + burned ==
+ * issuance).  The same scenario in two fresh chains gives the same roots,
+ * and so does one interrupted by closing and reopening its directory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chain/chain.h"
+#include "gear/codes.h"
+#include "test.h"
+
+#define GAS 5000000000ull
+
+/* ---- harness ---------------------------------------------------------- */
+
+typedef struct umsg { /* a USER_MESSAGE event kept by the test */
+    gb_id id, to, from, reply_to;
+    bool is_reply;
+    uint8_t code[4];
+    uint8_t *payload;
+    uint32_t len;
+    uint32_t height;
+    gb_u128 value;
+} umsg;
+
+typedef struct env {
+    gb_chain *c;
+    umsg *msgs;
+    uint32_t nmsgs;
+    uint32_t failed_runs, exited, init_failed;
+    uint8_t roots[64][32];
+    uint32_t nroots;
+    uint64_t gas; /* gas limit of creations and plain sends */
+} env;
+
+static gb_id alice(void) { return gb_chain_dev_account(0); }
+
+static void env_open(env *t, const char *dir, uint64_t block_gas)
+{
+    memset(t, 0, sizeof *t);
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.data_dir = dir;
+    cfg.nosync = true;
+    t->gas = GAS;
+    if (block_gas) {
+        cfg.block_gas_limit = block_gas;
+        t->gas = block_gas / 4;
+    }
+    char detail[256] = "";
+    gb_err e = gb_chain_open(&cfg, &t->c, detail, sizeof detail);
+    GB_EXPECT_ERR(GB_OK, e);
+    if (e) {
+        fprintf(stderr, "open: %s\n", detail);
+        exit(1);
+    }
+}
+
+static void env_close(env *t)
+{
+    for (uint32_t i = 0; i < t->nmsgs; i++)
+        free(t->msgs[i].payload);
+    free(t->msgs);
+    gb_chain_close(t->c);
+    t->c = NULL;
+}
+
+static void check_conservation(env *t)
+{
+    gb_chain_totals s;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(t->c, &s));
+    gb_u128 sum = s.accounts;
+    sum = gb_u128_add(sum, s.programs, NULL);
+    sum = gb_u128_add(sum, s.held_value, NULL);
+    sum = gb_u128_add(sum, s.held_gas, NULL);
+    sum = gb_u128_add(sum, s.burned, NULL);
+    if (gb_u128_cmp(sum, s.issuance)) {
+        char a[40], b[40];
+        gb_u128_to_dec(sum, a);
+        gb_u128_to_dec(s.issuance, b);
+        GB_FAIL_("value not conserved at height %u: sum %s, issuance %s",
+                 gb_chain_height(t->c), a, b);
+    }
+}
+
+static gb_block_result block(env *t)
+{
+    gb_block_result r;
+    GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(t->c, &r));
+    for (uint32_t i = 0; i < r.nevents; i++) {
+        const gb_event *ev = &r.events[i];
+        if (ev->kind == GB_EV_DISPATCHED && ev->outcome == GB_OUTCOME_FAILED)
+            t->failed_runs++;
+        if (ev->kind == GB_EV_PROGRAM_EXITED)
+            t->exited++;
+        if (ev->kind == GB_EV_INIT_FAILED)
+            t->init_failed++;
+        if (ev->kind != GB_EV_USER_MESSAGE)
+            continue;
+        t->msgs = realloc(t->msgs, (t->nmsgs + 1) * sizeof *t->msgs);
+        umsg *m = &t->msgs[t->nmsgs++];
+        *m = (umsg){.id = ev->id, .to = ev->destination, .from = ev->source,
+                    .reply_to = ev->reply_to, .is_reply = ev->is_reply,
+                    .len = ev->payload_len, .height = r.height,
+                    .value = ev->value};
+        memcpy(m->code, ev->reply_code, 4);
+        m->payload = malloc(m->len ? m->len : 1);
+        memcpy(m->payload, ev->payload, m->len);
+    }
+    if (t->nroots < 64)
+        memcpy(t->roots[t->nroots++], r.state_root, 32);
+    check_conservation(t);
+    return r;
+}
+
+static void blocks(env *t, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        gb_block_result r = block(t);
+        gb_block_result_free(&r);
+    }
+}
+
+static const umsg *reply_of(env *t, gb_id mid)
+{
+    for (uint32_t i = 0; i < t->nmsgs; i++)
+        if (t->msgs[i].is_reply && gb_id_eq(t->msgs[i].reply_to, mid))
+            return &t->msgs[i];
+    return NULL;
+}
+
+static bool reply_is(env *t, gb_id mid, gb_reply_code code, const char *payload)
+{
+    const umsg *m = reply_of(t, mid);
+    if (!m) {
+        fprintf(stderr, "  no reply\n");
+        return false;
+    }
+    bool ok = gb_reply_code_from_bytes(m->code) == code &&
+              (!payload || (m->len == strlen(payload) &&
+                            !memcmp(m->payload, payload, m->len)));
+    if (!ok)
+        fprintf(stderr, "  reply %02x%02x%02x%02x '%.*s', want '%s'\n",
+                m->code[0], m->code[1], m->code[2], m->code[3], (int)m->len,
+                (const char *)m->payload, payload ? payload : "(any)");
+    return ok;
+}
+
+static uint8_t *read_wasm(const char *name, uint32_t *len)
+{
+    char path[1024];
+    const char *dir = getenv("GB_EXAMPLES_WASM");
+    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(1);
+    }
+    uint8_t *buf = malloc(1 << 20);
+    *len = (uint32_t)fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+static gb_id submit(env *t, gb_tx tx)
+{
+    gb_id id = {{0}};
+    char detail[256] = "";
+    gb_err e = gb_chain_submit(t->c, &tx, &id, detail, sizeof detail);
+    GB_EXPECT_ERR(GB_OK, e);
+    if (e)
+        fprintf(stderr, "  submit: %s\n", detail);
+    return id;
+}
+
+static gb_id upload(env *t, const char *name)
+{
+    uint32_t len;
+    uint8_t *code = read_wasm(name, &len);
+    gb_id id = gb_code_id(code, len);
+    gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = alice(), .code = code,
+                .code_len = len};
+    char detail[256];
+    gb_err e = gb_chain_submit(t->c, &tx, &id, detail, sizeof detail);
+    free(code);
+    GB_EXPECT(e == GB_OK || e == GB_INVALID); /* maybe already there */
+    return id;
+}
+
+/* Upload name, create a program with init payload (no block produced). */
+static gb_id create_nb(env *t, const char *name, const void *init, uint32_t len)
+{
+    gb_id code = upload(t, name);
+    return submit(t, (gb_tx){.kind = GB_TX_CREATE_PROGRAM, .sender = alice(),
+                             .code_id = code, .salt = (const uint8_t *)name,
+                             .salt_len = (uint32_t)strlen(name),
+                             .payload = init, .payload_len = len,
+                             .gas_limit = t->gas});
+}
+
+static gb_id create(env *t, const char *name, const void *init, uint32_t len)
+{
+    gb_id pid = create_nb(t, name, init, len);
+    blocks(t, 1);
+    return pid;
+}
+
+static gb_id send_v(env *t, gb_id to, const char *s, uint64_t gas, gb_u128 value)
+{
+    return submit(t, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                             .destination = to, .payload = (const uint8_t *)s,
+                             .payload_len = (uint32_t)strlen(s),
+                             .gas_limit = gas, .value = value});
+}
+
+static gb_id send(env *t, gb_id to, const char *s)
+{
+    return send_v(t, to, s, t->gas, gb_u128_from(0));
+}
+
+/* Produce blocks until nothing is pending (at most max). */
+static void settle(env *t, uint32_t max)
+{
+    for (uint32_t i = 0; i < max && gb_chain_pending(t->c); i++)
+        blocks(t, 1);
+}
+
+/* ---- tests ------------------------------------------------------------ */
+
+static void test_ping(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id ping = create(&t, "ping", "", 0);
+    gb_u128 before = gb_chain_balance(t.c, alice());
+    gb_id m = send(&t, ping, "PING");
+    gb_block_result r = block(&t);
+    GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_MANUAL, "PONG"));
+    const umsg *u = reply_of(&t, m);
+    GB_EXPECT(u && u->height == r.height && gb_id_eq(u->to, alice()) &&
+              gb_id_eq(u->from, ping));
+    GB_EXPECT(r.dispatched == 1 && r.gas_used > 0);
+    gb_block_result_free(&r);
+    /* the unused gas came back: alice paid exactly the gas burned */
+    gb_u128 after = gb_chain_balance(t.c, alice());
+    GB_EXPECT(gb_u128_cmp(after, before) < 0);
+    GB_EXPECT(gb_u128_sub(before, after).lo < 100000000ull);
+    m = send(&t, ping, "PONG");
+    blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_AUTO, ""));
+    GB_EXPECT_U64(0, gb_chain_pending(t.c));
+    env_close(&t);
+}
+
+static void test_counter(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id ctr = create(&t, "counter", "", 0);
+    gb_id m1 = send(&t, ctr, "inc");
+    blocks(&t, 1);
+    gb_id m2 = send(&t, ctr, "add 41");
+    blocks(&t, 1);
+    gb_id m3 = send(&t, ctr, "bogus");
+    gb_id m4 = send(&t, ctr, "get");
+    blocks(&t, 2);
+    GB_EXPECT(reply_is(&t, m1, GB_REPLY_SUCCESS_MANUAL, "1"));
+    GB_EXPECT(reply_is(&t, m2, GB_REPLY_SUCCESS_MANUAL, "42"));
+    GB_EXPECT(reply_is(&t, m3, GB_REPLY_EXEC_USERSPACE_PANIC,
+                       "counter: unknown command (inc, add N, get)"));
+    GB_EXPECT(reply_is(&t, m4, GB_REPLY_SUCCESS_MANUAL, "42"));
+    /* many in one block, processed in order */
+    for (int i = 0; i < 50; i++)
+        send(&t, ctr, "inc");
+    gb_id m5 = send(&t, ctr, "get");
+    blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, m5, GB_REPLY_SUCCESS_MANUAL, "92"));
+    env_close(&t);
+}
+
+static void test_proxy(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id ping = create(&t, "ping", "", 0);
+    gb_id proxy = create(&t, "proxy", ping.b, 32);
+    gb_id m = send(&t, proxy, "PING");
+    settle(&t, 10);
+    GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_MANUAL, "PONG"));
+    gb_id ms[5];
+    for (int i = 0; i < 5; i++)
+        ms[i] = send(&t, proxy, "PING");
+    settle(&t, 10);
+    for (int i = 0; i < 5; i++)
+        GB_EXPECT(reply_is(&t, ms[i], GB_REPLY_SUCCESS_MANUAL, "PONG"));
+    GB_EXPECT_U64(0, gb_chain_pending(t.c));
+    env_close(&t);
+}
+
+static void test_factory(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id ping_code = upload(&t, "ping");
+    gb_id fac = create(&t, "factory", ping_code.b, 32);
+    /* the child's existential deposit comes with the message */
+    gb_id m = send_v(&t, fac, "spawn", GAS, gb_u128_from(1000000000000ull));
+    settle(&t, 10);
+    const umsg *r = reply_of(&t, m);
+    GB_EXPECT(r && r->len == 32);
+    if (r && r->len == 32) {
+        uint8_t salt[4] = {0};
+        gb_id want = gb_program_id_from_program(m, ping_code, salt, 4);
+        GB_EXPECT(!memcmp(r->payload, want.b, 32));
+        GB_EXPECT_U64(1000000000000ull, gb_chain_balance(t.c, want).lo);
+    }
+    gb_id c = send(&t, fac, "call");
+    settle(&t, 10);
+    GB_EXPECT(reply_is(&t, c, GB_REPLY_SUCCESS_MANUAL, "PONG"));
+    gb_id n = send(&t, fac, "count");
+    settle(&t, 10);
+    GB_EXPECT(reply_is(&t, n, GB_REPLY_SUCCESS_MANUAL, "1"));
+    /* without the deposit, creation fails and so does the message */
+    gb_id bad = send(&t, fac, "spawn");
+    settle(&t, 10);
+    GB_EXPECT(reply_is(&t, bad, GB_REPLY_EXEC_USERSPACE_PANIC, NULL));
+    env_close(&t);
+}
+
+static void test_timer(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id tm = create(&t, "timer", "", 0);
+    uint32_t h0 = gb_chain_height(t.c);
+    gb_id m = send(&t, tm, "start 3 2");
+    settle(&t, 20);
+    GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_MANUAL, "ok"));
+    GB_EXPECT(gb_chain_height(t.c) >= h0 + 7); /* 1 + two ticks 3 apart */
+    gb_id g = send(&t, tm, "get");
+    blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, g, GB_REPLY_SUCCESS_MANUAL, "2"));
+    gb_id bad = send(&t, tm, "tick");
+    blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, bad, GB_REPLY_EXEC_USERSPACE_PANIC,
+                       "timer: tick from someone else"));
+    env_close(&t);
+}
+
+static void test_hostile_beside_ping(void)
+{
+    env t;
+    /* room for one loop message and a ping, not for two loops */
+    env_open(&t, NULL, 1500000000ull);
+    gb_id loop = create_nb(&t, "loop", "", 0);
+    gb_id ping = create_nb(&t, "ping", "", 0);
+    settle(&t, 5);
+    uint64_t lg = 1000000000ull;
+    gb_id l1 = send_v(&t, loop, "go", lg, gb_u128_from(0));
+    gb_id l2 = send_v(&t, loop, "go", lg, gb_u128_from(0));
+    gb_id p = send_v(&t, ping, "PING", 100000000ull, gb_u128_from(0));
+    gb_block_result r = block(&t);
+    uint32_t h = r.height;
+    GB_EXPECT_U64(2, r.dispatched);
+    GB_EXPECT_U64(1, r.queued_left);
+    gb_block_result_free(&r);
+    GB_EXPECT(reply_is(&t, p, GB_REPLY_SUCCESS_MANUAL, "PONG"));
+    GB_EXPECT(reply_is(&t, l1, GB_REPLY_EXEC_RAN_OUT_OF_GAS, ""));
+    GB_EXPECT(reply_of(&t, l1) && reply_of(&t, l1)->height == h);
+    GB_EXPECT(reply_of(&t, l2) == NULL);
+    blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, l2, GB_REPLY_EXEC_RAN_OUT_OF_GAS, ""));
+    GB_EXPECT_U64(0, gb_chain_pending(t.c));
+    env_close(&t);
+}
+
+/* Errors: unknown destination is refused; too much gas or value too. */
+static void test_submit_errors(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id nowhere;
+    memset(nowhere.b, 0x77, 32);
+    char detail[128];
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                .destination = nowhere, .gas_limit = 1000};
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &tx, NULL, detail,
+                                              sizeof detail));
+    gb_id ping = create(&t, "ping", "", 0);
+    tx.destination = ping;
+    tx.gas_limit = 1ull << 62;
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &tx, NULL, detail,
+                                              sizeof detail));
+    tx.gas_limit = 1000;
+    tx.sender = nowhere; /* no money */
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &tx, NULL, detail,
+                                              sizeof detail));
+    env_close(&t);
+}
+
+/* A fixed scenario, step by step: each step submits then makes a block. */
+static void scenario_step(env *t, int step, gb_id *ids)
+{
+    switch (step) {
+    case 0:
+        ids[0] = create_nb(t, "ping", "", 0);
+        ids[1] = create_nb(t, "counter", "", 0);
+        break;
+    case 1:
+        ids[2] = create_nb(t, "proxy", ids[0].b, 32);
+        send(t, ids[1], "inc");
+        break;
+    case 2:
+        send(t, ids[2], "PING");
+        send(t, ids[1], "add 5");
+        break;
+    case 3:
+        ids[3] = create_nb(t, "timer", "", 0);
+        break;
+    case 4:
+        send(t, ids[3], "start 2 2");
+        send_v(t, ids[0], "PING", GAS, gb_u128_from(12345));
+        break;
+    default:
+        if (step % 3 == 0)
+            send(t, ids[1], "inc");
+        break;
+    }
+    blocks(t, 1);
+}
+
+#define STEPS 12
+
+static void run_scenario(env *t, const char *dir, int from, int to, gb_id *ids)
+{
+    for (int s = from; s < to; s++)
+        scenario_step(t, s, ids);
+    (void)dir;
+}
+
+static void test_determinism(void)
+{
+    env a, b;
+    gb_id ia[8], ib[8];
+    env_open(&a, NULL, 0);
+    run_scenario(&a, NULL, 0, STEPS, ia);
+    env_open(&b, NULL, 0);
+    run_scenario(&b, NULL, 0, STEPS, ib);
+    GB_EXPECT_U64(a.nroots, b.nroots);
+    for (uint32_t i = 0; i < a.nroots && i < b.nroots; i++)
+        if (memcmp(a.roots[i], b.roots[i], 32))
+            GB_FAIL_("state roots differ at block %u", i + 1);
+    GB_EXPECT_U64(a.nmsgs, b.nmsgs);
+    env_close(&a);
+    env_close(&b);
+}
+
+static void rm_dir(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", dir);
+}
+
+static void test_restart(void)
+{
+    env a, b;
+    gb_id ia[8], ib[8];
+    env_open(&a, NULL, 0);
+    run_scenario(&a, NULL, 0, STEPS, ia);
+
+    char dir[] = "/tmp/gb-chain-restart-XXXXXX";
+    GB_EXPECT(mkdtemp(dir) != NULL);
+    env_open(&b, dir, 0);
+    run_scenario(&b, dir, 0, 5, ib);
+    uint8_t saved[64][32];
+    uint32_t n = b.nroots;
+    memcpy(saved, b.roots, sizeof saved);
+    uint32_t h = gb_chain_height(b.c);
+    env_close(&b);
+    env_open(&b, dir, 0);
+    GB_EXPECT_U64(h, gb_chain_height(b.c));
+    memcpy(b.roots, saved, sizeof saved);
+    b.nroots = n;
+    run_scenario(&b, dir, 5, STEPS, ib);
+    GB_EXPECT_U64(a.nroots, b.nroots);
+    for (uint32_t i = 0; i < a.nroots && i < b.nroots; i++)
+        if (memcmp(a.roots[i], b.roots[i], 32))
+            GB_FAIL_("state roots differ at block %u", i + 1);
+    env_close(&a);
+    env_close(&b);
+    rm_dir(dir);
+}
+
+int main(void)
+{
+    GB_RUN(test_ping);
+    GB_RUN(test_counter);
+    GB_RUN(test_proxy);
+    GB_RUN(test_factory);
+    GB_RUN(test_timer);
+    GB_RUN(test_hostile_beside_ping);
+    GB_RUN(test_submit_errors);
+    GB_RUN(test_determinism);
+    GB_RUN(test_restart);
+    return gb_test_summary();
+}
