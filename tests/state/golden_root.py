@@ -1,5 +1,7 @@
 # Independent check of the state-root construction (lthash.h) and record
 # layouts (tables.h) for the golden state in test_db_root.c.
+# Run: python3 tests/state/golden_root.py (needs python3-cryptography);
+# it prints the two roots test_db_root.c pins.
 import hashlib, struct
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 def b2(x): return hashlib.blake2b(x, digest_size=32).digest()

@@ -5,7 +5,8 @@
  * returns to the empty root when everything is deleted; the running root
  * equals a from-scratch recomputation after thousands of random puts,
  * overwrites and deletes (some in aborted transactions); equal overwrites
- * change nothing; and golden vectors pin the construction's bytes.
+ * change nothing; and golden vectors pin the construction's bytes (both
+ * reproduced independently by tests/state/golden_root.py, in Python).
  */
 #include <stdlib.h>
 #include <string.h>
