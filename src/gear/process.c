@@ -315,6 +315,16 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
             out->npages = n;
         }
     }
+    /* the gas limits given to messages were charged to the run; they
+     * move with the messages, they are not burned */
+    uint64_t given = 0;
+    for (uint32_t i = 0; i < out->nmsgs; i++)
+        given += out->msgs[i].has_gas_limit ? out->msgs[i].gas_limit : 0;
+    for (uint32_t i = 0; i < out->ncreates; i++)
+        given += out->creates[i].init.has_gas_limit ? out->creates[i].init.gas_limit : 0;
+    if (out->has_reply && out->reply.has_gas_limit)
+        given += out->reply.gas_limit;
+    out->gas_burned = given <= out->gas_burned ? out->gas_burned - given : 0;
     out->allocations = r.alloc;
     out->alloc_pages = p->cfg.max_pages;
     r.alloc = NULL;

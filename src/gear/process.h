@@ -130,7 +130,9 @@ typedef struct gb_journal {
     gb_outcome outcome;
     gb_err trap;               /* FAILED: the engine's trap code */
     char trap_msg[256];        /* FAILED: what happened, for people */
-    uint64_t gas_burned;
+    uint64_t gas_burned;       /* used up by the run; the gas limits it
+                                  gave to messages (has_gas_limit) travel
+                                  with them and are not included */
     /* memory (empty when FAILED) */
     gb_page_out *pages;
     uint32_t npages;
