@@ -170,7 +170,8 @@ static void test_value_and_gas(void)
     GB_EXPECT_U64(0, mem32(&j, 0x1000));
     GB_EXPECT(j.reply.has_gas_limit);
     GB_EXPECT_U64(50000, j.reply.gas_limit);
-    GB_EXPECT(j.gas_burned > 50000);
+    /* the 50000 travel with the reply: not burned by this run */
+    GB_EXPECT(j.gas_burned > 0 && j.gas_burned < 50000);
     gb_journal_free(&j);
     env_free(&e);
 }
