@@ -561,7 +561,11 @@ static gb_err queue_next(gb_db_txn *txn, uint64_t from, uint64_t *seq,
 
 static gb_err process_queue(gb_blk *b)
 {
-    pairs skipped = {0};
+    /* skipped (source, destination) pairs; programs whose handle messages
+     * wait for init (as (0, program)) */
+    pairs skipped = {0}, uninit = {0};
+    gb_id zero = {{0}};
+    gb_db_program p;
     uint64_t from = 0, seq;
     gb_err e = GB_OK;
     while (b->gas_left > 0 && b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
@@ -577,14 +581,18 @@ static gb_err process_queue(gb_blk *b)
         const gb_dispatch *d = &h.x.d;
         bool skip = pairs_has(&skipped, d->source, d->destination) ||
                     d->gas_limit > b->gas_left;
-        if (!skip && d->kind == GB_DISPATCH_HANDLE) {
-            gb_db_program p;
-            skip = !gb_db_program_get(b->txn, d->destination, &p) &&
-                   p.status == GB_PROGRAM_INITIALIZING;
-        }
         if (skip) {
             if (!pairs_has(&skipped, d->source, d->destination))
                 e = pairs_add(&skipped, d->source, d->destination);
+        } else if (d->kind == GB_DISPATCH_HANDLE &&
+                   (pairs_has(&uninit, zero, d->destination) ||
+                    (!gb_db_program_get(b->txn, d->destination, &p) &&
+                     p.status == GB_PROGRAM_INITIALIZING))) {
+            /* handle messages wait for init; all of them, for the rest of
+             * the block, even if init ends within it (their order) */
+            skip = true;
+            if (!pairs_has(&uninit, zero, d->destination))
+                e = pairs_add(&uninit, zero, d->destination);
         } else {
             e = gb_db_queue_del(b->txn, seq);
             if (!e)
@@ -595,6 +603,7 @@ static gb_err process_queue(gb_blk *b)
             break;
     }
     free(skipped.v);
+    free(uninit.v);
     return e;
 }
 

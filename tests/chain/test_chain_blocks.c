@@ -96,6 +96,10 @@ static gb_block_result block(env *t)
     GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(t->c, &r));
     for (uint32_t i = 0; i < r.nevents; i++) {
         const gb_event *ev = &r.events[i];
+        if (getenv("GB_CHAIN_TRACE"))
+            fprintf(stderr, "  #%u ev %d id %02x%02x outcome %d gas %llu %s\n",
+                    r.height, ev->kind, ev->id.b[0], ev->id.b[1], ev->outcome,
+                    (unsigned long long)ev->gas_burned, ev->debug ? ev->debug : "");
         if (ev->kind == GB_EV_DISPATCHED && ev->outcome == GB_OUTCOME_FAILED)
             t->failed_runs++;
         if (ev->kind == GB_EV_PROGRAM_EXITED)
@@ -405,6 +409,175 @@ static void test_submit_errors(void)
     env_close(&t);
 }
 
+/* ---- the test actor (tests/chain/actor.wat, via wat2wasm) ------------- */
+
+static uint8_t *actor_wasm(uint32_t *len)
+{
+    const char *data = getenv("GB_TEST_DATA");
+    char cmd[1024], out[64];
+    snprintf(out, sizeof out, "/tmp/gb-chain-actor-%d.wasm", (int)getpid());
+    snprintf(cmd, sizeof cmd, "wat2wasm '%s/../chain/actor.wat' -o '%s'",
+             data ? data : "tests/data", out);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "wat2wasm failed: %s\n", cmd);
+        exit(1);
+    }
+    FILE *f = fopen(out, "rb");
+    uint8_t *buf = malloc(1 << 16);
+    *len = (uint32_t)fread(buf, 1, 1 << 16, f);
+    fclose(f);
+    unlink(out);
+    return buf;
+}
+
+/* An actor program with this init payload and salt (no block produced). */
+static gb_id actor(env *t, const char *init, const char *salt)
+{
+    uint32_t len;
+    uint8_t *code = actor_wasm(&len);
+    gb_id cid = gb_code_id(code, len);
+    gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = alice(), .code = code,
+                .code_len = len};
+    gb_chain_submit(t->c, &tx, NULL, NULL, 0); /* maybe already there */
+    free(code);
+    return submit(t, (gb_tx){.kind = GB_TX_CREATE_PROGRAM, .sender = alice(),
+                             .code_id = cid, .salt = (const uint8_t *)salt,
+                             .salt_len = (uint32_t)strlen(salt),
+                             .payload = (const uint8_t *)init,
+                             .payload_len = (uint32_t)strlen(init),
+                             .gas_limit = t->gas});
+}
+
+static void test_exit(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id a = actor(&t, "", "a");
+    blocks(&t, 1);
+    gb_u128 before = gb_chain_balance(t.c, alice());
+    gb_id x = send_v(&t, a, "X", 100000000ull, gb_u128_from(777));
+    blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, x, GB_REPLY_SUCCESS_AUTO, ""));
+    GB_EXPECT_U64(1, t.exited);
+    GB_EXPECT(gb_u128_is_zero(gb_chain_balance(t.c, a)));
+    /* the 777 came back to alice as the inheritor: she paid only gas */
+    gb_u128 after = gb_chain_balance(t.c, alice());
+    GB_EXPECT(gb_u128_sub(before, after).lo < 100000000ull);
+    gb_id h = send_v(&t, a, "hi", 100000000ull, gb_u128_from(5));
+    blocks(&t, 1);
+    const umsg *r = reply_of(&t, h);
+    GB_EXPECT(reply_is(&t, h, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED, NULL));
+    GB_EXPECT(r && r->len == 32 && !memcmp(r->payload, alice().b, 32));
+    GB_EXPECT(r && r->value.lo == 5); /* the value comes back with it */
+    env_close(&t);
+}
+
+static void test_init_failure_and_slow_init(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id bad = actor(&t, "P", "bad");
+    gb_id slow = actor(&t, "S", "slow");
+    blocks(&t, 1);
+    GB_EXPECT_U64(1, t.init_failed);
+    gb_id m = send(&t, bad, "hi");
+    gb_id s1 = send(&t, slow, "hi");
+    gb_id s2 = send(&t, slow, "F");
+    gb_id s3 = send(&t, slow, "hi");
+    gb_block_result r = block(&t);
+    uint32_t h = r.height;
+    gb_block_result_free(&r);
+    GB_EXPECT(reply_is(&t, m, GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE, ""));
+    GB_EXPECT(reply_of(&t, s1) == NULL); /* init still waiting */
+    settle(&t, 10);
+    GB_EXPECT(reply_is(&t, s1, GB_REPLY_SUCCESS_MANUAL, "hi"));
+    GB_EXPECT(reply_is(&t, s2, GB_REPLY_SUCCESS_MANUAL, "woke"));
+    GB_EXPECT(reply_is(&t, s3, GB_REPLY_SUCCESS_MANUAL, "hi"));
+    const umsg *a = reply_of(&t, s1), *b = reply_of(&t, s3);
+    GB_EXPECT(a && b && a->height > h && a->height == b->height);
+    GB_EXPECT(a && b && a < b); /* in order */
+    env_close(&t);
+}
+
+static void test_waitlist_expiry(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id a = actor(&t, "", "a");
+    blocks(&t, 1);
+    uint64_t gas = 300000;
+    gb_id w = send_v(&t, a, "W", gas, gb_u128_from(0));
+    gb_block_result r = block(&t);
+    uint32_t h = r.height;
+    uint64_t burned = 0;
+    for (uint32_t i = 0; i < r.nevents; i++)
+        if (r.events[i].kind == GB_EV_DISPATCHED)
+            burned = r.events[i].gas_burned;
+    gb_block_result_free(&r);
+    GB_EXPECT(burned > 0 && burned < gas);
+    GB_EXPECT_U64(1, gb_chain_pending(t.c));
+    for (int i = 0; i < 5000 && !reply_of(&t, w); i++)
+        blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, w, GB_REPLY_REMOVED_FROM_WAITLIST, ""));
+    const umsg *m = reply_of(&t, w);
+    if (m)
+        GB_EXPECT_U64(h + (gas - burned) / 100, m->height);
+    GB_EXPECT_U64(0, gb_chain_pending(t.c));
+    env_close(&t);
+}
+
+static void test_mailbox(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id a = actor(&t, "", "a");
+    blocks(&t, 1);
+    gb_id m1 = send_v(&t, a, "M", 100000000ull, gb_u128_from(5000));
+    gb_id m2 = send_v(&t, a, "M", 100000000ull, gb_u128_from(6000));
+    blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, m1, GB_REPLY_SUCCESS_AUTO, ""));
+    GB_EXPECT(reply_is(&t, m2, GB_REPLY_SUCCESS_AUTO, ""));
+    const umsg *mail[2] = {NULL, NULL};
+    for (uint32_t i = 0, k = 0; i < t.nmsgs && k < 2; i++)
+        if (!t.msgs[i].is_reply)
+            mail[k++] = &t.msgs[i];
+    GB_EXPECT(mail[0] && mail[1]);
+    if (!mail[0] || !mail[1]) {
+        env_close(&t);
+        return;
+    }
+    GB_EXPECT(mail[0]->len == 4 && !memcmp(mail[0]->payload, "mail", 4));
+    GB_EXPECT_U64(5000, mail[0]->value.lo);
+    gb_id id0 = mail[0]->id, id1 = mail[1]->id;
+    gb_u128 before = gb_chain_balance(t.c, alice());
+    submit(&t, (gb_tx){.kind = GB_TX_CLAIM_VALUE, .sender = alice(),
+                       .destination = id0});
+    /* a second claim of the same message is refused */
+    gb_tx again = {.kind = GB_TX_CLAIM_VALUE, .sender = alice(),
+                   .destination = id0};
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &again, NULL, NULL, 0));
+    blocks(&t, 1);
+    gb_u128 after = gb_chain_balance(t.c, alice());
+    GB_EXPECT_U64(5000, gb_u128_sub(after, before).lo);
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &again, NULL, NULL, 0));
+    gb_id rid = submit(&t, (gb_tx){.kind = GB_TX_SEND_REPLY, .sender = alice(),
+                                   .destination = id1,
+                                   .payload = (const uint8_t *)"ok",
+                                   .payload_len = 2,
+                                   .gas_limit = 100000000ull});
+    gb_block_result r = block(&t);
+    bool ran = false;
+    for (uint32_t i = 0; i < r.nevents; i++)
+        if (r.events[i].kind == GB_EV_DISPATCHED &&
+            gb_id_eq(r.events[i].id, rid))
+            ran = r.events[i].outcome == GB_OUTCOME_SUCCESS;
+    gb_block_result_free(&r);
+    GB_EXPECT(ran);
+    GB_EXPECT(gb_id_eq(rid, gb_message_id_reply(id1)));
+    GB_EXPECT_U64(0, gb_chain_pending(t.c));
+    env_close(&t);
+}
+
 /* A fixed scenario, step by step: each step submits then makes a block. */
 static void scenario_step(env *t, int step, gb_id *ids)
 {
@@ -509,6 +682,10 @@ int main(void)
     GB_RUN(test_timer);
     GB_RUN(test_hostile_beside_ping);
     GB_RUN(test_submit_errors);
+    GB_RUN(test_exit);
+    GB_RUN(test_init_failure_and_slow_init);
+    GB_RUN(test_waitlist_expiry);
+    GB_RUN(test_mailbox);
     GB_RUN(test_determinism);
     GB_RUN(test_restart);
     return gb_test_summary();
