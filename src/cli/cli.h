@@ -37,5 +37,6 @@ int cli_dispatch(const char *prefix, const cli_cmd *table, size_t n,
 int cli_wasm_run(int argc, char **argv);  /* wasm_run.c */
 int cli_wasm_spec(int argc, char **argv); /* wasm_spec.c */
 int cli_wasm_dump(int argc, char **argv); /* wasm_dump.c */
+int cli_exec(int argc, char **argv);      /* exec.c */
 
 #endif
