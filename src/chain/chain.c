@@ -246,7 +246,8 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
             break;
         case GB_TX_SEND_MESSAGE:
             id = gb_message_id_external(height, tx->sender, nonce, 0);
-            if (gb_db_program_get(r, tx->destination, &prog))
+            if (gb_db_program_get(r, tx->destination, &prog) &&
+                !pending_has(c, GB_TX_CREATE_PROGRAM, tx->destination))
                 why = "unknown program";
             break;
         case GB_TX_SEND_REPLY:
@@ -539,7 +540,8 @@ static gb_err queue_next(gb_db_txn *txn, uint64_t from, uint64_t *seq,
     uint8_t k[8];
     seq_key(from, k);
     gb_db_cursor *cur;
-    gb_err e = gb_db_cursor_open(txn, GB_TABLE_QUEUE, NULL, 0, k, 8, &cur);
+    gb_err e = gb_db_cursor_open(txn, GB_TABLE_QUEUE, k, 0, k, 8, &cur);
+    /* (prefix k of length 0, not NULL: db.c memcmp()s it with start) */
     if (e)
         return e;
     gb_db_val key, val;

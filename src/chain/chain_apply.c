@@ -147,6 +147,22 @@ gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v)
     gb_err e = prog_load(b->txn, id, &p, &alloc);
     if (e == GB_NOT_FOUND)
         return gb_chain_account_add(b, id, v);
+    if (!e && p.status == GB_PROGRAM_EXITED &&
+        !gb_id_eq(p.inheritor, id)) {
+        /* value reaching an exited program goes on to its inheritor (one
+         * step: an inheritor that exited too keeps it) */
+        gb_id to = p.inheritor;
+        free(alloc);
+        if (!gb_db_program_get(b->txn, to, &p)) {
+            if ((e = prog_load(b->txn, to, &p, &alloc)))
+                return e;
+            p.balance = gb_u128_add(p.balance, v, NULL);
+            e = gb_db_program_put(b->txn, to, &p);
+            free(alloc);
+            return e;
+        }
+        return gb_chain_account_add(b, to, v);
+    }
     if (!e) {
         p.balance = gb_u128_add(p.balance, v, NULL);
         e = gb_db_program_put(b->txn, id, &p);
@@ -420,7 +436,8 @@ static gb_err check_destination(gb_blk *b, const gb_db_dispatch *x,
     const uint8_t *payload = NULL;
     uint32_t len = 0;
     *handled = true;
-    if (!found)
+    if (!found || (x->d.kind == GB_DISPATCH_INIT &&
+                   !gb_id_eq(p->init_message, x->d.id)))
         code = GB_REPLY_UNAVAILABLE_PROGRAM_NOT_CREATED;
     else if (p->status == GB_PROGRAM_TERMINATED)
         code = GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE;
@@ -507,14 +524,18 @@ static gb_err apply_wake(gb_blk *b, gb_id pid, const gb_wake_req *wk)
     return gb_db_task_add(b->txn, b->height + wk->delay, &t, NULL);
 }
 
-static gb_err create_program(gb_blk *b, const gb_create_req *cr)
+/* A program created by program creator; when it cannot be (the id is
+ * taken, the code unknown) the existential deposit goes back to the
+ * creator and the init message, which is still queued, fails with
+ * ProgramNotCreated when it is dispatched. */
+static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
 {
     if (is_program(b->txn, cr->program_id))
-        return GB_OK; /* its init message will fail: already there */
+        return gb_chain_credit(b, creator, b->bctx.existential_deposit);
     const gb_gear_code *code;
     gb_err e = gb_chain_code(b->c, b->txn, cr->code_id, &code);
     if (e == GB_NOT_FOUND)
-        return GB_OK; /* the init message gets ProgramNotCreated */
+        return gb_chain_credit(b, creator, b->bctx.existential_deposit);
     if (e)
         return e;
     gb_db_program p = {.status = GB_PROGRAM_INITIALIZING,
@@ -628,7 +649,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
 
     /* creations first: their init messages precede anything sent to them */
     for (uint32_t i = 0; i < j->ncreates; i++)
-        TRY(create_program(b, &j->creates[i]));
+        TRY(create_program(b, pid, &j->creates[i]));
 
     /* who shares the gas left */
     shares sh = {.left = G - burned};

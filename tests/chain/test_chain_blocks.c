@@ -116,7 +116,8 @@ static gb_block_result block(env *t)
                     .value = ev->value};
         memcpy(m->code, ev->reply_code, 4);
         m->payload = malloc(m->len ? m->len : 1);
-        memcpy(m->payload, ev->payload, m->len);
+        if (m->len)
+            memcpy(m->payload, ev->payload, m->len);
     }
     if (t->nroots < 64)
         memcpy(t->roots[t->nroots++], r.state_root, 32);
@@ -478,8 +479,13 @@ static void test_init_failure_and_slow_init(void)
     env_open(&t, NULL, 0);
     gb_id bad = actor(&t, "P", "bad");
     gb_id slow = actor(&t, "S", "slow");
+    gb_id early = send_v(&t, bad, "hi", t.gas, gb_u128_from(99)); /* same block */
+    gb_id s0 = send(&t, slow, "hi");
     blocks(&t, 1);
     GB_EXPECT_U64(1, t.init_failed);
+    GB_EXPECT(reply_is(&t, early, GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE, ""));
+    GB_EXPECT(reply_of(&t, early) && reply_of(&t, early)->value.lo == 99);
+    GB_EXPECT(reply_of(&t, s0) == NULL);
     gb_id m = send(&t, bad, "hi");
     gb_id s1 = send(&t, slow, "hi");
     gb_id s2 = send(&t, slow, "F");
@@ -490,7 +496,9 @@ static void test_init_failure_and_slow_init(void)
     GB_EXPECT(reply_is(&t, m, GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE, ""));
     GB_EXPECT(reply_of(&t, s1) == NULL); /* init still waiting */
     settle(&t, 10);
+    GB_EXPECT(reply_is(&t, s0, GB_REPLY_SUCCESS_MANUAL, "hi"));
     GB_EXPECT(reply_is(&t, s1, GB_REPLY_SUCCESS_MANUAL, "hi"));
+    GB_EXPECT(reply_of(&t, s0) < reply_of(&t, s1));
     GB_EXPECT(reply_is(&t, s2, GB_REPLY_SUCCESS_MANUAL, "woke"));
     GB_EXPECT(reply_is(&t, s3, GB_REPLY_SUCCESS_MANUAL, "hi"));
     const umsg *a = reply_of(&t, s1), *b = reply_of(&t, s3);
