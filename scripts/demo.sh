@@ -80,4 +80,14 @@ say "5. The same call with metering off runs to the end (the result is" \
     "   fib(1000000) modulo 2^64, shown as a signed i64):"
 show "$gearbox" wasm run "$wasm" fib 1000000 --no-meter
 
-say "Try your own: $gearbox wasm run FILE.wasm FUNC [ARGS...] [--gas N] [--no-meter]"
+say "6. Gear programs (examples/, written in C with the SDK in sdk/) on a" \
+    "   throw-away chain: upload, init, then messages, each processed in" \
+    "   blocks; the replies with Gear's reply codes:"
+ex="$build/examples"
+show "$gearbox" exec "$ex/ping.wasm" --send PING
+show "$gearbox" exec "$ex/counter.wasm" --send inc --send "add 41" --send get
+show "$gearbox" exec "$ex/token.wasm" --init 1000 --send balance \
+    --send "transfer 0x1111111111111111111111111111111111111111111111111111111111111111 5000"
+
+say "Try your own: $gearbox wasm run FILE.wasm FUNC [ARGS...] [--gas N] [--no-meter]" \
+    "             $gearbox exec PROGRAM.wasm [--init P] [--send P]... [--json]"
