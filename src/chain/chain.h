@@ -15,6 +15,28 @@
  * Everything that reaches the state is a pure function of the previous
  * state and the block's inputs (height, timestamp, seed, transactions):
  * the same inputs give the same state root on every machine.
+ *
+ * Queue order: dispatches run in queue order while the allowance lasts; one
+ * whose gas limit does not fit what is left is skipped, and so is every
+ * later dispatch of the same (source, destination) pair in that block, so
+ * the order of one sender's messages to one destination holds while other
+ * programs' messages go on (no head-of-line blocking).  Handle messages to
+ * a program whose init has not ended stay queued, in order, until it has;
+ * when init fails they get InitializationFailure (01 02 01 00).  Messages
+ * to an exited program get ProgramExited (01 02 00 00, payload = the
+ * inheritor); the init message of a program that could not be created
+ * (unknown code id, id taken) gets ProgramNotCreated (01 02 03 00).  A
+ * program's message to an id that is not a program goes to that user's
+ * mailbox (Gear: every id that is not a program is a user).
+ *
+ * Where this differs from Gear (see chain_apply.c for the details): gas is
+ * a flat amount per message, not Gear's gas tree; what a run leaves is
+ * shared equally by the messages it sent without a gas limit (and by
+ * itself when it waits).  Waiting costs GB_CHAIN_WAITLIST_RENT gas per
+ * block; mailbox messages hold no gas and live GB_CHAIN_MAILBOX_BLOCKS.
+ * Claiming a mailbox message sends no auto-reply.  Signals and gas
+ * reservations are not produced yet.  Pending transactions live in memory
+ * only (a mempool): gb_chain_close drops them.
  */
 #ifndef GB_CHAIN_CHAIN_H
 #define GB_CHAIN_CHAIN_H

@@ -237,6 +237,8 @@ static void settle(env *t, uint32_t max)
         blocks(t, 1);
 }
 
+static gb_id actor(env *t, const char *init, const char *salt);
+
 /* ---- tests ------------------------------------------------------------ */
 
 static void test_ping(void)
@@ -383,6 +385,21 @@ static void test_hostile_beside_ping(void)
     blocks(&t, 1);
     GB_EXPECT(reply_is(&t, l2, GB_REPLY_EXEC_RAN_OUT_OF_GAS, ""));
     GB_EXPECT_U64(0, gb_chain_pending(t.c));
+
+    /* once a message of a (source, destination) pair is skipped, the later
+     * ones of the pair wait too, even when they fit; others go on */
+    gb_id a = actor(&t, "", "a");
+    blocks(&t, 1);
+    gb_id l3 = send_v(&t, loop, "go", lg, gb_u128_from(0));
+    gb_id a1 = send_v(&t, a, "hi", lg, gb_u128_from(0));    /* too big now */
+    gb_id a2 = send_v(&t, a, "F", 1000000ull, gb_u128_from(0)); /* fits */
+    gb_id p2 = send_v(&t, ping, "PING", 100000000ull, gb_u128_from(0));
+    blocks(&t, 1);
+    GB_EXPECT(reply_of(&t, l3) && reply_of(&t, p2));
+    GB_EXPECT(!reply_of(&t, a1) && !reply_of(&t, a2));
+    settle(&t, 10);
+    GB_EXPECT(reply_is(&t, a1, GB_REPLY_SUCCESS_MANUAL, "hi"));
+    GB_EXPECT(reply_is(&t, a2, GB_REPLY_SUCCESS_MANUAL, "woke"));
     env_close(&t);
 }
 
