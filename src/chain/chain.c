@@ -455,10 +455,9 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
     gb_err e;
     switch (t->kind) {
     case GB_TASK_WAKE_MESSAGE:
-        return gb_chain_waitlist_leave(b, t->a, t->b, (uint32_t)t->arg, true,
-                                       0);
+        return gb_chain_waitlist_leave(b, t->a, t->b, t->arg, true, 0);
     case GB_TASK_REMOVE_FROM_WAITLIST:
-        return gb_chain_waitlist_leave(b, t->a, t->b, block, false,
+        return gb_chain_waitlist_leave(b, t->a, t->b, t->arg, false,
                                        GB_REPLY_REMOVED_FROM_WAITLIST);
     case GB_TASK_SEND_DISPATCH:
     case GB_TASK_SEND_USER_MESSAGE: {

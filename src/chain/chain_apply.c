@@ -303,8 +303,13 @@ gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
 
 /* ---- the waitlist -------------------------------------------------------- */
 
+uint64_t gb_chain_wait_tag(const gb_db_dispatch *w)
+{
+    return (uint64_t)w->d.signal_code << 32 | w->expires_at;
+}
+
 gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
-                               uint32_t guard, bool wake, gb_reply_code code)
+                               uint64_t guard, bool wake, gb_reply_code code)
 {
     gb_db_dispatch w;
     gb_err e = gb_db_waitlist_get(b->txn, pid, mid, &w);
@@ -312,7 +317,7 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         return GB_OK;
     if (e)
         return e;
-    if (guard && w.expires_at != guard)
+    if (guard && gb_chain_wait_tag(&w) != guard)
         return GB_OK;
     gb_held h;
     e = gb_chain_held_copy(&w, &h);
@@ -500,7 +505,7 @@ static gb_err apply_wait(gb_blk *b, const gb_db_dispatch *x,
     if (e)
         return e;
     gb_db_task t = {.kind = kind, .a = w.d.destination, .b = w.d.id,
-                    .arg = w.expires_at};
+                    .arg = gb_chain_wait_tag(&w)};
     e = gb_db_task_add(b->txn, w.expires_at, &t, NULL);
     if (e)
         return e;
@@ -520,7 +525,7 @@ static gb_err apply_wake(gb_blk *b, gb_id pid, const gb_wake_req *wk)
     if (e)
         return e;
     gb_db_task t = {.kind = GB_TASK_WAKE_MESSAGE, .a = pid,
-                    .b = wk->message_id, .arg = w.expires_at};
+                    .b = wk->message_id, .arg = gb_chain_wait_tag(&w)};
     return gb_db_task_add(b->txn, b->height + wk->delay, &t, NULL);
 }
 

@@ -80,9 +80,12 @@ gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h);
 /* Take message mid out of program pid's waitlist, charging its rent: to
  * the queue (wake) or with an error reply of code (removal).  guard != 0:
- * only when the entry's expires_at equals guard (a stale task otherwise).
+ * only when it is gb_chain_wait_tag() of the entry (a stale task of an
+ * earlier wait of the same message otherwise).
  * Absent: GB_OK, nothing done. */
 gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
-                               uint32_t guard, bool wake, gb_reply_code code);
+                               uint64_t guard, bool wake, gb_reply_code code);
+/* What tasks of a wait carry to recognise it: start << 32 | expires_at. */
+uint64_t gb_chain_wait_tag(const gb_db_dispatch *w);
 
 #endif
