@@ -1312,7 +1312,7 @@ static gb_err compile_body(comp *c)
                     if (in_place)
                         e = target(c, f, at + 3 + 2 * i);
                 }
-                /* stubs for the targets that need values moved */
+                /* move-and-jump sequences for the targets whose values must move */
                 for (uint32_t i = 0; i <= cnt && !e; i++) {
                     f = &c->cs[c->ch - 1 - ds[i]];
                     bool in_place = f->kind != C_FUNC;
