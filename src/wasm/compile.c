@@ -84,6 +84,9 @@ typedef struct comp {
 
     uint32_t nlt;        /* params + locals */
     uint8_t *ltypes;     /* nlt */
+    uint8_t *written;    /* nlt: the local may have been written (params
+                            always); all 0 for declared locals at entry */
+    bool seen_loop;      /* a loop was entered: code may run again */
     const gb_functype *ft;
 
     gb_cell *cells;
@@ -820,8 +823,13 @@ static gb_err set_local(comp *c, uint32_t x, bool tee)
         if (reads_local(&c->st[i], x))
             aliased = true;
     vs *e = &c->st[h];
-    if (!aliased && e->kind == VS_SLOT && c->last_dst != NONE &&
-        c->cells[c->last_dst].u == slot(c, h)) {
+    bool known_zero = !c->written[x] && !c->seen_loop;
+    c->written[x] = 1;
+    if (known_zero && e->kind == VS_CONST && e->k == 0) {
+        /* locals start at zero, and before any loop the code seen so far
+         * is all that can have run: nothing wrote x yet */
+    } else if (!aliased && e->kind == VS_SLOT && c->last_dst != NONE &&
+               c->cells[c->last_dst].u == slot(c, h)) {
         c->cells[c->last_dst].u = x; /* the producer writes the local */
     } else {
         if (aliased)
@@ -1113,6 +1121,8 @@ static gb_err compile_body(comp *c)
             break;
         case 0x02:   /* block */
         case 0x03: { /* loop */
+            if (b == 0x03)
+                c->seen_loop = true;
             ctrl nf = {.kind = b == 0x02 ? C_BLOCK : C_LOOP, .patch = NONE,
                        .else_patch = NONE};
             TRY(block_type(c, &nf));
@@ -1595,9 +1605,13 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
     if (nlt > m->cfg.max_locals)
         return fail(c, GB_LIMIT, "too many locals (%llu)", (unsigned long long)nlt);
     c->nlt = (uint32_t)nlt;
-    c->ltypes = malloc(nlt ? nlt : 1);
+    c->ltypes = malloc(2 * nlt + 1);
     if (!c->ltypes)
         return GB_NOMEM;
+    c->written = c->ltypes + nlt;
+    memset(c->written, 0, nlt);
+    memset(c->written, 1, c->ft->nparams);
+    c->seen_loop = false;
     gb_copy(c->ltypes, c->ft->params, c->ft->nparams);
     gb_copy(c->ltypes + c->ft->nparams, def->locals, def->nlocals);
     for (uint32_t k = 0; k < nlt; k++)
