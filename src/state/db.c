@@ -16,6 +16,7 @@
  * L on disk always matches the entries on disk.
  */
 #include "state/db.h"
+#include "util/bytes.h"
 
 #include <errno.h>
 #include <lmdb.h>
@@ -471,7 +472,7 @@ gb_err gb_db_cursor_open(gb_db_txn *t, gb_db_table tb, const void *prefix,
     if ((unsigned)tb >= GB_TABLE_COUNT_ || plen > MAX_KEY ||
         slen > MAX_KEY || (plen && !prefix) || (slen && !start))
         return GB_INVAL;
-    if (slen && (slen < plen || memcmp(start, prefix, plen) != 0))
+    if (slen && (slen < plen || !gb_same(start, prefix, plen)))
         return GB_INVAL;
     gb_db_cursor *c = calloc(1, sizeof *c);
     if (!c)
