@@ -32,6 +32,7 @@ test-asan: deps
 bench: build
 	bench/run.sh $(BUILD)
 	$(BUILD)/bench_gear $(BUILD)/testwasm/ping.wasm
+	$(BUILD)/bench_chain $(BUILD)/examples/pingpong.wasm $(BUILD)
 
 fuzz: deps
 	cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DGB_FUZZ=ON -DGB_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
