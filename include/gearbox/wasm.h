@@ -272,6 +272,10 @@ gb_memory *gb_host_memory(gb_host_ctx *ctx);
 gb_instance *gb_host_instance(gb_host_ctx *ctx);
 gb_store *gb_host_store(gb_host_ctx *ctx);
 gb_err gb_host_charge(gb_host_ctx *ctx, uint64_t gas);
+/* Give back gas a host function charged earlier in the same call
+ * (e.g. a reservation undone): gas left grows by gas, at most back to the
+ * limit. */
+void gb_host_refund(gb_host_ctx *ctx, uint64_t gas);
 /* Record a trap message (printf-style) and return code, for
  * `return gb_host_trap(ctx, GB_TRAP_HOST, "bad pointer %u", p);` */
 gb_err gb_host_trap(gb_host_ctx *ctx, gb_err code, const char *fmt, ...)

@@ -26,6 +26,7 @@ void gb_process_cfg_default(gb_process_cfg *cfg)
         .max_outgoing_bytes = 64u << 20,
         .syscall_gas = 100,
         .syscall_gas_per_byte = 1,
+        .max_reservations = 256,
     };
 }
 
@@ -90,6 +91,9 @@ void gb_journal_free(gb_journal *j)
         free(j->creates[i].init.payload);
     free(j->creates);
     free(j->wakes);
+    free(j->reserved);
+    free(j->unreserved);
+    free(j->deposits);
     free(j->debug);
     memset(j, 0, sizeof *j);
 }
@@ -315,15 +319,23 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
             out->npages = n;
         }
     }
-    /* the gas limits given to messages were charged to the run; they
-     * move with the messages, they are not burned */
+    /* the gas limits given to messages, the new reservations, the reply
+     * deposits and the system reservation were charged to the run; they
+     * move with the journal, they are not burned.  A message sent from a
+     * reservation has the reservation's gas, not the run's. */
     uint64_t given = 0;
     for (uint32_t i = 0; i < out->nmsgs; i++)
-        given += out->msgs[i].has_gas_limit ? out->msgs[i].gas_limit : 0;
+        given += out->msgs[i].has_gas_limit && !out->msgs[i].from_reservation
+                     ? out->msgs[i].gas_limit : 0;
     for (uint32_t i = 0; i < out->ncreates; i++)
         given += out->creates[i].init.has_gas_limit ? out->creates[i].init.gas_limit : 0;
-    if (out->has_reply && out->reply.has_gas_limit)
+    if (out->has_reply && out->reply.has_gas_limit && !out->reply.from_reservation)
         given += out->reply.gas_limit;
+    for (uint32_t i = 0; i < out->nreserved; i++)
+        given += out->reserved[i].amount;
+    for (uint32_t i = 0; i < out->ndeposits; i++)
+        given += out->deposits[i].gas;
+    given += out->system_reserved;
     out->gas_burned = given <= out->gas_burned ? out->gas_burned - given : 0;
     out->allocations = r.alloc;
     out->alloc_pages = p->cfg.max_pages;

@@ -53,7 +53,11 @@ void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts);
 typedef struct gb_msg_context {
     uint32_t outgoing_nonce; /* next send handle / create nonce */
     bool replied;            /* a reply was already sent */
-    uint64_t reservation_nonce;
+    uint64_t reservation_nonce; /* next gr_reserve_gas nonce: the
+                                   reservation id is reservation(message
+                                   id, nonce) (Gear's GasReserver) */
+    uint64_t system_reservation; /* gas gr_system_reserve_gas set aside
+                                    for handle_signal, all runs so far */
 } gb_msg_context;
 
 /* The message being delivered.  Borrowed for the call. */
@@ -73,6 +77,15 @@ typedef struct gb_dispatch {
     gb_msg_context ctx;        /* zero for a first delivery */
 } gb_dispatch;
 
+/* A gas reservation of a program (Gear's GasReservationSlot): made by
+ * gr_reserve_gas, kept until it expires, is unreserved or pays for a
+ * message (gr_reservation_send / gr_reservation_reply). */
+typedef struct gb_reservation {
+    gb_id id;                  /* reservation(message id, nonce) */
+    uint64_t amount;           /* gas */
+    uint32_t expires_at;       /* block height */
+} gb_reservation;
+
 /* The program as it is before the run.  Borrowed for the call. */
 typedef struct gb_program_view {
     const gb_module *module;   /* prepared code */
@@ -84,6 +97,8 @@ typedef struct gb_program_view {
     gb_page_lookup page;       /* persisted 16 KiB pages (async-signal-safe) */
     void *page_user;
     gb_u128 balance;
+    const gb_reservation *reservations; /* its existing reservations */
+    uint32_t nreservations;
 } gb_program_view;
 
 typedef enum gb_outcome {
@@ -107,6 +122,10 @@ typedef struct gb_out_msg {
     uint64_t gas_limit;
     uint32_t delay;            /* blocks */
     uint8_t reply_code[4];     /* replies only */
+    bool from_reservation;     /* gr_reservation_send / _reply: the gas
+                                  (gas_limit, has_gas_limit set) is the
+                                  whole of that reservation's amount */
+    gb_id reservation;
 } gb_out_msg;
 
 typedef struct gb_create_req {
@@ -120,6 +139,22 @@ typedef struct gb_wake_req {
     uint32_t delay;
 } gb_wake_req;
 
+/* A reservation of the program that the run ended (journal.unreserved):
+ * either unreserved with gr_unreserve_gas (used false: its amount goes
+ * back to whoever paid it), or used by gr_reservation_send / _reply (used
+ * true: its gas goes with that message). */
+typedef struct gb_unreservation {
+    gb_id id;
+    uint64_t amount;
+    bool used;
+} gb_unreservation;
+
+/* gr_reply_deposit: gas for the reply to message_id (sent in this run). */
+typedef struct gb_reply_deposit {
+    gb_id message_id;
+    uint64_t gas;
+} gb_reply_deposit;
+
 typedef struct gb_page_out {
     uint32_t page;             /* 16 KiB gear page number */
     uint8_t data[GB_GEAR_PAGE_SIZE];
@@ -131,8 +166,11 @@ typedef struct gb_journal {
     gb_err trap;               /* FAILED: the engine's trap code */
     char trap_msg[256];        /* FAILED: what happened, for people */
     uint64_t gas_burned;       /* used up by the run; the gas limits it
-                                  gave to messages (has_gas_limit) travel
-                                  with them and are not included */
+                                  gave to messages (has_gas_limit, not
+                                  from_reservation), its new reservations,
+                                  reply deposits and system reservation
+                                  travel with the journal and are not
+                                  included */
     /* memory (empty when FAILED) */
     gb_page_out *pages;
     uint32_t npages;
@@ -147,6 +185,19 @@ typedef struct gb_journal {
     uint32_t ncreates;
     gb_wake_req *wakes;
     uint32_t nwakes;
+    /* gas (empty when FAILED) */
+    gb_reservation *reserved;  /* reservations made by the run (expiry =
+                                  block height + duration); includes those
+                                  it used, not those it unreserved */
+    uint32_t nreserved;
+    gb_unreservation *unreserved; /* reservations the run ended: of the
+                                  view (unreserved or used), or made by the
+                                  run and used */
+    uint32_t nunreserved;
+    gb_reply_deposit *deposits;
+    uint32_t ndeposits;
+    uint64_t system_reserved;  /* gr_system_reserve_gas in this run (the
+                                  total is ctx.system_reservation) */
     /* control */
     gb_wait_kind wait;         /* WAIT */
     uint32_t wait_duration;    /* WAIT_FOR / WAIT_UP_TO: blocks */
@@ -167,6 +218,8 @@ typedef struct gb_process_cfg {
     uint64_t max_outgoing_bytes;/* 64 MiB */
     uint64_t syscall_gas;       /* gas charged per syscall */
     uint64_t syscall_gas_per_byte;
+    uint32_t max_reservations;  /* Vara's ReservationsLimit: 256 (Gear
+                                   allows one more: the check is `>`) */
 } gb_process_cfg;
 
 void gb_process_cfg_default(gb_process_cfg *cfg);

@@ -46,6 +46,7 @@ typedef struct gb_run {
     uint64_t out_bytes;
     gb_u128 value_sent;
     uint32_t caps_msgs, caps_creates, caps_wakes;
+    uint32_t caps_reserved, caps_unreserved, caps_deposits;
     gb_stop stop;
     uint8_t *panic;           /* GB_STOP_PANIC payload */
     uint32_t panic_len;

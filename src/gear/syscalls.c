@@ -640,6 +640,90 @@ HOST(sys_wake)
     return put_err(ctx, r, err, 4, 0, NULL);
 }
 
+/* ---- gas reservations: what the run knows of them ------------------------
+ *
+ * Gear's GasReserver (protocol/core/src/reservation.rs), kept in the
+ * journal: the program's reservations before the run are the view's
+ * (state Exists); those the run makes are j->reserved (Created); a view
+ * reservation the run unreserves goes to j->unreserved with used false
+ * (Removed); one used by gr_reservation_send / _reply goes there with used
+ * true (both kinds: a Created one stays in j->reserved too, so the chain
+ * creates it and hands it to the message).  Unreserving a Created one
+ * drops it from j->reserved (Gear removes it from its states). */
+
+typedef enum { RSV_NONE, RSV_VIEW, RSV_NEW } rsv_where;
+
+typedef struct rsv_state {
+    rsv_where where;   /* NONE: unknown, or made here and unreserved */
+    uint32_t index;    /* in prog->reservations or j->reserved */
+    uint64_t amount;
+    bool removed;      /* a view reservation unreserved in this run */
+    bool used;         /* used for a message in this run */
+} rsv_state;
+
+static rsv_state rsv_find(const gb_run *r, gb_id id)
+{
+    rsv_state st = {.where = RSV_NONE};
+    const gb_journal *j = r->j;
+    for (uint32_t i = 0; i < j->nreserved; i++)
+        if (gb_id_eq(j->reserved[i].id, id)) {
+            st = (rsv_state){.where = RSV_NEW, .index = i,
+                             .amount = j->reserved[i].amount};
+            break;
+        }
+    for (uint32_t i = 0; st.where == RSV_NONE && i < r->prog->nreservations; i++)
+        if (gb_id_eq(r->prog->reservations[i].id, id))
+            st = (rsv_state){.where = RSV_VIEW, .index = i,
+                             .amount = r->prog->reservations[i].amount};
+    if (st.where == RSV_NONE)
+        return st;
+    for (uint32_t i = 0; i < j->nunreserved; i++)
+        if (gb_id_eq(j->unreserved[i].id, id)) {
+            if (j->unreserved[i].used)
+                st.used = true;
+            else
+                st.removed = true;
+        }
+    return st;
+}
+
+/* GasReserver::limit_of: Exists or Created (used or not). */
+static bool rsv_live(const rsv_state *st)
+{
+    return st->where != RSV_NONE && !st->removed;
+}
+
+/* GasReserver::check_not_used: 500 unless live and unused. */
+static uint32_t rsv_check_not_used(const rsv_state *st)
+{
+    return rsv_live(st) && !st->used ? 0 : GB_EXT_INVALID_RESERVATION_ID;
+}
+
+/* Grow an array of n elements of size sz to hold one more. */
+static gb_err grow_one(void **arr, uint32_t *cap, uint32_t n, size_t sz)
+{
+    if (n < *cap)
+        return GB_OK;
+    uint32_t c = *cap ? *cap * 2 : 4;
+    void *p = realloc(*arr, (size_t)c * sz);
+    if (!p)
+        return GB_NOMEM;
+    *arr = p;
+    *cap = c;
+    return GB_OK;
+}
+
+static gb_err rsv_note_unreserved(gb_run *r, gb_id id, uint64_t amount,
+                                  bool used)
+{
+    gb_journal *j = r->j;
+    TRY(grow_one((void **)&j->unreserved, &r->caps_unreserved, j->nunreserved,
+                 sizeof *j->unreserved));
+    j->unreserved[j->nunreserved++] =
+        (gb_unreservation){.id = id, .amount = amount, .used = used};
+    return GB_OK;
+}
+
 /* ---- sending -------------------------------------------------------------
  *
  * As Gear's MessageContext: every gr_send_init and gr_create_program*
@@ -763,12 +847,26 @@ static uint32_t input_range(const gb_run *r, uint32_t off, uint32_t len)
 static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
                      gb_u128 value, const uint8_t *extra, uint32_t len,
                      bool wgas, uint64_t gas_limit, uint32_t delay,
-                     uint32_t err)
+                     const gb_id *rsv, uint32_t err)
 {
     if (gb_actor_id_is_system(dest))
         return stop(ctx, r, GB_STOP_BACKEND, "sending to the system actor is forbidden");
     uint32_t code = 0;
-    if (wgas && gas_limit && gas_limit < r->blk->mailbox_threshold)
+    rsv_state st = {.where = RSV_NONE};
+    if (rsv) {
+        /* Ext::reservation_send_commit: the delayed-sending check (no
+         * dispatch-stash rent here: the mailbox threshold only), the
+         * value, then the reservation (500) */
+        st = rsv_find(r, *rsv);
+        if (delay && !rsv_live(&st))
+            code = GB_EXT_INVALID_RESERVATION_ID;
+        else if (delay && st.amount < r->blk->mailbox_threshold)
+            code = GB_EXT_INSUFFICIENT_GAS_FOR_DELAYED_SENDING;
+        else if (gb_u128_cmp(value, value_available(r)) > 0)
+            code = GB_EXT_NOT_ENOUGH_VALUE;
+        else
+            code = rsv_check_not_used(&st);
+    } else if (wgas && gas_limit && gas_limit < r->blk->mailbox_threshold)
         code = GB_EXT_INSUFFICIENT_GAS_LIMIT;
     else if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
         code = GB_EXT_NOT_ENOUGH_GAS;
@@ -794,7 +892,9 @@ static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
     TRY(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len + 1));
     if (len)
         memcpy(b->buf + b->len, extra, len);
-    if (wgas)
+    if (rsv)
+        TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
+    else if (wgas)
         TRY(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
     take_value(r, value);
     count_bytes(r, len, true);
@@ -802,8 +902,12 @@ static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
     j->msgs[j->nmsgs++] = (gb_out_msg){.id = id, .destination = dest,
                                        .payload = b->buf,
                                        .payload_len = b->len + len,
-                                       .value = value, .has_gas_limit = wgas,
-                                       .gas_limit = gas_limit, .delay = delay};
+                                       .value = value,
+                                       .has_gas_limit = wgas || rsv,
+                                       .gas_limit = rsv ? st.amount : gas_limit,
+                                       .delay = delay,
+                                       .from_reservation = rsv != NULL,
+                                       .reservation = rsv ? *rsv : (gb_id){{0}}};
     *b = (gb_send_buf){.open = false};
     return put_err_hash(ctx, r, err, 0, &id);
 }
@@ -829,7 +933,7 @@ static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
     gb_u128 value;
     read_hash_value(r, pid_value, &dest, &value);
     return commit(ctx, r, h, dest, value, at(r, ptr), len, wgas, gas_limit,
-                  delay, err);
+                  delay, NULL, err);
 }
 
 HOST(sys_send)
@@ -869,7 +973,8 @@ static gb_err send_input(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
     gb_id dest;
     gb_u128 value;
     read_hash_value(r, pid_value, &dest, &value);
-    return commit(ctx, r, h, dest, value, NULL, 0, wgas, gas_limit, delay, err);
+    return commit(ctx, r, h, dest, value, NULL, 0, wgas, gas_limit, delay,
+                  NULL, err);
 }
 
 HOST(sys_send_input)
@@ -940,7 +1045,8 @@ static gb_err send_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h,
     gb_id dest;
     gb_u128 value;
     read_hash_value(r, pid_value, &dest, &value);
-    return commit(ctx, r, h, dest, value, NULL, 0, wgas, gas_limit, delay, err);
+    return commit(ctx, r, h, dest, value, NULL, 0, wgas, gas_limit, delay,
+                  NULL, err);
 }
 
 HOST(sys_send_commit)
@@ -992,14 +1098,19 @@ static uint32_t reply_context(const gb_run *r, bool push)
 /* Ext::reply_commit: the pushed bytes followed by extra. */
 static gb_err reply_commit(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
                            uint32_t len, gb_u128 value, bool wgas,
-                           uint64_t gas_limit, uint32_t err)
+                           uint64_t gas_limit, const gb_id *rsv, uint32_t err)
 {
     uint32_t code = 0;
     uint64_t total = (uint64_t)r->reply_len + len;
+    rsv_state st = {.where = RSV_NONE};
+    if (rsv)
+        st = rsv_find(r, *rsv);
     if (wgas && gas_limit > gb_store_gas_left(gb_host_store(ctx)))
         code = GB_EXT_NOT_ENOUGH_GAS;
     else if (gb_u128_cmp(value, value_available(r)) > 0)
         code = GB_EXT_NOT_ENOUGH_VALUE;
+    else if (rsv && (code = rsv_check_not_used(&st)))
+        ; /* Ext::reservation_reply_commit: mark_reservation_used */
     else if ((code = reply_context(r, false)))
         ;
     else if (total > r->cfg->max_payload)
@@ -1009,7 +1120,9 @@ static gb_err reply_commit(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
     TRY(grow_buf(&r->reply_buf, &r->reply_cap, total + 1));
     if (len)
         memcpy(r->reply_buf + r->reply_len, extra, len);
-    if (wgas)
+    if (rsv)
+        TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
+    else if (wgas)
         TRY(gb_host_charge(ctx, gas_limit));
     take_value(r, value);
     gb_journal *j = r->j;
@@ -1019,8 +1132,10 @@ static gb_err reply_commit(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
                             .payload = r->reply_buf,
                             .payload_len = (uint32_t)total,
                             .value = value,
-                            .has_gas_limit = wgas,
-                            .gas_limit = gas_limit};
+                            .has_gas_limit = wgas || rsv,
+                            .gas_limit = rsv ? st.amount : gas_limit,
+                            .from_reservation = rsv != NULL,
+                            .reservation = rsv ? *rsv : (gb_id){{0}}};
     gb_reply_code_bytes(GB_REPLY_SUCCESS_MANUAL, j->reply.reply_code);
     r->reply_buf = NULL;
     r->reply_len = r->reply_cap = 0;
@@ -1047,7 +1162,7 @@ static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const char *name,
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
     return reply_commit(ctx, r, at(r, ptr), len, read_value(r, value_ptr),
-                        wgas, gas_limit, err);
+                        wgas, gas_limit, NULL, err);
 }
 
 HOST(sys_reply)
@@ -1113,7 +1228,7 @@ static gb_err reply_input(gb_host_ctx *ctx, gb_run *r, const char *name,
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
     return reply_commit(ctx, r, NULL, 0, read_value(r, value_ptr), wgas,
-                        gas_limit, err);
+                        gas_limit, NULL, err);
 }
 
 HOST(sys_reply_input)
@@ -1269,18 +1384,252 @@ HOST(sys_create_program_wgas)
     return create_program(ctx, r, a, true);
 }
 
-/* ---- not in gearbox yet --------------------------------------------------
- * Gas reservations and reply deposits need the chain's reservation store
- * (the durable-state issue).  Until then a program that calls them stops
- * with BackendError and says so, rather than running with wrong effects. */
+/* ---- gas reservations and reply deposits ---------------------------------
+ *
+ * Gear: protocol/processor/src/ext.rs (reserve_gas, unreserve_gas,
+ * system_reserve_gas, reservation_send_commit, reservation_reply_commit,
+ * reply_deposit), protocol/core/src/reservation.rs (GasReserver),
+ * protocol/core/src/message/context.rs (reply_deposit).  The gas a
+ * reservation, a reply deposit or the system reservation takes is charged
+ * to the run and leaves with the journal (not burned); a message sent from
+ * a reservation gets the reservation's whole amount and costs the run only
+ * the syscall.  Gearbox charges no reservation rent (Gear's
+ * cost_for_reservation adds rent for reserve_for + duration blocks). */
 
-HOST(sys_not_yet)
+/* GasReserver::check_execution_limit: Exists and Created reservations
+ * (used ones too, not Removed) against max_reservations -- checked before
+ * adding, with `>`, so max + 1 may exist. */
+static uint64_t rsv_count(const gb_run *r)
+{
+    uint64_t n = r->prog->nreservations + (uint64_t)r->j->nreserved;
+    for (uint32_t i = 0; i < r->j->nunreserved; i++)
+        if (!r->j->unreserved[i].used)
+            n--;
+    return n;
+}
+
+/* Ext::reserve_gas: zero duration (502), below the mailbox threshold
+ * (504), not enough gas (100), the limit (501); the id is
+ * reservation(message id, nonce), the nonce kept across gr_wait. */
+HOST(sys_reserve_gas)
 {
     RUN();
     UNUSED_ARGS;
-    return stop(ctx, r, GB_STOP_BACKEND,
-                "this syscall (gas reservations, reply deposits) is not "
-                "supported by gearbox yet");
+    uint64_t amount = a[0];
+    uint32_t duration = (uint32_t)a[1], err = (uint32_t)a[2];
+    TRY(charge(ctx, r, 0));
+    uint32_t code = 0;
+    if (duration == 0)
+        code = GB_EXT_ZERO_RESERVATION_DURATION;
+    else if (amount < r->blk->mailbox_threshold)
+        code = GB_EXT_RESERVATION_BELOW_MAILBOX_THRESHOLD;
+    else if (amount > gb_store_gas_left(gb_host_store(ctx)))
+        code = GB_EXT_NOT_ENOUGH_GAS;
+    else if (rsv_count(r) > r->cfg->max_reservations)
+        code = GB_EXT_RESERVATIONS_LIMIT_REACHED;
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    gb_journal *j = r->j;
+    TRY(grow_one((void **)&j->reserved, &r->caps_reserved, j->nreserved,
+                 sizeof *j->reserved));
+    TRY(gb_host_charge(ctx, amount));
+    gb_id id = gb_reservation_id(r->d->id, r->ctx.reservation_nonce);
+    if (r->ctx.reservation_nonce != UINT64_MAX)
+        r->ctx.reservation_nonce++;
+    uint32_t h = r->blk->height;
+    j->reserved[j->nreserved++] = (gb_reservation){
+        .id = id, .amount = amount,
+        .expires_at = duration > UINT32_MAX - h ? UINT32_MAX : h + duration};
+    return put_err_hash(ctx, r, err, 0, &id);
+}
+
+/* Ext::unreserve_gas / GasReserver::unreserve: unknown, already
+ * unreserved or used (500); one made in this run gives its gas back to
+ * the run, one of an earlier run leaves in j->unreserved.  ErrorWithGas:
+ * packed, the amount at offset 4. */
+HOST(sys_unreserve_gas)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t rid = (uint32_t)a[0], err = (uint32_t)a[1];
+    TRY(charge(ctx, r, 0));
+    uint32_t code = oob(r, rid, 32);
+    if (code)
+        return put_err(ctx, r, err, 12, code, NULL);
+    gb_id id;
+    memcpy(id.b, at(r, rid), 32);
+    rsv_state st = rsv_find(r, id);
+    if ((code = rsv_check_not_used(&st)))
+        return put_err(ctx, r, err, 12, code, NULL);
+    gb_journal *j = r->j;
+    if (st.where == RSV_NEW) {
+        memmove(j->reserved + st.index, j->reserved + st.index + 1,
+                (j->nreserved - st.index - 1) * sizeof *j->reserved);
+        j->nreserved--;
+        gb_host_refund(ctx, st.amount);
+    } else {
+        TRY(rsv_note_unreserved(r, id, st.amount, false));
+    }
+    uint8_t b[8];
+    put64(b, st.amount);
+    return put_err(ctx, r, err, 12, 0, b);
+}
+
+/* Ext::system_reserve_gas: forbidden in handle_signal, zero (503), not
+ * enough gas (100); adds up across calls and gr_wait. */
+HOST(sys_system_reserve_gas)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint64_t amount = a[0];
+    uint32_t err = (uint32_t)a[1];
+    TRY(forbidden_in_signal(ctx, r, "gr_system_reserve_gas"));
+    TRY(charge(ctx, r, 0));
+    uint32_t code = 0;
+    if (amount == 0)
+        code = GB_EXT_ZERO_RESERVATION_AMOUNT;
+    else if (amount > gb_store_gas_left(gb_host_store(ctx)))
+        code = GB_EXT_NOT_ENOUGH_GAS;
+    if (!code) {
+        TRY(gb_host_charge(ctx, amount));
+        uint64_t *t = &r->j->system_reserved, *c = &r->ctx.system_reservation;
+        *t = *t > UINT64_MAX - amount ? UINT64_MAX : *t + amount;
+        *c = *c > UINT64_MAX - amount ? UINT64_MAX : *c + amount;
+    }
+    return put_err(ctx, r, err, 4, code, NULL);
+}
+
+/* A TwoHashesWithValue (reservation id, destination, value), after
+ * oob(ptr, 80). */
+static void read_two_hashes_value(const gb_run *r, uint32_t ptr, gb_id *rid,
+                                  gb_id *dest, gb_u128 *value)
+{
+    const uint8_t *p = at(r, ptr);
+    memcpy(rid->b, p, 32);
+    memcpy(dest->b, p + 32, 32);
+    *value = gb_u128_from_le(p + 64);
+}
+
+/* gr_reservation_send: send_init, then Ext::reservation_send_commit. */
+HOST(sys_reservation_send)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t rpv = (uint32_t)a[0], ptr = (uint32_t)a[1], len = (uint32_t)a[2];
+    uint32_t delay = (uint32_t)a[3], err = (uint32_t)a[4];
+    bool big = len > r->cfg->max_payload; /* not even read */
+    TRY(charge(ctx, r, big ? 0 : len));
+    uint32_t code = oob(r, rpv, 80);
+    if (!code && !big)
+        code = oob(r, ptr, len);
+    if (!code && big)
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    uint32_t h;
+    if (!code)
+        TRY(take_nonce(r, true, &h, &code));
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    gb_id rid, dest;
+    gb_u128 value;
+    read_two_hashes_value(r, rpv, &rid, &dest, &value);
+    return commit(ctx, r, h, dest, value, at(r, ptr), len, false, 0, delay,
+                  &rid, err);
+}
+
+HOST(sys_reservation_send_commit)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t h = (uint32_t)a[0], rpv = (uint32_t)a[1];
+    uint32_t delay = (uint32_t)a[2], err = (uint32_t)a[3];
+    TRY(charge(ctx, r, 0));
+    uint32_t code = oob(r, rpv, 80);
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    gb_id rid, dest;
+    gb_u128 value;
+    read_two_hashes_value(r, rpv, &rid, &dest, &value);
+    return commit(ctx, r, h, dest, value, NULL, 0, false, 0, delay, &rid, err);
+}
+
+/* gr_reservation_reply(_commit): forbidden in handle_signal; the value
+ * (101), the reservation (500), then the reply's own checks (108, 302,
+ * 300).  The HashWithValue pointer has no sentinel. */
+static gb_err reservation_reply(gb_host_ctx *ctx, gb_run *r, const char *name,
+                                uint32_t rv, uint32_t ptr, uint32_t len,
+                                uint32_t err)
+{
+    TRY(forbidden_in_signal(ctx, r, name));
+    bool big = len > r->cfg->max_payload;
+    TRY(charge(ctx, r, big ? 0 : len));
+    uint32_t code = oob(r, rv, 48);
+    if (!code && !big)
+        code = oob(r, ptr, len);
+    if (!code && big)
+        code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
+    if (code)
+        return put_err_hash(ctx, r, err, code, NULL);
+    gb_id rid;
+    gb_u128 value;
+    read_hash_value(r, rv, &rid, &value);
+    return reply_commit(ctx, r, at(r, ptr), len, value, false, 0, &rid, err);
+}
+
+HOST(sys_reservation_reply)
+{
+    RUN();
+    UNUSED_ARGS;
+    return reservation_reply(ctx, r, "gr_reservation_reply", (uint32_t)a[0],
+                             (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3]);
+}
+
+HOST(sys_reservation_reply_commit)
+{
+    RUN();
+    UNUSED_ARGS;
+    return reservation_reply(ctx, r, "gr_reservation_reply_commit",
+                             (uint32_t)a[0], 0, 0, (uint32_t)a[1]);
+}
+
+/* Ext::reply_deposit: not enough gas (100), then
+ * MessageContext::reply_deposit: a deposit for that message already
+ * (309), a message this run did not send (310; handle and init messages,
+ * not the reply). */
+HOST(sys_reply_deposit)
+{
+    RUN();
+    UNUSED_ARGS;
+    uint32_t mp = (uint32_t)a[0], err = (uint32_t)a[2];
+    uint64_t gas = a[1];
+    TRY(charge(ctx, r, 0));
+    uint32_t code = oob(r, mp, 32);
+    gb_id mid;
+    gb_journal *j = r->j;
+    if (!code) {
+        memcpy(mid.b, at(r, mp), 32);
+        if (gas > gb_store_gas_left(gb_host_store(ctx)))
+            code = GB_EXT_NOT_ENOUGH_GAS;
+        for (uint32_t i = 0; !code && i < j->ndeposits; i++)
+            if (gb_id_eq(j->deposits[i].message_id, mid))
+                code = GB_EXT_DUPLICATE_REPLY_DEPOSIT;
+    }
+    if (!code) {
+        bool sent = false;
+        for (uint32_t i = 0; !sent && i < j->nmsgs; i++)
+            sent = gb_id_eq(j->msgs[i].id, mid);
+        for (uint32_t i = 0; !sent && i < j->ncreates; i++)
+            sent = gb_id_eq(j->creates[i].init.id, mid);
+        if (!sent)
+            code = GB_EXT_INCORRECT_MESSAGE_FOR_REPLY_DEPOSIT;
+    }
+    if (code)
+        return put_err(ctx, r, err, 4, code, NULL);
+    TRY(grow_one((void **)&j->deposits, &r->caps_deposits, j->ndeposits,
+                 sizeof *j->deposits));
+    TRY(gb_host_charge(ctx, gas));
+    j->deposits[j->ndeposits++] = (gb_reply_deposit){.message_id = mid,
+                                                     .gas = gas};
+    return put_err(ctx, r, err, 4, 0, NULL);
 }
 
 /* ---- registration -------------------------------------------------------- */
@@ -1296,7 +1645,7 @@ gb_err gb_syscalls_register(gb_processor *p)
         [GB_SYS_GR_BLOCK_TIMESTAMP] = sys_block_timestamp,
         [GB_SYS_GR_CREATE_PROGRAM] = sys_create_program,
         [GB_SYS_GR_CREATE_PROGRAM_WGAS] = sys_create_program_wgas,
-        [GB_SYS_GR_REPLY_DEPOSIT] = sys_not_yet,
+        [GB_SYS_GR_REPLY_DEPOSIT] = sys_reply_deposit,
         [GB_SYS_GR_DEBUG] = sys_debug,
         [GB_SYS_GR_PANIC] = sys_panic,
         [GB_SYS_GR_OOM_PANIC] = sys_oom_panic,
@@ -1319,11 +1668,11 @@ gb_err gb_syscalls_register(gb_processor *p)
         [GB_SYS_GR_REPLY_WGAS] = sys_reply_wgas,
         [GB_SYS_GR_REPLY] = sys_reply,
         [GB_SYS_GR_REPLY_INPUT] = sys_reply_input,
-        [GB_SYS_GR_RESERVATION_REPLY_COMMIT] = sys_not_yet,
-        [GB_SYS_GR_RESERVATION_REPLY] = sys_not_yet,
-        [GB_SYS_GR_RESERVATION_SEND_COMMIT] = sys_not_yet,
-        [GB_SYS_GR_RESERVATION_SEND] = sys_not_yet,
-        [GB_SYS_GR_RESERVE_GAS] = sys_not_yet,
+        [GB_SYS_GR_RESERVATION_REPLY_COMMIT] = sys_reservation_reply_commit,
+        [GB_SYS_GR_RESERVATION_REPLY] = sys_reservation_reply,
+        [GB_SYS_GR_RESERVATION_SEND_COMMIT] = sys_reservation_send_commit,
+        [GB_SYS_GR_RESERVATION_SEND] = sys_reservation_send,
+        [GB_SYS_GR_RESERVE_GAS] = sys_reserve_gas,
         [GB_SYS_GR_SEND_COMMIT_WGAS] = sys_send_commit_wgas,
         [GB_SYS_GR_SEND_COMMIT] = sys_send_commit,
         [GB_SYS_GR_SEND_INIT] = sys_send_init,
@@ -1335,8 +1684,8 @@ gb_err gb_syscalls_register(gb_processor *p)
         [GB_SYS_GR_SEND_INPUT] = sys_send_input,
         [GB_SYS_GR_SIZE] = sys_size,
         [GB_SYS_GR_SOURCE] = sys_source,
-        [GB_SYS_GR_SYSTEM_RESERVE_GAS] = sys_not_yet,
-        [GB_SYS_GR_UNRESERVE_GAS] = sys_not_yet,
+        [GB_SYS_GR_SYSTEM_RESERVE_GAS] = sys_system_reserve_gas,
+        [GB_SYS_GR_UNRESERVE_GAS] = sys_unreserve_gas,
         [GB_SYS_GR_VALUE_AVAILABLE] = sys_value_available,
         [GB_SYS_GR_VALUE] = sys_value,
         [GB_SYS_GR_WAIT_FOR] = sys_wait_for,

@@ -784,6 +784,13 @@ gb_err gb_host_charge(gb_host_ctx *ctx, uint64_t gas)
     return GB_OK;
 }
 
+void gb_host_refund(gb_host_ctx *ctx, uint64_t gas)
+{
+    gb_store *s = ctx->store;
+    uint64_t room = (uint64_t)(s->gas_start - s->gas_left);
+    s->gas_left += (int64_t)(gas < room ? gas : room);
+}
+
 gb_err gb_host_trap(gb_host_ctx *ctx, gb_err code, const char *fmt, ...)
 {
     va_list ap;

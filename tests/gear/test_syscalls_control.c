@@ -1,8 +1,8 @@
 /*
  * Syscalls that end or shape the run, through the processor: gr_wait,
  * gr_wait_for, gr_wait_up_to, gr_wake, gr_exit, gr_leave, gr_panic,
- * gr_oom_panic, and the not-yet-implemented gas reservation / reply
- * deposit syscalls (which stop cleanly with BackendError).
+ * gr_oom_panic.  (Gas reservations and reply deposits:
+ * test_syscalls_reserve.c.)
  * Program: tests/data/gear/sys_ops.wat.
  */
 #include "test_syscalls_util.h"
@@ -188,45 +188,11 @@ static void test_panics(void)
     env_free(&e);
 }
 
-/* Gas reservations and reply deposits are not implemented: each stops
- * the run with BackendError and says why; the processor goes on. */
-static void test_not_yet(void)
-{
-    sysenv e;
-    GB_EXPECT(env_init(&e, NULL));
-    static const gb_gear_syscall_id ids[] = {
-        GB_SYS_GR_RESERVE_GAS, GB_SYS_GR_UNRESERVE_GAS,
-        GB_SYS_GR_SYSTEM_RESERVE_GAS, GB_SYS_GR_RESERVATION_SEND,
-        GB_SYS_GR_RESERVATION_SEND_COMMIT, GB_SYS_GR_RESERVATION_REPLY,
-        GB_SYS_GR_RESERVATION_REPLY_COMMIT, GB_SYS_GR_REPLY_DEPOSIT};
-    for (size_t i = 0; i < sizeof ids / sizeof *ids; i++) {
-        const gb_gear_syscall *sc = gb_gear_syscall_get(ids[i]);
-        uint64_t args[8];
-        for (int k = 0; k < 8; k++)
-            args[k] = 0x1000 + 0x40 * k;
-        script s = {0};
-        poke_hash_value(&s, 0x4000, id_of(0xcc), 0, 0);
-        OP(&s, GB_SYS_GR_SEND, 0x4000, 0x4100, 1, 0, 0x1000);
-        op_(&s, ids[i], args, sc->type.nparams);
-        gb_journal j = env_handle(&e, &s, NULL);
-        EXPECT_BACKEND_ERROR(j);
-        GB_EXPECT_STR_CONTAINS(j.trap_msg, "not supported");
-        gb_journal_free(&j);
-    }
-    script s = {0};
-    OP(&s, GB_SYS_GR_SIZE, 0x1000);
-    gb_journal j = env_handle(&e, &s, NULL);
-    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
-    gb_journal_free(&j);
-    env_free(&e);
-}
-
 int main(void)
 {
     GB_RUN(test_waits);
     GB_RUN(test_wake);
     GB_RUN(test_exit_leave);
     GB_RUN(test_panics);
-    GB_RUN(test_not_yet);
     return gb_test_summary();
 }
