@@ -1,0 +1,978 @@
+/*
+ * The test harness (include/gearbox/testkit.h): a chain (src/chain) plus
+ * what a test wants to ask afterwards, gathered from the events of every
+ * block it produces.
+ *
+ * The chain reports what happened only as events of the block that did
+ * it, so the harness keeps:
+ *   - a table from message id to what became of it: the gas its runs
+ *     burned (DISPATCHED) and the reply that reached a user (USER_MESSAGE
+ *     replies, filed under reply_to) — open addressing on the id's first
+ *     8 bytes, which are uniformly distributed (ids are BLAKE2b hashes);
+ *   - the mailbox as seen from outside: messages to users, and replies to
+ *     users carrying value (what the chain puts in the mailbox), less those
+ *     claimed or replied to through the harness and those past their
+ *     expiry (GB_TK_MAILBOX_BLOCKS, the chain's mailbox lifetime);
+ *   - every event, copied, until the caller takes them;
+ *   - the programs it knows (created by users through it, or by programs),
+ *     with their init message ids.
+ *
+ * Funding: the chain gives value only at genesis (dev accounts) and has
+ * no transfer or mint transaction.  gb_tk_fund gets value to any user the
+ * way a program would: the bank dev account sends it to a tiny faucet
+ * program (FAUCET_WASM below), which forwards it with gr_send to the
+ * user's mailbox; the harness then claims it on the user's behalf.
+ */
+#include "gearbox/testkit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "gear/codes.h"
+#include "gear/ids.h"
+#include "util/u128.h"
+
+/* The chain's mailbox lifetime (GB_CHAIN_MAILBOX_BLOCKS in chain_int.h,
+ * which other layers do not include): a mailbox message is removed this
+ * many blocks after it arrived. */
+#define GB_TK_MAILBOX_BLOCKS 100000u
+
+/* The public reply-code values are the gear/codes.h enum values. */
+_Static_assert(GB_TK_REPLY_SUCCESS_AUTO == GB_REPLY_SUCCESS_AUTO, "code");
+_Static_assert(GB_TK_REPLY_SUCCESS_MANUAL == GB_REPLY_SUCCESS_MANUAL, "code");
+_Static_assert(GB_TK_REPLY_RAN_OUT_OF_GAS == GB_REPLY_EXEC_RAN_OUT_OF_GAS, "code");
+_Static_assert(GB_TK_REPLY_MEMORY_OVERFLOW == GB_REPLY_EXEC_MEMORY_OVERFLOW, "code");
+_Static_assert(GB_TK_REPLY_BACKEND_ERROR == GB_REPLY_EXEC_BACKEND_ERROR, "code");
+_Static_assert(GB_TK_REPLY_USERSPACE_PANIC == GB_REPLY_EXEC_USERSPACE_PANIC, "code");
+_Static_assert(GB_TK_REPLY_UNREACHABLE == GB_REPLY_EXEC_UNREACHABLE_INSTRUCTION, "code");
+_Static_assert(GB_TK_REPLY_STACK_LIMIT_EXCEEDED == GB_REPLY_EXEC_STACK_LIMIT_EXCEEDED, "code");
+_Static_assert(GB_TK_REPLY_PROGRAM_EXITED == GB_REPLY_UNAVAILABLE_PROGRAM_EXITED, "code");
+_Static_assert(GB_TK_REPLY_INITIALIZATION_FAILURE ==
+                   GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE, "code");
+_Static_assert(GB_TK_REPLY_PROGRAM_NOT_CREATED ==
+                   GB_REPLY_UNAVAILABLE_PROGRAM_NOT_CREATED, "code");
+_Static_assert(GB_TK_REPLY_REMOVED_FROM_WAITLIST == GB_REPLY_REMOVED_FROM_WAITLIST,
+               "code");
+_Static_assert(sizeof(gb_tk_id) == sizeof(gb_id), "id layout");
+_Static_assert((int)GB_TK_EV_WOKEN == (int)GB_EV_WOKEN, "event kinds");
+_Static_assert((int)GB_TK_OUTCOME_EXIT == (int)GB_OUTCOME_EXIT, "outcomes");
+_Static_assert(GB_TK_DEV_ACCOUNTS == GB_CHAIN_DEV_ACCOUNTS, "dev accounts");
+
+/*
+ * The faucet, from this text by wat2wasm:
+ *   (module
+ *     (import "env" "memory" (memory 1))
+ *     (import "env" "gr_read" (func $read (param i32 i32 i32 i32)))
+ *     (import "env" "gr_send" (func $send (param i32 i32 i32 i32 i32)))
+ *     (export "handle" (func $handle))
+ *     (func $handle
+ *       ;; payload: destination (32 bytes) + value (u128 LE): a HashWithValue
+ *       (call $read (i32.const 0) (i32.const 48) (i32.const 0) (i32.const 64))
+ *       (if (i32.load (i32.const 64)) (then unreachable))
+ *       (call $send (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+ *                   (i32.const 128))
+ *       (if (i32.load (i32.const 128)) (then unreachable))))
+ */
+static const uint8_t FAUCET_WASM[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x13, 0x03, 0x60,
+    0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f,
+    0x7f, 0x00, 0x60, 0x00, 0x00, 0x02, 0x2b, 0x03, 0x03, 0x65, 0x6e, 0x76,
+    0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x01, 0x03, 0x65,
+    0x6e, 0x76, 0x07, 0x67, 0x72, 0x5f, 0x72, 0x65, 0x61, 0x64, 0x00, 0x00,
+    0x03, 0x65, 0x6e, 0x76, 0x07, 0x67, 0x72, 0x5f, 0x73, 0x65, 0x6e, 0x64,
+    0x00, 0x01, 0x03, 0x02, 0x01, 0x02, 0x07, 0x0a, 0x01, 0x06, 0x68, 0x61,
+    0x6e, 0x64, 0x6c, 0x65, 0x00, 0x02, 0x0a, 0x30, 0x01, 0x2e, 0x00, 0x41,
+    0x00, 0x41, 0x30, 0x41, 0x00, 0x41, 0xc0, 0x00, 0x10, 0x00, 0x41, 0xc0,
+    0x00, 0x28, 0x02, 0x00, 0x04, 0x40, 0x00, 0x0b, 0x41, 0x00, 0x41, 0x00,
+    0x41, 0x00, 0x41, 0x00, 0x41, 0x80, 0x01, 0x10, 0x01, 0x41, 0x80, 0x01,
+    0x28, 0x02, 0x00, 0x04, 0x40, 0x00, 0x0b, 0x0b};
+#define FAUCET_SALT "gearbox/testkit/faucet"
+#define FAUCET_GAS 100000000ull
+#define FUND_MAX_BLOCKS 10u
+
+/* ---- state ---------------------------------------------------------------- */
+
+/* What became of one message. */
+typedef struct msg_rec {
+    bool used;
+    gb_id key;
+    bool ran;
+    uint64_t gas;
+    bool replied;
+    gb_tk_reply reply; /* payload owned (malloc'd) when replied */
+} msg_rec;
+
+typedef struct mail_rec {
+    gb_tk_mail m;      /* payload owned */
+    uint32_t expires_at;
+    bool gone;         /* claimed or replied to through the harness */
+} mail_rec;
+
+typedef struct prog_rec {
+    gb_id id;
+    gb_id init_message;
+    bool has_init;     /* init_message known (seen queued) */
+    bool by_user;      /* created through gb_tk_create_program */
+} prog_rec;
+
+struct gb_tk {
+    gb_tk_cfg cfg;
+    char *data_dir;    /* owned copy of cfg.data_dir */
+    gb_chain *chain;
+    char detail[512];
+    gb_id deployer;
+    uint64_t last_ts;
+    uint32_t salt_counter;
+    /* message table */
+    msg_rec *msgs;
+    size_t msg_cap, msg_n;
+    /* mailbox */
+    mail_rec *mail;
+    size_t nmail, capmail;
+    /* programs */
+    prog_rec *progs;
+    size_t nprogs, capprogs;
+    /* events not yet taken */
+    gb_tk_event *ev;
+    size_t nev, capev;
+    /* the faucet */
+    bool has_faucet;
+    gb_id faucet;
+};
+
+static gb_id to_id(gb_tk_id x)
+{
+    gb_id r;
+    memcpy(r.b, x.b, 32);
+    return r;
+}
+
+static gb_tk_id from_id(gb_id x)
+{
+    gb_tk_id r;
+    memcpy(r.b, x.b, 32);
+    return r;
+}
+
+static gb_u128 to_u128(gb_tk_u128 v) { return (gb_u128){v.lo, v.hi}; }
+static gb_tk_u128 from_u128(gb_u128 v) { return (gb_tk_u128){v.lo, v.hi}; }
+
+static uint32_t code_u32(const uint8_t b[4])
+{
+    return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+           (uint32_t)b[3] << 24;
+}
+
+static gb_err fail(gb_tk *tk, gb_err e, const char *fmt, const char *arg)
+{
+    snprintf(tk->detail, sizeof tk->detail, fmt, arg ? arg : "");
+    return e;
+}
+
+static void clear_detail(gb_tk *tk) { tk->detail[0] = 0; }
+
+/* detail = "<what>: <detail>", cut to fit. */
+static void prefix_detail(gb_tk *tk, const char *what)
+{
+    char d[sizeof tk->detail + 256];
+    snprintf(d, sizeof d, "%s: %s", what, tk->detail);
+    memcpy(tk->detail, d, sizeof tk->detail - 1);
+    tk->detail[sizeof tk->detail - 1] = 0;
+}
+
+static uint8_t *dup_bytes(const void *p, size_t n)
+{
+    uint8_t *d = malloc(n ? n : 1);
+    if (d && n)
+        memcpy(d, p, n);
+    return d;
+}
+
+/* Grow *v (elements of size sz) to hold one more. */
+static bool grow(void **v, size_t n, size_t *cap, size_t sz)
+{
+    if (n < *cap)
+        return true;
+    size_t c = *cap ? *cap * 2 : 16;
+    void *p = realloc(*v, c * sz);
+    if (!p)
+        return false;
+    *v = p;
+    *cap = c;
+    return true;
+}
+
+/* ---- small public helpers ----------------------------------------------- */
+
+bool gb_tk_id_eq(gb_tk_id a, gb_tk_id b) { return !memcmp(a.b, b.b, 32); }
+
+void gb_tk_id_to_hex(gb_tk_id id, char out[67]) { gb_id_to_hex(to_id(id), out); }
+
+gb_err gb_tk_id_from_hex(const char *hex, gb_tk_id *out)
+{
+    gb_id id;
+    gb_err e = gb_id_from_hex(hex, &id);
+    if (!e)
+        *out = from_id(id);
+    return e;
+}
+
+gb_tk_id gb_tk_code_id(const void *code, size_t len)
+{
+    return from_id(gb_code_id(code, len));
+}
+
+const char *gb_tk_reply_code_str(uint32_t code)
+{
+    uint8_t b[4] = {(uint8_t)code, (uint8_t)(code >> 8), (uint8_t)(code >> 16),
+                    (uint8_t)(code >> 24)};
+    return gb_reply_code_str(gb_reply_code_from_bytes(b));
+}
+
+gb_tk_id gb_tk_dev_account(uint32_t index)
+{
+    return from_id(gb_chain_dev_account(index));
+}
+
+const char *gb_tk_detail(const gb_tk *tk) { return tk ? tk->detail : ""; }
+
+/* ---- the message table -------------------------------------------------- */
+
+static size_t slot_of(const msg_rec *t, size_t cap, gb_id id)
+{
+    uint64_t h;
+    memcpy(&h, id.b, 8);
+    size_t i = (size_t)h & (cap - 1);
+    while (t[i].used && !gb_id_eq(t[i].key, id))
+        i = (i + 1) & (cap - 1);
+    return i;
+}
+
+static const msg_rec *msg_find(const gb_tk *tk, gb_id id)
+{
+    if (!tk->msg_cap)
+        return NULL;
+    const msg_rec *r = &tk->msgs[slot_of(tk->msgs, tk->msg_cap, id)];
+    return r->used ? r : NULL;
+}
+
+/* The record of id, created if absent; NULL when out of memory. */
+static msg_rec *msg_get(gb_tk *tk, gb_id id)
+{
+    if ((tk->msg_n + 1) * 2 > tk->msg_cap) { /* load at most 1/2 */
+        size_t cap = tk->msg_cap ? tk->msg_cap * 2 : 256;
+        msg_rec *t = calloc(cap, sizeof *t);
+        if (!t)
+            return NULL;
+        for (size_t i = 0; i < tk->msg_cap; i++)
+            if (tk->msgs[i].used)
+                t[slot_of(t, cap, tk->msgs[i].key)] = tk->msgs[i];
+        free(tk->msgs);
+        tk->msgs = t;
+        tk->msg_cap = cap;
+    }
+    msg_rec *r = &tk->msgs[slot_of(tk->msgs, tk->msg_cap, id)];
+    if (!r->used) {
+        memset(r, 0, sizeof *r);
+        r->used = true;
+        r->key = id;
+        tk->msg_n++;
+    }
+    return r;
+}
+
+/* ---- programs ------------------------------------------------------------ */
+
+static prog_rec *prog_find(const gb_tk *tk, gb_id id)
+{
+    for (size_t i = 0; i < tk->nprogs; i++)
+        if (gb_id_eq(tk->progs[i].id, id))
+            return &tk->progs[i];
+    return NULL;
+}
+
+static gb_err prog_add(gb_tk *tk, gb_id id, bool by_user)
+{
+    prog_rec *p = prog_find(tk, id);
+    if (p) {
+        p->by_user |= by_user;
+        return GB_OK;
+    }
+    if (!grow((void **)&tk->progs, tk->nprogs, &tk->capprogs, sizeof *tk->progs))
+        return GB_NOMEM;
+    tk->progs[tk->nprogs++] = (prog_rec){.id = id, .by_user = by_user};
+    return GB_OK;
+}
+
+gb_tk_id gb_tk_init_message(const gb_tk *tk, gb_tk_id program_id)
+{
+    const prog_rec *p = prog_find(tk, to_id(program_id));
+    gb_tk_id z = {{0}};
+    return p && p->has_init ? from_id(p->init_message) : z;
+}
+
+/* ---- opening and closing --------------------------------------------------- */
+
+void gb_tk_cfg_default(gb_tk_cfg *cfg)
+{
+    gb_chain_cfg c;
+    gb_chain_cfg_default(&c);
+    *cfg = (gb_tk_cfg){.data_dir = NULL,
+                       .block_gas_limit = c.block_gas_limit,
+                       .block_time_ms = c.block_time_ms,
+                       .dev_balance = from_u128(c.initial_balance),
+                       .default_gas = 10000000000ull};
+}
+
+gb_err gb_tk_new(const gb_tk_cfg *cfg, gb_tk **out, char *detail,
+                 size_t detail_len)
+{
+    *out = NULL;
+    gb_tk *tk = calloc(1, sizeof *tk);
+    if (!tk)
+        return GB_NOMEM;
+    if (cfg)
+        tk->cfg = *cfg;
+    else
+        gb_tk_cfg_default(&tk->cfg);
+    if (tk->cfg.data_dir) {
+        tk->data_dir = strdup(tk->cfg.data_dir);
+        if (!tk->data_dir) {
+            free(tk);
+            return GB_NOMEM;
+        }
+        tk->cfg.data_dir = tk->data_dir;
+    }
+    gb_chain_cfg cc;
+    gb_chain_cfg_default(&cc);
+    cc.data_dir = tk->data_dir;
+    cc.block_gas_limit = tk->cfg.block_gas_limit;
+    cc.block_time_ms = tk->cfg.block_time_ms;
+    cc.initial_balance = to_u128(tk->cfg.dev_balance);
+    cc.nosync = true; /* a test: no fsync per block */
+    gb_err e = gb_chain_open(&cc, &tk->chain, detail, detail_len);
+    if (e) {
+        free(tk->data_dir);
+        free(tk);
+        return e;
+    }
+    tk->deployer = gb_chain_dev_account(0);
+    tk->last_ts = (uint64_t)gb_chain_height(tk->chain) * tk->cfg.block_time_ms;
+    *out = tk;
+    return GB_OK;
+}
+
+void gb_tk_free(gb_tk *tk)
+{
+    if (!tk)
+        return;
+    gb_chain_close(tk->chain);
+    for (size_t i = 0; i < tk->msg_cap; i++)
+        if (tk->msgs[i].used && tk->msgs[i].replied)
+            free((void *)tk->msgs[i].reply.payload);
+    free(tk->msgs);
+    for (size_t i = 0; i < tk->nmail; i++)
+        free(tk->mail[i].m.payload);
+    free(tk->mail);
+    free(tk->progs);
+    gb_tk_events_free(tk->ev, tk->nev);
+    free(tk->data_dir);
+    free(tk);
+}
+
+void gb_tk_set_deployer(gb_tk *tk, gb_tk_id account)
+{
+    tk->deployer = to_id(account);
+}
+
+/* ---- transactions ------------------------------------------------------------ */
+
+static gb_err submit(gb_tk *tk, const gb_tx *tx, gb_id *out)
+{
+    char why[400] = "";
+    gb_err e = gb_chain_submit(tk->chain, tx, out, why, sizeof why);
+    if (e)
+        snprintf(tk->detail, sizeof tk->detail, "%s",
+                 why[0] ? why : gb_err_str(e));
+    return e;
+}
+
+gb_err gb_tk_upload_code(gb_tk *tk, const uint8_t *code, size_t len,
+                         gb_tk_id *out_code_id)
+{
+    clear_detail(tk);
+    if (!code && len)
+        return fail(tk, GB_INVAL, "upload: no code bytes", NULL);
+    if (len > UINT32_MAX)
+        return fail(tk, GB_INVALID, "upload: code too large", NULL);
+    gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = tk->deployer,
+                .code = code, .code_len = (uint32_t)len};
+    gb_id id = gb_code_id(code, len);
+    gb_err e = submit(tk, &tx, &id);
+    if (e == GB_INVALID && strstr(tk->detail, "already uploaded")) {
+        clear_detail(tk); /* the same code: the same id */
+        e = GB_OK;
+    }
+    if (!e && out_code_id)
+        *out_code_id = from_id(id);
+    return e;
+}
+
+static gb_err read_file(gb_tk *tk, const char *path, uint8_t **out,
+                        size_t *out_len)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(tk, GB_IO, "cannot open %s", path);
+    size_t cap = 1 << 16, len = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf) {
+        len += fread(buf + len, 1, cap - len, f);
+        if (len < cap)
+            break;
+        uint8_t *n = realloc(buf, cap * 2);
+        if (!n) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = n;
+        cap *= 2;
+    }
+    bool err = ferror(f);
+    fclose(f);
+    if (!buf)
+        return fail(tk, GB_NOMEM, "out of memory reading %s", path);
+    if (err) {
+        free(buf);
+        return fail(tk, GB_IO, "cannot read %s", path);
+    }
+    *out = buf;
+    *out_len = len;
+    return GB_OK;
+}
+
+gb_err gb_tk_upload_code_file(gb_tk *tk, const char *path,
+                              gb_tk_id *out_code_id)
+{
+    clear_detail(tk);
+    uint8_t *code;
+    size_t len;
+    gb_err e = read_file(tk, path, &code, &len);
+    if (e)
+        return e;
+    e = gb_tk_upload_code(tk, code, len, out_code_id);
+    free(code);
+    if (e) /* say which file */
+        prefix_detail(tk, path);
+    return e;
+}
+
+static gb_err create_from(gb_tk *tk, gb_id sender, gb_tk_id code_id,
+                          const void *salt, size_t salt_len,
+                          const void *init, size_t init_len,
+                          uint64_t gas_limit, gb_tk_u128 value,
+                          gb_tk_id *out_program_id)
+{
+    clear_detail(tk);
+    if ((!salt && salt_len) || (!init && init_len))
+        return fail(tk, GB_INVAL, "create: NULL salt or payload with a length", NULL);
+    if (salt_len > UINT32_MAX || init_len > UINT32_MAX)
+        return fail(tk, GB_INVALID, "create: salt or payload too large", NULL);
+    gb_tx tx = {.kind = GB_TX_CREATE_PROGRAM, .sender = sender,
+                .code_id = to_id(code_id), .salt = salt,
+                .salt_len = (uint32_t)salt_len, .payload = init,
+                .payload_len = (uint32_t)init_len, .gas_limit = gas_limit,
+                .value = to_u128(value)};
+    gb_id pid;
+    gb_err e = submit(tk, &tx, &pid);
+    if (!e)
+        e = prog_add(tk, pid, true);
+    if (!e && out_program_id)
+        *out_program_id = from_id(pid);
+    return e;
+}
+
+gb_err gb_tk_create_program(gb_tk *tk, gb_tk_id code_id, const void *salt,
+                            size_t salt_len, const void *init_payload,
+                            size_t init_len, uint64_t gas_limit,
+                            gb_tk_u128 value, gb_tk_id *out_program_id)
+{
+    return create_from(tk, tk->deployer, code_id, salt, salt_len, init_payload,
+                       init_len, gas_limit, value, out_program_id);
+}
+
+gb_err gb_tk_upload_program(gb_tk *tk, const char *path,
+                            const void *init_payload, size_t init_len,
+                            gb_tk_id *out_program_id)
+{
+    gb_tk_id code;
+    gb_err e = gb_tk_upload_code_file(tk, path, &code);
+    if (e)
+        return e;
+    char salt[48];
+    /* the height too: unique across systems on one data directory */
+    int n = snprintf(salt, sizeof salt, "gearbox/testkit/%u/%u",
+                     gb_chain_height(tk->chain), tk->salt_counter++);
+    return gb_tk_create_program(tk, code, salt, (size_t)n, init_payload,
+                                init_len, tk->cfg.default_gas,
+                                gb_tk_u128_from(0), out_program_id);
+}
+
+gb_err gb_tk_send(gb_tk *tk, gb_tk_id from, gb_tk_id to, const void *payload,
+                  size_t len, uint64_t gas_limit, gb_tk_u128 value,
+                  gb_tk_id *out_message_id)
+{
+    clear_detail(tk);
+    if (!payload && len)
+        return fail(tk, GB_INVAL, "send: NULL payload with a length", NULL);
+    if (len > UINT32_MAX)
+        return fail(tk, GB_INVALID, "send: payload too large", NULL);
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = to_id(from),
+                .destination = to_id(to), .payload = payload,
+                .payload_len = (uint32_t)len, .gas_limit = gas_limit,
+                .value = to_u128(value)};
+    gb_id mid;
+    gb_err e = submit(tk, &tx, &mid);
+    if (!e && out_message_id)
+        *out_message_id = from_id(mid);
+    return e;
+}
+
+gb_err gb_tk_send_str(gb_tk *tk, gb_tk_id from, gb_tk_id to, const char *text,
+                      gb_tk_id *out_message_id)
+{
+    return gb_tk_send(tk, from, to, text, text ? strlen(text) : 0,
+                      tk->cfg.default_gas, gb_tk_u128_from(0), out_message_id);
+}
+
+static void mail_gone(gb_tk *tk, gb_id user, gb_id mail_id)
+{
+    for (size_t i = 0; i < tk->nmail; i++)
+        if (gb_id_eq(to_id(tk->mail[i].m.id), mail_id) &&
+            gb_id_eq(to_id(tk->mail[i].m.destination), user))
+            tk->mail[i].gone = true;
+}
+
+gb_err gb_tk_send_reply(gb_tk *tk, gb_tk_id from, gb_tk_id mail_id,
+                        const void *payload, size_t len, uint64_t gas_limit,
+                        gb_tk_u128 value, gb_tk_id *out_message_id)
+{
+    clear_detail(tk);
+    if (!payload && len)
+        return fail(tk, GB_INVAL, "reply: NULL payload with a length", NULL);
+    if (len > UINT32_MAX)
+        return fail(tk, GB_INVALID, "reply: payload too large", NULL);
+    gb_tx tx = {.kind = GB_TX_SEND_REPLY, .sender = to_id(from),
+                .destination = to_id(mail_id), .payload = payload,
+                .payload_len = (uint32_t)len, .gas_limit = gas_limit,
+                .value = to_u128(value)};
+    gb_id mid;
+    gb_err e = submit(tk, &tx, &mid);
+    if (!e) {
+        mail_gone(tk, to_id(from), to_id(mail_id));
+        if (out_message_id)
+            *out_message_id = from_id(mid);
+    }
+    return e;
+}
+
+gb_err gb_tk_claim_value(gb_tk *tk, gb_tk_id from, gb_tk_id mail_id)
+{
+    clear_detail(tk);
+    gb_tx tx = {.kind = GB_TX_CLAIM_VALUE, .sender = to_id(from),
+                .destination = to_id(mail_id)};
+    gb_err e = submit(tk, &tx, NULL);
+    if (!e)
+        mail_gone(tk, to_id(from), to_id(mail_id));
+    return e;
+}
+
+/* ---- blocks ------------------------------------------------------------------ */
+
+static gb_err record_event(gb_tk *tk, uint32_t height, const gb_event *ev)
+{
+    if (!grow((void **)&tk->ev, tk->nev, &tk->capev, sizeof *tk->ev))
+        return GB_NOMEM;
+    gb_tk_event t = {.kind = (gb_tk_event_kind)ev->kind,
+                     .height = height,
+                     .id = from_id(ev->id),
+                     .source = from_id(ev->source),
+                     .destination = from_id(ev->destination),
+                     .outcome = (gb_tk_outcome)ev->outcome,
+                     .gas_burned = ev->gas_burned,
+                     .is_reply = ev->is_reply,
+                     .reply_to = from_id(ev->reply_to),
+                     .reply_code = code_u32(ev->reply_code),
+                     .payload_len = ev->payload_len,
+                     .value = from_u128(ev->value)};
+    if (ev->payload_len && !(t.payload = dup_bytes(ev->payload, ev->payload_len)))
+        return GB_NOMEM;
+    if (ev->debug && !(t.debug = strdup(ev->debug))) {
+        free(t.payload);
+        return GB_NOMEM;
+    }
+    tk->ev[tk->nev++] = t;
+    return GB_OK;
+}
+
+/* File what one event tells about messages, mailboxes and programs. */
+static gb_err note_event(gb_tk *tk, uint32_t height, const gb_event *ev)
+{
+    switch (ev->kind) {
+    case GB_EV_DISPATCHED: {
+        msg_rec *r = msg_get(tk, ev->id);
+        if (!r)
+            return GB_NOMEM;
+        r->ran = true;
+        r->gas += ev->gas_burned;
+        return GB_OK;
+    }
+    case GB_EV_PROGRAM_CREATED:
+        return prog_add(tk, ev->id, false);
+    case GB_EV_MESSAGE_QUEUED: {
+        prog_rec *p = prog_find(tk, ev->destination);
+        if (p && p->by_user && !p->has_init) { /* the first: its init */
+            p->init_message = ev->id;
+            p->has_init = true;
+        }
+        return GB_OK;
+    }
+    case GB_EV_USER_MESSAGE:
+        break;
+    default:
+        return GB_OK;
+    }
+    if (ev->is_reply) {
+        msg_rec *r = msg_get(tk, ev->reply_to);
+        if (!r)
+            return GB_NOMEM;
+        uint8_t *p = dup_bytes(ev->payload, ev->payload_len);
+        if (!p)
+            return GB_NOMEM;
+        if (r->replied)
+            free((void *)r->reply.payload);
+        r->replied = true;
+        r->reply = (gb_tk_reply){.found = true,
+                                 .id = from_id(ev->id),
+                                 .source = from_id(ev->source),
+                                 .destination = from_id(ev->destination),
+                                 .code = code_u32(ev->reply_code),
+                                 .payload = p,
+                                 .payload_len = ev->payload_len,
+                                 .value = from_u128(ev->value),
+                                 .height = height};
+        memcpy(r->reply.code_bytes, ev->reply_code, 4);
+        if (gb_u128_is_zero(ev->value))
+            return GB_OK; /* not kept in the mailbox */
+    }
+    if (!grow((void **)&tk->mail, tk->nmail, &tk->capmail, sizeof *tk->mail))
+        return GB_NOMEM;
+    mail_rec m = {.m = {.id = from_id(ev->id),
+                        .source = from_id(ev->source),
+                        .destination = from_id(ev->destination),
+                        .payload_len = ev->payload_len,
+                        .value = from_u128(ev->value),
+                        .is_reply = ev->is_reply,
+                        .reply_code = ev->is_reply ? code_u32(ev->reply_code) : 0,
+                        .height = height},
+                  .expires_at = height + GB_TK_MAILBOX_BLOCKS};
+    if (!(m.m.payload = dup_bytes(ev->payload, ev->payload_len)))
+        return GB_NOMEM;
+    tk->mail[tk->nmail++] = m;
+    return GB_OK;
+}
+
+gb_err gb_tk_run_next_block(gb_tk *tk, gb_tk_block *out)
+{
+    clear_detail(tk);
+    gb_block_result r;
+    gb_err e = gb_chain_produce_block(tk->chain, &r);
+    if (e)
+        return fail(tk, e, "producing a block: %s", gb_err_str(e));
+    for (uint32_t i = 0; !e && i < r.nevents; i++) {
+        e = note_event(tk, r.height, &r.events[i]);
+        if (!e)
+            e = record_event(tk, r.height, &r.events[i]);
+    }
+    tk->last_ts = r.timestamp;
+    if (out) {
+        *out = (gb_tk_block){.height = r.height, .timestamp = r.timestamp,
+                             .dispatched = r.dispatched, .gas_used = r.gas_used,
+                             .queued_left = r.queued_left};
+        memcpy(out->state_root, r.state_root, 32);
+    }
+    gb_block_result_free(&r);
+    if (e) /* the block is committed; what the harness knows is partial */
+        return fail(tk, e, "recording the block's events: %s", gb_err_str(e));
+    return GB_OK;
+}
+
+uint64_t gb_tk_pending(gb_tk *tk) { return gb_chain_pending(tk->chain); }
+
+gb_err gb_tk_run_until_idle(gb_tk *tk, uint32_t max_blocks,
+                            uint32_t *out_blocks)
+{
+    clear_detail(tk);
+    uint32_t n = 0;
+    gb_err e = GB_OK;
+    while (gb_chain_pending(tk->chain)) {
+        if (n == max_blocks) {
+            snprintf(tk->detail, sizeof tk->detail,
+                     "still %llu message(s) pending after %u block(s) "
+                     "(waiting, delayed or queued)",
+                     (unsigned long long)gb_chain_pending(tk->chain), n);
+            e = GB_LIMIT;
+            break;
+        }
+        if ((e = gb_tk_run_next_block(tk, NULL)))
+            break;
+        n++;
+    }
+    if (out_blocks)
+        *out_blocks = n;
+    return e;
+}
+
+gb_err gb_tk_run_to_height(gb_tk *tk, uint32_t height)
+{
+    clear_detail(tk);
+    while (gb_chain_height(tk->chain) < height) {
+        gb_err e = gb_tk_run_next_block(tk, NULL);
+        if (e)
+            return e;
+    }
+    return GB_OK;
+}
+
+uint32_t gb_tk_height(const gb_tk *tk) { return gb_chain_height(tk->chain); }
+
+uint64_t gb_tk_timestamp(const gb_tk *tk) { return tk->last_ts; }
+
+gb_err gb_tk_run_to_timestamp(gb_tk *tk, uint64_t ts_ms)
+{
+    clear_detail(tk);
+    uint64_t bt = tk->cfg.block_time_ms;
+    if (ts_ms <= tk->last_ts)
+        return GB_OK;
+    if (!bt)
+        return fail(tk, GB_UNSUPPORTED,
+                    "time does not move: block_time_ms is 0", NULL);
+    uint64_t h = (ts_ms + bt - 1) / bt;
+    if (h > UINT32_MAX)
+        return fail(tk, GB_LIMIT, "timestamp beyond the last block height", NULL);
+    return gb_tk_run_to_height(tk, (uint32_t)h);
+}
+
+gb_err gb_tk_advance_time(gb_tk *tk, uint64_t ms)
+{
+    return gb_tk_run_to_timestamp(tk, tk->last_ts + ms);
+}
+
+gb_err gb_tk_set_timestamp(gb_tk *tk, uint64_t ts_ms)
+{
+    clear_detail(tk);
+    uint64_t bt = tk->cfg.block_time_ms;
+    if (ts_ms < tk->last_ts || !bt || ts_ms % bt)
+        return fail(tk, GB_UNSUPPORTED,
+                    "the chain takes no explicit timestamp: a block's is its "
+                    "height * block_time_ms, so only later multiples of "
+                    "block_time_ms can be reached%s", NULL);
+    return gb_tk_run_to_timestamp(tk, ts_ms);
+}
+
+/* ---- funding ------------------------------------------------------------------ */
+
+static gb_err ensure_faucet(gb_tk *tk)
+{
+    if (tk->has_faucet)
+        return GB_OK;
+    gb_id bank = gb_chain_dev_account(GB_TK_BANK_ACCOUNT);
+    gb_tx up = {.kind = GB_TX_UPLOAD_CODE, .sender = bank, .code = FAUCET_WASM,
+                .code_len = sizeof FAUCET_WASM};
+    gb_id code;
+    gb_err e = submit(tk, &up, &code);
+    if (e == GB_INVALID && strstr(tk->detail, "already uploaded"))
+        e = GB_OK;
+    if (e)
+        return e;
+    code = gb_code_id(FAUCET_WASM, sizeof FAUCET_WASM);
+    gb_id pid = gb_program_id_from_user(code, FAUCET_SALT, strlen(FAUCET_SALT));
+    gb_tx cr = {.kind = GB_TX_CREATE_PROGRAM, .sender = bank, .code_id = code,
+                .salt = (const uint8_t *)FAUCET_SALT,
+                .salt_len = (uint32_t)strlen(FAUCET_SALT),
+                .gas_limit = FAUCET_GAS};
+    e = submit(tk, &cr, &pid);
+    if (e == GB_INVALID && strstr(tk->detail, "already exists"))
+        e = GB_OK; /* a reopened data directory */
+    if (e)
+        return e;
+    clear_detail(tk);
+    tk->faucet = pid;
+    tk->has_faucet = true;
+    return prog_add(tk, pid, false);
+}
+
+gb_err gb_tk_fund(gb_tk *tk, gb_tk_id account, gb_tk_u128 amount)
+{
+    clear_detail(tk);
+    gb_id who = to_id(account);
+    if (prog_find(tk, who))
+        return fail(tk, GB_INVAL, "fund: the account is a program", NULL);
+    if (gb_actor_id_is_system(who))
+        return fail(tk, GB_INVAL, "fund: the system actor has no balance", NULL);
+    if (!amount.lo && !amount.hi)
+        return GB_OK;
+    gb_err e = ensure_faucet(tk);
+    if (e)
+        return e;
+    uint8_t payload[48];
+    memcpy(payload, who.b, 32);
+    gb_u128_to_le(to_u128(amount), payload + 32);
+    uint64_t gas = FAUCET_GAS < tk->cfg.block_gas_limit ? FAUCET_GAS
+                                                         : tk->cfg.block_gas_limit;
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE,
+                .sender = gb_chain_dev_account(GB_TK_BANK_ACCOUNT),
+                .destination = tk->faucet, .payload = payload,
+                .payload_len = sizeof payload, .gas_limit = gas,
+                .value = to_u128(amount)};
+    gb_id mid;
+    if ((e = submit(tk, &tx, &mid))) {
+        prefix_detail(tk, "fund: the bank (dev account 7)");
+        return e;
+    }
+    /* the faucet's gr_send is its first outgoing message */
+    gb_id mail = gb_message_id_outgoing(mid, 0);
+    for (uint32_t b = 0; b < FUND_MAX_BLOCKS; b++) {
+        if ((e = gb_tk_run_next_block(tk, NULL)))
+            return e;
+        const msg_rec *r = msg_find(tk, mid);
+        if (r && r->replied && !gb_tk_reply_code_is_success(r->reply.code))
+            return fail(tk, GB_INVALID, "fund: the faucet failed: %s",
+                        gb_tk_reply_code_str(r->reply.code));
+        for (size_t i = 0; i < tk->nmail; i++) {
+            mail_rec *m = &tk->mail[i];
+            if (m->gone || !gb_id_eq(to_id(m->m.id), mail))
+                continue;
+            gb_tx cl = {.kind = GB_TX_CLAIM_VALUE, .sender = who,
+                        .destination = mail};
+            if ((e = submit(tk, &cl, NULL)))
+                return e;
+            m->gone = true;
+            return gb_tk_run_next_block(tk, NULL);
+        }
+    }
+    return fail(tk, GB_LIMIT, "fund: the value did not arrive in time", NULL);
+}
+
+/* ---- queries ------------------------------------------------------------------- */
+
+gb_tk_reply gb_tk_reply_of(const gb_tk *tk, gb_tk_id message_id)
+{
+    const msg_rec *r = msg_find(tk, to_id(message_id));
+    gb_tk_reply none = {.found = false};
+    return r && r->replied ? r->reply : none;
+}
+
+bool gb_tk_reply_is(const gb_tk_reply *r, uint32_t code, const char *text)
+{
+    if (!r->found || r->code != code)
+        return false;
+    if (!text)
+        return true;
+    size_t n = strlen(text);
+    return r->payload_len == n && (!n || !memcmp(r->payload, text, n));
+}
+
+gb_err gb_tk_mailbox(gb_tk *tk, gb_tk_id user, gb_tk_mail **out, size_t *out_n)
+{
+    clear_detail(tk);
+    *out = NULL;
+    *out_n = 0;
+    uint32_t h = gb_chain_height(tk->chain);
+    size_t n = 0;
+    for (size_t i = 0; i < tk->nmail; i++) {
+        const mail_rec *m = &tk->mail[i];
+        if (!m->gone && h < m->expires_at && gb_tk_id_eq(m->m.destination, user))
+            n++;
+    }
+    if (!n)
+        return GB_OK;
+    gb_tk_mail *v = calloc(n, sizeof *v);
+    if (!v)
+        return fail(tk, GB_NOMEM, "out of memory", NULL);
+    size_t k = 0;
+    for (size_t i = 0; i < tk->nmail && k < n; i++) {
+        const mail_rec *m = &tk->mail[i];
+        if (m->gone || h >= m->expires_at || !gb_tk_id_eq(m->m.destination, user))
+            continue;
+        v[k] = m->m;
+        if (!(v[k].payload = dup_bytes(m->m.payload, m->m.payload_len))) {
+            gb_tk_mail_free(v, k);
+            return fail(tk, GB_NOMEM, "out of memory", NULL);
+        }
+        k++;
+    }
+    *out = v;
+    *out_n = n;
+    return GB_OK;
+}
+
+void gb_tk_mail_free(gb_tk_mail *mail, size_t n)
+{
+    if (!mail)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(mail[i].payload);
+    free(mail);
+}
+
+gb_tk_u128 gb_tk_balance(gb_tk *tk, gb_tk_id id)
+{
+    return from_u128(gb_chain_balance(tk->chain, to_id(id)));
+}
+
+gb_err gb_tk_gas_burned(const gb_tk *tk, gb_tk_id message_id, uint64_t *out_gas)
+{
+    const msg_rec *r = msg_find(tk, to_id(message_id));
+    if (!r || !r->ran)
+        return GB_NOT_FOUND;
+    *out_gas = r->gas;
+    return GB_OK;
+}
+
+gb_err gb_tk_read_state(gb_tk *tk, gb_tk_id program, const void *payload,
+                        size_t len, gb_tk_reply *out)
+{
+    memset(out, 0, sizeof *out);
+    return fail(tk, GB_UNSUPPORTED,
+                "read_state: the chain has no state query yet "
+                "(needs a read-only GB_DISPATCH_STATE run in src/chain)%s",
+                NULL);
+}
+
+gb_err gb_tk_take_events(gb_tk *tk, gb_tk_event **out, size_t *out_n)
+{
+    clear_detail(tk);
+    *out = tk->nev ? tk->ev : NULL;
+    *out_n = tk->nev;
+    if (!tk->nev)
+        free(tk->ev);
+    tk->ev = NULL;
+    tk->nev = tk->capev = 0;
+    return GB_OK;
+}
+
+void gb_tk_events_free(gb_tk_event *ev, size_t n)
+{
+    if (!ev)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(ev[i].payload);
+        free(ev[i].debug);
+    }
+    free(ev);
+}
