@@ -284,6 +284,17 @@ gb_err gb_host_trap(gb_host_ctx *ctx, gb_err code, const char *fmt, ...)
 /* ---- memories, tables, globals ------------------------------------ */
 
 gb_err gb_memory_new(gb_store *s, gb_limits limits, gb_memory **out_mem);
+/* gb_memory_new with flags: GB_MEM_KEEP makes a memory that gb_store_reset
+ * leaves alone (only gb_store_free frees it), for an embedder that runs
+ * one instance after another in the same memory. */
+enum { GB_MEM_KEEP = 1u << 0 };
+gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
+                        gb_memory **out_mem);
+/* Set the size to pages (at most the memory's maximum: GB_LIMIT), growing
+ * or shrinking; a shrunk range becomes inaccessible and reads as zero when
+ * grown again, and all of [0, pages) is made readable and writable (the
+ * contents stay).  For reusing a memory between runs, not for programs. */
+gb_err gb_memory_resize(gb_memory *mem, uint32_t pages);
 /* Current size in bytes and a pointer to the data.  The pointer stays
  * valid across growth (memory is reserved up front and never moves). */
 uint8_t *gb_memory_data(gb_memory *mem);

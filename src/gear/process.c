@@ -61,6 +61,10 @@ gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
     gb_err e = gb_store_new(&wc, &p->store);
     if (!e)
         e = gb_syscalls_register(p);
+    /* one memory for every run: no map and unmap per message */
+    gb_limits lim = {.min = 0, .max = p->cfg.max_pages, .has_max = true};
+    if (!e)
+        e = gb_memory_new_ex(p->store, lim, GB_MEM_KEEP, &p->mem);
     if (e) {
         gb_processor_free(p);
         return e;
@@ -187,6 +191,17 @@ static void run_free(gb_run *r)
     free(r->alloc);
 }
 
+/* The end of every run: the memory back to zero (gb_lazy_free), the
+ * instance freed, so that nothing of the run — nor a pointer to its module
+ * — outlives the call. */
+static void finish(gb_processor *p, gb_run *r, gb_lazy *lz, gb_extern *imports)
+{
+    gb_lazy_free(lz);
+    run_free(r);
+    free(imports);
+    gb_store_reset(p->store);
+}
+
 gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                   const gb_program_view *prog, const gb_dispatch *d,
                   gb_journal *out)
@@ -195,7 +210,6 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     gb_run r = {.p = p, .cfg = &p->cfg, .blk = blk, .prog = prog, .d = d,
                 .j = out, .ctx = d->ctx, .heap_start = prog->static_pages};
     gb_store *s = p->store;
-    gb_store_reset(s);
     gb_store_set_gas(s, d->gas_limit);
 
     const gb_module *m = prog->module;
@@ -213,10 +227,8 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     if (prog->allocations)
         memcpy(r.alloc, prog->allocations, (bits + 7) / 8);
 
-    gb_limits lim = {.min = memory_pages(prog), .max = p->cfg.max_pages,
-                     .has_max = true};
-    gb_memory *mem;
-    e = gb_memory_new(s, lim, &mem);
+    gb_memory *mem = p->mem;
+    e = gb_memory_resize(mem, memory_pages(prog));
     if (e)
         goto fail;
     r.mem = mem;
@@ -293,9 +305,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
             }
             set_reply(&r, code, payload, len, d->value);
         }
-        gb_lazy_free(lz);
-        run_free(&r);
-        free(imports);
+        finish(p, &r, lz, imports);
         return GB_OK;
     }
 
@@ -342,16 +352,12 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     r.alloc = NULL;
     if (can_reply && !out->has_reply && out->outcome != GB_OUTCOME_WAIT)
         set_reply(&r, GB_REPLY_SUCCESS_AUTO, NULL, 0, gb_u128_from(0));
-    gb_lazy_free(lz);
-    run_free(&r);
-    free(imports);
+    finish(p, &r, lz, imports);
     return GB_OK;
 
 fail:
     p->run = NULL;
-    gb_lazy_free(lz);
-    run_free(&r);
-    free(imports);
+    finish(p, &r, lz, imports);
     gb_journal_free(out);
     return e;
 }

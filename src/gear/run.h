@@ -56,6 +56,7 @@ typedef struct gb_run {
 struct gb_processor {
     gb_process_cfg cfg;
     gb_store *store;
+    gb_memory *mem;             /* reused by every run (GB_MEM_KEEP) */
     gb_func *sys[GB_SYS_COUNT]; /* one host function per syscall */
     gb_run *run;                /* the run in progress */
 };

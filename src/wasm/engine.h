@@ -154,6 +154,7 @@ struct gb_memory {
     uint32_t pages, max;
     bool has_max;
     size_t reserved;  /* bytes mapped */
+    bool keep;        /* GB_MEM_KEEP: survives gb_store_reset */
     gb_memory *next;
 };
 
@@ -205,6 +206,7 @@ struct gb_store {
     int64_t gas_start;     /* gas_left when the limit was set */
     uint64_t gas_limit;
     bool running;
+    bool freeing;          /* gb_store_free: reset frees kept memories too */
     char trap_msg[256];
     gb_functype *sigs;     /* interned function types */
     uint32_t nsigs, capsigs;

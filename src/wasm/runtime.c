@@ -187,13 +187,19 @@ void gb_store_reset(gb_store *s)
         instance_free(i);
     }
     s->instances = NULL;
+    gb_memory **link = &s->mems;
     for (gb_memory *m = s->mems, *n; m; m = n) {
         n = m->next;
+        if (m->keep && !s->freeing) {
+            *link = m;
+            link = &m->next;
+            continue;
+        }
         if (m->data)
             munmap(m->data, m->reserved);
         free(m);
     }
-    s->mems = NULL;
+    *link = NULL;
     for (gb_table *t = s->tables, *n; t; t = n) {
         n = t->next;
         free(t->elems);
@@ -211,6 +217,7 @@ void gb_store_free(gb_store *s)
 {
     if (!s)
         return;
+    s->freeing = true;
     gb_store_reset(s);
     for (gb_func *f = s->funcs, *n; f; f = n) {
         n = f->next;
@@ -327,6 +334,30 @@ static uint32_t mem_max_pages(const gb_store *s, gb_limits l)
 
 gb_err gb_memory_new(gb_store *s, gb_limits limits, gb_memory **out)
 {
+    return gb_memory_new_ex(s, limits, 0, out);
+}
+
+gb_err gb_memory_resize(gb_memory *m, uint32_t pages)
+{
+    if (pages > m->max)
+        return GB_LIMIT;
+    if (pages < m->pages) {
+        uint8_t *cut = m->data + (size_t)pages * PAGE;
+        size_t len = (size_t)(m->pages - pages) * PAGE;
+        if (madvise(cut, len, MADV_DONTNEED) || mprotect(cut, len, PROT_NONE))
+            return GB_NOMEM;
+    }
+    /* all of [0, pages) accessible, whatever an embedder did to it */
+    if (pages && mprotect(m->data, (size_t)pages * PAGE, PROT_READ | PROT_WRITE))
+        return GB_NOMEM;
+    m->pages = pages;
+    m->size = (uint64_t)pages * PAGE;
+    return GB_OK;
+}
+
+gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
+                        gb_memory **out)
+{
     *out = NULL;
     uint32_t max = mem_max_pages(s, limits);
     if (limits.min > max)
@@ -352,6 +383,7 @@ gb_err gb_memory_new(gb_store *s, gb_limits limits, gb_memory **out)
     }
     m->pages = limits.min;
     m->size = (uint64_t)limits.min * PAGE;
+    m->keep = flags & GB_MEM_KEEP;
     m->next = s->mems;
     s->mems = m;
     *out = m;
