@@ -6,14 +6,25 @@
  * db.h).
  *
  * The root.  A transaction carries the LtHash lane vector L (lthash.h),
- * loaded from META "_lthash" when it begins.  gb_db_put first tries an
- * insert; when the key exists it gets the old value back: if that is
- * byte-equal to the new one nothing happens at all, otherwise the old
- * entry's digest is subtracted and the new one's added once LMDB accepted
- * the overwrite.  The old value is digested before the overwrite because
- * the overwrite may move it.  At commit L is
- * written back to META (an unhashed key) in the same LMDB transaction, so
- * L on disk always matches the entries on disk.
+ * loaded from META "_lthash" when it begins, and a write transaction a
+ * record of the hashed keys it has written since L was last brought up to
+ * date: per (table, key), the digest of the value the key had then, or
+ * "absent".  The first put or delete of a key captures that (gb_db_put
+ * first tries an insert — success means the key was absent; when the key
+ * exists LMDB hands back the old value, which is digested before the
+ * overwrite because the overwrite may move it); later writes of the key
+ * only change LMDB.  A put of a value byte-equal to the stored one changes
+ * nothing at all.  When the root is needed (gb_db_state_root on a write
+ * transaction, gb_db_seal_block, gb_db_commit) the record is folded into L:
+ * for each key whose value now differs from the recorded one, E(recorded)
+ * is subtracted and E(now) added; then the record is emptied.  So a block
+ * pays two expansions per entry it changed in the end, none for an entry
+ * it created and removed again, and one digest per value at first touch
+ * and at the fold, whatever the number of writes in between.  The record is
+ * an open-addressing hash table keyed by SipHash (random key per gb_db) of
+ * the key bytes; its order never reaches L, since addition mod 2^16
+ * commutes.  At commit L is written back to META (an unhashed key) in the
+ * same LMDB transaction, so L on disk always matches the entries on disk.
  */
 #include "state/db.h"
 #include "util/bytes.h"
@@ -26,6 +37,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "state/lthash.h"
 #include "state/tables.h"
@@ -41,7 +54,27 @@ struct gb_db {
     MDB_dbi dbi[GB_TABLE_COUNT_];
     char *path;
     bool temp;
+    uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
 };
+
+/* One touched key in the write record (see the top of the file). */
+enum { REC_EMPTY = 0, REC_ABSENT, REC_PRESENT };
+
+typedef struct rec_slot {
+    uint64_t hash;
+    uint32_t key_off; /* into gb_db_rec.keys */
+    uint16_t klen;
+    uint8_t table;
+    uint8_t state;    /* REC_*: the value the key had at first touch */
+    uint8_t d_orig[32]; /* its digest, when REC_PRESENT */
+} rec_slot;
+
+typedef struct gb_db_rec {
+    rec_slot *slot; /* cap slots, cap a power of two (or 0), at most half full */
+    size_t cap, n;
+    uint8_t *keys;  /* the keys' bytes, back to back */
+    size_t keys_len, keys_cap;
+} gb_db_rec;
 
 struct gb_db_txn {
     gb_db *db;
@@ -49,7 +82,8 @@ struct gb_db_txn {
     bool write;
     bool sealed;
     gb_err failed; /* sticky: the first failed write */
-    gb_lthash lanes;
+    gb_lthash lanes; /* up to date but for the record */
+    gb_db_rec rec;   /* write txn: keys written since the last fold */
 };
 
 struct gb_db_cursor {
@@ -188,6 +222,13 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         set_msg(msg, msg_len, "map size too large for this machine");
         goto fail;
     }
+    if (sodium_init() >= 0) {
+        randombytes_buf(db->rec_key, sizeof db->rec_key);
+    } else { /* no randomness source: any key works, a fixed one too */
+        uintptr_t a = (uintptr_t)db;
+        memcpy(db->rec_key, &a, sizeof a < sizeof db->rec_key
+                                    ? sizeof a : sizeof db->rec_key);
+    }
     if ((rc = mdb_env_create(&db->env)) != 0 ||
         (rc = mdb_env_set_maxdbs(db->env, GB_TABLE_COUNT_)) != 0 ||
         (rc = mdb_env_set_mapsize(db->env, (size_t)o.map_size)) != 0)
@@ -266,6 +307,7 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
     gb_db_txn *t = malloc(sizeof *t);
     if (!t)
         return GB_NOMEM;
+    memset(&t->rec, 0, sizeof t->rec);
     t->db = db;
     t->write = write;
     t->sealed = false;
@@ -300,11 +342,19 @@ gb_err gb_db_read_begin(gb_db *db, gb_db_txn **out)
     return txn_begin(db, false, out);
 }
 
+static void rec_free(gb_db_rec *r)
+{
+    free(r->slot);
+    free(r->keys);
+    memset(r, 0, sizeof *r);
+}
+
 void gb_db_abort(gb_db_txn *txn)
 {
     if (!txn)
         return;
     mdb_txn_abort(txn->txn);
+    rec_free(&txn->rec);
     free(txn);
 }
 
@@ -322,24 +372,160 @@ static gb_err fail(gb_db_txn *t, int rc)
     return e;
 }
 
-/* Put without the checks of gb_db_put; hashed: update the lanes.
+/* ---- the write record ---------------------------------------------------- */
+
+static uint64_t rec_hash(const gb_db_txn *t, gb_db_table tb, const void *key,
+                         size_t klen)
+{
+    uint8_t h[crypto_shorthash_BYTES];
+    crypto_shorthash(h, key, klen, t->db->rec_key);
+    uint64_t x = 0;
+    for (int i = 0; i < 8; i++)
+        x = x << 8 | h[i];
+    return x ^ (uint64_t)tb * 0x9e3779b97f4a7c15ull;
+}
+
+/* The slot of (tb, key): the one holding it, or the empty one where it
+ * would go.  r->cap must be > 0. */
+static rec_slot *rec_find(gb_db_rec *r, uint64_t h, gb_db_table tb,
+                          const void *key, size_t klen)
+{
+    size_t mask = r->cap - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        rec_slot *s = &r->slot[i];
+        if (s->state == REC_EMPTY ||
+            (s->hash == h && s->table == (uint8_t)tb && s->klen == klen &&
+             !memcmp(r->keys + s->key_off, key, klen)))
+            return s;
+    }
+}
+
+static bool rec_has(gb_db_txn *t, gb_db_table tb, const void *key,
+                    size_t klen, uint64_t *h)
+{
+    *h = rec_hash(t, tb, key, klen);
+    return t->rec.n && rec_find(&t->rec, *h, tb, key, klen)->state;
+}
+
+/* Room for one more key of klen bytes: made before the LMDB write, so that
+ * recording the key after it cannot fail. */
+static gb_err rec_reserve(gb_db_rec *r, size_t klen)
+{
+    if (r->keys_len + klen > UINT32_MAX)
+        return GB_LIMIT;
+    if (r->keys_len + klen > r->keys_cap) {
+        size_t cap = r->keys_cap ? r->keys_cap : 4096;
+        while (cap < r->keys_len + klen)
+            cap *= 2;
+        uint8_t *k = realloc(r->keys, cap);
+        if (!k)
+            return GB_NOMEM;
+        r->keys = k;
+        r->keys_cap = cap;
+    }
+    if (2 * (r->n + 1) > r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 256;
+        rec_slot *s = calloc(cap, sizeof *s);
+        if (!s)
+            return GB_NOMEM;
+        for (size_t i = 0; i < r->cap; i++) {
+            const rec_slot *o = &r->slot[i];
+            if (o->state == REC_EMPTY)
+                continue;
+            size_t j = (size_t)o->hash & (cap - 1);
+            while (s[j].state != REC_EMPTY)
+                j = (j + 1) & (cap - 1);
+            s[j] = *o;
+        }
+        free(r->slot);
+        r->slot = s;
+        r->cap = cap;
+    }
+    return GB_OK;
+}
+
+/* Records (tb, key), not yet recorded, with its value before the first
+ * write (d_orig NULL: absent).  rec_reserve came first. */
+static void rec_add(gb_db_rec *r, uint64_t h, gb_db_table tb,
+                    const void *key, size_t klen, const uint8_t *d_orig)
+{
+    rec_slot *s = rec_find(r, h, tb, key, klen);
+    s->hash = h;
+    s->key_off = (uint32_t)r->keys_len;
+    s->klen = (uint16_t)klen;
+    s->table = (uint8_t)tb;
+    s->state = d_orig ? REC_PRESENT : REC_ABSENT;
+    if (d_orig)
+        memcpy(s->d_orig, d_orig, 32);
+    memcpy(r->keys + r->keys_len, key, klen);
+    r->keys_len += klen;
+    r->n++;
+}
+
+/* Brings the lanes up to date with the record and empties it.  For each
+ * recorded key: E(value then) out, E(value now) in, unless they are the
+ * same value or both absent.  The order of the slots does not matter: the
+ * lane sums commute.  On an LMDB error the transaction fails. */
+static gb_err rec_fold(gb_db_txn *t)
+{
+    gb_db_rec *r = &t->rec;
+    if (!r->n)
+        return GB_OK;
+    gb_err err = GB_OK;
+    for (size_t i = 0; i < r->cap && !err; i++) {
+        rec_slot *s = &r->slot[i];
+        if (s->state == REC_EMPTY)
+            continue;
+        const uint8_t *key = r->keys + s->key_off;
+        MDB_val k = {s->klen, (void *)key}, v;
+        int rc = mdb_get(t->txn, t->db->dbi[s->table], &k, &v);
+        if (rc && rc != MDB_NOTFOUND) {
+            err = fail(t, rc);
+            break;
+        }
+        uint8_t d_now[32];
+        if (rc == 0)
+            gb_lthash_digest(s->table, key, s->klen, v.mv_data, v.mv_size,
+                             d_now);
+        if (s->state == REC_PRESENT) {
+            if (rc == 0 && !memcmp(d_now, s->d_orig, 32))
+                continue;
+            gb_lthash_sub(&t->lanes, s->d_orig);
+        }
+        if (rc == 0)
+            gb_lthash_add(&t->lanes, d_now);
+    }
+    if (r->cap)
+        memset(r->slot, 0, r->cap * sizeof *r->slot);
+    r->n = 0;
+    r->keys_len = 0;
+    return err;
+}
+
+/* Put without the checks of gb_db_put; hashed: record the key.
  *
  * The first attempt is an insert (MDB_NOOVERWRITE): for a new key that is
  * the whole job, one B-tree descent.  For an existing key LMDB refuses and
- * hands back the stored value, which is compared and digested before the
- * real overwrite (which may move it). */
+ * hands back the stored value, which is compared and, at the key's first
+ * write in the record, digested before the real overwrite (which may move
+ * it). */
 static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
                       size_t klen, const void *val, size_t vlen, bool hashed)
 {
     MDB_dbi dbi = t->db->dbi[tb];
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
-    uint8_t d_old[32], d_new[32];
+    uint8_t d_old[32];
+    uint64_t h = 0;
+    bool first = hashed && !rec_has(t, tb, key, klen, &h);
+    if (first) {
+        gb_err err = rec_reserve(&t->rec, klen);
+        if (err)
+            return err;
+    }
     int rc = mdb_put(t->txn, dbi, &k, &v, MDB_NOOVERWRITE);
     if (rc == 0) {
-        if (hashed) {
-            gb_lthash_digest((uint8_t)tb, key, klen, val, vlen, d_new);
-            gb_lthash_add(&t->lanes, d_new);
-        }
+        if (first)
+            rec_add(&t->rec, h, tb, key, klen, NULL);
         return GB_OK;
     }
     if (rc != MDB_KEYEXIST)
@@ -347,17 +533,14 @@ static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
     /* v now points at the stored value */
     if (v.mv_size == vlen && (vlen == 0 || !memcmp(v.mv_data, val, vlen)))
         return GB_OK;
-    if (hashed)
+    if (first)
         gb_lthash_digest((uint8_t)tb, key, klen, v.mv_data, v.mv_size, d_old);
     v.mv_size = vlen;
     v.mv_data = (void *)val;
     if ((rc = mdb_put(t->txn, dbi, &k, &v, 0)) != 0)
         return fail(t, rc);
-    if (hashed) {
-        gb_lthash_sub(&t->lanes, d_old);
-        gb_lthash_digest((uint8_t)tb, key, klen, val, vlen, d_new);
-        gb_lthash_add(&t->lanes, d_new);
-    }
+    if (first)
+        rec_add(&t->rec, h, tb, key, klen, d_old);
     return GB_OK;
 }
 
@@ -368,6 +551,8 @@ gb_err gb_db_commit(gb_db_txn *txn)
         gb_db_abort(txn);
         return GB_INVAL;
     }
+    if (!err)
+        err = rec_fold(txn);
     if (!err) {
         uint8_t buf[GB_LTHASH_BYTES];
         gb_lthash_encode(&txn->lanes, buf);
@@ -379,6 +564,7 @@ gb_err gb_db_commit(gb_db_txn *txn)
         return err;
     }
     int rc = mdb_txn_commit(txn->txn); /* frees the MDB_txn either way */
+    rec_free(&txn->rec);
     free(txn);
     return map_err(rc);
 }
@@ -439,15 +625,25 @@ gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
     MDB_dbi dbi = t->db->dbi[tb];
     MDB_val k = {klen, (void *)key}, old;
     uint8_t d_old[32];
-    int rc = mdb_get(t->txn, dbi, &k, &old);
+    uint64_t h;
+    int rc;
+    if (rec_has(t, tb, key, klen, &h)) { /* recorded: LMDB only */
+        rc = mdb_del(t->txn, dbi, &k, NULL);
+        if (rc == MDB_NOTFOUND)
+            return GB_NOT_FOUND;
+        return rc ? fail(t, rc) : GB_OK;
+    }
+    rc = mdb_get(t->txn, dbi, &k, &old);
     if (rc == MDB_NOTFOUND)
         return GB_NOT_FOUND;
     if (rc)
         return fail(t, rc);
+    if ((err = rec_reserve(&t->rec, klen)))
+        return err;
     gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size, d_old);
     if ((rc = mdb_del(t->txn, dbi, &k, NULL)) != 0)
         return fail(t, rc);
-    gb_lthash_sub(&t->lanes, d_old);
+    rec_add(&t->rec, h, tb, key, klen, d_old);
     return GB_OK;
 }
 
@@ -536,6 +732,8 @@ void gb_db_cursor_close(gb_db_cursor *c)
 
 void gb_db_state_root(gb_db_txn *txn, uint8_t out[32])
 {
+    if (txn->write && !txn->failed)
+        rec_fold(txn);
     gb_lthash_root(&txn->lanes, out);
 }
 
@@ -733,6 +931,8 @@ gb_err gb_db_seal_block(gb_db_txn *txn, gb_block_header *hdr,
     } else if (err != GB_NOT_FOUND) {
         return err;
     }
+    if ((err = rec_fold(txn)))
+        return err;
     gb_db_state_root(txn, hdr->state_root);
     uint8_t rec[GB_BLOCK_HEADER_LEN], k[4], hv[36], hash[32];
     gb_block_header_encode(hdr, rec);

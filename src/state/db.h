@@ -27,11 +27,17 @@
  * next put or delete in it (LMDB may move a page it modifies).  Never write
  * through them.
  *
- * The state root.  Every put and delete to a hashed table (every table but
- * BLOCKS and the internal keys of META) updates a running LtHash of all
- * entries (state/lthash.h); the lane vector is kept in META and committed
- * with each block, so the root costs O(entries changed) per block and a
- * restart continues where the last commit left off.  The root depends only
+ * The state root.  A running LtHash of all entries of the hashed tables
+ * (every table but BLOCKS and the internal keys of META; state/lthash.h)
+ * is kept in META and committed with each block, so a restart continues
+ * where the last commit left off.  A write transaction brings it up to date
+ * lazily: puts and deletes only remember, per key, the value it had before
+ * the key's first write, and the root is updated when it is needed
+ * (gb_db_state_root, gb_db_seal_block, gb_db_commit) for the keys whose
+ * value differs from the remembered one.  So the root costs O(entries the
+ * block changed in the end) — an entry created and deleted within the
+ * block, or overwritten many times, costs no more than its net effect —
+ * plus a little memory per key written in the block.  The root depends only
  * on the set of (table, key, value) entries, never on the order they were
  * written or on the machine; gb_db_state_root_recompute rebuilds it from
  * scratch, for tests and audits.
@@ -193,7 +199,11 @@ bool gb_db_txn_writable(const gb_db_txn *txn);
 /* ---- the state root ---------------------------------------------------- */
 
 /* The root of the state as txn sees it, including its own uncommitted
- * writes.  O(1) (one BLAKE2b of 2 KiB). */
+ * writes.  One BLAKE2b of 2 KiB, plus, in a write transaction, the update
+ * for the keys written since the root was last taken (see "The state root"
+ * above).  If that update hits an LMDB error the transaction fails (every
+ * later call, gb_db_commit included, returns the error) and out is
+ * meaningless. */
 void gb_db_state_root(gb_db_txn *txn, uint8_t out[32]);
 
 /* The same root computed from scratch by reading every hashed entry.

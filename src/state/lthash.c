@@ -36,9 +36,14 @@ void gb_lthash_digest(uint8_t table, const void *key, size_t key_len,
     gb_blake2b_final(&st, out);
 }
 
+static _Thread_local uint64_t expansions;
+
+uint64_t gb_lthash_expansions(void) { return expansions; }
+
 static void expand(const uint8_t digest[32], uint16_t lanes[GB_LTHASH_LANES])
 {
     static const uint8_t nonce[8] = {0};
+    expansions++;
     uint8_t buf[GB_LTHASH_BYTES];
     crypto_stream_chacha20(buf, sizeof buf, nonce, digest);
     for (int i = 0; i < GB_LTHASH_LANES; i++)

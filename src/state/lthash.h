@@ -57,6 +57,11 @@ void gb_lthash_digest(uint8_t table, const void *key, size_t key_len,
 void gb_lthash_add(gb_lthash *h, const uint8_t digest[32]);
 void gb_lthash_sub(gb_lthash *h, const uint8_t digest[32]);
 
+/* How many times this thread has expanded a digest into E(d) (each
+ * gb_lthash_add / gb_lthash_sub is one): the cost the state root pays,
+ * for tests and benchmarks.  Starts at 0; never reset. */
+uint64_t gb_lthash_expansions(void);
+
 /* L as 2048 bytes, lanes little-endian; and back. */
 void gb_lthash_encode(const gb_lthash *h, uint8_t out[GB_LTHASH_BYTES]);
 void gb_lthash_decode(gb_lthash *h, const uint8_t in[GB_LTHASH_BYTES]);

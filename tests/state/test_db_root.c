@@ -5,7 +5,9 @@
  * returns to the empty root when everything is deleted; the running root
  * equals a from-scratch recomputation after thousands of random puts,
  * overwrites and deletes (some in aborted transactions); equal overwrites
- * change nothing; and golden vectors pin the construction's bytes (both
+ * change nothing; the deferred update costs expansions only for entries a
+ * transaction changed in the end (counted with gb_lthash_expansions); and
+ * golden vectors pin the construction's bytes (both
  * reproduced independently by tests/state/golden_root.py, in Python).
  */
 #include <stdlib.h>
@@ -350,6 +352,192 @@ static void test_random_ops(void)
     gb_db_close(db);
 }
 
+/* The root is folded lazily (db.c): a key created and deleted in one
+ * transaction costs no expansion and leaves the root as it was; so does a
+ * key changed and changed back. */
+static void test_put_del_costs_nothing(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "base", 4, "v0", 2));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    uint8_t r0[32], r1[32];
+    gb_db_state_root(t, r0);
+    uint64_t c0 = gb_lthash_expansions();
+    /* a queue entry pushed and consumed, a raw key put, overwritten and
+     * deleted, the existing key deleted and put back, changed and changed
+     * back */
+    gb_db_dispatch x = {0};
+    x.d.kind = GB_DISPATCH_HANDLE;
+    x.d.gas_limit = 7;
+    uint64_t seq;
+    GB_EXPECT_ERR(GB_OK, gb_db_queue_push(t, &x, &seq));
+    GB_EXPECT_ERR(GB_OK, gb_db_queue_del(t, seq));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "tmp", 3, "a", 1));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "tmp", 3, "bb", 2));
+    GB_EXPECT_ERR(GB_OK, gb_db_del(t, GB_TABLE_STASH, "tmp", 3));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_del(t, GB_TABLE_STASH, "tmp", 3));
+    GB_EXPECT_ERR(GB_OK, gb_db_del(t, GB_TABLE_CODES, "base", 4));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "base", 4, "v0", 2));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "base", 4, "v1", 2));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_CODES, "base", 4, "v0", 2));
+    /* the queue sequence counter did move: that, and only that, costs */
+    uint64_t qs;
+    GB_EXPECT_ERR(GB_OK, gb_db_meta_get_u64(t, "queue_seq", 0, &qs));
+    GB_EXPECT_U64(seq + 1, qs);
+    GB_EXPECT_ERR(GB_OK, gb_db_meta_put_u64(t, "queue_seq", seq));
+    if (seq == 0) /* it was absent: make it so again */
+        GB_EXPECT_ERR(GB_OK, gb_db_del(t, GB_TABLE_META, "queue_seq", 9));
+    GB_EXPECT_U64(c0, gb_lthash_expansions());
+    gb_db_state_root(t, r1);
+    GB_EXPECT_U64(c0, gb_lthash_expansions());
+    EXPECT_ROOT(r0, r1);
+    check_recompute(t);
+
+    /* the record starts afresh after a fold: put now, delete after the
+     * next fold, two expansions in all */
+    c0 = gb_lthash_expansions();
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "tmp", 3, "a", 1));
+    gb_db_state_root(t, r1);
+    GB_EXPECT(memcmp(r0, r1, 32) != 0);
+    check_recompute(t);
+    c0 = gb_lthash_expansions();
+    GB_EXPECT_ERR(GB_OK, gb_db_del(t, GB_TABLE_STASH, "tmp", 3));
+    GB_EXPECT_U64(c0, gb_lthash_expansions());
+    gb_db_state_root(t, r1);
+    GB_EXPECT_U64(c0 + 1, gb_lthash_expansions());
+    EXPECT_ROOT(r0, r1);
+
+    /* a put-and-delete at commit costs nothing either */
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "tmp", 3, "a", 1));
+    GB_EXPECT_ERR(GB_OK, gb_db_del(t, GB_TABLE_STASH, "tmp", 3));
+    c0 = gb_lthash_expansions();
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    GB_EXPECT_U64(c0, gb_lthash_expansions());
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    gb_db_state_root(t, r1);
+    EXPECT_ROOT(r0, r1);
+    check_recompute(t);
+    gb_db_read_end(t);
+    gb_db_close(db);
+}
+
+/* Many overwrites of one key in a block cost two expansions (the value
+ * before the block out, the last one in), or one for a new key; the root
+ * is the one of the final values, as written directly into another
+ * database, and an aborted transaction's record is gone. */
+static void test_many_overwrites(void)
+{
+    gb_db *db = open_temp(), *direct = open_temp();
+    gb_db_txn *t, *u;
+    static uint8_t page[GB_DB_PAGE_SIZE];
+    gb_id pid;
+    memset(pid.b, 9, 32);
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "k", 1, "v0", 2));
+    page[0] = 1;
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    uint64_t c0 = gb_lthash_expansions();
+    char v[16];
+    for (int i = 1; i <= 200; i++) {
+        int n = snprintf(v, sizeof v, "v%d", i);
+        GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "k", 1, v,
+                                       (size_t)n));
+        GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "new", 3, v,
+                                       (size_t)n));
+        page[1] = (uint8_t)i; /* a page written by 200 messages */
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page));
+    }
+    GB_EXPECT_U64(c0, gb_lthash_expansions());
+    uint8_t r[32], want[32];
+    gb_db_state_root(t, r);
+    /* k: 2, new: 1, the page: 2 */
+    GB_EXPECT_U64(c0 + 5, gb_lthash_expansions());
+    check_recompute(t);
+
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(direct, &u));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(u, GB_TABLE_ACCOUNTS, "k", 1, "v200", 4));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(u, GB_TABLE_ACCOUNTS, "new", 3, "v200",
+                                   4));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(u, pid, 0, page));
+    gb_db_state_root(u, want);
+    EXPECT_ROOT(want, r);
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(u));
+
+    /* more overwrites after the fold, ending where the fold was: free */
+    for (int i = 0; i < 50; i++)
+        GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "k", 1, v,
+                                       (size_t)(i % 3 + 1)));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "k", 1, "v200", 4));
+    c0 = gb_lthash_expansions();
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    GB_EXPECT_U64(c0, gb_lthash_expansions());
+
+    /* an aborted block of overwrites leaves the committed root */
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    for (int i = 0; i < 20; i++) {
+        page[2] = (uint8_t)i;
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page));
+        GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "k", 1, "x", 1));
+    }
+    gb_db_abort(t);
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
+    gb_db_state_root(t, r);
+    EXPECT_ROOT(want, r);
+    check_recompute(t);
+    gb_db_read_end(t);
+    gb_db_close(db);
+    gb_db_close(direct);
+}
+
+/* Random writes over a small key space with the root taken at random
+ * moments (each a fold): every root equals the recomputed one, and the
+ * final one equals that of the same writes with no intermediate fold. */
+static void test_interleaved_folds(void)
+{
+    gb_db *a = open_temp(), *b = open_temp();
+    rng_state = 7;
+    for (int round = 0; round < 6; round++) {
+        gb_db_txn *ta, *tb;
+        GB_EXPECT_ERR(GB_OK, gb_db_begin(a, &ta));
+        GB_EXPECT_ERR(GB_OK, gb_db_begin(b, &tb));
+        for (int i = 0; i < 400; i++) {
+            entry e;
+            random_entry(&e, 1);
+            if (rnd() % 3 == 0) {
+                gb_err ea = gb_db_del(ta, e.t, e.key, e.klen);
+                GB_EXPECT_ERR(ea, gb_db_del(tb, e.t, e.key, e.klen));
+            } else {
+                GB_EXPECT_ERR(GB_OK, gb_db_put(ta, e.t, e.key, e.klen, e.val,
+                                               e.vlen));
+                GB_EXPECT_ERR(GB_OK, gb_db_put(tb, e.t, e.key, e.klen, e.val,
+                                               e.vlen));
+            }
+            if (rnd() % 25 == 0)
+                check_recompute(ta);
+        }
+        uint8_t ra[32], rb[32];
+        gb_db_state_root(ta, ra);
+        gb_db_state_root(tb, rb);
+        EXPECT_ROOT(ra, rb);
+        check_recompute(tb);
+        GB_EXPECT_ERR(GB_OK, gb_db_commit(ta));
+        GB_EXPECT_ERR(GB_OK, gb_db_commit(tb));
+    }
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(a, &t));
+    check_recompute(t);
+    gb_db_read_end(t);
+    gb_db_close(a);
+    gb_db_close(b);
+}
+
 int main(void)
 {
     GB_RUN(test_lthash_basics);
@@ -358,5 +546,8 @@ int main(void)
     GB_RUN(test_order_independence);
     GB_RUN(test_equal_overwrite);
     GB_RUN(test_random_ops);
+    GB_RUN(test_put_del_costs_nothing);
+    GB_RUN(test_many_overwrites);
+    GB_RUN(test_interleaved_folds);
     return gb_test_summary();
 }
