@@ -738,6 +738,30 @@ out:
     return e;
 }
 
+#define GB_CHAIN_HOT_PAGES 8
+
+/* The program's persisted pages when it has at most GB_CHAIN_HOT_PAGES of
+ * them; none otherwise (then every page loads on first touch). */
+static void hot_pages(gb_db_txn *txn, gb_id pid, uint32_t *out, uint32_t *n)
+{
+    gb_db_cursor *cur;
+    *n = 0;
+    if (gb_db_cursor_open(txn, GB_TABLE_PAGES, pid.b, 32, NULL, 0, &cur))
+        return;
+    gb_db_val key, val;
+    while (gb_db_cursor_next(cur, &key, &val) == GB_OK) {
+        gb_id owner;
+        uint32_t page;
+        if (*n == GB_CHAIN_HOT_PAGES ||
+            gb_db_page_key_decode(key, &owner, &page)) {
+            *n = 0;
+            break;
+        }
+        out[(*n)++] = page;
+    }
+    gb_db_cursor_close(cur);
+}
+
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
 {
     const gb_db_dispatch *x = &h->x;
@@ -761,7 +785,13 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
         bal = gb_u128_cmp(bal, x->d.value) >= 0 ? gb_u128_sub(bal, x->d.value)
                                                  : gb_u128_from(0);
     page_src src = {b->txn, pid};
+    /* a small program's persisted pages are loaded up front: a fault each
+     * saved (bounded, so the cost never grows with memory size) */
+    uint32_t hot[GB_CHAIN_HOT_PAGES], nhot = 0;
+    hot_pages(b->txn, pid, hot, &nhot);
     gb_program_view view = {.module = code->module,
+                            .hot_pages = hot,
+                            .nhot = nhot,
                             .static_pages = p.static_pages,
                             .stack_end = p.stack_end,
                             .allocations = p.allocations,

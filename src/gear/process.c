@@ -268,6 +268,11 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                           prog->page_user, &lz);
         if (e)
             goto fail;
+        for (uint32_t i = 0; i < prog->nhot; i++) {
+            uint64_t off = (uint64_t)prog->hot_pages[i] * GB_GEAR_PAGE_SIZE;
+            if (off + GB_GEAR_PAGE_SIZE <= gb_memory_size(mem))
+                (void)gb_lazy_touch(lz, off, GB_GEAR_PAGE_SIZE);
+        }
         p->run = &r;
         trap = gb_func_call(s, entry.u.func, NULL, NULL);
         p->run = NULL;

@@ -96,6 +96,11 @@ typedef struct gb_program_view {
     uint32_t alloc_pages;
     gb_page_lookup page;       /* persisted 16 KiB pages (async-signal-safe) */
     void *page_user;
+    const uint32_t *hot_pages; /* optional: pages to load before the run
+                                  (e.g. the persisted ones of a small
+                                  program): each saves a fault; any page
+                                  may be listed, results are the same */
+    uint32_t nhot;
     gb_u128 balance;
     const gb_reservation *reservations; /* its existing reservations */
     uint32_t nreservations;
