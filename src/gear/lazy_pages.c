@@ -320,14 +320,43 @@ gb_err gb_lazy_touch(gb_lazy *lz, uint64_t offset, uint64_t len)
     return GB_OK;
 }
 
+/* Zero the OS pages of [p, p+len) that are resident (the others read as
+ * zero already), keeping them mapped; madvise when mincore cannot say. */
+static void zero_resident(uint8_t *p, size_t len)
+{
+    size_t os = (size_t)sysconf(_SC_PAGESIZE), n = len / os;
+    if (!n)
+        return;
+    unsigned char small[1024], *vec = n <= sizeof small ? small : malloc(n);
+    if (!vec || mincore(p, len, vec)) {
+        madvise(p, len, MADV_DONTNEED);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            if (vec[i] & 1)
+                memset(p + i * os, 0, os);
+    }
+    if (vec != small)
+        free(vec);
+}
+
 void gb_lazy_free(gb_lazy *lz)
 {
     if (!lz)
         return;
     stop(lz);
+    /* Back to all zero, as the next session expects.  Pages are cleared in
+     * place rather than given back to the kernel: on the next run they are
+     * already mapped, and a page fault costs far more than a memset (most
+     * of all in a VM).  Only what this run can have dirtied is cleared:
+     * the pages it loaded, and the resident pages of the stack and of the
+     * range it grew into. */
     uint64_t size = gb_memory_size(lz->mem);
-    if (size)
-        madvise(lz->base, (size_t)size, MADV_DONTNEED);
+    for (uint32_t i = 0; i < lz->ntouched; i++)
+        memset(lz->base + (size_t)lz->touched[i] * PAGE, 0, PAGE);
+    zero_resident(lz->base, (size_t)lz->first_page * PAGE);
+    if (size > (uint64_t)lz->end_page * PAGE)
+        zero_resident(lz->base + (size_t)lz->end_page * PAGE,
+                      (size_t)(size - (uint64_t)lz->end_page * PAGE));
     free(lz->writes);
     free(lz->loaded);
     free(lz->touched);
