@@ -488,8 +488,19 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
             return e;
         return gb_chain_credit(b, src, val); /* the value goes back */
     }
+    case GB_TASK_REMOVE_RESERVATION: {
+        /* a reservation that expired: its gas back to who paid for it */
+        gb_db_reservation r;
+        if ((e = gb_db_reservation_get(b->txn, t->a, t->b, &r)))
+            return e == GB_NOT_FOUND ? GB_OK : e; /* used or unreserved */
+        if (r.expires_at != block)
+            return GB_OK;
+        if ((e = gb_db_reservation_del(b->txn, t->a, t->b)))
+            return e;
+        return gb_chain_refund_gas(b, r.origin, r.amount);
+    }
     default:
-        return GB_OK; /* reservations: not implemented yet */
+        return GB_OK;
     }
 }
 
@@ -749,9 +760,10 @@ static gb_err sum_dispatches(gb_db_txn *r, gb_db_table t, gb_chain_totals *o)
             break;
         if (!(x.flags & GB_CHAIN_F_VALUE_CREDITED))
             o->held_value = gb_u128_add(o->held_value, x.d.value, NULL);
+        uint64_t gas = x.d.gas_limit + x.reply_deposit +
+                       x.d.ctx.system_reservation;
         o->held_gas = gb_u128_add(
-            o->held_gas, gb_u128_from(x.d.gas_limit * GB_CHAIN_VALUE_PER_GAS),
-            NULL);
+            o->held_gas, gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS), NULL);
     }
     gb_db_cursor_close(cur);
     return e == GB_NOT_FOUND ? GB_OK : e;
@@ -802,6 +814,24 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
                         GB_TABLE_STASH};
     for (int i = 0; !e && i < 4; i++)
         e = sum_dispatches(r, ts[i], o);
+    if (e)
+        goto out;
+    if ((e = gb_db_cursor_open(r, GB_TABLE_RESERVATIONS, NULL, 0, NULL, 0,
+                               &cur)))
+        goto out;
+    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+        gb_id pid, rid;
+        gb_db_reservation rv;
+        if ((e = gb_db_key2_decode(k, &pid, &rid)) ||
+            (e = gb_db_reservation_get(r, pid, rid, &rv)))
+            break;
+        gb_u128 g = gb_u128_from(rv.amount * GB_CHAIN_VALUE_PER_GAS);
+        o->reserved_gas = gb_u128_add(o->reserved_gas, g, NULL);
+        o->held_gas = gb_u128_add(o->held_gas, g, NULL);
+    }
+    gb_db_cursor_close(cur);
+    if (e == GB_NOT_FOUND)
+        e = GB_OK;
 out:
     gb_db_read_end(r);
     return e;

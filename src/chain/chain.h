@@ -34,8 +34,13 @@
  * shared equally by the messages it sent without a gas limit (and by
  * itself when it waits).  Waiting costs GB_CHAIN_WAITLIST_RENT gas per
  * block; mailbox messages hold no gas and live GB_CHAIN_MAILBOX_BLOCKS.
- * Claiming a mailbox message sends no auto-reply.  Signals and gas
- * reservations are not produced yet.  Pending transactions live in memory
+ * Claiming a mailbox message sends no auto-reply.  Signals are not
+ * produced yet.  Gas reservations are kept per program until they expire
+ * (their gas then goes back to the account that paid for the message that
+ * made them), are unreserved (likewise) or pay for a message; a reply
+ * deposit travels with its message and becomes the gas of its reply; a
+ * system reservation is held with its message and refunded when the
+ * message is done (chain_apply.c).  Pending transactions live in memory
  * only (a mempool): gb_chain_close drops them.
  */
 #ifndef GB_CHAIN_CHAIN_H
@@ -171,7 +176,9 @@ gb_id gb_chain_dev_account(uint32_t index);
  *
  * Gas is paid in value at a fixed rate: 1 gas = GB_CHAIN_VALUE_PER_GAS
  * units.  Sending reserves value + gas from the sender; the value and the
- * gas then travel with the message (queue, waitlist, stash, mailbox) until
+ * gas then travel with the message (queue, waitlist, stash, mailbox), or
+ * part of it with a gas reservation, a reply deposit or a system
+ * reservation the message's runs made, until
  * the gas is burned or refunded to the account that paid for it (the
  * message's origin) and the value reaches its destination or comes back.
  * So at every block:
@@ -184,7 +191,10 @@ typedef struct gb_chain_totals {
     gb_u128 accounts;   /* balances of users */
     gb_u128 programs;   /* balances of programs */
     gb_u128 held_value; /* value carried by stored messages */
-    gb_u128 held_gas;   /* gas (as value) held by stored messages */
+    gb_u128 held_gas;   /* gas (as value) held by stored messages (their
+                           gas limits, reply deposits and system
+                           reservations) and by gas reservations */
+    gb_u128 reserved_gas; /* of held_gas: in programs' gas reservations */
     gb_u128 burned;     /* gas burned so far (as value) */
 } gb_chain_totals;
 

@@ -37,6 +37,36 @@
  * the held gas when the message leaves the waitlist; a wait lasts at most
  * as long as the held gas pays for, after which the message is removed
  * with Gear's RemovedFromWaitlist error reply.
+ *
+ * Gas set aside by a run (it is not in the journal's gas_burned, and comes
+ * out of the run's gas limit before the rest is shared):
+ *
+ *   reservations  journal.reserved: stored under the program (reservations
+ *           table: amount, expires_at, origin = the account that paid for
+ *           the message that made it) with a GB_TASK_REMOVE_RESERVATION
+ *           task at expires_at, which deletes it and refunds its gas to
+ *           that origin (Gear returns it to the gas node's origin).
+ *           journal.unreserved: used → deleted, its gas now travels with
+ *           the message sent from it (from_reservation, gas limit = the
+ *           amount; that message's origin is the reservation's); not used
+ *           (gr_unreserve_gas) → deleted and refunded to its origin.  The
+ *           program's reservations are passed to every run in the view.
+ *   reply deposits  journal.deposits: kept with the message they were made
+ *           for (the dispatch record's reply_deposit), wherever it is
+ *           stored (queue, stash, waitlist).  The reply to that message —
+ *           the one its run sends, or an error reply (unavailable
+ *           program, removed from the waitlist) — gets the deposit as its
+ *           gas (added to an explicit gas limit; such a reply takes no
+ *           share of the gas left).  Without a reply (a message to a
+ *           user, which goes to the mailbox holding no gas; a run that
+ *           ended without replying) the deposit is refunded to the
+ *           message's origin.
+ *   system reservation  journal.system_reserved: Gear keeps it for the
+ *           message's signal; signals are not produced by the chain yet,
+ *           so it is held with the message (ctx.system_reservation of its
+ *           waitlist / queue record) while it waits, and refunded to the
+ *           message's origin when the message is done (its run ends
+ *           without waiting, or it leaves the waitlist for good).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +229,13 @@ gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas)
                                 gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS));
 }
 
+/* The gas a stored dispatch holds besides its gas limit: its reply
+ * deposit and its system reservation. */
+static uint64_t extra_gas(const gb_db_dispatch *x)
+{
+    return x->reply_deposit + x->d.ctx.system_reservation;
+}
+
 /* ---- routing ------------------------------------------------------------ */
 
 /* A message or reply reaching a user: an event; the mailbox (with a task
@@ -206,7 +243,8 @@ gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas)
  * refunded. */
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
 {
-    gb_err e = gb_chain_refund_gas(b, x->origin, x->d.gas_limit);
+    gb_err e = gb_chain_refund_gas(b, x->origin,
+                                   x->d.gas_limit + extra_gas(x));
     if (e)
         return e;
     bool is_reply = x->d.kind == GB_DISPATCH_REPLY;
@@ -222,6 +260,8 @@ gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
         return GB_OK;
     gb_db_dispatch y = *x;
     y.d.gas_limit = 0;
+    y.reply_deposit = 0;
+    y.d.ctx.system_reservation = 0;
     y.expires_at = b->height + GB_CHAIN_MAILBOX_BLOCKS;
     e = gb_db_mailbox_put(b->txn, y.d.destination, y.d.id, &y);
     if (e)
@@ -257,6 +297,12 @@ gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
                             gb_reply_code code, const uint8_t *payload,
                             uint32_t len, uint64_t gas)
 {
+    /* x is done: its system reservation goes back, its reply deposit
+     * pays for this reply */
+    gb_err e = gb_chain_refund_gas(b, x->origin, x->d.ctx.system_reservation);
+    if (e)
+        return e;
+    gas += x->reply_deposit;
     gb_db_dispatch y = {
         .d = {.kind = GB_DISPATCH_REPLY,
               .id = gb_message_id_reply(x->d.id),
@@ -282,7 +328,7 @@ static gb_err drop(gb_blk *b, const gb_db_dispatch *x)
     if (!(x->flags & GB_CHAIN_F_VALUE_CREDITED))
         e = gb_chain_credit(b, x->d.source, x->d.value);
     if (!e)
-        e = gb_chain_refund_gas(b, x->origin, x->d.gas_limit);
+        e = gb_chain_refund_gas(b, x->origin, x->d.gas_limit + extra_gas(x));
     return e;
 }
 
@@ -369,7 +415,7 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         }
     } else {
         /* a credited value stays with the program */
-        TRY(gb_chain_refund_gas(b, x->origin, x->d.gas_limit));
+        TRY(gb_chain_refund_gas(b, x->origin, x->d.gas_limit + extra_gas(x)));
     }
 out:
     gb_chain_held_free(&h);
@@ -477,10 +523,11 @@ static uint64_t share_take(shares *s)
 }
 
 static gb_err apply_wait(gb_blk *b, const gb_db_dispatch *x,
-                         const gb_journal *j, uint64_t gas)
+                         const gb_journal *j, uint64_t gas, uint64_t sysres)
 {
-    gb_db_dispatch w = *x;
+    gb_db_dispatch w = *x; /* keeps its reply deposit */
     w.d.ctx = j->ctx;
+    w.d.ctx.system_reservation = sysres;
     w.d.gas_limit = gas;
     w.flags |= GB_CHAIN_F_VALUE_CREDITED;
     w.d.signal_code = b->height; /* when the wait began (for rent) */
@@ -570,6 +617,30 @@ static uint32_t alloc_bits(const gb_journal *j)
     return 0;
 }
 
+/* The reply deposit the run made for its message mid (0: none). */
+static uint64_t deposit_for(const gb_journal *j, gb_id mid)
+{
+    uint64_t g = 0;
+    for (uint32_t i = 0; i < j->ndeposits; i++)
+        if (gb_id_eq(j->deposits[i].message_id, mid))
+            g += j->deposits[i].gas;
+    return g;
+}
+
+/* Who paid for reservation rid of program pid (kept in *origin when the
+ * reservation is unknown). */
+static gb_err reservation_origin(gb_blk *b, gb_id pid, gb_id rid,
+                                 gb_id *origin)
+{
+    gb_db_reservation r;
+    gb_err e = gb_db_reservation_get(b->txn, pid, rid, &r);
+    if (e == GB_NOT_FOUND)
+        return GB_OK;
+    if (!e)
+        *origin = r.origin;
+    return e;
+}
+
 static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                             gb_db_program *p, gb_u128 view_balance,
                             gb_journal *j)
@@ -577,25 +648,35 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     gb_id pid = x->d.destination;
     gb_err e = GB_OK;
     uint64_t G = x->d.gas_limit;
-    uint64_t burned = j->gas_burned < G ? j->gas_burned : G;
     bool failed = j->outcome == GB_OUTCOME_FAILED;
-    b->gas_used += burned;
-    b->gas_left -= burned < b->gas_left ? burned : b->gas_left;
-    b->dispatched++;
 
-    /* gas handed out explicitly is part of gas_burned */
+    /* gas the run set aside (not in gas_burned): explicit gas limits (not
+     * from a reservation: that gas is the reservation's), new
+     * reservations, reply deposits, the system reservation */
     uint64_t given = 0;
     for (uint32_t i = 0; i < j->nmsgs; i++)
-        if (j->msgs[i].has_gas_limit)
+        if (j->msgs[i].has_gas_limit && !j->msgs[i].from_reservation)
             given += j->msgs[i].gas_limit;
     for (uint32_t i = 0; i < j->ncreates; i++)
         if (j->creates[i].init.has_gas_limit)
             given += j->creates[i].init.gas_limit;
-    if (j->has_reply && j->reply.has_gas_limit)
+    if (j->has_reply && j->reply.has_gas_limit && !j->reply.from_reservation)
         given += j->reply.gas_limit;
-    if (given > burned)
-        given = burned; /* defensive: never mint gas */
-    TRY(gb_chain_burn(b, burned - given));
+    for (uint32_t i = 0; i < j->nreserved; i++)
+        given += j->reserved[i].amount;
+    for (uint32_t i = 0; i < j->ndeposits; i++)
+        given += j->deposits[i].gas;
+    given += j->system_reserved;
+    if (given > G)
+        return GB_INVAL; /* the processor never gives more than it had */
+    uint64_t burned = j->gas_burned < G - given ? j->gas_burned : G - given;
+    b->gas_used += burned;
+    b->gas_left -= burned < b->gas_left ? burned : b->gas_left;
+    b->dispatched++;
+    TRY(gb_chain_burn(b, burned));
+    /* the system reservation held for the message after this run */
+    uint64_t sysres = x->d.ctx.system_reservation +
+                      (failed ? 0 : j->system_reserved);
 
     TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
                                      .source = x->d.source,
@@ -656,8 +737,22 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     for (uint32_t i = 0; i < j->ncreates; i++)
         TRY(create_program(b, pid, &j->creates[i]));
 
+    /* new reservations (before the messages: one may be sent from) */
+    for (uint32_t i = 0; i < j->nreserved; i++) {
+        const gb_reservation *rv = &j->reserved[i];
+        gb_db_reservation r = {.amount = rv->amount, .start = b->height,
+                               .expires_at = rv->expires_at > b->height
+                                                 ? rv->expires_at
+                                                 : b->height + 1,
+                               .origin = x->origin};
+        TRY(gb_db_reservation_put(b->txn, pid, rv->id, &r));
+        gb_db_task t = {.kind = GB_TASK_REMOVE_RESERVATION, .a = pid,
+                        .b = rv->id};
+        TRY(gb_db_task_add(b->txn, r.expires_at, &t, NULL));
+    }
+
     /* who shares the gas left */
-    shares sh = {.left = G - burned};
+    shares sh = {.left = G - burned - given};
     bool *msg_prog = NULL;
     if (j->nmsgs) {
         msg_prog = calloc(j->nmsgs, sizeof *msg_prog);
@@ -673,7 +768,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     for (uint32_t i = 0; i < j->ncreates; i++)
         sh.n += !j->creates[i].init.has_gas_limit;
     bool reply_prog = j->has_reply && is_program(b->txn, j->reply.destination);
-    sh.n += reply_prog && !j->reply.has_gas_limit;
+    sh.n += reply_prog && !j->reply.has_gas_limit && !x->reply_deposit;
     sh.n += j->outcome == GB_OUTCOME_WAIT;
     if (!sh.n)
         e = gb_chain_refund_gas(b, x->origin, sh.left);
@@ -689,7 +784,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                   .payload_len = m->payload_len, .value = m->value,
                   .gas_limit = m->has_gas_limit ? m->gas_limit
                                                 : share_take(&sh)},
-            .origin = x->origin};
+            .origin = x->origin,
+            .reply_deposit = deposit_for(j, m->id)};
         e = route(b, &y, true, m->delay);
     }
     for (uint32_t i = 0; !e && i < j->nmsgs; i++) {
@@ -701,8 +797,12 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                   .gas_limit = m->has_gas_limit ? m->gas_limit
                                : msg_prog[i]    ? share_take(&sh)
                                                 : 0},
-            .origin = x->origin};
-        e = route(b, &y, msg_prog[i], m->delay);
+            .origin = x->origin,
+            .reply_deposit = deposit_for(j, m->id)};
+        if (m->from_reservation)
+            e = reservation_origin(b, pid, m->reservation, &y.origin);
+        if (!e)
+            e = route(b, &y, msg_prog[i], m->delay);
     }
     free(msg_prog);
     if (e)
@@ -713,18 +813,43 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .d = {.kind = GB_DISPATCH_REPLY, .id = m->id, .source = pid,
                   .destination = m->destination, .payload = m->payload,
                   .payload_len = m->payload_len, .value = m->value,
-                  .gas_limit = m->has_gas_limit ? m->gas_limit
-                               : reply_prog     ? share_take(&sh)
-                                                : 0,
+                  .gas_limit = (m->has_gas_limit ? m->gas_limit
+                                : reply_prog && !x->reply_deposit
+                                    ? share_take(&sh)
+                                    : 0) +
+                               x->reply_deposit,
                   .reply_to = x->d.id},
             .origin = x->origin};
         memcpy(y.d.reply_code, m->reply_code, 4);
+        if (m->from_reservation)
+            TRY(reservation_origin(b, pid, m->reservation, &y.origin));
         TRY(route(b, &y, reply_prog, m->delay));
+    } else if (j->outcome != GB_OUTCOME_WAIT) {
+        /* no reply will come from this message: its deposit goes back */
+        TRY(gb_chain_refund_gas(b, x->origin, x->reply_deposit));
     }
+    /* reservations the run ended */
+    for (uint32_t i = 0; i < j->nunreserved; i++) {
+        const gb_unreservation *u = &j->unreserved[i];
+        gb_db_reservation r;
+        e = gb_db_reservation_get(b->txn, pid, u->id, &r);
+        if (e == GB_NOT_FOUND) {
+            e = GB_OK; /* (the processor only ends ones it was shown) */
+            continue;
+        }
+        if (e)
+            goto out;
+        TRY(gb_db_reservation_del(b->txn, pid, u->id));
+        /* used: the gas is with the message sent from it */
+        if (!u->used)
+            TRY(gb_chain_refund_gas(b, r.origin, r.amount));
+    }
+    if (j->outcome != GB_OUTCOME_WAIT)
+        TRY(gb_chain_refund_gas(b, x->origin, sysres));
     for (uint32_t i = 0; i < j->nwakes; i++)
         TRY(apply_wake(b, pid, &j->wakes[i]));
     if (j->outcome == GB_OUTCOME_WAIT)
-        TRY(apply_wait(b, x, j, wait_gas));
+        TRY(apply_wait(b, x, j, wait_gas, sysres));
     if (j->outcome == GB_OUTCOME_EXIT) {
         TRY(gb_chain_credit(b, j->inheritor, to_inheritor));
         TRY(gb_db_pages_clear(b->txn, pid, NULL));
@@ -762,6 +887,41 @@ static void hot_pages(gb_db_txn *txn, gb_id pid, uint32_t *out, uint32_t *n)
     gb_db_cursor_close(cur);
 }
 
+/* The program's reservations, for the view (*out malloc'ed). */
+static gb_err load_reservations(gb_db_txn *txn, gb_id pid,
+                                gb_reservation **out, uint32_t *n)
+{
+    uint32_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    gb_db_cursor *cur;
+    gb_err e = gb_db_cursor_open(txn, GB_TABLE_RESERVATIONS, pid.b, 32, NULL,
+                                 0, &cur);
+    if (e)
+        return e;
+    gb_db_val k, v;
+    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+        gb_id owner, rid;
+        gb_db_reservation r;
+        if ((e = gb_db_key2_decode(k, &owner, &rid)) ||
+            (e = gb_db_reservation_get(txn, pid, rid, &r)))
+            break;
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            gb_reservation *nn = realloc(*out, cap * sizeof *nn);
+            if (!nn) {
+                e = GB_NOMEM;
+                break;
+            }
+            *out = nn;
+        }
+        (*out)[(*n)++] = (gb_reservation){.id = rid, .amount = r.amount,
+                                          .expires_at = r.expires_at};
+    }
+    gb_db_cursor_close(cur);
+    return e == GB_NOT_FOUND ? GB_OK : e;
+}
+
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
 {
     const gb_db_dispatch *x = &h->x;
@@ -769,6 +929,8 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
     gb_db_program p;
     uint8_t *alloc = NULL;
     gb_journal j;
+    gb_reservation *resv = NULL;
+    uint32_t nresv = 0;
     memset(&j, 0, sizeof j);
     gb_err e = prog_load(b->txn, pid, &p, &alloc);
     if (e && e != GB_NOT_FOUND)
@@ -789,6 +951,7 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
      * saved (bounded, so the cost never grows with memory size) */
     uint32_t hot[GB_CHAIN_HOT_PAGES], nhot = 0;
     hot_pages(b->txn, pid, hot, &nhot);
+    TRY(load_reservations(b->txn, pid, &resv, &nresv));
     gb_program_view view = {.module = code->module,
                             .hot_pages = hot,
                             .nhot = nhot,
@@ -798,13 +961,16 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
                             .alloc_pages = p.alloc_pages,
                             .page = page_lookup,
                             .page_user = &src,
-                            .balance = bal};
+                            .balance = bal,
+                            .reservations = resv,
+                            .nreservations = nresv};
     gb_dispatch d = x->d;
     d.signal_code = d.kind == GB_DISPATCH_SIGNAL ? d.signal_code : 0;
     TRY(gb_process(b->c->proc, &b->bctx, &view, &d, &j));
     e = apply_journal(b, x, &p, bal, &j);
 out:
     gb_journal_free(&j);
+    free(resv);
     free(alloc);
     return e;
 }

@@ -324,7 +324,9 @@ gb_err gb_db_dispatch_encode(const gb_db_dispatch *x, uint8_t **out,
     le_put(r + 232, d->signal_code, 4);
     le_put(r + 236, d->ctx.outgoing_nonce, 4);
     le_put(r + 240, d->ctx.reservation_nonce, 8);
-    le_put(r + 248, d->payload_len, 4);
+    le_put(r + 248, d->ctx.system_reservation, 8);
+    le_put(r + 256, x->reply_deposit, 8);
+    le_put(r + 264, d->payload_len, 4);
     if (d->payload_len)
         memcpy(r + GB_DB_DISPATCH_FIXED_LEN, d->payload, d->payload_len);
     *out = r;
@@ -338,7 +340,7 @@ gb_err gb_db_dispatch_decode(const uint8_t *r, size_t len,
     if (len < GB_DB_DISPATCH_FIXED_LEN || r[0] != 1 ||
         r[1] > GB_DISPATCH_STATE || r[2] > 1 || r[3] != 0)
         return GB_MALFORMED;
-    uint32_t plen = (uint32_t)le_get(r + 248, 4);
+    uint32_t plen = (uint32_t)le_get(r + 264, 4);
     if (len - GB_DB_DISPATCH_FIXED_LEN != plen)
         return GB_MALFORMED;
     gb_dispatch *d = &out->d;
@@ -359,6 +361,8 @@ gb_err gb_db_dispatch_decode(const uint8_t *r, size_t len,
     d->signal_code = (uint32_t)le_get(r + 232, 4);
     d->ctx.outgoing_nonce = (uint32_t)le_get(r + 236, 4);
     d->ctx.reservation_nonce = le_get(r + 240, 8);
+    d->ctx.system_reservation = le_get(r + 248, 8);
+    out->reply_deposit = le_get(r + 256, 8);
     d->payload_len = plen;
     d->payload = plen ? r + GB_DB_DISPATCH_FIXED_LEN : NULL;
     return GB_OK;
@@ -613,6 +617,7 @@ gb_err gb_db_reservation_put(gb_db_txn *txn, gb_id program_id,
     le_put(r + 1, res->amount, 8);
     le_put(r + 9, res->start, 4);
     le_put(r + 13, res->expires_at, 4);
+    memcpy(r + 17, res->origin.b, 32);
     return gb_db_put(txn, GB_TABLE_RESERVATIONS, k, sizeof k, r, sizeof r);
 }
 
@@ -630,6 +635,7 @@ gb_err gb_db_reservation_get(gb_db_txn *txn, gb_id program_id,
     out->amount = le_get(v.data + 1, 8);
     out->start = (uint32_t)le_get(v.data + 9, 4);
     out->expires_at = (uint32_t)le_get(v.data + 13, 4);
+    memcpy(out->origin.b, v.data + 17, 32);
     return GB_OK;
 }
 

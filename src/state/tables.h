@@ -182,16 +182,20 @@ gb_err gb_db_page_key_decode(gb_db_val key, gb_id *out_program,
  *   232    4  signal_code u32
  *   236    4  ctx.outgoing_nonce u32
  *   240    8  ctx.reservation_nonce u64
- *   248    4  payload_len u32
- *   252    n  payload
+ *   248    8  ctx.system_reservation u64
+ *   256    8  reply_deposit u64 (the chain's: gas kept for the reply to
+ *             this message, gr_reply_deposit)
+ *   264    4  payload_len u32
+ *   268    n  payload
  */
-#define GB_DB_DISPATCH_FIXED_LEN 252
+#define GB_DB_DISPATCH_FIXED_LEN 268
 
 typedef struct gb_db_dispatch {
     gb_dispatch d;       /* d.payload borrowed (see the top of this file) */
     uint32_t expires_at;
     uint32_t flags;
     gb_id origin;
+    uint64_t reply_deposit;
 } gb_db_dispatch;
 
 /* Record bytes of x: *out malloc'ed (the caller frees), *out_len set.
@@ -291,14 +295,16 @@ gb_err gb_db_task_del(gb_db_txn *txn, uint32_t block, uint64_t seq);
  *     1    8  amount u64 (gas)
  *     9    4  start u32 (block reserved at)
  *    13    4  expires_at u32 (block)
- *    17       total
+ *    17   32  origin (the chain's: the account that paid for the gas)
+ *    49       total
  */
-#define GB_DB_RESERVATION_LEN 17
+#define GB_DB_RESERVATION_LEN 49
 
 typedef struct gb_db_reservation {
     uint64_t amount;
     uint32_t start;
     uint32_t expires_at;
+    gb_id origin;
 } gb_db_reservation;
 
 gb_err gb_db_reservation_put(gb_db_txn *txn, gb_id program_id,

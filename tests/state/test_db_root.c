@@ -136,7 +136,7 @@ static void test_state_golden(void)
     char hex[65];
     gb_db_state_root(t, root);
     hex32(root, hex);
-    GB_EXPECT_STR_CONTAINS(hex, "937ba50443135c278ebd877c20e9a7e166e752e469823b52c72f4590807f8016");
+    GB_EXPECT_STR_CONTAINS(hex, "2210b45fd66754debe09cc004d656ddd7b870a73e8aec7440b21d27fdf89d346");
     check_recompute(t);
     gb_db_abort(t);
     gb_db_close(db);

@@ -426,7 +426,7 @@ static void test_reservations_accounts(void)
     gb_db *db = open_temp();
     gb_db_txn *t;
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
-    gb_db_reservation r = {123456789012ull, 10, 20}, r2;
+    gb_db_reservation r = {123456789012ull, 10, 20, {{0}}}, r2;
     GB_EXPECT_ERR(GB_OK,
                   gb_db_reservation_put(t, id_of(1, 1), id_of(2, 2), &r));
     GB_EXPECT_ERR(GB_OK,

@@ -1,0 +1,267 @@
+/*
+ * Gas reservations, reply deposits and system reservations in the chain,
+ * with the script-driven program tests/data/gear/sys_ops.wat
+ * ($GB_TEST_WASM/sys_ops.wasm; scripts built with
+ * tests/gear/test_syscalls_util.h).  Two instances: P (reserves, sends)
+ * and Q (reports the gas it runs with to alice, replies).
+ *
+ * After every block the audit is exact: accounts + programs + held value +
+ * held gas (messages, deposits, system reservations, reservations) +
+ * burned == issuance.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "gear/test_syscalls_util.h"
+
+#define GAS 5000000000ull
+
+static gb_chain *C;
+
+static gb_id alice(void) { return gb_chain_dev_account(0); }
+
+/* USER_MESSAGE events of the last blocks */
+typedef struct umsg {
+    gb_id id, from, reply_to;
+    bool is_reply;
+    uint8_t payload[64];
+    uint32_t len;
+} umsg;
+static umsg M[64];
+static uint32_t NM;
+
+static gb_chain_totals audit(void)
+{
+    gb_chain_totals s;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &s));
+    gb_u128 sum = s.accounts;
+    sum = gb_u128_add(sum, s.programs, NULL);
+    sum = gb_u128_add(sum, s.held_value, NULL);
+    sum = gb_u128_add(sum, s.held_gas, NULL);
+    sum = gb_u128_add(sum, s.burned, NULL);
+    if (gb_u128_cmp(sum, s.issuance)) {
+        char a[40], b[40];
+        gb_u128_to_dec(sum, a);
+        gb_u128_to_dec(s.issuance, b);
+        GB_FAIL_("value not conserved at height %u: sum %s, issuance %s",
+                 gb_chain_height(C), a, b);
+    }
+    GB_EXPECT(gb_u128_cmp(s.reserved_gas, s.held_gas) <= 0);
+    return s;
+}
+
+static uint32_t failed_runs;
+
+static void block(void)
+{
+    gb_block_result r;
+    GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(C, &r));
+    for (uint32_t i = 0; i < r.nevents; i++) {
+        const gb_event *ev = &r.events[i];
+        if (ev->kind == GB_EV_DISPATCHED && ev->outcome == GB_OUTCOME_FAILED)
+            failed_runs++;
+        if (ev->kind != GB_EV_USER_MESSAGE || NM == 64)
+            continue;
+        umsg *m = &M[NM++];
+        *m = (umsg){.id = ev->id, .from = ev->source, .reply_to = ev->reply_to,
+                    .is_reply = ev->is_reply};
+        m->len = ev->payload_len < 64 ? ev->payload_len : 64;
+        if (m->len)
+            memcpy(m->payload, ev->payload, m->len);
+    }
+    gb_block_result_free(&r);
+    audit();
+}
+
+static gb_id submit(gb_tx tx)
+{
+    gb_id id = {{0}};
+    char detail[256] = "";
+    gb_err e = gb_chain_submit(C, &tx, &id, detail, sizeof detail);
+    GB_EXPECT_ERR(GB_OK, e);
+    if (e)
+        fprintf(stderr, "  submit: %s\n", detail);
+    return id;
+}
+
+static gb_id send_script(gb_id to, const script *s)
+{
+    return submit((gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                          .destination = to, .payload = s->b,
+                          .payload_len = s->n, .gas_limit = GAS});
+}
+
+static uint64_t u64le(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static uint64_t balance_of(gb_id id)
+{
+    gb_u128 b = gb_chain_balance(C, id);
+    return b.lo; /* (well below 2^64 here) */
+}
+
+/* The gas Q reported to alice from program `from` (a message, not a
+ * reply, of 8 bytes); 0 when none. */
+static uint64_t reported_gas(gb_id from)
+{
+    for (uint32_t i = 0; i < NM; i++)
+        if (!M[i].is_reply && gb_id_eq(M[i].from, from) && M[i].len == 8)
+            return u64le(M[i].payload);
+    return 0;
+}
+
+/* A script that sends alice (a user) what gr_gas_available says. */
+static void report_gas(script *s)
+{
+    OP(s, GB_SYS_GR_GAS_AVAILABLE, 0x4000);
+    poke_hash_value(s, 0x4200, alice(), 0, 0);
+    OP(s, GB_SYS_GR_SEND, 0x4200, 0x4000, 8, 0, 0x4300);
+}
+
+static gb_id create_sys(gb_id code, const char *salt)
+{
+    return submit((gb_tx){.kind = GB_TX_CREATE_PROGRAM, .sender = alice(),
+                          .code_id = code, .salt = (const uint8_t *)salt,
+                          .salt_len = (uint32_t)strlen(salt),
+                          .gas_limit = GAS});
+}
+
+static void test_reservations(void)
+{
+    char path[1024];
+    const char *dir = getenv("GB_TEST_WASM");
+    snprintf(path, sizeof path, "%s/sys_ops.wasm", dir ? dir : ".");
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        GB_FAIL_("cannot open %s", path);
+        return;
+    }
+    static uint8_t wasm[1 << 20];
+    uint32_t wlen = (uint32_t)fread(wasm, 1, sizeof wasm, f);
+    fclose(f);
+
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.nosync = true;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_OK, gb_chain_open(&cfg, &C, detail, sizeof detail));
+    if (!C)
+        return;
+    gb_id code = submit((gb_tx){.kind = GB_TX_UPLOAD_CODE, .sender = alice(),
+                                .code = wasm, .code_len = wlen});
+    gb_id P = create_sys(code, "P");
+    gb_id Q = create_sys(code, "Q");
+    block();
+    GB_EXPECT_U64(0, failed_runs);
+
+    /* 1. P reserves R1 (used later), R2 (unreserved later), R3 (expires
+     * after 3 blocks), and sets aside a system reservation */
+    const uint64_t R1 = 1000000000, R2 = 2000000000, R3 = 300000000;
+    script s = {0};
+    OP(&s, GB_SYS_GR_RESERVE_GAS, R1, 50, 0x4000);
+    OP(&s, GB_SYS_GR_RESERVE_GAS, R2, 100, 0x4040);
+    OP(&s, GB_SYS_GR_RESERVE_GAS, R3, 3, 0x4080);
+    OP(&s, GB_SYS_GR_SYSTEM_RESERVE_GAS, 100000000, 0x40C0);
+    gb_id m1 = send_script(P, &s);
+    block();
+    uint32_t h1 = gb_chain_height(C);
+    GB_EXPECT_U64(0, failed_runs);
+    gb_chain_totals t = audit();
+    GB_EXPECT_U64(R1 + R2 + R3, t.reserved_gas.lo);
+    GB_EXPECT_U64(0, t.reserved_gas.hi);
+    gb_id r1 = gb_reservation_id(m1, 0), r2 = gb_reservation_id(m1, 1);
+
+    /* 2. P sends Q a message from R1 (Q reports the gas it got) and
+     * unreserves R2 */
+    script q = {0};
+    report_gas(&q);
+    s = (script){0};
+    poke(&s, 0x4400, q.b, q.n);
+    uint8_t ids[80] = {0};
+    memcpy(ids, r1.b, 32);
+    memcpy(ids + 32, Q.b, 32);
+    poke(&s, 0x4000, ids, 80);
+    OP(&s, GB_SYS_GR_RESERVATION_SEND, 0x4000, 0x4400, q.n, 0, 0x4100);
+    poke(&s, 0x4200, r2.b, 32);
+    OP(&s, GB_SYS_GR_UNRESERVE_GAS, 0x4200, 0x4240);
+    NM = 0;
+    send_script(P, &s);
+    block();
+    GB_EXPECT_U64(0, failed_runs);
+    uint64_t got = reported_gas(Q);
+    if (getenv("GB_CHAIN_TRACE"))
+        fprintf(stderr, "  Q ran with %llu of R1\n", (unsigned long long)got);
+    GB_EXPECT(got <= R1 && got > R1 - 100000000);
+    if (!(got <= R1 && got > R1 - 100000000))
+        fprintf(stderr, "  Q ran with %llu, reservation %llu\n",
+                (unsigned long long)got, (unsigned long long)R1);
+    t = audit();
+    GB_EXPECT_U64(R3, t.reserved_gas.lo); /* R1 used, R2 unreserved */
+
+    /* 3. R3 expires at h1 + 3: its gas goes back to alice, exactly */
+    while (gb_chain_height(C) < h1 + 2)
+        block();
+    uint64_t before = balance_of(alice());
+    block();
+    GB_EXPECT_U64(h1 + 3, gb_chain_height(C));
+    GB_EXPECT_U64(before + R3 * GB_CHAIN_VALUE_PER_GAS, balance_of(alice()));
+    t = audit();
+    GB_EXPECT_U64(0, t.reserved_gas.lo);
+
+    /* 4. a reply deposit: P sends Q a message (no gas limit) with a
+     * deposit D; Q replies with a script for P's handle_reply, which
+     * reports the gas the reply came with: D, not a share of Q's gas */
+    const uint64_t D = 700000000;
+    script pr = {0};
+    report_gas(&pr);
+    q = (script){0};
+    poke(&q, 0x4400, pr.b, pr.n);
+    OP(&q, GB_SYS_GR_REPLY, 0x4400, pr.n, NO_VALUE, 0x4100);
+    s = (script){0};
+    poke(&s, 0x5000, q.b, q.n);
+    poke_hash_value(&s, 0x4000, Q, 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x5000, q.n, 0, 0x4100);
+    OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4104, D, 0x4140);
+    NM = 0;
+    send_script(P, &s);
+    block();
+    GB_EXPECT_U64(0, failed_runs);
+    got = reported_gas(P);
+    if (getenv("GB_CHAIN_TRACE"))
+        fprintf(stderr, "  the reply ran with %llu of D\n",
+                (unsigned long long)got);
+    GB_EXPECT(got <= D && got > D - 100000000);
+    if (!(got <= D && got > D - 100000000))
+        fprintf(stderr, "  the reply ran with %llu, deposit %llu\n",
+                (unsigned long long)got, (unsigned long long)D);
+
+    /* 5. a deposit for a message to a user: refunded at once */
+    s = (script){0};
+    poke_hash_value(&s, 0x4000, alice(), 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x5000, 0, 0, 0x4100);
+    OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4104, D, 0x4140);
+    send_script(P, &s);
+    block();
+    GB_EXPECT_U64(0, failed_runs);
+
+    /* 6. nothing is left held once everything settled */
+    block();
+    t = audit();
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    GB_EXPECT_U64(0, gb_chain_pending(C));
+    gb_chain_close(C);
+    C = NULL;
+}
+
+int main(void)
+{
+    GB_RUN(test_reservations);
+    return gb_test_summary();
+}
