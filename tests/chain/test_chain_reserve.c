@@ -251,7 +251,32 @@ static void test_reservations(void)
     block();
     GB_EXPECT_U64(0, failed_runs);
 
-    /* 6. nothing is left held once everything settled */
+    /* 6. a waiting message holds its system reservation (and its
+     * deposit's reply still gets the deposit); it is refunded when the
+     * message leaves the waitlist for good (E exits) */
+    gb_id E = create_sys(code, "E");
+    block();
+    s = (script){0};
+    poke_hash_value(&s, 0x4000, Q, 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x5000, 0, 0, 0x4100);
+    OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4104, D, 0x4140);
+    OP(&s, GB_SYS_GR_SYSTEM_RESERVE_GAS, 50000000, 0x4180);
+    OP0(&s, GB_SYS_GR_WAIT);
+    send_script(E, &s);
+    block();
+    block();
+    GB_EXPECT_U64(0, failed_runs);
+    GB_EXPECT_U64(1, gb_chain_pending(C)); /* waiting */
+    t = audit();
+    GB_EXPECT(gb_u128_cmp(t.held_gas, gb_u128_from(50000000)) > 0);
+    s = (script){0};
+    poke(&s, 0x4000, alice().b, 32);
+    OP(&s, GB_SYS_GR_EXIT, 0x4000);
+    send_script(E, &s);
+    block();
+    GB_EXPECT_U64(0, failed_runs);
+
+    /* 7. nothing is left held once everything settled */
     block();
     t = audit();
     GB_EXPECT(gb_u128_is_zero(t.held_gas));
