@@ -22,8 +22,9 @@ add(4, a + (5).to_bytes(4,'big'), bytes(page))
 z = b'\0'*32
 rec = bytes([1, 1, 0, 0]) + (0).to_bytes(4,'little') + (0).to_bytes(4,'little') \
     + b + a + b + z + (0).to_bytes(16,'little') + (1000).to_bytes(8,'little') \
-    + z + b'\0'*4 + z + b'\0'*4 + b'\0'*4 + b'\0'*8 + (4).to_bytes(4,'little') + b'ping'
-assert len(rec) == 252 + 4
+    + z + b'\0'*4 + z + b'\0'*4 + b'\0'*4 + b'\0'*8 \
+    + b'\0'*8 + b'\0'*8 + (4).to_bytes(4,'little') + b'ping'  # system_reservation, reply_deposit
+assert len(rec) == 268 + 4
 add(5, (0).to_bytes(8,'big'), rec)
 add(0, b'queue_seq', (1).to_bytes(8,'little'))
 print('state', root())
