@@ -1,0 +1,256 @@
+/*
+ * Account keys: seeds, ed25519 keypairs, the dev accounts and key files
+ * (see keys.h).
+ */
+#include "node/keys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/hash.h"
+#include "util/hex.h"
+
+_Static_assert(crypto_sign_SEEDBYTES == GB_KEY_SEED_LEN, "seed size");
+_Static_assert(crypto_sign_PUBLICKEYBYTES == GB_KEY_PUBLIC_LEN, "pk size");
+_Static_assert(crypto_sign_SECRETKEYBYTES == GB_KEY_SECRET_LEN, "sk size");
+
+static const char *const dev_names[GB_DEV_ACCOUNTS] = {
+    "alice", "bob", "charlie", "dave", "eve", "ferdie", "george", "harry",
+};
+
+static void set_detail(char *detail, size_t len, const char *fmt, ...)
+{
+    if (!detail || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, len, fmt, ap);
+    va_end(ap);
+}
+
+gb_err gb_key_random_seed(uint8_t out_seed[GB_KEY_SEED_LEN])
+{
+    /* randombytes needs a source: sodium_init() fails without one */
+    if (sodium_init() < 0)
+        return GB_IO;
+    randombytes_buf(out_seed, GB_KEY_SEED_LEN);
+    return GB_OK;
+}
+
+void gb_key_from_seed(const uint8_t seed[GB_KEY_SEED_LEN],
+                      uint8_t out_pk[GB_KEY_PUBLIC_LEN],
+                      uint8_t out_sk[GB_KEY_SECRET_LEN])
+{
+    if (sodium_init() < 0) {
+        /* no randomness source: a seeded keypair needs none */
+    }
+    crypto_sign_seed_keypair(out_pk, out_sk, seed);
+}
+
+gb_id gb_key_account_id(const uint8_t pk[GB_KEY_PUBLIC_LEN])
+{
+    gb_id id;
+    memcpy(id.b, pk, GB_ID_LEN);
+    return id;
+}
+
+void gb_dev_seed(uint32_t index, uint8_t out_seed[GB_KEY_SEED_LEN])
+{
+    uint8_t buf[12 + 4];
+    memcpy(buf, "gearbox/dev/", 12);
+    for (int i = 0; i < 4; i++)
+        buf[12 + i] = (uint8_t)(index >> (8 * i));
+    gb_blake2b256(buf, sizeof buf, out_seed);
+}
+
+void gb_dev_keypair(uint32_t index, uint8_t out_pk[GB_KEY_PUBLIC_LEN],
+                    uint8_t out_sk[GB_KEY_SECRET_LEN])
+{
+    uint8_t seed[GB_KEY_SEED_LEN];
+    gb_dev_seed(index, seed);
+    gb_key_from_seed(seed, out_pk, out_sk);
+}
+
+gb_id gb_dev_account_id(uint32_t index)
+{
+    uint8_t pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
+    gb_dev_keypair(index, pk, sk);
+    return gb_key_account_id(pk);
+}
+
+const char *gb_dev_name(uint32_t index)
+{
+    return index < GB_DEV_ACCOUNTS ? dev_names[index] : NULL;
+}
+
+bool gb_dev_lookup(const char *name, uint32_t *out_index)
+{
+    if (!name)
+        return false;
+    if (name[0] == '/' && name[1] == '/')
+        name += 2;
+    for (uint32_t i = 0; i < GB_DEV_ACCOUNTS; i++)
+        if (!strcasecmp(name, dev_names[i])) {
+            *out_index = i;
+            return true;
+        }
+    return false;
+}
+
+gb_err gb_key_file_write(const char *path,
+                         const uint8_t seed[GB_KEY_SEED_LEN], bool overwrite,
+                         char *detail, size_t detail_len)
+{
+    char text[2 + 2 * GB_KEY_SEED_LEN + 2];
+    text[0] = '0';
+    text[1] = 'x';
+    gb_hex_encode(seed, GB_KEY_SEED_LEN, text + 2);
+    text[2 + 2 * GB_KEY_SEED_LEN] = '\n';
+    size_t len = sizeof text - 1;
+
+    int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+                (overwrite ? O_TRUNC : O_EXCL);
+    int fd = open(path, flags, 0600);
+    if (fd < 0) {
+        int err = errno;
+        if (err == EEXIST)
+            set_detail(detail, detail_len,
+                       "%s already exists: choose another file, or replace "
+                       "it (its key is then lost) with --force",
+                       path);
+        else
+            set_detail(detail, detail_len, "cannot create %s: %s", path,
+                       strerror(err));
+        sodium_memzero(text, sizeof text);
+        return GB_IO;
+    }
+    gb_err e = GB_OK;
+    /* an existing file keeps its mode through O_TRUNC: make it 0600 */
+    if (fchmod(fd, 0600) != 0) {
+        set_detail(detail, detail_len, "cannot chmod 600 %s: %s", path,
+                   strerror(errno));
+        e = GB_IO;
+    }
+    size_t done = 0;
+    while (!e && done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            set_detail(detail, detail_len, "cannot write %s: %s", path,
+                       strerror(errno));
+            e = GB_IO;
+            break;
+        }
+        done += (size_t)n;
+    }
+    if (!e && fsync(fd) != 0) {
+        set_detail(detail, detail_len, "cannot write %s: %s", path,
+                   strerror(errno));
+        e = GB_IO;
+    }
+    if (close(fd) != 0 && !e) {
+        set_detail(detail, detail_len, "cannot write %s: %s", path,
+                   strerror(errno));
+        e = GB_IO;
+    }
+    sodium_memzero(text, sizeof text);
+    return e;
+}
+
+gb_err gb_key_file_read(const char *path, uint8_t out_seed[GB_KEY_SEED_LEN],
+                        char *detail, size_t detail_len)
+{
+    char buf[256];
+    gb_err e = GB_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        set_detail(detail, detail_len, "cannot open key file %s: %s%s", path,
+                   strerror(errno),
+                   errno == ENOENT ? " (create one with 'gearbox key new', "
+                                     "or name a dev account such as alice)"
+                                   : "");
+        return GB_IO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        set_detail(detail, detail_len, "cannot read key file %s: %s", path,
+                   strerror(errno));
+        e = GB_IO;
+        goto out;
+    }
+    if (st.st_mode & 077) {
+        set_detail(detail, detail_len,
+                   "key file %s can be read by others (mode %03o): make it "
+                   "private with 'chmod 600 %s'",
+                   path, (unsigned)(st.st_mode & 0777), path);
+        e = GB_INVALID;
+        goto out;
+    }
+    size_t len = 0;
+    for (;;) {
+        ssize_t n = read(fd, buf + len, sizeof buf - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            set_detail(detail, detail_len, "cannot read key file %s: %s",
+                       path, strerror(errno));
+            e = GB_IO;
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len == sizeof buf - 1)
+            break; /* too long for a key file: rejected below */
+    }
+    buf[len] = 0;
+    /* trim whitespace around the digits */
+    char *s = buf, *end = buf + len;
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' ||
+                       end[-1] == '\n' || end[-1] == '\r'))
+        end--;
+    *end = 0;
+    uint8_t seed[GB_KEY_SEED_LEN];
+    size_t got = 0;
+    if (gb_hex_decode(s, seed, sizeof seed, &got) != GB_OK ||
+        got != GB_KEY_SEED_LEN) {
+        set_detail(detail, detail_len,
+                   "%s is not a gearbox key file: it should hold one seed, "
+                   "0x and 64 hex digits (make one with 'gearbox key new')",
+                   path);
+        e = GB_MALFORMED;
+    } else {
+        memcpy(out_seed, seed, GB_KEY_SEED_LEN);
+    }
+    sodium_memzero(seed, sizeof seed);
+out:
+    sodium_memzero(buf, sizeof buf);
+    close(fd);
+    return e;
+}
+
+gb_err gb_key_resolve(const char *spec, uint8_t out_seed[GB_KEY_SEED_LEN],
+                      uint32_t *out_dev_index, char *detail,
+                      size_t detail_len)
+{
+    uint32_t i;
+    if (gb_dev_lookup(spec, &i)) {
+        gb_dev_seed(i, out_seed);
+        if (out_dev_index)
+            *out_dev_index = i;
+        return GB_OK;
+    }
+    if (out_dev_index)
+        *out_dev_index = UINT32_MAX;
+    return gb_key_file_read(spec, out_seed, detail, detail_len);
+}
