@@ -38,5 +38,6 @@ int cli_wasm_run(int argc, char **argv);  /* wasm_run.c */
 int cli_wasm_spec(int argc, char **argv); /* wasm_spec.c */
 int cli_wasm_dump(int argc, char **argv); /* wasm_dump.c */
 int cli_exec(int argc, char **argv);      /* exec.c */
+int cli_key(int argc, char **argv);       /* key.c */
 
 #endif

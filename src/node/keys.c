@@ -188,7 +188,7 @@ gb_err gb_key_file_read(const char *path, uint8_t out_seed[GB_KEY_SEED_LEN],
     }
     if (st.st_mode & 077) {
         set_detail(detail, detail_len,
-                   "key file %s can be read by others (mode %03o): make it "
+                   "key file %s can be read by others (mode %04o): make it "
                    "private with 'chmod 600 %s'",
                    path, (unsigned)(st.st_mode & 0777), path);
         e = GB_INVALID;
