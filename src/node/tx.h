@@ -127,8 +127,8 @@ typedef struct gb_tx_decoded {
  * public key: see node/keys.h), whose public half becomes the sender.
  * *out: a new buffer (malloc'd, owned by the caller) of *out_len bytes.
  *
- * Errors: GB_INVAL (kind unknown, or a non-NULL/zero-length mismatch such
- * as a NULL pointer with a nonzero length), GB_NOMEM.  No limit is applied
+ * Errors (with a detail): GB_INVAL (an unknown kind, or a NULL code, salt
+ * or payload with a nonzero length), GB_NOMEM.  No size limit is applied
  * here: the decoder's limits are the node's to choose.
  */
 gb_err gb_tx_encode(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
