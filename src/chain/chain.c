@@ -28,7 +28,8 @@
  *   4. seals the block header with the state root and commits.
  *
  * A block is a function of the parent state and its inputs (height, the
- * timestamp height * block_time_ms, the seed derived from the parent hash,
+ * timestamp — the caller's (gb_chain_produce_block_at) or the parent's +
+ * block_time_ms — recorded in the header, the seed derived from the parent hash,
  * the ordered transactions); the header's input hash commits to the
  * transactions.
  */
@@ -123,6 +124,13 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
     if ((e = gb_db_read_begin(c->db, &r)))
         goto fail;
     e = gb_db_head(r, &c->height, c->head_hash);
+    if (!e) {
+        gb_block_header h;
+        e = gb_db_block_get(r, c->height, &h);
+        c->head_ts = e ? 0 : h.timestamp;
+        if (e == GB_NOT_FOUND)
+            e = GB_MALFORMED; /* a head without its header */
+    }
     gb_db_read_end(r);
     if (e == GB_NOT_FOUND)
         e = genesis(c);
@@ -162,6 +170,8 @@ void gb_chain_close(gb_chain *c)
 /* Value + gas a transaction reserves. */
 static gb_u128 tx_cost(const gb_tx *tx)
 {
+    if (tx->kind == GB_TX_TRANSFER)
+        return tx->value;
     if (tx->kind != GB_TX_CREATE_PROGRAM && tx->kind != GB_TX_SEND_MESSAGE &&
         tx->kind != GB_TX_SEND_REPLY)
         return gb_u128_from(0);
@@ -188,12 +198,33 @@ static bool pending_has(gb_chain *c, gb_tx_kind kind, gb_id id)
 gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                        char *detail, size_t detail_len)
 {
+    return gb_chain_submit2(c, tx, out_id, NULL, detail, detail_len);
+}
+
+uint64_t gb_chain_nonce(gb_chain *c, gb_id account)
+{
+    gb_db_account acct = {0};
+    gb_db_txn *r;
+    if (!gb_db_read_begin(c->db, &r)) {
+        gb_db_account_get(r, account, &acct);
+        gb_db_read_end(r);
+    }
+    uint64_t nonce = acct.nonce;
+    for (uint32_t i = 0; i < c->npending; i++)
+        if (gb_id_eq(c->pending[i].tx.sender, account))
+            nonce++;
+    return nonce;
+}
+
+gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                        gb_id *out_msg_id, char *detail, size_t detail_len)
+{
     gb_db_txn *r;
     gb_err e = gb_db_read_begin(c->db, &r);
     if (e)
         return e;
     const char *why = NULL;
-    gb_id id = {{0}};
+    gb_id id = {{0}}, msg_id = {{0}};
     gb_db_account acct;
     gb_db_account_get(r, tx->sender, &acct);
     uint64_t nonce = acct.nonce;
@@ -209,7 +240,9 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                tx->kind == GB_TX_SEND_MESSAGE || tx->kind == GB_TX_SEND_REPLY;
     if (msg && tx->gas_limit > c->cfg.block_gas_limit)
         why = "gas limit above the block gas limit";
-    if (!why && msg) {
+    if (tx->kind == GB_TX_TRANSFER && tx->gas_limit)
+        why = "a transfer carries no gas (gas limit must be 0)";
+    if (!why && (msg || tx->kind == GB_TX_TRANSFER)) {
         bool ovf = false;
         gb_u128 need = gb_u128_add(reserved, tx_cost(tx), &ovf);
         if (ovf || gb_u128_cmp(need, acct.balance) > 0)
@@ -243,12 +276,17 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
             else if (!gb_db_program_get(r, id, &prog) ||
                      pending_has(c, GB_TX_CREATE_PROGRAM, id))
                 why = "program already exists";
+            msg_id = gb_message_id_external(height, tx->sender, nonce, 0);
             break;
         case GB_TX_SEND_MESSAGE:
             id = gb_message_id_external(height, tx->sender, nonce, 0);
             if (gb_db_program_get(r, tx->destination, &prog) &&
                 !pending_has(c, GB_TX_CREATE_PROGRAM, tx->destination))
                 why = "unknown program";
+            msg_id = id;
+            break;
+        case GB_TX_TRANSFER:
+            id = gb_message_id_external(height, tx->sender, nonce, 0);
             break;
         case GB_TX_SEND_REPLY:
         case GB_TX_CLAIM_VALUE:
@@ -261,6 +299,8 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                                                           tx->destination)) ||
                      pending_has(c, GB_TX_CLAIM_VALUE, tx->destination))
                 why = "mailbox message already being read";
+            if (tx->kind == GB_TX_SEND_REPLY)
+                msg_id = id;
             break;
         default:
             why = "unknown transaction kind";
@@ -296,6 +336,8 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     c->pending[c->npending++] = p;
     if (out_id)
         *out_id = id;
+    if (out_msg_id)
+        *out_msg_id = msg_id;
     return GB_OK;
 }
 
@@ -333,6 +375,9 @@ static gb_err apply_tx(gb_blk *b, const gb_ptx *p)
         ok = can_pay && !gb_db_mailbox_get(txn, tx->sender, tx->destination,
                                            &mb);
         break;
+    case GB_TX_TRANSFER:
+        ok = can_pay;
+        break;
     }
     if (ok)
         acct.balance = gb_u128_sub(acct.balance, cost);
@@ -353,6 +398,14 @@ static gb_err apply_tx(gb_blk *b, const gb_ptx *p)
                               .gas_limit = tx->gas_limit},
                         .origin = tx->sender};
     switch (tx->kind) {
+    case GB_TX_TRANSFER:
+        if ((e = gb_chain_credit(b, tx->destination, tx->value)))
+            return e;
+        return gb_chain_event(b, (gb_event){.kind = GB_EV_TRANSFER, .id = mid,
+                                            .source = tx->sender,
+                                            .destination = tx->destination,
+                                            .value = tx->value},
+                              NULL, 0, NULL);
     case GB_TX_UPLOAD_CODE: {
         const gb_gear_code *code;
         e = gb_code_cache_add(b->c->codes, tx->code, tx->code_len, &code,
@@ -633,12 +686,10 @@ void gb_block_result_free(gb_block_result *r)
     memset(r, 0, sizeof *r);
 }
 
-gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out)
+static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
 {
-    memset(out, 0, sizeof *out);
     gb_blk b = {.c = c, .height = c->height + 1,
                 .gas_left = c->cfg.block_gas_limit};
-    uint64_t ts = (uint64_t)b.height * c->cfg.block_time_ms;
     gb_block_ctx_default(&b.bctx, b.height, ts);
     /* the seed: BLAKE2b("gearbox/seed" || parent hash) */
     gb_blake2b_state st;
@@ -685,6 +736,7 @@ gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out)
         ptx_free(&c->pending[i]);
     c->npending = 0;
     c->height = b.height;
+    c->head_ts = ts;
     memcpy(c->head_hash, hash, 32);
     out->height = b.height;
     out->timestamp = ts;
@@ -702,6 +754,23 @@ out:
     gb_block_result_free(&r);
     return e;
 }
+
+gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out)
+{
+    memset(out, 0, sizeof *out);
+    return produce(c, c->head_ts + c->cfg.block_time_ms, out);
+}
+
+gb_err gb_chain_produce_block_at(gb_chain *c, uint64_t timestamp_ms,
+                                 gb_block_result *out)
+{
+    memset(out, 0, sizeof *out);
+    if (timestamp_ms <= c->head_ts)
+        return GB_INVALID;
+    return produce(c, timestamp_ms, out);
+}
+
+uint64_t gb_chain_timestamp(gb_chain *c) { return c->head_ts; }
 
 /* ---- queries ---------------------------------------------------------------- */
 
@@ -835,4 +904,113 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
 out:
     gb_db_read_end(r);
     return e;
+}
+
+/* ---- more queries ------------------------------------------------------- */
+
+void gb_chain_mail_free(gb_chain_mail *m, uint32_t n)
+{
+    if (!m)
+        return;
+    for (uint32_t i = 0; i < n; i++)
+        free(m[i].payload);
+    free(m);
+}
+
+gb_err gb_chain_mailbox(gb_chain *c, gb_id user, gb_chain_mail **out,
+                        uint32_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_cursor *cur;
+    if ((e = gb_db_cursor_open(r, GB_TABLE_MAILBOX, user.b, 32, NULL, 0,
+                               &cur))) {
+        gb_db_read_end(r);
+        return e;
+    }
+    gb_chain_mail *v = NULL;
+    uint32_t k = 0, cap = 0;
+    gb_db_val key, val;
+    while (!(e = gb_db_cursor_next(cur, &key, &val))) {
+        gb_id owner, mid;
+        gb_db_dispatch x;
+        if ((e = gb_db_key2_decode(key, &owner, &mid)) ||
+            (e = gb_db_dispatch_decode(val.data, val.len, &x)))
+            break;
+        if (k == cap) {
+            cap = cap ? cap * 2 : 8;
+            gb_chain_mail *nv = realloc(v, cap * sizeof *nv);
+            if (!nv) {
+                e = GB_NOMEM;
+                break;
+            }
+            v = nv;
+        }
+        gb_chain_mail m = {.id = mid, .source = x.d.source,
+                           .payload_len = x.d.payload_len,
+                           .value = x.d.value, .expires_at = x.expires_at,
+                           .is_reply = x.d.kind == GB_DISPATCH_REPLY,
+                           .reply_to = x.d.reply_to};
+        memcpy(m.reply_code, x.d.reply_code, 4);
+        if (!(m.payload = dup_bytes(x.d.payload, x.d.payload_len))) {
+            e = GB_NOMEM;
+            break;
+        }
+        v[k++] = m;
+    }
+    gb_db_cursor_close(cur);
+    gb_db_read_end(r);
+    if (e != GB_NOT_FOUND) {
+        gb_chain_mail_free(v, k);
+        return e;
+    }
+    if (!k) {
+        free(v);
+        v = NULL;
+    }
+    *out = v;
+    *n = k;
+    return GB_OK;
+}
+
+gb_err gb_chain_program_info(gb_chain *c, gb_id id,
+                             gb_chain_prog_info *out)
+{
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_program p;
+    if (!(e = gb_db_program_get(r, id, &p))) {
+        uint32_t alloc = 0;
+        for (uint32_t pg = 0; p.allocations && pg < p.alloc_pages; pg++)
+            if (pg >= p.static_pages &&
+                (p.allocations[pg / 8] & (1u << (pg % 8))))
+                alloc++;
+        *out = (gb_chain_prog_info){.status = (uint32_t)p.status,
+                                       .code_id = p.code_id,
+                                       .init_message = p.init_message,
+                                       .inheritor = p.inheritor,
+                                       .balance = p.balance,
+                                       .static_pages = p.static_pages,
+                                       .allocated_pages = alloc,
+                                       .created_at = p.created_at};
+    }
+    gb_db_read_end(r);
+    return e;
+}
+
+bool gb_chain_code_exists(gb_chain *c, gb_id code_id)
+{
+    gb_db_txn *r;
+    if (gb_db_read_begin(c->db, &r))
+        return false;
+    gb_db_val v;
+    bool yes = gb_db_code_get(r, code_id, &v) == GB_OK;
+    gb_db_read_end(r);
+    return yes;
 }

@@ -3,7 +3,8 @@
  * store.
  *
  * A block is produced in this order: the pending transactions (upload
- * code, create program, send message, send reply, claim value), then the
+ * code, create program, send message, send reply, claim value, transfer),
+ * then the
  * tasks due at this height (delayed messages, wake-ups, expiries), then
  * the message queue, while the block's gas allowance lasts.  Each dispatch
  * runs in the processor (src/gear/process.h); its journal is applied to the
@@ -77,6 +78,11 @@ typedef enum gb_tx_kind {
     GB_TX_SEND_MESSAGE,
     GB_TX_SEND_REPLY,     /* to a message in the sender's mailbox */
     GB_TX_CLAIM_VALUE,    /* of a message in the sender's mailbox */
+    GB_TX_TRANSFER,       /* value from the sender's account to
+                             destination: a user account (created if new)
+                             or a program (credited to its balance; an
+                             exited program's goes on to its inheritor).
+                             No gas: gas_limit must be 0. */
 } gb_tx_kind;
 
 /* A transaction as the chain sees it (signatures are checked before, in
@@ -90,7 +96,8 @@ typedef struct gb_tx {
     const uint8_t *salt;   /* CREATE_PROGRAM */
     uint32_t salt_len;
     gb_id destination;     /* SEND_MESSAGE: program; SEND_REPLY / CLAIM:
-                              the mailbox message id */
+                              the mailbox message id; TRANSFER: the
+                              account or program credited */
     const uint8_t *payload;
     uint32_t payload_len;
     uint64_t gas_limit;
@@ -107,6 +114,29 @@ typedef struct gb_tx {
 gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                        char *detail, size_t detail_len);
 
+/*
+ * gb_chain_submit, also giving *out_msg_id (may be NULL): the id of the
+ * message the transaction queues when its block applies it — the init
+ * message for CREATE_PROGRAM, the message for SEND_MESSAGE (= *out_id),
+ * the reply for SEND_REPLY (= *out_id); zero for UPLOAD_CODE, CLAIM_VALUE
+ * and TRANSFER, which queue none.  For TRANSFER *out_id is the
+ * transaction's id (gb_message_id_external of its block, sender and
+ * nonce, as a message would have), the id of its GB_EV_TRANSFER event.
+ */
+gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                        gb_id *out_msg_id, char *detail, size_t detail_len);
+
+/*
+ * The nonce the chain gives the next transaction from account: the number
+ * of transactions from it that blocks have applied (each applied one
+ * counts, also one dropped at apply time because the state changed since
+ * submit — its nonce is spent) plus the number of its transactions now
+ * pending (accepted by submit, not yet in a block).  Transactions refused
+ * by submit do not count.  A message's id is derived from it
+ * (gb_message_id_external(next height, sender, nonce, 0)).
+ */
+uint64_t gb_chain_nonce(gb_chain *c, gb_id account);
+
 /* ---- blocks and events ------------------------------------------------- */
 
 typedef enum gb_event_kind {
@@ -119,6 +149,8 @@ typedef enum gb_event_kind {
     GB_EV_INIT_FAILED,
     GB_EV_WAITED,
     GB_EV_WOKEN,
+    GB_EV_TRANSFER,          /* id = the transaction's id, source = sender,
+                                destination, value */
 } gb_event_kind;
 
 typedef struct gb_event {
@@ -150,8 +182,20 @@ typedef struct gb_block_result {
 
 void gb_block_result_free(gb_block_result *r);
 
-/* Produce and commit the next block. */
+/* Produce and commit the next block, its timestamp the parent's +
+ * cfg.block_time_ms. */
 gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out);
+
+/* Produce and commit the next block with timestamp timestamp_ms (recorded
+ * in its header, seen by programs as the block timestamp), which must be
+ * greater than the parent's (GB_INVALID otherwise; nothing changes, the
+ * pending transactions stay pending).  Later gb_chain_produce_block calls
+ * continue from it. */
+gb_err gb_chain_produce_block_at(gb_chain *c, uint64_t timestamp_ms,
+                                 gb_block_result *out);
+
+/* The timestamp of the last committed block (0 at genesis). */
+uint64_t gb_chain_timestamp(gb_chain *c);
 
 /* Messages in the queue or held for later blocks (delays, waits). */
 uint64_t gb_chain_pending(gb_chain *c);
@@ -203,5 +247,77 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *out);
 
 /* The state root of the last committed block. */
 void gb_chain_state_root(gb_chain *c, uint8_t out[32]);
+
+/* ---- queries ------------------------------------------------------------
+ *
+ * All read the last committed block's state in a read snapshot; pending
+ * transactions are not seen (except by gb_chain_nonce).
+ */
+
+/* A mailbox message lives this many blocks: it is removed (its value back
+ * to the sender) at the height it arrived at + GB_CHAIN_MAILBOX_BLOCKS. */
+#define GB_CHAIN_MAILBOX_BLOCKS 100000u
+
+typedef struct gb_chain_mail {
+    gb_id id;              /* the message id (for SEND_REPLY / CLAIM) */
+    gb_id source;          /* the program that sent it */
+    uint8_t *payload;      /* a copy, owned by the list */
+    uint32_t payload_len;
+    gb_u128 value;
+    uint32_t expires_at;   /* the height it is removed at */
+    bool is_reply;         /* a reply carrying value */
+    gb_id reply_to;        /* is_reply: the message replied to */
+    uint8_t reply_code[4]; /* is_reply */
+} gb_chain_mail;
+
+/* user's mailbox in key order (by message id bytes).  *out (NULL when *n
+ * is 0) is freed with gb_chain_mail_free. */
+gb_err gb_chain_mailbox(gb_chain *c, gb_id user, gb_chain_mail **out,
+                        uint32_t *n);
+void gb_chain_mail_free(gb_chain_mail *m, uint32_t n);
+
+typedef struct gb_chain_prog_info {
+    uint32_t status;       /* gb_program_status (state/tables.h):
+                              0 initializing, 1 active, 2 exited,
+                              3 terminated */
+    gb_id code_id;
+    gb_id init_message;
+    gb_id inheritor;       /* exited / terminated */
+    gb_u128 balance;
+    uint32_t static_pages; /* 64 KiB pages */
+    uint32_t allocated_pages; /* 64 KiB pages allocated beyond them */
+    uint32_t created_at;   /* height */
+} gb_chain_prog_info;
+
+/* GB_NOT_FOUND when id is not a program. */
+gb_err gb_chain_program_info(gb_chain *c, gb_id id,
+                             gb_chain_prog_info *out);
+
+/* Code code_id was uploaded (committed; pending uploads do not count). */
+bool gb_chain_code_exists(gb_chain *c, gb_id code_id);
+
+/*
+ * Run program's `state` export with payload as a read-only query (Gear's
+ * gear_readState) against the last committed block's state, with the
+ * last block's context (height, timestamp, seed), as if sent by the zero
+ * id with no value, at most gas_limit gas (0: the block gas limit).
+ * Nothing is written: the run's journal is dropped except its reply.
+ *
+ * GB_OK when the export ran: out_code = the reply code (success, or the
+ * error reply of a failed run, detail then says why), *out_payload the
+ * reply payload (malloc'd, the caller frees; NULL when *out_len is 0).
+ * Errors (out_* untouched, detail says why): GB_NOT_FOUND (not a
+ * program), GB_INVALID (the program is not initialised, has exited or
+ * failed init, has no `state` export, or the run tried to wait or exit).
+ *
+ * Threads: it uses the chain's processor and code cache, so it must not
+ * run at the same time as any other call on c (block production, submit,
+ * another query): the same one-thread-at-a-time rule as the whole chain.
+ */
+gb_err gb_chain_read_state(gb_chain *c, gb_id program, const uint8_t *payload,
+                           uint32_t len, uint64_t gas_limit,
+                           uint8_t out_code[4], uint8_t **out_payload,
+                           uint32_t *out_len, char *detail,
+                           size_t detail_len);
 
 #endif

@@ -72,6 +72,7 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "util/hash.h"
 
 #define TRY(x)                                                                 \
     do {                                                                       \
@@ -972,5 +973,133 @@ out:
     gb_journal_free(&j);
     free(resv);
     free(alloc);
+    return e;
+}
+
+/* ---- the state query ----------------------------------------------------- */
+
+static void say(char *detail, size_t len, const char *msg)
+{
+    if (detail && len) {
+        strncpy(detail, msg, len - 1);
+        detail[len - 1] = 0;
+    }
+}
+
+gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
+                           uint32_t len, uint64_t gas_limit,
+                           uint8_t out_code[4], uint8_t **out_payload,
+                           uint32_t *out_len, char *detail,
+                           size_t detail_len)
+{
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_program p;
+    uint8_t *alloc = NULL;
+    gb_reservation *resv = NULL;
+    uint32_t nresv = 0;
+    gb_journal j;
+    memset(&j, 0, sizeof j);
+    e = prog_load(r, pid, &p, &alloc);
+    if (e == GB_NOT_FOUND) {
+        say(detail, detail_len, "read_state: not a program");
+        goto out;
+    }
+    if (e)
+        goto out;
+    if (p.status != GB_PROGRAM_ACTIVE) {
+        say(detail, detail_len,
+            p.status == GB_PROGRAM_INITIALIZING
+                ? "read_state: the program is not initialised yet"
+            : p.status == GB_PROGRAM_EXITED
+                ? "read_state: the program has exited"
+                : "read_state: the program's initialisation failed");
+        e = GB_INVALID;
+        goto out;
+    }
+    const gb_gear_code *code;
+    if ((e = gb_chain_code(c, r, p.code_id, &code)))
+        goto out;
+    if (!(code->entries & GB_GEAR_ENTRY_STATE)) {
+        /* Gear: "Program doesn't have `state` export" */
+        say(detail, detail_len,
+            "read_state: the program has no `state` export");
+        e = GB_INVALID;
+        goto out;
+    }
+    /* the context of the last committed block */
+    gb_block_header h;
+    if ((e = gb_db_block_get(r, c->height, &h)))
+        goto out;
+    gb_block_ctx bctx;
+    gb_block_ctx_default(&bctx, c->height, h.timestamp);
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    gb_blake2b_update(&st, "gearbox/seed", 12);
+    gb_blake2b_update(&st, h.parent_hash, 32);
+    gb_blake2b_final(&st, bctx.random_seed);
+
+    page_src src = {r, pid};
+    uint32_t hot[GB_CHAIN_HOT_PAGES], nhot = 0;
+    hot_pages(r, pid, hot, &nhot);
+    if ((e = load_reservations(r, pid, &resv, &nresv)))
+        goto out;
+    gb_program_view view = {.module = code->module,
+                            .hot_pages = hot,
+                            .nhot = nhot,
+                            .static_pages = p.static_pages,
+                            .stack_end = p.stack_end,
+                            .allocations = p.allocations,
+                            .alloc_pages = p.alloc_pages,
+                            .page = page_lookup,
+                            .page_user = &src,
+                            .balance = p.balance,
+                            .reservations = resv,
+                            .nreservations = nresv};
+    gb_dispatch d = {.kind = GB_DISPATCH_STATE,
+                     .destination = pid,
+                     .payload = payload,
+                     .payload_len = len,
+                     .gas_limit = gas_limit ? gas_limit
+                                            : c->cfg.block_gas_limit};
+    if ((e = gb_process(c->proc, &bctx, &view, &d, &j)))
+        goto out;
+    if (j.outcome == GB_OUTCOME_WAIT || j.outcome == GB_OUTCOME_EXIT) {
+        say(detail, detail_len, j.outcome == GB_OUTCOME_WAIT
+                                    ? "read_state: the state query waited"
+                                    : "read_state: the state query exited");
+        e = GB_INVALID;
+        goto out;
+    }
+    if (j.outcome == GB_OUTCOME_SKIPPED) {
+        say(detail, detail_len,
+            "read_state: the program has no `state` export");
+        e = GB_INVALID;
+        goto out;
+    }
+    uint8_t *pl = NULL;
+    uint32_t pn = j.has_reply ? j.reply.payload_len : 0;
+    if (pn) {
+        if (!(pl = malloc(pn))) {
+            e = GB_NOMEM;
+            goto out;
+        }
+        memcpy(pl, j.reply.payload, pn);
+    }
+    if (j.has_reply)
+        memcpy(out_code, j.reply.reply_code, 4);
+    else
+        gb_reply_code_bytes(GB_REPLY_SUCCESS_AUTO, out_code);
+    if (j.outcome == GB_OUTCOME_FAILED)
+        say(detail, detail_len, j.trap_msg);
+    *out_payload = pl;
+    *out_len = pn;
+out:
+    gb_journal_free(&j);
+    free(resv);
+    free(alloc);
+    gb_db_read_end(r);
     return e;
 }

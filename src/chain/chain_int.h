@@ -12,7 +12,7 @@
 #include "state/tables.h"
 
 /* Tunables (consensus: part of what a block computes). */
-#define GB_CHAIN_MAILBOX_BLOCKS 100000u  /* a mailbox message lives this long */
+/* GB_CHAIN_MAILBOX_BLOCKS: chain.h */
 #define GB_CHAIN_MAX_WAIT 100000u        /* longest gr_wait, in blocks */
 #define GB_CHAIN_WAITLIST_RENT 100u      /* gas per block spent in the waitlist */
 #define GB_CHAIN_MAX_DISPATCHES 100000u  /* per block, a safety valve */
@@ -39,6 +39,7 @@ struct gb_chain {
     gb_code_cache *codes;
     gb_processor *proc;
     uint32_t height;
+    uint64_t head_ts;  /* the last block's timestamp */
     uint8_t head_hash[32];
     gb_ptx *pending;
     uint32_t npending, cap_pending;
