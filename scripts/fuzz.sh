@@ -82,3 +82,20 @@ if [ "$status" -ne 0 ]; then
 fi
 echo "fuzz: ok, ${runs:-?} executions in $seconds s, corpus now" \
      "$(find "$corpus" -type f | wc -l) inputs (log: $log)"
+
+# ---- the signed-transaction decoder: a quarter of the time, no seeds ----
+if [ -x "$build/fuzz_tx" ]; then
+  tx_seconds=$(( seconds / 4 > 5 ? seconds / 4 : 5 ))
+  mkdir -p "$build/fuzz-corpus-tx"
+  echo "fuzz: running $build/fuzz_tx for $tx_seconds s"
+  status=0
+  "$build/fuzz_tx" -max_total_time="$tx_seconds" -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$artifacts/" "$build/fuzz-corpus-tx" \
+    >"$build/fuzz-tx.log" 2>&1 || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz: fuzz_tx FAILED (libFuzzer exit $status):" >&2
+    tail -n 60 "$build/fuzz-tx.log" >&2 || true
+    exit 1
+  fi
+  echo "fuzz: fuzz_tx ok, $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz-tx.log" | grep -o '[0-9]*$' | tail -n1) executions"
+fi
