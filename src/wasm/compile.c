@@ -33,6 +33,17 @@
  * Compare-and-branch: an i32 comparison (or eqz) whose result goes
  * straight into br_if or if is rewritten in place into one fused
  * instruction (engine.h, GB_IR_BRCMP).
+ *
+ * What each trick bought, measured with `make bench` (metered geomean of
+ * the eight workloads vs native clang -O2, this project's 2-core VM; runs
+ * vary by a few percent):
+ *   slot code with lazy locals and constants, direct threading   13.9x
+ *   + fused compare-and-branch, br_if not cutting metered blocks  11.7x
+ *   + loads fused with the i32.add of their address               11.2x
+ *   + lazy address sums (ADDR entries), fused stores, _W loads    10.2x
+ *   + taken branches charge the block they enter (no GAS dispatch
+ *     at loop heads)                                               9.95x
+ *   + known-zero locals, results written in place on return       9.8x
  */
 #include <pthread.h>
 #include <stdarg.h>
