@@ -111,10 +111,11 @@ typedef struct gb_tk_cfg {
                                  by gb_tk_free; else the chain in that
                                  directory (created, or reopened as left) */
     uint64_t block_gas_limit; /* gas allowance of a block (Vara's) */
-    uint64_t block_time_ms;   /* block h has timestamp h * block_time_ms */
+    uint64_t block_time_ms;   /* a block's timestamp is its parent's +
+                                 block_time_ms (unless set: see Time) */
     gb_tk_u128 dev_balance;   /* each dev account's balance at genesis */
     uint64_t default_gas;     /* gas limit of the _str / upload_program
-                                 conveniences and of fund's messages */
+                                 conveniences */
 } gb_tk_cfg;
 
 void gb_tk_cfg_default(gb_tk_cfg *cfg);
@@ -149,14 +150,12 @@ gb_tk_id gb_tk_dev_account(uint32_t index);
 void gb_tk_set_deployer(gb_tk *tk, gb_tk_id account);
 
 /*
- * Give amount to any user account (new or not), taken from the bank
- * account.  Unlike the other calls this one produces blocks, the two or
- * three it takes (the chain has no minting transaction: a small faucet
- * program, created on first use, sends the value to the account's
- * mailbox, and the harness claims it for the account).  Whatever else is
- * pending runs in those blocks too; their events are recorded as usual.
- * Errors: GB_INVAL (account is a program this system knows of), GB_INVALID
- * (the bank cannot pay), GB_LIMIT (the value did not arrive).
+ * Give amount to any account (new or not) or program (its balance), taken
+ * from the bank account by a value transfer transaction.  Unlike the
+ * other calls this one produces a block, so the value is there when it
+ * returns; whatever else is pending runs in that block too, its events
+ * recorded as usual.  Errors: GB_INVAL (the system actor), GB_INVALID (the
+ * bank cannot pay).
  */
 gb_err gb_tk_fund(gb_tk *tk, gb_tk_id account, gb_tk_u128 amount);
 
@@ -198,7 +197,7 @@ gb_err gb_tk_upload_program(gb_tk *tk, const char *path,
                             gb_tk_id *out_program_id);
 
 /* The id of the init message of a program created through this system
- * (zero id if unknown). */
+ * (known from creation on, before its block; zero id if unknown). */
 gb_tk_id gb_tk_init_message(const gb_tk *tk, gb_tk_id program_id);
 
 /*
@@ -231,7 +230,7 @@ gb_err gb_tk_claim_value(gb_tk *tk, gb_tk_id from, gb_tk_id mail_id);
 
 typedef struct gb_tk_block {
     uint32_t height;
-    uint64_t timestamp;     /* ms: height * cfg.block_time_ms */
+    uint64_t timestamp;     /* ms */
     uint32_t dispatched;    /* messages processed in the block */
     uint64_t gas_used;
     uint32_t queued_left;   /* still in the queue after it */
@@ -255,13 +254,20 @@ gb_err gb_tk_run_until_idle(gb_tk *tk, uint32_t max_blocks,
 gb_err gb_tk_run_to_height(gb_tk *tk, uint32_t height);
 
 /*
- * Time.  The chain derives each block's timestamp from its height
- * (height * block_time_ms) and takes no explicit timestamp, so time moves
- * by producing blocks: gb_tk_run_to_timestamp produces blocks until the
- * last block's timestamp is >= ts_ms, gb_tk_advance_time by ms from the
- * last block's.  Setting an arbitrary timestamp (a jump without the blocks
- * in between) is not possible yet: GB_UNSUPPORTED from gb_tk_set_timestamp
- * unless ts_ms is reachable that way, in which case it runs there.
+ * Time.  A block's timestamp is its parent's + cfg.block_time_ms, unless
+ * given: every block is produced at a timestamp later than its parent's.
+ *   gb_tk_run_to_timestamp: ordinary blocks until the last block's
+ *     timestamp is >= ts_ms (GB_UNSUPPORTED when block_time_ms is 0 and
+ *     ts_ms is ahead);
+ *   gb_tk_advance_time: ordinary blocks while they stay short of the last
+ *     block's timestamp + ms, then one block at exactly that (ms 0: no
+ *     block);
+ *   gb_tk_set_timestamp: one block at exactly ts_ms, a jump without the
+ *     blocks in between (block heights, which delays and waits count,
+ *     advance by one); GB_INVALID unless ts_ms is later than the last
+ *     block's timestamp.  (Before the chain took explicit timestamps this
+ *     ran ordinary blocks to ts_ms and refused other values with
+ *     GB_UNSUPPORTED.)
  */
 gb_err gb_tk_run_to_timestamp(gb_tk *tk, uint64_t ts_ms);
 gb_err gb_tk_advance_time(gb_tk *tk, uint64_t ms);
@@ -313,10 +319,10 @@ typedef struct gb_tk_mail {
 } gb_tk_mail;
 
 /*
- * user's mailbox, oldest first, as the harness has seen it: messages that
- * reached it, less those replied to or claimed through this system and
- * those expired.  *out: a copy the caller frees with gb_tk_mail_free
- * (NULL when *out_n is 0).
+ * user's mailbox as of the last block (the chain's own, gb_chain_mailbox):
+ * a reply or claim takes a message out when its block runs.  Oldest first
+ * (by the block it arrived in, then by id).  *out: a copy the caller frees
+ * with gb_tk_mail_free (NULL when *out_n is 0).
  */
 gb_err gb_tk_mailbox(gb_tk *tk, gb_tk_id user, gb_tk_mail **out,
                      size_t *out_n);
@@ -331,9 +337,14 @@ gb_err gb_tk_gas_burned(const gb_tk *tk, gb_tk_id message_id,
                         uint64_t *out_gas);
 
 /*
- * Run program's `state` export with payload as a read-only query and give
- * its reply (Gear's gear_readState).  Not available yet: the chain has no
- * state query (GB_UNSUPPORTED, *out zeroed).
+ * Run program's `state` export with payload as a read-only query against
+ * the last block's state and give its reply (Gear's gear_readState):
+ * nothing changes (no block, no gas paid, the state root stays).  *out:
+ * found, source = program, the reply code (an error code when the run
+ * failed, gb_tk_detail then saying why), payload (borrowed: valid until
+ * gb_tk_free), height = the chain's height; id and destination zero.
+ * Errors (*out zeroed): GB_NOT_FOUND (not a program), GB_INVALID (not
+ * initialised, exited, init failed, or no `state` export).
  */
 gb_err gb_tk_read_state(gb_tk *tk, gb_tk_id program, const void *payload,
                         size_t len, gb_tk_reply *out);
@@ -350,6 +361,8 @@ typedef enum gb_tk_event_kind {
     GB_TK_EV_INIT_FAILED,
     GB_TK_EV_WAITED,
     GB_TK_EV_WOKEN,
+    GB_TK_EV_TRANSFER,        /* id = the transfer's id, source, destination,
+                                 value */
 } gb_tk_event_kind;
 
 typedef enum gb_tk_outcome {

@@ -3,25 +3,19 @@
  * what a test wants to ask afterwards, gathered from the events of every
  * block it produces.
  *
- * The chain reports what happened only as events of the block that did
- * it, so the harness keeps:
+ * The chain reports what happened to a message only as events of the
+ * block that did it, so the harness keeps:
  *   - a table from message id to what became of it: the gas its runs
  *     burned (DISPATCHED) and the reply that reached a user (USER_MESSAGE
  *     replies, filed under reply_to) — open addressing on the id's first
  *     8 bytes, which are uniformly distributed (ids are BLAKE2b hashes);
- *   - the mailbox as seen from outside: messages to users, and replies to
- *     users carrying value (what the chain puts in the mailbox), less those
- *     claimed or replied to through the harness and those past their
- *     expiry (GB_TK_MAILBOX_BLOCKS, the chain's mailbox lifetime);
  *   - every event, copied, until the caller takes them;
- *   - the programs it knows (created by users through it, or by programs),
- *     with their init message ids.
- *
- * Funding: the chain gives value only at genesis (dev accounts) and has
- * no transfer or mint transaction.  gb_tk_fund gets value to any user the
- * way a program would: the bank dev account sends it to a tiny faucet
- * program (FAUCET_WASM below), which forwards it with gr_send to the
- * user's mailbox; the harness then claims it on the user's behalf.
+ *   - the programs it knows (created by users through it, with their init
+ *     message ids from gb_chain_submit2, or by programs).
+ * The rest it asks the chain: mailboxes (gb_chain_mailbox), balances, the
+ * state query (gb_chain_read_state).  Time jumps are blocks with an
+ * explicit timestamp (gb_chain_produce_block_at); funding is a value
+ * transfer (GB_TX_TRANSFER) from the bank dev account.
  */
 #include "gearbox/testkit.h"
 
@@ -33,11 +27,6 @@
 #include "gear/codes.h"
 #include "gear/ids.h"
 #include "util/u128.h"
-
-/* The chain's mailbox lifetime (GB_CHAIN_MAILBOX_BLOCKS in chain_int.h,
- * which other layers do not include): a mailbox message is removed this
- * many blocks after it arrived. */
-#define GB_TK_MAILBOX_BLOCKS 100000u
 
 /* The public reply-code values are the gear/codes.h enum values. */
 _Static_assert(GB_TK_REPLY_SUCCESS_AUTO == GB_REPLY_SUCCESS_AUTO, "code");
@@ -57,40 +46,9 @@ _Static_assert(GB_TK_REPLY_REMOVED_FROM_WAITLIST == GB_REPLY_REMOVED_FROM_WAITLI
                "code");
 _Static_assert(sizeof(gb_tk_id) == sizeof(gb_id), "id layout");
 _Static_assert((int)GB_TK_EV_WOKEN == (int)GB_EV_WOKEN, "event kinds");
+_Static_assert((int)GB_TK_EV_TRANSFER == (int)GB_EV_TRANSFER, "event kinds");
 _Static_assert((int)GB_TK_OUTCOME_EXIT == (int)GB_OUTCOME_EXIT, "outcomes");
 _Static_assert(GB_TK_DEV_ACCOUNTS == GB_CHAIN_DEV_ACCOUNTS, "dev accounts");
-
-/*
- * The faucet, from this text by wat2wasm:
- *   (module
- *     (import "env" "memory" (memory 1))
- *     (import "env" "gr_read" (func $read (param i32 i32 i32 i32)))
- *     (import "env" "gr_send" (func $send (param i32 i32 i32 i32 i32)))
- *     (export "handle" (func $handle))
- *     (func $handle
- *       ;; payload: destination (32 bytes) + value (u128 LE): a HashWithValue
- *       (call $read (i32.const 0) (i32.const 48) (i32.const 0) (i32.const 64))
- *       (if (i32.load (i32.const 64)) (then unreachable))
- *       (call $send (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
- *                   (i32.const 128))
- *       (if (i32.load (i32.const 128)) (then unreachable))))
- */
-static const uint8_t FAUCET_WASM[] = {
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x13, 0x03, 0x60,
-    0x04, 0x7f, 0x7f, 0x7f, 0x7f, 0x00, 0x60, 0x05, 0x7f, 0x7f, 0x7f, 0x7f,
-    0x7f, 0x00, 0x60, 0x00, 0x00, 0x02, 0x2b, 0x03, 0x03, 0x65, 0x6e, 0x76,
-    0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x01, 0x03, 0x65,
-    0x6e, 0x76, 0x07, 0x67, 0x72, 0x5f, 0x72, 0x65, 0x61, 0x64, 0x00, 0x00,
-    0x03, 0x65, 0x6e, 0x76, 0x07, 0x67, 0x72, 0x5f, 0x73, 0x65, 0x6e, 0x64,
-    0x00, 0x01, 0x03, 0x02, 0x01, 0x02, 0x07, 0x0a, 0x01, 0x06, 0x68, 0x61,
-    0x6e, 0x64, 0x6c, 0x65, 0x00, 0x02, 0x0a, 0x30, 0x01, 0x2e, 0x00, 0x41,
-    0x00, 0x41, 0x30, 0x41, 0x00, 0x41, 0xc0, 0x00, 0x10, 0x00, 0x41, 0xc0,
-    0x00, 0x28, 0x02, 0x00, 0x04, 0x40, 0x00, 0x0b, 0x41, 0x00, 0x41, 0x00,
-    0x41, 0x00, 0x41, 0x00, 0x41, 0x80, 0x01, 0x10, 0x01, 0x41, 0x80, 0x01,
-    0x28, 0x02, 0x00, 0x04, 0x40, 0x00, 0x0b, 0x0b};
-#define FAUCET_SALT "gearbox/testkit/faucet"
-#define FAUCET_GAS 100000000ull
-#define FUND_MAX_BLOCKS 10u
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -104,16 +62,10 @@ typedef struct msg_rec {
     gb_tk_reply reply; /* payload owned (malloc'd) when replied */
 } msg_rec;
 
-typedef struct mail_rec {
-    gb_tk_mail m;      /* payload owned */
-    uint32_t expires_at;
-    bool gone;         /* claimed or replied to through the harness */
-} mail_rec;
-
 typedef struct prog_rec {
     gb_id id;
     gb_id init_message;
-    bool has_init;     /* init_message known (seen queued) */
+    bool has_init;     /* init_message known (created through the harness) */
     bool by_user;      /* created through gb_tk_create_program */
 } prog_rec;
 
@@ -128,18 +80,15 @@ struct gb_tk {
     /* message table */
     msg_rec *msgs;
     size_t msg_cap, msg_n;
-    /* mailbox */
-    mail_rec *mail;
-    size_t nmail, capmail;
+    /* payloads of state query replies (borrowed out until gb_tk_free) */
+    uint8_t **states;
+    size_t nstates, capstates;
     /* programs */
     prog_rec *progs;
     size_t nprogs, capprogs;
     /* events not yet taken */
     gb_tk_event *ev;
     size_t nev, capev;
-    /* the faucet */
-    bool has_faucet;
-    gb_id faucet;
 };
 
 static gb_id to_id(gb_tk_id x)
@@ -359,7 +308,7 @@ gb_err gb_tk_new(const gb_tk_cfg *cfg, gb_tk **out, char *detail,
         return e;
     }
     tk->deployer = gb_chain_dev_account(0);
-    tk->last_ts = (uint64_t)gb_chain_height(tk->chain) * tk->cfg.block_time_ms;
+    tk->last_ts = gb_chain_timestamp(tk->chain);
     *out = tk;
     return GB_OK;
 }
@@ -373,9 +322,9 @@ void gb_tk_free(gb_tk *tk)
         if (tk->msgs[i].used && tk->msgs[i].replied)
             free((void *)tk->msgs[i].reply.payload);
     free(tk->msgs);
-    for (size_t i = 0; i < tk->nmail; i++)
-        free(tk->mail[i].m.payload);
-    free(tk->mail);
+    for (size_t i = 0; i < tk->nstates; i++)
+        free(tk->states[i]);
+    free(tk->states);
     free(tk->progs);
     gb_tk_events_free(tk->ev, tk->nev);
     free(tk->data_dir);
@@ -389,14 +338,19 @@ void gb_tk_set_deployer(gb_tk *tk, gb_tk_id account)
 
 /* ---- transactions ------------------------------------------------------------ */
 
-static gb_err submit(gb_tk *tk, const gb_tx *tx, gb_id *out)
+static gb_err submit2(gb_tk *tk, const gb_tx *tx, gb_id *out, gb_id *out_msg)
 {
     char why[400] = "";
-    gb_err e = gb_chain_submit(tk->chain, tx, out, why, sizeof why);
+    gb_err e = gb_chain_submit2(tk->chain, tx, out, out_msg, why, sizeof why);
     if (e)
         snprintf(tk->detail, sizeof tk->detail, "%s",
                  why[0] ? why : gb_err_str(e));
     return e;
+}
+
+static gb_err submit(gb_tk *tk, const gb_tx *tx, gb_id *out)
+{
+    return submit2(tk, tx, out, NULL);
 }
 
 gb_err gb_tk_upload_code(gb_tk *tk, const uint8_t *code, size_t len,
@@ -487,10 +441,15 @@ static gb_err create_from(gb_tk *tk, gb_id sender, gb_tk_id code_id,
                 .salt_len = (uint32_t)salt_len, .payload = init,
                 .payload_len = (uint32_t)init_len, .gas_limit = gas_limit,
                 .value = to_u128(value)};
-    gb_id pid;
-    gb_err e = submit(tk, &tx, &pid);
+    gb_id pid, init_mid;
+    gb_err e = submit2(tk, &tx, &pid, &init_mid);
     if (!e)
         e = prog_add(tk, pid, true);
+    if (!e) {
+        prog_rec *p = prog_find(tk, pid);
+        p->init_message = init_mid;
+        p->has_init = true;
+    }
     if (!e && out_program_id)
         *out_program_id = from_id(pid);
     return e;
@@ -549,14 +508,6 @@ gb_err gb_tk_send_str(gb_tk *tk, gb_tk_id from, gb_tk_id to, const char *text,
                       tk->cfg.default_gas, gb_tk_u128_from(0), out_message_id);
 }
 
-static void mail_gone(gb_tk *tk, gb_id user, gb_id mail_id)
-{
-    for (size_t i = 0; i < tk->nmail; i++)
-        if (gb_id_eq(to_id(tk->mail[i].m.id), mail_id) &&
-            gb_id_eq(to_id(tk->mail[i].m.destination), user))
-            tk->mail[i].gone = true;
-}
-
 gb_err gb_tk_send_reply(gb_tk *tk, gb_tk_id from, gb_tk_id mail_id,
                         const void *payload, size_t len, uint64_t gas_limit,
                         gb_tk_u128 value, gb_tk_id *out_message_id)
@@ -572,11 +523,8 @@ gb_err gb_tk_send_reply(gb_tk *tk, gb_tk_id from, gb_tk_id mail_id,
                 .value = to_u128(value)};
     gb_id mid;
     gb_err e = submit(tk, &tx, &mid);
-    if (!e) {
-        mail_gone(tk, to_id(from), to_id(mail_id));
-        if (out_message_id)
-            *out_message_id = from_id(mid);
-    }
+    if (!e && out_message_id)
+        *out_message_id = from_id(mid);
     return e;
 }
 
@@ -585,10 +533,7 @@ gb_err gb_tk_claim_value(gb_tk *tk, gb_tk_id from, gb_tk_id mail_id)
     clear_detail(tk);
     gb_tx tx = {.kind = GB_TX_CLAIM_VALUE, .sender = to_id(from),
                 .destination = to_id(mail_id)};
-    gb_err e = submit(tk, &tx, NULL);
-    if (!e)
-        mail_gone(tk, to_id(from), to_id(mail_id));
-    return e;
+    return submit(tk, &tx, NULL);
 }
 
 /* ---- blocks ------------------------------------------------------------------ */
@@ -619,7 +564,7 @@ static gb_err record_event(gb_tk *tk, uint32_t height, const gb_event *ev)
     return GB_OK;
 }
 
-/* File what one event tells about messages, mailboxes and programs. */
+/* File what one event tells about messages and programs. */
 static gb_err note_event(gb_tk *tk, uint32_t height, const gb_event *ev)
 {
     switch (ev->kind) {
@@ -633,14 +578,6 @@ static gb_err note_event(gb_tk *tk, uint32_t height, const gb_event *ev)
     }
     case GB_EV_PROGRAM_CREATED:
         return prog_add(tk, ev->id, false);
-    case GB_EV_MESSAGE_QUEUED: {
-        prog_rec *p = prog_find(tk, ev->destination);
-        if (p && p->by_user && !p->has_init) { /* the first: its init */
-            p->init_message = ev->id;
-            p->has_init = true;
-        }
-        return GB_OK;
-    }
     case GB_EV_USER_MESSAGE:
         break;
     default:
@@ -666,31 +603,18 @@ static gb_err note_event(gb_tk *tk, uint32_t height, const gb_event *ev)
                                  .value = from_u128(ev->value),
                                  .height = height};
         memcpy(r->reply.code_bytes, ev->reply_code, 4);
-        if (gb_u128_is_zero(ev->value))
-            return GB_OK; /* not kept in the mailbox */
     }
-    if (!grow((void **)&tk->mail, tk->nmail, &tk->capmail, sizeof *tk->mail))
-        return GB_NOMEM;
-    mail_rec m = {.m = {.id = from_id(ev->id),
-                        .source = from_id(ev->source),
-                        .destination = from_id(ev->destination),
-                        .payload_len = ev->payload_len,
-                        .value = from_u128(ev->value),
-                        .is_reply = ev->is_reply,
-                        .reply_code = ev->is_reply ? code_u32(ev->reply_code) : 0,
-                        .height = height},
-                  .expires_at = height + GB_TK_MAILBOX_BLOCKS};
-    if (!(m.m.payload = dup_bytes(ev->payload, ev->payload_len)))
-        return GB_NOMEM;
-    tk->mail[tk->nmail++] = m;
     return GB_OK;
 }
 
-gb_err gb_tk_run_next_block(gb_tk *tk, gb_tk_block *out)
+/* One block: at timestamp ts, or (at_ts false) the parent's +
+ * block_time_ms. */
+static gb_err next_block(gb_tk *tk, bool at_ts, uint64_t ts, gb_tk_block *out)
 {
     clear_detail(tk);
     gb_block_result r;
-    gb_err e = gb_chain_produce_block(tk->chain, &r);
+    gb_err e = at_ts ? gb_chain_produce_block_at(tk->chain, ts, &r)
+                     : gb_chain_produce_block(tk->chain, &r);
     if (e)
         return fail(tk, e, "producing a block: %s", gb_err_str(e));
     for (uint32_t i = 0; !e && i < r.nevents; i++) {
@@ -709,6 +633,11 @@ gb_err gb_tk_run_next_block(gb_tk *tk, gb_tk_block *out)
     if (e) /* the block is committed; what the harness knows is partial */
         return fail(tk, e, "recording the block's events: %s", gb_err_str(e));
     return GB_OK;
+}
+
+gb_err gb_tk_run_next_block(gb_tk *tk, gb_tk_block *out)
+{
+    return next_block(tk, false, 0, out);
 }
 
 uint64_t gb_tk_pending(gb_tk *tk) { return gb_chain_pending(tk->chain); }
@@ -755,117 +684,66 @@ uint64_t gb_tk_timestamp(const gb_tk *tk) { return tk->last_ts; }
 gb_err gb_tk_run_to_timestamp(gb_tk *tk, uint64_t ts_ms)
 {
     clear_detail(tk);
-    uint64_t bt = tk->cfg.block_time_ms;
     if (ts_ms <= tk->last_ts)
         return GB_OK;
-    if (!bt)
+    if (!tk->cfg.block_time_ms)
         return fail(tk, GB_UNSUPPORTED,
                     "time does not move: block_time_ms is 0", NULL);
-    uint64_t h = (ts_ms + bt - 1) / bt;
-    if (h > UINT32_MAX)
-        return fail(tk, GB_LIMIT, "timestamp beyond the last block height", NULL);
-    return gb_tk_run_to_height(tk, (uint32_t)h);
+    while (tk->last_ts < ts_ms) {
+        gb_err e = gb_tk_run_next_block(tk, NULL);
+        if (e)
+            return e;
+    }
+    return GB_OK;
 }
 
 gb_err gb_tk_advance_time(gb_tk *tk, uint64_t ms)
 {
-    return gb_tk_run_to_timestamp(tk, tk->last_ts + ms);
+    clear_detail(tk);
+    if (!ms)
+        return GB_OK;
+    if (ms > UINT64_MAX - tk->last_ts)
+        return fail(tk, GB_LIMIT, "advance_time: the timestamp overflows%s",
+                    NULL);
+    uint64_t to = tk->last_ts + ms, bt = tk->cfg.block_time_ms;
+    /* ordinary blocks while they stay below the target, then one at it */
+    while (bt && to - tk->last_ts > bt) {
+        gb_err e = gb_tk_run_next_block(tk, NULL);
+        if (e)
+            return e;
+    }
+    return next_block(tk, true, to, NULL);
 }
 
 gb_err gb_tk_set_timestamp(gb_tk *tk, uint64_t ts_ms)
 {
     clear_detail(tk);
-    uint64_t bt = tk->cfg.block_time_ms;
-    if (ts_ms < tk->last_ts || !bt || ts_ms % bt)
-        return fail(tk, GB_UNSUPPORTED,
-                    "the chain takes no explicit timestamp: a block's is its "
-                    "height * block_time_ms, so only later multiples of "
-                    "block_time_ms can be reached%s", NULL);
-    return gb_tk_run_to_timestamp(tk, ts_ms);
+    if (ts_ms <= tk->last_ts)
+        return fail(tk, GB_INVALID,
+                    "set_timestamp: a block's timestamp must be later than "
+                    "the last block's%s", NULL);
+    return next_block(tk, true, ts_ms, NULL);
 }
 
 /* ---- funding ------------------------------------------------------------------ */
-
-static gb_err ensure_faucet(gb_tk *tk)
-{
-    if (tk->has_faucet)
-        return GB_OK;
-    gb_id bank = gb_chain_dev_account(GB_TK_BANK_ACCOUNT);
-    gb_tx up = {.kind = GB_TX_UPLOAD_CODE, .sender = bank, .code = FAUCET_WASM,
-                .code_len = sizeof FAUCET_WASM};
-    gb_id code;
-    gb_err e = submit(tk, &up, &code);
-    if (e == GB_INVALID && strstr(tk->detail, "already uploaded"))
-        e = GB_OK;
-    if (e)
-        return e;
-    code = gb_code_id(FAUCET_WASM, sizeof FAUCET_WASM);
-    gb_id pid = gb_program_id_from_user(code, FAUCET_SALT, strlen(FAUCET_SALT));
-    gb_tx cr = {.kind = GB_TX_CREATE_PROGRAM, .sender = bank, .code_id = code,
-                .salt = (const uint8_t *)FAUCET_SALT,
-                .salt_len = (uint32_t)strlen(FAUCET_SALT),
-                .gas_limit = FAUCET_GAS};
-    e = submit(tk, &cr, &pid);
-    if (e == GB_INVALID && strstr(tk->detail, "already exists"))
-        e = GB_OK; /* a reopened data directory */
-    if (e)
-        return e;
-    clear_detail(tk);
-    tk->faucet = pid;
-    tk->has_faucet = true;
-    return prog_add(tk, pid, false);
-}
 
 gb_err gb_tk_fund(gb_tk *tk, gb_tk_id account, gb_tk_u128 amount)
 {
     clear_detail(tk);
     gb_id who = to_id(account);
-    if (prog_find(tk, who))
-        return fail(tk, GB_INVAL, "fund: the account is a program", NULL);
     if (gb_actor_id_is_system(who))
         return fail(tk, GB_INVAL, "fund: the system actor has no balance", NULL);
     if (!amount.lo && !amount.hi)
         return GB_OK;
-    gb_err e = ensure_faucet(tk);
-    if (e)
-        return e;
-    uint8_t payload[48];
-    memcpy(payload, who.b, 32);
-    gb_u128_to_le(to_u128(amount), payload + 32);
-    uint64_t gas = FAUCET_GAS < tk->cfg.block_gas_limit ? FAUCET_GAS
-                                                         : tk->cfg.block_gas_limit;
-    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE,
+    gb_tx tx = {.kind = GB_TX_TRANSFER,
                 .sender = gb_chain_dev_account(GB_TK_BANK_ACCOUNT),
-                .destination = tk->faucet, .payload = payload,
-                .payload_len = sizeof payload, .gas_limit = gas,
-                .value = to_u128(amount)};
-    gb_id mid;
-    if ((e = submit(tk, &tx, &mid))) {
+                .destination = who, .value = to_u128(amount)};
+    gb_err e = submit(tk, &tx, NULL);
+    if (e) {
         prefix_detail(tk, "fund: the bank (dev account 7)");
         return e;
     }
-    /* the faucet's gr_send is its first outgoing message */
-    gb_id mail = gb_message_id_outgoing(mid, 0);
-    for (uint32_t b = 0; b < FUND_MAX_BLOCKS; b++) {
-        if ((e = gb_tk_run_next_block(tk, NULL)))
-            return e;
-        const msg_rec *r = msg_find(tk, mid);
-        if (r && r->replied && !gb_tk_reply_code_is_success(r->reply.code))
-            return fail(tk, GB_INVALID, "fund: the faucet failed: %s",
-                        gb_tk_reply_code_str(r->reply.code));
-        for (size_t i = 0; i < tk->nmail; i++) {
-            mail_rec *m = &tk->mail[i];
-            if (m->gone || !gb_id_eq(to_id(m->m.id), mail))
-                continue;
-            gb_tx cl = {.kind = GB_TX_CLAIM_VALUE, .sender = who,
-                        .destination = mail};
-            if ((e = submit(tk, &cl, NULL)))
-                return e;
-            m->gone = true;
-            return gb_tk_run_next_block(tk, NULL);
-        }
-    }
-    return fail(tk, GB_LIMIT, "fund: the value did not arrive in time", NULL);
+    return gb_tk_run_next_block(tk, NULL);
 }
 
 /* ---- queries ------------------------------------------------------------------- */
@@ -887,35 +765,50 @@ bool gb_tk_reply_is(const gb_tk_reply *r, uint32_t code, const char *text)
     return r->payload_len == n && (!n || !memcmp(r->payload, text, n));
 }
 
+static int mail_cmp(const void *a, const void *b)
+{
+    const gb_tk_mail *x = a, *y = b;
+    if (x->height != y->height)
+        return x->height < y->height ? -1 : 1;
+    return memcmp(x->id.b, y->id.b, 32);
+}
+
 gb_err gb_tk_mailbox(gb_tk *tk, gb_tk_id user, gb_tk_mail **out, size_t *out_n)
 {
     clear_detail(tk);
     *out = NULL;
     *out_n = 0;
-    uint32_t h = gb_chain_height(tk->chain);
-    size_t n = 0;
-    for (size_t i = 0; i < tk->nmail; i++) {
-        const mail_rec *m = &tk->mail[i];
-        if (!m->gone && h < m->expires_at && gb_tk_id_eq(m->m.destination, user))
-            n++;
-    }
+    gb_chain_mail *m;
+    uint32_t n;
+    gb_err e = gb_chain_mailbox(tk->chain, to_id(user), &m, &n);
+    if (e)
+        return fail(tk, e, "mailbox: %s", gb_err_str(e));
     if (!n)
         return GB_OK;
     gb_tk_mail *v = calloc(n, sizeof *v);
-    if (!v)
+    if (!v) {
+        gb_chain_mail_free(m, n);
         return fail(tk, GB_NOMEM, "out of memory", NULL);
-    size_t k = 0;
-    for (size_t i = 0; i < tk->nmail && k < n; i++) {
-        const mail_rec *m = &tk->mail[i];
-        if (m->gone || h >= m->expires_at || !gb_tk_id_eq(m->m.destination, user))
-            continue;
-        v[k] = m->m;
-        if (!(v[k].payload = dup_bytes(m->m.payload, m->m.payload_len))) {
-            gb_tk_mail_free(v, k);
-            return fail(tk, GB_NOMEM, "out of memory", NULL);
-        }
-        k++;
     }
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t exp = m[i].expires_at;
+        v[i] = (gb_tk_mail){.id = from_id(m[i].id),
+                            .source = from_id(m[i].source),
+                            .destination = user,
+                            .payload = m[i].payload, /* moved */
+                            .payload_len = m[i].payload_len,
+                            .value = from_u128(m[i].value),
+                            .is_reply = m[i].is_reply,
+                            .reply_code = m[i].is_reply
+                                              ? code_u32(m[i].reply_code)
+                                              : 0,
+                            .height = exp >= GB_CHAIN_MAILBOX_BLOCKS
+                                          ? exp - GB_CHAIN_MAILBOX_BLOCKS
+                                          : 0};
+        m[i].payload = NULL;
+    }
+    gb_chain_mail_free(m, n);
+    qsort(v, n, sizeof *v, mail_cmp);
     *out = v;
     *out_n = n;
     return GB_OK;
@@ -947,11 +840,36 @@ gb_err gb_tk_gas_burned(const gb_tk *tk, gb_tk_id message_id, uint64_t *out_gas)
 gb_err gb_tk_read_state(gb_tk *tk, gb_tk_id program, const void *payload,
                         size_t len, gb_tk_reply *out)
 {
+    clear_detail(tk);
     memset(out, 0, sizeof *out);
-    return fail(tk, GB_UNSUPPORTED,
-                "read_state: the chain has no state query yet "
-                "(needs a read-only GB_DISPATCH_STATE run in src/chain)%s",
-                NULL);
+    if (!payload && len)
+        return fail(tk, GB_INVAL, "read_state: NULL payload with a length",
+                    NULL);
+    if (len > UINT32_MAX)
+        return fail(tk, GB_INVALID, "read_state: payload too large", NULL);
+    if (!grow((void **)&tk->states, tk->nstates, &tk->capstates,
+              sizeof *tk->states))
+        return fail(tk, GB_NOMEM, "out of memory", NULL);
+    uint8_t code[4], *pl = NULL;
+    uint32_t n = 0;
+    char why[300] = "";
+    gb_err e = gb_chain_read_state(tk->chain, to_id(program), payload,
+                                   (uint32_t)len, tk->cfg.block_gas_limit,
+                                   code, &pl, &n, why, sizeof why);
+    if (e)
+        return fail(tk, e, "%s", why[0] ? why : gb_err_str(e));
+    if (why[0]) /* a failed run: its error reply, and why */
+        snprintf(tk->detail, sizeof tk->detail, "read_state: %s", why);
+    if (pl)
+        tk->states[tk->nstates++] = pl;
+    *out = (gb_tk_reply){.found = true,
+                         .source = program,
+                         .code = code_u32(code),
+                         .payload = pl,
+                         .payload_len = n,
+                         .height = gb_chain_height(tk->chain)};
+    memcpy(out->code_bytes, code, 4);
+    return GB_OK;
 }
 
 gb_err gb_tk_take_events(gb_tk *tk, gb_tk_event **out, size_t *out_n)
