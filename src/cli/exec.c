@@ -39,17 +39,21 @@ static void usage(FILE *out)
             "                          (alice, bob, charlie, dave, eve, ferdie) or 0x + 64 hex\n"
             "  --value V               value (decimal) of the messages that follow\n"
             "  --gas N                 gas limit of the messages that follow\n"
-            "  --code FILE.wasm        upload code without creating a program; prints its id\n"
-            "  --program NAME=FILE     create another program from FILE, named NAME\n"
+            "  --code [NAME=]FILE      upload code without creating a program; prints its id\n"
+            "  --program NAME=FILE[,INIT]\n"
+            "                          create another program from FILE, named NAME, with\n"
+            "                          the init payload INIT\n"
             "  --to NAME               destination of the messages that follow (default:\n"
             "                          PROGRAM.wasm, named 'main')\n"
             "  --json                  one JSON object per message\n"
-            "payloads: 0x... hex, or text\n");
+            "payloads: 0x... hex, @NAME (the 32-byte id of a program or code named\n"
+            "before, 'main' included), or text.  For example, a proxy in front of ping:\n"
+            "  gearbox exec ping.wasm --program proxy=proxy.wasm,@main --to proxy --send PING\n");
 }
 
 typedef struct named {
-    const char *name;
-    gb_id id;
+    const char *name; /* owned, except "main" */
+    gb_id id;         /* a program id, or a code id for --code NAME=FILE */
 } named;
 
 typedef struct exec_state {
@@ -73,13 +77,25 @@ static bool parse_account(const char *s, gb_id *out)
     return gb_id_from_hex(s, out) == GB_OK;
 }
 
-/* A payload: 0x-prefixed hex, or the text itself.  *out malloc'd. */
-static bool parse_payload(const char *s, uint8_t **out, uint32_t *len)
+/* A payload: 0x-prefixed hex, @NAME (the id of a named program or
+ * code), or the text itself.  *out malloc'd. */
+static bool parse_payload(const exec_state *st, const char *s, uint8_t **out,
+                          uint32_t *len)
 {
     size_t n = strlen(s);
-    *out = malloc(n + 1);
+    *out = malloc(n + 33);
     if (!*out)
         return false;
+    if (s[0] == '@') {
+        for (size_t k = 0; k < st->nprogs; k++)
+            if (!strcmp(st->progs[k].name, s + 1)) {
+                memcpy(*out, st->progs[k].id.b, 32);
+                *len = 32;
+                return true;
+            }
+        free(*out);
+        return false;
+    }
     if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
         size_t got;
         if (gb_hex_decode(s, *out, n, &got)) {
@@ -274,6 +290,13 @@ static gb_err upload(exec_state *st, const char *path, gb_id *out)
         fprintf(stderr, "error: cannot read %s\n", path);
         return GB_IO;
     }
+    /* the same code twice (a program and --code, two programs): once */
+    gb_id id = gb_code_id(code, len);
+    if (gb_chain_code_exists(st->chain, id)) {
+        free(code);
+        *out = id;
+        return GB_OK;
+    }
     gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = st->sender, .code = code,
                 .code_len = (uint32_t)len};
     gb_err e = submit(st, &tx, out);
@@ -338,7 +361,7 @@ int cli_exec(int argc, char **argv)
         if (!strcmp(argv[i], "--send"))
             break;
         if (!strcmp(argv[i], "--init") &&
-            !parse_payload(argv[i + 1], &init, &init_len)) {
+            !parse_payload(&st, argv[i + 1], &init, &init_len)) {
             fprintf(stderr, "error: --init: bad payload '%s'\n", argv[i + 1]);
             goto out;
         }
@@ -386,27 +409,52 @@ int cli_exec(int argc, char **argv)
             }
         } else if (!strcmp(opt, "--code")) {
             gb_id cid;
-            if (upload(&st, val, &cid))
+            const char *eq = strchr(val, '=');
+            const char *file = eq ? eq + 1 : val;
+            if (upload(&st, file, &cid))
                 goto out;
+            if (eq) {
+                named n = {.name = strndup(val, (size_t)(eq - val)), .id = cid};
+                if (!n.name || !CLI_PUSH(st.progs, st.nprogs, st.capprogs, n)) {
+                    free((char *)n.name);
+                    goto out;
+                }
+            }
             outcome o = {0};
             run_until_idle(&st, cid, &o);
             outcome_free(&o);
             char h[67];
             gb_id_to_hex(cid, h);
             printf(st.json ? "{\"code_id\":\"%s\",\"file\":\"%s\"}\n"
-                           : "code %s: %s\n", h, val);
+                           : "code %s: %s\n", h, file);
         } else if (!strcmp(opt, "--program")) {
             const char *eq = strchr(val, '=');
             if (!eq || eq == val) {
-                fprintf(stderr, "error: --program needs NAME=FILE.wasm\n");
+                fprintf(stderr, "error: --program needs NAME=FILE.wasm[,INIT]\n");
                 rc = 2;
                 goto out;
             }
             char *name = strndup(val, (size_t)(eq - val));
+            const char *comma = strchr(eq + 1, ',');
+            char *file = comma ? strndup(eq + 1, (size_t)(comma - eq - 1))
+                               : strdup(eq + 1);
+            uint8_t *pinit = NULL;
+            uint32_t pinit_len = 0;
+            if (comma && !parse_payload(&st, comma + 1, &pinit, &pinit_len)) {
+                fprintf(stderr, "error: --program %s: bad init payload '%s' "
+                                "(hex, @NAME of an earlier program or code, or text)\n",
+                        name ? name : "", comma + 1);
+                free(name);
+                free(file);
+                rc = 2;
+                goto out;
+            }
             gb_id cid, pid;
-            gb_err e = upload(&st, eq + 1, &cid);
+            gb_err e = name && file ? upload(&st, file, &cid) : GB_NOMEM;
             if (!e)
-                e = create(&st, name, cid, NULL, 0, &pid);
+                e = create(&st, name, cid, pinit, pinit_len, &pid);
+            free(file);
+            free(pinit);
             if (e) {
                 free(name);
                 goto out;
@@ -427,7 +475,7 @@ int cli_exec(int argc, char **argv)
         } else if (!strcmp(opt, "--send")) {
             uint8_t *payload;
             uint32_t len;
-            if (!parse_payload(val, &payload, &len)) {
+            if (!parse_payload(&st, val, &payload, &len)) {
                 fprintf(stderr, "error: --send: bad payload '%s'\n", val);
                 rc = 2;
                 goto out;

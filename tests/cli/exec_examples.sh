@@ -22,6 +22,22 @@ check token-error "$out" '01 00 03 00'
 check token-panic "$out" '"insufficient balance"'
 out=$("$gb" exec "$ex/loop.wasm" --gas 1000000 --send go 2>&1)
 check loop "$out" 'ran out of gas'
+out=$("$gb" exec "$ex/ping.wasm" --program proxy="$ex/proxy.wasm",@main --to proxy --send PING 2>&1)
+check proxy "$out" '"PONG"'
+out=$("$gb" exec "$ex/ping.wasm" --code child="$ex/ping.wasm" --value 10000000000000 \
+      --program factory="$ex/factory.wasm",@child --value 0 --to factory --send spawn --send call 2>&1)
+check factory "$out" '"PONG"'
+out=$("$gb" exec "$ex/timer.wasm" --send "start 3 2" --send get 2>&1)
+check timer "$out" '"2"'
+for h in loop recurse alloc_bomb; do
+  out=$("$gb" exec "$ex/$h.wasm" --gas 100000000 --send go 2>&1)
+  check "hostile-$h" "$out" 'error: execution'
+done
+out=$("$gb" exec "$ex/wild_pointer.wasm" --send go --send err 2>&1)
+check wild-201 "$out" '"rejected: 201"'
+check wild-err "$out" 'backend error'
+out=$("$gb" exec "$ex/ping.wasm" --program p2=/nonexistent.wasm 2>&1); rc=$?
+[ $rc -ne 0 ] && pass=$((pass + 1)) || { echo "FAIL bad --program exit 0"; fail=$((fail + 1)); }
 out=$("$gb" exec "$ex/ping.wasm" --as bob --send PING --as 0xzz 2>&1); rc=$?
 check bad-account "$out" "unknown account"
 [ $rc -eq 2 ] && pass=$((pass + 1)) || { echo "FAIL bad-account exit $rc"; fail=$((fail + 1)); }
