@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "util/devkeys.h"
 #include "util/hash.h"
 
 #define TRY(x)                                                                 \
@@ -62,15 +63,12 @@ void gb_chain_cfg_default(gb_chain_cfg *cfg)
     };
 }
 
-/* The derivation of dev account ids (see chain.h); change it here. */
+/* The derivation of dev account ids (see chain.h): the ed25519 public keys
+ * of the dev seeds (util/devkeys.h), the keys node/keys.h signs with. */
 static gb_id dev_account(uint32_t index)
 {
-    uint8_t buf[16];
-    memcpy(buf, "gearbox/dev/", 12);
-    for (int i = 0; i < 4; i++)
-        buf[12 + i] = (uint8_t)(index >> (8 * i));
     gb_id id;
-    gb_blake2b256(buf, sizeof buf, id.b);
+    gb_devkey_public(index, id.b);
     return id;
 }
 

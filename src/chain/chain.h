@@ -207,11 +207,11 @@ gb_u128 gb_chain_balance(gb_chain *c, gb_id id);
 
 /*
  * The dev accounts: a fixed, deterministic list of GB_CHAIN_DEV_ACCOUNTS
- * users funded at genesis with cfg.initial_balance each.  Account i is
- * BLAKE2b-256("gearbox/dev/" (12 ASCII bytes) || i as u32 little-endian).
- * (Placeholder derivation, kept in one function, dev_account() in chain.c:
- * the node will later derive ed25519 keys from a seed and use their public
- * keys instead.)
+ * users funded at genesis with cfg.initial_balance each.  Account i is the
+ * ed25519 public key of the seed BLAKE2b-256("gearbox/dev/" (12 ASCII
+ * bytes) || i as u32 little-endian) (util/devkeys.h; node/keys.h signs for
+ * them and names them alice ... harry).  The derivation is kept in one
+ * function, dev_account() in chain.c.
  */
 #define GB_CHAIN_DEV_ACCOUNTS 8
 gb_id gb_chain_dev_account(uint32_t index);

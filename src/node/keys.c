@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/devkeys.h"
 #include "util/hash.h"
 #include "util/hex.h"
 
@@ -63,19 +64,13 @@ gb_id gb_key_account_id(const uint8_t pk[GB_KEY_PUBLIC_LEN])
 
 void gb_dev_seed(uint32_t index, uint8_t out_seed[GB_KEY_SEED_LEN])
 {
-    uint8_t buf[12 + 4];
-    memcpy(buf, "gearbox/dev/", 12);
-    for (int i = 0; i < 4; i++)
-        buf[12 + i] = (uint8_t)(index >> (8 * i));
-    gb_blake2b256(buf, sizeof buf, out_seed);
+    gb_devkey_seed(index, out_seed);
 }
 
 void gb_dev_keypair(uint32_t index, uint8_t out_pk[GB_KEY_PUBLIC_LEN],
                     uint8_t out_sk[GB_KEY_SECRET_LEN])
 {
-    uint8_t seed[GB_KEY_SEED_LEN];
-    gb_dev_seed(index, seed);
-    gb_key_from_seed(seed, out_pk, out_sk);
+    gb_devkey_keypair(index, out_pk, out_sk);
 }
 
 gb_id gb_dev_account_id(uint32_t index)
