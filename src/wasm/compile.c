@@ -727,6 +727,36 @@ static gb_err binop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
                        .k = (uint32_t)ea->k};
         return push_entry(c, sum);
     }
+    /* x + a*b where the multiply was the last instruction and its result
+     * feeds only this add: one fused instruction */
+    gb_irop mul = o == GB_IR_I32_ADD ? GB_IR_I32_MUL
+                  : o == GB_IR_I64_ADD ? GB_IR_I64_MUL : GB_IR_UNREACHABLE;
+    if (mul != GB_IR_UNREACHABLE && c->last_op == mul &&
+        c->last_dst == c->last_at + 1) {
+        uint32_t t = (uint32_t)c->cells[c->last_dst].u, hx = NONE;
+        if (eb->kind == VS_SLOT && t == slot(c, hb) &&
+            (ea->kind == VS_SLOT || ea->kind == VS_LOCAL))
+            hx = ha;
+        else if (ea->kind == VS_SLOT && t == slot(c, ha) && eb->kind == VS_LOCAL)
+            hx = hb;
+        if (hx != NONE) {
+            uint32_t lx = c->st[hx].kind == VS_LOCAL ? c->st[hx].local
+                                                    : slot(c, hx);
+            at = c->last_at;
+            TRY(need(c, 1));
+            c->n++;
+            c->cells[at].h = c->H[o == GB_IR_I32_ADD ? GB_IR_I32_MADD
+                                                     : GB_IR_I64_MADD];
+            c->cells[at + 4] = c->cells[at + 3];
+            c->cells[at + 3] = c->cells[at + 2];
+            c->cells[at + 2].u = lx;
+            c->cells[at + 1].u = slot(c, ha);
+            c->last_op = GB_IR_NOP;
+            TRY(push(c, to));
+            c->last_dst = at + 1;
+            return GB_OK;
+        }
+    }
     if (c->st[hb].kind == VS_CONST) {
         uint64_t k = c->st[hb].k;
         TRY(loc(c, ha, &la));

@@ -67,7 +67,9 @@ typedef union gb_cell {
     X(REF_FUNC, 2)         /* [dst][funcidx] */                                \
     X(REF_IS_NULL, 2)      /* [dst][src] */                                    \
     X(BR_EQZ_I32, 3)       /* [a][target][gas]: jump if a == 0 (fused) */      \
-    X(BR_NEZ_I32, 3)       /* [a][target][gas] */
+    X(BR_NEZ_I32, 3)       /* [a][target][gas] */                              \
+    X(I32_MADD, 4)         /* [dst][x][a][b]: x + a*b (fused mul, add) */      \
+    X(I64_MADD, 4)         /* [dst][x][a][b] */
 
 /* Compare-and-branch superinstructions: an i32 comparison whose result
  * only feeds br_if or if becomes one instruction [a][b][target] (b an

@@ -197,6 +197,14 @@ L_BR_NEZ_I32:
     else
         pc += 4;
     NEXT();
+L_I32_MADD:
+    S(1) = (uint32_t)((uint32_t)S(2) + (uint32_t)S(3) * (uint32_t)S(4));
+    pc += 5;
+    NEXT();
+L_I64_MADD:
+    S(1) = S(2) + S(3) * S(4);
+    pc += 5;
+    NEXT();
 L_BR_TABLE: {
     uint32_t i = (uint32_t)S(1), n = (uint32_t)pc[2].u;
     if (i > n)
