@@ -52,6 +52,7 @@
 #include <string.h>
 
 #include "util/bytes.h"
+#include "util/grow.h"
 #include "wasm/engine.h"
 #include "wasm/reader.h"
 
@@ -170,29 +171,15 @@ static bool live(const comp *c)
 
 static gb_err need(comp *c, uint32_t k)
 {
-    if (c->n + k <= c->cap)
-        return GB_OK;
-    uint32_t cap = c->cap ? c->cap : 256;
-    while (cap < c->n + k)
-        cap *= 2;
-    gb_cell *p = realloc(c->cells, cap * sizeof *p);
-    if (!p)
-        return GB_NOMEM;
-    c->cells = p;
-    c->cap = cap;
-    return GB_OK;
+    return gb_grow((void **)&c->cells, &c->cap, (uint64_t)c->n + k,
+                   sizeof *c->cells, 256) ? GB_OK : GB_NOMEM;
 }
 
 static gb_err reloc(comp *c, uint32_t cell)
 {
-    if (c->nrelocs == c->caprelocs) {
-        uint32_t cap = c->caprelocs ? c->caprelocs * 2 : 64;
-        uint32_t *p = realloc(c->relocs, cap * sizeof *p);
-        if (!p)
-            return GB_NOMEM;
-        c->relocs = p;
-        c->caprelocs = cap;
-    }
+    if (!gb_grow((void **)&c->relocs, &c->caprelocs, c->nrelocs + 1ull,
+                 sizeof *c->relocs, 64))
+        return GB_NOMEM;
     c->relocs[c->nrelocs++] = cell;
     return GB_OK;
 }
@@ -265,14 +252,8 @@ static uint32_t slot(const comp *c, uint32_t h) { return c->nlt + h; }
 
 static gb_err push_entry(comp *c, vs e)
 {
-    if (c->sh == c->scap) {
-        uint32_t cap = c->scap ? c->scap * 2 : 64;
-        vs *p = realloc(c->st, cap * sizeof *p);
-        if (!p)
-            return GB_NOMEM;
-        c->st = p;
-        c->scap = cap;
-    }
+    if (!gb_grow((void **)&c->st, &c->scap, c->sh + 1ull, sizeof *c->st, 64))
+        return GB_NOMEM;
     c->st[c->sh++] = e;
     if (c->sh > c->max_h)
         c->max_h = c->sh;
@@ -592,14 +573,8 @@ static gb_err emit_cond_br(comp *c, uint32_t hc, bool when_true, ctrl *f,
 
 static gb_err push_ctrl(comp *c, ctrl f)
 {
-    if (c->ch == c->ccap) {
-        uint32_t cap = c->ccap ? c->ccap * 2 : 16;
-        ctrl *p = realloc(c->cs, cap * sizeof *p);
-        if (!p)
-            return GB_NOMEM;
-        c->cs = p;
-        c->ccap = cap;
-    }
+    if (!gb_grow((void **)&c->cs, &c->ccap, c->ch + 1ull, sizeof *c->cs, 16))
+        return GB_NOMEM;
     c->cs[c->ch++] = f;
     return GB_OK;
 }
