@@ -15,6 +15,7 @@ declare -A probe=(
   [libjansson-dev]=/usr/include/jansson.h
   [liblmdb-dev]=/usr/include/lmdb.h
   [libsodium-dev]=/usr/include/sodium.h
+  [libmicrohttpd-dev]=/usr/include/microhttpd.h
   [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 )
 

@@ -1,0 +1,1031 @@
+/*
+ * The JSON-RPC 2.0 dispatcher (see rpc.h): parse a request with jansson,
+ * check its shape, find the method in one table, check its params, call
+ * the chain, and write the answer.
+ *
+ * Every transaction, whether it came signed (gear_submitTransaction) or
+ * was signed here for a dev account (dev_*), goes through one path,
+ * submit_encoded: strict decoding and signature check (node/tx.h), the
+ * nonce check against gb_chain_nonce, then gb_chain_submit2.  A refusal at
+ * any step leaves the chain as it was.
+ *
+ * UPLOAD_PROGRAM is one signed transaction, one nonce, but two chain
+ * transactions (upload the code, create the program).  The chain counts a
+ * nonce per chain transaction, so the code part is submitted on behalf of
+ * the zero account (nobody's key: the zero point is refused by ed25519
+ * verification), which keeps the signer's nonce one per signed
+ * transaction, as docs/transactions.md promises; it is skipped when the
+ * code is already on chain or waiting in this block.  Before the code part
+ * is queued, what could make the creation fail (the program exists, too
+ * little balance) is checked, so a refused UPLOAD_PROGRAM queues nothing.
+ *
+ * Blocks and their events are kept in a ring of the last cfg.event_blocks
+ * blocks (as JSON, built once), for chain_getBlock and chain_getEvents:
+ * clients poll it until the node has subscriptions.
+ */
+#include "node/rpc.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gear/codes.h"
+#include "gear/ids.h"
+#include "node/keys.h"
+#include "util/hex.h"
+
+/* the largest transaction in hex (code 512 KiB + payload 8 MiB, doubled)
+ * fits */
+#define DEFAULT_MAX_REQUEST (24u * 1024 * 1024)
+#define DEFAULT_MAX_BATCH 64u
+#define DEFAULT_EVENT_BLOCKS 256u
+#define DEFAULT_MAX_EVENTS 1000u
+#define DEFAULT_GAS 10000000000ull
+
+typedef struct kept_block {
+    uint32_t height;
+    uint64_t timestamp;
+    uint8_t hash[32];
+    uint8_t state_root[32];
+    uint32_t dispatched;
+    uint64_t gas_used;
+    uint32_t queued_left;
+    json_t *events; /* array, each event with its "height" */
+} kept_block;
+
+struct gb_rpc {
+    gb_chain *chain;
+    gb_rpc_cfg cfg;
+    kept_block *ring; /* cfg.event_blocks slots */
+    uint32_t first, count;
+    uint32_t waiting;
+};
+
+/* A method's failure: a JSON-RPC code and a message. */
+typedef struct rpc_err {
+    int code;
+    char msg[512];
+} rpc_err;
+
+static json_t *fail(rpc_err *err, int code, const char *fmt, ...)
+{
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return NULL;
+}
+
+static json_t *nomem(rpc_err *err)
+{
+    return fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
+}
+
+void gb_rpc_cfg_default(gb_rpc_cfg *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    gb_tx_chain_id_from_name("dev", cfg->chain_id);
+    gb_tx_limits_default(&cfg->tx_limits);
+}
+
+gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
+{
+    gb_rpc *r = calloc(1, sizeof *r);
+    if (!r)
+        return GB_NOMEM;
+    r->chain = chain;
+    r->cfg = *cfg;
+    if (!r->cfg.max_request)
+        r->cfg.max_request = DEFAULT_MAX_REQUEST;
+    if (!r->cfg.max_batch)
+        r->cfg.max_batch = DEFAULT_MAX_BATCH;
+    if (!r->cfg.event_blocks)
+        r->cfg.event_blocks = DEFAULT_EVENT_BLOCKS;
+    if (!r->cfg.max_events)
+        r->cfg.max_events = DEFAULT_MAX_EVENTS;
+    if (!r->cfg.default_gas)
+        r->cfg.default_gas = DEFAULT_GAS;
+    r->ring = calloc(r->cfg.event_blocks, sizeof *r->ring);
+    if (!r->ring) {
+        free(r);
+        return GB_NOMEM;
+    }
+    *out = r;
+    return GB_OK;
+}
+
+void gb_rpc_free(gb_rpc *r)
+{
+    if (!r)
+        return;
+    for (uint32_t i = 0; i < r->count; i++)
+        json_decref(r->ring[(r->first + i) % r->cfg.event_blocks].events);
+    free(r->ring);
+    free(r);
+}
+
+uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
+
+/* ---- JSON values ------------------------------------------------------- */
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+    char *s = malloc(2 * n + 3);
+    if (!s)
+        return NULL;
+    s[0] = '0';
+    s[1] = 'x';
+    gb_hex_encode(p, n, s + 2);
+    json_t *j = json_stringn(s, 2 * n + 2);
+    free(s);
+    return j;
+}
+
+static json_t *id_json(gb_id id) { return hex_json(id.b, GB_ID_LEN); }
+
+static json_t *u128_json(gb_u128 v)
+{
+    char s[40];
+    gb_u128_to_dec(v, s);
+    return json_string(s);
+}
+
+/* json_object_set_new that remembers a failure (a NULL value included) */
+static void put(json_t *o, const char *k, json_t *v, bool *bad)
+{
+    if (!v || json_object_set_new(o, k, v))
+        *bad = true;
+}
+
+static const char *event_kind_name(gb_event_kind k)
+{
+    switch (k) {
+    case GB_EV_CODE_UPLOADED: return "CodeUploaded";
+    case GB_EV_PROGRAM_CREATED: return "ProgramCreated";
+    case GB_EV_MESSAGE_QUEUED: return "MessageQueued";
+    case GB_EV_DISPATCHED: return "Dispatched";
+    case GB_EV_USER_MESSAGE: return "UserMessageSent";
+    case GB_EV_PROGRAM_EXITED: return "ProgramExited";
+    case GB_EV_INIT_FAILED: return "InitFailed";
+    case GB_EV_WAITED: return "Waited";
+    case GB_EV_WOKEN: return "Woken";
+    case GB_EV_TRANSFER: return "Transfer";
+    }
+    return "Unknown";
+}
+
+static const char *outcome_name(gb_outcome o)
+{
+    switch (o) {
+    case GB_OUTCOME_SUCCESS: return "success";
+    case GB_OUTCOME_SKIPPED: return "skipped";
+    case GB_OUTCOME_FAILED: return "failed";
+    case GB_OUTCOME_WAIT: return "wait";
+    case GB_OUTCOME_EXIT: return "exit";
+    }
+    return "unknown";
+}
+
+static json_t *event_json(uint32_t height, const gb_event *ev)
+{
+    json_t *o = json_object();
+    bool bad = !o;
+    if (bad)
+        return NULL;
+    put(o, "height", json_integer(height), &bad);
+    put(o, "kind", json_string(event_kind_name(ev->kind)), &bad);
+    put(o, "id", id_json(ev->id), &bad);
+    put(o, "source", id_json(ev->source), &bad);
+    put(o, "destination", id_json(ev->destination), &bad);
+    if (ev->kind == GB_EV_DISPATCHED) {
+        put(o, "outcome", json_string(outcome_name(ev->outcome)), &bad);
+        put(o, "gasBurned", json_integer((json_int_t)ev->gas_burned), &bad);
+        if (ev->debug)
+            put(o, "debug", json_string(ev->debug), &bad);
+    }
+    if (ev->kind == GB_EV_USER_MESSAGE) {
+        put(o, "isReply", json_boolean(ev->is_reply), &bad);
+        if (ev->is_reply) {
+            put(o, "replyTo", id_json(ev->reply_to), &bad);
+            put(o, "replyCode", hex_json(ev->reply_code, 4), &bad);
+            put(o, "replyCodeText",
+                json_string(gb_reply_code_str(
+                    gb_reply_code_from_bytes(ev->reply_code))),
+                &bad);
+        }
+        put(o, "payload", hex_json(ev->payload, ev->payload_len), &bad);
+    }
+    put(o, "value", u128_json(ev->value), &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *block_json(const kept_block *b)
+{
+    json_t *o = json_object();
+    bool bad = !o;
+    if (bad)
+        return NULL;
+    put(o, "height", json_integer(b->height), &bad);
+    put(o, "hash", hex_json(b->hash, 32), &bad);
+    put(o, "timestamp", json_integer((json_int_t)b->timestamp), &bad);
+    put(o, "stateRoot", hex_json(b->state_root, 32), &bad);
+    put(o, "dispatched", json_integer(b->dispatched), &bad);
+    put(o, "gasUsed", json_integer((json_int_t)b->gas_used), &bad);
+    put(o, "queuedLeft", json_integer(b->queued_left), &bad);
+    put(o, "events", json_integer((json_int_t)json_array_size(b->events)),
+        &bad);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b)
+{
+    r->waiting = 0;
+    json_t *evs = json_array();
+    if (!evs)
+        return GB_NOMEM;
+    for (uint32_t i = 0; i < b->nevents; i++) {
+        json_t *e = event_json(b->height, &b->events[i]);
+        if (!e || json_array_append_new(evs, e)) {
+            json_decref(evs);
+            return GB_NOMEM;
+        }
+    }
+    uint32_t cap = r->cfg.event_blocks;
+    if (r->count == cap) {
+        json_decref(r->ring[r->first].events);
+        r->first = (r->first + 1) % cap;
+        r->count--;
+    }
+    kept_block *k = &r->ring[(r->first + r->count) % cap];
+    *k = (kept_block){.height = b->height,
+                      .timestamp = b->timestamp,
+                      .dispatched = b->dispatched,
+                      .gas_used = b->gas_used,
+                      .queued_left = b->queued_left,
+                      .events = evs};
+    memcpy(k->hash, b->hash, 32);
+    memcpy(k->state_root, b->state_root, 32);
+    r->count++;
+    return GB_OK;
+}
+
+static const kept_block *kept(const gb_rpc *r, uint32_t i)
+{
+    return &r->ring[(r->first + i) % r->cfg.event_blocks];
+}
+
+/* ---- params ------------------------------------------------------------ */
+
+/* params[name] for an object, params[idx] for an array; NULL when absent
+ * (a JSON null counts as absent). */
+static json_t *param(json_t *params, const char *name, size_t idx)
+{
+    json_t *v = NULL;
+    if (json_is_object(params))
+        v = json_object_get(params, name);
+    else if (json_is_array(params))
+        v = json_array_get(params, idx);
+    return json_is_null(v) ? NULL : v;
+}
+
+static bool p_id(json_t *params, const char *name, size_t idx, gb_id *out,
+                 rpc_err *err)
+{
+    json_t *v = param(params, name, idx);
+    if (!v) {
+        fail(err, GB_RPC_INVALID_PARAMS, "missing param %s", name);
+        return false;
+    }
+    if (!json_is_string(v) || gb_id_from_hex(json_string_value(v), out)) {
+        fail(err, GB_RPC_INVALID_PARAMS,
+             "param %s: expected 0x and 64 hex digits", name);
+        return false;
+    }
+    return true;
+}
+
+/* An account: hex, or a dev account name. */
+static bool p_account(json_t *params, const char *name, size_t idx,
+                      gb_id *out, rpc_err *err)
+{
+    json_t *v = param(params, name, idx);
+    uint32_t dev;
+    if (json_is_string(v) && gb_dev_lookup(json_string_value(v), &dev)) {
+        *out = gb_dev_account_id(dev);
+        return true;
+    }
+    if (v && (!json_is_string(v) || gb_id_from_hex(json_string_value(v), out))) {
+        fail(err, GB_RPC_INVALID_PARAMS,
+             "param %s: expected an account id (0x and 64 hex digits) or "
+             "a dev account name",
+             name);
+        return false;
+    }
+    return p_id(params, name, idx, out, err);
+}
+
+/* Hex bytes; absent = empty unless required.  Longer than max decoded
+ * bytes: GB_RPC_TOO_LARGE.  *out malloc'd (NULL when empty). */
+static bool p_bytes(json_t *params, const char *name, size_t idx,
+                    bool required, size_t max, uint8_t **out, size_t *len,
+                    rpc_err *err)
+{
+    *out = NULL;
+    *len = 0;
+    json_t *v = param(params, name, idx);
+    if (!v) {
+        if (required)
+            fail(err, GB_RPC_INVALID_PARAMS, "missing param %s", name);
+        return !required;
+    }
+    if (!json_is_string(v)) {
+        fail(err, GB_RPC_INVALID_PARAMS, "param %s: expected 0x hex", name);
+        return false;
+    }
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        n -= 2;
+    if (n / 2 > max) {
+        fail(err, GB_RPC_TOO_LARGE, "param %s: %zu bytes, the limit is %zu",
+             name, n / 2, max);
+        return false;
+    }
+    if (n == 0)
+        return true;
+    uint8_t *b = malloc(n / 2 + 1);
+    if (!b) {
+        nomem(err);
+        return false;
+    }
+    if (gb_hex_decode(s, b, n / 2 + 1, len)) {
+        free(b);
+        fail(err, GB_RPC_INVALID_PARAMS,
+             "param %s: expected 0x and an even number of hex digits", name);
+        return false;
+    }
+    *out = b;
+    return true;
+}
+
+/* A non-negative integer, as a JSON number or a decimal string. */
+static bool p_u64(json_t *params, const char *name, size_t idx,
+                  uint64_t dflt, uint64_t *out, rpc_err *err)
+{
+    json_t *v = param(params, name, idx);
+    if (!v) {
+        *out = dflt;
+        return true;
+    }
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = (uint64_t)json_integer_value(v);
+        return true;
+    }
+    if (json_is_string(v)) {
+        gb_u128 x;
+        if (gb_u128_parse(json_string_value(v), &x) && x.hi == 0) {
+            *out = x.lo;
+            return true;
+        }
+    }
+    fail(err, GB_RPC_INVALID_PARAMS,
+         "param %s: expected a non-negative integer", name);
+    return false;
+}
+
+static bool p_u128(json_t *params, const char *name, size_t idx,
+                   gb_u128 *out, rpc_err *err)
+{
+    json_t *v = param(params, name, idx);
+    *out = gb_u128_from(0);
+    if (!v)
+        return true;
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = gb_u128_from((uint64_t)json_integer_value(v));
+        return true;
+    }
+    if (json_is_string(v) && gb_u128_parse(json_string_value(v), out))
+        return true;
+    fail(err, GB_RPC_INVALID_PARAMS,
+         "param %s: expected a non-negative integer (a decimal string for "
+         "large values)",
+         name);
+    return false;
+}
+
+/* ---- transactions ------------------------------------------------------ */
+
+static gb_id zero_id(void)
+{
+    gb_id z;
+    memset(&z, 0, sizeof z);
+    return z;
+}
+
+static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
+                              rpc_err *err)
+{
+    gb_tx_decoded d;
+    char det[256] = "";
+    gb_err e = gb_tx_decode_verify(r->cfg.chain_id, buf, len,
+                                   &r->cfg.tx_limits, &d, det, sizeof det);
+    if (e == GB_LIMIT)
+        return fail(err, GB_RPC_TOO_LARGE, "transaction too large: %s", det);
+    if (e == GB_NOMEM)
+        return nomem(err);
+    if (e)
+        return fail(err, GB_RPC_TX_INVALID, "invalid transaction: %s", det);
+
+    uint64_t want = gb_chain_nonce(r->chain, d.signer);
+    if (d.nonce != want)
+        return fail(err, GB_RPC_BAD_NONCE, "nonce %llu: expected %llu (%s)",
+                    (unsigned long long)d.nonce, (unsigned long long)want,
+                    d.nonce < want ? "already used: a replay"
+                                   : "a gap: earlier nonces are missing");
+
+    gb_id id = zero_id(), msg_id = zero_id();
+    if (d.body.kind == GB_TXW_UPLOAD_PROGRAM) {
+        gb_tx up = d.txs[0], cr = d.txs[1];
+        gb_id pid = gb_program_id_from_user(cr.code_id, cr.salt, cr.salt_len);
+        gb_chain_prog_info info;
+        if (!gb_chain_program_info(r->chain, pid, &info))
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: program already exists");
+        bool ovf = false;
+        /* GB_CHAIN_VALUE_PER_GAS is 1: the gas limit is its value */
+        gb_u128 gas = gb_u128_from(cr.gas_limit * GB_CHAIN_VALUE_PER_GAS);
+        gb_u128 cost = gb_u128_add(cr.value, gas, &ovf);
+        if (ovf || gb_u128_cmp(cost, gb_chain_balance(r->chain, d.signer)) > 0)
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: not enough balance for value "
+                        "and gas");
+        if (!gb_chain_code_exists(r->chain, cr.code_id)) {
+            up.sender = zero_id();
+            gb_id cid;
+            e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
+            /* "already uploaded": waiting in this block, which will do */
+            if (e == GB_NOMEM)
+                return nomem(err);
+            if (e && !strstr(det, "already uploaded"))
+                return fail(err, GB_RPC_TX_REFUSED,
+                            "transaction refused: %s", det);
+        }
+        det[0] = 0;
+        e = gb_chain_submit2(r->chain, &cr, &id, &msg_id, det, sizeof det);
+    } else {
+        e = gb_chain_submit2(r->chain, &d.txs[0], &id, &msg_id, det,
+                             sizeof det);
+    }
+    if (e == GB_NOMEM)
+        return nomem(err);
+    if (e)
+        return fail(err, GB_RPC_TX_REFUSED, "transaction refused: %s",
+                    det[0] ? det : gb_err_str(e));
+    r->waiting++;
+
+    json_t *o = json_object();
+    bool bad = !o;
+    if (bad)
+        return nomem(err);
+    put(o, "txHash", hex_json(d.hash, 32), &bad);
+    put(o, "kind", json_string(gb_tx_wire_kind_name(d.body.kind)), &bad);
+    put(o, "sender", id_json(d.signer), &bad);
+    put(o, "nonce", json_integer((json_int_t)d.nonce), &bad);
+    switch (d.body.kind) {
+    case GB_TXW_UPLOAD_CODE:
+        put(o, "codeId", id_json(id), &bad);
+        break;
+    case GB_TXW_UPLOAD_PROGRAM:
+    case GB_TXW_CREATE_PROGRAM:
+        put(o, "codeId", id_json(d.txs[d.ntxs - 1].code_id), &bad);
+        put(o, "programId", id_json(id), &bad);
+        put(o, "messageId", id_json(msg_id), &bad);
+        break;
+    case GB_TXW_SEND_MESSAGE:
+    case GB_TXW_SEND_REPLY:
+        put(o, "messageId", id_json(msg_id), &bad);
+        break;
+    case GB_TXW_CLAIM_VALUE:
+        put(o, "messageId", id_json(d.body.target), &bad);
+        break;
+    }
+    if (bad) {
+        json_decref(o);
+        return nomem(err);
+    }
+    return o;
+}
+
+static json_t *m_submit(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    uint8_t *buf;
+    size_t len;
+    /* the largest transaction: code + salt + payload and the fixed parts */
+    size_t max = (size_t)r->cfg.tx_limits.max_code_len +
+                 r->cfg.tx_limits.max_salt_len +
+                 r->cfg.tx_limits.max_payload_len + 4096;
+    if (!p_bytes(params, "tx", 0, true, max, &buf, &len, err))
+        return NULL;
+    json_t *res = submit_encoded(r, buf, len, err);
+    free(buf);
+    return res;
+}
+
+/* Sign body for dev account `from` with its next nonce and submit. */
+static json_t *dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
+                          rpc_err *err)
+{
+    if (!r->cfg.dev)
+        return fail(err, GB_RPC_DEV_ONLY,
+                    "dev_* methods need a node started with --dev");
+    json_t *v = param(params, "from", 0);
+    uint32_t idx;
+    if (!json_is_string(v) || !gb_dev_lookup(json_string_value(v), &idx))
+        return fail(err, GB_RPC_INVALID_PARAMS,
+                    "param from: expected a dev account name (alice, bob, "
+                    "charlie, dave, eve, ferdie, george, harry)");
+    uint8_t pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
+    gb_dev_keypair(idx, pk, sk);
+    uint64_t nonce = gb_chain_nonce(r->chain, gb_key_account_id(pk));
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    char det[256] = "";
+    gb_err e = gb_tx_encode(r->cfg.chain_id, body, nonce, sk, &buf, &len, det,
+                            sizeof det);
+    sodium_memzero(sk, sizeof sk);
+    if (e == GB_NOMEM)
+        return nomem(err);
+    if (e)
+        return fail(err, GB_RPC_INVALID_PARAMS, "%s", det);
+    json_t *res = submit_encoded(r, buf, len, err);
+    free(buf);
+    return res;
+}
+
+static json_t *m_dev_send(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_tx_body body = {.kind = GB_TXW_SEND_MESSAGE};
+    uint8_t *payload = NULL;
+    size_t plen;
+    json_t *res = NULL;
+    if (!p_id(params, "destination", 1, &body.target, err) ||
+        !p_bytes(params, "payload", 2, false,
+                 r->cfg.tx_limits.max_payload_len, &payload, &plen, err) ||
+        !p_u64(params, "gasLimit", 3, r->cfg.default_gas, &body.gas_limit,
+               err) ||
+        !p_u128(params, "value", 4, &body.value, err))
+        goto out;
+    body.payload = payload;
+    body.payload_len = (uint32_t)plen;
+    res = dev_submit(r, params, &body, err);
+out:
+    free(payload);
+    return res;
+}
+
+static json_t *m_dev_upload(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_tx_body body = {.kind = GB_TXW_UPLOAD_PROGRAM};
+    uint8_t *code = NULL, *salt = NULL, *payload = NULL;
+    size_t clen, slen, plen;
+    json_t *res = NULL;
+    if (!p_bytes(params, "code", 1, true, r->cfg.tx_limits.max_code_len,
+                 &code, &clen, err) ||
+        !p_bytes(params, "salt", 2, false, r->cfg.tx_limits.max_salt_len,
+                 &salt, &slen, err) ||
+        !p_bytes(params, "initPayload", 3, false,
+                 r->cfg.tx_limits.max_payload_len, &payload, &plen, err) ||
+        !p_u64(params, "gasLimit", 4, r->cfg.default_gas, &body.gas_limit,
+               err) ||
+        !p_u128(params, "value", 5, &body.value, err))
+        goto out;
+    body.code = code;
+    body.code_len = (uint32_t)clen;
+    body.salt = salt;
+    body.salt_len = (uint32_t)slen;
+    body.payload = payload;
+    body.payload_len = (uint32_t)plen;
+    res = dev_submit(r, params, &body, err);
+out:
+    free(code);
+    free(salt);
+    free(payload);
+    return res;
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+static json_t *m_read_state(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_id pid;
+    uint8_t *payload = NULL, *out = NULL;
+    size_t plen;
+    uint32_t olen = 0;
+    uint64_t gas;
+    uint8_t code[4];
+    char det[256] = "";
+    if (!p_id(params, "programId", 0, &pid, err) ||
+        !p_bytes(params, "payload", 1, false,
+                 r->cfg.tx_limits.max_payload_len, &payload, &plen, err) ||
+        !p_u64(params, "gasLimit", 2, 0, &gas, err)) {
+        free(payload);
+        return NULL;
+    }
+    gb_err e = gb_chain_read_state(r->chain, pid, payload, (uint32_t)plen,
+                                   gas, code, &out, &olen, det, sizeof det);
+    free(payload);
+    if (e == GB_NOT_FOUND)
+        return fail(err, GB_RPC_NOT_FOUND, "%s is not a program",
+                    json_string_value(param(params, "programId", 0)));
+    if (e == GB_NOMEM)
+        return nomem(err);
+    if (e)
+        return fail(err, GB_RPC_STATE_FAILED, "cannot read state: %s",
+                    det[0] ? det : gb_err_str(e));
+    json_t *o = json_object();
+    bool bad = !o;
+    if (o) {
+        gb_reply_code rc = gb_reply_code_from_bytes(code);
+        put(o, "replyCode", hex_json(code, 4), &bad);
+        put(o, "replyCodeText", json_string(gb_reply_code_str(rc)), &bad);
+        put(o, "payload", hex_json(out, olen), &bad);
+        if (!gb_reply_code_is_success(rc) && det[0])
+            put(o, "error", json_string(det), &bad);
+    }
+    free(out);
+    if (bad) {
+        json_decref(o);
+        return nomem(err);
+    }
+    return o;
+}
+
+static json_t *m_program_info(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    static const char *const status[] = {"initializing", "active", "exited",
+                                         "terminated"};
+    gb_id pid;
+    if (!p_id(params, "programId", 0, &pid, err))
+        return NULL;
+    gb_chain_prog_info in;
+    if (gb_chain_program_info(r->chain, pid, &in))
+        return fail(err, GB_RPC_NOT_FOUND, "%s is not a program",
+                    json_string_value(param(params, "programId", 0)));
+    json_t *o = json_object();
+    bool bad = !o;
+    if (bad)
+        return nomem(err);
+    put(o, "programId", id_json(pid), &bad);
+    put(o, "status",
+        json_string(in.status < 4 ? status[in.status] : "unknown"), &bad);
+    put(o, "codeId", id_json(in.code_id), &bad);
+    put(o, "initMessage", id_json(in.init_message), &bad);
+    if (in.status >= 2)
+        put(o, "inheritor", id_json(in.inheritor), &bad);
+    put(o, "balance", u128_json(in.balance), &bad);
+    put(o, "staticPages", json_integer(in.static_pages), &bad);
+    put(o, "allocatedPages", json_integer(in.allocated_pages), &bad);
+    put(o, "createdAt", json_integer(in.created_at), &bad);
+    if (bad) {
+        json_decref(o);
+        return nomem(err);
+    }
+    return o;
+}
+
+static json_t *m_code_info(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_id cid;
+    if (!p_id(params, "codeId", 0, &cid, err))
+        return NULL;
+    json_t *o = json_pack("{s:o,s:b}", "codeId", id_json(cid), "exists",
+                          gb_chain_code_exists(r->chain, cid));
+    return o ? o : nomem(err);
+}
+
+static json_t *m_mailbox(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_id who;
+    if (!p_account(params, "account", 0, &who, err))
+        return NULL;
+    gb_chain_mail *m = NULL;
+    uint32_t n = 0;
+    gb_err e = gb_chain_mailbox(r->chain, who, &m, &n);
+    if (e)
+        return e == GB_NOMEM ? nomem(err)
+                             : fail(err, GB_RPC_INTERNAL_ERROR, "mailbox: %s",
+                                    gb_err_str(e));
+    json_t *a = json_array();
+    bool bad = !a;
+    for (uint32_t i = 0; i < n && !bad; i++) {
+        json_t *o = json_object();
+        if (!o || json_array_append_new(a, o)) {
+            bad = true;
+            break;
+        }
+        put(o, "id", id_json(m[i].id), &bad);
+        put(o, "source", id_json(m[i].source), &bad);
+        put(o, "payload", hex_json(m[i].payload, m[i].payload_len), &bad);
+        put(o, "value", u128_json(m[i].value), &bad);
+        put(o, "expiresAt", json_integer(m[i].expires_at), &bad);
+        put(o, "isReply", json_boolean(m[i].is_reply), &bad);
+        if (m[i].is_reply) {
+            put(o, "replyTo", id_json(m[i].reply_to), &bad);
+            put(o, "replyCode", hex_json(m[i].reply_code, 4), &bad);
+        }
+    }
+    gb_chain_mail_free(m, n);
+    if (bad) {
+        json_decref(a);
+        return nomem(err);
+    }
+    return a;
+}
+
+static json_t *m_balance(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_id who;
+    if (!p_account(params, "account", 0, &who, err))
+        return NULL;
+    json_t *o = json_pack("{s:o}", "balance",
+                          u128_json(gb_chain_balance(r->chain, who)));
+    return o ? o : nomem(err);
+}
+
+static json_t *m_nonce(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_id who;
+    if (!p_account(params, "account", 0, &who, err))
+        return NULL;
+    json_t *o = json_integer((json_int_t)gb_chain_nonce(r->chain, who));
+    return o ? o : nomem(err);
+}
+
+static json_t *m_head(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    uint8_t root[32];
+    gb_chain_state_root(r->chain, root);
+    uint32_t h = gb_chain_height(r->chain);
+    json_t *o = json_object();
+    bool bad = !o;
+    if (bad)
+        return nomem(err);
+    put(o, "height", json_integer(h), &bad);
+    /* the hash is known for blocks this node produced since it started */
+    const kept_block *last = r->count ? kept(r, r->count - 1) : NULL;
+    put(o, "hash",
+        last && last->height == h ? hex_json(last->hash, 32) : json_null(),
+        &bad);
+    put(o, "timestamp", json_integer((json_int_t)gb_chain_timestamp(r->chain)),
+        &bad);
+    put(o, "stateRoot", hex_json(root, 32), &bad);
+    if (bad) {
+        json_decref(o);
+        return nomem(err);
+    }
+    return o;
+}
+
+static json_t *m_block(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    json_t *hv = json_is_object(params) ? json_object_get(params, "hash")
+                                        : NULL;
+    const kept_block *found = NULL;
+    if (hv) {
+        uint8_t hash[32];
+        size_t n = 0;
+        if (!json_is_string(hv) ||
+            gb_hex_decode(json_string_value(hv), hash, 32, &n) || n != 32)
+            return fail(err, GB_RPC_INVALID_PARAMS,
+                        "param hash: expected 0x and 64 hex digits");
+        for (uint32_t i = 0; i < r->count && !found; i++)
+            if (!memcmp(kept(r, i)->hash, hash, 32))
+                found = kept(r, i);
+        if (!found)
+            return fail(err, GB_RPC_NOT_FOUND,
+                        "no block with that hash among the last %u kept",
+                        r->cfg.event_blocks);
+    } else {
+        uint64_t h;
+        if (!param(params, "height", 0))
+            return fail(err, GB_RPC_INVALID_PARAMS,
+                        "missing param height (or hash)");
+        if (!p_u64(params, "height", 0, 0, &h, err))
+            return NULL;
+        for (uint32_t i = 0; i < r->count && !found; i++)
+            if (kept(r, i)->height == h)
+                found = kept(r, i);
+        if (!found)
+            return fail(err, GB_RPC_NOT_FOUND,
+                        h > gb_chain_height(r->chain)
+                            ? "block %llu: beyond the head"
+                            : "block %llu: not kept (the node keeps the "
+                              "blocks it produced since it started, the "
+                              "last %u)",
+                        (unsigned long long)h, r->cfg.event_blocks);
+    }
+    json_t *o = block_json(found);
+    return o ? o : nomem(err);
+}
+
+static json_t *m_events(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    uint64_t from, limit;
+    if (!p_u64(params, "fromHeight", 0, 0, &from, err) ||
+        !p_u64(params, "limit", 1, r->cfg.max_events, &limit, err))
+        return NULL;
+    if (limit == 0 || limit > r->cfg.max_events)
+        limit = r->cfg.max_events;
+    json_t *evs = json_array();
+    if (!evs)
+        return nomem(err);
+    uint64_t next = from;
+    uint32_t oldest = r->count ? kept(r, 0)->height : 0;
+    for (uint32_t i = 0; i < r->count; i++) {
+        const kept_block *b = kept(r, i);
+        if (b->height < from)
+            continue;
+        size_t n = json_array_size(b->events);
+        /* whole blocks only, so `next` never splits one */
+        if (json_array_size(evs) && json_array_size(evs) + n > limit)
+            break;
+        if (json_array_extend(evs, b->events)) {
+            json_decref(evs);
+            return nomem(err);
+        }
+        next = (uint64_t)b->height + 1;
+    }
+    json_t *o = json_pack("{s:o,s:I,s:I,s:I,s:b}", "events", evs, "next",
+                          (json_int_t)next, "head",
+                          (json_int_t)gb_chain_height(r->chain), "oldest",
+                          (json_int_t)oldest, "missed",
+                          r->count && from < oldest);
+    return o ? o : nomem(err);
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+typedef json_t *(*method_fn)(gb_rpc *r, json_t *params, rpc_err *err);
+
+static const struct {
+    const char *name;
+    method_fn fn;
+} methods[] = {
+    {"gear_submitTransaction", m_submit},
+    {"dev_sendMessage", m_dev_send},
+    {"dev_uploadProgram", m_dev_upload},
+    {"gear_readState", m_read_state},
+    {"gear_programInfo", m_program_info},
+    {"gear_codeInfo", m_code_info},
+    {"gear_mailbox", m_mailbox},
+    {"gear_balance", m_balance},
+    {"system_accountNonce", m_nonce},
+    {"chain_getHead", m_head},
+    {"chain_getBlock", m_block},
+    {"chain_getEvents", m_events},
+};
+
+static json_t *error_obj(json_t *id, int code, const char *message)
+{
+    return json_pack("{s:s,s:O,s:{s:i,s:s}}", "jsonrpc", "2.0", "id",
+                     id ? id : json_null(), "error", "code", code, "message",
+                     message);
+}
+
+char *gb_rpc_error_response(int code, const char *message)
+{
+    json_t *o = error_obj(NULL, code, message);
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    return s;
+}
+
+/* One request object: its response, or NULL for a notification.  *oom
+ * when out of memory. */
+static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
+{
+    json_t *res;
+    if (!json_is_object(req))
+        goto invalid_noid;
+    json_t *id = json_object_get(req, "id");
+    if (id && !json_is_string(id) && !json_is_integer(id) &&
+        !json_is_real(id) && !json_is_null(id))
+        goto invalid_noid;
+    json_t *ver = json_object_get(req, "jsonrpc");
+    json_t *method = json_object_get(req, "method");
+    json_t *params = json_object_get(req, "params");
+    if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") ||
+        !json_is_string(method) ||
+        (params && !json_is_object(params) && !json_is_array(params))) {
+        res = error_obj(id, GB_RPC_INVALID_REQUEST,
+                        "invalid request: expected {\"jsonrpc\": \"2.0\", "
+                        "\"method\": string, \"params\": object or array, "
+                        "\"id\"}");
+        goto out;
+    }
+    const char *name = json_string_value(method);
+    method_fn fn = NULL;
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+        if (!strcmp(methods[i].name, name))
+            fn = methods[i].fn;
+    if (!fn) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "method not found: %.100s", name);
+        res = error_obj(id, GB_RPC_METHOD_NOT_FOUND, msg);
+        goto out;
+    }
+    rpc_err err = {0};
+    json_t *result = fn(r, params, &err);
+    if (!id) { /* a notification: run, answer nothing */
+        json_decref(result);
+        return NULL;
+    }
+    if (!result)
+        res = error_obj(id, err.code, err.msg);
+    else
+        res = json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id,
+                        "result", result);
+out:
+    if (!res)
+        *oom = true;
+    return res;
+invalid_noid:
+    res = error_obj(NULL, GB_RPC_INVALID_REQUEST,
+                    "invalid request: expected a JSON-RPC 2.0 request object");
+    goto out;
+}
+
+gb_err gb_rpc_handle(gb_rpc *r, const char *req, size_t len, char **out_resp)
+{
+    *out_resp = NULL;
+    json_t *resp = NULL;
+    bool oom = false;
+    if (len > r->cfg.max_request) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request too large: %zu bytes, the limit is %zu",
+                 len, r->cfg.max_request);
+        resp = error_obj(NULL, GB_RPC_TOO_LARGE, msg);
+        oom = !resp;
+        goto dump;
+    }
+    json_error_t jerr;
+    json_t *in = json_loadb(req, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+                           &jerr);
+    if (!in) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "parse error: %s (line %d, column %d)",
+                 jerr.text, jerr.line, jerr.column);
+        resp = error_obj(NULL, GB_RPC_PARSE_ERROR, msg);
+        oom = !resp;
+        goto dump;
+    }
+    if (json_is_array(in)) {
+        size_t n = json_array_size(in);
+        if (n == 0 || n > r->cfg.max_batch) {
+            char msg[128];
+            snprintf(msg, sizeof msg,
+                     n ? "invalid request: a batch of %zu, the limit is %u"
+                       : "invalid request: an empty batch",
+                     n, r->cfg.max_batch);
+            resp = error_obj(NULL, GB_RPC_INVALID_REQUEST, msg);
+            oom = !resp;
+        } else {
+            resp = json_array();
+            oom = !resp;
+            for (size_t i = 0; i < n && !oom; i++) {
+                json_t *one = handle_one(r, json_array_get(in, i), &oom);
+                if (one && json_array_append_new(resp, one))
+                    oom = true;
+            }
+            if (!oom && json_array_size(resp) == 0) {
+                json_decref(resp);
+                resp = NULL;
+            }
+        }
+    } else {
+        resp = handle_one(r, in, &oom);
+    }
+    json_decref(in);
+dump:
+    if (oom) {
+        json_decref(resp);
+        return GB_NOMEM;
+    }
+    if (!resp)
+        return GB_OK;
+    *out_resp = json_dumps(resp, JSON_COMPACT);
+    json_decref(resp);
+    return *out_resp ? GB_OK : GB_NOMEM;
+}

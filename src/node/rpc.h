@@ -1,0 +1,117 @@
+/*
+ * The node's JSON-RPC 2.0 dispatcher, independent of any transport: a
+ * request string in, a response string out.  The HTTP server (http.c)
+ * and the tests both drive it through gb_rpc_handle.
+ *
+ * The dispatcher calls the chain directly, so like the chain it is not
+ * thread-safe: every call on one gb_rpc (and on its chain) must come from
+ * one thread at a time (node.c serialises them onto the block thread).
+ *
+ * Methods (params by name in an object, or by position in an array in the
+ * order listed; ids, hashes and byte strings are "0x" hex; balances and
+ * values are decimal strings, since they are 128-bit):
+ *
+ *   gear_submitTransaction  [tx]            a signed transaction (node/tx.h)
+ *        -> {txHash, kind, nonce, codeId?, programId?, messageId?}
+ *   dev_sendMessage         [from, destination, payload?, gasLimit?, value?]
+ *   dev_uploadProgram       [from, code, salt?, initPayload?, gasLimit?,
+ *                            value?]
+ *        (dev mode only; from = a dev account name: the node signs with the
+ *        dev key and the account's next nonce, then as gear_submitTransaction)
+ *   gear_readState          [programId, payload?, gasLimit?]
+ *        -> {replyCode, replyCodeText, payload}
+ *   gear_programInfo        [programId]  -> {status, codeId, ...}
+ *   gear_codeInfo           [codeId]     -> {codeId, exists}
+ *   gear_mailbox            [account]    -> [{id, source, payload, ...}]
+ *   gear_balance            [account]    -> {balance}
+ *   system_accountNonce     [account]    -> the next nonce (a number)
+ *   chain_getHead           []           -> {height, hash, timestamp,
+ *                                           stateRoot}
+ *   chain_getBlock          [height] or {hash}   (recent blocks only)
+ *   chain_getEvents         [fromHeight, limit?]
+ *        -> {events: [{height, kind, ...}], next, head, oldest, missed}
+ *
+ * An account may be given as hex or as a dev account name.
+ *
+ * Errors follow JSON-RPC 2.0: -32700 parse error, -32600 invalid request,
+ * -32601 method not found, -32602 invalid params, -32603 internal error;
+ * and the application range below, each with a message saying what was
+ * wrong.  A refused transaction changes nothing and does not use its
+ * nonce.
+ */
+#ifndef GB_NODE_RPC_H
+#define GB_NODE_RPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain/chain.h"
+#include "gearbox/err.h"
+#include "node/tx.h"
+
+#define GB_RPC_PARSE_ERROR (-32700)
+#define GB_RPC_INVALID_REQUEST (-32600)
+#define GB_RPC_METHOD_NOT_FOUND (-32601)
+#define GB_RPC_INVALID_PARAMS (-32602)
+#define GB_RPC_INTERNAL_ERROR (-32603)
+/* the application range */
+#define GB_RPC_TX_INVALID (-32000)  /* malformed, wrong chain, bad signature */
+#define GB_RPC_BAD_NONCE (-32001)   /* replay (below the next) or gap */
+#define GB_RPC_TX_REFUSED (-32002)  /* by the chain: unknown program, too
+                                       little balance, code rejected ... */
+#define GB_RPC_NOT_FOUND (-32003)   /* no such program / block kept */
+#define GB_RPC_TOO_LARGE (-32004)   /* a payload, code or request too big */
+#define GB_RPC_DEV_ONLY (-32005)    /* a dev_* method on a non-dev node */
+#define GB_RPC_STATE_FAILED (-32006) /* gear_readState could not run */
+
+typedef struct gb_rpc gb_rpc;
+
+typedef struct gb_rpc_cfg {
+    bool dev;                     /* dev_* methods, dev names */
+    uint8_t chain_id[GB_TX_CHAIN_ID_LEN];
+    gb_tx_limits tx_limits;       /* for decoding transactions */
+    size_t max_request;           /* bytes of one request (0: 24 MiB, so
+                                     that the largest transaction fits in
+                                     hex) */
+    uint32_t max_batch;           /* requests in one batch (0: 64) */
+    uint32_t event_blocks;        /* recent blocks kept (0: 256) */
+    uint32_t max_events;          /* events per chain_getEvents (0: 1000) */
+    uint64_t default_gas;         /* dev_* without gasLimit (0: 10^10) */
+} gb_rpc_cfg;
+
+/* dev = false, the "dev" chain id, the default limits. */
+void gb_rpc_cfg_default(gb_rpc_cfg *cfg);
+
+/* A dispatcher over chain (borrowed: it must outlive the dispatcher).
+ * GB_NOMEM. */
+gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out);
+void gb_rpc_free(gb_rpc *r);
+
+/*
+ * Handle one request (or a batch) of len bytes.  *out_resp: the response
+ * (malloc'd NUL-terminated JSON, the caller frees), or NULL when there is
+ * nothing to answer (notifications only).  Protocol errors are answered
+ * in the response; the return value is GB_NOMEM only.
+ */
+gb_err gb_rpc_handle(gb_rpc *r, const char *req, size_t len,
+                     char **out_resp);
+
+/* A JSON-RPC error response with a null id (for transports that refuse a
+ * request before parsing it, e.g. a body too large).  malloc'd, or NULL
+ * when out of memory. */
+char *gb_rpc_error_response(int code, const char *message);
+
+/*
+ * Tell the dispatcher about a block just produced: its header and events
+ * go into the ring that chain_getBlock / chain_getEvents read (the oldest
+ * block leaves when the ring is full), and the count of transactions
+ * waiting goes back to 0.  b is only read.  GB_NOMEM (the block is then
+ * not kept).
+ */
+gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b);
+
+/* Transactions accepted since the last gb_rpc_note_block. */
+uint32_t gb_rpc_waiting(const gb_rpc *r);
+
+#endif
