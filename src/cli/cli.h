@@ -39,5 +39,6 @@ int cli_wasm_spec(int argc, char **argv); /* wasm_spec.c */
 int cli_wasm_dump(int argc, char **argv); /* wasm_dump.c */
 int cli_exec(int argc, char **argv);      /* exec.c */
 int cli_key(int argc, char **argv);       /* key.c */
+int cli_node(int argc, char **argv);      /* node.c */
 
 #endif

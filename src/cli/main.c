@@ -39,6 +39,7 @@ static int cmd_version(int argc, char **argv)
 static const cli_cmd top_cmds[] = {
     { "exec", cli_exec, "run a program on a throw-away chain: init, then messages" },
     { "key", cli_key, "account keys: new, show, dev" },
+    { "node", cli_node, "run a local node: blocks, JSON-RPC over HTTP (--dev)" },
     { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };

@@ -1,0 +1,50 @@
+/*
+ * The node's HTTP server (libmicrohttpd; only src/node/ includes it):
+ *
+ *   POST /        a JSON-RPC request (Content-Type: application/json),
+ *                 answered by the dispatcher (rpc.h) with 200 and JSON
+ *   GET /health   200 {"status":"ok"}
+ *
+ * Beyond cfg.max_body bytes a request gets 413 with a JSON-RPC error;
+ * another content type 415; other paths 404; other methods 405.  At most
+ * cfg.max_connections at once, each idle at most cfg.timeout_s seconds.
+ *
+ * No thread of its own: the caller polls (gb_http_poll), so requests run
+ * on the caller's thread, the one that owns the chain.
+ */
+#ifndef GB_NODE_HTTP_H
+#define GB_NODE_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gearbox/err.h"
+#include "node/rpc.h"
+
+typedef struct gb_http gb_http;
+
+typedef struct gb_http_cfg {
+    const char *host;         /* an IPv4 address; NULL: 127.0.0.1 */
+    uint16_t port;            /* 0: any free port (see gb_http_port) */
+    size_t max_body;          /* 0: 24 MiB */
+    unsigned max_connections; /* 0: 64 */
+    unsigned timeout_s;       /* 0: 30 */
+} gb_http_cfg;
+
+/* Listen; rpc is borrowed and must outlive the server.  Errors (detail
+ * says why): GB_INVAL (not an IPv4 address), GB_IO (cannot bind), GB_NOMEM. */
+gb_err gb_http_start(const gb_http_cfg *cfg, gb_rpc *rpc, gb_http **out,
+                     char *detail, size_t detail_len);
+
+/* The port listened on. */
+uint16_t gb_http_port(const gb_http *h);
+
+/* Serve what is ready, waiting at most timeout_ms for something to
+ * happen.  A signal cuts the wait short (GB_OK).  GB_IO when the server
+ * failed. */
+gb_err gb_http_poll(gb_http *h, uint64_t timeout_ms);
+
+/* Close every connection and stop listening.  NULL is a no-op. */
+void gb_http_stop(gb_http *h);
+
+#endif
