@@ -5,7 +5,7 @@ ASAN     ?= build-asan
 FUZZ     ?= build-fuzz
 JOBS     ?= $(shell nproc)
 
-.PHONY: all deps build run test test-asan bench fuzz clean
+.PHONY: all deps build run test test-long test-asan bench fuzz clean
 
 all: build
 
@@ -23,6 +23,10 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The long variant: the crash test with 50 SIGKILL rounds (5 in make test).
+test-long: build
+	cd $(BUILD) && GB_CRASH_ROUNDS=50 ctest --output-on-failure -j $(JOBS)
 
 test-asan: deps
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DGB_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
