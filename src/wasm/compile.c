@@ -44,6 +44,7 @@
  *   + taken branches charge the block they enter (no GAS dispatch
  *     at loop heads)                                               9.95x
  *   + known-zero locals, results written in place on return       9.8x
+ *   + fused multiply-add, handlers aligned to 32 bytes (CMake)    9.5x
  */
 #include <pthread.h>
 #include <stdarg.h>
