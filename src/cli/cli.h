@@ -13,6 +13,7 @@
 #ifndef GB_CLI_H
 #define GB_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef int (*cli_fn)(int argc, char **argv);
@@ -40,5 +41,22 @@ int cli_wasm_dump(int argc, char **argv); /* wasm_dump.c */
 int cli_exec(int argc, char **argv);      /* exec.c */
 int cli_key(int argc, char **argv);       /* key.c */
 int cli_node(int argc, char **argv);      /* node.c */
+int cli_upload(int argc, char **argv);    /* client.c: talk to a node */
+int cli_send(int argc, char **argv);      /* client.c */
+int cli_mailbox(int argc, char **argv);   /* client.c */
+int cli_balance(int argc, char **argv);   /* client.c */
+int cli_block(int argc, char **argv);     /* client.c */
+
+/*
+ * One HTTP/1.1 POST of body to url ("http://HOST:PORT[/PATH]", a loopback
+ * host only), waiting at most timeout_s seconds for each step (http_client.c).
+ * On success (0): *out_status, and *out_body (malloc'd, NUL-terminated,
+ * *out_len bytes; the caller frees).  On failure: 2 for a bad url, 1 when
+ * the node cannot be reached or answers nonsense, with a message in err.
+ */
+int cli_http_post(const char *url, const char *content_type,
+                  const char *body, size_t body_len, int timeout_s,
+                  int *out_status, char **out_body, size_t *out_len,
+                  char *err, size_t errlen);
 
 #endif

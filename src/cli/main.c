@@ -40,6 +40,11 @@ static const cli_cmd top_cmds[] = {
     { "exec", cli_exec, "run a program on a throw-away chain: init, then messages" },
     { "key", cli_key, "account keys: new, show, dev" },
     { "node", cli_node, "run a local node: blocks, JSON-RPC over HTTP (--dev)" },
+    { "upload", cli_upload, "upload a program to a running node" },
+    { "send", cli_send, "send a message to a program on a running node" },
+    { "mailbox", cli_mailbox, "the messages in an account's mailbox on a node" },
+    { "balance", cli_balance, "an account's balance on a node" },
+    { "block", cli_block, "the head or a recent block of a node" },
     { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };
