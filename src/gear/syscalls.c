@@ -296,14 +296,21 @@ HOST(sys_read)
     return put_err(ctx, r, err, 4, code, NULL);
 }
 
+/* The infallible getters of a little-endian integer (size 4 or 8). */
+static gb_err out_uint(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t v,
+                       uint32_t size)
+{
+    uint8_t b[8];
+    TRY(charge(ctx, r, 0));
+    put64(b, v);
+    return put_out(ctx, r, ptr, b, size);
+}
+
 HOST(sys_size)
 {
     RUN();
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
-    uint8_t b[4];
-    put32(b, r->d->payload_len);
-    return put_out(ctx, r, (uint32_t)a[0], b, 4);
+    return out_uint(ctx, r, (uint32_t)a[0], r->d->payload_len, 4);
 }
 
 static gb_err out_id(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_id id)
@@ -425,30 +432,22 @@ HOST(sys_block_height)
 {
     RUN();
     UNUSED_ARGS;
-    uint8_t b[4];
-    TRY(charge(ctx, r, 0));
-    put32(b, r->blk->height);
-    return put_out(ctx, r, (uint32_t)a[0], b, 4);
+    return out_uint(ctx, r, (uint32_t)a[0], r->blk->height, 4);
 }
 
 HOST(sys_block_timestamp)
 {
     RUN();
     UNUSED_ARGS;
-    uint8_t b[8];
-    TRY(charge(ctx, r, 0));
-    put64(b, r->blk->timestamp);
-    return put_out(ctx, r, (uint32_t)a[0], b, 8);
+    return out_uint(ctx, r, (uint32_t)a[0], r->blk->timestamp, 8);
 }
 
 HOST(sys_gas_available)
 {
     RUN();
     UNUSED_ARGS;
-    uint8_t b[8];
-    TRY(charge(ctx, r, 0));
-    put64(b, gb_store_gas_left(gb_host_store(ctx)));
-    return put_out(ctx, r, (uint32_t)a[0], b, 8);
+    return out_uint(ctx, r, (uint32_t)a[0],
+                    gb_store_gas_left(gb_host_store(ctx)), 8);
 }
 
 HOST(sys_env_vars)
