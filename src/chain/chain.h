@@ -62,6 +62,10 @@ typedef struct gb_chain_cfg {
     uint64_t block_time_ms;    /* timestamps advance by this per block */
     gb_u128 initial_balance;   /* given to each dev account at genesis */
     bool nosync;               /* commits without fsync (tests) */
+    unsigned threads;          /* worker threads running dispatches to
+                                  different programs at once (see
+                                  docs/parallel.md); 0: one per core.
+                                  The state never depends on it. */
 } gb_chain_cfg;
 
 void gb_chain_cfg_default(gb_chain_cfg *cfg);
