@@ -341,7 +341,7 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
 
 /* ---- applying transactions ------------------------------------------- */
 
-static gb_err apply_tx(gb_blk *b, const gb_ptx *p)
+gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
 {
     const gb_tx *tx = &p->tx;
     gb_db_txn *txn = b->txn;
@@ -707,7 +707,7 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     gb_blake2b_final(&st, hdr.input_hash);
 
     for (uint32_t i = 0; i < c->npending; i++)
-        TRY(apply_tx(&b, &c->pending[i]));
+        TRY(gb_chain_apply_tx(&b, &c->pending[i]));
 
     uint32_t block;
     uint64_t tseq;

@@ -63,6 +63,10 @@ typedef struct gb_blk {
     uint32_t dispatched;
 } gb_blk;
 
+/* chain.c: apply one pending transaction to the block (as at its start:
+ * charge, reserve, queue); p->tx points into p's own buffers. */
+gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p);
+
 /* chain_apply.c */
 gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out);
 void gb_chain_held_free(gb_held *h);
