@@ -16,6 +16,7 @@ declare -A probe=(
   [liblmdb-dev]=/usr/include/lmdb.h
   [libsodium-dev]=/usr/include/sodium.h
   [libmicrohttpd-dev]=/usr/include/microhttpd.h
+  [nettle-dev]=/usr/include/nettle/sha1.h
   [curl]=/usr/bin/curl
   [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 )
