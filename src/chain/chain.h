@@ -48,10 +48,12 @@
 #define GB_CHAIN_CHAIN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gear/ids.h"
 #include "gear/process.h"
+#include "state/db.h" /* gb_block_header */
 #include "util/u128.h"
 
 typedef struct gb_chain gb_chain;
@@ -323,5 +325,96 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id program, const uint8_t *payload,
                            uint8_t out_code[4], uint8_t **out_payload,
                            uint32_t *out_len, char *detail,
                            size_t detail_len);
+
+/* ---- gas estimation (chain_dryrun.c) -------------------------------------
+ *
+ * Gear's calculate_gas_info: what a message would cost, found by running
+ * it against the last committed state in a write transaction that is then
+ * aborted, so nothing changes (the state root stays, no nonce is used, the
+ * mempool is not touched; only the code cache may keep a code it
+ * prepared).  The dry block is the next height with produce()'s context
+ * (timestamp = the head's + block_time_ms, the seed from the head hash).
+ * The transaction is applied as a block would (charge, queue), the
+ * sender's balance first topped up so that value + the block gas limit
+ * are affordable (as Gear does for its estimate), then the dispatch it
+ * queued runs with the block gas limit, and so do the dispatches it causes
+ * in this block (messages to programs, replies, wakes), in queue order:
+ * the whole tree, as Gear's estimate runs the queue.  Tasks due at the
+ * next height, other pending transactions and messages already queued do
+ * not run.  What is delayed (gr_send_delayed, gr_wait_for past this block)
+ * is not followed.
+ */
+typedef struct gb_chain_gas_info {
+    uint64_t min_limit;       /* the smallest gas limit with which the
+                                 message and what it causes run the same
+                                 way (same outcomes, in the same order) —
+                                 found by dry runs, growing from burned +
+                                 reserved and then bisecting — plus the
+                                 waitlist rent (GB_CHAIN_WAITLIST_RENT per
+                                 block) of the waits still pending at the
+                                 end of the dry block, for their duration
+                                 (a plain gr_wait: the longest wait) */
+    uint64_t reserved;        /* gas the runs left in gas reservations */
+    uint64_t burned;          /* gas burned by all the runs (also those
+                                 paid by gas held before, e.g. a woken
+                                 message's: then it may exceed
+                                 min_limit) */
+    uint64_t may_be_returned; /* refunded to the sender when sent with
+                                 min_limit (the gas left over, and the
+                                 added rent when the waits end sooner) */
+    bool waited;              /* the message went to the waitlist */
+    uint32_t dispatches;      /* runs in the dry block (the tree's size) */
+} gb_chain_gas_info;
+
+/*
+ * Estimate the gas of tx, one of
+ *   GB_TX_CREATE_PROGRAM  the init (code_id, salt, payload, value); with
+ *                         tx->code set, the code is uploaded in the same
+ *                         dry run first (Gear's upload_program: code_id
+ *                         is then ignored; a code already on chain is
+ *                         fine);
+ *   GB_TX_SEND_MESSAGE    a handle message to program tx->destination;
+ *   GB_TX_SEND_REPLY      a reply to message tx->destination in the
+ *                         sender's mailbox.
+ * tx->gas_limit is ignored.  allow_other_panics: as Gear's — when false a
+ * failed run of any message of the tree is an error, when true only the
+ * failure of tx's own message is.
+ *
+ * GB_OK: *out filled.  Errors, with a detail saying why and what to do:
+ * GB_NOT_FOUND (unknown program, code id or mailbox message), GB_INVALID
+ * (the code is rejected — the detail is the check's —, the program exists
+ * already, is not initialised yet, has exited or failed its init, the
+ * payload is over 8 MiB, a kind without gas; and a failed run: the detail
+ * then starts "trapped: " and gives the error reply, e.g. "trapped: error:
+ * execution: userspace panic: 'no'", and *out holds what the run with the
+ * block gas limit used, min_limit = burned), GB_NOMEM, GB_IO and the
+ * store's other errors.
+ *
+ * Threads: as gb_chain_read_state (one call on c at a time); it holds the
+ * store's write transaction while it runs.
+ */
+gb_err gb_chain_calculate_gas(gb_chain *c, const gb_tx *tx,
+                              gb_chain_gas_info *out, char *detail,
+                              size_t len);
+gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
+                                 bool allow_other_panics,
+                                 gb_chain_gas_info *out, char *detail,
+                                 size_t len);
+
+/* ---- stored blocks (chain_blocks.c) --------------------------------------
+ *
+ * Every committed block's header stays in the store (state/db.h), also
+ * those of earlier runs of the node; events are not stored.
+ */
+
+/* The header of block height and its hash (hash may be NULL), read in a
+ * snapshot.  GB_NOT_FOUND above the head. */
+gb_err gb_chain_block_header(gb_chain *c, uint32_t height,
+                             gb_block_header *out, uint8_t hash[32]);
+
+/* The stored block whose hash is hash: a scan from the head down,
+ * O(height) hashes of 121 bytes.  GB_NOT_FOUND when none. */
+gb_err gb_chain_block_by_hash(gb_chain *c, const uint8_t hash[32],
+                              gb_block_header *out);
 
 #endif

@@ -1,0 +1,581 @@
+/*
+ * Gas estimation by dry runs (chain.h, "gas estimation"): Gear's
+ * calculate_gas_info over this chain's flat gas model.
+ *
+ * One dry run opens the store's write transaction, builds the next block
+ * as produce() in chain.c does (height, timestamp, seed), tops the
+ * sender's balance up so that value + gas are affordable, applies the
+ * transaction with gb_chain_apply_tx (so it is charged and queued exactly
+ * as in a block), then runs, with gb_chain_execute, the dispatch it queued
+ * and every dispatch queued after it in this block — the messages the run
+ * caused — in queue order; and always aborts.  It observes:
+ *
+ *   burned    the block's gas_used (every run of the tree);
+ *   outcomes  the Dispatched events in order, as a fingerprint: "the same
+ *             way" means the same outcomes in the same order;
+ *   waited    a Waited event for the message;
+ *   failures  a failed run's error reply (a UserMessageSent event, or a
+ *             REPLY dispatch met in the queue) gives the reason reported;
+ *   reserved  reservations made in this block by the programs that ran;
+ *   returned  what the sender's account got back after apply (refunds);
+ *   waits     messages of the tree still in the waitlist at the end, and
+ *             the blocks each would wait.
+ *
+ * The estimate: one dry run with the block gas limit G (the reference),
+ * then dry runs with smaller limits: from burned + reserved, doubling
+ * until the run goes the same way as the reference, then bisecting down
+ * to within 1/1024.  Because every gas limit the tree's messages get is a
+ * share of what their parent left (chain_apply.c), nothing simpler than
+ * trying gives the limit for a tree.  The rent of the waits still pending
+ * at the end (their duration with G: a gr_wait_for's, or the longest wait
+ * for a plain gr_wait) is added on top.
+ *
+ * The processor's trap message (journal.trap_msg) is not visible through
+ * gb_chain_execute, so a failure is described by its error reply: the
+ * reply code's words and, for a userspace panic, the panic text.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain_int.h"
+#include "gear/codes.h"
+#include "util/hash.h"
+
+/* runs of one dry block at most (a ping-pong of programs ends when its
+ * gas does; this bounds one that lives on reservations) */
+#define DRY_MAX_DISPATCHES 10000u
+#define DRY_MAX_PROGRAMS 64u
+/* bisection stops when the interval is this fraction of the limit */
+#define DRY_PRECISION_SHIFT 10
+#define MAX_PAYLOAD (8u * 1024 * 1024)
+
+static void say(char *detail, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void say(char *detail, size_t len, const char *fmt, ...)
+{
+    if (!detail || !len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, len, fmt, ap);
+    va_end(ap);
+}
+
+/* What one dry run saw. */
+typedef struct dry {
+    uint64_t burned, reserved, returned, rent;
+    uint64_t fingerprint; /* FNV-1a of the outcomes in order */
+    uint32_t dispatches;
+    bool queued;          /* the transaction queued its dispatch */
+    bool ran;             /* the dispatch itself ran */
+    bool waited;
+    bool failed;          /* its own run failed */
+    bool other_failed;    /* a run of the tree failed */
+    gb_id root, other;    /* the message; the first other failed one */
+    char why[300];        /* the root's failure */
+    char other_why[300];  /* the other's */
+} dry;
+
+static void fp_add(uint64_t *h, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) {
+        *h ^= (v >> (8 * i)) & 0xff;
+        *h *= 0x100000001b3ull;
+    }
+}
+
+/* "error: execution: userspace panic: 'text'" into out. */
+static void describe(const uint8_t code[4], const uint8_t *payload,
+                     uint32_t len, char *out, size_t outlen)
+{
+    gb_reply_code rc = gb_reply_code_from_bytes(code);
+    int n = snprintf(out, outlen, "%s", gb_reply_code_str(rc));
+    if (n < 0 || (size_t)n >= outlen || !len)
+        return;
+    bool text = true;
+    for (uint32_t i = 0; i < len; i++)
+        if (payload[i] < 0x20 || payload[i] > 0x7e)
+            text = false;
+    if (text) {
+        snprintf(out + n, outlen - (size_t)n, ": '%.*s'",
+                 (int)(len > 200 ? 200 : len), (const char *)payload);
+        return;
+    }
+    size_t at = (size_t)n;
+    at += (size_t)snprintf(out + at, outlen - at, ": 0x");
+    for (uint32_t i = 0; i < len && i < 64 && at + 3 < outlen; i++)
+        at += (size_t)snprintf(out + at, outlen - at, "%02x", payload[i]);
+}
+
+/* An error reply to message to: the reason of its failure. */
+static void note_error_reply(dry *d, gb_id to, const uint8_t code[4],
+                             const uint8_t *payload, uint32_t len)
+{
+    if (gb_reply_code_is_success(gb_reply_code_from_bytes(code)))
+        return;
+    if (gb_id_eq(to, d->root) && d->failed && !d->why[0])
+        describe(code, payload, len, d->why, sizeof d->why);
+    else if (d->other_failed && gb_id_eq(to, d->other) && !d->other_why[0])
+        describe(code, payload, len, d->other_why, sizeof d->other_why);
+}
+
+typedef struct progs {
+    gb_id v[DRY_MAX_PROGRAMS];
+    uint32_t n;
+} progs;
+
+static void progs_add(progs *p, gb_id id)
+{
+    for (uint32_t i = 0; i < p->n; i++)
+        if (gb_id_eq(p->v[i], id))
+            return;
+    if (p->n < DRY_MAX_PROGRAMS)
+        p->v[p->n++] = id;
+}
+
+/* Read the events from *seen on. */
+static void scan_events(gb_blk *b, uint32_t *seen, dry *d, progs *ran)
+{
+    for (; *seen < b->nev; (*seen)++) {
+        const gb_event *ev = &b->ev[*seen];
+        switch (ev->kind) {
+        case GB_EV_DISPATCHED:
+            fp_add(&d->fingerprint, (uint64_t)ev->outcome);
+            progs_add(ran, ev->destination);
+            if (gb_id_eq(ev->id, d->root)) {
+                d->ran = true;
+                if (ev->outcome == GB_OUTCOME_FAILED)
+                    d->failed = true;
+            } else if (ev->outcome == GB_OUTCOME_FAILED && !d->other_failed) {
+                d->other_failed = true;
+                d->other = ev->id;
+            }
+            break;
+        case GB_EV_WAITED:
+            if (gb_id_eq(ev->id, d->root))
+                d->waited = true;
+            break;
+        case GB_EV_USER_MESSAGE:
+            if (ev->is_reply)
+                note_error_reply(d, ev->reply_to, ev->reply_code, ev->payload,
+                                 ev->payload_len);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static void seq_key(uint64_t seq, uint8_t out[8])
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(seq >> (56 - 8 * i));
+}
+
+/* The first queue entry at or after sequence from (GB_NOT_FOUND: none);
+ * *out owned by the caller. */
+static gb_err queue_at(gb_db_txn *txn, uint64_t from, uint64_t *seq,
+                       gb_held *out)
+{
+    uint8_t k[8];
+    seq_key(from, k);
+    gb_db_cursor *cur;
+    gb_err e = gb_db_cursor_open(txn, GB_TABLE_QUEUE, k, 0, k, 8, &cur);
+    if (e)
+        return e;
+    gb_db_val key, val;
+    e = gb_db_cursor_next(cur, &key, &val);
+    if (!e && key.len != 8)
+        e = GB_MALFORMED;
+    if (!e) {
+        *seq = 0;
+        for (int i = 0; i < 8; i++)
+            *seq = *seq << 8 | key.data[i];
+        gb_db_dispatch x;
+        e = gb_db_dispatch_decode(val.data, val.len, &x);
+        if (!e)
+            e = gb_chain_held_copy(&x, out);
+    }
+    gb_db_cursor_close(cur);
+    return e;
+}
+
+/* Gas the programs that ran hold in reservations made in this block. */
+static gb_err sum_reserved(gb_blk *b, const progs *ran, uint64_t *out)
+{
+    *out = 0;
+    for (uint32_t i = 0; i < ran->n; i++) {
+        gb_db_cursor *cur;
+        gb_err e = gb_db_cursor_open(b->txn, GB_TABLE_RESERVATIONS,
+                                     ran->v[i].b, 32, NULL, 0, &cur);
+        if (e)
+            return e;
+        gb_db_val k, v;
+        while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+            gb_id pid, rid;
+            gb_db_reservation r;
+            if ((e = gb_db_key2_decode(k, &pid, &rid)) ||
+                (e = gb_db_reservation_get(b->txn, pid, rid, &r)))
+                break;
+            if (r.start == b->height)
+                *out += r.amount;
+        }
+        gb_db_cursor_close(cur);
+        if (e != GB_NOT_FOUND)
+            return e;
+    }
+    return GB_OK;
+}
+
+/* Rent for the waits of the tree still pending: waitlist entries of the
+ * programs that ran whose wait began in this block (signal_code holds the
+ * start, chain_int.h). */
+static gb_err sum_rent(gb_blk *b, const progs *ran, uint64_t *out)
+{
+    *out = 0;
+    for (uint32_t i = 0; i < ran->n; i++) {
+        gb_db_cursor *cur;
+        gb_err e = gb_db_cursor_open(b->txn, GB_TABLE_WAITLIST, ran->v[i].b,
+                                     32, NULL, 0, &cur);
+        if (e)
+            return e;
+        gb_db_val k, v;
+        while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+            gb_db_dispatch w;
+            if ((e = gb_db_dispatch_decode(v.data, v.len, &w)))
+                break;
+            if (w.d.signal_code != b->height || w.expires_at <= b->height)
+                continue;
+            uint64_t blocks = w.expires_at - b->height;
+            if (blocks > GB_CHAIN_MAX_WAIT)
+                blocks = GB_CHAIN_MAX_WAIT;
+            *out += blocks * GB_CHAIN_WAITLIST_RENT;
+        }
+        gb_db_cursor_close(cur);
+        if (e != GB_NOT_FOUND)
+            return e;
+    }
+    return GB_OK;
+}
+
+static gb_u128 account_balance(gb_db_txn *txn, gb_id id)
+{
+    gb_db_account a = {0};
+    gb_db_account_get(txn, id, &a);
+    return a.balance;
+}
+
+/* The transactions of one estimate (an upload and the creation, or one),
+ * with the ids submit would give them. */
+typedef struct plan {
+    gb_ptx p[2];
+    uint32_t n;
+} plan;
+
+/* One dry run of plan with gas limit gas for its message. */
+static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
+{
+    memset(d, 0, sizeof *d);
+    d->fingerprint = 0xcbf29ce484222325ull;
+    gb_blk b = {.c = c, .height = c->height + 1,
+                .gas_left = c->cfg.block_gas_limit};
+    uint64_t ts = c->head_ts + c->cfg.block_time_ms;
+    gb_block_ctx_default(&b.bctx, b.height, ts);
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    gb_blake2b_update(&st, "gearbox/seed", 12);
+    gb_blake2b_update(&st, c->head_hash, 32);
+    gb_blake2b_final(&st, b.bctx.random_seed);
+
+    gb_ptx *msg = &pl->p[pl->n - 1];
+    msg->tx.gas_limit = gas;
+    gb_id sender = msg->tx.sender;
+    gb_err e = gb_db_begin(c->db, &b.txn);
+    if (e)
+        return e;
+    progs ran = {.n = 0};
+    uint32_t seen = 0;
+    uint64_t seq0, from, seq;
+    gb_db_account a = {0};
+    e = gb_db_account_get(b.txn, sender, &a);
+    if (e && e != GB_NOT_FOUND)
+        goto out;
+    /* the top-up: value + gas affordable whatever the balance */
+    bool ovf = false;
+    gb_u128 need = gb_u128_add(msg->tx.value,
+                               gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS),
+                               &ovf);
+    if (ovf) {
+        e = GB_INVAL;
+        goto out;
+    }
+    if (gb_u128_cmp(a.balance, need) < 0) {
+        a.balance = need;
+        if ((e = gb_db_account_put(b.txn, sender, &a)))
+            goto out;
+    }
+    if ((e = gb_db_meta_get_u64(b.txn, "queue_seq", 0, &seq0)))
+        goto out;
+    for (uint32_t i = 0; i < pl->n; i++)
+        if ((e = gb_chain_apply_tx(&b, &pl->p[i])))
+            goto out;
+    gb_u128 bal0 = account_balance(b.txn, sender);
+
+    gb_held h;
+    e = queue_at(b.txn, seq0, &seq, &h);
+    if (e == GB_NOT_FOUND) { /* dropped by apply: nothing queued */
+        e = GB_OK;
+        goto out;
+    }
+    if (e)
+        goto out;
+    d->queued = true;
+    d->root = h.x.d.id;
+    gb_chain_held_free(&h);
+
+    for (from = seq0; d->dispatches < DRY_MAX_DISPATCHES; from = seq + 1) {
+        e = queue_at(b.txn, from, &seq, &h);
+        if (e == GB_NOT_FOUND) {
+            e = GB_OK;
+            break;
+        }
+        if (e)
+            goto out;
+        gb_db_program p;
+        const gb_dispatch *x = &h.x.d;
+        if (x->kind == GB_DISPATCH_HANDLE &&
+            !gb_db_program_get(b.txn, x->destination, &p) &&
+            p.status == GB_PROGRAM_INITIALIZING) {
+            /* waits for the init, as in a block */
+            gb_chain_held_free(&h);
+            continue;
+        }
+        if (x->kind == GB_DISPATCH_REPLY)
+            note_error_reply(d, x->reply_to, x->reply_code, x->payload,
+                             x->payload_len);
+        e = gb_db_queue_del(b.txn, seq);
+        if (!e)
+            e = gb_chain_execute(&b, &h);
+        gb_chain_held_free(&h);
+        if (e)
+            goto out;
+        d->dispatches++;
+        scan_events(&b, &seen, d, &ran);
+    }
+    d->burned = b.gas_used;
+    if ((e = sum_reserved(&b, &ran, &d->reserved)) ||
+        (e = sum_rent(&b, &ran, &d->rent)))
+        goto out;
+    gb_u128 bal1 = account_balance(b.txn, sender);
+    if (gb_u128_cmp(bal1, bal0) > 0) {
+        gb_u128 r = gb_u128_sub(bal1, bal0);
+        d->returned = r.hi ? UINT64_MAX : r.lo / GB_CHAIN_VALUE_PER_GAS;
+    }
+out:
+    gb_db_abort(b.txn);
+    gb_block_result ev = {.events = b.ev, .nevents = b.nev};
+    gb_block_result_free(&ev);
+    return e;
+}
+
+/* Did a run with a smaller limit go the way the reference did? */
+static bool same_way(const dry *ref, const dry *d)
+{
+    return d->ran && d->dispatches == ref->dispatches &&
+           d->fingerprint == ref->fingerprint && d->waited == ref->waited &&
+           d->failed == ref->failed && d->other_failed == ref->other_failed;
+}
+
+/* Checks and the transactions to apply; GB_OK or an error with detail. */
+static gb_err make_plan(gb_chain *c, const gb_tx *tx, plan *pl, char *detail,
+                        size_t len)
+{
+    memset(pl, 0, sizeof *pl);
+    if (tx->kind != GB_TX_CREATE_PROGRAM && tx->kind != GB_TX_SEND_MESSAGE &&
+        tx->kind != GB_TX_SEND_REPLY) {
+        say(detail, len,
+            "only init, handle and reply messages use gas (upload a program, "
+            "send a message or a reply)");
+        return GB_INVALID;
+    }
+    if (tx->payload_len > MAX_PAYLOAD) {
+        say(detail, len, "payload too large: %u bytes, the limit is 8 MiB",
+            tx->payload_len);
+        return GB_INVALID;
+    }
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_program p;
+    gb_db_dispatch mb;
+    gb_db_val v;
+    gb_tx t = *tx;
+    t.gas_limit = 0;
+    char idhex[67];
+    switch (tx->kind) {
+    case GB_TX_CREATE_PROGRAM:
+        if (tx->code) {
+            const gb_gear_code *code;
+            t.code_id = gb_code_id(tx->code, tx->code_len);
+            if (gb_db_code_get(r, t.code_id, &v) == GB_NOT_FOUND) {
+                char why[256] = "";
+                e = gb_code_cache_add(c->codes, tx->code, tx->code_len, &code,
+                                      why, sizeof why);
+                if (e == GB_NOMEM)
+                    break;
+                if (e) {
+                    say(detail, len, "code rejected: %s",
+                        why[0] ? why : gb_err_str(e));
+                    e = GB_INVALID;
+                    break;
+                }
+                pl->p[pl->n++] = (gb_ptx){
+                    .tx = {.kind = GB_TX_UPLOAD_CODE, .sender = tx->sender,
+                           .code = tx->code, .code_len = tx->code_len},
+                    .id = t.code_id};
+            }
+        } else if (gb_db_code_get(r, t.code_id, &v) == GB_NOT_FOUND) {
+            gb_id_to_hex(t.code_id, idhex);
+            say(detail, len,
+                "unknown code id %s: upload the code first (or give the "
+                ".wasm file)", idhex);
+            e = GB_NOT_FOUND;
+            break;
+        }
+        t.code = NULL;
+        t.code_len = 0;
+        pl->p[pl->n] = (gb_ptx){
+            .tx = t,
+            .id = gb_program_id_from_user(t.code_id, t.salt, t.salt_len)};
+        if (!gb_db_program_get(r, pl->p[pl->n].id, &p)) {
+            gb_id_to_hex(pl->p[pl->n].id, idhex);
+            say(detail, len,
+                "program %s exists already: choose another salt", idhex);
+            e = GB_INVALID;
+            break;
+        }
+        pl->n++;
+        break;
+    case GB_TX_SEND_MESSAGE:
+        gb_id_to_hex(tx->destination, idhex);
+        if (gb_db_program_get(r, tx->destination, &p)) {
+            say(detail, len, "unknown program %s: no program has this id",
+                idhex);
+            e = GB_NOT_FOUND;
+        } else if (p.status != GB_PROGRAM_ACTIVE) {
+            say(detail, len, "program %s %s", idhex,
+                p.status == GB_PROGRAM_INITIALIZING
+                    ? "is not initialised yet: its init runs in the next "
+                      "block; estimate again after it"
+                : p.status == GB_PROGRAM_EXITED
+                    ? "has exited: messages to it only get an error reply"
+                    : "failed its init: messages to it only get an error "
+                      "reply");
+            e = GB_INVALID;
+        } else {
+            pl->p[pl->n++] = (gb_ptx){.tx = t};
+        }
+        break;
+    default: /* GB_TX_SEND_REPLY */
+        gb_id_to_hex(tx->destination, idhex);
+        if (gb_db_mailbox_get(r, tx->sender, tx->destination, &mb)) {
+            say(detail, len,
+                "no message %s in the sender's mailbox (see its mailbox for "
+                "the ids)", idhex);
+            e = GB_NOT_FOUND;
+        } else {
+            pl->p[pl->n++] = (gb_ptx){
+                .tx = t, .id = gb_message_id_reply(tx->destination)};
+        }
+        break;
+    }
+    gb_db_read_end(r);
+    return e;
+}
+
+gb_err gb_chain_calculate_gas(gb_chain *c, const gb_tx *tx,
+                              gb_chain_gas_info *out, char *detail,
+                              size_t len)
+{
+    return gb_chain_calculate_gas_ex(c, tx, true, out, detail, len);
+}
+
+gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
+                                 bool allow_other_panics,
+                                 gb_chain_gas_info *out, char *detail,
+                                 size_t len)
+{
+    memset(out, 0, sizeof *out);
+    if (detail && len)
+        detail[0] = 0;
+    plan pl;
+    gb_err e = make_plan(c, tx, &pl, detail, len);
+    if (e)
+        return e;
+    uint64_t G = c->cfg.block_gas_limit;
+    dry ref, d;
+    if ((e = dry_run(c, &pl, G, &ref)))
+        return e;
+    out->burned = ref.burned;
+    out->reserved = ref.reserved;
+    out->waited = ref.waited;
+    out->dispatches = ref.dispatches;
+    out->min_limit = ref.burned;
+    if (!ref.queued || !ref.ran) {
+        say(detail, len,
+            "the message would not run: its destination cannot take it");
+        return GB_INVALID;
+    }
+    if (ref.failed) {
+        say(detail, len, "trapped: %s",
+            ref.why[0] ? ref.why : "the run failed");
+        return GB_INVALID;
+    }
+    if (ref.other_failed && !allow_other_panics) {
+        char id[67];
+        gb_id_to_hex(ref.other, id);
+        say(detail, len, "trapped: message %s it caused failed: %s", id,
+            ref.other_why[0] ? ref.other_why : "the run failed");
+        return GB_INVALID;
+    }
+
+    /* the smallest limit that goes the same way: grow, then bisect */
+    uint64_t lo = 0, hi = G;
+    uint64_t try = ref.burned + ref.reserved;
+    if (try == 0)
+        try = 1;
+    uint64_t returned = ref.returned;
+    bool found = false;
+    while (try < G) {
+        if ((e = dry_run(c, &pl, try, &d)))
+            return e;
+        if (same_way(&ref, &d)) {
+            hi = try;
+            returned = d.returned;
+            found = true;
+            break;
+        }
+        lo = try;
+        try = try > G / 2 ? G : try * 2;
+    }
+    while (found && hi - lo > (hi >> DRY_PRECISION_SHIFT) && hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if ((e = dry_run(c, &pl, mid, &d)))
+            return e;
+        if (same_way(&ref, &d)) {
+            hi = mid;
+            returned = d.returned;
+        } else {
+            lo = mid;
+        }
+    }
+    out->min_limit = hi + ref.rent;
+    if (out->min_limit > G)
+        out->min_limit = G;
+    out->may_be_returned = returned + (out->min_limit - hi);
+    return GB_OK;
+}
