@@ -20,8 +20,9 @@
  * little balance) is checked, so a refused UPLOAD_PROGRAM queues nothing.
  *
  * Blocks and their events are kept in a ring of the last cfg.event_blocks
- * blocks (as JSON, built once), for chain_getBlock and chain_getEvents:
- * clients poll it until the node has subscriptions.
+ * blocks (as JSON, built once), for chain_getBlock and chain_getEvents,
+ * and the same JSON goes to the subscriptions (node/subs.h) of the
+ * sessions that transports keep open (WebSocket).
  */
 #include "node/rpc.h"
 
@@ -35,6 +36,7 @@
 #include "gear/codes.h"
 #include "gear/ids.h"
 #include "node/keys.h"
+#include "node/subs.h"
 #include "util/hex.h"
 
 /* the largest transaction in hex (code 512 KiB + payload 8 MiB, doubled)
@@ -62,6 +64,8 @@ struct gb_rpc {
     kept_block *ring; /* cfg.event_blocks slots */
     uint32_t first, count;
     uint32_t waiting;
+    gb_subs *subs;
+    gb_subs_session *session; /* of the request being handled, or NULL */
 };
 
 /* A method's failure: a JSON-RPC code and a message. */
@@ -110,7 +114,8 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
     if (!r->cfg.default_gas)
         r->cfg.default_gas = DEFAULT_GAS;
     r->ring = calloc(r->cfg.event_blocks, sizeof *r->ring);
-    if (!r->ring) {
+    if (!r->ring || gb_subs_new(&r->subs)) {
+        free(r->ring);
         free(r);
         return GB_NOMEM;
     }
@@ -125,8 +130,11 @@ void gb_rpc_free(gb_rpc *r)
     for (uint32_t i = 0; i < r->count; i++)
         json_decref(r->ring[(r->first + i) % r->cfg.event_blocks].events);
     free(r->ring);
+    gb_subs_free(r->subs);
     free(r);
 }
+
+gb_subs *gb_rpc_subs(gb_rpc *r) { return r->subs; }
 
 uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
 
@@ -249,9 +257,38 @@ static json_t *block_json(const kept_block *b)
     return o;
 }
 
+static const kept_block *kept(const gb_rpc *r, uint32_t i);
+
+/* The chain_newHead notification of kept block k, parent hash and all. */
+static gb_err notify_subs(gb_rpc *r, const gb_block_result *b,
+                          const kept_block *k, const uint8_t *parent)
+{
+    if (!gb_subs_count(r->subs))
+        return GB_OK;
+    json_t *head = block_json(k);
+    bool bad = !head;
+    if (head)
+        put(head, "parentHash", parent ? hex_json(parent, 32) : json_null(),
+            &bad);
+    gb_err e = bad ? GB_NOMEM
+                   : gb_subs_note_block(r->subs, b, head, k->events);
+    json_decref(head);
+    return e;
+}
+
 gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b)
 {
     r->waiting = 0;
+    /* the parent's hash, if this node kept it (before the ring moves) */
+    uint8_t parent[32];
+    bool has_parent = false;
+    if (r->count) {
+        const kept_block *p = kept(r, r->count - 1);
+        if (p->height + 1 == b->height) {
+            memcpy(parent, p->hash, 32);
+            has_parent = true;
+        }
+    }
     json_t *evs = json_array();
     if (!evs)
         return GB_NOMEM;
@@ -278,7 +315,7 @@ gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b)
     memcpy(k->hash, b->hash, 32);
     memcpy(k->state_root, b->state_root, 32);
     r->count++;
-    return GB_OK;
+    return notify_subs(r, b, k, has_parent ? parent : NULL);
 }
 
 static const kept_block *kept(const gb_rpc *r, uint32_t i)
@@ -875,6 +912,76 @@ static json_t *m_events(gb_rpc *r, json_t *params, rpc_err *err)
     return o ? o : nomem(err);
 }
 
+/* ---- subscriptions (node/subs.h): on sessions only, i.e. WebSocket ------ */
+
+static json_t *subscribe(gb_rpc *r, json_t *params, gb_sub_kind kind,
+                         rpc_err *err)
+{
+    if (!r->session)
+        return fail(err, GB_RPC_METHOD_NOT_FOUND,
+                    "subscriptions need a WebSocket connection (GET / with "
+                    "Upgrade: websocket on this port); over HTTP, poll "
+                    "chain_getEvents");
+    gb_sub_filter f = {0};
+    if (kind == GB_SUB_EVENTS) {
+        if (param(params, "program", 0)) {
+            if (!p_id(params, "program", 0, &f.program, err))
+                return NULL;
+            f.has_program = true;
+        }
+        if (param(params, "account", 1)) {
+            if (!p_account(params, "account", 1, &f.account, err))
+                return NULL;
+            f.has_account = true;
+        }
+    }
+    uint64_t id;
+    gb_err e = gb_subs_add(r->session, kind, &f, &id);
+    if (e == GB_LIMIT)
+        return fail(err, GB_RPC_TOO_LARGE,
+                    "too many subscriptions on this connection: "
+                    "unsubscribe one first");
+    if (e)
+        return nomem(err);
+    json_t *o = json_integer((json_int_t)id);
+    return o ? o : nomem(err);
+}
+
+static json_t *unsubscribe(gb_rpc *r, json_t *params, gb_sub_kind kind,
+                           rpc_err *err)
+{
+    uint64_t id;
+    if (!param(params, "subscription", 0))
+        return fail(err, GB_RPC_INVALID_PARAMS, "missing param subscription");
+    if (!p_u64(params, "subscription", 0, 0, &id, err))
+        return NULL;
+    /* as Substrate: false for a subscription this connection does not
+     * have */
+    bool ok = r->session && !gb_subs_remove(r->session, kind, id);
+    json_t *o = json_boolean(ok);
+    return o ? o : nomem(err);
+}
+
+static json_t *m_sub_heads(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    return subscribe(r, params, GB_SUB_NEW_HEADS, err);
+}
+
+static json_t *m_unsub_heads(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    return unsubscribe(r, params, GB_SUB_NEW_HEADS, err);
+}
+
+static json_t *m_sub_events(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    return subscribe(r, params, GB_SUB_EVENTS, err);
+}
+
+static json_t *m_unsub_events(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    return unsubscribe(r, params, GB_SUB_EVENTS, err);
+}
+
 /* ---- dispatch ---------------------------------------------------------- */
 
 typedef json_t *(*method_fn)(gb_rpc *r, json_t *params, rpc_err *err);
@@ -895,7 +1002,14 @@ static const struct {
     {"chain_getHead", m_head},
     {"chain_getBlock", m_block},
     {"chain_getEvents", m_events},
+    {"chain_subscribeNewHeads", m_sub_heads},
+    {"chain_unsubscribeNewHeads", m_unsub_heads},
+    {"gear_subscribeEvents", m_sub_events},
+    {"gear_unsubscribeEvents", m_unsub_events},
 };
+
+static gb_err handle(gb_rpc *r, const char *req, size_t len,
+                     char **out_resp);
 
 static json_t *error_obj(json_t *id, int code, const char *message)
 {
@@ -968,6 +1082,20 @@ invalid_noid:
 }
 
 gb_err gb_rpc_handle(gb_rpc *r, const char *req, size_t len, char **out_resp)
+{
+    return gb_rpc_handle_session(r, NULL, req, len, out_resp);
+}
+
+gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
+                             const char *req, size_t len, char **out_resp)
+{
+    r->session = session;
+    gb_err e = handle(r, req, len, out_resp);
+    r->session = NULL;
+    return e;
+}
+
+static gb_err handle(gb_rpc *r, const char *req, size_t len, char **out_resp)
 {
     *out_resp = NULL;
     json_t *resp = NULL;

@@ -31,6 +31,22 @@
  *   chain_getEvents         [fromHeight, limit?]
  *        -> {events: [{height, kind, ...}], next, head, oldest, missed}
  *
+ * and on a session (a WebSocket connection, node/subs.h) only:
+ *
+ *   chain_subscribeNewHeads   []          -> a subscription id (a number);
+ *        then per block: method chain_newHead, params {subscription,
+ *        result: {height, hash, parentHash, timestamp, stateRoot,
+ *        dispatched, gasUsed, queuedLeft, events}} (parentHash null when
+ *        this node did not produce the parent since it started)
+ *   gear_subscribeEvents      [program?, account?]  -> a subscription id;
+ *        then per event concerning program and account (as source,
+ *        destination or id; every event without a filter): method
+ *        gear_event, params {subscription, result: the event as in
+ *        chain_getEvents}
+ *   chain_unsubscribeNewHeads [subscription]  -> true, or false when
+ *   gear_unsubscribeEvents    [subscription]     the session has no such
+ *                                                subscription
+ *
  * An account may be given as hex or as a dev account name.
  *
  * Errors follow JSON-RPC 2.0: -32700 parse error, -32600 invalid request,
@@ -48,6 +64,7 @@
 
 #include "chain/chain.h"
 #include "gearbox/err.h"
+#include "node/subs.h"
 #include "node/tx.h"
 
 #define GB_RPC_PARSE_ERROR (-32700)
@@ -61,7 +78,8 @@
 #define GB_RPC_TX_REFUSED (-32002)  /* by the chain: unknown program, too
                                        little balance, code rejected ... */
 #define GB_RPC_NOT_FOUND (-32003)   /* no such program / block kept */
-#define GB_RPC_TOO_LARGE (-32004)   /* a payload, code or request too big */
+#define GB_RPC_TOO_LARGE (-32004)   /* a payload, code or request too big;
+                                       too many subscriptions */
 #define GB_RPC_DEV_ONLY (-32005)    /* a dev_* method on a non-dev node */
 #define GB_RPC_STATE_FAILED (-32006) /* gear_readState could not run */
 
@@ -97,6 +115,18 @@ void gb_rpc_free(gb_rpc *r);
 gb_err gb_rpc_handle(gb_rpc *r, const char *req, size_t len,
                      char **out_resp);
 
+/*
+ * gb_rpc_handle for a request that came on session (NULL: none, as over
+ * HTTP, where the subscribe methods answer -32601): the subscribe and
+ * unsubscribe methods act on that session's subscriptions.
+ */
+gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
+                             const char *req, size_t len, char **out_resp);
+
+/* The dispatcher's subscriptions, on which a transport opens and closes
+ * its sessions (gb_subs_session_open/close).  Owned by r. */
+gb_subs *gb_rpc_subs(gb_rpc *r);
+
 /* A JSON-RPC error response with a null id (for transports that refuse a
  * request before parsing it, e.g. a body too large).  malloc'd, or NULL
  * when out of memory. */
@@ -105,9 +135,10 @@ char *gb_rpc_error_response(int code, const char *message);
 /*
  * Tell the dispatcher about a block just produced: its header and events
  * go into the ring that chain_getBlock / chain_getEvents read (the oldest
- * block leaves when the ring is full), and the count of transactions
- * waiting goes back to 0.  b is only read.  GB_NOMEM (the block is then
- * not kept).
+ * block leaves when the ring is full), the subscriptions get their
+ * notifications (node/subs.h), and the count of transactions waiting
+ * goes back to 0.  b is only read.  GB_NOMEM (the block is then not kept,
+ * or some notifications were lost).
  */
 gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b);
 
