@@ -36,6 +36,7 @@
 #include "gear/codes.h"
 #include "gear/ids.h"
 #include "node/keys.h"
+#include "node/rpc_int.h"
 #include "node/subs.h"
 #include "util/hex.h"
 
@@ -68,11 +69,8 @@ struct gb_rpc {
     gb_subs_session *session; /* of the request being handled, or NULL */
 };
 
-/* A method's failure: a JSON-RPC code and a message. */
-typedef struct rpc_err {
-    int code;
-    char msg[512];
-} rpc_err;
+/* A method's failure: a JSON-RPC code and a message (rpc_int.h). */
+typedef gb_rpc_err rpc_err;
 
 static json_t *fail(rpc_err *err, int code, const char *fmt, ...)
 {
@@ -462,6 +460,51 @@ static bool p_u128(json_t *params, const char *name, size_t idx,
     return false;
 }
 
+/* ---- for the methods in other files (rpc_int.h) ------------------------ */
+
+gb_chain *gb_rpc_chain(gb_rpc *r) { return r->chain; }
+const gb_rpc_cfg *gb_rpc_config(const gb_rpc *r) { return &r->cfg; }
+
+json_t *gb_rpc_fail(gb_rpc_err *err, int code, const char *fmt, ...)
+{
+    err->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return NULL;
+}
+
+json_t *gb_rpc_param(json_t *params, const char *name, size_t idx)
+{
+    return param(params, name, idx);
+}
+
+bool gb_rpc_p_id(json_t *params, const char *name, size_t idx, gb_id *out,
+                 gb_rpc_err *err)
+{
+    return p_id(params, name, idx, out, err);
+}
+
+bool gb_rpc_p_account(json_t *params, const char *name, size_t idx,
+                      gb_id *out, gb_rpc_err *err)
+{
+    return p_account(params, name, idx, out, err);
+}
+
+bool gb_rpc_p_bytes(json_t *params, const char *name, size_t idx,
+                    bool required, size_t max, uint8_t **out, size_t *len,
+                    gb_rpc_err *err)
+{
+    return p_bytes(params, name, idx, required, max, out, len, err);
+}
+
+bool gb_rpc_p_u128(json_t *params, const char *name, size_t idx,
+                   gb_u128 *out, gb_rpc_err *err)
+{
+    return p_u128(params, name, idx, out, err);
+}
+
 /* ---- transactions ------------------------------------------------------ */
 
 static gb_id zero_id(void)
@@ -820,14 +863,41 @@ static json_t *m_head(gb_rpc *r, json_t *params, rpc_err *err)
     if (bad)
         return nomem(err);
     put(o, "height", json_integer(h), &bad);
-    /* the hash is known for blocks this node produced since it started */
+    /* the hash: of the block kept, or of the stored header */
     const kept_block *last = r->count ? kept(r, r->count - 1) : NULL;
+    gb_block_header hd;
+    uint8_t hash[32];
     put(o, "hash",
-        last && last->height == h ? hex_json(last->hash, 32) : json_null(),
+        last && last->height == h ? hex_json(last->hash, 32)
+        : !gb_chain_block_header(r->chain, h, &hd, hash) ? hex_json(hash, 32)
+                                                         : json_null(),
         &bad);
     put(o, "timestamp", json_integer((json_int_t)gb_chain_timestamp(r->chain)),
         &bad);
     put(o, "stateRoot", hex_json(root, 32), &bad);
+    if (bad) {
+        json_decref(o);
+        return nomem(err);
+    }
+    return o;
+}
+
+/* A block no longer kept, from its stored header: no events. */
+static json_t *stored_block_json(const gb_block_header *h,
+                                 const uint8_t hash[32], rpc_err *err)
+{
+    json_t *o = json_object();
+    bool bad = !o;
+    if (bad)
+        return nomem(err);
+    put(o, "height", json_integer(h->height), &bad);
+    put(o, "hash", hex_json(hash, 32), &bad);
+    put(o, "parentHash", hex_json(h->parent_hash, 32), &bad);
+    put(o, "timestamp", json_integer((json_int_t)h->timestamp), &bad);
+    put(o, "stateRoot", hex_json(h->state_root, 32), &bad);
+    put(o, "dispatched", json_integer(h->dispatches), &bad);
+    put(o, "gasUsed", json_integer((json_int_t)h->gas_used), &bad);
+    put(o, "eventsKept", json_false(), &bad);
     if (bad) {
         json_decref(o);
         return nomem(err);
@@ -840,6 +910,8 @@ static json_t *m_block(gb_rpc *r, json_t *params, rpc_err *err)
     json_t *hv = json_is_object(params) ? json_object_get(params, "hash")
                                         : NULL;
     const kept_block *found = NULL;
+    gb_block_header hd;
+    uint8_t hash[32];
     if (hv) {
         uint8_t hash[32];
         size_t n = 0;
@@ -850,10 +922,10 @@ static json_t *m_block(gb_rpc *r, json_t *params, rpc_err *err)
         for (uint32_t i = 0; i < r->count && !found; i++)
             if (!memcmp(kept(r, i)->hash, hash, 32))
                 found = kept(r, i);
+        if (!found && !gb_chain_block_by_hash(r->chain, hash, &hd))
+            return stored_block_json(&hd, hash, err);
         if (!found)
-            return fail(err, GB_RPC_NOT_FOUND,
-                        "no block with that hash among the last %u kept",
-                        r->cfg.event_blocks);
+            return fail(err, GB_RPC_NOT_FOUND, "no block with that hash");
     } else {
         uint64_t h;
         if (!param(params, "height", 0))
@@ -864,16 +936,21 @@ static json_t *m_block(gb_rpc *r, json_t *params, rpc_err *err)
         for (uint32_t i = 0; i < r->count && !found; i++)
             if (kept(r, i)->height == h)
                 found = kept(r, i);
+        if (!found && h <= UINT32_MAX &&
+            !gb_chain_block_header(r->chain, (uint32_t)h, &hd, hash))
+            return stored_block_json(&hd, hash, err);
         if (!found)
             return fail(err, GB_RPC_NOT_FOUND,
                         h > gb_chain_height(r->chain)
                             ? "block %llu: beyond the head"
-                            : "block %llu: not kept (the node keeps the "
-                              "blocks it produced since it started, the "
-                              "last %u)",
-                        (unsigned long long)h, r->cfg.event_blocks);
+                            : "block %llu: not in the store",
+                        (unsigned long long)h);
     }
     json_t *o = block_json(found);
+    if (o && json_object_set_new(o, "eventsKept", json_true())) {
+        json_decref(o);
+        o = NULL;
+    }
     return o ? o : nomem(err);
 }
 
@@ -1002,6 +1079,10 @@ static const struct {
     {"chain_getHead", m_head},
     {"chain_getBlock", m_block},
     {"chain_getEvents", m_events},
+    {"gear_calculateInitUploadGas", gb_rpc_m_gas_upload},
+    {"gear_calculateInitCreateGas", gb_rpc_m_gas_create},
+    {"gear_calculateHandleGas", gb_rpc_m_gas_handle},
+    {"gear_calculateReplyGas", gb_rpc_m_gas_reply},
     {"chain_subscribeNewHeads", m_sub_heads},
     {"chain_unsubscribeNewHeads", m_unsub_heads},
     {"gear_subscribeEvents", m_sub_events},

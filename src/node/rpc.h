@@ -27,9 +27,27 @@
  *   system_accountNonce     [account]    -> the next nonce (a number)
  *   chain_getHead           []           -> {height, hash, timestamp,
  *                                           stateRoot}
- *   chain_getBlock          [height] or {hash}   (recent blocks only)
+ *   chain_getBlock          [height] or {hash}
+ *        -> {height, hash, timestamp, stateRoot, dispatched, gasUsed,
+ *           eventsKept, ...}: a block kept in memory (the last
+ *           cfg.event_blocks this run produced: queuedLeft and the event
+ *           count too), or else the header in the store (parentHash; no
+ *           events: eventsKept false).  By hash, a stored block costs a
+ *           scan of the headers.
  *   chain_getEvents         [fromHeight, limit?]
  *        -> {events: [{height, kind, ...}], next, head, oldest, missed}
+ *   gear_calculateInitUploadGas  [source, code, payload?, value?,
+ *                                 allowOtherPanics?, salt?]
+ *   gear_calculateInitCreateGas  [source, codeId, payload?, value?,
+ *                                 allowOtherPanics?, salt?]
+ *   gear_calculateHandleGas      [source, destination, payload?, value?,
+ *                                 allowOtherPanics?]
+ *   gear_calculateReplyGas       [source, messageId, payload?, value?,
+ *                                 allowOtherPanics?]
+ *        -> {minLimit, reserved, burned, mayBeReturned, waited,
+ *           dispatches} (gb_chain_calculate_gas: nothing changes;
+ *           allowOtherPanics defaults to true; without a salt, a random
+ *           one)
  *
  * and on a session (a WebSocket connection, node/subs.h) only:
  *
@@ -82,6 +100,8 @@
                                        too many subscriptions */
 #define GB_RPC_DEV_ONLY (-32005)    /* a dev_* method on a non-dev node */
 #define GB_RPC_STATE_FAILED (-32006) /* gear_readState could not run */
+#define GB_RPC_EXEC_FAILED (-32007)  /* a gas estimate's message failed
+                                        (the message says why) */
 
 typedef struct gb_rpc gb_rpc;
 

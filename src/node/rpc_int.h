@@ -1,0 +1,56 @@
+/*
+ * Internals of the JSON-RPC dispatcher shared by its files (rpc.c: the
+ * dispatcher, transactions, queries; rpc_gas.c: the gas estimates).  Not
+ * for other layers, nor for other files of src/node/.
+ *
+ * A method is `json_t *fn(gb_rpc *r, json_t *params, gb_rpc_err *err)`:
+ * its result (a new reference), or NULL with err filled.  The param
+ * helpers read params[name] from an object or params[idx] from an array
+ * (a JSON null counts as absent), and on a bad value fill err (-32602, or
+ * -32004 for bytes over max) and return false.  Bytes come back malloc'd
+ * (the caller frees; NULL when empty).
+ */
+#ifndef GB_NODE_RPC_INT_H
+#define GB_NODE_RPC_INT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node/rpc.h"
+
+/* A method's failure: a JSON-RPC code and a message. */
+typedef struct gb_rpc_err {
+    int code;
+    char msg[512];
+} gb_rpc_err;
+
+gb_chain *gb_rpc_chain(gb_rpc *r);
+/* The configuration with its defaults filled in.  Borrowed from r. */
+const gb_rpc_cfg *gb_rpc_config(const gb_rpc *r);
+
+/* Fill err; returns NULL (for `return gb_rpc_fail(...)`). */
+json_t *gb_rpc_fail(gb_rpc_err *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+json_t *gb_rpc_param(json_t *params, const char *name, size_t idx);
+bool gb_rpc_p_id(json_t *params, const char *name, size_t idx, gb_id *out,
+                 gb_rpc_err *err);
+/* hex or a dev account name */
+bool gb_rpc_p_account(json_t *params, const char *name, size_t idx,
+                      gb_id *out, gb_rpc_err *err);
+bool gb_rpc_p_bytes(json_t *params, const char *name, size_t idx,
+                    bool required, size_t max, uint8_t **out, size_t *len,
+                    gb_rpc_err *err);
+bool gb_rpc_p_u128(json_t *params, const char *name, size_t idx,
+                   gb_u128 *out, gb_rpc_err *err);
+
+/* rpc_gas.c: gear_calculateInitUploadGas, gear_calculateInitCreateGas,
+ * gear_calculateHandleGas, gear_calculateReplyGas (rpc.h) */
+json_t *gb_rpc_m_gas_upload(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_gas_create(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_gas_handle(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
+
+#endif
