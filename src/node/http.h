@@ -3,14 +3,31 @@
  *
  *   POST /        a JSON-RPC request (Content-Type: application/json),
  *                 answered by the dispatcher (rpc.h) with 200 and JSON
+ *   GET /         with Upgrade: websocket: a WebSocket (RFC 6455, ws.h)
+ *                 carrying JSON-RPC text messages both ways: requests
+ *                 and their responses as over POST, plus subscriptions
+ *                 and their notifications (subs.h)
  *   GET /health   200 {"status":"ok"}
  *
  * Beyond cfg.max_body bytes a request gets 413 with a JSON-RPC error;
  * another content type 415; other paths 404; other methods 405.  At most
  * cfg.max_connections at once, each idle at most cfg.timeout_s seconds.
  *
+ * WebSocket: the handshake wants GET / with Connection: Upgrade, Upgrade:
+ * websocket, Sec-WebSocket-Version: 13 (else 426) and a
+ * Sec-WebSocket-Key that is base64 of 16 bytes (else 400).  At most
+ * cfg.max_ws at once (then 503), counted within max_connections, never
+ * timed out while open; a message (whole or in fragments) of at most
+ * cfg.max_body bytes (else close 1009); at most cfg.max_subscriptions
+ * per connection.  A client that lets more than cfg.max_ws_out bytes
+ * pile up unread is disconnected; the node never waits for one.  A
+ * close, or a violation (ws.h lists the codes), ends the connection once
+ * the close frame is sent (at most 2 s later).  Stopping the server
+ * closes every WebSocket with 1001.
+ *
  * No thread of its own: the caller polls (gb_http_poll), so requests run
- * on the caller's thread, the one that owns the chain.
+ * on the caller's thread, the one that owns the chain, and so do the
+ * upgraded sockets: gb_http_poll waits on them with libmicrohttpd's.
  */
 #ifndef GB_NODE_HTTP_H
 #define GB_NODE_HTTP_H
@@ -29,6 +46,11 @@ typedef struct gb_http_cfg {
     size_t max_body;          /* 0: 24 MiB */
     unsigned max_connections; /* 0: 64 */
     unsigned timeout_s;       /* 0: 30 */
+    unsigned max_ws;          /* WebSockets at once (0: half of
+                                 max_connections) */
+    uint32_t max_subscriptions; /* per WebSocket (0: 16) */
+    size_t max_ws_out;        /* bytes waiting to go to one WebSocket
+                                 before it is dropped (0: 4 MiB) */
 } gb_http_cfg;
 
 /* Listen; rpc is borrowed and must outlive the server.  Errors (detail
@@ -43,6 +65,9 @@ uint16_t gb_http_port(const gb_http *h);
  * happen.  A signal cuts the wait short (GB_OK).  GB_IO when the server
  * failed. */
 gb_err gb_http_poll(gb_http *h, uint64_t timeout_ms);
+
+/* WebSockets open now. */
+unsigned gb_http_ws_count(const gb_http *h);
 
 /* Close every connection and stop listening.  NULL is a no-op. */
 void gb_http_stop(gb_http *h);
