@@ -46,6 +46,7 @@ int cli_send(int argc, char **argv);      /* client.c */
 int cli_mailbox(int argc, char **argv);   /* client.c */
 int cli_balance(int argc, char **argv);   /* client.c */
 int cli_block(int argc, char **argv);     /* client.c */
+int cli_watch(int argc, char **argv);     /* watch.c: subscriptions */
 
 /*
  * One HTTP/1.1 POST of body to url ("http://HOST:PORT[/PATH]", a loopback
@@ -58,5 +59,16 @@ int cli_http_post(const char *url, const char *content_type,
                   const char *body, size_t body_len, int timeout_s,
                   int *out_status, char **out_body, size_t *out_len,
                   char *err, size_t errlen);
+
+/*
+ * Connect to url ("http://" or "ws://HOST:PORT[/PATH]", a loopback host
+ * only), each socket step timing out after timeout_s seconds
+ * (http_client.c).  On success (0): *out_fd (the caller closes it), and
+ * the url's host, port and path.  On failure: 2 for a bad url, 1 when the
+ * node cannot be reached, with a message in err.
+ */
+int cli_http_connect(const char *url, int timeout_s, int *out_fd,
+                     char *host, size_t hostlen, char *port, size_t portlen,
+                     char *path, size_t pathlen, char *err, size_t errlen);
 
 #endif

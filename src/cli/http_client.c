@@ -2,7 +2,9 @@
  * A minimal blocking HTTP/1.1 client for the CLI's node commands: one POST
  * per connection ("Connection: close"), to a node on this machine only
  * (loopback addresses), the body read by Content-Length, chunked encoding
- * or to the end of the connection.  See cli_http_post in cli.h.
+ * or to the end of the connection.  See cli_http_post in cli.h; the
+ * connection step (cli_http_connect) is shared with the WebSocket client
+ * (ws_client.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,13 +22,15 @@
 
 #define MAX_RESPONSE (64u << 20)
 
-/* "http://HOST[:PORT][/PATH]" -> host, port, path. */
+/* "http://HOST[:PORT][/PATH]" (or ws://) -> host, port, path. */
 static bool parse_url(const char *url, char *host, size_t hostlen,
                       char *port, size_t portlen, char *path, size_t pathlen)
 {
     const char *p = url;
     if (!strncasecmp(p, "http://", 7))
         p += 7;
+    else if (!strncasecmp(p, "ws://", 5))
+        p += 5;
     else if (strstr(p, "://"))
         return false;
     const char *slash = strchr(p, '/');
@@ -123,15 +127,12 @@ static bool dechunk(char *body, size_t len, size_t *out_len)
     return true;
 }
 
-int cli_http_post(const char *url, const char *content_type,
-                  const char *body, size_t body_len, int timeout_s,
-                  int *out_status, char **out_body, size_t *out_len,
-                  char *err, size_t errlen)
+int cli_http_connect(const char *url, int timeout_s, int *out_fd,
+                     char *host, size_t hostlen, char *port, size_t portlen,
+                     char *path, size_t pathlen, char *err, size_t errlen)
 {
-    char host[256], port[16], path[1024];
-    *out_body = NULL;
-    if (!parse_url(url, host, sizeof host, port, sizeof port, path,
-                   sizeof path)) {
+    *out_fd = -1;
+    if (!parse_url(url, host, hostlen, port, portlen, path, pathlen)) {
         snprintf(err, errlen, "'%s' is not a node address: give "
                  "http://HOST:PORT, e.g. http://127.0.0.1:9944", url);
         return 2;
@@ -178,6 +179,21 @@ int cli_http_post(const char *url, const char *content_type,
                      strerror(last_errno ? last_errno : ECONNREFUSED));
         return 1;
     }
+    *out_fd = fd;
+    return 0;
+}
+
+int cli_http_post(const char *url, const char *content_type,
+                  const char *body, size_t body_len, int timeout_s,
+                  int *out_status, char **out_body, size_t *out_len,
+                  char *err, size_t errlen)
+{
+    char host[256], port[16], path[1024];
+    *out_body = NULL;
+    int fd, rc = cli_http_connect(url, timeout_s, &fd, host, sizeof host, port,
+                                  sizeof port, path, sizeof path, err, errlen);
+    if (rc)
+        return rc;
     char head[1600];
     int hn = snprintf(head, sizeof head,
                       "POST %s HTTP/1.1\r\nHost: %s:%s\r\nContent-Type: %s\r\n"

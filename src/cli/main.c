@@ -45,6 +45,7 @@ static const cli_cmd top_cmds[] = {
     { "mailbox", cli_mailbox, "the messages in an account's mailbox on a node" },
     { "balance", cli_balance, "an account's balance on a node" },
     { "block", cli_block, "the head or a recent block of a node" },
+    { "watch", cli_watch, "stream a node's events or blocks as they happen" },
     { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };
