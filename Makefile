@@ -2,10 +2,11 @@
 # needs on a fresh Debian 12 machine; both install missing packages first.
 BUILD    ?= build
 ASAN     ?= build-asan
+TSAN     ?= build-tsan
 FUZZ     ?= build-fuzz
 JOBS     ?= $(shell nproc)
 
-.PHONY: all deps build run test test-long test-asan bench fuzz clean
+.PHONY: all deps build run test test-long test-asan test-tsan bench fuzz clean
 
 all: build
 
@@ -33,11 +34,17 @@ test-asan: deps
 	cmake --build $(ASAN) -j $(JOBS)
 	cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer over what runs on several threads: the pool, the
+# parallel executor's determinism test, the chain's block tests.
+test-tsan: deps
+	cmake -S . -B $(TSAN) -DCMAKE_BUILD_TYPE=Debug -DGB_TSAN=ON -DCMAKE_C_COMPILER=clang >/dev/null
+	cmake --build $(TSAN) -j $(JOBS) --target test_pool test_chain_parallel test_chain_blocks gb_test_wasm gear_examples
+	cd $(TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -R 'pool|chain_parallel|chain_blocks'
+
 bench: build
 	bench/run.sh $(BUILD)
 	$(BUILD)/bench_gear $(BUILD)/testwasm/ping.wasm
 	$(BUILD)/bench_chain $(BUILD)/examples/pingpong.wasm $(BUILD)
-	$(BUILD)/bench_savina $(BUILD)/savina $(BUILD)
 
 fuzz: deps
 	cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DGB_FUZZ=ON -DGB_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
@@ -45,4 +52,4 @@ fuzz: deps
 	scripts/fuzz.sh $(FUZZ) $${FUZZ_SECONDS:-60}
 
 clean:
-	rm -rf $(BUILD) $(ASAN) $(FUZZ)
+	rm -rf $(BUILD) $(ASAN) $(TSAN) $(FUZZ)

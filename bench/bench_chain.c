@@ -184,6 +184,8 @@ static gb_chain *open_chain(const char *dir, uint64_t block_gas)
 {
     gb_chain_cfg cfg;
     gb_chain_cfg_default(&cfg);
+    if (getenv("GB_THREADS"))
+        cfg.threads = (unsigned)atoi(getenv("GB_THREADS"));
     cfg.data_dir = dir;
     cfg.nosync = false; /* durable commits: the point of the benchmark */
     if (block_gas)

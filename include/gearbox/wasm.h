@@ -304,6 +304,25 @@ gb_limits gb_memory_limits(const gb_memory *mem); /* min = current pages */
  * maximum (of the memory or the configuration) would be exceeded. */
 gb_err gb_memory_grow(gb_memory *mem, uint32_t delta, uint32_t *out_old);
 
+/*
+ * Write tracking.  A memory keeps one byte per granule of
+ * 2^GB_DIRTY_SHIFT bytes (16 KiB, a Gear page) over its whole reserved
+ * range; every write by the program (stores, memory.fill/copy/init) sets
+ * the bytes of the granules it touched to 1.  Nothing clears them but the
+ * embedder: gb_memory_dirty gives the array (gb_memory_size >>
+ * GB_DIRTY_SHIFT granules are in use, rounded up), gb_memory_mark sets a
+ * range for the embedder's own writes.  An embedder that keeps a memory
+ * between runs can learn from it which granules a run wrote without
+ * protecting pages.
+ */
+#define GB_DIRTY_SHIFT 14
+uint8_t *gb_memory_dirty(gb_memory *mem);
+void gb_memory_mark(gb_memory *mem, uint64_t offset, uint64_t len);
+/* The embedder changed the protection of the memory's pages (mprotect):
+ * the next gb_memory_resize makes [0, pages) accessible again.  Without
+ * it, resize only changes what a resize or growth changed before. */
+void gb_memory_forget_access(gb_memory *mem);
+
 gb_err gb_table_new(gb_store *s, gb_tabletype type, gb_val init,
                     gb_table **out_table);
 gb_tabletype gb_table_type(const gb_table *t); /* limits.min = current size */

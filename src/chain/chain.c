@@ -115,7 +115,7 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
     if (!e)
         e = gb_code_cache_new(NULL, &c->codes);
     if (!e)
-        e = gb_processor_new(NULL, &c->proc);
+        e = gb_chain_sched_open(c);
     if (e)
         goto fail;
     gb_db_txn *r;
@@ -157,7 +157,7 @@ void gb_chain_close(gb_chain *c)
     for (uint32_t i = 0; i < c->npending; i++)
         ptx_free(&c->pending[i]);
     free(c->pending);
-    gb_processor_free(c->proc);
+    gb_chain_sched_close(c);
     gb_code_cache_free(c->codes);
     gb_db_close(c->db);
     free(c);
@@ -557,119 +557,6 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
 
 /* ---- the queue ------------------------------------------------------------ */
 
-typedef struct pair {
-    gb_id src, dst;
-} pair;
-
-typedef struct pairs {
-    pair *v;
-    uint32_t n, cap;
-} pairs;
-
-static bool pairs_has(const pairs *ps, gb_id s, gb_id d)
-{
-    for (uint32_t i = 0; i < ps->n; i++)
-        if (gb_id_eq(ps->v[i].src, s) && gb_id_eq(ps->v[i].dst, d))
-            return true;
-    return false;
-}
-
-static gb_err pairs_add(pairs *ps, gb_id s, gb_id d)
-{
-    if (ps->n == ps->cap) {
-        uint32_t cap = ps->cap ? ps->cap * 2 : 8;
-        pair *n = realloc(ps->v, cap * sizeof *n);
-        if (!n)
-            return GB_NOMEM;
-        ps->v = n;
-        ps->cap = cap;
-    }
-    ps->v[ps->n++] = (pair){s, d};
-    return GB_OK;
-}
-
-static void seq_key(uint64_t seq, uint8_t out[8])
-{
-    for (int i = 0; i < 8; i++)
-        out[i] = (uint8_t)(seq >> (56 - 8 * i));
-}
-
-/* The first queue entry at or after sequence from. */
-static gb_err queue_next(gb_db_txn *txn, uint64_t from, uint64_t *seq,
-                         gb_held *out)
-{
-    uint8_t k[8];
-    seq_key(from, k);
-    gb_db_cursor *cur;
-    gb_err e = gb_db_cursor_open(txn, GB_TABLE_QUEUE, k, 0, k, 8, &cur);
-    /* (prefix k of length 0, not NULL: db.c memcmp()s it with start) */
-    if (e)
-        return e;
-    gb_db_val key, val;
-    e = gb_db_cursor_next(cur, &key, &val);
-    if (!e && key.len != 8)
-        e = GB_MALFORMED;
-    if (!e) {
-        *seq = 0;
-        for (int i = 0; i < 8; i++)
-            *seq = *seq << 8 | key.data[i];
-        gb_db_dispatch x;
-        e = gb_db_dispatch_decode(val.data, val.len, &x);
-        if (!e)
-            e = gb_chain_held_copy(&x, out);
-    }
-    gb_db_cursor_close(cur);
-    return e;
-}
-
-static gb_err process_queue(gb_blk *b)
-{
-    /* skipped (source, destination) pairs; programs whose handle messages
-     * wait for init (as (0, program)) */
-    pairs skipped = {0}, uninit = {0};
-    gb_id zero = {{0}};
-    gb_db_program p;
-    uint64_t from = 0, seq;
-    gb_err e = GB_OK;
-    while (b->gas_left > 0 && b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
-        gb_held h;
-        e = queue_next(b->txn, from, &seq, &h);
-        if (e == GB_NOT_FOUND) {
-            e = GB_OK;
-            break;
-        }
-        if (e)
-            break;
-        from = seq + 1;
-        const gb_dispatch *d = &h.x.d;
-        bool skip = pairs_has(&skipped, d->source, d->destination) ||
-                    d->gas_limit > b->gas_left;
-        if (skip) {
-            if (!pairs_has(&skipped, d->source, d->destination))
-                e = pairs_add(&skipped, d->source, d->destination);
-        } else if (d->kind == GB_DISPATCH_HANDLE &&
-                   (pairs_has(&uninit, zero, d->destination) ||
-                    (!gb_db_program_get(b->txn, d->destination, &p) &&
-                     p.status == GB_PROGRAM_INITIALIZING))) {
-            /* handle messages wait for init; all of them, for the rest of
-             * the block, even if init ends within it (their order) */
-            skip = true;
-            if (!pairs_has(&uninit, zero, d->destination))
-                e = pairs_add(&uninit, zero, d->destination);
-        } else {
-            e = gb_db_queue_del(b->txn, seq);
-            if (!e)
-                e = gb_chain_execute(b, &h);
-        }
-        gb_chain_held_free(&h);
-        if (e)
-            break;
-    }
-    free(skipped.v);
-    free(uninit.v);
-    return e;
-}
-
 /* ---- blocks --------------------------------------------------------------- */
 
 void gb_block_result_free(gb_block_result *r)
@@ -718,7 +605,7 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     }
     if (e != GB_NOT_FOUND)
         goto out;
-    TRY(process_queue(&b));
+    TRY(gb_chain_process_queue(&b));
 
     uint64_t left;
     TRY(gb_db_count(b.txn, GB_TABLE_QUEUE, &left));

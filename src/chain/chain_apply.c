@@ -72,6 +72,8 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+
+#include <pthread.h>
 #include "util/hash.h"
 
 #define TRY(x)                                                                 \
@@ -460,52 +462,58 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
 
 /* ---- running a dispatch ----------------------------------------------- */
 
-typedef struct page_src {
-    gb_db_txn *txn;
-    gb_id pid;
-} page_src;
-
-/* Called from the lazy-pages fault handler: only reads the transaction
- * (LMDB's mdb_get allocates nothing), and nothing writes to it during a
- * run, so the returned pointer stays valid for the run. */
+/* Called from the lazy-pages fault handler of the thread running the
+ * dispatch.  Alone (no lock): only reads the transaction (LMDB's mdb_get
+ * allocates nothing) and nothing writes to it during the run, so the
+ * pointer stays valid.  In a wave (src/chain/sched.c) the block's thread
+ * applies other journals meanwhile: the read and a copy into this thread's
+ * buffer happen under the lock it applies them under. */
 static const uint8_t *page_lookup(void *user, uint32_t page)
 {
-    page_src *s = user;
+    gb_page_src *s = user;
     const uint8_t *data;
-    if (gb_db_page_get(s->txn, s->pid, page, &data))
-        return NULL;
-    return data;
+    if (!s->lock)
+        return gb_db_page_get(s->txn, s->pid, page, &data) ? NULL : data;
+    pthread_mutex_lock(s->lock);
+    const uint8_t *out = NULL;
+    if (!gb_db_page_get(s->txn, s->pid, page, &data)) {
+        memcpy(s->buf, data, GB_GEAR_PAGE_SIZE);
+        out = s->buf;
+    }
+    pthread_mutex_unlock(s->lock);
+    return out;
 }
 
-/* The unavailable-destination checks; *handled when a reply was sent. */
-static gb_err check_destination(gb_blk *b, const gb_db_dispatch *x,
-                                bool found, const gb_db_program *p,
-                                bool *handled)
+/* Whether x's destination cannot take it (Gear's unavailable-program
+ * cases), and with which reply code. */
+static bool unavailable(const gb_db_dispatch *x, bool found,
+                        const gb_db_program *p, gb_reply_code *code)
 {
-    bool can_reply = x->d.kind == GB_DISPATCH_INIT ||
-                     x->d.kind == GB_DISPATCH_HANDLE;
-    gb_reply_code code;
-    const uint8_t *payload = NULL;
-    uint32_t len = 0;
-    *handled = true;
     if (!found || (x->d.kind == GB_DISPATCH_INIT &&
                    !gb_id_eq(p->init_message, x->d.id)))
-        code = GB_REPLY_UNAVAILABLE_PROGRAM_NOT_CREATED;
+        *code = GB_REPLY_UNAVAILABLE_PROGRAM_NOT_CREATED;
     else if (p->status == GB_PROGRAM_TERMINATED)
-        code = GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE;
-    else if (p->status == GB_PROGRAM_EXITED) {
-        code = GB_REPLY_UNAVAILABLE_PROGRAM_EXITED;
-        payload = p->inheritor.b;
-        len = 32;
-    } else {
-        *handled = false;
-        return GB_OK;
-    }
-    if (!can_reply)
+        *code = GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE;
+    else if (p->status == GB_PROGRAM_EXITED)
+        *code = GB_REPLY_UNAVAILABLE_PROGRAM_EXITED;
+    else
+        return false;
+    return true;
+}
+
+/* An unavailable destination: the error reply (init and handle) or the
+ * dispatch dropped (replies, signals). */
+static gb_err refuse(gb_blk *b, const gb_db_dispatch *x,
+                     const gb_db_program *p, gb_reply_code code)
+{
+    if (x->d.kind != GB_DISPATCH_INIT && x->d.kind != GB_DISPATCH_HANDLE)
         return drop(b, x);
     uint8_t buf[32];
-    if (len)
-        memcpy(buf, payload, 32);
+    uint32_t len = 0;
+    if (code == GB_REPLY_UNAVAILABLE_PROGRAM_EXITED) {
+        memcpy(buf, p->inheritor.b, 32);
+        len = 32;
+    }
     return gb_chain_error_reply(b, x, code, buf, len, x->d.gas_limit);
 }
 
@@ -642,9 +650,11 @@ static gb_err reservation_origin(gb_blk *b, gb_id pid, gb_id rid,
     return e;
 }
 
+/* p: the program's record now; prep_balance: its balance when the run
+ * was prepared, view_balance: the balance the run was shown. */
 static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
-                            gb_db_program *p, gb_u128 view_balance,
-                            gb_journal *j)
+                            gb_db_program *p, gb_u128 prep_balance,
+                            gb_u128 view_balance, gb_journal *j)
 {
     gb_id pid = x->d.destination;
     gb_err e = GB_OK;
@@ -703,7 +713,16 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         bal = gb_u128_cmp(sent, bal) <= 0 ? gb_u128_sub(bal, sent)
                                           : gb_u128_from(0);
     }
-    p->balance = bal;
+    /* what the run changed, on top of what others credited meanwhile */
+    if (gb_u128_cmp(bal, prep_balance) >= 0)
+        p->balance = gb_u128_add(p->balance, gb_u128_sub(bal, prep_balance),
+                                 NULL);
+    else {
+        gb_u128 less = gb_u128_sub(prep_balance, bal);
+        p->balance = gb_u128_cmp(p->balance, less) >= 0
+                         ? gb_u128_sub(p->balance, less)
+                         : gb_u128_from(0);
+    }
 
     /* program state */
     if (!failed) {
@@ -864,28 +883,31 @@ out:
     return e;
 }
 
-#define GB_CHAIN_HOT_PAGES 8
-
 /* The program's persisted pages when it has at most GB_CHAIN_HOT_PAGES of
- * them; none otherwise (then every page loads on first touch). */
-static void hot_pages(gb_db_txn *txn, gb_id pid, uint32_t *out, uint32_t *n)
+ * them (true: *n is all of them); none otherwise (then every page loads
+ * on first touch). */
+static bool hot_pages(gb_db_txn *txn, gb_id pid, uint32_t *out, uint32_t *n)
 {
     gb_db_cursor *cur;
     *n = 0;
     if (gb_db_cursor_open(txn, GB_TABLE_PAGES, pid.b, 32, NULL, 0, &cur))
-        return;
+        return false;
     gb_db_val key, val;
-    while (gb_db_cursor_next(cur, &key, &val) == GB_OK) {
+    bool all = true;
+    gb_err e;
+    while ((e = gb_db_cursor_next(cur, &key, &val)) == GB_OK) {
         gb_id owner;
         uint32_t page;
         if (*n == GB_CHAIN_HOT_PAGES ||
             gb_db_page_key_decode(key, &owner, &page)) {
             *n = 0;
+            all = false;
             break;
         }
         out[(*n)++] = page;
     }
     gb_db_cursor_close(cur);
+    return all && e == GB_NOT_FOUND;
 }
 
 /* The program's reservations, for the view (*out malloc'ed). */
@@ -923,56 +945,98 @@ static gb_err load_reservations(gb_db_txn *txn, gb_id pid,
     return e == GB_NOT_FOUND ? GB_OK : e;
 }
 
-gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
+void gb_run_free(gb_run *r)
 {
-    const gb_db_dispatch *x = &h->x;
+    gb_journal_free(&r->j);
+    free(r->resv);
+    free(r->alloc);
+    gb_chain_held_free(&r->h);
+    memset(r, 0, sizeof *r);
+}
+
+gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
+{
+    const gb_db_dispatch *x = &r->h.x;
     gb_id pid = x->d.destination;
-    gb_db_program p;
-    uint8_t *alloc = NULL;
-    gb_journal j;
-    gb_reservation *resv = NULL;
-    uint32_t nresv = 0;
-    memset(&j, 0, sizeof j);
-    gb_err e = prog_load(b->txn, pid, &p, &alloc);
+    memset(&r->j, 0, sizeof r->j);
+    r->runs = false;
+    r->err = GB_OK;
+    gb_err e = prog_load(b->txn, pid, &r->p, &r->alloc);
     if (e && e != GB_NOT_FOUND)
         return e;
-    bool handled;
-    e = check_destination(b, x, e == GB_OK, &p, &handled);
-    if (e || handled)
-        goto out;
-
-    const gb_gear_code *code;
-    TRY(gb_chain_code(b->c, b->txn, p.code_id, &code));
-    gb_u128 bal = p.balance;
+    if (unavailable(x, e == GB_OK, &r->p, &r->refusal))
+        return GB_OK;
+    r->runs = true;
+    if ((e = gb_chain_code(b->c, b->txn, r->p.code_id, &r->code)))
+        return e;
+    r->bal = r->p.balance;
     if (x->flags & GB_CHAIN_F_VALUE_CREDITED)
-        bal = gb_u128_cmp(bal, x->d.value) >= 0 ? gb_u128_sub(bal, x->d.value)
-                                                 : gb_u128_from(0);
-    page_src src = {b->txn, pid};
+        r->bal = gb_u128_cmp(r->bal, x->d.value) >= 0
+                     ? gb_u128_sub(r->bal, x->d.value)
+                     : gb_u128_from(0);
+    r->src = (gb_page_src){.txn = b->txn, .pid = pid};
     /* a small program's persisted pages are loaded up front: a fault each
      * saved (bounded, so the cost never grows with memory size) */
-    uint32_t hot[GB_CHAIN_HOT_PAGES], nhot = 0;
-    hot_pages(b->txn, pid, hot, &nhot);
-    TRY(load_reservations(b->txn, pid, &resv, &nresv));
-    gb_program_view view = {.module = code->module,
-                            .hot_pages = hot,
-                            .nhot = nhot,
-                            .static_pages = p.static_pages,
-                            .stack_end = p.stack_end,
-                            .allocations = p.allocations,
-                            .alloc_pages = p.alloc_pages,
+    r->hot_complete = hot_pages(b->txn, pid, r->hot, &r->nhot);
+    return load_reservations(b->txn, pid, &r->resv, &r->nresv);
+}
+
+void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx,
+                  pthread_mutex_t *lock, uint8_t *buf)
+{
+    if (!r->runs)
+        return;
+    r->src.lock = lock;
+    r->src.buf = buf;
+    gb_program_view view = {.module = r->code->module,
+                            .hot_pages = r->hot,
+                            .nhot = r->nhot,
+                            .hot_complete = r->hot_complete,
+                            .static_pages = r->p.static_pages,
+                            .stack_end = r->p.stack_end,
+                            .allocations = r->p.allocations,
+                            .alloc_pages = r->p.alloc_pages,
                             .page = page_lookup,
-                            .page_user = &src,
-                            .balance = bal,
-                            .reservations = resv,
-                            .nreservations = nresv};
-    gb_dispatch d = x->d;
+                            .page_user = &r->src,
+                            .balance = r->bal,
+                            .reservations = r->resv,
+                            .nreservations = r->nresv};
+    gb_dispatch d = r->h.x.d;
     d.signal_code = d.kind == GB_DISPATCH_SIGNAL ? d.signal_code : 0;
-    TRY(gb_process(b->c->proc, &b->bctx, &view, &d, &j));
-    e = apply_journal(b, x, &p, bal, &j);
-out:
-    gb_journal_free(&j);
-    free(resv);
+    r->err = gb_process(proc, bctx, &view, &d, &r->j);
+}
+
+gb_err gb_chain_finish(gb_blk *b, gb_run *r)
+{
+    if (r->err)
+        return r->err;
+    if (!r->runs)
+        return refuse(b, &r->h.x, &r->p, r->refusal);
+    /* the record now: others' journals of the same wave may have credited
+     * the program (an exit naming it inheritor) since it was prepared;
+     * nothing else of it changes but through its own dispatches */
+    gb_db_program now;
+    uint8_t *alloc;
+    gb_err e = prog_load(b->txn, r->h.x.d.destination, &now, &alloc);
+    if (e)
+        return e;
+    e = apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j);
     free(alloc);
+    return e;
+}
+
+gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
+{
+    gb_run r;
+    memset(&r, 0, sizeof r);
+    gb_err e = gb_chain_held_copy(&h->x, &r.h);
+    if (!e)
+        e = gb_chain_prepare(b, &r);
+    if (!e) {
+        gb_chain_run(&r, b->c->procs[0], &b->bctx, NULL, NULL);
+        e = gb_chain_finish(b, &r);
+    }
+    gb_run_free(&r);
     return e;
 }
 
@@ -1041,7 +1105,7 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
     gb_blake2b_update(&st, h.parent_hash, 32);
     gb_blake2b_final(&st, bctx.random_seed);
 
-    page_src src = {r, pid};
+    gb_page_src src = {.txn = r, .pid = pid};
     uint32_t hot[GB_CHAIN_HOT_PAGES], nhot = 0;
     hot_pages(r, pid, hot, &nhot);
     if ((e = load_reservations(r, pid, &resv, &nresv)))
@@ -1064,7 +1128,7 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
                      .payload_len = len,
                      .gas_limit = gas_limit ? gas_limit
                                             : c->cfg.block_gas_limit};
-    if ((e = gb_process(c->proc, &bctx, &view, &d, &j)))
+    if ((e = gb_process(c->procs[0], &bctx, &view, &d, &j)))
         goto out;
     if (j.outcome == GB_OUTCOME_WAIT || j.outcome == GB_OUTCOME_EXIT) {
         say(detail, detail_len, j.outcome == GB_OUTCOME_WAIT

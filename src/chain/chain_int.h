@@ -6,10 +6,13 @@
 #ifndef GB_CHAIN_CHAIN_INT_H
 #define GB_CHAIN_CHAIN_INT_H
 
+#include <pthread.h>
+
 #include "chain/chain.h"
 #include "gear/code_cache.h"
 #include "gear/codes.h"
 #include "state/tables.h"
+#include "util/pool.h"
 
 /* Tunables (consensus: part of what a block computes). */
 /* GB_CHAIN_MAILBOX_BLOCKS: chain.h */
@@ -37,7 +40,13 @@ struct gb_chain {
     gb_chain_cfg cfg;
     gb_db *db;
     gb_code_cache *codes;
-    gb_processor *proc;
+    /* the parallel executor (sched.c): nthreads processors and page
+     * buffers, one per thread of the pool (index 0: the block's thread) */
+    unsigned nthreads;
+    gb_pool *pool;
+    gb_processor **procs;
+    uint8_t **bufs;
+    pthread_mutex_t dblock; /* the write transaction, during a wave */
     uint32_t height;
     uint64_t head_ts;  /* the last block's timestamp */
     uint8_t head_hash[32];
@@ -82,7 +91,57 @@ gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
                             uint32_t len, uint64_t gas);
 gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
                      const gb_gear_code **out);
+/* Run one dispatch and apply its journal, at once (h is borrowed). */
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h);
+
+/* Where a run reads its program's persisted pages (the fault handler's
+ * lookup).  lock == NULL: straight from txn; otherwise copied into buf (a
+ * page, the running thread's) under lock. */
+typedef struct gb_page_src {
+    gb_db_txn *txn;
+    gb_id pid;
+    pthread_mutex_t *lock;
+    uint8_t *buf;
+} gb_page_src;
+
+#define GB_CHAIN_HOT_PAGES 8
+
+/* A dispatch in three steps, so that runs can happen on other threads:
+ *   gb_chain_prepare   the block's thread: reads the program (record,
+ *                      code, reservations, hot pages) or decides it is
+ *                      unavailable;
+ *   gb_chain_run       any thread, with that thread's processor: only
+ *                      reads (pages, through src) and fills j;
+ *   gb_chain_finish    the block's thread: applies the journal (or the
+ *                      unavailable-program reply) to the block.
+ * h is owned (gb_run_free frees it with the rest). */
+typedef struct gb_run {
+    gb_held h;
+    gb_db_program p; /* the record when prepared (allocations: alloc) */
+    uint8_t *alloc;
+    bool runs;                 /* false: unavailable, with refusal */
+    gb_reply_code refusal;
+    const gb_gear_code *code;
+    gb_u128 bal;               /* the balance the run is shown */
+    uint32_t hot[GB_CHAIN_HOT_PAGES], nhot;
+    bool hot_complete;         /* hot lists every persisted page */
+    gb_reservation *resv;
+    uint32_t nresv;
+    gb_page_src src;
+    gb_journal j;
+    gb_err err;                /* of the run */
+} gb_run;
+
+gb_err gb_chain_prepare(gb_blk *b, gb_run *r);
+void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx,
+                  pthread_mutex_t *lock, uint8_t *buf);
+gb_err gb_chain_finish(gb_blk *b, gb_run *r);
+void gb_run_free(gb_run *r);
+
+/* sched.c: the queue, in waves (see there and docs/parallel.md) */
+gb_err gb_chain_process_queue(gb_blk *b);
+gb_err gb_chain_sched_open(gb_chain *c);
+void gb_chain_sched_close(gb_chain *c);
 /* Take message mid out of program pid's waitlist, charging its rent: to
  * the queue (wake) or with an error reply of code (removal).  guard != 0:
  * only when it is gb_chain_wait_tag() of the entry (a stale task of an

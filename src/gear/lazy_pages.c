@@ -55,6 +55,8 @@
 #include <unistd.h>
 
 #define PAGE GB_GEAR_PAGE_SIZE
+_Static_assert(PAGE == 1u << GB_DIRTY_SHIFT,
+               "the memory's write granule is a Gear page");
 
 enum { ST_ACTIVE = 1, ST_ENDED = 2 };
 
@@ -71,6 +73,9 @@ struct gb_lazy {
     uint32_t *touched;      /* pages loaded, in load order; room for all */
     uint32_t ntouched;
     int state;              /* ST_ACTIVE, then ST_ENDED */
+    bool eager;             /* gb_lazy_begin_eager: no protection, no
+                               faults; the memory's dirty granules say
+                               what the run wrote */
     gb_page_write *writes;  /* gb_lazy_end's result */
     uint32_t nwrites;
 };
@@ -224,6 +229,7 @@ gb_err gb_lazy_begin(gb_memory *mem, uint32_t first_page,
     atomic_signal_fence(memory_order_seq_cst);
     session = lz;
     atomic_signal_fence(memory_order_seq_cst);
+    gb_memory_forget_access(mem);
     if (n && mprotect(lz->base + (size_t)lz->first_page * PAGE,
                       (size_t)n * PAGE, PROT_NONE)) {
         session = NULL;
@@ -236,6 +242,54 @@ fail:
     free(lz->touched);
     free(lz);
     return GB_NOMEM;
+}
+
+gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
+                           gb_page_lookup lookup, void *user,
+                           const uint32_t *pages, uint32_t npages,
+                           gb_lazy **out_lz)
+{
+    if (!out_lz)
+        return GB_INVAL;
+    *out_lz = NULL;
+    if (!mem || !lookup || session)
+        return GB_INVAL;
+    gb_lazy *lz = calloc(1, sizeof *lz);
+    if (!lz)
+        return GB_NOMEM;
+    lz->mem = mem;
+    lz->eager = true;
+    lz->base = gb_memory_data(mem);
+    lz->end_page = (uint32_t)(gb_memory_size(mem) / PAGE);
+    lz->stack_end = first_page;
+    lz->first_page = first_page < lz->end_page ? first_page : lz->end_page;
+    lz->lookup = lookup;
+    lz->user = user;
+    lz->loaded = calloc((size_t)lz->end_page / 64 + 1, sizeof *lz->loaded);
+    lz->touched = malloc(((size_t)npages + 1) * sizeof *lz->touched);
+    if (!lz->loaded || !lz->touched) {
+        free(lz->loaded);
+        free(lz->touched);
+        free(lz);
+        return GB_NOMEM;
+    }
+    /* the memory is all zero (the last session cleared what it wrote);
+     * from here on a set granule means this run wrote it */
+    memset(gb_memory_dirty(mem), 0, lz->end_page);
+    lz->state = ST_ACTIVE;
+    for (uint32_t i = 0; i < npages; i++) {
+        uint32_t page = pages[i];
+        if (page < lz->first_page || page >= lz->end_page ||
+            is_loaded(lz, page))
+            continue;
+        const uint8_t *src = lookup(user, page);
+        if (src)
+            memcpy(lz->base + (size_t)page * PAGE, src, PAGE);
+        lz->loaded[page / 64] |= (uint64_t)1 << (page % 64);
+        lz->touched[lz->ntouched++] = page;
+    }
+    *out_lz = lz;
+    return GB_OK;
 }
 
 /* Stop the session: the handler no longer acts for it. */
@@ -269,6 +323,27 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
     stop(lz);
 
     uint32_t size_pages = (uint32_t)(gb_memory_size(lz->mem) / PAGE);
+    if (lz->eager) {
+        /* the granules the run wrote, against their content at begin */
+        const uint8_t *dirty = gb_memory_dirty(lz->mem);
+        uint32_t nw = 0;
+        gb_page_write *w = malloc(
+            ((size_t)(size_pages - lz->first_page) + 1) * sizeof *w);
+        if (!w)
+            return GB_NOMEM;
+        for (uint32_t page = lz->first_page; page < size_pages; page++) {
+            if (!dirty[page])
+                continue;
+            const uint8_t *now = lz->base + (size_t)page * PAGE;
+            const uint8_t *was =
+                page < lz->end_page ? lz->lookup(lz->user, page) : NULL;
+            if (memcmp(now, was ? was : zero_page, PAGE))
+                w[nw++] = (gb_page_write){.page = page, .data = now};
+        }
+        lz->writes = w;
+        lz->nwrites = nw;
+        goto done;
+    }
     uint32_t grown_lo = lz->stack_end > lz->end_page ? lz->stack_end
                                                      : lz->end_page;
     uint32_t ngrown = size_pages > grown_lo ? size_pages - grown_lo : 0;
@@ -304,6 +379,8 @@ gb_err gb_lazy_touch(gb_lazy *lz, uint64_t offset, uint64_t len)
 {
     if (!lz || lz->state != ST_ACTIVE)
         return GB_INVAL;
+    if (lz->eager)
+        return GB_OK; /* everything is loaded and accessible */
     uint64_t size = gb_memory_size(lz->mem);
     if (offset > size || len > size - offset)
         return GB_INVAL;
@@ -353,6 +430,20 @@ void gb_lazy_free(gb_lazy *lz)
     uint64_t size = gb_memory_size(lz->mem);
     for (uint32_t i = 0; i < lz->ntouched; i++)
         memset(lz->base + (size_t)lz->touched[i] * PAGE, 0, PAGE);
+    if (lz->eager) {
+        /* what the run wrote, stack included: the dirty granules */
+        uint8_t *dirty = gb_memory_dirty(lz->mem);
+        for (uint64_t page = 0; page < size / PAGE; page++)
+            if (dirty[page]) {
+                memset(lz->base + page * PAGE, 0, PAGE);
+                dirty[page] = 0;
+            }
+        free(lz->writes);
+        free(lz->loaded);
+        free(lz->touched);
+        free(lz);
+        return;
+    }
     zero_resident(lz->base, (size_t)lz->first_page * PAGE);
     if (size > (uint64_t)lz->end_page * PAGE)
         zero_resident(lz->base + (size_t)lz->end_page * PAGE,

@@ -105,6 +105,25 @@ gb_err gb_lazy_begin(gb_memory *mem, uint32_t first_page,
                      gb_page_lookup lookup, void *user, gb_lazy **out_lz);
 
 /*
+ * The same session without protection or faults, for a program whose
+ * persisted pages are all known up front: pages (npages of them, any
+ * order) are every page that has persisted content; they are loaded now,
+ * and every other page reads as zero.  The memory must be all zero at
+ * begin (as every session leaves it at gb_lazy_free) and stays accessible
+ * throughout; the pages the run wrote are found from the memory's dirty
+ * granules (gb_memory_dirty: the engine marks the program's writes; host
+ * code writing the memory must gb_memory_mark what it writes).  No system
+ * call at all, which matters most with several threads running at once:
+ * a protection change stalls every thread of the process (TLB flush).
+ * gb_lazy_end / gb_lazy_free as for gb_lazy_begin; gb_lazy_touch does
+ * nothing.  Errors: GB_INVAL, GB_NOMEM.
+ */
+gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
+                           gb_page_lookup lookup, void *user,
+                           const uint32_t *pages, uint32_t npages,
+                           gb_lazy **out_lz);
+
+/*
  * Stop tracking; must be called on the thread that began the session, which
  * may then begin another.  Computes the written pages, in ascending page
  * order: every touched page whose bytes differ from its original content

@@ -264,11 +264,16 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
 
     gb_err trap = GB_OK;
     if (has_entry) {
-        e = gb_lazy_begin(mem, prog->stack_end / GB_GEAR_PAGE_SIZE, prog->page,
-                          prog->page_user, &lz);
+        if (prog->hot_complete)
+            e = gb_lazy_begin_eager(mem, prog->stack_end / GB_GEAR_PAGE_SIZE,
+                                    prog->page, prog->page_user,
+                                    prog->hot_pages, prog->nhot, &lz);
+        else
+            e = gb_lazy_begin(mem, prog->stack_end / GB_GEAR_PAGE_SIZE,
+                              prog->page, prog->page_user, &lz);
         if (e)
             goto fail;
-        for (uint32_t i = 0; i < prog->nhot; i++) {
+        for (uint32_t i = 0; !prog->hot_complete && i < prog->nhot; i++) {
             uint64_t off = (uint64_t)prog->hot_pages[i] * GB_GEAR_PAGE_SIZE;
             if (off + GB_GEAR_PAGE_SIZE <= gb_memory_size(mem))
                 (void)gb_lazy_touch(lz, off, GB_GEAR_PAGE_SIZE);

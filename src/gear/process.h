@@ -101,6 +101,11 @@ typedef struct gb_program_view {
                                   program): each saves a fault; any page
                                   may be listed, results are the same */
     uint32_t nhot;
+    bool hot_complete;         /* hot_pages lists every page with persisted
+                                  content: the run then tracks writes with
+                                  the engine's dirty granules instead of
+                                  page protection (gb_lazy_begin_eager: no
+                                  fault, no system call) */
     gb_u128 balance;
     const gb_reservation *reservations; /* its existing reservations */
     uint32_t nreservations;

@@ -76,6 +76,8 @@ static gb_err guest(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t len,
                     "syscall argument out of bounds: %llu bytes at 0x%x",
                     (unsigned long long)len, ptr);
     *out = gb_memory_data(r->mem) + ptr;
+    /* it may be written: tracked like the program's own writes (wasm.h) */
+    gb_memory_mark(r->mem, ptr, len);
     return GB_OK;
 }
 
@@ -290,8 +292,10 @@ HOST(sys_read)
         TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
         if (off + len > r->d->payload_len)
             code = GB_EXT_READ_WRONG_RANGE;
-        else if (!(code = oob(r, buf, len)) && len)
+        else if (!(code = oob(r, buf, len)) && len) {
             memcpy(at(r, buf), r->d->payload + off, len);
+            gb_memory_mark(r->mem, buf, len);
+        }
     }
     return put_err(ctx, r, err, 4, code, NULL);
 }

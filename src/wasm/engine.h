@@ -157,6 +157,8 @@ struct gb_memory {
     bool has_max;
     size_t reserved;  /* bytes mapped */
     bool keep;        /* GB_MEM_KEEP: survives gb_store_reset */
+    uint8_t *dirty;   /* a byte per 2^GB_DIRTY_SHIFT granule of reserved */
+    uint32_t rw_pages;/* [0, rw_pages) known readable and writable */
     gb_memory *next;
 };
 

@@ -88,6 +88,7 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     gb_instance *inst = entry->inst;
     const gb_memory *M = inst->mem ? inst->mem : &no_memory;
     uint8_t *mem = M->data;
+    uint8_t *dirty = M->dirty; /* write tracking, see wasm.h */
     uint64_t memsize = M->size;
     int64_t gas = s->gas_left;
     uint64_t *fp = s->stack;
@@ -126,6 +127,7 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     do {                                                                    \
         M = inst->mem ? inst->mem : &no_memory;                             \
         mem = M->data;                                                      \
+        dirty = M->dirty;                                                   \
         memsize = M->size;                                                  \
     } while (0)
 /* Most functions have a handful of locals: a loop beats a call to memset */
@@ -354,6 +356,8 @@ L_GLOBAL_SET:
             TRAP(GB_TRAP_MEM_OOB);                                          \
         T v = (T)(val);                                                     \
         memcpy(mem + ea, &v, sizeof v);                                     \
+        dirty[ea >> GB_DIRTY_SHIFT] = 1;                                    \
+        dirty[(ea + sizeof(T) - 1) >> GB_DIRTY_SHIFT] = 1;                  \
         pc += ncells;                                                       \
         NEXT();                                                             \
     }
@@ -380,12 +384,18 @@ L_MEMORY_GROW: {
     pc += 3;
     NEXT();
 }
+/* the granules of [d, d+n) written (d + n <= memsize, checked) */
+#define MARK(d, n)                                                          \
+    for (uint64_t g_ = (d) >> GB_DIRTY_SHIFT;                               \
+         (n) && g_ <= ((d) + (n) - 1) >> GB_DIRTY_SHIFT; g_++)              \
+        dirty[g_] = 1
 L_MEMORY_FILL: {
     uint64_t d = (uint32_t)S(1), n = (uint32_t)S(3);
     CHARGE(n * inst->gs->bulk_per_byte);
     if (UNLIKELY(d + n > memsize))
         TRAP(GB_TRAP_MEM_OOB);
     memset(mem + d, (int)(uint8_t)S(2), n);
+    MARK(d, n);
     pc += 4;
     NEXT();
 }
@@ -395,6 +405,7 @@ L_MEMORY_COPY: {
     if (UNLIKELY(d + n > memsize || sr + n > memsize))
         TRAP(GB_TRAP_MEM_OOB);
     memmove(mem + d, mem + sr, n);
+    MARK(d, n);
     pc += 4;
     NEXT();
 }
@@ -408,9 +419,11 @@ L_MEMORY_INIT: {
         TRAP(GB_TRAP_MEM_OOB);
     if (n)
         memcpy(mem + d, ds->bytes + sr, n);
+    MARK(d, n);
     pc += 5;
     NEXT();
 }
+#undef MARK
 L_DATA_DROP:
     inst->data_dropped[pc[1].u] = 1;
     pc += 2;

@@ -197,6 +197,7 @@ void gb_store_reset(gb_store *s)
         }
         if (m->data)
             munmap(m->data, m->reserved);
+        free(m->dirty);
         free(m);
     }
     *link = NULL;
@@ -347,9 +348,16 @@ gb_err gb_memory_resize(gb_memory *m, uint32_t pages)
         if (madvise(cut, len, MADV_DONTNEED) || mprotect(cut, len, PROT_NONE))
             return GB_NOMEM;
     }
-    /* all of [0, pages) accessible, whatever an embedder did to it */
-    if (pages && mprotect(m->data, (size_t)pages * PAGE, PROT_READ | PROT_WRITE))
-        return GB_NOMEM;
+    if (m->rw_pages > pages)
+        m->rw_pages = pages;
+    /* all of [0, pages) accessible, whatever an embedder did to it (said
+     * with gb_memory_forget_access); no call when it already is: a
+     * protection change costs every thread of the process a TLB flush */
+    if (pages > m->rw_pages) {
+        if (mprotect(m->data, (size_t)pages * PAGE, PROT_READ | PROT_WRITE))
+            return GB_NOMEM;
+        m->rw_pages = pages;
+    }
     m->pages = pages;
     m->size = (uint64_t)pages * PAGE;
     return GB_OK;
@@ -373,15 +381,23 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
         return GB_NOMEM;
     }
     m->data = p;
+    m->dirty = calloc((m->reserved >> GB_DIRTY_SHIFT) + 1, 1);
+    if (!m->dirty) {
+        munmap(p, m->reserved);
+        free(m);
+        return GB_NOMEM;
+    }
     m->max = max;
     m->has_max = limits.has_max;
     if (limits.min &&
         mprotect(m->data, (size_t)limits.min * PAGE, PROT_READ | PROT_WRITE)) {
         munmap(m->data, m->reserved);
+        free(m->dirty);
         free(m);
         return GB_NOMEM;
     }
     m->pages = limits.min;
+    m->rw_pages = limits.min;
     m->size = (uint64_t)limits.min * PAGE;
     m->keep = flags & GB_MEM_KEEP;
     m->next = s->mems;
@@ -391,6 +407,20 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
 }
 
 uint8_t *gb_memory_data(gb_memory *m) { return m->data; }
+uint8_t *gb_memory_dirty(gb_memory *m) { return m->dirty; }
+void gb_memory_forget_access(gb_memory *m) { m->rw_pages = 0; }
+
+void gb_memory_mark(gb_memory *m, uint64_t offset, uint64_t len)
+{
+    if (!len || offset >= m->reserved)
+        return;
+    uint64_t last = offset + len - 1;
+    if (last >= m->reserved)
+        last = m->reserved - 1;
+    for (uint64_t g = offset >> GB_DIRTY_SHIFT; g <= last >> GB_DIRTY_SHIFT;
+         g++)
+        m->dirty[g] = 1;
+}
 uint64_t gb_memory_size(const gb_memory *m) { return m->size; }
 
 gb_limits gb_memory_limits(const gb_memory *m)
@@ -403,9 +433,14 @@ gb_err gb_memory_grow_(gb_memory *m, uint32_t delta, uint32_t *out_old)
     *out_old = m->pages;
     if ((uint64_t)m->pages + delta > m->max)
         return GB_LIMIT;
-    if (delta &&
-        mprotect(m->data + m->size, (size_t)delta * PAGE, PROT_READ | PROT_WRITE))
-        return GB_NOMEM;
+    uint32_t to = m->pages + delta;
+    if (to > m->rw_pages) {
+        if (mprotect(m->data + m->size, (size_t)delta * PAGE,
+                     PROT_READ | PROT_WRITE))
+            return GB_NOMEM;
+        if (m->rw_pages == m->pages)
+            m->rw_pages = to;
+    }
     m->pages += delta;
     m->size = (uint64_t)m->pages * PAGE;
     return GB_OK;

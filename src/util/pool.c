@@ -1,0 +1,206 @@
+/*
+ * The worker pool (pool.h).  One mutex guards the batch's setup and the
+ * sleeping; jobs are claimed lock-free with an atomic counter and marked
+ * done with a release store the caller reads with acquire.
+ *
+ * A worker sleeps on `work` until the generation changes, joins the batch
+ * (active++ under the mutex, reading fn/ctx/njobs there), claims jobs
+ * until none is left, then leaves (active--).  gb_pool_finish waits for
+ * every job and for active == 0, so no worker can still be inside an old
+ * batch when the next one is set up.
+ */
+#include "util/pool.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util/grow.h"
+
+typedef struct worker {
+    gb_pool *pool;
+    unsigned index;
+    pthread_t t;
+} worker;
+
+struct gb_pool {
+    unsigned threads;
+    worker *w; /* threads - 1 */
+    unsigned started;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    uint64_t gen;     /* under mu */
+    bool quit;        /* under mu */
+    bool waiting;     /* under mu: the caller sleeps on done */
+    unsigned active;  /* under mu: workers inside the batch */
+    /* the batch (written under mu, before the generation changes) */
+    gb_pool_fn fn;
+    void *ctx;
+    uint32_t njobs;
+    atomic_uint next;
+    atomic_uchar *state; /* per job: 1 when done */
+    uint32_t cap;
+};
+
+unsigned gb_pool_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1u;
+}
+
+static void mark_done(gb_pool *p, uint32_t job)
+{
+    atomic_store_explicit(&p->state[job], 1, memory_order_release);
+}
+
+static bool is_done(gb_pool *p, uint32_t job)
+{
+    return atomic_load_explicit(&p->state[job], memory_order_acquire);
+}
+
+/* Claim and run one job as thread `self`; false when none is left. */
+static bool run_one(gb_pool *p, gb_pool_fn fn, void *ctx, uint32_t njobs,
+                    unsigned self)
+{
+    uint32_t j = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
+    if (j >= njobs)
+        return false;
+    fn(ctx, j, self);
+    mark_done(p, j);
+    return true;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    gb_pool *p = w->pool;
+    uint64_t seen = 0;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->quit && p->gen == seen)
+            pthread_cond_wait(&p->work, &p->mu);
+        if (p->quit)
+            break;
+        seen = p->gen;
+        gb_pool_fn fn = p->fn;
+        void *ctx = p->ctx;
+        uint32_t njobs = p->njobs;
+        p->active++;
+        pthread_mutex_unlock(&p->mu);
+        while (run_one(p, fn, ctx, njobs, w->index)) {
+            pthread_mutex_lock(&p->mu);
+            if (p->waiting)
+                pthread_cond_broadcast(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
+        pthread_mutex_lock(&p->mu);
+        if (--p->active == 0 && p->waiting)
+            pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+gb_err gb_pool_new(unsigned threads, gb_pool **out)
+{
+    *out = NULL;
+    if (threads < 1)
+        threads = 1;
+    gb_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return GB_NOMEM;
+    p->threads = threads;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    atomic_init(&p->next, 0);
+    if (threads > 1) {
+        p->w = calloc(threads - 1, sizeof *p->w);
+        if (!p->w) {
+            gb_pool_free(p);
+            return GB_NOMEM;
+        }
+        for (unsigned i = 0; i < threads - 1; i++) {
+            p->w[i] = (worker){.pool = p, .index = i + 1};
+            if (pthread_create(&p->w[i].t, NULL, worker_main, &p->w[i])) {
+                gb_pool_free(p);
+                return GB_IO;
+            }
+            p->started++;
+        }
+    }
+    *out = p;
+    return GB_OK;
+}
+
+void gb_pool_free(gb_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->quit = true;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (unsigned i = 0; i < p->started; i++)
+        pthread_join(p->w[i].t, NULL);
+    free(p->w);
+    free(p->state);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+unsigned gb_pool_threads(const gb_pool *p) { return p->threads; }
+
+gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&p->mu);
+    if (!gb_grow((void **)&p->state, &p->cap, n, sizeof *p->state, 64)) {
+        pthread_mutex_unlock(&p->mu);
+        return GB_NOMEM;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        atomic_init(&p->state[i], 0);
+    p->fn = fn;
+    p->ctx = ctx;
+    p->njobs = n;
+    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    if (n > 1 && p->threads > 1) {
+        p->gen++;
+        pthread_cond_broadcast(&p->work);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return GB_OK;
+}
+
+void gb_pool_wait(gb_pool *p, uint32_t job)
+{
+    if (job >= p->njobs)
+        return;
+    while (!is_done(p, job)) {
+        if (run_one(p, p->fn, p->ctx, p->njobs, 0))
+            continue;
+        /* every job is claimed: job is running on a worker */
+        pthread_mutex_lock(&p->mu);
+        p->waiting = true;
+        while (!is_done(p, job))
+            pthread_cond_wait(&p->done, &p->mu);
+        p->waiting = false;
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+void gb_pool_finish(gb_pool *p)
+{
+    for (uint32_t i = 0; i < p->njobs; i++)
+        gb_pool_wait(p, i);
+    pthread_mutex_lock(&p->mu);
+    p->waiting = true;
+    while (p->active)
+        pthread_cond_wait(&p->done, &p->mu);
+    p->waiting = false;
+    pthread_mutex_unlock(&p->mu);
+}

@@ -1,0 +1,52 @@
+/*
+ * A pool of worker threads for batches of independent jobs, with the
+ * calling thread taking part and consuming results in order.
+ *
+ *   gb_pool_start(p, n, fn, ctx)   jobs 0..n-1 become claimable; the
+ *                                  workers start claiming them
+ *   gb_pool_wait(p, i)             the caller waits until job i is done,
+ *                                  running unclaimed jobs itself meanwhile
+ *   gb_pool_finish(p)              waits for every job of the batch
+ *
+ * Jobs are claimed in index order (an atomic counter), so with the caller
+ * consuming results 0, 1, 2, ... the results it needs first are the first
+ * to be computed.  Which thread runs a job, and when, is not determined —
+ * a job must depend only on its inputs (that is the caller's contract).
+ * fn(ctx, i, worker) gets the index of the thread running it: 0 for the
+ * caller, 1..threads-1 for the workers, so per-thread resources can be
+ * kept in arrays.  fn must not call back into the pool.
+ *
+ * gb_pool_wait(i) returning is a happens-before edge from everything job i
+ * did to the caller.  A pool of 1 thread has no workers: everything runs in
+ * the caller, inside gb_pool_wait / gb_pool_finish.
+ *
+ * One batch at a time; a pool is used by one calling thread.
+ */
+#ifndef GB_UTIL_POOL_H
+#define GB_UTIL_POOL_H
+
+#include <stdint.h>
+
+#include "gearbox/err.h"
+
+typedef struct gb_pool gb_pool;
+
+typedef void (*gb_pool_fn)(void *ctx, uint32_t job, unsigned worker);
+
+/* threads >= 1 (the caller counts as one).  GB_NOMEM, GB_IO (a thread
+ * could not be started). */
+gb_err gb_pool_new(unsigned threads, gb_pool **out);
+/* Joins the workers.  No batch may be running.  NULL is a no-op. */
+void gb_pool_free(gb_pool *p);
+unsigned gb_pool_threads(const gb_pool *p);
+
+/* Start a batch of n jobs (n may be 0).  Wakes the workers only when the
+ * batch has more than one job: a single job runs in the caller. */
+gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx);
+void gb_pool_wait(gb_pool *p, uint32_t job);
+void gb_pool_finish(gb_pool *p);
+
+/* The number of online cores (at least 1). */
+unsigned gb_pool_cores(void);
+
+#endif

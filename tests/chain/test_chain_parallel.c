@@ -1,0 +1,326 @@
+/*
+ * The parallel executor (src/chain/sched.c, docs/parallel.md): the same
+ * mixed scenario with 1, 2 and 4 threads gives the same state root after
+ * every block, and the same events in the same order.
+ *
+ * The scenario: pings, counters, proxies waiting for replies (async), a
+ * factory creating and calling children, timers (delayed messages),
+ * a token, pingpong pairs (long cascades within a block), hostile programs
+ * (endless loop, deep recursion, memory bomb, wild pointer), and "wide"
+ * programs that write more pages than the chain loads up front (the
+ * page-protection path; the others take the eager one), one of which
+ * exits in favour of a proxy that runs in the same block (a credit to a
+ * program between its preparation and its journal).  Messages come from
+ * three accounts, some with value, under a block gas limit small enough
+ * that waves are cut by gas and some dispatches wait for the next block.
+ * Value is conserved after every block.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "gear/codes.h"
+#include "test.h"
+#include "util/hash.h"
+
+#define GAS 2000000000ull
+#define BLOCK_GAS 60000000000ull
+#define STEPS 24
+#define MAXB 64
+
+typedef struct run {
+    gb_chain *c;
+    uint8_t roots[MAXB][32];
+    uint32_t nroots;
+    uint8_t trace[MAXB][32]; /* per block: a hash of its events */
+    uint32_t dispatched, failed, exited, user_msgs;
+    gb_id ids[64];
+} run;
+
+static gb_id acct(uint32_t i) { return gb_chain_dev_account(i); }
+
+static uint8_t *read_file(const char *env, const char *name, uint32_t *len)
+{
+    char path[1024];
+    const char *dir = getenv(env);
+    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(1);
+    }
+    uint8_t *buf = malloc(1 << 20);
+    *len = (uint32_t)fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+static gb_id submit(run *r, gb_tx tx)
+{
+    gb_id id = {{0}};
+    char detail[256] = "";
+    gb_err e = gb_chain_submit(r->c, &tx, &id, detail, sizeof detail);
+    GB_EXPECT_ERR(GB_OK, e);
+    if (e)
+        fprintf(stderr, "  submit: %s\n", detail);
+    return id;
+}
+
+static gb_id upload(run *r, const char *env, const char *name)
+{
+    uint32_t len;
+    uint8_t *code = read_file(env, name, &len);
+    gb_id id = gb_code_id(code, len);
+    gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = acct(0), .code = code,
+                .code_len = len};
+    gb_chain_submit(r->c, &tx, NULL, NULL, 0); /* maybe there already */
+    free(code);
+    return id;
+}
+
+static gb_id create(run *r, gb_id code, const char *salt, const void *init,
+                    uint32_t len)
+{
+    return submit(r, (gb_tx){.kind = GB_TX_CREATE_PROGRAM, .sender = acct(0),
+                             .code_id = code, .salt = (const uint8_t *)salt,
+                             .salt_len = (uint32_t)strlen(salt),
+                             .payload = init, .payload_len = len,
+                             .gas_limit = GAS});
+}
+
+static void send_b(run *r, uint32_t from, gb_id to, const void *p,
+                   uint32_t len, uint64_t value)
+{
+    submit(r, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = acct(from),
+                      .destination = to, .payload = p, .payload_len = len,
+                      .gas_limit = GAS, .value = gb_u128_from(value)});
+}
+
+static void send(run *r, uint32_t from, gb_id to, const char *s)
+{
+    send_b(r, from, to, s, (uint32_t)strlen(s), 0);
+}
+
+/* For the hostile ones: what they burn is their gas limit. */
+static void send_little(run *r, uint32_t from, gb_id to, const char *s)
+{
+    submit(r, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = acct(from),
+                      .destination = to, .payload = (const uint8_t *)s,
+                      .payload_len = (uint32_t)strlen(s),
+                      .gas_limit = 50000000});
+}
+
+static void check_conservation(run *r)
+{
+    gb_chain_totals s;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(r->c, &s));
+    gb_u128 sum = s.accounts;
+    sum = gb_u128_add(sum, s.programs, NULL);
+    sum = gb_u128_add(sum, s.held_value, NULL);
+    sum = gb_u128_add(sum, s.held_gas, NULL);
+    sum = gb_u128_add(sum, s.burned, NULL);
+    if (gb_u128_cmp(sum, s.issuance))
+        GB_FAIL_("value not conserved at height %u", gb_chain_height(r->c));
+}
+
+static void block(run *r)
+{
+    gb_block_result b;
+    GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(r->c, &b));
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    for (uint32_t i = 0; i < b.nevents; i++) {
+        const gb_event *ev = &b.events[i];
+        uint8_t k[8] = {(uint8_t)ev->kind, (uint8_t)ev->outcome,
+                        (uint8_t)ev->is_reply};
+        gb_blake2b_update(&st, k, sizeof k);
+        gb_blake2b_update(&st, ev->id.b, 32);
+        gb_blake2b_update(&st, ev->destination.b, 32);
+        gb_blake2b_update(&st, &ev->gas_burned, sizeof ev->gas_burned);
+        if (ev->payload_len)
+            gb_blake2b_update(&st, ev->payload, ev->payload_len);
+        r->dispatched += ev->kind == GB_EV_DISPATCHED;
+        r->failed += ev->kind == GB_EV_DISPATCHED &&
+                     ev->outcome == GB_OUTCOME_FAILED;
+        r->exited += ev->kind == GB_EV_PROGRAM_EXITED;
+        r->user_msgs += ev->kind == GB_EV_USER_MESSAGE;
+    }
+    if (r->nroots < MAXB) {
+        gb_blake2b_final(&st, r->trace[r->nroots]);
+        memcpy(r->roots[r->nroots++], b.state_root, 32);
+    }
+    gb_block_result_free(&b);
+    check_conservation(r);
+}
+
+static void hex64(gb_id id, char out[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(out + 2 * i, 3, "%02x", id.b[i]);
+}
+
+/* ids: 0-3 ping, 4-6 counter, 7-9 proxy (7, 8 -> ping; 9 -> wide 0),
+ * 10 factory, 11-12 timer, 13 token, 14-21 pingpong pairs, 22 loop,
+ * 23 recurse, 24 alloc_bomb, 25 wild_pointer, 26-28 wide */
+enum { PING = 0, COUNTER = 4, PROXY = 7, FACTORY = 10, TIMER = 11,
+       TOKEN = 13, PP = 14, LOOP = 22, RECURSE, BOMB, WILD, WIDE = 26 };
+
+static void setup(run *r)
+{
+    const char *ex = "GB_EXAMPLES_WASM";
+    gb_id ping = upload(r, ex, "ping"), counter = upload(r, ex, "counter"),
+          proxy = upload(r, ex, "proxy"), factory = upload(r, ex, "factory"),
+          timer = upload(r, ex, "timer"), token = upload(r, ex, "token"),
+          pp = upload(r, ex, "pingpong"), loop = upload(r, ex, "loop"),
+          rec = upload(r, ex, "recurse"), bomb = upload(r, ex, "alloc_bomb"),
+          wild = upload(r, ex, "wild_pointer"),
+          wide = upload(r, "GB_TEST_WASM", "wide");
+    char salt[16];
+    gb_id *ids = r->ids;
+    for (int i = 0; i < 4; i++) {
+        snprintf(salt, sizeof salt, "ping%d", i);
+        ids[PING + i] = create(r, ping, salt, "", 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        snprintf(salt, sizeof salt, "counter%d", i);
+        ids[COUNTER + i] = create(r, counter, salt, "", 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        snprintf(salt, sizeof salt, "wide%d", i);
+        ids[WIDE + i] = create(r, wide, salt, "", 0);
+    }
+    ids[PROXY] = create(r, proxy, "proxy0", ids[PING].b, 32);
+    ids[PROXY + 1] = create(r, proxy, "proxy1", ids[PING + 1].b, 32);
+    ids[PROXY + 2] = create(r, proxy, "proxy2", ids[WIDE].b, 32);
+    ids[FACTORY] = create(r, factory, "factory", ping.b, 32);
+    ids[TIMER] = create(r, timer, "timer0", "", 0);
+    ids[TIMER + 1] = create(r, timer, "timer1", "", 0);
+    ids[TOKEN] = create(r, token, "token", "1000000", 7);
+    for (int i = 0; i < 4; i++) {
+        snprintf(salt, sizeof salt, "ppa%d", i);
+        ids[PP + 2 * i] = create(r, pp, salt, "", 0);
+        snprintf(salt, sizeof salt, "ppb%d", i);
+        ids[PP + 2 * i + 1] = create(r, pp, salt, ids[PP + 2 * i].b, 32);
+    }
+    ids[LOOP] = create(r, loop, "loop", "", 0);
+    ids[RECURSE] = create(r, rec, "recurse", "", 0);
+    ids[BOMB] = create(r, bomb, "bomb", "", 0);
+    ids[WILD] = create(r, wild, "wild", "", 0);
+    block(r);
+    for (int i = 0; i < 4; i++) {
+        uint8_t peer[36] = "peer";
+        memcpy(peer + 4, ids[PP + 2 * i + 1].b, 32);
+        send_b(r, 0, ids[PP + 2 * i], peer, 36, 0);
+    }
+    block(r);
+}
+
+static void step(run *r, int s)
+{
+    gb_id *ids = r->ids;
+    char buf[160], bob[65];
+    hex64(acct(1), bob);
+    for (int i = 0; i < 4; i++)
+        send(r, (uint32_t)(s + i) % 3, ids[PING + i], "PING");
+    for (int i = 0; i < 3; i++) {
+        snprintf(buf, sizeof buf, "add %d", s * 7 + i);
+        send(r, (uint32_t)i, ids[COUNTER + i], s % 2 ? buf : "inc");
+    }
+    send(r, 1, ids[PROXY], "PING");
+    send(r, 2, ids[PROXY + 1], "PING");
+    uint8_t w[2] = {'W', (uint8_t)(1 + (s * 5) % 15)};
+    for (int i = 0; i < 3; i++)
+        send_b(r, (uint32_t)i, ids[WIDE + i], w, 2, 1000 + (uint64_t)s);
+    if (s % 4 == 0)
+        send(r, 0, ids[FACTORY], "spawn");
+    if (s % 4 == 2)
+        send(r, 0, ids[FACTORY], "call");
+    if (s % 6 == 1) {
+        send(r, 0, ids[TIMER], "start 1 3");
+        send(r, 1, ids[TIMER + 1], "start 2 2");
+    }
+    snprintf(buf, sizeof buf, "transfer %s %d", bob, 5 + s);
+    send(r, 0, ids[TOKEN], buf);
+    send(r, 1, ids[TOKEN], s % 5 ? "balance" : "transfer 00 1"); /* bad */
+    if (s % 3 == 0)
+        for (int i = 0; i < 4; i++) {
+            uint8_t n[8] = {(uint8_t)(10 + 3 * i + s)};
+            send_b(r, 2, ids[PP + 2 * i], n, 8, 0);
+        }
+    if (s == 3)
+        send_little(r, 0, ids[LOOP], "spin");
+    if (s == 5)
+        send_little(r, 1, ids[RECURSE], "deep");
+    if (s == 7)
+        send_little(r, 2, ids[BOMB], "boom");
+    if (s == 9) {
+        send(r, 0, ids[WILD], "err");
+        send(r, 0, ids[WILD], "x");
+    }
+    if (s == 11) /* wide 0 exits; its balance goes to proxy 2 */
+        send(r, 2, ids[PROXY + 2], "X");
+    if (s >= 12)
+        send(r, 1, ids[PROXY + 2], "after"); /* ProgramExited, relayed */
+    block(r);
+}
+
+static void scenario(run *r, unsigned threads)
+{
+    memset(r, 0, sizeof *r);
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.nosync = true;
+    cfg.threads = threads;
+    cfg.block_gas_limit = BLOCK_GAS;
+    char detail[256] = "";
+    gb_err e = gb_chain_open(&cfg, &r->c, detail, sizeof detail);
+    GB_EXPECT_ERR(GB_OK, e);
+    if (e) {
+        fprintf(stderr, "open: %s\n", detail);
+        exit(1);
+    }
+    setup(r);
+    for (int s = 0; s < STEPS; s++)
+        step(r, s);
+    for (int i = 0; i < 6 && gb_chain_pending(r->c); i++)
+        block(r);
+    gb_chain_close(r->c);
+    r->c = NULL;
+}
+
+static void test_threads_agree(void)
+{
+    static run one, two, four;
+    scenario(&one, 1);
+    scenario(&two, 2);
+    scenario(&four, 4);
+    printf("  %u blocks, %u dispatches (%u failed), %u to users\n",
+           one.nroots, one.dispatched, one.failed, one.user_msgs);
+    /* the scenario did what it is for */
+    GB_EXPECT(one.dispatched > 400);
+    GB_EXPECT(one.failed >= 4);  /* loop, recurse, bomb, bad token */
+    GB_EXPECT(one.exited == 1);  /* wide 0 */
+    GB_EXPECT(one.user_msgs > 100);
+    const run *other[] = {&two, &four};
+    for (int k = 0; k < 2; k++) {
+        const run *o = other[k];
+        GB_EXPECT_U64(one.nroots, o->nroots);
+        GB_EXPECT_U64(one.dispatched, o->dispatched);
+        GB_EXPECT_U64(one.user_msgs, o->user_msgs);
+        for (uint32_t i = 0; i < one.nroots && i < o->nroots; i++) {
+            if (memcmp(one.roots[i], o->roots[i], 32))
+                GB_FAIL_("%s threads: state root differs at block %u",
+                         k ? "4" : "2", i + 1);
+            if (memcmp(one.trace[i], o->trace[i], 32))
+                GB_FAIL_("%s threads: events differ at block %u",
+                         k ? "4" : "2", i + 1);
+        }
+    }
+}
+
+int main(void)
+{
+    GB_RUN(test_threads_agree);
+    return gb_test_summary();
+}
