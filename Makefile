@@ -45,6 +45,7 @@ bench: build
 	bench/run.sh $(BUILD)
 	$(BUILD)/bench_gear $(BUILD)/testwasm/ping.wasm
 	$(BUILD)/bench_chain $(BUILD)/examples/pingpong.wasm $(BUILD)
+	$(BUILD)/bench_savina $(BUILD)/savina $(BUILD)
 
 fuzz: deps
 	cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DGB_FUZZ=ON -DGB_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null
