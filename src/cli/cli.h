@@ -46,6 +46,11 @@ int cli_send(int argc, char **argv);      /* client.c */
 int cli_mailbox(int argc, char **argv);   /* client.c */
 int cli_balance(int argc, char **argv);   /* client.c */
 int cli_block(int argc, char **argv);     /* client.c */
+int cli_create(int argc, char **argv);    /* client_msg.c */
+int cli_reply(int argc, char **argv);     /* client_msg.c */
+int cli_claim(int argc, char **argv);     /* client_msg.c */
+int cli_state(int argc, char **argv);     /* client_msg.c */
+int cli_gas(int argc, char **argv);       /* client_msg.c */
 int cli_watch(int argc, char **argv);     /* watch.c: subscriptions */
 
 /*
