@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `gearbox node --dev` end to end over HTTP, on loopback: health, a
 # program uploaded and pinged by dev accounts (PONG polled from
-# chain_getEvents), malformed JSON, an unknown method, a body too large,
-# blocks that keep coming, SIGTERM, and a restart that continues the chain.
+# chain_getEvents), a signed transaction replayed (the nonce error),
+# malformed JSON, an unknown method, a body too large, a payload too large,
+# a gas estimate, blocks that keep coming after all that, SIGTERM, and a
+# restart that continues the chain, old blocks served from the store.
 # usage: node_http.sh GEARBOX EXAMPLES_DIR
 set -euo pipefail
 GEARBOX=$1
@@ -69,6 +71,47 @@ done
 [ -n "$found" ] || fail "no PONG reply to $MID"
 [ "$(rpc gear_programInfo "[\"$PROG\"]" | field result.status)" = active ] || fail "program not active"
 
+# a signed transaction replayed: the CLI signs and sends it through a
+# recording proxy; the same request again is refused with the nonce error
+python3 - "$ADDR" "$DIR/proxy.port" "$DIR/tx.json" <<'PY' &
+import http.server, sys, urllib.request
+up, portfile, txfile = sys.argv[1:4]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers['Content-Length']))
+        req = urllib.request.Request('http://' + up + '/', data=body,
+                                     headers={'Content-Type': 'application/json'})
+        resp = urllib.request.urlopen(req, timeout=10).read()
+        if b'gear_submitTransaction' in body:
+            open(txfile + '.part', 'wb').write(body)
+        self.send_response(200)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(resp)))
+        self.end_headers()
+        self.wfile.write(resp)
+        if b'gear_submitTransaction' in body:
+            import os; os.rename(txfile + '.part', txfile)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+s.timeout = 1
+open(portfile + '.part', 'w').write(str(s.server_address[1]))
+import os; os.rename(portfile + '.part', portfile)
+for _ in range(30):
+    s.handle_request()
+    if os.path.exists(txfile): break
+PY
+PROXY=$!
+for _ in $(seq 50); do [ -f "$DIR/proxy.port" ] && break; sleep 0.1; done
+[ -f "$DIR/proxy.port" ] || fail "the recording proxy did not start"
+"$GEARBOX" send "$PROG" PING --gas 10000000000 --account charlie \
+  --node "http://127.0.0.1:$(cat "$DIR/proxy.port")" > "$DIR/send.out" 2>&1 \
+  || fail "send through the proxy: $(cat "$DIR/send.out")"
+wait "$PROXY" || true
+[ -f "$DIR/tx.json" ] || fail "the proxy saw no gear_submitTransaction"
+R=$(curl -s --max-time 10 -H 'Content-Type: application/json' --data-binary @"$DIR/tx.json" "http://$ADDR/")
+[ "$(field error.code <<<"$R")" = -32001 ] || fail "a replayed transaction: $R"
+grep -q 'a replay' <<<"$R" || fail "the replay error does not say so: $R"
+
 # errors
 R=$(curl -s --max-time 5 -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0",' "http://$ADDR/")
 [ "$(field error.code <<<"$R")" = -32700 ] || fail "malformed JSON: $R"
@@ -83,6 +126,13 @@ CODE413=$(curl -s --max-time 10 -o "$DIR/big.out" -w '%{http_code}' \
 grep -q -- -32004 "$DIR/big.out" || fail "413 without a JSON-RPC error"
 CODE415=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -d '{}' "http://$ADDR/")
 [ "$CODE415" = 415 ] || fail "form content type: HTTP $CODE415"
+# a request under the HTTP limit but over the JSON-RPC one, and a payload
+# over its limit inside valid JSON: JSON-RPC errors, the node unharmed
+python3 -c 'import sys; sys.stdout.write("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gear_readState\",\"params\":[\"0x" + "00"*32 + "\",\"0x" + "00"*(8*1024*1024+1) + "\"]}")' > "$DIR/bigpayload.json"
+R=$(curl -s --max-time 10 -H 'Content-Type: application/json' --data-binary @"$DIR/bigpayload.json" "http://$ADDR/")
+[ "$(field error.code <<<"$R")" = -32004 ] || fail "a payload too large: $(head -c 300 <<<"$R")"
+R=$(rpc gear_calculateHandleGas "[\"alice\",\"$PROG\",\"0x50494e47\"]")
+[ "$(field result.burned <<<"$R")" -gt 0 ] || fail "gas estimate: $R"
 
 # blocks keep coming
 H1=$(height)
@@ -105,5 +155,9 @@ H3=$(height)
 [ "$H3" -gt "$STOPPED" ] || fail "head did not continue ($STOPPED -> $H3)"
 [ "$(rpc gear_programInfo "[\"$PROG\"]" | field result.status)" = active ] || fail "program lost"
 [ "$(rpc system_accountNonce '["bob"]' | field result)" = 1 ] || fail "bob's nonce"
+# a block of the first run: from the store, without its events
+R=$(rpc chain_getBlock '[1]')
+[ "$(field result.eventsKept <<<"$R")" = false ] || fail "block 1 after a restart: $R"
+[ "$(field result.height <<<"$R")" = 1 ] || fail "block 1 after a restart: $R"
 kill -TERM "$PID"; wait "$PID" || true; PID=
 echo "ok node_http ($STOPPED blocks, then $H3)"
