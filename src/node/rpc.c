@@ -263,6 +263,9 @@ static gb_err notify_subs(gb_rpc *r, const gb_block_result *b,
 {
     if (!gb_subs_count(r->subs))
         return GB_OK;
+    gb_block_header hd; /* the parent not kept: the stored header has it */
+    if (!parent && !gb_chain_block_header(r->chain, b->height, &hd, NULL))
+        parent = hd.parent_hash;
     json_t *head = block_json(k);
     bool bad = !head;
     if (head)

@@ -54,8 +54,7 @@
  *   chain_subscribeNewHeads   []          -> a subscription id (a number);
  *        then per block: method chain_newHead, params {subscription,
  *        result: {height, hash, parentHash, timestamp, stateRoot,
- *        dispatched, gasUsed, queuedLeft, events}} (parentHash null when
- *        this node did not produce the parent since it started)
+ *        dispatched, gasUsed, queuedLeft, events}}
  *   gear_subscribeEvents      [program?, account?]  -> a subscription id;
  *        then per event concerning program and account (as source,
  *        destination or id; every event without a filter): method
