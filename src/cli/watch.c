@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "cli/client.h"
 #include "cli/ws_client.h"
 
 #define DEFAULT_NODE "http://127.0.0.1:9944"
@@ -42,9 +43,10 @@ static void usage(FILE *out)
             "  --program ID    only events concerning this program (as "
             "source,\n"
             "                  destination or id)\n"
-            "  --account ID    only events concerning this account (a dev "
+            "  --account ID    only events concerning this account: a dev "
             "name\n"
-            "                  such as bob, or 0x and 64 hex digits)\n"
+            "                  (alice ... harry), 0x and 64 hex digits, or a "
+            "key file\n"
             "  --blocks        also a line per block (height, hash, "
             "dispatches, gas)\n"
             "  --json          one JSON object per line: the notification's "
@@ -208,6 +210,9 @@ int cli_watch(int argc, char **argv)
     if (rc)
         return rc;
 
+    char acct[67];
+    if (o.account && !cli_account_id(o.account, acct))
+        return 1;
     char err[768] = "";
     cli_ws *ws = NULL;
     rc = cli_ws_open(o.node, CONNECT_TIMEOUT_S, &ws, err, sizeof err);
@@ -224,7 +229,7 @@ int cli_watch(int argc, char **argv)
     if (o.program)
         json_object_set_new(filter, "program", json_string(o.program));
     if (o.account)
-        json_object_set_new(filter, "account", json_string(o.account));
+        json_object_set_new(filter, "account", json_string(acct));
     rc = 1;
     if (o.blocks && !request(ws, 2, "chain_subscribeNewHeads", json_array())) {
         json_decref(filter);

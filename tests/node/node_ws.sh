@@ -369,6 +369,9 @@ check sigterm-close "$(cat "$DIR/goaway")" "close 1001"
 out=$(timeout 10 "$gb" watch $N --count 1 2>&1); rc=$?
 [ $rc -eq 1 ] && ok || bad "watch without a node exited $rc"
 check watch-no-node "$out" "cannot connect to the node"
+out=$(timeout 10 "$gb" watch --account nosuchaccount 2>&1); rc=$?
+[ $rc -eq 1 ] && ok || bad "watch --account nosuchaccount exited $rc"
+check watch-bad-account "$out" "unknown account 'nosuchaccount'"
 out=$(timeout 10 "$gb" watch --count 0 2>&1); rc=$?
 [ $rc -eq 2 ] && ok || bad "watch --count 0 exited $rc"
 out=$(timeout 10 "$gb" watch --frobnicate 2>&1); rc=$?
