@@ -146,6 +146,8 @@ typedef struct dest {
     gb_id id;
     uint32_t head, tail; /* entries, NONE when empty */
     bool uninit;         /* its handle messages wait for init (block) */
+    bool settled;        /* seen past init (active, exited, failed):
+                            that never changes back */
     bool active;         /* in the active list */
 } dest;
 
@@ -332,11 +334,14 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
                 return e;
             drop = true;
         }
-        if (!drop && x->kind == GB_DISPATCH_HANDLE) {
+        if (!drop && x->kind == GB_DISPATCH_HANDLE && !d->settled) {
             gb_db_program p;
-            if (!d->uninit && !gb_db_program_get(b->txn, x->destination, &p) &&
-                p.status == GB_PROGRAM_INITIALIZING)
-                d->uninit = true;
+            if (!d->uninit && !gb_db_program_get(b->txn, x->destination, &p)) {
+                if (p.status == GB_PROGRAM_INITIALIZING)
+                    d->uninit = true;
+                else
+                    d->settled = true;
+            }
             drop = d->uninit;
         }
         if (!drop) {
@@ -371,7 +376,8 @@ static gb_err pick_wave(sched *s)
         return GB_NOMEM;
     for (uint32_t i = 0; i < n; i++)
         s->order[i] = (head){s->e[s->d[s->active[i]].head].seq, s->active[i]};
-    qsort(s->order, n, sizeof *s->order, cmp_head);
+    if (n)
+        qsort(s->order, n, sizeof *s->order, cmp_head);
 
     uint64_t budget = b->gas_left;
     uint32_t room = GB_CHAIN_MAX_DISPATCHES - b->dispatched;
