@@ -153,6 +153,15 @@ static void rm_dir(const char *dir)
         fprintf(stderr, "bench_savina: could not remove %s\n", dir);
 }
 
+/* The run's data directory: removed at exit, also when a check fails. */
+static char data_dir[1024];
+
+static void rm_data_dir(void)
+{
+    if (data_dir[0])
+        rm_dir(data_dir);
+}
+
 /* ---- the chain ---------------------------------------------------------- */
 
 static const char *wasm_dir;
@@ -625,13 +634,14 @@ int main(int argc, char **argv)
     const char *parent = argc > 2 ? argv[2] : getenv("TMPDIR");
     if (!parent || !*parent)
         parent = "/tmp";
-    char dir[1024];
-    snprintf(dir, sizeof dir, "%s/gb-bench-savina-XXXXXX", parent);
+    char *dir = data_dir;
+    snprintf(dir, sizeof data_dir, "%s/gb-bench-savina-XXXXXX", parent);
     if (!mkdtemp(dir)) {
         fprintf(stderr, "bench_savina: mkdtemp %s: %s\n", dir,
                 strerror(errno));
         return 1;
     }
+    atexit(rm_data_dir);
 
     workload ws[] = {
         {"pingpong", w_pingpong, ""}, {"ring", w_ring, ""},
@@ -670,7 +680,6 @@ int main(int argc, char **argv)
         rn[i] = run_one(&ws[i], &s, dir, nthreads);
         ran[i] = true;
     }
-    rm_dir(dir);
 
     printf("\n   %-9s %-32s %10s %9s %11s %11s %8s  %s\n", "workload", "size",
            "msgs", "time@1", "msgs/s@1", "msgs/s@N", "speed-up", "target");
