@@ -72,8 +72,6 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
-
-#include <pthread.h>
 #include "util/hash.h"
 
 #define TRY(x)                                                                 \
@@ -463,25 +461,14 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
 /* ---- running a dispatch ----------------------------------------------- */
 
 /* Called from the lazy-pages fault handler of the thread running the
- * dispatch.  Alone (no lock): only reads the transaction (LMDB's mdb_get
- * allocates nothing) and nothing writes to it during the run, so the
- * pointer stays valid.  In a wave (src/chain/sched.c) the block's thread
- * applies other journals meanwhile: the read and a copy into this thread's
- * buffer happen under the lock it applies them under. */
+ * dispatch: only reads the transaction (LMDB's mdb_get allocates nothing;
+ * several threads may do it at once, see gb_db_share_reads), and nothing
+ * writes to it while runs are under way, so the pointer stays valid. */
 static const uint8_t *page_lookup(void *user, uint32_t page)
 {
     gb_page_src *s = user;
     const uint8_t *data;
-    if (!s->lock)
-        return gb_db_page_get(s->txn, s->pid, page, &data) ? NULL : data;
-    pthread_mutex_lock(s->lock);
-    const uint8_t *out = NULL;
-    if (!gb_db_page_get(s->txn, s->pid, page, &data)) {
-        memcpy(s->buf, data, GB_GEAR_PAGE_SIZE);
-        out = s->buf;
-    }
-    pthread_mutex_unlock(s->lock);
-    return out;
+    return gb_db_page_get(s->txn, s->pid, page, &data) ? NULL : data;
 }
 
 /* Whether x's destination cannot take it (Gear's unavailable-program
@@ -981,13 +968,10 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
     return load_reservations(b->txn, pid, &r->resv, &r->nresv);
 }
 
-void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx,
-                  pthread_mutex_t *lock, uint8_t *buf)
+void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx)
 {
     if (!r->runs)
         return;
-    r->src.lock = lock;
-    r->src.buf = buf;
     gb_program_view view = {.module = r->code->module,
                             .hot_pages = r->hot,
                             .nhot = r->nhot,
@@ -1033,7 +1017,7 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
     if (!e)
         e = gb_chain_prepare(b, &r);
     if (!e) {
-        gb_chain_run(&r, b->c->procs[0], &b->bctx, NULL, NULL);
+        gb_chain_run(&r, b->c->procs[0], &b->bctx);
         e = gb_chain_finish(b, &r);
     }
     gb_run_free(&r);

@@ -6,8 +6,6 @@
 #ifndef GB_CHAIN_CHAIN_INT_H
 #define GB_CHAIN_CHAIN_INT_H
 
-#include <pthread.h>
-
 #include "chain/chain.h"
 #include "gear/code_cache.h"
 #include "gear/codes.h"
@@ -40,13 +38,11 @@ struct gb_chain {
     gb_chain_cfg cfg;
     gb_db *db;
     gb_code_cache *codes;
-    /* the parallel executor (sched.c): nthreads processors and page
-     * buffers, one per thread of the pool (index 0: the block's thread) */
+    /* the parallel executor (sched.c): nthreads processors, one per
+     * thread of the pool (index 0: the block's thread) */
     unsigned nthreads;
     gb_pool *pool;
     gb_processor **procs;
-    uint8_t **bufs;
-    pthread_mutex_t dblock; /* the write transaction, during a wave */
     uint32_t height;
     uint64_t head_ts;  /* the last block's timestamp */
     uint8_t head_hash[32];
@@ -95,13 +91,10 @@ gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h);
 
 /* Where a run reads its program's persisted pages (the fault handler's
- * lookup).  lock == NULL: straight from txn; otherwise copied into buf (a
- * page, the running thread's) under lock. */
+ * lookup): straight from the block's transaction. */
 typedef struct gb_page_src {
     gb_db_txn *txn;
     gb_id pid;
-    pthread_mutex_t *lock;
-    uint8_t *buf;
 } gb_page_src;
 
 #define GB_CHAIN_HOT_PAGES 8
@@ -133,8 +126,7 @@ typedef struct gb_run {
 } gb_run;
 
 gb_err gb_chain_prepare(gb_blk *b, gb_run *r);
-void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx,
-                  pthread_mutex_t *lock, uint8_t *buf);
+void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx);
 gb_err gb_chain_finish(gb_blk *b, gb_run *r);
 void gb_run_free(gb_run *r);
 

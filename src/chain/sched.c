@@ -5,12 +5,14 @@
  *
  *   The block takes the queue in waves.  A wave holds at most one dispatch
  *   per destination program: for each program, the first of its queued
- *   dispatches (in queue order) that may run; the programs are taken in
- *   the order of those dispatches' queue positions.  Every dispatch of a
- *   wave is prepared (its program read) before any of them runs, the runs
- *   happen on any threads in any order, and their journals are applied in
- *   wave order.  Messages a journal queues get the next sequence numbers
- *   in that order, and are seen by the waves that follow.
+ *   dispatches (in queue order) that may run.  The programs are taken in
+ *   the order of those dispatches' queue positions, as long as the gas
+ *   limits of the wave's dispatches fit in what the block has left; the
+ *   first that does not fit ends the wave and heads the next.  Every
+ *   dispatch of a wave is prepared (its program read) before any of them
+ *   runs, the runs happen on any threads in any order, and when all have
+ *   ended their journals are applied in wave order.  Messages a journal queues get the next
+ *   sequence numbers in that order, and are seen by the waves that follow.
  *
  * Why the result cannot depend on the threads: a run reads only its own
  * program (record, pages, allocations, reservations — prepared before the
@@ -31,24 +33,30 @@
  *     exceeds what the block has left is skipped, and so is every later
  *     dispatch of the same (source, destination) pair in this block (their
  *     order holds; other pairs go on).  One that only exceeds what this
- *     wave has not reserved yet waits for the next wave.  The gas a run
- *     did not burn returns to the block when its journal is applied.
+ *     wave has not reserved yet ends the wave.  The gas a run did not burn
+ *     returns to the block when its journal is applied.
  *   - init: handle messages to a program whose init has not ended are
  *     skipped for the rest of the block, in order.
  *   - at most GB_CHAIN_MAX_DISPATCHES per block, GB_SCHED_WAVE per wave.
  * Skipped dispatches stay in the queue for a later block.
  *
  * Memory: the queue is read into a window of at most GB_SCHED_WINDOW
- * dispatches, kept per destination in queue order; each wave takes the
- * heads, and the window is topped up from the queue before the next one.
+ * dispatches, kept per destination in queue order, the destinations in a
+ * heap on their first dispatch's position; each wave pops the heads, and
+ * the window is topped up from the queue before the next one.
  * So a queue of a million messages to one program costs the same per
  * message as a short one, and the window (not the queue) bounds memory.
  *
- * Threads: the pool (util/pool.h) runs a wave's dispatches; the block's
- * thread takes part, and applies journal i as soon as run i is done while
- * the others go on.  During a wave the write transaction is touched by the
- * block's thread (applying, under c->dblock) and by the runs' page
- * lookups (under c->dblock, copying the page out); nothing else.
+ * Threads: the pool (util/pool.h) runs a wave's dispatches, the block's
+ * thread taking part.  While runs are under way the write transaction is
+ * only read — by the runs' page lookups (gb_db_page_get: mdb_get, which
+ * several threads may call at once once gb_db_share_reads has brought
+ * every table up to date, as it is at the start of the queue) — and the
+ * journals are applied by the block's thread after the last run of the
+ * wave.  (Applying journal i while later runs go on was tried: the runs'
+ * page lookups then need a lock the applying thread holds most of the
+ * time, and two threads handing a lock back and forth per dispatch were
+ * slower than one.)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -166,10 +174,11 @@ typedef struct sched {
     uint32_t nd, cap_d;
     idmap dests;   /* (id, 0) -> dest index */
     idmap skipped; /* (source, destination) -> 1 */
-    uint32_t *active; /* dests with entries */
-    uint32_t nactive, cap_active;
-    head *order;      /* the wave's candidates */
-    uint32_t cap_order;
+    head *heap;       /* dests with entries, a min-heap on their head's
+                         sequence (dest.active: in it) */
+    uint32_t nheap, cap_heap;
+    uint32_t *taken;  /* dests of the wave being picked */
+    uint32_t cap_taken;
     uint32_t inwin;   /* entries in the window */
     uint64_t loaded;  /* next queue sequence to read */
     bool drained;     /* the queue has nothing at or after loaded */
@@ -203,15 +212,47 @@ static gb_err dest_of(sched *s, gb_id id, uint32_t *out)
     return GB_OK;
 }
 
+static void heap_down(sched *s, uint32_t i)
+{
+    head *h = s->heap;
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = i;
+        if (l < s->nheap && h[l].seq < h[m].seq)
+            m = l;
+        if (l + 1 < s->nheap && h[l + 1].seq < h[m].seq)
+            m = l + 1;
+        if (m == i)
+            return;
+        head t = h[i];
+        h[i] = h[m];
+        h[m] = t;
+        i = m;
+    }
+}
+
+static void heap_pop(sched *s)
+{
+    s->heap[0] = s->heap[--s->nheap];
+    heap_down(s, 0);
+}
+
+/* Put dest di (with entries) among the candidates, keyed by its head. */
 static gb_err activate(sched *s, uint32_t di)
 {
-    if (s->d[di].active)
+    dest *d = &s->d[di];
+    if (d->active || d->head == NONE)
         return GB_OK;
-    if (!gb_grow((void **)&s->active, &s->cap_active,
-                 (uint64_t)s->nactive + 1, sizeof *s->active, 64))
+    if (!gb_grow((void **)&s->heap, &s->cap_heap, (uint64_t)s->nheap + 1,
+                 sizeof *s->heap, 64))
         return GB_NOMEM;
-    s->active[s->nactive++] = di;
-    s->d[di].active = true;
+    uint32_t i = s->nheap++;
+    head x = {s->e[d->head].seq, di};
+    while (i && s->heap[(i - 1) / 2].seq > x.seq) {
+        s->heap[i] = s->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    s->heap[i] = x;
+    d->active = true;
     return GB_OK;
 }
 
@@ -310,12 +351,6 @@ static gb_err refill(sched *s)
 
 /* ---- choosing a wave ------------------------------------------------------ */
 
-static int cmp_head(const void *pa, const void *pb)
-{
-    const head *a = pa, *b = pb;
-    return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
 /* Drop a destination's heads that may not run in this block; true when it
  * has one left that may. */
 static gb_err settle_head(sched *s, uint32_t di, bool *ok)
@@ -353,55 +388,59 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
 }
 
 /* Pick the wave into s->runs (taking the dispatches out of the queue and
- * preparing them).  None picked: the queue is done for this block. */
+ * preparing them): the heads in queue order until one does not fit the
+ * gas the wave has left (it heads the next wave).  None picked: the queue
+ * is done for this block. */
 static gb_err pick_wave(sched *s)
 {
     gb_blk *b = s->b;
-    gb_err e;
+    gb_err e = GB_OK;
     s->nruns = 0;
-    /* the active destinations, by their heads' queue order */
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < s->nactive; i++) {
-        uint32_t di = s->active[i];
-        bool ok;
-        if ((e = settle_head(s, di, &ok)))
-            return e;
-        if (ok)
-            s->active[n++] = di;
-        else
-            s->d[di].active = false;
-    }
-    s->nactive = n;
-    if (!gb_grow((void **)&s->order, &s->cap_order, n, sizeof *s->order, 64))
-        return GB_NOMEM;
-    for (uint32_t i = 0; i < n; i++)
-        s->order[i] = (head){s->e[s->d[s->active[i]].head].seq, s->active[i]};
-    if (n)
-        qsort(s->order, n, sizeof *s->order, cmp_head);
-
     uint64_t budget = b->gas_left;
     uint32_t room = GB_CHAIN_MAX_DISPATCHES - b->dispatched;
     if (room > GB_SCHED_WAVE)
         room = GB_SCHED_WAVE;
-    if (!gb_grow((void **)&s->runs, &s->cap_runs, n < room ? n : room,
-                 sizeof *s->runs, 16))
-        return GB_NOMEM;
-    for (uint32_t i = 0; i < n && s->nruns < room; i++) {
-        uint32_t di = s->order[i].di;
-        entry *en = &s->e[s->d[di].head];
+    while (s->nruns < room && s->nheap) {
+        uint32_t di = s->heap[0].di;
+        bool ok;
+        if ((e = settle_head(s, di, &ok)))
+            break;
+        dest *d = &s->d[di];
+        if (!ok || s->e[d->head].seq != s->heap[0].seq) {
+            /* dropped heads: out, or back in under its new head */
+            heap_pop(s);
+            d->active = false;
+            if (ok && (e = activate(s, di)))
+                break;
+            continue;
+        }
+        entry *en = &s->e[d->head];
         uint64_t gas = en->h.x.d.gas_limit;
         if (gas > budget)
-            continue; /* the next wave */
+            break; /* the next wave */
         budget -= gas;
+        heap_pop(s);
+        d->active = false;
+        if (!gb_grow((void **)&s->runs, &s->cap_runs, (uint64_t)s->nruns + 1,
+                     sizeof *s->runs, 16) ||
+            !gb_grow((void **)&s->taken, &s->cap_taken,
+                     (uint64_t)s->nruns + 1, sizeof *s->taken, 16)) {
+            e = GB_NOMEM;
+            break;
+        }
         if ((e = gb_db_queue_del(b->txn, en->seq)))
-            return e;
+            break;
+        s->taken[s->nruns] = di;
         gb_run *r = &s->runs[s->nruns++];
         memset(r, 0, sizeof *r);
         pop_head(s, di, &r->h);
         if ((e = gb_chain_prepare(b, r)))
-            return e;
+            break;
     }
-    return GB_OK;
+    /* the wave's destinations are candidates again for the next one */
+    for (uint32_t i = 0; !e && i < s->nruns; i++)
+        e = activate(s, s->taken[i]);
+    return e;
 }
 
 /* ---- running a wave ------------------------------------------------------- */
@@ -410,8 +449,7 @@ static void run_job(void *ctx, uint32_t i, unsigned worker)
 {
     sched *s = ctx;
     gb_chain *c = s->b->c;
-    gb_chain_run(&s->runs[i], c->procs[worker], &s->b->bctx,
-                 c->nthreads > 1 ? &c->dblock : NULL, c->bufs[worker]);
+    gb_chain_run(&s->runs[i], c->procs[worker], &s->b->bctx);
 }
 
 static gb_err run_wave(sched *s)
@@ -420,17 +458,9 @@ static gb_err run_wave(sched *s)
     gb_err e = gb_pool_start(c->pool, s->nruns, run_job, s);
     if (e)
         return e;
-    for (uint32_t i = 0; i < s->nruns; i++) {
-        gb_pool_wait(c->pool, i);
-        if (e)
-            continue; /* the block is lost: let the others end */
-        if (c->nthreads > 1)
-            pthread_mutex_lock(&c->dblock);
-        e = gb_chain_finish(s->b, &s->runs[i]);
-        if (c->nthreads > 1)
-            pthread_mutex_unlock(&c->dblock);
-    }
     gb_pool_finish(c->pool);
+    for (uint32_t i = 0; i < s->nruns && !e; i++)
+        e = gb_chain_finish(s->b, &s->runs[i]);
     return e;
 }
 
@@ -444,8 +474,8 @@ static void sched_free(sched *s)
     free(s->runs);
     free(s->e);
     free(s->d);
-    free(s->active);
-    free(s->order);
+    free(s->heap);
+    free(s->taken);
     free(s->dests.s);
     free(s->skipped.s);
 }
@@ -453,8 +483,9 @@ static void sched_free(sched *s)
 gb_err gb_chain_process_queue(gb_blk *b)
 {
     sched s = {.b = b, .free_e = NONE};
-    gb_err e = GB_OK;
-    while (b->gas_left > 0 && b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
+    gb_err e = gb_db_share_reads(b->txn);
+    while (!e && b->gas_left > 0 &&
+           b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
         if ((e = refill(&s)) || (e = pick_wave(&s)))
             break;
         if (!s.nruns)
@@ -479,36 +510,30 @@ gb_err gb_chain_sched_open(gb_chain *c)
     if (n > 256)
         n = 256;
     c->procs = calloc(n, sizeof *c->procs);
-    c->bufs = calloc(n, sizeof *c->bufs);
-    if (!c->procs || !c->bufs)
+    if (!c->procs)
         return GB_NOMEM;
     c->nthreads = n;
-    pthread_mutex_init(&c->dblock, NULL);
     for (unsigned i = 0; i < n; i++) {
         gb_err e = gb_processor_new(NULL, &c->procs[i]);
         if (e)
             return e;
-        if (!(c->bufs[i] = malloc(GB_GEAR_PAGE_SIZE)))
-            return GB_NOMEM;
     }
-    return gb_pool_new(n, &c->pool);
+    gb_err e = gb_pool_new(n, &c->pool);
+    if (!e)
+        gb_db_set_pool(c->db, c->pool); /* the state root, in parallel */
+    return e;
 }
 
 void gb_chain_sched_close(gb_chain *c)
 {
+    if (c->db)
+        gb_db_set_pool(c->db, NULL);
     gb_pool_free(c->pool);
     c->pool = NULL;
     if (c->procs)
         for (unsigned i = 0; i < c->nthreads; i++)
             gb_processor_free(c->procs[i]);
-    if (c->bufs)
-        for (unsigned i = 0; i < c->nthreads; i++)
-            free(c->bufs[i]);
-    if (c->nthreads)
-        pthread_mutex_destroy(&c->dblock);
     free(c->procs);
-    free(c->bufs);
     c->procs = NULL;
-    c->bufs = NULL;
     c->nthreads = 0;
 }

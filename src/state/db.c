@@ -27,6 +27,7 @@
  * same LMDB transaction, so L on disk always matches the entries on disk.
  */
 #include "state/db.h"
+#include "util/pool.h"
 #include "util/bytes.h"
 
 #include <errno.h>
@@ -55,6 +56,7 @@ struct gb_db {
     char *path;
     bool temp;
     uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
+    gb_pool *pool; /* gb_db_set_pool, borrowed */
 };
 
 /* One touched key in the write record (see the top of the file). */
@@ -362,6 +364,18 @@ void gb_db_read_end(gb_db_txn *txn) { gb_db_abort(txn); }
 
 bool gb_db_txn_writable(const gb_db_txn *txn) { return txn->write; }
 
+gb_err gb_db_share_reads(gb_db_txn *txn)
+{
+    for (int i = 0; i < GB_TABLE_COUNT_; i++) {
+        MDB_cursor *c;
+        int rc = mdb_cursor_open(txn->txn, txn->db->dbi[i], &c);
+        if (rc)
+            return map_err(rc);
+        mdb_cursor_close(c);
+    }
+    return GB_OK;
+}
+
 static gb_err fail(gb_db_txn *t, int rc)
 {
     gb_err e = map_err(rc);
@@ -462,6 +476,92 @@ static void rec_add(gb_db_rec *r, uint64_t h, gb_db_table tb,
     r->n++;
 }
 
+void gb_db_set_pool(gb_db *db, gb_pool *pool) { db->pool = pool; }
+
+/* One recorded key for a parallel fold: where it is, what it was, what it
+ * is now (read before the workers start; nothing writes meanwhile). */
+typedef struct fold_item {
+    const uint8_t *key;
+    const void *now; /* NULL: absent now */
+    size_t now_len;
+    const rec_slot *slot;
+} fold_item;
+
+typedef struct fold_ctx {
+    fold_item *items;
+    uint32_t n, chunk;
+    gb_lthash *acc; /* one per thread */
+} fold_ctx;
+
+static void fold_job(void *p, uint32_t job, unsigned worker)
+{
+    fold_ctx *f = p;
+    gb_lthash *acc = &f->acc[worker];
+    uint32_t lo = job * f->chunk, hi = lo + f->chunk < f->n ? lo + f->chunk
+                                                             : f->n;
+    for (uint32_t i = lo; i < hi; i++) {
+        const fold_item *it = &f->items[i];
+        const rec_slot *s = it->slot;
+        uint8_t d_now[32];
+        if (it->now)
+            gb_lthash_digest(s->table, it->key, s->klen, it->now, it->now_len,
+                             d_now);
+        if (s->state == REC_PRESENT) {
+            if (it->now && !memcmp(d_now, s->d_orig, 32))
+                continue;
+            gb_lthash_sub(acc, s->d_orig);
+        }
+        if (it->now)
+            gb_lthash_add(acc, d_now);
+    }
+}
+
+/* rec_fold on the pool: the reads here, the hashing on every thread. */
+static gb_err rec_fold_parallel(gb_db_txn *t)
+{
+    gb_db_rec *r = &t->rec;
+    gb_pool *pool = t->db->pool;
+    unsigned nt = gb_pool_threads(pool);
+    fold_ctx f = {.items = malloc(r->n * sizeof *f.items),
+                  .acc = calloc(nt, sizeof *f.acc)};
+    gb_err err = GB_OK;
+    if (!f.items || !f.acc) {
+        err = GB_NOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < r->cap; i++) {
+        const rec_slot *s = &r->slot[i];
+        if (s->state == REC_EMPTY)
+            continue;
+        const uint8_t *key = r->keys + s->key_off;
+        MDB_val k = {s->klen, (void *)key}, v;
+        int rc = mdb_get(t->txn, t->db->dbi[s->table], &k, &v);
+        if (rc && rc != MDB_NOTFOUND) {
+            err = fail(t, rc);
+            goto out;
+        }
+        f.items[f.n++] = (fold_item){.key = key,
+                                     .now = rc ? NULL : v.mv_data,
+                                     .now_len = rc ? 0 : v.mv_size,
+                                     .slot = s};
+    }
+    uint32_t jobs = 8 * nt;
+    f.chunk = (f.n + jobs - 1) / jobs;
+    jobs = (f.n + f.chunk - 1) / f.chunk;
+    if ((err = gb_pool_start(pool, jobs, fold_job, &f)))
+        goto out;
+    gb_pool_finish(pool);
+    for (unsigned w = 0; w < nt; w++)
+        gb_lthash_merge(&t->lanes, &f.acc[w]);
+    memset(r->slot, 0, r->cap * sizeof *r->slot);
+    r->n = 0;
+    r->keys_len = 0;
+out:
+    free(f.items);
+    free(f.acc);
+    return err;
+}
+
 /* Brings the lanes up to date with the record and empties it.  For each
  * recorded key: E(value then) out, E(value now) in, unless they are the
  * same value or both absent.  The order of the slots does not matter: the
@@ -471,6 +571,8 @@ static gb_err rec_fold(gb_db_txn *t)
     gb_db_rec *r = &t->rec;
     if (!r->n)
         return GB_OK;
+    if (t->db->pool && gb_pool_threads(t->db->pool) > 1 && r->n >= 256)
+        return rec_fold_parallel(t);
     gb_err err = GB_OK;
     for (size_t i = 0; i < r->cap && !err; i++) {
         rec_slot *s = &r->slot[i];

@@ -167,6 +167,14 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
  * temporary database, deletes its directory.  NULL is a no-op. */
 void gb_db_close(gb_db *db);
 
+/* Threads for the state-root update (borrowed; NULL: none): when a block
+ * changed many keys, their digests and expansions are computed on pool's
+ * threads, each into its own lane sum, and the sums added up (they
+ * commute: the root is the same).  The pool must not be running a batch
+ * when a root is taken or a block sealed or committed. */
+struct gb_pool;
+void gb_db_set_pool(gb_db *db, struct gb_pool *pool);
+
 /* The data directory.  Valid until gb_db_close. */
 const char *gb_db_path(const gb_db *db);
 
@@ -195,6 +203,13 @@ gb_err gb_db_read_begin(gb_db *db, gb_db_txn **out);
 void gb_db_read_end(gb_db_txn *txn);
 
 bool gb_db_txn_writable(const gb_db_txn *txn);
+
+/* Readies a write transaction for gb_db_get (and the typed getters built
+ * on it) from several threads at once, while no thread writes in it: LMDB
+ * brings a table up to date lazily at its first use in a transaction,
+ * which is a write; this does it now for every table.  Cursors are not
+ * covered: open them on the thread that owns the transaction. */
+gb_err gb_db_share_reads(gb_db_txn *txn);
 
 /* ---- the state root ---------------------------------------------------- */
 

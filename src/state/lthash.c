@@ -66,6 +66,12 @@ void gb_lthash_sub(gb_lthash *h, const uint8_t digest[32])
         h->lane[i] = (uint16_t)(h->lane[i] - e[i]);
 }
 
+void gb_lthash_merge(gb_lthash *h, const gb_lthash *o)
+{
+    for (int i = 0; i < GB_LTHASH_LANES; i++)
+        h->lane[i] = (uint16_t)(h->lane[i] + o->lane[i]);
+}
+
 void gb_lthash_encode(const gb_lthash *h, uint8_t out[GB_LTHASH_BYTES])
 {
     for (int i = 0; i < GB_LTHASH_LANES; i++) {

@@ -56,6 +56,8 @@ void gb_lthash_digest(uint8_t table, const void *key, size_t key_len,
 /* L += E(d) / L -= E(d) for an entry with digest d. */
 void gb_lthash_add(gb_lthash *h, const uint8_t digest[32]);
 void gb_lthash_sub(gb_lthash *h, const uint8_t digest[32]);
+/* h += o, lane by lane (sums of entries combine: for folding in parts). */
+void gb_lthash_merge(gb_lthash *h, const gb_lthash *o);
 
 /* How many times this thread has expanded a digest into E(d) (each
  * gb_lthash_add / gb_lthash_sub is one): the cost the state root pays,
