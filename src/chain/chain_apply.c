@@ -290,7 +290,7 @@ static gb_err route(gb_blk *b, gb_db_dispatch *y, bool to_program,
     }
     y->expires_at = 0;
     if (to_program)
-        return gb_db_queue_push(b->txn, y, NULL);
+        return gb_chain_queue_push(b, y);
     return gb_chain_to_user(b, y);
 }
 
@@ -381,7 +381,7 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
     x->d.signal_code = 0;
     x->expires_at = 0;
     if (wake) {
-        TRY(gb_db_queue_push(b->txn, x, NULL));
+        TRY(gb_chain_queue_push(b, x));
         TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_WOKEN, .id = mid,
                                          .destination = pid},
                            NULL, 0, NULL));

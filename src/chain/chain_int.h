@@ -66,6 +66,7 @@ typedef struct gb_blk {
     uint32_t nev, cap_ev;
     uint64_t gas_left, gas_used;
     uint32_t dispatched;
+    struct gb_sched *sched; /* while the queue runs (sched.c), else NULL */
 } gb_blk;
 
 /* chain.c: apply one pending transaction to the block (as at its start:
@@ -131,6 +132,10 @@ gb_err gb_chain_finish(gb_blk *b, gb_run *r);
 void gb_run_free(gb_run *r);
 
 /* sched.c: the queue, in waves (see there and docs/parallel.md) */
+/* Queue x for a program: to the running queue's memory when it can take
+ * it (the message may run later in this block; what is left is written
+ * back at the end), else to the queue table. */
+gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x);
 gb_err gb_chain_process_queue(gb_blk *b);
 gb_err gb_chain_sched_open(gb_chain *c);
 void gb_chain_sched_close(gb_chain *c);

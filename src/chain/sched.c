@@ -148,6 +148,7 @@ typedef struct entry {
     uint64_t seq;
     gb_held h;
     uint32_t next; /* the destination's next entry, NONE */
+    bool in_db;    /* stored in the queue table (else only here) */
 } entry;
 
 typedef struct dest {
@@ -165,8 +166,10 @@ typedef struct head {
     uint32_t di;
 } head;
 
-typedef struct sched {
+typedef struct gb_sched {
     gb_blk *b;
+    uint64_t next_seq; /* the queue's next sequence number (META
+                          "queue_seq" is written back at the end) */
     entry *e;
     uint32_t ne, cap_e;
     uint32_t free_e; /* free list through entry.next */
@@ -270,13 +273,17 @@ static gb_err entry_new(sched *s, uint32_t *out)
     return GB_OK;
 }
 
-/* Unlink the head of dest di (its entry's dispatch goes with *out when
- * out != NULL, else is freed). */
-static void pop_head(sched *s, uint32_t di, gb_held *out)
+/* Unlink the head of dest di: its entry's dispatch goes with *out when
+ * out != NULL; otherwise it stays queued for a later block (written to the
+ * queue table if it was only here) and is freed. */
+static gb_err pop_head(sched *s, uint32_t di, gb_held *out)
 {
     dest *d = &s->d[di];
     uint32_t ei = d->head;
     entry *en = &s->e[ei];
+    gb_err e = GB_OK;
+    if (!out && !en->in_db)
+        e = gb_db_queue_put_at(s->b->txn, en->seq, &en->h.x);
     d->head = en->next;
     if (d->head == NONE)
         d->tail = NONE;
@@ -288,6 +295,53 @@ static void pop_head(sched *s, uint32_t di, gb_held *out)
     en->next = s->free_e;
     s->free_e = ei;
     s->inwin--;
+    return e;
+}
+
+/* Entry ei (filled in) joins the window at its destination's tail. */
+static gb_err append(sched *s, uint32_t ei)
+{
+    uint32_t di;
+    s->inwin++;
+    gb_err e = dest_of(s, s->e[ei].h.x.d.destination, &di);
+    if (e)
+        return e;
+    dest *d = &s->d[di];
+    if (d->tail == NONE)
+        d->head = ei;
+    else
+        s->e[d->tail].next = ei;
+    d->tail = ei;
+    return activate(s, di);
+}
+
+gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x)
+{
+    sched *s = b->sched;
+    if (!s)
+        return gb_db_queue_push(b->txn, x, NULL);
+    uint64_t seq = s->next_seq++;
+    /* only here when everything queued before it is in the window too
+     * (drained), so that each destination's entries stay in order */
+    if (!s->drained || s->inwin >= GB_SCHED_WINDOW) {
+        s->drained = false;
+        return gb_db_queue_put_at(b->txn, seq, x);
+    }
+    uint32_t ei;
+    gb_err e = entry_new(s, &ei);
+    if (e)
+        return e;
+    entry *en = &s->e[ei];
+    en->seq = seq;
+    en->next = NONE;
+    en->in_db = false;
+    if ((e = gb_chain_held_copy(x, &en->h))) {
+        en->next = s->free_e;
+        s->free_e = ei;
+        return e;
+    }
+    s->loaded = seq + 1;
+    return append(s, ei);
 }
 
 /* Top the window up from the queue, in sequence order. */
@@ -320,29 +374,21 @@ static gb_err refill(sched *s)
         for (int i = 0; i < 8; i++)
             seq = seq << 8 | key.data[i];
         gb_db_dispatch x;
-        uint32_t ei, di;
+        uint32_t ei;
         if ((e = gb_db_dispatch_decode(val.data, val.len, &x)) ||
             (e = entry_new(s, &ei)))
             break;
         entry *en = &s->e[ei];
         en->seq = seq;
         en->next = NONE;
+        en->in_db = true;
         if ((e = gb_chain_held_copy(&x, &en->h))) {
             en->next = s->free_e;
             s->free_e = ei;
             break;
         }
         s->loaded = seq + 1;
-        s->inwin++;
-        if ((e = dest_of(s, x.d.destination, &di)))
-            break;
-        dest *d = &s->d[di];
-        if (d->tail == NONE)
-            d->head = ei;
-        else
-            s->e[d->tail].next = ei;
-        d->tail = ei;
-        if ((e = activate(s, di)))
+        if ((e = append(s, ei)))
             break;
     }
     gb_db_cursor_close(cur);
@@ -383,7 +429,9 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
             *ok = true;
             return GB_OK;
         }
-        pop_head(s, di, NULL); /* stays queued for a later block */
+        gb_err e = pop_head(s, di, NULL); /* queued for a later block */
+        if (e)
+            return e;
     }
 }
 
@@ -428,12 +476,12 @@ static gb_err pick_wave(sched *s)
             e = GB_NOMEM;
             break;
         }
-        if ((e = gb_db_queue_del(b->txn, en->seq)))
+        if (en->in_db && (e = gb_db_queue_del(b->txn, en->seq)))
             break;
         s->taken[s->nruns] = di;
         gb_run *r = &s->runs[s->nruns++];
         memset(r, 0, sizeof *r);
-        pop_head(s, di, &r->h);
+        (void)pop_head(s, di, &r->h); /* (taking it: no error) */
         if ((e = gb_chain_prepare(b, r)))
             break;
     }
@@ -469,8 +517,10 @@ static void sched_free(sched *s)
     for (uint32_t i = 0; i < s->nruns; i++)
         gb_run_free(&s->runs[i]);
     for (uint32_t i = 0; i < s->nd; i++)
-        while (s->d[i].head != NONE)
-            pop_head(s, i, NULL);
+        while (s->d[i].head != NONE) {
+            s->e[s->d[i].head].in_db = true; /* (freeing only) */
+            (void)pop_head(s, i, NULL);
+        }
     free(s->runs);
     free(s->e);
     free(s->d);
@@ -480,10 +530,26 @@ static void sched_free(sched *s)
     free(s->skipped.s);
 }
 
+/* What is left in the window only, back to the queue table; the
+ * sequence counter back to META. */
+static gb_err write_back(sched *s)
+{
+    gb_err e = GB_OK;
+    for (uint32_t i = 0; i < s->nd && !e; i++)
+        while (!e && s->d[i].head != NONE)
+            e = pop_head(s, i, NULL);
+    if (!e)
+        e = gb_db_meta_put_u64(s->b->txn, "queue_seq", s->next_seq);
+    return e;
+}
+
 gb_err gb_chain_process_queue(gb_blk *b)
 {
     sched s = {.b = b, .free_e = NONE};
-    gb_err e = gb_db_share_reads(b->txn);
+    gb_err e = gb_db_meta_get_u64(b->txn, "queue_seq", 0, &s.next_seq);
+    if (!e)
+        e = gb_db_share_reads(b->txn);
+    b->sched = &s;
     while (!e && b->gas_left > 0 &&
            b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
         if ((e = refill(&s)) || (e = pick_wave(&s)))
@@ -491,13 +557,15 @@ gb_err gb_chain_process_queue(gb_blk *b)
         if (!s.nruns)
             break;
         e = run_wave(&s);
-        s.drained = false; /* the wave may have queued more */
         for (uint32_t i = 0; i < s.nruns; i++)
             gb_run_free(&s.runs[i]);
         s.nruns = 0;
         if (e)
             break;
     }
+    b->sched = NULL;
+    if (!e)
+        e = write_back(&s);
     sched_free(&s);
     return e;
 }

@@ -409,6 +409,14 @@ gb_err gb_db_queue_push(gb_db_txn *txn, const gb_db_dispatch *x,
     return GB_OK;
 }
 
+gb_err gb_db_queue_put_at(gb_db_txn *txn, uint64_t seq,
+                          const gb_db_dispatch *x)
+{
+    uint8_t k[8];
+    be_put(k, seq, 8);
+    return dispatch_put(txn, GB_TABLE_QUEUE, k, sizeof k, x);
+}
+
 gb_err gb_db_queue_first(gb_db_txn *txn, uint64_t *out_seq,
                          gb_db_dispatch *out)
 {

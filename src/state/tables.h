@@ -215,6 +215,12 @@ gb_err gb_db_queue_first(gb_db_txn *txn, uint64_t *out_seq,
                          gb_db_dispatch *out);
 gb_err gb_db_queue_get(gb_db_txn *txn, uint64_t seq, gb_db_dispatch *out);
 gb_err gb_db_queue_del(gb_db_txn *txn, uint64_t seq);
+/* Store x at sequence seq, leaving META "queue_seq" alone: for a caller
+ * that hands out sequence numbers itself (the block's queue, which keeps
+ * the messages it makes and consumes in memory and writes back what is
+ * left), and writes "queue_seq" when it is done. */
+gb_err gb_db_queue_put_at(gb_db_txn *txn, uint64_t seq,
+                          const gb_db_dispatch *x);
 
 /* waitlist: (program id, message id) -> dispatch, expires_at set. */
 gb_err gb_db_waitlist_put(gb_db_txn *txn, gb_id program_id, gb_id message_id,
