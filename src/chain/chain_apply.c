@@ -189,6 +189,7 @@ gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v)
                 return e;
             p.balance = gb_u128_add(p.balance, v, NULL);
             e = gb_db_program_put(b->txn, to, &p);
+            b->program_credits++;
             free(alloc);
             return e;
         }
@@ -197,6 +198,7 @@ gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v)
     if (!e) {
         p.balance = gb_u128_add(p.balance, v, NULL);
         e = gb_db_program_put(b->txn, id, &p);
+        b->program_credits++;
     }
     free(alloc);
     return e;
@@ -220,8 +222,20 @@ gb_err gb_chain_burn(gb_blk *b, uint64_t gas)
 {
     if (!gas)
         return GB_OK;
+    if (b->sched) { /* summed while the queue runs, written at its end */
+        b->burn_pending = gb_u128_add(
+            b->burn_pending, gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS), NULL);
+        return GB_OK;
+    }
     return meta_u128_add(b->txn, "burned",
                          gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS));
+}
+
+gb_err gb_chain_burn_flush(gb_blk *b)
+{
+    gb_u128 v = b->burn_pending;
+    b->burn_pending = gb_u128_from(0);
+    return gb_u128_is_zero(v) ? GB_OK : meta_u128_add(b->txn, "burned", v);
 }
 
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas)
@@ -607,9 +621,15 @@ static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
 /* The allocation bitmap trimmed to its highest page. */
 static uint32_t alloc_bits(const gb_journal *j)
 {
-    for (uint32_t p = j->alloc_pages; p-- > 0;)
-        if (j->allocations[p / 8] & (1u << (p % 8)))
-            return p + 1;
+    /* a byte at a time: the bitmap spans the memory limit, mostly zero */
+    for (uint32_t byte = (j->alloc_pages + 7) / 8; byte-- > 0;) {
+        uint8_t v = j->allocations[byte];
+        if (byte * 8 + 8 > j->alloc_pages) /* bits past the end */
+            v &= (uint8_t)((1u << (j->alloc_pages - byte * 8)) - 1);
+        for (int bit = 7; v && bit >= 0; bit--)
+            if (v & (1u << bit))
+                return byte * 8 + (uint32_t)bit + 1;
+    }
     return 0;
 }
 
@@ -948,6 +968,7 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
     memset(&r->j, 0, sizeof r->j);
     r->runs = false;
     r->err = GB_OK;
+    r->credits = b->program_credits;
     gb_err e = prog_load(b->txn, pid, &r->p, &r->alloc);
     if (e && e != GB_NOT_FOUND)
         return e;
@@ -998,7 +1019,12 @@ gb_err gb_chain_finish(gb_blk *b, gb_run *r)
         return refuse(b, &r->h.x, &r->p, r->refusal);
     /* the record now: others' journals of the same wave may have credited
      * the program (an exit naming it inheritor) since it was prepared;
-     * nothing else of it changes but through its own dispatches */
+     * nothing else of it changes but through its own dispatches.  No
+     * program was credited since: the prepared record is the record. */
+    if (b->program_credits == r->credits) {
+        gb_db_program now = r->p;
+        return apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j);
+    }
     gb_db_program now;
     uint8_t *alloc;
     gb_err e = prog_load(b->txn, r->h.x.d.destination, &now, &alloc);

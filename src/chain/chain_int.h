@@ -67,6 +67,9 @@ typedef struct gb_blk {
     uint64_t gas_left, gas_used;
     uint32_t dispatched;
     struct gb_sched *sched; /* while the queue runs (sched.c), else NULL */
+    uint64_t program_credits; /* programs' balances credited so far */
+    gb_u128 burn_pending;     /* burned while the queue runs, not yet in
+                                 META "burned" (gb_chain_burn_flush) */
 } gb_blk;
 
 /* chain.c: apply one pending transaction to the block (as at its start:
@@ -81,6 +84,7 @@ gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
 gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v);
 gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v);
 gb_err gb_chain_burn(gb_blk *b, uint64_t gas);
+gb_err gb_chain_burn_flush(gb_blk *b);
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas);
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x);
 gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
@@ -124,6 +128,7 @@ typedef struct gb_run {
     gb_page_src src;
     gb_journal j;
     gb_err err;                /* of the run */
+    uint64_t credits;          /* b->program_credits when prepared */
 } gb_run;
 
 gb_err gb_chain_prepare(gb_blk *b, gb_run *r);

@@ -566,6 +566,8 @@ gb_err gb_chain_process_queue(gb_blk *b)
     b->sched = NULL;
     if (!e)
         e = write_back(&s);
+    if (!e)
+        e = gb_chain_burn_flush(b);
     sched_free(&s);
     return e;
 }
