@@ -256,7 +256,8 @@ static void drain(bench *b)
                 gb_id_eq(ev->source, b->result_from) &&
                 gb_id_eq(ev->destination, me) &&
                 ev->payload_len <= sizeof b->result) {
-                memcpy(b->result, ev->payload, ev->payload_len);
+                if (ev->payload_len)
+                    memcpy(b->result, ev->payload, ev->payload_len);
                 b->result_len = ev->payload_len;
                 b->got_result = true;
             }
