@@ -1,6 +1,7 @@
 /*
- * `gearbox node --dev [--data DIR] [--rpc ADDR:PORT] [--block-time MS]`:
- * run a local node (src/node/node.h) until SIGINT or SIGTERM.
+ * `gearbox node --dev [--data DIR] [--rpc ADDR:PORT] [--block-time MS]
+ * [--max-connections N] [--threads N]`: run a local node (src/node/node.h)
+ * until SIGINT or SIGTERM.
  *
  * At start it prints the RPC address, the data directory and its height,
  * and in dev mode the dev accounts with their (public, well-known) seeds;
@@ -43,6 +44,9 @@ static void usage(FILE *out)
             "                       any free port)\n"
             "  --block-time MS      milliseconds between blocks (default 1000)\n"
             "  --max-connections N  concurrent RPC connections (default 64)\n"
+            "  --threads N          threads running dispatches to different programs\n"
+            "                       at once, 0 to 256 (default 0: one per core); the\n"
+            "                       state never depends on it (docs/parallel.md)\n"
             "  --help               this help\n");
 }
 
@@ -127,6 +131,17 @@ int cli_node(int argc, char **argv)
                 return 2;
             }
             cfg.max_connections = (unsigned)nconn;
+            i++;
+        } else if (!strcmp(a, "--threads")) {
+            uint64_t nt;
+            if (!cli_opt_u64(a, val, &nt))
+                return 2;
+            if (nt > 256) {
+                fprintf(stderr, "error: --threads must be 0 (one per core) "
+                                "to 256\n");
+                return 2;
+            }
+            cfg.threads = (unsigned)nt;
             i++;
         } else {
             fprintf(stderr, "error: unknown option %s\n\n", a);

@@ -41,6 +41,7 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     gb_chain_cfg_default(&cc);
     cc.data_dir = cfg->data_dir;
     cc.block_time_ms = n->cfg.block_time_ms;
+    cc.threads = cfg->threads;
     gb_err e = gb_chain_open(&cc, &n->chain, detail, detail_len);
     if (e)
         goto fail;

@@ -30,6 +30,9 @@ typedef struct gb_node_cfg {
     uint64_t block_time_ms;   /* 0: 1000 */
     size_t max_body;          /* HTTP request body limit (0: 24 MiB) */
     unsigned max_connections; /* 0: 64 */
+    unsigned threads;         /* gb_chain_cfg.threads: threads running
+                                 dispatches (docs/parallel.md); 0: one
+                                 per core */
 } gb_node_cfg;
 
 typedef struct gb_node gb_node;
