@@ -105,7 +105,8 @@ typedef struct gb_page_src {
 #define GB_CHAIN_HOT_PAGES 8
 
 /* A dispatch in three steps, so that runs can happen on other threads:
- *   gb_chain_prepare   the block's thread: reads the program (record,
+ *   gb_chain_prepare   any thread, while nothing writes (after
+ *                      gb_db_share_reads): reads the program (record,
  *                      code, reservations, hot pages) or decides it is
  *                      unavailable;
  *   gb_chain_run       any thread, with that thread's processor: only

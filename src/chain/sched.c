@@ -9,9 +9,9 @@
  *   the order of those dispatches' queue positions, as long as the gas
  *   limits of the wave's dispatches fit in what the block has left; the
  *   first that does not fit ends the wave and heads the next.  Every
- *   dispatch of a wave is prepared (its program read) before any of them
- *   runs, the runs happen on any threads in any order, and when all have
- *   ended their journals are applied in wave order.  Messages a journal queues get the next
+ *   dispatch of a wave is prepared (its program read) and run on any
+ *   thread in any order while nothing writes, and when all have ended
+ *   their journals are applied in wave order.  Messages a journal queues get the next
  *   sequence numbers in that order, and are seen by the waves that follow.
  *
  * Why the result cannot depend on the threads: a run reads only its own
@@ -47,13 +47,12 @@
  * So a queue of a million messages to one program costs the same per
  * message as a short one, and the window (not the queue) bounds memory.
  *
- * Threads: the pool (util/pool.h) runs a wave's dispatches, the block's
- * thread taking part.  While runs are under way the write transaction is
- * only read — by the runs' page lookups (gb_db_page_get: mdb_get, which
- * several threads may call at once once gb_db_share_reads has brought
- * every table up to date, as it is at the start of the queue) — and the
- * journals are applied by the block's thread after the last run of the
- * wave.  (Applying journal i while later runs go on was tried: the runs'
+ * Threads: the pool (util/pool.h) prepares and runs a wave's dispatches,
+ * the block's thread taking part.  While they are under way the write
+ * transaction is only read — program records, code, reservations and
+ * pages, by gets and cursors, which several threads may use at once after
+ * gb_db_share_reads (done at the start of the queue) — and the journals
+ * are applied by the block's thread after the last run of the wave.  (Applying journal i while later runs go on was tried: the runs'
  * page lookups then need a lock the applying thread holds most of the
  * time, and two threads handing a lock back and forth per dispatch were
  * slower than one.)
@@ -482,7 +481,9 @@ static gb_err pick_wave(sched *s)
         gb_run *r = &s->runs[s->nruns++];
         memset(r, 0, sizeof *r);
         (void)pop_head(s, di, &r->h); /* (taking it: no error) */
-        if ((e = gb_chain_prepare(b, r)))
+        /* alone, read the programs here, in a row (warmer caches than
+         * between runs); with workers, in the jobs */
+        if (b->c->nthreads == 1 && (e = gb_chain_prepare(b, r)))
             break;
     }
     /* the wave's destinations are candidates again for the next one */
@@ -493,11 +494,17 @@ static gb_err pick_wave(sched *s)
 
 /* ---- running a wave ------------------------------------------------------- */
 
+/* One dispatch of the wave, on any thread: read its program, run it. */
 static void run_job(void *ctx, uint32_t i, unsigned worker)
 {
     sched *s = ctx;
     gb_chain *c = s->b->c;
-    gb_chain_run(&s->runs[i], c->procs[worker], &s->b->bctx);
+    gb_run *r = &s->runs[i];
+    gb_err e = c->nthreads > 1 ? gb_chain_prepare(s->b, r) : GB_OK;
+    if (e)
+        r->err = e; /* gb_chain_finish returns it */
+    else
+        gb_chain_run(r, c->procs[worker], &s->b->bctx);
 }
 
 static gb_err run_wave(sched *s)

@@ -32,6 +32,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,8 @@ struct gb_db_txn {
     MDB_txn *txn;
     bool write;
     bool sealed;
+    bool shared;     /* gb_db_share_reads: cursors open/close under lock */
+    pthread_mutex_t lock;
     gb_err failed; /* sticky: the first failed write */
     gb_lthash lanes; /* up to date but for the record */
     gb_db_rec rec;   /* write txn: keys written since the last fold */
@@ -90,6 +93,7 @@ struct gb_db_txn {
 
 struct gb_db_cursor {
     MDB_cursor *c;
+    gb_db_txn *t;
     bool started, done;
     size_t plen, slen;
     uint8_t prefix[MAX_KEY];
@@ -313,6 +317,7 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
     t->db = db;
     t->write = write;
     t->sealed = false;
+    t->shared = false;
     t->failed = GB_OK;
     int rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc == MDB_MAP_RESIZED) {
@@ -357,6 +362,8 @@ void gb_db_abort(gb_db_txn *txn)
         return;
     mdb_txn_abort(txn->txn);
     rec_free(&txn->rec);
+    if (txn->shared)
+        pthread_mutex_destroy(&txn->lock);
     free(txn);
 }
 
@@ -366,6 +373,10 @@ bool gb_db_txn_writable(const gb_db_txn *txn) { return txn->write; }
 
 gb_err gb_db_share_reads(gb_db_txn *txn)
 {
+    if (!txn->shared) {
+        pthread_mutex_init(&txn->lock, NULL);
+        txn->shared = true;
+    }
     for (int i = 0; i < GB_TABLE_COUNT_; i++) {
         MDB_cursor *c;
         int rc = mdb_cursor_open(txn->txn, txn->db->dbi[i], &c);
@@ -667,6 +678,8 @@ gb_err gb_db_commit(gb_db_txn *txn)
     }
     int rc = mdb_txn_commit(txn->txn); /* frees the MDB_txn either way */
     rec_free(&txn->rec);
+    if (txn->shared)
+        pthread_mutex_destroy(&txn->lock);
     free(txn);
     return map_err(rc);
 }
@@ -775,7 +788,13 @@ gb_err gb_db_cursor_open(gb_db_txn *t, gb_db_table tb, const void *prefix,
     gb_db_cursor *c = calloc(1, sizeof *c);
     if (!c)
         return GB_NOMEM;
+    c->t = t;
+    /* a write transaction's cursors are kept in a list in it */
+    if (t->shared)
+        pthread_mutex_lock(&t->lock);
     int rc = mdb_cursor_open(t->txn, t->db->dbi[tb], &c->c);
+    if (t->shared)
+        pthread_mutex_unlock(&t->lock);
     if (rc) {
         free(c);
         return map_err(rc);
@@ -826,7 +845,11 @@ void gb_db_cursor_close(gb_db_cursor *c)
 {
     if (!c)
         return;
+    if (c->t->shared)
+        pthread_mutex_lock(&c->t->lock);
     mdb_cursor_close(c->c);
+    if (c->t->shared)
+        pthread_mutex_unlock(&c->t->lock);
     free(c);
 }
 

@@ -204,11 +204,12 @@ void gb_db_read_end(gb_db_txn *txn);
 
 bool gb_db_txn_writable(const gb_db_txn *txn);
 
-/* Readies a write transaction for gb_db_get (and the typed getters built
- * on it) from several threads at once, while no thread writes in it: LMDB
- * brings a table up to date lazily at its first use in a transaction,
- * which is a write; this does it now for every table.  Cursors are not
- * covered: open them on the thread that owns the transaction. */
+/* Readies a write transaction for reads — gb_db_get, the typed getters
+ * built on it, and cursors — from several threads at once, while no
+ * thread writes in it.  LMDB brings a table up to date lazily at its first
+ * use in a transaction, which is a write: this does it now for every
+ * table; and a write transaction keeps its open cursors in a list: from
+ * now on cursors are opened and closed under a lock of the transaction. */
 gb_err gb_db_share_reads(gb_db_txn *txn);
 
 /* ---- the state root ---------------------------------------------------- */

@@ -31,10 +31,10 @@ struct gb_pool {
     unsigned started;
     pthread_mutex_t mu;
     pthread_cond_t work, done;
-    uint64_t gen;     /* under mu */
+    atomic_uint_fast64_t gen; /* written under mu; read without it to spin */
     bool quit;        /* under mu */
     bool waiting;     /* under mu: the caller sleeps on done */
-    unsigned active;  /* under mu: workers inside the batch */
+    atomic_uint active; /* workers inside the batch (changed under mu) */
     /* the batch (written under mu, before the generation changes) */
     gb_pool_fn fn;
     void *ctx;
@@ -72,22 +72,36 @@ static bool run_one(gb_pool *p, gb_pool_fn fn, void *ctx, uint32_t njobs,
     return true;
 }
 
+/* Spinning a little before sleeping: a batch often follows the last one
+ * within microseconds (the caller applies results between them), and a
+ * sleeping thread takes tens of microseconds to wake. */
+#define SPINS 4000
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     gb_pool *p = w->pool;
     uint64_t seen = 0;
+    for (int i = 0; i < SPINS && atomic_load(&p->gen) == seen; i++)
+        relax();
     pthread_mutex_lock(&p->mu);
     for (;;) {
-        while (!p->quit && p->gen == seen)
+        while (!p->quit && atomic_load(&p->gen) == seen)
             pthread_cond_wait(&p->work, &p->mu);
         if (p->quit)
             break;
-        seen = p->gen;
+        seen = atomic_load(&p->gen);
         gb_pool_fn fn = p->fn;
         void *ctx = p->ctx;
         uint32_t njobs = p->njobs;
-        p->active++;
+        atomic_fetch_add(&p->active, 1);
         pthread_mutex_unlock(&p->mu);
         while (run_one(p, fn, ctx, njobs, w->index)) {
             pthread_mutex_lock(&p->mu);
@@ -96,8 +110,12 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&p->mu);
         }
         pthread_mutex_lock(&p->mu);
-        if (--p->active == 0 && p->waiting)
+        if (atomic_fetch_sub(&p->active, 1) == 1 && p->waiting)
             pthread_cond_broadcast(&p->done);
+        pthread_mutex_unlock(&p->mu);
+        for (int i = 0; i < SPINS && atomic_load(&p->gen) == seen; i++)
+            relax();
+        pthread_mutex_lock(&p->mu);
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -116,6 +134,8 @@ gb_err gb_pool_new(unsigned threads, gb_pool **out)
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
     atomic_init(&p->next, 0);
+    atomic_init(&p->gen, 0);
+    atomic_init(&p->active, 0);
     if (threads > 1) {
         p->w = calloc(threads - 1, sizeof *p->w);
         if (!p->w) {
@@ -169,7 +189,7 @@ gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx)
     p->njobs = n;
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
     if (n > 1 && p->threads > 1) {
-        p->gen++;
+        atomic_fetch_add(&p->gen, 1);
         pthread_cond_broadcast(&p->work);
     }
     pthread_mutex_unlock(&p->mu);
@@ -184,6 +204,10 @@ void gb_pool_wait(gb_pool *p, uint32_t job)
         if (run_one(p, p->fn, p->ctx, p->njobs, 0))
             continue;
         /* every job is claimed: job is running on a worker */
+        for (int i = 0; i < SPINS && !is_done(p, job); i++)
+            relax();
+        if (is_done(p, job))
+            break;
         pthread_mutex_lock(&p->mu);
         p->waiting = true;
         while (!is_done(p, job))
@@ -197,9 +221,11 @@ void gb_pool_finish(gb_pool *p)
 {
     for (uint32_t i = 0; i < p->njobs; i++)
         gb_pool_wait(p, i);
+    for (int i = 0; i < SPINS && atomic_load(&p->active); i++)
+        relax();
     pthread_mutex_lock(&p->mu);
     p->waiting = true;
-    while (p->active)
+    while (atomic_load(&p->active))
         pthread_cond_wait(&p->done, &p->mu);
     p->waiting = false;
     pthread_mutex_unlock(&p->mu);
