@@ -188,7 +188,7 @@ gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx)
     p->ctx = ctx;
     p->njobs = n;
     atomic_store_explicit(&p->next, 0, memory_order_relaxed);
-    if (n > 1 && p->threads > 1) {
+    if (n >= GB_POOL_MIN_SHARED && p->threads > 1) {
         atomic_fetch_add(&p->gen, 1);
         pthread_cond_broadcast(&p->work);
     }

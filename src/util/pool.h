@@ -41,7 +41,10 @@ void gb_pool_free(gb_pool *p);
 unsigned gb_pool_threads(const gb_pool *p);
 
 /* Start a batch of n jobs (n may be 0).  Wakes the workers only when the
- * batch has more than one job: a single job runs in the caller. */
+ * batch has at least GB_POOL_MIN_SHARED jobs: smaller ones run in the
+ * caller (handing two short jobs to another thread costs more than it
+ * saves). */
+#define GB_POOL_MIN_SHARED 3
 gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx);
 void gb_pool_wait(gb_pool *p, uint32_t job);
 void gb_pool_finish(gb_pool *p);
