@@ -19,6 +19,7 @@
 
 #include "chain/chain.h"
 #include "gear/codes.h"
+#include "chain/chain_fixture.h"
 #include "test.h"
 
 #define GAS 5000000000ull
@@ -60,37 +61,10 @@ static void blocks(gb_chain *c, uint32_t n)
     }
 }
 
-static uint8_t *read_wasm(const char *name, uint32_t *len)
-{
-    char path[1024];
-    const char *dir = getenv("GB_EXAMPLES_WASM");
-    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(1);
-    }
-    uint8_t *buf = malloc(1 << 20);
-    *len = (uint32_t)fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
-}
-
-static gb_id submit(gb_chain *c, gb_tx tx)
-{
-    gb_id id = {{0}};
-    char detail[256] = "";
-    gb_err e = gb_chain_submit(c, &tx, &id, detail, sizeof detail);
-    GB_EXPECT_ERR(GB_OK, e);
-    if (e)
-        fprintf(stderr, "  submit: %s\n", detail);
-    return id;
-}
-
 static gb_id upload(gb_chain *c, const char *name)
 {
     uint32_t len;
-    uint8_t *code = read_wasm(name, &len);
+    uint8_t *code = fx_read_example(name, &len);
     gb_id id = gb_code_id(code, len);
     gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = alice(), .code = code,
                 .code_len = len};
@@ -105,7 +79,7 @@ static gb_id create(gb_chain *c, const char *name, const void *init,
                     uint32_t len)
 {
     gb_id code = upload(c, name);
-    return submit(c, (gb_tx){.kind = GB_TX_CREATE_PROGRAM, .sender = alice(),
+    return fx_submit(c, (gb_tx){.kind = GB_TX_CREATE_PROGRAM, .sender = alice(),
                              .code_id = code, .salt = (const uint8_t *)name,
                              .salt_len = (uint32_t)strlen(name),
                              .payload = init, .payload_len = len,
@@ -199,8 +173,8 @@ static void test_ping_handle(void)
     GB_EXPECT_U64(g.burned, g2.burned);
 
     /* min_limit is enough; a tenth of it is not */
-    gb_id ok = submit(c, handle_tx(bob(), ping, "PING", g.min_limit));
-    gb_id low = submit(c, handle_tx(alice(), ping, "PING", g.min_limit / 10));
+    gb_id ok = fx_submit(c, handle_tx(bob(), ping, "PING", g.min_limit));
+    gb_id low = fx_submit(c, handle_tx(alice(), ping, "PING", g.min_limit / 10));
     gb_block_result r = block(c);
     const gb_event *ev = reply_in(&r, ok);
     GB_EXPECT(ev != NULL);
@@ -224,7 +198,7 @@ static void test_proxy_waits(void)
     gb_id ping = create(c, "ping", NULL, 0);
     blocks(c, 1);
     gb_id px = create(c, "proxy", ping.b, 32);
-    gb_id pu = submit(c, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
+    gb_id pu = fx_submit(c, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
                                  .sender = alice(),
                                  .code_id = upload(c, "proxy"),
                                  .salt = (const uint8_t *)"to bob",
@@ -242,7 +216,7 @@ static void test_proxy_waits(void)
     GB_EXPECT(g.dispatches >= 4); /* proxy, ping, handle_reply, proxy again */
     GB_EXPECT(g.min_limit >= g.burned);
     GB_EXPECT(g.min_limit < GAS);
-    gb_id m = submit(c, handle_tx(alice(), px, "PING", g.min_limit));
+    gb_id m = fx_submit(c, handle_tx(alice(), px, "PING", g.min_limit));
     const gb_event *ev = NULL;
     for (int i = 0; i < 3 && !ev; i++) {
         gb_block_result r = block(c);
@@ -274,7 +248,7 @@ static void test_init_and_reply(void)
     char detail[256] = "";
     gb_chain_gas_info g;
     uint32_t len;
-    uint8_t *code = read_wasm("proxy", &len);
+    uint8_t *code = fx_read_example("proxy", &len);
     gb_id cid = gb_code_id(code, len);
     snap before = take(c);
     /* from code not on chain: uploaded in the dry run only */
@@ -315,7 +289,7 @@ static void test_init_and_reply(void)
 
     /* a reply to proxy's message in bob's mailbox: handle_reply, the
      * woken handle, its reply to alice */
-    gb_id m = submit(c, handle_tx(alice(), px, "ask bob", GAS));
+    gb_id m = fx_submit(c, handle_tx(alice(), px, "ask bob", GAS));
     (void)m;
     blocks(c, 1);
     gb_chain_mail *mail;
@@ -435,7 +409,7 @@ static void test_block_header(void)
     uint64_t gas[4];
     for (int i = 0; i < 4; i++) {
         if (i == 2)
-            submit(c, handle_tx(alice(), ping, "PING", GAS));
+            fx_submit(c, handle_tx(alice(), ping, "PING", GAS));
         gb_block_result r = block(c);
         memcpy(hashes[i], r.hash, 32);
         gas[i] = r.gas_used;

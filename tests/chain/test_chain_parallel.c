@@ -21,6 +21,7 @@
 
 #include "chain/chain.h"
 #include "gear/codes.h"
+#include "chain/chain_fixture.h"
 #include "test.h"
 #include "util/hash.h"
 
@@ -40,37 +41,12 @@ typedef struct run {
 
 static gb_id acct(uint32_t i) { return gb_chain_dev_account(i); }
 
-static uint8_t *read_file(const char *env, const char *name, uint32_t *len)
-{
-    char path[1024];
-    const char *dir = getenv(env);
-    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(1);
-    }
-    uint8_t *buf = malloc(1 << 20);
-    *len = (uint32_t)fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
-}
-
-static gb_id submit(run *r, gb_tx tx)
-{
-    gb_id id = {{0}};
-    char detail[256] = "";
-    gb_err e = gb_chain_submit(r->c, &tx, &id, detail, sizeof detail);
-    GB_EXPECT_ERR(GB_OK, e);
-    if (e)
-        fprintf(stderr, "  submit: %s\n", detail);
-    return id;
-}
+static gb_id submit(run *r, gb_tx tx) { return fx_submit(r->c, tx); }
 
 static gb_id upload(run *r, const char *env, const char *name)
 {
     uint32_t len;
-    uint8_t *code = read_file(env, name, &len);
+    uint8_t *code = fx_read_wasm(env, name, &len);
     gb_id id = gb_code_id(code, len);
     gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = acct(0), .code = code,
                 .code_len = len};
@@ -111,19 +87,6 @@ static void send_little(run *r, uint32_t from, gb_id to, const char *s)
                       .gas_limit = 50000000});
 }
 
-static void check_conservation(run *r)
-{
-    gb_chain_totals s;
-    GB_EXPECT_ERR(GB_OK, gb_chain_audit(r->c, &s));
-    gb_u128 sum = s.accounts;
-    sum = gb_u128_add(sum, s.programs, NULL);
-    sum = gb_u128_add(sum, s.held_value, NULL);
-    sum = gb_u128_add(sum, s.held_gas, NULL);
-    sum = gb_u128_add(sum, s.burned, NULL);
-    if (gb_u128_cmp(sum, s.issuance))
-        GB_FAIL_("value not conserved at height %u", gb_chain_height(r->c));
-}
-
 static void block(run *r)
 {
     gb_block_result b;
@@ -151,7 +114,7 @@ static void block(run *r)
         memcpy(r->roots[r->nroots++], b.state_root, 32);
     }
     gb_block_result_free(&b);
-    check_conservation(r);
+    fx_check_conservation(r->c);
 }
 
 static void hex64(gb_id id, char out[65])

@@ -13,6 +13,7 @@
 #include "chain/chain.h"
 #include "gear/codes.h"
 #include "state/tables.h"
+#include "chain/chain_fixture.h"
 #include "test.h"
 
 #define GAS 5000000000ull
@@ -64,37 +65,10 @@ static void blocks(gb_chain *c, uint32_t n)
     }
 }
 
-static uint8_t *read_wasm(const char *name, uint32_t *len)
-{
-    char path[1024];
-    const char *dir = getenv("GB_EXAMPLES_WASM");
-    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "cannot open %s\n", path);
-        exit(1);
-    }
-    uint8_t *buf = malloc(1 << 20);
-    *len = (uint32_t)fread(buf, 1, 1 << 20, f);
-    fclose(f);
-    return buf;
-}
-
-static gb_id submit(gb_chain *c, gb_tx tx)
-{
-    gb_id id = {{0}};
-    char detail[256] = "";
-    gb_err e = gb_chain_submit(c, &tx, &id, detail, sizeof detail);
-    GB_EXPECT_ERR(GB_OK, e);
-    if (e)
-        fprintf(stderr, "  submit: %s\n", detail);
-    return id;
-}
-
 static gb_id upload(gb_chain *c, const char *name)
 {
     uint32_t len;
-    uint8_t *code = read_wasm(name, &len);
+    uint8_t *code = fx_read_example(name, &len);
     gb_id id = gb_code_id(code, len);
     gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = alice(), .code = code,
                 .code_len = len};
@@ -127,7 +101,7 @@ static gb_id create(gb_chain *c, const char *name, const void *init,
 static gb_id send(gb_chain *c, gb_id from, gb_id to, const char *s,
                   gb_u128 value)
 {
-    return submit(c, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = from,
+    return fx_submit(c, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = from,
                              .destination = to, .payload = (const uint8_t *)s,
                              .payload_len = (uint32_t)strlen(s),
                              .gas_limit = GAS, .value = value});
@@ -223,7 +197,7 @@ static void test_transfer(void)
     gb_chain *c = open_chain();
     gb_id carol = {{0xca, 0x20}}; /* a fresh account */
     gb_u128 a0 = gb_chain_balance(c, alice());
-    gb_id tid = submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = alice(),
+    gb_id tid = fx_submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = alice(),
                                   .destination = carol,
                                   .value = gb_u128_from(12345)});
     /* not before the block */
@@ -239,7 +213,7 @@ static void test_transfer(void)
     GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, alice()),
                            gb_u128_sub(a0, gb_u128_from(12345))));
     /* the new account can spend it */
-    submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = carol,
+    fx_submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = carol,
                       .destination = bob(), .value = gb_u128_from(345)});
     blocks(c, 1);
     GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, carol), gb_u128_from(12000)));
@@ -270,7 +244,7 @@ static void test_transfer(void)
     gb_chain_prog_info pi;
     GB_EXPECT_ERR(GB_OK, gb_chain_program_info(c, ctr, &pi));
     gb_u128 p0 = pi.balance;
-    submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = bob(),
+    fx_submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = bob(),
                       .destination = ctr, .value = gb_u128_from(777)});
     blocks(c, 1);
     GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, ctr),
@@ -364,7 +338,7 @@ static void test_mailbox(void)
     /* bob claims one: it leaves the mailbox */
     gb_id first = mail[0].id;
     gb_chain_mail_free(mail, n);
-    submit(c, (gb_tx){.kind = GB_TX_CLAIM_VALUE, .sender = bob(),
+    fx_submit(c, (gb_tx){.kind = GB_TX_CLAIM_VALUE, .sender = bob(),
                       .destination = first});
     blocks(c, 1);
     GB_EXPECT_ERR(GB_OK, gb_chain_mailbox(c, bob(), &mail, &n));
@@ -398,7 +372,7 @@ static void test_nonce(void)
     GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(c, &bad, NULL, NULL, 0));
     GB_EXPECT_U64(3, gb_chain_nonce(c, alice()));
     /* other senders are apart */
-    submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = bob(),
+    fx_submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = bob(),
                       .destination = carol, .value = gb_u128_from(10)});
     GB_EXPECT_U64(1, gb_chain_nonce(c, bob()));
     GB_EXPECT_U64(0, gb_chain_nonce(c, carol));
@@ -414,7 +388,7 @@ static void test_program_info(void)
     gb_id init_mid;
     gb_id ctr = create(c, "counter", NULL, 0, &init_mid);
     uint32_t len;
-    uint8_t *code = read_wasm("counter", &len);
+    uint8_t *code = fx_read_example("counter", &len);
     gb_id cid = gb_code_id(code, len);
     free(code);
     gb_chain_prog_info pi;

@@ -1,0 +1,65 @@
+/*
+ * Helpers the chain tests share (header-only, for tests/chain/test_*.c):
+ * reading a built program, submitting a transaction that must be
+ * accepted, checking that value is conserved.
+ */
+#ifndef GB_TESTS_CHAIN_FIXTURE_H
+#define GB_TESTS_CHAIN_FIXTURE_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "chain/chain.h"
+#include "test.h"
+
+/* $<dir_env>/<name>.wasm (malloc'ed; exits when missing). */
+static inline uint8_t *fx_read_wasm(const char *dir_env, const char *name,
+                                    uint32_t *len)
+{
+    char path[1024];
+    const char *dir = getenv(dir_env);
+    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", path);
+        exit(1);
+    }
+    uint8_t *buf = malloc(1 << 20);
+    *len = (uint32_t)fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+/* An example program ($GB_EXAMPLES_WASM). */
+static inline uint8_t *fx_read_example(const char *name, uint32_t *len)
+{
+    return fx_read_wasm("GB_EXAMPLES_WASM", name, len);
+}
+
+/* Submit tx, expecting it accepted; the id submit gave. */
+static inline gb_id fx_submit(gb_chain *c, gb_tx tx)
+{
+    gb_id id = {{0}};
+    char detail[256] = "";
+    gb_err e = gb_chain_submit(c, &tx, &id, detail, sizeof detail);
+    GB_EXPECT_ERR(GB_OK, e);
+    if (e)
+        fprintf(stderr, "  submit: %s\n", detail);
+    return id;
+}
+
+/* Balances + held value and gas + burned == issuance. */
+static inline void fx_check_conservation(gb_chain *c)
+{
+    gb_chain_totals s;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(c, &s));
+    gb_u128 sum = s.accounts;
+    sum = gb_u128_add(sum, s.programs, NULL);
+    sum = gb_u128_add(sum, s.held_value, NULL);
+    sum = gb_u128_add(sum, s.held_gas, NULL);
+    sum = gb_u128_add(sum, s.burned, NULL);
+    if (gb_u128_cmp(sum, s.issuance))
+        GB_FAIL_("value not conserved at height %u", gb_chain_height(c));
+}
+
+#endif
