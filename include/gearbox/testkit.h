@@ -363,6 +363,10 @@ typedef enum gb_tk_event_kind {
     GB_TK_EV_WOKEN,
     GB_TK_EV_TRANSFER,        /* id = the transfer's id, source, destination,
                                  value */
+    GB_TK_EV_MAILBOX_READ,    /* a mailbox message left the mailbox: id =
+                                 message id, source = the user, destination =
+                                 its sender; outcome holds the reason
+                                 (0 claimed, 1 replied, 2 expired) */
 } gb_tk_event_kind;
 
 typedef enum gb_tk_outcome {

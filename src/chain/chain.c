@@ -456,7 +456,16 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
         gb_id src = mb.d.source;
         gb_u128 val = mb.d.value;
         if ((e = gb_db_mailbox_del(txn, tx->sender, tx->destination)) ||
-            (e = gb_chain_account_add(b, tx->sender, val)))
+            (e = gb_chain_account_add(b, tx->sender, val)) ||
+            (e = gb_chain_event(
+                 b,
+                 (gb_event){.kind = GB_EV_MAILBOX_READ, .id = tx->destination,
+                            .source = tx->sender, .destination = src,
+                            .value = val,
+                            .read_reason = tx->kind == GB_TX_CLAIM_VALUE
+                                               ? GB_READ_CLAIMED
+                                               : GB_READ_REPLIED},
+                 NULL, 0, NULL)))
             return e;
         if (tx->kind == GB_TX_CLAIM_VALUE)
             return GB_OK;
@@ -535,7 +544,13 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
             return GB_OK;
         gb_id src = x.d.source;
         gb_u128 val = x.d.value;
-        if ((e = gb_db_mailbox_del(b->txn, t->a, t->b)))
+        if ((e = gb_db_mailbox_del(b->txn, t->a, t->b)) ||
+            (e = gb_chain_event(b,
+                                (gb_event){.kind = GB_EV_MAILBOX_READ,
+                                           .id = t->b, .source = t->a,
+                                           .destination = src, .value = val,
+                                           .read_reason = GB_READ_EXPIRED},
+                                NULL, 0, NULL)))
             return e;
         return gb_chain_credit(b, src, val); /* the value goes back */
     }

@@ -157,7 +157,18 @@ typedef enum gb_event_kind {
     GB_EV_WOKEN,
     GB_EV_TRANSFER,          /* id = the transaction's id, source = sender,
                                 destination, value */
+    GB_EV_MAILBOX_READ,      /* a mailbox message left the mailbox (Gear's
+                                UserMessageRead): id = message id, source =
+                                the user, destination = who sent it,
+                                read_reason */
 } gb_event_kind;
+
+/* Why a mailbox message was read (GB_EV_MAILBOX_READ). */
+typedef enum gb_read_reason {
+    GB_READ_CLAIMED,  /* its value claimed */
+    GB_READ_REPLIED,  /* replied to */
+    GB_READ_EXPIRED,  /* its time in the mailbox ran out */
+} gb_read_reason;
 
 typedef struct gb_event {
     gb_event_kind kind;
@@ -171,6 +182,7 @@ typedef struct gb_event {
     uint8_t *payload;       /* USER_MESSAGE (owned by the block result) */
     uint32_t payload_len;
     gb_u128 value;
+    gb_read_reason read_reason; /* MAILBOX_READ */
     char *debug;            /* DISPATCHED: what gr_debug printed, or NULL */
 } gb_event;
 

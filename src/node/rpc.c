@@ -180,6 +180,7 @@ static const char *event_kind_name(gb_event_kind k)
     case GB_EV_WAITED: return "Waited";
     case GB_EV_WOKEN: return "Woken";
     case GB_EV_TRANSFER: return "Transfer";
+    case GB_EV_MAILBOX_READ: return "UserMessageRead";
     }
     return "Unknown";
 }
@@ -225,6 +226,12 @@ static json_t *event_json(uint32_t height, const gb_event *ev)
         }
         put(o, "payload", hex_json(ev->payload, ev->payload_len), &bad);
     }
+    if (ev->kind == GB_EV_MAILBOX_READ)
+        put(o, "reason",
+            json_string(ev->read_reason == GB_READ_CLAIMED ? "claimed"
+                        : ev->read_reason == GB_READ_REPLIED ? "replied"
+                                                             : "expired"),
+            &bad);
     put(o, "value", u128_json(ev->value), &bad);
     if (bad) {
         json_decref(o);

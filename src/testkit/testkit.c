@@ -47,6 +47,8 @@ _Static_assert(GB_TK_REPLY_REMOVED_FROM_WAITLIST == GB_REPLY_REMOVED_FROM_WAITLI
 _Static_assert(sizeof(gb_tk_id) == sizeof(gb_id), "id layout");
 _Static_assert((int)GB_TK_EV_WOKEN == (int)GB_EV_WOKEN, "event kinds");
 _Static_assert((int)GB_TK_EV_TRANSFER == (int)GB_EV_TRANSFER, "event kinds");
+_Static_assert((int)GB_TK_EV_MAILBOX_READ == (int)GB_EV_MAILBOX_READ,
+               "event kinds");
 _Static_assert((int)GB_TK_OUTCOME_EXIT == (int)GB_OUTCOME_EXIT, "outcomes");
 _Static_assert(GB_TK_DEV_ACCOUNTS == GB_CHAIN_DEV_ACCOUNTS, "dev accounts");
 
@@ -547,7 +549,9 @@ static gb_err record_event(gb_tk *tk, uint32_t height, const gb_event *ev)
                      .id = from_id(ev->id),
                      .source = from_id(ev->source),
                      .destination = from_id(ev->destination),
-                     .outcome = (gb_tk_outcome)ev->outcome,
+                     .outcome = ev->kind == GB_EV_MAILBOX_READ
+                                    ? (gb_tk_outcome)ev->read_reason
+                                    : (gb_tk_outcome)ev->outcome,
                      .gas_burned = ev->gas_burned,
                      .is_reply = ev->is_reply,
                      .reply_to = from_id(ev->reply_to),

@@ -581,7 +581,17 @@ static void test_mailbox(void)
     gb_tx again = {.kind = GB_TX_CLAIM_VALUE, .sender = alice(),
                    .destination = id0};
     GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &again, NULL, NULL, 0));
-    blocks(&t, 1);
+    gb_block_result rc = block(&t);
+    bool read = false; /* the claim: UserMessageRead, claimed */
+    for (uint32_t i = 0; i < rc.nevents; i++)
+        if (rc.events[i].kind == GB_EV_MAILBOX_READ)
+            read = gb_id_eq(rc.events[i].id, id0) &&
+                   gb_id_eq(rc.events[i].source, alice()) &&
+                   gb_id_eq(rc.events[i].destination, a) &&
+                   rc.events[i].read_reason == GB_READ_CLAIMED &&
+                   rc.events[i].value.lo == 5000;
+    gb_block_result_free(&rc);
+    GB_EXPECT(read);
     gb_u128 after = gb_chain_balance(t.c, alice());
     GB_EXPECT_U64(5000, gb_u128_sub(after, before).lo);
     GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &again, NULL, NULL, 0));
@@ -591,11 +601,16 @@ static void test_mailbox(void)
                                    .payload_len = 2,
                                    .gas_limit = 100000000ull});
     gb_block_result r = block(&t);
-    bool ran = false;
-    for (uint32_t i = 0; i < r.nevents; i++)
+    bool ran = false, replied = false;
+    for (uint32_t i = 0; i < r.nevents; i++) {
         if (r.events[i].kind == GB_EV_DISPATCHED &&
             gb_id_eq(r.events[i].id, rid))
             ran = r.events[i].outcome == GB_OUTCOME_SUCCESS;
+        if (r.events[i].kind == GB_EV_MAILBOX_READ &&
+            gb_id_eq(r.events[i].id, id1))
+            replied = r.events[i].read_reason == GB_READ_REPLIED;
+    }
+    GB_EXPECT(replied);
     gb_block_result_free(&r);
     GB_EXPECT(ran);
     GB_EXPECT(gb_id_eq(rid, gb_message_id_reply(id1)));
