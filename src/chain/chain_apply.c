@@ -151,10 +151,17 @@ static gb_err prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,
     return GB_OK;
 }
 
-static bool is_program(gb_db_txn *txn, gb_id id)
+/* Whether id is a program (exited and failed ones included: a record is
+ * never removed, so a yes is remembered while the queue runs). */
+static bool is_program(gb_blk *b, gb_id id)
 {
+    if (gb_chain_known_program(b, id))
+        return true;
     gb_db_program p;
-    return gb_db_program_get(txn, id, &p) == GB_OK;
+    if (gb_db_program_get(b->txn, id, &p) != GB_OK)
+        return false;
+    gb_chain_note_program(b, id);
+    return true;
 }
 
 gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v)
@@ -332,7 +339,7 @@ gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
         .origin = x->origin,
     };
     gb_reply_code_bytes(code, y.d.reply_code);
-    return route(b, &y, is_program(b->txn, y.d.destination), 0);
+    return route(b, &y, is_program(b, y.d.destination), 0);
 }
 
 /* A dispatch that cannot reach its destination, and may not be replied to
@@ -592,7 +599,7 @@ static gb_err apply_wake(gb_blk *b, gb_id pid, const gb_wake_req *wk)
  * ProgramNotCreated when it is dispatched. */
 static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
 {
-    if (is_program(b->txn, cr->program_id))
+    if (is_program(b, cr->program_id))
         return gb_chain_credit(b, creator, b->bctx.existential_deposit);
     const gb_gear_code *code;
     gb_err e = gb_chain_code(b->c, b->txn, cr->code_id, &code);
@@ -789,12 +796,12 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         }
     }
     for (uint32_t i = 0; i < j->nmsgs; i++) {
-        msg_prog[i] = is_program(b->txn, j->msgs[i].destination);
+        msg_prog[i] = is_program(b, j->msgs[i].destination);
         sh.n += msg_prog[i] && !j->msgs[i].has_gas_limit;
     }
     for (uint32_t i = 0; i < j->ncreates; i++)
         sh.n += !j->creates[i].init.has_gas_limit;
-    bool reply_prog = j->has_reply && is_program(b->txn, j->reply.destination);
+    bool reply_prog = j->has_reply && is_program(b, j->reply.destination);
     sh.n += reply_prog && !j->reply.has_gas_limit && !x->reply_deposit;
     sh.n += j->outcome == GB_OUTCOME_WAIT;
     if (!sh.n)

@@ -142,6 +142,9 @@ void gb_run_free(gb_run *r);
  * it (the message may run later in this block; what is left is written
  * back at the end), else to the queue table. */
 gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x);
+/* Ids known to be programs while the queue runs (false: not known). */
+bool gb_chain_known_program(gb_blk *b, gb_id id);
+void gb_chain_note_program(gb_blk *b, gb_id id); /* best effort */
 gb_err gb_chain_process_queue(gb_blk *b);
 gb_err gb_chain_sched_open(gb_chain *c);
 void gb_chain_sched_close(gb_chain *c);

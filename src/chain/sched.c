@@ -176,6 +176,7 @@ typedef struct gb_sched {
     uint32_t nd, cap_d;
     idmap dests;   /* (id, 0) -> dest index */
     idmap skipped; /* (source, destination) -> 1 */
+    idmap programs; /* (id, 0) -> 1: ids known to be programs */
     head *heap;       /* dests with entries, a min-heap on their head's
                          sequence (dest.active: in it) */
     uint32_t nheap, cap_heap;
@@ -341,6 +342,17 @@ gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x)
     }
     s->loaded = seq + 1;
     return append(s, ei);
+}
+
+bool gb_chain_known_program(gb_blk *b, gb_id id)
+{
+    return b->sched && map_get(&b->sched->programs, &id, &zero_id) != NONE;
+}
+
+void gb_chain_note_program(gb_blk *b, gb_id id)
+{
+    if (b->sched)
+        (void)map_put(&b->sched->programs, &id, &zero_id, 1);
 }
 
 /* Top the window up from the queue, in sequence order. */
@@ -535,6 +547,7 @@ static void sched_free(sched *s)
     free(s->taken);
     free(s->dests.s);
     free(s->skipped.s);
+    free(s->programs.s);
 }
 
 /* What is left in the window only, back to the queue table; the
