@@ -640,6 +640,18 @@ static uint32_t alloc_bits(const gb_journal *j)
     return 0;
 }
 
+/* Whether a program record is unchanged (most runs change only pages):
+ * then it is not written again. */
+static bool same_record(const gb_db_program *a, const gb_db_program *b)
+{
+    uint32_t n = (a->alloc_pages + 7) / 8;
+    return !gb_u128_cmp(a->balance, b->balance) && a->status == b->status &&
+           gb_id_eq(a->inheritor, b->inheritor) &&
+           a->alloc_pages == b->alloc_pages &&
+           (!n || (a->allocations && b->allocations &&
+                   !memcmp(a->allocations, b->allocations, n)));
+}
+
 /* The reply deposit the run made for its message mid (0: none). */
 static uint64_t deposit_for(const gb_journal *j, gb_id mid)
 {
@@ -727,6 +739,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         bal = gb_u128_cmp(sent, bal) <= 0 ? gb_u128_sub(bal, sent)
                                           : gb_u128_from(0);
     }
+    const gb_db_program before = *p; /* to skip writing it unchanged */
     /* what the run changed, on top of what others credited meanwhile */
     if (gb_u128_cmp(bal, prep_balance) >= 0)
         p->balance = gb_u128_add(p->balance, gb_u128_sub(bal, prep_balance),
@@ -760,7 +773,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     } else if (init && j->outcome != GB_OUTCOME_WAIT) {
         p->status = GB_PROGRAM_ACTIVE;
     }
-    TRY(gb_db_program_put(b->txn, pid, p));
+    if (!same_record(&before, p))
+        TRY(gb_db_program_put(b->txn, pid, p));
     if (p->status == GB_PROGRAM_TERMINATED && init && failed) {
         TRY(gb_db_pages_clear(b->txn, pid, NULL));
         TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED, .id = pid},
