@@ -251,8 +251,13 @@ static size_t out_waiting(const gb_ws *w) { return w->out.len - w->out_off; }
 /* One unmasked frame onto out. */
 static gb_err queue_frame(gb_ws *w, uint8_t op, const void *p, size_t n)
 {
-    if (w->out_off && w->out_off == w->out.len)
-        w->out_off = w->out.len = 0;
+    if (w->out_off) {
+        /* what was sent goes: the buffer holds only what waits, however
+         * long a slow reader stays a little behind */
+        memmove(w->out.p, w->out.p + w->out_off, w->out.len - w->out_off);
+        w->out.len -= w->out_off;
+        w->out_off = 0;
+    }
     uint8_t h[GB_WS_MAX_HEADER];
     size_t hl = gb_ws_frame_header(h, true, op, n, NULL);
     size_t old = w->out.len;
@@ -433,6 +438,12 @@ gb_err gb_ws_recv(gb_ws *w, const uint8_t *data, size_t n,
                         e == GB_LIMIT ? "frame too big"
                                       : "protocol error");
             e = GB_OK;
+            break;
+        }
+        if (f.header_len && f.opcode == GB_WS_OP_CONT &&
+            w->in_message && f.len > w->cfg.max_message - w->msg.len) {
+            /* refused from its header: its payload is never kept */
+            gb_ws_close(w, GB_WS_CLOSE_TOO_BIG, "message too big");
             break;
         }
         if (!f.header_len || w->in.len - pos - f.header_len < f.len)

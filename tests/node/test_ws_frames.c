@@ -351,6 +351,28 @@ static uint16_t violation(bool fin, uint8_t op, const void *p, size_t n,
     return code;
 }
 
+/* A continuation that would overflow the message is refused from its
+ * header alone: its payload is never waited for nor kept. */
+static void test_continuation_room(void)
+{
+    gb_ws *w = new_ws(100, 0);
+    got g = {0};
+    uint8_t buf[512];
+    char part[60];
+    memset(part, 'a', sizeof part);
+    size_t n = client_frame(buf, false, GB_WS_OP_TEXT, part, sizeof part);
+    GB_EXPECT_ERR(GB_OK, gb_ws_recv(w, buf, n, on_text, &g));
+    GB_EXPECT(!gb_ws_done(w, NULL));
+    uint8_t mask[4] = {1, 2, 3, 4};
+    size_t hl = gb_ws_frame_header(buf, true, GB_WS_OP_CONT, 60, mask);
+    GB_EXPECT_ERR(GB_OK, gb_ws_recv(w, buf, hl, on_text, &g)); /* header */
+    uint16_t code = 0;
+    GB_EXPECT(gb_ws_done(w, &code));
+    GB_EXPECT_U64(GB_WS_CLOSE_TOO_BIG, code);
+    GB_EXPECT_I64(0, g.n);
+    gb_ws_free(w);
+}
+
 static void test_conn_violations(void)
 {
     uint8_t unmasked[] = {0x81, 0x02, 'h', 'i'};
@@ -445,6 +467,7 @@ int main(void)
     GB_RUN(test_conn_text_and_ping);
     GB_RUN(test_conn_fragments);
     GB_RUN(test_conn_violations);
+    GB_RUN(test_continuation_room);
     GB_RUN(test_conn_out_cap);
     return gb_test_summary();
 }
