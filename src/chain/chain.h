@@ -64,6 +64,12 @@ typedef struct gb_chain_cfg {
     uint64_t block_time_ms;    /* timestamps advance by this per block */
     gb_u128 initial_balance;   /* given to each dev account at genesis */
     bool nosync;               /* commits without fsync (tests) */
+    uint64_t estimate_gas_limit; /* the most gas a gas estimate's dry run
+                                    may use (gb_chain_calculate_gas; it
+                                    runs on the caller's thread: a node
+                                    must not stall on one); 0: the
+                                    default, 5 * 10^10, at most the block
+                                    gas limit */
     unsigned threads;          /* worker threads running dispatches to
                                   different programs at once (see
                                   docs/parallel.md); 0: one per core.
@@ -399,8 +405,11 @@ typedef struct gb_chain_gas_info {
  * payload is over 8 MiB, a kind without gas; and a failed run: the detail
  * then starts "trapped: " and gives the error reply, e.g. "trapped: error:
  * execution: userspace panic: 'no'", and *out holds what the run with the
- * block gas limit used, min_limit = burned), GB_NOMEM, GB_IO and the
- * store's other errors.
+ * estimate's gas cap used, min_limit = burned; a message that runs out of
+ * gas under that cap (cfg.estimate_gas_limit) cannot be estimated: the
+ * detail says so), GB_NOMEM, GB_IO and the store's other errors.  The dry
+ * runs of one estimate burn at most about twelve times the cap in all.
+ * Code uploaded only for the estimate does not stay in the code cache.
  *
  * Threads: as gb_chain_read_state (one call on c at a time); it holds the
  * store's write transaction while it runs.

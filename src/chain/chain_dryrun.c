@@ -504,10 +504,31 @@ gb_err gb_chain_calculate_gas(gb_chain *c, const gb_tx *tx,
     return gb_chain_calculate_gas_ex(c, tx, true, out, detail, len);
 }
 
+static gb_err estimate(gb_chain *c, const gb_tx *tx, bool allow_other_panics,
+                       gb_chain_gas_info *out, char *detail, size_t len);
+
 gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
                                  bool allow_other_panics,
                                  gb_chain_gas_info *out, char *detail,
                                  size_t len)
+{
+    /* code that is not on chain, checked for this estimate only, leaves
+     * the cache again (else estimates of ever new code would fill it) */
+    bool transient = false;
+    gb_id code_id = {{0}};
+    if (tx->kind == GB_TX_CREATE_PROGRAM && tx->code) {
+        code_id = gb_code_id(tx->code, tx->code_len);
+        transient = !gb_chain_code_exists(c, code_id) &&
+                    !gb_code_cache_get(c->codes, code_id);
+    }
+    gb_err e = estimate(c, tx, allow_other_panics, out, detail, len);
+    if (transient && !gb_chain_code_exists(c, code_id))
+        gb_code_cache_remove(c->codes, code_id);
+    return e;
+}
+
+static gb_err estimate(gb_chain *c, const gb_tx *tx, bool allow_other_panics,
+                       gb_chain_gas_info *out, char *detail, size_t len)
 {
     memset(out, 0, sizeof *out);
     if (detail && len)
@@ -516,7 +537,11 @@ gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
     gb_err e = make_plan(c, tx, &pl, detail, len);
     if (e)
         return e;
-    uint64_t G = c->cfg.block_gas_limit;
+    uint64_t G = c->cfg.block_gas_limit, cap = c->cfg.estimate_gas_limit;
+    if (!cap)
+        cap = GB_CHAIN_ESTIMATE_GAS;
+    if (G > cap)
+        G = cap;
     dry ref, d;
     if ((e = dry_run(c, &pl, G, &ref)))
         return e;
@@ -531,8 +556,12 @@ gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
         return GB_INVALID;
     }
     if (ref.failed) {
-        say(detail, len, "trapped: %s",
-            ref.why[0] ? ref.why : "the run failed");
+        bool capped = G < c->cfg.block_gas_limit && ref.burned >= G;
+        say(detail, len, "trapped: %s%s",
+            ref.why[0] ? ref.why : "the run failed",
+            capped ? " (with the estimate's gas cap; it may need more: "
+                     "give a gas limit yourself)"
+                   : "");
         return GB_INVALID;
     }
     if (ref.other_failed && !allow_other_panics) {

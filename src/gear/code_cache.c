@@ -73,6 +73,22 @@ const gb_gear_code *gb_code_cache_get(gb_code_cache *c, gb_id id)
     return code;
 }
 
+void gb_code_cache_remove(gb_code_cache *c, gb_id id)
+{
+    bool found;
+    gb_gear_code *gone = NULL;
+    pthread_mutex_lock(&c->lock);
+    uint32_t i = find(c, id.b, &found);
+    if (found) {
+        gone = c->codes[i];
+        memmove(&c->codes[i], &c->codes[i + 1],
+                (c->n - i - 1) * sizeof *c->codes);
+        c->n--;
+    }
+    pthread_mutex_unlock(&c->lock);
+    gb_gear_code_free(gone);
+}
+
 uint32_t gb_code_cache_count(gb_code_cache *c)
 {
     pthread_mutex_lock(&c->lock);

@@ -28,6 +28,11 @@ gb_err gb_code_cache_add(gb_code_cache *c, const uint8_t *bytes, size_t len,
 /* The prepared code with this id, or NULL.  Borrowed, as above. */
 const gb_gear_code *gb_code_cache_get(gb_code_cache *c, gb_id id);
 
+/* Forget the code with this id (absent: nothing).  Pointers to it that
+ * were handed out become invalid: only for a caller that knows none is in
+ * use (the chain's gas estimate, for code it checked only for itself). */
+void gb_code_cache_remove(gb_code_cache *c, gb_id id);
+
 /* How many codes are cached. */
 uint32_t gb_code_cache_count(gb_code_cache *c);
 

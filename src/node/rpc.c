@@ -67,6 +67,7 @@ struct gb_rpc {
     uint32_t waiting;
     gb_subs *subs;
     gb_subs_session *session; /* of the request being handled, or NULL */
+    uint32_t estimates;       /* gas estimates in the request so far */
 };
 
 /* A method's failure: a JSON-RPC code and a message (rpc_int.h). */
@@ -471,6 +472,20 @@ static bool p_u128(json_t *params, const char *name, size_t idx,
 }
 
 /* ---- for the methods in other files (rpc_int.h) ------------------------ */
+
+bool gb_rpc_estimate_allowed(gb_rpc *r, gb_rpc_err *err)
+{
+    if (r->estimates >= GB_RPC_MAX_ESTIMATES) {
+        gb_rpc_fail(err, GB_RPC_TOO_LARGE,
+                    "at most %u gas estimates per request (a batch "
+                    "included): each runs the message on the node's "
+                    "thread; send the others in later requests",
+                    GB_RPC_MAX_ESTIMATES);
+        return false;
+    }
+    r->estimates++;
+    return true;
+}
 
 gb_chain *gb_rpc_chain(gb_rpc *r) { return r->chain; }
 const gb_rpc_cfg *gb_rpc_config(const gb_rpc *r) { return &r->cfg; }
@@ -1181,6 +1196,7 @@ gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
                              const char *req, size_t len, char **out_resp)
 {
     r->session = session;
+    r->estimates = 0;
     gb_err e = handle(r, req, len, out_resp);
     r->session = NULL;
     return e;

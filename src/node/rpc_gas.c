@@ -44,6 +44,8 @@ static bool p_bool(json_t *params, const char *name, size_t idx, bool dflt,
 static json_t *estimate(gb_rpc *r, const gb_tx *tx, bool allow_other_panics,
                         gb_rpc_err *err)
 {
+    if (!gb_rpc_estimate_allowed(r, err))
+        return NULL;
     gb_chain_gas_info g;
     char det[512] = "";
     gb_err e = gb_chain_calculate_gas_ex(gb_rpc_chain(r), tx,

@@ -27,6 +27,11 @@ typedef struct gb_rpc_err {
 } gb_rpc_err;
 
 gb_chain *gb_rpc_chain(gb_rpc *r);
+
+/* Gas estimates run on the node's thread: a request (batch included) may
+ * ask for GB_RPC_MAX_ESTIMATES of them; false (err filled) past that. */
+#define GB_RPC_MAX_ESTIMATES 4u
+bool gb_rpc_estimate_allowed(gb_rpc *r, gb_rpc_err *err);
 /* The configuration with its defaults filled in.  Borrowed from r. */
 const gb_rpc_cfg *gb_rpc_config(const gb_rpc *r);
 

@@ -27,12 +27,13 @@
 static gb_id alice(void) { return gb_chain_dev_account(0); }
 static gb_id bob(void) { return gb_chain_dev_account(1); }
 
-static gb_chain *open_dir(const char *dir)
+static gb_chain *open_capped(const char *dir, uint64_t estimate_cap)
 {
     gb_chain_cfg cfg;
     gb_chain_cfg_default(&cfg);
     cfg.nosync = true;
     cfg.data_dir = dir;
+    cfg.estimate_gas_limit = estimate_cap;
     gb_chain *c = NULL;
     char detail[256] = "";
     gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);
@@ -44,6 +45,7 @@ static gb_chain *open_dir(const char *dir)
     return c;
 }
 
+static gb_chain *open_dir(const char *dir) { return open_capped(dir, 0); }
 static gb_chain *open_chain(void) { return open_dir(NULL); }
 
 static gb_block_result block(gb_chain *c)
@@ -399,6 +401,27 @@ static void test_other_panics(void)
     gb_chain_close(c);
 }
 
+/* An endless loop is estimated under the estimate's gas cap, not the
+ * block's: a clear error, quickly, and nothing changes. */
+static void test_hostile_capped(void)
+{
+    gb_chain *c = open_capped(NULL, 2000000000ull);
+    gb_id loop = create(c, "loop", NULL, 0);
+    blocks(c, 1);
+    snap before = take(c);
+    gb_chain_gas_info g;
+    char detail[256] = "";
+    gb_tx tx = handle_tx(bob(), loop, "spin", 0);
+    GB_EXPECT_ERR(GB_INVALID,
+                  gb_chain_calculate_gas(c, &tx, &g, detail, sizeof detail));
+    GB_EXPECT(!strncmp(detail, "trapped: ", 9));
+    GB_EXPECT(strstr(detail, "estimate's gas cap") != NULL);
+    GB_EXPECT(g.burned <= 2000000000ull);
+    snap after = take(c);
+    same(&before, &after);
+    gb_chain_close(c);
+}
+
 static void test_block_header(void)
 {
     char dir[] = "/tmp/gb_test_blocks_XXXXXX";
@@ -452,6 +475,7 @@ int main(void)
     GB_RUN(test_init_and_reply);
     GB_RUN(test_errors);
     GB_RUN(test_other_panics);
+    GB_RUN(test_hostile_capped);
     GB_RUN(test_block_header);
     return gb_test_summary();
 }

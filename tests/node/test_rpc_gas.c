@@ -228,6 +228,43 @@ static void test_gas_methods(void)
     gb_chain_close(c);
 }
 
+/* Estimates run on the node's thread: a batch may hold a few. */
+static void test_estimates_per_request(void)
+{
+    gb_chain *c = open_chain();
+    gb_rpc *r = new_rpc(c, 0);
+    char one[256], req[2048] = "[";
+    for (int i = 0; i < 5; i++) {
+        snprintf(one, sizeof one,
+                 "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":"
+                 "\"gear_calculateHandleGas\",\"params\":{\"source\":"
+                 "\"alice\",\"destination\":\"0x%064d\",\"payload\":"
+                 "\"0x00\"}}",
+                 i ? "," : "", i, 7);
+        strcat(req, one);
+    }
+    strcat(req, "]");
+    char *out = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_rpc_handle(r, req, strlen(req), &out));
+    json_t *j = out ? json_loads(out, 0, NULL) : NULL;
+    free(out);
+    GB_EXPECT(json_is_array(j) && json_array_size(j) == 5);
+    int limited = 0, other = 0;
+    for (size_t i = 0; j && i < json_array_size(j); i++) {
+        json_t *e = json_object_get(json_array_get(j, i), "error");
+        int code = (int)json_integer_value(json_object_get(e, "code"));
+        if (code == GB_RPC_TOO_LARGE)
+            limited++;
+        else if (code)
+            other++;
+    }
+    GB_EXPECT_I64(1, limited); /* the fifth */
+    GB_EXPECT_I64(4, other);   /* unknown program, each estimated */
+    json_decref(j);
+    gb_rpc_free(r);
+    gb_chain_close(c);
+}
+
 static void test_stored_blocks(void)
 {
     gb_chain *c = open_chain();
@@ -287,6 +324,7 @@ static void test_stored_blocks(void)
 int main(void)
 {
     GB_RUN(test_gas_methods);
+    GB_RUN(test_estimates_per_request);
     GB_RUN(test_stored_blocks);
     return gb_test_summary();
 }
