@@ -6,8 +6,12 @@
  * A worker sleeps on `work` until the generation changes, joins the batch
  * (active++ under the mutex, reading fn/ctx/njobs there), claims jobs
  * until none is left, then leaves (active--).  gb_pool_finish waits for
- * every job and for active == 0, so no worker can still be inside an old
- * batch when the next one is set up.
+ * every job and for active == 0.  A worker may still join a batch after
+ * the caller has finished it (it woke late) and find the next batch
+ * already set up: so jobs are claimed from one counter that only grows,
+ * each batch owning the tickets [base, base + njobs), and a claim is a
+ * compare-and-swap that succeeds only inside the claimer's own batch — a
+ * late worker claims nothing and takes no ticket from the next batch.
  */
 #include "util/pool.h"
 
@@ -39,7 +43,8 @@ struct gb_pool {
     gb_pool_fn fn;
     void *ctx;
     uint32_t njobs;
-    atomic_uint next;
+    uint64_t base;           /* the batch's first ticket */
+    atomic_uint_fast64_t next; /* the next ticket; never goes back */
     atomic_uchar *state; /* per job: 1 when done */
     uint32_t cap;
 };
@@ -61,12 +66,16 @@ static bool is_done(gb_pool *p, uint32_t job)
 }
 
 /* Claim and run one job as thread `self`; false when none is left. */
-static bool run_one(gb_pool *p, gb_pool_fn fn, void *ctx, uint32_t njobs,
-                    unsigned self)
+static bool run_one(gb_pool *p, gb_pool_fn fn, void *ctx, uint64_t base,
+                    uint32_t njobs, unsigned self)
 {
-    uint32_t j = atomic_fetch_add_explicit(&p->next, 1, memory_order_relaxed);
-    if (j >= njobs)
-        return false;
+    uint64_t t = atomic_load_explicit(&p->next, memory_order_relaxed);
+    do {
+        if (t < base || t >= base + njobs)
+            return false; /* not (or no longer) this batch's */
+    } while (!atomic_compare_exchange_weak_explicit(
+        &p->next, &t, t + 1, memory_order_relaxed, memory_order_relaxed));
+    uint32_t j = (uint32_t)(t - base);
     fn(ctx, j, self);
     mark_done(p, j);
     return true;
@@ -101,9 +110,10 @@ static void *worker_main(void *arg)
         gb_pool_fn fn = p->fn;
         void *ctx = p->ctx;
         uint32_t njobs = p->njobs;
+        uint64_t base = p->base;
         atomic_fetch_add(&p->active, 1);
         pthread_mutex_unlock(&p->mu);
-        while (run_one(p, fn, ctx, njobs, w->index)) {
+        while (run_one(p, fn, ctx, base, njobs, w->index)) {
             pthread_mutex_lock(&p->mu);
             if (p->waiting)
                 pthread_cond_broadcast(&p->done);
@@ -187,7 +197,7 @@ gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx)
     p->fn = fn;
     p->ctx = ctx;
     p->njobs = n;
-    atomic_store_explicit(&p->next, 0, memory_order_relaxed);
+    p->base = atomic_load_explicit(&p->next, memory_order_relaxed);
     if (n >= GB_POOL_MIN_SHARED && p->threads > 1) {
         atomic_fetch_add(&p->gen, 1);
         pthread_cond_broadcast(&p->work);
@@ -201,7 +211,7 @@ void gb_pool_wait(gb_pool *p, uint32_t job)
     if (job >= p->njobs)
         return;
     while (!is_done(p, job)) {
-        if (run_one(p, p->fn, p->ctx, p->njobs, 0))
+        if (run_one(p, p->fn, p->ctx, p->base, p->njobs, 0))
             continue;
         /* every job is claimed: job is running on a worker */
         for (int i = 0; i < SPINS && !is_done(p, job); i++)

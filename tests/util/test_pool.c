@@ -79,6 +79,43 @@ static void test_one_thread(void) { check_pool(1, 4); }
 static void test_two_threads(void) { check_pool(2, 12); }
 static void test_many_threads(void) { check_pool(8, 12); }
 
+/* Many small batches back to back, some too small to wake the workers: a
+ * worker that wakes late for one batch may find the next already set up;
+ * it must not take (or run) any of its jobs with the old batch's view.
+ * Every job of every batch runs exactly once, and nothing hangs. */
+typedef struct small_ctx {
+    atomic_uint runs[8];
+    uint32_t batch;
+    atomic_uint wrong_batch;
+} small_ctx;
+
+static void small_job(void *p, uint32_t i, unsigned worker)
+{
+    small_ctx *c = p;
+    (void)worker;
+    atomic_fetch_add(&c->runs[i], 1);
+}
+
+static void test_late_workers(void)
+{
+    gb_pool *p;
+    GB_EXPECT_ERR(GB_OK, gb_pool_new(3, &p));
+    static const uint32_t sizes[] = {5, 2, 1, 7, 3, 2, 8, 1};
+    uint32_t bad = 0;
+    for (uint32_t b = 0; b < 20000; b++) {
+        small_ctx *c = calloc(1, sizeof *c); /* fresh: a stale run would
+                                                touch freed memory (ASan) */
+        uint32_t n = sizes[b % 8];
+        GB_EXPECT_ERR(GB_OK, gb_pool_start(p, n, small_job, c));
+        gb_pool_finish(p);
+        for (uint32_t i = 0; i < 8; i++)
+            bad += atomic_load(&c->runs[i]) != (i < n ? 1u : 0u);
+        free(c);
+    }
+    GB_EXPECT_U64(0, bad);
+    gb_pool_free(p);
+}
+
 static void test_empty_batch(void)
 {
     gb_pool *p;
@@ -95,5 +132,6 @@ int main(void)
     GB_RUN(test_two_threads);
     GB_RUN(test_many_threads);
     GB_RUN(test_empty_batch);
+    GB_RUN(test_late_workers);
     return gb_test_summary();
 }
