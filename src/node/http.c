@@ -42,6 +42,10 @@
 #define DEFAULT_MAX_WS_OUT (4u << 20)
 /* how long a WebSocket may take to send its close frame */
 #define CLOSE_LINGER_MS 2000u
+/* A WebSocket silent this long gets a ping; one that then stays silent
+ * WS_PONG_MS more is closed (it holds a slot of max_ws). */
+#define WS_PING_MS 20000u
+#define WS_PONG_MS 10000u
 /* bytes read from one WebSocket per poll, so that one cannot starve the
  * others (or the block producer) */
 #define READ_BUDGET (1u << 20)
@@ -69,6 +73,8 @@ struct ws_conn {
     gb_subs_session *sess;
     bool dead;              /* drop at the next reap, unsent bytes and all */
     uint64_t closing_since; /* ms: when it was first seen done, 0 before */
+    uint64_t last_rx;       /* ms: when the peer last sent anything */
+    bool pinged;            /* a ping went since last_rx */
 };
 
 /* One request's body as it arrives. */
@@ -195,6 +201,8 @@ static void ws_read(ws_conn *c)
             break;
         }
         total += (size_t)r;
+        c->last_rx = now_ms();
+        c->pinged = false;
         if (gb_ws_recv(c->ws, buf, (size_t)r, ws_on_text, c))
             c->dead = true; /* out of memory, or too slow to read answers */
     }
@@ -224,6 +232,21 @@ static void ws_reap(gb_http *h, bool *out_closing)
     bool closing = false;
     for (ws_conn *c = h->ws_first, *next; c; c = next) {
         next = c->next;
+        if (!c->dead && !gb_ws_done(c->ws, NULL)) {
+            /* idle: a ping, then, still silent, the close */
+            if (!now)
+                now = now_ms();
+            uint64_t idle = now - c->last_rx;
+            if (idle > WS_PING_MS + WS_PONG_MS && c->pinged) {
+                gb_ws_close(c->ws, GB_WS_CLOSE_GOING_AWAY,
+                            "no answer to a ping");
+                ws_flush(c);
+            } else if (idle > WS_PING_MS && !c->pinged) {
+                if (!gb_ws_ping(c->ws))
+                    ws_flush(c);
+                c->pinged = true;
+            }
+        }
         if (!c->dead && gb_ws_done(c->ws, NULL)) {
             size_t n;
             gb_ws_out(c->ws, &n);
@@ -270,6 +293,7 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
         h->ws_first->prev = c;
     h->ws_first = c;
     h->nws++;
+    c->last_rx = now_ms();
     /* bytes that came with the handshake */
     if (extra_in_size &&
         gb_ws_recv(c->ws, (const uint8_t *)extra_in, extra_in_size,

@@ -278,6 +278,13 @@ gb_err gb_ws_send_text(gb_ws *w, const char *s, size_t n)
     return queue_frame(w, GB_WS_OP_TEXT, s, n);
 }
 
+gb_err gb_ws_ping(gb_ws *w)
+{
+    if (w->done)
+        return GB_INVAL;
+    return queue_frame(w, GB_WS_OP_PING, "", 0);
+}
+
 void gb_ws_close(gb_ws *w, uint16_t code, const char *reason)
 {
     if (w->done)

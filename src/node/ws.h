@@ -154,6 +154,10 @@ gb_err gb_ws_recv(gb_ws *w, const uint8_t *data, size_t n,
  * is done, GB_NOMEM.
  */
 gb_err gb_ws_send_text(gb_ws *w, const char *s, size_t n);
+/* Queue a ping (empty payload), to see whether an idle peer is still
+ * there: any bytes it sends back (its pong) show it is.  GB_INVAL once
+ * closing. */
+gb_err gb_ws_ping(gb_ws *w);
 
 /* Queue a close frame with code and reason (at most 123 bytes; NULL for
  * none) unless one was queued already; the connection is then done. */

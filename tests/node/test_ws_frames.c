@@ -373,6 +373,21 @@ static void test_continuation_room(void)
     gb_ws_free(w);
 }
 
+/* The node's keep-alive: a ping frame, unmasked, empty; none once done. */
+static void test_ping_out(void)
+{
+    gb_ws *w = new_ws(100, 0);
+    GB_EXPECT_ERR(GB_OK, gb_ws_ping(w));
+    size_t n;
+    const uint8_t *p = gb_ws_out(w, &n);
+    GB_EXPECT_U64(2, n);
+    GB_EXPECT(p && p[0] == (0x80 | GB_WS_OP_PING) && p[1] == 0);
+    gb_ws_out_done(w, n);
+    gb_ws_close(w, GB_WS_CLOSE_GOING_AWAY, "bye");
+    GB_EXPECT_ERR(GB_INVAL, gb_ws_ping(w));
+    gb_ws_free(w);
+}
+
 static void test_conn_violations(void)
 {
     uint8_t unmasked[] = {0x81, 0x02, 'h', 'i'};
@@ -468,6 +483,7 @@ int main(void)
     GB_RUN(test_conn_fragments);
     GB_RUN(test_conn_violations);
     GB_RUN(test_continuation_room);
+    GB_RUN(test_ping_out);
     GB_RUN(test_conn_out_cap);
     return gb_test_summary();
 }
