@@ -19,7 +19,6 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,15 +30,6 @@
 #include "util/u128.h"
 
 /* ---- upload ------------------------------------------------------------ */
-
-static void upload_head(json_t *res)
-{
-    printf("program     %s\n  code id   %s\n  init msg  %s\n  tx        "
-           "%s (nonce %lld)\n",
-           cli_str(res, "programId"), cli_str(res, "codeId"),
-           cli_str(res, "messageId"), cli_str(res, "txHash"),
-           (long long)json_integer_value(json_object_get(res, "nonce")));
-}
 
 int cli_upload(int argc, char **argv)
 {
@@ -73,7 +63,7 @@ int cli_upload(int argc, char **argv)
         return 2;
     }
     uint8_t *code, *init = NULL, *salt = NULL;
-    uint32_t init_len = 0, salt_len = 8;
+    uint32_t init_len = 0, salt_len = 0;
     size_t code_len;
     char src[67];
     if (cli_read_file(o.pos[0], &code, &code_len)) {
@@ -84,15 +74,8 @@ int cli_upload(int argc, char **argv)
     rc = 2;
     if (o.init && !cli_parse_payload("--init", o.init, &init, &init_len))
         goto out;
-    if (o.salt) {
-        if (!cli_parse_payload("--salt", o.salt, &salt, &salt_len))
-            goto out;
-    } else {
-        salt = malloc(salt_len);
-        if (!salt)
-            goto out;
-        randombytes_buf(salt, salt_len);
-    }
+    if (!cli_program_salt(o.salt, &salt, &salt_len))
+        goto out;
     if (!cli_account_id(o.account, src))
         goto out;
     gb_tx_body body = {.kind = GB_TXW_UPLOAD_PROGRAM, .code = code,
@@ -111,7 +94,7 @@ int cli_upload(int argc, char **argv)
                                    cli_hex_json(salt, salt_len)),
                          true, &body.gas_limit, &est, &rc))
         goto out;
-    rc = cli_submit_report(&o, &body, est, upload_head);
+    rc = cli_submit_report(&o, &body, est, cli_program_head);
 out:
     free(code);
     free(init);

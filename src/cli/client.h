@@ -77,6 +77,15 @@ bool cli_account_id(const char *spec, char out[67]);
 /* 0x hex or text -> bytes (malloc'd; false after an error naming what). */
 bool cli_parse_payload(const char *what, const char *s, uint8_t **out,
                        uint32_t *len);
+
+/* The salt of a new program: --salt's payload when given (opt non-NULL),
+ * else 8 random bytes.  false (said on stderr) on a bad payload or no
+ * memory; *out is the caller's to free. */
+bool cli_program_salt(const char *opt, uint8_t **out, uint32_t *len);
+
+/* Print what an upload or create answered: program, code, init message,
+ * transaction. */
+void cli_program_head(json_t *res);
 /* "0x..." of n bytes as a JSON string (NULL when out of memory). */
 json_t *cli_hex_json(const uint8_t *p, size_t n);
 /* "  label     0x...  "text"" (the text when printable). */

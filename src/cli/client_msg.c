@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,15 +44,6 @@ static bool id_arg(const char *s, const char *what, const char *cmd,
 }
 
 /* ---- create ------------------------------------------------------------- */
-
-static void create_head(json_t *res)
-{
-    printf("program     %s\n  code id   %s\n  init msg  %s\n  tx        "
-           "%s (nonce %lld)\n",
-           cli_str(res, "programId"), cli_str(res, "codeId"),
-           cli_str(res, "messageId"), cli_str(res, "txHash"),
-           (long long)json_integer_value(json_object_get(res, "nonce")));
-}
 
 int cli_create(int argc, char **argv)
 {
@@ -87,21 +77,15 @@ int cli_create(int argc, char **argv)
     if (!id_arg(o.pos[0], "a code id", "create", &body.code_id))
         return 2;
     uint8_t *payload = NULL, *salt = NULL;
-    uint32_t salt_len = 8;
+    uint32_t salt_len = 0;
     char src[67], value[40];
     rc = 2;
     if (!cli_account_id(o.account, src) ||
         (o.payload && !cli_parse_payload("--payload", o.payload, &payload,
                                          &body.payload_len)))
         goto out;
-    if (o.salt) {
-        if (!cli_parse_payload("--salt", o.salt, &salt, &salt_len))
-            goto out;
-    } else {
-        if (!(salt = malloc(salt_len)))
-            goto out;
-        randombytes_buf(salt, salt_len);
-    }
+    if (!cli_program_salt(o.salt, &salt, &salt_len))
+        goto out;
     body.payload = payload;
     body.salt = salt;
     body.salt_len = salt_len;
@@ -115,7 +99,7 @@ int cli_create(int argc, char **argv)
                                   "value", value, "salt",
                                   cli_hex_json(salt, salt_len)),
                         true, &body.gas_limit, &est, &rc))
-        rc = cli_submit_report(&o, &body, est, create_head);
+        rc = cli_submit_report(&o, &body, est, cli_program_head);
 out:
     free(payload);
     free(salt);

@@ -237,6 +237,28 @@ bool cli_account_id(const char *spec, char out[67])
     return true;
 }
 
+bool cli_program_salt(const char *opt, uint8_t **out, uint32_t *len)
+{
+    if (opt)
+        return cli_parse_payload("--salt", opt, out, len);
+    *len = 8;
+    if (!(*out = malloc(*len))) {
+        fprintf(stderr, "error: out of memory\n");
+        return false;
+    }
+    randombytes_buf(*out, *len);
+    return true;
+}
+
+void cli_program_head(json_t *res)
+{
+    printf("program     %s\n  code id   %s\n  init msg  %s\n  tx        "
+           "%s (nonce %lld)\n",
+           cli_str(res, "programId"), cli_str(res, "codeId"),
+           cli_str(res, "messageId"), cli_str(res, "txHash"),
+           (long long)json_integer_value(json_object_get(res, "nonce")));
+}
+
 bool cli_parse_payload(const char *what, const char *s, uint8_t **out,
                        uint32_t *len)
 {
