@@ -143,25 +143,9 @@ int cli_send(int argc, char **argv)
                         "digits, as printed by 'gearbox upload'\n", o.pos[0]);
         return 2;
     }
-    uint8_t *payload;
-    char src[67], value[40];
-    if (!cli_account_id(o.account, src) ||
-        !cli_parse_payload("the payload", o.pos[1], &payload,
-                           &body.payload_len))
-        return 2;
-    body.payload = payload;
-    gb_u128_to_dec(o.value, value);
-    bool est;
-    rc = 1;
-    if (cli_default_gas(&o, "gear_calculateHandleGas",
-                        json_pack("{s:s,s:s,s:o,s:s}", "source", src,
-                                  "destination", o.pos[0], "payload",
-                                  cli_hex_json(payload, body.payload_len),
-                                  "value", value),
-                        true, &body.gas_limit, &est, &rc))
-        rc = cli_submit_report(&o, &body, est, message_head);
-    free(payload);
-    return rc;
+    return cli_send_payload(&o, &body, o.pos[0], o.pos[1],
+                            "gear_calculateHandleGas", "destination", true,
+                            message_head);
 }
 
 /* ---- mailbox, balance, block ------------------------------------------- */

@@ -127,6 +127,17 @@ json_t *cli_wait_reply(const cli_copts *o, uint64_t from, const char *mid,
 int cli_submit_report(const cli_copts *o, gb_tx_body *body, bool estimated,
                       void (*head)(json_t *answer));
 
+/*
+ * The common end of `send` and `reply`: body (kind, target, value set)
+ * gets the payload text pos_payload and a gas limit — o's, or the node's
+ * estimate by method, whose params name the target target_key: pos_target
+ * —, then is submitted and reported with head.  Returns the exit status.
+ */
+int cli_send_payload(const cli_copts *o, gb_tx_body *body,
+                     const char *pos_target, const char *pos_payload,
+                     const char *method, const char *target_key,
+                     bool pending_ok, void (*head)(json_t *answer));
+
 /* A progress line on stderr, rewritten in place — only when stderr is a
  * terminal; cli_progress_done clears it. */
 void cli_progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

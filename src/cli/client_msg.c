@@ -140,26 +140,11 @@ int cli_reply(int argc, char **argv)
         return 2;
     }
     gb_tx_body body = {.kind = GB_TXW_SEND_REPLY, .value = o.value};
-    uint8_t *payload = NULL;
-    char src[67], value[40];
-    if (!id_arg(o.pos[0], "a message id", "reply", &body.target) ||
-        !cli_account_id(o.account, src) ||
-        !cli_parse_payload("the payload", o.pos[1], &payload,
-                           &body.payload_len))
+    if (!id_arg(o.pos[0], "a message id", "reply", &body.target))
         return 2;
-    body.payload = payload;
-    gb_u128_to_dec(o.value, value);
-    bool est;
-    rc = 1;
-    if (cli_default_gas(&o, "gear_calculateReplyGas",
-                        json_pack("{s:s,s:s,s:o,s:s}", "source", src,
-                                  "messageId", o.pos[0], "payload",
-                                  cli_hex_json(payload, body.payload_len),
-                                  "value", value),
-                        false, &body.gas_limit, &est, &rc))
-        rc = cli_submit_report(&o, &body, est, reply_head);
-    free(payload);
-    return rc;
+    return cli_send_payload(&o, &body, o.pos[0], o.pos[1],
+                            "gear_calculateReplyGas", "messageId", false,
+                            reply_head);
 }
 
 static void claim_head(json_t *res)

@@ -589,3 +589,29 @@ out:
     json_decref(disp);
     return rc;
 }
+
+int cli_send_payload(const cli_copts *o, gb_tx_body *body,
+                     const char *pos_target, const char *pos_payload,
+                     const char *method, const char *target_key,
+                     bool pending_ok, void (*head)(json_t *answer))
+{
+    uint8_t *payload = NULL;
+    char src[67], value[40];
+    if (!cli_account_id(o->account, src) ||
+        !cli_parse_payload("the payload", pos_payload, &payload,
+                           &body->payload_len))
+        return 2;
+    body->payload = payload;
+    gb_u128_to_dec(o->value, value);
+    bool est;
+    int rc = 1;
+    if (cli_default_gas(o, method,
+                        json_pack("{s:s,s:s,s:o,s:s}", "source", src,
+                                  target_key, pos_target, "payload",
+                                  cli_hex_json(payload, body->payload_len),
+                                  "value", value),
+                        pending_ok, &body->gas_limit, &est, &rc))
+        rc = cli_submit_report(o, body, est, head);
+    free(payload);
+    return rc;
+}
