@@ -30,9 +30,10 @@ typedef struct mem_image {
     uint32_t npages;
 } mem_image;
 
-static const uint8_t *lookup(void *user, uint32_t page)
+static const uint8_t *lookup(void *user, uint32_t page, uint32_t *len)
 {
     mem_image *img = user;
+    *len = GB_GEAR_PAGE_SIZE;
     return page < img->npages ? img->data + (size_t)page * GB_GEAR_PAGE_SIZE
                               : NULL;
 }

@@ -75,9 +75,10 @@ static program *find_prog(chain *c, gb_id id)
     return NULL;
 }
 
-static const uint8_t *lookup(void *user, uint32_t page)
+static const uint8_t *lookup(void *user, uint32_t page, uint32_t *len)
 {
     program *pr = user;
+    *len = GB_GEAR_PAGE_SIZE; /* kept whole here */
     for (uint32_t i = 0; i < pr->npages; i++)
         if (pr->pages[i].page == page)
             return pr->pages[i].data;
@@ -98,7 +99,10 @@ static void keep_pages(program *pr, const gb_journal *j)
             slot->page = j->pages[i].page;
             slot->data = malloc(GB_GEAR_PAGE_SIZE);
         }
-        memcpy(slot->data, j->pages[i].data, GB_GEAR_PAGE_SIZE);
+        /* the journal has the page trimmed of its trailing zeros */
+        memset(slot->data, 0, GB_GEAR_PAGE_SIZE);
+        if (j->pages[i].len)
+            memcpy(slot->data, j->pages[i].data, j->pages[i].len);
     }
     if (j->allocations) {
         uint32_t bytes = (j->alloc_pages + 7) / 8;

@@ -438,7 +438,7 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
             return e;
         for (uint32_t i = 0; i < code->npages; i++)
             if ((e = gb_db_page_put(txn, p->id, code->pages[i].index,
-                                    code->pages[i].data)))
+                                    code->pages[i].data, GB_DB_PAGE_SIZE)))
                 return e;
         x.d.kind = GB_DISPATCH_INIT;
         x.d.destination = p->id;

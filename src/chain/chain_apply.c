@@ -485,11 +485,11 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
  * dispatch: only reads the transaction (LMDB's mdb_get allocates nothing;
  * several threads may do it at once, see gb_db_share_reads), and nothing
  * writes to it while runs are under way, so the pointer stays valid. */
-static const uint8_t *page_lookup(void *user, uint32_t page)
+static const uint8_t *page_lookup(void *user, uint32_t page, uint32_t *len)
 {
     gb_page_src *s = user;
     const uint8_t *data;
-    return gb_db_page_get(s->txn, s->pid, page, &data) ? NULL : data;
+    return gb_db_page_get(s->txn, s->pid, page, &data, len) ? NULL : data;
 }
 
 /* Whether x's destination cannot take it (Gear's unavailable-program
@@ -617,7 +617,7 @@ static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
     e = gb_db_program_put(b->txn, cr->program_id, &p);
     for (uint32_t i = 0; !e && i < code->npages; i++)
         e = gb_db_page_put(b->txn, cr->program_id, code->pages[i].index,
-                           code->pages[i].data);
+                           code->pages[i].data, GB_DB_PAGE_SIZE);
     if (!e)
         e = gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_CREATED,
                                          .id = cr->program_id},
@@ -755,7 +755,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (!failed) {
         for (uint32_t i = 0; i < j->npages; i++)
             TRY(gb_db_page_put(b->txn, pid, j->pages[i].page,
-                               j->pages[i].data));
+                               j->pages[i].data, j->pages[i].len));
         if (j->allocations) {
             p->alloc_pages = alloc_bits(j);
             p->allocations = j->allocations;

@@ -44,6 +44,8 @@
 
 #include "gear/lazy_pages.h"
 
+#include "util/bytes.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -103,11 +105,12 @@ static int load_page(gb_lazy *lz, uint32_t page)
     uint8_t *p = lz->base + (size_t)page * PAGE;
     if (mprotect(p, PAGE, PROT_READ | PROT_WRITE))
         return -1;
-    const uint8_t *src = lz->lookup(lz->user, page);
-    if (src)
-        memcpy(p, src, PAGE);
-    else
-        memset(p, 0, PAGE); /* a reused memory may hold old bytes here */
+    uint32_t len = 0;
+    const uint8_t *src = lz->lookup(lz->user, page, &len);
+    if (!src || len > PAGE)
+        len = 0;
+    memcpy(p, src ? src : zero_page, len);
+    memset(p + len, 0, PAGE - len); /* a reused memory may hold old bytes */
     lz->loaded[page / 64] |= (uint64_t)1 << (page % 64);
     lz->touched[lz->ntouched++] = page;
     atomic_signal_fence(memory_order_seq_cst);
@@ -282,9 +285,10 @@ gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
         if (page < lz->first_page || page >= lz->end_page ||
             is_loaded(lz, page))
             continue;
-        const uint8_t *src = lookup(user, page);
-        if (src)
-            memcpy(lz->base + (size_t)page * PAGE, src, PAGE);
+        uint32_t len = 0;
+        const uint8_t *src = lookup(user, page, &len);
+        if (src && len <= PAGE) /* the rest of the page is zero already */
+            memcpy(lz->base + (size_t)page * PAGE, src, len);
         lz->loaded[page / 64] |= (uint64_t)1 << (page % 64);
         lz->touched[lz->ntouched++] = page;
     }
@@ -301,6 +305,21 @@ static void stop(gb_lazy *lz)
     atomic_signal_fence(memory_order_seq_cst);
     if (session == lz)
         session = NULL;
+}
+
+/* Whether page (its bytes now at now) differs from its content at begin;
+ * *len = its length now with trailing zeros trimmed. */
+static bool changed(const gb_lazy *lz, uint32_t page, const uint8_t *now,
+                    bool had_content, uint32_t *len)
+{
+    *len = (uint32_t)gb_trimmed_len(now, PAGE);
+    uint32_t was_len = 0;
+    const uint8_t *was =
+        had_content ? lz->lookup(lz->user, page, &was_len) : NULL;
+    if (!was || was_len > PAGE)
+        was_len = 0;
+    was_len = (uint32_t)gb_trimmed_len(was ? was : zero_page, was_len);
+    return *len != was_len || memcmp(now, was ? was : zero_page, *len) != 0;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -335,10 +354,10 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
             if (!dirty[page])
                 continue;
             const uint8_t *now = lz->base + (size_t)page * PAGE;
-            const uint8_t *was =
-                page < lz->end_page ? lz->lookup(lz->user, page) : NULL;
-            if (memcmp(now, was ? was : zero_page, PAGE))
-                w[nw++] = (gb_page_write){.page = page, .data = now};
+            uint32_t len;
+            if (changed(lz, page, now, page < lz->end_page, &len))
+                w[nw++] = (gb_page_write){.page = page, .len = len,
+                                          .data = now};
         }
         lz->writes = w;
         lz->nwrites = nw;
@@ -356,14 +375,15 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
     for (uint32_t i = 0; i < lz->ntouched; i++) {
         uint32_t page = lz->touched[i];
         const uint8_t *now = lz->base + (size_t)page * PAGE;
-        const uint8_t *was = lz->lookup(lz->user, page);
-        if (memcmp(now, was ? was : zero_page, PAGE))
-            w[nw++] = (gb_page_write){.page = page, .data = now};
+        uint32_t len;
+        if (changed(lz, page, now, true, &len))
+            w[nw++] = (gb_page_write){.page = page, .len = len, .data = now};
     }
     for (uint32_t page = grown_lo; page < size_pages; page++) {
         const uint8_t *now = lz->base + (size_t)page * PAGE;
-        if (memcmp(now, zero_page, PAGE))
-            w[nw++] = (gb_page_write){.page = page, .data = now};
+        uint32_t len = (uint32_t)gb_trimmed_len(now, PAGE);
+        if (len)
+            w[nw++] = (gb_page_write){.page = page, .len = len, .data = now};
     }
     lz->writes = w;
     lz->nwrites = nw;

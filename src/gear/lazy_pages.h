@@ -57,9 +57,10 @@
 #define GB_GEAR_PAGE_SIZE 16384u
 
 /*
- * Where a page's persisted content comes from: a pointer to
- * GB_GEAR_PAGE_SIZE bytes, or NULL for a page that is all zero (or was
- * never stored).  gear_page is a page number of the memory (offset / 16 KiB).
+ * Where a page's persisted content comes from: a pointer to its first *len
+ * bytes (1..GB_GEAR_PAGE_SIZE; the rest of the page is zero), or NULL for a
+ * page that is all zero (or was never stored; *len is then ignored).
+ * gear_page is a page number of the memory (offset / 16 KiB).
  *
  * It is called from the signal handler, so it must be async-signal-safe: no
  * malloc, no locks, no stdio.  Return a pointer into data the caller
@@ -68,7 +69,8 @@
  * so it must give the same answer throughout the session, and the bytes it
  * points to must stay alive and unchanged until gb_lazy_end returns.
  */
-typedef const uint8_t *(*gb_page_lookup)(void *user, uint32_t gear_page);
+typedef const uint8_t *(*gb_page_lookup)(void *user, uint32_t gear_page,
+                                         uint32_t *len);
 
 /* One tracking session: one run on one memory.  Opaque. */
 typedef struct gb_lazy gb_lazy;
@@ -76,10 +78,12 @@ typedef struct gb_lazy gb_lazy;
 /* A page the run changed. */
 typedef struct gb_page_write {
     uint32_t page;       /* gear page number (offset / 16 KiB) */
-    const uint8_t *data; /* GB_GEAR_PAGE_SIZE bytes, borrowed from the
-                            memory itself: valid until gb_lazy_free, while
-                            nothing writes the memory and no other session
-                            begins on it */
+    uint32_t len;        /* bytes up to the last nonzero one (0: the
+                            page is all zero now); the rest are zero */
+    const uint8_t *data; /* the page (GB_GEAR_PAGE_SIZE bytes), borrowed
+                            from the memory itself: valid until
+                            gb_lazy_free, while nothing writes the memory
+                            and no other session begins on it */
 } gb_page_write;
 
 /*

@@ -16,6 +16,7 @@
 
 #include "gear/codes.h"
 #include "gear/run.h"
+#include "util/bytes.h"
 
 void gb_process_cfg_default(gb_process_cfg *cfg)
 {
@@ -85,6 +86,8 @@ void gb_journal_free(gb_journal *j)
 {
     if (!j)
         return;
+    for (uint32_t i = 0; i < j->npages; i++)
+        free(j->pages[i].data);
     free(j->pages);
     free(j->allocations);
     for (uint32_t i = 0; i < j->nmsgs; i++)
@@ -327,16 +330,22 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         if (e)
             goto fail;
         if (n) {
-            out->pages = malloc(n * sizeof *out->pages);
+            out->pages = calloc(n, sizeof *out->pages);
             if (!out->pages) {
                 e = GB_NOMEM;
                 goto fail;
             }
-            for (uint32_t i = 0; i < n; i++) {
-                out->pages[i].page = w[i].page;
-                memcpy(out->pages[i].data, w[i].data, GB_GEAR_PAGE_SIZE);
-            }
             out->npages = n;
+            for (uint32_t i = 0; i < n; i++) {
+                gb_page_out *o = &out->pages[i];
+                o->page = w[i].page;
+                o->len = w[i].len;
+                if (o->len && !(o->data = malloc(o->len))) {
+                    e = GB_NOMEM;
+                    goto fail;
+                }
+                gb_copy(o->data, w[i].data, o->len);
+            }
         }
     }
     /* the gas limits given to messages, the new reservations, the reply

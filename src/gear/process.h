@@ -94,7 +94,8 @@ typedef struct gb_program_view {
     const uint8_t *allocations;/* bitmap over 64 KiB pages (bit p = page p
                                   allocated), alloc_pages bits long */
     uint32_t alloc_pages;
-    gb_page_lookup page;       /* persisted 16 KiB pages (async-signal-safe) */
+    gb_page_lookup page;       /* persisted 16 KiB pages, trailing zeros
+                                  trimmed (async-signal-safe) */
     void *page_user;
     const uint32_t *hot_pages; /* optional: pages to load before the run
                                   (e.g. the persisted ones of a small
@@ -165,9 +166,13 @@ typedef struct gb_reply_deposit {
     uint64_t gas;
 } gb_reply_deposit;
 
+/* A page the run changed: its new content with the trailing zeros trimmed
+ * (len 0, data NULL: the page is all zero now). */
 typedef struct gb_page_out {
     uint32_t page;             /* 16 KiB gear page number */
-    uint8_t data[GB_GEAR_PAGE_SIZE];
+    uint32_t len;              /* <= GB_GEAR_PAGE_SIZE; the rest is zero */
+    uint8_t *data;             /* len bytes, malloc'ed, owned by the journal
+                                  (a consumer may take it: set it NULL) */
 } gb_page_out;
 
 /* Everything a run produced.  Free with gb_journal_free. */

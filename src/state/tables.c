@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/bytes.h"
+
 /* ---- byte helpers ------------------------------------------------------- */
 
 static void le_put(uint8_t *p, uint64_t v, int n)
@@ -205,35 +207,23 @@ gb_err gb_db_page_key_decode(gb_db_val key, gb_id *out_program,
     return GB_OK;
 }
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-    /* word at a time: pages are mostly compared when mostly nonzero, so the
-     * first word usually decides */
-    uint64_t acc = 0;
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        acc |= w;
-        if (acc)
-            return false;
-    }
-    return true;
-}
-
 gb_err gb_db_page_put(gb_db_txn *txn, gb_id program_id, uint32_t page,
-                      const uint8_t data[GB_DB_PAGE_SIZE])
+                      const uint8_t *data, uint32_t len)
 {
+    if (len > GB_DB_PAGE_SIZE || (len && !data))
+        return GB_INVAL;
     uint8_t k[36];
     gb_db_page_key(program_id, page, k);
-    if (all_zero(data, GB_DB_PAGE_SIZE)) {
+    len = (uint32_t)gb_trimmed_len(data, len);
+    if (!len) {
         gb_err err = gb_db_del(txn, GB_TABLE_PAGES, k, sizeof k);
         return err == GB_NOT_FOUND ? GB_OK : err;
     }
-    return gb_db_put(txn, GB_TABLE_PAGES, k, sizeof k, data, GB_DB_PAGE_SIZE);
+    return gb_db_put(txn, GB_TABLE_PAGES, k, sizeof k, data, len);
 }
 
 gb_err gb_db_page_get(gb_db_txn *txn, gb_id program_id, uint32_t page,
-                      const uint8_t **out)
+                      const uint8_t **out, uint32_t *out_len)
 {
     uint8_t k[36];
     gb_db_val v;
@@ -241,9 +231,10 @@ gb_err gb_db_page_get(gb_db_txn *txn, gb_id program_id, uint32_t page,
     gb_err err = gb_db_get(txn, GB_TABLE_PAGES, k, sizeof k, &v);
     if (err)
         return err;
-    if (v.len != GB_DB_PAGE_SIZE)
+    if (v.len == 0 || v.len > GB_DB_PAGE_SIZE)
         return GB_MALFORMED;
     *out = v.data;
+    *out_len = (uint32_t)v.len;
     return GB_OK;
 }
 

@@ -132,24 +132,31 @@ gb_err gb_db_program_get(gb_db_txn *txn, gb_id program_id,
                          gb_db_program *out);
 gb_err gb_db_program_del(gb_db_txn *txn, gb_id program_id);
 
-/* ---- pages: (program id, page u32 BE) -> 16384 bytes ---------------------
+/* ---- pages: (program id, page u32 BE) -> up to 16384 bytes --------------
  *
- * Canonical form: a page that is all zero is not stored.  gb_db_page_put
- * of an all-zero page deletes the entry, so the root never depends on
- * whether zeros were written.
+ * Canonical form: a page is stored with its trailing zeros trimmed (1 to
+ * 16384 bytes, the last one nonzero: the rest of the page is zero), and a
+ * page that is all zero is not stored.  gb_db_page_put trims what it is
+ * given and deletes the entry for an all-zero page, so the root never
+ * depends on whether zeros were written.  A page of a small program is
+ * mostly zeros: trimmed, it costs a few hundred bytes to store, hash and
+ * load instead of 16 KiB.
  */
 
+/* data: len bytes (len <= 16384; the rest of the page is zero; data may be
+ * NULL when len is 0).  GB_INVAL for len > 16384. */
 gb_err gb_db_page_put(gb_db_txn *txn, gb_id program_id, uint32_t page,
-                      const uint8_t data[GB_DB_PAGE_SIZE]);
-/* *out = the page's 16384 bytes in the map (zero-copy); GB_NOT_FOUND for a
- * page never stored (= all zero).  For the processor's lazy-page lookup
+                      const uint8_t *data, uint32_t len);
+/* *out = the page's stored bytes in the map (zero-copy), *out_len their
+ * count (1..16384; the rest of the page is zero); GB_NOT_FOUND for a page
+ * never stored (= all zero).  For the processor's lazy-page lookup
  * (gear/lazy_pages.h, called in a signal handler): resolve the program's
  * pages before the run — a pages cursor with the program id as prefix, in
  * a read snapshot, gives each page's pointer in page order — and bisect
  * that array in the handler; the pointers stay valid until the snapshot
  * ends.  LMDB calls themselves are not promised async-signal-safe. */
 gb_err gb_db_page_get(gb_db_txn *txn, gb_id program_id, uint32_t page,
-                      const uint8_t **out);
+                      const uint8_t **out, uint32_t *out_len);
 gb_err gb_db_page_del(gb_db_txn *txn, gb_id program_id, uint32_t page);
 /* Deletes every page of the program; *out_count (may be NULL) = how many. */
 gb_err gb_db_pages_clear(gb_db_txn *txn, gb_id program_id,

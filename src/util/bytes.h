@@ -20,4 +20,21 @@ static inline bool gb_same(const void *a, const void *b, size_t n)
     return n == 0 || memcmp(a, b, n) == 0;
 }
 
+/* n minus the zero bytes at the end of p[0, n): the length of p with its
+ * trailing zeros trimmed (0 when all zero).  Stored memory pages are kept in
+ * this form (state/tables.h): a page of a small program is mostly zeros. */
+static inline size_t gb_trimmed_len(const unsigned char *p, size_t n)
+{
+    while (n >= 32) {
+        unsigned long long w[4];
+        memcpy(w, p + n - 32, sizeof w);
+        if (w[0] | w[1] | w[2] | w[3])
+            break;
+        n -= 32;
+    }
+    while (n && p[n - 1] == 0)
+        n--;
+    return n;
+}
+
 #endif

@@ -38,16 +38,26 @@ typedef struct pages {
     uint32_t n;
 } pages;
 
-static const uint8_t *lookup(void *user, uint32_t page)
+static const uint8_t *lookup(void *user, uint32_t page, uint32_t *len)
 {
     pages *ps = user;
     for (uint32_t i = 0; i < ps->n; i++)
-        if (ps->p[i].page == page)
+        if (ps->p[i].page == page) {
+            *len = ps->p[i].len;
             return ps->p[i].data;
+        }
     return NULL;
 }
 
-static void keep_pages(pages *ps, const gb_journal *j)
+static void pages_free(pages *ps)
+{
+    for (uint32_t i = 0; i < ps->n; i++)
+        free(ps->p[i].data);
+    free(ps->p);
+}
+
+/* Takes the journal's pages (their data move to ps). */
+static void keep_pages(pages *ps, gb_journal *j)
 {
     for (uint32_t i = 0; i < j->npages; i++) {
         gb_page_out *slot = NULL;
@@ -57,8 +67,11 @@ static void keep_pages(pages *ps, const gb_journal *j)
         if (!slot) {
             ps->p = realloc(ps->p, (ps->n + 1) * sizeof *ps->p);
             slot = &ps->p[ps->n++];
+        } else {
+            free(slot->data);
         }
         *slot = j->pages[i];
+        j->pages[i].data = NULL;
     }
 }
 
@@ -173,7 +186,7 @@ static void test_counter_memory_persists(void)
     GB_EXPECT_U64(3, got);
     GB_EXPECT_U64(0, j.npages);
     gb_journal_free(&j);
-    free(ps.p);
+    pages_free(&ps);
     gb_processor_free(p);
     gb_module_free(m);
 }
@@ -287,7 +300,7 @@ static void *work(void *arg)
         keep_pages(&ps, &j);
         gb_journal_free(&j);
     }
-    free(ps.p);
+    pages_free(&ps);
     gb_processor_free(p);
     return NULL;
 }

@@ -128,9 +128,10 @@ static inline gb_module *load_wasm(const char *name)
     return m;
 }
 
-static inline const uint8_t *no_pages(void *user, uint32_t page)
+static inline const uint8_t *no_pages(void *user, uint32_t page,
+                                      uint32_t *len)
 {
-    (void)user, (void)page;
+    (void)user, (void)page, (void)len;
     return NULL;
 }
 
@@ -192,9 +193,17 @@ static inline gb_journal env_handle(sysenv *e, const script *s, gb_dispatch *out
 static inline const uint8_t *mem(const gb_journal *j, uint32_t addr)
 {
     static const uint8_t zero[GB_GEAR_PAGE_SIZE];
+    static uint8_t full[4][GB_GEAR_PAGE_SIZE]; /* a few at once */
+    static unsigned next;
     for (uint32_t i = 0; i < j->npages; i++)
-        if (j->pages[i].page == addr / GB_GEAR_PAGE_SIZE)
-            return j->pages[i].data + addr % GB_GEAR_PAGE_SIZE;
+        if (j->pages[i].page == addr / GB_GEAR_PAGE_SIZE) {
+            /* the journal keeps the page trimmed: give it back whole */
+            uint8_t *f = full[next++ % 4];
+            memset(f, 0, GB_GEAR_PAGE_SIZE);
+            if (j->pages[i].len)
+                memcpy(f, j->pages[i].data, j->pages[i].len);
+            return f + addr % GB_GEAR_PAGE_SIZE;
+        }
     return zero;
 }
 

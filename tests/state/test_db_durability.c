@@ -108,7 +108,7 @@ static gb_err write_block(gb_db_txn *t, uint32_t *out_height)
     static uint8_t page[GB_DB_PAGE_SIZE];
     memset(page, (int)(rnd() | 1), sizeof page);
     gb_id pid = {{9}};
-    if ((err = gb_db_page_put(t, pid, (uint32_t)(rnd() % 16), page)))
+    if ((err = gb_db_page_put(t, pid, (uint32_t)(rnd() % 16), page, GB_DB_PAGE_SIZE)))
         return err;
     gb_db_task tk = {.kind = GB_TASK_WAKE_MESSAGE, .arg = rnd()};
     if ((err = gb_db_task_add(t, (uint32_t)(rnd() % 100), &tk, NULL)))
@@ -377,7 +377,7 @@ static void test_measure(void)
     t0 = now_s();
     for (uint32_t i = 0; i < NPAGE; i++) {
         memset(page, (int)(i | 1), sizeof page);
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, (gb_id){{1}}, i % 2000, page));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, (gb_id){{1}}, i % 2000, page, GB_DB_PAGE_SIZE));
     }
     t1 = now_s();
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));

@@ -198,19 +198,21 @@ static void test_pages(void)
         memset(page, 0, sizeof page);
         memcpy(page, &order[i], 4);
         page[GB_DB_PAGE_SIZE - 1] = 0x5a;
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, order[i], page));
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, b, order[i] + 1, page));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, order[i], page, GB_DB_PAGE_SIZE));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, b, order[i] + 1, page, GB_DB_PAGE_SIZE));
     }
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
 
     GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
     const uint8_t *pg;
-    GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, a, 256, &pg));
+    uint32_t pglen = 0;
+    GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, a, 256, &pg, &pglen));
+    GB_EXPECT_U64(GB_DB_PAGE_SIZE, pglen); /* its last byte is not zero */
     uint32_t w;
     memcpy(&w, pg, 4);
     GB_EXPECT_U64(256, w);
     GB_EXPECT_U64(0x5a, pg[GB_DB_PAGE_SIZE - 1]);
-    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 2, &pg));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 2, &pg, &pglen));
     gb_db_cursor *c;
     GB_EXPECT_ERR(GB_OK,
                   gb_db_cursor_open(t, GB_TABLE_PAGES, a.b, 32, NULL, 0, &c));
@@ -241,15 +243,32 @@ static void test_pages(void)
 
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     /* writing zeros removes the page */
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 3, zero));
-    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 3, &pg));
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 12345, zero));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 3, zero, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 3, &pg, &pglen));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 12345, zero, GB_DB_PAGE_SIZE));
     uint64_t cnt = 0;
     GB_EXPECT_ERR(GB_OK, gb_db_pages_clear(t, a, &cnt));
     GB_EXPECT_U64(5, cnt);
     GB_EXPECT_ERR(GB_OK, gb_db_count(t, GB_TABLE_PAGES, &cnt));
     GB_EXPECT_U64(6, cnt); /* b's pages stay */
-    GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, b, 1, &pg));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, b, 1, &pg, &pglen));
+
+    /* stored trimmed: the zeros at the end are not kept, so a page written
+     * whole and the same page written short are one entry, one root */
+    memset(page, 0, sizeof page);
+    page[0] = 7;
+    page[99] = 9;
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 40, page, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, a, 40, &pg, &pglen));
+    GB_EXPECT_U64(100, pglen);
+    GB_EXPECT_U64(9, pg[99]);
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 41, page, 300));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, a, 41, &pg, &pglen));
+    GB_EXPECT_U64(100, pglen);
+    GB_EXPECT_ERR(GB_INVAL,
+                  gb_db_page_put(t, a, 42, page, GB_DB_PAGE_SIZE + 1));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 42, NULL, 0)); /* all zero */
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 42, &pg, &pglen));
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
     gb_db_close(db);
 }
@@ -563,17 +582,18 @@ static void test_map_full(void)
     static uint8_t page[GB_DB_PAGE_SIZE];
     memset(page, 1, sizeof page);
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), 0, page));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), 0, page, GB_DB_PAGE_SIZE));
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
 
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     gb_err err = GB_OK;
     uint32_t n = 1;
     for (; n < 1000 && !err; n++)
-        err = gb_db_page_put(t, id_of(1, 1), n, page);
+        err = gb_db_page_put(t, id_of(1, 1), n, page, GB_DB_PAGE_SIZE);
     GB_EXPECT_ERR(GB_LIMIT, err);
     const uint8_t *pg;
-    GB_EXPECT_ERR(GB_LIMIT, gb_db_page_get(t, id_of(1, 1), 0, &pg));
+    uint32_t pglen;
+    GB_EXPECT_ERR(GB_LIMIT, gb_db_page_get(t, id_of(1, 1), 0, &pg, &pglen));
     GB_EXPECT_ERR(GB_LIMIT, gb_db_account_put(t, id_of(2, 2),
                                               &(gb_db_account){{1, 0}, 0}));
     GB_EXPECT_ERR(GB_LIMIT, gb_db_commit(t));
@@ -592,7 +612,7 @@ static void test_map_full(void)
     GB_EXPECT_ERR(GB_OK, gb_db_open(dir, &o, &db, NULL, 0));
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     for (uint32_t i = 1; i < n + 10; i++)
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), i, page));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), i, page, GB_DB_PAGE_SIZE));
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
     gb_db_close(db);
     char f[64];
