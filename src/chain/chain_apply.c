@@ -427,7 +427,7 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
                 p.status = GB_PROGRAM_TERMINATED;
                 e = gb_db_program_put(b->txn, pid, &p);
                 if (!e)
-                    e = gb_db_pages_clear(b->txn, pid, NULL);
+                    e = gb_chain_pages_clear(b, pid);
                 if (!e)
                     e = gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED,
                                                      .id = pid},
@@ -488,8 +488,29 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
 static const uint8_t *page_lookup(void *user, uint32_t page, uint32_t *len)
 {
     gb_page_src *s = user;
+    const gb_ov_page *o = gb_overlay_find(s->ov, page);
+    if (o) {
+        *len = o->len;
+        return o->data; /* NULL: written all zero */
+    }
     const uint8_t *data;
     return gb_db_page_get(s->txn, s->pid, page, &data, len) ? NULL : data;
+}
+
+gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
+                         uint32_t len)
+{
+    if (!b->ov)
+        return gb_db_page_put(b->txn, pid, page, *data, len);
+    uint8_t *d = *data;
+    *data = NULL;
+    return gb_overlay_put(b->ov, pid, page, d, len);
+}
+
+gb_err gb_chain_pages_clear(gb_blk *b, gb_id pid)
+{
+    gb_overlay_drop(b->ov, pid);
+    return gb_db_pages_clear(b->txn, pid, NULL);
 }
 
 /* Whether x's destination cannot take it (Gear's unavailable-program
@@ -615,6 +636,7 @@ static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
                        .stack_end = code->stack_end,
                        .created_at = b->height};
     e = gb_db_program_put(b->txn, cr->program_id, &p);
+    gb_overlay_drop(b->ov, cr->program_id); /* (a new id: nothing there) */
     for (uint32_t i = 0; !e && i < code->npages; i++)
         e = gb_db_page_put(b->txn, cr->program_id, code->pages[i].index,
                            code->pages[i].data, GB_DB_PAGE_SIZE);
@@ -754,8 +776,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     /* program state */
     if (!failed) {
         for (uint32_t i = 0; i < j->npages; i++)
-            TRY(gb_db_page_put(b->txn, pid, j->pages[i].page,
-                               j->pages[i].data, j->pages[i].len));
+            TRY(gb_chain_page_put(b, pid, j->pages[i].page,
+                                  &j->pages[i].data, j->pages[i].len));
         if (j->allocations) {
             p->alloc_pages = alloc_bits(j);
             p->allocations = j->allocations;
@@ -776,7 +798,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (!same_record(&before, p))
         TRY(gb_db_program_put(b->txn, pid, p));
     if (p->status == GB_PROGRAM_TERMINATED && init && failed) {
-        TRY(gb_db_pages_clear(b->txn, pid, NULL));
+        TRY(gb_chain_pages_clear(b, pid));
         TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED, .id = pid},
                            NULL, 0, NULL));
     }
@@ -900,7 +922,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         TRY(apply_wait(b, x, j, wait_gas, sysres));
     if (j->outcome == GB_OUTCOME_EXIT) {
         TRY(gb_chain_credit(b, j->inheritor, to_inheritor));
-        TRY(gb_db_pages_clear(b->txn, pid, NULL));
+        TRY(gb_chain_pages_clear(b, pid));
         TRY(drain_waitlist(b, pid, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED));
         TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_EXITED,
                                          .id = pid,
@@ -911,10 +933,12 @@ out:
     return e;
 }
 
-/* The program's persisted pages when it has at most GB_CHAIN_HOT_PAGES of
- * them (true: *n is all of them); none otherwise (then every page loads
- * on first touch). */
-static bool hot_pages(gb_db_txn *txn, gb_id pid, uint32_t *out, uint32_t *n)
+/* The program's persisted pages — stored, as the overlay ov (may be NULL)
+ * has them now — when it has at most GB_CHAIN_HOT_PAGES of them (true: *n
+ * is all of them); none otherwise (then every page loads on first
+ * touch). */
+static bool hot_pages(gb_db_txn *txn, gb_id pid, const gb_ov_prog *ov,
+                      uint32_t *out, uint32_t *n)
 {
     gb_db_cursor *cur;
     *n = 0;
@@ -928,14 +952,30 @@ static bool hot_pages(gb_db_txn *txn, gb_id pid, uint32_t *out, uint32_t *n)
         uint32_t page;
         if (*n == GB_CHAIN_HOT_PAGES ||
             gb_db_page_key_decode(key, &owner, &page)) {
-            *n = 0;
             all = false;
             break;
         }
-        out[(*n)++] = page;
+        const gb_ov_page *o = gb_overlay_find(ov, page);
+        if (!o || o->len) /* (written all zero: not persisted any more) */
+            out[(*n)++] = page;
     }
     gb_db_cursor_close(cur);
-    return all && e == GB_NOT_FOUND;
+    all = all && e == GB_NOT_FOUND;
+    /* the overlay's pages the table does not have yet */
+    for (uint32_t i = 0; all && ov && i < ov->n; i++) {
+        const gb_ov_page *o = &ov->pg[i];
+        const uint8_t *data;
+        uint32_t len;
+        if (!o->len || gb_db_page_get(txn, pid, o->page, &data, &len) == GB_OK)
+            continue; /* (listed above already, or gone) */
+        if (*n == GB_CHAIN_HOT_PAGES)
+            all = false;
+        else
+            out[(*n)++] = o->page;
+    }
+    if (!all)
+        *n = 0;
+    return all;
 }
 
 /* The program's reservations, for the view (*out malloc'ed). */
@@ -1003,10 +1043,11 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
         r->bal = gb_u128_cmp(r->bal, x->d.value) >= 0
                      ? gb_u128_sub(r->bal, x->d.value)
                      : gb_u128_from(0);
-    r->src = (gb_page_src){.txn = b->txn, .pid = pid};
+    r->src = (gb_page_src){.txn = b->txn, .pid = pid,
+                           .ov = gb_overlay_prog(b->ov, pid)};
     /* a small program's persisted pages are loaded up front: a fault each
      * saved (bounded, so the cost never grows with memory size) */
-    r->hot_complete = hot_pages(b->txn, pid, r->hot, &r->nhot);
+    r->hot_complete = hot_pages(b->txn, pid, r->src.ov, r->hot, &r->nhot);
     return load_reservations(b->txn, pid, &r->resv, &r->nresv);
 }
 
@@ -1138,7 +1179,7 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
 
     gb_page_src src = {.txn = r, .pid = pid};
     uint32_t hot[GB_CHAIN_HOT_PAGES], nhot = 0;
-    hot_pages(r, pid, hot, &nhot);
+    hot_pages(r, pid, NULL, hot, &nhot);
     if ((e = load_reservations(r, pid, &resv, &nresv)))
         goto out;
     gb_program_view view = {.module = code->module,

@@ -7,6 +7,7 @@
 #define GB_CHAIN_CHAIN_INT_H
 
 #include "chain/chain.h"
+#include "chain/overlay.h"
 #include "gear/code_cache.h"
 #include "gear/codes.h"
 #include "state/tables.h"
@@ -71,6 +72,8 @@ typedef struct gb_blk {
     uint64_t program_credits; /* programs' balances credited so far */
     gb_u128 burn_pending;     /* burned while the queue runs, not yet in
                                  META "burned" (gb_chain_burn_flush) */
+    gb_overlay *ov;           /* while the queue runs: the pages it wrote
+                                 (overlay.h), else NULL */
 } gb_blk;
 
 /* chain.c: apply one pending transaction to the block (as at its start:
@@ -95,12 +98,21 @@ gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
                      const gb_gear_code **out);
 /* Run one dispatch and apply its journal, at once (h is borrowed). */
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h);
+/* Page page of program pid is now data[0, len) (then zeros): through the
+ * overlay while the queue runs (data, malloc'ed, is then taken over:
+ * *data is set NULL), else to the transaction. */
+gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
+                         uint32_t len);
+/* Every page of program pid goes (overlay and stored). */
+gb_err gb_chain_pages_clear(gb_blk *b, gb_id pid);
 
 /* Where a run reads its program's persisted pages (the fault handler's
- * lookup): straight from the block's transaction. */
+ * lookup): the program's pages in the block's overlay (NULL: none there),
+ * then the block's transaction. */
 typedef struct gb_page_src {
     gb_db_txn *txn;
     gb_id pid;
+    const gb_ov_prog *ov;
 } gb_page_src;
 
 #define GB_CHAIN_HOT_PAGES 8

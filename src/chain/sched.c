@@ -61,85 +61,15 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "chain/idmap.h"
 #include "util/grow.h"
 
 #define GB_SCHED_WINDOW 65536u /* dispatches read ahead from the queue */
 #define GB_SCHED_WAVE 4096u    /* dispatches in one wave */
+#define GB_SCHED_OV_BYTES (256u << 20) /* page bytes the overlay holds
+                                          before a flush between waves */
 
-#define NONE UINT32_MAX
-
-/* ---- a map from (id, id) to an index ------------------------------------
- * Open addressing, linear probing, power-of-two size.  Only looked up by
- * key: its order is never used. */
-
-typedef struct slot {
-    gb_id a, b;
-    uint32_t val; /* NONE: empty */
-} slot;
-
-typedef struct idmap {
-    slot *s;
-    uint32_t cap, n;
-} idmap;
-
-static uint64_t key_hash(const gb_id *a, const gb_id *b)
-{
-    uint64_t x, y;
-    memcpy(&x, a->b, 8);
-    memcpy(&y, b->b + 8, 8);
-    x ^= y * 0x9e3779b97f4a7c15ull;
-    x ^= x >> 31;
-    x *= 0xbf58476d1ce4e5b9ull;
-    return x ^ (x >> 29);
-}
-
-static uint32_t map_get(const idmap *m, const gb_id *a, const gb_id *b)
-{
-    if (!m->cap)
-        return NONE;
-    for (uint64_t i = key_hash(a, b);; i++) {
-        const slot *s = &m->s[i & (m->cap - 1)];
-        if (s->val == NONE)
-            return NONE;
-        if (gb_id_eq(s->a, *a) && gb_id_eq(s->b, *b))
-            return s->val;
-    }
-}
-
-static gb_err map_put(idmap *m, const gb_id *a, const gb_id *b, uint32_t val)
-{
-    if ((m->n + 1) * 2 > m->cap) {
-        uint32_t cap = m->cap ? m->cap * 2 : 64;
-        slot *ns = malloc((size_t)cap * sizeof *ns);
-        if (!ns)
-            return GB_NOMEM;
-        for (uint32_t i = 0; i < cap; i++)
-            ns[i].val = NONE;
-        for (uint32_t i = 0; i < m->cap; i++) {
-            if (m->s[i].val == NONE)
-                continue;
-            uint64_t h = key_hash(&m->s[i].a, &m->s[i].b);
-            while (ns[h & (cap - 1)].val != NONE)
-                h++;
-            ns[h & (cap - 1)] = m->s[i];
-        }
-        free(m->s);
-        m->s = ns;
-        m->cap = cap;
-    }
-    for (uint64_t i = key_hash(a, b);; i++) {
-        slot *s = &m->s[i & (m->cap - 1)];
-        if (s->val == NONE) {
-            *s = (slot){*a, *b, val};
-            m->n++;
-            return GB_OK;
-        }
-        if (gb_id_eq(s->a, *a) && gb_id_eq(s->b, *b)) {
-            s->val = val;
-            return GB_OK;
-        }
-    }
-}
+#define NONE GB_IDMAP_NONE
 
 /* ---- the window ------------------------------------------------------- */
 
@@ -174,9 +104,9 @@ typedef struct gb_sched {
     uint32_t free_e; /* free list through entry.next */
     dest *d;
     uint32_t nd, cap_d;
-    idmap dests;   /* (id, 0) -> dest index */
-    idmap skipped; /* (source, destination) -> 1 */
-    idmap programs; /* (id, 0) -> 1: ids known to be programs */
+    gb_idmap dests;   /* (id, 0) -> dest index */
+    gb_idmap skipped; /* (source, destination) -> 1 */
+    gb_idmap programs; /* (id, 0) -> 1: ids known to be programs */
     head *heap;       /* dests with entries, a min-heap on their head's
                          sequence (dest.active: in it) */
     uint32_t nheap, cap_heap;
@@ -200,14 +130,14 @@ static void seq_key(uint64_t seq, uint8_t out[8])
 
 static gb_err dest_of(sched *s, gb_id id, uint32_t *out)
 {
-    uint32_t i = map_get(&s->dests, &id, &zero_id);
+    uint32_t i = gb_idmap_get(&s->dests, &id, &zero_id);
     if (i == NONE) {
         if (!gb_grow((void **)&s->d, &s->cap_d, (uint64_t)s->nd + 1,
                      sizeof *s->d, 64))
             return GB_NOMEM;
         i = s->nd++;
         s->d[i] = (dest){.id = id, .head = NONE, .tail = NONE};
-        gb_err e = map_put(&s->dests, &id, &zero_id, i);
+        gb_err e = gb_idmap_put(&s->dests, &id, &zero_id, i);
         if (e)
             return e;
     }
@@ -346,13 +276,13 @@ gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x)
 
 bool gb_chain_known_program(gb_blk *b, gb_id id)
 {
-    return b->sched && map_get(&b->sched->programs, &id, &zero_id) != NONE;
+    return b->sched && gb_idmap_get(&b->sched->programs, &id, &zero_id) != NONE;
 }
 
 void gb_chain_note_program(gb_blk *b, gb_id id)
 {
     if (b->sched)
-        (void)map_put(&b->sched->programs, &id, &zero_id, 1);
+        (void)gb_idmap_put(&b->sched->programs, &id, &zero_id, 1);
 }
 
 /* Top the window up from the queue, in sequence order. */
@@ -419,9 +349,9 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
         if (d->head == NONE)
             return GB_OK;
         const gb_dispatch *x = &s->e[d->head].h.x.d;
-        bool drop = map_get(&s->skipped, &x->source, &x->destination) != NONE;
+        bool drop = gb_idmap_get(&s->skipped, &x->source, &x->destination) != NONE;
         if (!drop && x->gas_limit > b->gas_left) {
-            gb_err e = map_put(&s->skipped, &x->source, &x->destination, 1);
+            gb_err e = gb_idmap_put(&s->skipped, &x->source, &x->destination, 1);
             if (e)
                 return e;
             drop = true;
@@ -545,9 +475,9 @@ static void sched_free(sched *s)
     free(s->d);
     free(s->heap);
     free(s->taken);
-    free(s->dests.s);
-    free(s->skipped.s);
-    free(s->programs.s);
+    gb_idmap_free(&s->dests);
+    gb_idmap_free(&s->skipped);
+    gb_idmap_free(&s->programs);
 }
 
 /* What is left in the window only, back to the queue table; the
@@ -566,10 +496,12 @@ static gb_err write_back(sched *s)
 gb_err gb_chain_process_queue(gb_blk *b)
 {
     sched s = {.b = b, .free_e = NONE};
+    gb_overlay ov = {0};
     gb_err e = gb_db_meta_get_u64(b->txn, "queue_seq", 0, &s.next_seq);
     if (!e)
         e = gb_db_share_reads(b->txn);
     b->sched = &s;
+    b->ov = &ov;
     while (!e && b->gas_left > 0 &&
            b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
         if ((e = refill(&s)) || (e = pick_wave(&s)))
@@ -580,10 +512,16 @@ gb_err gb_chain_process_queue(gb_blk *b)
         for (uint32_t i = 0; i < s.nruns; i++)
             gb_run_free(&s.runs[i]);
         s.nruns = 0;
+        if (!e && ov.bytes > GB_SCHED_OV_BYTES)
+            e = gb_overlay_flush(&ov, b->txn); /* (bounded memory) */
         if (e)
             break;
     }
     b->sched = NULL;
+    b->ov = NULL;
+    if (!e)
+        e = gb_overlay_flush(&ov, b->txn);
+    gb_overlay_free(&ov);
     if (!e)
         e = write_back(&s);
     if (!e)
