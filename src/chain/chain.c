@@ -899,6 +899,18 @@ gb_err gb_chain_program_info(gb_chain *c, gb_id id,
                                        .static_pages = p.static_pages,
                                        .allocated_pages = alloc,
                                        .created_at = p.created_at};
+        gb_db_cursor *cur;
+        if (!(e = gb_db_cursor_open(r, GB_TABLE_PAGES, id.b, 32, NULL, 0,
+                                    &cur))) {
+            gb_db_val k, v;
+            while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+                out->stored_pages++;
+                out->stored_bytes += v.len;
+            }
+            gb_db_cursor_close(cur);
+            if (e == GB_NOT_FOUND)
+                e = GB_OK;
+        }
     }
     gb_db_read_end(r);
     return e;

@@ -311,6 +311,9 @@ typedef struct gb_chain_prog_info {
     uint32_t static_pages; /* 64 KiB pages */
     uint32_t allocated_pages; /* 64 KiB pages allocated beyond them */
     uint32_t created_at;   /* height */
+    uint32_t stored_pages; /* 16 KiB pages with stored content */
+    uint64_t stored_bytes; /* their stored size (each trimmed of its
+                              trailing zeros) */
 } gb_chain_prog_info;
 
 /* GB_NOT_FOUND when id is not a program. */

@@ -803,6 +803,8 @@ static json_t *m_program_info(gb_rpc *r, json_t *params, rpc_err *err)
     put(o, "staticPages", json_integer(in.static_pages), &bad);
     put(o, "allocatedPages", json_integer(in.allocated_pages), &bad);
     put(o, "createdAt", json_integer(in.created_at), &bad);
+    put(o, "storedPages", json_integer(in.stored_pages), &bad);
+    put(o, "storedBytes", json_integer((json_int_t)in.stored_bytes), &bad);
     if (bad) {
         json_decref(o);
         return nomem(err);

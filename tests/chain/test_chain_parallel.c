@@ -282,8 +282,79 @@ static void test_threads_agree(void)
     }
 }
 
+/* The page overlay (src/chain/overlay.h): a wide program (12 written
+ * pages: the lazy path) runs five times in one block, each run reading
+ * what the run before it wrote, which is still only in the overlay; then
+ * once more in the next block, reading it from the table.  Its replies
+ * are the sums of its counters: 12, 24, ..., 72.  A program created,
+ * written to and exited in one block leaves no page behind. */
+static void test_overlay_reads(unsigned threads)
+{
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.nosync = true;
+    cfg.threads = threads;
+    gb_chain *c;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_OK, gb_chain_open(&cfg, &c, detail, sizeof detail));
+    run r = {.c = c};
+    gb_id wide = upload(&r, "GB_TEST_WASM", "wide");
+    gb_id w = create(&r, wide, "overlay", "", 0);
+    gb_block_result b;
+    GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(c, &b));
+    gb_block_result_free(&b);
+    const uint8_t op[2] = {'W', 12};
+    uint32_t want = 0, got_replies = 0;
+    for (int blk = 0; blk < 2; blk++) {
+        for (int i = 0; i < (blk ? 1 : 5); i++)
+            send_b(&r, 0, w, op, 2, 0);
+        GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(c, &b));
+        for (uint32_t i = 0; i < b.nevents; i++) {
+            const gb_event *ev = &b.events[i];
+            if (ev->kind != GB_EV_USER_MESSAGE || ev->payload_len != 4)
+                continue;
+            uint32_t sum;
+            memcpy(&sum, ev->payload, 4);
+            want += 12;
+            GB_EXPECT_U64(want, sum);
+            got_replies++;
+        }
+        gb_block_result_free(&b);
+    }
+    GB_EXPECT_U64(6, got_replies);
+
+    /* created, written and exited in one block: no page stays */
+    gb_id x = create(&r, wide, "overlay-exit", "", 0);
+    send_b(&r, 0, x, op, 2, 0);
+    send_b(&r, 0, x, "X", 1, 0);
+    GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(c, &b));
+    uint32_t exited = 0;
+    for (uint32_t i = 0; i < b.nevents; i++)
+        exited += b.events[i].kind == GB_EV_PROGRAM_EXITED;
+    GB_EXPECT_U64(1, exited);
+    gb_block_result_free(&b);
+    /* what the table has: the live one page 0 (its data and scratch)
+     * and its 12 counter pages, trimmed (a counter page: a u32 at offset
+     * 64, 68 bytes); the exited one nothing */
+    gb_chain_prog_info in;
+    GB_EXPECT_ERR(GB_OK, gb_chain_program_info(c, w, &in));
+    GB_EXPECT_U64(13, in.stored_pages);
+    GB_EXPECT(in.stored_bytes > 12 * 68 && in.stored_bytes < 12 * 68 + 1024);
+    GB_EXPECT_ERR(GB_OK, gb_chain_program_info(c, x, &in));
+    GB_EXPECT_U64(2, in.status); /* exited */
+    GB_EXPECT_U64(0, in.stored_pages);
+    gb_chain_close(c);
+}
+
+static void test_overlay(void)
+{
+    test_overlay_reads(1);
+    test_overlay_reads(2);
+}
+
 int main(void)
 {
     GB_RUN(test_threads_agree);
+    GB_RUN(test_overlay);
     return gb_test_summary();
 }
