@@ -296,7 +296,7 @@ gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
 /* A dispatch for a program (to_program) or a user, now or after delay
  * blocks. */
 static gb_err route(gb_blk *b, gb_db_dispatch *y, bool to_program,
-                    uint32_t delay)
+                    uint32_t delay, uint32_t dest_hint)
 {
     if (delay) {
         y->expires_at = b->height + delay;
@@ -311,7 +311,7 @@ static gb_err route(gb_blk *b, gb_db_dispatch *y, bool to_program,
     }
     y->expires_at = 0;
     if (to_program)
-        return gb_chain_queue_push(b, y);
+        return gb_chain_queue_push_hint(b, y, dest_hint);
     return gb_chain_to_user(b, y);
 }
 
@@ -339,7 +339,7 @@ gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
         .origin = x->origin,
     };
     gb_reply_code_bytes(code, y.d.reply_code);
-    return route(b, &y, is_program(b, y.d.destination), 0);
+    return route(b, &y, is_program(b, y.d.destination), 0, GB_IDMAP_NONE);
 }
 
 /* A dispatch that cannot reach its destination, and may not be replied to
@@ -648,7 +648,7 @@ static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
 }
 
 /* The allocation bitmap trimmed to its highest page. */
-static uint32_t alloc_bits(const gb_journal *j)
+uint32_t gb_chain_alloc_bits(const gb_journal *j)
 {
     /* a byte at a time: the bitmap spans the memory limit, mostly zero */
     for (uint32_t byte = (j->alloc_pages + 7) / 8; byte-- > 0;) {
@@ -699,10 +699,12 @@ static gb_err reservation_origin(gb_blk *b, gb_id pid, gb_id rid,
 }
 
 /* p: the program's record now; prep_balance: its balance when the run
- * was prepared, view_balance: the balance the run was shown. */
+ * was prepared, view_balance: the balance the run was shown; h: hints
+ * (NULL: none). */
 static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                             gb_db_program *p, gb_u128 prep_balance,
-                            gb_u128 view_balance, gb_journal *j)
+                            gb_u128 view_balance, gb_journal *j,
+                            const gb_hints *h)
 {
     gb_id pid = x->d.destination;
     gb_err e = GB_OK;
@@ -779,7 +781,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             TRY(gb_chain_page_put(b, pid, j->pages[i].page,
                                   &j->pages[i].data, j->pages[i].len));
         if (j->allocations) {
-            p->alloc_pages = alloc_bits(j);
+            p->alloc_pages = h ? h->alloc_bits : gb_chain_alloc_bits(j);
             p->allocations = j->allocations;
         }
     }
@@ -823,8 +825,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
 
     /* who shares the gas left */
     shares sh = {.left = G - burned - given};
-    bool *msg_prog = NULL;
-    if (j->nmsgs) {
+    bool few[8], *msg_prog = few;
+    if (j->nmsgs > 8) {
         msg_prog = calloc(j->nmsgs, sizeof *msg_prog);
         if (!msg_prog) {
             e = GB_NOMEM;
@@ -832,12 +834,14 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         }
     }
     for (uint32_t i = 0; i < j->nmsgs; i++) {
-        msg_prog[i] = is_program(b, j->msgs[i].destination);
+        msg_prog[i] = (h && i < GB_HINT_MSGS && h->program[i]) ||
+                      is_program(b, j->msgs[i].destination);
         sh.n += msg_prog[i] && !j->msgs[i].has_gas_limit;
     }
     for (uint32_t i = 0; i < j->ncreates; i++)
         sh.n += !j->creates[i].init.has_gas_limit;
-    bool reply_prog = j->has_reply && is_program(b, j->reply.destination);
+    bool reply_prog = j->has_reply && ((h && h->reply_program) ||
+                                       is_program(b, j->reply.destination));
     sh.n += reply_prog && !j->reply.has_gas_limit && !x->reply_deposit;
     sh.n += j->outcome == GB_OUTCOME_WAIT;
     if (!sh.n)
@@ -856,7 +860,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                                                 : share_take(&sh)},
             .origin = x->origin,
             .reply_deposit = deposit_for(j, m->id)};
-        e = route(b, &y, true, m->delay);
+        e = route(b, &y, true, m->delay, GB_IDMAP_NONE);
     }
     for (uint32_t i = 0; !e && i < j->nmsgs; i++) {
         const gb_out_msg *m = &j->msgs[i];
@@ -872,9 +876,11 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         if (m->from_reservation)
             e = reservation_origin(b, pid, m->reservation, &y.origin);
         if (!e)
-            e = route(b, &y, msg_prog[i], m->delay);
+            e = route(b, &y, msg_prog[i], m->delay,
+                      h && i < GB_HINT_MSGS ? h->dest[i] : GB_IDMAP_NONE);
     }
-    free(msg_prog);
+    if (msg_prog != few)
+        free(msg_prog);
     if (e)
         goto out;
     if (j->has_reply) {
@@ -893,7 +899,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         memcpy(y.d.reply_code, m->reply_code, 4);
         if (m->from_reservation)
             TRY(reservation_origin(b, pid, m->reservation, &y.origin));
-        TRY(route(b, &y, reply_prog, m->delay));
+        TRY(route(b, &y, reply_prog, m->delay,
+                  h ? h->reply_dest : GB_IDMAP_NONE));
     } else if (j->outcome != GB_OUTCOME_WAIT) {
         /* no reply will come from this message: its deposit goes back */
         TRY(gb_chain_refund_gas(b, x->origin, x->reply_deposit));
@@ -1085,14 +1092,16 @@ gb_err gb_chain_finish(gb_blk *b, gb_run *r)
      * program was credited since: the prepared record is the record. */
     if (b->program_credits == r->credits) {
         gb_db_program now = r->p;
-        return apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j);
+        return apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j,
+                             r->hints.valid ? &r->hints : NULL);
     }
     gb_db_program now;
     uint8_t *alloc;
     gb_err e = prog_load(b->txn, r->h.x.d.destination, &now, &alloc);
     if (e)
         return e;
-    e = apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j);
+    e = apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j,
+                      r->hints.valid ? &r->hints : NULL);
     free(alloc);
     return e;
 }

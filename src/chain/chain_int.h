@@ -7,6 +7,7 @@
 #define GB_CHAIN_CHAIN_INT_H
 
 #include "chain/chain.h"
+#include "chain/idmap.h"
 #include "chain/overlay.h"
 #include "gear/code_cache.h"
 #include "gear/codes.h"
@@ -117,6 +118,22 @@ typedef struct gb_page_src {
 
 #define GB_CHAIN_HOT_PAGES 8
 
+/* What the thread that ran a dispatch looked up for its journal, so that
+ * the block's thread, applying it, need not (sched.c gb_chain_hint, read
+ * while nothing writes).  Each is only ever a shortcut to the same
+ * answer: the scheduler's destinations and the known programs only grow
+ * during a block, so a hit stays true; a miss is looked up again. */
+#define GB_HINT_MSGS 4
+typedef struct gb_hints {
+    bool valid;
+    uint32_t alloc_bits;          /* of the journal's allocations */
+    uint32_t dest[GB_HINT_MSGS];  /* msgs[i]'s destination in the
+                                     scheduler, or GB_IDMAP_NONE */
+    bool program[GB_HINT_MSGS];   /* msgs[i]'s destination is a program */
+    uint32_t reply_dest;
+    bool reply_program;
+} gb_hints;
+
 /* A dispatch in three steps, so that runs can happen on other threads:
  *   gb_chain_prepare   any thread, while nothing writes (after
  *                      gb_db_share_reads): reads the program (record,
@@ -143,6 +160,7 @@ typedef struct gb_run {
     gb_journal j;
     gb_err err;                /* of the run */
     uint64_t credits;          /* b->program_credits when prepared */
+    gb_hints hints;            /* filled after the run, on its thread */
 } gb_run;
 
 gb_err gb_chain_prepare(gb_blk *b, gb_run *r);
@@ -155,6 +173,14 @@ void gb_run_free(gb_run *r);
  * it (the message may run later in this block; what is left is written
  * back at the end), else to the queue table. */
 gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x);
+/* The same, with the scheduler's index of x's destination when known
+ * (gb_hints.dest; GB_IDMAP_NONE: look it up). */
+gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
+                                uint32_t dest);
+/* Fill r->hints from r's journal (any thread, while nothing writes). */
+void gb_chain_hint(gb_blk *b, gb_run *r);
+/* alloc_bits of a journal: one past its highest allocated page. */
+uint32_t gb_chain_alloc_bits(const gb_journal *j);
 /* Ids known to be programs while the queue runs (false: not known). */
 bool gb_chain_known_program(gb_blk *b, gb_id id);
 void gb_chain_note_program(gb_blk *b, gb_id id); /* best effort */

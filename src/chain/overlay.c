@@ -136,7 +136,8 @@ gb_err gb_overlay_flush(gb_overlay *o, gb_db_txn *txn)
          * of the map never shows) */
         for (uint32_t i = 0; i < o->np; i++)
             order[i] = &o->p[i];
-        qsort(order, o->np, sizeof *order, cmp_prog);
+        if (o->np > 1)
+            qsort(order, o->np, sizeof *order, cmp_prog);
         for (uint32_t i = 0; i < o->np && !e; i++) {
             const gb_ov_prog *p = order[i];
             for (uint32_t k = 0; k < p->n && !e; k++)

@@ -228,12 +228,14 @@ static gb_err pop_head(sched *s, uint32_t di, gb_held *out)
     return e;
 }
 
-/* Entry ei (filled in) joins the window at its destination's tail. */
-static gb_err append(sched *s, uint32_t ei)
+/* Entry ei (filled in) joins the window at its destination's tail; di:
+ * the destination's index when known, else NONE. */
+static gb_err append(sched *s, uint32_t ei, uint32_t di)
 {
-    uint32_t di;
     s->inwin++;
-    gb_err e = dest_of(s, s->e[ei].h.x.d.destination, &di);
+    gb_err e = di != NONE && di < s->nd ? GB_OK
+                                        : dest_of(s, s->e[ei].h.x.d.destination,
+                                                  &di);
     if (e)
         return e;
     dest *d = &s->d[di];
@@ -246,6 +248,12 @@ static gb_err append(sched *s, uint32_t ei)
 }
 
 gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x)
+{
+    return gb_chain_queue_push_hint(b, x, NONE);
+}
+
+gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
+                                uint32_t dest)
 {
     sched *s = b->sched;
     if (!s)
@@ -271,7 +279,29 @@ gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x)
         return e;
     }
     s->loaded = seq + 1;
-    return append(s, ei);
+    return append(s, ei, dest);
+}
+
+void gb_chain_hint(gb_blk *b, gb_run *r)
+{
+    sched *s = b->sched;
+    const gb_journal *j = &r->j;
+    gb_hints *h = &r->hints;
+    if (!s || !r->runs || r->err)
+        return;
+    h->alloc_bits = j->allocations ? gb_chain_alloc_bits(j) : 0;
+    for (uint32_t i = 0; i < j->nmsgs && i < GB_HINT_MSGS; i++) {
+        const gb_id *to = &j->msgs[i].destination;
+        h->dest[i] = gb_idmap_get(&s->dests, to, &zero_id);
+        h->program[i] = gb_idmap_get(&s->programs, to, &zero_id) != NONE;
+    }
+    h->reply_dest = NONE;
+    if (j->has_reply) {
+        const gb_id *to = &j->reply.destination;
+        h->reply_dest = gb_idmap_get(&s->dests, to, &zero_id);
+        h->reply_program = gb_idmap_get(&s->programs, to, &zero_id) != NONE;
+    }
+    h->valid = true;
 }
 
 bool gb_chain_known_program(gb_blk *b, gb_id id)
@@ -329,7 +359,7 @@ static gb_err refill(sched *s)
             break;
         }
         s->loaded = seq + 1;
-        if ((e = append(s, ei)))
+        if ((e = append(s, ei, NONE)))
             break;
     }
     gb_db_cursor_close(cur);
@@ -443,10 +473,20 @@ static void run_job(void *ctx, uint32_t i, unsigned worker)
     gb_chain *c = s->b->c;
     gb_run *r = &s->runs[i];
     gb_err e = c->nthreads > 1 ? gb_chain_prepare(s->b, r) : GB_OK;
-    if (e)
+    if (e) {
         r->err = e; /* gb_chain_finish returns it */
-    else
-        gb_chain_run(r, c->procs[worker], &s->b->bctx);
+        return;
+    }
+    gb_chain_run(r, c->procs[worker], &s->b->bctx);
+    gb_chain_hint(s->b, r);
+}
+
+/* Freeing the wave's runs, on the pool too: their journals were made on
+ * many threads, and freeing is not nothing. */
+static void free_job(void *ctx, uint32_t i, unsigned worker)
+{
+    (void)worker;
+    gb_run_free(&((sched *)ctx)->runs[i]);
 }
 
 static gb_err run_wave(sched *s)
@@ -509,8 +549,11 @@ gb_err gb_chain_process_queue(gb_blk *b)
         if (!s.nruns)
             break;
         e = run_wave(&s);
-        for (uint32_t i = 0; i < s.nruns; i++)
-            gb_run_free(&s.runs[i]);
+        if (gb_pool_start(b->c->pool, s.nruns, free_job, &s) == GB_OK)
+            gb_pool_finish(b->c->pool);
+        else
+            for (uint32_t i = 0; i < s.nruns; i++)
+                gb_run_free(&s.runs[i]);
         s.nruns = 0;
         if (!e && ov.bytes > GB_SCHED_OV_BYTES)
             e = gb_overlay_flush(&ov, b->txn); /* (bounded memory) */
