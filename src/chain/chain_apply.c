@@ -488,6 +488,14 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
 static const uint8_t *page_lookup(void *user, uint32_t page, uint32_t *len)
 {
     gb_page_src *s = user;
+    if (s->resolved) {
+        for (uint32_t k = 0; k < s->n; k++)
+            if (s->page[k] == page) {
+                *len = s->len[k];
+                return s->data[k];
+            }
+        return NULL; /* (every persisted page is listed) */
+    }
     const gb_ov_page *o = gb_overlay_find(s->ov, page);
     if (o) {
         *len = o->len;
@@ -503,8 +511,7 @@ gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
     if (!b->ov)
         return gb_db_page_put(b->txn, pid, page, *data, len);
     uint8_t *d = *data;
-    *data = NULL;
-    return gb_overlay_put(b->ov, pid, page, d, len);
+    return gb_overlay_put(b->ov, pid, page, d, len, data);
 }
 
 gb_err gb_chain_pages_clear(gb_blk *b, gb_id pid)
@@ -1020,9 +1027,42 @@ static gb_err load_reservations(gb_db_txn *txn, gb_id pid,
     return e == GB_NOT_FOUND ? GB_OK : e;
 }
 
+/* src's pages (every persisted one: hot, n of them) looked up now, those
+ * from the table copied (an LMDB pointer is not promised to stay put
+ * while the block's thread writes), so that the run reads nothing shared
+ * (sched.c then applies journals while later runs go on). */
+static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
+{
+    const uint8_t *from_db[GB_CHAIN_HOT_PAGES];
+    size_t copy_len = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t len = 0;
+        const uint8_t *d = page_lookup(s, hot[k], &len);
+        from_db[k] = d && !gb_overlay_find(s->ov, hot[k]) ? d : NULL;
+        s->page[k] = hot[k];
+        s->len[k] = d ? len : 0;
+        s->data[k] = d;
+        if (from_db[k])
+            copy_len += len;
+    }
+    if (copy_len && !(s->copy = malloc(copy_len)))
+        return GB_NOMEM;
+    size_t at = 0;
+    for (uint32_t k = 0; k < n; k++)
+        if (from_db[k]) {
+            memcpy(s->copy + at, from_db[k], s->len[k]);
+            s->data[k] = s->copy + at;
+            at += s->len[k];
+        }
+    s->n = n;
+    s->resolved = true;
+    return GB_OK;
+}
+
 void gb_run_free(gb_run *r)
 {
     gb_journal_free(&r->j);
+    free(r->src.copy);
     free(r->resv);
     free(r->alloc);
     gb_chain_held_free(&r->h);
@@ -1055,6 +1095,8 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
     /* a small program's persisted pages are loaded up front: a fault each
      * saved (bounded, so the cost never grows with memory size) */
     r->hot_complete = hot_pages(b->txn, pid, r->src.ov, r->hot, &r->nhot);
+    if (r->hot_complete && (e = resolve_pages(&r->src, r->hot, r->nhot)))
+        return e;
     return load_reservations(b->txn, pid, &r->resv, &r->nresv);
 }
 

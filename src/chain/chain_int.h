@@ -100,23 +100,31 @@ gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
 /* Run one dispatch and apply its journal, at once (h is borrowed). */
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h);
 /* Page page of program pid is now data[0, len) (then zeros): through the
- * overlay while the queue runs (data, malloc'ed, is then taken over:
- * *data is set NULL), else to the transaction. */
+ * overlay while the queue runs (*data, malloc'ed, is then taken over, and
+ * *data becomes the content it replaced, or NULL, for the caller to
+ * free), else to the transaction. */
 gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
                          uint32_t len);
 /* Every page of program pid goes (overlay and stored). */
 gb_err gb_chain_pages_clear(gb_blk *b, gb_id pid);
 
+#define GB_CHAIN_HOT_PAGES 8
+
 /* Where a run reads its program's persisted pages (the fault handler's
  * lookup): the program's pages in the block's overlay (NULL: none there),
- * then the block's transaction. */
+ * then the block's transaction — or, resolved at preparation (a small
+ * program, all of whose pages are known: gb_run.hot_complete), only the
+ * pages listed here, so that the run reads nothing shared at all. */
 typedef struct gb_page_src {
     gb_db_txn *txn;
     gb_id pid;
     const gb_ov_prog *ov;
+    bool resolved;
+    uint32_t n;
+    uint32_t page[GB_CHAIN_HOT_PAGES], len[GB_CHAIN_HOT_PAGES];
+    const uint8_t *data[GB_CHAIN_HOT_PAGES]; /* the overlay's, or in copy */
+    uint8_t *copy; /* owned: the bytes of the pages read from the table */
 } gb_page_src;
-
-#define GB_CHAIN_HOT_PAGES 8
 
 /* What the thread that ran a dispatch looked up for its journal, so that
  * the block's thread, applying it, need not (sched.c gb_chain_hint, read
@@ -177,8 +185,9 @@ gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x);
  * (gb_hints.dest; GB_IDMAP_NONE: look it up). */
 gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
                                 uint32_t dest);
-/* Fill r->hints from r's journal (any thread, while nothing writes). */
-void gb_chain_hint(gb_blk *b, gb_run *r);
+/* Fill r->hints from r's journal (any thread); maps: also what the
+ * scheduler's maps say (only while nothing writes them). */
+void gb_chain_hint(gb_blk *b, gb_run *r, bool maps);
 /* alloc_bits of a journal: one past its highest allocated page. */
 uint32_t gb_chain_alloc_bits(const gb_journal *j);
 /* Ids known to be programs while the queue runs (false: not known). */

@@ -17,7 +17,7 @@ const gb_ov_prog *gb_overlay_prog(const gb_overlay *o, gb_id pid)
     if (!o)
         return NULL;
     uint32_t i = gb_idmap_get(&o->map, &pid, &zero_id);
-    return i == GB_IDMAP_NONE ? NULL : &o->p[i];
+    return i == GB_IDMAP_NONE ? NULL : o->p[i];
 }
 
 /* The index of page in p->pg, or where it would go (*found false). */
@@ -45,8 +45,9 @@ const gb_ov_page *gb_overlay_find(const gb_ov_prog *p, uint32_t page)
 }
 
 gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
-                      uint32_t len)
+                      uint32_t len, uint8_t **old)
 {
+    *old = NULL;
     if (len > GB_DB_PAGE_SIZE || (len && !data)) {
         free(data);
         return GB_INVAL;
@@ -63,20 +64,24 @@ gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
             free(data);
             return GB_NOMEM;
         }
-        gb_err e = gb_idmap_put(&o->map, &pid, &zero_id, o->np);
+        gb_ov_prog *np = calloc(1, sizeof *np);
+        gb_err e = np ? gb_idmap_put(&o->map, &pid, &zero_id, o->np)
+                      : GB_NOMEM;
         if (e) {
+            free(np);
             free(data);
             return e;
         }
+        np->pid = pid;
         pi = o->np++;
-        o->p[pi] = (gb_ov_prog){.pid = pid};
+        o->p[pi] = np;
     }
-    gb_ov_prog *p = &o->p[pi];
+    gb_ov_prog *p = o->p[pi];
     bool found;
     uint32_t i = bisect(p, page, &found);
     if (found) {
         o->bytes -= p->pg[i].len;
-        free(p->pg[i].data);
+        *old = p->pg[i].data;
     } else {
         if (!gb_grow((void **)&p->pg, &p->cap, (uint64_t)p->n + 1,
                      sizeof *p->pg, 4)) {
@@ -104,7 +109,7 @@ void gb_overlay_drop(gb_overlay *o, gb_id pid)
 {
     uint32_t pi = o ? gb_idmap_get(&o->map, &pid, &zero_id) : GB_IDMAP_NONE;
     if (pi != GB_IDMAP_NONE)
-        prog_clear(o, &o->p[pi]);
+        prog_clear(o, o->p[pi]);
 }
 
 static int cmp_prog(const void *a, const void *b)
@@ -117,8 +122,9 @@ static int cmp_prog(const void *a, const void *b)
 static void reset(gb_overlay *o)
 {
     for (uint32_t i = 0; i < o->np; i++) {
-        prog_clear(o, &o->p[i]);
-        free(o->p[i].pg);
+        prog_clear(o, o->p[i]);
+        free(o->p[i]->pg);
+        free(o->p[i]);
     }
     free(o->p);
     gb_idmap_free(&o->map);
@@ -135,7 +141,7 @@ gb_err gb_overlay_flush(gb_overlay *o, gb_db_txn *txn)
         /* in key order: a B-tree takes sorted inserts best (and the order
          * of the map never shows) */
         for (uint32_t i = 0; i < o->np; i++)
-            order[i] = &o->p[i];
+            order[i] = o->p[i];
         if (o->np > 1)
             qsort(order, o->np, sizeof *order, cmp_prog);
         for (uint32_t i = 0; i < o->np && !e; i++) {

@@ -19,7 +19,7 @@
  * (the runs' page lookups, from the fault handler too: they neither lock
  * nor allocate) while nothing writes; put, drop and flush on one thread,
  * between waves.  A gb_ov_prog pointer and the page data it leads to stay
- * valid until the next put, drop or flush.
+ * valid until the next put or drop of that program, or the next flush.
  */
 #ifndef GB_CHAIN_OVERLAY_H
 #define GB_CHAIN_OVERLAY_H
@@ -45,7 +45,8 @@ typedef struct gb_ov_prog {
 /* Zero-initialise; gb_overlay_free frees. */
 typedef struct gb_overlay {
     gb_idmap map;     /* (pid, 0) -> index in p */
-    gb_ov_prog *p;
+    gb_ov_prog **p;   /* each allocated on its own: a pointer to one stays
+                         valid when others are added */
     uint32_t np, cap;
     uint64_t bytes;   /* page bytes held */
 } gb_overlay;
@@ -58,10 +59,13 @@ const gb_ov_page *gb_overlay_find(const gb_ov_prog *p, uint32_t page);
 
 /* Page page of program pid is now data[0, len) and zeros; data
  * (malloc'ed, len bytes; NULL when len is 0) is taken over, also on
- * error.  len is trimmed of trailing zeros here.  GB_INVAL for len >
- * 16384, GB_NOMEM. */
+ * error.  len is trimmed of trailing zeros here.  *old = the content it
+ * replaces (malloc'ed, the caller's to free; NULL: none) — handed back
+ * rather than freed, so that the caller can free it elsewhere (with
+ * threads, freeing memory another thread allocated takes that thread's
+ * allocator lock).  GB_INVAL for len > 16384, GB_NOMEM. */
 gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
-                      uint32_t len);
+                      uint32_t len, uint8_t **old);
 /* Forget the program's pages in the overlay (its stored pages are being
  * cleared). */
 void gb_overlay_drop(gb_overlay *o, gb_id pid);

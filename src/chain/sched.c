@@ -118,6 +118,7 @@ typedef struct gb_sched {
     /* the wave */
     gb_run *runs;
     uint32_t nruns, cap_runs;
+    bool overlap; /* journals applied while the wave's runs go on */
 } sched;
 
 static const gb_id zero_id;
@@ -282,7 +283,7 @@ gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
     return append(s, ei, dest);
 }
 
-void gb_chain_hint(gb_blk *b, gb_run *r)
+void gb_chain_hint(gb_blk *b, gb_run *r, bool maps)
 {
     sched *s = b->sched;
     const gb_journal *j = &r->j;
@@ -290,18 +291,22 @@ void gb_chain_hint(gb_blk *b, gb_run *r)
     if (!s || !r->runs || r->err)
         return;
     h->alloc_bits = j->allocations ? gb_chain_alloc_bits(j) : 0;
+    h->valid = true;
+    for (uint32_t i = 0; i < GB_HINT_MSGS; i++)
+        h->dest[i] = NONE;
+    h->reply_dest = NONE;
+    if (!maps)
+        return;
     for (uint32_t i = 0; i < j->nmsgs && i < GB_HINT_MSGS; i++) {
         const gb_id *to = &j->msgs[i].destination;
         h->dest[i] = gb_idmap_get(&s->dests, to, &zero_id);
         h->program[i] = gb_idmap_get(&s->programs, to, &zero_id) != NONE;
     }
-    h->reply_dest = NONE;
     if (j->has_reply) {
         const gb_id *to = &j->reply.destination;
         h->reply_dest = gb_idmap_get(&s->dests, to, &zero_id);
         h->reply_program = gb_idmap_get(&s->programs, to, &zero_id) != NONE;
     }
-    h->valid = true;
 }
 
 bool gb_chain_known_program(gb_blk *b, gb_id id)
@@ -466,19 +471,27 @@ static gb_err pick_wave(sched *s)
 
 /* ---- running a wave ------------------------------------------------------- */
 
-/* One dispatch of the wave, on any thread: read its program, run it. */
+/* Reading one dispatch's program, on any thread (with workers). */
+static void prep_job(void *ctx, uint32_t i, unsigned worker)
+{
+    (void)worker;
+    sched *s = ctx;
+    gb_run *r = &s->runs[i];
+    gb_err e = gb_chain_prepare(s->b, r);
+    if (e)
+        r->err = e; /* gb_chain_finish returns it */
+}
+
+/* Running one dispatch, on any thread. */
 static void run_job(void *ctx, uint32_t i, unsigned worker)
 {
     sched *s = ctx;
-    gb_chain *c = s->b->c;
     gb_run *r = &s->runs[i];
-    gb_err e = c->nthreads > 1 ? gb_chain_prepare(s->b, r) : GB_OK;
-    if (e) {
-        r->err = e; /* gb_chain_finish returns it */
+    if (r->err)
         return;
-    }
-    gb_chain_run(r, c->procs[worker], &s->b->bctx);
-    gb_chain_hint(s->b, r);
+    gb_chain_run(r, s->b->c->procs[worker], &s->b->bctx);
+    /* (the maps change while journals are applied) */
+    gb_chain_hint(s->b, r, !s->overlap);
 }
 
 /* Freeing the wave's runs, on the pool too: their journals were made on
@@ -489,15 +502,43 @@ static void free_job(void *ctx, uint32_t i, unsigned worker)
     gb_run_free(&((sched *)ctx)->runs[i]);
 }
 
+/* Whether the wave's runs read nothing the block's thread writes while it
+ * applies journals: every program that runs had its pages resolved when
+ * prepared (a small one: gb_page_src.resolved), and the rest do not run. */
+static bool runs_apart(const sched *s)
+{
+    for (uint32_t i = 0; i < s->nruns; i++) {
+        const gb_run *r = &s->runs[i];
+        if (r->err || (r->runs && !r->src.resolved))
+            return false;
+    }
+    return true;
+}
+
 static gb_err run_wave(sched *s)
 {
     gb_chain *c = s->b->c;
-    gb_err e = gb_pool_start(c->pool, s->nruns, run_job, s);
-    if (e)
+    gb_err e = GB_OK;
+    if (c->nthreads > 1) { /* (alone, pick_wave read them) */
+        if ((e = gb_pool_start(c->pool, s->nruns, prep_job, s)))
+            return e;
+        gb_pool_finish(c->pool);
+    }
+    /* Runs never write; the journals are applied in wave order.  When the
+     * runs read nothing shared (runs_apart), journal i is applied as soon
+     * as run i has ended, while later runs go on on the other threads;
+     * otherwise after the last run. */
+    s->overlap = c->nthreads > 1 && runs_apart(s);
+    if ((e = gb_pool_start(c->pool, s->nruns, run_job, s)))
         return e;
-    gb_pool_finish(c->pool);
-    for (uint32_t i = 0; i < s->nruns && !e; i++)
+    for (uint32_t i = 0; s->overlap && i < s->nruns && !e; i++) {
+        gb_pool_wait(c->pool, i);
         e = gb_chain_finish(s->b, &s->runs[i]);
+    }
+    gb_pool_finish(c->pool);
+    for (uint32_t i = 0; !s->overlap && i < s->nruns && !e; i++)
+        e = gb_chain_finish(s->b, &s->runs[i]);
+    s->overlap = false;
     return e;
 }
 

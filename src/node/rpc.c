@@ -1012,7 +1012,8 @@ static json_t *m_events(gb_rpc *r, json_t *params, rpc_err *err)
                           (json_int_t)next, "head",
                           (json_int_t)gb_chain_height(r->chain), "oldest",
                           (json_int_t)oldest, "missed",
-                          r->count && from < oldest);
+                          /* (block 0, the genesis, has no events) */
+                          r->count && from < oldest && oldest > 1);
     return o ? o : nomem(err);
 }
 
