@@ -516,6 +516,11 @@ gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
 
 gb_err gb_chain_pages_clear(gb_blk *b, gb_id pid)
 {
+    gb_prog_cache *pc = gb_chain_prog_cache_of(b, pid);
+    if (pc) {
+        pc->pages_ok = true;
+        pc->npages = 0;
+    }
     gb_overlay_drop(b->ov, pid);
     return gb_db_pages_clear(b->txn, pid, NULL);
 }
@@ -643,7 +648,11 @@ static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
                        .stack_end = code->stack_end,
                        .created_at = b->height};
     e = gb_db_program_put(b->txn, cr->program_id, &p);
-    gb_overlay_drop(b->ov, cr->program_id); /* (a new id: nothing there) */
+    /* (a new id: nothing known of it; messages may wait for it) */
+    gb_overlay_drop(b->ov, cr->program_id);
+    gb_prog_cache *pc = gb_chain_prog_cache_of(b, cr->program_id);
+    if (pc)
+        *pc = (gb_prog_cache){0};
     for (uint32_t i = 0; !e && i < code->npages; i++)
         e = gb_db_page_put(b->txn, cr->program_id, code->pages[i].index,
                            code->pages[i].data, GB_DB_PAGE_SIZE);
@@ -703,6 +712,25 @@ static gb_err reservation_origin(gb_blk *b, gb_id pid, gb_id rid,
     if (!e)
         *origin = r.origin;
     return e;
+}
+
+/* pc's page list after page was written (len 0: all zero, not stored). */
+static void cache_page(gb_prog_cache *pc, uint32_t page, uint32_t len)
+{
+    if (!pc || !pc->pages_ok)
+        return;
+    for (uint32_t k = 0; k < pc->npages; k++)
+        if (pc->pages[k] == page) {
+            if (!len) /* gone */
+                pc->pages[k] = pc->pages[--pc->npages];
+            return;
+        }
+    if (!len)
+        return;
+    if (pc->npages == GB_CHAIN_HOT_PAGES)
+        pc->pages_ok = false; /* too many to list: read them again */
+    else
+        pc->pages[pc->npages++] = page;
 }
 
 /* p: the program's record now; prep_balance: its balance when the run
@@ -784,9 +812,12 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
 
     /* program state */
     if (!failed) {
-        for (uint32_t i = 0; i < j->npages; i++)
+        gb_prog_cache *pc = gb_chain_prog_cache_of(b, pid);
+        for (uint32_t i = 0; i < j->npages; i++) {
+            cache_page(pc, j->pages[i].page, j->pages[i].len);
             TRY(gb_chain_page_put(b, pid, j->pages[i].page,
                                   &j->pages[i].data, j->pages[i].len));
+        }
         if (j->allocations) {
             p->alloc_pages = h ? h->alloc_bits : gb_chain_alloc_bits(j);
             p->allocations = j->allocations;
@@ -817,6 +848,11 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         TRY(create_program(b, pid, &j->creates[i]));
 
     /* new reservations (before the messages: one may be sent from) */
+    if (j->nreserved) {
+        gb_prog_cache *pc = gb_chain_prog_cache_of(b, pid);
+        if (pc)
+            pc->no_resv = false;
+    }
     for (uint32_t i = 0; i < j->nreserved; i++) {
         const gb_reservation *rv = &j->reserved[i];
         gb_db_reservation r = {.amount = rv->amount, .start = b->height,
@@ -1083,8 +1119,17 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
     if (unavailable(x, e == GB_OK, &r->p, &r->refusal))
         return GB_OK;
     r->runs = true;
-    if ((e = gb_chain_code(b->c, b->txn, r->p.code_id, &r->code)))
-        return e;
+    gb_prog_cache *pc = gb_chain_prog_cache(b, r->di);
+    if (pc && pc->code && gb_id_eq(pc->code_id, r->p.code_id)) {
+        r->code = pc->code;
+    } else {
+        if ((e = gb_chain_code(b->c, b->txn, r->p.code_id, &r->code)))
+            return e;
+        if (pc) {
+            pc->code = r->code;
+            pc->code_id = r->p.code_id;
+        }
+    }
     r->bal = r->p.balance;
     if (x->flags & GB_CHAIN_F_VALUE_CREDITED)
         r->bal = gb_u128_cmp(r->bal, x->d.value) >= 0
@@ -1094,10 +1139,26 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
                            .ov = gb_overlay_prog(b->ov, pid)};
     /* a small program's persisted pages are loaded up front: a fault each
      * saved (bounded, so the cost never grows with memory size) */
-    r->hot_complete = hot_pages(b->txn, pid, r->src.ov, r->hot, &r->nhot);
+    if (pc && pc->pages_ok) {
+        r->nhot = pc->npages;
+        memcpy(r->hot, pc->pages, r->nhot * sizeof *r->hot);
+        r->hot_complete = true;
+    } else {
+        r->hot_complete = hot_pages(b->txn, pid, r->src.ov, r->hot, &r->nhot);
+        if (pc && r->hot_complete) {
+            pc->pages_ok = true;
+            pc->npages = r->nhot;
+            memcpy(pc->pages, r->hot, r->nhot * sizeof *r->hot);
+        }
+    }
     if (r->hot_complete && (e = resolve_pages(&r->src, r->hot, r->nhot)))
         return e;
-    return load_reservations(b->txn, pid, &r->resv, &r->nresv);
+    if (pc && pc->no_resv)
+        return GB_OK;
+    e = load_reservations(b->txn, pid, &r->resv, &r->nresv);
+    if (!e && pc)
+        pc->no_resv = r->nresv == 0;
+    return e;
 }
 
 void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx)
@@ -1152,6 +1213,7 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
 {
     gb_run r;
     memset(&r, 0, sizeof r);
+    r.di = GB_IDMAP_NONE;
     gb_err e = gb_chain_held_copy(&h->x, &r.h);
     if (!e)
         e = gb_chain_prepare(b, &r);

@@ -126,6 +126,21 @@ typedef struct gb_page_src {
     uint8_t *copy; /* owned: the bytes of the pages read from the table */
 } gb_page_src;
 
+/* What a block learned of a program the first time it prepared one of
+ * its dispatches, so that the next ones read less (sched.c keeps one per
+ * destination while the queue runs).  Kept true by the journals applied
+ * since — which are the only writers of a program's pages and
+ * reservations while the queue runs: its own, or its creation or
+ * clearing (gb_chain_pages_clear) — so using it gives what reading again
+ * would. */
+typedef struct gb_prog_cache {
+    bool pages_ok;                 /* pages lists every persisted page */
+    uint32_t npages, pages[GB_CHAIN_HOT_PAGES];
+    bool no_resv;                  /* the program has no reservations */
+    const gb_gear_code *code;      /* its prepared code, NULL: not yet */
+    gb_id code_id;
+} gb_prog_cache;
+
 /* What the thread that ran a dispatch looked up for its journal, so that
  * the block's thread, applying it, need not (sched.c gb_chain_hint, read
  * while nothing writes).  Each is only ever a shortcut to the same
@@ -169,6 +184,8 @@ typedef struct gb_run {
     gb_err err;                /* of the run */
     uint64_t credits;          /* b->program_credits when prepared */
     gb_hints hints;            /* filled after the run, on its thread */
+    uint32_t di;               /* the destination in the scheduler, or
+                                  GB_IDMAP_NONE (its gb_prog_cache) */
 } gb_run;
 
 gb_err gb_chain_prepare(gb_blk *b, gb_run *r);
@@ -185,6 +202,12 @@ gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x);
  * (gb_hints.dest; GB_IDMAP_NONE: look it up). */
 gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
                                 uint32_t dest);
+/* Destination di's cache (GB_IDMAP_NONE, or no queue running: NULL).
+ * While the queue runs; a wave's preparation may use its own
+ * destination's on any thread, anything else only the block's thread. */
+gb_prog_cache *gb_chain_prog_cache(gb_blk *b, uint32_t di);
+/* The same by program id, on the block's thread (NULL: none). */
+gb_prog_cache *gb_chain_prog_cache_of(gb_blk *b, gb_id pid);
 /* Fill r->hints from r's journal (any thread); maps: also what the
  * scheduler's maps say (only while nothing writes them). */
 void gb_chain_hint(gb_blk *b, gb_run *r, bool maps);

@@ -87,6 +87,7 @@ typedef struct dest {
     bool settled;        /* seen past init (active, exited, failed):
                             that never changes back */
     bool active;         /* in the active list */
+    gb_prog_cache cache; /* what preparing its dispatches learned */
 } dest;
 
 /* A destination ready for a wave, by its head's queue position. */
@@ -283,6 +284,19 @@ gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
     return append(s, ei, dest);
 }
 
+gb_prog_cache *gb_chain_prog_cache(gb_blk *b, uint32_t di)
+{
+    sched *s = b->sched;
+    return s && di < s->nd ? &s->d[di].cache : NULL;
+}
+
+gb_prog_cache *gb_chain_prog_cache_of(gb_blk *b, gb_id pid)
+{
+    sched *s = b->sched;
+    return s ? gb_chain_prog_cache(b, gb_idmap_get(&s->dests, &pid, &zero_id))
+             : NULL;
+}
+
 void gb_chain_hint(gb_blk *b, gb_run *r, bool maps)
 {
     sched *s = b->sched;
@@ -457,6 +471,7 @@ static gb_err pick_wave(sched *s)
         s->taken[s->nruns] = di;
         gb_run *r = &s->runs[s->nruns++];
         memset(r, 0, sizeof *r);
+        r->di = di;
         (void)pop_head(s, di, &r->h); /* (taking it: no error) */
         /* alone, read the programs here, in a row (warmer caches than
          * between runs); with workers, in the jobs */
