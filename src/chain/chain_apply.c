@@ -1081,7 +1081,8 @@ static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
         if (from_db[k])
             copy_len += len;
     }
-    if (copy_len && !(s->copy = malloc(copy_len)))
+    s->copy = copy_len <= sizeof s->small ? s->small : malloc(copy_len);
+    if (!s->copy)
         return GB_NOMEM;
     size_t at = 0;
     for (uint32_t k = 0; k < n; k++)
@@ -1098,9 +1099,11 @@ static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
 void gb_run_free(gb_run *r)
 {
     gb_journal_free(&r->j);
-    free(r->src.copy);
+    if (r->src.copy != r->src.small)
+        free(r->src.copy);
     free(r->resv);
-    free(r->alloc);
+    if (r->alloc != r->alloc_small)
+        free(r->alloc);
     gb_chain_held_free(&r->h);
     memset(r, 0, sizeof *r);
 }
@@ -1113,9 +1116,17 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
     r->runs = false;
     r->err = GB_OK;
     r->credits = b->program_credits;
-    gb_err e = prog_load(b->txn, pid, &r->p, &r->alloc);
+    gb_err e = gb_db_program_get(b->txn, pid, &r->p);
     if (e && e != GB_NOT_FOUND)
         return e;
+    if (!e && r->p.allocations) { /* a copy: the record may be rewritten */
+        size_t n = (r->p.alloc_pages + 7) / 8;
+        r->alloc = n <= sizeof r->alloc_small ? r->alloc_small : malloc(n);
+        if (!r->alloc)
+            return GB_NOMEM;
+        memcpy(r->alloc, r->p.allocations, n);
+        r->p.allocations = r->alloc;
+    }
     if (unavailable(x, e == GB_OK, &r->p, &r->refusal))
         return GB_OK;
     r->runs = true;

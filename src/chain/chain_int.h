@@ -123,7 +123,9 @@ typedef struct gb_page_src {
     uint32_t n;
     uint32_t page[GB_CHAIN_HOT_PAGES], len[GB_CHAIN_HOT_PAGES];
     const uint8_t *data[GB_CHAIN_HOT_PAGES]; /* the overlay's, or in copy */
-    uint8_t *copy; /* owned: the bytes of the pages read from the table */
+    uint8_t *copy; /* the bytes of the pages read from the table: in
+                      small, or malloc'ed (owned) */
+    uint8_t small[256];
 } gb_page_src;
 
 /* What a block learned of a program the first time it prepared one of
@@ -170,7 +172,8 @@ typedef struct gb_hints {
 typedef struct gb_run {
     gb_held h;
     gb_db_program p; /* the record when prepared (allocations: alloc) */
-    uint8_t *alloc;
+    uint8_t *alloc;  /* alloc_small, or malloc'ed (owned) */
+    uint8_t alloc_small[72];
     bool runs;                 /* false: unavailable, with refusal */
     gb_reply_code refusal;
     const gb_gear_code *code;

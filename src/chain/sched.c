@@ -438,6 +438,9 @@ static gb_err pick_wave(sched *s)
     uint32_t room = GB_CHAIN_MAX_DISPATCHES - b->dispatched;
     if (room > GB_SCHED_WAVE)
         room = GB_SCHED_WAVE;
+    /* the whole wave's room at once: a prepared run points into itself */
+    if (!gb_grow((void **)&s->runs, &s->cap_runs, room, sizeof *s->runs, 16))
+        return GB_NOMEM;
     while (s->nruns < room && s->nheap) {
         uint32_t di = s->heap[0].di;
         bool ok;
@@ -466,6 +469,8 @@ static gb_err pick_wave(sched *s)
             e = GB_NOMEM;
             break;
         }
+        /* (runs are never moved once prepared: they point into
+         * themselves — room was made above) */
         if (en->in_db && (e = gb_db_queue_del(b->txn, en->seq)))
             break;
         s->taken[s->nruns] = di;

@@ -121,6 +121,20 @@ static const char *entry_name(gb_dispatch_kind k)
     }
 }
 
+/* Whether the run's bitmap alloc (max_pages bits) is the view's. */
+static bool same_allocations(const gb_processor *p, const gb_program_view *v,
+                             const uint8_t *alloc)
+{
+    uint32_t n = p->cfg.max_pages / 8 + 1, have = (v->alloc_pages + 7) / 8;
+    if (v->alloc_pages > p->cfg.max_pages ||
+        (have && (!v->allocations || memcmp(alloc, v->allocations, have))))
+        return false;
+    for (uint32_t i = have; i < n; i++)
+        if (alloc[i])
+            return false;
+    return true;
+}
+
 /* The pages the program's memory spans: static memory and every
  * allocated page. */
 static uint32_t memory_pages(const gb_program_view *prog)
@@ -366,8 +380,12 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         given += out->deposits[i].gas;
     given += out->system_reserved;
     out->gas_burned = given <= out->gas_burned ? out->gas_burned - given : 0;
-    out->allocations = r.alloc;
-    out->alloc_pages = p->cfg.max_pages;
+    if (same_allocations(p, prog, r.alloc)) {
+        free(r.alloc); /* unchanged: the journal says nothing */
+    } else {
+        out->allocations = r.alloc;
+        out->alloc_pages = p->cfg.max_pages;
+    }
     r.alloc = NULL;
     if (can_reply && !out->has_reply && out->outcome != GB_OUTCOME_WAIT)
         set_reply(&r, GB_REPLY_SUCCESS_AUTO, NULL, 0, gb_u128_from(0));

@@ -189,7 +189,8 @@ typedef struct gb_journal {
     /* memory (empty when FAILED) */
     gb_page_out *pages;
     uint32_t npages;
-    uint8_t *allocations;      /* bitmap after the run */
+    uint8_t *allocations;      /* bitmap after the run; NULL when the
+                                  run left it as it was */
     uint32_t alloc_pages;
     /* messages (empty when FAILED) */
     gb_out_msg *msgs;
