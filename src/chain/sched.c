@@ -119,6 +119,8 @@ typedef struct gb_sched {
     /* the wave */
     gb_run *runs;
     uint32_t nruns, cap_runs;
+    gb_run *old;  /* the wave before's, freed by this wave's run jobs */
+    uint32_t nold, cap_old;
     bool overlap; /* journals applied while the wave's runs go on */
 } sched;
 
@@ -502,24 +504,22 @@ static void prep_job(void *ctx, uint32_t i, unsigned worker)
         r->err = e; /* gb_chain_finish returns it */
 }
 
-/* Running one dispatch, on any thread. */
+/* Running one dispatch, on any thread; first freeing the run of the wave
+ * before with the same index (freeing on the pool, spread among the runs:
+ * the journals were made on many threads, and freeing is not nothing). */
 static void run_job(void *ctx, uint32_t i, unsigned worker)
 {
     sched *s = ctx;
+    if (i < s->nold)
+        gb_run_free(&s->old[i]);
+    if (i >= s->nruns)
+        return;
     gb_run *r = &s->runs[i];
     if (r->err)
         return;
     gb_chain_run(r, s->b->c->procs[worker], &s->b->bctx);
     /* (the maps change while journals are applied) */
     gb_chain_hint(s->b, r, !s->overlap);
-}
-
-/* Freeing the wave's runs, on the pool too: their journals were made on
- * many threads, and freeing is not nothing. */
-static void free_job(void *ctx, uint32_t i, unsigned worker)
-{
-    (void)worker;
-    gb_run_free(&((sched *)ctx)->runs[i]);
 }
 
 /* Whether the wave's runs read nothing the block's thread writes while it
@@ -549,16 +549,27 @@ static gb_err run_wave(sched *s)
      * as run i has ended, while later runs go on on the other threads;
      * otherwise after the last run. */
     s->overlap = c->nthreads > 1 && runs_apart(s);
-    if ((e = gb_pool_start(c->pool, s->nruns, run_job, s)))
+    if ((e = gb_pool_start(c->pool, s->nruns > s->nold ? s->nruns : s->nold,
+                           run_job, s)))
         return e;
     for (uint32_t i = 0; s->overlap && i < s->nruns && !e; i++) {
         gb_pool_wait(c->pool, i);
         e = gb_chain_finish(s->b, &s->runs[i]);
     }
     gb_pool_finish(c->pool);
+    s->nold = 0; /* (freed) */
     for (uint32_t i = 0; !s->overlap && i < s->nruns && !e; i++)
         e = gb_chain_finish(s->b, &s->runs[i]);
     s->overlap = false;
+    /* this wave's runs are freed by the next one's jobs */
+    gb_run *t = s->old;
+    uint32_t cap = s->cap_old;
+    s->old = s->runs;
+    s->cap_old = s->cap_runs;
+    s->nold = s->nruns;
+    s->runs = t;
+    s->cap_runs = cap;
+    s->nruns = 0;
     return e;
 }
 
@@ -566,6 +577,9 @@ static void sched_free(sched *s)
 {
     for (uint32_t i = 0; i < s->nruns; i++)
         gb_run_free(&s->runs[i]);
+    for (uint32_t i = 0; i < s->nold; i++)
+        gb_run_free(&s->old[i]);
+    free(s->old);
     for (uint32_t i = 0; i < s->nd; i++)
         while (s->d[i].head != NONE) {
             s->e[s->d[i].head].in_db = true; /* (freeing only) */
@@ -610,12 +624,6 @@ gb_err gb_chain_process_queue(gb_blk *b)
         if (!s.nruns)
             break;
         e = run_wave(&s);
-        if (gb_pool_start(b->c->pool, s.nruns, free_job, &s) == GB_OK)
-            gb_pool_finish(b->c->pool);
-        else
-            for (uint32_t i = 0; i < s.nruns; i++)
-                gb_run_free(&s.runs[i]);
-        s.nruns = 0;
         if (!e && ov.bytes > GB_SCHED_OV_BYTES)
             e = gb_overlay_flush(&ov, b->txn); /* (bounded memory) */
         if (e)

@@ -11,6 +11,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -163,21 +164,9 @@ gb_err gb_store_new(const gb_wasm_config *cfg, gb_store **out)
 static void instance_free(gb_instance *inst)
 {
     const gb_module *m = inst->mod;
-    if (inst->elem_vals)
-        for (uint32_t i = 0; i < m->nelems; i++)
-            free(inst->elem_vals[i]);
-    free(inst->elem_vals);
-    free(inst->elem_len);
-    free(inst->data_dropped);
-    if (inst->funcs)
-        free(m->nfuncs > m->nfunc_imports ? inst->funcs[m->nfunc_imports]
-                                          : NULL);
-    free(inst->funcs);
-    free(inst->tables);
-    free(inst->globals);
-    free(inst->gvals);
-    free(inst->sigs);
-    free(inst);
+    for (uint32_t i = 0; i < m->nelems; i++)
+        free(inst->elem_vals[i]);
+    free(inst); /* (its arrays are in the same allocation) */
 }
 
 void gb_store_reset(gb_store *s)
@@ -635,9 +624,30 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
                    m->nimports, n);
         return GB_LINK;
     }
-    gb_instance *inst = calloc(1, sizeof *inst);
-    if (!inst)
+    /* the instance and its arrays in one allocation (one per run of a
+     * Gear program: allocation counts) */
+    uint32_t ndefs = m->nfuncs - m->nfunc_imports;
+    size_t at = 0, o_inst, o_funcs, o_tables, o_globals, o_gvals, o_sigs, o_evals,
+           o_elen, o_defs, o_dropped;
+#define GB_SLICE_(off, count, type)                                      \
+    (at = (at + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1), \
+     (off) = at, at += ((size_t)(count) + 1) * sizeof(type))
+    GB_SLICE_(o_inst, 0, gb_instance); /* the instance itself, at 0 */
+    (void)o_inst;
+    GB_SLICE_(o_funcs, m->nfuncs, gb_func *);
+    GB_SLICE_(o_tables, m->ntables, gb_table *);
+    GB_SLICE_(o_globals, m->nglobals, gb_global *);
+    GB_SLICE_(o_gvals, m->nglobals, gb_val *);
+    GB_SLICE_(o_sigs, m->ntypes, uint32_t);
+    GB_SLICE_(o_evals, m->nelems, gb_val *);
+    GB_SLICE_(o_elen, m->nelems, uint32_t);
+    GB_SLICE_(o_defs, ndefs, gb_func);
+    GB_SLICE_(o_dropped, m->ndatas, uint8_t);
+#undef GB_SLICE_
+    char *block = calloc(1, at);
+    if (!block)
         return GB_NOMEM;
+    gb_instance *inst = (gb_instance *)block;
     inst->mod = m;
     inst->store = s;
     inst->next = s->instances;
@@ -645,26 +655,17 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     inst->gs = m->cfg.metering
                    ? (m->cfg.schedule ? m->cfg.schedule : gb_gas_schedule_default())
                    : NULL;
-    uint32_t ndefs = m->nfuncs - m->nfunc_imports;
-    inst->funcs = calloc(m->nfuncs + 1, sizeof *inst->funcs);
-    inst->tables = calloc(m->ntables + 1, sizeof *inst->tables);
-    inst->globals = calloc(m->nglobals + 1, sizeof *inst->globals);
-    inst->gvals = calloc(m->nglobals + 1, sizeof *inst->gvals);
-    inst->sigs = calloc(m->ntypes + 1, sizeof *inst->sigs);
-    inst->elem_vals = calloc(m->nelems + 1, sizeof *inst->elem_vals);
-    inst->elem_len = calloc(m->nelems + 1, sizeof *inst->elem_len);
-    inst->data_dropped = calloc(m->ndatas + 1, 1);
-    gb_func *defs = calloc(ndefs + 1, sizeof *defs);
-    if (!inst->funcs || !inst->tables || !inst->globals || !inst->gvals ||
-        !inst->sigs || !inst->elem_vals || !inst->elem_len ||
-        !inst->data_dropped || !defs) {
-        free(defs);
-        return GB_NOMEM;
-    }
+    inst->funcs = (gb_func **)(block + o_funcs);
+    inst->tables = (gb_table **)(block + o_tables);
+    inst->globals = (gb_global **)(block + o_globals);
+    inst->gvals = (gb_val **)(block + o_gvals);
+    inst->sigs = (uint32_t *)(block + o_sigs);
+    inst->elem_vals = (gb_val **)(block + o_evals);
+    inst->elem_len = (uint32_t *)(block + o_elen);
+    inst->data_dropped = (uint8_t *)(block + o_dropped);
+    gb_func *defs = (gb_func *)(block + o_defs);
     for (uint32_t i = 0; i < ndefs; i++)
         inst->funcs[m->nfunc_imports + i] = &defs[i];
-    if (!ndefs)
-        free(defs); /* instance_free frees defs through funcs[nimports] */
 
     gb_err e;
     for (uint32_t i = 0; i < m->ntypes; i++) {
