@@ -61,6 +61,7 @@ _Static_assert(PAGE == 1u << GB_DIRTY_SHIFT,
                "the memory's write granule is a Gear page");
 
 enum { ST_ACTIVE = 1, ST_ENDED = 2 };
+enum { SMALL_PAGES = 2048, SMALL_TOUCHED = 16 };
 
 struct gb_lazy {
     gb_memory *mem;
@@ -80,7 +81,30 @@ struct gb_lazy {
                                what the run wrote */
     gb_page_write *writes;  /* gb_lazy_end's result */
     uint32_t nwrites;
+    /* small sessions (an eager one, a memory of up to 512 wasm pages)
+     * keep their arrays here: one allocation per run instead of four */
+    uint64_t loaded_small[SMALL_PAGES / 64 + 1];
+    uint32_t touched_small[SMALL_TOUCHED];
+    gb_page_write writes_small[SMALL_TOUCHED];
 };
+
+/* arrays: in lz's own (small) storage when they fit, else allocated */
+static void *lz_array(void *small, size_t small_bytes, size_t bytes,
+                      bool zero)
+{
+    if (bytes <= small_bytes) {
+        if (zero)
+            memset(small, 0, bytes);
+        return small;
+    }
+    return zero ? calloc(1, bytes) : malloc(bytes);
+}
+
+static void lz_array_free(void *p, const void *small)
+{
+    if (p != small)
+        free(p);
+}
 
 /* The session of this thread, read by the fault handler (see above). */
 static _Thread_local gb_lazy *session
@@ -224,8 +248,11 @@ gb_err gb_lazy_begin(gb_memory *mem, uint32_t first_page,
     uint32_t n = lz->end_page - lz->first_page;
     /* Sized for the whole range, but large allocations are fresh
      * mappings the kernel fills on first touch: the cost follows use. */
-    lz->loaded = calloc((size_t)lz->end_page / 64 + 1, sizeof *lz->loaded);
-    lz->touched = malloc(((size_t)n + 1) * sizeof *lz->touched);
+    lz->loaded = lz_array(lz->loaded_small, sizeof lz->loaded_small,
+                          ((size_t)lz->end_page / 64 + 1) * sizeof *lz->loaded,
+                          true);
+    lz->touched = lz_array(lz->touched_small, sizeof lz->touched_small,
+                           ((size_t)n + 1) * sizeof *lz->touched, false);
     if (!lz->loaded || !lz->touched)
         goto fail;
     lz->state = ST_ACTIVE;
@@ -241,8 +268,8 @@ gb_err gb_lazy_begin(gb_memory *mem, uint32_t first_page,
     *out_lz = lz;
     return GB_OK;
 fail:
-    free(lz->loaded);
-    free(lz->touched);
+    lz_array_free(lz->loaded, lz->loaded_small);
+    lz_array_free(lz->touched, lz->touched_small);
     free(lz);
     return GB_NOMEM;
 }
@@ -268,11 +295,14 @@ gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
     lz->first_page = first_page < lz->end_page ? first_page : lz->end_page;
     lz->lookup = lookup;
     lz->user = user;
-    lz->loaded = calloc((size_t)lz->end_page / 64 + 1, sizeof *lz->loaded);
-    lz->touched = malloc(((size_t)npages + 1) * sizeof *lz->touched);
+    lz->loaded = lz_array(lz->loaded_small, sizeof lz->loaded_small,
+                          ((size_t)lz->end_page / 64 + 1) * sizeof *lz->loaded,
+                          true);
+    lz->touched = lz_array(lz->touched_small, sizeof lz->touched_small,
+                           ((size_t)npages + 1) * sizeof *lz->touched, false);
     if (!lz->loaded || !lz->touched) {
-        free(lz->loaded);
-        free(lz->touched);
+        lz_array_free(lz->loaded, lz->loaded_small);
+        lz_array_free(lz->touched, lz->touched_small);
         free(lz);
         return GB_NOMEM;
     }
@@ -346,8 +376,14 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
         /* the granules the run wrote, against their content at begin */
         const uint8_t *dirty = gb_memory_dirty(lz->mem);
         uint32_t nw = 0;
-        gb_page_write *w = malloc(
-            ((size_t)(size_pages - lz->first_page) + 1) * sizeof *w);
+        /* (the dirty granules: count them first, mostly a few) */
+        const uint8_t *d0 = gb_memory_dirty(lz->mem);
+        size_t ndirty = 0;
+        for (uint32_t page = lz->first_page; page < size_pages; page++)
+            ndirty += d0[page] != 0;
+        gb_page_write *w = lz_array(lz->writes_small,
+                                    sizeof lz->writes_small,
+                                    (ndirty + 1) * sizeof *w, false);
         if (!w)
             return GB_NOMEM;
         for (uint32_t page = lz->first_page; page < size_pages; page++) {
@@ -367,7 +403,8 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
                                                      : lz->end_page;
     uint32_t ngrown = size_pages > grown_lo ? size_pages - grown_lo : 0;
     size_t cap = (size_t)lz->ntouched + ngrown;
-    gb_page_write *w = malloc((cap ? cap : 1) * sizeof *w);
+    gb_page_write *w = lz_array(lz->writes_small, sizeof lz->writes_small,
+                                (cap ? cap : 1) * sizeof *w, false);
     if (!w)
         return GB_NOMEM;
     qsort(lz->touched, lz->ntouched, sizeof *lz->touched, cmp_u32);
@@ -458,9 +495,9 @@ void gb_lazy_free(gb_lazy *lz)
                 memset(lz->base + page * PAGE, 0, PAGE);
                 dirty[page] = 0;
             }
-        free(lz->writes);
-        free(lz->loaded);
-        free(lz->touched);
+        lz_array_free(lz->writes, lz->writes_small);
+        lz_array_free(lz->loaded, lz->loaded_small);
+        lz_array_free(lz->touched, lz->touched_small);
         free(lz);
         return;
     }
@@ -468,8 +505,8 @@ void gb_lazy_free(gb_lazy *lz)
     if (size > (uint64_t)lz->end_page * PAGE)
         zero_resident(lz->base + (size_t)lz->end_page * PAGE,
                       (size_t)(size - (uint64_t)lz->end_page * PAGE));
-    free(lz->writes);
-    free(lz->loaded);
-    free(lz->touched);
+    lz_array_free(lz->writes, lz->writes_small);
+    lz_array_free(lz->loaded, lz->loaded_small);
+    lz_array_free(lz->touched, lz->touched_small);
     free(lz);
 }

@@ -54,6 +54,10 @@ gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
         p->cfg = *cfg;
     else
         gb_process_cfg_default(&p->cfg);
+    if (!(p->alloc_scratch = calloc(p->cfg.max_pages / 8 + 1, 1))) {
+        free(p);
+        return GB_NOMEM;
+    }
     gb_wasm_config wc;
     gb_wasm_config_default(&wc);
     wc.max_memory_pages = p->cfg.max_pages;
@@ -79,6 +83,8 @@ void gb_processor_free(gb_processor *p)
     if (!p)
         return;
     gb_store_free(p->store);
+    free(p->alloc_scratch);
+    free(p->imports);
     free(p);
 }
 
@@ -205,17 +211,17 @@ static void run_free(gb_run *r)
     free(r->sends);
     free(r->reply_buf);
     free(r->panic);
-    free(r->alloc);
+    if (r->alloc != r->p->alloc_scratch)
+        free(r->alloc);
 }
 
 /* The end of every run: the memory back to zero (gb_lazy_free), the
  * instance freed, so that nothing of the run — nor a pointer to its module
  * — outlives the call. */
-static void finish(gb_processor *p, gb_run *r, gb_lazy *lz, gb_extern *imports)
+static void finish(gb_processor *p, gb_run *r, gb_lazy *lz)
 {
     gb_lazy_free(lz);
     run_free(r);
-    free(imports);
     gb_store_reset(p->store);
 }
 
@@ -236,9 +242,8 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     gb_extern *imports = NULL;
     uint32_t nimp = gb_module_import_count(m);
 
-    r.alloc = calloc(p->cfg.max_pages / 8 + 1, 1);
-    if (!r.alloc)
-        return GB_NOMEM;
+    r.alloc = p->alloc_scratch;
+    memset(r.alloc, 0, p->cfg.max_pages / 8 + 1);
     uint32_t bits = prog->alloc_pages < p->cfg.max_pages ? prog->alloc_pages
                                                          : p->cfg.max_pages;
     if (prog->allocations)
@@ -249,25 +254,35 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     if (e)
         goto fail;
     r.mem = mem;
-    imports = calloc(nimp + 1, sizeof *imports);
-    if (!imports) {
-        e = GB_NOMEM;
-        goto fail;
-    }
-    for (uint32_t i = 0; i < nimp; i++) {
-        gb_import_desc im;
-        gb_module_import(m, i, &im);
-        if (im.kind == GB_EXTERN_MEMORY) {
-            imports[i] = (gb_extern){.kind = GB_EXTERN_MEMORY, .u.memory = mem};
-            continue;
+    { /* (into the processor's array: no allocation per run) */
+        if (nimp + 1 > p->cap_imports) {
+            gb_extern *ni = realloc(p->imports, (nimp + 1) * sizeof *ni);
+            if (!ni) {
+                e = GB_NOMEM;
+                goto fail;
+            }
+            p->imports = ni;
+            p->cap_imports = nimp + 1;
         }
-        const gb_gear_syscall *sc = gb_gear_syscall_find(im.name, im.name_len);
-        if (im.kind != GB_EXTERN_FUNC || !sc) {
-            e = GB_LINK; /* code checks make this unreachable */
-            goto fail;
+        for (uint32_t i = 0; i < nimp; i++) {
+            gb_import_desc im;
+            gb_module_import(m, i, &im);
+            if (im.kind == GB_EXTERN_MEMORY) {
+                p->imports[i] = (gb_extern){.kind = GB_EXTERN_MEMORY,
+                                            .u.memory = mem};
+                continue;
+            }
+            const gb_gear_syscall *sc =
+                gb_gear_syscall_find(im.name, im.name_len);
+            if (im.kind != GB_EXTERN_FUNC || !sc) {
+                e = GB_LINK; /* code checks make this unreachable */
+                goto fail;
+            }
+            p->imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC,
+                                        .u.func = p->sys[sc->id]};
         }
-        imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC, .u.func = p->sys[sc->id]};
     }
+    imports = p->imports;
     char detail[256];
     e = gb_instantiate_ex(s, m, imports, nimp, GB_INST_NO_DATA, &inst, detail,
                           sizeof detail);
@@ -332,7 +347,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
             }
             set_reply(&r, code, payload, len, d->value);
         }
-        finish(p, &r, lz, imports);
+        finish(p, &r, lz);
         return GB_OK;
     }
 
@@ -380,21 +395,24 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         given += out->deposits[i].gas;
     given += out->system_reserved;
     out->gas_burned = given <= out->gas_burned ? out->gas_burned - given : 0;
-    if (same_allocations(p, prog, r.alloc)) {
-        free(r.alloc); /* unchanged: the journal says nothing */
-    } else {
-        out->allocations = r.alloc;
+    if (!same_allocations(p, prog, r.alloc)) { /* else the journal says
+                                                  nothing */
+        size_t n = p->cfg.max_pages / 8 + 1;
+        if (!(out->allocations = malloc(n))) {
+            e = GB_NOMEM;
+            goto fail;
+        }
+        memcpy(out->allocations, r.alloc, n);
         out->alloc_pages = p->cfg.max_pages;
     }
-    r.alloc = NULL;
     if (can_reply && !out->has_reply && out->outcome != GB_OUTCOME_WAIT)
         set_reply(&r, GB_REPLY_SUCCESS_AUTO, NULL, 0, gb_u128_from(0));
-    finish(p, &r, lz, imports);
+    finish(p, &r, lz);
     return GB_OK;
 
 fail:
     p->run = NULL;
-    finish(p, &r, lz, imports);
+    finish(p, &r, lz);
     gb_journal_free(out);
     return e;
 }

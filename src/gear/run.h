@@ -59,6 +59,10 @@ struct gb_processor {
     gb_memory *mem;             /* reused by every run (GB_MEM_KEEP) */
     gb_func *sys[GB_SYS_COUNT]; /* one host function per syscall */
     gb_run *run;                /* the run in progress */
+    /* scratch kept between runs (a run allocates as little as it can) */
+    uint8_t *alloc_scratch;     /* max_pages/8 + 1 bytes: the bitmap */
+    gb_extern *imports;         /* cap_imports entries: a run's imports */
+    uint32_t cap_imports;
 };
 
 /* syscalls.c: make the host functions of every syscall in p->store. */

@@ -164,9 +164,13 @@ gb_err gb_store_new(const gb_wasm_config *cfg, gb_store **out)
 static void instance_free(gb_instance *inst)
 {
     const gb_module *m = inst->mod;
-    for (uint32_t i = 0; i < m->nelems; i++)
-        free(inst->elem_vals[i]);
-    free(inst); /* (its arrays are in the same allocation) */
+    /* its arrays, globals, tables and element values are in the same
+     * allocation; a table's elements are not */
+    if (inst->tables)
+        for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
+            if (inst->tables[i])
+                free(inst->tables[i]->elems);
+    free(inst);
 }
 
 void gb_store_reset(gb_store *s)
@@ -444,28 +448,38 @@ gb_err gb_memory_grow(gb_memory *m, uint32_t delta, uint32_t *out_old)
     return e;
 }
 
-gb_err gb_table_new(gb_store *s, gb_tabletype type, gb_val init,
-                    gb_table **out)
+/* Fill in table t (zeroed) of type; GB_LIMIT, GB_NOMEM (t->elems NULL). */
+static gb_err table_init(const gb_store *s, gb_table *t, gb_tabletype type,
+                         gb_val init)
 {
-    *out = NULL;
     uint32_t cap = s->cfg.max_table_size;
     uint32_t max = type.limits.has_max && type.limits.max < cap
                        ? type.limits.max : cap;
     if (type.limits.min > max)
         return GB_LIMIT;
-    gb_table *t = calloc(1, sizeof *t);
-    if (!t)
-        return GB_NOMEM;
     t->type = type;
     t->max = max;
     t->size = type.limits.min;
     t->elems = calloc(t->size ? t->size : 1, sizeof *t->elems);
-    if (!t->elems) {
-        free(t);
+    if (!t->elems)
         return GB_NOMEM;
-    }
     for (uint32_t i = 0; i < t->size; i++)
         t->elems[i] = init;
+    return GB_OK;
+}
+
+gb_err gb_table_new(gb_store *s, gb_tabletype type, gb_val init,
+                    gb_table **out)
+{
+    *out = NULL;
+    gb_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return GB_NOMEM;
+    gb_err e = table_init(s, t, type, init);
+    if (e) {
+        free(t);
+        return e;
+    }
     t->next = s->tables;
     s->tables = t;
     *out = t;
@@ -628,7 +642,10 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
      * Gear program: allocation counts) */
     uint32_t ndefs = m->nfuncs - m->nfunc_imports;
     size_t at = 0, o_inst, o_funcs, o_tables, o_globals, o_gvals, o_sigs, o_evals,
-           o_elen, o_defs, o_dropped;
+           o_elen, o_defs, o_dropped, o_gdefs, o_tdefs, o_evbuf;
+    uint64_t nevals = 0;
+    for (uint32_t i = 0; i < m->nelems; i++)
+        nevals += (uint64_t)m->elems[i].count + 1;
 #define GB_SLICE_(off, count, type)                                      \
     (at = (at + _Alignof(max_align_t) - 1) & ~(_Alignof(max_align_t) - 1), \
      (off) = at, at += ((size_t)(count) + 1) * sizeof(type))
@@ -643,6 +660,9 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     GB_SLICE_(o_elen, m->nelems, uint32_t);
     GB_SLICE_(o_defs, ndefs, gb_func);
     GB_SLICE_(o_dropped, m->ndatas, uint8_t);
+    GB_SLICE_(o_gdefs, m->nglobals - m->nglobal_imports, gb_global);
+    GB_SLICE_(o_tdefs, m->ntables - m->ntable_imports, gb_table);
+    GB_SLICE_(o_evbuf, nevals, gb_val);
 #undef GB_SLICE_
     char *block = calloc(1, at);
     if (!block)
@@ -681,8 +701,12 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
         defs[i] = (gb_func){.type = &m->types[ti], .sig = inst->sigs[ti],
                             .inst = inst, .code = m->code[i]};
     }
+    gb_table *tdefs = (gb_table *)(block + o_tdefs);
     for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
-        e = gb_table_new(s, m->tables[i], 0, &inst->tables[i]);
+        /* in the instance's allocation, not on the store's list: freed
+         * with the instance (its elements: instance_free) */
+        inst->tables[i] = &tdefs[i - m->ntable_imports];
+        e = table_init(s, inst->tables[i], m->tables[i], 0);
         if (e) {
             set_detail(detail, detail_len, "table %u: size %u is over the limit",
                        i, m->tables[i].limits.min);
@@ -697,18 +721,20 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
             return e;
         }
     }
+    gb_global *gdefs = (gb_global *)(block + o_gdefs);
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
         gb_val v = eval_const(inst, &m->global_init[i - m->nglobal_imports]);
-        e = gb_global_new(s, m->globals[i], v, &inst->globals[i]);
-        if (e)
-            return e;
-        inst->gvals[i] = &inst->globals[i]->val;
+        /* (in the instance's allocation too) */
+        gb_global *g = &gdefs[i - m->nglobal_imports];
+        *g = (gb_global){.type = m->globals[i], .val = v};
+        inst->globals[i] = g;
+        inst->gvals[i] = &g->val;
     }
+    gb_val *evbuf = (gb_val *)(block + o_evbuf);
     for (uint32_t i = 0; i < m->nelems; i++) {
         const gb_elem_seg *seg = &m->elems[i];
-        inst->elem_vals[i] = calloc(seg->count + 1, sizeof(gb_val));
-        if (!inst->elem_vals[i])
-            return GB_NOMEM;
+        inst->elem_vals[i] = evbuf;
+        evbuf += seg->count + 1;
         for (uint32_t k = 0; k < seg->count; k++)
             inst->elem_vals[i][k] = eval_const(inst, &seg->items[k]);
         inst->elem_len[i] = seg->mode == GB_SEG_PASSIVE ? seg->count : 0;
