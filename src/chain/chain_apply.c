@@ -1116,6 +1116,7 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
     r->runs = false;
     r->err = GB_OK;
     r->credits = b->program_credits;
+    gb_chain_lookup(b, x->d.source, &r->src_di, &r->src_prog);
     gb_err e = gb_db_program_get(b->txn, pid, &r->p);
     if (e && e != GB_NOT_FOUND)
         return e;
@@ -1194,6 +1195,48 @@ void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx)
     r->err = gb_process(proc, bctx, &view, &d, &r->j);
 }
 
+/* What is known of to for the journal of r: from the hints the run's
+ * thread found, the dispatch's source (looked up when prepared), or the
+ * program's last destination; else looked up now and remembered as that. */
+static void hint_for(gb_blk *b, const gb_run *r, gb_prog_cache *pc, gb_id to,
+                     uint32_t *di, bool *prog)
+{
+    if (*di != GB_IDMAP_NONE && *prog)
+        return;
+    if (gb_id_eq(to, r->h.x.d.source)) {
+        *di = r->src_di;
+        *prog = r->src_prog;
+    } else if (pc && pc->has_last && gb_id_eq(to, pc->last_to)) {
+        *di = pc->last_di;
+        *prog = pc->last_prog;
+    } else {
+        gb_chain_lookup(b, to, di, prog);
+        if (pc) {
+            pc->has_last = true;
+            pc->last_to = to;
+            pc->last_di = *di;
+            pc->last_prog = *prog;
+        }
+    }
+}
+
+/* Fill in the hints the run's thread could not look up (the maps change
+ * while journals are applied during the runs). */
+static void complete_hints(gb_blk *b, gb_run *r)
+{
+    gb_hints *h = &r->hints;
+    if (!h->valid || !b->sched)
+        return;
+    gb_prog_cache *pc = gb_chain_prog_cache(b, r->di);
+    const gb_journal *j = &r->j;
+    for (uint32_t i = 0; i < j->nmsgs && i < GB_HINT_MSGS; i++)
+        hint_for(b, r, pc, j->msgs[i].destination, &h->dest[i],
+                 &h->program[i]);
+    if (j->has_reply)
+        hint_for(b, r, pc, j->reply.destination, &h->reply_dest,
+                 &h->reply_program);
+}
+
 gb_err gb_chain_finish(gb_blk *b, gb_run *r)
 {
     if (r->err)
@@ -1204,6 +1247,7 @@ gb_err gb_chain_finish(gb_blk *b, gb_run *r)
      * the program (an exit naming it inheritor) since it was prepared;
      * nothing else of it changes but through its own dispatches.  No
      * program was credited since: the prepared record is the record. */
+    complete_hints(b, r);
     if (b->program_credits == r->credits) {
         gb_db_program now = r->p;
         return apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j,

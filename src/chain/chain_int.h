@@ -141,6 +141,13 @@ typedef struct gb_prog_cache {
     bool no_resv;                  /* the program has no reservations */
     const gb_gear_code *code;      /* its prepared code, NULL: not yet */
     gb_id code_id;
+    /* where its last message went (a program talks to the same peers):
+     * the destination in the scheduler (GB_IDMAP_NONE: not known then)
+     * and whether it is known to be a program */
+    bool has_last;
+    gb_id last_to;
+    uint32_t last_di;
+    bool last_prog;
 } gb_prog_cache;
 
 /* What the thread that ran a dispatch looked up for its journal, so that
@@ -189,6 +196,8 @@ typedef struct gb_run {
     gb_hints hints;            /* filled after the run, on its thread */
     uint32_t di;               /* the destination in the scheduler, or
                                   GB_IDMAP_NONE (its gb_prog_cache) */
+    uint32_t src_di;           /* the same for the dispatch's source */
+    bool src_prog;             /* the source is known to be a program */
 } gb_run;
 
 gb_err gb_chain_prepare(gb_blk *b, gb_run *r);
@@ -209,6 +218,10 @@ gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
  * While the queue runs; a wave's preparation may use its own
  * destination's on any thread, anything else only the block's thread. */
 gb_prog_cache *gb_chain_prog_cache(gb_blk *b, uint32_t di);
+/* What the scheduler knows of id: its destination index (GB_IDMAP_NONE:
+ * none yet) and whether it is known to be a program.  While nothing
+ * writes the maps (a wave's preparation), or on the block's thread. */
+void gb_chain_lookup(gb_blk *b, gb_id id, uint32_t *di, bool *prog);
 /* The same by program id, on the block's thread (NULL: none). */
 gb_prog_cache *gb_chain_prog_cache_of(gb_blk *b, gb_id pid);
 /* Fill r->hints from r's journal (any thread); maps: also what the

@@ -292,6 +292,13 @@ gb_prog_cache *gb_chain_prog_cache(gb_blk *b, uint32_t di)
     return s && di < s->nd ? &s->d[di].cache : NULL;
 }
 
+void gb_chain_lookup(gb_blk *b, gb_id id, uint32_t *di, bool *prog)
+{
+    sched *s = b->sched;
+    *di = s ? gb_idmap_get(&s->dests, &id, &zero_id) : NONE;
+    *prog = s && gb_idmap_get(&s->programs, &id, &zero_id) != NONE;
+}
+
 gb_prog_cache *gb_chain_prog_cache_of(gb_blk *b, gb_id pid)
 {
     sched *s = b->sched;
@@ -313,16 +320,12 @@ void gb_chain_hint(gb_blk *b, gb_run *r, bool maps)
     h->reply_dest = NONE;
     if (!maps)
         return;
-    for (uint32_t i = 0; i < j->nmsgs && i < GB_HINT_MSGS; i++) {
-        const gb_id *to = &j->msgs[i].destination;
-        h->dest[i] = gb_idmap_get(&s->dests, to, &zero_id);
-        h->program[i] = gb_idmap_get(&s->programs, to, &zero_id) != NONE;
-    }
-    if (j->has_reply) {
-        const gb_id *to = &j->reply.destination;
-        h->reply_dest = gb_idmap_get(&s->dests, to, &zero_id);
-        h->reply_program = gb_idmap_get(&s->programs, to, &zero_id) != NONE;
-    }
+    for (uint32_t i = 0; i < j->nmsgs && i < GB_HINT_MSGS; i++)
+        gb_chain_lookup(b, j->msgs[i].destination, &h->dest[i],
+                        &h->program[i]);
+    if (j->has_reply)
+        gb_chain_lookup(b, j->reply.destination, &h->reply_dest,
+                        &h->reply_program);
 }
 
 bool gb_chain_known_program(gb_blk *b, gb_id id)
