@@ -39,6 +39,7 @@
 
 #include "chain/chain_int.h"
 #include "util/devkeys.h"
+#include "util/grow.h"
 #include "util/hash.h"
 
 #define TRY(x)                                                                 \
@@ -157,6 +158,8 @@ void gb_chain_close(gb_chain *c)
     for (uint32_t i = 0; i < c->npending; i++)
         ptx_free(&c->pending[i]);
     free(c->pending);
+    gb_idmap_free(&c->pend_senders);
+    free(c->pend_sums);
     gb_chain_sched_close(c);
     gb_code_cache_free(c->codes);
     gb_db_close(c->db);
@@ -227,11 +230,11 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     gb_db_account_get(r, tx->sender, &acct);
     uint64_t nonce = acct.nonce;
     gb_u128 reserved = gb_u128_from(0);
-    for (uint32_t i = 0; i < c->npending; i++) {
-        if (gb_id_eq(c->pending[i].tx.sender, tx->sender)) {
-            nonce++;
-            reserved = gb_u128_add(reserved, tx_cost(&c->pending[i].tx), NULL);
-        }
+    static const gb_id none;
+    uint32_t si = gb_idmap_get(&c->pend_senders, &tx->sender, &none);
+    if (si != GB_IDMAP_NONE) {
+        nonce += c->pend_sums[si].n;
+        reserved = c->pend_sums[si].reserved;
     }
     uint32_t height = c->height + 1;
     bool msg = tx->kind == GB_TX_CREATE_PROGRAM ||
@@ -309,6 +312,16 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         set_detail(detail, detail_len, why);
         return GB_INVALID;
     }
+    if (si == GB_IDMAP_NONE) { /* the sender's first pending one */
+        if (!gb_grow((void **)&c->pend_sums, &c->cap_pend_sums,
+                     (uint64_t)c->npend_sums + 1, sizeof *c->pend_sums, 16))
+            return GB_NOMEM;
+        if ((e = gb_idmap_put(&c->pend_senders, &tx->sender, &none,
+                              c->npend_sums)))
+            return e;
+        si = c->npend_sums++;
+        c->pend_sums[si] = (struct gb_pend_sum){0};
+    }
     if (c->npending == c->cap_pending) {
         uint32_t cap = c->cap_pending ? c->cap_pending * 2 : 16;
         gb_ptx *n = realloc(c->pending, cap * sizeof *n);
@@ -332,6 +345,9 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     p.tx.payload = p.payload;
     p.tx.payload_len = tx->payload ? tx->payload_len : 0;
     c->pending[c->npending++] = p;
+    c->pend_sums[si].n++;
+    c->pend_sums[si].reserved =
+        gb_u128_add(c->pend_sums[si].reserved, tx_cost(tx), NULL);
     if (out_id)
         *out_id = id;
     if (out_msg_id)
@@ -635,6 +651,8 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     for (uint32_t i = 0; i < c->npending; i++)
         ptx_free(&c->pending[i]);
     c->npending = 0;
+    gb_idmap_free(&c->pend_senders);
+    c->npend_sums = 0;
     c->height = b.height;
     c->head_ts = ts;
     memcpy(c->head_hash, hash, 32);

@@ -51,6 +51,14 @@ struct gb_chain {
     uint8_t head_hash[32];
     gb_ptx *pending;
     uint32_t npending, cap_pending;
+    /* per sender of pending transactions: how many, and what they hold
+     * (so that a submit costs the same with a thousand pending) */
+    gb_idmap pend_senders;  /* (sender, 0) -> index in pend_sums */
+    struct gb_pend_sum {
+        uint64_t n;
+        gb_u128 reserved;
+    } *pend_sums;
+    uint32_t npend_sums, cap_pend_sums;
 };
 
 /* A dispatch record with its payload owned (x.d.payload == payload). */
