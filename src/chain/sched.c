@@ -543,7 +543,8 @@ static gb_err run_wave(sched *s)
     gb_chain *c = s->b->c;
     gb_err e = GB_OK;
     if (c->nthreads > 1) { /* (alone, pick_wave read them) */
-        if ((e = gb_pool_start(c->pool, s->nruns, prep_job, s)))
+        /* (short jobs: a few per claim) */
+        if ((e = gb_pool_start_grain(c->pool, s->nruns, 8, prep_job, s)))
             return e;
         gb_pool_finish(c->pool);
     }

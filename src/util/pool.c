@@ -37,12 +37,15 @@ struct gb_pool {
     pthread_cond_t work, done;
     atomic_uint_fast64_t gen; /* written under mu; read without it to spin */
     bool quit;        /* under mu */
-    bool waiting;     /* under mu: the caller sleeps on done */
+    atomic_bool waiting; /* the caller sleeps on done (set under mu; a
+                            worker reads it after marking a job done,
+                            fenced: one of the two sees the other) */
     atomic_uint active; /* workers inside the batch (changed under mu) */
     /* the batch (written under mu, before the generation changes) */
     gb_pool_fn fn;
     void *ctx;
     uint32_t njobs;
+    uint32_t grain;          /* tickets taken per claim */
     uint64_t base;           /* the batch's first ticket */
     atomic_uint_fast64_t next; /* the next ticket; never goes back */
     atomic_uchar *state; /* per job: 1 when done */
@@ -67,17 +70,20 @@ static bool is_done(gb_pool *p, uint32_t job)
 
 /* Claim and run one job as thread `self`; false when none is left. */
 static bool run_one(gb_pool *p, gb_pool_fn fn, void *ctx, uint64_t base,
-                    uint32_t njobs, unsigned self)
+                    uint32_t njobs, uint32_t grain, unsigned self)
 {
-    uint64_t t = atomic_load_explicit(&p->next, memory_order_relaxed);
+    uint64_t t = atomic_load_explicit(&p->next, memory_order_relaxed), g;
     do {
         if (t < base || t >= base + njobs)
             return false; /* not (or no longer) this batch's */
+        g = base + njobs - t < grain ? base + njobs - t : grain;
     } while (!atomic_compare_exchange_weak_explicit(
-        &p->next, &t, t + 1, memory_order_relaxed, memory_order_relaxed));
-    uint32_t j = (uint32_t)(t - base);
-    fn(ctx, j, self);
-    mark_done(p, j);
+        &p->next, &t, t + g, memory_order_relaxed, memory_order_relaxed));
+    for (uint64_t k = 0; k < g; k++) {
+        uint32_t j = (uint32_t)(t + k - base);
+        fn(ctx, j, self);
+        mark_done(p, j);
+    }
     return true;
 }
 
@@ -109,18 +115,21 @@ static void *worker_main(void *arg)
         seen = atomic_load(&p->gen);
         gb_pool_fn fn = p->fn;
         void *ctx = p->ctx;
-        uint32_t njobs = p->njobs;
+        uint32_t njobs = p->njobs, grain = p->grain;
         uint64_t base = p->base;
         atomic_fetch_add(&p->active, 1);
         pthread_mutex_unlock(&p->mu);
-        while (run_one(p, fn, ctx, base, njobs, w->index)) {
-            pthread_mutex_lock(&p->mu);
-            if (p->waiting)
+        while (run_one(p, fn, ctx, base, njobs, grain, w->index)) {
+            /* (the caller may be asleep waiting for one of those) */
+            atomic_thread_fence(memory_order_seq_cst);
+            if (atomic_load_explicit(&p->waiting, memory_order_relaxed)) {
+                pthread_mutex_lock(&p->mu);
                 pthread_cond_broadcast(&p->done);
-            pthread_mutex_unlock(&p->mu);
+                pthread_mutex_unlock(&p->mu);
+            }
         }
         pthread_mutex_lock(&p->mu);
-        if (atomic_fetch_sub(&p->active, 1) == 1 && p->waiting)
+        if (atomic_fetch_sub(&p->active, 1) == 1 && atomic_load(&p->waiting))
             pthread_cond_broadcast(&p->done);
         pthread_mutex_unlock(&p->mu);
         for (int i = 0; i < SPINS && atomic_load(&p->gen) == seen; i++)
@@ -146,6 +155,7 @@ gb_err gb_pool_new(unsigned threads, gb_pool **out)
     atomic_init(&p->next, 0);
     atomic_init(&p->gen, 0);
     atomic_init(&p->active, 0);
+    atomic_init(&p->waiting, false);
     if (threads > 1) {
         p->w = calloc(threads - 1, sizeof *p->w);
         if (!p->w) {
@@ -187,6 +197,12 @@ unsigned gb_pool_threads(const gb_pool *p) { return p->threads; }
 
 gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx)
 {
+    return gb_pool_start_grain(p, n, 1, fn, ctx);
+}
+
+gb_err gb_pool_start_grain(gb_pool *p, uint32_t n, uint32_t grain,
+                           gb_pool_fn fn, void *ctx)
+{
     pthread_mutex_lock(&p->mu);
     if (!gb_grow((void **)&p->state, &p->cap, n, sizeof *p->state, 64)) {
         pthread_mutex_unlock(&p->mu);
@@ -197,6 +213,7 @@ gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx)
     p->fn = fn;
     p->ctx = ctx;
     p->njobs = n;
+    p->grain = grain ? grain : 1;
     p->base = atomic_load_explicit(&p->next, memory_order_relaxed);
     if (n >= GB_POOL_MIN_SHARED && p->threads > 1) {
         atomic_fetch_add(&p->gen, 1);
@@ -211,7 +228,7 @@ void gb_pool_wait(gb_pool *p, uint32_t job)
     if (job >= p->njobs)
         return;
     while (!is_done(p, job)) {
-        if (run_one(p, p->fn, p->ctx, p->base, p->njobs, 0))
+        if (run_one(p, p->fn, p->ctx, p->base, p->njobs, p->grain, 0))
             continue;
         /* every job is claimed: job is running on a worker */
         for (int i = 0; i < SPINS && !is_done(p, job); i++)
@@ -219,10 +236,11 @@ void gb_pool_wait(gb_pool *p, uint32_t job)
         if (is_done(p, job))
             break;
         pthread_mutex_lock(&p->mu);
-        p->waiting = true;
+        atomic_store(&p->waiting, true);
+        atomic_thread_fence(memory_order_seq_cst);
         while (!is_done(p, job))
             pthread_cond_wait(&p->done, &p->mu);
-        p->waiting = false;
+        atomic_store(&p->waiting, false);
         pthread_mutex_unlock(&p->mu);
     }
 }
@@ -234,9 +252,9 @@ void gb_pool_finish(gb_pool *p)
     for (int i = 0; i < SPINS && atomic_load(&p->active); i++)
         relax();
     pthread_mutex_lock(&p->mu);
-    p->waiting = true;
+    atomic_store(&p->waiting, true);
     while (atomic_load(&p->active))
         pthread_cond_wait(&p->done, &p->mu);
-    p->waiting = false;
+    atomic_store(&p->waiting, false);
     pthread_mutex_unlock(&p->mu);
 }

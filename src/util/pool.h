@@ -46,6 +46,11 @@ unsigned gb_pool_threads(const gb_pool *p);
  * saves). */
 #define GB_POOL_MIN_SHARED 3
 gb_err gb_pool_start(gb_pool *p, uint32_t n, gb_pool_fn fn, void *ctx);
+/* The same, a thread claiming grain jobs at a time (consecutive; at least
+ * 1): for short jobs, where claiming one by one would cost as much as
+ * the job (the counter's cache line going from core to core). */
+gb_err gb_pool_start_grain(gb_pool *p, uint32_t n, uint32_t grain,
+                           gb_pool_fn fn, void *ctx);
 void gb_pool_wait(gb_pool *p, uint32_t job);
 void gb_pool_finish(gb_pool *p);
 

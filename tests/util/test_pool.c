@@ -1,7 +1,8 @@
 /*
  * The worker pool (util/pool.h): every job of a batch runs exactly once,
  * gb_pool_wait(i) returns only when job i is done and its writes are
- * visible, batches follow each other, a pool of one thread runs
+ * visible (jobs claimed one or several at a time), batches follow each
+ * other, a pool of one thread runs
  * everything in the caller, and thread indices stay in range.
  */
 #include <stdatomic.h>
@@ -55,7 +56,10 @@ static void check_pool(unsigned threads, uint32_t batches)
         for (uint32_t i = 0; i < N; i++)
             atomic_store(&c->runs[i], 0);
         memset(c->out, 0, sizeof c->out);
-        GB_EXPECT_ERR(GB_OK, gb_pool_start(p, n, job, c));
+        /* every other batch claims jobs a few at a time (odd grains: a
+         * last claim shorter than the grain) */
+        uint32_t grain = b % 2 ? 1 + b % 7 : 1;
+        GB_EXPECT_ERR(GB_OK, gb_pool_start_grain(p, n, grain, job, c));
         uint32_t wrong = 0;
         for (uint32_t i = 0; i < n; i++) {
             gb_pool_wait(p, i);
