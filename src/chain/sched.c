@@ -443,9 +443,14 @@ static gb_err pick_wave(sched *s)
     uint32_t room = GB_CHAIN_MAX_DISPATCHES - b->dispatched;
     if (room > GB_SCHED_WAVE)
         room = GB_SCHED_WAVE;
-    /* the whole wave's room at once: a prepared run points into itself */
+    /* the whole wave's room at once: a prepared run points into itself.
+     * Every run here is zero: new room is zeroed now, and a used run was
+     * zeroed when freed (gb_run_free) */
+    uint32_t had = s->cap_runs;
     if (!gb_grow((void **)&s->runs, &s->cap_runs, room, sizeof *s->runs, 16))
         return GB_NOMEM;
+    if (s->cap_runs > had)
+        memset(&s->runs[had], 0, (size_t)(s->cap_runs - had) * sizeof *s->runs);
     while (s->nruns < room && s->nheap) {
         uint32_t di = s->heap[0].di;
         bool ok;
@@ -467,20 +472,15 @@ static gb_err pick_wave(sched *s)
         budget -= gas;
         heap_pop(s);
         d->active = false;
-        if (!gb_grow((void **)&s->runs, &s->cap_runs, (uint64_t)s->nruns + 1,
-                     sizeof *s->runs, 16) ||
-            !gb_grow((void **)&s->taken, &s->cap_taken,
+        if (!gb_grow((void **)&s->taken, &s->cap_taken,
                      (uint64_t)s->nruns + 1, sizeof *s->taken, 16)) {
             e = GB_NOMEM;
             break;
         }
-        /* (runs are never moved once prepared: they point into
-         * themselves — room was made above) */
         if (en->in_db && (e = gb_db_queue_del(b->txn, en->seq)))
             break;
         s->taken[s->nruns] = di;
-        gb_run *r = &s->runs[s->nruns++];
-        memset(r, 0, sizeof *r);
+        gb_run *r = &s->runs[s->nruns++]; /* (zero: above) */
         r->di = di;
         (void)pop_head(s, di, &r->h); /* (taking it: no error) */
         /* alone, read the programs here, in a row (warmer caches than
