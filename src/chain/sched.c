@@ -447,6 +447,8 @@ static gb_err pick_wave(sched *s)
      * Every run here is zero: new room is zeroed now, and a used run was
      * zeroed when freed (gb_run_free) */
     uint32_t had = s->cap_runs;
+    if (room > s->nheap) /* (at most one per destination waiting) */
+        room = s->nheap;
     if (!gb_grow((void **)&s->runs, &s->cap_runs, room, sizeof *s->runs, 16))
         return GB_NOMEM;
     if (s->cap_runs > had)
