@@ -46,6 +46,10 @@ struct gb_chain {
     unsigned nthreads;
     gb_pool *pool;
     gb_processor **procs;
+    /* the scheduler's two wave buffers, kept from block to block (all
+     * zero between blocks: sched.c) */
+    struct gb_run *run_buf[2];
+    uint32_t run_cap[2];
     uint32_t height;
     uint64_t head_ts;  /* the last block's timestamp */
     uint8_t head_hash[32];

@@ -585,13 +585,17 @@ static void sched_free(sched *s)
         gb_run_free(&s->runs[i]);
     for (uint32_t i = 0; i < s->nold; i++)
         gb_run_free(&s->old[i]);
-    free(s->old);
+    /* (both buffers back to the chain, every run in them zero) */
+    gb_chain *c = s->b->c;
+    c->run_buf[0] = s->runs;
+    c->run_cap[0] = s->cap_runs;
+    c->run_buf[1] = s->old;
+    c->run_cap[1] = s->cap_old;
     for (uint32_t i = 0; i < s->nd; i++)
         while (s->d[i].head != NONE) {
             s->e[s->d[i].head].in_db = true; /* (freeing only) */
             (void)pop_head(s, i, NULL);
         }
-    free(s->runs);
     free(s->e);
     free(s->d);
     free(s->heap);
@@ -616,7 +620,12 @@ static gb_err write_back(sched *s)
 
 gb_err gb_chain_process_queue(gb_blk *b)
 {
-    sched s = {.b = b, .free_e = NONE};
+    gb_chain *c = b->c;
+    sched s = {.b = b, .free_e = NONE,
+               .runs = c->run_buf[0], .cap_runs = c->run_cap[0],
+               .old = c->run_buf[1], .cap_old = c->run_cap[1]};
+    c->run_buf[0] = c->run_buf[1] = NULL;
+    c->run_cap[0] = c->run_cap[1] = 0;
     gb_overlay ov = {0};
     gb_err e = gb_db_meta_get_u64(b->txn, "queue_seq", 0, &s.next_seq);
     if (!e)
@@ -672,6 +681,11 @@ gb_err gb_chain_sched_open(gb_chain *c)
 
 void gb_chain_sched_close(gb_chain *c)
 {
+    for (int i = 0; i < 2; i++) {
+        free(c->run_buf[i]);
+        c->run_buf[i] = NULL;
+        c->run_cap[i] = 0;
+    }
     if (c->db)
         gb_db_set_pool(c->db, NULL);
     gb_pool_free(c->pool);
