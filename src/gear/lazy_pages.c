@@ -97,7 +97,7 @@ static void *lz_array(void *small, size_t small_bytes, size_t bytes,
             memset(small, 0, bytes);
         return small;
     }
-    return zero ? calloc(1, bytes) : malloc(bytes);
+    return zero ? gb_zalloc(bytes) : malloc(bytes);
 }
 
 static void lz_array_free(void *p, const void *small)
@@ -235,7 +235,7 @@ gb_err gb_lazy_begin(gb_memory *mem, uint32_t first_page,
     if (pthread_once(&install_once, install) || !installed)
         return GB_UNSUPPORTED;
 
-    gb_lazy *lz = calloc(1, sizeof *lz);
+    gb_lazy *lz = gb_zalloc(sizeof *lz);
     if (!lz)
         return GB_NOMEM;
     lz->mem = mem;
@@ -284,7 +284,7 @@ gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
     *out_lz = NULL;
     if (!mem || !lookup || session)
         return GB_INVAL;
-    gb_lazy *lz = calloc(1, sizeof *lz);
+    gb_lazy *lz = gb_zalloc(sizeof *lz);
     if (!lz)
         return GB_NOMEM;
     lz->mem = mem;

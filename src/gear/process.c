@@ -359,7 +359,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         if (e)
             goto fail;
         if (n) {
-            out->pages = calloc(n, sizeof *out->pages);
+            out->pages = gb_zalloc(n * sizeof *out->pages);
             if (!out->pages) {
                 e = GB_NOMEM;
                 goto fail;

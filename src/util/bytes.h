@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 static inline void gb_copy(void *dst, const void *src, size_t n)
@@ -18,6 +19,18 @@ static inline void gb_copy(void *dst, const void *src, size_t n)
 static inline bool gb_same(const void *a, const void *b, size_t n)
 {
     return n == 0 || memcmp(a, b, n) == 0;
+}
+
+/* n zeroed bytes (NULL: out of memory), for what every run allocates:
+ * glibc's calloc always takes its arena's lock, malloc of a small size
+ * is served from the thread's cache — and with several threads the lock
+ * is contended. */
+static inline void *gb_zalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (p)
+        memset(p, 0, n);
+    return p;
 }
 
 /* n minus the zero bytes at the end of p[0, n): the length of p with its

@@ -460,7 +460,7 @@ static gb_err table_init(const gb_store *s, gb_table *t, gb_tabletype type,
     t->type = type;
     t->max = max;
     t->size = type.limits.min;
-    t->elems = calloc(t->size ? t->size : 1, sizeof *t->elems);
+    t->elems = gb_zalloc((size_t)t->size * sizeof *t->elems);
     if (!t->elems)
         return GB_NOMEM;
     for (uint32_t i = 0; i < t->size; i++)
@@ -664,7 +664,7 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     GB_SLICE_(o_tdefs, m->ntables - m->ntable_imports, gb_table);
     GB_SLICE_(o_evbuf, nevals, gb_val);
 #undef GB_SLICE_
-    char *block = calloc(1, at);
+    char *block = gb_zalloc(at);
     if (!block)
         return GB_NOMEM;
     gb_instance *inst = (gb_instance *)block;
