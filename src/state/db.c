@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -489,19 +490,20 @@ static void rec_add(gb_db_rec *r, uint64_t h, gb_db_table tb,
 
 void gb_db_set_pool(gb_db *db, gb_pool *pool) { db->pool = pool; }
 
-/* One recorded key for a parallel fold: where it is, what it was, what it
- * is now (read before the workers start; nothing writes meanwhile). */
+/* One recorded key for a parallel fold: where it is and what it was; the
+ * jobs read what it is now (several threads may read the transaction at
+ * once: nothing writes meanwhile). */
 typedef struct fold_item {
     const uint8_t *key;
-    const void *now; /* NULL: absent now */
-    size_t now_len;
     const rec_slot *slot;
 } fold_item;
 
 typedef struct fold_ctx {
+    gb_db_txn *t;
     fold_item *items;
     uint32_t n, chunk;
     gb_lthash *acc; /* one per thread */
+    _Atomic int rc; /* the first LMDB error of a read, else 0 */
 } fold_ctx;
 
 static void fold_job(void *p, uint32_t job, unsigned worker)
@@ -513,16 +515,24 @@ static void fold_job(void *p, uint32_t job, unsigned worker)
     for (uint32_t i = lo; i < hi; i++) {
         const fold_item *it = &f->items[i];
         const rec_slot *s = it->slot;
+        MDB_val k = {s->klen, (void *)it->key}, v;
+        int rc = mdb_get(f->t->txn, f->t->db->dbi[s->table], &k, &v);
+        if (rc && rc != MDB_NOTFOUND) {
+            int none = 0;
+            atomic_compare_exchange_strong(&f->rc, &none, rc);
+            return;
+        }
+        bool now = rc == 0;
         uint8_t d_now[32];
-        if (it->now)
-            gb_lthash_digest(s->table, it->key, s->klen, it->now, it->now_len,
-                             d_now);
+        if (now)
+            gb_lthash_digest(s->table, it->key, s->klen, v.mv_data,
+                             v.mv_size, d_now);
         if (s->state == REC_PRESENT) {
-            if (it->now && !memcmp(d_now, s->d_orig, 32))
+            if (now && !memcmp(d_now, s->d_orig, 32))
                 continue;
             gb_lthash_sub(acc, s->d_orig);
         }
-        if (it->now)
+        if (now)
             gb_lthash_add(acc, d_now);
     }
 }
@@ -533,28 +543,18 @@ static gb_err rec_fold_parallel(gb_db_txn *t)
     gb_db_rec *r = &t->rec;
     gb_pool *pool = t->db->pool;
     unsigned nt = gb_pool_threads(pool);
-    fold_ctx f = {.items = malloc(r->n * sizeof *f.items),
+    fold_ctx f = {.t = t, .items = malloc(r->n * sizeof *f.items),
                   .acc = calloc(nt, sizeof *f.acc)};
-    gb_err err = GB_OK;
-    if (!f.items || !f.acc) {
+    gb_err err = gb_db_share_reads(t); /* (the jobs read) */
+    if (!err && (!f.items || !f.acc))
         err = GB_NOMEM;
+    if (err)
         goto out;
-    }
     for (size_t i = 0; i < r->cap; i++) {
         const rec_slot *s = &r->slot[i];
         if (s->state == REC_EMPTY)
             continue;
-        const uint8_t *key = r->keys + s->key_off;
-        MDB_val k = {s->klen, (void *)key}, v;
-        int rc = mdb_get(t->txn, t->db->dbi[s->table], &k, &v);
-        if (rc && rc != MDB_NOTFOUND) {
-            err = fail(t, rc);
-            goto out;
-        }
-        f.items[f.n++] = (fold_item){.key = key,
-                                     .now = rc ? NULL : v.mv_data,
-                                     .now_len = rc ? 0 : v.mv_size,
-                                     .slot = s};
+        f.items[f.n++] = (fold_item){.key = r->keys + s->key_off, .slot = s};
     }
     uint32_t jobs = 8 * nt;
     f.chunk = (f.n + jobs - 1) / jobs;
@@ -562,6 +562,10 @@ static gb_err rec_fold_parallel(gb_db_txn *t)
     if ((err = gb_pool_start(pool, jobs, fold_job, &f)))
         goto out;
     gb_pool_finish(pool);
+    if (atomic_load(&f.rc)) {
+        err = fail(t, atomic_load(&f.rc));
+        goto out;
+    }
     for (unsigned w = 0; w < nt; w++)
         gb_lthash_merge(&t->lanes, &f.acc[w]);
     memset(r->slot, 0, r->cap * sizeof *r->slot);
