@@ -306,7 +306,9 @@ gb_err gb_memory_grow(gb_memory *mem, uint32_t delta, uint32_t *out_old);
 
 /*
  * Write tracking.  A memory keeps one byte per granule of
- * 2^GB_DIRTY_SHIFT bytes (16 KiB, a Gear page) over its whole reserved
+ * 2^GB_DIRTY_SHIFT bytes (4 KiB: a quarter of a Gear page, so that an
+ * embedder clears and compares little of a page a run barely wrote) over
+ * its whole reserved
  * range; every write by the program (stores, memory.fill/copy/init) sets
  * the bytes of the granules it touched to 1.  Nothing clears them but the
  * embedder: gb_memory_dirty gives the array (gb_memory_size >>
@@ -315,7 +317,7 @@ gb_err gb_memory_grow(gb_memory *mem, uint32_t delta, uint32_t *out_old);
  * between runs can learn from it which granules a run wrote without
  * protecting pages.
  */
-#define GB_DIRTY_SHIFT 14
+#define GB_DIRTY_SHIFT 12
 uint8_t *gb_memory_dirty(gb_memory *mem);
 void gb_memory_mark(gb_memory *mem, uint64_t offset, uint64_t len);
 /* The embedder changed the protection of the memory's pages (mprotect):

@@ -57,8 +57,9 @@
 #include <unistd.h>
 
 #define PAGE GB_GEAR_PAGE_SIZE
-_Static_assert(PAGE == 1u << GB_DIRTY_SHIFT,
-               "the memory's write granule is a Gear page");
+#define GRAN (1u << GB_DIRTY_SHIFT)  /* the memory's write granule */
+#define SUB (PAGE / GRAN)             /* granules in a page */
+_Static_assert(PAGE % GRAN == 0, "a Gear page is whole granules");
 
 enum { ST_ACTIVE = 1, ST_ENDED = 2 };
 enum { SMALL_PAGES = 2048, SMALL_TOUCHED = 16 };
@@ -85,6 +86,9 @@ struct gb_lazy {
      * keep their arrays here: one allocation per run instead of four */
     uint64_t loaded_small[SMALL_PAGES / 64 + 1];
     uint32_t touched_small[SMALL_TOUCHED];
+    uint32_t *loaded_len;   /* eager: the bytes loaded into touched[i]
+                               (the rest of the page is zero) */
+    uint32_t loaded_len_small[SMALL_TOUCHED];
     gb_page_write writes_small[SMALL_TOUCHED];
 };
 
@@ -300,15 +304,20 @@ gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
                           true);
     lz->touched = lz_array(lz->touched_small, sizeof lz->touched_small,
                            ((size_t)npages + 1) * sizeof *lz->touched, false);
-    if (!lz->loaded || !lz->touched) {
+    lz->loaded_len = lz_array(lz->loaded_len_small,
+                              sizeof lz->loaded_len_small,
+                              ((size_t)npages + 1) * sizeof *lz->loaded_len,
+                              false);
+    if (!lz->loaded || !lz->touched || !lz->loaded_len) {
         lz_array_free(lz->loaded, lz->loaded_small);
         lz_array_free(lz->touched, lz->touched_small);
+        lz_array_free(lz->loaded_len, lz->loaded_len_small);
         free(lz);
         return GB_NOMEM;
     }
     /* the memory is all zero (the last session cleared what it wrote);
      * from here on a set granule means this run wrote it */
-    memset(gb_memory_dirty(mem), 0, lz->end_page);
+    memset(gb_memory_dirty(mem), 0, (size_t)lz->end_page * SUB);
     lz->state = ST_ACTIVE;
     for (uint32_t i = 0; i < npages; i++) {
         uint32_t page = pages[i];
@@ -317,9 +326,12 @@ gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
             continue;
         uint32_t len = 0;
         const uint8_t *src = lookup(user, page, &len);
-        if (src && len <= PAGE) /* the rest of the page is zero already */
-            memcpy(lz->base + (size_t)page * PAGE, src, len);
+        if (!src || len > PAGE)
+            len = 0;
+        /* (the rest of the page is zero already) */
+        memcpy(lz->base + (size_t)page * PAGE, src ? src : zero_page, len);
         lz->loaded[page / 64] |= (uint64_t)1 << (page % 64);
+        lz->loaded_len[lz->ntouched] = len;
         lz->touched[lz->ntouched++] = page;
     }
     *out_lz = lz;
@@ -352,6 +364,15 @@ static bool changed(const gb_lazy *lz, uint32_t page, const uint8_t *now,
     return *len != was_len || memcmp(now, was ? was : zero_page, *len) != 0;
 }
 
+/* One past the last granule of page the run wrote (0: none written). */
+static uint32_t last_dirty(const uint8_t *dirty, uint32_t page)
+{
+    for (uint32_t k = SUB; k-- > 0;)
+        if (dirty[(size_t)page * SUB + k])
+            return k + 1;
+    return 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -373,25 +394,34 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
 
     uint32_t size_pages = (uint32_t)(gb_memory_size(lz->mem) / PAGE);
     if (lz->eager) {
-        /* the granules the run wrote, against their content at begin */
+        /* the pages with granules the run wrote, against their content at
+         * begin; only the written granules and what was there can be
+         * nonzero, so the trailing zeros are looked for below
+         * max(last written granule, content at begin) */
         const uint8_t *dirty = gb_memory_dirty(lz->mem);
-        uint32_t nw = 0;
-        /* (the dirty granules: count them first, mostly a few) */
-        const uint8_t *d0 = gb_memory_dirty(lz->mem);
         size_t ndirty = 0;
         for (uint32_t page = lz->first_page; page < size_pages; page++)
-            ndirty += d0[page] != 0;
+            ndirty += last_dirty(dirty, page) != 0;
         gb_page_write *w = lz_array(lz->writes_small,
                                     sizeof lz->writes_small,
                                     (ndirty + 1) * sizeof *w, false);
         if (!w)
             return GB_NOMEM;
+        uint32_t nw = 0;
         for (uint32_t page = lz->first_page; page < size_pages; page++) {
-            if (!dirty[page])
+            uint32_t top = last_dirty(dirty, page) * GRAN; /* 0: none */
+            if (!top)
                 continue;
             const uint8_t *now = lz->base + (size_t)page * PAGE;
-            uint32_t len;
-            if (changed(lz, page, now, page < lz->end_page, &len))
+            uint32_t was_len = 0;
+            const uint8_t *was = page < lz->end_page
+                                     ? lz->lookup(lz->user, page, &was_len)
+                                     : NULL;
+            if (!was || was_len > PAGE)
+                was_len = 0;
+            uint32_t len = (uint32_t)gb_trimmed_len(
+                now, top > was_len ? top : was_len);
+            if (len != was_len || memcmp(now, was ? was : zero_page, len))
                 w[nw++] = (gb_page_write){.page = page, .len = len,
                                           .data = now};
         }
@@ -485,22 +515,27 @@ void gb_lazy_free(gb_lazy *lz)
      * the pages it loaded, and the resident pages of the stack and of the
      * range it grew into. */
     uint64_t size = gb_memory_size(lz->mem);
-    for (uint32_t i = 0; i < lz->ntouched; i++)
-        memset(lz->base + (size_t)lz->touched[i] * PAGE, 0, PAGE);
     if (lz->eager) {
-        /* what the run wrote, stack included: the dirty granules */
+        /* what was loaded, then what the run wrote (stack included): the
+         * dirty granules */
+        for (uint32_t i = 0; i < lz->ntouched; i++)
+            memset(lz->base + (size_t)lz->touched[i] * PAGE, 0,
+                   lz->loaded_len[i]);
         uint8_t *dirty = gb_memory_dirty(lz->mem);
-        for (uint64_t page = 0; page < size / PAGE; page++)
-            if (dirty[page]) {
-                memset(lz->base + page * PAGE, 0, PAGE);
-                dirty[page] = 0;
+        for (uint64_t g = 0; g < size / GRAN; g++)
+            if (dirty[g]) {
+                memset(lz->base + g * GRAN, 0, GRAN);
+                dirty[g] = 0;
             }
         lz_array_free(lz->writes, lz->writes_small);
         lz_array_free(lz->loaded, lz->loaded_small);
         lz_array_free(lz->touched, lz->touched_small);
+        lz_array_free(lz->loaded_len, lz->loaded_len_small);
         free(lz);
         return;
     }
+    for (uint32_t i = 0; i < lz->ntouched; i++)
+        memset(lz->base + (size_t)lz->touched[i] * PAGE, 0, PAGE);
     zero_resident(lz->base, (size_t)lz->first_page * PAGE);
     if (size > (uint64_t)lz->end_page * PAGE)
         zero_resident(lz->base + (size_t)lz->end_page * PAGE,
