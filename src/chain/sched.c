@@ -108,9 +108,14 @@ typedef struct gb_sched {
     gb_idmap dests;   /* (id, 0) -> dest index */
     gb_idmap skipped; /* (source, destination) -> 1 */
     gb_idmap programs; /* (id, 0) -> 1: ids known to be programs */
-    head *heap;       /* dests with entries, a min-heap on their head's
-                         sequence (dest.active: in it) */
+    /* the candidates: dests with entries (dest.active), by their head's
+     * sequence — those activated in increasing order (the usual case: a
+     * message just queued has the newest sequence) in a FIFO, the others
+     * in a min-heap; the next is the smaller of the two fronts */
+    head *heap;
     uint32_t nheap, cap_heap;
+    head *fifo;
+    uint32_t fifo_lo, fifo_hi, cap_fifo;
     uint32_t *taken;  /* dests of the wave being picked */
     uint32_t cap_taken;
     uint32_t inwin;   /* entries in the window */
@@ -167,8 +172,29 @@ static void heap_down(sched *s, uint32_t i)
     }
 }
 
-static void heap_pop(sched *s)
+static uint32_t cand_count(const sched *s)
 {
+    return s->nheap + (s->fifo_hi - s->fifo_lo);
+}
+
+/* The next candidate (cand_count > 0). */
+static head cand_top(const sched *s)
+{
+    if (s->fifo_lo == s->fifo_hi)
+        return s->heap[0];
+    if (!s->nheap || s->fifo[s->fifo_lo].seq < s->heap[0].seq)
+        return s->fifo[s->fifo_lo];
+    return s->heap[0];
+}
+
+static void cand_pop(sched *s)
+{
+    if (s->fifo_lo != s->fifo_hi &&
+        (!s->nheap || s->fifo[s->fifo_lo].seq < s->heap[0].seq)) {
+        if (++s->fifo_lo == s->fifo_hi)
+            s->fifo_lo = s->fifo_hi = 0;
+        return;
+    }
     s->heap[0] = s->heap[--s->nheap];
     heap_down(s, 0);
 }
@@ -179,11 +205,25 @@ static gb_err activate(sched *s, uint32_t di)
     dest *d = &s->d[di];
     if (d->active || d->head == NONE)
         return GB_OK;
+    head x = {s->e[d->head].seq, di};
+    if (s->fifo_lo == s->fifo_hi || s->fifo[s->fifo_hi - 1].seq < x.seq) {
+        if (s->fifo_hi == s->cap_fifo && s->fifo_lo) { /* compact */
+            memmove(s->fifo, s->fifo + s->fifo_lo,
+                    (s->fifo_hi - s->fifo_lo) * sizeof *s->fifo);
+            s->fifo_hi -= s->fifo_lo;
+            s->fifo_lo = 0;
+        }
+        if (!gb_grow((void **)&s->fifo, &s->cap_fifo,
+                     (uint64_t)s->fifo_hi + 1, sizeof *s->fifo, 64))
+            return GB_NOMEM;
+        s->fifo[s->fifo_hi++] = x;
+        d->active = true;
+        return GB_OK;
+    }
     if (!gb_grow((void **)&s->heap, &s->cap_heap, (uint64_t)s->nheap + 1,
                  sizeof *s->heap, 64))
         return GB_NOMEM;
     uint32_t i = s->nheap++;
-    head x = {s->e[d->head].seq, di};
     while (i && s->heap[(i - 1) / 2].seq > x.seq) {
         s->heap[i] = s->heap[(i - 1) / 2];
         i = (i - 1) / 2;
@@ -447,21 +487,22 @@ static gb_err pick_wave(sched *s)
      * Every run here is zero: new room is zeroed now, and a used run was
      * zeroed when freed (gb_run_free) */
     uint32_t had = s->cap_runs;
-    if (room > s->nheap) /* (at most one per destination waiting) */
-        room = s->nheap;
+    if (room > cand_count(s)) /* (at most one per destination waiting) */
+        room = cand_count(s);
     if (!gb_grow((void **)&s->runs, &s->cap_runs, room, sizeof *s->runs, 16))
         return GB_NOMEM;
     if (s->cap_runs > had)
         memset(&s->runs[had], 0, (size_t)(s->cap_runs - had) * sizeof *s->runs);
-    while (s->nruns < room && s->nheap) {
-        uint32_t di = s->heap[0].di;
+    while (s->nruns < room && cand_count(s)) {
+        head top = cand_top(s);
+        uint32_t di = top.di;
         bool ok;
         if ((e = settle_head(s, di, &ok)))
             break;
         dest *d = &s->d[di];
-        if (!ok || s->e[d->head].seq != s->heap[0].seq) {
+        if (!ok || s->e[d->head].seq != top.seq) {
             /* dropped heads: out, or back in under its new head */
-            heap_pop(s);
+            cand_pop(s);
             d->active = false;
             if (ok && (e = activate(s, di)))
                 break;
@@ -472,7 +513,7 @@ static gb_err pick_wave(sched *s)
         if (gas > budget)
             break; /* the next wave */
         budget -= gas;
-        heap_pop(s);
+        cand_pop(s);
         d->active = false;
         if (!gb_grow((void **)&s->taken, &s->cap_taken,
                      (uint64_t)s->nruns + 1, sizeof *s->taken, 16)) {
@@ -599,6 +640,7 @@ static void sched_free(sched *s)
     free(s->e);
     free(s->d);
     free(s->heap);
+    free(s->fifo);
     free(s->taken);
     gb_idmap_free(&s->dests);
     gb_idmap_free(&s->skipped);
