@@ -68,10 +68,13 @@
  *           message's origin when the message is done (its run ends
  *           without waiting, or it leaves the waitlist for good).
  */
+#define _GNU_SOURCE /* MADV_HUGEPAGE, posix_memalign with -std=c11 */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "chain/chain_int.h"
+#include "util/bytes.h"
 #include "util/hash.h"
 
 #define TRY(x)                                                                 \
@@ -100,17 +103,43 @@ void gb_chain_held_free(gb_held *h)
     h->payload = NULL;
 }
 
+/* Room for more events.  A block of many dispatches has megabytes of
+ * them: past EV_HUGE bytes the array is 2 MiB-aligned and asks for huge
+ * pages, where the kernel has them (Linux's transparent huge pages in
+ * "madvise" mode) — filling it then takes one page fault per 2 MiB
+ * instead of one per 4 KiB, on the block's thread. */
+#define EV_HUGE (4u << 20)
+static gb_err events_grow(gb_blk *b)
+{
+    uint32_t cap = b->cap_ev ? b->cap_ev * 2 : 16;
+    size_t bytes = (size_t)cap * sizeof *b->ev;
+    gb_event *n = NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes >= EV_HUGE) {
+        bytes = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+        cap = (uint32_t)(bytes / sizeof *b->ev);
+        void *p = NULL;
+        if (posix_memalign(&p, 2u << 20, bytes) == 0) {
+            (void)madvise(p, bytes, MADV_HUGEPAGE); /* (a hint) */
+            n = p;
+            gb_copy(n, b->ev, (size_t)b->nev * sizeof *n);
+            free(b->ev);
+        }
+    }
+#endif
+    if (!n && !(n = realloc(b->ev, (size_t)cap * sizeof *n)))
+        return GB_NOMEM;
+    b->ev = n;
+    b->cap_ev = cap;
+    return GB_OK;
+}
+
 gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
                       uint32_t len, const char *debug)
 {
-    if (b->nev == b->cap_ev) {
-        uint32_t cap = b->cap_ev ? b->cap_ev * 2 : 16;
-        gb_event *n = realloc(b->ev, cap * sizeof *n);
-        if (!n)
-            return GB_NOMEM;
-        b->ev = n;
-        b->cap_ev = cap;
-    }
+    gb_err e;
+    if (b->nev == b->cap_ev && (e = events_grow(b)))
+        return e;
     ev.payload = NULL;
     ev.payload_len = 0;
     ev.debug = NULL;
@@ -735,11 +764,12 @@ static void cache_page(gb_prog_cache *pc, uint32_t page, uint32_t len)
 
 /* p: the program's record now; prep_balance: its balance when the run
  * was prepared, view_balance: the balance the run was shown; h: hints
- * (NULL: none). */
+ * (NULL: none); pc: the program's cache while the queue runs (NULL:
+ * none). */
 static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                             gb_db_program *p, gb_u128 prep_balance,
                             gb_u128 view_balance, gb_journal *j,
-                            const gb_hints *h)
+                            const gb_hints *h, gb_prog_cache *pc)
 {
     gb_id pid = x->d.destination;
     gb_err e = GB_OK;
@@ -812,7 +842,6 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
 
     /* program state */
     if (!failed) {
-        gb_prog_cache *pc = gb_chain_prog_cache_of(b, pid);
         for (uint32_t i = 0; i < j->npages; i++) {
             cache_page(pc, j->pages[i].page, j->pages[i].len);
             TRY(gb_chain_page_put(b, pid, j->pages[i].page,
@@ -848,11 +877,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         TRY(create_program(b, pid, &j->creates[i]));
 
     /* new reservations (before the messages: one may be sent from) */
-    if (j->nreserved) {
-        gb_prog_cache *pc = gb_chain_prog_cache_of(b, pid);
-        if (pc)
-            pc->no_resv = false;
-    }
+    if (j->nreserved && pc)
+        pc->no_resv = false;
     for (uint32_t i = 0; i < j->nreserved; i++) {
         const gb_reservation *rv = &j->reserved[i];
         gb_db_reservation r = {.amount = rv->amount, .start = b->height,
@@ -1251,7 +1277,8 @@ gb_err gb_chain_finish(gb_blk *b, gb_run *r)
     if (b->program_credits == r->credits) {
         gb_db_program now = r->p;
         return apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j,
-                             r->hints.valid ? &r->hints : NULL);
+                             r->hints.valid ? &r->hints : NULL,
+                             gb_chain_prog_cache(b, r->di));
     }
     gb_db_program now;
     uint8_t *alloc;
@@ -1259,7 +1286,8 @@ gb_err gb_chain_finish(gb_blk *b, gb_run *r)
     if (e)
         return e;
     e = apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j,
-                      r->hints.valid ? &r->hints : NULL);
+                      r->hints.valid ? &r->hints : NULL,
+                      gb_chain_prog_cache(b, r->di));
     free(alloc);
     return e;
 }
