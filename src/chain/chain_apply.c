@@ -104,19 +104,23 @@ void gb_chain_held_free(gb_held *h)
 }
 
 /* Room for more events.  A block of many dispatches has megabytes of
- * them: past EV_HUGE bytes the array is 2 MiB-aligned and asks for huge
- * pages, where the kernel has them (Linux's transparent huge pages in
- * "madvise" mode) — filling it then takes one page fault per 2 MiB
- * instead of one per 4 KiB, on the block's thread. */
+ * them: past EV_HUGE bytes the array jumps to room for two events per
+ * dispatch a block may have (address space only: pages are filled as
+ * used), 2 MiB-aligned with a huge-page hint where the kernel has them
+ * (Linux's transparent huge pages in "madvise" mode) — filling it then
+ * takes one page fault per 2 MiB instead of one per 4 KiB, and nothing is
+ * copied again, on the block's thread. */
 #define EV_HUGE (4u << 20)
 static gb_err events_grow(gb_blk *b)
 {
     uint32_t cap = b->cap_ev ? b->cap_ev * 2 : 16;
-    size_t bytes = (size_t)cap * sizeof *b->ev;
     gb_event *n = NULL;
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (bytes >= EV_HUGE) {
-        bytes = (bytes + (2u << 20) - 1) & ~(size_t)((2u << 20) - 1);
+    if ((size_t)cap * sizeof *b->ev >= EV_HUGE) {
+        if (cap < 2 * GB_CHAIN_MAX_DISPATCHES)
+            cap = 2 * GB_CHAIN_MAX_DISPATCHES;
+        size_t bytes = ((size_t)cap * sizeof *b->ev + (2u << 20) - 1) &
+                       ~(size_t)((2u << 20) - 1);
         cap = (uint32_t)(bytes / sizeof *b->ev);
         void *p = NULL;
         if (posix_memalign(&p, 2u << 20, bytes) == 0) {
