@@ -117,7 +117,9 @@ typedef struct gb_sched {
     head *fifo;
     uint32_t fifo_lo, fifo_hi, cap_fifo;
     uint32_t *taken;  /* dests of the wave being picked */
-    uint32_t cap_taken;
+    uint32_t *taken_e; /* their entries, unlinked, until the runs hold
+                          them (prep_job / pick_wave alone) */
+    uint32_t cap_taken, cap_taken_e;
     uint32_t inwin;   /* entries in the window */
     uint64_t loaded;  /* next queue sequence to read */
     bool drained;     /* the queue has nothing at or after loaded */
@@ -270,6 +272,31 @@ static gb_err pop_head(sched *s, uint32_t di, gb_held *out)
     s->free_e = ei;
     s->inwin--;
     return e;
+}
+
+/* Take the head of dest di out of its list, keeping the entry (and its
+ * dispatch) for the run that takes it: release_entry, after. */
+static uint32_t unlink_head(sched *s, uint32_t di)
+{
+    dest *d = &s->d[di];
+    uint32_t ei = d->head;
+    d->head = s->e[ei].next;
+    if (d->head == NONE)
+        d->tail = NONE;
+    return ei;
+}
+
+/* Entry ei back to the free list; its dispatch went to a run (moved, not
+ * freed) when moved, else it is freed. */
+static void release_entry(sched *s, uint32_t ei, bool moved)
+{
+    entry *en = &s->e[ei];
+    if (!moved)
+        gb_chain_held_free(&en->h);
+    en->h = (gb_held){0};
+    en->next = s->free_e;
+    s->free_e = ei;
+    s->inwin--;
 }
 
 /* Entry ei (filled in) joins the window at its destination's tail; di:
@@ -470,6 +497,16 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
     }
 }
 
+/* Run i of the wave gets its destination and its dispatch (moved from
+ * its entry, which is released). */
+static void take_run(sched *s, uint32_t i)
+{
+    gb_run *r = &s->runs[i]; /* (zero: pick_wave) */
+    r->di = s->taken[i];
+    r->h = s->e[s->taken_e[i]].h;
+    s->e[s->taken_e[i]].h = (gb_held){0};
+}
+
 /* Pick the wave into s->runs (taking the dispatches out of the queue and
  * preparing them): the heads in queue order until one does not fit the
  * gas the wave has left (it heads the next wave).  None picked: the queue
@@ -489,10 +526,18 @@ static gb_err pick_wave(sched *s)
     uint32_t had = s->cap_runs;
     if (room > cand_count(s)) /* (at most one per destination waiting) */
         room = cand_count(s);
-    if (!gb_grow((void **)&s->runs, &s->cap_runs, room, sizeof *s->runs, 16))
-        return GB_NOMEM;
-    if (s->cap_runs > had)
-        memset(&s->runs[had], 0, (size_t)(s->cap_runs - had) * sizeof *s->runs);
+    if (!had && room) { /* the first room: fresh zero pages, touched by
+                           whichever thread prepares the run */
+        if (!(s->runs = calloc(room, sizeof *s->runs)))
+            return GB_NOMEM;
+        s->cap_runs = room;
+    } else if (room > had) {
+        if (!gb_grow((void **)&s->runs, &s->cap_runs, room, sizeof *s->runs,
+                     16))
+            return GB_NOMEM;
+        memset(&s->runs[had], 0,
+               (size_t)(s->cap_runs - had) * sizeof *s->runs);
+    }
     while (s->nruns < room && cand_count(s)) {
         head top = cand_top(s);
         uint32_t di = top.di;
@@ -516,21 +561,29 @@ static gb_err pick_wave(sched *s)
         cand_pop(s);
         d->active = false;
         if (!gb_grow((void **)&s->taken, &s->cap_taken,
-                     (uint64_t)s->nruns + 1, sizeof *s->taken, 16)) {
+                     (uint64_t)s->nruns + 1, sizeof *s->taken, 16) ||
+            !gb_grow((void **)&s->taken_e, &s->cap_taken_e,
+                     (uint64_t)s->nruns + 1, sizeof *s->taken_e, 16)) {
             e = GB_NOMEM;
             break;
         }
         if (en->in_db && (e = gb_db_queue_del(b->txn, en->seq)))
             break;
         s->taken[s->nruns] = di;
-        gb_run *r = &s->runs[s->nruns++]; /* (zero: above) */
-        r->di = di;
-        (void)pop_head(s, di, &r->h); /* (taking it: no error) */
+        s->taken_e[s->nruns] = unlink_head(s, di);
+        uint32_t i = s->nruns++;
         /* alone, read the programs here, in a row (warmer caches than
-         * between runs); with workers, in the jobs */
-        if (b->c->nthreads == 1 && (e = gb_chain_prepare(b, r)))
-            break;
+         * between runs); with workers, in the jobs (and the dispatch
+         * moves into its run there too) */
+        if (b->c->nthreads == 1) {
+            take_run(s, i);
+            if ((e = gb_chain_prepare(b, &s->runs[i])))
+                break;
+        }
     }
+    if (e && b->c->nthreads > 1) /* (a run holds none of them yet) */
+        for (uint32_t i = 0; i < s->nruns; i++)
+            take_run(s, i);
     /* the wave's destinations are candidates again for the next one */
     for (uint32_t i = 0; !e && i < s->nruns; i++)
         e = activate(s, s->taken[i]);
@@ -544,6 +597,7 @@ static void prep_job(void *ctx, uint32_t i, unsigned worker)
 {
     (void)worker;
     sched *s = ctx;
+    take_run(s, i);
     gb_run *r = &s->runs[i];
     gb_err e = gb_chain_prepare(s->b, r);
     if (e)
@@ -591,6 +645,8 @@ static gb_err run_wave(sched *s)
             return e;
         gb_pool_finish(c->pool);
     }
+    for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
+        release_entry(s, s->taken_e[i], true);
     /* Runs never write; the journals are applied in wave order.  When the
      * runs read nothing shared (runs_apart), journal i is applied as soon
      * as run i has ended, while later runs go on on the other threads;
@@ -642,6 +698,7 @@ static void sched_free(sched *s)
     free(s->heap);
     free(s->fifo);
     free(s->taken);
+    free(s->taken_e);
     gb_idmap_free(&s->dests);
     gb_idmap_free(&s->skipped);
     gb_idmap_free(&s->programs);
