@@ -70,6 +70,8 @@
                                           before a flush between waves */
 
 #define NONE GB_IDMAP_NONE
+#define GRAIN_RUN 2 /* runs claimed at a time (journals wait for them in
+                       order: a small grain keeps them coming) */
 
 /* ---- the window ------------------------------------------------------- */
 
@@ -652,8 +654,9 @@ static gb_err run_wave(sched *s)
      * as run i has ended, while later runs go on on the other threads;
      * otherwise after the last run. */
     s->overlap = c->nthreads > 1 && runs_apart(s);
-    if ((e = gb_pool_start(c->pool, s->nruns > s->nold ? s->nruns : s->nold,
-                           run_job, s)))
+    if ((e = gb_pool_start_grain(c->pool,
+                                 s->nruns > s->nold ? s->nruns : s->nold,
+                                 GRAIN_RUN, run_job, s)))
         return e;
     for (uint32_t i = 0; s->overlap && i < s->nruns && !e; i++) {
         gb_pool_wait(c->pool, i);
