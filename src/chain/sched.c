@@ -41,21 +41,25 @@
  * Skipped dispatches stay in the queue for a later block.
  *
  * Memory: the queue is read into a window of at most GB_SCHED_WINDOW
- * dispatches, kept per destination in queue order, the destinations in a
- * heap on their first dispatch's position; each wave pops the heads, and
- * the window is topped up from the queue before the next one.
+ * dispatches, kept per destination in queue order, the destinations
+ * among the candidates on their first dispatch's position (a FIFO for
+ * those that arrive in order, a heap for the rest); each wave takes the
+ * heads, and the window is topped up from the queue before the next one.
  * So a queue of a million messages to one program costs the same per
  * message as a short one, and the window (not the queue) bounds memory.
  *
- * Threads: the pool (util/pool.h) prepares and runs a wave's dispatches,
- * the block's thread taking part.  While they are under way the write
- * transaction is only read — program records, code, reservations and
- * pages, by gets and cursors, which several threads may use at once after
- * gb_db_share_reads (done at the start of the queue) — and the journals
- * are applied by the block's thread after the last run of the wave.  (Applying journal i while later runs go on was tried: the runs'
- * page lookups then need a lock the applying thread holds most of the
- * time, and two threads handing a lock back and forth per dispatch were
- * slower than one.)
+ * Threads: the pool (util/pool.h), the block's thread taking part, first
+ * prepares a wave's dispatches (reads their programs: while it does, the
+ * write transaction is only read — by gets and cursors, which several
+ * threads may use at once after gb_db_share_reads, done at the start of
+ * the queue), then runs them.  When every run has what it reads in hand
+ * (runs_apart: small programs, their pages resolved when prepared), the
+ * block's thread applies journal i as soon as run i has ended while the
+ * later runs go on — the runs then read nothing it writes; otherwise it
+ * applies them after the last run.  Runs of a wave are freed by the next
+ * wave's run jobs.  (Applying journals during runs that read pages from
+ * the transaction was tried: they then need a lock the applying thread
+ * holds most of the time, slower than one thread.)
  */
 #include <stdlib.h>
 #include <string.h>
