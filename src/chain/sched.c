@@ -61,6 +61,7 @@
  * the transaction was tried: they then need a lock the applying thread
  * holds most of the time, slower than one thread.)
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -135,6 +136,10 @@ typedef struct gb_sched {
     gb_run *old;  /* the wave before's, freed by this wave's run jobs */
     uint32_t nold, cap_old;
     bool overlap; /* journals applied while the wave's runs go on */
+    atomic_uchar *prepared; /* per run of the wave: 1 once prepared */
+    bool *apart;            /* per run: it reads nothing shared (set
+                               when prepared: the run writes the run) */
+    uint32_t cap_prepared, cap_apart;
 } sched;
 
 static const gb_id zero_id;
@@ -610,9 +615,10 @@ static void prep_job(void *ctx, uint32_t i, unsigned worker)
         r->err = e; /* gb_chain_finish returns it */
 }
 
-/* Running one dispatch, on any thread; first freeing the run of the wave
- * before with the same index (freeing on the pool, spread among the runs:
- * the journals were made on many threads, and freeing is not nothing). */
+/* Running one dispatch, alone (run_wave_alone); first freeing the run of
+ * the wave before with the same index.  With workers, wave_job does this
+ * (freeing on the pool, spread among the runs: the journals were made on
+ * many threads, and freeing is not nothing). */
 static void run_job(void *ctx, uint32_t i, unsigned worker)
 {
     sched *s = ctx;
@@ -624,53 +630,111 @@ static void run_job(void *ctx, uint32_t i, unsigned worker)
     if (r->err)
         return;
     gb_chain_run(r, s->b->c->procs[worker], &s->b->bctx);
-    /* (the maps change while journals are applied) */
-    gb_chain_hint(s->b, r, !s->overlap);
+    gb_chain_hint(s->b, r, true); /* (nothing writes the maps meanwhile) */
 }
 
-/* Whether the wave's runs read nothing the block's thread writes while it
- * applies journals: every program that runs had its pages resolved when
- * prepared (a small one: gb_page_src.resolved), and the rest do not run. */
+/* Whether run r, just prepared, will read nothing the block's thread
+ * writes while it applies journals: a program that runs had its pages
+ * resolved when prepared (a small one: gb_page_src.resolved), or it does
+ * not run. */
+static bool run_apart(const gb_run *r)
+{
+    return !r->err && (!r->runs || r->src.resolved);
+}
+
+/* Whether every run of the wave is apart (their flags, set when each was
+ * prepared). */
 static bool runs_apart(const sched *s)
 {
-    for (uint32_t i = 0; i < s->nruns; i++) {
-        const gb_run *r = &s->runs[i];
-        if (r->err || (r->runs && !r->src.resolved))
+    for (uint32_t i = 0; i < s->nruns; i++)
+        if (!s->apart[i])
             return false;
-    }
     return true;
+}
+
+/* With workers, a wave is one batch: jobs [0, nruns) prepare run i (all
+ * claimed before any run: claims go in index order), jobs [nruns, ...)
+ * run run i (after its preparation) and free the old run i. */
+static void wave_job(void *ctx, uint32_t j, unsigned worker)
+{
+    sched *s = ctx;
+    if (j < s->nruns) {
+        prep_job(ctx, j, worker);
+        s->apart[j] = run_apart(&s->runs[j]);
+        atomic_store_explicit(&s->prepared[j], 1, memory_order_release);
+        return;
+    }
+    uint32_t i = j - s->nruns;
+    if (i < s->nold)
+        gb_run_free(&s->old[i]);
+    if (i >= s->nruns)
+        return;
+    while (!atomic_load_explicit(&s->prepared[i], memory_order_acquire))
+        ; /* (claimed earlier: mostly done already) */
+    gb_run *r = &s->runs[i];
+    if (r->err)
+        return;
+    gb_chain_run(r, s->b->c->procs[worker], &s->b->bctx);
+    /* (journals may be applied meanwhile: no lookups in the maps) */
+    gb_chain_hint(s->b, r, false);
+}
+
+/* The wave alone (pick_wave prepared it): runs, then journals. */
+static gb_err run_wave_alone(sched *s)
+{
+    gb_chain *c = s->b->c;
+    for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
+        release_entry(s, s->taken_e[i], true);
+    gb_err e = gb_pool_start_grain(c->pool,
+                                   s->nruns > s->nold ? s->nruns : s->nold,
+                                   GRAIN_RUN, run_job, s);
+    if (e)
+        return e;
+    gb_pool_finish(c->pool);
+    s->nold = 0; /* (freed) */
+    for (uint32_t i = 0; i < s->nruns && !e; i++)
+        e = gb_chain_finish(s->b, &s->runs[i]);
+    return e;
 }
 
 static gb_err run_wave(sched *s)
 {
     gb_chain *c = s->b->c;
     gb_err e = GB_OK;
-    if (c->nthreads > 1) { /* (alone, pick_wave read them) */
-        /* (short jobs: a few per claim) */
-        if ((e = gb_pool_start_grain(c->pool, s->nruns, 8, prep_job, s)))
+    if (c->nthreads == 1) {
+        e = run_wave_alone(s);
+    } else {
+        uint32_t n = s->nruns, m = n > s->nold ? n : s->nold;
+        if (!gb_grow((void **)&s->prepared, &s->cap_prepared, n + 1,
+                     sizeof *s->prepared, 64) ||
+            !gb_grow((void **)&s->apart, &s->cap_apart, n + 1,
+                     sizeof *s->apart, 64))
+            return GB_NOMEM;
+        for (uint32_t i = 0; i < n; i++)
+            atomic_init(&s->prepared[i], 0);
+        if ((e = gb_pool_start_grain(c->pool, n + m, GRAIN_RUN, wave_job, s)))
             return e;
+        /* every program read before anything is written (the block's
+         * thread helps with what is left) */
+        for (uint32_t i = 0; i < n; i++)
+            gb_pool_wait(c->pool, i);
+        for (uint32_t i = 0; i < n; i++) /* (their dispatches moved) */
+            release_entry(s, s->taken_e[i], true);
+        /* Runs never write; the journals are applied in wave order.  When
+         * the runs read nothing shared (runs_apart), journal i is applied
+         * as soon as run i has ended, while later runs go on on the other
+         * threads; otherwise after the last run. */
+        s->overlap = runs_apart(s);
+        for (uint32_t i = 0; s->overlap && i < n && !e; i++) {
+            gb_pool_wait(c->pool, n + i);
+            e = gb_chain_finish(s->b, &s->runs[i]);
+        }
         gb_pool_finish(c->pool);
+        s->nold = 0; /* (freed) */
+        for (uint32_t i = 0; !s->overlap && i < n && !e; i++)
+            e = gb_chain_finish(s->b, &s->runs[i]);
+        s->overlap = false;
     }
-    for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
-        release_entry(s, s->taken_e[i], true);
-    /* Runs never write; the journals are applied in wave order.  When the
-     * runs read nothing shared (runs_apart), journal i is applied as soon
-     * as run i has ended, while later runs go on on the other threads;
-     * otherwise after the last run. */
-    s->overlap = c->nthreads > 1 && runs_apart(s);
-    if ((e = gb_pool_start_grain(c->pool,
-                                 s->nruns > s->nold ? s->nruns : s->nold,
-                                 GRAIN_RUN, run_job, s)))
-        return e;
-    for (uint32_t i = 0; s->overlap && i < s->nruns && !e; i++) {
-        gb_pool_wait(c->pool, i);
-        e = gb_chain_finish(s->b, &s->runs[i]);
-    }
-    gb_pool_finish(c->pool);
-    s->nold = 0; /* (freed) */
-    for (uint32_t i = 0; !s->overlap && i < s->nruns && !e; i++)
-        e = gb_chain_finish(s->b, &s->runs[i]);
-    s->overlap = false;
     /* this wave's runs are freed by the next one's jobs */
     gb_run *t = s->old;
     uint32_t cap = s->cap_old;
@@ -706,6 +770,8 @@ static void sched_free(sched *s)
     free(s->fifo);
     free(s->taken);
     free(s->taken_e);
+    free(s->prepared);
+    free(s->apart);
     gb_idmap_free(&s->dests);
     gb_idmap_free(&s->skipped);
     gb_idmap_free(&s->programs);
