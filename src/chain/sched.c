@@ -260,31 +260,6 @@ static gb_err entry_new(sched *s, uint32_t *out)
     return GB_OK;
 }
 
-/* Unlink the head of dest di: its entry's dispatch goes with *out when
- * out != NULL; otherwise it stays queued for a later block (written to the
- * queue table if it was only here) and is freed. */
-static gb_err pop_head(sched *s, uint32_t di, gb_held *out)
-{
-    dest *d = &s->d[di];
-    uint32_t ei = d->head;
-    entry *en = &s->e[ei];
-    gb_err e = GB_OK;
-    if (!out && !en->in_db)
-        e = gb_db_queue_put_at(s->b->txn, en->seq, &en->h.x);
-    d->head = en->next;
-    if (d->head == NONE)
-        d->tail = NONE;
-    if (out)
-        *out = en->h;
-    else
-        gb_chain_held_free(&en->h);
-    en->h = (gb_held){0};
-    en->next = s->free_e;
-    s->free_e = ei;
-    s->inwin--;
-    return e;
-}
-
 /* Take the head of dest di out of its list, keeping the entry (and its
  * dispatch) for the run that takes it: release_entry, after. */
 static uint32_t unlink_head(sched *s, uint32_t di)
@@ -308,6 +283,18 @@ static void release_entry(sched *s, uint32_t ei, bool moved)
     en->next = s->free_e;
     s->free_e = ei;
     s->inwin--;
+}
+
+/* Drop the head of dest di from the window: it stays queued for a later
+ * block (written to the queue table if it was only here). */
+static gb_err pop_head(sched *s, uint32_t di)
+{
+    uint32_t ei = unlink_head(s, di);
+    entry *en = &s->e[ei];
+    gb_err e = en->in_db ? GB_OK
+                         : gb_db_queue_put_at(s->b->txn, en->seq, &en->h.x);
+    release_entry(s, ei, false);
+    return e;
 }
 
 /* Entry ei (filled in) joins the window at its destination's tail; di:
@@ -502,7 +489,7 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
             *ok = true;
             return GB_OK;
         }
-        gb_err e = pop_head(s, di, NULL); /* queued for a later block */
+        gb_err e = pop_head(s, di); /* queued for a later block */
         if (e)
             return e;
     }
@@ -762,7 +749,7 @@ static void sched_free(sched *s)
     for (uint32_t i = 0; i < s->nd; i++)
         while (s->d[i].head != NONE) {
             s->e[s->d[i].head].in_db = true; /* (freeing only) */
-            (void)pop_head(s, i, NULL);
+            (void)pop_head(s, i);
         }
     free(s->e);
     free(s->d);
@@ -784,7 +771,7 @@ static gb_err write_back(sched *s)
     gb_err e = GB_OK;
     for (uint32_t i = 0; i < s->nd && !e; i++)
         while (!e && s->d[i].head != NONE)
-            e = pop_head(s, i, NULL);
+            e = pop_head(s, i);
     if (!e)
         e = gb_db_meta_put_u64(s->b->txn, "queue_seq", s->next_seq);
     return e;
