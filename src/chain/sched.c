@@ -52,7 +52,8 @@
  * prepares a wave's dispatches (reads their programs: while it does, the
  * write transaction is only read — by gets and cursors, which several
  * threads may use at once after gb_db_share_reads, done at the start of
- * the queue), then runs them.  When every run has what it reads in hand
+ * the queue), in chunks, then runs them, each thread its own chunks
+ * first (see "a wave with workers" below).  When every run has what it reads in hand
  * (runs_apart: small programs, their pages resolved when prepared), the
  * block's thread applies journal i as soon as run i has ended while the
  * later runs go on — the runs then read nothing it writes; otherwise it
@@ -136,10 +137,20 @@ typedef struct gb_sched {
     gb_run *old;  /* the wave before's, freed by this wave's run jobs */
     uint32_t nold, cap_old;
     bool overlap; /* journals applied while the wave's runs go on */
-    atomic_uchar *prepared; /* per run of the wave: 1 once prepared */
+    /* with workers (run_wave_shared): the wave in chunks of `grain`
+     * runs, each prepared and run as a whole, by the thread that prepared
+     * it when it can (the run is then in its cache) */
+    uint32_t grain, nprep, nchunk; /* chunks to prepare (runs), to run
+                                      (runs, and old runs to free) */
+    atomic_uint prep_next;  /* the next chunk to prepare */
+    atomic_uint preps_left; /* chunks not prepared yet */
+    atomic_uchar *done;     /* per run: 1 once run */
     bool *apart;            /* per run: it reads nothing shared (set
                                when prepared: the run writes the run) */
-    uint32_t cap_prepared, cap_apart;
+    atomic_uchar *owner;    /* per chunk: who prepared it (NO_OWNER) */
+    atomic_uchar *claimed;  /* per chunk: 1 once a thread runs it */
+    atomic_uchar *prepped;  /* per chunk: 1 once prepared */
+    uint32_t cap_done, cap_apart, cap_owner, cap_claimed, cap_prepped;
 } sched;
 
 static const gb_id zero_id;
@@ -639,31 +650,206 @@ static bool runs_apart(const sched *s)
     return true;
 }
 
-/* With workers, a wave is one batch: jobs [0, nruns) prepare run i (all
- * claimed before any run: claims go in index order), jobs [nruns, ...)
- * run run i (after its preparation) and free the old run i. */
+/* ---- a wave with workers --------------------------------------------------
+ *
+ * The wave is cut in chunks of s->grain runs.  Every thread first takes
+ * chunks to prepare, in order, until none is left (noting itself as the
+ * chunk's owner), then runs chunks: its own first, then any left.  The
+ * block's thread also applies the journals, in wave order, once every
+ * chunk is prepared (all reads before any write), taking the lowest chunks
+ * it can run meanwhile (the journals wait for them in order); workers run
+ * their own chunks in order and then take what is left from the end.
+ * A chunk is claimed once (claimed[c]), and a run whose chunk another
+ * thread prepared waits for that preparation (prepped[c]).  Chunks past
+ * the wave's runs only free the wave before's (a longer one). */
+#define NO_OWNER 0xffu
+
+static uint32_t chunk_end(const sched *s, uint32_t c, uint32_t n)
+{
+    uint64_t e = (uint64_t)(c + 1) * s->grain;
+    return e < n ? (uint32_t)e : n;
+}
+
+/* Jobs a thread claims at a time in a wave of n: big enough that claims
+ * are rare and a thread's runs are neighbours (a claim is a contended
+ * atomic; neighbouring runs share cache lines; a run prepared on another
+ * core is read from there), small enough that every thread gets several
+ * (the journals wait for them in order). */
+static uint32_t wave_grain(uint32_t n, unsigned threads)
+{
+    uint32_t g = n / (8u * threads);
+    return g < 2 ? 2 : g > 64 ? 64 : g;
+}
+
+static void prep_chunk(sched *s, uint32_t c, unsigned self)
+{
+    uint32_t end = chunk_end(s, c, s->nruns);
+    for (uint32_t i = c * s->grain; i < end; i++) {
+        prep_job(s, i, self);
+        s->apart[i] = run_apart(&s->runs[i]);
+    }
+    atomic_store_explicit(&s->owner[c], (unsigned char)self,
+                          memory_order_relaxed);
+    atomic_store_explicit(&s->prepped[c], 1, memory_order_release);
+    atomic_fetch_sub_explicit(&s->preps_left, 1, memory_order_release);
+}
+
+/* Preparing chunks until none is left to take. */
+static void prep_chunks(sched *s, unsigned self)
+{
+    uint32_t c;
+    while ((c = atomic_fetch_add_explicit(&s->prep_next, 1,
+                                          memory_order_relaxed)) < s->nprep)
+        prep_chunk(s, c, self);
+}
+
+static bool claim(sched *s, uint32_t c)
+{
+    return !atomic_load_explicit(&s->claimed[c], memory_order_relaxed) &&
+           !atomic_exchange_explicit(&s->claimed[c], 1, memory_order_relaxed);
+}
+
+/* Running chunk c (claimed): freeing the wave before's runs of its
+ * indices, then running its runs, each marked done. */
+static void run_chunk(sched *s, uint32_t c, unsigned self)
+{
+    uint32_t n = s->nruns, lo = c * s->grain;
+    uint32_t hi = chunk_end(s, c, n > s->nold ? n : s->nold);
+    if (c < s->nprep)
+        while (!atomic_load_explicit(&s->prepped[c], memory_order_acquire))
+            ; /* (stolen: its preparation is ending) */
+    for (uint32_t i = lo; i < hi; i++) {
+        if (i < s->nold)
+            gb_run_free(&s->old[i]);
+        if (i >= n)
+            continue;
+        gb_run *r = &s->runs[i];
+        if (!r->err) {
+            gb_chain_run(r, s->b->c->procs[self], &s->b->bctx);
+            /* (journals may be applied meanwhile: no lookups in the maps) */
+            gb_chain_hint(s->b, r, false);
+        }
+        atomic_store_explicit(&s->done[i], 1, memory_order_release);
+    }
+}
+
+static bool mine(const sched *s, uint32_t c, unsigned self)
+{
+    return atomic_load_explicit(&s->owner[c], memory_order_relaxed) == self;
+}
+
+/* A worker's part of the wave (any number of these jobs may run: the
+ * chunks are taken once). */
 static void wave_job(void *ctx, uint32_t j, unsigned worker)
 {
+    (void)j;
     sched *s = ctx;
-    if (j < s->nruns) {
-        prep_job(ctx, j, worker);
-        s->apart[j] = run_apart(&s->runs[j]);
-        atomic_store_explicit(&s->prepared[j], 1, memory_order_release);
-        return;
+    prep_chunks(s, worker);
+    for (uint32_t c = 0; c < s->nchunk; c++)
+        if (mine(s, c, worker) && claim(s, c))
+            run_chunk(s, c, worker);
+    for (uint32_t c = s->nchunk; c-- > 0;)
+        if (claim(s, c))
+            run_chunk(s, c, worker);
+}
+
+/* The block's thread: runs the lowest chunk it may take (its own first),
+ * from *from on; false when every chunk is taken. */
+static bool main_runs_one(sched *s, uint32_t *from)
+{
+    while (*from < s->nchunk &&
+           atomic_load_explicit(&s->claimed[*from], memory_order_relaxed))
+        (*from)++;
+    for (uint32_t c = *from; c < s->nchunk; c++)
+        if (mine(s, c, 0) && claim(s, c)) {
+            run_chunk(s, c, 0);
+            return true;
+        }
+    for (uint32_t c = *from; c < s->nchunk; c++)
+        if (claim(s, c)) {
+            run_chunk(s, c, 0);
+            return true;
+        }
+    return false;
+}
+
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Waits until run i is done, running chunks meanwhile. */
+static void main_wait_run(sched *s, uint32_t i, uint32_t *from)
+{
+    while (!atomic_load_explicit(&s->done[i], memory_order_acquire))
+        if (!main_runs_one(s, from))
+            relax();
+}
+
+static gb_err run_wave_shared(sched *s)
+{
+    gb_chain *c = s->b->c;
+    uint32_t n = s->nruns, m = n > s->nold ? n : s->nold;
+    uint32_t g = wave_grain(n, c->nthreads);
+    uint32_t nprep = (n + g - 1) / g, nchunk = (m + g - 1) / g;
+    if (!gb_grow((void **)&s->done, &s->cap_done, n + 1, sizeof *s->done,
+                 64) ||
+        !gb_grow((void **)&s->apart, &s->cap_apart, n + 1, sizeof *s->apart,
+                 64) ||
+        !gb_grow((void **)&s->owner, &s->cap_owner, nchunk + 1,
+                 sizeof *s->owner, 64) ||
+        !gb_grow((void **)&s->claimed, &s->cap_claimed, nchunk + 1,
+                 sizeof *s->claimed, 64) ||
+        !gb_grow((void **)&s->prepped, &s->cap_prepped, nchunk + 1,
+                 sizeof *s->prepped, 64))
+        return GB_NOMEM;
+    s->grain = g;
+    s->nprep = nprep;
+    s->nchunk = nchunk;
+    for (uint32_t i = 0; i < n; i++)
+        atomic_init(&s->done[i], 0);
+    for (uint32_t k = 0; k < nchunk; k++) {
+        atomic_init(&s->owner[k], NO_OWNER);
+        atomic_init(&s->claimed[k], 0);
+        atomic_init(&s->prepped[k], 0);
     }
-    uint32_t i = j - s->nruns;
-    if (i < s->nold)
-        gb_run_free(&s->old[i]);
-    if (i >= s->nruns)
-        return;
-    while (!atomic_load_explicit(&s->prepared[i], memory_order_acquire))
-        ; /* (claimed earlier: mostly done already) */
-    gb_run *r = &s->runs[i];
-    if (r->err)
-        return;
-    gb_chain_run(r, s->b->c->procs[worker], &s->b->bctx);
-    /* (journals may be applied meanwhile: no lookups in the maps) */
-    gb_chain_hint(s->b, r, false);
+    atomic_init(&s->prep_next, 0);
+    atomic_init(&s->preps_left, nprep);
+    /* (enough jobs to wake the workers; a late one finds nothing left) */
+    uint32_t jobs = c->nthreads > GB_POOL_MIN_SHARED ? c->nthreads
+                                                     : GB_POOL_MIN_SHARED;
+    gb_err e = gb_pool_start(c->pool, jobs, wave_job, s);
+    if (e)
+        return e;
+    /* every program read before anything is written (running meanwhile) */
+    uint32_t from = 0;
+    prep_chunks(s, 0);
+    while (atomic_load_explicit(&s->preps_left, memory_order_acquire))
+        if (!main_runs_one(s, &from))
+            relax();
+    for (uint32_t i = 0; i < n; i++) /* (their dispatches moved) */
+        release_entry(s, s->taken_e[i], true);
+    /* Runs never write; the journals are applied in wave order.  When the
+     * runs read nothing shared (runs_apart), journal i is applied as soon
+     * as run i has ended, while later runs go on on the other threads;
+     * otherwise after the last run. */
+    s->overlap = runs_apart(s);
+    for (uint32_t i = 0; s->overlap && i < n && !e; i++) {
+        main_wait_run(s, i, &from);
+        e = gb_chain_finish(s->b, &s->runs[i]);
+    }
+    while (main_runs_one(s, &from))
+        ; /* (what is left: freeing, or all when not apart) */
+    gb_pool_finish(c->pool); /* (every chunk taken: the workers end) */
+    for (uint32_t i = 0; i < n; i++) /* (their last chunks) */
+        main_wait_run(s, i, &from);
+    s->nold = 0; /* (freed) */
+    for (uint32_t i = 0; !s->overlap && i < n && !e; i++)
+        e = gb_chain_finish(s->b, &s->runs[i]);
+    s->overlap = false;
+    return e;
 }
 
 /* The wave alone (pick_wave prepared it): runs, then journals. */
@@ -686,42 +872,8 @@ static gb_err run_wave_alone(sched *s)
 
 static gb_err run_wave(sched *s)
 {
-    gb_chain *c = s->b->c;
-    gb_err e = GB_OK;
-    if (c->nthreads == 1) {
-        e = run_wave_alone(s);
-    } else {
-        uint32_t n = s->nruns, m = n > s->nold ? n : s->nold;
-        if (!gb_grow((void **)&s->prepared, &s->cap_prepared, n + 1,
-                     sizeof *s->prepared, 64) ||
-            !gb_grow((void **)&s->apart, &s->cap_apart, n + 1,
-                     sizeof *s->apart, 64))
-            return GB_NOMEM;
-        for (uint32_t i = 0; i < n; i++)
-            atomic_init(&s->prepared[i], 0);
-        if ((e = gb_pool_start_grain(c->pool, n + m, GRAIN_RUN, wave_job, s)))
-            return e;
-        /* every program read before anything is written (the block's
-         * thread helps with what is left) */
-        for (uint32_t i = 0; i < n; i++)
-            gb_pool_wait(c->pool, i);
-        for (uint32_t i = 0; i < n; i++) /* (their dispatches moved) */
-            release_entry(s, s->taken_e[i], true);
-        /* Runs never write; the journals are applied in wave order.  When
-         * the runs read nothing shared (runs_apart), journal i is applied
-         * as soon as run i has ended, while later runs go on on the other
-         * threads; otherwise after the last run. */
-        s->overlap = runs_apart(s);
-        for (uint32_t i = 0; s->overlap && i < n && !e; i++) {
-            gb_pool_wait(c->pool, n + i);
-            e = gb_chain_finish(s->b, &s->runs[i]);
-        }
-        gb_pool_finish(c->pool);
-        s->nold = 0; /* (freed) */
-        for (uint32_t i = 0; !s->overlap && i < n && !e; i++)
-            e = gb_chain_finish(s->b, &s->runs[i]);
-        s->overlap = false;
-    }
+    gb_err e = s->b->c->nthreads == 1 ? run_wave_alone(s)
+                                      : run_wave_shared(s);
     /* this wave's runs are freed by the next one's jobs */
     gb_run *t = s->old;
     uint32_t cap = s->cap_old;
@@ -757,8 +909,11 @@ static void sched_free(sched *s)
     free(s->fifo);
     free(s->taken);
     free(s->taken_e);
-    free(s->prepared);
+    free(s->done);
     free(s->apart);
+    free(s->owner);
+    free(s->claimed);
+    free(s->prepped);
     gb_idmap_free(&s->dests);
     gb_idmap_free(&s->skipped);
     gb_idmap_free(&s->programs);
