@@ -288,9 +288,10 @@ static uint32_t unlink_head(sched *s, uint32_t di)
 static void release_entry(sched *s, uint32_t ei, bool moved)
 {
     entry *en = &s->e[ei];
-    if (!moved)
+    if (!moved) {
         gb_chain_held_free(&en->h);
-    en->h = (gb_held){0};
+        en->h = (gb_held){0};
+    } /* (else take_run left nothing in it) */
     en->next = s->free_e;
     s->free_e = ei;
     s->inwin--;

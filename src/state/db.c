@@ -89,6 +89,7 @@ struct gb_db_txn {
     pthread_mutex_t lock;
     gb_err failed; /* sticky: the first failed write */
     gb_lthash lanes; /* up to date but for the record */
+    bool lanes_ok;   /* lanes loaded (a read txn loads them when asked) */
     gb_db_rec rec;   /* write txn: keys written since the last fold */
 };
 
@@ -299,6 +300,7 @@ static gb_err load_lanes(gb_db_txn *t)
     int rc = mdb_get(t->txn, t->db->dbi[GB_TABLE_META], &k, &v);
     if (rc == MDB_NOTFOUND) {
         gb_lthash_zero(&t->lanes);
+        t->lanes_ok = true;
         return GB_OK;
     }
     if (rc)
@@ -306,6 +308,7 @@ static gb_err load_lanes(gb_db_txn *t)
     if (v.mv_size != GB_LTHASH_BYTES)
         return GB_MALFORMED;
     gb_lthash_decode(&t->lanes, v.mv_data);
+    t->lanes_ok = true;
     return GB_OK;
 }
 
@@ -330,7 +333,9 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
         free(t);
         return map_err(rc);
     }
-    gb_err err = load_lanes(t);
+    t->lanes_ok = false;
+    /* (a read txn: only its state root needs them, most never ask) */
+    gb_err err = write ? load_lanes(t) : GB_OK;
     if (err) {
         mdb_txn_abort(t->txn);
         free(t);
@@ -863,6 +868,10 @@ void gb_db_state_root(gb_db_txn *txn, uint8_t out[32])
 {
     if (txn->write && !txn->failed)
         rec_fold(txn);
+    if (!txn->lanes_ok && load_lanes(txn)) {
+        memset(out, 0, 32); /* (a broken META entry: no root to give) */
+        return;
+    }
     gb_lthash_root(&txn->lanes, out);
 }
 

@@ -219,7 +219,8 @@ gb_err gb_db_share_reads(gb_db_txn *txn);
  * for the keys written since the root was last taken (see "The state root"
  * above).  If that update hits an LMDB error the transaction fails (every
  * later call, gb_db_commit included, returns the error) and out is
- * meaningless. */
+ * meaningless.  A read transaction reads the sums on its first call
+ * (beginning one does not); a broken META entry gives all zeros. */
 void gb_db_state_root(gb_db_txn *txn, uint8_t out[32]);
 
 /* The same root computed from scratch by reading every hashed entry.
