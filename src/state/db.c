@@ -48,6 +48,7 @@
 #include "util/hash.h"
 
 #define MAX_KEY 511 /* LMDB's default mdb_env_get_maxkeysize */
+#define CURSOR_POOL 8 /* cursors kept per table of a shared txn */
 
 static const char k_lthash[] = "_lthash";
 static const char k_head[] = "_head";
@@ -87,6 +88,10 @@ struct gb_db_txn {
     bool sealed;
     bool shared;     /* gb_db_share_reads: cursors open/close under lock */
     pthread_mutex_t lock;
+    /* shared: cursors kept open per table and reused, so that opening one
+     * on several threads takes no lock (see gb_db_cursor_open) */
+    struct gb_db_cursor *_Atomic pool[GB_TABLE_COUNT_][CURSOR_POOL];
+    atomic_bool busy[GB_TABLE_COUNT_][CURSOR_POOL];
     gb_err failed; /* sticky: the first failed write */
     gb_lthash lanes; /* up to date but for the record */
     bool lanes_ok;   /* lanes loaded (a read txn loads them when asked) */
@@ -96,6 +101,8 @@ struct gb_db_txn {
 struct gb_db_cursor {
     MDB_cursor *c;
     gb_db_txn *t;
+    int slot;   /* in t->pool[table] (closing frees the slot), or -1 */
+    gb_db_table table;
     bool started, done;
     size_t plen, slen;
     uint8_t prefix[MAX_KEY];
@@ -322,6 +329,8 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
     t->write = write;
     t->sealed = false;
     t->shared = false;
+    memset(t->pool, 0, sizeof t->pool);
+    memset(t->busy, 0, sizeof t->busy);
     t->failed = GB_OK;
     int rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc == MDB_MAP_RESIZED) {
@@ -362,10 +371,28 @@ static void rec_free(gb_db_rec *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The pooled cursors' wrappers (their MDB cursors go with the txn). */
+static void pool_free(gb_db_txn *txn)
+{
+    for (int i = 0; i < GB_TABLE_COUNT_; i++)
+        for (int k = 0; k < CURSOR_POOL; k++)
+            free(atomic_load_explicit(&txn->pool[i][k],
+                                      memory_order_relaxed));
+}
+
 void gb_db_abort(gb_db_txn *txn)
 {
     if (!txn)
         return;
+    if (!txn->write) /* (a read txn's cursors are not closed with it) */
+        for (int i = 0; i < GB_TABLE_COUNT_; i++)
+            for (int k = 0; k < CURSOR_POOL; k++) {
+                struct gb_db_cursor *c = atomic_load_explicit(
+                    &txn->pool[i][k], memory_order_relaxed);
+                if (c)
+                    mdb_cursor_close(c->c);
+            }
+    pool_free(txn);
     mdb_txn_abort(txn->txn);
     rec_free(&txn->rec);
     if (txn->shared)
@@ -685,7 +712,9 @@ gb_err gb_db_commit(gb_db_txn *txn)
         gb_db_abort(txn);
         return err;
     }
-    int rc = mdb_txn_commit(txn->txn); /* frees the MDB_txn either way */
+    int rc = mdb_txn_commit(txn->txn); /* frees the MDB_txn either way,
+                                          and a write txn's cursors */
+    pool_free(txn);
     rec_free(&txn->rec);
     if (txn->shared)
         pthread_mutex_destroy(&txn->lock);
@@ -785,6 +814,24 @@ gb_err gb_db_count(gb_db_txn *t, gb_db_table tb, uint64_t *out)
 
 /* ---- cursors ----------------------------------------------------------- */
 
+/* A pooled cursor of table tb not in use, now taken; NULL: none. */
+static gb_db_cursor *pool_take(gb_db_txn *t, gb_db_table tb)
+{
+    for (int k = 0; k < CURSOR_POOL; k++) {
+        gb_db_cursor *c =
+            atomic_load_explicit(&t->pool[tb][k], memory_order_acquire);
+        if (!c)
+            return NULL; /* (slots fill in order) */
+        if (!atomic_load_explicit(&t->busy[tb][k], memory_order_relaxed) &&
+            !atomic_exchange_explicit(&t->busy[tb][k], true,
+                                      memory_order_acquire)) {
+            c->started = c->done = false;
+            return c;
+        }
+    }
+    return NULL;
+}
+
 gb_err gb_db_cursor_open(gb_db_txn *t, gb_db_table tb, const void *prefix,
                          size_t plen, const void *start, size_t slen,
                          gb_db_cursor **out)
@@ -794,19 +841,34 @@ gb_err gb_db_cursor_open(gb_db_txn *t, gb_db_table tb, const void *prefix,
         return GB_INVAL;
     if (slen && (slen < plen || !gb_same(start, prefix, plen)))
         return GB_INVAL;
-    gb_db_cursor *c = calloc(1, sizeof *c);
-    if (!c)
-        return GB_NOMEM;
-    c->t = t;
-    /* a write transaction's cursors are kept in a list in it */
-    if (t->shared)
-        pthread_mutex_lock(&t->lock);
-    int rc = mdb_cursor_open(t->txn, t->db->dbi[tb], &c->c);
-    if (t->shared)
-        pthread_mutex_unlock(&t->lock);
-    if (rc) {
-        free(c);
-        return map_err(rc);
+    gb_db_cursor *c = t->shared ? pool_take(t, tb) : NULL;
+    if (!c) {
+        if (!(c = calloc(1, sizeof *c)))
+            return GB_NOMEM;
+        c->t = t;
+        c->slot = -1;
+        c->table = tb;
+        /* a write transaction's cursors are kept in a list in it */
+        if (t->shared)
+            pthread_mutex_lock(&t->lock);
+        int rc = mdb_cursor_open(t->txn, t->db->dbi[tb], &c->c);
+        /* shared: kept in a free slot of the pool for the next ones */
+        for (int k = 0; t->shared && !rc && k < CURSOR_POOL; k++)
+            if (!atomic_load_explicit(&t->pool[tb][k],
+                                      memory_order_relaxed)) {
+                c->slot = k;
+                atomic_store_explicit(&t->busy[tb][k], true,
+                                      memory_order_relaxed);
+                atomic_store_explicit(&t->pool[tb][k], c,
+                                      memory_order_release);
+                break;
+            }
+        if (t->shared)
+            pthread_mutex_unlock(&t->lock);
+        if (rc) {
+            free(c);
+            return map_err(rc);
+        }
     }
     c->plen = plen;
     c->slen = slen;
@@ -854,6 +916,11 @@ void gb_db_cursor_close(gb_db_cursor *c)
 {
     if (!c)
         return;
+    if (c->slot >= 0) { /* back to the pool, open */
+        atomic_store_explicit(&c->t->busy[c->table][c->slot], false,
+                              memory_order_release);
+        return;
+    }
     if (c->t->shared)
         pthread_mutex_lock(&c->t->lock);
     mdb_cursor_close(c->c);

@@ -209,7 +209,10 @@ bool gb_db_txn_writable(const gb_db_txn *txn);
  * thread writes in it.  LMDB brings a table up to date lazily at its first
  * use in a transaction, which is a write: this does it now for every
  * table; and a write transaction keeps its open cursors in a list: from
- * now on cursors are opened and closed under a lock of the transaction. */
+ * now on a closed cursor stays open in a pool of the transaction (up to 8
+ * per table) for the next gb_db_cursor_open on any thread, which takes it
+ * without a lock; only opening a new one takes the transaction's lock.
+ * The pooled cursors close with the transaction. */
 gb_err gb_db_share_reads(gb_db_txn *txn);
 
 /* ---- the state root ---------------------------------------------------- */
