@@ -91,6 +91,8 @@ struct gb_db_txn {
     /* shared: cursors kept open per table and reused, so that opening one
      * on several threads takes no lock (see gb_db_cursor_open) */
     struct gb_db_cursor *_Atomic pool[GB_TABLE_COUNT_][CURSOR_POOL];
+    MDB_cursor *wcur[GB_TABLE_COUNT_]; /* write txn: put_raw's, per table
+                                          (closed with the txn) */
     atomic_bool busy[GB_TABLE_COUNT_][CURSOR_POOL];
     gb_err failed; /* sticky: the first failed write */
     gb_lthash lanes; /* up to date but for the record */
@@ -330,6 +332,7 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
     t->sealed = false;
     t->shared = false;
     memset(t->pool, 0, sizeof t->pool);
+    memset(t->wcur, 0, sizeof t->wcur);
     memset(t->busy, 0, sizeof t->busy);
     t->failed = GB_OK;
     int rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
@@ -653,11 +656,12 @@ static gb_err rec_fold(gb_db_txn *t)
 
 /* Put without the checks of gb_db_put; hashed: record the key.
  *
- * The first attempt is an insert (MDB_NOOVERWRITE): for a new key that is
- * the whole job, one B-tree descent.  For an existing key LMDB refuses and
- * hands back the stored value, which is compared and, at the key's first
- * write in the record, digested before the real overwrite (which may move
- * it). */
+ * The first attempt is an insert (MDB_NOOVERWRITE) through the txn's
+ * write cursor for the table: for a new key that is the whole job, one
+ * B-tree descent.  For an existing key LMDB refuses, hands back the stored
+ * value and leaves the cursor on it: the value is compared and, at the
+ * key's first write in the record, digested before the overwrite in place
+ * (MDB_CURRENT: no second descent; it may move the value). */
 static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
                       size_t klen, const void *val, size_t vlen, bool hashed)
 {
@@ -671,7 +675,18 @@ static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
         if (err)
             return err;
     }
-    int rc = mdb_put(t->txn, dbi, &k, &v, MDB_NOOVERWRITE);
+    MDB_cursor *wc = t->wcur[tb];
+    if (!wc) { /* (a write transaction's cursors are listed in it) */
+        if (t->shared)
+            pthread_mutex_lock(&t->lock);
+        int rc = mdb_cursor_open(t->txn, dbi, &wc);
+        if (t->shared)
+            pthread_mutex_unlock(&t->lock);
+        if (rc)
+            return fail(t, rc);
+        t->wcur[tb] = wc;
+    }
+    int rc = mdb_cursor_put(wc, &k, &v, MDB_NOOVERWRITE);
     if (rc == 0) {
         if (first)
             rec_add(&t->rec, h, tb, key, klen, NULL);
@@ -679,14 +694,14 @@ static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
     }
     if (rc != MDB_KEYEXIST)
         return fail(t, rc);
-    /* v now points at the stored value */
+    /* v now points at the stored value, and the cursor at its entry */
     if (v.mv_size == vlen && (vlen == 0 || !memcmp(v.mv_data, val, vlen)))
         return GB_OK;
     if (first)
         gb_lthash_digest((uint8_t)tb, key, klen, v.mv_data, v.mv_size, d_old);
     v.mv_size = vlen;
     v.mv_data = (void *)val;
-    if ((rc = mdb_put(t->txn, dbi, &k, &v, 0)) != 0)
+    if ((rc = mdb_cursor_put(wc, &k, &v, MDB_CURRENT)) != 0)
         return fail(t, rc);
     if (first)
         rec_add(&t->rec, h, tb, key, klen, d_old);
