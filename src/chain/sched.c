@@ -818,9 +818,12 @@ static gb_err run_wave_shared(sched *s)
     }
     atomic_init(&s->prep_next, 0);
     atomic_init(&s->preps_left, nprep);
-    /* (enough jobs to wake the workers; a late one finds nothing left) */
-    uint32_t jobs = c->nthreads > GB_POOL_MIN_SHARED ? c->nthreads
-                                                     : GB_POOL_MIN_SHARED;
+    /* enough jobs to wake the workers (a late one finds nothing left) —
+     * unless the wave is one chunk: the block's thread runs it alone, as
+     * waking a thread takes longer than a run or two */
+    uint32_t jobs = nchunk < 2 ? 1
+                    : c->nthreads > GB_POOL_MIN_SHARED ? c->nthreads
+                                                       : GB_POOL_MIN_SHARED;
     gb_err e = gb_pool_start(c->pool, jobs, wave_job, s);
     if (e)
         return e;
