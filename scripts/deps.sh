@@ -15,6 +15,7 @@ declare -A probe=(
   [libjansson-dev]=/usr/include/jansson.h
   [liblmdb-dev]=/usr/include/lmdb.h
   [libsodium-dev]=/usr/include/sodium.h
+  [libjemalloc-dev]=/usr/include/jemalloc/jemalloc.h
   [libmicrohttpd-dev]=/usr/include/microhttpd.h
   [nettle-dev]=/usr/include/nettle/sha1.h
   [curl]=/usr/bin/curl
