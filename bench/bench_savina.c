@@ -41,7 +41,7 @@
  * per logical message.  The process CPU time is printed beside the wall
  * time (cpu/wall > 1: more than one core worked).
  *
- * Repeats: each workload runs GB_SAVINA_REPEAT times (default 1; 3 for
+ * Repeats: each workload runs GB_SAVINA_REPEAT times (default 1; 5 for
  * pairs, whose speed-up is a target) at each thread count, 1 and N
  * alternating, and the table takes each count's fastest run: on a shared
  * or virtual machine a run is sometimes slowed by a neighbour, never sped
@@ -696,7 +696,7 @@ int main(int argc, char **argv)
         if (!selected(ws[i].name))
             continue;
         uint64_t reps = repeat_env ? repeat_env
-                        : strcmp(ws[i].name, "pairs") == 0 ? 3 : 1;
+                        : strcmp(ws[i].name, "pairs") == 0 ? 5 : 1;
         for (uint64_t k = 0; k < reps; k++) {
             run a = run_one(&ws[i], &s, dir, 1);
             run n = run_one(&ws[i], &s, dir, nthreads);
