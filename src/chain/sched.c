@@ -53,12 +53,12 @@
  * write transaction is only read — by gets and cursors, which several
  * threads may use at once after gb_db_share_reads, done at the start of
  * the queue), in chunks, then runs them, each thread its own chunks
- * first (see "a wave with workers" below).  When every run has what it reads in hand
- * (runs_apart: small programs, their pages resolved when prepared), the
- * block's thread applies journal i as soon as run i has ended while the
- * later runs go on — the runs then read nothing it writes; otherwise it
- * applies them after the last run.  Runs of a wave are freed by the next
- * wave's run jobs.  (Applying journals during runs that read pages from
+ * first (see "a wave with workers" below).  When every run has what it
+ * reads in hand (runs_apart: small programs, their pages resolved when
+ * prepared), the block's thread applies journal i as soon as run i has
+ * ended while the later runs go on — the runs then read nothing it
+ * writes; otherwise it applies them after the last run.  Runs of a wave
+ * are freed by the next wave's run jobs.  (Applying journals during runs that read pages from
  * the transaction was tried: they then need a lock the applying thread
  * holds most of the time, slower than one thread.)
  */
@@ -76,8 +76,7 @@
                                           before a flush between waves */
 
 #define NONE GB_IDMAP_NONE
-#define GRAIN_RUN 2 /* runs claimed at a time (journals wait for them in
-                       order: a small grain keeps them coming) */
+#define GRAIN_RUN 2 /* alone: runs (and frees) a job takes at a time */
 
 /* ---- the window ------------------------------------------------------- */
 
@@ -704,6 +703,13 @@ static void prep_chunks(sched *s, unsigned self)
         prep_chunk(s, c, self);
 }
 
+static inline void relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 static bool claim(sched *s, uint32_t c)
 {
     return !atomic_load_explicit(&s->claimed[c], memory_order_relaxed) &&
@@ -718,7 +724,7 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
     uint32_t hi = chunk_end(s, c, n > s->nold ? n : s->nold);
     if (c < s->nprep)
         while (!atomic_load_explicit(&s->prepped[c], memory_order_acquire))
-            ; /* (stolen: its preparation is ending) */
+            relax(); /* (stolen: its preparation is ending) */
     for (uint32_t i = lo; i < hi; i++) {
         if (i < s->nold)
             gb_run_free(&s->old[i]);
@@ -772,13 +778,6 @@ static bool main_runs_one(sched *s, uint32_t *from)
             return true;
         }
     return false;
-}
-
-static inline void relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
 }
 
 /* Waits until run i is done, running chunks meanwhile. */
