@@ -135,7 +135,6 @@ typedef struct gb_sched {
     uint32_t nruns, cap_runs;
     gb_run *old;  /* the wave before's, freed by this wave's run jobs */
     uint32_t nold, cap_old;
-    bool overlap; /* journals applied while the wave's runs go on */
     /* with workers (run_wave_shared): the wave in chunks of `grain`
      * runs, each prepared and run as a whole, by the thread that prepared
      * it when it can (the run is then in its cache) */
@@ -838,8 +837,8 @@ static gb_err run_wave_shared(sched *s)
      * runs read nothing shared (runs_apart), journal i is applied as soon
      * as run i has ended, while later runs go on on the other threads;
      * otherwise after the last run. */
-    s->overlap = runs_apart(s);
-    for (uint32_t i = 0; s->overlap && i < n && !e; i++) {
+    bool overlap = runs_apart(s);
+    for (uint32_t i = 0; overlap && i < n && !e; i++) {
         main_wait_run(s, i, &from);
         e = gb_chain_finish(s->b, &s->runs[i]);
     }
@@ -849,9 +848,8 @@ static gb_err run_wave_shared(sched *s)
     for (uint32_t i = 0; i < n; i++) /* (their last chunks) */
         main_wait_run(s, i, &from);
     s->nold = 0; /* (freed) */
-    for (uint32_t i = 0; !s->overlap && i < n && !e; i++)
+    for (uint32_t i = 0; !overlap && i < n && !e; i++)
         e = gb_chain_finish(s->b, &s->runs[i]);
-    s->overlap = false;
     return e;
 }
 
