@@ -38,7 +38,8 @@ extern "C" {
     X(TRAP_STACK_EXHAUSTED, "call stack exhausted")                           \
     X(TRAP_OUT_OF_GAS, "out of gas")                                          \
     X(TRAP_HOST, "host function error")                                       \
-    X(TRAP_MEM_LIMIT, "memory limit exceeded")
+    X(TRAP_MEM_LIMIT, "memory limit exceeded")                                \
+    X(OVERFLOW, "amount out of range (a u128 sum would overflow)")
 
 typedef enum gb_err {
 #define GB_ERR_ENUM_(name, str) GB_##name,
@@ -51,7 +52,8 @@ typedef enum gb_err {
 const char *gb_err_name(gb_err e);
 /* A short human message, e.g. "out of gas". Static storage, never NULL. */
 const char *gb_err_str(gb_err e);
-/* Nonzero when e is one of the GB_TRAP_* codes. */
+/* Nonzero when e is one of the GB_TRAP_* codes (GB_TRAP_UNREACHABLE to
+ * GB_TRAP_MEM_LIMIT; codes appended after them are not traps). */
 int gb_err_is_trap(gb_err e);
 
 #ifdef __cplusplus

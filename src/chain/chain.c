@@ -87,7 +87,8 @@ static gb_err genesis(gb_chain *c)
     for (uint32_t i = 0; i < GB_CHAIN_DEV_ACCOUNTS; i++) {
         gb_db_account a = {.balance = c->cfg.initial_balance};
         TRY(gb_db_account_put(txn, dev_account(i), &a));
-        issuance = gb_u128_add(issuance, c->cfg.initial_balance, NULL);
+        if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
+            TRY(GB_OVERFLOW); /* the dev accounts' balances sum too high */
     }
     uint8_t buf[16];
     gb_u128_to_le(issuance, buf);
@@ -168,16 +169,22 @@ void gb_chain_close(gb_chain *c)
 
 /* ---- transactions ----------------------------------------------------- */
 
-/* Value + gas a transaction reserves. */
-static gb_u128 tx_cost(const gb_tx *tx)
+/* Value + gas a transaction reserves, into *out; false when that sum
+ * exceeds 2^128-1 (such a transaction is refused at submit and dropped at
+ * apply: a wrapped cost once let value = 2^128-1 through for the price of
+ * its gas). */
+static bool tx_cost(const gb_tx *tx, gb_u128 *out)
 {
-    if (tx->kind == GB_TX_TRANSFER)
-        return tx->value;
+    *out = gb_u128_from(0);
+    if (tx->kind == GB_TX_TRANSFER) {
+        *out = tx->value;
+        return true;
+    }
     if (tx->kind != GB_TX_CREATE_PROGRAM && tx->kind != GB_TX_SEND_MESSAGE &&
         tx->kind != GB_TX_SEND_REPLY)
-        return gb_u128_from(0);
-    gb_u128 gas = gb_u128_from(tx->gas_limit * GB_CHAIN_VALUE_PER_GAS);
-    return gb_u128_add(tx->value, gas, NULL);
+        return true;
+    *out = gb_chain_gas_value(tx->gas_limit);
+    return gb_u128_add_to(out, tx->value);
 }
 
 static uint8_t *dup_bytes(const uint8_t *p, uint32_t n)
@@ -244,9 +251,11 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     if (tx->kind == GB_TX_TRANSFER && tx->gas_limit)
         why = "a transfer carries no gas (gas limit must be 0)";
     if (!why && (msg || tx->kind == GB_TX_TRANSFER)) {
-        bool ovf = false;
-        gb_u128 need = gb_u128_add(reserved, tx_cost(tx), &ovf);
-        if (ovf || gb_u128_cmp(need, acct.balance) > 0)
+        gb_u128 need = reserved, cost;
+        if (!tx_cost(tx, &cost))
+            why = "value + gas exceeds 2^128-1";
+        else if (!gb_u128_add_to(&need, cost) ||
+                 gb_u128_cmp(need, acct.balance) > 0)
             why = "not enough balance for value and gas";
     }
     if (!why && tx->payload_len > 8u * 1024 * 1024)
@@ -346,8 +355,10 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     p.tx.payload_len = tx->payload ? tx->payload_len : 0;
     c->pending[c->npending++] = p;
     c->pend_sums[si].n++;
-    c->pend_sums[si].reserved =
-        gb_u128_add(c->pend_sums[si].reserved, tx_cost(tx), NULL);
+    /* checked above: reserved + cost <= the balance */
+    gb_u128 cost;
+    tx_cost(tx, &cost);
+    gb_u128_add_to(&c->pend_sums[si].reserved, cost);
     if (out_id)
         *out_id = id;
     if (out_msg_id)
@@ -366,8 +377,9 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     if (e && e != GB_NOT_FOUND)
         return e;
     uint64_t nonce = acct.nonce++;
-    gb_u128 cost = tx_cost(tx);
-    bool can_pay = gb_u128_cmp(cost, acct.balance) <= 0;
+    gb_u128 cost;
+    bool can_pay = tx_cost(tx, &cost) && gb_u128_cmp(cost, acct.balance) <= 0 &&
+                   tx->gas_limit <= b->c->cfg.block_gas_limit;
     gb_db_val v;
     gb_db_program prog;
     gb_db_dispatch mb;
@@ -745,12 +757,18 @@ static gb_err sum_dispatches(gb_db_txn *r, gb_db_table t, gb_chain_totals *o)
         gb_db_dispatch x;
         if ((e = gb_db_dispatch_decode(v.data, v.len, &x)))
             break;
-        if (!(x.flags & GB_CHAIN_F_VALUE_CREDITED))
-            o->held_value = gb_u128_add(o->held_value, x.d.value, NULL);
-        uint64_t gas = x.d.gas_limit + x.reply_deposit +
-                       x.d.ctx.system_reservation;
-        o->held_gas = gb_u128_add(
-            o->held_gas, gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS), NULL);
+        if (!(x.flags & GB_CHAIN_F_VALUE_CREDITED) &&
+            !gb_u128_add_to(&o->held_value, x.d.value)) {
+            e = GB_OVERFLOW;
+            break;
+        }
+        if (!gb_u128_add_to(&o->held_gas, gb_chain_gas_value(x.d.gas_limit)) ||
+            !gb_u128_add_to(&o->held_gas, gb_chain_gas_value(x.reply_deposit)) ||
+            !gb_u128_add_to(&o->held_gas,
+                            gb_chain_gas_value(x.d.ctx.system_reservation))) {
+            e = GB_OVERFLOW;
+            break;
+        }
     }
     gb_db_cursor_close(cur);
     return e == GB_NOT_FOUND ? GB_OK : e;
@@ -778,7 +796,10 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
         memcpy(id.b, k.data, 32);
         if ((e = gb_db_account_get(r, id, &a)))
             break;
-        o->accounts = gb_u128_add(o->accounts, a.balance, NULL);
+        if (!gb_u128_add_to(&o->accounts, a.balance)) {
+            e = GB_OVERFLOW;
+            break;
+        }
     }
     gb_db_cursor_close(cur);
     if (e != GB_NOT_FOUND)
@@ -791,7 +812,10 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
         memcpy(id.b, k.data, 32);
         if ((e = gb_db_program_get(r, id, &p)))
             break;
-        o->programs = gb_u128_add(o->programs, p.balance, NULL);
+        if (!gb_u128_add_to(&o->programs, p.balance)) {
+            e = GB_OVERFLOW;
+            break;
+        }
     }
     gb_db_cursor_close(cur);
     if (e != GB_NOT_FOUND)
@@ -812,9 +836,12 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
         if ((e = gb_db_key2_decode(k, &pid, &rid)) ||
             (e = gb_db_reservation_get(r, pid, rid, &rv)))
             break;
-        gb_u128 g = gb_u128_from(rv.amount * GB_CHAIN_VALUE_PER_GAS);
-        o->reserved_gas = gb_u128_add(o->reserved_gas, g, NULL);
-        o->held_gas = gb_u128_add(o->held_gas, g, NULL);
+        gb_u128 g = gb_chain_gas_value(rv.amount);
+        if (!gb_u128_add_to(&o->reserved_gas, g) ||
+            !gb_u128_add_to(&o->held_gas, g)) {
+            e = GB_OVERFLOW;
+            break;
+        }
     }
     gb_db_cursor_close(cur);
     if (e == GB_NOT_FOUND)
@@ -822,6 +849,18 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
 out:
     gb_db_read_end(r);
     return e;
+}
+
+bool gb_chain_totals_conserved(const gb_chain_totals *t, gb_u128 *out_sum)
+{
+    gb_u128 sum = t->accounts;
+    bool ok = gb_u128_add_to(&sum, t->programs) &&
+              gb_u128_add_to(&sum, t->held_value) &&
+              gb_u128_add_to(&sum, t->held_gas) &&
+              gb_u128_add_to(&sum, t->burned);
+    if (out_sum)
+        *out_sum = ok ? sum : (gb_u128){UINT64_MAX, UINT64_MAX};
+    return ok && gb_u128_cmp(sum, t->issuance) == 0;
 }
 
 /* ---- more queries ------------------------------------------------------- */

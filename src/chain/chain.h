@@ -254,6 +254,13 @@ gb_id gb_chain_dev_account(uint32_t index);
  */
 #define GB_CHAIN_VALUE_PER_GAS 1u
 
+/* gas as value, exactly (never wraps: a u64 times the rate fits in 128
+ * bits). */
+static inline gb_u128 gb_chain_gas_value(uint64_t gas)
+{
+    return gb_u128_mul64(gas, GB_CHAIN_VALUE_PER_GAS);
+}
+
 typedef struct gb_chain_totals {
     gb_u128 issuance;   /* given at genesis */
     gb_u128 accounts;   /* balances of users */
@@ -266,8 +273,16 @@ typedef struct gb_chain_totals {
     gb_u128 burned;     /* gas burned so far (as value) */
 } gb_chain_totals;
 
-/* Sums the committed state (O(size of the state): for tests and audits). */
+/* Sums the committed state (O(size of the state): for tests and audits).
+ * Every sum is checked: GB_OVERFLOW when one would exceed 2^128-1 (value
+ * was minted: the true total is above any issuance), *out then holding
+ * the sums so far. */
 gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *out);
+
+/* Whether accounts + programs + held_value + held_gas + burned equals the
+ * issuance, summed with checks (a sum that would wrap is not conserved).
+ * *out_sum (may be NULL) gets the sum, or 2^128-1 when it overflows. */
+bool gb_chain_totals_conserved(const gb_chain_totals *t, gb_u128 *out_sum);
 
 /* The state root of the last committed block. */
 void gb_chain_state_root(gb_chain *c, uint8_t out[32]);

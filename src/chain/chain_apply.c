@@ -205,7 +205,10 @@ gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v)
     gb_err e = gb_db_account_get(b->txn, id, &a);
     if (e && e != GB_NOT_FOUND)
         return e;
-    a.balance = gb_u128_add(a.balance, v, NULL);
+    /* balances sum to at most the issuance: a credit that wraps means
+     * value came from nowhere, and the block fails rather than mint */
+    if (!gb_u128_add_to(&a.balance, v))
+        return GB_OVERFLOW;
     return gb_db_account_put(b->txn, id, &a);
 }
 
@@ -227,8 +230,9 @@ gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v)
         if (!gb_db_program_get(b->txn, to, &p)) {
             if ((e = prog_load(b->txn, to, &p, &alloc)))
                 return e;
-            p.balance = gb_u128_add(p.balance, v, NULL);
-            e = gb_db_program_put(b->txn, to, &p);
+            e = gb_u128_add_to(&p.balance, v)
+                    ? gb_db_program_put(b->txn, to, &p)
+                    : GB_OVERFLOW;
             b->program_credits++;
             free(alloc);
             return e;
@@ -236,8 +240,8 @@ gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v)
         return gb_chain_account_add(b, to, v);
     }
     if (!e) {
-        p.balance = gb_u128_add(p.balance, v, NULL);
-        e = gb_db_program_put(b->txn, id, &p);
+        e = gb_u128_add_to(&p.balance, v) ? gb_db_program_put(b->txn, id, &p)
+                                          : GB_OVERFLOW;
         b->program_credits++;
     }
     free(alloc);
@@ -254,7 +258,9 @@ static gb_err meta_u128_add(gb_db_txn *txn, const char *name, gb_u128 v)
     else if (e && e != GB_NOT_FOUND)
         return e;
     uint8_t buf[16];
-    gb_u128_to_le(gb_u128_add(cur, v, NULL), buf);
+    if (!gb_u128_add_to(&cur, v))
+        return GB_OVERFLOW;
+    gb_u128_to_le(cur, buf);
     return gb_db_meta_put(txn, name, buf, 16);
 }
 
@@ -263,12 +269,11 @@ gb_err gb_chain_burn(gb_blk *b, uint64_t gas)
     if (!gas)
         return GB_OK;
     if (b->sched) { /* summed while the queue runs, written at its end */
-        b->burn_pending = gb_u128_add(
-            b->burn_pending, gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS), NULL);
-        return GB_OK;
+        return gb_u128_add_to(&b->burn_pending, gb_chain_gas_value(gas))
+                   ? GB_OK
+                   : GB_OVERFLOW;
     }
-    return meta_u128_add(b->txn, "burned",
-                         gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS));
+    return meta_u128_add(b->txn, "burned", gb_chain_gas_value(gas));
 }
 
 gb_err gb_chain_burn_flush(gb_blk *b)
@@ -280,8 +285,7 @@ gb_err gb_chain_burn_flush(gb_blk *b)
 
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas)
 {
-    return gb_chain_account_add(b, origin,
-                                gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS));
+    return gb_chain_account_add(b, origin, gb_chain_gas_value(gas));
 }
 
 /* The gas a stored dispatch holds besides its gas limit: its reply
@@ -817,27 +821,31 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
 
     /* value */
     gb_u128 bal = view_balance;
-    if (!failed || !j->has_reply)
-        bal = gb_u128_add(bal, x->d.value, NULL);
+    if ((!failed || !j->has_reply) && !gb_u128_add_to(&bal, x->d.value))
+        return GB_OVERFLOW;
     if (!failed) {
+        /* each part was taken from the run's value counter, so the sum
+         * fits; checked all the same, as every sum of amounts is */
         gb_u128 sent = gb_u128_from(0);
+        bool ok = true;
         for (uint32_t i = 0; i < j->nmsgs; i++)
-            sent = gb_u128_add(sent, j->msgs[i].value, NULL);
-        for (uint32_t i = 0; i < j->ncreates; i++) {
-            sent = gb_u128_add(sent, j->creates[i].init.value, NULL);
-            sent = gb_u128_add(sent, b->bctx.existential_deposit, NULL);
-        }
+            ok = ok && gb_u128_add_to(&sent, j->msgs[i].value);
+        for (uint32_t i = 0; i < j->ncreates; i++)
+            ok = ok && gb_u128_add_to(&sent, j->creates[i].init.value) &&
+                 gb_u128_add_to(&sent, b->bctx.existential_deposit);
         if (j->has_reply)
-            sent = gb_u128_add(sent, j->reply.value, NULL);
+            ok = ok && gb_u128_add_to(&sent, j->reply.value);
+        if (!ok)
+            return GB_OVERFLOW;
         bal = gb_u128_cmp(sent, bal) <= 0 ? gb_u128_sub(bal, sent)
                                           : gb_u128_from(0);
     }
     const gb_db_program before = *p; /* to skip writing it unchanged */
     /* what the run changed, on top of what others credited meanwhile */
-    if (gb_u128_cmp(bal, prep_balance) >= 0)
-        p->balance = gb_u128_add(p->balance, gb_u128_sub(bal, prep_balance),
-                                 NULL);
-    else {
+    if (gb_u128_cmp(bal, prep_balance) >= 0) {
+        if (!gb_u128_add_to(&p->balance, gb_u128_sub(bal, prep_balance)))
+            return GB_OVERFLOW;
+    } else {
         gb_u128 less = gb_u128_sub(prep_balance, bal);
         p->balance = gb_u128_cmp(p->balance, less) >= 0
                          ? gb_u128_sub(p->balance, less)

@@ -304,11 +304,8 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
     if (e && e != GB_NOT_FOUND)
         goto out;
     /* the top-up: value + gas affordable whatever the balance */
-    bool ovf = false;
-    gb_u128 need = gb_u128_add(msg->tx.value,
-                               gb_u128_from(gas * GB_CHAIN_VALUE_PER_GAS),
-                               &ovf);
-    if (ovf) {
+    gb_u128 need = gb_chain_gas_value(gas);
+    if (!gb_u128_add_to(&need, msg->tx.value)) {
         e = GB_INVAL;
         goto out;
     }

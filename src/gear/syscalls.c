@@ -366,7 +366,10 @@ HOST(sys_value)
  * run. */
 static gb_u128 value_available(const gb_run *r)
 {
-    gb_u128 have = gb_u128_add(r->prog->balance, r->d->value, NULL);
+    gb_u128 have = r->prog->balance;
+    if (!gb_u128_add_to(&have, r->d->value))
+        return gb_u128_from(0); /* cannot happen while value is conserved;
+                                   if it did, nothing may be sent */
     return gb_u128_cmp(have, r->value_sent) > 0
                ? gb_u128_sub(have, r->value_sent)
                : gb_u128_from(0);
@@ -377,7 +380,7 @@ static uint32_t take_value(gb_run *r, gb_u128 v)
 {
     if (gb_u128_cmp(v, value_available(r)) > 0)
         return GB_EXT_NOT_ENOUGH_VALUE;
-    r->value_sent = gb_u128_add(r->value_sent, v, NULL);
+    gb_u128_add_to(&r->value_sent, v); /* v <= have - value_sent */
     return 0;
 }
 

@@ -568,11 +568,9 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
         if (!gb_chain_program_info(r->chain, pid, &info))
             return fail(err, GB_RPC_TX_REFUSED,
                         "transaction refused: program already exists");
-        bool ovf = false;
-        /* GB_CHAIN_VALUE_PER_GAS is 1: the gas limit is its value */
-        gb_u128 gas = gb_u128_from(cr.gas_limit * GB_CHAIN_VALUE_PER_GAS);
-        gb_u128 cost = gb_u128_add(cr.value, gas, &ovf);
-        if (ovf || gb_u128_cmp(cost, gb_chain_balance(r->chain, d.signer)) > 0)
+        gb_u128 cost = gb_chain_gas_value(cr.gas_limit);
+        if (!gb_u128_add_to(&cost, cr.value) ||
+            gb_u128_cmp(cost, gb_chain_balance(r->chain, d.signer)) > 0)
             return fail(err, GB_RPC_TX_REFUSED,
                         "transaction refused: not enough balance for value "
                         "and gas");

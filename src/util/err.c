@@ -32,5 +32,5 @@ const char *gb_err_str(gb_err e)
 
 int gb_err_is_trap(gb_err e)
 {
-    return e >= GB_TRAP_UNREACHABLE && e < GB_ERR_COUNT_;
+    return e >= GB_TRAP_UNREACHABLE && e <= GB_TRAP_MEM_LIMIT;
 }

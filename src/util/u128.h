@@ -37,6 +37,33 @@ static inline gb_u128 gb_u128_add(gb_u128 a, gb_u128 b, bool *overflow)
     return r;
 }
 
+/* *acc += v unless that wraps: returns false and leaves *acc unchanged
+ * when it would.  Every sum of amounts on a consensus path goes through
+ * this (or gb_u128_add with its overflow flag checked): a wrapped sum
+ * mints value from nothing. */
+static inline bool gb_u128_add_to(gb_u128 *acc, gb_u128 v)
+{
+    bool ovf;
+    gb_u128 r = gb_u128_add(*acc, v, &ovf);
+    if (ovf)
+        return false;
+    *acc = r;
+    return true;
+}
+
+/* a * b exactly (a 64 x 64-bit product always fits in 128 bits). */
+static inline gb_u128 gb_u128_mul64(uint64_t a, uint64_t b)
+{
+    uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    /* the middle column: never wraps (each part < 2^32) */
+    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+    gb_u128 r;
+    r.lo = (mid << 32) | (uint32_t)p00;
+    r.hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    return r;
+}
+
 /* a - b, for a >= b. */
 static inline gb_u128 gb_u128_sub(gb_u128 a, gb_u128 b)
 {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "chain/chain.h"
+#include "chain/chain_fixture.h"
 #include "gear/codes.h"
 #include "test.h"
 
@@ -72,23 +73,7 @@ static void env_close(env *t)
     t->c = NULL;
 }
 
-static void check_conservation(env *t)
-{
-    gb_chain_totals s;
-    GB_EXPECT_ERR(GB_OK, gb_chain_audit(t->c, &s));
-    gb_u128 sum = s.accounts;
-    sum = gb_u128_add(sum, s.programs, NULL);
-    sum = gb_u128_add(sum, s.held_value, NULL);
-    sum = gb_u128_add(sum, s.held_gas, NULL);
-    sum = gb_u128_add(sum, s.burned, NULL);
-    if (gb_u128_cmp(sum, s.issuance)) {
-        char a[40], b[40];
-        gb_u128_to_dec(sum, a);
-        gb_u128_to_dec(s.issuance, b);
-        GB_FAIL_("value not conserved at height %u: sum %s, issuance %s",
-                 gb_chain_height(t->c), a, b);
-    }
-}
+static void check_conservation(env *t) { fx_check_conservation(t->c); }
 
 static gb_block_result block(env *t)
 {
@@ -429,30 +414,11 @@ static void test_submit_errors(void)
 
 /* ---- the test actor (tests/chain/actor.wat, via wat2wasm) ------------- */
 
-static uint8_t *actor_wasm(uint32_t *len)
-{
-    const char *data = getenv("GB_TEST_DATA");
-    char cmd[1024], out[64];
-    snprintf(out, sizeof out, "/tmp/gb-chain-actor-%d.wasm", (int)getpid());
-    snprintf(cmd, sizeof cmd, "wat2wasm '%s/../chain/actor.wat' -o '%s'",
-             data ? data : "tests/data", out);
-    if (system(cmd) != 0) {
-        fprintf(stderr, "wat2wasm failed: %s\n", cmd);
-        exit(1);
-    }
-    FILE *f = fopen(out, "rb");
-    uint8_t *buf = malloc(1 << 16);
-    *len = (uint32_t)fread(buf, 1, 1 << 16, f);
-    fclose(f);
-    unlink(out);
-    return buf;
-}
-
 /* An actor program with this init payload and salt (no block produced). */
 static gb_id actor(env *t, const char *init, const char *salt)
 {
     uint32_t len;
-    uint8_t *code = actor_wasm(&len);
+    uint8_t *code = fx_actor_wasm(&len);
     gb_id cid = gb_code_id(code, len);
     gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = alice(), .code = code,
                 .code_len = len};

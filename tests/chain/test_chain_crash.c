@@ -242,14 +242,7 @@ static _Noreturn void child(const char *dir, const scenario *s, int fd)
 static bool conserved(gb_chain *c)
 {
     gb_chain_totals t;
-    if (gb_chain_audit(c, &t))
-        return false;
-    gb_u128 sum = t.accounts;
-    sum = gb_u128_add(sum, t.programs, NULL);
-    sum = gb_u128_add(sum, t.held_value, NULL);
-    sum = gb_u128_add(sum, t.held_gas, NULL);
-    sum = gb_u128_add(sum, t.burned, NULL);
-    return gb_u128_cmp(sum, t.issuance) == 0;
+    return !gb_chain_audit(c, &t) && gb_chain_totals_conserved(&t, NULL);
 }
 
 typedef struct run {

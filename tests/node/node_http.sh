@@ -69,6 +69,15 @@ sys.exit(0 if any(e["kind"]=="UserMessageSent" and e.get("replyTo")==sys.argv[1]
   sleep 0.1
 done
 [ -n "$found" ] || fail "no PONG reply to $MID"
+
+# value 2^128-1 with gas: its cost once wrapped to less than the gas and
+# minted value (issue #19); refused with the reason, bob's balance kept
+BAL=$(rpc gear_balance '["bob"]' | field result.balance)
+R=$(rpc dev_sendMessage "{\"from\":\"bob\",\"destination\":\"$PROG\",\"payload\":\"0x50494e47\",\"gasLimit\":10000000000,\"value\":\"340282366920938463463374607431768211455\"}")
+grep -q '2^128-1' <<<"$R" || fail "value 2^128-1 not refused: $R"
+R=$(rpc dev_sendMessage "{\"from\":\"bob\",\"destination\":\"$PROG\",\"payload\":\"0x50494e47\",\"gasLimit\":10000000000,\"value\":\"340282366920938463463374607421768211456\"}")
+grep -q '2^128-1' <<<"$R" || fail "value + gas = 2^128 not refused: $R"
+[ "$(rpc gear_balance '["bob"]' | field result.balance)" = "$BAL" ] || fail "bob's balance moved"
 [ "$(rpc gear_programInfo "[\"$PROG\"]" | field result.status)" = active ] || fail "program not active"
 
 # a signed transaction replayed: the CLI signs and sends it through a
