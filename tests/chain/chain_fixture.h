@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "chain/chain.h"
 #include "test.h"
@@ -73,6 +74,33 @@ static inline gb_id fx_submit(gb_chain *c, gb_tx tx)
     if (e)
         fprintf(stderr, "  submit: %s\n", detail);
     return id;
+}
+
+/* Upload example name as sender (already there: fine); its code id. */
+static inline gb_id fx_upload_example(gb_chain *c, gb_id sender,
+                                      const char *name)
+{
+    uint32_t len;
+    uint8_t *code = fx_read_example(name, &len);
+    gb_id id = gb_code_id(code, len);
+    gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = sender, .code = code,
+                .code_len = len};
+    gb_chain_submit(c, &tx, NULL, NULL, 0);
+    free(code);
+    return id;
+}
+
+/* Create a program of example name (salt: the name) with gas for its
+ * init; no block produced. */
+static inline gb_id fx_create_example(gb_chain *c, gb_id sender,
+                                      const char *name, uint64_t gas)
+{
+    gb_id code = fx_upload_example(c, sender, name);
+    return fx_submit(c, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
+                                .sender = sender, .code_id = code,
+                                .salt = (const uint8_t *)name,
+                                .salt_len = (uint32_t)strlen(name),
+                                .gas_limit = gas});
 }
 
 /* Balances + held value and gas + burned == issuance. */
