@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "chain/pool_log.h"
 #include "util/devkeys.h"
 #include "util/grow.h"
 #include "util/hash.h"
@@ -104,6 +105,51 @@ out:
     return e;
 }
 
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                            gb_id *out_msg_id, char *detail,
+                            size_t detail_len);
+
+/* One record of the pool log: submitted again unless a committed block
+ * already applied it (its nonce is below the sender's next).  One the
+ * state no longer accepts is dropped, as a block would drop it. */
+static gb_err recover_one(void *ctx, const gb_tx *tx, uint64_t nonce)
+{
+    gb_chain *c = ctx;
+    if (nonce < gb_chain_nonce(c, tx->sender))
+        return GB_OK;
+    gb_err e = submit_locked(c, tx, NULL, NULL, NULL, 0);
+    return e == GB_NOMEM || e == GB_IO ? e : GB_OK;
+}
+
+/* cfg.persist_pool: the transactions pending when the last run ended,
+ * pending again; the log rewritten with them. */
+static gb_err recover_pool(gb_chain *c, char *detail, size_t detail_len)
+{
+    gb_err e = gb_pool_log_open(c->cfg.data_dir, c->cfg.nosync, &c->plog,
+                                detail, detail_len);
+    if (e)
+        return e;
+    c->recovering = true;
+    e = gb_pool_log_read(c->plog, recover_one, c);
+    c->recovering = false;
+    if (!e)
+        e = gb_pool_log_rewrite(c->plog, c->pending, c->npending);
+    if (e)
+        set_detail(detail, detail_len,
+                   "cannot recover the pending transactions (pool.log)");
+    return e;
+}
+
+gb_err gb_chain_pool_sync(gb_chain *c)
+{
+    if (!c->plog)
+        return GB_OK;
+    pthread_mutex_lock(&c->mu);
+    gb_err e = gb_pool_log_sync(c->plog);
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
 gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
                      size_t detail_len)
 {
@@ -144,6 +190,9 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
         set_detail(detail, detail_len, "cannot read or write the chain head");
         goto fail;
     }
+    if (cfg->persist_pool && cfg->data_dir &&
+        (e = recover_pool(c, detail, detail_len)))
+        goto fail;
     *out = c;
     return GB_OK;
 fail:
@@ -169,6 +218,7 @@ void gb_chain_close(gb_chain *c)
     free(c->pend_sums);
     gb_chain_sched_close(c);
     gb_processor_free(c->call_proc);
+    gb_pool_log_close(c->plog);
     gb_code_cache_free(c->codes);
     gb_db_close(c->db);
     pthread_mutex_destroy(&c->mu);
@@ -382,7 +432,7 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         c->pending = n;
         c->cap_pending = cap;
     }
-    gb_ptx p = {.tx = *tx, .id = id};
+    gb_ptx p = {.tx = *tx, .id = id, .nonce = nonce};
     p.code = dup_bytes(tx->code, tx->code ? tx->code_len : 0);
     p.salt = dup_bytes(tx->salt, tx->salt ? tx->salt_len : 0);
     p.payload = dup_bytes(tx->payload, tx->payload ? tx->payload_len : 0);
@@ -396,6 +446,13 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     p.tx.salt_len = tx->salt ? tx->salt_len : 0;
     p.tx.payload = p.payload;
     p.tx.payload_len = tx->payload ? tx->payload_len : 0;
+    if (c->plog && !c->recovering &&
+        (e = gb_pool_log_append(c->plog, &p.tx, p.nonce))) {
+        ptx_free(&p);
+        set_detail(detail, detail_len,
+                   "cannot write the pool log (is the disk full?)");
+        return e;
+    }
     if ((e = pend_note(c, &p.tx))) {
         ptx_free(&p);
         return e;
@@ -559,19 +616,8 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
 static void hash_tx(gb_blake2b_state *st, const gb_ptx *p)
 {
     const gb_tx *tx = &p->tx;
-    uint8_t fixed[1 + 32 + 32 + 32 + 8 + 16 + 12];
-    uint8_t *q = fixed;
-    *q++ = (uint8_t)tx->kind;
-    memcpy(q, tx->sender.b, 32), q += 32;
-    memcpy(q, tx->code_id.b, 32), q += 32;
-    memcpy(q, tx->destination.b, 32), q += 32;
-    for (int i = 0; i < 8; i++)
-        *q++ = (uint8_t)(tx->gas_limit >> (8 * i));
-    gb_u128_to_le(tx->value, q), q += 16;
-    uint32_t lens[3] = {tx->code_len, tx->salt_len, tx->payload_len};
-    for (int k = 0; k < 3; k++)
-        for (int i = 0; i < 4; i++)
-            *q++ = (uint8_t)(lens[k] >> (8 * i));
+    uint8_t fixed[GB_POOL_TX_FIXED];
+    gb_pool_tx_fixed(tx, fixed);
     gb_blake2b_update(st, fixed, sizeof fixed);
     gb_blake2b_update(st, tx->code, tx->code_len);
     gb_blake2b_update(st, tx->salt, tx->salt_len);
@@ -746,6 +792,10 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     b.txn = NULL;
     if (!e) {
         drop_taken(c, k);
+        /* what is left pending is all the log keeps (should this fail,
+         * the old log stays: its applied records are skipped by nonce) */
+        if (c->plog)
+            gb_pool_log_rewrite(c->plog, c->pending, c->npending);
         c->height = b.height;
         c->head_ts = ts;
         memcpy(c->head_hash, hash, 32);

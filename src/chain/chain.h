@@ -42,7 +42,9 @@
  * deposit travels with its message and becomes the gas of its reply; a
  * system reservation is held with its message and refunded when the
  * message is done (chain_apply.c).  Pending transactions live in memory
- * only (a mempool): gb_chain_close drops them.
+ * (a mempool) and, with cfg.persist_pool, in a log beside the store
+ * (pool_log.h) from which gb_chain_open pends them again; without it
+ * gb_chain_close drops them.
  *
  * Threads.  One thread produces blocks (one block at a time); any others
  * may at the same time submit (gb_chain_submit*, gb_chain_nonce), query
@@ -85,6 +87,10 @@ typedef struct gb_chain_cfg {
                                   different programs at once (see
                                   docs/parallel.md); 0: one per core.
                                   The state never depends on it. */
+    bool persist_pool;         /* keep the pending transactions in
+                                  data_dir/pool.log (gb_chain_pool_sync
+                                  makes them durable) and pend them again
+                                  on open; needs data_dir */
     uint64_t call_time_ms;     /* wall-clock limit of one read-only call
                                   or gas estimate (GB_LIMIT past it, the
                                   detail says so); 0: none */
@@ -136,6 +142,11 @@ typedef struct gb_tx {
     uint64_t gas_limit;
     gb_u128 value;
 } gb_tx;
+
+/* With cfg.persist_pool: make every transaction accepted so far durable
+ * (one fdatasync for all of them: call it once per request, before
+ * answering).  GB_IO when the disk refuses.  Without: GB_OK. */
+gb_err gb_chain_pool_sync(gb_chain *c);
 
 /*
  * Check a transaction against the current state and queue it for the next

@@ -37,6 +37,7 @@ typedef struct gb_ptx {
     gb_tx tx;        /* pointers into the owned buffers below */
     uint8_t *code, *salt, *payload;
     gb_id id;        /* what submit returned */
+    uint64_t nonce;  /* the sender's nonce it got */
 } gb_ptx;
 
 struct gb_chain {
@@ -63,6 +64,10 @@ struct gb_chain {
     /* read-only calls and dry runs: their own processor, one at a time */
     pthread_mutex_t call_mu;
     gb_processor *call_proc;
+    /* cfg.persist_pool: the pending transactions on disk (pool_log.h);
+     * under mu */
+    struct gb_pool_log *plog;
+    bool recovering;   /* submits replayed from the log are not logged */
     /* written under mu, read without it by queries (which must not wait
      * for a block's commit) */
     _Atomic uint32_t height;

@@ -91,6 +91,7 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     cc.data_dir = cfg->data_dir;
     cc.block_time_ms = n->cfg.block_time_ms;
     cc.threads = cfg->threads;
+    cc.persist_pool = true; /* an answered transaction survives a crash */
     cc.call_time_ms = cfg->call_time_ms ? cfg->call_time_ms : DEFAULT_CALL_MS;
     cc.block_budget_ms = n->cfg.block_time_ms * BLOCK_BUDGET_PCT / 100;
     if (!cc.block_budget_ms)

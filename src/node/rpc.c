@@ -1212,7 +1212,18 @@ gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
     r->session = session;
     r->estimates = 0;
     r->req_start_ns = gb_monotonic_ns();
+    uint32_t before = r->waiting;
     gb_err e = handle(r, req, len, out_resp);
+    /* what this request submitted is durable before it is answered (one
+     * sync for a whole batch) */
+    if (!e && r->waiting != before && gb_chain_pool_sync(r->chain)) {
+        free(*out_resp);
+        *out_resp = gb_rpc_error_response(
+            GB_RPC_INTERNAL_ERROR,
+            "the transaction was accepted but could not be made durable "
+            "(pool.log: is the disk full?)");
+        e = *out_resp ? GB_OK : GB_NOMEM;
+    }
     r->session = NULL;
     return e;
 }
