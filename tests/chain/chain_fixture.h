@@ -13,6 +13,27 @@
 #include "chain/chain.h"
 #include "test.h"
 
+/* Open a chain with cfg (NULL: the defaults without fsync, in a temporary
+ * directory); exits when it cannot. */
+static inline gb_chain *fx_open_chain(const gb_chain_cfg *cfg)
+{
+    gb_chain_cfg d;
+    if (!cfg) {
+        gb_chain_cfg_default(&d);
+        d.nosync = true;
+        cfg = &d;
+    }
+    gb_chain *c = NULL;
+    char detail[256] = "";
+    gb_err e = gb_chain_open(cfg, &c, detail, sizeof detail);
+    GB_EXPECT_ERR(GB_OK, e);
+    if (e) {
+        fprintf(stderr, "open: %s\n", detail);
+        exit(1);
+    }
+    return c;
+}
+
 /* $<dir_env>/<name>.wasm (malloc'ed; exits when missing). */
 static inline uint8_t *fx_read_wasm(const char *dir_env, const char *name,
                                     uint32_t *len)

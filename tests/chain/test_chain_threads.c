@@ -35,15 +35,7 @@ static gb_chain *open_chain(uint64_t call_ms, uint64_t budget_ms)
     cfg.nosync = true;
     cfg.call_time_ms = call_ms;
     cfg.block_budget_ms = budget_ms;
-    gb_chain *c = NULL;
-    char detail[256] = "";
-    gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);
-    GB_EXPECT_ERR(GB_OK, e);
-    if (e) {
-        fprintf(stderr, "open: %s\n", detail);
-        exit(1);
-    }
-    return c;
+    return fx_open_chain(&cfg);
 }
 
 static gb_block_result block(gb_chain *c)
