@@ -39,6 +39,7 @@
 
 #include "chain/chain_int.h"
 #include "chain/pool_log.h"
+#include "util/bytes.h"
 #include "util/devkeys.h"
 #include "util/grow.h"
 #include "util/hash.h"
@@ -706,11 +707,13 @@ void gb_block_result_free(gb_block_result *r)
  * and the senders' sums are counted again from what is left. */
 static void drop_taken(gb_chain *c, uint32_t k)
 {
-    for (uint32_t i = 0; i < k; i++)
-        ptx_free(&c->pending[i]);
-    memmove(c->pending, c->pending + k,
-            (c->npending - k) * sizeof *c->pending);
-    c->npending -= k;
+    if (k) {
+        for (uint32_t i = 0; i < k; i++)
+            ptx_free(&c->pending[i]);
+        memmove(c->pending, c->pending + k,
+                (c->npending - k) * sizeof *c->pending);
+        c->npending -= k;
+    }
     gb_idmap_free(&c->pend_senders);
     c->npend_sums = 0;
     for (uint32_t i = 0; i < c->npending; i++)
@@ -737,7 +740,7 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
         return GB_NOMEM;
     }
     /* shallow copies: submit may move the array, never the buffers */
-    memcpy(taken, c->pending, k * sizeof *taken);
+    gb_copy(taken, c->pending, k * sizeof *taken);
     c->ntaken = k;
     c->producing = true;
     gb_blk b = {.c = c, .height = c->height + 1,
