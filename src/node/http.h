@@ -51,6 +51,20 @@ typedef struct gb_http_cfg {
     uint32_t max_subscriptions; /* per WebSocket (0: 16) */
     size_t max_ws_out;        /* bytes waiting to go to one WebSocket
                                  before it is dropped (0: 4 MiB) */
+    unsigned max_per_ip;      /* connections from one address (0: 32) */
+    unsigned header_timeout_s; /* from the connect, or the end of the
+                                  previous request, to a request's
+                                  headers (0: 10) */
+    unsigned request_timeout_s; /* from a request's headers to its
+                                   response sent, and for one WebSocket
+                                   message to come whole (0: 30) */
+    size_t max_buffered;      /* bytes all connections hold together:
+                                 bodies, responses, WebSocket buffers
+                                 (0: 64 MiB) */
+    const char *cors;         /* origins allowed beside localhost ones:
+                                 "all", or a comma-separated list like
+                                 "https://a.example,http://b:8080"
+                                 (NULL: none) */
 } gb_http_cfg;
 
 /* Listen; rpc is borrowed and must outlive the server.  Errors (detail
@@ -68,6 +82,11 @@ gb_err gb_http_poll(gb_http *h, uint64_t timeout_ms);
 
 /* WebSockets open now. */
 unsigned gb_http_ws_count(const gb_http *h);
+
+/* Connections open now (HTTP and WebSocket), and the bytes they hold
+ * against cfg.max_buffered. */
+unsigned gb_http_conn_count(const gb_http *h);
+size_t gb_http_held(const gb_http *h);
 
 /* Close every connection and stop listening.  NULL is a no-op. */
 void gb_http_stop(gb_http *h);
