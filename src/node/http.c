@@ -26,13 +26,11 @@
  * The dispatcher bounds what parsing and answering one request takes
  * (rpc.h); being one thread, it handles one request at a time.
  *
- * Origins.  A request with an Origin header (a browser's) must come from a
- * page on localhost, 127.0.0.1 or [::1] (http or https, any port) or one
- * that cfg.cors lists; a browser's request (Origin or Sec-Fetch-Site)
- * must name an IP address or localhost in its Host, unless its origin is
- * listed (against DNS rebinding: a name the attacker controls that
- * resolves to 127.0.0.1).  Else 403.  "all" allows any.  Allowed origins
- * get Access-Control-Allow-Origin, and OPTIONS preflights are answered.
+ * Origins (origin.h).  A request with an Origin header (a browser's) must
+ * come from an allowed page; a browser's request (Origin or
+ * Sec-Fetch-Site) must name an IP address or localhost in its Host,
+ * unless its origin is listed.  Else 403.  Allowed origins get
+ * Access-Control-Allow-Origin, and OPTIONS preflights are answered.
  *
  * WebSockets: libmicrohttpd answers the handshake (101, from
  * MHD_create_response_for_upgrade) and hands over the socket; from then
@@ -45,7 +43,7 @@
  * connection that errs, vanishes or falls behind is marked dead and
  * dropped at the next reap, outside any iteration over the list.
  */
-#define _GNU_SOURCE /* accept4, strndup with -std=c11 */
+#define _GNU_SOURCE /* accept4 with -std=c11 */
 #include "node/http.h"
 
 #include <arpa/inet.h>
@@ -62,6 +60,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "node/origin.h"
 #include "node/subs.h"
 #include "node/ws.h"
 
@@ -129,9 +128,7 @@ struct gb_http {
     size_t held, max_buffered; /* bytes the connections hold */
     refused_conn refused[MAX_REFUSED];
     unsigned nrefused;
-    bool cors_all;
-    char **origins;     /* cfg.cors, split; norigins of them */
-    size_t norigins;
+    gb_origins *origins; /* who may call, besides non-browsers */
 };
 
 /* One upgraded connection. */
@@ -169,130 +166,6 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* ---- origins ------------------------------------------------------------ */
-
-/* The host of "host[:port]" or "[v6][:port]" (n bytes at s), lower case,
- * into out (with the brackets of a v6 address).  false: too long. */
-static bool host_of(const char *s, size_t n, char *out, size_t outlen)
-{
-    size_t hl;
-    if (n && s[0] == '[') {
-        const char *e = memchr(s, ']', n);
-        hl = e ? (size_t)(e - s) + 1 : n;
-    } else {
-        const char *e = memchr(s, ':', n);
-        hl = e ? (size_t)(e - s) : n;
-    }
-    if (hl >= outlen)
-        return false;
-    for (size_t i = 0; i < hl; i++)
-        out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
-    out[hl] = 0;
-    return true;
-}
-
-static bool is_loopback_name(const char *host)
-{
-    return !strcmp(host, "localhost") || !strcmp(host, "127.0.0.1") ||
-           !strcmp(host, "[::1]");
-}
-
-/* origin is one cfg.cors lists. */
-static bool origin_listed(const gb_http *h, const char *origin)
-{
-    size_t ol = strlen(origin);
-    for (size_t i = 0; i < h->norigins; i++)
-        if (strlen(h->origins[i]) == ol &&
-            !strncasecmp(h->origins[i], origin, ol))
-            return true;
-    return false;
-}
-
-/* An Origin ("scheme://host[:port]") a browser may call from. */
-static bool origin_allowed(const gb_http *h, const char *origin)
-{
-    if (h->cors_all || origin_listed(h, origin))
-        return true;
-    const char *rest;
-    if (!strncasecmp(origin, "http://", 7))
-        rest = origin + 7;
-    else if (!strncasecmp(origin, "https://", 8))
-        rest = origin + 8;
-    else
-        return false; /* "null" (a file, a sandbox), other schemes */
-    char host[256];
-    size_t rl = strlen(rest);
-    if (!host_of(rest, rl, host, sizeof host))
-        return false;
-    const char *port = rest + strlen(host);
-    if (*port && (*port != ':' || !port[1] ||
-                  strspn(port + 1, "0123456789") != strlen(port + 1)))
-        return false;
-    return is_loopback_name(host);
-}
-
-/* A Host a browser's request may name: an IP address or localhost.  A
- * name (one the attacker controls, resolving to 127.0.0.1) is what DNS
- * rebinding needs. */
-static bool host_is_local(const char *hosthdr)
-{
-    char host[256];
-    if (!host_of(hosthdr, strlen(hosthdr), host, sizeof host))
-        return false;
-    struct in_addr a4;
-    size_t n = strlen(host);
-    return host[0] == '[' || inet_pton(AF_INET, host, &a4) == 1 ||
-           !strcmp(host, "localhost") ||
-           (n > 10 && !strcmp(host + n - 10, ".localhost"));
-}
-
-/* Split cfg.cors into h->origins.  GB_INVAL (detail says which) for an
- * entry that is not an http(s) origin. */
-static gb_err parse_cors(gb_http *h, const char *cors, char *detail,
-                         size_t detail_len)
-{
-    if (!cors || !*cors)
-        return GB_OK;
-    if (!strcmp(cors, "all")) {
-        h->cors_all = true;
-        return GB_OK;
-    }
-    for (const char *p = cors; *p;) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        while (n && (*p == ' ' || *p == '\t'))
-            p++, n--;
-        while (n && (p[n - 1] == ' ' || p[n - 1] == '/'))
-            n--;
-        if (n) {
-            size_t skip = !strncasecmp(p, "http://", 7)    ? 7
-                          : !strncasecmp(p, "https://", 8) ? 8
-                                                           : 0;
-            if (!skip || n <= skip || memchr(p + skip, '/', n - skip)) {
-                if (detail && detail_len)
-                    snprintf(detail, detail_len,
-                             "--rpc-cors: %.*s is not an origin like "
-                             "https://example.com or http://localhost:3000",
-                             (int)n, p);
-                return GB_INVAL;
-            }
-            char **o = realloc(h->origins, (h->norigins + 1) * sizeof *o);
-            if (!o)
-                return GB_NOMEM;
-            h->origins = o;
-            if (!(o[h->norigins] = strndup(p, n)))
-                return GB_NOMEM;
-            h->norigins++;
-        }
-        p += n;
-        while (*p && *p != ',')
-            p++;
-        if (*p == ',')
-            p++;
-    }
-    return GB_OK;
-}
-
 /* ---- replies ------------------------------------------------------------ */
 
 /* Queue body (len bytes; moved: freed by MHD once sent) with status. */
@@ -309,7 +182,7 @@ static enum MHD_Result reply_owned(gb_http *h, struct MHD_Connection *conn,
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
     const char *origin =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
-    if (origin && origin_allowed(h, origin)) {
+    if (origin && gb_origin_allowed(h->origins, origin)) {
         MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
         MHD_add_response_header(r, "Vary", "Origin");
     }
@@ -664,13 +537,14 @@ static bool refuse_origin(gb_http *h, struct MHD_Connection *conn,
     bool browser = origin || MHD_lookup_connection_value(
                                  conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
     char msg[400];
-    if (origin && !origin_allowed(h, origin))
+    if (origin && !gb_origin_allowed(h->origins, origin))
         snprintf(msg, sizeof msg,
                  "origin %.200s is not allowed (the node allows localhost "
                  "pages; start it with --rpc-cors to allow others)",
                  origin);
-    else if (browser && host && !h->cors_all &&
-             !(origin && origin_listed(h, origin)) && !host_is_local(host))
+    else if (browser && host && !gb_origins_all(h->origins) &&
+             !(origin && gb_origin_listed(h->origins, origin)) &&
+             !gb_origin_host_local(host))
         snprintf(msg, sizeof msg,
                  "host %.200s is not allowed from a browser (use an IP "
                  "address or localhost, or list the page's origin with "
@@ -1110,7 +984,7 @@ gb_err gb_http_start(const gb_http_cfg *cfg, gb_rpc *rpc, gb_http **out,
                                           : DEFAULT_REQUEST_TIMEOUT_S);
     h->max_buffered =
         cfg->max_buffered ? cfg->max_buffered : DEFAULT_MAX_BUFFERED;
-    gb_err e = parse_cors(h, cfg->cors, detail, detail_len);
+    gb_err e = gb_origins_new(cfg->cors, &h->origins, detail, detail_len);
     if (e)
         goto fail;
     h->lfd = listen_on(&addr);
@@ -1239,8 +1113,6 @@ void gb_http_stop(gb_http *h)
         close(h->refused[--h->nrefused].fd);
     if (h->lfd >= 0)
         close(h->lfd);
-    for (size_t i = 0; i < h->norigins; i++)
-        free(h->origins[i]);
-    free(h->origins);
+    gb_origins_free(h->origins);
     free(h);
 }
