@@ -173,8 +173,13 @@ static enum MHD_Result reply_owned(gb_http *h, struct MHD_Connection *conn,
                                    unsigned status, const char *type,
                                    char *body, size_t len)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    if (!len) { /* MHD may not free an empty buffer: give it none */
+        free(body);
+        body = NULL;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, body ? body : (void *)"",
+        body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
     if (!r) {
         free(body);
         return MHD_NO;
@@ -668,6 +673,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         *upload_size = 0;
         if (b->too_large || b->busy || n > h->max_body - b->len) {
             b->too_large = !b->busy; /* keep reading, drop the bytes */
+            body_release(h, b);     /* and let others have the room */
             return MHD_YES;
         }
         if (b->len + n + 1 > b->cap) {
@@ -679,6 +685,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             if (cap > b->reserved) { /* beyond what was reserved */
                 if (over_budget(h, cap - b->reserved)) {
                     b->busy = true; /* drop the bytes, answer 503 */
+                    body_release(h, b);
                     return MHD_YES;
                 }
                 h->held += cap - b->reserved;

@@ -5,17 +5,18 @@ on loopback: the node's peak RSS (VmHWM) must stay under 256 MiB through
   1. one 24 MiB batch of empty objects, [{},{},...] (the JSON parser used
      to build millions of values: 1.85 GB);
   2. 60 connections each sending 23 MiB of a request body and never the
-     last byte (2.0 GB);
+     last byte (2.0 GB); five sending 20 MiB bodies of undeclared length;
   3. 32 WebSockets each sending 23 MiB of one frame and never its last
      byte (770 MB);
 
 each refused with a clear JSON-RPC error (HTTP) or a close frame
 (WebSocket), while a new client is still served and the node survives.
 usage: node_memory.py GEARBOX"""
-import selectors, socket, sys, time
+import selectors, socket, sys, threading, time
 
 sys.path.insert(0, __import__("os").path.dirname(__file__))
-from nodeutil import Node, Check, connect, ws_open, ws_frame_header
+from nodeutil import (Node, Check, connect, read_response, ws_open,
+                      ws_frame_header)
 
 # 256 MiB; more under a sanitizer (CMakeLists.txt sets it)
 LIMIT_KIB = int(__import__("os").environ.get("GB_TEST_RSS_LIMIT_MIB", "256")) * 1024
@@ -119,6 +120,37 @@ for s in socks:  # what did the refused ones hear?
     s.close()
 print(f"     {refused} of 60 got a JSON-RPC error")
 
+# 2b. bodies of undeclared length (chunked), 20 MiB each, five at once:
+# the budget grows as they come; those refused give their room back
+fresh()
+chunked = []
+def send_chunked(i):
+    s = connect(node.port, f"127.0.0.{2 + i}", 30)
+    piece = b"[" + b"0," * (MIB // 2 - 1) + b"0"
+    try:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+                  b"application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(20):
+            s.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+        s.sendall(b"0\r\n\r\n")
+        st, body, _ = read_response(s)
+        chunked.append((st, body.get("error", {}).get("code")
+                        if isinstance(body, dict) else body))
+    except OSError as e:
+        chunked.append(("error", str(e)))
+    s.close()
+threads = [threading.Thread(target=send_chunked, args=(i,)) for i in range(5)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join(60)
+print(f"     chunked bodies: {sorted(chunked, key=str)}")
+check(len(chunked) == 5 and all(c in ((200, -32600), (503, -32009))
+                                for c in chunked) and (200, -32600) in chunked,
+      "chunked bodies: each parsed (-32600, a batch too long) or refused "
+      "with 503 -32009")
+p2b = peak("5 chunked bodies")
+
 # 3. 32 WebSockets, each 23 MiB into one frame
 fresh()
 wss = []
@@ -142,7 +174,7 @@ for s in wss:
 time.sleep(0.3)
 served("after it all")
 check(node.alive(), "the node is still running")
-worst = max(p1, p2, p3)
+worst = max(p1, p2, p2b, p3)
 check(worst < LIMIT_KIB,
       f"peak RSS {worst // 1024} MiB < {LIMIT_KIB // 1024} MiB")
 node.stop()
