@@ -19,6 +19,7 @@
 #include "cli/cli_util.h"
 #include "node/keys.h"
 #include "node/node.h"
+#include "node/origin.h"
 #include "util/hex.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -238,6 +239,16 @@ int cli_node(int argc, char **argv)
     }
     cfg.dev = dev;
     cfg.rpc_host = host;
+    if (cfg.cors) { /* an error now, before the data directory is touched */
+        gb_origins *o = NULL;
+        char why[256] = "";
+        gb_err oe = gb_origins_new(cfg.cors, &o, why, sizeof why);
+        gb_origins_free(o);
+        if (oe) {
+            fprintf(stderr, "error: %s\n", why[0] ? why : gb_err_str(oe));
+            return 2;
+        }
+    }
     if (!is_loopback(host))
         fprintf(stderr,
                 "\n"

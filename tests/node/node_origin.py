@@ -110,4 +110,10 @@ st, _, hd = node.call(*SEND, headers={"Origin": EVIL})
 check(st == 200 and hd.get("access-control-allow-origin") == EVIL,
       f"--rpc-cors all, from {EVIL}: HTTP {st}")
 node.stop()
+import subprocess
+r = subprocess.run([sys.argv[1], "node", "--dev", "--rpc-cors",
+                    "https://ok.example,foo"], capture_output=True, text=True,
+                   timeout=10)
+check(r.returncode == 2 and "'foo' is not an origin" in r.stderr,
+      f"a bad --rpc-cors entry: exit {r.returncode}, {r.stderr.strip()}")
 sys.exit(1 if check.failed else 0)
