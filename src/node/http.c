@@ -22,7 +22,9 @@
  * against max_buffered: request bodies (a declared Content-Length is
  * reserved whole at the headers, so a body that would not fit is refused
  * at once with 503, before any of it is read), responses until sent, and
- * the buffers of every WebSocket.  A request beyond max_body gets 413.
+ * the buffers of every WebSocket.  A connection holding no more than
+ * SMALL_ALLOWANCE passes even when the budget is full, so that large
+ * requests filling it do not stop small calls.  A request beyond max_body gets 413.
  * The dispatcher bounds what parsing and answering one request takes
  * (rpc.h); being one thread, it handles one request at a time.
  *
@@ -78,6 +80,8 @@
 #define REFUSED_LINGER_MS 1000u
 /* connections accepted per poll */
 #define ACCEPT_BATCH 64
+/* what one connection may hold beyond a full budget (see over_budget) */
+#define SMALL_ALLOWANCE (64u << 10)
 #define DEFAULT_MAX_WS_OUT (4u << 20)
 /* how long a WebSocket may take to send its close frame */
 #define CLOSE_LINGER_MS 2000u
@@ -229,9 +233,14 @@ static void ws_account(ws_conn *c)
     c->held = now;
 }
 
-/* The budget has no room for n more bytes. */
-static bool over_budget(const gb_http *h, size_t n)
+/* The budget has no room for n more bytes on a connection that holds
+ * `has` already.  Up to SMALL_ALLOWANCE a connection is let through
+ * anyway (still counted), so that small calls go on while large ones
+ * fill the budget: the excess is at most that much per connection. */
+static bool over_budget(const gb_http *h, size_t has, size_t n)
 {
+    if (has <= SMALL_ALLOWANCE && n <= SMALL_ALLOWANCE - has)
+        return false;
     return n > h->max_buffered || h->held > h->max_buffered - n;
 }
 
@@ -283,7 +292,7 @@ static gb_err ws_sink(void *ctx, const char *json, size_t len)
     if (c->dead)
         return GB_LIMIT;
     /* no room: like a reader too slow, the connection goes */
-    gb_err e = over_budget(c->h, len + GB_WS_MAX_HEADER)
+    gb_err e = over_budget(c->h, c->held, len + GB_WS_MAX_HEADER)
                    ? GB_LIMIT
                    : gb_ws_send_text(c->ws, json, len);
     if (e)
@@ -307,7 +316,7 @@ static gb_err ws_on_text(void *ctx, const char *msg, size_t len)
     if (!resp)
         return e; /* notifications only, or nothing to say */
     size_t n = strlen(resp);
-    if (over_budget(c->h, n + GB_WS_MAX_HEADER)) {
+    if (over_budget(c->h, c->held, n + GB_WS_MAX_HEADER)) {
         free(resp);
         resp = gb_rpc_error_response(GB_RPC_BUSY, busy_msg);
         if (!resp)
@@ -351,7 +360,7 @@ static void ws_read(ws_conn *c)
         c->last_rx = now_ms();
         c->pinged = false;
         /* the bytes may grow the input buffer by as much again */
-        if (over_budget(c->h, 2 * (size_t)r)) {
+        if (over_budget(c->h, c->held, 2 * (size_t)r)) {
             ws_refuse(c);
             break;
         }
@@ -656,7 +665,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                    GB_RPC_TOO_LARGE, msg);
         }
         /* the whole declared body is reserved now, or refused now */
-        if (over_budget(h, (size_t)declared + 1))
+        if (over_budget(h, 0, (size_t)declared + 1))
             return reply_busy(h, conn);
         b = calloc(1, sizeof *b);
         if (!b)
@@ -683,7 +692,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             if (b->reserved && cap > b->reserved && b->len + n + 1 <= b->reserved)
                 cap = b->reserved; /* the declared length, no more */
             if (cap > b->reserved) { /* beyond what was reserved */
-                if (over_budget(h, cap - b->reserved)) {
+                if (over_budget(h, b->reserved, cap - b->reserved)) {
                     b->busy = true; /* drop the bytes, answer 503 */
                     body_release(h, b);
                     return MHD_YES;
@@ -723,7 +732,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (!resp) /* notifications only */
         return reply(h, conn, MHD_HTTP_NO_CONTENT, "application/json", "");
     size_t n = strlen(resp);
-    if (over_budget(h, n)) {
+    if (over_budget(h, 0, n)) {
         free(resp);
         return reply_busy(h, conn);
     }

@@ -22,9 +22,9 @@
  * request), its response go within cfg.request_timeout_s of its headers,
  * and no connection may stay idle cfg.timeout_s; else it is closed.
  * Bodies, responses until sent and WebSocket buffers together hold at
- * most about cfg.max_buffered bytes; a request that would take more is
- * refused with 503 (GB_RPC_BUSY), at its headers when it declares its
- * length.  A request with an Origin must come from a localhost page or
+ * most about cfg.max_buffered bytes (a connection holding at most 64 KiB
+ * passes anyway); a request that would take more is refused with 503
+ * (GB_RPC_BUSY), at its headers when it declares its length.  A request with an Origin must come from a localhost page or
  * one in cfg.cors, and a browser's request must name an IP address or
  * localhost in its Host unless its origin is listed; else 403
  * (GB_RPC_FORBIDDEN).
