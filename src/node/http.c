@@ -548,8 +548,10 @@ static bool refuse_origin(gb_http *h, struct MHD_Connection *conn,
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
     const char *host = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                    MHD_HTTP_HEADER_HOST);
-    bool browser = origin || MHD_lookup_connection_value(
-                                 conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    /* Sec-Fetch-Site "none": the user typed the address; no page asked */
+    const char *site =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site");
+    bool browser = origin || (site && strcasecmp(site, "none"));
     char msg[400];
     if (origin && !gb_origin_allowed(h->origins, origin))
         snprintf(msg, sizeof msg,

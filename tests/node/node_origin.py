@@ -34,6 +34,10 @@ st, body, _ = node.call("chain_getHead", headers={
     "Sec-Fetch-Site": "same-origin", "Host": f"evil.example:{p}"})
 check(st == 403 and code(body) == -32008,
       f"a browser's request naming evil.example in Host: HTTP {st} {body}")
+st, body, _ = node.call("chain_getHead", headers={
+    "Sec-Fetch-Site": "none", "Host": f"mybox:{p}"})
+check(st == 200, f"the user typing http://mybox:{p} (Sec-Fetch-Site none): "
+                 f"HTTP {st}")
 st, body, _ = node.call("chain_getHead", headers={"Host": f"gearbox:{p}"})
 check(st == 200, f"a script naming the node gearbox (no Origin): HTTP {st}")
 st, body, _ = node.call("chain_getHead", headers={"Origin": "null"})
