@@ -24,14 +24,14 @@
  * at once with 503, before any of it is read), responses until sent, and
  * the buffers of every WebSocket.  A connection holding no more than
  * SMALL_ALLOWANCE passes even when the budget is full, so that large
- * requests filling it do not stop small calls.  A request beyond max_body gets 413.
- * The dispatcher bounds what parsing and answering one request takes
- * (rpc.h); being one thread, it handles one request at a time.
+ * requests filling it do not stop small calls.  A request beyond max_body
+ * gets 413.  The dispatcher bounds what parsing and answering one request
+ * takes (rpc.h); being one thread, it handles one request at a time.
  *
  * Origins (origin.h).  A request with an Origin header (a browser's) must
- * come from an allowed page; a browser's request (Origin or
- * Sec-Fetch-Site) must name an IP address or localhost in its Host,
- * unless its origin is listed.  Else 403.  Allowed origins get
+ * come from an allowed page; a browser's request (Origin, or
+ * Sec-Fetch-Site other than "none") must name an IP address or localhost
+ * in its Host, unless its origin is listed.  Else 403.  Allowed origins get
  * Access-Control-Allow-Origin, and OPTIONS preflights are answered.
  *
  * WebSockets: libmicrohttpd answers the handshake (101, from
@@ -573,7 +573,7 @@ static bool refuse_origin(gb_http *h, struct MHD_Connection *conn,
 }
 
 /* A CORS preflight from an allowed origin. */
-static enum MHD_Result preflight(gb_http *h, struct MHD_Connection *conn)
+static enum MHD_Result preflight(struct MHD_Connection *conn)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
@@ -590,7 +590,6 @@ static enum MHD_Result preflight(gb_http *h, struct MHD_Connection *conn)
     MHD_add_response_header(r, "Access-Control-Allow-Headers",
                             "Content-Type");
     MHD_add_response_header(r, "Access-Control-Max-Age", "600");
-    (void)h;
     enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, r);
     MHD_destroy_response(r);
     return ret;
@@ -630,7 +629,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             return refused;
     }
     if (!strcmp(method, MHD_HTTP_METHOD_OPTIONS))
-        return preflight(h, conn);
+        return preflight(conn);
     if (!strcmp(method, MHD_HTTP_METHOD_GET) && !strcmp(url, "/") &&
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                     MHD_HTTP_HEADER_UPGRADE))
