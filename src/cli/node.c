@@ -116,6 +116,31 @@ static bool num_opt(const char *opt, const char *val, uint64_t min,
     return true;
 }
 
+/* The front door's numeric limits (docs/security.md), in the order of
+ * the switch in cli_node. */
+static const struct {
+    const char *name;
+    uint64_t min, max, unit;
+} limits[] = {
+    {"--rpc-max-connections-per-ip", 1, 65536, 1},
+    {"--rpc-header-timeout", 1, 3600, 1},
+    {"--rpc-request-timeout", 1, 3600, 1},
+    {"--rpc-max-request-size", 1, 1024, 1u << 20},
+    {"--rpc-max-response-size", 1, 4096, 1u << 20},
+    {"--rpc-max-buffered", 1, 65536, 1u << 20},
+    {"--rpc-max-batch-request-len", 1, 100000, 1},
+    {"--rpc-max-json-values", 16, 100000000, 1},
+};
+
+/* The index of option a in limits, or -1. */
+static int limit_opt(const char *a)
+{
+    for (size_t k = 0; k < sizeof limits / sizeof *limits; k++)
+        if (!strcmp(a, limits[k].name))
+            return (int)k;
+    return -1;
+}
+
 /* 127.0.0.0/8: only this machine can connect. */
 static bool is_loopback(const char *host)
 {
@@ -130,6 +155,7 @@ int cli_node(int argc, char **argv)
     bool dev = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int k;
         if (cli_is_help(a)) {
             usage(stdout);
             return 0;
@@ -179,30 +205,10 @@ int cli_node(int argc, char **argv)
             }
             cfg.cors = val;
             i++;
-        } else if (!strncmp(a, "--rpc-", 6) && strcmp(a, "--rpc")) {
-            static const struct {
-                const char *name;
-                uint64_t min, max, unit;
-            } lim[] = {
-                {"--rpc-max-connections-per-ip", 1, 65536, 1},
-                {"--rpc-header-timeout", 1, 3600, 1},
-                {"--rpc-request-timeout", 1, 3600, 1},
-                {"--rpc-max-request-size", 1, 1024, 1u << 20},
-                {"--rpc-max-response-size", 1, 4096, 1u << 20},
-                {"--rpc-max-buffered", 1, 65536, 1u << 20},
-                {"--rpc-max-batch-request-len", 1, 100000, 1},
-                {"--rpc-max-json-values", 16, 100000000, 1},
-            };
-            size_t k = 0;
-            while (k < sizeof lim / sizeof *lim && strcmp(a, lim[k].name))
-                k++;
-            if (k == sizeof lim / sizeof *lim) {
-                fprintf(stderr, "error: unknown option %s\n\n", a);
-                usage(stderr);
-                return 2;
-            }
+        } else if ((k = limit_opt(a)) >= 0) {
             uint64_t v;
-            if (!num_opt(a, val, lim[k].min, lim[k].max, lim[k].unit, &v))
+            if (!num_opt(a, val, limits[k].min, limits[k].max,
+                         limits[k].unit, &v))
                 return 2;
             switch (k) {
             case 0: cfg.max_per_ip = (unsigned)v; break;
