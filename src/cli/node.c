@@ -1,7 +1,8 @@
 /*
  * `gearbox node --dev [--data DIR] [--rpc ADDR:PORT] [--block-time MS]
- * [--max-connections N] [--threads N]`: run a local node (src/node/node.h)
- * until SIGINT or SIGTERM.
+ * [--max-connections N] [--threads N] [--rpc-cors ORIGINS] [--rpc-* limits]`:
+ * run a local node (src/node/node.h) until SIGINT or SIGTERM.  The RPC
+ * limits are listed in docs/security.md.
  *
  * At start it prints the RPC address, the data directory and its height,
  * and in dev mode the dev accounts with their (public, well-known) seeds;
@@ -18,6 +19,7 @@
 #include "cli/cli_util.h"
 #include "node/keys.h"
 #include "node/node.h"
+#include "node/origin.h"
 #include "util/hex.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -44,7 +46,7 @@ static void usage(FILE *out)
             "  --rpc ADDR:PORT      JSON-RPC address (default 127.0.0.1:9944; port 0:\n"
             "                       any free port)\n"
             "  --block-time MS      milliseconds between blocks (default 1000)\n"
-            "  --max-connections N  concurrent RPC connections (default 64)\n"
+            "  --max-connections N  concurrent RPC connections (default 128)\n"
             "  --threads N          threads running dispatches to different programs\n"
             "                       at once, 0 to 256 (default 0: one per core); the\n"
             "                       state never depends on it (docs/parallel.md)\n"
@@ -52,7 +54,22 @@ static void usage(FILE *out)
             "                       and of those of one request together (default\n"
             "                       2000); a block's queue runs at most half the\n"
             "                       block time, what is left waits for the next\n"
-            "  --help               this help\n");
+            "  --rpc-cors ORIGINS   browser pages allowed beside localhost ones:\n"
+            "                       'all', or a comma-separated list of origins\n"
+            "                       (https://app.example,http://host:8080)\n"
+            "  --help               this help\n\n"
+            "RPC limits (docs/security.md; a request beyond them is refused with a\n"
+            "JSON-RPC error):\n"
+            "  --rpc-max-connections-per-ip N  connections from one address (32)\n"
+            "  --rpc-header-timeout S       seconds for a request's headers to come (10)\n"
+            "  --rpc-request-timeout S      seconds from headers to response sent, and\n"
+            "                               for a WebSocket message to come whole (30)\n"
+            "  --rpc-max-request-size MIB   one request or WebSocket message (24)\n"
+            "  --rpc-max-response-size MIB  one response, a batch's together (32)\n"
+            "  --rpc-max-buffered MIB       all connections' bodies, responses and\n"
+            "                               WebSocket buffers together (64)\n"
+            "  --rpc-max-batch-request-len N  calls in one batch (64)\n"
+            "  --rpc-max-json-values N      JSON values in one request (65536)\n");
 }
 
 static void on_block(void *ctx, const gb_block_result *b)
@@ -88,6 +105,53 @@ static bool parse_rpc(const char *s, char *host, size_t hostlen,
     return true;
 }
 
+/* A numeric option: val within [min, max], times unit, into *out. */
+static bool num_opt(const char *opt, const char *val, uint64_t min,
+                    uint64_t max, uint64_t unit, uint64_t *out)
+{
+    uint64_t v;
+    if (!cli_opt_u64(opt, val, &v))
+        return false;
+    if (v < min || v > max) {
+        fprintf(stderr, "error: %s must be %llu to %llu\n", opt,
+                (unsigned long long)min, (unsigned long long)max);
+        return false;
+    }
+    *out = v * unit;
+    return true;
+}
+
+/* The front door's numeric limits (docs/security.md), in the order of
+ * the switch in cli_node. */
+static const struct {
+    const char *name;
+    uint64_t min, max, unit;
+} limits[] = {
+    {"--rpc-max-connections-per-ip", 1, 65536, 1},
+    {"--rpc-header-timeout", 1, 3600, 1},
+    {"--rpc-request-timeout", 1, 3600, 1},
+    {"--rpc-max-request-size", 1, 1024, 1u << 20},
+    {"--rpc-max-response-size", 1, 4096, 1u << 20},
+    {"--rpc-max-buffered", 1, 65536, 1u << 20},
+    {"--rpc-max-batch-request-len", 1, 100000, 1},
+    {"--rpc-max-json-values", 16, 100000000, 1},
+};
+
+/* The index of option a in limits, or -1. */
+static int limit_opt(const char *a)
+{
+    for (size_t k = 0; k < sizeof limits / sizeof *limits; k++)
+        if (!strcmp(a, limits[k].name))
+            return (int)k;
+    return -1;
+}
+
+/* 127.0.0.0/8: only this machine can connect. */
+static bool is_loopback(const char *host)
+{
+    return !strncmp(host, "127.", 4);
+}
+
 int cli_node(int argc, char **argv)
 {
     gb_node_cfg cfg = {.data_dir = "gearbox-data", .rpc_port = 9944,
@@ -96,6 +160,7 @@ int cli_node(int argc, char **argv)
     bool dev = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int k;
         if (cli_is_help(a)) {
             usage(stdout);
             return 0;
@@ -137,6 +202,30 @@ int cli_node(int argc, char **argv)
             }
             cfg.max_connections = (unsigned)nconn;
             i++;
+        } else if (!strcmp(a, "--rpc-cors")) {
+            if (!val || !*val) {
+                fprintf(stderr, "error: --rpc-cors needs 'all' or a "
+                                "comma-separated list of origins\n");
+                return 2;
+            }
+            cfg.cors = val;
+            i++;
+        } else if ((k = limit_opt(a)) >= 0) {
+            uint64_t v;
+            if (!num_opt(a, val, limits[k].min, limits[k].max,
+                         limits[k].unit, &v))
+                return 2;
+            switch (k) {
+            case 0: cfg.max_per_ip = (unsigned)v; break;
+            case 1: cfg.header_timeout_s = (unsigned)v; break;
+            case 2: cfg.request_timeout_s = (unsigned)v; break;
+            case 3: cfg.max_body = (size_t)v; break;
+            case 4: cfg.max_response = (size_t)v; break;
+            case 5: cfg.max_buffered = (size_t)v; break;
+            case 6: cfg.max_batch = (uint32_t)v; break;
+            default: cfg.max_values = (uint32_t)v; break;
+            }
+            i++;
         } else if (!strcmp(a, "--threads")) {
             uint64_t nt;
             if (!cli_opt_u64(a, val, &nt))
@@ -171,6 +260,28 @@ int cli_node(int argc, char **argv)
     }
     cfg.dev = dev;
     cfg.rpc_host = host;
+    if (cfg.cors) { /* an error now, before the data directory is touched */
+        gb_origins *o = NULL;
+        char why[256] = "";
+        gb_err oe = gb_origins_new(cfg.cors, &o, why, sizeof why);
+        gb_origins_free(o);
+        if (oe) {
+            fprintf(stderr, "error: %s\n", why[0] ? why : gb_err_str(oe));
+            return 2;
+        }
+    }
+    if (!is_loopback(host))
+        fprintf(stderr,
+                "\n"
+                "WARNING: this dev node listens on %s, beyond loopback.\n"
+                "WARNING: anyone who can reach that address can call the "
+                "dev_* methods,\n"
+                "WARNING: which sign with the dev accounts (their seeds are "
+                "public): spend\n"
+                "WARNING: alice's funds, upload programs.  Use --rpc "
+                "127.0.0.1:PORT unless you\n"
+                "WARNING: mean it.\n\n",
+                host);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

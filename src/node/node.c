@@ -105,12 +105,20 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     rc.call_time_ms = cc.call_time_ms;
     if (cfg->max_body)
         rc.max_request = cfg->max_body;
+    rc.max_batch = cfg->max_batch;
+    rc.max_values = cfg->max_values;
+    rc.max_response = cfg->max_response;
     if ((e = gb_rpc_new(n->chain, &rc, &n->rpc)))
         goto fail;
     gb_http_cfg hc = {.host = cfg->rpc_host,
                       .port = cfg->rpc_port,
                       .max_body = cfg->max_body,
-                      .max_connections = cfg->max_connections};
+                      .max_connections = cfg->max_connections,
+                      .max_per_ip = cfg->max_per_ip,
+                      .header_timeout_s = cfg->header_timeout_s,
+                      .request_timeout_s = cfg->request_timeout_s,
+                      .max_buffered = cfg->max_buffered,
+                      .cors = cfg->cors};
     if ((e = gb_http_start(&hc, n->rpc, &n->http, detail, detail_len)))
         goto fail;
     *out = n;

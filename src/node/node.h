@@ -31,7 +31,17 @@ typedef struct gb_node_cfg {
     uint16_t rpc_port;        /* 0: a free port */
     uint64_t block_time_ms;   /* 0: 1000 */
     size_t max_body;          /* HTTP request body limit (0: 24 MiB) */
-    unsigned max_connections; /* 0: 64 */
+    unsigned max_connections; /* 0: 128 */
+    /* the front door's other limits (node/http.h, node/rpc.h; 0: their
+     * defaults) and the origins allowed beside localhost */
+    unsigned max_per_ip;      /* gb_http_cfg */
+    unsigned header_timeout_s;
+    unsigned request_timeout_s;
+    size_t max_buffered;
+    const char *cors;
+    uint32_t max_batch;       /* gb_rpc_cfg */
+    uint32_t max_values;
+    size_t max_response;
     unsigned threads;         /* gb_chain_cfg.threads: threads running
                                  dispatches (docs/parallel.md); 0: one
                                  per core */

@@ -44,6 +44,8 @@
  * fits */
 #define DEFAULT_MAX_REQUEST (24u * 1024 * 1024)
 #define DEFAULT_MAX_BATCH 64u
+#define DEFAULT_MAX_VALUES 65536u
+#define DEFAULT_MAX_RESPONSE (32u * 1024 * 1024)
 #define DEFAULT_EVENT_BLOCKS 256u
 #define DEFAULT_MAX_EVENTS 1000u
 #define DEFAULT_GAS 10000000000ull
@@ -107,6 +109,10 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
         r->cfg.max_request = DEFAULT_MAX_REQUEST;
     if (!r->cfg.max_batch)
         r->cfg.max_batch = DEFAULT_MAX_BATCH;
+    if (!r->cfg.max_values)
+        r->cfg.max_values = DEFAULT_MAX_VALUES;
+    if (!r->cfg.max_response)
+        r->cfg.max_response = DEFAULT_MAX_RESPONSE;
     if (!r->cfg.event_blocks)
         r->cfg.event_blocks = DEFAULT_EVENT_BLOCKS;
     if (!r->cfg.max_events)
@@ -1228,34 +1234,112 @@ gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
     return e;
 }
 
+/*
+ * Count, without parsing, the JSON values in req (an upper bound: every
+ * '{' and '[' opens one, every ',' separates two) and, when it is an
+ * array, its elements (the commas at depth 1, plus one).  Strings are
+ * skipped, escapes and all; the JSON need not be valid (the parser
+ * judges that).  Linear, no allocation.
+ */
+static void prescan(const char *req, size_t len, size_t *out_values,
+                    size_t *out_batch)
+{
+    size_t values = 1, batch = 0, depth = 0;
+    bool array = false, empty = true, seen = false;
+    for (size_t i = 0; i < len; i++) {
+        char c = req[i];
+        if (c == '"') {
+            for (i++; i < len && req[i] != '"'; i++)
+                if (req[i] == '\\')
+                    i++;
+            if (depth == 1)
+                empty = false;
+            continue;
+        }
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+            continue;
+        if (!seen) {
+            seen = true;
+            array = c == '[';
+        }
+        if (c == '{' || c == '[') {
+            if (depth == 1)
+                empty = false;
+            depth++;
+            values++;
+        } else if (c == '}' || c == ']') {
+            if (depth)
+                depth--;
+        } else if (c == ',') {
+            values++;
+            if (depth == 1)
+                batch++;
+        } else if (depth == 1) {
+            empty = false;
+        }
+    }
+    *out_values = values;
+    *out_batch = array ? (empty && !batch ? 0 : batch + 1) : 0;
+}
+
+/* The error that stands for a call's response when the batch's responses
+ * are over the limit: with the call's id (NULL: none). */
+static json_t *too_large_obj(json_t *id, size_t limit, bool ran)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             ran ? "response too large: the limit is %zu bytes (ask for less)"
+                 : "not run: the batch's responses passed their limit of %zu "
+                   "bytes",
+             limit);
+    return error_obj(id, GB_RPC_TOO_LARGE, msg);
+}
+
 static gb_err handle(gb_rpc *r, const char *req, size_t len, char **out_resp)
 {
     *out_resp = NULL;
-    json_t *resp = NULL;
+    json_t *resp = NULL, *in = NULL;
     bool oom = false;
+    char msg[160];
     if (len > r->cfg.max_request) {
-        char msg[128];
         snprintf(msg, sizeof msg, "request too large: %zu bytes, the limit is %zu",
                  len, r->cfg.max_request);
         resp = error_obj(NULL, GB_RPC_TOO_LARGE, msg);
         oom = !resp;
         goto dump;
     }
-    json_error_t jerr;
-    json_t *in = json_loadb(req, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-                           &jerr);
-    if (!in) {
-        char msg[256];
-        snprintf(msg, sizeof msg, "parse error: %s (line %d, column %d)",
-                 jerr.text, jerr.line, jerr.column);
-        resp = error_obj(NULL, GB_RPC_PARSE_ERROR, msg);
+    size_t nvalues, nbatch;
+    prescan(req, len, &nvalues, &nbatch);
+    if (nbatch > r->cfg.max_batch) {
+        snprintf(msg, sizeof msg,
+                 "invalid request: a batch of %zu, the limit is %u", nbatch,
+                 r->cfg.max_batch);
+        resp = error_obj(NULL, GB_RPC_INVALID_REQUEST, msg);
         oom = !resp;
         goto dump;
     }
+    if (nvalues > r->cfg.max_values) {
+        snprintf(msg, sizeof msg,
+                 "request too large: %zu JSON values, the limit is %u",
+                 nvalues, r->cfg.max_values);
+        resp = error_obj(NULL, GB_RPC_TOO_LARGE, msg);
+        oom = !resp;
+        goto dump;
+    }
+    json_error_t jerr;
+    in = json_loadb(req, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!in) {
+        char pmsg[256];
+        snprintf(pmsg, sizeof pmsg, "parse error: %s (line %d, column %d)",
+                 jerr.text, jerr.line, jerr.column);
+        resp = error_obj(NULL, GB_RPC_PARSE_ERROR, pmsg);
+        oom = !resp;
+        goto dump;
+    }
+    size_t limit = r->cfg.max_response, total = 2; /* "[]" */
     if (json_is_array(in)) {
         size_t n = json_array_size(in);
         if (n == 0 || n > r->cfg.max_batch) {
-            char msg[128];
             snprintf(msg, sizeof msg,
                      n ? "invalid request: a batch of %zu, the limit is %u"
                        : "invalid request: an empty batch",
@@ -1265,8 +1349,33 @@ static gb_err handle(gb_rpc *r, const char *req, size_t len, char **out_resp)
         } else {
             resp = json_array();
             oom = !resp;
+            bool over = false;
             for (size_t i = 0; i < n && !oom; i++) {
-                json_t *one = handle_one(r, json_array_get(in, i), &oom);
+                json_t *call = json_array_get(in, i), *one;
+                if (over) { /* not run; notifications get no answer */
+                    json_t *id = json_is_object(call)
+                                     ? json_object_get(call, "id")
+                                     : NULL;
+                    if (json_is_object(call) && !id)
+                        continue;
+                    one = too_large_obj(id, limit, false);
+                    oom = !one;
+                } else {
+                    one = handle_one(r, call, &oom);
+                }
+                if (!one)
+                    continue;
+                size_t sz = json_dumpb(one, NULL, 0, JSON_COMPACT) + 1;
+                if (!over && sz > limit - total) {
+                    json_t *e = too_large_obj(json_object_get(one, "id"),
+                                              limit, true);
+                    json_decref(one);
+                    one = e;
+                    over = true;
+                    oom = oom || !one;
+                    sz = one ? json_dumpb(one, NULL, 0, JSON_COMPACT) + 1 : 0;
+                }
+                total += sz;
                 if (one && json_array_append_new(resp, one))
                     oom = true;
             }
@@ -1277,6 +1386,13 @@ static gb_err handle(gb_rpc *r, const char *req, size_t len, char **out_resp)
         }
     } else {
         resp = handle_one(r, in, &oom);
+        if (resp && json_dumpb(resp, NULL, 0, JSON_COMPACT) > limit) {
+            json_t *e = too_large_obj(json_object_get(resp, "id"), limit,
+                                      true);
+            json_decref(resp);
+            resp = e;
+            oom = oom || !resp;
+        }
     }
     json_decref(in);
 dump:

@@ -101,6 +101,10 @@
 #define GB_RPC_STATE_FAILED (-32006) /* gear_readState could not run */
 #define GB_RPC_EXEC_FAILED (-32007)  /* a gas estimate's message failed
                                         (the message says why) */
+/* from the transport (http.c), before the dispatcher sees the request */
+#define GB_RPC_FORBIDDEN (-32008)   /* an Origin or Host not allowed (403) */
+#define GB_RPC_BUSY (-32009)        /* the node is at a connection or
+                                       memory limit: try again (503) */
 
 typedef struct gb_rpc gb_rpc;
 
@@ -112,6 +116,13 @@ typedef struct gb_rpc_cfg {
                                      that the largest transaction fits in
                                      hex) */
     uint32_t max_batch;           /* requests in one batch (0: 64) */
+    uint32_t max_values;          /* JSON values (objects, arrays and
+                                     scalars) in one request (0: 65536):
+                                     counted before parsing, so that a
+                                     request cannot make the parser build
+                                     millions of them */
+    size_t max_response;          /* bytes of one response, a batch's
+                                     together (0: 32 MiB) */
     uint32_t event_blocks;        /* recent blocks kept (0: 256) */
     uint32_t max_events;          /* events per chain_getEvents (0: 1000) */
     uint64_t default_gas;         /* dev_* without gasLimit (0: 10^10) */
@@ -136,6 +147,13 @@ void gb_rpc_free(gb_rpc *r);
  * (malloc'd NUL-terminated JSON, the caller frees), or NULL when there is
  * nothing to answer (notifications only).  Protocol errors are answered
  * in the response; the return value is GB_NOMEM only.
+ *
+ * Before parsing, the request is scanned: more than cfg.max_request
+ * bytes or cfg.max_values JSON values is -32004, a batch of more than
+ * cfg.max_batch calls -32600, none of them run.  A call whose response
+ * would take the whole beyond cfg.max_response bytes is answered -32004
+ * instead (it did run), and the calls after it in a batch are not run
+ * (-32004 each).
  */
 gb_err gb_rpc_handle(gb_rpc *r, const char *req, size_t len,
                      char **out_resp);

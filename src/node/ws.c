@@ -197,10 +197,14 @@ struct gb_ws {
     size_t out_off;      /* out.p[out_off .. out.len) waits */
     bool in_message;     /* a fragmented text message is under way */
     bool done;           /* a close frame is queued */
+    size_t in_want;      /* bytes of in that the frame under way needs */
     uint16_t close_code; /* the one we queued */
 };
 
-static gb_err buf_append(buf *b, const void *p, size_t n)
+/* Append n bytes; growing, the capacity doubles but stops at want (when
+ * want is enough: the end of the frame under way), so that a frame of
+ * nearly max_message bytes does not hold nearly twice that. */
+static gb_err buf_append_upto(buf *b, const void *p, size_t n, size_t want)
 {
     if (n > b->cap - b->len) {
         size_t cap = b->cap ? b->cap : 4096;
@@ -209,6 +213,8 @@ static gb_err buf_append(buf *b, const void *p, size_t n)
                 return GB_NOMEM;
             cap *= 2;
         }
+        if (want >= b->len + n && want < cap)
+            cap = want;
         uint8_t *q = realloc(b->p, cap);
         if (!q)
             return GB_NOMEM;
@@ -219,6 +225,11 @@ static gb_err buf_append(buf *b, const void *p, size_t n)
         memcpy(b->p + b->len, p, n);
     b->len += n;
     return GB_OK;
+}
+
+static gb_err buf_append(buf *b, const void *p, size_t n)
+{
+    return buf_append_upto(b, p, n, 0);
 }
 
 gb_err gb_ws_new(const gb_ws_cfg *cfg, gb_ws **out)
@@ -431,7 +442,7 @@ gb_err gb_ws_recv(gb_ws *w, const uint8_t *data, size_t n,
 {
     if (w->done)
         return GB_OK;
-    gb_err e = buf_append(&w->in, data, n);
+    gb_err e = buf_append_upto(&w->in, data, n, w->in_want);
     if (e)
         return e;
     size_t pos = 0;
@@ -453,8 +464,13 @@ gb_err gb_ws_recv(gb_ws *w, const uint8_t *data, size_t n,
             gb_ws_close(w, GB_WS_CLOSE_TOO_BIG, "message too big");
             break;
         }
-        if (!f.header_len || w->in.len - pos - f.header_len < f.len)
-            break; /* the rest is still on its way */
+        if (!f.header_len || w->in.len - pos - f.header_len < f.len) {
+            /* the rest is still on its way; once the header is in, the
+             * buffer grows to the frame's end and no further */
+            w->in_want = f.header_len ? f.header_len + (size_t)f.len : 0;
+            break;
+        }
+        w->in_want = 0;
         uint8_t *p = w->in.p + pos + f.header_len;
         size_t plen = (size_t)f.len;
         gb_ws_mask(p, plen, f.mask);
@@ -468,10 +484,22 @@ gb_err gb_ws_recv(gb_ws *w, const uint8_t *data, size_t n,
         memmove(w->in.p, w->in.p + pos, w->in.len - pos);
         w->in.len -= pos;
     }
+    if (e || w->done)
+        w->in_want = 0;
     if (w->in.len == 0 && w->in.cap > (256u << 10)) {
         free(w->in.p);
         w->in.p = NULL;
         w->in.cap = 0;
     }
     return e;
+}
+
+size_t gb_ws_held(const gb_ws *w)
+{
+    return w->in.cap + w->msg.cap + w->out.cap;
+}
+
+bool gb_ws_partial(const gb_ws *w)
+{
+    return !w->done && (w->in.len || w->in_message);
 }

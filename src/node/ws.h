@@ -22,8 +22,9 @@
  *   1009 too big          a frame or message beyond cfg.max_message
  *
  * Nothing here blocks, reads a clock or allocates beyond the connection's
- * two buffers (input up to one frame plus what the transport hands in;
- * output up to cfg.max_out plus one message).
+ * buffers (input up to one frame plus what the transport hands in, grown
+ * to the frame's end and no further; a fragmented message up to
+ * cfg.max_message; output up to cfg.max_out plus one message).
  */
 #ifndef GB_NODE_WS_H
 #define GB_NODE_WS_H
@@ -51,6 +52,7 @@
 #define GB_WS_CLOSE_POLICY 1008
 #define GB_WS_CLOSE_TOO_BIG 1009
 #define GB_WS_CLOSE_INTERNAL 1011
+#define GB_WS_CLOSE_TRY_AGAIN 1013
 
 /* The longest frame header: 2 bytes, an 8-byte length, a 4-byte mask. */
 #define GB_WS_MAX_HEADER 14
@@ -167,6 +169,14 @@ void gb_ws_close(gb_ws *w, uint16_t code, const char *reason);
  * w), and how many the transport managed to send. */
 const uint8_t *gb_ws_out(const gb_ws *w, size_t *n);
 void gb_ws_out_done(gb_ws *w, size_t n);
+
+/* Bytes the connection holds allocated (its three buffers), for a
+ * transport that bounds what all its connections hold together. */
+size_t gb_ws_held(const gb_ws *w);
+
+/* Part of a frame or of a fragmented message has come and waits for the
+ * rest (a transport may limit how long that takes). */
+bool gb_ws_partial(const gb_ws *w);
 
 /* A close frame was queued (sent by us, or answering the peer's): the
  * transport sends what is waiting, then closes the socket.  *out_code:

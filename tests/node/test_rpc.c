@@ -246,6 +246,53 @@ static void test_protocol_errors(void)
     json_decref(j);
     gb_rpc_free(small);
 
+    /* counted before parsing: a batch too long, too many values (inside
+     * strings, brackets and commas do not count) */
+    gb_rpc_cfg_default(&cfg);
+    cfg.max_batch = 3;
+    cfg.max_values = 40;
+    GB_EXPECT_ERR(GB_OK, gb_rpc_new(c, &cfg, &small));
+    j = call(small, "[{},{},{},{}]");
+    GB_EXPECT_I64(GB_RPC_INVALID_REQUEST, error_of(j));
+    GB_EXPECT_STR_CONTAINS(json_string_value(json_object_get(
+                               json_object_get(j, "error"), "message")),
+                           "a batch of 4, the limit is 3");
+    json_decref(j);
+    j = call(small, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\","
+                    "\"params\":[[[[],[],[],[],[],[],[],[],[],[],[],[],[],[],"
+                    "[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],[],"
+                    "[],[],[],[],[],[]]]]}");
+    GB_EXPECT_I64(GB_RPC_TOO_LARGE, error_of(j));
+    json_decref(j);
+    j = call(small, "[{\"jsonrpc\":\"2.0\",\"id\":\"[,,,,,,,,,,,,,,,,,,,,,,,,"
+                    ",,,,,,,,,,,,,,,,,,,,,,,{{{{\\\"\",\"method\":\"chain_getHead\"}]");
+    GB_EXPECT(json_is_array(j));
+    GB_EXPECT(json_object_get(json_array_get(j, 0), "result") != NULL);
+    json_decref(j);
+    gb_rpc_free(small);
+
+    /* a response beyond max_response: -32004 in its place, and the calls
+     * after it in the batch not run */
+    gb_rpc_cfg_default(&cfg);
+    cfg.max_response = 300;
+    GB_EXPECT_ERR(GB_OK, gb_rpc_new(c, &cfg, &small));
+    j = call(small, "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"chain_getHead\"},"
+                    "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"chain_getHead\"},"
+                    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"chain_getHead\"}]");
+    GB_EXPECT(json_is_array(j));
+    GB_EXPECT_U64(3, json_array_size(j));
+    GB_EXPECT(json_object_get(json_array_get(j, 0), "result") != NULL);
+    GB_EXPECT_I64(GB_RPC_TOO_LARGE, error_of(json_array_get(j, 1)));
+    GB_EXPECT_I64(2, json_integer_value(
+                         json_object_get(json_array_get(j, 1), "id")));
+    GB_EXPECT_I64(GB_RPC_TOO_LARGE, error_of(json_array_get(j, 2)));
+    GB_EXPECT_STR_CONTAINS(
+        json_string_value(json_object_get(
+            json_object_get(json_array_get(j, 2), "error"), "message")),
+        "not run");
+    json_decref(j);
+    gb_rpc_free(small);
+
     /* dev methods need --dev */
     gb_rpc *prod = new_rpc(c, false);
     GB_EXPECT(!invoke(prod, "dev_sendMessage",

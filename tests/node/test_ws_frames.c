@@ -373,6 +373,35 @@ static void test_continuation_room(void)
     gb_ws_free(w);
 }
 
+/* A large frame arriving in pieces: the input grows to the frame's end,
+ * not to twice it; gb_ws_partial says part of it waits. */
+static void test_held_bounded(void)
+{
+    size_t len = 3u << 20; /* 3 MiB: doubling would reach 4 */
+    gb_ws *w = new_ws(4u << 20, 0);
+    got g = {0};
+    uint8_t *buf = calloc(1, len + GB_WS_MAX_HEADER);
+    uint8_t mask[4] = {0, 0, 0, 0};
+    size_t hl = gb_ws_frame_header(buf, true, GB_WS_OP_TEXT, len, mask);
+    memset(buf + hl, 'a', len);
+    GB_EXPECT(!gb_ws_partial(w));
+    size_t sent = 0, total = hl + len, step = 65536;
+    while (total - sent > 1) {
+        size_t n = total - sent - 1 < step ? total - sent - 1 : step;
+        GB_EXPECT_ERR(GB_OK, gb_ws_recv(w, buf + sent, n, on_text, &g));
+        sent += n;
+    }
+    GB_EXPECT(gb_ws_partial(w));
+    GB_EXPECT(gb_ws_held(w) <= total);
+    GB_EXPECT(gb_ws_held(w) >= total - 1);
+    GB_EXPECT_ERR(GB_OK, gb_ws_recv(w, buf + sent, 1, on_text, &g));
+    GB_EXPECT_I64(1, g.n);
+    GB_EXPECT(!gb_ws_partial(w));
+    GB_EXPECT(gb_ws_held(w) < (256u << 10)); /* given back */
+    free(buf);
+    gb_ws_free(w);
+}
+
 /* The node's keep-alive: a ping frame, unmasked, empty; none once done. */
 static void test_ping_out(void)
 {
@@ -485,5 +514,6 @@ int main(void)
     GB_RUN(test_continuation_room);
     GB_RUN(test_ping_out);
     GB_RUN(test_conn_out_cap);
+    GB_RUN(test_held_bounded);
     return gb_test_summary();
 }
