@@ -27,7 +27,10 @@
 const char *const cli_common_help =
     "  --node URL              the node (default " CLI_DEFAULT_NODE ")\n"
     "  --account NAME|KEYFILE  a dev account (alice ... harry) or a key file\n"
-    "                          (see 'gearbox key'); default alice\n"
+    "                          (see 'gearbox key'); default alice.  Where only\n"
+    "                          an account id is needed, also 0x + 64 hex, an\n"
+    "                          SS58 address (kG... or 5...) or sr:alice ...\n"
+    "                          sr:ferdie (Substrate's dev accounts)\n"
     "  --json                  print JSON, for scripts\n";
 
 /* ---- options ------------------------------------------------------------ */
@@ -203,37 +206,29 @@ json_t *cli_rpc(const cli_copts *o, const char *method, json_t *params,
 
 /* ---- accounts and payloads --------------------------------------------- */
 
-static void bad_account(const char *spec, const char *detail)
+static void bad_account(const char *spec, gb_err e, const char *detail)
 {
-    fprintf(stderr, "error: unknown account '%s': not a dev account (alice, "
-                    "bob, charlie, dave, eve, ferdie, george, harry), an "
-                    "account id (0x and 64 hex digits) or a readable key file "
-                    "(%s)\n", spec, detail);
+    if (e == GB_UNSUPPORTED || e == GB_INVALID || e == GB_MALFORMED) {
+        fprintf(stderr, "error: account '%s': %s\n", spec, detail);
+        return;
+    }
+    fprintf(stderr, "error: unknown account '%s': not a dev account (alice "
+                    "... harry, or Substrate's sr:alice ... sr:ferdie), an "
+                    "account id (0x and 64 hex digits, or an SS58 address "
+                    "kG... or 5...) or a readable key file (%s)\n",
+            spec, detail);
 }
 
 bool cli_account_id(const char *spec, char out[67])
 {
-    gb_id id;
-    uint32_t dev;
-    if (gb_dev_lookup(spec, &dev)) {
-        gb_id_to_hex(gb_dev_account_id(dev), out);
-        return true;
-    }
-    if (spec[0] == '0' && (spec[1] == 'x' || spec[1] == 'X') &&
-        gb_id_from_hex(spec, &id) == GB_OK) {
-        gb_id_to_hex(id, out);
-        return true;
-    }
-    uint8_t seed[GB_KEY_SEED_LEN], pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
+    uint8_t id[GB_KEY_PUBLIC_LEN];
     char detail[512] = "";
-    if (gb_key_resolve(spec, seed, NULL, detail, sizeof detail) != GB_OK) {
-        bad_account(spec, detail);
+    gb_err e = gb_account_parse(spec, id, detail, sizeof detail);
+    if (e != GB_OK) {
+        bad_account(spec, e, detail);
         return false;
     }
-    gb_key_from_seed(seed, pk, sk);
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(sk, sizeof sk);
-    gb_id_to_hex(gb_key_account_id(pk), out);
+    gb_id_to_hex(gb_key_account_id(id), out);
     return true;
 }
 
@@ -337,8 +332,9 @@ json_t *cli_submit(const cli_copts *o, gb_tx_body *body, int *rc)
 {
     uint8_t seed[GB_KEY_SEED_LEN], pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
     char detail[512] = "";
-    if (gb_key_resolve(o->account, seed, NULL, detail, sizeof detail)) {
-        bad_account(o->account, detail);
+    gb_err ke = gb_key_resolve(o->account, seed, NULL, detail, sizeof detail);
+    if (ke) {
+        bad_account(o->account, ke, detail);
         *rc = 2;
         return NULL;
     }

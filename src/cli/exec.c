@@ -19,6 +19,7 @@
 #include "cli/cli.h"
 #include "cli/cli_util.h"
 #include "gear/codes.h"
+#include "node/keys.h"
 #include "util/hex.h"
 
 #define MAX_BLOCKS_PER_MESSAGE 1000
@@ -36,7 +37,9 @@ static void usage(FILE *out)
             "  --init PAYLOAD          the init payload of the program (default empty)\n"
             "  --send PAYLOAD          send a message (repeatable)\n"
             "  --as ACCOUNT            sender of the messages that follow: a dev account\n"
-            "                          (alice, bob, charlie, dave, eve, ferdie) or 0x + 64 hex\n"
+            "                          (alice, bob, charlie, dave, eve, ferdie), 0x + 64\n"
+            "                          hex, an SS58 address (kG... or 5...), or one of\n"
+            "                          Substrate's dev accounts sr:alice ... sr:ferdie\n"
             "  --value V               value (decimal) of the messages that follow\n"
             "  --gas N                 gas limit of the messages that follow\n"
             "  --code [NAME=]FILE      upload code without creating a program; prints its id\n"
@@ -74,7 +77,8 @@ static bool parse_account(const char *s, gb_id *out)
             *out = gb_chain_dev_account(i);
             return true;
         }
-    return gb_id_from_hex(s, out) == GB_OK;
+    /* 0x + 64 hex, an SS58 address, sr:alice ..., a key file */
+    return gb_account_parse(s, out->b, NULL, 0) == GB_OK;
 }
 
 /* A payload: 0x-prefixed hex, @NAME (the id of a named program or
@@ -392,7 +396,7 @@ int cli_exec(int argc, char **argv)
         } else if (!strcmp(opt, "--as")) {
             if (!parse_account(val, &st.sender)) {
                 fprintf(stderr, "error: --as: unknown account '%s' (a dev "
-                                "account name or 0x + 64 hex digits)\n", val);
+                                "account name, 0x + 64 hex digits or an SS58 address)\n", val);
                 rc = 2;
                 goto out;
             }
