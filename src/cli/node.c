@@ -1,7 +1,7 @@
 /*
  * `gearbox node --dev [--data DIR] [--rpc ADDR:PORT] [--block-time MS]
- * [--max-connections N] [--threads N]`: run a local node (src/node/node.h)
- * until SIGINT or SIGTERM.
+ * [--max-connections N] [--threads N] [--code-cache MIB]`: run a local
+ * node (src/node/node.h) until SIGINT or SIGTERM.
  *
  * At start it prints the RPC address, the data directory and its height,
  * and in dev mode the dev accounts with their (public, well-known) seeds;
@@ -47,6 +47,10 @@ static void usage(FILE *out)
             "  --threads N          threads running dispatches to different programs\n"
             "                       at once, 0 to 256 (default 0: one per core); the\n"
             "                       state never depends on it (docs/parallel.md)\n"
+            "  --code-cache MIB     prepared (compiled) code kept in memory, in MiB,\n"
+            "                       1 to 1048576 (default 256); the least recently\n"
+            "                       used code beyond it is dropped between blocks and\n"
+            "                       compiled again when next needed\n"
             "  --help               this help\n");
 }
 
@@ -142,6 +146,17 @@ int cli_node(int argc, char **argv)
                 return 2;
             }
             cfg.threads = (unsigned)nt;
+            i++;
+        } else if (!strcmp(a, "--code-cache")) {
+            uint64_t mib;
+            if (!cli_opt_u64(a, val, &mib))
+                return 2;
+            if (mib == 0 || mib > 1048576) {
+                fprintf(stderr, "error: --code-cache must be 1 to 1048576 "
+                                "MiB\n");
+                return 2;
+            }
+            cfg.code_cache_bytes = mib << 20;
             i++;
         } else {
             fprintf(stderr, "error: unknown option %s\n\n", a);

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@
 typedef struct ws_conn ws_conn;
 
 struct gb_http {
+    char start_err[160]; /* what libmicrohttpd said while starting */
     struct MHD_Daemon *d;
     gb_rpc *rpc;
     size_t max_body;
@@ -446,6 +448,19 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
     }
 }
 
+/* libmicrohttpd's error log: while starting (h->d not set yet) kept for
+ * the one-line error gb_http_start gives, afterwards to stderr. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    gb_http *h = cls;
+    if (h->d) {
+        vfprintf(stderr, fmt, ap);
+        return;
+    }
+    vsnprintf(h->start_err, sizeof h->start_err, fmt, ap);
+    h->start_err[strcspn(h->start_err, "\n")] = 0;
+}
+
 gb_err gb_http_start(const gb_http_cfg *cfg, gb_rpc *rpc, gb_http **out,
                      char *detail, size_t detail_len)
 {
@@ -476,13 +491,16 @@ gb_err gb_http_start(const gb_http_cfg *cfg, gb_rpc *rpc, gb_http **out,
         MHD_OPTION_CONNECTION_LIMIT, max_conn,
         MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(cfg->timeout_s ? cfg->timeout_s : DEFAULT_TIMEOUT_S),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
     if (!h->d) {
+        /* "Failed to bind to port 0: Address already in use": the reason
+         * after the last colon (the port it names is not ours) */
+        const char *why = strrchr(h->start_err, ':');
+        why = why ? why + 2 : "in use, or not an address of this machine?";
         if (detail && detail_len)
-            snprintf(detail, detail_len,
-                     "cannot listen on %s:%u (in use, or not an address of "
-                     "this machine?)",
-                     host, (unsigned)cfg->port);
+            snprintf(detail, detail_len, "cannot listen on %s:%u (%s)",
+                     host, (unsigned)cfg->port, why);
         free(h);
         return GB_IO;
     }

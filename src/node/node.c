@@ -5,10 +5,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "node/http.h"
 #include "node/rpc.h"
+#include "state/db.h"
 
 /* The longest a poll waits, so that a stop request is seen quickly even
  * if its signal arrived just before the wait began. */
@@ -37,11 +39,17 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     n->cfg = *cfg;
     if (!n->cfg.block_time_ms)
         n->cfg.block_time_ms = 1000;
+    /* a data directory this call creates goes again if the node cannot
+     * start (the port in use): a failed start leaves nothing behind */
+    struct stat st;
+    bool existed = !cfg->data_dir || stat(cfg->data_dir, &st) == 0;
     gb_chain_cfg cc;
     gb_chain_cfg_default(&cc);
     cc.data_dir = cfg->data_dir;
     cc.block_time_ms = n->cfg.block_time_ms;
     cc.threads = cfg->threads;
+    if (cfg->code_cache_bytes)
+        cc.code_cache_bytes = cfg->code_cache_bytes;
     gb_err e = gb_chain_open(&cc, &n->chain, detail, detail_len);
     if (e)
         goto fail;
@@ -61,7 +69,11 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     *out = n;
     return GB_OK;
 fail:
+    if (!n->chain)
+        existed = true; /* not opened: maybe another node's (GB_BUSY) */
     gb_node_close(n);
+    if (!existed)
+        gb_db_remove(cfg->data_dir);
     return e;
 }
 
@@ -80,9 +92,26 @@ static gb_err produce(gb_node *n,
     gb_block_result b;
     gb_err e = gb_chain_produce_block_at(n->chain, ts, &b);
     if (e) {
-        if (detail && detail_len)
-            snprintf(detail, detail_len, "block %u: %s",
-                     gb_chain_height(n->chain) + 1, gb_err_str(e));
+        uint32_t h = gb_chain_height(n->chain);
+        const char *dir = n->cfg.data_dir ? n->cfg.data_dir : "(temporary)";
+        if (!detail || !detail_len)
+            return e;
+        if (e == GB_NOSPACE)
+            snprintf(detail, detail_len,
+                     "block %u: disk full: no space left for the data "
+                     "directory %s; the chain stays at height %u (free "
+                     "space and start the node again)",
+                     h + 1, dir, h);
+        else if (e == GB_STORE_FULL)
+            snprintf(detail, detail_len,
+                     "block %u: store full: the data directory %s reached "
+                     "its map size (64 GiB); the chain stays at height %u",
+                     h + 1, dir, h);
+        else
+            snprintf(detail, detail_len,
+                     "block %u: %s (data directory %s); the chain stays at "
+                     "height %u",
+                     h + 1, gb_err_str(e), dir, h);
         return e;
     }
     if (gb_rpc_note_block(n->rpc, &b) && detail && detail_len)
@@ -92,6 +121,20 @@ static gb_err produce(gb_node *n,
         on_block(ctx, &b);
     gb_block_result_free(&b);
     return GB_OK;
+}
+
+/* A block failed (the disk full...): nothing more reaches the chain, and
+ * for a moment more the server answers what is waiting or arrives — each
+ * request with an error that says why the node stops — before it does. */
+#define DRAIN_MS 500u
+
+static void drain(gb_node *n, const char *reason)
+{
+    gb_rpc_stop(n->rpc, reason);
+    uint64_t end = now_ms(CLOCK_MONOTONIC) + DRAIN_MS;
+    for (uint64_t now; (now = now_ms(CLOCK_MONOTONIC)) < end;)
+        if (gb_http_poll(n->http, end - now))
+            break;
 }
 
 gb_err gb_node_run(gb_node *n, volatile sig_atomic_t *stop,
@@ -104,8 +147,10 @@ gb_err gb_node_run(gb_node *n, volatile sig_atomic_t *stop,
         bool due = now >= next || (n->cfg.dev && gb_rpc_waiting(n->rpc));
         if (due) {
             gb_err e = produce(n, on_block, ctx, detail, detail_len);
-            if (e)
+            if (e) {
+                drain(n, detail);
                 return e;
+            }
             next = now_ms(CLOCK_MONOTONIC) + n->cfg.block_time_ms;
             continue;
         }

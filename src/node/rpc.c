@@ -69,6 +69,7 @@ struct gb_rpc {
     gb_subs *subs;
     gb_subs_session *session; /* of the request being handled, or NULL */
     uint32_t estimates;       /* gas estimates in the request so far */
+    char stopped[256];        /* gb_rpc_stop's reason, "" while serving */
 };
 
 /* A method's failure: a JSON-RPC code and a message (rpc_int.h). */
@@ -137,6 +138,12 @@ void gb_rpc_free(gb_rpc *r)
 gb_subs *gb_rpc_subs(gb_rpc *r) { return r->subs; }
 
 uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
+
+void gb_rpc_stop(gb_rpc *r, const char *reason)
+{
+    snprintf(r->stopped, sizeof r->stopped, "node stopped: %s",
+             reason && *reason ? reason : "a fatal error");
+}
 
 /* ---- JSON values ------------------------------------------------------- */
 
@@ -1183,6 +1190,12 @@ static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
         char msg[160];
         snprintf(msg, sizeof msg, "method not found: %.100s", name);
         res = error_obj(id, GB_RPC_METHOD_NOT_FOUND, msg);
+        goto out;
+    }
+    if (r->stopped[0]) { /* nothing reaches the chain any more */
+        res = id ? error_obj(id, GB_RPC_NODE_STOPPED, r->stopped) : NULL;
+        if (!id)
+            return NULL;
         goto out;
     }
     rpc_err err = {0};

@@ -101,6 +101,8 @@
 #define GB_RPC_STATE_FAILED (-32006) /* gear_readState could not run */
 #define GB_RPC_EXEC_FAILED (-32007)  /* a gas estimate's message failed
                                         (the message says why) */
+#define GB_RPC_NODE_STOPPED (-32008) /* the node is stopping after a fatal
+                                        error (gb_rpc_stop: disk full...) */
 
 typedef struct gb_rpc gb_rpc;
 
@@ -163,5 +165,10 @@ gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b);
 
 /* Transactions accepted since the last gb_rpc_note_block. */
 uint32_t gb_rpc_waiting(const gb_rpc *r);
+
+/* The node is stopping because of reason (copied, e.g. "disk full: ..."):
+ * from now on every request gets the error GB_RPC_NODE_STOPPED with that
+ * message, and nothing reaches the chain. */
+void gb_rpc_stop(gb_rpc *r, const char *reason);
 
 #endif
