@@ -331,6 +331,12 @@ void gb_tk_mail_free(gb_tk_mail *mail, size_t n);
 /* The balance of a user or program. */
 gb_tk_u128 gb_tk_balance(gb_tk *tk, gb_tk_id id);
 
+/* The fee every transaction pays from its sender's balance when its block
+ * applies it (burned; docs/security.md): a base fee plus a fee per byte,
+ * here of a transaction carrying bytes bytes of code, salt and payload
+ * together. */
+gb_tk_u128 gb_tk_tx_fee(gb_tk *tk, uint32_t bytes);
+
 /* Gas burned by all runs of message_id (more than one if it waited and
  * was woken).  GB_NOT_FOUND if it has not run. */
 gb_err gb_tk_gas_burned(const gb_tk *tk, gb_tk_id message_id,

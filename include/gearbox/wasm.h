@@ -138,6 +138,12 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
                       size_t detail_len);
 void gb_module_free(gb_module *m); /* NULL is a no-op */
 
+/* About how many bytes of heap the module holds: its copy of the binary,
+ * the decoded sections and the compiled code of every function.  An
+ * estimate (allocator overhead is not counted), for caches that bound
+ * what they keep (gear/code_cache.h); 0 for NULL. */
+size_t gb_module_footprint(const gb_module *m);
+
 /* Imports and exports of a module, by index.  Strings are borrowed from
  * the module and are not NUL-terminated; the lengths are given. */
 typedef struct gb_import_desc {

@@ -7,9 +7,10 @@
  * changes in the state until a block applies them: gb_chain_produce_block
  * opens one write transaction of the store and, in order,
  *
- *   1. applies the pending transactions in submission order: the value and
- *      the gas limit of a message are reserved from the sender's account
- *      (gas at GB_CHAIN_VALUE_PER_GAS), its dispatch is queued;
+ *   1. applies the pending transactions in submission order: each pays
+ *      its fee (gb_chain_tx_fee, burned), the value and the gas limit of a
+ *      message are reserved from the sender's account (gas at
+ *      GB_CHAIN_VALUE_PER_GAS), its dispatch is queued;
  *   2. runs the tasks due at this height (delayed dispatches, wake-ups,
  *      waitlist and mailbox expiry) in (block, sequence) order;
  *   3. processes the queue in sequence order while the block's gas
@@ -63,7 +64,23 @@ void gb_chain_cfg_default(gb_chain_cfg *cfg)
         .block_gas_limit = 750000000000ull, /* Vara's BlockGasLimit */
         .block_time_ms = 3000,
         .initial_balance = gb_u128_from(1000000000000000000ull), /* 1M VARA */
+        .tx_base_fee = GB_CHAIN_TX_BASE_FEE,
+        .tx_byte_fee = GB_CHAIN_TX_BYTE_FEE,
+        .code_cache_bytes = GB_CHAIN_CODE_CACHE_BYTES,
     };
+}
+
+const gb_chain_cfg *gb_chain_config(const gb_chain *c) { return &c->cfg; }
+
+/* The fee model (chain.h): the one place it is computed. */
+gb_u128 gb_chain_tx_fee(const gb_chain_cfg *cfg, const gb_tx *tx)
+{
+    uint64_t bytes = (uint64_t)(tx->code ? tx->code_len : 0) +
+                     (tx->salt ? tx->salt_len : 0) +
+                     (tx->payload ? tx->payload_len : 0);
+    gb_u128 fee = gb_u128_mul64(cfg->tx_byte_fee, bytes);
+    gb_u128_add_to(&fee, gb_u128_from(cfg->tx_base_fee)); /* < 2^128 */
+    return fee;
 }
 
 /* The derivation of dev account ids (see chain.h): the ed25519 public keys
@@ -165,6 +182,10 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
     gb_err e = gb_db_open(cfg->data_dir, &opts, &c->db, detail, detail_len);
     if (!e)
         e = gb_code_cache_new(NULL, &c->codes);
+    if (!e)
+        gb_code_cache_set_limit(c->codes, cfg->code_cache_bytes
+                                              ? cfg->code_cache_bytes
+                                              : GB_CHAIN_CODE_CACHE_BYTES);
     if (!e)
         e = gb_chain_sched_open(c);
     if (!e)
@@ -287,28 +308,38 @@ uint64_t gb_chain_nonce(gb_chain *c, gb_id account)
     return nonce;
 }
 
-/* Count tx in its sender's pending sums (an entry made for a new sender).
- * Under mu. */
-static gb_err pend_note(gb_chain *c, const gb_tx *tx)
+/* The account's slot in the pending sums (created when new), or
+ * GB_IDMAP_NONE when out of memory.  Under mu. */
+static uint32_t pend_slot(gb_chain *c, gb_id who)
 {
     static const gb_id none;
-    uint32_t si = gb_idmap_get(&c->pend_senders, &tx->sender, &none);
-    if (si == GB_IDMAP_NONE) { /* the sender's first pending one */
-        if (!gb_grow((void **)&c->pend_sums, &c->cap_pend_sums,
-                     (uint64_t)c->npend_sums + 1, sizeof *c->pend_sums, 16))
-            return GB_NOMEM;
-        gb_err e = gb_idmap_put(&c->pend_senders, &tx->sender, &none,
-                                c->npend_sums);
-        if (e)
-            return e;
-        si = c->npend_sums++;
-        c->pend_sums[si] = (struct gb_pend_sum){0};
-    }
+    uint32_t si = gb_idmap_get(&c->pend_senders, &who, &none);
+    if (si != GB_IDMAP_NONE)
+        return si;
+    if (!gb_grow((void **)&c->pend_sums, &c->cap_pend_sums,
+                 (uint64_t)c->npend_sums + 1, sizeof *c->pend_sums, 16) ||
+        gb_idmap_put(&c->pend_senders, &who, &none, c->npend_sums))
+        return GB_IDMAP_NONE;
+    c->pend_sums[c->npend_sums] = (struct gb_pend_sum){0};
+    return c->npend_sums++;
+}
+
+/* Count tx in the pending sums: one more for its sender's nonce, its
+ * cost and fee reserved from its payer.  Under mu. */
+static gb_err pend_note(gb_chain *c, const gb_tx *tx)
+{
+    uint32_t si = pend_slot(c, tx->sender);
+    gb_id payer = gb_chain_tx_payer(tx);
+    uint32_t pi = si == GB_IDMAP_NONE ? si : pend_slot(c, payer);
+    if (pi == GB_IDMAP_NONE)
+        return GB_NOMEM;
     c->pend_sums[si].n++;
-    /* submit checked that reserved + cost fits the balance */
+    /* submit checked that reserved + cost + fee fits the payer's balance
+     * (cost is zero when the payer is not the sender: code uploads only) */
     gb_u128 cost;
     tx_cost(tx, &cost);
-    gb_u128_add_to(&c->pend_sums[si].reserved, cost);
+    gb_u128_add_to(&c->pend_sums[pi].reserved, cost);
+    gb_u128_add_to(&c->pend_sums[pi].reserved, gb_chain_tx_fee(&c->cfg, tx));
     return GB_OK;
 }
 
@@ -322,6 +353,9 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     pthread_mutex_lock(&c->mu);
     gb_err e = submit_locked(c, tx, out_id, out_msg_id, detail, detail_len);
     pthread_mutex_unlock(&c->mu);
+    /* a code upload prepared its code (kept for its block, unless the
+     * cache is over its limit) */
+    gb_chain_trim_codes(c);
     return e;
 }
 
@@ -335,32 +369,51 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         return e;
     const char *why = NULL;
     gb_id id = {{0}}, msg_id = {{0}};
-    gb_db_account acct;
+    gb_db_account acct, pacct;
     gb_db_account_get(r, tx->sender, &acct);
     uint64_t nonce = acct.nonce;
-    gb_u128 reserved = gb_u128_from(0);
     static const gb_id none;
     uint32_t si = gb_idmap_get(&c->pend_senders, &tx->sender, &none);
-    if (si != GB_IDMAP_NONE) {
+    if (si != GB_IDMAP_NONE)
         nonce += c->pend_sums[si].n;
-        reserved = c->pend_sums[si].reserved;
-    }
+    /* what the payer of the fee holds and owes already */
+    gb_id payer = gb_chain_tx_payer(tx);
+    gb_u128 reserved = gb_u128_from(0);
+    uint32_t pi = gb_idmap_get(&c->pend_senders, &payer, &none);
+    if (pi != GB_IDMAP_NONE)
+        reserved = c->pend_sums[pi].reserved;
+    pacct = acct;
+    if (!gb_id_eq(payer, tx->sender))
+        gb_db_account_get(r, payer, &pacct);
     /* the block it will be in: the next, or the one after the block under
      * way */
     uint32_t height = c->height + (c->producing ? 2 : 1);
     bool msg = tx->kind == GB_TX_CREATE_PROGRAM ||
                tx->kind == GB_TX_SEND_MESSAGE || tx->kind == GB_TX_SEND_REPLY;
-    if (msg && tx->gas_limit > c->cfg.block_gas_limit)
+    gb_u128 fee = gb_chain_tx_fee(&c->cfg, tx), cost = gb_u128_from(0);
+    if (!gb_id_eq(payer, tx->sender) && tx->kind != GB_TX_UPLOAD_CODE)
+        why = "only a code upload may have its fee paid by another account";
+    else if (msg && tx->gas_limit > c->cfg.block_gas_limit)
         why = "gas limit above the block gas limit";
-    if (tx->kind == GB_TX_TRANSFER && tx->gas_limit)
+    else if ((tx->kind == GB_TX_CREATE_PROGRAM ||
+              tx->kind == GB_TX_SEND_MESSAGE) && !tx->gas_limit)
+        why = "gas limit 0: a message to a program needs gas to run (it "
+              "would only fail and leave an error reply)";
+    else if (tx->kind == GB_TX_TRANSFER && tx->gas_limit)
         why = "a transfer carries no gas (gas limit must be 0)";
-    if (!why && (msg || tx->kind == GB_TX_TRANSFER)) {
-        gb_u128 need = reserved, cost;
-        if (!tx_cost(tx, &cost))
-            why = "value + gas exceeds 2^128-1";
-        else if (!gb_u128_add_to(&need, cost) ||
-                 gb_u128_cmp(need, acct.balance) > 0)
-            why = "not enough balance for value and gas";
+    else if (!tx_cost(tx, &cost))
+        why = "value + gas exceeds 2^128-1";
+    else if (gb_u128_is_zero(pacct.balance))
+        why = "no balance to pay the transaction fee (the account is empty "
+              "or unknown)";
+    else {
+        gb_u128 need = reserved;
+        if (!gb_u128_add_to(&need, cost) || !gb_u128_add_to(&need, fee) ||
+            gb_u128_cmp(need, pacct.balance) > 0)
+            why = gb_u128_is_zero(cost)
+                      ? "not enough balance for the transaction fee"
+                      : "not enough balance for value, gas and the "
+                        "transaction fee";
     }
     if (!why && tx->payload_len > 8u * 1024 * 1024)
         why = "payload too large";
@@ -472,13 +525,23 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
 {
     const gb_tx *tx = &p->tx;
     gb_db_txn *txn = b->txn;
-    gb_db_account acct;
+    gb_db_account acct, pacct;
     gb_err e = gb_db_account_get(txn, tx->sender, &acct);
     if (e && e != GB_NOT_FOUND)
         return e;
     uint64_t nonce = acct.nonce++;
-    gb_u128 cost;
-    bool can_pay = tx_cost(tx, &cost) && gb_u128_cmp(cost, acct.balance) <= 0 &&
+    /* the payer of the fee: the sender, or (code uploads only, checked
+     * at submit) another account, which then pays only the fee */
+    gb_id payer = gb_chain_tx_payer(tx);
+    bool other = !gb_id_eq(payer, tx->sender);
+    if (other && (e = gb_db_account_get(txn, payer, &pacct)) &&
+        e != GB_NOT_FOUND)
+        return e;
+    gb_db_account *pay = other ? &pacct : &acct;
+    gb_u128 cost, fee = gb_chain_tx_fee(&b->c->cfg, tx);
+    bool can_pay = (!other || tx->kind == GB_TX_UPLOAD_CODE) &&
+                   tx_cost(tx, &cost) && gb_u128_add_to(&cost, fee) &&
+                   gb_u128_cmp(cost, pay->balance) <= 0 &&
                    tx->gas_limit <= b->c->cfg.block_gas_limit;
     gb_db_val v;
     gb_db_program prog;
@@ -487,7 +550,7 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     /* checks again: the state may have changed since submit */
     switch (tx->kind) {
     case GB_TX_UPLOAD_CODE:
-        ok = gb_db_code_get(txn, p->id, &v) == GB_NOT_FOUND;
+        ok = can_pay && gb_db_code_get(txn, p->id, &v) == GB_NOT_FOUND;
         break;
     case GB_TX_CREATE_PROGRAM:
         ok = can_pay && !gb_db_code_get(txn, tx->code_id, &v) &&
@@ -505,14 +568,17 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
         ok = can_pay;
         break;
     }
-    if (ok)
-        acct.balance = gb_u128_sub(acct.balance, cost);
+    if (ok) /* value + gas + fee, all from the payer (cost: its sum) */
+        pay->balance = gb_u128_sub(pay->balance, cost);
     /* the nonce advances even for a transaction dropped here, so the ids
-     * submit returned stay right */
-    if ((e = gb_db_account_put(txn, tx->sender, &acct)))
+     * submit returned stay right; a dropped one pays no fee */
+    if ((e = gb_db_account_put(txn, tx->sender, &acct)) ||
+        (other && ok && (e = gb_db_account_put(txn, payer, &pacct))))
         return e;
     if (!ok)
         return GB_OK;
+    if ((e = gb_chain_pay_fee(b, fee)))
+        return e;
 
     gb_id mid = gb_message_id_external(b->height, tx->sender, nonce, 0);
     gb_db_dispatch x = {.d = {.kind = GB_DISPATCH_HANDLE, .id = mid,
@@ -623,6 +689,12 @@ static void hash_tx(gb_blake2b_state *st, const gb_ptx *p)
     gb_blake2b_update(st, tx->code, tx->code_len);
     gb_blake2b_update(st, tx->salt, tx->salt_len);
     gb_blake2b_update(st, tx->payload, tx->payload_len);
+    /* the fee payer, when not the sender (so a block without such a
+     * transaction hashes as before the field existed) */
+    if (!gb_id_is_zero(tx->fee_payer)) {
+        gb_blake2b_update(st, "payer", 5);
+        gb_blake2b_update(st, tx->fee_payer.b, 32);
+    }
 }
 
 /* ---- tasks --------------------------------------------------------------- */
@@ -833,10 +905,33 @@ out:
     return e;
 }
 
+/* A block, then the code cache trimmed to its limit: between blocks no
+ * run, preparation or per-program cache (sched.c) holds a code, so the
+ * least recently used can go; a program whose code went gets it prepared
+ * again from the stored original (gb_chain_code) when next needed. */
+static gb_err produce_trim(gb_chain *c, uint64_t ts, gb_block_result *out)
+{
+    gb_err e = produce(c, ts, out);
+    gb_chain_trim_codes(c);
+    return e;
+}
+
+void gb_chain_trim_codes(gb_chain *c)
+{
+    /* a read-only call or estimate holds its code: trim another time */
+    if (pthread_mutex_trylock(&c->call_mu))
+        return;
+    pthread_mutex_lock(&c->mu);
+    if (!c->producing) /* a block under way holds its codes */
+        gb_code_cache_trim(c->codes);
+    pthread_mutex_unlock(&c->mu);
+    pthread_mutex_unlock(&c->call_mu);
+}
+
 gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out)
 {
     memset(out, 0, sizeof *out);
-    return produce(c, 0, out);
+    return produce_trim(c, 0, out);
 }
 
 gb_err gb_chain_produce_block_at(gb_chain *c, uint64_t timestamp_ms,
@@ -845,7 +940,17 @@ gb_err gb_chain_produce_block_at(gb_chain *c, uint64_t timestamp_ms,
     memset(out, 0, sizeof *out);
     if (!timestamp_ms)
         return GB_INVALID;
-    return produce(c, timestamp_ms, out);
+    return produce_trim(c, timestamp_ms, out);
+}
+
+void gb_chain_code_cache_stats(gb_chain *c, gb_chain_cache_stats *out)
+{
+    *out = (gb_chain_cache_stats){
+        .codes = gb_code_cache_count(c->codes),
+        .bytes = gb_code_cache_bytes(c->codes),
+        .limit = c->cfg.code_cache_bytes ? c->cfg.code_cache_bytes
+                                         : GB_CHAIN_CODE_CACHE_BYTES,
+        .prepared = gb_code_cache_prepared(c->codes)};
 }
 
 uint64_t gb_chain_timestamp(gb_chain *c) { return c->head_ts; }
@@ -945,6 +1050,8 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
         o->issuance = gb_u128_from_le(v.data);
     if (!gb_db_meta_get(r, "burned", &v) && v.len == 16)
         o->burned = gb_u128_from_le(v.data);
+    if (!gb_db_meta_get(r, "fees", &v) && v.len == 16)
+        o->fees = gb_u128_from_le(v.data);
     gb_db_cursor *cur;
     gb_db_val k;
     if ((e = gb_db_cursor_open(r, GB_TABLE_ACCOUNTS, NULL, 0, NULL, 0, &cur)))
@@ -1016,7 +1123,8 @@ bool gb_chain_totals_conserved(const gb_chain_totals *t, gb_u128 *out_sum)
     bool ok = gb_u128_add_to(&sum, t->programs) &&
               gb_u128_add_to(&sum, t->held_value) &&
               gb_u128_add_to(&sum, t->held_gas) &&
-              gb_u128_add_to(&sum, t->burned);
+              gb_u128_add_to(&sum, t->burned) &&
+              gb_u128_add_to(&sum, t->fees);
     if (out_sum)
         *out_sum = ok ? sum : (gb_u128){UINT64_MAX, UINT64_MAX};
     return ok && gb_u128_cmp(sum, t->issuance) == 0;

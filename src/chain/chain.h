@@ -71,6 +71,9 @@
 
 typedef struct gb_chain gb_chain;
 
+/* The default bound of the code cache (cfg.code_cache_bytes). */
+#define GB_CHAIN_CODE_CACHE_BYTES (256ull << 20)
+
 typedef struct gb_chain_cfg {
     const char *data_dir;      /* NULL: a temporary directory */
     uint64_t block_gas_limit;  /* gas allowance of a block */
@@ -101,6 +104,15 @@ typedef struct gb_chain_cfg {
                                   0: none.  A block's contents then depend
                                   on the machine's speed: for a node's
                                   liveness, not for tests of determinism */
+    uint64_t tx_base_fee;      /* value every transaction pays (see
+                                  gb_chain_tx_fee); default
+                                  GB_CHAIN_TX_BASE_FEE */
+    uint64_t tx_byte_fee;      /* value per byte of a transaction's code,
+                                  salt and payload; default
+                                  GB_CHAIN_TX_BYTE_FEE */
+    uint64_t code_cache_bytes; /* the most prepared code kept in memory
+                                  between blocks (gear/code_cache.h);
+                                  0: GB_CHAIN_CODE_CACHE_BYTES */
 } gb_chain_cfg;
 
 void gb_chain_cfg_default(gb_chain_cfg *cfg);
@@ -129,6 +141,11 @@ typedef enum gb_tx_kind {
 typedef struct gb_tx {
     gb_tx_kind kind;
     gb_id sender;
+    gb_id fee_payer;       /* who pays the fee (gb_chain_tx_fee): zero =
+                              the sender.  Another account only for
+                              UPLOAD_CODE (the node's upload_program
+                              submits its code part as the zero account,
+                              paid for by the signer) */
     const uint8_t *code;   /* UPLOAD_CODE */
     uint32_t code_len;
     gb_id code_id;         /* CREATE_PROGRAM */
@@ -153,7 +170,12 @@ gb_err gb_chain_pool_sync(gb_chain *c);
  * block.  *out_id: the message id it will create (the code id for
  * UPLOAD_CODE, the program id for CREATE_PROGRAM).  Errors (nothing is
  * queued): GB_INVALID with a detail (code rejected, unknown program,
- * not enough balance, no such mailbox message...).
+ * not enough balance, no such mailbox message...).  Refused among them:
+ * a payer with no balance at all ("no balance to pay the transaction
+ * fee"), or too little for the fee + value + gas of this and its other
+ * pending transactions; a message or program creation with gas limit 0
+ * ("gas limit 0: ..."; it could not run, and would only leave an error
+ * reply behind).
  */
 gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                        char *detail, size_t detail_len);
@@ -180,6 +202,34 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
  * (gb_message_id_external(next height, sender, nonce, 0)).
  */
 uint64_t gb_chain_nonce(gb_chain *c, gb_id account);
+
+/* ---- transaction fees ----------------------------------------------------
+ *
+ * Every transaction pays a fee, so that filling the mempool, the store and
+ * the code cache costs value (docs/security.md):
+ *
+ *   fee = cfg.tx_base_fee + cfg.tx_byte_fee * (code_len + salt_len +
+ *                                              payload_len)
+ *
+ * paid by the payer (tx->fee_payer, or the sender) when its block applies
+ * it, together with the value and gas it reserves, and burned: it is
+ * counted in gb_chain_totals.fees.  Submit refuses a transaction whose
+ * payer cannot pay it (with those of its pending transactions); a
+ * transaction dropped at apply time (the state changed since submit) pays
+ * nothing.  The defaults: 0.01 VARA a transaction (Vara's units: 1 VARA =
+ * 10^12) and 10^7 a byte (1 KiB about 0.01 VARA, the largest code,
+ * 512 KiB, about 5.2 VARA).  The fee is this one function: a change to
+ * the fee model (weights, a multiplier) belongs in it.
+ */
+#define GB_CHAIN_TX_BASE_FEE 10000000000ull /* 0.01 VARA */
+#define GB_CHAIN_TX_BYTE_FEE 10000000ull    /* 10^-5 VARA a byte */
+
+/* The fee tx pays on a chain configured with cfg: exact (a u64 times a
+ * sum of three u32 lengths, plus a u64, never wraps in 128 bits). */
+gb_u128 gb_chain_tx_fee(const gb_chain_cfg *cfg, const gb_tx *tx);
+
+/* The configuration c was opened with (borrowed, valid until close). */
+const gb_chain_cfg *gb_chain_config(const gb_chain *c);
 
 /* ---- blocks and events ------------------------------------------------- */
 
@@ -287,8 +337,9 @@ gb_id gb_chain_dev_account(uint32_t index);
  * reservation the message's runs made, until
  * the gas is burned or refunded to the account that paid for it (the
  * message's origin) and the value reaches its destination or comes back.
+ * Transaction fees (gb_chain_tx_fee) are burned too, counted apart.
  * So at every block:
- *   issuance == accounts + programs + held_value + held_gas + burned
+ *   issuance == accounts + programs + held_value + held_gas + burned + fees
  */
 #define GB_CHAIN_VALUE_PER_GAS 1u
 
@@ -309,6 +360,7 @@ typedef struct gb_chain_totals {
                            reservations) and by gas reservations */
     gb_u128 reserved_gas; /* of held_gas: in programs' gas reservations */
     gb_u128 burned;     /* gas burned so far (as value) */
+    gb_u128 fees;       /* transaction fees paid so far (burned) */
 } gb_chain_totals;
 
 /* Sums the committed state (O(size of the state): for tests and audits).
@@ -317,10 +369,23 @@ typedef struct gb_chain_totals {
  * the sums so far. */
 gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *out);
 
-/* Whether accounts + programs + held_value + held_gas + burned equals the
- * issuance, summed with checks (a sum that would wrap is not conserved).
+/* Whether accounts + programs + held_value + held_gas + burned + fees
+ * equals the issuance, summed with checks (a sum that would wrap is not
+ * conserved).
  * *out_sum (may be NULL) gets the sum, or 2^128-1 when it overflows. */
 bool gb_chain_totals_conserved(const gb_chain_totals *t, gb_u128 *out_sum);
+
+/* The code cache (gear/code_cache.h): prepared codes kept in memory,
+ * trimmed to cfg.code_cache_bytes (least recently used first) after each
+ * block, submit and query. */
+typedef struct gb_chain_cache_stats {
+    uint32_t codes;    /* prepared codes kept now */
+    uint64_t bytes;    /* their estimated memory */
+    uint64_t limit;    /* cfg.code_cache_bytes, or the default */
+    uint64_t prepared; /* codes checked and compiled since open (misses) */
+} gb_chain_cache_stats;
+
+void gb_chain_code_cache_stats(gb_chain *c, gb_chain_cache_stats *out);
 
 /* The state root of the last committed block. */
 void gb_chain_state_root(gb_chain *c, uint8_t out[32]);

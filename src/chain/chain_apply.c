@@ -283,6 +283,13 @@ gb_err gb_chain_burn_flush(gb_blk *b)
     return gb_u128_is_zero(v) ? GB_OK : meta_u128_add(b->txn, "burned", v);
 }
 
+gb_err gb_chain_pay_fee(gb_blk *b, gb_u128 fee)
+{
+    /* META "fees" is written the first time a fee is paid: a chain that
+     * never charged one (fees configured 0) keeps the roots it had */
+    return gb_u128_is_zero(fee) ? GB_OK : meta_u128_add(b->txn, "fees", fee);
+}
+
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas)
 {
     return gb_chain_account_add(b, origin, gb_chain_gas_value(gas));
@@ -1330,11 +1337,27 @@ static void say(char *detail, size_t len, const char *msg)
     }
 }
 
+static gb_err read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
+                         uint32_t len, uint64_t gas_limit,
+                         uint8_t out_code[4], uint8_t **out_payload,
+                         uint32_t *out_len, char *detail, size_t detail_len);
+
 gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
                            uint32_t len, uint64_t gas_limit,
                            uint8_t out_code[4], uint8_t **out_payload,
                            uint32_t *out_len, char *detail,
                            size_t detail_len)
+{
+    gb_err e = read_state(c, pid, payload, len, gas_limit, out_code,
+                          out_payload, out_len, detail, detail_len);
+    gb_chain_trim_codes(c); /* the run is over: its code is not in use */
+    return e;
+}
+
+static gb_err read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
+                         uint32_t len, uint64_t gas_limit,
+                         uint8_t out_code[4], uint8_t **out_payload,
+                         uint32_t *out_len, char *detail, size_t detail_len)
 {
     gb_db_txn *r;
     gb_err e = gb_db_read_begin(c->db, &r);

@@ -313,9 +313,14 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
     e = gb_db_account_get(b.txn, sender, &a);
     if (e && e != GB_NOT_FOUND)
         goto out;
-    /* the top-up: value + gas affordable whatever the balance */
+    /* the top-up: value + gas + the fees affordable whatever the
+     * balance */
     gb_u128 need = gb_chain_gas_value(gas);
-    if (!gb_u128_add_to(&need, msg->tx.value)) {
+    bool over = !gb_u128_add_to(&need, msg->tx.value);
+    for (uint32_t i = 0; i < pl->n; i++)
+        over = over ||
+               !gb_u128_add_to(&need, gb_chain_tx_fee(&c->cfg, &pl->p[i].tx));
+    if (over) {
         e = GB_INVAL;
         goto out;
     }
@@ -537,6 +542,7 @@ gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
     pthread_mutex_unlock(&c->call_mu);
     if (transient && !gb_chain_code_exists(c, code_id))
         gb_code_cache_remove(c->codes, code_id);
+    gb_chain_trim_codes(c); /* nothing of the dry runs is in use */
     return e;
 }
 

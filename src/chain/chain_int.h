@@ -23,6 +23,12 @@
 #define GB_CHAIN_MAX_DISPATCHES 100000u  /* per block, a safety valve */
 #define GB_CHAIN_ESTIMATE_GAS 50000000000ull /* cfg.estimate_gas_limit 0 */
 
+/* The payer of tx's fee: tx->fee_payer, or the sender when that is zero. */
+static inline gb_id gb_chain_tx_payer(const gb_tx *tx)
+{
+    return gb_id_is_zero(tx->fee_payer) ? tx->sender : tx->fee_payer;
+}
+
 /* gb_db_dispatch.flags bits */
 enum {
     /* (waitlist records keep the block their wait began in the unused
@@ -114,6 +120,12 @@ typedef struct gb_blk {
     bool out_of_time;         /* the queue stopped at stop_ns */
 } gb_blk;
 
+/* chain.c: drop least recently used prepared codes beyond the cache's
+ * limit, when nothing can be holding one: no block under way, no
+ * read-only call or estimate running (else later: it is called again
+ * after each of those). */
+void gb_chain_trim_codes(gb_chain *c);
+
 /* chain.c: apply one pending transaction to the block (as at its start:
  * charge, reserve, queue); p->tx points into p's own buffers. */
 gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p);
@@ -127,6 +139,9 @@ gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v);
 gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v);
 gb_err gb_chain_burn(gb_blk *b, uint64_t gas);
 gb_err gb_chain_burn_flush(gb_blk *b);
+/* A transaction fee, paid (already taken from the payer): burned, added
+ * to META "fees" (gb_chain_totals.fees). */
+gb_err gb_chain_pay_fee(gb_blk *b, gb_u128 fee);
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas);
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x);
 gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,

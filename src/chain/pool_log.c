@@ -100,7 +100,8 @@ static uint8_t *encode(const gb_tx *tx, uint64_t nonce, size_t *len)
     uint32_t cl = tx->code ? tx->code_len : 0,
              sl = tx->salt ? tx->salt_len : 0,
              pl = tx->payload ? tx->payload_len : 0;
-    size_t body = 8 + GB_POOL_TX_FIXED + (size_t)cl + sl + pl;
+    bool payer = !gb_id_is_zero(tx->fee_payer);
+    size_t body = 8 + GB_POOL_TX_FIXED + (size_t)cl + sl + pl + (payer ? 32 : 0);
     uint8_t *r = malloc(4 + body + SUM_LEN);
     if (!r)
         return NULL;
@@ -114,6 +115,8 @@ static uint8_t *encode(const gb_tx *tx, uint64_t nonce, size_t *len)
         memcpy(q, tx->salt, sl), q += sl;
     if (pl)
         memcpy(q, tx->payload, pl), q += pl;
+    if (payer)
+        memcpy(q, tx->fee_payer.b, 32), q += 32;
     uint8_t sum[32];
     gb_blake2b256(r + 4, body, sum);
     memcpy(q, sum, SUM_LEN);
@@ -232,12 +235,15 @@ gb_err gb_pool_log_read(gb_pool_log *l,
         tx.value = gb_u128_from_le(f + 105);
         uint32_t cl = GET32(f + 121), sl = GET32(f + 125),
                  pl = GET32(f + 129);
-        if ((uint64_t)8 + GB_POOL_TX_FIXED + cl + sl + pl != body)
+        uint64_t fixed = (uint64_t)8 + GB_POOL_TX_FIXED + cl + sl + pl;
+        if (fixed != body && fixed + 32 != body)
             break;
         const uint8_t *q = f + GB_POOL_TX_FIXED;
         tx.code = cl ? q : NULL, tx.code_len = cl, q += cl;
         tx.salt = sl ? q : NULL, tx.salt_len = sl, q += sl;
-        tx.payload = pl ? q : NULL, tx.payload_len = pl;
+        tx.payload = pl ? q : NULL, tx.payload_len = pl, q += pl;
+        if (fixed + 32 == body) /* a fee payer other than the sender */
+            memcpy(tx.fee_payer.b, q, 32);
         e = each(ctx, &tx, GET64(b));
         at += 4 + (size_t)body + SUM_LEN;
     }

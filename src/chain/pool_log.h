@@ -13,8 +13,8 @@
  * A record: body length u32 LE, the body, the first 16 bytes of
  * BLAKE2b-256(body).  The body: the nonce the transaction got (u64 LE),
  * then the transaction's canonical form (gb_pool_tx_fixed, then the code,
- * salt and payload bytes): the same bytes a block's input hash is taken
- * over.
+ * salt and payload bytes: what a block's input hash is taken over), then
+ * the fee payer (32 bytes) when it is not the sender.
  *
  * One thread at a time (the chain calls it under its mutex).
  */

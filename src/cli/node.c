@@ -1,8 +1,8 @@
 /*
  * `gearbox node --dev [--data DIR] [--rpc ADDR:PORT] [--block-time MS]
- * [--max-connections N] [--threads N] [--rpc-cors ORIGINS] [--rpc-* limits]`:
- * run a local node (src/node/node.h) until SIGINT or SIGTERM.  The RPC
- * limits are listed in docs/security.md.
+ * [--max-connections N] [--threads N] [--code-cache MIB] [--rpc-cors ORIGINS]
+ * [--rpc-* limits]`: run a local node (src/node/node.h) until SIGINT or
+ * SIGTERM.  The RPC limits are listed in docs/security.md.
  *
  * At start it prints the RPC address, the data directory and its height,
  * and in dev mode the dev accounts with their (public, well-known) seeds;
@@ -54,6 +54,10 @@ static void usage(FILE *out)
             "                       and of those of one request together (default\n"
             "                       2000); a block's queue runs at most half the\n"
             "                       block time, what is left waits for the next\n"
+            "  --code-cache MIB     prepared (compiled) code kept in memory, in MiB,\n"
+            "                       1 to 1048576 (default 256); the least recently\n"
+            "                       used code beyond it is dropped between blocks and\n"
+            "                       compiled again when next needed\n"
             "  --rpc-cors ORIGINS   browser pages allowed beside localhost ones:\n"
             "                       'all', or a comma-separated list of origins\n"
             "                       (https://app.example,http://host:8080)\n"
@@ -246,6 +250,17 @@ int cli_node(int argc, char **argv)
                 return 2;
             }
             cfg.call_time_ms = ms;
+            i++;
+        } else if (!strcmp(a, "--code-cache")) {
+            uint64_t mib;
+            if (!cli_opt_u64(a, val, &mib))
+                return 2;
+            if (mib == 0 || mib > 1048576) {
+                fprintf(stderr, "error: --code-cache must be 1 to 1048576 "
+                                "MiB\n");
+                return 2;
+            }
+            cfg.code_cache_bytes = mib << 20;
             i++;
         } else {
             fprintf(stderr, "error: unknown option %s\n\n", a);

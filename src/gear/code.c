@@ -554,3 +554,11 @@ void gb_gear_code_free(gb_gear_code *c)
     free(c->pages);
     free(c);
 }
+
+size_t gb_gear_code_footprint(const gb_gear_code *c)
+{
+    if (!c)
+        return 0;
+    return sizeof *c + gb_module_footprint(c->module) +
+           (size_t)c->npages * sizeof *c->pages;
+}

@@ -141,6 +141,10 @@ gb_err gb_gear_code_check(const gb_gear_code_config *cfg,
 
 void gb_gear_code_free(gb_gear_code *c); /* NULL is a no-op */
 
+/* About how many bytes of memory c holds: the module
+ * (gb_module_footprint) and the initial pages.  0 for NULL. */
+size_t gb_gear_code_footprint(const gb_gear_code *c);
+
 /* The page with this index, or NULL when it is zero (binary search). */
 const gb_gear_page *gb_gear_code_page(const gb_gear_code *c, uint32_t index);
 

@@ -52,6 +52,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -960,7 +961,9 @@ static int listen_on(const struct sockaddr_in *addr)
     if (fd >= FD_SETSIZE ||
         bind(fd, (const struct sockaddr *)addr, sizeof *addr) < 0 ||
         listen(fd, 128) < 0) {
+        int err = fd >= FD_SETSIZE ? EMFILE : errno;
         close(fd);
+        errno = err; /* for the caller's message */
         return -1;
     }
     return fd;
@@ -1006,11 +1009,14 @@ gb_err gb_http_start(const gb_http_cfg *cfg, gb_rpc *rpc, gb_http **out,
         goto fail;
     h->lfd = listen_on(&addr);
     if (h->lfd < 0) {
+        int err = errno;
         if (detail && detail_len)
-            snprintf(detail, detail_len,
-                     "cannot listen on %s:%u (in use, or not an address of "
-                     "this machine?)",
-                     host, (unsigned)cfg->port);
+            snprintf(detail, detail_len, "cannot listen on %s:%u (%s)", host,
+                     (unsigned)cfg->port,
+                     err == EADDRINUSE ? "address already in use"
+                     : err == EADDRNOTAVAIL
+                         ? "not an address of this machine"
+                         : strerror(err));
         e = GB_IO;
         goto fail;
     }

@@ -23,10 +23,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "node/http.h"
 #include "node/rpc.h"
+#include "state/db.h"
 
 /* The longest a poll waits, so that a stop request is seen quickly even
  * if its signal arrived just before the wait began. */
@@ -86,6 +88,10 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     pthread_condattr_destroy(&ca);
     if (!n->cfg.block_time_ms)
         n->cfg.block_time_ms = 1000;
+    /* a data directory this call creates goes again if the node cannot
+     * start (the port in use): a failed start leaves nothing behind */
+    struct stat st;
+    bool existed = !cfg->data_dir || stat(cfg->data_dir, &st) == 0;
     gb_chain_cfg cc;
     gb_chain_cfg_default(&cc);
     cc.data_dir = cfg->data_dir;
@@ -96,6 +102,8 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     cc.block_budget_ms = n->cfg.block_time_ms * BLOCK_BUDGET_PCT / 100;
     if (!cc.block_budget_ms)
         cc.block_budget_ms = 1;
+    if (cfg->code_cache_bytes)
+        cc.code_cache_bytes = cfg->code_cache_bytes;
     gb_err e = gb_chain_open(&cc, &n->chain, detail, detail_len);
     if (e)
         goto fail;
@@ -124,7 +132,11 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     *out = n;
     return GB_OK;
 fail:
+    if (!n->chain)
+        existed = true; /* not opened: maybe another node's (GB_BUSY) */
     gb_node_close(n);
+    if (!existed)
+        gb_db_remove(cfg->data_dir);
     return e;
 }
 
@@ -147,8 +159,24 @@ static gb_err produce(gb_node *n)
     gb_err e = gb_chain_produce_block_at(n->chain, ts, &d->r);
     pthread_mutex_lock(&n->mu);
     if (e) {
-        snprintf(n->err_detail, sizeof n->err_detail, "block %u: %s",
-                 gb_chain_height(n->chain) + 1, gb_err_str(e));
+        uint32_t ht = gb_chain_height(n->chain);
+        const char *dir = n->cfg.data_dir ? n->cfg.data_dir : "(temporary)";
+        if (e == GB_NOSPACE)
+            snprintf(n->err_detail, sizeof n->err_detail,
+                     "block %u: disk full: no space left for the data "
+                     "directory %s; the chain stays at height %u (free "
+                     "space and start the node again)",
+                     ht + 1, dir, ht);
+        else if (e == GB_STORE_FULL)
+            snprintf(n->err_detail, sizeof n->err_detail,
+                     "block %u: store full: the data directory %s reached "
+                     "its map size (64 GiB); the chain stays at height %u",
+                     ht + 1, dir, ht);
+        else
+            snprintf(n->err_detail, sizeof n->err_detail,
+                     "block %u: %s (data directory %s); the chain stays at "
+                     "height %u",
+                     ht + 1, gb_err_str(e), dir, ht);
         free(d);
     } else {
         if (n->last)
@@ -246,6 +274,20 @@ static gb_err stop_producer(gb_node *n)
     return n->err;
 }
 
+/* A block failed (the disk full...): nothing more reaches the chain, and
+ * for a moment more the server answers what is waiting or arrives — each
+ * request with an error that says why the node stops — before it does. */
+#define DRAIN_MS 500u
+
+static void drain(gb_node *n, const char *reason)
+{
+    gb_rpc_stop(n->rpc, reason);
+    uint64_t end = now_ms(CLOCK_MONOTONIC) + DRAIN_MS;
+    for (uint64_t now; (now = now_ms(CLOCK_MONOTONIC)) < end;)
+        if (gb_http_poll(n->http, end - now))
+            break;
+}
+
 gb_err gb_node_run(gb_node *n, volatile sig_atomic_t *stop,
                    void (*on_block)(void *ctx, const gb_block_result *b),
                    void *ctx, char *detail, size_t detail_len)
@@ -282,6 +324,9 @@ gb_err gb_node_run(gb_node *n, volatile sig_atomic_t *stop,
         e = pe;
         if (detail && detail_len)
             snprintf(detail, detail_len, "%s", n->err_detail);
+        /* a block failed (disk full...): say so to whoever asks, a while,
+         * then stop */
+        drain(n, n->err_detail);
     }
     return e;
 }

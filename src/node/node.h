@@ -48,12 +48,18 @@ typedef struct gb_node_cfg {
     uint64_t call_time_ms;    /* wall-clock limit of a read-only call or
                                  gas estimate, and of those of one
                                  request together; 0: 2000 */
+    uint64_t code_cache_bytes; /* gb_chain_cfg.code_cache_bytes: prepared
+                                  code kept in memory between blocks
+                                  (0: 256 MiB) */
 } gb_node_cfg;
 
 typedef struct gb_node gb_node;
 
 /* Open the chain and start listening.  Errors (detail says why): those of
- * gb_chain_open and gb_http_start. */
+ * gb_chain_open — GB_BUSY when another process has the data directory
+ * open (its lock, state/db.h), checked before the port is bound — and of
+ * gb_http_start (GB_IO: the port in use), after which a data directory
+ * that this call created is removed again. */
 gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
                     size_t detail_len);
 
@@ -67,7 +73,11 @@ gb_chain *gb_node_chain(gb_node *n);
  * on_block runs on the caller's thread.  on_block (may be
  * NULL) is called after each block, with ctx.  Errors: a block that could
  * not be produced, or the server failing (detail says which); the node
- * then stops.
+ * then stops.  A block that fails — GB_NOSPACE (disk full), GB_STORE_FULL
+ * (the map size reached), GB_IO — changes nothing in the store (the chain
+ * stays at the last committed block, a restart continues from it); for
+ * half a second more every request is answered with GB_RPC_NODE_STOPPED
+ * and detail's reason (which names the data directory), then it returns.
  */
 gb_err gb_node_run(gb_node *n, volatile sig_atomic_t *stop,
                    void (*on_block)(void *ctx, const gb_block_result *b),

@@ -14,7 +14,8 @@
  * nonce per chain transaction, so the code part is submitted on behalf of
  * the zero account (nobody's key: the zero point is refused by ed25519
  * verification), which keeps the signer's nonce one per signed
- * transaction, as docs/transactions.md promises; it is skipped when the
+ * transaction, as docs/transactions.md promises, and its fee is paid by
+ * the signer (gb_tx.fee_payer); it is skipped when the
  * code is already on chain or waiting in this block.  Before the code part
  * is queued, what could make the creation fail (the program exists, too
  * little balance) is checked, so a refused UPLOAD_PROGRAM queues nothing.
@@ -71,6 +72,7 @@ struct gb_rpc {
     gb_subs_session *session; /* of the request being handled, or NULL */
     uint32_t estimates;       /* gas estimates in the request so far */
     uint64_t req_start_ns;    /* when the request began (its time budget) */
+    char stopped[256];        /* gb_rpc_stop's reason, "" while serving */
 };
 
 /* A method's failure: a JSON-RPC code and a message (rpc_int.h). */
@@ -143,6 +145,12 @@ void gb_rpc_free(gb_rpc *r)
 gb_subs *gb_rpc_subs(gb_rpc *r) { return r->subs; }
 
 uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
+
+void gb_rpc_stop(gb_rpc *r, const char *reason)
+{
+    snprintf(r->stopped, sizeof r->stopped, "node stopped: %s",
+             reason && *reason ? reason : "a fatal error");
+}
 
 /* ---- JSON values ------------------------------------------------------- */
 
@@ -584,14 +592,31 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
         if (!gb_chain_program_info(r->chain, pid, &info))
             return fail(err, GB_RPC_TX_REFUSED,
                         "transaction refused: program already exists");
+        /* the signer pays the fees of both parts (chain.h
+         * gb_chain_tx_fee), the code's only when it is uploaded now */
+        bool upload = !gb_chain_code_exists(r->chain, cr.code_id);
+        const gb_chain_cfg *ccfg = gb_chain_config(r->chain);
         gb_u128 cost = gb_chain_gas_value(cr.gas_limit);
-        if (!gb_u128_add_to(&cost, cr.value) ||
-            gb_u128_cmp(cost, gb_chain_balance(r->chain, d.signer)) > 0)
+        gb_u128 bal = gb_chain_balance(r->chain, d.signer);
+        if (gb_u128_is_zero(bal))
             return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: not enough balance for value "
-                        "and gas");
-        if (!gb_chain_code_exists(r->chain, cr.code_id)) {
+                        "transaction refused: no balance to pay the "
+                        "transaction fee (the account is empty or unknown)");
+        if (!gb_u128_add_to(&cost, cr.value) ||
+            !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &cr)) ||
+            (upload && !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &up))) ||
+            gb_u128_cmp(cost, bal) > 0)
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: not enough balance for value, "
+                        "gas and the transaction fees");
+        if (!cr.gas_limit)
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: gas limit 0: a message to a "
+                        "program needs gas to run (it would only fail and "
+                        "leave an error reply)");
+        if (upload) {
             up.sender = zero_id();
+            up.fee_payer = d.signer;
             gb_id cid;
             e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
             /* "already uploaded": waiting in this block, which will do */
@@ -1184,6 +1209,12 @@ static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
         char msg[160];
         snprintf(msg, sizeof msg, "method not found: %.100s", name);
         res = error_obj(id, GB_RPC_METHOD_NOT_FOUND, msg);
+        goto out;
+    }
+    if (r->stopped[0]) { /* nothing reaches the chain any more */
+        res = id ? error_obj(id, GB_RPC_NODE_STOPPED, r->stopped) : NULL;
+        if (!id)
+            return NULL;
         goto out;
     }
     rpc_err err = {0};

@@ -105,6 +105,8 @@
 #define GB_RPC_FORBIDDEN (-32008)   /* an Origin or Host not allowed (403) */
 #define GB_RPC_BUSY (-32009)        /* the node is at a connection or
                                        memory limit: try again (503) */
+#define GB_RPC_NODE_STOPPED (-32010) /* the node is stopping after a fatal
+                                        error (gb_rpc_stop: disk full...) */
 
 typedef struct gb_rpc gb_rpc;
 
@@ -187,5 +189,10 @@ gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b);
 
 /* Transactions accepted since the last gb_rpc_note_block. */
 uint32_t gb_rpc_waiting(const gb_rpc *r);
+
+/* The node is stopping because of reason (copied, e.g. "disk full: ..."):
+ * from now on every request gets the error GB_RPC_NODE_STOPPED with that
+ * message, and nothing reaches the chain. */
+void gb_rpc_stop(gb_rpc *r, const char *reason);
 
 #endif

@@ -30,6 +30,7 @@
 #include "util/pool.h"
 #include "util/bytes.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <lmdb.h>
 #include <pthread.h>
@@ -38,7 +39,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -60,6 +64,11 @@ struct gb_db {
     bool temp;
     uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
     gb_pool *pool; /* gb_db_set_pool, borrowed */
+    int lock_fd;   /* DIR/gearbox.lock, flock'ed exclusively while open */
+    /* gb_db_inject_commit_fault: the commit that fails, counted down (0:
+     * none), and the code it fails with */
+    uint32_t fault_in;
+    int fault_rc;
 };
 
 /* One touched key in the write record (see the top of the file). */
@@ -130,6 +139,12 @@ static gb_err map_err(int rc)
     case MDB_NOTFOUND:
         return GB_NOT_FOUND;
     case MDB_MAP_FULL:
+        return GB_STORE_FULL;
+    case ENOSPC:
+#ifdef EDQUOT
+    case EDQUOT:
+#endif
+        return GB_NOSPACE;
     case MDB_TXN_FULL:
     case MDB_CURSOR_FULL:
     case MDB_DBS_FULL:
@@ -158,17 +173,26 @@ static void set_msg(char *msg, size_t len, const char *fmt, ...)
 
 /* ---- opening --------------------------------------------------------- */
 
+/* Remove a data directory this process made, and the files in it (the
+ * store's and those the layers above keep beside it, e.g. the chain's
+ * pool.log): only ever called for a directory gearbox created. */
 static void remove_dir(const char *path)
 {
-    static const char *const files[] = {"data.mdb", "lock.mdb"};
-    size_t n = strlen(path) + 16;
-    char *f = malloc(n);
-    if (f) {
-        for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
-            snprintf(f, n, "%s/%s", path, files[i]);
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *de;
+        while ((de = readdir(d))) {
+            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                continue;
+            size_t n = strlen(path) + strlen(de->d_name) + 2;
+            char *f = malloc(n);
+            if (!f)
+                break;
+            snprintf(f, n, "%s/%s", path, de->d_name);
             unlink(f);
+            free(f);
         }
-        free(f);
+        closedir(d);
     }
     rmdir(path);
 }
@@ -196,6 +220,56 @@ static char *make_temp_dir(unsigned flags)
     return p;
 }
 
+/* Take DIR/gearbox.lock (flock, exclusive, not waiting): one process per
+ * data directory.  LMDB itself lets several processes share an
+ * environment, but two gearbox processes each producing blocks on one
+ * chain would fork it.  The lock goes when the descriptor closes
+ * (gb_db_close, or the process dying: a stale file locks nothing).  The
+ * file holds the owner's pid, for the message. */
+static gb_err lock_dir(gb_db *db, char *msg, size_t msg_len)
+{
+    size_t n = strlen(db->path) + sizeof "/gearbox.lock";
+    char *f = malloc(n);
+    if (!f) {
+        set_msg(msg, msg_len, "out of memory");
+        return GB_NOMEM;
+    }
+    snprintf(f, n, "%s/gearbox.lock", db->path);
+    db->lock_fd = open(f, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int oerr = errno;
+    free(f);
+    if (db->lock_fd < 0) {
+        set_msg(msg, msg_len, "%s: cannot create gearbox.lock: %s", db->path,
+                strerror(oerr));
+        return oerr == ENOSPC ? GB_NOSPACE : GB_IO;
+    }
+    if (flock(db->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        int err = errno;
+        char pid[24] = "";
+        ssize_t k = pread(db->lock_fd, pid, sizeof pid - 1, 0);
+        pid[k > 0 ? k : 0] = 0;
+        pid[strcspn(pid, "\n")] = 0;
+        if (err == EWOULDBLOCK) {
+            set_msg(msg, msg_len,
+                    "%s: data directory in use by another gearbox process%s%s"
+                    "%s (only one may open it: stop that one, or use "
+                    "another directory)",
+                    db->path, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
+            return GB_BUSY;
+        }
+        set_msg(msg, msg_len, "%s: cannot lock gearbox.lock: %s", db->path,
+                strerror(err));
+        return GB_IO;
+    }
+    char pid[24];
+    int k = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(db->lock_fd, 0) == 0 &&
+        pwrite(db->lock_fd, pid, (size_t)k, 0) != k) {
+        /* the pid is only for messages: a full disk does not stop us */
+    }
+    return GB_OK;
+}
+
 gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
                   char *msg, size_t msg_len)
 {
@@ -208,6 +282,7 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         set_msg(msg, msg_len, "out of memory");
         return GB_NOMEM;
     }
+    db->lock_fd = -1;
     if (!path) {
         db->temp = true;
         if (o.flags & GB_DB_IN_MEMORY)
@@ -231,6 +306,9 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
             goto fail;
         }
     }
+    if ((err = lock_dir(db, msg, msg_len)))
+        goto fail;
+    err = GB_IO;
     if (!o.map_size)
         o.map_size = sizeof(size_t) >= 8 ? (uint64_t)64 << 30
                                          : (uint64_t)1 << 30;
@@ -283,6 +361,8 @@ fail:
         mdb_env_close(db->env);
     if (db->temp && db->path)
         remove_dir(db->path);
+    if (db->lock_fd >= 0)
+        close(db->lock_fd);
     free(db->path);
     free(db);
     return err;
@@ -295,8 +375,35 @@ void gb_db_close(gb_db *db)
     mdb_env_close(db->env);
     if (db->temp)
         remove_dir(db->path);
+    if (db->lock_fd >= 0)
+        close(db->lock_fd); /* the lock goes last */
     free(db->path);
     free(db);
+}
+
+gb_err gb_db_remove(const char *path)
+{
+    size_t n = strlen(path) + sizeof "/gearbox.lock";
+    char *f = malloc(n);
+    if (!f)
+        return GB_NOMEM;
+    snprintf(f, n, "%s/gearbox.lock", path);
+    int fd = open(f, O_RDWR | O_CLOEXEC);
+    free(f);
+    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return GB_BUSY;
+    }
+    remove_dir(path);
+    if (fd >= 0)
+        close(fd);
+    return GB_OK;
+}
+
+void gb_db_inject_commit_fault(gb_db *db, uint32_t nth, int rc)
+{
+    db->fault_in = nth;
+    db->fault_rc = rc;
 }
 
 const char *gb_db_path(const gb_db *db) { return db->path; }
@@ -708,6 +815,19 @@ static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
     return GB_OK;
 }
 
+/* LMDB reports a short write — what a filesystem that runs out of room
+ * in the middle of one gives — as EIO, not ENOSPC.  A commit that fails
+ * with EIO while the filesystem of path has less than this left is
+ * taken for a full disk. */
+#define FULL_BELOW (1u << 20)
+
+static bool nearly_full(const char *path)
+{
+    struct statvfs st;
+    return statvfs(path, &st) == 0 &&
+           (uint64_t)st.f_bavail * st.f_frsize < FULL_BELOW;
+}
+
 gb_err gb_db_commit(gb_db_txn *txn)
 {
     gb_err err = txn->failed;
@@ -727,13 +847,23 @@ gb_err gb_db_commit(gb_db_txn *txn)
         gb_db_abort(txn);
         return err;
     }
-    int rc = mdb_txn_commit(txn->txn); /* frees the MDB_txn either way,
+    int rc;
+    gb_db *db = txn->db;
+    if (db->fault_in && !--db->fault_in) { /* an injected failure: the
+                                              write did not happen */
+        mdb_txn_abort(txn->txn);
+        rc = db->fault_rc;
+    } else {
+        rc = mdb_txn_commit(txn->txn); /* frees the MDB_txn either way,
                                           and a write txn's cursors */
+    }
     pool_free(txn);
     rec_free(&txn->rec);
     if (txn->shared)
         pthread_mutex_destroy(&txn->lock);
     free(txn);
+    if (rc == EIO && nearly_full(db->path))
+        rc = ENOSPC;
     return map_err(rc);
 }
 
@@ -767,8 +897,10 @@ gb_err gb_db_get(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen,
         return t->failed;
     MDB_val k = {klen, (void *)key}, v;
     int rc = mdb_get(t->txn, t->db->dbi[tb], &k, &v);
-    if (rc)
-        return map_err(rc);
+    if (rc) {
+        gb_err e = map_err(rc);
+        return e ? e : GB_IO; /* never GB_OK with *out unset */
+    }
     out->data = v.mv_data;
     out->len = v.mv_size;
     return GB_OK;

@@ -74,17 +74,24 @@
  *                gb_db_meta_put / gb_db_meta_put_u64 (hashed).
  *
  * Errors.  LMDB's codes map into gb_err: a missing entry is GB_NOT_FOUND,
- * a full map (or a transaction too large) GB_LIMIT, ENOMEM GB_NOMEM, a
- * malformed record GB_MALFORMED, anything else GB_IO.  After a failed put
+ * a full map (the map size reached: MDB_MAP_FULL) GB_STORE_FULL, a full
+ * disk (ENOSPC, EDQUOT; and a commit's EIO — LMDB's word for a short
+ * write — when the filesystem has under 1 MiB left) GB_NOSPACE, a
+ * transaction too large GB_LIMIT,
+ * ENOMEM GB_NOMEM, a malformed record GB_MALFORMED, anything else GB_IO.
+ * A failed commit leaves the store as of the last commit (LMDB writes the
+ * meta page last), so a restart after freeing space is consistent.  After a failed put
  * or delete the write transaction is unusable: every later call on it
  * fails with the same code, and gb_db_commit aborts it and returns it.
  *
  * Threads.  A gb_db may be shared by threads.  A transaction is used by one
  * thread at a time.  At most one write transaction is open at a time per
  * database (gb_db_begin waits for the current one to end; do not call it
- * twice in one thread without ending the first).  Two gb_db objects for the
- * same directory in one process are not allowed (an LMDB rule); separate
- * processes may share one directory.
+ * twice in one thread without ending the first).  One gb_db per data
+ * directory: gb_db_open takes an exclusive lock (flock) on
+ * DIR/gearbox.lock for as long as the gb_db is open, and a second open —
+ * from another process, or another gb_db in this one — fails with
+ * GB_BUSY.
  */
 #ifndef GB_STATE_DB_H
 #define GB_STATE_DB_H
@@ -153,19 +160,35 @@ typedef struct gb_db_opts {
 
 /*
  * Opens the data directory path, creating it (mode 0755) and the tables
- * if needed.  path NULL: a fresh temporary directory (mkdtemp under
- * $TMPDIR, /tmp when unset; /dev/shm with GB_DB_IN_MEMORY), deleted with
- * its files by gb_db_close.  opts may be NULL (defaults).  On failure
- * returns GB_IO / GB_NOMEM / GB_INVAL and, when msg is not NULL, writes a
- * NUL-terminated reason (naming the path and LMDB's message) into
- * msg[0..msg_len).  *out is owned by the caller: gb_db_close.
+ * if needed, and locks it (DIR/gearbox.lock, above).  path NULL: a fresh
+ * temporary directory (mkdtemp under $TMPDIR, /tmp when unset; /dev/shm
+ * with GB_DB_IN_MEMORY), deleted with its files by gb_db_close.  opts may
+ * be NULL (defaults).  On failure returns GB_BUSY (the directory is open
+ * elsewhere: the message names the holder's pid), GB_NOSPACE, GB_IO,
+ * GB_NOMEM or GB_INVAL and, when msg is not NULL, writes a NUL-terminated
+ * reason (naming the path and LMDB's message) into msg[0..msg_len).  *out
+ * is owned by the caller: gb_db_close.
  */
 gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
                   char *msg, size_t msg_len);
 
 /* Closes the environment (every transaction must have ended) and, for a
- * temporary database, deletes its directory.  NULL is a no-op. */
+ * temporary database, deletes its directory; then releases the lock.
+ * NULL is a no-op. */
 void gb_db_close(gb_db *db);
+
+/* Deletes a closed data directory: every file in it (data.mdb, lock.mdb,
+ * gearbox.lock, and what the layers above keep beside them) and the
+ * directory itself (for a caller that created it and then failed to
+ * start: never call it on a directory someone else made).  GB_BUSY, deleting
+ * nothing, when a gb_db has it open. */
+gb_err gb_db_remove(const char *path);
+
+/* For tests (crash and disk-full simulation): the nth commit from now
+ * (1: the next) fails as if LMDB's commit had returned rc (e.g. ENOSPC,
+ * MDB_MAP_FULL = -30792): the transaction is aborted, nothing of it is
+ * written, and gb_db_commit returns what rc maps to.  nth 0: none. */
+void gb_db_inject_commit_fault(gb_db *db, uint32_t nth, int rc);
 
 /* Threads for the state-root update (borrowed; NULL: none): when a block
  * changed many keys, their digests and expansions are computed on pool's

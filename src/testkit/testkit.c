@@ -832,6 +832,12 @@ gb_tk_u128 gb_tk_balance(gb_tk *tk, gb_tk_id id)
     return from_u128(gb_chain_balance(tk->chain, to_id(id)));
 }
 
+gb_tk_u128 gb_tk_tx_fee(gb_tk *tk, uint32_t bytes)
+{
+    gb_tx tx = {.payload = (const uint8_t *)"", .payload_len = bytes};
+    return from_u128(gb_chain_tx_fee(gb_chain_config(tk->chain), &tx));
+}
+
 gb_err gb_tk_gas_burned(const gb_tk *tk, gb_tk_id message_id, uint64_t *out_gas)
 {
     const msg_rec *r = msg_find(tk, to_id(message_id));

@@ -105,6 +105,32 @@ void gb_module_free(gb_module *m)
     free(m);
 }
 
+size_t gb_module_footprint(const gb_module *m)
+{
+    if (!m)
+        return 0;
+    size_t n = sizeof *m + m->len;
+    n += (size_t)m->ntypes * (sizeof *m->types + 8);
+    n += (size_t)m->nimports * sizeof *m->imports;
+    n += (size_t)m->nfuncs * (sizeof *m->func_type + 1);
+    n += (size_t)m->ntables * sizeof *m->tables;
+    n += (size_t)m->nglobals * (sizeof *m->globals + sizeof *m->global_init);
+    n += (size_t)m->nexports * sizeof *m->exports;
+    n += (size_t)m->ndatas * sizeof *m->datas;
+    for (uint32_t i = 0; i < m->nelems; i++)
+        n += sizeof *m->elems + (size_t)m->elems[i].count *
+                                    sizeof *m->elems[i].items;
+    uint32_t ndef = m->nfuncs - m->nfunc_imports;
+    for (uint32_t i = 0; m->funcs && i < ndef; i++)
+        n += sizeof *m->funcs + m->funcs[i].nlocals;
+    for (uint32_t i = 0; m->code && i < ndef; i++)
+        if (m->code[i])
+            n += sizeof *m->code[i] +
+                 (size_t)m->code[i]->ncells * sizeof *m->code[i]->cells +
+                 sizeof *m->code;
+    return n;
+}
+
 uint32_t gb_module_import_count(const gb_module *m) { return m->nimports; }
 
 void gb_module_import(const gb_module *m, uint32_t i, gb_import_desc *out)

@@ -124,7 +124,15 @@ static inline gb_id fx_create_example(gb_chain *c, gb_id sender,
                                 .gas_limit = gas});
 }
 
-/* Balances + held value and gas + burned == issuance. */
+/* The fee (gb_chain_tx_fee) of a transaction carrying payload_len bytes
+ * of payload and nothing else on chain c. */
+static inline gb_u128 fx_fee(gb_chain *c, uint32_t payload_len)
+{
+    gb_tx tx = {.payload = (const uint8_t *)"", .payload_len = payload_len};
+    return gb_chain_tx_fee(gb_chain_config(c), &tx);
+}
+
+/* Balances + held value and gas + burned + fees == issuance. */
 static inline void fx_check_conservation(gb_chain *c)
 {
     gb_chain_totals s;

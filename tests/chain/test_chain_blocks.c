@@ -240,10 +240,12 @@ static void test_ping(void)
               gb_id_eq(u->from, ping));
     GB_EXPECT(r.dispatched == 1 && r.gas_used > 0);
     gb_block_result_free(&r);
-    /* the unused gas came back: alice paid exactly the gas burned */
+    /* the unused gas came back: alice paid exactly the gas burned and
+     * the transaction's fee */
     gb_u128 after = gb_chain_balance(t.c, alice());
     GB_EXPECT(gb_u128_cmp(after, before) < 0);
-    GB_EXPECT(gb_u128_sub(before, after).lo < 100000000ull);
+    gb_u128 paid = gb_u128_sub(gb_u128_sub(before, after), fx_fee(t.c, 4));
+    GB_EXPECT(paid.lo > 0 && paid.lo < 100000000ull && !paid.hi);
     m = send(&t, ping, "PONG");
     blocks(&t, 1);
     GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_AUTO, ""));
@@ -444,9 +446,11 @@ static void test_exit(void)
     GB_EXPECT(reply_is(&t, x, GB_REPLY_SUCCESS_AUTO, ""));
     GB_EXPECT_U64(1, t.exited);
     GB_EXPECT(gb_u128_is_zero(gb_chain_balance(t.c, a)));
-    /* the 777 came back to alice as the inheritor: she paid only gas */
+    /* the 777 came back to alice as the inheritor: she paid only gas and
+     * the transaction's fee */
     gb_u128 after = gb_chain_balance(t.c, alice());
-    GB_EXPECT(gb_u128_sub(before, after).lo < 100000000ull);
+    gb_u128 paid = gb_u128_sub(gb_u128_sub(before, after), fx_fee(t.c, 1));
+    GB_EXPECT(paid.lo < 100000000ull && !paid.hi);
     gb_id h = send_v(&t, a, "hi", 100000000ull, gb_u128_from(5));
     blocks(&t, 1);
     const umsg *r = reply_of(&t, h);
@@ -558,8 +562,10 @@ static void test_mailbox(void)
                    rc.events[i].value.lo == 5000;
     gb_block_result_free(&rc);
     GB_EXPECT(read);
+    /* the 5000 claimed, less the claim's fee */
     gb_u128 after = gb_chain_balance(t.c, alice());
-    GB_EXPECT_U64(5000, gb_u128_sub(after, before).lo);
+    GB_EXPECT(!gb_u128_cmp(gb_u128_add(after, fx_fee(t.c, 0), &(bool){0}),
+                           gb_u128_add(before, gb_u128_from(5000), &(bool){0})));
     GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &again, NULL, NULL, 0));
     gb_id rid = submit(&t, (gb_tx){.kind = GB_TX_SEND_REPLY, .sender = alice(),
                                    .destination = id1,

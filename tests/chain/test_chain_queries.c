@@ -173,33 +173,40 @@ static void test_read_state(void)
     gb_chain_close(c);
 }
 
+static gb_u128 add(gb_u128 a, gb_u128 b) { return gb_u128_add(a, b, NULL); }
+
 static void test_transfer(void)
 {
     gb_chain *c = open_chain();
     gb_id carol = {{0xca, 0x20}}; /* a fresh account */
+    /* every transfer pays the fee F (no payload); carol gets enough for
+     * two of her own */
+    gb_u128 F = fx_fee(c, 0), F2 = add(F, F);
+    gb_u128 sent = add(gb_u128_from(12345), F2);
     gb_u128 a0 = gb_chain_balance(c, alice());
     gb_id tid = fx_submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = alice(),
-                                  .destination = carol,
-                                  .value = gb_u128_from(12345)});
+                                  .destination = carol, .value = sent});
     /* not before the block */
     GB_EXPECT(gb_u128_is_zero(gb_chain_balance(c, carol)));
     gb_block_result r = block(c);
     bool seen = false;
     for (uint32_t i = 0; i < r.nevents; i++)
         if (r.events[i].kind == GB_EV_TRANSFER && gb_id_eq(r.events[i].id, tid))
-            seen = !gb_u128_cmp(r.events[i].value, gb_u128_from(12345));
+            seen = !gb_u128_cmp(r.events[i].value, sent);
     GB_EXPECT(seen);
     gb_block_result_free(&r);
-    GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, carol), gb_u128_from(12345)));
+    GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, carol), sent));
     GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, alice()),
-                           gb_u128_sub(a0, gb_u128_from(12345))));
+                           gb_u128_sub(a0, add(sent, F))));
     /* the new account can spend it */
     fx_submit(c, (gb_tx){.kind = GB_TX_TRANSFER, .sender = carol,
                       .destination = bob(), .value = gb_u128_from(345)});
     blocks(c, 1);
-    GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, carol), gb_u128_from(12000)));
+    GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, carol),
+                           add(gb_u128_from(12000), F)));
 
-    /* refused: more than the balance (pending ones count), gas */
+    /* refused: more than the balance with the fee (pending ones count),
+     * gas */
     char detail[256] = "";
     gb_tx big = {.kind = GB_TX_TRANSFER, .sender = carol,
                  .destination = bob(), .value = gb_u128_from(12001)};
@@ -218,6 +225,12 @@ static void test_transfer(void)
     GB_EXPECT_STR_CONTAINS(detail, "gas");
     blocks(c, 1);
     GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, carol), gb_u128_from(5000)));
+    /* 5000 left, less than value + fee: refused; the fee alone is too */
+    big.value = gb_u128_from(1);
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(c, &big, NULL, detail,
+                                              sizeof detail));
+    GB_EXPECT_STR_CONTAINS(detail, "fee");
+    conserved(c);
 
     /* to a program: its balance */
     gb_id ctr = create(c, "counter", NULL, 0, NULL);

@@ -151,8 +151,9 @@ static void test_attack_refused_at_submit(void)
     free(code);
     /* a second transaction whose cost fits alone but not with the first
      * one's reserved: the running sum is checked too */
-    gb_u128 half = gb_u128_sub(gb_chain_balance(c, dev(1)),
-                               gb_chain_gas_value(GAS));
+    gb_u128 half = gb_u128_sub(gb_u128_sub(gb_chain_balance(c, dev(1)),
+                                           gb_chain_gas_value(GAS)),
+                               fx_fee(c, 0)); /* all it has, with the fee */
     GB_EXPECT_ERR(GB_OK, submit(c, (gb_tx){.kind = GB_TX_SEND_MESSAGE,
                                           .sender = dev(1), .destination = a,
                                           .gas_limit = GAS, .value = half},

@@ -566,8 +566,9 @@ static void test_open_errors(void)
     GB_EXPECT(gb_db_table_name(GB_TABLE_COUNT_) == NULL);
 }
 
-/* A full map: the write fails with GB_LIMIT, the transaction stays failed
- * and its commit changes nothing; a larger map on reopening gives room. */
+/* A full map: the write fails with GB_STORE_FULL, the transaction stays
+ * failed and its commit changes nothing; a larger map on reopening gives
+ * room. */
 static void test_map_full(void)
 {
     char dir[] = "/tmp/gb-state-full-XXXXXX";
@@ -590,13 +591,14 @@ static void test_map_full(void)
     uint32_t n = 1;
     for (; n < 1000 && !err; n++)
         err = gb_db_page_put(t, id_of(1, 1), n, page, GB_DB_PAGE_SIZE);
-    GB_EXPECT_ERR(GB_LIMIT, err);
+    GB_EXPECT_ERR(GB_STORE_FULL, err);
     const uint8_t *pg;
     uint32_t pglen;
-    GB_EXPECT_ERR(GB_LIMIT, gb_db_page_get(t, id_of(1, 1), 0, &pg, &pglen));
-    GB_EXPECT_ERR(GB_LIMIT, gb_db_account_put(t, id_of(2, 2),
-                                              &(gb_db_account){{1, 0}, 0}));
-    GB_EXPECT_ERR(GB_LIMIT, gb_db_commit(t));
+    GB_EXPECT_ERR(GB_STORE_FULL, gb_db_page_get(t, id_of(1, 1), 0, &pg, &pglen));
+    GB_EXPECT_ERR(GB_STORE_FULL, gb_db_account_put(
+                                      t, id_of(2, 2),
+                                      &(gb_db_account){{1, 0}, 0}));
+    GB_EXPECT_ERR(GB_STORE_FULL, gb_db_commit(t));
     GB_EXPECT_ERR(GB_OK, gb_db_read_begin(db, &t));
     uint64_t cnt;
     GB_EXPECT_ERR(GB_OK, gb_db_count(t, GB_TABLE_PAGES, &cnt));

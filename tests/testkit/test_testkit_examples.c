@@ -129,9 +129,12 @@ static void test_ping(void)
     GB_EXPECT(r.code_bytes[0] == 0 && r.code_bytes[1] == 1);
     GB_EXPECT_ERR(GB_OK, gb_tk_gas_burned(tk, m, &gas));
     GB_EXPECT(gas > 0 && gas < GAS);
-    /* alice paid exactly the gas burned (1 gas = 1 unit) */
+    /* alice paid exactly the gas burned (1 gas = 1 unit) and the fee of
+     * a transaction with 4 bytes of payload */
     gb_tk_u128 after = gb_tk_balance(tk, ALICE);
-    GB_EXPECT_U64(before.lo - gas, after.lo);
+    gb_tk_u128 fee = gb_tk_tx_fee(tk, 4);
+    GB_EXPECT(fee.lo > 0 && !fee.hi);
+    GB_EXPECT_U64(before.lo - gas - fee.lo, after.lo);
 
     gb_tk_id other = send(tk, ALICE, ping, "hello");
     idle(tk);
