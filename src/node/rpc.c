@@ -20,7 +20,7 @@
  * little balance) is checked, so a refused UPLOAD_PROGRAM queues nothing.
  *
  * Blocks and their events are kept in a ring of the last cfg.event_blocks
- * blocks (as JSON, built once), for chain_getBlock and chain_getEvents,
+ * blocks (as JSON, built once), for gearbox_getBlock and chain_getEvents,
  * and the same JSON goes to the subscriptions (node/subs.h) of the
  * sessions that transports keep open (WebSocket).
  */
@@ -1117,7 +1117,7 @@ static const struct {
     {"gear_balance", m_balance},
     {"system_accountNonce", m_nonce},
     {"chain_getHead", m_head},
-    {"chain_getBlock", m_block},
+    {"gearbox_getBlock", m_block},
     {"chain_getEvents", m_events},
     {"gear_calculateInitUploadGas", gb_rpc_m_gas_upload},
     {"gear_calculateInitCreateGas", gb_rpc_m_gas_create},

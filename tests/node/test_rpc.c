@@ -373,13 +373,13 @@ static void test_dev_flow(void)
     GB_EXPECT(hash && strlen(hash) == 66);
     snprintf(params, sizeof params, "{\"hash\":\"%s\"}", hash ? hash : "");
     json_decref(res);
-    res = invoke(r, "chain_getBlock", params, &ec);
+    res = invoke(r, "gearbox_getBlock", params, &ec);
     GB_EXPECT_I64(2, json_integer_value(json_object_get(res, "height")));
     json_decref(res);
-    res = invoke(r, "chain_getBlock", "[1]", &ec);
+    res = invoke(r, "gearbox_getBlock", "[1]", &ec);
     GB_EXPECT_I64(1, json_integer_value(json_object_get(res, "height")));
     json_decref(res);
-    GB_EXPECT(!invoke(r, "chain_getBlock", "[99]", &ec));
+    GB_EXPECT(!invoke(r, "gearbox_getBlock", "[99]", &ec));
     GB_EXPECT_I64(GB_RPC_NOT_FOUND, ec);
 
     /* an oversized payload */
@@ -459,7 +459,7 @@ static void test_signed_transactions(void)
     GB_EXPECT_U64(1, gb_chain_nonce(c, dave));
     GB_EXPECT_U64(1, gb_rpc_waiting(r));
     block(c, r);
-    res = invoke(r, "chain_getBlock", "[2]", &ec);
+    res = invoke(r, "gearbox_getBlock", "[2]", &ec);
     GB_EXPECT_I64(1, json_integer_value(json_object_get(res, "dispatched")));
     json_decref(res);
     /* ... and after its block too */
