@@ -39,10 +39,11 @@ extern "C" {
     X(TRAP_OUT_OF_GAS, "out of gas")                                          \
     X(TRAP_HOST, "host function error")                                       \
     X(TRAP_MEM_LIMIT, "memory limit exceeded")                                \
-    X(OVERFLOW, "amount out of range (a u128 sum would overflow)")           \
+    X(OVERFLOW, "amount out of range (a u128 sum would overflow)")            \
     X(BUSY, "in use by another process")                                      \
     X(NOSPACE, "disk full")                                                   \
-    X(STORE_FULL, "store full (its map size is reached)")
+    X(STORE_FULL, "store full (its map size is reached)")                     \
+    X(DECODE, "truncated or non-canonical encoded data")
 
 typedef enum gb_err {
 #define GB_ERR_ENUM_(name, str) GB_##name,

@@ -258,7 +258,7 @@ int cli_block(int argc, char **argv)
     uint64_t h;
     if (!cli_opt_u64("the block number", o.pos[0], &h))
         return 2;
-    res = cli_rpc(&o, "chain_getBlock", json_pack("[I]", (json_int_t)h), &rc);
+    res = cli_rpc(&o, "gearbox_getBlock", json_pack("[I]", (json_int_t)h), &rc);
     if (!res)
         return rc;
     bool kept = !json_is_false(json_object_get(res, "eventsKept"));

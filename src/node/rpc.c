@@ -21,7 +21,7 @@
  * little balance) is checked, so a refused UPLOAD_PROGRAM queues nothing.
  *
  * Blocks and their events are kept in a ring of the last cfg.event_blocks
- * blocks (as JSON, built once), for chain_getBlock and chain_getEvents,
+ * blocks (as JSON, built once), for gearbox_getBlock and chain_getEvents,
  * and the same JSON goes to the subscriptions (node/subs.h) of the
  * sessions that transports keep open (WebSocket).
  */
@@ -512,6 +512,7 @@ bool gb_rpc_estimate_allowed(gb_rpc *r, gb_rpc_err *err)
 }
 
 gb_chain *gb_rpc_chain(gb_rpc *r) { return r->chain; }
+gb_subs_session *gb_rpc_session(gb_rpc *r) { return r->session; }
 const gb_rpc_cfg *gb_rpc_config(const gb_rpc *r) { return &r->cfg; }
 
 json_t *gb_rpc_fail(gb_rpc_err *err, int code, const char *fmt, ...)
@@ -1147,7 +1148,7 @@ static const struct {
     {"gear_balance", m_balance},
     {"system_accountNonce", m_nonce},
     {"chain_getHead", m_head},
-    {"chain_getBlock", m_block},
+    {"gearbox_getBlock", m_block},
     {"chain_getEvents", m_events},
     {"gear_calculateInitUploadGas", gb_rpc_m_gas_upload},
     {"gear_calculateInitCreateGas", gb_rpc_m_gas_create},
@@ -1157,7 +1158,25 @@ static const struct {
     {"chain_unsubscribeNewHeads", m_unsub_heads},
     {"gear_subscribeEvents", m_sub_events},
     {"gear_unsubscribeEvents", m_unsub_events},
+    /* the Substrate-shaped face (rpc_substrate.c) */
+    {"state_getMetadata", gb_rpc_m_state_get_metadata},
+    {"state_call", gb_rpc_m_state_call},
+    {"state_getRuntimeVersion", gb_rpc_m_state_runtime_version},
+    {"state_subscribeRuntimeVersion", gb_rpc_m_state_sub_runtime_version},
+    {"state_unsubscribeRuntimeVersion", gb_rpc_m_state_unsub_runtime_version},
+    {"system_chain", gb_rpc_m_system_chain},
+    {"system_name", gb_rpc_m_system_name},
+    {"system_version", gb_rpc_m_system_version},
+    {"system_properties", gb_rpc_m_system_properties},
+    {"system_health", gb_rpc_m_system_health},
+    {"rpc_methods", gb_rpc_m_rpc_methods},
+    {"chain_getBlockHash", gb_rpc_m_chain_block_hash},
 };
+
+const char *gb_rpc_method_name(size_t i)
+{
+    return i < sizeof methods / sizeof *methods ? methods[i].name : NULL;
+}
 
 static gb_err handle(gb_rpc *r, const char *req, size_t len,
                      char **out_resp);

@@ -27,7 +27,8 @@
  *   system_accountNonce     [account]    -> the next nonce (a number)
  *   chain_getHead           []           -> {height, hash, timestamp,
  *                                           stateRoot}
- *   chain_getBlock          [height] or {hash}
+ *   gearbox_getBlock        [height] or {hash}  (chain_getBlock is
+ *        Vara's name, with Substrate's shape: issue #14)
  *        -> {height, hash, timestamp, stateRoot, dispatched, gasUsed,
  *           eventsKept, ...}: a block kept in memory (the last
  *           cfg.event_blocks this run produced: queuedLeft and the event
@@ -179,7 +180,7 @@ char *gb_rpc_error_response(int code, const char *message);
 
 /*
  * Tell the dispatcher about a block just produced: its header and events
- * go into the ring that chain_getBlock / chain_getEvents read (the oldest
+ * go into the ring that gearbox_getBlock / chain_getEvents read (the oldest
  * block leaves when the ring is full), the subscriptions get their
  * notifications (node/subs.h), and the count of transactions waiting
  * goes back to 0.  b is only read.  GB_NOMEM (the block is then not kept,

@@ -27,6 +27,10 @@ typedef struct gb_rpc_err {
 } gb_rpc_err;
 
 gb_chain *gb_rpc_chain(gb_rpc *r);
+/* The session of the request being handled (NULL over HTTP). */
+gb_subs_session *gb_rpc_session(gb_rpc *r);
+/* The name of method i of the dispatcher's table; NULL past the end. */
+const char *gb_rpc_method_name(size_t i);
 
 /* Gas estimates and state reads run programs while the request waits: a
  * request (batch included) may ask for GB_RPC_MAX_ESTIMATES of them, within
@@ -58,5 +62,27 @@ json_t *gb_rpc_m_gas_upload(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_create(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_handle(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
+
+/* rpc_substrate.c: the Substrate-shaped methods of the node's Vara face
+ * (metadata, runtime version, system_*, rpc_methods, chain_getBlockHash;
+ * docs/rpc.md) */
+json_t *gb_rpc_m_state_get_metadata(gb_rpc *r, json_t *params,
+                                    gb_rpc_err *err);
+json_t *gb_rpc_m_state_call(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_state_runtime_version(gb_rpc *r, json_t *params,
+                                       gb_rpc_err *err);
+json_t *gb_rpc_m_state_sub_runtime_version(gb_rpc *r, json_t *params,
+                                           gb_rpc_err *err);
+json_t *gb_rpc_m_state_unsub_runtime_version(gb_rpc *r, json_t *params,
+                                             gb_rpc_err *err);
+json_t *gb_rpc_m_system_chain(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_system_name(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_system_version(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_system_properties(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err);
+json_t *gb_rpc_m_system_health(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_rpc_methods(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_chain_block_hash(gb_rpc *r, json_t *params,
+                                  gb_rpc_err *err);
 
 #endif

@@ -169,6 +169,14 @@ static gb_err notify(gb_subs *s, gb_subs_session *ss, const char *method,
     return GB_OK;
 }
 
+gb_err gb_subs_notify(gb_subs_session *ss, const char *method, uint64_t id,
+                      const char *result)
+{
+    bool failed = false;
+    gb_err e = notify(ss->owner, ss, method, id, result, &failed);
+    return e ? e : failed ? GB_IO : GB_OK;
+}
+
 gb_err gb_subs_note_block(gb_subs *s, const gb_block_result *b, json_t *head,
                           json_t *events)
 {
@@ -186,6 +194,8 @@ gb_err gb_subs_note_block(gb_subs *s, const gb_block_result *b, json_t *head,
         bool failed = false;
         for (uint32_t i = 0; i < ss->n && !failed && !e; i++) {
             const sub *x = &ss->subs[i];
+            if (x->kind == GB_SUB_RUNTIME_VERSION)
+                continue;
             if (x->kind == GB_SUB_NEW_HEADS) {
                 if (!head_text &&
                     !(head_text = json_dumps(head, JSON_COMPACT))) {

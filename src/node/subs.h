@@ -39,6 +39,9 @@ typedef struct gb_subs_session gb_subs_session;
 typedef enum gb_sub_kind {
     GB_SUB_NEW_HEADS, /* chain_subscribeNewHeads */
     GB_SUB_EVENTS,    /* gear_subscribeEvents */
+    GB_SUB_RUNTIME_VERSION, /* state_subscribeRuntimeVersion: nothing per
+                               block (the runtime never changes); its one
+                               notification goes out with gb_subs_notify */
 } gb_sub_kind;
 
 /* Which events a GB_SUB_EVENTS subscription gets: those whose source,
@@ -77,6 +80,14 @@ gb_err gb_subs_add(gb_subs_session *ss, gb_sub_kind kind,
 /* Unsubscribe subscription id of that kind on this session; GB_NOT_FOUND
  * when it has none such. */
 gb_err gb_subs_remove(gb_subs_session *ss, gb_sub_kind kind, uint64_t id);
+
+/* Send subscription id of session ss one notification now:
+ *   {"jsonrpc":"2.0","method":METHOD,"params":{"subscription":ID,
+ *    "result":RESULT}}
+ * where result is JSON text (borrowed).  GB_NOMEM; GB_IO when the sink
+ * refused the message. */
+gb_err gb_subs_notify(gb_subs_session *ss, const char *method, uint64_t id,
+                      const char *result);
 
 /* Subscriptions on every session. */
 uint32_t gb_subs_count(const gb_subs *s);

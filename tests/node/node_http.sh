@@ -165,7 +165,7 @@ H3=$(height)
 [ "$(rpc gear_programInfo "[\"$PROG\"]" | field result.status)" = active ] || fail "program lost"
 [ "$(rpc system_accountNonce '["bob"]' | field result)" = 1 ] || fail "bob's nonce"
 # a block of the first run: from the store, without its events
-R=$(rpc chain_getBlock '[1]')
+R=$(rpc gearbox_getBlock '[1]')
 [ "$(field result.eventsKept <<<"$R")" = false ] || fail "block 1 after a restart: $R"
 [ "$(field result.height <<<"$R")" = 1 ] || fail "block 1 after a restart: $R"
 kill -TERM "$PID"; wait "$PID" || true; PID=

@@ -420,13 +420,13 @@ static void test_dev_flow(void)
     GB_EXPECT(hash && strlen(hash) == 66);
     snprintf(params, sizeof params, "{\"hash\":\"%s\"}", hash ? hash : "");
     json_decref(res);
-    res = invoke(r, "chain_getBlock", params, &ec);
+    res = invoke(r, "gearbox_getBlock", params, &ec);
     GB_EXPECT_I64(2, json_integer_value(json_object_get(res, "height")));
     json_decref(res);
-    res = invoke(r, "chain_getBlock", "[1]", &ec);
+    res = invoke(r, "gearbox_getBlock", "[1]", &ec);
     GB_EXPECT_I64(1, json_integer_value(json_object_get(res, "height")));
     json_decref(res);
-    GB_EXPECT(!invoke(r, "chain_getBlock", "[99]", &ec));
+    GB_EXPECT(!invoke(r, "gearbox_getBlock", "[99]", &ec));
     GB_EXPECT_I64(GB_RPC_NOT_FOUND, ec);
 
     /* an oversized payload */
@@ -506,7 +506,7 @@ static void test_signed_transactions(void)
     GB_EXPECT_U64(1, gb_chain_nonce(c, dave));
     GB_EXPECT_U64(1, gb_rpc_waiting(r));
     block(c, r);
-    res = invoke(r, "chain_getBlock", "[2]", &ec);
+    res = invoke(r, "gearbox_getBlock", "[2]", &ec);
     GB_EXPECT_I64(1, json_integer_value(json_object_get(res, "dispatched")));
     json_decref(res);
     /* ... and after its block too */
@@ -596,8 +596,92 @@ static void test_error_response(void)
     free(s);
 }
 
+/* The Substrate-shaped methods (rpc_substrate.c): identity, runtime
+ * version with blake2_64 API ids, the metadata calls, rpc_methods,
+ * chain_getBlockHash; subscribing needs a session. */
+static void test_substrate_methods(void)
+{
+    gb_chain *c = open_chain();
+    gb_rpc *r = new_rpc(c, true);
+    int code;
+    json_t *v = invoke(r, "system_chain", "[]", &code);
+    GB_EXPECT_STR_CONTAINS(json_string_value(v), "Development");
+    json_decref(v);
+    v = invoke(r, "system_name", "[]", &code);
+    GB_EXPECT_STR_CONTAINS(json_string_value(v), "Gear Node");
+    json_decref(v);
+    v = invoke(r, "system_properties", "[]", &code);
+    GB_EXPECT_I64(137, json_integer_value(json_object_get(v, "ss58Format")));
+    GB_EXPECT_I64(12, json_integer_value(json_object_get(v, "tokenDecimals")));
+    json_decref(v);
+
+    v = invoke(r, "state_getRuntimeVersion", "[]", &code);
+    GB_EXPECT_STR_CONTAINS(json_string_value(json_object_get(v, "specName")),
+                           "vara");
+    char *apis = json_dumps(json_object_get(v, "apis"), JSON_COMPACT);
+    /* blake2_64 ids of GEAR-RPC.md §2 */
+    GB_EXPECT_STR_CONTAINS(apis, "[\"0x37e397fc7c91f5e4\",2]"); /* Metadata */
+    GB_EXPECT_STR_CONTAINS(apis, "[\"0xdf6acb689907609b\",5]"); /* Core */
+    GB_EXPECT_STR_CONTAINS(apis, "[\"0xff8dc88037f26223\",2]"); /* GearApi */
+    free(apis);
+    json_decref(v);
+
+    v = invoke(r, "state_call", "[\"Metadata_metadata_versions\",\"0x\"]",
+               &code);
+    GB_EXPECT_STR_CONTAINS(json_string_value(v), "0x080e0000000f000000");
+    json_decref(v);
+    v = invoke(r, "state_call",
+               "[\"Metadata_metadata_at_version\",\"0x0f000000\"]", &code);
+    GB_EXPECT(json_string_length(v) > 20000);
+    GB_EXPECT(!strncmp(json_string_value(v), "0x01", 4));
+    GB_EXPECT(strstr(json_string_value(v), "6d6574610f") != NULL);
+    json_decref(v);
+    v = invoke(r, "state_call",
+               "[\"Metadata_metadata_at_version\",\"0x10000000\"]", &code);
+    GB_EXPECT_STR_CONTAINS(json_string_value(v), "0x00");
+    json_decref(v);
+    v = invoke(r, "state_call", "[\"Metadata_metadata_at_version\",\"0x0f\"]",
+               &code);
+    GB_EXPECT(v == NULL);
+    GB_EXPECT_I64(GB_RPC_INVALID_PARAMS, code);
+    v = invoke(r, "state_call", "[\"Nope_nothing\",\"0x\"]", &code);
+    GB_EXPECT(v == NULL);
+    GB_EXPECT_I64(4003, code);
+    v = invoke(r, "state_getMetadata", "[]", &code);
+    GB_EXPECT(!strncmp(json_string_value(v), "0x6d6574610e", 12));
+    json_decref(v);
+
+    v = invoke(r, "rpc_methods", "[]", &code);
+    char *names = json_dumps(json_object_get(v, "methods"), JSON_COMPACT);
+    GB_EXPECT_STR_CONTAINS(names, "\"state_getMetadata\"");
+    GB_EXPECT_STR_CONTAINS(names, "\"state_subscribeRuntimeVersion\"");
+    GB_EXPECT_STR_CONTAINS(names, "\"gear_submitTransaction\"");
+    free(names);
+    json_decref(v);
+
+    /* before any block: genesis all zero; a produced block has its hash */
+    v = invoke(r, "chain_getBlockHash", "[5]", &code);
+    GB_EXPECT(json_is_null(v));
+    json_decref(v);
+    block(c, r);
+    v = invoke(r, "chain_getBlockHash", "[1]", &code);
+    GB_EXPECT(json_is_string(v) && json_string_length(v) == 66);
+    json_decref(v);
+    v = invoke(r, "chain_getBlockHash", "[]", &code);
+    GB_EXPECT(json_is_string(v) && json_string_length(v) == 66);
+    json_decref(v);
+
+    /* over HTTP (no session) there is nothing to subscribe on */
+    v = invoke(r, "state_subscribeRuntimeVersion", "[]", &code);
+    GB_EXPECT(v == NULL);
+    GB_EXPECT_I64(GB_RPC_METHOD_NOT_FOUND, code);
+    gb_rpc_free(r);
+    gb_chain_close(c);
+}
+
 int main(void)
 {
+    GB_RUN(test_substrate_methods);
     GB_RUN(test_protocol_errors);
     GB_RUN(test_dev_flow);
     GB_RUN(test_read_state);

@@ -3,7 +3,7 @@
  * HTTP, with the SDK examples ($GB_EXAMPLES_WASM): gear_calculateHandleGas,
  * _InitUploadGas, _InitCreateGas and _ReplyGas answers and their errors
  * (unknown program, code id, mailbox message; a trap, with its panic
- * text; bad params), state untouched; chain_getBlock by height and hash for
+ * text; bad params), state untouched; gearbox_getBlock by height and hash for
  * a block no longer kept (from the store, eventsKept false) and a kept
  * one; chain_getHead's hash from a dispatcher that produced nothing.
  */
@@ -273,7 +273,7 @@ static void test_stored_blocks(void)
         block(c, r);
     int code;
     char msg[256];
-    json_t *b1 = invoke(r, "chain_getBlock", "[1]", &code, msg, sizeof msg);
+    json_t *b1 = invoke(r, "gearbox_getBlock", "[1]", &code, msg, sizeof msg);
     GB_EXPECT_I64(0, code);
     GB_EXPECT_I64(1, num(b1, "height"));
     GB_EXPECT(json_is_false(json_object_get(b1, "eventsKept")));
@@ -282,25 +282,25 @@ static void test_stored_blocks(void)
     char params[256];
     snprintf(params, sizeof params, "{\"hash\":\"%s\"}",
              json_string_value(json_object_get(b1, "hash")));
-    json_t *h1 = invoke(r, "chain_getBlock", params, &code, msg, sizeof msg);
+    json_t *h1 = invoke(r, "gearbox_getBlock", params, &code, msg, sizeof msg);
     GB_EXPECT_I64(0, code);
     GB_EXPECT_I64(1, num(h1, "height"));
     GB_EXPECT(json_equal(b1, h1));
     json_decref(h1);
-    json_t *b2 = invoke(r, "chain_getBlock", "[2]", &code, msg, sizeof msg);
+    json_t *b2 = invoke(r, "gearbox_getBlock", "[2]", &code, msg, sizeof msg);
     /* block 2's parent is block 1 */
     GB_EXPECT(!strcmp(json_string_value(json_object_get(b2, "parentHash")),
                       json_string_value(json_object_get(b1, "hash"))));
     json_decref(b1);
     json_decref(b2);
-    json_t *b5 = invoke(r, "chain_getBlock", "[5]", &code, msg, sizeof msg);
+    json_t *b5 = invoke(r, "gearbox_getBlock", "[5]", &code, msg, sizeof msg);
     GB_EXPECT_I64(0, code);
     GB_EXPECT(json_is_true(json_object_get(b5, "eventsKept")));
     json_decref(b5);
-    GB_EXPECT(!invoke(r, "chain_getBlock", "[6]", &code, msg, sizeof msg));
+    GB_EXPECT(!invoke(r, "gearbox_getBlock", "[6]", &code, msg, sizeof msg));
     GB_EXPECT_I64(GB_RPC_NOT_FOUND, code);
     GB_EXPECT_STR_CONTAINS(msg, "beyond the head");
-    GB_EXPECT(!invoke(r, "chain_getBlock",
+    GB_EXPECT(!invoke(r, "gearbox_getBlock",
                       "{\"hash\":\"0x0000000000000000000000000000000000000000"
                       "000000000000000000000001\"}",
                       &code, msg, sizeof msg));
@@ -310,7 +310,7 @@ static void test_stored_blocks(void)
      * the head's hash */
     gb_rpc *fresh = new_rpc(c, 0);
     json_t *h = invoke(fresh, "chain_getHead", "[]", &code, msg, sizeof msg);
-    json_t *b = invoke(fresh, "chain_getBlock", "[5]", &code, msg, sizeof msg);
+    json_t *b = invoke(fresh, "gearbox_getBlock", "[5]", &code, msg, sizeof msg);
     GB_EXPECT(json_is_string(json_object_get(h, "hash")));
     GB_EXPECT(json_equal(json_object_get(h, "hash"),
                          json_object_get(b, "hash")));
