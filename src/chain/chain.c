@@ -41,6 +41,7 @@
 #include "util/devkeys.h"
 #include "util/grow.h"
 #include "util/hash.h"
+#include "util/mem.h"
 
 #define TRY(x)                                                                 \
     do {                                                                       \
@@ -108,7 +109,7 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
                      size_t detail_len)
 {
     *out = NULL;
-    gb_chain *c = calloc(1, sizeof *c);
+    gb_chain *c = gb_calloc(1, sizeof *c);
     if (!c)
         return GB_NOMEM;
     c->cfg = *cfg;
@@ -189,7 +190,7 @@ static bool tx_cost(const gb_tx *tx, gb_u128 *out)
 
 static uint8_t *dup_bytes(const uint8_t *p, uint32_t n)
 {
-    uint8_t *q = malloc(n ? n : 1);
+    uint8_t *q = gb_malloc(n ? n : 1);
     if (q && n)
         memcpy(q, p, n);
     return q;
@@ -333,7 +334,7 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     }
     if (c->npending == c->cap_pending) {
         uint32_t cap = c->cap_pending ? c->cap_pending * 2 : 16;
-        gb_ptx *n = realloc(c->pending, cap * sizeof *n);
+        gb_ptx *n = gb_realloc(c->pending, cap * sizeof *n);
         if (!n)
             return GB_NOMEM;
         c->pending = n;
@@ -900,7 +901,7 @@ gb_err gb_chain_mailbox(gb_chain *c, gb_id user, gb_chain_mail **out,
             break;
         if (k == cap) {
             cap = cap ? cap * 2 : 8;
-            gb_chain_mail *nv = realloc(v, cap * sizeof *nv);
+            gb_chain_mail *nv = gb_realloc(v, cap * sizeof *nv);
             if (!nv) {
                 e = GB_NOMEM;
                 break;

@@ -76,6 +76,7 @@
 #include "chain/chain_int.h"
 #include "util/bytes.h"
 #include "util/hash.h"
+#include "util/mem.h"
 
 #define TRY(x)                                                                 \
     do {                                                                       \
@@ -88,7 +89,7 @@
 gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out)
 {
     out->x = *src;
-    out->payload = malloc(src->d.payload_len ? src->d.payload_len : 1);
+    out->payload = gb_malloc(src->d.payload_len ? src->d.payload_len : 1);
     if (!out->payload)
         return GB_NOMEM;
     if (src->d.payload_len)
@@ -131,7 +132,7 @@ static gb_err events_grow(gb_blk *b)
         }
     }
 #endif
-    if (!n && !(n = realloc(b->ev, (size_t)cap * sizeof *n)))
+    if (!n && !(n = gb_realloc(b->ev, (size_t)cap * sizeof *n)))
         return GB_NOMEM;
     b->ev = n;
     b->cap_ev = cap;
@@ -148,14 +149,14 @@ gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
     ev.payload_len = 0;
     ev.debug = NULL;
     if (payload && len) {
-        ev.payload = malloc(len);
+        ev.payload = gb_malloc(len);
         if (!ev.payload)
             return GB_NOMEM;
         memcpy(ev.payload, payload, len);
         ev.payload_len = len;
     }
     if (debug && *debug) {
-        ev.debug = strdup(debug);
+        ev.debug = gb_strdup(debug);
         if (!ev.debug) {
             free(ev.payload);
             return GB_NOMEM;
@@ -175,7 +176,7 @@ static gb_err prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,
         return e;
     uint32_t n = (p->alloc_pages + 7) / 8;
     if (n && p->allocations) {
-        *alloc = malloc(n);
+        *alloc = gb_malloc(n);
         if (!*alloc)
             return GB_NOMEM;
         memcpy(*alloc, p->allocations, n);
@@ -498,7 +499,7 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
             break;
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
-            gb_id *nn = realloc(ids, cap * sizeof *nn);
+            gb_id *nn = gb_realloc(ids, cap * sizeof *nn);
             if (!nn) {
                 e = GB_NOMEM;
                 break;
@@ -908,7 +909,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     shares sh = {.left = G - burned - given};
     bool few[8], *msg_prog = few;
     if (j->nmsgs > 8) {
-        msg_prog = calloc(j->nmsgs, sizeof *msg_prog);
+        msg_prog = gb_calloc(j->nmsgs, sizeof *msg_prog);
         if (!msg_prog) {
             e = GB_NOMEM;
             goto out;
@@ -1087,7 +1088,7 @@ static gb_err load_reservations(gb_db_txn *txn, gb_id pid,
             break;
         if (*n == cap) {
             cap = cap ? cap * 2 : 8;
-            gb_reservation *nn = realloc(*out, cap * sizeof *nn);
+            gb_reservation *nn = gb_realloc(*out, cap * sizeof *nn);
             if (!nn) {
                 e = GB_NOMEM;
                 break;
@@ -1160,7 +1161,7 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
         return e;
     if (!e && r->p.allocations) { /* a copy: the record may be rewritten */
         size_t n = (r->p.alloc_pages + 7) / 8;
-        r->alloc = n <= sizeof r->alloc_small ? r->alloc_small : malloc(n);
+        r->alloc = n <= sizeof r->alloc_small ? r->alloc_small : gb_malloc(n);
         if (!r->alloc)
             return GB_NOMEM;
         memcpy(r->alloc, r->p.allocations, n);
@@ -1426,7 +1427,7 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
     uint8_t *pl = NULL;
     uint32_t pn = j.has_reply ? j.reply.payload_len : 0;
     if (pn) {
-        if (!(pl = malloc(pn))) {
+        if (!(pl = gb_malloc(pn))) {
             e = GB_NOMEM;
             goto out;
         }

@@ -69,6 +69,7 @@
 #include "chain/chain_int.h"
 #include "chain/idmap.h"
 #include "util/grow.h"
+#include "util/mem.h"
 
 #define GB_SCHED_WINDOW 65536u /* dispatches read ahead from the queue */
 #define GB_SCHED_WAVE 4096u    /* dispatches in one wave */
@@ -536,7 +537,7 @@ static gb_err pick_wave(sched *s)
         room = cand_count(s);
     if (!had && room) { /* the first room: fresh zero pages, touched by
                            whichever thread prepares the run */
-        if (!(s->runs = calloc(room, sizeof *s->runs)))
+        if (!(s->runs = gb_calloc(room, sizeof *s->runs)))
             return GB_NOMEM;
         s->cap_runs = room;
     } else if (room > had) {
@@ -979,7 +980,7 @@ gb_err gb_chain_sched_open(gb_chain *c)
     unsigned n = c->cfg.threads ? c->cfg.threads : gb_pool_cores();
     if (n > 256)
         n = 256;
-    c->procs = calloc(n, sizeof *c->procs);
+    c->procs = gb_calloc(n, sizeof *c->procs);
     if (!c->procs)
         return GB_NOMEM;
     c->nthreads = n;

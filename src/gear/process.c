@@ -17,6 +17,7 @@
 #include "gear/codes.h"
 #include "gear/run.h"
 #include "util/bytes.h"
+#include "util/mem.h"
 
 void gb_process_cfg_default(gb_process_cfg *cfg)
 {
@@ -47,14 +48,14 @@ void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts)
 gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
 {
     *out = NULL;
-    gb_processor *p = calloc(1, sizeof *p);
+    gb_processor *p = gb_calloc(1, sizeof *p);
     if (!p)
         return GB_NOMEM;
     if (cfg)
         p->cfg = *cfg;
     else
         gb_process_cfg_default(&p->cfg);
-    if (!(p->alloc_scratch = calloc(p->cfg.max_pages / 8 + 1, 1))) {
+    if (!(p->alloc_scratch = gb_calloc(p->cfg.max_pages / 8 + 1, 1))) {
         free(p);
         return GB_NOMEM;
     }
@@ -256,7 +257,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     r.mem = mem;
     { /* (into the processor's array: no allocation per run) */
         if (nimp + 1 > p->cap_imports) {
-            gb_extern *ni = realloc(p->imports, (nimp + 1) * sizeof *ni);
+            gb_extern *ni = gb_realloc(p->imports, (nimp + 1) * sizeof *ni);
             if (!ni) {
                 e = GB_NOMEM;
                 goto fail;
@@ -369,7 +370,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                 gb_page_out *o = &out->pages[i];
                 o->page = w[i].page;
                 o->len = w[i].len;
-                if (o->len && !(o->data = malloc(o->len))) {
+                if (o->len && !(o->data = gb_malloc(o->len))) {
                     e = GB_NOMEM;
                     goto fail;
                 }
@@ -398,7 +399,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     if (!same_allocations(p, prog, r.alloc)) { /* else the journal says
                                                   nothing */
         size_t n = p->cfg.max_pages / 8 + 1;
-        if (!(out->allocations = malloc(n))) {
+        if (!(out->allocations = gb_malloc(n))) {
             e = GB_NOMEM;
             goto fail;
         }

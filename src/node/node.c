@@ -9,6 +9,7 @@
 
 #include "node/http.h"
 #include "node/rpc.h"
+#include "util/mem.h"
 
 /* The longest a poll waits, so that a stop request is seen quickly even
  * if its signal arrived just before the wait began. */
@@ -31,7 +32,7 @@ static uint64_t now_ms(clockid_t clock)
 gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
                     size_t detail_len)
 {
-    gb_node *n = calloc(1, sizeof *n);
+    gb_node *n = gb_calloc(1, sizeof *n);
     if (!n)
         return GB_NOMEM;
     n->cfg = *cfg;

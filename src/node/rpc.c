@@ -39,6 +39,7 @@
 #include "node/rpc_int.h"
 #include "node/subs.h"
 #include "util/hex.h"
+#include "util/mem.h"
 
 /* the largest transaction in hex (code 512 KiB + payload 8 MiB, doubled)
  * fits */
@@ -97,7 +98,7 @@ void gb_rpc_cfg_default(gb_rpc_cfg *cfg)
 
 gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
 {
-    gb_rpc *r = calloc(1, sizeof *r);
+    gb_rpc *r = gb_calloc(1, sizeof *r);
     if (!r)
         return GB_NOMEM;
     r->chain = chain;
@@ -112,7 +113,7 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
         r->cfg.max_events = DEFAULT_MAX_EVENTS;
     if (!r->cfg.default_gas)
         r->cfg.default_gas = DEFAULT_GAS;
-    r->ring = calloc(r->cfg.event_blocks, sizeof *r->ring);
+    r->ring = gb_calloc(r->cfg.event_blocks, sizeof *r->ring);
     if (!r->ring || gb_subs_new(&r->subs)) {
         free(r->ring);
         free(r);
@@ -141,7 +142,7 @@ uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
 
 static json_t *hex_json(const uint8_t *p, size_t n)
 {
-    char *s = malloc(2 * n + 3);
+    char *s = gb_malloc(2 * n + 3);
     if (!s)
         return NULL;
     s[0] = '0';
@@ -411,7 +412,7 @@ static bool p_bytes(json_t *params, const char *name, size_t idx,
     }
     if (n == 0)
         return true;
-    uint8_t *b = malloc(n / 2 + 1);
+    uint8_t *b = gb_malloc(n / 2 + 1);
     if (!b) {
         nomem(err);
         return false;

@@ -16,6 +16,7 @@
 #include <nettle/sha1.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/mem.h"
 
 #define DEFAULT_MAX_MESSAGE (1u << 20)
 #define DEFAULT_MAX_OUT (4u << 20)
@@ -209,7 +210,7 @@ static gb_err buf_append(buf *b, const void *p, size_t n)
                 return GB_NOMEM;
             cap *= 2;
         }
-        uint8_t *q = realloc(b->p, cap);
+        uint8_t *q = gb_realloc(b->p, cap);
         if (!q)
             return GB_NOMEM;
         b->p = q;
@@ -223,7 +224,7 @@ static gb_err buf_append(buf *b, const void *p, size_t n)
 
 gb_err gb_ws_new(const gb_ws_cfg *cfg, gb_ws **out)
 {
-    gb_ws *w = calloc(1, sizeof *w);
+    gb_ws *w = gb_calloc(1, sizeof *w);
     if (!w)
         return GB_NOMEM;
     if (cfg)
