@@ -314,6 +314,13 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         p->run = &r;
         trap = gb_func_call(s, entry.u.func, NULL, NULL);
         p->run = NULL;
+        if (trap && !gb_err_is_trap(trap)) {
+            /* the host could not go on (GB_NOMEM from a syscall or from
+             * growing memory): not the program's doing, so not an outcome
+             * the chain may record — the run was not attempted */
+            e = trap;
+            goto fail;
+        }
         if (trap) {
             snprintf(out->trap_msg, sizeof out->trap_msg, "%s",
                      r.why[0] ? r.why : gb_store_trap_message(s));

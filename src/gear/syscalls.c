@@ -228,7 +228,10 @@ HOST(sys_alloc)
         uint32_t have = (uint32_t)(gb_memory_size(r->mem) >> 16), old;
         if (pg + n > have) {
             TRY(gb_host_charge(ctx, (uint64_t)(pg + n - have) * 1000));
-            if (gb_memory_grow(r->mem, pg + n - have, &old))
+            gb_err ge = gb_memory_grow(r->mem, pg + n - have, &old);
+            if (ge == GB_NOMEM)
+                return ge; /* the host's, not the program's: no result */
+            if (ge)
                 break;
         }
         for (uint32_t i = 0; i < n; i++)
