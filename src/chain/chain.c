@@ -388,23 +388,31 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     /* checks again: the state may have changed since submit */
     switch (tx->kind) {
     case GB_TX_UPLOAD_CODE:
-        ok = gb_db_code_get(txn, p->id, &v) == GB_NOT_FOUND;
+        le = gb_db_code_get(txn, p->id, &v);
+        ok = le == GB_NOT_FOUND;
         break;
     case GB_TX_CREATE_PROGRAM:
-        ok = can_pay && !gb_db_code_get(txn, tx->code_id, &v) &&
-             gb_db_program_get(txn, p->id, &prog) == GB_NOT_FOUND;
+        if (!can_pay || (le = gb_db_code_get(txn, tx->code_id, &v)))
+            break;
+        le = gb_db_program_get(txn, p->id, &prog);
+        ok = le == GB_NOT_FOUND;
         break;
     case GB_TX_SEND_MESSAGE:
-        ok = can_pay && !gb_db_program_get(txn, tx->destination, &prog);
+        if (can_pay)
+            ok = !(le = gb_db_program_get(txn, tx->destination, &prog));
         break;
     case GB_TX_SEND_REPLY:
     case GB_TX_CLAIM_VALUE:
-        ok = can_pay && !gb_db_mailbox_get(txn, tx->sender, tx->destination,
-                                           &mb);
+        if (can_pay)
+            ok = !(le = gb_db_mailbox_get(txn, tx->sender, tx->destination,
+                                          &mb));
         break;
     case GB_TX_TRANSFER:
         ok = can_pay;
         break;
+    gb_err le = GB_OK; /* the last lookup's: only GB_NOT_FOUND is an answer,
+                          anything else (GB_IO, GB_NOMEM) fails the block
+                          — it must not drop the transaction */
     }
     if (ok)
         acct.balance = gb_u128_sub(acct.balance, cost);
@@ -426,6 +434,8 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
                         .origin = tx->sender};
     switch (tx->kind) {
     case GB_TX_TRANSFER:
+    if (le && le != GB_NOT_FOUND)
+        return le;
         if ((e = gb_chain_credit(b, tx->destination, tx->value)))
             return e;
         return gb_chain_event(b, (gb_event){.kind = GB_EV_TRANSFER, .id = mid,
