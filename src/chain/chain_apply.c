@@ -540,7 +540,11 @@ static const uint8_t *page_lookup(void *user, uint32_t page, uint32_t *len)
         return o->data; /* NULL: written all zero */
     }
     const uint8_t *data;
-    return gb_db_page_get(s->txn, s->pid, page, &data, len) ? NULL : data;
+    gb_err e = gb_db_page_get(s->txn, s->pid, page, &data, len);
+    if (e && e != GB_NOT_FOUND && !s->err)
+        s->err = e; /* (seen by the caller after the run: no zero page
+                       may stand in for one the store could not read) */
+    return e ? NULL : data;
 }
 
 gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
@@ -1120,7 +1124,9 @@ static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
         if (from_db[k])
             copy_len += len;
     }
-    s->copy = copy_len <= sizeof s->small ? s->small : malloc(copy_len);
+    if (s->err)
+        return s->err;
+    s->copy = copy_len <= sizeof s->small ? s->small : gb_malloc(copy_len);
     if (!s->copy)
         return GB_NOMEM;
     size_t at = 0;
@@ -1232,6 +1238,10 @@ void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx)
     gb_dispatch d = r->h.x.d;
     d.signal_code = d.kind == GB_DISPATCH_SIGNAL ? d.signal_code : 0;
     r->err = gb_process(proc, bctx, &view, &d, &r->j);
+    if (!r->err && r->src.err) { /* a page the run read could not be */
+        gb_journal_free(&r->j);
+        r->err = r->src.err;
+    }
 }
 
 /* What is known of to for the journal of r: from the hints the run's
@@ -1409,7 +1419,8 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
                      .payload_len = len,
                      .gas_limit = gas_limit ? gas_limit
                                             : c->cfg.block_gas_limit};
-    if ((e = gb_process(c->procs[0], &bctx, &view, &d, &j)))
+    if ((e = gb_process(c->procs[0], &bctx, &view, &d, &j)) ||
+        (e = src.err))
         goto out;
     if (j.outcome == GB_OUTCOME_WAIT || j.outcome == GB_OUTCOME_EXIT) {
         say(detail, detail_len, j.outcome == GB_OUTCOME_WAIT
