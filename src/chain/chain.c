@@ -225,6 +225,16 @@ uint64_t gb_chain_nonce(gb_chain *c, gb_id account)
     return nonce;
 }
 
+/* A lookup's answer: true when found, false when absent; any other error
+ * (GB_IO, GB_NOMEM) is kept in *fail (the first one) — it is no answer, and
+ * the caller must not take it for "absent". */
+static bool exists(gb_err e, gb_err *fail)
+{
+    if (e && e != GB_NOT_FOUND && !*fail)
+        *fail = e;
+    return e == GB_OK;
+}
+
 gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                         gb_id *out_msg_id, char *detail, size_t detail_len)
 {
@@ -235,7 +245,12 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     const char *why = NULL;
     gb_id id = {{0}}, msg_id = {{0}};
     gb_db_account acct;
-    gb_db_account_get(r, tx->sender, &acct);
+    gb_err le = gb_db_account_get(r, tx->sender, &acct);
+    if (le && le != GB_NOT_FOUND) { /* GB_IO: no answer, not a refusal */
+        gb_db_read_end(r);
+        return le;
+    }
+    le = GB_OK; /* the first lookup below that failed (see exists()) */
     uint64_t nonce = acct.nonce;
     gb_u128 reserved = gb_u128_from(0);
     static const gb_id none;
@@ -269,9 +284,11 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         case GB_TX_UPLOAD_CODE: {
             const gb_gear_code *code;
             id = gb_code_id(tx->code, tx->code_len);
-            if (!gb_db_code_get(r, id, &v) ||
+            if (exists(gb_db_code_get(r, id, &v), &le) ||
                 pending_has(c, GB_TX_UPLOAD_CODE, id))
                 why = "code already uploaded";
+            else if (le)
+                break;
             else if ((e = gb_code_cache_add(c->codes, tx->code, tx->code_len,
                                             &code, detail, detail_len))) {
                 gb_db_read_end(r);
@@ -281,17 +298,17 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         }
         case GB_TX_CREATE_PROGRAM:
             id = gb_program_id_from_user(tx->code_id, tx->salt, tx->salt_len);
-            if (gb_db_code_get(r, tx->code_id, &v) &&
+            if (!exists(gb_db_code_get(r, tx->code_id, &v), &le) &&
                 !pending_has(c, GB_TX_UPLOAD_CODE, tx->code_id))
                 why = "unknown code id";
-            else if (!gb_db_program_get(r, id, &prog) ||
+            else if (exists(gb_db_program_get(r, id, &prog), &le) ||
                      pending_has(c, GB_TX_CREATE_PROGRAM, id))
                 why = "program already exists";
             msg_id = gb_message_id_external(height, tx->sender, nonce, 0);
             break;
         case GB_TX_SEND_MESSAGE:
             id = gb_message_id_external(height, tx->sender, nonce, 0);
-            if (gb_db_program_get(r, tx->destination, &prog) &&
+            if (!exists(gb_db_program_get(r, tx->destination, &prog), &le) &&
                 !pending_has(c, GB_TX_CREATE_PROGRAM, tx->destination))
                 why = "unknown program";
             msg_id = id;
@@ -304,7 +321,8 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
             id = tx->kind == GB_TX_SEND_REPLY
                      ? gb_message_id_reply(tx->destination)
                      : tx->destination;
-            if (gb_db_mailbox_get(r, tx->sender, tx->destination, &mb))
+            if (!exists(gb_db_mailbox_get(r, tx->sender, tx->destination,
+                                          &mb), &le))
                 why = "no such message in the sender's mailbox";
             else if (pending_has(c, GB_TX_SEND_REPLY, gb_message_id_reply(
                                                           tx->destination)) ||
@@ -318,6 +336,8 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         }
     }
     gb_db_read_end(r);
+    if (le) /* the store could not say: an error, not a refusal */
+        return le;
     if (why) {
         set_detail(detail, detail_len, why);
         return GB_INVALID;
@@ -385,6 +405,9 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     gb_db_program prog;
     gb_db_dispatch mb;
     bool ok = false;
+    gb_err le = GB_OK; /* the last lookup's: only GB_NOT_FOUND is an answer,
+                          anything else (GB_IO, GB_NOMEM) fails the block
+                          — it must not drop the transaction */
     /* checks again: the state may have changed since submit */
     switch (tx->kind) {
     case GB_TX_UPLOAD_CODE:
@@ -410,10 +433,9 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     case GB_TX_TRANSFER:
         ok = can_pay;
         break;
-    gb_err le = GB_OK; /* the last lookup's: only GB_NOT_FOUND is an answer,
-                          anything else (GB_IO, GB_NOMEM) fails the block
-                          — it must not drop the transaction */
     }
+    if (le && le != GB_NOT_FOUND)
+        return le;
     if (ok)
         acct.balance = gb_u128_sub(acct.balance, cost);
     /* the nonce advances even for a transaction dropped here, so the ids
@@ -434,8 +456,6 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
                         .origin = tx->sender};
     switch (tx->kind) {
     case GB_TX_TRANSFER:
-    if (le && le != GB_NOT_FOUND)
-        return le;
         if ((e = gb_chain_credit(b, tx->destination, tx->value)))
             return e;
         return gb_chain_event(b, (gb_event){.kind = GB_EV_TRANSFER, .id = mid,
