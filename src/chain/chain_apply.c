@@ -187,15 +187,21 @@ static gb_err prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,
 
 /* Whether id is a program (exited and failed ones included: a record is
  * never removed, so a yes is remembered while the queue runs). */
-static bool is_program(gb_blk *b, gb_id id)
+static gb_err is_program(gb_blk *b, gb_id id, bool *out)
 {
+    *out = true;
     if (gb_chain_known_program(b, id))
-        return true;
+        return GB_OK;
     gb_db_program p;
-    if (gb_db_program_get(b->txn, id, &p) != GB_OK)
-        return false;
+    gb_err e = gb_db_program_get(b->txn, id, &p);
+    *out = e == GB_OK;
+    if (e == GB_NOT_FOUND)
+        return GB_OK;
+    if (e) /* (GB_IO: no answer — not "a user", which would route the
+              message to a mailbox) */
+        return e;
     gb_chain_note_program(b, id);
-    return true;
+    return GB_OK;
 }
 
 gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v)
@@ -377,7 +383,9 @@ gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
         .origin = x->origin,
     };
     gb_reply_code_bytes(code, y.d.reply_code);
-    return route(b, &y, is_program(b, y.d.destination), 0, GB_IDMAP_NONE);
+    bool prog;
+    e = is_program(b, y.d.destination, &prog);
+    return e ? e : route(b, &y, prog, 0, GB_IDMAP_NONE);
 }
 
 /* A dispatch that cannot reach its destination, and may not be replied to
@@ -674,10 +682,14 @@ static gb_err apply_wake(gb_blk *b, gb_id pid, const gb_wake_req *wk)
  * ProgramNotCreated when it is dispatched. */
 static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
 {
-    if (is_program(b, cr->program_id))
+    bool taken;
+    gb_err e = is_program(b, cr->program_id, &taken);
+    if (e)
+        return e;
+    if (taken)
         return gb_chain_credit(b, creator, b->bctx.existential_deposit);
     const gb_gear_code *code;
-    gb_err e = gb_chain_code(b->c, b->txn, cr->code_id, &code);
+    e = gb_chain_code(b->c, b->txn, cr->code_id, &code);
     if (e == GB_NOT_FOUND)
         return gb_chain_credit(b, creator, b->bctx.existential_deposit);
     if (e)
@@ -920,14 +932,18 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         }
     }
     for (uint32_t i = 0; i < j->nmsgs; i++) {
-        msg_prog[i] = (h && i < GB_HINT_MSGS && h->program[i]) ||
-                      is_program(b, j->msgs[i].destination);
+        bool isp = h && i < GB_HINT_MSGS && h->program[i];
+        if (!isp && (e = is_program(b, j->msgs[i].destination, &isp)))
+            goto out;
+        msg_prog[i] = isp;
         sh.n += msg_prog[i] && !j->msgs[i].has_gas_limit;
     }
     for (uint32_t i = 0; i < j->ncreates; i++)
         sh.n += !j->creates[i].init.has_gas_limit;
-    bool reply_prog = j->has_reply && ((h && h->reply_program) ||
-                                       is_program(b, j->reply.destination));
+    bool reply_prog = j->has_reply && h && h->reply_program;
+    if (j->has_reply && !reply_prog &&
+        (e = is_program(b, j->reply.destination, &reply_prog)))
+        goto out;
     sh.n += reply_prog && !j->reply.has_gas_limit && !x->reply_deposit;
     sh.n += j->outcome == GB_OUTCOME_WAIT;
     if (!sh.n)
