@@ -957,15 +957,19 @@ void gb_db_cursor_close(gb_db_cursor *c)
 
 /* ---- the state root ------------------------------------------------------ */
 
-void gb_db_state_root(gb_db_txn *txn, uint8_t out[32])
+gb_err gb_db_state_root(gb_db_txn *txn, uint8_t out[32])
 {
-    if (txn->write && !txn->failed)
-        rec_fold(txn);
-    if (!txn->lanes_ok && load_lanes(txn)) {
-        memset(out, 0, 32); /* (a broken META entry: no root to give) */
-        return;
+    gb_err e = GB_OK;
+    if (txn->write)
+        e = txn->failed ? txn->failed : rec_fold(txn);
+    if (!e && !txn->lanes_ok)
+        e = load_lanes(txn);
+    if (e) {
+        memset(out, 0, 32); /* (no root to give) */
+        return e;
     }
     gb_lthash_root(&txn->lanes, out);
+    return GB_OK;
 }
 
 void gb_db_state_root_empty(uint8_t out[32])
@@ -1162,9 +1166,9 @@ gb_err gb_db_seal_block(gb_db_txn *txn, gb_block_header *hdr,
     } else if (err != GB_NOT_FOUND) {
         return err;
     }
-    if ((err = rec_fold(txn)))
+    if ((err = rec_fold(txn)) ||
+        (err = gb_db_state_root(txn, hdr->state_root)))
         return err;
-    gb_db_state_root(txn, hdr->state_root);
     uint8_t rec[GB_BLOCK_HEADER_LEN], k[4], hv[36], hash[32];
     gb_block_header_encode(hdr, rec);
     gb_blake2b256(rec, sizeof rec, hash);
