@@ -210,19 +210,30 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     return gb_chain_submit2(c, tx, out_id, NULL, detail, detail_len);
 }
 
-uint64_t gb_chain_nonce(gb_chain *c, gb_id account)
+gb_err gb_chain_nonce_get(gb_chain *c, gb_id account, uint64_t *out)
 {
     gb_db_account acct = {0};
     gb_db_txn *r;
-    if (!gb_db_read_begin(c->db, &r)) {
-        gb_db_account_get(r, account, &acct);
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (!e) {
+        e = gb_db_account_get(r, account, &acct);
         gb_db_read_end(r);
     }
-    uint64_t nonce = acct.nonce;
+    if (e == GB_NOT_FOUND)
+        e = GB_OK;
+    uint64_t nonce = e ? 0 : acct.nonce;
     for (uint32_t i = 0; i < c->npending; i++)
         if (gb_id_eq(c->pending[i].tx.sender, account))
             nonce++;
-    return nonce;
+    *out = nonce;
+    return e;
+}
+
+uint64_t gb_chain_nonce(gb_chain *c, gb_id account)
+{
+    uint64_t n;
+    gb_chain_nonce_get(c, account, &n);
+    return n;
 }
 
 /* A lookup's answer: true when found, false when absent; any other error
@@ -751,30 +762,39 @@ uint64_t gb_chain_pending(gb_chain *c)
 
 uint32_t gb_chain_height(gb_chain *c) { return c->height; }
 
-gb_u128 gb_chain_balance(gb_chain *c, gb_id id)
+gb_err gb_chain_balance_get(gb_chain *c, gb_id id, gb_u128 *out)
 {
-    gb_u128 v = gb_u128_from(0);
+    *out = gb_u128_from(0);
     gb_db_txn *r;
-    if (gb_db_read_begin(c->db, &r))
-        return v;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
     gb_db_program p;
     gb_db_account a;
-    if (!gb_db_program_get(r, id, &p))
-        v = p.balance;
-    else if (!gb_db_account_get(r, id, &a))
-        v = a.balance;
+    if (!(e = gb_db_program_get(r, id, &p)))
+        *out = p.balance;
+    else if (e == GB_NOT_FOUND && !(e = gb_db_account_get(r, id, &a)))
+        *out = a.balance;
     gb_db_read_end(r);
-    return v;
+    return e == GB_NOT_FOUND ? GB_OK : e;
 }
 
-void gb_chain_state_root(gb_chain *c, uint8_t out[32])
+gb_u128 gb_chain_balance(gb_chain *c, gb_id id)
+{
+    gb_u128 v;
+    return gb_chain_balance_get(c, id, &v) ? gb_u128_from(0) : v;
+}
+
+gb_err gb_chain_state_root(gb_chain *c, uint8_t out[32])
 {
     gb_db_txn *r;
     memset(out, 0, 32);
-    if (gb_db_read_begin(c->db, &r))
-        return;
-    gb_db_state_root(r, out);
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    e = gb_db_state_root(r, out);
     gb_db_read_end(r);
+    return e;
 }
 
 static gb_err sum_dispatches(gb_db_txn *r, gb_db_table t, gb_chain_totals *o)
@@ -1004,13 +1024,22 @@ gb_err gb_chain_program_info(gb_chain *c, gb_id id,
     return e;
 }
 
+gb_err gb_chain_code_lookup(gb_chain *c, gb_id code_id, bool *out)
+{
+    *out = false;
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_val v;
+    e = gb_db_code_get(r, code_id, &v);
+    gb_db_read_end(r);
+    *out = e == GB_OK;
+    return e == GB_NOT_FOUND ? GB_OK : e;
+}
+
 bool gb_chain_code_exists(gb_chain *c, gb_id code_id)
 {
-    gb_db_txn *r;
-    if (gb_db_read_begin(c->db, &r))
-        return false;
-    gb_db_val v;
-    bool yes = gb_db_code_get(r, code_id, &v) == GB_OK;
-    gb_db_read_end(r);
-    return yes;
+    bool yes;
+    return !gb_chain_code_lookup(c, code_id, &yes) && yes;
 }
