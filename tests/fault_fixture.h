@@ -17,8 +17,8 @@
 
 #include "util/fault.h"
 
-#define FX_DENSE 48
-#define FX_SPREAD 48
+#define FX_DENSE 32
+#define FX_SPREAD 32
 
 static inline bool fx_fault_all(void)
 {

@@ -57,8 +57,9 @@ static result summarise(const gb_journal *j)
     if (j->has_reply) {
         memcpy(r.code, j->reply.reply_code, 4);
         r.len = j->reply.payload_len;
-        memcpy(r.payload, j->reply.payload,
-               r.len < sizeof r.payload ? r.len : sizeof r.payload);
+        if (r.len)
+            memcpy(r.payload, j->reply.payload,
+                   r.len < sizeof r.payload ? r.len : sizeof r.payload);
     }
     return r;
 }
