@@ -279,13 +279,16 @@ def ws_connect(rcvbuf=None):
     return s, rest
 
 
-def ws_send(s, obj):
-    p = json.dumps(obj).encode()
+def ws_frame(s, op, p):
     k = os.urandom(4)
     n = len(p)
-    h = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else
-                         bytes([0x80 | 126]) + struct.pack(">H", n))
+    h = bytes([0x80 | op]) + (bytes([0x80 | n]) if n < 126 else
+                              bytes([0x80 | 126]) + struct.pack(">H", n))
     s.sendall(h + k + bytes(c ^ k[i % 4] for i, c in enumerate(p)))
+
+
+def ws_send(s, obj):
+    ws_frame(s, 1, json.dumps(obj).encode())
 
 
 def ws_reader(s, buf):
@@ -320,8 +323,12 @@ def ws_subscriber():
             last = time.time()
             for op, p in ws_reader(s, rest):
                 if op == 8:
-                    fail("a reading WebSocket client was closed by the node")
+                    code = struct.unpack(">H", p[:2])[0] if len(p) >= 2 else 0
+                    fail(f"a reading WebSocket client was closed by the node: "
+                         f"{code} {p[2:].decode(errors='replace')}")
                     break
+                if op == 9:  # the node pings a quiet client: pong
+                    ws_frame(s, 10, p)
                 if op == 1:
                     j = json.loads(p)
                     if j.get("method") == "chain_newHead":
