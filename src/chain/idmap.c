@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+
 #include "util/mem.h"
 
 #define NONE GB_IDMAP_NONE

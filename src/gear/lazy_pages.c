@@ -55,6 +55,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
 #include "util/mem.h"
 
 #define PAGE GB_GEAR_PAGE_SIZE

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "util/mem.h"
 
 #define DEFAULT_MAX_SUBS 16u

@@ -16,6 +16,7 @@
 #include <nettle/sha1.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "util/mem.h"
 
 #define DEFAULT_MAX_MESSAGE (1u << 20)
