@@ -41,8 +41,8 @@ test-asan: deps
 # parallel executor's determinism test, the chain's block tests.
 test-tsan: deps
 	cmake -S . -B $(TSAN) -DCMAKE_BUILD_TYPE=Debug -DGB_TSAN=ON -DCMAKE_C_COMPILER=clang >/dev/null
-	cmake --build $(TSAN) -j $(JOBS) --target test_pool test_chain_parallel test_chain_blocks gb_test_wasm gear_examples
-	cd $(TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -R 'pool|chain_parallel|chain_blocks'
+	cmake --build $(TSAN) -j $(JOBS) --target test_pool test_chain_parallel test_chain_blocks test_chain_threads gb_test_wasm gear_examples
+	cd $(TSAN) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -R 'pool|chain_parallel|chain_blocks|chain_threads'
 
 bench: build
 	bench/run.sh $(BUILD)

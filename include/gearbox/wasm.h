@@ -196,6 +196,27 @@ void gb_store_set_gas(gb_store *s, uint64_t limit);
 uint64_t gb_store_gas_used(const gb_store *s);
 uint64_t gb_store_gas_left(const gb_store *s);
 
+/*
+ * A wall-clock deadline for the calls that follow, for an embedder that
+ * runs code on behalf of someone who must not hold it forever (a node's
+ * read-only calls and gas estimates).  deadline_ns: CLOCK_MONOTONIC
+ * nanoseconds, 0 for none (the default).  While one is set, the gas is
+ * handed to the running code a slice (slice_gas; 0: a default) at a time
+ * and the clock is read when a slice runs out — never on the fast path —
+ * so a run that reaches the deadline ends with GB_TRAP_OUT_OF_GAS at the
+ * next slice boundary, and gb_store_interrupted() then says so.  Gas used,
+ * gas left and where gas truly runs out are the same with or without a
+ * deadline: results of runs that finish in time do not depend on it.  Call
+ * after gb_store_set_gas (which keeps the deadline and clears the
+ * interrupted flag).
+ */
+void gb_store_set_deadline(gb_store *s, uint64_t deadline_ns,
+                           uint64_t slice_gas);
+/* Whether the last run was stopped by the deadline (not by its gas). */
+bool gb_store_interrupted(const gb_store *s);
+/* CLOCK_MONOTONIC in nanoseconds: the clock deadlines are read from. */
+uint64_t gb_monotonic_ns(void);
+
 /* After a call returned a trap: a message naming the trap and, where
  * known, the function.  Valid until the next call on s. Never NULL. */
 const char *gb_store_trap_message(const gb_store *s);

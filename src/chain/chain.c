@@ -38,6 +38,8 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "chain/pool_log.h"
+#include "util/bytes.h"
 #include "util/devkeys.h"
 #include "util/grow.h"
 #include "util/hash.h"
@@ -105,6 +107,61 @@ out:
     return e;
 }
 
+/* A lookup's answer: true when found, false when absent; any other error
+ * (GB_IO, GB_NOMEM) is kept in *fail (the first one) — it is no answer, and
+ * the caller must not take it for "absent". */
+static bool exists(gb_err e, gb_err *fail)
+{
+    if (e && e != GB_NOT_FOUND && !*fail)
+        *fail = e;
+    return e == GB_OK;
+}
+
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                            gb_id *out_msg_id, char *detail,
+                            size_t detail_len);
+
+/* One record of the pool log: submitted again unless a committed block
+ * already applied it (its nonce is below the sender's next).  One the
+ * state no longer accepts is dropped, as a block would drop it. */
+static gb_err recover_one(void *ctx, const gb_tx *tx, uint64_t nonce)
+{
+    gb_chain *c = ctx;
+    if (nonce < gb_chain_nonce(c, tx->sender))
+        return GB_OK;
+    gb_err e = submit_locked(c, tx, NULL, NULL, NULL, 0);
+    return e == GB_NOMEM || e == GB_IO ? e : GB_OK;
+}
+
+/* cfg.persist_pool: the transactions pending when the last run ended,
+ * pending again; the log rewritten with them. */
+static gb_err recover_pool(gb_chain *c, char *detail, size_t detail_len)
+{
+    gb_err e = gb_pool_log_open(c->cfg.data_dir, c->cfg.nosync, &c->plog,
+                                detail, detail_len);
+    if (e)
+        return e;
+    c->recovering = true;
+    e = gb_pool_log_read(c->plog, recover_one, c);
+    c->recovering = false;
+    if (!e)
+        e = gb_pool_log_rewrite(c->plog, c->pending, c->npending);
+    if (e)
+        set_detail(detail, detail_len,
+                   "cannot recover the pending transactions (pool.log)");
+    return e;
+}
+
+gb_err gb_chain_pool_sync(gb_chain *c)
+{
+    if (!c->plog)
+        return GB_OK;
+    pthread_mutex_lock(&c->mu);
+    gb_err e = gb_pool_log_sync(c->plog);
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
 gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
                      size_t detail_len)
 {
@@ -113,21 +170,27 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
     if (!c)
         return GB_NOMEM;
     c->cfg = *cfg;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->call_mu, NULL);
     gb_db_opts opts = {.flags = cfg->nosync ? GB_DB_NOSYNC : 0};
     gb_err e = gb_db_open(cfg->data_dir, &opts, &c->db, detail, detail_len);
     if (!e)
         e = gb_code_cache_new(NULL, &c->codes);
     if (!e)
         e = gb_chain_sched_open(c);
+    if (!e)
+        e = gb_processor_new(NULL, &c->call_proc);
     if (e)
         goto fail;
     gb_db_txn *r;
     if ((e = gb_db_read_begin(c->db, &r)))
         goto fail;
-    e = gb_db_head(r, &c->height, c->head_hash);
+    uint32_t height = 0;
+    e = gb_db_head(r, &height, c->head_hash);
+    c->height = height;
     if (!e) {
         gb_block_header h;
-        e = gb_db_block_get(r, c->height, &h);
+        e = gb_db_block_get(r, height, &h);
         c->head_ts = e ? 0 : h.timestamp;
         if (e == GB_NOT_FOUND)
             e = GB_MALFORMED; /* a head without its header */
@@ -139,6 +202,9 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
         set_detail(detail, detail_len, "cannot read or write the chain head");
         goto fail;
     }
+    if (cfg->persist_pool && cfg->data_dir &&
+        (e = recover_pool(c, detail, detail_len)))
+        goto fail;
     *out = c;
     return GB_OK;
 fail:
@@ -163,8 +229,12 @@ void gb_chain_close(gb_chain *c)
     gb_idmap_free(&c->pend_senders);
     free(c->pend_sums);
     gb_chain_sched_close(c);
+    gb_processor_free(c->call_proc);
+    gb_pool_log_close(c->plog);
     gb_code_cache_free(c->codes);
     gb_db_close(c->db);
+    pthread_mutex_destroy(&c->mu);
+    pthread_mutex_destroy(&c->call_mu);
     free(c);
 }
 
@@ -214,6 +284,7 @@ gb_err gb_chain_nonce_get(gb_chain *c, gb_id account, uint64_t *out)
 {
     gb_db_account acct = {0};
     gb_db_txn *r;
+    pthread_mutex_lock(&c->mu);
     gb_err e = gb_db_read_begin(c->db, &r);
     if (!e) {
         e = gb_db_account_get(r, account, &acct);
@@ -222,9 +293,11 @@ gb_err gb_chain_nonce_get(gb_chain *c, gb_id account, uint64_t *out)
     if (e == GB_NOT_FOUND)
         e = GB_OK;
     uint64_t nonce = e ? 0 : acct.nonce;
-    for (uint32_t i = 0; i < c->npending; i++)
-        if (gb_id_eq(c->pending[i].tx.sender, account))
-            nonce++;
+    static const gb_id none;
+    uint32_t si = gb_idmap_get(&c->pend_senders, &account, &none);
+    if (si != GB_IDMAP_NONE)
+        nonce += c->pend_sums[si].n;
+    pthread_mutex_unlock(&c->mu);
     *out = nonce;
     return e;
 }
@@ -236,18 +309,47 @@ uint64_t gb_chain_nonce(gb_chain *c, gb_id account)
     return n;
 }
 
-/* A lookup's answer: true when found, false when absent; any other error
- * (GB_IO, GB_NOMEM) is kept in *fail (the first one) — it is no answer, and
- * the caller must not take it for "absent". */
-static bool exists(gb_err e, gb_err *fail)
+/* Count tx in its sender's pending sums (an entry made for a new sender).
+ * Under mu. */
+static gb_err pend_note(gb_chain *c, const gb_tx *tx)
 {
-    if (e && e != GB_NOT_FOUND && !*fail)
-        *fail = e;
-    return e == GB_OK;
+    static const gb_id none;
+    uint32_t si = gb_idmap_get(&c->pend_senders, &tx->sender, &none);
+    if (si == GB_IDMAP_NONE) { /* the sender's first pending one */
+        if (!gb_grow((void **)&c->pend_sums, &c->cap_pend_sums,
+                     (uint64_t)c->npend_sums + 1, sizeof *c->pend_sums, 16))
+            return GB_NOMEM;
+        gb_err e = gb_idmap_put(&c->pend_senders, &tx->sender, &none,
+                                c->npend_sums);
+        if (e)
+            return e;
+        si = c->npend_sums++;
+        c->pend_sums[si] = (struct gb_pend_sum){0};
+    }
+    c->pend_sums[si].n++;
+    /* submit checked that reserved + cost fits the balance */
+    gb_u128 cost;
+    tx_cost(tx, &cost);
+    gb_u128_add_to(&c->pend_sums[si].reserved, cost);
+    return GB_OK;
 }
+
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                            gb_id *out_msg_id, char *detail,
+                            size_t detail_len);
 
 gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                         gb_id *out_msg_id, char *detail, size_t detail_len)
+{
+    pthread_mutex_lock(&c->mu);
+    gb_err e = submit_locked(c, tx, out_id, out_msg_id, detail, detail_len);
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                            gb_id *out_msg_id, char *detail,
+                            size_t detail_len)
 {
     gb_db_txn *r;
     gb_err e = gb_db_read_begin(c->db, &r);
@@ -270,7 +372,9 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         nonce += c->pend_sums[si].n;
         reserved = c->pend_sums[si].reserved;
     }
-    uint32_t height = c->height + 1;
+    /* the block it will be in: the next, or the one after the block under
+     * way */
+    uint32_t height = c->height + (c->producing ? 2 : 1);
     bool msg = tx->kind == GB_TX_CREATE_PROGRAM ||
                tx->kind == GB_TX_SEND_MESSAGE || tx->kind == GB_TX_SEND_REPLY;
     if (msg && tx->gas_limit > c->cfg.block_gas_limit)
@@ -353,16 +457,6 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         set_detail(detail, detail_len, why);
         return GB_INVALID;
     }
-    if (si == GB_IDMAP_NONE) { /* the sender's first pending one */
-        if (!gb_grow((void **)&c->pend_sums, &c->cap_pend_sums,
-                     (uint64_t)c->npend_sums + 1, sizeof *c->pend_sums, 16))
-            return GB_NOMEM;
-        if ((e = gb_idmap_put(&c->pend_senders, &tx->sender, &none,
-                              c->npend_sums)))
-            return e;
-        si = c->npend_sums++;
-        c->pend_sums[si] = (struct gb_pend_sum){0};
-    }
     if (c->npending == c->cap_pending) {
         uint32_t cap = c->cap_pending ? c->cap_pending * 2 : 16;
         gb_ptx *n = gb_realloc(c->pending, cap * sizeof *n);
@@ -371,7 +465,7 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         c->pending = n;
         c->cap_pending = cap;
     }
-    gb_ptx p = {.tx = *tx, .id = id};
+    gb_ptx p = {.tx = *tx, .id = id, .nonce = nonce};
     p.code = dup_bytes(tx->code, tx->code ? tx->code_len : 0);
     p.salt = dup_bytes(tx->salt, tx->salt ? tx->salt_len : 0);
     p.payload = dup_bytes(tx->payload, tx->payload ? tx->payload_len : 0);
@@ -385,12 +479,18 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     p.tx.salt_len = tx->salt ? tx->salt_len : 0;
     p.tx.payload = p.payload;
     p.tx.payload_len = tx->payload ? tx->payload_len : 0;
+    if (c->plog && !c->recovering &&
+        (e = gb_pool_log_append(c->plog, &p.tx, p.nonce))) {
+        ptx_free(&p);
+        set_detail(detail, detail_len,
+                   "cannot write the pool log (is the disk full?)");
+        return e;
+    }
+    if ((e = pend_note(c, &p.tx))) {
+        ptx_free(&p);
+        return e;
+    }
     c->pending[c->npending++] = p;
-    c->pend_sums[si].n++;
-    /* checked above: reserved + cost <= the balance */
-    gb_u128 cost;
-    tx_cost(tx, &cost);
-    gb_u128_add_to(&c->pend_sums[si].reserved, cost);
     if (out_id)
         *out_id = id;
     if (out_msg_id)
@@ -559,19 +659,8 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
 static void hash_tx(gb_blake2b_state *st, const gb_ptx *p)
 {
     const gb_tx *tx = &p->tx;
-    uint8_t fixed[1 + 32 + 32 + 32 + 8 + 16 + 12];
-    uint8_t *q = fixed;
-    *q++ = (uint8_t)tx->kind;
-    memcpy(q, tx->sender.b, 32), q += 32;
-    memcpy(q, tx->code_id.b, 32), q += 32;
-    memcpy(q, tx->destination.b, 32), q += 32;
-    for (int i = 0; i < 8; i++)
-        *q++ = (uint8_t)(tx->gas_limit >> (8 * i));
-    gb_u128_to_le(tx->value, q), q += 16;
-    uint32_t lens[3] = {tx->code_len, tx->salt_len, tx->payload_len};
-    for (int k = 0; k < 3; k++)
-        for (int i = 0; i < 4; i++)
-            *q++ = (uint8_t)(lens[k] >> (8 * i));
+    uint8_t fixed[GB_POOL_TX_FIXED];
+    gb_pool_tx_fixed(tx, fixed);
     gb_blake2b_update(st, fixed, sizeof fixed);
     gb_blake2b_update(st, tx->code, tx->code_len);
     gb_blake2b_update(st, tx->salt, tx->salt_len);
@@ -656,30 +745,74 @@ void gb_block_result_free(gb_block_result *r)
     memset(r, 0, sizeof *r);
 }
 
+/* After a block committed (under mu): its k transactions leave the pool
+ * and the senders' sums are counted again from what is left. */
+static void drop_taken(gb_chain *c, uint32_t k)
+{
+    if (k) {
+        for (uint32_t i = 0; i < k; i++)
+            ptx_free(&c->pending[i]);
+        memmove(c->pending, c->pending + k,
+                (c->npending - k) * sizeof *c->pending);
+        c->npending -= k;
+    }
+    gb_idmap_free(&c->pend_senders);
+    c->npend_sums = 0;
+    for (uint32_t i = 0; i < c->npending; i++)
+        if (pend_note(c, &c->pending[i].tx))
+            break; /* out of memory: the sums undercount, and apply
+                      checks every balance again */
+}
+
+/* ts 0: the parent's + block_time_ms; else after the parent's. */
 static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
 {
+    /* take the head and the pending transactions */
+    pthread_mutex_lock(&c->mu);
+    if (c->producing || (ts && ts <= c->head_ts)) {
+        pthread_mutex_unlock(&c->mu);
+        return GB_INVALID; /* one block at a time; time never goes back */
+    }
+    if (!ts)
+        ts = c->head_ts + c->cfg.block_time_ms;
+    uint32_t k = c->npending;
+    gb_ptx *taken = gb_malloc((k ? k : 1) * sizeof *taken);
+    if (!taken) {
+        pthread_mutex_unlock(&c->mu);
+        return GB_NOMEM;
+    }
+    /* shallow copies: submit may move the array, never the buffers */
+    gb_copy(taken, c->pending, k * sizeof *taken);
+    c->ntaken = k;
+    c->producing = true;
     gb_blk b = {.c = c, .height = c->height + 1,
                 .gas_left = c->cfg.block_gas_limit};
+    uint8_t parent[32];
+    memcpy(parent, c->head_hash, 32);
+    pthread_mutex_unlock(&c->mu);
+    if (c->cfg.block_budget_ms)
+        b.stop_ns = gb_monotonic_ns() + c->cfg.block_budget_ms * 1000000u;
+
     gb_block_ctx_default(&b.bctx, b.height, ts);
     /* the seed: BLAKE2b("gearbox/seed" || parent hash) */
     gb_blake2b_state st;
     gb_blake2b_init(&st);
     gb_blake2b_update(&st, "gearbox/seed", 12);
-    gb_blake2b_update(&st, c->head_hash, 32);
+    gb_blake2b_update(&st, parent, 32);
     gb_blake2b_final(&st, b.bctx.random_seed);
 
     gb_err e = gb_db_begin(c->db, &b.txn);
     if (e)
-        return e;
+        goto out;
     gb_block_header hdr = {.height = b.height, .timestamp = ts};
-    memcpy(hdr.parent_hash, c->head_hash, 32);
+    memcpy(hdr.parent_hash, parent, 32);
     gb_blake2b_init(&st);
-    for (uint32_t i = 0; i < c->npending; i++)
-        hash_tx(&st, &c->pending[i]);
+    for (uint32_t i = 0; i < k; i++)
+        hash_tx(&st, &taken[i]);
     gb_blake2b_final(&st, hdr.input_hash);
 
-    for (uint32_t i = 0; i < c->npending; i++)
-        TRY(gb_chain_apply_tx(&b, &c->pending[i]));
+    for (uint32_t i = 0; i < k; i++)
+        TRY(gb_chain_apply_tx(&b, &taken[i]));
 
     uint32_t block;
     uint64_t tseq;
@@ -698,18 +831,26 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     hdr.dispatches = b.dispatched;
     uint8_t hash[32];
     TRY(gb_db_seal_block(b.txn, &hdr, hash));
+    /* the commit, the pool and the head change together for submit */
+    pthread_mutex_lock(&c->mu);
     e = gb_db_commit(b.txn);
     b.txn = NULL;
+    if (!e) {
+        drop_taken(c, k);
+        /* what is left pending is all the log keeps (should this fail,
+         * the old log stays: its applied records are skipped by nonce) */
+        if (c->plog)
+            gb_pool_log_rewrite(c->plog, c->pending, c->npending);
+        c->height = b.height;
+        c->head_ts = ts;
+        memcpy(c->head_hash, hash, 32);
+    }
+    c->ntaken = 0;
+    c->producing = false;
+    pthread_mutex_unlock(&c->mu);
     if (e)
         goto out;
-    for (uint32_t i = 0; i < c->npending; i++)
-        ptx_free(&c->pending[i]);
-    c->npending = 0;
-    gb_idmap_free(&c->pend_senders);
-    c->npend_sums = 0;
-    c->height = b.height;
-    c->head_ts = ts;
-    memcpy(c->head_hash, hash, 32);
+    free(taken);
     out->height = b.height;
     out->timestamp = ts;
     memcpy(out->hash, hash, 32);
@@ -717,11 +858,18 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     out->dispatched = b.dispatched;
     out->gas_used = b.gas_used;
     out->queued_left = (uint32_t)left;
+    out->out_of_time = b.out_of_time;
     out->events = b.ev;
     out->nevents = b.nev;
     return GB_OK;
 out:
-    gb_db_abort(b.txn);
+    if (b.txn)
+        gb_db_abort(b.txn);
+    pthread_mutex_lock(&c->mu);
+    c->ntaken = 0;
+    c->producing = false;
+    pthread_mutex_unlock(&c->mu);
+    free(taken);
     gb_block_result r = {.events = b.ev, .nevents = b.nev};
     gb_block_result_free(&r);
     return e;
@@ -730,14 +878,14 @@ out:
 gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out)
 {
     memset(out, 0, sizeof *out);
-    return produce(c, c->head_ts + c->cfg.block_time_ms, out);
+    return produce(c, 0, out);
 }
 
 gb_err gb_chain_produce_block_at(gb_chain *c, uint64_t timestamp_ms,
                                  gb_block_result *out)
 {
     memset(out, 0, sizeof *out);
-    if (timestamp_ms <= c->head_ts)
+    if (!timestamp_ms)
         return GB_INVALID;
     return produce(c, timestamp_ms, out);
 }
@@ -746,12 +894,23 @@ uint64_t gb_chain_timestamp(gb_chain *c) { return c->head_ts; }
 
 /* ---- queries ---------------------------------------------------------------- */
 
+/* The number of pending transactions not yet in a block under way. */
+static uint64_t waiting(gb_chain *c)
+{
+    pthread_mutex_lock(&c->mu);
+    uint64_t n = c->npending - c->ntaken;
+    pthread_mutex_unlock(&c->mu);
+    return n;
+}
+
+uint64_t gb_chain_waiting(gb_chain *c) { return waiting(c); }
+
 uint64_t gb_chain_pending(gb_chain *c)
 {
     gb_db_txn *r;
+    uint64_t n = waiting(c), k;
     if (gb_db_read_begin(c->db, &r))
-        return c->npending;
-    uint64_t n = c->npending, k;
+        return n;
     gb_db_table ts[] = {GB_TABLE_QUEUE, GB_TABLE_WAITLIST, GB_TABLE_STASH};
     for (int i = 0; i < 3; i++)
         if (!gb_db_count(r, ts[i], &k))

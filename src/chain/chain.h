@@ -42,7 +42,20 @@
  * deposit travels with its message and becomes the gas of its reply; a
  * system reservation is held with its message and refunded when the
  * message is done (chain_apply.c).  Pending transactions live in memory
- * only (a mempool): gb_chain_close drops them.
+ * (a mempool) and, with cfg.persist_pool, in a log beside the store
+ * (pool_log.h) from which gb_chain_open pends them again; without it
+ * gb_chain_close drops them.
+ *
+ * Threads.  One thread produces blocks (one block at a time); any others
+ * may at the same time submit (gb_chain_submit*, gb_chain_nonce), query
+ * (every function that reads "the last committed block", in a snapshot of
+ * its own) and make read-only calls and gas estimates (gb_chain_read_state,
+ * gb_chain_calculate_gas*: one at a time, on a processor of their own).  A
+ * transaction submitted while a block is under way goes into the next one
+ * (its ids say so).  Gas estimates hold the store's one write transaction
+ * while they run, so a block waits for one to end (they are bounded by
+ * cfg.call_time_ms) and one waits for a block.  gb_chain_open and
+ * gb_chain_close are not concurrent with anything.
  */
 #ifndef GB_CHAIN_CHAIN_H
 #define GB_CHAIN_CHAIN_H
@@ -74,6 +87,20 @@ typedef struct gb_chain_cfg {
                                   different programs at once (see
                                   docs/parallel.md); 0: one per core.
                                   The state never depends on it. */
+    bool persist_pool;         /* keep the pending transactions in
+                                  data_dir/pool.log (gb_chain_pool_sync
+                                  makes them durable) and pend them again
+                                  on open; needs data_dir */
+    uint64_t call_time_ms;     /* wall-clock limit of one read-only call
+                                  or gas estimate (GB_LIMIT past it, the
+                                  detail says so); 0: none */
+    uint64_t block_budget_ms;  /* wall-clock time after which a block
+                                  starts no more dispatches (what is left
+                                  stays queued, as past the gas
+                                  allowance; one wave at least runs);
+                                  0: none.  A block's contents then depend
+                                  on the machine's speed: for a node's
+                                  liveness, not for tests of determinism */
 } gb_chain_cfg;
 
 void gb_chain_cfg_default(gb_chain_cfg *cfg);
@@ -115,6 +142,11 @@ typedef struct gb_tx {
     uint64_t gas_limit;
     gb_u128 value;
 } gb_tx;
+
+/* With cfg.persist_pool: make every transaction accepted so far durable
+ * (one fdatasync for all of them: call it once per request, before
+ * answering).  GB_IO when the disk refuses.  Without: GB_OK. */
+gb_err gb_chain_pool_sync(gb_chain *c);
 
 /*
  * Check a transaction against the current state and queue it for the next
@@ -203,6 +235,7 @@ typedef struct gb_block_result {
     uint32_t dispatched;     /* messages processed */
     uint64_t gas_used;
     uint32_t queued_left;    /* still in the queue after the block */
+    bool out_of_time;        /* the queue stopped at cfg.block_budget_ms */
     gb_event *events;
     uint32_t nevents;
 } gb_block_result;
@@ -224,8 +257,13 @@ gb_err gb_chain_produce_block_at(gb_chain *c, uint64_t timestamp_ms,
 /* The timestamp of the last committed block (0 at genesis). */
 uint64_t gb_chain_timestamp(gb_chain *c);
 
-/* Messages in the queue or held for later blocks (delays, waits). */
+/* Messages in the queue or held for later blocks (delays, waits), and
+ * transactions waiting for a block. */
 uint64_t gb_chain_pending(gb_chain *c);
+
+/* Transactions waiting for a block (not counting those in the block under
+ * way). */
+uint64_t gb_chain_waiting(gb_chain *c);
 
 uint32_t gb_chain_height(gb_chain *c);
 

@@ -1340,8 +1340,8 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
     if (!e)
         e = gb_chain_prepare(b, &r);
     if (!e) {
-        gb_chain_run(&r, b->c->procs[0], &b->bctx);
-        e = gb_chain_finish(b, &r);
+        gb_chain_run(&r, b->proc ? b->proc : b->c->procs[0], &b->bctx);
+        e = r.j.interrupted ? GB_LIMIT : gb_chain_finish(b, &r);
     }
     gb_run_free(&r);
     return e;
@@ -1400,12 +1400,17 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
         e = GB_INVALID;
         goto out;
     }
-    /* the context of the last committed block */
+    /* the context of the last committed block (the snapshot's head) */
     gb_block_header h;
-    if ((e = gb_db_block_get(r, c->height, &h)))
+    uint32_t height;
+    uint8_t head_hash[32];
+    if ((e = gb_db_head(r, &height, head_hash)) ||
+        (e = gb_db_block_get(r, height, &h)))
         goto out;
     gb_block_ctx bctx;
-    gb_block_ctx_default(&bctx, c->height, h.timestamp);
+    gb_block_ctx_default(&bctx, height, h.timestamp);
+    if (c->cfg.call_time_ms)
+        bctx.deadline_ns = gb_monotonic_ns() + c->cfg.call_time_ms * 1000000u;
     gb_blake2b_state st;
     gb_blake2b_init(&st);
     gb_blake2b_update(&st, "gearbox/seed", 12);
@@ -1433,11 +1438,26 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
                      .destination = pid,
                      .payload = payload,
                      .payload_len = len,
-                     .gas_limit = gas_limit ? gas_limit
-                                            : c->cfg.block_gas_limit};
-    if ((e = gb_process(c->procs[0], &bctx, &view, &d, &j)) ||
-        (e = src.err))
+                     /* at most a block's worth (Gear's allowance) */
+                     .gas_limit = gas_limit && gas_limit <
+                                                   c->cfg.block_gas_limit
+                                      ? gas_limit
+                                      : c->cfg.block_gas_limit};
+    pthread_mutex_lock(&c->call_mu);
+    e = gb_process(c->call_proc, &bctx, &view, &d, &j);
+    pthread_mutex_unlock(&c->call_mu);
+    if (e || (e = src.err))
         goto out;
+    if (j.interrupted) {
+        char why[160];
+        snprintf(why, sizeof why,
+                 "read_state: stopped after %llu ms, the node's limit for a "
+                 "read-only call (the `state` export runs too long)",
+                 (unsigned long long)c->cfg.call_time_ms);
+        say(detail, detail_len, why);
+        e = GB_LIMIT;
+        goto out;
+    }
     if (j.outcome == GB_OUTCOME_WAIT || j.outcome == GB_OUTCOME_EXIT) {
         say(detail, detail_len, j.outcome == GB_OUTCOME_WAIT
                                     ? "read_state: the state query waited"

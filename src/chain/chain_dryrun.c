@@ -279,6 +279,7 @@ static bool no_answer(gb_err e) { return e && e != GB_NOT_FOUND; }
 typedef struct plan {
     gb_ptx p[2];
     uint32_t n;
+    uint64_t deadline_ns; /* of the whole estimate (0: none) */
 } plan;
 
 /* One dry run of plan with gas limit gas for its message. */
@@ -286,22 +287,31 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
 {
     memset(d, 0, sizeof *d);
     d->fingerprint = 0xcbf29ce484222325ull;
-    gb_blk b = {.c = c, .height = c->height + 1,
-                .gas_left = c->cfg.block_gas_limit};
-    uint64_t ts = c->head_ts + c->cfg.block_time_ms;
-    gb_block_ctx_default(&b.bctx, b.height, ts);
-    gb_blake2b_state st;
-    gb_blake2b_init(&st);
-    gb_blake2b_update(&st, "gearbox/seed", 12);
-    gb_blake2b_update(&st, c->head_hash, 32);
-    gb_blake2b_final(&st, b.bctx.random_seed);
-
+    gb_blk b = {.c = c, .gas_left = c->cfg.block_gas_limit,
+                .proc = c->call_proc};
     gb_ptx *msg = &pl->p[pl->n - 1];
     msg->tx.gas_limit = gas;
     gb_id sender = msg->tx.sender;
     gb_err e = gb_db_begin(c->db, &b.txn);
     if (e)
         return e;
+    /* the next block after the head this transaction sees */
+    uint8_t head_hash[32];
+    gb_block_header head;
+    if ((e = gb_db_head(b.txn, &b.height, head_hash)) ||
+        (e = gb_db_block_get(b.txn, b.height, &head))) {
+        gb_db_abort(b.txn);
+        return e;
+    }
+    b.height++;
+    gb_block_ctx_default(&b.bctx, b.height,
+                         head.timestamp + c->cfg.block_time_ms);
+    b.bctx.deadline_ns = pl->deadline_ns;
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    gb_blake2b_update(&st, "gearbox/seed", 12);
+    gb_blake2b_update(&st, head_hash, 32);
+    gb_blake2b_final(&st, b.bctx.random_seed);
     progs ran = {.n = 0};
     uint32_t seen = 0;
     uint64_t seq0, from, seq;
@@ -533,6 +543,9 @@ gb_err gb_chain_calculate_gas(gb_chain *c, const gb_tx *tx,
 
 static gb_err estimate(gb_chain *c, const gb_tx *tx, bool allow_other_panics,
                        gb_chain_gas_info *out, char *detail, size_t len);
+static gb_err estimate_plan(gb_chain *c, plan *pl, bool allow_other_panics,
+                            gb_chain_gas_info *out, char *detail,
+                            size_t len);
 
 gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
                                  bool allow_other_panics,
@@ -548,7 +561,10 @@ gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
         transient = !gb_chain_code_exists(c, code_id) &&
                     !gb_code_cache_get(c->codes, code_id);
     }
+    /* one estimate at a time, on the processor for calls */
+    pthread_mutex_lock(&c->call_mu);
     gb_err e = estimate(c, tx, allow_other_panics, out, detail, len);
+    pthread_mutex_unlock(&c->call_mu);
     if (transient && !gb_chain_code_exists(c, code_id))
         gb_code_cache_remove(c->codes, code_id);
     return e;
@@ -564,6 +580,25 @@ static gb_err estimate(gb_chain *c, const gb_tx *tx, bool allow_other_panics,
     gb_err e = make_plan(c, tx, &pl, detail, len);
     if (e)
         return e;
+    pl.deadline_ns = c->cfg.call_time_ms
+                         ? gb_monotonic_ns() + c->cfg.call_time_ms * 1000000u
+                         : 0;
+    e = estimate_plan(c, &pl, allow_other_panics, out, detail, len);
+    if (e == GB_LIMIT && pl.deadline_ns &&
+        gb_monotonic_ns() >= pl.deadline_ns)
+        say(detail, len,
+            "the estimate stopped after %llu ms, the node's limit for a "
+            "read-only call or estimate (the message runs too long: give "
+            "a gas limit yourself)",
+            (unsigned long long)c->cfg.call_time_ms);
+    return e;
+}
+
+static gb_err estimate_plan(gb_chain *c, plan *ppl, bool allow_other_panics,
+                            gb_chain_gas_info *out, char *detail, size_t len)
+{
+    plan pl = *ppl;
+    gb_err e;
     uint64_t G = c->cfg.block_gas_limit, cap = c->cfg.estimate_gas_limit;
     if (!cap)
         cap = GB_CHAIN_ESTIMATE_GAS;

@@ -6,6 +6,8 @@
 #ifndef GB_CHAIN_CHAIN_INT_H
 #define GB_CHAIN_CHAIN_INT_H
 
+#include <pthread.h>
+
 #include "chain/chain.h"
 #include "chain/idmap.h"
 #include "chain/overlay.h"
@@ -35,6 +37,7 @@ typedef struct gb_ptx {
     gb_tx tx;        /* pointers into the owned buffers below */
     uint8_t *code, *salt, *payload;
     gb_id id;        /* what submit returned */
+    uint64_t nonce;  /* the sender's nonce it got */
 } gb_ptx;
 
 struct gb_chain {
@@ -50,8 +53,25 @@ struct gb_chain {
      * zero between blocks: sched.c) */
     struct gb_run *run_buf[2];
     uint32_t run_cap[2];
-    uint32_t height;
-    uint64_t head_ts;  /* the last block's timestamp */
+    /* Threads (chain.h, "threads"): mu guards the head fields and the
+     * pending pool below; a block takes the first ntaken pending
+     * transactions under it, runs without it, and commits, drops what it
+     * took and moves the head under it again, so that a submit sees the
+     * committed nonces and the pending ones as one. */
+    pthread_mutex_t mu;
+    uint32_t ntaken;   /* pending[0, ntaken) are in the block under way */
+    bool producing;    /* a block is under way (its height is height + 1) */
+    /* read-only calls and dry runs: their own processor, one at a time */
+    pthread_mutex_t call_mu;
+    gb_processor *call_proc;
+    /* cfg.persist_pool: the pending transactions on disk (pool_log.h);
+     * under mu */
+    struct gb_pool_log *plog;
+    bool recovering;   /* submits replayed from the log are not logged */
+    /* written under mu, read without it by queries (which must not wait
+     * for a block's commit) */
+    _Atomic uint32_t height;
+    _Atomic uint64_t head_ts; /* the last block's timestamp */
     uint8_t head_hash[32];
     gb_ptx *pending;
     uint32_t npending, cap_pending;
@@ -87,6 +107,11 @@ typedef struct gb_blk {
                                  META "burned" (gb_chain_burn_flush) */
     gb_overlay *ov;           /* while the queue runs: the pages it wrote
                                  (overlay.h), else NULL */
+    gb_processor *proc;       /* runs off the queue (gb_chain_execute):
+                                 NULL for the block's own, procs[0] */
+    uint64_t stop_ns;         /* CLOCK_MONOTONIC ns after which the queue
+                                 starts no more dispatches (0: none) */
+    bool out_of_time;         /* the queue stopped at stop_ns */
 } gb_blk;
 
 /* chain.c: apply one pending transaction to the block (as at its start:

@@ -959,6 +959,13 @@ gb_err gb_chain_process_queue(gb_blk *b)
             e = gb_overlay_flush(&ov, b->txn); /* (bounded memory) */
         if (e)
             break;
+        /* the block's time is up: what is left waits for the next block,
+         * as when the gas allowance is (one wave at least, so the queue
+         * always moves) */
+        if (b->stop_ns && gb_monotonic_ns() >= b->stop_ns) {
+            b->out_of_time = true;
+            break;
+        }
     }
     b->sched = NULL;
     b->ov = NULL;

@@ -33,7 +33,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: gearbox node --dev [OPTIONS]\n\n"
             "Run a local node: blocks in an LMDB data directory, JSON-RPC over HTTP.\n"
-            "Ctrl-C (SIGINT) or SIGTERM finishes the current block and stops;\n"
+            "Ctrl-C (SIGINT) or SIGTERM finishes the current block, makes one more for\n"
+            "the transactions still waiting, and stops;\n"
             "starting again on the same directory continues the chain.\n\n"
             "options:\n"
             "  --dev                a development chain: pre-funded dev accounts\n"
@@ -47,6 +48,10 @@ static void usage(FILE *out)
             "  --threads N          threads running dispatches to different programs\n"
             "                       at once, 0 to 256 (default 0: one per core); the\n"
             "                       state never depends on it (docs/parallel.md)\n"
+            "  --rpc-call-ms MS     wall-clock limit of a gas estimate or state read,\n"
+            "                       and of those of one request together (default\n"
+            "                       2000); a block's queue runs at most half the\n"
+            "                       block time, what is left waits for the next\n"
             "  --help               this help\n");
 }
 
@@ -142,6 +147,16 @@ int cli_node(int argc, char **argv)
                 return 2;
             }
             cfg.threads = (unsigned)nt;
+            i++;
+        } else if (!strcmp(a, "--rpc-call-ms")) {
+            uint64_t ms;
+            if (!cli_opt_u64(a, val, &ms))
+                return 2;
+            if (ms == 0 || ms > 600000) {
+                fprintf(stderr, "error: --rpc-call-ms must be 1 to 600000\n");
+                return 2;
+            }
+            cfg.call_time_ms = ms;
             i++;
         } else {
             fprintf(stderr, "error: unknown option %s\n\n", a);

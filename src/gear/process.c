@@ -197,6 +197,7 @@ static void set_reply(gb_run *r, gb_reply_code code, uint8_t *payload,
 static void discard_effects(gb_journal *j)
 {
     gb_journal keep = {.outcome = j->outcome, .trap = j->trap,
+                       .interrupted = j->interrupted,
                        .gas_burned = j->gas_burned, .debug = j->debug,
                        .debug_len = j->debug_len};
     memcpy(keep.trap_msg, j->trap_msg, sizeof keep.trap_msg);
@@ -235,6 +236,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                 .j = out, .ctx = d->ctx, .heap_start = prog->static_pages};
     gb_store *s = p->store;
     gb_store_set_gas(s, d->gas_limit);
+    gb_store_set_deadline(s, blk->deadline_ns, 0);
 
     const gb_module *m = prog->module;
     gb_err e = GB_OK;
@@ -327,6 +329,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         }
     }
     out->gas_burned = gb_store_gas_used(s);
+    out->interrupted = gb_store_interrupted(s);
     out->ctx = r.ctx;
     bool can_reply = d->kind == GB_DISPATCH_INIT ||
                      d->kind == GB_DISPATCH_HANDLE ||

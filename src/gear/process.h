@@ -44,6 +44,11 @@ typedef struct gb_block_ctx {
     uint64_t gas_per_value; /* gr_env_vars gas multiplier */
     gb_u128 value_per_gas;
     uint32_t performance_multiplier; /* percent */
+    /* Not consensus: a CLOCK_MONOTONIC deadline in ns (0: none) after which
+     * a run stops (gb_store_set_deadline) with journal.interrupted set.
+     * Only for runs whose result is thrown away or reported, never
+     * committed: read-only calls and gas estimates. */
+    uint64_t deadline_ns;
 } gb_block_ctx;
 
 /* Fill ctx with the defaults of a dev chain (Vara's values where known). */
@@ -178,6 +183,8 @@ typedef struct gb_page_out {
 /* Everything a run produced.  Free with gb_journal_free. */
 typedef struct gb_journal {
     gb_outcome outcome;
+    bool interrupted;          /* FAILED by blk->deadline_ns, not by the
+                                  program: the result means nothing */
     gb_err trap;               /* FAILED: the engine's trap code */
     char trap_msg[256];        /* FAILED: what happened, for people */
     uint64_t gas_burned;       /* used up by the run; the gas limits it

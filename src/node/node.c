@@ -1,10 +1,28 @@
 /*
- * The node loop (see node.h): one thread, serving JSON-RPC between blocks.
+ * The node loop (see node.h): the RPC server on the caller's thread, the
+ * block producer on a thread of its own.
+ *
+ * The producer waits until a block is due (the block time, or in dev mode
+ * a transaction waiting), produces it, and hands the result over in a
+ * list; the serving thread takes each from the list between polls and
+ * tells the dispatcher (subscriptions, kept blocks) and the caller's
+ * on_block, in height order.  So requests are answered while a block runs:
+ * queries read the last committed block, submits go into the next block
+ * (chain.h, "threads").  While a block is under way the serving thread
+ * polls with a short wait, so that the block's notifications go out as
+ * soon as it is done.
+ *
+ * Stopping: the serving thread sees *stop, asks the producer to stop and
+ * waits for it; the producer first makes a block of the transactions still
+ * waiting (each was answered with its hash: it must not be lost), then
+ * ends.
  */
 #include "node/node.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "node/http.h"
@@ -14,12 +32,37 @@
 /* The longest a poll waits, so that a stop request is seen quickly even
  * if its signal arrived just before the wait began. */
 #define MAX_WAIT_MS 100u
+/* ... and while a block is under way (its notifications wait on it) */
+#define BUSY_WAIT_MS 2u
+/* How much of the block time a block's queue may run in wall-clock time
+ * before what is left waits for the next block (gb_chain_cfg
+ * block_budget_ms), in percent. */
+#define BLOCK_BUDGET_PCT 50u
+/* Wall-clock limit of a read-only call or gas estimate, when the
+ * configuration gives none. */
+#define DEFAULT_CALL_MS 2000u
+
+typedef struct done_block { /* a produced block not yet told to the RPC */
+    gb_block_result r;
+    struct done_block *next;
+} done_block;
 
 struct gb_node {
     gb_node_cfg cfg;
     gb_chain *chain;
     gb_rpc *rpc;
     gb_http *http;
+    /* the producer; mu guards everything below */
+    pthread_t producer;
+    bool started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool stop;            /* the producer is to finish */
+    bool nudged;          /* a transaction may be waiting (dev) */
+    bool busy;            /* a block is under way */
+    done_block *first, *last;
+    gb_err err;           /* the producer failed: why */
+    char err_detail[256];
 };
 
 static uint64_t now_ms(clockid_t clock)
@@ -36,6 +79,12 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     if (!n)
         return GB_NOMEM;
     n->cfg = *cfg;
+    pthread_mutex_init(&n->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&n->cv, &ca);
+    pthread_condattr_destroy(&ca);
     if (!n->cfg.block_time_ms)
         n->cfg.block_time_ms = 1000;
     gb_chain_cfg cc;
@@ -43,12 +92,18 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     cc.data_dir = cfg->data_dir;
     cc.block_time_ms = n->cfg.block_time_ms;
     cc.threads = cfg->threads;
+    cc.persist_pool = true; /* an answered transaction survives a crash */
+    cc.call_time_ms = cfg->call_time_ms ? cfg->call_time_ms : DEFAULT_CALL_MS;
+    cc.block_budget_ms = n->cfg.block_time_ms * BLOCK_BUDGET_PCT / 100;
+    if (!cc.block_budget_ms)
+        cc.block_budget_ms = 1;
     gb_err e = gb_chain_open(&cc, &n->chain, detail, detail_len);
     if (e)
         goto fail;
     gb_rpc_cfg rc;
     gb_rpc_cfg_default(&rc);
     rc.dev = cfg->dev;
+    rc.call_time_ms = cc.call_time_ms;
     if (cfg->max_body)
         rc.max_request = cfg->max_body;
     if ((e = gb_rpc_new(n->chain, &rc, &n->rpc)))
@@ -70,65 +125,174 @@ uint16_t gb_node_rpc_port(const gb_node *n) { return gb_http_port(n->http); }
 
 gb_chain *gb_node_chain(gb_node *n) { return n->chain; }
 
-static gb_err produce(gb_node *n,
-                      void (*on_block)(void *, const gb_block_result *),
-                      void *ctx, char *detail, size_t detail_len)
+/* ---- the producer's thread ------------------------------------------------- */
+
+/* One block, its result queued for the serving thread.  Without mu. */
+static gb_err produce(gb_node *n)
 {
     uint64_t ts = now_ms(CLOCK_REALTIME);
     uint64_t parent = gb_chain_timestamp(n->chain);
     if (ts <= parent) /* the clock went back, or two blocks in 1 ms */
         ts = parent + 1;
-    gb_block_result b;
-    gb_err e = gb_chain_produce_block_at(n->chain, ts, &b);
+    done_block *d = gb_calloc(1, sizeof *d);
+    if (!d)
+        return GB_NOMEM;
+    gb_err e = gb_chain_produce_block_at(n->chain, ts, &d->r);
+    pthread_mutex_lock(&n->mu);
     if (e) {
-        if (detail && detail_len)
-            snprintf(detail, detail_len, "block %u: %s",
-                     gb_chain_height(n->chain) + 1, gb_err_str(e));
-        return e;
+        snprintf(n->err_detail, sizeof n->err_detail, "block %u: %s",
+                 gb_chain_height(n->chain) + 1, gb_err_str(e));
+        free(d);
+    } else {
+        if (n->last)
+            n->last->next = d;
+        else
+            n->first = d;
+        n->last = d;
     }
-    if (gb_rpc_note_block(n->rpc, &b) && detail && detail_len)
-        snprintf(detail, detail_len, "block %u: not kept for RPC (out of "
-                 "memory)", b.height);
-    if (on_block)
-        on_block(ctx, &b);
-    gb_block_result_free(&b);
-    return GB_OK;
+    pthread_mutex_unlock(&n->mu);
+    return e;
+}
+
+static void *producer_main(void *arg)
+{
+    gb_node *n = arg;
+    uint64_t next = now_ms(CLOCK_MONOTONIC) + n->cfg.block_time_ms;
+    gb_err e = GB_OK;
+    pthread_mutex_lock(&n->mu);
+    while (!n->stop) {
+        uint64_t now = now_ms(CLOCK_MONOTONIC);
+        bool due = now >= next;
+        if (!due && n->cfg.dev && n->nudged) {
+            n->nudged = false;
+            pthread_mutex_unlock(&n->mu);
+            due = gb_chain_waiting(n->chain) > 0;
+            pthread_mutex_lock(&n->mu);
+        }
+        if (due) {
+            n->busy = true;
+            pthread_mutex_unlock(&n->mu);
+            e = produce(n);
+            pthread_mutex_lock(&n->mu);
+            n->busy = false;
+            if (e)
+                break;
+            next = now_ms(CLOCK_MONOTONIC) + n->cfg.block_time_ms;
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        uint64_t wait = next - now < MAX_WAIT_MS ? next - now : MAX_WAIT_MS;
+        until.tv_nsec += (long)(wait * 1000000);
+        until.tv_sec += until.tv_nsec / 1000000000;
+        until.tv_nsec %= 1000000000;
+        pthread_cond_timedwait(&n->cv, &n->mu, &until);
+    }
+    pthread_mutex_unlock(&n->mu);
+    /* stopping: what was accepted and waits gets its block */
+    if (!e && gb_chain_waiting(n->chain))
+        e = produce(n);
+    pthread_mutex_lock(&n->mu);
+    n->err = e;
+    pthread_mutex_unlock(&n->mu);
+    return NULL;
+}
+
+/* ---- the serving thread ----------------------------------------------------- */
+
+/* Tell the dispatcher and the caller of the blocks done so far. */
+static void deliver(gb_node *n,
+                    void (*on_block)(void *, const gb_block_result *),
+                    void *ctx)
+{
+    for (;;) {
+        pthread_mutex_lock(&n->mu);
+        done_block *d = n->first;
+        if (d) {
+            n->first = d->next;
+            if (!n->first)
+                n->last = NULL;
+        }
+        pthread_mutex_unlock(&n->mu);
+        if (!d)
+            return;
+        if (gb_rpc_note_block(n->rpc, &d->r))
+            fprintf(stderr, "block %u: not kept for RPC (out of memory)\n",
+                    d->r.height);
+        if (on_block)
+            on_block(ctx, &d->r);
+        gb_block_result_free(&d->r);
+        free(d);
+    }
+}
+
+static gb_err stop_producer(gb_node *n)
+{
+    if (!n->started)
+        return GB_OK;
+    pthread_mutex_lock(&n->mu);
+    n->stop = true;
+    pthread_cond_signal(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+    pthread_join(n->producer, NULL);
+    n->started = false;
+    return n->err;
 }
 
 gb_err gb_node_run(gb_node *n, volatile sig_atomic_t *stop,
                    void (*on_block)(void *ctx, const gb_block_result *b),
                    void *ctx, char *detail, size_t detail_len)
 {
-    uint64_t next = now_ms(CLOCK_MONOTONIC) + n->cfg.block_time_ms;
+    n->stop = false;
+    n->err = GB_OK;
+    if (pthread_create(&n->producer, NULL, producer_main, n)) {
+        if (detail && detail_len)
+            snprintf(detail, detail_len, "cannot start the block producer");
+        return GB_NOMEM;
+    }
+    n->started = true;
+    gb_err e = GB_OK;
     while (!*stop) {
-        uint64_t now = now_ms(CLOCK_MONOTONIC);
-        bool due = now >= next || (n->cfg.dev && gb_rpc_waiting(n->rpc));
-        if (due) {
-            gb_err e = produce(n, on_block, ctx, detail, detail_len);
-            if (e)
-                return e;
-            next = now_ms(CLOCK_MONOTONIC) + n->cfg.block_time_ms;
-            continue;
+        pthread_mutex_lock(&n->mu);
+        bool busy = n->busy, failed = n->err || n->err_detail[0];
+        if (n->cfg.dev && gb_rpc_waiting(n->rpc)) {
+            n->nudged = true; /* a transaction came: a block at once */
+            pthread_cond_signal(&n->cv);
         }
-        uint64_t wait = next - now;
-        if (wait > MAX_WAIT_MS)
-            wait = MAX_WAIT_MS;
-        gb_err e = gb_http_poll(n->http, wait);
-        if (e) {
+        pthread_mutex_unlock(&n->mu);
+        deliver(n, on_block, ctx);
+        if (failed)
+            break;
+        if ((e = gb_http_poll(n->http, busy ? BUSY_WAIT_MS : MAX_WAIT_MS))) {
             if (detail && detail_len)
                 snprintf(detail, detail_len, "the RPC server failed");
-            return e;
+            break;
         }
     }
-    return GB_OK;
+    gb_err pe = stop_producer(n);
+    deliver(n, on_block, ctx);
+    if (!e && pe) {
+        e = pe;
+        if (detail && detail_len)
+            snprintf(detail, detail_len, "%s", n->err_detail);
+    }
+    return e;
 }
 
 void gb_node_close(gb_node *n)
 {
     if (!n)
         return;
+    stop_producer(n);
     gb_http_stop(n->http);
     gb_rpc_free(n->rpc);
     gb_chain_close(n->chain);
+    for (done_block *d = n->first, *nx; d; d = nx) {
+        nx = d->next;
+        gb_block_result_free(&d->r);
+        free(d);
+    }
+    pthread_cond_destroy(&n->cv);
+    pthread_mutex_destroy(&n->mu);
     free(n);
 }

@@ -1,9 +1,11 @@
 /*
  * The node: a chain in a data directory, the JSON-RPC server in front of
- * it, and the block producer, all on the caller's one thread (the chain is
- * not thread-safe): gb_node_run alternates between serving requests
- * (gb_http_poll, waiting at most until the next block is due) and
- * producing blocks.
+ * it on the caller's thread, and the block producer on a thread of its
+ * own (gb_node_run starts and stops it), so that requests are answered
+ * while a block is produced: queries from the last committed block,
+ * transactions for the next one (chain.h, "threads").  A block's queue
+ * runs for at most half the block time (what is left waits for the next
+ * block); read-only calls and gas estimates stop at cfg.call_time_ms.
  *
  * Blocks come every cfg.block_time_ms, and in dev mode also as soon as a
  * transaction waits.  Their timestamps are the wall clock (milliseconds
@@ -33,6 +35,9 @@ typedef struct gb_node_cfg {
     unsigned threads;         /* gb_chain_cfg.threads: threads running
                                  dispatches (docs/parallel.md); 0: one
                                  per core */
+    uint64_t call_time_ms;    /* wall-clock limit of a read-only call or
+                                 gas estimate, and of those of one
+                                 request together; 0: 2000 */
 } gb_node_cfg;
 
 typedef struct gb_node gb_node;
@@ -47,7 +52,9 @@ gb_chain *gb_node_chain(gb_node *n);
 
 /*
  * Serve and produce blocks until *stop becomes nonzero (a signal handler
- * sets it); the block under way is finished first.  on_block (may be
+ * sets it); the block under way is finished first, then one more is made
+ * for the transactions still waiting (accepted ones are never dropped).
+ * on_block runs on the caller's thread.  on_block (may be
  * NULL) is called after each block, with ctx.  Errors: a block that could
  * not be produced, or the server failing (detail says which); the node
  * then stops.

@@ -69,6 +69,7 @@ struct gb_rpc {
     gb_subs *subs;
     gb_subs_session *session; /* of the request being handled, or NULL */
     uint32_t estimates;       /* gas estimates in the request so far */
+    uint64_t req_start_ns;    /* when the request began (its time budget) */
 };
 
 /* A method's failure: a JSON-RPC code and a message (rpc_int.h). */
@@ -487,10 +488,19 @@ bool gb_rpc_estimate_allowed(gb_rpc *r, gb_rpc_err *err)
 {
     if (r->estimates >= GB_RPC_MAX_ESTIMATES) {
         gb_rpc_fail(err, GB_RPC_TOO_LARGE,
-                    "at most %u gas estimates per request (a batch "
-                    "included): each runs the message on the node's "
-                    "thread; send the others in later requests",
+                    "at most %u gas estimates and state reads per request "
+                    "(a batch included): each runs programs while the "
+                    "request waits; send the others in later requests",
                     GB_RPC_MAX_ESTIMATES);
+        return false;
+    }
+    uint64_t used_ms = (gb_monotonic_ns() - r->req_start_ns) / 1000000u;
+    if (r->cfg.call_time_ms && used_ms >= r->cfg.call_time_ms) {
+        gb_rpc_fail(err, GB_RPC_TOO_LARGE,
+                    "this request used its time budget (%llu ms) for gas "
+                    "estimates and state reads; send the others in later "
+                    "requests",
+                    (unsigned long long)r->cfg.call_time_ms);
         return false;
     }
     r->estimates++;
@@ -770,7 +780,8 @@ static json_t *m_read_state(gb_rpc *r, json_t *params, rpc_err *err)
     if (!p_id(params, "programId", 0, &pid, err) ||
         !p_bytes(params, "payload", 1, false,
                  r->cfg.tx_limits.max_payload_len, &payload, &plen, err) ||
-        !p_u64(params, "gasLimit", 2, 0, &gas, err)) {
+        !p_u64(params, "gasLimit", 2, 0, &gas, err) ||
+        !gb_rpc_estimate_allowed(r, err)) {
         free(payload);
         return NULL;
     }
@@ -782,6 +793,8 @@ static json_t *m_read_state(gb_rpc *r, json_t *params, rpc_err *err)
                     json_string_value(param(params, "programId", 0)));
     if (e == GB_NOMEM || e == GB_IO)
         return store_fail(err, "read state", e);
+    if (e == GB_LIMIT)
+        return fail(err, GB_RPC_TOO_LARGE, "cannot read state: %s", det);
     if (e)
         return fail(err, GB_RPC_STATE_FAILED, "cannot read state: %s",
                     det[0] ? det : gb_err_str(e));
@@ -1247,7 +1260,19 @@ gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
 {
     r->session = session;
     r->estimates = 0;
+    r->req_start_ns = gb_monotonic_ns();
+    uint32_t before = r->waiting;
     gb_err e = handle(r, req, len, out_resp);
+    /* what this request submitted is durable before it is answered (one
+     * sync for a whole batch) */
+    if (!e && r->waiting != before && gb_chain_pool_sync(r->chain)) {
+        free(*out_resp);
+        *out_resp = gb_rpc_error_response(
+            GB_RPC_INTERNAL_ERROR,
+            "the transaction was accepted but could not be made durable "
+            "(pool.log: is the disk full?)");
+        e = *out_resp ? GB_OK : GB_NOMEM;
+    }
     r->session = NULL;
     return e;
 }

@@ -115,6 +115,12 @@ typedef struct gb_rpc_cfg {
     uint32_t event_blocks;        /* recent blocks kept (0: 256) */
     uint32_t max_events;          /* events per chain_getEvents (0: 1000) */
     uint64_t default_gas;         /* dev_* without gasLimit (0: 10^10) */
+    uint64_t call_time_ms;        /* wall-clock budget of the heavy calls
+                                     (gas estimates, gear_readState) of
+                                     one request, a batch included: past
+                                     it the rest are refused (0: none;
+                                     each call is also bounded by the
+                                     chain's call_time_ms) */
 } gb_rpc_cfg;
 
 /* dev = false, the "dev" chain id, the default limits. */

@@ -55,6 +55,8 @@ static json_t *estimate(gb_rpc *r, const gb_tx *tx, bool allow_other_panics,
         return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
     if (e == GB_NOT_FOUND)
         return gb_rpc_fail(err, GB_RPC_NOT_FOUND, "%s", det);
+    if (e == GB_LIMIT && det[0])
+        return gb_rpc_fail(err, GB_RPC_TOO_LARGE, "cannot estimate: %s", det);
     if (e == GB_INVALID && !strncmp(det, "trapped: ", 9))
         return gb_rpc_fail(err, GB_RPC_EXEC_FAILED,
                            "the message's run failed (program terminated "

@@ -28,8 +28,9 @@ typedef struct gb_rpc_err {
 
 gb_chain *gb_rpc_chain(gb_rpc *r);
 
-/* Gas estimates run on the node's thread: a request (batch included) may
- * ask for GB_RPC_MAX_ESTIMATES of them; false (err filled) past that. */
+/* Gas estimates and state reads run programs while the request waits: a
+ * request (batch included) may ask for GB_RPC_MAX_ESTIMATES of them, within
+ * cfg.call_time_ms of wall-clock time; false (err filled) past that. */
 #define GB_RPC_MAX_ESTIMATES 4u
 bool gb_rpc_estimate_allowed(gb_rpc *r, gb_rpc_err *err);
 /* The configuration with its defaults filled in.  Borrowed from r. */

@@ -1,12 +1,15 @@
 /*
  * Byte helpers that accept (NULL, 0): memcpy and memcmp do not, and a
- * zero-length type list or section is common in modules.
+ * zero-length type list or section is common in modules.  And integers as
+ * n little-endian bytes (gb_le_put / gb_le_get), the byte order of every
+ * value gearbox stores or hashes.
  */
 #ifndef GB_UTIL_BYTES_H
 #define GB_UTIL_BYTES_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +53,22 @@ static inline size_t gb_trimmed_len(const unsigned char *p, size_t n)
     while (n && p[n - 1] == 0)
         n--;
     return n;
+}
+
+/* v as n (1..8) little-endian bytes at p. */
+static inline void gb_le_put(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* n (1..8) little-endian bytes at p. */
+static inline uint64_t gb_le_get(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
 }
 
 #endif

@@ -209,6 +209,12 @@ struct gb_store {
     int64_t gas_left;
     int64_t gas_start;     /* gas_left when the limit was set */
     uint64_t gas_limit;
+    /* a deadline (gb_store_set_deadline): the gas beyond gas_left held
+     * back, handed out slice at a time by gb_store_refill */
+    int64_t gas_reserve;
+    int64_t gas_slice;
+    uint64_t deadline_ns;
+    bool interrupted;
     bool running;
     bool freeing;          /* gb_store_free: reset frees kept memories too */
     char trap_msg[256];
@@ -225,6 +231,13 @@ struct gb_store {
  * handlers: the interpreter's table (gb_interp_handlers). */
 gb_err gb_compile_module(gb_module *m, char *detail, size_t detail_len);
 void gb_code_free(gb_code *c);
+
+/* runtime.c: the interpreter's slow path when gas (its local counter)
+ * is below need (gas may be negative: a block's cost already taken).
+ * Hands out held-back gas (a deadline is set) unless the deadline has
+ * passed.  Returns the new counter, >= need, or -1 when the gas is truly
+ * gone or the deadline passed (s->interrupted). */
+int64_t gb_store_refill(gb_store *s, int64_t gas, uint64_t need);
 
 /* interp.c */
 const void *const *gb_interp_handlers(void);

@@ -117,11 +117,19 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
 #define TAKE(k)                                                             \
     do {                                                                    \
         gas -= pc[(k) + 1].i;                                               \
-        if (UNLIKELY(gas < 0)) {                                            \
+        if (UNLIKELY(gas < 0))                                              \
+            REFILL(0);                                                      \
+        pc = pc[k].p;                                                       \
+    } while (0)
+/* Gas ran short (below need): held-back gas if a deadline lets it (see
+ * gb_store_set_deadline), else the trap.  Only ever on the slow path. */
+#define REFILL(need)                                                        \
+    do {                                                                    \
+        gas = gb_store_refill(s, gas, (need));                              \
+        if (gas < 0) {                                                      \
             gas = 0;                                                        \
             TRAP(GB_TRAP_OUT_OF_GAS);                                       \
         }                                                                   \
-        pc = pc[k].p;                                                       \
     } while (0)
 #define RELOAD_MEM()                                                        \
     do {                                                                    \
@@ -141,10 +149,8 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     do {                                                                    \
         if (inst->gs) {                                                     \
             uint64_t c_ = (amount);                                         \
-            if (UNLIKELY((uint64_t)gas < c_)) {                             \
-                gas = 0;                                                    \
-                TRAP(GB_TRAP_OUT_OF_GAS);                                   \
-            }                                                               \
+            if (UNLIKELY((uint64_t)gas < c_))                               \
+                REFILL(c_);                                                 \
             gas -= (int64_t)c_;                                             \
         }                                                                   \
     } while (0)
@@ -166,10 +172,8 @@ L_NOP:
     NEXT();
 L_GAS:
     gas -= pc[1].i;
-    if (UNLIKELY(gas < 0)) {
-        gas = 0;
-        TRAP(GB_TRAP_OUT_OF_GAS);
-    }
+    if (UNLIKELY(gas < 0))
+        REFILL(0);
     pc += 2;
     NEXT();
 L_JMP:

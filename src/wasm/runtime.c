@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "util/bytes.h"
 #include "wasm/engine.h"
@@ -226,16 +227,76 @@ void gb_store_free(gb_store *s)
     free(s);
 }
 
+/* The gas a slice holds when the embedder names none: small enough that
+ * the clock is read often (a slice of the default schedule runs for well
+ * under a millisecond), large enough that reading it costs nothing. */
+#define DEFAULT_GAS_SLICE 1000000
+
+/* Put all the gas in gas_left, then hold back what is beyond one slice
+ * while a deadline is set. */
+static void gas_split(gb_store *s)
+{
+    s->gas_left += s->gas_reserve;
+    s->gas_reserve = 0;
+    if (s->deadline_ns && s->gas_left > s->gas_slice) {
+        s->gas_reserve = s->gas_left - s->gas_slice;
+        s->gas_left = s->gas_slice;
+    }
+}
+
 void gb_store_set_gas(gb_store *s, uint64_t limit)
 {
     s->gas_limit = limit;
     s->gas_left = limit > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
     s->gas_start = s->gas_left;
+    s->gas_reserve = 0;
+    s->interrupted = false;
+    gas_split(s);
+}
+
+void gb_store_set_deadline(gb_store *s, uint64_t deadline_ns,
+                           uint64_t slice_gas)
+{
+    s->deadline_ns = deadline_ns;
+    s->gas_slice = !slice_gas                      ? DEFAULT_GAS_SLICE
+                   : slice_gas > (uint64_t)INT64_MAX ? INT64_MAX
+                                                     : (int64_t)slice_gas;
+    s->interrupted = false;
+    gas_split(s);
+}
+
+bool gb_store_interrupted(const gb_store *s) { return s->interrupted; }
+
+uint64_t gb_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int64_t gb_store_refill(gb_store *s, int64_t gas, uint64_t need)
+{
+    /* enough in all? (gas + reserve >= need, without overflow) */
+    if (s->gas_reserve <= 0 ||
+        (gas < 0 && (uint64_t)-gas > (uint64_t)s->gas_reserve) ||
+        (uint64_t)(gas + s->gas_reserve) < need)
+        return -1;
+    if (gb_monotonic_ns() >= s->deadline_ns) {
+        s->interrupted = true;
+        return -1;
+    }
+    while (gas < 0 || (uint64_t)gas < need) {
+        int64_t take =
+            s->gas_reserve < s->gas_slice ? s->gas_reserve : s->gas_slice;
+        s->gas_reserve -= take;
+        gas += take;
+    }
+    return gas;
 }
 
 uint64_t gb_store_gas_used(const gb_store *s)
 {
-    return (uint64_t)(s->gas_start - s->gas_left);
+    return (uint64_t)(s->gas_start - s->gas_left - s->gas_reserve);
 }
 
 uint64_t gb_store_gas_left(const gb_store *s)
@@ -873,8 +934,18 @@ gb_store *gb_host_store(gb_host_ctx *ctx) { return ctx->store; }
 gb_err gb_host_charge(gb_host_ctx *ctx, uint64_t gas)
 {
     gb_store *s = ctx->store;
+    if ((uint64_t)s->gas_left < gas && s->gas_reserve > 0) {
+        /* a deadline holds gas back: take what this charge needs (a host
+         * call's work is bounded, no clock read here) */
+        uint64_t want = gas - (uint64_t)s->gas_left;
+        int64_t take = want < (uint64_t)s->gas_reserve ? (int64_t)want
+                                                       : s->gas_reserve;
+        s->gas_reserve -= take;
+        s->gas_left += take;
+    }
     if ((uint64_t)s->gas_left < gas) {
         s->gas_left = 0;
+        s->gas_reserve = 0;
         return gb_trapf(s, GB_TRAP_OUT_OF_GAS, "out of gas in host function");
     }
     s->gas_left -= (int64_t)gas;
@@ -884,7 +955,7 @@ gb_err gb_host_charge(gb_host_ctx *ctx, uint64_t gas)
 void gb_host_refund(gb_host_ctx *ctx, uint64_t gas)
 {
     gb_store *s = ctx->store;
-    uint64_t room = (uint64_t)(s->gas_start - s->gas_left);
+    uint64_t room = (uint64_t)(s->gas_start - s->gas_left - s->gas_reserve);
     s->gas_left += (int64_t)(gas < room ? gas : room);
 }
 

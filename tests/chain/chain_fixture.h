@@ -8,9 +8,31 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "chain/chain.h"
 #include "test.h"
+
+/* Open a chain with cfg (NULL: the defaults without fsync, in a temporary
+ * directory); exits when it cannot. */
+static inline gb_chain *fx_open_chain(const gb_chain_cfg *cfg)
+{
+    gb_chain_cfg d;
+    if (!cfg) {
+        gb_chain_cfg_default(&d);
+        d.nosync = true;
+        cfg = &d;
+    }
+    gb_chain *c = NULL;
+    char detail[256] = "";
+    gb_err e = gb_chain_open(cfg, &c, detail, sizeof detail);
+    GB_EXPECT_ERR(GB_OK, e);
+    if (e) {
+        fprintf(stderr, "open: %s\n", detail);
+        exit(1);
+    }
+    return c;
+}
 
 /* $<dir_env>/<name>.wasm (malloc'ed; exits when missing). */
 static inline uint8_t *fx_read_wasm(const char *dir_env, const char *name,
@@ -73,6 +95,33 @@ static inline gb_id fx_submit(gb_chain *c, gb_tx tx)
     if (e)
         fprintf(stderr, "  submit: %s\n", detail);
     return id;
+}
+
+/* Upload example name as sender (already there: fine); its code id. */
+static inline gb_id fx_upload_example(gb_chain *c, gb_id sender,
+                                      const char *name)
+{
+    uint32_t len;
+    uint8_t *code = fx_read_example(name, &len);
+    gb_id id = gb_code_id(code, len);
+    gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = sender, .code = code,
+                .code_len = len};
+    gb_chain_submit(c, &tx, NULL, NULL, 0);
+    free(code);
+    return id;
+}
+
+/* Create a program of example name (salt: the name) with gas for its
+ * init; no block produced. */
+static inline gb_id fx_create_example(gb_chain *c, gb_id sender,
+                                      const char *name, uint64_t gas)
+{
+    gb_id code = fx_upload_example(c, sender, name);
+    return fx_submit(c, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
+                                .sender = sender, .code_id = code,
+                                .salt = (const uint8_t *)name,
+                                .salt_len = (uint32_t)strlen(name),
+                                .gas_limit = gas});
 }
 
 /* Balances + held value and gas + burned == issuance. */

@@ -34,15 +34,7 @@ static gb_chain *open_capped(const char *dir, uint64_t estimate_cap)
     cfg.nosync = true;
     cfg.data_dir = dir;
     cfg.estimate_gas_limit = estimate_cap;
-    gb_chain *c = NULL;
-    char detail[256] = "";
-    gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);
-    GB_EXPECT_ERR(GB_OK, e);
-    if (e) {
-        fprintf(stderr, "open: %s\n", detail);
-        exit(1);
-    }
-    return c;
+    return fx_open_chain(&cfg);
 }
 
 static gb_chain *open_dir(const char *dir) { return open_capped(dir, 0); }

@@ -21,21 +21,7 @@
 static gb_id alice(void) { return gb_chain_dev_account(0); }
 static gb_id bob(void) { return gb_chain_dev_account(1); }
 
-static gb_chain *open_chain(void)
-{
-    gb_chain_cfg cfg;
-    gb_chain_cfg_default(&cfg);
-    cfg.nosync = true;
-    gb_chain *c = NULL;
-    char detail[256] = "";
-    gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);
-    GB_EXPECT_ERR(GB_OK, e);
-    if (e) {
-        fprintf(stderr, "open: %s\n", detail);
-        exit(1);
-    }
-    return c;
-}
+static gb_chain *open_chain(void) { return fx_open_chain(NULL); }
 
 static void conserved(gb_chain *c)
 {

@@ -31,21 +31,7 @@ static const gb_u128 MAX = {UINT64_MAX, UINT64_MAX};
 
 static gb_id dev(uint32_t i) { return gb_chain_dev_account(i); }
 
-static gb_chain *open_chain(void)
-{
-    gb_chain_cfg cfg;
-    gb_chain_cfg_default(&cfg);
-    cfg.nosync = true;
-    gb_chain *c = NULL;
-    char detail[256] = "";
-    gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);
-    GB_EXPECT_ERR(GB_OK, e);
-    if (e) {
-        fprintf(stderr, "open: %s\n", detail);
-        exit(1);
-    }
-    return c;
-}
+static gb_chain *open_chain(void) { return fx_open_chain(NULL); }
 
 static void block(gb_chain *c)
 {

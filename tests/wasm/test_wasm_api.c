@@ -526,6 +526,59 @@ static void test_gas_deterministic_stop(void)
     GB_EXPECT(count3 > count1);
 }
 
+/* spin_once with a deadline far away and a tiny slice: the gas is handed
+ * out hundreds of times, and where it runs out does not move. */
+static void test_deadline_same_gas(void)
+{
+    fixture fx;
+    if (!setup(&fx, NULL, wasm_spin, sizeof wasm_spin, NULL, 0))
+        goto out;
+    gb_func *spin = export_func(&fx, "spin");
+    gb_global *count = export_global(&fx, "count");
+    if (!spin || !count)
+        goto out;
+    uint64_t used0, count0;
+    spin_once(123457, &used0, &count0);
+    gb_store_set_gas(fx.s, 123457);
+    gb_store_set_deadline(fx.s, gb_monotonic_ns() + 60000000000ull, 100);
+    GB_EXPECT_U64(123457, gb_store_gas_left(fx.s));
+    GB_EXPECT_ERR(GB_TRAP_OUT_OF_GAS, gb_func_call(fx.s, spin, none, none));
+    GB_EXPECT(!gb_store_interrupted(fx.s));
+    GB_EXPECT_U64(used0, gb_store_gas_used(fx.s));
+    GB_EXPECT_U64(0, gb_store_gas_left(fx.s));
+    GB_EXPECT_U64(count0, (uint32_t)gb_global_get(count));
+out:
+    teardown(&fx);
+}
+
+/* An endless loop with all the gas there is stops at the deadline. */
+static void test_deadline_stops_endless_loop(void)
+{
+    fixture fx;
+    if (!setup(&fx, NULL, wasm_spin, sizeof wasm_spin, NULL, 0))
+        goto out;
+    gb_func *spin = export_func(&fx, "spin");
+    if (!spin)
+        goto out;
+    gb_store_set_gas(fx.s, UINT64_MAX);
+    uint64_t t0 = gb_monotonic_ns();
+    gb_store_set_deadline(fx.s, t0 + 50000000ull, 0); /* 50 ms */
+    GB_EXPECT_ERR(GB_TRAP_OUT_OF_GAS, gb_func_call(fx.s, spin, none, none));
+    uint64_t took = gb_monotonic_ns() - t0;
+    GB_EXPECT(gb_store_interrupted(fx.s));
+    GB_EXPECT(took >= 50000000ull && took < 2000000000ull);
+    GB_EXPECT(gb_store_gas_used(fx.s) > 0);
+    /* a new limit clears the flag; no deadline: as before */
+    gb_store_set_deadline(fx.s, 0, 0);
+    gb_store_set_gas(fx.s, 1000);
+    GB_EXPECT(!gb_store_interrupted(fx.s));
+    GB_EXPECT_ERR(GB_TRAP_OUT_OF_GAS, gb_func_call(fx.s, spin, none, none));
+    GB_EXPECT(!gb_store_interrupted(fx.s));
+    GB_EXPECT_U64(1000, gb_store_gas_used(fx.s));
+out:
+    teardown(&fx);
+}
+
 static void test_deep_recursion_traps(void)
 {
     fixture fx;
@@ -714,6 +767,8 @@ int main(void)
     GB_RUN(test_trap_unreachable);
     GB_RUN(test_gas_infinite_loop);
     GB_RUN(test_gas_deterministic_stop);
+    GB_RUN(test_deadline_same_gas);
+    GB_RUN(test_deadline_stops_endless_loop);
     GB_RUN(test_deep_recursion_traps);
     GB_RUN(test_deep_recursion_value_stack);
     GB_RUN(test_bad_magic_malformed);
