@@ -358,8 +358,15 @@ gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
         s->free_e = ei;
         return e;
     }
+    if ((dest == NONE || dest >= s->nd) &&
+        (e = dest_of(s, x->d.destination, &dest))) {
+        gb_chain_held_free(&en->h); /* (not linked: nobody else would) */
+        en->next = s->free_e;
+        s->free_e = ei;
+        return e;
+    }
     s->loaded = seq + 1;
-    return append(s, ei, dest);
+    return append(s, ei, dest); /* (linked: freed with the queue) */
 }
 
 gb_prog_cache *gb_chain_prog_cache(gb_blk *b, uint32_t di)
@@ -458,8 +465,15 @@ static gb_err refill(sched *s)
             s->free_e = ei;
             break;
         }
+        uint32_t di;
+        if ((e = dest_of(s, en->h.x.d.destination, &di))) {
+            gb_chain_held_free(&en->h); /* (not linked: nobody else would) */
+            en->next = s->free_e;
+            s->free_e = ei;
+            break;
+        }
         s->loaded = seq + 1;
-        if ((e = append(s, ei, NONE)))
+        if ((e = append(s, ei, di))) /* (linked: freed with the queue) */
             break;
     }
     gb_db_cursor_close(cur);
@@ -488,7 +502,12 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
         }
         if (!drop && x->kind == GB_DISPATCH_HANDLE && !d->settled) {
             gb_db_program p;
-            if (!d->uninit && !gb_db_program_get(b->txn, x->destination, &p)) {
+            gb_err e = d->uninit ? GB_NOT_FOUND
+                                 : gb_db_program_get(b->txn, x->destination,
+                                                     &p);
+            if (e && e != GB_NOT_FOUND)
+                return e; /* (not "active": it may be initialising) */
+            if (!e) {
                 if (p.status == GB_PROGRAM_INITIALIZING)
                     d->uninit = true;
                 else
