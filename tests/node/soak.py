@@ -24,9 +24,9 @@ Checks at the end (after the load stops and the queue drains):
     dispatched (a Dispatched event with its id);
   - accepted vs applied per account: each account's nonce moved by exactly
     the number of its transactions the node accepted (CLI ones included);
-  - latency: chain_getHead p99 under GB_SOAK_P99_MS (default 5000: an RPC
-    call waits for the block being produced, see node.c), none over 30 s,
-    no failed call;
+  - latency: chain_getHead p99 under GB_SOAK_P99_MS (default 5000: the
+    serving thread is one, shared by every client and the estimates),
+    none over 30 s, no failed call;
   - RSS: the node's resident memory grew by less than 96 MiB after the
     first quarter of the run (no leak under load), and stayed under 1 GiB;
   - the node is alive, produced blocks all along, and stops on SIGTERM.
@@ -393,10 +393,9 @@ stop_events = threading.Event()
 threads = [threading.Thread(target=sender, args=("alice", PING, "0x50494e47", 10_000_000_000)),
            threading.Thread(target=sender, args=("bob", PING, "0x50494e47", 10_000_000_000)),
            threading.Thread(target=sender, args=("charlie", COUNTER, "0x696e63", 10_000_000_000)),
-           # hostile, at a rate a block absorbs: RPC calls wait for the
-           # block being produced (node.c runs them on the block thread),
-           # so a block full of gas-burning messages (Vara's block gas
-           # limit, 7.5e11: minutes of interpretation) would stall them
+           # hostile, at a rate a block absorbs: a block full of
+           # gas-burning messages (Vara's block gas limit, 7.5e11) takes
+           # minutes to interpret, and everything waits for that block
            threading.Thread(target=sender, args=("ferdie", LOOP, "0x676f", 200_000_000, 1.0)),
            threading.Thread(target=sender, args=("george", BOMB, "0x", 200_000_000, 1.0)),
            threading.Thread(target=cli_sender),
