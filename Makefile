@@ -25,9 +25,12 @@ run: build
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-# The long variant: the crash test with 50 SIGKILL rounds (5 in make test).
+# The long variant: the crash test with 50 SIGKILL rounds (5 in make test),
+# the fault-injection tests at every N (a sample in make test), and the
+# node soak test (GB_SOAK_SECONDS, default 120; skipped in make test).
 test-long: build
-	cd $(BUILD) && GB_CRASH_ROUNDS=50 ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && GB_LONG=1 GB_FAULT_ALL=1 GB_CRASH_ROUNDS=50 \
+	    ctest --output-on-failure -j $(JOBS)
 
 test-asan: deps
 	cmake -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DGB_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null

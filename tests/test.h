@@ -5,6 +5,12 @@
  *
  *   static void test_foo(void) { GB_EXPECT_U64(2, 1 + 1); }
  *   int main(void) { GB_RUN(test_foo); return gb_test_summary(); }
+ *
+ * The tests are tested too: a test function that made no check fails
+ * ("made no check": it proved nothing), and so does a binary that ran no
+ * test at all (gb_test_summary).  A test that has nothing to check in some
+ * set-up (a tool missing) says so with GB_SKIP_TEST("why"), which counts as
+ * its check.
  */
 #ifndef GB_TEST_H
 #define GB_TEST_H
@@ -67,10 +73,22 @@ static int gb_tests_passed_, gb_tests_failed_;
                      n_, h_ ? h_ : "(null)");                               \
     } while (0)
 
+/* Inside a test: nothing to check here (say why); not a failure. */
+#define GB_SKIP_TEST(why)                                                   \
+    do {                                                                    \
+        gb_test_checks_++;                                                  \
+        printf("skip %s: %s\n", __func__, (why));                           \
+    } while (0)
+
 #define GB_RUN(fn)                                                          \
     do {                                                                    \
+        int checks0_ = gb_test_checks_;                                     \
         gb_test_cur_failed_ = 0;                                            \
         fn();                                                               \
+        if (gb_test_checks_ == checks0_ && !gb_test_cur_failed_) {          \
+            fprintf(stderr, "%s: made no check\n", #fn);                    \
+            gb_test_cur_failed_ = 1;                                        \
+        }                                                                   \
         if (gb_test_cur_failed_) {                                          \
             gb_tests_failed_++;                                             \
             fprintf(stderr, "FAIL %s\n", #fn);                              \
@@ -82,9 +100,13 @@ static int gb_tests_passed_, gb_tests_failed_;
 
 static inline int gb_test_summary(void)
 {
-    printf("%d passed, %d failed\n", gb_tests_passed_, gb_tests_failed_);
+    printf("%d passed, %d failed, %d checks\n", gb_tests_passed_,
+           gb_tests_failed_, gb_test_checks_);
     (void)gb_test_failed_;
-    (void)gb_test_checks_;
+    if (gb_tests_passed_ + gb_tests_failed_ == 0) {
+        fprintf(stderr, "no test ran\n");
+        return 1;
+    }
     return gb_tests_failed_ ? 1 : 0;
 }
 

@@ -44,6 +44,7 @@
 #include "util/devkeys.h"
 #include "util/grow.h"
 #include "util/hash.h"
+#include "util/mem.h"
 
 #define TRY(x)                                                                 \
     do {                                                                       \
@@ -123,6 +124,16 @@ out:
     return e;
 }
 
+/* A lookup's answer: true when found, false when absent; any other error
+ * (GB_IO, GB_NOMEM) is kept in *fail (the first one) — it is no answer, and
+ * the caller must not take it for "absent". */
+static bool exists(gb_err e, gb_err *fail)
+{
+    if (e && e != GB_NOT_FOUND && !*fail)
+        *fail = e;
+    return e == GB_OK;
+}
+
 static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                             gb_id *out_msg_id, char *detail,
                             size_t detail_len);
@@ -172,7 +183,7 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
                      size_t detail_len)
 {
     *out = NULL;
-    gb_chain *c = calloc(1, sizeof *c);
+    gb_chain *c = gb_calloc(1, sizeof *c);
     if (!c)
         return GB_NOMEM;
     c->cfg = *cfg;
@@ -270,7 +281,7 @@ static bool tx_cost(const gb_tx *tx, gb_u128 *out)
 
 static uint8_t *dup_bytes(const uint8_t *p, uint32_t n)
 {
-    uint8_t *q = malloc(n ? n : 1);
+    uint8_t *q = gb_malloc(n ? n : 1);
     if (q && n)
         memcpy(q, p, n);
     return q;
@@ -290,22 +301,33 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     return gb_chain_submit2(c, tx, out_id, NULL, detail, detail_len);
 }
 
-uint64_t gb_chain_nonce(gb_chain *c, gb_id account)
+gb_err gb_chain_nonce_get(gb_chain *c, gb_id account, uint64_t *out)
 {
     gb_db_account acct = {0};
     gb_db_txn *r;
     pthread_mutex_lock(&c->mu);
-    if (!gb_db_read_begin(c->db, &r)) {
-        gb_db_account_get(r, account, &acct);
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (!e) {
+        e = gb_db_account_get(r, account, &acct);
         gb_db_read_end(r);
     }
-    uint64_t nonce = acct.nonce;
+    if (e == GB_NOT_FOUND)
+        e = GB_OK;
+    uint64_t nonce = e ? 0 : acct.nonce;
     static const gb_id none;
     uint32_t si = gb_idmap_get(&c->pend_senders, &account, &none);
     if (si != GB_IDMAP_NONE)
         nonce += c->pend_sums[si].n;
     pthread_mutex_unlock(&c->mu);
-    return nonce;
+    *out = nonce;
+    return e;
+}
+
+uint64_t gb_chain_nonce(gb_chain *c, gb_id account)
+{
+    uint64_t n;
+    gb_chain_nonce_get(c, account, &n);
+    return n;
 }
 
 /* The account's slot in the pending sums (created when new), or
@@ -370,7 +392,12 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     const char *why = NULL;
     gb_id id = {{0}}, msg_id = {{0}};
     gb_db_account acct, pacct;
-    gb_db_account_get(r, tx->sender, &acct);
+    gb_err le = gb_db_account_get(r, tx->sender, &acct);
+    if (le && le != GB_NOT_FOUND) { /* GB_IO: no answer, not a refusal */
+        gb_db_read_end(r);
+        return le;
+    }
+    le = GB_OK; /* the first lookup below that failed (see exists()) */
     uint64_t nonce = acct.nonce;
     static const gb_id none;
     uint32_t si = gb_idmap_get(&c->pend_senders, &tx->sender, &none);
@@ -425,9 +452,11 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         case GB_TX_UPLOAD_CODE: {
             const gb_gear_code *code;
             id = gb_code_id(tx->code, tx->code_len);
-            if (!gb_db_code_get(r, id, &v) ||
+            if (exists(gb_db_code_get(r, id, &v), &le) ||
                 pending_has(c, GB_TX_UPLOAD_CODE, id))
                 why = "code already uploaded";
+            else if (le)
+                break;
             else if ((e = gb_code_cache_add(c->codes, tx->code, tx->code_len,
                                             &code, detail, detail_len))) {
                 gb_db_read_end(r);
@@ -437,17 +466,17 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         }
         case GB_TX_CREATE_PROGRAM:
             id = gb_program_id_from_user(tx->code_id, tx->salt, tx->salt_len);
-            if (gb_db_code_get(r, tx->code_id, &v) &&
+            if (!exists(gb_db_code_get(r, tx->code_id, &v), &le) &&
                 !pending_has(c, GB_TX_UPLOAD_CODE, tx->code_id))
                 why = "unknown code id";
-            else if (!gb_db_program_get(r, id, &prog) ||
+            else if (exists(gb_db_program_get(r, id, &prog), &le) ||
                      pending_has(c, GB_TX_CREATE_PROGRAM, id))
                 why = "program already exists";
             msg_id = gb_message_id_external(height, tx->sender, nonce, 0);
             break;
         case GB_TX_SEND_MESSAGE:
             id = gb_message_id_external(height, tx->sender, nonce, 0);
-            if (gb_db_program_get(r, tx->destination, &prog) &&
+            if (!exists(gb_db_program_get(r, tx->destination, &prog), &le) &&
                 !pending_has(c, GB_TX_CREATE_PROGRAM, tx->destination))
                 why = "unknown program";
             msg_id = id;
@@ -460,7 +489,8 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
             id = tx->kind == GB_TX_SEND_REPLY
                      ? gb_message_id_reply(tx->destination)
                      : tx->destination;
-            if (gb_db_mailbox_get(r, tx->sender, tx->destination, &mb))
+            if (!exists(gb_db_mailbox_get(r, tx->sender, tx->destination,
+                                          &mb), &le))
                 why = "no such message in the sender's mailbox";
             else if (pending_has(c, GB_TX_SEND_REPLY, gb_message_id_reply(
                                                           tx->destination)) ||
@@ -474,13 +504,15 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         }
     }
     gb_db_read_end(r);
+    if (le) /* the store could not say: an error, not a refusal */
+        return le;
     if (why) {
         set_detail(detail, detail_len, why);
         return GB_INVALID;
     }
     if (c->npending == c->cap_pending) {
         uint32_t cap = c->cap_pending ? c->cap_pending * 2 : 16;
-        gb_ptx *n = realloc(c->pending, cap * sizeof *n);
+        gb_ptx *n = gb_realloc(c->pending, cap * sizeof *n);
         if (!n)
             return GB_NOMEM;
         c->pending = n;
@@ -547,27 +579,37 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     gb_db_program prog;
     gb_db_dispatch mb;
     bool ok = false;
+    gb_err le = GB_OK; /* the last lookup's: only GB_NOT_FOUND is an answer,
+                          anything else (GB_IO, GB_NOMEM) fails the block
+                          — it must not drop the transaction */
     /* checks again: the state may have changed since submit */
     switch (tx->kind) {
     case GB_TX_UPLOAD_CODE:
-        ok = can_pay && gb_db_code_get(txn, p->id, &v) == GB_NOT_FOUND;
+        le = gb_db_code_get(txn, p->id, &v);
+        ok = can_pay && le == GB_NOT_FOUND;
         break;
     case GB_TX_CREATE_PROGRAM:
-        ok = can_pay && !gb_db_code_get(txn, tx->code_id, &v) &&
-             gb_db_program_get(txn, p->id, &prog) == GB_NOT_FOUND;
+        if (!can_pay || (le = gb_db_code_get(txn, tx->code_id, &v)))
+            break;
+        le = gb_db_program_get(txn, p->id, &prog);
+        ok = le == GB_NOT_FOUND;
         break;
     case GB_TX_SEND_MESSAGE:
-        ok = can_pay && !gb_db_program_get(txn, tx->destination, &prog);
+        if (can_pay)
+            ok = !(le = gb_db_program_get(txn, tx->destination, &prog));
         break;
     case GB_TX_SEND_REPLY:
     case GB_TX_CLAIM_VALUE:
-        ok = can_pay && !gb_db_mailbox_get(txn, tx->sender, tx->destination,
-                                           &mb);
+        if (can_pay)
+            ok = !(le = gb_db_mailbox_get(txn, tx->sender, tx->destination,
+                                          &mb));
         break;
     case GB_TX_TRANSFER:
         ok = can_pay;
         break;
     }
+    if (le && le != GB_NOT_FOUND)
+        return le;
     if (ok) /* value + gas + fee, all from the payer (cost: its sum) */
         pay->balance = gb_u128_sub(pay->balance, cost);
     /* the nonce advances even for a transaction dropped here, so the ids
@@ -806,7 +848,7 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     if (!ts)
         ts = c->head_ts + c->cfg.block_time_ms;
     uint32_t k = c->npending;
-    gb_ptx *taken = malloc((k ? k : 1) * sizeof *taken);
+    gb_ptx *taken = gb_malloc((k ? k : 1) * sizeof *taken);
     if (!taken) {
         pthread_mutex_unlock(&c->mu);
         return GB_NOMEM;
@@ -984,30 +1026,39 @@ uint64_t gb_chain_pending(gb_chain *c)
 
 uint32_t gb_chain_height(gb_chain *c) { return c->height; }
 
-gb_u128 gb_chain_balance(gb_chain *c, gb_id id)
+gb_err gb_chain_balance_get(gb_chain *c, gb_id id, gb_u128 *out)
 {
-    gb_u128 v = gb_u128_from(0);
+    *out = gb_u128_from(0);
     gb_db_txn *r;
-    if (gb_db_read_begin(c->db, &r))
-        return v;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
     gb_db_program p;
     gb_db_account a;
-    if (!gb_db_program_get(r, id, &p))
-        v = p.balance;
-    else if (!gb_db_account_get(r, id, &a))
-        v = a.balance;
+    if (!(e = gb_db_program_get(r, id, &p)))
+        *out = p.balance;
+    else if (e == GB_NOT_FOUND && !(e = gb_db_account_get(r, id, &a)))
+        *out = a.balance;
     gb_db_read_end(r);
-    return v;
+    return e == GB_NOT_FOUND ? GB_OK : e;
 }
 
-void gb_chain_state_root(gb_chain *c, uint8_t out[32])
+gb_u128 gb_chain_balance(gb_chain *c, gb_id id)
+{
+    gb_u128 v;
+    return gb_chain_balance_get(c, id, &v) ? gb_u128_from(0) : v;
+}
+
+gb_err gb_chain_state_root(gb_chain *c, uint8_t out[32])
 {
     gb_db_txn *r;
     memset(out, 0, 32);
-    if (gb_db_read_begin(c->db, &r))
-        return;
-    gb_db_state_root(r, out);
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    e = gb_db_state_root(r, out);
     gb_db_read_end(r);
+    return e;
 }
 
 static gb_err sum_dispatches(gb_db_txn *r, gb_db_table t, gb_chain_totals *o)
@@ -1167,7 +1218,7 @@ gb_err gb_chain_mailbox(gb_chain *c, gb_id user, gb_chain_mail **out,
             break;
         if (k == cap) {
             cap = cap ? cap * 2 : 8;
-            gb_chain_mail *nv = realloc(v, cap * sizeof *nv);
+            gb_chain_mail *nv = gb_realloc(v, cap * sizeof *nv);
             if (!nv) {
                 e = GB_NOMEM;
                 break;
@@ -1240,13 +1291,22 @@ gb_err gb_chain_program_info(gb_chain *c, gb_id id,
     return e;
 }
 
+gb_err gb_chain_code_lookup(gb_chain *c, gb_id code_id, bool *out)
+{
+    *out = false;
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_val v;
+    e = gb_db_code_get(r, code_id, &v);
+    gb_db_read_end(r);
+    *out = e == GB_OK;
+    return e == GB_NOT_FOUND ? GB_OK : e;
+}
+
 bool gb_chain_code_exists(gb_chain *c, gb_id code_id)
 {
-    gb_db_txn *r;
-    if (gb_db_read_begin(c->db, &r))
-        return false;
-    gb_db_val v;
-    bool yes = gb_db_code_get(r, code_id, &v) == GB_OK;
-    gb_db_read_end(r);
-    return yes;
+    bool yes;
+    return !gb_chain_code_lookup(c, code_id, &yes) && yes;
 }

@@ -202,6 +202,9 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
  * (gb_message_id_external(next height, sender, nonce, 0)).
  */
 uint64_t gb_chain_nonce(gb_chain *c, gb_id account);
+/* gb_chain_nonce, saying when the store could not be read (GB_IO,
+ * GB_NOMEM; gb_chain_nonce then counts the pending ones only). */
+gb_err gb_chain_nonce_get(gb_chain *c, gb_id account, uint64_t *out);
 
 /* ---- transaction fees ----------------------------------------------------
  *
@@ -314,8 +317,11 @@ uint64_t gb_chain_waiting(gb_chain *c);
 
 uint32_t gb_chain_height(gb_chain *c);
 
-/* The balance of an account or program. */
+/* The balance of an account or program (0 for an unknown id, and when
+ * the store cannot be read: gb_chain_balance_get tells the two apart). */
 gb_u128 gb_chain_balance(gb_chain *c, gb_id id);
+/* The balance, or GB_IO / GB_NOMEM (an unknown id has 0, GB_OK). */
+gb_err gb_chain_balance_get(gb_chain *c, gb_id id, gb_u128 *out);
 
 /*
  * The dev accounts: a fixed, deterministic list of GB_CHAIN_DEV_ACCOUNTS
@@ -387,8 +393,9 @@ typedef struct gb_chain_cache_stats {
 
 void gb_chain_code_cache_stats(gb_chain *c, gb_chain_cache_stats *out);
 
-/* The state root of the last committed block. */
-void gb_chain_state_root(gb_chain *c, uint8_t out[32]);
+/* The state root of the last committed block.  GB_IO (out zeroed: no
+ * root) when the store cannot be read. */
+gb_err gb_chain_state_root(gb_chain *c, uint8_t out[32]);
 
 /* ---- queries ------------------------------------------------------------
  *
@@ -440,6 +447,8 @@ gb_err gb_chain_program_info(gb_chain *c, gb_id id,
 
 /* Code code_id was uploaded (committed; pending uploads do not count). */
 bool gb_chain_code_exists(gb_chain *c, gb_id code_id);
+/* The same, or GB_IO / GB_NOMEM when the store could not say. */
+gb_err gb_chain_code_lookup(gb_chain *c, gb_id code_id, bool *out);
 
 /*
  * Run program's `state` export with payload as a read-only query (Gear's

@@ -76,6 +76,7 @@
 #include "chain/chain_int.h"
 #include "util/bytes.h"
 #include "util/hash.h"
+#include "util/mem.h"
 
 #define TRY(x)                                                                 \
     do {                                                                       \
@@ -88,7 +89,7 @@
 gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out)
 {
     out->x = *src;
-    out->payload = malloc(src->d.payload_len ? src->d.payload_len : 1);
+    out->payload = gb_malloc(src->d.payload_len ? src->d.payload_len : 1);
     if (!out->payload)
         return GB_NOMEM;
     if (src->d.payload_len)
@@ -131,7 +132,7 @@ static gb_err events_grow(gb_blk *b)
         }
     }
 #endif
-    if (!n && !(n = realloc(b->ev, (size_t)cap * sizeof *n)))
+    if (!n && !(n = gb_realloc(b->ev, (size_t)cap * sizeof *n)))
         return GB_NOMEM;
     b->ev = n;
     b->cap_ev = cap;
@@ -148,14 +149,14 @@ gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
     ev.payload_len = 0;
     ev.debug = NULL;
     if (payload && len) {
-        ev.payload = malloc(len);
+        ev.payload = gb_malloc(len);
         if (!ev.payload)
             return GB_NOMEM;
         memcpy(ev.payload, payload, len);
         ev.payload_len = len;
     }
     if (debug && *debug) {
-        ev.debug = strdup(debug);
+        ev.debug = gb_strdup(debug);
         if (!ev.debug) {
             free(ev.payload);
             return GB_NOMEM;
@@ -175,7 +176,7 @@ static gb_err prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,
         return e;
     uint32_t n = (p->alloc_pages + 7) / 8;
     if (n && p->allocations) {
-        *alloc = malloc(n);
+        *alloc = gb_malloc(n);
         if (!*alloc)
             return GB_NOMEM;
         memcpy(*alloc, p->allocations, n);
@@ -186,15 +187,21 @@ static gb_err prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,
 
 /* Whether id is a program (exited and failed ones included: a record is
  * never removed, so a yes is remembered while the queue runs). */
-static bool is_program(gb_blk *b, gb_id id)
+static gb_err is_program(gb_blk *b, gb_id id, bool *out)
 {
+    *out = true;
     if (gb_chain_known_program(b, id))
-        return true;
+        return GB_OK;
     gb_db_program p;
-    if (gb_db_program_get(b->txn, id, &p) != GB_OK)
-        return false;
+    gb_err e = gb_db_program_get(b->txn, id, &p);
+    *out = e == GB_OK;
+    if (e == GB_NOT_FOUND)
+        return GB_OK;
+    if (e) /* (GB_IO: no answer — not "a user", which would route the
+              message to a mailbox) */
+        return e;
     gb_chain_note_program(b, id);
-    return true;
+    return GB_OK;
 }
 
 gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v)
@@ -383,7 +390,9 @@ gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
         .origin = x->origin,
     };
     gb_reply_code_bytes(code, y.d.reply_code);
-    return route(b, &y, is_program(b, y.d.destination), 0, GB_IDMAP_NONE);
+    bool prog;
+    e = is_program(b, y.d.destination, &prog);
+    return e ? e : route(b, &y, prog, 0, GB_IDMAP_NONE);
 }
 
 /* A dispatch that cannot reach its destination, and may not be replied to
@@ -505,7 +514,7 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
             break;
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
-            gb_id *nn = realloc(ids, cap * sizeof *nn);
+            gb_id *nn = gb_realloc(ids, cap * sizeof *nn);
             if (!nn) {
                 e = GB_NOMEM;
                 break;
@@ -546,7 +555,11 @@ static const uint8_t *page_lookup(void *user, uint32_t page, uint32_t *len)
         return o->data; /* NULL: written all zero */
     }
     const uint8_t *data;
-    return gb_db_page_get(s->txn, s->pid, page, &data, len) ? NULL : data;
+    gb_err e = gb_db_page_get(s->txn, s->pid, page, &data, len);
+    if (e && e != GB_NOT_FOUND && !s->err)
+        s->err = e; /* (seen by the caller after the run: no zero page
+                       may stand in for one the store could not read) */
+    return e ? NULL : data;
 }
 
 gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
@@ -676,10 +689,14 @@ static gb_err apply_wake(gb_blk *b, gb_id pid, const gb_wake_req *wk)
  * ProgramNotCreated when it is dispatched. */
 static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
 {
-    if (is_program(b, cr->program_id))
+    bool taken;
+    gb_err e = is_program(b, cr->program_id, &taken);
+    if (e)
+        return e;
+    if (taken)
         return gb_chain_credit(b, creator, b->bctx.existential_deposit);
     const gb_gear_code *code;
-    gb_err e = gb_chain_code(b->c, b->txn, cr->code_id, &code);
+    e = gb_chain_code(b->c, b->txn, cr->code_id, &code);
     if (e == GB_NOT_FOUND)
         return gb_chain_credit(b, creator, b->bctx.existential_deposit);
     if (e)
@@ -915,21 +932,25 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     shares sh = {.left = G - burned - given};
     bool few[8], *msg_prog = few;
     if (j->nmsgs > 8) {
-        msg_prog = calloc(j->nmsgs, sizeof *msg_prog);
+        msg_prog = gb_calloc(j->nmsgs, sizeof *msg_prog);
         if (!msg_prog) {
             e = GB_NOMEM;
             goto out;
         }
     }
     for (uint32_t i = 0; i < j->nmsgs; i++) {
-        msg_prog[i] = (h && i < GB_HINT_MSGS && h->program[i]) ||
-                      is_program(b, j->msgs[i].destination);
+        bool isp = h && i < GB_HINT_MSGS && h->program[i];
+        if (!isp && (e = is_program(b, j->msgs[i].destination, &isp)))
+            goto out;
+        msg_prog[i] = isp;
         sh.n += msg_prog[i] && !j->msgs[i].has_gas_limit;
     }
     for (uint32_t i = 0; i < j->ncreates; i++)
         sh.n += !j->creates[i].init.has_gas_limit;
-    bool reply_prog = j->has_reply && ((h && h->reply_program) ||
-                                       is_program(b, j->reply.destination));
+    bool reply_prog = j->has_reply && h && h->reply_program;
+    if (j->has_reply && !reply_prog &&
+        (e = is_program(b, j->reply.destination, &reply_prog)))
+        goto out;
     sh.n += reply_prog && !j->reply.has_gas_limit && !x->reply_deposit;
     sh.n += j->outcome == GB_OUTCOME_WAIT;
     if (!sh.n)
@@ -1094,7 +1115,7 @@ static gb_err load_reservations(gb_db_txn *txn, gb_id pid,
             break;
         if (*n == cap) {
             cap = cap ? cap * 2 : 8;
-            gb_reservation *nn = realloc(*out, cap * sizeof *nn);
+            gb_reservation *nn = gb_realloc(*out, cap * sizeof *nn);
             if (!nn) {
                 e = GB_NOMEM;
                 break;
@@ -1126,7 +1147,9 @@ static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
         if (from_db[k])
             copy_len += len;
     }
-    s->copy = copy_len <= sizeof s->small ? s->small : malloc(copy_len);
+    if (s->err)
+        return s->err;
+    s->copy = copy_len <= sizeof s->small ? s->small : gb_malloc(copy_len);
     if (!s->copy)
         return GB_NOMEM;
     size_t at = 0;
@@ -1167,7 +1190,7 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
         return e;
     if (!e && r->p.allocations) { /* a copy: the record may be rewritten */
         size_t n = (r->p.alloc_pages + 7) / 8;
-        r->alloc = n <= sizeof r->alloc_small ? r->alloc_small : malloc(n);
+        r->alloc = n <= sizeof r->alloc_small ? r->alloc_small : gb_malloc(n);
         if (!r->alloc)
             return GB_NOMEM;
         memcpy(r->alloc, r->p.allocations, n);
@@ -1238,6 +1261,10 @@ void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx)
     gb_dispatch d = r->h.x.d;
     d.signal_code = d.kind == GB_DISPATCH_SIGNAL ? d.signal_code : 0;
     r->err = gb_process(proc, bctx, &view, &d, &r->j);
+    if (!r->err && r->src.err) { /* a page the run read could not be */
+        gb_journal_free(&r->j);
+        r->err = r->src.err;
+    }
 }
 
 /* What is known of to for the journal of r: from the hints the run's
@@ -1442,7 +1469,7 @@ static gb_err read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
     pthread_mutex_lock(&c->call_mu);
     e = gb_process(c->call_proc, &bctx, &view, &d, &j);
     pthread_mutex_unlock(&c->call_mu);
-    if (e)
+    if (e || (e = src.err))
         goto out;
     if (j.interrupted) {
         char why[160];
@@ -1470,7 +1497,7 @@ static gb_err read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
     uint8_t *pl = NULL;
     uint32_t pn = j.has_reply ? j.reply.payload_len : 0;
     if (pn) {
-        if (!(pl = malloc(pn))) {
+        if (!(pl = gb_malloc(pn))) {
             e = GB_NOMEM;
             goto out;
         }

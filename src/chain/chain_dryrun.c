@@ -261,12 +261,18 @@ static gb_err sum_rent(gb_blk *b, const progs *ran, uint64_t *out)
     return GB_OK;
 }
 
-static gb_u128 account_balance(gb_db_txn *txn, gb_id id)
+/* An account's balance (0 when it has none); GB_IO / GB_NOMEM. */
+static gb_err account_balance(gb_db_txn *txn, gb_id id, gb_u128 *out)
 {
     gb_db_account a = {0};
-    gb_db_account_get(txn, id, &a);
-    return a.balance;
+    gb_err e = gb_db_account_get(txn, id, &a);
+    *out = a.balance;
+    return e == GB_NOT_FOUND ? GB_OK : e;
 }
+
+/* A lookup that found nothing (GB_NOT_FOUND) is an answer; any other
+ * error is none and ends the estimate with it. */
+static bool no_answer(gb_err e) { return e && e != GB_NOT_FOUND; }
 
 /* The transactions of one estimate (an upload and the creation, or one),
  * with the ids submit would give them. */
@@ -334,7 +340,9 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
     for (uint32_t i = 0; i < pl->n; i++)
         if ((e = gb_chain_apply_tx(&b, &pl->p[i])))
             goto out;
-    gb_u128 bal0 = account_balance(b.txn, sender);
+    gb_u128 bal0, bal1;
+    if ((e = account_balance(b.txn, sender, &bal0)))
+        goto out;
 
     gb_held h;
     e = queue_at(b.txn, seq0, &seq, &h);
@@ -358,9 +366,15 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
             goto out;
         gb_db_program p;
         const gb_dispatch *x = &h.x.d;
-        if (x->kind == GB_DISPATCH_HANDLE &&
-            !gb_db_program_get(b.txn, x->destination, &p) &&
-            p.status == GB_PROGRAM_INITIALIZING) {
+        gb_err pe = x->kind == GB_DISPATCH_HANDLE
+                        ? gb_db_program_get(b.txn, x->destination, &p)
+                        : GB_NOT_FOUND;
+        if (no_answer(pe)) {
+            gb_chain_held_free(&h);
+            e = pe;
+            goto out;
+        }
+        if (!pe && p.status == GB_PROGRAM_INITIALIZING) {
             /* waits for the init, as in a block */
             gb_chain_held_free(&h);
             continue;
@@ -381,7 +395,8 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
     if ((e = sum_reserved(&b, &ran, &d->reserved)) ||
         (e = sum_rent(&b, &ran, &d->rent)))
         goto out;
-    gb_u128 bal1 = account_balance(b.txn, sender);
+    if ((e = account_balance(b.txn, sender, &bal1)))
+        goto out;
     if (gb_u128_cmp(bal1, bal0) > 0) {
         gb_u128 r = gb_u128_sub(bal1, bal0);
         d->returned = r.hi ? UINT64_MAX : r.lo / GB_CHAIN_VALUE_PER_GAS;
@@ -433,7 +448,12 @@ static gb_err make_plan(gb_chain *c, const gb_tx *tx, plan *pl, char *detail,
         if (tx->code) {
             const gb_gear_code *code;
             t.code_id = gb_code_id(tx->code, tx->code_len);
-            if (gb_db_code_get(r, t.code_id, &v) == GB_NOT_FOUND) {
+            gb_err ce = gb_db_code_get(r, t.code_id, &v);
+            if (no_answer(ce)) {
+                e = ce;
+                break;
+            }
+            if (ce == GB_NOT_FOUND) {
                 char why[256] = "";
                 e = gb_code_cache_add(c->codes, tx->code, tx->code_len, &code,
                                       why, sizeof why);
@@ -450,7 +470,9 @@ static gb_err make_plan(gb_chain *c, const gb_tx *tx, plan *pl, char *detail,
                            .code = tx->code, .code_len = tx->code_len},
                     .id = t.code_id};
             }
-        } else if (gb_db_code_get(r, t.code_id, &v) == GB_NOT_FOUND) {
+        } else if (no_answer(e = gb_db_code_get(r, t.code_id, &v))) {
+            break;
+        } else if (e == GB_NOT_FOUND) {
             gb_id_to_hex(t.code_id, idhex);
             say(detail, len,
                 "unknown code id %s: upload the code first (or give the "
@@ -463,18 +485,23 @@ static gb_err make_plan(gb_chain *c, const gb_tx *tx, plan *pl, char *detail,
         pl->p[pl->n] = (gb_ptx){
             .tx = t,
             .id = gb_program_id_from_user(t.code_id, t.salt, t.salt_len)};
-        if (!gb_db_program_get(r, pl->p[pl->n].id, &p)) {
+        if (no_answer(e = gb_db_program_get(r, pl->p[pl->n].id, &p)))
+            break;
+        if (!e) {
             gb_id_to_hex(pl->p[pl->n].id, idhex);
             say(detail, len,
                 "program %s exists already: choose another salt", idhex);
             e = GB_INVALID;
             break;
         }
+        e = GB_OK;
         pl->n++;
         break;
     case GB_TX_SEND_MESSAGE:
         gb_id_to_hex(tx->destination, idhex);
-        if (gb_db_program_get(r, tx->destination, &p)) {
+        if (no_answer(e = gb_db_program_get(r, tx->destination, &p))) {
+            ; /* (the error) */
+        } else if (e) {
             say(detail, len, "unknown program %s: no program has this id",
                 idhex);
             e = GB_NOT_FOUND;
@@ -494,7 +521,10 @@ static gb_err make_plan(gb_chain *c, const gb_tx *tx, plan *pl, char *detail,
         break;
     default: /* GB_TX_SEND_REPLY */
         gb_id_to_hex(tx->destination, idhex);
-        if (gb_db_mailbox_get(r, tx->sender, tx->destination, &mb)) {
+        if (no_answer(e = gb_db_mailbox_get(r, tx->sender, tx->destination,
+                                            &mb))) {
+            ; /* (the error) */
+        } else if (e) {
             say(detail, len,
                 "no message %s in the sender's mailbox (see its mailbox for "
                 "the ids)", idhex);

@@ -178,6 +178,8 @@ typedef struct gb_page_src {
     uint8_t *copy; /* the bytes of the pages read from the table: in
                       small, or malloc'ed (owned) */
     uint8_t small[256];
+    gb_err err; /* a lookup that failed (GB_IO, GB_NOMEM) — not a page
+                   that is absent: the run that read it must not stand */
 } gb_page_src;
 
 /* What a block learned of a program the first time it prepared one of

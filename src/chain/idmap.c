@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
+
 #define NONE GB_IDMAP_NONE
 
 static uint64_t key_hash(const gb_id *a, const gb_id *b)
@@ -37,7 +39,7 @@ gb_err gb_idmap_put(gb_idmap *m, const gb_id *a, const gb_id *b,
 {
     if ((m->n + 1) * 2 > m->cap) {
         uint32_t cap = m->cap ? m->cap * 2 : 64;
-        gb_idmap_slot *ns = malloc((size_t)cap * sizeof *ns);
+        gb_idmap_slot *ns = gb_malloc((size_t)cap * sizeof *ns);
         if (!ns)
             return GB_NOMEM;
         for (uint32_t i = 0; i < cap; i++)

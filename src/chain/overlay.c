@@ -9,6 +9,7 @@
 #include "state/tables.h"
 #include "util/bytes.h"
 #include "util/grow.h"
+#include "util/mem.h"
 
 static const gb_id zero_id;
 
@@ -64,7 +65,7 @@ gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
             free(data);
             return GB_NOMEM;
         }
-        gb_ov_prog *np = calloc(1, sizeof *np);
+        gb_ov_prog *np = gb_calloc(1, sizeof *np);
         gb_err e = np ? gb_idmap_put(&o->map, &pid, &zero_id, o->np)
                       : GB_NOMEM;
         if (e) {
@@ -134,7 +135,7 @@ static void reset(gb_overlay *o)
 gb_err gb_overlay_flush(gb_overlay *o, gb_db_txn *txn)
 {
     gb_err e = GB_OK;
-    gb_ov_prog **order = o->np ? malloc(o->np * sizeof *order) : NULL;
+    gb_ov_prog **order = o->np ? gb_malloc(o->np * sizeof *order) : NULL;
     if (o->np && !order)
         e = GB_NOMEM;
     if (!e) {

@@ -13,6 +13,7 @@
 
 #include "util/bytes.h"
 #include "util/hash.h"
+#include "util/mem.h"
 
 #define SUM_LEN 16
 #define NAME "pool.log"
@@ -50,7 +51,7 @@ void gb_pool_tx_fixed(const gb_tx *tx, uint8_t out[GB_POOL_TX_FIXED])
 static char *join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
+    char *p = gb_malloc(n);
     if (p)
         snprintf(p, n, "%s/%s", dir, name);
     return p;
@@ -60,7 +61,7 @@ gb_err gb_pool_log_open(const char *dir, bool nosync, gb_pool_log **out,
                         char *detail, size_t detail_len)
 {
     *out = NULL;
-    gb_pool_log *l = calloc(1, sizeof *l);
+    gb_pool_log *l = gb_calloc(1, sizeof *l);
     if (!l)
         return GB_NOMEM;
     l->fd = -1;
@@ -102,7 +103,7 @@ static uint8_t *encode(const gb_tx *tx, uint64_t nonce, size_t *len)
              pl = tx->payload ? tx->payload_len : 0;
     bool payer = !gb_id_is_zero(tx->fee_payer);
     size_t body = 8 + GB_POOL_TX_FIXED + (size_t)cl + sl + pl + (payer ? 32 : 0);
-    uint8_t *r = malloc(4 + body + SUM_LEN);
+    uint8_t *r = gb_malloc(4 + body + SUM_LEN);
     if (!r)
         return NULL;
     uint8_t *q = r;
@@ -202,7 +203,7 @@ gb_err gb_pool_log_read(gb_pool_log *l,
     if (fstat(l->fd, &st))
         return GB_IO;
     size_t size = (size_t)st.st_size, at = 0;
-    uint8_t *buf = malloc(size ? size : 1);
+    uint8_t *buf = gb_malloc(size ? size : 1);
     if (!buf)
         return GB_NOMEM;
     gb_err e = GB_OK;

@@ -69,6 +69,7 @@
 #include "chain/chain_int.h"
 #include "chain/idmap.h"
 #include "util/grow.h"
+#include "util/mem.h"
 
 #define GB_SCHED_WINDOW 65536u /* dispatches read ahead from the queue */
 #define GB_SCHED_WAVE 4096u    /* dispatches in one wave */
@@ -357,8 +358,15 @@ gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
         s->free_e = ei;
         return e;
     }
+    if ((dest == NONE || dest >= s->nd) &&
+        (e = dest_of(s, x->d.destination, &dest))) {
+        gb_chain_held_free(&en->h); /* (not linked: nobody else would) */
+        en->next = s->free_e;
+        s->free_e = ei;
+        return e;
+    }
     s->loaded = seq + 1;
-    return append(s, ei, dest);
+    return append(s, ei, dest); /* (linked: freed with the queue) */
 }
 
 gb_prog_cache *gb_chain_prog_cache(gb_blk *b, uint32_t di)
@@ -457,8 +465,15 @@ static gb_err refill(sched *s)
             s->free_e = ei;
             break;
         }
+        uint32_t di;
+        if ((e = dest_of(s, en->h.x.d.destination, &di))) {
+            gb_chain_held_free(&en->h); /* (not linked: nobody else would) */
+            en->next = s->free_e;
+            s->free_e = ei;
+            break;
+        }
         s->loaded = seq + 1;
-        if ((e = append(s, ei, NONE)))
+        if ((e = append(s, ei, di))) /* (linked: freed with the queue) */
             break;
     }
     gb_db_cursor_close(cur);
@@ -487,7 +502,12 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
         }
         if (!drop && x->kind == GB_DISPATCH_HANDLE && !d->settled) {
             gb_db_program p;
-            if (!d->uninit && !gb_db_program_get(b->txn, x->destination, &p)) {
+            gb_err e = d->uninit ? GB_NOT_FOUND
+                                 : gb_db_program_get(b->txn, x->destination,
+                                                     &p);
+            if (e && e != GB_NOT_FOUND)
+                return e; /* (not "active": it may be initialising) */
+            if (!e) {
                 if (p.status == GB_PROGRAM_INITIALIZING)
                     d->uninit = true;
                 else
@@ -536,7 +556,7 @@ static gb_err pick_wave(sched *s)
         room = cand_count(s);
     if (!had && room) { /* the first room: fresh zero pages, touched by
                            whichever thread prepares the run */
-        if (!(s->runs = calloc(room, sizeof *s->runs)))
+        if (!(s->runs = gb_calloc(room, sizeof *s->runs)))
             return GB_NOMEM;
         s->cap_runs = room;
     } else if (room > had) {
@@ -986,7 +1006,7 @@ gb_err gb_chain_sched_open(gb_chain *c)
     unsigned n = c->cfg.threads ? c->cfg.threads : gb_pool_cores();
     if (n > 256)
         n = 256;
-    c->procs = calloc(n, sizeof *c->procs);
+    c->procs = gb_calloc(n, sizeof *c->procs);
     if (!c->procs)
         return GB_NOMEM;
     c->nthreads = n;

@@ -43,7 +43,10 @@ static const char usage[] =
     "wast2json (Debian package wabt).\n"
     "\n"
     "Prints one line per file, up to 5 failures each, then the totals:\n"
-    "\"N passed, M failed, K skipped\".  Exit status 1 if anything failed.\n"
+    "\"N passed, M failed, K skipped\".  Exit status 1 if anything failed,\n"
+    "or if the suite in DIR gave no assertion at all (an empty directory,\n"
+    "wast2json missing); 77 if DIR does not exist (nothing ran: the exit\n"
+    "status CTest and automake read as \"skipped\", never as \"passed\").\n"
     "\n"
     "options:\n"
     "  --verbose        show every failure, skip and note\n"
@@ -452,9 +455,10 @@ int cli_wasm_spec(int argc, char **argv)
     status = 1;
     if (nnamed == 0) {
         if (!is_dir(dir)) {
-            printf("spec: %s not found, skipping\n", dir);
+            printf("spec: %s not found, skipping (scripts/get-spec-tests.sh "
+                   "fetches the pinned suite)\n", dir);
             printf("0 passed, 0 failed, 1 skipped\n");
-            status = 0;
+            status = 77;
             goto out;
         }
         files = list_wast(dir, &nfiles);
@@ -496,6 +500,14 @@ int cli_wasm_spec(int argc, char **argv)
     printf("%u passed, %u failed, %u skipped\n", tot.passed, tot.failed,
            tot.skipped);
     status = tot.failed ? 1 : 0;
+    if (tot.passed + tot.failed == 0) {
+        /* a suite that is there but checked nothing is a broken set-up,
+         * not a pass */
+        fprintf(stderr, "error: %s gave no assertion (%zu .wast files, %u "
+                        "skipped)\n", nnamed ? "the files named" : dir,
+                nfiles, tot.skipped);
+        status = 1;
+    }
 
 out:
     if (tmp[0]) {

@@ -20,6 +20,7 @@
 
 #include "gear/syscalls_table.h"
 #include "gearbox/wasm_inspect.h"
+#include "util/mem.h"
 
 void gb_gear_code_config_default(gb_gear_code_config *cfg)
 {
@@ -167,7 +168,7 @@ static gb_err build_pages(gb_gear_code *c)
     }
     if (n == 0)
         return GB_OK;
-    uint32_t *idx = malloc(n * sizeof *idx);
+    uint32_t *idx = gb_malloc(n * sizeof *idx);
     if (!idx)
         return GB_NOMEM;
     size_t k = 0;
@@ -186,7 +187,7 @@ static gb_err build_pages(gb_gear_code *c)
     for (size_t i = 0; i < n; i++)
         if (u == 0 || idx[u - 1] != idx[i])
             idx[u++] = idx[i];
-    c->pages = calloc(u, sizeof *c->pages);
+    c->pages = gb_calloc(u, sizeof *c->pages);
     if (!c->pages) {
         free(idx);
         return GB_NOMEM;
@@ -228,7 +229,7 @@ static gb_err build_pages(gb_gear_code *c)
     }
     /* A shrink that fails keeps the larger block, which is still right. */
     else {
-        gb_gear_page *shrunk = realloc(c->pages, u * sizeof *c->pages);
+        gb_gear_page *shrunk = gb_realloc(c->pages, u * sizeof *c->pages);
         if (shrunk)
             c->pages = shrunk;
     }
@@ -510,7 +511,7 @@ gb_err gb_gear_code_check(const gb_gear_code_config *cfg,
     wc.max_locals = cfg->max_locals;
     wc.max_memory_pages = cfg->max_static_pages;
 
-    gb_gear_code *c = calloc(1, sizeof *c);
+    gb_gear_code *c = gb_calloc(1, sizeof *c);
     if (!c)
         return GB_NOMEM;
     char msg[256];

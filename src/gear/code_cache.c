@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "gear/code_cache.h"
+#include "util/mem.h"
 
 typedef struct entry {
     gb_gear_code *code;
@@ -31,7 +32,7 @@ struct gb_code_cache {
 
 gb_err gb_code_cache_new(const gb_gear_code_config *cfg, gb_code_cache **out)
 {
-    gb_code_cache *c = calloc(1, sizeof *c);
+    gb_code_cache *c = gb_calloc(1, sizeof *c);
     *out = NULL;
     if (!c)
         return GB_NOMEM;
@@ -218,7 +219,7 @@ gb_err gb_code_cache_add(gb_code_cache *c, const uint8_t *bytes, size_t len,
     }
     if (c->n == c->cap) {
         uint32_t cap = c->cap ? c->cap * 2 : 16;
-        entry *p = realloc(c->e, cap * sizeof *p);
+        entry *p = gb_realloc(c->e, cap * sizeof *p);
         if (!p) {
             pthread_mutex_unlock(&c->lock);
             gb_gear_code_free(code);

@@ -56,6 +56,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "util/mem.h"
+
 #define PAGE GB_GEAR_PAGE_SIZE
 #define GRAN (1u << GB_DIRTY_SHIFT)  /* the memory's write granule */
 #define SUB (PAGE / GRAN)             /* granules in a page */
@@ -101,7 +103,7 @@ static void *lz_array(void *small, size_t small_bytes, size_t bytes,
             memset(small, 0, bytes);
         return small;
     }
-    return zero ? gb_zalloc(bytes) : malloc(bytes);
+    return zero ? gb_zalloc(bytes) : gb_malloc(bytes);
 }
 
 static void lz_array_free(void *p, const void *small)
@@ -491,7 +493,7 @@ static void zero_resident(uint8_t *p, size_t len)
     size_t os = (size_t)sysconf(_SC_PAGESIZE), n = len / os;
     if (!n)
         return;
-    unsigned char small[1024], *vec = n <= sizeof small ? small : malloc(n);
+    unsigned char small[1024], *vec = n <= sizeof small ? small : gb_malloc(n);
     if (!vec || mincore(p, len, vec)) {
         madvise(p, len, MADV_DONTNEED);
     } else {

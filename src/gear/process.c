@@ -17,6 +17,7 @@
 #include "gear/codes.h"
 #include "gear/run.h"
 #include "util/bytes.h"
+#include "util/mem.h"
 
 void gb_process_cfg_default(gb_process_cfg *cfg)
 {
@@ -47,14 +48,14 @@ void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts)
 gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
 {
     *out = NULL;
-    gb_processor *p = calloc(1, sizeof *p);
+    gb_processor *p = gb_calloc(1, sizeof *p);
     if (!p)
         return GB_NOMEM;
     if (cfg)
         p->cfg = *cfg;
     else
         gb_process_cfg_default(&p->cfg);
-    if (!(p->alloc_scratch = calloc(p->cfg.max_pages / 8 + 1, 1))) {
+    if (!(p->alloc_scratch = gb_calloc(p->cfg.max_pages / 8 + 1, 1))) {
         free(p);
         return GB_NOMEM;
     }
@@ -258,7 +259,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     r.mem = mem;
     { /* (into the processor's array: no allocation per run) */
         if (nimp + 1 > p->cap_imports) {
-            gb_extern *ni = realloc(p->imports, (nimp + 1) * sizeof *ni);
+            gb_extern *ni = gb_realloc(p->imports, (nimp + 1) * sizeof *ni);
             if (!ni) {
                 e = GB_NOMEM;
                 goto fail;
@@ -315,6 +316,13 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         p->run = &r;
         trap = gb_func_call(s, entry.u.func, NULL, NULL);
         p->run = NULL;
+        if (trap && !gb_err_is_trap(trap)) {
+            /* the host could not go on (GB_NOMEM from a syscall or from
+             * growing memory): not the program's doing, so not an outcome
+             * the chain may record — the run was not attempted */
+            e = trap;
+            goto fail;
+        }
         if (trap) {
             snprintf(out->trap_msg, sizeof out->trap_msg, "%s",
                      r.why[0] ? r.why : gb_store_trap_message(s));
@@ -372,7 +380,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                 gb_page_out *o = &out->pages[i];
                 o->page = w[i].page;
                 o->len = w[i].len;
-                if (o->len && !(o->data = malloc(o->len))) {
+                if (o->len && !(o->data = gb_malloc(o->len))) {
                     e = GB_NOMEM;
                     goto fail;
                 }
@@ -401,7 +409,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     if (!same_allocations(p, prog, r.alloc)) { /* else the journal says
                                                   nothing */
         size_t n = p->cfg.max_pages / 8 + 1;
-        if (!(out->allocations = malloc(n))) {
+        if (!(out->allocations = gb_malloc(n))) {
             e = GB_NOMEM;
             goto fail;
         }

@@ -35,6 +35,7 @@
 #include "gear/codes.h"
 #include "gear/run.h"
 #include "util/hash.h"
+#include "util/mem.h"
 
 #define TRY(x)                                                              \
     do {                                                                    \
@@ -227,7 +228,10 @@ HOST(sys_alloc)
         uint32_t have = (uint32_t)(gb_memory_size(r->mem) >> 16), old;
         if (pg + n > have) {
             TRY(gb_host_charge(ctx, (uint64_t)(pg + n - have) * 1000));
-            if (gb_memory_grow(r->mem, pg + n - have, &old))
+            gb_err ge = gb_memory_grow(r->mem, pg + n - have, &old);
+            if (ge == GB_NOMEM)
+                return ge; /* the host's, not the program's: no result */
+            if (ge)
                 break;
         }
         for (uint32_t i = 0; i < n; i++)
@@ -526,7 +530,7 @@ HOST(sys_debug)
     if (!valid_utf8(p, len))
         return stop(ctx, r, GB_STOP_BACKEND, "gr_debug: string is not UTF-8");
     gb_journal *j = r->j;
-    char *d = realloc(j->debug, (size_t)j->debug_len + len + 2);
+    char *d = gb_realloc(j->debug, (size_t)j->debug_len + len + 2);
     if (!d)
         return GB_NOMEM;
     memcpy(d + j->debug_len, p, len);
@@ -550,7 +554,7 @@ HOST(sys_panic)
     TRY(charge(ctx, r, len));
     TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
     free(r->panic);
-    r->panic = malloc(len ? len : 1);
+    r->panic = gb_malloc(len ? len : 1);
     if (!r->panic)
         return GB_NOMEM;
     memcpy(r->panic, p, len);
@@ -635,7 +639,7 @@ HOST(sys_wake)
             return put_err(ctx, r, err, 4, GB_EXT_DUPLICATE_WAKING, NULL);
     if (j->nwakes == r->caps_wakes) {
         uint32_t cap = r->caps_wakes ? r->caps_wakes * 2 : 4;
-        gb_wake_req *w = realloc(j->wakes, cap * sizeof *w);
+        gb_wake_req *w = gb_realloc(j->wakes, cap * sizeof *w);
         if (!w)
             return GB_NOMEM;
         j->wakes = w;
@@ -711,7 +715,7 @@ static gb_err grow_one(void **arr, uint32_t *cap, uint32_t n, size_t sz)
     if (n < *cap)
         return GB_OK;
     uint32_t c = *cap ? *cap * 2 : 4;
-    void *p = realloc(*arr, (size_t)c * sz);
+    void *p = gb_realloc(*arr, (size_t)c * sz);
     if (!p)
         return GB_NOMEM;
     *arr = p;
@@ -749,7 +753,7 @@ static gb_err grow_buf(uint8_t **buf, uint32_t *cap, uint64_t need)
     uint64_t c = *cap ? *cap : 64;
     while (c < need)
         c *= 2;
-    uint8_t *p = realloc(*buf, c);
+    uint8_t *p = gb_realloc(*buf, c);
     if (!p)
         return GB_NOMEM;
     *buf = p;
@@ -776,7 +780,7 @@ static gb_err take_nonce(gb_run *r, bool open, uint32_t *h, uint32_t *code)
         uint32_t cap = r->capsends ? r->capsends * 2 : 8;
         while (cap <= i)
             cap *= 2;
-        gb_send_buf *s = realloc(r->sends, cap * sizeof *s);
+        gb_send_buf *s = gb_realloc(r->sends, cap * sizeof *s);
         if (!s)
             return GB_NOMEM;
         memset(s + r->capsends, 0, (cap - r->capsends) * sizeof *s);
@@ -889,7 +893,7 @@ static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
     gb_journal *j = r->j;
     if (j->nmsgs == r->caps_msgs) {
         uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 8;
-        gb_out_msg *m = realloc(j->msgs, cap * sizeof *m);
+        gb_out_msg *m = gb_realloc(j->msgs, cap * sizeof *m);
         if (!m)
             return GB_NOMEM;
         j->msgs = m;
@@ -1337,13 +1341,13 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
 
     if (j->ncreates == r->caps_creates) {
         uint32_t cap = r->caps_creates ? r->caps_creates * 2 : 4;
-        gb_create_req *c = realloc(j->creates, cap * sizeof *c);
+        gb_create_req *c = gb_realloc(j->creates, cap * sizeof *c);
         if (!c)
             return GB_NOMEM;
         j->creates = c;
         r->caps_creates = cap;
     }
-    uint8_t *copy = malloc(len ? len : 1);
+    uint8_t *copy = gb_malloc(len ? len : 1);
     if (!copy)
         return GB_NOMEM;
     if (len)

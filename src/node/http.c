@@ -66,6 +66,7 @@
 #include "node/origin.h"
 #include "node/subs.h"
 #include "node/ws.h"
+#include "util/mem.h"
 
 #define DEFAULT_MAX_BODY (24u * 1024 * 1024)
 #define DEFAULT_MAX_CONNECTIONS 128u
@@ -446,7 +447,7 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
                         MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
 {
     gb_http *h = cls;
-    ws_conn *c = calloc(1, sizeof *c);
+    ws_conn *c = gb_calloc(1, sizeof *c);
     gb_ws_cfg wc = {.max_message = h->max_body, .max_out = h->max_ws_out};
     int fl = sock < FD_SETSIZE ? fcntl(sock, F_GETFL) : -1;
     if (!c || fl < 0 || h->nws >= h->max_ws ||
@@ -669,7 +670,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         /* the whole declared body is reserved now, or refused now */
         if (over_budget(h, 0, (size_t)declared + 1))
             return reply_busy(h, conn);
-        b = calloc(1, sizeof *b);
+        b = gb_calloc(1, sizeof *b);
         if (!b)
             return MHD_NO;
         if (cl) {
@@ -702,7 +703,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                 h->held += cap - b->reserved;
                 b->reserved = cap;
             }
-            char *p = realloc(b->buf, cap);
+            char *p = gb_realloc(b->buf, cap);
             if (!p)
                 return MHD_NO;
             b->buf = p;
@@ -981,7 +982,7 @@ gb_err gb_http_start(const gb_http_cfg *cfg, gb_rpc *rpc, gb_http **out,
                      "%s is not an IPv4 address (e.g. 127.0.0.1)", host);
         return GB_INVAL;
     }
-    gb_http *h = calloc(1, sizeof *h);
+    gb_http *h = gb_calloc(1, sizeof *h);
     if (!h)
         return GB_NOMEM;
     h->lfd = -1;

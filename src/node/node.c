@@ -29,6 +29,7 @@
 #include "node/http.h"
 #include "node/rpc.h"
 #include "state/db.h"
+#include "util/mem.h"
 
 /* The longest a poll waits, so that a stop request is seen quickly even
  * if its signal arrived just before the wait began. */
@@ -76,7 +77,7 @@ static uint64_t now_ms(clockid_t clock)
 gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
                     size_t detail_len)
 {
-    gb_node *n = calloc(1, sizeof *n);
+    gb_node *n = gb_calloc(1, sizeof *n);
     if (!n)
         return GB_NOMEM;
     n->cfg = *cfg;
@@ -153,7 +154,7 @@ static gb_err produce(gb_node *n)
     uint64_t parent = gb_chain_timestamp(n->chain);
     if (ts <= parent) /* the clock went back, or two blocks in 1 ms */
         ts = parent + 1;
-    done_block *d = calloc(1, sizeof *d);
+    done_block *d = gb_calloc(1, sizeof *d);
     if (!d)
         return GB_NOMEM;
     gb_err e = gb_chain_produce_block_at(n->chain, ts, &d->r);

@@ -40,6 +40,7 @@
 #include "node/rpc_int.h"
 #include "node/subs.h"
 #include "util/hex.h"
+#include "util/mem.h"
 
 /* the largest transaction in hex (code 512 KiB + payload 8 MiB, doubled)
  * fits */
@@ -93,6 +94,15 @@ static json_t *nomem(rpc_err *err)
     return fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
 }
 
+/* The store could not answer (GB_IO, GB_NOMEM): an internal error, never
+ * an answer ("not found", a zero balance) standing in for the read. */
+static json_t *store_fail(rpc_err *err, const char *what, gb_err e)
+{
+    if (e == GB_NOMEM)
+        return nomem(err);
+    return fail(err, GB_RPC_INTERNAL_ERROR, "%s: %s", what, gb_err_str(e));
+}
+
 void gb_rpc_cfg_default(gb_rpc_cfg *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -102,7 +112,7 @@ void gb_rpc_cfg_default(gb_rpc_cfg *cfg)
 
 gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
 {
-    gb_rpc *r = calloc(1, sizeof *r);
+    gb_rpc *r = gb_calloc(1, sizeof *r);
     if (!r)
         return GB_NOMEM;
     r->chain = chain;
@@ -121,7 +131,7 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
         r->cfg.max_events = DEFAULT_MAX_EVENTS;
     if (!r->cfg.default_gas)
         r->cfg.default_gas = DEFAULT_GAS;
-    r->ring = calloc(r->cfg.event_blocks, sizeof *r->ring);
+    r->ring = gb_calloc(r->cfg.event_blocks, sizeof *r->ring);
     if (!r->ring || gb_subs_new(&r->subs)) {
         free(r->ring);
         free(r);
@@ -156,7 +166,7 @@ void gb_rpc_stop(gb_rpc *r, const char *reason)
 
 static json_t *hex_json(const uint8_t *p, size_t n)
 {
-    char *s = malloc(2 * n + 3);
+    char *s = gb_malloc(2 * n + 3);
     if (!s)
         return NULL;
     s[0] = '0';
@@ -426,7 +436,7 @@ static bool p_bytes(json_t *params, const char *name, size_t idx,
     }
     if (n == 0)
         return true;
-    uint8_t *b = malloc(n / 2 + 1);
+    uint8_t *b = gb_malloc(n / 2 + 1);
     if (!b) {
         nomem(err);
         return false;
@@ -578,7 +588,9 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
     if (e)
         return fail(err, GB_RPC_TX_INVALID, "invalid transaction: %s", det);
 
-    uint64_t want = gb_chain_nonce(r->chain, d.signer);
+    uint64_t want;
+    if ((e = gb_chain_nonce_get(r->chain, d.signer, &want)))
+        return store_fail(err, "nonce", e);
     if (d.nonce != want)
         return fail(err, GB_RPC_BAD_NONCE, "nonce %llu: expected %llu (%s)",
                     (unsigned long long)d.nonce, (unsigned long long)want,
@@ -590,15 +602,21 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
         gb_tx up = d.txs[0], cr = d.txs[1];
         gb_id pid = gb_program_id_from_user(cr.code_id, cr.salt, cr.salt_len);
         gb_chain_prog_info info;
-        if (!gb_chain_program_info(r->chain, pid, &info))
+        if (!(e = gb_chain_program_info(r->chain, pid, &info)))
             return fail(err, GB_RPC_TX_REFUSED,
                         "transaction refused: program already exists");
+        if (e != GB_NOT_FOUND)
+            return store_fail(err, "program", e);
         /* the signer pays the fees of both parts (chain.h
          * gb_chain_tx_fee), the code's only when it is uploaded now */
-        bool upload = !gb_chain_code_exists(r->chain, cr.code_id);
+        bool have_code;
+        if ((e = gb_chain_code_lookup(r->chain, cr.code_id, &have_code)))
+            return store_fail(err, "code", e);
+        bool upload = !have_code;
         const gb_chain_cfg *ccfg = gb_chain_config(r->chain);
-        gb_u128 cost = gb_chain_gas_value(cr.gas_limit);
-        gb_u128 bal = gb_chain_balance(r->chain, d.signer);
+        gb_u128 cost = gb_chain_gas_value(cr.gas_limit), bal;
+        if ((e = gb_chain_balance_get(r->chain, d.signer, &bal)))
+            return store_fail(err, "balance", e);
         if (gb_u128_is_zero(bal))
             return fail(err, GB_RPC_TX_REFUSED,
                         "transaction refused: no balance to pay the "
@@ -621,8 +639,8 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
             gb_id cid;
             e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
             /* "already uploaded": waiting in this block, which will do */
-            if (e == GB_NOMEM)
-                return nomem(err);
+            if (e == GB_NOMEM || e == GB_IO)
+                return store_fail(err, "submit", e);
             if (e && !strstr(det, "already uploaded"))
                 return fail(err, GB_RPC_TX_REFUSED,
                             "transaction refused: %s", det);
@@ -633,17 +651,22 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
         e = gb_chain_submit2(r->chain, &d.txs[0], &id, &msg_id, det,
                              sizeof det);
     }
-    if (e == GB_NOMEM)
-        return nomem(err);
+    if (e == GB_NOMEM || e == GB_IO)
+        return store_fail(err, "submit", e);
     if (e)
         return fail(err, GB_RPC_TX_REFUSED, "transaction refused: %s",
                     det[0] ? det : gb_err_str(e));
     r->waiting++;
 
+    /* Accepted: from here a failure must not read as a refusal (the
+     * nonce is used; a client that retried would send twice). */
+    static const char accepted_nomem[] =
+        "transaction accepted (its nonce is used), but the response could "
+        "not be built: out of memory";
     json_t *o = json_object();
     bool bad = !o;
     if (bad)
-        return nomem(err);
+        return fail(err, GB_RPC_INTERNAL_ERROR, "%s", accepted_nomem);
     put(o, "txHash", hex_json(d.hash, 32), &bad);
     put(o, "kind", json_string(gb_tx_wire_kind_name(d.body.kind)), &bad);
     put(o, "sender", id_json(d.signer), &bad);
@@ -668,7 +691,7 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
     }
     if (bad) {
         json_decref(o);
-        return nomem(err);
+        return fail(err, GB_RPC_INTERNAL_ERROR, "%s", accepted_nomem);
     }
     return o;
 }
@@ -703,11 +726,16 @@ static json_t *dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
                     "charlie, dave, eve, ferdie, george, harry)");
     uint8_t pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
     gb_dev_keypair(idx, pk, sk);
-    uint64_t nonce = gb_chain_nonce(r->chain, gb_key_account_id(pk));
+    uint64_t nonce;
+    gb_err e = gb_chain_nonce_get(r->chain, gb_key_account_id(pk), &nonce);
+    if (e) {
+        sodium_memzero(sk, sizeof sk);
+        return store_fail(err, "nonce", e);
+    }
     uint8_t *buf = NULL;
     size_t len = 0;
     char det[256] = "";
-    gb_err e = gb_tx_encode(r->cfg.chain_id, body, nonce, sk, &buf, &len, det,
+    e = gb_tx_encode(r->cfg.chain_id, body, nonce, sk, &buf, &len, det,
                             sizeof det);
     sodium_memzero(sk, sizeof sk);
     if (e == GB_NOMEM)
@@ -795,8 +823,8 @@ static json_t *m_read_state(gb_rpc *r, json_t *params, rpc_err *err)
     if (e == GB_NOT_FOUND)
         return fail(err, GB_RPC_NOT_FOUND, "%s is not a program",
                     json_string_value(param(params, "programId", 0)));
-    if (e == GB_NOMEM)
-        return nomem(err);
+    if (e == GB_NOMEM || e == GB_IO)
+        return store_fail(err, "read state", e);
     if (e == GB_LIMIT)
         return fail(err, GB_RPC_TOO_LARGE, "cannot read state: %s", det);
     if (e)
@@ -828,9 +856,12 @@ static json_t *m_program_info(gb_rpc *r, json_t *params, rpc_err *err)
     if (!p_id(params, "programId", 0, &pid, err))
         return NULL;
     gb_chain_prog_info in;
-    if (gb_chain_program_info(r->chain, pid, &in))
+    gb_err e = gb_chain_program_info(r->chain, pid, &in);
+    if (e == GB_NOT_FOUND)
         return fail(err, GB_RPC_NOT_FOUND, "%s is not a program",
                     json_string_value(param(params, "programId", 0)));
+    if (e)
+        return store_fail(err, "program", e);
     json_t *o = json_object();
     bool bad = !o;
     if (bad)
@@ -860,8 +891,12 @@ static json_t *m_code_info(gb_rpc *r, json_t *params, rpc_err *err)
     gb_id cid;
     if (!p_id(params, "codeId", 0, &cid, err))
         return NULL;
+    bool yes;
+    gb_err e = gb_chain_code_lookup(r->chain, cid, &yes);
+    if (e)
+        return store_fail(err, "code", e);
     json_t *o = json_pack("{s:o,s:b}", "codeId", id_json(cid), "exists",
-                          gb_chain_code_exists(r->chain, cid));
+                          yes);
     return o ? o : nomem(err);
 }
 
@@ -909,8 +944,11 @@ static json_t *m_balance(gb_rpc *r, json_t *params, rpc_err *err)
     gb_id who;
     if (!p_account(params, "account", 0, &who, err))
         return NULL;
-    json_t *o = json_pack("{s:o}", "balance",
-                          u128_json(gb_chain_balance(r->chain, who)));
+    gb_u128 bal;
+    gb_err e = gb_chain_balance_get(r->chain, who, &bal);
+    if (e)
+        return store_fail(err, "balance", e);
+    json_t *o = json_pack("{s:o}", "balance", u128_json(bal));
     return o ? o : nomem(err);
 }
 
@@ -919,29 +957,40 @@ static json_t *m_nonce(gb_rpc *r, json_t *params, rpc_err *err)
     gb_id who;
     if (!p_account(params, "account", 0, &who, err))
         return NULL;
-    json_t *o = json_integer((json_int_t)gb_chain_nonce(r->chain, who));
+    uint64_t n;
+    gb_err e = gb_chain_nonce_get(r->chain, who, &n);
+    if (e)
+        return store_fail(err, "nonce", e);
+    json_t *o = json_integer((json_int_t)n);
     return o ? o : nomem(err);
 }
 
 static json_t *m_head(gb_rpc *r, json_t *params, rpc_err *err)
 {
     uint8_t root[32];
-    gb_chain_state_root(r->chain, root);
+    gb_err e = gb_chain_state_root(r->chain, root);
+    if (e) /* (not a zero root) */
+        return fail(err, GB_RPC_INTERNAL_ERROR, "state root: %s",
+                    gb_err_str(e));
     uint32_t h = gb_chain_height(r->chain);
+    /* the hash: of the block kept, or of the stored header */
+    const kept_block *last = r->count ? kept(r, r->count - 1) : NULL;
+    gb_block_header hd;
+    uint8_t hash[32];
+    bool have_hash = last && last->height == h;
+    if (have_hash)
+        memcpy(hash, last->hash, 32);
+    else if (!(e = gb_chain_block_header(r->chain, h, &hd, hash)))
+        have_hash = true;
+    else if (e != GB_NOT_FOUND)
+        return fail(err, GB_RPC_INTERNAL_ERROR, "block header: %s",
+                    gb_err_str(e));
     json_t *o = json_object();
     bool bad = !o;
     if (bad)
         return nomem(err);
     put(o, "height", json_integer(h), &bad);
-    /* the hash: of the block kept, or of the stored header */
-    const kept_block *last = r->count ? kept(r, r->count - 1) : NULL;
-    gb_block_header hd;
-    uint8_t hash[32];
-    put(o, "hash",
-        last && last->height == h ? hex_json(last->hash, 32)
-        : !gb_chain_block_header(r->chain, h, &hd, hash) ? hex_json(hash, 32)
-                                                         : json_null(),
-        &bad);
+    put(o, "hash", have_hash ? hex_json(hash, 32) : json_null(), &bad);
     put(o, "timestamp", json_integer((json_int_t)gb_chain_timestamp(r->chain)),
         &bad);
     put(o, "stateRoot", hex_json(root, 32), &bad);
@@ -1378,6 +1427,13 @@ static gb_err handle(gb_rpc *r, const char *req, size_t len, char **out_resp)
     }
     json_error_t jerr;
     in = json_loadb(req, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
+    if (!in && (json_error_code(&jerr) == json_error_out_of_memory ||
+                !jerr.text[0])) {
+        /* the parser ran out of memory (jansson leaves the text empty
+         * when it cannot even start): not the request's fault */
+        oom = true;
+        goto dump;
+    }
     if (!in) {
         char pmsg[256];
         snprintf(pmsg, sizeof pmsg, "parse error: %s (line %d, column %d)",

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
+
 #define DEFAULT_MAX_SUBS 16u
 
 typedef struct sub {
@@ -39,7 +41,7 @@ struct gb_subs {
 
 gb_err gb_subs_new(gb_subs **out)
 {
-    gb_subs *s = calloc(1, sizeof *s);
+    gb_subs *s = gb_calloc(1, sizeof *s);
     if (!s)
         return GB_NOMEM;
     s->next_id = 1;
@@ -60,11 +62,11 @@ void gb_subs_free(gb_subs *s)
 gb_err gb_subs_session_open(gb_subs *s, uint32_t max_subs, gb_subs_sink sink,
                             void *ctx, gb_subs_session **out)
 {
-    gb_subs_session *ss = calloc(1, sizeof *ss);
+    gb_subs_session *ss = gb_calloc(1, sizeof *ss);
     if (!ss)
         return GB_NOMEM;
     ss->max = max_subs ? max_subs : DEFAULT_MAX_SUBS;
-    ss->subs = calloc(ss->max, sizeof *ss->subs);
+    ss->subs = gb_calloc(ss->max, sizeof *ss->subs);
     if (!ss->subs) {
         free(ss);
         return GB_NOMEM;
@@ -155,7 +157,7 @@ static gb_err notify(gb_subs *s, gb_subs_session *ss, const char *method,
         "\"subscription\":%" PRIu64 ",\"result\":%s}}";
     size_t need = sizeof fmt + strlen(method) + 20 + strlen(result);
     if (need > s->scratch_cap) {
-        char *p = realloc(s->scratch, need);
+        char *p = gb_realloc(s->scratch, need);
         if (!p)
             return GB_NOMEM;
         s->scratch = p;
@@ -187,7 +189,7 @@ gb_err gb_subs_note_block(gb_subs *s, const gb_block_result *b, json_t *head,
     uint32_t nev = b->nevents;
     if (json_array_size(events) < nev) /* cannot happen; stay in bounds */
         nev = (uint32_t)json_array_size(events);
-    char **ev_text = nev ? calloc(nev, sizeof *ev_text) : NULL;
+    char **ev_text = nev ? gb_calloc(nev, sizeof *ev_text) : NULL;
     if (nev && !ev_text)
         return GB_NOMEM;
     for (gb_subs_session *ss = s->first; ss && !e; ss = ss->next) {

@@ -20,6 +20,7 @@
 
 #include "util/bytes.h"
 #include "util/hash.h"
+#include "util/mem.h"
 
 _Static_assert(crypto_sign_BYTES == GB_TX_SIGNATURE_LEN, "signature size");
 _Static_assert(crypto_sign_PUBLICKEYBYTES == GB_TX_PUBLIC_KEY_LEN,
@@ -209,7 +210,7 @@ gb_err gb_tx_encode(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
     wr w = {NULL, 0};
     write_unsigned(&w, chain_id, body, pk, nonce);
     size_t unsigned_len = w.pos, total = unsigned_len + GB_TX_SIGNATURE_LEN;
-    uint8_t *buf = malloc(total);
+    uint8_t *buf = gb_malloc(total);
     if (!buf) {
         set_detail(detail, detail_len, "out of memory (%zu bytes)", total);
         return GB_NOMEM;

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
+
 #define DEFAULT_MAX_MESSAGE (1u << 20)
 #define DEFAULT_MAX_OUT (4u << 20)
 
@@ -215,7 +217,7 @@ static gb_err buf_append_upto(buf *b, const void *p, size_t n, size_t want)
         }
         if (want >= b->len + n && want < cap)
             cap = want;
-        uint8_t *q = realloc(b->p, cap);
+        uint8_t *q = gb_realloc(b->p, cap);
         if (!q)
             return GB_NOMEM;
         b->p = q;
@@ -234,7 +236,7 @@ static gb_err buf_append(buf *b, const void *p, size_t n)
 
 gb_err gb_ws_new(const gb_ws_cfg *cfg, gb_ws **out)
 {
-    gb_ws *w = calloc(1, sizeof *w);
+    gb_ws *w = gb_calloc(1, sizeof *w);
     if (!w)
         return GB_NOMEM;
     if (cfg)

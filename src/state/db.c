@@ -49,10 +49,21 @@
 
 #include "state/lthash.h"
 #include "state/tables.h"
+#include "util/fault.h"
 #include "util/hash.h"
+#include "util/mem.h"
 
 #define MAX_KEY 511 /* LMDB's default mdb_env_get_maxkeysize */
 #define CURSOR_POOL 8 /* cursors kept per table of a shared txn */
+
+/* The fault-injection hook (util/fault.h) in front of each LMDB call that
+ * can fail: when it fires the call is not made and EIO comes back, as from
+ * a failing disk (map_err: GB_IO).  A commit that fails has freed its
+ * transaction, so the injected one aborts it. */
+#define IO(call) (gb_fault_hit(GB_FAULT_IO) ? EIO : (call))
+#define IO_COMMIT(txn)                                                         \
+    (gb_fault_hit(GB_FAULT_IO) ? (mdb_txn_abort(txn), EIO)                     \
+                               : mdb_txn_commit(txn))
 
 static const char k_lthash[] = "_lthash";
 static const char k_head[] = "_head";
@@ -185,7 +196,7 @@ static void remove_dir(const char *path)
             if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                 continue;
             size_t n = strlen(path) + strlen(de->d_name) + 2;
-            char *f = malloc(n);
+            char *f = gb_malloc(n);
             if (!f)
                 break;
             snprintf(f, n, "%s/%s", path, de->d_name);
@@ -209,7 +220,7 @@ static char *make_temp_dir(unsigned flags)
     if (!base || !*base)
         base = "/tmp";
     size_t n = strlen(base) + sizeof "/gearbox-db-XXXXXX";
-    char *p = malloc(n);
+    char *p = gb_malloc(n);
     if (!p)
         return NULL;
     snprintf(p, n, "%s/gearbox-db-XXXXXX", base);
@@ -277,7 +288,7 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
     gb_err err = GB_IO;
     int rc;
     MDB_txn *txn = NULL;
-    gb_db *db = calloc(1, sizeof *db);
+    gb_db *db = gb_calloc(1, sizeof *db);
     if (!db) {
         set_msg(msg, msg_len, "out of memory");
         return GB_NOMEM;
@@ -294,7 +305,7 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
             goto fail;
         }
     } else {
-        db->path = strdup(path);
+        db->path = gb_strdup(path);
         if (!db->path) {
             err = GB_NOMEM;
             set_msg(msg, msg_len, "out of memory");
@@ -324,25 +335,25 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         memcpy(db->rec_key, &a, sizeof a < sizeof db->rec_key
                                     ? sizeof a : sizeof db->rec_key);
     }
-    if ((rc = mdb_env_create(&db->env)) != 0 ||
+    if ((rc = IO(mdb_env_create(&db->env))) != 0 ||
         (rc = mdb_env_set_maxdbs(db->env, GB_TABLE_COUNT_)) != 0 ||
         (rc = mdb_env_set_mapsize(db->env, (size_t)o.map_size)) != 0)
         goto lmdb_fail;
     unsigned flags = MDB_NOTLS;
     if (o.flags & GB_DB_NOSYNC)
         flags |= MDB_NOSYNC;
-    if ((rc = mdb_env_open(db->env, db->path, flags, 0644)) != 0)
+    if ((rc = IO(mdb_env_open(db->env, db->path, flags, 0644))) != 0)
         goto lmdb_fail;
     /* free the reader slots of processes that died holding a snapshot */
     int dead;
     mdb_reader_check(db->env, &dead);
-    if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0)
+    if ((rc = IO(mdb_txn_begin(db->env, NULL, 0, &txn))) != 0)
         goto lmdb_fail;
     for (int t = 0; t < GB_TABLE_COUNT_; t++)
-        if ((rc = mdb_dbi_open(txn, table_names[t], MDB_CREATE,
-                               &db->dbi[t])) != 0)
+        if ((rc = IO(mdb_dbi_open(txn, table_names[t], MDB_CREATE,
+                               &db->dbi[t]))) != 0)
             goto lmdb_fail;
-    rc = mdb_txn_commit(txn);
+    rc = IO_COMMIT(txn);
     txn = NULL;
     if (rc != 0)
         goto lmdb_fail;
@@ -413,7 +424,7 @@ const char *gb_db_path(const gb_db *db) { return db->path; }
 static gb_err load_lanes(gb_db_txn *t)
 {
     MDB_val k = {sizeof k_lthash - 1, (void *)k_lthash}, v;
-    int rc = mdb_get(t->txn, t->db->dbi[GB_TABLE_META], &k, &v);
+    int rc = IO(mdb_get(t->txn, t->db->dbi[GB_TABLE_META], &k, &v));
     if (rc == MDB_NOTFOUND) {
         gb_lthash_zero(&t->lanes);
         t->lanes_ok = true;
@@ -430,7 +441,7 @@ static gb_err load_lanes(gb_db_txn *t)
 
 static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
 {
-    gb_db_txn *t = malloc(sizeof *t);
+    gb_db_txn *t = gb_malloc(sizeof *t);
     if (!t)
         return GB_NOMEM;
     memset(&t->rec, 0, sizeof t->rec);
@@ -442,11 +453,11 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
     memset(t->wcur, 0, sizeof t->wcur);
     memset(t->busy, 0, sizeof t->busy);
     t->failed = GB_OK;
-    int rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    int rc = IO(mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn));
     if (rc == MDB_MAP_RESIZED) {
         /* another process grew the map: adopt its size and retry */
         mdb_env_set_mapsize(db->env, 0);
-        rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+        rc = IO(mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &t->txn));
     }
     if (rc) {
         free(t);
@@ -522,7 +533,7 @@ gb_err gb_db_share_reads(gb_db_txn *txn)
     }
     for (int i = 0; i < GB_TABLE_COUNT_; i++) {
         MDB_cursor *c;
-        int rc = mdb_cursor_open(txn->txn, txn->db->dbi[i], &c);
+        int rc = IO(mdb_cursor_open(txn->txn, txn->db->dbi[i], &c));
         if (rc)
             return map_err(rc);
         mdb_cursor_close(c);
@@ -585,7 +596,7 @@ static gb_err rec_reserve(gb_db_rec *r, size_t klen)
         size_t cap = r->keys_cap ? r->keys_cap : 4096;
         while (cap < r->keys_len + klen)
             cap *= 2;
-        uint8_t *k = realloc(r->keys, cap);
+        uint8_t *k = gb_realloc(r->keys, cap);
         if (!k)
             return GB_NOMEM;
         r->keys = k;
@@ -593,7 +604,7 @@ static gb_err rec_reserve(gb_db_rec *r, size_t klen)
     }
     if (2 * (r->n + 1) > r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 256;
-        rec_slot *s = calloc(cap, sizeof *s);
+        rec_slot *s = gb_calloc(cap, sizeof *s);
         if (!s)
             return GB_NOMEM;
         for (size_t i = 0; i < r->cap; i++) {
@@ -658,7 +669,7 @@ static void fold_job(void *p, uint32_t job, unsigned worker)
         const fold_item *it = &f->items[i];
         const rec_slot *s = it->slot;
         MDB_val k = {s->klen, (void *)it->key}, v;
-        int rc = mdb_get(f->t->txn, f->t->db->dbi[s->table], &k, &v);
+        int rc = IO(mdb_get(f->t->txn, f->t->db->dbi[s->table], &k, &v));
         if (rc && rc != MDB_NOTFOUND) {
             int none = 0;
             atomic_compare_exchange_strong(&f->rc, &none, rc);
@@ -685,8 +696,8 @@ static gb_err rec_fold_parallel(gb_db_txn *t)
     gb_db_rec *r = &t->rec;
     gb_pool *pool = t->db->pool;
     unsigned nt = gb_pool_threads(pool);
-    fold_ctx f = {.t = t, .items = malloc(r->n * sizeof *f.items),
-                  .acc = calloc(nt, sizeof *f.acc)};
+    fold_ctx f = {.t = t, .items = gb_malloc(r->n * sizeof *f.items),
+                  .acc = gb_calloc(nt, sizeof *f.acc)};
     gb_err err = gb_db_share_reads(t); /* (the jobs read) */
     if (!err && (!f.items || !f.acc))
         err = GB_NOMEM;
@@ -737,7 +748,7 @@ static gb_err rec_fold(gb_db_txn *t)
             continue;
         const uint8_t *key = r->keys + s->key_off;
         MDB_val k = {s->klen, (void *)key}, v;
-        int rc = mdb_get(t->txn, t->db->dbi[s->table], &k, &v);
+        int rc = IO(mdb_get(t->txn, t->db->dbi[s->table], &k, &v));
         if (rc && rc != MDB_NOTFOUND) {
             err = fail(t, rc);
             break;
@@ -786,14 +797,14 @@ static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
     if (!wc) { /* (a write transaction's cursors are listed in it) */
         if (t->shared)
             pthread_mutex_lock(&t->lock);
-        int rc = mdb_cursor_open(t->txn, dbi, &wc);
+        int rc = IO(mdb_cursor_open(t->txn, dbi, &wc));
         if (t->shared)
             pthread_mutex_unlock(&t->lock);
         if (rc)
             return fail(t, rc);
         t->wcur[tb] = wc;
     }
-    int rc = mdb_cursor_put(wc, &k, &v, MDB_NOOVERWRITE);
+    int rc = IO(mdb_cursor_put(wc, &k, &v, MDB_NOOVERWRITE));
     if (rc == 0) {
         if (first)
             rec_add(&t->rec, h, tb, key, klen, NULL);
@@ -808,7 +819,7 @@ static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
         gb_lthash_digest((uint8_t)tb, key, klen, v.mv_data, v.mv_size, d_old);
     v.mv_size = vlen;
     v.mv_data = (void *)val;
-    if ((rc = mdb_cursor_put(wc, &k, &v, MDB_CURRENT)) != 0)
+    if ((rc = IO(mdb_cursor_put(wc, &k, &v, MDB_CURRENT))) != 0)
         return fail(t, rc);
     if (first)
         rec_add(&t->rec, h, tb, key, klen, d_old);
@@ -854,7 +865,7 @@ gb_err gb_db_commit(gb_db_txn *txn)
         mdb_txn_abort(txn->txn);
         rc = db->fault_rc;
     } else {
-        rc = mdb_txn_commit(txn->txn); /* frees the MDB_txn either way,
+        rc = IO_COMMIT(txn->txn); /* frees the MDB_txn either way,
                                           and a write txn's cursors */
     }
     pool_free(txn);
@@ -896,7 +907,7 @@ gb_err gb_db_get(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen,
     if (t->failed)
         return t->failed;
     MDB_val k = {klen, (void *)key}, v;
-    int rc = mdb_get(t->txn, t->db->dbi[tb], &k, &v);
+    int rc = IO(mdb_get(t->txn, t->db->dbi[tb], &k, &v));
     if (rc) {
         gb_err e = map_err(rc);
         return e ? e : GB_IO; /* never GB_OK with *out unset */
@@ -928,12 +939,12 @@ gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
     uint64_t h;
     int rc;
     if (rec_has(t, tb, key, klen, &h)) { /* recorded: LMDB only */
-        rc = mdb_del(t->txn, dbi, &k, NULL);
+        rc = IO(mdb_del(t->txn, dbi, &k, NULL));
         if (rc == MDB_NOTFOUND)
             return GB_NOT_FOUND;
         return rc ? fail(t, rc) : GB_OK;
     }
-    rc = mdb_get(t->txn, dbi, &k, &old);
+    rc = IO(mdb_get(t->txn, dbi, &k, &old));
     if (rc == MDB_NOTFOUND)
         return GB_NOT_FOUND;
     if (rc)
@@ -941,7 +952,7 @@ gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
     if ((err = rec_reserve(&t->rec, klen)))
         return err;
     gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size, d_old);
-    if ((rc = mdb_del(t->txn, dbi, &k, NULL)) != 0)
+    if ((rc = IO(mdb_del(t->txn, dbi, &k, NULL))) != 0)
         return fail(t, rc);
     rec_add(&t->rec, h, tb, key, klen, d_old);
     return GB_OK;
@@ -952,7 +963,7 @@ gb_err gb_db_count(gb_db_txn *t, gb_db_table tb, uint64_t *out)
     if ((unsigned)tb >= GB_TABLE_COUNT_)
         return GB_INVAL;
     MDB_stat st;
-    int rc = mdb_stat(t->txn, t->db->dbi[tb], &st);
+    int rc = IO(mdb_stat(t->txn, t->db->dbi[tb], &st));
     if (rc)
         return map_err(rc);
     *out = st.ms_entries;
@@ -990,7 +1001,7 @@ gb_err gb_db_cursor_open(gb_db_txn *t, gb_db_table tb, const void *prefix,
         return GB_INVAL;
     gb_db_cursor *c = t->shared ? pool_take(t, tb) : NULL;
     if (!c) {
-        if (!(c = calloc(1, sizeof *c)))
+        if (!(c = gb_calloc(1, sizeof *c)))
             return GB_NOMEM;
         c->t = t;
         c->slot = -1;
@@ -998,7 +1009,7 @@ gb_err gb_db_cursor_open(gb_db_txn *t, gb_db_table tb, const void *prefix,
         /* a write transaction's cursors are kept in a list in it */
         if (t->shared)
             pthread_mutex_lock(&t->lock);
-        int rc = mdb_cursor_open(t->txn, t->db->dbi[tb], &c->c);
+        int rc = IO(mdb_cursor_open(t->txn, t->db->dbi[tb], &c->c));
         /* shared: kept in a free slot of the pool for the next ones */
         for (int k = 0; t->shared && !rc && k < CURSOR_POOL; k++)
             if (!atomic_load_explicit(&t->pool[tb][k],
@@ -1038,12 +1049,12 @@ gb_err gb_db_cursor_next(gb_db_cursor *c, gb_db_val *key, gb_db_val *val)
         if (c->slen || c->plen) {
             k.mv_size = c->slen ? c->slen : c->plen;
             k.mv_data = c->slen ? c->start : c->prefix;
-            rc = mdb_cursor_get(c->c, &k, &v, MDB_SET_RANGE);
+            rc = IO(mdb_cursor_get(c->c, &k, &v, MDB_SET_RANGE));
         } else {
-            rc = mdb_cursor_get(c->c, &k, &v, MDB_FIRST);
+            rc = IO(mdb_cursor_get(c->c, &k, &v, MDB_FIRST));
         }
     } else {
-        rc = mdb_cursor_get(c->c, &k, &v, MDB_NEXT);
+        rc = IO(mdb_cursor_get(c->c, &k, &v, MDB_NEXT));
     }
     if (rc == 0 && (k.mv_size < c->plen ||
                     memcmp(k.mv_data, c->prefix, c->plen) != 0))
@@ -1078,15 +1089,19 @@ void gb_db_cursor_close(gb_db_cursor *c)
 
 /* ---- the state root ------------------------------------------------------ */
 
-void gb_db_state_root(gb_db_txn *txn, uint8_t out[32])
+gb_err gb_db_state_root(gb_db_txn *txn, uint8_t out[32])
 {
-    if (txn->write && !txn->failed)
-        rec_fold(txn);
-    if (!txn->lanes_ok && load_lanes(txn)) {
-        memset(out, 0, 32); /* (a broken META entry: no root to give) */
-        return;
+    gb_err e = GB_OK;
+    if (txn->write)
+        e = txn->failed ? txn->failed : rec_fold(txn);
+    if (!e && !txn->lanes_ok)
+        e = load_lanes(txn);
+    if (e) {
+        memset(out, 0, 32); /* (no root to give) */
+        return e;
     }
     gb_lthash_root(&txn->lanes, out);
+    return GB_OK;
 }
 
 void gb_db_state_root_empty(uint8_t out[32])
@@ -1098,7 +1113,7 @@ void gb_db_state_root_empty(uint8_t out[32])
 
 gb_err gb_db_state_root_recompute(gb_db_txn *txn, uint8_t out[32])
 {
-    gb_lthash *h = malloc(sizeof *h);
+    gb_lthash *h = gb_malloc(sizeof *h);
     if (!h)
         return GB_NOMEM;
     gb_lthash_zero(h);
@@ -1283,9 +1298,9 @@ gb_err gb_db_seal_block(gb_db_txn *txn, gb_block_header *hdr,
     } else if (err != GB_NOT_FOUND) {
         return err;
     }
-    if ((err = rec_fold(txn)))
+    if ((err = rec_fold(txn)) ||
+        (err = gb_db_state_root(txn, hdr->state_root)))
         return err;
-    gb_db_state_root(txn, hdr->state_root);
     uint8_t rec[GB_BLOCK_HEADER_LEN], k[4], hv[36], hash[32];
     gb_block_header_encode(hdr, rec);
     gb_blake2b256(rec, sizeof rec, hash);

@@ -246,8 +246,10 @@ gb_err gb_db_share_reads(gb_db_txn *txn);
  * above).  If that update hits an LMDB error the transaction fails (every
  * later call, gb_db_commit included, returns the error) and out is
  * meaningless.  A read transaction reads the sums on its first call
- * (beginning one does not); a broken META entry gives all zeros. */
-void gb_db_state_root(gb_db_txn *txn, uint8_t out[32]);
+ * (beginning one does not).  Errors (out all zeros: no root): the
+ * write transaction's failure, GB_IO / GB_NOMEM reading the sums,
+ * GB_MALFORMED for a broken META entry. */
+gb_err gb_db_state_root(gb_db_txn *txn, uint8_t out[32]);
 
 /* The same root computed from scratch by reading every hashed entry.
  * O(size of the state): for tests and audits. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "util/bytes.h"
+#include "util/mem.h"
 
 /* ---- byte helpers ------------------------------------------------------- */
 
@@ -132,7 +133,7 @@ gb_err gb_db_program_put(gb_db_txn *txn, gb_id program_id,
         return GB_INVAL;
     size_t len = GB_DB_PROGRAM_FIXED_LEN + n;
     uint8_t stackbuf[GB_DB_PROGRAM_FIXED_LEN + 256];
-    uint8_t *r = len <= sizeof stackbuf ? stackbuf : malloc(len);
+    uint8_t *r = len <= sizeof stackbuf ? stackbuf : gb_malloc(len);
     if (!r)
         return GB_NOMEM;
     r[0] = 1;
@@ -261,7 +262,7 @@ gb_err gb_db_pages_clear(gb_db_txn *txn, gb_id program_id,
     while (!(err = gb_db_cursor_next(c, &k, &v))) {
         if (n == cap) {
             size_t ncap = cap ? 2 * cap : 64;
-            uint32_t *np = realloc(pages, ncap * sizeof *np);
+            uint32_t *np = gb_realloc(pages, ncap * sizeof *np);
             if (!np) {
                 err = GB_NOMEM;
                 break;
@@ -294,7 +295,7 @@ gb_err gb_db_dispatch_encode(const gb_db_dispatch *x, uint8_t **out,
         (d->payload_len && !d->payload))
         return GB_INVAL;
     size_t len = GB_DB_DISPATCH_FIXED_LEN + (size_t)d->payload_len;
-    uint8_t *r = malloc(len);
+    uint8_t *r = gb_malloc(len);
     if (!r)
         return GB_NOMEM;
     r[0] = 1;

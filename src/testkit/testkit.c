@@ -27,6 +27,7 @@
 #include "gear/codes.h"
 #include "gear/ids.h"
 #include "util/u128.h"
+#include "util/mem.h"
 
 /* The public reply-code values are the gear/codes.h enum values. */
 _Static_assert(GB_TK_REPLY_SUCCESS_AUTO == GB_REPLY_SUCCESS_AUTO, "code");
@@ -135,7 +136,7 @@ static void prefix_detail(gb_tk *tk, const char *what)
 
 static uint8_t *dup_bytes(const void *p, size_t n)
 {
-    uint8_t *d = malloc(n ? n : 1);
+    uint8_t *d = gb_malloc(n ? n : 1);
     if (d && n)
         memcpy(d, p, n);
     return d;
@@ -147,7 +148,7 @@ static bool grow(void **v, size_t n, size_t *cap, size_t sz)
     if (n < *cap)
         return true;
     size_t c = *cap ? *cap * 2 : 16;
-    void *p = realloc(*v, c * sz);
+    void *p = gb_realloc(*v, c * sz);
     if (!p)
         return false;
     *v = p;
@@ -214,7 +215,7 @@ static msg_rec *msg_get(gb_tk *tk, gb_id id)
 {
     if ((tk->msg_n + 1) * 2 > tk->msg_cap) { /* load at most 1/2 */
         size_t cap = tk->msg_cap ? tk->msg_cap * 2 : 256;
-        msg_rec *t = calloc(cap, sizeof *t);
+        msg_rec *t = gb_calloc(cap, sizeof *t);
         if (!t)
             return NULL;
         for (size_t i = 0; i < tk->msg_cap; i++)
@@ -281,7 +282,7 @@ gb_err gb_tk_new(const gb_tk_cfg *cfg, gb_tk **out, char *detail,
                  size_t detail_len)
 {
     *out = NULL;
-    gb_tk *tk = calloc(1, sizeof *tk);
+    gb_tk *tk = gb_calloc(1, sizeof *tk);
     if (!tk)
         return GB_NOMEM;
     if (cfg)
@@ -289,7 +290,7 @@ gb_err gb_tk_new(const gb_tk_cfg *cfg, gb_tk **out, char *detail,
     else
         gb_tk_cfg_default(&tk->cfg);
     if (tk->cfg.data_dir) {
-        tk->data_dir = strdup(tk->cfg.data_dir);
+        tk->data_dir = gb_strdup(tk->cfg.data_dir);
         if (!tk->data_dir) {
             free(tk);
             return GB_NOMEM;
@@ -384,12 +385,12 @@ static gb_err read_file(gb_tk *tk, const char *path, uint8_t **out,
     if (!f)
         return fail(tk, GB_IO, "cannot open %s", path);
     size_t cap = 1 << 16, len = 0;
-    uint8_t *buf = malloc(cap);
+    uint8_t *buf = gb_malloc(cap);
     while (buf) {
         len += fread(buf + len, 1, cap - len, f);
         if (len < cap)
             break;
-        uint8_t *n = realloc(buf, cap * 2);
+        uint8_t *n = gb_realloc(buf, cap * 2);
         if (!n) {
             free(buf);
             buf = NULL;
@@ -560,7 +561,7 @@ static gb_err record_event(gb_tk *tk, uint32_t height, const gb_event *ev)
                      .value = from_u128(ev->value)};
     if (ev->payload_len && !(t.payload = dup_bytes(ev->payload, ev->payload_len)))
         return GB_NOMEM;
-    if (ev->debug && !(t.debug = strdup(ev->debug))) {
+    if (ev->debug && !(t.debug = gb_strdup(ev->debug))) {
         free(t.payload);
         return GB_NOMEM;
     }
@@ -789,7 +790,7 @@ gb_err gb_tk_mailbox(gb_tk *tk, gb_tk_id user, gb_tk_mail **out, size_t *out_n)
         return fail(tk, e, "mailbox: %s", gb_err_str(e));
     if (!n)
         return GB_OK;
-    gb_tk_mail *v = calloc(n, sizeof *v);
+    gb_tk_mail *v = gb_calloc(n, sizeof *v);
     if (!v) {
         gb_chain_mail_free(m, n);
         return fail(tk, GB_NOMEM, "out of memory", NULL);

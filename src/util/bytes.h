@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/mem.h"
+
 static inline void gb_copy(void *dst, const void *src, size_t n)
 {
     if (n)
@@ -30,7 +32,7 @@ static inline bool gb_same(const void *a, const void *b, size_t n)
  * is contended. */
 static inline void *gb_zalloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = gb_malloc(n ? n : 1);
     if (p)
         memset(p, 0, n);
     return p;

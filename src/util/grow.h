@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "util/mem.h"
+
 static inline bool gb_grow(void **arr, uint32_t *cap, uint64_t need,
                            size_t elem, uint32_t first)
 {
@@ -20,7 +22,7 @@ static inline bool gb_grow(void **arr, uint32_t *cap, uint64_t need,
         c *= 2;
     if (c > UINT32_MAX)
         return false;
-    void *p = realloc(*arr, (size_t)c * elem);
+    void *p = gb_realloc(*arr, (size_t)c * elem);
     if (!p)
         return false;
     *arr = p;

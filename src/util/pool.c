@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/grow.h"
+#include "util/mem.h"
 
 typedef struct worker {
     gb_pool *pool;
@@ -145,7 +146,7 @@ gb_err gb_pool_new(unsigned threads, gb_pool **out)
     *out = NULL;
     if (threads < 1)
         threads = 1;
-    gb_pool *p = calloc(1, sizeof *p);
+    gb_pool *p = gb_calloc(1, sizeof *p);
     if (!p)
         return GB_NOMEM;
     p->threads = threads;
@@ -157,7 +158,7 @@ gb_err gb_pool_new(unsigned threads, gb_pool **out)
     atomic_init(&p->active, 0);
     atomic_init(&p->waiting, false);
     if (threads > 1) {
-        p->w = calloc(threads - 1, sizeof *p->w);
+        p->w = gb_calloc(threads - 1, sizeof *p->w);
         if (!p->w) {
             gb_pool_free(p);
             return GB_NOMEM;

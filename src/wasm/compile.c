@@ -56,6 +56,7 @@
 #include "util/grow.h"
 #include "wasm/engine.h"
 #include "wasm/reader.h"
+#include "util/mem.h"
 
 #define NONE UINT32_MAX
 #define T_UNKNOWN 0
@@ -1289,7 +1290,7 @@ static gb_err compile_body(comp *c)
                 return MALFORMED("unexpected end");
             if (cnt > gb_reader_left(&c->r))
                 return MALFORMED("br_table too long");
-            uint32_t *ds = malloc((cnt + 1) * sizeof *ds);
+            uint32_t *ds = gb_malloc((cnt + 1) * sizeof *ds);
             if (!ds)
                 return GB_NOMEM;
             gb_err e = GB_OK;
@@ -1622,7 +1623,7 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
     if (nlt > m->cfg.max_locals)
         return fail(c, GB_LIMIT, "too many locals (%llu)", (unsigned long long)nlt);
     c->nlt = (uint32_t)nlt;
-    c->ltypes = malloc(2 * nlt + 1);
+    c->ltypes = gb_malloc(2 * nlt + 1);
     if (!c->ltypes)
         return GB_NOMEM;
     c->written = c->ltypes + nlt;
@@ -1647,7 +1648,7 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
     c->ltypes = NULL;
     if (e)
         return e;
-    gb_cell *cells = malloc((c->n ? c->n : 1) * sizeof *cells);
+    gb_cell *cells = gb_malloc((c->n ? c->n : 1) * sizeof *cells);
     if (!cells)
         return GB_NOMEM;
     gb_copy(cells, c->cells, c->n * sizeof *cells);
@@ -1683,11 +1684,11 @@ gb_err gb_compile_module(gb_module *m, char *detail, size_t detail_len)
 {
     pthread_once(&tables_once, init_tables);
     uint32_t ndefs = m->nfuncs - m->nfunc_imports;
-    m->code = calloc(ndefs ? ndefs : 1, sizeof *m->code);
+    m->code = gb_calloc(ndefs ? ndefs : 1, sizeof *m->code);
     if (!m->code)
         return GB_NOMEM;
     for (uint32_t i = 0; i < ndefs; i++) {
-        m->code[i] = calloc(1, sizeof(gb_code));
+        m->code[i] = gb_calloc(1, sizeof(gb_code));
         if (!m->code[i])
             return GB_NOMEM;
     }

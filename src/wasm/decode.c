@@ -33,6 +33,7 @@
 
 #include "wasm/module.h"
 #include "wasm/reader.h"
+#include "util/mem.h"
 
 enum {
     SEC_CUSTOM = 0,
@@ -380,9 +381,9 @@ static gb_err build_funcs(dec *d, uint32_t ndefs, const uint8_t *at)
     if (total > m->cfg.max_functions)
         return fail(d, GB_LIMIT, at, "%" PRIu64 " functions exceed the "
                     "limit of %u", total, m->cfg.max_functions);
-    m->func_type = calloc(total ? total : 1, sizeof *m->func_type);
-    m->funcs = calloc(ndefs ? ndefs : 1, sizeof *m->funcs);
-    m->func_declared = calloc(total ? total : 1, 1);
+    m->func_type = gb_calloc(total ? total : 1, sizeof *m->func_type);
+    m->funcs = gb_calloc(ndefs ? ndefs : 1, sizeof *m->funcs);
+    m->func_declared = gb_calloc(total ? total : 1, 1);
     if (!m->func_type || !m->funcs || !m->func_declared)
         return fail(d, GB_NOMEM, at, "out of memory");
     m->nfunc_imports = ni;
@@ -401,7 +402,7 @@ static gb_err build_tables(dec *d, uint32_t ndefs, const uint8_t *at)
     d->tables_built = true;
     if (total > UINT32_MAX)
         return fail(d, GB_LIMIT, at, "too many tables");
-    m->tables = calloc(total ? total : 1, sizeof *m->tables);
+    m->tables = gb_calloc(total ? total : 1, sizeof *m->tables);
     if (!m->tables)
         return fail(d, GB_NOMEM, at, "out of memory");
     m->ntable_imports = ni;
@@ -420,7 +421,7 @@ static gb_err build_mems(dec *d, uint32_t ndefs, const uint8_t *at)
     d->mems_built = true;
     if (total > 1)
         return INVALID(at, "multiple memories");
-    m->mems = calloc(1, sizeof *m->mems);
+    m->mems = gb_calloc(1, sizeof *m->mems);
     if (!m->mems)
         return fail(d, GB_NOMEM, at, "out of memory");
     m->nmem_imports = ni;
@@ -439,8 +440,8 @@ static gb_err build_globals(dec *d, uint32_t ndefs, const uint8_t *at)
     d->globals_built = true;
     if (total > UINT32_MAX)
         return fail(d, GB_LIMIT, at, "too many globals");
-    m->globals = calloc(total ? total : 1, sizeof *m->globals);
-    m->global_init = calloc(ndefs ? ndefs : 1, sizeof *m->global_init);
+    m->globals = gb_calloc(total ? total : 1, sizeof *m->globals);
+    m->global_init = gb_calloc(ndefs ? ndefs : 1, sizeof *m->global_init);
     if (!m->globals || !m->global_init)
         return fail(d, GB_NOMEM, at, "out of memory");
     m->nglobal_imports = ni;
@@ -476,7 +477,7 @@ static gb_err sec_type(dec *d, gb_reader *r)
     gb_err e = rd_count(d, r, 3, &n);
     if (e)
         return e;
-    m->types = calloc(n ? n : 1, sizeof *m->types);
+    m->types = gb_calloc(n ? n : 1, sizeof *m->types);
     if (!m->types)
         return fail(d, GB_NOMEM, r->p, "out of memory");
     m->ntypes = n;
@@ -502,7 +503,7 @@ static gb_err sec_type(dec *d, gb_reader *r)
         for (uint32_t k = 0; k < nr; k++)
             if ((e = rd_valtype(d, r, &t)))
                 return e;
-        uint8_t *block = malloc((size_t)np + nr + 1);
+        uint8_t *block = gb_malloc((size_t)np + nr + 1);
         if (!block)
             return fail(d, GB_NOMEM, at, "out of memory");
         memcpy(block, params, np);
@@ -522,7 +523,7 @@ static gb_err sec_import(dec *d, gb_reader *r)
     gb_err e = rd_count(d, r, 4, &n);
     if (e)
         return e;
-    m->imports = calloc(n ? n : 1, sizeof *m->imports);
+    m->imports = gb_calloc(n ? n : 1, sizeof *m->imports);
     if (!m->imports)
         return fail(d, GB_NOMEM, r->p, "out of memory");
     m->nimports = n;
@@ -662,7 +663,7 @@ static gb_err sec_export(dec *d, gb_reader *r)
     gb_err e = rd_count(d, r, 3, &n);
     if (e)
         return e;
-    m->exports = calloc(n ? n : 1, sizeof *m->exports);
+    m->exports = gb_calloc(n ? n : 1, sizeof *m->exports);
     if (!m->exports)
         return fail(d, GB_NOMEM, r->p, "out of memory");
     m->nexports = n;
@@ -697,7 +698,7 @@ static gb_err sec_export(dec *d, gb_reader *r)
             m->func_declared[ex->index] = 1;
     }
     if (n > 1) {
-        const gb_export **sorted = malloc(n * sizeof *sorted);
+        const gb_export **sorted = gb_malloc(n * sizeof *sorted);
         if (!sorted)
             return fail(d, GB_NOMEM, r->p, "out of memory");
         for (uint32_t i = 0; i < n; i++)
@@ -743,7 +744,7 @@ static gb_err sec_element(dec *d, gb_reader *r)
     gb_err e = rd_count(d, r, 3, &n);
     if (e)
         return e;
-    m->elems = calloc(n ? n : 1, sizeof *m->elems);
+    m->elems = gb_calloc(n ? n : 1, sizeof *m->elems);
     if (!m->elems)
         return fail(d, GB_NOMEM, r->p, "out of memory");
     m->nelems = n;
@@ -798,7 +799,7 @@ static gb_err sec_element(dec *d, gb_reader *r)
         }
         if ((e = rd_count(d, r, exprs ? 2 : 1, &cnt)))
             return e;
-        s->items = calloc(cnt ? cnt : 1, sizeof *s->items);
+        s->items = gb_calloc(cnt ? cnt : 1, sizeof *s->items);
         if (!s->items)
             return fail(d, GB_NOMEM, r->p, "out of memory");
         s->count = cnt;
@@ -878,7 +879,7 @@ static gb_err sec_code(dec *d, gb_reader *r)
                 return e;
         }
         /* Pass 2: expand them. */
-        fd->locals = malloc(total ? total : 1);
+        fd->locals = gb_malloc(total ? total : 1);
         if (!fd->locals)
             return fail(d, GB_NOMEM, decls, "out of memory");
         fd->nlocals = (uint32_t)total;
@@ -912,7 +913,7 @@ static gb_err sec_data(dec *d, gb_reader *r)
     if (m->has_datacount && n != d->datacount)
         return MALFORMED(at, "data count and data section have inconsistent "
                              "lengths (%u and %u)", d->datacount, n);
-    m->datas = calloc(n ? n : 1, sizeof *m->datas);
+    m->datas = gb_calloc(n ? n : 1, sizeof *m->datas);
     if (!m->datas)
         return fail(d, GB_NOMEM, r->p, "out of memory");
     m->ndatas = n;

@@ -383,6 +383,10 @@ L_MEMORY_GROW: {
     uint32_t delta = (uint32_t)S(2), old;
     CHARGE((uint64_t)inst->gs->grow_per_page * delta);
     gb_err e = gb_memory_grow_(inst->mem, delta, &old);
+    if (UNLIKELY(e == GB_NOMEM))
+        TRAP(e); /* the host is out of memory: not a -1 the program sees
+                    (it would differ from machine to machine); the run
+                    ends with the error (gb_process: no outcome) */
     S(1) = e ? 0xffffffffu : old;
     RELOAD_MEM();
     pc += 3;

@@ -19,6 +19,7 @@
 
 #include "util/bytes.h"
 #include "wasm/engine.h"
+#include "util/mem.h"
 
 #define PAGE 65536u
 
@@ -69,11 +70,11 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
                    len, cfg->max_module_size);
         return GB_LIMIT;
     }
-    gb_module *m = calloc(1, sizeof *m);
+    gb_module *m = gb_calloc(1, sizeof *m);
     if (!m)
         return GB_NOMEM;
     m->cfg = *cfg;
-    m->bytes = malloc(len ? len : 1);
+    m->bytes = gb_malloc(len ? len : 1);
     if (!m->bytes) {
         free(m);
         return GB_NOMEM;
@@ -166,7 +167,7 @@ const gb_functype *gb_module_func_type(const gb_module *m, uint32_t idx)
 gb_err gb_store_new(const gb_wasm_config *cfg, gb_store **out)
 {
     *out = NULL;
-    gb_store *s = calloc(1, sizeof *s);
+    gb_store *s = gb_calloc(1, sizeof *s);
     if (!s)
         return GB_NOMEM;
     if (cfg)
@@ -177,8 +178,8 @@ gb_err gb_store_new(const gb_wasm_config *cfg, gb_store **out)
         s->cfg.max_call_depth = 2;
     if (s->cfg.max_stack_slots < 16)
         s->cfg.max_stack_slots = 16;
-    s->stack = calloc(s->cfg.max_stack_slots, sizeof *s->stack);
-    s->frames = calloc(s->cfg.max_call_depth, sizeof *s->frames);
+    s->stack = gb_calloc(s->cfg.max_stack_slots, sizeof *s->stack);
+    s->frames = gb_calloc(s->cfg.max_call_depth, sizeof *s->frames);
     if (!s->stack || !s->frames) {
         gb_store_free(s);
         return GB_NOMEM;
@@ -358,7 +359,7 @@ uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err)
             return i;
     if (s->nsigs == s->capsigs) {
         uint32_t cap = s->capsigs ? s->capsigs * 2 : 16;
-        gb_functype *p = realloc(s->sigs, cap * sizeof *p);
+        gb_functype *p = gb_realloc(s->sigs, cap * sizeof *p);
         if (!p) {
             *err = GB_NOMEM;
             return 0;
@@ -366,7 +367,7 @@ uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err)
         s->sigs = p;
         s->capsigs = cap;
     }
-    uint8_t *types = malloc(t->nparams + t->nresults + 1);
+    uint8_t *types = gb_malloc(t->nparams + t->nresults + 1);
     if (!types) {
         *err = GB_NOMEM;
         return 0;
@@ -390,7 +391,7 @@ gb_err gb_func_new_host(gb_store *s, const gb_functype *type, gb_host_fn fn,
     uint32_t sig = gb_store_intern(s, type, &e);
     if (e)
         return e;
-    gb_func *f = calloc(1, sizeof *f);
+    gb_func *f = gb_calloc(1, sizeof *f);
     if (!f)
         return GB_NOMEM;
     f->sig = sig;
@@ -450,18 +451,20 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
     uint32_t max = mem_max_pages(s, limits);
     if (limits.min > max)
         return GB_LIMIT;
-    gb_memory *m = calloc(1, sizeof *m);
+    gb_memory *m = gb_calloc(1, sizeof *m);
     if (!m)
         return GB_NOMEM;
     m->reserved = (size_t)(max ? max : 1) * PAGE;
-    void *p = mmap(NULL, m->reserved, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = gb_fault_hit(GB_FAULT_ALLOC)
+                  ? MAP_FAILED
+                  : mmap(NULL, m->reserved, PROT_NONE,
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) {
         free(m);
         return GB_NOMEM;
     }
     m->data = p;
-    m->dirty = calloc((m->reserved >> GB_DIRTY_SHIFT) + 1, 1);
+    m->dirty = gb_calloc((m->reserved >> GB_DIRTY_SHIFT) + 1, 1);
     if (!m->dirty) {
         munmap(p, m->reserved);
         free(m);
@@ -559,7 +562,7 @@ gb_err gb_table_new(gb_store *s, gb_tabletype type, gb_val init,
                     gb_table **out)
 {
     *out = NULL;
-    gb_table *t = calloc(1, sizeof *t);
+    gb_table *t = gb_calloc(1, sizeof *t);
     if (!t)
         return GB_NOMEM;
     gb_err e = table_init(s, t, type, init);
@@ -596,7 +599,7 @@ gb_err gb_table_grow_(gb_table *t, uint32_t delta, gb_val init,
         return GB_LIMIT;
     if (!delta)
         return GB_OK;
-    gb_val *p = realloc(t->elems, ((size_t)t->size + delta) * sizeof *p);
+    gb_val *p = gb_realloc(t->elems, ((size_t)t->size + delta) * sizeof *p);
     if (!p)
         return GB_NOMEM;
     for (uint32_t i = 0; i < delta; i++)
@@ -609,7 +612,7 @@ gb_err gb_table_grow_(gb_table *t, uint32_t delta, gb_val init,
 gb_err gb_global_new(gb_store *s, gb_globaltype type, gb_val init,
                      gb_global **out)
 {
-    gb_global *g = calloc(1, sizeof *g);
+    gb_global *g = gb_calloc(1, sizeof *g);
     *out = NULL;
     if (!g)
         return GB_NOMEM;

@@ -239,6 +239,7 @@ static void test_nearest_f64(void)
 static void test_nearest_sweep(void)
 {
     int bad = 0;
+    uint64_t swept = 0;
     for (uint64_t i = 0; i <= UINT32_MAX && bad < 5; i += 997) {
         uint32_t a = (uint32_t)i;
         uint32_t want = gb_f32_canon(rintf(gb_f32_of(a)));
@@ -246,6 +247,7 @@ static void test_nearest_sweep(void)
             GB_EXPECT_U64(want, gb_f32_nearest(a));
             bad++;
         }
+        swept++;
     }
     uint64_t x = UINT64_C(0x9e3779b97f4a7c15);
     for (int i = 0; i < 1000000 && bad < 10; i++) {
@@ -260,7 +262,11 @@ static void test_nearest_sweep(void)
             GB_EXPECT_U64(want, gb_f64_nearest(a));
             bad++;
         }
+        swept++;
     }
+    /* the sweep ran in full and every input agreed with rint */
+    GB_EXPECT_I64(0, bad);
+    GB_EXPECT_U64(4307891 + 1000000, swept); /* 2^32 / 997 rounded up */
 }
 
 /* ---- bit operations keep NaN payloads ----------------------------------- */
@@ -599,6 +605,7 @@ static void test_convert_reference(void)
 {
     uint64_t x = UINT64_C(0x243f6a8885a308d3);
     int bad = 0;
+    uint64_t compared = 0;
     for (int i = 0; i < 400000 && bad < 10; i++) {
         int k = 1 + (int)(xorshift_(&x) % 64); /* bit length */
         uint64_t v = (xorshift_(&x) | UINT64_C(0x8000000000000000)) >> (64 - k);
@@ -641,7 +648,11 @@ static void test_convert_reference(void)
         CHECK_(ref_int_to_float(0, v32, 53), gb_f64_convert_i32_u(v32));
         CHECK_(ref_int_to_float(neg32, mag32, 53), gb_f64_convert_i32_s(v32));
 #undef CHECK_
+        compared += 8;
     }
+    /* all 400000 rounds ran and every conversion matched the reference */
+    GB_EXPECT_I64(0, bad);
+    GB_EXPECT_U64(8 * 400000, compared);
 }
 
 /* ---- integers ---------------------------------------------------------------- */
