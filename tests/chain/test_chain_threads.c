@@ -15,6 +15,8 @@
  *     for the next block, and every message is processed in the end.
  */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,9 +126,10 @@ static void test_estimate_time_limit(void)
 typedef struct submitter {
     gb_chain *c;
     gb_id ping;
-    gb_id mids[NSUBMIT];
+    gb_id mids[NSUBMIT]; /* read after the join */
     uint32_t n;
     gb_err err;
+    _Atomic bool done;   /* the submitter has finished */
 } submitter;
 
 static void *submit_many(void *arg)
@@ -144,6 +147,7 @@ static void *submit_many(void *arg)
         }
         s->mids[s->n++] = id;
     }
+    s->done = true;
     return NULL;
 }
 
@@ -159,7 +163,10 @@ static void test_submit_while_producing(void)
     gb_id *seen = NULL;
     uint32_t nseen = 0, cap = 0, nblocks = 0;
     bool joined = false;
-    for (int rounds = 0; rounds < 400; rounds++) {
+    /* blocks while the submitter runs, then until nothing is pending (a
+     * loaded machine may starve either thread: bounded by rounds only
+     * once the submitter is done) */
+    for (int rounds = 0; !joined || rounds < 4000; rounds++) {
         gb_block_result r = block(c);
         nblocks++;
         for (uint32_t i = 0; i < r.nevents; i++) {
@@ -172,15 +179,14 @@ static void test_submit_while_producing(void)
             seen[nseen++] = r.events[i].id;
         }
         gb_block_result_free(&r);
-        if (!joined && s.n + (s.err != 0) >= NSUBMIT) {
+        if (!joined && s.done) {
             pthread_join(th, NULL);
             joined = true;
+            rounds = 0;
         }
         if (joined && !gb_chain_pending(c))
             break;
     }
-    if (!joined)
-        pthread_join(th, NULL);
     GB_EXPECT_ERR(GB_OK, s.err);
     GB_EXPECT_U64(NSUBMIT, s.n);
     uint32_t found = 0;
