@@ -19,6 +19,7 @@ declare -A probe=(
   [libmicrohttpd-dev]=/usr/include/microhttpd.h
   [nettle-dev]=/usr/include/nettle/sha1.h
   [curl]=/usr/bin/curl
+  [chromium]=/usr/bin/chromium # the explorer's browser test (tests/node)
   [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 )
 
