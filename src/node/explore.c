@@ -23,7 +23,7 @@
 #include "util/hex.h"
 
 #define DEFAULT_BLOCKS 256u
-#define DEFAULT_EVENTS 100000u
+#define DEFAULT_EVENTS 50000u
 
 typedef struct ex_ev {
     gb_event_kind kind;

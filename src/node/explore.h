@@ -26,7 +26,7 @@
 
 typedef struct gb_explore gb_explore;
 
-/* max_blocks, max_events: 0 for the defaults (256 blocks, 100000 events). */
+/* max_blocks, max_events: 0 for the defaults (256 blocks, 50000 events). */
 gb_err gb_explore_new(uint32_t max_blocks, uint32_t max_events,
                       gb_explore **out);
 void gb_explore_free(gb_explore *x); /* NULL is a no-op */
