@@ -21,6 +21,7 @@ declare -A probe=(
   [curl]=/usr/bin/curl
   [nodejs]=/usr/bin/node  # tests/js (polkadot.js against the node)
   [npm]=/usr/bin/npm
+  [chromium]=/usr/bin/chromium # the explorer's browser test (tests/node)
   [libclang-rt-14-dev]=/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 )
 

@@ -719,7 +719,7 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
                                         .id = x.d.id, .source = tx->sender,
                                         .destination = x.d.destination,
                                         .value = x.d.value},
-                          NULL, 0, NULL);
+                          x.d.payload, x.d.payload_len, NULL);
 }
 
 static void hash_tx(gb_blake2b_state *st, const gb_ptx *p)
@@ -812,6 +812,7 @@ void gb_block_result_free(gb_block_result *r)
     for (uint32_t i = 0; i < r->nevents; i++) {
         free(r->events[i].payload);
         free(r->events[i].debug);
+        free(r->events[i].sent);
     }
     free(r->events);
     memset(r, 0, sizeof *r);

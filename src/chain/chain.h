@@ -270,11 +270,19 @@ typedef struct gb_event {
     bool is_reply;          /* USER_MESSAGE */
     gb_id reply_to;         /* USER_MESSAGE replies */
     uint8_t reply_code[4];  /* USER_MESSAGE replies */
-    uint8_t *payload;       /* USER_MESSAGE (owned by the block result) */
+    uint8_t *payload;       /* USER_MESSAGE, MESSAGE_QUEUED (owned by the
+                               block result) */
     uint32_t payload_len;
     gb_u128 value;
     gb_read_reason read_reason; /* MAILBOX_READ */
     char *debug;            /* DISPATCHED: what gr_debug printed, or NULL */
+    gb_id *sent;            /* DISPATCHED: the ids of the messages the run
+                               sent, init messages of the programs it
+                               created first (its reply is not listed: its
+                               id is gb_message_id_reply(id)); MESSAGE_QUEUED
+                               and USER_MESSAGE: NULL.  Owned by the block
+                               result; NULL when nsent is 0 */
+    uint32_t nsent;
 } gb_event;
 
 typedef struct gb_block_result {

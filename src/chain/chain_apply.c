@@ -148,6 +148,8 @@ gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
     ev.payload = NULL;
     ev.payload_len = 0;
     ev.debug = NULL;
+    ev.sent = NULL;
+    ev.nsent = 0;
     if (payload && len) {
         ev.payload = gb_malloc(len);
         if (!ev.payload)
@@ -163,6 +165,24 @@ gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
         }
     }
     b->ev[b->nev++] = ev;
+    return GB_OK;
+}
+
+/* The ids of what a run sent, on its DISPATCHED event (chain.h), so that
+ * who caused which message can be told from the events alone (the node's
+ * explorer draws it). */
+static gb_err note_sent(gb_event *ev, const gb_journal *j)
+{
+    uint32_t n = j->ncreates + j->nmsgs;
+    if (!n)
+        return GB_OK;
+    ev->sent = malloc((size_t)n * sizeof *ev->sent);
+    if (!ev->sent)
+        return GB_NOMEM;
+    for (uint32_t i = 0; i < j->ncreates; i++)
+        ev->sent[ev->nsent++] = j->creates[i].init.id;
+    for (uint32_t i = 0; i < j->nmsgs; i++)
+        ev->sent[ev->nsent++] = j->msgs[i].id;
     return GB_OK;
 }
 
@@ -842,6 +862,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                                      .outcome = j->outcome,
                                      .gas_burned = burned},
                        NULL, 0, j->debug));
+    TRY(note_sent(&b->ev[b->nev - 1], j));
 
     /* value */
     gb_u128 bal = view_balance;

@@ -135,6 +135,8 @@ struct gb_http {
     refused_conn refused[MAX_REFUSED];
     unsigned nrefused;
     gb_origins *origins; /* who may call, besides non-browsers */
+    gb_http_get_fn get;  /* the node's own pages (http.h) */
+    void *get_ctx;
 };
 
 /* One upgraded connection. */
@@ -603,6 +605,43 @@ static enum MHD_Result reply_busy(gb_http *h, struct MHD_Connection *conn)
                            busy_msg);
 }
 
+/* A page of the node's own (cfg.get): /metrics, the explorer. */
+static enum MHD_Result reply_page(gb_http *h, struct MHD_Connection *conn,
+                                  const char *url)
+{
+    const char *type = "text/plain";
+    char *body = NULL;
+    size_t len = 0;
+    unsigned status = h->get(h->get_ctx, url, &type, &body, &len);
+    if (!status) {
+        free(body);
+        return reply(h, conn, MHD_HTTP_NOT_FOUND, "text/plain",
+                     "not found\n");
+    }
+    if (!len) { /* MHD may not free an empty buffer: give it none */
+        free(body);
+        body = NULL;
+    }
+    struct MHD_Response *r = MHD_create_response_from_buffer(
+        len, body ? body : (void *)"",
+        body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    if (!r) {
+        free(body);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    /* the explorer's pages load only their own scripts and talk only to
+     * this node; no other page may frame them */
+    MHD_add_response_header(r, "Content-Security-Policy",
+                            "default-src 'self'; connect-src 'self'; "
+                            "img-src 'self' data:; frame-ancestors 'none'");
+    enum MHD_Result ret = MHD_queue_response(conn, status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* Give back what b holds of the budget. */
 static void body_release(gb_http *h, req_body *b)
 {
@@ -641,6 +680,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (!strcmp(url, "/health"))
             return reply(h, conn, MHD_HTTP_OK, "application/json",
                          "{\"status\":\"ok\"}\n");
+        if (h->get)
+            return reply_page(h, conn, url);
         return reply(h, conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
     }
     if (strcmp(method, MHD_HTTP_METHOD_POST))
@@ -987,6 +1028,8 @@ gb_err gb_http_start(const gb_http_cfg *cfg, gb_rpc *rpc, gb_http **out,
         return GB_NOMEM;
     h->lfd = -1;
     h->rpc = rpc;
+    h->get = cfg->get;
+    h->get_ctx = cfg->get_ctx;
     h->max_body = cfg->max_body ? cfg->max_body : DEFAULT_MAX_BODY;
     h->max_conn = cfg->max_connections ? cfg->max_connections
                                        : DEFAULT_MAX_CONNECTIONS;

@@ -8,6 +8,8 @@
  *                 and their responses as over POST, plus subscriptions
  *                 and their notifications (subs.h)
  *   GET /health   200 {"status":"ok"}
+ *   GET (or HEAD) any other path: cfg.get's answer (node.c: /metrics and
+ *                 the explorer's pages), else 404
  *
  *   OPTIONS       a CORS preflight, from an allowed origin: 204
  *
@@ -58,6 +60,16 @@
 
 typedef struct gb_http gb_http;
 
+/*
+ * A GET (or HEAD) of path (the URL's path, no query), for the node's own
+ * pages.  Returns the HTTP status (0: not one of its paths, 404) and sets
+ * *type (a static string) and *body (malloc'd, moved to the server;
+ * *len bytes).  Runs on the polling thread, like the dispatcher.
+ */
+typedef unsigned (*gb_http_get_fn)(void *ctx, const char *path,
+                                   const char **type, char **body,
+                                   size_t *len);
+
 typedef struct gb_http_cfg {
     const char *host;         /* an IPv4 address; NULL: 127.0.0.1 */
     uint16_t port;            /* 0: any free port (see gb_http_port) */
@@ -83,6 +95,8 @@ typedef struct gb_http_cfg {
                                  "all", or a comma-separated list like
                                  "https://a.example,http://b:8080"
                                  (NULL: none) */
+    gb_http_get_fn get;       /* NULL: only /health */
+    void *get_ctx;
 } gb_http_cfg;
 
 /* Listen; rpc is borrowed and must outlive the server.  Errors (detail

@@ -26,7 +26,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "chain/browse.h"
+#include "node/assets.h"
 #include "node/http.h"
+#include "node/metrics.h"
 #include "node/rpc.h"
 #include "state/db.h"
 #include "util/mem.h"
@@ -46,6 +49,7 @@
 
 typedef struct done_block { /* a produced block not yet told to the RPC */
     gb_block_result r;
+    uint64_t took_ns;          /* wall-clock time to produce it */
     struct done_block *next;
 } done_block;
 
@@ -67,11 +71,56 @@ struct gb_node {
     char err_detail[256];
 };
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static uint64_t now_ms(clockid_t clock)
 {
     struct timespec ts;
     clock_gettime(clock, &ts);
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- the node's own pages (gb_http_cfg.get), on the serving thread ---- */
+
+/* GET /metrics: the counters, and the gauges read now. */
+static unsigned serve_metrics(gb_node *n, const char **type, char **body,
+                              size_t *len)
+{
+    gb_metrics_gauges g = {0};
+    g.chain_ok = !gb_chain_stats_get(n->chain, &g.chain);
+    g.tx_pool = gb_chain_waiting(n->chain);
+    g.ws_clients = n->http ? gb_http_ws_count(n->http) : 0;
+    g.http_connections = n->http ? gb_http_conn_count(n->http) : 0;
+    pthread_mutex_lock(&n->mu);
+    bool busy = n->busy;
+    pthread_mutex_unlock(&n->mu);
+    g.threads_busy = busy ? (g.chain.threads ? g.chain.threads : 1) : 0;
+    if (gb_metrics_render(gb_rpc_metrics(n->rpc), &g, body, len))
+        return 500;
+    *type = "text/plain; version=0.0.4; charset=utf-8";
+    return 200;
+}
+
+static unsigned serve_get(void *ctx, const char *path, const char **type,
+                          char **body, size_t *len)
+{
+    gb_node *n = ctx;
+    if (!strcmp(path, "/metrics"))
+        return serve_metrics(n, type, body, len);
+    const gb_asset *a = gb_asset_find(path);
+    if (!a)
+        return 0;
+    if (!(*body = malloc(a->len ? a->len : 1)))
+        return 500;
+    memcpy(*body, a->data, a->len);
+    *len = a->len;
+    *type = a->type;
+    return 200;
 }
 
 gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
@@ -127,7 +176,9 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
                       .header_timeout_s = cfg->header_timeout_s,
                       .request_timeout_s = cfg->request_timeout_s,
                       .max_buffered = cfg->max_buffered,
-                      .cors = cfg->cors};
+                      .cors = cfg->cors,
+                      .get = serve_get, /* /metrics, the explorer */
+                      .get_ctx = n};
     if ((e = gb_http_start(&hc, n->rpc, &n->http, detail, detail_len)))
         goto fail;
     *out = n;
@@ -157,7 +208,9 @@ static gb_err produce(gb_node *n)
     done_block *d = gb_calloc(1, sizeof *d);
     if (!d)
         return GB_NOMEM;
+    uint64_t t0 = now_ns();
     gb_err e = gb_chain_produce_block_at(n->chain, ts, &d->r);
+    d->took_ns = now_ns() - t0;
     pthread_mutex_lock(&n->mu);
     if (e) {
         uint32_t ht = gb_chain_height(n->chain);
@@ -252,6 +305,7 @@ static void deliver(gb_node *n,
         pthread_mutex_unlock(&n->mu);
         if (!d)
             return;
+        gb_metrics_note_block_time(gb_rpc_metrics(n->rpc), d->took_ns);
         if (gb_rpc_note_block(n->rpc, &d->r))
             fprintf(stderr, "block %u: not kept for RPC (out of memory)\n",
                     d->r.height);

@@ -36,7 +36,9 @@
 
 #include "gear/codes.h"
 #include "gear/ids.h"
+#include "node/explore.h"
 #include "node/keys.h"
+#include "node/metrics.h"
 #include "node/rpc_int.h"
 #include "node/subs.h"
 #include "util/hex.h"
@@ -74,6 +76,8 @@ struct gb_rpc {
     uint32_t estimates;       /* gas estimates in the request so far */
     uint64_t req_start_ns;    /* when the request began (its time budget) */
     char stopped[256];        /* gb_rpc_stop's reason, "" while serving */
+    gb_metrics *metrics;      /* counters (node/metrics.h) */
+    gb_explore *explore;      /* recent blocks for the explorer */
 };
 
 /* A method's failure: a JSON-RPC code and a message (rpc_int.h). */
@@ -132,7 +136,10 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
     if (!r->cfg.default_gas)
         r->cfg.default_gas = DEFAULT_GAS;
     r->ring = gb_calloc(r->cfg.event_blocks, sizeof *r->ring);
-    if (!r->ring || gb_subs_new(&r->subs)) {
+    if (!r->ring || gb_subs_new(&r->subs) || gb_metrics_new(&r->metrics) ||
+        gb_explore_new(r->cfg.event_blocks, 0, &r->explore)) {
+        gb_metrics_free(r->metrics);
+        gb_subs_free(r->subs);
         free(r->ring);
         free(r);
         return GB_NOMEM;
@@ -149,10 +156,14 @@ void gb_rpc_free(gb_rpc *r)
         json_decref(r->ring[(r->first + i) % r->cfg.event_blocks].events);
     free(r->ring);
     gb_subs_free(r->subs);
+    gb_metrics_free(r->metrics);
+    gb_explore_free(r->explore);
     free(r);
 }
 
 gb_subs *gb_rpc_subs(gb_rpc *r) { return r->subs; }
+gb_metrics *gb_rpc_metrics(gb_rpc *r) { return r->metrics; }
+gb_explore *gb_rpc_explore(gb_rpc *r) { return r->explore; }
 
 uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
 
@@ -289,6 +300,7 @@ static json_t *block_json(const kept_block *b)
 }
 
 static const kept_block *kept(const gb_rpc *r, uint32_t i);
+static gb_err note_block(gb_rpc *r, const gb_block_result *b);
 
 /* The chain_newHead notification of kept block k, parent hash and all. */
 static gb_err notify_subs(gb_rpc *r, const gb_block_result *b,
@@ -313,6 +325,14 @@ static gb_err notify_subs(gb_rpc *r, const gb_block_result *b,
 gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b)
 {
     r->waiting = 0;
+    gb_metrics_note_block(r->metrics, b);
+    gb_err xe = gb_explore_note_block(r->explore, b);
+    gb_err ne = note_block(r, b);
+    return ne ? ne : xe;
+}
+
+static gb_err note_block(gb_rpc *r, const gb_block_result *b)
+{
     /* the parent's hash, if this node kept it (before the ring moves) */
     uint8_t parent[32];
     bool has_parent = false;
@@ -1268,14 +1288,19 @@ static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
                         "\"id\"}");
         goto out;
     }
-    const char *name = json_string_value(method);
+    const char *name = json_string_value(method), *known = NULL;
     method_fn fn = NULL;
     for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
-        if (!strcmp(methods[i].name, name))
+        if (!strcmp(methods[i].name, name)) {
             fn = methods[i].fn;
+            known = methods[i].name;
+        }
+    if (!fn)
+        fn = gb_rpc_explore_method(name, &known);
     if (!fn) {
         char msg[160];
         snprintf(msg, sizeof msg, "method not found: %.100s", name);
+        gb_metrics_note_rpc(r->metrics, NULL, GB_RPC_METHOD_NOT_FOUND);
         res = error_obj(id, GB_RPC_METHOD_NOT_FOUND, msg);
         goto out;
     }
@@ -1287,6 +1312,7 @@ static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
     }
     rpc_err err = {0};
     json_t *result = fn(r, params, &err);
+    gb_metrics_note_rpc(r->metrics, known, result ? 0 : err.code);
     if (!id) { /* a notification: run, answer nothing */
         json_decref(result);
         return NULL;

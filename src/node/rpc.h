@@ -37,6 +37,10 @@
  *           scan of the headers.
  *   chain_getEvents         [fromHeight, limit?]
  *        -> {events: [{height, kind, ...}], next, head, oldest, missed}
+ *   gearbox_stats, gearbox_blocks, gearbox_programs, gearbox_codes,
+ *   gearbox_waitlist, gearbox_mailboxes, gearbox_messages,
+ *   gearbox_messageTree: what the explorer shows (rpc_explore.c,
+ *        docs/rpc.md)
  *   gear_calculateInitUploadGas  [source, code, payload?, value?,
  *                                 allowOtherPanics?, salt?]
  *   gear_calculateInitCreateGas  [source, codeId, payload?, value?,
@@ -187,6 +191,11 @@ char *gb_rpc_error_response(int code, const char *message);
  * or some notifications were lost).
  */
 gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b);
+
+/* The node's counters (node/metrics.h): blocks and calls are counted as
+ * they are handled.  Owned by r. */
+struct gb_metrics;
+struct gb_metrics *gb_rpc_metrics(gb_rpc *r);
 
 /* Transactions accepted since the last gb_rpc_note_block. */
 uint32_t gb_rpc_waiting(const gb_rpc *r);

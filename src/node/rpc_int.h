@@ -84,5 +84,15 @@ json_t *gb_rpc_m_system_health(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_rpc_methods(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_chain_block_hash(gb_rpc *r, json_t *params,
                                   gb_rpc_err *err);
+/* rpc_explore.c: the explorer's methods (gearbox_stats, gearbox_blocks,
+ * gearbox_programs, ...; docs/rpc.md).  The method called name, and its
+ * name from the static table in *out_name; NULL when there is none. */
+typedef json_t *(*gb_rpc_method_fn)(gb_rpc *r, json_t *params,
+                                    gb_rpc_err *err);
+gb_rpc_method_fn gb_rpc_explore_method(const char *name,
+                                       const char **out_name);
+/* What the node remembers of recent blocks (node/explore.h).  Owned by r. */
+struct gb_explore;
+struct gb_explore *gb_rpc_explore(gb_rpc *r);
 
 #endif
