@@ -100,6 +100,15 @@ typedef struct gb_gas_schedule {
     uint32_t bulk_per_byte; /* memory.copy/fill/init, per byte */
     uint32_t table_per_elem;/* table.copy/fill/init/grow, per element */
     uint32_t grow_per_page; /* memory.grow, per 64 KiB page */
+    /* Gear's instrumentation (protocol/wasm-instrument): metered blocks are
+     * Gear's (compile.c), and each one with a nonzero cost T is charged
+     * T + block * ceil(T / 0xFFFFFFFF) (the gas_charge calls it makes). */
+    uint64_t block;              /* per gas_charge call */
+    uint32_t call_defined;       /* extra per call of a defined function
+                                    (the stack limiter's code around it) */
+    uint32_t br_table_per_target;/* per br_table target, the default not
+                                    counted */
+    uint32_t call_indirect_per_param;
 } gb_gas_schedule;
 
 const gb_gas_schedule *gb_gas_schedule_default(void);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gear/codes.h"
+#include "gearbox/wasm_inspect.h"
 #include "gear/run.h"
 #include "util/bytes.h"
 
@@ -25,8 +26,6 @@ void gb_process_cfg_default(gb_process_cfg *cfg)
         .max_payload = 8u << 20,
         .max_outgoing = 1024,
         .max_outgoing_bytes = 64u << 20,
-        .syscall_gas = 100,
-        .syscall_gas_per_byte = 1,
         .max_reservations = 256,
     };
 }
@@ -226,13 +225,70 @@ static void finish(gb_processor *p, gb_run *r, gb_lazy *lz)
     gb_store_reset(p->store);
 }
 
+/* Runs of allocated 64 KiB pages: the intervals of Gear's allocation tree. */
+static uint64_t alloc_intervals(const gb_program_view *prog)
+{
+    uint64_t n = 0;
+    bool prev = false;
+    for (uint32_t pg = 0; prog->allocations && pg < prog->alloc_pages; pg++) {
+        bool on = prog->allocations[pg / 8] & (1u << (pg % 8));
+        n += on && !prev;
+        prev = on;
+    }
+    return n;
+}
+
+/*
+ * Gear's precharge (protocol/processor/src/precharge.rs), in its order:
+ * the program's data and the code's metadata (one DB read each); then,
+ * for a program that has the entry point, the instrumented code (a read
+ * plus per byte: gearbox has no instrumented binary, so the original's
+ * sections stand for it), the allocations (a read plus per interval, when
+ * there are any) and the instantiation (per byte of each section).
+ * Stops at the first step that does not fit in limit: *out_ok false, and
+ * *out_gas is what the steps before it charged (burned).
+ */
+static void precharge(const gb_gear_costs *k, const gb_module *m,
+                      const gb_program_view *prog, bool has_entry,
+                      uint64_t limit, uint64_t *out_gas, bool *out_ok)
+{
+    uint64_t step[5] = {k->db_read, k->db_read, 0, 0, 0};
+    unsigned nstep = 2;
+    if (has_entry) {
+        uint64_t len = 8;
+        for (uint8_t id = 0; id <= 12; id++)
+            len += gb_module_section_size(m, id);
+        step[nstep++] = k->db_read + k->db_read_per_byte * len;
+        uint64_t iv = alloc_intervals(prog);
+        if (iv)
+            step[nstep++] = k->db_read + k->load_allocations_per_interval * iv;
+        step[nstep++] = k->inst_code * gb_module_section_size(m, 10) +
+                        k->inst_data * gb_module_section_size(m, 11) +
+                        k->inst_global * gb_module_section_size(m, 6) +
+                        k->inst_table * gb_module_section_size(m, 4) +
+                        k->inst_element * gb_module_section_size(m, 9) +
+                        k->inst_type * gb_module_section_size(m, 1);
+    }
+    uint64_t used = 0;
+    *out_ok = true;
+    for (unsigned i = 0; i < nstep; i++) {
+        if (limit - used < step[i]) {
+            *out_ok = false;
+            break;
+        }
+        used += step[i];
+    }
+    *out_gas = used;
+}
+
 gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                   const gb_program_view *prog, const gb_dispatch *d,
                   gb_journal *out)
 {
     memset(out, 0, sizeof *out);
     gb_run r = {.p = p, .cfg = &p->cfg, .blk = blk, .prog = prog, .d = d,
-                .j = out, .ctx = d->ctx, .heap_start = prog->static_pages};
+                .j = out, .ctx = d->ctx, .heap_start = prog->static_pages,
+                .costs = gb_gear_costs_get()};
     gb_store *s = p->store;
     gb_store_set_gas(s, d->gas_limit);
     gb_store_set_deadline(s, blk->deadline_ns, 0);
@@ -296,6 +352,32 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         gb_instance_export(inst, name, strlen(name), &entry) == GB_OK &&
         entry.kind == GB_EXTERN_FUNC;
 
+    /* the precharge, then the entry export's stack-limiter thunk (one
+     * metered block of Gear's instrumented code); both burn gas before
+     * the program runs, and running short is RanOutOfGas */
+    uint64_t pre = 0;
+    bool pre_ok = true;
+    precharge(r.costs, m, prog, has_entry, d->gas_limit, &pre, &pre_ok);
+    if (pre_ok && has_entry) {
+        if (d->gas_limit - pre < r.costs->entry_thunk)
+            pre_ok = false;
+        else
+            pre += r.costs->entry_thunk;
+    }
+    gb_store_set_gas(s, d->gas_limit - pre);
+    if (!pre_ok) {
+        out->gas_burned = pre;
+        out->outcome = GB_OUTCOME_FAILED;
+        out->trap = GB_TRAP_OUT_OF_GAS;
+        snprintf(out->trap_msg, sizeof out->trap_msg,
+                 "not enough gas for the precharge");
+        if (d->kind == GB_DISPATCH_INIT || d->kind == GB_DISPATCH_HANDLE ||
+            d->kind == GB_DISPATCH_STATE)
+            set_reply(&r, GB_REPLY_EXEC_RAN_OUT_OF_GAS, NULL, 0, d->value);
+        finish(p, &r, lz);
+        return GB_OK;
+    }
+
     gb_err trap = GB_OK;
     if (has_entry) {
         if (prog->hot_complete)
@@ -320,7 +402,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                      r.why[0] ? r.why : gb_store_trap_message(s));
         }
     }
-    out->gas_burned = gb_store_gas_used(s);
+    out->gas_burned = gb_store_gas_used(s) + pre;
     out->interrupted = gb_store_interrupted(s);
     out->ctx = r.ctx;
     bool can_reply = d->kind == GB_DISPATCH_INIT ||

@@ -22,7 +22,7 @@
  * run (gr_exit, gr_wait*, gr_panic, ...) record why and return
  * GB_TRAP_HOST; process.c turns that into the outcome.
  *
- * Gas: every call costs syscall_gas, plus syscall_gas_per_byte for each
+ * Gas: every call costs its base weight (gas.c), plus its per-byte weight for each
  * byte it copies (process.h, gb_process_cfg); the per-byte part of the
  * *_input calls and gr_read is charged after their range checks, as in
  * Gear.  Gas given to a message (the *_wgas calls) is charged too.
@@ -95,10 +95,17 @@ static uint8_t *at(const gb_run *r, uint32_t ptr)
                                          : empty_;
 }
 
+/* The syscall's CostToken: its base cost plus its per-byte cost for bytes
+ * (Vara's SyscallWeights, gas.c). */
 static gb_err charge(gb_host_ctx *ctx, gb_run *r, uint64_t bytes)
 {
-    return gb_host_charge(ctx, r->cfg->syscall_gas +
-                                   bytes * r->cfg->syscall_gas_per_byte);
+    const gb_gear_costs *k = r->costs;
+    return gb_host_charge(ctx, k->sys[r->sc] + bytes * k->sys_per_byte[r->sc]);
+}
+
+static uint64_t per_byte(const gb_run *r)
+{
+    return r->costs->sys_per_byte[r->sc];
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -205,6 +212,7 @@ static void set_alloc(gb_run *r, uint32_t pg, bool on)
 HOST(sys_alloc)
 {
     RUN();
+    r->sc = GB_SYS_ALLOC;
     uint32_t n = (uint32_t)a[0];
     TRY(charge(ctx, r, 0));
     uint32_t max = r->cfg->max_pages, start = r->heap_start;
@@ -226,7 +234,9 @@ HOST(sys_alloc)
         }
         uint32_t have = (uint32_t)(gb_memory_size(r->mem) >> 16), old;
         if (pg + n > have) {
-            TRY(gb_host_charge(ctx, (uint64_t)(pg + n - have) * 1000));
+            TRY(gb_host_charge(ctx, r->costs->mem_grow +
+                                         (uint64_t)(pg + n - have) *
+                                             r->costs->mem_grow_per_page));
             if (gb_memory_grow(r->mem, pg + n - have, &old))
                 break;
         }
@@ -242,6 +252,7 @@ HOST(sys_alloc)
 HOST(sys_free)
 {
     RUN();
+    r->sc = GB_SYS_FREE;
     uint32_t pg = (uint32_t)a[0];
     TRY(charge(ctx, r, 0));
     if (pg >= WASM_PAGES_MAX)
@@ -259,6 +270,7 @@ HOST(sys_free)
 HOST(sys_free_range)
 {
     RUN();
+    r->sc = GB_SYS_FREE_RANGE;
     uint32_t from = (uint32_t)a[0], to = (uint32_t)a[1];
     TRY(charge(ctx, r, 0));
     if (from >= WASM_PAGES_MAX || to >= WASM_PAGES_MAX)
@@ -268,6 +280,8 @@ HOST(sys_free_range)
         res[0] = 1;
         return GB_OK;
     }
+    TRY(gb_host_charge(ctx, (uint64_t)(to - from + 1) *
+                                r->costs->free_range_per_page));
     for (uint32_t pg = from; pg <= to; pg++)
         set_alloc(r, pg, false);
     res[0] = 0;
@@ -281,6 +295,7 @@ HOST(sys_free_range)
 HOST(sys_read)
 {
     RUN();
+    r->sc = GB_SYS_GR_READ;
     UNUSED_ARGS;
     uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1];
     uint32_t buf = (uint32_t)a[2], err = (uint32_t)a[3];
@@ -289,7 +304,7 @@ HOST(sys_read)
     if ((uint64_t)off + len > UINT32_MAX) {
         code = GB_EXT_TOO_BIG_READ_LEN;
     } else {
-        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         if (off + len > r->d->payload_len)
             code = GB_EXT_READ_WRONG_RANGE;
         else if (!(code = oob(r, buf, len)) && len) {
@@ -313,6 +328,7 @@ static gb_err out_uint(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t v,
 HOST(sys_size)
 {
     RUN();
+    r->sc = GB_SYS_GR_SIZE;
     UNUSED_ARGS;
     return out_uint(ctx, r, (uint32_t)a[0], r->d->payload_len, 4);
 }
@@ -326,6 +342,7 @@ static gb_err out_id(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_id id)
 HOST(sys_source)
 {
     RUN();
+    r->sc = GB_SYS_GR_SOURCE;
     UNUSED_ARGS;
     if (in_signal(r))
         return stop(ctx, r, GB_STOP_BACKEND, "gr_source is forbidden in handle_signal");
@@ -335,6 +352,7 @@ HOST(sys_source)
 HOST(sys_message_id)
 {
     RUN();
+    r->sc = GB_SYS_GR_MESSAGE_ID;
     UNUSED_ARGS;
     return out_id(ctx, r, (uint32_t)a[0], r->d->id);
 }
@@ -342,6 +360,7 @@ HOST(sys_message_id)
 HOST(sys_program_id)
 {
     RUN();
+    r->sc = GB_SYS_GR_PROGRAM_ID;
     UNUSED_ARGS;
     return out_id(ctx, r, (uint32_t)a[0], r->d->destination);
 }
@@ -357,6 +376,7 @@ static gb_err out_value(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_u128 v)
 HOST(sys_value)
 {
     RUN();
+    r->sc = GB_SYS_GR_VALUE;
     UNUSED_ARGS;
     return out_value(ctx, r, (uint32_t)a[0], r->d->value);
 }
@@ -387,6 +407,7 @@ static uint32_t take_value(gb_run *r, gb_u128 v)
 HOST(sys_value_available)
 {
     RUN();
+    r->sc = GB_SYS_GR_VALUE_AVAILABLE;
     UNUSED_ARGS;
     return out_value(ctx, r, (uint32_t)a[0], value_available(r));
 }
@@ -394,6 +415,7 @@ HOST(sys_value_available)
 HOST(sys_reply_to)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_TO;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if (r->d->kind != GB_DISPATCH_REPLY)
@@ -404,6 +426,7 @@ HOST(sys_reply_to)
 HOST(sys_reply_code)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_CODE;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if (r->d->kind != GB_DISPATCH_REPLY)
@@ -414,6 +437,7 @@ HOST(sys_reply_code)
 HOST(sys_signal_from)
 {
     RUN();
+    r->sc = GB_SYS_GR_SIGNAL_FROM;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if (!in_signal(r))
@@ -424,6 +448,7 @@ HOST(sys_signal_from)
 HOST(sys_signal_code)
 {
     RUN();
+    r->sc = GB_SYS_GR_SIGNAL_CODE;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if (!in_signal(r))
@@ -438,6 +463,7 @@ HOST(sys_signal_code)
 HOST(sys_block_height)
 {
     RUN();
+    r->sc = GB_SYS_GR_BLOCK_HEIGHT;
     UNUSED_ARGS;
     return out_uint(ctx, r, (uint32_t)a[0], r->blk->height, 4);
 }
@@ -445,6 +471,7 @@ HOST(sys_block_height)
 HOST(sys_block_timestamp)
 {
     RUN();
+    r->sc = GB_SYS_GR_BLOCK_TIMESTAMP;
     UNUSED_ARGS;
     return out_uint(ctx, r, (uint32_t)a[0], r->blk->timestamp, 8);
 }
@@ -452,6 +479,7 @@ HOST(sys_block_timestamp)
 HOST(sys_gas_available)
 {
     RUN();
+    r->sc = GB_SYS_GR_GAS_AVAILABLE;
     UNUSED_ARGS;
     return out_uint(ctx, r, (uint32_t)a[0],
                     gb_store_gas_left(gb_host_store(ctx)), 8);
@@ -460,6 +488,7 @@ HOST(sys_gas_available)
 HOST(sys_env_vars)
 {
     RUN();
+    r->sc = GB_SYS_GR_ENV_VARS;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if ((uint32_t)a[0] != 1)
@@ -480,9 +509,10 @@ HOST(sys_env_vars)
 HOST(sys_random)
 {
     RUN();
+    r->sc = GB_SYS_GR_RANDOM;
     UNUSED_ARGS;
     uint8_t *subject, out[36];
-    TRY(charge(ctx, r, 32));
+    TRY(charge(ctx, r, 0));
     TRY(guest(ctx, r, (uint32_t)a[0], 32, &subject));
     gb_blake2b_state st;
     gb_blake2b_init(&st);
@@ -518,6 +548,7 @@ static bool valid_utf8(const uint8_t *s, uint32_t n)
 HOST(sys_debug)
 {
     RUN();
+    r->sc = GB_SYS_GR_DEBUG;
     UNUSED_ARGS;
     uint32_t len = (uint32_t)a[1];
     uint8_t *p;
@@ -542,6 +573,7 @@ HOST(sys_debug)
 HOST(sys_panic)
 {
     RUN();
+    r->sc = GB_SYS_GR_PANIC;
     UNUSED_ARGS;
     uint32_t len = (uint32_t)a[1];
     uint8_t *p;
@@ -562,6 +594,7 @@ HOST(sys_panic)
 HOST(sys_oom_panic)
 {
     RUN();
+    r->sc = GB_SYS_GR_OOM_PANIC;
     UNUSED_ARGS;
     return stop(ctx, r, GB_STOP_OOM, "out of memory (gr_oom_panic)");
 }
@@ -569,6 +602,7 @@ HOST(sys_oom_panic)
 HOST(sys_exit)
 {
     RUN();
+    r->sc = GB_SYS_GR_EXIT;
     UNUSED_ARGS;
     uint8_t *p;
     TRY(charge(ctx, r, 0));
@@ -580,6 +614,7 @@ HOST(sys_exit)
 HOST(sys_leave)
 {
     RUN();
+    r->sc = GB_SYS_GR_LEAVE;
     UNUSED_ARGS;
     return stop(ctx, r, GB_STOP_LEAVE, "left");
 }
@@ -600,6 +635,7 @@ static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
 HOST(sys_wait)
 {
     RUN();
+    r->sc = GB_SYS_GR_WAIT;
     UNUSED_ARGS;
     return wait_common(ctx, r, GB_WAIT, 0);
 }
@@ -607,6 +643,7 @@ HOST(sys_wait)
 HOST(sys_wait_for)
 {
     RUN();
+    r->sc = GB_SYS_GR_WAIT_FOR;
     UNUSED_ARGS;
     return wait_common(ctx, r, GB_WAIT_FOR, (uint32_t)a[0]);
 }
@@ -614,6 +651,7 @@ HOST(sys_wait_for)
 HOST(sys_wait_up_to)
 {
     RUN();
+    r->sc = GB_SYS_GR_WAIT_UP_TO;
     UNUSED_ARGS;
     return wait_common(ctx, r, GB_WAIT_UP_TO, (uint32_t)a[0]);
 }
@@ -621,6 +659,7 @@ HOST(sys_wait_up_to)
 HOST(sys_wake)
 {
     RUN();
+    r->sc = GB_SYS_GR_WAKE;
     UNUSED_ARGS;
     uint32_t err = (uint32_t)a[2];
     TRY(charge(ctx, r, 0));
@@ -902,6 +941,9 @@ static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
         TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
     else if (wgas)
         TRY(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
+    /* Ext::charge_sending_fee: burned; running short traps */
+    TRY(gb_host_charge(ctx, delay ? r->costs->delayed_sending_fee
+                                  : r->costs->sending_fee));
     take_value(r, value);
     count_bytes(r, len, true);
     gb_id id = gb_message_id_outgoing(r->d->id, h);
@@ -945,6 +987,7 @@ static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
 HOST(sys_send)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND;
     UNUSED_ARGS;
     return send_now(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
                     false, 0, (uint32_t)a[3], (uint32_t)a[4]);
@@ -953,6 +996,7 @@ HOST(sys_send)
 HOST(sys_send_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_WGAS;
     UNUSED_ARGS;
     return send_now(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
                     true, a[3], (uint32_t)a[4], (uint32_t)a[5]);
@@ -970,7 +1014,7 @@ static gb_err send_input(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
     if (!code)
         code = input_range(r, off, len);
     if (!code) {
-        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         gb_send_buf *b = open_handle(r, h, &code);
         TRY(push_bytes(r, b, r->d->payload + off, len, &code));
     }
@@ -986,6 +1030,7 @@ static gb_err send_input(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
 HOST(sys_send_input)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_INPUT;
     UNUSED_ARGS;
     return send_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
                       false, 0, (uint32_t)a[3], (uint32_t)a[4]);
@@ -994,6 +1039,7 @@ HOST(sys_send_input)
 HOST(sys_send_input_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_INPUT_WGAS;
     UNUSED_ARGS;
     return send_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
                       true, a[3], (uint32_t)a[4], (uint32_t)a[5]);
@@ -1002,6 +1048,7 @@ HOST(sys_send_input_wgas)
 HOST(sys_send_init)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_INIT;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     uint32_t h = 0, code;
@@ -1014,6 +1061,7 @@ HOST(sys_send_init)
 HOST(sys_send_push)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_PUSH;
     UNUSED_ARGS;
     uint32_t ptr = (uint32_t)a[1], len = (uint32_t)a[2], err = (uint32_t)a[3];
     TRY(charge(ctx, r, len));
@@ -1027,12 +1075,13 @@ HOST(sys_send_push)
 HOST(sys_send_push_input)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_PUSH_INPUT;
     UNUSED_ARGS;
     uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], err = (uint32_t)a[3];
     TRY(charge(ctx, r, 0));
     uint32_t code = input_range(r, off, len);
     if (!code) {
-        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         gb_send_buf *b = open_handle(r, (uint32_t)a[0], &code);
         if (!code)
             TRY(push_bytes(r, b, r->d->payload + off, len, &code));
@@ -1058,6 +1107,7 @@ static gb_err send_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h,
 HOST(sys_send_commit)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_COMMIT;
     UNUSED_ARGS;
     return send_commit(ctx, r, (uint32_t)a[0], (uint32_t)a[1], false, 0,
                        (uint32_t)a[2], (uint32_t)a[3]);
@@ -1066,6 +1116,7 @@ HOST(sys_send_commit)
 HOST(sys_send_commit_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_COMMIT_WGAS;
     UNUSED_ARGS;
     return send_commit(ctx, r, (uint32_t)a[0], (uint32_t)a[1], true, a[2],
                        (uint32_t)a[3], (uint32_t)a[4]);
@@ -1130,6 +1181,7 @@ static gb_err reply_commit(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
         TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
     else if (wgas)
         TRY(gb_host_charge(ctx, gas_limit));
+    TRY(gb_host_charge(ctx, r->costs->sending_fee)); /* Ext::reply_commit */
     take_value(r, value);
     gb_journal *j = r->j;
     j->has_reply = true;
@@ -1174,6 +1226,7 @@ static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const char *name,
 HOST(sys_reply)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY;
     UNUSED_ARGS;
     return reply_now(ctx, r, "gr_reply", (uint32_t)a[0], (uint32_t)a[1],
                      (uint32_t)a[2], false, 0, (uint32_t)a[3]);
@@ -1182,6 +1235,7 @@ HOST(sys_reply)
 HOST(sys_reply_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_WGAS;
     UNUSED_ARGS;
     return reply_now(ctx, r, "gr_reply_wgas", (uint32_t)a[0], (uint32_t)a[1],
                      (uint32_t)a[3], true, a[2], (uint32_t)a[4]);
@@ -1190,6 +1244,7 @@ HOST(sys_reply_wgas)
 HOST(sys_reply_commit)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_COMMIT;
     UNUSED_ARGS;
     return reply_now(ctx, r, "gr_reply_commit", 0, 0, (uint32_t)a[0], false,
                      0, (uint32_t)a[1]);
@@ -1198,6 +1253,7 @@ HOST(sys_reply_commit)
 HOST(sys_reply_commit_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_COMMIT_WGAS;
     UNUSED_ARGS;
     return reply_now(ctx, r, "gr_reply_commit_wgas", 0, 0, (uint32_t)a[1],
                      true, a[0], (uint32_t)a[2]);
@@ -1209,7 +1265,7 @@ static gb_err push_input(gb_host_ctx *ctx, gb_run *r, uint32_t off,
 {
     if ((*code = input_range(r, off, len)))
         return GB_OK;
-    TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+    TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
     if ((*code = reply_context(r, true)))
         return GB_OK;
     if ((uint64_t)r->reply_len + len > r->cfg->max_payload) {
@@ -1240,6 +1296,7 @@ static gb_err reply_input(gb_host_ctx *ctx, gb_run *r, const char *name,
 HOST(sys_reply_input)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_INPUT;
     UNUSED_ARGS;
     return reply_input(ctx, r, "gr_reply_input", (uint32_t)a[0],
                        (uint32_t)a[1], (uint32_t)a[2], false, 0,
@@ -1249,6 +1306,7 @@ HOST(sys_reply_input)
 HOST(sys_reply_input_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_INPUT_WGAS;
     UNUSED_ARGS;
     return reply_input(ctx, r, "gr_reply_input_wgas", (uint32_t)a[0],
                        (uint32_t)a[1], (uint32_t)a[3], true, a[2],
@@ -1258,6 +1316,7 @@ HOST(sys_reply_input_wgas)
 HOST(sys_reply_push)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_PUSH;
     UNUSED_ARGS;
     uint32_t ptr = (uint32_t)a[0], len = (uint32_t)a[1];
     TRY(forbidden_in_signal(ctx, r, "gr_reply_push"));
@@ -1279,6 +1338,7 @@ HOST(sys_reply_push)
 HOST(sys_reply_push_input)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_PUSH_INPUT;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     uint32_t code;
@@ -1304,7 +1364,11 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
     uint32_t delay = (uint32_t)a[wgas ? 6 : 5], err = (uint32_t)a[wgas ? 7 : 6];
     uint32_t max = r->cfg->max_payload;
     bool big_salt = salt_len > max, big = len > max;
-    TRY(charge(ctx, r, (big_salt ? 0 : (uint64_t)salt_len) + (big ? 0 : len)));
+    TRY(charge(ctx, r, big ? 0 : len));
+    TRY(gb_host_charge(ctx, (big_salt ? 0 : (uint64_t)salt_len) *
+                                (r->sc == GB_SYS_GR_CREATE_PROGRAM_WGAS
+                                     ? r->costs->create_wgas_salt_per_byte
+                                     : r->costs->create_salt_per_byte)));
     uint32_t code = oob(r, cid, 48);
     if (!code && !big_salt)
         code = oob(r, salt_ptr, salt_len);
@@ -1379,6 +1443,7 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
 HOST(sys_create_program)
 {
     RUN();
+    r->sc = GB_SYS_GR_CREATE_PROGRAM;
     (void)res;
     return create_program(ctx, r, a, false);
 }
@@ -1386,6 +1451,7 @@ HOST(sys_create_program)
 HOST(sys_create_program_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_CREATE_PROGRAM_WGAS;
     (void)res;
     return create_program(ctx, r, a, true);
 }
@@ -1420,6 +1486,7 @@ static uint64_t rsv_count(const gb_run *r)
 HOST(sys_reserve_gas)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVE_GAS;
     UNUSED_ARGS;
     uint64_t amount = a[0];
     uint32_t duration = (uint32_t)a[1], err = (uint32_t)a[2];
@@ -1456,6 +1523,7 @@ HOST(sys_reserve_gas)
 HOST(sys_unreserve_gas)
 {
     RUN();
+    r->sc = GB_SYS_GR_UNRESERVE_GAS;
     UNUSED_ARGS;
     uint32_t rid = (uint32_t)a[0], err = (uint32_t)a[1];
     TRY(charge(ctx, r, 0));
@@ -1486,6 +1554,7 @@ HOST(sys_unreserve_gas)
 HOST(sys_system_reserve_gas)
 {
     RUN();
+    r->sc = GB_SYS_GR_SYSTEM_RESERVE_GAS;
     UNUSED_ARGS;
     uint64_t amount = a[0];
     uint32_t err = (uint32_t)a[1];
@@ -1520,6 +1589,7 @@ static void read_two_hashes_value(const gb_run *r, uint32_t ptr, gb_id *rid,
 HOST(sys_reservation_send)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVATION_SEND;
     UNUSED_ARGS;
     uint32_t rpv = (uint32_t)a[0], ptr = (uint32_t)a[1], len = (uint32_t)a[2];
     uint32_t delay = (uint32_t)a[3], err = (uint32_t)a[4];
@@ -1545,6 +1615,7 @@ HOST(sys_reservation_send)
 HOST(sys_reservation_send_commit)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVATION_SEND_COMMIT;
     UNUSED_ARGS;
     uint32_t h = (uint32_t)a[0], rpv = (uint32_t)a[1];
     uint32_t delay = (uint32_t)a[2], err = (uint32_t)a[3];
@@ -1584,6 +1655,7 @@ static gb_err reservation_reply(gb_host_ctx *ctx, gb_run *r, const char *name,
 HOST(sys_reservation_reply)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVATION_REPLY;
     UNUSED_ARGS;
     return reservation_reply(ctx, r, "gr_reservation_reply", (uint32_t)a[0],
                              (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3]);
@@ -1592,6 +1664,7 @@ HOST(sys_reservation_reply)
 HOST(sys_reservation_reply_commit)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVATION_REPLY_COMMIT;
     UNUSED_ARGS;
     return reservation_reply(ctx, r, "gr_reservation_reply_commit",
                              (uint32_t)a[0], 0, 0, (uint32_t)a[1]);
@@ -1604,6 +1677,7 @@ HOST(sys_reservation_reply_commit)
 HOST(sys_reply_deposit)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_DEPOSIT;
     UNUSED_ARGS;
     uint32_t mp = (uint32_t)a[0], err = (uint32_t)a[2];
     uint64_t gas = a[1];
