@@ -167,7 +167,10 @@ static void test_submit_while_producing(void)
     gb_id *seen = NULL;
     uint32_t nseen = 0, cap = 0, nblocks = 0;
     bool joined = false;
-    for (int rounds = 0; rounds < 400; rounds++) {
+    /* until the submitter is done and the queue empty: a bound on rounds
+     * alone ended the test while a slowed (loaded) submitter was still
+     * submitting, leaving its last messages undispatched */
+    for (int rounds = 0; rounds < 1000000; rounds++) {
         gb_block_result r = block(c);
         nblocks++;
         for (uint32_t i = 0; i < r.nevents; i++) {
