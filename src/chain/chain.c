@@ -300,7 +300,8 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     bool msg = tx->kind == GB_TX_CREATE_PROGRAM ||
                tx->kind == GB_TX_SEND_MESSAGE || tx->kind == GB_TX_SEND_REPLY;
     if (msg && tx->gas_limit > c->cfg.block_gas_limit)
-        why = "gas limit above the block gas limit";
+        why = "gas limit above the block gas limit (Vara's "
+              "BlockGasLimit, 750,000,000,000 by default: GasLimitTooHigh)";
     if (tx->kind == GB_TX_TRANSFER && tx->gas_limit)
         why = "a transfer carries no gas (gas limit must be 0)";
     if (!why && (msg || tx->kind == GB_TX_TRANSFER)) {

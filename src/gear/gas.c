@@ -190,25 +190,3 @@ const gb_gear_costs *gb_gear_costs_get(void)
     pthread_once(&costs_once, build);
     return &costs;
 }
-
-/* gearbox's own flat costs from before Vara's schedule: 100 per syscall,
- * 1 per byte, 1000 per grown page, no precharge, fees or thunk. */
-static gb_gear_costs legacy;
-static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
-
-static void build_legacy(void)
-{
-    legacy.engine = *gb_gas_schedule_default();
-    for (int i = 0; i < GB_SYS_COUNT; i++) {
-        legacy.sys[i] = 100;
-        legacy.sys_per_byte[i] = 1;
-    }
-    legacy.create_salt_per_byte = legacy.create_wgas_salt_per_byte = 1;
-    legacy.mem_grow_per_page = 1000;
-}
-
-const gb_gear_costs *gb_gear_costs_legacy(void)
-{
-    pthread_once(&legacy_once, build_legacy);
-    return &legacy;
-}

@@ -45,9 +45,5 @@ typedef struct gb_gear_costs {
 } gb_gear_costs;
 
 const gb_gear_costs *gb_gear_costs_get(void);
-/* gearbox's flat costs from before (100 per syscall, 1 per byte): what a
- * processor and the code check use when their configuration names no
- * costs, until the tests and the chain move to Vara's (docs/gas.md). */
-const gb_gear_costs *gb_gear_costs_legacy(void);
 
 #endif

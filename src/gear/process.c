@@ -288,8 +288,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     memset(out, 0, sizeof *out);
     gb_run r = {.p = p, .cfg = &p->cfg, .blk = blk, .prog = prog, .d = d,
                 .j = out, .ctx = d->ctx, .heap_start = prog->static_pages,
-                .costs = p->cfg.costs ? p->cfg.costs
-                                        : gb_gear_costs_legacy()};
+                .costs = p->cfg.costs ? p->cfg.costs : gb_gear_costs_get()};
     gb_store *s = p->store;
     gb_store_set_gas(s, d->gas_limit);
     gb_store_set_deadline(s, blk->deadline_ns, 0);

@@ -239,8 +239,8 @@ typedef struct gb_process_cfg {
     uint32_t max_payload;       /* bytes: 8 MiB */
     uint32_t max_outgoing;      /* messages per run: 1024 */
     uint64_t max_outgoing_bytes;/* 64 MiB */
-    const struct gb_gear_costs *costs; /* NULL = gb_gear_costs_legacy();
-                                   gb_gear_costs_get() for Vara's */
+    const struct gb_gear_costs *costs; /* NULL = Vara's,
+                                   gb_gear_costs_get() */
     uint32_t max_reservations;  /* Vara's ReservationsLimit: 256 (Gear
                                    allows one more: the check is `>`) */
 } gb_process_cfg;

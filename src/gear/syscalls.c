@@ -103,6 +103,18 @@ static gb_err charge(gb_host_ctx *ctx, gb_run *r, uint64_t bytes)
     return gb_host_charge(ctx, k->sys[r->sc] + bytes * k->sys_per_byte[r->sc]);
 }
 
+/* A fee Gear charges with charge_gas_if_enough inside with_changes
+ * (Ext::wait*, wake, reserve_gas): running short traps (RanOutOfGas)
+ * whatever follows; if the syscall then fails, the charge is undone.  So
+ * a fee is first checked (fee_check), and burned (gb_host_charge) only
+ * once the syscall is sure to succeed. */
+static gb_err fee_check(gb_host_ctx *ctx, uint64_t fee)
+{
+    if (gb_store_gas_left(gb_host_store(ctx)) < fee)
+        return gb_host_charge(ctx, fee); /* runs out of gas */
+    return GB_OK;
+}
+
 static uint64_t per_byte(const gb_run *r)
 {
     return r->costs->sys_per_byte[r->sc];
@@ -623,10 +635,12 @@ static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
                           uint32_t duration)
 {
     TRY(charge(ctx, r, 0));
+    TRY(fee_check(ctx, r->costs->waiting_fee));
     if (r->ctx.replied)
         return stop(ctx, r, GB_STOP_BACKEND, "wait after reply");
     if (k != GB_WAIT && duration == 0)
         return stop(ctx, r, GB_STOP_BACKEND, "wait with zero duration");
+    TRY(gb_host_charge(ctx, r->costs->waiting_fee));
     r->j->wait = k;
     r->j->wait_duration = duration;
     return stop(ctx, r, GB_STOP_WAIT, "waiting");
@@ -666,6 +680,7 @@ HOST(sys_wake)
     uint32_t code = oob(r, (uint32_t)a[0], 32);
     if (code)
         return put_err(ctx, r, err, 4, code, NULL);
+    TRY(fee_check(ctx, r->costs->waking_fee)); /* after reading the id */
     gb_id id;
     memcpy(id.b, at(r, (uint32_t)a[0]), 32);
     gb_journal *j = r->j;
@@ -680,6 +695,7 @@ HOST(sys_wake)
         j->wakes = w;
         r->caps_wakes = cap;
     }
+    TRY(gb_host_charge(ctx, r->costs->waking_fee));
     j->wakes[j->nwakes++] = (gb_wake_req){.message_id = id,
                                           .delay = (uint32_t)a[1]};
     return put_err(ctx, r, err, 4, 0, NULL);
@@ -1412,15 +1428,18 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
         return GB_NOMEM;
     if (len)
         memcpy(copy, payload, len);
-    if (wgas) {
-        gb_err e = gb_host_charge(ctx, gas_limit);
-        if (e) {
-            free(copy);
-            return e;
-        }
+    /* the gas limit goes with the init message; then
+     * Ext::charge_sending_fee, burned (running short traps) */
+    gb_err e = gb_host_charge(ctx, wgas ? gas_limit : 0);
+    if (!e)
+        e = gb_host_charge(ctx, delay ? r->costs->delayed_sending_fee
+                                      : r->costs->sending_fee);
+    if (e) {
+        free(copy);
+        return e;
     }
     uint32_t h;
-    gb_err e = take_nonce(r, false, &h, &code);
+    e = take_nonce(r, false, &h, &code);
     if (e) {
         free(copy);
         return e;
@@ -1491,12 +1510,14 @@ HOST(sys_reserve_gas)
     uint64_t amount = a[0];
     uint32_t duration = (uint32_t)a[1], err = (uint32_t)a[2];
     TRY(charge(ctx, r, 0));
+    uint64_t fee = r->costs->reservation_fee;
+    TRY(fee_check(ctx, fee));
     uint32_t code = 0;
     if (duration == 0)
         code = GB_EXT_ZERO_RESERVATION_DURATION;
     else if (amount < r->blk->mailbox_threshold)
         code = GB_EXT_RESERVATION_BELOW_MAILBOX_THRESHOLD;
-    else if (amount > gb_store_gas_left(gb_host_store(ctx)))
+    else if (amount > gb_store_gas_left(gb_host_store(ctx)) - fee)
         code = GB_EXT_NOT_ENOUGH_GAS;
     else if (rsv_count(r) > r->cfg->max_reservations)
         code = GB_EXT_RESERVATIONS_LIMIT_REACHED;
@@ -1505,7 +1526,8 @@ HOST(sys_reserve_gas)
     gb_journal *j = r->j;
     TRY(grow_one((void **)&j->reserved, &r->caps_reserved, j->nreserved,
                  sizeof *j->reserved));
-    TRY(gb_host_charge(ctx, amount));
+    TRY(gb_host_charge(ctx, fee + amount)); /* the fee burned, the amount
+                                               leaves with the journal */
     gb_id id = gb_reservation_id(r->d->id, r->ctx.reservation_nonce);
     if (r->ctx.reservation_nonce != UINT64_MAX)
         r->ctx.reservation_nonce++;
