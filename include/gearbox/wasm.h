@@ -349,6 +349,11 @@ gb_err gb_memory_grow(gb_memory *mem, uint32_t delta, uint32_t *out_old);
  */
 #define GB_DIRTY_SHIFT 12
 uint8_t *gb_memory_dirty(gb_memory *mem);
+/* Read tracking, the same way: every load by the program sets the bytes of
+ * the granules it read to 1 (an embedder charging for the pages a run
+ * reads, as Gear's lazy pages do; nothing clears them but the embedder). */
+uint8_t *gb_memory_read_marks(gb_memory *mem);
+void gb_memory_mark_read(gb_memory *mem, uint64_t offset, uint64_t len);
 void gb_memory_mark(gb_memory *mem, uint64_t offset, uint64_t len);
 /* The embedder changed the protection of the memory's pages (mprotect):
  * the next gb_memory_resize makes [0, pages) accessible again.  Without

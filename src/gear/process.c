@@ -57,6 +57,7 @@ gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
         free(p);
         return GB_NOMEM;
     }
+    p->marks_hi = ((uint64_t)p->cfg.max_pages << 16 >> GB_DIRTY_SHIFT) + 1;
     gb_wasm_config wc;
     gb_wasm_config_default(&wc);
     wc.max_memory_pages = p->cfg.max_pages;
@@ -281,6 +282,48 @@ static void precharge(const gb_gear_costs *k, const gb_module *m,
     *out_gas = used;
 }
 
+/*
+ * Gear's lazy-page charges (protocol/lazy-pages/src/process.rs, common.rs;
+ * the costs: LazyPagesCosts, gas.c), for the gear pages at or above the
+ * stack's end the run touched: a page only read costs a read; one written
+ * and not read a write; one read and written a read then a write after
+ * read; and one with stored data the load of it besides.
+ *
+ * Gear charges a page at its first access, with the host-function figures
+ * when a syscall touches it first.  Here the pages come from the engine's
+ * read and write marks (wasm.h; syscalls mark what they read and write),
+ * after the run: the same for lazily and eagerly loaded programs, and the
+ * same total as Gear's for a run that does not look at its gas on the way
+ * (gr_gas_available sees the charges later than Gear's would).  Where the
+ * order is not known, a page read and written counts as read first (Gear
+ * charges 3.8M less when the write came first), and the signal figures
+ * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
+ */
+static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
+                             const gb_program_view *prog)
+{
+    const uint8_t *wr = gb_memory_dirty(mem), *rd = gb_memory_read_marks(mem);
+    const uint32_t sub = GB_GEAR_PAGE_SIZE >> GB_DIRTY_SHIFT;
+    uint32_t end = (uint32_t)(gb_memory_size(mem) / GB_GEAR_PAGE_SIZE);
+    uint64_t sum = 0;
+    for (uint32_t pg = prog->stack_end / GB_GEAR_PAGE_SIZE; pg < end; pg++) {
+        bool r = false, w = false;
+        for (uint32_t g = pg * sub; g < (pg + 1) * sub; g++) {
+            r |= rd[g] != 0;
+            w |= wr[g] != 0;
+        }
+        if (!r && !w)
+            continue;
+        sum += !w ? k->signal_read
+               : r ? k->signal_read + k->signal_write_after_read
+                   : k->signal_write;
+        uint32_t len = 0;
+        if (prog->page && prog->page(prog->page_user, pg, &len))
+            sum += k->load_page_data;
+    }
+    return sum;
+}
+
 gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                   const gb_program_view *prog, const gb_dispatch *d,
                   gb_journal *out)
@@ -379,7 +422,13 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
     }
 
     gb_err trap = GB_OK;
+    uint64_t page_gas = 0; /* the lazy-page charges */
+    bool pages_short = false;
     if (has_entry) {
+        /* the engine's read and write marks start clear: they count the
+         * pages this run touches (page_charges) */
+        memset(gb_memory_dirty(mem), 0, p->marks_hi);
+        memset(gb_memory_read_marks(mem), 0, p->marks_hi);
         if (prog->hot_complete)
             e = gb_lazy_begin_eager(mem, prog->stack_end / GB_GEAR_PAGE_SIZE,
                                     prog->page, prog->page_user,
@@ -397,12 +446,27 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         p->run = &r;
         trap = gb_func_call(s, entry.u.func, NULL, NULL);
         p->run = NULL;
+        uint64_t size = gb_memory_size(mem);
+        p->marks_hi = (size >> GB_DIRTY_SHIFT) + 1;
+        /* the pages it touched, charged as Gear's lazy pages charge
+         * them: running short of gas for them is running out of gas */
+        page_gas = page_charges(r.costs, mem, prog);
+        if (page_gas > gb_store_gas_left(s) && !gb_store_interrupted(s)) {
+            trap = GB_TRAP_OUT_OF_GAS;
+            r.stop = GB_STOP_NONE;
+            r.why[0] = 0;
+            page_gas = gb_store_gas_left(s); /* all of it burned */
+            pages_short = true;
+        }
         if (trap) {
             snprintf(out->trap_msg, sizeof out->trap_msg, "%s",
-                     r.why[0] ? r.why : gb_store_trap_message(s));
+                     r.why[0]      ? r.why
+                     : pages_short ? "out of gas (for the memory pages it "
+                                     "touched)"
+                                   : gb_store_trap_message(s));
         }
     }
-    out->gas_burned = gb_store_gas_used(s) + pre;
+    out->gas_burned = gb_store_gas_used(s) + pre + page_gas;
     out->interrupted = gb_store_interrupted(s);
     out->ctx = r.ctx;
     bool can_reply = d->kind == GB_DISPATCH_INIT ||

@@ -66,6 +66,9 @@ struct gb_processor {
     uint8_t *alloc_scratch;     /* max_pages/8 + 1 bytes: the bitmap */
     gb_extern *imports;         /* cap_imports entries: a run's imports */
     uint32_t cap_imports;
+    uint64_t marks_hi;          /* granules of the memory's read and write
+                                   marks that may be set: cleared before
+                                   the next run (the lazy-page charges) */
 };
 
 /* syscalls.c: make the host functions of every syscall in p->store. */

@@ -66,7 +66,7 @@ static uint8_t empty_[1];
 /* The program's memory at [ptr, ptr+len), or a stop with BackendError
  * (an infallible syscall's pointer, or an error-struct pointer). */
 static gb_err guest(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t len,
-                    uint8_t **out)
+                    bool write, uint8_t **out)
 {
     *out = empty_;
     if (!len)
@@ -76,8 +76,12 @@ static gb_err guest(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t len,
                     "syscall argument out of bounds: %llu bytes at 0x%x",
                     (unsigned long long)len, ptr);
     *out = gb_memory_data(r->mem) + ptr;
-    /* it may be written: tracked like the program's own writes (wasm.h) */
-    gb_memory_mark(r->mem, ptr, len);
+    /* tracked like the program's own accesses (wasm.h): the lazy-page
+     * charges count the pages (process.c) */
+    if (write)
+        gb_memory_mark(r->mem, ptr, len);
+    else
+        gb_memory_mark_read(r->mem, ptr, len);
     return GB_OK;
 }
 
@@ -88,9 +92,12 @@ static uint32_t oob(const gb_run *r, uint32_t ptr, uint64_t len)
     return len && (uint64_t)ptr + len > gb_memory_size(r->mem) ? AOOB : 0;
 }
 
-/* Guest address ptr, after oob() said the range is fine. */
-static uint8_t *at(const gb_run *r, uint32_t ptr)
+/* Guest address ptr, after oob() said [ptr, ptr+len) is fine; the range
+ * is marked read (the lazy-page charges, process.c).  len 0: a target the
+ * caller writes and marks itself. */
+static uint8_t *at(const gb_run *r, uint32_t ptr, uint64_t len)
 {
+    gb_memory_mark_read(r->mem, ptr, len);
     return ptr <= gb_memory_size(r->mem) ? gb_memory_data(r->mem) + ptr
                                          : empty_;
 }
@@ -143,7 +150,7 @@ static gb_err put_err(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
                       uint32_t size, uint32_t code, const void *body)
 {
     uint8_t *p;
-    TRY(guest(ctx, r, ptr, size, &p));
+    TRY(guest(ctx, r, ptr, size, true, &p));
     put32(p, code);
     if (code || !body)
         memset(p + 4, 0, size - 4);
@@ -162,7 +169,7 @@ static gb_err put_out(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
                       const void *data, uint32_t len)
 {
     uint8_t *p;
-    TRY(guest(ctx, r, ptr, len, &p));
+    TRY(guest(ctx, r, ptr, len, true, &p));
     memcpy(p, data, len);
     return GB_OK;
 }
@@ -171,7 +178,7 @@ static gb_err put_out(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
  * caller checked the range with value_oob(). */
 static gb_u128 read_value(const gb_run *r, uint32_t ptr)
 {
-    return ptr == NO_PTR ? gb_u128_from(0) : gb_u128_from_le(at(r, ptr));
+    return ptr == NO_PTR ? gb_u128_from(0) : gb_u128_from_le(at(r, ptr, 16));
 }
 
 static uint32_t value_oob(const gb_run *r, uint32_t ptr)
@@ -184,7 +191,7 @@ static uint32_t value_oob(const gb_run *r, uint32_t ptr)
 static void read_hash_value(const gb_run *r, uint32_t ptr, gb_id *id,
                             gb_u128 *value)
 {
-    const uint8_t *p = at(r, ptr);
+    const uint8_t *p = at(r, ptr, 48);
     memcpy(id->b, p, 32);
     *value = gb_u128_from_le(p + 32);
 }
@@ -320,7 +327,7 @@ HOST(sys_read)
         if (off + len > r->d->payload_len)
             code = GB_EXT_READ_WRONG_RANGE;
         else if (!(code = oob(r, buf, len)) && len) {
-            memcpy(at(r, buf), r->d->payload + off, len);
+            memcpy(at(r, buf, 0), r->d->payload + off, len);
             gb_memory_mark(r->mem, buf, len);
         }
     }
@@ -525,7 +532,7 @@ HOST(sys_random)
     UNUSED_ARGS;
     uint8_t *subject, out[36];
     TRY(charge(ctx, r, 0));
-    TRY(guest(ctx, r, (uint32_t)a[0], 32, &subject));
+    TRY(guest(ctx, r, (uint32_t)a[0], 32, false, &subject));
     gb_blake2b_state st;
     gb_blake2b_init(&st);
     gb_blake2b_update(&st, subject, 32);
@@ -565,7 +572,7 @@ HOST(sys_debug)
     uint32_t len = (uint32_t)a[1];
     uint8_t *p;
     TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, false, &p));
     if (!valid_utf8(p, len))
         return stop(ctx, r, GB_STOP_BACKEND, "gr_debug: string is not UTF-8");
     gb_journal *j = r->j;
@@ -592,7 +599,7 @@ HOST(sys_panic)
     if (len > r->cfg->max_payload) /* PanicBufferIsTooBig */
         return stop(ctx, r, GB_STOP_BACKEND, "gr_panic: %u bytes is too big", len);
     TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, false, &p));
     free(r->panic);
     r->panic = malloc(len ? len : 1);
     if (!r->panic)
@@ -618,7 +625,7 @@ HOST(sys_exit)
     UNUSED_ARGS;
     uint8_t *p;
     TRY(charge(ctx, r, 0));
-    TRY(guest(ctx, r, (uint32_t)a[0], 32, &p));
+    TRY(guest(ctx, r, (uint32_t)a[0], 32, false, &p));
     memcpy(r->j->inheritor.b, p, 32);
     return stop(ctx, r, GB_STOP_EXIT, "exited");
 }
@@ -682,7 +689,7 @@ HOST(sys_wake)
         return put_err(ctx, r, err, 4, code, NULL);
     TRY(fee_check(ctx, r->costs->waking_fee)); /* after reading the id */
     gb_id id;
-    memcpy(id.b, at(r, (uint32_t)a[0]), 32);
+    memcpy(id.b, at(r, (uint32_t)a[0], 32), 32);
     gb_journal *j = r->j;
     for (uint32_t i = 0; i < j->nwakes; i++)
         if (gb_id_eq(j->wakes[i].message_id, id))
@@ -996,7 +1003,7 @@ static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
     gb_id dest;
     gb_u128 value;
     read_hash_value(r, pid_value, &dest, &value);
-    return commit(ctx, r, h, dest, value, at(r, ptr), len, wgas, gas_limit,
+    return commit(ctx, r, h, dest, value, at(r, ptr, len), len, wgas, gas_limit,
                   delay, NULL, err);
 }
 
@@ -1084,7 +1091,7 @@ HOST(sys_send_push)
     uint32_t code = oob(r, ptr, len);
     gb_send_buf *b = code ? NULL : open_handle(r, (uint32_t)a[0], &code);
     if (!code)
-        TRY(push_bytes(r, b, at(r, ptr), len, &code));
+        TRY(push_bytes(r, b, at(r, ptr, len), len, &code));
     return put_err(ctx, r, err, 4, code, NULL);
 }
 
@@ -1235,7 +1242,7 @@ static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const char *name,
         code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
-    return reply_commit(ctx, r, at(r, ptr), len, read_value(r, value_ptr),
+    return reply_commit(ctx, r, at(r, ptr, len), len, read_value(r, value_ptr),
                         wgas, gas_limit, NULL, err);
 }
 
@@ -1344,7 +1351,7 @@ HOST(sys_reply_push)
         code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     if (!code && len) {
         TRY(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
-        memcpy(r->reply_buf + r->reply_len, at(r, ptr), len);
+        memcpy(r->reply_buf + r->reply_len, at(r, ptr, len), len);
         r->reply_len += len;
     }
     return put_err(ctx, r, (uint32_t)a[2], 4, code, NULL);
@@ -1397,7 +1404,7 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
     gb_id code_id;
     gb_u128 value;
     read_hash_value(r, cid, &code_id, &value);
-    const uint8_t *salt = at(r, salt_ptr), *payload = at(r, ptr);
+    const uint8_t *salt = at(r, salt_ptr, salt_len), *payload = at(r, ptr, len);
     gb_id pid = gb_program_id_from_program(r->d->id, code_id, salt, salt_len);
 
     bool ovf = false;
@@ -1553,7 +1560,7 @@ HOST(sys_unreserve_gas)
     if (code)
         return put_err(ctx, r, err, 12, code, NULL);
     gb_id id;
-    memcpy(id.b, at(r, rid), 32);
+    memcpy(id.b, at(r, rid, 32), 32);
     rsv_state st = rsv_find(r, id);
     if ((code = rsv_check_not_used(&st)))
         return put_err(ctx, r, err, 12, code, NULL);
@@ -1601,7 +1608,7 @@ HOST(sys_system_reserve_gas)
 static void read_two_hashes_value(const gb_run *r, uint32_t ptr, gb_id *rid,
                                   gb_id *dest, gb_u128 *value)
 {
-    const uint8_t *p = at(r, ptr);
+    const uint8_t *p = at(r, ptr, 80);
     memcpy(rid->b, p, 32);
     memcpy(dest->b, p + 32, 32);
     *value = gb_u128_from_le(p + 64);
@@ -1630,7 +1637,7 @@ HOST(sys_reservation_send)
     gb_id rid, dest;
     gb_u128 value;
     read_two_hashes_value(r, rpv, &rid, &dest, &value);
-    return commit(ctx, r, h, dest, value, at(r, ptr), len, false, 0, delay,
+    return commit(ctx, r, h, dest, value, at(r, ptr, len), len, false, 0, delay,
                   &rid, err);
 }
 
@@ -1671,7 +1678,7 @@ static gb_err reservation_reply(gb_host_ctx *ctx, gb_run *r, const char *name,
     gb_id rid;
     gb_u128 value;
     read_hash_value(r, rv, &rid, &value);
-    return reply_commit(ctx, r, at(r, ptr), len, value, false, 0, &rid, err);
+    return reply_commit(ctx, r, at(r, ptr, len), len, value, false, 0, &rid, err);
 }
 
 HOST(sys_reservation_reply)
@@ -1708,7 +1715,7 @@ HOST(sys_reply_deposit)
     gb_id mid;
     gb_journal *j = r->j;
     if (!code) {
-        memcpy(mid.b, at(r, mp), 32);
+        memcpy(mid.b, at(r, mp, 32), 32);
         if (gas > gb_store_gas_left(gb_host_store(ctx)))
             code = GB_EXT_NOT_ENOUGH_GAS;
         for (uint32_t i = 0; !code && i < j->ndeposits; i++)

@@ -19,9 +19,10 @@
 
 /* what a run spends before it reports gr_gas_available: the precharge
  * (reading the program, its code and instantiating it: ~1.4e8 for
- * sys_ops) and the instructions on the way */
-#define RUN_COST 200000000ull
-#define GAS 5000000000ull
+ * sys_ops), the memory pages it touches (~1.4e8 each) and the
+ * instructions on the way */
+#define RUN_COST 500000000ull
+#define GAS 100000000000ull
 
 static gb_chain *C;
 
@@ -54,8 +55,13 @@ static void block(void)
     GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(C, &r));
     for (uint32_t i = 0; i < r.nevents; i++) {
         const gb_event *ev = &r.events[i];
-        if (ev->kind == GB_EV_DISPATCHED && ev->outcome == GB_OUTCOME_FAILED)
+        if (ev->kind == GB_EV_DISPATCHED && ev->outcome == GB_OUTCOME_FAILED) {
             failed_runs++;
+            if (getenv("GB_CHAIN_TRACE"))
+                fprintf(stderr, "  failed: burned %llu, %.*s\n",
+                        (unsigned long long)ev->gas_burned,
+                        (int)r.events[i].payload_len, (const char *)r.events[i].payload);
+        }
         if (ev->kind != GB_EV_USER_MESSAGE || NM == 64)
             continue;
         umsg *m = &M[NM++];
@@ -157,7 +163,7 @@ static void test_reservations(void)
 
     /* 1. P reserves R1 (used later), R2 (unreserved later), R3 (expires
      * after 3 blocks), and sets aside a system reservation */
-    const uint64_t R1 = 1000000000, R2 = 2000000000, R3 = 300000000;
+    const uint64_t R1 = 10000000000, R2 = 20000000000, R3 = 3000000000;
     script s = {0};
     OP(&s, GB_SYS_GR_RESERVE_GAS, R1, 50, 0x4000);
     OP(&s, GB_SYS_GR_RESERVE_GAS, R2, 100, 0x4040);
@@ -212,7 +218,7 @@ static void test_reservations(void)
     /* 4. a reply deposit: P sends Q a message (no gas limit) with a
      * deposit D; Q replies with a script for P's handle_reply, which
      * reports the gas the reply came with: D, not a share of Q's gas */
-    const uint64_t D = 700000000;
+    const uint64_t D = 7000000000;
     script pr = {0};
     report_gas(&pr);
     q = (script){0};

@@ -7,7 +7,8 @@
  * metered block with its gas_charge call, and the one syscall — written
  * out from Gear's sources (named beside each sum), not from gearbox's
  * metering code — and runs the program through the processor: the gas it
- * burns must equal the sum, to the unit.
+ * burns must equal the sum, to the unit.  gas_pages.wat adds Gear's
+ * lazy-page charges (LazyPagesCosts) for the pages it reads and writes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +70,21 @@ static const uint8_t *no_pages(void *user, uint32_t page, uint32_t *len)
     return NULL;
 }
 
-/* What the run must burn, from the schedule alone. */
-static uint64_t expected_gas(void)
+/* Stored data for page 1 only. */
+static const uint8_t *page1_only(void *user, uint32_t page, uint32_t *len)
+{
+    static const uint8_t data[4] = {1, 2, 3, 4};
+    (void)user;
+    *len = sizeof data;
+    return page == 1 ? data : NULL;
+}
+
+/* The gas_charge call of a metered block (below). */
+static uint64_t gas_charge_cost(void);
+
+/* What the precharge and the entry's thunk cost for the module read last:
+ * every run of its handle pays these before its first instruction. */
+static uint64_t module_costs(void)
 {
     const gb_vara_schedule *v = &gb_vara_schedule_default;
     const __typeof__(v->instr) *w = &v->instr;
@@ -95,16 +109,7 @@ static uint64_t expected_gas(void)
         v->inst.element_section_per_byte * sec[9] +
         v->inst.type_section_per_byte * sec[1];
 
-    /* protocol/wasm-instrument/src/lib.rs, inject_gas_limiter: a call of
-     * gas_charge costs its body outside the `if` (global.get, local.get,
-     * i64.extend_i32_u, i64.const, i64.add, local.tee, i64.lt_u, if,
-     * global.get, local.get, i64.sub, global.set), the i32.const of its
-     * argument, the call, and call_per_local for its one local */
-    uint64_t gas_charge = w->global_get + w->local_get + w->i64extendui32 +
-                          w->i64const + w->i64add + w->local_tee +
-                          w->i64ltu + w->if_ + w->global_get + w->local_get +
-                          w->i64sub + w->global_set + w->i64const + w->call +
-                          w->call_per_local;
+    uint64_t gas_charge = gas_charge_cost();
 
     /* stack_limiter (thunk.rs, instrument_call): the export is a thunk
      * calling handle between the stack-height preamble (global.get,
@@ -115,6 +120,30 @@ static uint64_t expected_gas(void)
                      w->global_get + w->i64const + w->i32gtu + w->if_ +
                      w->call + w->global_get + w->i64const + w->i32sub +
                      w->global_set + gas_charge;
+    return precharge + thunk;
+}
+
+static uint64_t gas_charge_cost(void)
+{
+    const __typeof__(gb_vara_schedule_default.instr) *w =
+        &gb_vara_schedule_default.instr;
+    /* protocol/wasm-instrument/src/lib.rs, inject_gas_limiter: a call of
+     * gas_charge costs its body outside the `if` (global.get, local.get,
+     * i64.extend_i32_u, i64.const, i64.add, local.tee, i64.lt_u, if,
+     * global.get, local.get, i64.sub, global.set), the i32.const of its
+     * argument, the call, and call_per_local for its one local */
+    return w->global_get + w->local_get + w->i64extendui32 + w->i64const +
+           w->i64add + w->local_tee + w->i64ltu + w->if_ + w->global_get +
+           w->local_get + w->i64sub + w->global_set + w->i64const + w->call +
+           w->call_per_local;
+}
+
+/* What gas_precalc's run must burn, from the schedule alone. */
+static uint64_t expected_gas(void)
+{
+    const gb_vara_schedule *v = &gb_vara_schedule_default;
+    const __typeof__(v->instr) *w = &v->instr;
+    uint64_t gas_charge = gas_charge_cost();
 
     /* the .wat's blocks (rules.rs: loop and end cost 0) */
     uint64_t b0 = w->i64const + w->local_set + 0 /* loop */ + w->i64const +
@@ -125,7 +154,7 @@ static uint64_t expected_gas(void)
     /* gr_debug of 0 bytes: its base weight */
     uint64_t debug = v->syscall.gr_debug + 0 * v->syscall.gr_debug_per_byte;
 
-    return precharge + thunk + b0 + 5 * b1 + debug;
+    return module_costs() + b0 + 5 * b1 + debug;
 }
 
 static void test_precalculated(void)
@@ -171,8 +200,83 @@ static void test_precalculated(void)
     gb_module_free(m);
 }
 
+/* Gear's lazy-page charges (protocol/lazy-pages/src/process.rs; the costs:
+ * From<MemoryWeights> for LazyPagesCosts in schedule.rs): first access to
+ * a page: read lazy_pages_signal_read; write lazy_pages_signal_write +
+ * upload_page_data; a write to a page read before:
+ * lazy_pages_signal_write_after_read + upload_page_data; a page with
+ * stored data: + load_page_data (+ parachain_read_heuristic); pages below
+ * the stack's end: nothing. */
+static void test_lazy_pages(void)
+{
+    GB_EXPECT(read_wasm("gas_pages"));
+    const gb_vara_schedule *v = &gb_vara_schedule_default;
+    const __typeof__(v->instr) *w = &v->instr;
+    const __typeof__(v->memory) *mw = &v->memory;
+    uint64_t block = 8 * w->i64const + 3 * w->i32store + 2 * w->i32load +
+                     w->i32add + 0 /* drop */ + gas_charge_cost();
+    uint64_t read = mw->lazy_pages_signal_read;
+    uint64_t write = mw->lazy_pages_signal_write + mw->upload_page_data;
+    uint64_t write_after_read =
+        mw->lazy_pages_signal_write_after_read + mw->upload_page_data;
+    uint64_t load = mw->load_page_data + mw->parachain_read_heuristic;
+    uint64_t pages = (read + load) /* page 1 */ + write /* page 2 */ +
+                     read + write_after_read /* page 3 */;
+    uint64_t want = module_costs() + block + pages;
+
+    gb_wasm_config wc;
+    gb_wasm_config_default(&wc);
+    wc.schedule = &gb_gear_costs_get()->engine;
+    gb_module *m = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_module_load(&wc, wasm, wasm_len, &m, NULL, 0));
+    if (!m)
+        return;
+    gb_processor *p;
+    GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &p));
+    gb_block_ctx blk;
+    gb_block_ctx_default(&blk, 1, 6000);
+    gb_program_view view = {.module = m, .static_pages = 1,
+                            .stack_end = 16384, .page = page1_only};
+    /* lazily (faults), then eagerly loaded (every stored page known up
+     * front): the same charges */
+    static const uint32_t hot[] = {1};
+    for (int eager = 0; eager < 2; eager++) {
+        view.hot_pages = eager ? hot : NULL;
+        view.nhot = eager ? 1 : 0;
+        view.hot_complete = eager;
+        gb_dispatch d = {.kind = GB_DISPATCH_HANDLE,
+                         .gas_limit = 10000000000ull};
+        memset(d.source.b, 0xaa, 32);
+        d.id = gb_message_id_external(1, d.source, (uint64_t)eager, 0);
+        gb_journal j;
+        GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &view, &d, &j));
+        GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+        GB_EXPECT_U64(want, j.gas_burned);
+        GB_EXPECT_U64(2, j.npages); /* pages 2 and 3 (page 0 is stack) */
+        printf("     gas_pages (%s): burned %llu, summed %llu (pages %llu)\n",
+               eager ? "eager" : "lazy", (unsigned long long)j.gas_burned,
+               (unsigned long long)want, (unsigned long long)pages);
+        gb_journal_free(&j);
+
+        /* enough for the instructions, not for the pages: out of gas,
+         * all of it burned, nothing written */
+        d.gas_limit = want - 1;
+        d.id = gb_message_id_external(1, d.source, 10 + (uint64_t)eager, 0);
+        GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &view, &d, &j));
+        GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
+        GB_EXPECT_U64(GB_REPLY_EXEC_RAN_OUT_OF_GAS,
+                      gb_reply_code_from_bytes(j.reply.reply_code));
+        GB_EXPECT_U64(want - 1, j.gas_burned);
+        GB_EXPECT_U64(0, j.npages);
+        gb_journal_free(&j);
+    }
+    gb_processor_free(p);
+    gb_module_free(m);
+}
+
 int main(void)
 {
     GB_RUN(test_precalculated);
+    GB_RUN(test_lazy_pages);
     return gb_test_summary();
 }
