@@ -663,8 +663,9 @@ static void drop_taken(gb_chain *c, uint32_t k)
 {
     for (uint32_t i = 0; i < k; i++)
         ptx_free(&c->pending[i]);
-    memmove(c->pending, c->pending + k,
-            (c->npending - k) * sizeof *c->pending);
+    if (c->npending > k) /* (pending may be NULL when empty) */
+        memmove(c->pending, c->pending + k,
+                (c->npending - k) * sizeof *c->pending);
     c->npending -= k;
     gb_idmap_free(&c->pend_senders);
     c->npend_sums = 0;
@@ -691,8 +692,10 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
         pthread_mutex_unlock(&c->mu);
         return GB_NOMEM;
     }
-    /* shallow copies: submit may move the array, never the buffers */
-    memcpy(taken, c->pending, k * sizeof *taken);
+    /* shallow copies: submit may move the array, never the buffers (none
+     * pending: the array may be NULL, no memcpy from it) */
+    if (k)
+        memcpy(taken, c->pending, k * sizeof *taken);
     c->ntaken = k;
     c->producing = true;
     gb_blk b = {.c = c, .height = c->height + 1,
