@@ -49,6 +49,7 @@ bench: build
 	$(BUILD)/bench_gear $(BUILD)/testwasm/ping.wasm
 	$(BUILD)/bench_chain $(BUILD)/examples/pingpong.wasm $(BUILD)
 	$(BUILD)/bench_savina $(BUILD)/savina $(BUILD)
+	bench/msgs_before_after.sh $(BUILD)
 
 fuzz: deps
 	cmake -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug -DGB_FUZZ=ON -DGB_SANITIZE=ON -DCMAKE_C_COMPILER=clang >/dev/null

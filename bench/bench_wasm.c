@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gear/gas.h" /* Gear's schedule (src/gear: -I src) */
 #include "gearbox/wasm.h"
 
 /* The workloads keep up to ~34 MiB in static buffers; make sure the
@@ -66,15 +67,17 @@ static uint8_t *read_file(const char *path, size_t *out_len) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_wasm [--no-metering] [--func NAME] FILE.wasm\n");
+    fprintf(stderr, "usage: bench_wasm [--no-metering | --gear] [--func NAME] FILE.wasm\n");
 }
 
 int main(int argc, char **argv) {
-    int metering = 1;
+    int metering = 1, gear = 0;
     const char *func = "run", *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-metering") == 0) {
             metering = 0;
+        } else if (strcmp(argv[i], "--gear") == 0) {
+            gear = 1; /* metered with Vara's weights, as the chain meters */
         } else if (strcmp(argv[i], "--func") == 0 && i + 1 < argc) {
             func = argv[++i];
         } else if (argv[i][0] == '-' || path) {
@@ -103,6 +106,8 @@ int main(int argc, char **argv) {
     gb_wasm_config cfg;
     gb_wasm_config_default(&cfg);
     cfg.metering = metering != 0;
+    if (gear)
+        cfg.schedule = &gb_gear_costs_get()->engine;
     if (cfg.max_memory_pages < BENCH_MIN_PAGES) cfg.max_memory_pages = BENCH_MIN_PAGES;
 
     gb_err e = gb_module_load(&cfg, bytes, len, &m, detail, sizeof detail);

@@ -10,6 +10,9 @@
 #   native             the native build, timing only run()
 #   gearbox metered    bench_wasm, gas metering on (limit UINT64_MAX)
 #   gearbox unmetered  bench_wasm --no-metering
+#   gearbox gear       bench_wasm --gear: metered with Vara's schedule and
+#                      Gear's metered blocks, as the chain runs programs;
+#                      reported against unmetered (target: <= 5% slower)
 #   node               V8 with TurboFan only (--no-liftoff: run() is called
 #                      once, so with tiering most of it would run in the
 #                      baseline compiler), timing only run(); if node exists
@@ -90,8 +93,8 @@ done
 
 HAVE_ENGINE=0
 if [ -f "$BUILD/libgearbox.a" ]; then
-    if "$CC" -O2 -std=c11 -Wall -Wextra -I"$ROOT/include" \
-        -o "$OUT/bench_wasm" "$ROOT/bench/bench_wasm.c" "$BUILD/libgearbox.a" -lm \
+    if "$CC" -O2 -std=c11 -Wall -Wextra -I"$ROOT/include" -I"$ROOT/src" \
+        -o "$OUT/bench_wasm" "$ROOT/bench/bench_wasm.c" "$BUILD/libgearbox.a" -lm -lpthread \
         2>"$OUT/bench_wasm.log"; then
         HAVE_ENGINE=1
     else
@@ -157,7 +160,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else pr
 # The engines, in the order each round runs them; native first, so its
 # checksum is known before any engine's is checked.
 ENGINES=(native)
-((HAVE_ENGINE)) && ENGINES+=(metered unmetered)
+((HAVE_ENGINE)) && ENGINES+=(metered unmetered gear)
 ((HAVE_NODE)) && ENGINES+=(node)
 ((HAVE_WASM3)) && ENGINES+=(wasm3)
 engine_cmd() { # engine_cmd ENGINE WORKLOAD -> CMD array
@@ -165,6 +168,7 @@ engine_cmd() { # engine_cmd ENGINE WORKLOAD -> CMD array
     native) CMD=("$OUT/$2.native") ;;
     metered) CMD=("$OUT/bench_wasm" "$OUT/$2.wasm") ;;
     unmetered) CMD=("$OUT/bench_wasm" --no-metering "$OUT/$2.wasm") ;;
+    gear) CMD=("$OUT/bench_wasm" --gear "$OUT/$2.wasm") ;;
     node) CMD=(node --no-liftoff "$ROOT/bench/node_runner.js" "$OUT/$2.wasm") ;;
     wasm3) CMD=(wasm3_once "$OUT/$2.wasm") ;;
     esac
@@ -216,11 +220,12 @@ for w in "${WORKLOADS[@]}"; do
     echo
 done
 
-declare -A T_NAT T_MET T_UNM T_NODE T_W3 G_MET
+declare -A T_NAT T_MET T_UNM T_GEAR T_NODE T_W3 G_MET
 for w in "${WORKLOADS[@]}"; do
     [ -n "${BEST[$w/native]:-}" ] && T_NAT[$w]=${BEST[$w/native]}
     [ -n "${BEST[$w/metered]:-}" ] && T_MET[$w]=${BEST[$w/metered]} G_MET[$w]=${GASU[$w/metered]}
     [ -n "${BEST[$w/unmetered]:-}" ] && T_UNM[$w]=${BEST[$w/unmetered]}
+    [ -n "${BEST[$w/gear]:-}" ] && T_GEAR[$w]=${BEST[$w/gear]}
     [ -n "${BEST[$w/node]:-}" ] && T_NODE[$w]=${BEST[$w/node]}
     [ -n "${BEST[$w/wasm3]:-}" ] && T_W3[$w]=${BEST[$w/wasm3]}
 done
@@ -253,7 +258,7 @@ fi
 echo "   gearbox: $REV"
 echo
 echo "== results: $CLOCK-clock ms, best of $REPS (x = time / native time)"
-HDR=$(printf '%-8s | %9s | %-20s | %-20s | %8s' workload "native ms" "gearbox metered" "gearbox unmetered" "Mgas")
+HDR=$(printf '%-8s | %9s | %-20s | %-20s | %-20s | %8s' workload "native ms" "gearbox metered" "gearbox unmetered" "gearbox gear" "Mgas")
 ((HAVE_NODE)) && HDR+=$(printf ' | %-18s' "node")
 ((HAVE_WASM3)) && HDR+=$(printf ' | %-18s' "wasm3")
 echo "$HDR"
@@ -262,9 +267,10 @@ for w in "${WORKLOADS[@]}"; do
     n=${T_NAT[$w]:-}
     gas=${G_MET[$w]:-}
     [ -n "$gas" ] && gas=$(awk -v g="$gas" 'BEGIN{printf "%.0f", g/1e6}') || gas=-
-    row=$(printf '%-8s | %9s | %-20s | %-20s | %8s' "$w" "${n:--}" \
+    row=$(printf '%-8s | %9s | %-20s | %-20s | %-20s | %8s' "$w" "${n:--}" \
         "$(cell "${T_MET[$w]:-}" "$n" "$w/metered")" \
-        "$(cell "${T_UNM[$w]:-}" "$n" "$w/unmetered")" "$gas")
+        "$(cell "${T_UNM[$w]:-}" "$n" "$w/unmetered")" \
+        "$(cell "${T_GEAR[$w]:-}" "$n" "$w/gear")" "$gas")
     ((HAVE_NODE)) && row+=$(printf ' | %-18s' "$(cell "${T_NODE[$w]:-}" "$n" "$w/node")")
     ((HAVE_WASM3)) && row+=$(printf ' | %-18s' "$(cell "${T_W3[$w]:-}" "$n" "$w/wasm3")")
     echo "$row"
@@ -285,9 +291,9 @@ geomean() {
 }
 
 echo
-declare -A LABEL=([T_MET]="gearbox metered" [T_UNM]="gearbox unmetered" [T_NODE]="node" [T_W3]="wasm3")
+declare -A LABEL=([T_MET]="gearbox metered" [T_UNM]="gearbox unmetered" [T_GEAR]="gearbox gear" [T_NODE]="node" [T_W3]="wasm3")
 GM_MET=""
-for arr in T_MET T_UNM T_NODE T_W3; do
+for arr in T_MET T_UNM T_GEAR T_NODE T_W3; do
     g=$(geomean "${LABEL[$arr]}" "$arr")
     [ -n "$g" ] || continue
     read -r gm k <<<"$g"
@@ -303,6 +309,27 @@ if [ -n "$GM_MET" ]; then
     fi
 else
     echo "        not measured: the engine did not run every workload"
+fi
+
+# Gear's schedule against unmetered: the geometric mean, over the
+# workloads both ran, of the time ratio
+pairs=""
+for w in "${WORKLOADS[@]}"; do
+    [ -n "${T_GEAR[$w]:-}" ] && [ -n "${T_UNM[$w]:-}" ] && pairs+="${T_GEAR[$w]} ${T_UNM[$w]} "
+done
+echo "target: gearbox gear (Vara's schedule, Gear's metered blocks) <= 5% slower than unmetered"
+if [ -n "$pairs" ]; then
+    read -r gm k <<<"$(awk -v p="$pairs" 'BEGIN{ n = split(p, a, " "); s = 0; k = 0
+        for (i = 1; i < n; i += 2) { s += log(a[i] / a[i+1]); k++ }
+        printf "%.4f %d", exp(s / k), k }')"
+    pct=$(awk -v g="$gm" 'BEGIN{printf "%+.1f", (g - 1) * 100}')
+    if awk -v g="$gm" 'BEGIN{exit !(g <= 1.05)}'; then
+        echo "        measured ${pct}% (geomean over $k workloads): met"
+    else
+        echo "        measured ${pct}% (geomean over $k workloads): NOT met"
+    fi
+else
+    echo "        not measured"
 fi
 
 if ((FAIL)); then

@@ -19,11 +19,13 @@
 #include "gear.h"
 
 /* Gas limit of one side message (a request to a worker, a child's init, a
- * message to the counter): a run of these programs burns about 1,000-
- * 3,000 gas, so this is ample and small beside the kick-offs' 10^11. */
-#define SV_GAS 200000ull
-/* Reply deposit on a token message: pays for the automatic reply. */
-#define SV_DEPOSIT 50000ull
+ * message to the counter): at Vara's prices a run of these programs burns
+ * about 1-4 x 10^8 (the precharge ~10^8, a send's or reply's fee 2 x 10^8),
+ * so this is ample and small beside the kick-offs' 4 x 10^15. */
+#define SV_GAS 1000000000ull
+/* Reply deposit on a token message: pays for the automatic reply (its
+ * precharge, ~10^8, when the program has no handle_reply). */
+#define SV_DEPOSIT 300000000ull
 
 static inline uint64_t sv_get_u64(const uint8_t *p)
 {

@@ -18,7 +18,7 @@
 #include "gear/process.h"
 #include "test.h"
 
-#define GAS 2000000000ull  /* per message */
+#define GAS 20000000000ull /* per message: Vara-sized (a run ~10^8-10^9) */
 
 /* ---- the toy chain --------------------------------------------------- */
 
@@ -63,6 +63,7 @@ typedef struct chain {
     uint32_t nmail;
     uint32_t failed; /* runs that failed */
     char last_trap[256];
+    uint64_t gas; /* every message's gas limit: GAS unless a test says */
 } chain;
 
 static gb_id user_a, user_b;
@@ -129,7 +130,7 @@ static void enqueue(chain *c, gb_dispatch d, const void *payload, uint32_t len, 
     }
     d.payload = dup(payload, len);
     d.payload_len = len;
-    d.gas_limit = GAS;
+    d.gas_limit = c->gas;
     c->queue[c->nqueue++] = (qmsg){d, c->height + delay};
 }
 
@@ -338,6 +339,7 @@ static void chain_init(chain *c)
 {
     memset(c, 0, sizeof *c);
     c->height = 1;
+    c->gas = GAS;
     GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &c->p));
 }
 
@@ -555,6 +557,11 @@ static void test_sdk_runtime(void)
 {
     chain c;
     chain_init(&c);
+    /* 400 heap operations a run, filling and checking up to 256 KiB byte
+     * by byte: ~10^12 at Vara's weights, beyond a block's 750e9 (a stress
+     * test of the runtime, not a program one would deploy); the toy chain
+     * has no block limit */
+    c.gas = 10000000000000ull;
     gb_id t = create(&c, "sdk_alloc_test", "", 0);
     for (int i = 0; i < 8; i++)
         EXPECT_REPLY(&c, t, "go", GB_REPLY_SUCCESS_MANUAL, "ok");

@@ -100,6 +100,15 @@ typedef struct gb_gas_schedule {
     uint32_t bulk_per_byte; /* memory.copy/fill/init, per byte */
     uint32_t table_per_elem;/* table.copy/fill/init/grow, per element */
     uint32_t grow_per_page; /* memory.grow, per 64 KiB page */
+    /* Gear's instrumentation (protocol/wasm-instrument): metered blocks are
+     * Gear's (compile.c), and each one with a nonzero cost T is charged
+     * T + block * ceil(T / 0xFFFFFFFF) (the gas_charge calls it makes). */
+    uint64_t block;              /* per gas_charge call */
+    uint32_t call_defined;       /* extra per call of a defined function
+                                    (the stack limiter's code around it) */
+    uint32_t br_table_per_target;/* per br_table target, the default not
+                                    counted */
+    uint32_t call_indirect_per_param;
 } gb_gas_schedule;
 
 const gb_gas_schedule *gb_gas_schedule_default(void);
@@ -346,6 +355,11 @@ gb_err gb_memory_grow(gb_memory *mem, uint32_t delta, uint32_t *out_old);
  */
 #define GB_DIRTY_SHIFT 12
 uint8_t *gb_memory_dirty(gb_memory *mem);
+/* Read tracking, the same way: every load by the program sets the bytes of
+ * the granules it read to 1 (an embedder charging for the pages a run
+ * reads, as Gear's lazy pages do; nothing clears them but the embedder). */
+uint8_t *gb_memory_read_marks(gb_memory *mem);
+void gb_memory_mark_read(gb_memory *mem, uint64_t offset, uint64_t len);
 void gb_memory_mark(gb_memory *mem, uint64_t offset, uint64_t len);
 /* The embedder changed the protection of the memory's pages (mprotect):
  * the next gb_memory_resize makes [0, pages) accessible again.  Without

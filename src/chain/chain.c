@@ -421,7 +421,8 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     if (!gb_id_eq(payer, tx->sender) && tx->kind != GB_TX_UPLOAD_CODE)
         why = "only a code upload may have its fee paid by another account";
     else if (msg && tx->gas_limit > c->cfg.block_gas_limit)
-        why = "gas limit above the block gas limit";
+        why = "gas limit above the block gas limit (Vara's "
+              "BlockGasLimit, 750,000,000,000 by default: GasLimitTooHigh)";
     else if ((tx->kind == GB_TX_CREATE_PROGRAM ||
               tx->kind == GB_TX_SEND_MESSAGE) && !tx->gas_limit)
         why = "gas limit 0: a message to a program needs gas to run (it "

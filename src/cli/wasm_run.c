@@ -24,6 +24,8 @@
 
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "gear/gas.h"
+#include "gear/syscalls_table.h"
 #include "gearbox/wasm.h"
 #include "util/parse.h"
 
@@ -41,6 +43,11 @@ static const char usage[] =
     "options:\n"
     "  --gas N            gas limit (default: unlimited)\n"
     "  --no-meter         load the module without gas metering\n"
+    "  --schedule S       gas costs: vara (Vara's weights and Gear's metered\n"
+    "                     blocks, as the chain charges), flat (gearbox's\n"
+    "                     own: 1 per simple instruction) or auto (default:\n"
+    "                     vara for a Gear program, one importing a gr_*\n"
+    "                     syscall or alloc/free, else flat)\n"
     "  --invoke-count K   call FUNC K times, print the last results and\n"
     "                     the time of the calls on stderr\n"
     "  -h, --help         show this help\n"
@@ -244,6 +251,20 @@ static void list_exported_funcs(const gb_module *m)
         fprintf(stderr, "the module exports no functions\n");
 }
 
+/* A Gear program: it imports a Gear syscall from "env". */
+static bool is_gear(const gb_module *m)
+{
+    for (uint32_t i = 0; i < gb_module_import_count(m); i++) {
+        gb_import_desc im;
+        gb_module_import(m, i, &im);
+        if (im.kind == GB_EXTERN_FUNC && im.module_len == 3 &&
+            !memcmp(im.module, "env", 3) &&
+            gb_gear_syscall_find(im.name, im.name_len))
+            return true;
+    }
+    return false;
+}
+
 int cli_wasm_run(int argc, char **argv)
 {
     const char *path = NULL, *fname = NULL;
@@ -251,6 +272,7 @@ int cli_wasm_run(int argc, char **argv)
     int nargs = 0;
     uint64_t gas = UINT64_MAX, count = 1;
     bool meter = true, opts_done = false;
+    const char *sched = "auto";
     int status = 1;
     uint8_t *bytes = NULL;
     size_t len = 0;
@@ -292,6 +314,14 @@ int cli_wasm_run(int argc, char **argv)
         } else if (strncmp(a, "--invoke-count=", 15) == 0) {
             if (!cli_opt_u64("--invoke-count", a + 15, &count))
                 goto usage_error;
+        } else if (strcmp(a, "--schedule") == 0 ||
+                   strncmp(a, "--schedule=", 11) == 0) {
+            sched = a[10] == '=' ? a + 11 : i + 1 < argc ? argv[++i] : "";
+            if (strcmp(sched, "auto") && strcmp(sched, "vara") &&
+                strcmp(sched, "flat")) {
+                fprintf(stderr, "error: --schedule is auto, vara or flat\n");
+                goto usage_error;
+            }
         } else if (strcmp(a, "--no-meter") == 0) {
             meter = false;
         } else {
@@ -318,6 +348,14 @@ int cli_wasm_run(int argc, char **argv)
     gb_wasm_config_default(&cfg);
     cfg.metering = meter;
     err = gb_module_load(&cfg, bytes, len, &m, detail, sizeof detail);
+    if (err == GB_OK && meter &&
+        (!strcmp(sched, "vara") || (!strcmp(sched, "auto") && is_gear(m)))) {
+        /* again, metered as the chain meters Gear programs */
+        gb_module_free(m);
+        m = NULL;
+        cfg.schedule = &gb_gear_costs_get()->engine;
+        err = gb_module_load(&cfg, bytes, len, &m, detail, sizeof detail);
+    }
     if (err != GB_OK) {
         fprintf(stderr, "error: %s\n", detail[0] ? detail : gb_err_str(err));
         goto out;

@@ -18,6 +18,7 @@
 
 #include <sodium.h>
 
+#include "gear/gas.h"
 #include "gear/syscalls_table.h"
 #include "gearbox/wasm_inspect.h"
 #include "util/mem.h"
@@ -506,7 +507,8 @@ gb_err gb_gear_code_check(const gb_gear_code_config *cfg,
     gb_wasm_config wc;
     gb_wasm_config_default(&wc);
     wc.metering = true;
-    wc.schedule = cfg->schedule;
+    wc.schedule =
+        cfg->schedule ? cfg->schedule : &gb_gear_costs_get()->engine;
     wc.max_module_size = cfg->max_code_len;
     wc.max_locals = cfg->max_locals;
     wc.max_memory_pages = cfg->max_static_pages;

@@ -69,7 +69,8 @@
 /* Limits of the check.  gb_gear_code_config_default() gives Gear's
  * defaults (protocol/core/src/gas_metering/schedule.rs, Limits). */
 typedef struct gb_gear_code_config {
-    const gb_gas_schedule *schedule; /* for the engine; NULL = default */
+    const gb_gas_schedule *schedule; /* for the engine; NULL = Vara's
+                                        (gb_gear_costs_get()->engine) */
     uint32_t max_code_len;        /* original bytes (Gear: code_len 524288) */
     uint32_t max_static_pages;    /* 32768 */
     uint32_t max_data_segments;   /* data_segments_amount 1024 */

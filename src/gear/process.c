@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gear/codes.h"
+#include "gearbox/wasm_inspect.h"
 #include "gear/run.h"
 #include "util/bytes.h"
 #include "util/mem.h"
@@ -26,8 +27,6 @@ void gb_process_cfg_default(gb_process_cfg *cfg)
         .max_payload = 8u << 20,
         .max_outgoing = 1024,
         .max_outgoing_bytes = 64u << 20,
-        .syscall_gas = 100,
-        .syscall_gas_per_byte = 1,
         .max_reservations = 256,
     };
 }
@@ -59,6 +58,7 @@ gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
         free(p);
         return GB_NOMEM;
     }
+    p->marks_hi = ((uint64_t)p->cfg.max_pages << 16 >> GB_DIRTY_SHIFT) + 1;
     gb_wasm_config wc;
     gb_wasm_config_default(&wc);
     wc.max_memory_pages = p->cfg.max_pages;
@@ -227,13 +227,112 @@ static void finish(gb_processor *p, gb_run *r, gb_lazy *lz)
     gb_store_reset(p->store);
 }
 
+/* Runs of allocated 64 KiB pages: the intervals of Gear's allocation tree. */
+static uint64_t alloc_intervals(const gb_program_view *prog)
+{
+    uint64_t n = 0;
+    bool prev = false;
+    for (uint32_t pg = 0; prog->allocations && pg < prog->alloc_pages; pg++) {
+        bool on = prog->allocations[pg / 8] & (1u << (pg % 8));
+        n += on && !prev;
+        prev = on;
+    }
+    return n;
+}
+
+/*
+ * Gear's precharge (protocol/processor/src/precharge.rs), in its order:
+ * the program's data and the code's metadata (one DB read each); then,
+ * for a program that has the entry point, the instrumented code (a read
+ * plus per byte: gearbox has no instrumented binary, so the original's
+ * sections stand for it), the allocations (a read plus per interval, when
+ * there are any) and the instantiation (per byte of each section).
+ * Stops at the first step that does not fit in limit: *out_ok false, and
+ * *out_gas is what the steps before it charged (burned).
+ */
+static void precharge(const gb_gear_costs *k, const gb_module *m,
+                      const gb_program_view *prog, bool has_entry,
+                      uint64_t limit, uint64_t *out_gas, bool *out_ok)
+{
+    uint64_t step[5] = {k->db_read, k->db_read, 0, 0, 0};
+    unsigned nstep = 2;
+    if (has_entry) {
+        uint64_t len = 8;
+        for (uint8_t id = 0; id <= 12; id++)
+            len += gb_module_section_size(m, id);
+        step[nstep++] = k->db_read + k->db_read_per_byte * len;
+        uint64_t iv = alloc_intervals(prog);
+        if (iv)
+            step[nstep++] = k->db_read + k->load_allocations_per_interval * iv;
+        step[nstep++] = k->inst_code * gb_module_section_size(m, 10) +
+                        k->inst_data * gb_module_section_size(m, 11) +
+                        k->inst_global * gb_module_section_size(m, 6) +
+                        k->inst_table * gb_module_section_size(m, 4) +
+                        k->inst_element * gb_module_section_size(m, 9) +
+                        k->inst_type * gb_module_section_size(m, 1);
+    }
+    uint64_t used = 0;
+    *out_ok = true;
+    for (unsigned i = 0; i < nstep; i++) {
+        if (limit - used < step[i]) {
+            *out_ok = false;
+            break;
+        }
+        used += step[i];
+    }
+    *out_gas = used;
+}
+
+/*
+ * Gear's lazy-page charges (protocol/lazy-pages/src/process.rs, common.rs;
+ * the costs: LazyPagesCosts, gas.c), for the gear pages at or above the
+ * stack's end the run touched: a page only read costs a read; one written
+ * and not read a write; one read and written a read then a write after
+ * read; and one with stored data the load of it besides.
+ *
+ * Gear charges a page at its first access, with the host-function figures
+ * when a syscall touches it first.  Here the pages come from the engine's
+ * read and write marks (wasm.h; syscalls mark what they read and write),
+ * after the run: the same for lazily and eagerly loaded programs, and the
+ * same total as Gear's for a run that does not look at its gas on the way
+ * (gr_gas_available sees the charges later than Gear's would).  Where the
+ * order is not known, a page read and written counts as read first (Gear
+ * charges 3.8M less when the write came first), and the signal figures
+ * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
+ */
+static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
+                             const gb_program_view *prog)
+{
+    const uint8_t *wr = gb_memory_dirty(mem), *rd = gb_memory_read_marks(mem);
+    const uint32_t sub = GB_GEAR_PAGE_SIZE >> GB_DIRTY_SHIFT;
+    uint32_t end = (uint32_t)(gb_memory_size(mem) / GB_GEAR_PAGE_SIZE);
+    uint64_t sum = 0;
+    for (uint32_t pg = prog->stack_end / GB_GEAR_PAGE_SIZE; pg < end; pg++) {
+        bool r = false, w = false;
+        for (uint32_t g = pg * sub; g < (pg + 1) * sub; g++) {
+            r |= rd[g] != 0;
+            w |= wr[g] != 0;
+        }
+        if (!r && !w)
+            continue;
+        sum += !w ? k->signal_read
+               : r ? k->signal_read + k->signal_write_after_read
+                   : k->signal_write;
+        uint32_t len = 0;
+        if (prog->page && prog->page(prog->page_user, pg, &len))
+            sum += k->load_page_data;
+    }
+    return sum;
+}
+
 gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                   const gb_program_view *prog, const gb_dispatch *d,
                   gb_journal *out)
 {
     memset(out, 0, sizeof *out);
     gb_run r = {.p = p, .cfg = &p->cfg, .blk = blk, .prog = prog, .d = d,
-                .j = out, .ctx = d->ctx, .heap_start = prog->static_pages};
+                .j = out, .ctx = d->ctx, .heap_start = prog->static_pages,
+                .costs = p->cfg.costs ? p->cfg.costs : gb_gear_costs_get()};
     gb_store *s = p->store;
     gb_store_set_gas(s, d->gas_limit);
     gb_store_set_deadline(s, blk->deadline_ns, 0);
@@ -297,8 +396,40 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         gb_instance_export(inst, name, strlen(name), &entry) == GB_OK &&
         entry.kind == GB_EXTERN_FUNC;
 
+    /* the precharge, then the entry export's stack-limiter thunk (one
+     * metered block of Gear's instrumented code); both burn gas before
+     * the program runs, and running short is RanOutOfGas */
+    uint64_t pre = 0;
+    bool pre_ok = true;
+    precharge(r.costs, m, prog, has_entry, d->gas_limit, &pre, &pre_ok);
+    if (pre_ok && has_entry) {
+        if (d->gas_limit - pre < r.costs->entry_thunk)
+            pre_ok = false;
+        else
+            pre += r.costs->entry_thunk;
+    }
+    gb_store_set_gas(s, d->gas_limit - pre);
+    if (!pre_ok) {
+        out->gas_burned = pre;
+        out->outcome = GB_OUTCOME_FAILED;
+        out->trap = GB_TRAP_OUT_OF_GAS;
+        snprintf(out->trap_msg, sizeof out->trap_msg,
+                 "not enough gas for the precharge");
+        if (d->kind == GB_DISPATCH_INIT || d->kind == GB_DISPATCH_HANDLE ||
+            d->kind == GB_DISPATCH_STATE)
+            set_reply(&r, GB_REPLY_EXEC_RAN_OUT_OF_GAS, NULL, 0, d->value);
+        finish(p, &r, lz);
+        return GB_OK;
+    }
+
     gb_err trap = GB_OK;
+    uint64_t page_gas = 0; /* the lazy-page charges */
+    bool pages_short = false;
     if (has_entry) {
+        /* the engine's read and write marks start clear: they count the
+         * pages this run touches (page_charges) */
+        memset(gb_memory_dirty(mem), 0, p->marks_hi);
+        memset(gb_memory_read_marks(mem), 0, p->marks_hi);
         if (prog->hot_complete)
             e = gb_lazy_begin_eager(mem, prog->stack_end / GB_GEAR_PAGE_SIZE,
                                     prog->page, prog->page_user,
@@ -323,12 +454,27 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
             e = trap;
             goto fail;
         }
+        uint64_t size = gb_memory_size(mem);
+        p->marks_hi = (size >> GB_DIRTY_SHIFT) + 1;
+        /* the pages it touched, charged as Gear's lazy pages charge
+         * them: running short of gas for them is running out of gas */
+        page_gas = page_charges(r.costs, mem, prog);
+        if (page_gas > gb_store_gas_left(s) && !gb_store_interrupted(s)) {
+            trap = GB_TRAP_OUT_OF_GAS;
+            r.stop = GB_STOP_NONE;
+            r.why[0] = 0;
+            page_gas = gb_store_gas_left(s); /* all of it burned */
+            pages_short = true;
+        }
         if (trap) {
             snprintf(out->trap_msg, sizeof out->trap_msg, "%s",
-                     r.why[0] ? r.why : gb_store_trap_message(s));
+                     r.why[0]      ? r.why
+                     : pages_short ? "out of gas (for the memory pages it "
+                                     "touched)"
+                                   : gb_store_trap_message(s));
         }
     }
-    out->gas_burned = gb_store_gas_used(s);
+    out->gas_burned = gb_store_gas_used(s) + pre + page_gas;
     out->interrupted = gb_store_interrupted(s);
     out->ctx = r.ctx;
     bool can_reply = d->kind == GB_DISPATCH_INIT ||

@@ -239,8 +239,8 @@ typedef struct gb_process_cfg {
     uint32_t max_payload;       /* bytes: 8 MiB */
     uint32_t max_outgoing;      /* messages per run: 1024 */
     uint64_t max_outgoing_bytes;/* 64 MiB */
-    uint64_t syscall_gas;       /* gas charged per syscall */
-    uint64_t syscall_gas_per_byte;
+    const struct gb_gear_costs *costs; /* NULL = Vara's,
+                                   gb_gear_costs_get() */
     uint32_t max_reservations;  /* Vara's ReservationsLimit: 256 (Gear
                                    allows one more: the check is `>`) */
 } gb_process_cfg;

@@ -5,6 +5,7 @@
 #ifndef GB_GEAR_RUN_H
 #define GB_GEAR_RUN_H
 
+#include "gear/gas.h"
 #include "gear/process.h"
 #include "gear/syscalls_table.h"
 
@@ -47,6 +48,8 @@ typedef struct gb_run {
     gb_u128 value_sent;
     uint32_t caps_msgs, caps_creates, caps_wakes;
     uint32_t caps_reserved, caps_unreserved, caps_deposits;
+    const gb_gear_costs *costs;
+    gb_gear_syscall_id sc;    /* the syscall running: its costs */
     gb_stop stop;
     uint8_t *panic;           /* GB_STOP_PANIC payload */
     uint32_t panic_len;
@@ -63,6 +66,9 @@ struct gb_processor {
     uint8_t *alloc_scratch;     /* max_pages/8 + 1 bytes: the bitmap */
     gb_extern *imports;         /* cap_imports entries: a run's imports */
     uint32_t cap_imports;
+    uint64_t marks_hi;          /* granules of the memory's read and write
+                                   marks that may be set: cleared before
+                                   the next run (the lazy-page charges) */
 };
 
 /* syscalls.c: make the host functions of every syscall in p->store. */

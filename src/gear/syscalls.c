@@ -22,7 +22,7 @@
  * run (gr_exit, gr_wait*, gr_panic, ...) record why and return
  * GB_TRAP_HOST; process.c turns that into the outcome.
  *
- * Gas: every call costs syscall_gas, plus syscall_gas_per_byte for each
+ * Gas: every call costs its base weight (gas.c), plus its per-byte weight for each
  * byte it copies (process.h, gb_process_cfg); the per-byte part of the
  * *_input calls and gr_read is charged after their range checks, as in
  * Gear.  Gas given to a message (the *_wgas calls) is charged too.
@@ -67,7 +67,7 @@ static uint8_t empty_[1];
 /* The program's memory at [ptr, ptr+len), or a stop with BackendError
  * (an infallible syscall's pointer, or an error-struct pointer). */
 static gb_err guest(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t len,
-                    uint8_t **out)
+                    bool write, uint8_t **out)
 {
     *out = empty_;
     if (!len)
@@ -77,8 +77,12 @@ static gb_err guest(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t len,
                     "syscall argument out of bounds: %llu bytes at 0x%x",
                     (unsigned long long)len, ptr);
     *out = gb_memory_data(r->mem) + ptr;
-    /* it may be written: tracked like the program's own writes (wasm.h) */
-    gb_memory_mark(r->mem, ptr, len);
+    /* tracked like the program's own accesses (wasm.h): the lazy-page
+     * charges count the pages (process.c) */
+    if (write)
+        gb_memory_mark(r->mem, ptr, len);
+    else
+        gb_memory_mark_read(r->mem, ptr, len);
     return GB_OK;
 }
 
@@ -89,17 +93,39 @@ static uint32_t oob(const gb_run *r, uint32_t ptr, uint64_t len)
     return len && (uint64_t)ptr + len > gb_memory_size(r->mem) ? AOOB : 0;
 }
 
-/* Guest address ptr, after oob() said the range is fine. */
-static uint8_t *at(const gb_run *r, uint32_t ptr)
+/* Guest address ptr, after oob() said [ptr, ptr+len) is fine; the range
+ * is marked read (the lazy-page charges, process.c).  len 0: a target the
+ * caller writes and marks itself. */
+static uint8_t *at(const gb_run *r, uint32_t ptr, uint64_t len)
 {
+    gb_memory_mark_read(r->mem, ptr, len);
     return ptr <= gb_memory_size(r->mem) ? gb_memory_data(r->mem) + ptr
                                          : empty_;
 }
 
+/* The syscall's CostToken: its base cost plus its per-byte cost for bytes
+ * (Vara's SyscallWeights, gas.c). */
 static gb_err charge(gb_host_ctx *ctx, gb_run *r, uint64_t bytes)
 {
-    return gb_host_charge(ctx, r->cfg->syscall_gas +
-                                   bytes * r->cfg->syscall_gas_per_byte);
+    const gb_gear_costs *k = r->costs;
+    return gb_host_charge(ctx, k->sys[r->sc] + bytes * k->sys_per_byte[r->sc]);
+}
+
+/* A fee Gear charges with charge_gas_if_enough inside with_changes
+ * (Ext::wait*, wake, reserve_gas): running short traps (RanOutOfGas)
+ * whatever follows; if the syscall then fails, the charge is undone.  So
+ * a fee is first checked (fee_check), and burned (gb_host_charge) only
+ * once the syscall is sure to succeed. */
+static gb_err fee_check(gb_host_ctx *ctx, uint64_t fee)
+{
+    if (gb_store_gas_left(gb_host_store(ctx)) < fee)
+        return gb_host_charge(ctx, fee); /* runs out of gas */
+    return GB_OK;
+}
+
+static uint64_t per_byte(const gb_run *r)
+{
+    return r->costs->sys_per_byte[r->sc];
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -125,7 +151,7 @@ static gb_err put_err(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
                       uint32_t size, uint32_t code, const void *body)
 {
     uint8_t *p;
-    TRY(guest(ctx, r, ptr, size, &p));
+    TRY(guest(ctx, r, ptr, size, true, &p));
     put32(p, code);
     if (code || !body)
         memset(p + 4, 0, size - 4);
@@ -144,7 +170,7 @@ static gb_err put_out(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
                       const void *data, uint32_t len)
 {
     uint8_t *p;
-    TRY(guest(ctx, r, ptr, len, &p));
+    TRY(guest(ctx, r, ptr, len, true, &p));
     memcpy(p, data, len);
     return GB_OK;
 }
@@ -153,7 +179,7 @@ static gb_err put_out(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
  * caller checked the range with value_oob(). */
 static gb_u128 read_value(const gb_run *r, uint32_t ptr)
 {
-    return ptr == NO_PTR ? gb_u128_from(0) : gb_u128_from_le(at(r, ptr));
+    return ptr == NO_PTR ? gb_u128_from(0) : gb_u128_from_le(at(r, ptr, 16));
 }
 
 static uint32_t value_oob(const gb_run *r, uint32_t ptr)
@@ -166,7 +192,7 @@ static uint32_t value_oob(const gb_run *r, uint32_t ptr)
 static void read_hash_value(const gb_run *r, uint32_t ptr, gb_id *id,
                             gb_u128 *value)
 {
-    const uint8_t *p = at(r, ptr);
+    const uint8_t *p = at(r, ptr, 48);
     memcpy(id->b, p, 32);
     *value = gb_u128_from_le(p + 32);
 }
@@ -206,6 +232,7 @@ static void set_alloc(gb_run *r, uint32_t pg, bool on)
 HOST(sys_alloc)
 {
     RUN();
+    r->sc = GB_SYS_ALLOC;
     uint32_t n = (uint32_t)a[0];
     TRY(charge(ctx, r, 0));
     uint32_t max = r->cfg->max_pages, start = r->heap_start;
@@ -227,7 +254,9 @@ HOST(sys_alloc)
         }
         uint32_t have = (uint32_t)(gb_memory_size(r->mem) >> 16), old;
         if (pg + n > have) {
-            TRY(gb_host_charge(ctx, (uint64_t)(pg + n - have) * 1000));
+            TRY(gb_host_charge(ctx, r->costs->mem_grow +
+                                         (uint64_t)(pg + n - have) *
+                                             r->costs->mem_grow_per_page));
             gb_err ge = gb_memory_grow(r->mem, pg + n - have, &old);
             if (ge == GB_NOMEM)
                 return ge; /* the host's, not the program's: no result */
@@ -246,6 +275,7 @@ HOST(sys_alloc)
 HOST(sys_free)
 {
     RUN();
+    r->sc = GB_SYS_FREE;
     uint32_t pg = (uint32_t)a[0];
     TRY(charge(ctx, r, 0));
     if (pg >= WASM_PAGES_MAX)
@@ -263,6 +293,7 @@ HOST(sys_free)
 HOST(sys_free_range)
 {
     RUN();
+    r->sc = GB_SYS_FREE_RANGE;
     uint32_t from = (uint32_t)a[0], to = (uint32_t)a[1];
     TRY(charge(ctx, r, 0));
     if (from >= WASM_PAGES_MAX || to >= WASM_PAGES_MAX)
@@ -272,6 +303,8 @@ HOST(sys_free_range)
         res[0] = 1;
         return GB_OK;
     }
+    TRY(gb_host_charge(ctx, (uint64_t)(to - from + 1) *
+                                r->costs->free_range_per_page));
     for (uint32_t pg = from; pg <= to; pg++)
         set_alloc(r, pg, false);
     res[0] = 0;
@@ -285,6 +318,7 @@ HOST(sys_free_range)
 HOST(sys_read)
 {
     RUN();
+    r->sc = GB_SYS_GR_READ;
     UNUSED_ARGS;
     uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1];
     uint32_t buf = (uint32_t)a[2], err = (uint32_t)a[3];
@@ -293,11 +327,11 @@ HOST(sys_read)
     if ((uint64_t)off + len > UINT32_MAX) {
         code = GB_EXT_TOO_BIG_READ_LEN;
     } else {
-        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         if (off + len > r->d->payload_len)
             code = GB_EXT_READ_WRONG_RANGE;
         else if (!(code = oob(r, buf, len)) && len) {
-            memcpy(at(r, buf), r->d->payload + off, len);
+            memcpy(at(r, buf, 0), r->d->payload + off, len);
             gb_memory_mark(r->mem, buf, len);
         }
     }
@@ -317,6 +351,7 @@ static gb_err out_uint(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t v,
 HOST(sys_size)
 {
     RUN();
+    r->sc = GB_SYS_GR_SIZE;
     UNUSED_ARGS;
     return out_uint(ctx, r, (uint32_t)a[0], r->d->payload_len, 4);
 }
@@ -330,6 +365,7 @@ static gb_err out_id(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_id id)
 HOST(sys_source)
 {
     RUN();
+    r->sc = GB_SYS_GR_SOURCE;
     UNUSED_ARGS;
     if (in_signal(r))
         return stop(ctx, r, GB_STOP_BACKEND, "gr_source is forbidden in handle_signal");
@@ -339,6 +375,7 @@ HOST(sys_source)
 HOST(sys_message_id)
 {
     RUN();
+    r->sc = GB_SYS_GR_MESSAGE_ID;
     UNUSED_ARGS;
     return out_id(ctx, r, (uint32_t)a[0], r->d->id);
 }
@@ -346,6 +383,7 @@ HOST(sys_message_id)
 HOST(sys_program_id)
 {
     RUN();
+    r->sc = GB_SYS_GR_PROGRAM_ID;
     UNUSED_ARGS;
     return out_id(ctx, r, (uint32_t)a[0], r->d->destination);
 }
@@ -361,6 +399,7 @@ static gb_err out_value(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_u128 v)
 HOST(sys_value)
 {
     RUN();
+    r->sc = GB_SYS_GR_VALUE;
     UNUSED_ARGS;
     return out_value(ctx, r, (uint32_t)a[0], r->d->value);
 }
@@ -391,6 +430,7 @@ static uint32_t take_value(gb_run *r, gb_u128 v)
 HOST(sys_value_available)
 {
     RUN();
+    r->sc = GB_SYS_GR_VALUE_AVAILABLE;
     UNUSED_ARGS;
     return out_value(ctx, r, (uint32_t)a[0], value_available(r));
 }
@@ -398,6 +438,7 @@ HOST(sys_value_available)
 HOST(sys_reply_to)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_TO;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if (r->d->kind != GB_DISPATCH_REPLY)
@@ -408,6 +449,7 @@ HOST(sys_reply_to)
 HOST(sys_reply_code)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_CODE;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if (r->d->kind != GB_DISPATCH_REPLY)
@@ -418,6 +460,7 @@ HOST(sys_reply_code)
 HOST(sys_signal_from)
 {
     RUN();
+    r->sc = GB_SYS_GR_SIGNAL_FROM;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if (!in_signal(r))
@@ -428,6 +471,7 @@ HOST(sys_signal_from)
 HOST(sys_signal_code)
 {
     RUN();
+    r->sc = GB_SYS_GR_SIGNAL_CODE;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if (!in_signal(r))
@@ -442,6 +486,7 @@ HOST(sys_signal_code)
 HOST(sys_block_height)
 {
     RUN();
+    r->sc = GB_SYS_GR_BLOCK_HEIGHT;
     UNUSED_ARGS;
     return out_uint(ctx, r, (uint32_t)a[0], r->blk->height, 4);
 }
@@ -449,6 +494,7 @@ HOST(sys_block_height)
 HOST(sys_block_timestamp)
 {
     RUN();
+    r->sc = GB_SYS_GR_BLOCK_TIMESTAMP;
     UNUSED_ARGS;
     return out_uint(ctx, r, (uint32_t)a[0], r->blk->timestamp, 8);
 }
@@ -456,6 +502,7 @@ HOST(sys_block_timestamp)
 HOST(sys_gas_available)
 {
     RUN();
+    r->sc = GB_SYS_GR_GAS_AVAILABLE;
     UNUSED_ARGS;
     return out_uint(ctx, r, (uint32_t)a[0],
                     gb_store_gas_left(gb_host_store(ctx)), 8);
@@ -464,6 +511,7 @@ HOST(sys_gas_available)
 HOST(sys_env_vars)
 {
     RUN();
+    r->sc = GB_SYS_GR_ENV_VARS;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     if ((uint32_t)a[0] != 1)
@@ -484,10 +532,11 @@ HOST(sys_env_vars)
 HOST(sys_random)
 {
     RUN();
+    r->sc = GB_SYS_GR_RANDOM;
     UNUSED_ARGS;
     uint8_t *subject, out[36];
-    TRY(charge(ctx, r, 32));
-    TRY(guest(ctx, r, (uint32_t)a[0], 32, &subject));
+    TRY(charge(ctx, r, 0));
+    TRY(guest(ctx, r, (uint32_t)a[0], 32, false, &subject));
     gb_blake2b_state st;
     gb_blake2b_init(&st);
     gb_blake2b_update(&st, subject, 32);
@@ -522,11 +571,12 @@ static bool valid_utf8(const uint8_t *s, uint32_t n)
 HOST(sys_debug)
 {
     RUN();
+    r->sc = GB_SYS_GR_DEBUG;
     UNUSED_ARGS;
     uint32_t len = (uint32_t)a[1];
     uint8_t *p;
     TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, false, &p));
     if (!valid_utf8(p, len))
         return stop(ctx, r, GB_STOP_BACKEND, "gr_debug: string is not UTF-8");
     gb_journal *j = r->j;
@@ -546,13 +596,14 @@ HOST(sys_debug)
 HOST(sys_panic)
 {
     RUN();
+    r->sc = GB_SYS_GR_PANIC;
     UNUSED_ARGS;
     uint32_t len = (uint32_t)a[1];
     uint8_t *p;
     if (len > r->cfg->max_payload) /* PanicBufferIsTooBig */
         return stop(ctx, r, GB_STOP_BACKEND, "gr_panic: %u bytes is too big", len);
     TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, &p));
+    TRY(guest(ctx, r, (uint32_t)a[0], len, false, &p));
     free(r->panic);
     r->panic = gb_malloc(len ? len : 1);
     if (!r->panic)
@@ -566,6 +617,7 @@ HOST(sys_panic)
 HOST(sys_oom_panic)
 {
     RUN();
+    r->sc = GB_SYS_GR_OOM_PANIC;
     UNUSED_ARGS;
     return stop(ctx, r, GB_STOP_OOM, "out of memory (gr_oom_panic)");
 }
@@ -573,10 +625,11 @@ HOST(sys_oom_panic)
 HOST(sys_exit)
 {
     RUN();
+    r->sc = GB_SYS_GR_EXIT;
     UNUSED_ARGS;
     uint8_t *p;
     TRY(charge(ctx, r, 0));
-    TRY(guest(ctx, r, (uint32_t)a[0], 32, &p));
+    TRY(guest(ctx, r, (uint32_t)a[0], 32, false, &p));
     memcpy(r->j->inheritor.b, p, 32);
     return stop(ctx, r, GB_STOP_EXIT, "exited");
 }
@@ -584,6 +637,7 @@ HOST(sys_exit)
 HOST(sys_leave)
 {
     RUN();
+    r->sc = GB_SYS_GR_LEAVE;
     UNUSED_ARGS;
     return stop(ctx, r, GB_STOP_LEAVE, "left");
 }
@@ -592,10 +646,12 @@ static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
                           uint32_t duration)
 {
     TRY(charge(ctx, r, 0));
+    TRY(fee_check(ctx, r->costs->waiting_fee));
     if (r->ctx.replied)
         return stop(ctx, r, GB_STOP_BACKEND, "wait after reply");
     if (k != GB_WAIT && duration == 0)
         return stop(ctx, r, GB_STOP_BACKEND, "wait with zero duration");
+    TRY(gb_host_charge(ctx, r->costs->waiting_fee));
     r->j->wait = k;
     r->j->wait_duration = duration;
     return stop(ctx, r, GB_STOP_WAIT, "waiting");
@@ -604,6 +660,7 @@ static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
 HOST(sys_wait)
 {
     RUN();
+    r->sc = GB_SYS_GR_WAIT;
     UNUSED_ARGS;
     return wait_common(ctx, r, GB_WAIT, 0);
 }
@@ -611,6 +668,7 @@ HOST(sys_wait)
 HOST(sys_wait_for)
 {
     RUN();
+    r->sc = GB_SYS_GR_WAIT_FOR;
     UNUSED_ARGS;
     return wait_common(ctx, r, GB_WAIT_FOR, (uint32_t)a[0]);
 }
@@ -618,6 +676,7 @@ HOST(sys_wait_for)
 HOST(sys_wait_up_to)
 {
     RUN();
+    r->sc = GB_SYS_GR_WAIT_UP_TO;
     UNUSED_ARGS;
     return wait_common(ctx, r, GB_WAIT_UP_TO, (uint32_t)a[0]);
 }
@@ -625,14 +684,16 @@ HOST(sys_wait_up_to)
 HOST(sys_wake)
 {
     RUN();
+    r->sc = GB_SYS_GR_WAKE;
     UNUSED_ARGS;
     uint32_t err = (uint32_t)a[2];
     TRY(charge(ctx, r, 0));
     uint32_t code = oob(r, (uint32_t)a[0], 32);
     if (code)
         return put_err(ctx, r, err, 4, code, NULL);
+    TRY(fee_check(ctx, r->costs->waking_fee)); /* after reading the id */
     gb_id id;
-    memcpy(id.b, at(r, (uint32_t)a[0]), 32);
+    memcpy(id.b, at(r, (uint32_t)a[0], 32), 32);
     gb_journal *j = r->j;
     for (uint32_t i = 0; i < j->nwakes; i++)
         if (gb_id_eq(j->wakes[i].message_id, id))
@@ -645,6 +706,7 @@ HOST(sys_wake)
         j->wakes = w;
         r->caps_wakes = cap;
     }
+    TRY(gb_host_charge(ctx, r->costs->waking_fee));
     j->wakes[j->nwakes++] = (gb_wake_req){.message_id = id,
                                           .delay = (uint32_t)a[1]};
     return put_err(ctx, r, err, 4, 0, NULL);
@@ -906,6 +968,9 @@ static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
         TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
     else if (wgas)
         TRY(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
+    /* Ext::charge_sending_fee: burned; running short traps */
+    TRY(gb_host_charge(ctx, delay ? r->costs->delayed_sending_fee
+                                  : r->costs->sending_fee));
     take_value(r, value);
     count_bytes(r, len, true);
     gb_id id = gb_message_id_outgoing(r->d->id, h);
@@ -942,13 +1007,14 @@ static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
     gb_id dest;
     gb_u128 value;
     read_hash_value(r, pid_value, &dest, &value);
-    return commit(ctx, r, h, dest, value, at(r, ptr), len, wgas, gas_limit,
+    return commit(ctx, r, h, dest, value, at(r, ptr, len), len, wgas, gas_limit,
                   delay, NULL, err);
 }
 
 HOST(sys_send)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND;
     UNUSED_ARGS;
     return send_now(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
                     false, 0, (uint32_t)a[3], (uint32_t)a[4]);
@@ -957,6 +1023,7 @@ HOST(sys_send)
 HOST(sys_send_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_WGAS;
     UNUSED_ARGS;
     return send_now(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
                     true, a[3], (uint32_t)a[4], (uint32_t)a[5]);
@@ -974,7 +1041,7 @@ static gb_err send_input(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
     if (!code)
         code = input_range(r, off, len);
     if (!code) {
-        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         gb_send_buf *b = open_handle(r, h, &code);
         TRY(push_bytes(r, b, r->d->payload + off, len, &code));
     }
@@ -990,6 +1057,7 @@ static gb_err send_input(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
 HOST(sys_send_input)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_INPUT;
     UNUSED_ARGS;
     return send_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
                       false, 0, (uint32_t)a[3], (uint32_t)a[4]);
@@ -998,6 +1066,7 @@ HOST(sys_send_input)
 HOST(sys_send_input_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_INPUT_WGAS;
     UNUSED_ARGS;
     return send_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], (uint32_t)a[2],
                       true, a[3], (uint32_t)a[4], (uint32_t)a[5]);
@@ -1006,6 +1075,7 @@ HOST(sys_send_input_wgas)
 HOST(sys_send_init)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_INIT;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     uint32_t h = 0, code;
@@ -1018,25 +1088,27 @@ HOST(sys_send_init)
 HOST(sys_send_push)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_PUSH;
     UNUSED_ARGS;
     uint32_t ptr = (uint32_t)a[1], len = (uint32_t)a[2], err = (uint32_t)a[3];
     TRY(charge(ctx, r, len));
     uint32_t code = oob(r, ptr, len);
     gb_send_buf *b = code ? NULL : open_handle(r, (uint32_t)a[0], &code);
     if (!code)
-        TRY(push_bytes(r, b, at(r, ptr), len, &code));
+        TRY(push_bytes(r, b, at(r, ptr, len), len, &code));
     return put_err(ctx, r, err, 4, code, NULL);
 }
 
 HOST(sys_send_push_input)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_PUSH_INPUT;
     UNUSED_ARGS;
     uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], err = (uint32_t)a[3];
     TRY(charge(ctx, r, 0));
     uint32_t code = input_range(r, off, len);
     if (!code) {
-        TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         gb_send_buf *b = open_handle(r, (uint32_t)a[0], &code);
         if (!code)
             TRY(push_bytes(r, b, r->d->payload + off, len, &code));
@@ -1062,6 +1134,7 @@ static gb_err send_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h,
 HOST(sys_send_commit)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_COMMIT;
     UNUSED_ARGS;
     return send_commit(ctx, r, (uint32_t)a[0], (uint32_t)a[1], false, 0,
                        (uint32_t)a[2], (uint32_t)a[3]);
@@ -1070,6 +1143,7 @@ HOST(sys_send_commit)
 HOST(sys_send_commit_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_SEND_COMMIT_WGAS;
     UNUSED_ARGS;
     return send_commit(ctx, r, (uint32_t)a[0], (uint32_t)a[1], true, a[2],
                        (uint32_t)a[3], (uint32_t)a[4]);
@@ -1134,6 +1208,7 @@ static gb_err reply_commit(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
         TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
     else if (wgas)
         TRY(gb_host_charge(ctx, gas_limit));
+    TRY(gb_host_charge(ctx, r->costs->sending_fee)); /* Ext::reply_commit */
     take_value(r, value);
     gb_journal *j = r->j;
     j->has_reply = true;
@@ -1171,13 +1246,14 @@ static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const char *name,
         code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
-    return reply_commit(ctx, r, at(r, ptr), len, read_value(r, value_ptr),
+    return reply_commit(ctx, r, at(r, ptr, len), len, read_value(r, value_ptr),
                         wgas, gas_limit, NULL, err);
 }
 
 HOST(sys_reply)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY;
     UNUSED_ARGS;
     return reply_now(ctx, r, "gr_reply", (uint32_t)a[0], (uint32_t)a[1],
                      (uint32_t)a[2], false, 0, (uint32_t)a[3]);
@@ -1186,6 +1262,7 @@ HOST(sys_reply)
 HOST(sys_reply_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_WGAS;
     UNUSED_ARGS;
     return reply_now(ctx, r, "gr_reply_wgas", (uint32_t)a[0], (uint32_t)a[1],
                      (uint32_t)a[3], true, a[2], (uint32_t)a[4]);
@@ -1194,6 +1271,7 @@ HOST(sys_reply_wgas)
 HOST(sys_reply_commit)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_COMMIT;
     UNUSED_ARGS;
     return reply_now(ctx, r, "gr_reply_commit", 0, 0, (uint32_t)a[0], false,
                      0, (uint32_t)a[1]);
@@ -1202,6 +1280,7 @@ HOST(sys_reply_commit)
 HOST(sys_reply_commit_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_COMMIT_WGAS;
     UNUSED_ARGS;
     return reply_now(ctx, r, "gr_reply_commit_wgas", 0, 0, (uint32_t)a[1],
                      true, a[0], (uint32_t)a[2]);
@@ -1213,7 +1292,7 @@ static gb_err push_input(gb_host_ctx *ctx, gb_run *r, uint32_t off,
 {
     if ((*code = input_range(r, off, len)))
         return GB_OK;
-    TRY(gb_host_charge(ctx, (uint64_t)len * r->cfg->syscall_gas_per_byte));
+    TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
     if ((*code = reply_context(r, true)))
         return GB_OK;
     if ((uint64_t)r->reply_len + len > r->cfg->max_payload) {
@@ -1244,6 +1323,7 @@ static gb_err reply_input(gb_host_ctx *ctx, gb_run *r, const char *name,
 HOST(sys_reply_input)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_INPUT;
     UNUSED_ARGS;
     return reply_input(ctx, r, "gr_reply_input", (uint32_t)a[0],
                        (uint32_t)a[1], (uint32_t)a[2], false, 0,
@@ -1253,6 +1333,7 @@ HOST(sys_reply_input)
 HOST(sys_reply_input_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_INPUT_WGAS;
     UNUSED_ARGS;
     return reply_input(ctx, r, "gr_reply_input_wgas", (uint32_t)a[0],
                        (uint32_t)a[1], (uint32_t)a[3], true, a[2],
@@ -1262,6 +1343,7 @@ HOST(sys_reply_input_wgas)
 HOST(sys_reply_push)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_PUSH;
     UNUSED_ARGS;
     uint32_t ptr = (uint32_t)a[0], len = (uint32_t)a[1];
     TRY(forbidden_in_signal(ctx, r, "gr_reply_push"));
@@ -1273,7 +1355,7 @@ HOST(sys_reply_push)
         code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     if (!code && len) {
         TRY(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
-        memcpy(r->reply_buf + r->reply_len, at(r, ptr), len);
+        memcpy(r->reply_buf + r->reply_len, at(r, ptr, len), len);
         r->reply_len += len;
     }
     return put_err(ctx, r, (uint32_t)a[2], 4, code, NULL);
@@ -1283,6 +1365,7 @@ HOST(sys_reply_push)
 HOST(sys_reply_push_input)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_PUSH_INPUT;
     UNUSED_ARGS;
     TRY(charge(ctx, r, 0));
     uint32_t code;
@@ -1308,7 +1391,11 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
     uint32_t delay = (uint32_t)a[wgas ? 6 : 5], err = (uint32_t)a[wgas ? 7 : 6];
     uint32_t max = r->cfg->max_payload;
     bool big_salt = salt_len > max, big = len > max;
-    TRY(charge(ctx, r, (big_salt ? 0 : (uint64_t)salt_len) + (big ? 0 : len)));
+    TRY(charge(ctx, r, big ? 0 : len));
+    TRY(gb_host_charge(ctx, (big_salt ? 0 : (uint64_t)salt_len) *
+                                (r->sc == GB_SYS_GR_CREATE_PROGRAM_WGAS
+                                     ? r->costs->create_wgas_salt_per_byte
+                                     : r->costs->create_salt_per_byte)));
     uint32_t code = oob(r, cid, 48);
     if (!code && !big_salt)
         code = oob(r, salt_ptr, salt_len);
@@ -1321,7 +1408,7 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
     gb_id code_id;
     gb_u128 value;
     read_hash_value(r, cid, &code_id, &value);
-    const uint8_t *salt = at(r, salt_ptr), *payload = at(r, ptr);
+    const uint8_t *salt = at(r, salt_ptr, salt_len), *payload = at(r, ptr, len);
     gb_id pid = gb_program_id_from_program(r->d->id, code_id, salt, salt_len);
 
     bool ovf = false;
@@ -1352,15 +1439,18 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
         return GB_NOMEM;
     if (len)
         memcpy(copy, payload, len);
-    if (wgas) {
-        gb_err e = gb_host_charge(ctx, gas_limit);
-        if (e) {
-            free(copy);
-            return e;
-        }
+    /* the gas limit goes with the init message; then
+     * Ext::charge_sending_fee, burned (running short traps) */
+    gb_err e = gb_host_charge(ctx, wgas ? gas_limit : 0);
+    if (!e)
+        e = gb_host_charge(ctx, delay ? r->costs->delayed_sending_fee
+                                      : r->costs->sending_fee);
+    if (e) {
+        free(copy);
+        return e;
     }
     uint32_t h;
-    gb_err e = take_nonce(r, false, &h, &code);
+    e = take_nonce(r, false, &h, &code);
     if (e) {
         free(copy);
         return e;
@@ -1383,6 +1473,7 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
 HOST(sys_create_program)
 {
     RUN();
+    r->sc = GB_SYS_GR_CREATE_PROGRAM;
     (void)res;
     return create_program(ctx, r, a, false);
 }
@@ -1390,6 +1481,7 @@ HOST(sys_create_program)
 HOST(sys_create_program_wgas)
 {
     RUN();
+    r->sc = GB_SYS_GR_CREATE_PROGRAM_WGAS;
     (void)res;
     return create_program(ctx, r, a, true);
 }
@@ -1424,16 +1516,19 @@ static uint64_t rsv_count(const gb_run *r)
 HOST(sys_reserve_gas)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVE_GAS;
     UNUSED_ARGS;
     uint64_t amount = a[0];
     uint32_t duration = (uint32_t)a[1], err = (uint32_t)a[2];
     TRY(charge(ctx, r, 0));
+    uint64_t fee = r->costs->reservation_fee;
+    TRY(fee_check(ctx, fee));
     uint32_t code = 0;
     if (duration == 0)
         code = GB_EXT_ZERO_RESERVATION_DURATION;
     else if (amount < r->blk->mailbox_threshold)
         code = GB_EXT_RESERVATION_BELOW_MAILBOX_THRESHOLD;
-    else if (amount > gb_store_gas_left(gb_host_store(ctx)))
+    else if (amount > gb_store_gas_left(gb_host_store(ctx)) - fee)
         code = GB_EXT_NOT_ENOUGH_GAS;
     else if (rsv_count(r) > r->cfg->max_reservations)
         code = GB_EXT_RESERVATIONS_LIMIT_REACHED;
@@ -1442,7 +1537,8 @@ HOST(sys_reserve_gas)
     gb_journal *j = r->j;
     TRY(grow_one((void **)&j->reserved, &r->caps_reserved, j->nreserved,
                  sizeof *j->reserved));
-    TRY(gb_host_charge(ctx, amount));
+    TRY(gb_host_charge(ctx, fee + amount)); /* the fee burned, the amount
+                                               leaves with the journal */
     gb_id id = gb_reservation_id(r->d->id, r->ctx.reservation_nonce);
     if (r->ctx.reservation_nonce != UINT64_MAX)
         r->ctx.reservation_nonce++;
@@ -1460,6 +1556,7 @@ HOST(sys_reserve_gas)
 HOST(sys_unreserve_gas)
 {
     RUN();
+    r->sc = GB_SYS_GR_UNRESERVE_GAS;
     UNUSED_ARGS;
     uint32_t rid = (uint32_t)a[0], err = (uint32_t)a[1];
     TRY(charge(ctx, r, 0));
@@ -1467,7 +1564,7 @@ HOST(sys_unreserve_gas)
     if (code)
         return put_err(ctx, r, err, 12, code, NULL);
     gb_id id;
-    memcpy(id.b, at(r, rid), 32);
+    memcpy(id.b, at(r, rid, 32), 32);
     rsv_state st = rsv_find(r, id);
     if ((code = rsv_check_not_used(&st)))
         return put_err(ctx, r, err, 12, code, NULL);
@@ -1490,6 +1587,7 @@ HOST(sys_unreserve_gas)
 HOST(sys_system_reserve_gas)
 {
     RUN();
+    r->sc = GB_SYS_GR_SYSTEM_RESERVE_GAS;
     UNUSED_ARGS;
     uint64_t amount = a[0];
     uint32_t err = (uint32_t)a[1];
@@ -1514,7 +1612,7 @@ HOST(sys_system_reserve_gas)
 static void read_two_hashes_value(const gb_run *r, uint32_t ptr, gb_id *rid,
                                   gb_id *dest, gb_u128 *value)
 {
-    const uint8_t *p = at(r, ptr);
+    const uint8_t *p = at(r, ptr, 80);
     memcpy(rid->b, p, 32);
     memcpy(dest->b, p + 32, 32);
     *value = gb_u128_from_le(p + 64);
@@ -1524,6 +1622,7 @@ static void read_two_hashes_value(const gb_run *r, uint32_t ptr, gb_id *rid,
 HOST(sys_reservation_send)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVATION_SEND;
     UNUSED_ARGS;
     uint32_t rpv = (uint32_t)a[0], ptr = (uint32_t)a[1], len = (uint32_t)a[2];
     uint32_t delay = (uint32_t)a[3], err = (uint32_t)a[4];
@@ -1542,13 +1641,14 @@ HOST(sys_reservation_send)
     gb_id rid, dest;
     gb_u128 value;
     read_two_hashes_value(r, rpv, &rid, &dest, &value);
-    return commit(ctx, r, h, dest, value, at(r, ptr), len, false, 0, delay,
+    return commit(ctx, r, h, dest, value, at(r, ptr, len), len, false, 0, delay,
                   &rid, err);
 }
 
 HOST(sys_reservation_send_commit)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVATION_SEND_COMMIT;
     UNUSED_ARGS;
     uint32_t h = (uint32_t)a[0], rpv = (uint32_t)a[1];
     uint32_t delay = (uint32_t)a[2], err = (uint32_t)a[3];
@@ -1582,12 +1682,13 @@ static gb_err reservation_reply(gb_host_ctx *ctx, gb_run *r, const char *name,
     gb_id rid;
     gb_u128 value;
     read_hash_value(r, rv, &rid, &value);
-    return reply_commit(ctx, r, at(r, ptr), len, value, false, 0, &rid, err);
+    return reply_commit(ctx, r, at(r, ptr, len), len, value, false, 0, &rid, err);
 }
 
 HOST(sys_reservation_reply)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVATION_REPLY;
     UNUSED_ARGS;
     return reservation_reply(ctx, r, "gr_reservation_reply", (uint32_t)a[0],
                              (uint32_t)a[1], (uint32_t)a[2], (uint32_t)a[3]);
@@ -1596,6 +1697,7 @@ HOST(sys_reservation_reply)
 HOST(sys_reservation_reply_commit)
 {
     RUN();
+    r->sc = GB_SYS_GR_RESERVATION_REPLY_COMMIT;
     UNUSED_ARGS;
     return reservation_reply(ctx, r, "gr_reservation_reply_commit",
                              (uint32_t)a[0], 0, 0, (uint32_t)a[1]);
@@ -1608,6 +1710,7 @@ HOST(sys_reservation_reply_commit)
 HOST(sys_reply_deposit)
 {
     RUN();
+    r->sc = GB_SYS_GR_REPLY_DEPOSIT;
     UNUSED_ARGS;
     uint32_t mp = (uint32_t)a[0], err = (uint32_t)a[2];
     uint64_t gas = a[1];
@@ -1616,7 +1719,7 @@ HOST(sys_reply_deposit)
     gb_id mid;
     gb_journal *j = r->j;
     if (!code) {
-        memcpy(mid.b, at(r, mp), 32);
+        memcpy(mid.b, at(r, mp, 32), 32);
         if (gas > gb_store_gas_left(gb_host_store(ctx)))
             code = GB_EXT_NOT_ENOUGH_GAS;
         for (uint32_t i = 0; !code && i < j->ndeposits; i++)

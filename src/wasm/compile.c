@@ -85,6 +85,13 @@ typedef struct ctrl {
     uint32_t loop_pc;    /* C_LOOP: cell index of the loop head */
     uint32_t patch;      /* chain of cells to receive the end address */
     uint32_t else_patch; /* C_IF: the BR_UNLESS target cell */
+    /* Gear's gas counter (ControlBlock): the lowest control index a branch
+     * inside may leave to, and the active metered block: the instruction
+     * it starts at, its GAS cell (NONE before it is emitted, or when its
+     * start was dead code) and the cost so far. */
+    uint32_t lfbt;
+    uint32_t mb_pos, mb_cell;
+    uint64_t mb_cost;
 } ctrl;
 
 typedef struct comp {
@@ -113,8 +120,7 @@ typedef struct comp {
     ctrl *cs;
     uint32_t ch, ccap;
 
-    uint32_t gas_cell;
-    uint64_t gas_acc;
+    uint32_t ip; /* index of the instruction being compiled */
     uint32_t last_dst;
     uint32_t last_at; /* handler cell of the last instruction */
     gb_irop last_op;
@@ -209,43 +215,90 @@ static gb_err emit2(comp *c, gb_irop o, uint64_t a, uint64_t b)
     return GB_OK;
 }
 
-/* ---- gas blocks --------------------------------------------------------- */
+/* ---- gas blocks ---------------------------------------------------------
+ *
+ * The metered blocks are Gear's, so that a run charges what Gear's
+ * instrumented code charges (protocol/wasm-instrument/src/gas_metering,
+ * determine_metered_blocks): a metered block starts at the function's
+ * first instruction, after a loop or if, after an else, after a branch
+ * (br, br_if, br_table, return), and after the end of a block a branch
+ * inside it may leave beyond it; a nested block's block shares its
+ * parent's.  Each ctrl entry holds its active metered block; when a block
+ * closes, its cost (plus Gear's gas_charge call, gs->block, per call) is
+ * written into the GAS cell emitted at its start.  A block whose start is
+ * the same instruction as its parent's adds its cost to the parent's.
+ * Gear inserts no gas_charge for a block of cost 0: its GAS here charges 0.
+ */
 
-static void gas_close(comp *c)
+static uint64_t block_charge(const comp *c, uint64_t cost)
 {
-    if (c->gas_cell != NONE)
-        c->cells[c->gas_cell].u = c->gas_acc;
-    c->gas_cell = NONE;
-    c->gas_acc = 0;
+    const uint64_t max = 0xFFFFFFFFu; /* gas_charge takes a u32 */
+    return cost ? cost + c->gs->block * ((cost + max - 1) / max) : 0;
 }
 
-/* The position a label bound now should have: normally the next cell, but
- * when the current metered block is still empty (its GAS was the last
- * thing emitted), that GAS, so that the two blocks merge into one. */
-static uint32_t here(const comp *c)
+static void mb_begin(comp *c, ctrl *f, uint32_t pos)
 {
-    return c->gas_cell != NONE && c->gas_cell == c->n - 1 ? c->gas_cell - 1
-                                                          : c->n;
+    f->mb_pos = pos;
+    f->mb_cell = NONE;
+    f->mb_cost = 0;
 }
 
-static gb_err gas_open(comp *c)
+/* finalize_metered_block: close the top entry's metered block; a new one
+ * starts at the next instruction. */
+static void mb_finalize(comp *c)
 {
-    if (c->gas_cell != NONE && c->gas_cell == c->n - 1)
-        return GB_OK; /* empty block: it simply goes on */
-    gas_close(c);
-    if (!c->meter)
+    ctrl *f = &c->cs[c->ch - 1];
+    uint32_t pos = f->mb_pos, cell = f->mb_cell;
+    uint64_t cost = f->mb_cost;
+    mb_begin(c, f, c->ip + 1);
+    if (c->ch > 1 && c->cs[c->ch - 2].mb_pos == pos) {
+        c->cs[c->ch - 2].mb_cost += cost;
+        return;
+    }
+    if (cell != NONE && c->meter)
+        c->cells[cell].u = block_charge(c, cost);
+}
+
+/* branch(): to the control entries at depths ds[0..n) */
+static void mb_branch(comp *c, const uint32_t *ds, uint32_t n)
+{
+    mb_finalize(c);
+    ctrl *top = &c->cs[c->ch - 1];
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t idx = c->ch - 1 - ds[i];
+        if (c->cs[idx].kind != C_LOOP && idx < top->lfbt)
+            top->lfbt = idx;
+    }
+}
+
+/* Before instruction c->ip: the GAS of a metered block starting here. */
+static gb_err gas_emit(comp *c)
+{
+    ctrl *f = &c->cs[c->ch - 1];
+    if (!c->meter || f->mb_pos != c->ip || f->mb_cell != NONE || !live(c))
         return GB_OK;
     uint32_t at;
     TRY(op(c, GB_IR_GAS, 1, &at));
-    c->gas_cell = at + 1;
     c->cells[at + 1].u = 0;
+    for (uint32_t i = c->ch; i-- > 0 && c->cs[i].mb_pos == c->ip;)
+        c->cs[i].mb_cell = at + 1;
     return GB_OK;
+}
+
+/* A label bound now: the next cell.  Code at a label can be reached by a
+ * jump, so nothing emitted after it may be fused into what came before
+ * (a destination patched, a comparison turned into a branch). */
+static uint32_t here(comp *c)
+{
+    c->last_dst = NONE;
+    c->last_at = NONE;
+    c->last_op = GB_IR_NOP;
+    return c->n;
 }
 
 static void charge(comp *c, uint64_t cost)
 {
-    if (live(c))
-        c->gas_acc += cost;
+    c->cs[c->ch - 1].mb_cost += cost;
 }
 
 /* ---- the virtual stack -------------------------------------------------- */
@@ -577,6 +630,19 @@ static gb_err push_ctrl(comp *c, ctrl f)
 {
     if (!gb_grow((void **)&c->cs, &c->ccap, c->ch + 1ull, sizeof *c->cs, 16))
         return GB_NOMEM;
+    /* begin_control_block: a block's metered block is its parent's (same
+     * start), a loop's or an if's starts after it, a function's at 0 */
+    f.lfbt = c->ch;
+    if (f.kind == C_FUNC) {
+        mb_begin(c, &f, 0);
+    } else if (f.kind == C_BLOCK) {
+        const ctrl *p = &c->cs[c->ch - 1];
+        f.mb_pos = p->mb_pos;
+        f.mb_cell = p->mb_cell;
+        f.mb_cost = 0;
+    } else {
+        mb_begin(c, &f, c->ip + 1);
+    }
     c->cs[c->ch++] = f;
     return GB_OK;
 }
@@ -1024,11 +1090,11 @@ static gb_err compile_body(comp *c)
                             .nresults = c->ft->nresults,
                             .results = c->ft->results, .patch = NONE,
                             .else_patch = NONE}));
-    TRY(gas_open(c));
-    c->gas_acc += (uint64_t)gs->per_local * c->def->nlocals;
+    charge(c, (uint64_t)gs->per_local * c->def->nlocals);
 
-    while (c->ch > 0) {
+    for (c->ip = 0; c->ch > 0; c->ip++) {
         uint8_t b;
+        TRY(gas_emit(c));
         if (!gb_read_u8(&c->r, &b))
             return MALFORMED("unexpected end of function body");
         charge(c, gs->op[b]);
@@ -1148,10 +1214,9 @@ static gb_err compile_body(comp *c)
             TRY(materialize_range(c, 0, c->sh));
             bool was_live = live(c);
             nf.dead = !was_live;
-            if (nf.kind == C_LOOP && was_live) {
-                TRY(gas_open(c));
-                nf.loop_pc = c->meter ? c->gas_cell - 1 : c->n;
-            }
+            if (nf.kind == C_LOOP && was_live)
+                nf.loop_pc = here(c); /* the GAS of the loop's block comes
+                                         next (gas_emit) */
             TRY(push_ctrl(c, nf));
             break;
         }
@@ -1179,7 +1244,6 @@ static gb_err compile_body(comp *c)
                     c->last_op = keep_op;
                 }
                 TRY(emit_cond_br(c, hc, false, NULL, &nf.else_patch));
-                TRY(gas_open(c));
             }
             TRY(push_ctrl(c, nf));
             break;
@@ -1197,13 +1261,13 @@ static gb_err compile_body(comp *c)
                 c->cells[at + 2].u = 0;
                 TRY(target(c, f, at + 1));
             }
+            mb_finalize(c);
             f->kind = C_ELSE;
             f->unreachable = false;
             if (f->else_patch != NONE) {
                 c->cells[f->else_patch].u = here(c);
                 TRY(reloc(c, f->else_patch));
                 f->else_patch = NONE;
-                TRY(gas_open(c));
             }
             c->sh = f->height;
             TRY(push_types(c, f->params, f->nparams));
@@ -1222,18 +1286,22 @@ static gb_err compile_body(comp *c)
             if (f->kind == C_FUNC) {
                 if (live(c))
                     TRY(emit_return(c, c->sh));
-                gas_close(c);
+                mb_finalize(c);
                 c->ch--;
                 break;
             }
             if (live(c))
                 TRY(materialize_range(c, c->sh, c->sh + f->nresults));
-            ctrl done = *f;
+            /* finalize_control_block: the block's metered block closes;
+             * the parent's does too when a branch may leave beyond it */
+            mb_finalize(c);
+            ctrl done = c->cs[c->ch - 1];
             c->ch--;
-            /* a label, or the exit of a loop: code after a loop must not
-             * be charged to the loop's own block on every iteration */
-            bool label = done.patch != NONE || done.else_patch != NONE ||
-                         done.kind == C_LOOP;
+            ctrl *parent = &c->cs[c->ch - 1];
+            if (done.lfbt < parent->lfbt)
+                parent->lfbt = done.lfbt;
+            if (done.lfbt < c->ch)
+                mb_finalize(c);
             if (done.else_patch != NONE) {
                 c->cells[done.else_patch].u = here(c);
                 TRY(reloc(c, done.else_patch));
@@ -1241,8 +1309,6 @@ static gb_err compile_body(comp *c)
             TRY(bind(c, done.patch));
             c->sh = done.height;
             TRY(push_types(c, done.results, done.nresults));
-            if (label && live(c))
-                TRY(gas_open(c));
             break;
         }
         case 0x0C: { /* br */
@@ -1253,6 +1319,7 @@ static gb_err compile_body(comp *c)
             TRY(pop_types(c, label_types(f), n));
             if (live(c))
                 TRY(emit_br(c, d, c->sh));
+            mb_branch(c, &d, 1);
             TRY(set_unreachable(c));
             break;
         }
@@ -1282,6 +1349,7 @@ static gb_err compile_body(comp *c)
             } else {
                 TRY(push_types(c, label_types(f), n));
             }
+            mb_branch(c, &d, 1);
             break;
         }
         case 0x0E: { /* br_table */
@@ -1355,6 +1423,10 @@ static gb_err compile_body(comp *c)
                         e = emit_br(c, ds[i], src);
                 }
             }
+            if (!e) {
+                charge(c, (uint64_t)gs->br_table_per_target * cnt);
+                mb_branch(c, ds, cnt + 1);
+            }
             free(ds);
             TRY(e);
             TRY(set_unreachable(c));
@@ -1364,6 +1436,10 @@ static gb_err compile_body(comp *c)
             TRY(pop_types(c, c->ft->results, c->ft->nresults));
             if (live(c))
                 TRY(emit_return(c, c->sh));
+            {
+                uint32_t d0 = c->ch - 1; /* to the function's block */
+                mb_branch(c, &d0, 1);
+            }
             TRY(set_unreachable(c));
             break;
         case 0x10: { /* call */
@@ -1372,6 +1448,8 @@ static gb_err compile_body(comp *c)
             if (x >= m->nfuncs)
                 return INVALID("unknown function %u", x);
             charge(c, gs->call);
+            if (x >= m->nfunc_imports)
+                charge(c, gs->call_defined);
             const gb_functype *ft = &m->types[m->func_type[x]];
             TRY(pop_types(c, ft->params, ft->nparams));
             if (x < m->nfunc_imports)
@@ -1395,6 +1473,7 @@ static gb_err compile_body(comp *c)
                 return INVALID("type mismatch: call_indirect on non-funcref table");
             charge(c, gs->call);
             const gb_functype *ft = &m->types[ti];
+            charge(c, (uint64_t)gs->call_indirect_per_param * ft->nparams);
             uint32_t hi;
             TRY(pop(c, GB_I32, NULL, &hi));
             TRY(pop_types(c, ft->params, ft->nparams));
@@ -1640,8 +1719,6 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
     c->nrelocs = 0;
     c->sh = c->max_h = 0;
     c->ch = 0;
-    c->gas_cell = NONE;
-    c->gas_acc = 0;
     c->last_dst = NONE;
     gb_err e = compile_body(c);
     free(c->ltypes);

@@ -158,6 +158,7 @@ struct gb_memory {
     size_t reserved;  /* bytes mapped */
     bool keep;        /* GB_MEM_KEEP: survives gb_store_reset */
     uint8_t *dirty;   /* a byte per 2^GB_DIRTY_SHIFT granule of reserved */
+    uint8_t *read;    /* the same, set by the program's loads */
     uint32_t rw_pages;/* [0, rw_pages) known readable and writable */
     gb_memory *next;
 };

@@ -89,6 +89,7 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     const gb_memory *M = inst->mem ? inst->mem : &no_memory;
     uint8_t *mem = M->data;
     uint8_t *dirty = M->dirty; /* write tracking, see wasm.h */
+    uint8_t *rdm = M->read;    /* read tracking, the same */
     uint64_t memsize = M->size;
     int64_t gas = s->gas_left;
     uint64_t *fp = s->stack;
@@ -136,6 +137,7 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
         M = inst->mem ? inst->mem : &no_memory;                             \
         mem = M->data;                                                      \
         dirty = M->dirty;                                                   \
+        rdm = M->read;                                                      \
         memsize = M->size;                                                  \
     } while (0)
 /* Most functions have a handful of locals: a loop beats a call to memset */
@@ -331,6 +333,8 @@ L_GLOBAL_SET:
             TRAP(GB_TRAP_MEM_OOB);                                          \
         T v;                                                                \
         memcpy(&v, mem + ea, sizeof v);                                     \
+        rdm[ea >> GB_DIRTY_SHIFT] = 1;                                      \
+        rdm[(ea + sizeof(T) - 1) >> GB_DIRTY_SHIFT] = 1;                    \
         S(1) = (conv);                                                      \
         pc += ncells;                                                       \
         NEXT();                                                             \

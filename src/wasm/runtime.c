@@ -219,6 +219,7 @@ void gb_store_reset(gb_store *s)
         if (m->data)
             munmap(m->data, m->reserved);
         free(m->dirty);
+        free(m->read);
         free(m);
     }
     *link = NULL;
@@ -465,8 +466,11 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
     }
     m->data = p;
     m->dirty = gb_calloc((m->reserved >> GB_DIRTY_SHIFT) + 1, 1);
-    if (!m->dirty) {
+    m->read = gb_calloc((m->reserved >> GB_DIRTY_SHIFT) + 1, 1);
+    if (!m->dirty || !m->read) {
         munmap(p, m->reserved);
+        free(m->dirty);
+        free(m->read);
         free(m);
         return GB_NOMEM;
     }
@@ -476,6 +480,7 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
         mprotect(m->data, (size_t)limits.min * PAGE, PROT_READ | PROT_WRITE)) {
         munmap(m->data, m->reserved);
         free(m->dirty);
+        free(m->read);
         free(m);
         return GB_NOMEM;
     }
@@ -491,6 +496,7 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
 
 uint8_t *gb_memory_data(gb_memory *m) { return m->data; }
 uint8_t *gb_memory_dirty(gb_memory *m) { return m->dirty; }
+uint8_t *gb_memory_read_marks(gb_memory *m) { return m->read; }
 void gb_memory_forget_access(gb_memory *m) { m->rw_pages = 0; }
 
 void gb_memory_mark(gb_memory *m, uint64_t offset, uint64_t len)
@@ -503,6 +509,17 @@ void gb_memory_mark(gb_memory *m, uint64_t offset, uint64_t len)
     for (uint64_t g = offset >> GB_DIRTY_SHIFT; g <= last >> GB_DIRTY_SHIFT;
          g++)
         m->dirty[g] = 1;
+}
+void gb_memory_mark_read(gb_memory *m, uint64_t offset, uint64_t len)
+{
+    if (!len || offset >= m->reserved)
+        return;
+    uint64_t last = offset + len - 1;
+    if (last >= m->reserved)
+        last = m->reserved - 1;
+    for (uint64_t g = offset >> GB_DIRTY_SHIFT; g <= last >> GB_DIRTY_SHIFT;
+         g++)
+        m->read[g] = 1;
 }
 uint64_t gb_memory_size(const gb_memory *m) { return m->size; }
 

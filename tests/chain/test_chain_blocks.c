@@ -245,7 +245,7 @@ static void test_ping(void)
     gb_u128 after = gb_chain_balance(t.c, alice());
     GB_EXPECT(gb_u128_cmp(after, before) < 0);
     gb_u128 paid = gb_u128_sub(gb_u128_sub(before, after), fx_fee(t.c, 4));
-    GB_EXPECT(paid.lo > 0 && paid.lo < 100000000ull && !paid.hi);
+    GB_EXPECT(paid.lo > 0 && paid.lo < 1000000000ull && !paid.hi); /* ~3e8 */
     m = send(&t, ping, "PONG");
     blocks(&t, 1);
     GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_AUTO, ""));
@@ -352,14 +352,14 @@ static void test_hostile_beside_ping(void)
 {
     env t;
     /* room for one loop message and a ping, not for two loops */
-    env_open(&t, NULL, 1500000000ull);
+    env_open(&t, NULL, 15000000000ull);
     gb_id loop = create_nb(&t, "loop", "", 0);
     gb_id ping = create_nb(&t, "ping", "", 0);
     settle(&t, 5);
-    uint64_t lg = 1000000000ull;
+    uint64_t lg = 10000000000ull;
     gb_id l1 = send_v(&t, loop, "go", lg, gb_u128_from(0));
     gb_id l2 = send_v(&t, loop, "go", lg, gb_u128_from(0));
-    gb_id p = send_v(&t, ping, "PING", 100000000ull, gb_u128_from(0));
+    gb_id p = send_v(&t, ping, "PING", 1000000000ull, gb_u128_from(0));
     gb_block_result r = block(&t);
     uint32_t h = r.height;
     GB_EXPECT_U64(2, r.dispatched);
@@ -379,8 +379,8 @@ static void test_hostile_beside_ping(void)
     blocks(&t, 1);
     gb_id l3 = send_v(&t, loop, "go", lg, gb_u128_from(0));
     gb_id a1 = send_v(&t, a, "hi", lg, gb_u128_from(0));    /* too big now */
-    gb_id a2 = send_v(&t, a, "F", 1000000ull, gb_u128_from(0)); /* fits */
-    gb_id p2 = send_v(&t, ping, "PING", 100000000ull, gb_u128_from(0));
+    gb_id a2 = send_v(&t, a, "F", 1000000000ull, gb_u128_from(0)); /* fits */
+    gb_id p2 = send_v(&t, ping, "PING", 1000000000ull, gb_u128_from(0));
     blocks(&t, 1);
     GB_EXPECT(reply_of(&t, l3) && reply_of(&t, p2));
     GB_EXPECT(!reply_of(&t, a1) && !reply_of(&t, a2));
@@ -441,7 +441,7 @@ static void test_exit(void)
     gb_id a = actor(&t, "", "a");
     blocks(&t, 1);
     gb_u128 before = gb_chain_balance(t.c, alice());
-    gb_id x = send_v(&t, a, "X", 100000000ull, gb_u128_from(777));
+    gb_id x = send_v(&t, a, "X", 1000000000ull, gb_u128_from(777));
     blocks(&t, 1);
     GB_EXPECT(reply_is(&t, x, GB_REPLY_SUCCESS_AUTO, ""));
     GB_EXPECT_U64(1, t.exited);
@@ -450,8 +450,8 @@ static void test_exit(void)
      * the transaction's fee */
     gb_u128 after = gb_chain_balance(t.c, alice());
     gb_u128 paid = gb_u128_sub(gb_u128_sub(before, after), fx_fee(t.c, 1));
-    GB_EXPECT(paid.lo < 100000000ull && !paid.hi);
-    gb_id h = send_v(&t, a, "hi", 100000000ull, gb_u128_from(5));
+    GB_EXPECT(paid.lo < 1000000000ull && !paid.hi); /* ~3e8 */
+    gb_id h = send_v(&t, a, "hi", 1000000000ull, gb_u128_from(5));
     blocks(&t, 1);
     const umsg *r = reply_of(&t, h);
     GB_EXPECT(reply_is(&t, h, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED, NULL));
@@ -500,7 +500,14 @@ static void test_waitlist_expiry(void)
     env_open(&t, NULL, 0);
     gb_id a = actor(&t, "", "a");
     blocks(&t, 1);
-    uint64_t gas = 300000;
+    /* enough for the run (what a dry run burns: the precharge and the
+     * waiting fee are most of it) and 3000 blocks of waitlist rent */
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                .destination = a, .payload = (const uint8_t *)"W",
+                .payload_len = 1};
+    gb_chain_gas_info gi;
+    GB_EXPECT_ERR(GB_OK, gb_chain_calculate_gas(t.c, &tx, &gi, NULL, 0));
+    uint64_t gas = gi.burned + 300000;
     gb_id w = send_v(&t, a, "W", gas, gb_u128_from(0));
     gb_block_result r = block(&t);
     uint32_t h = r.height;
@@ -527,8 +534,8 @@ static void test_mailbox(void)
     env_open(&t, NULL, 0);
     gb_id a = actor(&t, "", "a");
     blocks(&t, 1);
-    gb_id m1 = send_v(&t, a, "M", 100000000ull, gb_u128_from(5000));
-    gb_id m2 = send_v(&t, a, "M", 100000000ull, gb_u128_from(6000));
+    gb_id m1 = send_v(&t, a, "M", 1000000000ull, gb_u128_from(5000));
+    gb_id m2 = send_v(&t, a, "M", 1000000000ull, gb_u128_from(6000));
     blocks(&t, 1);
     GB_EXPECT(reply_is(&t, m1, GB_REPLY_SUCCESS_AUTO, ""));
     GB_EXPECT(reply_is(&t, m2, GB_REPLY_SUCCESS_AUTO, ""));
@@ -571,7 +578,7 @@ static void test_mailbox(void)
                                    .destination = id1,
                                    .payload = (const uint8_t *)"ok",
                                    .payload_len = 2,
-                                   .gas_limit = 100000000ull});
+                                   .gas_limit = 1000000000ull});
     gb_block_result r = block(&t);
     bool ran = false, replied = false;
     for (uint32_t i = 0; i < r.nevents; i++) {
@@ -685,9 +692,34 @@ static void test_restart(void)
     rm_dir(dir);
 }
 
+/* Vara's BlockGasLimit is the chain's default, and a user's gas limit
+ * above it is refused at submit (Gear: GasLimitTooHigh). */
+static void test_gas_limit_cap(void)
+{
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    GB_EXPECT_U64(750000000000ull, cfg.block_gas_limit);
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id ping = create(&t, "ping", "", 0);
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                .destination = ping, .payload = (const uint8_t *)"PING",
+                .payload_len = 4, .gas_limit = 750000000001ull};
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_INVALID,
+                  gb_chain_submit(t.c, &tx, NULL, detail, sizeof detail));
+    GB_EXPECT_STR_CONTAINS(detail, "above the block gas limit");
+    tx.gas_limit = 750000000000ull; /* the limit itself is fine */
+    gb_id m;
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &tx, &m, NULL, 0));
+    blocks(&t, 1);
+    env_close(&t);
+}
+
 int main(void)
 {
     GB_RUN(test_ping);
+    GB_RUN(test_gas_limit_cap);
     GB_RUN(test_counter);
     GB_RUN(test_proxy);
     GB_RUN(test_factory);

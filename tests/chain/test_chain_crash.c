@@ -53,7 +53,7 @@
 #include "test.h"
 
 #define GAS_CREATE 5000000000ull
-#define GAS_INC 100000000ull
+#define GAS_INC 1000000000ull
 #define GAS_KICK 5000000000ull
 #define CHILD_CAP 50000u /* the child stops producing at this height */
 #define MIN_H 40u        /* the final height is at least this */

@@ -25,8 +25,8 @@
 #include "test.h"
 #include "util/hash.h"
 
-#define GAS 2000000000ull
-#define BLOCK_GAS 60000000000ull
+#define GAS 10000000000ull /* Vara-sized: "wide" writes 12 pages, ~1.4e8 each */
+#define BLOCK_GAS 300000000000ull
 #define STEPS 24
 #define MAXB 64
 

@@ -17,7 +17,12 @@
 #include "chain/chain_fixture.h"
 #include "gear/test_syscalls_util.h"
 
-#define GAS 5000000000ull
+/* what a run spends before it reports gr_gas_available: the precharge
+ * (reading the program, its code and instantiating it: ~1.4e8 for
+ * sys_ops), the memory pages it touches (~1.4e8 each) and the
+ * instructions on the way */
+#define RUN_COST 500000000ull
+#define GAS 100000000000ull
 
 static gb_chain *C;
 
@@ -50,8 +55,13 @@ static void block(void)
     GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(C, &r));
     for (uint32_t i = 0; i < r.nevents; i++) {
         const gb_event *ev = &r.events[i];
-        if (ev->kind == GB_EV_DISPATCHED && ev->outcome == GB_OUTCOME_FAILED)
+        if (ev->kind == GB_EV_DISPATCHED && ev->outcome == GB_OUTCOME_FAILED) {
             failed_runs++;
+            if (getenv("GB_CHAIN_TRACE"))
+                fprintf(stderr, "  failed: burned %llu, %.*s\n",
+                        (unsigned long long)ev->gas_burned,
+                        (int)r.events[i].payload_len, (const char *)r.events[i].payload);
+        }
         if (ev->kind != GB_EV_USER_MESSAGE || NM == 64)
             continue;
         umsg *m = &M[NM++];
@@ -153,7 +163,7 @@ static void test_reservations(void)
 
     /* 1. P reserves R1 (used later), R2 (unreserved later), R3 (expires
      * after 3 blocks), and sets aside a system reservation */
-    const uint64_t R1 = 1000000000, R2 = 2000000000, R3 = 300000000;
+    const uint64_t R1 = 10000000000, R2 = 20000000000, R3 = 3000000000;
     script s = {0};
     OP(&s, GB_SYS_GR_RESERVE_GAS, R1, 50, 0x4000);
     OP(&s, GB_SYS_GR_RESERVE_GAS, R2, 100, 0x4040);
@@ -188,8 +198,8 @@ static void test_reservations(void)
     uint64_t got = reported_gas(Q);
     if (getenv("GB_CHAIN_TRACE"))
         fprintf(stderr, "  Q ran with %llu of R1\n", (unsigned long long)got);
-    GB_EXPECT(got <= R1 && got > R1 - 100000000);
-    if (!(got <= R1 && got > R1 - 100000000))
+    GB_EXPECT(got <= R1 && got > R1 - RUN_COST);
+    if (!(got <= R1 && got > R1 - RUN_COST))
         fprintf(stderr, "  Q ran with %llu, reservation %llu\n",
                 (unsigned long long)got, (unsigned long long)R1);
     t = audit();
@@ -208,7 +218,7 @@ static void test_reservations(void)
     /* 4. a reply deposit: P sends Q a message (no gas limit) with a
      * deposit D; Q replies with a script for P's handle_reply, which
      * reports the gas the reply came with: D, not a share of Q's gas */
-    const uint64_t D = 700000000;
+    const uint64_t D = 7000000000;
     script pr = {0};
     report_gas(&pr);
     q = (script){0};
@@ -227,8 +237,8 @@ static void test_reservations(void)
     if (getenv("GB_CHAIN_TRACE"))
         fprintf(stderr, "  the reply ran with %llu of D\n",
                 (unsigned long long)got);
-    GB_EXPECT(got <= D && got > D - 100000000);
-    if (!(got <= D && got > D - 100000000))
+    GB_EXPECT(got <= D && got > D - RUN_COST);
+    if (!(got <= D && got > D - RUN_COST))
         fprintf(stderr, "  the reply ran with %llu, deposit %llu\n",
                 (unsigned long long)got, (unsigned long long)D);
 

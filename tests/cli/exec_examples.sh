@@ -20,7 +20,7 @@ out=$("$gb" exec "$ex/token.wasm" --init 1000 --send balance \
 check token-balance "$out" '"1000"'
 check token-error "$out" '01 00 03 00'
 check token-panic "$out" '"insufficient balance"'
-out=$("$gb" exec "$ex/loop.wasm" --gas 1000000 --send go 2>&1)
+out=$("$gb" exec "$ex/loop.wasm" --gas 1000000000 --send go 2>&1)
 check loop "$out" 'ran out of gas'
 out=$("$gb" exec "$ex/ping.wasm" --program proxy="$ex/proxy.wasm",@main --to proxy --send PING 2>&1)
 check proxy "$out" '"PONG"'
@@ -30,7 +30,7 @@ check factory "$out" '"PONG"'
 out=$("$gb" exec "$ex/timer.wasm" --send "start 3 2" --send get 2>&1)
 check timer "$out" '"2"'
 for h in loop recurse alloc_bomb; do
-  out=$("$gb" exec "$ex/$h.wasm" --gas 100000000 --send go 2>&1)
+  out=$("$gb" exec "$ex/$h.wasm" --gas 10000000000 --send go 2>&1)
   check "hostile-$h" "$out" 'error: execution'
 done
 out=$("$gb" exec "$ex/wild_pointer.wasm" --send go --send err 2>&1)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gear/codes.h"
+#include "gear/gas.h"
 #include "gear/process.h"
 #include "test.h"
 
@@ -26,7 +27,10 @@ static gb_module *load(const char *name)
     fclose(f);
     gb_module *m = NULL;
     char detail[256];
-    gb_err e = gb_module_load(NULL, buf, n, &m, detail, sizeof detail);
+    gb_wasm_config wc; /* metered with Vara's weights, as code checks do */
+    gb_wasm_config_default(&wc);
+    wc.schedule = &gb_gear_costs_get()->engine;
+    gb_err e = gb_module_load(&wc, buf, n, &m, detail, sizeof detail);
     if (e)
         fprintf(stderr, "load %s: %s\n", name, detail);
     return m;
@@ -75,6 +79,9 @@ static void keep_pages(pages *ps, gb_journal *j)
     }
 }
 
+/* Vara-sized: the precharge alone is ~50M, a send's fee 200M */
+#define GAS 10000000000ull
+
 static gb_dispatch msg(const char *payload, uint64_t gas, uint32_t nonce)
 {
     gb_dispatch d = {.kind = GB_DISPATCH_HANDLE, .payload = (const uint8_t *)payload,
@@ -103,7 +110,7 @@ static void test_ping_pong(void)
     gb_program_view v = {.module = m, .static_pages = 1, .page = lookup};
     pages ps = {0};
     v.page_user = &ps;
-    gb_dispatch d = msg("PING", 10000000, 0);
+    gb_dispatch d = msg("PING", GAS, 0);
     gb_journal j;
     GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
@@ -114,7 +121,7 @@ static void test_ping_pong(void)
     gb_id rid = gb_message_id_reply(d.id);
     GB_EXPECT(gb_id_eq(rid, j.reply.id));
     GB_EXPECT(gb_id_eq(d.source, j.reply.destination));
-    GB_EXPECT(j.gas_burned > 0 && j.gas_burned < 10000000);
+    GB_EXPECT(j.gas_burned > 0 && j.gas_burned < 1000000000);
     uint64_t gas1 = j.gas_burned;
     gb_journal_free(&j);
 
@@ -124,7 +131,7 @@ static void test_ping_pong(void)
     gb_journal_free(&j);
 
     /* anything else: a panic, Gear's error reply with the message */
-    d = msg("XX", 10000000, 1);
+    d = msg("XX", GAS, 1);
     GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
     GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
     GB_EXPECT_U64(GB_REPLY_EXEC_USERSPACE_PANIC, reply_code(&j));
@@ -133,12 +140,22 @@ static void test_ping_pong(void)
     GB_EXPECT_U64(0, j.npages); /* a failed run changes no memory */
     gb_journal_free(&j);
 
-    /* too little gas: ran out of gas, all of it burned */
+    /* too little gas for the precharge's first step (reading the
+     * program, 25M): ran out of gas, nothing burned (Gear charges a
+     * precharge step only when the gas covers it, precharge.rs) */
     d = msg("PING", 50, 2);
     GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
     GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
     GB_EXPECT_U64(GB_REPLY_EXEC_RAN_OUT_OF_GAS, reply_code(&j));
-    GB_EXPECT_U64(50, j.gas_burned);
+    GB_EXPECT_U64(0, j.gas_burned);
+    gb_journal_free(&j);
+
+    /* enough for the precharge, too little for the run: all of it burned */
+    d = msg("PING", gas1 - 1, 3);
+    GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
+    GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
+    GB_EXPECT_U64(GB_REPLY_EXEC_RAN_OUT_OF_GAS, reply_code(&j));
+    GB_EXPECT_U64(gas1 - 1, j.gas_burned);
     gb_journal_free(&j);
     gb_processor_free(p);
     gb_module_free(m);
@@ -158,7 +175,7 @@ static void test_counter_memory_persists(void)
     gb_program_view v = {.module = m, .static_pages = 2, .stack_end = 65536,
                          .page = lookup, .page_user = &ps};
     for (uint32_t i = 1; i <= 3; i++) {
-        gb_dispatch d = msg("inc", 10000000, i);
+        gb_dispatch d = msg("inc", GAS, i);
         gb_journal j;
         GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &d, &j));
         GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
@@ -175,7 +192,7 @@ static void test_counter_memory_persists(void)
         gb_journal_free(&j);
     }
     /* the state query sees the persisted counter and writes nothing */
-    gb_dispatch q = msg("", 10000000, 9);
+    gb_dispatch q = msg("", GAS, 9);
     q.kind = GB_DISPATCH_STATE;
     gb_journal j;
     GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &v, &q, &j));
@@ -213,18 +230,18 @@ static void test_hostile_programs(void)
         return;
     gb_processor *p;
     GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &p));
-    gb_journal j = run_hostile(p, m, "L", 1000000);
+    gb_journal j = run_hostile(p, m, "L", 1000000000);
     GB_EXPECT_U64(GB_REPLY_EXEC_RAN_OUT_OF_GAS, reply_code(&j));
-    GB_EXPECT_U64(1000000, j.gas_burned);
+    GB_EXPECT_U64(1000000000, j.gas_burned);
     gb_journal_free(&j);
 
-    j = run_hostile(p, m, "R", 100000000);
+    j = run_hostile(p, m, "R", GAS);
     GB_EXPECT_U64(GB_REPLY_EXEC_STACK_LIMIT_EXCEEDED, reply_code(&j));
     gb_journal_free(&j);
 
     /* a wild payload pointer: Gear answers AccessOutOfBounds (201) in the
      * error struct and the program goes on (here: to the auto reply) */
-    j = run_hostile(p, m, "W", 1000000);
+    j = run_hostile(p, m, "W", GAS);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
     GB_EXPECT_U64(GB_REPLY_SUCCESS_AUTO, reply_code(&j));
     GB_EXPECT_U64(0, j.nmsgs);
@@ -232,7 +249,7 @@ static void test_hostile_programs(void)
 
     /* allocation bomb: alloc fails cleanly at the page limit, the program
      * goes on and writes its last page */
-    j = run_hostile(p, m, "A", 100000000);
+    j = run_hostile(p, m, "A", GAS);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
     GB_EXPECT_U64(GB_REPLY_SUCCESS_AUTO, reply_code(&j));
     /* page 0 (the message it read) and the first gear page of the last
@@ -245,7 +262,7 @@ static void test_hostile_programs(void)
     gb_journal_free(&j);
 
     /* a send, then the automatic empty reply */
-    j = run_hostile(p, m, "S", 1000000);
+    j = run_hostile(p, m, "S", GAS);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
     GB_EXPECT_U64(1, j.nmsgs);
     if (j.nmsgs) {
@@ -260,7 +277,7 @@ static void test_hostile_programs(void)
     gb_journal_free(&j);
 
     /* after all that the processor still works */
-    j = run_hostile(p, m, "N", 1000000);
+    j = run_hostile(p, m, "N", GAS);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
     gb_journal_free(&j);
     gb_processor_free(p);
@@ -290,7 +307,7 @@ static void *work(void *arg)
     gb_program_view v = {.module = w->m, .static_pages = 2, .stack_end = 65536,
                          .page = lookup, .page_user = &ps};
     for (uint32_t i = 1; i <= 300; i++) {
-        gb_dispatch d = msg("inc", 10000000, i);
+        gb_dispatch d = msg("inc", GAS, i);
         gb_journal j;
         if (gb_process(p, &blk, &v, &d, &j) || j.outcome != GB_OUTCOME_SUCCESS)
             w->failures++;

@@ -141,7 +141,7 @@ static void test_panics(void)
     poke(&s, 0x4100, "oops", 4);
     OP(&s, GB_SYS_GR_SEND, 0x4000, 0x4100, 1, 0, 0x1000);
     OP(&s, GB_SYS_GR_PANIC, 0x4100, 4);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 10000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, ENV_GAS);
     d.value = gb_u128_from(777);
     gb_journal j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
@@ -180,10 +180,10 @@ static void test_panics(void)
     gb_journal_free(&j);
     s.n = 0;
     burn(&s, 100000000);
-    d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 200000);
+    d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 1000000000);
     j = env_run(&e, &d);
     GB_EXPECT_U64(GB_REPLY_EXEC_RAN_OUT_OF_GAS, jcode(&j));
-    GB_EXPECT_U64(200000, j.gas_burned);
+    GB_EXPECT_U64(1000000000, j.gas_burned);
     gb_journal_free(&j);
     env_free(&e);
 }

@@ -44,7 +44,7 @@ static void test_value(void)
     poke_hash_value(&s, 0x4000, id_of(0xcc), ed, 0);
     OP(&s, GB_SYS_GR_SEND, 0x4000, 0x4100, 0, 0, 0x1100);
     OP(&s, GB_SYS_GR_VALUE_AVAILABLE, 0x1020);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 100000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, ENV_GAS);
     d.value = (gb_u128){.lo = 5000, .hi = 1};
     gb_journal j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
@@ -151,14 +151,14 @@ static void test_gas_available(void)
     OP(&s, GB_SYS_GR_GAS_AVAILABLE, 0x1000);
     burn(&s, 1000);
     OP(&s, GB_SYS_GR_GAS_AVAILABLE, 0x1008);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 5000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 1000000000);
     gb_journal j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
     uint64_t g1 = le64(mem(&j, 0x1000)), g2 = le64(mem(&j, 0x1008));
-    GB_EXPECT(g1 < 5000000 && g1 > 0);
+    GB_EXPECT(g1 < 1000000000 && g1 > 0);
     GB_EXPECT(g2 + 1000 < g1); /* the loop cost something */
-    GB_EXPECT(j.gas_burned > 5000000 - g2);
-    GB_EXPECT(j.gas_burned <= 5000000);
+    GB_EXPECT(j.gas_burned > 1000000000 - g2);
+    GB_EXPECT(j.gas_burned <= 1000000000);
     gb_journal_free(&j);
     env_free(&e);
 }
@@ -213,7 +213,7 @@ static void test_signal_env(void)
     script s = {0};
     OP(&s, GB_SYS_GR_MESSAGE_ID, 0x1000);
     OP(&s, GB_SYS_GR_BLOCK_HEIGHT, 0x1020);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_SIGNAL, &s, 1000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_SIGNAL, &s, ENV_GAS);
     gb_journal j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
     GB_EXPECT(!j.has_reply);
@@ -221,7 +221,7 @@ static void test_signal_env(void)
     GB_EXPECT_U64(7, mem32(&j, 0x1020));
     gb_journal_free(&j);
     OP(&s, GB_SYS_GR_SOURCE, 0x1040);
-    d = env_msg(&e, GB_DISPATCH_SIGNAL, &s, 1000000);
+    d = env_msg(&e, GB_DISPATCH_SIGNAL, &s, ENV_GAS);
     j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
     GB_EXPECT(!j.has_reply); /* no error reply to a signal */

@@ -105,18 +105,18 @@ static void test_read_gas_order(void)
     GB_EXPECT(env_init(&e, NULL));
     script s = {0};
     OP(&s, GB_SYS_GR_READ, 2, 0xFFFFFFFFu, 0x1100, 0x1000);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 1000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 1000000000);
     gb_journal j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
     GB_EXPECT_U64(103, mem32(&j, 0x1000));
     gb_journal_free(&j);
     s.n = 0;
     OP(&s, GB_SYS_GR_READ, 0, 0x7FFFFFFFu, 0x1100, 0x1000);
-    d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 1000000);
+    d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 1000000000);
     j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
     GB_EXPECT_U64(GB_REPLY_EXEC_RAN_OUT_OF_GAS, jcode(&j));
-    GB_EXPECT_U64(1000000, j.gas_burned);
+    GB_EXPECT_U64(1000000000, j.gas_burned);
     gb_journal_free(&j);
     env_free(&e);
 }

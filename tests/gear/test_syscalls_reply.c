@@ -146,7 +146,7 @@ static void test_value_and_gas(void)
      * threshold */
     OP(&s, GB_SYS_GR_REPLY_COMMIT_WGAS, 100, 0x4010, 0x1080);
     OP(&s, GB_SYS_GR_VALUE_AVAILABLE, 0x1100);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 100000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_HANDLE, &s, ENV_GAS);
     d.value = gb_u128_from(5000);
     gb_journal j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
@@ -164,14 +164,14 @@ static void test_value_and_gas(void)
     /* gr_reply_wgas: the gas goes with the reply */
     s.n = 0;
     poke(&s, 0x4000, "g", 1);
-    OP(&s, GB_SYS_GR_REPLY_WGAS, 0x4000, 1, 50000, NO_VALUE, 0x1000);
-    d = env_msg(&e, GB_DISPATCH_HANDLE, &s, 1000000);
+    OP(&s, GB_SYS_GR_REPLY_WGAS, 0x4000, 1, ENV_GAS / 2, NO_VALUE, 0x1000);
+    d = env_msg(&e, GB_DISPATCH_HANDLE, &s, ENV_GAS);
     j = env_run(&e, &d);
     GB_EXPECT_U64(0, mem32(&j, 0x1000));
     GB_EXPECT(j.reply.has_gas_limit);
-    GB_EXPECT_U64(50000, j.reply.gas_limit);
-    /* the 50000 travel with the reply: not burned by this run */
-    GB_EXPECT(j.gas_burned > 0 && j.gas_burned < 50000);
+    GB_EXPECT_U64(ENV_GAS / 2, j.reply.gas_limit);
+    /* the gas travels with the reply: not burned by this run */
+    GB_EXPECT(j.gas_burned > 0 && j.gas_burned < ENV_GAS / 2);
     gb_journal_free(&j);
     env_free(&e);
 }
@@ -216,7 +216,7 @@ static void test_init(void)
     script s = {0};
     poke(&s, 0x4000, "ok", 2);
     OP(&s, GB_SYS_GR_REPLY, 0x4000, 2, NO_VALUE, 0x1000);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_INIT, &s, 10000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_INIT, &s, ENV_GAS);
     gb_journal j = env_run(&e, &d);
     GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
     GB_EXPECT_U64(GB_REPLY_SUCCESS_MANUAL, jcode(&j));
@@ -224,7 +224,7 @@ static void test_init(void)
     gb_journal_free(&j);
     s.n = 0;
     OP(&s, GB_SYS_GR_SIZE, 0x1000);
-    d = env_msg(&e, GB_DISPATCH_INIT, &s, 10000000);
+    d = env_msg(&e, GB_DISPATCH_INIT, &s, ENV_GAS);
     j = env_run(&e, &d);
     GB_EXPECT_U64(GB_REPLY_SUCCESS_AUTO, jcode(&j));
     GB_EXPECT(gb_id_eq(gb_message_id_reply(d.id), j.reply.id));
@@ -270,7 +270,7 @@ static void test_handle_reply(void)
     OP(&s, GB_SYS_GR_REPLY_CODE, 0x1240);
     OP(&s, GB_SYS_GR_SIGNAL_FROM, 0x1280);
     OP(&s, GB_SYS_GR_SIGNAL_CODE, 0x12C0);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_REPLY, &s, 10000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_REPLY, &s, ENV_GAS);
     d.reply_to = id_of(0x5a);
     static const uint8_t code[4] = {1, 0, 3, 0};
     memcpy(d.reply_code, code, 4);
@@ -307,7 +307,7 @@ static void test_handle_signal(void)
     uint32_t at = s.n + 1;
     OP(&s, GB_SYS_GR_REPLY_PUSH_INPUT, 0, 1, 0x1104);
     patch32(&s, at, s.n);
-    gb_dispatch d = env_msg(&e, GB_DISPATCH_SIGNAL, &s, 10000000);
+    gb_dispatch d = env_msg(&e, GB_DISPATCH_SIGNAL, &s, ENV_GAS);
     d.signal_from = id_of(0x6b);
     d.signal_code = GB_SIGNAL_RAN_OUT_OF_GAS;
     gb_journal j = env_run(&e, &d);
@@ -337,7 +337,7 @@ static void test_handle_signal(void)
         if (forbidden[i] == GB_SYS_GR_REPLY_COMMIT_WGAS)
             args[0] = 0, args[1] = NO_VALUE, args[2] = 0x1000;
         op_(&s, forbidden[i], args, sc->type.nparams);
-        d = env_msg(&e, GB_DISPATCH_SIGNAL, &s, 10000000);
+        d = env_msg(&e, GB_DISPATCH_SIGNAL, &s, ENV_GAS);
         j = env_run(&e, &d);
         GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
         GB_EXPECT(!j.has_reply);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "gear/codes.h"
+#include "gear/gas.h"
 #include "gear/process.h"
 #include "gear/syscalls_table.h"
 #include "test.h"
@@ -123,7 +124,10 @@ static inline gb_module *load_wasm(const char *name)
     fclose(f);
     gb_module *m = NULL;
     char detail[256];
-    if (gb_module_load(NULL, buf, n, &m, detail, sizeof detail))
+    gb_wasm_config wc; /* metered with Vara's weights, as code checks do */
+    gb_wasm_config_default(&wc);
+    wc.schedule = &gb_gear_costs_get()->engine;
+    if (gb_module_load(&wc, buf, n, &m, detail, sizeof detail))
         fprintf(stderr, "load %s: %s\n", name, detail);
     return m;
 }
@@ -179,10 +183,14 @@ static inline gb_journal env_run(sysenv *e, const gb_dispatch *d)
     return j;
 }
 
+/* Plenty of gas at Vara's prices: the precharge alone is ~50M, a send's
+ * fee 200M. */
+#define ENV_GAS 10000000000ull
+
 /* Run script s as a handle message with plenty of gas. */
 static inline gb_journal env_handle(sysenv *e, const script *s, gb_dispatch *out)
 {
-    gb_dispatch d = env_msg(e, GB_DISPATCH_HANDLE, s, 100000000);
+    gb_dispatch d = env_msg(e, GB_DISPATCH_HANDLE, s, ENV_GAS);
     if (out)
         *out = d;
     return env_run(e, &d);

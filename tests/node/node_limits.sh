@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The node stays responsive under gas-bound work (issue #19, items 2, 3, 6):
 #   - gear_readState of a `state` export that never returns, with gasLimit
-#     2^64-1, fails with a clear error at the call time limit;
+#     2^64-1, fails with a clear error at the call time limit (100 ms: at
+#     Vara's weights the loop burns the block gas limit, the cap of a read,
+#     in ~0.3 s);
 #   - a batch of four gas estimates of an endless message takes about one
 #     time limit, not four (the request's budget), and fails clearly;
 #   - while a block runs a long message, chain_getHead is answered at once;
@@ -14,14 +16,14 @@ EX=$2
 DIR=$(mktemp -d)
 . "$(dirname "$0")/node_lib.sh"
 
-node_start --rpc-call-ms 500 --block-time 200
+node_start --rpc-call-ms 100 --block-time 200
 LOOP=$(upload_example loop)
 
 # 1. the endless state export
 t0=$(ms_now)
 R=$(rpc gear_readState "[\"$LOOP\",\"0x\",\"18446744073709551615\"]")
 dt=$(( $(ms_now) - t0 ))
-grep -q 'stopped after 500 ms' <<<"$R" || fail "readState of an endless loop: $R"
+grep -q 'stopped after 100 ms' <<<"$R" || fail "readState of an endless loop: $R"
 [ "$dt" -lt 3000 ] || fail "readState took $dt ms"
 echo "readState of an endless loop: refused after $dt ms"
 
@@ -32,13 +34,13 @@ R=$(curl -s --max-time 60 -H 'Content-Type: application/json' --data-binary "[$o
 dt=$(( $(ms_now) - t0 ))
 n=$(python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(sum(1 for x in r if "error" in x))' <<<"$R")
 [ "$n" = 4 ] || fail "the four estimates: $R"
-grep -q 'stopped after 500 ms\|gas cap' <<<"$R" || fail "no clear reason: $R"
+grep -q 'stopped after 100 ms\|gas cap' <<<"$R" || fail "no clear reason: $R"
 [ "$dt" -lt 4000 ] || fail "a batch of four estimates took $dt ms"
 echo "a batch of four estimates of an endless loop: $dt ms"
 
 # 3. a long message runs in a block; RPC answers meanwhile
 H0=$(rpc chain_getHead '[]' | field result.height)
-R=$(rpc dev_sendMessage "{\"from\":\"bob\",\"destination\":\"$LOOP\",\"payload\":\"0x676f\",\"gasLimit\":10000000000}")
+R=$(rpc dev_sendMessage "{\"from\":\"bob\",\"destination\":\"$LOOP\",\"payload\":\"0x676f\",\"gasLimit\":700000000000}")
 grep -q messageId <<<"$R" || fail "send: $R"
 sleep 0.3 # the block has begun
 worst=0
@@ -60,7 +62,7 @@ for _ in $(seq 600); do
 done
 
 # 4. accepted, then SIGTERM: in a block after all
-R=$(rpc dev_sendMessage "{\"from\":\"charlie\",\"destination\":\"$LOOP\",\"payload\":\"0x676f\",\"gasLimit\":1000000}")
+R=$(rpc dev_sendMessage "{\"from\":\"charlie\",\"destination\":\"$LOOP\",\"payload\":\"0x676f\",\"gasLimit\":1000000000}")
 grep -q messageId <<<"$R" || fail "send: $R"
 kill -TERM "$PID"
 # (the long block may still run: a sanitizer build is slow)
@@ -68,7 +70,7 @@ for _ in $(seq 3000); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$PID" 2>/dev/null && fail "the node did not stop on SIGTERM"
 wait "$PID" || fail "the node exited with an error"
 PID=
-node_start --rpc-call-ms 500 --block-time 200
+node_start --rpc-call-ms 100 --block-time 200
 [ "$(rpc system_accountNonce '["charlie"]' | field result)" = 1 ] || fail "charlie's message was lost at SIGTERM"
 kill -TERM "$PID"; wait "$PID" || true; PID=
 echo "ok node_limits"

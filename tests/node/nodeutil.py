@@ -77,7 +77,10 @@ class Node:
             hdrs.update(headers or {})
             head = "POST / HTTP/1.1\r\n" + "".join(
                 f"{k}: {v}\r\n" for k, v in hdrs.items() if v is not None)
-            s.sendall(head.encode() + b"\r\n" + body)
+            try:
+                s.sendall(head.encode() + b"\r\n" + body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # refused at its headers: the answer is still there
             return read_response(s)
         finally:
             s.close()

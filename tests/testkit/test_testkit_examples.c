@@ -21,7 +21,7 @@
 
 #define ALICE gb_tk_dev_account(0)
 #define BOB gb_tk_dev_account(1)
-#define GAS 10000000000ull
+#define GAS 100000000000ull /* Vara-sized: a hop costs ~4e8 (precharge, sending fee) */
 #define MAX_BLOCKS 100
 
 static const char *wasm(const char *name)
@@ -468,7 +468,7 @@ static void hostile(const char *name, const char *payload, uint64_t gas,
     gb_tk_id m, p;
     GB_EXPECT_ERR(GB_OK, gb_tk_send(tk, ALICE, h, payload, strlen(payload), gas,
                                     gb_tk_u128_from(0), &m));
-    GB_EXPECT_ERR(GB_OK, gb_tk_send(tk, BOB, ping, "PING", 4, 100000000ull,
+    GB_EXPECT_ERR(GB_OK, gb_tk_send(tk, BOB, ping, "PING", 4, 1000000000ull,
                                     gb_tk_u128_from(0), &p));
     gb_tk_block b;
     GB_EXPECT_ERR(GB_OK, gb_tk_run_next_block(tk, &b));
