@@ -16,14 +16,14 @@ EX=$2
 DIR=$(mktemp -d)
 . "$(dirname "$0")/node_lib.sh"
 
-node_start --rpc-call-ms 100 --block-time 200
+node_start --rpc-call-ms 20 --block-time 200
 LOOP=$(upload_example loop)
 
 # 1. the endless state export
 t0=$(ms_now)
 R=$(rpc gear_readState "[\"$LOOP\",\"0x\",\"18446744073709551615\"]")
 dt=$(( $(ms_now) - t0 ))
-grep -q 'stopped after 100 ms' <<<"$R" || fail "readState of an endless loop: $R"
+grep -q 'stopped after 20 ms' <<<"$R" || fail "readState of an endless loop: $R"
 [ "$dt" -lt 3000 ] || fail "readState took $dt ms"
 echo "readState of an endless loop: refused after $dt ms"
 
@@ -34,7 +34,7 @@ R=$(curl -s --max-time 60 -H 'Content-Type: application/json' --data-binary "[$o
 dt=$(( $(ms_now) - t0 ))
 n=$(python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(sum(1 for x in r if "error" in x))' <<<"$R")
 [ "$n" = 4 ] || fail "the four estimates: $R"
-grep -q 'stopped after 100 ms\|gas cap' <<<"$R" || fail "no clear reason: $R"
+grep -q 'stopped after 20 ms\|gas cap' <<<"$R" || fail "no clear reason: $R"
 [ "$dt" -lt 4000 ] || fail "a batch of four estimates took $dt ms"
 echo "a batch of four estimates of an endless loop: $dt ms"
 
@@ -70,7 +70,7 @@ for _ in $(seq 3000); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$PID" 2>/dev/null && fail "the node did not stop on SIGTERM"
 wait "$PID" || fail "the node exited with an error"
 PID=
-node_start --rpc-call-ms 100 --block-time 200
+node_start --rpc-call-ms 20 --block-time 200
 [ "$(rpc system_accountNonce '["charlie"]' | field result)" = 1 ] || fail "charlie's message was lost at SIGTERM"
 kill -TERM "$PID"; wait "$PID" || true; PID=
 echo "ok node_limits"
