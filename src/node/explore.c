@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/jsonv.h"
 #include "gear/codes.h"
 #include "gear/ids.h"
 #include "util/hex.h"
@@ -345,26 +346,8 @@ static gb_err view_build(const gb_explore *x, view *v)
 
 /* ---- JSON ---------------------------------------------------------------- */
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    gb_hex_encode(p, n, s + 2);
-    json_t *j = json_stringn(s, 2 * n + 2);
-    free(s);
-    return j;
-}
 
-static json_t *id_json(gb_id id) { return hex_json(id.b, GB_ID_LEN); }
 
-static void put(json_t *o, const char *k, json_t *v, bool *bad)
-{
-    if (!v || json_object_set_new(o, k, v))
-        *bad = true;
-}
 
 static const char *outcome_name(gb_outcome o)
 {
@@ -384,36 +367,36 @@ static json_t *msg_json(const view *v, const msg *m)
     bool bad = !o;
     if (bad)
         return NULL;
-    put(o, "id", id_json(m->id), &bad);
-    put(o, "parent", m->parent >= 0 ? id_json(v->m[m->parent].id)
+    gb_json_put(o, "id", gb_json_id(m->id), &bad);
+    gb_json_put(o, "parent", m->parent >= 0 ? gb_json_id(v->m[m->parent].id)
                                     : json_null(), &bad);
-    put(o, "source", id_json(m->source), &bad);
-    put(o, "destination", id_json(m->destination), &bad);
-    put(o, "kind", json_string(m->is_reply ? "reply" : "message"), &bad);
-    put(o, "fromUser", json_boolean(m->from_user), &bad);
-    put(o, "toUser", json_boolean(m->to_user), &bad);
-    put(o, "height", json_integer(m->height), &bad);
-    put(o, "lastHeight", json_integer(m->last_height), &bad);
-    put(o, "runs", json_integer(m->runs), &bad);
-    put(o, "outcome", m->runs ? json_string(outcome_name(m->outcome))
+    gb_json_put(o, "source", gb_json_id(m->source), &bad);
+    gb_json_put(o, "destination", gb_json_id(m->destination), &bad);
+    gb_json_put(o, "kind", json_string(m->is_reply ? "reply" : "message"), &bad);
+    gb_json_put(o, "fromUser", json_boolean(m->from_user), &bad);
+    gb_json_put(o, "toUser", json_boolean(m->to_user), &bad);
+    gb_json_put(o, "height", json_integer(m->height), &bad);
+    gb_json_put(o, "lastHeight", json_integer(m->last_height), &bad);
+    gb_json_put(o, "runs", json_integer(m->runs), &bad);
+    gb_json_put(o, "outcome", m->runs ? json_string(outcome_name(m->outcome))
                               : json_null(), &bad);
-    put(o, "gasBurned", json_integer((json_int_t)m->gas), &bad);
-    put(o, "waited", json_boolean(m->waited), &bad);
-    put(o, "woken", json_boolean(m->woken), &bad);
+    gb_json_put(o, "gasBurned", json_integer((json_int_t)m->gas), &bad);
+    gb_json_put(o, "waited", json_boolean(m->waited), &bad);
+    gb_json_put(o, "woken", json_boolean(m->woken), &bad);
     char val[40];
     gb_u128_to_dec(m->value, val);
-    put(o, "value", json_string(val), &bad);
+    gb_json_put(o, "value", json_string(val), &bad);
     if (m->is_reply)
-        put(o, "replyTo", id_json(m->reply_to), &bad);
+        gb_json_put(o, "replyTo", gb_json_id(m->reply_to), &bad);
     if (m->has_code) {
-        put(o, "replyCode", hex_json(m->code, 4), &bad);
-        put(o, "replyCodeText",
+        gb_json_put(o, "replyCode", gb_json_hex(m->code, 4), &bad);
+        gb_json_put(o, "replyCodeText",
             json_string(gb_reply_code_str(gb_reply_code_from_bytes(m->code))),
             &bad);
     }
     if (m->has_payload) {
-        put(o, "payload", hex_json(m->payload, m->payload_len), &bad);
-        put(o, "payloadLen", json_integer(m->full_len), &bad);
+        gb_json_put(o, "payload", gb_json_hex(m->payload, m->payload_len), &bad);
+        gb_json_put(o, "payloadLen", json_integer(m->full_len), &bad);
     }
     if (bad) {
         json_decref(o);
@@ -435,14 +418,14 @@ json_t *gb_explore_blocks(const gb_explore *x, uint32_t limit)
             json_decref(a);
             return NULL;
         }
-        put(o, "height", json_integer(b->height), &bad);
-        put(o, "hash", hex_json(b->hash, 32), &bad);
-        put(o, "timestamp", json_integer((json_int_t)b->timestamp), &bad);
-        put(o, "dispatched", json_integer(b->dispatched), &bad);
-        put(o, "gasUsed", json_integer((json_int_t)b->gas_used), &bad);
-        put(o, "queuedLeft", json_integer(b->queued_left), &bad);
-        put(o, "events", json_integer(b->nevents_all), &bad);
-        put(o, "truncated", json_boolean(b->nev < b->nevents_all), &bad);
+        gb_json_put(o, "height", json_integer(b->height), &bad);
+        gb_json_put(o, "hash", gb_json_hex(b->hash, 32), &bad);
+        gb_json_put(o, "timestamp", json_integer((json_int_t)b->timestamp), &bad);
+        gb_json_put(o, "dispatched", json_integer(b->dispatched), &bad);
+        gb_json_put(o, "gasUsed", json_integer((json_int_t)b->gas_used), &bad);
+        gb_json_put(o, "queuedLeft", json_integer(b->queued_left), &bad);
+        gb_json_put(o, "events", json_integer(b->nevents_all), &bad);
+        gb_json_put(o, "truncated", json_boolean(b->nev < b->nevents_all), &bad);
         if (bad) {
             json_decref(a);
             return NULL;
@@ -546,7 +529,7 @@ json_t *gb_explore_tree(const gb_explore *x, gb_id id, uint32_t max_nodes)
     }
     if (!bad) {
         res = json_pack("{s:o,s:b,s:I,s:b,s:o}", "root",
-                        root >= 0 ? id_json(v.m[root].id) : json_null(),
+                        root >= 0 ? gb_json_id(v.m[root].id) : json_null(),
                         "found", at >= 0, "oldest",
                         (json_int_t)gb_explore_oldest(x), "truncated",
                         truncated, "nodes", nodes);

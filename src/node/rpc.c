@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/jsonv.h"
 #include "gear/codes.h"
 #include "gear/ids.h"
 #include "node/explore.h"
@@ -175,34 +176,9 @@ void gb_rpc_stop(gb_rpc *r, const char *reason)
 
 /* ---- JSON values ------------------------------------------------------- */
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *s = gb_malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    gb_hex_encode(p, n, s + 2);
-    json_t *j = json_stringn(s, 2 * n + 2);
-    free(s);
-    return j;
-}
 
-static json_t *id_json(gb_id id) { return hex_json(id.b, GB_ID_LEN); }
 
-static json_t *u128_json(gb_u128 v)
-{
-    char s[40];
-    gb_u128_to_dec(v, s);
-    return json_string(s);
-}
 
-/* json_object_set_new that remembers a failure (a NULL value included) */
-static void put(json_t *o, const char *k, json_t *v, bool *bad)
-{
-    if (!v || json_object_set_new(o, k, v))
-        *bad = true;
-}
 
 static const char *event_kind_name(gb_event_kind k)
 {
@@ -240,36 +216,36 @@ static json_t *event_json(uint32_t height, const gb_event *ev)
     bool bad = !o;
     if (bad)
         return NULL;
-    put(o, "height", json_integer(height), &bad);
-    put(o, "kind", json_string(event_kind_name(ev->kind)), &bad);
-    put(o, "id", id_json(ev->id), &bad);
-    put(o, "source", id_json(ev->source), &bad);
-    put(o, "destination", id_json(ev->destination), &bad);
+    gb_json_put(o, "height", json_integer(height), &bad);
+    gb_json_put(o, "kind", json_string(event_kind_name(ev->kind)), &bad);
+    gb_json_put(o, "id", gb_json_id(ev->id), &bad);
+    gb_json_put(o, "source", gb_json_id(ev->source), &bad);
+    gb_json_put(o, "destination", gb_json_id(ev->destination), &bad);
     if (ev->kind == GB_EV_DISPATCHED) {
-        put(o, "outcome", json_string(outcome_name(ev->outcome)), &bad);
-        put(o, "gasBurned", json_integer((json_int_t)ev->gas_burned), &bad);
+        gb_json_put(o, "outcome", json_string(outcome_name(ev->outcome)), &bad);
+        gb_json_put(o, "gasBurned", json_integer((json_int_t)ev->gas_burned), &bad);
         if (ev->debug)
-            put(o, "debug", json_string(ev->debug), &bad);
+            gb_json_put(o, "debug", json_string(ev->debug), &bad);
     }
     if (ev->kind == GB_EV_USER_MESSAGE) {
-        put(o, "isReply", json_boolean(ev->is_reply), &bad);
+        gb_json_put(o, "isReply", json_boolean(ev->is_reply), &bad);
         if (ev->is_reply) {
-            put(o, "replyTo", id_json(ev->reply_to), &bad);
-            put(o, "replyCode", hex_json(ev->reply_code, 4), &bad);
-            put(o, "replyCodeText",
+            gb_json_put(o, "replyTo", gb_json_id(ev->reply_to), &bad);
+            gb_json_put(o, "replyCode", gb_json_hex(ev->reply_code, 4), &bad);
+            gb_json_put(o, "replyCodeText",
                 json_string(gb_reply_code_str(
                     gb_reply_code_from_bytes(ev->reply_code))),
                 &bad);
         }
-        put(o, "payload", hex_json(ev->payload, ev->payload_len), &bad);
+        gb_json_put(o, "payload", gb_json_hex(ev->payload, ev->payload_len), &bad);
     }
     if (ev->kind == GB_EV_MAILBOX_READ)
-        put(o, "reason",
+        gb_json_put(o, "reason",
             json_string(ev->read_reason == GB_READ_CLAIMED ? "claimed"
                         : ev->read_reason == GB_READ_REPLIED ? "replied"
                                                              : "expired"),
             &bad);
-    put(o, "value", u128_json(ev->value), &bad);
+    gb_json_put(o, "value", gb_json_u128(ev->value), &bad);
     if (bad) {
         json_decref(o);
         return NULL;
@@ -283,14 +259,14 @@ static json_t *block_json(const kept_block *b)
     bool bad = !o;
     if (bad)
         return NULL;
-    put(o, "height", json_integer(b->height), &bad);
-    put(o, "hash", hex_json(b->hash, 32), &bad);
-    put(o, "timestamp", json_integer((json_int_t)b->timestamp), &bad);
-    put(o, "stateRoot", hex_json(b->state_root, 32), &bad);
-    put(o, "dispatched", json_integer(b->dispatched), &bad);
-    put(o, "gasUsed", json_integer((json_int_t)b->gas_used), &bad);
-    put(o, "queuedLeft", json_integer(b->queued_left), &bad);
-    put(o, "events", json_integer((json_int_t)json_array_size(b->events)),
+    gb_json_put(o, "height", json_integer(b->height), &bad);
+    gb_json_put(o, "hash", gb_json_hex(b->hash, 32), &bad);
+    gb_json_put(o, "timestamp", json_integer((json_int_t)b->timestamp), &bad);
+    gb_json_put(o, "stateRoot", gb_json_hex(b->state_root, 32), &bad);
+    gb_json_put(o, "dispatched", json_integer(b->dispatched), &bad);
+    gb_json_put(o, "gasUsed", json_integer((json_int_t)b->gas_used), &bad);
+    gb_json_put(o, "queuedLeft", json_integer(b->queued_left), &bad);
+    gb_json_put(o, "events", json_integer((json_int_t)json_array_size(b->events)),
         &bad);
     if (bad) {
         json_decref(o);
@@ -314,7 +290,7 @@ static gb_err notify_subs(gb_rpc *r, const gb_block_result *b,
     json_t *head = block_json(k);
     bool bad = !head;
     if (head)
-        put(head, "parentHash", parent ? hex_json(parent, 32) : json_null(),
+        gb_json_put(head, "parentHash", parent ? gb_json_hex(parent, 32) : json_null(),
             &bad);
     gb_err e = bad ? GB_NOMEM
                    : gb_subs_note_block(r->subs, b, head, k->events);
@@ -687,26 +663,26 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
     bool bad = !o;
     if (bad)
         return fail(err, GB_RPC_INTERNAL_ERROR, "%s", accepted_nomem);
-    put(o, "txHash", hex_json(d.hash, 32), &bad);
-    put(o, "kind", json_string(gb_tx_wire_kind_name(d.body.kind)), &bad);
-    put(o, "sender", id_json(d.signer), &bad);
-    put(o, "nonce", json_integer((json_int_t)d.nonce), &bad);
+    gb_json_put(o, "txHash", gb_json_hex(d.hash, 32), &bad);
+    gb_json_put(o, "kind", json_string(gb_tx_wire_kind_name(d.body.kind)), &bad);
+    gb_json_put(o, "sender", gb_json_id(d.signer), &bad);
+    gb_json_put(o, "nonce", json_integer((json_int_t)d.nonce), &bad);
     switch (d.body.kind) {
     case GB_TXW_UPLOAD_CODE:
-        put(o, "codeId", id_json(id), &bad);
+        gb_json_put(o, "codeId", gb_json_id(id), &bad);
         break;
     case GB_TXW_UPLOAD_PROGRAM:
     case GB_TXW_CREATE_PROGRAM:
-        put(o, "codeId", id_json(d.txs[d.ntxs - 1].code_id), &bad);
-        put(o, "programId", id_json(id), &bad);
-        put(o, "messageId", id_json(msg_id), &bad);
+        gb_json_put(o, "codeId", gb_json_id(d.txs[d.ntxs - 1].code_id), &bad);
+        gb_json_put(o, "programId", gb_json_id(id), &bad);
+        gb_json_put(o, "messageId", gb_json_id(msg_id), &bad);
         break;
     case GB_TXW_SEND_MESSAGE:
     case GB_TXW_SEND_REPLY:
-        put(o, "messageId", id_json(msg_id), &bad);
+        gb_json_put(o, "messageId", gb_json_id(msg_id), &bad);
         break;
     case GB_TXW_CLAIM_VALUE:
-        put(o, "messageId", id_json(d.body.target), &bad);
+        gb_json_put(o, "messageId", gb_json_id(d.body.target), &bad);
         break;
     }
     if (bad) {
@@ -854,11 +830,11 @@ static json_t *m_read_state(gb_rpc *r, json_t *params, rpc_err *err)
     bool bad = !o;
     if (o) {
         gb_reply_code rc = gb_reply_code_from_bytes(code);
-        put(o, "replyCode", hex_json(code, 4), &bad);
-        put(o, "replyCodeText", json_string(gb_reply_code_str(rc)), &bad);
-        put(o, "payload", hex_json(out, olen), &bad);
+        gb_json_put(o, "replyCode", gb_json_hex(code, 4), &bad);
+        gb_json_put(o, "replyCodeText", json_string(gb_reply_code_str(rc)), &bad);
+        gb_json_put(o, "payload", gb_json_hex(out, olen), &bad);
         if (!gb_reply_code_is_success(rc) && det[0])
-            put(o, "error", json_string(det), &bad);
+            gb_json_put(o, "error", json_string(det), &bad);
     }
     free(out);
     if (bad) {
@@ -886,19 +862,19 @@ static json_t *m_program_info(gb_rpc *r, json_t *params, rpc_err *err)
     bool bad = !o;
     if (bad)
         return nomem(err);
-    put(o, "programId", id_json(pid), &bad);
-    put(o, "status",
+    gb_json_put(o, "programId", gb_json_id(pid), &bad);
+    gb_json_put(o, "status",
         json_string(in.status < 4 ? status[in.status] : "unknown"), &bad);
-    put(o, "codeId", id_json(in.code_id), &bad);
-    put(o, "initMessage", id_json(in.init_message), &bad);
+    gb_json_put(o, "codeId", gb_json_id(in.code_id), &bad);
+    gb_json_put(o, "initMessage", gb_json_id(in.init_message), &bad);
     if (in.status >= 2)
-        put(o, "inheritor", id_json(in.inheritor), &bad);
-    put(o, "balance", u128_json(in.balance), &bad);
-    put(o, "staticPages", json_integer(in.static_pages), &bad);
-    put(o, "allocatedPages", json_integer(in.allocated_pages), &bad);
-    put(o, "createdAt", json_integer(in.created_at), &bad);
-    put(o, "storedPages", json_integer(in.stored_pages), &bad);
-    put(o, "storedBytes", json_integer((json_int_t)in.stored_bytes), &bad);
+        gb_json_put(o, "inheritor", gb_json_id(in.inheritor), &bad);
+    gb_json_put(o, "balance", gb_json_u128(in.balance), &bad);
+    gb_json_put(o, "staticPages", json_integer(in.static_pages), &bad);
+    gb_json_put(o, "allocatedPages", json_integer(in.allocated_pages), &bad);
+    gb_json_put(o, "createdAt", json_integer(in.created_at), &bad);
+    gb_json_put(o, "storedPages", json_integer(in.stored_pages), &bad);
+    gb_json_put(o, "storedBytes", json_integer((json_int_t)in.stored_bytes), &bad);
     if (bad) {
         json_decref(o);
         return nomem(err);
@@ -915,7 +891,7 @@ static json_t *m_code_info(gb_rpc *r, json_t *params, rpc_err *err)
     gb_err e = gb_chain_code_lookup(r->chain, cid, &yes);
     if (e)
         return store_fail(err, "code", e);
-    json_t *o = json_pack("{s:o,s:b}", "codeId", id_json(cid), "exists",
+    json_t *o = json_pack("{s:o,s:b}", "codeId", gb_json_id(cid), "exists",
                           yes);
     return o ? o : nomem(err);
 }
@@ -940,15 +916,15 @@ static json_t *m_mailbox(gb_rpc *r, json_t *params, rpc_err *err)
             bad = true;
             break;
         }
-        put(o, "id", id_json(m[i].id), &bad);
-        put(o, "source", id_json(m[i].source), &bad);
-        put(o, "payload", hex_json(m[i].payload, m[i].payload_len), &bad);
-        put(o, "value", u128_json(m[i].value), &bad);
-        put(o, "expiresAt", json_integer(m[i].expires_at), &bad);
-        put(o, "isReply", json_boolean(m[i].is_reply), &bad);
+        gb_json_put(o, "id", gb_json_id(m[i].id), &bad);
+        gb_json_put(o, "source", gb_json_id(m[i].source), &bad);
+        gb_json_put(o, "payload", gb_json_hex(m[i].payload, m[i].payload_len), &bad);
+        gb_json_put(o, "value", gb_json_u128(m[i].value), &bad);
+        gb_json_put(o, "expiresAt", json_integer(m[i].expires_at), &bad);
+        gb_json_put(o, "isReply", json_boolean(m[i].is_reply), &bad);
         if (m[i].is_reply) {
-            put(o, "replyTo", id_json(m[i].reply_to), &bad);
-            put(o, "replyCode", hex_json(m[i].reply_code, 4), &bad);
+            gb_json_put(o, "replyTo", gb_json_id(m[i].reply_to), &bad);
+            gb_json_put(o, "replyCode", gb_json_hex(m[i].reply_code, 4), &bad);
         }
     }
     gb_chain_mail_free(m, n);
@@ -968,7 +944,7 @@ static json_t *m_balance(gb_rpc *r, json_t *params, rpc_err *err)
     gb_err e = gb_chain_balance_get(r->chain, who, &bal);
     if (e)
         return store_fail(err, "balance", e);
-    json_t *o = json_pack("{s:o}", "balance", u128_json(bal));
+    json_t *o = json_pack("{s:o}", "balance", gb_json_u128(bal));
     return o ? o : nomem(err);
 }
 
@@ -1009,11 +985,11 @@ static json_t *m_head(gb_rpc *r, json_t *params, rpc_err *err)
     bool bad = !o;
     if (bad)
         return nomem(err);
-    put(o, "height", json_integer(h), &bad);
-    put(o, "hash", have_hash ? hex_json(hash, 32) : json_null(), &bad);
-    put(o, "timestamp", json_integer((json_int_t)gb_chain_timestamp(r->chain)),
+    gb_json_put(o, "height", json_integer(h), &bad);
+    gb_json_put(o, "hash", have_hash ? gb_json_hex(hash, 32) : json_null(), &bad);
+    gb_json_put(o, "timestamp", json_integer((json_int_t)gb_chain_timestamp(r->chain)),
         &bad);
-    put(o, "stateRoot", hex_json(root, 32), &bad);
+    gb_json_put(o, "stateRoot", gb_json_hex(root, 32), &bad);
     if (bad) {
         json_decref(o);
         return nomem(err);
@@ -1029,14 +1005,14 @@ static json_t *stored_block_json(const gb_block_header *h,
     bool bad = !o;
     if (bad)
         return nomem(err);
-    put(o, "height", json_integer(h->height), &bad);
-    put(o, "hash", hex_json(hash, 32), &bad);
-    put(o, "parentHash", hex_json(h->parent_hash, 32), &bad);
-    put(o, "timestamp", json_integer((json_int_t)h->timestamp), &bad);
-    put(o, "stateRoot", hex_json(h->state_root, 32), &bad);
-    put(o, "dispatched", json_integer(h->dispatches), &bad);
-    put(o, "gasUsed", json_integer((json_int_t)h->gas_used), &bad);
-    put(o, "eventsKept", json_false(), &bad);
+    gb_json_put(o, "height", json_integer(h->height), &bad);
+    gb_json_put(o, "hash", gb_json_hex(hash, 32), &bad);
+    gb_json_put(o, "parentHash", gb_json_hex(h->parent_hash, 32), &bad);
+    gb_json_put(o, "timestamp", json_integer((json_int_t)h->timestamp), &bad);
+    gb_json_put(o, "stateRoot", gb_json_hex(h->state_root, 32), &bad);
+    gb_json_put(o, "dispatched", json_integer(h->dispatches), &bad);
+    gb_json_put(o, "gasUsed", json_integer((json_int_t)h->gas_used), &bad);
+    gb_json_put(o, "eventsKept", json_false(), &bad);
     if (bad) {
         json_decref(o);
         return nomem(err);

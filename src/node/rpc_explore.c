@@ -11,6 +11,7 @@
 
 #include "chain/browse.h"
 #include "gear/codes.h"
+#include "node/jsonv.h"
 #include "node/explore.h"
 #include "node/rpc_int.h"
 #include "util/hex.h"
@@ -22,33 +23,9 @@ static json_t *nomem(gb_rpc_err *err)
     return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
 }
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    gb_hex_encode(p, n, s + 2);
-    json_t *j = json_stringn(s, 2 * n + 2);
-    free(s);
-    return j;
-}
 
-static json_t *id_json(gb_id id) { return hex_json(id.b, GB_ID_LEN); }
 
-static json_t *u128_json(gb_u128 v)
-{
-    char s[40];
-    gb_u128_to_dec(v, s);
-    return json_string(s);
-}
 
-static void put(json_t *o, const char *k, json_t *v, bool *bad)
-{
-    if (!v || json_object_set_new(o, k, v))
-        *bad = true;
-}
 
 /* A limit in 1..MAX_LIMIT (dflt when absent). */
 static bool p_limit(json_t *params, const char *name, size_t idx,
@@ -108,17 +85,17 @@ static json_t *m_stats(gb_rpc *r, json_t *params, gb_rpc_err *err)
     bool bad = !o;
     if (bad)
         return nomem(err);
-    put(o, "height", json_integer(gb_chain_height(c)), &bad);
-    put(o, "timestamp", json_integer((json_int_t)gb_chain_timestamp(c)),
+    gb_json_put(o, "height", json_integer(gb_chain_height(c)), &bad);
+    gb_json_put(o, "timestamp", json_integer((json_int_t)gb_chain_timestamp(c)),
         &bad);
-    put(o, "programs", json_integer((json_int_t)st.programs), &bad);
-    put(o, "codes", json_integer((json_int_t)st.codes), &bad);
-    put(o, "queue", json_integer((json_int_t)st.queue), &bad);
-    put(o, "waitlist", json_integer((json_int_t)st.waitlist), &bad);
-    put(o, "mailbox", json_integer((json_int_t)st.mailbox), &bad);
-    put(o, "stash", json_integer((json_int_t)st.stash), &bad);
-    put(o, "txPool", json_integer((json_int_t)gb_chain_waiting(c)), &bad);
-    put(o, "oldestKept",
+    gb_json_put(o, "programs", json_integer((json_int_t)st.programs), &bad);
+    gb_json_put(o, "codes", json_integer((json_int_t)st.codes), &bad);
+    gb_json_put(o, "queue", json_integer((json_int_t)st.queue), &bad);
+    gb_json_put(o, "waitlist", json_integer((json_int_t)st.waitlist), &bad);
+    gb_json_put(o, "mailbox", json_integer((json_int_t)st.mailbox), &bad);
+    gb_json_put(o, "stash", json_integer((json_int_t)st.stash), &bad);
+    gb_json_put(o, "txPool", json_integer((json_int_t)gb_chain_waiting(c)), &bad);
+    gb_json_put(o, "oldestKept",
         json_integer(gb_explore_oldest(gb_rpc_explore(r))), &bad);
     if (bad) {
         json_decref(o);
@@ -160,15 +137,15 @@ static json_t *m_programs(gb_rpc *r, json_t *params, gb_rpc_err *err)
             bad = true;
             break;
         }
-        put(o, "programId", id_json(p->id), &bad);
-        put(o, "status", json_string(status_name(p->info.status)), &bad);
-        put(o, "codeId", id_json(p->info.code_id), &bad);
-        put(o, "balance", u128_json(p->info.balance), &bad);
-        put(o, "staticPages", json_integer(p->info.static_pages), &bad);
-        put(o, "allocatedPages", json_integer(p->info.allocated_pages),
+        gb_json_put(o, "programId", gb_json_id(p->id), &bad);
+        gb_json_put(o, "status", json_string(status_name(p->info.status)), &bad);
+        gb_json_put(o, "codeId", gb_json_id(p->info.code_id), &bad);
+        gb_json_put(o, "balance", gb_json_u128(p->info.balance), &bad);
+        gb_json_put(o, "staticPages", json_integer(p->info.static_pages), &bad);
+        gb_json_put(o, "allocatedPages", json_integer(p->info.allocated_pages),
             &bad);
-        put(o, "createdAt", json_integer(p->info.created_at), &bad);
-        put(o, "waiting", json_integer(p->waiting), &bad);
+        gb_json_put(o, "createdAt", json_integer(p->info.created_at), &bad);
+        gb_json_put(o, "waiting", json_integer(p->waiting), &bad);
     }
     free(rows);
     if (bad) {
@@ -200,10 +177,10 @@ static json_t *m_codes(gb_rpc *r, json_t *params, gb_rpc_err *err)
             bad = true;
             break;
         }
-        put(o, "codeId", id_json(rows[i].id), &bad);
-        put(o, "size", json_integer(rows[i].code_len), &bad);
-        put(o, "staticPages", json_integer(rows[i].static_pages), &bad);
-        put(o, "uploadedAt", json_integer(rows[i].uploaded_at), &bad);
+        gb_json_put(o, "codeId", gb_json_id(rows[i].id), &bad);
+        gb_json_put(o, "size", json_integer(rows[i].code_len), &bad);
+        gb_json_put(o, "staticPages", json_integer(rows[i].static_pages), &bad);
+        gb_json_put(o, "uploadedAt", json_integer(rows[i].uploaded_at), &bad);
     }
     free(rows);
     if (bad) {
@@ -241,30 +218,30 @@ static json_t *stored_messages(gb_rpc *r, json_t *params, gb_chain_place pl,
             bad = true;
             break;
         }
-        put(o, oname, id_json(m->owner), &bad);
-        put(o, "id", id_json(m->id), &bad);
-        put(o, "source", id_json(m->source), &bad);
-        put(o, "destination", id_json(m->destination), &bad);
+        gb_json_put(o, oname, gb_json_id(m->owner), &bad);
+        gb_json_put(o, "id", gb_json_id(m->id), &bad);
+        gb_json_put(o, "source", gb_json_id(m->source), &bad);
+        gb_json_put(o, "destination", gb_json_id(m->destination), &bad);
         bool reply = m->kind == GB_DISPATCH_REPLY;
-        put(o, "kind",
+        gb_json_put(o, "kind",
             json_string(m->kind == GB_DISPATCH_INIT ? "init"
                         : reply                     ? "reply"
                         : m->kind == GB_DISPATCH_SIGNAL ? "signal"
                                                         : "handle"),
             &bad);
-        put(o, "expiresAt", json_integer(m->expires_at), &bad);
-        put(o, "value", u128_json(m->value), &bad);
-        put(o, "gasLimit", json_integer((json_int_t)m->gas_limit), &bad);
+        gb_json_put(o, "expiresAt", json_integer(m->expires_at), &bad);
+        gb_json_put(o, "value", gb_json_u128(m->value), &bad);
+        gb_json_put(o, "gasLimit", json_integer((json_int_t)m->gas_limit), &bad);
         if (reply) {
-            put(o, "replyTo", id_json(m->reply_to), &bad);
-            put(o, "replyCode", hex_json(m->reply_code, 4), &bad);
-            put(o, "replyCodeText",
+            gb_json_put(o, "replyTo", gb_json_id(m->reply_to), &bad);
+            gb_json_put(o, "replyCode", gb_json_hex(m->reply_code, 4), &bad);
+            gb_json_put(o, "replyCodeText",
                 json_string(gb_reply_code_str(
                     gb_reply_code_from_bytes(m->reply_code))),
                 &bad);
         }
-        put(o, "payload", hex_json(m->payload, m->payload_len), &bad);
-        put(o, "payloadLen", json_integer(m->full_len), &bad);
+        gb_json_put(o, "payload", gb_json_hex(m->payload, m->payload_len), &bad);
+        gb_json_put(o, "payloadLen", json_integer(m->full_len), &bad);
     }
     gb_chain_msg_rows_free(rows, n);
     if (bad) {
