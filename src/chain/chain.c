@@ -676,6 +676,8 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     return gb_chain_event(b, (gb_event){.kind = GB_EV_MESSAGE_QUEUED,
                                         .id = x.d.id, .source = tx->sender,
                                         .destination = x.d.destination,
+                                        .reply_to = x.d.reply_to,
+                                        .dispatch_kind = x.d.kind,
                                         .value = x.d.value},
                           NULL, 0, NULL);
 }
@@ -772,6 +774,8 @@ void gb_block_result_free(gb_block_result *r)
         free(r->events[i].debug);
     }
     free(r->events);
+    free(r->tx_ev_end);
+    free(r->tx_ids);
     memset(r, 0, sizeof *r);
 }
 
@@ -797,6 +801,8 @@ static void drop_taken(gb_chain *c, uint32_t k)
 /* ts 0: the parent's + block_time_ms; else after the parent's. */
 static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
 {
+    uint32_t *tx_end = NULL;
+    gb_id *tx_ids = NULL;
     /* take the head and the pending transactions */
     pthread_mutex_lock(&c->mu);
     if (c->producing || (ts && ts <= c->head_ts)) {
@@ -841,8 +847,15 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
         hash_tx(&st, &taken[i]);
     gb_blake2b_final(&st, hdr.input_hash);
 
-    for (uint32_t i = 0; i < k; i++)
+    tx_end = malloc((k ? k : 1) * sizeof *tx_end);
+    tx_ids = malloc((k ? k : 1) * sizeof *tx_ids);
+    if (!tx_end || !tx_ids)
+        TRY(GB_NOMEM);
+    for (uint32_t i = 0; i < k; i++) {
         TRY(gb_chain_apply_tx(&b, &taken[i]));
+        tx_end[i] = b.nev;
+        tx_ids[i] = taken[i].id;
+    }
 
     uint32_t block;
     uint64_t tseq;
@@ -891,6 +904,9 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     out->out_of_time = b.out_of_time;
     out->events = b.ev;
     out->nevents = b.nev;
+    out->ntx = k;
+    out->tx_ev_end = tx_end;
+    out->tx_ids = tx_ids;
     return GB_OK;
 out:
     if (b.txn)
@@ -900,6 +916,8 @@ out:
     c->producing = false;
     pthread_mutex_unlock(&c->mu);
     free(taken);
+    free(tx_end);
+    free(tx_ids);
     gb_block_result r = {.events = b.ev, .nevents = b.nev};
     gb_block_result_free(&r);
     return e;

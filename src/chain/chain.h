@@ -272,6 +272,9 @@ typedef struct gb_event {
     gb_u128 value;
     gb_read_reason read_reason; /* MAILBOX_READ */
     char *debug;            /* DISPATCHED: what gr_debug printed, or NULL */
+    gb_dispatch_kind dispatch_kind; /* MESSAGE_QUEUED, DISPATCHED: the
+                                       message's kind (MESSAGE_QUEUED
+                                       replies: reply_to is set) */
 } gb_event;
 
 typedef struct gb_block_result {
@@ -285,6 +288,14 @@ typedef struct gb_block_result {
     bool out_of_time;        /* the queue stopped at cfg.block_budget_ms */
     gb_event *events;
     uint32_t nevents;
+    /* the block's transactions, in the order applied: transaction i's
+     * events are events[i ? tx_ev_end[i-1] : 0, tx_ev_end[i]) and
+     * tx_ids[i] is what submit returned for it; the events after
+     * tx_ev_end[ntx-1] come from tasks and the queue.  Owned, freed by
+     * gb_block_result_free. */
+    uint32_t ntx;
+    uint32_t *tx_ev_end;
+    gb_id *tx_ids;
 } gb_block_result;
 
 void gb_block_result_free(gb_block_result *r);

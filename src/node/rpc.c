@@ -38,6 +38,7 @@
 #include "gear/ids.h"
 #include "node/keys.h"
 #include "node/rpc_int.h"
+#include "node/sblocks.h"
 #include "node/subs.h"
 #include "util/hex.h"
 
@@ -69,6 +70,7 @@ struct gb_rpc {
     uint32_t first, count;
     uint32_t waiting;
     gb_subs *subs;
+    gb_sblocks *sblocks;
     gb_subs_session *session; /* of the request being handled, or NULL */
     uint32_t estimates;       /* gas estimates in the request so far */
     uint64_t req_start_ns;    /* when the request began (its time budget) */
@@ -122,10 +124,13 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
     if (!r->cfg.default_gas)
         r->cfg.default_gas = DEFAULT_GAS;
     r->ring = calloc(r->cfg.event_blocks, sizeof *r->ring);
-    if (!r->ring || gb_subs_new(&r->subs)) {
+    gb_err e = GB_NOMEM;
+    if (!r->ring || gb_subs_new(&r->subs) ||
+        (e = gb_sblocks_new(chain, r->cfg.event_blocks, &r->sblocks))) {
+        gb_subs_free(r->subs);
         free(r->ring);
         free(r);
-        return GB_NOMEM;
+        return e;
     }
     *out = r;
     return GB_OK;
@@ -139,10 +144,13 @@ void gb_rpc_free(gb_rpc *r)
         json_decref(r->ring[(r->first + i) % r->cfg.event_blocks].events);
     free(r->ring);
     gb_subs_free(r->subs);
+    gb_sblocks_free(r->sblocks);
     free(r);
 }
 
 gb_subs *gb_rpc_subs(gb_rpc *r) { return r->subs; }
+
+gb_sblocks *gb_rpc_sblocks(gb_rpc *r) { return r->sblocks; }
 
 uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
 
@@ -339,7 +347,9 @@ gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b)
     memcpy(k->hash, b->hash, 32);
     memcpy(k->state_root, b->state_root, 32);
     r->count++;
-    return notify_subs(r, b, k, has_parent ? parent : NULL);
+    gb_err e = notify_subs(r, b, k, has_parent ? parent : NULL);
+    gb_err e2 = gb_rpc_chain_note_block(r, b);
+    return e ? e : e2;
 }
 
 static const kept_block *kept(const gb_rpc *r, uint32_t i)
@@ -1154,8 +1164,8 @@ static const struct {
     {"gear_calculateInitCreateGas", gb_rpc_m_gas_create},
     {"gear_calculateHandleGas", gb_rpc_m_gas_handle},
     {"gear_calculateReplyGas", gb_rpc_m_gas_reply},
-    {"chain_subscribeNewHeads", m_sub_heads},
-    {"chain_unsubscribeNewHeads", m_unsub_heads},
+    {"gearbox_subscribeNewHeads", m_sub_heads},
+    {"gearbox_unsubscribeNewHeads", m_unsub_heads},
     {"gear_subscribeEvents", m_sub_events},
     {"gear_unsubscribeEvents", m_unsub_events},
     /* the Substrate-shaped face (rpc_substrate.c) */
@@ -1171,6 +1181,18 @@ static const struct {
     {"system_health", gb_rpc_m_system_health},
     {"rpc_methods", gb_rpc_m_rpc_methods},
     {"chain_getBlockHash", gb_rpc_m_chain_block_hash},
+    {"chain_getHeader", gb_rpc_m_chain_header},
+    {"chain_getBlock", gb_rpc_m_chain_block},
+    {"chain_getFinalizedHead", gb_rpc_m_chain_finalized_head},
+    {"chain_getFinalisedHead", gb_rpc_m_chain_finalized_head},
+    {"chain_subscribeNewHeads", gb_rpc_m_chain_sub_heads},
+    {"chain_subscribeNewHead", gb_rpc_m_chain_sub_heads},
+    {"chain_unsubscribeNewHeads", gb_rpc_m_chain_unsub_heads},
+    {"chain_unsubscribeNewHead", gb_rpc_m_chain_unsub_heads},
+    {"chain_subscribeFinalizedHeads", gb_rpc_m_chain_sub_finalized},
+    {"chain_subscribeFinalisedHeads", gb_rpc_m_chain_sub_finalized},
+    {"chain_unsubscribeFinalizedHeads", gb_rpc_m_chain_unsub_finalized},
+    {"chain_unsubscribeFinalisedHeads", gb_rpc_m_chain_unsub_finalized},
 };
 
 const char *gb_rpc_method_name(size_t i)

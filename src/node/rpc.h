@@ -52,8 +52,8 @@
  *
  * and on a session (a WebSocket connection, node/subs.h) only:
  *
- *   chain_subscribeNewHeads   []          -> a subscription id (a number);
- *        then per block: method chain_newHead, params {subscription,
+ *   gearbox_subscribeNewHeads   []          -> a subscription id (a number);
+ *        then per block: method gearbox_newHead, params {subscription,
  *        result: {height, hash, parentHash, timestamp, stateRoot,
  *        dispatched, gasUsed, queuedLeft, events}}
  *   gear_subscribeEvents      [program?, account?]  -> a subscription id;
@@ -61,7 +61,7 @@
  *        destination or id; every event without a filter): method
  *        gear_event, params {subscription, result: the event as in
  *        chain_getEvents}
- *   chain_unsubscribeNewHeads [subscription]  -> true, or false when
+ *   gearbox_unsubscribeNewHeads [subscription]  -> true, or false when
  *   gear_unsubscribeEvents    [subscription]     the session has no such
  *                                                subscription
  *

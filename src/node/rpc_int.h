@@ -27,6 +27,8 @@ typedef struct gb_rpc_err {
 } gb_rpc_err;
 
 gb_chain *gb_rpc_chain(gb_rpc *r);
+/* The Substrate-shaped blocks (node/sblocks.h). */
+struct gb_sblocks *gb_rpc_sblocks(gb_rpc *r);
 /* The session of the request being handled (NULL over HTTP). */
 gb_subs_session *gb_rpc_session(gb_rpc *r);
 /* The name of method i of the dispatcher's table; NULL past the end. */
@@ -64,7 +66,7 @@ json_t *gb_rpc_m_gas_handle(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
 
 /* rpc_substrate.c: the Substrate-shaped methods of the node's Vara face
- * (metadata, runtime version, system_*, rpc_methods, chain_getBlockHash;
+ * (metadata, runtime version, system_*, rpc_methods;
  * docs/rpc.md) */
 json_t *gb_rpc_m_state_get_metadata(gb_rpc *r, json_t *params,
                                     gb_rpc_err *err);
@@ -82,7 +84,23 @@ json_t *gb_rpc_m_system_properties(gb_rpc *r, json_t *params,
                                    gb_rpc_err *err);
 json_t *gb_rpc_m_system_health(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_rpc_methods(gb_rpc *r, json_t *params, gb_rpc_err *err);
+
+/* rpc_chain.c: Substrate's chain_* methods */
 json_t *gb_rpc_m_chain_block_hash(gb_rpc *r, json_t *params,
                                   gb_rpc_err *err);
+json_t *gb_rpc_m_chain_finalized_head(gb_rpc *r, json_t *params,
+                                      gb_rpc_err *err);
+json_t *gb_rpc_m_chain_header(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_chain_block(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_chain_sub_heads(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_chain_unsub_heads(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err);
+json_t *gb_rpc_m_chain_sub_finalized(gb_rpc *r, json_t *params,
+                                     gb_rpc_err *err);
+json_t *gb_rpc_m_chain_unsub_finalized(gb_rpc *r, json_t *params,
+                                       gb_rpc_err *err);
+/* After a block: the Substrate block made, the heads subscriptions
+ * notified. */
+gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b);
 
 #endif

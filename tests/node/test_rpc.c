@@ -16,7 +16,9 @@
 #include "chain/chain.h"
 #include "node/keys.h"
 #include "node/rpc.h"
+#include "node/sblocks.h"
 #include "node/tx.h"
+#include "util/hash.h"
 #include "util/hex.h"
 
 static gb_chain *open_chain(void)
@@ -659,17 +661,81 @@ static void test_substrate_methods(void)
     free(names);
     json_decref(v);
 
-    /* before any block: genesis all zero; a produced block has its hash */
+    /* the header hash rule, GEAR-RPC.md §1's vector */
+    gb_sblock sb = {.number = 5};
+    memset(sb.state_root, 0x11, 32);
+    memset(sb.extrinsics_root, 0x22, 32);
+    uint8_t *enc, hh[32];
+    size_t enc_len;
+    GB_EXPECT_ERR(GB_OK, gb_sblock_header(&sb, &enc, &enc_len));
+    gb_blake2b256(enc, enc_len, hh);
+    free(enc);
+    char hx[65];
+    gb_hex_encode(hh, 32, hx);
+    GB_EXPECT_STR_CONTAINS(
+        hx, "c208ad10d83f8941eff10a90d8bde04c12d72e25b4f67652b9d6fab12021f8eb");
+
+    /* before any block: only the genesis; a produced block has its hash */
     v = invoke(r, "chain_getBlockHash", "[5]", &code);
     GB_EXPECT(json_is_null(v));
     json_decref(v);
     block(c, r);
     v = invoke(r, "chain_getBlockHash", "[1]", &code);
     GB_EXPECT(json_is_string(v) && json_string_length(v) == 66);
+    char *h1 = strdup(json_string_value(v));
     json_decref(v);
     v = invoke(r, "chain_getBlockHash", "[]", &code);
-    GB_EXPECT(json_is_string(v) && json_string_length(v) == 66);
+    GB_EXPECT(json_is_string(v) && !strcmp(json_string_value(v), h1));
     json_decref(v);
+    v = invoke(r, "chain_getFinalizedHead", "[]", &code);
+    GB_EXPECT(json_is_string(v) && !strcmp(json_string_value(v), h1));
+    json_decref(v);
+    v = invoke(r, "chain_getBlockHash", "[0]", &code);
+    char *h0 = strdup(json_string_value(v));
+    json_decref(v);
+
+    /* the header rebuilt and hashed as polkadot.js does gives the hash */
+    char params[80];
+    snprintf(params, sizeof params, "[\"%s\"]", h1);
+    v = invoke(r, "chain_getHeader", params, &code);
+    GB_EXPECT_STR_CONTAINS(json_string_value(json_object_get(v, "number")),
+                           "0x1");
+    GB_EXPECT_STR_CONTAINS(
+        json_string_value(json_object_get(v, "parentHash")), h0);
+    size_t n;
+    memset(&sb, 0, sizeof sb);
+    sb.number = 1;
+    gb_hex_decode(json_string_value(json_object_get(v, "parentHash")) + 2,
+                  sb.parent, 32, &n);
+    gb_hex_decode(json_string_value(json_object_get(v, "stateRoot")) + 2,
+                  sb.state_root, 32, &n);
+    gb_hex_decode(json_string_value(json_object_get(v, "extrinsicsRoot")) + 2,
+                  sb.extrinsics_root, 32, &n);
+    json_decref(v);
+    GB_EXPECT_ERR(GB_OK, gb_sblock_header(&sb, &enc, &enc_len));
+    gb_blake2b256(enc, enc_len, hh);
+    free(enc);
+    gb_hex_encode(hh, 32, hx);
+    GB_EXPECT_STR_CONTAINS(h1, hx);
+
+    /* the block: Timestamp.set(now), then Gear.run(None) */
+    v = invoke(r, "chain_getBlock", params, &code);
+    json_t *xts = json_object_get(json_object_get(v, "block"), "extrinsics");
+    GB_EXPECT_U64(2, json_array_size(xts));
+    const char *ts_xt = json_string_value(json_array_get(xts, 0));
+    GB_EXPECT(ts_xt && strstr(ts_xt, "040100") == ts_xt + 4); /* v4, 1.0 */
+    GB_EXPECT_STR_CONTAINS(json_string_value(json_array_get(xts, 1)),
+                           "0x1004680600");
+    GB_EXPECT(json_is_null(json_object_get(v, "justifications")));
+    json_decref(v);
+    v = invoke(r, "chain_getHeader",
+               "[\"0x0000000000000000000000000000000000000000000000000000"
+               "000000000000\"]",
+               &code);
+    GB_EXPECT(json_is_null(v));
+    json_decref(v);
+    free(h0);
+    free(h1);
 
     /* over HTTP (no session) there is nothing to subscribe on */
     v = invoke(r, "state_subscribeRuntimeVersion", "[]", &code);
