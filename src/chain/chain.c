@@ -42,6 +42,7 @@
 #include "chain/pool_log.h"
 #include "util/bytes.h"
 #include "util/devkeys.h"
+#include "util/sr25519.h"
 #include "util/grow.h"
 #include "util/hash.h"
 
@@ -108,6 +109,15 @@ static gb_err genesis(gb_chain *c)
         TRY(gb_db_account_put(txn, dev_account(i), &a));
         if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
             TRY(GB_OVERFLOW); /* the dev accounts' balances sum too high */
+    }
+    for (uint32_t i = 0;
+         c->cfg.substrate_dev_accounts && i < GB_SR25519_DEV_ACCOUNTS; i++) {
+        gb_id id;
+        TRY(gb_sr25519_dev_keypair(i, NULL, id.b, NULL));
+        gb_db_account a = {.balance = c->cfg.initial_balance};
+        TRY(gb_db_account_put(txn, id, &a));
+        if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
+            TRY(GB_OVERFLOW);
     }
     uint8_t buf[16];
     gb_u128_to_le(issuance, buf);

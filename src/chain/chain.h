@@ -113,6 +113,11 @@ typedef struct gb_chain_cfg {
     uint64_t code_cache_bytes; /* the most prepared code kept in memory
                                   between blocks (gear/code_cache.h);
                                   0: GB_CHAIN_CODE_CACHE_BYTES */
+    bool substrate_dev_accounts; /* a new chain's genesis also funds
+                                    Substrate's dev accounts //Alice ..
+                                    //Ferdie (their sr25519 public keys,
+                                    util/sr25519.h) with initial_balance
+                                    each, as Vara's dev chain does */
 } gb_chain_cfg;
 
 void gb_chain_cfg_default(gb_chain_cfg *cfg);
