@@ -99,6 +99,20 @@ json_t *gb_rpc_m_chain_sub_finalized(gb_rpc *r, json_t *params,
                                      gb_rpc_err *err);
 json_t *gb_rpc_m_chain_unsub_finalized(gb_rpc *r, json_t *params,
                                        gb_rpc_err *err);
+/* rpc_storage.c: Substrate's storage reads */
+json_t *gb_rpc_m_state_get_storage(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err);
+json_t *gb_rpc_m_state_query_storage_at(gb_rpc *r, json_t *params,
+                                        gb_rpc_err *err);
+json_t *gb_rpc_m_state_sub_storage(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err);
+json_t *gb_rpc_m_state_unsub_storage(gb_rpc *r, json_t *params,
+                                     gb_rpc_err *err);
+json_t *gb_rpc_m_state_keys_paged(gb_rpc *r, json_t *params,
+                                  gb_rpc_err *err);
+/* After a block: state_storage notifications of the changed keys. */
+void gb_rpc_storage_note_block(gb_rpc *r);
+
 /* After a block: the Substrate block made, the heads subscriptions
  * notified. */
 gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b);

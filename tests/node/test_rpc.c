@@ -7,6 +7,7 @@
  * payloads and requests.
  */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -736,6 +737,42 @@ static void test_substrate_methods(void)
     json_decref(v);
     free(h0);
     free(h1);
+
+    /* storage: System.Account of dev 0, System.Number, unknown keys */
+    gb_id acc = gb_chain_dev_account(0);
+    uint8_t key[80];
+    gb_hex_decode("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e88"
+                  "86371da9",
+                  key, 32, &n);
+    crypto_generichash(key + 32, 16, acc.b, 32, NULL, 0);
+    memcpy(key + 48, acc.b, 32);
+    char khex[161], kp[400];
+    gb_hex_encode(key, 80, khex);
+    snprintf(kp, sizeof kp, "[\"0x%s\"]", khex);
+    v = invoke(r, "state_getStorage", kp, &code);
+    /* 80 bytes: nonce 0, consumers 0, providers 1, sufficients 0, free */
+    GB_EXPECT(json_is_string(v) && json_string_length(v) == 162);
+    GB_EXPECT(!strncmp(json_string_value(v), "0x000000000000000001000000", 26));
+    json_decref(v);
+    snprintf(kp, sizeof kp,
+             "[[\"0x%s\",\"0x26aa394eea5630e07c48ae0c9558cef702a5c1b19ab7a04f5"
+             "36c519aca4983ac\",\"0x00\"]]",
+             khex);
+    v = invoke(r, "state_queryStorageAt", kp, &code);
+    json_t *chg = json_object_get(json_array_get(v, 0), "changes");
+    GB_EXPECT_U64(3, json_array_size(chg));
+    GB_EXPECT_STR_CONTAINS(
+        json_string_value(json_array_get(json_array_get(chg, 1), 1)),
+        "0x01000000"); /* System.Number = 1 */
+    GB_EXPECT(json_is_null(json_array_get(json_array_get(chg, 2), 1)));
+    json_decref(v);
+    /* System.Events of block 1: Timestamp.set's and Gear.run's success */
+    v = invoke(r, "state_getStorage",
+               "[\"0x26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc84618"
+               "51072c9d7\"]",
+               &code);
+    GB_EXPECT(json_is_string(v) && !strncmp(json_string_value(v), "0x08", 4));
+    json_decref(v);
 
     /* over HTTP (no session) there is nothing to subscribe on */
     v = invoke(r, "state_subscribeRuntimeVersion", "[]", &code);
