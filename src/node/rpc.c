@@ -487,7 +487,28 @@ static bool p_u128(json_t *params, const char *name, size_t idx,
         *out = gb_u128_from((uint64_t)json_integer_value(v));
         return true;
     }
-    if (json_is_string(v) && gb_u128_parse(json_string_value(v), out))
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    if (t && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+        /* big-endian hex, as polkadot.js sends a u128 >= 2^53 */
+        size_t n = strlen(t + 2);
+        gb_u128 x = gb_u128_from(0);
+        bool ok = n > 0 && n <= 32;
+        for (size_t i = 0; ok && i < n; i++) {
+            char ch = t[2 + i];
+            int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                             : -1;
+            ok = d >= 0;
+            x.hi = x.hi << 4 | x.lo >> 60;
+            x.lo = x.lo << 4 | (uint64_t)(d & 15);
+        }
+        if (ok) {
+            *out = x;
+            return true;
+        }
+    }
+    if (t && gb_u128_parse(t, out))
         return true;
     fail(err, GB_RPC_INVALID_PARAMS,
          "param %s: expected a non-negative integer (a decimal string for "
@@ -574,6 +595,76 @@ static gb_id zero_id(void)
     return z;
 }
 
+/* The chain transactions of one signed transaction (rpc_int.h). */
+bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
+                       gb_id out_ids[2], uint32_t *out_n, gb_id *out_id,
+                       gb_id *out_msg, gb_rpc_err *err)
+{
+    char det[256] = "";
+    gb_err e;
+    gb_id id = zero_id(), msg_id = zero_id();
+    *out_n = 0;
+    if (n == 2) {
+        gb_tx up = txs[0], cr = txs[1];
+        gb_id pid = gb_program_id_from_user(cr.code_id, cr.salt, cr.salt_len);
+        gb_chain_prog_info info;
+        if (!gb_chain_program_info(r->chain, pid, &info))
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: program already exists");
+        /* the signer pays the fees of both parts (chain.h
+         * gb_chain_tx_fee), the code's only when it is uploaded now */
+        bool upload = !gb_chain_code_exists(r->chain, cr.code_id);
+        const gb_chain_cfg *ccfg = gb_chain_config(r->chain);
+        gb_u128 cost = gb_chain_gas_value(cr.gas_limit);
+        gb_u128 bal = gb_chain_balance(r->chain, signer);
+        if (gb_u128_is_zero(bal))
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: no balance to pay the "
+                        "transaction fee (the account is empty or unknown)");
+        if (!gb_u128_add_to(&cost, cr.value) ||
+            !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &cr)) ||
+            (upload && !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &up))) ||
+            gb_u128_cmp(cost, bal) > 0)
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: not enough balance for value, "
+                        "gas and the transaction fees");
+        if (!cr.gas_limit)
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: gas limit 0: a message to a "
+                        "program needs gas to run (it would only fail and "
+                        "leave an error reply)");
+        if (upload) {
+            up.sender = zero_id();
+            up.fee_payer = signer;
+            gb_id cid;
+            e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
+            /* "already uploaded": waiting in this block, which will do */
+            if (e == GB_NOMEM)
+                return nomem(err);
+            if (e && !strstr(det, "already uploaded"))
+                return fail(err, GB_RPC_TX_REFUSED,
+                            "transaction refused: %s", det);
+            if (!e)
+                out_ids[(*out_n)++] = cid;
+        }
+        det[0] = 0;
+        e = gb_chain_submit2(r->chain, &cr, &id, &msg_id, det, sizeof det);
+    } else {
+        e = gb_chain_submit2(r->chain, &txs[0], &id, &msg_id, det,
+                             sizeof det);
+    }
+    if (e == GB_NOMEM)
+        return nomem(err);
+    if (e)
+        return fail(err, GB_RPC_TX_REFUSED, "transaction refused: %s",
+                    det[0] ? det : gb_err_str(e));
+    out_ids[(*out_n)++] = id;
+    *out_id = id;
+    *out_msg = msg_id;
+    r->waiting++;
+    return true;
+}
+
 static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
                               rpc_err *err)
 {
@@ -596,59 +687,12 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
                                    : "a gap: earlier nonces are missing");
 
     gb_id id = zero_id(), msg_id = zero_id();
-    if (d.body.kind == GB_TXW_UPLOAD_PROGRAM) {
-        gb_tx up = d.txs[0], cr = d.txs[1];
-        gb_id pid = gb_program_id_from_user(cr.code_id, cr.salt, cr.salt_len);
-        gb_chain_prog_info info;
-        if (!gb_chain_program_info(r->chain, pid, &info))
-            return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: program already exists");
-        /* the signer pays the fees of both parts (chain.h
-         * gb_chain_tx_fee), the code's only when it is uploaded now */
-        bool upload = !gb_chain_code_exists(r->chain, cr.code_id);
-        const gb_chain_cfg *ccfg = gb_chain_config(r->chain);
-        gb_u128 cost = gb_chain_gas_value(cr.gas_limit);
-        gb_u128 bal = gb_chain_balance(r->chain, d.signer);
-        if (gb_u128_is_zero(bal))
-            return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: no balance to pay the "
-                        "transaction fee (the account is empty or unknown)");
-        if (!gb_u128_add_to(&cost, cr.value) ||
-            !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &cr)) ||
-            (upload && !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &up))) ||
-            gb_u128_cmp(cost, bal) > 0)
-            return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: not enough balance for value, "
-                        "gas and the transaction fees");
-        if (!cr.gas_limit)
-            return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: gas limit 0: a message to a "
-                        "program needs gas to run (it would only fail and "
-                        "leave an error reply)");
-        if (upload) {
-            up.sender = zero_id();
-            up.fee_payer = d.signer;
-            gb_id cid;
-            e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
-            /* "already uploaded": waiting in this block, which will do */
-            if (e == GB_NOMEM)
-                return nomem(err);
-            if (e && !strstr(det, "already uploaded"))
-                return fail(err, GB_RPC_TX_REFUSED,
-                            "transaction refused: %s", det);
-        }
-        det[0] = 0;
-        e = gb_chain_submit2(r->chain, &cr, &id, &msg_id, det, sizeof det);
-    } else {
-        e = gb_chain_submit2(r->chain, &d.txs[0], &id, &msg_id, det,
-                             sizeof det);
-    }
-    if (e == GB_NOMEM)
-        return nomem(err);
-    if (e)
-        return fail(err, GB_RPC_TX_REFUSED, "transaction refused: %s",
-                    det[0] ? det : gb_err_str(e));
-    r->waiting++;
+    gb_id queued[2];
+    uint32_t nq;
+    if (!gb_rpc_submit_txs(r, d.signer, d.txs,
+                           d.body.kind == GB_TXW_UPLOAD_PROGRAM ? 2 : 1,
+                           queued, &nq, &id, &msg_id, err))
+        return NULL;
 
     json_t *o = json_object();
     bool bad = !o;
@@ -828,6 +872,44 @@ static json_t *m_read_state(gb_rpc *r, json_t *params, rpc_err *err)
         return nomem(err);
     }
     return o;
+}
+
+/* Gear's gear_readState [program_id, payload, at?]: the reply payload as
+ * Bytes; a failed run is error 8000 "Runtime error" (GEAR-RPC.md §6). */
+static json_t *m_gear_read_state(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_id pid;
+    uint8_t *payload = NULL, *out = NULL;
+    size_t plen;
+    uint32_t olen = 0;
+    uint8_t code[4];
+    char det[256] = "";
+    if (!p_id(params, "programId", 0, &pid, err) ||
+        !p_bytes(params, "payload", 1, false,
+                 r->cfg.tx_limits.max_payload_len, &payload, &plen, err) ||
+        !gb_rpc_estimate_allowed(r, err)) {
+        free(payload);
+        return NULL;
+    }
+    gb_err e = gb_chain_read_state(r->chain, pid, payload, (uint32_t)plen, 0,
+                                   code, &out, &olen, det, sizeof det);
+    free(payload);
+    if (e == GB_NOMEM)
+        return nomem(err);
+    if (e == GB_NOT_FOUND)
+        return fail(err, GB_RPC_GEAR_RUNTIME_ERROR,
+                    "Runtime error: Program not found");
+    if (e)
+        return fail(err, GB_RPC_GEAR_RUNTIME_ERROR, "Runtime error: %s",
+                    det[0] ? det : gb_err_str(e));
+    if (!gb_reply_code_is_success(gb_reply_code_from_bytes(code))) {
+        free(out);
+        return fail(err, GB_RPC_GEAR_RUNTIME_ERROR, "Runtime error: %s",
+                    det[0] ? det : "the state function failed");
+    }
+    json_t *o = hex_json(out, olen);
+    free(out);
+    return o ? o : nomem(err);
 }
 
 static json_t *m_program_info(gb_rpc *r, json_t *params, rpc_err *err)
@@ -1151,7 +1233,7 @@ static const struct {
     {"gear_submitTransaction", m_submit},
     {"dev_sendMessage", m_dev_send},
     {"dev_uploadProgram", m_dev_upload},
-    {"gear_readState", m_read_state},
+    {"gearbox_readState", m_read_state},
     {"gear_programInfo", m_program_info},
     {"gear_codeInfo", m_code_info},
     {"gear_mailbox", m_mailbox},
@@ -1160,10 +1242,19 @@ static const struct {
     {"chain_getHead", m_head},
     {"gearbox_getBlock", m_block},
     {"chain_getEvents", m_events},
-    {"gear_calculateInitUploadGas", gb_rpc_m_gas_upload},
-    {"gear_calculateInitCreateGas", gb_rpc_m_gas_create},
-    {"gear_calculateHandleGas", gb_rpc_m_gas_handle},
-    {"gear_calculateReplyGas", gb_rpc_m_gas_reply},
+    {"gearbox_calculateInitUploadGas", gb_rpc_m_gas_upload},
+    {"gearbox_calculateInitCreateGas", gb_rpc_m_gas_create},
+    {"gearbox_calculateHandleGas", gb_rpc_m_gas_handle},
+    {"gearbox_calculateReplyGas", gb_rpc_m_gas_reply},
+    {"gear_calculateGasForUpload", gb_rpc_m_gear_gas_upload},
+    {"gear_calculateGasForCreate", gb_rpc_m_gear_gas_create},
+    {"gear_calculateGasForHandle", gb_rpc_m_gear_gas_handle},
+    {"gear_calculateGasForReply", gb_rpc_m_gear_gas_reply},
+    {"gear_calculateInitUploadGas", gb_rpc_m_gear_gas_upload},
+    {"gear_calculateInitCreateGas", gb_rpc_m_gear_gas_create},
+    {"gear_calculateHandleGas", gb_rpc_m_gear_gas_handle},
+    {"gear_calculateReplyGas", gb_rpc_m_gear_gas_reply},
+    {"gear_readState", m_gear_read_state},
     {"gearbox_subscribeNewHeads", m_sub_heads},
     {"gearbox_unsubscribeNewHeads", m_unsub_heads},
     {"gear_subscribeEvents", m_sub_events},
@@ -1182,6 +1273,10 @@ static const struct {
     {"rpc_methods", gb_rpc_m_rpc_methods},
     {"chain_getBlockHash", gb_rpc_m_chain_block_hash},
     {"chain_getHeader", gb_rpc_m_chain_header},
+    {"author_submitExtrinsic", gb_rpc_m_author_submit},
+    {"author_submitAndWatchExtrinsic", gb_rpc_m_author_submit_watch},
+    {"author_unwatchExtrinsic", gb_rpc_m_author_unwatch},
+    {"system_accountNextIndex", gb_rpc_m_account_next_index},
     {"state_getStorage", gb_rpc_m_state_get_storage},
     {"state_queryStorageAt", gb_rpc_m_state_query_storage_at},
     {"state_subscribeStorage", gb_rpc_m_state_sub_storage},

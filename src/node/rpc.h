@@ -18,7 +18,7 @@
  *                            value?]
  *        (dev mode only; from = a dev account name: the node signs with the
  *        dev key and the account's next nonce, then as gear_submitTransaction)
- *   gear_readState          [programId, payload?, gasLimit?]
+ *   gearbox_readState          [programId, payload?, gasLimit?]
  *        -> {replyCode, replyCodeText, payload}
  *   gear_programInfo        [programId]  -> {status, codeId, ...}
  *   gear_codeInfo           [codeId]     -> {codeId, exists}
@@ -37,13 +37,13 @@
  *           scan of the headers.
  *   chain_getEvents         [fromHeight, limit?]
  *        -> {events: [{height, kind, ...}], next, head, oldest, missed}
- *   gear_calculateInitUploadGas  [source, code, payload?, value?,
+ *   gearbox_calculateInitUploadGas  [source, code, payload?, value?,
  *                                 allowOtherPanics?, salt?]
- *   gear_calculateInitCreateGas  [source, codeId, payload?, value?,
+ *   gearbox_calculateInitCreateGas  [source, codeId, payload?, value?,
  *                                 allowOtherPanics?, salt?]
- *   gear_calculateHandleGas      [source, destination, payload?, value?,
+ *   gearbox_calculateHandleGas      [source, destination, payload?, value?,
  *                                 allowOtherPanics?]
- *   gear_calculateReplyGas       [source, messageId, payload?, value?,
+ *   gearbox_calculateReplyGas       [source, messageId, payload?, value?,
  *                                 allowOtherPanics?]
  *        -> {minLimit, reserved, burned, mayBeReturned, waited,
  *           dispatches} (gb_chain_calculate_gas: nothing changes;
@@ -99,7 +99,7 @@
 #define GB_RPC_TOO_LARGE (-32004)   /* a payload, code or request too big;
                                        too many subscriptions */
 #define GB_RPC_DEV_ONLY (-32005)    /* a dev_* method on a non-dev node */
-#define GB_RPC_STATE_FAILED (-32006) /* gear_readState could not run */
+#define GB_RPC_STATE_FAILED (-32006) /* gearbox_readState could not run */
 #define GB_RPC_EXEC_FAILED (-32007)  /* a gas estimate's message failed
                                         (the message says why) */
 /* from the transport (http.c), before the dispatcher sees the request */
@@ -130,7 +130,7 @@ typedef struct gb_rpc_cfg {
     uint32_t max_events;          /* events per chain_getEvents (0: 1000) */
     uint64_t default_gas;         /* dev_* without gasLimit (0: 10^10) */
     uint64_t call_time_ms;        /* wall-clock budget of the heavy calls
-                                     (gas estimates, gear_readState) of
+                                     (gas estimates, gearbox_readState) of
                                      one request, a batch included: past
                                      it the rest are refused (0: none;
                                      each call is also bounded by the

@@ -264,5 +264,6 @@ gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b)
     gb_subs_each(subs, GB_SUB_FINALIZED_HEADS, send_head, &n);
     free(text);
     gb_rpc_storage_note_block(r);
+    gb_rpc_author_note_block(r);
     return e;
 }

@@ -58,12 +58,35 @@ bool gb_rpc_p_bytes(json_t *params, const char *name, size_t idx,
 bool gb_rpc_p_u128(json_t *params, const char *name, size_t idx,
                    gb_u128 *out, gb_rpc_err *err);
 
-/* rpc_gas.c: gear_calculateInitUploadGas, gear_calculateInitCreateGas,
- * gear_calculateHandleGas, gear_calculateReplyGas (rpc.h) */
+/* Submit the chain transactions of one signed transaction from signer:
+ * txs[0] (n = 1), or for an upload of a program its code part and its
+ * creation (n = 2: the code part goes as the zero account with the signer
+ * paying, and only when the code is not on chain yet; what could make the
+ * creation fail is checked first).  out_ids[0..*out_n): the ids submit
+ * gave what was queued; *out_id, *out_msg: the last one's (submit2).
+ * False with err filled (GB_RPC_TX_REFUSED: the chain's reason) when
+ * refused: nothing is queued then. */
+bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
+                       gb_id out_ids[2], uint32_t *out_n, gb_id *out_id,
+                       gb_id *out_msg, gb_rpc_err *err);
+
+/* rpc_gas.c: gearbox_calculateInitUploadGas, gearbox_calculateInitCreateGas,
+ * gearbox_calculateHandleGas, gearbox_calculateReplyGas (rpc.h) */
 json_t *gb_rpc_m_gas_upload(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_create(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_handle(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
+/* the same in Gear's shapes: gear_calculateGasFor{Upload,Create,Handle,
+ * Reply} and their old names gear_calculate{InitUpload,...}Gas */
+json_t *gb_rpc_m_gear_gas_upload(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err);
+json_t *gb_rpc_m_gear_gas_create(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err);
+json_t *gb_rpc_m_gear_gas_handle(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err);
+json_t *gb_rpc_m_gear_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
+/* Gear's error for a failed runtime call */
+#define GB_RPC_GEAR_RUNTIME_ERROR 8000
 
 /* rpc_substrate.c: the Substrate-shaped methods of the node's Vara face
  * (metadata, runtime version, system_*, rpc_methods;
@@ -112,6 +135,18 @@ json_t *gb_rpc_m_state_keys_paged(gb_rpc *r, json_t *params,
                                   gb_rpc_err *err);
 /* After a block: state_storage notifications of the changed keys. */
 void gb_rpc_storage_note_block(gb_rpc *r);
+
+/* rpc_author.c: author_submitExtrinsic, author_submitAndWatchExtrinsic,
+ * author_unwatchExtrinsic, system_accountNextIndex */
+json_t *gb_rpc_m_author_submit(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_author_submit_watch(gb_rpc *r, json_t *params,
+                                     gb_rpc_err *err);
+json_t *gb_rpc_m_author_unwatch(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_account_next_index(gb_rpc *r, json_t *params,
+                                    gb_rpc_err *err);
+/* After a block: inBlock and finalized for the watched extrinsics it
+ * carries (their subscriptions then end). */
+void gb_rpc_author_note_block(gb_rpc *r);
 
 /* After a block: the Substrate block made, the heads subscriptions
  * notified. */

@@ -417,9 +417,9 @@ static uint32_t put_event(gb_scale_buf *w, uint32_t xt, uint32_t height,
         }
         break;
     case GB_EV_DISPATCHED:
+        /* an init that ran, or had nothing to run (no init export) */
         if (ev->dispatch_kind != GB_DISPATCH_INIT ||
-            (ev->outcome != GB_OUTCOME_SUCCESS &&
-             ev->outcome != GB_OUTCOME_EXIT))
+            ev->outcome == GB_OUTCOME_FAILED || ev->outcome == GB_OUTCOME_WAIT)
             return 0;
         program_changed(w, xt, ev->destination, 0, true); /* Active */
         return 1;

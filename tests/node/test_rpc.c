@@ -462,14 +462,14 @@ static void test_read_state(void)
     GB_EXPECT_I64(0, ec);
     block(c, r);
     snprintf(params, sizeof params, "{\"programId\":\"%s\"}", pid ? pid : "");
-    json_t *res = invoke(r, "gear_readState", params, &ec);
+    json_t *res = invoke(r, "gearbox_readState", params, &ec);
     GB_EXPECT_I64(0, ec);
     GB_EXPECT_STR_CONTAINS(json_string_value(json_object_get(res, "payload")),
                            "0x31"); /* "1" */
     GB_EXPECT_STR_CONTAINS(json_string_value(json_object_get(res, "replyCode")),
                            "0x00");
     json_decref(res);
-    GB_EXPECT(!invoke(r, "gear_readState",
+    GB_EXPECT(!invoke(r, "gearbox_readState",
                       "[\"0x1111111111111111111111111111111111111111111111111"
                       "111111111111111\"]",
                       &ec));
