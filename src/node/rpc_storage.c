@@ -20,11 +20,15 @@
  *   Balances.TotalIssuance  u128 (gb_chain_audit)
  *   GearProgram.ProgramStorage ‖ program id  Program::Active{...} /
  *        Exited(inheritor) / Terminated(inheritor)
+ *   GearMessenger.Mailbox ‖ user ‖ message id  (UserStoredMessage{id,
+ *        source, destination, payload, value Compact}, Interval{start,
+ *        finish})
  *
  * Values other than System.Events, System.Number and Timestamp.Now are
  * the last block's whatever `at` says.  Other keys read as null.
- * state_getKeysPaged knows no key lists (the store is not walked by
- * Substrate key): it answers [] — mailbox and code lists are partial.
+ * state_getKeysPaged lists one user's mailbox (prefix Mailbox ‖ user);
+ * other key lists are not served (the store is not walked by Substrate
+ * key): it answers [] for them — code and program lists are missing.
  */
 #include <jansson.h>
 #include <sodium.h>
@@ -52,6 +56,7 @@ enum {
     K_NOW,
     K_ISSUANCE,
     K_PROGRAM,
+    K_MAILBOX,
     K_COUNT
 };
 
@@ -62,6 +67,7 @@ static prefix prefixes[K_COUNT] = {
     [K_NOW] = {"f0c365c3cf59d671eb72da0e7a4113c49f1f0515f462cdcf84e0f1d6045dfcbb"},
     [K_ISSUANCE] = {"c2261276cc9d1f8598ea4b6a74b15c2f57c875e4cff74148e4628f264b974c80"},
     [K_PROGRAM] = {"21e18623b1f0110bfe78526b5fa5629c82d53c47fd03d02d3fd1234743c48a59"},
+    [K_MAILBOX] = {"18a58b6d6682176908e0320ab4d5d7eafade8a86028f74937a49e1a9f91f61cc"},
 };
 
 static const prefix *pfx(int k)
@@ -193,6 +199,32 @@ static gb_err value_of(gb_rpc *r, const uint8_t *key, size_t len,
             gb_scale_put_u8(&w, pi.status == 2 ? 1 : 2);
             gb_scale_put_raw(&w, pi.inheritor.b, 32);
         }
+    } else if (len == 96 && !memcmp(key, pfx(K_MAILBOX)->b, 32)) {
+        gb_id user;
+        memcpy(user.b, key + 32, 32);
+        gb_chain_mail *m;
+        uint32_t n;
+        gb_err e = gb_chain_mailbox(c, user, &m, &n);
+        if (e == GB_NOMEM)
+            return e;
+        for (uint32_t i = 0; !e && i < n; i++) {
+            if (memcmp(m[i].id.b, key + 64, 32))
+                continue;
+            gb_scale_put_raw(&w, m[i].id.b, 32);
+            gb_scale_put_raw(&w, m[i].source.b, 32);
+            gb_scale_put_raw(&w, user.b, 32);
+            gb_scale_put_bytes(&w, m[i].payload, m[i].payload_len);
+            gb_scale_put_compact_u128(&w, m[i].value);
+            uint32_t fin = m[i].expires_at;
+            gb_scale_put_u32(&w, fin > GB_CHAIN_MAILBOX_BLOCKS
+                                     ? fin - GB_CHAIN_MAILBOX_BLOCKS
+                                     : 0);
+            gb_scale_put_u32(&w, fin);
+        }
+        if (!e)
+            gb_chain_mail_free(m, n);
+        if (!w.len && !w.oom)
+            return GB_OK;
     } else {
         return GB_OK;
     }
@@ -457,8 +489,56 @@ json_t *gb_rpc_m_state_unsub_storage(gb_rpc *r, json_t *params,
 json_t *gb_rpc_m_state_keys_paged(gb_rpc *r, json_t *params,
                                   gb_rpc_err *err)
 {
+    uint8_t *pre = NULL, *start = NULL;
+    size_t plen = 0, slen = 0;
+    json_t *cv = gb_rpc_param(params, "count", 1);
+    if (!parse_hex(gb_rpc_param(params, "prefix", 0), MAX_KEY_LEN, &pre,
+                   &plen) ||
+        (cv && !json_is_integer(cv)))
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "expected [prefix, count, startKey?, at?]");
+    json_int_t count = cv ? json_integer_value(cv) : 1000;
+    json_t *sv = gb_rpc_param(params, "startKey", 2);
+    if (sv && !parse_hex(sv, MAX_KEY_LEN, &start, &slen)) {
+        free(pre);
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "param startKey: expected a storage key in hex");
+    }
     json_t *o = json_array();
-    return o ? o : nomem(err);
+    bool bad = !o;
+    /* one user's mailbox: Mailbox ‖ user ‖ message id, in key order */
+    if (o && plen >= 64 && !memcmp(pre, pfx(K_MAILBOX)->b, 32)) {
+        gb_id user;
+        memcpy(user.b, pre + 32, 32);
+        gb_chain_mail *m = NULL;
+        uint32_t n = 0;
+        if (gb_chain_mailbox(gb_rpc_chain(r), user, &m, &n) == GB_NOMEM)
+            bad = true;
+        uint8_t key[96];
+        memcpy(key, pre, 64);
+        for (uint32_t i = 0; !bad && i < n &&
+                             (json_int_t)json_array_size(o) < count;
+             i++) {
+            memcpy(key + 64, m[i].id.b, 32);
+            if (memcmp(key, pre, plen))
+                continue;
+            if (start) { /* strictly after startKey */
+                size_t k = slen < 96 ? slen : 96;
+                int c = memcmp(key, start, k);
+                if (c < 0 || (c == 0 && slen >= 96))
+                    continue;
+            }
+            bad = json_array_append_new(o, hex_json(key, 96));
+        }
+        gb_chain_mail_free(m, n);
+    }
+    free(pre);
+    free(start);
+    if (bad) {
+        json_decref(o);
+        return nomem(err);
+    }
+    return o;
 }
 
 static void storage_note(void *ctx, gb_subs_session *ss, uint64_t id,

@@ -98,6 +98,10 @@ async function main() {
     check('reply code success', reply.details.unwrap().code.isSuccess);
   }
 
+  // the mailbox (state_getKeysPaged over GearMessenger.Mailbox ‖ user)
+  const mail = await api.mailbox.read(keyring.address);
+  check('mailbox read', Array.isArray(mail), JSON.stringify(mail));
+
   // transfer to //Bob
   const before = (await api.balance.findOut(bob.address)).toBigInt();
   const amount = 10n ** 12n;
