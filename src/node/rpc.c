@@ -152,6 +152,8 @@ gb_subs *gb_rpc_subs(gb_rpc *r) { return r->subs; }
 
 gb_sblocks *gb_rpc_sblocks(gb_rpc *r) { return r->sblocks; }
 
+void gb_rpc_nudge(gb_rpc *r) { r->waiting++; }
+
 uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
 
 void gb_rpc_stop(gb_rpc *r, const char *reason)

@@ -17,8 +17,10 @@
  * reason in data (bad signature, outdated or future nonce, ancient birth
  * block, the chain's refusal — gear-js reads "1010:" as a balance too
  * low), 1002 "Verification Error" for bytes that are not an extrinsic or
- * a call this node does not take.  The keep_alive flags and the tip are
- * accepted and ignored.
+ * a call this node does not take.  An upload whose code the chain refuses
+ * goes into the next block as a failed extrinsic (Gear's
+ * ProgramConstructionFailed), as Gear does.  The keep_alive flags and the
+ * tip are accepted and ignored.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -170,6 +172,20 @@ static bool decode_call(const uint8_t *p, size_t len, gb_id signer, call *c,
     return true;
 }
 
+/* The chain refused an upload for its code (a module it cannot take), not
+ * for balance, gas or a duplicate: Gear's ProgramConstructionFailed. */
+static bool code_refused(const call *cl, const gb_rpc_err *err)
+{
+    static const char *const other[] = {"balance", "already", "gas limit",
+                                        "unknown", "payload", "fee"};
+    if (err->code != GB_RPC_TX_REFUSED || cl->tx[0].kind != GB_TX_UPLOAD_CODE)
+        return false;
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        if (strstr(err->msg, other[i]))
+            return false;
+    return true;
+}
+
 /* Check and submit hex extrinsic params[0]; *hash set.  NULL with err
  * filled when refused; else json true. */
 static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
@@ -245,6 +261,18 @@ static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
     uint32_t nids;
     if (!gb_rpc_submit_txs(r, signer, cl.tx, cl.n, ids, &nids, &id, &msg,
                            err)) {
+        if (code_refused(&cl, err)) {
+            /* Gear takes such an extrinsic and fails it in its block:
+             * ExtrinsicFailed Module{Gear, ProgramConstructionFailed}
+             * (the nonce is not spent here: the chain saw nothing) */
+            if (gb_sblocks_pending(s, buf, len, NULL, 0, true)) {
+                nomem(err);
+                goto out;
+            }
+            gb_rpc_nudge(r);
+            ok = true;
+            goto out;
+        }
         if (err->code == GB_RPC_TX_REFUSED) {
             char m[sizeof err->msg];
             snprintf(m, sizeof m, "%s", err->msg);

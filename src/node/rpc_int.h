@@ -70,6 +70,9 @@ bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
                        gb_id out_ids[2], uint32_t *out_n, gb_id *out_id,
                        gb_id *out_msg, gb_rpc_err *err);
 
+/* Ask for a block soon (dev mode), as an accepted transaction does. */
+void gb_rpc_nudge(gb_rpc *r);
+
 /* rpc_gas.c: gearbox_calculateInitUploadGas, gearbox_calculateInitCreateGas,
  * gearbox_calculateHandleGas, gearbox_calculateReplyGas (rpc.h) */
 json_t *gb_rpc_m_gas_upload(gb_rpc *r, json_t *params, gb_rpc_err *err);

@@ -284,7 +284,7 @@ gb_err gb_sblocks_pending(gb_sblocks *s, const uint8_t *xt, size_t len,
     pending_xt *p = &s->pend[s->npend];
     *p = (pending_xt){.len = len, .n = n, .failed = failed};
     p->xt = malloc(len ? len : 1);
-    p->ids = malloc((n ? n : 1) * sizeof *ids);
+    p->ids = malloc((n ? n : 1) * sizeof *p->ids);
     if (!p->xt || !p->ids) {
         free(p->xt);
         free(p->ids);

@@ -3,7 +3,8 @@
 // connect, read //Alice's balance, estimate gas, upload ping.wasm signed
 // by //Alice (sr25519), wait for its init, send it "PING" and get the
 // reply (Gear.UserMessageSent with payload "PONG", details.to = the
-// message), then a Balances transfer to //Bob (issue #14, step 6).
+// message), an upload of bad code failing in its block (ExtrinsicFailed),
+// then a Balances transfer to //Bob (issue #14, step 6).
 // Exits 0 when every check passed, 1 otherwise.
 import { readFileSync } from 'node:fs';
 import { GearApi, GearKeyring } from '@gear-js/api';
@@ -101,6 +102,15 @@ async function main() {
   // the mailbox (state_getKeysPaged over GearMessenger.Mailbox ‖ user)
   const mail = await api.mailbox.read(keyring.address);
   check('mailbox read', Array.isArray(mail), JSON.stringify(mail));
+
+  // an upload Gear cannot take: ExtrinsicFailed Module{Gear 104, [9,0,0,0]}
+  const bad = api.program.upload({ code: '0x123456', gasLimit: 1000000000n, initPayload: '0x' });
+  let failedWith = '';
+  try {
+    await withTimeout(send(api, bad.extrinsic, keyring), 30000, 'bad upload');
+  } catch (e) { failedWith = e.message; }
+  check('bad upload: ExtrinsicFailed', failedWith.includes('ExtrinsicFailed') &&
+    failedWith.includes('104') && failedWith.includes('0x09000000'), failedWith);
 
   // transfer to //Bob
   const before = (await api.balance.findOut(bob.address)).toBigInt();
