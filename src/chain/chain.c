@@ -42,6 +42,7 @@
 #include "chain/pool_log.h"
 #include "util/bytes.h"
 #include "util/devkeys.h"
+#include "util/sr25519.h"
 #include "util/grow.h"
 #include "util/hash.h"
 #include "util/mem.h"
@@ -109,6 +110,15 @@ static gb_err genesis(gb_chain *c)
         TRY(gb_db_account_put(txn, dev_account(i), &a));
         if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
             TRY(GB_OVERFLOW); /* the dev accounts' balances sum too high */
+    }
+    for (uint32_t i = 0;
+         c->cfg.substrate_dev_accounts && i < GB_SR25519_DEV_ACCOUNTS; i++) {
+        gb_id id;
+        TRY(gb_sr25519_dev_keypair(i, NULL, id.b, NULL));
+        gb_db_account a = {.balance = c->cfg.initial_balance};
+        TRY(gb_db_account_put(txn, id, &a));
+        if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
+            TRY(GB_OVERFLOW);
     }
     uint8_t buf[16];
     gb_u128_to_le(issuance, buf);
@@ -719,6 +729,8 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     return gb_chain_event(b, (gb_event){.kind = GB_EV_MESSAGE_QUEUED,
                                         .id = x.d.id, .source = tx->sender,
                                         .destination = x.d.destination,
+                                        .reply_to = x.d.reply_to,
+                                        .dispatch_kind = x.d.kind,
                                         .value = x.d.value},
                           x.d.payload, x.d.payload_len, NULL);
 }
@@ -816,6 +828,8 @@ void gb_block_result_free(gb_block_result *r)
         free(r->events[i].sent);
     }
     free(r->events);
+    free(r->tx_ev_end);
+    free(r->tx_ids);
     memset(r, 0, sizeof *r);
 }
 
@@ -841,6 +855,8 @@ static void drop_taken(gb_chain *c, uint32_t k)
 /* ts 0: the parent's + block_time_ms; else after the parent's. */
 static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
 {
+    uint32_t *tx_end = NULL;
+    gb_id *tx_ids = NULL;
     /* take the head and the pending transactions */
     pthread_mutex_lock(&c->mu);
     if (c->producing || (ts && ts <= c->head_ts)) {
@@ -885,8 +901,15 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
         hash_tx(&st, &taken[i]);
     gb_blake2b_final(&st, hdr.input_hash);
 
-    for (uint32_t i = 0; i < k; i++)
+    tx_end = malloc((k ? k : 1) * sizeof *tx_end);
+    tx_ids = malloc((k ? k : 1) * sizeof *tx_ids);
+    if (!tx_end || !tx_ids)
+        TRY(GB_NOMEM);
+    for (uint32_t i = 0; i < k; i++) {
         TRY(gb_chain_apply_tx(&b, &taken[i]));
+        tx_end[i] = b.nev;
+        tx_ids[i] = taken[i].id;
+    }
 
     uint32_t block;
     uint64_t tseq;
@@ -935,6 +958,9 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     out->out_of_time = b.out_of_time;
     out->events = b.ev;
     out->nevents = b.nev;
+    out->ntx = k;
+    out->tx_ev_end = tx_end;
+    out->tx_ids = tx_ids;
     return GB_OK;
 out:
     if (b.txn)
@@ -944,6 +970,8 @@ out:
     c->producing = false;
     pthread_mutex_unlock(&c->mu);
     free(taken);
+    free(tx_end);
+    free(tx_ids);
     gb_block_result r = {.events = b.ev, .nevents = b.nev};
     gb_block_result_free(&r);
     return e;

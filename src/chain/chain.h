@@ -113,6 +113,11 @@ typedef struct gb_chain_cfg {
     uint64_t code_cache_bytes; /* the most prepared code kept in memory
                                   between blocks (gear/code_cache.h);
                                   0: GB_CHAIN_CODE_CACHE_BYTES */
+    bool substrate_dev_accounts; /* a new chain's genesis also funds
+                                    Substrate's dev accounts //Alice ..
+                                    //Ferdie (their sr25519 public keys,
+                                    util/sr25519.h) with initial_balance
+                                    each, as Vara's dev chain does */
 } gb_chain_cfg;
 
 void gb_chain_cfg_default(gb_chain_cfg *cfg);
@@ -283,6 +288,9 @@ typedef struct gb_event {
                                and USER_MESSAGE: NULL.  Owned by the block
                                result; NULL when nsent is 0 */
     uint32_t nsent;
+    gb_dispatch_kind dispatch_kind; /* MESSAGE_QUEUED, DISPATCHED: the
+                                       message's kind (MESSAGE_QUEUED
+                                       replies: reply_to is set) */
 } gb_event;
 
 typedef struct gb_block_result {
@@ -296,6 +304,14 @@ typedef struct gb_block_result {
     bool out_of_time;        /* the queue stopped at cfg.block_budget_ms */
     gb_event *events;
     uint32_t nevents;
+    /* the block's transactions, in the order applied: transaction i's
+     * events are events[i ? tx_ev_end[i-1] : 0, tx_ev_end[i]) and
+     * tx_ids[i] is what submit returned for it; the events after
+     * tx_ev_end[ntx-1] come from tasks and the queue.  Owned, freed by
+     * gb_block_result_free. */
+    uint32_t ntx;
+    uint32_t *tx_ev_end;
+    gb_id *tx_ids;
 } gb_block_result;
 
 void gb_block_result_free(gb_block_result *r);

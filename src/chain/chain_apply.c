@@ -859,6 +859,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
                                      .source = x->d.source,
                                      .destination = pid,
+                                     .dispatch_kind = x->d.kind,
                                      .outcome = j->outcome,
                                      .gas_burned = burned},
                        NULL, 0, j->debug));

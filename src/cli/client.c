@@ -86,7 +86,7 @@ int cli_upload(int argc, char **argv)
     gb_u128_to_dec(o.value, value);
     bool est;
     rc = 1;
-    if (!cli_default_gas(&o, "gear_calculateInitUploadGas",
+    if (!cli_default_gas(&o, "gearbox_calculateInitUploadGas",
                          json_pack("{s:s,s:o,s:o,s:s,s:o}", "source", src,
                                    "code", cli_hex_json(code, code_len),
                                    "payload", cli_hex_json(init, init_len),
@@ -144,7 +144,7 @@ int cli_send(int argc, char **argv)
         return 2;
     }
     return cli_send_payload(&o, &body, o.pos[0], o.pos[1],
-                            "gear_calculateHandleGas", "destination", true,
+                            "gearbox_calculateHandleGas", "destination", true,
                             message_head);
 }
 

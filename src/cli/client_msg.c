@@ -92,7 +92,7 @@ int cli_create(int argc, char **argv)
     gb_u128_to_dec(o.value, value);
     bool est;
     rc = 1;
-    if (cli_default_gas(&o, "gear_calculateInitCreateGas",
+    if (cli_default_gas(&o, "gearbox_calculateInitCreateGas",
                         json_pack("{s:s,s:s,s:o,s:s,s:o}", "source", src,
                                   "codeId", o.pos[0], "payload",
                                   cli_hex_json(payload, body.payload_len),
@@ -143,7 +143,7 @@ int cli_reply(int argc, char **argv)
     if (!id_arg(o.pos[0], "a message id", "reply", &body.target))
         return 2;
     return cli_send_payload(&o, &body, o.pos[0], o.pos[1],
-                            "gear_calculateReplyGas", "messageId", false,
+                            "gearbox_calculateReplyGas", "messageId", false,
                             reply_head);
 }
 
@@ -211,7 +211,7 @@ int cli_state(int argc, char **argv)
         (o.npos > 1 &&
          !cli_parse_payload("the payload", o.pos[1], &payload, &plen)))
         return 2;
-    json_t *res = cli_rpc(&o, "gear_readState",
+    json_t *res = cli_rpc(&o, "gearbox_readState",
                           json_pack("[s,o,I]", o.pos[0],
                                     cli_hex_json(payload, plen),
                                     (json_int_t)(o.gas_set ? o.gas : 0)),
@@ -264,7 +264,7 @@ static void gas_usage(const char *sub)
 {
     printf("usage: gearbox gas %s [OPTIONS]\n\n"
            "Estimate the gas of a message on a running node, as Gear's\n"
-           "gear_calculate*Gas: the node runs it, and what it causes in the same\n"
+           "gearbox_calculate*Gas: the node runs it, and what it causes in the same\n"
            "block, against its last block and throws the result away.  Prints\n"
            "the smallest gas limit with which it runs the same way (minLimit),\n"
            "the gas burned and reserved, what may come back, and whether it\n"
@@ -323,8 +323,8 @@ static int gas_init(int argc, char **argv)
         json_object_set_new(params, "code", cli_hex_json(code, clen));
     if (params && salt)
         json_object_set_new(params, "salt", cli_hex_json(salt, slen));
-    rc = gas_report(&o, by_id ? "gear_calculateInitCreateGas"
-                              : "gear_calculateInitUploadGas", params);
+    rc = gas_report(&o, by_id ? "gearbox_calculateInitCreateGas"
+                              : "gearbox_calculateInitUploadGas", params);
 out:
     free(payload);
     free(salt);
@@ -361,8 +361,8 @@ static int gas_msg(int argc, char **argv, bool reply)
         !cli_parse_payload("the payload", o.pos[1], &payload, &plen))
         return 2;
     gb_u128_to_dec(o.value, value);
-    rc = gas_report(&o, reply ? "gear_calculateReplyGas"
-                              : "gear_calculateHandleGas",
+    rc = gas_report(&o, reply ? "gearbox_calculateReplyGas"
+                              : "gearbox_calculateHandleGas",
                     json_pack("{s:s,s:s,s:o,s:s}", "source", src,
                               reply ? "messageId" : "destination", o.pos[0],
                               "payload", cli_hex_json(payload, plen), "value",

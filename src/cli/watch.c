@@ -2,7 +2,7 @@
  * `gearbox watch [--node URL] [--program ID] [--account ID] [--blocks]
  * [--json] [--count N]`: stream what a running node's blocks do, over a
  * WebSocket to the node's RPC port (ws_client.h): gear_subscribeEvents
- * with the filters, and with --blocks also chain_subscribeNewHeads
+ * with the filters, and with --blocks also gearbox_subscribeNewHeads
  * (node/rpc.h lists both).  One line per notification, human or JSON;
  * "watching ..." goes to stderr once the node has accepted the
  * subscriptions, so a script can wait for it before acting.
@@ -37,7 +37,7 @@ static void usage(FILE *out)
             "(CodeUploaded, ProgramCreated, MessageQueued, Dispatched,\n"
             "UserMessageSent, ...), one line each, until Ctrl-C or --count.\n"
             "Uses a WebSocket to the node's RPC port (gear_subscribeEvents,\n"
-            "chain_subscribeNewHeads).\n\n"
+            "gearbox_subscribeNewHeads).\n\n"
             "options:\n"
             "  --node URL      the node (default " DEFAULT_NODE ")\n"
             "  --program ID    only events concerning this program (as "
@@ -231,7 +231,7 @@ int cli_watch(int argc, char **argv)
     if (o.account)
         json_object_set_new(filter, "account", json_string(acct));
     rc = 1;
-    if (o.blocks && !request(ws, 2, "chain_subscribeNewHeads", json_array())) {
+    if (o.blocks && !request(ws, 2, "gearbox_subscribeNewHeads", json_array())) {
         json_decref(filter);
         goto out;
     }
@@ -264,7 +264,7 @@ int cli_watch(int argc, char **argv)
             if (er || !json_is_integer(res)) {
                 fprintf(stderr, "error: the node refused %s: %s\n",
                         json_integer_value(id) == 1 ? "gear_subscribeEvents"
-                                                    : "chain_subscribeNewHeads",
+                                                    : "gearbox_subscribeNewHeads",
                         er ? str(er, "message") : "no subscription id");
                 json_decref(j);
                 goto out;

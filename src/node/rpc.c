@@ -41,6 +41,7 @@
 #include "node/keys.h"
 #include "node/metrics.h"
 #include "node/rpc_int.h"
+#include "node/sblocks.h"
 #include "node/subs.h"
 #include "util/hex.h"
 #include "util/mem.h"
@@ -73,6 +74,7 @@ struct gb_rpc {
     uint32_t first, count;
     uint32_t waiting;
     gb_subs *subs;
+    gb_sblocks *sblocks;
     gb_subs_session *session; /* of the request being handled, or NULL */
     uint32_t estimates;       /* gas estimates in the request so far */
     uint64_t req_start_ns;    /* when the request began (its time budget) */
@@ -137,13 +139,16 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
     if (!r->cfg.default_gas)
         r->cfg.default_gas = DEFAULT_GAS;
     r->ring = gb_calloc(r->cfg.event_blocks, sizeof *r->ring);
+    gb_err e = GB_NOMEM;
     if (!r->ring || gb_subs_new(&r->subs) || gb_metrics_new(&r->metrics) ||
-        gb_explore_new(r->cfg.event_blocks, 0, &r->explore)) {
+        gb_explore_new(r->cfg.event_blocks, 0, &r->explore) ||
+        (e = gb_sblocks_new(chain, r->cfg.event_blocks, &r->sblocks))) {
         gb_metrics_free(r->metrics);
+        gb_explore_free(r->explore);
         gb_subs_free(r->subs);
         free(r->ring);
         free(r);
-        return GB_NOMEM;
+        return e;
     }
     *out = r;
     return GB_OK;
@@ -159,12 +164,17 @@ void gb_rpc_free(gb_rpc *r)
     gb_subs_free(r->subs);
     gb_metrics_free(r->metrics);
     gb_explore_free(r->explore);
+    gb_sblocks_free(r->sblocks);
     free(r);
 }
 
 gb_subs *gb_rpc_subs(gb_rpc *r) { return r->subs; }
 gb_metrics *gb_rpc_metrics(gb_rpc *r) { return r->metrics; }
 gb_explore *gb_rpc_explore(gb_rpc *r) { return r->explore; }
+
+gb_sblocks *gb_rpc_sblocks(gb_rpc *r) { return r->sblocks; }
+
+void gb_rpc_nudge(gb_rpc *r) { r->waiting++; }
 
 uint32_t gb_rpc_waiting(const gb_rpc *r) { return r->waiting; }
 
@@ -345,7 +355,9 @@ static gb_err note_block(gb_rpc *r, const gb_block_result *b)
     memcpy(k->hash, b->hash, 32);
     memcpy(k->state_root, b->state_root, 32);
     r->count++;
-    return notify_subs(r, b, k, has_parent ? parent : NULL);
+    gb_err e = notify_subs(r, b, k, has_parent ? parent : NULL);
+    gb_err e2 = gb_rpc_chain_note_block(r, b);
+    return e ? e : e2;
 }
 
 static const kept_block *kept(const gb_rpc *r, uint32_t i)
@@ -483,7 +495,28 @@ static bool p_u128(json_t *params, const char *name, size_t idx,
         *out = gb_u128_from((uint64_t)json_integer_value(v));
         return true;
     }
-    if (json_is_string(v) && gb_u128_parse(json_string_value(v), out))
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    if (t && t[0] == '0' && (t[1] == 'x' || t[1] == 'X')) {
+        /* big-endian hex, as polkadot.js sends a u128 >= 2^53 */
+        size_t n = strlen(t + 2);
+        gb_u128 x = gb_u128_from(0);
+        bool ok = n > 0 && n <= 32;
+        for (size_t i = 0; ok && i < n; i++) {
+            char ch = t[2 + i];
+            int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                    : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                             : -1;
+            ok = d >= 0;
+            x.hi = x.hi << 4 | x.lo >> 60;
+            x.lo = x.lo << 4 | (uint64_t)(d & 15);
+        }
+        if (ok) {
+            *out = x;
+            return true;
+        }
+    }
+    if (t && gb_u128_parse(t, out))
         return true;
     fail(err, GB_RPC_INVALID_PARAMS,
          "param %s: expected a non-negative integer (a decimal string for "
@@ -570,6 +603,82 @@ static gb_id zero_id(void)
     return z;
 }
 
+/* The chain transactions of one signed transaction (rpc_int.h). */
+bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
+                       gb_id out_ids[2], uint32_t *out_n, gb_id *out_id,
+                       gb_id *out_msg, gb_rpc_err *err)
+{
+    char det[256] = "";
+    gb_err e;
+    gb_id id = zero_id(), msg_id = zero_id();
+    *out_n = 0;
+    if (n == 2) {
+        gb_tx up = txs[0], cr = txs[1];
+        gb_id pid = gb_program_id_from_user(cr.code_id, cr.salt, cr.salt_len);
+        gb_chain_prog_info info;
+        if (!(e = gb_chain_program_info(r->chain, pid, &info)))
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: program already exists");
+        if (e != GB_NOT_FOUND)
+            return store_fail(err, "program", e);
+        /* the signer pays the fees of both parts (chain.h
+         * gb_chain_tx_fee), the code's only when it is uploaded now */
+        bool have_code;
+        if ((e = gb_chain_code_lookup(r->chain, cr.code_id, &have_code)))
+            return store_fail(err, "code", e);
+        bool upload = !have_code;
+        const gb_chain_cfg *ccfg = gb_chain_config(r->chain);
+        gb_u128 cost = gb_chain_gas_value(cr.gas_limit), bal;
+        if ((e = gb_chain_balance_get(r->chain, signer, &bal)))
+            return store_fail(err, "balance", e);
+        if (gb_u128_is_zero(bal))
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: no balance to pay the "
+                        "transaction fee (the account is empty or unknown)");
+        if (!gb_u128_add_to(&cost, cr.value) ||
+            !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &cr)) ||
+            (upload && !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &up))) ||
+            gb_u128_cmp(cost, bal) > 0)
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: not enough balance for value, "
+                        "gas and the transaction fees");
+        if (!cr.gas_limit)
+            return fail(err, GB_RPC_TX_REFUSED,
+                        "transaction refused: gas limit 0: a message to a "
+                        "program needs gas to run (it would only fail and "
+                        "leave an error reply)");
+        if (upload) {
+            up.sender = zero_id();
+            up.fee_payer = signer;
+            gb_id cid;
+            e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
+            /* "already uploaded": waiting in this block, which will do */
+            if (e == GB_NOMEM || e == GB_IO)
+                return store_fail(err, "submit", e);
+            if (e && !strstr(det, "already uploaded"))
+                return fail(err, GB_RPC_TX_REFUSED,
+                            "transaction refused: %s", det);
+            if (!e)
+                out_ids[(*out_n)++] = cid;
+        }
+        det[0] = 0;
+        e = gb_chain_submit2(r->chain, &cr, &id, &msg_id, det, sizeof det);
+    } else {
+        e = gb_chain_submit2(r->chain, &txs[0], &id, &msg_id, det,
+                             sizeof det);
+    }
+    if (e == GB_NOMEM || e == GB_IO)
+        return store_fail(err, "submit", e);
+    if (e)
+        return fail(err, GB_RPC_TX_REFUSED, "transaction refused: %s",
+                    det[0] ? det : gb_err_str(e));
+    out_ids[(*out_n)++] = id;
+    *out_id = id;
+    *out_msg = msg_id;
+    r->waiting++;
+    return true;
+}
+
 static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
                               rpc_err *err)
 {
@@ -594,65 +703,12 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
                                    : "a gap: earlier nonces are missing");
 
     gb_id id = zero_id(), msg_id = zero_id();
-    if (d.body.kind == GB_TXW_UPLOAD_PROGRAM) {
-        gb_tx up = d.txs[0], cr = d.txs[1];
-        gb_id pid = gb_program_id_from_user(cr.code_id, cr.salt, cr.salt_len);
-        gb_chain_prog_info info;
-        if (!(e = gb_chain_program_info(r->chain, pid, &info)))
-            return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: program already exists");
-        if (e != GB_NOT_FOUND)
-            return store_fail(err, "program", e);
-        /* the signer pays the fees of both parts (chain.h
-         * gb_chain_tx_fee), the code's only when it is uploaded now */
-        bool have_code;
-        if ((e = gb_chain_code_lookup(r->chain, cr.code_id, &have_code)))
-            return store_fail(err, "code", e);
-        bool upload = !have_code;
-        const gb_chain_cfg *ccfg = gb_chain_config(r->chain);
-        gb_u128 cost = gb_chain_gas_value(cr.gas_limit), bal;
-        if ((e = gb_chain_balance_get(r->chain, d.signer, &bal)))
-            return store_fail(err, "balance", e);
-        if (gb_u128_is_zero(bal))
-            return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: no balance to pay the "
-                        "transaction fee (the account is empty or unknown)");
-        if (!gb_u128_add_to(&cost, cr.value) ||
-            !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &cr)) ||
-            (upload && !gb_u128_add_to(&cost, gb_chain_tx_fee(ccfg, &up))) ||
-            gb_u128_cmp(cost, bal) > 0)
-            return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: not enough balance for value, "
-                        "gas and the transaction fees");
-        if (!cr.gas_limit)
-            return fail(err, GB_RPC_TX_REFUSED,
-                        "transaction refused: gas limit 0: a message to a "
-                        "program needs gas to run (it would only fail and "
-                        "leave an error reply)");
-        if (upload) {
-            up.sender = zero_id();
-            up.fee_payer = d.signer;
-            gb_id cid;
-            e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
-            /* "already uploaded": waiting in this block, which will do */
-            if (e == GB_NOMEM || e == GB_IO)
-                return store_fail(err, "submit", e);
-            if (e && !strstr(det, "already uploaded"))
-                return fail(err, GB_RPC_TX_REFUSED,
-                            "transaction refused: %s", det);
-        }
-        det[0] = 0;
-        e = gb_chain_submit2(r->chain, &cr, &id, &msg_id, det, sizeof det);
-    } else {
-        e = gb_chain_submit2(r->chain, &d.txs[0], &id, &msg_id, det,
-                             sizeof det);
-    }
-    if (e == GB_NOMEM || e == GB_IO)
-        return store_fail(err, "submit", e);
-    if (e)
-        return fail(err, GB_RPC_TX_REFUSED, "transaction refused: %s",
-                    det[0] ? det : gb_err_str(e));
-    r->waiting++;
+    gb_id queued[2];
+    uint32_t nq;
+    if (!gb_rpc_submit_txs(r, d.signer, d.txs,
+                           d.body.kind == GB_TXW_UPLOAD_PROGRAM ? 2 : 1,
+                           queued, &nq, &id, &msg_id, err))
+        return NULL;
 
     /* Accepted: from here a failure must not read as a refusal (the
      * nonce is used; a client that retried would send twice). */
@@ -842,6 +898,44 @@ static json_t *m_read_state(gb_rpc *r, json_t *params, rpc_err *err)
         return nomem(err);
     }
     return o;
+}
+
+/* Gear's gear_readState [program_id, payload, at?]: the reply payload as
+ * Bytes; a failed run is error 8000 "Runtime error" (GEAR-RPC.md §6). */
+static json_t *m_gear_read_state(gb_rpc *r, json_t *params, rpc_err *err)
+{
+    gb_id pid;
+    uint8_t *payload = NULL, *out = NULL;
+    size_t plen;
+    uint32_t olen = 0;
+    uint8_t code[4];
+    char det[256] = "";
+    if (!p_id(params, "programId", 0, &pid, err) ||
+        !p_bytes(params, "payload", 1, false,
+                 r->cfg.tx_limits.max_payload_len, &payload, &plen, err) ||
+        !gb_rpc_estimate_allowed(r, err)) {
+        free(payload);
+        return NULL;
+    }
+    gb_err e = gb_chain_read_state(r->chain, pid, payload, (uint32_t)plen, 0,
+                                   code, &out, &olen, det, sizeof det);
+    free(payload);
+    if (e == GB_NOMEM)
+        return nomem(err);
+    if (e == GB_NOT_FOUND)
+        return fail(err, GB_RPC_GEAR_RUNTIME_ERROR,
+                    "Runtime error: Program not found");
+    if (e)
+        return fail(err, GB_RPC_GEAR_RUNTIME_ERROR, "Runtime error: %s",
+                    det[0] ? det : gb_err_str(e));
+    if (!gb_reply_code_is_success(gb_reply_code_from_bytes(code))) {
+        free(out);
+        return fail(err, GB_RPC_GEAR_RUNTIME_ERROR, "Runtime error: %s",
+                    det[0] ? det : "the state function failed");
+    }
+    json_t *o = gb_json_hex(out, olen);
+    free(out);
+    return o ? o : nomem(err);
 }
 
 static json_t *m_program_info(gb_rpc *r, json_t *params, rpc_err *err)
@@ -1186,7 +1280,7 @@ static const struct {
     {"gear_submitTransaction", m_submit},
     {"dev_sendMessage", m_dev_send},
     {"dev_uploadProgram", m_dev_upload},
-    {"gear_readState", m_read_state},
+    {"gearbox_readState", m_read_state},
     {"gear_programInfo", m_program_info},
     {"gear_codeInfo", m_code_info},
     {"gear_mailbox", m_mailbox},
@@ -1195,12 +1289,21 @@ static const struct {
     {"chain_getHead", m_head},
     {"gearbox_getBlock", m_block},
     {"chain_getEvents", m_events},
-    {"gear_calculateInitUploadGas", gb_rpc_m_gas_upload},
-    {"gear_calculateInitCreateGas", gb_rpc_m_gas_create},
-    {"gear_calculateHandleGas", gb_rpc_m_gas_handle},
-    {"gear_calculateReplyGas", gb_rpc_m_gas_reply},
-    {"chain_subscribeNewHeads", m_sub_heads},
-    {"chain_unsubscribeNewHeads", m_unsub_heads},
+    {"gearbox_calculateInitUploadGas", gb_rpc_m_gas_upload},
+    {"gearbox_calculateInitCreateGas", gb_rpc_m_gas_create},
+    {"gearbox_calculateHandleGas", gb_rpc_m_gas_handle},
+    {"gearbox_calculateReplyGas", gb_rpc_m_gas_reply},
+    {"gear_calculateGasForUpload", gb_rpc_m_gear_gas_upload},
+    {"gear_calculateGasForCreate", gb_rpc_m_gear_gas_create},
+    {"gear_calculateGasForHandle", gb_rpc_m_gear_gas_handle},
+    {"gear_calculateGasForReply", gb_rpc_m_gear_gas_reply},
+    {"gear_calculateInitUploadGas", gb_rpc_m_gear_gas_upload},
+    {"gear_calculateInitCreateGas", gb_rpc_m_gear_gas_create},
+    {"gear_calculateHandleGas", gb_rpc_m_gear_gas_handle},
+    {"gear_calculateReplyGas", gb_rpc_m_gear_gas_reply},
+    {"gear_readState", m_gear_read_state},
+    {"gearbox_subscribeNewHeads", m_sub_heads},
+    {"gearbox_unsubscribeNewHeads", m_unsub_heads},
     {"gear_subscribeEvents", m_sub_events},
     {"gear_unsubscribeEvents", m_unsub_events},
     /* the Substrate-shaped face (rpc_substrate.c) */
@@ -1216,6 +1319,27 @@ static const struct {
     {"system_health", gb_rpc_m_system_health},
     {"rpc_methods", gb_rpc_m_rpc_methods},
     {"chain_getBlockHash", gb_rpc_m_chain_block_hash},
+    {"chain_getHeader", gb_rpc_m_chain_header},
+    {"author_submitExtrinsic", gb_rpc_m_author_submit},
+    {"author_submitAndWatchExtrinsic", gb_rpc_m_author_submit_watch},
+    {"author_unwatchExtrinsic", gb_rpc_m_author_unwatch},
+    {"system_accountNextIndex", gb_rpc_m_account_next_index},
+    {"state_getStorage", gb_rpc_m_state_get_storage},
+    {"state_queryStorageAt", gb_rpc_m_state_query_storage_at},
+    {"state_subscribeStorage", gb_rpc_m_state_sub_storage},
+    {"state_unsubscribeStorage", gb_rpc_m_state_unsub_storage},
+    {"state_getKeysPaged", gb_rpc_m_state_keys_paged},
+    {"chain_getBlock", gb_rpc_m_chain_block},
+    {"chain_getFinalizedHead", gb_rpc_m_chain_finalized_head},
+    {"chain_getFinalisedHead", gb_rpc_m_chain_finalized_head},
+    {"chain_subscribeNewHeads", gb_rpc_m_chain_sub_heads},
+    {"chain_subscribeNewHead", gb_rpc_m_chain_sub_heads},
+    {"chain_unsubscribeNewHeads", gb_rpc_m_chain_unsub_heads},
+    {"chain_unsubscribeNewHead", gb_rpc_m_chain_unsub_heads},
+    {"chain_subscribeFinalizedHeads", gb_rpc_m_chain_sub_finalized},
+    {"chain_subscribeFinalisedHeads", gb_rpc_m_chain_sub_finalized},
+    {"chain_unsubscribeFinalizedHeads", gb_rpc_m_chain_unsub_finalized},
+    {"chain_unsubscribeFinalisedHeads", gb_rpc_m_chain_unsub_finalized},
 };
 
 const char *gb_rpc_method_name(size_t i)

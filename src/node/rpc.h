@@ -18,7 +18,7 @@
  *                            value?]
  *        (dev mode only; from = a dev account name: the node signs with the
  *        dev key and the account's next nonce, then as gear_submitTransaction)
- *   gear_readState          [programId, payload?, gasLimit?]
+ *   gearbox_readState          [programId, payload?, gasLimit?]
  *        -> {replyCode, replyCodeText, payload}
  *   gear_programInfo        [programId]  -> {status, codeId, ...}
  *   gear_codeInfo           [codeId]     -> {codeId, exists}
@@ -41,13 +41,13 @@
  *   gearbox_waitlist, gearbox_mailboxes, gearbox_messages,
  *   gearbox_messageTree: what the explorer shows (rpc_explore.c,
  *        docs/rpc.md)
- *   gear_calculateInitUploadGas  [source, code, payload?, value?,
+ *   gearbox_calculateInitUploadGas  [source, code, payload?, value?,
  *                                 allowOtherPanics?, salt?]
- *   gear_calculateInitCreateGas  [source, codeId, payload?, value?,
+ *   gearbox_calculateInitCreateGas  [source, codeId, payload?, value?,
  *                                 allowOtherPanics?, salt?]
- *   gear_calculateHandleGas      [source, destination, payload?, value?,
+ *   gearbox_calculateHandleGas      [source, destination, payload?, value?,
  *                                 allowOtherPanics?]
- *   gear_calculateReplyGas       [source, messageId, payload?, value?,
+ *   gearbox_calculateReplyGas       [source, messageId, payload?, value?,
  *                                 allowOtherPanics?]
  *        -> {minLimit, reserved, burned, mayBeReturned, waited,
  *           dispatches} (gb_chain_calculate_gas: nothing changes;
@@ -56,8 +56,8 @@
  *
  * and on a session (a WebSocket connection, node/subs.h) only:
  *
- *   chain_subscribeNewHeads   []          -> a subscription id (a number);
- *        then per block: method chain_newHead, params {subscription,
+ *   gearbox_subscribeNewHeads   []          -> a subscription id (a number);
+ *        then per block: method gearbox_newHead, params {subscription,
  *        result: {height, hash, parentHash, timestamp, stateRoot,
  *        dispatched, gasUsed, queuedLeft, events}}
  *   gear_subscribeEvents      [program?, account?]  -> a subscription id;
@@ -65,7 +65,7 @@
  *        destination or id; every event without a filter): method
  *        gear_event, params {subscription, result: the event as in
  *        chain_getEvents}
- *   chain_unsubscribeNewHeads [subscription]  -> true, or false when
+ *   gearbox_unsubscribeNewHeads [subscription]  -> true, or false when
  *   gear_unsubscribeEvents    [subscription]     the session has no such
  *                                                subscription
  *
@@ -103,7 +103,7 @@
 #define GB_RPC_TOO_LARGE (-32004)   /* a payload, code or request too big;
                                        too many subscriptions */
 #define GB_RPC_DEV_ONLY (-32005)    /* a dev_* method on a non-dev node */
-#define GB_RPC_STATE_FAILED (-32006) /* gear_readState could not run */
+#define GB_RPC_STATE_FAILED (-32006) /* gearbox_readState could not run */
 #define GB_RPC_EXEC_FAILED (-32007)  /* a gas estimate's message failed
                                         (the message says why) */
 /* from the transport (http.c), before the dispatcher sees the request */
@@ -134,7 +134,7 @@ typedef struct gb_rpc_cfg {
     uint32_t max_events;          /* events per chain_getEvents (0: 1000) */
     uint64_t default_gas;         /* dev_* without gasLimit (0: 10^10) */
     uint64_t call_time_ms;        /* wall-clock budget of the heavy calls
-                                     (gas estimates, gear_readState) of
+                                     (gas estimates, gearbox_readState) of
                                      one request, a batch included: past
                                      it the rest are refused (0: none;
                                      each call is also bounded by the

@@ -1,7 +1,9 @@
 /*
- * The gas estimates of the JSON-RPC (rpc.h): Gear's
- * gear_calculateInitUploadGas, gear_calculateInitCreateGas,
- * gear_calculateHandleGas and gear_calculateReplyGas over
+ * The gas estimates of the JSON-RPC (rpc.h): gearbox's
+ * gearbox_calculateInitUploadGas, gearbox_calculateInitCreateGas,
+ * gearbox_calculateHandleGas and gearbox_calculateReplyGas, and Gear's
+ * gear_calculateGasFor{Upload,Create,Handle,Reply} (alias
+ * gear_calculate{InitUpload,InitCreate,Handle,Reply}Gas), over
  * gb_chain_calculate_gas_ex (chain.h), which runs the message in a block
  * that is thrown away.  Params as Gear's, by position or by name:
  *
@@ -13,6 +15,12 @@
  * own run fails is an error (GB_RPC_EXEC_FAILED) saying why, as Gear's
  * "Program terminated with a trap"; so is a failure of a message it causes
  * when allowOtherPanics is false.
+ *
+ * Gear's shapes (shared/GEAR-RPC.md §6): params [source, code | codeId |
+ * destination | messageId, payload, value, allow_other_panics, at?] (at
+ * ignored: estimates run on the best block; no salt: a random one), the
+ * answer GasInfo {min_limit, reserved, burned, may_be_returned, waited},
+ * and a failure error 8000 "Runtime error" with the reason as data.
  */
 #include <sodium.h>
 #include <stdlib.h>
@@ -42,7 +50,7 @@ static bool p_bool(json_t *params, const char *name, size_t idx, bool dflt,
 
 /* Estimate tx; the answer or NULL with err. */
 static json_t *estimate(gb_rpc *r, const gb_tx *tx, bool allow_other_panics,
-                        gb_rpc_err *err)
+                        bool gear, gb_rpc_err *err)
 {
     if (!gb_rpc_estimate_allowed(r, err))
         return NULL;
@@ -53,6 +61,19 @@ static json_t *estimate(gb_rpc *r, const gb_tx *tx, bool allow_other_panics,
                                          sizeof det);
     if (e == GB_NOMEM)
         return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
+    if (e && gear)
+        return gb_rpc_fail(err, GB_RPC_GEAR_RUNTIME_ERROR,
+                           "Runtime error: %s", det[0] ? det : gb_err_str(e));
+    if (gear) {
+        json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:b}", "min_limit",
+                              (json_int_t)g.min_limit, "reserved",
+                              (json_int_t)g.reserved, "burned",
+                              (json_int_t)g.burned, "may_be_returned",
+                              (json_int_t)g.may_be_returned, "waited",
+                              g.waited);
+        return o ? o : gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR,
+                                   "out of memory");
+    }
     if (e == GB_NOT_FOUND)
         return gb_rpc_fail(err, GB_RPC_NOT_FOUND, "%s", det);
     if (e == GB_LIMIT && det[0])
@@ -97,7 +118,7 @@ static bool common(gb_rpc *r, json_t *params, gb_tx *tx, bool *allow,
 }
 
 /* init from code (upload) or a code id (create) */
-static json_t *init_gas(gb_rpc *r, json_t *params, bool upload,
+static json_t *init_gas(gb_rpc *r, json_t *params, bool upload, bool gear,
                         gb_rpc_err *err)
 {
     const gb_rpc_cfg *cfg = gb_rpc_config(r);
@@ -123,10 +144,11 @@ static json_t *init_gas(gb_rpc *r, json_t *params, bool upload,
     } else if (!gb_rpc_p_id(params, "codeId", 1, &tx.code_id, err)) {
         goto out;
     }
-    if (!gb_rpc_p_bytes(params, "salt", 5, false, cfg->tx_limits.max_salt_len,
-                        &salt, &slen, err))
+    if (!gear && !gb_rpc_p_bytes(params, "salt", 5, false,
+                                 cfg->tx_limits.max_salt_len, &salt, &slen,
+                                 err))
         goto out;
-    if (gb_rpc_param(params, "salt", 5)) {
+    if (!gear && gb_rpc_param(params, "salt", 5)) {
         tx.salt = salt;
         tx.salt_len = (uint32_t)slen;
     } else {
@@ -134,7 +156,7 @@ static json_t *init_gas(gb_rpc *r, json_t *params, bool upload,
         tx.salt = rnd;
         tx.salt_len = sizeof rnd;
     }
-    res = estimate(r, &tx, allow, err);
+    res = estimate(r, &tx, allow, gear, err);
 out:
     free((void *)tx.payload);
     free(code);
@@ -144,16 +166,28 @@ out:
 
 json_t *gb_rpc_m_gas_upload(gb_rpc *r, json_t *params, gb_rpc_err *err)
 {
-    return init_gas(r, params, true, err);
+    return init_gas(r, params, true, false, err);
 }
 
 json_t *gb_rpc_m_gas_create(gb_rpc *r, json_t *params, gb_rpc_err *err)
 {
-    return init_gas(r, params, false, err);
+    return init_gas(r, params, false, false, err);
+}
+
+json_t *gb_rpc_m_gear_gas_upload(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err)
+{
+    return init_gas(r, params, true, true, err);
+}
+
+json_t *gb_rpc_m_gear_gas_create(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err)
+{
+    return init_gas(r, params, false, true, err);
 }
 
 /* handle (to destination) or reply (to messageId in source's mailbox) */
-static json_t *msg_gas(gb_rpc *r, json_t *params, bool reply,
+static json_t *msg_gas(gb_rpc *r, json_t *params, bool reply, bool gear,
                        gb_rpc_err *err)
 {
     gb_tx tx = {.kind = reply ? GB_TX_SEND_REPLY : GB_TX_SEND_MESSAGE};
@@ -162,17 +196,28 @@ static json_t *msg_gas(gb_rpc *r, json_t *params, bool reply,
     if (common(r, params, &tx, &allow, err) &&
         gb_rpc_p_id(params, reply ? "messageId" : "destination", 1,
                     &tx.destination, err))
-        res = estimate(r, &tx, allow, err);
+        res = estimate(r, &tx, allow, gear, err);
     free((void *)tx.payload);
     return res;
 }
 
 json_t *gb_rpc_m_gas_handle(gb_rpc *r, json_t *params, gb_rpc_err *err)
 {
-    return msg_gas(r, params, false, err);
+    return msg_gas(r, params, false, false, err);
+}
+
+json_t *gb_rpc_m_gear_gas_handle(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err)
+{
+    return msg_gas(r, params, false, true, err);
 }
 
 json_t *gb_rpc_m_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err)
 {
-    return msg_gas(r, params, true, err);
+    return msg_gas(r, params, true, false, err);
+}
+
+json_t *gb_rpc_m_gear_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err)
+{
+    return msg_gas(r, params, true, true, err);
 }

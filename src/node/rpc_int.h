@@ -27,6 +27,8 @@ typedef struct gb_rpc_err {
 } gb_rpc_err;
 
 gb_chain *gb_rpc_chain(gb_rpc *r);
+/* The Substrate-shaped blocks (node/sblocks.h). */
+struct gb_sblocks *gb_rpc_sblocks(gb_rpc *r);
 /* The session of the request being handled (NULL over HTTP). */
 gb_subs_session *gb_rpc_session(gb_rpc *r);
 /* The name of method i of the dispatcher's table; NULL past the end. */
@@ -56,15 +58,41 @@ bool gb_rpc_p_bytes(json_t *params, const char *name, size_t idx,
 bool gb_rpc_p_u128(json_t *params, const char *name, size_t idx,
                    gb_u128 *out, gb_rpc_err *err);
 
-/* rpc_gas.c: gear_calculateInitUploadGas, gear_calculateInitCreateGas,
- * gear_calculateHandleGas, gear_calculateReplyGas (rpc.h) */
+/* Submit the chain transactions of one signed transaction from signer:
+ * txs[0] (n = 1), or for an upload of a program its code part and its
+ * creation (n = 2: the code part goes as the zero account with the signer
+ * paying, and only when the code is not on chain yet; what could make the
+ * creation fail is checked first).  out_ids[0..*out_n): the ids submit
+ * gave what was queued; *out_id, *out_msg: the last one's (submit2).
+ * False with err filled (GB_RPC_TX_REFUSED: the chain's reason) when
+ * refused: nothing is queued then. */
+bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
+                       gb_id out_ids[2], uint32_t *out_n, gb_id *out_id,
+                       gb_id *out_msg, gb_rpc_err *err);
+
+/* Ask for a block soon (dev mode), as an accepted transaction does. */
+void gb_rpc_nudge(gb_rpc *r);
+
+/* rpc_gas.c: gearbox_calculateInitUploadGas, gearbox_calculateInitCreateGas,
+ * gearbox_calculateHandleGas, gearbox_calculateReplyGas (rpc.h) */
 json_t *gb_rpc_m_gas_upload(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_create(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_handle(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
+/* the same in Gear's shapes: gear_calculateGasFor{Upload,Create,Handle,
+ * Reply} and their old names gear_calculate{InitUpload,...}Gas */
+json_t *gb_rpc_m_gear_gas_upload(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err);
+json_t *gb_rpc_m_gear_gas_create(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err);
+json_t *gb_rpc_m_gear_gas_handle(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err);
+json_t *gb_rpc_m_gear_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
+/* Gear's error for a failed runtime call */
+#define GB_RPC_GEAR_RUNTIME_ERROR 8000
 
 /* rpc_substrate.c: the Substrate-shaped methods of the node's Vara face
- * (metadata, runtime version, system_*, rpc_methods, chain_getBlockHash;
+ * (metadata, runtime version, system_*, rpc_methods;
  * docs/rpc.md) */
 json_t *gb_rpc_m_state_get_metadata(gb_rpc *r, json_t *params,
                                     gb_rpc_err *err);
@@ -82,6 +110,8 @@ json_t *gb_rpc_m_system_properties(gb_rpc *r, json_t *params,
                                    gb_rpc_err *err);
 json_t *gb_rpc_m_system_health(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_rpc_methods(gb_rpc *r, json_t *params, gb_rpc_err *err);
+
+/* rpc_chain.c: Substrate's chain_* methods */
 json_t *gb_rpc_m_chain_block_hash(gb_rpc *r, json_t *params,
                                   gb_rpc_err *err);
 /* rpc_explore.c: the explorer's methods (gearbox_stats, gearbox_blocks,
@@ -94,5 +124,45 @@ gb_rpc_method_fn gb_rpc_explore_method(const char *name,
 /* What the node remembers of recent blocks (node/explore.h).  Owned by r. */
 struct gb_explore;
 struct gb_explore *gb_rpc_explore(gb_rpc *r);
+json_t *gb_rpc_m_chain_finalized_head(gb_rpc *r, json_t *params,
+                                      gb_rpc_err *err);
+json_t *gb_rpc_m_chain_header(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_chain_block(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_chain_sub_heads(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_chain_unsub_heads(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err);
+json_t *gb_rpc_m_chain_sub_finalized(gb_rpc *r, json_t *params,
+                                     gb_rpc_err *err);
+json_t *gb_rpc_m_chain_unsub_finalized(gb_rpc *r, json_t *params,
+                                       gb_rpc_err *err);
+/* rpc_storage.c: Substrate's storage reads */
+json_t *gb_rpc_m_state_get_storage(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err);
+json_t *gb_rpc_m_state_query_storage_at(gb_rpc *r, json_t *params,
+                                        gb_rpc_err *err);
+json_t *gb_rpc_m_state_sub_storage(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err);
+json_t *gb_rpc_m_state_unsub_storage(gb_rpc *r, json_t *params,
+                                     gb_rpc_err *err);
+json_t *gb_rpc_m_state_keys_paged(gb_rpc *r, json_t *params,
+                                  gb_rpc_err *err);
+/* After a block: state_storage notifications of the changed keys. */
+void gb_rpc_storage_note_block(gb_rpc *r);
+
+/* rpc_author.c: author_submitExtrinsic, author_submitAndWatchExtrinsic,
+ * author_unwatchExtrinsic, system_accountNextIndex */
+json_t *gb_rpc_m_author_submit(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_author_submit_watch(gb_rpc *r, json_t *params,
+                                     gb_rpc_err *err);
+json_t *gb_rpc_m_author_unwatch(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_account_next_index(gb_rpc *r, json_t *params,
+                                    gb_rpc_err *err);
+/* After a block: inBlock and finalized for the watched extrinsics it
+ * carries (their subscriptions then end). */
+void gb_rpc_author_note_block(gb_rpc *r);
+
+/* After a block: the Substrate block made, the heads subscriptions
+ * notified. */
+gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b);
 
 #endif

@@ -3,7 +3,7 @@
  * (and so @gear-js/api) calls while connecting (shared/GEAR-RPC.md §1):
  * the runtime metadata (state_getMetadata, and state_call of the Metadata
  * runtime API), the runtime version and its subscription, the system_*
- * identity methods, rpc_methods, and chain_getBlockHash.  Shapes follow
+ * identity methods and rpc_methods (the chain_* methods: rpc_chain.c).  Shapes follow
  * the Substrate node's JSON, not gearbox's own conventions: hashes and
  * SCALE bytes are "0x" hex, numbers are JSON numbers.
  *
@@ -251,39 +251,5 @@ json_t *gb_rpc_m_rpc_methods(gb_rpc *r, json_t *params, gb_rpc_err *err)
             return nomem(err);
         }
     json_t *o = json_pack("{s:i,s:o}", "version", 1, "methods", names);
-    return o ? o : nomem(err);
-}
-
-json_t *gb_rpc_m_chain_block_hash(gb_rpc *r, json_t *params, gb_rpc_err *err)
-{
-    gb_chain *c = gb_rpc_chain(r);
-    json_t *v = gb_rpc_param(params, "height", 0);
-    uint32_t height = gb_chain_height(c);
-    if (v) {
-        /* a number, or hex as polkadot.js sends a BlockNumber > 2^53 */
-        if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-            json_integer_value(v) <= UINT32_MAX) {
-            height = (uint32_t)json_integer_value(v);
-        } else if (json_is_string(v)) {
-            char *end = NULL;
-            unsigned long long h = strtoull(json_string_value(v), &end, 0);
-            if (!end || *end || h > UINT32_MAX)
-                return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
-                                   "param height: expected a block number");
-            height = (uint32_t)h;
-        } else {
-            return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
-                               "param height: expected a block number");
-        }
-    }
-    gb_block_header hd;
-    uint8_t hash[32];
-    if (gb_chain_block_header(c, height, &hd, hash)) {
-        if (height != 0)
-            return json_null(); /* not produced yet */
-        /* before the first block: the genesis, all zero */
-        memset(hash, 0, sizeof hash);
-    }
-    json_t *o = hex_string(hash, 32);
     return o ? o : nomem(err);
 }

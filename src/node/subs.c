@@ -20,6 +20,8 @@ typedef struct sub {
     uint64_t id;
     gb_sub_kind kind;
     gb_sub_filter filter;
+    void *data;
+    void (*data_free)(void *);
 } sub;
 
 struct gb_subs_session {
@@ -98,6 +100,9 @@ void gb_subs_session_close(gb_subs_session *ss)
     else
         s->last = ss->prev;
     s->total -= ss->n;
+    for (uint32_t i = 0; i < ss->n; i++)
+        if (ss->subs[i].data_free)
+            ss->subs[i].data_free(ss->subs[i].data);
     free(ss->subs);
     free(ss);
 }
@@ -118,11 +123,38 @@ gb_err gb_subs_add(gb_subs_session *ss, gb_sub_kind kind,
     return GB_OK;
 }
 
+gb_err gb_subs_add_data(gb_subs_session *ss, gb_sub_kind kind, void *data,
+                        void (*free_fn)(void *), uint64_t *out_id)
+{
+    gb_err e = gb_subs_add(ss, kind, NULL, out_id);
+    if (e) {
+        if (free_fn)
+            free_fn(data);
+        return e;
+    }
+    ss->subs[ss->n - 1].data = data;
+    ss->subs[ss->n - 1].data_free = free_fn;
+    return GB_OK;
+}
+
+void gb_subs_each(gb_subs *s, gb_sub_kind kind,
+                  void (*fn)(void *ctx, gb_subs_session *ss, uint64_t id,
+                             void *data),
+                  void *ctx)
+{
+    for (gb_subs_session *ss = s->first; ss; ss = ss->next)
+        for (uint32_t i = 0; i < ss->n; i++)
+            if (ss->subs[i].kind == kind)
+                fn(ctx, ss, ss->subs[i].id, ss->subs[i].data);
+}
+
 gb_err gb_subs_remove(gb_subs_session *ss, gb_sub_kind kind, uint64_t id)
 {
     for (uint32_t i = 0; i < ss->n; i++) {
         if (ss->subs[i].id != id || ss->subs[i].kind != kind)
             continue;
+        if (ss->subs[i].data_free)
+            ss->subs[i].data_free(ss->subs[i].data);
         /* keep the order: notifications follow it */
         memmove(&ss->subs[i], &ss->subs[i + 1],
                 (ss->n - i - 1) * sizeof *ss->subs);
@@ -196,7 +228,7 @@ gb_err gb_subs_note_block(gb_subs *s, const gb_block_result *b, json_t *head,
         bool failed = false;
         for (uint32_t i = 0; i < ss->n && !failed && !e; i++) {
             const sub *x = &ss->subs[i];
-            if (x->kind == GB_SUB_RUNTIME_VERSION)
+            if (x->kind != GB_SUB_NEW_HEADS && x->kind != GB_SUB_EVENTS)
                 continue;
             if (x->kind == GB_SUB_NEW_HEADS) {
                 if (!head_text &&
@@ -204,7 +236,7 @@ gb_err gb_subs_note_block(gb_subs *s, const gb_block_result *b, json_t *head,
                     e = GB_NOMEM;
                     break;
                 }
-                e = notify(s, ss, "chain_newHead", x->id, head_text, &failed);
+                e = notify(s, ss, "gearbox_newHead", x->id, head_text, &failed);
                 continue;
             }
             for (uint32_t k = 0; k < nev && !failed && !e; k++) {

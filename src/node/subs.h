@@ -1,6 +1,6 @@
 /*
  * JSON-RPC subscriptions, for transports that keep a connection open (the
- * node's WebSocket side, http.c): chain_subscribeNewHeads and
+ * node's WebSocket side, http.c): gearbox_subscribeNewHeads and
  * gear_subscribeEvents (node/rpc.h).
  *
  * A session is one such connection.  The transport opens it with a sink
@@ -10,7 +10,7 @@
  * dispatcher (gb_rpc_note_block) calls gb_subs_note_block, which sends
  * each subscription its notifications through the sink, in order:
  *
- *   {"jsonrpc":"2.0","method":"chain_newHead",
+ *   {"jsonrpc":"2.0","method":"gearbox_newHead",
  *    "params":{"subscription":ID,"result":{height, hash, parentHash, ...}}}
  *   {"jsonrpc":"2.0","method":"gear_event",
  *    "params":{"subscription":ID,"result":{height, kind, id, source, ...}}}
@@ -37,11 +37,18 @@ typedef struct gb_subs gb_subs;
 typedef struct gb_subs_session gb_subs_session;
 
 typedef enum gb_sub_kind {
-    GB_SUB_NEW_HEADS, /* chain_subscribeNewHeads */
+    GB_SUB_NEW_HEADS, /* gearbox_subscribeNewHeads */
     GB_SUB_EVENTS,    /* gear_subscribeEvents */
     GB_SUB_RUNTIME_VERSION, /* state_subscribeRuntimeVersion: nothing per
                                block (the runtime never changes); its one
                                notification goes out with gb_subs_notify */
+    /* Substrate's (node/sblocks.h): nothing from gb_subs_note_block; the
+     * dispatcher sends theirs with gb_subs_each */
+    GB_SUB_CHAIN_HEADS,     /* chain_subscribeNewHeads */
+    GB_SUB_FINALIZED_HEADS, /* chain_subscribeFinalizedHeads */
+    GB_SUB_STORAGE,         /* state_subscribeStorage (data: its keys) */
+    GB_SUB_EXTRINSIC,       /* author_submitAndWatchExtrinsic (data: the
+                               extrinsic's hash) */
 } gb_sub_kind;
 
 /* Which events a GB_SUB_EVENTS subscription gets: those whose source,
@@ -76,6 +83,18 @@ void gb_subs_session_close(gb_subs_session *ss);
  * GB_NOMEM. */
 gb_err gb_subs_add(gb_subs_session *ss, gb_sub_kind kind,
                    const gb_sub_filter *f, uint64_t *out_id);
+
+/* gb_subs_add with data (moved in: freed with free_fn, which may be
+ * NULL, when the subscription ends, also on failure here). */
+gb_err gb_subs_add_data(gb_subs_session *ss, gb_sub_kind kind, void *data,
+                        void (*free_fn)(void *), uint64_t *out_id);
+
+/* Call fn(ctx, session, id, data) for every subscription of that kind, in
+ * session order; fn may gb_subs_notify but not add or remove. */
+void gb_subs_each(gb_subs *s, gb_sub_kind kind,
+                  void (*fn)(void *ctx, gb_subs_session *ss, uint64_t id,
+                             void *data),
+                  void *ctx);
 
 /* Unsubscribe subscription id of that kind on this session; GB_NOT_FOUND
  * when it has none such. */

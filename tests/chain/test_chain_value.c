@@ -24,6 +24,7 @@
 #include "chain/chain_fixture.h"
 #include "chain/chain_int.h" /* the pending pool and the store, to tamper */
 #include "test.h"
+#include "util/hex.h"
 
 #define GAS 5000000000ull
 
@@ -370,8 +371,35 @@ static void test_extreme_amounts(void)
     gb_chain_close(c);
 }
 
+/* Substrate's dev accounts funded at genesis (cfg.substrate_dev_accounts):
+ * //Alice's sr25519 key (GEAR-RPC.md §4) holds initial_balance, the
+ * issuance counts all fourteen accounts, and the audit balances. */
+static void test_substrate_dev_accounts(void)
+{
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.nosync = true;
+    cfg.substrate_dev_accounts = true;
+    gb_chain *c = fx_open_chain(&cfg);
+    gb_id alice;
+    size_t n;
+    GB_EXPECT_ERR(GB_OK, gb_hex_decode("d43593c715fdd31c61141abd04a99fd6822c"
+                                       "8558854ccde39a5684e7a56da27d",
+                                       alice.b, 32, &n));
+    GB_EXPECT(!gb_u128_cmp(gb_chain_balance(c, alice), cfg.initial_balance));
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(c, &t));
+    GB_EXPECT(!gb_u128_cmp(t.issuance,
+                           gb_u128_mul64(1000000000000000000ull, /* each */
+                                         GB_CHAIN_DEV_ACCOUNTS + 6)));
+    fx_check_conservation(c);
+    block(c);
+    gb_chain_close(c);
+}
+
 int main(void)
 {
+    GB_RUN(test_substrate_dev_accounts);
     GB_RUN(test_u128_checked);
     GB_RUN(test_attack_refused_at_submit);
     GB_RUN(test_attack_dropped_at_apply);

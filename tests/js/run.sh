@@ -4,9 +4,12 @@
 # The packages are installed with `npm ci` into BUILD_DIR/js (the source
 # tree stays clean), once per lock file.  Exits 77 (skipped) when node or
 # npm is missing or the registry cannot be reached: never a silent pass.
-# usage: run.sh GEARBOX BUILD_DIR
+# usage: run.sh GEARBOX BUILD_DIR [SCRIPT [ARGS...]]  (SCRIPT: metadata.mjs
+# by default; gear.mjs takes the path of ping.wasm)
 set -uo pipefail
 GEARBOX=$1 build=$2
+script=${3:-metadata.mjs}
+shift $(( $# < 3 ? $# : 3 ))
 src=$(cd "$(dirname "$0")" && pwd)
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   echo "skip: node or npm not found (scripts/deps.sh installs them)"
@@ -32,7 +35,7 @@ fi
 DIR=$(mktemp -d)
 . "$src/../node/node_lib.sh"
 node_start
-(cd "$work" && timeout 120 node metadata.mjs "$ADDR")
+(cd "$work" && timeout 120 node "$script" "$ADDR" "$@")
 rc=$?
-[ $rc -eq 0 ] || fail "metadata.mjs: exit $rc"
-echo "ok: polkadot.js decodes the metadata and connects"
+[ $rc -eq 0 ] || { cat "$DIR/log" | tail -20; fail "$script: exit $rc"; }
+echo "ok: $script"

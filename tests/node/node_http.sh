@@ -137,10 +137,10 @@ CODE415=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -d '{}' "http://$A
 [ "$CODE415" = 415 ] || fail "form content type: HTTP $CODE415"
 # a request under the HTTP limit but over the JSON-RPC one, and a payload
 # over its limit inside valid JSON: JSON-RPC errors, the node unharmed
-python3 -c 'import sys; sys.stdout.write("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gear_readState\",\"params\":[\"0x" + "00"*32 + "\",\"0x" + "00"*(8*1024*1024+1) + "\"]}")' > "$DIR/bigpayload.json"
+python3 -c 'import sys; sys.stdout.write("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gearbox_readState\",\"params\":[\"0x" + "00"*32 + "\",\"0x" + "00"*(8*1024*1024+1) + "\"]}")' > "$DIR/bigpayload.json"
 R=$(curl -s --max-time 10 -H 'Content-Type: application/json' --data-binary @"$DIR/bigpayload.json" "http://$ADDR/")
 [ "$(field error.code <<<"$R")" = -32004 ] || fail "a payload too large: $(head -c 300 <<<"$R")"
-R=$(rpc gear_calculateHandleGas "[\"alice\",\"$PROG\",\"0x50494e47\"]")
+R=$(rpc gearbox_calculateHandleGas "[\"alice\",\"$PROG\",\"0x50494e47\"]")
 [ "$(field result.burned <<<"$R")" -gt 0 ] || fail "gas estimate: $R"
 
 # blocks keep coming

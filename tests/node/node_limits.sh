@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The node stays responsive under gas-bound work (issue #19, items 2, 3, 6):
-#   - gear_readState of a `state` export that never returns, with gasLimit
+#   - gearbox_readState of a `state` export that never returns, with gasLimit
 #     2^64-1, fails with a clear error at the call time limit (100 ms: at
 #     Vara's weights the loop burns the block gas limit, the cap of a read,
 #     in ~0.3 s);
@@ -21,14 +21,14 @@ LOOP=$(upload_example loop)
 
 # 1. the endless state export
 t0=$(ms_now)
-R=$(rpc gear_readState "[\"$LOOP\",\"0x\",\"18446744073709551615\"]")
+R=$(rpc gearbox_readState "[\"$LOOP\",\"0x\",\"18446744073709551615\"]")
 dt=$(( $(ms_now) - t0 ))
 grep -q 'stopped after 20 ms' <<<"$R" || fail "readState of an endless loop: $R"
 [ "$dt" -lt 3000 ] || fail "readState took $dt ms"
 echo "readState of an endless loop: refused after $dt ms"
 
 # 2. a batch of four estimates of an endless message
-one="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gear_calculateHandleGas\",\"params\":[\"0xa8c7a3332391dc1e6683dd39b674b96441e19161fc15d5608855b6615b5b5ed2\",\"$LOOP\",\"0x676f\",0,true]}"
+one="{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"gearbox_calculateHandleGas\",\"params\":[\"0xa8c7a3332391dc1e6683dd39b674b96441e19161fc15d5608855b6615b5b5ed2\",\"$LOOP\",\"0x676f\",0,true]}"
 t0=$(ms_now)
 R=$(curl -s --max-time 60 -H 'Content-Type: application/json' --data-binary "[$one,$one,$one,$one]" "http://$ADDR/")
 dt=$(( $(ms_now) - t0 ))

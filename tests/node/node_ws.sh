@@ -241,13 +241,13 @@ expect(c.read() == (10, b"x" * 125), "pong with the ping's payload")
 r = c.call("no_such_method", [])
 expect(r["error"]["code"] == -32601, f"unknown method over WS: {r}")
 # subscriptions: limit 16, unsubscribe
-ids = [c.call("chain_subscribeNewHeads", [], id=100 + i).get("result") for i in range(16)]
+ids = [c.call("gearbox_subscribeNewHeads", [], id=100 + i).get("result") for i in range(16)]
 expect(all(isinstance(i, int) for i in ids) and len(set(ids)) == 16, f"16 subscriptions: {ids}")
 r = c.call("gear_subscribeEvents", {"program": "0x" + "00" * 32}, id=200)
 expect(r.get("error", {}).get("code") == -32004, f"the 17th subscription: {r}")
-r = c.call("chain_unsubscribeNewHeads", [ids[0]], id=201)
+r = c.call("gearbox_unsubscribeNewHeads", [ids[0]], id=201)
 expect(r.get("result") is True, f"unsubscribe: {r}")
-r = c.call("chain_unsubscribeNewHeads", [ids[0]], id=202)
+r = c.call("gearbox_unsubscribeNewHeads", [ids[0]], id=202)
 expect(r.get("result") is False, f"unsubscribe again: {r}")
 r = c.call("gear_subscribeEvents", {"account": "nobody"}, id=203)
 expect(r.get("error", {}).get("code") == -32602, f"a bad filter: {r}")
@@ -259,7 +259,7 @@ deadline = time.time() + 10
 while len(seen) < 15 and time.time() < deadline:
     op, p = c.read()
     j = json.loads(p)
-    if j.get("method") == "chain_newHead":
+    if j.get("method") == "gearbox_newHead":
         seen.add(j["params"]["subscription"])
         res = j["params"]["result"]
         expect(all(k in res for k in ("height", "hash", "parentHash", "stateRoot", "timestamp", "gasUsed", "dispatched")), f"head fields: {res}")
@@ -323,7 +323,7 @@ EOF
 then ok; else bad "raw WebSocket checks"; fi
 
 # subscribing over HTTP is refused, saying why
-R=$(rpc chain_subscribeNewHeads '[]')
+R=$(rpc gearbox_subscribeNewHeads '[]')
 check subscribe-over-http "$R" '"code":-32601'
 check subscribe-over-http "$R" "WebSocket"
 

@@ -10,7 +10,7 @@ Load, each in its own thread, every loop bounded by the deadline:
   - "go" to the hostile loop program (it burns its gas) and to alloc_bomb,
     one a second each (see the note where the threads start);
   - signed transactions through the CLI (`gearbox send`, dave's key);
-  - gas estimates (gear_calculateHandleGas) and queries (balance, mailbox,
+  - gas estimates (gearbox_calculateHandleGas) and queries (balance, mailbox,
     programInfo, readState);
   - WebSocket sessions subscribed to new heads and to all events, which
     must keep receiving notifications; one of them a slow client that
@@ -198,13 +198,13 @@ def cli_sender():
 def estimator():
     while time.time() < deadline:
         try:
-            j = rpc("gear_calculateHandleGas", ["eve", PING, "0x50494e47"])
+            j = rpc("gearbox_calculateHandleGas", ["eve", PING, "0x50494e47"])
             if "result" not in j:
                 fail(f"gas estimate: {j}")
             count("estimates")
             for m, p in (("gear_balance", ["eve"]), ("gear_mailbox", ["alice"]),
                          ("gear_programInfo", [COUNTER]),
-                         ("gear_readState", [COUNTER])):
+                         ("gearbox_readState", [COUNTER])):
                 j = rpc(m, p)
                 if "result" not in j:
                     fail(f"{m}: {j}")
@@ -317,7 +317,7 @@ def ws_subscriber():
         try:
             s, rest = ws_connect()
             ws_send(s, {"jsonrpc": "2.0", "id": 1,
-                        "method": "chain_subscribeNewHeads", "params": []})
+                        "method": "gearbox_subscribeNewHeads", "params": []})
             ws_send(s, {"jsonrpc": "2.0", "id": 2,
                         "method": "gear_subscribeEvents", "params": []})
             last = time.time()
@@ -331,7 +331,7 @@ def ws_subscriber():
                     ws_frame(s, 10, p)
                 if op == 1:
                     j = json.loads(p)
-                    if j.get("method") == "chain_newHead":
+                    if j.get("method") == "gearbox_newHead":
                         count("heads")
                     elif j.get("method") == "gear_event":
                         count("events_ws")

@@ -7,6 +7,7 @@
  * payloads and requests.
  */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,9 @@
 #include "chain/chain.h"
 #include "node/keys.h"
 #include "node/rpc.h"
+#include "node/sblocks.h"
 #include "node/tx.h"
+#include "util/hash.h"
 #include "util/hex.h"
 
 static gb_chain *open_chain(void)
@@ -459,14 +462,14 @@ static void test_read_state(void)
     GB_EXPECT_I64(0, ec);
     block(c, r);
     snprintf(params, sizeof params, "{\"programId\":\"%s\"}", pid ? pid : "");
-    json_t *res = invoke(r, "gear_readState", params, &ec);
+    json_t *res = invoke(r, "gearbox_readState", params, &ec);
     GB_EXPECT_I64(0, ec);
     GB_EXPECT_STR_CONTAINS(json_string_value(json_object_get(res, "payload")),
                            "0x31"); /* "1" */
     GB_EXPECT_STR_CONTAINS(json_string_value(json_object_get(res, "replyCode")),
                            "0x00");
     json_decref(res);
-    GB_EXPECT(!invoke(r, "gear_readState",
+    GB_EXPECT(!invoke(r, "gearbox_readState",
                       "[\"0x1111111111111111111111111111111111111111111111111"
                       "111111111111111\"]",
                       &ec));
@@ -659,16 +662,116 @@ static void test_substrate_methods(void)
     free(names);
     json_decref(v);
 
-    /* before any block: genesis all zero; a produced block has its hash */
+    /* the header hash rule, GEAR-RPC.md §1's vector */
+    gb_sblock sb = {.number = 5};
+    memset(sb.state_root, 0x11, 32);
+    memset(sb.extrinsics_root, 0x22, 32);
+    uint8_t *enc, hh[32];
+    size_t enc_len;
+    GB_EXPECT_ERR(GB_OK, gb_sblock_header(&sb, &enc, &enc_len));
+    gb_blake2b256(enc, enc_len, hh);
+    free(enc);
+    char hx[65];
+    gb_hex_encode(hh, 32, hx);
+    GB_EXPECT_STR_CONTAINS(
+        hx, "c208ad10d83f8941eff10a90d8bde04c12d72e25b4f67652b9d6fab12021f8eb");
+
+    /* before any block: only the genesis; a produced block has its hash */
     v = invoke(r, "chain_getBlockHash", "[5]", &code);
     GB_EXPECT(json_is_null(v));
     json_decref(v);
     block(c, r);
     v = invoke(r, "chain_getBlockHash", "[1]", &code);
     GB_EXPECT(json_is_string(v) && json_string_length(v) == 66);
+    char *h1 = strdup(json_string_value(v));
     json_decref(v);
     v = invoke(r, "chain_getBlockHash", "[]", &code);
-    GB_EXPECT(json_is_string(v) && json_string_length(v) == 66);
+    GB_EXPECT(json_is_string(v) && !strcmp(json_string_value(v), h1));
+    json_decref(v);
+    v = invoke(r, "chain_getFinalizedHead", "[]", &code);
+    GB_EXPECT(json_is_string(v) && !strcmp(json_string_value(v), h1));
+    json_decref(v);
+    v = invoke(r, "chain_getBlockHash", "[0]", &code);
+    char *h0 = strdup(json_string_value(v));
+    json_decref(v);
+
+    /* the header rebuilt and hashed as polkadot.js does gives the hash */
+    char params[80];
+    snprintf(params, sizeof params, "[\"%s\"]", h1);
+    v = invoke(r, "chain_getHeader", params, &code);
+    GB_EXPECT_STR_CONTAINS(json_string_value(json_object_get(v, "number")),
+                           "0x1");
+    GB_EXPECT_STR_CONTAINS(
+        json_string_value(json_object_get(v, "parentHash")), h0);
+    size_t n;
+    memset(&sb, 0, sizeof sb);
+    sb.number = 1;
+    gb_hex_decode(json_string_value(json_object_get(v, "parentHash")) + 2,
+                  sb.parent, 32, &n);
+    gb_hex_decode(json_string_value(json_object_get(v, "stateRoot")) + 2,
+                  sb.state_root, 32, &n);
+    gb_hex_decode(json_string_value(json_object_get(v, "extrinsicsRoot")) + 2,
+                  sb.extrinsics_root, 32, &n);
+    json_decref(v);
+    GB_EXPECT_ERR(GB_OK, gb_sblock_header(&sb, &enc, &enc_len));
+    gb_blake2b256(enc, enc_len, hh);
+    free(enc);
+    gb_hex_encode(hh, 32, hx);
+    GB_EXPECT_STR_CONTAINS(h1, hx);
+
+    /* the block: Timestamp.set(now), then Gear.run(None) */
+    v = invoke(r, "chain_getBlock", params, &code);
+    json_t *xts = json_object_get(json_object_get(v, "block"), "extrinsics");
+    GB_EXPECT_U64(2, json_array_size(xts));
+    const char *ts_xt = json_string_value(json_array_get(xts, 0));
+    GB_EXPECT(ts_xt && strstr(ts_xt, "040100") == ts_xt + 4); /* v4, 1.0 */
+    GB_EXPECT_STR_CONTAINS(json_string_value(json_array_get(xts, 1)),
+                           "0x1004680600");
+    GB_EXPECT(json_is_null(json_object_get(v, "justifications")));
+    json_decref(v);
+    v = invoke(r, "chain_getHeader",
+               "[\"0x0000000000000000000000000000000000000000000000000000"
+               "000000000000\"]",
+               &code);
+    GB_EXPECT(json_is_null(v));
+    json_decref(v);
+    free(h0);
+    free(h1);
+
+    /* storage: System.Account of dev 0, System.Number, unknown keys */
+    gb_id acc = gb_chain_dev_account(0);
+    uint8_t key[80];
+    gb_hex_decode("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e88"
+                  "86371da9",
+                  key, 32, &n);
+    crypto_generichash(key + 32, 16, acc.b, 32, NULL, 0);
+    memcpy(key + 48, acc.b, 32);
+    char khex[161], kp[400];
+    gb_hex_encode(key, 80, khex);
+    snprintf(kp, sizeof kp, "[\"0x%s\"]", khex);
+    v = invoke(r, "state_getStorage", kp, &code);
+    /* 80 bytes: nonce 0, consumers 0, providers 1, sufficients 0, free */
+    GB_EXPECT(json_is_string(v) && json_string_length(v) == 162);
+    GB_EXPECT(!strncmp(json_string_value(v), "0x000000000000000001000000", 26));
+    json_decref(v);
+    snprintf(kp, sizeof kp,
+             "[[\"0x%s\",\"0x26aa394eea5630e07c48ae0c9558cef702a5c1b19ab7a04f5"
+             "36c519aca4983ac\",\"0x00\"]]",
+             khex);
+    v = invoke(r, "state_queryStorageAt", kp, &code);
+    json_t *chg = json_object_get(json_array_get(v, 0), "changes");
+    GB_EXPECT_U64(3, json_array_size(chg));
+    GB_EXPECT_STR_CONTAINS(
+        json_string_value(json_array_get(json_array_get(chg, 1), 1)),
+        "0x01000000"); /* System.Number = 1 */
+    GB_EXPECT(json_is_null(json_array_get(json_array_get(chg, 2), 1)));
+    json_decref(v);
+    /* System.Events of block 1: Timestamp.set's and Gear.run's success */
+    v = invoke(r, "state_getStorage",
+               "[\"0x26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc84618"
+               "51072c9d7\"]",
+               &code);
+    GB_EXPECT(json_is_string(v) && !strncmp(json_string_value(v), "0x08", 4));
     json_decref(v);
 
     /* over HTTP (no session) there is nothing to subscribe on */

@@ -274,8 +274,8 @@ static void test_queries(void)
     sweep_both("chain_getEvents", REQ("chain_getEvents", "[1]"), false);
     snprintf(req, sizeof req, REQ("gear_programInfo", "[\"%s\"]"), PING);
     sweep_both("gear_programInfo", req, false);
-    snprintf(req, sizeof req, REQ("gear_readState", "[\"%s\"]"), COUNTER);
-    sweep_both("gear_readState", req, false);
+    snprintf(req, sizeof req, REQ("gearbox_readState", "[\"%s\"]"), COUNTER);
+    sweep_both("gearbox_readState", req, false);
     snprintf(req, sizeof req,
              "[" REQ("chain_getHead", "[]") "," REQ("gear_balance",
                                                      "[\"bob\"]") "]");
@@ -286,10 +286,10 @@ static void test_gas_estimate(void)
 {
     char req[1024];
     snprintf(req, sizeof req,
-             REQ("gear_calculateHandleGas",
+             REQ("gearbox_calculateHandleGas",
                  "[\"alice\",\"%s\",\"0x50494e47\"]"),
              PING);
-    sweep_both("gear_calculateHandleGas", req, false);
+    sweep_both("gearbox_calculateHandleGas", req, false);
 }
 
 static void test_transactions(void)

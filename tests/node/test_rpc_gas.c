@@ -1,6 +1,6 @@
 /*
  * The JSON-RPC gas estimates and stored blocks (src/node/rpc.h) without
- * HTTP, with the SDK examples ($GB_EXAMPLES_WASM): gear_calculateHandleGas,
+ * HTTP, with the SDK examples ($GB_EXAMPLES_WASM): gearbox_calculateHandleGas,
  * _InitUploadGas, _InitCreateGas and _ReplyGas answers and their errors
  * (unknown program, code id, mailbox message; a trap, with its panic
  * text; bad params), state untouched; gearbox_getBlock by height and hash for
@@ -130,7 +130,7 @@ static void test_gas_methods(void)
     char msg[512];
     /* the upload estimate, before anything is on chain */
     char *p = with_code("{\"source\":\"alice\",\"code\":\"%s\"}", "ping");
-    json_t *g = invoke(r, "gear_calculateInitUploadGas", p, &code, msg,
+    json_t *g = invoke(r, "gearbox_calculateInitUploadGas", p, &code, msg,
                        sizeof msg);
     free(p);
     GB_EXPECT_I64(0, code);
@@ -160,11 +160,30 @@ static void test_gas_methods(void)
     char params[1024];
     snprintf(params, sizeof params, "[\"bob\",\"%s\",\"0x50494e47\",0,true]",
              pid);
-    g = invoke(r, "gear_calculateHandleGas", params, &code, msg, sizeof msg);
+    g = invoke(r, "gearbox_calculateHandleGas", params, &code, msg, sizeof msg);
     GB_EXPECT_I64(0, code);
     GB_EXPECT(num(g, "burned") > 0);
     GB_EXPECT(num(g, "minLimit") >= num(g, "burned"));
     GB_EXPECT_I64(1, num(g, "dispatches"));
+    int64_t burned = num(g, "burned");
+    json_decref(g);
+    /* Gear's shape: GasInfo with snake_case keys; value as BE hex too */
+    snprintf(params, sizeof params,
+             "[\"bob\",\"%s\",\"0x50494e47\",\"0x00\",true,null]", pid);
+    g = invoke(r, "gear_calculateGasForHandle", params, &code, msg,
+               sizeof msg);
+    GB_EXPECT_I64(0, code);
+    GB_EXPECT_I64(burned, num(g, "burned"));
+    GB_EXPECT(num(g, "min_limit") >= burned);
+    GB_EXPECT(json_is_integer(json_object_get(g, "may_be_returned")));
+    GB_EXPECT(json_is_boolean(json_object_get(g, "waited")));
+    GB_EXPECT(!json_object_get(g, "dispatches"));
+    json_decref(g);
+    g = invoke(r, "gear_calculateHandleGas",
+               "[\"bob\",\"0x0000000000000000000000000000000000000000000000"
+               "000000000000000001\",\"0x\",0,true]",
+               &code, msg, sizeof msg);
+    GB_EXPECT_I64(8000, code);
     json_decref(g);
     gb_chain_state_root(c, root1);
     GB_EXPECT(!memcmp(root0, root1, 32));
@@ -172,13 +191,13 @@ static void test_gas_methods(void)
     /* create from the code id: a fresh salt each time without one */
     snprintf(params, sizeof params,
              "{\"source\":\"bob\",\"codeId\":\"%s\",\"value\":\"0\"}", cid);
-    g = invoke(r, "gear_calculateInitCreateGas", params, &code, msg,
+    g = invoke(r, "gearbox_calculateInitCreateGas", params, &code, msg,
                sizeof msg);
     GB_EXPECT_I64(0, code);
     json_decref(g);
     snprintf(params, sizeof params,
              "{\"source\":\"bob\",\"codeId\":\"%s\",\"salt\":\"0x01\"}", cid);
-    g = invoke(r, "gear_calculateInitCreateGas", params, &code, msg,
+    g = invoke(r, "gearbox_calculateInitCreateGas", params, &code, msg,
                sizeof msg);
     GB_EXPECT_I64(GB_RPC_TX_REFUSED, code);
     GB_EXPECT_STR_CONTAINS(msg, "exists already");
@@ -187,28 +206,28 @@ static void test_gas_methods(void)
     const char *none =
         "0x4242424242424242424242424242424242424242424242424242424242424242";
     snprintf(params, sizeof params, "[\"bob\",\"%s\",\"0x\"]", none);
-    g = invoke(r, "gear_calculateHandleGas", params, &code, msg, sizeof msg);
+    g = invoke(r, "gearbox_calculateHandleGas", params, &code, msg, sizeof msg);
     GB_EXPECT(!g);
     GB_EXPECT_I64(GB_RPC_NOT_FOUND, code);
     GB_EXPECT_STR_CONTAINS(msg, "unknown program");
-    g = invoke(r, "gear_calculateInitCreateGas", params, &code, msg,
+    g = invoke(r, "gearbox_calculateInitCreateGas", params, &code, msg,
                sizeof msg);
     GB_EXPECT_I64(GB_RPC_NOT_FOUND, code);
     GB_EXPECT_STR_CONTAINS(msg, "unknown code id");
-    g = invoke(r, "gear_calculateReplyGas", params, &code, msg, sizeof msg);
+    g = invoke(r, "gearbox_calculateReplyGas", params, &code, msg, sizeof msg);
     GB_EXPECT_I64(GB_RPC_NOT_FOUND, code);
     GB_EXPECT_STR_CONTAINS(msg, "mailbox");
-    g = invoke(r, "gear_calculateHandleGas", "[\"bob\"]", &code, msg,
+    g = invoke(r, "gearbox_calculateHandleGas", "[\"bob\"]", &code, msg,
                sizeof msg);
     GB_EXPECT_I64(GB_RPC_INVALID_PARAMS, code);
     GB_EXPECT_STR_CONTAINS(msg, "destination");
     snprintf(params, sizeof params,
              "{\"source\":\"bob\",\"destination\":\"%s\","
              "\"allowOtherPanics\":1}", pid);
-    g = invoke(r, "gear_calculateHandleGas", params, &code, msg, sizeof msg);
+    g = invoke(r, "gearbox_calculateHandleGas", params, &code, msg, sizeof msg);
     GB_EXPECT_I64(GB_RPC_INVALID_PARAMS, code);
     GB_EXPECT_STR_CONTAINS(msg, "allowOtherPanics");
-    g = invoke(r, "gear_calculateInitUploadGas",
+    g = invoke(r, "gearbox_calculateInitUploadGas",
                "{\"source\":\"alice\",\"code\":\"0x0061736d\"}", &code, msg,
                sizeof msg);
     GB_EXPECT_I64(GB_RPC_TX_REFUSED, code);
@@ -216,7 +235,7 @@ static void test_gas_methods(void)
     /* a trap: proxy's init wants a 32-byte id */
     p = with_code("{\"source\":\"alice\",\"code\":\"%s\",\"payload\":\"0x01\"}",
                   "proxy");
-    g = invoke(r, "gear_calculateInitUploadGas", p, &code, msg, sizeof msg);
+    g = invoke(r, "gearbox_calculateInitUploadGas", p, &code, msg, sizeof msg);
     free(p);
     GB_EXPECT(!g);
     GB_EXPECT_I64(GB_RPC_EXEC_FAILED, code);
@@ -237,7 +256,7 @@ static void test_estimates_per_request(void)
     for (int i = 0; i < 5; i++) {
         snprintf(one, sizeof one,
                  "%s{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":"
-                 "\"gear_calculateHandleGas\",\"params\":{\"source\":"
+                 "\"gearbox_calculateHandleGas\",\"params\":{\"source\":"
                  "\"alice\",\"destination\":\"0x%064d\",\"payload\":"
                  "\"0x00\"}}",
                  i ? "," : "", i, 7);

@@ -150,14 +150,14 @@ static void test_subscriptions(void)
     int ec;
 
     /* over HTTP (no session): refused, saying why */
-    json_t *res = invoke(r, NULL, "chain_subscribeNewHeads", "[]", &ec);
+    json_t *res = invoke(r, NULL, "gearbox_subscribeNewHeads", "[]", &ec);
     GB_EXPECT_I64(GB_RPC_METHOD_NOT_FOUND, ec);
     GB_EXPECT(res == NULL);
     res = invoke(r, NULL, "gear_unsubscribeEvents", "[1]", &ec);
     GB_EXPECT(json_is_false(res));
     json_decref(res);
 
-    uint64_t heads = sub_id(r, sa, "chain_subscribeNewHeads", "[]");
+    uint64_t heads = sub_id(r, sa, "gearbox_subscribeNewHeads", "[]");
     uint64_t all = sub_id(r, sa, "gear_subscribeEvents", "[]");
     uint64_t bob = sub_id(r, sb, "gear_subscribeEvents",
                           "{\"account\":\"bob\"}");
@@ -186,7 +186,7 @@ static void test_subscriptions(void)
     free(code);
     block(c, r);
     block(c, r);
-    GB_EXPECT_U64(2, count_for(&a, "chain_newHead", heads));
+    GB_EXPECT_U64(2, count_for(&a, "gearbox_newHead", heads));
     GB_EXPECT(count_for(&a, "gear_event", all) >= 3);
     GB_EXPECT_U64(0, json_array_size(b.got));
     /* the second head's parent is the first's hash */
@@ -196,7 +196,7 @@ static void test_subscriptions(void)
     json_t *v, *h2 = NULL;
     json_array_foreach(a.got, i, v) {
         if (i && !strcmp(json_string_value(json_object_get(v, "method")),
-                         "chain_newHead"))
+                         "gearbox_newHead"))
             h2 = json_object_get(json_object_get(v, "params"), "result");
     }
     GB_EXPECT(h2 != NULL);
@@ -248,7 +248,7 @@ static void test_subscriptions(void)
                                "2.0");
         k++;
     }
-    GB_EXPECT_U64(1, count_for(&a, "chain_newHead", heads));
+    GB_EXPECT_U64(1, count_for(&a, "gearbox_newHead", heads));
 
     /* unsubscribe: true once, then false; the wrong kind: false */
     char ids[40];
@@ -256,25 +256,25 @@ static void test_subscriptions(void)
     res = invoke(r, sa, "gear_unsubscribeEvents", ids, &ec);
     GB_EXPECT(json_is_false(res));
     json_decref(res);
-    res = invoke(r, sb, "chain_unsubscribeNewHeads", ids, &ec);
+    res = invoke(r, sb, "gearbox_unsubscribeNewHeads", ids, &ec);
     GB_EXPECT(json_is_false(res)); /* another session's */
     json_decref(res);
-    res = invoke(r, sa, "chain_unsubscribeNewHeads", ids, &ec);
+    res = invoke(r, sa, "gearbox_unsubscribeNewHeads", ids, &ec);
     GB_EXPECT(json_is_true(res));
     json_decref(res);
-    res = invoke(r, sa, "chain_unsubscribeNewHeads", ids, &ec);
+    res = invoke(r, sa, "gearbox_unsubscribeNewHeads", ids, &ec);
     GB_EXPECT(json_is_false(res));
     json_decref(res);
-    res = invoke(r, sa, "chain_unsubscribeNewHeads", "[]", &ec);
+    res = invoke(r, sa, "gearbox_unsubscribeNewHeads", "[]", &ec);
     GB_EXPECT_I64(GB_RPC_INVALID_PARAMS, ec);
     json_array_clear(a.got);
     block(c, r);
-    GB_EXPECT_U64(0, count_for(&a, "chain_newHead", heads));
+    GB_EXPECT_U64(0, count_for(&a, "gearbox_newHead", heads));
 
     /* the limit: 4 per session */
     for (int j = 0; j < 3; j++)
-        sub_id(r, sa, "chain_subscribeNewHeads", "[]");
-    res = invoke(r, sa, "chain_subscribeNewHeads", "[]", &ec);
+        sub_id(r, sa, "gearbox_subscribeNewHeads", "[]");
+    res = invoke(r, sa, "gearbox_subscribeNewHeads", "[]", &ec);
     GB_EXPECT_I64(GB_RPC_TOO_LARGE, ec);
 
     /* a failing sink: that session only misses out */

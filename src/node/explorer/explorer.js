@@ -2,7 +2,7 @@
 // by the URL's hash (#/, #/program/ID, #/message/ID, #/codes, #/mailbox,
 // #/waitlist), filled from the node's JSON-RPC (POST / on the same port;
 // the gearbox_* methods of docs/rpc.md), and drawn again when the node's
-// WebSocket announces a new block (chain_subscribeNewHeads).
+// WebSocket announces a new block (gearbox_subscribeNewHeads).
 "use strict";
 
 const $ = (s) => document.querySelector(s);
@@ -291,13 +291,13 @@ function live() {
   try { ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/"); }
   catch (e) { return; }
   ws.onopen = () => {
-    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "chain_subscribeNewHeads", params: [] }));
+    ws.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "gearbox_subscribeNewHeads", params: [] }));
     $("#live").className = "live on";
     $("#live").textContent = "live";
   };
   ws.onmessage = (ev) => {
     const m = JSON.parse(ev.data);
-    if (m.method !== "chain_newHead") return;
+    if (m.method !== "gearbox_newHead") return;
     const r = m.params.result, el = $("#stat-height b");
     if (el) el.textContent = num(r.height);
     // pages that show recent blocks change with every block; others when

@@ -1,0 +1,425 @@
+/*
+ * Substrate's author_* methods (shared/GEAR-RPC.md §3): a signed v4
+ * extrinsic (node/sxt.h) is decoded, its signature checked over the
+ * signing payload with this node's spec and transaction versions, genesis
+ * and the era's birth block, its nonce checked against the chain's, and
+ * its call mapped onto chain transactions:
+ *
+ *   Gear (104): upload_code 0, upload_program 1, create_program 2,
+ *               send_message 3, send_reply 4, claim_value 5
+ *   Balances (5): transfer_allow_death 0, transfer_keep_alive 3
+ *
+ * then submitted (gb_rpc_submit_txs) and announced to the Substrate
+ * blocks (gb_sblocks_pending), so that the block that applies it carries
+ * it byte for byte with its events under its phase.
+ *
+ * Errors as a Substrate node's: 1010 "Invalid Transaction" with the
+ * reason in data (bad signature, outdated or future nonce, ancient birth
+ * block, the chain's refusal — gear-js reads "1010:" as a balance too
+ * low), 1002 "Verification Error" for bytes that are not an extrinsic or
+ * a call this node does not take.  An upload whose code the chain refuses
+ * goes into the next block as a failed extrinsic (Gear's
+ * ProgramConstructionFailed), as Gear does.  The keep_alive flags and the
+ * tip are accepted and ignored.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gear/ids.h"
+#include "node/metadata.h"
+#include "node/rpc_int.h"
+#include "node/sblocks.h"
+#include "node/subs.h"
+#include "node/sxt.h"
+#include "util/hex.h"
+#include "util/scale.h"
+#include "util/ss58.h"
+
+#define ERR_INVALID_TX 1010
+#define ERR_VERIFICATION 1002
+#define MAX_XT (24u << 20)
+
+static json_t *nomem(gb_rpc_err *err)
+{
+    return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+    char *s = malloc(2 * n + 3);
+    if (!s)
+        return NULL;
+    s[0] = '0';
+    s[1] = 'x';
+    gb_hex_encode(p, n, s + 2);
+    json_t *o = json_stringn(s, 2 * n + 2);
+    free(s);
+    return o;
+}
+
+/* A watched extrinsic: its hash, and once a block carried it, that
+ * block's hash (finalized is sent one block later: polkadot.js drops an
+ * inBlock that a finalized follows at once). */
+typedef struct watch {
+    uint8_t hash[32];
+    bool in_block;
+    uint8_t block[32];
+} watch;
+
+/* A decoded call: up to two chain transactions (an upload of a program:
+ * the code part then the creation). */
+typedef struct call {
+    gb_tx tx[2];
+    uint32_t n;
+} call;
+
+static bool get_id(gb_scale_reader *rd, gb_id *out)
+{
+    const uint8_t *b;
+    if (gb_scale_get_raw(rd, 32, &b))
+        return false;
+    memcpy(out->b, b, 32);
+    return true;
+}
+
+static bool get_bytes(gb_scale_reader *rd, const uint8_t **p, uint32_t *len)
+{
+    size_t n;
+    if (gb_scale_get_bytes(rd, MAX_XT, p, &n))
+        return false;
+    *len = (uint32_t)n;
+    return true;
+}
+
+/* gas u64 ‖ value u128 ‖ keep_alive bool */
+static bool get_gas_value(gb_scale_reader *rd, gb_tx *t)
+{
+    bool keep;
+    return !gb_scale_get_u64(rd, &t->gas_limit) &&
+           !gb_scale_get_u128(rd, &t->value) && !gb_scale_get_bool(rd, &keep);
+}
+
+static bool decode_call(const uint8_t *p, size_t len, gb_id signer, call *c,
+                        char *why, size_t why_len)
+{
+    gb_scale_reader rd;
+    gb_scale_reader_init(&rd, p, len);
+    uint8_t pallet, fn;
+    memset(c, 0, sizeof *c);
+    gb_tx *t = &c->tx[0];
+    t->sender = signer;
+    c->n = 1;
+    bool ok = !gb_scale_get_u8(&rd, &pallet) && !gb_scale_get_u8(&rd, &fn);
+    if (ok && pallet == 104) {
+        switch (fn) {
+        case 0:
+            t->kind = GB_TX_UPLOAD_CODE;
+            ok = get_bytes(&rd, &t->code, &t->code_len);
+            break;
+        case 1: {
+            gb_tx *cr = &c->tx[1];
+            t->kind = GB_TX_UPLOAD_CODE;
+            cr->kind = GB_TX_CREATE_PROGRAM;
+            cr->sender = signer;
+            ok = get_bytes(&rd, &t->code, &t->code_len) &&
+                 get_bytes(&rd, &cr->salt, &cr->salt_len) &&
+                 get_bytes(&rd, &cr->payload, &cr->payload_len) &&
+                 get_gas_value(&rd, cr);
+            if (ok)
+                cr->code_id = gb_code_id(t->code, t->code_len);
+            c->n = 2;
+            break;
+        }
+        case 2:
+            t->kind = GB_TX_CREATE_PROGRAM;
+            ok = get_id(&rd, &t->code_id) &&
+                 get_bytes(&rd, &t->salt, &t->salt_len) &&
+                 get_bytes(&rd, &t->payload, &t->payload_len) &&
+                 get_gas_value(&rd, t);
+            break;
+        case 3:
+        case 4:
+            t->kind = fn == 3 ? GB_TX_SEND_MESSAGE : GB_TX_SEND_REPLY;
+            ok = get_id(&rd, &t->destination) &&
+                 get_bytes(&rd, &t->payload, &t->payload_len) &&
+                 get_gas_value(&rd, t);
+            break;
+        case 5:
+            t->kind = GB_TX_CLAIM_VALUE;
+            ok = get_id(&rd, &t->destination);
+            break;
+        default:
+            snprintf(why, why_len, "Gear call %u is not supported", fn);
+            return false;
+        }
+    } else if (ok && pallet == 5 && (fn == 0 || fn == 3)) {
+        uint8_t kind;
+        t->kind = GB_TX_TRANSFER;
+        ok = !gb_scale_get_u8(&rd, &kind) && kind == 0 &&
+             get_id(&rd, &t->destination) &&
+             !gb_scale_get_compact_u128(&rd, &t->value);
+    } else if (ok) {
+        snprintf(why, why_len, "call %u.%u is not supported by this node",
+                 pallet, fn);
+        return false;
+    }
+    if (!ok || gb_scale_left(&rd)) {
+        snprintf(why, why_len, "could not decode the call");
+        return false;
+    }
+    return true;
+}
+
+/* The chain refused an upload for its code (a module it cannot take), not
+ * for balance, gas or a duplicate: Gear's ProgramConstructionFailed. */
+static bool code_refused(const call *cl, const gb_rpc_err *err)
+{
+    static const char *const other[] = {"balance", "already", "gas limit",
+                                        "unknown", "payload", "fee"};
+    if (err->code != GB_RPC_TX_REFUSED || cl->tx[0].kind != GB_TX_UPLOAD_CODE)
+        return false;
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        if (strstr(err->msg, other[i]))
+            return false;
+    return true;
+}
+
+/* Check and submit hex extrinsic params[0]; *hash set.  NULL with err
+ * filled when refused; else json true. */
+static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
+                   gb_rpc_err *err)
+{
+    uint8_t *buf;
+    size_t len;
+    if (!gb_rpc_p_bytes(params, "extrinsic", 0, true, MAX_XT, &buf, &len,
+                        err))
+        return false;
+    gb_sxt x;
+    char why[256] = "";
+    bool ok = false;
+    if (gb_sxt_decode(buf, len, &x, why, sizeof why)) {
+        gb_rpc_fail(err, ERR_VERIFICATION,
+                    "Verification Error: Runtime error: Could not decode "
+                    "the extrinsic: %s",
+                    why);
+        goto out;
+    }
+    memcpy(hash, x.hash, 32);
+    gb_sblocks *s = gb_rpc_sblocks(r);
+    gb_chain *c = gb_rpc_chain(r);
+    const gb_runtime_version *rv = gb_metadata_runtime_version();
+    uint8_t genesis[32], birth_hash[32];
+    gb_sblocks_hash(s, 0, genesis);
+    uint32_t best = gb_sblocks_best(s);
+    /* checked as in the block on top of the best, or else the best (a
+     * signer whose checkpoint is the best block itself) */
+    uint64_t birth = gb_sxt_birth(&x, (uint64_t)best + 1);
+    if (birth > best)
+        birth = gb_sxt_birth(&x, best);
+    if (x.mortal && (uint64_t)best + 1 >= birth + x.period) {
+        gb_rpc_fail(err, ERR_INVALID_TX,
+                    "Invalid Transaction: Transaction has an ancient birth "
+                    "block");
+        goto out;
+    }
+    if (!gb_sblocks_hash(s, (uint32_t)birth, birth_hash))
+        memcpy(birth_hash, genesis, 32);
+    gb_err e = gb_sxt_verify(&x, rv->spec_version, rv->transaction_version,
+                             genesis, birth_hash);
+    if (e == GB_NOMEM) {
+        nomem(err);
+        goto out;
+    }
+    if (e) {
+        gb_rpc_fail(err, ERR_INVALID_TX,
+                    "Invalid Transaction: Transaction has a bad signature");
+        goto out;
+    }
+    gb_id signer;
+    memcpy(signer.b, x.signer, 32);
+    uint64_t want = gb_chain_nonce(c, signer);
+    if (x.nonce != want) {
+        gb_rpc_fail(err, ERR_INVALID_TX,
+                    "Invalid Transaction: %s (nonce %llu, the account's "
+                    "next is %llu)",
+                    x.nonce < want ? "Transaction is outdated"
+                                   : "Transaction will be valid in the "
+                                     "future",
+                    (unsigned long long)x.nonce,
+                    (unsigned long long)want);
+        goto out;
+    }
+    call cl;
+    if (!decode_call(x.call, x.call_len, signer, &cl, why, sizeof why)) {
+        gb_rpc_fail(err, ERR_VERIFICATION,
+                    "Verification Error: Runtime error: %s", why);
+        goto out;
+    }
+    gb_id ids[2], id, msg;
+    uint32_t nids;
+    if (!gb_rpc_submit_txs(r, signer, cl.tx, cl.n, ids, &nids, &id, &msg,
+                           err)) {
+        if (code_refused(&cl, err)) {
+            /* Gear takes such an extrinsic and fails it in its block:
+             * ExtrinsicFailed Module{Gear, ProgramConstructionFailed}
+             * (the nonce is not spent here: the chain saw nothing) */
+            if (gb_sblocks_pending(s, buf, len, NULL, 0, true)) {
+                nomem(err);
+                goto out;
+            }
+            gb_rpc_nudge(r);
+            ok = true;
+            goto out;
+        }
+        if (err->code == GB_RPC_TX_REFUSED) {
+            char m[sizeof err->msg];
+            snprintf(m, sizeof m, "%s", err->msg);
+            gb_rpc_fail(err, ERR_INVALID_TX, "Invalid Transaction: %s", m);
+        }
+        goto out;
+    }
+    if (gb_sblocks_pending(s, buf, len, ids, nids, false)) {
+        /* queued, but the block will not show it: say so */
+        nomem(err);
+        goto out;
+    }
+    ok = true;
+out:
+    free(buf);
+    return ok;
+}
+
+json_t *gb_rpc_m_author_submit(gb_rpc *r, json_t *params, gb_rpc_err *err)
+{
+    uint8_t hash[32];
+    if (!submit(r, params, hash, err))
+        return NULL;
+    json_t *o = hex_json(hash, 32);
+    return o ? o : nomem(err);
+}
+
+json_t *gb_rpc_m_author_submit_watch(gb_rpc *r, json_t *params,
+                                     gb_rpc_err *err)
+{
+    gb_subs_session *ss = gb_rpc_session(r);
+    if (!ss)
+        return gb_rpc_fail(err, GB_RPC_METHOD_NOT_FOUND,
+                           "subscriptions need a WebSocket connection");
+    uint8_t hash[32];
+    if (!submit(r, params, hash, err))
+        return NULL;
+    watch *w = calloc(1, sizeof *w);
+    if (!w)
+        return nomem(err);
+    memcpy(w->hash, hash, 32);
+    uint64_t id;
+    gb_err e = gb_subs_add_data(ss, GB_SUB_EXTRINSIC, w, free, &id);
+    if (e == GB_LIMIT)
+        return gb_rpc_fail(err, GB_RPC_TOO_LARGE,
+                           "too many subscriptions on this connection: "
+                           "unsubscribe one first");
+    if (e)
+        return nomem(err);
+    gb_subs_notify(ss, "author_extrinsicUpdate", id, "\"ready\"");
+    json_t *o = json_integer((json_int_t)id);
+    return o ? o : nomem(err);
+}
+
+json_t *gb_rpc_m_author_unwatch(gb_rpc *r, json_t *params, gb_rpc_err *err)
+{
+    gb_subs_session *ss = gb_rpc_session(r);
+    json_t *v = gb_rpc_param(params, "subscription", 0);
+    if (!json_is_integer(v) && !json_is_string(v))
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "param subscription: expected the id");
+    uint64_t id = json_is_integer(v)
+                      ? (uint64_t)json_integer_value(v)
+                      : strtoull(json_string_value(v), NULL, 0);
+    bool ok = ss && !gb_subs_remove(ss, GB_SUB_EXTRINSIC, id);
+    return ok ? json_true() : json_false();
+}
+
+typedef struct done {
+    gb_subs_session *ss;
+    uint64_t id;
+} done;
+
+typedef struct note_ctx {
+    const gb_sblock *b;
+    done *ended;
+    size_t n, cap;
+} note_ctx;
+
+static void update(gb_subs_session *ss, uint64_t id, const char *kind,
+                   const uint8_t block[32])
+{
+    char text[100];
+    char hash[67] = "0x";
+    gb_hex_encode(block, 32, hash + 2);
+    snprintf(text, sizeof text, "{\"%s\":\"%s\"}", kind, hash);
+    gb_subs_notify(ss, "author_extrinsicUpdate", id, text);
+}
+
+static void note_one(void *ctx, gb_subs_session *ss, uint64_t id, void *data)
+{
+    note_ctx *k = ctx;
+    watch *w = data;
+    if (w->in_block) {
+        update(ss, id, "finalized", w->block);
+        if (k->n == k->cap) {
+            size_t cap = k->cap ? k->cap * 2 : 8;
+            done *d = realloc(k->ended, cap * sizeof *d);
+            if (!d)
+                return; /* it stays until unwatched */
+            k->ended = d;
+            k->cap = cap;
+        }
+        k->ended[k->n++] = (done){ss, id};
+        return;
+    }
+    for (uint32_t i = 0; i < k->b->nxt; i++)
+        if (!memcmp(k->b->xt_hash[i], w->hash, 32)) {
+            w->in_block = true;
+            memcpy(w->block, k->b->hash, 32);
+            update(ss, id, "inBlock", w->block);
+            return;
+        }
+}
+
+void gb_rpc_author_note_block(gb_rpc *r)
+{
+    gb_sblocks *s = gb_rpc_sblocks(r);
+    gb_sblock tmp;
+    note_ctx k = {0};
+    if (gb_sblocks_get(s, gb_sblocks_best(s), &tmp, &k.b))
+        return;
+    gb_subs_each(gb_rpc_subs(r), GB_SUB_EXTRINSIC, note_one, &k);
+    for (size_t i = 0; i < k.n; i++)
+        gb_subs_remove(k.ended[i].ss, GB_SUB_EXTRINSIC, k.ended[i].id);
+    free(k.ended);
+    gb_sblock_clear(&tmp);
+}
+
+json_t *gb_rpc_m_account_next_index(gb_rpc *r, json_t *params,
+                                    gb_rpc_err *err)
+{
+    json_t *v = gb_rpc_param(params, "account", 0);
+    gb_id id;
+    uint16_t prefix;
+    size_t n;
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    bool ok = false;
+    if (t && t[0] == '0' && t[1] == 'x')
+        ok = strlen(t) == 66 && !gb_hex_decode(t + 2, id.b, 32, &n) &&
+             n == 32;
+    else if (t)
+        ok = !gb_ss58_decode(t, &prefix, id.b, NULL, 0);
+    if (!ok)
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "param account: expected an SS58 address or a "
+                           "32-byte account id in hex");
+    json_t *o = json_integer((json_int_t)gb_chain_nonce(gb_rpc_chain(r), id));
+    return o ? o : nomem(err);
+}

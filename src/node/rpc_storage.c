@@ -1,0 +1,553 @@
+/*
+ * Substrate's storage reads over the chain (shared/GEAR-RPC.md §5):
+ * state_getStorage, state_queryStorageAt, state_subscribeStorage (with
+ * state_storage notifications after each block, of the keys whose value
+ * changed: polkadot.js takes account nonces from them) and
+ * state_getKeysPaged.
+ *
+ * The node holds no Substrate trie: a key is recognised by its prefix
+ * (twox128(pallet) ‖ twox128(item), constants below) and its value made
+ * from the chain's state as Vara's runtime would encode it:
+ *
+ *   System.Account ‖ blake2_128(id) ‖ id   AccountInfo{nonce = the chain's
+ *        next nonce, consumers 0, providers 1, sufficients 0, data{free =
+ *        the balance, reserved 0, frozen 0, flags = the new-logic bit}}
+ *        (null for an account with neither balance nor nonce)
+ *   System.Events      the block's event records (node/sblocks.h), at a
+ *                      kept block (`at`); null for an older one
+ *   System.Number      u32 best number (or `at`'s)
+ *   Timestamp.Now      u64 the block's timestamp
+ *   Balances.TotalIssuance  u128 (gb_chain_audit)
+ *   GearProgram.ProgramStorage ‖ program id  Program::Active{...} /
+ *        Exited(inheritor) / Terminated(inheritor)
+ *   GearMessenger.Mailbox ‖ user ‖ message id  (UserStoredMessage{id,
+ *        source, destination, payload, value Compact}, Interval{start,
+ *        finish})
+ *
+ * Values other than System.Events, System.Number and Timestamp.Now are
+ * the last block's whatever `at` says.  Other keys read as null.
+ * state_getKeysPaged lists one user's mailbox (prefix Mailbox ‖ user);
+ * other key lists are not served (the store is not walked by Substrate
+ * key): it answers [] for them — code and program lists are missing.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node/rpc_int.h"
+#include "node/sblocks.h"
+#include "node/subs.h"
+#include "util/hex.h"
+#include "util/scale.h"
+
+#define MAX_KEYS 1000u
+#define MAX_KEY_LEN 256u
+
+typedef struct prefix {
+    const char *hex; /* 32 bytes: twox128(pallet) ‖ twox128(item) */
+    uint8_t b[32];
+} prefix;
+
+enum {
+    K_ACCOUNT,
+    K_EVENTS,
+    K_NUMBER,
+    K_NOW,
+    K_ISSUANCE,
+    K_PROGRAM,
+    K_MAILBOX,
+    K_COUNT
+};
+
+static prefix prefixes[K_COUNT] = {
+    [K_ACCOUNT] = {"26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9"},
+    [K_EVENTS] = {"26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7"},
+    [K_NUMBER] = {"26aa394eea5630e07c48ae0c9558cef702a5c1b19ab7a04f536c519aca4983ac"},
+    [K_NOW] = {"f0c365c3cf59d671eb72da0e7a4113c49f1f0515f462cdcf84e0f1d6045dfcbb"},
+    [K_ISSUANCE] = {"c2261276cc9d1f8598ea4b6a74b15c2f57c875e4cff74148e4628f264b974c80"},
+    [K_PROGRAM] = {"21e18623b1f0110bfe78526b5fa5629c82d53c47fd03d02d3fd1234743c48a59"},
+    [K_MAILBOX] = {"18a58b6d6682176908e0320ab4d5d7eafade8a86028f74937a49e1a9f91f61cc"},
+};
+
+static const prefix *pfx(int k)
+{
+    prefix *p = &prefixes[k];
+    size_t n;
+    if (!p->b[0] && !p->b[1]) /* decoded once (constants: no race that
+                                 matters, the same bytes either way) */
+        gb_hex_decode(p->hex, p->b, 32, &n);
+    return p;
+}
+
+static json_t *nomem(gb_rpc_err *err)
+{
+    return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
+}
+
+static json_t *hex_json(const uint8_t *p, size_t n)
+{
+    char *s = malloc(2 * n + 3);
+    if (!s)
+        return NULL;
+    s[0] = '0';
+    s[1] = 'x';
+    gb_hex_encode(p, n, s + 2);
+    json_t *o = json_stringn(s, 2 * n + 2);
+    free(s);
+    return o;
+}
+
+/* "0x.." into bytes (malloc'd); false when not hex or too long. */
+static bool parse_hex(json_t *v, size_t max, uint8_t **out, size_t *len)
+{
+    const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+    if (!t)
+        return false;
+    if (t[0] == '0' && (t[1] == 'x' || t[1] == 'X'))
+        t += 2;
+    size_t n = strlen(t);
+    if (n % 2 || n / 2 > max)
+        return false;
+    uint8_t *b = malloc(n / 2 + 1);
+    if (!b || gb_hex_decode(t, b, n / 2, len)) {
+        free(b);
+        return false;
+    }
+    *out = b;
+    return true;
+}
+
+/* The value of key at block number `at`: *out (malloc'd) or NULL for
+ * none.  GB_NOMEM. */
+static gb_err value_of(gb_rpc *r, const uint8_t *key, size_t len,
+                       uint32_t at, uint8_t **out, size_t *out_len)
+{
+    gb_chain *c = gb_rpc_chain(r);
+    gb_sblocks *s = gb_rpc_sblocks(r);
+    gb_scale_buf w = {0};
+    *out = NULL;
+    *out_len = 0;
+    if (len < 32)
+        return GB_OK;
+    if (!memcmp(key, pfx(K_ACCOUNT)->b, 32) && len == 32 + 16 + 32) {
+        gb_id id;
+        memcpy(id.b, key + 48, 32);
+        uint8_t h[16];
+        crypto_generichash(h, 16, id.b, 32, NULL, 0);
+        if (memcmp(h, key + 32, 16))
+            return GB_OK;
+        gb_u128 bal = gb_chain_balance(c, id);
+        uint64_t nonce = gb_chain_nonce(c, id);
+        if (!nonce && gb_u128_is_zero(bal))
+            return GB_OK;
+        gb_scale_put_u32(&w, (uint32_t)nonce);
+        gb_scale_put_u32(&w, 0); /* consumers */
+        gb_scale_put_u32(&w, 1); /* providers */
+        gb_scale_put_u32(&w, 0); /* sufficients */
+        gb_scale_put_u128(&w, bal);
+        gb_scale_put_u128(&w, gb_u128_from(0));
+        gb_scale_put_u128(&w, gb_u128_from(0));
+        uint8_t flags[16] = {0};
+        flags[15] = 0x80; /* IS_NEW_LOGIC */
+        gb_scale_put_raw(&w, flags, 16);
+    } else if (len == 32 && !memcmp(key, pfx(K_EVENTS)->b, 32)) {
+        gb_sblock tmp;
+        const gb_sblock *b;
+        gb_err e = gb_sblocks_get(s, at, &tmp, &b);
+        if (e == GB_NOT_FOUND)
+            return GB_OK;
+        if (e)
+            return e;
+        if (b->events)
+            gb_scale_put_raw(&w, b->events, b->events_len);
+        else
+            gb_scale_put_compact(&w, 0);
+        gb_sblock_clear(&tmp);
+    } else if (len == 32 && !memcmp(key, pfx(K_NUMBER)->b, 32)) {
+        gb_scale_put_u32(&w, at);
+    } else if (len == 32 && !memcmp(key, pfx(K_NOW)->b, 32)) {
+        gb_block_header hd;
+        if (gb_chain_block_header(c, at, &hd, NULL))
+            return GB_OK;
+        gb_scale_put_u64(&w, hd.timestamp);
+    } else if (len == 32 && !memcmp(key, pfx(K_ISSUANCE)->b, 32)) {
+        gb_chain_totals t;
+        if (gb_chain_audit(c, &t))
+            return GB_OK;
+        gb_scale_put_u128(&w, t.issuance);
+    } else if (len == 64 && !memcmp(key, pfx(K_PROGRAM)->b, 32)) {
+        gb_id id;
+        memcpy(id.b, key + 32, 32);
+        gb_chain_prog_info pi;
+        if (gb_chain_program_info(c, id, &pi))
+            return GB_OK;
+        if (pi.status <= 1) {
+            gb_scale_put_u8(&w, 0);                     /* Active */
+            gb_scale_put_u32(&w, pi.allocated_pages);   /* allocations */
+            gb_scale_put_u32(&w, 0);                    /* memory_infix */
+            gb_scale_put_compact(&w, 0);                /* reservations */
+            gb_scale_put_raw(&w, pi.code_id.b, 32);
+            if (pi.status == 0) {
+                gb_scale_put_u8(&w, 0); /* Uninitialized{message_id} */
+                gb_scale_put_raw(&w, pi.init_message.b, 32);
+            } else {
+                gb_scale_put_u8(&w, 1); /* Initialized */
+            }
+            gb_scale_put_u32(&w, UINT32_MAX); /* expiration_block */
+        } else {
+            gb_scale_put_u8(&w, pi.status == 2 ? 1 : 2);
+            gb_scale_put_raw(&w, pi.inheritor.b, 32);
+        }
+    } else if (len == 96 && !memcmp(key, pfx(K_MAILBOX)->b, 32)) {
+        gb_id user;
+        memcpy(user.b, key + 32, 32);
+        gb_chain_mail *m;
+        uint32_t n;
+        gb_err e = gb_chain_mailbox(c, user, &m, &n);
+        if (e == GB_NOMEM)
+            return e;
+        for (uint32_t i = 0; !e && i < n; i++) {
+            if (memcmp(m[i].id.b, key + 64, 32))
+                continue;
+            gb_scale_put_raw(&w, m[i].id.b, 32);
+            gb_scale_put_raw(&w, m[i].source.b, 32);
+            gb_scale_put_raw(&w, user.b, 32);
+            gb_scale_put_bytes(&w, m[i].payload, m[i].payload_len);
+            gb_scale_put_compact_u128(&w, m[i].value);
+            uint32_t fin = m[i].expires_at;
+            gb_scale_put_u32(&w, fin > GB_CHAIN_MAILBOX_BLOCKS
+                                     ? fin - GB_CHAIN_MAILBOX_BLOCKS
+                                     : 0);
+            gb_scale_put_u32(&w, fin);
+        }
+        if (!e)
+            gb_chain_mail_free(m, n);
+        if (!w.len && !w.oom)
+            return GB_OK;
+    } else {
+        return GB_OK;
+    }
+    return gb_scale_buf_take(&w, out, out_len);
+}
+
+static json_t *value_json(gb_rpc *r, const uint8_t *key, size_t len,
+                          uint32_t at, bool *bad)
+{
+    uint8_t *v;
+    size_t n;
+    if (value_of(r, key, len, at, &v, &n)) {
+        *bad = true;
+        return NULL;
+    }
+    if (!v)
+        return json_null();
+    json_t *o = hex_json(v, n);
+    free(v);
+    if (!o)
+        *bad = true;
+    return o;
+}
+
+/* The block an `at` param (index idx) names: the best when absent. */
+static bool at_param(gb_rpc *r, json_t *params, size_t idx, uint32_t *out,
+                     gb_rpc_err *err)
+{
+    gb_sblocks *s = gb_rpc_sblocks(r);
+    json_t *v = gb_rpc_param(params, "at", idx);
+    *out = gb_sblocks_best(s);
+    if (!v)
+        return true;
+    uint8_t *h = NULL;
+    size_t n = 0;
+    if (!parse_hex(v, 32, &h, &n) || n != 32) {
+        free(h);
+        gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                    "param at: expected a 32-byte block hash");
+        return false;
+    }
+    bool found = gb_sblocks_find(s, h, out);
+    free(h);
+    if (!found) {
+        /* what Substrate says for a block it does not know */
+        gb_rpc_fail(err, 4003, "Client error: UnknownBlock: header not found");
+        return false;
+    }
+    return true;
+}
+
+json_t *gb_rpc_m_state_get_storage(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err)
+{
+    uint8_t *key;
+    size_t len;
+    if (!parse_hex(gb_rpc_param(params, "key", 0), MAX_KEY_LEN, &key, &len))
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "param key: expected a storage key in hex");
+    uint32_t at;
+    if (!at_param(r, params, 1, &at, err)) {
+        free(key);
+        return NULL;
+    }
+    bool bad = false;
+    json_t *o = value_json(r, key, len, at, &bad);
+    free(key);
+    return bad ? nomem(err) : o;
+}
+
+/* params[0] as an array of keys: *keys (each malloc'd) and *n. */
+static bool key_list(json_t *params, uint8_t ***keys, size_t **lens,
+                     size_t *n, gb_rpc_err *err)
+{
+    json_t *a = gb_rpc_param(params, "keys", 0);
+    if (!json_is_array(a) || json_array_size(a) > MAX_KEYS) {
+        gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                    "param keys: expected an array of at most %u storage "
+                    "keys",
+                    MAX_KEYS);
+        return false;
+    }
+    size_t k = json_array_size(a);
+    *keys = calloc(k ? k : 1, sizeof **keys);
+    *lens = calloc(k ? k : 1, sizeof **lens);
+    if (!*keys || !*lens) {
+        free(*keys);
+        free(*lens);
+        nomem(err);
+        return false;
+    }
+    for (size_t i = 0; i < k; i++)
+        if (!parse_hex(json_array_get(a, i), MAX_KEY_LEN, &(*keys)[i],
+                       &(*lens)[i])) {
+            for (size_t j = 0; j < i; j++)
+                free((*keys)[j]);
+            free(*keys);
+            free(*lens);
+            gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                        "param keys[%zu]: expected a storage key in hex", i);
+            return false;
+        }
+    *n = k;
+    return true;
+}
+
+static void free_keys(uint8_t **keys, size_t *lens, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(keys[i]);
+    free(keys);
+    free(lens);
+}
+
+/* {"block": hash of at, "changes": [[key, value], ...]}; with last (may
+ * be NULL), only the keys whose value differs from last[i] (updated). */
+static json_t *change_set(gb_rpc *r, uint8_t **keys, size_t *lens, size_t n,
+                          uint32_t at, char **last, bool *any)
+{
+    uint8_t h[32];
+    gb_sblocks_hash(gb_rpc_sblocks(r), at, h);
+    json_t *ch = json_array();
+    bool bad = !ch;
+    *any = false;
+    for (size_t i = 0; !bad && i < n; i++) {
+        json_t *v = value_json(r, keys[i], lens[i], at, &bad);
+        if (bad)
+            break;
+        if (last) {
+            const char *t = json_is_string(v) ? json_string_value(v) : NULL;
+            bool same = (!t && !last[i]) ||
+                        (t && last[i] && !strcmp(t, last[i]));
+            /* System.Events changes every block even when equal */
+            if (same && !(lens[i] == 32 &&
+                          !memcmp(keys[i], pfx(K_EVENTS)->b, 32))) {
+                json_decref(v);
+                continue;
+            }
+            free(last[i]);
+            last[i] = t ? strdup(t) : NULL;
+        }
+        *any = true;
+        json_t *pair = json_pack("[o,o]", hex_json(keys[i], lens[i]), v);
+        bad = !pair || json_array_append_new(ch, pair);
+    }
+    json_t *o = bad ? NULL
+                    : json_pack("{s:o,s:o}", "block", hex_json(h, 32),
+                                "changes", ch);
+    if (bad)
+        json_decref(ch);
+    return o;
+}
+
+json_t *gb_rpc_m_state_query_storage_at(gb_rpc *r, json_t *params,
+                                        gb_rpc_err *err)
+{
+    uint8_t **keys;
+    size_t *lens, n;
+    if (!key_list(params, &keys, &lens, &n, err))
+        return NULL;
+    uint32_t at;
+    if (!at_param(r, params, 1, &at, err)) {
+        free_keys(keys, lens, n);
+        return NULL;
+    }
+    bool any;
+    json_t *set = change_set(r, keys, lens, n, at, NULL, &any);
+    free_keys(keys, lens, n);
+    json_t *o = set ? json_pack("[o]", set) : NULL;
+    return o ? o : nomem(err);
+}
+
+/* A storage subscription's keys and their last values sent. */
+typedef struct watch {
+    uint8_t **keys;
+    size_t *lens, n;
+    char **last;
+} watch;
+
+static void watch_free(void *p)
+{
+    watch *w = p;
+    if (!w)
+        return;
+    for (size_t i = 0; i < w->n; i++)
+        free(w->last[i]);
+    free(w->last);
+    free_keys(w->keys, w->lens, w->n);
+    free(w);
+}
+
+static void send_changes(gb_rpc *r, gb_subs_session *ss, uint64_t id,
+                         watch *w, bool all)
+{
+    bool any;
+    uint32_t best = gb_sblocks_best(gb_rpc_sblocks(r));
+    if (all)
+        for (size_t i = 0; i < w->n; i++) {
+            free(w->last[i]);
+            w->last[i] = NULL;
+        }
+    json_t *set = change_set(r, w->keys, w->lens, w->n, best, w->last, &any);
+    if (set && (any || all)) {
+        char *text = json_dumps(set, JSON_COMPACT);
+        if (text)
+            gb_subs_notify(ss, "state_storage", id, text);
+        free(text);
+    }
+    json_decref(set);
+}
+
+json_t *gb_rpc_m_state_sub_storage(gb_rpc *r, json_t *params,
+                                   gb_rpc_err *err)
+{
+    gb_subs_session *ss = gb_rpc_session(r);
+    if (!ss)
+        return gb_rpc_fail(err, GB_RPC_METHOD_NOT_FOUND,
+                           "subscriptions need a WebSocket connection");
+    watch *w = calloc(1, sizeof *w);
+    if (!w)
+        return nomem(err);
+    if (!gb_rpc_param(params, "keys", 0)) { /* every key: none known */
+        w->keys = calloc(1, sizeof *w->keys);
+        w->lens = calloc(1, sizeof *w->lens);
+    } else if (!key_list(params, &w->keys, &w->lens, &w->n, err)) {
+        free(w);
+        return NULL;
+    }
+    w->last = calloc(w->n ? w->n : 1, sizeof *w->last);
+    if (!w->keys || !w->lens || !w->last) {
+        watch_free(w);
+        return nomem(err);
+    }
+    uint64_t id;
+    gb_err e = gb_subs_add_data(ss, GB_SUB_STORAGE, w, watch_free, &id);
+    if (e == GB_LIMIT)
+        return gb_rpc_fail(err, GB_RPC_TOO_LARGE,
+                           "too many subscriptions on this connection: "
+                           "unsubscribe one first");
+    if (e)
+        return nomem(err);
+    send_changes(r, ss, id, w, true);
+    json_t *o = json_integer((json_int_t)id);
+    return o ? o : nomem(err);
+}
+
+json_t *gb_rpc_m_state_unsub_storage(gb_rpc *r, json_t *params,
+                                     gb_rpc_err *err)
+{
+    gb_subs_session *ss = gb_rpc_session(r);
+    json_t *v = gb_rpc_param(params, "subscription", 0);
+    if (!json_is_integer(v) && !json_is_string(v))
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "param subscription: expected the id");
+    uint64_t id = json_is_integer(v)
+                      ? (uint64_t)json_integer_value(v)
+                      : strtoull(json_string_value(v), NULL, 0);
+    bool ok = ss && !gb_subs_remove(ss, GB_SUB_STORAGE, id);
+    return ok ? json_true() : json_false();
+}
+
+json_t *gb_rpc_m_state_keys_paged(gb_rpc *r, json_t *params,
+                                  gb_rpc_err *err)
+{
+    uint8_t *pre = NULL, *start = NULL;
+    size_t plen = 0, slen = 0;
+    json_t *cv = gb_rpc_param(params, "count", 1);
+    if (!parse_hex(gb_rpc_param(params, "prefix", 0), MAX_KEY_LEN, &pre,
+                   &plen) ||
+        (cv && !json_is_integer(cv)))
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "expected [prefix, count, startKey?, at?]");
+    json_int_t count = cv ? json_integer_value(cv) : 1000;
+    json_t *sv = gb_rpc_param(params, "startKey", 2);
+    if (sv && !parse_hex(sv, MAX_KEY_LEN, &start, &slen)) {
+        free(pre);
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "param startKey: expected a storage key in hex");
+    }
+    json_t *o = json_array();
+    bool bad = !o;
+    /* one user's mailbox: Mailbox ‖ user ‖ message id, in key order */
+    if (o && plen >= 64 && !memcmp(pre, pfx(K_MAILBOX)->b, 32)) {
+        gb_id user;
+        memcpy(user.b, pre + 32, 32);
+        gb_chain_mail *m = NULL;
+        uint32_t n = 0;
+        if (gb_chain_mailbox(gb_rpc_chain(r), user, &m, &n) == GB_NOMEM)
+            bad = true;
+        uint8_t key[96];
+        memcpy(key, pre, 64);
+        for (uint32_t i = 0; !bad && i < n &&
+                             (json_int_t)json_array_size(o) < count;
+             i++) {
+            memcpy(key + 64, m[i].id.b, 32);
+            if (memcmp(key, pre, plen))
+                continue;
+            if (start) { /* strictly after startKey */
+                size_t k = slen < 96 ? slen : 96;
+                int c = memcmp(key, start, k);
+                if (c < 0 || (c == 0 && slen >= 96))
+                    continue;
+            }
+            bad = json_array_append_new(o, hex_json(key, 96));
+        }
+        gb_chain_mail_free(m, n);
+    }
+    free(pre);
+    free(start);
+    if (bad) {
+        json_decref(o);
+        return nomem(err);
+    }
+    return o;
+}
+
+static void storage_note(void *ctx, gb_subs_session *ss, uint64_t id,
+                         void *data)
+{
+    send_changes(ctx, ss, id, data, false);
+}
+
+void gb_rpc_storage_note_block(gb_rpc *r)
+{
+    gb_subs_each(gb_rpc_subs(r), GB_SUB_STORAGE, storage_note, r);
+}
