@@ -1335,6 +1335,26 @@ gb_err gb_chain_code_lookup(gb_chain *c, gb_id code_id, bool *out)
     return e == GB_NOT_FOUND ? GB_OK : e;
 }
 
+gb_err gb_chain_code_info_get(gb_chain *c, gb_id code_id,
+                              gb_chain_code_info *out)
+{
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_code_meta m;
+    e = gb_db_code_meta_get(r, code_id, &m);
+    gb_db_read_end(r);
+    if (e)
+        return e;
+    *out = (gb_chain_code_info){.code_len = m.code_len,
+                                .static_pages = m.static_pages,
+                                .has_stack_end = m.has_stack_end,
+                                .stack_end = m.stack_end,
+                                .entries = m.entries};
+    return GB_OK;
+}
+
 bool gb_chain_code_exists(gb_chain *c, gb_id code_id)
 {
     bool yes;

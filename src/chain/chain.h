@@ -474,6 +474,19 @@ bool gb_chain_code_exists(gb_chain *c, gb_id code_id);
 /* The same, or GB_IO / GB_NOMEM when the store could not say. */
 gb_err gb_chain_code_lookup(gb_chain *c, gb_id code_id, bool *out);
 
+/* What the store keeps of an uploaded code (committed ones). */
+typedef struct gb_chain_code_info {
+    uint32_t code_len;     /* the original module's size */
+    uint32_t static_pages; /* 64 KiB pages */
+    bool has_stack_end;
+    uint32_t stack_end;
+    uint32_t entries;      /* gb_gear_entry bits (gear/code.h) */
+} gb_chain_code_info;
+
+/* GB_NOT_FOUND when code_id was not uploaded; the store's errors. */
+gb_err gb_chain_code_info_get(gb_chain *c, gb_id code_id,
+                              gb_chain_code_info *out);
+
 /*
  * Run program's `state` export with payload as a read-only query (Gear's
  * gear_readState) against the last committed block's state, with the

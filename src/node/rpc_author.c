@@ -33,6 +33,7 @@
 #include "node/sblocks.h"
 #include "node/subs.h"
 #include "node/sxt.h"
+#include "node/jsonv.h"
 #include "util/hex.h"
 #include "util/scale.h"
 #include "util/ss58.h"
@@ -46,18 +47,6 @@ static json_t *nomem(gb_rpc_err *err)
     return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
 }
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    gb_hex_encode(p, n, s + 2);
-    json_t *o = json_stringn(s, 2 * n + 2);
-    free(s);
-    return o;
-}
 
 /* A watched extrinsic: its hash, and once a block carried it, that
  * block's hash (finalized is sent one block later: polkadot.js drops an
@@ -296,7 +285,7 @@ json_t *gb_rpc_m_author_submit(gb_rpc *r, json_t *params, gb_rpc_err *err)
     uint8_t hash[32];
     if (!submit(r, params, hash, err))
         return NULL;
-    json_t *o = hex_json(hash, 32);
+    json_t *o = gb_json_hex(hash, 32);
     return o ? o : nomem(err);
 }
 

@@ -15,6 +15,7 @@
 #include "node/rpc_int.h"
 #include "node/sblocks.h"
 #include "node/subs.h"
+#include "node/jsonv.h"
 #include "util/hex.h"
 
 static json_t *nomem(gb_rpc_err *err)
@@ -22,27 +23,15 @@ static json_t *nomem(gb_rpc_err *err)
     return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
 }
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    gb_hex_encode(p, n, s + 2);
-    json_t *o = json_stringn(s, 2 * n + 2);
-    free(s);
-    return o;
-}
 
 static json_t *header_json(const gb_sblock *b)
 {
     char num[16];
     snprintf(num, sizeof num, "0x%x", b->number);
     return json_pack("{s:o,s:s,s:o,s:o,s:{s:[]}}", "parentHash",
-                     hex_json(b->parent, 32), "number", num, "stateRoot",
-                     hex_json(b->state_root, 32), "extrinsicsRoot",
-                     hex_json(b->extrinsics_root, 32), "digest", "logs");
+                     gb_json_hex(b->parent, 32), "number", num, "stateRoot",
+                     gb_json_hex(b->state_root, 32), "extrinsicsRoot",
+                     gb_json_hex(b->extrinsics_root, 32), "digest", "logs");
 }
 
 /* The block a [hash?] param names (the best without one); false with err
@@ -96,7 +85,7 @@ json_t *gb_rpc_m_chain_block_hash(gb_rpc *r, json_t *params, gb_rpc_err *err)
     uint8_t hash[32];
     if (!gb_sblocks_hash(s, height, hash))
         return json_null(); /* not produced yet */
-    json_t *o = hex_json(hash, 32);
+    json_t *o = gb_json_hex(hash, 32);
     return o ? o : nomem(err);
 }
 
@@ -106,7 +95,7 @@ json_t *gb_rpc_m_chain_finalized_head(gb_rpc *r, json_t *params,
     gb_sblocks *s = gb_rpc_sblocks(r);
     uint8_t hash[32];
     gb_sblocks_hash(s, gb_sblocks_best(s), hash);
-    json_t *o = hex_json(hash, 32);
+    json_t *o = gb_json_hex(hash, 32);
     return o ? o : nomem(err);
 }
 
@@ -148,7 +137,7 @@ json_t *gb_rpc_m_chain_block(gb_rpc *r, json_t *params, gb_rpc_err *err)
     json_t *xts = json_array();
     bool bad = !xts;
     for (uint32_t i = 0; !bad && i < b->nxt; i++)
-        bad = json_array_append_new(xts, hex_json(b->xt[i], b->xt_len[i]));
+        bad = json_array_append_new(xts, gb_json_hex(b->xt[i], b->xt_len[i]));
     json_t *o = bad ? NULL
                     : json_pack("{s:{s:o,s:o},s:n}", "block", "header",
                                 header_json(b), "extrinsics", xts,

@@ -20,6 +20,9 @@
  *   Balances.TotalIssuance  u128 (gb_chain_audit)
  *   GearProgram.ProgramStorage ‖ program id  Program::Active{...} /
  *        Exited(inheritor) / Terminated(inheritor)
+ *   GearProgram.CodeMetadataStorage ‖ code id  {original_code_len,
+ *        exports, static_pages, stack_end, Instrumented{1, code_len}}
+ *        (api.code.exists)
  *   GearMessenger.Mailbox ‖ user ‖ message id  (UserStoredMessage{id,
  *        source, destination, payload, value Compact}, Interval{start,
  *        finish})
@@ -38,6 +41,7 @@
 #include "node/rpc_int.h"
 #include "node/sblocks.h"
 #include "node/subs.h"
+#include "node/jsonv.h"
 #include "util/hex.h"
 #include "util/scale.h"
 
@@ -57,6 +61,7 @@ enum {
     K_ISSUANCE,
     K_PROGRAM,
     K_MAILBOX,
+    K_CODE_META,
     K_COUNT
 };
 
@@ -67,6 +72,7 @@ static prefix prefixes[K_COUNT] = {
     [K_NOW] = {"f0c365c3cf59d671eb72da0e7a4113c49f1f0515f462cdcf84e0f1d6045dfcbb"},
     [K_ISSUANCE] = {"c2261276cc9d1f8598ea4b6a74b15c2f57c875e4cff74148e4628f264b974c80"},
     [K_PROGRAM] = {"21e18623b1f0110bfe78526b5fa5629c82d53c47fd03d02d3fd1234743c48a59"},
+    [K_CODE_META] = {"21e18623b1f0110bfe78526b5fa5629c9cc4aff86f7d7ef3b49a2b25dbfd759a"},
     [K_MAILBOX] = {"18a58b6d6682176908e0320ab4d5d7eafade8a86028f74937a49e1a9f91f61cc"},
 };
 
@@ -85,18 +91,6 @@ static json_t *nomem(gb_rpc_err *err)
     return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
 }
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    gb_hex_encode(p, n, s + 2);
-    json_t *o = json_stringn(s, 2 * n + 2);
-    free(s);
-    return o;
-}
 
 /* "0x.." into bytes (malloc'd); false when not hex or too long. */
 static bool parse_hex(json_t *v, size_t max, uint8_t **out, size_t *len)
@@ -199,6 +193,28 @@ static gb_err value_of(gb_rpc *r, const uint8_t *key, size_t len,
             gb_scale_put_u8(&w, pi.status == 2 ? 1 : 2);
             gb_scale_put_raw(&w, pi.inheritor.b, 32);
         }
+    } else if (len == 64 && !memcmp(key, pfx(K_CODE_META)->b, 32)) {
+        gb_id id;
+        memcpy(id.b, key + 32, 32);
+        gb_chain_code_info ci;
+        if (gb_chain_code_info_get(c, id, &ci))
+            return GB_OK;
+        gb_scale_put_u32(&w, ci.code_len);
+        uint8_t ex[4];
+        uint32_t nex = 0; /* DispatchKind: Init 0, Handle 1, Reply 2,
+                             Signal 3 */
+        for (uint32_t k = 0; k < 4; k++)
+            if (ci.entries & (1u << k))
+                ex[nex++] = (uint8_t)k;
+        gb_scale_put_compact(&w, nex);
+        gb_scale_put_raw(&w, ex, nex);
+        gb_scale_put_u32(&w, ci.static_pages);
+        gb_scale_put_option(&w, ci.has_stack_end);
+        if (ci.has_stack_end)
+            gb_scale_put_u32(&w, ci.stack_end);
+        gb_scale_put_u8(&w, 1); /* Instrumented */
+        gb_scale_put_u32(&w, 1); /* version */
+        gb_scale_put_u32(&w, ci.code_len);
     } else if (len == 96 && !memcmp(key, pfx(K_MAILBOX)->b, 32)) {
         gb_id user;
         memcpy(user.b, key + 32, 32);
@@ -242,7 +258,7 @@ static json_t *value_json(gb_rpc *r, const uint8_t *key, size_t len,
     }
     if (!v)
         return json_null();
-    json_t *o = hex_json(v, n);
+    json_t *o = gb_json_hex(v, n);
     free(v);
     if (!o)
         *bad = true;
@@ -367,11 +383,11 @@ static json_t *change_set(gb_rpc *r, uint8_t **keys, size_t *lens, size_t n,
             last[i] = t ? strdup(t) : NULL;
         }
         *any = true;
-        json_t *pair = json_pack("[o,o]", hex_json(keys[i], lens[i]), v);
+        json_t *pair = json_pack("[o,o]", gb_json_hex(keys[i], lens[i]), v);
         bad = !pair || json_array_append_new(ch, pair);
     }
     json_t *o = bad ? NULL
-                    : json_pack("{s:o,s:o}", "block", hex_json(h, 32),
+                    : json_pack("{s:o,s:o}", "block", gb_json_hex(h, 32),
                                 "changes", ch);
     if (bad)
         json_decref(ch);
@@ -528,7 +544,7 @@ json_t *gb_rpc_m_state_keys_paged(gb_rpc *r, json_t *params,
                 if (c < 0 || (c == 0 && slen >= 96))
                     continue;
             }
-            bad = json_array_append_new(o, hex_json(key, 96));
+            bad = json_array_append_new(o, gb_json_hex(key, 96));
         }
         gb_chain_mail_free(m, n);
     }

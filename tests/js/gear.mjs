@@ -70,6 +70,9 @@ async function main() {
   check('upload MessageQueued', up.events.some(({ event }) => event.method === 'MessageQueued'));
   check('program active', await withTimeout(active, 30000, 'ProgramChanged Active'));
   check('program exists', await api.program.exists(programId));
+  const { codeId } = await api.program.codeHash(programId).then((h) => ({ codeId: h }),
+    () => ({ codeId: null }));
+  check('code exists', codeId !== null && await api.code.exists(codeId), String(codeId));
 
   // PING -> PONG
   const hg = await api.program.calculateGas.handle(alice, programId, '0x50494e47', 0, true);
