@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "chain/chain_int.h"
+#include "util/grow.h"
 
 gb_err gb_chain_stats_get(gb_chain *c, gb_chain_stats *out)
 {
@@ -50,20 +51,6 @@ gb_err gb_chain_stats_get(gb_chain *c, gb_chain_stats *out)
     return e;
 }
 
-/* Grow *v (of elem bytes each) to hold one more than *cap when full. */
-static gb_err grow(void **v, uint32_t n, uint32_t *cap, size_t elem)
-{
-    if (n < *cap)
-        return GB_OK;
-    uint32_t nc = *cap ? *cap * 2 : 16;
-    void *p = realloc(*v, (size_t)nc * elem);
-    if (!p)
-        return GB_NOMEM;
-    *v = p;
-    *cap = nc;
-    return GB_OK;
-}
-
 gb_err gb_chain_list_programs(gb_chain *c, const gb_id *after, uint32_t limit,
                               gb_chain_prog_row **out, uint32_t *n)
 {
@@ -89,24 +76,14 @@ gb_err gb_chain_list_programs(gb_chain *c, const gb_id *after, uint32_t limit,
         gb_id id;
         memcpy(id.b, key.data, 32);
         if ((e = gb_db_program_get(r, id, &p)) ||
-            (e = grow((void **)&v, k, &cap, sizeof *v)))
+            (e = gb_grow((void **)&v, &cap, (uint64_t)k + 1, sizeof *v, 16)
+                     ? GB_OK
+                     : GB_NOMEM))
             break;
         gb_chain_prog_row *row = &v[k++];
         memset(row, 0, sizeof *row);
         row->id = id;
-        uint32_t alloc = 0;
-        for (uint32_t pg = 0; p.allocations && pg < p.alloc_pages; pg++)
-            if (pg >= p.static_pages &&
-                (p.allocations[pg / 8] & (1u << (pg % 8))))
-                alloc++;
-        row->info = (gb_chain_prog_info){.status = (uint32_t)p.status,
-                                         .code_id = p.code_id,
-                                         .init_message = p.init_message,
-                                         .inheritor = p.inheritor,
-                                         .balance = p.balance,
-                                         .static_pages = p.static_pages,
-                                         .allocated_pages = alloc,
-                                         .created_at = p.created_at};
+        gb_chain_prog_info_from(&p, &row->info);
         gb_db_cursor *wc;
         if ((e = gb_db_cursor_open(r, GB_TABLE_WAITLIST, id.b, 32, NULL, 0,
                                    &wc)))
@@ -158,7 +135,9 @@ gb_err gb_chain_list_codes(gb_chain *c, const gb_id *after, uint32_t limit,
         gb_id id;
         memcpy(id.b, key.data, 32);
         if ((e = gb_db_code_meta_get(r, id, &m)) ||
-            (e = grow((void **)&v, k, &cap, sizeof *v)))
+            (e = gb_grow((void **)&v, &cap, (uint64_t)k + 1, sizeof *v, 16)
+                     ? GB_OK
+                     : GB_NOMEM))
             break;
         v[k++] = (gb_chain_code_row){.id = id,
                                      .code_len = m.code_len,
@@ -215,7 +194,9 @@ gb_err gb_chain_list_messages(gb_chain *c, gb_chain_place place,
         gb_db_dispatch x;
         if ((e = gb_db_key2_decode(key, &own, &mid)) ||
             (e = gb_db_dispatch_decode(val.data, val.len, &x)) ||
-            (e = grow((void **)&v, k, &cap, sizeof *v)))
+            (e = gb_grow((void **)&v, &cap, (uint64_t)k + 1, sizeof *v, 16)
+                     ? GB_OK
+                     : GB_NOMEM))
             break;
         gb_chain_msg_row *row = &v[k];
         *row = (gb_chain_msg_row){.owner = own,

@@ -1282,6 +1282,23 @@ gb_err gb_chain_mailbox(gb_chain *c, gb_id user, gb_chain_mail **out,
     return GB_OK;
 }
 
+void gb_chain_prog_info_from(const gb_db_program *p, gb_chain_prog_info *out)
+{
+    uint32_t alloc = 0; /* allocated pages beyond the static ones */
+    for (uint32_t pg = 0; p->allocations && pg < p->alloc_pages; pg++)
+        if (pg >= p->static_pages &&
+            (p->allocations[pg / 8] & (1u << (pg % 8))))
+            alloc++;
+    *out = (gb_chain_prog_info){.status = (uint32_t)p->status,
+                                .code_id = p->code_id,
+                                .init_message = p->init_message,
+                                .inheritor = p->inheritor,
+                                .balance = p->balance,
+                                .static_pages = p->static_pages,
+                                .allocated_pages = alloc,
+                                .created_at = p->created_at};
+}
+
 gb_err gb_chain_program_info(gb_chain *c, gb_id id,
                              gb_chain_prog_info *out)
 {
@@ -1291,19 +1308,7 @@ gb_err gb_chain_program_info(gb_chain *c, gb_id id,
         return e;
     gb_db_program p;
     if (!(e = gb_db_program_get(r, id, &p))) {
-        uint32_t alloc = 0;
-        for (uint32_t pg = 0; p.allocations && pg < p.alloc_pages; pg++)
-            if (pg >= p.static_pages &&
-                (p.allocations[pg / 8] & (1u << (pg % 8))))
-                alloc++;
-        *out = (gb_chain_prog_info){.status = (uint32_t)p.status,
-                                       .code_id = p.code_id,
-                                       .init_message = p.init_message,
-                                       .inheritor = p.inheritor,
-                                       .balance = p.balance,
-                                       .static_pages = p.static_pages,
-                                       .allocated_pages = alloc,
-                                       .created_at = p.created_at};
+        gb_chain_prog_info_from(&p, out);
         gb_db_cursor *cur;
         if (!(e = gb_db_cursor_open(r, GB_TABLE_PAGES, id.b, 32, NULL, 0,
                                     &cur))) {

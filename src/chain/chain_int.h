@@ -120,6 +120,10 @@ typedef struct gb_blk {
     bool out_of_time;         /* the queue stopped at stop_ns */
 } gb_blk;
 
+/* chain.c: a program's record as gb_chain_program_info reports it (the
+ * stored-page counts left zero). */
+void gb_chain_prog_info_from(const gb_db_program *p, gb_chain_prog_info *out);
+
 /* chain.c: drop least recently used prepared codes beyond the cache's
  * limit, when nothing can be holding one: no block under way, no
  * read-only call or estimate running (else later: it is called again
