@@ -317,6 +317,62 @@ void gb_host_refund(gb_host_ctx *ctx, uint64_t gas);
 gb_err gb_host_trap(gb_host_ctx *ctx, gb_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* ---- profiling ------------------------------------------------------ */
+
+/*
+ * A profiler sees the calls of a run: which function starts and returns,
+ * which host function is called with what, and the gas at each of those
+ * points (and nowhere else: nothing per instruction).  Between two events
+ * all the gas used was used by the function on top of the call stack (the
+ * host function during a host call), so attributing each difference of
+ * gas_used to that function accounts for every unit of the run exactly.
+ *
+ * Events, in the order they happen:
+ *   GB_PROF_ENTER        a wasm function starts (the function the
+ *                        embedder called, and every call inside it);
+ *                        func is its index in inst's module, before its
+ *                        first instruction is charged;
+ *   GB_PROF_LEAVE        the innermost wasm function returns (func is
+ *                        UINT32_MAX: a profiler keeps its own stack);
+ *   GB_PROF_HOST_CALL    a host function is about to be called: func is
+ *                        its index in inst's module (an import), or
+ *                        UINT32_MAX when a call_indirect reached a host
+ *                        function that is not one of inst's imports;
+ *                        vals holds its arguments (the type's nparams);
+ *   GB_PROF_HOST_RETURN  it returned: vals holds its results (nresults;
+ *                        written only when err is GB_OK), err what it
+ *                        returned.
+ * A run that traps ends without LEAVE events for the frames it had;
+ * gb_func_call returning is the end of the run.  gas_used is
+ * gb_store_gas_used() at that point.  vals and the event are valid only
+ * during the callback, which must not call into the store.
+ *
+ * Cost when no profiler is set: one test of a store field per call,
+ * return and host call (bench/run.sh measures it).
+ */
+typedef enum gb_prof_kind {
+    GB_PROF_ENTER,
+    GB_PROF_LEAVE,
+    GB_PROF_HOST_CALL,
+    GB_PROF_HOST_RETURN,
+} gb_prof_kind;
+
+typedef struct gb_prof_event {
+    gb_prof_kind kind;
+    uint32_t func;
+    const gb_instance *inst; /* the instance whose code runs (the caller,
+                                for host events) */
+    uint64_t gas_used;
+    const gb_val *vals;      /* HOST_CALL args, HOST_RETURN results */
+    gb_err err;              /* HOST_RETURN */
+} gb_prof_event;
+
+typedef void (*gb_prof_fn)(void *user, const gb_prof_event *ev);
+
+/* Set (fn non-NULL) or clear (fn NULL) the profiler of the calls that
+ * follow on s.  user is borrowed and passed to fn. */
+void gb_store_set_profiler(gb_store *s, gb_prof_fn fn, void *user);
+
 /* ---- memories, tables, globals ------------------------------------ */
 
 gb_err gb_memory_new(gb_store *s, gb_limits limits, gb_memory **out_mem);

@@ -125,6 +125,17 @@ uint32_t gb_module_features(const gb_module *m);
  * there is none.  Read from the module's copy of the binary. */
 uint64_t gb_module_section_size(const gb_module *m, uint8_t id);
 
+/* The function names of the module's "name" custom section (subsection
+ * 1), where it has one: fn(user, funcidx, name, len) for each entry, in
+ * the section's order (name: len bytes borrowed from m, not
+ * NUL-terminated, not checked to be UTF-8).  A malformed name section
+ * ends the walk there (names are a debugging aid, not validated at load).
+ * Returns how many names fn was given. */
+typedef void (*gb_func_name_fn)(void *user, uint32_t funcidx,
+                                const char *name, uint32_t len);
+uint32_t gb_module_func_names(const gb_module *m, gb_func_name_fn fn,
+                              void *user);
+
 #ifdef __cplusplus
 }
 #endif

@@ -17,6 +17,7 @@
 #include "gear/codes.h"
 #include "gearbox/wasm_inspect.h"
 #include "gear/run.h"
+#include "gear/trace.h"
 #include "util/bytes.h"
 #include "util/mem.h"
 
@@ -252,18 +253,24 @@ static uint64_t alloc_intervals(const gb_program_view *prog)
  */
 static void precharge(const gb_gear_costs *k, const gb_module *m,
                       const gb_program_view *prog, bool has_entry,
-                      uint64_t limit, uint64_t *out_gas, bool *out_ok)
+                      uint64_t limit, gb_trace *rec, uint64_t *out_gas,
+                      bool *out_ok)
 {
     uint64_t step[5] = {k->db_read, k->db_read, 0, 0, 0};
+    const char *name[5] = {"program data", "code metadata"}; /* (traces) */
     unsigned nstep = 2;
     if (has_entry) {
         uint64_t len = 8;
         for (uint8_t id = 0; id <= 12; id++)
             len += gb_module_section_size(m, id);
+        name[nstep] = "instrumented code";
         step[nstep++] = k->db_read + k->db_read_per_byte * len;
         uint64_t iv = alloc_intervals(prog);
-        if (iv)
+        if (iv) {
+            name[nstep] = "allocations";
             step[nstep++] = k->db_read + k->load_allocations_per_interval * iv;
+        }
+        name[nstep] = "instantiation";
         step[nstep++] = k->inst_code * gb_module_section_size(m, 10) +
                         k->inst_data * gb_module_section_size(m, 11) +
                         k->inst_global * gb_module_section_size(m, 6) +
@@ -279,6 +286,8 @@ static void precharge(const gb_gear_costs *k, const gb_module *m,
             break;
         }
         used += step[i];
+        if (rec)
+            gb_trace_note_step(rec, name[i], step[i]);
     }
     *out_gas = used;
 }
@@ -301,7 +310,7 @@ static void precharge(const gb_gear_costs *k, const gb_module *m,
  * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
  */
 static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
-                             const gb_program_view *prog)
+                             const gb_program_view *prog, gb_trace *rec)
 {
     const uint8_t *wr = gb_memory_dirty(mem), *rd = gb_memory_read_marks(mem);
     const uint32_t sub = GB_GEAR_PAGE_SIZE >> GB_DIRTY_SHIFT;
@@ -315,19 +324,25 @@ static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
         }
         if (!r && !w)
             continue;
-        sum += !w ? k->signal_read
-               : r ? k->signal_read + k->signal_write_after_read
-                   : k->signal_write;
+        uint64_t access = !w ? k->signal_read
+                          : r ? k->signal_read + k->signal_write_after_read
+                              : k->signal_write;
         uint32_t len = 0;
-        if (prog->page && prog->page(prog->page_user, pg, &len))
-            sum += k->load_page_data;
+        bool load = prog->page && prog->page(prog->page_user, pg, &len);
+        sum += access + (load ? k->load_page_data : 0);
+        if (rec)
+            gb_trace_note_page(rec, pg,
+                          !w ? GB_TRACE_PAGE_READ
+                          : r ? GB_TRACE_PAGE_WRITE_AFTER_READ
+                              : GB_TRACE_PAGE_WRITE,
+                          access, load ? k->load_page_data : 0);
     }
     return sum;
 }
 
-gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
-                  const gb_program_view *prog, const gb_dispatch *d,
-                  gb_journal *out)
+static gb_err process(gb_processor *p, const gb_block_ctx *blk,
+                      const gb_program_view *prog, const gb_dispatch *d,
+                      gb_journal *out)
 {
     memset(out, 0, sizeof *out);
     gb_run r = {.p = p, .cfg = &p->cfg, .blk = blk, .prog = prog, .d = d,
@@ -401,12 +416,15 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
      * the program runs, and running short is RanOutOfGas */
     uint64_t pre = 0;
     bool pre_ok = true;
-    precharge(r.costs, m, prog, has_entry, d->gas_limit, &pre, &pre_ok);
+    precharge(r.costs, m, prog, has_entry, d->gas_limit, p->rec, &pre,
+              &pre_ok);
     if (pre_ok && has_entry) {
         if (d->gas_limit - pre < r.costs->entry_thunk)
             pre_ok = false;
         else
             pre += r.costs->entry_thunk;
+        if (pre_ok && p->rec)
+            gb_trace_note_step(p->rec, "entry thunk", r.costs->entry_thunk);
     }
     gb_store_set_gas(s, d->gas_limit - pre);
     if (!pre_ok) {
@@ -445,6 +463,8 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                 (void)gb_lazy_touch(lz, off, GB_GEAR_PAGE_SIZE);
         }
         p->run = &r;
+        if (p->rec)
+            gb_trace_attach(p->rec, s);
         trap = gb_func_call(s, entry.u.func, NULL, NULL);
         p->run = NULL;
         if (trap && !gb_err_is_trap(trap)) {
@@ -458,13 +478,15 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         p->marks_hi = (size >> GB_DIRTY_SHIFT) + 1;
         /* the pages it touched, charged as Gear's lazy pages charge
          * them: running short of gas for them is running out of gas */
-        page_gas = page_charges(r.costs, mem, prog);
+        page_gas = page_charges(r.costs, mem, prog, p->rec);
         if (page_gas > gb_store_gas_left(s) && !gb_store_interrupted(s)) {
             trap = GB_TRAP_OUT_OF_GAS;
             r.stop = GB_STOP_NONE;
             r.why[0] = 0;
             page_gas = gb_store_gas_left(s); /* all of it burned */
             pages_short = true;
+            if (p->rec)
+                gb_trace_note_pages_short(p->rec, page_gas);
         }
         if (trap) {
             snprintf(out->trap_msg, sizeof out->trap_msg, "%s",
@@ -571,5 +593,27 @@ fail:
     p->run = NULL;
     finish(p, &r, lz);
     gb_journal_free(out);
+    return e;
+}
+
+void gb_processor_set_trace(gb_processor *p, gb_trace *t) { p->trace = t; }
+
+/* A run, recorded when a trace wants it (trace.h): the trace's hooks
+ * above and in syscalls.c see p->rec. */
+gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
+                  const gb_program_view *prog, const gb_dispatch *d,
+                  gb_journal *out)
+{
+    if (!p->trace || !gb_trace_wants(p->trace, d))
+        return process(p, blk, prog, d, out);
+    gb_err e = gb_trace_begin(p->trace, p, prog, d);
+    if (e) {
+        memset(out, 0, sizeof *out);
+        return e;
+    }
+    p->rec = p->trace;
+    e = process(p, blk, prog, d, out);
+    p->rec = NULL;
+    gb_trace_end(p->trace, p->store, e, e ? NULL : out);
     return e;
 }

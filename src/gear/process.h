@@ -264,4 +264,13 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                   const gb_program_view *prog, const gb_dispatch *d,
                   gb_journal *out);
 
+/*
+ * Attach a trace (gear/trace.h; borrowed, NULL detaches): the runs of
+ * gb_process whose dispatch the trace targets are recorded into it.
+ * Recording does not change what a run computes.  gb_process then also
+ * returns GB_NOMEM when the trace could not start an execution.
+ */
+typedef struct gb_trace gb_trace;
+void gb_processor_set_trace(gb_processor *p, gb_trace *t);
+
 #endif

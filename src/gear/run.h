@@ -69,6 +69,8 @@ struct gb_processor {
     uint64_t marks_hi;          /* granules of the memory's read and write
                                    marks that may be set: cleared before
                                    the next run (the lazy-page charges) */
+    gb_trace *trace;            /* gb_processor_set_trace, or NULL */
+    gb_trace *rec;              /* = trace while it records this run */
 };
 
 /* syscalls.c: make the host functions of every syscall in p->store. */

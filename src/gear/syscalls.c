@@ -34,6 +34,7 @@
 
 #include "gear/codes.h"
 #include "gear/run.h"
+#include "gear/trace.h"
 #include "util/hash.h"
 #include "util/mem.h"
 
@@ -103,12 +104,26 @@ static uint8_t *at(const gb_run *r, uint32_t ptr, uint64_t len)
                                          : empty_;
 }
 
+/* Tell a trace recording the run (trace.h) what the gas just charged was
+ * for (gb_trace_part without the GB_TRACE_ prefix). */
+#define NOTE(r, part, gas)                                                  \
+    do {                                                                    \
+        if ((r)->p->rec)                                                    \
+            gb_trace_note_charge((r)->p->rec, GB_TRACE_##part, (int64_t)(gas));  \
+    } while (0)
+
 /* The syscall's CostToken: its base cost plus its per-byte cost for bytes
  * (Vara's SyscallWeights, gas.c). */
 static gb_err charge(gb_host_ctx *ctx, gb_run *r, uint64_t bytes)
 {
     const gb_gear_costs *k = r->costs;
-    return gb_host_charge(ctx, k->sys[r->sc] + bytes * k->sys_per_byte[r->sc]);
+    gb_err e =
+        gb_host_charge(ctx, k->sys[r->sc] + bytes * k->sys_per_byte[r->sc]);
+    if (!e) {
+        NOTE(r, BASE, k->sys[r->sc]);
+        NOTE(r, PER_BYTE, bytes * k->sys_per_byte[r->sc]);
+    }
+    return e;
 }
 
 /* A fee Gear charges with charge_gas_if_enough inside with_changes
@@ -152,6 +167,8 @@ static gb_err put_err(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
 {
     uint8_t *p;
     TRY(guest(ctx, r, ptr, size, true, &p));
+    if (r->p->rec)
+        gb_trace_note_code(r->p->rec, code);
     put32(p, code);
     if (code || !body)
         memset(p + 4, 0, size - 4);
@@ -257,6 +274,8 @@ HOST(sys_alloc)
             TRY(gb_host_charge(ctx, r->costs->mem_grow +
                                          (uint64_t)(pg + n - have) *
                                              r->costs->mem_grow_per_page));
+            NOTE(r, MEMORY, r->costs->mem_grow + (uint64_t)(pg + n - have) *
+                                                     r->costs->mem_grow_per_page);
             gb_err ge = gb_memory_grow(r->mem, pg + n - have, &old);
             if (ge == GB_NOMEM)
                 return ge; /* the host's, not the program's: no result */
@@ -305,6 +324,7 @@ HOST(sys_free_range)
     }
     TRY(gb_host_charge(ctx, (uint64_t)(to - from + 1) *
                                 r->costs->free_range_per_page));
+    NOTE(r, MEMORY, (uint64_t)(to - from + 1) * r->costs->free_range_per_page);
     for (uint32_t pg = from; pg <= to; pg++)
         set_alloc(r, pg, false);
     res[0] = 0;
@@ -328,6 +348,7 @@ HOST(sys_read)
         code = GB_EXT_TOO_BIG_READ_LEN;
     } else {
         TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
+        NOTE(r, PER_BYTE, (uint64_t)len * per_byte(r));
         if (off + len > r->d->payload_len)
             code = GB_EXT_READ_WRONG_RANGE;
         else if (!(code = oob(r, buf, len)) && len) {
@@ -652,6 +673,7 @@ static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
     if (k != GB_WAIT && duration == 0)
         return stop(ctx, r, GB_STOP_BACKEND, "wait with zero duration");
     TRY(gb_host_charge(ctx, r->costs->waiting_fee));
+    NOTE(r, FEE, r->costs->waiting_fee);
     r->j->wait = k;
     r->j->wait_duration = duration;
     return stop(ctx, r, GB_STOP_WAIT, "waiting");
@@ -707,6 +729,7 @@ HOST(sys_wake)
         r->caps_wakes = cap;
     }
     TRY(gb_host_charge(ctx, r->costs->waking_fee));
+    NOTE(r, FEE, r->costs->waking_fee);
     j->wakes[j->nwakes++] = (gb_wake_req){.message_id = id,
                                           .delay = (uint32_t)a[1]};
     return put_err(ctx, r, err, 4, 0, NULL);
@@ -968,9 +991,12 @@ static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
         TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
     else if (wgas)
         TRY(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
+    if (wgas && !rsv)
+        NOTE(r, GIVEN, gas_limit);
     /* Ext::charge_sending_fee: burned; running short traps */
     TRY(gb_host_charge(ctx, delay ? r->costs->delayed_sending_fee
                                   : r->costs->sending_fee));
+    NOTE(r, FEE, delay ? r->costs->delayed_sending_fee : r->costs->sending_fee);
     take_value(r, value);
     count_bytes(r, len, true);
     gb_id id = gb_message_id_outgoing(r->d->id, h);
@@ -1042,6 +1068,7 @@ static gb_err send_input(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
         code = input_range(r, off, len);
     if (!code) {
         TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
+        NOTE(r, PER_BYTE, (uint64_t)len * per_byte(r));
         gb_send_buf *b = open_handle(r, h, &code);
         TRY(push_bytes(r, b, r->d->payload + off, len, &code));
     }
@@ -1109,6 +1136,7 @@ HOST(sys_send_push_input)
     uint32_t code = input_range(r, off, len);
     if (!code) {
         TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
+        NOTE(r, PER_BYTE, (uint64_t)len * per_byte(r));
         gb_send_buf *b = open_handle(r, (uint32_t)a[0], &code);
         if (!code)
             TRY(push_bytes(r, b, r->d->payload + off, len, &code));
@@ -1208,7 +1236,10 @@ static gb_err reply_commit(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
         TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
     else if (wgas)
         TRY(gb_host_charge(ctx, gas_limit));
+    if (wgas && !rsv)
+        NOTE(r, GIVEN, gas_limit);
     TRY(gb_host_charge(ctx, r->costs->sending_fee)); /* Ext::reply_commit */
+    NOTE(r, FEE, r->costs->sending_fee);
     take_value(r, value);
     gb_journal *j = r->j;
     j->has_reply = true;
@@ -1293,6 +1324,7 @@ static gb_err push_input(gb_host_ctx *ctx, gb_run *r, uint32_t off,
     if ((*code = input_range(r, off, len)))
         return GB_OK;
     TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
+    NOTE(r, PER_BYTE, (uint64_t)len * per_byte(r));
     if ((*code = reply_context(r, true)))
         return GB_OK;
     if ((uint64_t)r->reply_len + len > r->cfg->max_payload) {
@@ -1396,6 +1428,10 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
                                 (r->sc == GB_SYS_GR_CREATE_PROGRAM_WGAS
                                      ? r->costs->create_wgas_salt_per_byte
                                      : r->costs->create_salt_per_byte)));
+    NOTE(r, PER_BYTE, (big_salt ? 0 : (uint64_t)salt_len) *
+                          (r->sc == GB_SYS_GR_CREATE_PROGRAM_WGAS
+                               ? r->costs->create_wgas_salt_per_byte
+                               : r->costs->create_salt_per_byte));
     uint32_t code = oob(r, cid, 48);
     if (!code && !big_salt)
         code = oob(r, salt_ptr, salt_len);
@@ -1443,8 +1479,13 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
      * Ext::charge_sending_fee, burned (running short traps) */
     gb_err e = gb_host_charge(ctx, wgas ? gas_limit : 0);
     if (!e)
+        NOTE(r, GIVEN, wgas ? gas_limit : 0);
+    if (!e)
         e = gb_host_charge(ctx, delay ? r->costs->delayed_sending_fee
                                       : r->costs->sending_fee);
+    if (!e)
+        NOTE(r, FEE, delay ? r->costs->delayed_sending_fee
+                           : r->costs->sending_fee);
     if (e) {
         free(copy);
         return e;
@@ -1539,6 +1580,8 @@ HOST(sys_reserve_gas)
                  sizeof *j->reserved));
     TRY(gb_host_charge(ctx, fee + amount)); /* the fee burned, the amount
                                                leaves with the journal */
+    NOTE(r, FEE, fee);
+    NOTE(r, GIVEN, amount);
     gb_id id = gb_reservation_id(r->d->id, r->ctx.reservation_nonce);
     if (r->ctx.reservation_nonce != UINT64_MAX)
         r->ctx.reservation_nonce++;
@@ -1574,6 +1617,7 @@ HOST(sys_unreserve_gas)
                 (j->nreserved - st.index - 1) * sizeof *j->reserved);
         j->nreserved--;
         gb_host_refund(ctx, st.amount);
+        NOTE(r, GIVEN, -(int64_t)st.amount);
     } else {
         TRY(rsv_note_unreserved(r, id, st.amount, false));
     }
@@ -1600,6 +1644,7 @@ HOST(sys_system_reserve_gas)
         code = GB_EXT_NOT_ENOUGH_GAS;
     if (!code) {
         TRY(gb_host_charge(ctx, amount));
+        NOTE(r, GIVEN, amount);
         uint64_t *t = &r->j->system_reserved, *c = &r->ctx.system_reservation;
         *t = *t > UINT64_MAX - amount ? UINT64_MAX : *t + amount;
         *c = *c > UINT64_MAX - amount ? UINT64_MAX : *c + amount;
@@ -1740,6 +1785,7 @@ HOST(sys_reply_deposit)
     TRY(grow_one((void **)&j->deposits, &r->caps_deposits, j->ndeposits,
                  sizeof *j->deposits));
     TRY(gb_host_charge(ctx, gas));
+    NOTE(r, GIVEN, gas);
     j->deposits[j->ndeposits++] = (gb_reply_deposit){.message_id = mid,
                                                      .gas = gas};
     return put_err(ctx, r, err, 4, 0, NULL);

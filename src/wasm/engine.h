@@ -226,6 +226,8 @@ struct gb_store {
     gb_table *tables;
     gb_global *globals;
     gb_instance *instances;
+    gb_prof_fn prof;       /* gb_store_set_profiler: NULL when off */
+    void *prof_user;
 };
 
 /* compile.c: validate and compile every function body of m into m->code.
@@ -242,6 +244,9 @@ int64_t gb_store_refill(gb_store *s, int64_t gas, uint64_t need);
 
 /* interp.c */
 const void *const *gb_interp_handlers(void);
+/* Emit a profiler event (s->prof set; gas: the interpreter's counter). */
+void gb_prof_emit(gb_store *s, const gb_instance *inst, gb_prof_kind kind,
+                  uint32_t func, int64_t gas, const gb_val *vals, gb_err err);
 /* Run wasm function f; its args are at s->stack[0..], results land there. */
 gb_err gb_interp_call(gb_store *s, gb_func *f);
 

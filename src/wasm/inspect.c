@@ -11,6 +11,8 @@
  */
 #include "gearbox/wasm_inspect.h"
 
+#include <string.h>
+
 #include "wasm/module.h"
 #include "wasm/reader.h"
 
@@ -307,4 +309,48 @@ uint64_t gb_module_section_size(const gb_module *m, uint8_t id)
         if (sid == id)
             total += size;
     return total;
+}
+
+/* The name section's function names: a custom section (id 0) named
+ * "name", whose subsections are id, size, payload; subsection 1 is a
+ * vector of (funcidx, name). */
+uint32_t gb_module_func_names(const gb_module *m, gb_func_name_fn fn,
+                              void *user)
+{
+    uint32_t count = 0;
+    if (m->len < 8)
+        return 0;
+    gb_reader r = gb_reader_make(m->bytes + 8, m->len - 8);
+    uint8_t sid;
+    uint32_t size, n;
+    const uint8_t *payload, *name;
+    while (gb_read_u8(&r, &sid) && gb_read_u32(&r, &size) &&
+           gb_read_bytes(&r, size, &payload)) {
+        if (sid != 0)
+            continue;
+        gb_reader c = gb_reader_make(payload, size);
+        if (!gb_read_u32(&c, &n) || !gb_read_bytes(&c, n, &name) ||
+            n != 4 || memcmp(name, "name", 4))
+            continue;
+        uint8_t sub;
+        uint32_t sub_size;
+        const uint8_t *sub_payload;
+        while (gb_read_u8(&c, &sub) && gb_read_u32(&c, &sub_size) &&
+               gb_read_bytes(&c, sub_size, &sub_payload)) {
+            if (sub != 1)
+                continue;
+            gb_reader f = gb_reader_make(sub_payload, sub_size);
+            uint32_t nnames, idx, len;
+            if (!gb_read_u32(&f, &nnames))
+                break;
+            for (uint32_t i = 0; i < nnames; i++) {
+                if (!gb_read_u32(&f, &idx) || !gb_read_u32(&f, &len) ||
+                    !gb_read_bytes(&f, len, &name))
+                    break;
+                fn(user, idx, (const char *)name, len);
+                count++;
+            }
+        }
+    }
+    return count;
 }

@@ -49,6 +49,30 @@
 
 static const gb_memory no_memory; /* for instances without memory */
 
+/* Profiling (wasm.h): the events are emitted out of line, behind one test
+ * of `prof` at each call, return and host call, so the loop pays a
+ * predictable branch when no profiler is set. */
+__attribute__((noinline, cold)) void
+gb_prof_emit(gb_store *s, const gb_instance *inst, gb_prof_kind kind,
+             uint32_t func, int64_t gas, const gb_val *vals, gb_err err)
+{
+    s->gas_left = gas; /* the interpreter's counter, as the store's */
+    gb_prof_event ev = {.kind = kind, .func = func, .inst = inst,
+                        .gas_used = gb_store_gas_used(s), .vals = vals,
+                        .err = err};
+    s->prof(s->prof_user, &ev);
+}
+
+/* f's index among inst's imported functions, for a host event. */
+__attribute__((noinline, cold)) static uint32_t
+host_index(const gb_instance *inst, const gb_func *f)
+{
+    for (uint32_t i = 0; i < inst->mod->nfunc_imports; i++)
+        if (inst->funcs[i] == f)
+            return i;
+    return UINT32_MAX;
+}
+
 static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
 {
     static const void *const table[GB_IR_COUNT_] = {
@@ -99,6 +123,7 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     gb_func *f;
     uint64_t *nfp;
     gb_cell *ret_pc;
+    const gb_prof_fn prof = s->prof;
 
 #define NEXT() goto *pc->h
 #define S(i) fp[pc[i].u]
@@ -163,6 +188,9 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
             TRAP(GB_TRAP_STACK_EXHAUSTED);
         memset(fp + code->nparams, 0, code->nlocals * sizeof *fp);
         pc = code->cells;
+        if (UNLIKELY(prof))
+            gb_prof_emit(s, inst, GB_PROF_ENTER, code->funcidx, gas, NULL,
+                         GB_OK);
         NEXT();
     }
 
@@ -221,6 +249,8 @@ L_BR_TABLE: {
     NEXT();
 }
 L_RETURN:
+    if (UNLIKELY(prof))
+        gb_prof_emit(s, inst, GB_PROF_LEAVE, UINT32_MAX, gas, NULL, GB_OK);
     if (UNLIKELY(depth == 0))
         goto done;
     depth--;
@@ -246,6 +276,8 @@ L_CALL: {
     fp = nfp;
     ZERO_LOCALS(fp + code->nparams, code->nlocals);
     pc = code->cells;
+    if (UNLIKELY(prof))
+        gb_prof_emit(s, inst, GB_PROF_ENTER, code->funcidx, gas, NULL, GB_OK);
     NEXT();
 }
 L_CALL_IMPORT:
@@ -274,9 +306,15 @@ L_CALL_INDIRECT: {
 call_func:
     if (f->host) {
         gb_host_ctx ctx = {.store = s, .inst = inst};
+        if (UNLIKELY(prof))
+            gb_prof_emit(s, inst, GB_PROF_HOST_CALL, host_index(inst, f), gas,
+                         nfp, GB_OK);
         s->gas_left = gas;
         err = f->host(&ctx, f->user, nfp, nfp);
         gas = s->gas_left;
+        if (UNLIKELY(prof))
+            gb_prof_emit(s, inst, GB_PROF_HOST_RETURN, host_index(inst, f),
+                         gas, nfp, err);
         if (UNLIKELY(err))
             goto trap;
         RELOAD_MEM();
@@ -298,6 +336,9 @@ call_func:
             RELOAD_MEM();
         }
         pc = code->cells;
+        if (UNLIKELY(prof))
+            gb_prof_emit(s, inst, GB_PROF_ENTER, code->funcidx, gas, NULL,
+                         GB_OK);
         NEXT();
     }
 

@@ -294,6 +294,12 @@ void gb_store_set_deadline(gb_store *s, uint64_t deadline_ns,
 
 bool gb_store_interrupted(const gb_store *s) { return s->interrupted; }
 
+void gb_store_set_profiler(gb_store *s, gb_prof_fn fn, void *user)
+{
+    s->prof = fn;
+    s->prof_user = fn ? user : NULL;
+}
+
 uint64_t gb_monotonic_ns(void)
 {
     struct timespec ts;
