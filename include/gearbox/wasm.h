@@ -337,7 +337,8 @@ gb_err gb_host_trap(gb_host_ctx *ctx, gb_err code, const char *fmt, ...)
  *   GB_PROF_HOST_CALL    a host function is about to be called: func is
  *                        its index in inst's module (an import), or
  *                        UINT32_MAX when a call_indirect reached a host
- *                        function that is not one of inst's imports;
+ *                        function that is not one of inst's imports, or
+ *                        gb_func_call called one itself (inst NULL);
  *                        vals holds its arguments (the type's nparams);
  *   GB_PROF_HOST_RETURN  it returned: vals holds its results (nresults;
  *                        written only when err is GB_OK), err what it

@@ -196,6 +196,8 @@ typedef struct gb_frame {
     gb_cell *pc;
     uint64_t *fp;
     gb_instance *inst;
+    gb_cell *ret;      /* with a profiler: the return pc (pc is the
+                          interpreter's trampoline, see interp.c) */
 } gb_frame;
 
 struct gb_host_ctx {

@@ -49,9 +49,19 @@
 
 static const gb_memory no_memory; /* for instances without memory */
 
-/* Profiling (wasm.h): the events are emitted out of line, behind one test
- * of `prof` at each call, return and host call, so the loop pays a
- * predictable branch when no profiler is set. */
+/* Profiling (wasm.h), at no cost to calls and returns when no profiler
+ * is set: with one, the run's depth limit is 0, so every call fails the
+ * stack check it makes anyway and takes the slow path (`slow_call`),
+ * which checks for real, emits ENTER and saves as the caller's return pc
+ * a trampoline cell (`L_PROF_RET`, the real pc kept in the frame), so
+ * L_RETURN lands there and LEAVE is emitted without a test in L_RETURN.
+ * Host calls, slow anyway, go through prof_host when max_depth is 0; the
+ * entry function's ENTER and LEAVE are emitted by gb_interp_call.
+ * (bench/run.sh and the code GCC 12 makes: a test of the profiler at each
+ * call and return, or an event call before the loop starts, made GCC keep
+ * the memory's base, size or read marks on the stack instead of in
+ * registers in every load and store handler: memops and sort 5-9% slower.
+ * This way the handlers are what they were.) */
 __attribute__((noinline, cold)) void
 gb_prof_emit(gb_store *s, const gb_instance *inst, gb_prof_kind kind,
              uint32_t func, int64_t gas, const gb_val *vals, gb_err err)
@@ -64,13 +74,26 @@ gb_prof_emit(gb_store *s, const gb_instance *inst, gb_prof_kind kind,
 }
 
 /* f's index among inst's imported functions, for a host event. */
-__attribute__((noinline, cold)) static uint32_t
-host_index(const gb_instance *inst, const gb_func *f)
+static uint32_t host_index(const gb_instance *inst, const gb_func *f)
 {
     for (uint32_t i = 0; i < inst->mod->nfunc_imports; i++)
         if (inst->funcs[i] == f)
             return i;
     return UINT32_MAX;
+}
+
+/* A host call with a profiler: HOST_CALL, the call, HOST_RETURN. */
+__attribute__((noinline, cold)) static gb_err
+prof_host(gb_host_ctx *ctx, gb_func *f, gb_val *args)
+{
+    gb_store *s = ctx->store;
+    uint32_t idx = host_index(ctx->inst, f);
+    gb_prof_emit(s, ctx->inst, GB_PROF_HOST_CALL, idx, s->gas_left, args,
+                 GB_OK);
+    gb_err err = f->host(ctx, f->user, args, args);
+    gb_prof_emit(s, ctx->inst, GB_PROF_HOST_RETURN, idx, s->gas_left, args,
+                 err);
+    return err;
 }
 
 static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
@@ -107,7 +130,8 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     }
 
     gb_frame *const frames = s->frames;
-    const uint32_t max_depth = s->cfg.max_call_depth;
+    /* 0 with a profiler: every call takes slow_call (see above) */
+    const uint32_t max_depth = s->prof ? 0 : s->cfg.max_call_depth;
     uint64_t *const stack_end = s->stack + s->cfg.max_stack_slots;
     gb_instance *inst = entry->inst;
     const gb_memory *M = inst->mem ? inst->mem : &no_memory;
@@ -123,7 +147,9 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
     gb_func *f;
     uint64_t *nfp;
     gb_cell *ret_pc;
-    const gb_prof_fn prof = s->prof;
+    const gb_code *ccode;   /* slow_call: the callee, */
+    gb_instance *cinst;     /* its instance */
+    static const gb_cell prof_ret = {.h = &&L_PROF_RET}; /* trampoline */
 
 #define NEXT() goto *pc->h
 #define S(i) fp[pc[i].u]
@@ -188,9 +214,6 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
             TRAP(GB_TRAP_STACK_EXHAUSTED);
         memset(fp + code->nparams, 0, code->nlocals * sizeof *fp);
         pc = code->cells;
-        if (UNLIKELY(prof))
-            gb_prof_emit(s, inst, GB_PROF_ENTER, code->funcidx, gas, NULL,
-                         GB_OK);
         NEXT();
     }
 
@@ -249,8 +272,6 @@ L_BR_TABLE: {
     NEXT();
 }
 L_RETURN:
-    if (UNLIKELY(prof))
-        gb_prof_emit(s, inst, GB_PROF_LEAVE, UINT32_MAX, gas, NULL, GB_OK);
     if (UNLIKELY(depth == 0))
         goto done;
     depth--;
@@ -267,8 +288,12 @@ L_CALL: {
     const gb_code *code = pc[1].p;
     nfp = fp + pc[2].u;
     if (UNLIKELY(depth + 1 >= max_depth ||
-                 nfp + code->frame_slots > stack_end))
-        TRAP(GB_TRAP_STACK_EXHAUSTED);
+                 nfp + code->frame_slots > stack_end)) {
+        ccode = code;
+        cinst = inst;
+        ret_pc = pc + 3;
+        goto slow_call;
+    }
     frames[depth].pc = pc + 3;
     frames[depth].fp = fp;
     frames[depth].inst = inst;
@@ -276,8 +301,6 @@ L_CALL: {
     fp = nfp;
     ZERO_LOCALS(fp + code->nparams, code->nlocals);
     pc = code->cells;
-    if (UNLIKELY(prof))
-        gb_prof_emit(s, inst, GB_PROF_ENTER, code->funcidx, gas, NULL, GB_OK);
     NEXT();
 }
 L_CALL_IMPORT:
@@ -306,41 +329,51 @@ L_CALL_INDIRECT: {
 call_func:
     if (f->host) {
         gb_host_ctx ctx = {.store = s, .inst = inst};
-        if (UNLIKELY(prof))
-            gb_prof_emit(s, inst, GB_PROF_HOST_CALL, host_index(inst, f), gas,
-                         nfp, GB_OK);
         s->gas_left = gas;
-        err = f->host(&ctx, f->user, nfp, nfp);
+        err = UNLIKELY(max_depth == 0) ? prof_host(&ctx, f, nfp)
+                                       : f->host(&ctx, f->user, nfp, nfp);
         gas = s->gas_left;
-        if (UNLIKELY(prof))
-            gb_prof_emit(s, inst, GB_PROF_HOST_RETURN, host_index(inst, f),
-                         gas, nfp, err);
         if (UNLIKELY(err))
             goto trap;
         RELOAD_MEM();
         pc = ret_pc;
         NEXT();
     } else {
-        const gb_code *code = f->code;
+        ccode = f->code;
+        cinst = f->inst;
         if (UNLIKELY(depth + 1 >= max_depth ||
-                     nfp + code->frame_slots > stack_end))
-            TRAP(GB_TRAP_STACK_EXHAUSTED);
+                     nfp + ccode->frame_slots > stack_end))
+            goto slow_call;
+    push_frame:
         frames[depth].pc = ret_pc;
         frames[depth].fp = fp;
         frames[depth].inst = inst;
         depth++;
         fp = nfp;
-        ZERO_LOCALS(fp + code->nparams, code->nlocals);
-        if (f->inst != inst) {
-            inst = f->inst;
+        ZERO_LOCALS(fp + ccode->nparams, ccode->nlocals);
+        if (cinst != inst) {
+            inst = cinst;
             RELOAD_MEM();
         }
-        pc = code->cells;
-        if (UNLIKELY(prof))
-            gb_prof_emit(s, inst, GB_PROF_ENTER, code->funcidx, gas, NULL,
-                         GB_OK);
+        pc = ccode->cells;
         NEXT();
     }
+/* A call that failed the fast checks: the stacks are full, or a profiler
+ * is set (max_depth 0): the same call, with ENTER, returning through the
+ * trampoline (the real return pc kept in the frame). */
+slow_call:
+    if (max_depth != 0 || depth + 1 >= s->cfg.max_call_depth ||
+        nfp + ccode->frame_slots > stack_end)
+        TRAP(GB_TRAP_STACK_EXHAUSTED);
+    frames[depth].ret = ret_pc;
+    ret_pc = (gb_cell *)&prof_ret;
+    gb_prof_emit(s, cinst, GB_PROF_ENTER, ccode->funcidx, gas, NULL, GB_OK);
+    goto push_frame;
+/* L_RETURN came back to a frame slow_call made: the callee has left. */
+L_PROF_RET:
+    pc = frames[depth].ret;
+    gb_prof_emit(s, inst, GB_PROF_LEAVE, UINT32_MAX, gas, NULL, GB_OK);
+    NEXT();
 
     /* ---- moves ---- */
 L_COPY:
@@ -636,5 +669,15 @@ const void *const *gb_interp_handlers(void)
 
 gb_err gb_interp_call(gb_store *s, gb_func *f)
 {
-    return run(s, f, NULL);
+    if (!s->prof)
+        return run(s, f, NULL);
+    /* the entry function's events, here: in run() a call before the
+     * loop costs the loop registers (see gb_prof_emit) */
+    gb_prof_emit(s, f->inst, GB_PROF_ENTER, f->code->funcidx, s->gas_left,
+                 NULL, GB_OK);
+    gb_err e = run(s, f, NULL);
+    if (!e)
+        gb_prof_emit(s, f->inst, GB_PROF_LEAVE, UINT32_MAX, s->gas_left,
+                     NULL, GB_OK);
+    return e;
 }

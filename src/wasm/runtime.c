@@ -955,7 +955,13 @@ gb_err gb_func_call(gb_store *s, gb_func *f, const gb_val *args,
     s->running = true;
     if (f->host) {
         gb_host_ctx ctx = {.store = s, .inst = NULL};
+        if (s->prof)
+            gb_prof_emit(s, NULL, GB_PROF_HOST_CALL, UINT32_MAX, s->gas_left,
+                         s->stack, GB_OK);
         e = f->host(&ctx, f->user, s->stack, s->stack);
+        if (s->prof)
+            gb_prof_emit(s, NULL, GB_PROF_HOST_RETURN, UINT32_MAX,
+                         s->gas_left, s->stack, e);
     } else {
         e = gb_interp_call(s, f);
     }

@@ -410,7 +410,7 @@ static void test_ping_example(void)
         }
         GB_EXPECT(x->npages > 0);
     }
-    expect_outputs(t, "gr_read");
+    expect_outputs(t, "gear_msg_read"); /* a name-section name */
     gb_journal_free(&plain);
     gb_journal_free(&traced);
 
