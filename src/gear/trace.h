@@ -18,7 +18,8 @@
  *     into base, per byte, fee (sending, waiting, waking, reservation),
  *     memory (alloc's growth, free_range's pages), given (gas that leaves
  *     with the journal: a message's gas limit, a reservation, a reply
- *     deposit; negative when a reservation of the run is undone) and
+ *     deposit, the system reservation; negative when a reservation the
+ *     run made is undone) and
  *     other (what a charge that ran out of gas took);
  *   - the memory pages touched, with their kind and cost (process.c's
  *     lazy-page charges);
@@ -36,8 +37,11 @@
  * tests exactly that against the journal.
  *
  * Recording changes nothing the run computes: traced and untraced runs
- * give the same journal (tests/gear/test_trace_gas.c).  A trace only
- * reads the processor's state and the run's memory through its hooks.
+ * give the same journal (tests/gear/test_trace_gas.c): a trace only
+ * receives what its hooks hand it, and its own failures (out of memory)
+ * mark it incomplete instead of failing the run.  Without a trace the
+ * hooks cost a test of a pointer (process.c, syscalls.c) and nothing in
+ * the engine's calls and returns (interp.c).
  *
  * Ownership: a trace is made by gb_trace_new and freed by gb_trace_free;
  * it must outlive the processor's use of it (set NULL first, or free the
@@ -50,7 +54,8 @@
  * one line per call path: `run 1;handle;parse;gr_read 12345`, the input
  * of flamegraph tools) and gb_trace_flamegraph_svg (an SVG flame graph of
  * gas by call stack, drawn here).  All write to a FILE* the caller owns
- * (open_memstream gives a string); they return GB_IO when writing fails.
+ * (open_memstream gives a string, for an RPC answer: json_loads it);
+ * they return GB_IO when writing fails, GB_NOMEM when memory runs out.
  */
 #ifndef GB_GEAR_TRACE_H
 #define GB_GEAR_TRACE_H
@@ -65,7 +70,7 @@
 typedef struct gb_trace gb_trace;
 
 /* target: only dispatches with this message id are recorded (copied);
- * NULL: every run of the processor.  GB_NOMEM. */
+ * NULL: every run of the processor.  GB_OK or GB_NOMEM. */
 gb_err gb_trace_new(const gb_id *target, gb_trace **out_trace);
 void gb_trace_free(gb_trace *t); /* NULL is a no-op */
 
@@ -104,12 +109,14 @@ typedef struct gb_trace_func {
 #define GB_TRACE_MAX_ARGS 8
 
 typedef struct gb_trace_syscall {
-    const char *name;      /* static: "gr_read" */
+    const char *name;      /* static: "gr_read" ("?" for a host
+                              function that is not a syscall) */
     uint32_t caller;       /* the calling function's index */
-    const char *caller_name;
+    const char *caller_name; /* its name, as in gb_trace_func */
     uint32_t nargs, nresults;
     uint64_t args[GB_TRACE_MAX_ARGS]; /* i32 zero-extended, i64 as is */
-    uint64_t results[1];
+    uint64_t results[1];   /* alloc, free, free_range: the result, when
+                              trap is GB_OK */
     bool has_code;         /* it wrote an error code (fallible calls) */
     uint32_t code;         /* that code: 0 ok, else Gear's error code */
     gb_err trap;           /* GB_OK, or what ended the run here */
@@ -141,7 +148,8 @@ typedef struct gb_trace_exec {
     gb_id message, program;
     gb_dispatch_kind kind;
     uint64_t gas_limit;
-    bool done;             /* gb_process returned a journal */
+    bool done;             /* gb_process returned a journal (else it
+                              failed: GB_NOMEM and the like) */
     gb_outcome outcome;    /* done: the journal's */
     uint64_t gas_burned;   /* done: the journal's */
     char trap_msg[256];    /* the journal's, "" on success */
@@ -157,8 +165,8 @@ typedef struct gb_trace_exec {
     int64_t part[GB_TRACE_PART_COUNT]; /* the syscalls' parts, summed */
     const gb_trace_step *steps;
     uint32_t nsteps;
-    const gb_trace_func *funcs; /* the functions that ran and the
-                                   syscalls imported, by index */
+    const gb_trace_func *funcs; /* the wasm functions that ran, largest
+                                   total first (syscalls: in sys[]) */
     uint32_t nfuncs;
     const gb_trace_syscall *sys; /* in the order they were called */
     uint32_t nsys;
