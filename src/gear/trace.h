@@ -47,7 +47,10 @@
  * it must outlive the processor's use of it (set NULL first, or free the
  * processor).  Everything gb_trace_exec_get and friends return is
  * borrowed from the trace and valid until gb_trace_free.  One trace is
- * used by one thread at a time (the processor's).
+ * used by one thread at a time.  A trace with a target may be attached to
+ * every processor of a parallel block (chain/): gb_trace_wants only reads
+ * it, and only the processor running the target message records (the
+ * runs of one message never overlap); one without a target may not.
  *
  * Output: gb_trace_print (for people), gb_trace_json (for tools: the
  * shape is described at the function), gb_trace_folded (folded stacks,
