@@ -416,7 +416,10 @@ static void print_syscall(const gb_trace_syscall *c, uint32_t i, FILE *out)
     for (int k = 0; k < GB_TRACE_PART_COUNT; k++) {
         if (!c->part[k])
             continue;
-        fprintf(out, "%s%s %s", sep, num(b, c->part[k]),
+        if (c->part[k] < 0 && sep[1] == '+')
+            sep = " - ";
+        fprintf(out, "%s%s %s", sep,
+                num(b, sep[1] == '-' ? -c->part[k] : c->part[k]),
                 k == GB_TRACE_OTHER && c->stop ? "short (out of gas)"
                                                : gb_trace_part_name(k));
         sep = " + ";
