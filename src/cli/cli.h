@@ -52,6 +52,7 @@ int cli_claim(int argc, char **argv);     /* client_msg.c */
 int cli_state(int argc, char **argv);     /* client_msg.c */
 int cli_gas(int argc, char **argv);       /* client_msg.c */
 int cli_watch(int argc, char **argv);     /* watch.c: subscriptions */
+int cli_replay(int argc, char **argv);    /* replay.c: stored blocks */
 
 /*
  * One HTTP/1.1 POST of body to url ("http://HOST:PORT[/PATH]", a loopback

@@ -882,7 +882,7 @@ gb_err gb_db_commit(gb_db_txn *txn)
 
 static bool is_internal(gb_db_table t, const void *key, size_t klen)
 {
-    return t == GB_TABLE_BLOCKS ||
+    return t == GB_TABLE_BLOCKS || t == GB_TABLE_INPUTS ||
            (t == GB_TABLE_META && klen > 0 && *(const char *)key == '_');
 }
 
@@ -1119,7 +1119,7 @@ gb_err gb_db_state_root_recompute(gb_db_txn *txn, uint8_t out[32])
     gb_lthash_zero(h);
     gb_err err = GB_OK;
     for (int tb = 0; tb < GB_TABLE_COUNT_ && !err; tb++) {
-        if (tb == GB_TABLE_BLOCKS)
+        if (tb == GB_TABLE_BLOCKS || tb == GB_TABLE_INPUTS)
             continue;
         gb_db_cursor *c;
         if ((err = gb_db_cursor_open(txn, tb, NULL, 0, NULL, 0, &c)))
@@ -1279,6 +1279,25 @@ gb_err gb_db_block_get(gb_db_txn *txn, uint32_t height, gb_block_header *out)
     height_key(height, k);
     gb_err err = gb_db_get(txn, GB_TABLE_BLOCKS, k, sizeof k, &v);
     return err ? err : gb_block_header_decode(v.data, v.len, out);
+}
+
+gb_err gb_db_inputs_put(gb_db_txn *txn, uint32_t height, const void *rec,
+                        size_t len)
+{
+    uint8_t k[4];
+    if (!txn->write || txn->sealed || !rec || !len)
+        return GB_INVAL;
+    if (txn->failed)
+        return txn->failed;
+    height_key(height, k);
+    return put_raw(txn, GB_TABLE_INPUTS, k, sizeof k, rec, len, false);
+}
+
+gb_err gb_db_inputs_get(gb_db_txn *txn, uint32_t height, gb_db_val *out)
+{
+    uint8_t k[4];
+    height_key(height, k);
+    return gb_db_get(txn, GB_TABLE_INPUTS, k, sizeof k, out);
 }
 
 gb_err gb_db_seal_block(gb_db_txn *txn, gb_block_header *hdr,

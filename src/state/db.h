@@ -115,7 +115,8 @@
     X(TASKS, 9, "tasks")                                                      \
     X(RESERVATIONS, 10, "reservations")                                       \
     X(ACCOUNTS, 11, "accounts")                                               \
-    X(BLOCKS, 12, "blocks")
+    X(BLOCKS, 12, "blocks")                                                   \
+    X(INPUTS, 13, "inputs")
 
 typedef enum gb_db_table {
 #define GB_DB_TABLE_ENUM_(name, id, str) GB_TABLE_##name = id,
@@ -362,5 +363,16 @@ gb_err gb_db_head(gb_db_txn *txn, uint32_t *out_height, uint8_t out_hash[32]);
 
 /* The header stored for height; GB_NOT_FOUND when none. */
 gb_err gb_db_block_get(gb_db_txn *txn, uint32_t height, gb_block_header *out);
+
+/*
+ * A block's inputs (chain.h, "replaying blocks"): an opaque record the
+ * chain writes under the block's height in the same transaction as the
+ * block, and reads back to replay it.  Like the headers, the inputs are
+ * history, not state: they are outside the state root.  The value read is
+ * valid until the transaction ends.
+ */
+gb_err gb_db_inputs_put(gb_db_txn *txn, uint32_t height, const void *rec,
+                        size_t len);
+gb_err gb_db_inputs_get(gb_db_txn *txn, uint32_t height, gb_db_val *out);
 
 #endif
