@@ -657,4 +657,27 @@ typedef struct gb_chain_replay_report {
 gb_err gb_chain_replay(gb_chain *src, const gb_chain_replay_opts *o,
                        gb_chain_replay_report *out);
 
+/* ---- snapshots and forks (fork.c; files: state/snapshot.h) ---------------
+ *
+ * gb_chain_fork_make makes dst (new, or empty) a copy of another chain's
+ * store: src is a snapshot file or a data directory (which a node may be
+ * running on: the copy is of its last block), and marks it as a fork of
+ * src's head.  A chain opened on dst continues from that head with every
+ * balance, program and mailbox kept, and the same history (it replays from
+ * genesis); gb_chain_fork_info says where it forked, with a chain id of its
+ * own (BLAKE2b-256("gearbox/fork" || height u32 LE || head hash)) for the
+ * node to sign and check transactions with, so a transaction signed for
+ * the source chain is refused on the fork.  detail gets the reason.
+ */
+typedef struct gb_chain_fork {
+    bool forked;           /* false: not a fork (the rest zero) */
+    uint32_t height;       /* the source's head it forked at */
+    uint8_t head_hash[32];
+    uint8_t chain_id[32];
+} gb_chain_fork;
+
+gb_err gb_chain_fork_make(const char *src, const char *dst, char *detail,
+                          size_t len);
+gb_err gb_chain_fork_info(gb_chain *c, gb_chain_fork *out);
+
 #endif

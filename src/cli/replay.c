@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "chain/chain.h"
 #include "cli/cli.h"
@@ -70,6 +71,13 @@ int cli_replay(int argc, char **argv)
     if (from && to && from > to) {
         fprintf(stderr, "error: --from %llu is after --to %llu\n",
                 (unsigned long long)from, (unsigned long long)to);
+        return 2;
+    }
+    char f[4200];
+    struct stat st;
+    snprintf(f, sizeof f, "%s/data.mdb", data);
+    if (stat(f, &st) != 0) {
+        fprintf(stderr, "error: %s holds no chain (no data.mdb)\n", data);
         return 2;
     }
     gb_chain_cfg cfg;

@@ -411,6 +411,63 @@ gb_err gb_db_remove(const char *path)
     return GB_OK;
 }
 
+/* mdb_env_copy2 with compaction (only the pages in use, free pages
+ * dropped) into the empty directory dst, made when missing. */
+static gb_err copy_env(MDB_env *env, const char *dst, char *msg,
+                       size_t msg_len)
+{
+    if (mkdir(dst, 0755) != 0 && errno != EEXIST) {
+        set_msg(msg, msg_len, "%s: cannot create directory: %s", dst,
+                strerror(errno));
+        return GB_IO;
+    }
+    int rc = mdb_env_copy2(env, dst, MDB_CP_COMPACT);
+    if (rc) {
+        set_msg(msg, msg_len, "copying the store to %s: %s", dst,
+                mdb_strerror(rc));
+        return map_err(rc) == GB_NOSPACE ? GB_NOSPACE : GB_IO;
+    }
+    return GB_OK;
+}
+
+gb_err gb_db_copy(gb_db *db, const char *dst, char *msg, size_t msg_len)
+{
+    return copy_env(db->env, dst, msg, msg_len);
+}
+
+gb_err gb_db_copy_dir(const char *src, const char *dst, char *msg,
+                      size_t msg_len)
+{
+    char f[4096];
+    struct stat st;
+    snprintf(f, sizeof f, "%s/data.mdb", src);
+    if (stat(f, &st) != 0) {
+        set_msg(msg, msg_len, "%s: not a gearbox data directory (no "
+                              "data.mdb)", src);
+        return GB_NOT_FOUND;
+    }
+    MDB_env *env;
+    int rc = mdb_env_create(&env);
+    if (!rc)
+        rc = mdb_env_set_maxdbs(env, GB_TABLE_COUNT_);
+    if (!rc)
+        rc = mdb_env_set_mapsize(env, (size_t)st.st_size > ((size_t)1 << 30)
+                                          ? (size_t)st.st_size
+                                          : (size_t)1 << 30);
+    /* read-only, beside a node that may have it open (LMDB's lock file
+     * orders the two processes' readers and writer) */
+    if (!rc)
+        rc = mdb_env_open(env, src, MDB_RDONLY | MDB_NOTLS, 0644);
+    if (rc) {
+        set_msg(msg, msg_len, "%s: lmdb: %s", src, mdb_strerror(rc));
+        mdb_env_close(env);
+        return GB_IO;
+    }
+    gb_err e = copy_env(env, dst, msg, msg_len);
+    mdb_env_close(env);
+    return e;
+}
+
 void gb_db_inject_commit_fault(gb_db *db, uint32_t nth, int rc)
 {
     db->fault_in = nth;
@@ -1291,6 +1348,17 @@ gb_err gb_db_inputs_put(gb_db_txn *txn, uint32_t height, const void *rec,
         return txn->failed;
     height_key(height, k);
     return put_raw(txn, GB_TABLE_INPUTS, k, sizeof k, rec, len, false);
+}
+
+gb_err gb_db_put_history(gb_db_txn *txn, const void *key, size_t klen,
+                         const void *rec, size_t len)
+{
+    if (!txn->write || txn->sealed || !key || klen == 4 || !klen ||
+        klen > MAX_KEY || !rec || !len)
+        return GB_INVAL;
+    if (txn->failed)
+        return txn->failed;
+    return put_raw(txn, GB_TABLE_INPUTS, key, klen, rec, len, false);
 }
 
 gb_err gb_db_inputs_get(gb_db_txn *txn, uint32_t height, gb_db_val *out)

@@ -185,6 +185,20 @@ void gb_db_close(gb_db *db);
  * nothing, when a gb_db has it open. */
 gb_err gb_db_remove(const char *path);
 
+/*
+ * Consistent copies (snapshots): the store as of its last commit, written
+ * compacted to DIR/data.mdb in the directory dst (made when missing; it
+ * must not hold a store).  gb_db_copy copies an open store (a block may be
+ * under way: the copy is of the last commit); gb_db_copy_dir one that
+ * another process (a running node) or nobody has open, by path, read-only
+ * and without taking its lock (in this process, use gb_db_copy on the
+ * open gb_db instead: LMDB forbids opening an environment twice in one
+ * process).  GB_NOT_FOUND (src holds no store), GB_IO, GB_NOSPACE.
+ */
+gb_err gb_db_copy(gb_db *db, const char *dst, char *msg, size_t msg_len);
+gb_err gb_db_copy_dir(const char *src, const char *dst, char *msg,
+                      size_t msg_len);
+
 /* For tests (crash and disk-full simulation): the nth commit from now
  * (1: the next) fails as if LMDB's commit had returned rc (e.g. ENOSPC,
  * MDB_MAP_FULL = -30792): the transaction is aborted, nothing of it is
@@ -374,5 +388,10 @@ gb_err gb_db_block_get(gb_db_txn *txn, uint32_t height, gb_block_header *out);
 gb_err gb_db_inputs_put(gb_db_txn *txn, uint32_t height, const void *rec,
                         size_t len);
 gb_err gb_db_inputs_get(gb_db_txn *txn, uint32_t height, gb_db_val *out);
+/* Another history record in the same table, under a key of the caller's
+ * that is not 4 bytes long (a height's key is): e.g. a fork's mark
+ * (chain/fork.c).  Read back with gb_db_get(txn, GB_TABLE_INPUTS, ...). */
+gb_err gb_db_put_history(gb_db_txn *txn, const void *key, size_t klen,
+                         const void *rec, size_t len);
 
 #endif
