@@ -680,4 +680,12 @@ gb_err gb_chain_fork_make(const char *src, const char *dst, char *detail,
                           size_t len);
 gb_err gb_chain_fork_info(gb_chain *c, gb_chain_fork *out);
 
+/* A consistent copy of c's store as of its last block into the directory
+ * dst (made when missing; must hold no store): for snapshots taken in the
+ * process that has c open (state/db.h: gb_db_copy).  A chain opened on dst
+ * continues from that block; transactions still pending in c are not in
+ * it. */
+gb_err gb_chain_copy_store(gb_chain *c, const char *dst, char *detail,
+                           size_t len);
+
 #endif

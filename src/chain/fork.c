@@ -80,3 +80,9 @@ gb_err gb_chain_fork_info(gb_chain *c, gb_chain_fork *out)
     gb_db_read_end(r);
     return e == GB_NOT_FOUND ? GB_OK : e;
 }
+
+gb_err gb_chain_copy_store(gb_chain *c, const char *dst, char *detail,
+                           size_t len)
+{
+    return gb_db_copy(c->db, dst, detail, len);
+}
