@@ -148,8 +148,8 @@ static bool exists(gb_err e, gb_err *fail)
     return e == GB_OK;
 }
 
-static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
-                            gb_id *out_msg_id, char *detail,
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                            gb_id *out_id, gb_id *out_msg_id, char *detail,
                             size_t detail_len);
 
 /* One record of the pool log: submitted again unless a committed block
@@ -160,7 +160,7 @@ static gb_err recover_one(void *ctx, const gb_tx *tx, uint64_t nonce)
     gb_chain *c = ctx;
     if (nonce < gb_chain_nonce(c, tx->sender))
         return GB_OK;
-    gb_err e = submit_locked(c, tx, NULL, NULL, NULL, 0);
+    gb_err e = submit_locked(c, tx, NULL, NULL, NULL, NULL, 0);
     return e == GB_NOMEM || e == GB_IO ? e : GB_OK;
 }
 
@@ -379,15 +379,16 @@ static gb_err pend_note(gb_chain *c, const gb_tx *tx)
     return GB_OK;
 }
 
-static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
-                            gb_id *out_msg_id, char *detail,
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                            gb_id *out_id, gb_id *out_msg_id, char *detail,
                             size_t detail_len);
 
 gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                         gb_id *out_msg_id, char *detail, size_t detail_len)
 {
     pthread_mutex_lock(&c->mu);
-    gb_err e = submit_locked(c, tx, out_id, out_msg_id, detail, detail_len);
+    gb_err e = submit_locked(c, tx, NULL, out_id, out_msg_id, detail,
+                             detail_len);
     pthread_mutex_unlock(&c->mu);
     /* a code upload prepared its code (kept for its block, unless the
      * cache is over its limit) */
@@ -395,8 +396,46 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     return e;
 }
 
-static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
-                            gb_id *out_msg_id, char *detail,
+gb_err gb_chain_submit_as(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                          gb_id *out_id, gb_id *out_msg_id, char *detail,
+                          size_t detail_len)
+{
+    pthread_mutex_lock(&c->mu);
+    gb_err e = submit_locked(c, tx, mid, out_id, out_msg_id, detail,
+                             detail_len);
+    pthread_mutex_unlock(&c->mu);
+    gb_chain_trim_codes(c);
+    return e;
+}
+
+void gb_chain_tx_ids(const gb_tx *tx, gb_id mid, gb_id *id, gb_id *msg)
+{
+    static const gb_id none;
+    *msg = none;
+    switch (tx->kind) {
+    case GB_TX_UPLOAD_CODE:
+        *id = gb_code_id(tx->code, tx->code_len);
+        break;
+    case GB_TX_CREATE_PROGRAM:
+        *id = gb_program_id_from_user(tx->code_id, tx->salt, tx->salt_len);
+        *msg = mid;
+        break;
+    case GB_TX_SEND_REPLY:
+        *id = *msg = gb_message_id_reply(tx->destination);
+        break;
+    case GB_TX_CLAIM_VALUE:
+        *id = tx->destination;
+        break;
+    case GB_TX_SEND_MESSAGE:
+        *id = *msg = mid;
+        break;
+    default: /* a transfer */
+        *id = mid;
+    }
+}
+
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                            gb_id *out_id, gb_id *out_msg_id, char *detail,
                             size_t detail_len)
 {
     gb_db_txn *r;
@@ -533,7 +572,10 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         c->pending = n;
         c->cap_pending = cap;
     }
-    gb_ptx p = {.tx = *tx, .id = id, .nonce = nonce};
+    if (mid) /* ids from the caller's message id (chain.h) */
+        gb_chain_tx_ids(tx, *mid, &id, &msg_id);
+    gb_ptx p = {.tx = *tx, .id = id, .nonce = nonce,
+                .has_mid = mid != NULL, .mid = mid ? *mid : id};
     p.code = dup_bytes(tx->code, tx->code ? tx->code_len : 0);
     p.salt = dup_bytes(tx->salt, tx->salt ? tx->salt_len : 0);
     p.payload = dup_bytes(tx->payload, tx->payload ? tx->payload_len : 0);
@@ -637,7 +679,9 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     if ((e = gb_chain_pay_fee(b, fee)))
         return e;
 
-    gb_id mid = gb_message_id_external(b->height, tx->sender, nonce, 0);
+    gb_id mid = p->has_mid ? p->mid
+                           : gb_message_id_external(b->height, tx->sender,
+                                                    nonce, 0);
     gb_db_dispatch x = {.d = {.kind = GB_DISPATCH_HANDLE, .id = mid,
                               .source = tx->sender,
                               .destination = tx->destination,
@@ -754,6 +798,10 @@ static void hash_tx(gb_blake2b_state *st, const gb_ptx *p)
         gb_blake2b_update(st, "payer", 5);
         gb_blake2b_update(st, tx->fee_payer.b, 32);
     }
+    if (p->has_mid) { /* (likewise) */
+        gb_blake2b_update(st, "mid", 3);
+        gb_blake2b_update(st, p->mid.b, 32);
+    }
 }
 
 /* ---- tasks --------------------------------------------------------------- */
@@ -854,6 +902,32 @@ static void drop_taken(gb_chain *c, uint32_t k)
         if (pend_note(c, &c->pending[i].tx))
             break; /* out of memory: the sums undercount, and apply
                       checks every balance again */
+}
+
+/* A block from inputs (a replica's, chain.h "blocks from inputs"): the
+ * pending transactions it applied leave the pool.  Under mu. */
+static void drop_ids(gb_chain *c, const gb_blk_inputs *in)
+{
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < c->npending; i++) {
+        bool applied = false;
+        for (uint32_t j = 0; j < in->ntx && !applied; j++)
+            applied = gb_id_eq(c->pending[i].id, in->tx[j].id);
+        if (applied)
+            ptx_free(&c->pending[i]);
+        else
+            c->pending[w++] = c->pending[i];
+    }
+    if (w == c->npending)
+        return;
+    c->npending = w;
+    gb_idmap_free(&c->pend_senders);
+    c->npend_sums = 0;
+    for (uint32_t i = 0; i < c->npending; i++)
+        if (pend_note(c, &c->pending[i].tx))
+            break; /* (as drop_taken) */
+    if (c->plog)
+        gb_pool_log_rewrite(c->plog, c->pending, c->npending);
 }
 
 /* ts 0: the parent's + block_time_ms; else after the parent's.  replay:
@@ -963,6 +1037,8 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     if (!e) {
         if (!replay)
             drop_taken(c, k);
+        else
+            drop_ids(c, replay);
         /* what is left pending is all the log keeps (should this fail,
          * the old log stays: its applied records are skipped by nonce) */
         if (c->plog)
@@ -1406,4 +1482,52 @@ bool gb_chain_code_exists(gb_chain *c, gb_id code_id)
 {
     bool yes;
     return !gb_chain_code_lookup(c, code_id, &yes) && yes;
+}
+
+/* ---- blocks from inputs (a cluster's replicas) --------------------------- */
+
+gb_err gb_chain_next_inputs(gb_chain *c, uint32_t max_tx, uint64_t ts,
+                            uint8_t **rec, size_t *len, uint32_t *ntx)
+{
+    *rec = NULL;
+    pthread_mutex_lock(&c->mu);
+    uint32_t k = c->npending < max_tx ? c->npending : max_tx;
+    if (ts <= c->head_ts)
+        ts = c->head_ts + c->cfg.block_time_ms;
+    gb_blk_inputs in = {.timestamp = ts,
+                        .gas_limit = c->cfg.block_gas_limit,
+                        .tx = c->pending, .ntx = k};
+    *rec = gb_blk_inputs_encode(&in, len);
+    pthread_mutex_unlock(&c->mu);
+    if (ntx)
+        *ntx = k;
+    return *rec ? GB_OK : GB_NOMEM;
+}
+
+gb_err gb_chain_apply_inputs(gb_chain *c, const uint8_t *rec, size_t len,
+                             gb_block_result *out)
+{
+    memset(out, 0, sizeof *out);
+    gb_blk_inputs in;
+    gb_err e = gb_blk_inputs_decode(rec, len, &in);
+    if (e)
+        return e;
+    e = gb_chain_produce_inputs(c, &in, out);
+    free(in.tx);
+    return e;
+}
+
+void gb_chain_pending_clear(gb_chain *c)
+{
+    pthread_mutex_lock(&c->mu);
+    if (!c->producing) {
+        for (uint32_t i = 0; i < c->npending; i++)
+            ptx_free(&c->pending[i]);
+        c->npending = 0;
+        gb_idmap_free(&c->pend_senders);
+        c->npend_sums = 0;
+        if (c->plog)
+            gb_pool_log_rewrite(c->plog, c->pending, 0);
+    }
+    pthread_mutex_unlock(&c->mu);
 }

@@ -688,4 +688,42 @@ gb_err gb_chain_fork_info(gb_chain *c, gb_chain_fork *out);
 gb_err gb_chain_copy_store(gb_chain *c, const char *dst, char *detail,
                            size_t len);
 
+/* ---- blocks from inputs (chain.c; a cluster's replicas, node/cluster.h) --
+ *
+ * A replicated chain orders blocks' inputs in a log that every replica
+ * applies: one replica (the sequencer) turns its pending transactions into
+ * the next block's inputs record (replay.c's format: the transactions with
+ * their ids and nonces, the timestamp, and
+ * the gas allowance) and puts it in the log; every replica, the sequencer
+ * included, applies each record in order with gb_chain_apply_inputs, which
+ * gives the same block everywhere (the same hash and state root) and drops
+ * from the pending pool the transactions it applied.
+ */
+/* The record of the next block from (up to max_tx of) the pending
+ * transactions, with timestamp ts (when not after the head's: the head's
+ * + block_time_ms), malloc'ed; *ntx (may be NULL) how many it holds. */
+gb_err gb_chain_next_inputs(gb_chain *c, uint32_t max_tx, uint64_t ts,
+                            uint8_t **rec, size_t *len, uint32_t *ntx);
+/* Produce and commit the next block from an inputs record.  GB_MALFORMED
+ * for a bad record; else as gb_chain_produce_block. */
+gb_err gb_chain_apply_inputs(gb_chain *c, const uint8_t *rec, size_t len,
+                             gb_block_result *out);
+/* Submit with the message id given (mid) instead of one derived from the
+ * block's height and the sender's nonce: a replicated chain's ids, known
+ * when a transaction enters the log, before its block (node/cluster.h).
+ * The message a send, transfer or program creation makes gets id mid;
+ * *out_id and *out_msg_id as gb_chain_tx_ids gives them.  Otherwise as
+ * gb_chain_submit2. */
+gb_err gb_chain_submit_as(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                          gb_id *out_id, gb_id *out_msg_id, char *detail,
+                          size_t detail_len);
+/* The ids gb_chain_submit_as gives tx with message id mid: *id as submit's
+ * out_id (the code id, the program id, the reply's id, the mailbox
+ * message's id, or mid) and *msg the message's id (zero when none). */
+void gb_chain_tx_ids(const gb_tx *tx, gb_id mid, gb_id *id, gb_id *msg);
+/* Forget every pending transaction (a sequencer that lost its turn: the
+ * next one takes them from the log again).  Not while a block is under
+ * way (then nothing happens). */
+void gb_chain_pending_clear(gb_chain *c);
+
 #endif

@@ -44,6 +44,9 @@ typedef struct gb_ptx {
     uint8_t *code, *salt, *payload;
     gb_id id;        /* what submit returned */
     uint64_t nonce;  /* the sender's nonce it got */
+    bool has_mid;    /* its message id was given (gb_chain_submit_as),
+                        not derived from the block's height */
+    gb_id mid;
 } gb_ptx;
 
 struct gb_chain {

@@ -16,8 +16,9 @@
  * The record of a block's inputs (integers little-endian):
  *   u8 version (1), u64 timestamp, u64 gas allowance, u32 waves,
  *   32 bytes events digest, u32 transactions, then per transaction:
- *   u32 length, the id (32 bytes), the nonce (u64), the transaction
- *   (pool_log.h: gb_pool_tx_write).
+ *   u32 length, the id (32 bytes), the nonce (u64), flags (u8; bit 0:
+ *   the message id follows, gb_chain_submit_as), [the message id (32)],
+ *   the transaction (pool_log.h: gb_pool_tx_write).
  */
 #include <errno.h>
 #include <dirent.h>
@@ -33,15 +34,16 @@
 #include "util/hash.h"
 #include "util/mem.h"
 
-#define INPUTS_VERSION 1
+#define INPUTS_VERSION 2 /* 1: without the flags and mid */
 #define HEAD_LEN (1 + 8 + 8 + 4 + 32 + 4)
-#define TX_HEAD (4 + 32 + 8)
+#define TX_HEAD (4 + 32 + 8 + 1)
 
 uint8_t *gb_blk_inputs_encode(const gb_blk_inputs *in, size_t *len)
 {
     size_t n = HEAD_LEN;
     for (uint32_t i = 0; i < in->ntx; i++)
-        n += TX_HEAD + gb_pool_tx_size(&in->tx[i].tx);
+        n += TX_HEAD + (in->tx[i].has_mid ? 32 : 0) +
+             gb_pool_tx_size(&in->tx[i].tx);
     uint8_t *r = gb_malloc(n), *q = r;
     if (!r)
         return NULL;
@@ -53,9 +55,13 @@ uint8_t *gb_blk_inputs_encode(const gb_blk_inputs *in, size_t *len)
     gb_le_put(q, in->ntx, 4), q += 4;
     for (uint32_t i = 0; i < in->ntx; i++) {
         const gb_ptx *p = &in->tx[i];
-        gb_le_put(q, 32 + 8 + gb_pool_tx_size(&p->tx), 4), q += 4;
+        gb_le_put(q, TX_HEAD - 4 + (p->has_mid ? 32 : 0) +
+                         gb_pool_tx_size(&p->tx), 4), q += 4;
         memcpy(q, p->id.b, 32), q += 32;
         gb_le_put(q, p->nonce, 8), q += 8;
+        *q++ = p->has_mid ? 1 : 0;
+        if (p->has_mid)
+            memcpy(q, p->mid.b, 32), q += 32;
         q = gb_pool_tx_write(&p->tx, q);
     }
     *len = n;
@@ -66,8 +72,9 @@ gb_err gb_blk_inputs_decode(const uint8_t *rec, size_t len,
                             gb_blk_inputs *in)
 {
     memset(in, 0, sizeof *in);
-    if (len < HEAD_LEN || rec[0] != INPUTS_VERSION)
+    if (len < HEAD_LEN || (rec[0] != INPUTS_VERSION && rec[0] != 1))
         return GB_MALFORMED;
+    unsigned fl = rec[0] == 1 ? 0 : 1; /* the flags byte */
     const uint8_t *q = rec + 1, *end = rec + len;
     in->timestamp = gb_le_get(q, 8), q += 8;
     in->gas_limit = gb_le_get(q, 8), q += 8;
@@ -84,12 +91,20 @@ gb_err gb_blk_inputs_decode(const uint8_t *rec, size_t len,
             goto bad;
         uint32_t tl = (uint32_t)gb_le_get(q, 4);
         q += 4;
-        if (tl < 40 || tl > (size_t)(end - q))
+        if (tl < 40 + fl || tl > (size_t)(end - q))
             goto bad;
         gb_ptx *p = &in->tx[i];
         memcpy(p->id.b, q, 32);
         p->nonce = gb_le_get(q + 32, 8);
-        if (gb_pool_tx_parse(q + 40, tl - 40, &p->tx))
+        size_t at = 40 + fl;
+        if (fl && (q[40] & 1)) {
+            if (tl < at + 32)
+                goto bad;
+            p->has_mid = true;
+            memcpy(p->mid.b, q + at, 32);
+            at += 32;
+        }
+        if (gb_pool_tx_parse(q + at, tl - at, &p->tx))
             goto bad;
         q += tl;
     }

@@ -65,6 +65,11 @@ static void usage(FILE *out)
             "                       from the state at the head of SRC: a snapshot\n"
             "                       file or another chain's data directory (docs/\n"
             "                       replay.md); it gets a chain id of its own\n"
+            "  --cluster URLS       be one replica of a chain kept on NATS JetStream\n"
+            "                       (nats://HOST:PORT[,...]; docs/cluster.md)\n"
+            "  --cluster-name NAME  the chain's name there (default dev)\n"
+            "  --replica NAME       this replica's name (default host-pid)\n"
+            "  --cluster-copies N   JetStream copies of the log, 1 or 3 (default 1)\n"
             "  --help               this help\n\n"
             "RPC limits (docs/security.md; a request beyond them is refused with a\n"
             "JSON-RPC error):\n"
@@ -175,6 +180,29 @@ int cli_node(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--dev")) {
             dev = true;
+        } else if (!strcmp(a, "--cluster") || !strcmp(a, "--cluster-name") ||
+                   !strcmp(a, "--replica")) {
+            if (!val) {
+                fprintf(stderr, "error: %s needs a value\n", a);
+                return 2;
+            }
+            if (!strcmp(a, "--cluster"))
+                cfg.cluster_urls = val;
+            else if (!strcmp(a, "--cluster-name"))
+                cfg.cluster_name = val;
+            else
+                cfg.cluster_replica = val;
+            i++;
+        } else if (!strcmp(a, "--cluster-copies")) {
+            uint64_t v;
+            if (!cli_opt_u64(a, val, &v))
+                return 2;
+            if (v != 1 && v != 3) {
+                fprintf(stderr, "error: --cluster-copies must be 1 or 3\n");
+                return 2;
+            }
+            cfg.cluster_replicas = (unsigned)v;
+            i++;
         } else if (!strcmp(a, "--fork")) {
             if (!val) {
                 fprintf(stderr, "error: --fork needs a snapshot file or a "
@@ -339,6 +367,9 @@ int cli_node(int argc, char **argv)
     printf("gearbox node (dev chain)\n");
     printf("rpc      http://%s:%u\n", host, (unsigned)gb_node_rpc_port(n));
     printf("data     %s (height %u)\n", cfg.data_dir, gb_chain_height(c));
+    if (cfg.cluster_urls)
+        printf("cluster  replica of '%s' on %s\n",
+               cfg.cluster_name ? cfg.cluster_name : "dev", cfg.cluster_urls);
     gb_chain_fork fk;
     if (!gb_chain_fork_info(c, &fk) && fk.forked)
         printf("fork     of a chain at its block %u (a chain id of its own)\n",

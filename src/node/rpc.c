@@ -604,6 +604,15 @@ static gb_id zero_id(void)
 }
 
 /* The chain transactions of one signed transaction (rpc_int.h). */
+/* Into the pending pool, or the cluster's log (cfg.submit). */
+static gb_err chain_submit(gb_rpc *r, const gb_tx *tx, gb_id *id,
+                           gb_id *msg_id, char *det, size_t len)
+{
+    if (r->cfg.submit)
+        return r->cfg.submit(r->cfg.submit_ctx, tx, id, msg_id, det, len);
+    return gb_chain_submit2(r->chain, tx, id, msg_id, det, len);
+}
+
 bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
                        gb_id out_ids[2], uint32_t *out_n, gb_id *out_id,
                        gb_id *out_msg, gb_rpc_err *err)
@@ -651,7 +660,7 @@ bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
             up.sender = zero_id();
             up.fee_payer = signer;
             gb_id cid;
-            e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
+            e = chain_submit(r, &up, &cid, NULL, det, sizeof det);
             /* "already uploaded": waiting in this block, which will do */
             if (e == GB_NOMEM || e == GB_IO)
                 return store_fail(err, "submit", e);
@@ -662,10 +671,9 @@ bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
                 out_ids[(*out_n)++] = cid;
         }
         det[0] = 0;
-        e = gb_chain_submit2(r->chain, &cr, &id, &msg_id, det, sizeof det);
+        e = chain_submit(r, &cr, &id, &msg_id, det, sizeof det);
     } else {
-        e = gb_chain_submit2(r->chain, &txs[0], &id, &msg_id, det,
-                             sizeof det);
+        e = chain_submit(r, &txs[0], &id, &msg_id, det, sizeof det);
     }
     if (e == GB_NOMEM || e == GB_IO)
         return store_fail(err, "submit", e);

@@ -139,6 +139,15 @@ typedef struct gb_rpc_cfg {
                                      it the rest are refused (0: none;
                                      each call is also bounded by the
                                      chain's call_time_ms) */
+    /* Where accepted transactions go (NULL: the chain's pending pool,
+     * gb_chain_submit2): a cluster's log (node/cluster.h).  Same
+     * contract as gb_chain_submit2. */
+    gb_err (*submit)(void *ctx, const gb_tx *tx, gb_id *out_id,
+                     gb_id *out_msg_id, char *detail, size_t len);
+    void *submit_ctx;
+    /* What gearbox_chainInfo adds about the cluster (NULL: not one):
+     * a JSON object (a new reference), from ctx = submit_ctx. */
+    struct json_t *(*cluster_info)(void *ctx);
 } gb_rpc_cfg;
 
 /* dev = false, the "dev" chain id, the default limits. */

@@ -3,8 +3,10 @@
  * "replaying blocks", "snapshots and forks"):
  *
  *   gearbox_chainInfo -> {"chainId": "0x..", "fork": null |
- *       {"height": N, "head": "0x.."}}: the id transactions are signed
- *       for (node/tx.h) — a fork's own — and where the chain forked.
+ *       {"height": N, "head": "0x.."}, "cluster": null | {...}}: the id
+ *       transactions are signed for (node/tx.h) — a fork's own — where
+ *       the chain forked, and the replica's view of its cluster
+ *       (node/cluster.h: name, sequencer, holder, diverged, ...).
  */
 #include <string.h>
 
@@ -29,6 +31,11 @@ json_t *gb_rpc_m_chain_info(gb_rpc *r, json_t *params, gb_rpc_err *err)
         gb_json_put(f, "head", gb_json_hex(fk.head_hash, 32), &bad);
     }
     gb_json_put(o, "fork", f, &bad);
+    const gb_rpc_cfg *cfg = gb_rpc_config(r);
+    gb_json_put(o, "cluster",
+                cfg->cluster_info ? cfg->cluster_info(cfg->submit_ctx)
+                                  : json_null(),
+                &bad);
     if (bad) {
         json_decref(o);
         return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "out of memory");
