@@ -21,6 +21,13 @@
 #define BLK_HEAD (4 + 4 + 32 + 8 + 4)
 #define TX_PER_STEP 1000u     /* TX messages taken per step */
 #define LEASE_KEY "sequencer"
+#define NONCES 1024u          /* signers whose sent nonces are remembered */
+
+typedef struct sent_nonce {
+    gb_id signer;
+    uint64_t next;            /* the nonce after the last one sent */
+    uint64_t at;              /* when (ms), for replacing the oldest */
+} sent_nonce;
 
 struct gb_cluster {
     gb_cluster_cfg cfg;
@@ -35,6 +42,7 @@ struct gb_cluster {
     atomic_bool leader;
     uint64_t lease_rev, lease_next;
     uint64_t tx_next;         /* leader: the next TX message to take */
+    uint64_t tx_read;         /* the next TX message to read for nonces */
     uint64_t *pend_seq;       /* leader: the TX message of each pending
                                  transaction, in the pool's order */
     uint32_t npend, cap_pend;
@@ -46,6 +54,7 @@ struct gb_cluster {
     bool diverged;
     uint32_t diverged_at;
     char holder[64];
+    sent_nonce nonces[NONCES];
 };
 
 static uint64_t mono_ms(void)
@@ -140,7 +149,7 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     snprintf(c->blk_subj, sizeof c->blk_subj, "gb.%s.blk", name);
     snprintf(c->bucket, sizeof c->bucket, "GB_%s_LEASE", name);
     if (!c->cfg.lease_ms)
-        c->cfg.lease_ms = 3000;
+        c->cfg.lease_ms = 2000;
     if (!c->cfg.block_time_ms)
         c->cfg.block_time_ms = 1000;
 
@@ -249,6 +258,73 @@ void gb_cluster_close(gb_cluster *c)
     pthread_mutex_destroy(&c->mu);
     free(c->pend_seq);
     free(c);
+}
+
+/* ---- TX messages ----------------------------------------------------------
+ * flags u8 (bit 0: signed), [signer 32, nonce u64 LE], the record */
+
+#define TX_SIGNED 1u
+
+static gb_err parse_tx_msg(natsMsg *m, gb_tx *tx, bool *is_signed,
+                           gb_id *signer, uint64_t *nonce)
+{
+    const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
+    size_t len = (size_t)natsMsg_GetDataLength(m), at = 1;
+    if (len < 1)
+        return GB_MALFORMED;
+    *is_signed = d[0] & TX_SIGNED;
+    if (*is_signed) {
+        if (len < 41)
+            return GB_MALFORMED;
+        memcpy(signer->b, d + 1, 32);
+        *nonce = gb_le_get(d + 33, 8);
+        at = 41;
+    }
+    return gb_pool_tx_parse(d + at, len - at, tx);
+}
+
+static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
+{
+    uint64_t now = mono_ms() + 1; /* (0 marks a free slot) */
+    pthread_mutex_lock(&c->mu);
+    sent_nonce *slot = &c->nonces[0];
+    for (uint32_t i = 0; i < NONCES; i++) {
+        sent_nonce *e = &c->nonces[i];
+        if (e->at && gb_id_eq(e->signer, *signer)) {
+            slot = e;
+            break;
+        }
+        if (e->at < slot->at)
+            slot = e; /* the oldest (or a free one) */
+    }
+    if (!slot->at || !gb_id_eq(slot->signer, *signer) ||
+        slot->next < nonce + 1)
+        slot->next = nonce + 1;
+    slot->signer = *signer;
+    slot->at = now;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Every replica: the signers' nonces from TX messages not read yet. */
+static void read_nonces(gb_cluster *c)
+{
+    if (c->tx_read <= c->tx_taken)
+        c->tx_read = c->tx_taken + 1; /* (older ones are in blocks) */
+    for (uint32_t k = 0; k < TX_PER_STEP; k++) {
+        natsMsg *m = NULL;
+        jsErrCode je = 0;
+        if (js_GetMsg(&m, c->js, c->tx_stream, c->tx_read, NULL, &je) !=
+            NATS_OK)
+            return;
+        gb_tx tx;
+        gb_id signer;
+        uint64_t nonce = 0;
+        bool sig = false;
+        if (!parse_tx_msg(m, &tx, &sig, &signer, &nonce) && sig)
+            note_nonce(c, &signer, nonce);
+        natsMsg_Destroy(m);
+        c->tx_read++;
+    }
 }
 
 /* ---- the lease -------------------------------------------------------- */
@@ -418,9 +494,10 @@ static void take_txs(gb_cluster *c)
             NATS_OK)
             return;
         gb_tx tx;
-        gb_id mid = tx_mid(c, c->tx_next);
-        if (!gb_pool_tx_parse((const uint8_t *)natsMsg_GetData(m),
-                              (size_t)natsMsg_GetDataLength(m), &tx) &&
+        gb_id mid = tx_mid(c, c->tx_next), signer;
+        uint64_t nonce;
+        bool sig;
+        if (!parse_tx_msg(m, &tx, &sig, &signer, &nonce) &&
             !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0)) {
             if (c->npend == c->cap_pend) {
                 uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
@@ -504,6 +581,7 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
     if (r < 0)
         return e;
     uint64_t now = mono_ms();
+    read_nonces(c);
     lease(c, now);
     if (!c->leader)
         return GB_OK;
@@ -515,17 +593,34 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
 
 /* ---- submitting -------------------------------------------------------- */
 
-gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, gb_id *id,
+gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
+                         const gb_id *signer, uint64_t nonce, gb_id *id,
                          gb_id *msg_id, char *detail, size_t len)
 {
-    size_t n = gb_pool_tx_size(tx);
-    uint8_t *b = gb_malloc(n ? n : 1);
+    size_t head = signer ? 41 : 1, n = head + gb_pool_tx_size(tx);
+    uint8_t *b = gb_malloc(n);
     if (!b)
         return GB_NOMEM;
-    gb_pool_tx_write(tx, b);
+    b[0] = signer ? TX_SIGNED : 0;
+    if (signer) {
+        memcpy(b + 1, signer->b, 32);
+        gb_le_put(b + 33, nonce, 8);
+    }
+    gb_pool_tx_write(tx, b + head);
+    /* JetStream keeps one message per id within its duplicate window (2
+     * minutes by default): the same signed transaction sent again, to any
+     * replica, is acknowledged with the first one's sequence */
+    char msgid[65];
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    if (key) {
+        for (int i = 0; i < 32; i++)
+            snprintf(msgid + 2 * i, 3, "%02x", key[i]);
+        po.MsgId = msgid;
+    }
     jsPubAck *pa = NULL;
     jsErrCode je = 0;
-    natsStatus s = js_Publish(&pa, c->js, c->tx_subj, b, (int)n, NULL, &je);
+    natsStatus s = js_Publish(&pa, c->js, c->tx_subj, b, (int)n, &po, &je);
     free(b);
     if (s != NATS_OK) {
         jsPubAck_Destroy(pa);
@@ -533,6 +628,8 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, gb_id *id,
     }
     uint64_t seq = pa->Sequence;
     jsPubAck_Destroy(pa);
+    if (signer) /* at once here; the other replicas read it from TX */
+        note_nonce(c, signer, nonce);
     gb_id i, m;
     gb_chain_tx_ids(tx, tx_mid(c, seq), &i, &m);
     if (id)
@@ -540,6 +637,19 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, gb_id *id,
     if (msg_id)
         *msg_id = m;
     return GB_OK;
+}
+
+uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
+{
+    uint64_t f = 0;
+    pthread_mutex_lock(&c->mu);
+    for (uint32_t i = 0; i < NONCES; i++)
+        if (c->nonces[i].at && gb_id_eq(c->nonces[i].signer, signer)) {
+            f = c->nonces[i].next;
+            break;
+        }
+    pthread_mutex_unlock(&c->mu);
+    return f;
 }
 
 void gb_cluster_health(gb_cluster *c, gb_cluster_status *out)

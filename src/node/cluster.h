@@ -4,8 +4,10 @@
  * inputs (chain.h, "blocks from inputs"); JetStream orders the inputs:
  *
  *   - stream GB_<NAME>_TX, subject gb.<NAME>.tx: the transactions every
- *     replica accepted over its RPC, one message each (the transaction's
- *     record, chain/pool_log.h), in the order JetStream received them;
+ *     replica accepted over its RPC, one message each (a byte of flags,
+ *     the signer and nonce of a signed one, then the transaction's record,
+ *     chain/pool_log.h), in the order JetStream received them; every
+ *     replica reads it to know each signer's next nonce;
  *   - stream GB_<NAME>_BLK, subject gb.<NAME>.blk: the blocks, message N
  *     holding block N: a header (the state root of block N-1 as the
  *     sequencer had it, the last TX message it has taken, the TX sequence
@@ -57,7 +59,7 @@ typedef struct gb_cluster_cfg {
     unsigned replicas;     /* JetStream copies of the streams: 1 or 3
                               (0: 1) */
     uint64_t block_time_ms;
-    uint64_t lease_ms;     /* the lease's TTL (0: 3000) */
+    uint64_t lease_ms;     /* the lease's TTL (0: 2000) */
     bool dev;              /* a block as soon as a transaction waits */
 } gb_cluster_cfg;
 
@@ -78,9 +80,20 @@ void gb_cluster_close(gb_cluster *c);
 gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
 
 /* Publish tx: *id and *msg_id as gb_chain_submit2 gives them (both may be
- * NULL).  GB_IO (the servers: detail says), GB_NOMEM. */
-gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, gb_id *id,
+ * NULL).  key (32 bytes, or NULL) names the signed transaction: sent again
+ * within JetStream's duplicate window (2 minutes), to any replica, it is
+ * taken once.  signer (may be NULL) and nonce go with it in the log, so
+ * every replica learns the signer's next nonce (gb_cluster_nonce_floor)
+ * before the block that applies it.  GB_IO (the servers: detail says),
+ * GB_NOMEM. */
+gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
+                         const gb_id *signer, uint64_t nonce, gb_id *id,
                          gb_id *msg_id, char *detail, size_t len);
+
+/* The nonce after the last one a signer used in the log's transactions
+ * this replica has read (0: none).  The chain's catches up once blocks
+ * apply them; an older note is then below it and does not matter. */
+uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer);
 
 typedef struct gb_cluster_status {
     bool connected;

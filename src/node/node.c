@@ -128,11 +128,20 @@ static unsigned serve_get(void *ctx, const char *path, const char **type,
 
 /* ---- a replica's (node/cluster.h) ------------------------------------ */
 
-static gb_err cluster_submit(void *ctx, const gb_tx *tx, gb_id *id,
+static gb_err cluster_submit(void *ctx, const gb_tx *tx,
+                             const gb_rpc_signed *sig, gb_id *id,
                              gb_id *msg_id, char *detail, size_t len)
 {
-    return gb_cluster_submit(ctx, tx, id, msg_id, detail, len);
+    return gb_cluster_submit(ctx, tx, sig ? sig->key : NULL,
+                             sig ? &sig->signer : NULL, sig ? sig->nonce : 0,
+                             id, msg_id, detail, len);
 }
+
+static uint64_t cluster_nonce_floor(void *ctx, gb_id signer)
+{
+    return gb_cluster_nonce_floor(ctx, signer);
+}
+
 
 static json_t *cluster_info(void *ctx)
 {
@@ -199,6 +208,7 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
         rc.submit = cluster_submit;
         rc.submit_ctx = n->cluster;
         rc.cluster_info = cluster_info;
+        rc.nonce_floor = cluster_nonce_floor;
     }
     if (cfg->max_body)
         rc.max_request = cfg->max_body;
