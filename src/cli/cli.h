@@ -52,6 +52,7 @@ int cli_claim(int argc, char **argv);     /* client_msg.c */
 int cli_state(int argc, char **argv);     /* client_msg.c */
 int cli_gas(int argc, char **argv);       /* client_msg.c */
 int cli_watch(int argc, char **argv);     /* watch.c: subscriptions */
+int cli_payload_cmd(int argc, char **argv); /* payload.c: SCALE, Sails */
 
 /*
  * One HTTP/1.1 POST of body to url ("http://HOST:PORT[/PATH]", a loopback

@@ -51,6 +51,7 @@ static const cli_cmd top_cmds[] = {
     { "state", cli_state, "read a program's state on a node" },
     { "gas", cli_gas, "estimate the gas of an init, message or reply" },
     { "watch", cli_watch, "stream a node's events or blocks as they happen" },
+    { "payload", cli_payload_cmd, "encode or decode a payload with a Sails IDL or SCALE type" },
     { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };
