@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "cli/client.h"
 
 #define GB_CLI_VERSION "0.1.0-dev"
 
@@ -60,6 +61,8 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--version") == 0)
         return cmd_version(1, argv + 1);
-    return cli_dispatch("gearbox", top_cmds, COUNT(top_cmds), argc - 1,
-                        argv + 1);
+    int rc = cli_dispatch("gearbox", top_cmds, COUNT(top_cmds), argc - 1,
+                          argv + 1);
+    cli_config_free();
+    return rc;
 }

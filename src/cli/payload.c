@@ -59,12 +59,12 @@ bool cli_payload_plain(const char *s, uint8_t **out, uint32_t *len,
             bad++;
         if (bad < n || n % 2) {
             if (bad < n)
-                snprintf(err, errlen, "'%.60s' starts with 0x but '%c' (at "
-                         "%zu) is not a hex digit; to send the text, leave "
-                         "out the 0x", s, s[bad], bad);
+                snprintf(err, errlen, "'%.60s' is not hex: '%c' (at %zu) is "
+                         "not a hex digit; to send the text, leave out the "
+                         "0x", s, s[bad], bad);
             else
-                snprintf(err, errlen, "'%.60s' has an odd number of hex "
-                         "digits (%zu): a byte is two", s, n - 2);
+                snprintf(err, errlen, "'%.60s' is not hex: an odd number of "
+                         "hex digits (%zu), a byte is two", s, n - 2);
             free(*out);
             *out = NULL;
             return false;
