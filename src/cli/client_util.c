@@ -450,6 +450,7 @@ bool cli_default_gas(const cli_copts *o, const char *method, json_t *params,
     if (code == GB_RPC_EXEC_FAILED) {
         fprintf(stderr, "error: the message would fail: %s\n  (give --gas N "
                         "to send it anyway)\n", msg);
+        *rc = CLI_EXIT_ERROR_REPLY; /* as if it was sent and failed */
         return false;
     }
     if (pending_ok && (code == GB_RPC_NOT_FOUND ||
