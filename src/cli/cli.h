@@ -45,6 +45,7 @@ int cli_upload(int argc, char **argv);    /* client.c: talk to a node */
 int cli_send(int argc, char **argv);      /* client.c */
 int cli_mailbox(int argc, char **argv);   /* client.c */
 int cli_balance(int argc, char **argv);   /* client.c */
+int cli_fund(int argc, char **argv);      /* client.c: dev nodes */
 int cli_block(int argc, char **argv);     /* client.c */
 int cli_create(int argc, char **argv);    /* client_msg.c */
 int cli_reply(int argc, char **argv);     /* client_msg.c */

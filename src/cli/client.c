@@ -331,3 +331,77 @@ int cli_block(int argc, char **argv)
     json_decref(res);
     return 0;
 }
+
+/* ---- fund ----------------------------------------------------------------- */
+
+int cli_fund(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: gearbox fund ACCOUNT AMOUNT [OPTIONS]\n\n"
+               "Give an account AMOUNT more value on a dev node (gearbox node --dev),\n"
+               "so a fresh key can pay for its messages: the node's dev_setBalance\n"
+               "sets its balance to what it has plus AMOUNT (decimal; 1 VARA is\n"
+               "10^12).  ACCOUNT: a dev account name, 0x and 64 hex digits, an SS58\n"
+               "address or a key file.  Prints the new balance.\n\n"
+               "options:\n%s", cli_common_help);
+        return 0;
+    }
+    cli_copts o = {0};
+    int rc = cli_client_parse(argc, argv, 0, 2, &o);
+    if (rc)
+        return rc;
+    gb_u128 amount, have, sum;
+    char id[67];
+    if (o.npos != 2) {
+        fprintf(stderr, "error: give the account and the amount: gearbox fund "
+                        "ACCOUNT AMOUNT\n");
+        return 2;
+    }
+    if (!cli_account_id(o.pos[0], id))
+        return 2;
+    if (!gb_u128_parse(o.pos[1], &amount)) {
+        fprintf(stderr, "error: '%s' is not a decimal amount (0 to 2^128-1)\n",
+                o.pos[1]);
+        return 2;
+    }
+    json_t *res = cli_rpc(&o, "gear_balance", json_pack("[s]", id), &rc);
+    if (!res)
+        return rc;
+    bool ok = gb_u128_parse(cli_str(res, "balance"), &have);
+    json_decref(res);
+    if (!ok) {
+        fprintf(stderr, "error: the node's balance of %s is not a number\n", id);
+        return 1;
+    }
+    sum = have;
+    if (!gb_u128_add_to(&sum, amount)) {
+        fprintf(stderr, "error: the balance would exceed 2^128-1\n");
+        return 2;
+    }
+    char total[40];
+    gb_u128_to_dec(sum, total);
+    int code;
+    char msg[600];
+    res = cli_rpc_quiet(&o, "dev_setBalance", json_pack("[s,s]", id, total),
+                        &rc, &code, msg, sizeof msg);
+    if (!res) {
+        if (code == -32601) /* method not found */
+            fprintf(stderr, "error: the node at %s has no dev_setBalance: fund "
+                            "works on a dev node (gearbox node --dev)\n",
+                    o.node);
+        else if (code)
+            fprintf(stderr, "error: the node refused dev_setBalance: %s (code "
+                            "%d)\n", msg, code);
+        return rc;
+    }
+    json_decref(res);
+    if (o.json) {
+        json_t *j = json_pack("{s:s,s:s,s:s}", "account", id, "added",
+                              o.pos[1], "balance", total);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("%s\n  balance   %s\n", id, total);
+    }
+    return 0;
+}

@@ -45,6 +45,7 @@ static const cli_cmd top_cmds[] = {
     { "send", cli_send, "send a message to a program on a running node" },
     { "mailbox", cli_mailbox, "the messages in an account's mailbox on a node" },
     { "balance", cli_balance, "an account's balance on a node" },
+    { "fund", cli_fund, "give an account value on a dev node (dev_setBalance)" },
     { "block", cli_block, "the head or a recent block of a node" },
     { "create", cli_create, "create a program from uploaded code on a node" },
     { "reply", cli_reply, "reply to a message in your mailbox on a node" },
