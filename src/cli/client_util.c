@@ -560,8 +560,10 @@ json_t *cli_wait_reply(const cli_copts *o, uint64_t from, const char *mid,
             from = (uint64_t)next;
         json_decref(r);
         uint64_t waited = (uint64_t)head > start ? (uint64_t)head - start : 0;
-        cli_progress("waiting for the reply... %llu block%s",
-                     (unsigned long long)waited, waited == 1 ? "" : "s");
+        cli_progress("waiting for the %s... %llu block%s, %.1f s",
+                     dispatch_only ? "dispatch" : "reply",
+                     (unsigned long long)waited, waited == 1 ? "" : "s",
+                     now_s() - (deadline - (double)o->timeout));
         if (now_s() > deadline) {
             cli_progress_done();
             fprintf(stderr, "error: no reply to %s within %llu s (the message "

@@ -27,10 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "cli/client.h"
 #include "cli/payload.h"
 #include "gear/codes.h"
 #include "node/keys.h"
@@ -118,6 +120,7 @@ typedef struct exec_state {
     named *names;
     size_t nnames, capnames;
     bool error_reply; /* some reply was an error: exit 3 */
+    const char *doing; /* what runs now, for the progress line */
 } exec_state;
 
 static void steps_free(step *s, size_t n)
@@ -490,14 +493,30 @@ static void add_debug(outcome *o, const char *text)
     o->debug = d;
 }
 
-/* Produce blocks until the chain is idle, recording what concerns mid. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Produce blocks until the chain is idle, recording what concerns mid.
+ * On a terminal, work past half a second shows a progress line (what
+ * runs, blocks, seconds). */
 static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
 {
+    double start = now_s();
     for (int b = 0; b < MAX_BLOCKS_PER_MESSAGE; b++) {
         gb_block_result r;
         gb_err e = gb_chain_produce_block(st->chain, &r);
-        if (e)
+        double took = now_s() - start;
+        if (took > 0.5)
+            cli_progress("%.40s: %d block%s, %.1f s", st->doing ? st->doing : "",
+                         b + 1, b ? "s" : "", took);
+        if (e) {
+            cli_progress_done();
             return e;
+        }
         for (uint32_t i = 0; i < r.nevents; i++) {
             gb_event *ev = &r.events[i];
             if (ev->kind == GB_EV_DISPATCHED && gb_id_eq(ev->id, mid)) {
@@ -525,8 +544,9 @@ static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
         uint32_t left = r.queued_left;
         gb_block_result_free(&r);
         if (!left && !gb_chain_pending(st->chain))
-            return GB_OK;
+            break;
     }
+    cli_progress_done();
     return GB_OK;
 }
 
@@ -805,6 +825,7 @@ static gb_err create(exec_state *st, const char *name, const uint8_t *code,
                 .payload_len = init_len, .gas_limit = st->gas,
                 .value = st->value};
     gb_id mid;
+    st->doing = name;
     e = submit(st, &tx, out, &mid);
     free(init);
     if (e)
@@ -830,6 +851,7 @@ static gb_err send(exec_state *st, const char *text)
                 .destination = st->dest, .payload = payload,
                 .payload_len = len, .gas_limit = st->gas, .value = st->value};
     gb_id mid;
+    st->doing = text;
     gb_err e = submit(st, &tx, &mid, NULL);
     free(payload);
     if (e)
