@@ -319,22 +319,23 @@ static void gas_usage(const char *sub)
     if (!strncmp(sub, "init", 4))
         printf("  --salt PAYLOAD          the salt of the program id (default "
                "random)\n");
-    printf("%s  (--account is the message's source)\n"
-           "payloads: 0x... hex, or text.\n", cli_common_help);
+    printf("%s%s  (--account is the message's source)\n"
+           "payloads: 0x... hex, or text.\n", cli_codec_help, cli_common_help);
 }
 
-static int gas_init(int argc, char **argv)
+static int gas_init_body(int argc, char **argv, cli_copts *op)
 {
     argv[0] = (char *)"gas init";
     if (cli_wants_help(argc, argv)) {
         gas_usage("init FILE.wasm|CODE_ID [PAYLOAD]");
         return 0;
     }
-    cli_copts o = {0};
-    int rc = cli_client_parse(argc, argv, CLI_O_VALUE | CLI_O_SALT, 2, &o);
+    cli_copts *o = op;
+    int rc = cli_client_parse(argc, argv, CLI_O_VALUE | CLI_O_SALT |
+                              CLI_O_CODEC, 2, o);
     if (rc)
         return rc;
-    if (o.npos < 1) {
+    if (o->npos < 1) {
         fprintf(stderr, "error: give a .wasm file or a code id: gearbox gas "
                         "init FILE.wasm|CODE_ID [PAYLOAD]\n");
         return 2;
@@ -344,30 +345,31 @@ static int gas_init(int argc, char **argv)
     uint32_t plen = 0, slen = 0;
     size_t clen = 0;
     gb_id cid;
-    bool by_id = !gb_id_from_hex(o.pos[0], &cid);
+    bool by_id = !gb_id_from_hex(o->pos[0], &cid);
     rc = 2;
-    if (!cli_account_id(o.account, src) ||
-        (o.npos > 1 &&
-         !cli_parse_payload("the payload", o.pos[1], &payload, &plen)) ||
-        (o.salt && !cli_parse_payload("--salt", o.salt, &salt, &slen)))
+    if (!cli_account_id(o->account, src) ||
+        (o->npos > 1 &&
+         !cli_client_payload(o, "the payload", o->pos[1], true, &payload,
+                             &plen)) ||
+        (o->salt && !cli_parse_payload("--salt", o->salt, &salt, &slen)))
         goto out;
-    if (!by_id && cli_read_file(o.pos[0], &code, &clen)) {
+    if (!by_id && cli_read_file(o->pos[0], &code, &clen)) {
         fprintf(stderr, "error: cannot read %s: %s (give a .wasm file or a "
-                        "code id, 0x and 64 hex digits)\n", o.pos[0],
+                        "code id, 0x and 64 hex digits)\n", o->pos[0],
                 strerror(errno));
         rc = 1;
         goto out;
     }
-    gb_u128_to_dec(o.value, value);
+    gb_u128_to_dec(o->value, value);
     json_t *params = json_pack("{s:s,s:o,s:s}", "source", src, "payload",
                                cli_hex_json(payload, plen), "value", value);
     if (params && by_id)
-        json_object_set_new(params, "codeId", json_string(o.pos[0]));
+        json_object_set_new(params, "codeId", json_string(o->pos[0]));
     else if (params)
         json_object_set_new(params, "code", cli_hex_json(code, clen));
     if (params && salt)
         json_object_set_new(params, "salt", cli_hex_json(salt, slen));
-    rc = gas_report(&o, by_id ? "gearbox_calculateInitCreateGas"
+    rc = gas_report(o, by_id ? "gearbox_calculateInitCreateGas"
                               : "gearbox_calculateInitUploadGas", params);
 out:
     free(payload);
@@ -377,18 +379,18 @@ out:
 }
 
 /* handle (to a program) or reply (to a mailbox message) */
-static int gas_msg(int argc, char **argv, bool reply)
+static int gas_msg_body(int argc, char **argv, bool reply, cli_copts *op)
 {
     argv[0] = reply ? (char *)"gas reply" : (char *)"gas handle";
     if (cli_wants_help(argc, argv)) {
         gas_usage(reply ? "reply MESSAGE_ID PAYLOAD" : "handle PROGRAM PAYLOAD");
         return 0;
     }
-    cli_copts o = {0};
-    int rc = cli_client_parse(argc, argv, CLI_O_VALUE, 2, &o);
+    cli_copts *o = op;
+    int rc = cli_client_parse(argc, argv, CLI_O_VALUE | CLI_O_CODEC, 2, o);
     if (rc)
         return rc;
-    if (o.npos != 2) {
+    if (o->npos != 2) {
         fprintf(stderr, "error: give the %s and the payload: gearbox %s %s "
                         "PAYLOAD\n",
                 reply ? "mailbox message's id" : "program id", argv[0],
@@ -399,19 +401,36 @@ static int gas_msg(int argc, char **argv, bool reply)
     char src[67], value[40];
     uint8_t *payload;
     uint32_t plen;
-    if (!id_arg(o.pos[0], reply ? "a message id" : "a program id", argv[0],
+    if (!id_arg(o->pos[0], reply ? "a message id" : "a program id", argv[0],
                 &id) ||
-        !cli_account_id(o.account, src) ||
-        !cli_parse_payload("the payload", o.pos[1], &payload, &plen))
+        !cli_account_id(o->account, src) ||
+        !cli_client_payload(o, "the payload", o->pos[1], false, &payload,
+                            &plen))
         return 2;
-    gb_u128_to_dec(o.value, value);
-    rc = gas_report(&o, reply ? "gearbox_calculateReplyGas"
+    gb_u128_to_dec(o->value, value);
+    rc = gas_report(o, reply ? "gearbox_calculateReplyGas"
                               : "gearbox_calculateHandleGas",
                     json_pack("{s:s,s:s,s:o,s:s}", "source", src,
-                              reply ? "messageId" : "destination", o.pos[0],
+                              reply ? "messageId" : "destination", o->pos[0],
                               "payload", cli_hex_json(payload, plen), "value",
                               value));
     free(payload);
+    return rc;
+}
+
+static int gas_init(int argc, char **argv)
+{
+    cli_copts o = {0};
+    int rc = gas_init_body(argc, argv, &o);
+    cli_payload_free(&o.pl);
+    return rc;
+}
+
+static int gas_msg(int argc, char **argv, bool reply)
+{
+    cli_copts o = {0};
+    int rc = gas_msg_body(argc, argv, reply, &o);
+    cli_payload_free(&o.pl);
     return rc;
 }
 

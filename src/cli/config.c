@@ -11,8 +11,10 @@
  *   node = "http://127.0.0.1:9944"   # --node
  *   account = "bob"                  # --account
  *   timeout = 60                     # --timeout, seconds
+ *   remote = true                    # allow a node on another machine
  *
- * Then GEARBOX_NODE and GEARBOX_ACCOUNT.  An unknown key or a line that
+ * Then GEARBOX_NODE and GEARBOX_ACCOUNT (and GEARBOX_REMOTE=1, read by
+ * http_client.c, as remote = true).  An unknown key or a line that
  * does not parse is an error naming the file and line.
  */
 #include <errno.h>
@@ -94,6 +96,17 @@ static bool parse_line(char *line, int lineno, const char *path,
             o->account = val;
         return true;
     }
+    if (!strcmp(key, "remote")) {
+        if (quoted || (strcmp(val, "true") && strcmp(val, "false"))) {
+            snprintf(err, errlen, "%s:%d: remote wants true or false", path,
+                     lineno);
+            return false;
+        }
+        /* read by the HTTP client (http_client.c), as GEARBOX_REMOTE */
+        if (!strcmp(val, "true"))
+            setenv("GEARBOX_REMOTE", "1", 0);
+        return true;
+    }
     if (!strcmp(key, "timeout")) {
         if (quoted || gb_parse_u64(val, &o->timeout)) {
             snprintf(err, errlen, "%s:%d: timeout wants a number of seconds",
@@ -102,7 +115,7 @@ static bool parse_line(char *line, int lineno, const char *path,
         }
         return true;
     }
-    snprintf(err, errlen, "%s:%d: unknown key '%s' (node, account, timeout)",
+    snprintf(err, errlen, "%s:%d: unknown key '%s' (node, account, timeout, remote)",
              path, lineno, key);
     return false;
 }

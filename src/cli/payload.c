@@ -252,8 +252,9 @@ int cli_payload_cmd(int argc, char **argv)
         cli_payload_free(&pl);
         return rc;
     }
-    uint8_t *b;
+    uint8_t *b = NULL;
     uint32_t n;
+    err[0] = 0;
     if (!cli_payload_plain(value, &b, &n, err, sizeof err) ||
         (value[0] != '0' || (value[1] != 'x' && value[1] != 'X'))) {
         if (b && !err[0])

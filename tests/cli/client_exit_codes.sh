@@ -127,6 +127,18 @@ check_rc config-bad $rc 2
 check config-bad-why "$out" "bad.toml:1: unknown key 'nodes'"
 out=$(GEARBOX_CONFIG=$DIR/none.toml timeout 10 "$gb" block 2>&1); rc=$?
 check_rc config-missing $rc 2
+# https is refused with a hint; a remote node only when allowed
+out=$(timeout 10 "$gb" block --node https://127.0.0.1:9944 2>&1); rc=$?
+check_rc https $rc 2
+check https-why "$out" "https is not supported"
+IP=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.' | grep -v '^127\.' | head -1)
+if [ -n "$IP" ]; then
+  out=$(timeout 10 "$gb" block --node "http://$IP:1" 2>&1)
+  check remote-refused "$out" "not a loopback address"
+  printf 'remote = true\n' > "$DIR/remote.toml"
+  out=$(GEARBOX_CONFIG=$DIR/remote.toml timeout 20 "$gb" block --node "http://$IP:1" 2>&1)
+  check remote-allowed "$out" "cannot connect to the node"
+fi
 
 # the node's log: the failed dispatches with their reply code and panic
 # text (info), gr_debug lines with the program (debug)

@@ -8,6 +8,8 @@
 set -u
 build=$(realpath "$1") src=$(realpath "$2") ex=$(realpath "$3")
 command -v pkg-config >/dev/null || { echo "pkg-config not found"; exit 77; }
+# the compiler the library was built with (a sanitizer runtime must match)
+CC=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$build/CMakeCache.txt" 2>/dev/null)
 CC=${CC:-cc}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
@@ -30,7 +32,7 @@ extra=$(grep -q 'GB_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && ech
 extra="$extra $(grep -q 'GB_TSAN:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null && echo "-fsanitize=thread")"
 cp "$src" "$DIR/elsewhere/ping_test.c"
 if ! out=$(cd "$DIR/elsewhere" && $CC -std=c11 -o ping_test ping_test.c $extra \
-             $(pkg-config --cflags --libs gearbox) 2>&1); then
+             $(pkg-config --cflags --libs gearbox) -Wl,-rpath,"$DIR/prefix/lib" 2>&1); then
   echo "FAIL build: $out"; exit 1
 fi
 pass=$((pass + 1))
