@@ -3,7 +3,8 @@
  *
  * Each command is a function `int fn(int argc, char **argv)` where argv[0]
  * is the command's own name ("run" for `gearbox wasm run`) and the return
- * value is the process exit status: 0 success, 1 failure, 2 bad usage.
+ * value is the process exit status: 0 success, 1 failure, 2 bad usage,
+ * 3 a message got an error reply (exec, and the node commands' --wait).
  * Every command handles `--help` itself.
  *
  * To add a command: write src/cli/<name>.c defining cli_<name>(), declare
