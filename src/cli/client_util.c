@@ -296,28 +296,11 @@ void cli_program_head(json_t *res)
 bool cli_parse_payload(const char *what, const char *s, uint8_t **out,
                        uint32_t *len)
 {
-    size_t n = strlen(s);
-    *out = malloc(n + 1);
-    if (!*out) {
-        fprintf(stderr, "error: out of memory\n");
-        return false;
-    }
-    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        size_t got;
-        if (gb_hex_decode(s, *out, n, &got)) {
-            fprintf(stderr, "error: %s '%s' starts with 0x but is not hex: "
-                            "give an even number of hex digits, or text "
-                            "without the 0x\n", what, s);
-            free(*out);
-            *out = NULL;
-            return false;
-        }
-        *len = (uint32_t)got;
+    char err[300];
+    if (cli_payload_plain(s, out, len, err, sizeof err))
         return true;
-    }
-    memcpy(*out, s, n);
-    *len = (uint32_t)n;
-    return true;
+    fprintf(stderr, "error: %s: %s\n", what, err);
+    return false;
 }
 
 json_t *cli_hex_json(const uint8_t *p, size_t n)
