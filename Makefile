@@ -6,7 +6,7 @@ TSAN     ?= build-tsan
 FUZZ     ?= build-fuzz
 JOBS     ?= $(shell nproc)
 
-.PHONY: all deps build run test test-long test-asan test-tsan bench fuzz clean install link-flags
+.PHONY: all deps build run test test-long test-asan test-tsan bench fuzz clean
 
 all: build
 
@@ -63,6 +63,7 @@ clean:
 # gearbox.pc under PREFIX (docs/testkit.md: cc t.c $(pkg-config --cflags
 # --libs gearbox)).
 PREFIX ?= /usr/local
+.PHONY: install link-flags
 install: build
 	cmake --build $(BUILD) -j $(JOBS) --target gearbox_shared
 	cmake --install $(BUILD) --prefix $(PREFIX)
