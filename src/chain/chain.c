@@ -125,6 +125,10 @@ static gb_err genesis(gb_chain *c)
     TRY(gb_db_meta_put(txn, "issuance", buf, 16));
     gb_u128_to_le(gb_u128_from(0), buf);
     TRY(gb_db_meta_put(txn, "burned", buf, 16));
+    /* what made this genesis, for a replay (replay.c) */
+    uint8_t g[GB_CHAIN_GENESIS_REC];
+    gb_chain_genesis_encode(&c->cfg, g);
+    TRY(gb_db_inputs_put(txn, 0, g, sizeof g));
     gb_block_header h = {.height = 0};
     TRY(gb_db_seal_block(txn, &h, c->head_hash));
     c->height = 0;
@@ -852,11 +856,19 @@ static void drop_taken(gb_chain *c, uint32_t k)
                       checks every balance again */
 }
 
-/* ts 0: the parent's + block_time_ms; else after the parent's. */
-static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
+/* ts 0: the parent's + block_time_ms; else after the parent's.  replay:
+ * the inputs of a block replayed (ts unused), the pending pool left
+ * alone. */
+static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
+                      gb_block_result *out)
 {
     uint32_t *tx_end = NULL;
     gb_id *tx_ids = NULL;
+    uint8_t *rec = NULL;
+    gb_ptx *taken = NULL;
+    uint32_t k = 0;
+    if (replay)
+        ts = replay->timestamp;
     /* take the head and the pending transactions */
     pthread_mutex_lock(&c->mu);
     if (c->producing || (ts && ts <= c->head_ts)) {
@@ -865,22 +877,31 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     }
     if (!ts)
         ts = c->head_ts + c->cfg.block_time_ms;
-    uint32_t k = c->npending;
-    gb_ptx *taken = gb_malloc((k ? k : 1) * sizeof *taken);
-    if (!taken) {
-        pthread_mutex_unlock(&c->mu);
-        return GB_NOMEM;
+    if (replay) {
+        taken = replay->tx;
+        k = replay->ntx;
+    } else {
+        k = c->npending;
+        taken = gb_malloc((k ? k : 1) * sizeof *taken);
+        if (!taken) {
+            pthread_mutex_unlock(&c->mu);
+            return GB_NOMEM;
+        }
+        /* shallow copies: submit may move the array, never the buffers */
+        gb_copy(taken, c->pending, k * sizeof *taken);
+        c->ntaken = k;
     }
-    /* shallow copies: submit may move the array, never the buffers */
-    gb_copy(taken, c->pending, k * sizeof *taken);
-    c->ntaken = k;
     c->producing = true;
     gb_blk b = {.c = c, .height = c->height + 1,
-                .gas_left = c->cfg.block_gas_limit};
+                .gas_left = replay ? replay->gas_limit
+                                   : c->cfg.block_gas_limit,
+                .max_waves = replay ? replay->waves : 0};
+    gb_blk_inputs in = {.timestamp = ts, .gas_limit = b.gas_left,
+                        .tx = taken, .ntx = k};
     uint8_t parent[32];
     memcpy(parent, c->head_hash, 32);
     pthread_mutex_unlock(&c->mu);
-    if (c->cfg.block_budget_ms)
+    if (c->cfg.block_budget_ms && !replay)
         b.stop_ns = gb_monotonic_ns() + c->cfg.block_budget_ms * 1000000u;
 
     gb_block_ctx_default(&b.bctx, b.height, ts);
@@ -926,6 +947,13 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     TRY(gb_db_count(b.txn, GB_TABLE_QUEUE, &left));
     hdr.gas_used = b.gas_used;
     hdr.dispatches = b.dispatched;
+    /* the inputs, for a replay (replay.c) */
+    in.waves = b.out_of_time ? b.waves : 0;
+    gb_chain_events_digest(b.ev, b.nev, in.events);
+    size_t rlen;
+    if (!(rec = gb_blk_inputs_encode(&in, &rlen)))
+        TRY(GB_NOMEM);
+    TRY(gb_db_inputs_put(b.txn, b.height, rec, rlen));
     uint8_t hash[32];
     TRY(gb_db_seal_block(b.txn, &hdr, hash));
     /* the commit, the pool and the head change together for submit */
@@ -933,7 +961,8 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     e = gb_db_commit(b.txn);
     b.txn = NULL;
     if (!e) {
-        drop_taken(c, k);
+        if (!replay)
+            drop_taken(c, k);
         /* what is left pending is all the log keeps (should this fail,
          * the old log stays: its applied records are skipped by nonce) */
         if (c->plog)
@@ -947,7 +976,9 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     pthread_mutex_unlock(&c->mu);
     if (e)
         goto out;
-    free(taken);
+    if (!replay)
+        free(taken);
+    free(rec);
     out->height = b.height;
     out->timestamp = ts;
     memcpy(out->hash, hash, 32);
@@ -969,7 +1000,9 @@ out:
     c->ntaken = 0;
     c->producing = false;
     pthread_mutex_unlock(&c->mu);
-    free(taken);
+    if (!replay)
+        free(taken);
+    free(rec);
     free(tx_end);
     free(tx_ids);
     gb_block_result r = {.events = b.ev, .nevents = b.nev};
@@ -983,7 +1016,16 @@ out:
  * again from the stored original (gb_chain_code) when next needed. */
 static gb_err produce_trim(gb_chain *c, uint64_t ts, gb_block_result *out)
 {
-    gb_err e = produce(c, ts, out);
+    gb_err e = produce(c, ts, NULL, out);
+    gb_chain_trim_codes(c);
+    return e;
+}
+
+gb_err gb_chain_produce_inputs(gb_chain *c, const gb_blk_inputs *in,
+                               gb_block_result *out)
+{
+    memset(out, 0, sizeof *out);
+    gb_err e = produce(c, 0, in, out);
     gb_chain_trim_codes(c);
     return e;
 }

@@ -605,4 +605,87 @@ gb_err gb_chain_block_header(gb_chain *c, uint32_t height,
 gb_err gb_chain_block_by_hash(gb_chain *c, const uint8_t hash[32],
                               gb_block_header *out);
 
+/* ---- replaying blocks (replay.c) -----------------------------------------
+ *
+ * Every block stores its inputs beside its header: the transactions in
+ * the order applied (with the ids and nonces they got), the timestamp, the
+ * gas allowance, where the queue stopped when the block's time ran out
+ * (cfg.block_budget_ms: the number of waves it ran, which does not depend
+ * on the number of threads), and a digest of the block's events.  So a
+ * block is a pure function of the state before it and its inputs, and the
+ * whole chain of its genesis (cfg) and the inputs.
+ *
+ * gb_chain_replay re-executes src's stored blocks in a scratch chain (a
+ * new store in a temporary directory, opened with src's configuration:
+ * the same genesis) from genesis up to o->to (0: the head), and compares
+ * each block from o->from (0: 1) with the stored one: its hash (so its
+ * state root, gas used and dispatches) and its events.  out->bad is the
+ * first block that differs (0: none) and out->why says what differs.
+ * Returns GB_OK when the replay ran (whether or not a block differed);
+ * GB_INVALID when it cannot run (no genesis, another genesis, a block
+ * without stored inputs: out->why says), GB_IO, GB_NOMEM.
+ *
+ * src is only read (snapshots): a replay may run while src produces
+ * blocks, and sees the head as it was when it began.  It takes the time
+ * of producing every block again (without fsync).
+ */
+typedef struct gb_chain_replay_opts {
+    uint32_t from, to;       /* 0: 1, the head */
+    const char *scratch_dir; /* NULL: a new directory under $TMPDIR or
+                                /tmp, removed after; else an empty
+                                directory of the caller's, kept */
+    unsigned threads;        /* the scratch chain's (0: src's) */
+    /* Optional hooks (ctx theirs): opened once the scratch chain s is
+     * open, before_block / after_block around each block replayed (r: the
+     * replayed block, owned by the replay), stop: nonzero to end early. */
+    void *ctx;
+    void (*opened)(void *ctx, gb_chain *s);
+    void (*before_block)(void *ctx, gb_chain *s, uint32_t height);
+    void (*after_block)(void *ctx, gb_chain *s, uint32_t height,
+                        const gb_block_result *r);
+    int (*stop)(void *ctx);
+} gb_chain_replay_opts;
+
+typedef struct gb_chain_replay_report {
+    uint32_t from, to;   /* the blocks compared */
+    uint32_t replayed;   /* blocks re-executed */
+    uint32_t bad;        /* the first block that differs; 0: none */
+    char why[192];       /* what differs, or why the replay could not run */
+    double ms;           /* wall-clock time of the replay */
+} gb_chain_replay_report;
+
+gb_err gb_chain_replay(gb_chain *src, const gb_chain_replay_opts *o,
+                       gb_chain_replay_report *out);
+
+/* ---- snapshots and forks (fork.c; files: state/snapshot.h) ---------------
+ *
+ * gb_chain_fork_make makes dst (new, or empty) a copy of another chain's
+ * store: src is a snapshot file or a data directory (which a node may be
+ * running on: the copy is of its last block), and marks it as a fork of
+ * src's head.  A chain opened on dst continues from that head with every
+ * balance, program and mailbox kept, and the same history (it replays from
+ * genesis); gb_chain_fork_info says where it forked, with a chain id of its
+ * own (BLAKE2b-256("gearbox/fork" || height u32 LE || head hash)) for the
+ * node to sign and check transactions with, so a transaction signed for
+ * the source chain is refused on the fork.  detail gets the reason.
+ */
+typedef struct gb_chain_fork {
+    bool forked;           /* false: not a fork (the rest zero) */
+    uint32_t height;       /* the source's head it forked at */
+    uint8_t head_hash[32];
+    uint8_t chain_id[32];
+} gb_chain_fork;
+
+gb_err gb_chain_fork_make(const char *src, const char *dst, char *detail,
+                          size_t len);
+gb_err gb_chain_fork_info(gb_chain *c, gb_chain_fork *out);
+
+/* A consistent copy of c's store as of its last block into the directory
+ * dst (made when missing; must hold no store): for snapshots taken in the
+ * process that has c open (state/db.h: gb_db_copy).  A chain opened on dst
+ * continues from that block; transactions still pending in c are not in
+ * it. */
+gb_err gb_chain_copy_store(gb_chain *c, const char *dst, char *detail,
+                           size_t len);
+
 #endif

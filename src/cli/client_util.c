@@ -371,8 +371,21 @@ json_t *cli_submit(const cli_copts *o, gb_tx_body *body, int *rc)
     }
     uint64_t nonce = (uint64_t)json_integer_value(nv);
     json_decref(nv);
+    /* the chain id to sign for: the node's (a fork has its own); a node
+     * without gearbox_chainInfo signs for "dev" */
     uint8_t chain[GB_TX_CHAIN_ID_LEN];
     gb_tx_chain_id_from_name("dev", chain);
+    int irc = 0, icode = 0;
+    json_t *info = cli_rpc_quiet(o, "gearbox_chainInfo", json_array(), &irc,
+                                 &icode, NULL, 0);
+    const char *cid = info ? json_string_value(json_object_get(info, "chainId"))
+                           : NULL;
+    uint8_t got[GB_TX_CHAIN_ID_LEN];
+    size_t glen = 0;
+    if (cid && !gb_hex_decode(cid, got, sizeof got, &glen) &&
+        glen == sizeof got)
+        memcpy(chain, got, sizeof got);
+    json_decref(info);
     uint8_t *tx = NULL;
     size_t len = 0;
     gb_err e = gb_tx_encode(chain, body, nonce, sk, &tx, &len, detail,

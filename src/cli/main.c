@@ -54,6 +54,8 @@ static const cli_cmd top_cmds[] = {
     { "gas", cli_gas, "estimate the gas of an init, message or reply" },
     { "watch", cli_watch, "stream a node's events or blocks as they happen" },
     { "payload", cli_payload_cmd, "encode or decode a payload with a Sails IDL or SCALE type" },
+    { "replay", cli_replay, "re-execute a chain's stored blocks and compare" },
+    { "snapshot", cli_snapshot, "save or load a chain's whole state to a file" },
     { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };

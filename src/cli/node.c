@@ -67,6 +67,10 @@ static void usage(FILE *out)
             "                       its reply code and panic text) or debug (also\n"
             "                       what programs print with gr_debug, with the\n"
             "                       program id)\n"
+            "  --fork SRC           start a new dev chain (in a new --data directory)\n"
+            "                       from the state at the head of SRC: a snapshot\n"
+            "                       file or another chain's data directory (docs/\n"
+            "                       replay.md); it gets a chain id of its own\n"
             "  --help               this help\n\n"
             "RPC limits (docs/security.md; a request beyond them is refused with a\n"
             "JSON-RPC error):\n"
@@ -230,6 +234,7 @@ int cli_node(int argc, char **argv)
     char host[64] = "127.0.0.1";
     bool dev = false;
     int log_level = LOG_INFO;
+    const char *fork_src = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         int k;
@@ -238,6 +243,14 @@ int cli_node(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--dev")) {
             dev = true;
+        } else if (!strcmp(a, "--fork")) {
+            if (!val) {
+                fprintf(stderr, "error: --fork needs a snapshot file or a "
+                                "data directory\n");
+                return 2;
+            }
+            fork_src = val;
+            i++;
         } else if (!strcmp(a, "--data")) {
             if (!val) {
                 fprintf(stderr, "error: --data needs a directory\n");
@@ -388,6 +401,15 @@ int cli_node(int argc, char **argv)
 
     gb_node *n = NULL;
     char detail[512] = "";
+    if (fork_src) {
+        gb_err fe = gb_chain_fork_make(fork_src, cfg.data_dir, detail,
+                                       sizeof detail);
+        if (fe) {
+            fprintf(stderr, "error: --fork: %s\n",
+                    detail[0] ? detail : gb_err_str(fe));
+            return 1;
+        }
+    }
     gb_err e = gb_node_open(&cfg, &n, detail, sizeof detail);
     if (e) {
         fprintf(stderr, "error: %s\n", detail[0] ? detail : gb_err_str(e));
@@ -397,6 +419,10 @@ int cli_node(int argc, char **argv)
     printf("gearbox node (dev chain)\n");
     printf("rpc      http://%s:%u\n", host, (unsigned)gb_node_rpc_port(n));
     printf("data     %s (height %u)\n", cfg.data_dir, gb_chain_height(c));
+    gb_chain_fork fk;
+    if (!gb_chain_fork_info(c, &fk) && fk.forked)
+        printf("fork     of a chain at its block %u (a chain id of its own)\n",
+               fk.height);
     printf("blocks   every %llu ms, and at once when transactions wait\n",
            (unsigned long long)cfg.block_time_ms);
     printf("dev accounts (for dev chains only: anyone can sign for them):\n");

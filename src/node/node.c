@@ -161,6 +161,9 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     gb_rpc_cfg rc;
     gb_rpc_cfg_default(&rc);
     rc.dev = cfg->dev;
+    gb_chain_fork fk; /* a fork signs with a chain id of its own */
+    if (!gb_chain_fork_info(n->chain, &fk) && fk.forked)
+        memcpy(rc.chain_id, fk.chain_id, sizeof rc.chain_id);
     rc.call_time_ms = cc.call_time_ms;
     if (cfg->max_body)
         rc.max_request = cfg->max_body;

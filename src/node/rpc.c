@@ -1287,6 +1287,7 @@ static const struct {
     {"gear_balance", m_balance},
     {"system_accountNonce", m_nonce},
     {"chain_getHead", m_head},
+    {"gearbox_chainInfo", gb_rpc_m_chain_info},
     {"gearbox_getBlock", m_block},
     {"chain_getEvents", m_events},
     {"gearbox_calculateInitUploadGas", gb_rpc_m_gas_upload},

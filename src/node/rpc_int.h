@@ -165,4 +165,7 @@ void gb_rpc_author_note_block(gb_rpc *r);
  * notified. */
 gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b);
 
+/* rpc_history.c: the chain's identity and history */
+json_t *gb_rpc_m_chain_info(gb_rpc *r, json_t *params, gb_rpc_err *err);
+
 #endif
