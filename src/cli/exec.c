@@ -54,6 +54,8 @@ static void usage(FILE *out)
             "                          --value and --gas given before (without --init:\n"
             "                          first, by alice, with the defaults)\n"
             "  --send PAYLOAD          send a message (repeatable)\n"
+            "  --reply PAYLOAD         reply to the newest message in the sender's\n"
+            "                          mailbox (a program waiting for an answer)\n"
             "  --as ACCOUNT            sender of what follows: a dev account (alice ...\n"
             "                          harry), 0x + 64 hex, an SS58 address (kG... or\n"
             "                          5...), sr:alice ... sr:ferdie, or a key file; any\n"
@@ -78,17 +80,19 @@ static void usage(FILE *out)
             "payloads: 0x... hex, @NAME (the 32-byte id of a program or code named\n"
             "before, 'main' included), or text.  For example, a proxy in front of ping:\n"
             "  gearbox exec ping.wasm --program proxy=proxy.wasm,@main --to proxy --send PING\n\n"
-            "A row per message, inits included: kind (init, handle), program, message\n"
-            "id, reply code and words, reply payload (text, reply_decoded), gas\n"
-            "burned, mailbox, panic text, gr_debug lines.\n\n"
+            "A row per message, inits included: kind (code, init, handle, reply),\n"
+            "program, message id, reply code and words, reply payload (text,\n"
+            "reply_decoded), outcome, gas burned, mailbox, panic text, gr_debug lines.\n\n"
             "exit status: 0 every message got a success reply (or waits), 3 some\n"
-            "reply is an error, 1 the tool or chain failed, 2 bad usage.\n");
+            "reply is an error (or a --reply's handle_reply failed), 1 the tool or\n"
+            "chain failed, 2 bad usage.\n");
 }
 
 /* ---- the script ---------------------------------------------------------- */
 
 typedef enum step_kind {
     ST_INIT, ST_SEND, ST_AS, ST_VALUE, ST_GAS, ST_CODE, ST_PROGRAM, ST_TO,
+    ST_REPLY,
 } step_kind;
 
 typedef struct step {
@@ -96,7 +100,8 @@ typedef struct step {
     const char *arg;    /* the option's value as given */
     char *name;         /* ST_CODE (may be NULL), ST_PROGRAM, ST_TO */
     char *file;         /* ST_CODE, ST_PROGRAM */
-    const char *payload; /* ST_INIT, ST_SEND, ST_PROGRAM's init (NULL) */
+    const char *payload; /* ST_INIT, ST_SEND, ST_REPLY, ST_PROGRAM's init
+                            (NULL) */
     uint8_t *code;      /* ST_CODE, ST_PROGRAM: the file read */
     size_t code_len;
     gb_id account;      /* ST_AS */
@@ -109,6 +114,11 @@ typedef struct named {
     gb_id id;   /* a program id, or a code id for --code NAME=FILE */
 } named;
 
+/* A message that reached a user's mailbox, not yet replied to. */
+typedef struct mail_ref {
+    gb_id id, source, destination;
+} mail_ref;
+
 typedef struct exec_state {
     gb_chain *chain;
     bool json;
@@ -119,6 +129,8 @@ typedef struct exec_state {
     gb_id dest;
     named *names;
     size_t nnames, capnames;
+    mail_ref *mail; /* users' mailboxes, oldest first, for --reply */
+    size_t nmail, capmail;
     bool error_reply; /* some reply was an error: exit 3 */
     const char *doing; /* what runs now, for the progress line */
 } exec_state;
@@ -264,6 +276,8 @@ static int parse_script(int argc, char **argv, exec_state *st, step **out,
             x.kind = ST_PROGRAM;
         else if (!strcmp(opt, "--to"))
             x.kind = ST_TO;
+        else if (!strcmp(opt, "--reply"))
+            x.kind = ST_REPLY;
         else {
             fprintf(stderr, "error: unknown option '%s' (see 'gearbox exec "
                             "--help')\n", opt);
@@ -300,6 +314,19 @@ static int parse_script(int argc, char **argv, exec_state *st, step **out,
             if (!check_payload(&st->pl, "--send", val, false, known, nknown))
                 goto out;
             break;
+        case ST_REPLY: {
+            /* a reply is bytes (or a --scale value), not a Sails call */
+            cli_payload plain = {.type = st->pl.type, .scale = st->pl.scale};
+            x.payload = val;
+            if (!main_created) {
+                fprintf(stderr, "error: --reply '%s' comes before --init: "
+                                "nothing can have written yet\n", val);
+                goto out;
+            }
+            if (!check_payload(&plain, "--reply", val, false, known, nknown))
+                goto out;
+            break;
+        }
         case ST_AS:
             if (!parse_account("--as", val, &x.account))
                 goto out;
@@ -467,6 +494,9 @@ typedef struct outcome {
     gb_event *mail; /* messages that reached users (copies, payload owned) */
     size_t nmail, capmail;
     char *debug;    /* gr_debug output of the message's runs, joined */
+    bool dispatched;
+    gb_outcome first; /* the outcome of its first run */
+    bool failed;      /* some run of it failed */
 } outcome;
 
 static void outcome_free(outcome *o)
@@ -520,6 +550,10 @@ static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
         for (uint32_t i = 0; i < r.nevents; i++) {
             gb_event *ev = &r.events[i];
             if (ev->kind == GB_EV_DISPATCHED && gb_id_eq(ev->id, mid)) {
+                if (!o->dispatched)
+                    o->first = ev->outcome;
+                o->dispatched = true;
+                o->failed |= ev->outcome == GB_OUTCOME_FAILED;
                 o->gas += ev->gas_burned;
                 if (ev->debug)
                     add_debug(o, ev->debug);
@@ -531,6 +565,11 @@ static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
                     o->payload = dup_bytes(ev->payload, ev->payload_len);
                     o->len = ev->payload_len;
                 } else {
+                    if (!ev->is_reply) { /* in the mailbox: --reply */
+                        mail_ref m = {.id = ev->id, .source = ev->source,
+                                      .destination = ev->destination};
+                        CLI_PUSH(st->mail, st->nmail, st->capmail, m);
+                    }
                     gb_event copy = *ev;
                     copy.payload = dup_bytes(ev->payload, ev->payload_len);
                     copy.debug = NULL;
@@ -591,8 +630,11 @@ static void report(exec_state *st, const char *kind, const char *label,
     gb_id_to_hex(prog, proghex);
     gb_reply_code rc = gb_reply_code_from_bytes(o->code);
     bool is_error = o->replied && gb_reply_code_is_error(rc);
-    if (is_error)
+    /* a reply gets no reply: its handle_reply failing is the error */
+    if (is_error || (!strcmp(kind, "reply") && o->failed))
         st->error_reply = true;
+    static const char *const outcomes[] = {"success", "skipped", "failed",
+                                           "waiting", "exited"};
     /* the panic text: an execution error's reply payload */
     bool panic = is_error && o->code[1] == 0x00 && o->code[0] == 0x01 &&
                  printable(o->payload, o->len);
@@ -626,6 +668,9 @@ static void report(exec_state *st, const char *kind, const char *label,
         if (panic)
             json_object_set_new(j, "panic",
                                 json_stringn((const char *)o->payload, o->len));
+        json_object_set_new(j, "outcome", o->dispatched
+                                              ? json_string(outcomes[o->first])
+                                              : json_null());
         json_object_set_new(j, "gas_burned", json_integer((json_int_t)o->gas));
         json_t *mb = json_array();
         for (size_t i = 0; i < o->nmail; i++) {
@@ -636,6 +681,12 @@ static void report(exec_state *st, const char *kind, const char *label,
             json_object_set_new(mj, "source", json_string(h));
             gb_id_to_hex(m->destination, h);
             json_object_set_new(mj, "destination", json_string(h));
+            json_object_set_new(mj, "message_id", json_string(
+                                    (gb_id_to_hex(m->id, h), h)));
+            if (m->is_reply) {
+                gb_id_to_hex(m->reply_to, h);
+                json_object_set_new(mj, "reply_to", json_string(h));
+            }
             json_object_set_new(mj, "payload", hex_json(m->payload,
                                                         m->payload_len));
             if (printable(m->payload, m->payload_len))
@@ -676,6 +727,8 @@ static void report(exec_state *st, const char *kind, const char *label,
     }
     if (!strcmp(kind, "init"))
         printf("init %s %s\n", pname ? pname : "", proghex);
+    else if (!strcmp(kind, "reply"))
+        printf("reply %s\n", label);
     else
         printf("%s\n", label);
     printf("  message id  %s\n", idhex);
@@ -693,6 +746,9 @@ static void report(exec_state *st, const char *kind, const char *label,
         }
         if (panic)
             printf("  panic       %.*s\n", (int)o->len, (const char *)o->payload);
+    } else if (!strcmp(kind, "reply")) {
+        printf("  handled     %s\n", o->dispatched ? outcomes[o->first]
+                                                    : "not yet");
     } else {
         printf("  reply       none (the message is waiting, or was not processed)\n");
     }
@@ -707,7 +763,9 @@ static void report(exec_state *st, const char *kind, const char *label,
         gb_event *m = &o->mail[i];
         char dh[67];
         gb_id_to_hex(m->destination, dh);
-        printf("  mailbox     to %s: ", dh);
+        char mh[67];
+        gb_id_to_hex(m->id, mh);
+        printf("  mailbox     %s to %s: ", m->is_reply ? "reply" : mh, dh);
         print_text_payload(m->payload, m->payload_len);
         printf("\n");
         json_t *ev = st->pl.idl && zero_id(m->destination)
@@ -869,6 +927,54 @@ static gb_err send(exec_state *st, const char *text)
     return e;
 }
 
+/* Reply to the newest message in the sender's mailbox. */
+static gb_err reply(exec_state *st, const char *text)
+{
+    size_t k = st->nmail;
+    while (k > 0 && !gb_id_eq(st->mail[k - 1].destination, st->sender))
+        k--;
+    if (!k) {
+        char h[67];
+        gb_id_to_hex(st->sender, h);
+        fprintf(stderr, "error: --reply '%s': no message in the mailbox of %s "
+                        "to reply to\n", text, h);
+        return GB_NOT_FOUND;
+    }
+    mail_ref m = st->mail[k - 1];
+    memmove(st->mail + k - 1, st->mail + k,
+            (st->nmail - k) * sizeof *st->mail);
+    st->nmail--;
+    uint8_t *payload;
+    uint32_t len;
+    char err[600];
+    cli_payload plain = {.type = st->pl.type, .scale = st->pl.scale};
+    if (!cli_payload_make(&plain, text, false, &payload, &len, NULL, err,
+                          sizeof err)) {
+        fprintf(stderr, "error: --reply: %s\n", err);
+        return GB_INVALID;
+    }
+    gb_tx tx = {.kind = GB_TX_SEND_REPLY, .sender = st->sender,
+                .destination = m.id, .payload = payload, .payload_len = len,
+                .gas_limit = st->gas, .value = st->value};
+    gb_id id, mid;
+    st->doing = text;
+    gb_err e = submit(st, &tx, &id, &mid);
+    free(payload);
+    if (e)
+        return e;
+    outcome o = {0};
+    e = run_until_idle(st, mid, &o);
+    if (!e) {
+        const char *pname = NULL;
+        for (size_t q = 0; q < st->nnames && !pname; q++)
+            if (gb_id_eq(st->names[q].id, m.source))
+                pname = st->names[q].name;
+        report(st, "reply", text, pname, m.source, mid, &o, NULL);
+    }
+    outcome_free(&o);
+    return e;
+}
+
 /* Every account --as names gets value to spend, from alice, in one
  * block. */
 static gb_err fund_accounts(exec_state *st, const step *s, size_t n)
@@ -1008,6 +1114,9 @@ int cli_exec(int argc, char **argv)
         case ST_SEND:
             e = send(&st, x->payload);
             break;
+        case ST_REPLY:
+            e = reply(&st, x->payload);
+            break;
         case ST_AS:
             st.sender = x->account;
             break;
@@ -1039,6 +1148,7 @@ out:
     for (size_t k = 0; k < st.nnames; k++)
         free(st.names[k].name);
     free(st.names);
+    free(st.mail);
     free(main_code);
     steps_free(steps, nsteps);
     cli_payload_free(&st.pl);

@@ -35,7 +35,7 @@ for l in sys.stdin:
 out=$("$gb" exec "$ex/ping.wasm" --send PING --json 2>/dev/null); rc=$?
 check_rc ping-rc $rc 0
 check ping-kinds "$(kinds <<<"$out" | tr '\n' ' ')" "init handle "
-for key in kind program message_id reply_code reply reply_payload reply_text gas_burned mailbox debug; do
+for key in kind program message_id reply_code reply reply_payload reply_text outcome gas_burned mailbox debug; do
   check "ping-key-$key" "$(sed -n 2p <<<"$out")" "\"$key\":"
 done
 check ping-init-program "$(sed -n 1p <<<"$out")" '"program":"0x'
@@ -72,6 +72,21 @@ out=$("$gb" exec "$ex/factory.wasm" --value 10000000000000 --init @child --value
 check_rc code-first-rc $rc 0
 check code-first-kinds "$(kinds <<<"$out" | tr '\n' ' ')" "code init handle handle "
 check code-first-pong "$out" '"reply_text":"PONG"'
+# --reply: a program waits for its sender's answer (examples/ask); the
+# reply row, the answer it leads to, a failed handle_reply exits 3
+out=$("$gb" exec "$ex/ask.wasm" --send hi --reply Ada --json 2>&1); rc=$?
+check_rc reply-rc $rc 0
+check reply-kinds "$(kinds <<<"$out" | tr '\n' ' ')" "init handle reply "
+check reply-question "$(sed -n 2p <<<"$out")" '"text":"what is your name?"'
+check reply-waiting "$(sed -n 2p <<<"$out")" '"outcome":"waiting"'
+check reply-row "$(sed -n 3p <<<"$out")" '"outcome":"success"'
+check reply-answer "$(sed -n 3p <<<"$out")" '"text":"hello, Ada"'
+out=$("$gb" exec "$ex/ask.wasm" --send hi --reply panic --json 2>&1); rc=$?
+check_rc reply-panic-rc $rc 3
+check reply-panic "$(sed -n 3p <<<"$out")" '"outcome":"failed"'
+out=$("$gb" exec "$ex/ask.wasm" --send hi --as bob --reply x 2>&1); rc=$?
+check_rc reply-none-rc $rc 1
+check reply-none "$out" "no message in the mailbox of"
 # gr_debug lines of the message
 out=$("$gb" exec "$ex/alloc_bomb.wasm" --send go --json 2>&1)
 check debug-key "$out" '"debug":["'
