@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "gear/codes.h"
 #include "node/keys.h"
 #include "node/node.h"
 #include "node/origin.h"
@@ -61,6 +62,11 @@ static void usage(FILE *out)
             "  --rpc-cors ORIGINS   browser pages allowed beside localhost ones:\n"
             "                       'all', or a comma-separated list of origins\n"
             "                       (https://app.example,http://host:8080)\n"
+            "  --log-level LEVEL    error, warn, info (default: a line per block that\n"
+            "                       did something, and each failed dispatch with\n"
+            "                       its reply code and panic text) or debug (also\n"
+            "                       what programs print with gr_debug, with the\n"
+            "                       program id)\n"
             "  --fork SRC           start a new dev chain (in a new --data directory)\n"
             "                       from the state at the head of SRC: a snapshot\n"
             "                       file or another chain's data directory (docs/\n"
@@ -85,13 +91,74 @@ static void usage(FILE *out)
             "  --rpc-max-json-values N      JSON values in one request (65536)\n");
 }
 
+/* --log-level: what the node prints as blocks go by. */
+enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+static const char *const log_levels[] = {"error", "warn", "info", "debug"};
+
+/* The reply to message id in block b (its code and payload), if any. */
+static const gb_event *reply_of(const gb_block_result *b, gb_id id)
+{
+    for (uint32_t i = 0; i < b->nevents; i++) {
+        const gb_event *ev = &b->events[i];
+        if (ev->kind == GB_EV_USER_MESSAGE && ev->is_reply &&
+            gb_id_eq(ev->reply_to, id))
+            return ev;
+    }
+    return NULL;
+}
+
+/* Text for a log line: printable bytes as they are, others as \xNN. */
+static void log_text(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n && i < 512; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+            putchar(p[i]);
+        else
+            printf("\\x%02x", p[i]);
+    }
+}
+
 static void on_block(void *ctx, const gb_block_result *b)
 {
-    (void)ctx;
-    if (!b->nevents && !b->dispatched)
+    int level = *(const int *)ctx;
+    if (level < LOG_INFO || (!b->nevents && !b->dispatched))
         return;
     printf("block %u: %u dispatched, %u events, gas %llu\n", b->height,
            b->dispatched, b->nevents, (unsigned long long)b->gas_used);
+    for (uint32_t i = 0; i < b->nevents; i++) {
+        const gb_event *ev = &b->events[i];
+        if (ev->kind != GB_EV_DISPATCHED)
+            continue;
+        char mid[67], prog[67];
+        gb_id_to_hex(ev->id, mid);
+        gb_id_to_hex(ev->destination, prog);
+        if (ev->outcome == GB_OUTCOME_FAILED) {
+            const gb_event *r = reply_of(b, ev->id);
+            printf("info: dispatch failed: message %s to program %s", mid,
+                   prog);
+            if (r) {
+                gb_reply_code rc = gb_reply_code_from_bytes(r->reply_code);
+                printf(": reply %02x%02x%02x%02x %s", r->reply_code[0],
+                       r->reply_code[1], r->reply_code[2], r->reply_code[3],
+                       gb_reply_code_str(rc));
+                if (r->payload_len) {
+                    printf(": ");
+                    log_text(r->payload, r->payload_len);
+                }
+            }
+            printf(" (gas %llu)\n", (unsigned long long)ev->gas_burned);
+        }
+        if (level >= LOG_DEBUG && ev->debug) {
+            for (const char *p = ev->debug; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t l = nl ? (size_t)(nl - p) : strlen(p);
+                printf("debug: gr_debug %s: ", prog);
+                log_text((const uint8_t *)p, l);
+                printf("\n");
+                p += l + (nl ? 1 : 0);
+            }
+        }
+    }
     fflush(stdout);
 }
 
@@ -171,6 +238,7 @@ int cli_node(int argc, char **argv)
                        .block_time_ms = 1000};
     char host[64] = "127.0.0.1";
     bool dev = false;
+    int log_level = LOG_INFO;
     const char *fork_src = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -292,6 +360,18 @@ int cli_node(int argc, char **argv)
             }
             cfg.call_time_ms = ms;
             i++;
+        } else if (!strcmp(a, "--log-level")) {
+            int lv = -1;
+            for (int l = 0; val && l <= LOG_DEBUG; l++)
+                if (!strcmp(val, log_levels[l]))
+                    lv = l;
+            if (lv < 0) {
+                fprintf(stderr, "error: --log-level must be error, warn, info "
+                                "or debug\n");
+                return 2;
+            }
+            log_level = lv;
+            i++;
         } else if (!strcmp(a, "--code-cache")) {
             uint64_t mib;
             if (!cli_opt_u64(a, val, &mib))
@@ -387,7 +467,7 @@ int cli_node(int argc, char **argv)
     }
     fflush(stdout);
 
-    e = gb_node_run(n, &stop_requested, on_block, NULL, detail,
+    e = gb_node_run(n, &stop_requested, on_block, &log_level, detail,
                     sizeof detail);
     uint32_t height = gb_chain_height(c);
     gb_node_close(n);
