@@ -64,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gear/gas.h" /* GB_GEAR_VALUE_PER_GAS */
 #include "gear/ids.h"
 #include "gear/process.h"
 #include "state/db.h" /* gb_block_header */
@@ -371,7 +372,7 @@ gb_id gb_chain_dev_account(uint32_t index);
  * So at every block:
  *   issuance == accounts + programs + held_value + held_gas + burned + fees
  */
-#define GB_CHAIN_VALUE_PER_GAS 1u
+#define GB_CHAIN_VALUE_PER_GAS GB_GEAR_VALUE_PER_GAS /* Vara's: 100 */
 
 /* gas as value, exactly (never wraps: a u64 times the rate fits in 128
  * bits). */

@@ -39,8 +39,8 @@ void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts)
     ctx->random_bn = height;
     ctx->existential_deposit = gb_u128_from(1000000000000ull); /* 1 VARA */
     ctx->mailbox_threshold = 3000;
-    ctx->gas_per_value = 1;
-    ctx->value_per_gas = gb_u128_from(6);
+    ctx->gas_per_value = 1; /* ValuePerGas(v) reads as {1, v} */
+    ctx->value_per_gas = gb_u128_from(GB_GEAR_VALUE_PER_GAS);
     ctx->performance_multiplier = 100;
 }
 

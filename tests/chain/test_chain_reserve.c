@@ -174,7 +174,7 @@ static void test_reservations(void)
     uint32_t h1 = gb_chain_height(C);
     GB_EXPECT_U64(0, failed_runs);
     gb_chain_totals t = audit();
-    GB_EXPECT_U64(R1 + R2 + R3, t.reserved_gas.lo);
+    GB_EXPECT_U64((R1 + R2 + R3) * GB_CHAIN_VALUE_PER_GAS, t.reserved_gas.lo);
     GB_EXPECT_U64(0, t.reserved_gas.hi);
     gb_id r1 = gb_reservation_id(m1, 0), r2 = gb_reservation_id(m1, 1);
 
@@ -203,7 +203,8 @@ static void test_reservations(void)
         fprintf(stderr, "  Q ran with %llu, reservation %llu\n",
                 (unsigned long long)got, (unsigned long long)R1);
     t = audit();
-    GB_EXPECT_U64(R3, t.reserved_gas.lo); /* R1 used, R2 unreserved */
+    GB_EXPECT_U64(R3 * GB_CHAIN_VALUE_PER_GAS,
+                  t.reserved_gas.lo); /* R1 used, R2 unreserved */
 
     /* 3. R3 expires at h1 + 3: its gas goes back to alice, exactly */
     while (gb_chain_height(C) < h1 + 2)
