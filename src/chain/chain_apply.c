@@ -973,7 +973,17 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (j->has_reply && !reply_prog &&
         (e = is_program(b, j->reply.destination, &reply_prog)))
         goto out;
-    sh.n += reply_prog && !j->reply.has_gas_limit && !x->reply_deposit;
+    /* Gear's ReplyPacket::auto has gas Some(0): an automatic reply takes
+     * no share (only a reply deposit pays for it) */
+    bool auto_reply = false;
+    if (j->has_reply) {
+        uint8_t ac[4];
+        gb_reply_code_bytes(GB_REPLY_SUCCESS_AUTO, ac);
+        auto_reply = !memcmp(j->reply.reply_code, ac, 4);
+    }
+    bool reply_shares = reply_prog && !j->reply.has_gas_limit &&
+                        !x->reply_deposit && !auto_reply;
+    sh.n += reply_shares;
     sh.n += j->outcome == GB_OUTCOME_WAIT;
     if (!sh.n)
         e = gb_chain_refund_gas(b, x->origin, sh.left);
@@ -1021,9 +1031,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                   .destination = m->destination, .payload = m->payload,
                   .payload_len = m->payload_len, .value = m->value,
                   .gas_limit = (m->has_gas_limit ? m->gas_limit
-                                : reply_prog && !x->reply_deposit
-                                    ? share_take(&sh)
-                                    : 0) +
+                                : reply_shares ? share_take(&sh)
+                                               : 0) +
                                x->reply_deposit,
                   .reply_to = x->d.id},
             .origin = x->origin};
