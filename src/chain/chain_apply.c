@@ -867,7 +867,10 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
 
     /* value */
     gb_u128 bal = view_balance;
-    if ((!failed || !j->has_reply) && !gb_u128_add_to(&bal, x->d.value))
+    /* the message's value, on its first run (a woken message's is in the
+     * balance already); a failed run's error reply takes it back */
+    if (!(x->flags & GB_CHAIN_F_VALUE_CREDITED) &&
+        (!failed || !j->has_reply) && !gb_u128_add_to(&bal, x->d.value))
         return GB_OVERFLOW;
     if (!failed) {
         /* each part was taken from the run's value counter, so the sum
@@ -1242,10 +1245,6 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
         }
     }
     r->bal = r->p.balance;
-    if (x->flags & GB_CHAIN_F_VALUE_CREDITED)
-        r->bal = gb_u128_cmp(r->bal, x->d.value) >= 0
-                     ? gb_u128_sub(r->bal, x->d.value)
-                     : gb_u128_from(0);
     r->src = (gb_page_src){.txn = b->txn, .pid = pid,
                            .ov = gb_overlay_prog(b->ov, pid)};
     /* a small program's persisted pages are loaded up front: a fault each
@@ -1287,6 +1286,9 @@ void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx)
                             .page = page_lookup,
                             .page_user = &r->src,
                             .balance = r->bal,
+                            .locked = bctx->existential_deposit,
+                            .value_received = (r->h.x.flags &
+                                               GB_CHAIN_F_VALUE_CREDITED) != 0,
                             .reservations = r->resv,
                             .nreservations = r->nresv};
     gb_dispatch d = r->h.x.d;
@@ -1486,6 +1488,7 @@ static gb_err read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
                             .page = page_lookup,
                             .page_user = &src,
                             .balance = p.balance,
+                            .locked = bctx.existential_deposit,
                             .reservations = resv,
                             .nreservations = nresv};
     gb_dispatch d = {.kind = GB_DISPATCH_STATE,

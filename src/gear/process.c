@@ -37,7 +37,7 @@ void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts)
     ctx->height = height;
     ctx->timestamp = ts;
     ctx->random_bn = height;
-    ctx->existential_deposit = gb_u128_from(1000000000000ull); /* 1 VARA */
+    ctx->existential_deposit = gb_u128_from(GB_GEAR_EXISTENTIAL_DEPOSIT);
     ctx->mailbox_threshold = 3000;
     ctx->gas_per_value = 1; /* ValuePerGas(v) reads as {1, v} */
     ctx->value_per_gas = gb_u128_from(GB_GEAR_VALUE_PER_GAS);
@@ -417,7 +417,8 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                  "not enough gas for the precharge");
         if (d->kind == GB_DISPATCH_INIT || d->kind == GB_DISPATCH_HANDLE ||
             d->kind == GB_DISPATCH_STATE)
-            set_reply(&r, GB_REPLY_EXEC_RAN_OUT_OF_GAS, NULL, 0, d->value);
+            set_reply(&r, GB_REPLY_EXEC_RAN_OUT_OF_GAS, NULL, 0,
+                      prog->value_received ? gb_u128_from(0) : d->value);
         finish(p, &r, lz);
         return GB_OK;
     }
@@ -502,7 +503,8 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
                 len = r.panic_len;
                 r.panic = NULL;
             }
-            set_reply(&r, code, payload, len, d->value);
+            set_reply(&r, code, payload, len,
+                      prog->value_received ? gb_u128_from(0) : d->value);
         }
         finish(p, &r, lz);
         return GB_OK;

@@ -51,6 +51,10 @@ typedef struct gb_block_ctx {
     uint64_t deadline_ns;
 } gb_block_ctx;
 
+/* Vara's EXISTENTIAL_DEPOSIT, 1 VARA (vara/runtime/common constants.rs):
+ * locked on every program when it is created. */
+#define GB_GEAR_EXISTENTIAL_DEPOSIT 1000000000000ull
+
 /* Fill ctx with the defaults of a dev chain (Vara's values where known). */
 void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts);
 
@@ -113,6 +117,17 @@ typedef struct gb_program_view {
                                   page protection (gb_lazy_begin_eager: no
                                   fault, no system call) */
     gb_u128 balance;
+    gb_u128 locked;            /* the part of balance the run may not
+                                  spend: the existential deposit locked on
+                                  the program (Gear's reducible_balance
+                                  leaves it out) */
+    bool value_received;       /* the dispatch's value is in balance
+                                  already (it ran before and waited): the
+                                  value counter does not add it again and
+                                  a failed run's error reply carries none
+                                  (Gear: only a first execution brings
+                                  its value, executor.rs:77-87,
+                                  processing.rs:349) */
     const gb_reservation *reservations; /* its existing reservations */
     uint32_t nreservations;
 } gb_program_view;
