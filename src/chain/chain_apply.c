@@ -814,6 +814,33 @@ static void cache_page(gb_prog_cache *pc, uint32_t page, uint32_t len)
         pc->pages[pc->npages++] = page;
 }
 
+/* Whether a failure of x sends its program a signal when x holds a system
+ * reservation (Gear's process_error: not for init messages, signals or
+ * error replies). */
+static bool signal_due(const gb_db_dispatch *x)
+{
+    return x->d.kind == GB_DISPATCH_HANDLE ||
+           (x->d.kind == GB_DISPATCH_REPLY && x->d.reply_code[0] == 0);
+}
+
+/* The signal x's failure sends its program (Gear's send_signal,
+ * manager/mod.rs: the system reservation becomes the signal's gas):
+ * handle_signal runs with signal_from = x and code. */
+static gb_err send_signal(gb_blk *b, const gb_db_dispatch *x, uint32_t code,
+                          uint64_t gas)
+{
+    gb_db_dispatch y = {
+        .d = {.kind = GB_DISPATCH_SIGNAL,
+              .id = gb_message_id_signal(x->d.id),
+              .source = gb_actor_id_system(),
+              .destination = x->d.destination,
+              .gas_limit = gas,
+              .signal_from = x->d.id,
+              .signal_code = code},
+        .origin = x->origin};
+    return gb_chain_queue_push(b, &y);
+}
+
 /* p: the program's record now; prep_balance: its balance when the run
  * was prepared, view_balance: the balance the run was shown; h: hints
  * (NULL: none); pc: the program's cache while the queue runs (NULL:
@@ -853,8 +880,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     b->dispatched++;
     TRY(gb_chain_burn(b, burned));
     /* the system reservation held for the message after this run */
-    uint64_t sysres = x->d.ctx.system_reservation +
-                      (failed ? 0 : j->system_reserved);
+    uint64_t sysres = x->d.ctx.system_reservation + j->system_reserved;
 
     TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
                                      .source = x->d.source,
@@ -1064,7 +1090,9 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         if (!u->used)
             TRY(gb_chain_refund_gas(b, r.origin, r.amount));
     }
-    if (j->outcome != GB_OUTCOME_WAIT)
+    if (failed && sysres && signal_due(x))
+        TRY(send_signal(b, x, j->signal_code, sysres));
+    else if (j->outcome != GB_OUTCOME_WAIT)
         TRY(gb_chain_refund_gas(b, x->origin, sysres));
     for (uint32_t i = 0; i < j->nwakes; i++)
         TRY(apply_wake(b, pid, &j->wakes[i]));

@@ -201,6 +201,10 @@ typedef struct gb_journal {
     bool interrupted;          /* FAILED by blk->deadline_ns, not by the
                                   program: the result means nothing */
     gb_err trap;               /* FAILED: the engine's trap code */
+    uint32_t signal_code;      /* FAILED: Gear's SignalCode (as u32) of
+                                  the failure, what handle_signal gets
+                                  when the message made a system
+                                  reservation (gear/codes.h) */
     char trap_msg[256];        /* FAILED: what happened, for people */
     uint64_t gas_burned;       /* used up by the run; the gas limits it
                                   gave to messages (has_gas_limit, not
@@ -235,7 +239,9 @@ typedef struct gb_journal {
     gb_reply_deposit *deposits;
     uint32_t ndeposits;
     uint64_t system_reserved;  /* gr_system_reserve_gas in this run (the
-                                  total is ctx.system_reservation) */
+                                  total is ctx.system_reservation); kept
+                                  when FAILED (not in gas_burned then
+                                  either): it pays for the signal */
     /* control */
     gb_wait_kind wait;         /* WAIT */
     uint32_t wait_duration;    /* WAIT_FOR / WAIT_UP_TO: blocks */

@@ -266,6 +266,56 @@ static void create_wait(int short_by)
     gb_chain_close(C);
 }
 
+/* A handle that made a system reservation and then fails sends its
+ * program a signal, paid from that reservation, with Gear's code:
+ * UserspacePanic 100, RanOutOfGas 101, UnreachableInstruction 104.  One
+ * that succeeds, or fails without a reservation, sends none. */
+static void test_signals(void)
+{
+    open_chain();
+    uint32_t len;
+    uint8_t *code = fx_read_wasm("GB_TEST_WASM", "signals", &len);
+    gb_id sc = fx_submit(C, (gb_tx){.kind = GB_TX_UPLOAD_CODE,
+                                    .sender = alice(), .code = code,
+                                    .code_len = len});
+    free(code);
+    gb_id carol = gb_chain_dev_account(2);
+    gb_id P = fx_submit(C, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
+                                   .sender = alice(), .code_id = sc,
+                                   .payload = carol.b, .payload_len = 32,
+                                   .gas_limit = GAS});
+    settle();
+    static const struct {
+        char op;
+        uint64_t gas;
+        uint32_t signal; /* 0: none */
+    } cases[] = {{'p', GAS, 100}, {'u', GAS, 104},
+                 {'g', 20000000000ull, 101}, {'o', GAS, 0}, {'n', GAS, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        memset(&S, 0, sizeof S);
+        gb_id m = fx_submit(C, (gb_tx){.kind = GB_TX_SEND_MESSAGE,
+                                       .sender = bob(), .destination = P,
+                                       .payload = (const uint8_t *)
+                                                      &cases[i].op,
+                                       .payload_len = 1,
+                                       .gas_limit = cases[i].gas});
+        settle();
+        if (!cases[i].signal) {
+            GB_EXPECT_U64(0, S.nmail);
+            continue;
+        }
+        GB_EXPECT_U64(1, S.nmail);
+        GB_EXPECT_U64(40, S.mail_len[0]);
+        GB_EXPECT_U64(cases[i].signal, u32le(S.mail[0]));
+        GB_EXPECT_U64(0, u32le(S.mail[0] + 4));
+        GB_EXPECT(!memcmp(S.mail[0] + 8, m.b, 32)); /* signal_from */
+    }
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    gb_chain_close(C);
+}
+
 static void test_value_across_wait(void) { create_wait(0); }
 static void test_value_across_wait_short(void) { create_wait(1); }
 
@@ -276,5 +326,6 @@ int main(void)
     GB_RUN(test_refund_to_payer);
     GB_RUN(test_value_across_wait);
     GB_RUN(test_value_across_wait_short);
+    GB_RUN(test_signals);
     return gb_test_summary();
 }
