@@ -84,9 +84,11 @@ typedef struct gb_chain_cfg {
     uint64_t estimate_gas_limit; /* the most gas a gas estimate's dry run
                                     may use (gb_chain_calculate_gas; it
                                     runs on the caller's thread: a node
-                                    must not stall on one); 0: the
-                                    default, 5 * 10^10, at most the block
-                                    gas limit */
+                                    must not stall on one: bound it in
+                                    time with call_time_ms); 0: the
+                                    block gas limit, as Gear's estimate
+                                    (which starts from BlockGasLimit);
+                                    never more than it */
     unsigned threads;          /* worker threads running dispatches to
                                   different programs at once (see
                                   docs/parallel.md); 0: one per core.

@@ -444,6 +444,10 @@ gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
 
 /* ---- the waitlist -------------------------------------------------------- */
 
+static bool signal_due(const gb_db_dispatch *x);
+static gb_err send_signal(gb_blk *b, const gb_db_dispatch *x, uint32_t code,
+                          uint64_t gas);
+
 uint64_t gb_chain_wait_tag(const gb_db_dispatch *w)
 {
     return (uint64_t)w->d.signal_code << 32 | w->expires_at;
@@ -474,6 +478,17 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
     x->d.gas_limit -= rent;
     x->d.signal_code = 0;
     x->expires_at = 0;
+    /* out of rent with a system reservation: the program's signal
+     * (Gear's remove_from_waitlist task; not for init messages, whose
+     * reservation goes back) */
+    if (!wake && code == GB_REPLY_REMOVED_FROM_WAITLIST &&
+        x->d.ctx.system_reservation && signal_due(x)) {
+        gb_signal_code sc;
+        (void)gb_signal_code_for_reply(code, &sc);
+        TRY(send_signal(b, x, gb_signal_code_u32(sc),
+                        x->d.ctx.system_reservation));
+        x->d.ctx.system_reservation = 0;
+    }
     if (wake) {
         TRY(gb_chain_queue_push(b, x));
         TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_WOKEN, .id = mid,

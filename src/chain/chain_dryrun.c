@@ -607,7 +607,7 @@ static gb_err estimate_plan(gb_chain *c, plan *ppl, bool allow_other_panics,
     gb_err e;
     uint64_t G = c->cfg.block_gas_limit, cap = c->cfg.estimate_gas_limit;
     if (!cap)
-        cap = GB_CHAIN_ESTIMATE_GAS;
+        cap = G; /* Gear's: the block gas limit */
     if (G > cap)
         G = cap;
     dry ref, d;
