@@ -30,18 +30,22 @@
  * program's message to an id that is not a program goes to that user's
  * mailbox (Gear: every id that is not a program is a user).
  *
- * Where this differs from Gear (see chain_apply.c for the details): gas is
- * a flat amount per message, not Gear's gas tree; what a run leaves is
- * shared equally by the messages it sent without a gas limit (and by
- * itself when it waits).  Waiting costs GB_CHAIN_WAITLIST_RENT gas per
- * block; mailbox messages hold no gas and live GB_CHAIN_MAILBOX_BLOCKS.
- * Claiming a mailbox message sends no auto-reply.  Signals are not
- * produced yet.  Gas reservations are kept per program until they expire
+ * Gas as Gear moves it, and where this differs (docs/gas.md; chain_apply.c
+ * for the details): gas given with a message comes out of the sender's own
+ * gas; an automatic reply carries none (a reply deposit pays for it); a
+ * system reservation pays for the signal a failed message sends its
+ * program.  Gear's gas tree is not kept as a tree: each stored message
+ * holds its own gas, and what a run leaves is shared equally by the
+ * messages it sent without a gas limit (and by itself when it waits)
+ * where Gear lets them draw on one pool.  Waiting costs
+ * GB_CHAIN_WAITLIST_RENT gas per block; mailbox messages hold no gas and
+ * live GB_CHAIN_MAILBOX_BLOCKS.  Claiming a mailbox message sends no
+ * auto-reply.  Gas reservations are kept per program until they expire
  * (their gas then goes back to the account that paid for the message that
  * made them), are unreserved (likewise) or pay for a message; a reply
  * deposit travels with its message and becomes the gas of its reply; a
  * system reservation is held with its message and refunded when the
- * message is done (chain_apply.c).  Pending transactions live in memory
+ * message is done, or becomes its signal's gas (chain_apply.c).  Pending transactions live in memory
  * (a mempool) and, with cfg.persist_pool, in a log beside the store
  * (pool_log.h) from which gb_chain_open pends them again; without it
  * gb_chain_close drops them.

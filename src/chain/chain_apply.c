@@ -61,12 +61,27 @@
  *           user, which goes to the mailbox holding no gas; a run that
  *           ended without replying) the deposit is refunded to the
  *           message's origin.
- *   system reservation  journal.system_reserved: Gear keeps it for the
- *           message's signal; signals are not produced by the chain yet,
- *           so it is held with the message (ctx.system_reservation of its
- *           waitlist / queue record) while it waits, and refunded to the
- *           message's origin when the message is done (its run ends
- *           without waiting, or it leaves the waitlist for good).
+ *   system reservation  journal.system_reserved (kept by a failed run
+ *           too): held with the message (ctx.system_reservation of its
+ *           waitlist / queue record) while it waits.  When a handle or
+ *           reply (not an error reply) fails, it becomes the gas of the
+ *           signal sent to the program (a SIGNAL dispatch, id
+ *           gb_message_id_signal, signal_from = the message, the failure's
+ *           SignalCode: Gear's process_error and send_signal), and so
+ *           when a waiting one runs out of rent (RemovedFromWaitlist, 200);
+ *           otherwise it is refunded to the message's origin when the
+ *           message is done.
+ *
+ *   automatic replies  carry no gas of their own (Gear's ReplyPacket::auto
+ *           has gas Some(0)): only a reply deposit pays for one, so an
+ *           automatic reply to a program without one fails its precharge
+ *           (RanOutOfGas, nothing burned), as on Vara.  Error replies and
+ *           gasless manual replies take a share like gasless messages.
+ *
+ *   value   the value counter of a run (process.h: balance, locked,
+ *           value_received) is the program's balance less the existential
+ *           deposit locked on it, plus the message's value on its first
+ *           run only: a woken message's value is in the balance already.
  */
 #define _GNU_SOURCE /* MADV_HUGEPAGE, posix_memalign with -std=c11 */
 #include <stdlib.h>
