@@ -534,7 +534,8 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id program, const uint8_t *payload,
  * the whole tree, as Gear's estimate runs the queue.  Tasks due at the
  * next height, other pending transactions and messages already queued do
  * not run.  What is delayed (gr_send_delayed, gr_wait_for past this block)
- * is not followed.
+ * is not followed.  As in Gear's calculate_gas_info, gr_gas_available is
+ * forbidden in the dry runs: a run that calls it fails (BackendError).
  */
 typedef struct gb_chain_gas_info {
     uint64_t min_limit;       /* the smallest gas limit with which the

@@ -49,6 +49,11 @@ typedef struct gb_block_ctx {
      * Only for runs whose result is thrown away or reported, never
      * committed: read-only calls and gas estimates. */
     uint64_t deadline_ns;
+    /* Not consensus either: a gas estimate's dry run, in which
+     * gr_gas_available is forbidden (a BackendError trap), as in Gear's
+     * calculate_gas_info (runtime_api.rs: a program's result must not
+     * depend on the gas it was given while its gas is being found). */
+    bool estimating;
 } gb_block_ctx;
 
 /* Vara's EXISTENTIAL_DEPOSIT, 1 VARA (vara/runtime/common constants.rs):

@@ -507,6 +507,9 @@ HOST(sys_gas_available)
     RUN();
     r->sc = GB_SYS_GR_GAS_AVAILABLE;
     UNUSED_ARGS;
+    if (r->blk->estimating) /* Gear: ForbiddenFunction */
+        return stop(ctx, r, GB_STOP_BACKEND,
+                    "gr_gas_available is forbidden while gas is estimated");
     return out_uint(ctx, r, (uint32_t)a[0],
                     gb_store_gas_left(gb_host_store(ctx)), 8);
 }

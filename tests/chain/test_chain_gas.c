@@ -316,6 +316,39 @@ static void test_signals(void)
     gb_chain_close(C);
 }
 
+/* Gear's estimate forbids gr_gas_available: a message whose run calls it
+ * cannot be estimated (its result would depend on the gas being sought);
+ * one that does not can.  In a block it works. */
+static void test_estimate_forbids_gas_available(void)
+{
+    open_chain();
+    gb_id P = create_sys("P");
+    settle();
+    script s = {0};
+    OP(&s, GB_SYS_GR_GAS_AVAILABLE, 0x4000);
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                .destination = P, .payload = s.b, .payload_len = s.n};
+    gb_chain_gas_info info;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_INVALID,
+                  gb_chain_calculate_gas(C, &tx, &info, detail,
+                                         sizeof detail));
+    GB_EXPECT_STR_CONTAINS(detail, "trapped");
+    GB_EXPECT_STR_CONTAINS(detail, "backend");
+    script ok = {0};
+    OP(&ok, GB_SYS_GR_BLOCK_HEIGHT, 0x4000);
+    tx.payload = ok.b;
+    tx.payload_len = ok.n;
+    GB_EXPECT_ERR(GB_OK, gb_chain_calculate_gas(C, &tx, &info, detail,
+                                                sizeof detail));
+    GB_EXPECT(info.min_limit > 0 && info.burned > 0);
+    memset(&S, 0, sizeof S);
+    send_script(alice(), P, &s, GAS);
+    settle();
+    GB_EXPECT_U64(0, S.failed);
+    gb_chain_close(C);
+}
+
 static void test_value_across_wait(void) { create_wait(0); }
 static void test_value_across_wait_short(void) { create_wait(1); }
 
@@ -327,5 +360,6 @@ int main(void)
     GB_RUN(test_value_across_wait);
     GB_RUN(test_value_across_wait_short);
     GB_RUN(test_signals);
+    GB_RUN(test_estimate_forbids_gas_available);
     return gb_test_summary();
 }
