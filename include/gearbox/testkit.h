@@ -337,6 +337,11 @@ gb_tk_u128 gb_tk_balance(gb_tk *tk, gb_tk_id id);
  * together. */
 gb_tk_u128 gb_tk_tx_fee(gb_tk *tk, uint32_t bytes);
 
+/* What one gas costs in value (Vara's GasMultiplier): a message reserves
+ * value + gas_limit * GB_TK_VALUE_PER_GAS from its sender, and the gas
+ * it did not burn comes back at the same rate. */
+#define GB_TK_VALUE_PER_GAS 100u
+
 /* Gas burned by all runs of message_id (more than one if it waited and
  * was woken).  GB_NOT_FOUND if it has not run. */
 gb_err gb_tk_gas_burned(const gb_tk *tk, gb_tk_id message_id,

@@ -275,7 +275,8 @@ void gb_chain_close(gb_chain *c)
 
 /* ---- transactions ----------------------------------------------------- */
 
-/* Value + gas a transaction reserves, into *out; false when that sum
+/* Value + gas (+ a new program's existential deposit) a transaction
+ * reserves, into *out; false when that sum
  * exceeds 2^128-1 (such a transaction is refused at submit and dropped at
  * apply: a wrapped cost once let value = 2^128-1 through for the price of
  * its gas). */
@@ -290,6 +291,11 @@ static bool tx_cost(const gb_tx *tx, gb_u128 *out)
         tx->kind != GB_TX_SEND_REPLY)
         return true;
     *out = gb_chain_gas_value(tx->gas_limit);
+    /* a new program gets the existential deposit from its creator, locked
+     * on it (Gear's upload_program / create_program) */
+    if (tx->kind == GB_TX_CREATE_PROGRAM &&
+        !gb_u128_add_to(out, gb_u128_from(GB_GEAR_EXISTENTIAL_DEPOSIT)))
+        return false;
     return gb_u128_add_to(out, tx->value);
 }
 
@@ -726,6 +732,8 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
         gb_db_program pr = {.status = GB_PROGRAM_INITIALIZING,
                             .code_id = tx->code_id,
                             .init_message = mid,
+                            .balance = gb_u128_from(
+                                GB_GEAR_EXISTENTIAL_DEPOSIT),
                             .static_pages = code->static_pages,
                             .stack_end = code->stack_end,
                             .created_at = b->height};

@@ -30,18 +30,22 @@
  * program's message to an id that is not a program goes to that user's
  * mailbox (Gear: every id that is not a program is a user).
  *
- * Where this differs from Gear (see chain_apply.c for the details): gas is
- * a flat amount per message, not Gear's gas tree; what a run leaves is
- * shared equally by the messages it sent without a gas limit (and by
- * itself when it waits).  Waiting costs GB_CHAIN_WAITLIST_RENT gas per
- * block; mailbox messages hold no gas and live GB_CHAIN_MAILBOX_BLOCKS.
- * Claiming a mailbox message sends no auto-reply.  Signals are not
- * produced yet.  Gas reservations are kept per program until they expire
+ * Gas as Gear moves it, and where this differs (docs/gas.md; chain_apply.c
+ * for the details): gas given with a message comes out of the sender's own
+ * gas; an automatic reply carries none (a reply deposit pays for it); a
+ * system reservation pays for the signal a failed message sends its
+ * program.  Gear's gas tree is not kept as a tree: each stored message
+ * holds its own gas, and what a run leaves is shared equally by the
+ * messages it sent without a gas limit (and by itself when it waits)
+ * where Gear lets them draw on one pool.  Waiting costs
+ * GB_CHAIN_WAITLIST_RENT gas per block; mailbox messages hold no gas and
+ * live GB_CHAIN_MAILBOX_BLOCKS.  Claiming a mailbox message sends no
+ * auto-reply.  Gas reservations are kept per program until they expire
  * (their gas then goes back to the account that paid for the message that
  * made them), are unreserved (likewise) or pay for a message; a reply
  * deposit travels with its message and becomes the gas of its reply; a
  * system reservation is held with its message and refunded when the
- * message is done (chain_apply.c).  Pending transactions live in memory
+ * message is done, or becomes its signal's gas (chain_apply.c).  Pending transactions live in memory
  * (a mempool) and, with cfg.persist_pool, in a log beside the store
  * (pool_log.h) from which gb_chain_open pends them again; without it
  * gb_chain_close drops them.
@@ -64,6 +68,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gear/gas.h" /* GB_GEAR_VALUE_PER_GAS */
 #include "gear/ids.h"
 #include "gear/process.h"
 #include "state/db.h" /* gb_block_header */
@@ -83,9 +88,11 @@ typedef struct gb_chain_cfg {
     uint64_t estimate_gas_limit; /* the most gas a gas estimate's dry run
                                     may use (gb_chain_calculate_gas; it
                                     runs on the caller's thread: a node
-                                    must not stall on one); 0: the
-                                    default, 5 * 10^10, at most the block
-                                    gas limit */
+                                    must not stall on one: bound it in
+                                    time with call_time_ms); 0: the
+                                    block gas limit, as Gear's estimate
+                                    (which starts from BlockGasLimit);
+                                    never more than it */
     unsigned threads;          /* worker threads running dispatches to
                                   different programs at once (see
                                   docs/parallel.md); 0: one per core.
@@ -371,7 +378,7 @@ gb_id gb_chain_dev_account(uint32_t index);
  * So at every block:
  *   issuance == accounts + programs + held_value + held_gas + burned + fees
  */
-#define GB_CHAIN_VALUE_PER_GAS 1u
+#define GB_CHAIN_VALUE_PER_GAS GB_GEAR_VALUE_PER_GAS /* Vara's: 100 */
 
 /* gas as value, exactly (never wraps: a u64 times the rate fits in 128
  * bits). */
@@ -527,7 +534,8 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id program, const uint8_t *payload,
  * the whole tree, as Gear's estimate runs the queue.  Tasks due at the
  * next height, other pending transactions and messages already queued do
  * not run.  What is delayed (gr_send_delayed, gr_wait_for past this block)
- * is not followed.
+ * is not followed.  As in Gear's calculate_gas_info, gr_gas_available is
+ * forbidden in the dry runs: a run that calls it fails (BackendError).
  */
 typedef struct gb_chain_gas_info {
     uint64_t min_limit;       /* the smallest gas limit with which the

@@ -307,6 +307,7 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
     gb_block_ctx_default(&b.bctx, b.height,
                          head.timestamp + c->cfg.block_time_ms);
     b.bctx.deadline_ns = pl->deadline_ns;
+    b.bctx.estimating = true;
     gb_blake2b_state st;
     gb_blake2b_init(&st);
     gb_blake2b_update(&st, "gearbox/seed", 12);
@@ -607,7 +608,7 @@ static gb_err estimate_plan(gb_chain *c, plan *ppl, bool allow_other_panics,
     gb_err e;
     uint64_t G = c->cfg.block_gas_limit, cap = c->cfg.estimate_gas_limit;
     if (!cap)
-        cap = GB_CHAIN_ESTIMATE_GAS;
+        cap = G; /* Gear's: the block gas limit */
     if (G > cap)
         G = cap;
     dry ref, d;

@@ -21,7 +21,6 @@
 #define GB_CHAIN_MAX_WAIT 100000u        /* longest gr_wait, in blocks */
 #define GB_CHAIN_WAITLIST_RENT 100u      /* gas per block spent in the waitlist */
 #define GB_CHAIN_MAX_DISPATCHES 100000u  /* per block, a safety valve */
-#define GB_CHAIN_ESTIMATE_GAS 50000000000ull /* cfg.estimate_gas_limit 0 */
 
 /* The payer of tx's fee: tx->fee_payer, or the sender when that is zero. */
 static inline gb_id gb_chain_tx_payer(const gb_tx *tx)

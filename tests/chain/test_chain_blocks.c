@@ -246,7 +246,9 @@ static void test_ping(void)
     gb_u128 after = gb_chain_balance(t.c, alice());
     GB_EXPECT(gb_u128_cmp(after, before) < 0);
     gb_u128 paid = gb_u128_sub(gb_u128_sub(before, after), fx_fee(t.c, 4));
-    GB_EXPECT(paid.lo > 0 && paid.lo < 1000000000ull && !paid.hi); /* ~3e8 */
+    GB_EXPECT(paid.lo > 0 &&
+              paid.lo < 1000000000ull * GB_CHAIN_VALUE_PER_GAS &&
+              !paid.hi); /* ~3e8 gas */
     m = send(&t, ping, "PONG");
     blocks(&t, 1);
     GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_AUTO, ""));
@@ -447,11 +449,18 @@ static void test_exit(void)
     GB_EXPECT(reply_is(&t, x, GB_REPLY_SUCCESS_AUTO, ""));
     GB_EXPECT_U64(1, t.exited);
     GB_EXPECT(gb_u128_is_zero(gb_chain_balance(t.c, a)));
-    /* the 777 came back to alice as the inheritor: she paid only gas and
-     * the transaction's fee */
+    /* the 777 came back to alice as the inheritor, and the existential
+     * deposit she locked on the program when she created it: she paid
+     * only gas and the transaction's fee */
     gb_u128 after = gb_chain_balance(t.c, alice());
-    gb_u128 paid = gb_u128_sub(gb_u128_sub(before, after), fx_fee(t.c, 1));
-    GB_EXPECT(paid.lo < 1000000000ull && !paid.hi); /* ~3e8 */
+    gb_u128 paid = gb_u128_sub(
+        gb_u128_sub(gb_u128_add(before,
+                                gb_u128_from(GB_GEAR_EXISTENTIAL_DEPOSIT),
+                                NULL),
+                    after),
+        fx_fee(t.c, 1));
+    GB_EXPECT(paid.lo < 1000000000ull * GB_CHAIN_VALUE_PER_GAS &&
+              !paid.hi); /* ~3e8 gas */
     gb_id h = send_v(&t, a, "hi", 1000000000ull, gb_u128_from(5));
     blocks(&t, 1);
     const umsg *r = reply_of(&t, h);
