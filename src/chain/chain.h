@@ -605,4 +605,31 @@ gb_err gb_chain_block_header(gb_chain *c, uint32_t height,
 gb_err gb_chain_block_by_hash(gb_chain *c, const uint8_t hash[32],
                               gb_block_header *out);
 
+/* ---- a reply computed (chain_dryrun.c) -----------------------------------
+ *
+ * Gear's calculate_reply_for_handle (gear_calculateReplyForHandle, what
+ * sails-js queries use): tx (GB_TX_SEND_MESSAGE: sender = the origin,
+ * destination, payload, value, gas_limit — capped at the block gas limit)
+ * runs in a dry block as gb_chain_calculate_gas's do, with what it causes
+ * in that block, and nothing is kept.  The answer is the first reply to
+ * the message: its code, payload (malloc'd, the caller frees; NULL when
+ * empty) and value, and the gas the dry block burned.  A failed run is an
+ * answer too (its error reply).  Errors, with a detail: GB_NOT_FOUND (no
+ * such program, or no reply came in the block), GB_INVALID (the program
+ * cannot take messages, a payload over 8 MiB), GB_LIMIT (the node's time
+ * for a call ran out), GB_NOMEM, the store's.  Threads: as
+ * gb_chain_calculate_gas.
+ */
+typedef struct gb_chain_reply_info {
+    uint8_t code[4];
+    uint8_t *payload;
+    uint32_t payload_len;
+    gb_u128 value;
+    uint64_t burned;
+} gb_chain_reply_info;
+
+gb_err gb_chain_calculate_reply(gb_chain *c, const gb_tx *tx,
+                                gb_chain_reply_info *out, char *detail,
+                                size_t len);
+
 #endif

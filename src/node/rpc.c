@@ -1302,6 +1302,7 @@ static const struct {
     {"gear_calculateHandleGas", gb_rpc_m_gear_gas_handle},
     {"gear_calculateReplyGas", gb_rpc_m_gear_gas_reply},
     {"gear_readState", m_gear_read_state},
+    {"gear_calculateReplyForHandle", gb_rpc_m_gear_reply_for_handle},
     {"gearbox_subscribeNewHeads", m_sub_heads},
     {"gearbox_unsubscribeNewHeads", m_unsub_heads},
     {"gear_subscribeEvents", m_sub_events},
