@@ -632,4 +632,44 @@ gb_err gb_chain_calculate_reply(gb_chain *c, const gb_tx *tx,
                                 gb_chain_reply_info *out, char *detail,
                                 size_t len);
 
+/* ---- storage reads (chain_query.c) ---------------------------------------
+ *
+ * What the node's Vara face serves as Substrate storage.  Each reads the
+ * last committed block in a read snapshot of its own.
+ */
+
+/* The original wasm of code code_id: *out malloc'd (the caller frees),
+ * *len bytes.  GB_NOT_FOUND, GB_NOMEM, the store's. */
+gb_err gb_chain_code_original(gb_chain *c, gb_id code_id, uint8_t **out,
+                              uint32_t *len);
+/* The numbers of program's stored 16 KiB pages (GB_GEAR_PAGE_SIZE), in
+ * order: *out malloc'd (NULL when *n is 0).  A page never written, or
+ * written all zero, is not stored.  GB_NOMEM, the store's. */
+gb_err gb_chain_page_numbers(gb_chain *c, gb_id program, uint32_t **out,
+                             uint32_t *n);
+/* Page page of program, whole (zero-filled past what is stored).
+ * GB_NOT_FOUND when it is not stored. */
+gb_err gb_chain_page_read(gb_chain *c, gb_id program, uint32_t page,
+                          uint8_t out[GB_GEAR_PAGE_SIZE]);
+
+/* A message in a program's waitlist. */
+typedef struct gb_chain_wait_entry {
+    int kind;              /* gb_dispatch_kind */
+    gb_id id, source, destination;
+    uint8_t *payload;      /* owned (free with gb_chain_wait_entry_clear) */
+    uint32_t payload_len;
+    gb_u128 value;
+    bool is_reply;
+    gb_id reply_to;        /* is_reply */
+    uint8_t reply_code[4]; /* is_reply */
+    uint32_t since;        /* the block its wait began in */
+    uint32_t expires_at;   /* the block it leaves the waitlist at */
+} gb_chain_wait_entry;
+
+/* Message message waiting in program's waitlist.  GB_NOT_FOUND, GB_NOMEM,
+ * the store's. */
+gb_err gb_chain_waitlist_get(gb_chain *c, gb_id program, gb_id message,
+                             gb_chain_wait_entry *out);
+void gb_chain_wait_entry_clear(gb_chain_wait_entry *w);
+
 #endif

@@ -10,9 +10,13 @@
  * successful init dispatch → ProgramChanged{Active{u32::MAX}},
  * InitFailed → ProgramChanged{Terminated}, ProgramExited →
  * ProgramChanged{Inactive}, mailbox reads → Gear.UserMessageRead,
- * Transfer → Balances.Transfer; the block's dispatches end Gear.run's
- * events with one Gear.MessagesDispatched.  Waits and wakes are not shown
- * (MessageWaited's layout is not reproduced).
+ * Transfer → Balances.Transfer, Waited → Gear.MessageWaited{origin None,
+ * Runtime(WaitCalled) (gearbox does not tell gr_wait_for/gr_wait_up_to
+ * apart here), expiration = the block it leaves the waitlist at}, Woken →
+ * Gear.MessageWoken{Runtime(WakeCalled)}, or System(TimeoutHasCome) for a
+ * wake-up by a due task (the events before the queue's first run); the
+ * block's dispatches end Gear.run's events with one
+ * Gear.MessagesDispatched.
  */
 #include "node/sblocks.h"
 
@@ -326,9 +330,7 @@ static void put_xt_result(gb_scale_buf *w, uint32_t xt, bool ok,
     gb_scale_put_compact(w, 0);                       /* no topics */
 }
 
-/* Gear's ReplyCode from gearbox's 4 bytes: as many bytes as the variant
- * has (GEAR-RPC.md §6). */
-static void put_reply_code(gb_scale_buf *w, const uint8_t c[4])
+void gb_sblocks_put_reply_code(gb_scale_buf *w, const uint8_t c[4])
 {
     size_t n = 1;
     if (c[0] == 0)
@@ -356,11 +358,39 @@ static void program_changed(gb_scale_buf *w, uint32_t xt, gb_id id,
     gb_scale_put_compact(w, 0);
 }
 
-/* One gearbox event under phase xt: how many records it became. */
-static uint32_t put_event(gb_scale_buf *w, uint32_t xt, uint32_t height,
-                          const gb_event *ev)
+/* One gearbox event under phase xt: how many records it became.
+ * from_task: the event came from a due task (a wake-up at a timeout), not
+ * from a run. */
+static uint32_t put_event(gb_sblocks *s, gb_scale_buf *w, uint32_t xt,
+                          uint32_t height, const gb_event *ev, bool from_task)
 {
     switch (ev->kind) {
+    case GB_EV_WAITED: {
+        /* the wait's end from the waitlist; the block itself when the
+         * message left it again in this block */
+        gb_chain_wait_entry we;
+        uint32_t until = height;
+        if (!gb_chain_waitlist_get(s->chain, ev->destination, ev->id, &we)) {
+            until = we.expires_at;
+            gb_chain_wait_entry_clear(&we);
+        }
+        put_phase(w, xt);
+        gear_event(w, 4);
+        gb_scale_put_raw(w, ev->id.b, 32);
+        gb_scale_put_option(w, false); /* origin */
+        gb_scale_put_u8(w, 0);         /* Runtime */
+        gb_scale_put_u8(w, 0);         /* WaitCalled */
+        gb_scale_put_u32(w, until);
+        break;
+    }
+    case GB_EV_WOKEN:
+        put_phase(w, xt);
+        gear_event(w, 5);
+        gb_scale_put_raw(w, ev->id.b, 32);
+        /* Runtime(WakeCalled) or System(TimeoutHasCome) */
+        gb_scale_put_u8(w, from_task ? 1 : 0);
+        gb_scale_put_u8(w, from_task ? 1 : 0);
+        break;
     case GB_EV_CODE_UPLOADED:
         put_phase(w, xt);
         gear_event(w, 6);
@@ -397,7 +427,7 @@ static uint32_t put_event(gb_scale_buf *w, uint32_t xt, uint32_t height,
         gb_scale_put_option(w, ev->is_reply);
         if (ev->is_reply) {
             gb_scale_put_raw(w, ev->reply_to.b, 32);
-            put_reply_code(w, ev->reply_code);
+            gb_sblocks_put_reply_code(w, ev->reply_code);
         }
         /* a message (not a reply) waits in the mailbox */
         gb_scale_put_option(w, !ev->is_reply);
@@ -596,7 +626,8 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
                 continue;
             for (uint32_t j = i ? b->tx_ev_end[i - 1] : 0;
                  j < b->tx_ev_end[i]; j++)
-                got += put_event(&w, xi, b->height, &b->events[j]);
+                got += put_event(s, &w, xi, b->height, &b->events[j],
+                                 false);
         }
         /* a transaction the block dropped shows no event */
         k.xt_ok[xi] = k.xt_ok[xi] && got;
@@ -607,10 +638,15 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
         if (tx_owner[i] < 0)
             for (uint32_t j = i ? b->tx_ev_end[i - 1] : 0;
                  j < b->tx_ev_end[i]; j++)
-                nrec += put_event(&w, run, b->height, &b->events[j]);
+                nrec += put_event(s, &w, run, b->height, &b->events[j],
+                                  false);
+    /* the due tasks' events come before the queue's first run */
     uint32_t qfrom = b->ntx ? b->tx_ev_end[b->ntx - 1] : 0;
-    for (uint32_t j = qfrom; j < b->nevents; j++)
-        nrec += put_event(&w, run, b->height, &b->events[j]);
+    bool tasks = true;
+    for (uint32_t j = qfrom; j < b->nevents; j++) {
+        tasks = tasks && b->events[j].kind != GB_EV_DISPATCHED;
+        nrec += put_event(s, &w, run, b->height, &b->events[j], tasks);
+    }
     size_t before = w.len;
     if ((e = put_dispatched(&w, run, b, qfrom)))
         goto out;

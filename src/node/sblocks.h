@@ -91,6 +91,11 @@ gb_err gb_sblocks_pending(gb_sblocks *s, const uint8_t *xt, size_t len,
  * (the block is then not kept: it is rebuilt from the store on demand). */
 gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b);
 
+/* Gear's ReplyCode (SCALE) from gearbox's 4 bytes: as many bytes as the
+ * variant has (GEAR-RPC.md §6), appended to w. */
+struct gb_scale_buf;
+void gb_sblocks_put_reply_code(struct gb_scale_buf *w, const uint8_t c[4]);
+
 /* The extrinsic body of the inherents, for tests: Timestamp.set(ts). */
 gb_err gb_sblocks_timestamp_xt(uint64_t ts, uint8_t **out, size_t *len);
 
