@@ -32,6 +32,7 @@
 #define PALLET_SYSTEM 0
 #define PALLET_TIMESTAMP 1
 #define PALLET_BALANCES 5
+#define PALLET_UTILITY 8
 #define PALLET_GEAR 104
 
 typedef struct pending_xt {
@@ -40,6 +41,12 @@ typedef struct pending_xt {
     gb_id *ids;
     uint32_t n;
     bool failed;
+    bool batch;          /* a Utility batch: the fields below */
+    uint32_t nitems;
+    uint32_t *item_end;  /* owned */
+    bool interrupted;
+    uint8_t error[8];
+    uint32_t error_len;
 } pending_xt;
 
 struct gb_sblocks {
@@ -187,6 +194,7 @@ void gb_sblocks_free(gb_sblocks *s)
     for (uint32_t i = 0; i < s->npend; i++) {
         free(s->pend[i].xt);
         free(s->pend[i].ids);
+        free(s->pend[i].item_end);
     }
     free(s->pend);
     free(s->ring);
@@ -287,6 +295,7 @@ gb_err gb_sblocks_pending(gb_sblocks *s, const uint8_t *xt, size_t len,
     }
     pending_xt *p = &s->pend[s->npend];
     *p = (pending_xt){.len = len, .n = n, .failed = failed};
+    p->item_end = NULL;
     p->xt = malloc(len ? len : 1);
     p->ids = malloc((n ? n : 1) * sizeof *p->ids);
     if (!p->xt || !p->ids) {
@@ -298,6 +307,32 @@ gb_err gb_sblocks_pending(gb_sblocks *s, const uint8_t *xt, size_t len,
     if (n)
         memcpy(p->ids, ids, n * sizeof *ids);
     s->npend++;
+    return GB_OK;
+}
+
+gb_err gb_sblocks_pending_batch(gb_sblocks *s, const uint8_t *xt, size_t len,
+                                const gb_id *ids, uint32_t n,
+                                const gb_sblocks_batch *batch)
+{
+    uint32_t *ends = malloc((batch->nitems ? batch->nitems : 1) *
+                            sizeof *ends);
+    if (!ends)
+        return GB_NOMEM;
+    gb_err e = gb_sblocks_pending(s, xt, len, ids, n, false);
+    if (e) {
+        free(ends);
+        return e;
+    }
+    pending_xt *p = &s->pend[s->npend - 1];
+    if (batch->nitems)
+        memcpy(ends, batch->item_end, batch->nitems * sizeof *ends);
+    p->batch = true;
+    p->nitems = batch->nitems;
+    p->item_end = ends;
+    p->interrupted = batch->interrupted;
+    p->error_len = batch->error_len <= sizeof p->error ? batch->error_len
+                                                       : sizeof p->error;
+    memcpy(p->error, batch->error, p->error_len);
     return GB_OK;
 }
 
@@ -528,6 +563,41 @@ static gb_err put_dispatched(gb_scale_buf *w, uint32_t xt,
     return GB_OK;
 }
 
+/* A batch's events under phase xt (gb_sblocks_batch): how many records. */
+static uint32_t put_batch(gb_sblocks *s, gb_scale_buf *w, uint32_t xt,
+                          const gb_block_result *b, const pending_xt *p)
+{
+    uint32_t nrec = 0;
+    for (uint32_t k = 0; k < p->nitems; k++) {
+        for (uint32_t j = k ? p->item_end[k - 1] : 0; j < p->item_end[k];
+             j++)
+            for (uint32_t i = 0; i < b->ntx; i++) {
+                if (!gb_id_eq(b->tx_ids[i], p->ids[j]))
+                    continue;
+                for (uint32_t v = i ? b->tx_ev_end[i - 1] : 0;
+                     v < b->tx_ev_end[i]; v++)
+                    nrec += put_event(s, w, xt, b->height, &b->events[v],
+                                      false);
+            }
+        put_phase(w, xt);
+        gb_scale_put_u8(w, PALLET_UTILITY);
+        gb_scale_put_u8(w, 3); /* ItemCompleted */
+        gb_scale_put_compact(w, 0);
+        nrec++;
+    }
+    put_phase(w, xt);
+    gb_scale_put_u8(w, PALLET_UTILITY);
+    if (p->interrupted) {
+        gb_scale_put_u8(w, 0); /* BatchInterrupted{index, error} */
+        gb_scale_put_u32(w, p->nitems);
+        gb_scale_put_raw(w, p->error, p->error_len);
+    } else {
+        gb_scale_put_u8(w, 1); /* BatchCompleted */
+    }
+    gb_scale_put_compact(w, 0);
+    return nrec + 1;
+}
+
 /* ---- a new block --------------------------------------------------------- */
 
 /* Which pending extrinsic owns transaction id; -1 when none. */
@@ -589,7 +659,7 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
         if (!s->pend[p].n) {
             slot[p] = (int32_t)k.nxt;
             uint8_t *c = malloc(s->pend[p].len);
-            if (!c || (e = add_xt(&k, c, 0, false))) {
+            if (!c || (e = add_xt(&k, c, 0, !s->pend[p].failed))) {
                 e = GB_NOMEM;
                 goto out;
             }
@@ -621,6 +691,16 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
     put_xt_result(&w, 0, true, true);
     for (uint32_t xi = 1; xi < run; xi++) {
         uint32_t got = 0;
+        int32_t bp = -1; /* the batch this extrinsic is, if one */
+        for (uint32_t p = 0; p < np; p++)
+            if (slot[p] == (int32_t)xi && s->pend[p].batch)
+                bp = (int32_t)p;
+        if (bp >= 0) {
+            got = put_batch(s, &w, xi, b, &s->pend[bp]);
+            nrec += got + 1;
+            put_xt_result(&w, xi, k.xt_ok[xi], false);
+            continue;
+        }
         for (uint32_t i = 0; i < b->ntx; i++) {
             if (tx_owner[i] < 0 || slot[tx_owner[i]] != (int32_t)xi)
                 continue;
@@ -672,6 +752,7 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
         if (slot[p] >= 0) {
             free(s->pend[p].xt);
             free(s->pend[p].ids);
+            free(s->pend[p].item_end);
         } else {
             s->pend[kept++] = s->pend[p];
         }
