@@ -9,6 +9,7 @@
  *       Add : (value: u32) -> u32;
  *       Hold : () -> u32;
  *       Release : () -> bool;
+ *       Notify : () -> u32;
  *       query Value : () -> u32;
  *     };
  *
@@ -22,6 +23,9 @@
  *   Hold()       the message waits (gr_wait) until Release; then replies
  *                count.  One at a time.
  *   Release()    wakes the held message; replies true, or false when none
+ *   Notify()     sends the caller a message (to its mailbox) carrying the
+ *                value this message brought, payload Counter / Notified /
+ *                count (u32) as a Sails event would be; replies count
  *   Value()      replies count (a query: sails-js runs it through
  *                gear_calculateReplyForHandle, nothing changes)
  * Anything else panics (the sender gets an error reply with the text).
@@ -135,6 +139,18 @@ GEAR_EXPORT(handle) void handle(void)
             released = false;
             gr_wait(); /* the run ends here; Release wakes it */
         }
+    } else if (is(m, mn, "Notify") && at == len) {
+        static const uint8_t ev[] = {7 << 2, 'C', 'o', 'u', 'n', 't', 'e',
+                                     'r', 8 << 2, 'N', 'o', 't', 'i', 'f',
+                                     'i', 'e', 'd'};
+        uint8_t out[sizeof ev + 4];
+        memcpy(out, ev, sizeof ev);
+        for (int i = 0; i < 4; i++)
+            out[sizeof ev + i] = (uint8_t)(count >> (8 * i));
+        gear_actor_id_t to = gear_msg_source();
+        if (gear_send_value(&to, out, sizeof out, gear_msg_value(), 0, NULL))
+            gear_panic_str("sails_counter: send failed");
+        reply_u32(p, route, count);
     } else if (is(m, mn, "Release") && at == len) {
         uint8_t ok = holding && !released;
         if (ok) {

@@ -10,6 +10,9 @@
 //   - the waitlist: Counter.Hold waits (Gear.MessageWaited, an entry in
 //     GearMessenger.Waitlist read with api.waitlist.read), Counter.Release
 //     wakes it (Gear.MessageWoken) and Hold's reply comes;
+//   - the mailbox: Counter.Notify sends //Alice a message with value
+//     (api.mailbox.read), claimed (gear.claim_value: UserMessageRead
+//     MessageClaimed, the balance grows, the mailbox empty);
 //   - the key lists: api.program.allUploadedPrograms and api.code.all
 //     (state_getKeysPaged), GearProgram.OriginalCodeStorage (the code
 //     bytes back), GearProgram.MemoryPages (api.programStorage
@@ -29,6 +32,7 @@ service Counter {
   Add : (value: u32) -> u32;
   Hold : () -> u32;
   Release : () -> bool;
+  Notify : () -> u32;
   query Value : () -> u32;
 };
 `;
@@ -164,6 +168,46 @@ async function main() {
   const dispatched = gearEvents.filter((e) => e.method === 'MessagesDispatched');
   check('MessagesDispatched events', dispatched.length > 0 &&
     dispatched.some((e) => e.data.statuses.size > 0));
+
+  // the mailbox: a message with value, claimed
+  const gift = 5n * 10n ** 12n;
+  const notify = Counter.functions.Notify().withAccount(alice).withValue(gift);
+  await notify.calculateGas(true, 10);
+  const nRes = await withTimeout(notify.signAndSend(), 30000, 'Notify signAndSend');
+  check('Notify reply = 7', Number(await withTimeout(nRes.response(), 30000, 'Notify response')) === 7);
+  // (api.mailbox.read decodes the value as a plain u128 — gear-js's own
+  // UserStoredMessage type — where Vara's storage, and the metadata, have
+  // a Compact<u128>: its ids and payload are right, its value and
+  // interval are not, on a Vara node too; the metadata-typed query reads
+  // the value)
+  const mail = await api.mailbox.read(alice.address);
+  const ours = mail.find(([m]) => m.source.toHex() === programId);
+  check('mailbox: the Notified message', ours &&
+    ours[0].payload.toHex().startsWith(u8aToHex(u8aConcat(str('Counter'), str('Notified')))),
+    JSON.stringify(mail.map((x) => x.toJSON())));
+  if (ours) {
+    const mid = ours[0].id.toHex();
+    const entry = await api.query.gearMessenger.mailbox(alice.address, mid);
+    check('mailbox: the value, by the metadata', entry.isSome &&
+      entry.unwrap()[0].value.toBigInt() === gift, JSON.stringify(entry.toJSON()));
+    check('mailbox: the interval', entry.isSome &&
+      entry.unwrap()[1].finish.toNumber() > entry.unwrap()[1].start.toNumber());
+    const before = (await api.balance.findOut(alice.address)).toBigInt();
+    const claimed = await new Promise((resolve, reject) => {
+      api.claimValueFromMailbox.submit(mid).signAndSend(alice, ({ status, events }) => {
+        if (status.isInBlock) resolve(events);
+      }).catch(reject);
+    });
+    const read = claimed.find(({ event }) => event.method === 'UserMessageRead');
+    check('claim: UserMessageRead MessageClaimed', read && read.event.data.id.toHex() === mid &&
+      read.event.data.reason.isRuntime && read.event.data.reason.asRuntime.isMessageClaimed,
+      claimed.map(({ event }) => event.method).join());
+    const after = (await api.balance.findOut(alice.address)).toBigInt();
+    check('claim: the value reached //Alice', after > before && after - before <= gift,
+      `${before} -> ${after}`);
+    const left = await api.mailbox.read(alice.address);
+    check('claim: the message left the mailbox', !left.some(([m]) => m.id.toHex() === mid));
+  }
 
   // key lists and code storage
   const programs = await api.program.allUploadedPrograms();
