@@ -176,10 +176,10 @@ static void scan_events(gb_blk *b, uint32_t *seen, dry *d, progs *ran)
                 d->reply_value = ev->value;
                 d->reply_len = ev->payload_len;
                 d->reply = malloc(ev->payload_len ? ev->payload_len : 1);
-                if (d->reply)
-                    memcpy(d->reply, ev->payload, ev->payload_len);
-                else
+                if (!d->reply)
                     d->reply_oom = true;
+                else if (ev->payload_len)
+                    memcpy(d->reply, ev->payload, ev->payload_len);
             }
             break;
         default:
