@@ -29,6 +29,7 @@
  *   Value()      replies count (a query: sails-js runs it through
  *                gear_calculateReplyForHandle, nothing changes)
  * Anything else panics (the sender gets an error reply with the text).
+ * state (Gear's gear_readState, outside Sails): replies count as u32 LE.
  */
 #include "gear.h"
 
@@ -165,4 +166,12 @@ GEAR_EXPORT(handle) void handle(void)
         gear_panic_str("sails_counter: unknown method of Counter");
     }
     free(p);
+}
+
+GEAR_EXPORT(state) void state(void)
+{
+    uint8_t b[4] = {(uint8_t)count, (uint8_t)(count >> 8),
+                    (uint8_t)(count >> 16), (uint8_t)(count >> 24)};
+    if (gear_reply_bytes(b, 4))
+        gear_panic_str("sails_counter: reply failed");
 }

@@ -1303,6 +1303,8 @@ static const struct {
     {"gear_calculateReplyGas", gb_rpc_m_gear_gas_reply},
     {"gear_readState", m_gear_read_state},
     {"gear_calculateReplyForHandle", gb_rpc_m_gear_reply_for_handle},
+    {"gear_readStateBatch", gb_rpc_m_gear_read_state_batch},
+    {"gear_readMetahash", gb_rpc_m_gear_read_metahash},
     {"gearbox_subscribeNewHeads", m_sub_heads},
     {"gearbox_unsubscribeNewHeads", m_unsub_heads},
     {"gear_subscribeEvents", m_sub_events},

@@ -88,9 +88,14 @@ json_t *gb_rpc_m_gear_gas_create(gb_rpc *r, json_t *params,
 json_t *gb_rpc_m_gear_gas_handle(gb_rpc *r, json_t *params,
                                  gb_rpc_err *err);
 json_t *gb_rpc_m_gear_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
-/* gear_calculateReplyForHandle */
+/* rpc_gear.c: gear_calculateReplyForHandle, gear_readStateBatch,
+ * gear_readMetahash */
 json_t *gb_rpc_m_gear_reply_for_handle(gb_rpc *r, json_t *params,
                                        gb_rpc_err *err);
+json_t *gb_rpc_m_gear_read_state_batch(gb_rpc *r, json_t *params,
+                                       gb_rpc_err *err);
+json_t *gb_rpc_m_gear_read_metahash(gb_rpc *r, json_t *params,
+                                    gb_rpc_err *err);
 /* Gear's error for a failed runtime call */
 #define GB_RPC_GEAR_RUNTIME_ERROR 8000
 

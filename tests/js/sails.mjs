@@ -6,6 +6,8 @@
 //     its reply read back (response());
 //   - a query (Counter.Value: gear_calculateReplyForHandle) before and
 //     after a command (Counter.Add: signed send, reply decoded);
+//   - gear_readState / gear_readStateBatch of its state export,
+//     gear_readMetahash of an unknown program;
 //   - a failing call's reply code through api.message.calculateReply;
 //   - the waitlist: Counter.Hold waits (Gear.MessageWaited, an entry in
 //     GearMessenger.Waitlist read with api.waitlist.read), Counter.Release
@@ -99,6 +101,16 @@ async function main() {
   // a query changes nothing
   const v2 = await Counter.queries.Value().call();
   check('query again = 7', Number(v2) === 7, String(v2));
+
+  // the program's state export: gear_readState, gear_readStateBatch
+  const st = await api.rpc.gear.readState(programId, '0x', null);
+  check('gear_readState = 7', st.toHex() === '0x07000000', st.toHex());
+  const sb = await api.rpc.gear.readStateBatch([[programId, '0x'], [programId, '0x']], null);
+  check('gear_readStateBatch', sb.length === 2 && sb.every((b) => b.toHex() === '0x07000000'),
+    JSON.stringify(sb.toJSON()));
+  let mh = '';
+  try { await api.rpc.gear.readMetahash('0x' + '11'.repeat(32), null); } catch (e) { mh = e.message; }
+  check('gear_readMetahash unknown program', mh.includes('8000') && mh.includes('Program not found'), mh);
 
   // a failing call: an error reply code, Gear's shape
   const bad = await api.message.calculateReply({
