@@ -27,6 +27,13 @@
  * goes into the next block as a failed extrinsic (Gear's
  * ProgramConstructionFailed), as Gear does.  The keep_alive flags and the
  * tip are accepted and ignored.
+ *
+ * state_call TransactionPaymentApi_query_info (gb_rpc_payment_query_info;
+ * polkadot.js's paymentInfo, sails-js's transactionFee) decodes the
+ * extrinsic the same way (its signature unchecked: polkadot.js signs it
+ * with a fake one) and answers RuntimeDispatchInfo{weight, Normal,
+ * partial_fee = the chain's fees for its transactions (gb_chain_tx_fee;
+ * an upload_program's code part only when the code is new)}.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -633,5 +640,58 @@ json_t *gb_rpc_m_account_next_index(gb_rpc *r, json_t *params,
                            "param account: expected an SS58 address or a "
                            "32-byte account id in hex");
     json_t *o = json_integer((json_int_t)gb_chain_nonce(gb_rpc_chain(r), id));
+    return o ? o : nomem(err);
+}
+
+json_t *gb_rpc_payment_query_info(gb_rpc *r, const uint8_t *data, size_t len,
+                                  gb_rpc_err *err)
+{
+    gb_scale_reader rd;
+    gb_scale_reader_init(&rd, data, len);
+    uint64_t xlen;
+    gb_sxt x;
+    char why[256] = "";
+    if (gb_scale_get_compact(&rd, MAX_XT, &xlen) ||
+        gb_scale_left(&rd) != xlen + 4)
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "TransactionPaymentApi_query_info: expected an "
+                           "extrinsic (with its length) and a u32");
+    size_t whole = len - 4; /* the u32 after it: unused (the fee does
+                               not depend on the length) */
+    if (gb_sxt_decode(data, whole, &x, why, sizeof why))
+        return gb_rpc_fail(err, ERR_VERIFICATION,
+                           "Verification Error: Runtime error: Could not "
+                           "decode the extrinsic: %s",
+                           why);
+    gb_id signer;
+    memcpy(signer.b, x.signer, 32);
+    calls cs;
+    if (!decode_call(x.call, x.call_len, signer, &cs, why, sizeof why))
+        return gb_rpc_fail(err, ERR_VERIFICATION,
+                           "Verification Error: Runtime error: %s", why);
+    gb_chain *c = gb_rpc_chain(r);
+    const gb_chain_cfg *cfg = gb_chain_config(c);
+    gb_u128 fee = gb_u128_from(0);
+    for (uint32_t i = 0; i < cs.n; i++)
+        for (uint32_t j = 0; j < cs.v[i].n; j++) {
+            const gb_tx *t = &cs.v[i].tx[j];
+            /* an upload_program pays for its code only when it is new */
+            if (cs.v[i].n == 2 && j == 0 &&
+                gb_chain_code_exists(c, gb_code_id(t->code, t->code_len)))
+                continue;
+            gb_u128_add_to(&fee, gb_chain_tx_fee(cfg, t));
+        }
+    free(cs.v);
+    gb_scale_buf w = {0};
+    gb_scale_put_compact(&w, GB_SBLOCKS_XT_REF_TIME); /* weight.ref_time */
+    gb_scale_put_compact(&w, 0);                      /* weight.proof_size */
+    gb_scale_put_u8(&w, 0);                           /* class Normal */
+    gb_scale_put_u128(&w, fee);                       /* partial_fee */
+    uint8_t *out;
+    size_t n;
+    if (gb_scale_buf_take(&w, &out, &n))
+        return nomem(err);
+    json_t *o = gb_json_hex(out, n);
+    free(out);
     return o ? o : nomem(err);
 }

@@ -358,7 +358,7 @@ static void put_xt_result(gb_scale_buf *w, uint32_t xt, bool ok,
         gb_scale_put_u8(w, PALLET_GEAR);
         gb_scale_put_u32(w, 9);
     }
-    gb_scale_put_compact(w, inherent ? 0 : 100000000); /* ref_time */
+    gb_scale_put_compact(w, inherent ? 0 : GB_SBLOCKS_XT_REF_TIME);
     gb_scale_put_compact(w, 0);                       /* proof_size */
     gb_scale_put_u8(w, inherent ? 2 : 0);             /* Mandatory/Normal */
     gb_scale_put_u8(w, inherent ? 1 : 0);             /* pays_fee No/Yes */

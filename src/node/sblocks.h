@@ -40,6 +40,10 @@
 
 typedef struct gb_sblocks gb_sblocks;
 
+/* The weight (ref_time) every submitted extrinsic's DispatchInfo shows;
+ * proof_size 0. */
+#define GB_SBLOCKS_XT_REF_TIME 100000000u
+
 /* A kept block: all borrowed from the gb_sblocks, valid until the next
  * gb_sblocks_note. */
 typedef struct gb_sblock {

@@ -6,7 +6,7 @@
 // message), an upload of bad code failing in its block (ExtrinsicFailed),
 // Utility.batch / batch_all of sends (a batch_all with a bad call refused
 // whole, a batch interrupted at it), then a Balances transfer to //Bob
-// (issue #14, step 6).
+// whose fee paymentInfo tells beforehand (issue #14, step 6).
 // Exits 0 when every check passed, 1 otherwise.
 import { readFileSync } from 'node:fs';
 import { GearApi, GearKeyring } from '@gear-js/api';
@@ -157,11 +157,19 @@ async function main() {
   // transfer to //Bob
   const before = (await api.balance.findOut(bob.address)).toBigInt();
   const amount = 10n ** 12n;
-  const tr = await withTimeout(send(api, api.balance.transfer(bob.address, amount), keyring),
-    30000, 'transfer');
+  const trTx = api.balance.transfer(bob.address, amount);
+  // its fee, asked first (TransactionPaymentApi_query_info)
+  const info = await trTx.paymentInfo(keyring);
+  const fee = info.partialFee.toBigInt();
+  check('paymentInfo: a fee', fee > 0n, info.toString());
+  const aliceBefore = (await api.balance.findOut(keyring.address)).toBigInt();
+  const tr = await withTimeout(send(api, trTx, keyring), 30000, 'transfer');
   check('Transfer event', tr.events.some(({ event }) => api.events.balances.Transfer.is(event)));
   const after = (await api.balance.findOut(bob.address)).toBigInt();
   check('bob received', after - before === amount, `${before} -> ${after}`);
+  const aliceAfter = (await api.balance.findOut(keyring.address)).toBigInt();
+  check('alice paid amount + the fee paymentInfo said', aliceBefore - aliceAfter === amount + fee,
+    `${aliceBefore} -> ${aliceAfter}, fee ${fee}`);
 
   await api.disconnect();
 }

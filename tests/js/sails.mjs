@@ -92,6 +92,8 @@ async function main() {
   const add = Counter.functions.Add(7).withAccount(alice);
   await add.calculateGas();
   check('Add gas estimated', add.gasInfo.min_limit.toBigInt() > 0n);
+  const addFee = await add.transactionFee();
+  check('Add transactionFee', typeof addFee === 'bigint' && addFee > 0n, String(addFee));
   const addRes = await withTimeout(add.signAndSend(), 30000, 'Add signAndSend');
   check('Add msgId', /^0x[0-9a-f]{64}$/.test(addRes.msgId || ''), String(addRes.msgId));
   const added = await withTimeout(addRes.response(), 30000, 'Add response');
