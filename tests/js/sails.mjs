@@ -6,6 +6,8 @@
 //     its reply read back (response());
 //   - a query (Counter.Value: gear_calculateReplyForHandle) before and
 //     after a command (Counter.Add: signed send, reply decoded);
+//   - a second program from the code id (sails-js fromCodeId:
+//     create_program), with a count of its own;
 //   - gear_readState / gear_readStateBatch of its state export,
 //     gear_readMetahash of an unknown program;
 //   - a failing call's reply code through api.message.calculateReply;
@@ -103,6 +105,22 @@ async function main() {
   // a query changes nothing
   const v2 = await Counter.queries.Value().call();
   check('query again = 7', Number(v2) === 7, String(v2));
+
+  // a second program from the code on chain (create_program,
+  // gear_calculateGasForCreate), with its own state
+  const codeIdOnChain = generateCodeHash(code);
+  const sails2 = new Sails(parser);
+  sails2.parseIdl(IDL);
+  sails2.setApi(api);
+  const ctor2 = sails2.ctors.New.fromCodeId(codeIdOnChain).withAccount(alice);
+  await ctor2.calculateGas(false, 10);
+  check('create gas estimated', ctor2.gasInfo.min_limit.toBigInt() > 0n);
+  const up2 = await withTimeout(ctor2.signAndSend(), 30000, 'create signAndSend');
+  check('create: init replied', (await withTimeout(up2.response(true), 30000, 'create response')) ===
+    u8aToHex(str('New')));
+  check('create: another program', sails2.programId !== programId && await api.program.exists(sails2.programId));
+  sails2.setProgramId(sails2.programId);
+  check('create: its own count', Number(await sails2.services.Counter.queries.Value().call()) === 0);
 
   // the program's state export: gear_readState, gear_readStateBatch
   const st = await api.rpc.gear.readState(programId, '0x', null);
