@@ -16,7 +16,8 @@
 //     wakes it (Gear.MessageWoken) and Hold's reply comes;
 //   - the mailbox: Counter.Notify sends //Alice a message with value
 //     (api.mailbox.read), claimed (gear.claim_value: UserMessageRead
-//     MessageClaimed, the balance grows, the mailbox empty);
+//     MessageClaimed, the balance grows, the mailbox empty), and a second
+//     one replied to (send_reply: UserMessageRead MessageReplied);
 //   - the key lists: api.program.allUploadedPrograms and api.code.all
 //     (state_getKeysPaged), GearProgram.OriginalCodeStorage (the code
 //     bytes back), GearProgram.MemoryPages (api.programStorage
@@ -239,6 +240,33 @@ async function main() {
       `${before} -> ${after}`);
     const left = await api.mailbox.read(alice.address);
     check('claim: the message left the mailbox', !left.some(([m]) => m.id.toHex() === mid));
+  }
+
+  // a reply to a mailbox message (gear_calculateGasForReply, send_reply:
+  // UserMessageRead MessageReplied, the value to //Alice as well)
+  const n2 = Counter.functions.Notify().withAccount(alice).withValue(gift);
+  await n2.calculateGas(true, 10);
+  await withTimeout(n2.signAndSend(), 30000, 'Notify 2');
+  const mail2 = await api.mailbox.read(alice.address);
+  const second = mail2.find(([m]) => m.source.toHex() === programId);
+  check('mailbox: a second Notified message', !!second);
+  if (second) {
+    const mid = second[0].id.toHex();
+    const rg = await api.program.calculateGas.reply(u8aToHex(alice.publicKey), mid, '0x', 0, true);
+    check('reply gas estimated', rg.min_limit.toBigInt() > 0n, rg.toString());
+    const replyTx = await api.message.sendReply({ replyToId: mid, payload: '0x', gasLimit: rg.min_limit.toBigInt() * 2n, value: 0 });
+    const replied = await new Promise((resolve, reject) => {
+      replyTx.signAndSend(alice, ({ status, events }) => {
+        if (status.isInBlock) resolve(events);
+      }).catch(reject);
+    });
+    const rd = replied.find(({ event }) => event.method === 'UserMessageRead');
+    check('reply: UserMessageRead MessageReplied', rd && rd.event.data.id.toHex() === mid &&
+      rd.event.data.reason.asRuntime.isMessageReplied, replied.map(({ event }) => event.method).join());
+    check('reply: MessageQueued Reply', replied.some(({ event }) => event.method === 'MessageQueued' &&
+      event.data.entry.isReply && event.data.entry.asReply.toHex() === mid));
+    check('reply: the message left the mailbox',
+      !(await api.mailbox.read(alice.address)).some(([m]) => m.id.toHex() === mid));
   }
 
   // key lists and code storage
