@@ -7,7 +7,9 @@
  * state_getKeysPaged over programs, codes (paged with startKey), memory
  * pages and a program's waitlist; the values of OriginalCodeStorage,
  * MemoryPages and Waitlist; Gear.MessageWaited / MessageWoken in
- * System.Events.  Programs: the SDK examples ($GB_EXAMPLES_WASM).
+ * System.Events; Utility.batch / batch_all extrinsics (signed here with
+ * ed25519 by a dev account) and TransactionPaymentApi_query_info.
+ * Programs: the SDK examples ($GB_EXAMPLES_WASM).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -18,8 +20,14 @@
 
 #include "chain/chain.h"
 #include "chain/chain_fixture.h"
+#include "node/keys.h"
+#include "node/metadata.h"
 #include "node/rpc.h"
+#include "util/hash.h"
 #include "util/hex.h"
+#include "util/scale.h"
+
+#include <sodium.h>
 
 #define GAS 10000000000ull
 
@@ -271,9 +279,224 @@ static void test_waitlist(void)
     gb_chain_close(c);
 }
 
+/* Gear.send_message(dest, "PING", GAS, 0, keep_alive) into w. */
+static void put_send(gb_scale_buf *w, gb_id dest)
+{
+    gb_scale_put_u8(w, 104);
+    gb_scale_put_u8(w, 3);
+    gb_scale_put_raw(w, dest.b, 32);
+    gb_scale_put_bytes(w, (const uint8_t *)"PING", 4);
+    gb_scale_put_u64(w, GAS);
+    gb_scale_put_u128(w, gb_u128_from(0));
+    gb_scale_put_u8(w, 1);
+}
+
+/* A Utility call (fn 0 batch, 2 batch_all) of sends to dests[0..n). */
+static void put_batch(gb_scale_buf *w, uint8_t fn, const gb_id *dests,
+                      uint32_t n)
+{
+    gb_scale_put_u8(w, 8);
+    gb_scale_put_u8(w, fn);
+    gb_scale_put_compact(w, n);
+    for (uint32_t i = 0; i < n; i++)
+        put_send(w, dests[i]);
+}
+
+/* call signed (ed25519, immortal, tip 0) by dev key 0 with nonce, as
+ * "0x..." (malloc'd). */
+static char *sign_xt(gb_rpc *r, const uint8_t *call, size_t clen,
+                     uint64_t nonce)
+{
+    uint8_t pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN], genesis[32];
+    gb_dev_keypair(0, pk, sk);
+    int ec;
+    json_t *g = invoke(r, "chain_getBlockHash", "[0]", &ec);
+    size_t n;
+    gb_hex_decode(json_string_value(g) + 2, genesis, 32, &n);
+    json_decref(g);
+    const gb_runtime_version *rv = gb_metadata_runtime_version();
+    gb_scale_buf pl = {0};
+    gb_scale_put_raw(&pl, call, clen);
+    gb_scale_put_u8(&pl, 0); /* immortal */
+    gb_scale_put_compact(&pl, nonce);
+    gb_scale_put_compact(&pl, 0); /* tip */
+    gb_scale_put_u8(&pl, 0);      /* metadata hash mode */
+    gb_scale_put_u32(&pl, rv->spec_version);
+    gb_scale_put_u32(&pl, rv->transaction_version);
+    gb_scale_put_raw(&pl, genesis, 32);
+    gb_scale_put_raw(&pl, genesis, 32);
+    gb_scale_put_u8(&pl, 0);
+    uint8_t *payload, sig[64];
+    size_t plen;
+    GB_EXPECT_ERR(GB_OK, gb_scale_buf_take(&pl, &payload, &plen));
+    uint8_t h[32];
+    if (plen > 256) {
+        gb_blake2b256(payload, plen, h);
+        crypto_sign_detached(sig, NULL, h, 32, sk);
+    } else {
+        crypto_sign_detached(sig, NULL, payload, plen, sk);
+    }
+    free(payload);
+    gb_scale_buf body = {0};
+    gb_scale_put_u8(&body, 0x84);
+    gb_scale_put_u8(&body, 0); /* MultiAddress::Id */
+    gb_scale_put_raw(&body, pk, 32);
+    gb_scale_put_u8(&body, 0); /* Ed25519 */
+    gb_scale_put_raw(&body, sig, 64);
+    gb_scale_put_u8(&body, 0);
+    gb_scale_put_compact(&body, nonce);
+    gb_scale_put_compact(&body, 0);
+    gb_scale_put_u8(&body, 0);
+    gb_scale_put_raw(&body, call, clen);
+    uint8_t *b;
+    size_t blen;
+    GB_EXPECT_ERR(GB_OK, gb_scale_buf_take(&body, &b, &blen));
+    gb_scale_buf x = {0};
+    gb_scale_put_compact(&x, blen);
+    gb_scale_put_raw(&x, b, blen);
+    free(b);
+    uint8_t *xt;
+    size_t xlen;
+    GB_EXPECT_ERR(GB_OK, gb_scale_buf_take(&x, &xt, &xlen));
+    char *hex = malloc(2 * xlen + 3);
+    hex[0] = '0';
+    hex[1] = 'x';
+    gb_hex_encode(xt, xlen, hex + 2);
+    free(xt);
+    return hex;
+}
+
+static json_t *submit_xt(gb_rpc *r, const char *hex, int *ec)
+{
+    size_t n = strlen(hex) + 8;
+    char *p = malloc(n);
+    snprintf(p, n, "[\"%s\"]", hex);
+    json_t *v = invoke(r, "author_submitExtrinsic", p, ec);
+    free(p);
+    return v;
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; p && (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+static void test_batches(void)
+{
+    gb_chain *c = fx_open_chain(NULL);
+    gb_rpc_cfg cfg;
+    gb_rpc_cfg_default(&cfg);
+    gb_rpc *r = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_rpc_new(c, &cfg, &r));
+    gb_id ping = fx_create_example(c, alice(), "ping", GAS);
+    block(c, r);
+    gb_id signer = gb_dev_account_id(0);
+    GB_EXPECT(!gb_u128_is_zero(gb_chain_balance(c, signer)));
+    gb_id nobody;
+    memset(nobody.b, 0x42, 32);
+    int ec;
+
+    /* batch_all of two sends: both queued, ItemCompleted twice */
+    gb_id two[2] = {ping, ping};
+    gb_scale_buf w = {0};
+    put_batch(&w, 2, two, 2);
+    uint8_t *call;
+    size_t clen;
+    GB_EXPECT_ERR(GB_OK, gb_scale_buf_take(&w, &call, &clen));
+    uint64_t nonce = gb_chain_nonce(c, signer);
+    char *xt = sign_xt(r, call, clen, nonce);
+    free(call);
+    /* its fee first: RuntimeDispatchInfo, partial_fee = two sends' fees */
+    char *p = malloc(strlen(xt) + 100);
+    sprintf(p, "[\"TransactionPaymentApi_query_info\",\"%s%08x\"]", xt, 0u);
+    json_t *info = invoke(r, "state_call", p, &ec);
+    free(p);
+    GB_EXPECT_I64(0, ec);
+    uint8_t ib[64];
+    size_t in = 0;
+    if (json_is_string(info))
+        gb_hex_decode(json_string_value(info) + 2, ib, sizeof ib, &in);
+    json_decref(info);
+    gb_tx one = {.kind = GB_TX_SEND_MESSAGE, .sender = signer,
+                 .destination = ping, .payload = (const uint8_t *)"PING",
+                 .payload_len = 4, .gas_limit = GAS};
+    gb_u128 fee = gb_chain_tx_fee(gb_chain_config(c), &one);
+    gb_u128_add_to(&fee, fee);
+    /* compact ref_time (4 bytes: 100,000,000), compact 0, class 0, u128 */
+    GB_EXPECT_U64(4 + 1 + 1 + 16, in);
+    if (in == 22) {
+        uint64_t lo = 0;
+        for (int i = 7; i >= 0; i--)
+            lo = lo << 8 | ib[6 + i];
+        GB_EXPECT_U64(fee.lo, lo);
+    }
+    json_t *v = submit_xt(r, xt, &ec);
+    GB_EXPECT_I64(0, ec);
+    json_decref(v);
+    free(xt);
+    GB_EXPECT_U64(nonce + 2, gb_chain_nonce(c, signer));
+    block(c, r);
+    json_t *ev = invoke(r, "state_getStorage", "[\"" K_EVENTS "\"]", &ec);
+    const char *e = json_string_value(ev);
+    GB_EXPECT_U64(2, count_of(e, "0001000000080300")); /* phase 1, ItemCompleted */
+    GB_EXPECT(count_of(e, "0801") >= 1);             /* BatchCompleted */
+    json_decref(ev);
+
+    /* batch_all with a send to no program: refused whole */
+    gb_id bad[2] = {ping, nobody};
+    put_batch(&w, 2, bad, 2);
+    GB_EXPECT_ERR(GB_OK, gb_scale_buf_take(&w, &call, &clen));
+    nonce = gb_chain_nonce(c, signer);
+    xt = sign_xt(r, call, clen, nonce);
+    free(call);
+    v = submit_xt(r, xt, &ec);
+    GB_EXPECT(v == NULL);
+    GB_EXPECT_I64(1010, ec);
+    free(xt);
+    GB_EXPECT_U64(0, gb_chain_pending(c));
+    GB_EXPECT_U64(nonce, gb_chain_nonce(c, signer));
+
+    /* batch: the first send queued, BatchInterrupted{1, Module{104, 12}} */
+    gb_id three[3] = {ping, nobody, ping};
+    put_batch(&w, 0, three, 3);
+    GB_EXPECT_ERR(GB_OK, gb_scale_buf_take(&w, &call, &clen));
+    xt = sign_xt(r, call, clen, nonce);
+    free(call);
+    v = submit_xt(r, xt, &ec);
+    GB_EXPECT_I64(0, ec);
+    json_decref(v);
+    free(xt);
+    GB_EXPECT_U64(1, gb_chain_pending(c));
+    block(c, r);
+    ev = invoke(r, "state_getStorage", "[\"" K_EVENTS "\"]", &ec);
+    e = json_string_value(ev);
+    GB_EXPECT_U64(1, count_of(e, "0001000000080300"));
+    GB_EXPECT_STR_CONTAINS(e, "08000100000003680c000000");
+    json_decref(ev);
+
+    /* a batch inside a batch is not taken */
+    gb_scale_put_u8(&w, 8);
+    gb_scale_put_u8(&w, 0);
+    gb_scale_put_compact(&w, 1);
+    put_batch(&w, 0, two, 1);
+    GB_EXPECT_ERR(GB_OK, gb_scale_buf_take(&w, &call, &clen));
+    xt = sign_xt(r, call, clen, gb_chain_nonce(c, signer));
+    free(call);
+    v = submit_xt(r, xt, &ec);
+    GB_EXPECT(v == NULL);
+    GB_EXPECT_I64(1002, ec);
+    free(xt);
+    gb_rpc_free(r);
+    gb_chain_close(c);
+}
+
 int main(void)
 {
     GB_RUN(test_reply_and_state);
     GB_RUN(test_waitlist);
+    GB_RUN(test_batches);
     return gb_test_summary();
 }
