@@ -10,6 +10,7 @@
  *       Hold : () -> u32;
  *       Release : () -> bool;
  *       Notify : () -> u32;
+ *       Snooze : (blocks: u32) -> u32;
  *       query Value : () -> u32;
  *     };
  *
@@ -26,6 +27,8 @@
  *   Notify()     sends the caller a message (to its mailbox) carrying the
  *                value this message brought, payload Counter / Notified /
  *                count (u32) as a Sails event would be; replies count
+ *   Snooze(n)    the message waits n blocks (gr_wait_for), then replies
+ *                count when the runtime wakes it.  One at a time.
  *   Value()      replies count (a query: sails-js runs it through
  *                gear_calculateReplyForHandle, nothing changes)
  * Anything else panics (the sender gets an error reply with the text).
@@ -36,6 +39,8 @@
 static uint32_t count;
 static gear_message_id_t held;  /* the waiting Hold message */
 static bool holding, released;
+static gear_message_id_t snoozed; /* the waiting Snooze message */
+static bool snoozing;
 
 /* A SCALE string at p[*at..len): its bytes and length; false when the
  * payload ends first or the length is not a compact of one or two
@@ -152,6 +157,20 @@ GEAR_EXPORT(handle) void handle(void)
         if (gear_send_value(&to, out, sizeof out, gear_msg_value(), 0, NULL))
             gear_panic_str("sails_counter: send failed");
         reply_u32(p, route, count);
+    } else if (is(m, mn, "Snooze") && len - at == 4) {
+        uint32_t n = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8 |
+                     (uint32_t)p[at + 2] << 16 | (uint32_t)p[at + 3] << 24;
+        gear_message_id_t id = gear_msg_id();
+        if (snoozing && gear_hash_eq(&id, &snoozed)) {
+            snoozing = false; /* woken at the end of its wait */
+            reply_u32(p, at, count);
+        } else if (snoozing || !n) {
+            gear_panic_str("sails_counter: Snooze wants n > 0, one at a time");
+        } else {
+            snoozed = id;
+            snoozing = true;
+            gr_wait_for(n);
+        }
     } else if (is(m, mn, "Release") && at == len) {
         uint8_t ok = holding && !released;
         if (ok) {

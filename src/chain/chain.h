@@ -664,6 +664,9 @@ typedef struct gb_chain_wait_entry {
     uint8_t reply_code[4]; /* is_reply */
     uint32_t since;        /* the block its wait began in */
     uint32_t expires_at;   /* the block it leaves the waitlist at */
+    bool wakes;            /* then it is woken (gr_wait_for, a
+                              gr_wait_up_to its gas covers), not removed
+                              with an error reply */
 } gb_chain_wait_entry;
 
 /* Message message waiting in program's waitlist.  GB_NOT_FOUND, GB_NOMEM,

@@ -99,6 +99,37 @@ gb_err gb_chain_page_read(gb_chain *c, gb_id program, uint32_t page,
     return e;
 }
 
+/* Whether the wait of w (program's message) ends with a wake-up task
+ * (gr_wait_for, a gr_wait_up_to its gas covers) rather than a removal. */
+static gb_err wakes_at_end(gb_db_txn *r, gb_id program,
+                           const gb_db_dispatch *w, bool *out)
+{
+    *out = false;
+    uint8_t k[4] = {(uint8_t)(w->expires_at >> 24),
+                    (uint8_t)(w->expires_at >> 16),
+                    (uint8_t)(w->expires_at >> 8), (uint8_t)w->expires_at};
+    gb_db_cursor *cur;
+    gb_err e = gb_db_cursor_open(r, GB_TABLE_TASKS, k, 4, NULL, 0, &cur);
+    if (e)
+        return e;
+    gb_db_val key, val;
+    uint64_t tag = gb_chain_wait_tag(w);
+    while (!(e = gb_db_cursor_next(cur, &key, &val))) {
+        gb_db_task t;
+        if ((e = gb_db_task_decode(val.data, val.len, &t)))
+            break;
+        if ((t.kind == GB_TASK_WAKE_MESSAGE ||
+             t.kind == GB_TASK_REMOVE_FROM_WAITLIST) &&
+            gb_id_eq(t.a, program) && gb_id_eq(t.b, w->d.id) &&
+            t.arg == tag) {
+            *out = t.kind == GB_TASK_WAKE_MESSAGE;
+            break;
+        }
+    }
+    gb_db_cursor_close(cur);
+    return e == GB_NOT_FOUND ? GB_OK : e;
+}
+
 gb_err gb_chain_waitlist_get(gb_chain *c, gb_id program, gb_id message,
                              gb_chain_wait_entry *out)
 {
@@ -120,11 +151,12 @@ gb_err gb_chain_waitlist_get(gb_chain *c, gb_id program, gb_id message,
         memcpy(out->reply_code, d->reply_code, 4);
         out->since = d->signal_code; /* the wait's start (chain_int.h) */
         out->expires_at = w.expires_at;
+        e = wakes_at_end(r, program, &w, &out->wakes);
         out->payload_len = d->payload_len;
-        out->payload = malloc(d->payload_len ? d->payload_len : 1);
-        if (!out->payload)
+        out->payload = e ? NULL : malloc(d->payload_len ? d->payload_len : 1);
+        if (!e && !out->payload)
             e = GB_NOMEM;
-        else if (d->payload_len)
+        else if (!e && d->payload_len)
             memcpy(out->payload, d->payload, d->payload_len);
     }
     gb_db_read_end(r);

@@ -11,8 +11,10 @@
  * InitFailed → ProgramChanged{Terminated}, ProgramExited →
  * ProgramChanged{Inactive}, mailbox reads → Gear.UserMessageRead,
  * Transfer → Balances.Transfer, Waited → Gear.MessageWaited{origin None,
- * Runtime(WaitCalled) (gearbox does not tell gr_wait_for/gr_wait_up_to
- * apart here), expiration = the block it leaves the waitlist at}, Woken →
+ * Runtime(WaitForCalled) when the wait ends in a wake-up (gr_wait_for; a
+ * gr_wait_up_to its gas covers, Gear's WaitUpToCalledFull), else
+ * Runtime(WaitCalled) (gr_wait; a gr_wait_up_to cut short, Gear's
+ * WaitUpToCalled), expiration = the block it leaves the waitlist at}, Woken →
  * Gear.MessageWoken{Runtime(WakeCalled)}, or System(TimeoutHasCome) for a
  * wake-up by a due task (the events before the queue's first run); the
  * block's dispatches end Gear.run's events with one
@@ -405,8 +407,10 @@ static uint32_t put_event(gb_sblocks *s, gb_scale_buf *w, uint32_t xt,
          * message left it again in this block */
         gb_chain_wait_entry we;
         uint32_t until = height;
+        bool wakes = false;
         if (!gb_chain_waitlist_get(s->chain, ev->destination, ev->id, &we)) {
             until = we.expires_at;
+            wakes = we.wakes;
             gb_chain_wait_entry_clear(&we);
         }
         put_phase(w, xt);
@@ -414,7 +418,8 @@ static uint32_t put_event(gb_sblocks *s, gb_scale_buf *w, uint32_t xt,
         gb_scale_put_raw(w, ev->id.b, 32);
         gb_scale_put_option(w, false); /* origin */
         gb_scale_put_u8(w, 0);         /* Runtime */
-        gb_scale_put_u8(w, 0);         /* WaitCalled */
+        /* WaitForCalled (woken at the end) or WaitCalled (removed) */
+        gb_scale_put_u8(w, wakes ? 1 : 0);
         gb_scale_put_u32(w, until);
         break;
     }

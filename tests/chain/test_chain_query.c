@@ -196,11 +196,27 @@ static void test_waitlist(void)
     GB_EXPECT_U64(height, w.since);
     GB_EXPECT(w.expires_at > w.since);
     GB_EXPECT(!w.is_reply);
+    GB_EXPECT(!w.wakes); /* gr_wait: removed at the end */
     gb_chain_wait_entry_clear(&w);
     gb_chain_wait_entry_clear(NULL);
 
     fx_submit(c, handle_tx(prog, rel, rl, GAS));
     blocks(c, 2);
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_chain_waitlist_get(c, prog, mid, &w));
+
+    /* gr_wait_for(3): woken at the end */
+    uint8_t sn[32];
+    uint32_t sl = put_str(sn, "Counter");
+    sl += put_str(sn + sl, "Snooze");
+    memcpy(sn + sl, "\x03\0\0\0", 4);
+    sl += 4;
+    mid = fx_submit(c, handle_tx(prog, sn, sl, GAS));
+    blocks(c, 1);
+    GB_EXPECT_ERR(GB_OK, gb_chain_waitlist_get(c, prog, mid, &w));
+    GB_EXPECT(w.wakes);
+    GB_EXPECT_U64(w.since + 3, w.expires_at);
+    gb_chain_wait_entry_clear(&w);
+    blocks(c, 3);
     GB_EXPECT_ERR(GB_NOT_FOUND, gb_chain_waitlist_get(c, prog, mid, &w));
     gb_chain_close(c);
 }

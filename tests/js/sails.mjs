@@ -38,6 +38,7 @@ service Counter {
   Hold : () -> u32;
   Release : () -> bool;
   Notify : () -> u32;
+  Snooze : (blocks: u32) -> u32;
   query Value : () -> u32;
 };
 `;
@@ -162,7 +163,8 @@ async function main() {
   check('MessageWaited event', waited && waited.data.id.toHex() === holdId,
     waited ? JSON.stringify(waited.toHuman()) : 'none');
   if (waited) {
-    check('MessageWaited reason runtime', waited.data.reason.isRuntime, JSON.stringify(waited.data.reason.toJSON()));
+    check('MessageWaited reason Runtime(WaitCalled)', waited.data.reason.isRuntime &&
+      waited.data.reason.asRuntime.isWaitCalled, JSON.stringify(waited.data.reason.toJSON()));
     check('MessageWaited expiration', waited.data.expiration.toNumber() > 0);
   }
   const wl = await api.waitlist.read(programId);

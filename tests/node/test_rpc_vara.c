@@ -243,6 +243,8 @@ static void test_waitlist(void)
     char waited[80];
     snprintf(waited, sizeof waited, "6804%s", m + 2); /* Gear.MessageWaited */
     GB_EXPECT_STR_CONTAINS(json_string_value(ev), waited);
+    snprintf(waited, sizeof waited, "6804%s000000", m + 2); /* WaitCalled */
+    GB_EXPECT_STR_CONTAINS(json_string_value(ev), waited);
     json_decref(ev);
     snprintf(p, sizeof p, "[\"%s%s\",1000]", P_WAITLIST, pid + 2);
     json_t *v = invoke(r, "state_getKeysPaged", p, &ec);
@@ -275,6 +277,27 @@ static void test_waitlist(void)
     v = invoke(r, "state_getStorage", p, &ec);
     GB_EXPECT(json_is_null(v));
     json_decref(v);
+
+    /* Snooze(2): gr_wait_for, Runtime(WaitForCalled); two blocks on, the
+     * runtime wakes it: System(TimeoutHasCome) */
+    uint8_t sn[32];
+    uint32_t sl = put_str(sn, "Counter");
+    sl += put_str(sn + sl, "Snooze");
+    memcpy(sn + sl, "\x02\0\0\0", 4);
+    sl += 4;
+    mid = send(c, prog, sn, sl);
+    hex_id(mid, m);
+    block(c, r);
+    ev = invoke(r, "state_getStorage", "[\"" K_EVENTS "\"]", &ec);
+    snprintf(waited, sizeof waited, "6804%s000001", m + 2);
+    GB_EXPECT_STR_CONTAINS(json_string_value(ev), waited);
+    json_decref(ev);
+    block(c, r);
+    block(c, r);
+    ev = invoke(r, "state_getStorage", "[\"" K_EVENTS "\"]", &ec);
+    snprintf(woken, sizeof woken, "6805%s0101", m + 2);
+    GB_EXPECT_STR_CONTAINS(json_string_value(ev), woken);
+    json_decref(ev);
     gb_rpc_free(r);
     gb_chain_close(c);
 }
