@@ -733,5 +733,74 @@ void gb_chain_tx_ids(const gb_tx *tx, gb_id mid, gb_id *id, gb_id *msg);
  * next one takes them from the log again).  Not while a block is under
  * way (then nothing happens). */
 void gb_chain_pending_clear(gb_chain *c);
+/* ---- a reply computed (chain_dryrun.c) -----------------------------------
+ *
+ * Gear's calculate_reply_for_handle (gear_calculateReplyForHandle, what
+ * sails-js queries use): tx (GB_TX_SEND_MESSAGE: sender = the origin,
+ * destination, payload, value, gas_limit — capped at the block gas limit)
+ * runs in a dry block as gb_chain_calculate_gas's do, with what it causes
+ * in that block, and nothing is kept.  The answer is the first reply to
+ * the message: its code, payload (malloc'd, the caller frees; NULL when
+ * empty) and value, and the gas the dry block burned.  A failed run is an
+ * answer too (its error reply).  Errors, with a detail: GB_NOT_FOUND (no
+ * such program, or no reply came in the block), GB_INVALID (the program
+ * cannot take messages, a payload over 8 MiB), GB_LIMIT (the node's time
+ * for a call ran out), GB_NOMEM, the store's.  Threads: as
+ * gb_chain_calculate_gas.
+ */
+typedef struct gb_chain_reply_info {
+    uint8_t code[4];
+    uint8_t *payload;
+    uint32_t payload_len;
+    gb_u128 value;
+    uint64_t burned;
+} gb_chain_reply_info;
+
+gb_err gb_chain_calculate_reply(gb_chain *c, const gb_tx *tx,
+                                gb_chain_reply_info *out, char *detail,
+                                size_t len);
+
+/* ---- storage reads (chain_query.c) ---------------------------------------
+ *
+ * What the node's Vara face serves as Substrate storage.  Each reads the
+ * last committed block in a read snapshot of its own.
+ */
+
+/* The original wasm of code code_id: *out malloc'd (the caller frees),
+ * *len bytes.  GB_NOT_FOUND, GB_NOMEM, the store's. */
+gb_err gb_chain_code_original(gb_chain *c, gb_id code_id, uint8_t **out,
+                              uint32_t *len);
+/* The numbers of program's stored 16 KiB pages (GB_GEAR_PAGE_SIZE), in
+ * order: *out malloc'd (NULL when *n is 0).  A page never written, or
+ * written all zero, is not stored.  GB_NOMEM, the store's. */
+gb_err gb_chain_page_numbers(gb_chain *c, gb_id program, uint32_t **out,
+                             uint32_t *n);
+/* Page page of program, whole (zero-filled past what is stored).
+ * GB_NOT_FOUND when it is not stored. */
+gb_err gb_chain_page_read(gb_chain *c, gb_id program, uint32_t page,
+                          uint8_t out[GB_GEAR_PAGE_SIZE]);
+
+/* A message in a program's waitlist. */
+typedef struct gb_chain_wait_entry {
+    int kind;              /* gb_dispatch_kind */
+    gb_id id, source, destination;
+    uint8_t *payload;      /* owned (free with gb_chain_wait_entry_clear) */
+    uint32_t payload_len;
+    gb_u128 value;
+    bool is_reply;
+    gb_id reply_to;        /* is_reply */
+    uint8_t reply_code[4]; /* is_reply */
+    uint32_t since;        /* the block its wait began in */
+    uint32_t expires_at;   /* the block it leaves the waitlist at */
+    bool wakes;            /* then it is woken (gr_wait_for, a
+                              gr_wait_up_to its gas covers), not removed
+                              with an error reply */
+} gb_chain_wait_entry;
+
+/* Message message waiting in program's waitlist.  GB_NOT_FOUND, GB_NOMEM,
+ * the store's. */
+gb_err gb_chain_waitlist_get(gb_chain *c, gb_id program, gb_id message,
+                             gb_chain_wait_entry *out);
+void gb_chain_wait_entry_clear(gb_chain_wait_entry *w);
 
 #endif
