@@ -48,6 +48,8 @@ bench: build
 	bench/run.sh $(BUILD)
 	$(BUILD)/bench_gear $(BUILD)/testwasm/ping.wasm
 	$(BUILD)/bench_chain $(BUILD)/examples/pingpong.wasm $(BUILD)
+	$(BUILD)/bench_history $(BUILD)/examples $(BUILD)
+	bench/cluster_bench.py $(BUILD)/gearbox $(BUILD)/examples
 	$(BUILD)/bench_savina $(BUILD)/savina $(BUILD)
 	bench/msgs_before_after.sh $(BUILD)
 
@@ -58,3 +60,17 @@ fuzz: deps
 
 clean:
 	rm -rf $(BUILD) $(ASAN) $(TSAN) $(FUZZ)
+
+# Install gearbox, libgearbox (static and shared), the public headers and
+# gearbox.pc under PREFIX (docs/testkit.md: cc t.c $(pkg-config --cflags
+# --libs gearbox)).
+PREFIX ?= /usr/local
+.PHONY: install link-flags
+install: build
+	cmake --build $(BUILD) -j $(JOBS) --target gearbox_shared
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+# The flags to link a harness test against this build tree, without
+# installing: cc t.c $$(make -s link-flags)
+link-flags: build
+	@echo "-I$(CURDIR)/include $(CURDIR)/$(BUILD)/libgearbox.a $$(pkg-config --libs jansson libsodium libmicrohttpd nettle lmdb) -lm -lpthread"

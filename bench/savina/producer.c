@@ -1,7 +1,8 @@
 /*
  * producer — the sender of the counting workload: it sends M messages to
  * the counter (bench/savina/counter.c), K per run, each carrying its
- * sequence number 0..M-1 (u64 LE) and an explicit gas limit.  A run may
+ * sequence number 0..M-1 (u64 LE), an explicit gas limit and a reply
+ * deposit (SV_DEPOSIT: the automatic reply carries no gas of its own).  A run may
  * send at most 1,024 messages, so between batches the producer sends
  * itself "more" with all its gas and a reply deposit (savina.h).
  *
@@ -35,8 +36,15 @@ static void send_batch(void)
     for (; sent < end; sent++) {
         uint8_t seq[8];
         sv_put_u64(seq, sent);
-        if (gear_send_bytes_wgas(&counter, seq, 8, SV_GAS, 0, NULL))
+        gear_message_id_t mid;
+        gear_error_code_t err;
+        if (gear_send_bytes_wgas(&counter, seq, 8, SV_GAS, 0, &mid))
             gear_panic_str("producer: send failed");
+        /* the counter's automatic reply carries no gas of its own: a
+         * deposit pays for it (as Gear's) */
+        gr_reply_deposit(&mid, SV_DEPOSIT, &err);
+        if (err)
+            gear_panic_str("producer: reply deposit failed");
     }
     if (sent < total) {
         gear_actor_id_t me = gear_program_id();

@@ -337,6 +337,11 @@ gb_tk_u128 gb_tk_balance(gb_tk *tk, gb_tk_id id);
  * together. */
 gb_tk_u128 gb_tk_tx_fee(gb_tk *tk, uint32_t bytes);
 
+/* What one gas costs in value (Vara's GasMultiplier): a message reserves
+ * value + gas_limit * GB_TK_VALUE_PER_GAS from its sender, and the gas
+ * it did not burn comes back at the same rate. */
+#define GB_TK_VALUE_PER_GAS 100u
+
 /* Gas burned by all runs of message_id (more than one if it waited and
  * was woken).  GB_NOT_FOUND if it has not run. */
 gb_err gb_tk_gas_burned(const gb_tk *tk, gb_tk_id message_id,
@@ -407,6 +412,27 @@ typedef struct gb_tk_event {
  */
 gb_err gb_tk_take_events(gb_tk *tk, gb_tk_event **out, size_t *out_n);
 void gb_tk_events_free(gb_tk_event *ev, size_t n);
+
+/* ---- snapshots ------------------------------------------------------------
+ *
+ * Branch a test from a prepared state: gb_tk_snapshot copies the system
+ * (the chain's whole store as of its last block, and what the harness
+ * knows of messages, replies and programs) into a snapshot that lives
+ * until gb_tk_snapshot_free; gb_tk_restore puts tk back to it (any number
+ * of times; events not yet taken are dropped); gb_tk_fork makes a new,
+ * independent system from it (freed with gb_tk_free; its chain in a new
+ * temporary directory).  A snapshot is taken between blocks: with
+ * transactions waiting for a block it is refused (GB_INVALID; run a block
+ * first).  The copy is LMDB's compacted copy of the store, on disk beside
+ * the chain's (no fsync): its cost grows with the state, not the history
+ * of messages.
+ */
+typedef struct gb_tk_snap gb_tk_snap;
+
+gb_err gb_tk_snapshot(gb_tk *tk, gb_tk_snap **out);
+gb_err gb_tk_restore(gb_tk *tk, const gb_tk_snap *snap);
+gb_err gb_tk_fork(const gb_tk_snap *snap, gb_tk **out);
+void gb_tk_snapshot_free(gb_tk_snap *snap);
 
 #ifdef __cplusplus
 }

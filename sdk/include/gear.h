@@ -613,6 +613,22 @@ int strncmp(const char *a, const char *b, size_t n);
 /* The table size is fixed when the SDK runtime is compiled. */
 #define GEAR_ASYNC_SLOTS 32
 
+/* Gas gear_async_begin sets aside, as gstd's async runtime does
+ * (sdk/gstd/src/async_runtime/futures.rs, config.rs): the first request of
+ * a message reserves GEAR_ASYNC_SYSTEM_RESERVE gas for the program's
+ * handle_signal (gr_system_reserve_gas: it comes back when the message is
+ * done), and every request deposits GEAR_ASYNC_REPLY_DEPOSIT gas for its
+ * reply (gr_reply_deposit: an automatic reply carries no gas of its own,
+ * so without a deposit handle_reply would not run for it).  Both are taken
+ * from the message's gas when it has enough (else skipped); define either
+ * as 0 before compiling the runtime to turn it off. */
+#ifndef GEAR_ASYNC_SYSTEM_RESERVE
+#define GEAR_ASYNC_SYSTEM_RESERVE 10000000000ull
+#endif
+#ifndef GEAR_ASYNC_REPLY_DEPOSIT
+#define GEAR_ASYNC_REPLY_DEPOSIT 2000000000ull
+#endif
+
 enum {
     GEAR_ASYNC_FREE = 0,    /* slot unused */
     GEAR_ASYNC_PENDING = 1, /* request sent, reply not yet here */

@@ -550,6 +550,9 @@ gear_async_slot_t *gear_async_slot(uint32_t i)
 
 gear_async_slot_t *gear_async_begin(const gear_message_id_t *sent)
 {
+    gear_message_id_t me;
+    gr_message_id(&me);
+    bool first = !gear_async_find_origin(&me);
     for (uint32_t i = 0; i < GEAR_ASYNC_SLOTS; i++) {
         gear_async_slot_t *s = &async_slots[i];
         if (s->state != GEAR_ASYNC_FREE)
@@ -557,7 +560,16 @@ gear_async_slot_t *gear_async_begin(const gear_message_id_t *sent)
         memset(s, 0, sizeof *s);
         s->state = GEAR_ASYNC_PENDING;
         s->sent = *sent;
-        gr_message_id(&s->origin);
+        s->origin = me;
+        /* gstd's pattern: gas for the message's handle_signal, set aside
+         * once, and a reply deposit, so that even an automatic reply
+         * (which carries no gas of its own) runs handle_reply.  Both are
+         * best effort: a message with less gas goes on without them. */
+        gear_error_code_t err;
+        if (first && GEAR_ASYNC_SYSTEM_RESERVE)
+            gr_system_reserve_gas(GEAR_ASYNC_SYSTEM_RESERVE, &err);
+        if (GEAR_ASYNC_REPLY_DEPOSIT)
+            gr_reply_deposit(sent, GEAR_ASYNC_REPLY_DEPOSIT, &err);
         return s;
     }
     return NULL;

@@ -125,6 +125,10 @@ static gb_err genesis(gb_chain *c)
     TRY(gb_db_meta_put(txn, "issuance", buf, 16));
     gb_u128_to_le(gb_u128_from(0), buf);
     TRY(gb_db_meta_put(txn, "burned", buf, 16));
+    /* what made this genesis, for a replay (replay.c) */
+    uint8_t g[GB_CHAIN_GENESIS_REC];
+    gb_chain_genesis_encode(&c->cfg, g);
+    TRY(gb_db_inputs_put(txn, 0, g, sizeof g));
     gb_block_header h = {.height = 0};
     TRY(gb_db_seal_block(txn, &h, c->head_hash));
     c->height = 0;
@@ -144,8 +148,8 @@ static bool exists(gb_err e, gb_err *fail)
     return e == GB_OK;
 }
 
-static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
-                            gb_id *out_msg_id, char *detail,
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                            gb_id *out_id, gb_id *out_msg_id, char *detail,
                             size_t detail_len);
 
 /* One record of the pool log: submitted again unless a committed block
@@ -156,7 +160,7 @@ static gb_err recover_one(void *ctx, const gb_tx *tx, uint64_t nonce)
     gb_chain *c = ctx;
     if (nonce < gb_chain_nonce(c, tx->sender))
         return GB_OK;
-    gb_err e = submit_locked(c, tx, NULL, NULL, NULL, 0);
+    gb_err e = submit_locked(c, tx, NULL, NULL, NULL, NULL, 0);
     return e == GB_NOMEM || e == GB_IO ? e : GB_OK;
 }
 
@@ -271,7 +275,8 @@ void gb_chain_close(gb_chain *c)
 
 /* ---- transactions ----------------------------------------------------- */
 
-/* Value + gas a transaction reserves, into *out; false when that sum
+/* Value + gas (+ a new program's existential deposit) a transaction
+ * reserves, into *out; false when that sum
  * exceeds 2^128-1 (such a transaction is refused at submit and dropped at
  * apply: a wrapped cost once let value = 2^128-1 through for the price of
  * its gas). */
@@ -286,6 +291,11 @@ static bool tx_cost(const gb_tx *tx, gb_u128 *out)
         tx->kind != GB_TX_SEND_REPLY)
         return true;
     *out = gb_chain_gas_value(tx->gas_limit);
+    /* a new program gets the existential deposit from its creator, locked
+     * on it (Gear's upload_program / create_program) */
+    if (tx->kind == GB_TX_CREATE_PROGRAM &&
+        !gb_u128_add_to(out, gb_u128_from(GB_GEAR_EXISTENTIAL_DEPOSIT)))
+        return false;
     return gb_u128_add_to(out, tx->value);
 }
 
@@ -375,15 +385,16 @@ static gb_err pend_note(gb_chain *c, const gb_tx *tx)
     return GB_OK;
 }
 
-static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
-                            gb_id *out_msg_id, char *detail,
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                            gb_id *out_id, gb_id *out_msg_id, char *detail,
                             size_t detail_len);
 
 gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                         gb_id *out_msg_id, char *detail, size_t detail_len)
 {
     pthread_mutex_lock(&c->mu);
-    gb_err e = submit_locked(c, tx, out_id, out_msg_id, detail, detail_len);
+    gb_err e = submit_locked(c, tx, NULL, out_id, out_msg_id, detail,
+                             detail_len);
     pthread_mutex_unlock(&c->mu);
     /* a code upload prepared its code (kept for its block, unless the
      * cache is over its limit) */
@@ -391,8 +402,46 @@ gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
     return e;
 }
 
-static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
-                            gb_id *out_msg_id, char *detail,
+gb_err gb_chain_submit_as(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                          gb_id *out_id, gb_id *out_msg_id, char *detail,
+                          size_t detail_len)
+{
+    pthread_mutex_lock(&c->mu);
+    gb_err e = submit_locked(c, tx, mid, out_id, out_msg_id, detail,
+                             detail_len);
+    pthread_mutex_unlock(&c->mu);
+    gb_chain_trim_codes(c);
+    return e;
+}
+
+void gb_chain_tx_ids(const gb_tx *tx, gb_id mid, gb_id *id, gb_id *msg)
+{
+    static const gb_id none;
+    *msg = none;
+    switch (tx->kind) {
+    case GB_TX_UPLOAD_CODE:
+        *id = gb_code_id(tx->code, tx->code_len);
+        break;
+    case GB_TX_CREATE_PROGRAM:
+        *id = gb_program_id_from_user(tx->code_id, tx->salt, tx->salt_len);
+        *msg = mid;
+        break;
+    case GB_TX_SEND_REPLY:
+        *id = *msg = gb_message_id_reply(tx->destination);
+        break;
+    case GB_TX_CLAIM_VALUE:
+        *id = tx->destination;
+        break;
+    case GB_TX_SEND_MESSAGE:
+        *id = *msg = mid;
+        break;
+    default: /* a transfer */
+        *id = mid;
+    }
+}
+
+static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                            gb_id *out_id, gb_id *out_msg_id, char *detail,
                             size_t detail_len)
 {
     gb_db_txn *r;
@@ -529,7 +578,10 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, gb_id *out_id,
         c->pending = n;
         c->cap_pending = cap;
     }
-    gb_ptx p = {.tx = *tx, .id = id, .nonce = nonce};
+    if (mid) /* ids from the caller's message id (chain.h) */
+        gb_chain_tx_ids(tx, *mid, &id, &msg_id);
+    gb_ptx p = {.tx = *tx, .id = id, .nonce = nonce,
+                .has_mid = mid != NULL, .mid = mid ? *mid : id};
     p.code = dup_bytes(tx->code, tx->code ? tx->code_len : 0);
     p.salt = dup_bytes(tx->salt, tx->salt ? tx->salt_len : 0);
     p.payload = dup_bytes(tx->payload, tx->payload ? tx->payload_len : 0);
@@ -633,7 +685,9 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
     if ((e = gb_chain_pay_fee(b, fee)))
         return e;
 
-    gb_id mid = gb_message_id_external(b->height, tx->sender, nonce, 0);
+    gb_id mid = p->has_mid ? p->mid
+                           : gb_message_id_external(b->height, tx->sender,
+                                                    nonce, 0);
     gb_db_dispatch x = {.d = {.kind = GB_DISPATCH_HANDLE, .id = mid,
                               .source = tx->sender,
                               .destination = tx->destination,
@@ -678,6 +732,8 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
         gb_db_program pr = {.status = GB_PROGRAM_INITIALIZING,
                             .code_id = tx->code_id,
                             .init_message = mid,
+                            .balance = gb_u128_from(
+                                GB_GEAR_EXISTENTIAL_DEPOSIT),
                             .static_pages = code->static_pages,
                             .stack_end = code->stack_end,
                             .created_at = b->height};
@@ -749,6 +805,10 @@ static void hash_tx(gb_blake2b_state *st, const gb_ptx *p)
     if (!gb_id_is_zero(tx->fee_payer)) {
         gb_blake2b_update(st, "payer", 5);
         gb_blake2b_update(st, tx->fee_payer.b, 32);
+    }
+    if (p->has_mid) { /* (likewise) */
+        gb_blake2b_update(st, "mid", 3);
+        gb_blake2b_update(st, p->mid.b, 32);
     }
 }
 
@@ -852,11 +912,45 @@ static void drop_taken(gb_chain *c, uint32_t k)
                       checks every balance again */
 }
 
-/* ts 0: the parent's + block_time_ms; else after the parent's. */
-static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
+/* A block from inputs (a replica's, chain.h "blocks from inputs"): the
+ * pending transactions it applied leave the pool.  Under mu. */
+static void drop_ids(gb_chain *c, const gb_blk_inputs *in)
+{
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < c->npending; i++) {
+        bool applied = false;
+        for (uint32_t j = 0; j < in->ntx && !applied; j++)
+            applied = gb_id_eq(c->pending[i].id, in->tx[j].id);
+        if (applied)
+            ptx_free(&c->pending[i]);
+        else
+            c->pending[w++] = c->pending[i];
+    }
+    if (w == c->npending)
+        return;
+    c->npending = w;
+    gb_idmap_free(&c->pend_senders);
+    c->npend_sums = 0;
+    for (uint32_t i = 0; i < c->npending; i++)
+        if (pend_note(c, &c->pending[i].tx))
+            break; /* (as drop_taken) */
+    if (c->plog)
+        gb_pool_log_rewrite(c->plog, c->pending, c->npending);
+}
+
+/* ts 0: the parent's + block_time_ms; else after the parent's.  replay:
+ * the inputs of a block replayed (ts unused), the pending pool left
+ * alone. */
+static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
+                      gb_block_result *out)
 {
     uint32_t *tx_end = NULL;
     gb_id *tx_ids = NULL;
+    uint8_t *rec = NULL;
+    gb_ptx *taken = NULL;
+    uint32_t k = 0;
+    if (replay)
+        ts = replay->timestamp;
     /* take the head and the pending transactions */
     pthread_mutex_lock(&c->mu);
     if (c->producing || (ts && ts <= c->head_ts)) {
@@ -865,22 +959,31 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     }
     if (!ts)
         ts = c->head_ts + c->cfg.block_time_ms;
-    uint32_t k = c->npending;
-    gb_ptx *taken = gb_malloc((k ? k : 1) * sizeof *taken);
-    if (!taken) {
-        pthread_mutex_unlock(&c->mu);
-        return GB_NOMEM;
+    if (replay) {
+        taken = replay->tx;
+        k = replay->ntx;
+    } else {
+        k = c->npending;
+        taken = gb_malloc((k ? k : 1) * sizeof *taken);
+        if (!taken) {
+            pthread_mutex_unlock(&c->mu);
+            return GB_NOMEM;
+        }
+        /* shallow copies: submit may move the array, never the buffers */
+        gb_copy(taken, c->pending, k * sizeof *taken);
+        c->ntaken = k;
     }
-    /* shallow copies: submit may move the array, never the buffers */
-    gb_copy(taken, c->pending, k * sizeof *taken);
-    c->ntaken = k;
     c->producing = true;
     gb_blk b = {.c = c, .height = c->height + 1,
-                .gas_left = c->cfg.block_gas_limit};
+                .gas_left = replay ? replay->gas_limit
+                                   : c->cfg.block_gas_limit,
+                .max_waves = replay ? replay->waves : 0};
+    gb_blk_inputs in = {.timestamp = ts, .gas_limit = b.gas_left,
+                        .tx = taken, .ntx = k};
     uint8_t parent[32];
     memcpy(parent, c->head_hash, 32);
     pthread_mutex_unlock(&c->mu);
-    if (c->cfg.block_budget_ms)
+    if (c->cfg.block_budget_ms && !replay)
         b.stop_ns = gb_monotonic_ns() + c->cfg.block_budget_ms * 1000000u;
 
     gb_block_ctx_default(&b.bctx, b.height, ts);
@@ -926,6 +1029,13 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     TRY(gb_db_count(b.txn, GB_TABLE_QUEUE, &left));
     hdr.gas_used = b.gas_used;
     hdr.dispatches = b.dispatched;
+    /* the inputs, for a replay (replay.c) */
+    in.waves = b.out_of_time ? b.waves : 0;
+    gb_chain_events_digest(b.ev, b.nev, in.events);
+    size_t rlen;
+    if (!(rec = gb_blk_inputs_encode(&in, &rlen)))
+        TRY(GB_NOMEM);
+    TRY(gb_db_inputs_put(b.txn, b.height, rec, rlen));
     uint8_t hash[32];
     TRY(gb_db_seal_block(b.txn, &hdr, hash));
     /* the commit, the pool and the head change together for submit */
@@ -933,7 +1043,10 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     e = gb_db_commit(b.txn);
     b.txn = NULL;
     if (!e) {
-        drop_taken(c, k);
+        if (!replay)
+            drop_taken(c, k);
+        else
+            drop_ids(c, replay);
         /* what is left pending is all the log keeps (should this fail,
          * the old log stays: its applied records are skipped by nonce) */
         if (c->plog)
@@ -947,7 +1060,9 @@ static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)
     pthread_mutex_unlock(&c->mu);
     if (e)
         goto out;
-    free(taken);
+    if (!replay)
+        free(taken);
+    free(rec);
     out->height = b.height;
     out->timestamp = ts;
     memcpy(out->hash, hash, 32);
@@ -969,7 +1084,9 @@ out:
     c->ntaken = 0;
     c->producing = false;
     pthread_mutex_unlock(&c->mu);
-    free(taken);
+    if (!replay)
+        free(taken);
+    free(rec);
     free(tx_end);
     free(tx_ids);
     gb_block_result r = {.events = b.ev, .nevents = b.nev};
@@ -983,7 +1100,16 @@ out:
  * again from the stored original (gb_chain_code) when next needed. */
 static gb_err produce_trim(gb_chain *c, uint64_t ts, gb_block_result *out)
 {
-    gb_err e = produce(c, ts, out);
+    gb_err e = produce(c, ts, NULL, out);
+    gb_chain_trim_codes(c);
+    return e;
+}
+
+gb_err gb_chain_produce_inputs(gb_chain *c, const gb_blk_inputs *in,
+                               gb_block_result *out)
+{
+    memset(out, 0, sizeof *out);
+    gb_err e = produce(c, 0, in, out);
     gb_chain_trim_codes(c);
     return e;
 }
@@ -1364,4 +1490,52 @@ bool gb_chain_code_exists(gb_chain *c, gb_id code_id)
 {
     bool yes;
     return !gb_chain_code_lookup(c, code_id, &yes) && yes;
+}
+
+/* ---- blocks from inputs (a cluster's replicas) --------------------------- */
+
+gb_err gb_chain_next_inputs(gb_chain *c, uint32_t max_tx, uint64_t ts,
+                            uint8_t **rec, size_t *len, uint32_t *ntx)
+{
+    *rec = NULL;
+    pthread_mutex_lock(&c->mu);
+    uint32_t k = c->npending < max_tx ? c->npending : max_tx;
+    if (ts <= c->head_ts)
+        ts = c->head_ts + c->cfg.block_time_ms;
+    gb_blk_inputs in = {.timestamp = ts,
+                        .gas_limit = c->cfg.block_gas_limit,
+                        .tx = c->pending, .ntx = k};
+    *rec = gb_blk_inputs_encode(&in, len);
+    pthread_mutex_unlock(&c->mu);
+    if (ntx)
+        *ntx = k;
+    return *rec ? GB_OK : GB_NOMEM;
+}
+
+gb_err gb_chain_apply_inputs(gb_chain *c, const uint8_t *rec, size_t len,
+                             gb_block_result *out)
+{
+    memset(out, 0, sizeof *out);
+    gb_blk_inputs in;
+    gb_err e = gb_blk_inputs_decode(rec, len, &in);
+    if (e)
+        return e;
+    e = gb_chain_produce_inputs(c, &in, out);
+    free(in.tx);
+    return e;
+}
+
+void gb_chain_pending_clear(gb_chain *c)
+{
+    pthread_mutex_lock(&c->mu);
+    if (!c->producing) {
+        for (uint32_t i = 0; i < c->npending; i++)
+            ptx_free(&c->pending[i]);
+        c->npending = 0;
+        gb_idmap_free(&c->pend_senders);
+        c->npend_sums = 0;
+        if (c->plog)
+            gb_pool_log_rewrite(c->plog, c->pending, 0);
+    }
+    pthread_mutex_unlock(&c->mu);
 }

@@ -30,18 +30,22 @@
  * program's message to an id that is not a program goes to that user's
  * mailbox (Gear: every id that is not a program is a user).
  *
- * Where this differs from Gear (see chain_apply.c for the details): gas is
- * a flat amount per message, not Gear's gas tree; what a run leaves is
- * shared equally by the messages it sent without a gas limit (and by
- * itself when it waits).  Waiting costs GB_CHAIN_WAITLIST_RENT gas per
- * block; mailbox messages hold no gas and live GB_CHAIN_MAILBOX_BLOCKS.
- * Claiming a mailbox message sends no auto-reply.  Signals are not
- * produced yet.  Gas reservations are kept per program until they expire
+ * Gas as Gear moves it, and where this differs (docs/gas.md; chain_apply.c
+ * for the details): gas given with a message comes out of the sender's own
+ * gas; an automatic reply carries none (a reply deposit pays for it); a
+ * system reservation pays for the signal a failed message sends its
+ * program.  Gear's gas tree is not kept as a tree: each stored message
+ * holds its own gas, and what a run leaves is shared equally by the
+ * messages it sent without a gas limit (and by itself when it waits)
+ * where Gear lets them draw on one pool.  Waiting costs
+ * GB_CHAIN_WAITLIST_RENT gas per block; mailbox messages hold no gas and
+ * live GB_CHAIN_MAILBOX_BLOCKS.  Claiming a mailbox message sends no
+ * auto-reply.  Gas reservations are kept per program until they expire
  * (their gas then goes back to the account that paid for the message that
  * made them), are unreserved (likewise) or pay for a message; a reply
  * deposit travels with its message and becomes the gas of its reply; a
  * system reservation is held with its message and refunded when the
- * message is done (chain_apply.c).  Pending transactions live in memory
+ * message is done, or becomes its signal's gas (chain_apply.c).  Pending transactions live in memory
  * (a mempool) and, with cfg.persist_pool, in a log beside the store
  * (pool_log.h) from which gb_chain_open pends them again; without it
  * gb_chain_close drops them.
@@ -64,6 +68,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gear/gas.h" /* GB_GEAR_VALUE_PER_GAS */
 #include "gear/ids.h"
 #include "gear/process.h"
 #include "state/db.h" /* gb_block_header */
@@ -83,9 +88,11 @@ typedef struct gb_chain_cfg {
     uint64_t estimate_gas_limit; /* the most gas a gas estimate's dry run
                                     may use (gb_chain_calculate_gas; it
                                     runs on the caller's thread: a node
-                                    must not stall on one); 0: the
-                                    default, 5 * 10^10, at most the block
-                                    gas limit */
+                                    must not stall on one: bound it in
+                                    time with call_time_ms); 0: the
+                                    block gas limit, as Gear's estimate
+                                    (which starts from BlockGasLimit);
+                                    never more than it */
     unsigned threads;          /* worker threads running dispatches to
                                   different programs at once (see
                                   docs/parallel.md); 0: one per core.
@@ -371,7 +378,7 @@ gb_id gb_chain_dev_account(uint32_t index);
  * So at every block:
  *   issuance == accounts + programs + held_value + held_gas + burned + fees
  */
-#define GB_CHAIN_VALUE_PER_GAS 1u
+#define GB_CHAIN_VALUE_PER_GAS GB_GEAR_VALUE_PER_GAS /* Vara's: 100 */
 
 /* gas as value, exactly (never wraps: a u64 times the rate fits in 128
  * bits). */
@@ -527,7 +534,8 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id program, const uint8_t *payload,
  * the whole tree, as Gear's estimate runs the queue.  Tasks due at the
  * next height, other pending transactions and messages already queued do
  * not run.  What is delayed (gr_send_delayed, gr_wait_for past this block)
- * is not followed.
+ * is not followed.  As in Gear's calculate_gas_info, gr_gas_available is
+ * forbidden in the dry runs: a run that calls it fails (BackendError).
  */
 typedef struct gb_chain_gas_info {
     uint64_t min_limit;       /* the smallest gas limit with which the
@@ -604,5 +612,195 @@ gb_err gb_chain_block_header(gb_chain *c, uint32_t height,
  * O(height) hashes of 121 bytes.  GB_NOT_FOUND when none. */
 gb_err gb_chain_block_by_hash(gb_chain *c, const uint8_t hash[32],
                               gb_block_header *out);
+
+/* ---- replaying blocks (replay.c) -----------------------------------------
+ *
+ * Every block stores its inputs beside its header: the transactions in
+ * the order applied (with the ids and nonces they got), the timestamp, the
+ * gas allowance, where the queue stopped when the block's time ran out
+ * (cfg.block_budget_ms: the number of waves it ran, which does not depend
+ * on the number of threads), and a digest of the block's events.  So a
+ * block is a pure function of the state before it and its inputs, and the
+ * whole chain of its genesis (cfg) and the inputs.
+ *
+ * gb_chain_replay re-executes src's stored blocks in a scratch chain (a
+ * new store in a temporary directory, opened with src's configuration:
+ * the same genesis) from genesis up to o->to (0: the head), and compares
+ * each block from o->from (0: 1) with the stored one: its hash (so its
+ * state root, gas used and dispatches) and its events.  out->bad is the
+ * first block that differs (0: none) and out->why says what differs.
+ * Returns GB_OK when the replay ran (whether or not a block differed);
+ * GB_INVALID when it cannot run (no genesis, another genesis, a block
+ * without stored inputs: out->why says), GB_IO, GB_NOMEM.
+ *
+ * src is only read (snapshots): a replay may run while src produces
+ * blocks, and sees the head as it was when it began.  It takes the time
+ * of producing every block again (without fsync).
+ */
+typedef struct gb_chain_replay_opts {
+    uint32_t from, to;       /* 0: 1, the head */
+    const char *scratch_dir; /* NULL: a new directory under $TMPDIR or
+                                /tmp, removed after; else an empty
+                                directory of the caller's, kept */
+    unsigned threads;        /* the scratch chain's (0: src's) */
+    /* Optional hooks (ctx theirs): opened once the scratch chain s is
+     * open, before_block / after_block around each block replayed (r: the
+     * replayed block, owned by the replay), stop: nonzero to end early. */
+    void *ctx;
+    void (*opened)(void *ctx, gb_chain *s);
+    void (*before_block)(void *ctx, gb_chain *s, uint32_t height);
+    void (*after_block)(void *ctx, gb_chain *s, uint32_t height,
+                        const gb_block_result *r);
+    int (*stop)(void *ctx);
+} gb_chain_replay_opts;
+
+typedef struct gb_chain_replay_report {
+    uint32_t from, to;   /* the blocks compared */
+    uint32_t replayed;   /* blocks re-executed */
+    uint32_t bad;        /* the first block that differs; 0: none */
+    char why[192];       /* what differs, or why the replay could not run */
+    double ms;           /* wall-clock time of the replay */
+} gb_chain_replay_report;
+
+gb_err gb_chain_replay(gb_chain *src, const gb_chain_replay_opts *o,
+                       gb_chain_replay_report *out);
+
+/* ---- snapshots and forks (fork.c; files: state/snapshot.h) ---------------
+ *
+ * gb_chain_fork_make makes dst (new, or empty) a copy of another chain's
+ * store: src is a snapshot file or a data directory (which a node may be
+ * running on: the copy is of its last block), and marks it as a fork of
+ * src's head.  A chain opened on dst continues from that head with every
+ * balance, program and mailbox kept, and the same history (it replays from
+ * genesis); gb_chain_fork_info says where it forked, with a chain id of its
+ * own (BLAKE2b-256("gearbox/fork" || height u32 LE || head hash)) for the
+ * node to sign and check transactions with, so a transaction signed for
+ * the source chain is refused on the fork.  detail gets the reason.
+ */
+typedef struct gb_chain_fork {
+    bool forked;           /* false: not a fork (the rest zero) */
+    uint32_t height;       /* the source's head it forked at */
+    uint8_t head_hash[32];
+    uint8_t chain_id[32];
+} gb_chain_fork;
+
+gb_err gb_chain_fork_make(const char *src, const char *dst, char *detail,
+                          size_t len);
+gb_err gb_chain_fork_info(gb_chain *c, gb_chain_fork *out);
+
+/* A consistent copy of c's store as of its last block into the directory
+ * dst (made when missing; must hold no store): for snapshots taken in the
+ * process that has c open (state/db.h: gb_db_copy).  A chain opened on dst
+ * continues from that block; transactions still pending in c are not in
+ * it. */
+gb_err gb_chain_copy_store(gb_chain *c, const char *dst, char *detail,
+                           size_t len);
+
+/* ---- blocks from inputs (chain.c; a cluster's replicas, node/cluster.h) --
+ *
+ * A replicated chain orders blocks' inputs in a log that every replica
+ * applies: one replica (the sequencer) turns its pending transactions into
+ * the next block's inputs record (replay.c's format: the transactions with
+ * their ids and nonces, the timestamp, and
+ * the gas allowance) and puts it in the log; every replica, the sequencer
+ * included, applies each record in order with gb_chain_apply_inputs, which
+ * gives the same block everywhere (the same hash and state root) and drops
+ * from the pending pool the transactions it applied.
+ */
+/* The record of the next block from (up to max_tx of) the pending
+ * transactions, with timestamp ts (when not after the head's: the head's
+ * + block_time_ms), malloc'ed; *ntx (may be NULL) how many it holds. */
+gb_err gb_chain_next_inputs(gb_chain *c, uint32_t max_tx, uint64_t ts,
+                            uint8_t **rec, size_t *len, uint32_t *ntx);
+/* Produce and commit the next block from an inputs record.  GB_MALFORMED
+ * for a bad record; else as gb_chain_produce_block. */
+gb_err gb_chain_apply_inputs(gb_chain *c, const uint8_t *rec, size_t len,
+                             gb_block_result *out);
+/* Submit with the message id given (mid) instead of one derived from the
+ * block's height and the sender's nonce: a replicated chain's ids, known
+ * when a transaction enters the log, before its block (node/cluster.h).
+ * The message a send, transfer or program creation makes gets id mid;
+ * *out_id and *out_msg_id as gb_chain_tx_ids gives them.  Otherwise as
+ * gb_chain_submit2. */
+gb_err gb_chain_submit_as(gb_chain *c, const gb_tx *tx, const gb_id *mid,
+                          gb_id *out_id, gb_id *out_msg_id, char *detail,
+                          size_t detail_len);
+/* The ids gb_chain_submit_as gives tx with message id mid: *id as submit's
+ * out_id (the code id, the program id, the reply's id, the mailbox
+ * message's id, or mid) and *msg the message's id (zero when none). */
+void gb_chain_tx_ids(const gb_tx *tx, gb_id mid, gb_id *id, gb_id *msg);
+/* Forget every pending transaction (a sequencer that lost its turn: the
+ * next one takes them from the log again).  Not while a block is under
+ * way (then nothing happens). */
+void gb_chain_pending_clear(gb_chain *c);
+/* ---- a reply computed (chain_dryrun.c) -----------------------------------
+ *
+ * Gear's calculate_reply_for_handle (gear_calculateReplyForHandle, what
+ * sails-js queries use): tx (GB_TX_SEND_MESSAGE: sender = the origin,
+ * destination, payload, value, gas_limit — capped at the block gas limit)
+ * runs in a dry block as gb_chain_calculate_gas's do, with what it causes
+ * in that block, and nothing is kept.  The answer is the first reply to
+ * the message: its code, payload (malloc'd, the caller frees; NULL when
+ * empty) and value, and the gas the dry block burned.  A failed run is an
+ * answer too (its error reply).  Errors, with a detail: GB_NOT_FOUND (no
+ * such program, or no reply came in the block), GB_INVALID (the program
+ * cannot take messages, a payload over 8 MiB), GB_LIMIT (the node's time
+ * for a call ran out), GB_NOMEM, the store's.  Threads: as
+ * gb_chain_calculate_gas.
+ */
+typedef struct gb_chain_reply_info {
+    uint8_t code[4];
+    uint8_t *payload;
+    uint32_t payload_len;
+    gb_u128 value;
+    uint64_t burned;
+} gb_chain_reply_info;
+
+gb_err gb_chain_calculate_reply(gb_chain *c, const gb_tx *tx,
+                                gb_chain_reply_info *out, char *detail,
+                                size_t len);
+
+/* ---- storage reads (chain_query.c) ---------------------------------------
+ *
+ * What the node's Vara face serves as Substrate storage.  Each reads the
+ * last committed block in a read snapshot of its own.
+ */
+
+/* The original wasm of code code_id: *out malloc'd (the caller frees),
+ * *len bytes.  GB_NOT_FOUND, GB_NOMEM, the store's. */
+gb_err gb_chain_code_original(gb_chain *c, gb_id code_id, uint8_t **out,
+                              uint32_t *len);
+/* The numbers of program's stored 16 KiB pages (GB_GEAR_PAGE_SIZE), in
+ * order: *out malloc'd (NULL when *n is 0).  A page never written, or
+ * written all zero, is not stored.  GB_NOMEM, the store's. */
+gb_err gb_chain_page_numbers(gb_chain *c, gb_id program, uint32_t **out,
+                             uint32_t *n);
+/* Page page of program, whole (zero-filled past what is stored).
+ * GB_NOT_FOUND when it is not stored. */
+gb_err gb_chain_page_read(gb_chain *c, gb_id program, uint32_t page,
+                          uint8_t out[GB_GEAR_PAGE_SIZE]);
+
+/* A message in a program's waitlist. */
+typedef struct gb_chain_wait_entry {
+    int kind;              /* gb_dispatch_kind */
+    gb_id id, source, destination;
+    uint8_t *payload;      /* owned (free with gb_chain_wait_entry_clear) */
+    uint32_t payload_len;
+    gb_u128 value;
+    bool is_reply;
+    gb_id reply_to;        /* is_reply */
+    uint8_t reply_code[4]; /* is_reply */
+    uint32_t since;        /* the block its wait began in */
+    uint32_t expires_at;   /* the block it leaves the waitlist at */
+    bool wakes;            /* then it is woken (gr_wait_for, a
+                              gr_wait_up_to its gas covers), not removed
+                              with an error reply */
+} gb_chain_wait_entry;
+
+/* Message message waiting in program's waitlist.  GB_NOT_FOUND, GB_NOMEM,
+ * the store's. */
+gb_err gb_chain_waitlist_get(gb_chain *c, gb_id program, gb_id message,
+                             gb_chain_wait_entry *out);
+void gb_chain_wait_entry_clear(gb_chain_wait_entry *w);
 
 #endif

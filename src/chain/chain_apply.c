@@ -61,12 +61,27 @@
  *           user, which goes to the mailbox holding no gas; a run that
  *           ended without replying) the deposit is refunded to the
  *           message's origin.
- *   system reservation  journal.system_reserved: Gear keeps it for the
- *           message's signal; signals are not produced by the chain yet,
- *           so it is held with the message (ctx.system_reservation of its
- *           waitlist / queue record) while it waits, and refunded to the
- *           message's origin when the message is done (its run ends
- *           without waiting, or it leaves the waitlist for good).
+ *   system reservation  journal.system_reserved (kept by a failed run
+ *           too): held with the message (ctx.system_reservation of its
+ *           waitlist / queue record) while it waits.  When a handle or
+ *           reply (not an error reply) fails, it becomes the gas of the
+ *           signal sent to the program (a SIGNAL dispatch, id
+ *           gb_message_id_signal, signal_from = the message, the failure's
+ *           SignalCode: Gear's process_error and send_signal), and so
+ *           when a waiting one runs out of rent (RemovedFromWaitlist, 200);
+ *           otherwise it is refunded to the message's origin when the
+ *           message is done.
+ *
+ *   automatic replies  carry no gas of their own (Gear's ReplyPacket::auto
+ *           has gas Some(0)): only a reply deposit pays for one, so an
+ *           automatic reply to a program without one fails its precharge
+ *           (RanOutOfGas, nothing burned), as on Vara.  Error replies and
+ *           gasless manual replies take a share like gasless messages.
+ *
+ *   value   the value counter of a run (process.h: balance, locked,
+ *           value_received) is the program's balance less the existential
+ *           deposit locked on it, plus the message's value on its first
+ *           run only: a woken message's value is in the balance already.
  */
 #define _GNU_SOURCE /* MADV_HUGEPAGE, posix_memalign with -std=c11 */
 #include <stdlib.h>
@@ -444,6 +459,10 @@ gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
 
 /* ---- the waitlist -------------------------------------------------------- */
 
+static bool signal_due(const gb_db_dispatch *x);
+static gb_err send_signal(gb_blk *b, const gb_db_dispatch *x, uint32_t code,
+                          uint64_t gas);
+
 uint64_t gb_chain_wait_tag(const gb_db_dispatch *w)
 {
     return (uint64_t)w->d.signal_code << 32 | w->expires_at;
@@ -474,6 +493,17 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
     x->d.gas_limit -= rent;
     x->d.signal_code = 0;
     x->expires_at = 0;
+    /* out of rent with a system reservation: the program's signal
+     * (Gear's remove_from_waitlist task; not for init messages, whose
+     * reservation goes back) */
+    if (!wake && code == GB_REPLY_REMOVED_FROM_WAITLIST &&
+        x->d.ctx.system_reservation && signal_due(x)) {
+        gb_signal_code sc;
+        (void)gb_signal_code_for_reply(code, &sc);
+        TRY(send_signal(b, x, gb_signal_code_u32(sc),
+                        x->d.ctx.system_reservation));
+        x->d.ctx.system_reservation = 0;
+    }
     if (wake) {
         TRY(gb_chain_queue_push(b, x));
         TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_WOKEN, .id = mid,
@@ -814,6 +844,33 @@ static void cache_page(gb_prog_cache *pc, uint32_t page, uint32_t len)
         pc->pages[pc->npages++] = page;
 }
 
+/* Whether a failure of x sends its program a signal when x holds a system
+ * reservation (Gear's process_error: not for init messages, signals or
+ * error replies). */
+static bool signal_due(const gb_db_dispatch *x)
+{
+    return x->d.kind == GB_DISPATCH_HANDLE ||
+           (x->d.kind == GB_DISPATCH_REPLY && x->d.reply_code[0] == 0);
+}
+
+/* The signal x's failure sends its program (Gear's send_signal,
+ * manager/mod.rs: the system reservation becomes the signal's gas):
+ * handle_signal runs with signal_from = x and code. */
+static gb_err send_signal(gb_blk *b, const gb_db_dispatch *x, uint32_t code,
+                          uint64_t gas)
+{
+    gb_db_dispatch y = {
+        .d = {.kind = GB_DISPATCH_SIGNAL,
+              .id = gb_message_id_signal(x->d.id),
+              .source = gb_actor_id_system(),
+              .destination = x->d.destination,
+              .gas_limit = gas,
+              .signal_from = x->d.id,
+              .signal_code = code},
+        .origin = x->origin};
+    return gb_chain_queue_push(b, &y);
+}
+
 /* p: the program's record now; prep_balance: its balance when the run
  * was prepared, view_balance: the balance the run was shown; h: hints
  * (NULL: none); pc: the program's cache while the queue runs (NULL:
@@ -853,8 +910,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     b->dispatched++;
     TRY(gb_chain_burn(b, burned));
     /* the system reservation held for the message after this run */
-    uint64_t sysres = x->d.ctx.system_reservation +
-                      (failed ? 0 : j->system_reserved);
+    uint64_t sysres = x->d.ctx.system_reservation + j->system_reserved;
 
     TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
                                      .source = x->d.source,
@@ -867,7 +923,10 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
 
     /* value */
     gb_u128 bal = view_balance;
-    if ((!failed || !j->has_reply) && !gb_u128_add_to(&bal, x->d.value))
+    /* the message's value, on its first run (a woken message's is in the
+     * balance already); a failed run's error reply takes it back */
+    if (!(x->flags & GB_CHAIN_F_VALUE_CREDITED) &&
+        (!failed || !j->has_reply) && !gb_u128_add_to(&bal, x->d.value))
         return GB_OVERFLOW;
     if (!failed) {
         /* each part was taken from the run's value counter, so the sum
@@ -973,7 +1032,17 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (j->has_reply && !reply_prog &&
         (e = is_program(b, j->reply.destination, &reply_prog)))
         goto out;
-    sh.n += reply_prog && !j->reply.has_gas_limit && !x->reply_deposit;
+    /* Gear's ReplyPacket::auto has gas Some(0): an automatic reply takes
+     * no share (only a reply deposit pays for it) */
+    bool auto_reply = false;
+    if (j->has_reply) {
+        uint8_t ac[4];
+        gb_reply_code_bytes(GB_REPLY_SUCCESS_AUTO, ac);
+        auto_reply = !memcmp(j->reply.reply_code, ac, 4);
+    }
+    bool reply_shares = reply_prog && !j->reply.has_gas_limit &&
+                        !x->reply_deposit && !auto_reply;
+    sh.n += reply_shares;
     sh.n += j->outcome == GB_OUTCOME_WAIT;
     if (!sh.n)
         e = gb_chain_refund_gas(b, x->origin, sh.left);
@@ -1021,9 +1090,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                   .destination = m->destination, .payload = m->payload,
                   .payload_len = m->payload_len, .value = m->value,
                   .gas_limit = (m->has_gas_limit ? m->gas_limit
-                                : reply_prog && !x->reply_deposit
-                                    ? share_take(&sh)
-                                    : 0) +
+                                : reply_shares ? share_take(&sh)
+                                               : 0) +
                                x->reply_deposit,
                   .reply_to = x->d.id},
             .origin = x->origin};
@@ -1052,7 +1120,9 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         if (!u->used)
             TRY(gb_chain_refund_gas(b, r.origin, r.amount));
     }
-    if (j->outcome != GB_OUTCOME_WAIT)
+    if (failed && sysres && signal_due(x))
+        TRY(send_signal(b, x, j->signal_code, sysres));
+    else if (j->outcome != GB_OUTCOME_WAIT)
         TRY(gb_chain_refund_gas(b, x->origin, sysres));
     for (uint32_t i = 0; i < j->nwakes; i++)
         TRY(apply_wake(b, pid, &j->wakes[i]));
@@ -1233,10 +1303,6 @@ gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
         }
     }
     r->bal = r->p.balance;
-    if (x->flags & GB_CHAIN_F_VALUE_CREDITED)
-        r->bal = gb_u128_cmp(r->bal, x->d.value) >= 0
-                     ? gb_u128_sub(r->bal, x->d.value)
-                     : gb_u128_from(0);
     r->src = (gb_page_src){.txn = b->txn, .pid = pid,
                            .ov = gb_overlay_prog(b->ov, pid)};
     /* a small program's persisted pages are loaded up front: a fault each
@@ -1278,6 +1344,9 @@ void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx)
                             .page = page_lookup,
                             .page_user = &r->src,
                             .balance = r->bal,
+                            .locked = bctx->existential_deposit,
+                            .value_received = (r->h.x.flags &
+                                               GB_CHAIN_F_VALUE_CREDITED) != 0,
                             .reservations = r->resv,
                             .nreservations = r->nresv};
     gb_dispatch d = r->h.x.d;
@@ -1477,6 +1546,7 @@ static gb_err read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
                             .page = page_lookup,
                             .page_user = &src,
                             .balance = p.balance,
+                            .locked = bctx.existential_deposit,
                             .reservations = resv,
                             .nreservations = nresv};
     gb_dispatch d = {.kind = GB_DISPATCH_STATE,

@@ -77,6 +77,13 @@ typedef struct dry {
     gb_id root, other;    /* the message; the first other failed one */
     char why[300];        /* the root's failure */
     char other_why[300];  /* the other's */
+    /* gb_chain_calculate_reply: the first reply to the root message that
+     * reached a user (reply malloc'd; the caller frees) */
+    bool want_reply, replied, reply_oom;
+    uint8_t reply_code[4];
+    uint8_t *reply;
+    uint32_t reply_len;
+    gb_u128 reply_value;
 } dry;
 
 static void fp_add(uint64_t *h, uint64_t v)
@@ -162,6 +169,18 @@ static void scan_events(gb_blk *b, uint32_t *seen, dry *d, progs *ran)
             if (ev->is_reply)
                 note_error_reply(d, ev->reply_to, ev->reply_code, ev->payload,
                                  ev->payload_len);
+            if (ev->is_reply && d->want_reply && !d->replied &&
+                gb_id_eq(ev->reply_to, d->root)) {
+                d->replied = true;
+                memcpy(d->reply_code, ev->reply_code, 4);
+                d->reply_value = ev->value;
+                d->reply_len = ev->payload_len;
+                d->reply = malloc(ev->payload_len ? ev->payload_len : 1);
+                if (!d->reply)
+                    d->reply_oom = true;
+                else if (ev->payload_len)
+                    memcpy(d->reply, ev->payload, ev->payload_len);
+            }
             break;
         default:
             break;
@@ -280,6 +299,7 @@ typedef struct plan {
     gb_ptx p[2];
     uint32_t n;
     uint64_t deadline_ns; /* of the whole estimate (0: none) */
+    bool want_reply;      /* keep the reply (dry.reply) */
 } plan;
 
 /* One dry run of plan with gas limit gas for its message. */
@@ -287,6 +307,7 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
 {
     memset(d, 0, sizeof *d);
     d->fingerprint = 0xcbf29ce484222325ull;
+    d->want_reply = pl->want_reply;
     gb_blk b = {.c = c, .gas_left = c->cfg.block_gas_limit,
                 .proc = c->call_proc};
     gb_ptx *msg = &pl->p[pl->n - 1];
@@ -307,6 +328,7 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
     gb_block_ctx_default(&b.bctx, b.height,
                          head.timestamp + c->cfg.block_time_ms);
     b.bctx.deadline_ns = pl->deadline_ns;
+    b.bctx.estimating = true;
     gb_blake2b_state st;
     gb_blake2b_init(&st);
     gb_blake2b_update(&st, "gearbox/seed", 12);
@@ -607,7 +629,7 @@ static gb_err estimate_plan(gb_chain *c, plan *ppl, bool allow_other_panics,
     gb_err e;
     uint64_t G = c->cfg.block_gas_limit, cap = c->cfg.estimate_gas_limit;
     if (!cap)
-        cap = GB_CHAIN_ESTIMATE_GAS;
+        cap = G; /* Gear's: the block gas limit */
     if (G > cap)
         G = cap;
     dry ref, d;
@@ -674,5 +696,68 @@ static gb_err estimate_plan(gb_chain *c, plan *ppl, bool allow_other_panics,
     if (out->min_limit > G)
         out->min_limit = G;
     out->may_be_returned = returned + (out->min_limit - hi);
+    return GB_OK;
+}
+
+/* ---- gb_chain_calculate_reply (Gear's calculate_reply_for_handle) ----- */
+
+gb_err gb_chain_calculate_reply(gb_chain *c, const gb_tx *tx,
+                                gb_chain_reply_info *out, char *detail,
+                                size_t len)
+{
+    memset(out, 0, sizeof *out);
+    if (detail && len)
+        detail[0] = 0;
+    if (tx->kind != GB_TX_SEND_MESSAGE) {
+        say(detail, len, "only a handle message has a reply to compute");
+        return GB_INVALID;
+    }
+    plan pl;
+    gb_err e = make_plan(c, tx, &pl, detail, len);
+    if (e)
+        return e;
+    pl.want_reply = true;
+    pl.deadline_ns = c->cfg.call_time_ms
+                         ? gb_monotonic_ns() + c->cfg.call_time_ms * 1000000u
+                         : 0;
+    uint64_t gas = tx->gas_limit;
+    if (gas > c->cfg.block_gas_limit)
+        gas = c->cfg.block_gas_limit;
+    dry d;
+    pthread_mutex_lock(&c->call_mu);
+    e = dry_run(c, &pl, gas, &d);
+    pthread_mutex_unlock(&c->call_mu);
+    gb_chain_trim_codes(c);
+    if (!e && d.reply_oom)
+        e = GB_NOMEM;
+    if (!e && (!d.queued || !d.ran)) {
+        say(detail, len,
+            "the message would not run: its destination cannot take it");
+        e = GB_INVALID;
+    }
+    if (!e && !d.replied) {
+        if (pl.deadline_ns && gb_monotonic_ns() >= pl.deadline_ns) {
+            say(detail, len,
+                "stopped after %llu ms, the node's limit for a read-only "
+                "call, before a reply came",
+                (unsigned long long)c->cfg.call_time_ms);
+            e = GB_LIMIT;
+        } else {
+            say(detail, len,
+                "no reply to the message in its block (it %s)",
+                d.waited ? "waits for something that did not come"
+                         : "sent none");
+            e = GB_NOT_FOUND;
+        }
+    }
+    if (e) {
+        free(d.reply);
+        return e;
+    }
+    memcpy(out->code, d.reply_code, 4);
+    out->payload = d.reply;
+    out->payload_len = d.reply_len;
+    out->value = d.reply_value;
+    out->burned = d.burned;
     return GB_OK;
 }

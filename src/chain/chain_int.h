@@ -21,7 +21,6 @@
 #define GB_CHAIN_MAX_WAIT 100000u        /* longest gr_wait, in blocks */
 #define GB_CHAIN_WAITLIST_RENT 100u      /* gas per block spent in the waitlist */
 #define GB_CHAIN_MAX_DISPATCHES 100000u  /* per block, a safety valve */
-#define GB_CHAIN_ESTIMATE_GAS 50000000000ull /* cfg.estimate_gas_limit 0 */
 
 /* The payer of tx's fee: tx->fee_payer, or the sender when that is zero. */
 static inline gb_id gb_chain_tx_payer(const gb_tx *tx)
@@ -44,6 +43,9 @@ typedef struct gb_ptx {
     uint8_t *code, *salt, *payload;
     gb_id id;        /* what submit returned */
     uint64_t nonce;  /* the sender's nonce it got */
+    bool has_mid;    /* its message id was given (gb_chain_submit_as),
+                        not derived from the block's height */
+    gb_id mid;
 } gb_ptx;
 
 struct gb_chain {
@@ -117,8 +119,48 @@ typedef struct gb_blk {
                                  NULL for the block's own, procs[0] */
     uint64_t stop_ns;         /* CLOCK_MONOTONIC ns after which the queue
                                  starts no more dispatches (0: none) */
-    bool out_of_time;         /* the queue stopped at stop_ns */
+    bool out_of_time;         /* the queue stopped at stop_ns (or at
+                                 max_waves) */
+    uint32_t waves;           /* waves the queue ran (sched.c) */
+    uint32_t max_waves;       /* a replay: stop after this many, as the
+                                 block replayed did (0: no limit) */
 } gb_blk;
+
+/* A block's inputs: everything its producer chose (replay.c stores them
+ * with the block and reads them back to replay it). */
+typedef struct gb_blk_inputs {
+    uint64_t timestamp;
+    uint64_t gas_limit;   /* the block's gas allowance */
+    uint32_t waves;       /* the queue stopped for time after this many
+                             waves (0: it did not) */
+    uint8_t events[32];   /* digest of the block's events (replay.c) */
+    gb_ptx *tx;           /* the transactions, in order */
+    uint32_t ntx;
+} gb_blk_inputs;
+
+/* chain.c: produce the next block from in (a replay: the pending pool is
+ * left alone); the block's stored inputs are in->... again. */
+gb_err gb_chain_produce_inputs(gb_chain *c, const gb_blk_inputs *in,
+                               gb_block_result *out);
+
+/* replay.c: the record of a block's inputs, malloc'ed (*len its length);
+ * NULL when out of memory. */
+uint8_t *gb_blk_inputs_encode(const gb_blk_inputs *in, size_t *len);
+/* Decode rec; in->tx is malloc'ed (free it), its buffers point into rec.
+ * GB_MALFORMED, GB_NOMEM. */
+gb_err gb_blk_inputs_decode(const uint8_t *rec, size_t len,
+                            gb_blk_inputs *in);
+/* The genesis's inputs (stored as block 0's): the parts of the
+ * configuration genesis depends on (replay.c).  gb_chain_genesis_apply
+ * sets them in cfg from a stored record (GB_MALFORMED when it is not
+ * one). */
+#define GB_CHAIN_GENESIS_REC (1 + 16 + 1)
+void gb_chain_genesis_encode(const gb_chain_cfg *cfg,
+                             uint8_t out[GB_CHAIN_GENESIS_REC]);
+gb_err gb_chain_genesis_apply(const uint8_t *rec, size_t len,
+                              gb_chain_cfg *cfg);
+/* The digest of a block's events, in order. */
+void gb_chain_events_digest(const gb_event *ev, uint32_t n, uint8_t out[32]);
 
 /* chain.c: a program's record as gb_chain_program_info reports it (the
  * stored-page counts left zero). */

@@ -95,20 +95,19 @@ void gb_pool_log_close(gb_pool_log *l)
     free(l);
 }
 
-/* The record of tx with nonce, malloc'ed, its length in *len. */
-static uint8_t *encode(const gb_tx *tx, uint64_t nonce, size_t *len)
+size_t gb_pool_tx_size(const gb_tx *tx)
+{
+    return GB_POOL_TX_FIXED + (size_t)(tx->code ? tx->code_len : 0) +
+           (tx->salt ? tx->salt_len : 0) +
+           (tx->payload ? tx->payload_len : 0) +
+           (gb_id_is_zero(tx->fee_payer) ? 0 : 32);
+}
+
+uint8_t *gb_pool_tx_write(const gb_tx *tx, uint8_t *q)
 {
     uint32_t cl = tx->code ? tx->code_len : 0,
              sl = tx->salt ? tx->salt_len : 0,
              pl = tx->payload ? tx->payload_len : 0;
-    bool payer = !gb_id_is_zero(tx->fee_payer);
-    size_t body = 8 + GB_POOL_TX_FIXED + (size_t)cl + sl + pl + (payer ? 32 : 0);
-    uint8_t *r = gb_malloc(4 + body + SUM_LEN);
-    if (!r)
-        return NULL;
-    uint8_t *q = r;
-    PUT32(q, (uint32_t)body), q += 4;
-    PUT64(q, nonce), q += 8;
     gb_pool_tx_fixed(tx, q), q += GB_POOL_TX_FIXED;
     if (cl)
         memcpy(q, tx->code, cl), q += cl;
@@ -116,8 +115,46 @@ static uint8_t *encode(const gb_tx *tx, uint64_t nonce, size_t *len)
         memcpy(q, tx->salt, sl), q += sl;
     if (pl)
         memcpy(q, tx->payload, pl), q += pl;
-    if (payer)
+    if (!gb_id_is_zero(tx->fee_payer))
         memcpy(q, tx->fee_payer.b, 32), q += 32;
+    return q;
+}
+
+gb_err gb_pool_tx_parse(const uint8_t *f, size_t len, gb_tx *out)
+{
+    if (len < GB_POOL_TX_FIXED)
+        return GB_MALFORMED;
+    gb_tx tx = {.kind = (gb_tx_kind)f[0]};
+    memcpy(tx.sender.b, f + 1, 32);
+    memcpy(tx.code_id.b, f + 33, 32);
+    memcpy(tx.destination.b, f + 65, 32);
+    tx.gas_limit = GET64(f + 97);
+    tx.value = gb_u128_from_le(f + 105);
+    uint32_t cl = GET32(f + 121), sl = GET32(f + 125), pl = GET32(f + 129);
+    uint64_t fixed = (uint64_t)GB_POOL_TX_FIXED + cl + sl + pl;
+    if (fixed != len && fixed + 32 != len)
+        return GB_MALFORMED;
+    const uint8_t *q = f + GB_POOL_TX_FIXED;
+    tx.code = cl ? q : NULL, tx.code_len = cl, q += cl;
+    tx.salt = sl ? q : NULL, tx.salt_len = sl, q += sl;
+    tx.payload = pl ? q : NULL, tx.payload_len = pl, q += pl;
+    if (fixed + 32 == len) /* a fee payer other than the sender */
+        memcpy(tx.fee_payer.b, q, 32);
+    *out = tx;
+    return GB_OK;
+}
+
+/* The record of tx with nonce, malloc'ed, its length in *len. */
+static uint8_t *encode(const gb_tx *tx, uint64_t nonce, size_t *len)
+{
+    size_t body = 8 + gb_pool_tx_size(tx);
+    uint8_t *r = gb_malloc(4 + body + SUM_LEN);
+    if (!r)
+        return NULL;
+    uint8_t *q = r;
+    PUT32(q, (uint32_t)body), q += 4;
+    PUT64(q, nonce), q += 8;
+    q = gb_pool_tx_write(tx, q);
     uint8_t sum[32];
     gb_blake2b256(r + 4, body, sum);
     memcpy(q, sum, SUM_LEN);
@@ -227,24 +264,9 @@ gb_err gb_pool_log_read(gb_pool_log *l,
         gb_blake2b256(b, body, sum);
         if (memcmp(sum, b + body, SUM_LEN))
             break;
-        const uint8_t *f = b + 8;
-        gb_tx tx = {.kind = (gb_tx_kind)f[0]};
-        memcpy(tx.sender.b, f + 1, 32);
-        memcpy(tx.code_id.b, f + 33, 32);
-        memcpy(tx.destination.b, f + 65, 32);
-        tx.gas_limit = GET64(f + 97);
-        tx.value = gb_u128_from_le(f + 105);
-        uint32_t cl = GET32(f + 121), sl = GET32(f + 125),
-                 pl = GET32(f + 129);
-        uint64_t fixed = (uint64_t)8 + GB_POOL_TX_FIXED + cl + sl + pl;
-        if (fixed != body && fixed + 32 != body)
+        gb_tx tx;
+        if (gb_pool_tx_parse(b + 8, body - 8, &tx))
             break;
-        const uint8_t *q = f + GB_POOL_TX_FIXED;
-        tx.code = cl ? q : NULL, tx.code_len = cl, q += cl;
-        tx.salt = sl ? q : NULL, tx.salt_len = sl, q += sl;
-        tx.payload = pl ? q : NULL, tx.payload_len = pl, q += pl;
-        if (fixed + 32 == body) /* a fee payer other than the sender */
-            memcpy(tx.fee_payer.b, q, 32);
         e = each(ctx, &tx, GET64(b));
         at += 4 + (size_t)body + SUM_LEN;
     }

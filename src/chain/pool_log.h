@@ -32,6 +32,17 @@
 #define GB_POOL_TX_FIXED (1 + 32 + 32 + 32 + 8 + 16 + 12)
 void gb_pool_tx_fixed(const gb_tx *tx, uint8_t out[GB_POOL_TX_FIXED]);
 
+/* A transaction's whole record, as the pool log and a block's stored
+ * inputs (replay.c) keep it: the fixed part, the code, salt and payload
+ * bytes, then the fee payer (32 bytes) when it is not the sender.
+ * gb_pool_tx_size: its length; gb_pool_tx_write: writes it at q (room for
+ * gb_pool_tx_size bytes), returns the end; gb_pool_tx_parse: reads one of
+ * exactly len bytes, out pointing into f (GB_MALFORMED when the lengths
+ * do not add up). */
+size_t gb_pool_tx_size(const gb_tx *tx);
+uint8_t *gb_pool_tx_write(const gb_tx *tx, uint8_t *q);
+gb_err gb_pool_tx_parse(const uint8_t *f, size_t len, gb_tx *out);
+
 typedef struct gb_pool_log gb_pool_log;
 
 /* Open (creating it) DIR/pool.log.  nosync: never fsync (tests).

@@ -981,7 +981,9 @@ gb_err gb_chain_process_queue(gb_blk *b)
         /* the block's time is up: what is left waits for the next block,
          * as when the gas allowance is (one wave at least, so the queue
          * always moves) */
-        if (b->stop_ns && gb_monotonic_ns() >= b->stop_ns) {
+        b->waves++;
+        if (b->max_waves ? b->waves >= b->max_waves
+                         : b->stop_ns && gb_monotonic_ns() >= b->stop_ns) {
             b->out_of_time = true;
             break;
         }

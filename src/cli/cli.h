@@ -3,7 +3,8 @@
  *
  * Each command is a function `int fn(int argc, char **argv)` where argv[0]
  * is the command's own name ("run" for `gearbox wasm run`) and the return
- * value is the process exit status: 0 success, 1 failure, 2 bad usage.
+ * value is the process exit status: 0 success, 1 failure, 2 bad usage,
+ * 3 a message got an error reply (exec, and the node commands' --wait).
  * Every command handles `--help` itself.
  *
  * To add a command: write src/cli/<name>.c defining cli_<name>(), declare
@@ -45,6 +46,7 @@ int cli_upload(int argc, char **argv);    /* client.c: talk to a node */
 int cli_send(int argc, char **argv);      /* client.c */
 int cli_mailbox(int argc, char **argv);   /* client.c */
 int cli_balance(int argc, char **argv);   /* client.c */
+int cli_fund(int argc, char **argv);      /* client.c: dev nodes */
 int cli_block(int argc, char **argv);     /* client.c */
 int cli_create(int argc, char **argv);    /* client_msg.c */
 int cli_reply(int argc, char **argv);     /* client_msg.c */
@@ -52,6 +54,9 @@ int cli_claim(int argc, char **argv);     /* client_msg.c */
 int cli_state(int argc, char **argv);     /* client_msg.c */
 int cli_gas(int argc, char **argv);       /* client_msg.c */
 int cli_watch(int argc, char **argv);     /* watch.c: subscriptions */
+int cli_payload_cmd(int argc, char **argv); /* payload.c: SCALE, Sails */
+int cli_replay(int argc, char **argv);    /* replay.c: stored blocks */
+int cli_snapshot(int argc, char **argv);  /* snapshot.c: whole stores */
 
 /*
  * One HTTP/1.1 POST of body to url ("http://HOST:PORT[/PATH]", a loopback

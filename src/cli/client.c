@@ -31,7 +31,7 @@
 
 /* ---- upload ------------------------------------------------------------ */
 
-int cli_upload(int argc, char **argv)
+static int upload_body(int argc, char **argv, cli_copts *op)
 {
     if (cli_wants_help(argc, argv)) {
         printf("usage: gearbox upload FILE.wasm [OPTIONS]\n\n"
@@ -47,17 +47,19 @@ int cli_upload(int argc, char **argv)
                "  --value V               value sent to the program (default 0)\n"
                "  --wait                  wait for the init's reply\n"
                "  --timeout S             give up waiting after S seconds (default 30)\n"
-               "%s"
-               "payloads: 0x... hex, or text.\n",
-               CLI_DEFAULT_GAS, cli_common_help);
+               "%s%s"
+               "payloads: 0x... hex, or text.\n"
+               "exit status: 0; 3 when --wait gets an error reply; 1 when the node\n"
+               "fails or refuses; 2 for bad usage.\n",
+               CLI_DEFAULT_GAS, cli_codec_help, cli_common_help);
         return 0;
     }
-    cli_copts o = {0};
+    cli_copts *o = op;
     int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_VALUE | CLI_O_INIT |
-                              CLI_O_SALT | CLI_O_WAIT, 1, &o);
+                              CLI_O_SALT | CLI_O_WAIT | CLI_O_CODEC, 1, o);
     if (rc)
         return rc;
-    if (o.npos != 1) {
+    if (o->npos != 1) {
         fprintf(stderr, "error: name the .wasm file to upload (see 'gearbox "
                         "upload --help')\n");
         return 2;
@@ -66,27 +68,28 @@ int cli_upload(int argc, char **argv)
     uint32_t init_len = 0, salt_len = 0;
     size_t code_len;
     char src[67];
-    if (cli_read_file(o.pos[0], &code, &code_len)) {
-        fprintf(stderr, "error: cannot read %s: %s\n", o.pos[0],
+    if (cli_read_file(o->pos[0], &code, &code_len)) {
+        fprintf(stderr, "error: cannot read %s: %s\n", o->pos[0],
                 strerror(errno));
         return 1;
     }
     rc = 2;
-    if (o.init && !cli_parse_payload("--init", o.init, &init, &init_len))
+    if (o->init && !cli_client_payload(o, "--init", o->init, true, &init,
+                                       &init_len))
         goto out;
-    if (!cli_program_salt(o.salt, &salt, &salt_len))
+    if (!cli_program_salt(o->salt, &salt, &salt_len))
         goto out;
-    if (!cli_account_id(o.account, src))
+    if (!cli_account_id(o->account, src))
         goto out;
     gb_tx_body body = {.kind = GB_TXW_UPLOAD_PROGRAM, .code = code,
                        .code_len = (uint32_t)code_len, .salt = salt,
                        .salt_len = salt_len, .payload = init,
-                       .payload_len = init_len, .value = o.value};
+                       .payload_len = init_len, .value = o->value};
     char value[40];
-    gb_u128_to_dec(o.value, value);
+    gb_u128_to_dec(o->value, value);
     bool est;
     rc = 1;
-    if (!cli_default_gas(&o, "gearbox_calculateInitUploadGas",
+    if (!cli_default_gas(o, "gearbox_calculateInitUploadGas",
                          json_pack("{s:s,s:o,s:o,s:s,s:o}", "source", src,
                                    "code", cli_hex_json(code, code_len),
                                    "payload", cli_hex_json(init, init_len),
@@ -94,11 +97,19 @@ int cli_upload(int argc, char **argv)
                                    cli_hex_json(salt, salt_len)),
                          true, &body.gas_limit, &est, &rc))
         goto out;
-    rc = cli_submit_report(&o, &body, est, cli_program_head);
+    rc = cli_submit_report(o, &body, est, cli_program_head);
 out:
     free(code);
     free(init);
     free(salt);
+    return rc;
+}
+
+int cli_upload(int argc, char **argv)
+{
+    cli_copts o = {0};
+    int rc = upload_body(argc, argv, &o);
+    cli_payload_free(&o.pl);
     return rc;
 }
 
@@ -109,7 +120,7 @@ static void message_head(json_t *res)
     printf("message     %s\n", cli_str(res, "messageId"));
 }
 
-int cli_send(int argc, char **argv)
+static int send_body(int argc, char **argv, cli_copts *op)
 {
     if (cli_wants_help(argc, argv)) {
         printf("usage: gearbox send PROGRAM PAYLOAD [OPTIONS]\n\n"
@@ -122,30 +133,40 @@ int cli_send(int argc, char **argv)
                "  --value V               value sent with the message (default 0)\n"
                "  --wait                  wait for the reply (polls the node's events)\n"
                "  --timeout S             give up waiting after S seconds (default 30)\n"
-               "%s"
-               "payloads: 0x... hex, or text.\n",
-               CLI_DEFAULT_GAS, cli_common_help);
+               "%s%s"
+               "payloads: 0x... hex, or text.\n"
+               "exit status: 0; 3 when --wait gets an error reply; 1 when the node\n"
+               "fails or refuses; 2 for bad usage.\n",
+               CLI_DEFAULT_GAS, cli_codec_help, cli_common_help);
         return 0;
     }
-    cli_copts o = {0};
-    int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_VALUE | CLI_O_WAIT,
-                              2, &o);
+    cli_copts *o = op;
+    int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_VALUE | CLI_O_WAIT |
+                              CLI_O_CODEC, 2, o);
     if (rc)
         return rc;
-    if (o.npos != 2) {
+    if (o->npos != 2) {
         fprintf(stderr, "error: give the program id and the payload: gearbox "
                         "send PROGRAM PAYLOAD (see 'gearbox send --help')\n");
         return 2;
     }
-    gb_tx_body body = {.kind = GB_TXW_SEND_MESSAGE, .value = o.value};
-    if (gb_id_from_hex(o.pos[0], &body.target)) {
+    gb_tx_body body = {.kind = GB_TXW_SEND_MESSAGE, .value = o->value};
+    if (gb_id_from_hex(o->pos[0], &body.target)) {
         fprintf(stderr, "error: '%s' is not a program id: give 0x and 64 hex "
-                        "digits, as printed by 'gearbox upload'\n", o.pos[0]);
+                        "digits, as printed by 'gearbox upload'\n", o->pos[0]);
         return 2;
     }
-    return cli_send_payload(&o, &body, o.pos[0], o.pos[1],
+    return cli_send_payload(o, &body, o->pos[0], o->pos[1],
                             "gearbox_calculateHandleGas", "destination", true,
                             message_head);
+}
+
+int cli_send(int argc, char **argv)
+{
+    cli_copts o = {0};
+    int rc = send_body(argc, argv, &o);
+    cli_payload_free(&o.pl);
+    return rc;
 }
 
 /* ---- mailbox, balance, block ------------------------------------------- */
@@ -308,5 +329,79 @@ int cli_block(int argc, char **argv)
     }
     json_decref(evs);
     json_decref(res);
+    return 0;
+}
+
+/* ---- fund ----------------------------------------------------------------- */
+
+int cli_fund(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: gearbox fund ACCOUNT AMOUNT [OPTIONS]\n\n"
+               "Give an account AMOUNT more value on a dev node (gearbox node --dev),\n"
+               "so a fresh key can pay for its messages: the node's dev_setBalance\n"
+               "sets its balance to what it has plus AMOUNT (decimal; 1 VARA is\n"
+               "10^12).  ACCOUNT: a dev account name, 0x and 64 hex digits, an SS58\n"
+               "address or a key file.  Prints the new balance.\n\n"
+               "options:\n%s", cli_common_help);
+        return 0;
+    }
+    cli_copts o = {0};
+    int rc = cli_client_parse(argc, argv, 0, 2, &o);
+    if (rc)
+        return rc;
+    gb_u128 amount, have, sum;
+    char id[67];
+    if (o.npos != 2) {
+        fprintf(stderr, "error: give the account and the amount: gearbox fund "
+                        "ACCOUNT AMOUNT\n");
+        return 2;
+    }
+    if (!cli_account_id(o.pos[0], id))
+        return 2;
+    if (!gb_u128_parse(o.pos[1], &amount)) {
+        fprintf(stderr, "error: '%s' is not a decimal amount (0 to 2^128-1)\n",
+                o.pos[1]);
+        return 2;
+    }
+    json_t *res = cli_rpc(&o, "gear_balance", json_pack("[s]", id), &rc);
+    if (!res)
+        return rc;
+    bool ok = gb_u128_parse(cli_str(res, "balance"), &have);
+    json_decref(res);
+    if (!ok) {
+        fprintf(stderr, "error: the node's balance of %s is not a number\n", id);
+        return 1;
+    }
+    sum = have;
+    if (!gb_u128_add_to(&sum, amount)) {
+        fprintf(stderr, "error: the balance would exceed 2^128-1\n");
+        return 2;
+    }
+    char total[40];
+    gb_u128_to_dec(sum, total);
+    int code;
+    char msg[600];
+    res = cli_rpc_quiet(&o, "dev_setBalance", json_pack("[s,s]", id, total),
+                        &rc, &code, msg, sizeof msg);
+    if (!res) {
+        if (code == -32601) /* method not found */
+            fprintf(stderr, "error: the node at %s has no dev_setBalance: fund "
+                            "works on a dev node (gearbox node --dev)\n",
+                    o.node);
+        else if (code)
+            fprintf(stderr, "error: the node refused dev_setBalance: %s (code "
+                            "%d)\n", msg, code);
+        return rc;
+    }
+    json_decref(res);
+    if (o.json) {
+        json_t *j = json_pack("{s:s,s:s,s:s}", "account", id, "added",
+                              o.pos[1], "balance", total);
+        cli_print_json(j);
+        json_decref(j);
+    } else {
+        printf("%s\n  balance   %s\n", id, total);
+    }
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cli/payload.h"
 #include "node/tx.h"
 #include "util/u128.h"
 
@@ -35,6 +36,11 @@ typedef struct cli_copts {
     uint64_t timeout;
     const char *pos[3];
     int npos;
+    cli_payload pl;          /* --idl, --scale (loaded by cli_client_parse;
+                                the command frees it, cli_payload_free) */
+    const cli_idl_func *fn;  /* the IDL function of the last payload made
+                                by cli_client_payload, or NULL */
+    const char *config;      /* the config file the defaults came from */
 } cli_copts;
 
 /* Which options a command takes (besides --node, --account, --json). */
@@ -45,10 +51,24 @@ enum {
     CLI_O_PAYLOAD = 8, /* --payload P (create's init payload) */
     CLI_O_SALT = 16,   /* --salt S */
     CLI_O_WAIT = 32,   /* --wait, --timeout S */
+    CLI_O_CODEC = 64,  /* --idl FILE, --scale TYPE */
 };
+
+/* The exit status when a reply waited for (--wait) is an error. */
+#define CLI_EXIT_ERROR_REPLY 3
+
+/* The help lines of --idl and --scale. */
+extern const char *const cli_codec_help;
 
 /* The help lines of --node, --account, --json. */
 extern const char *const cli_common_help;
+
+/* The defaults of *o: built in, then the config file, then GEARBOX_NODE
+ * and GEARBOX_ACCOUNT (config.c, where the file's format is).  false
+ * with err on a config file that cannot be read or parsed.  The strings
+ * stay valid until cli_config_free (main, at exit). */
+bool cli_config_defaults(cli_copts *o, char *err, size_t errlen);
+void cli_config_free(void);
 
 /* Parse argv[1..] into *o (defaults first): at most maxpos positional
  * arguments.  0, or 2 after printing what was wrong. */
@@ -77,6 +97,12 @@ bool cli_account_id(const char *spec, char out[67]);
 /* 0x hex or text -> bytes (malloc'd; false after an error naming what). */
 bool cli_parse_payload(const char *what, const char *s, uint8_t **out,
                        uint32_t *len);
+
+/* A payload given on the command line, through o's --idl (init: a
+ * constructor call) or --scale, else 0x hex or text; o->fn is set to the
+ * IDL function called.  false after printing why (naming what). */
+bool cli_client_payload(cli_copts *o, const char *what, const char *s,
+                        bool init, uint8_t **out, uint32_t *len);
 
 /* The salt of a new program: --salt's payload when given (opt non-NULL),
  * else 8 random bytes.  false (said on stderr) on a bad payload or no
@@ -113,9 +139,11 @@ bool cli_head(const cli_copts *o, uint64_t *height, int *rc);
 
 /* Poll the node's events from height `from` for the reply to message mid
  * (o->timeout seconds at most), showing the blocks waited on a terminal.
- * The reply event, and *dispatched (mid's Dispatched event, or NULL). */
+ * The reply event, and *dispatched (mid's Dispatched event, or NULL).
+ * dispatch_only: return as soon as mid is dispatched (a reply, which gets
+ * no reply), its Dispatched event. */
 json_t *cli_wait_reply(const cli_copts *o, uint64_t from, const char *mid,
-                       json_t **dispatched, int *rc);
+                       bool dispatch_only, json_t **dispatched, int *rc);
 
 /*
  * Submit body (cli_submit) and, with o->wait, wait for the reply to the
@@ -133,7 +161,7 @@ int cli_submit_report(const cli_copts *o, gb_tx_body *body, bool estimated,
  * estimate by method, whose params name the target target_key: pos_target
  * —, then is submitted and reported with head.  Returns the exit status.
  */
-int cli_send_payload(const cli_copts *o, gb_tx_body *body,
+int cli_send_payload(cli_copts *o, gb_tx_body *body,
                      const char *pos_target, const char *pos_payload,
                      const char *method, const char *target_key,
                      bool pending_ok, void (*head)(json_t *answer));

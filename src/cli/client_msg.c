@@ -45,7 +45,7 @@ static bool id_arg(const char *s, const char *what, const char *cmd,
 
 /* ---- create ------------------------------------------------------------- */
 
-int cli_create(int argc, char **argv)
+static int create_body(int argc, char **argv, cli_copts *op)
 {
     if (cli_wants_help(argc, argv)) {
         printf("usage: gearbox create CODE_ID [OPTIONS]\n\n"
@@ -59,50 +59,61 @@ int cli_create(int argc, char **argv)
         printf("  --value V               value sent to the program (default 0)\n"
                "  --wait                  wait for the init's reply\n"
                "  --timeout S             give up waiting after S seconds (default 30)\n"
-               "%s"
-               "payloads: 0x... hex, or text.\n", cli_common_help);
+               "%s%s"
+               "payloads: 0x... hex, or text.\n"
+               "exit status: 0; 3 when --wait gets an error reply (reply --wait: its\n"
+               "handle_reply failed); 1 when the node fails or refuses; 2 for bad usage.\n", cli_codec_help, cli_common_help);
         return 0;
     }
-    cli_copts o = {0};
+    cli_copts *o = op;
     int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_VALUE |
-                              CLI_O_PAYLOAD | CLI_O_SALT | CLI_O_WAIT, 1, &o);
+                              CLI_O_PAYLOAD | CLI_O_SALT | CLI_O_WAIT |
+                              CLI_O_CODEC, 1, o);
     if (rc)
         return rc;
-    if (o.npos != 1) {
+    if (o->npos != 1) {
         fprintf(stderr, "error: give the code id: gearbox create CODE_ID (see "
                         "'gearbox create --help')\n");
         return 2;
     }
-    gb_tx_body body = {.kind = GB_TXW_CREATE_PROGRAM, .value = o.value};
-    if (!id_arg(o.pos[0], "a code id", "create", &body.code_id))
+    gb_tx_body body = {.kind = GB_TXW_CREATE_PROGRAM, .value = o->value};
+    if (!id_arg(o->pos[0], "a code id", "create", &body.code_id))
         return 2;
     uint8_t *payload = NULL, *salt = NULL;
     uint32_t salt_len = 0;
     char src[67], value[40];
     rc = 2;
-    if (!cli_account_id(o.account, src) ||
-        (o.payload && !cli_parse_payload("--payload", o.payload, &payload,
-                                         &body.payload_len)))
+    if (!cli_account_id(o->account, src) ||
+        (o->payload && !cli_client_payload(o, "--payload", o->payload, true,
+                                          &payload, &body.payload_len)))
         goto out;
-    if (!cli_program_salt(o.salt, &salt, &salt_len))
+    if (!cli_program_salt(o->salt, &salt, &salt_len))
         goto out;
     body.payload = payload;
     body.salt = salt;
     body.salt_len = salt_len;
-    gb_u128_to_dec(o.value, value);
+    gb_u128_to_dec(o->value, value);
     bool est;
     rc = 1;
-    if (cli_default_gas(&o, "gearbox_calculateInitCreateGas",
+    if (cli_default_gas(o, "gearbox_calculateInitCreateGas",
                         json_pack("{s:s,s:s,s:o,s:s,s:o}", "source", src,
-                                  "codeId", o.pos[0], "payload",
+                                  "codeId", o->pos[0], "payload",
                                   cli_hex_json(payload, body.payload_len),
                                   "value", value, "salt",
                                   cli_hex_json(salt, salt_len)),
                         true, &body.gas_limit, &est, &rc))
-        rc = cli_submit_report(&o, &body, est, cli_program_head);
+        rc = cli_submit_report(o, &body, est, cli_program_head);
 out:
     free(payload);
     free(salt);
+    return rc;
+}
+
+int cli_create(int argc, char **argv)
+{
+    cli_copts o = {0};
+    int rc = create_body(argc, argv, &o);
+    cli_payload_free(&o.pl);
     return rc;
 }
 
@@ -115,7 +126,7 @@ static void reply_head(json_t *res)
            (long long)json_integer_value(json_object_get(res, "nonce")));
 }
 
-int cli_reply(int argc, char **argv)
+static int reply_body(int argc, char **argv, cli_copts *op)
 {
     if (cli_wants_help(argc, argv)) {
         printf("usage: gearbox reply MESSAGE_ID PAYLOAD [OPTIONS]\n\n"
@@ -125,26 +136,39 @@ int cli_reply(int argc, char **argv)
                "options:\n");
         printf(gas_help, CLI_DEFAULT_GAS);
         printf("  --value V               value sent with the reply (default 0)\n"
-               "%s"
-               "payloads: 0x... hex, or text.\n", cli_common_help);
+               "  --wait                  wait until the program handled the reply\n"
+               "  --timeout S             give up waiting after S seconds (default 30)\n"
+               "%s%s"
+               "payloads: 0x... hex, or text.\n"
+               "exit status: 0; 3 when --wait gets an error reply (reply --wait: its\n"
+               "handle_reply failed); 1 when the node fails or refuses; 2 for bad usage.\n", cli_codec_help, cli_common_help);
         return 0;
     }
-    cli_copts o = {0};
-    int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_VALUE, 2, &o);
+    cli_copts *o = op;
+    int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_VALUE | CLI_O_WAIT |
+                              CLI_O_CODEC, 2, o);
     if (rc)
         return rc;
-    if (o.npos != 2) {
+    if (o->npos != 2) {
         fprintf(stderr, "error: give the mailbox message's id and the payload: "
                         "gearbox reply MESSAGE_ID PAYLOAD (see 'gearbox reply "
                         "--help')\n");
         return 2;
     }
-    gb_tx_body body = {.kind = GB_TXW_SEND_REPLY, .value = o.value};
-    if (!id_arg(o.pos[0], "a message id", "reply", &body.target))
+    gb_tx_body body = {.kind = GB_TXW_SEND_REPLY, .value = o->value};
+    if (!id_arg(o->pos[0], "a message id", "reply", &body.target))
         return 2;
-    return cli_send_payload(&o, &body, o.pos[0], o.pos[1],
+    return cli_send_payload(o, &body, o->pos[0], o->pos[1],
                             "gearbox_calculateReplyGas", "messageId", false,
                             reply_head);
+}
+
+int cli_reply(int argc, char **argv)
+{
+    cli_copts o = {0};
+    int rc = reply_body(argc, argv, &o);
+    cli_payload_free(&o.pl);
+    return rc;
 }
 
 static void claim_head(json_t *res)
@@ -181,7 +205,7 @@ int cli_claim(int argc, char **argv)
 
 /* ---- state ---------------------------------------------------------------- */
 
-int cli_state(int argc, char **argv)
+static int state_body(int argc, char **argv, cli_copts *op)
 {
     if (cli_wants_help(argc, argv)) {
         printf("usage: gearbox state PROGRAM [PAYLOAD] [OPTIONS]\n\n"
@@ -192,14 +216,15 @@ int cli_state(int argc, char **argv)
                "  --gas N                 gas limit of the query (default: the block's)\n"
                "  --node URL              the node (default " CLI_DEFAULT_NODE ")\n"
                "  --json                  print JSON, for scripts\n"
-               "payloads: 0x... hex, or text.\n");
+               "%s"
+               "payloads: 0x... hex, or text.\n", cli_codec_help);
         return 0;
     }
-    cli_copts o = {0};
-    int rc = cli_client_parse(argc, argv, CLI_O_GAS, 2, &o);
+    cli_copts *o = op;
+    int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_CODEC, 2, o);
     if (rc)
         return rc;
-    if (o.npos < 1) {
+    if (o->npos < 1) {
         fprintf(stderr, "error: give the program id: gearbox state PROGRAM "
                         "[PAYLOAD] (see 'gearbox state --help')\n");
         return 2;
@@ -207,29 +232,48 @@ int cli_state(int argc, char **argv)
     gb_id pid;
     uint8_t *payload = NULL;
     uint32_t plen = 0;
-    if (!id_arg(o.pos[0], "a program id", "state", &pid) ||
-        (o.npos > 1 &&
-         !cli_parse_payload("the payload", o.pos[1], &payload, &plen)))
+    if (!id_arg(o->pos[0], "a program id", "state", &pid) ||
+        (o->npos > 1 &&
+         !cli_client_payload(o, "the payload", o->pos[1], false, &payload,
+                             &plen)))
         return 2;
-    json_t *res = cli_rpc(&o, "gearbox_readState",
-                          json_pack("[s,o,I]", o.pos[0],
+    json_t *res = cli_rpc(o, "gearbox_readState",
+                          json_pack("[s,o,I]", o->pos[0],
                                     cli_hex_json(payload, plen),
-                                    (json_int_t)(o.gas_set ? o.gas : 0)),
+                                    (json_int_t)(o->gas_set ? o->gas : 0)),
                           &rc);
     free(payload);
     if (!res)
         return rc;
-    if (o.json) {
+    json_t *decoded = cli_payload_decode_hex(&o->pl, o->fn,
+                                             cli_str(res, "payload"));
+    if (o->json) {
+        if (decoded)
+            json_object_set(res, "reply_decoded", decoded);
         cli_print_json(res);
     } else {
-        printf("state of    %s\n  reply     %s  %s\n", o.pos[0],
+        printf("state of    %s\n  reply     %s  %s\n", o->pos[0],
                cli_str(res, "replyCode"), cli_str(res, "replyCodeText"));
         cli_print_payload("payload", cli_str(res, "payload"));
+        char *t = decoded ? json_dumps(decoded, JSON_COMPACT | JSON_ENCODE_ANY)
+                          : NULL;
+        if (t)
+            printf("  decoded   %s\n", t);
+        free(t);
         if (json_object_get(res, "error"))
             printf("  error     %s\n", cli_str(res, "error"));
     }
+    json_decref(decoded);
     json_decref(res);
     return 0;
+}
+
+int cli_state(int argc, char **argv)
+{
+    cli_copts o = {0};
+    int rc = state_body(argc, argv, &o);
+    cli_payload_free(&o.pl);
+    return rc;
 }
 
 /* ---- gas ------------------------------------------------------------------ */
@@ -275,22 +319,23 @@ static void gas_usage(const char *sub)
     if (!strncmp(sub, "init", 4))
         printf("  --salt PAYLOAD          the salt of the program id (default "
                "random)\n");
-    printf("%s  (--account is the message's source)\n"
-           "payloads: 0x... hex, or text.\n", cli_common_help);
+    printf("%s%s  (--account is the message's source)\n"
+           "payloads: 0x... hex, or text.\n", cli_codec_help, cli_common_help);
 }
 
-static int gas_init(int argc, char **argv)
+static int gas_init_body(int argc, char **argv, cli_copts *op)
 {
     argv[0] = (char *)"gas init";
     if (cli_wants_help(argc, argv)) {
         gas_usage("init FILE.wasm|CODE_ID [PAYLOAD]");
         return 0;
     }
-    cli_copts o = {0};
-    int rc = cli_client_parse(argc, argv, CLI_O_VALUE | CLI_O_SALT, 2, &o);
+    cli_copts *o = op;
+    int rc = cli_client_parse(argc, argv, CLI_O_VALUE | CLI_O_SALT |
+                              CLI_O_CODEC, 2, o);
     if (rc)
         return rc;
-    if (o.npos < 1) {
+    if (o->npos < 1) {
         fprintf(stderr, "error: give a .wasm file or a code id: gearbox gas "
                         "init FILE.wasm|CODE_ID [PAYLOAD]\n");
         return 2;
@@ -300,30 +345,31 @@ static int gas_init(int argc, char **argv)
     uint32_t plen = 0, slen = 0;
     size_t clen = 0;
     gb_id cid;
-    bool by_id = !gb_id_from_hex(o.pos[0], &cid);
+    bool by_id = !gb_id_from_hex(o->pos[0], &cid);
     rc = 2;
-    if (!cli_account_id(o.account, src) ||
-        (o.npos > 1 &&
-         !cli_parse_payload("the payload", o.pos[1], &payload, &plen)) ||
-        (o.salt && !cli_parse_payload("--salt", o.salt, &salt, &slen)))
+    if (!cli_account_id(o->account, src) ||
+        (o->npos > 1 &&
+         !cli_client_payload(o, "the payload", o->pos[1], true, &payload,
+                             &plen)) ||
+        (o->salt && !cli_parse_payload("--salt", o->salt, &salt, &slen)))
         goto out;
-    if (!by_id && cli_read_file(o.pos[0], &code, &clen)) {
+    if (!by_id && cli_read_file(o->pos[0], &code, &clen)) {
         fprintf(stderr, "error: cannot read %s: %s (give a .wasm file or a "
-                        "code id, 0x and 64 hex digits)\n", o.pos[0],
+                        "code id, 0x and 64 hex digits)\n", o->pos[0],
                 strerror(errno));
         rc = 1;
         goto out;
     }
-    gb_u128_to_dec(o.value, value);
+    gb_u128_to_dec(o->value, value);
     json_t *params = json_pack("{s:s,s:o,s:s}", "source", src, "payload",
                                cli_hex_json(payload, plen), "value", value);
     if (params && by_id)
-        json_object_set_new(params, "codeId", json_string(o.pos[0]));
+        json_object_set_new(params, "codeId", json_string(o->pos[0]));
     else if (params)
         json_object_set_new(params, "code", cli_hex_json(code, clen));
     if (params && salt)
         json_object_set_new(params, "salt", cli_hex_json(salt, slen));
-    rc = gas_report(&o, by_id ? "gearbox_calculateInitCreateGas"
+    rc = gas_report(o, by_id ? "gearbox_calculateInitCreateGas"
                               : "gearbox_calculateInitUploadGas", params);
 out:
     free(payload);
@@ -333,18 +379,18 @@ out:
 }
 
 /* handle (to a program) or reply (to a mailbox message) */
-static int gas_msg(int argc, char **argv, bool reply)
+static int gas_msg_body(int argc, char **argv, bool reply, cli_copts *op)
 {
     argv[0] = reply ? (char *)"gas reply" : (char *)"gas handle";
     if (cli_wants_help(argc, argv)) {
         gas_usage(reply ? "reply MESSAGE_ID PAYLOAD" : "handle PROGRAM PAYLOAD");
         return 0;
     }
-    cli_copts o = {0};
-    int rc = cli_client_parse(argc, argv, CLI_O_VALUE, 2, &o);
+    cli_copts *o = op;
+    int rc = cli_client_parse(argc, argv, CLI_O_VALUE | CLI_O_CODEC, 2, o);
     if (rc)
         return rc;
-    if (o.npos != 2) {
+    if (o->npos != 2) {
         fprintf(stderr, "error: give the %s and the payload: gearbox %s %s "
                         "PAYLOAD\n",
                 reply ? "mailbox message's id" : "program id", argv[0],
@@ -355,19 +401,36 @@ static int gas_msg(int argc, char **argv, bool reply)
     char src[67], value[40];
     uint8_t *payload;
     uint32_t plen;
-    if (!id_arg(o.pos[0], reply ? "a message id" : "a program id", argv[0],
+    if (!id_arg(o->pos[0], reply ? "a message id" : "a program id", argv[0],
                 &id) ||
-        !cli_account_id(o.account, src) ||
-        !cli_parse_payload("the payload", o.pos[1], &payload, &plen))
+        !cli_account_id(o->account, src) ||
+        !cli_client_payload(o, "the payload", o->pos[1], false, &payload,
+                            &plen))
         return 2;
-    gb_u128_to_dec(o.value, value);
-    rc = gas_report(&o, reply ? "gearbox_calculateReplyGas"
+    gb_u128_to_dec(o->value, value);
+    rc = gas_report(o, reply ? "gearbox_calculateReplyGas"
                               : "gearbox_calculateHandleGas",
                     json_pack("{s:s,s:s,s:o,s:s}", "source", src,
-                              reply ? "messageId" : "destination", o.pos[0],
+                              reply ? "messageId" : "destination", o->pos[0],
                               "payload", cli_hex_json(payload, plen), "value",
                               value));
     free(payload);
+    return rc;
+}
+
+static int gas_init(int argc, char **argv)
+{
+    cli_copts o = {0};
+    int rc = gas_init_body(argc, argv, &o);
+    cli_payload_free(&o.pl);
+    return rc;
+}
+
+static int gas_msg(int argc, char **argv, bool reply)
+{
+    cli_copts o = {0};
+    int rc = gas_msg_body(argc, argv, reply, &o);
+    cli_payload_free(&o.pl);
     return rc;
 }
 

@@ -20,6 +20,7 @@
 #include "cli/client.h"
 #include "node/keys.h"
 #include "node/rpc.h"
+#include "gear/codes.h"
 #include "util/hex.h"
 
 #define HTTP_TIMEOUT_S 30
@@ -31,7 +32,17 @@ const char *const cli_common_help =
     "                          an account id is needed, also 0x + 64 hex, an\n"
     "                          SS58 address (kG... or 5...) or sr:alice ...\n"
     "                          sr:ferdie (Substrate's dev accounts)\n"
-    "  --json                  print JSON, for scripts\n";
+    "  --json                  print JSON, for scripts\n"
+    "defaults come from ./gearbox.toml (or $GEARBOX_CONFIG, or\n"
+    "~/.config/gearbox/gearbox.toml: node = \"URL\", account = \"NAME\",\n"
+    "timeout = S), then GEARBOX_NODE and GEARBOX_ACCOUNT; see docs/cli.md\n";
+
+const char *const cli_codec_help =
+    "  --idl FILE              payloads are Sails calls of this IDL file:\n"
+    "                          'Service/Method JSON_ARGS' (an init: 'Ctor\n"
+    "                          JSON_ARGS'); the reply is decoded\n"
+    "  --scale TYPE            payloads are JSON values of a SCALE type\n"
+    "                          ('gearbox payload --help'); replies decoded too\n";
 
 /* ---- options ------------------------------------------------------------ */
 
@@ -54,10 +65,11 @@ static const char **string_opt(const char *a, unsigned allow, cli_copts *o)
 int cli_client_parse(int argc, char **argv, unsigned allow, int maxpos,
                      cli_copts *o)
 {
-    o->node = CLI_DEFAULT_NODE;
-    o->account = "alice";
-    o->gas = CLI_DEFAULT_GAS;
-    o->timeout = 30;
+    char err[600];
+    if (!cli_config_defaults(o, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return 2;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -84,6 +96,17 @@ int cli_client_parse(int argc, char **argv, unsigned allow, int maxpos,
                 return 2;
             }
             i++;
+        } else if ((allow & CLI_O_CODEC) &&
+                   (!strcmp(a, "--idl") || !strcmp(a, "--scale"))) {
+            if (!v) {
+                fprintf(stderr, "error: %s needs a value\n", a);
+                return 2;
+            }
+            if (!strcmp(a, "--idl"))
+                o->pl.idl_path = v;
+            else
+                o->pl.scale = v;
+            i++;
         } else if ((allow & CLI_O_WAIT) && !strcmp(a, "--wait")) {
             o->wait = true;
         } else if ((allow & CLI_O_WAIT) && !strcmp(a, "--timeout")) {
@@ -101,6 +124,10 @@ int cli_client_parse(int argc, char **argv, unsigned allow, int maxpos,
                             "(see 'gearbox %s --help')\n", a, argv[0], argv[0]);
             return 2;
         }
+    }
+    if (!cli_payload_load(&o->pl, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return 2;
     }
     return 0;
 }
@@ -232,6 +259,18 @@ bool cli_account_id(const char *spec, char out[67])
     return true;
 }
 
+bool cli_client_payload(cli_copts *o, const char *what, const char *s,
+                        bool init, uint8_t **out, uint32_t *len)
+{
+    char err[600];
+    if (!cli_payload_make(&o->pl, s, init, out, len, &o->fn, err,
+                          sizeof err)) {
+        fprintf(stderr, "error: %s '%s': %s\n", what, s, err);
+        return false;
+    }
+    return true;
+}
+
 bool cli_program_salt(const char *opt, uint8_t **out, uint32_t *len)
 {
     if (opt)
@@ -257,28 +296,11 @@ void cli_program_head(json_t *res)
 bool cli_parse_payload(const char *what, const char *s, uint8_t **out,
                        uint32_t *len)
 {
-    size_t n = strlen(s);
-    *out = malloc(n + 1);
-    if (!*out) {
-        fprintf(stderr, "error: out of memory\n");
-        return false;
-    }
-    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        size_t got;
-        if (gb_hex_decode(s, *out, n, &got)) {
-            fprintf(stderr, "error: %s '%s' starts with 0x but is not hex: "
-                            "give an even number of hex digits, or text "
-                            "without the 0x\n", what, s);
-            free(*out);
-            *out = NULL;
-            return false;
-        }
-        *len = (uint32_t)got;
+    char err[300];
+    if (cli_payload_plain(s, out, len, err, sizeof err))
         return true;
-    }
-    memcpy(*out, s, n);
-    *len = (uint32_t)n;
-    return true;
+    fprintf(stderr, "error: %s: %s\n", what, err);
+    return false;
 }
 
 json_t *cli_hex_json(const uint8_t *p, size_t n)
@@ -349,8 +371,21 @@ json_t *cli_submit(const cli_copts *o, gb_tx_body *body, int *rc)
     }
     uint64_t nonce = (uint64_t)json_integer_value(nv);
     json_decref(nv);
+    /* the chain id to sign for: the node's (a fork has its own); a node
+     * without gearbox_chainInfo signs for "dev" */
     uint8_t chain[GB_TX_CHAIN_ID_LEN];
     gb_tx_chain_id_from_name("dev", chain);
+    int irc = 0, icode = 0;
+    json_t *info = cli_rpc_quiet(o, "gearbox_chainInfo", json_array(), &irc,
+                                 &icode, NULL, 0);
+    const char *cid = info ? json_string_value(json_object_get(info, "chainId"))
+                           : NULL;
+    uint8_t got[GB_TX_CHAIN_ID_LEN];
+    size_t glen = 0;
+    if (cid && !gb_hex_decode(cid, got, sizeof got, &glen) &&
+        glen == sizeof got)
+        memcpy(chain, got, sizeof got);
+    json_decref(info);
     uint8_t *tx = NULL;
     size_t len = 0;
     gb_err e = gb_tx_encode(chain, body, nonce, sk, &tx, &len, detail,
@@ -411,6 +446,7 @@ bool cli_default_gas(const cli_copts *o, const char *method, json_t *params,
     if (code == GB_RPC_EXEC_FAILED) {
         fprintf(stderr, "error: the message would fail: %s\n  (give --gas N "
                         "to send it anyway)\n", msg);
+        *rc = CLI_EXIT_ERROR_REPLY; /* as if it was sent and failed */
         return false;
     }
     if (pending_ok && (code == GB_RPC_NOT_FOUND ||
@@ -475,7 +511,7 @@ bool cli_head(const cli_copts *o, uint64_t *height, int *rc)
 }
 
 json_t *cli_wait_reply(const cli_copts *o, uint64_t from, const char *mid,
-                       json_t **dispatched, int *rc)
+                       bool dispatch_only, json_t **dispatched, int *rc)
 {
     double deadline = now_s() + (double)o->timeout;
     uint64_t start = from;
@@ -500,6 +536,11 @@ json_t *cli_wait_reply(const cli_copts *o, uint64_t from, const char *mid,
             if (!strcmp(kind, "Dispatched") && !strcmp(cli_str(ev, "id"), mid) &&
                 !*dispatched) {
                 *dispatched = json_incref(ev);
+                if (dispatch_only) {
+                    json_decref(r);
+                    cli_progress_done();
+                    return json_incref(ev);
+                }
             } else if (!strcmp(kind, "UserMessageSent") &&
                        json_is_true(json_object_get(ev, "isReply")) &&
                        !strcmp(cli_str(ev, "replyTo"), mid)) {
@@ -515,8 +556,10 @@ json_t *cli_wait_reply(const cli_copts *o, uint64_t from, const char *mid,
             from = (uint64_t)next;
         json_decref(r);
         uint64_t waited = (uint64_t)head > start ? (uint64_t)head - start : 0;
-        cli_progress("waiting for the reply... %llu block%s",
-                     (unsigned long long)waited, waited == 1 ? "" : "s");
+        cli_progress("waiting for the %s... %llu block%s, %.1f s",
+                     dispatch_only ? "dispatch" : "reply",
+                     (unsigned long long)waited, waited == 1 ? "" : "s",
+                     now_s() - (deadline - (double)o->timeout));
         if (now_s() > deadline) {
             cli_progress_done();
             fprintf(stderr, "error: no reply to %s within %llu s (the message "
@@ -532,28 +575,57 @@ json_t *cli_wait_reply(const cli_copts *o, uint64_t from, const char *mid,
 
 /* ---- submit and report -------------------------------------------------- */
 
+/* The reply event's code is an error (Gear's first byte 01). */
+static bool reply_is_error(json_t *reply)
+{
+    uint8_t code[4];
+    size_t got;
+    const char *hex = cli_str(reply, "replyCode");
+    return !gb_hex_decode(hex, code, 4, &got) && got == 4 &&
+           gb_reply_code_is_error(gb_reply_code_from_bytes(code));
+}
+
 int cli_submit_report(const cli_copts *o, gb_tx_body *body, bool estimated,
                       void (*head)(json_t *answer))
 {
     int rc = 0;
     uint64_t from = 0;
-    json_t *reply = NULL, *disp = NULL;
+    json_t *reply = NULL, *disp = NULL, *decoded = NULL;
     if (o->wait && !cli_head(o, &from, &rc))
         return rc;
     json_t *res = cli_submit(o, body, &rc);
     if (!res)
         return rc;
     const char *mid = cli_str(res, "messageId");
-    if (o->wait && *mid && !(reply = cli_wait_reply(o, from, mid, &disp, &rc)))
+    /* a reply gets no reply: wait for its dispatch (handle_reply) */
+    bool dispatch_only = body->kind == GB_TXW_SEND_REPLY;
+    if (o->wait && *mid &&
+        !(reply = cli_wait_reply(o, from, mid, dispatch_only, &disp, &rc)))
         goto out;
-    rc = 0;
+    if (dispatch_only && reply) {
+        json_decref(reply); /* the same event as disp */
+        reply = NULL;
+        if (!strcmp(cli_str(disp, "outcome"), "failed"))
+            rc = CLI_EXIT_ERROR_REPLY;
+    }
+    if (reply)
+        rc = reply_is_error(reply) ? CLI_EXIT_ERROR_REPLY : 0;
+    else if (rc != CLI_EXIT_ERROR_REPLY)
+        rc = 0;
+    decoded = reply && !reply_is_error(reply)
+                          ? cli_payload_decode_hex(&o->pl, o->fn,
+                                                   cli_str(reply, "payload"))
+                          : NULL;
     if (o->json) {
+        /* the node's answer as it is; what the CLI adds in snake_case */
         json_t *j = json_deep_copy(res);
-        json_object_set_new(j, "gasLimit",
+        json_object_set_new(j, "gas_limit",
                             json_integer((json_int_t)body->gas_limit));
-        json_object_set_new(j, "gasEstimated", json_boolean(estimated));
+        json_object_set_new(j, "gas_estimated", json_boolean(estimated));
         if (reply)
             json_object_set(j, "reply", reply);
+        if (decoded)
+            json_object_set(j, "reply_decoded", decoded);
         if (disp)
             json_object_set(j, "dispatched", disp);
         cli_print_json(j);
@@ -568,6 +640,12 @@ int cli_submit_report(const cli_copts *o, gb_tx_body *body, bool estimated,
         printf("  reply     %s  %s\n", cli_str(reply, "replyCode"),
                cli_str(reply, "replyCodeText"));
         cli_print_payload("payload", cli_str(reply, "payload"));
+        if (decoded) {
+            char *t = json_dumps(decoded, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (t)
+                printf("  decoded   %s\n", t);
+            free(t);
+        }
         if (disp) {
             printf("  gas       %lld burned (%s)\n",
                    (long long)json_integer_value(
@@ -578,15 +656,20 @@ int cli_submit_report(const cli_copts *o, gb_tx_body *body, bool estimated,
         }
         printf("  block     %lld\n",
                (long long)json_integer_value(json_object_get(reply, "height")));
+    } else if (disp) {
+        printf("  handled   %s, %lld gas burned\n", cli_str(disp, "outcome"),
+               (long long)json_integer_value(json_object_get(disp,
+                                                             "gasBurned")));
     }
 out:
+    json_decref(decoded);
     json_decref(res);
     json_decref(reply);
     json_decref(disp);
     return rc;
 }
 
-int cli_send_payload(const cli_copts *o, gb_tx_body *body,
+int cli_send_payload(cli_copts *o, gb_tx_body *body,
                      const char *pos_target, const char *pos_payload,
                      const char *method, const char *target_key,
                      bool pending_ok, void (*head)(json_t *answer))
@@ -594,8 +677,8 @@ int cli_send_payload(const cli_copts *o, gb_tx_body *body,
     uint8_t *payload = NULL;
     char src[67], value[40];
     if (!cli_account_id(o->account, src) ||
-        !cli_parse_payload("the payload", pos_payload, &payload,
-                           &body->payload_len))
+        !cli_client_payload(o, "the payload", pos_payload, false,
+                            &payload, &body->payload_len))
         return 2;
     body->payload = payload;
     gb_u128_to_dec(o->value, value);

@@ -1,127 +1,459 @@
 /*
  * `gearbox exec PROGRAM.wasm [OPTIONS]`: try a program in one command.
  *
- * A fresh chain in a temporary directory; the program is uploaded and
- * created by a funded dev account, its init runs, then each message in the
- * order given, each followed by blocks until nothing is left to do.  The
- * options read like a script: --as, --value, --gas and --to apply to the
- * messages after them.  For every message it prints the id, the reply code
- * (Gear's 4 bytes and in words), the reply payload, the gas burned and
- * what reached users' mailboxes; --json prints one object per message.
+ * A fresh chain in a temporary directory.  The whole command line is read
+ * and checked first — accounts, numbers, files, payloads, names — so a
+ * mistake costs nothing and says why; only then does the chain start.
+ * Every --code is uploaded first; then the main program is created (at
+ * --init, with the --as, --value and --gas given before it, or first of
+ * all with the defaults when there is no --init), then the other options
+ * run in order, each message followed by blocks until nothing is left to
+ * do.  Every account named by --as is funded on that chain.
+ *
+ * Each message — every init included — prints a row: its kind, program,
+ * id, the reply code (Gear's 4 bytes and in words), the reply payload
+ * (as text when printable, decoded with --idl or --scale), the gas
+ * burned, what reached users' mailboxes (Sails events decoded), the panic
+ * text of a failed run and its gr_debug lines.  --json prints one JSON
+ * object per row, with snake_case keys like all of the CLI's own JSON.
+ *
+ * Exit status: 0 when every message got a success reply (or is still
+ * waiting), 3 when some reply is an error, 1 for a failure of the tool or
+ * the chain, 2 for bad usage.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "cli/client.h"
+#include "cli/payload.h"
 #include "gear/codes.h"
 #include "node/keys.h"
 #include "util/hex.h"
 
 #define MAX_BLOCKS_PER_MESSAGE 1000
-
-static const char *const dev_names[] = {"alice", "bob", "charlie", "dave",
-                                        "eve", "ferdie"};
+#define EXIT_ERROR_REPLY 3
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: gearbox exec PROGRAM.wasm [OPTIONS]\n\n"
             "Run a program on a fresh, throw-away chain: upload it, run its init,\n"
-            "then each message in order, producing blocks until nothing is left.\n\n"
+            "then each message in order, producing blocks until nothing is left.\n"
+            "The whole line is checked before anything runs.\n\n"
             "options (read in order, like a script):\n"
-            "  --init PAYLOAD          the init payload of the program (default empty)\n"
+            "  --init PAYLOAD          the init payload of the program (default empty);\n"
+            "                          the program is created here, with the --as,\n"
+            "                          --value and --gas given before (without --init:\n"
+            "                          first, by alice, with the defaults)\n"
             "  --send PAYLOAD          send a message (repeatable)\n"
-            "  --as ACCOUNT            sender of the messages that follow: a dev account\n"
-            "                          (alice, bob, charlie, dave, eve, ferdie), 0x + 64\n"
-            "                          hex, an SS58 address (kG... or 5...), or one of\n"
-            "                          Substrate's dev accounts sr:alice ... sr:ferdie\n"
+            "  --reply PAYLOAD         reply to the newest message in the sender's\n"
+            "                          mailbox (a program waiting for an answer)\n"
+            "  --as ACCOUNT            sender of what follows: a dev account (alice ...\n"
+            "                          harry), 0x + 64 hex, an SS58 address (kG... or\n"
+            "                          5...), sr:alice ... sr:ferdie, or a key file; any\n"
+            "                          account is funded on the throw-away chain\n"
             "  --value V               value (decimal) of the messages that follow\n"
             "  --gas N                 gas limit of the messages that follow (default\n"
             "                          10^10; Vara's prices: a simple message ~3x10^8,\n"
             "                          at most the block gas limit, 750x10^9)\n"
-            "  --code [NAME=]FILE      upload code without creating a program; prints its id\n"
+            "  --code [NAME=]FILE      upload code without creating a program (before\n"
+            "                          the main program's init, wherever it is given)\n"
             "  --program NAME=FILE[,INIT]\n"
             "                          create another program from FILE, named NAME, with\n"
             "                          the init payload INIT\n"
             "  --to NAME               destination of the messages that follow (default:\n"
             "                          PROGRAM.wasm, named 'main')\n"
-            "  --json                  one JSON object per message\n"
+            "  --idl FILE              payloads are Sails calls of this IDL: --send\n"
+            "                          'Service/Method JSON_ARGS', --init 'Ctor JSON_ARGS';\n"
+            "                          replies and events are decoded\n"
+            "  --scale TYPE            payloads are JSON values of a SCALE type (see\n"
+            "                          'gearbox payload --help'); replies decoded with it\n"
+            "  --json                  one JSON object per row\n\n"
             "payloads: 0x... hex, @NAME (the 32-byte id of a program or code named\n"
             "before, 'main' included), or text.  For example, a proxy in front of ping:\n"
-            "  gearbox exec ping.wasm --program proxy=proxy.wasm,@main --to proxy --send PING\n");
+            "  gearbox exec ping.wasm --program proxy=proxy.wasm,@main --to proxy --send PING\n\n"
+            "A row per message, inits included: kind (code, init, handle, reply),\n"
+            "program, message id, reply code and words, reply payload (text,\n"
+            "reply_decoded), outcome, gas burned, mailbox, panic text, gr_debug lines.\n\n"
+            "exit status: 0 every message got a success reply (or waits), 3 some\n"
+            "reply is an error (or a --reply's handle_reply failed), 1 the tool or\n"
+            "chain failed, 2 bad usage.\n");
 }
 
+/* ---- the script ---------------------------------------------------------- */
+
+typedef enum step_kind {
+    ST_INIT, ST_SEND, ST_AS, ST_VALUE, ST_GAS, ST_CODE, ST_PROGRAM, ST_TO,
+    ST_REPLY,
+} step_kind;
+
+typedef struct step {
+    step_kind kind;
+    const char *arg;    /* the option's value as given */
+    char *name;         /* ST_CODE (may be NULL), ST_PROGRAM, ST_TO */
+    char *file;         /* ST_CODE, ST_PROGRAM */
+    const char *payload; /* ST_INIT, ST_SEND, ST_REPLY, ST_PROGRAM's init
+                            (NULL) */
+    uint8_t *code;      /* ST_CODE, ST_PROGRAM: the file read */
+    size_t code_len;
+    gb_id account;      /* ST_AS */
+    gb_u128 value;      /* ST_VALUE */
+    uint64_t gas;       /* ST_GAS */
+} step;
+
 typedef struct named {
-    const char *name; /* owned, except "main" */
-    gb_id id;         /* a program id, or a code id for --code NAME=FILE */
+    char *name; /* owned */
+    gb_id id;   /* a program id, or a code id for --code NAME=FILE */
 } named;
+
+/* A message that reached a user's mailbox, not yet replied to. */
+typedef struct mail_ref {
+    gb_id id, source, destination;
+} mail_ref;
 
 typedef struct exec_state {
     gb_chain *chain;
     bool json;
+    cli_payload pl;
     gb_id sender;
     uint64_t gas;
     gb_u128 value;
     gb_id dest;
-    named *progs;
-    size_t nprogs, capprogs;
+    named *names;
+    size_t nnames, capnames;
+    mail_ref *mail; /* users' mailboxes, oldest first, for --reply */
+    size_t nmail, capmail;
+    bool error_reply; /* some reply was an error: exit 3 */
+    const char *doing; /* what runs now, for the progress line */
 } exec_state;
 
-static bool parse_account(const char *s, gb_id *out)
+static void steps_free(step *s, size_t n)
 {
-    for (uint32_t i = 0; i < sizeof dev_names / sizeof *dev_names; i++)
-        if (!strcmp(s, dev_names[i])) {
-            *out = gb_chain_dev_account(i);
-            return true;
-        }
-    /* 0x + 64 hex, an SS58 address, sr:alice ..., a key file */
-    return gb_account_parse(s, out->b, NULL, 0) == GB_OK;
+    for (size_t i = 0; i < n; i++) {
+        free(s[i].name);
+        free(s[i].file);
+        free(s[i].code);
+    }
+    free(s);
 }
 
-/* A payload: 0x-prefixed hex, @NAME (the id of a named program or
- * code), or the text itself.  *out malloc'd. */
-static bool parse_payload(const exec_state *st, const char *s, uint8_t **out,
-                          uint32_t *len)
+static bool have_name(char **known, size_t n, const char *name)
 {
-    size_t n = strlen(s);
-    *out = malloc(n + 33);
-    if (!*out)
-        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(known[i], name))
+            return true;
+    return false;
+}
+
+static void list_known(char **known, size_t n, char *out, size_t outlen)
+{
+    out[0] = 0;
+    for (size_t i = 0; i < n && strlen(out) + 40 < outlen; i++)
+        snprintf(out + strlen(out), outlen - strlen(out), "%s%s",
+                 i ? ", " : "", known[i]);
+}
+
+/* Check a payload now, with the names known at its place; the bytes are
+ * made again when it runs (an @NAME's id is known only then). */
+static bool check_payload(const cli_payload *pl, const char *opt,
+                          const char *s, bool init, char **known, size_t n)
+{
+    char err[600];
     if (s[0] == '@') {
-        for (size_t k = 0; k < st->nprogs; k++)
-            if (!strcmp(st->progs[k].name, s + 1)) {
-                memcpy(*out, st->progs[k].id.b, 32);
-                *len = 32;
-                return true;
-            }
-        free(*out);
+        if (have_name(known, n, s + 1))
+            return true;
+        char list[300];
+        list_known(known, n, list, sizeof list);
+        fprintf(stderr, "error: %s '%s': no program or code is named '%s' "
+                        "before it (named so far: %s)\n", opt, s, s + 1,
+                n ? list : "none");
         return false;
     }
-    if (n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        size_t got;
-        if (gb_hex_decode(s, *out, n, &got)) {
-            free(*out);
-            return false;
-        }
-        *len = (uint32_t)got;
-        return true;
+    uint8_t *b;
+    uint32_t len;
+    if (!cli_payload_make(pl, s, init, &b, &len, NULL, err, sizeof err)) {
+        fprintf(stderr, "error: %s '%s': %s\n", opt, s, err);
+        return false;
     }
-    memcpy(*out, s, n);
-    *len = (uint32_t)n;
+    free(b);
     return true;
 }
 
-static void print_hex(FILE *f, const uint8_t *p, uint32_t n)
+static bool read_code(const char *opt, const char *file, uint8_t **code,
+                      size_t *len)
 {
-    fputs("0x", f);
-    for (uint32_t i = 0; i < n; i++)
-        fprintf(f, "%02x", p[i]);
+    if (cli_read_file(file, code, len)) {
+        fprintf(stderr, "error: %s: cannot read %s: %s\n", opt, file,
+                strerror(errno));
+        return false;
+    }
+    return true;
 }
+
+static bool parse_account(const char *opt, const char *s, gb_id *out)
+{
+    char detail[300] = "";
+    if (gb_account_parse(s, out->b, detail, sizeof detail) == GB_OK)
+        return true;
+    fprintf(stderr, "error: %s: unknown account '%s': not a dev account "
+                    "(alice ... harry, sr:alice ... sr:ferdie), 0x and 64 hex "
+                    "digits, an SS58 address or a key file (%s)\n",
+            opt, s, detail);
+    return false;
+}
+
+/*
+ * Read argv into steps, checking everything that can be checked without
+ * a chain.  0, or 2 after printing the first problem.
+ */
+static int parse_script(int argc, char **argv, exec_state *st, step **out,
+                        size_t *nout)
+{
+    step *s = NULL;
+    size_t n = 0, cap = 0;
+    char **known = NULL; /* names defined so far, for @NAME and --to */
+    size_t nknown = 0, capknown = 0;
+    char *main_name = "main";
+    bool main_created = false, seen_init = false;
+    int rc = 2;
+    /* --code runs first: its names are known everywhere */
+    for (int i = 2; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--code")) {
+            const char *eq = strchr(argv[i + 1], '=');
+            if (eq && eq != argv[i + 1]) {
+                char *nm = strndup(argv[i + 1], (size_t)(eq - argv[i + 1]));
+                if (!nm || !CLI_PUSH(known, nknown, capknown, nm)) {
+                    free(nm);
+                    fprintf(stderr, "error: out of memory\n");
+                    goto out;
+                }
+            }
+            i++;
+        }
+    bool has_init = false;
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "--init"))
+            has_init = true;
+    if (!has_init) {
+        if (!CLI_PUSH(known, nknown, capknown, main_name))
+            goto out;
+        main_created = true;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(opt, "--json"))
+            continue;
+        step x = {.arg = val};
+        if (!strcmp(opt, "--idl") || !strcmp(opt, "--scale")) {
+            if (!val) {
+                fprintf(stderr, "error: %s needs a value\n", opt);
+                goto out;
+            }
+            i++;
+            continue; /* read in cli_exec */
+        }
+        if (!strcmp(opt, "--init"))
+            x.kind = ST_INIT;
+        else if (!strcmp(opt, "--send"))
+            x.kind = ST_SEND;
+        else if (!strcmp(opt, "--as"))
+            x.kind = ST_AS;
+        else if (!strcmp(opt, "--value"))
+            x.kind = ST_VALUE;
+        else if (!strcmp(opt, "--gas"))
+            x.kind = ST_GAS;
+        else if (!strcmp(opt, "--code"))
+            x.kind = ST_CODE;
+        else if (!strcmp(opt, "--program"))
+            x.kind = ST_PROGRAM;
+        else if (!strcmp(opt, "--to"))
+            x.kind = ST_TO;
+        else if (!strcmp(opt, "--reply"))
+            x.kind = ST_REPLY;
+        else {
+            fprintf(stderr, "error: unknown option '%s' (see 'gearbox exec "
+                            "--help')\n", opt);
+            goto out;
+        }
+        if (!val) {
+            fprintf(stderr, "error: %s needs a value (see 'gearbox exec "
+                            "--help')\n", opt);
+            goto out;
+        }
+        i++;
+        switch (x.kind) {
+        case ST_INIT:
+            if (seen_init) {
+                fprintf(stderr, "error: --init given twice (the main program "
+                                "has one init)\n");
+                goto out;
+            }
+            seen_init = true;
+            x.payload = val;
+            if (!check_payload(&st->pl, "--init", val, true, known, nknown))
+                goto out;
+            if (!CLI_PUSH(known, nknown, capknown, main_name))
+                goto out;
+            main_created = true;
+            break;
+        case ST_SEND:
+            if (!main_created) {
+                fprintf(stderr, "error: --send '%s' comes before --init: the "
+                                "main program is created at --init\n", val);
+                goto out;
+            }
+            x.payload = val;
+            if (!check_payload(&st->pl, "--send", val, false, known, nknown))
+                goto out;
+            break;
+        case ST_REPLY: {
+            /* a reply is bytes (or a --scale value), not a Sails call */
+            cli_payload plain = {.type = st->pl.type, .scale = st->pl.scale};
+            x.payload = val;
+            if (!main_created) {
+                fprintf(stderr, "error: --reply '%s' comes before --init: "
+                                "nothing can have written yet\n", val);
+                goto out;
+            }
+            if (!check_payload(&plain, "--reply", val, false, known, nknown))
+                goto out;
+            break;
+        }
+        case ST_AS:
+            if (!parse_account("--as", val, &x.account))
+                goto out;
+            break;
+        case ST_VALUE:
+            if (!gb_u128_parse(val, &x.value)) {
+                fprintf(stderr, "error: --value: '%s' is not a decimal amount "
+                                "(0 to 2^128-1)\n", val);
+                goto out;
+            }
+            break;
+        case ST_GAS:
+            if (!cli_opt_u64(opt, val, &x.gas))
+                goto out;
+            if (!x.gas) {
+                fprintf(stderr, "error: --gas 0: a message needs gas to run\n");
+                goto out;
+            }
+            break;
+        case ST_CODE: {
+            const char *eq = strchr(val, '=');
+            if (eq == val) {
+                fprintf(stderr, "error: --code '%s': the name before '=' is "
+                                "empty (--code [NAME=]FILE)\n", val);
+                goto out;
+            }
+            x.name = eq ? strndup(val, (size_t)(eq - val)) : NULL;
+            x.file = strdup(eq ? eq + 1 : val);
+            if ((eq && !x.name) || !x.file) {
+                free(x.name);
+                free(x.file);
+                goto out;
+            }
+            if (!read_code("--code", x.file, &x.code, &x.code_len)) {
+                free(x.name);
+                free(x.file);
+                rc = 1;
+                goto out;
+            }
+            break;
+        }
+        case ST_PROGRAM: {
+            const char *eq = strchr(val, '=');
+            if (!eq || eq == val || !eq[1]) {
+                fprintf(stderr, "error: --program '%s': expected "
+                                "NAME=FILE.wasm[,INIT]\n", val);
+                goto out;
+            }
+            const char *comma = strchr(eq + 1, ',');
+            x.name = strndup(val, (size_t)(eq - val));
+            x.file = comma ? strndup(eq + 1, (size_t)(comma - eq - 1))
+                           : strdup(eq + 1);
+            x.payload = comma ? comma + 1 : NULL;
+            if (!x.name || !x.file) {
+                free(x.name);
+                free(x.file);
+                goto out;
+            }
+            if (have_name(known, nknown, x.name)) {
+                fprintf(stderr, "error: --program: the name '%s' is taken\n",
+                        x.name);
+                free(x.name);
+                free(x.file);
+                goto out;
+            }
+            if (!read_code("--program", x.file, &x.code, &x.code_len)) {
+                free(x.name);
+                free(x.file);
+                rc = 1;
+                goto out;
+            }
+            if (x.payload && !check_payload(&st->pl, "--program init",
+                                            x.payload, true, known, nknown)) {
+                free(x.name);
+                free(x.file);
+                free(x.code);
+                goto out;
+            }
+            char *nm = strdup(x.name);
+            if (!nm || !CLI_PUSH(known, nknown, capknown, nm)) {
+                free(nm);
+                goto out;
+            }
+            break;
+        }
+        case ST_TO: {
+            gb_id dummy;
+            char detail[64];
+            if (!have_name(known, nknown, val) &&
+                gb_account_parse(val, dummy.b, detail, sizeof detail)) {
+                char list[300];
+                list_known(known, nknown, list, sizeof list);
+                fprintf(stderr, "error: --to: no program named '%s' before it "
+                                "(named so far: %s), and not an account id\n",
+                        val, nknown ? list : "none");
+                goto out;
+            }
+            x.name = strdup(val);
+            if (!x.name)
+                goto out;
+            break;
+        }
+        }
+        if (!CLI_PUSH(s, n, cap, x)) {
+            free(x.name);
+            free(x.file);
+            free(x.code);
+            fprintf(stderr, "error: out of memory\n");
+            rc = 1;
+            goto out;
+        }
+    }
+    *out = s;
+    *nout = n;
+    s = NULL;
+    n = 0;
+    rc = 0;
+out:
+    for (size_t k = 0; k < nknown; k++)
+        if (known[k] != main_name)
+            free(known[k]);
+    free(known);
+    steps_free(s, n);
+    return rc;
+}
+
+/* ---- running ------------------------------------------------------------- */
 
 static bool printable(const uint8_t *p, uint32_t n)
 {
@@ -131,7 +463,7 @@ static bool printable(const uint8_t *p, uint32_t n)
     return n > 0;
 }
 
-static char *hex_str(const uint8_t *p, uint32_t n)
+static json_t *hex_json(const uint8_t *p, uint32_t n)
 {
     char *s = malloc(2 * (size_t)n + 3);
     if (!s)
@@ -139,7 +471,17 @@ static char *hex_str(const uint8_t *p, uint32_t n)
     s[0] = '0';
     s[1] = 'x';
     gb_hex_encode(p, n, s + 2);
-    return s;
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static uint8_t *dup_bytes(const uint8_t *p, uint32_t n)
+{
+    uint8_t *d = malloc(n ? n : 1);
+    if (d && n)
+        memcpy(d, p, n);
+    return d;
 }
 
 /* What became of one message, gathered from the blocks' events. */
@@ -151,7 +493,10 @@ typedef struct outcome {
     uint64_t gas;
     gb_event *mail; /* messages that reached users (copies, payload owned) */
     size_t nmail, capmail;
-    char *debug;
+    char *debug;    /* gr_debug output of the message's runs, joined */
+    bool dispatched;
+    gb_outcome first; /* the outcome of its first run */
+    bool failed;      /* some run of it failed */
 } outcome;
 
 static void outcome_free(outcome *o)
@@ -163,28 +508,55 @@ static void outcome_free(outcome *o)
     free(o->debug);
 }
 
-static uint8_t *dup_bytes(const uint8_t *p, uint32_t n)
+static void add_debug(outcome *o, const char *text)
 {
-    uint8_t *d = malloc(n ? n : 1);
-    if (d && n)
-        memcpy(d, p, n);
-    return d;
+    size_t old = o->debug ? strlen(o->debug) : 0, add = strlen(text);
+    char *d = realloc(o->debug, old + add + 2);
+    if (!d)
+        return;
+    memcpy(d + old, text, add);
+    d[old + add] = 0;
+    if (add && text[add - 1] != '\n') {
+        d[old + add] = '\n';
+        d[old + add + 1] = 0;
+    }
+    o->debug = d;
 }
 
-/* Produce blocks until the chain is idle, recording what concerns mid. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Produce blocks until the chain is idle, recording what concerns mid.
+ * On a terminal, work past half a second shows a progress line (what
+ * runs, blocks, seconds). */
 static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
 {
+    double start = now_s();
     for (int b = 0; b < MAX_BLOCKS_PER_MESSAGE; b++) {
         gb_block_result r;
         gb_err e = gb_chain_produce_block(st->chain, &r);
-        if (e)
+        double took = now_s() - start;
+        if (took > 0.5)
+            cli_progress("%.40s: %d block%s, %.1f s", st->doing ? st->doing : "",
+                         b + 1, b ? "s" : "", took);
+        if (e) {
+            cli_progress_done();
             return e;
+        }
         for (uint32_t i = 0; i < r.nevents; i++) {
             gb_event *ev = &r.events[i];
             if (ev->kind == GB_EV_DISPATCHED && gb_id_eq(ev->id, mid)) {
+                if (!o->dispatched)
+                    o->first = ev->outcome;
+                o->dispatched = true;
+                o->failed |= ev->outcome == GB_OUTCOME_FAILED;
                 o->gas += ev->gas_burned;
-                if (ev->debug && !o->debug)
-                    o->debug = strdup(ev->debug);
+                if (ev->debug)
+                    add_debug(o, ev->debug);
             } else if (ev->kind == GB_EV_USER_MESSAGE) {
                 if (ev->is_reply && gb_id_eq(ev->reply_to, mid)) {
                     o->replied = true;
@@ -193,147 +565,450 @@ static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
                     o->payload = dup_bytes(ev->payload, ev->payload_len);
                     o->len = ev->payload_len;
                 } else {
+                    if (!ev->is_reply) { /* in the mailbox: --reply */
+                        mail_ref m = {.id = ev->id, .source = ev->source,
+                                      .destination = ev->destination};
+                        CLI_PUSH(st->mail, st->nmail, st->capmail, m);
+                    }
                     gb_event copy = *ev;
                     copy.payload = dup_bytes(ev->payload, ev->payload_len);
                     copy.debug = NULL;
-                    CLI_PUSH(o->mail, o->nmail, o->capmail, copy);
+                    copy.sent = NULL;
+                    copy.nsent = 0;
+                    if (!CLI_PUSH(o->mail, o->nmail, o->capmail, copy))
+                        free(copy.payload);
                 }
             }
         }
         uint32_t left = r.queued_left;
         gb_block_result_free(&r);
         if (!left && !gb_chain_pending(st->chain))
-            return GB_OK;
+            break;
     }
+    cli_progress_done();
     return GB_OK;
 }
 
-static void report(exec_state *st, const char *what, gb_id mid, outcome *o)
+static bool zero_id(gb_id id)
 {
-    char idhex[67];
+    for (int i = 0; i < 32; i++)
+        if (id.b[i])
+            return false;
+    return true;
+}
+
+static void print_text_payload(const uint8_t *p, uint32_t n)
+{
+    fputs("0x", stdout);
+    for (uint32_t i = 0; i < n; i++)
+        printf("%02x", p[i]);
+    if (printable(p, n)) {
+        /* the text, with control characters escaped for the terminal */
+        fputs("  \"", stdout);
+        for (uint32_t i = 0; i < n; i++) {
+            if (p[i] == '\n')
+                fputs("\\n", stdout);
+            else if (p[i] == '\t')
+                fputs("\\t", stdout);
+            else if (p[i] == '"' || p[i] == '\\')
+                printf("\\%c", p[i]);
+            else
+                putchar(p[i]);
+        }
+        putchar('"');
+    }
+}
+
+/* One row: what message `label` (of kind `kind`, to program `prog`
+ * named `pname`) came to. */
+static void report(exec_state *st, const char *kind, const char *label,
+                   const char *pname, gb_id prog, gb_id mid, outcome *o,
+                   const cli_idl_func *fn)
+{
+    char idhex[67], proghex[67];
     gb_id_to_hex(mid, idhex);
+    gb_id_to_hex(prog, proghex);
     gb_reply_code rc = gb_reply_code_from_bytes(o->code);
+    bool is_error = o->replied && gb_reply_code_is_error(rc);
+    /* a reply gets no reply: its handle_reply failing is the error */
+    if (is_error || (!strcmp(kind, "reply") && o->failed))
+        st->error_reply = true;
+    static const char *const outcomes[] = {"success", "skipped", "failed",
+                                           "waiting", "exited"};
+    /* the panic text: an execution error's reply payload */
+    bool panic = is_error && o->code[1] == 0x00 && o->code[0] == 0x01 &&
+                 printable(o->payload, o->len);
+    json_t *decoded = o->replied && !is_error
+                          ? cli_payload_decode(&st->pl, fn, o->payload, o->len)
+                          : NULL;
     if (st->json) {
         json_t *j = json_object();
-        json_object_set_new(j, "message", json_string(what));
+        json_object_set_new(j, "kind", json_string(kind));
+        json_object_set_new(j, "program", json_string(proghex));
+        if (pname)
+            json_object_set_new(j, "name", json_string(pname));
+        json_object_set_new(j, "payload", json_string(label));
         json_object_set_new(j, "message_id", json_string(idhex));
         char code[9];
         snprintf(code, sizeof code, "%02x%02x%02x%02x", o->code[0], o->code[1],
                  o->code[2], o->code[3]);
-        json_object_set_new(j, "reply_code", o->replied ? json_string(code) : json_null());
-        json_object_set_new(j, "reply", json_string(o->replied ? gb_reply_code_str(rc)
-                                                               : "no reply"));
-        char *ph = hex_str(o->payload, o->len);
-        json_object_set_new(j, "reply_payload", json_string(ph ? ph : "0x"));
-        free(ph);
-        if (printable(o->payload, o->len))
+        json_object_set_new(j, "reply_code",
+                            o->replied ? json_string(code) : json_null());
+        json_object_set_new(j, "reply", json_string(o->replied
+                                                        ? gb_reply_code_str(rc)
+                                                        : "no reply"));
+        json_object_set_new(j, "reply_payload",
+                            o->replied ? hex_json(o->payload, o->len)
+                                       : json_null());
+        if (o->replied && printable(o->payload, o->len))
             json_object_set_new(j, "reply_text",
                                 json_stringn((const char *)o->payload, o->len));
+        if (decoded)
+            json_object_set_new(j, "reply_decoded", json_incref(decoded));
+        if (panic)
+            json_object_set_new(j, "panic",
+                                json_stringn((const char *)o->payload, o->len));
+        json_object_set_new(j, "outcome", o->dispatched
+                                              ? json_string(outcomes[o->first])
+                                              : json_null());
         json_object_set_new(j, "gas_burned", json_integer((json_int_t)o->gas));
         json_t *mb = json_array();
         for (size_t i = 0; i < o->nmail; i++) {
-            json_t *m = json_object();
-            char dh[67];
-            gb_id_to_hex(o->mail[i].destination, dh);
-            json_object_set_new(m, "destination", json_string(dh));
-            char *mp = hex_str(o->mail[i].payload, o->mail[i].payload_len);
-            json_object_set_new(m, "payload", json_string(mp ? mp : "0x"));
-            free(mp);
-            json_array_append_new(mb, m);
+            gb_event *m = &o->mail[i];
+            json_t *mj = json_object();
+            char h[67];
+            gb_id_to_hex(m->source, h);
+            json_object_set_new(mj, "source", json_string(h));
+            gb_id_to_hex(m->destination, h);
+            json_object_set_new(mj, "destination", json_string(h));
+            json_object_set_new(mj, "message_id", json_string(
+                                    (gb_id_to_hex(m->id, h), h)));
+            if (m->is_reply) {
+                gb_id_to_hex(m->reply_to, h);
+                json_object_set_new(mj, "reply_to", json_string(h));
+            }
+            json_object_set_new(mj, "payload", hex_json(m->payload,
+                                                        m->payload_len));
+            if (printable(m->payload, m->payload_len))
+                json_object_set_new(mj, "text",
+                                    json_stringn((const char *)m->payload,
+                                                 m->payload_len));
+            char v[40];
+            gb_u128_to_dec(m->value, v);
+            json_object_set_new(mj, "value", json_string(v));
+            json_t *ev = st->pl.idl && zero_id(m->destination)
+                             ? cli_idl_decode_event(st->pl.idl, m->payload,
+                                                    m->payload_len)
+                             : NULL;
+            if (ev)
+                json_object_set_new(mj, "event", ev);
+            json_array_append_new(mb, mj);
         }
         json_object_set_new(j, "mailbox", mb);
-        if (o->debug)
-            json_object_set_new(j, "debug", json_string(o->debug));
+        json_t *dl = json_array();
+        for (const char *p = o->debug; p && *p;) {
+            const char *nl = strchr(p, '\n');
+            size_t l = nl ? (size_t)(nl - p) : strlen(p);
+            json_t *line = json_stringn(p, l);
+            if (!line) /* not UTF-8: as hex */
+                line = hex_json((const uint8_t *)p, (uint32_t)l);
+            json_array_append_new(dl, line);
+            p += l + (nl ? 1 : 0);
+        }
+        json_object_set_new(j, "debug", dl);
         char *text = json_dumps(j, JSON_COMPACT);
         if (text)
             printf("%s\n", text);
         free(text);
         json_decref(j);
+        json_decref(decoded);
+        fflush(stdout);
         return;
     }
-    printf("%s\n  message id  %s\n", what, idhex);
+    if (!strcmp(kind, "init"))
+        printf("init %s %s\n", pname ? pname : "", proghex);
+    else if (!strcmp(kind, "reply"))
+        printf("reply %s\n", label);
+    else
+        printf("%s\n", label);
+    printf("  message id  %s\n", idhex);
     if (o->replied) {
         printf("  reply       %02x %02x %02x %02x  %s\n", o->code[0], o->code[1],
                o->code[2], o->code[3], gb_reply_code_str(rc));
         printf("  payload     ");
-        print_hex(stdout, o->payload, o->len);
-        if (printable(o->payload, o->len))
-            printf("  \"%.*s\"", (int)o->len, (const char *)o->payload);
+        print_text_payload(o->payload, o->len);
         printf("\n");
+        if (decoded) {
+            char *t = json_dumps(decoded, JSON_COMPACT | JSON_ENCODE_ANY);
+            if (t)
+                printf("  decoded     %s\n", t);
+            free(t);
+        }
+        if (panic)
+            printf("  panic       %.*s\n", (int)o->len, (const char *)o->payload);
+    } else if (!strcmp(kind, "reply")) {
+        printf("  handled     %s\n", o->dispatched ? outcomes[o->first]
+                                                    : "not yet");
     } else {
         printf("  reply       none (the message is waiting, or was not processed)\n");
     }
     printf("  gas burned  %llu\n", (unsigned long long)o->gas);
-    if (o->debug)
-        printf("  debug       %s", o->debug);
-    for (size_t i = 0; i < o->nmail; i++) {
-        char dh[67];
-        gb_id_to_hex(o->mail[i].destination, dh);
-        printf("  mailbox     to %s: ", dh);
-        print_hex(stdout, o->mail[i].payload, o->mail[i].payload_len);
-        if (printable(o->mail[i].payload, o->mail[i].payload_len))
-            printf("  \"%.*s\"", (int)o->mail[i].payload_len,
-                   (const char *)o->mail[i].payload);
-        printf("\n");
+    for (const char *p = o->debug; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        int l = nl ? (int)(nl - p) : (int)strlen(p);
+        printf("  debug       %.*s\n", l, p);
+        p += l + (nl ? 1 : 0);
     }
+    for (size_t i = 0; i < o->nmail; i++) {
+        gb_event *m = &o->mail[i];
+        char dh[67];
+        gb_id_to_hex(m->destination, dh);
+        char mh[67];
+        gb_id_to_hex(m->id, mh);
+        printf("  mailbox     %s to %s: ", m->is_reply ? "reply" : mh, dh);
+        print_text_payload(m->payload, m->payload_len);
+        printf("\n");
+        json_t *ev = st->pl.idl && zero_id(m->destination)
+                         ? cli_idl_decode_event(st->pl.idl, m->payload,
+                                                m->payload_len)
+                         : NULL;
+        if (ev) {
+            char *t = json_dumps(ev, JSON_COMPACT);
+            if (t)
+                printf("  event       %s\n", t);
+            free(t);
+            json_decref(ev);
+        }
+    }
+    json_decref(decoded);
+    fflush(stdout);
 }
 
-static gb_err submit(exec_state *st, const gb_tx *tx, gb_id *out)
+static gb_err submit(exec_state *st, const gb_tx *tx, gb_id *out,
+                     gb_id *out_msg)
 {
-    char detail[512];
-    gb_err e = gb_chain_submit(st->chain, tx, out, detail, sizeof detail);
+    char detail[512] = "";
+    gb_err e = gb_chain_submit2(st->chain, tx, out, out_msg, detail,
+                                sizeof detail);
     if (e)
         fprintf(stderr, "error: %s\n", detail[0] ? detail : gb_err_str(e));
     return e;
 }
 
-/* Upload code from a file; *out = its code id. */
-static gb_err upload(exec_state *st, const char *path, gb_id *out)
+static const named *find_name(const exec_state *st, const char *name)
 {
-    uint8_t *code;
-    size_t len;
-    if (cli_read_file(path, &code, &len)) {
-        fprintf(stderr, "error: cannot read %s\n", path);
-        return GB_IO;
-    }
-    /* the same code twice (a program and --code, two programs): once */
-    gb_id id = gb_code_id(code, len);
-    if (gb_chain_code_exists(st->chain, id)) {
-        free(code);
-        *out = id;
-        return GB_OK;
-    }
-    gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = st->sender, .code = code,
-                .code_len = (uint32_t)len};
-    gb_err e = submit(st, &tx, out);
-    free(code);
-    return e;
+    for (size_t k = 0; k < st->nnames; k++)
+        if (!strcmp(st->names[k].name, name))
+            return &st->names[k];
+    return NULL;
 }
 
-/* Create a program from code_id with an init payload, and run its init. */
-static gb_err create(exec_state *st, const char *name, gb_id code_id,
-                     const uint8_t *init, uint32_t init_len, gb_id *out)
+static bool add_name(exec_state *st, const char *name, gb_id id)
 {
-    gb_tx tx = {.kind = GB_TX_CREATE_PROGRAM, .sender = st->sender,
-                .code_id = code_id, .salt = (const uint8_t *)name,
-                .salt_len = (uint32_t)strlen(name), .payload = init,
-                .payload_len = init_len, .gas_limit = st->gas, .value = st->value};
-    gb_err e = submit(st, &tx, out);
+    named n = {.name = strdup(name), .id = id};
+    if (!n.name || !CLI_PUSH(st->names, st->nnames, st->capnames, n)) {
+        free(n.name);
+        fprintf(stderr, "error: out of memory\n");
+        return false;
+    }
+    return true;
+}
+
+/* A payload's bytes now that the names have ids (checked at parse). */
+static bool make_payload(exec_state *st, const char *s, bool init,
+                         uint8_t **out, uint32_t *len,
+                         const cli_idl_func **fn)
+{
+    *fn = NULL;
+    if (s && s[0] == '@') {
+        const named *n = find_name(st, s + 1);
+        if (!n || !(*out = dup_bytes(n->id.b, 32)))
+            return false;
+        *len = 32;
+        return true;
+    }
+    char err[600];
+    if (!s) {
+        *out = NULL;
+        *len = 0;
+        return true;
+    }
+    if (!cli_payload_make(&st->pl, s, init, out, len, fn, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return false;
+    }
+    return true;
+}
+
+/* Upload code; *out = its code id.  The same code twice: once. */
+static gb_err upload(exec_state *st, const uint8_t *code, size_t len,
+                     gb_id *out)
+{
+    gb_id id = gb_code_id(code, len);
+    *out = id;
+    if (gb_chain_code_exists(st->chain, id))
+        return GB_OK;
+    gb_tx tx = {.kind = GB_TX_UPLOAD_CODE, .sender = st->sender, .code = code,
+                .code_len = (uint32_t)len};
+    gb_id got;
+    gb_err e = submit(st, &tx, &got, NULL);
     if (e)
         return e;
     outcome o = {0};
-    /* the init message's id is what the chain reports for it */
-    e = run_until_idle(st, *out, &o);
+    e = run_until_idle(st, got, &o);
     outcome_free(&o);
-    named n = {.name = name, .id = *out};
-    if (!e && !CLI_PUSH(st->progs, st->nprogs, st->capprogs, n))
-        e = GB_NOMEM;
+    if (!e && !gb_chain_code_exists(st->chain, id)) {
+        fprintf(stderr, "error: the chain refused the code\n");
+        return GB_INVALID;
+    }
+    return e;
+}
+
+/* Create program `name` from code, run its init and print its row. */
+static gb_err create(exec_state *st, const char *name, const uint8_t *code,
+                     size_t code_len, const char *init_text, gb_id *out)
+{
+    gb_id code_id;
+    gb_err e = upload(st, code, code_len, &code_id);
+    if (e)
+        return e;
+    uint8_t *init;
+    uint32_t init_len;
+    const cli_idl_func *fn;
+    if (!make_payload(st, init_text, true, &init, &init_len, &fn))
+        return GB_INVALID;
+    gb_tx tx = {.kind = GB_TX_CREATE_PROGRAM, .sender = st->sender,
+                .code_id = code_id, .salt = (const uint8_t *)name,
+                .salt_len = (uint32_t)strlen(name), .payload = init,
+                .payload_len = init_len, .gas_limit = st->gas,
+                .value = st->value};
+    gb_id mid;
+    st->doing = name;
+    e = submit(st, &tx, out, &mid);
+    free(init);
+    if (e)
+        return e;
+    if (!add_name(st, name, *out))
+        return GB_NOMEM;
+    outcome o = {0};
+    e = run_until_idle(st, mid, &o);
+    if (!e)
+        report(st, "init", init_text ? init_text : "", name, *out, mid, &o, fn);
+    outcome_free(&o);
+    return e;
+}
+
+static gb_err send(exec_state *st, const char *text)
+{
+    uint8_t *payload;
+    uint32_t len;
+    const cli_idl_func *fn;
+    if (!make_payload(st, text, false, &payload, &len, &fn))
+        return GB_INVALID;
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = st->sender,
+                .destination = st->dest, .payload = payload,
+                .payload_len = len, .gas_limit = st->gas, .value = st->value};
+    gb_id mid;
+    st->doing = text;
+    gb_err e = submit(st, &tx, &mid, NULL);
+    free(payload);
+    if (e)
+        return e;
+    outcome o = {0};
+    e = run_until_idle(st, mid, &o);
+    if (!e) {
+        const char *pname = NULL;
+        for (size_t k = 0; k < st->nnames && !pname; k++)
+            if (gb_id_eq(st->names[k].id, st->dest))
+                pname = st->names[k].name;
+        report(st, "handle", text, pname, st->dest, mid, &o, fn);
+    }
+    outcome_free(&o);
+    return e;
+}
+
+/* Reply to the newest message in the sender's mailbox. */
+static gb_err reply(exec_state *st, const char *text)
+{
+    size_t k = st->nmail;
+    while (k > 0 && !gb_id_eq(st->mail[k - 1].destination, st->sender))
+        k--;
+    if (!k) {
+        char h[67];
+        gb_id_to_hex(st->sender, h);
+        fprintf(stderr, "error: --reply '%s': no message in the mailbox of %s "
+                        "to reply to\n", text, h);
+        return GB_NOT_FOUND;
+    }
+    mail_ref m = st->mail[k - 1];
+    memmove(st->mail + k - 1, st->mail + k,
+            (st->nmail - k) * sizeof *st->mail);
+    st->nmail--;
+    uint8_t *payload;
+    uint32_t len;
+    char err[600];
+    cli_payload plain = {.type = st->pl.type, .scale = st->pl.scale};
+    if (!cli_payload_make(&plain, text, false, &payload, &len, NULL, err,
+                          sizeof err)) {
+        fprintf(stderr, "error: --reply: %s\n", err);
+        return GB_INVALID;
+    }
+    gb_tx tx = {.kind = GB_TX_SEND_REPLY, .sender = st->sender,
+                .destination = m.id, .payload = payload, .payload_len = len,
+                .gas_limit = st->gas, .value = st->value};
+    gb_id id, mid;
+    st->doing = text;
+    gb_err e = submit(st, &tx, &id, &mid);
+    free(payload);
+    if (e)
+        return e;
+    outcome o = {0};
+    e = run_until_idle(st, mid, &o);
+    if (!e) {
+        const char *pname = NULL;
+        for (size_t q = 0; q < st->nnames && !pname; q++)
+            if (gb_id_eq(st->names[q].id, m.source))
+                pname = st->names[q].name;
+        report(st, "reply", text, pname, m.source, mid, &o, NULL);
+    }
+    outcome_free(&o);
+    return e;
+}
+
+/* Every account --as names gets value to spend, from alice, in one
+ * block. */
+static gb_err fund_accounts(exec_state *st, const step *s, size_t n)
+{
+    /* plenty for any gas price: 10^24, a millionth of alice's */
+    gb_u128 amount = gb_u128_mul64(1000000000000ull, 1000000000000ull);
+    gb_id alice = gb_chain_dev_account(0);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i].kind != ST_AS || gb_id_eq(s[i].account, alice))
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < i && !dup; k++)
+            dup = s[k].kind == ST_AS && gb_id_eq(s[k].account, s[i].account);
+        if (dup)
+            continue;
+        gb_tx tx = {.kind = GB_TX_TRANSFER, .sender = alice,
+                    .destination = s[i].account, .value = amount};
+        gb_id id;
+        if (submit(st, &tx, &id, NULL))
+            return GB_INVALID;
+        any = true;
+    }
+    if (!any)
+        return GB_OK;
+    gb_block_result r;
+    gb_err e = gb_chain_produce_block(st->chain, &r);
+    if (!e)
+        gb_block_result_free(&r);
     return e;
 }
 
 int cli_exec(int argc, char **argv)
 {
-    const char *main_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             usage(stdout);
@@ -341,182 +1016,142 @@ int cli_exec(int argc, char **argv)
         }
     }
     if (argc < 2 || argv[1][0] == '-') {
+        fprintf(stderr, "error: name the program: gearbox exec PROGRAM.wasm "
+                        "[OPTIONS]\n\n");
         usage(stderr);
         return 2;
     }
-    main_path = argv[1];
-    bool json = false;
-    for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-
-    exec_state st = {.gas = 10000000000ull, .json = json};
+    exec_state st = {.gas = 10000000000ull};
     st.sender = gb_chain_dev_account(0);
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            st.json = true;
+        else if (i + 1 < argc && !strcmp(argv[i], "--idl"))
+            st.pl.idl_path = argv[++i];
+        else if (i + 1 < argc && !strcmp(argv[i], "--scale"))
+            st.pl.scale = argv[++i];
+        else if (i + 1 < argc && argv[i][0] == '-')
+            i++; /* an option's value, even if it looks like --json */
+    }
+    char err[600];
+    if (!cli_payload_load(&st.pl, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        cli_payload_free(&st.pl);
+        return 2;
+    }
+    step *steps = NULL;
+    size_t nsteps = 0;
+    int rc = parse_script(argc, argv, &st, &steps, &nsteps);
+    uint8_t *main_code = NULL;
+    size_t main_len = 0;
+    if (!rc && !read_code("the program", argv[1], &main_code, &main_len))
+        rc = 1;
+    if (rc) {
+        cli_payload_free(&st.pl);
+        steps_free(steps, nsteps);
+        return rc;
+    }
+
     gb_chain_cfg cfg;
     gb_chain_cfg_default(&cfg);
+    cfg.nosync = true;
+    cfg.substrate_dev_accounts = true;
+    /* 10^30 for each dev account: any --as can be funded, at any price */
+    cfg.initial_balance = gb_u128_mul64(1000000000000000ull,
+                                        1000000000000000ull);
     char detail[512];
     if (gb_chain_open(&cfg, &st.chain, detail, sizeof detail)) {
         fprintf(stderr, "error: cannot start a chain: %s\n", detail);
+        cli_payload_free(&st.pl);
+        steps_free(steps, nsteps);
+        free(main_code);
         return 1;
     }
-    int rc = 1;
-    uint8_t *init = NULL;
-    uint32_t init_len = 0;
-    /* the init payload may be given anywhere before the first --send */
-    for (int i = 2; i + 1 < argc; i++) {
-        if (!strcmp(argv[i], "--send"))
-            break;
-        if (!strcmp(argv[i], "--init") &&
-            !parse_payload(&st, argv[i + 1], &init, &init_len)) {
-            fprintf(stderr, "error: --init: bad payload '%s'\n", argv[i + 1]);
-            goto out;
-        }
-    }
-    gb_id main_code, main_id;
-    if (upload(&st, main_path, &main_code) ||
-        create(&st, "main", main_code, init, init_len, &main_id))
+    rc = 1;
+    gb_id id;
+    if (fund_accounts(&st, steps, nsteps))
         goto out;
-    st.dest = main_id;
-    if (!st.json) {
-        char h[67];
-        gb_id_to_hex(main_id, h);
-        fprintf(stderr, "program main: %s\n", h);
-    }
-
-    for (int i = 2; i < argc; i++) {
-        const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(opt, "--json"))
+    /* the codes first, so any init can create programs from them */
+    for (size_t i = 0; i < nsteps; i++) {
+        if (steps[i].kind != ST_CODE)
             continue;
-        if (!val) {
-            fprintf(stderr, "error: %s needs a value\n", opt);
-            rc = 2;
+        if (upload(&st, steps[i].code, steps[i].code_len, &id))
             goto out;
-        }
-        i++;
-        if (!strcmp(opt, "--init")) {
-            continue; /* handled above */
-        } else if (!strcmp(opt, "--as")) {
-            if (!parse_account(val, &st.sender)) {
-                fprintf(stderr, "error: --as: unknown account '%s' (a dev "
-                                "account name, 0x + 64 hex digits or an SS58 address)\n", val);
-                rc = 2;
-                goto out;
-            }
-        } else if (!strcmp(opt, "--value")) {
-            if (!gb_u128_parse(val, &st.value)) {
-                fprintf(stderr, "error: --value: '%s' is not a decimal amount\n", val);
-                rc = 2;
-                goto out;
-            }
-        } else if (!strcmp(opt, "--gas")) {
-            if (!cli_opt_u64(opt, val, &st.gas)) {
-                rc = 2;
-                goto out;
-            }
-        } else if (!strcmp(opt, "--code")) {
-            gb_id cid;
-            const char *eq = strchr(val, '=');
-            const char *file = eq ? eq + 1 : val;
-            if (upload(&st, file, &cid))
-                goto out;
-            if (eq) {
-                named n = {.name = strndup(val, (size_t)(eq - val)), .id = cid};
-                if (!n.name || !CLI_PUSH(st.progs, st.nprogs, st.capprogs, n)) {
-                    free((char *)n.name);
-                    goto out;
-                }
-            }
-            outcome o = {0};
-            run_until_idle(&st, cid, &o);
-            outcome_free(&o);
-            char h[67];
-            gb_id_to_hex(cid, h);
-            printf(st.json ? "{\"code_id\":\"%s\",\"file\":\"%s\"}\n"
-                           : "code %s: %s\n", h, file);
-        } else if (!strcmp(opt, "--program")) {
-            const char *eq = strchr(val, '=');
-            if (!eq || eq == val) {
-                fprintf(stderr, "error: --program needs NAME=FILE.wasm[,INIT]\n");
-                rc = 2;
-                goto out;
-            }
-            char *name = strndup(val, (size_t)(eq - val));
-            const char *comma = strchr(eq + 1, ',');
-            char *file = comma ? strndup(eq + 1, (size_t)(comma - eq - 1))
-                               : strdup(eq + 1);
-            uint8_t *pinit = NULL;
-            uint32_t pinit_len = 0;
-            if (comma && !parse_payload(&st, comma + 1, &pinit, &pinit_len)) {
-                fprintf(stderr, "error: --program %s: bad init payload '%s' "
-                                "(hex, @NAME of an earlier program or code, or text)\n",
-                        name ? name : "", comma + 1);
-                free(name);
-                free(file);
-                rc = 2;
-                goto out;
-            }
-            gb_id cid, pid;
-            gb_err e = name && file ? upload(&st, file, &cid) : GB_NOMEM;
-            if (!e)
-                e = create(&st, name, cid, pinit, pinit_len, &pid);
-            free(file);
-            free(pinit);
-            if (e) {
-                free(name);
-                goto out;
-            }
-            /* name is kept in st.progs until exit */
-        } else if (!strcmp(opt, "--to")) {
-            bool found = false;
-            for (size_t k = 0; k < st.nprogs && !found; k++)
-                if (!strcmp(st.progs[k].name, val)) {
-                    st.dest = st.progs[k].id;
-                    found = true;
-                }
-            if (!found && !parse_account(val, &st.dest)) {
-                fprintf(stderr, "error: --to: no program named '%s'\n", val);
-                rc = 2;
-                goto out;
-            }
-        } else if (!strcmp(opt, "--send")) {
-            uint8_t *payload;
-            uint32_t len;
-            if (!parse_payload(&st, val, &payload, &len)) {
-                fprintf(stderr, "error: --send: bad payload '%s'\n", val);
-                rc = 2;
-                goto out;
-            }
-            gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = st.sender,
-                        .destination = st.dest, .payload = payload,
-                        .payload_len = len, .gas_limit = st.gas, .value = st.value};
-            gb_id mid;
-            gb_err e = submit(&st, &tx, &mid);
-            free(payload);
-            if (e)
-                goto out;
-            outcome o = {0};
-            e = run_until_idle(&st, mid, &o);
-            if (!e)
-                report(&st, val, mid, &o);
-            outcome_free(&o);
-            if (e) {
-                fprintf(stderr, "error: producing blocks: %s\n", gb_err_str(e));
-                goto out;
-            }
+        if (steps[i].name && !add_name(&st, steps[i].name, id))
+            goto out;
+        char h[67];
+        gb_id_to_hex(id, h);
+        if (st.json) {
+            json_t *j = json_pack("{s:s,s:s,s:s}", "kind", "code", "code_id", h,
+                                  "file", steps[i].file);
+            if (j && steps[i].name)
+                json_object_set_new(j, "name", json_string(steps[i].name));
+            char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+            if (t)
+                printf("%s\n", t);
+            free(t);
+            json_decref(j);
         } else {
-            fprintf(stderr, "error: unknown option '%s'\n", opt);
-            usage(stderr);
-            rc = 2;
-            goto out;
+            printf("code %s%s%s\n  code id     %s\n", steps[i].file,
+                   steps[i].name ? " as " : "",
+                   steps[i].name ? steps[i].name : "", h);
         }
     }
-    rc = 0;
+    bool has_init = false;
+    for (size_t i = 0; i < nsteps; i++)
+        has_init |= steps[i].kind == ST_INIT;
+    if (!has_init) {
+        if (create(&st, "main", main_code, main_len, NULL, &st.dest))
+            goto out;
+    }
+    for (size_t i = 0; i < nsteps; i++) {
+        step *x = &steps[i];
+        gb_err e = GB_OK;
+        switch (x->kind) {
+        case ST_INIT:
+            e = create(&st, "main", main_code, main_len, x->payload, &st.dest);
+            break;
+        case ST_SEND:
+            e = send(&st, x->payload);
+            break;
+        case ST_REPLY:
+            e = reply(&st, x->payload);
+            break;
+        case ST_AS:
+            st.sender = x->account;
+            break;
+        case ST_VALUE:
+            st.value = x->value;
+            break;
+        case ST_GAS:
+            st.gas = x->gas;
+            break;
+        case ST_CODE:
+            break; /* done first */
+        case ST_PROGRAM:
+            e = create(&st, x->name, x->code, x->code_len, x->payload, &id);
+            break;
+        case ST_TO: {
+            const named *n = find_name(&st, x->name);
+            if (n)
+                st.dest = n->id;
+            else
+                gb_account_parse(x->name, st.dest.b, NULL, 0);
+            break;
+        }
+        }
+        if (e)
+            goto out;
+    }
+    rc = st.error_reply ? EXIT_ERROR_REPLY : 0;
 out:
-    for (size_t k = 0; k < st.nprogs; k++)
-        if (strcmp(st.progs[k].name, "main"))
-            free((char *)st.progs[k].name);
-    free(st.progs);
-    free(init);
+    for (size_t k = 0; k < st.nnames; k++)
+        free(st.names[k].name);
+    free(st.names);
+    free(st.mail);
+    free(main_code);
+    steps_free(steps, nsteps);
+    cli_payload_free(&st.pl);
     gb_chain_close(st.chain);
     return rc;
 }

@@ -132,6 +132,16 @@ int cli_http_connect(const char *url, int timeout_s, int *out_fd,
                      char *path, size_t pathlen, char *err, size_t errlen)
 {
     *out_fd = -1;
+    if (!strncasecmp(url, "https://", 8) || !strncasecmp(url, "wss://", 6)) {
+        snprintf(err, errlen, "'%s': https is not supported (gearbox has no "
+                 "TLS): reach the node over an ssh tunnel or a local proxy, "
+                 "as http://127.0.0.1:PORT", url);
+        return 2;
+    }
+    /* a node elsewhere only when asked for (GEARBOX_REMOTE=1, or remote =
+     * true in gearbox.toml): dev nodes sign with well-known keys */
+    const char *allow = getenv("GEARBOX_REMOTE");
+    bool remote_ok = allow && !strcmp(allow, "1");
     if (!parse_url(url, host, hostlen, port, portlen, path, pathlen)) {
         snprintf(err, errlen, "'%s' is not a node address: give "
                  "http://HOST:PORT, e.g. http://127.0.0.1:9944", url);
@@ -147,7 +157,7 @@ int cli_http_connect(const char *url, int timeout_s, int *out_fd,
     int fd = -1, last_errno = 0;
     bool remote = false;
     for (struct addrinfo *a = ai; a; a = a->ai_next) {
-        if (!is_loopback(a->ai_addr)) {
+        if (!is_loopback(a->ai_addr) && !remote_ok) {
             remote = true;
             continue;
         }
@@ -170,8 +180,10 @@ int cli_http_connect(const char *url, int timeout_s, int *out_fd,
     if (fd < 0) {
         if (remote && !last_errno)
             snprintf(err, errlen, "%s is not a loopback address: the node "
-                     "commands only talk to a node on this machine "
-                     "(127.0.0.1)", host);
+                     "commands talk to a node on this machine (127.0.0.1) "
+                     "unless GEARBOX_REMOTE=1 (or remote = true in "
+                     "gearbox.toml) allows a remote one over plain HTTP",
+                     host);
         else
             snprintf(err, errlen, "cannot connect to the node at %s: %s (is "
                      "'gearbox node --dev' running there? give its address "

@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "cli/client.h"
 
 #define GB_CLI_VERSION "0.1.0-dev"
 
@@ -44,6 +45,7 @@ static const cli_cmd top_cmds[] = {
     { "send", cli_send, "send a message to a program on a running node" },
     { "mailbox", cli_mailbox, "the messages in an account's mailbox on a node" },
     { "balance", cli_balance, "an account's balance on a node" },
+    { "fund", cli_fund, "give an account value on a dev node (dev_setBalance)" },
     { "block", cli_block, "the head or a recent block of a node" },
     { "create", cli_create, "create a program from uploaded code on a node" },
     { "reply", cli_reply, "reply to a message in your mailbox on a node" },
@@ -51,6 +53,9 @@ static const cli_cmd top_cmds[] = {
     { "state", cli_state, "read a program's state on a node" },
     { "gas", cli_gas, "estimate the gas of an init, message or reply" },
     { "watch", cli_watch, "stream a node's events or blocks as they happen" },
+    { "payload", cli_payload_cmd, "encode or decode a payload with a Sails IDL or SCALE type" },
+    { "replay", cli_replay, "re-execute a chain's stored blocks and compare" },
+    { "snapshot", cli_snapshot, "save or load a chain's whole state to a file" },
     { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };
@@ -59,6 +64,8 @@ int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "--version") == 0)
         return cmd_version(1, argv + 1);
-    return cli_dispatch("gearbox", top_cmds, COUNT(top_cmds), argc - 1,
-                        argv + 1);
+    int rc = cli_dispatch("gearbox", top_cmds, COUNT(top_cmds), argc - 1,
+                          argv + 1);
+    cli_config_free();
+    return rc;
 }

@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "gear/codes.h"
 #include "node/keys.h"
 #include "node/node.h"
 #include "node/origin.h"
@@ -61,6 +62,20 @@ static void usage(FILE *out)
             "  --rpc-cors ORIGINS   browser pages allowed beside localhost ones:\n"
             "                       'all', or a comma-separated list of origins\n"
             "                       (https://app.example,http://host:8080)\n"
+            "  --log-level LEVEL    error, warn, info (default: a line per block that\n"
+            "                       did something, and each failed dispatch with\n"
+            "                       its reply code and panic text) or debug (also\n"
+            "                       what programs print with gr_debug, with the\n"
+            "                       program id)\n"
+            "  --fork SRC           start a new dev chain (in a new --data directory)\n"
+            "                       from the state at the head of SRC: a snapshot\n"
+            "                       file or another chain's data directory (docs/\n"
+            "                       replay.md); it gets a chain id of its own\n"
+            "  --cluster URLS       be one replica of a chain kept on NATS JetStream\n"
+            "                       (nats://HOST:PORT[,...]; docs/cluster.md)\n"
+            "  --cluster-name NAME  the chain's name there (default dev)\n"
+            "  --replica NAME       this replica's name (default host-pid)\n"
+            "  --cluster-copies N   JetStream copies of the log, 1 or 3 (default 1)\n"
             "  --help               this help\n\n"
             "RPC limits (docs/security.md; a request beyond them is refused with a\n"
             "JSON-RPC error):\n"
@@ -76,13 +91,74 @@ static void usage(FILE *out)
             "  --rpc-max-json-values N      JSON values in one request (65536)\n");
 }
 
+/* --log-level: what the node prints as blocks go by. */
+enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+static const char *const log_levels[] = {"error", "warn", "info", "debug"};
+
+/* The reply to message id in block b (its code and payload), if any. */
+static const gb_event *reply_of(const gb_block_result *b, gb_id id)
+{
+    for (uint32_t i = 0; i < b->nevents; i++) {
+        const gb_event *ev = &b->events[i];
+        if (ev->kind == GB_EV_USER_MESSAGE && ev->is_reply &&
+            gb_id_eq(ev->reply_to, id))
+            return ev;
+    }
+    return NULL;
+}
+
+/* Text for a log line: printable bytes as they are, others as \xNN. */
+static void log_text(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n && i < 512; i++) {
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+            putchar(p[i]);
+        else
+            printf("\\x%02x", p[i]);
+    }
+}
+
 static void on_block(void *ctx, const gb_block_result *b)
 {
-    (void)ctx;
-    if (!b->nevents && !b->dispatched)
+    int level = *(const int *)ctx;
+    if (level < LOG_INFO || (!b->nevents && !b->dispatched))
         return;
     printf("block %u: %u dispatched, %u events, gas %llu\n", b->height,
            b->dispatched, b->nevents, (unsigned long long)b->gas_used);
+    for (uint32_t i = 0; i < b->nevents; i++) {
+        const gb_event *ev = &b->events[i];
+        if (ev->kind != GB_EV_DISPATCHED)
+            continue;
+        char mid[67], prog[67];
+        gb_id_to_hex(ev->id, mid);
+        gb_id_to_hex(ev->destination, prog);
+        if (ev->outcome == GB_OUTCOME_FAILED) {
+            const gb_event *r = reply_of(b, ev->id);
+            printf("info: dispatch failed: message %s to program %s", mid,
+                   prog);
+            if (r) {
+                gb_reply_code rc = gb_reply_code_from_bytes(r->reply_code);
+                printf(": reply %02x%02x%02x%02x %s", r->reply_code[0],
+                       r->reply_code[1], r->reply_code[2], r->reply_code[3],
+                       gb_reply_code_str(rc));
+                if (r->payload_len) {
+                    printf(": ");
+                    log_text(r->payload, r->payload_len);
+                }
+            }
+            printf(" (gas %llu)\n", (unsigned long long)ev->gas_burned);
+        }
+        if (level >= LOG_DEBUG && ev->debug) {
+            for (const char *p = ev->debug; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t l = nl ? (size_t)(nl - p) : strlen(p);
+                printf("debug: gr_debug %s: ", prog);
+                log_text((const uint8_t *)p, l);
+                printf("\n");
+                p += l + (nl ? 1 : 0);
+            }
+        }
+    }
     fflush(stdout);
 }
 
@@ -162,6 +238,8 @@ int cli_node(int argc, char **argv)
                        .block_time_ms = 1000};
     char host[64] = "127.0.0.1";
     bool dev = false;
+    int log_level = LOG_INFO;
+    const char *fork_src = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         int k;
@@ -170,6 +248,37 @@ int cli_node(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--dev")) {
             dev = true;
+        } else if (!strcmp(a, "--cluster") || !strcmp(a, "--cluster-name") ||
+                   !strcmp(a, "--replica")) {
+            if (!val) {
+                fprintf(stderr, "error: %s needs a value\n", a);
+                return 2;
+            }
+            if (!strcmp(a, "--cluster"))
+                cfg.cluster_urls = val;
+            else if (!strcmp(a, "--cluster-name"))
+                cfg.cluster_name = val;
+            else
+                cfg.cluster_replica = val;
+            i++;
+        } else if (!strcmp(a, "--cluster-copies")) {
+            uint64_t v;
+            if (!cli_opt_u64(a, val, &v))
+                return 2;
+            if (v != 1 && v != 3) {
+                fprintf(stderr, "error: --cluster-copies must be 1 or 3\n");
+                return 2;
+            }
+            cfg.cluster_replicas = (unsigned)v;
+            i++;
+        } else if (!strcmp(a, "--fork")) {
+            if (!val) {
+                fprintf(stderr, "error: --fork needs a snapshot file or a "
+                                "data directory\n");
+                return 2;
+            }
+            fork_src = val;
+            i++;
         } else if (!strcmp(a, "--data")) {
             if (!val) {
                 fprintf(stderr, "error: --data needs a directory\n");
@@ -251,6 +360,18 @@ int cli_node(int argc, char **argv)
             }
             cfg.call_time_ms = ms;
             i++;
+        } else if (!strcmp(a, "--log-level")) {
+            int lv = -1;
+            for (int l = 0; val && l <= LOG_DEBUG; l++)
+                if (!strcmp(val, log_levels[l]))
+                    lv = l;
+            if (lv < 0) {
+                fprintf(stderr, "error: --log-level must be error, warn, info "
+                                "or debug\n");
+                return 2;
+            }
+            log_level = lv;
+            i++;
         } else if (!strcmp(a, "--code-cache")) {
             uint64_t mib;
             if (!cli_opt_u64(a, val, &mib))
@@ -308,6 +429,15 @@ int cli_node(int argc, char **argv)
 
     gb_node *n = NULL;
     char detail[512] = "";
+    if (fork_src) {
+        gb_err fe = gb_chain_fork_make(fork_src, cfg.data_dir, detail,
+                                       sizeof detail);
+        if (fe) {
+            fprintf(stderr, "error: --fork: %s\n",
+                    detail[0] ? detail : gb_err_str(fe));
+            return 1;
+        }
+    }
     gb_err e = gb_node_open(&cfg, &n, detail, sizeof detail);
     if (e) {
         fprintf(stderr, "error: %s\n", detail[0] ? detail : gb_err_str(e));
@@ -317,6 +447,13 @@ int cli_node(int argc, char **argv)
     printf("gearbox node (dev chain)\n");
     printf("rpc      http://%s:%u\n", host, (unsigned)gb_node_rpc_port(n));
     printf("data     %s (height %u)\n", cfg.data_dir, gb_chain_height(c));
+    if (cfg.cluster_urls)
+        printf("cluster  replica of '%s' on %s\n",
+               cfg.cluster_name ? cfg.cluster_name : "dev", cfg.cluster_urls);
+    gb_chain_fork fk;
+    if (!gb_chain_fork_info(c, &fk) && fk.forked)
+        printf("fork     of a chain at its block %u (a chain id of its own)\n",
+               fk.height);
     printf("blocks   every %llu ms, and at once when transactions wait\n",
            (unsigned long long)cfg.block_time_ms);
     printf("dev accounts (for dev chains only: anyone can sign for them):\n");
@@ -330,7 +467,7 @@ int cli_node(int argc, char **argv)
     }
     fflush(stdout);
 
-    e = gb_node_run(n, &stop_requested, on_block, NULL, detail,
+    e = gb_node_run(n, &stop_requested, on_block, &log_level, detail,
                     sizeof detail);
     uint32_t height = gb_chain_height(c);
     gb_node_close(n);

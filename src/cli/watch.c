@@ -58,7 +58,14 @@ static void usage(FILE *out)
 
 static int parse(int argc, char **argv, wopts *o)
 {
-    o->node = DEFAULT_NODE;
+    /* the node from gearbox.toml or GEARBOX_NODE, as the other commands */
+    cli_copts defaults = {0};
+    char err[600];
+    if (!cli_config_defaults(&defaults, err, sizeof err)) {
+        fprintf(stderr, "error: %s\n", err);
+        return 2;
+    }
+    o->node = defaults.node;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -20,6 +20,10 @@
 /* Vara's BlockGasLimit: 75% of 3000/3 ms of ref_time, in picoseconds. */
 #define GB_GEAR_BLOCK_GAS_LIMIT 750000000000ull
 
+/* Vara's GasMultiplier::ValuePerGas: one gas costs 100 units of value
+ * (vara/runtime/common/src/lib.rs:66, VALUE_PER_GAS). */
+#define GB_GEAR_VALUE_PER_GAS 100u
+
 typedef struct gb_gear_costs {
     gb_gas_schedule engine;        /* instruction weights, gas_charge */
     uint64_t gas_charge;           /* the overhead of one gas_charge call */

@@ -38,10 +38,10 @@ void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts)
     ctx->height = height;
     ctx->timestamp = ts;
     ctx->random_bn = height;
-    ctx->existential_deposit = gb_u128_from(1000000000000ull); /* 1 VARA */
+    ctx->existential_deposit = gb_u128_from(GB_GEAR_EXISTENTIAL_DEPOSIT);
     ctx->mailbox_threshold = 3000;
-    ctx->gas_per_value = 1;
-    ctx->value_per_gas = gb_u128_from(6);
+    ctx->gas_per_value = 1; /* ValuePerGas(v) reads as {1, v} */
+    ctx->value_per_gas = gb_u128_from(GB_GEAR_VALUE_PER_GAS);
     ctx->performance_multiplier = 100;
 }
 
@@ -180,6 +180,14 @@ static gb_reply_code error_code_for(const gb_run *r, gb_err trap)
     }
 }
 
+/* The SignalCode (u32) Gear pairs with an execution error reply code. */
+static uint32_t signal_for(gb_reply_code code)
+{
+    gb_signal_code s;
+    return gb_signal_code_for_reply(code, &s) ? gb_signal_code_u32(s)
+                                               : UINT32_MAX;
+}
+
 static void set_reply(gb_run *r, gb_reply_code code, uint8_t *payload,
                       uint32_t len, gb_u128 value)
 {
@@ -194,13 +202,19 @@ static void set_reply(gb_run *r, gb_reply_code code, uint8_t *payload,
     gb_reply_code_bytes(code, j->reply.reply_code);
 }
 
-/* A failed run keeps only the gas it burned and its error reply. */
+/* A failed run keeps only the gas it burned, its system reservation
+ * (Gear's process_error keeps SystemReserveGas: it pays for the signal)
+ * and its error reply. */
 static void discard_effects(gb_journal *j)
 {
+    uint64_t sys = j->system_reserved;
     gb_journal keep = {.outcome = j->outcome, .trap = j->trap,
+                       .signal_code = j->signal_code,
                        .interrupted = j->interrupted,
-                       .gas_burned = j->gas_burned, .debug = j->debug,
-                       .debug_len = j->debug_len};
+                       .gas_burned = j->gas_burned > sys ? j->gas_burned - sys
+                                                         : 0,
+                       .system_reserved = sys,
+                       .debug = j->debug, .debug_len = j->debug_len};
     memcpy(keep.trap_msg, j->trap_msg, sizeof keep.trap_msg);
     j->debug = NULL;
     gb_journal_free(j);
@@ -431,11 +445,13 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         out->gas_burned = pre;
         out->outcome = GB_OUTCOME_FAILED;
         out->trap = GB_TRAP_OUT_OF_GAS;
+        out->signal_code = signal_for(GB_REPLY_EXEC_RAN_OUT_OF_GAS);
         snprintf(out->trap_msg, sizeof out->trap_msg,
                  "not enough gas for the precharge");
         if (d->kind == GB_DISPATCH_INIT || d->kind == GB_DISPATCH_HANDLE ||
             d->kind == GB_DISPATCH_STATE)
-            set_reply(&r, GB_REPLY_EXEC_RAN_OUT_OF_GAS, NULL, 0, d->value);
+            set_reply(&r, GB_REPLY_EXEC_RAN_OUT_OF_GAS, NULL, 0,
+                      prog->value_received ? gb_u128_from(0) : d->value);
         finish(p, &r, lz);
         return GB_OK;
     }
@@ -514,6 +530,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     } else {
         out->outcome = GB_OUTCOME_FAILED;
         out->trap = trap;
+        out->signal_code = signal_for(error_code_for(&r, trap));
         discard_effects(out);
         if (can_reply) {
             gb_reply_code code = error_code_for(&r, trap);
@@ -524,7 +541,8 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
                 len = r.panic_len;
                 r.panic = NULL;
             }
-            set_reply(&r, code, payload, len, d->value);
+            set_reply(&r, code, payload, len,
+                      prog->value_received ? gb_u128_from(0) : d->value);
         }
         finish(p, &r, lz);
         return GB_OK;

@@ -49,7 +49,16 @@ typedef struct gb_block_ctx {
      * Only for runs whose result is thrown away or reported, never
      * committed: read-only calls and gas estimates. */
     uint64_t deadline_ns;
+    /* Not consensus either: a gas estimate's dry run, in which
+     * gr_gas_available is forbidden (a BackendError trap), as in Gear's
+     * calculate_gas_info (runtime_api.rs: a program's result must not
+     * depend on the gas it was given while its gas is being found). */
+    bool estimating;
 } gb_block_ctx;
+
+/* Vara's EXISTENTIAL_DEPOSIT, 1 VARA (vara/runtime/common constants.rs):
+ * locked on every program when it is created. */
+#define GB_GEAR_EXISTENTIAL_DEPOSIT 1000000000000ull
 
 /* Fill ctx with the defaults of a dev chain (Vara's values where known). */
 void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts);
@@ -113,6 +122,17 @@ typedef struct gb_program_view {
                                   page protection (gb_lazy_begin_eager: no
                                   fault, no system call) */
     gb_u128 balance;
+    gb_u128 locked;            /* the part of balance the run may not
+                                  spend: the existential deposit locked on
+                                  the program (Gear's reducible_balance
+                                  leaves it out) */
+    bool value_received;       /* the dispatch's value is in balance
+                                  already (it ran before and waited): the
+                                  value counter does not add it again and
+                                  a failed run's error reply carries none
+                                  (Gear: only a first execution brings
+                                  its value, executor.rs:77-87,
+                                  processing.rs:349) */
     const gb_reservation *reservations; /* its existing reservations */
     uint32_t nreservations;
 } gb_program_view;
@@ -186,6 +206,10 @@ typedef struct gb_journal {
     bool interrupted;          /* FAILED by blk->deadline_ns, not by the
                                   program: the result means nothing */
     gb_err trap;               /* FAILED: the engine's trap code */
+    uint32_t signal_code;      /* FAILED: Gear's SignalCode (as u32) of
+                                  the failure, what handle_signal gets
+                                  when the message made a system
+                                  reservation (gear/codes.h) */
     char trap_msg[256];        /* FAILED: what happened, for people */
     uint64_t gas_burned;       /* used up by the run; the gas limits it
                                   gave to messages (has_gas_limit, not
@@ -220,7 +244,9 @@ typedef struct gb_journal {
     gb_reply_deposit *deposits;
     uint32_t ndeposits;
     uint64_t system_reserved;  /* gr_system_reserve_gas in this run (the
-                                  total is ctx.system_reservation) */
+                                  total is ctx.system_reservation); kept
+                                  when FAILED (not in gas_burned then
+                                  either): it pays for the signal */
     /* control */
     gb_wait_kind wait;         /* WAIT */
     uint32_t wait_duration;    /* WAIT_FOR / WAIT_UP_TO: blocks */

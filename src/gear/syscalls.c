@@ -425,13 +425,16 @@ HOST(sys_value)
     return out_value(ctx, r, (uint32_t)a[0], r->d->value);
 }
 
-/* What the program may still send (Gear's value counter): its balance,
- * plus the message's value, less what it already sent or paid in this
- * run. */
+/* What the program may still send (Gear's value counter): its balance
+ * less the locked existential deposit, plus the message's value on its
+ * first execution, less what it already sent or paid in this run. */
 static gb_u128 value_available(const gb_run *r)
 {
-    gb_u128 have = r->prog->balance;
-    if (!gb_u128_add_to(&have, r->d->value))
+    const gb_program_view *v = r->prog;
+    gb_u128 have = gb_u128_cmp(v->balance, v->locked) > 0
+                       ? gb_u128_sub(v->balance, v->locked)
+                       : gb_u128_from(0);
+    if (!v->value_received && !gb_u128_add_to(&have, r->d->value))
         return gb_u128_from(0); /* cannot happen while value is conserved;
                                    if it did, nothing may be sent */
     return gb_u128_cmp(have, r->value_sent) > 0
@@ -525,6 +528,9 @@ HOST(sys_gas_available)
     RUN();
     r->sc = GB_SYS_GR_GAS_AVAILABLE;
     UNUSED_ARGS;
+    if (r->blk->estimating) /* Gear: ForbiddenFunction */
+        return stop(ctx, r, GB_STOP_BACKEND,
+                    "gr_gas_available is forbidden while gas is estimated");
     return out_uint(ctx, r, (uint32_t)a[0],
                     gb_store_gas_left(gb_host_store(ctx)), 8);
 }

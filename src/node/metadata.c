@@ -121,7 +121,7 @@ enum {
     T_X_TX_VERSION, T_X_GENESIS, T_X_MORTALITY, T_X_NONCE, T_X_WEIGHT,
     T_X_PAYMENT, T_X_CHARGE, T_X_METADATA_HASH, T_X_MODE,
     /* runtime APIs (V15) */
-    T_OPAQUE_METADATA, T_OPT_OPAQUE_METADATA,
+    T_OPAQUE_METADATA, T_OPT_OPAQUE_METADATA, T_RUNTIME_DISPATCH_INFO,
     T_COUNT_
 };
 
@@ -670,6 +670,11 @@ static const md_type types[T_COUNT_] = {
     /* ---- runtime APIs ---- */
     [T_OPAQUE_METADATA] = NEWTYPE("sp_core::OpaqueMetadata", T_BYTES),
     [T_OPT_OPAQUE_METADATA] = OPTION(T_OPAQUE_METADATA),
+    [T_RUNTIME_DISPATCH_INFO] =
+        STRUCT("pallet_transaction_payment::types::RuntimeDispatchInfo",
+               P({"Balance", T_U128}, {"Weight", T_WEIGHT}),
+               F({"weight", T_WEIGHT}, {"class", T_DISPATCH_CLASS},
+                 {"partial_fee", T_U128})),
 };
 
 /* ---- the pallet table -------------------------------------------------- */
@@ -830,6 +835,12 @@ static const struct {
     {"AccountNonceApi", 1,
      LIST_(md_api_method, {"account_nonce", 1,
                            LIST_(md_field, {"account", T_ACCOUNT}), T_U32})},
+    /* paymentInfo (rpc_author.c: gb_rpc_payment_query_info) */
+    {"TransactionPaymentApi", 1,
+     LIST_(md_api_method,
+           {"query_info", 2,
+            LIST_(md_field, {"uxt", T_UNCHECKED_EXTRINSIC}, {"len", T_U32}),
+            T_RUNTIME_DISPATCH_INFO})},
 };
 
 /* Vara's runtime APIs and versions (GEAR-RPC.md §2), for

@@ -19,6 +19,7 @@
  */
 #include "node/node.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 
 #include "chain/browse.h"
 #include "node/assets.h"
+#include "node/cluster.h"
 #include "node/http.h"
 #include "node/metrics.h"
 #include "node/rpc.h"
@@ -56,6 +58,7 @@ typedef struct done_block { /* a produced block not yet told to the RPC */
 struct gb_node {
     gb_node_cfg cfg;
     gb_chain *chain;
+    gb_cluster *cluster;  /* a replica's (NULL: a node alone) */
     gb_rpc *rpc;
     gb_http *http;
     /* the producer; mu guards everything below */
@@ -123,6 +126,33 @@ static unsigned serve_get(void *ctx, const char *path, const char **type,
     return 200;
 }
 
+/* ---- a replica's (node/cluster.h) ------------------------------------ */
+
+static gb_err cluster_submit(void *ctx, const gb_tx *tx,
+                             const gb_rpc_signed *sig, gb_id *id,
+                             gb_id *msg_id, char *detail, size_t len)
+{
+    return gb_cluster_submit(ctx, tx, sig ? sig->key : NULL,
+                             sig ? &sig->signer : NULL, sig ? sig->nonce : 0,
+                             id, msg_id, detail, len);
+}
+
+static uint64_t cluster_nonce_floor(void *ctx, gb_id signer)
+{
+    return gb_cluster_nonce_floor(ctx, signer);
+}
+
+
+static json_t *cluster_info(void *ctx)
+{
+    gb_cluster_status st;
+    gb_cluster_health(ctx, &st);
+    return json_pack("{s:b,s:b,s:b,s:i,s:I,s:s}", "connected", st.connected,
+                     "sequencer", st.sequencer, "diverged", st.diverged,
+                     "divergedAt", (json_int_t)st.diverged_at, "txTaken",
+                     (json_int_t)st.tx_taken, "sequencerName", st.holder);
+}
+
 gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
                     size_t detail_len)
 {
@@ -161,7 +191,25 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     gb_rpc_cfg rc;
     gb_rpc_cfg_default(&rc);
     rc.dev = cfg->dev;
+    gb_chain_fork fk; /* a fork signs with a chain id of its own */
+    if (!gb_chain_fork_info(n->chain, &fk) && fk.forked)
+        memcpy(rc.chain_id, fk.chain_id, sizeof rc.chain_id);
     rc.call_time_ms = cc.call_time_ms;
+    if (cfg->cluster_urls) {
+        gb_cluster_cfg kc = {.urls = cfg->cluster_urls,
+                             .name = cfg->cluster_name,
+                             .replica = cfg->cluster_replica,
+                             .replicas = cfg->cluster_replicas,
+                             .block_time_ms = n->cfg.block_time_ms,
+                             .dev = cfg->dev};
+        if ((e = gb_cluster_open(&kc, n->chain, &n->cluster, detail,
+                                 detail_len)))
+            goto fail;
+        rc.submit = cluster_submit;
+        rc.submit_ctx = n->cluster;
+        rc.cluster_info = cluster_info;
+        rc.nonce_floor = cluster_nonce_floor;
+    }
     if (cfg->max_body)
         rc.max_request = cfg->max_body;
     rc.max_batch = cfg->max_batch;
@@ -244,9 +292,54 @@ static gb_err produce(gb_node *n)
     return e;
 }
 
+/* A replica's block thread: blocks come from the cluster's log
+ * (node/cluster.h), each queued for the serving thread as produce()
+ * does. */
+static void *replica_main(gb_node *n)
+{
+    gb_err e = GB_OK;
+    pthread_mutex_lock(&n->mu);
+    while (!n->stop) {
+        pthread_mutex_unlock(&n->mu);
+        done_block *d = gb_calloc(1, sizeof *d);
+        bool applied = false;
+        uint64_t t0 = now_ns();
+        e = d ? gb_cluster_step(n->cluster, &d->r, &applied) : GB_NOMEM;
+        pthread_mutex_lock(&n->mu);
+        if (e) {
+            snprintf(n->err_detail, sizeof n->err_detail,
+                     "replica: block %u: %s", gb_chain_height(n->chain) + 1,
+                     gb_err_str(e));
+            free(d);
+            break;
+        }
+        if (applied) {
+            d->took_ns = now_ns() - t0;
+            if (n->last)
+                n->last->next = d;
+            else
+                n->first = d;
+            n->last = d;
+            continue;
+        }
+        free(d);
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += 10 * 1000000; /* the log is polled */
+        until.tv_sec += until.tv_nsec / 1000000000;
+        until.tv_nsec %= 1000000000;
+        pthread_cond_timedwait(&n->cv, &n->mu, &until);
+    }
+    n->err = e;
+    pthread_mutex_unlock(&n->mu);
+    return NULL;
+}
+
 static void *producer_main(void *arg)
 {
     gb_node *n = arg;
+    if (n->cluster)
+        return replica_main(n);
     uint64_t next = now_ms(CLOCK_MONOTONIC) + n->cfg.block_time_ms;
     gb_err e = GB_OK;
     pthread_mutex_lock(&n->mu);
@@ -394,6 +487,7 @@ void gb_node_close(gb_node *n)
     stop_producer(n);
     gb_http_stop(n->http);
     gb_rpc_free(n->rpc);
+    gb_cluster_close(n->cluster);
     gb_chain_close(n->chain);
     for (done_block *d = n->first, *nx; d; d = nx) {
         nx = d->next;

@@ -51,6 +51,14 @@ typedef struct gb_node_cfg {
     uint64_t code_cache_bytes; /* gb_chain_cfg.code_cache_bytes: prepared
                                   code kept in memory between blocks
                                   (0: 256 MiB) */
+    /* Replicas (node/cluster.h, docs/cluster.md): with cluster_urls, the
+     * node is one replica of the chain named cluster_name (NULL "dev") on
+     * those NATS JetStream servers; cluster_replica names it (NULL: host
+     * and pid), cluster_replicas is the streams' copies (0: 1). */
+    const char *cluster_urls;
+    const char *cluster_name;
+    const char *cluster_replica;
+    unsigned cluster_replicas;
 } gb_node_cfg;
 
 typedef struct gb_node gb_node;

@@ -26,6 +26,7 @@
  * sessions that transports keep open (WebSocket).
  */
 #include "node/rpc.h"
+#include "util/hash.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -76,6 +77,11 @@ struct gb_rpc {
     gb_subs *subs;
     gb_sblocks *sblocks;
     gb_subs_session *session; /* of the request being handled, or NULL */
+    const uint8_t *submit_key; /* the signed transaction being submitted
+                                  (cfg.submit's key), or NULL */
+    uint32_t submit_nth;       /* its transactions submitted so far */
+    gb_id submit_signer;
+    uint64_t submit_nonce;
     uint32_t estimates;       /* gas estimates in the request so far */
     uint64_t req_start_ns;    /* when the request began (its time budget) */
     char stopped[256];        /* gb_rpc_stop's reason, "" while serving */
@@ -604,6 +610,42 @@ static gb_id zero_id(void)
 }
 
 /* The chain transactions of one signed transaction (rpc_int.h). */
+/* The nonce the signer's next transaction must carry: the chain's (its
+ * pending ones counted), or past what a cluster replica sent on. */
+static gb_err nonce_want(gb_rpc *r, gb_id signer, uint64_t *out)
+{
+    gb_err e = gb_chain_nonce_get(r->chain, signer, out);
+    if (!e && r->cfg.nonce_floor) {
+        uint64_t f = r->cfg.nonce_floor(r->cfg.submit_ctx, signer);
+        if (f > *out)
+            *out = f;
+    }
+    return e;
+}
+
+/* Into the pending pool, or the cluster's log (cfg.submit). */
+static gb_err chain_submit(gb_rpc *r, const gb_tx *tx, gb_id *id,
+                           gb_id *msg_id, char *det, size_t len)
+{
+    if (r->cfg.submit) {
+        /* one key per transaction of a signed one (an upload_program is
+         * two) */
+        gb_rpc_signed sig;
+        if (r->submit_key) {
+            uint8_t in[33];
+            memcpy(in, r->submit_key, 32);
+            in[32] = (uint8_t)r->submit_nth++;
+            gb_blake2b256(in, sizeof in, sig.key);
+            sig.signer = r->submit_signer;
+            sig.nonce = r->submit_nonce;
+        }
+        return r->cfg.submit(r->cfg.submit_ctx, tx,
+                             r->submit_key ? &sig : NULL, id, msg_id, det,
+                             len);
+    }
+    return gb_chain_submit2(r->chain, tx, id, msg_id, det, len);
+}
+
 bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
                        gb_id out_ids[2], uint32_t *out_n, gb_id *out_id,
                        gb_id *out_msg, gb_rpc_err *err)
@@ -651,7 +693,7 @@ bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
             up.sender = zero_id();
             up.fee_payer = signer;
             gb_id cid;
-            e = gb_chain_submit(r->chain, &up, &cid, det, sizeof det);
+            e = chain_submit(r, &up, &cid, NULL, det, sizeof det);
             /* "already uploaded": waiting in this block, which will do */
             if (e == GB_NOMEM || e == GB_IO)
                 return store_fail(err, "submit", e);
@@ -662,10 +704,9 @@ bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
                 out_ids[(*out_n)++] = cid;
         }
         det[0] = 0;
-        e = gb_chain_submit2(r->chain, &cr, &id, &msg_id, det, sizeof det);
+        e = chain_submit(r, &cr, &id, &msg_id, det, sizeof det);
     } else {
-        e = gb_chain_submit2(r->chain, &txs[0], &id, &msg_id, det,
-                             sizeof det);
+        e = chain_submit(r, &txs[0], &id, &msg_id, det, sizeof det);
     }
     if (e == GB_NOMEM || e == GB_IO)
         return store_fail(err, "submit", e);
@@ -694,7 +735,7 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
         return fail(err, GB_RPC_TX_INVALID, "invalid transaction: %s", det);
 
     uint64_t want;
-    if ((e = gb_chain_nonce_get(r->chain, d.signer, &want)))
+    if ((e = nonce_want(r, d.signer, &want)))
         return store_fail(err, "nonce", e);
     if (d.nonce != want)
         return fail(err, GB_RPC_BAD_NONCE, "nonce %llu: expected %llu (%s)",
@@ -705,9 +746,16 @@ static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
     gb_id id = zero_id(), msg_id = zero_id();
     gb_id queued[2];
     uint32_t nq;
-    if (!gb_rpc_submit_txs(r, d.signer, d.txs,
-                           d.body.kind == GB_TXW_UPLOAD_PROGRAM ? 2 : 1,
-                           queued, &nq, &id, &msg_id, err))
+    r->submit_key = d.hash;
+    r->submit_nth = 0;
+    r->submit_signer = d.signer;
+    r->submit_nonce = d.nonce;
+    bool sent = gb_rpc_submit_txs(r, d.signer, d.txs,
+                                  d.body.kind == GB_TXW_UPLOAD_PROGRAM ? 2
+                                                                       : 1,
+                                  queued, &nq, &id, &msg_id, err);
+    r->submit_key = NULL;
+    if (!sent)
         return NULL;
 
     /* Accepted: from here a failure must not read as a refusal (the
@@ -1048,7 +1096,7 @@ static json_t *m_nonce(gb_rpc *r, json_t *params, rpc_err *err)
     if (!p_account(params, "account", 0, &who, err))
         return NULL;
     uint64_t n;
-    gb_err e = gb_chain_nonce_get(r->chain, who, &n);
+    gb_err e = nonce_want(r, who, &n);
     if (e)
         return store_fail(err, "nonce", e);
     json_t *o = json_integer((json_int_t)n);
@@ -1287,6 +1335,7 @@ static const struct {
     {"gear_balance", m_balance},
     {"system_accountNonce", m_nonce},
     {"chain_getHead", m_head},
+    {"gearbox_chainInfo", gb_rpc_m_chain_info},
     {"gearbox_getBlock", m_block},
     {"chain_getEvents", m_events},
     {"gearbox_calculateInitUploadGas", gb_rpc_m_gas_upload},
@@ -1302,6 +1351,9 @@ static const struct {
     {"gear_calculateHandleGas", gb_rpc_m_gear_gas_handle},
     {"gear_calculateReplyGas", gb_rpc_m_gear_gas_reply},
     {"gear_readState", m_gear_read_state},
+    {"gear_calculateReplyForHandle", gb_rpc_m_gear_reply_for_handle},
+    {"gear_readStateBatch", gb_rpc_m_gear_read_state_batch},
+    {"gear_readMetahash", gb_rpc_m_gear_read_metahash},
     {"gearbox_subscribeNewHeads", m_sub_heads},
     {"gearbox_unsubscribeNewHeads", m_unsub_heads},
     {"gear_subscribeEvents", m_sub_events},

@@ -115,6 +115,14 @@
 
 typedef struct gb_rpc gb_rpc;
 
+/* A part of a signed transaction being submitted (cfg.submit). */
+typedef struct gb_rpc_signed {
+    uint8_t key[32];   /* BLAKE2b-256 of the signed hash and the part's
+                          index: the same bytes sent twice, the same key */
+    gb_id signer;
+    uint64_t nonce;
+} gb_rpc_signed;
+
 typedef struct gb_rpc_cfg {
     bool dev;                     /* dev_* methods, dev names */
     uint8_t chain_id[GB_TX_CHAIN_ID_LEN];
@@ -139,6 +147,23 @@ typedef struct gb_rpc_cfg {
                                      it the rest are refused (0: none;
                                      each call is also bounded by the
                                      chain's call_time_ms) */
+    /* Where accepted transactions go (NULL: the chain's pending pool,
+     * gb_chain_submit2): a cluster's log (node/cluster.h).  Same
+     * contract as gb_chain_submit2; sig (NULL for a transaction not
+     * signed by gearbox's wire format) tells which signed transaction it
+     * is part of, so that the same one sent twice (to this replica or
+     * another) goes in once, and its signer's nonce. */
+    gb_err (*submit)(void *ctx, const gb_tx *tx,
+                     const struct gb_rpc_signed *sig, gb_id *out_id,
+                     gb_id *out_msg_id, char *detail, size_t len);
+    void *submit_ctx;
+    /* With submit (a cluster): the nonce a signer's next transaction must
+     * carry when transactions of its are on their way to a block (0: none
+     * known). */
+    uint64_t (*nonce_floor)(void *ctx, gb_id signer);
+    /* What gearbox_chainInfo adds about the cluster (NULL: not one):
+     * a JSON object (a new reference), from ctx = submit_ctx. */
+    struct json_t *(*cluster_info)(void *ctx);
 } gb_rpc_cfg;
 
 /* dev = false, the "dev" chain id, the default limits. */

@@ -8,6 +8,12 @@
  *   Gear (104): upload_code 0, upload_program 1, create_program 2,
  *               send_message 3, send_reply 4, claim_value 5
  *   Balances (5): transfer_allow_death 0, transfer_keep_alive 3
+ *   Utility (8): batch 0, batch_all 2 of the calls above (submit_batch:
+ *               the calls in order; batch stops at the first the chain
+ *               refuses, batch_all is checked whole first and refused
+ *               whole when it can be foreseen — a refusal it cannot
+ *               foresee after the first call leaves the calls before it
+ *               queued, shown as Utility.BatchInterrupted)
  *
  * then submitted (gb_rpc_submit_txs) and announced to the Substrate
  * blocks (gb_sblocks_pending), so that the block that applies it carries
@@ -21,6 +27,13 @@
  * goes into the next block as a failed extrinsic (Gear's
  * ProgramConstructionFailed), as Gear does.  The keep_alive flags and the
  * tip are accepted and ignored.
+ *
+ * state_call TransactionPaymentApi_query_info (gb_rpc_payment_query_info;
+ * polkadot.js's paymentInfo, sails-js's transactionFee) decodes the
+ * extrinsic the same way (its signature unchecked: polkadot.js signs it
+ * with a fake one) and answers RuntimeDispatchInfo{weight, Normal,
+ * partial_fee = the chain's fees for its transactions (gb_chain_tx_fee;
+ * an upload_program's code part only when the code is new)}.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -41,6 +54,9 @@
 #define ERR_INVALID_TX 1010
 #define ERR_VERIFICATION 1002
 #define MAX_XT (24u << 20)
+#define PALLET_UTILITY 8
+/* calls in one Utility batch (Vara's batched_calls_limit is 10922) */
+#define MAX_BATCH 256u
 
 static json_t *nomem(gb_rpc_err *err)
 {
@@ -90,32 +106,36 @@ static bool get_gas_value(gb_scale_reader *rd, gb_tx *t)
            !gb_scale_get_u128(rd, &t->value) && !gb_scale_get_bool(rd, &keep);
 }
 
-static bool decode_call(const uint8_t *p, size_t len, gb_id signer, call *c,
-                        char *why, size_t why_len)
+/* One call at rd (its pallet and call index, then its arguments; rd
+ * left after it).  False with why filled. */
+static bool decode_one(gb_scale_reader *rd, gb_id signer, call *c,
+                       char *why, size_t why_len)
 {
-    gb_scale_reader rd;
-    gb_scale_reader_init(&rd, p, len);
     uint8_t pallet, fn;
     memset(c, 0, sizeof *c);
     gb_tx *t = &c->tx[0];
     t->sender = signer;
     c->n = 1;
-    bool ok = !gb_scale_get_u8(&rd, &pallet) && !gb_scale_get_u8(&rd, &fn);
+    bool ok = !gb_scale_get_u8(rd, &pallet) && !gb_scale_get_u8(rd, &fn);
+    if (ok && pallet == PALLET_UTILITY && (fn == 0 || fn == 2)) {
+        snprintf(why, why_len, "a batch inside a batch is not supported");
+        return false;
+    }
     if (ok && pallet == 104) {
         switch (fn) {
         case 0:
             t->kind = GB_TX_UPLOAD_CODE;
-            ok = get_bytes(&rd, &t->code, &t->code_len);
+            ok = get_bytes(rd, &t->code, &t->code_len);
             break;
         case 1: {
             gb_tx *cr = &c->tx[1];
             t->kind = GB_TX_UPLOAD_CODE;
             cr->kind = GB_TX_CREATE_PROGRAM;
             cr->sender = signer;
-            ok = get_bytes(&rd, &t->code, &t->code_len) &&
-                 get_bytes(&rd, &cr->salt, &cr->salt_len) &&
-                 get_bytes(&rd, &cr->payload, &cr->payload_len) &&
-                 get_gas_value(&rd, cr);
+            ok = get_bytes(rd, &t->code, &t->code_len) &&
+                 get_bytes(rd, &cr->salt, &cr->salt_len) &&
+                 get_bytes(rd, &cr->payload, &cr->payload_len) &&
+                 get_gas_value(rd, cr);
             if (ok)
                 cr->code_id = gb_code_id(t->code, t->code_len);
             c->n = 2;
@@ -123,21 +143,21 @@ static bool decode_call(const uint8_t *p, size_t len, gb_id signer, call *c,
         }
         case 2:
             t->kind = GB_TX_CREATE_PROGRAM;
-            ok = get_id(&rd, &t->code_id) &&
-                 get_bytes(&rd, &t->salt, &t->salt_len) &&
-                 get_bytes(&rd, &t->payload, &t->payload_len) &&
-                 get_gas_value(&rd, t);
+            ok = get_id(rd, &t->code_id) &&
+                 get_bytes(rd, &t->salt, &t->salt_len) &&
+                 get_bytes(rd, &t->payload, &t->payload_len) &&
+                 get_gas_value(rd, t);
             break;
         case 3:
         case 4:
             t->kind = fn == 3 ? GB_TX_SEND_MESSAGE : GB_TX_SEND_REPLY;
-            ok = get_id(&rd, &t->destination) &&
-                 get_bytes(&rd, &t->payload, &t->payload_len) &&
-                 get_gas_value(&rd, t);
+            ok = get_id(rd, &t->destination) &&
+                 get_bytes(rd, &t->payload, &t->payload_len) &&
+                 get_gas_value(rd, t);
             break;
         case 5:
             t->kind = GB_TX_CLAIM_VALUE;
-            ok = get_id(&rd, &t->destination);
+            ok = get_id(rd, &t->destination);
             break;
         default:
             snprintf(why, why_len, "Gear call %u is not supported", fn);
@@ -146,16 +166,73 @@ static bool decode_call(const uint8_t *p, size_t len, gb_id signer, call *c,
     } else if (ok && pallet == 5 && (fn == 0 || fn == 3)) {
         uint8_t kind;
         t->kind = GB_TX_TRANSFER;
-        ok = !gb_scale_get_u8(&rd, &kind) && kind == 0 &&
-             get_id(&rd, &t->destination) &&
-             !gb_scale_get_compact_u128(&rd, &t->value);
+        ok = !gb_scale_get_u8(rd, &kind) && kind == 0 &&
+             get_id(rd, &t->destination) &&
+             !gb_scale_get_compact_u128(rd, &t->value);
     } else if (ok) {
         snprintf(why, why_len, "call %u.%u is not supported by this node",
                  pallet, fn);
         return false;
     }
-    if (!ok || gb_scale_left(&rd)) {
+    if (!ok) {
         snprintf(why, why_len, "could not decode the call");
+        return false;
+    }
+    return true;
+}
+
+/* A decoded extrinsic call: one call, or a Utility batch of them. */
+typedef struct calls {
+    call *v;
+    uint32_t n;
+    bool batch, atomic; /* Utility.batch (atomic: batch_all) */
+} calls;
+
+static bool decode_call(const uint8_t *p, size_t len, gb_id signer,
+                        calls *out, char *why, size_t why_len)
+{
+    gb_scale_reader rd;
+    gb_scale_reader_init(&rd, p, len);
+    memset(out, 0, sizeof *out);
+    uint64_t n = 1;
+    if (len >= 2 && p[0] == PALLET_UTILITY && (p[1] == 0 || p[1] == 2)) {
+        uint8_t pallet, fn;
+        out->batch = true;
+        out->atomic = p[1] == 2;
+        if (gb_scale_get_u8(&rd, &pallet) || gb_scale_get_u8(&rd, &fn) ||
+            gb_scale_get_compact(&rd, UINT32_MAX, &n)) {
+            snprintf(why, why_len, "could not decode the call");
+            return false;
+        }
+        if (n > MAX_BATCH) {
+            snprintf(why, why_len,
+                     "a batch of %llu calls: this node takes at most %u",
+                     (unsigned long long)n, MAX_BATCH);
+            return false;
+        }
+    }
+    out->v = calloc(n ? n : 1, sizeof *out->v);
+    if (!out->v) {
+        snprintf(why, why_len, "out of memory");
+        return false;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        char w[200] = "";
+        if (!decode_one(&rd, signer, &out->v[i], w, sizeof w)) {
+            if (out->batch)
+                snprintf(why, why_len, "batch call %u: %s", i, w);
+            else
+                snprintf(why, why_len, "%s", w);
+            free(out->v);
+            out->v = NULL;
+            return false;
+        }
+        out->n++;
+    }
+    if (gb_scale_left(&rd)) {
+        snprintf(why, why_len, "could not decode the call");
+        free(out->v);
+        out->v = NULL;
         return false;
     }
     return true;
@@ -173,6 +250,152 @@ static bool code_refused(const call *cl, const gb_rpc_err *err)
         if (strstr(err->msg, other[i]))
             return false;
     return true;
+}
+
+/* The refusal of a batch's call (err: the chain's reason) as a SCALE
+ * DispatchError: Module{Gear, the pallet error closest to the reason},
+ * else Other; into out (8 bytes), its length returned. */
+static uint32_t dispatch_error(const gb_rpc_err *err, uint8_t out[8])
+{
+    static const struct {
+        const char *words;
+        uint8_t error; /* pallet_gear::Error */
+    } map[] = {
+        {"balance", 1},            /* InsufficientBalance */
+        {"gas limit above", 2},    /* GasLimitTooHigh */
+        {"program already", 3},    /* ProgramAlreadyExists */
+        {"unknown program", 12},   /* ProgramNotFound */
+        {"code already", 6},       /* CodeAlreadyExists */
+        {"unknown code", 7},       /* CodeDoesntExist */
+        {"mailbox", 0},            /* MessageNotFound */
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (strstr(err->msg, map[i].words)) {
+            uint8_t e[8] = {3, 104, map[i].error, 0, 0, 0};
+            memcpy(out, e, 8);
+            return 6;
+        }
+    out[0] = 0; /* Other */
+    return 1;
+}
+
+/* What a batch_all can be refused for, checked for all its calls before
+ * any is queued, so that it is refused whole: gas limits, the
+ * destinations of its messages (programs on chain or created by an
+ * earlier call of it), and value + gas + fees of all its calls against
+ * the signer's balance.  False with err filled (1010). */
+static bool batch_precheck(gb_rpc *r, gb_id signer, const calls *cs,
+                           gb_rpc_err *err)
+{
+    gb_chain *c = gb_rpc_chain(r);
+    const gb_chain_cfg *cfg = gb_chain_config(c);
+    gb_u128 need = gb_u128_from(0), bal;
+    bool over = false;
+    const char *why = NULL;
+    uint32_t at = 0;
+    for (uint32_t i = 0; !why && i < cs->n; i++) {
+        at = i;
+        for (uint32_t j = 0; !why && j < cs->v[i].n; j++) {
+            const gb_tx *t = &cs->v[i].tx[j];
+            bool msg = t->kind == GB_TX_CREATE_PROGRAM ||
+                       t->kind == GB_TX_SEND_MESSAGE ||
+                       t->kind == GB_TX_SEND_REPLY;
+            if (msg && t->gas_limit > cfg->block_gas_limit)
+                why = "gas limit above the block gas limit";
+            else if ((t->kind == GB_TX_CREATE_PROGRAM ||
+                      t->kind == GB_TX_SEND_MESSAGE) && !t->gas_limit)
+                why = "gas limit 0: a message to a program needs gas";
+            if (t->kind == GB_TX_SEND_MESSAGE && !why) {
+                gb_chain_prog_info pi;
+                bool known = !gb_chain_program_info(c, t->destination, &pi);
+                for (uint32_t k = 0; !known && k < i; k++)
+                    for (uint32_t l = 0; l < cs->v[k].n; l++) {
+                        const gb_tx *u = &cs->v[k].tx[l];
+                        known = known ||
+                                (u->kind == GB_TX_CREATE_PROGRAM &&
+                                 gb_id_eq(gb_program_id_from_user(
+                                              u->code_id, u->salt,
+                                              u->salt_len),
+                                          t->destination));
+                    }
+                if (!known)
+                    why = "unknown program";
+            }
+            if (msg)
+                over = over ||
+                       !gb_u128_add_to(&need, gb_chain_gas_value(t->gas_limit));
+            over = over || !gb_u128_add_to(&need, t->value) ||
+                   !gb_u128_add_to(&need, gb_chain_tx_fee(cfg, t));
+        }
+    }
+    if (!why && (gb_chain_balance_get(c, signer, &bal) || over ||
+                 gb_u128_cmp(need, bal) > 0))
+        why = "not enough balance for value, gas and the transaction fees "
+              "of all the calls";
+    if (!why)
+        return true;
+    gb_rpc_fail(err, ERR_INVALID_TX,
+                "Invalid Transaction: batch_all call %u: %s (nothing was "
+                "queued)",
+                at, why);
+    return false;
+}
+
+/* Submit a Utility batch (cs->batch) whose bytes are buf[0, len): its
+ * calls in order until the chain refuses one (Substrate's batch: the
+ * calls before it stay, BatchInterrupted says which); a batch_all is
+ * checked whole first (batch_precheck) and refused whole when its first
+ * call is.  False with err filled when nothing was accepted. */
+static bool submit_batch(gb_rpc *r, gb_id signer, const calls *cs,
+                         const uint8_t *buf, size_t len, gb_rpc_err *err)
+{
+    if (cs->atomic && !batch_precheck(r, signer, cs, err))
+        return false;
+    gb_id *ids = malloc((size_t)(cs->n ? cs->n : 1) * 2 * sizeof *ids);
+    uint32_t *ends = malloc((cs->n ? cs->n : 1) * sizeof *ends);
+    gb_sblocks_batch b = {.item_end = ends};
+    uint32_t nids = 0;
+    bool ok = false;
+    if (!ids || !ends) {
+        nomem(err);
+        goto out;
+    }
+    for (uint32_t i = 0; i < cs->n; i++) {
+        gb_id got[2], id, msg;
+        uint32_t n;
+        gb_rpc_err e = {0};
+        if (!gb_rpc_submit_txs(r, signer, cs->v[i].tx, cs->v[i].n, got, &n,
+                               &id, &msg, &e)) {
+            if (i == 0 && (cs->atomic || e.code != GB_RPC_TX_REFUSED)) {
+                gb_rpc_fail(err, e.code == GB_RPC_TX_REFUSED
+                                     ? ERR_INVALID_TX
+                                     : e.code,
+                            "%s%s", e.code == GB_RPC_TX_REFUSED
+                                        ? "Invalid Transaction: "
+                                        : "",
+                            e.msg);
+                goto out;
+            }
+            b.interrupted = true;
+            b.error_len = dispatch_error(&e, b.error);
+            break;
+        }
+        memcpy(ids + nids, got, n * sizeof *got);
+        nids += n;
+        ends[b.nitems++] = nids;
+    }
+    if (gb_sblocks_pending_batch(gb_rpc_sblocks(r), buf, len, ids, nids,
+                                 &b)) {
+        nomem(err);
+        goto out;
+    }
+    if (!nids)
+        gb_rpc_nudge(r); /* nothing queued: a block must still carry it */
+    ok = true;
+out:
+    free(ids);
+    free(ends);
+    return ok;
 }
 
 /* Check and submit hex extrinsic params[0]; *hash set.  NULL with err
@@ -240,12 +463,19 @@ static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
                     (unsigned long long)want);
         goto out;
     }
-    call cl;
-    if (!decode_call(x.call, x.call_len, signer, &cl, why, sizeof why)) {
+    calls cs;
+    if (!decode_call(x.call, x.call_len, signer, &cs, why, sizeof why)) {
         gb_rpc_fail(err, ERR_VERIFICATION,
                     "Verification Error: Runtime error: %s", why);
         goto out;
     }
+    if (cs.batch) {
+        ok = submit_batch(r, signer, &cs, buf, len, err);
+        free(cs.v);
+        goto out;
+    }
+    call cl = cs.v[0];
+    free(cs.v);
     gb_id ids[2], id, msg;
     uint32_t nids;
     if (!gb_rpc_submit_txs(r, signer, cl.tx, cl.n, ids, &nids, &id, &msg,
@@ -410,5 +640,58 @@ json_t *gb_rpc_m_account_next_index(gb_rpc *r, json_t *params,
                            "param account: expected an SS58 address or a "
                            "32-byte account id in hex");
     json_t *o = json_integer((json_int_t)gb_chain_nonce(gb_rpc_chain(r), id));
+    return o ? o : nomem(err);
+}
+
+json_t *gb_rpc_payment_query_info(gb_rpc *r, const uint8_t *data, size_t len,
+                                  gb_rpc_err *err)
+{
+    gb_scale_reader rd;
+    gb_scale_reader_init(&rd, data, len);
+    uint64_t xlen;
+    gb_sxt x;
+    char why[256] = "";
+    if (gb_scale_get_compact(&rd, MAX_XT, &xlen) ||
+        gb_scale_left(&rd) != xlen + 4)
+        return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
+                           "TransactionPaymentApi_query_info: expected an "
+                           "extrinsic (with its length) and a u32");
+    size_t whole = len - 4; /* the u32 after it: unused (the fee does
+                               not depend on the length) */
+    if (gb_sxt_decode(data, whole, &x, why, sizeof why))
+        return gb_rpc_fail(err, ERR_VERIFICATION,
+                           "Verification Error: Runtime error: Could not "
+                           "decode the extrinsic: %s",
+                           why);
+    gb_id signer;
+    memcpy(signer.b, x.signer, 32);
+    calls cs;
+    if (!decode_call(x.call, x.call_len, signer, &cs, why, sizeof why))
+        return gb_rpc_fail(err, ERR_VERIFICATION,
+                           "Verification Error: Runtime error: %s", why);
+    gb_chain *c = gb_rpc_chain(r);
+    const gb_chain_cfg *cfg = gb_chain_config(c);
+    gb_u128 fee = gb_u128_from(0);
+    for (uint32_t i = 0; i < cs.n; i++)
+        for (uint32_t j = 0; j < cs.v[i].n; j++) {
+            const gb_tx *t = &cs.v[i].tx[j];
+            /* an upload_program pays for its code only when it is new */
+            if (cs.v[i].n == 2 && j == 0 &&
+                gb_chain_code_exists(c, gb_code_id(t->code, t->code_len)))
+                continue;
+            gb_u128_add_to(&fee, gb_chain_tx_fee(cfg, t));
+        }
+    free(cs.v);
+    gb_scale_buf w = {0};
+    gb_scale_put_compact(&w, GB_SBLOCKS_XT_REF_TIME); /* weight.ref_time */
+    gb_scale_put_compact(&w, 0);                      /* weight.proof_size */
+    gb_scale_put_u8(&w, 0);                           /* class Normal */
+    gb_scale_put_u128(&w, fee);                       /* partial_fee */
+    uint8_t *out;
+    size_t n;
+    if (gb_scale_buf_take(&w, &out, &n))
+        return nomem(err);
+    json_t *o = gb_json_hex(out, n);
+    free(out);
     return o ? o : nomem(err);
 }

@@ -88,6 +88,14 @@ json_t *gb_rpc_m_gear_gas_create(gb_rpc *r, json_t *params,
 json_t *gb_rpc_m_gear_gas_handle(gb_rpc *r, json_t *params,
                                  gb_rpc_err *err);
 json_t *gb_rpc_m_gear_gas_reply(gb_rpc *r, json_t *params, gb_rpc_err *err);
+/* rpc_gear.c: gear_calculateReplyForHandle, gear_readStateBatch,
+ * gear_readMetahash */
+json_t *gb_rpc_m_gear_reply_for_handle(gb_rpc *r, json_t *params,
+                                       gb_rpc_err *err);
+json_t *gb_rpc_m_gear_read_state_batch(gb_rpc *r, json_t *params,
+                                       gb_rpc_err *err);
+json_t *gb_rpc_m_gear_read_metahash(gb_rpc *r, json_t *params,
+                                    gb_rpc_err *err);
 /* Gear's error for a failed runtime call */
 #define GB_RPC_GEAR_RUNTIME_ERROR 8000
 
@@ -157,6 +165,10 @@ json_t *gb_rpc_m_author_submit_watch(gb_rpc *r, json_t *params,
 json_t *gb_rpc_m_author_unwatch(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_account_next_index(gb_rpc *r, json_t *params,
                                     gb_rpc_err *err);
+/* state_call TransactionPaymentApi_query_info: data = the extrinsic (its
+ * length first) ‖ u32 length; the SCALE RuntimeDispatchInfo in hex. */
+json_t *gb_rpc_payment_query_info(gb_rpc *r, const uint8_t *data, size_t len,
+                                  gb_rpc_err *err);
 /* After a block: inBlock and finalized for the watched extrinsics it
  * carries (their subscriptions then end). */
 void gb_rpc_author_note_block(gb_rpc *r);
@@ -164,5 +176,8 @@ void gb_rpc_author_note_block(gb_rpc *r);
 /* After a block: the Substrate block made, the heads subscriptions
  * notified. */
 gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b);
+
+/* rpc_history.c: the chain's identity and history */
+json_t *gb_rpc_m_chain_info(gb_rpc *r, json_t *params, gb_rpc_err *err);
 
 #endif

@@ -23,21 +23,31 @@
  *   GearProgram.CodeMetadataStorage ‖ code id  {original_code_len,
  *        exports, static_pages, stack_end, Instrumented{1, code_len}}
  *        (api.code.exists)
+ *   GearProgram.OriginalCodeStorage ‖ code id  the uploaded wasm (Bytes)
+ *   GearProgram.MemoryPages ‖ program id ‖ infix u32 LE (0) ‖ page u32 LE
+ *        the stored 16 KiB page (api.programStorage.getProgramPages)
  *   GearMessenger.Mailbox ‖ user ‖ message id  (UserStoredMessage{id,
  *        source, destination, payload, value Compact}, Interval{start,
  *        finish})
+ *   GearMessenger.Waitlist ‖ program id ‖ message id  (StoredDispatch{kind,
+ *        StoredMessage, context None}, Interval{the wait's start, the
+ *        block it leaves the waitlist at})
  *
  * Values other than System.Events, System.Number and Timestamp.Now are
  * the last block's whatever `at` says.  Other keys read as null.
- * state_getKeysPaged lists one user's mailbox (prefix Mailbox ‖ user);
- * other key lists are not served (the store is not walked by Substrate
- * key): it answers [] for them — code and program lists are missing.
+ * state_getKeysPaged lists, in key order, what gear-js pages through:
+ * one user's mailbox (prefix Mailbox ‖ user), the waitlist (one
+ * program's, or all), the programs (ProgramStorage: allUploadedPrograms),
+ * the codes (CodeMetadataStorage, OriginalCodeStorage: api.code.all) and
+ * one program's memory pages; [] for other prefixes (the store is not
+ * walked by Substrate key).
  */
 #include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/browse.h"
 #include "node/rpc_int.h"
 #include "node/sblocks.h"
 #include "node/subs.h"
@@ -62,18 +72,24 @@ enum {
     K_PROGRAM,
     K_MAILBOX,
     K_CODE_META,
+    K_ORIG_CODE,
+    K_PAGES,
+    K_WAITLIST,
     K_COUNT
 };
 
 static prefix prefixes[K_COUNT] = {
-    [K_ACCOUNT] = {"26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9"},
-    [K_EVENTS] = {"26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7"},
-    [K_NUMBER] = {"26aa394eea5630e07c48ae0c9558cef702a5c1b19ab7a04f536c519aca4983ac"},
-    [K_NOW] = {"f0c365c3cf59d671eb72da0e7a4113c49f1f0515f462cdcf84e0f1d6045dfcbb"},
-    [K_ISSUANCE] = {"c2261276cc9d1f8598ea4b6a74b15c2f57c875e4cff74148e4628f264b974c80"},
-    [K_PROGRAM] = {"21e18623b1f0110bfe78526b5fa5629c82d53c47fd03d02d3fd1234743c48a59"},
-    [K_CODE_META] = {"21e18623b1f0110bfe78526b5fa5629c9cc4aff86f7d7ef3b49a2b25dbfd759a"},
-    [K_MAILBOX] = {"18a58b6d6682176908e0320ab4d5d7eafade8a86028f74937a49e1a9f91f61cc"},
+    [K_ACCOUNT] = {"26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9", {0}},
+    [K_EVENTS] = {"26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7", {0}},
+    [K_NUMBER] = {"26aa394eea5630e07c48ae0c9558cef702a5c1b19ab7a04f536c519aca4983ac", {0}},
+    [K_NOW] = {"f0c365c3cf59d671eb72da0e7a4113c49f1f0515f462cdcf84e0f1d6045dfcbb", {0}},
+    [K_ISSUANCE] = {"c2261276cc9d1f8598ea4b6a74b15c2f57c875e4cff74148e4628f264b974c80", {0}},
+    [K_PROGRAM] = {"21e18623b1f0110bfe78526b5fa5629c82d53c47fd03d02d3fd1234743c48a59", {0}},
+    [K_CODE_META] = {"21e18623b1f0110bfe78526b5fa5629c9cc4aff86f7d7ef3b49a2b25dbfd759a", {0}},
+    [K_MAILBOX] = {"18a58b6d6682176908e0320ab4d5d7eafade8a86028f74937a49e1a9f91f61cc", {0}},
+    [K_ORIG_CODE] = {"21e18623b1f0110bfe78526b5fa5629cd4d20c8817526c2012606e6aa04c60f6", {0}},
+    [K_PAGES] = {"21e18623b1f0110bfe78526b5fa5629c4ddfec7915328dd853a6479a8315bcfe", {0}},
+    [K_WAITLIST] = {"18a58b6d6682176908e0320ab4d5d7eaf597276cfcc205027d5028243c0d3f09", {0}},
 };
 
 static const prefix *pfx(int k)
@@ -110,6 +126,38 @@ static bool parse_hex(json_t *v, size_t max, uint8_t **out, size_t *len)
     }
     *out = b;
     return true;
+}
+
+static uint32_t get_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* GearMessenger.Waitlist's value: (StoredDispatch{kind, StoredMessage{id,
+ * source, destination, payload, value Compact, details}, context None},
+ * Interval{start, finish}). */
+static void put_waiting(gb_scale_buf *w, const gb_chain_wait_entry *wt)
+{
+    /* DispatchKind: Init 0, Handle 1, Reply 2, Signal 3 */
+    gb_scale_put_u8(w, wt->kind == GB_DISPATCH_INIT    ? 0
+                       : wt->kind == GB_DISPATCH_REPLY ? 2
+                       : wt->kind == GB_DISPATCH_SIGNAL ? 3
+                                                        : 1);
+    gb_scale_put_raw(w, wt->id.b, 32);
+    gb_scale_put_raw(w, wt->source.b, 32);
+    gb_scale_put_raw(w, wt->destination.b, 32);
+    gb_scale_put_bytes(w, wt->payload, wt->payload_len);
+    gb_scale_put_compact_u128(w, wt->value);
+    gb_scale_put_option(w, wt->is_reply);
+    if (wt->is_reply) {
+        gb_scale_put_u8(w, 0); /* MessageDetails::Reply */
+        gb_scale_put_raw(w, wt->reply_to.b, 32);
+        gb_sblocks_put_reply_code(w, wt->reply_code);
+    }
+    gb_scale_put_option(w, false); /* context */
+    gb_scale_put_u32(w, wt->since);
+    gb_scale_put_u32(w, wt->expires_at);
 }
 
 /* The value of key at block number `at`: *out (malloc'd) or NULL for
@@ -241,6 +289,47 @@ static gb_err value_of(gb_rpc *r, const uint8_t *key, size_t len,
             gb_chain_mail_free(m, n);
         if (!w.len && !w.oom)
             return GB_OK;
+    } else if (len == 64 && !memcmp(key, pfx(K_ORIG_CODE)->b, 32)) {
+        gb_id id;
+        memcpy(id.b, key + 32, 32);
+        uint8_t *code;
+        uint32_t n;
+        gb_err e = gb_chain_code_original(c, id, &code, &n);
+        if (e == GB_NOMEM)
+            return e;
+        if (e)
+            return GB_OK;
+        gb_scale_put_bytes(&w, code, n);
+        free(code);
+    } else if (len == 72 && !memcmp(key, pfx(K_PAGES)->b, 32)) {
+        /* program id ‖ memory infix u32 LE (always 0 here) ‖ page u32 LE */
+        gb_id id;
+        memcpy(id.b, key + 32, 32);
+        uint32_t infix = get_u32le(key + 64), page = get_u32le(key + 68);
+        uint8_t *buf = malloc(GB_GEAR_PAGE_SIZE);
+        if (!buf)
+            return GB_NOMEM;
+        gb_err e = infix ? GB_NOT_FOUND
+                         : gb_chain_page_read(c, id, page, buf);
+        if (!e)
+            gb_scale_put_raw(&w, buf, GB_GEAR_PAGE_SIZE);
+        free(buf);
+        if (e == GB_NOMEM)
+            return e;
+        if (e)
+            return GB_OK;
+    } else if (len == 96 && !memcmp(key, pfx(K_WAITLIST)->b, 32)) {
+        gb_id pid, mid;
+        memcpy(pid.b, key + 32, 32);
+        memcpy(mid.b, key + 64, 32);
+        gb_chain_wait_entry wt;
+        gb_err e = gb_chain_waitlist_get(c, pid, mid, &wt);
+        if (e == GB_NOMEM)
+            return e;
+        if (e)
+            return GB_OK;
+        put_waiting(&w, &wt);
+        gb_chain_wait_entry_clear(&wt);
     } else {
         return GB_OK;
     }
@@ -502,6 +591,161 @@ json_t *gb_rpc_m_state_unsub_storage(gb_rpc *r, json_t *params,
     return ok ? json_true() : json_false();
 }
 
+/* A storage key listed by state_getKeysPaged. */
+typedef struct skey {
+    uint8_t len;
+    uint8_t b[104];
+} skey;
+
+typedef struct keyset {
+    skey *v;
+    size_t n, cap;
+    bool oom;
+} keyset;
+
+static skey *keys_add(keyset *ks, const uint8_t *prefix32)
+{
+    if (ks->n == ks->cap) {
+        size_t cap = ks->cap ? ks->cap * 2 : 64;
+        skey *p = realloc(ks->v, cap * sizeof *p);
+        if (!p) {
+            ks->oom = true;
+            return NULL;
+        }
+        ks->v = p;
+        ks->cap = cap;
+    }
+    skey *k = &ks->v[ks->n++];
+    memcpy(k->b, prefix32, 32);
+    k->len = 32;
+    return k;
+}
+
+static void key_put(skey *k, const void *p, size_t n)
+{
+    memcpy(k->b + k->len, p, n);
+    k->len = (uint8_t)(k->len + n);
+}
+
+static int skey_cmp(const void *a, const void *b)
+{
+    const skey *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->b, y->b, n);
+    return c ? c : (int)x->len - (int)y->len;
+}
+
+/* The first id of a listing that starts after start (a key under the
+ * same 32-byte prefix): the id in start, or none (from the beginning). */
+static const gb_id *start_id(const uint8_t *start, size_t slen,
+                             const uint8_t *prefix32, gb_id *buf)
+{
+    if (!start || slen < 64 || memcmp(start, prefix32, 32))
+        return NULL;
+    memcpy(buf->b, start + 32, 32);
+    return buf;
+}
+
+/* The keys under the storage item whose prefix pre starts with, that
+ * state_getKeysPaged could answer with (a superset: filtered and ordered
+ * by the caller); at most about want of the programs and codes after
+ * start. */
+static void collect_keys(gb_rpc *r, const uint8_t *pre, size_t plen,
+                         const uint8_t *start, size_t slen, size_t want,
+                         keyset *ks)
+{
+    gb_chain *c = gb_rpc_chain(r);
+    gb_id after_buf;
+    if (plen < 32)
+        return;
+    if (!memcmp(pre, pfx(K_MAILBOX)->b, 32) && plen >= 64) {
+        /* one user's mailbox: Mailbox ‖ user ‖ message id */
+        gb_id user;
+        memcpy(user.b, pre + 32, 32);
+        gb_chain_mail *m = NULL;
+        uint32_t n = 0;
+        if (gb_chain_mailbox(c, user, &m, &n) == GB_NOMEM)
+            ks->oom = true;
+        for (uint32_t i = 0; i < n; i++) {
+            skey *k = keys_add(ks, pre);
+            if (!k)
+                break;
+            key_put(k, user.b, 32);
+            key_put(k, m[i].id.b, 32);
+        }
+        gb_chain_mail_free(m, n);
+    } else if (!memcmp(pre, pfx(K_PROGRAM)->b, 32)) {
+        /* ProgramStorage ‖ program id */
+        gb_chain_prog_row *rows = NULL;
+        uint32_t n = 0;
+        const gb_id *after = start_id(start, slen, pre, &after_buf);
+        if (gb_chain_list_programs(c, after, (uint32_t)want + 1, &rows,
+                                   &n) == GB_NOMEM)
+            ks->oom = true;
+        for (uint32_t i = 0; i < n; i++) {
+            skey *k = keys_add(ks, pre);
+            if (!k)
+                break;
+            key_put(k, rows[i].id.b, 32);
+        }
+        free(rows);
+    } else if (!memcmp(pre, pfx(K_CODE_META)->b, 32) ||
+               !memcmp(pre, pfx(K_ORIG_CODE)->b, 32)) {
+        /* CodeMetadataStorage / OriginalCodeStorage ‖ code id */
+        gb_chain_code_row *rows = NULL;
+        uint32_t n = 0;
+        const gb_id *after = start_id(start, slen, pre, &after_buf);
+        if (gb_chain_list_codes(c, after, (uint32_t)want + 1, &rows, &n) ==
+            GB_NOMEM)
+            ks->oom = true;
+        for (uint32_t i = 0; i < n; i++) {
+            skey *k = keys_add(ks, pre);
+            if (!k)
+                break;
+            key_put(k, rows[i].id.b, 32);
+        }
+        free(rows);
+    } else if (!memcmp(pre, pfx(K_WAITLIST)->b, 32)) {
+        /* Waitlist ‖ program id ‖ message id (one program's, or all) */
+        gb_id owner;
+        if (plen >= 64)
+            memcpy(owner.b, pre + 32, 32);
+        gb_chain_msg_row *rows = NULL;
+        uint32_t n = 0;
+        if (gb_chain_list_messages(c, GB_PLACE_WAITLIST,
+                                   plen >= 64 ? &owner : NULL, NULL,
+                                   MAX_KEYS * 16, &rows, &n) == GB_NOMEM)
+            ks->oom = true;
+        for (uint32_t i = 0; i < n; i++) {
+            skey *k = keys_add(ks, pre);
+            if (!k)
+                break;
+            key_put(k, rows[i].owner.b, 32);
+            key_put(k, rows[i].id.b, 32);
+        }
+        gb_chain_msg_rows_free(rows, n);
+    } else if (!memcmp(pre, pfx(K_PAGES)->b, 32) && plen >= 64) {
+        /* MemoryPages ‖ program id ‖ infix u32 LE (0) ‖ page u32 LE */
+        gb_id pid;
+        memcpy(pid.b, pre + 32, 32);
+        uint32_t *pages = NULL, n = 0;
+        if (gb_chain_page_numbers(c, pid, &pages, &n) == GB_NOMEM)
+            ks->oom = true;
+        for (uint32_t i = 0; i < n; i++) {
+            skey *k = keys_add(ks, pre);
+            if (!k)
+                break;
+            uint8_t tail[8] = {0, 0, 0, 0, (uint8_t)pages[i],
+                               (uint8_t)(pages[i] >> 8),
+                               (uint8_t)(pages[i] >> 16),
+                               (uint8_t)(pages[i] >> 24)};
+            key_put(k, pid.b, 32);
+            key_put(k, tail, 8);
+        }
+        free(pages);
+    }
+}
+
 json_t *gb_rpc_m_state_keys_paged(gb_rpc *r, json_t *params,
                                   gb_rpc_err *err)
 {
@@ -510,44 +754,38 @@ json_t *gb_rpc_m_state_keys_paged(gb_rpc *r, json_t *params,
     json_t *cv = gb_rpc_param(params, "count", 1);
     if (!parse_hex(gb_rpc_param(params, "prefix", 0), MAX_KEY_LEN, &pre,
                    &plen) ||
-        (cv && !json_is_integer(cv)))
+        (cv && (!json_is_integer(cv) || json_integer_value(cv) < 0)))
         return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
                            "expected [prefix, count, startKey?, at?]");
-    json_int_t count = cv ? json_integer_value(cv) : 1000;
+    size_t count = cv ? (size_t)json_integer_value(cv) : MAX_KEYS;
+    if (count > MAX_KEYS)
+        count = MAX_KEYS; /* Substrate's limit too */
     json_t *sv = gb_rpc_param(params, "startKey", 2);
     if (sv && !parse_hex(sv, MAX_KEY_LEN, &start, &slen)) {
         free(pre);
         return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
                            "param startKey: expected a storage key in hex");
     }
+    keyset ks = {0};
+    collect_keys(r, pre, plen, start, slen, count, &ks);
+    if (ks.n)
+        qsort(ks.v, ks.n, sizeof *ks.v, skey_cmp);
     json_t *o = json_array();
-    bool bad = !o;
-    /* one user's mailbox: Mailbox ‖ user ‖ message id, in key order */
-    if (o && plen >= 64 && !memcmp(pre, pfx(K_MAILBOX)->b, 32)) {
-        gb_id user;
-        memcpy(user.b, pre + 32, 32);
-        gb_chain_mail *m = NULL;
-        uint32_t n = 0;
-        if (gb_chain_mailbox(gb_rpc_chain(r), user, &m, &n) == GB_NOMEM)
-            bad = true;
-        uint8_t key[96];
-        memcpy(key, pre, 64);
-        for (uint32_t i = 0; !bad && i < n &&
-                             (json_int_t)json_array_size(o) < count;
-             i++) {
-            memcpy(key + 64, m[i].id.b, 32);
-            if (memcmp(key, pre, plen))
+    bool bad = !o || ks.oom;
+    for (size_t i = 0; !bad && i < ks.n && json_array_size(o) < count;
+         i++) {
+        const skey *k = &ks.v[i];
+        if (k->len < plen || memcmp(k->b, pre, plen))
+            continue;
+        if (start) { /* strictly after startKey */
+            size_t n = slen < k->len ? slen : k->len;
+            int c = memcmp(k->b, start, n);
+            if (c < 0 || (c == 0 && k->len <= slen))
                 continue;
-            if (start) { /* strictly after startKey */
-                size_t k = slen < 96 ? slen : 96;
-                int c = memcmp(key, start, k);
-                if (c < 0 || (c == 0 && slen >= 96))
-                    continue;
-            }
-            bad = json_array_append_new(o, gb_json_hex(key, 96));
         }
-        gb_chain_mail_free(m, n);
+        bad = json_array_append_new(o, gb_json_hex(k->b, k->len));
     }
+    free(ks.v);
     free(pre);
     free(start);
     if (bad) {

@@ -104,6 +104,10 @@ json_t *gb_rpc_m_state_call(gb_rpc *r, json_t *params, gb_rpc_err *err)
             memmove(out, out + 1, n - 1);
             n--;
         }
+    } else if (!strcmp(name, "TransactionPaymentApi_query_info")) {
+        json_t *o = gb_rpc_payment_query_info(r, data, len, err);
+        free(data);
+        return o;
     } else {
         free(data);
         /* what a Substrate node answers for a call it does not export */

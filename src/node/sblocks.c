@@ -10,9 +10,15 @@
  * successful init dispatch → ProgramChanged{Active{u32::MAX}},
  * InitFailed → ProgramChanged{Terminated}, ProgramExited →
  * ProgramChanged{Inactive}, mailbox reads → Gear.UserMessageRead,
- * Transfer → Balances.Transfer; the block's dispatches end Gear.run's
- * events with one Gear.MessagesDispatched.  Waits and wakes are not shown
- * (MessageWaited's layout is not reproduced).
+ * Transfer → Balances.Transfer, Waited → Gear.MessageWaited{origin None,
+ * Runtime(WaitForCalled) when the wait ends in a wake-up (gr_wait_for; a
+ * gr_wait_up_to its gas covers, Gear's WaitUpToCalledFull), else
+ * Runtime(WaitCalled) (gr_wait; a gr_wait_up_to cut short, Gear's
+ * WaitUpToCalled), expiration = the block it leaves the waitlist at}, Woken →
+ * Gear.MessageWoken{Runtime(WakeCalled)}, or System(TimeoutHasCome) for a
+ * wake-up by a due task (the events before the queue's first run); the
+ * block's dispatches end Gear.run's events with one
+ * Gear.MessagesDispatched.
  */
 #include "node/sblocks.h"
 
@@ -28,6 +34,7 @@
 #define PALLET_SYSTEM 0
 #define PALLET_TIMESTAMP 1
 #define PALLET_BALANCES 5
+#define PALLET_UTILITY 8
 #define PALLET_GEAR 104
 
 typedef struct pending_xt {
@@ -36,6 +43,12 @@ typedef struct pending_xt {
     gb_id *ids;
     uint32_t n;
     bool failed;
+    bool batch;          /* a Utility batch: the fields below */
+    uint32_t nitems;
+    uint32_t *item_end;  /* owned */
+    bool interrupted;
+    uint8_t error[8];
+    uint32_t error_len;
 } pending_xt;
 
 struct gb_sblocks {
@@ -183,6 +196,7 @@ void gb_sblocks_free(gb_sblocks *s)
     for (uint32_t i = 0; i < s->npend; i++) {
         free(s->pend[i].xt);
         free(s->pend[i].ids);
+        free(s->pend[i].item_end);
     }
     free(s->pend);
     free(s->ring);
@@ -283,6 +297,7 @@ gb_err gb_sblocks_pending(gb_sblocks *s, const uint8_t *xt, size_t len,
     }
     pending_xt *p = &s->pend[s->npend];
     *p = (pending_xt){.len = len, .n = n, .failed = failed};
+    p->item_end = NULL;
     p->xt = malloc(len ? len : 1);
     p->ids = malloc((n ? n : 1) * sizeof *p->ids);
     if (!p->xt || !p->ids) {
@@ -294,6 +309,32 @@ gb_err gb_sblocks_pending(gb_sblocks *s, const uint8_t *xt, size_t len,
     if (n)
         memcpy(p->ids, ids, n * sizeof *ids);
     s->npend++;
+    return GB_OK;
+}
+
+gb_err gb_sblocks_pending_batch(gb_sblocks *s, const uint8_t *xt, size_t len,
+                                const gb_id *ids, uint32_t n,
+                                const gb_sblocks_batch *batch)
+{
+    uint32_t *ends = malloc((batch->nitems ? batch->nitems : 1) *
+                            sizeof *ends);
+    if (!ends)
+        return GB_NOMEM;
+    gb_err e = gb_sblocks_pending(s, xt, len, ids, n, false);
+    if (e) {
+        free(ends);
+        return e;
+    }
+    pending_xt *p = &s->pend[s->npend - 1];
+    if (batch->nitems)
+        memcpy(ends, batch->item_end, batch->nitems * sizeof *ends);
+    p->batch = true;
+    p->nitems = batch->nitems;
+    p->item_end = ends;
+    p->interrupted = batch->interrupted;
+    p->error_len = batch->error_len <= sizeof p->error ? batch->error_len
+                                                       : sizeof p->error;
+    memcpy(p->error, batch->error, p->error_len);
     return GB_OK;
 }
 
@@ -319,16 +360,14 @@ static void put_xt_result(gb_scale_buf *w, uint32_t xt, bool ok,
         gb_scale_put_u8(w, PALLET_GEAR);
         gb_scale_put_u32(w, 9);
     }
-    gb_scale_put_compact(w, inherent ? 0 : 100000000); /* ref_time */
+    gb_scale_put_compact(w, inherent ? 0 : GB_SBLOCKS_XT_REF_TIME);
     gb_scale_put_compact(w, 0);                       /* proof_size */
     gb_scale_put_u8(w, inherent ? 2 : 0);             /* Mandatory/Normal */
     gb_scale_put_u8(w, inherent ? 1 : 0);             /* pays_fee No/Yes */
     gb_scale_put_compact(w, 0);                       /* no topics */
 }
 
-/* Gear's ReplyCode from gearbox's 4 bytes: as many bytes as the variant
- * has (GEAR-RPC.md §6). */
-static void put_reply_code(gb_scale_buf *w, const uint8_t c[4])
+void gb_sblocks_put_reply_code(gb_scale_buf *w, const uint8_t c[4])
 {
     size_t n = 1;
     if (c[0] == 0)
@@ -356,11 +395,42 @@ static void program_changed(gb_scale_buf *w, uint32_t xt, gb_id id,
     gb_scale_put_compact(w, 0);
 }
 
-/* One gearbox event under phase xt: how many records it became. */
-static uint32_t put_event(gb_scale_buf *w, uint32_t xt, uint32_t height,
-                          const gb_event *ev)
+/* One gearbox event under phase xt: how many records it became.
+ * from_task: the event came from a due task (a wake-up at a timeout), not
+ * from a run. */
+static uint32_t put_event(gb_sblocks *s, gb_scale_buf *w, uint32_t xt,
+                          uint32_t height, const gb_event *ev, bool from_task)
 {
     switch (ev->kind) {
+    case GB_EV_WAITED: {
+        /* the wait's end from the waitlist; the block itself when the
+         * message left it again in this block */
+        gb_chain_wait_entry we;
+        uint32_t until = height;
+        bool wakes = false;
+        if (!gb_chain_waitlist_get(s->chain, ev->destination, ev->id, &we)) {
+            until = we.expires_at;
+            wakes = we.wakes;
+            gb_chain_wait_entry_clear(&we);
+        }
+        put_phase(w, xt);
+        gear_event(w, 4);
+        gb_scale_put_raw(w, ev->id.b, 32);
+        gb_scale_put_option(w, false); /* origin */
+        gb_scale_put_u8(w, 0);         /* Runtime */
+        /* WaitForCalled (woken at the end) or WaitCalled (removed) */
+        gb_scale_put_u8(w, wakes ? 1 : 0);
+        gb_scale_put_u32(w, until);
+        break;
+    }
+    case GB_EV_WOKEN:
+        put_phase(w, xt);
+        gear_event(w, 5);
+        gb_scale_put_raw(w, ev->id.b, 32);
+        /* Runtime(WakeCalled) or System(TimeoutHasCome) */
+        gb_scale_put_u8(w, from_task ? 1 : 0);
+        gb_scale_put_u8(w, from_task ? 1 : 0);
+        break;
     case GB_EV_CODE_UPLOADED:
         put_phase(w, xt);
         gear_event(w, 6);
@@ -397,7 +467,7 @@ static uint32_t put_event(gb_scale_buf *w, uint32_t xt, uint32_t height,
         gb_scale_put_option(w, ev->is_reply);
         if (ev->is_reply) {
             gb_scale_put_raw(w, ev->reply_to.b, 32);
-            put_reply_code(w, ev->reply_code);
+            gb_sblocks_put_reply_code(w, ev->reply_code);
         }
         /* a message (not a reply) waits in the mailbox */
         gb_scale_put_option(w, !ev->is_reply);
@@ -498,6 +568,41 @@ static gb_err put_dispatched(gb_scale_buf *w, uint32_t xt,
     return GB_OK;
 }
 
+/* A batch's events under phase xt (gb_sblocks_batch): how many records. */
+static uint32_t put_batch(gb_sblocks *s, gb_scale_buf *w, uint32_t xt,
+                          const gb_block_result *b, const pending_xt *p)
+{
+    uint32_t nrec = 0;
+    for (uint32_t k = 0; k < p->nitems; k++) {
+        for (uint32_t j = k ? p->item_end[k - 1] : 0; j < p->item_end[k];
+             j++)
+            for (uint32_t i = 0; i < b->ntx; i++) {
+                if (!gb_id_eq(b->tx_ids[i], p->ids[j]))
+                    continue;
+                for (uint32_t v = i ? b->tx_ev_end[i - 1] : 0;
+                     v < b->tx_ev_end[i]; v++)
+                    nrec += put_event(s, w, xt, b->height, &b->events[v],
+                                      false);
+            }
+        put_phase(w, xt);
+        gb_scale_put_u8(w, PALLET_UTILITY);
+        gb_scale_put_u8(w, 3); /* ItemCompleted */
+        gb_scale_put_compact(w, 0);
+        nrec++;
+    }
+    put_phase(w, xt);
+    gb_scale_put_u8(w, PALLET_UTILITY);
+    if (p->interrupted) {
+        gb_scale_put_u8(w, 0); /* BatchInterrupted{index, error} */
+        gb_scale_put_u32(w, p->nitems);
+        gb_scale_put_raw(w, p->error, p->error_len);
+    } else {
+        gb_scale_put_u8(w, 1); /* BatchCompleted */
+    }
+    gb_scale_put_compact(w, 0);
+    return nrec + 1;
+}
+
 /* ---- a new block --------------------------------------------------------- */
 
 /* Which pending extrinsic owns transaction id; -1 when none. */
@@ -559,7 +664,7 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
         if (!s->pend[p].n) {
             slot[p] = (int32_t)k.nxt;
             uint8_t *c = malloc(s->pend[p].len);
-            if (!c || (e = add_xt(&k, c, 0, false))) {
+            if (!c || (e = add_xt(&k, c, 0, !s->pend[p].failed))) {
                 e = GB_NOMEM;
                 goto out;
             }
@@ -591,12 +696,23 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
     put_xt_result(&w, 0, true, true);
     for (uint32_t xi = 1; xi < run; xi++) {
         uint32_t got = 0;
+        int32_t bp = -1; /* the batch this extrinsic is, if one */
+        for (uint32_t p = 0; p < np; p++)
+            if (slot[p] == (int32_t)xi && s->pend[p].batch)
+                bp = (int32_t)p;
+        if (bp >= 0) {
+            got = put_batch(s, &w, xi, b, &s->pend[bp]);
+            nrec += got + 1;
+            put_xt_result(&w, xi, k.xt_ok[xi], false);
+            continue;
+        }
         for (uint32_t i = 0; i < b->ntx; i++) {
             if (tx_owner[i] < 0 || slot[tx_owner[i]] != (int32_t)xi)
                 continue;
             for (uint32_t j = i ? b->tx_ev_end[i - 1] : 0;
                  j < b->tx_ev_end[i]; j++)
-                got += put_event(&w, xi, b->height, &b->events[j]);
+                got += put_event(s, &w, xi, b->height, &b->events[j],
+                                 false);
         }
         /* a transaction the block dropped shows no event */
         k.xt_ok[xi] = k.xt_ok[xi] && got;
@@ -607,10 +723,15 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
         if (tx_owner[i] < 0)
             for (uint32_t j = i ? b->tx_ev_end[i - 1] : 0;
                  j < b->tx_ev_end[i]; j++)
-                nrec += put_event(&w, run, b->height, &b->events[j]);
+                nrec += put_event(s, &w, run, b->height, &b->events[j],
+                                  false);
+    /* the due tasks' events come before the queue's first run */
     uint32_t qfrom = b->ntx ? b->tx_ev_end[b->ntx - 1] : 0;
-    for (uint32_t j = qfrom; j < b->nevents; j++)
-        nrec += put_event(&w, run, b->height, &b->events[j]);
+    bool tasks = true;
+    for (uint32_t j = qfrom; j < b->nevents; j++) {
+        tasks = tasks && b->events[j].kind != GB_EV_DISPATCHED;
+        nrec += put_event(s, &w, run, b->height, &b->events[j], tasks);
+    }
     size_t before = w.len;
     if ((e = put_dispatched(&w, run, b, qfrom)))
         goto out;
@@ -636,6 +757,7 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
         if (slot[p] >= 0) {
             free(s->pend[p].xt);
             free(s->pend[p].ids);
+            free(s->pend[p].item_end);
         } else {
             s->pend[kept++] = s->pend[p];
         }

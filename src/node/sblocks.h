@@ -40,6 +40,10 @@
 
 typedef struct gb_sblocks gb_sblocks;
 
+/* The weight (ref_time) every submitted extrinsic's DispatchInfo shows;
+ * proof_size 0. */
+#define GB_SBLOCKS_XT_REF_TIME 100000000u
+
 /* A kept block: all borrowed from the gb_sblocks, valid until the next
  * gb_sblocks_note. */
 typedef struct gb_sblock {
@@ -87,9 +91,35 @@ gb_err gb_sblock_header(const gb_sblock *b, uint8_t **out, size_t *len);
 gb_err gb_sblocks_pending(gb_sblocks *s, const uint8_t *xt, size_t len,
                           const gb_id *ids, uint32_t n, bool failed);
 
+/* A Utility.batch / batch_all extrinsic's items (rpc_author.c): the
+ * queued items k < nitems own ids[k ? item_end[k-1] : 0, item_end[k]) of
+ * the ids given to gb_sblocks_pending_batch; interrupted: the item
+ * nitems was refused (Utility.BatchInterrupted{nitems, error}, error the
+ * SCALE DispatchError). */
+typedef struct gb_sblocks_batch {
+    uint32_t nitems;
+    const uint32_t *item_end;
+    bool interrupted;
+    uint8_t error[8];
+    uint32_t error_len;
+} gb_sblocks_batch;
+
+/* gb_sblocks_pending for a batch: its block shows, under its phase, each
+ * item's events then Utility.ItemCompleted, then BatchCompleted or
+ * BatchInterrupted, then ExtrinsicSuccess (n may be 0: nothing was
+ * queued; it goes in the next block).  GB_NOMEM. */
+gb_err gb_sblocks_pending_batch(gb_sblocks *s, const uint8_t *xt, size_t len,
+                                const gb_id *ids, uint32_t n,
+                                const gb_sblocks_batch *batch);
+
 /* Make the Substrate block of gearbox block b (the next one).  GB_NOMEM
  * (the block is then not kept: it is rebuilt from the store on demand). */
 gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b);
+
+/* Gear's ReplyCode (SCALE) from gearbox's 4 bytes: as many bytes as the
+ * variant has (GEAR-RPC.md §6), appended to w. */
+struct gb_scale_buf;
+void gb_sblocks_put_reply_code(struct gb_scale_buf *w, const uint8_t c[4]);
 
 /* The extrinsic body of the inherents, for tests: Timestamp.set(ts). */
 gb_err gb_sblocks_timestamp_xt(uint64_t ts, uint8_t **out, size_t *len);

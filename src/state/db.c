@@ -411,6 +411,63 @@ gb_err gb_db_remove(const char *path)
     return GB_OK;
 }
 
+/* mdb_env_copy2 with compaction (only the pages in use, free pages
+ * dropped) into the empty directory dst, made when missing. */
+static gb_err copy_env(MDB_env *env, const char *dst, char *msg,
+                       size_t msg_len)
+{
+    if (mkdir(dst, 0755) != 0 && errno != EEXIST) {
+        set_msg(msg, msg_len, "%s: cannot create directory: %s", dst,
+                strerror(errno));
+        return GB_IO;
+    }
+    int rc = mdb_env_copy2(env, dst, MDB_CP_COMPACT);
+    if (rc) {
+        set_msg(msg, msg_len, "copying the store to %s: %s", dst,
+                mdb_strerror(rc));
+        return map_err(rc) == GB_NOSPACE ? GB_NOSPACE : GB_IO;
+    }
+    return GB_OK;
+}
+
+gb_err gb_db_copy(gb_db *db, const char *dst, char *msg, size_t msg_len)
+{
+    return copy_env(db->env, dst, msg, msg_len);
+}
+
+gb_err gb_db_copy_dir(const char *src, const char *dst, char *msg,
+                      size_t msg_len)
+{
+    char f[4096];
+    struct stat st;
+    snprintf(f, sizeof f, "%s/data.mdb", src);
+    if (stat(f, &st) != 0) {
+        set_msg(msg, msg_len, "%s: not a gearbox data directory (no "
+                              "data.mdb)", src);
+        return GB_NOT_FOUND;
+    }
+    MDB_env *env;
+    int rc = mdb_env_create(&env);
+    if (!rc)
+        rc = mdb_env_set_maxdbs(env, GB_TABLE_COUNT_);
+    if (!rc)
+        rc = mdb_env_set_mapsize(env, (size_t)st.st_size > ((size_t)1 << 30)
+                                          ? (size_t)st.st_size
+                                          : (size_t)1 << 30);
+    /* read-only, beside a node that may have it open (LMDB's lock file
+     * orders the two processes' readers and writer) */
+    if (!rc)
+        rc = mdb_env_open(env, src, MDB_RDONLY | MDB_NOTLS, 0644);
+    if (rc) {
+        set_msg(msg, msg_len, "%s: lmdb: %s", src, mdb_strerror(rc));
+        mdb_env_close(env);
+        return GB_IO;
+    }
+    gb_err e = copy_env(env, dst, msg, msg_len);
+    mdb_env_close(env);
+    return e;
+}
+
 void gb_db_inject_commit_fault(gb_db *db, uint32_t nth, int rc)
 {
     db->fault_in = nth;
@@ -882,7 +939,7 @@ gb_err gb_db_commit(gb_db_txn *txn)
 
 static bool is_internal(gb_db_table t, const void *key, size_t klen)
 {
-    return t == GB_TABLE_BLOCKS ||
+    return t == GB_TABLE_BLOCKS || t == GB_TABLE_INPUTS ||
            (t == GB_TABLE_META && klen > 0 && *(const char *)key == '_');
 }
 
@@ -1119,7 +1176,7 @@ gb_err gb_db_state_root_recompute(gb_db_txn *txn, uint8_t out[32])
     gb_lthash_zero(h);
     gb_err err = GB_OK;
     for (int tb = 0; tb < GB_TABLE_COUNT_ && !err; tb++) {
-        if (tb == GB_TABLE_BLOCKS)
+        if (tb == GB_TABLE_BLOCKS || tb == GB_TABLE_INPUTS)
             continue;
         gb_db_cursor *c;
         if ((err = gb_db_cursor_open(txn, tb, NULL, 0, NULL, 0, &c)))
@@ -1279,6 +1336,36 @@ gb_err gb_db_block_get(gb_db_txn *txn, uint32_t height, gb_block_header *out)
     height_key(height, k);
     gb_err err = gb_db_get(txn, GB_TABLE_BLOCKS, k, sizeof k, &v);
     return err ? err : gb_block_header_decode(v.data, v.len, out);
+}
+
+gb_err gb_db_inputs_put(gb_db_txn *txn, uint32_t height, const void *rec,
+                        size_t len)
+{
+    uint8_t k[4];
+    if (!txn->write || txn->sealed || !rec || !len)
+        return GB_INVAL;
+    if (txn->failed)
+        return txn->failed;
+    height_key(height, k);
+    return put_raw(txn, GB_TABLE_INPUTS, k, sizeof k, rec, len, false);
+}
+
+gb_err gb_db_put_history(gb_db_txn *txn, const void *key, size_t klen,
+                         const void *rec, size_t len)
+{
+    if (!txn->write || txn->sealed || !key || klen == 4 || !klen ||
+        klen > MAX_KEY || !rec || !len)
+        return GB_INVAL;
+    if (txn->failed)
+        return txn->failed;
+    return put_raw(txn, GB_TABLE_INPUTS, key, klen, rec, len, false);
+}
+
+gb_err gb_db_inputs_get(gb_db_txn *txn, uint32_t height, gb_db_val *out)
+{
+    uint8_t k[4];
+    height_key(height, k);
+    return gb_db_get(txn, GB_TABLE_INPUTS, k, sizeof k, out);
 }
 
 gb_err gb_db_seal_block(gb_db_txn *txn, gb_block_header *hdr,

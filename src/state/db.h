@@ -115,7 +115,8 @@
     X(TASKS, 9, "tasks")                                                      \
     X(RESERVATIONS, 10, "reservations")                                       \
     X(ACCOUNTS, 11, "accounts")                                               \
-    X(BLOCKS, 12, "blocks")
+    X(BLOCKS, 12, "blocks")                                                   \
+    X(INPUTS, 13, "inputs")
 
 typedef enum gb_db_table {
 #define GB_DB_TABLE_ENUM_(name, id, str) GB_TABLE_##name = id,
@@ -183,6 +184,20 @@ void gb_db_close(gb_db *db);
  * start: never call it on a directory someone else made).  GB_BUSY, deleting
  * nothing, when a gb_db has it open. */
 gb_err gb_db_remove(const char *path);
+
+/*
+ * Consistent copies (snapshots): the store as of its last commit, written
+ * compacted to DIR/data.mdb in the directory dst (made when missing; it
+ * must not hold a store).  gb_db_copy copies an open store (a block may be
+ * under way: the copy is of the last commit); gb_db_copy_dir one that
+ * another process (a running node) or nobody has open, by path, read-only
+ * and without taking its lock (in this process, use gb_db_copy on the
+ * open gb_db instead: LMDB forbids opening an environment twice in one
+ * process).  GB_NOT_FOUND (src holds no store), GB_IO, GB_NOSPACE.
+ */
+gb_err gb_db_copy(gb_db *db, const char *dst, char *msg, size_t msg_len);
+gb_err gb_db_copy_dir(const char *src, const char *dst, char *msg,
+                      size_t msg_len);
 
 /* For tests (crash and disk-full simulation): the nth commit from now
  * (1: the next) fails as if LMDB's commit had returned rc (e.g. ENOSPC,
@@ -362,5 +377,21 @@ gb_err gb_db_head(gb_db_txn *txn, uint32_t *out_height, uint8_t out_hash[32]);
 
 /* The header stored for height; GB_NOT_FOUND when none. */
 gb_err gb_db_block_get(gb_db_txn *txn, uint32_t height, gb_block_header *out);
+
+/*
+ * A block's inputs (chain.h, "replaying blocks"): an opaque record the
+ * chain writes under the block's height in the same transaction as the
+ * block, and reads back to replay it.  Like the headers, the inputs are
+ * history, not state: they are outside the state root.  The value read is
+ * valid until the transaction ends.
+ */
+gb_err gb_db_inputs_put(gb_db_txn *txn, uint32_t height, const void *rec,
+                        size_t len);
+gb_err gb_db_inputs_get(gb_db_txn *txn, uint32_t height, gb_db_val *out);
+/* Another history record in the same table, under a key of the caller's
+ * that is not 4 bytes long (a height's key is): e.g. a fork's mark
+ * (chain/fork.c).  Read back with gb_db_get(txn, GB_TABLE_INPUTS, ...). */
+gb_err gb_db_put_history(gb_db_txn *txn, const void *key, size_t klen,
+                         const void *rec, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "chain/chain.h"
 #include "chain/chain_fixture.h"
+#include "chain/chain_int.h" /* the stored inputs, to tamper with */
 #include "gear/codes.h"
 #include "test.h"
 
@@ -245,7 +246,9 @@ static void test_ping(void)
     gb_u128 after = gb_chain_balance(t.c, alice());
     GB_EXPECT(gb_u128_cmp(after, before) < 0);
     gb_u128 paid = gb_u128_sub(gb_u128_sub(before, after), fx_fee(t.c, 4));
-    GB_EXPECT(paid.lo > 0 && paid.lo < 1000000000ull && !paid.hi); /* ~3e8 */
+    GB_EXPECT(paid.lo > 0 &&
+              paid.lo < 1000000000ull * GB_CHAIN_VALUE_PER_GAS &&
+              !paid.hi); /* ~3e8 gas */
     m = send(&t, ping, "PONG");
     blocks(&t, 1);
     GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_AUTO, ""));
@@ -446,11 +449,18 @@ static void test_exit(void)
     GB_EXPECT(reply_is(&t, x, GB_REPLY_SUCCESS_AUTO, ""));
     GB_EXPECT_U64(1, t.exited);
     GB_EXPECT(gb_u128_is_zero(gb_chain_balance(t.c, a)));
-    /* the 777 came back to alice as the inheritor: she paid only gas and
-     * the transaction's fee */
+    /* the 777 came back to alice as the inheritor, and the existential
+     * deposit she locked on the program when she created it: she paid
+     * only gas and the transaction's fee */
     gb_u128 after = gb_chain_balance(t.c, alice());
-    gb_u128 paid = gb_u128_sub(gb_u128_sub(before, after), fx_fee(t.c, 1));
-    GB_EXPECT(paid.lo < 1000000000ull && !paid.hi); /* ~3e8 */
+    gb_u128 paid = gb_u128_sub(
+        gb_u128_sub(gb_u128_add(before,
+                                gb_u128_from(GB_GEAR_EXISTENTIAL_DEPOSIT),
+                                NULL),
+                    after),
+        fx_fee(t.c, 1));
+    GB_EXPECT(paid.lo < 1000000000ull * GB_CHAIN_VALUE_PER_GAS &&
+              !paid.hi); /* ~3e8 gas */
     gb_id h = send_v(&t, a, "hi", 1000000000ull, gb_u128_from(5));
     blocks(&t, 1);
     const umsg *r = reply_of(&t, h);
@@ -716,6 +726,107 @@ static void test_gas_limit_cap(void)
     env_close(&t);
 }
 
+
+/* Blocks replay from their stored inputs (chain.h, "replaying blocks"):
+ * the scenario's chain, replayed from genesis with 1 thread and with
+ * several, gives the same blocks; with one block's stored inputs changed
+ * (a payload byte), the replay names that block. */
+static void test_replay(void)
+{
+    env t;
+    gb_id ids[8];
+    env_open(&t, NULL, 0);
+    run_scenario(&t, NULL, 0, STEPS, ids);
+    uint32_t h = gb_chain_height(t.c);
+    GB_EXPECT(h > 5);
+    gb_chain_replay_report r;
+    for (unsigned threads = 1; threads <= 3; threads += 2) {
+        gb_chain_replay_opts o = {.threads = threads};
+        GB_EXPECT_ERR(GB_OK, gb_chain_replay(t.c, &o, &r));
+        GB_EXPECT_U64(0, r.bad);
+        GB_EXPECT_U64(h, r.replayed);
+        if (r.bad)
+            fprintf(stderr, "  block %u: %s\n", r.bad, r.why);
+    }
+    /* --from/--to: only those compared, replayed up to --to */
+    gb_chain_replay_opts part = {.from = 3, .to = 4};
+    GB_EXPECT_ERR(GB_OK, gb_chain_replay(t.c, &part, &r));
+    GB_EXPECT_U64(4, r.replayed);
+    GB_EXPECT_U64(0, r.bad);
+
+    /* tamper: the first block with a transaction that carries a payload */
+    uint32_t k = 0;
+    for (uint32_t i = 1; i <= h && !k; i++) {
+        gb_db_txn *w;
+        GB_EXPECT_ERR(GB_OK, gb_db_begin(t.c->db, &w));
+        gb_db_val v;
+        gb_blk_inputs in;
+        if (!gb_db_inputs_get(w, i, &v) &&
+            !gb_blk_inputs_decode(v.data, v.len, &in)) {
+            for (uint32_t j = 0; j < in.ntx && !k; j++) {
+                gb_ptx *p = &in.tx[j];
+                if (p->tx.kind != GB_TX_SEND_MESSAGE || !p->tx.payload_len)
+                    continue;
+                uint8_t *pl = malloc(p->tx.payload_len);
+                memcpy(pl, p->tx.payload, p->tx.payload_len);
+                pl[0] ^= 0x20; /* "PING" -> "pING" */
+                p->tx.payload = pl;
+                size_t len;
+                uint8_t *rec = gb_blk_inputs_encode(&in, &len);
+                GB_EXPECT_ERR(GB_OK, gb_db_inputs_put(w, i, rec, len));
+                free(rec);
+                free(pl);
+                k = i;
+            }
+            free(in.tx);
+        }
+        GB_EXPECT_ERR(GB_OK, k ? gb_db_commit(w) : (gb_db_abort(w), GB_OK));
+    }
+    GB_EXPECT(k > 0);
+    GB_EXPECT_ERR(GB_OK, gb_chain_replay(t.c, NULL, &r));
+    GB_EXPECT_U64(k, r.bad);
+    GB_EXPECT(r.why[0] != 0);
+    env_close(&t);
+}
+
+/* A block cut short by its time budget (cfg.block_budget_ms) stores how
+ * many waves it ran, so its replay stops at the same place. */
+static void test_replay_time_cut(void)
+{
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.nosync = true;
+    cfg.block_budget_ms = 1;
+    gb_chain *c = fx_open_chain(&cfg);
+    gb_id a = alice();
+    gb_id ping = fx_create_example(c, a, "ping", GAS);
+    gb_block_result r;
+    GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(c, &r));
+    gb_block_result_free(&r);
+    /* pingpong-free pile: many senders' PINGs (one per destination a
+     * wave), so the queue needs many waves */
+    uint32_t cut = 0;
+    for (int round = 0; round < 6; round++) {
+        for (uint32_t i = 0; i < 200; i++)
+            fx_submit(c, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = a,
+                                 .destination = ping,
+                                 .payload = (const uint8_t *)"PING",
+                                 .payload_len = 4, .gas_limit = GAS});
+        for (int b = 0; b < 3; b++) {
+            GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(c, &r));
+            cut += r.out_of_time;
+            gb_block_result_free(&r);
+        }
+    }
+    gb_chain_replay_report rep;
+    GB_EXPECT_ERR(GB_OK, gb_chain_replay(c, NULL, &rep));
+    GB_EXPECT_U64(0, rep.bad);
+    GB_EXPECT_U64(gb_chain_height(c), rep.replayed);
+    if (!cut)
+        fprintf(stderr, "  (no block was cut by time on this machine)\n");
+    gb_chain_close(c);
+}
+
 int main(void)
 {
     GB_RUN(test_ping);
@@ -732,5 +843,7 @@ int main(void)
     GB_RUN(test_mailbox);
     GB_RUN(test_determinism);
     GB_RUN(test_restart);
+    GB_RUN(test_replay);
+    GB_RUN(test_replay_time_cut);
     return gb_test_summary();
 }

@@ -56,7 +56,7 @@ check gas-trap "$out" "proxy: init payload must be the 32-byte target id"
 # upload with the estimated gas, then estimate and send a handle
 out=$(timeout 30 "$gb" upload "$ex/ping.wasm" $N --wait --json 2>&1); rc=$?
 check_rc upload-estimated $rc 0
-check upload-estimated "$out" '"gasEstimated":true'
+check upload-estimated "$out" '"gas_estimated":true'
 PING=$(jget "$out" programId) || die "upload printed no program id: $out"
 CODE=$(jget "$out" codeId)
 out=$(timeout 30 "$gb" gas handle "$PING" PING $N --json 2>&1); rc=$?

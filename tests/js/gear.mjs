@@ -4,7 +4,9 @@
 // by //Alice (sr25519), wait for its init, send it "PING" and get the
 // reply (Gear.UserMessageSent with payload "PONG", details.to = the
 // message), an upload of bad code failing in its block (ExtrinsicFailed),
-// then a Balances transfer to //Bob (issue #14, step 6).
+// Utility.batch / batch_all of sends (a batch_all with a bad call refused
+// whole, a batch interrupted at it), then a Balances transfer to //Bob
+// whose fee paymentInfo tells beforehand (issue #14, step 6).
 // Exits 0 when every check passed, 1 otherwise.
 import { readFileSync } from 'node:fs';
 import { GearApi, GearKeyring } from '@gear-js/api';
@@ -115,14 +117,59 @@ async function main() {
   check('bad upload: ExtrinsicFailed', failedWith.includes('ExtrinsicFailed') &&
     failedWith.includes('104') && failedWith.includes('0x09000000'), failedWith);
 
+  // Utility.batch / batch_all of sends (gear-js's sendBatchMessages uses
+  // batch_all and waits for ItemCompleted)
+  const ping = (dest = programId) => api.message.send({
+    destination: dest, payload: '0x50494e47',
+    gasLimit: hg.min_limit.toBigInt() * 2n + 1000000000n, value: 0,
+  });
+  const methods = (r) => r.events.map(({ event }) => `${event.section}.${event.method}`);
+  const count = (r, m) => methods(r).filter((x) => x === m).length;
+  const ba = await withTimeout(send(api, api.tx.utility.batchAll([ping(), ping()]), keyring),
+    30000, 'batch_all');
+  check('batch_all: 2 MessageQueued', count(ba, 'gear.MessageQueued') === 2, methods(ba).join());
+  check('batch_all: 2 ItemCompleted', count(ba, 'utility.ItemCompleted') === 2, methods(ba).join());
+  check('batch_all: BatchCompleted', count(ba, 'utility.BatchCompleted') === 1, methods(ba).join());
+  const queued = ba.events.filter(({ event }) => event.method === 'MessageQueued')
+    .map(({ event }) => event.data.id.toHex());
+  const pongs = [];
+  const unsubPong = await api.gearEvents.subscribeToGearEvent('UserMessageSent', ({ data: { message } }) => {
+    if (message.details.isSome) pongs.push(message.details.unwrap().to.toHex());
+  });
+  for (let i = 0; i < 50 && !queued.every((id) => pongs.includes(id)); i++) await new Promise((r) => setTimeout(r, 100));
+  unsubPong();
+  check('batch_all: both answered', queued.length === 2 && queued.every((id) => pongs.includes(id)));
+  const nobody = '0x' + '42'.repeat(32);
+  let refused = '';
+  try {
+    await withTimeout(send(api, api.tx.utility.batchAll([ping(), ping(nobody)]), keyring), 30000, 'bad batch_all');
+  } catch (e) { refused = e.message; }
+  check('batch_all with a bad call: refused whole (1010)', refused.includes('1010') &&
+    refused.includes('unknown program'), refused);
+  const bt = await withTimeout(send(api, api.tx.utility.batch([ping(), ping(nobody), ping()]), keyring),
+    30000, 'batch');
+  check('batch: stops at the bad call', count(bt, 'gear.MessageQueued') === 1 &&
+    count(bt, 'utility.ItemCompleted') === 1, methods(bt).join());
+  const intr = bt.events.find(({ event }) => event.method === 'BatchInterrupted');
+  check('batch: BatchInterrupted at 1', intr && intr.event.data.index.toNumber() === 1 &&
+    intr.event.data.error.isModule, intr ? JSON.stringify(intr.event.data.toJSON()) : methods(bt).join());
+
   // transfer to //Bob
   const before = (await api.balance.findOut(bob.address)).toBigInt();
   const amount = 10n ** 12n;
-  const tr = await withTimeout(send(api, api.balance.transfer(bob.address, amount), keyring),
-    30000, 'transfer');
+  const trTx = api.balance.transfer(bob.address, amount);
+  // its fee, asked first (TransactionPaymentApi_query_info)
+  const info = await trTx.paymentInfo(keyring);
+  const fee = info.partialFee.toBigInt();
+  check('paymentInfo: a fee', fee > 0n, info.toString());
+  const aliceBefore = (await api.balance.findOut(keyring.address)).toBigInt();
+  const tr = await withTimeout(send(api, trTx, keyring), 30000, 'transfer');
   check('Transfer event', tr.events.some(({ event }) => api.events.balances.Transfer.is(event)));
   const after = (await api.balance.findOut(bob.address)).toBigInt();
   check('bob received', after - before === amount, `${before} -> ${after}`);
+  const aliceAfter = (await api.balance.findOut(keyring.address)).toBigInt();
+  check('alice paid amount + the fee paymentInfo said', aliceBefore - aliceAfter === amount + fee,
+    `${aliceBefore} -> ${aliceAfter}, fee ${fee}`);
 
   await api.disconnect();
 }

@@ -22,7 +22,7 @@ if [ "$major" -lt 18 ]; then
 fi
 work=$build/js
 mkdir -p "$work"
-cp "$src/package.json" "$src/package-lock.json" "$src"/*.mjs "$work/"
+cp "$src/package.json" "$src/package-lock.json" "$src/.npmrc" "$src"/*.mjs "$work/"
 stamp=$(sha256sum "$src/package-lock.json" | cut -d' ' -f1)
 if [ "$(cat "$work/node_modules/.gearbox-lock" 2>/dev/null)" != "$stamp" ]; then
   if ! (cd "$work" && timeout 600 npm ci --no-audit --no-fund --loglevel=error); then

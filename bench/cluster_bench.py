@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Cluster benchmark (make bench; issue #16): three replicas on a
+three-server NATS JetStream cluster (log in three copies) against one node
+alone, on loopback.
+
+  - throughput: N "inc" messages to the counter example, sent as JSON-RPC
+    batches of dev_sendMessage (alice, bob and charlie, one replica each;
+    alone: all to the one node), timed from the first send until the
+    counter's state reads N;
+  - takeover: the sequencer is killed (-9); the time until another replica
+    says it is the sequencer;
+  - catch-up: a replica started on an empty directory; the time until it
+    reaches the head, in blocks/s.
+
+Everything printed is measured on this run.  Skipped without nats-server.
+usage: cluster_bench.py GEARBOX EXAMPLES_DIR
+"""
+import json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+GEARBOX, EX = sys.argv[1], sys.argv[2]
+N = int(os.environ.get("GB_BENCH_CLUSTER_N", "3000"))
+if not shutil.which("nats-server"):
+    print("cluster bench: skipped (no nats-server)")
+    sys.exit(0)
+tmp = tempfile.mkdtemp(prefix="gb-cluster-bench-")
+procs = []
+
+def free_ports(n):
+    ss = [socket.socket() for _ in range(n)]
+    for s in ss:
+        s.bind(("127.0.0.1", 0))
+    ps = [s.getsockname()[1] for s in ss]
+    for s in ss:
+        s.close()
+    return ps
+
+def rpc(port, method, params, timeout=30):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/", body, {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=timeout))
+
+def batch(port, calls):
+    body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p}
+                       for i, (m, p) in enumerate(calls)]).encode()
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/", body, {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=60))
+
+def start_node(i, port, extra):
+    log = open(f"{tmp}/node{i}.log", "w")
+    p = subprocess.Popen([GEARBOX, "node", "--dev", "--data", f"{tmp}/d{i}", "--rpc",
+                          f"127.0.0.1:{port}", "--block-time", "200"] + extra,
+                         stdout=log, stderr=subprocess.STDOUT)
+    procs.append(p)
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+            return p
+        except Exception:
+            if p.poll() is not None:
+                return None
+            time.sleep(0.05)
+    return None
+
+def upload(port, name):
+    code = "0x" + open(f"{EX}/{name}.wasm", "rb").read().hex()
+    r = rpc(port, "dev_uploadProgram", {"from": "alice", "code": code, "gasLimit": 10**10})
+    pid = r["result"]["programId"]
+    for _ in range(400):
+        st = rpc(port, "gear_programInfo", [pid]).get("result") or {}
+        if st.get("status") == "active":
+            return pid
+        time.sleep(0.05)
+    raise SystemExit(f"{name} did not become active")
+
+def count(port, ctr):
+    r = rpc(port, "gearbox_readState", [ctr]).get("result") or {}
+    p = r.get("payload", "0x")
+    try:
+        return int(bytes.fromhex(p[2:]).decode() or "0")
+    except ValueError:
+        return -1
+
+def throughput(ports):
+    ctr = upload(ports[0], "counter")
+    users = ["alice", "bob", "charlie"]
+    t0 = time.monotonic()
+    sent = 0
+    while sent < N:
+        for k, port in enumerate(ports):
+            n = min(64, N - sent)
+            if n <= 0:
+                break
+            who = users[k % 3] if len(ports) > 1 else users[(sent // 64) % 3]
+            res = batch(port, [("dev_sendMessage", {"from": who, "destination": ctr,
+                                                    "payload": "0x696e63", "gasLimit": 10**9})] * n)
+            ok = sum(1 for x in res if "error" not in x)
+            if ok < n:  # (a nonce taken while a block committed: again)
+                time.sleep(0.05)
+            sent += ok
+    while count(ports[0], ctr) < N:
+        time.sleep(0.02)
+        if time.monotonic() - t0 > 300:
+            raise SystemExit("counter did not reach N")
+    return N / (time.monotonic() - t0)
+
+try:
+    # one node alone
+    p1 = free_ports(1)
+    start_node("alone", p1[0], []) or sys.exit("node alone did not start")
+    alone = throughput(p1)
+    procs.pop().kill()
+    # three nats-servers, three replicas
+    cp, rp, hp = free_ports(3), free_ports(3), free_ports(4)
+    urls = ",".join(f"nats://127.0.0.1:{p}" for p in cp)
+    for i in range(3):
+        routes = ", ".join(f"nats-route://127.0.0.1:{rp[j]}" for j in range(3) if j != i)
+        with open(f"{tmp}/n{i}.conf", "w") as f:
+            f.write(f'server_name: n{i}\nlisten: 127.0.0.1:{cp[i]}\njetstream {{ store_dir: "{tmp}/js{i}" }}\n'
+                    f'cluster {{ name: gbb, listen: 127.0.0.1:{rp[i]}, routes: [{routes}] }}\n')
+        procs.append(subprocess.Popen(["nats-server", "-c", f"{tmp}/n{i}.conf"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    clus = lambda i: ["--cluster", urls, "--cluster-name", "bench", "--cluster-copies", "3", "--replica", f"r{i}"]
+    reps = {}
+    for _ in range(60):
+        reps[0] = start_node(0, hp[0], clus(0))
+        if reps[0]:
+            break
+        time.sleep(0.5)
+    reps[1] = start_node(1, hp[1], clus(1))
+    reps[2] = start_node(2, hp[2], clus(2))
+    three = throughput(hp[:3])
+    print(f"cluster: {N} messages, one node alone {alone:,.0f} msgs/s; three replicas "
+          f"(3-server JetStream, log in 3 copies) {three:,.0f} msgs/s = {100 * three / alone:.0f}% "
+          f"(target >= 80%)")
+    info = lambda i: rpc(hp[i], "gearbox_chainInfo", [])["result"]["cluster"]
+    seq = info(0)["sequencerName"]
+    k = int(seq[1:])
+    other = (k + 1) % 3
+    t0 = time.monotonic()
+    reps[k].send_signal(signal.SIGKILL)
+    while info(other)["sequencerName"] == seq or not any(info(i)["sequencer"] for i in range(3) if i != k):
+        time.sleep(0.01)
+        if time.monotonic() - t0 > 30:
+            raise SystemExit("no takeover")
+    print(f"  takeover: the sequencer killed, another took over after {1000 * (time.monotonic() - t0):.0f} ms "
+          f"(target < 5000 ms)")
+    head = rpc(hp[other], "chain_getHead", [])["result"]["height"]
+    t0 = time.monotonic()
+    start_node(3, hp[3], clus(3)) or sys.exit("catch-up replica did not start")
+    while rpc(hp[3], "chain_getHead", [])["result"]["height"] < head:
+        time.sleep(0.01)
+    dt = time.monotonic() - t0
+    print(f"  catch-up: a new replica replayed {head} blocks from the log in {dt:.2f} s = {head / dt:,.0f} blocks/s")
+finally:
+    for p in procs:
+        try:
+            p.kill()
+        except Exception:
+            pass
+    shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,667 @@
+/*
+ * Replicas on NATS JetStream (cluster.h; docs/cluster.md).
+ */
+#include "node/cluster.h"
+
+#include <nats/nats.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chain/pool_log.h"
+#include "util/bytes.h"
+#include "util/hash.h"
+#include "util/mem.h"
+
+#define BLK_MAGIC "GBB1"
+#define BLK_HEAD (4 + 4 + 32 + 8 + 4)
+#define TX_PER_STEP 1000u     /* TX messages taken per step */
+#define LEASE_KEY "sequencer"
+#define NONCES 1024u          /* signers whose sent nonces are remembered */
+
+typedef struct sent_nonce {
+    gb_id signer;
+    uint64_t next;            /* the nonce after the last one sent */
+    uint64_t at;              /* when (ms), for replacing the oldest */
+} sent_nonce;
+
+struct gb_cluster {
+    gb_cluster_cfg cfg;
+    char name[33], me[64];
+    char tx_stream[64], blk_stream[64], tx_subj[64], blk_subj[64];
+    char bucket[64];
+    gb_chain *chain;
+    natsConnection *nc;
+    jsCtx *js;
+    kvStore *kv;
+    /* the block thread's (leader also read by gb_cluster_health) */
+    atomic_bool leader;
+    uint64_t lease_rev, lease_next;
+    uint64_t tx_next;         /* leader: the next TX message to take */
+    uint64_t tx_read;         /* the next TX message to read for nonces */
+    uint64_t *pend_seq;       /* leader: the TX message of each pending
+                                 transaction, in the pool's order */
+    uint32_t npend, cap_pend;
+    uint64_t next_block;      /* leader: when the next block is due */
+    /* shared: mu */
+    pthread_mutex_t mu;
+    uint64_t tx_taken;        /* the last TX message the applied blocks
+                                 took */
+    bool diverged;
+    uint32_t diverged_at;
+    char holder[64];
+    sent_nonce nonces[NONCES];
+};
+
+static uint64_t mono_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static uint64_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
+}
+
+static bool good_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > 32)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+            return false;
+    return true;
+}
+
+static gb_err nats_fail(natsStatus s, jsErrCode je, const char *what,
+                        char *detail, size_t len)
+{
+    if (detail && len)
+        snprintf(detail, len, "%s: %s%s", what, natsStatus_GetText(s),
+                 je ? " (JetStream error)" : "");
+    return GB_IO;
+}
+
+static gb_err add_stream(gb_cluster *c, const char *name, const char *subj,
+                         char *detail, size_t len)
+{
+    jsStreamConfig sc;
+    jsStreamConfig_Init(&sc);
+    const char *subjects[1] = {subj};
+    sc.Name = name;
+    sc.Subjects = subjects;
+    sc.SubjectsLen = 1;
+    sc.Storage = js_FileStorage;
+    sc.Replicas = c->cfg.replicas ? c->cfg.replicas : 1;
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    natsStatus s = js_AddStream(&si, c->js, &sc, NULL, &je);
+    if (s == NATS_OK) {
+        jsStreamInfo_Destroy(si);
+        return GB_OK;
+    }
+    if (je == JSStreamNameExistErr) /* there already, with another config:
+                                       use it as it is */
+        return GB_OK;
+    return nats_fail(s, je, name, detail, len);
+}
+
+gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
+                       gb_cluster **out, char *detail, size_t len)
+{
+    *out = NULL;
+    const char *name = cfg->name ? cfg->name : "dev";
+    if (!good_name(name)) {
+        snprintf(detail, len, "cluster name '%s': 1 to 32 of A-Z a-z 0-9 _ -",
+                 name);
+        return GB_INVAL;
+    }
+    gb_cluster *c = gb_calloc(1, sizeof *c);
+    if (!c)
+        return GB_NOMEM;
+    c->cfg = *cfg;
+    c->cfg.urls = NULL;
+    c->cfg.name = NULL;
+    c->cfg.replica = NULL;
+    c->chain = chain;
+    pthread_mutex_init(&c->mu, NULL);
+    snprintf(c->name, sizeof c->name, "%s", name);
+    if (cfg->replica)
+        snprintf(c->me, sizeof c->me, "%s", cfg->replica);
+    else {
+        char host[40] = "";
+        gethostname(host, sizeof host - 1);
+        snprintf(c->me, sizeof c->me, "%s-%ld", host, (long)getpid());
+    }
+    snprintf(c->tx_stream, sizeof c->tx_stream, "GB_%s_TX", name);
+    snprintf(c->blk_stream, sizeof c->blk_stream, "GB_%s_BLK", name);
+    snprintf(c->tx_subj, sizeof c->tx_subj, "gb.%s.tx", name);
+    snprintf(c->blk_subj, sizeof c->blk_subj, "gb.%s.blk", name);
+    snprintf(c->bucket, sizeof c->bucket, "GB_%s_LEASE", name);
+    if (!c->cfg.lease_ms)
+        c->cfg.lease_ms = 2000;
+    if (!c->cfg.block_time_ms)
+        c->cfg.block_time_ms = 1000;
+
+    /* the servers: "URL[,URL...]" */
+    char urls[1024];
+    const char *list[16];
+    int nurl = 0;
+    snprintf(urls, sizeof urls, "%s", cfg->urls ? cfg->urls : "");
+    for (char *save = NULL, *t = strtok_r(urls, ",", &save); t && nurl < 16;
+         t = strtok_r(NULL, ",", &save))
+        list[nurl++] = t;
+    natsOptions *o = NULL;
+    natsStatus s = nurl ? natsOptions_Create(&o) : NATS_INVALID_ARG;
+    if (s == NATS_OK)
+        s = natsOptions_SetServers(o, list, nurl);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(o, -1); /* keep trying */
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(o, 200);
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(o, 2000);
+    if (s == NATS_OK)
+        s = natsConnection_Connect(&c->nc, o);
+    natsOptions_Destroy(o);
+    gb_err e = GB_OK;
+    if (s != NATS_OK) {
+        e = nats_fail(s, 0, cfg->urls, detail, len);
+        goto fail;
+    }
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = 2000;
+    if ((s = natsConnection_JetStream(&c->js, c->nc, &jo)) != NATS_OK) {
+        e = nats_fail(s, 0, "JetStream", detail, len);
+        goto fail;
+    }
+    if ((e = add_stream(c, c->tx_stream, c->tx_subj, detail, len)) ||
+        (e = add_stream(c, c->blk_stream, c->blk_subj, detail, len)))
+        goto fail;
+    kvConfig kc;
+    kvConfig_Init(&kc);
+    kc.Bucket = c->bucket;
+    kc.History = 1;
+    kc.TTL = (int64_t)c->cfg.lease_ms * 1000000; /* ns (MaxAge) */
+    kc.Replicas = c->cfg.replicas ? (int)c->cfg.replicas : 1;
+    s = js_CreateKeyValue(&c->kv, c->js, &kc);
+    if (s != NATS_OK)
+        s = js_KeyValue(&c->kv, c->js, c->bucket);
+    if (s != NATS_OK) {
+        e = nats_fail(s, 0, c->bucket, detail, len);
+        goto fail;
+    }
+    /* where the chain stands against the log: the log has every block
+     * from genesis on (height N is message N) */
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    if ((s = js_GetStreamInfo(&si, c->js, c->blk_stream, NULL, &je)) !=
+        NATS_OK) {
+        e = nats_fail(s, je, c->blk_stream, detail, len);
+        goto fail;
+    }
+    uint64_t last = si->State.LastSeq;
+    jsStreamInfo_Destroy(si);
+    if (gb_chain_height(chain) > last) {
+        snprintf(detail, len,
+                 "this chain is at block %u but the cluster's log (%s) has "
+                 "%llu blocks: a replica starts from a new data directory, "
+                 "or a snapshot of a replica of the same cluster",
+                 gb_chain_height(chain), c->blk_stream,
+                 (unsigned long long)last);
+        e = GB_INVALID;
+        goto fail;
+    }
+    /* what the blocks this chain has took from TX (so a sequencer after a
+     * restart takes the TX messages after those, not again) */
+    uint32_t h = gb_chain_height(chain);
+    if (h) {
+        natsMsg *m = NULL;
+        if ((s = js_GetMsg(&m, c->js, c->blk_stream, h, NULL, &je)) !=
+                NATS_OK ||
+            natsMsg_GetDataLength(m) < BLK_HEAD) {
+            natsMsg_Destroy(m);
+            e = nats_fail(s, je, "reading the head's block message", detail,
+                          len);
+            goto fail;
+        }
+        c->tx_taken = gb_le_get((const uint8_t *)natsMsg_GetData(m) + 40, 8);
+        natsMsg_Destroy(m);
+    }
+    *out = c;
+    return GB_OK;
+fail:
+    gb_cluster_close(c);
+    return e;
+}
+
+void gb_cluster_close(gb_cluster *c)
+{
+    if (!c)
+        return;
+    if (c->leader && c->kv) /* hand over at once */
+        kvStore_Delete(c->kv, LEASE_KEY);
+    kvStore_Destroy(c->kv);
+    jsCtx_Destroy(c->js);
+    natsConnection_Destroy(c->nc);
+    pthread_mutex_destroy(&c->mu);
+    free(c->pend_seq);
+    free(c);
+}
+
+/* ---- TX messages ----------------------------------------------------------
+ * flags u8 (bit 0: signed), [signer 32, nonce u64 LE], the record */
+
+#define TX_SIGNED 1u
+
+static gb_err parse_tx_msg(natsMsg *m, gb_tx *tx, bool *is_signed,
+                           gb_id *signer, uint64_t *nonce)
+{
+    const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
+    size_t len = (size_t)natsMsg_GetDataLength(m), at = 1;
+    if (len < 1)
+        return GB_MALFORMED;
+    *is_signed = d[0] & TX_SIGNED;
+    if (*is_signed) {
+        if (len < 41)
+            return GB_MALFORMED;
+        memcpy(signer->b, d + 1, 32);
+        *nonce = gb_le_get(d + 33, 8);
+        at = 41;
+    }
+    return gb_pool_tx_parse(d + at, len - at, tx);
+}
+
+static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
+{
+    uint64_t now = mono_ms() + 1; /* (0 marks a free slot) */
+    pthread_mutex_lock(&c->mu);
+    sent_nonce *slot = &c->nonces[0];
+    for (uint32_t i = 0; i < NONCES; i++) {
+        sent_nonce *e = &c->nonces[i];
+        if (e->at && gb_id_eq(e->signer, *signer)) {
+            slot = e;
+            break;
+        }
+        if (e->at < slot->at)
+            slot = e; /* the oldest (or a free one) */
+    }
+    if (!slot->at || !gb_id_eq(slot->signer, *signer) ||
+        slot->next < nonce + 1)
+        slot->next = nonce + 1;
+    slot->signer = *signer;
+    slot->at = now;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Every replica: the signers' nonces from TX messages not read yet. */
+static void read_nonces(gb_cluster *c)
+{
+    if (c->tx_read <= c->tx_taken)
+        c->tx_read = c->tx_taken + 1; /* (older ones are in blocks) */
+    for (uint32_t k = 0; k < TX_PER_STEP; k++) {
+        natsMsg *m = NULL;
+        jsErrCode je = 0;
+        if (js_GetMsg(&m, c->js, c->tx_stream, c->tx_read, NULL, &je) !=
+            NATS_OK)
+            return;
+        gb_tx tx;
+        gb_id signer;
+        uint64_t nonce = 0;
+        bool sig = false;
+        if (!parse_tx_msg(m, &tx, &sig, &signer, &nonce) && sig)
+            note_nonce(c, &signer, nonce);
+        natsMsg_Destroy(m);
+        c->tx_read++;
+    }
+}
+
+/* ---- the lease -------------------------------------------------------- */
+
+static void lose(gb_cluster *c)
+{
+    c->leader = false;
+    c->npend = 0;
+    gb_chain_pending_clear(c->chain);
+}
+
+static void lease(gb_cluster *c, uint64_t now)
+{
+    if (now < c->lease_next)
+        return;
+    c->lease_next = now + c->cfg.lease_ms / 4;
+    uint64_t rev = 0;
+    int n = (int)strlen(c->me);
+    if (c->leader) {
+        if (kvStore_Update(&rev, c->kv, LEASE_KEY, c->me, n, c->lease_rev) ==
+            NATS_OK)
+            c->lease_rev = rev;
+        else
+            lose(c);
+        return;
+    }
+    if (kvStore_Create(&rev, c->kv, LEASE_KEY, c->me, n) == NATS_OK) {
+        c->leader = true;
+        c->lease_rev = rev;
+        pthread_mutex_lock(&c->mu);
+        c->tx_next = c->tx_taken + 1; /* after what the log's blocks took */
+        snprintf(c->holder, sizeof c->holder, "%s", c->me);
+        pthread_mutex_unlock(&c->mu);
+        c->npend = 0;
+        gb_chain_pending_clear(c->chain);
+        c->next_block = now;
+        return;
+    }
+    kvEntry *en = NULL;
+    if (kvStore_Get(&en, c->kv, LEASE_KEY) == NATS_OK && en) {
+        pthread_mutex_lock(&c->mu);
+        snprintf(c->holder, sizeof c->holder, "%.*s",
+                 kvEntry_ValueLen(en), (const char *)kvEntry_Value(en));
+        pthread_mutex_unlock(&c->mu);
+        kvEntry_Destroy(en);
+    }
+}
+
+/* ---- blocks from the log ----------------------------------------------- */
+
+/* The blocks applied took TX messages up to tx_upto. */
+static void taken_upto(gb_cluster *c, uint64_t tx_upto)
+{
+    pthread_mutex_lock(&c->mu);
+    if (tx_upto > c->tx_taken)
+        c->tx_taken = tx_upto;
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* The message id of TX message seq: BLAKE2b-256("gearbox/cluster" ||
+ * name || seq u64 LE), known to the replica that published it as soon as
+ * JetStream acknowledged it. */
+static gb_id tx_mid(const gb_cluster *c, uint64_t seq)
+{
+    uint8_t b[8];
+    gb_le_put(b, seq, 8);
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    gb_blake2b_update(&st, "gearbox/cluster", 15);
+    gb_blake2b_update(&st, c->name, strlen(c->name));
+    gb_blake2b_update(&st, b, 8);
+    gb_id id;
+    gb_blake2b_final(&st, id.b);
+    return id;
+}
+
+/* The leader's pending list without the TX messages a block took. */
+static void drop_taken(gb_cluster *c, const uint64_t *seqs, uint32_t n)
+{
+    uint32_t w = 0;
+    for (uint32_t i = 0; i < c->npend; i++) {
+        bool in = false;
+        for (uint32_t j = 0; j < n && !in; j++)
+            in = seqs[j] == c->pend_seq[i];
+        if (!in)
+            c->pend_seq[w++] = c->pend_seq[i];
+    }
+    c->npend = w;
+}
+
+/* Apply block height+1 if the log has it: 1 applied, 0 not there yet,
+ * -1 an error (*e) or a divergence. */
+static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
+{
+    uint32_t h = gb_chain_height(c->chain) + 1;
+    natsMsg *m = NULL;
+    jsErrCode je = 0;
+    natsStatus s = js_GetMsg(&m, c->js, c->blk_stream, h, NULL, &je);
+    if (s != NATS_OK)
+        return 0; /* not there yet, or the servers away: later */
+    const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
+    size_t len = (size_t)natsMsg_GetDataLength(m);
+    int rc = -1;
+    uint32_t n = 0;
+    if (len < BLK_HEAD || memcmp(d, BLK_MAGIC, 4) ||
+        gb_le_get(d + 4, 4) != h ||
+        (n = (uint32_t)gb_le_get(d + 48, 4)) > (len - BLK_HEAD) / 8) {
+        pthread_mutex_lock(&c->mu);
+        c->diverged = true;
+        c->diverged_at = h;
+        pthread_mutex_unlock(&c->mu);
+        fprintf(stderr, "cluster: block %u in %s is malformed: stopped\n", h,
+                c->blk_stream);
+        goto out;
+    }
+    uint8_t root[32];
+    if ((*e = gb_chain_state_root(c->chain, root)))
+        goto out;
+    if (memcmp(root, d + 8, 32)) {
+        pthread_mutex_lock(&c->mu);
+        c->diverged = true;
+        c->diverged_at = h;
+        pthread_mutex_unlock(&c->mu);
+        fprintf(stderr,
+                "cluster: DIVERGED: this replica's state root at block %u "
+                "differs from the sequencer's; it stops applying blocks "
+                "(replay its data directory: gearbox replay)\n", h - 1);
+        goto out;
+    }
+    uint64_t tx_upto = gb_le_get(d + 40, 8);
+    uint64_t *seqs = gb_malloc((n ? n : 1) * sizeof *seqs);
+    if (!seqs) {
+        *e = GB_NOMEM;
+        goto out;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        seqs[i] = gb_le_get(d + BLK_HEAD + 8 * (size_t)i, 8);
+    size_t at = BLK_HEAD + 8 * (size_t)n;
+    *e = gb_chain_apply_inputs(c->chain, d + at, len - at, out);
+    if (*e == GB_MALFORMED) {
+        fprintf(stderr, "cluster: block %u's inputs are malformed: "
+                        "stopped\n", h);
+        pthread_mutex_lock(&c->mu);
+        c->diverged = true;
+        c->diverged_at = h;
+        pthread_mutex_unlock(&c->mu);
+        *e = GB_OK;
+    } else if (!*e) {
+        taken_upto(c, tx_upto);
+        drop_taken(c, seqs, n);
+        rc = 1;
+    }
+    free(seqs);
+out:
+    natsMsg_Destroy(m);
+    return rc;
+}
+
+/* ---- the sequencer ------------------------------------------------------ */
+
+static void take_txs(gb_cluster *c)
+{
+    for (uint32_t k = 0; k < TX_PER_STEP; k++) {
+        natsMsg *m = NULL;
+        jsErrCode je = 0;
+        if (js_GetMsg(&m, c->js, c->tx_stream, c->tx_next, NULL, &je) !=
+            NATS_OK)
+            return;
+        gb_tx tx;
+        gb_id mid = tx_mid(c, c->tx_next), signer;
+        uint64_t nonce;
+        bool sig;
+        if (!parse_tx_msg(m, &tx, &sig, &signer, &nonce) &&
+            !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0)) {
+            if (c->npend == c->cap_pend) {
+                uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
+                uint64_t *p = gb_realloc(c->pend_seq, cap * sizeof *p);
+                if (!p) {
+                    natsMsg_Destroy(m);
+                    return; /* (taken again by the next sequencer) */
+                }
+                c->pend_seq = p;
+                c->cap_pend = cap;
+            }
+            c->pend_seq[c->npend++] = c->tx_next;
+        }
+        natsMsg_Destroy(m);
+        c->tx_next++;
+    }
+}
+
+static void publish_block(gb_cluster *c, uint64_t now)
+{
+    uint8_t *rec = NULL;
+    size_t rlen = 0;
+    uint32_t ntx = 0, h = gb_chain_height(c->chain);
+    uint64_t ts = wall_ms();
+    if (ts <= gb_chain_timestamp(c->chain))
+        ts = gb_chain_timestamp(c->chain) + 1;
+    if (gb_chain_next_inputs(c->chain, c->npend, ts, &rec, &rlen, &ntx))
+        return;
+    if (ntx > c->npend)
+        ntx = c->npend; /* (the pool holds only what the log gave) */
+    size_t len = BLK_HEAD + 8 * (size_t)ntx + rlen;
+    uint8_t *msg = gb_malloc(len);
+    uint8_t root[32];
+    if (!msg || gb_chain_state_root(c->chain, root)) {
+        free(msg);
+        free(rec);
+        return;
+    }
+    memcpy(msg, BLK_MAGIC, 4);
+    gb_le_put(msg + 4, h + 1, 4);
+    memcpy(msg + 8, root, 32);
+    gb_le_put(msg + 40, c->tx_next - 1, 8);
+    gb_le_put(msg + 48, ntx, 4);
+    for (uint32_t i = 0; i < ntx; i++)
+        gb_le_put(msg + BLK_HEAD + 8 * (size_t)i, c->pend_seq[i], 8);
+    memcpy(msg + BLK_HEAD + 8 * (size_t)ntx, rec, rlen);
+    free(rec);
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    /* block h+1 is message h+1: no second block at a height */
+    if (h)
+        po.ExpectLastSeq = h;
+    else
+        po.ExpectNoMessage = true;
+    jsPubAck *pa = NULL;
+    jsErrCode je = 0;
+    natsStatus s =
+        js_Publish(&pa, c->js, c->blk_subj, msg, (int)len, &po, &je);
+    jsPubAck_Destroy(pa);
+    free(msg);
+    if (s == NATS_OK)
+        c->next_block = now + c->cfg.block_time_ms;
+    else if (je == JSStreamWrongLastSequenceErr)
+        lose(c); /* another replica published: it is the sequencer */
+}
+
+gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
+{
+    *applied = false;
+    pthread_mutex_lock(&c->mu);
+    bool diverged = c->diverged;
+    pthread_mutex_unlock(&c->mu);
+    if (diverged)
+        return GB_OK; /* stopped: says so in health */
+    gb_err e = GB_OK;
+    int r = apply_next(c, out, &e);
+    if (r == 1) {
+        *applied = true;
+        return GB_OK;
+    }
+    if (r < 0)
+        return e;
+    uint64_t now = mono_ms();
+    read_nonces(c);
+    lease(c, now);
+    if (!c->leader)
+        return GB_OK;
+    take_txs(c);
+    if (now >= c->next_block || (c->cfg.dev && c->npend))
+        publish_block(c, now);
+    return GB_OK;
+}
+
+/* ---- submitting -------------------------------------------------------- */
+
+gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
+                         const gb_id *signer, uint64_t nonce, gb_id *id,
+                         gb_id *msg_id, char *detail, size_t len)
+{
+    size_t head = signer ? 41 : 1, n = head + gb_pool_tx_size(tx);
+    uint8_t *b = gb_malloc(n);
+    if (!b)
+        return GB_NOMEM;
+    b[0] = signer ? TX_SIGNED : 0;
+    if (signer) {
+        memcpy(b + 1, signer->b, 32);
+        gb_le_put(b + 33, nonce, 8);
+    }
+    gb_pool_tx_write(tx, b + head);
+    /* JetStream keeps one message per id within its duplicate window (2
+     * minutes by default): the same signed transaction sent again, to any
+     * replica, is acknowledged with the first one's sequence */
+    char msgid[65];
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    if (key) {
+        for (int i = 0; i < 32; i++)
+            snprintf(msgid + 2 * i, 3, "%02x", key[i]);
+        po.MsgId = msgid;
+    }
+    jsPubAck *pa = NULL;
+    jsErrCode je = 0;
+    natsStatus s = js_Publish(&pa, c->js, c->tx_subj, b, (int)n, &po, &je);
+    free(b);
+    if (s != NATS_OK) {
+        jsPubAck_Destroy(pa);
+        return nats_fail(s, je, "publishing the transaction", detail, len);
+    }
+    uint64_t seq = pa->Sequence;
+    jsPubAck_Destroy(pa);
+    if (signer) /* at once here; the other replicas read it from TX */
+        note_nonce(c, signer, nonce);
+    gb_id i, m;
+    gb_chain_tx_ids(tx, tx_mid(c, seq), &i, &m);
+    if (id)
+        *id = i;
+    if (msg_id)
+        *msg_id = m;
+    return GB_OK;
+}
+
+uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
+{
+    uint64_t f = 0;
+    pthread_mutex_lock(&c->mu);
+    for (uint32_t i = 0; i < NONCES; i++)
+        if (c->nonces[i].at && gb_id_eq(c->nonces[i].signer, signer)) {
+            f = c->nonces[i].next;
+            break;
+        }
+    pthread_mutex_unlock(&c->mu);
+    return f;
+}
+
+void gb_cluster_health(gb_cluster *c, gb_cluster_status *out)
+{
+    memset(out, 0, sizeof *out);
+    out->connected =
+        natsConnection_Status(c->nc) == NATS_CONN_STATUS_CONNECTED;
+    pthread_mutex_lock(&c->mu);
+    out->sequencer = c->leader;
+    out->diverged = c->diverged;
+    out->diverged_at = c->diverged_at;
+    out->tx_taken = c->tx_taken;
+    snprintf(out->holder, sizeof out->holder, "%s", c->holder);
+    pthread_mutex_unlock(&c->mu);
+}

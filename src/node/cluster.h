@@ -1,0 +1,109 @@
+/*
+ * Replicas on NATS JetStream (docs/cluster.md): several nodes serve one
+ * chain.  A block is a pure function of the state before it and its
+ * inputs (chain.h, "blocks from inputs"); JetStream orders the inputs:
+ *
+ *   - stream GB_<NAME>_TX, subject gb.<NAME>.tx: the transactions every
+ *     replica accepted over its RPC, one message each (a byte of flags,
+ *     the signer and nonce of a signed one, then the transaction's record,
+ *     chain/pool_log.h), in the order JetStream received them; every
+ *     replica reads it to know each signer's next nonce;
+ *   - stream GB_<NAME>_BLK, subject gb.<NAME>.blk: the blocks, message N
+ *     holding block N: a header (the state root of block N-1 as the
+ *     sequencer had it, the last TX message it has taken, the TX sequence
+ *     of each transaction in the block) and the block's inputs record;
+ *   - key-value bucket GB_<NAME>_LEASE, key "sequencer": which replica
+ *     produces blocks, held by refreshing it (kvStore_Update on the
+ *     revision held) and lost when it expires (the bucket's TTL), after
+ *     which any replica may take it (kvStore_Create).
+ *
+ * The sequencer takes TX messages in order into its pending pool (the
+ * chain's own checks refuse what cannot be applied), and at each block
+ * time publishes the next block's inputs to BLK expecting the stream's
+ * last sequence to be the head's height: a replica that wrongly believes
+ * it is the sequencer cannot publish a second block N.  Every replica,
+ * the sequencer included, builds blocks only from BLK, message by message
+ * (gb_chain_apply_inputs), so all make the same blocks; a replica that
+ * starts late, or restarts (or starts from a snapshot), reads BLK from its
+ * head onwards.  A replica whose state root differs from the one a block
+ * message carries stops applying blocks and says so (gb_cluster_health).
+ *
+ * A transaction submitted to any replica is published to TX and answered
+ * as soon as JetStream has it, with ids that do not depend on the block it
+ * will be in: its message id is BLAKE2b-256("gearbox/cluster" || name ||
+ * its TX sequence), which the sequencer gives it too (gb_chain_submit_as),
+ * so every replica answers and applies the same ids.  A transaction the
+ * sequencer's checks refuse (the state changed since the replica checked
+ * it) is dropped, as a single node drops one its block cannot apply.
+ *
+ * Threads: gb_cluster_step runs on the node's block thread;
+ * gb_cluster_submit on the RPC's; gb_cluster_health anywhere.
+ */
+#ifndef GB_NODE_CLUSTER_H
+#define GB_NODE_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain/chain.h"
+
+typedef struct gb_cluster gb_cluster;
+
+typedef struct gb_cluster_cfg {
+    const char *urls;      /* "nats://127.0.0.1:4222[,nats://...]" */
+    const char *name;      /* the chain's name on the servers ([A-Za-z0-9_-],
+                              up to 32): NULL "dev" */
+    const char *replica;   /* this replica's name, for the lease (NULL: a
+                              name from the host and pid) */
+    unsigned replicas;     /* JetStream copies of the streams: 1 or 3
+                              (0: 1) */
+    uint64_t block_time_ms;
+    uint64_t lease_ms;     /* the lease's TTL (0: 2000) */
+    bool dev;              /* a block as soon as a transaction waits */
+} gb_cluster_cfg;
+
+/* Connect and make (or find) the streams and the bucket.  GB_IO with
+ * detail when the servers cannot be reached or refuse. */
+gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
+                       gb_cluster **out, char *detail, size_t len);
+void gb_cluster_close(gb_cluster *c);
+
+/*
+ * One step of the block thread: take the lease or keep it; as the
+ * sequencer, take new TX messages and publish a block when one is due;
+ * then apply at most one block from BLK into *out (*applied true; the
+ * caller owns out, gb_block_result_free).  Returns an error only when the
+ * chain fails (the store); the servers being away is a pause, not an
+ * error.
+ */
+gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
+
+/* Publish tx: *id and *msg_id as gb_chain_submit2 gives them (both may be
+ * NULL).  key (32 bytes, or NULL) names the signed transaction: sent again
+ * within JetStream's duplicate window (2 minutes), to any replica, it is
+ * taken once.  signer (may be NULL) and nonce go with it in the log, so
+ * every replica learns the signer's next nonce (gb_cluster_nonce_floor)
+ * before the block that applies it.  GB_IO (the servers: detail says),
+ * GB_NOMEM. */
+gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
+                         const gb_id *signer, uint64_t nonce, gb_id *id,
+                         gb_id *msg_id, char *detail, size_t len);
+
+/* The nonce after the last one a signer used in the log's transactions
+ * this replica has read (0: none).  The chain's catches up once blocks
+ * apply them; an older note is then below it and does not matter. */
+uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer);
+
+typedef struct gb_cluster_status {
+    bool connected;
+    bool sequencer;        /* this replica holds the lease */
+    bool diverged;         /* its root differed: it stopped */
+    uint32_t diverged_at;  /* the block whose parent root differed */
+    uint64_t tx_taken;     /* the last TX message the chain has taken */
+    char holder[64];       /* the lease's holder, as last seen */
+} gb_cluster_status;
+
+void gb_cluster_health(gb_cluster *c, gb_cluster_status *out);
+
+#endif

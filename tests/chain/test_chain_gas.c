@@ -1,0 +1,365 @@
+/*
+ * Gas and value as Gear moves them, through the chain: gas given with a
+ * message comes out of the sender's own gas (NotEnoughGas when it has not
+ * that much), automatic replies carry no gas but a reply deposit, unused
+ * gas goes back to the user who paid for the message's tree, and a
+ * program's value counter survives a wait (create_program after a wake).
+ *
+ * Programs: tests/data/gear/sys_ops.wat (a syscall interpreter, scripts
+ * built with tests/gear/test_syscalls_util.h) and
+ * tests/data/gear/create_wait.wat.  After every block the audit is exact
+ * (accounts + programs + held value and gas + burned + fees == issuance).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain.h"
+#include "chain/chain_fixture.h"
+#include "gear/test_syscalls_util.h"
+
+#define GAS 100000000000ull
+#define ED GB_GEAR_EXISTENTIAL_DEPOSIT
+
+static gb_chain *C;
+static gb_id SYS; /* sys_ops' code id */
+
+static gb_id alice(void) { return gb_chain_dev_account(0); }
+static gb_id bob(void) { return gb_chain_dev_account(1); }
+
+/* What the last blocks did (since the last reset). */
+typedef struct seen {
+    uint32_t failed, failed_replies, ok_replies;
+    uint64_t burned;        /* gas burned by every run */
+    uint8_t mail[8][64];    /* payloads of messages (not replies) to users */
+    uint32_t mail_len[8], nmail;
+    bool init_failed;
+    uint8_t reply[64];      /* the last reply to a user */
+    uint32_t reply_len;
+    uint8_t reply_code[4];
+} seen;
+static seen S;
+
+static void block(void)
+{
+    gb_block_result r;
+    GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(C, &r));
+    for (uint32_t i = 0; i < r.nevents; i++) {
+        const gb_event *ev = &r.events[i];
+        if (ev->kind == GB_EV_DISPATCHED) {
+            S.burned += ev->gas_burned;
+            bool reply = ev->dispatch_kind == GB_DISPATCH_REPLY;
+            if (ev->outcome == GB_OUTCOME_FAILED)
+                reply ? S.failed_replies++ : S.failed++;
+            else if (reply)
+                S.ok_replies++;
+        }
+        if (ev->kind == GB_EV_INIT_FAILED)
+            S.init_failed = true;
+        if (ev->kind == GB_EV_USER_MESSAGE && !ev->is_reply && S.nmail < 8) {
+            uint32_t n = ev->payload_len < 64 ? ev->payload_len : 64;
+            memcpy(S.mail[S.nmail], ev->payload, n);
+            S.mail_len[S.nmail++] = n;
+        }
+        if (ev->kind == GB_EV_USER_MESSAGE && ev->is_reply) {
+            S.reply_len = ev->payload_len < 64 ? ev->payload_len : 64;
+            memcpy(S.reply, ev->payload, S.reply_len);
+            memcpy(S.reply_code, ev->reply_code, 4);
+        }
+    }
+    gb_block_result_free(&r);
+    fx_check_conservation(C);
+}
+
+/* Blocks until nothing is queued or held. */
+static void settle(void)
+{
+    for (int i = 0; i < 20 && (gb_chain_pending(C) || i == 0); i++)
+        block();
+    GB_EXPECT_U64(0, gb_chain_pending(C));
+}
+
+static void open_chain(void)
+{
+    C = fx_open_chain(NULL);
+    uint32_t len;
+    uint8_t *code = fx_read_wasm("GB_TEST_WASM", "sys_ops", &len);
+    SYS = fx_submit(C, (gb_tx){.kind = GB_TX_UPLOAD_CODE, .sender = alice(),
+                               .code = code, .code_len = len});
+    free(code);
+}
+
+static gb_id create_sys(const char *salt)
+{
+    return fx_submit(C, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
+                                .sender = alice(), .code_id = SYS,
+                                .salt = (const uint8_t *)salt,
+                                .salt_len = (uint32_t)strlen(salt),
+                                .gas_limit = GAS});
+}
+
+static gb_id send_script(gb_id from, gb_id to, const script *s,
+                         uint64_t gas)
+{
+    return fx_submit(C, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = from,
+                                .destination = to, .payload = s->b,
+                                .payload_len = s->n, .gas_limit = gas});
+}
+
+static uint32_t u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* gr_send_wgas with more gas than the message has left: NotEnoughGas
+ * (100), which the program sees as an error (it goes on: here it mails
+ * the code to alice); with gas it has, the send works (0). */
+static void test_wgas_not_enough_gas(void)
+{
+    open_chain();
+    gb_id P = create_sys("P"), Q = create_sys("Q");
+    settle();
+    memset(&S, 0, sizeof S);
+    script s = {0};
+    poke_hash_value(&s, 0x4000, Q, 0, 0);
+    /* more than the whole message's gas */
+    OP(&s, GB_SYS_GR_SEND_WGAS, 0x4000, 0x5000, 0, 2 * GAS, 0, 0x4100);
+    /* a part of it */
+    OP(&s, GB_SYS_GR_SEND_WGAS, 0x4000, 0x5000, 0, GAS / 10, 0, 0x4140);
+    poke_hash_value(&s, 0x4200, alice(), 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4200, 0x4100, 4, 0, 0x4300);
+    OP(&s, GB_SYS_GR_SEND, 0x4200, 0x4140, 4, 0, 0x4300);
+    send_script(alice(), P, &s, GAS);
+    settle();
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT_U64(2, S.nmail);
+    GB_EXPECT_U64(GB_EXT_NOT_ENOUGH_GAS, u32le(S.mail[0]));
+    GB_EXPECT_U64(100, u32le(S.mail[0])); /* Gear's code */
+    GB_EXPECT_U64(0, u32le(S.mail[1]));
+    gb_chain_close(C);
+}
+
+/* An automatic reply carries no gas (Gear's ReplyPacket::auto): to a
+ * program it fails its precharge, burning nothing; with a reply deposit
+ * it runs on the deposit. */
+static void test_auto_reply_gas(void)
+{
+    open_chain();
+    gb_id P = create_sys("P"), Q = create_sys("Q");
+    settle();
+    /* P sends Q an empty script: Q's run ends without replying */
+    memset(&S, 0, sizeof S);
+    script s = {0};
+    poke_hash_value(&s, 0x4000, Q, 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x5000, 0, 0, 0x4100);
+    send_script(alice(), P, &s, GAS);
+    settle();
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT_U64(1, S.failed_replies); /* Q's auto reply to P */
+    GB_EXPECT_U64(0, S.ok_replies);
+    /* the same with a deposit for the reply */
+    memset(&S, 0, sizeof S);
+    OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4104, 3000000000ull, 0x4140);
+    send_script(alice(), P, &s, GAS);
+    settle();
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT_U64(0, S.failed_replies);
+    GB_EXPECT_U64(1, S.ok_replies);
+    gb_chain_close(C);
+}
+
+/* What a tree of messages did not burn comes back to the user who paid
+ * for its root: bob's balance drops by exactly the gas burned by every run
+ * of the tree (at GB_CHAIN_VALUE_PER_GAS) and the transaction's fee, also
+ * when the gas went on with messages between programs and a reply
+ * deposit. */
+static void test_refund_to_payer(void)
+{
+    open_chain();
+    gb_id P = create_sys("P"), Q = create_sys("Q");
+    settle();
+    script q = {0}; /* Q: a gasless message to R... to P itself, empty */
+    poke_hash_value(&q, 0x4000, P, 0, 0);
+    OP(&q, GB_SYS_GR_SEND, 0x4000, 0x5000, 0, 0, 0x4100);
+    script s = {0};
+    poke(&s, 0x6000, q.b, q.n);
+    poke_hash_value(&s, 0x4000, Q, 0, 0);
+    OP(&s, GB_SYS_GR_SEND_WGAS, 0x4000, 0x6000, q.n, GAS / 4, 0, 0x4100);
+    OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4104, 2000000000ull, 0x4140);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x5000, 0, 0, 0x4100);
+    gb_u128 before = gb_chain_balance(C, bob());
+    memset(&S, 0, sizeof S);
+    send_script(bob(), P, &s, GAS);
+    settle();
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT(S.burned > 0);
+    gb_u128 after = gb_chain_balance(C, bob());
+    gb_u128 paid = gb_u128_sub(before, after);
+    gb_u128 want = gb_chain_gas_value(S.burned);
+    gb_u128_add_to(&want, fx_fee(C, s.n));
+    char a[40], b[40];
+    gb_u128_to_dec(paid, a);
+    gb_u128_to_dec(want, b);
+    GB_EXPECT(strcmp(a, b) == 0);
+    if (strcmp(a, b))
+        fprintf(stderr, "  bob paid %s, burned + fee %s\n", a, b);
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    gb_chain_close(C);
+}
+
+/* create_wait's init: create child 1 with value + ED, wait for its init's
+ * reply, create child 2 when woken.  Gear's value counter: the balance
+ * less the locked ED, plus the init's value on its first run only — so
+ * value v1 + v2 + 2 ED sent with the init is exactly enough, and one
+ * less makes the second create fail with NotEnoughValue (101). */
+static void create_wait(int short_by)
+{
+    open_chain();
+    uint32_t len;
+    uint8_t *code = fx_read_wasm("GB_TEST_WASM", "create_wait", &len);
+    gb_id cw = fx_submit(C, (gb_tx){.kind = GB_TX_UPLOAD_CODE,
+                                    .sender = alice(), .code = code,
+                                    .code_len = len});
+    free(code);
+    block();
+    const uint64_t v1 = 5, v2 = 7;
+    uint8_t init[96] = {0};
+    memcpy(init, SYS.b, 32);
+    init[32] = (uint8_t)v1;
+    memcpy(init + 48, SYS.b, 32);
+    init[80] = (uint8_t)v2;
+    gb_u128 value = gb_u128_from(v1 + v2 + 2 * ED - (uint64_t)short_by);
+    gb_id mid = {{0}};
+    char detail[256] = "";
+    gb_tx tx = {.kind = GB_TX_CREATE_PROGRAM, .sender = alice(),
+                .code_id = cw, .salt = (const uint8_t *)"cw", .salt_len = 2,
+                .payload = init, .payload_len = 96, .gas_limit = GAS,
+                .value = value};
+    gb_id P = {{0}};
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit2(C, &tx, &P, &mid, detail,
+                                          sizeof detail));
+    memset(&S, 0, sizeof S);
+    settle();
+    gb_id c1 = gb_program_id_from_program(mid, SYS, "a", 1);
+    gb_id c2 = gb_program_id_from_program(mid, SYS, "b", 1);
+    gb_chain_prog_info pi;
+    GB_EXPECT_ERR(GB_OK, gb_chain_program_info(C, c1, &pi));
+    GB_EXPECT(!gb_u128_cmp(pi.balance, gb_u128_from(ED + v1)));
+    if (!short_by) {
+        GB_EXPECT(!S.init_failed);
+        GB_EXPECT_U64(0, S.failed);
+        GB_EXPECT_ERR(GB_OK, gb_chain_program_info(C, c2, &pi));
+        GB_EXPECT(!gb_u128_cmp(pi.balance, gb_u128_from(ED + v2)));
+        GB_EXPECT_ERR(GB_OK, gb_chain_program_info(C, P, &pi));
+        GB_EXPECT_U64(1, pi.status); /* active */
+        GB_EXPECT(!gb_u128_cmp(pi.balance, gb_u128_from(ED)));
+    } else {
+        GB_EXPECT(S.init_failed);
+        GB_EXPECT_ERR(GB_NOT_FOUND, gb_chain_program_info(C, c2, &pi));
+        /* the panic payload: the create's error code */
+        GB_EXPECT_U64(4, S.reply_len);
+        GB_EXPECT_U64(GB_EXT_NOT_ENOUGH_VALUE, u32le(S.reply));
+    }
+    gb_chain_close(C);
+}
+
+/* A handle that made a system reservation and then fails sends its
+ * program a signal, paid from that reservation, with Gear's code:
+ * UserspacePanic 100, RanOutOfGas 101, UnreachableInstruction 104.  One
+ * that succeeds, or fails without a reservation, sends none. */
+static void test_signals(void)
+{
+    open_chain();
+    uint32_t len;
+    uint8_t *code = fx_read_wasm("GB_TEST_WASM", "signals", &len);
+    gb_id sc = fx_submit(C, (gb_tx){.kind = GB_TX_UPLOAD_CODE,
+                                    .sender = alice(), .code = code,
+                                    .code_len = len});
+    free(code);
+    gb_id carol = gb_chain_dev_account(2);
+    gb_id P = fx_submit(C, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
+                                   .sender = alice(), .code_id = sc,
+                                   .payload = carol.b, .payload_len = 32,
+                                   .gas_limit = GAS});
+    settle();
+    static const struct {
+        char op;
+        uint64_t gas;
+        uint32_t signal; /* 0: none */
+    } cases[] = {{'p', GAS, 100}, {'u', GAS, 104},
+                 {'g', 20000000000ull, 101}, {'o', GAS, 0}, {'n', GAS, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        memset(&S, 0, sizeof S);
+        gb_id m = fx_submit(C, (gb_tx){.kind = GB_TX_SEND_MESSAGE,
+                                       .sender = bob(), .destination = P,
+                                       .payload = (const uint8_t *)
+                                                      &cases[i].op,
+                                       .payload_len = 1,
+                                       .gas_limit = cases[i].gas});
+        settle();
+        if (!cases[i].signal) {
+            GB_EXPECT_U64(0, S.nmail);
+            continue;
+        }
+        GB_EXPECT_U64(1, S.nmail);
+        GB_EXPECT_U64(40, S.mail_len[0]);
+        GB_EXPECT_U64(cases[i].signal, u32le(S.mail[0]));
+        GB_EXPECT_U64(0, u32le(S.mail[0] + 4));
+        GB_EXPECT(!memcmp(S.mail[0] + 8, m.b, 32)); /* signal_from */
+    }
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    gb_chain_close(C);
+}
+
+/* Gear's estimate forbids gr_gas_available: a message whose run calls it
+ * cannot be estimated (its result would depend on the gas being sought);
+ * one that does not can.  In a block it works. */
+static void test_estimate_forbids_gas_available(void)
+{
+    open_chain();
+    gb_id P = create_sys("P");
+    settle();
+    script s = {0};
+    OP(&s, GB_SYS_GR_GAS_AVAILABLE, 0x4000);
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                .destination = P, .payload = s.b, .payload_len = s.n};
+    gb_chain_gas_info info;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_INVALID,
+                  gb_chain_calculate_gas(C, &tx, &info, detail,
+                                         sizeof detail));
+    GB_EXPECT_STR_CONTAINS(detail, "trapped");
+    GB_EXPECT_STR_CONTAINS(detail, "backend");
+    script ok = {0};
+    OP(&ok, GB_SYS_GR_BLOCK_HEIGHT, 0x4000);
+    tx.payload = ok.b;
+    tx.payload_len = ok.n;
+    GB_EXPECT_ERR(GB_OK, gb_chain_calculate_gas(C, &tx, &info, detail,
+                                                sizeof detail));
+    GB_EXPECT(info.min_limit > 0 && info.burned > 0);
+    memset(&S, 0, sizeof S);
+    send_script(alice(), P, &s, GAS);
+    settle();
+    GB_EXPECT_U64(0, S.failed);
+    gb_chain_close(C);
+}
+
+static void test_value_across_wait(void) { create_wait(0); }
+static void test_value_across_wait_short(void) { create_wait(1); }
+
+int main(void)
+{
+    GB_RUN(test_wgas_not_enough_gas);
+    GB_RUN(test_auto_reply_gas);
+    GB_RUN(test_refund_to_payer);
+    GB_RUN(test_value_across_wait);
+    GB_RUN(test_value_across_wait_short);
+    GB_RUN(test_signals);
+    GB_RUN(test_estimate_forbids_gas_available);
+    return gb_test_summary();
+}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Replicas on NATS JetStream (issue #16), on loopback: three nats-servers
+# in one JetStream cluster, three `gearbox node --dev --cluster` replicas
+# keeping the log in three copies.  Programs and messages go in through
+# different replicas; every replica has the same block hash at every
+# height; the sequencer is killed (-9) while "inc"s stream in, another
+# replica takes over and the counter ends at exactly the number sent
+# (nothing accepted lost, nothing applied twice); one NATS server is
+# killed and traffic goes on; a replica restarted from a snapshot of its
+# directory catches up.  Skipped (77) without nats-server.
+# usage: node_cluster.sh GEARBOX EXAMPLES_DIR
+set -euo pipefail
+GEARBOX=$1
+EX=$2
+command -v nats-server >/dev/null || { echo "skip: no nats-server"; exit 77; }
+DIR=$(mktemp -d)
+PIDS=()
+NPIDS=()
+cleanup() {
+  for p in "${PIDS[@]}" "${NPIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  rm -rf "$DIR"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; for f in "$DIR"/*.log; do echo "--- $f" >&2; tail -15 "$f" >&2; done; exit 1; }
+
+ports=($(python3 -c '
+import socket
+ss=[socket.socket() for _ in range(9)]
+for s in ss: s.bind(("127.0.0.1",0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))'))
+CP=(${ports[0]} ${ports[1]} ${ports[2]})   # clients
+RP=(${ports[3]} ${ports[4]} ${ports[5]})   # routes
+HP=(${ports[6]} ${ports[7]} ${ports[8]})   # replicas' RPC
+URLS="nats://127.0.0.1:${CP[0]},nats://127.0.0.1:${CP[1]},nats://127.0.0.1:${CP[2]}"
+for i in 0 1 2; do
+  routes=""
+  for j in 0 1 2; do [ $i = $j ] || routes="$routes nats-route://127.0.0.1:${RP[$j]}"; done
+  cat > "$DIR/n$i.conf" <<CONF
+server_name: n$i
+listen: 127.0.0.1:${CP[$i]}
+jetstream { store_dir: "$DIR/js$i" }
+cluster { name: gbtest, listen: 127.0.0.1:${RP[$i]}, routes: [$(echo $routes | sed 's/ /, /g')] }
+CONF
+  nats-server -c "$DIR/n$i.conf" > "$DIR/nats$i.log" 2>&1 &
+  NPIDS[$i]=$!
+done
+
+rpc() { # port method params
+  curl -s --max-time 10 -H 'Content-Type: application/json' \
+    --data-binary "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$2\",\"params\":$3}" "http://127.0.0.1:$1/"
+}
+field() {
+  python3 -c 'import json,sys; v=json.load(sys.stdin); ks=sys.argv[1].split(".")
+for k in ks: v=v[int(k)] if isinstance(v,list) else v[k]
+print(v if not isinstance(v,bool) else str(v).lower())' "$1"
+}
+start_replica() { # i [extra...]
+  local i=$1; shift
+  "$GEARBOX" node --dev --data "$DIR/r$i" --rpc 127.0.0.1:${HP[$i]} --block-time 300 \
+    --cluster "$URLS" --cluster-name gbt --cluster-copies 3 --replica "r$i" "$@" \
+    > "$DIR/replica$i.log" 2>&1 &
+  PIDS[$i]=$!
+  for _ in $(seq 100); do
+    curl -sf --max-time 1 "http://127.0.0.1:${HP[$i]}/health" >/dev/null && return 0
+    kill -0 "${PIDS[$i]}" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
+}
+# the JetStream cluster needs a few seconds to elect its leaders
+ok=
+for _ in $(seq 40); do
+  if start_replica 0; then ok=1; break; fi
+  sleep 0.5
+done
+[ -n "$ok" ] || fail "replica 0 did not start on the JetStream cluster"
+start_replica 1 || fail "replica 1"
+start_replica 2 || fail "replica 2"
+
+height() { rpc ${HP[$1]} chain_getHead '[]' | field result.height; }
+seqname() { rpc ${HP[$1]} gearbox_chainInfo '[]' | field result.cluster.sequencerName; }
+
+# programs and messages through different replicas
+"$GEARBOX" upload "$EX/ping.wasm" --node "http://127.0.0.1:${HP[0]}" --wait > "$DIR/up.out" 2>&1 || fail "upload ping: $(cat "$DIR/up.out")"
+PING=$(grep -o '0x[0-9a-f]\{64\}' "$DIR/up.out" | head -1)
+"$GEARBOX" upload "$EX/counter.wasm" --node "http://127.0.0.1:${HP[1]}" --wait > "$DIR/up2.out" 2>&1 || fail "upload counter: $(cat "$DIR/up2.out")"
+CTR=$(grep -o '0x[0-9a-f]\{64\}' "$DIR/up2.out" | head -1)
+for i in 0 1 2; do
+  "$GEARBOX" send "$PING" PING --node "http://127.0.0.1:${HP[$i]}" --gas 1000000000 --wait > "$DIR/s.out" 2>&1 || fail "send via $i: $(cat "$DIR/s.out")"
+  grep -q PONG "$DIR/s.out" || fail "no PONG via replica $i"
+done
+
+# the sequencer dies while "inc"s come in through the other replicas
+SEQ=$(seqname 0)
+K=${SEQ#r}
+[ "$(seqname 1)" = "$SEQ" ] || fail "replicas disagree on the sequencer"
+N=0
+for round in 1 2 3 4 5 6; do
+  for i in 0 1 2; do
+    [ $i = "$K" ] && [ $round -gt 2 ] && continue
+    "$GEARBOX" send "$CTR" inc --node "http://127.0.0.1:${HP[$i]}" --gas 1000000000 > /dev/null 2>&1 && N=$((N+1))
+  done
+  if [ $round = 2 ]; then kill -KILL "${PIDS[$K]}"; T0=$(date +%s%N); fi
+done
+O=$(( (K + 1) % 3 ))
+for _ in $(seq 100); do
+  s=$(seqname $O); [ -n "$s" ] && [ "$s" != "$SEQ" ] && break; sleep 0.1
+done
+TAKE=$(( ($(date +%s%N) - T0) / 1000000 ))
+[ "$(seqname $O)" != "$SEQ" ] || fail "no new sequencer"
+# every accepted inc counted once
+got=
+for _ in $(seq 100); do
+  "$GEARBOX" send "$CTR" get --node "http://127.0.0.1:${HP[$O]}" --gas 1000000000 --wait > "$DIR/g.out" 2>&1 || true
+  got=$(sed -n 's/.*payload.*"\([0-9]*\)".*/\1/p' "$DIR/g.out" | head -1)
+  [ "$got" = "$N" ] && break
+  sleep 0.3
+done
+[ "$got" = "$N" ] || fail "counter $got after $N incs"
+
+# one NATS server dies: traffic goes on
+kill -KILL "${NPIDS[2]}"
+"$GEARBOX" send "$PING" PING --node "http://127.0.0.1:${HP[$O]}" --gas 1000000000 --wait > "$DIR/s.out" 2>&1 || fail "send after a NATS server died: $(cat "$DIR/s.out")"
+grep -q PONG "$DIR/s.out" || fail "no PONG after a NATS server died"
+
+# the dead replica comes back from a snapshot of another's directory
+"$GEARBOX" snapshot save "$DIR/r$O" "$DIR/r.snap" > /dev/null || fail "snapshot save"
+rm -rf "$DIR/r$K"
+"$GEARBOX" snapshot load "$DIR/r.snap" "$DIR/r$K" > /dev/null || fail "snapshot load"
+start_replica "$K" || fail "restarting replica $K from a snapshot"
+H=$(height $O)
+for _ in $(seq 100); do [ "$(height $K)" -ge "$H" ] && break; sleep 0.1; done
+[ "$(height $K)" -ge "$H" ] || fail "replica $K did not catch up ($(height $K) < $H)"
+
+# the same block at every height on the live replicas
+L=$(( (O + 1) % 3 ))
+sleep 1
+H=$(height $O)
+for h in $(seq 1 "$H"); do
+  a=$(rpc ${HP[$O]} gearbox_getBlock "[$h]" | field result.hash)
+  for r in $K $L; do
+    b=$(rpc ${HP[$r]} gearbox_getBlock "[$h]" | field result.hash 2>/dev/null || echo none)
+    [ "$a" = "$b" ] || fail "block $h: replica $O has $a, replica $r $b"
+  done
+done
+echo "ok: 3 replicas on a 3-server JetStream cluster, $H blocks equal; $N incs counted once across a sequencer kill (new sequencer after ${TAKE} ms); a NATS server killed; a replica restored from a snapshot caught up"
