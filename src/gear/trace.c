@@ -499,8 +499,12 @@ void gb_trace_end(gb_trace *t, gb_store *s, gb_err e, const gb_journal *j)
         memcpy(x->pub.trap_msg, j->trap_msg, sizeof x->pub.trap_msg);
         x->pub.trap_msg[sizeof x->pub.trap_msg - 1] = 0;
     }
-    x->pub.given = x->pub.outcome == GB_OUTCOME_FAILED
-                       ? 0 : x->pub.part[GB_TRACE_GIVEN];
+    /* what the journal does not count as burned: all the gas given, or
+     * for a failed run only its system reservation (process.c keeps it
+     * to pay for the signal; the rest it gave is burned) */
+    x->pub.given = x->pub.outcome != GB_OUTCOME_FAILED
+                       ? x->pub.part[GB_TRACE_GIVEN]
+                   : j ? (int64_t)j->system_reserved : 0;
     x->pub.steps = x->steps;
     x->pub.nsteps = x->nsteps;
     x->pub.funcs = x->funcs;

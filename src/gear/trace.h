@@ -32,9 +32,10 @@
  *
  *   precharge + instructions + syscalls - given + pages = gas_burned
  *
- * where syscalls is the sum of the syscalls' gas and given is 0 when the
- * run failed (a failed run burns the gas it gave away).  gb_trace_check
- * tests exactly that against the journal.
+ * where syscalls is the sum of the syscalls' gas and given the gas they
+ * gave away — for a failed run only its system reservation, which the
+ * journal keeps for the signal (the rest a failed run gave is burned).
+ * gb_trace_check tests exactly that against the journal.
  *
  * Recording changes nothing the run computes: traced and untraced runs
  * give the same journal (tests/gear/test_trace_gas.c): a trace only
@@ -160,7 +161,8 @@ typedef struct gb_trace_exec {
     uint64_t precharge;    /* sum of steps[] */
     uint64_t instructions; /* sum of funcs[].self */
     int64_t syscalls;      /* sum of the syscalls' gas */
-    int64_t given;         /* sum of their GIVEN parts; 0 when FAILED */
+    int64_t given;         /* sum of their GIVEN parts; when FAILED,
+                              the journal's system_reserved */
     uint64_t pages;        /* what the pages cost: sum of pages[].gas, or
                               less when the run ran out of gas for them
                               (pages_short) */

@@ -158,9 +158,9 @@ static frames build_frames(const gb_trace *t)
                     frame_add(&fs, pg, names[k], 3, by[k]);
         }
         if (e->done && e->outcome == GB_OUTCOME_FAILED &&
-            e->part[GB_TRACE_GIVEN])
+            e->part[GB_TRACE_GIVEN] > e->given)
             frame_add(&fs, run, "gas given (burned: the run failed)", 5,
-                      (uint64_t)e->part[GB_TRACE_GIVEN]);
+                      (uint64_t)(e->part[GB_TRACE_GIVEN] - e->given));
     }
     /* totals: children come after their parents */
     for (uint32_t i = 0; i < fs.n; i++)

@@ -172,8 +172,9 @@ static bool same_journal(const gb_journal *a, const gb_journal *b)
 /* The parts of exec x add up to its journal's gas, written out here as
  * well as by gb_trace_check. */
 static void expect_adds_up(const gb_trace *t, const gb_trace_exec *x,
-                           uint64_t burned)
+                           const gb_journal *j)
 {
+    uint64_t burned = j->gas_burned;
     char why[512];
     bool ok = gb_trace_check(t, why, sizeof why);
     if (!ok)
@@ -199,8 +200,8 @@ static void expect_adds_up(const gb_trace *t, const gb_trace_exec *x,
     GB_EXPECT_U64(x->instructions, self);
     GB_EXPECT_U64(x->precharge, steps);
     GB_EXPECT_I64(x->syscalls, sys);
-    if (x->outcome == GB_OUTCOME_FAILED)
-        given = 0;
+    if (x->outcome == GB_OUTCOME_FAILED) /* only the system reservation */
+        given = (int64_t)j->system_reserved;
     GB_EXPECT_I64(x->given, given);
     uint64_t pages = 0;
     for (uint32_t i = 0; i < x->npages; i++)
@@ -376,7 +377,7 @@ static void test_ping_example(void)
         GB_EXPECT(gb_id_eq(d.destination, x->program));
         GB_EXPECT_U64(GB_DISPATCH_HANDLE, x->kind);
         GB_EXPECT_U64(GB_OUTCOME_SUCCESS, x->outcome);
-        expect_adds_up(t, x, traced.gas_burned);
+        expect_adds_up(t, x, &traced);
         GB_EXPECT(x->nsteps >= 4); /* data, metadata, code, inst., thunk */
         GB_EXPECT(x->instructions > 0);
         const gb_trace_syscall *sz = find_sys(x, "gr_size", 0);
@@ -426,7 +427,7 @@ static void test_ping_example(void)
     x = gb_trace_exec_get(t2, 0);
     GB_EXPECT(x != NULL);
     if (x) {
-        expect_adds_up(t2, x, j.gas_burned);
+        expect_adds_up(t2, x, &j);
         const gb_trace_syscall *pn = find_sys(x, "gr_panic", 0);
         GB_EXPECT(pn && pn->stop && !strcmp(pn->stop, "panic"));
         GB_EXPECT(pn && pn == &x->sys[x->nsys - 1]);
@@ -500,18 +501,19 @@ static void test_nested_calls(void)
             gb_trace_free(t);
             continue;
         }
-        expect_adds_up(t, x, traced.gas_burned);
+        expect_adds_up(t, x, &traced);
         static const char *const order[] = {
             "gr_size", "gr_read", "gr_debug", "gr_send_wgas",
-            "gr_reserve_gas", "gr_unreserve_gas", "alloc", "gr_reply"};
-        uint32_t want = fail ? 7 : 8;
+            "gr_reserve_gas", "gr_unreserve_gas", "gr_system_reserve_gas",
+            "alloc", "gr_reply"};
+        uint32_t want = fail ? 8 : 9;
         GB_EXPECT_U64(want, x->nsys);
         for (uint32_t i = 0; i < want && i < x->nsys; i++)
             GB_EXPECT_STR_CONTAINS(x->sys[i].name, order[i]);
-        if (x->nsys >= 7) {
-            GB_EXPECT_STR_CONTAINS(x->sys[0].caller_name, "func[9]");
-            GB_EXPECT_U64(9, x->sys[0].caller);
-            GB_EXPECT_STR_CONTAINS(x->sys[3].caller_name, "func[10]");
+        if (x->nsys >= 8) {
+            GB_EXPECT_STR_CONTAINS(x->sys[0].caller_name, "func[10]");
+            GB_EXPECT_U64(10, x->sys[0].caller);
+            GB_EXPECT_STR_CONTAINS(x->sys[3].caller_name, "func[11]");
             const gb_trace_syscall *s = &x->sys[3]; /* gr_send_wgas */
             GB_EXPECT_I64(1000000, s->part[GB_TRACE_GIVEN]);
             GB_EXPECT_I64((int64_t)k->sending_fee, s->part[GB_TRACE_FEE]);
@@ -525,16 +527,21 @@ static void test_nested_calls(void)
             GB_EXPECT_I64(-500000, s->part[GB_TRACE_GIVEN]);
             GB_EXPECT_I64(s->part[GB_TRACE_BASE] - 500000, s->gas);
             GB_EXPECT(s->has_code && s->code == 0);
-            s = &x->sys[6]; /* alloc: page 2, memory grown */
+            s = &x->sys[6]; /* gr_system_reserve_gas */
+            GB_EXPECT_I64(700000, s->part[GB_TRACE_GIVEN]);
+            GB_EXPECT(s->has_code && s->code == 0);
+            GB_EXPECT_U64(700000, traced.system_reserved);
+            s = &x->sys[7]; /* alloc: page 2, memory grown */
             GB_EXPECT_U64(1, s->nresults);
             GB_EXPECT_U64(2, s->results[0]);
             GB_EXPECT(s->part[GB_TRACE_MEMORY] > 0);
-            GB_EXPECT_I64(1000000, x->part[GB_TRACE_GIVEN]);
-            GB_EXPECT_I64(fail ? 0 : 1000000, x->given);
+            GB_EXPECT_I64(1700000, x->part[GB_TRACE_GIVEN]);
+            /* a failed run keeps only the system reservation */
+            GB_EXPECT_I64(fail ? 700000 : 1700000, x->given);
         }
-        const gb_trace_func *leaf = find_func(x, "func[11]");
-        const gb_trace_func *work = find_func(x, "func[10]");
-        const gb_trace_func *handle = find_func(x, "func[8]");
+        const gb_trace_func *leaf = find_func(x, "func[12]");
+        const gb_trace_func *work = find_func(x, "func[11]");
+        const gb_trace_func *handle = find_func(x, "func[9]");
         GB_EXPECT(leaf && work && handle);
         if (leaf && work && handle) {
             GB_EXPECT_U64(3, leaf->calls);
@@ -544,9 +551,9 @@ static void test_nested_calls(void)
             GB_EXPECT_U64(x->instructions + (uint64_t)(x->syscalls -
                                                        x->part[GB_TRACE_GIVEN]),
                           handle->total);
-            GB_EXPECT(x->funcs[0].index == 8); /* the largest total first */
+            GB_EXPECT(x->funcs[0].index == 9); /* the largest total first */
         }
-        expect_outputs(t, "func[11]");
+        expect_outputs(t, "func[12]");
         gb_journal_free(&plain);
         gb_journal_free(&traced);
         gb_trace_free(t);
@@ -588,6 +595,8 @@ static void test_proxy_wait_wake(void)
     GB_EXPECT_U64(GB_OUTCOME_WAIT, j.outcome);
     GB_EXPECT_U64(1, j.nmsgs);
     uint64_t burned = j.gas_burned;
+    gb_journal wait_j = {.gas_burned = j.gas_burned,
+                         .system_reserved = j.system_reserved};
     gb_id sent = j.nmsgs ? j.msgs[0].id : h.id;
     h.ctx = j.ctx;
     prog_keep(&ps, &j);
@@ -618,8 +627,8 @@ static void test_proxy_wait_wake(void)
     if (a && b) {
         GB_EXPECT_U64(GB_OUTCOME_WAIT, a->outcome);
         GB_EXPECT_U64(GB_OUTCOME_SUCCESS, b->outcome);
-        expect_adds_up(t, a, a->gas_burned);
-        expect_adds_up(t, b, j.gas_burned);
+        expect_adds_up(t, a, &wait_j);
+        expect_adds_up(t, b, &j);
         const gb_trace_syscall *w = find_sys(a, "gr_wait", 0);
         GB_EXPECT(w && w->stop && !strcmp(w->stop, "wait"));
         GB_EXPECT(w && w->part[GB_TRACE_FEE] ==

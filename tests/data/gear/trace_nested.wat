@@ -1,10 +1,11 @@
 ;; For the trace tests (tests/gear/test_trace_gas.c): nested calls and
 ;; syscalls of every gas part.  handle -> parse (gr_size, gr_read), then
 ;; work -> leaf three times, gr_debug, gr_send_wgas (gas given),
-;; gr_reserve_gas + gr_unreserve_gas (given, then given back), alloc
-;; (memory growth); a payload starting with 'F' then traps, after the gas
-;; was given; else handle replies with the payload.  No name section:
-;; functions are func[N] (imports 0-7, handle 8, parse 9, work 10, leaf 11).
+;; gr_reserve_gas + gr_unreserve_gas (given, then given back),
+;; gr_system_reserve_gas (given; a failed run keeps it), alloc (memory
+;; growth); a payload starting with 'F' then traps, after the gas was
+;; given; else handle replies with the payload.  No name section:
+;; functions are func[N] (imports 0-8, handle 9, parse 10, work 11, leaf 12).
 (module
   (import "env" "memory" (memory 2))
   (import "env" "gr_size" (func $size (param i32)))
@@ -13,6 +14,7 @@
   (import "env" "gr_send_wgas" (func $send_wgas (param i32 i32 i32 i64 i32 i32)))
   (import "env" "gr_reserve_gas" (func $reserve (param i64 i32 i32)))
   (import "env" "gr_unreserve_gas" (func $unreserve (param i32 i32)))
+  (import "env" "gr_system_reserve_gas" (func $sysres (param i64 i32)))
   (import "env" "alloc" (func $alloc (param i32) (result i32)))
   (import "env" "gr_reply" (func $reply (param i32 i32 i32 i32)))
   (export "handle" (func $handle))
@@ -41,6 +43,7 @@
                      (i32.const 0) (i32.const 0x500))
     (call $reserve (i64.const 500000) (i32.const 10) (i32.const 0x600))
     (call $unreserve (i32.const 0x604) (i32.const 0x700))
+    (call $sysres (i64.const 700000) (i32.const 0x900))
     (drop (call $alloc (i32.const 1)))
     (if (i32.eq (i32.load8_u (i32.const 0x200)) (i32.const 0x46))
       (then unreachable)))
