@@ -259,6 +259,7 @@ void gb_chain_close(gb_chain *c)
     free(c->pending);
     gb_idmap_free(&c->pend_senders);
     free(c->pend_sums);
+    gb_chain_dev_free(c);
     gb_chain_sched_close(c);
     gb_processor_free(c->call_proc);
     gb_pool_log_close(c->plog);
@@ -851,6 +852,8 @@ static void drop_taken(gb_chain *c, uint32_t k)
             break; /* out of memory: the sums undercount, and apply
                       checks every balance again */
 }
+
+void gb_chain_pend_recount(gb_chain *c) { drop_taken(c, 0); }
 
 /* ts 0: the parent's + block_time_ms; else after the parent's. */
 static gb_err produce(gb_chain *c, uint64_t ts, gb_block_result *out)

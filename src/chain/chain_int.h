@@ -89,6 +89,7 @@ struct gb_chain {
         gb_u128 reserved;
     } *pend_sums;
     uint32_t npend_sums, cap_pend_sums;
+    struct gb_chain_snaps *snaps; /* dev snapshots (chain_dev.c), or NULL */
 };
 
 /* A dispatch record with its payload owned (x.d.payload == payload). */
@@ -133,6 +134,12 @@ void gb_chain_trim_codes(gb_chain *c);
 /* chain.c: apply one pending transaction to the block (as at its start:
  * charge, reserve, queue); p->tx points into p's own buffers. */
 gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p);
+
+/* chain.c: the pending sums counted again from the pending pool (after
+ * chain_dev.c replaced it).  Under mu. */
+void gb_chain_pend_recount(gb_chain *c);
+/* chain_dev.c: the snapshots dropped, their files deleted (close). */
+void gb_chain_dev_free(gb_chain *c);
 
 /* chain_apply.c */
 gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out);
