@@ -52,6 +52,8 @@ int cli_claim(int argc, char **argv);     /* client_msg.c */
 int cli_state(int argc, char **argv);     /* client_msg.c */
 int cli_gas(int argc, char **argv);       /* client_msg.c */
 int cli_watch(int argc, char **argv);     /* watch.c: subscriptions */
+int cli_mine(int argc, char **argv);      /* dev.c: the dev node's controls */
+int cli_dev(int argc, char **argv);       /* dev.c */
 
 /*
  * One HTTP/1.1 POST of body to url ("http://HOST:PORT[/PATH]", a loopback

@@ -51,6 +51,8 @@ static const cli_cmd top_cmds[] = {
     { "state", cli_state, "read a program's state on a node" },
     { "gas", cli_gas, "estimate the gas of an init, message or reply" },
     { "watch", cli_watch, "stream a node's events or blocks as they happen" },
+    { "mine", cli_mine, "make blocks on a dev node now (dev_mine)" },
+    { "dev", cli_dev, "a dev node's controls: mining, time, balances, snapshots" },
     { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };

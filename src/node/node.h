@@ -51,6 +51,11 @@ typedef struct gb_node_cfg {
     uint64_t code_cache_bytes; /* gb_chain_cfg.code_cache_bytes: prepared
                                   code kept in memory between blocks
                                   (0: 256 MiB) */
+    /* dev only: how blocks are mined (node/devctl.h; the dev_* controls
+     * switch it at run time).  GB_MINING_AUTO (0) is the default;
+     * mining_interval_ms: INTERVAL's period (0: block_time_ms) */
+    int mining;               /* a gb_mining */
+    uint64_t mining_interval_ms;
 } gb_node_cfg;
 
 typedef struct gb_node gb_node;

@@ -139,6 +139,9 @@ typedef struct gb_rpc_cfg {
                                      it the rest are refused (0: none;
                                      each call is also bounded by the
                                      chain's call_time_ms) */
+    struct gb_devctl *devctl;     /* dev: the node's controls
+                                     (node/devctl.h, borrowed; NULL: the
+                                     dev_* controls are refused) */
 } gb_rpc_cfg;
 
 /* dev = false, the "dev" chain id, the default limits. */
