@@ -287,9 +287,17 @@ static json_t *m_set_balance(gb_rpc *r, json_t *params, gb_rpc_err *err)
     id_hex(op.who, hex);
     gb_u128_to_dec(op.amount, a);
     gb_u128_to_dec(op.old, b);
-    dev_log(d, "dev_setBalance: %s = %s (was %s)", hex, a, b);
-    json_t *o = json_pack("{s:s,s:s,s:s}", "account", hex, "balance", a,
-                          "previous", b);
+    /* the value audit, after (O(state): a dev chain's is small) */
+    gb_chain_totals t;
+    bool holds = !gb_chain_audit(op.c, &t) &&
+                 gb_chain_totals_conserved(&t, NULL);
+    char iss[40];
+    gb_u128_to_dec(t.issuance, iss);
+    dev_log(d, "dev_setBalance: %s = %s (was %s; issuance %s)", hex, a, b,
+            iss);
+    json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:b}", "account", hex, "balance",
+                          a, "previous", b, "issuance", iss, "auditHolds",
+                          holds);
     return o ? o : nomem(err);
 }
 
