@@ -48,6 +48,7 @@ bench: build
 	bench/run.sh $(BUILD)
 	$(BUILD)/bench_gear $(BUILD)/testwasm/ping.wasm
 	$(BUILD)/bench_chain $(BUILD)/examples/pingpong.wasm $(BUILD)
+	$(BUILD)/bench_devsnap 3000 50 $(BUILD)/examples/ping.wasm
 	$(BUILD)/bench_savina $(BUILD)/savina $(BUILD)
 	bench/msgs_before_after.sh $(BUILD)
 

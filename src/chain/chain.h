@@ -650,4 +650,14 @@ gb_err gb_chain_dev_revert(gb_chain *c, uint32_t id, char *detail,
 /* The snapshots kept. */
 uint32_t gb_chain_dev_snapshots(gb_chain *c);
 
+/*
+ * lazy: the blocks made from now on commit without waiting for the disk
+ * (a crash may undo them; the store stays whole at an earlier block);
+ * !lazy: they wait again, and those made lazily are flushed now.  For the
+ * empty blocks of dev_mine N (make the block that takes the pending
+ * transactions first: an accepted transaction must not be undone).  A
+ * chain opened with cfg.nosync is not changed.  GB_BUSY, GB_IO.
+ */
+gb_err gb_chain_dev_lazy_blocks(gb_chain *c, bool lazy);
+
 #endif

@@ -246,6 +246,20 @@ out:
     return e;
 }
 
+/* ---- runs of blocks ------------------------------------------------------ */
+
+gb_err gb_chain_dev_lazy_blocks(gb_chain *c, bool lazy)
+{
+    if (c->cfg.nosync)
+        return GB_OK;
+    gb_err e = take(c);
+    if (e)
+        return e;
+    e = gb_db_set_lazy_sync(c->db, lazy);
+    give(c);
+    return e;
+}
+
 /* ---- snapshots --------------------------------------------------------- */
 
 gb_err gb_chain_dev_snapshot(gb_chain *c, uint32_t *out_id)

@@ -490,7 +490,13 @@ static gb_err dev_mine(void *ctx, uint32_t count, uint64_t interval_ms,
     gb_err e = GB_OK;
     uint32_t i = 0;
     hold(n);
+    bool lazy = false;
     for (; i < count; i++) {
+        /* the blocks after the first (which takes the pending
+         * transactions; none can come meanwhile: this thread serves
+         * them) commit without waiting for the disk, flushed at the end */
+        if (i == 1 && count > 2)
+            lazy = !gb_chain_dev_lazy_blocks(n->chain, true);
         pthread_mutex_lock(&n->mu);
         bool failed = n->err || n->err_detail[0];
         pthread_mutex_unlock(&n->mu);
@@ -500,6 +506,11 @@ static gb_err dev_mine(void *ctx, uint32_t count, uint64_t interval_ms,
         }
         if ((e = produce_ex(n, interval_ms, hashes ? hashes[i] : NULL)))
             break;
+    }
+    if (lazy) {
+        gb_err le = gb_chain_dev_lazy_blocks(n->chain, false);
+        if (!e)
+            e = le;
     }
     release(n);
     /* the dispatcher learns of them before the answer goes out */

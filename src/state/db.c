@@ -1357,6 +1357,19 @@ gb_err gb_db_copy_to(gb_db *db, const char *file)
     return GB_OK;
 }
 
+gb_err gb_db_set_lazy_sync(gb_db *db, bool lazy)
+{
+    if (lazy)
+        return mdb_env_set_flags(db->env, MDB_NOSYNC, 1) ? GB_IO : GB_OK;
+    unsigned flags = 0;
+    if (mdb_env_get_flags(db->env, &flags) || !(flags & MDB_NOSYNC))
+        return GB_OK; /* not lazy */
+    int rc = mdb_env_set_flags(db->env, MDB_NOSYNC, 0);
+    if (!rc)
+        rc = IO(mdb_env_sync(db->env, 1));
+    return map_err(rc);
+}
+
 gb_err gb_db_restore_from(gb_db *db, const char *file)
 {
     MDB_envinfo info;

@@ -218,6 +218,13 @@ const char *gb_db_path(const gb_db *db);
  * unusable (every call fails) and only gb_db_close is left.
  */
 gb_err gb_db_copy_to(gb_db *db, const char *file);
+
+/* lazy: later commits do not wait for the disk (LMDB's MDB_NOSYNC: a crash
+ * may undo them, the store stays whole); !lazy: commits wait again, and
+ * what was committed lazily is flushed now (GB_IO, GB_NOSPACE).  For a run
+ * of blocks that nobody waits on (the dev node's dev_mine N); a database
+ * opened with GB_DB_NOSYNC stays so.  Not while a commit runs. */
+gb_err gb_db_set_lazy_sync(gb_db *db, bool lazy);
 gb_err gb_db_restore_from(gb_db *db, const char *file);
 
 /* ---- transactions ---------------------------------------------------- */
