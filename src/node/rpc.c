@@ -1410,6 +1410,7 @@ void gb_rpc_reverted(gb_rpc *r)
         json_decref(k.events);
     }
     gb_rpc_chain_notify_best(r);
+    gb_rpc_storage_note_block(r); /* the watched keys' values as reverted */
 }
 
 static gb_err handle(gb_rpc *r, const char *req, size_t len,
