@@ -17,7 +17,13 @@
  *   dev_uploadProgram       [from, code, salt?, initPayload?, gasLimit?,
  *                            value?]
  *        (dev mode only; from = a dev account name: the node signs with the
- *        dev key and the account's next nonce, then as gear_submitTransaction)
+ *        dev key and the account's next nonce, then as gear_submitTransaction;
+ *        or an account dev_impersonate named: submitted unsigned)
+ *   dev_mine, dev_setMining, dev_getMining, dev_setTime, dev_advanceTime,
+ *   dev_setBalance, dev_impersonate, dev_stopImpersonating, dev_snapshot,
+ *   dev_revert, dev_sendReply, dev_claimValue: the dev node's controls
+ *        (rpc_dev.c, docs/devnode.md; refused without cfg.dev and
+ *        cfg.devctl)
  *   gearbox_readState          [programId, payload?, gasLimit?]
  *        -> {replyCode, replyCodeText, payload}
  *   gear_programInfo        [programId]  -> {status, codeId, ...}
