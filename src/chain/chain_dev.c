@@ -144,20 +144,21 @@ static gb_err pool_copy(const gb_ptx *src, uint32_t n, gb_ptx **out)
 
 /* Take the chain for a dev operation: no block under way, and none can
  * start (produce() refuses while `producing`).  GB_BUSY when one is under
- * way.  Returns with mu held. */
+ * way.  mu is not held meanwhile: a block takes the store's write
+ * transaction before mu, so holding mu while taking it could deadlock;
+ * what the pending pool needs takes mu for itself. */
 static gb_err take(gb_chain *c)
 {
     pthread_mutex_lock(&c->mu);
-    if (c->producing) {
-        pthread_mutex_unlock(&c->mu);
-        return GB_BUSY;
-    }
+    bool busy = c->producing;
     c->producing = true;
-    return GB_OK;
+    pthread_mutex_unlock(&c->mu);
+    return busy ? GB_BUSY : GB_OK;
 }
 
 static void give(gb_chain *c)
 {
+    pthread_mutex_lock(&c->mu);
     c->producing = false;
     pthread_mutex_unlock(&c->mu);
 }
@@ -271,8 +272,8 @@ gb_err gb_chain_dev_snapshot(gb_chain *c, uint32_t *out_id)
                  4))
         return GB_NOMEM;
     gb_err e = take(c);
-    if (e)
-        return e;
+    if (e == GB_BUSY)
+        return e; /* (producing was not ours to clear) */
     dev_snap sn = {.id = ++s->next_id};
     const char *dir = gb_db_path(c->db);
     size_t n = strlen(dir) + 40;
@@ -281,11 +282,14 @@ gb_err gb_chain_dev_snapshot(gb_chain *c, uint32_t *out_id)
         goto out;
     }
     snprintf(sn.file, n, "%s/snapshot-%u.mdb", dir, sn.id);
-    /* the copy and the pool together, under mu: no block commits between
-     * them (take) and no submit changes the pool */
-    if ((e = pool_copy(c->pending, c->npending, &sn.pending)))
+    /* no block commits while the chain is taken: the pool copied now goes
+     * with the state copied below */
+    pthread_mutex_lock(&c->mu);
+    e = pool_copy(c->pending, c->npending, &sn.pending);
+    sn.npending = e ? 0 : c->npending;
+    pthread_mutex_unlock(&c->mu);
+    if (e)
         goto out;
-    sn.npending = c->npending;
     if ((e = gb_db_copy_to(c->db, sn.file)))
         goto out;
     s->v[s->n++] = sn;
@@ -303,7 +307,7 @@ uint32_t gb_chain_dev_snapshots(gb_chain *c)
     return c->snaps ? c->snaps->n : 0;
 }
 
-/* The head fields from the store (as open does). */
+/* The head fields from the store (as open does), set under mu. */
 static gb_err load_head(gb_chain *c)
 {
     gb_db_txn *r;
@@ -311,11 +315,15 @@ static gb_err load_head(gb_chain *c)
     if (e)
         return e;
     uint32_t height = 0;
+    uint8_t hash[32];
     gb_block_header h;
-    if (!(e = gb_db_head(r, &height, c->head_hash)) &&
+    if (!(e = gb_db_head(r, &height, hash)) &&
         !(e = gb_db_block_get(r, height, &h))) {
+        pthread_mutex_lock(&c->mu);
         c->height = height;
         c->head_ts = h.timestamp;
+        memcpy(c->head_hash, hash, 32);
+        pthread_mutex_unlock(&c->mu);
     }
     gb_db_read_end(r);
     return e == GB_NOT_FOUND ? GB_MALFORMED : e;
@@ -366,6 +374,7 @@ gb_err gb_chain_dev_revert(gb_chain *c, uint32_t id, char *detail,
         set_detail(detail, detail_len,
                    "the store could not be reopened after the revert");
     /* the pending transactions of the snapshot, moved in */
+    pthread_mutex_lock(&c->mu);
     for (uint32_t i = 0; i < c->npending; i++)
         ptx_free(&c->pending[i]);
     c->npending = 0;
@@ -384,6 +393,7 @@ gb_err gb_chain_dev_revert(gb_chain *c, uint32_t id, char *detail,
     /* prepared codes of uploads that are no longer there go */
     gb_code_cache_free(c->codes);
     c->codes = codes;
+    pthread_mutex_unlock(&c->mu);
     /* this snapshot (its file was renamed away) and the later ones go */
     free(sn->file);
     sn->file = NULL;
