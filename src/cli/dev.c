@@ -28,6 +28,7 @@
 #include "cli/cli.h"
 #include "cli/cli_util.h"
 #include "cli/client.h"
+#include "node/keys.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -284,7 +285,8 @@ static int dev_as_call(int argc, char **argv, const char *method, bool npay)
                               : "name the mailbox message");
     char from[67], target[67];
     /* a dev name stays a name: the node signs with its key */
-    if (!strchr(as, ':') && strncmp(as, "0x", 2) && strlen(as) < 12)
+    uint32_t idx;
+    if (gb_dev_lookup(as, &idx))
         snprintf(from, sizeof from, "%s", as);
     else if (!cli_account_id(as, from))
         return 2;
