@@ -50,6 +50,7 @@ bench: build
 	$(BUILD)/bench_chain $(BUILD)/examples/pingpong.wasm $(BUILD)
 	$(BUILD)/bench_history $(BUILD)/examples $(BUILD)
 	bench/cluster_bench.py $(BUILD)/gearbox $(BUILD)/examples
+	$(BUILD)/bench_devsnap 3000 50 $(BUILD)/examples/ping.wasm
 	$(BUILD)/bench_savina $(BUILD)/savina $(BUILD)
 	bench/msgs_before_after.sh $(BUILD)
 

@@ -263,6 +263,7 @@ void gb_chain_close(gb_chain *c)
     free(c->pending);
     gb_idmap_free(&c->pend_senders);
     free(c->pend_sums);
+    gb_chain_dev_free(c);
     gb_chain_sched_close(c);
     gb_processor_free(c->call_proc);
     gb_pool_log_close(c->plog);
@@ -937,6 +938,8 @@ static void drop_ids(gb_chain *c, const gb_blk_inputs *in)
     if (c->plog)
         gb_pool_log_rewrite(c->plog, c->pending, c->npending);
 }
+
+void gb_chain_pend_recount(gb_chain *c) { drop_taken(c, 0); }
 
 /* ts 0: the parent's + block_time_ms; else after the parent's.  replay:
  * the inputs of a block replayed (ts unused), the pending pool left

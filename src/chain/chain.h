@@ -803,4 +803,58 @@ gb_err gb_chain_waitlist_get(gb_chain *c, gb_id program, gb_id message,
                              gb_chain_wait_entry *out);
 void gb_chain_wait_entry_clear(gb_chain_wait_entry *w);
 
+/* ---- dev controls (chain_dev.c) -----------------------------------------
+ *
+ * For a dev chain (the node offers them with --dev only; docs/devnode.md).
+ * None may run while a block is under way (GB_BUSY, nothing done: the
+ * caller holds its block producer first); gb_chain_dev_revert is not
+ * concurrent with anything at all, as gb_chain_open and gb_chain_close.
+ */
+
+/*
+ * Set the balance of id — a program's when id is a program, else a user
+ * account's (created when new) — to amount, at once (a write of its own,
+ * not in a block), and move the issuance by the difference, so
+ * gb_chain_totals_conserved holds as before.  *out_old (may be NULL): the
+ * balance before.  Errors: GB_BUSY, GB_OVERFLOW (the issuance would pass
+ * 2^128-1), the store's.  Pending transactions already counted against
+ * the old balance are checked again when their block applies them.
+ */
+gb_err gb_chain_dev_set_balance(gb_chain *c, gb_id id, gb_u128 amount,
+                                gb_u128 *out_old, char *detail,
+                                size_t detail_len);
+
+/*
+ * Snapshot the whole chain — the committed state with its block headers
+ * and head, and the pending transactions — as id *out_id (1, 2, ...,
+ * never reused by this gb_chain).  It costs one copy of the data file
+ * (DIR/snapshot-ID.mdb, deleted by revert or close).  GB_BUSY, GB_NOMEM,
+ * GB_IO, GB_NOSPACE.
+ */
+gb_err gb_chain_dev_snapshot(gb_chain *c, uint32_t *out_id);
+
+/*
+ * Go back to snapshot id: state, headers, head, pending transactions (and
+ * pool.log) as they were when it was taken; prepared codes are dropped.
+ * The snapshot and every later one are consumed (as anvil's evm_revert).
+ * GB_NOT_FOUND (no such snapshot: nothing changes), GB_BUSY; GB_IO and
+ * the store's errors when the store could not be reopened — the chain is
+ * then unusable and must be closed.
+ */
+gb_err gb_chain_dev_revert(gb_chain *c, uint32_t id, char *detail,
+                           size_t detail_len);
+
+/* The snapshots kept. */
+uint32_t gb_chain_dev_snapshots(gb_chain *c);
+
+/*
+ * lazy: the blocks made from now on commit without waiting for the disk
+ * (a crash may undo them; the store stays whole at an earlier block);
+ * !lazy: they wait again, and those made lazily are flushed now.  For the
+ * empty blocks of dev_mine N (make the block that takes the pending
+ * transactions first: an accepted transaction must not be undone).  A
+ * chain opened with cfg.nosync is not changed.  GB_BUSY, GB_IO.
+ */
+gb_err gb_chain_dev_lazy_blocks(gb_chain *c, bool lazy);
+
 #endif

@@ -91,6 +91,7 @@ struct gb_chain {
         gb_u128 reserved;
     } *pend_sums;
     uint32_t npend_sums, cap_pend_sums;
+    struct gb_chain_snaps *snaps; /* dev snapshots (chain_dev.c), or NULL */
 };
 
 /* A dispatch record with its payload owned (x.d.payload == payload). */
@@ -159,6 +160,13 @@ void gb_chain_genesis_encode(const gb_chain_cfg *cfg,
                              uint8_t out[GB_CHAIN_GENESIS_REC]);
 gb_err gb_chain_genesis_apply(const uint8_t *rec, size_t len,
                               gb_chain_cfg *cfg);
+/* A dev balance set (chain_dev.c) is an input of the next block: kept in
+ * the inputs table under "dev" || head height (u32 BE) || the account,
+ * its value the amount (u128 LE); replay.c sets them again before that
+ * block. */
+#define GB_CHAIN_DEV_KEY (3 + 4 + 32)
+void gb_chain_dev_key(uint32_t height, gb_id id,
+                      uint8_t out[GB_CHAIN_DEV_KEY]);
 /* The digest of a block's events, in order. */
 void gb_chain_events_digest(const gb_event *ev, uint32_t n, uint8_t out[32]);
 
@@ -175,6 +183,12 @@ void gb_chain_trim_codes(gb_chain *c);
 /* chain.c: apply one pending transaction to the block (as at its start:
  * charge, reserve, queue); p->tx points into p's own buffers. */
 gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p);
+
+/* chain.c: the pending sums counted again from the pending pool (after
+ * chain_dev.c replaced it).  Under mu. */
+void gb_chain_pend_recount(gb_chain *c);
+/* chain_dev.c: the snapshots dropped, their files deleted (close). */
+void gb_chain_dev_free(gb_chain *c);
 
 /* chain_apply.c */
 gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out);

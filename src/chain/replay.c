@@ -255,6 +255,39 @@ static gb_err check_genesis(gb_chain *src, gb_chain *s, char *why, size_t n)
     return e;
 }
 
+void gb_chain_dev_key(uint32_t height, gb_id id,
+                      uint8_t out[GB_CHAIN_DEV_KEY])
+{
+    memcpy(out, "dev", 3);
+    out[3] = (uint8_t)(height >> 24);
+    out[4] = (uint8_t)(height >> 16);
+    out[5] = (uint8_t)(height >> 8);
+    out[6] = (uint8_t)height;
+    memcpy(out + 7, id.b, 32);
+}
+
+/* The dev balance sets made while src's head was at height h-1, again in
+ * s (the inputs of block h that are not transactions). */
+static gb_err dev_inputs(gb_db_txn *r, gb_chain *s, uint32_t h)
+{
+    uint8_t prefix[GB_CHAIN_DEV_KEY];
+    gb_chain_dev_key(h - 1, (gb_id){{0}}, prefix);
+    gb_db_cursor *cur;
+    gb_err e = gb_db_cursor_open(r, GB_TABLE_INPUTS, prefix, 7, NULL, 0,
+                                 &cur);
+    gb_db_val k, v;
+    while (!e && !(e = gb_db_cursor_next(cur, &k, &v))) {
+        if (k.len != GB_CHAIN_DEV_KEY || v.len != 16)
+            continue;
+        gb_id id;
+        memcpy(id.b, (const uint8_t *)k.data + 7, 32);
+        e = gb_chain_dev_set_balance(s, id, gb_u128_from_le(v.data), NULL,
+                                     NULL, 0);
+    }
+    gb_db_cursor_close(cur);
+    return e == GB_NOT_FOUND ? GB_OK : e;
+}
+
 /* Replay block h of src into s; *why set when it differs. */
 static gb_err replay_one(gb_chain *src, gb_chain *s, uint32_t h,
                          const gb_chain_replay_opts *o, char *why, size_t n)
@@ -280,6 +313,11 @@ static gb_err replay_one(gb_chain *src, gb_chain *s, uint32_t h,
     if ((e = gb_blk_inputs_decode(v.data, v.len, &in))) {
         snprintf(why, n, "block %u: its stored inputs are malformed", h);
         e = GB_INVALID;
+        goto out;
+    }
+    if ((e = dev_inputs(r, s, h))) {
+        snprintf(why, n, "block %u: its dev balance inputs failed (%s)", h,
+                 gb_err_str(e));
         goto out;
     }
     if (o && o->before_block)

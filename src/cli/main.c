@@ -56,6 +56,8 @@ static const cli_cmd top_cmds[] = {
     { "payload", cli_payload_cmd, "encode or decode a payload with a Sails IDL or SCALE type" },
     { "replay", cli_replay, "re-execute a chain's stored blocks and compare" },
     { "snapshot", cli_snapshot, "save or load a chain's whole state to a file" },
+    { "mine", cli_mine, "make blocks on a dev node now (dev_mine)" },
+    { "dev", cli_dev, "a dev node's controls: mining, time, balances, snapshots" },
     { "wasm", cmd_wasm, "the WebAssembly engine: run, spec, dump" },
     { "version", cmd_version, "print the version" },
 };

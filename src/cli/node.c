@@ -19,6 +19,7 @@
 #include "cli/cli_util.h"
 #include "gear/codes.h"
 #include "node/keys.h"
+#include "node/devctl.h"
 #include "node/node.h"
 #include "node/origin.h"
 #include "util/hex.h"
@@ -47,6 +48,10 @@ static void usage(FILE *out)
             "  --rpc ADDR:PORT      JSON-RPC address (default 127.0.0.1:9944; port 0:\n"
             "                       any free port)\n"
             "  --block-time MS      milliseconds between blocks (default 1000)\n"
+            "  --mining MODE        auto (a block as soon as a transaction waits,\n"
+            "                       and every block time: the default), interval MS\n"
+            "                       (a block every MS), or manual (blocks only on\n"
+            "                       dev_mine / gearbox mine); docs/devnode.md\n"
             "  --max-connections N  concurrent RPC connections (default 128)\n"
             "  --threads N          threads running dispatches to different programs\n"
             "                       at once, 0 to 256 (default 0: one per core); the\n"
@@ -304,6 +309,28 @@ int cli_node(int argc, char **argv)
             }
             cfg.block_time_ms = ms;
             i++;
+        } else if (!strcmp(a, "--mining")) {
+            gb_mining m;
+            if (!val || !gb_mining_parse(val, &m)) {
+                fprintf(stderr, "error: --mining needs auto, interval MS or "
+                                "manual\n");
+                return 2;
+            }
+            i++;
+            cfg.mining = (int)m;
+            if (m == GB_MINING_INTERVAL) {
+                uint64_t ms;
+                const char *v2 = i + 1 < argc ? argv[i + 1] : NULL;
+                if (!cli_opt_u64("--mining interval", v2, &ms))
+                    return 2;
+                if (ms == 0 || ms > 3600000) {
+                    fprintf(stderr, "error: --mining interval must be 1 to "
+                                    "3600000 milliseconds\n");
+                    return 2;
+                }
+                cfg.mining_interval_ms = ms;
+                i++;
+            }
         } else if (!strcmp(a, "--max-connections")) {
             uint64_t nconn;
             if (!cli_opt_u64(a, val, &nconn))
@@ -454,8 +481,15 @@ int cli_node(int argc, char **argv)
     if (!gb_chain_fork_info(c, &fk) && fk.forked)
         printf("fork     of a chain at its block %u (a chain id of its own)\n",
                fk.height);
-    printf("blocks   every %llu ms, and at once when transactions wait\n",
-           (unsigned long long)cfg.block_time_ms);
+    if (cfg.mining == GB_MINING_MANUAL)
+        printf("blocks   only when mined (--mining manual: dev_mine, "
+               "gearbox mine)\n");
+    else if (cfg.mining == GB_MINING_INTERVAL)
+        printf("blocks   every %llu ms (--mining interval)\n",
+               (unsigned long long)cfg.mining_interval_ms);
+    else
+        printf("blocks   every %llu ms, and at once when transactions wait\n",
+               (unsigned long long)cfg.block_time_ms);
     printf("dev accounts (for dev chains only: anyone can sign for them):\n");
     for (uint32_t i = 0; i < GB_DEV_ACCOUNTS; i++) {
         uint8_t seed[GB_KEY_SEED_LEN];

@@ -30,6 +30,7 @@
 #include "chain/browse.h"
 #include "node/assets.h"
 #include "node/cluster.h"
+#include "node/devctl.h"
 #include "node/http.h"
 #include "node/metrics.h"
 #include "node/rpc.h"
@@ -72,6 +73,13 @@ struct gb_node {
     done_block *first, *last;
     gb_err err;           /* the producer failed: why */
     char err_detail[256];
+    /* dev: the controls (node/devctl.h); held > 0: the producer starts no
+     * block (a control runs); the serving loop's on_block, for blocks the
+     * controls mine */
+    gb_devctl *dev;
+    unsigned held;
+    void (*on_block)(void *ctx, const gb_block_result *b);
+    void *on_block_ctx;
 };
 
 static uint64_t now_ns(void)
@@ -152,6 +160,12 @@ static json_t *cluster_info(void *ctx)
                      "divergedAt", (json_int_t)st.diverged_at, "txTaken",
                      (json_int_t)st.tx_taken, "sequencerName", st.holder);
 }
+static gb_err dev_mine(void *ctx, uint32_t count, uint64_t interval_ms,
+                       uint8_t (*hashes)[32], uint32_t *out_done,
+                       char *detail, size_t detail_len);
+static gb_err dev_exclusive(void *ctx, gb_err (*fn)(void *arg), void *arg);
+static void dev_wake(void *ctx);
+static void dev_log(void *ctx, const char *line);
 
 gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
                     size_t detail_len)
@@ -188,12 +202,25 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     gb_err e = gb_chain_open(&cc, &n->chain, detail, detail_len);
     if (e)
         goto fail;
+    if (cfg->dev) {
+        gb_devctl_node ops = {.ctx = n,
+                              .mine = dev_mine,
+                              .exclusive = dev_exclusive,
+                              .wake = dev_wake,
+                              .log = dev_log};
+        uint64_t iv = cfg->mining_interval_ms ? cfg->mining_interval_ms
+                                              : n->cfg.block_time_ms;
+        if ((e = gb_devctl_new(n->chain, &ops, (gb_mining)cfg->mining, iv,
+                               &n->dev)))
+            goto fail;
+    }
     gb_rpc_cfg rc;
     gb_rpc_cfg_default(&rc);
     rc.dev = cfg->dev;
     gb_chain_fork fk; /* a fork signs with a chain id of its own */
     if (!gb_chain_fork_info(n->chain, &fk) && fk.forked)
         memcpy(rc.chain_id, fk.chain_id, sizeof rc.chain_id);
+    rc.devctl = n->dev;
     rc.call_time_ms = cc.call_time_ms;
     if (cfg->cluster_urls) {
         gb_cluster_cfg kc = {.urls = cfg->cluster_urls,
@@ -247,11 +274,15 @@ gb_chain *gb_node_chain(gb_node *n) { return n->chain; }
 
 /* ---- the producer's thread ------------------------------------------------- */
 
-/* One block, its result queued for the serving thread.  Without mu. */
-static gb_err produce(gb_node *n)
+/* One block, its result queued for the serving thread; step_ms > 0 (dev):
+ * its timestamp the parent's + step_ms.  *out_hash (may be NULL): its
+ * hash.  Without mu. */
+static gb_err produce_ex(gb_node *n, uint64_t step_ms, uint8_t *out_hash)
 {
     uint64_t ts = now_ms(CLOCK_REALTIME);
     uint64_t parent = gb_chain_timestamp(n->chain);
+    if (n->dev) /* the dev controls' clock (node/devctl.h) */
+        ts = gb_devctl_block_ts(n->dev, ts, parent, step_ms);
     if (ts <= parent) /* the clock went back, or two blocks in 1 ms */
         ts = parent + 1;
     done_block *d = gb_calloc(1, sizeof *d);
@@ -282,6 +313,8 @@ static gb_err produce(gb_node *n)
                      ht + 1, gb_err_str(e), dir, ht);
         free(d);
     } else {
+        if (out_hash)
+            memcpy(out_hash, d->r.hash, 32);
         if (n->last)
             n->last->next = d;
         else
@@ -334,6 +367,7 @@ static void *replica_main(gb_node *n)
     pthread_mutex_unlock(&n->mu);
     return NULL;
 }
+static gb_err produce(gb_node *n) { return produce_ex(n, 0, NULL); }
 
 static void *producer_main(void *arg)
 {
@@ -345,22 +379,46 @@ static void *producer_main(void *arg)
     pthread_mutex_lock(&n->mu);
     while (!n->stop) {
         uint64_t now = now_ms(CLOCK_MONOTONIC);
+        /* dev: the mining mode (node/devctl.h) */
+        gb_mining mode = GB_MINING_AUTO;
+        uint64_t period = n->cfg.block_time_ms;
+        if (n->dev) {
+            uint64_t iv;
+            mode = gb_devctl_mining(n->dev, &iv);
+            if (mode == GB_MINING_INTERVAL)
+                period = iv;
+        }
+        if (mode == GB_MINING_MANUAL || n->held) {
+            /* no block of its own; the timer starts again afterwards */
+            n->nudged = false;
+            next = now + period;
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_nsec += (long)MAX_WAIT_MS * 1000000;
+            until.tv_sec += until.tv_nsec / 1000000000;
+            until.tv_nsec %= 1000000000;
+            pthread_cond_timedwait(&n->cv, &n->mu, &until);
+            continue;
+        }
+        if (next > now + period) /* the period was shortened */
+            next = now + period;
         bool due = now >= next;
-        if (!due && n->cfg.dev && n->nudged) {
+        if (!due && n->cfg.dev && mode == GB_MINING_AUTO && n->nudged) {
             n->nudged = false;
             pthread_mutex_unlock(&n->mu);
             due = gb_chain_waiting(n->chain) > 0;
             pthread_mutex_lock(&n->mu);
         }
-        if (due) {
+        if (due && !n->held) { /* (held while mu was let go above) */
             n->busy = true;
             pthread_mutex_unlock(&n->mu);
             e = produce(n);
             pthread_mutex_lock(&n->mu);
             n->busy = false;
+            pthread_cond_broadcast(&n->cv); /* a control may wait for it */
             if (e)
                 break;
-            next = now_ms(CLOCK_MONOTONIC) + n->cfg.block_time_ms;
+            next = now_ms(CLOCK_MONOTONIC) + period;
             continue;
         }
         struct timespec until;
@@ -443,6 +501,8 @@ gb_err gb_node_run(gb_node *n, volatile sig_atomic_t *stop,
 {
     n->stop = false;
     n->err = GB_OK;
+    n->on_block = on_block;
+    n->on_block_ctx = ctx;
     if (pthread_create(&n->producer, NULL, producer_main, n)) {
         if (detail && detail_len)
             snprintf(detail, detail_len, "cannot start the block producer");
@@ -480,6 +540,98 @@ gb_err gb_node_run(gb_node *n, volatile sig_atomic_t *stop,
     return e;
 }
 
+/* ---- the dev controls' side (node/devctl.h), on the serving thread ---- */
+
+/* Hold the producer: wait for the block under way, if any; none starts
+ * until release. */
+static void hold(gb_node *n)
+{
+    pthread_mutex_lock(&n->mu);
+    n->held++;
+    while (n->busy)
+        pthread_cond_wait(&n->cv, &n->mu);
+    pthread_mutex_unlock(&n->mu);
+}
+
+static void release(gb_node *n)
+{
+    pthread_mutex_lock(&n->mu);
+    n->held--;
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
+static gb_err dev_exclusive(void *ctx, gb_err (*fn)(void *arg), void *arg)
+{
+    gb_node *n = ctx;
+    hold(n);
+    /* blocks made before are told first: the dispatcher's view of the
+     * chain is the chain's when fn runs */
+    deliver(n, n->on_block, n->on_block_ctx);
+    gb_err e = fn(arg);
+    release(n);
+    return e;
+}
+
+static gb_err dev_mine(void *ctx, uint32_t count, uint64_t interval_ms,
+                       uint8_t (*hashes)[32], uint32_t *out_done,
+                       char *detail, size_t detail_len)
+{
+    gb_node *n = ctx;
+    gb_err e = GB_OK;
+    uint32_t i = 0;
+    hold(n);
+    bool lazy = false;
+    for (; i < count; i++) {
+        /* the blocks after the first (which takes the pending
+         * transactions; none can come meanwhile: this thread serves
+         * them) commit without waiting for the disk, flushed at the end */
+        if (i == 1 && count > 2)
+            lazy = !gb_chain_dev_lazy_blocks(n->chain, true);
+        pthread_mutex_lock(&n->mu);
+        bool failed = n->err || n->err_detail[0];
+        pthread_mutex_unlock(&n->mu);
+        if (failed) {
+            e = GB_IO;
+            break;
+        }
+        if ((e = produce_ex(n, interval_ms, hashes ? hashes[i] : NULL)))
+            break;
+    }
+    if (lazy) {
+        gb_err le = gb_chain_dev_lazy_blocks(n->chain, false);
+        if (!e)
+            e = le;
+    }
+    release(n);
+    /* the dispatcher learns of them before the answer goes out */
+    deliver(n, n->on_block, n->on_block_ctx);
+    *out_done = i;
+    if (e && detail && detail_len) {
+        pthread_mutex_lock(&n->mu);
+        snprintf(detail, detail_len, "%s",
+                 n->err_detail[0] ? n->err_detail : gb_err_str(e));
+        pthread_mutex_unlock(&n->mu);
+    }
+    return e;
+}
+
+/* The controls' log: one line each on stderr, where the node's own
+ * messages go. */
+static void dev_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "dev: %s\n", line);
+}
+
+static void dev_wake(void *ctx)
+{
+    gb_node *n = ctx;
+    pthread_mutex_lock(&n->mu);
+    pthread_cond_broadcast(&n->cv);
+    pthread_mutex_unlock(&n->mu);
+}
+
 void gb_node_close(gb_node *n)
 {
     if (!n)
@@ -488,6 +640,7 @@ void gb_node_close(gb_node *n)
     gb_http_stop(n->http);
     gb_rpc_free(n->rpc);
     gb_cluster_close(n->cluster);
+    gb_devctl_free(n->dev);
     gb_chain_close(n->chain);
     for (done_block *d = n->first, *nx; d; d = nx) {
         nx = d->next;

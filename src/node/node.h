@@ -8,8 +8,11 @@
  * block); read-only calls and gas estimates stop at cfg.call_time_ms.
  *
  * Blocks come every cfg.block_time_ms, and in dev mode also as soon as a
- * transaction waits.  Their timestamps are the wall clock (milliseconds
- * since the epoch), kept strictly increasing.  A restart on the same data
+ * transaction waits — or, in dev mode, as cfg.mining says (interval,
+ * manual; node/devctl.h: the dev controls switch it, mine blocks at once,
+ * move time, hold the producer while they change the chain).  Their
+ * timestamps are the wall clock (milliseconds since the epoch; in dev mode
+ * plus the controls' offset), kept strictly increasing.  A restart on the same data
  * directory continues from the last committed block.
  */
 #ifndef GB_NODE_NODE_H
@@ -59,6 +62,11 @@ typedef struct gb_node_cfg {
     const char *cluster_name;
     const char *cluster_replica;
     unsigned cluster_replicas;
+    /* dev only: how blocks are mined (node/devctl.h; the dev_* controls
+     * switch it at run time).  GB_MINING_AUTO (0) is the default;
+     * mining_interval_ms: INTERVAL's period (0: block_time_ms) */
+    int mining;               /* a gb_mining */
+    uint64_t mining_interval_ms;
 } gb_node_cfg;
 
 typedef struct gb_node gb_node;

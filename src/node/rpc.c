@@ -600,6 +600,12 @@ bool gb_rpc_p_u128(json_t *params, const char *name, size_t idx,
     return p_u128(params, name, idx, out, err);
 }
 
+bool gb_rpc_p_u64(json_t *params, const char *name, size_t idx,
+                  uint64_t dflt, uint64_t *out, gb_rpc_err *err)
+{
+    return p_u64(params, name, idx, dflt, out, err);
+}
+
 /* ---- transactions ------------------------------------------------------ */
 
 static gb_id zero_id(void)
@@ -820,6 +826,10 @@ static json_t *dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
                     "dev_* methods need a node started with --dev");
     json_t *v = param(params, "from", 0);
     uint32_t idx;
+    gb_id as;
+    if (json_is_string(v) && !gb_dev_lookup(json_string_value(v), &idx) &&
+        !gb_id_from_hex(json_string_value(v), &as)) /* (rpc_dev.c) */
+        return gb_rpc_dev_submit_as(r, as, body, err);
     if (!json_is_string(v) || !gb_dev_lookup(json_string_value(v), &idx))
         return fail(err, GB_RPC_INVALID_PARAMS,
                     "param from: expected a dev account name (alice, bob, "
@@ -1396,7 +1406,63 @@ static const struct {
 
 const char *gb_rpc_method_name(size_t i)
 {
-    return i < sizeof methods / sizeof *methods ? methods[i].name : NULL;
+    size_t n = sizeof methods / sizeof *methods;
+    return i < n ? methods[i].name : gb_rpc_dev_method_name(i - n);
+}
+
+json_t *gb_rpc_dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
+                          gb_rpc_err *err)
+{
+    return dev_submit(r, params, body, err);
+}
+
+void gb_rpc_reverted(gb_rpc *r)
+{
+    uint32_t head = gb_chain_height(r->chain);
+    while (r->count && kept(r, r->count - 1)->height > head) {
+        r->count--;
+        kept_block *k = &r->ring[(r->first + r->count) % r->cfg.event_blocks];
+        json_decref(k->events);
+        k->events = NULL;
+    }
+    /* rebuilt from the stored headers (the extrinsics and events of the
+     * blocks before the snapshot are then not kept: they are served with
+     * their inherents only) */
+    gb_sblocks *sb;
+    if (!gb_sblocks_new(r->chain, r->cfg.event_blocks, &sb)) {
+        gb_sblocks_free(r->sblocks);
+        r->sblocks = sb;
+    }
+    gb_explore *x;
+    if (!gb_explore_new(r->cfg.event_blocks, 0, &x)) {
+        gb_explore_free(r->explore);
+        r->explore = x;
+    }
+    r->waiting = gb_chain_waiting(r->chain) ? 1 : 0;
+    /* the new head to gearbox_subscribeNewHeads and chain_subscribe* */
+    gb_block_header h;
+    gb_block_result b = {.height = head};
+    if (gb_subs_count(r->subs) &&
+        !gb_chain_block_header(r->chain, head, &h, b.hash)) {
+        b.timestamp = h.timestamp;
+        memcpy(b.state_root, h.state_root, 32);
+        kept_block k = {.height = head, .timestamp = h.timestamp,
+                        .dispatched = h.dispatches, .gas_used = h.gas_used,
+                        .events = json_array()};
+        memcpy(k.hash, b.hash, 32);
+        memcpy(k.state_root, h.state_root, 32);
+        json_t *o = k.events ? block_json(&k) : NULL;
+        bool bad = !o;
+        if (o)
+            gb_json_put(o, "parentHash", gb_json_hex(h.parent_hash, 32),
+                        &bad);
+        if (!bad)
+            gb_subs_note_block(r->subs, &b, o, k.events);
+        json_decref(o);
+        json_decref(k.events);
+    }
+    gb_rpc_chain_notify_best(r);
+    gb_rpc_storage_note_block(r); /* the watched keys' values as reverted */
 }
 
 static gb_err handle(gb_rpc *r, const char *req, size_t len,
@@ -1449,6 +1515,8 @@ static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
         }
     if (!fn)
         fn = gb_rpc_explore_method(name, &known);
+    if (!fn)
+        fn = gb_rpc_dev_method(name, &known);
     if (!fn) {
         char msg[160];
         snprintf(msg, sizeof msg, "method not found: %.100s", name);

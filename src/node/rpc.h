@@ -17,7 +17,13 @@
  *   dev_uploadProgram       [from, code, salt?, initPayload?, gasLimit?,
  *                            value?]
  *        (dev mode only; from = a dev account name: the node signs with the
- *        dev key and the account's next nonce, then as gear_submitTransaction)
+ *        dev key and the account's next nonce, then as gear_submitTransaction;
+ *        or an account dev_impersonate named: submitted unsigned)
+ *   dev_mine, dev_setMining, dev_getMining, dev_setTime, dev_advanceTime,
+ *   dev_setBalance, dev_impersonate, dev_stopImpersonating, dev_snapshot,
+ *   dev_revert, dev_sendReply, dev_claimValue: the dev node's controls
+ *        (rpc_dev.c, docs/devnode.md; refused without cfg.dev and
+ *        cfg.devctl)
  *   gearbox_readState          [programId, payload?, gasLimit?]
  *        -> {replyCode, replyCodeText, payload}
  *   gear_programInfo        [programId]  -> {status, codeId, ...}
@@ -164,6 +170,9 @@ typedef struct gb_rpc_cfg {
     /* What gearbox_chainInfo adds about the cluster (NULL: not one):
      * a JSON object (a new reference), from ctx = submit_ctx. */
     struct json_t *(*cluster_info)(void *ctx);
+    struct gb_devctl *devctl;     /* dev: the node's controls
+                                     (node/devctl.h, borrowed; NULL: the
+                                     dev_* controls are refused) */
 } gb_rpc_cfg;
 
 /* dev = false, the "dev" chain id, the default limits. */

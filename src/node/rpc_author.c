@@ -444,13 +444,15 @@ static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
         nomem(err);
         goto out;
     }
-    if (e) {
+    gb_id signer;
+    memcpy(signer.b, x.signer, 32);
+    /* dev: an impersonated account's extrinsic needs no valid signature
+     * (a fake one, as polkadot.js's signFake makes; rpc_dev.c) */
+    if (e && !gb_rpc_impersonated(r, signer)) {
         gb_rpc_fail(err, ERR_INVALID_TX,
                     "Invalid Transaction: Transaction has a bad signature");
         goto out;
     }
-    gb_id signer;
-    memcpy(signer.b, x.signer, 32);
     uint64_t want = gb_chain_nonce(c, signer);
     if (x.nonce != want) {
         gb_rpc_fail(err, ERR_INVALID_TX,

@@ -230,6 +230,28 @@ static void send_head(void *ctx, gb_subs_session *ss, uint64_t id,
     gb_subs_notify(ss, h->method, id, h->text);
 }
 
+void gb_rpc_chain_notify_best(gb_rpc *r)
+{
+    gb_sblocks *s = gb_rpc_sblocks(r);
+    gb_subs *subs = gb_rpc_subs(r);
+    gb_sblock tmp;
+    const gb_sblock *k;
+    if (!gb_subs_count(subs) ||
+        gb_sblocks_get(s, gb_sblocks_best(s), &tmp, &k))
+        return;
+    json_t *h = header_json(k);
+    char *text = h ? json_dumps(h, JSON_COMPACT) : NULL;
+    json_decref(h);
+    gb_sblock_clear(&tmp);
+    if (!text)
+        return;
+    head_note n = {"chain_newHead", text};
+    gb_subs_each(subs, GB_SUB_CHAIN_HEADS, send_head, &n);
+    n.method = "chain_finalizedHead";
+    gb_subs_each(subs, GB_SUB_FINALIZED_HEADS, send_head, &n);
+    free(text);
+}
+
 gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b)
 {
     gb_sblocks *s = gb_rpc_sblocks(r);

@@ -57,6 +57,9 @@ bool gb_rpc_p_bytes(json_t *params, const char *name, size_t idx,
                     gb_rpc_err *err);
 bool gb_rpc_p_u128(json_t *params, const char *name, size_t idx,
                    gb_u128 *out, gb_rpc_err *err);
+/* a non-negative integer (or a decimal string); absent: dflt */
+bool gb_rpc_p_u64(json_t *params, const char *name, size_t idx,
+                  uint64_t dflt, uint64_t *out, gb_rpc_err *err);
 
 /* Submit the chain transactions of one signed transaction from signer:
  * txs[0] (n = 1), or for an upload of a program its code part and its
@@ -179,5 +182,29 @@ gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b);
 
 /* rpc_history.c: the chain's identity and history */
 json_t *gb_rpc_m_chain_info(gb_rpc *r, json_t *params, gb_rpc_err *err);
+/* rpc_dev.c: the dev node's controls (dev_mine, dev_setTime, ...;
+ * docs/devnode.md).  The method called name, and its name from the
+ * static table in *out_name; NULL when there is none. */
+gb_rpc_method_fn gb_rpc_dev_method(const char *name, const char **out_name);
+/* The name of dev method i; NULL past the end. */
+const char *gb_rpc_dev_method_name(size_t i);
+/* account is impersonated on this dev node: its transactions need no
+ * valid signature. */
+bool gb_rpc_impersonated(gb_rpc *r, gb_id account);
+/* Submit body from an impersonated account, unsigned (err filled, and
+ * NULL, when from is not impersonated or the chain refuses). */
+json_t *gb_rpc_dev_submit_as(gb_rpc *r, gb_id from, const gb_tx_body *body,
+                             gb_rpc_err *err);
+/* rpc.c: submit body from params' "from" (param 0): a dev account name,
+ * signed with its key; or an impersonated account (gb_rpc_dev_submit_as). */
+json_t *gb_rpc_dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
+                          gb_rpc_err *err);
+/* rpc.c: the chain was reverted (dev_revert): the kept blocks above the
+ * head go, the Substrate blocks and the explorer's memory are rebuilt
+ * from the store, and the head subscriptions hear of the new head. */
+void gb_rpc_reverted(gb_rpc *r);
+/* rpc_chain.c: chain_newHead and chain_finalizedHead notifications of
+ * the best block, to every subscription of them. */
+void gb_rpc_chain_notify_best(gb_rpc *r);
 
 #endif

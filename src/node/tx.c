@@ -365,11 +365,16 @@ static gb_err parse_body(rd *r, const gb_tx_limits *lim, gb_tx_body *b)
 /* The chain's view of the body; sender = signer. */
 static void to_chain(gb_tx_decoded *d)
 {
-    const gb_tx_body *b = &d->body;
-    gb_tx *t = &d->txs[0];
-    memset(d->txs, 0, sizeof d->txs);
-    d->ntxs = 1;
-    t->sender = d->signer;
+    gb_tx_body_to_chain(&d->body, d->signer, d->txs, &d->ntxs);
+}
+
+void gb_tx_body_to_chain(const gb_tx_body *b, gb_id sender, gb_tx txs[2],
+                         uint32_t *out_n)
+{
+    gb_tx *t = &txs[0];
+    memset(txs, 0, 2 * sizeof *txs);
+    *out_n = 1;
+    t->sender = sender;
     switch (b->kind) {
     case GB_TXW_UPLOAD_CODE:
         t->kind = GB_TX_UPLOAD_CODE;
@@ -380,9 +385,9 @@ static void to_chain(gb_tx_decoded *d)
         t->kind = GB_TX_UPLOAD_CODE;
         t->code = b->code;
         t->code_len = b->code_len;
-        t = &d->txs[1];
-        d->ntxs = 2;
-        t->sender = d->signer;
+        t = &txs[1];
+        *out_n = 2;
+        t->sender = sender;
         t->kind = GB_TX_CREATE_PROGRAM;
         t->code_id = gb_code_id(b->code, b->code_len);
         break;

@@ -121,6 +121,13 @@ typedef struct gb_tx_decoded {
     uint32_t ntxs;
 } gb_tx_decoded;
 
+/* What gb_tx_decode_verify hands the chain for body from sender (see
+ * gb_tx_decoded.txs): txs[0, *out_n), pointing into body's buffers.  For
+ * the dev node's impersonated accounts, which submit without a
+ * signature. */
+void gb_tx_body_to_chain(const gb_tx_body *body, gb_id sender, gb_tx txs[2],
+                         uint32_t *out_n);
+
 /*
  * Encode and sign.  chain_id: the 32-byte id of the chain the transaction
  * is for; secret_key: a libsodium ed25519 secret key (64 bytes, seed ||

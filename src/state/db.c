@@ -281,6 +281,40 @@ static gb_err lock_dir(gb_db *db, char *msg, size_t msg_len)
     return GB_OK;
 }
 
+/* Open db's environment on db->path (map_size bytes, LMDB flags) and its
+ * tables, created when missing: 0, or LMDB's code (db->env then closed or
+ * NULL).  gb_db_open and gb_db_restore_from. */
+static int open_env(gb_db *db, size_t map_size, unsigned flags)
+{
+    MDB_txn *txn = NULL;
+    int rc;
+    if ((rc = IO(mdb_env_create(&db->env))) != 0)
+        return rc;
+    if ((rc = mdb_env_set_maxdbs(db->env, GB_TABLE_COUNT_)) != 0 ||
+        (rc = mdb_env_set_mapsize(db->env, map_size)) != 0 ||
+        (rc = IO(mdb_env_open(db->env, db->path, flags, 0644))) != 0)
+        goto fail;
+    /* free the reader slots of processes that died holding a snapshot */
+    int dead;
+    mdb_reader_check(db->env, &dead);
+    if ((rc = IO(mdb_txn_begin(db->env, NULL, 0, &txn))) != 0)
+        goto fail;
+    for (int t = 0; t < GB_TABLE_COUNT_; t++)
+        if ((rc = IO(mdb_dbi_open(txn, table_names[t], MDB_CREATE,
+                                  &db->dbi[t]))) != 0)
+            goto fail;
+    rc = IO_COMMIT(txn);
+    txn = NULL;
+    if (rc == 0)
+        return 0;
+fail:
+    if (txn)
+        mdb_txn_abort(txn);
+    mdb_env_close(db->env);
+    db->env = NULL;
+    return rc;
+}
+
 gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
                   char *msg, size_t msg_len)
 {
@@ -335,27 +369,10 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         memcpy(db->rec_key, &a, sizeof a < sizeof db->rec_key
                                     ? sizeof a : sizeof db->rec_key);
     }
-    if ((rc = IO(mdb_env_create(&db->env))) != 0 ||
-        (rc = mdb_env_set_maxdbs(db->env, GB_TABLE_COUNT_)) != 0 ||
-        (rc = mdb_env_set_mapsize(db->env, (size_t)o.map_size)) != 0)
-        goto lmdb_fail;
     unsigned flags = MDB_NOTLS;
     if (o.flags & GB_DB_NOSYNC)
         flags |= MDB_NOSYNC;
-    if ((rc = IO(mdb_env_open(db->env, db->path, flags, 0644))) != 0)
-        goto lmdb_fail;
-    /* free the reader slots of processes that died holding a snapshot */
-    int dead;
-    mdb_reader_check(db->env, &dead);
-    if ((rc = IO(mdb_txn_begin(db->env, NULL, 0, &txn))) != 0)
-        goto lmdb_fail;
-    for (int t = 0; t < GB_TABLE_COUNT_; t++)
-        if ((rc = IO(mdb_dbi_open(txn, table_names[t], MDB_CREATE,
-                               &db->dbi[t]))) != 0)
-            goto lmdb_fail;
-    rc = IO_COMMIT(txn);
-    txn = NULL;
-    if (rc != 0)
+    if ((rc = open_env(db, (size_t)o.map_size, flags)) != 0)
         goto lmdb_fail;
     *out = db;
     return GB_OK;
@@ -1404,4 +1421,65 @@ gb_err gb_db_seal_block(gb_db_txn *txn, gb_block_header *hdr,
     if (out_hash)
         memcpy(out_hash, hash, 32);
     return GB_OK;
+}
+
+/* ---- copies (dev snapshots) -------------------------------------------- */
+
+gb_err gb_db_copy_to(gb_db *db, const char *file)
+{
+    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errno == ENOSPC ? GB_NOSPACE : GB_IO;
+    /* not compacted: the pages are copied as they lie, which is a
+     * sequential copy of the used part of the file (MDB_CP_COMPACT walks
+     * every tree instead, and costs more than the file it saves) */
+    int rc = IO(mdb_env_copyfd2(db->env, fd, 0));
+    if (close(fd) != 0 && !rc)
+        rc = EIO;
+    if (rc) {
+        unlink(file);
+        gb_err e = map_err(rc);
+        return e == GB_NOT_FOUND || e == GB_INVAL ? GB_IO : e;
+    }
+    return GB_OK;
+}
+
+gb_err gb_db_set_lazy_sync(gb_db *db, bool lazy)
+{
+    if (lazy)
+        return mdb_env_set_flags(db->env, MDB_NOSYNC, 1) ? GB_IO : GB_OK;
+    unsigned flags = 0;
+    if (mdb_env_get_flags(db->env, &flags) || !(flags & MDB_NOSYNC))
+        return GB_OK; /* not lazy */
+    int rc = mdb_env_set_flags(db->env, MDB_NOSYNC, 0);
+    if (!rc)
+        rc = IO(mdb_env_sync(db->env, 1));
+    return map_err(rc);
+}
+
+gb_err gb_db_restore_from(gb_db *db, const char *file)
+{
+    MDB_envinfo info;
+    unsigned flags = 0;
+    if (mdb_env_info(db->env, &info) || mdb_env_get_flags(db->env, &flags))
+        return GB_IO;
+    struct stat st;
+    if (stat(file, &st) != 0)
+        return errno == ENOENT ? GB_NOT_FOUND : GB_IO;
+    size_t n = strlen(db->path) + sizeof "/data.mdb";
+    char *data = malloc(n);
+    if (!data)
+        return GB_NOMEM;
+    snprintf(data, n, "%s/data.mdb", db->path);
+    mdb_env_close(db->env);
+    db->env = NULL;
+    /* rename is atomic: data.mdb is the old state or the copy, whole */
+    gb_err e = rename(file, data) == 0 ? GB_OK : GB_IO;
+    free(data);
+    int rc = open_env(db, info.me_mapsize, flags & (MDB_NOTLS | MDB_NOSYNC));
+    if (rc) {
+        gb_err oe = map_err(rc);
+        return oe == GB_NOT_FOUND || oe == GB_INVAL ? GB_IO : oe;
+    }
+    return e;
 }

@@ -216,6 +216,32 @@ void gb_db_set_pool(gb_db *db, struct gb_pool *pool);
 /* The data directory.  Valid until gb_db_close. */
 const char *gb_db_path(const gb_db *db);
 
+/*
+ * Copies (the dev node's snapshots, chain_dev.c).
+ *
+ * gb_db_copy_to writes a consistent copy of the last committed state — a
+ * data.mdb of its own — to file (created or truncated; mode 0644), from a
+ * read snapshot: a block may commit meanwhile.  Not synced to disk.
+ * GB_IO, GB_NOSPACE (the partial file is removed).
+ *
+ * gb_db_restore_from makes file (a gb_db_copy_to of this database) the
+ * state: the environment is closed, file renamed over DIR/data.mdb (so
+ * file is gone afterwards) and the environment opened again with the
+ * same map size and flags.  No transaction may be open on db, in any
+ * thread, and none may begin meanwhile.  GB_NOT_FOUND (no such file,
+ * nothing changed), GB_IO; should the reopening fail the gb_db is
+ * unusable (every call fails) and only gb_db_close is left.
+ */
+gb_err gb_db_copy_to(gb_db *db, const char *file);
+
+/* lazy: later commits do not wait for the disk (LMDB's MDB_NOSYNC: a crash
+ * may undo them, the store stays whole); !lazy: commits wait again, and
+ * what was committed lazily is flushed now (GB_IO, GB_NOSPACE).  For a run
+ * of blocks that nobody waits on (the dev node's dev_mine N); a database
+ * opened with GB_DB_NOSYNC stays so.  Not while a commit runs. */
+gb_err gb_db_set_lazy_sync(gb_db *db, bool lazy);
+gb_err gb_db_restore_from(gb_db *db, const char *file);
+
 /* ---- transactions ---------------------------------------------------- */
 
 /*

@@ -5,7 +5,7 @@
  * panic's error reply with its text, nothing changed by it, the errors —;
  * gb_chain_code_original (the uploaded bytes back); gb_chain_page_numbers
  * and gb_chain_page_read (counter's count in its memory); and
- * gb_chain_waitlist_get (sails_counter's Hold waiting, gone once
+ * gb_chain_waitlist_get (sails_js's Hold waiting, gone once
  * Release woke it).
  */
 #include <stdio.h>
@@ -171,7 +171,7 @@ static void test_waitlist(void)
     gb_chain *c = fx_open_chain(NULL);
     uint8_t ctor[8];
     uint32_t clen = put_str(ctor, "New");
-    gb_id code = fx_upload_example(c, alice(), "sails_counter");
+    gb_id code = fx_upload_example(c, alice(), "sails_js");
     gb_id prog = fx_submit(c, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
                                       .sender = alice(), .code_id = code,
                                       .salt = (const uint8_t *)"s",

@@ -103,14 +103,14 @@ for round in 1 2 3 4 5 6; do
   if [ $round = 2 ]; then kill -KILL "${PIDS[$K]}"; T0=$(date +%s%N); fi
 done
 O=$(( (K + 1) % 3 ))
-for _ in $(seq 100); do
+for _ in $(seq 300); do
   s=$(seqname $O); [ -n "$s" ] && [ "$s" != "$SEQ" ] && break; sleep 0.1
 done
 TAKE=$(( ($(date +%s%N) - T0) / 1000000 ))
 [ "$(seqname $O)" != "$SEQ" ] || fail "no new sequencer"
 # every accepted inc counted once
 got=
-for _ in $(seq 100); do
+for _ in $(seq 200); do
   "$GEARBOX" send "$CTR" get --node "http://127.0.0.1:${HP[$O]}" --gas 1000000000 --wait > "$DIR/g.out" 2>&1 || true
   got=$(sed -n 's/.*payload.*"\([0-9]*\)".*/\1/p' "$DIR/g.out" | head -1)
   [ "$got" = "$N" ] && break
@@ -129,7 +129,7 @@ rm -rf "$DIR/r$K"
 "$GEARBOX" snapshot load "$DIR/r.snap" "$DIR/r$K" > /dev/null || fail "snapshot load"
 start_replica "$K" || fail "restarting replica $K from a snapshot"
 H=$(height $O)
-for _ in $(seq 100); do [ "$(height $K)" -ge "$H" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(height $K)" -ge "$H" ] && break; sleep 0.1; done
 [ "$(height $K)" -ge "$H" ] || fail "replica $K did not catch up ($(height $K) < $H)"
 
 # the same block at every height on the live replicas

@@ -221,7 +221,7 @@ static void test_waitlist(void)
     GB_EXPECT_ERR(GB_OK, gb_rpc_new(c, &cfg, &r));
     uint8_t ctor[8];
     uint32_t clen = put_str(ctor, "New");
-    gb_id code = fx_upload_example(c, alice(), "sails_counter");
+    gb_id code = fx_upload_example(c, alice(), "sails_js");
     gb_id prog = fx_submit(c, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
                                       .sender = alice(), .code_id = code,
                                       .salt = (const uint8_t *)"w",
