@@ -857,4 +857,30 @@ uint32_t gb_chain_dev_snapshots(gb_chain *c);
  */
 gb_err gb_chain_dev_lazy_blocks(gb_chain *c, bool lazy);
 
+/* ---- tracing a message (trace_msg.c; gear/trace.h) -----------------------
+ *
+ * gb_chain_trace_message re-runs message id from the stored state of its
+ * block: the chain is replayed from genesis in a scratch copy (as
+ * gb_chain_replay; c is only read, and nothing of c changes) with t, a
+ * trace made for id (gb_trace_new), on the scratch chain's processors,
+ * until the block where the message ran last (after waits and wakes).  out
+ * says where it ran and what the chain's events say it burned, which the
+ * trace's own sum must equal.  max_blocks (0: none) refuses a chain longer
+ * than that (GB_LIMIT): the replay takes as long as the blocks did.
+ * GB_NOT_FOUND when no run of id is in the chain, GB_INVALID when the
+ * replay differs from the chain; out->why says.
+ */
+struct gb_trace;
+typedef struct gb_chain_trace_info {
+    uint32_t first_block, last_block; /* where it ran */
+    uint32_t runs;                    /* times it ran (waits, wakes) */
+    uint64_t gas_burned;              /* the chain's events' sum */
+    uint32_t replayed;                /* blocks replayed */
+    double ms;
+    char why[192];
+} gb_chain_trace_info;
+
+gb_err gb_chain_trace_message(gb_chain *c, gb_id id, uint32_t max_blocks,
+                              struct gb_trace *t, gb_chain_trace_info *out);
+
 #endif

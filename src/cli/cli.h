@@ -57,6 +57,7 @@ int cli_watch(int argc, char **argv);     /* watch.c: subscriptions */
 int cli_payload_cmd(int argc, char **argv); /* payload.c: SCALE, Sails */
 int cli_replay(int argc, char **argv);    /* replay.c: stored blocks */
 int cli_snapshot(int argc, char **argv);  /* snapshot.c: whole stores */
+int cli_trace(int argc, char **argv);     /* trace.c: a message's gas */
 int cli_mine(int argc, char **argv);      /* dev.c: the dev node's controls */
 int cli_dev(int argc, char **argv);       /* dev.c */
 

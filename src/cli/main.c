@@ -55,6 +55,7 @@ static const cli_cmd top_cmds[] = {
     { "watch", cli_watch, "stream a node's events or blocks as they happen" },
     { "payload", cli_payload_cmd, "encode or decode a payload with a Sails IDL or SCALE type" },
     { "replay", cli_replay, "re-execute a chain's stored blocks and compare" },
+    { "trace", cli_trace, "re-run a message and show its syscalls and gas" },
     { "snapshot", cli_snapshot, "save or load a chain's whole state to a file" },
     { "mine", cli_mine, "make blocks on a dev node now (dev_mine)" },
     { "dev", cli_dev, "a dev node's controls: mining, time, balances, snapshots" },

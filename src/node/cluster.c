@@ -620,7 +620,16 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
     }
     jsPubAck *pa = NULL;
     jsErrCode je = 0;
-    natsStatus s = js_Publish(&pa, c->js, c->tx_subj, b, (int)n, &po, &je);
+    natsStatus s = NATS_ERR;
+    /* a server gone, or the stream's leader being elected again: JetStream
+     * answers in a few seconds; try for up to ~6 s before refusing */
+    for (int attempt = 0; attempt < 30; attempt++) {
+        s = js_Publish(&pa, c->js, c->tx_subj, b, (int)n, &po, &je);
+        if (s == NATS_OK || je) /* (a JetStream refusal is an answer) */
+            break;
+        struct timespec w = {0, 200 * 1000000};
+        nanosleep(&w, NULL);
+    }
     free(b);
     if (s != NATS_OK) {
         jsPubAck_Destroy(pa);

@@ -1346,6 +1346,7 @@ static const struct {
     {"system_accountNonce", m_nonce},
     {"chain_getHead", m_head},
     {"gearbox_chainInfo", gb_rpc_m_chain_info},
+    {"gearbox_traceMessage", gb_rpc_m_trace_message},
     {"gearbox_getBlock", m_block},
     {"chain_getEvents", m_events},
     {"gearbox_calculateInitUploadGas", gb_rpc_m_gas_upload},

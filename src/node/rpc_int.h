@@ -182,6 +182,7 @@ gb_err gb_rpc_chain_note_block(gb_rpc *r, const gb_block_result *b);
 
 /* rpc_history.c: the chain's identity and history */
 json_t *gb_rpc_m_chain_info(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_trace_message(gb_rpc *r, json_t *params, gb_rpc_err *err);
 /* rpc_dev.c: the dev node's controls (dev_mine, dev_setTime, ...;
  * docs/devnode.md).  The method called name, and its name from the
  * static table in *out_name; NULL when there is none. */

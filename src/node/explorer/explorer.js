@@ -251,12 +251,32 @@ async function message(id) {
   setTimeout(() => {
     const box = $("#tree");
     if (box) box.appendChild(drawTree(tree, id));
+    const b = $("#trace-run");
+    if (b) b.addEventListener("click", () => traceInto(id));
   });
   return `<h2>Message <small class="mono">${esc(id)}</small></h2>${kv}
     <h2>Causal tree <small>(${tree.nodes.length} message${tree.nodes.length === 1 ? "" : "s"}${tree.truncated ? ", cut" : ""}; which message's run sent which)</small></h2>
     <div class="legend">solid: sent by the run above · dashed green: a reply · red border: failed · click a message to open it</div>
     <div class="tree" id="tree"></div>${rep}
+    <h2>Trace <small>(the message re-run from its block's stored state: syscalls, gas per function, per page)</small></h2>
+    <p><button id="trace-run">trace this message</button></p><div id="trace"></div>
     <h2>All messages of the tree</h2><table id="tree-table"><tr><th>message</th><th>block</th><th>from</th><th>to</th><th>kind</th><th>result</th><th>gas</th><th>payload</th></tr>${messageRows(tree.nodes)}</table>`;
+}
+
+// ---- a message's trace (gearbox_traceMessage: gear/trace.h) -------------------
+
+async function traceInto(id) {
+  const box = $("#trace");
+  box.innerHTML = "<p class='muted'>replaying the chain…</p>";
+  try {
+    const t = await rpc("gearbox_traceMessage", { messageId: id, svg: true });
+    // the flame graph is our own SVG (gear/trace.c), made from escaped names
+    box.innerHTML = `<p id="trace-sum">${num(t.gasBurned)} gas burned in ${t.runs} run${t.runs === 1 ? "" : "s"},
+      blocks ${t.firstBlock}${t.lastBlock !== t.firstBlock ? " to " + t.lastBlock : ""} (replayed ${t.replayedBlocks} blocks)</p>
+      <div class="flame" id="trace-flame">${t.svg}</div><pre class="trace" id="trace-text">${esc(t.text)}</pre>`;
+  } catch (e) {
+    box.innerHTML = `<p class="bad">${esc(e.message)}</p>`;
+  }
 }
 
 // ---- routing and live updates ------------------------------------------------------
