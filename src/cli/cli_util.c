@@ -4,8 +4,11 @@
  */
 #include "cli/cli_util.h"
 
+#include "chain/chain.h"
+
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,4 +142,29 @@ int cli_dispatch(const char *prefix, const cli_cmd *table, size_t n,
                 argv[0]);
     print_usage(stderr, prefix, table, n);
     return 2;
+}
+
+struct gb_chain *cli_open_chain_dir(const char *dir, const char *busy_hint)
+{
+    char f[4200];
+    struct stat st;
+    snprintf(f, sizeof f, "%s/data.mdb", dir);
+    if (stat(f, &st) != 0) {
+        fprintf(stderr, "error: %s holds no chain (no data.mdb)\n", dir);
+        return NULL;
+    }
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.data_dir = dir;
+    cfg.nosync = true;
+    char detail[256] = "";
+    gb_chain *c;
+    gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);
+    if (e == GB_BUSY)
+        fprintf(stderr, "error: %s is in use by a running node: %s\n", dir,
+                busy_hint);
+    else if (e)
+        fprintf(stderr, "error: cannot open the chain in %s: %s\n", dir,
+                detail[0] ? detail : gb_err_str(e));
+    return e ? NULL : c;
 }

@@ -41,4 +41,12 @@ bool cli_opt_u64(const char *opt, const char *val, uint64_t *out);
 
 bool cli_grow(void **arr, size_t *cap, size_t elem);
 
+/*
+ * Open the chain a (stopped) node keeps in dir, for reading its history
+ * (gearbox replay, gearbox trace).  NULL after printing why: dir holds no
+ * chain, or a running node has it (busy_hint says what to do instead).
+ */
+struct gb_chain;
+struct gb_chain *cli_open_chain_dir(const char *dir, const char *busy_hint);
+
 #endif

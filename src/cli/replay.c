@@ -10,11 +10,11 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "chain/chain.h"
 #include "cli/cli.h"
 #include "cli/cli_util.h"
+#include "cli/client.h"
 
 static void usage(FILE *f)
 {
@@ -73,29 +73,10 @@ int cli_replay(int argc, char **argv)
                 (unsigned long long)from, (unsigned long long)to);
         return 2;
     }
-    char f[4200];
-    struct stat st;
-    snprintf(f, sizeof f, "%s/data.mdb", data);
-    if (stat(f, &st) != 0) {
-        fprintf(stderr, "error: %s holds no chain (no data.mdb)\n", data);
+    gb_chain *c = cli_open_chain_dir(data, "stop it, or replay a copy of "
+                                           "the directory");
+    if (!c)
         return 2;
-    }
-    gb_chain_cfg cfg;
-    gb_chain_cfg_default(&cfg);
-    cfg.data_dir = data;
-    cfg.nosync = true;
-    char detail[256] = "";
-    gb_chain *c;
-    gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);
-    if (e) {
-        if (e == GB_BUSY)
-            fprintf(stderr, "error: %s is in use by a running node: stop "
-                            "it, or replay a copy of the directory\n", data);
-        else
-            fprintf(stderr, "error: cannot open the chain in %s: %s\n", data,
-                    detail[0] ? detail : gb_err_str(e));
-        return 2;
-    }
     if (to > gb_chain_height(c)) {
         fprintf(stderr, "error: --to %llu is above the head (%u)\n",
                 (unsigned long long)to, gb_chain_height(c));
@@ -105,15 +86,17 @@ int cli_replay(int argc, char **argv)
     gb_chain_replay_opts o = {.from = (uint32_t)from, .to = (uint32_t)to,
                               .threads = (unsigned)threads};
     gb_chain_replay_report r;
-    e = gb_chain_replay(c, &o, &r);
+    gb_err e = gb_chain_replay(c, &o, &r);
     gb_chain_close(c);
     int rc = e ? 2 : r.bad ? 1 : 0;
     if (json) {
-        /* why holds no quote or backslash (replay.c writes it) */
-        printf("{\"ok\":%s,\"from\":%u,\"to\":%u,\"replayed\":%u,"
-               "\"first_bad\":%u,\"why\":\"%s\",\"ms\":%.1f}\n",
-               rc ? "false" : "true", r.from, r.to, r.replayed, r.bad,
-               r.why, r.ms);
+        json_t *j = json_pack("{s:b,s:i,s:i,s:i,s:i,s:s,s:f}", "ok", !rc,
+                              "from", (json_int_t)r.from, "to",
+                              (json_int_t)r.to, "replayed",
+                              (json_int_t)r.replayed, "first_bad",
+                              (json_int_t)r.bad, "why", r.why, "ms", r.ms);
+        cli_print_json(j);
+        json_decref(j);
     } else if (e) {
         fprintf(stderr, "error: replay stopped after %u blocks: %s\n",
                 r.replayed, r.why);

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "chain/chain.h"
 #include "cli/cli.h"
@@ -60,27 +59,9 @@ static bool write_file(const char *path, const char *text)
 static int trace_dir(const char *dir, gb_id id, bool json, const char *svg,
                      const char *folded)
 {
-    char f[4200];
-    struct stat st;
-    snprintf(f, sizeof f, "%s/data.mdb", dir);
-    if (stat(f, &st) != 0) {
-        fprintf(stderr, "error: %s holds no chain (no data.mdb)\n", dir);
+    gb_chain *c = cli_open_chain_dir(dir, "use --node");
+    if (!c)
         return 1;
-    }
-    gb_chain_cfg cfg;
-    gb_chain_cfg_default(&cfg);
-    cfg.data_dir = dir;
-    cfg.nosync = true;
-    char detail[256] = "";
-    gb_chain *c;
-    gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);
-    if (e) {
-        fprintf(stderr, "error: %s\n",
-                e == GB_BUSY ? "the directory is in use by a running node: "
-                               "use --node"
-                             : detail[0] ? detail : gb_err_str(e));
-        return 1;
-    }
     gb_trace *t = NULL;
     if (gb_trace_new(&id, &t)) {
         gb_chain_close(c);
@@ -88,7 +69,7 @@ static int trace_dir(const char *dir, gb_id id, bool json, const char *svg,
         return 1;
     }
     gb_chain_trace_info info;
-    e = gb_chain_trace_message(c, id, 0, t, &info);
+    gb_err e = gb_chain_trace_message(c, id, 0, t, &info);
     gb_chain_close(c);
     int rc = 0;
     if (e) {
