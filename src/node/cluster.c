@@ -621,12 +621,17 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
     jsPubAck *pa = NULL;
     jsErrCode je = 0;
     natsStatus s = NATS_ERR;
-    /* a server gone, or the stream's leader being elected again: JetStream
-     * answers in a few seconds; try for up to ~6 s before refusing */
-    for (int attempt = 0; attempt < 30; attempt++) {
+    /* a server gone, or the stream's leader being elected again (JetStream
+     * then answers "no responders", a timeout, or a cluster error): it
+     * answers again within seconds; try for up to ~10 s before refusing */
+    for (int attempt = 0; attempt < 50; attempt++) {
         s = js_Publish(&pa, c->js, c->tx_subj, b, (int)n, &po, &je);
-        if (s == NATS_OK || je) /* (a JetStream refusal is an answer) */
+        /* a timeout may have been published after all: sent again only
+         * with a message id, which JetStream takes once */
+        if (s == NATS_OK || (s == NATS_TIMEOUT && !key))
             break;
+        jsPubAck_Destroy(pa);
+        pa = NULL;
         struct timespec w = {0, 200 * 1000000};
         nanosleep(&w, NULL);
     }
