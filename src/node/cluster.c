@@ -116,6 +116,70 @@ static gb_err add_stream(gb_cluster *c, const char *name, const char *subj,
     return nats_fail(s, je, name, detail, len);
 }
 
+/* The streams and the bucket, made or found, and where this chain stands
+ * against the log (open). */
+static gb_err setup(gb_cluster *c, gb_chain *chain, char *detail,
+                    size_t len)
+{
+    gb_err e;
+    if ((e = add_stream(c, c->tx_stream, c->tx_subj, detail, len)) ||
+        (e = add_stream(c, c->blk_stream, c->blk_subj, detail, len)))
+        return e;
+    kvConfig kc;
+    kvConfig_Init(&kc);
+    kc.Bucket = c->bucket;
+    kc.History = 1;
+    kc.TTL = (int64_t)c->cfg.lease_ms * 1000000; /* ns (MaxAge) */
+    kc.Replicas = c->cfg.replicas ? (int)c->cfg.replicas : 1;
+    kvStore_Destroy(c->kv);
+    c->kv = NULL;
+    natsStatus s = js_CreateKeyValue(&c->kv, c->js, &kc);
+    if (s != NATS_OK)
+        s = js_KeyValue(&c->kv, c->js, c->bucket);
+    if (s != NATS_OK) {
+        e = nats_fail(s, 0, c->bucket, detail, len);
+        return e;
+    }
+    /* where the chain stands against the log: the log has every block
+     * from genesis on (height N is message N) */
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    if ((s = js_GetStreamInfo(&si, c->js, c->blk_stream, NULL, &je)) !=
+        NATS_OK) {
+        e = nats_fail(s, je, c->blk_stream, detail, len);
+        return e;
+    }
+    uint64_t last = si->State.LastSeq;
+    jsStreamInfo_Destroy(si);
+    if (gb_chain_height(chain) > last) {
+        snprintf(detail, len,
+                 "this chain is at block %u but the cluster's log (%s) has "
+                 "%llu blocks: a replica starts from a new data directory, "
+                 "or a snapshot of a replica of the same cluster",
+                 gb_chain_height(chain), c->blk_stream,
+                 (unsigned long long)last);
+        e = GB_INVALID;
+        return e;
+    }
+    /* what the blocks this chain has took from TX (so a sequencer after a
+     * restart takes the TX messages after those, not again) */
+    uint32_t h = gb_chain_height(chain);
+    if (h) {
+        natsMsg *m = NULL;
+        if ((s = js_GetMsg(&m, c->js, c->blk_stream, h, NULL, &je)) !=
+                NATS_OK ||
+            natsMsg_GetDataLength(m) < BLK_HEAD) {
+            natsMsg_Destroy(m);
+            e = nats_fail(s, je, "reading the head's block message", detail,
+                          len);
+            return e;
+        }
+        c->tx_taken = gb_le_get((const uint8_t *)natsMsg_GetData(m) + 40, 8);
+        natsMsg_Destroy(m);
+    }
+    return GB_OK;
+}
+
 gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
                        gb_cluster **out, char *detail, size_t len)
 {
@@ -186,59 +250,17 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
         e = nats_fail(s, 0, "JetStream", detail, len);
         goto fail;
     }
-    if ((e = add_stream(c, c->tx_stream, c->tx_subj, detail, len)) ||
-        (e = add_stream(c, c->blk_stream, c->blk_subj, detail, len)))
-        goto fail;
-    kvConfig kc;
-    kvConfig_Init(&kc);
-    kc.Bucket = c->bucket;
-    kc.History = 1;
-    kc.TTL = (int64_t)c->cfg.lease_ms * 1000000; /* ns (MaxAge) */
-    kc.Replicas = c->cfg.replicas ? (int)c->cfg.replicas : 1;
-    s = js_CreateKeyValue(&c->kv, c->js, &kc);
-    if (s != NATS_OK)
-        s = js_KeyValue(&c->kv, c->js, c->bucket);
-    if (s != NATS_OK) {
-        e = nats_fail(s, 0, c->bucket, detail, len);
-        goto fail;
+    /* JetStream may be electing its leaders (servers just started, or one
+     * just died): its requests then time out for a few seconds */
+    for (int attempt = 0;; attempt++) {
+        e = setup(c, chain, detail, len);
+        if (e != GB_IO || attempt == 40)
+            break;
+        struct timespec w = {0, 500 * 1000000};
+        nanosleep(&w, NULL);
     }
-    /* where the chain stands against the log: the log has every block
-     * from genesis on (height N is message N) */
-    jsStreamInfo *si = NULL;
-    jsErrCode je = 0;
-    if ((s = js_GetStreamInfo(&si, c->js, c->blk_stream, NULL, &je)) !=
-        NATS_OK) {
-        e = nats_fail(s, je, c->blk_stream, detail, len);
+    if (e)
         goto fail;
-    }
-    uint64_t last = si->State.LastSeq;
-    jsStreamInfo_Destroy(si);
-    if (gb_chain_height(chain) > last) {
-        snprintf(detail, len,
-                 "this chain is at block %u but the cluster's log (%s) has "
-                 "%llu blocks: a replica starts from a new data directory, "
-                 "or a snapshot of a replica of the same cluster",
-                 gb_chain_height(chain), c->blk_stream,
-                 (unsigned long long)last);
-        e = GB_INVALID;
-        goto fail;
-    }
-    /* what the blocks this chain has took from TX (so a sequencer after a
-     * restart takes the TX messages after those, not again) */
-    uint32_t h = gb_chain_height(chain);
-    if (h) {
-        natsMsg *m = NULL;
-        if ((s = js_GetMsg(&m, c->js, c->blk_stream, h, NULL, &je)) !=
-                NATS_OK ||
-            natsMsg_GetDataLength(m) < BLK_HEAD) {
-            natsMsg_Destroy(m);
-            e = nats_fail(s, je, "reading the head's block message", detail,
-                          len);
-            goto fail;
-        }
-        c->tx_taken = gb_le_get((const uint8_t *)natsMsg_GetData(m) + 40, 8);
-        natsMsg_Destroy(m);
-    }
     *out = c;
     return GB_OK;
 fail:

@@ -132,7 +132,9 @@ grep -q PONG "$DIR/s.out" || fail "no PONG after a NATS server died"
 "$GEARBOX" snapshot save "$DIR/r$O" "$DIR/r.snap" > /dev/null || fail "snapshot save"
 rm -rf "$DIR/r$K"
 "$GEARBOX" snapshot load "$DIR/r.snap" "$DIR/r$K" > /dev/null || fail "snapshot load"
-start_replica "$K" || fail "restarting replica $K from a snapshot"
+ok=
+for _ in 1 2 3 4 5; do start_replica "$K" && { ok=1; break; }; sleep 1; done
+[ -n "$ok" ] || fail "restarting replica $K from a snapshot"
 H=$(height $O)
 for _ in $(seq 300); do [ "$(height $K)" -ge "$H" ] && break; sleep 0.1; done
 [ "$(height $K)" -ge "$H" ] || fail "replica $K did not catch up ($(height $K) < $H)"
