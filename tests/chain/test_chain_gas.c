@@ -58,12 +58,14 @@ static void block(void)
             S.init_failed = true;
         if (ev->kind == GB_EV_USER_MESSAGE && !ev->is_reply && S.nmail < 8) {
             uint32_t n = ev->payload_len < 64 ? ev->payload_len : 64;
-            memcpy(S.mail[S.nmail], ev->payload, n);
+            if (n)
+                memcpy(S.mail[S.nmail], ev->payload, n);
             S.mail_len[S.nmail++] = n;
         }
         if (ev->kind == GB_EV_USER_MESSAGE && ev->is_reply) {
             S.reply_len = ev->payload_len < 64 ? ev->payload_len : 64;
-            memcpy(S.reply, ev->payload, S.reply_len);
+            if (S.reply_len)
+                memcpy(S.reply, ev->payload, S.reply_len);
             memcpy(S.reply_code, ev->reply_code, 4);
         }
     }
