@@ -86,8 +86,15 @@ say "6. Gear programs (examples/, written in C with the SDK in sdk/) on a" \
 ex="$build/examples"
 show "$gearbox" exec "$ex/ping.wasm" --send PING
 show "$gearbox" exec "$ex/counter.wasm" --send inc --send "add 41" --send get
+# the transfer is refused on purpose (more than the balance): its error
+# reply makes exec exit 3 (docs/cli.md), which is what this shows
+rc=0
 show "$gearbox" exec "$ex/token.wasm" --init 1000 --send balance \
-    --send "transfer 0x1111111111111111111111111111111111111111111111111111111111111111 5000"
+    --send "transfer 0x1111111111111111111111111111111111111111111111111111111111111111 5000" || rc=$?
+if [ "$rc" -ne 3 ]; then
+  echo "demo: the token transfer should end in an error reply (exit 3), got exit $rc" >&2
+  exit 1
+fi
 
 say "Try your own: $gearbox wasm run FILE.wasm FUNC [ARGS...] [--gas N] [--no-meter]" \
     "             $gearbox exec PROGRAM.wasm [--init P] [--send P]... [--json]"
