@@ -119,6 +119,21 @@ try:
     check("4,233 gas" in msg or re.search(r"\d[\d,]* gas", msg),
           "message: gas on the nodes")
 
+    # the trace button leads to #/message/ID/trace, which replays the
+    # chain and shows the sum, the flame graph and the syscalls
+    check(f'id="trace-run"' in msg, "message: the trace button")
+    tr = page(node, f"#/message/{mid}/trace", "explorer-trace.png")
+    m = re.search(r'id="trace-sum">([\d,]+) gas burned in (\d+) run', tr)
+    t = rpc(node, "gearbox_traceMessage", {"messageId": mid})
+    check(m is not None and int(m.group(1).replace(",", "")) ==
+          t["gasBurned"] and int(m.group(2)) == t["runs"],
+          f"trace: the page's gas and runs equal the RPC's "
+          f"({m and m.group(0)}; {t['gasBurned']}, {t['runs']} runs)")
+    check(re.search(r'id="trace-flame"><svg', tr) is not None,
+          "trace: the flame graph (SVG)")
+    check("gr_" in tr.split('id="trace-text"')[-1],
+          "trace: the syscall list names gr_ calls")
+
     mb = page(node, "#/mailbox", "explorer-mailbox.png")
     check('class="stored"' in mb, "mailbox: the mailboxes table")
     wl = page(node, "#/waitlist", "explorer-waitlist.png")

@@ -161,7 +161,7 @@ async function program(id) {
 // ---- the causal tree, drawn as SVG ----------------------------------------------
 
 const NS = "http://www.w3.org/2000/svg";
-const BW = 220, BH = 74, GX = 26, GY = 46;
+const BW = 270, BH = 74, GX = 26, GY = 46;
 
 function svgEl(tag, attrs, text) {
   const e = document.createElementNS(NS, tag);
@@ -229,7 +229,9 @@ function drawTree(tree, focus) {
   return svg;
 }
 
-async function message(id) {
+// #/message/ID/trace opens the page with the trace run (a link to share);
+// the button goes there
+async function message(id, traced) {
   const tree = await rpc("gearbox_messageTree", [id, 300]);
   if (!tree.found)
     return `<h2>Message <small class="mono">${esc(id)}</small></h2>
@@ -252,7 +254,10 @@ async function message(id) {
     const box = $("#tree");
     if (box) box.appendChild(drawTree(tree, id));
     const b = $("#trace-run");
-    if (b) b.addEventListener("click", () => traceInto(id));
+    if (b) b.addEventListener("click", () => {
+      if (traced) traceInto(id); else location.hash = "#/message/" + id + "/trace";
+    });
+    if (traced) traceInto(id);
   });
   return `<h2>Message <small class="mono">${esc(id)}</small></h2>${kv}
     <h2>Causal tree <small>(${tree.nodes.length} message${tree.nodes.length === 1 ? "" : "s"}${tree.truncated ? ", cut" : ""}; which message's run sent which)</small></h2>
@@ -270,10 +275,11 @@ async function traceInto(id) {
   box.innerHTML = "<p class='muted'>replaying the chain…</p>";
   try {
     const t = await rpc("gearbox_traceMessage", { messageId: id, svg: true });
-    // the flame graph is our own SVG (gear/trace.c), made from escaped names
+    // the flame graph is our own SVG (gear/trace.c), made from escaped
+    // names; inline in HTML, without its XML declaration
     box.innerHTML = `<p id="trace-sum">${num(t.gasBurned)} gas burned in ${t.runs} run${t.runs === 1 ? "" : "s"},
       blocks ${t.firstBlock}${t.lastBlock !== t.firstBlock ? " to " + t.lastBlock : ""} (replayed ${t.replayedBlocks} blocks)</p>
-      <div class="flame" id="trace-flame">${t.svg}</div><pre class="trace" id="trace-text">${esc(t.text)}</pre>`;
+      <div class="flame" id="trace-flame">${t.svg.replace(/^<\?xml[^>]*>\s*/, "")}</div><pre class="trace" id="trace-text">${esc(t.text)}</pre>`;
   } catch (e) {
     box.innerHTML = `<p class="bad">${esc(e.message)}</p>`;
   }
@@ -288,7 +294,7 @@ async function render() {
     await statsBar();
     for (const p of await rpc("gearbox_programs", [null, 200])) known.set(p.programId, "program");
     if (h[0] === "program" && h[1]) page = await program(h[1]);
-    else if (h[0] === "message" && h[1]) page = await message(h[1]);
+    else if (h[0] === "message" && h[1]) page = await message(h[1], h[2] === "trace");
     else if (h[0] === "codes") page = await codes();
     else if (h[0] === "mailbox") page = await mailbox(h[1]);
     else if (h[0] === "waitlist") page = await waitlist();
@@ -322,8 +328,10 @@ function live() {
     if (el) el.textContent = num(r.height);
     // pages that show recent blocks change with every block; others when
     // something happened in it
-    const h = location.hash.replace(/^#\/?/, "").split("/")[0];
-    if (r.events > 0 || h === "" || h === "message") soon();
+    // (a trace re-runs the chain: not redone for every block)
+    const h = location.hash.replace(/^#\/?/, "").split("/");
+    if (h[2] === "trace") return;
+    if (r.events > 0 || h[0] === "" || h[0] === "message") soon();
   };
   ws.onclose = () => {
     $("#live").className = "live off";
