@@ -52,6 +52,7 @@ int cli_create(int argc, char **argv);    /* client_msg.c */
 int cli_reply(int argc, char **argv);     /* client_msg.c */
 int cli_claim(int argc, char **argv);     /* client_msg.c */
 int cli_state(int argc, char **argv);     /* client_msg.c */
+int cli_query(int argc, char **argv);     /* client_msg.c */
 int cli_gas(int argc, char **argv);       /* client_msg.c */
 int cli_watch(int argc, char **argv);     /* watch.c: subscriptions */
 int cli_payload_cmd(int argc, char **argv); /* payload.c: SCALE, Sails */

@@ -6,6 +6,7 @@
  *   reply MESSAGE_ID PAYLOAD [--gas N] [--value V]
  *   claim MESSAGE_ID
  *   state PROGRAM [PAYLOAD] [--gas N]
+ *   query PROGRAM PAYLOAD [--gas N] [--value V] (a reply computed, read-only)
  *   gas init FILE.wasm|CODE_ID [PAYLOAD] [--salt S] [--value V]
  *   gas handle PROGRAM PAYLOAD [--value V]
  *   gas reply MESSAGE_ID PAYLOAD [--value V]
@@ -272,6 +273,102 @@ int cli_state(int argc, char **argv)
 {
     cli_copts o = {0};
     int rc = state_body(argc, argv, &o);
+    cli_payload_free(&o.pl);
+    return rc;
+}
+
+/* ---- query ---------------------------------------------------------------- */
+
+/* Does Gear's reply code (gear_calculateReplyForHandle's "code", as
+ * node/rpc_gear.c writes it) say success? */
+static bool code_is_success(json_t *code)
+{
+    return json_is_object(code) && json_object_get(code, "Success");
+}
+
+static int query_body(int argc, char **argv, cli_copts *op)
+{
+    if (cli_wants_help(argc, argv)) {
+        printf("usage: gearbox query PROGRAM PAYLOAD [OPTIONS]\n\n"
+               "Ask a program without changing anything: the reply PAYLOAD would get,\n"
+               "run against the node's last block (gear_calculateReplyForHandle, as\n"
+               "sails-js does for a Sails query); nothing is signed or sent.  With\n"
+               "--idl, PAYLOAD is a call such as 'Counter/Value' and the reply is\n"
+               "decoded.  Exits 3 when the reply is an error (a panic, out of gas).\n\n"
+               "options:\n"
+               "  --gas N                 gas limit (default: the block's)\n"
+               "  --value V               value the message carries (default 0)\n"
+               "%s%s"
+               "payloads: 0x... hex, or text.\n",
+               cli_common_help, cli_codec_help);
+        return 0;
+    }
+    cli_copts *o = op;
+    int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_VALUE | CLI_O_CODEC,
+                              2, o);
+    if (rc)
+        return rc;
+    if (o->npos < 2) {
+        fprintf(stderr, "error: give the program and the payload: gearbox "
+                        "query PROGRAM PAYLOAD (see 'gearbox query --help')\n");
+        return 2;
+    }
+    gb_id pid;
+    char from[67];
+    uint8_t *payload = NULL;
+    uint32_t plen = 0;
+    if (!id_arg(o->pos[0], "a program id", "query", &pid) ||
+        !cli_account_id(o->account, from) ||
+        !cli_client_payload(o, "the payload", o->pos[1], false, &payload,
+                            &plen)) {
+        free(payload);
+        return 2;
+    }
+    if (o->fn && !o->fn->query)
+        fprintf(stderr, "note: %s/%s is a command, not a query: its reply "
+                        "is computed, nothing changes\n",
+                o->fn->service, o->fn->name);
+    char value[48];
+    gb_u128_to_dec(o->value, value);
+    json_t *params = json_pack("[s,s,o,s]", from, o->pos[0],
+                               cli_hex_json(payload, plen), value);
+    if (params && o->gas_set)
+        json_array_insert_new(params, 3, json_integer((json_int_t)o->gas));
+    else if (params)
+        json_array_insert_new(params, 3, json_null());
+    free(payload);
+    json_t *res = cli_rpc(o, "gear_calculateReplyForHandle", params, &rc);
+    if (!res)
+        return rc;
+    json_t *code = json_object_get(res, "code");
+    bool ok = code_is_success(code);
+    json_t *decoded =
+        ok ? cli_payload_decode_hex(&o->pl, o->fn, cli_str(res, "payload"))
+           : NULL;
+    if (o->json) {
+        if (decoded)
+            json_object_set(res, "reply_decoded", decoded);
+        cli_print_json(res);
+    } else {
+        char *c = json_dumps(code, JSON_COMPACT | JSON_ENCODE_ANY);
+        printf("query of    %s\n  reply     %s\n", o->pos[0], c ? c : "?");
+        free(c);
+        cli_print_payload("payload", cli_str(res, "payload"));
+        char *t = decoded ? json_dumps(decoded, JSON_COMPACT | JSON_ENCODE_ANY)
+                          : NULL;
+        if (t)
+            printf("  decoded   %s\n", t);
+        free(t);
+    }
+    json_decref(decoded);
+    json_decref(res);
+    return ok ? 0 : CLI_EXIT_ERROR_REPLY;
+}
+
+int cli_query(int argc, char **argv)
+{
+    cli_copts o = {0};
+    int rc = query_body(argc, argv, &o);
     cli_payload_free(&o.pl);
     return rc;
 }

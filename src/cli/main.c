@@ -51,6 +51,7 @@ static const cli_cmd top_cmds[] = {
     { "reply", cli_reply, "reply to a message in your mailbox on a node" },
     { "claim", cli_claim, "take the value of a message in your mailbox" },
     { "state", cli_state, "read a program's state on a node" },
+    { "query", cli_query, "ask a program (a Sails query) without sending" },
     { "gas", cli_gas, "estimate the gas of an init, message or reply" },
     { "watch", cli_watch, "stream a node's events or blocks as they happen" },
     { "payload", cli_payload_cmd, "encode or decode a payload with a Sails IDL or SCALE type" },

@@ -5,6 +5,7 @@
 #   upload --wait of a failing init, send --wait of a panicking message: 3
 #   a success: 0; bad usage: 2; no node: 1
 #   --idl on upload/send: the call encoded, reply_decoded in the JSON
+#   query: a Sails query's reply decoded, nothing changes; an error: 3
 #   gearbox.toml and GEARBOX_NODE replace --node; a bad config file: 2
 #   the node logs the failed dispatch (reply code, panic text) and gr_debug
 # usage: client_exit_codes.sh GEARBOX EXAMPLES_DIR IDL_DIR
@@ -93,6 +94,24 @@ check sails-sub-err "$out" '{"err":"below zero"}'
 out=$(timeout 10 "$gb" send "$SP" 'Counter/Mul [2]' --idl "$I" $N 2>&1); rc=$?
 check_rc sails-unknown $rc 2
 check sails-unknown-why "$out" "service Counter has no method 'Mul' (its methods: Add, Sub, Value)"
+# query: the reply computed (gear_calculateReplyForHandle), nothing sent:
+# the counter is 42 after Add 37 and the failed Sub, and stays so
+out=$(timeout 30 "$gb" query "$SP" 'Counter/Value' --idl "$I" $N 2>&1); rc=$?
+check_rc sails-query $rc 0
+check sails-query-value "$out" "decoded   42"
+out=$(timeout 30 "$gb" query "$SP" 'Counter/Add [8]' --idl "$I" --json $N 2>&1); rc=$?
+check_rc sails-query-command $rc 0
+check sails-query-command-json "$out" '"reply_decoded":50'
+check sails-query-command-note "$out" "is a command, not a query"
+out=$(timeout 30 "$gb" query "$SP" 'Counter/Value' --idl "$I" --json $N 2>&1); rc=$?
+check sails-query-unchanged "$out" '"reply_decoded":42'
+out=$(timeout 30 "$gb" query "$PROG" bogus $N 2>&1); rc=$?
+check_rc query-panics $rc 3
+check query-panics-code "$out" "UserspacePanic"
+out=$(timeout 10 "$gb" query "$SP" $N 2>&1); rc=$?
+check_rc query-no-payload $rc 2
+out=$(timeout 10 "$gb" query 0x12 x $N 2>&1); rc=$?
+check_rc query-bad-id $rc 2
 
 # fund: a fresh account gets value through the dev node's dev_setBalance
 # (issue #21's method; before it exists, fund says so and exits 1)
