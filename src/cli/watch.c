@@ -1,11 +1,13 @@
 /*
  * `gearbox watch [--node URL] [--program ID] [--account ID] [--blocks]
- * [--json] [--count N]`: stream what a running node's blocks do, over a
+ * [--json] [--count N] [--idl FILE]`: stream what a running node's blocks do, over a
  * WebSocket to the node's RPC port (ws_client.h): gear_subscribeEvents
  * with the filters, and with --blocks also gearbox_subscribeNewHeads
  * (node/rpc.h lists both).  One line per notification, human or JSON;
  * "watching ..." goes to stderr once the node has accepted the
- * subscriptions, so a script can wait for it before acting.
+ * subscriptions, so a script can wait for it before acting.  With --idl,
+ * messages to the zero address (how a Sails program emits its events)
+ * are decoded as the IDL's events.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -16,6 +18,8 @@
 #include "cli/cli.h"
 #include "cli/cli_util.h"
 #include "cli/client.h"
+#include "cli/sails.h"
+#include "util/hex.h"
 #include "cli/ws_client.h"
 
 #define DEFAULT_NODE "http://127.0.0.1:9944"
@@ -23,7 +27,8 @@
 #define ANSWER_TIMEOUT_MS 10000
 
 typedef struct wopts {
-    const char *node, *program, *account;
+    const char *node, *program, *account, *idl_path;
+    cli_idl *idl; /* --idl's, loaded by parse; freed by cli_watch */
     bool blocks, json;
     uint64_t count; /* 0: no limit */
 } wopts;
@@ -53,6 +58,10 @@ static void usage(FILE *out)
             "result\n"
             "                  with \"type\": \"event\" or \"block\"\n"
             "  --count N       exit after N lines\n"
+            "  --idl FILE      decode Sails events (messages to the zero "
+            "address)\n"
+            "                  with this IDL: \"event\": {service, event, "
+            "data}\n"
             "  --help          this help\n");
 }
 
@@ -82,7 +91,7 @@ static int parse(int argc, char **argv, wopts *o)
             }
             i++;
         } else if (!strcmp(a, "--node") || !strcmp(a, "--program") ||
-                   !strcmp(a, "--account")) {
+                   !strcmp(a, "--account") || !strcmp(a, "--idl")) {
             if (!v) {
                 fprintf(stderr, "error: %s needs a value (see 'gearbox watch "
                                 "--help')\n", a);
@@ -93,6 +102,8 @@ static int parse(int argc, char **argv, wopts *o)
                 o->node = v;
             else if (a[2] == 'p')
                 o->program = v;
+            else if (a[2] == 'i')
+                o->idl_path = v;
             else
                 o->account = v;
         } else {
@@ -102,6 +113,10 @@ static int parse(int argc, char **argv, wopts *o)
                     a);
             return 2;
         }
+    }
+    if (o->idl_path && !(o->idl = cli_idl_load(o->idl_path, err, sizeof err))) {
+        fprintf(stderr, "error: %s\n", err);
+        return 2;
     }
     return 0;
 }
@@ -150,7 +165,24 @@ static void print_text(const char *hex)
     printf(" \"%s\"", text);
 }
 
-static void print_event(json_t *ev)
+/* The Sails event a UserMessageSent to the zero address carries, decoded
+ * with the IDL: a new reference, or NULL (not an event of the IDL). */
+static json_t *sails_event(const cli_idl *idl, json_t *ev)
+{
+    if (!idl || strcmp(str(ev, "kind"), "UserMessageSent") ||
+        !is_zero_id(str(ev, "destination")))
+        return NULL;
+    const char *hex = str(ev, "payload");
+    size_t max = strlen(hex) / 2, n = 0;
+    uint8_t *p = malloc(max ? max : 1);
+    json_t *r = p && !gb_hex_decode(hex, p, max, &n)
+                    ? cli_idl_decode_event(idl, p, n)
+                    : NULL;
+    free(p);
+    return r;
+}
+
+static void print_event(json_t *ev, const cli_idl *idl)
 {
     char a[16], b[16], c[16];
     const char *kind = str(ev, "kind");
@@ -172,6 +204,15 @@ static void print_event(json_t *ev)
         const char *payload = str(ev, "payload");
         printf("  payload %s", strlen(payload) > 2 ? payload : "(empty)");
         print_text(payload);
+        json_t *se = sails_event(idl, ev);
+        char *t = se ? json_dumps(json_object_get(se, "data"),
+                                  JSON_COMPACT | JSON_ENCODE_ANY)
+                     : NULL;
+        if (se)
+            printf("  event %s/%s %s", str(se, "service"), str(se, "event"),
+                   t ? t : "null");
+        free(t);
+        json_decref(se);
     }
     const char *value = str(ev, "value");
     if (*value && strcmp(value, "0"))
@@ -218,21 +259,24 @@ int cli_watch(int argc, char **argv)
         return rc;
 
     char acct[67];
-    if (o.account && !cli_account_id(o.account, acct))
-        return 1;
     char err[768] = "";
     cli_ws *ws = NULL;
+    json_t *filter = NULL;
+    if (o.account && !cli_account_id(o.account, acct)) {
+        rc = 1;
+        goto out;
+    }
     rc = cli_ws_open(o.node, CONNECT_TIMEOUT_S, &ws, err, sizeof err);
     if (rc) {
         fprintf(stderr, "error: %s\n", err);
         if (strstr(err, "HTTP 404"))
             fprintf(stderr, "(a node without WebSocket subscriptions? "
                             "'gearbox block' still works over HTTP)\n");
-        return rc;
+        goto out;
     }
     /* id 1: events, id 2: heads, subscribed first so that a block's line
      * comes before its events (the node keeps that order) */
-    json_t *filter = json_object();
+    filter = json_object();
     if (o.program)
         json_object_set_new(filter, "program", json_string(o.program));
     if (o.account)
@@ -308,13 +352,16 @@ int cli_watch(int argc, char **argv)
             json_t *line = json_deep_copy(res);
             json_object_set_new(line, "type",
                                 json_string(is_event ? "event" : "block"));
+            json_t *se = is_event ? sails_event(o.idl, res) : NULL;
+            if (se)
+                json_object_set_new(line, "event", se);
             char *text = json_dumps(line, JSON_COMPACT);
             if (text)
                 printf("%s\n", text);
             free(text);
             json_decref(line);
         } else if (is_event) {
-            print_event(res);
+            print_event(res, o.idl);
         } else {
             print_block(res);
         }
@@ -327,5 +374,6 @@ int cli_watch(int argc, char **argv)
     }
 out:
     cli_ws_close(ws);
+    cli_idl_free(o.idl);
     return rc;
 }

@@ -84,10 +84,19 @@ out=$(timeout 60 "$gb" upload "$ex/sails_counter.wasm" --idl "$I" --init 'New [5
 check_rc sails-upload $rc 0
 SP=$(grep -o '"programId":"0x[0-9a-f]*"' <<<"$out" | cut -d'"' -f4)
 [ -n "$SP" ] || die "no program id in: $out"
+# watch --idl decodes the Add's event (Sails: a message to the zero address)
+timeout 60 "$gb" watch --program "$SP" --idl "$I" --json $N > "$DIR/watch" 2> "$DIR/watch.err" &
+WPID=$!
+for _ in $(seq 100); do grep -q watching "$DIR/watch.err" 2>/dev/null && break; sleep 0.1; done
 out=$(timeout 60 "$gb" send "$SP" 'Counter/Add [37]' --idl "$I" --wait --json $N 2>&1); rc=$?
 check_rc sails-send $rc 0
 json_ok sails-send-json "$out"
 check sails-decoded "$out" '"reply_decoded":42'
+for _ in $(seq 100); do grep -q '"event":{' "$DIR/watch" 2>/dev/null && break; sleep 0.1; done
+kill $WPID 2>/dev/null; wait $WPID 2>/dev/null
+check watch-sails-event "$(cat "$DIR/watch")" '"event":{"service":"Counter","event":"Added","data":37}'
+out=$(timeout 10 "$gb" watch --idl /nonexistent.idl $N 2>&1); rc=$?
+check_rc watch-no-idl $rc 2
 out=$(timeout 60 "$gb" send "$SP" 'Counter/Sub [100]' --idl "$I" --wait $N 2>&1); rc=$?
 check_rc sails-sub $rc 0
 check sails-sub-err "$out" '{"err":"below zero"}'
