@@ -41,7 +41,7 @@
 #include "chain/chain_int.h"
 #include "chain/pool_log.h"
 #include "util/bytes.h"
-#include "util/devkeys.h"
+#include "chain/devkeys.h"
 #include "util/sr25519.h"
 #include "util/grow.h"
 #include "util/hash.h"
@@ -85,17 +85,6 @@ gb_u128 gb_chain_tx_fee(const gb_chain_cfg *cfg, const gb_tx *tx)
     return fee;
 }
 
-/* The derivation of dev account ids (see chain.h): the ed25519 public keys
- * of the dev seeds (util/devkeys.h), the keys node/keys.h signs with. */
-static gb_id dev_account(uint32_t index)
-{
-    gb_id id;
-    gb_devkey_public(index, id.b);
-    return id;
-}
-
-gb_id gb_chain_dev_account(uint32_t index) { return dev_account(index); }
-
 /* ---- opening ---------------------------------------------------------- */
 
 static gb_err genesis(gb_chain *c)
@@ -105,9 +94,9 @@ static gb_err genesis(gb_chain *c)
     if (e)
         return e;
     gb_u128 issuance = gb_u128_from(0);
-    for (uint32_t i = 0; i < GB_CHAIN_DEV_ACCOUNTS; i++) {
+    for (uint32_t i = 0; i < GB_DEV_ACCOUNTS; i++) {
         gb_db_account a = {.balance = c->cfg.initial_balance};
-        TRY(gb_db_account_put(txn, dev_account(i), &a));
+        TRY(gb_db_account_put(txn, gb_dev_account_id(i), &a));
         if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
             TRY(GB_OVERFLOW); /* the dev accounts' balances sum too high */
     }
@@ -742,7 +731,7 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
             return e;
         for (uint32_t i = 0; i < code->npages; i++)
             if ((e = gb_db_page_put(txn, p->id, code->pages[i].index,
-                                    code->pages[i].data, GB_DB_PAGE_SIZE)))
+                                    code->pages[i].data, GB_GEAR_PAGE_SIZE)))
                 return e;
         x.d.kind = GB_DISPATCH_INIT;
         x.d.destination = p->id;

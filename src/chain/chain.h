@@ -68,6 +68,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain/devkeys.h" /* GB_DEV_ACCOUNTS, gb_dev_account_id */
 #include "gear/gas.h" /* GB_GEAR_VALUE_PER_GAS */
 #include "gear/ids.h"
 #include "gear/process.h"
@@ -355,15 +356,11 @@ gb_u128 gb_chain_balance(gb_chain *c, gb_id id);
 gb_err gb_chain_balance_get(gb_chain *c, gb_id id, gb_u128 *out);
 
 /*
- * The dev accounts: a fixed, deterministic list of GB_CHAIN_DEV_ACCOUNTS
- * users funded at genesis with cfg.initial_balance each.  Account i is the
- * ed25519 public key of the seed BLAKE2b-256("gearbox/dev/" (12 ASCII
- * bytes) || i as u32 little-endian) (util/devkeys.h; node/keys.h signs for
- * them and names them alice ... harry).  The derivation is kept in one
- * function, dev_account() in chain.c.
+ * The dev accounts: GB_DEV_ACCOUNTS users funded at genesis with
+ * cfg.initial_balance each, account i being gb_dev_account_id(i)
+ * (chain/devkeys.h, where the derivation is written; node/keys.h signs for
+ * them and names them alice ... harry).
  */
-#define GB_CHAIN_DEV_ACCOUNTS 8
-gb_id gb_chain_dev_account(uint32_t index);
 
 /* ---- accounting ---------------------------------------------------------
  *

@@ -766,7 +766,7 @@ static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
         *pc = (gb_prog_cache){0};
     for (uint32_t i = 0; !e && i < code->npages; i++)
         e = gb_db_page_put(b->txn, cr->program_id, code->pages[i].index,
-                           code->pages[i].data, GB_DB_PAGE_SIZE);
+                           code->pages[i].data, GB_GEAR_PAGE_SIZE);
     if (!e)
         e = gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_CREATED,
                                          .id = cr->program_id},
