@@ -192,7 +192,8 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
     c->cfg = *cfg;
     pthread_mutex_init(&c->mu, NULL);
     pthread_mutex_init(&c->call_mu, NULL);
-    gb_db_opts opts = {.flags = cfg->nosync ? GB_DB_NOSYNC : 0};
+    gb_db_opts opts = {.flags = cfg->nosync ? GB_DB_NOSYNC : 0,
+                       .temp_parent = cfg->temp_parent};
     gb_err e = gb_db_open(cfg->data_dir, &opts, &c->db, detail, detail_len);
     if (!e)
         e = gb_code_cache_new(NULL, &c->codes);

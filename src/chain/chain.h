@@ -126,6 +126,12 @@ typedef struct gb_chain_cfg {
                                     //Ferdie (their sr25519 public keys,
                                     util/sr25519.h) with initial_balance
                                     each, as Vara's dev chain does */
+    const char *temp_parent;   /* where temporary directories are made
+                                  (a NULL data_dir, gb_chain_replay's
+                                  scratch store): a caller passes $TMPDIR
+                                  (the library reads no environment);
+                                  NULL: /tmp.  Borrowed for the chain's
+                                  life. */
 } gb_chain_cfg;
 
 void gb_chain_cfg_default(gb_chain_cfg *cfg);
@@ -636,9 +642,10 @@ gb_err gb_chain_block_by_hash(gb_chain *c, const uint8_t hash[32],
  */
 typedef struct gb_chain_replay_opts {
     uint32_t from, to;       /* 0: 1, the head */
-    const char *scratch_dir; /* NULL: a new directory under $TMPDIR or
-                                /tmp, removed after; else an empty
-                                directory of the caller's, kept */
+    const char *scratch_dir; /* NULL: a new directory under src's
+                                cfg.temp_parent (or /tmp), removed
+                                after; else an empty directory of the
+                                caller's, kept */
     unsigned threads;        /* the scratch chain's (0: src's) */
     /* Optional hooks (ctx theirs): opened once the scratch chain s is
      * open, before_block / after_block around each block replayed (r: the

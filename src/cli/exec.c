@@ -1055,6 +1055,7 @@ int cli_exec(int argc, char **argv)
     gb_chain_cfg cfg;
     gb_chain_cfg_default(&cfg);
     cfg.nosync = true;
+    cfg.temp_parent = getenv("TMPDIR"); /* its store is a temporary one */
     cfg.substrate_dev_accounts = true;
     /* 10^30 for each dev account: any --as can be funded, at any price */
     cfg.initial_balance = gb_u128_mul64(1000000000000000ull,

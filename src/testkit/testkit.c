@@ -927,10 +927,11 @@ struct gb_tk_snap {
     size_t nprogs;
 };
 
-/* A new directory for a copy of a store, under $TMPDIR or /tmp. */
-static char *temp_dir(void)
+/* A new directory for a copy of a store, under the chain's temp_parent
+ * or /tmp (the library reads no environment). */
+static char *temp_dir(const gb_chain *c)
 {
-    const char *t = getenv("TMPDIR");
+    const char *t = c ? gb_chain_config(c)->temp_parent : NULL;
     if (!t || !*t)
         t = "/tmp";
     size_t n = strlen(t) + 32;
@@ -1012,7 +1013,7 @@ gb_err gb_tk_snapshot(gb_tk *tk, gb_tk_snap **out)
     if (!s)
         return GB_NOMEM;
     gb_err e = GB_NOMEM;
-    if (!(s->dir = temp_dir())) {
+    if (!(s->dir = temp_dir(tk->chain))) {
         snprintf(tk->detail, sizeof tk->detail, "cannot make a directory "
                  "for the snapshot");
         e = GB_IO;
@@ -1056,7 +1057,7 @@ static gb_err load_snap(gb_tk *tk, const gb_tk_snap *snap)
         snprintf(f, sizeof f, "%s/lock.mdb", tk->data_dir);
         unlink(f);
         dir = tk->data_dir;
-    } else if (!(dir = made = temp_dir())) {
+    } else if (!(dir = made = temp_dir(tk->chain))) {
         e = GB_IO;
     }
     if (!e)
