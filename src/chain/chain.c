@@ -46,12 +46,7 @@
 #include "util/grow.h"
 #include "util/hash.h"
 #include "util/mem.h"
-
-#define TRY(x)                                                                 \
-    do {                                                                       \
-        if ((e = (x)))                                                         \
-            goto out;                                                          \
-    } while (0)
+#include "util/try.h"
 
 static void set_detail(char *detail, size_t len, const char *msg)
 {
@@ -96,30 +91,30 @@ static gb_err genesis(gb_chain *c)
     gb_u128 issuance = gb_u128_from(0);
     for (uint32_t i = 0; i < GB_DEV_ACCOUNTS; i++) {
         gb_db_account a = {.balance = c->cfg.initial_balance};
-        TRY(gb_db_account_put(txn, gb_dev_account_id(i), &a));
+        TRY_OUT(gb_db_account_put(txn, gb_dev_account_id(i), &a));
         if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
-            TRY(GB_OVERFLOW); /* the dev accounts' balances sum too high */
+            TRY_OUT(GB_OVERFLOW); /* the dev accounts' balances sum too high */
     }
     for (uint32_t i = 0;
          c->cfg.substrate_dev_accounts && i < GB_SR25519_DEV_ACCOUNTS; i++) {
         gb_id id;
-        TRY(gb_sr25519_dev_keypair(i, NULL, id.b, NULL));
+        TRY_OUT(gb_sr25519_dev_keypair(i, NULL, id.b, NULL));
         gb_db_account a = {.balance = c->cfg.initial_balance};
-        TRY(gb_db_account_put(txn, id, &a));
+        TRY_OUT(gb_db_account_put(txn, id, &a));
         if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
-            TRY(GB_OVERFLOW);
+            TRY_OUT(GB_OVERFLOW);
     }
     uint8_t buf[16];
     gb_u128_to_le(issuance, buf);
-    TRY(gb_db_meta_put(txn, "issuance", buf, 16));
+    TRY_OUT(gb_db_meta_put(txn, "issuance", buf, 16));
     gb_u128_to_le(gb_u128_from(0), buf);
-    TRY(gb_db_meta_put(txn, "burned", buf, 16));
+    TRY_OUT(gb_db_meta_put(txn, "burned", buf, 16));
     /* what made this genesis, for a replay (replay.c) */
     uint8_t g[GB_CHAIN_GENESIS_REC];
     gb_chain_genesis_encode(&c->cfg, g);
-    TRY(gb_db_inputs_put(txn, 0, g, sizeof g));
+    TRY_OUT(gb_db_inputs_put(txn, 0, g, sizeof g));
     gb_block_header h = {.height = 0};
-    TRY(gb_db_seal_block(txn, &h, c->head_hash));
+    TRY_OUT(gb_db_seal_block(txn, &h, c->head_hash));
     c->height = 0;
     return gb_db_commit(txn);
 out:
@@ -1000,9 +995,9 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     tx_end = malloc((k ? k : 1) * sizeof *tx_end);
     tx_ids = malloc((k ? k : 1) * sizeof *tx_ids);
     if (!tx_end || !tx_ids)
-        TRY(GB_NOMEM);
+        TRY_OUT(GB_NOMEM);
     for (uint32_t i = 0; i < k; i++) {
-        TRY(gb_chain_apply_tx(&b, &taken[i]));
+        TRY_OUT(gb_chain_apply_tx(&b, &taken[i]));
         tx_end[i] = b.nev;
         tx_ids[i] = taken[i].id;
     }
@@ -1011,15 +1006,15 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     uint64_t tseq;
     gb_db_task t;
     while (!(e = gb_db_task_first(b.txn, b.height, &block, &tseq, &t))) {
-        TRY(gb_db_task_del(b.txn, block, tseq));
-        TRY(run_task(&b, block, &t));
+        TRY_OUT(gb_db_task_del(b.txn, block, tseq));
+        TRY_OUT(run_task(&b, block, &t));
     }
     if (e != GB_NOT_FOUND)
         goto out;
-    TRY(gb_chain_process_queue(&b));
+    TRY_OUT(gb_chain_process_queue(&b));
 
     uint64_t left;
-    TRY(gb_db_count(b.txn, GB_TABLE_QUEUE, &left));
+    TRY_OUT(gb_db_count(b.txn, GB_TABLE_QUEUE, &left));
     hdr.gas_used = b.gas_used;
     hdr.dispatches = b.dispatched;
     /* the inputs, for a replay (replay.c) */
@@ -1027,10 +1022,10 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     gb_chain_events_digest(b.ev, b.nev, in.events);
     size_t rlen;
     if (!(rec = gb_blk_inputs_encode(&in, &rlen)))
-        TRY(GB_NOMEM);
-    TRY(gb_db_inputs_put(b.txn, b.height, rec, rlen));
+        TRY_OUT(GB_NOMEM);
+    TRY_OUT(gb_db_inputs_put(b.txn, b.height, rec, rlen));
     uint8_t hash[32];
-    TRY(gb_db_seal_block(b.txn, &hdr, hash));
+    TRY_OUT(gb_db_seal_block(b.txn, &hdr, hash));
     /* the commit, the pool and the head change together for submit */
     pthread_mutex_lock(&c->mu);
     e = gb_db_commit(b.txn);
