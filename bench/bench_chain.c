@@ -78,7 +78,7 @@ static gb_id alice(void)
     static gb_id id;
     static bool have;
     if (!have) {
-        id = gb_chain_dev_account(0);
+        id = gb_dev_account_id(0);
         have = true;
     }
     return id;

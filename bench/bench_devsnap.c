@@ -84,7 +84,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "open: %s\n", detail);
         return 1;
     }
-    gb_id alice = gb_chain_dev_account(0), bob = gb_chain_dev_account(1);
+    gb_id alice = gb_dev_account_id(0), bob = gb_dev_account_id(1);
     uint32_t len = 0;
     uint8_t *code = read_file(ping, &len);
     gb_id progs[8];

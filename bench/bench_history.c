@@ -90,7 +90,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_history: %s\n", d);
         return 1;
     }
-    gb_id a = gb_chain_dev_account(0), b = gb_chain_dev_account(1);
+    gb_id a = gb_dev_account_id(0), b = gb_dev_account_id(1);
     gb_id ping = create(c, a, argv[1], "ping");
     gb_id ctr = create(c, a, argv[1], "counter");
     double t0 = now_ms();

@@ -26,6 +26,14 @@ static inline bool fx_fault_all(void)
     return s && *s && *s != '0';
 }
 
+/* GB_FAULT_TRACE=1: a backtrace where each fault fires (gb_fault_trace),
+ * for every test that includes this fixture. */
+__attribute__((constructor)) static void fx_fault_trace_from_env(void)
+{
+    const char *s = getenv("GB_FAULT_TRACE");
+    gb_fault_trace(s && *s == '1');
+}
+
 /* The N after n, given that the fault-free run made `total` calls. */
 static inline uint64_t fx_fault_next(uint64_t n, uint64_t total)
 {

@@ -3,7 +3,10 @@
  *
  * Every function in gearbox that can fail returns a gb_err: 0 (GB_OK) on
  * success, one of the codes below otherwise.  The list is written once, as
- * an X-macro, and yields the enum, gb_err_name() and gb_err_str().
+ * an X-macro, and yields the enum, gb_err_name(), gb_err_str() and
+ * gb_err_is_trap().  Each row is X(name, class, message): class is TRAP for
+ * a code a WebAssembly run ends with when it fails, ERROR for the rest, so
+ * a code appended anywhere says itself whether it is a trap.
  *
  * Trap codes (GB_TRAP_*) are what a WebAssembly run ends with when it fails.
  * They become part of consensus once released: codes are only ever appended
@@ -17,36 +20,36 @@ extern "C" {
 #endif
 
 #define GB_ERRORS(X)                                                          \
-    X(OK, "ok")                                                               \
-    X(NOMEM, "out of memory")                                                 \
-    X(INVAL, "invalid argument")                                              \
-    X(IO, "input/output error")                                               \
-    X(MALFORMED, "malformed module")                                          \
-    X(INVALID, "invalid module")                                              \
-    X(LIMIT, "a configured limit was exceeded")                               \
-    X(LINK, "unknown or incompatible import")                                 \
-    X(NOT_FOUND, "not found")                                                 \
-    X(UNSUPPORTED, "unsupported feature")                                     \
-    X(TRAP_UNREACHABLE, "unreachable executed")                               \
-    X(TRAP_MEM_OOB, "out of bounds memory access")                            \
-    X(TRAP_TABLE_OOB, "out of bounds table access")                           \
-    X(TRAP_DIV_ZERO, "integer divide by zero")                                \
-    X(TRAP_INT_OVERFLOW, "integer overflow")                                  \
-    X(TRAP_INVALID_CONV, "invalid conversion to integer")                     \
-    X(TRAP_INDIRECT_MISMATCH, "indirect call type mismatch")                  \
-    X(TRAP_UNINIT_ELEM, "uninitialized element")                              \
-    X(TRAP_STACK_EXHAUSTED, "call stack exhausted")                           \
-    X(TRAP_OUT_OF_GAS, "out of gas")                                          \
-    X(TRAP_HOST, "host function error")                                       \
-    X(TRAP_MEM_LIMIT, "memory limit exceeded")                                \
-    X(OVERFLOW, "amount out of range (a u128 sum would overflow)")            \
-    X(BUSY, "in use by another process")                                      \
-    X(NOSPACE, "disk full")                                                   \
-    X(STORE_FULL, "store full (its map size is reached)")                     \
-    X(DECODE, "truncated or non-canonical encoded data")
+    X(OK, ERROR, "ok")                                                        \
+    X(NOMEM, ERROR, "out of memory")                                          \
+    X(INVAL, ERROR, "invalid argument")                                       \
+    X(IO, ERROR, "input/output error")                                        \
+    X(MALFORMED, ERROR, "malformed module")                                   \
+    X(INVALID, ERROR, "invalid module")                                       \
+    X(LIMIT, ERROR, "a configured limit was exceeded")                        \
+    X(LINK, ERROR, "unknown or incompatible import")                          \
+    X(NOT_FOUND, ERROR, "not found")                                          \
+    X(UNSUPPORTED, ERROR, "unsupported feature")                              \
+    X(TRAP_UNREACHABLE, TRAP, "unreachable executed")                         \
+    X(TRAP_MEM_OOB, TRAP, "out of bounds memory access")                      \
+    X(TRAP_TABLE_OOB, TRAP, "out of bounds table access")                     \
+    X(TRAP_DIV_ZERO, TRAP, "integer divide by zero")                          \
+    X(TRAP_INT_OVERFLOW, TRAP, "integer overflow")                            \
+    X(TRAP_INVALID_CONV, TRAP, "invalid conversion to integer")               \
+    X(TRAP_INDIRECT_MISMATCH, TRAP, "indirect call type mismatch")            \
+    X(TRAP_UNINIT_ELEM, TRAP, "uninitialized element")                        \
+    X(TRAP_STACK_EXHAUSTED, TRAP, "call stack exhausted")                     \
+    X(TRAP_OUT_OF_GAS, TRAP, "out of gas")                                    \
+    X(TRAP_HOST, TRAP, "host function error")                                 \
+    X(TRAP_MEM_LIMIT, TRAP, "memory limit exceeded")                          \
+    X(OVERFLOW, ERROR, "amount out of range (a u128 sum would overflow)")     \
+    X(BUSY, ERROR, "in use by another process")                               \
+    X(NOSPACE, ERROR, "disk full")                                            \
+    X(STORE_FULL, ERROR, "store full (its map size is reached)")              \
+    X(DECODE, ERROR, "truncated or non-canonical encoded data")
 
 typedef enum gb_err {
-#define GB_ERR_ENUM_(name, str) GB_##name,
+#define GB_ERR_ENUM_(name, cls, str) GB_##name,
     GB_ERRORS(GB_ERR_ENUM_)
 #undef GB_ERR_ENUM_
     GB_ERR_COUNT_
@@ -56,8 +59,9 @@ typedef enum gb_err {
 const char *gb_err_name(gb_err e);
 /* A short human message, e.g. "out of gas". Static storage, never NULL. */
 const char *gb_err_str(gb_err e);
-/* Nonzero when e is one of the GB_TRAP_* codes (GB_TRAP_UNREACHABLE to
- * GB_TRAP_MEM_LIMIT; codes appended after them are not traps). */
+/* Nonzero when e is a trap: a code of class TRAP in GB_ERRORS (what a
+ * WebAssembly run ends with when it fails); 0 for every other code and for
+ * values out of range. */
 int gb_err_is_trap(gb_err e);
 
 #ifdef __cplusplus

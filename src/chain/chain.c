@@ -41,17 +41,12 @@
 #include "chain/chain_int.h"
 #include "chain/pool_log.h"
 #include "util/bytes.h"
-#include "util/devkeys.h"
+#include "chain/devkeys.h"
 #include "util/sr25519.h"
 #include "util/grow.h"
 #include "util/hash.h"
 #include "util/mem.h"
-
-#define TRY(x)                                                                 \
-    do {                                                                       \
-        if ((e = (x)))                                                         \
-            goto out;                                                          \
-    } while (0)
+#include "util/try.h"
 
 static void set_detail(char *detail, size_t len, const char *msg)
 {
@@ -85,17 +80,6 @@ gb_u128 gb_chain_tx_fee(const gb_chain_cfg *cfg, const gb_tx *tx)
     return fee;
 }
 
-/* The derivation of dev account ids (see chain.h): the ed25519 public keys
- * of the dev seeds (util/devkeys.h), the keys node/keys.h signs with. */
-static gb_id dev_account(uint32_t index)
-{
-    gb_id id;
-    gb_devkey_public(index, id.b);
-    return id;
-}
-
-gb_id gb_chain_dev_account(uint32_t index) { return dev_account(index); }
-
 /* ---- opening ---------------------------------------------------------- */
 
 static gb_err genesis(gb_chain *c)
@@ -105,32 +89,32 @@ static gb_err genesis(gb_chain *c)
     if (e)
         return e;
     gb_u128 issuance = gb_u128_from(0);
-    for (uint32_t i = 0; i < GB_CHAIN_DEV_ACCOUNTS; i++) {
+    for (uint32_t i = 0; i < GB_DEV_ACCOUNTS; i++) {
         gb_db_account a = {.balance = c->cfg.initial_balance};
-        TRY(gb_db_account_put(txn, dev_account(i), &a));
+        TRY_OUT(gb_db_account_put(txn, gb_dev_account_id(i), &a));
         if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
-            TRY(GB_OVERFLOW); /* the dev accounts' balances sum too high */
+            TRY_OUT(GB_OVERFLOW); /* the dev accounts' balances sum too high */
     }
     for (uint32_t i = 0;
          c->cfg.substrate_dev_accounts && i < GB_SR25519_DEV_ACCOUNTS; i++) {
         gb_id id;
-        TRY(gb_sr25519_dev_keypair(i, NULL, id.b, NULL));
+        TRY_OUT(gb_sr25519_dev_keypair(i, NULL, id.b, NULL));
         gb_db_account a = {.balance = c->cfg.initial_balance};
-        TRY(gb_db_account_put(txn, id, &a));
+        TRY_OUT(gb_db_account_put(txn, id, &a));
         if (!gb_u128_add_to(&issuance, c->cfg.initial_balance))
-            TRY(GB_OVERFLOW);
+            TRY_OUT(GB_OVERFLOW);
     }
     uint8_t buf[16];
     gb_u128_to_le(issuance, buf);
-    TRY(gb_db_meta_put(txn, "issuance", buf, 16));
+    TRY_OUT(gb_db_meta_put(txn, "issuance", buf, 16));
     gb_u128_to_le(gb_u128_from(0), buf);
-    TRY(gb_db_meta_put(txn, "burned", buf, 16));
+    TRY_OUT(gb_db_meta_put(txn, "burned", buf, 16));
     /* what made this genesis, for a replay (replay.c) */
     uint8_t g[GB_CHAIN_GENESIS_REC];
     gb_chain_genesis_encode(&c->cfg, g);
-    TRY(gb_db_inputs_put(txn, 0, g, sizeof g));
+    TRY_OUT(gb_db_inputs_put(txn, 0, g, sizeof g));
     gb_block_header h = {.height = 0};
-    TRY(gb_db_seal_block(txn, &h, c->head_hash));
+    TRY_OUT(gb_db_seal_block(txn, &h, c->head_hash));
     c->height = 0;
     return gb_db_commit(txn);
 out:
@@ -203,7 +187,8 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
     c->cfg = *cfg;
     pthread_mutex_init(&c->mu, NULL);
     pthread_mutex_init(&c->call_mu, NULL);
-    gb_db_opts opts = {.flags = cfg->nosync ? GB_DB_NOSYNC : 0};
+    gb_db_opts opts = {.flags = cfg->nosync ? GB_DB_NOSYNC : 0,
+                       .temp_parent = cfg->temp_parent};
     gb_err e = gb_db_open(cfg->data_dir, &opts, &c->db, detail, detail_len);
     if (!e)
         e = gb_code_cache_new(NULL, &c->codes);
@@ -742,7 +727,7 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
             return e;
         for (uint32_t i = 0; i < code->npages; i++)
             if ((e = gb_db_page_put(txn, p->id, code->pages[i].index,
-                                    code->pages[i].data, GB_DB_PAGE_SIZE)))
+                                    code->pages[i].data, GB_GEAR_PAGE_SIZE)))
                 return e;
         x.d.kind = GB_DISPATCH_INIT;
         x.d.destination = p->id;
@@ -1010,9 +995,9 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     tx_end = malloc((k ? k : 1) * sizeof *tx_end);
     tx_ids = malloc((k ? k : 1) * sizeof *tx_ids);
     if (!tx_end || !tx_ids)
-        TRY(GB_NOMEM);
+        TRY_OUT(GB_NOMEM);
     for (uint32_t i = 0; i < k; i++) {
-        TRY(gb_chain_apply_tx(&b, &taken[i]));
+        TRY_OUT(gb_chain_apply_tx(&b, &taken[i]));
         tx_end[i] = b.nev;
         tx_ids[i] = taken[i].id;
     }
@@ -1021,15 +1006,15 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     uint64_t tseq;
     gb_db_task t;
     while (!(e = gb_db_task_first(b.txn, b.height, &block, &tseq, &t))) {
-        TRY(gb_db_task_del(b.txn, block, tseq));
-        TRY(run_task(&b, block, &t));
+        TRY_OUT(gb_db_task_del(b.txn, block, tseq));
+        TRY_OUT(run_task(&b, block, &t));
     }
     if (e != GB_NOT_FOUND)
         goto out;
-    TRY(gb_chain_process_queue(&b));
+    TRY_OUT(gb_chain_process_queue(&b));
 
     uint64_t left;
-    TRY(gb_db_count(b.txn, GB_TABLE_QUEUE, &left));
+    TRY_OUT(gb_db_count(b.txn, GB_TABLE_QUEUE, &left));
     hdr.gas_used = b.gas_used;
     hdr.dispatches = b.dispatched;
     /* the inputs, for a replay (replay.c) */
@@ -1037,10 +1022,10 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     gb_chain_events_digest(b.ev, b.nev, in.events);
     size_t rlen;
     if (!(rec = gb_blk_inputs_encode(&in, &rlen)))
-        TRY(GB_NOMEM);
-    TRY(gb_db_inputs_put(b.txn, b.height, rec, rlen));
+        TRY_OUT(GB_NOMEM);
+    TRY_OUT(gb_db_inputs_put(b.txn, b.height, rec, rlen));
     uint8_t hash[32];
-    TRY(gb_db_seal_block(b.txn, &hdr, hash));
+    TRY_OUT(gb_db_seal_block(b.txn, &hdr, hash));
     /* the commit, the pool and the head change together for submit */
     pthread_mutex_lock(&c->mu);
     e = gb_db_commit(b.txn);

@@ -60,6 +60,27 @@
  * while they run, so a block waits for one to end (they are bounded by
  * cfg.call_time_ms) and one waits for a block.  gb_chain_open and
  * gb_chain_close are not concurrent with anything.
+ *
+ * Errors.  Every function that can fail returns a gb_err (gearbox/err.h);
+ * those with a detail buffer write a NUL-terminated reason into it
+ * (truncated to its length; detail may be NULL).  Besides the codes each
+ * function lists, any that reads or writes the store may return the
+ * store's (state/db.h): GB_IO, GB_NOSPACE (the disk is full), GB_STORE_FULL
+ * (the map size is reached), GB_MALFORMED (a record that does not decode),
+ * and GB_NOMEM.  A failure leaves the chain as it was before the call: a
+ * block that fails is aborted whole (no partial block is ever committed;
+ * its pending transactions stay pending, the head does not move); a
+ * submit that fails pends nothing and reserves nothing; reads change
+ * nothing.  Only gb_chain_close is left after GB_IO or GB_NOSPACE when the
+ * store says it is unusable (state/db.h).
+ *
+ * Ownership.  Inputs (cfg, tx and its buffers, ids, paths) are borrowed
+ * for the call, except cfg's strings, borrowed for the chain's life.
+ * Results a function allocates (a block result's events, mailbox lists,
+ * payloads, input records) are the caller's, freed with the function
+ * named beside them (gb_block_result_free, gb_chain_mail_free, free).
+ * Out-pointers are written only on success unless a function says
+ * otherwise.
  */
 #ifndef GB_CHAIN_CHAIN_H
 #define GB_CHAIN_CHAIN_H
@@ -68,6 +89,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain/devkeys.h" /* GB_DEV_ACCOUNTS, gb_dev_account_id */
 #include "gear/gas.h" /* GB_GEAR_VALUE_PER_GAS */
 #include "gear/ids.h"
 #include "gear/process.h"
@@ -125,12 +147,36 @@ typedef struct gb_chain_cfg {
                                     //Ferdie (their sr25519 public keys,
                                     util/sr25519.h) with initial_balance
                                     each, as Vara's dev chain does */
+    const char *temp_parent;   /* where temporary directories are made
+                                  (a NULL data_dir, gb_chain_replay's
+                                  scratch store): a caller passes $TMPDIR
+                                  (the library reads no environment);
+                                  NULL: /tmp.  Borrowed for the chain's
+                                  life. */
 } gb_chain_cfg;
 
+/* cfg = the defaults: a temporary store, Vara's block gas limit, 3 s
+ * blocks, 1M VARA per dev account, the default fees and code cache. */
 void gb_chain_cfg_default(gb_chain_cfg *cfg);
 
+/*
+ * Opens the chain in cfg->data_dir (created when missing; NULL: a
+ * temporary store under cfg->temp_parent, removed by gb_chain_close): an
+ * empty store gets its genesis (the dev accounts funded), an existing one
+ * continues from its head; with cfg->persist_pool the pending
+ * transactions of the pool log are pended again.  cfg is copied (its
+ * strings are borrowed for the chain's life).  Errors, with a detail:
+ * GB_BUSY (the directory is open in another gb_chain or process: the
+ * detail names its pid), GB_OVERFLOW (the dev accounts' balances sum over
+ * 2^128), GB_MALFORMED (a head without its block header), GB_INVAL, and
+ * the store's.  On failure nothing stays open and *out is NULL.  *out is
+ * the caller's: gb_chain_close.
+ */
 gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
                      size_t detail_len);
+/* Closes c (NULL: nothing): the pending transactions not in the pool log
+ * are dropped; a temporary store is removed.  No other call on c may be
+ * running or follow. */
 void gb_chain_close(gb_chain *c);
 
 /* ---- transactions --------------------------------------------------------- */
@@ -324,7 +370,13 @@ typedef struct gb_block_result {
 void gb_block_result_free(gb_block_result *r);
 
 /* Produce and commit the next block, its timestamp the parent's +
- * cfg.block_time_ms. */
+ * cfg.block_time_ms.  *out is zeroed first and filled on success (the
+ * caller's: gb_block_result_free; also harmless after a failure).
+ * Errors: GB_INVALID (a block is already under way on another thread),
+ * GB_NOMEM and the store's; on any failure the block is aborted whole,
+ * the head stays, the pending transactions stay pending (the next call
+ * tries them again).  A program's failure is not an error: it is the
+ * block's events.  Threads: one block at a time (see the top). */
 gb_err gb_chain_produce_block(gb_chain *c, gb_block_result *out);
 
 /* Produce and commit the next block with timestamp timestamp_ms (recorded
@@ -355,15 +407,11 @@ gb_u128 gb_chain_balance(gb_chain *c, gb_id id);
 gb_err gb_chain_balance_get(gb_chain *c, gb_id id, gb_u128 *out);
 
 /*
- * The dev accounts: a fixed, deterministic list of GB_CHAIN_DEV_ACCOUNTS
- * users funded at genesis with cfg.initial_balance each.  Account i is the
- * ed25519 public key of the seed BLAKE2b-256("gearbox/dev/" (12 ASCII
- * bytes) || i as u32 little-endian) (util/devkeys.h; node/keys.h signs for
- * them and names them alice ... harry).  The derivation is kept in one
- * function, dev_account() in chain.c.
+ * The dev accounts: GB_DEV_ACCOUNTS users funded at genesis with
+ * cfg.initial_balance each, account i being gb_dev_account_id(i)
+ * (chain/devkeys.h, where the derivation is written; node/keys.h signs for
+ * them and names them alice ... harry).
  */
-#define GB_CHAIN_DEV_ACCOUNTS 8
-gb_id gb_chain_dev_account(uint32_t index);
 
 /* ---- accounting ---------------------------------------------------------
  *
@@ -450,8 +498,10 @@ typedef struct gb_chain_mail {
     uint8_t reply_code[4]; /* is_reply */
 } gb_chain_mail;
 
-/* user's mailbox in key order (by message id bytes).  *out (NULL when *n
- * is 0) is freed with gb_chain_mail_free. */
+/* user's mailbox in key order (by message id bytes), as of the last
+ * committed block.  *out (NULL when *n is 0) is freed with
+ * gb_chain_mail_free.  Errors: GB_NOMEM and the store's (then *out is NULL
+ * and *n 0).  Any thread. */
 gb_err gb_chain_mailbox(gb_chain *c, gb_id user, gb_chain_mail **out,
                         uint32_t *n);
 void gb_chain_mail_free(gb_chain_mail *m, uint32_t n);
@@ -592,6 +642,8 @@ typedef struct gb_chain_gas_info {
 gb_err gb_chain_calculate_gas(gb_chain *c, const gb_tx *tx,
                               gb_chain_gas_info *out, char *detail,
                               size_t len);
+/* gb_chain_calculate_gas is this with allow_other_panics true (see above
+ * for its meaning); the same errors and threads. */
 gb_err gb_chain_calculate_gas_ex(gb_chain *c, const gb_tx *tx,
                                  bool allow_other_panics,
                                  gb_chain_gas_info *out, char *detail,
@@ -639,9 +691,10 @@ gb_err gb_chain_block_by_hash(gb_chain *c, const uint8_t hash[32],
  */
 typedef struct gb_chain_replay_opts {
     uint32_t from, to;       /* 0: 1, the head */
-    const char *scratch_dir; /* NULL: a new directory under $TMPDIR or
-                                /tmp, removed after; else an empty
-                                directory of the caller's, kept */
+    const char *scratch_dir; /* NULL: a new directory under src's
+                                cfg.temp_parent (or /tmp), removed
+                                after; else an empty directory of the
+                                caller's, kept */
     unsigned threads;        /* the scratch chain's (0: src's) */
     /* Optional hooks (ctx theirs): opened once the scratch chain s is
      * open, before_block / after_block around each block replayed (r: the
@@ -662,6 +715,15 @@ typedef struct gb_chain_replay_report {
     double ms;           /* wall-clock time of the replay */
 } gb_chain_replay_report;
 
+/* Replays src's blocks from genesis to o->to (0: the head) on a scratch
+ * chain, comparing each block from o->from on with the stored one
+ * (replay.c).  o may be NULL (defaults).  *out is zeroed, then filled;
+ * a block that differs is not an error: out->bad says which (out->why
+ * what).  Errors (out->why says): GB_INVALID (from after to, a genesis
+ * record that is missing or differs), GB_NOMEM, GB_IO (the scratch
+ * directory), the store's.  src is only read (other threads may use it meanwhile); the
+ * scratch chain is closed and its directory removed (unless the caller's)
+ * before the call returns. */
 gb_err gb_chain_replay(gb_chain *src, const gb_chain_replay_opts *o,
                        gb_chain_replay_report *out);
 
@@ -684,15 +746,25 @@ typedef struct gb_chain_fork {
     uint8_t chain_id[32];
 } gb_chain_fork;
 
+/* Errors, with a detail: GB_INVAL (dst holds a store already),
+ * GB_NOT_FOUND (no src), what copying a directory or loading a snapshot
+ * returns (state/db.h, state/snapshot.h: GB_MALFORMED for a file that is
+ * not a snapshot, GB_IO, GB_NOSPACE, GB_NOMEM), and the store's while the
+ * fork is marked.  A failure may leave a copied but unmarked store in
+ * dst (not a fork: remove it before trying again).  Not while a chain is
+ * open on dst. */
 gb_err gb_chain_fork_make(const char *src, const char *dst, char *detail,
                           size_t len);
+/* Where c forked (out->forked false: it is not a fork).  Errors: the
+ * store's.  Any thread. */
 gb_err gb_chain_fork_info(gb_chain *c, gb_chain_fork *out);
 
 /* A consistent copy of c's store as of its last block into the directory
  * dst (made when missing; must hold no store): for snapshots taken in the
  * process that has c open (state/db.h: gb_db_copy).  A chain opened on dst
  * continues from that block; transactions still pending in c are not in
- * it. */
+ * it.  Errors, with a detail: as gb_db_copy (state/db.h).  Any thread;
+ * blocks go on meanwhile. */
 gb_err gb_chain_copy_store(gb_chain *c, const char *dst, char *detail,
                            size_t len);
 
@@ -709,7 +781,9 @@ gb_err gb_chain_copy_store(gb_chain *c, const char *dst, char *detail,
  */
 /* The record of the next block from (up to max_tx of) the pending
  * transactions, with timestamp ts (when not after the head's: the head's
- * + block_time_ms), malloc'ed; *ntx (may be NULL) how many it holds. */
+ * + block_time_ms), malloc'ed (the caller frees *rec); *ntx (may be NULL)
+ * how many it holds.  The transactions stay pending until a block applies
+ * them.  Errors: GB_NOMEM (nothing written).  Any thread. */
 gb_err gb_chain_next_inputs(gb_chain *c, uint32_t max_tx, uint64_t ts,
                             uint8_t **rec, size_t *len, uint32_t *ntx);
 /* Produce and commit the next block from an inputs record.  GB_MALFORMED
@@ -720,8 +794,8 @@ gb_err gb_chain_apply_inputs(gb_chain *c, const uint8_t *rec, size_t len,
  * block's height and the sender's nonce: a replicated chain's ids, known
  * when a transaction enters the log, before its block (node/cluster.h).
  * The message a send, transfer or program creation makes gets id mid;
- * *out_id and *out_msg_id as gb_chain_tx_ids gives them.  Otherwise as
- * gb_chain_submit2. */
+ * *out_id and *out_msg_id as gb_chain_tx_ids gives them.  Otherwise, the
+ * errors and what a failure leaves included, as gb_chain_submit2. */
 gb_err gb_chain_submit_as(gb_chain *c, const gb_tx *tx, const gb_id *mid,
                           gb_id *out_id, gb_id *out_msg_id, char *detail,
                           size_t detail_len);
@@ -868,7 +942,9 @@ gb_err gb_chain_dev_lazy_blocks(gb_chain *c, bool lazy);
  * trace's own sum must equal.  max_blocks (0: none) refuses a chain longer
  * than that (GB_LIMIT): the replay takes as long as the blocks did.
  * GB_NOT_FOUND when no run of id is in the chain, GB_INVALID when the
- * replay differs from the chain; out->why says.
+ * replay differs from the chain; out->why says; GB_NOMEM and the store's
+ * otherwise.  t (the caller's, gear/trace.h) receives the runs; the chain
+ * is only read (other threads may use it meanwhile).
  */
 struct gb_trace;
 typedef struct gb_chain_trace_info {

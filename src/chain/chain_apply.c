@@ -92,12 +92,7 @@
 #include "util/bytes.h"
 #include "util/hash.h"
 #include "util/mem.h"
-
-#define TRY(x)                                                                 \
-    do {                                                                       \
-        if ((e = (x)))                                                         \
-            goto out;                                                          \
-    } while (0)
+#include "util/try.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
@@ -483,13 +478,13 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
     e = gb_chain_held_copy(&w, &h);
     if (e)
         return e;
-    TRY(gb_db_waitlist_del(b->txn, pid, mid));
+    TRY_OUT(gb_db_waitlist_del(b->txn, pid, mid));
     gb_db_dispatch *x = &h.x;
     uint64_t blocks = b->height - x->d.signal_code;
     uint64_t rent = blocks * GB_CHAIN_WAITLIST_RENT;
     if (rent > x->d.gas_limit)
         rent = x->d.gas_limit;
-    TRY(gb_chain_burn(b, rent));
+    TRY_OUT(gb_chain_burn(b, rent));
     x->d.gas_limit -= rent;
     x->d.signal_code = 0;
     x->expires_at = 0;
@@ -500,13 +495,13 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         x->d.ctx.system_reservation && signal_due(x)) {
         gb_signal_code sc;
         (void)gb_signal_code_for_reply(code, &sc);
-        TRY(send_signal(b, x, gb_signal_code_u32(sc),
+        TRY_OUT(send_signal(b, x, gb_signal_code_u32(sc),
                         x->d.ctx.system_reservation));
         x->d.ctx.system_reservation = 0;
     }
     if (wake) {
-        TRY(gb_chain_queue_push(b, x));
-        TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_WOKEN, .id = mid,
+        TRY_OUT(gb_chain_queue_push(b, x));
+        TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_WOKEN, .id = mid,
                                          .destination = pid},
                            NULL, 0, NULL));
         goto out;
@@ -521,11 +516,11 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
                 len = 32;
             }
         }
-        TRY(gb_chain_error_reply(b, x, code, inh, len, x->d.gas_limit));
+        TRY_OUT(gb_chain_error_reply(b, x, code, inh, len, x->d.gas_limit));
         if (x->d.kind == GB_DISPATCH_INIT) {
             gb_db_program p;
             uint8_t *alloc;
-            TRY(prog_load(b->txn, pid, &p, &alloc));
+            TRY_OUT(prog_load(b->txn, pid, &p, &alloc));
             if (p.status == GB_PROGRAM_INITIALIZING) {
                 p.status = GB_PROGRAM_TERMINATED;
                 e = gb_db_program_put(b->txn, pid, &p);
@@ -540,7 +535,7 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         }
     } else {
         /* a credited value stays with the program */
-        TRY(gb_chain_refund_gas(b, x->origin, x->d.gas_limit + extra_gas(x)));
+        TRY_OUT(gb_chain_refund_gas(b, x->origin, x->d.gas_limit + extra_gas(x)));
     }
 out:
     gb_chain_held_free(&h);
@@ -766,7 +761,7 @@ static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
         *pc = (gb_prog_cache){0};
     for (uint32_t i = 0; !e && i < code->npages; i++)
         e = gb_db_page_put(b->txn, cr->program_id, code->pages[i].index,
-                           code->pages[i].data, GB_DB_PAGE_SIZE);
+                           code->pages[i].data, GB_GEAR_PAGE_SIZE);
     if (!e)
         e = gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_CREATED,
                                          .id = cr->program_id},
@@ -908,18 +903,18 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     b->gas_used += burned;
     b->gas_left -= burned < b->gas_left ? burned : b->gas_left;
     b->dispatched++;
-    TRY(gb_chain_burn(b, burned));
+    TRY_OUT(gb_chain_burn(b, burned));
     /* the system reservation held for the message after this run */
     uint64_t sysres = x->d.ctx.system_reservation + j->system_reserved;
 
-    TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
+    TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
                                      .source = x->d.source,
                                      .destination = pid,
                                      .dispatch_kind = x->d.kind,
                                      .outcome = j->outcome,
                                      .gas_burned = burned},
                        NULL, 0, j->debug));
-    TRY(note_sent(&b->ev[b->nev - 1], j));
+    TRY_OUT(note_sent(&b->ev[b->nev - 1], j));
 
     /* value */
     gb_u128 bal = view_balance;
@@ -961,7 +956,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (!failed) {
         for (uint32_t i = 0; i < j->npages; i++) {
             cache_page(pc, j->pages[i].page, j->pages[i].len);
-            TRY(gb_chain_page_put(b, pid, j->pages[i].page,
+            TRY_OUT(gb_chain_page_put(b, pid, j->pages[i].page,
                                   &j->pages[i].data, j->pages[i].len));
         }
         if (j->allocations) {
@@ -982,16 +977,16 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         p->status = GB_PROGRAM_ACTIVE;
     }
     if (!same_record(&before, p))
-        TRY(gb_db_program_put(b->txn, pid, p));
+        TRY_OUT(gb_db_program_put(b->txn, pid, p));
     if (p->status == GB_PROGRAM_TERMINATED && init && failed) {
-        TRY(gb_chain_pages_clear(b, pid));
-        TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED, .id = pid},
+        TRY_OUT(gb_chain_pages_clear(b, pid));
+        TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED, .id = pid},
                            NULL, 0, NULL));
     }
 
     /* creations first: their init messages precede anything sent to them */
     for (uint32_t i = 0; i < j->ncreates; i++)
-        TRY(create_program(b, pid, &j->creates[i]));
+        TRY_OUT(create_program(b, pid, &j->creates[i]));
 
     /* new reservations (before the messages: one may be sent from) */
     if (j->nreserved && pc)
@@ -1003,10 +998,10 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                                                  ? rv->expires_at
                                                  : b->height + 1,
                                .origin = x->origin};
-        TRY(gb_db_reservation_put(b->txn, pid, rv->id, &r));
+        TRY_OUT(gb_db_reservation_put(b->txn, pid, rv->id, &r));
         gb_db_task t = {.kind = GB_TASK_REMOVE_RESERVATION, .a = pid,
                         .b = rv->id};
-        TRY(gb_db_task_add(b->txn, r.expires_at, &t, NULL));
+        TRY_OUT(gb_db_task_add(b->txn, r.expires_at, &t, NULL));
     }
 
     /* who shares the gas left */
@@ -1097,12 +1092,12 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .origin = x->origin};
         memcpy(y.d.reply_code, m->reply_code, 4);
         if (m->from_reservation)
-            TRY(reservation_origin(b, pid, m->reservation, &y.origin));
-        TRY(route(b, &y, reply_prog, m->delay,
+            TRY_OUT(reservation_origin(b, pid, m->reservation, &y.origin));
+        TRY_OUT(route(b, &y, reply_prog, m->delay,
                   h ? h->reply_dest : GB_IDMAP_NONE));
     } else if (j->outcome != GB_OUTCOME_WAIT) {
         /* no reply will come from this message: its deposit goes back */
-        TRY(gb_chain_refund_gas(b, x->origin, x->reply_deposit));
+        TRY_OUT(gb_chain_refund_gas(b, x->origin, x->reply_deposit));
     }
     /* reservations the run ended */
     for (uint32_t i = 0; i < j->nunreserved; i++) {
@@ -1115,24 +1110,24 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         }
         if (e)
             goto out;
-        TRY(gb_db_reservation_del(b->txn, pid, u->id));
+        TRY_OUT(gb_db_reservation_del(b->txn, pid, u->id));
         /* used: the gas is with the message sent from it */
         if (!u->used)
-            TRY(gb_chain_refund_gas(b, r.origin, r.amount));
+            TRY_OUT(gb_chain_refund_gas(b, r.origin, r.amount));
     }
     if (failed && sysres && signal_due(x))
-        TRY(send_signal(b, x, j->signal_code, sysres));
+        TRY_OUT(send_signal(b, x, j->signal_code, sysres));
     else if (j->outcome != GB_OUTCOME_WAIT)
-        TRY(gb_chain_refund_gas(b, x->origin, sysres));
+        TRY_OUT(gb_chain_refund_gas(b, x->origin, sysres));
     for (uint32_t i = 0; i < j->nwakes; i++)
-        TRY(apply_wake(b, pid, &j->wakes[i]));
+        TRY_OUT(apply_wake(b, pid, &j->wakes[i]));
     if (j->outcome == GB_OUTCOME_WAIT)
-        TRY(apply_wait(b, x, j, wait_gas, sysres));
+        TRY_OUT(apply_wait(b, x, j, wait_gas, sysres));
     if (j->outcome == GB_OUTCOME_EXIT) {
-        TRY(gb_chain_credit(b, j->inheritor, to_inheritor));
-        TRY(gb_chain_pages_clear(b, pid));
-        TRY(drain_waitlist(b, pid, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED));
-        TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_EXITED,
+        TRY_OUT(gb_chain_credit(b, j->inheritor, to_inheritor));
+        TRY_OUT(gb_chain_pages_clear(b, pid));
+        TRY_OUT(drain_waitlist(b, pid, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED));
+        TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_EXITED,
                                          .id = pid,
                                          .destination = j->inheritor},
                            NULL, 0, NULL));

@@ -1,7 +1,12 @@
 /*
- * Internals shared by the files of the chain layer (chain.c: opening,
- * transactions, the block loop; chain_apply.c: running a dispatch and
- * applying its journal).  Not for other layers.
+ * Internals shared by the files of the chain layer behind chain.h: the
+ * gb_chain structure, pending transactions, the block's job and the
+ * helpers they pass between them.  Included by chain.c (opening,
+ * transactions, the block loop), chain_apply.c (running a dispatch and
+ * applying its journal), sched.c (the queue in waves), chain_blocks.c,
+ * chain_dev.c, chain_dryrun.c, chain_query.c, browse.c, fork.c,
+ * replay.c, trace_msg.c and pool_log.h.  Not for other layers (the build
+ * keeps them out: docs/architecture.md).
  */
 #ifndef GB_CHAIN_CHAIN_INT_H
 #define GB_CHAIN_CHAIN_INT_H

@@ -49,7 +49,7 @@ gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
                       uint32_t len, uint8_t **old)
 {
     *old = NULL;
-    if (len > GB_DB_PAGE_SIZE || (len && !data)) {
+    if (len > GB_GEAR_PAGE_SIZE || (len && !data)) {
         free(data);
         return GB_INVAL;
     }

@@ -361,7 +361,7 @@ gb_err gb_chain_replay(gb_chain *src, const gb_chain_replay_opts *o,
     const char *dir = o && o->scratch_dir ? o->scratch_dir : NULL;
     bool made = false;
     if (!dir) {
-        const char *t = getenv("TMPDIR");
+        const char *t = gb_chain_config(src)->temp_parent;
         if (t && *t && strlen(t) < 4000) {
             char *p = gb_malloc(strlen(t) + 32);
             if (!p)

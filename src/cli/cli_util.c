@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "util/parse.h"
+#include "cli/parse.h"
 
 gb_err cli_read_file(const char *path, uint8_t **out_buf, size_t *out_len)
 {
@@ -157,6 +157,7 @@ struct gb_chain *cli_open_chain_dir(const char *dir, const char *busy_hint)
     gb_chain_cfg_default(&cfg);
     cfg.data_dir = dir;
     cfg.nosync = true;
+    cfg.temp_parent = getenv("TMPDIR"); /* replay's scratch store */
     char detail[256] = "";
     gb_chain *c;
     gb_err e = gb_chain_open(&cfg, &c, detail, sizeof detail);

@@ -24,7 +24,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/client.h"
-#include "util/parse.h"
+#include "cli/parse.h"
 
 /* Config values live as long as the process (the options point at
  * them); one file is read per run. */

@@ -981,7 +981,7 @@ static gb_err fund_accounts(exec_state *st, const step *s, size_t n)
 {
     /* plenty for any gas price: 10^24, a millionth of alice's */
     gb_u128 amount = gb_u128_mul64(1000000000000ull, 1000000000000ull);
-    gb_id alice = gb_chain_dev_account(0);
+    gb_id alice = gb_dev_account_id(0);
     bool any = false;
     for (size_t i = 0; i < n; i++) {
         if (s[i].kind != ST_AS || gb_id_eq(s[i].account, alice))
@@ -1022,7 +1022,7 @@ int cli_exec(int argc, char **argv)
         return 2;
     }
     exec_state st = {.gas = 10000000000ull};
-    st.sender = gb_chain_dev_account(0);
+    st.sender = gb_dev_account_id(0);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             st.json = true;
@@ -1055,6 +1055,7 @@ int cli_exec(int argc, char **argv)
     gb_chain_cfg cfg;
     gb_chain_cfg_default(&cfg);
     cfg.nosync = true;
+    cfg.temp_parent = getenv("TMPDIR"); /* its store is a temporary one */
     cfg.substrate_dev_accounts = true;
     /* 10^30 for each dev account: any --as can be funded, at any price */
     cfg.initial_balance = gb_u128_mul64(1000000000000000ull,

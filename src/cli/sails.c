@@ -1,5 +1,6 @@
 /*
- * SCALE types with a JSON form, and Sails IDL files (see sails.h).
+ * SCALE types with a JSON form (see sails.h); Sails IDL files are read in
+ * sails_idl.c, with the lexer and parser here (sails_int.h).
  *
  * One small lexer serves both the --scale type expressions and IDL files;
  * one recursive parser turns type syntax into a tree of cli_type (named
@@ -9,6 +10,7 @@
  * (at most 256 bits), so u256 and i128 need no special cases.
  */
 #include "cli/sails.h"
+#include "cli/sails_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -20,27 +22,6 @@
 #include "util/hex.h"
 #include "util/scale.h"
 
-#define MAX_DEPTH 64
-
-typedef enum tkind {
-    K_BOOL, K_CHAR, K_STR, K_UINT, K_INT, K_NAT, K_HASH, K_NULL,
-    K_VEC, K_ARRAY, K_OPT, K_RESULT, K_MAP, K_TUPLE, K_STRUCT, K_ENUM, K_REF,
-} tkind;
-
-struct cli_type {
-    tkind kind;
-    uint32_t width;    /* bytes of an integer or hash; an array's length */
-    size_t n;          /* items */
-    cli_type **items;  /* element(s); an enum's variant types (NULL: unit) */
-    char **names;      /* struct field names (NULL: unnamed), variants */
-    char *ref;         /* K_REF: the named type */
-    const cli_type *to; /* K_REF: resolved */
-};
-
-struct cli_types {
-    cli_type **all;
-    size_t n, cap;
-};
 
 cli_types *cli_types_new(void)
 {
@@ -67,7 +48,7 @@ void cli_types_free(cli_types *ts)
     free(ts);
 }
 
-static cli_type *type_new(cli_types *ts, tkind k, uint32_t width)
+cli_type *sails_type_new(cli_types *ts, tkind k, uint32_t width)
 {
     cli_type *t = calloc(1, sizeof *t);
     if (!t)
@@ -97,9 +78,7 @@ static bool type_add(cli_type *t, cli_type *item, char *name)
     return true;
 }
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
+void sails_seterr(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -109,16 +88,8 @@ static void seterr(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- lexer -------------------------------------------------------------- */
 
-typedef struct lex {
-    const char *s;
-    size_t pos;
-    int line;
-    int kind; /* 'i' identifier, 'n' number, 'a' "->", a punctuation
-                 character, 0 at the end, '?' a bad character */
-    char tok[128];
-} lex;
 
-static void lex_next(lex *lx)
+void sails_lex_next(lex *lx)
 {
     const char *s = lx->s;
     for (;;) {
@@ -168,40 +139,33 @@ static void lex_next(lex *lx)
     lx->kind = strchr("=(){}[];:,<>/", c) ? c : '?';
 }
 
-static bool lex_is(const lex *lx, const char *word)
+bool sails_lex_is(const lex *lx, const char *word)
 {
     return lx->kind == 'i' && !strcmp(lx->tok, word);
 }
 
-typedef struct parser {
-    lex lx;
-    cli_types *ts;
-    bool idl; /* named types allowed (references) */
-    char *err;
-    size_t errlen;
-} parser;
 
-static bool fail(parser *p, const char *what)
+bool sails_fail(parser *p, const char *what)
 {
     if (p->idl)
-        seterr(p->err, p->errlen, "line %d: expected %s, found '%s'",
+        sails_seterr(p->err, p->errlen, "line %d: expected %s, found '%s'",
                p->lx.line, what, p->lx.tok);
     else
-        seterr(p->err, p->errlen, "expected %s, found '%s'", what, p->lx.tok);
+        sails_seterr(p->err, p->errlen, "expected %s, found '%s'", what, p->lx.tok);
     return false;
 }
 
-static bool expect(parser *p, int kind, const char *what)
+bool sails_expect(parser *p, int kind, const char *what)
 {
     if (p->lx.kind != kind)
-        return fail(p, what);
-    lex_next(&p->lx);
+        return sails_fail(p, what);
+    sails_lex_next(&p->lx);
     return true;
 }
 
-static bool oom(parser *p)
+bool sails_oom(parser *p)
 {
-    seterr(p->err, p->errlen, "out of memory");
+    sails_seterr(p->err, p->errlen, "out of memory");
     return false;
 }
 
@@ -224,157 +188,155 @@ static const struct {
     {"null", K_NULL, 0},
 };
 
-static cli_type *parse_type(parser *p, int depth);
-
 /* "(" T "," T ")" into t's items. */
 static bool parse_pair(parser *p, cli_type *t, int depth)
 {
-    if (!expect(p, '(', "'('"))
+    if (!sails_expect(p, '(', "'('"))
         return false;
-    cli_type *a = parse_type(p, depth + 1);
-    if (!a || !expect(p, ',', "','"))
+    cli_type *a = sails_parse_type(p, depth + 1);
+    if (!a || !sails_expect(p, ',', "','"))
         return false;
-    cli_type *b = parse_type(p, depth + 1);
-    if (!b || !expect(p, ')', "')'"))
+    cli_type *b = sails_parse_type(p, depth + 1);
+    if (!b || !sails_expect(p, ')', "')'"))
         return false;
-    return type_add(t, a, NULL) && type_add(t, b, NULL) ? true : oom(p);
+    return type_add(t, a, NULL) && type_add(t, b, NULL) ? true : sails_oom(p);
 }
 
-static char *take_name(parser *p)
+char *sails_take_name(parser *p)
 {
     char *n = strdup(p->lx.tok);
     if (n)
-        lex_next(&p->lx);
+        sails_lex_next(&p->lx);
     return n;
 }
 
 /* "{" fields "}": name: T or T, separated by ','. */
 static bool parse_struct(parser *p, cli_type *t, int depth)
 {
-    if (!expect(p, '{', "'{'"))
+    if (!sails_expect(p, '{', "'{'"))
         return false;
     int named = -1;
     while (p->lx.kind != '}') {
         char *name = NULL;
         lex save = p->lx;
         if (p->lx.kind == 'i') {
-            lex_next(&p->lx);
+            sails_lex_next(&p->lx);
             if (p->lx.kind == ':') {
                 name = strdup(save.tok);
                 if (!name)
-                    return oom(p);
-                lex_next(&p->lx);
+                    return sails_oom(p);
+                sails_lex_next(&p->lx);
             } else {
                 p->lx = save;
             }
         }
         if (named >= 0 && named != (name != NULL)) {
             free(name);
-            seterr(p->err, p->errlen, "line %d: a struct with named and "
+            sails_seterr(p->err, p->errlen, "line %d: a struct with named and "
                    "unnamed fields", p->lx.line);
             return false;
         }
         named = name != NULL;
-        cli_type *f = parse_type(p, depth + 1);
+        cli_type *f = sails_parse_type(p, depth + 1);
         if (!f) {
             free(name);
             return false;
         }
         if (!type_add(t, f, name)) {
             free(name);
-            return oom(p);
+            return sails_oom(p);
         }
         if (p->lx.kind == ',')
-            lex_next(&p->lx);
+            sails_lex_next(&p->lx);
         else if (p->lx.kind != '}')
-            return fail(p, "',' or '}'");
+            return sails_fail(p, "',' or '}'");
     }
-    lex_next(&p->lx);
+    sails_lex_next(&p->lx);
     return true;
 }
 
 /* Variants: Name or Name: T, separated by sep, up to '}'. */
-static bool parse_variants(parser *p, cli_type *t, int sep, int depth)
+bool sails_parse_variants(parser *p, cli_type *t, int sep, int depth)
 {
-    if (!expect(p, '{', "'{'"))
+    if (!sails_expect(p, '{', "'{'"))
         return false;
     while (p->lx.kind != '}') {
         if (p->lx.kind != 'i')
-            return fail(p, "a variant name");
-        char *name = take_name(p);
+            return sails_fail(p, "a variant name");
+        char *name = sails_take_name(p);
         if (!name)
-            return oom(p);
+            return sails_oom(p);
         cli_type *v = NULL;
         if (p->lx.kind == ':') {
-            lex_next(&p->lx);
-            if (!(v = parse_type(p, depth + 1))) {
+            sails_lex_next(&p->lx);
+            if (!(v = sails_parse_type(p, depth + 1))) {
                 free(name);
                 return false;
             }
         }
         if (t->n >= 256) {
             free(name);
-            seterr(p->err, p->errlen, "an enum of more than 256 variants");
+            sails_seterr(p->err, p->errlen, "an enum of more than 256 variants");
             return false;
         }
         if (!type_add(t, v, name)) {
             free(name);
-            return oom(p);
+            return sails_oom(p);
         }
         if (p->lx.kind == sep)
-            lex_next(&p->lx);
+            sails_lex_next(&p->lx);
         else if (p->lx.kind != '}')
-            return fail(p, sep == ';' ? "';' or '}'" : "',' or '}'");
+            return sails_fail(p, sep == ';' ? "';' or '}'" : "',' or '}'");
     }
-    lex_next(&p->lx);
+    sails_lex_next(&p->lx);
     return true;
 }
 
-static cli_type *parse_type(parser *p, int depth)
+cli_type *sails_parse_type(parser *p, int depth)
 {
     if (depth > MAX_DEPTH) {
-        seterr(p->err, p->errlen, "types nested too deep");
+        sails_seterr(p->err, p->errlen, "types nested too deep");
         return NULL;
     }
     lex *lx = &p->lx;
     cli_type *t;
     if (lx->kind == '[') {
-        lex_next(lx);
-        cli_type *item = parse_type(p, depth + 1);
+        sails_lex_next(lx);
+        cli_type *item = sails_parse_type(p, depth + 1);
         if (!item)
             return NULL;
         if (lx->kind != ',' && lx->kind != ';')
-            return fail(p, "';' and the length"), NULL;
-        lex_next(lx);
+            return sails_fail(p, "';' and the length"), NULL;
+        sails_lex_next(lx);
         char *end;
         errno = 0;
         unsigned long n = strtoul(lx->tok, &end, 10);
         if (lx->kind != 'n' || *end || errno || n > (1u << 20))
-            return fail(p, "an array length (0 to 1048576)"), NULL;
-        lex_next(lx);
-        if (!expect(p, ']', "']'"))
+            return sails_fail(p, "an array length (0 to 1048576)"), NULL;
+        sails_lex_next(lx);
+        if (!sails_expect(p, ']', "']'"))
             return NULL;
-        if (!(t = type_new(p->ts, K_ARRAY, (uint32_t)n)) ||
+        if (!(t = sails_type_new(p->ts, K_ARRAY, (uint32_t)n)) ||
             !type_add(t, item, NULL))
-            return oom(p), NULL;
+            return sails_oom(p), NULL;
         return t;
     }
     if (lx->kind == '(') {
-        lex_next(lx);
-        if (!(t = type_new(p->ts, K_TUPLE, 0)))
-            return oom(p), NULL;
+        sails_lex_next(lx);
+        if (!(t = sails_type_new(p->ts, K_TUPLE, 0)))
+            return sails_oom(p), NULL;
         while (lx->kind != ')') {
-            cli_type *item = parse_type(p, depth + 1);
+            cli_type *item = sails_parse_type(p, depth + 1);
             if (!item)
                 return NULL;
             if (!type_add(t, item, NULL))
-                return oom(p), NULL;
+                return sails_oom(p), NULL;
             if (lx->kind == ',')
-                lex_next(lx);
+                sails_lex_next(lx);
             else if (lx->kind != ')')
-                return fail(p, "',' or ')'"), NULL;
+                return sails_fail(p, "',' or ')'"), NULL;
         }
-        lex_next(lx);
+        sails_lex_next(lx);
         if (t->n == 0)
             t->kind = K_NULL;
         else if (t->n == 1)
@@ -382,60 +344,60 @@ static cli_type *parse_type(parser *p, int depth)
         return t;
     }
     if (lx->kind != 'i')
-        return fail(p, "a type"), NULL;
+        return sails_fail(p, "a type"), NULL;
     for (size_t i = 0; i < sizeof prims / sizeof *prims; i++)
         if (!strcmp(lx->tok, prims[i].name)) {
-            lex_next(lx);
-            if (!(t = type_new(p->ts, prims[i].kind, prims[i].width)))
-                return oom(p), NULL;
+            sails_lex_next(lx);
+            if (!(t = sails_type_new(p->ts, prims[i].kind, prims[i].width)))
+                return sails_oom(p), NULL;
             return t;
         }
-    if (lex_is(lx, "bytes")) {
-        lex_next(lx);
-        cli_type *u8 = type_new(p->ts, K_UINT, 1);
-        if (!u8 || !(t = type_new(p->ts, K_VEC, 0)) || !type_add(t, u8, NULL))
-            return oom(p), NULL;
+    if (sails_lex_is(lx, "bytes")) {
+        sails_lex_next(lx);
+        cli_type *u8 = sails_type_new(p->ts, K_UINT, 1);
+        if (!u8 || !(t = sails_type_new(p->ts, K_VEC, 0)) || !type_add(t, u8, NULL))
+            return sails_oom(p), NULL;
         return t;
     }
-    if (lex_is(lx, "vec") || lex_is(lx, "opt")) {
-        tkind k = lex_is(lx, "vec") ? K_VEC : K_OPT;
-        lex_next(lx);
-        cli_type *item = parse_type(p, depth + 1);
+    if (sails_lex_is(lx, "vec") || sails_lex_is(lx, "opt")) {
+        tkind k = sails_lex_is(lx, "vec") ? K_VEC : K_OPT;
+        sails_lex_next(lx);
+        cli_type *item = sails_parse_type(p, depth + 1);
         if (!item)
             return NULL;
-        if (!(t = type_new(p->ts, k, 0)) || !type_add(t, item, NULL))
-            return oom(p), NULL;
+        if (!(t = sails_type_new(p->ts, k, 0)) || !type_add(t, item, NULL))
+            return sails_oom(p), NULL;
         return t;
     }
-    if (lex_is(lx, "result") || lex_is(lx, "map")) {
-        tkind k = lex_is(lx, "result") ? K_RESULT : K_MAP;
-        lex_next(lx);
-        if (!(t = type_new(p->ts, k, 0)))
-            return oom(p), NULL;
+    if (sails_lex_is(lx, "result") || sails_lex_is(lx, "map")) {
+        tkind k = sails_lex_is(lx, "result") ? K_RESULT : K_MAP;
+        sails_lex_next(lx);
+        if (!(t = sails_type_new(p->ts, k, 0)))
+            return sails_oom(p), NULL;
         return parse_pair(p, t, depth) ? t : NULL;
     }
-    if (lex_is(lx, "struct")) {
-        lex_next(lx);
-        if (!(t = type_new(p->ts, K_STRUCT, 0)))
-            return oom(p), NULL;
+    if (sails_lex_is(lx, "struct")) {
+        sails_lex_next(lx);
+        if (!(t = sails_type_new(p->ts, K_STRUCT, 0)))
+            return sails_oom(p), NULL;
         return parse_struct(p, t, depth) ? t : NULL;
     }
-    if (lex_is(lx, "enum")) {
-        lex_next(lx);
-        if (!(t = type_new(p->ts, K_ENUM, 0)))
-            return oom(p), NULL;
-        return parse_variants(p, t, ',', depth) ? t : NULL;
+    if (sails_lex_is(lx, "enum")) {
+        sails_lex_next(lx);
+        if (!(t = sails_type_new(p->ts, K_ENUM, 0)))
+            return sails_oom(p), NULL;
+        return sails_parse_variants(p, t, ',', depth) ? t : NULL;
     }
     if (!p->idl) {
-        seterr(p->err, p->errlen, "unknown type '%s' (u8 ... u128, i8 ... "
+        sails_seterr(p->err, p->errlen, "unknown type '%s' (u8 ... u128, i8 ... "
                "i128, u256, bool, char, str, bytes, h256, actor_id, [T; N], "
                "vec T, opt T, result (T, E), map (K, V), (T1, T2, ...))",
                lx->tok);
         return NULL;
     }
-    if (!(t = type_new(p->ts, K_REF, 0)) || !(t->ref = strdup(lx->tok)))
-        return oom(p), NULL;
-    lex_next(lx);
+    if (!(t = sails_type_new(p->ts, K_REF, 0)) || !(t->ref = strdup(lx->tok)))
+        return sails_oom(p), NULL;
+    sails_lex_next(lx);
     return t;
 }
 
@@ -444,10 +406,10 @@ cli_type *cli_scale_parse(cli_types *ts, const char *expr, char *err,
 {
     parser p = {.lx = {.s = expr, .line = 1}, .ts = ts, .err = err,
                 .errlen = errlen};
-    lex_next(&p.lx);
-    cli_type *t = parse_type(&p, 0);
+    sails_lex_next(&p.lx);
+    cli_type *t = sails_parse_type(&p, 0);
     if (t && p.lx.kind != 0) {
-        fail(&p, "the end of the type");
+        sails_fail(&p, "the end of the type");
         return NULL;
     }
     return t;
@@ -539,7 +501,7 @@ static bool enc_int(const cli_type *t, json_t *v, uint8_t out[32], char *err,
     } else if (json_is_string(v)) {
         text = json_string_value(v);
     } else {
-        seterr(err, errlen, "expected an integer (a number, or a decimal "
+        sails_seterr(err, errlen, "expected an integer (a number, or a decimal "
                "string), found %s", json_is_real(v) ? "a fraction" :
                json_is_null(v) ? "null" : "another JSON value");
         return false;
@@ -547,7 +509,7 @@ static bool enc_int(const cli_type *t, json_t *v, uint8_t out[32], char *err,
     const char *names[] = {[K_UINT] = "u", [K_INT] = "i", [K_NAT] = "nat"};
     unsigned bits = t->width * 8;
     if (!dec_parse(text, mag, &neg)) {
-        seterr(err, errlen, "'%s' is not a decimal integer", text);
+        sails_seterr(err, errlen, "'%s' is not a decimal integer", text);
         return false;
     }
     bool zero = mag_zero(mag, IMAX);
@@ -564,7 +526,7 @@ static bool enc_int(const cli_type *t, json_t *v, uint8_t out[32], char *err,
         fits = (!neg || zero) && mag_zero(mag + t->width, IMAX - t->width);
     }
     if (!fits || (t->kind == K_NAT && zero)) {
-        seterr(err, errlen, "%s does not fit %s%u%s", text, names[t->kind],
+        sails_seterr(err, errlen, "%s does not fit %s%u%s", text, names[t->kind],
                bits, t->kind == K_NAT ? " (1 and up)" : "");
         return false;
     }
@@ -616,18 +578,18 @@ static bool enc_hex(enc *e, const char *s, long n)
     uint8_t *b = malloc(sl / 2 + 1);
     size_t got;
     if (!b) {
-        seterr(e->err, e->errlen, "out of memory");
+        sails_seterr(e->err, e->errlen, "out of memory");
         return false;
     }
     if (gb_hex_decode(s, b, sl / 2 + 1, &got)) {
         free(b);
-        seterr(e->err, e->errlen, "'%.80s' is not hex: 0x and an even number "
+        sails_seterr(e->err, e->errlen, "'%.80s' is not hex: 0x and an even number "
                "of hex digits", s);
         return false;
     }
     if (n >= 0 && got != (size_t)n) {
         free(b);
-        seterr(e->err, e->errlen, "'%.80s' has %zu bytes, expected %ld", s,
+        sails_seterr(e->err, e->errlen, "'%.80s' has %zu bytes, expected %ld", s,
                got, n);
         return false;
     }
@@ -647,7 +609,7 @@ static bool enc_items(enc *e, const cli_type *item, json_t *arr, int depth)
             size_t l = strlen(e->err);
             char tail[300];
             snprintf(tail, sizeof tail, "%s", e->err);
-            seterr(e->err, e->errlen, "item %zu: %s", i, tail);
+            sails_seterr(e->err, e->errlen, "item %zu: %s", i, tail);
             (void)l;
             return false;
         }
@@ -658,7 +620,7 @@ static bool enc_items(enc *e, const cli_type *item, json_t *arr, int depth)
 static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
 {
     if (depth > MAX_DEPTH) {
-        seterr(e->err, e->errlen, "value nested too deep");
+        sails_seterr(e->err, e->errlen, "value nested too deep");
         return false;
     }
     uint8_t ib[32];
@@ -667,7 +629,7 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
         return enc_value(e, t->to, v, depth + 1);
     case K_BOOL:
         if (!json_is_boolean(v)) {
-            seterr(e->err, e->errlen, "expected true or false");
+            sails_seterr(e->err, e->errlen, "expected true or false");
             return false;
         }
         gb_scale_put_bool(&e->b, json_is_true(v));
@@ -687,7 +649,7 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
             cp = (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3f) << 12 |
                  (uint32_t)(s[2] & 0x3f) << 6 | (s[3] & 0x3f);
         else {
-            seterr(e->err, e->errlen, "expected a string of one character");
+            sails_seterr(e->err, e->errlen, "expected a string of one character");
             return false;
         }
         gb_scale_put_u32(&e->b, cp);
@@ -695,7 +657,7 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
     }
     case K_STR:
         if (!json_is_string(v)) {
-            seterr(e->err, e->errlen, "expected a string");
+            sails_seterr(e->err, e->errlen, "expected a string");
             return false;
         }
         gb_scale_put_compact(&e->b, json_string_length(v));
@@ -710,14 +672,14 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
         return true;
     case K_HASH:
         if (!json_is_string(v)) {
-            seterr(e->err, e->errlen, "expected 0x and %u hex digits",
+            sails_seterr(e->err, e->errlen, "expected 0x and %u hex digits",
                    t->width * 2);
             return false;
         }
         return enc_hex(e, json_string_value(v), t->width);
     case K_NULL:
         if (!json_is_null(v)) {
-            seterr(e->err, e->errlen, "expected null");
+            sails_seterr(e->err, e->errlen, "expected null");
             return false;
         }
         return true;
@@ -727,12 +689,12 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
         if (json_is_string(v) && u8_item(t))
             return enc_hex(e, json_string_value(v), n);
         if (!json_is_array(v)) {
-            seterr(e->err, e->errlen, "expected an array%s",
+            sails_seterr(e->err, e->errlen, "expected an array%s",
                    u8_item(t) ? " or 0x hex" : "");
             return false;
         }
         if (n >= 0 && json_array_size(v) != (size_t)n) {
-            seterr(e->err, e->errlen, "expected %ld items, found %zu", n,
+            sails_seterr(e->err, e->errlen, "expected %ld items, found %zu", n,
                    json_array_size(v));
             return false;
         }
@@ -750,7 +712,7 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
         if (!er)
             er = json_object_get(v, "Err");
         if (!json_is_object(v) || json_object_size(v) != 1 || (!ok && !er)) {
-            seterr(e->err, e->errlen, "expected {\"ok\": value} or "
+            sails_seterr(e->err, e->errlen, "expected {\"ok\": value} or "
                    "{\"err\": value}");
             return false;
         }
@@ -773,7 +735,7 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
             return true;
         }
         if (!json_is_array(v)) {
-            seterr(e->err, e->errlen, "expected an array of [key, value] "
+            sails_seterr(e->err, e->errlen, "expected an array of [key, value] "
                    "pairs");
             return false;
         }
@@ -782,7 +744,7 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
         json_t *x;
         json_array_foreach(v, i, x) {
             if (json_array_size(x) != 2) {
-                seterr(e->err, e->errlen, "expected [key, value] pairs");
+                sails_seterr(e->err, e->errlen, "expected [key, value] pairs");
                 return false;
             }
             if (!enc_value(e, t->items[0], json_array_get(x, 0), depth + 1) ||
@@ -796,27 +758,27 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
         bool named = t->kind == K_STRUCT && t->n && t->names[0];
         if (named) {
             if (!json_is_object(v)) {
-                seterr(e->err, e->errlen, "expected an object with the "
+                sails_seterr(e->err, e->errlen, "expected an object with the "
                        "fields %s%s", t->names[0], t->n > 1 ? ", ..." : "");
                 return false;
             }
             for (size_t i = 0; i < t->n; i++) {
                 json_t *x = json_object_get(v, t->names[i]);
                 if (!x) {
-                    seterr(e->err, e->errlen, "field '%s' missing",
+                    sails_seterr(e->err, e->errlen, "field '%s' missing",
                            t->names[i]);
                     return false;
                 }
                 if (!enc_value(e, t->items[i], x, depth + 1)) {
                     char tail[300];
                     snprintf(tail, sizeof tail, "%s", e->err);
-                    seterr(e->err, e->errlen, "field '%s': %s", t->names[i],
+                    sails_seterr(e->err, e->errlen, "field '%s': %s", t->names[i],
                            tail);
                     return false;
                 }
             }
             if (json_object_size(v) != t->n) {
-                seterr(e->err, e->errlen, "fields other than the %zu of the "
+                sails_seterr(e->err, e->errlen, "fields other than the %zu of the "
                        "struct", t->n);
                 return false;
             }
@@ -825,7 +787,7 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
         if (t->n == 1 && !json_is_array(v))
             return enc_value(e, t->items[0], v, depth + 1);
         if (!json_is_array(v) || json_array_size(v) != t->n) {
-            seterr(e->err, e->errlen, "expected an array of %zu items", t->n);
+            sails_seterr(e->err, e->errlen, "expected an array of %zu items", t->n);
             return false;
         }
         for (size_t i = 0; i < t->n; i++)
@@ -847,13 +809,13 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
             gb_scale_put_u8(&e->b, (uint8_t)i);
             if (!t->items[i]) {
                 if (val && !json_is_null(val)) {
-                    seterr(e->err, e->errlen, "variant %s has no value", name);
+                    sails_seterr(e->err, e->errlen, "variant %s has no value", name);
                     return false;
                 }
                 return true;
             }
             if (!val) {
-                seterr(e->err, e->errlen, "variant %s needs a value: "
+                sails_seterr(e->err, e->errlen, "variant %s needs a value: "
                        "{\"%s\": ...}", name, name);
                 return false;
             }
@@ -863,7 +825,7 @@ static bool enc_value(enc *e, const cli_type *t, json_t *v, int depth)
         for (size_t i = 0; i < t->n && strlen(list) < 150; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
                      i ? ", " : "", t->names[i]);
-        seterr(e->err, e->errlen, "expected a variant (%s)%s%s%s", list,
+        sails_seterr(e->err, e->errlen, "expected a variant (%s)%s%s%s", list,
                name ? ", not '" : "", name ? name : "", name ? "'" : "");
         return false;
     }
@@ -885,7 +847,7 @@ bool cli_scale_encode(const cli_type *t, json_t *v, uint8_t **buf,
     uint8_t *out;
     size_t n;
     if (gb_scale_buf_take(&e.b, &out, &n)) {
-        seterr(err, errlen, "out of memory");
+        sails_seterr(err, errlen, "out of memory");
         return false;
     }
     free(*buf);
@@ -896,15 +858,10 @@ bool cli_scale_encode(const cli_type *t, json_t *v, uint8_t **buf,
 
 /* ---- decode ------------------------------------------------------------- */
 
-typedef struct dec {
-    gb_scale_reader r;
-    char *err;
-    size_t errlen;
-} dec;
 
 static json_t *short_input(dec *d, const char *what)
 {
-    seterr(d->err, d->errlen, "the payload ends inside %s (at byte %zu)",
+    sails_seterr(d->err, d->errlen, "the payload ends inside %s (at byte %zu)",
            what, d->r.pos);
     return NULL;
 }
@@ -925,7 +882,7 @@ static json_t *hex_json(const uint8_t *p, size_t n)
 static json_t *dec_value(dec *d, const cli_type *t, int depth)
 {
     if (depth > MAX_DEPTH) {
-        seterr(d->err, d->errlen, "value nested too deep");
+        sails_seterr(d->err, d->errlen, "value nested too deep");
         return NULL;
     }
     const uint8_t *raw;
@@ -938,7 +895,7 @@ static json_t *dec_value(dec *d, const cli_type *t, int depth)
         if (gb_scale_get_u8(&d->r, &b))
             return short_input(d, "a bool");
         if (b > 1) {
-            seterr(d->err, d->errlen, "byte %zu: %u is not a bool",
+            sails_seterr(d->err, d->errlen, "byte %zu: %u is not a bool",
                    d->r.pos - 1, b);
             return NULL;
         }
@@ -965,7 +922,7 @@ static json_t *dec_value(dec *d, const cli_type *t, int depth)
         }
         json_t *j = json_string(s);
         if (!j)
-            seterr(d->err, d->errlen, "%u is not a character", cp);
+            sails_seterr(d->err, d->errlen, "%u is not a character", cp);
         return j;
     }
     case K_STR: {
@@ -974,7 +931,7 @@ static json_t *dec_value(dec *d, const cli_type *t, int depth)
             return short_input(d, "a string");
         json_t *j = json_stringn((const char *)raw, (size_t)n);
         if (!j)
-            seterr(d->err, d->errlen, "a string that is not UTF-8");
+            sails_seterr(d->err, d->errlen, "a string that is not UTF-8");
         return j;
     }
     case K_UINT:
@@ -1015,7 +972,7 @@ static json_t *dec_value(dec *d, const cli_type *t, int depth)
         if (gb_scale_get_u8(&d->r, &b))
             return short_input(d, "an option");
         if (b > 1) {
-            seterr(d->err, d->errlen, "byte %zu: %u is not an option tag",
+            sails_seterr(d->err, d->errlen, "byte %zu: %u is not an option tag",
                    d->r.pos - 1, b);
             return NULL;
         }
@@ -1024,7 +981,7 @@ static json_t *dec_value(dec *d, const cli_type *t, int depth)
         if (gb_scale_get_u8(&d->r, &b))
             return short_input(d, "a result");
         if (b > 1) {
-            seterr(d->err, d->errlen, "byte %zu: %u is not a result tag",
+            sails_seterr(d->err, d->errlen, "byte %zu: %u is not a result tag",
                    d->r.pos - 1, b);
             return NULL;
         }
@@ -1068,7 +1025,7 @@ static json_t *dec_value(dec *d, const cli_type *t, int depth)
         if (gb_scale_get_u8(&d->r, &b))
             return short_input(d, "an enum");
         if (b >= t->n) {
-            seterr(d->err, d->errlen, "byte %zu: variant %u of an enum of "
+            sails_seterr(d->err, d->errlen, "byte %zu: variant %u of an enum of "
                    "%zu", d->r.pos - 1, b, t->n);
             return NULL;
         }
@@ -1080,11 +1037,11 @@ static json_t *dec_value(dec *d, const cli_type *t, int depth)
     return NULL;
 }
 
-static json_t *decode_all(const cli_type *t, dec *d)
+json_t *sails_decode_all(const cli_type *t, dec *d)
 {
     json_t *v = dec_value(d, t, 0);
     if (v && gb_scale_left(&d->r)) {
-        seterr(d->err, d->errlen, "%zu bytes left over after the value",
+        sails_seterr(d->err, d->errlen, "%zu bytes left over after the value",
                gb_scale_left(&d->r));
         json_decref(v);
         return NULL;
@@ -1097,473 +1054,5 @@ json_t *cli_scale_decode(const cli_type *t, const uint8_t *p, size_t len,
 {
     dec d = {.err = err, .errlen = errlen};
     gb_scale_reader_init(&d.r, p, len);
-    return decode_all(t, &d);
-}
-
-/* ---- IDL ---------------------------------------------------------------- */
-
-typedef struct named_type {
-    char *name;
-    cli_type *t;
-} named_type;
-
-typedef struct service {
-    char *name;
-    cli_idl_func *funcs;
-    size_t nfuncs, capfuncs;
-    cli_type *events; /* an enum of the events */
-} service;
-
-struct cli_idl {
-    cli_types *ts;
-    named_type *types;
-    size_t ntypes, captypes;
-    cli_idl_func *ctors;
-    size_t nctors, capctors;
-    service *services;
-    size_t nservices, capservices;
-};
-
-static void func_free(cli_idl_func *f)
-{
-    free(f->service);
-    free(f->name);
-    for (size_t i = 0; i < f->nparams; i++)
-        free(f->pnames[i]);
-    free(f->pnames);
-    free(f->ptypes);
-}
-
-void cli_idl_free(cli_idl *idl)
-{
-    if (!idl)
-        return;
-    for (size_t i = 0; i < idl->ntypes; i++)
-        free(idl->types[i].name);
-    free(idl->types);
-    for (size_t i = 0; i < idl->nctors; i++)
-        func_free(&idl->ctors[i]);
-    free(idl->ctors);
-    for (size_t i = 0; i < idl->nservices; i++) {
-        for (size_t k = 0; k < idl->services[i].nfuncs; k++)
-            func_free(&idl->services[i].funcs[k]);
-        free(idl->services[i].funcs);
-        free(idl->services[i].name);
-    }
-    free(idl->services);
-    cli_types_free(idl->ts);
-    free(idl);
-}
-
-/* "Name : (p: T, ...)" [-> T] into f. */
-static bool parse_func(parser *p, cli_idl_func *f, bool ctor)
-{
-    if (p->lx.kind != 'i')
-        return fail(p, ctor ? "a constructor name" : "a method name");
-    if (!(f->name = take_name(p)))
-        return oom(p);
-    if (!expect(p, ':', "':'") || !expect(p, '(', "'('"))
-        return false;
-    while (p->lx.kind != ')') {
-        if (p->lx.kind != 'i')
-            return fail(p, "a parameter name");
-        char *pn = take_name(p);
-        if (!pn)
-            return oom(p);
-        char **np = realloc(f->pnames, (f->nparams + 1) * sizeof *np);
-        if (np)
-            f->pnames = np;
-        cli_type **nt = realloc(f->ptypes, (f->nparams + 1) * sizeof *nt);
-        if (nt)
-            f->ptypes = nt;
-        if (!np || !nt) {
-            free(pn);
-            return oom(p);
-        }
-        f->pnames[f->nparams] = pn;
-        f->ptypes[f->nparams] = NULL;
-        f->nparams++;
-        if (!expect(p, ':', "':'"))
-            return false;
-        if (!(f->ptypes[f->nparams - 1] = parse_type(p, 0)))
-            return false;
-        if (p->lx.kind == ',')
-            lex_next(&p->lx);
-        else if (p->lx.kind != ')')
-            return fail(p, "',' or ')'");
-    }
-    lex_next(&p->lx);
-    if (ctor)
-        return true;
-    if (!expect(p, 'a', "'->' and the result type"))
-        return false;
-    return (f->out = parse_type(p, 0)) != NULL;
-}
-
-static bool parse_service(parser *p, cli_idl *idl)
-{
-    service s = {0};
-    if (p->lx.kind == 'i') {
-        if (!(s.name = take_name(p)))
-            return oom(p);
-    } else if (!(s.name = strdup(""))) {
-        return oom(p);
-    }
-    if (!CLI_PUSH(idl->services, idl->nservices, idl->capservices, s)) {
-        free(s.name);
-        return oom(p);
-    }
-    service *sv = &idl->services[idl->nservices - 1];
-    if (!expect(p, '{', "'{'"))
-        return false;
-    while (p->lx.kind != '}') {
-        if (lex_is(&p->lx, "events")) {
-            lex save = p->lx;
-            lex_next(&p->lx);
-            if (p->lx.kind == '{') {
-                if (!(sv->events = type_new(p->ts, K_ENUM, 0)))
-                    return oom(p);
-                if (!parse_variants(p, sv->events, ';', 0))
-                    return false;
-                if (p->lx.kind == ';')
-                    lex_next(&p->lx);
-                continue;
-            }
-            p->lx = save;
-        }
-        cli_idl_func f = {0};
-        if (lex_is(&p->lx, "query")) {
-            lex save = p->lx;
-            lex_next(&p->lx);
-            if (p->lx.kind == 'i')
-                f.query = true;
-            else
-                p->lx = save;
-        }
-        if (!(f.service = strdup(sv->name)) ||
-            !CLI_PUSH(sv->funcs, sv->nfuncs, sv->capfuncs, f)) {
-            free(f.service);
-            return oom(p);
-        }
-        if (!parse_func(p, &sv->funcs[sv->nfuncs - 1], false) ||
-            !expect(p, ';', "';'"))
-            return false;
-    }
-    lex_next(&p->lx);
-    return true;
-}
-
-static bool resolve(cli_idl *idl, char *err, size_t errlen)
-{
-    for (size_t i = 0; i < idl->ts->n; i++) {
-        cli_type *t = idl->ts->all[i];
-        if (t->kind != K_REF)
-            continue;
-        for (size_t k = 0; k < idl->ntypes && !t->to; k++)
-            if (!strcmp(idl->types[k].name, t->ref))
-                t->to = idl->types[k].t;
-        if (!t->to) {
-            seterr(err, errlen, "unknown type '%s' (not a built-in type nor "
-                   "defined with 'type %s = ...')", t->ref, t->ref);
-            return false;
-        }
-    }
-    /* a chain of references that never reaches a definition */
-    for (size_t i = 0; i < idl->ts->n; i++) {
-        const cli_type *t = idl->ts->all[i];
-        int hops = 0;
-        while (t->kind == K_REF && hops++ < 1000)
-            t = t->to;
-        if (t->kind == K_REF) {
-            seterr(err, errlen, "type '%s' is defined only by itself",
-                   idl->ts->all[i]->ref);
-            return false;
-        }
-    }
-    return true;
-}
-
-cli_idl *cli_idl_parse(const char *text, char *err, size_t errlen)
-{
-    cli_idl *idl = calloc(1, sizeof *idl);
-    if (!idl || !(idl->ts = cli_types_new())) {
-        free(idl);
-        seterr(err, errlen, "out of memory");
-        return NULL;
-    }
-    parser p = {.lx = {.s = text, .line = 1}, .ts = idl->ts, .idl = true,
-                .err = err, .errlen = errlen};
-    lex_next(&p.lx);
-    while (p.lx.kind) {
-        if (lex_is(&p.lx, "type")) {
-            lex_next(&p.lx);
-            if (p.lx.kind != 'i') {
-                fail(&p, "a type name");
-                goto fail;
-            }
-            named_type nt = {.name = take_name(&p)};
-            if (!nt.name || !CLI_PUSH(idl->types, idl->ntypes, idl->captypes,
-                                      nt)) {
-                free(nt.name);
-                oom(&p);
-                goto fail;
-            }
-            if (p.lx.kind == '<') {
-                fail(&p, "'=' (generic types are not supported)");
-                goto fail;
-            }
-            if (!expect(&p, '=', "'='") ||
-                !(idl->types[idl->ntypes - 1].t = parse_type(&p, 0)))
-                goto fail;
-        } else if (lex_is(&p.lx, "constructor")) {
-            lex_next(&p.lx);
-            if (!expect(&p, '{', "'{'"))
-                goto fail;
-            while (p.lx.kind != '}') {
-                cli_idl_func f = {0};
-                if (!CLI_PUSH(idl->ctors, idl->nctors, idl->capctors, f)) {
-                    oom(&p);
-                    goto fail;
-                }
-                if (!parse_func(&p, &idl->ctors[idl->nctors - 1], true) ||
-                    !expect(&p, ';', "';'"))
-                    goto fail;
-            }
-            lex_next(&p.lx);
-        } else if (lex_is(&p.lx, "service")) {
-            lex_next(&p.lx);
-            if (!parse_service(&p, idl))
-                goto fail;
-        } else {
-            fail(&p, "'type', 'constructor' or 'service'");
-            goto fail;
-        }
-        if (p.lx.kind == ';')
-            lex_next(&p.lx);
-    }
-    if (!resolve(idl, err, errlen))
-        goto fail;
-    return idl;
-fail:
-    cli_idl_free(idl);
-    return NULL;
-}
-
-cli_idl *cli_idl_load(const char *path, char *err, size_t errlen)
-{
-    uint8_t *text;
-    size_t len;
-    if (cli_read_file(path, &text, &len)) {
-        seterr(err, errlen, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    if (strlen((char *)text) != len) {
-        free(text);
-        seterr(err, errlen, "%s: a NUL byte in an IDL file", path);
-        return NULL;
-    }
-    char inner[400];
-    cli_idl *idl = cli_idl_parse((char *)text, inner, sizeof inner);
-    free(text);
-    if (!idl)
-        seterr(err, errlen, "%s: %s", path, inner);
-    return idl;
-}
-
-static void list_names(char *out, size_t outlen, const cli_idl_func *fs,
-                       size_t n)
-{
-    out[0] = 0;
-    for (size_t i = 0; i < n && strlen(out) + 40 < outlen; i++)
-        snprintf(out + strlen(out), outlen - strlen(out), "%s%s",
-                 i ? ", " : "", fs[i].name);
-    if (!n)
-        snprintf(out, outlen, "none");
-}
-
-const cli_idl_func *cli_idl_find(const cli_idl *idl, const char *route_in,
-                                 bool ctor, char *err, size_t errlen)
-{
-    char route[200];
-    const cli_idl_func *f = NULL;
-    char list[300];
-    snprintf(route, sizeof route, "%s", route_in);
-    if (ctor) {
-        for (size_t i = 0; i < idl->nctors && !f; i++)
-            if (!strcmp(idl->ctors[i].name, route))
-                f = &idl->ctors[i];
-        if (!f) {
-            list_names(list, sizeof list, idl->ctors, idl->nctors);
-            seterr(err, errlen, "no constructor '%s' in the IDL (its "
-                   "constructors: %s)", route, list);
-        }
-        return f;
-    }
-    char *slash = strchr(route, '/');
-    if (!slash) {
-        seterr(err, errlen, "'%s': expected Service/Method", route);
-        return NULL;
-    }
-    *slash = 0;
-    const service *sv = NULL;
-    for (size_t i = 0; i < idl->nservices && !sv; i++)
-        if (!strcmp(idl->services[i].name, route))
-            sv = &idl->services[i];
-    if (!sv) {
-        list[0] = 0;
-        for (size_t i = 0; i < idl->nservices && strlen(list) < 250; i++)
-            snprintf(list + strlen(list), sizeof list - strlen(list),
-                     "%s%s", i ? ", " : "", idl->services[i].name);
-        seterr(err, errlen, "no service '%s' in the IDL (its services: "
-               "%s)", route, idl->nservices ? list : "none");
-        return NULL;
-    }
-    for (size_t i = 0; i < sv->nfuncs && !f; i++)
-        if (!strcmp(sv->funcs[i].name, slash + 1))
-            f = &sv->funcs[i];
-    if (!f) {
-        list_names(list, sizeof list, sv->funcs, sv->nfuncs);
-        seterr(err, errlen, "service %s has no method '%s' (its methods: "
-               "%s)", route, slash + 1, list);
-    }
-    return f;
-}
-
-bool cli_idl_encode(const cli_idl *idl, const char *call, bool ctor,
-                    uint8_t **out, uint32_t *len, const cli_idl_func **fn,
-                    char *err, size_t errlen)
-{
-    size_t rl = strcspn(call, " \t\n");
-    const char *args = call + rl;
-    char route[200];
-    if (rl == 0 || rl >= sizeof route) {
-        seterr(err, errlen, "expected %s and the arguments as JSON",
-               ctor ? "a constructor name" : "Service/Method");
-        return false;
-    }
-    memcpy(route, call, rl);
-    route[rl] = 0;
-    const cli_idl_func *f = cli_idl_find(idl, route, ctor, err, errlen);
-    if (!f)
-        return false;
-    while (*args == ' ' || *args == '\t' || *args == '\n')
-        args++;
-    json_t *a;
-    if (!*args) {
-        a = json_array();
-    } else {
-        json_error_t je;
-        a = json_loads(args, JSON_DECODE_ANY, &je);
-        if (!a) {
-            seterr(err, errlen, "the arguments of %s are not JSON: %s "
-                   "(column %d)", f->name, je.text, je.column);
-            return false;
-        }
-        if (!json_is_array(a) || (f->nparams == 1 && json_array_size(a) != 1 &&
-                                  json_array_size(a) != 0)) {
-            json_t *w = json_array();
-            json_array_append_new(w, a);
-            a = w;
-        }
-    }
-    if (json_array_size(a) != f->nparams) {
-        seterr(err, errlen, "%s takes %zu argument%s, given %zu", f->name,
-               f->nparams, f->nparams == 1 ? "" : "s", json_array_size(a));
-        json_decref(a);
-        return false;
-    }
-    gb_scale_buf b;
-    gb_scale_buf_init(&b);
-    if (!ctor) {
-        gb_scale_put_compact(&b, strlen(f->service));
-        gb_scale_put_raw(&b, f->service, strlen(f->service));
-    }
-    gb_scale_put_compact(&b, strlen(f->name));
-    gb_scale_put_raw(&b, f->name, strlen(f->name));
-    uint8_t *buf;
-    size_t n;
-    if (gb_scale_buf_take(&b, &buf, &n)) {
-        json_decref(a);
-        seterr(err, errlen, "out of memory");
-        return false;
-    }
-    for (size_t i = 0; i < f->nparams; i++) {
-        char inner[300];
-        if (!cli_scale_encode(f->ptypes[i], json_array_get(a, i), &buf, &n,
-                              inner, sizeof inner)) {
-            seterr(err, errlen, "argument %s of %s: %s", f->pnames[i],
-                   f->name, inner);
-            free(buf);
-            json_decref(a);
-            return false;
-        }
-    }
-    json_decref(a);
-    if (n > UINT32_MAX) {
-        free(buf);
-        seterr(err, errlen, "payload too large");
-        return false;
-    }
-    *out = buf;
-    *len = (uint32_t)n;
-    *fn = f;
-    return true;
-}
-
-/* The SCALE string s at the reader, or false. */
-static bool read_str_eq(gb_scale_reader *r, const char *s)
-{
-    uint64_t n;
-    const uint8_t *raw;
-    return !gb_scale_get_compact(r, gb_scale_left(r), &n) &&
-           n == strlen(s) && !gb_scale_get_raw(r, (size_t)n, &raw) &&
-           !memcmp(raw, s, (size_t)n);
-}
-
-json_t *cli_idl_decode_reply(const cli_idl *idl, const cli_idl_func *fn,
-                             const uint8_t *p, size_t len, char *err,
-                             size_t errlen)
-{
-    (void)idl;
-    dec d = {.err = err, .errlen = errlen};
-    gb_scale_reader_init(&d.r, p, len);
-    if (!fn->service) { /* a constructor: its route, or nothing */
-        if (len == 0 || (read_str_eq(&d.r, fn->name) && !gb_scale_left(&d.r)))
-            return json_null();
-        seterr(err, errlen, "not the reply of constructor %s", fn->name);
-        return NULL;
-    }
-    if (!read_str_eq(&d.r, fn->service) || !read_str_eq(&d.r, fn->name)) {
-        seterr(err, errlen, "the reply does not start with the route %s/%s",
-               fn->service, fn->name);
-        return NULL;
-    }
-    return decode_all(fn->out, &d);
-}
-
-json_t *cli_idl_decode_event(const cli_idl *idl, const uint8_t *p,
-                             size_t len)
-{
-    for (size_t i = 0; i < idl->nservices; i++) {
-        const service *sv = &idl->services[i];
-        if (!sv->events)
-            continue;
-        for (size_t k = 0; k < sv->events->n; k++) {
-            char err[200];
-            dec d = {.err = err, .errlen = sizeof err};
-            gb_scale_reader_init(&d.r, p, len);
-            if (!read_str_eq(&d.r, sv->name) ||
-                !read_str_eq(&d.r, sv->events->names[k]))
-                continue;
-            const cli_type *t = sv->events->items[k];
-            json_t *v = t ? decode_all(t, &d) : json_null();
-            if (!t && gb_scale_left(&d.r))
-                v = NULL;
-            if (!v)
-                continue;
-            return json_pack("{s:s,s:s,s:o}", "service", sv->name, "event",
-                             sv->events->names[k], "data", v);
-        }
-    }
-    return NULL;
+    return sails_decode_all(t, &d);
 }

@@ -29,7 +29,7 @@
 
 #include "cli/cli_util.h"
 #include "gearbox/wasm.h"
-#include "util/parse.h"
+#include "cli/parse.h"
 
 #define GAS_UNLIMITED ((uint64_t)1 << 62) /* effectively unlimited, with room
                                             for the engine's arithmetic */

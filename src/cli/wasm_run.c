@@ -27,7 +27,7 @@
 #include "gear/gas.h"
 #include "gear/syscalls_table.h"
 #include "gearbox/wasm.h"
-#include "util/parse.h"
+#include "cli/parse.h"
 
 static const char usage[] =
     "usage: gearbox wasm run FILE.wasm FUNC [ARGS...] [OPTIONS]\n"

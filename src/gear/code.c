@@ -16,9 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "gear/gas.h"
+#include "gear/ids.h"
 #include "gear/syscalls_table.h"
 #include "gearbox/wasm_inspect.h"
 #include "util/mem.h"
@@ -47,12 +46,6 @@ const char *gb_gear_entry_name(gb_gear_entry e)
         if ((uint32_t)e == 1u << i)
             return entry_names[i];
     return NULL;
-}
-
-void gb_gear_code_id(const uint8_t *bytes, size_t len, uint8_t out_id[32])
-{
-    static const uint8_t empty[1];
-    crypto_generichash(out_id, 32, len ? bytes : empty, len, NULL, 0);
 }
 
 /* ---- messages ------------------------------------------------------------ */
@@ -533,7 +526,8 @@ gb_err gb_gear_code_check(const gb_gear_code_config *cfg,
         (e = check_types(&k)))
         goto fail;
 
-    gb_gear_code_id(bytes, len, c->id);
+    gb_id id = gb_code_id(bytes, len); /* gear/ids.h */
+    memcpy(c->id, id.b, sizeof c->id);
     c->code_len = len;
     c->static_pages = (uint32_t)(k.static_bytes / GB_WASM_PAGE_SIZE);
     c->stack_end = k.stack_end;

@@ -57,12 +57,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gear/types.h" /* page sizes */
 #include "gearbox/wasm.h"
 
-/* Gear's page sizes (protocol/core/src/pages.rs). */
-#define GB_WASM_PAGE_SIZE 65536u
-#define GB_GEAR_PAGE_SIZE 16384u
-#define GB_GEAR_PAGES_PER_WASM_PAGE (GB_WASM_PAGE_SIZE / GB_GEAR_PAGE_SIZE)
 #define GB_GEAR_MAX_WASM_PAGES 32768u /* MAX_WASM_PAGES_AMOUNT, 2 GiB */
 #define GB_GEAR_STACK_END_EXPORT "__gear_stack_end"
 
@@ -148,8 +145,5 @@ size_t gb_gear_code_footprint(const gb_gear_code *c);
 
 /* The page with this index, or NULL when it is zero (binary search). */
 const gb_gear_page *gb_gear_code_page(const gb_gear_code *c, uint32_t index);
-
-/* The code id of len bytes: blake2b-256, unkeyed, 32 bytes. */
-void gb_gear_code_id(const uint8_t *bytes, size_t len, uint8_t out_id[32]);
 
 #endif

@@ -16,9 +16,9 @@
  *   ReservationId           H("reservation" | message_id | nonce u64)
  *   ActorId::SYSTEM         the 32 ASCII bytes "geargear...gear"
  *
- * One type serves all four kinds of id, as in Gear's gprimitives (all are
- * 32 plain bytes); the names of parameters say which kind is meant.  Ids
- * are passed and returned by value.  None of these functions can fail.
+ * One type, gb_id (gear/types.h), serves all four kinds of id, as in
+ * Gear's gprimitives (all are 32 plain bytes); the names of parameters say
+ * which kind is meant.  Ids are passed and returned by value.  None of these functions can fail.
  */
 #ifndef GB_GEAR_IDS_H
 #define GB_GEAR_IDS_H
@@ -27,14 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gear/types.h" /* gb_id */
 #include "gearbox/err.h"
-
-#define GB_ID_LEN 32
-
-/* An ActorId, MessageId, CodeId or ReservationId. */
-typedef struct gb_id {
-    uint8_t b[GB_ID_LEN];
-} gb_id;
 
 /* CodeId of the original (uninstrumented) wasm bytes; code may be NULL
  * when len is 0. */

@@ -52,9 +52,8 @@
 #include <stdint.h>
 
 #include "gearbox/err.h"
+#include "gear/types.h" /* GB_GEAR_PAGE_SIZE */
 #include "gearbox/wasm.h"
-
-#define GB_GEAR_PAGE_SIZE 16384u
 
 /*
  * Where a page's persisted content comes from: a pointer to its first *len

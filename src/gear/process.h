@@ -21,17 +21,11 @@
 
 #include "gear/ids.h"
 #include "gear/lazy_pages.h"
+#include "gear/types.h"
 #include "gearbox/wasm.h"
 #include "util/u128.h"
 
-typedef enum gb_dispatch_kind {
-    GB_DISPATCH_INIT,
-    GB_DISPATCH_HANDLE,
-    GB_DISPATCH_REPLY,
-    GB_DISPATCH_SIGNAL,
-    GB_DISPATCH_STATE, /* a read-only query: runs the `state` export; the
-                          caller keeps only its reply (gear_readState) */
-} gb_dispatch_kind;
+/* gb_dispatch_kind, gb_msg_context and gb_dispatch: gear/types.h. */
 
 /* The block a dispatch runs in. */
 typedef struct gb_block_ctx {
@@ -62,34 +56,6 @@ typedef struct gb_block_ctx {
 
 /* Fill ctx with the defaults of a dev chain (Vara's values where known). */
 void gb_block_ctx_default(gb_block_ctx *ctx, uint32_t height, uint64_t ts);
-
-/* State a message keeps across gr_wait and wake-ups (Gear's ContextStore). */
-typedef struct gb_msg_context {
-    uint32_t outgoing_nonce; /* next send handle / create nonce */
-    bool replied;            /* a reply was already sent */
-    uint64_t reservation_nonce; /* next gr_reserve_gas nonce: the
-                                   reservation id is reservation(message
-                                   id, nonce) (Gear's GasReserver) */
-    uint64_t system_reservation; /* gas gr_system_reserve_gas set aside
-                                    for handle_signal, all runs so far */
-} gb_msg_context;
-
-/* The message being delivered.  Borrowed for the call. */
-typedef struct gb_dispatch {
-    gb_dispatch_kind kind;
-    gb_id id;
-    gb_id source;
-    gb_id destination;
-    const uint8_t *payload;
-    uint32_t payload_len;
-    gb_u128 value;
-    uint64_t gas_limit;
-    gb_id reply_to;            /* REPLY: the message replied to */
-    uint8_t reply_code[4];     /* REPLY */
-    gb_id signal_from;         /* SIGNAL */
-    uint32_t signal_code;      /* SIGNAL */
-    gb_msg_context ctx;        /* zero for a first delivery */
-} gb_dispatch;
 
 /* A gas reservation of a program (Gear's GasReservationSlot): made by
  * gr_reserve_gas, kept until it expires, is unreserved or pays for a

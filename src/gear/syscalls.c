@@ -37,13 +37,7 @@
 #include "gear/trace.h"
 #include "util/hash.h"
 #include "util/mem.h"
-
-#define TRY(x)                                                              \
-    do {                                                                    \
-        gb_err e_ = (x);                                                    \
-        if (e_)                                                             \
-            return e_;                                                      \
-    } while (0)
+#include "util/try.h"
 
 #define NO_PTR 0xFFFFFFFFu /* the value-pointer sentinel: value 0 */
 
@@ -166,7 +160,7 @@ static gb_err put_err(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
                       uint32_t size, uint32_t code, const void *body)
 {
     uint8_t *p;
-    TRY(guest(ctx, r, ptr, size, true, &p));
+    TRY_RET(guest(ctx, r, ptr, size, true, &p));
     if (r->p->rec)
         gb_trace_note_code(r->p->rec, code);
     put32(p, code);
@@ -187,7 +181,7 @@ static gb_err put_out(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
                       const void *data, uint32_t len)
 {
     uint8_t *p;
-    TRY(guest(ctx, r, ptr, len, true, &p));
+    TRY_RET(guest(ctx, r, ptr, len, true, &p));
     memcpy(p, data, len);
     return GB_OK;
 }
@@ -251,7 +245,7 @@ HOST(sys_alloc)
     RUN();
     r->sc = GB_SYS_ALLOC;
     uint32_t n = (uint32_t)a[0];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t max = r->cfg->max_pages, start = r->heap_start;
     if (start >= max) {
         res[0] = 0xFFFFFFFFu;
@@ -271,7 +265,7 @@ HOST(sys_alloc)
         }
         uint32_t have = (uint32_t)(gb_memory_size(r->mem) >> 16), old;
         if (pg + n > have) {
-            TRY(gb_host_charge(ctx, r->costs->mem_grow +
+            TRY_RET(gb_host_charge(ctx, r->costs->mem_grow +
                                          (uint64_t)(pg + n - have) *
                                              r->costs->mem_grow_per_page));
             NOTE(r, MEMORY, r->costs->mem_grow + (uint64_t)(pg + n - have) *
@@ -296,7 +290,7 @@ HOST(sys_free)
     RUN();
     r->sc = GB_SYS_FREE;
     uint32_t pg = (uint32_t)a[0];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     if (pg >= WASM_PAGES_MAX)
         return stop(ctx, r, GB_STOP_TRAP, "free: %u is not a page number", pg);
     if (pg < r->heap_start || pg >= r->cfg->max_pages || !allocated(r, pg)) {
@@ -314,7 +308,7 @@ HOST(sys_free_range)
     RUN();
     r->sc = GB_SYS_FREE_RANGE;
     uint32_t from = (uint32_t)a[0], to = (uint32_t)a[1];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     if (from >= WASM_PAGES_MAX || to >= WASM_PAGES_MAX)
         return stop(ctx, r, GB_STOP_TRAP,
                     "free_range: %u..=%u are not page numbers", from, to);
@@ -322,7 +316,7 @@ HOST(sys_free_range)
         res[0] = 1;
         return GB_OK;
     }
-    TRY(gb_host_charge(ctx, (uint64_t)(to - from + 1) *
+    TRY_RET(gb_host_charge(ctx, (uint64_t)(to - from + 1) *
                                 r->costs->free_range_per_page));
     NOTE(r, MEMORY, (uint64_t)(to - from + 1) * r->costs->free_range_per_page);
     for (uint32_t pg = from; pg <= to; pg++)
@@ -342,12 +336,12 @@ HOST(sys_read)
     UNUSED_ARGS;
     uint32_t off = (uint32_t)a[0], len = (uint32_t)a[1];
     uint32_t buf = (uint32_t)a[2], err = (uint32_t)a[3];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = 0;
     if ((uint64_t)off + len > UINT32_MAX) {
         code = GB_EXT_TOO_BIG_READ_LEN;
     } else {
-        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
+        TRY_RET(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         NOTE(r, PER_BYTE, (uint64_t)len * per_byte(r));
         if (off + len > r->d->payload_len)
             code = GB_EXT_READ_WRONG_RANGE;
@@ -364,7 +358,7 @@ static gb_err out_uint(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, uint64_t v,
                        uint32_t size)
 {
     uint8_t b[8];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     put64(b, v);
     return put_out(ctx, r, ptr, b, size);
 }
@@ -379,7 +373,7 @@ HOST(sys_size)
 
 static gb_err out_id(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_id id)
 {
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     return put_out(ctx, r, ptr, id.b, 32);
 }
 
@@ -412,7 +406,7 @@ HOST(sys_program_id)
 static gb_err out_value(gb_host_ctx *ctx, gb_run *r, uint32_t ptr, gb_u128 v)
 {
     uint8_t b[16];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     gb_u128_to_le(v, b);
     return put_out(ctx, r, ptr, b, 16);
 }
@@ -464,7 +458,7 @@ HOST(sys_reply_to)
     RUN();
     r->sc = GB_SYS_GR_REPLY_TO;
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     if (r->d->kind != GB_DISPATCH_REPLY)
         return put_err_hash(ctx, r, (uint32_t)a[0], GB_EXT_NO_REPLY_CONTEXT, NULL);
     return put_err_hash(ctx, r, (uint32_t)a[0], 0, &r->d->reply_to);
@@ -475,7 +469,7 @@ HOST(sys_reply_code)
     RUN();
     r->sc = GB_SYS_GR_REPLY_CODE;
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     if (r->d->kind != GB_DISPATCH_REPLY)
         return put_err(ctx, r, (uint32_t)a[0], 8, GB_EXT_NO_REPLY_CONTEXT, NULL);
     return put_err(ctx, r, (uint32_t)a[0], 8, 0, r->d->reply_code);
@@ -486,7 +480,7 @@ HOST(sys_signal_from)
     RUN();
     r->sc = GB_SYS_GR_SIGNAL_FROM;
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     if (!in_signal(r))
         return put_err_hash(ctx, r, (uint32_t)a[0], GB_EXT_NO_SIGNAL_CONTEXT, NULL);
     return put_err_hash(ctx, r, (uint32_t)a[0], 0, &r->d->signal_from);
@@ -497,7 +491,7 @@ HOST(sys_signal_code)
     RUN();
     r->sc = GB_SYS_GR_SIGNAL_CODE;
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     if (!in_signal(r))
         return put_err(ctx, r, (uint32_t)a[0], 8, GB_EXT_NO_SIGNAL_CONTEXT, NULL);
     uint8_t b[4];
@@ -540,7 +534,7 @@ HOST(sys_env_vars)
     RUN();
     r->sc = GB_SYS_GR_ENV_VARS;
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     if ((uint32_t)a[0] != 1)
         return stop(ctx, r, GB_STOP_BACKEND, "gr_env_vars: unsupported version %u",
                     (uint32_t)a[0]);
@@ -562,8 +556,8 @@ HOST(sys_random)
     r->sc = GB_SYS_GR_RANDOM;
     UNUSED_ARGS;
     uint8_t *subject, out[36];
-    TRY(charge(ctx, r, 0));
-    TRY(guest(ctx, r, (uint32_t)a[0], 32, false, &subject));
+    TRY_RET(charge(ctx, r, 0));
+    TRY_RET(guest(ctx, r, (uint32_t)a[0], 32, false, &subject));
     gb_blake2b_state st;
     gb_blake2b_init(&st);
     gb_blake2b_update(&st, subject, 32);
@@ -602,8 +596,8 @@ HOST(sys_debug)
     UNUSED_ARGS;
     uint32_t len = (uint32_t)a[1];
     uint8_t *p;
-    TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, false, &p));
+    TRY_RET(charge(ctx, r, len));
+    TRY_RET(guest(ctx, r, (uint32_t)a[0], len, false, &p));
     if (!valid_utf8(p, len))
         return stop(ctx, r, GB_STOP_BACKEND, "gr_debug: string is not UTF-8");
     gb_journal *j = r->j;
@@ -629,8 +623,8 @@ HOST(sys_panic)
     uint8_t *p;
     if (len > r->cfg->max_payload) /* PanicBufferIsTooBig */
         return stop(ctx, r, GB_STOP_BACKEND, "gr_panic: %u bytes is too big", len);
-    TRY(charge(ctx, r, len));
-    TRY(guest(ctx, r, (uint32_t)a[0], len, false, &p));
+    TRY_RET(charge(ctx, r, len));
+    TRY_RET(guest(ctx, r, (uint32_t)a[0], len, false, &p));
     free(r->panic);
     r->panic = gb_malloc(len ? len : 1);
     if (!r->panic)
@@ -655,8 +649,8 @@ HOST(sys_exit)
     r->sc = GB_SYS_GR_EXIT;
     UNUSED_ARGS;
     uint8_t *p;
-    TRY(charge(ctx, r, 0));
-    TRY(guest(ctx, r, (uint32_t)a[0], 32, false, &p));
+    TRY_RET(charge(ctx, r, 0));
+    TRY_RET(guest(ctx, r, (uint32_t)a[0], 32, false, &p));
     memcpy(r->j->inheritor.b, p, 32);
     return stop(ctx, r, GB_STOP_EXIT, "exited");
 }
@@ -672,13 +666,13 @@ HOST(sys_leave)
 static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
                           uint32_t duration)
 {
-    TRY(charge(ctx, r, 0));
-    TRY(fee_check(ctx, r->costs->waiting_fee));
+    TRY_RET(charge(ctx, r, 0));
+    TRY_RET(fee_check(ctx, r->costs->waiting_fee));
     if (r->ctx.replied)
         return stop(ctx, r, GB_STOP_BACKEND, "wait after reply");
     if (k != GB_WAIT && duration == 0)
         return stop(ctx, r, GB_STOP_BACKEND, "wait with zero duration");
-    TRY(gb_host_charge(ctx, r->costs->waiting_fee));
+    TRY_RET(gb_host_charge(ctx, r->costs->waiting_fee));
     NOTE(r, FEE, r->costs->waiting_fee);
     r->j->wait = k;
     r->j->wait_duration = duration;
@@ -715,11 +709,11 @@ HOST(sys_wake)
     r->sc = GB_SYS_GR_WAKE;
     UNUSED_ARGS;
     uint32_t err = (uint32_t)a[2];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = oob(r, (uint32_t)a[0], 32);
     if (code)
         return put_err(ctx, r, err, 4, code, NULL);
-    TRY(fee_check(ctx, r->costs->waking_fee)); /* after reading the id */
+    TRY_RET(fee_check(ctx, r->costs->waking_fee)); /* after reading the id */
     gb_id id;
     memcpy(id.b, at(r, (uint32_t)a[0], 32), 32);
     gb_journal *j = r->j;
@@ -734,7 +728,7 @@ HOST(sys_wake)
         j->wakes = w;
         r->caps_wakes = cap;
     }
-    TRY(gb_host_charge(ctx, r->costs->waking_fee));
+    TRY_RET(gb_host_charge(ctx, r->costs->waking_fee));
     NOTE(r, FEE, r->costs->waking_fee);
     j->wakes[j->nwakes++] = (gb_wake_req){.message_id = id,
                                           .delay = (uint32_t)a[1]};
@@ -818,7 +812,7 @@ static gb_err rsv_note_unreserved(gb_run *r, gb_id id, uint64_t amount,
                                   bool used)
 {
     gb_journal *j = r->j;
-    TRY(grow_one((void **)&j->unreserved, &r->caps_unreserved, j->nunreserved,
+    TRY_RET(grow_one((void **)&j->unreserved, &r->caps_unreserved, j->nunreserved,
                  sizeof *j->unreserved));
     j->unreserved[j->nunreserved++] =
         (gb_unreservation){.id = id, .amount = amount, .used = used};
@@ -923,7 +917,7 @@ static gb_err push_bytes(gb_run *r, gb_send_buf *b, const uint8_t *p,
         *code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
         return GB_OK;
     }
-    TRY(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len));
+    TRY_RET(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len));
     if (len)
         memcpy(b->buf + b->len, p, len);
     b->len += len;
@@ -990,17 +984,17 @@ static gb_err commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
         j->msgs = m;
         r->caps_msgs = cap;
     }
-    TRY(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len + 1));
+    TRY_RET(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len + 1));
     if (len)
         memcpy(b->buf + b->len, extra, len);
     if (rsv)
-        TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
+        TRY_RET(rsv_note_unreserved(r, *rsv, st.amount, true));
     else if (wgas)
-        TRY(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
+        TRY_RET(gb_host_charge(ctx, gas_limit)); /* the gas goes with it */
     if (wgas && !rsv)
         NOTE(r, GIVEN, gas_limit);
     /* Ext::charge_sending_fee: burned; running short traps */
-    TRY(gb_host_charge(ctx, delay ? r->costs->delayed_sending_fee
+    TRY_RET(gb_host_charge(ctx, delay ? r->costs->delayed_sending_fee
                                   : r->costs->sending_fee));
     NOTE(r, FEE, delay ? r->costs->delayed_sending_fee : r->costs->sending_fee);
     take_value(r, value);
@@ -1025,7 +1019,7 @@ static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
                        uint64_t gas_limit, uint32_t delay, uint32_t err)
 {
     bool big = len > r->cfg->max_payload; /* not even read */
-    TRY(charge(ctx, r, big ? 0 : len));
+    TRY_RET(charge(ctx, r, big ? 0 : len));
     uint32_t code = oob(r, pid_value, 48);
     if (!code && !big)
         code = oob(r, ptr, len);
@@ -1033,7 +1027,7 @@ static gb_err send_now(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
         code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     uint32_t h;
     if (!code)
-        TRY(take_nonce(r, true, &h, &code));
+        TRY_RET(take_nonce(r, true, &h, &code));
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
     gb_id dest;
@@ -1066,17 +1060,17 @@ static gb_err send_input(gb_host_ctx *ctx, gb_run *r, uint32_t pid_value,
                          uint32_t off, uint32_t len, bool wgas,
                          uint64_t gas_limit, uint32_t delay, uint32_t err)
 {
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = oob(r, pid_value, 48), h = 0;
     if (!code)
-        TRY(take_nonce(r, true, &h, &code));
+        TRY_RET(take_nonce(r, true, &h, &code));
     if (!code)
         code = input_range(r, off, len);
     if (!code) {
-        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
+        TRY_RET(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         NOTE(r, PER_BYTE, (uint64_t)len * per_byte(r));
         gb_send_buf *b = open_handle(r, h, &code);
-        TRY(push_bytes(r, b, r->d->payload + off, len, &code));
+        TRY_RET(push_bytes(r, b, r->d->payload + off, len, &code));
     }
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
@@ -1110,9 +1104,9 @@ HOST(sys_send_init)
     RUN();
     r->sc = GB_SYS_GR_SEND_INIT;
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t h = 0, code;
-    TRY(take_nonce(r, true, &h, &code));
+    TRY_RET(take_nonce(r, true, &h, &code));
     uint8_t b[4];
     put32(b, h);
     return put_err(ctx, r, (uint32_t)a[0], 8, code, b);
@@ -1124,11 +1118,11 @@ HOST(sys_send_push)
     r->sc = GB_SYS_GR_SEND_PUSH;
     UNUSED_ARGS;
     uint32_t ptr = (uint32_t)a[1], len = (uint32_t)a[2], err = (uint32_t)a[3];
-    TRY(charge(ctx, r, len));
+    TRY_RET(charge(ctx, r, len));
     uint32_t code = oob(r, ptr, len);
     gb_send_buf *b = code ? NULL : open_handle(r, (uint32_t)a[0], &code);
     if (!code)
-        TRY(push_bytes(r, b, at(r, ptr, len), len, &code));
+        TRY_RET(push_bytes(r, b, at(r, ptr, len), len, &code));
     return put_err(ctx, r, err, 4, code, NULL);
 }
 
@@ -1138,14 +1132,14 @@ HOST(sys_send_push_input)
     r->sc = GB_SYS_GR_SEND_PUSH_INPUT;
     UNUSED_ARGS;
     uint32_t off = (uint32_t)a[1], len = (uint32_t)a[2], err = (uint32_t)a[3];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = input_range(r, off, len);
     if (!code) {
-        TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
+        TRY_RET(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
         NOTE(r, PER_BYTE, (uint64_t)len * per_byte(r));
         gb_send_buf *b = open_handle(r, (uint32_t)a[0], &code);
         if (!code)
-            TRY(push_bytes(r, b, r->d->payload + off, len, &code));
+            TRY_RET(push_bytes(r, b, r->d->payload + off, len, &code));
     }
     return put_err(ctx, r, err, 4, code, NULL);
 }
@@ -1154,7 +1148,7 @@ static gb_err send_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h,
                           uint32_t pid_value, bool wgas, uint64_t gas_limit,
                           uint32_t delay, uint32_t err)
 {
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = oob(r, pid_value, 48);
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
@@ -1235,16 +1229,16 @@ static gb_err reply_commit(gb_host_ctx *ctx, gb_run *r, const uint8_t *extra,
         code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
-    TRY(grow_buf(&r->reply_buf, &r->reply_cap, total + 1));
+    TRY_RET(grow_buf(&r->reply_buf, &r->reply_cap, total + 1));
     if (len)
         memcpy(r->reply_buf + r->reply_len, extra, len);
     if (rsv)
-        TRY(rsv_note_unreserved(r, *rsv, st.amount, true));
+        TRY_RET(rsv_note_unreserved(r, *rsv, st.amount, true));
     else if (wgas)
-        TRY(gb_host_charge(ctx, gas_limit));
+        TRY_RET(gb_host_charge(ctx, gas_limit));
     if (wgas && !rsv)
         NOTE(r, GIVEN, gas_limit);
-    TRY(gb_host_charge(ctx, r->costs->sending_fee)); /* Ext::reply_commit */
+    TRY_RET(gb_host_charge(ctx, r->costs->sending_fee)); /* Ext::reply_commit */
     NOTE(r, FEE, r->costs->sending_fee);
     take_value(r, value);
     gb_journal *j = r->j;
@@ -1273,9 +1267,9 @@ static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const char *name,
     /* DispatchKind::forbids lists gr_reply_wgas's siblings but not it:
      * in handle_signal it fails with 108 */
     if (strcmp(name, "gr_reply_wgas"))
-        TRY(forbidden_in_signal(ctx, r, name));
+        TRY_RET(forbidden_in_signal(ctx, r, name));
     bool big = len > r->cfg->max_payload; /* not even read */
-    TRY(charge(ctx, r, big ? 0 : len));
+    TRY_RET(charge(ctx, r, big ? 0 : len));
     uint32_t code = value_oob(r, value_ptr);
     if (!code && !big)
         code = oob(r, ptr, len);
@@ -1329,7 +1323,7 @@ static gb_err push_input(gb_host_ctx *ctx, gb_run *r, uint32_t off,
 {
     if ((*code = input_range(r, off, len)))
         return GB_OK;
-    TRY(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
+    TRY_RET(gb_host_charge(ctx, (uint64_t)len * per_byte(r)));
     NOTE(r, PER_BYTE, (uint64_t)len * per_byte(r));
     if ((*code = reply_context(r, true)))
         return GB_OK;
@@ -1337,7 +1331,7 @@ static gb_err push_input(gb_host_ctx *ctx, gb_run *r, uint32_t off,
         *code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
         return GB_OK;
     }
-    TRY(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
+    TRY_RET(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
     memcpy(r->reply_buf + r->reply_len, r->d->payload + off, len);
     r->reply_len += len;
     return GB_OK;
@@ -1347,11 +1341,11 @@ static gb_err reply_input(gb_host_ctx *ctx, gb_run *r, const char *name,
                           uint32_t off, uint32_t len, uint32_t value_ptr,
                           bool wgas, uint64_t gas_limit, uint32_t err)
 {
-    TRY(forbidden_in_signal(ctx, r, name));
-    TRY(charge(ctx, r, 0));
+    TRY_RET(forbidden_in_signal(ctx, r, name));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = value_oob(r, value_ptr);
     if (!code)
-        TRY(push_input(ctx, r, off, len, &code));
+        TRY_RET(push_input(ctx, r, off, len, &code));
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
     return reply_commit(ctx, r, NULL, 0, read_value(r, value_ptr), wgas,
@@ -1384,15 +1378,15 @@ HOST(sys_reply_push)
     r->sc = GB_SYS_GR_REPLY_PUSH;
     UNUSED_ARGS;
     uint32_t ptr = (uint32_t)a[0], len = (uint32_t)a[1];
-    TRY(forbidden_in_signal(ctx, r, "gr_reply_push"));
-    TRY(charge(ctx, r, len));
+    TRY_RET(forbidden_in_signal(ctx, r, "gr_reply_push"));
+    TRY_RET(charge(ctx, r, len));
     uint32_t code = oob(r, ptr, len);
     if (!code)
         code = reply_context(r, true);
     if (!code && (uint64_t)r->reply_len + len > r->cfg->max_payload)
         code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     if (!code && len) {
-        TRY(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
+        TRY_RET(grow_buf(&r->reply_buf, &r->reply_cap, (uint64_t)r->reply_len + len));
         memcpy(r->reply_buf + r->reply_len, at(r, ptr, len), len);
         r->reply_len += len;
     }
@@ -1405,9 +1399,9 @@ HOST(sys_reply_push_input)
     RUN();
     r->sc = GB_SYS_GR_REPLY_PUSH_INPUT;
     UNUSED_ARGS;
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code;
-    TRY(push_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], &code));
+    TRY_RET(push_input(ctx, r, (uint32_t)a[0], (uint32_t)a[1], &code));
     return put_err(ctx, r, (uint32_t)a[2], 4, code, NULL);
 }
 
@@ -1429,8 +1423,8 @@ static gb_err create_program(gb_host_ctx *ctx, gb_run *r, const gb_val *a,
     uint32_t delay = (uint32_t)a[wgas ? 6 : 5], err = (uint32_t)a[wgas ? 7 : 6];
     uint32_t max = r->cfg->max_payload;
     bool big_salt = salt_len > max, big = len > max;
-    TRY(charge(ctx, r, big ? 0 : len));
-    TRY(gb_host_charge(ctx, (big_salt ? 0 : (uint64_t)salt_len) *
+    TRY_RET(charge(ctx, r, big ? 0 : len));
+    TRY_RET(gb_host_charge(ctx, (big_salt ? 0 : (uint64_t)salt_len) *
                                 (r->sc == GB_SYS_GR_CREATE_PROGRAM_WGAS
                                      ? r->costs->create_wgas_salt_per_byte
                                      : r->costs->create_salt_per_byte)));
@@ -1567,9 +1561,9 @@ HOST(sys_reserve_gas)
     UNUSED_ARGS;
     uint64_t amount = a[0];
     uint32_t duration = (uint32_t)a[1], err = (uint32_t)a[2];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint64_t fee = r->costs->reservation_fee;
-    TRY(fee_check(ctx, fee));
+    TRY_RET(fee_check(ctx, fee));
     uint32_t code = 0;
     if (duration == 0)
         code = GB_EXT_ZERO_RESERVATION_DURATION;
@@ -1582,9 +1576,9 @@ HOST(sys_reserve_gas)
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
     gb_journal *j = r->j;
-    TRY(grow_one((void **)&j->reserved, &r->caps_reserved, j->nreserved,
+    TRY_RET(grow_one((void **)&j->reserved, &r->caps_reserved, j->nreserved,
                  sizeof *j->reserved));
-    TRY(gb_host_charge(ctx, fee + amount)); /* the fee burned, the amount
+    TRY_RET(gb_host_charge(ctx, fee + amount)); /* the fee burned, the amount
                                                leaves with the journal */
     NOTE(r, FEE, fee);
     NOTE(r, GIVEN, amount);
@@ -1608,7 +1602,7 @@ HOST(sys_unreserve_gas)
     r->sc = GB_SYS_GR_UNRESERVE_GAS;
     UNUSED_ARGS;
     uint32_t rid = (uint32_t)a[0], err = (uint32_t)a[1];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = oob(r, rid, 32);
     if (code)
         return put_err(ctx, r, err, 12, code, NULL);
@@ -1625,7 +1619,7 @@ HOST(sys_unreserve_gas)
         gb_host_refund(ctx, st.amount);
         NOTE(r, GIVEN, -(int64_t)st.amount);
     } else {
-        TRY(rsv_note_unreserved(r, id, st.amount, false));
+        TRY_RET(rsv_note_unreserved(r, id, st.amount, false));
     }
     uint8_t b[8];
     put64(b, st.amount);
@@ -1641,15 +1635,15 @@ HOST(sys_system_reserve_gas)
     UNUSED_ARGS;
     uint64_t amount = a[0];
     uint32_t err = (uint32_t)a[1];
-    TRY(forbidden_in_signal(ctx, r, "gr_system_reserve_gas"));
-    TRY(charge(ctx, r, 0));
+    TRY_RET(forbidden_in_signal(ctx, r, "gr_system_reserve_gas"));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = 0;
     if (amount == 0)
         code = GB_EXT_ZERO_RESERVATION_AMOUNT;
     else if (amount > gb_store_gas_left(gb_host_store(ctx)))
         code = GB_EXT_NOT_ENOUGH_GAS;
     if (!code) {
-        TRY(gb_host_charge(ctx, amount));
+        TRY_RET(gb_host_charge(ctx, amount));
         NOTE(r, GIVEN, amount);
         uint64_t *t = &r->j->system_reserved, *c = &r->ctx.system_reservation;
         *t = *t > UINT64_MAX - amount ? UINT64_MAX : *t + amount;
@@ -1678,7 +1672,7 @@ HOST(sys_reservation_send)
     uint32_t rpv = (uint32_t)a[0], ptr = (uint32_t)a[1], len = (uint32_t)a[2];
     uint32_t delay = (uint32_t)a[3], err = (uint32_t)a[4];
     bool big = len > r->cfg->max_payload; /* not even read */
-    TRY(charge(ctx, r, big ? 0 : len));
+    TRY_RET(charge(ctx, r, big ? 0 : len));
     uint32_t code = oob(r, rpv, 80);
     if (!code && !big)
         code = oob(r, ptr, len);
@@ -1686,7 +1680,7 @@ HOST(sys_reservation_send)
         code = GB_EXT_MAX_MESSAGE_SIZE_EXCEED;
     uint32_t h;
     if (!code)
-        TRY(take_nonce(r, true, &h, &code));
+        TRY_RET(take_nonce(r, true, &h, &code));
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
     gb_id rid, dest;
@@ -1703,7 +1697,7 @@ HOST(sys_reservation_send_commit)
     UNUSED_ARGS;
     uint32_t h = (uint32_t)a[0], rpv = (uint32_t)a[1];
     uint32_t delay = (uint32_t)a[2], err = (uint32_t)a[3];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = oob(r, rpv, 80);
     if (code)
         return put_err_hash(ctx, r, err, code, NULL);
@@ -1720,9 +1714,9 @@ static gb_err reservation_reply(gb_host_ctx *ctx, gb_run *r, const char *name,
                                 uint32_t rv, uint32_t ptr, uint32_t len,
                                 uint32_t err)
 {
-    TRY(forbidden_in_signal(ctx, r, name));
+    TRY_RET(forbidden_in_signal(ctx, r, name));
     bool big = len > r->cfg->max_payload;
-    TRY(charge(ctx, r, big ? 0 : len));
+    TRY_RET(charge(ctx, r, big ? 0 : len));
     uint32_t code = oob(r, rv, 48);
     if (!code && !big)
         code = oob(r, ptr, len);
@@ -1765,7 +1759,7 @@ HOST(sys_reply_deposit)
     UNUSED_ARGS;
     uint32_t mp = (uint32_t)a[0], err = (uint32_t)a[2];
     uint64_t gas = a[1];
-    TRY(charge(ctx, r, 0));
+    TRY_RET(charge(ctx, r, 0));
     uint32_t code = oob(r, mp, 32);
     gb_id mid;
     gb_journal *j = r->j;
@@ -1788,9 +1782,9 @@ HOST(sys_reply_deposit)
     }
     if (code)
         return put_err(ctx, r, err, 4, code, NULL);
-    TRY(grow_one((void **)&j->deposits, &r->caps_deposits, j->ndeposits,
+    TRY_RET(grow_one((void **)&j->deposits, &r->caps_deposits, j->ndeposits,
                  sizeof *j->deposits));
-    TRY(gb_host_charge(ctx, gas));
+    TRY_RET(gb_host_charge(ctx, gas));
     NOTE(r, GIVEN, gas);
     j->deposits[j->ndeposits++] = (gb_reply_deposit){.message_id = mid,
                                                      .gas = gas};
@@ -1860,7 +1854,7 @@ gb_err gb_syscalls_register(gb_processor *p)
     };
     for (uint32_t i = 0; i < GB_SYS_COUNT; i++) {
         const gb_gear_syscall *sc = gb_gear_syscall_get((gb_gear_syscall_id)i);
-        TRY(gb_func_new_host(p->store, &sc->type, fns[i], p, &p->sys[i]));
+        TRY_RET(gb_func_new_host(p->store, &sc->type, fns[i], p, &p->sys[i]));
     }
     (void)get32;
     return GB_OK;

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/devkeys.h"
 #include "util/hash.h"
 #include "util/hex.h"
 #include "util/sr25519.h"
@@ -23,6 +22,9 @@
 _Static_assert(crypto_sign_SEEDBYTES == GB_KEY_SEED_LEN, "seed size");
 _Static_assert(crypto_sign_PUBLICKEYBYTES == GB_KEY_PUBLIC_LEN, "pk size");
 _Static_assert(crypto_sign_SECRETKEYBYTES == GB_KEY_SECRET_LEN, "sk size");
+_Static_assert(GB_DEVKEY_SEED_LEN == GB_KEY_SEED_LEN, "dev seed size");
+_Static_assert(GB_DEVKEY_PUBLIC_LEN == GB_KEY_PUBLIC_LEN, "dev pk size");
+_Static_assert(GB_DEVKEY_SECRET_LEN == GB_KEY_SECRET_LEN, "dev sk size");
 _Static_assert(GB_SR25519_MINI_LEN == GB_KEY_SEED_LEN, "sr25519 seed size");
 _Static_assert(GB_SR25519_PUBLIC_LEN == GB_KEY_PUBLIC_LEN, "sr25519 pk size");
 _Static_assert(GB_SS58_ACCOUNT_LEN == GB_KEY_PUBLIC_LEN, "ss58 account size");
@@ -98,24 +100,6 @@ gb_err gb_key_public(gb_key_scheme scheme, const uint8_t seed[GB_KEY_SEED_LEN],
     sodium_memzero(sk, sizeof sk);
     memcpy(out_pk, pk, GB_KEY_PUBLIC_LEN);
     return GB_OK;
-}
-
-void gb_dev_seed(uint32_t index, uint8_t out_seed[GB_KEY_SEED_LEN])
-{
-    gb_devkey_seed(index, out_seed);
-}
-
-void gb_dev_keypair(uint32_t index, uint8_t out_pk[GB_KEY_PUBLIC_LEN],
-                    uint8_t out_sk[GB_KEY_SECRET_LEN])
-{
-    gb_devkey_keypair(index, out_pk, out_sk);
-}
-
-gb_id gb_dev_account_id(uint32_t index)
-{
-    uint8_t pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
-    gb_dev_keypair(index, pk, sk);
-    return gb_key_account_id(pk);
 }
 
 const char *gb_dev_name(uint32_t index)
@@ -403,7 +387,8 @@ gb_err gb_account_parse(const char *spec, uint8_t out_id[GB_KEY_PUBLIC_LEN],
         return GB_INVAL;
     }
     if (gb_dev_lookup(spec, &i)) {
-        gb_devkey_public(i, out_id);
+        gb_id id = gb_dev_account_id(i);
+        memcpy(out_id, id.b, GB_KEY_PUBLIC_LEN);
         return GB_OK;
     }
     if (gb_sr_dev_lookup(spec, &i))

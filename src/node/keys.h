@@ -45,13 +45,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain/devkeys.h"
 #include "gear/ids.h"
 #include "gearbox/err.h"
 
 #define GB_KEY_SEED_LEN 32
 #define GB_KEY_PUBLIC_LEN 32
 #define GB_KEY_SECRET_LEN 64
-#define GB_DEV_ACCOUNTS 8
 
 /* The signature scheme of a key.  Values are stable (JSON, files). */
 typedef enum gb_key_scheme {
@@ -79,11 +79,9 @@ void gb_key_from_seed(const uint8_t seed[GB_KEY_SEED_LEN],
 /* The account id of a public key (the same 32 bytes). */
 gb_id gb_key_account_id(const uint8_t pk[GB_KEY_PUBLIC_LEN]);
 
-/* Dev account i's seed and keypair (any i works; only 0..7 have names). */
-void gb_dev_seed(uint32_t index, uint8_t out_seed[GB_KEY_SEED_LEN]);
-void gb_dev_keypair(uint32_t index, uint8_t out_pk[GB_KEY_PUBLIC_LEN],
-                    uint8_t out_sk[GB_KEY_SECRET_LEN]);
-gb_id gb_dev_account_id(uint32_t index);
+/* Dev account i's seed, keypair and account id: gb_dev_seed,
+ * gb_dev_keypair, gb_dev_account_id (chain/devkeys.h; any i works, only
+ * 0 .. GB_DEV_ACCOUNTS - 1 have names). */
 
 /* "alice" for 0 ... "harry" for 7; NULL beyond.  Static storage. */
 const char *gb_dev_name(uint32_t index);

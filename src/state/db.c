@@ -208,7 +208,7 @@ static void remove_dir(const char *path)
     rmdir(path);
 }
 
-static char *make_temp_dir(unsigned flags)
+static char *make_temp_dir(unsigned flags, const char *parent)
 {
     const char *base = NULL;
     struct stat st;
@@ -216,7 +216,7 @@ static char *make_temp_dir(unsigned flags)
         S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
         base = "/dev/shm";
     if (!base)
-        base = getenv("TMPDIR");
+        base = parent;
     if (!base || !*base)
         base = "/tmp";
     size_t n = strlen(base) + sizeof "/gearbox-db-XXXXXX";
@@ -332,7 +332,7 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         db->temp = true;
         if (o.flags & GB_DB_IN_MEMORY)
             o.flags |= GB_DB_NOSYNC;
-        db->path = make_temp_dir(o.flags);
+        db->path = make_temp_dir(o.flags, o.temp_parent);
         if (!db->path) {
             set_msg(msg, msg_len, "cannot create a temporary directory: %s",
                     strerror(errno));

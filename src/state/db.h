@@ -157,13 +157,17 @@ typedef struct gb_db_opts {
      * Reopening with a larger value grows the limit. */
     uint64_t map_size;
     unsigned flags; /* GB_DB_* */
+    /* With a NULL path: the directory in which the temporary directory is
+     * made (a caller passes $TMPDIR here: library code reads no
+     * environment); NULL or "": /tmp.  Borrowed for the call. */
+    const char *temp_parent;
 } gb_db_opts;
 
 /*
  * Opens the data directory path, creating it (mode 0755) and the tables
  * if needed, and locks it (DIR/gearbox.lock, above).  path NULL: a fresh
- * temporary directory (mkdtemp under $TMPDIR, /tmp when unset; /dev/shm
- * with GB_DB_IN_MEMORY), deleted with its files by gb_db_close.  opts may
+ * temporary directory (mkdtemp under opts->temp_parent, /tmp when unset;
+ * /dev/shm with GB_DB_IN_MEMORY), deleted with its files by gb_db_close.  opts may
  * be NULL (defaults).  On failure returns GB_BUSY (the directory is open
  * elsewhere: the message names the holder's pid), GB_NOSPACE, GB_IO,
  * GB_NOMEM or GB_INVAL and, when msg is not NULL, writes a NUL-terminated

@@ -211,7 +211,7 @@ gb_err gb_db_page_key_decode(gb_db_val key, gb_id *out_program,
 gb_err gb_db_page_put(gb_db_txn *txn, gb_id program_id, uint32_t page,
                       const uint8_t *data, uint32_t len)
 {
-    if (len > GB_DB_PAGE_SIZE || (len && !data))
+    if (len > GB_GEAR_PAGE_SIZE || (len && !data))
         return GB_INVAL;
     uint8_t k[36];
     gb_db_page_key(program_id, page, k);
@@ -232,7 +232,7 @@ gb_err gb_db_page_get(gb_db_txn *txn, gb_id program_id, uint32_t page,
     gb_err err = gb_db_get(txn, GB_TABLE_PAGES, k, sizeof k, &v);
     if (err)
         return err;
-    if (v.len == 0 || v.len > GB_DB_PAGE_SIZE)
+    if (v.len == 0 || v.len > GB_GEAR_PAGE_SIZE)
         return GB_MALFORMED;
     *out = v.data;
     *out_len = (uint32_t)v.len;

@@ -23,12 +23,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gear/ids.h"
-#include "gear/process.h"
+#include "gear/types.h" /* the only Gear header state includes */
 #include "state/db.h"
 #include "util/u128.h"
-
-#define GB_DB_PAGE_SIZE 16384u
 
 /* Entries in table t as txn sees them. */
 gb_err gb_db_count(gb_db_txn *txn, gb_db_table t, uint64_t *out);

@@ -53,7 +53,7 @@ _Static_assert((int)GB_TK_EV_TRANSFER == (int)GB_EV_TRANSFER, "event kinds");
 _Static_assert((int)GB_TK_EV_MAILBOX_READ == (int)GB_EV_MAILBOX_READ,
                "event kinds");
 _Static_assert((int)GB_TK_OUTCOME_EXIT == (int)GB_OUTCOME_EXIT, "outcomes");
-_Static_assert(GB_TK_DEV_ACCOUNTS == GB_CHAIN_DEV_ACCOUNTS, "dev accounts");
+_Static_assert(GB_TK_DEV_ACCOUNTS == GB_DEV_ACCOUNTS, "dev accounts");
 
 /* ---- state ---------------------------------------------------------------- */
 
@@ -189,7 +189,7 @@ const char *gb_tk_reply_code_str(uint32_t code)
 
 gb_tk_id gb_tk_dev_account(uint32_t index)
 {
-    return from_id(gb_chain_dev_account(index));
+    return from_id(gb_dev_account_id(index));
 }
 
 const char *gb_tk_detail(const gb_tk *tk) { return tk ? tk->detail : ""; }
@@ -314,7 +314,7 @@ gb_err gb_tk_new(const gb_tk_cfg *cfg, gb_tk **out, char *detail,
         free(tk);
         return e;
     }
-    tk->deployer = gb_chain_dev_account(0);
+    tk->deployer = gb_dev_account_id(0);
     tk->last_ts = gb_chain_timestamp(tk->chain);
     *out = tk;
     return GB_OK;
@@ -748,7 +748,7 @@ gb_err gb_tk_fund(gb_tk *tk, gb_tk_id account, gb_tk_u128 amount)
     if (!amount.lo && !amount.hi)
         return GB_OK;
     gb_tx tx = {.kind = GB_TX_TRANSFER,
-                .sender = gb_chain_dev_account(GB_TK_BANK_ACCOUNT),
+                .sender = gb_dev_account_id(GB_TK_BANK_ACCOUNT),
                 .destination = who, .value = to_u128(amount)};
     gb_err e = submit(tk, &tx, NULL);
     if (e) {
@@ -927,10 +927,11 @@ struct gb_tk_snap {
     size_t nprogs;
 };
 
-/* A new directory for a copy of a store, under $TMPDIR or /tmp. */
-static char *temp_dir(void)
+/* A new directory for a copy of a store, under the chain's temp_parent
+ * or /tmp (the library reads no environment). */
+static char *temp_dir(const gb_chain *c)
 {
-    const char *t = getenv("TMPDIR");
+    const char *t = c ? gb_chain_config(c)->temp_parent : NULL;
     if (!t || !*t)
         t = "/tmp";
     size_t n = strlen(t) + 32;
@@ -1012,7 +1013,7 @@ gb_err gb_tk_snapshot(gb_tk *tk, gb_tk_snap **out)
     if (!s)
         return GB_NOMEM;
     gb_err e = GB_NOMEM;
-    if (!(s->dir = temp_dir())) {
+    if (!(s->dir = temp_dir(tk->chain))) {
         snprintf(tk->detail, sizeof tk->detail, "cannot make a directory "
                  "for the snapshot");
         e = GB_IO;
@@ -1056,7 +1057,7 @@ static gb_err load_snap(gb_tk *tk, const gb_tk_snap *snap)
         snprintf(f, sizeof f, "%s/lock.mdb", tk->data_dir);
         unlink(f);
         dir = tk->data_dir;
-    } else if (!(dir = made = temp_dir())) {
+    } else if (!(dir = made = temp_dir(tk->chain))) {
         e = GB_IO;
     }
     if (!e)

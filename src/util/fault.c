@@ -4,11 +4,10 @@
 #include "util/fault.h"
 
 #include <execinfo.h>
-#include <stdlib.h>
 
 atomic_uint gb_fault_armed_;
 static _Atomic uint64_t nth_, calls_, fired_;
-static atomic_bool persist_;
+static atomic_bool persist_, trace_;
 
 void gb_fault_arm(unsigned kinds, uint64_t nth, bool persist)
 {
@@ -23,6 +22,8 @@ void gb_fault_arm(unsigned kinds, uint64_t nth, bool persist)
 
 void gb_fault_disarm(void) { atomic_store(&gb_fault_armed_, 0); }
 
+void gb_fault_trace(bool on) { atomic_store(&trace_, on); }
+
 uint64_t gb_fault_calls(void) { return atomic_load(&calls_); }
 uint64_t gb_fault_fired(void) { return atomic_load(&fired_); }
 
@@ -32,10 +33,7 @@ bool gb_fault_hit_(gb_fault_kind k)
     uint64_t nth = atomic_load(&nth_);
     if (n == nth || (n > nth && atomic_load(&persist_))) {
         atomic_fetch_add(&fired_, 1);
-        /* GB_FAULT_TRACE=1: where each fault fired (for addr2line, or
-         * gdb's "info symbol"), to find the call behind a failing N */
-        const char *tr = getenv("GB_FAULT_TRACE");
-        if (tr && *tr == '1') {
+        if (atomic_load(&trace_)) { /* gb_fault_trace */
             void *bt[16];
             backtrace_symbols_fd(bt, backtrace(bt, 16), 2);
         }

@@ -53,6 +53,11 @@ void gb_fault_disarm(void);
  * ones), and how many of them were made to fail. */
 uint64_t gb_fault_calls(void);
 uint64_t gb_fault_fired(void);
+/* on: print a backtrace to stderr where each fault fires (for addr2line,
+ * or gdb's "info symbol"), to find the call behind a failing N.  Off at
+ * start; the tests' fixture (tests/fault_fixture.h) turns it on with
+ * GB_FAULT_TRACE=1 (the library reads no environment). */
+void gb_fault_trace(bool on);
 
 /* The hook: true when this call of kind k must fail. */
 extern atomic_uint gb_fault_armed_; /* the armed kinds, 0 when off */

@@ -232,8 +232,11 @@ struct gb_store {
     void *prof_user;
 };
 
-/* compile.c: validate and compile every function body of m into m->code.
- * handlers: the interpreter's table (gb_interp_handlers). */
+/* compile.c: validate and compile every function body of m into m->code;
+ * each instruction's handler address is taken from the interpreter's table
+ * (gb_interp_handlers(), fetched by the compiler itself).  On failure
+ * (GB_INVALID, GB_MALFORMED, GB_LIMIT, GB_NOMEM) a message goes into
+ * detail[0, detail_len) when detail is not NULL. */
 gb_err gb_compile_module(gb_module *m, char *detail, size_t detail_len);
 void gb_code_free(gb_code *c);
 

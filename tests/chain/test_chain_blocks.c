@@ -42,7 +42,7 @@ typedef struct env {
     uint64_t gas; /* gas limit of creations and plain sends */
 } env;
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
 
 static void env_open(env *t, const char *dir, uint64_t block_gas)
 {

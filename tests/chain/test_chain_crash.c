@@ -72,7 +72,7 @@ typedef struct scenario {
     gb_id ctr, a, b; /* program ids (from code ids and salts) */
 } scenario;
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
 
 static code read_wasm(const char *name)
 {

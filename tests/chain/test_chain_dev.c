@@ -17,7 +17,7 @@
 
 #define GAS 5000000000ull
 
-static gb_id dev(uint32_t i) { return gb_chain_dev_account(i); }
+static gb_id dev(uint32_t i) { return gb_dev_account_id(i); }
 
 static void block(gb_chain *c)
 {
@@ -314,7 +314,7 @@ static void test_set_balance_replays(void)
                              c, who, gb_u128_from(5000000000000000ull), NULL,
                              d, sizeof d));
     GB_EXPECT_ERR(GB_OK, gb_chain_dev_set_balance(
-                             c, gb_chain_dev_account(1), gb_u128_from(1),
+                             c, gb_dev_account_id(1), gb_u128_from(1),
                              NULL, d, sizeof d));
     gb_tx t = {.kind = GB_TX_TRANSFER, .sender = who, .destination = to,
                .value = gb_u128_from(1000)};

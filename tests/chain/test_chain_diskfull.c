@@ -37,11 +37,11 @@ static gb_chain *open_at(const char *dir)
 static void submit_some(gb_chain *c, const uint8_t *code, uint32_t len)
 {
     fx_submit(c, (gb_tx){.kind = GB_TX_UPLOAD_CODE,
-                         .sender = gb_chain_dev_account(0), .code = code,
+                         .sender = gb_dev_account_id(0), .code = code,
                          .code_len = len});
     fx_submit(c, (gb_tx){.kind = GB_TX_TRANSFER,
-                         .sender = gb_chain_dev_account(1),
-                         .destination = gb_chain_dev_account(2),
+                         .sender = gb_dev_account_id(1),
+                         .destination = gb_dev_account_id(2),
                          .value = gb_u128_from(1234)});
 }
 
@@ -57,7 +57,7 @@ static void test_nospace_then_restart(void)
     uint8_t *code = fx_read_example("ping", &len);
     uint8_t root[32], root2[32];
     gb_chain_state_root(c, root);
-    gb_u128 b2 = gb_chain_balance(c, gb_chain_dev_account(2));
+    gb_u128 b2 = gb_chain_balance(c, gb_dev_account_id(2));
 
     submit_some(c, code, len);
     gb_db_inject_commit_fault(c->db, 1, ENOSPC);
@@ -66,7 +66,7 @@ static void test_nospace_then_restart(void)
     gb_chain_state_root(c, root2);
     GB_EXPECT(!memcmp(root, root2, 32));
     GB_EXPECT(!gb_chain_code_exists(c, gb_code_id(code, len)));
-    GB_EXPECT(!gb_u128_cmp(b2, gb_chain_balance(c, gb_chain_dev_account(2))));
+    GB_EXPECT(!gb_u128_cmp(b2, gb_chain_balance(c, gb_dev_account_id(2))));
     gb_chain_close(c);
 
     /* restarted: the last commit, whole */
@@ -82,7 +82,7 @@ static void test_nospace_then_restart(void)
     gb_block_result_free(&r);
     GB_EXPECT(gb_chain_code_exists(c, gb_code_id(code, len)));
     GB_EXPECT(!gb_u128_cmp(gb_u128_add(b2, gb_u128_from(1234), NULL),
-                           gb_chain_balance(c, gb_chain_dev_account(2))));
+                           gb_chain_balance(c, gb_dev_account_id(2))));
     fx_check_conservation(c);
     gb_chain_close(c);
     free(code);

@@ -24,8 +24,8 @@
 
 #define GAS 5000000000ull
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
-static gb_id bob(void) { return gb_chain_dev_account(1); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
+static gb_id bob(void) { return gb_dev_account_id(1); }
 
 static gb_chain *open_capped(const char *dir, uint64_t estimate_cap)
 {

@@ -44,8 +44,8 @@ typedef struct base {
 
 static base B;
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
-static gb_id bob(void) { return gb_chain_dev_account(1); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
+static gb_id bob(void) { return gb_dev_account_id(1); }
 
 static gb_err open_dir(const char *dir, gb_chain **out)
 {

@@ -20,8 +20,8 @@
 
 #define GAS 5000000000ull
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
-static gb_id bob(void) { return gb_chain_dev_account(1); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
+static gb_id bob(void) { return gb_dev_account_id(1); }
 
 static gb_chain *open_chain(uint64_t cache_bytes)
 {

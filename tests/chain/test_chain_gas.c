@@ -24,8 +24,8 @@
 static gb_chain *C;
 static gb_id SYS; /* sys_ops' code id */
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
-static gb_id bob(void) { return gb_chain_dev_account(1); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
+static gb_id bob(void) { return gb_dev_account_id(1); }
 
 /* What the last blocks did (since the last reset). */
 typedef struct seen {
@@ -281,7 +281,7 @@ static void test_signals(void)
                                     .sender = alice(), .code = code,
                                     .code_len = len});
     free(code);
-    gb_id carol = gb_chain_dev_account(2);
+    gb_id carol = gb_dev_account_id(2);
     gb_id P = fx_submit(C, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
                                    .sender = alice(), .code_id = sc,
                                    .payload = carol.b, .payload_len = 32,

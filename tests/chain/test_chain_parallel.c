@@ -39,7 +39,7 @@ typedef struct run {
     gb_id ids[64];
 } run;
 
-static gb_id acct(uint32_t i) { return gb_chain_dev_account(i); }
+static gb_id acct(uint32_t i) { return gb_dev_account_id(i); }
 
 static gb_id submit(run *r, gb_tx tx) { return fx_submit(r->c, tx); }
 

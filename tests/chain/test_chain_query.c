@@ -19,7 +19,7 @@
 
 #define GAS 5000000000ull
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
 
 static void blocks(gb_chain *c, uint32_t n)
 {

@@ -26,7 +26,7 @@
 
 static gb_chain *C;
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
 
 /* USER_MESSAGE events of the last blocks */
 typedef struct umsg {

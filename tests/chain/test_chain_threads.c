@@ -28,7 +28,7 @@
 
 #define GAS 5000000000ull
 
-static gb_id dev(uint32_t i) { return gb_chain_dev_account(i); }
+static gb_id dev(uint32_t i) { return gb_dev_account_id(i); }
 
 static gb_chain *open_chain(uint64_t call_ms, uint64_t budget_ms)
 {

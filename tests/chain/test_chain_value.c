@@ -30,7 +30,7 @@
 
 static const gb_u128 MAX = {UINT64_MAX, UINT64_MAX};
 
-static gb_id dev(uint32_t i) { return gb_chain_dev_account(i); }
+static gb_id dev(uint32_t i) { return gb_dev_account_id(i); }
 
 static gb_chain *open_chain(void) { return fx_open_chain(NULL); }
 
@@ -392,7 +392,7 @@ static void test_substrate_dev_accounts(void)
     GB_EXPECT_ERR(GB_OK, gb_chain_audit(c, &t));
     GB_EXPECT(!gb_u128_cmp(t.issuance,
                            gb_u128_mul64(1000000000000000000ull, /* each */
-                                         GB_CHAIN_DEV_ACCOUNTS + 6)));
+                                         GB_DEV_ACCOUNTS + 6)));
     fx_check_conservation(c);
     block(c);
     gb_chain_close(c);

@@ -739,7 +739,7 @@ static void test_substrate_methods(void)
     free(h1);
 
     /* storage: System.Account of dev 0, System.Number, unknown keys */
-    gb_id acc = gb_chain_dev_account(0);
+    gb_id acc = gb_dev_account_id(0);
     uint8_t key[80];
     gb_hex_decode("26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e88"
                   "86371da9",

@@ -169,7 +169,7 @@ typedef struct state {
 static state snap(void)
 {
     state s = {.height = gb_chain_height(C),
-               .nonce = gb_chain_nonce(C, gb_chain_dev_account(0))};
+               .nonce = gb_chain_nonce(C, gb_dev_account_id(0))};
     gb_chain_state_root(C, s.root);
     return s;
 }

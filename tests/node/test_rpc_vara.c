@@ -39,7 +39,7 @@
 #define P_WAITLIST "0x18a58b6d6682176908e0320ab4d5d7eaf597276cfcc205027d5028243c0d3f09"
 #define K_EVENTS "0x26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc8461851072c9d7"
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
 
 /* Produce a block and tell the dispatcher. */
 static void block(gb_chain *c, gb_rpc *r)

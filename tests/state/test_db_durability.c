@@ -105,10 +105,10 @@ static gb_err write_block(gb_db_txn *t, uint32_t *out_height)
             (err = gb_db_queue_del(t, seq)))
             return err;
     }
-    static uint8_t page[GB_DB_PAGE_SIZE];
+    static uint8_t page[GB_GEAR_PAGE_SIZE];
     memset(page, (int)(rnd() | 1), sizeof page);
     gb_id pid = {{9}};
-    if ((err = gb_db_page_put(t, pid, (uint32_t)(rnd() % 16), page, GB_DB_PAGE_SIZE)))
+    if ((err = gb_db_page_put(t, pid, (uint32_t)(rnd() % 16), page, GB_GEAR_PAGE_SIZE)))
         return err;
     gb_db_task tk = {.kind = GB_TASK_WAKE_MESSAGE, .arg = rnd()};
     if ((err = gb_db_task_add(t, (uint32_t)(rnd() % 100), &tk, NULL)))
@@ -372,12 +372,12 @@ static void test_measure(void)
     printf("     batched puts (32 B key, 100 B value, root kept): %.0f/s "
            "(+ commit %.1f ms)\n", NPUT / (t1 - t0), (t2 - t1) * 1e3);
 
-    static uint8_t page[GB_DB_PAGE_SIZE];
+    static uint8_t page[GB_GEAR_PAGE_SIZE];
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     t0 = now_s();
     for (uint32_t i = 0; i < NPAGE; i++) {
         memset(page, (int)(i | 1), sizeof page);
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, (gb_id){{1}}, i % 2000, page, GB_DB_PAGE_SIZE));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, (gb_id){{1}}, i % 2000, page, GB_GEAR_PAGE_SIZE));
     }
     t1 = now_s();
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));

@@ -121,9 +121,9 @@ static void test_state_golden(void)
     gb_db_account acc = {{1000, 0}, 1};
     GB_EXPECT_ERR(GB_OK, gb_db_account_put(t, a, &acc));
     GB_EXPECT_ERR(GB_OK, gb_db_code_put(t, b, (const uint8_t *)"\0asm", 4));
-    static uint8_t page[GB_DB_PAGE_SIZE];
+    static uint8_t page[GB_GEAR_PAGE_SIZE];
     page[0] = 1;
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 5, page, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 5, page, GB_GEAR_PAGE_SIZE));
     gb_db_dispatch x = {0};
     x.d.kind = GB_DISPATCH_HANDLE;
     x.d.id = b;
@@ -320,13 +320,13 @@ static void test_random_ops(void)
                 if (rnd() % 2 && gb_db_queue_first(t, &seq, NULL) == GB_OK)
                     GB_EXPECT_ERR(GB_OK, gb_db_queue_del(t, seq));
             } else {
-                static uint8_t page[GB_DB_PAGE_SIZE];
+                static uint8_t page[GB_GEAR_PAGE_SIZE];
                 gb_id pid = {{0}};
                 pid.b[0] = (uint8_t)(rnd() % 3);
                 memset(page, (int)(rnd() % 3), sizeof page);
                 GB_EXPECT_ERR(GB_OK,
                               gb_db_page_put(t, pid, (uint32_t)(rnd() % 4),
-                                             page, GB_DB_PAGE_SIZE));
+                                             page, GB_GEAR_PAGE_SIZE));
             }
         }
         if (round % 5 == 0)
@@ -434,13 +434,13 @@ static void test_many_overwrites(void)
 {
     gb_db *db = open_temp(), *direct = open_temp();
     gb_db_txn *t, *u;
-    static uint8_t page[GB_DB_PAGE_SIZE];
+    static uint8_t page[GB_GEAR_PAGE_SIZE];
     gb_id pid;
     memset(pid.b, 9, 32);
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "k", 1, "v0", 2));
     page[0] = 1;
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page, GB_GEAR_PAGE_SIZE));
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
 
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
@@ -453,7 +453,7 @@ static void test_many_overwrites(void)
         GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "new", 3, v,
                                        (size_t)n));
         page[1] = (uint8_t)i; /* a page written by 200 messages */
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page, GB_DB_PAGE_SIZE));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page, GB_GEAR_PAGE_SIZE));
     }
     GB_EXPECT_U64(c0, gb_lthash_expansions());
     uint8_t r[32], want[32];
@@ -466,7 +466,7 @@ static void test_many_overwrites(void)
     GB_EXPECT_ERR(GB_OK, gb_db_put(u, GB_TABLE_ACCOUNTS, "k", 1, "v200", 4));
     GB_EXPECT_ERR(GB_OK, gb_db_put(u, GB_TABLE_ACCOUNTS, "new", 3, "v200",
                                    4));
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(u, pid, 0, page, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(u, pid, 0, page, GB_GEAR_PAGE_SIZE));
     gb_db_state_root(u, want);
     EXPECT_ROOT(want, r);
     GB_EXPECT_ERR(GB_OK, gb_db_commit(u));
@@ -484,7 +484,7 @@ static void test_many_overwrites(void)
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     for (int i = 0; i < 20; i++) {
         page[2] = (uint8_t)i;
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page, GB_DB_PAGE_SIZE));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, pid, 0, page, GB_GEAR_PAGE_SIZE));
         GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_ACCOUNTS, "k", 1, "x", 1));
     }
     gb_db_abort(t);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "state/db.h"
+#include "gear/ids.h"
 #include "state/tables.h"
 #include "test.h"
 
@@ -189,7 +190,7 @@ static void test_pages(void)
 {
     gb_db *db = open_temp();
     gb_db_txn *t;
-    static uint8_t page[GB_DB_PAGE_SIZE], zero[GB_DB_PAGE_SIZE];
+    static uint8_t page[GB_GEAR_PAGE_SIZE], zero[GB_GEAR_PAGE_SIZE];
     gb_id a = id_of(0xa, 1), b = id_of(0xa, 2);
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     /* written out of order: iteration is by page number */
@@ -197,9 +198,9 @@ static void test_pages(void)
     for (int i = 0; i < 6; i++) {
         memset(page, 0, sizeof page);
         memcpy(page, &order[i], 4);
-        page[GB_DB_PAGE_SIZE - 1] = 0x5a;
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, order[i], page, GB_DB_PAGE_SIZE));
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, b, order[i] + 1, page, GB_DB_PAGE_SIZE));
+        page[GB_GEAR_PAGE_SIZE - 1] = 0x5a;
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, order[i], page, GB_GEAR_PAGE_SIZE));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, b, order[i] + 1, page, GB_GEAR_PAGE_SIZE));
     }
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
 
@@ -207,11 +208,11 @@ static void test_pages(void)
     const uint8_t *pg;
     uint32_t pglen = 0;
     GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, a, 256, &pg, &pglen));
-    GB_EXPECT_U64(GB_DB_PAGE_SIZE, pglen); /* its last byte is not zero */
+    GB_EXPECT_U64(GB_GEAR_PAGE_SIZE, pglen); /* its last byte is not zero */
     uint32_t w;
     memcpy(&w, pg, 4);
     GB_EXPECT_U64(256, w);
-    GB_EXPECT_U64(0x5a, pg[GB_DB_PAGE_SIZE - 1]);
+    GB_EXPECT_U64(0x5a, pg[GB_GEAR_PAGE_SIZE - 1]);
     GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 2, &pg, &pglen));
     gb_db_cursor *c;
     GB_EXPECT_ERR(GB_OK,
@@ -243,9 +244,9 @@ static void test_pages(void)
 
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     /* writing zeros removes the page */
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 3, zero, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 3, zero, GB_GEAR_PAGE_SIZE));
     GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 3, &pg, &pglen));
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 12345, zero, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 12345, zero, GB_GEAR_PAGE_SIZE));
     uint64_t cnt = 0;
     GB_EXPECT_ERR(GB_OK, gb_db_pages_clear(t, a, &cnt));
     GB_EXPECT_U64(5, cnt);
@@ -258,7 +259,7 @@ static void test_pages(void)
     memset(page, 0, sizeof page);
     page[0] = 7;
     page[99] = 9;
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 40, page, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 40, page, GB_GEAR_PAGE_SIZE));
     GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, a, 40, &pg, &pglen));
     GB_EXPECT_U64(100, pglen);
     GB_EXPECT_U64(9, pg[99]);
@@ -266,7 +267,7 @@ static void test_pages(void)
     GB_EXPECT_ERR(GB_OK, gb_db_page_get(t, a, 41, &pg, &pglen));
     GB_EXPECT_U64(100, pglen);
     GB_EXPECT_ERR(GB_INVAL,
-                  gb_db_page_put(t, a, 42, page, GB_DB_PAGE_SIZE + 1));
+                  gb_db_page_put(t, a, 42, page, GB_GEAR_PAGE_SIZE + 1));
     GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, a, 42, NULL, 0)); /* all zero */
     GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_page_get(t, a, 42, &pg, &pglen));
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
@@ -580,17 +581,17 @@ static void test_map_full(void)
     gb_db_opts o = {.map_size = 1 << 20, .flags = GB_DB_NOSYNC};
     GB_EXPECT_ERR(GB_OK, gb_db_open(dir, &o, &db, NULL, 0));
     gb_db_txn *t;
-    static uint8_t page[GB_DB_PAGE_SIZE];
+    static uint8_t page[GB_GEAR_PAGE_SIZE];
     memset(page, 1, sizeof page);
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
-    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), 0, page, GB_DB_PAGE_SIZE));
+    GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), 0, page, GB_GEAR_PAGE_SIZE));
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
 
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     gb_err err = GB_OK;
     uint32_t n = 1;
     for (; n < 1000 && !err; n++)
-        err = gb_db_page_put(t, id_of(1, 1), n, page, GB_DB_PAGE_SIZE);
+        err = gb_db_page_put(t, id_of(1, 1), n, page, GB_GEAR_PAGE_SIZE);
     GB_EXPECT_ERR(GB_STORE_FULL, err);
     const uint8_t *pg;
     uint32_t pglen;
@@ -614,7 +615,7 @@ static void test_map_full(void)
     GB_EXPECT_ERR(GB_OK, gb_db_open(dir, &o, &db, NULL, 0));
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     for (uint32_t i = 1; i < n + 10; i++)
-        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), i, page, GB_DB_PAGE_SIZE));
+        GB_EXPECT_ERR(GB_OK, gb_db_page_put(t, id_of(1, 1), i, page, GB_GEAR_PAGE_SIZE));
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
     gb_db_close(db);
     char f[64];

@@ -5,7 +5,7 @@
  * has been checked to contain nothing those functions would be lenient
  * about (spaces, "nan(...)").
  */
-#include "util/parse.h"
+#include "cli/parse.h"
 
 #include <errno.h>
 #include <math.h>

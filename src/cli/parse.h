@@ -20,8 +20,8 @@
  * process must use the "C" locale for LC_NUMERIC (the default, unless the
  * program calls setlocale).
  */
-#ifndef GB_UTIL_PARSE_H
-#define GB_UTIL_PARSE_H
+#ifndef GB_CLI_PARSE_H
+#define GB_CLI_PARSE_H
 
 #include <stdint.h>
 

@@ -1,11 +1,11 @@
 /*
- * Unit tests for the strict number parsing used by the CLI (src/util/parse.c):
+ * Unit tests for the strict number parsing used by the CLI (src/cli/parse.c):
  * option values, `gearbox wasm run` arguments and spec-suite JSON values.
  */
 #include <math.h>
 
 #include "test.h"
-#include "util/parse.h"
+#include "cli/parse.h"
 
 static void test_parse_u64(void)
 {
