@@ -24,6 +24,7 @@ if not shutil.which("nats-server"):
     sys.exit(0)
 tmp = tempfile.mkdtemp(prefix="gb-cluster-bench-")
 procs = []
+refused = []
 
 def free_ports(n):
     ss = [socket.socket() for _ in range(n)]
@@ -85,6 +86,7 @@ def throughput(ports):
     users = ["alice", "bob", "charlie"]
     t0 = time.monotonic()
     sent = 0
+    del refused[:]
     while sent < N:
         for k, port in enumerate(ports):
             n = min(64, N - sent)
@@ -94,14 +96,21 @@ def throughput(ports):
             res = batch(port, [("dev_sendMessage", {"from": who, "destination": ctr,
                                                     "payload": "0x696e63", "gasLimit": 10**9})] * n)
             ok = sum(1 for x in res if "error" not in x)
-            if ok < n:  # (a nonce taken while a block committed: again)
+            if ok < n:  # refused (the log away): again
+                errs = [x["error"]["message"] for x in res if "error" in x]
+                refused.append(errs[0])
                 time.sleep(0.05)
             sent += ok
+    t_sent = time.monotonic() - t0
+    if refused:
+        print(f"  ({len(refused)} batches partly refused, e.g. {refused[0]})")
     while count(ports[0], ctr) < N:
         time.sleep(0.02)
         if time.monotonic() - t0 > 300:
             raise SystemExit("counter did not reach N")
-    return N / (time.monotonic() - t0)
+    t_all = time.monotonic() - t0
+    print(f"  {len(ports)} node(s): sent in {t_sent:.2f} s, counter at {N} after {t_all:.2f} s")
+    return N / t_all
 
 try:
     # one node alone

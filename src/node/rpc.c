@@ -836,8 +836,9 @@ static json_t *dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
                     "charlie, dave, eve, ferdie, george, harry)");
     uint8_t pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
     gb_dev_keypair(idx, pk, sk);
-    uint64_t nonce;
-    gb_err e = gb_chain_nonce_get(r->chain, gb_key_account_id(pk), &nonce);
+    uint64_t nonce; /* as submit_encoded checks it (a replica: past what
+                       it sent to the log, which its chain has not yet) */
+    gb_err e = nonce_want(r, gb_key_account_id(pk), &nonce);
     if (e) {
         sodium_memzero(sk, sizeof sk);
         return store_fail(err, "nonce", e);
