@@ -29,6 +29,15 @@ typedef struct sent_nonce {
     uint64_t at;              /* when (ms), for replacing the oldest */
 } sent_nonce;
 
+/* A TX message whose asynchronous publish failed or was not
+ * acknowledged in time: its bytes and message id, published again by
+ * gb_cluster_sync. */
+typedef struct unsent {
+    uint8_t *data;
+    size_t len;
+    char msgid[65];
+} unsent;
+
 struct gb_cluster {
     gb_cluster_cfg cfg;
     char name[33], me[64];
@@ -55,6 +64,16 @@ struct gb_cluster {
     uint32_t diverged_at;
     char holder[64];
     sent_nonce nonces[NONCES];
+    /* the serving thread's asynchronous publishes (gb_cluster_submit,
+     * gb_cluster_sync) go through a context of their own */
+    jsCtx *pub;
+    uint32_t in_flight;       /* published since the last sync (serving
+                                 thread) */
+    pthread_mutex_t amu;      /* failed: the ack handler's (a libnats
+                                 thread) */
+    unsent *failed;           /* refused publishes, to try again */
+    uint32_t nfailed, cap_failed;
+    bool lost;                /* one could not even be kept for that */
 };
 
 static uint64_t mono_ms(void)
@@ -180,6 +199,43 @@ static gb_err setup(gb_cluster *c, gb_chain *chain, char *detail,
     return GB_OK;
 }
 
+/* Keep a TX message for publishing again (under amu). */
+static void keep_unsent(gb_cluster *c, natsMsg *m)
+{
+    const char *mid = NULL;
+    unsent u = {0};
+    u.len = (size_t)natsMsg_GetDataLength(m);
+    u.data = gb_malloc(u.len ? u.len : 1);
+    if (natsMsgHeader_Get(m, "Nats-Msg-Id", &mid) == NATS_OK && mid)
+        snprintf(u.msgid, sizeof u.msgid, "%s", mid);
+    if (u.data && c->nfailed == c->cap_failed) {
+        uint32_t cap = c->cap_failed ? 2 * c->cap_failed : 16;
+        unsent *p = gb_realloc(c->failed, cap * sizeof *p);
+        if (p) {
+            c->failed = p;
+            c->cap_failed = cap;
+        }
+    }
+    if (!u.data || c->nfailed == c->cap_failed) {
+        free(u.data);
+        c->lost = true;
+        return;
+    }
+    memcpy(u.data, natsMsg_GetData(m), u.len);
+    c->failed[c->nfailed++] = u;
+}
+
+/* libnats's thread: an asynchronous publish JetStream refused (a leader
+ * being elected, the servers away): kept for gb_cluster_sync. */
+static void on_pub_err(jsCtx *js, jsPubAckErr *pae, void *closure)
+{
+    (void)js;
+    gb_cluster *c = closure;
+    pthread_mutex_lock(&c->amu);
+    keep_unsent(c, pae->Msg);
+    pthread_mutex_unlock(&c->amu);
+}
+
 gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
                        gb_cluster **out, char *detail, size_t len)
 {
@@ -199,6 +255,7 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     c->cfg.replica = NULL;
     c->chain = chain;
     pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->amu, NULL);
     snprintf(c->name, sizeof c->name, "%s", name);
     if (cfg->replica)
         snprintf(c->me, sizeof c->me, "%s", cfg->replica);
@@ -250,6 +307,13 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
         e = nats_fail(s, 0, "JetStream", detail, len);
         goto fail;
     }
+    jo.PublishAsync.ErrHandler = on_pub_err;
+    jo.PublishAsync.ErrHandlerClosure = c;
+    jo.PublishAsync.MaxPending = 65536;
+    if ((s = natsConnection_JetStream(&c->pub, c->nc, &jo)) != NATS_OK) {
+        e = nats_fail(s, 0, "JetStream", detail, len);
+        goto fail;
+    }
     /* JetStream may be electing its leaders (servers just started, or one
      * just died): its requests then time out for a few seconds */
     for (int attempt = 0;; attempt++) {
@@ -275,34 +339,65 @@ void gb_cluster_close(gb_cluster *c)
     if (c->leader && c->kv) /* hand over at once */
         kvStore_Delete(c->kv, LEASE_KEY);
     kvStore_Destroy(c->kv);
+    if (c->pub && c->in_flight) { /* (answered only once in the log) */
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = 2000;
+        js_PublishAsyncComplete(c->pub, &po);
+    }
+    jsCtx_Destroy(c->pub);
     jsCtx_Destroy(c->js);
     natsConnection_Destroy(c->nc);
+    for (uint32_t i = 0; i < c->nfailed; i++)
+        free(c->failed[i].data);
+    free(c->failed);
+    pthread_mutex_destroy(&c->amu);
     pthread_mutex_destroy(&c->mu);
     free(c->pend_seq);
     free(c);
 }
 
 /* ---- TX messages ----------------------------------------------------------
- * flags u8 (bit 0: signed), [signer 32, nonce u64 LE], the record */
+ * flags u8 (bit 0: signed, bit 1: keyed), [signer 32, nonce u64 LE] when
+ * signed, [key 32] when keyed, the record */
 
 #define TX_SIGNED 1u
+#define TX_KEYED 2u
 
-static gb_err parse_tx_msg(natsMsg *m, gb_tx *tx, bool *is_signed,
-                           gb_id *signer, uint64_t *nonce)
+typedef struct tx_head {
+    bool is_signed, keyed;
+    gb_id signer;
+    uint64_t nonce;
+    uint8_t key[32];
+} tx_head;
+
+static gb_err parse_tx(const uint8_t *d, size_t len, gb_tx *tx, tx_head *h)
 {
-    const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
-    size_t len = (size_t)natsMsg_GetDataLength(m), at = 1;
+    size_t at = 1;
     if (len < 1)
         return GB_MALFORMED;
-    *is_signed = d[0] & TX_SIGNED;
-    if (*is_signed) {
-        if (len < 41)
+    h->is_signed = d[0] & TX_SIGNED;
+    h->keyed = d[0] & TX_KEYED;
+    if (h->is_signed) {
+        if (len < at + 40)
             return GB_MALFORMED;
-        memcpy(signer->b, d + 1, 32);
-        *nonce = gb_le_get(d + 33, 8);
-        at = 41;
+        memcpy(h->signer.b, d + at, 32);
+        h->nonce = gb_le_get(d + at + 32, 8);
+        at += 40;
     }
-    return gb_pool_tx_parse(d + at, len - at, tx);
+    if (h->keyed) {
+        if (len < at + 32)
+            return GB_MALFORMED;
+        memcpy(h->key, d + at, 32);
+        at += 32;
+    }
+    return tx ? gb_pool_tx_parse(d + at, len - at, tx) : GB_OK;
+}
+
+static gb_err parse_tx_msg(natsMsg *m, gb_tx *tx, tx_head *h)
+{
+    return parse_tx((const uint8_t *)natsMsg_GetData(m),
+                    (size_t)natsMsg_GetDataLength(m), tx, h);
 }
 
 static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
@@ -327,6 +422,22 @@ static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* A transaction of signer with this nonce did not reach the log: its
+ * nonce may be used again. */
+static void unnote_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
+{
+    pthread_mutex_lock(&c->mu);
+    for (uint32_t i = 0; i < NONCES; i++) {
+        sent_nonce *e = &c->nonces[i];
+        if (e->at && gb_id_eq(e->signer, *signer)) {
+            if (e->next > nonce)
+                e->next = nonce;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
 /* Every replica: the signers' nonces from TX messages not read yet. */
 static void read_nonces(gb_cluster *c)
 {
@@ -338,12 +449,9 @@ static void read_nonces(gb_cluster *c)
         if (js_GetMsg(&m, c->js, c->tx_stream, c->tx_read, NULL, &je) !=
             NATS_OK)
             return;
-        gb_tx tx;
-        gb_id signer;
-        uint64_t nonce = 0;
-        bool sig = false;
-        if (!parse_tx_msg(m, &tx, &sig, &signer, &nonce) && sig)
-            note_nonce(c, &signer, nonce);
+        tx_head th;
+        if (!parse_tx_msg(m, NULL, &th) && th.is_signed)
+            note_nonce(c, &th.signer, th.nonce);
         natsMsg_Destroy(m);
         c->tx_read++;
     }
@@ -418,6 +526,22 @@ static gb_id tx_mid(const gb_cluster *c, uint64_t seq)
     gb_blake2b_update(&st, "gearbox/cluster", 15);
     gb_blake2b_update(&st, c->name, strlen(c->name));
     gb_blake2b_update(&st, b, 8);
+    gb_id id;
+    gb_blake2b_final(&st, id.b);
+    return id;
+}
+
+/* The message id of a keyed TX message (a part of a signed transaction,
+ * key naming it): BLAKE2b-256("gearbox/cluster" || name || key), known
+ * before it is published, so that it is answered without waiting for
+ * JetStream's sequence. */
+static gb_id key_mid(const gb_cluster *c, const uint8_t key[32])
+{
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    gb_blake2b_update(&st, "gearbox/cluster", 15);
+    gb_blake2b_update(&st, c->name, strlen(c->name));
+    gb_blake2b_update(&st, key, 32);
     gb_id id;
     gb_blake2b_final(&st, id.b);
     return id;
@@ -516,11 +640,11 @@ static void take_txs(gb_cluster *c)
             NATS_OK)
             return;
         gb_tx tx;
-        gb_id mid = tx_mid(c, c->tx_next), signer;
-        uint64_t nonce;
-        bool sig;
-        if (!parse_tx_msg(m, &tx, &sig, &signer, &nonce) &&
-            !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0)) {
+        tx_head th;
+        gb_id mid;
+        if (!parse_tx_msg(m, &tx, &th) &&
+            (mid = th.keyed ? key_mid(c, th.key) : tx_mid(c, c->tx_next),
+             !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0))) {
             if (c->npend == c->cap_pend) {
                 uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
                 uint64_t *p = gb_realloc(c->pend_seq, cap * sizeof *p);
@@ -615,59 +739,162 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
 
 /* ---- submitting -------------------------------------------------------- */
 
+/* Publish and wait for JetStream's acknowledgement: *seq its sequence.  A
+ * server gone, or the stream's leader being elected again (JetStream then
+ * answers "no responders", a timeout, or a cluster error), answers again
+ * within seconds: tried until deadline (mono_ms) before giving up.  A
+ * timeout may have been published after all: tried again only with a
+ * message id, which JetStream takes once. */
+static natsStatus publish_wait(gb_cluster *c, const uint8_t *b, size_t n,
+                               const char *msgid, uint64_t deadline,
+                               uint64_t *seq, jsErrCode *je)
+{
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    if (msgid && msgid[0])
+        po.MsgId = msgid;
+    natsStatus s = NATS_ERR;
+    for (;;) {
+        jsPubAck *pa = NULL;
+        *je = 0;
+        s = js_Publish(&pa, c->pub, c->tx_subj, b, (int)n, &po, je);
+        if (s == NATS_OK)
+            *seq = pa->Sequence;
+        jsPubAck_Destroy(pa);
+        if (s == NATS_OK || (s == NATS_TIMEOUT && !po.MsgId) ||
+            mono_ms() >= deadline)
+            return s;
+        struct timespec w = {0, 200 * 1000000};
+        nanosleep(&w, NULL);
+    }
+}
+
+gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len)
+{
+    if (!c->in_flight)
+        return GB_OK;
+    c->in_flight = 0;
+    uint64_t deadline = mono_ms() + 10000;
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = 5000;
+    if (js_PublishAsyncComplete(c->pub, &po) != NATS_OK) {
+        /* not acknowledged in time: published again (their message ids
+         * keep them from being taken twice) */
+        natsMsgList l = {0};
+        if (js_PublishAsyncGetPendingList(&l, c->pub) == NATS_OK) {
+            pthread_mutex_lock(&c->amu);
+            for (int i = 0; i < l.Count; i++)
+                keep_unsent(c, l.Msgs[i]);
+            pthread_mutex_unlock(&c->amu);
+            natsMsgList_Destroy(&l);
+        }
+    }
+    pthread_mutex_lock(&c->amu);
+    unsent *f = c->failed;
+    uint32_t nf = c->nfailed;
+    bool lost = c->lost;
+    c->failed = NULL;
+    c->nfailed = c->cap_failed = 0;
+    c->lost = false;
+    pthread_mutex_unlock(&c->amu);
+    natsStatus s = NATS_OK;
+    jsErrCode je = 0;
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < nf; i++) {
+        uint64_t seq;
+        natsStatus si =
+            publish_wait(c, f[i].data, f[i].len, f[i].msgid, deadline, &seq,
+                         &je);
+        if (si != NATS_OK) {
+            tx_head th;
+            if (!parse_tx(f[i].data, f[i].len, NULL, &th) && th.is_signed)
+                unnote_nonce(c, &th.signer, th.nonce);
+            s = si;
+            bad++;
+        }
+        free(f[i].data);
+    }
+    free(f);
+    if (lost)
+        return nats_fail(NATS_NO_MEMORY, 0, "keeping a refused publish",
+                         detail, len);
+    if (s != NATS_OK) {
+        gb_err e = nats_fail(s, je, "publishing the transaction", detail,
+                             len);
+        size_t at = strlen(detail);
+        if (bad > 1 && at < len)
+            snprintf(detail + at, len - at, " (%u of them)", bad);
+        return e;
+    }
+    return GB_OK;
+}
+
 gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
                          const gb_id *signer, uint64_t nonce, gb_id *id,
                          gb_id *msg_id, char *detail, size_t len)
 {
-    size_t head = signer ? 41 : 1, n = head + gb_pool_tx_size(tx);
+    size_t head = 1 + (signer ? 40 : 0) + (key ? 32 : 0),
+           n = head + gb_pool_tx_size(tx);
     uint8_t *b = gb_malloc(n);
     if (!b)
         return GB_NOMEM;
-    b[0] = signer ? TX_SIGNED : 0;
+    b[0] = (signer ? TX_SIGNED : 0) | (key ? TX_KEYED : 0);
+    size_t at = 1;
     if (signer) {
-        memcpy(b + 1, signer->b, 32);
-        gb_le_put(b + 33, nonce, 8);
+        memcpy(b + at, signer->b, 32);
+        gb_le_put(b + at + 32, nonce, 8);
+        at += 40;
+    }
+    if (key) {
+        memcpy(b + at, key, 32);
+        at += 32;
     }
     gb_pool_tx_write(tx, b + head);
     /* JetStream keeps one message per id within its duplicate window (2
      * minutes by default): the same signed transaction sent again, to any
-     * replica, is acknowledged with the first one's sequence */
-    char msgid[65];
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    if (key) {
+     * replica, is taken once */
+    char msgid[65] = "";
+    if (key)
         for (int i = 0; i < 32; i++)
             snprintf(msgid + 2 * i, 3, "%02x", key[i]);
-        po.MsgId = msgid;
-    }
-    jsPubAck *pa = NULL;
-    jsErrCode je = 0;
     natsStatus s = NATS_ERR;
-    /* a server gone, or the stream's leader being elected again (JetStream
-     * then answers "no responders", a timeout, or a cluster error): it
-     * answers again within seconds; try for up to ~10 s before refusing */
-    for (int attempt = 0; attempt < 50; attempt++) {
-        s = js_Publish(&pa, c->js, c->tx_subj, b, (int)n, &po, &je);
-        /* a timeout may have been published after all: sent again only
-         * with a message id, which JetStream takes once */
-        if (s == NATS_OK || (s == NATS_TIMEOUT && !key))
-            break;
-        jsPubAck_Destroy(pa);
-        pa = NULL;
-        struct timespec w = {0, 200 * 1000000};
-        nanosleep(&w, NULL);
+    jsErrCode je = 0;
+    gb_id mid;
+    if (key) {
+        /* its id is known now (key_mid): published without waiting; the
+         * request is answered once gb_cluster_sync has seen it in the
+         * log */
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MsgId = msgid;
+        s = js_PublishAsync(c->pub, c->tx_subj, b, (int)n, &po);
+        if (s == NATS_OK)
+            c->in_flight++;
+        else {
+            uint64_t seq;
+            s = publish_wait(c, b, n, msgid, mono_ms() + 10000, &seq, &je);
+        }
+        mid = key_mid(c, key);
+    } else {
+        /* its id comes from its sequence: after what is on its way (the
+         * log keeps this replica's order) */
+        gb_err e = gb_cluster_sync(c, detail, len);
+        if (e) {
+            free(b);
+            return e;
+        }
+        uint64_t seq = 0;
+        s = publish_wait(c, b, n, NULL, mono_ms() + 10000, &seq, &je);
+        mid = tx_mid(c, seq);
     }
     free(b);
-    if (s != NATS_OK) {
-        jsPubAck_Destroy(pa);
+    if (s != NATS_OK)
         return nats_fail(s, je, "publishing the transaction", detail, len);
-    }
-    uint64_t seq = pa->Sequence;
-    jsPubAck_Destroy(pa);
     if (signer) /* at once here; the other replicas read it from TX */
         note_nonce(c, signer, nonce);
     gb_id i, m;
-    gb_chain_tx_ids(tx, tx_mid(c, seq), &i, &m);
+    gb_chain_tx_ids(tx, mid, &i, &m);
     if (id)
         *id = i;
     if (msg_id)

@@ -1577,6 +1577,19 @@ gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
             "(pool.log: is the disk full?)");
         e = *out_resp ? GB_OK : GB_NOMEM;
     }
+    char det[200] = "";
+    if (!e && r->waiting != before && r->cfg.submit_sync &&
+        r->cfg.submit_sync(r->cfg.submit_ctx, det, sizeof det)) {
+        free(*out_resp);
+        char msg[320];
+        snprintf(msg, sizeof msg,
+                 "the transaction was accepted but the cluster's log did "
+                 "not confirm it (%s): it may be lost; sending the same "
+                 "signed transaction again is safe (it is taken once)",
+                 det);
+        *out_resp = gb_rpc_error_response(GB_RPC_INTERNAL_ERROR, msg);
+        e = *out_resp ? GB_OK : GB_NOMEM;
+    }
     r->session = NULL;
     return e;
 }
