@@ -19,9 +19,24 @@
 
 #define BLK_MAGIC "GBB1"
 #define BLK_HEAD (4 + 4 + 32 + 8 + 4)
-#define TX_PER_STEP 1000u     /* TX messages taken per step */
+#define TX_PER_STEP 4096u     /* TX messages read per step */
+#define BLOCK_MAX_TX 4096u    /* transactions a block takes at most */
+#define BLOCK_GAP_MS 20u      /* dev: at least this between blocks, so that
+                                 a block takes what came meanwhile */
+#define PROBE_MS 1000u        /* a reader idle this long asks the stream
+                                 itself whether it missed something */
 #define LEASE_KEY "sequencer"
 #define NONCES 1024u          /* signers whose sent nonces are remembered */
+
+/* Reads a stream in order through an ordered push consumer (JetStream
+ * sends the messages as they come, no request per message); next is the
+ * sequence it wants.  The block thread's. */
+typedef struct reader {
+    const char *stream, *subj;
+    natsSubscription *sub;
+    uint64_t next;
+    uint64_t heard;           /* when it last had a message (ms) */
+} reader;
 
 typedef struct sent_nonce {
     gb_id signer;
@@ -51,11 +66,14 @@ struct gb_cluster {
     atomic_bool leader;
     uint64_t lease_rev, lease_next;
     uint64_t tx_next;         /* leader: the next TX message to take */
-    uint64_t tx_read;         /* the next TX message to read for nonces */
+    reader txr, blkr;         /* TX (nonces; the leader takes them), BLK */
+    uint32_t published;       /* leader: the last block it published (the
+                                 next waits until that one is applied) */
     uint64_t *pend_seq;       /* leader: the TX message of each pending
                                  transaction, in the pool's order */
     uint32_t npend, cap_pend;
     uint64_t next_block;      /* leader: when the next block is due */
+    uint64_t last_block;      /* leader: when it published the last one */
     /* shared: mu */
     pthread_mutex_t mu;
     uint64_t tx_taken;        /* the last TX message the applied blocks
@@ -269,6 +287,10 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     snprintf(c->tx_subj, sizeof c->tx_subj, "gb.%s.tx", name);
     snprintf(c->blk_subj, sizeof c->blk_subj, "gb.%s.blk", name);
     snprintf(c->bucket, sizeof c->bucket, "GB_%s_LEASE", name);
+    c->txr.stream = c->tx_stream;
+    c->txr.subj = c->tx_subj;
+    c->blkr.stream = c->blk_stream;
+    c->blkr.subj = c->blk_subj;
     if (!c->cfg.lease_ms)
         c->cfg.lease_ms = 2000;
     if (!c->cfg.block_time_ms)
@@ -339,6 +361,8 @@ void gb_cluster_close(gb_cluster *c)
     if (c->leader && c->kv) /* hand over at once */
         kvStore_Delete(c->kv, LEASE_KEY);
     kvStore_Destroy(c->kv);
+    natsSubscription_Destroy(c->txr.sub);
+    natsSubscription_Destroy(c->blkr.sub);
     if (c->pub && c->in_flight) { /* (answered only once in the log) */
         jsPubOptions po;
         jsPubOptions_Init(&po);
@@ -438,22 +462,79 @@ static void unnote_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
     pthread_mutex_unlock(&c->mu);
 }
 
-/* Every replica: the signers' nonces from TX messages not read yet. */
-static void read_nonces(gb_cluster *c)
+/* ---- reading the streams ----------------------------------------------- */
+
+static void reader_stop(reader *r)
 {
-    if (c->tx_read <= c->tx_taken)
-        c->tx_read = c->tx_taken + 1; /* (older ones are in blocks) */
-    for (uint32_t k = 0; k < TX_PER_STEP; k++) {
+    natsSubscription_Destroy(r->sub);
+    r->sub = NULL;
+}
+
+/* (Re)start r at sequence from. */
+static void reader_start(gb_cluster *c, reader *r, uint64_t from)
+{
+    reader_stop(r);
+    r->next = from ? from : 1;
+    r->heard = mono_ms();
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = r->stream;
+    so.Ordered = true;
+    so.Config.DeliverPolicy = js_DeliverByStartSequence;
+    so.Config.OptStartSeq = r->next;
+    jsErrCode je = 0;
+    if (js_SubscribeSync(&r->sub, c->js, r->subj, NULL, &so, &je) !=
+        NATS_OK)
+        r->sub = NULL; /* (the servers away: tried again next time) */
+}
+
+/* The message at r->next (advancing it), or NULL when there is none yet.
+ * The caller destroys it. */
+static natsMsg *reader_next(gb_cluster *c, reader *r)
+{
+    if (!r->sub) {
+        reader_start(c, r, r->next);
+        if (!r->sub)
+            return NULL;
+    }
+    for (;;) {
         natsMsg *m = NULL;
-        jsErrCode je = 0;
-        if (js_GetMsg(&m, c->js, c->tx_stream, c->tx_read, NULL, &je) !=
-            NATS_OK)
-            return;
-        tx_head th;
-        if (!parse_tx_msg(m, NULL, &th) && th.is_signed)
-            note_nonce(c, &th.signer, th.nonce);
-        natsMsg_Destroy(m);
-        c->tx_read++;
+        natsStatus s = natsSubscription_NextMsg(&m, r->sub, 0);
+        uint64_t now = mono_ms();
+        if (s == NATS_TIMEOUT) {
+            if (now - r->heard < PROBE_MS)
+                return NULL;
+            /* quiet for a while: the stream itself says whether the
+             * consumer missed something (a server gone, a reconnect) */
+            r->heard = now;
+            jsErrCode je = 0;
+            if (js_GetMsg(&m, c->js, r->stream, r->next, NULL, &je) !=
+                NATS_OK)
+                return NULL;
+            reader_start(c, r, r->next + 1); /* (m is r->next) */
+            return m;
+        }
+        if (s != NATS_OK) { /* (a slow consumer lost some) */
+            reader_start(c, r, r->next);
+            return NULL;
+        }
+        jsMsgMetaData *meta = NULL;
+        uint64_t seq = 0;
+        if (natsMsg_GetMetaData(&meta, m) == NATS_OK)
+            seq = meta->Sequence.Stream;
+        jsMsgMetaData_Destroy(meta);
+        if (seq && seq < r->next) { /* (delivered again) */
+            natsMsg_Destroy(m);
+            continue;
+        }
+        if (seq != r->next) { /* a gap: from where it should be */
+            natsMsg_Destroy(m);
+            reader_start(c, r, r->next);
+            return NULL;
+        }
+        r->next++;
+        r->heard = now;
+        return m;
     }
 }
 
@@ -462,6 +543,7 @@ static void read_nonces(gb_cluster *c)
 static void lose(gb_cluster *c)
 {
     c->leader = false;
+    c->published = 0;
     c->npend = 0;
     gb_chain_pending_clear(c->chain);
 }
@@ -491,6 +573,8 @@ static void lease(gb_cluster *c, uint64_t now)
         c->npend = 0;
         gb_chain_pending_clear(c->chain);
         c->next_block = now;
+        c->published = 0;
+        reader_start(c, &c->txr, c->tx_next); /* taken from there */
         return;
     }
     kvEntry *en = NULL;
@@ -566,10 +650,10 @@ static void drop_taken(gb_cluster *c, const uint64_t *seqs, uint32_t n)
 static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
 {
     uint32_t h = gb_chain_height(c->chain) + 1;
-    natsMsg *m = NULL;
-    jsErrCode je = 0;
-    natsStatus s = js_GetMsg(&m, c->js, c->blk_stream, h, NULL, &je);
-    if (s != NATS_OK)
+    if (c->blkr.next != h) /* (started, or a block not applied) */
+        reader_start(c, &c->blkr, h);
+    natsMsg *m = reader_next(c, &c->blkr);
+    if (!m)
         return 0; /* not there yet, or the servers away: later */
     const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
     size_t len = (size_t)natsMsg_GetDataLength(m);
@@ -631,34 +715,41 @@ out:
 
 /* ---- the sequencer ------------------------------------------------------ */
 
-static void take_txs(gb_cluster *c)
+/* Every replica: the TX messages as they come, for the signers' nonces;
+ * the leader also takes them, in order, into its pending pool. */
+static void read_txs(gb_cluster *c)
 {
+    pthread_mutex_lock(&c->mu);
+    uint64_t taken = c->tx_taken;
+    pthread_mutex_unlock(&c->mu);
+    if (!c->leader && c->txr.next + TX_PER_STEP <= taken)
+        reader_start(c, &c->txr, taken + 1); /* (the older are in blocks) */
     for (uint32_t k = 0; k < TX_PER_STEP; k++) {
-        natsMsg *m = NULL;
-        jsErrCode je = 0;
-        if (js_GetMsg(&m, c->js, c->tx_stream, c->tx_next, NULL, &je) !=
-            NATS_OK)
+        if (c->leader && c->npend == c->cap_pend) {
+            uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
+            uint64_t *p = gb_realloc(c->pend_seq, cap * sizeof *p);
+            if (!p)
+                return; /* (later) */
+            c->pend_seq = p;
+            c->cap_pend = cap;
+        }
+        natsMsg *m = reader_next(c, &c->txr);
+        if (!m)
             return;
+        uint64_t seq = c->txr.next - 1;
         gb_tx tx;
         tx_head th;
-        gb_id mid;
-        if (!parse_tx_msg(m, &tx, &th) &&
-            (mid = th.keyed ? key_mid(c, th.key) : tx_mid(c, c->tx_next),
-             !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0))) {
-            if (c->npend == c->cap_pend) {
-                uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
-                uint64_t *p = gb_realloc(c->pend_seq, cap * sizeof *p);
-                if (!p) {
-                    natsMsg_Destroy(m);
-                    return; /* (taken again by the next sequencer) */
-                }
-                c->pend_seq = p;
-                c->cap_pend = cap;
-            }
-            c->pend_seq[c->npend++] = c->tx_next;
+        bool ok = !parse_tx_msg(m, &tx, &th);
+        if (ok && th.is_signed)
+            note_nonce(c, &th.signer, th.nonce);
+        if (c->leader && seq >= c->tx_next) {
+            gb_id mid = th.keyed ? key_mid(c, th.key) : tx_mid(c, seq);
+            if (ok &&
+                !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0))
+                c->pend_seq[c->npend++] = seq;
+            c->tx_next = seq + 1;
         }
         natsMsg_Destroy(m);
-        c->tx_next++;
     }
 }
 
@@ -670,10 +761,14 @@ static void publish_block(gb_cluster *c, uint64_t now)
     uint64_t ts = wall_ms();
     if (ts <= gb_chain_timestamp(c->chain))
         ts = gb_chain_timestamp(c->chain) + 1;
-    if (gb_chain_next_inputs(c->chain, c->npend, ts, &rec, &rlen, &ntx))
+    uint32_t max = c->npend < BLOCK_MAX_TX ? c->npend : BLOCK_MAX_TX;
+    if (gb_chain_next_inputs(c->chain, max, ts, &rec, &rlen, &ntx))
         return;
-    if (ntx > c->npend)
-        ntx = c->npend; /* (the pool holds only what the log gave) */
+    if (ntx > max)
+        ntx = max; /* (the pool holds only what the log gave) */
+    /* the TX messages before the first one left pending are done with: a
+     * new sequencer starts after them */
+    uint64_t upto = ntx < c->npend ? c->pend_seq[ntx] - 1 : c->tx_next - 1;
     size_t len = BLK_HEAD + 8 * (size_t)ntx + rlen;
     uint8_t *msg = gb_malloc(len);
     uint8_t root[32];
@@ -685,7 +780,7 @@ static void publish_block(gb_cluster *c, uint64_t now)
     memcpy(msg, BLK_MAGIC, 4);
     gb_le_put(msg + 4, h + 1, 4);
     memcpy(msg + 8, root, 32);
-    gb_le_put(msg + 40, c->tx_next - 1, 8);
+    gb_le_put(msg + 40, upto, 8);
     gb_le_put(msg + 48, ntx, 4);
     for (uint32_t i = 0; i < ntx; i++)
         gb_le_put(msg + BLK_HEAD + 8 * (size_t)i, c->pend_seq[i], 8);
@@ -704,8 +799,11 @@ static void publish_block(gb_cluster *c, uint64_t now)
         js_Publish(&pa, c->js, c->blk_subj, msg, (int)len, &po, &je);
     jsPubAck_Destroy(pa);
     free(msg);
-    if (s == NATS_OK)
+    if (s == NATS_OK) {
         c->next_block = now + c->cfg.block_time_ms;
+        c->last_block = now;
+        c->published = h + 1;
+    }
     else if (je == JSStreamWrongLastSequenceErr)
         lose(c); /* another replica published: it is the sequencer */
 }
@@ -727,12 +825,16 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
     if (r < 0)
         return e;
     uint64_t now = mono_ms();
-    read_nonces(c);
     lease(c, now);
+    read_txs(c);
     if (!c->leader)
         return GB_OK;
-    take_txs(c);
-    if (now >= c->next_block || (c->cfg.dev && c->npend))
+    /* a block at block time; dev: as soon as transactions wait, at most
+     * one per BLOCK_GAP_MS so that one takes what came meanwhile; the
+     * next once this replica applied the last it published */
+    bool due = now >= c->next_block || c->npend >= BLOCK_MAX_TX ||
+               (c->cfg.dev && c->npend && now >= c->last_block + BLOCK_GAP_MS);
+    if (due && gb_chain_height(c->chain) >= c->published)
         publish_block(c, now);
     return GB_OK;
 }
