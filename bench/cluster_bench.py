@@ -89,6 +89,7 @@ def count(port, ctr):
 def throughput(ports):
     ctr = upload(ports[0], "counter")
     users = ["alice", "bob", "charlie"]
+    h0 = rpc(ports[0], "chain_getHead", [])["result"]["height"]
     t0 = time.monotonic()
     sent = 0
     del refused[:]
@@ -114,8 +115,9 @@ def throughput(ports):
         if time.monotonic() - t0 > 300:
             raise SystemExit("counter did not reach N")
     t_all = time.monotonic() - t0
+    blocks = rpc(ports[0], "chain_getHead", [])["result"]["height"] - h0
     print(f"  {len(ports)} node(s): sent in {t_sent:.2f} s, counter at {N} after {t_all:.2f} s "
-          f"= {N / t_all:,.0f} msgs/s")
+          f"= {N / t_all:,.0f} msgs/s, in {blocks} blocks")
     return N / t_all, ctr
 
 try:

@@ -573,7 +573,16 @@ static void lease(gb_cluster *c, uint64_t now)
         c->npend = 0;
         gb_chain_pending_clear(c->chain);
         c->next_block = now;
+        /* the blocks in the log this replica has not applied yet come
+         * first (its next would not be the log's next) */
         c->published = 0;
+        jsStreamInfo *si = NULL;
+        jsErrCode je = 0;
+        if (js_GetStreamInfo(&si, c->js, c->blk_stream, NULL, &je) ==
+            NATS_OK) {
+            c->published = (uint32_t)si->State.LastSeq;
+            jsStreamInfo_Destroy(si);
+        }
         reader_start(c, &c->txr, c->tx_next); /* taken from there */
         return;
     }
