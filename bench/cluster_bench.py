@@ -86,10 +86,21 @@ def count(port, ctr):
     except ValueError:
         return -1
 
-def throughput(ports):
+def cpu(ps):
+    """CPU seconds (user + system) the processes ps used so far."""
+    t = 0
+    for p in ps:
+        with open(f"/proc/{p.pid}/stat") as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        t += int(v[11]) + int(v[12])
+    return t / os.sysconf("SC_CLK_TCK")
+
+def throughput(ports, ps):
     ctr = upload(ports[0], "counter")
     users = ["alice", "bob", "charlie"]
     h0 = rpc(ports[0], "chain_getHead", [])["result"]["height"]
+    c0 = cpu(ps)
+    g0 = cpu([p for p in ps if p.args[0] == GEARBOX])
     t0 = time.monotonic()
     sent = 0
     del refused[:]
@@ -115,16 +126,20 @@ def throughput(ports):
         if time.monotonic() - t0 > 300:
             raise SystemExit("counter did not reach N")
     t_all = time.monotonic() - t0
+    used = cpu(ps) - c0
+    by_nodes = cpu([p for p in ps if p.args[0] == GEARBOX]) - g0
     blocks = rpc(ports[0], "chain_getHead", [])["result"]["height"] - h0
     print(f"  {len(ports)} node(s): sent in {t_sent:.2f} s, counter at {N} after {t_all:.2f} s "
-          f"= {N / t_all:,.0f} msgs/s, in {blocks} blocks")
+          f"= {N / t_all:,.0f} msgs/s, in {blocks} blocks; {used:.2f} CPU-s used by "
+          f"{'the node' if len(ports) == 1 else f'the replicas ({by_nodes:.2f}) and nats-servers'} "
+          f"({100 * used / t_all:.0f}% of one core)")
     return N / t_all, ctr
 
 try:
     # one node alone
     p1 = free_ports(1)
     start_node("alone", p1[0], []) or sys.exit("node alone did not start")
-    alone, _ = throughput(p1)
+    alone, _ = throughput(p1, procs[-1:])
     procs.pop().kill()
     # three nats-servers, three replicas
     cp, rp, hp = free_ports(3), free_ports(3), free_ports(4)
@@ -145,7 +160,7 @@ try:
         time.sleep(0.5)
     reps[1] = start_node(1, hp[1], clus(1))
     reps[2] = start_node(2, hp[2], clus(2))
-    three, ctr = throughput(hp[:3])
+    three, ctr = throughput(hp[:3], [p for p in procs if p.poll() is None])
     # blocks of one message each, for the catch-up below
     for k in range(SMALL):
         rpc(hp[k % 3], "dev_sendMessage", {"from": ["alice", "bob", "charlie"][k % 3], "destination": ctr,
@@ -154,7 +169,7 @@ try:
     # the node alone again, now (the nats-servers idle beside it)
     p2 = free_ports(1)
     start_node("alone2", p2[0], []) or sys.exit("node alone did not start")
-    alone2, _ = throughput(p2)
+    alone2, _ = throughput(p2, procs[-1:])
     procs.pop().kill()
     ref = (alone + alone2) / 2
     print(f"cluster: {N} messages; one node alone {alone:,.0f} msgs/s before, {alone2:,.0f} after; "
