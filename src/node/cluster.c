@@ -19,15 +19,39 @@
 
 #define BLK_MAGIC "GBB1"
 #define BLK_HEAD (4 + 4 + 32 + 8 + 4)
-#define TX_PER_STEP 1000u     /* TX messages taken per step */
+#define TX_PER_STEP 4096u     /* TX messages read per step */
+#define BLOCK_MAX_TX 4096u    /* transactions a block takes at most */
+#define BLOCK_GAP_MS 20u      /* dev: at least this between blocks, so that
+                                 a block takes what came meanwhile */
+#define PROBE_MS 1000u        /* a reader idle this long asks the stream
+                                 itself whether it missed something */
 #define LEASE_KEY "sequencer"
 #define NONCES 1024u          /* signers whose sent nonces are remembered */
+
+/* Reads a stream in order through an ordered push consumer (JetStream
+ * sends the messages as they come, no request per message); next is the
+ * sequence it wants.  The block thread's. */
+typedef struct reader {
+    const char *stream, *subj;
+    natsSubscription *sub;
+    uint64_t next;
+    uint64_t heard;           /* when it last had a message (ms) */
+} reader;
 
 typedef struct sent_nonce {
     gb_id signer;
     uint64_t next;            /* the nonce after the last one sent */
     uint64_t at;              /* when (ms), for replacing the oldest */
 } sent_nonce;
+
+/* A TX message whose asynchronous publish failed or was not
+ * acknowledged in time: its bytes and message id, published again by
+ * gb_cluster_sync. */
+typedef struct unsent {
+    uint8_t *data;
+    size_t len;
+    char msgid[65];
+} unsent;
 
 struct gb_cluster {
     gb_cluster_cfg cfg;
@@ -42,11 +66,14 @@ struct gb_cluster {
     atomic_bool leader;
     uint64_t lease_rev, lease_next;
     uint64_t tx_next;         /* leader: the next TX message to take */
-    uint64_t tx_read;         /* the next TX message to read for nonces */
+    reader txr, blkr;         /* TX (nonces; the leader takes them), BLK */
+    uint32_t published;       /* leader: the last block it published (the
+                                 next waits until that one is applied) */
     uint64_t *pend_seq;       /* leader: the TX message of each pending
                                  transaction, in the pool's order */
     uint32_t npend, cap_pend;
     uint64_t next_block;      /* leader: when the next block is due */
+    uint64_t last_block;      /* leader: when it published the last one */
     /* shared: mu */
     pthread_mutex_t mu;
     uint64_t tx_taken;        /* the last TX message the applied blocks
@@ -55,6 +82,16 @@ struct gb_cluster {
     uint32_t diverged_at;
     char holder[64];
     sent_nonce nonces[NONCES];
+    /* the serving thread's asynchronous publishes (gb_cluster_submit,
+     * gb_cluster_sync) go through a context of their own */
+    jsCtx *pub;
+    uint32_t in_flight;       /* published since the last sync (serving
+                                 thread) */
+    pthread_mutex_t amu;      /* failed: the ack handler's (a libnats
+                                 thread) */
+    unsent *failed;           /* refused publishes, to try again */
+    uint32_t nfailed, cap_failed;
+    bool lost;                /* one could not even be kept for that */
 };
 
 static uint64_t mono_ms(void)
@@ -180,6 +217,43 @@ static gb_err setup(gb_cluster *c, gb_chain *chain, char *detail,
     return GB_OK;
 }
 
+/* Keep a TX message for publishing again (under amu). */
+static void keep_unsent(gb_cluster *c, natsMsg *m)
+{
+    const char *mid = NULL;
+    unsent u = {0};
+    u.len = (size_t)natsMsg_GetDataLength(m);
+    u.data = gb_malloc(u.len ? u.len : 1);
+    if (natsMsgHeader_Get(m, "Nats-Msg-Id", &mid) == NATS_OK && mid)
+        snprintf(u.msgid, sizeof u.msgid, "%s", mid);
+    if (u.data && c->nfailed == c->cap_failed) {
+        uint32_t cap = c->cap_failed ? 2 * c->cap_failed : 16;
+        unsent *p = gb_realloc(c->failed, cap * sizeof *p);
+        if (p) {
+            c->failed = p;
+            c->cap_failed = cap;
+        }
+    }
+    if (!u.data || c->nfailed == c->cap_failed) {
+        free(u.data);
+        c->lost = true;
+        return;
+    }
+    memcpy(u.data, natsMsg_GetData(m), u.len);
+    c->failed[c->nfailed++] = u;
+}
+
+/* libnats's thread: an asynchronous publish JetStream refused (a leader
+ * being elected, the servers away): kept for gb_cluster_sync. */
+static void on_pub_err(jsCtx *js, jsPubAckErr *pae, void *closure)
+{
+    (void)js;
+    gb_cluster *c = closure;
+    pthread_mutex_lock(&c->amu);
+    keep_unsent(c, pae->Msg);
+    pthread_mutex_unlock(&c->amu);
+}
+
 gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
                        gb_cluster **out, char *detail, size_t len)
 {
@@ -199,6 +273,7 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     c->cfg.replica = NULL;
     c->chain = chain;
     pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->amu, NULL);
     snprintf(c->name, sizeof c->name, "%s", name);
     if (cfg->replica)
         snprintf(c->me, sizeof c->me, "%s", cfg->replica);
@@ -212,6 +287,10 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     snprintf(c->tx_subj, sizeof c->tx_subj, "gb.%s.tx", name);
     snprintf(c->blk_subj, sizeof c->blk_subj, "gb.%s.blk", name);
     snprintf(c->bucket, sizeof c->bucket, "GB_%s_LEASE", name);
+    c->txr.stream = c->tx_stream;
+    c->txr.subj = c->tx_subj;
+    c->blkr.stream = c->blk_stream;
+    c->blkr.subj = c->blk_subj;
     if (!c->cfg.lease_ms)
         c->cfg.lease_ms = 2000;
     if (!c->cfg.block_time_ms)
@@ -250,6 +329,13 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
         e = nats_fail(s, 0, "JetStream", detail, len);
         goto fail;
     }
+    jo.PublishAsync.ErrHandler = on_pub_err;
+    jo.PublishAsync.ErrHandlerClosure = c;
+    jo.PublishAsync.MaxPending = 65536;
+    if ((s = natsConnection_JetStream(&c->pub, c->nc, &jo)) != NATS_OK) {
+        e = nats_fail(s, 0, "JetStream", detail, len);
+        goto fail;
+    }
     /* JetStream may be electing its leaders (servers just started, or one
      * just died): its requests then time out for a few seconds */
     for (int attempt = 0;; attempt++) {
@@ -275,34 +361,67 @@ void gb_cluster_close(gb_cluster *c)
     if (c->leader && c->kv) /* hand over at once */
         kvStore_Delete(c->kv, LEASE_KEY);
     kvStore_Destroy(c->kv);
+    natsSubscription_Destroy(c->txr.sub);
+    natsSubscription_Destroy(c->blkr.sub);
+    if (c->pub && c->in_flight) { /* (answered only once in the log) */
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = 2000;
+        js_PublishAsyncComplete(c->pub, &po);
+    }
+    jsCtx_Destroy(c->pub);
     jsCtx_Destroy(c->js);
     natsConnection_Destroy(c->nc);
+    for (uint32_t i = 0; i < c->nfailed; i++)
+        free(c->failed[i].data);
+    free(c->failed);
+    pthread_mutex_destroy(&c->amu);
     pthread_mutex_destroy(&c->mu);
     free(c->pend_seq);
     free(c);
 }
 
 /* ---- TX messages ----------------------------------------------------------
- * flags u8 (bit 0: signed), [signer 32, nonce u64 LE], the record */
+ * flags u8 (bit 0: signed, bit 1: keyed), [signer 32, nonce u64 LE] when
+ * signed, [key 32] when keyed, the record */
 
 #define TX_SIGNED 1u
+#define TX_KEYED 2u
 
-static gb_err parse_tx_msg(natsMsg *m, gb_tx *tx, bool *is_signed,
-                           gb_id *signer, uint64_t *nonce)
+typedef struct tx_head {
+    bool is_signed, keyed;
+    gb_id signer;
+    uint64_t nonce;
+    uint8_t key[32];
+} tx_head;
+
+static gb_err parse_tx(const uint8_t *d, size_t len, gb_tx *tx, tx_head *h)
 {
-    const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
-    size_t len = (size_t)natsMsg_GetDataLength(m), at = 1;
+    size_t at = 1;
     if (len < 1)
         return GB_MALFORMED;
-    *is_signed = d[0] & TX_SIGNED;
-    if (*is_signed) {
-        if (len < 41)
+    h->is_signed = d[0] & TX_SIGNED;
+    h->keyed = d[0] & TX_KEYED;
+    if (h->is_signed) {
+        if (len < at + 40)
             return GB_MALFORMED;
-        memcpy(signer->b, d + 1, 32);
-        *nonce = gb_le_get(d + 33, 8);
-        at = 41;
+        memcpy(h->signer.b, d + at, 32);
+        h->nonce = gb_le_get(d + at + 32, 8);
+        at += 40;
     }
-    return gb_pool_tx_parse(d + at, len - at, tx);
+    if (h->keyed) {
+        if (len < at + 32)
+            return GB_MALFORMED;
+        memcpy(h->key, d + at, 32);
+        at += 32;
+    }
+    return tx ? gb_pool_tx_parse(d + at, len - at, tx) : GB_OK;
+}
+
+static gb_err parse_tx_msg(natsMsg *m, gb_tx *tx, tx_head *h)
+{
+    return parse_tx((const uint8_t *)natsMsg_GetData(m),
+                    (size_t)natsMsg_GetDataLength(m), tx, h);
 }
 
 static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
@@ -327,25 +446,95 @@ static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
     pthread_mutex_unlock(&c->mu);
 }
 
-/* Every replica: the signers' nonces from TX messages not read yet. */
-static void read_nonces(gb_cluster *c)
+/* A transaction of signer with this nonce did not reach the log: its
+ * nonce may be used again. */
+static void unnote_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
 {
-    if (c->tx_read <= c->tx_taken)
-        c->tx_read = c->tx_taken + 1; /* (older ones are in blocks) */
-    for (uint32_t k = 0; k < TX_PER_STEP; k++) {
+    pthread_mutex_lock(&c->mu);
+    for (uint32_t i = 0; i < NONCES; i++) {
+        sent_nonce *e = &c->nonces[i];
+        if (e->at && gb_id_eq(e->signer, *signer)) {
+            if (e->next > nonce)
+                e->next = nonce;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* ---- reading the streams ----------------------------------------------- */
+
+static void reader_stop(reader *r)
+{
+    natsSubscription_Destroy(r->sub);
+    r->sub = NULL;
+}
+
+/* (Re)start r at sequence from. */
+static void reader_start(gb_cluster *c, reader *r, uint64_t from)
+{
+    reader_stop(r);
+    r->next = from ? from : 1;
+    r->heard = mono_ms();
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = r->stream;
+    so.Ordered = true;
+    so.Config.DeliverPolicy = js_DeliverByStartSequence;
+    so.Config.OptStartSeq = r->next;
+    jsErrCode je = 0;
+    if (js_SubscribeSync(&r->sub, c->js, r->subj, NULL, &so, &je) !=
+        NATS_OK)
+        r->sub = NULL; /* (the servers away: tried again next time) */
+}
+
+/* The message at r->next (advancing it), or NULL when there is none yet.
+ * The caller destroys it. */
+static natsMsg *reader_next(gb_cluster *c, reader *r)
+{
+    if (!r->sub) {
+        reader_start(c, r, r->next);
+        if (!r->sub)
+            return NULL;
+    }
+    for (;;) {
         natsMsg *m = NULL;
-        jsErrCode je = 0;
-        if (js_GetMsg(&m, c->js, c->tx_stream, c->tx_read, NULL, &je) !=
-            NATS_OK)
-            return;
-        gb_tx tx;
-        gb_id signer;
-        uint64_t nonce = 0;
-        bool sig = false;
-        if (!parse_tx_msg(m, &tx, &sig, &signer, &nonce) && sig)
-            note_nonce(c, &signer, nonce);
-        natsMsg_Destroy(m);
-        c->tx_read++;
+        natsStatus s = natsSubscription_NextMsg(&m, r->sub, 0);
+        uint64_t now = mono_ms();
+        if (s == NATS_TIMEOUT) {
+            if (now - r->heard < PROBE_MS)
+                return NULL;
+            /* quiet for a while: the stream itself says whether the
+             * consumer missed something (a server gone, a reconnect) */
+            r->heard = now;
+            jsErrCode je = 0;
+            if (js_GetMsg(&m, c->js, r->stream, r->next, NULL, &je) !=
+                NATS_OK)
+                return NULL;
+            reader_start(c, r, r->next + 1); /* (m is r->next) */
+            return m;
+        }
+        if (s != NATS_OK) { /* (a slow consumer lost some) */
+            reader_start(c, r, r->next);
+            return NULL;
+        }
+        jsMsgMetaData *meta = NULL;
+        uint64_t seq = 0;
+        if (natsMsg_GetMetaData(&meta, m) == NATS_OK)
+            seq = meta->Sequence.Stream;
+        jsMsgMetaData_Destroy(meta);
+        if (seq && seq < r->next) { /* (delivered again) */
+            natsMsg_Destroy(m);
+            continue;
+        }
+        if (seq != r->next) { /* a gap: from where it should be */
+            natsMsg_Destroy(m);
+            reader_start(c, r, r->next);
+            return NULL;
+        }
+        r->next++;
+        r->heard = now;
+        return m;
     }
 }
 
@@ -354,6 +543,7 @@ static void read_nonces(gb_cluster *c)
 static void lose(gb_cluster *c)
 {
     c->leader = false;
+    c->published = 0;
     c->npend = 0;
     gb_chain_pending_clear(c->chain);
 }
@@ -383,6 +573,17 @@ static void lease(gb_cluster *c, uint64_t now)
         c->npend = 0;
         gb_chain_pending_clear(c->chain);
         c->next_block = now;
+        /* the blocks in the log this replica has not applied yet come
+         * first (its next would not be the log's next) */
+        c->published = 0;
+        jsStreamInfo *si = NULL;
+        jsErrCode je = 0;
+        if (js_GetStreamInfo(&si, c->js, c->blk_stream, NULL, &je) ==
+            NATS_OK) {
+            c->published = (uint32_t)si->State.LastSeq;
+            jsStreamInfo_Destroy(si);
+        }
+        reader_start(c, &c->txr, c->tx_next); /* taken from there */
         return;
     }
     kvEntry *en = NULL;
@@ -423,6 +624,22 @@ static gb_id tx_mid(const gb_cluster *c, uint64_t seq)
     return id;
 }
 
+/* The message id of a keyed TX message (a part of a signed transaction,
+ * key naming it): BLAKE2b-256("gearbox/cluster" || name || key), known
+ * before it is published, so that it is answered without waiting for
+ * JetStream's sequence. */
+static gb_id key_mid(const gb_cluster *c, const uint8_t key[32])
+{
+    gb_blake2b_state st;
+    gb_blake2b_init(&st);
+    gb_blake2b_update(&st, "gearbox/cluster", 15);
+    gb_blake2b_update(&st, c->name, strlen(c->name));
+    gb_blake2b_update(&st, key, 32);
+    gb_id id;
+    gb_blake2b_final(&st, id.b);
+    return id;
+}
+
 /* The leader's pending list without the TX messages a block took. */
 static void drop_taken(gb_cluster *c, const uint64_t *seqs, uint32_t n)
 {
@@ -442,10 +659,10 @@ static void drop_taken(gb_cluster *c, const uint64_t *seqs, uint32_t n)
 static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
 {
     uint32_t h = gb_chain_height(c->chain) + 1;
-    natsMsg *m = NULL;
-    jsErrCode je = 0;
-    natsStatus s = js_GetMsg(&m, c->js, c->blk_stream, h, NULL, &je);
-    if (s != NATS_OK)
+    if (c->blkr.next != h) /* (started, or a block not applied) */
+        reader_start(c, &c->blkr, h);
+    natsMsg *m = reader_next(c, &c->blkr);
+    if (!m)
         return 0; /* not there yet, or the servers away: later */
     const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
     size_t len = (size_t)natsMsg_GetDataLength(m);
@@ -507,34 +724,41 @@ out:
 
 /* ---- the sequencer ------------------------------------------------------ */
 
-static void take_txs(gb_cluster *c)
+/* Every replica: the TX messages as they come, for the signers' nonces;
+ * the leader also takes them, in order, into its pending pool. */
+static void read_txs(gb_cluster *c)
 {
+    pthread_mutex_lock(&c->mu);
+    uint64_t taken = c->tx_taken;
+    pthread_mutex_unlock(&c->mu);
+    if (!c->leader && c->txr.next + TX_PER_STEP <= taken)
+        reader_start(c, &c->txr, taken + 1); /* (the older are in blocks) */
     for (uint32_t k = 0; k < TX_PER_STEP; k++) {
-        natsMsg *m = NULL;
-        jsErrCode je = 0;
-        if (js_GetMsg(&m, c->js, c->tx_stream, c->tx_next, NULL, &je) !=
-            NATS_OK)
+        if (c->leader && c->npend == c->cap_pend) {
+            uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
+            uint64_t *p = gb_realloc(c->pend_seq, cap * sizeof *p);
+            if (!p)
+                return; /* (later) */
+            c->pend_seq = p;
+            c->cap_pend = cap;
+        }
+        natsMsg *m = reader_next(c, &c->txr);
+        if (!m)
             return;
+        uint64_t seq = c->txr.next - 1;
         gb_tx tx;
-        gb_id mid = tx_mid(c, c->tx_next), signer;
-        uint64_t nonce;
-        bool sig;
-        if (!parse_tx_msg(m, &tx, &sig, &signer, &nonce) &&
-            !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0)) {
-            if (c->npend == c->cap_pend) {
-                uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
-                uint64_t *p = gb_realloc(c->pend_seq, cap * sizeof *p);
-                if (!p) {
-                    natsMsg_Destroy(m);
-                    return; /* (taken again by the next sequencer) */
-                }
-                c->pend_seq = p;
-                c->cap_pend = cap;
-            }
-            c->pend_seq[c->npend++] = c->tx_next;
+        tx_head th;
+        bool ok = !parse_tx_msg(m, &tx, &th);
+        if (ok && th.is_signed)
+            note_nonce(c, &th.signer, th.nonce);
+        if (c->leader && seq >= c->tx_next) {
+            gb_id mid = th.keyed ? key_mid(c, th.key) : tx_mid(c, seq);
+            if (ok &&
+                !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0))
+                c->pend_seq[c->npend++] = seq;
+            c->tx_next = seq + 1;
         }
         natsMsg_Destroy(m);
-        c->tx_next++;
     }
 }
 
@@ -546,10 +770,14 @@ static void publish_block(gb_cluster *c, uint64_t now)
     uint64_t ts = wall_ms();
     if (ts <= gb_chain_timestamp(c->chain))
         ts = gb_chain_timestamp(c->chain) + 1;
-    if (gb_chain_next_inputs(c->chain, c->npend, ts, &rec, &rlen, &ntx))
+    uint32_t max = c->npend < BLOCK_MAX_TX ? c->npend : BLOCK_MAX_TX;
+    if (gb_chain_next_inputs(c->chain, max, ts, &rec, &rlen, &ntx))
         return;
-    if (ntx > c->npend)
-        ntx = c->npend; /* (the pool holds only what the log gave) */
+    if (ntx > max)
+        ntx = max; /* (the pool holds only what the log gave) */
+    /* the TX messages before the first one left pending are done with: a
+     * new sequencer starts after them */
+    uint64_t upto = ntx < c->npend ? c->pend_seq[ntx] - 1 : c->tx_next - 1;
     size_t len = BLK_HEAD + 8 * (size_t)ntx + rlen;
     uint8_t *msg = gb_malloc(len);
     uint8_t root[32];
@@ -561,7 +789,7 @@ static void publish_block(gb_cluster *c, uint64_t now)
     memcpy(msg, BLK_MAGIC, 4);
     gb_le_put(msg + 4, h + 1, 4);
     memcpy(msg + 8, root, 32);
-    gb_le_put(msg + 40, c->tx_next - 1, 8);
+    gb_le_put(msg + 40, upto, 8);
     gb_le_put(msg + 48, ntx, 4);
     for (uint32_t i = 0; i < ntx; i++)
         gb_le_put(msg + BLK_HEAD + 8 * (size_t)i, c->pend_seq[i], 8);
@@ -580,8 +808,11 @@ static void publish_block(gb_cluster *c, uint64_t now)
         js_Publish(&pa, c->js, c->blk_subj, msg, (int)len, &po, &je);
     jsPubAck_Destroy(pa);
     free(msg);
-    if (s == NATS_OK)
+    if (s == NATS_OK) {
         c->next_block = now + c->cfg.block_time_ms;
+        c->last_block = now;
+        c->published = h + 1;
+    }
     else if (je == JSStreamWrongLastSequenceErr)
         lose(c); /* another replica published: it is the sequencer */
 }
@@ -603,71 +834,178 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
     if (r < 0)
         return e;
     uint64_t now = mono_ms();
-    read_nonces(c);
     lease(c, now);
+    read_txs(c);
     if (!c->leader)
         return GB_OK;
-    take_txs(c);
-    if (now >= c->next_block || (c->cfg.dev && c->npend))
+    /* a block at block time; dev: as soon as transactions wait, at most
+     * one per BLOCK_GAP_MS so that one takes what came meanwhile; the
+     * next once this replica applied the last it published */
+    bool due = now >= c->next_block || c->npend >= BLOCK_MAX_TX ||
+               (c->cfg.dev && c->npend && now >= c->last_block + BLOCK_GAP_MS);
+    if (due && gb_chain_height(c->chain) >= c->published)
         publish_block(c, now);
     return GB_OK;
 }
 
 /* ---- submitting -------------------------------------------------------- */
 
+/* Publish and wait for JetStream's acknowledgement: *seq its sequence.  A
+ * server gone, or the stream's leader being elected again (JetStream then
+ * answers "no responders", a timeout, or a cluster error), answers again
+ * within seconds: tried until deadline (mono_ms) before giving up.  A
+ * timeout may have been published after all: tried again only with a
+ * message id, which JetStream takes once. */
+static natsStatus publish_wait(gb_cluster *c, const uint8_t *b, size_t n,
+                               const char *msgid, uint64_t deadline,
+                               uint64_t *seq, jsErrCode *je)
+{
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    if (msgid && msgid[0])
+        po.MsgId = msgid;
+    natsStatus s = NATS_ERR;
+    for (;;) {
+        jsPubAck *pa = NULL;
+        *je = 0;
+        s = js_Publish(&pa, c->pub, c->tx_subj, b, (int)n, &po, je);
+        if (s == NATS_OK)
+            *seq = pa->Sequence;
+        jsPubAck_Destroy(pa);
+        if (s == NATS_OK || (s == NATS_TIMEOUT && !po.MsgId) ||
+            mono_ms() >= deadline)
+            return s;
+        struct timespec w = {0, 200 * 1000000};
+        nanosleep(&w, NULL);
+    }
+}
+
+gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len)
+{
+    if (!c->in_flight)
+        return GB_OK;
+    c->in_flight = 0;
+    uint64_t deadline = mono_ms() + 10000;
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MaxWait = 5000;
+    if (js_PublishAsyncComplete(c->pub, &po) != NATS_OK) {
+        /* not acknowledged in time: published again (their message ids
+         * keep them from being taken twice) */
+        natsMsgList l = {0};
+        if (js_PublishAsyncGetPendingList(&l, c->pub) == NATS_OK) {
+            pthread_mutex_lock(&c->amu);
+            for (int i = 0; i < l.Count; i++)
+                keep_unsent(c, l.Msgs[i]);
+            pthread_mutex_unlock(&c->amu);
+            natsMsgList_Destroy(&l);
+        }
+    }
+    pthread_mutex_lock(&c->amu);
+    unsent *f = c->failed;
+    uint32_t nf = c->nfailed;
+    bool lost = c->lost;
+    c->failed = NULL;
+    c->nfailed = c->cap_failed = 0;
+    c->lost = false;
+    pthread_mutex_unlock(&c->amu);
+    natsStatus s = NATS_OK;
+    jsErrCode je = 0;
+    uint32_t bad = 0;
+    for (uint32_t i = 0; i < nf; i++) {
+        uint64_t seq;
+        natsStatus si =
+            publish_wait(c, f[i].data, f[i].len, f[i].msgid, deadline, &seq,
+                         &je);
+        if (si != NATS_OK) {
+            tx_head th;
+            if (!parse_tx(f[i].data, f[i].len, NULL, &th) && th.is_signed)
+                unnote_nonce(c, &th.signer, th.nonce);
+            s = si;
+            bad++;
+        }
+        free(f[i].data);
+    }
+    free(f);
+    if (lost)
+        return nats_fail(NATS_NO_MEMORY, 0, "keeping a refused publish",
+                         detail, len);
+    if (s != NATS_OK) {
+        gb_err e = nats_fail(s, je, "publishing the transaction", detail,
+                             len);
+        size_t at = strlen(detail);
+        if (bad > 1 && at < len)
+            snprintf(detail + at, len - at, " (%u of them)", bad);
+        return e;
+    }
+    return GB_OK;
+}
+
 gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
                          const gb_id *signer, uint64_t nonce, gb_id *id,
                          gb_id *msg_id, char *detail, size_t len)
 {
-    size_t head = signer ? 41 : 1, n = head + gb_pool_tx_size(tx);
+    size_t head = 1 + (signer ? 40 : 0) + (key ? 32 : 0),
+           n = head + gb_pool_tx_size(tx);
     uint8_t *b = gb_malloc(n);
     if (!b)
         return GB_NOMEM;
-    b[0] = signer ? TX_SIGNED : 0;
+    b[0] = (signer ? TX_SIGNED : 0) | (key ? TX_KEYED : 0);
+    size_t at = 1;
     if (signer) {
-        memcpy(b + 1, signer->b, 32);
-        gb_le_put(b + 33, nonce, 8);
+        memcpy(b + at, signer->b, 32);
+        gb_le_put(b + at + 32, nonce, 8);
+        at += 40;
+    }
+    if (key) {
+        memcpy(b + at, key, 32);
+        at += 32;
     }
     gb_pool_tx_write(tx, b + head);
     /* JetStream keeps one message per id within its duplicate window (2
      * minutes by default): the same signed transaction sent again, to any
-     * replica, is acknowledged with the first one's sequence */
-    char msgid[65];
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    if (key) {
+     * replica, is taken once */
+    char msgid[65] = "";
+    if (key)
         for (int i = 0; i < 32; i++)
             snprintf(msgid + 2 * i, 3, "%02x", key[i]);
-        po.MsgId = msgid;
-    }
-    jsPubAck *pa = NULL;
-    jsErrCode je = 0;
     natsStatus s = NATS_ERR;
-    /* a server gone, or the stream's leader being elected again (JetStream
-     * then answers "no responders", a timeout, or a cluster error): it
-     * answers again within seconds; try for up to ~10 s before refusing */
-    for (int attempt = 0; attempt < 50; attempt++) {
-        s = js_Publish(&pa, c->js, c->tx_subj, b, (int)n, &po, &je);
-        /* a timeout may have been published after all: sent again only
-         * with a message id, which JetStream takes once */
-        if (s == NATS_OK || (s == NATS_TIMEOUT && !key))
-            break;
-        jsPubAck_Destroy(pa);
-        pa = NULL;
-        struct timespec w = {0, 200 * 1000000};
-        nanosleep(&w, NULL);
+    jsErrCode je = 0;
+    gb_id mid;
+    if (key) {
+        /* its id is known now (key_mid): published without waiting; the
+         * request is answered once gb_cluster_sync has seen it in the
+         * log */
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MsgId = msgid;
+        s = js_PublishAsync(c->pub, c->tx_subj, b, (int)n, &po);
+        if (s == NATS_OK)
+            c->in_flight++;
+        else {
+            uint64_t seq;
+            s = publish_wait(c, b, n, msgid, mono_ms() + 10000, &seq, &je);
+        }
+        mid = key_mid(c, key);
+    } else {
+        /* its id comes from its sequence: after what is on its way (the
+         * log keeps this replica's order) */
+        gb_err e = gb_cluster_sync(c, detail, len);
+        if (e) {
+            free(b);
+            return e;
+        }
+        uint64_t seq = 0;
+        s = publish_wait(c, b, n, NULL, mono_ms() + 10000, &seq, &je);
+        mid = tx_mid(c, seq);
     }
     free(b);
-    if (s != NATS_OK) {
-        jsPubAck_Destroy(pa);
+    if (s != NATS_OK)
         return nats_fail(s, je, "publishing the transaction", detail, len);
-    }
-    uint64_t seq = pa->Sequence;
-    jsPubAck_Destroy(pa);
     if (signer) /* at once here; the other replicas read it from TX */
         note_nonce(c, signer, nonce);
     gb_id i, m;
-    gb_chain_tx_ids(tx, tx_mid(c, seq), &i, &m);
+    gb_chain_tx_ids(tx, mid, &i, &m);
     if (id)
         *id = i;
     if (msg_id)

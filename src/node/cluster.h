@@ -8,6 +8,8 @@
  *     the signer and nonce of a signed one, then the transaction's record,
  *     chain/pool_log.h), in the order JetStream received them; every
  *     replica reads it to know each signer's next nonce;
+ *     every replica reads both streams through ordered push consumers
+ *     (no request per message);
  *   - stream GB_<NAME>_BLK, subject gb.<NAME>.blk: the blocks, message N
  *     holding block N: a header (the state root of block N-1 as the
  *     sequencer had it, the last TX message it has taken, the TX sequence
@@ -19,7 +21,9 @@
  *
  * The sequencer takes TX messages in order into its pending pool (the
  * chain's own checks refuse what cannot be applied), and at each block
- * time publishes the next block's inputs to BLK expecting the stream's
+ * time (dev: as soon as some wait, at most one block per 20 ms) publishes
+ * the next block's inputs, everything waiting up to 4096 transactions, to
+ * BLK expecting the stream's
  * last sequence to be the head's height: a replica that wrongly believes
  * it is the sequencer cannot publish a second block N.  Every replica,
  * the sequencer included, builds blocks only from BLK, message by message
@@ -29,15 +33,20 @@
  * message carries stops applying blocks and says so (gb_cluster_health).
  *
  * A transaction submitted to any replica is published to TX and answered
- * as soon as JetStream has it, with ids that do not depend on the block it
- * will be in: its message id is BLAKE2b-256("gearbox/cluster" || name ||
- * its TX sequence), which the sequencer gives it too (gb_chain_submit_as),
- * so every replica answers and applies the same ids.  A transaction the
+ * once JetStream has it, with ids that do not depend on the block it will
+ * be in: a signed one's message id is BLAKE2b-256("gearbox/cluster" ||
+ * name || its key), known before it is published, so it is published
+ * asynchronously and the request answered after gb_cluster_sync; one
+ * without a key gets BLAKE2b-256("gearbox/cluster" || name || its TX
+ * sequence), waited for at once.  The sequencer gives it the same id
+ * (gb_chain_submit_as), so every replica answers and applies the same
+ * ids.  A transaction the
  * sequencer's checks refuse (the state changed since the replica checked
  * it) is dropped, as a single node drops one its block cannot apply.
  *
  * Threads: gb_cluster_step runs on the node's block thread;
- * gb_cluster_submit on the RPC's; gb_cluster_health anywhere.
+ * gb_cluster_submit and gb_cluster_sync on the RPC's; gb_cluster_health
+ * anywhere.
  */
 #ifndef GB_NODE_CLUSTER_H
 #define GB_NODE_CLUSTER_H
@@ -82,13 +91,22 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
 /* Publish tx: *id and *msg_id as gb_chain_submit2 gives them (both may be
  * NULL).  key (32 bytes, or NULL) names the signed transaction: sent again
  * within JetStream's duplicate window (2 minutes), to any replica, it is
- * taken once.  signer (may be NULL) and nonce go with it in the log, so
+ * taken once; its ids come from key, so it is published asynchronously
+ * (gb_cluster_sync waits for it); without a key its ids come from its
+ * sequence in the log, so it is published and waited for at once.  signer (may be NULL) and nonce go with it in the log, so
  * every replica learns the signer's next nonce (gb_cluster_nonce_floor)
  * before the block that applies it.  GB_IO (the servers: detail says),
  * GB_NOMEM. */
 gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
                          const gb_id *signer, uint64_t nonce, gb_id *id,
                          gb_id *msg_id, char *detail, size_t len);
+
+/* Wait until every transaction gb_cluster_submit accepted is in the log
+ * (its publish acknowledged; one refused or not acknowledged in time is
+ * published again for up to ~10 s).  The serving thread calls it once a
+ * request is handled, before answering.  GB_IO when some could not be
+ * (detail says; their nonces may be used again). */
+gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
 
 /* The nonce after the last one a signer used in the log's transactions
  * this replica has read (0: none).  The chain's catches up once blocks

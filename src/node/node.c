@@ -145,6 +145,11 @@ static gb_err cluster_submit(void *ctx, const gb_tx *tx,
                              id, msg_id, detail, len);
 }
 
+static gb_err cluster_sync(void *ctx, char *detail, size_t len)
+{
+    return gb_cluster_sync(ctx, detail, len);
+}
+
 static uint64_t cluster_nonce_floor(void *ctx, gb_id signer)
 {
     return gb_cluster_nonce_floor(ctx, signer);
@@ -236,6 +241,7 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
         rc.submit_ctx = n->cluster;
         rc.cluster_info = cluster_info;
         rc.nonce_floor = cluster_nonce_floor;
+        rc.submit_sync = cluster_sync;
     }
     if (cfg->max_body)
         rc.max_request = cfg->max_body;

@@ -836,8 +836,9 @@ static json_t *dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
                     "charlie, dave, eve, ferdie, george, harry)");
     uint8_t pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
     gb_dev_keypair(idx, pk, sk);
-    uint64_t nonce;
-    gb_err e = gb_chain_nonce_get(r->chain, gb_key_account_id(pk), &nonce);
+    uint64_t nonce; /* as submit_encoded checks it (a replica: past what
+                       it sent to the log, which its chain has not yet) */
+    gb_err e = nonce_want(r, gb_key_account_id(pk), &nonce);
     if (e) {
         sodium_memzero(sk, sizeof sk);
         return store_fail(err, "nonce", e);
@@ -1574,6 +1575,19 @@ gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
             GB_RPC_INTERNAL_ERROR,
             "the transaction was accepted but could not be made durable "
             "(pool.log: is the disk full?)");
+        e = *out_resp ? GB_OK : GB_NOMEM;
+    }
+    char det[200] = "";
+    if (!e && r->waiting != before && r->cfg.submit_sync &&
+        r->cfg.submit_sync(r->cfg.submit_ctx, det, sizeof det)) {
+        free(*out_resp);
+        char msg[320];
+        snprintf(msg, sizeof msg,
+                 "the transaction was accepted but the cluster's log did "
+                 "not confirm it (%s): it may be lost; sending the same "
+                 "signed transaction again is safe (it is taken once)",
+                 det);
+        *out_resp = gb_rpc_error_response(GB_RPC_INTERNAL_ERROR, msg);
         e = *out_resp ? GB_OK : GB_NOMEM;
     }
     r->session = NULL;

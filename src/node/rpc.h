@@ -167,6 +167,12 @@ typedef struct gb_rpc_cfg {
      * carry when transactions of its are on their way to a block (0: none
      * known). */
     uint64_t (*nonce_floor)(void *ctx, gb_id signer);
+    /* With submit (a cluster): called once a request that submitted
+     * something is handled, before it is answered; what submit accepted
+     * may still be on its way (an asynchronous publish): it returns when
+     * all of it is in the log, or fails (detail says) and the request is
+     * answered with an error instead. */
+    gb_err (*submit_sync)(void *ctx, char *detail, size_t len);
     /* What gearbox_chainInfo adds about the cluster (NULL: not one):
      * a JSON object (a new reference), from ctx = submit_ctx. */
     struct json_t *(*cluster_info)(void *ctx);
