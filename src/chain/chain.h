@@ -125,6 +125,9 @@ typedef struct gb_chain_cfg {
                                     //Ferdie (their sr25519 public keys,
                                     util/sr25519.h) with initial_balance
                                     each, as Vara's dev chain does */
+    uint8_t wasm_tier;         /* gb_wasm_tier programs run in; the state
+                                  never depends on it (GB_TIER_INTERP
+                                  forces the interpreter) */
 } gb_chain_cfg;
 
 void gb_chain_cfg_default(gb_chain_cfg *cfg);
