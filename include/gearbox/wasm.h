@@ -133,7 +133,8 @@ typedef struct gb_wasm_config {
 /* How a module's functions run.  Both tiers give the same results, traps,
  * gas and memory (docs/engine.md, "The compiled tier"). */
 typedef enum gb_wasm_tier {
-    GB_TIER_DEFAULT = 0,  /* the interpreter for now (see docs/engine.md) */
+    GB_TIER_DEFAULT = 0,  /* compiled where this build has a compiler
+                             (x86-64), else the interpreter */
     GB_TIER_INTERP = 1,   /* always the interpreter */
     GB_TIER_COMPILED = 2, /* machine code where this build has a compiler
                              (x86-64), else the interpreter */

@@ -86,7 +86,7 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
     if (!e)
         e = gb_compile_module(m, detail, detail_len);
     /* the compiled tier: a module it cannot compile runs interpreted */
-    if (!e && cfg->tier == GB_TIER_COMPILED && gb_jit_available() &&
+    if (!e && cfg->tier != GB_TIER_INTERP && gb_jit_available() &&
         gb_jit_compile(m, &m->jit) != GB_OK)
         m->jit = NULL;
     if (e) {
