@@ -472,6 +472,13 @@ typedef struct asm_ {
     fixup *calls;
     size_t ncalls, capcalls;
     uint32_t l_exit, l_refill, l_err_ctx, l_oob, l_stack, l_unreach;
+    /* The one register cache: the slot whose value rax holds when the
+     * instruction being emitted starts (-1: none).  Set only by an
+     * instruction that ends storing rax to its result slot, kept across
+     * GAS and NOP (the refill routine keeps rax), dropped at every branch
+     * target; so it never outlives the straight line it was made in. */
+    int64_t cached;  /* for the instruction being emitted */
+    int64_t rax_out; /* what it leaves for the next one */
 } asm_;
 
 static void grow(asm_ *a, size_t more)
@@ -571,6 +578,30 @@ static int32_t sd(uint64_t slot) { return (int32_t)(slot * 8); }
 static void ld64(asm_ *a, int r, uint64_t slot) { insm(a, 0, 1, 0x8b, r, FP, -1, 1, sd(slot)); }
 static void ld32(asm_ *a, int r, uint64_t slot) { insm(a, 0, 0, 0x8b, r, FP, -1, 1, sd(slot)); }
 static void st64(asm_ *a, uint64_t slot, int r) { insm(a, 0, 1, 0x89, r, FP, -1, 1, sd(slot)); }
+
+/* The first operand of an instruction into rax (w: all 64 bits; else
+ * zero-extended from 32), from the cache when it holds that slot. */
+static void ld_rax(asm_ *a, int w, uint64_t slot)
+{
+    if (a->cached >= 0 && (uint64_t)a->cached == slot) {
+        if (!w)
+            insr(a, 0, 0x89, RAX, RAX); /* mov eax, eax */
+        return;
+    }
+    if (w)
+        ld64(a, RAX, slot);
+    else
+        ld32(a, RAX, slot);
+}
+
+/* The second operand into rcx, before the first is loaded into rax. */
+static void ld_rcx(asm_ *a, uint64_t slot)
+{
+    if (a->cached >= 0 && (uint64_t)a->cached == slot)
+        insr(a, 1, 0x89, RAX, RCX); /* mov rcx, rax */
+    else
+        ld64(a, RCX, slot);
+}
 
 static void movimm(asm_ *a, int r, uint64_t v)
 {
@@ -751,7 +782,7 @@ typedef struct memop {
 static void ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
                int64_t wb)
 {
-    ld32(a, RAX, aslot);
+    ld_rax(a, 0, aslot);
     if (bform == 1)
         insm(a, 0, 0, 0x03, RAX, FP, -1, 1, sd(b)); /* add eax, [b] */
     else if (bform == 2 && (uint32_t)b)
@@ -903,11 +934,13 @@ static void setcc_store(asm_ *a, int cc, uint64_t dst)
 
 static void emit_binop(asm_ *a, gb_irop o, const natop *n, const gb_cell *pc)
 {
-    ld64(a, RAX, pc[2].u);
-    if (is_imm_form(o))
+    if (is_imm_form(o)) {
+        ld_rax(a, 1, pc[2].u);
         movimm(a, RCX, n->w ? pc[3].u : (uint32_t)pc[3].u);
-    else
-        ld64(a, RCX, pc[3].u);
+    } else {
+        ld_rcx(a, pc[3].u);
+        ld_rax(a, 1, pc[2].u);
+    }
     if (n->sh >= 0)
         insr(a, n->w, 0xd3, n->sh, RAX);
     else if (n->op == 0xaf0f)
@@ -918,6 +951,7 @@ static void emit_binop(asm_ *a, gb_irop o, const natop *n, const gb_cell *pc)
         setcc_store(a, n->cc, pc[1].u);
     else
         st64(a, pc[1].u, RAX);
+    a->rax_out = (int64_t)pc[1].u;
 }
 
 /* native unary operators; false when a helper does it */
@@ -928,21 +962,24 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     switch (o) {
     case GB_IR_I32_EQZ:
     case GB_IR_I64_EQZ:
-        ld64(a, RAX, pc[2].u);
+        ld_rax(a, 1, pc[2].u);
         insr(a, o == GB_IR_I64_EQZ, 0x85, RAX, RAX);
         setcc_store(a, CC_E, pc[1].u);
+        a->rax_out = (int64_t)pc[1].u;
         return true;
     case GB_IR_I32_WRAP_I64:
     case GB_IR_I64_EXTEND_I32_U:
     case GB_IR_I32_REINTERPRET_F32:
     case GB_IR_F32_REINTERPRET_I32:
-        ld32(a, RAX, pc[2].u);
+        ld_rax(a, 0, pc[2].u);
         st64(a, pc[1].u, RAX);
+        a->rax_out = (int64_t)pc[1].u;
         return true;
     case GB_IR_I64_REINTERPRET_F64:
     case GB_IR_F64_REINTERPRET_I64:
-        ld64(a, RAX, pc[2].u);
+        ld_rax(a, 1, pc[2].u);
         st64(a, pc[1].u, RAX);
+        a->rax_out = (int64_t)pc[1].u;
         return true;
     case GB_IR_I64_EXTEND_I32_S: op = 0x63; w = 1; break;
     case GB_IR_I64_EXTEND32_S: op = 0x63; w = 1; break;
@@ -953,9 +990,10 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     default:
         return false;
     }
-    ld64(a, RAX, pc[2].u);
+    ld_rax(a, 1, pc[2].u);
     insr(a, w, op, RAX, RAX);
     st64(a, pc[1].u, RAX);
+    a->rax_out = (int64_t)pc[1].u;
     return true;
 }
 
@@ -1068,6 +1106,44 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         off[i] = UINT32_MAX;
     a->off = off;
     a->nfx = 0;
+    /* the branch targets, where the slot cache starts empty */
+    uint8_t *target = gb_calloc(n ? n : 1, 1);
+    if (!target) {
+        free(off);
+        a->fail = true;
+        a->err = GB_NOMEM;
+        return;
+    }
+    for (uint32_t i = 0; i < n;) {
+        const gb_cell *pc = &code->cells[i];
+        int oi = hmap_get(hm, pc->h);
+        if (oi < 0)
+            break; /* reported by the pass below */
+        gb_irop o = (gb_irop)oi;
+        int nops = gb_ir_operands(o, pc);
+        bool imm;
+        int k = -1;
+        if (o == GB_IR_JMP)
+            k = 1;
+        else if (o == GB_IR_BR_IF || o == GB_IR_BR_UNLESS ||
+                 o == GB_IR_BR_EQZ_I32 || o == GB_IR_BR_NEZ_I32)
+            k = 2;
+        else if (brcmp_cc(o, &imm) >= 0)
+            k = 3;
+        if (o == GB_IR_BR_TABLE) {
+            for (uint64_t j = 0; j <= pc[2].u; j++) {
+                size_t t = (size_t)((const gb_cell *)pc[3 + 2 * j].p - code->cells);
+                if (t < n)
+                    target[t] = 1;
+            }
+        } else if (k > 0) {
+            size_t t = (size_t)((const gb_cell *)pc[k].p - code->cells);
+            if (t < n)
+                target[t] = 1;
+        }
+        i += (uint32_t)nops + 1;
+    }
+    a->rax_out = -1;
 
     /* prologue: align the stack, zero the declared locals */
     aluimm(a, 1, 5, RSP, 8); /* sub rsp, 8 */
@@ -1096,6 +1172,8 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         gb_irop o = (gb_irop)oi;
         int nops = gb_ir_operands(o, pc);
         off[i] = (uint32_t)a->n;
+        a->cached = target[i] ? -1 : a->rax_out;
+        a->rax_out = -1;
         natop nat;
         gb_irop mbase;
         int bform;
@@ -1106,9 +1184,12 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             jmp_to(a, a->l_unreach);
             break;
         case GB_IR_NOP:
+            a->rax_out = a->cached;
             break;
         case GB_IR_GAS:
             charge(a, pc[1].i);
+            if (pc[1].i >= 0 && pc[1].i <= INT32_MAX)
+                a->rax_out = a->cached; /* rax kept */
             break;
         case GB_IR_JMP:
             take(a, code, pc, 1);
@@ -1117,19 +1198,19 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         case GB_IR_BR_UNLESS:
         case GB_IR_BR_EQZ_I32:
         case GB_IR_BR_NEZ_I32:
-            ld32(a, RAX, pc[1].u);
+            ld_rax(a, 0, pc[1].u);
             insr(a, 0, 0x85, RAX, RAX);
             branch(a, code, pc, 2,
                    o == GB_IR_BR_IF || o == GB_IR_BR_NEZ_I32 ? CC_NE : CC_E);
             break;
         case GB_IR_BR_TABLE: {
             uint32_t cnt = (uint32_t)pc[2].u;
-            ld32(a, RAX, pc[1].u);
+            ld_rax(a, 0, pc[1].u);
             movimm(a, RCX, cnt);
             insr(a, 0, 0x39, RCX, RAX);    /* cmp eax, ecx */
             insr(a, 0, 0x470f, RAX, RCX);  /* cmova eax, ecx */
             b1(a, 0x48); b1(a, 0x8d); b1(a, 0x0d); /* lea rcx, [rip+d] */
-            b4(a, 7); /* over the next three instructions (4+3+2 = 9?) */
+            b4(a, 0); /* patched below: the table's distance */
             uint32_t lea_end = (uint32_t)a->n;
             b1(a, 0x48); b1(a, 0x63); b1(a, 0x04); b1(a, 0x81); /* movsxd rax,[rcx+rax*4] */
             b1(a, 0x48); b1(a, 0x01); b1(a, 0xc8); /* add rax, rcx */
@@ -1176,20 +1257,26 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             dyn_call(a, (const void *)h_CALL_INDIRECT, pc, pc[3].u);
             break;
         case GB_IR_COPY:
-            ld64(a, RAX, pc[2].u);
+            ld_rax(a, 1, pc[2].u);
             st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
             break;
         case GB_IR_CONST:
             movimm(a, RAX, pc[2].u);
             st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
             break;
         case GB_IR_SELECT:
-            ld64(a, RAX, pc[2].u);
-            ld64(a, RCX, pc[3].u);
-            ld32(a, RDX, pc[4].u);
+            ld_rcx(a, pc[3].u);
+            if (a->cached >= 0 && (uint64_t)a->cached == pc[4].u)
+                insr(a, 0, 0x89, RAX, RDX); /* mov edx, eax */
+            else
+                ld32(a, RDX, pc[4].u);
+            ld_rax(a, 1, pc[2].u);
             insr(a, 0, 0x85, RDX, RDX);
             insr(a, 1, 0x440f, RAX, RCX); /* cmove rax, rcx */
             st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
             break;
         case GB_IR_GLOBAL_GET:
         case GB_IR_GLOBAL_SET: {
@@ -1221,6 +1308,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             insr(a, 1, 0xc1, 5, RAX);   /* shr rax, 16 */
             b1(a, 16);
             st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
             break;
         case GB_IR_MEMORY_GROW: helper(a, h_MEMORY_GROW, pc, true); break;
         case GB_IR_MEMORY_FILL: helper(a, h_MEMORY_FILL, pc, true); break;
@@ -1240,15 +1328,16 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         case GB_IR_I32_MADD:
         case GB_IR_I64_MADD: {
             int w64 = o == GB_IR_I64_MADD;
-            ld64(a, RAX, pc[3].u);
+            ld_rax(a, 1, pc[3].u);
             insm(a, 0, w64, 0xaf0f, RAX, FP, -1, 1, sd(pc[4].u));
             insm(a, 0, w64, 0x03, RAX, FP, -1, 1, sd(pc[2].u));
             st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
             break;
         }
         default:
             if ((cc = brcmp_cc(o, &imm)) >= 0) {
-                ld32(a, RAX, pc[1].u);
+                ld_rax(a, 0, pc[1].u);
                 if (imm)
                     aluimm(a, 0, 7, RAX, (uint32_t)pc[2].u);
                 else
@@ -1283,6 +1372,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         patch4(a, a->fx[k].at, off[t] - (a->fx[k].at + 4));
     }
     free(off);
+    free(target);
     a->off = NULL;
 }
 
@@ -1333,15 +1423,15 @@ static void emit_runtime(asm_ *a)
     /* refill: called with the counter negative; returns with it >= 0 or
      * ends the run out of gas with a counter of 0 */
     a->l_refill = (uint32_t)a->n;
-    aluimm(a, 1, 5, RSP, 8);
+    b1(a, 0x50); /* push rax: kept for the slot cache (and aligns) */
     insr(a, 1, 0x89, CTX, RDI);
     insr(a, 1, 0x89, GAS, RSI);
     call_abs(a, (const void *)h_refill);
-    aluimm(a, 1, 0, RSP, 8);
     insr(a, 1, 0x85, RAX, RAX);
     b1(a, 0x78); /* js oog */
-    b1(a, 4);
+    b1(a, 5);
     insr(a, 1, 0x89, RAX, GAS); /* mov r13, rax (3 bytes) */
+    b1(a, 0x58);                /* pop rax (1 byte) */
     b1(a, 0xc3);                /* ret (1 byte) */
     insr(a, 0, 0x31, GAS, GAS); /* xor r13d, r13d */
     movimm(a, RAX, GB_TRAP_OUT_OF_GAS);
