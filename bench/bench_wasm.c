@@ -1,7 +1,7 @@
 /*
  * bench_wasm — time one call into the gearbox engine.
  *
- *     bench_wasm [--no-metering] [--func NAME] FILE.wasm
+ *     bench_wasm [--no-metering | --gear] [--interp | --jit] [--func NAME] FILE.wasm
  *
  * Loads FILE.wasm (decode, validate, compile), instantiates it with no
  * imports in a fresh store, sets the gas limit to UINT64_MAX so metering
@@ -10,7 +10,12 @@
  * Only gb_func_call is timed, by the wall clock (CLOCK_MONOTONIC) and by
  * CPU time (CLOCK_PROCESS_CPUTIME_ID).  Prints one line,
  *
- *     ms=<wall ms> cpu_ms=<CPU ms> result=<i32 result as unsigned> gas=<gas used>
+ *     ms=<wall ms> cpu_ms=<CPU ms> result=<i32 result as unsigned> gas=<gas used> load_ms=<ms>
+ *
+ * --interp runs in the interpreter, --jit compiled to machine code (the
+ * compiled tier, the default where there is one); load_ms is the wall time
+ * of gb_module_load (decode, validate, compile, and with --jit the machine
+ * code too).
  *
  * the same shape as native_main.c and node_runner.js, and exits 0; on any
  * failure (load, link, trap) it prints the error code and detail to stderr
@@ -67,17 +72,21 @@ static uint8_t *read_file(const char *path, size_t *out_len) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_wasm [--no-metering | --gear] [--func NAME] FILE.wasm\n");
+    fprintf(stderr, "usage: bench_wasm [--no-metering | --gear] [--interp | --jit] [--func NAME] FILE.wasm\n");
 }
 
 int main(int argc, char **argv) {
-    int metering = 1, gear = 0;
+    int metering = 1, gear = 0, tier = GB_TIER_DEFAULT;
     const char *func = "run", *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-metering") == 0) {
             metering = 0;
         } else if (strcmp(argv[i], "--gear") == 0) {
             gear = 1; /* metered with Vara's weights, as the chain meters */
+        } else if (strcmp(argv[i], "--interp") == 0) {
+            tier = GB_TIER_INTERP;
+        } else if (strcmp(argv[i], "--jit") == 0) {
+            tier = GB_TIER_COMPILED;
         } else if (strcmp(argv[i], "--func") == 0 && i + 1 < argc) {
             func = argv[++i];
         } else if (argv[i][0] == '-' || path) {
@@ -106,11 +115,14 @@ int main(int argc, char **argv) {
     gb_wasm_config cfg;
     gb_wasm_config_default(&cfg);
     cfg.metering = metering != 0;
+    cfg.tier = (uint8_t)tier;
     if (gear)
         cfg.schedule = &gb_gear_costs_get()->engine;
     if (cfg.max_memory_pages < BENCH_MIN_PAGES) cfg.max_memory_pages = BENCH_MIN_PAGES;
 
+    double l0 = now_ms(CLOCK_MONOTONIC);
     gb_err e = gb_module_load(&cfg, bytes, len, &m, detail, sizeof detail);
+    double l1 = now_ms(CLOCK_MONOTONIC);
     if (e) {
         fprintf(stderr, "bench_wasm: load %s: %s: %s\n", path, gb_err_name(e), detail);
         goto done;
@@ -154,8 +166,9 @@ int main(int argc, char **argv) {
                 gb_store_trap_message(s));
         goto done;
     }
-    printf("ms=%.3f cpu_ms=%.3f result=%" PRIu32 " gas=%" PRIu64 "\n", t1 - t0,
-           c1 - c0, (uint32_t)result, gb_store_gas_used(s));
+    printf("ms=%.3f cpu_ms=%.3f result=%" PRIu32 " gas=%" PRIu64
+           " load_ms=%.3f\n", t1 - t0, c1 - c0, (uint32_t)result,
+           gb_store_gas_used(s), l1 - l0);
     rc = 0;
 done:
     if (s) gb_store_free(s);

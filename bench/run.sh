@@ -8,11 +8,17 @@
 # GB_BENCH_REPS (default 3) interleaved rounds of runs of:
 #
 #   native             the native build, timing only run()
-#   gearbox metered    bench_wasm, gas metering on (limit UINT64_MAX)
-#   gearbox unmetered  bench_wasm --no-metering
-#   gearbox gear       bench_wasm --gear: metered with Vara's schedule and
-#                      Gear's metered blocks, as the chain runs programs;
-#                      reported against unmetered (target: <= 5% slower)
+#   gearbox metered    bench_wasm --interp, gas metering on (limit
+#                      UINT64_MAX), in the interpreter
+#   gearbox unmetered  bench_wasm --interp --no-metering
+#   gearbox gear       bench_wasm --interp --gear: metered with Vara's
+#                      schedule and Gear's metered blocks, as the chain runs
+#                      programs; reported against unmetered (target: <= 5%
+#                      slower)
+#   gearbox compiled   bench_wasm --jit: metered as "metered", compiled to
+#                      machine code (the compiled tier, x86-64); its load
+#                      time (decode, validate, compile to machine code) is
+#                      reported next to the interpreter's load time
 #   node               V8 with TurboFan only (--no-liftoff: run() is called
 #                      once, so with tiering most of it would run in the
 #                      baseline compiler), timing only run(); if node exists
@@ -130,6 +136,7 @@ run_once() {
         return 1
     fi
     MS=$(sed -n "s/.*\\b$MS_FIELD=\\([0-9.]*\\).*/\\1/p" <<<"$line")
+    LMS=$(sed -n 's/.*load_ms=\([0-9.]*\).*/\1/p' <<<"$line")
     R=$(sed -n 's/.*result=\([0-9]*\).*/\1/p' <<<"$line")
     G=$(sed -n 's/.*gas=\([0-9]*\).*/\1/p' <<<"$line")
     if [ -z "$MS" ] || [ -z "$R" ]; then
@@ -160,15 +167,16 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.1f", a/b; else pr
 # The engines, in the order each round runs them; native first, so its
 # checksum is known before any engine's is checked.
 ENGINES=(native)
-((HAVE_ENGINE)) && ENGINES+=(metered unmetered gear)
+((HAVE_ENGINE)) && ENGINES+=(metered unmetered gear compiled)
 ((HAVE_NODE)) && ENGINES+=(node)
 ((HAVE_WASM3)) && ENGINES+=(wasm3)
 engine_cmd() { # engine_cmd ENGINE WORKLOAD -> CMD array
     case $1 in
     native) CMD=("$OUT/$2.native") ;;
-    metered) CMD=("$OUT/bench_wasm" "$OUT/$2.wasm") ;;
-    unmetered) CMD=("$OUT/bench_wasm" --no-metering "$OUT/$2.wasm") ;;
-    gear) CMD=("$OUT/bench_wasm" --gear "$OUT/$2.wasm") ;;
+    metered) CMD=("$OUT/bench_wasm" --interp "$OUT/$2.wasm") ;;
+    unmetered) CMD=("$OUT/bench_wasm" --interp --no-metering "$OUT/$2.wasm") ;;
+    gear) CMD=("$OUT/bench_wasm" --interp --gear "$OUT/$2.wasm") ;;
+    compiled) CMD=("$OUT/bench_wasm" --jit "$OUT/$2.wasm") ;;
     node) CMD=(node --no-liftoff "$ROOT/bench/node_runner.js" "$OUT/$2.wasm") ;;
     wasm3) CMD=(wasm3_once "$OUT/$2.wasm") ;;
     esac
@@ -180,7 +188,7 @@ engine_cmd() { # engine_cmd ENGINE WORKLOAD -> CMD array
 # Native runs are short, so each round runs them three times: one unlucky
 # native time would inflate every ratio of that workload.
 RUN_ORDER=(native native native "${ENGINES[@]:1}")
-declare -A BEST GASU RES DEAD
+declare -A BEST GASU RES DEAD LOADMS
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 echo "== running: ${ENGINES[*]}; best of $REPS interleaved rounds"
 for w in "${WORKLOADS[@]}"; do
@@ -209,6 +217,10 @@ for w in "${WORKLOADS[@]}"; do
                 BEST[$k]=$MS
             fi
             GASU[$k]=$G
+            if [ -n "${LMS:-}" ] && { [ -z "${LOADMS[$k]:-}" ] ||
+                awk -v a="$LMS" -v b="${LOADMS[$k]}" 'BEGIN{exit !(a<b)}'; }; then
+                LOADMS[$k]=$LMS
+            fi
         done
         printf '.'
     done
@@ -220,12 +232,13 @@ for w in "${WORKLOADS[@]}"; do
     echo
 done
 
-declare -A T_NAT T_MET T_UNM T_GEAR T_NODE T_W3 G_MET
+declare -A T_NAT T_MET T_UNM T_GEAR T_JIT T_NODE T_W3 G_MET
 for w in "${WORKLOADS[@]}"; do
     [ -n "${BEST[$w/native]:-}" ] && T_NAT[$w]=${BEST[$w/native]}
     [ -n "${BEST[$w/metered]:-}" ] && T_MET[$w]=${BEST[$w/metered]} G_MET[$w]=${GASU[$w/metered]}
     [ -n "${BEST[$w/unmetered]:-}" ] && T_UNM[$w]=${BEST[$w/unmetered]}
     [ -n "${BEST[$w/gear]:-}" ] && T_GEAR[$w]=${BEST[$w/gear]}
+    [ -n "${BEST[$w/compiled]:-}" ] && T_JIT[$w]=${BEST[$w/compiled]}
     [ -n "${BEST[$w/node]:-}" ] && T_NODE[$w]=${BEST[$w/node]}
     [ -n "${BEST[$w/wasm3]:-}" ] && T_W3[$w]=${BEST[$w/wasm3]}
 done
@@ -258,7 +271,7 @@ fi
 echo "   gearbox: $REV"
 echo
 echo "== results: $CLOCK-clock ms, best of $REPS (x = time / native time)"
-HDR=$(printf '%-8s | %9s | %-20s | %-20s | %-20s | %8s' workload "native ms" "gearbox metered" "gearbox unmetered" "gearbox gear" "Mgas")
+HDR=$(printf '%-8s | %9s | %-20s | %-20s | %-20s | %-20s | %-15s | %8s' workload "native ms" "gearbox metered" "gearbox unmetered" "gearbox gear" "gearbox compiled" "load ms int/jit" "Mgas")
 ((HAVE_NODE)) && HDR+=$(printf ' | %-18s' "node")
 ((HAVE_WASM3)) && HDR+=$(printf ' | %-18s' "wasm3")
 echo "$HDR"
@@ -267,10 +280,12 @@ for w in "${WORKLOADS[@]}"; do
     n=${T_NAT[$w]:-}
     gas=${G_MET[$w]:-}
     [ -n "$gas" ] && gas=$(awk -v g="$gas" 'BEGIN{printf "%.0f", g/1e6}') || gas=-
-    row=$(printf '%-8s | %9s | %-20s | %-20s | %-20s | %8s' "$w" "${n:--}" \
+    row=$(printf '%-8s | %9s | %-20s | %-20s | %-20s | %-20s | %-15s | %8s' "$w" "${n:--}" \
         "$(cell "${T_MET[$w]:-}" "$n" "$w/metered")" \
         "$(cell "${T_UNM[$w]:-}" "$n" "$w/unmetered")" \
-        "$(cell "${T_GEAR[$w]:-}" "$n" "$w/gear")" "$gas")
+        "$(cell "${T_GEAR[$w]:-}" "$n" "$w/gear")" \
+        "$(cell "${T_JIT[$w]:-}" "$n" "$w/compiled")" \
+        "${LOADMS[$w/metered]:--}/${LOADMS[$w/compiled]:--}" "$gas")
     ((HAVE_NODE)) && row+=$(printf ' | %-18s' "$(cell "${T_NODE[$w]:-}" "$n" "$w/node")")
     ((HAVE_WASM3)) && row+=$(printf ' | %-18s' "$(cell "${T_W3[$w]:-}" "$n" "$w/wasm3")")
     echo "$row"
@@ -291,15 +306,27 @@ geomean() {
 }
 
 echo
-declare -A LABEL=([T_MET]="gearbox metered" [T_UNM]="gearbox unmetered" [T_GEAR]="gearbox gear" [T_NODE]="node" [T_W3]="wasm3")
+declare -A LABEL=([T_MET]="gearbox metered" [T_UNM]="gearbox unmetered" [T_GEAR]="gearbox gear" [T_JIT]="gearbox compiled" [T_NODE]="node" [T_W3]="wasm3")
 GM_MET=""
-for arr in T_MET T_UNM T_GEAR T_NODE T_W3; do
+GM_JIT=""
+for arr in T_MET T_UNM T_GEAR T_JIT T_NODE T_W3; do
     g=$(geomean "${LABEL[$arr]}" "$arr")
     [ -n "$g" ] || continue
     read -r gm k <<<"$g"
     printf 'geomean %-18s %6sx native  (over %d of %d workloads)\n' "${LABEL[$arr]}:" "$gm" "$k" "${#WORKLOADS[@]}"
     [ "$arr" = T_MET ] && [ "$k" -eq "${#WORKLOADS[@]}" ] && GM_MET=$gm
+    [ "$arr" = T_JIT ] && [ "$k" -eq "${#WORKLOADS[@]}" ] && GM_JIT=$gm
 done
+echo "target: compiled geomean <= 3x native (first milestone; the goal is 1.5x)"
+if [ -n "$GM_JIT" ]; then
+    if awk -v g="$GM_JIT" 'BEGIN{exit !(g <= 3)}'; then
+        echo "        measured ${GM_JIT}x: met"
+    else
+        echo "        measured ${GM_JIT}x: NOT met"
+    fi
+else
+    echo "        not measured: the compiled tier did not run every workload"
+fi
 echo "target: metered geomean <= 10x native"
 if [ -n "$GM_MET" ]; then
     if awk -v g="$GM_MET" 'BEGIN{exit !(g <= 10)}'; then

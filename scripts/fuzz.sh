@@ -99,3 +99,21 @@ if [ -x "$build/fuzz_tx" ]; then
   fi
   echo "fuzz: fuzz_tx ok, $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz-tx.log" | grep -o '[0-9]*$' | tail -n1) executions"
 fi
+
+# ---- the two tiers against each other: a third of the time, seeded with
+# the module corpus (fuzz/fuzz_jit.c) ----
+if [ -x "$build/fuzz_jit" ]; then
+  jit_seconds=$(( seconds / 3 > 5 ? seconds / 3 : 5 ))
+  mkdir -p "$build/fuzz-corpus-jit"
+  echo "fuzz: running $build/fuzz_jit for $jit_seconds s"
+  status=0
+  "$build/fuzz_jit" -max_total_time="$jit_seconds" -timeout=10 -rss_limit_mb=4096 \
+    -print_final_stats=1 -artifact_prefix="$artifacts/" "$build/fuzz-corpus-jit" \
+    "$corpus" >"$build/fuzz-jit.log" 2>&1 || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz: fuzz_jit FAILED (libFuzzer exit $status):" >&2
+    tail -n 60 "$build/fuzz-jit.log" >&2 || true
+    exit 1
+  fi
+  echo "fuzz: fuzz_jit ok, $(grep -o 'stat::number_of_executed_units: *[0-9]*' "$build/fuzz-jit.log" | grep -o '[0-9]*$' | tail -n1) executions"
+fi

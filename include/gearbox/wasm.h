@@ -127,7 +127,18 @@ typedef struct gb_wasm_config {
     uint32_t max_table_size;     /* elements; growth beyond fails */
     uint32_t max_call_depth;     /* frames (GB_TRAP_STACK_EXHAUSTED) */
     uint32_t max_stack_slots;    /* 8-byte value cells across all frames */
+    uint8_t tier;                /* gb_wasm_tier: how code runs */
 } gb_wasm_config;
+
+/* How a module's functions run.  Both tiers give the same results, traps,
+ * gas and memory (docs/engine.md, "The compiled tier"). */
+typedef enum gb_wasm_tier {
+    GB_TIER_DEFAULT = 0,  /* compiled where this build has a compiler
+                             (x86-64), else the interpreter */
+    GB_TIER_INTERP = 1,   /* always the interpreter */
+    GB_TIER_COMPILED = 2, /* machine code where this build has a compiler
+                             (x86-64), else the interpreter */
+} gb_wasm_tier;
 
 void gb_wasm_config_default(gb_wasm_config *out_cfg);
 

@@ -190,8 +190,11 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
     gb_db_opts opts = {.flags = cfg->nosync ? GB_DB_NOSYNC : 0,
                        .temp_parent = cfg->temp_parent};
     gb_err e = gb_db_open(cfg->data_dir, &opts, &c->db, detail, detail_len);
+    gb_gear_code_config ccfg;
+    gb_gear_code_config_default(&ccfg);
+    ccfg.tier = cfg->wasm_tier;
     if (!e)
-        e = gb_code_cache_new(NULL, &c->codes);
+        e = gb_code_cache_new(&ccfg, &c->codes);
     if (!e)
         gb_code_cache_set_limit(c->codes, cfg->code_cache_bytes
                                               ? cfg->code_cache_bytes

@@ -153,6 +153,9 @@ typedef struct gb_chain_cfg {
                                   (the library reads no environment);
                                   NULL: /tmp.  Borrowed for the chain's
                                   life. */
+    uint8_t wasm_tier;         /* gb_wasm_tier programs run in; the state
+                                  never depends on it (GB_TIER_INTERP
+                                  forces the interpreter) */
 } gb_chain_cfg;
 
 /* cfg = the defaults: a temporary store, Vara's block gas limit, 3 s

@@ -56,6 +56,8 @@ static void usage(FILE *out)
             "  --threads N          threads running dispatches to different programs\n"
             "                       at once, 0 to 256 (default 0: one per core); the\n"
             "                       state never depends on it (docs/parallel.md)\n"
+            "  --interp             run programs in the interpreter (default: compiled\n"
+            "                       to machine code on x86-64; the state is the same)\n"
             "  --rpc-call-ms MS     wall-clock limit of a gas estimate or state read,\n"
             "                       and of those of one request together (default\n"
             "                       2000); a block's queue runs at most half the\n"
@@ -253,6 +255,8 @@ int cli_node(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--dev")) {
             dev = true;
+        } else if (!strcmp(a, "--interp")) {
+            cfg.wasm_tier = GB_TIER_INTERP; /* programs interpreted */
         } else if (!strcmp(a, "--cluster") || !strcmp(a, "--cluster-name") ||
                    !strcmp(a, "--replica")) {
             if (!val) {

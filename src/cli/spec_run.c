@@ -51,6 +51,7 @@ enum { SPECTEST_N = 13 };
 typedef struct runner {
     const spec_sink *sink;
     bool strict;
+    int tier;      /* gb_wasm_tier of every module loaded */
     const char *dir; /* where the JSON and its modules are */
     unsigned line;   /* of the current command */
     gb_store *store;
@@ -447,6 +448,7 @@ static gb_err load_module(runner *r, const char *file, gb_module **out,
     }
     gb_wasm_config cfg;
     gb_wasm_config_default(&cfg);
+    cfg.tier = (uint8_t)r->tier;
     gb_module *m = NULL;
     err = gb_module_load(&cfg, bytes, len, &m, detail, dlen);
     free(bytes);
@@ -963,13 +965,15 @@ static void run_command(runner *r, json_t *cmd)
     }
 }
 
-void spec_run_json(const spec_sink *sink, bool strict, const char *json_path,
+void spec_run_json(const spec_sink *sink, bool strict, int tier,
+                   const char *json_path,
                    const char *dir)
 {
     runner rr, *r = &rr;
     memset(r, 0, sizeof *r);
     r->sink = sink;
     r->strict = strict;
+    r->tier = tier;
     json_error_t jerr;
     json_t *root = json_load_file(json_path, JSON_ALLOW_NUL, &jerr);
     json_t *cmds = json_object_get(root, "commands");

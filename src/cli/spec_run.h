@@ -30,10 +30,11 @@ typedef struct spec_sink {
 /*
  * Run every command of the JSON file json_path; the modules it names are
  * read from dir.  strict: an assert_trap must end with the trap its message
- * names, an assert_unlinkable with GB_LINK.  Uses one store, the default
- * configuration (gas metering on) and an effectively unlimited gas limit.
+ * names, an assert_unlinkable with GB_LINK.  tier: gb_wasm_tier, how the
+ * modules run.  Uses one store, the default configuration (gas metering
+ * on) and an effectively unlimited gas limit.
  */
-void spec_run_json(const spec_sink *sink, bool strict, const char *json_path,
-                   const char *dir);
+void spec_run_json(const spec_sink *sink, bool strict, int tier,
+                   const char *json_path, const char *dir);
 
 #endif

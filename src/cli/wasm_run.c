@@ -43,6 +43,8 @@ static const char usage[] =
     "options:\n"
     "  --gas N            gas limit (default: unlimited)\n"
     "  --no-meter         load the module without gas metering\n"
+    "  --jit              run compiled to machine code (x86-64)\n"
+    "  --interp           run in the interpreter\n"
     "  --schedule S       gas costs: vara (Vara's weights and Gear's metered\n"
     "                     blocks, as the chain charges), flat (gearbox's\n"
     "                     own: 1 per simple instruction) or auto (default:\n"
@@ -281,6 +283,7 @@ int cli_wasm_run(int argc, char **argv)
     gb_extern *imports = NULL;
     gb_val *params = NULL, *results = NULL;
     char detail[512] = "";
+    uint8_t tier = GB_TIER_DEFAULT;
 
     if (!args) {
         fprintf(stderr, "error: out of memory\n");
@@ -324,6 +327,10 @@ int cli_wasm_run(int argc, char **argv)
             }
         } else if (strcmp(a, "--no-meter") == 0) {
             meter = false;
+        } else if (strcmp(a, "--interp") == 0) {
+            tier = GB_TIER_INTERP;
+        } else if (strcmp(a, "--jit") == 0) {
+            tier = GB_TIER_COMPILED;
         } else {
             fprintf(stderr, "error: unknown option '%s'\n", a);
             goto usage_error;
@@ -347,6 +354,7 @@ int cli_wasm_run(int argc, char **argv)
     gb_wasm_config cfg;
     gb_wasm_config_default(&cfg);
     cfg.metering = meter;
+    cfg.tier = tier;
     err = gb_module_load(&cfg, bytes, len, &m, detail, sizeof detail);
     if (err == GB_OK && meter &&
         (!strcmp(sched, "vara") || (!strcmp(sched, "auto") && is_gear(m)))) {

@@ -31,6 +31,7 @@
 #include "cli/cli.h"
 #include "cli/cli_util.h"
 #include "cli/spec_run.h"
+#include "gearbox/wasm.h"
 
 extern char **environ;
 
@@ -52,6 +53,8 @@ static const char usage[] =
     "  --verbose        show every failure, skip and note\n"
     "  --strict         also require the trap named by assert_trap (by its\n"
     "                   message) and GB_LINK for assert_unlinkable\n"
+    "  --jit            run the modules compiled to machine code (x86-64)\n"
+    "  --interp         run the modules in the interpreter\n"
     "  --no-fork        run files in this process (for debuggers); a crash\n"
     "                   in the engine then ends the run\n"
     "  --timeout S      seconds allowed per file (default 300; 0 = none)\n"
@@ -155,6 +158,7 @@ static void tally_clear(tally *t)
 
 typedef struct options {
     bool verbose, strict, fork;
+    int tier; /* gb_wasm_tier */
     unsigned timeout;
     const char *wast2json;
 } options;
@@ -245,7 +249,7 @@ static void run_forked(const options *o, const char *json, const char *tmp,
         if (o->timeout)
             alarm(o->timeout);
         spec_sink sink = { fds[1], NULL, NULL };
-        spec_run_json(&sink, o->strict, json, tmp);
+        spec_run_json(&sink, o->strict, o->tier, json, tmp);
         close(fds[1]);
         exit(0); /* exit, not _exit: sanitizers check for leaks here */
     }
@@ -334,7 +338,7 @@ static void run_wast(const options *o, const char *wast, const char *tmp,
         run_forked(o, json, tmp, &t);
     } else {
         spec_sink sink = { -1, tally_event_cb, &t };
-        spec_run_json(&sink, o->strict, json, tmp);
+        spec_run_json(&sink, o->strict, o->tier, json, tmp);
     }
     tally_print(&t, base);
     tot->passed += t.passed;
@@ -418,6 +422,10 @@ int cli_wasm_spec(int argc, char **argv)
             o.verbose = true;
         } else if (strcmp(a, "--strict") == 0) {
             o.strict = true;
+        } else if (strcmp(a, "--jit") == 0) {
+            o.tier = GB_TIER_COMPILED;
+        } else if (strcmp(a, "--interp") == 0) {
+            o.tier = GB_TIER_INTERP;
         } else if (strcmp(a, "--no-fork") == 0) {
             o.fork = false;
         } else if (strcmp(a, "--timeout") == 0) {

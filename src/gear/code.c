@@ -505,6 +505,7 @@ gb_err gb_gear_code_check(const gb_gear_code_config *cfg,
     wc.max_module_size = cfg->max_code_len;
     wc.max_locals = cfg->max_locals;
     wc.max_memory_pages = cfg->max_static_pages;
+    wc.tier = cfg->tier;
 
     gb_gear_code *c = gb_calloc(1, sizeof *c);
     if (!c)

@@ -75,6 +75,7 @@ typedef struct gb_gear_code_config {
     uint32_t max_type_section_len;/* bytes: 20480 */
     uint32_t max_locals;          /* declared locals + params per function,
                                      for the engine: locals 1024 + params 128 */
+    uint8_t tier;                 /* gb_wasm_tier the engine runs it in */
 } gb_gear_code_config;
 
 void gb_gear_code_config_default(gb_gear_code_config *out_cfg);

@@ -197,6 +197,7 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     cc.block_time_ms = n->cfg.block_time_ms;
     cc.substrate_dev_accounts = n->cfg.dev; /* as `gear --dev` funds them */
     cc.threads = cfg->threads;
+    cc.wasm_tier = cfg->wasm_tier;
     cc.persist_pool = true; /* an answered transaction survives a crash */
     cc.call_time_ms = cfg->call_time_ms ? cfg->call_time_ms : DEFAULT_CALL_MS;
     cc.block_budget_ms = n->cfg.block_time_ms * BLOCK_BUDGET_PCT / 100;

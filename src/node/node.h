@@ -48,6 +48,7 @@ typedef struct gb_node_cfg {
     unsigned threads;         /* gb_chain_cfg.threads: threads running
                                  dispatches (docs/parallel.md); 0: one
                                  per core */
+    uint8_t wasm_tier;        /* gb_chain_cfg.wasm_tier (gb_wasm_tier) */
     uint64_t call_time_ms;    /* wall-clock limit of a read-only call or
                                  gas estimate, and of those of one
                                  request together; 0: 2000 */

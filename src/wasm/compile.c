@@ -1852,6 +1852,8 @@ static int ir_operands(gb_irop o, const gb_cell *at)
     return 3; /* binary operators */
 }
 
+int gb_ir_operands(gb_irop o, const gb_cell *at) { return ir_operands(o, at); }
+
 void gb_code_dump(const gb_code *c, FILE *out)
 {
     const void *const *H = gb_interp_handlers();

@@ -258,6 +258,9 @@ gb_err gb_interp_call(gb_store *s, gb_func *f);
 /* compile.c: print a compiled function's internal code, one instruction
  * a line (behind gb_module_dump_code). */
 void gb_code_dump(const gb_code *c, FILE *out);
+/* compile.c: how many operand cells follow instruction o at `at` (the
+ * compiled tier walks the code with it, see jit.h). */
+int gb_ir_operands(gb_irop o, const gb_cell *at);
 
 /* runtime.c */
 uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err);

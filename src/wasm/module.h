@@ -115,6 +115,8 @@ struct gb_module {
     uint8_t *func_declared;
 
     gb_code **code;        /* nfuncs - nfunc_imports, set by the compiler */
+    struct gb_jit *jit;    /* the compiled tier's machine code (jit.h), NULL
+                              when the module runs in the interpreter */
     bool uses_floats;      /* set by the compiler: a body has a float
                               instruction or local (Gear rejects those) */
 };

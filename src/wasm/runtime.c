@@ -19,6 +19,7 @@
 
 #include "util/bytes.h"
 #include "wasm/engine.h"
+#include "wasm/jit.h"
 #include "util/mem.h"
 
 #define PAGE 65536u
@@ -84,6 +85,10 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
     gb_err e = gb_decode(m, detail, detail_len);
     if (!e)
         e = gb_compile_module(m, detail, detail_len);
+    /* the compiled tier: a module it cannot compile runs interpreted */
+    if (!e && cfg->tier != GB_TIER_INTERP && gb_jit_available() &&
+        gb_jit_compile(m, &m->jit) != GB_OK)
+        m->jit = NULL;
     if (e) {
         gb_module_free(m);
         return e;
@@ -96,6 +101,7 @@ void gb_module_free(gb_module *m)
 {
     if (!m)
         return;
+    gb_jit_free(m->jit);
     if (m->code) {
         for (uint32_t i = 0; i < m->nfuncs - m->nfunc_imports; i++)
             gb_code_free(m->code[i]);
@@ -129,6 +135,7 @@ size_t gb_module_footprint(const gb_module *m)
             n += sizeof *m->code[i] +
                  (size_t)m->code[i]->ncells * sizeof *m->code[i]->cells +
                  sizeof *m->code;
+    n += gb_jit_footprint(m->jit);
     return n;
 }
 
@@ -962,6 +969,9 @@ gb_err gb_func_call(gb_store *s, gb_func *f, const gb_val *args,
         if (s->prof)
             gb_prof_emit(s, NULL, GB_PROF_HOST_RETURN, UINT32_MAX,
                          s->gas_left, s->stack, e);
+    } else if (f->inst->mod->jit && !s->prof &&
+               s->cfg.tier != GB_TIER_INTERP) {
+        e = gb_jit_call(s, f);
     } else {
         e = gb_interp_call(s, f);
     }

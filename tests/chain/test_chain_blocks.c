@@ -44,11 +44,13 @@ typedef struct env {
 
 static gb_id alice(void) { return gb_dev_account_id(0); }
 
-static void env_open(env *t, const char *dir, uint64_t block_gas)
+static void env_open_tier(env *t, const char *dir, uint64_t block_gas,
+                          uint8_t tier)
 {
     memset(t, 0, sizeof *t);
     gb_chain_cfg cfg;
     gb_chain_cfg_default(&cfg);
+    cfg.wasm_tier = tier;
     cfg.data_dir = dir;
     cfg.nosync = true;
     t->gas = GAS;
@@ -63,6 +65,11 @@ static void env_open(env *t, const char *dir, uint64_t block_gas)
         fprintf(stderr, "open: %s\n", detail);
         exit(1);
     }
+}
+
+static void env_open(env *t, const char *dir, uint64_t block_gas)
+{
+    env_open_tier(t, dir, block_gas, GB_TIER_DEFAULT);
 }
 
 static void env_close(env *t)
@@ -664,6 +671,26 @@ static void test_determinism(void)
     env_close(&b);
 }
 
+/* The same scenario with programs interpreted and compiled (where this
+ * machine has the compiled tier): the same roots, block by block. */
+static void test_determinism_tiers(void)
+{
+    env a, b;
+    gb_id ia[8], ib[8];
+    env_open_tier(&a, NULL, 0, GB_TIER_INTERP);
+    run_scenario(&a, NULL, 0, STEPS, ia);
+    env_open_tier(&b, NULL, 0, GB_TIER_COMPILED);
+    run_scenario(&b, NULL, 0, STEPS, ib);
+    GB_EXPECT_U64(a.nroots, b.nroots);
+    GB_EXPECT(a.nroots > 0);
+    for (uint32_t i = 0; i < a.nroots && i < b.nroots; i++)
+        if (memcmp(a.roots[i], b.roots[i], 32))
+            GB_FAIL_("state roots differ at block %u", i + 1);
+    GB_EXPECT_U64(a.nmsgs, b.nmsgs);
+    env_close(&a);
+    env_close(&b);
+}
+
 static void rm_dir(const char *dir)
 {
     char cmd[512];
@@ -842,6 +869,7 @@ int main(void)
     GB_RUN(test_waitlist_expiry);
     GB_RUN(test_mailbox);
     GB_RUN(test_determinism);
+    GB_RUN(test_determinism_tiers);
     GB_RUN(test_restart);
     GB_RUN(test_replay);
     GB_RUN(test_replay_time_cut);

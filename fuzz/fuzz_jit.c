@@ -1,0 +1,35 @@
+/*
+ * libFuzzer target: the two tiers against each other.
+ *
+ * Each input is taken as a WebAssembly binary and run twice — in the
+ * interpreter and compiled to machine code (src/wasm/jit.h) — through
+ * tests/wasm/jit_diff.h: load, instantiation with imports made to measure,
+ * a call of every exported function with zero arguments under a small gas
+ * limit.  The load and instantiation errors, each call's error, trap
+ * message, gas left and results, and the memory's bytes, size and write
+ * and read marks must be equal; the first difference aborts, so libFuzzer
+ * records the input.  The gas limit is taken from the input's last byte
+ * (1 to 2^20), so running out of gas lands at many points.
+ *
+ * On machines without the compiled tier both runs are interpreted.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../tests/wasm/jit_diff.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static jd_record a, b;
+    uint64_t gas = size ? 1u + ((uint64_t)data[size - 1] << 12) : 1000;
+    jd_run(data, size, GB_TIER_INTERP, gas, &a);
+    jd_run(data, size, GB_TIER_COMPILED, gas, &b);
+    const char *why = jd_compare(&a, &b);
+    if (why) {
+        fprintf(stderr, "fuzz_jit: the tiers differ (gas %llu): %s\n",
+                (unsigned long long)gas, why);
+        abort();
+    }
+    return 0;
+}

@@ -1,0 +1,1565 @@
+/*
+ * The compiling tier for x86-64: the internal code (engine.h) of every
+ * function of a module translated, one IR instruction at a time, into
+ * machine code of our own making (a baseline, single-pass translation; no
+ * code generation library).
+ *
+ * Execution model.  The interpreter's frame layout is kept as it is: every
+ * value lives in a 64-bit slot fp[i] of the value stack in the store, and
+ * each instruction loads its slots, operates and stores.  While compiled
+ * code runs, the callee-saved registers hold the hot state:
+ *
+ *   rbx  fp, the current frame           r13  the gas counter
+ *   r12  the run's context (jctx below)   r14  the memory's base
+ *   rbp  the memory's read marks          r15  the memory's size in bytes
+ *
+ * A direct call is a native `call`: the caller checks the depth and the
+ * value stack exactly as the interpreter does (the same limits, the same
+ * STACK_EXHAUSTED), moves rbx up by the call's argument base, calls, and
+ * moves it back.  A frame costs 16 bytes of native stack (the return
+ * address and padding that keeps the stack 16-byte aligned for calls into
+ * C), so the deepest run the default limits allow (20,000 frames) needs
+ * about 320 KiB.
+ *
+ * Gas is charged where the interpreter charges it and by the same amounts:
+ * a GAS instruction subtracts the block's cost from r13, a taken branch the
+ * cost in its gas cell; when the counter goes negative a shared routine
+ * calls gb_store_refill (the deadline's held-back gas) or ends the run
+ * with OUT_OF_GAS and a counter of 0 — what the interpreter's REFILL does.
+ *
+ * What is native: moves, constants, select, globals, memory.size, every
+ * i32/i64 operation but division, remainder and the bit counts, all
+ * compare-and-branch forms, br_table, loads and stores (the bounds checked
+ * explicitly against r15, then the read or write marks set as interp.c
+ * sets them), direct calls and returns.  Everything else (float
+ * arithmetic and conversions, with numeric.h's NaN rules; integer
+ * division; bulk memory; memory.grow; tables; calls to imports and
+ * call_indirect) calls a C helper here that does what the interpreter's
+ * handler does, written from the same opcodes.h expressions.
+ *
+ * Traps are returned values.  A trap in compiled code jumps to the exit
+ * stub, which stores the counter, puts the stack pointer back where the
+ * entry trampoline left it and returns the code: only frames of compiled
+ * code are discarded, never a C frame.  A helper that calls back into
+ * compiled code (a call into another instance) enters through the
+ * trampoline again, which saves and restores the previous exit point.
+ *
+ * Mixed mode.  A module is compiled whole or not at all (an instruction
+ * the translator does not know makes gb_jit_compile return
+ * GB_UNSUPPORTED, and that module runs in the interpreter).  Compiled code
+ * calling a function of an interpreted module runs it with gb_interp_call
+ * on the same value stack above the caller's frame, with the limits
+ * narrowed to what is left; the interpreter calling into a compiled module
+ * just interprets that module's internal code, which is always there.
+ *
+ * Executable memory is written while mapped read-write and then made
+ * read-execute (W^X); it is freed with the module.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/mem.h"
+#include "wasm/jit.h"
+#include "wasm/numeric.h"
+
+#if defined(__x86_64__)
+#include <sys/mman.h>
+
+/* The run's context; r12 points at it.  Compiled code reads the fields by
+ * their offsets. */
+typedef struct jctx {
+    uint8_t *mem;
+    uint64_t memsize;
+    uint8_t *dirty;
+    uint8_t *rdm;
+    int64_t gas;
+    uint32_t depth, max_depth;
+    uint64_t *stack_end;
+    void *entry_rsp;
+    gb_store *s;
+    gb_instance *inst;
+    gb_jit *jit;
+    int32_t err;
+} jctx;
+
+typedef gb_err (*enter_fn)(jctx *c, uint64_t *fp, const void *code);
+
+struct gb_jit {
+    uint8_t *code;       /* mapped read-execute */
+    size_t size;
+    uint32_t nfunc_imports;
+    uint32_t ndefs;
+    uint32_t *fn_off;    /* ndefs: each function's entry */
+    enter_fn enter;
+};
+
+bool gb_jit_available(void) { return true; }
+
+/* ---- the helpers compiled code calls ------------------------------ */
+
+static void load_mem(jctx *c, const gb_instance *inst)
+{
+    const gb_memory *M = inst->mem;
+    c->mem = M ? M->data : NULL;
+    c->memsize = M ? M->size : 0;
+    c->dirty = M ? M->dirty : NULL;
+    c->rdm = M ? M->read : NULL;
+}
+
+/* The counter went negative (a block's cost already taken). */
+static int64_t h_refill(jctx *c, int64_t gas)
+{
+    return gb_store_refill(c->s, gas, 0);
+}
+
+/* Helpers for single instructions: (context, fp, the instruction's
+ * cells); they return GB_OK or the trap. */
+#define S(i) fp[pc[i].u]
+#define TRY(call)                                                           \
+    do {                                                                    \
+        gb_err e_ = (call);                                                 \
+        if (e_)                                                             \
+            return e_;                                                      \
+    } while (0)
+#define R_I32(x) ((uint64_t)(uint32_t)(x))
+#define R_I64(x) ((uint64_t)(x))
+#define R_F32(x) ((uint64_t)(uint32_t)(x))
+#define R_F64(x) ((uint64_t)(x))
+/* As interp.c's CHARGE, with the counter in the context. */
+#define CHARGE(amount)                                                      \
+    do {                                                                    \
+        if (c->inst->gs) {                                                  \
+            uint64_t c_ = (amount);                                         \
+            if ((uint64_t)c->gas < c_) {                                    \
+                int64_t g_ = gb_store_refill(c->s, c->gas, c_);             \
+                if (g_ < 0) {                                               \
+                    c->gas = 0;                                             \
+                    return GB_TRAP_OUT_OF_GAS;                              \
+                }                                                           \
+                c->gas = g_;                                                \
+            }                                                               \
+            c->gas -= (int64_t)c_;                                          \
+        }                                                                   \
+    } while (0)
+
+typedef gb_err (*op_fn)(jctx *c, uint64_t *fp, const gb_cell *pc);
+
+#define U_(opc, name, ti, to, expr)                                         \
+    static gb_err h_##name(jctx *c, uint64_t *fp, const gb_cell *pc)       \
+    {                                                                       \
+        uint64_t a = S(2);                                                  \
+        S(1) = R_##to(expr);                                                \
+        return GB_OK;                                                       \
+    }
+GB_UNOPS(U_)
+GB_FC_UNOPS(U_)
+#undef U_
+#define B_(opc, name, ti, to, expr)                                         \
+    static gb_err h_##name(jctx *c, uint64_t *fp, const gb_cell *pc)       \
+    {                                                                       \
+        uint64_t a = S(2), b = S(3);                                        \
+        S(1) = R_##to(expr);                                                \
+        return GB_OK;                                                       \
+    }                                                                       \
+    static gb_err h_##name##_I(jctx *c, uint64_t *fp, const gb_cell *pc)   \
+    {                                                                       \
+        uint64_t a = S(2), b = pc[3].u;                                     \
+        S(1) = R_##to(expr);                                                \
+        return GB_OK;                                                       \
+    }
+GB_BINOPS(B_)
+#undef B_
+
+/* the granules of [d, d+n) written (d + n <= memsize, checked) */
+static void mark(uint8_t *dirty, uint64_t d, uint64_t n)
+{
+    for (uint64_t g = d >> GB_DIRTY_SHIFT; n && g <= (d + n - 1) >> GB_DIRTY_SHIFT;
+         g++)
+        dirty[g] = 1;
+}
+
+static gb_err h_MEMORY_GROW(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_instance *inst = c->inst;
+    uint32_t delta = (uint32_t)S(2), old;
+    CHARGE((uint64_t)inst->gs->grow_per_page * delta);
+    gb_err e = gb_memory_grow_(inst->mem, delta, &old);
+    if (e == GB_NOMEM)
+        return e; /* as the interpreter: the host is out of memory */
+    S(1) = e ? 0xffffffffu : old;
+    load_mem(c, inst);
+    return GB_OK;
+}
+
+static gb_err h_MEMORY_FILL(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    uint64_t d = (uint32_t)S(1), n = (uint32_t)S(3);
+    CHARGE(n * c->inst->gs->bulk_per_byte);
+    if (d + n > c->memsize)
+        return GB_TRAP_MEM_OOB;
+    memset(c->mem + d, (int)(uint8_t)S(2), n);
+    mark(c->dirty, d, n);
+    return GB_OK;
+}
+
+static gb_err h_MEMORY_COPY(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    uint64_t d = (uint32_t)S(1), sr = (uint32_t)S(2), n = (uint32_t)S(3);
+    CHARGE(n * c->inst->gs->bulk_per_byte);
+    if (d + n > c->memsize || sr + n > c->memsize)
+        return GB_TRAP_MEM_OOB;
+    memmove(c->mem + d, c->mem + sr, n);
+    mark(c->dirty, d, n);
+    return GB_OK;
+}
+
+static gb_err h_MEMORY_INIT(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_instance *inst = c->inst;
+    uint32_t seg = (uint32_t)pc[1].u;
+    uint64_t d = (uint32_t)S(2), sr = (uint32_t)S(3), n = (uint32_t)S(4);
+    const gb_data_seg *ds = &inst->mod->datas[seg];
+    uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
+    CHARGE(n * inst->gs->bulk_per_byte);
+    if (sr + n > len || d + n > c->memsize)
+        return GB_TRAP_MEM_OOB;
+    if (n)
+        memcpy(c->mem + d, ds->bytes + sr, n);
+    mark(c->dirty, d, n);
+    return GB_OK;
+}
+
+static gb_err h_DATA_DROP(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    c->inst->data_dropped[pc[1].u] = 1;
+    return GB_OK;
+}
+
+static gb_err h_TABLE_GET(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_table *t = c->inst->tables[pc[2].u];
+    uint32_t i = (uint32_t)S(3);
+    if (i >= t->size)
+        return GB_TRAP_TABLE_OOB;
+    S(1) = t->elems[i];
+    return GB_OK;
+}
+
+static gb_err h_TABLE_SET(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_table *t = c->inst->tables[pc[1].u];
+    uint32_t i = (uint32_t)S(2);
+    if (i >= t->size)
+        return GB_TRAP_TABLE_OOB;
+    t->elems[i] = S(3);
+    return GB_OK;
+}
+
+static gb_err h_TABLE_SIZE(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    S(1) = c->inst->tables[pc[2].u]->size;
+    return GB_OK;
+}
+
+static gb_err h_TABLE_GROW(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_table *t = c->inst->tables[pc[2].u];
+    uint32_t delta = (uint32_t)S(4), old;
+    CHARGE((uint64_t)c->inst->gs->table_per_elem * delta);
+    gb_err e = gb_table_grow_(t, delta, S(3), &old);
+    S(1) = e ? 0xffffffffu : old;
+    return GB_OK;
+}
+
+static gb_err h_TABLE_FILL(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_table *t = c->inst->tables[pc[1].u];
+    uint64_t i = (uint32_t)S(2), n = (uint32_t)S(4);
+    gb_val v = S(3);
+    CHARGE(n * c->inst->gs->table_per_elem);
+    if (i + n > t->size)
+        return GB_TRAP_TABLE_OOB;
+    for (uint64_t k = 0; k < n; k++)
+        t->elems[i + k] = v;
+    return GB_OK;
+}
+
+static gb_err h_TABLE_COPY(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_instance *inst = c->inst;
+    gb_table *td = inst->tables[pc[1].u], *ts = inst->tables[pc[2].u];
+    uint64_t d = (uint32_t)S(3), sr = (uint32_t)S(4), n = (uint32_t)S(5);
+    CHARGE(n * inst->gs->table_per_elem);
+    if (d + n > td->size || sr + n > ts->size)
+        return GB_TRAP_TABLE_OOB;
+    if (n)
+        memmove(td->elems + d, ts->elems + sr, n * sizeof(gb_val));
+    return GB_OK;
+}
+
+static gb_err h_TABLE_INIT(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_instance *inst = c->inst;
+    gb_table *t = inst->tables[pc[1].u];
+    uint32_t seg = (uint32_t)pc[2].u;
+    uint64_t d = (uint32_t)S(3), sr = (uint32_t)S(4), n = (uint32_t)S(5);
+    CHARGE(n * inst->gs->table_per_elem);
+    if (sr + n > inst->elem_len[seg] || d + n > t->size)
+        return GB_TRAP_TABLE_OOB;
+    if (n)
+        memcpy(t->elems + d, inst->elem_vals[seg] + sr, n * sizeof(gb_val));
+    return GB_OK;
+}
+
+static gb_err h_ELEM_DROP(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    c->inst->elem_len[pc[1].u] = 0;
+    return GB_OK;
+}
+
+static gb_err h_REF_FUNC(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    S(1) = (uint64_t)(uintptr_t)c->inst->funcs[pc[2].u];
+    return GB_OK;
+}
+
+static gb_err h_REF_IS_NULL(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    S(1) = S(2) == 0;
+    return GB_OK;
+}
+
+/* f run by the interpreter with its frame at nfp, the caller (compiled)
+ * at depth c->depth - 1: the store's stack and limits narrowed to what is
+ * left above, so every check the interpreter makes comes out as if the
+ * whole run were interpreted. */
+static gb_err interp_at(jctx *c, gb_func *f, uint64_t *nfp)
+{
+    gb_store *s = c->s;
+    uint64_t *stack = s->stack;
+    uint32_t slots = s->cfg.max_stack_slots, depth = s->cfg.max_call_depth;
+    s->stack = nfp;
+    s->cfg.max_stack_slots = (uint32_t)(c->stack_end - nfp);
+    s->cfg.max_call_depth = c->max_depth - c->depth;
+    s->gas_left = c->gas;
+    gb_err e = gb_interp_call(s, f);
+    c->gas = s->gas_left;
+    s->stack = stack;
+    s->cfg.max_stack_slots = slots;
+    s->cfg.max_call_depth = depth;
+    return e;
+}
+
+/* A call through an import or a table: returns the compiled entry to call
+ * natively (the depth already counted), (void *)1 when the call was made
+ * here (a host function, another instance), NULL on a trap (c->err). */
+static const void *call_func(jctx *c, gb_func *f, uint64_t *nfp)
+{
+    gb_instance *inst = c->inst;
+    gb_store *s = c->s;
+    gb_err e;
+    if (f->host) {
+        gb_host_ctx hc = {.store = s, .inst = inst};
+        s->gas_left = c->gas;
+        e = f->host(&hc, f->user, nfp, nfp);
+        c->gas = s->gas_left;
+        if (e)
+            goto trap;
+        load_mem(c, inst);
+        return (const void *)1;
+    }
+    const gb_code *code = f->code;
+    if (c->depth + 1 >= c->max_depth || nfp + code->frame_slots > c->stack_end) {
+        e = GB_TRAP_STACK_EXHAUSTED;
+        goto trap;
+    }
+    gb_jit *j = f->inst->mod->jit;
+    c->depth++;
+    if (f->inst == inst && j == c->jit)
+        return j->code + j->fn_off[code->funcidx - j->nfunc_imports];
+    if (j) {
+        gb_jit *cj = c->jit;
+        c->inst = f->inst;
+        c->jit = j;
+        load_mem(c, f->inst);
+        e = j->enter(c, nfp,
+                     j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
+        c->inst = inst;
+        c->jit = cj;
+    } else {
+        e = interp_at(c, f, nfp);
+    }
+    load_mem(c, inst);
+    c->depth--;
+    if (e)
+        goto trap;
+    return (const void *)1;
+trap:
+    c->err = (int32_t)e;
+    return NULL;
+}
+
+static const void *h_CALL_IMPORT(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    return call_func(c, c->inst->funcs[pc[1].u], fp + pc[2].u);
+}
+
+static const void *h_CALL_INDIRECT(jctx *c, uint64_t *fp, const gb_cell *pc)
+{
+    gb_instance *inst = c->inst;
+    gb_table *t = inst->tables[pc[1].u];
+    uint32_t i = (uint32_t)S(4);
+    gb_err e;
+    if (i >= t->size) {
+        snprintf(c->s->trap_msg, sizeof c->s->trap_msg,
+                 "undefined element: call_indirect index %u, table size %u",
+                 i, t->size);
+        e = GB_TRAP_TABLE_OOB;
+        goto trap;
+    }
+    gb_func *f = (gb_func *)(uintptr_t)t->elems[i];
+    if (!f) {
+        e = GB_TRAP_UNINIT_ELEM;
+        goto trap;
+    }
+    if (f->sig != inst->sigs[pc[2].u]) {
+        e = GB_TRAP_INDIRECT_MISMATCH;
+        goto trap;
+    }
+    return call_func(c, f, fp + pc[3].u);
+trap:
+    c->err = (int32_t)e;
+    return NULL;
+}
+
+#undef S
+#undef TRY
+#undef CHARGE
+
+/* ---- the assembler -------------------------------------------------- */
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
+       R14, R15 };
+enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS,
+       CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G };
+#define FP RBX
+#define CTX R12
+#define GAS R13
+#define MEM R14
+#define MSZ R15
+#define RDM RBP
+#define CO(f) ((int32_t)offsetof(jctx, f))
+
+typedef struct fixup {
+    uint32_t at;     /* the rel32's position */
+    uint32_t target; /* IR cell index, or function index for calls */
+} fixup;
+
+typedef struct asm_ {
+    uint8_t *b;
+    size_t n, cap;
+    bool fail;           /* out of memory or an unknown instruction */
+    gb_err err;
+    /* per function */
+    uint32_t *off;       /* native offset of each IR cell, UINT32_MAX if
+                            not an instruction start */
+    fixup *fx;
+    size_t nfx, capfx;
+    /* per module */
+    fixup *calls;
+    size_t ncalls, capcalls;
+    uint32_t l_exit, l_refill, l_err_ctx, l_oob, l_stack, l_unreach;
+    /* The one register cache: the slot whose value rax holds when the
+     * instruction being emitted starts (-1: none).  Set only by an
+     * instruction that ends storing rax to its result slot, kept across
+     * GAS and NOP (the refill routine keeps rax), dropped at every branch
+     * target; so it never outlives the straight line it was made in. */
+    int64_t cached;  /* for the instruction being emitted */
+    int64_t rax_out; /* what it leaves for the next one */
+} asm_;
+
+static void grow(asm_ *a, size_t more)
+{
+    if (a->n + more <= a->cap)
+        return;
+    size_t cap = a->cap ? a->cap * 2 : 4096;
+    while (cap < a->n + more)
+        cap *= 2;
+    uint8_t *nb = gb_realloc(a->b, cap);
+    if (!nb) {
+        a->fail = true;
+        a->err = GB_NOMEM;
+        a->n = 0; /* keep writing into what there is */
+        return;
+    }
+    a->b = nb;
+    a->cap = cap;
+}
+
+static void b1(asm_ *a, uint8_t x)
+{
+    grow(a, 1);
+    if (a->cap)
+        a->b[a->n++] = x;
+}
+
+static void b4(asm_ *a, uint32_t x)
+{
+    for (int i = 0; i < 4; i++)
+        b1(a, (uint8_t)(x >> (8 * i)));
+}
+
+static void b8(asm_ *a, uint64_t x)
+{
+    b4(a, (uint32_t)x);
+    b4(a, (uint32_t)(x >> 32));
+}
+
+static void patch4(asm_ *a, uint32_t at, uint32_t x)
+{
+    if (at + 4 <= a->n)
+        for (int i = 0; i < 4; i++)
+            a->b[at + i] = (uint8_t)(x >> (8 * i));
+}
+
+/* Opcode bytes (up to three, first in the low byte) */
+static void ops(asm_ *a, uint32_t op, int len)
+{
+    for (int i = 0; i < len; i++)
+        b1(a, (uint8_t)(op >> (8 * i)));
+}
+
+static int oplen(uint32_t op) { return op > 0xffff ? 3 : op > 0xff ? 2 : 1; }
+
+/* reg, [base + index*scale + disp]; index -1 for none.  w: REX.W;
+ * pfx: 0x66 or 0; byte: reg is a byte register (a REX for sil/dil). */
+static void insm(asm_ *a, int pfx, int w, uint32_t op, int reg, int base,
+                 int index, int scale, int32_t disp)
+{
+    if (pfx)
+        b1(a, (uint8_t)pfx);
+    int rex = (w ? 8 : 0) | (reg & 8 ? 4 : 0) | (index >= 0 && (index & 8) ? 2 : 0) |
+              (base & 8 ? 1 : 0);
+    if (rex)
+        b1(a, (uint8_t)(0x40 | rex));
+    ops(a, op, oplen(op));
+    int mod = disp == 0 && (base & 7) != 5 ? 0
+              : disp >= -128 && disp <= 127 ? 1 : 2;
+    if (index >= 0 || (base & 7) == 4) {
+        int ss = scale == 8 ? 3 : scale == 4 ? 2 : scale == 2 ? 1 : 0;
+        b1(a, (uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
+        b1(a, (uint8_t)((ss << 6) | ((index >= 0 ? index : 4) & 7) << 3 |
+                        (base & 7)));
+    } else {
+        b1(a, (uint8_t)((mod << 6) | ((reg & 7) << 3) | (base & 7)));
+    }
+    if (mod == 1)
+        b1(a, (uint8_t)disp);
+    else if (mod == 2)
+        b4(a, (uint32_t)disp);
+}
+
+/* reg, rm (register direct) */
+static void insr(asm_ *a, int w, uint32_t op, int reg, int rm)
+{
+    int rex = (w ? 8 : 0) | (reg & 8 ? 4 : 0) | (rm & 8 ? 1 : 0);
+    if (rex)
+        b1(a, (uint8_t)(0x40 | rex));
+    ops(a, op, oplen(op));
+    b1(a, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
+}
+
+/* slot i of the frame */
+static int32_t sd(uint64_t slot) { return (int32_t)(slot * 8); }
+
+static void ld64(asm_ *a, int r, uint64_t slot) { insm(a, 0, 1, 0x8b, r, FP, -1, 1, sd(slot)); }
+static void ld32(asm_ *a, int r, uint64_t slot) { insm(a, 0, 0, 0x8b, r, FP, -1, 1, sd(slot)); }
+static void st64(asm_ *a, uint64_t slot, int r) { insm(a, 0, 1, 0x89, r, FP, -1, 1, sd(slot)); }
+
+/* The first operand of an instruction into rax (w: all 64 bits; else
+ * zero-extended from 32), from the cache when it holds that slot. */
+static void ld_rax(asm_ *a, int w, uint64_t slot)
+{
+    if (a->cached >= 0 && (uint64_t)a->cached == slot) {
+        if (!w)
+            insr(a, 0, 0x89, RAX, RAX); /* mov eax, eax */
+        return;
+    }
+    if (w)
+        ld64(a, RAX, slot);
+    else
+        ld32(a, RAX, slot);
+}
+
+/* The second operand into rcx, before the first is loaded into rax. */
+static void ld_rcx(asm_ *a, uint64_t slot)
+{
+    if (a->cached >= 0 && (uint64_t)a->cached == slot)
+        insr(a, 1, 0x89, RAX, RCX); /* mov rcx, rax */
+    else
+        ld64(a, RCX, slot);
+}
+
+static void movimm(asm_ *a, int r, uint64_t v)
+{
+    if (v <= 0xffffffffu) { /* mov r32, imm32 (zero-extends) */
+        if (r & 8)
+            b1(a, 0x41);
+        b1(a, (uint8_t)(0xb8 + (r & 7)));
+        b4(a, (uint32_t)v);
+    } else {
+        b1(a, (uint8_t)(0x48 | (r & 8 ? 1 : 0)));
+        b1(a, (uint8_t)(0xb8 + (r & 7)));
+        b8(a, v);
+    }
+}
+
+/* ALU r/m, imm32: /digit */
+static void aluimm(asm_ *a, int w, int digit, int r, uint32_t imm)
+{
+    insr(a, w, 0x81, digit, r);
+    b4(a, imm);
+}
+
+static void call_abs(asm_ *a, const void *fn)
+{
+    movimm(a, RAX, (uint64_t)(uintptr_t)fn);
+    insr(a, 0, 0xff, 2, RAX); /* call rax */
+}
+
+/* jcc/jmp rel32 to a module label (already placed) */
+static void jcc_to(asm_ *a, int cc, uint32_t label)
+{
+    b1(a, 0x0f);
+    b1(a, (uint8_t)(0x80 + cc));
+    b4(a, (uint32_t)(label - (a->n + 4)));
+}
+
+static void jmp_to(asm_ *a, uint32_t label)
+{
+    b1(a, 0xe9);
+    b4(a, (uint32_t)(label - (a->n + 4)));
+}
+
+static void call_to(asm_ *a, uint32_t label)
+{
+    b1(a, 0xe8);
+    b4(a, (uint32_t)(label - (a->n + 4)));
+}
+
+static void add_fx(asm_ *a, fixup **v, size_t *n, size_t *cap, uint32_t at,
+                   uint32_t target)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        fixup *nv = gb_realloc(*v, nc * sizeof *nv);
+        if (!nv) {
+            a->fail = true;
+            a->err = GB_NOMEM;
+            return;
+        }
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = (fixup){at, target};
+}
+
+/* jcc (or jmp with cc < 0) to IR cell `target` of this function */
+static void j_ir(asm_ *a, int cc, uint32_t target)
+{
+    if (cc < 0) {
+        b1(a, 0xe9);
+    } else {
+        b1(a, 0x0f);
+        b1(a, (uint8_t)(0x80 + cc));
+    }
+    add_fx(a, &a->fx, &a->nfx, &a->capfx, (uint32_t)a->n, target);
+    b4(a, 0);
+}
+
+/* Charge `gas` (a block's cost): the counter down, the refill routine
+ * when it goes negative. */
+static void charge(asm_ *a, int64_t gas)
+{
+    if (gas == 0)
+        return;
+    if (gas > 0 && gas <= INT32_MAX) {
+        aluimm(a, 1, 5, GAS, (uint32_t)gas); /* sub r13, imm32 */
+    } else {
+        movimm(a, RAX, (uint64_t)gas);
+        insr(a, 1, 0x29, RAX, GAS); /* sub r13, rax */
+    }
+    b1(a, 0x79); /* jns +5 */
+    b1(a, 5);
+    call_to(a, a->l_refill);
+}
+
+/* Take the branch whose target and gas are cells k and k+1. */
+static void take(asm_ *a, const gb_code *code, const gb_cell *pc, int k)
+{
+    charge(a, pc[k + 1].i);
+    j_ir(a, -1, (uint32_t)((const gb_cell *)pc[k].p - code->cells));
+}
+
+/* Branch when cc holds (flags already set). */
+static void branch(asm_ *a, const gb_code *code, const gb_cell *pc, int k,
+                   int cc)
+{
+    if (pc[k + 1].i == 0) {
+        j_ir(a, cc, (uint32_t)((const gb_cell *)pc[k].p - code->cells));
+        return;
+    }
+    b1(a, 0x0f); /* j!cc over the taken path */
+    b1(a, (uint8_t)(0x80 + (cc ^ 1)));
+    uint32_t at = (uint32_t)a->n;
+    b4(a, 0);
+    take(a, code, pc, k);
+    patch4(a, at, (uint32_t)(a->n - (at + 4)));
+}
+
+/* A helper of the op_fn kind; sync: the counter and the memory may
+ * change (stored before, reloaded after). */
+static void reload_mem(asm_ *a)
+{
+    insm(a, 0, 1, 0x8b, MEM, CTX, -1, 1, CO(mem));
+    insm(a, 0, 1, 0x8b, MSZ, CTX, -1, 1, CO(memsize));
+    insm(a, 0, 1, 0x8b, RDM, CTX, -1, 1, CO(rdm));
+}
+
+static void helper(asm_ *a, op_fn fn, const gb_cell *pc, bool sync)
+{
+    if (sync)
+        insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
+    insr(a, 1, 0x89, CTX, RDI); /* mov rdi, r12 */
+    insr(a, 1, 0x89, FP, RSI);  /* mov rsi, rbx */
+    movimm(a, RDX, (uint64_t)(uintptr_t)pc);
+    call_abs(a, (const void *)fn);
+    if (sync) {
+        insm(a, 0, 1, 0x8b, GAS, CTX, -1, 1, CO(gas));
+        reload_mem(a);
+    }
+    insr(a, 0, 0x85, RAX, RAX); /* test eax, eax */
+    jcc_to(a, CC_NE, a->l_exit);
+}
+
+/* A call through an import or a table (h_CALL_IMPORT, h_CALL_INDIRECT). */
+static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
+                     uint64_t argbase)
+{
+    insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
+    insr(a, 1, 0x89, CTX, RDI);
+    insr(a, 1, 0x89, FP, RSI);
+    movimm(a, RDX, (uint64_t)(uintptr_t)pc);
+    call_abs(a, fn);
+    insm(a, 0, 1, 0x8b, GAS, CTX, -1, 1, CO(gas));
+    aluimm(a, 1, 7, RAX, 1); /* cmp rax, 1 */
+    jcc_to(a, CC_B, a->l_err_ctx);
+    b1(a, 0x74); /* je reload */
+    uint32_t at = (uint32_t)a->n;
+    b1(a, 0);
+    insm(a, 0, 1, 0x8d, FP, FP, -1, 1, sd(argbase));   /* lea rbx, [rbx+d] */
+    insr(a, 0, 0xff, 2, RAX);                          /* call rax */
+    insm(a, 0, 1, 0x8d, FP, FP, -1, 1, -sd(argbase));  /* lea rbx, [rbx-d] */
+    insm(a, 0, 0, 0xff, 1, CTX, -1, 1, CO(depth));     /* dec depth */
+    if (a->n - (at + 1) <= 127 && at < a->n)
+        a->b[at] = (uint8_t)(a->n - (at + 1));
+    reload_mem(a);
+}
+
+/* ---- loads and stores ------------------------------------------------ */
+
+typedef struct memop {
+    uint32_t op;  /* opcode bytes */
+    int w, pfx;
+    int size;
+} memop;
+
+/* ea of an access into rax: (uint32)(a [+ b]) + off; `wb` the local that
+ * gets the 32-bit sum first (the _W forms), or -1 */
+static void ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
+               int64_t wb)
+{
+    ld_rax(a, 0, aslot);
+    if (bform == 1)
+        insm(a, 0, 0, 0x03, RAX, FP, -1, 1, sd(b)); /* add eax, [b] */
+    else if (bform == 2 && (uint32_t)b)
+        aluimm(a, 0, 0, RAX, (uint32_t)b);
+    if (wb >= 0)
+        st64(a, (uint64_t)wb, RAX);
+    if (off) {
+        if (off <= INT32_MAX) {
+            insm(a, 0, 1, 0x8d, RAX, RAX, -1, 1, (int32_t)off);
+        } else {
+            movimm(a, RCX, off);
+            insr(a, 1, 0x01, RCX, RAX); /* add rax, rcx */
+        }
+    }
+}
+
+/* bounds check for `size` bytes at rax, then the marks in `marks` (a
+ * register holding the mark array) */
+static void check_mark(asm_ *a, int size, int marks)
+{
+    insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, size); /* lea rcx, [rax+size] */
+    insr(a, 1, 0x39, MSZ, RCX);                 /* cmp rcx, r15 */
+    jcc_to(a, CC_A, a->l_oob);
+    for (int k = 0; k < (size > 1 ? 2 : 1); k++) {
+        if (k == 0)
+            insr(a, 1, 0x89, RAX, RDX); /* mov rdx, rax */
+        else
+            insm(a, 0, 1, 0x8d, RDX, RAX, -1, 1, size - 1);
+        insr(a, 1, 0xc1, 5, RDX); /* shr rdx, 12 */
+        b1(a, GB_DIRTY_SHIFT);
+        insm(a, 0, 0, 0xc6, 0, marks, RDX, 1, 0); /* mov byte [m+rdx], 1 */
+        b1(a, 1);
+    }
+}
+
+static memop load_kind(gb_irop o)
+{
+    switch (o) {
+    case GB_IR_LD32: return (memop){0x8b, 0, 0, 4};
+    case GB_IR_LD64: return (memop){0x8b, 1, 0, 8};
+    case GB_IR_LD8S_32: return (memop){0xbe0f, 0, 0, 1};
+    case GB_IR_LD8S_64: return (memop){0xbe0f, 1, 0, 1};
+    case GB_IR_LD8U: return (memop){0xb60f, 0, 0, 1};
+    case GB_IR_LD16S_32: return (memop){0xbf0f, 0, 0, 2};
+    case GB_IR_LD16S_64: return (memop){0xbf0f, 1, 0, 2};
+    case GB_IR_LD16U: return (memop){0xb70f, 0, 0, 2};
+    case GB_IR_LD32S_64: return (memop){0x63, 1, 0, 4};
+    case GB_IR_ST8: return (memop){0x88, 0, 0, 1};
+    case GB_IR_ST16: return (memop){0x89, 0, 0x66, 2};
+    case GB_IR_ST32: return (memop){0x89, 0, 0, 4};
+    case GB_IR_ST64: return (memop){0x89, 1, 0, 8};
+    default: return (memop){0, 0, 0, 0};
+    }
+}
+
+/* bform: 0 [dst][addr][off], 1 [dst][a][b][off] (b a slot), 2 (b an
+ * immediate); w: the _W forms ([local] after off) */
+static void emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
+                      bool w)
+{
+    memop m = load_kind(base);
+    if (bform == 0)
+        ea(a, pc[2].u, 0, 0, pc[3].u, -1);
+    else
+        ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
+    check_mark(a, m.size, RDM);
+    insm(a, m.pfx, m.w, m.op, RCX, MEM, RAX, 1, 0);
+    st64(a, pc[1].u, RCX);
+}
+
+/* bform: 0 [addr][value][off], 1 [a][b][value][off], 2 b immediate */
+static void emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
+{
+    memop m = load_kind(base);
+    uint64_t val;
+    if (bform == 0) {
+        ea(a, pc[1].u, 0, 0, pc[3].u, -1);
+        val = pc[2].u;
+    } else {
+        ea(a, pc[1].u, bform, pc[2].u, pc[4].u, -1);
+        val = pc[3].u;
+    }
+    insm(a, 0, 1, 0x8b, RSI, CTX, -1, 1, CO(dirty));
+    check_mark(a, m.size, RSI);
+    ld64(a, RCX, val);
+    insm(a, m.pfx, m.w, m.op, RCX, MEM, RAX, 1, 0);
+}
+
+/* ---- numeric ------------------------------------------------------- */
+
+/* The native integer binary operators: x86 opcode (reg, reg form, rcx
+ * into rax) or a condition code for comparisons. */
+typedef struct natop {
+    int w;       /* 64-bit */
+    uint32_t op; /* 0x01 add ... ; 0xd3 shift (digit in sh) */
+    int sh;      /* shift digit, -1 otherwise */
+    int cc;      /* comparison: condition, -1 otherwise */
+} natop;
+
+static bool native_binop(gb_irop o, natop *n)
+{
+    switch (o) {
+#define A_(name, w_, op_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, op_, -1, -1}; return true;
+#define SH_(name, w_, d_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, 0xd3, d_, -1}; return true;
+#define C_(name, w_, cc_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, 0x39, -1, cc_}; return true;
+    A_(I32_ADD, 0, 0x01) A_(I32_SUB, 0, 0x29) A_(I32_AND, 0, 0x21)
+    A_(I32_OR, 0, 0x09) A_(I32_XOR, 0, 0x31) A_(I32_MUL, 0, 0xaf0f)
+    A_(I64_ADD, 1, 0x01) A_(I64_SUB, 1, 0x29) A_(I64_AND, 1, 0x21)
+    A_(I64_OR, 1, 0x09) A_(I64_XOR, 1, 0x31) A_(I64_MUL, 1, 0xaf0f)
+    SH_(I32_SHL, 0, 4) SH_(I32_SHR_U, 0, 5) SH_(I32_SHR_S, 0, 7)
+    SH_(I32_ROTL, 0, 0) SH_(I32_ROTR, 0, 1)
+    SH_(I64_SHL, 1, 4) SH_(I64_SHR_U, 1, 5) SH_(I64_SHR_S, 1, 7)
+    SH_(I64_ROTL, 1, 0) SH_(I64_ROTR, 1, 1)
+    C_(I32_EQ, 0, CC_E) C_(I32_NE, 0, CC_NE) C_(I32_LT_S, 0, CC_L)
+    C_(I32_LT_U, 0, CC_B) C_(I32_GT_S, 0, CC_G) C_(I32_GT_U, 0, CC_A)
+    C_(I32_LE_S, 0, CC_LE) C_(I32_LE_U, 0, CC_BE) C_(I32_GE_S, 0, CC_GE)
+    C_(I32_GE_U, 0, CC_AE)
+    C_(I64_EQ, 1, CC_E) C_(I64_NE, 1, CC_NE) C_(I64_LT_S, 1, CC_L)
+    C_(I64_LT_U, 1, CC_B) C_(I64_GT_S, 1, CC_G) C_(I64_GT_U, 1, CC_A)
+    C_(I64_LE_S, 1, CC_LE) C_(I64_LE_U, 1, CC_BE) C_(I64_GE_S, 1, CC_GE)
+    C_(I64_GE_U, 1, CC_AE)
+#undef A_
+#undef SH_
+#undef C_
+    default:
+        return false;
+    }
+}
+
+static bool is_imm_form(gb_irop o)
+{
+    switch (o) {
+#define B_(opc, name, ti, to, expr) case GB_IR_##name##_I: return true;
+        GB_BINOPS(B_)
+#undef B_
+    default:
+        return false;
+    }
+}
+
+static void setcc_store(asm_ *a, int cc, uint64_t dst)
+{
+    b1(a, 0x0f); /* setcc al */
+    b1(a, (uint8_t)(0x90 + cc));
+    b1(a, 0xc0);
+    insr(a, 0, 0xb60f, RAX, RAX); /* movzx eax, al */
+    st64(a, dst, RAX);
+}
+
+static void emit_binop(asm_ *a, gb_irop o, const natop *n, const gb_cell *pc)
+{
+    if (is_imm_form(o)) {
+        ld_rax(a, 1, pc[2].u);
+        movimm(a, RCX, n->w ? pc[3].u : (uint32_t)pc[3].u);
+    } else {
+        ld_rcx(a, pc[3].u);
+        ld_rax(a, 1, pc[2].u);
+    }
+    if (n->sh >= 0)
+        insr(a, n->w, 0xd3, n->sh, RAX);
+    else if (n->op == 0xaf0f)
+        insr(a, n->w, 0xaf0f, RAX, RCX); /* imul rax, rcx */
+    else
+        insr(a, n->w, n->op, RCX, RAX); /* op rax, rcx */
+    if (n->cc >= 0)
+        setcc_store(a, n->cc, pc[1].u);
+    else
+        st64(a, pc[1].u, RAX);
+    a->rax_out = (int64_t)pc[1].u;
+}
+
+/* native unary operators; false when a helper does it */
+static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
+{
+    uint32_t op;
+    int w = 0;
+    switch (o) {
+    case GB_IR_I32_EQZ:
+    case GB_IR_I64_EQZ:
+        ld_rax(a, 1, pc[2].u);
+        insr(a, o == GB_IR_I64_EQZ, 0x85, RAX, RAX);
+        setcc_store(a, CC_E, pc[1].u);
+        a->rax_out = (int64_t)pc[1].u;
+        return true;
+    case GB_IR_I32_WRAP_I64:
+    case GB_IR_I64_EXTEND_I32_U:
+    case GB_IR_I32_REINTERPRET_F32:
+    case GB_IR_F32_REINTERPRET_I32:
+        ld_rax(a, 0, pc[2].u);
+        st64(a, pc[1].u, RAX);
+        a->rax_out = (int64_t)pc[1].u;
+        return true;
+    case GB_IR_I64_REINTERPRET_F64:
+    case GB_IR_F64_REINTERPRET_I64:
+        ld_rax(a, 1, pc[2].u);
+        st64(a, pc[1].u, RAX);
+        a->rax_out = (int64_t)pc[1].u;
+        return true;
+    case GB_IR_I64_EXTEND_I32_S: op = 0x63; w = 1; break;
+    case GB_IR_I64_EXTEND32_S: op = 0x63; w = 1; break;
+    case GB_IR_I32_EXTEND8_S: op = 0xbe0f; break;
+    case GB_IR_I32_EXTEND16_S: op = 0xbf0f; break;
+    case GB_IR_I64_EXTEND8_S: op = 0xbe0f; w = 1; break;
+    case GB_IR_I64_EXTEND16_S: op = 0xbf0f; w = 1; break;
+    default:
+        return false;
+    }
+    ld_rax(a, 1, pc[2].u);
+    insr(a, w, op, RAX, RAX);
+    st64(a, pc[1].u, RAX);
+    a->rax_out = (int64_t)pc[1].u;
+    return true;
+}
+
+/* the helper of a numeric op (generated from opcodes.h) */
+static op_fn num_helper(gb_irop o)
+{
+    switch (o) {
+#define U_(opc, name, ti, to, expr) case GB_IR_##name: return h_##name;
+        GB_UNOPS(U_) GB_FC_UNOPS(U_)
+#undef U_
+#define B_(opc, name, ti, to, expr)                                         \
+    case GB_IR_##name: return h_##name;                                     \
+    case GB_IR_##name##_I: return h_##name##_I;
+        GB_BINOPS(B_)
+#undef B_
+    default:
+        return NULL;
+    }
+}
+
+static int brcmp_cc(gb_irop o, bool *imm)
+{
+    *imm = false;
+    switch (o) {
+#define C_(name, cond, inv)                                                 \
+    case GB_IR_BR_##name##_I: *imm = true; /* fall through */               \
+    case GB_IR_BR_##name: { natop n; native_binop(GB_IR_##name, &n); return n.cc; }
+        GB_IR_BRCMP(C_)
+#undef C_
+    default:
+        return -1;
+    }
+}
+
+/* the load/store base op and form of a fused access, or false */
+static bool fused_mem(gb_irop o, gb_irop *base, int *bform, bool *w,
+                      bool *store)
+{
+    switch (o) {
+#define LA_(name)                                                           \
+    case GB_IR_##name##_ADD: *base = GB_IR_##name; *bform = 1; *w = false; *store = false; return true; \
+    case GB_IR_##name##_ADDI: *base = GB_IR_##name; *bform = 2; *w = false; *store = false; return true; \
+    case GB_IR_##name##_ADDW: *base = GB_IR_##name; *bform = 1; *w = true; *store = false; return true; \
+    case GB_IR_##name##_ADDIW: *base = GB_IR_##name; *bform = 2; *w = true; *store = false; return true;
+        GB_IR_LDADD(LA_)
+#undef LA_
+#define SA_(name)                                                           \
+    case GB_IR_##name##_ADD: *base = GB_IR_##name; *bform = 1; *w = false; *store = true; return true; \
+    case GB_IR_##name##_ADDI: *base = GB_IR_##name; *bform = 2; *w = false; *store = true; return true;
+        GB_IR_STADD(SA_)
+#undef SA_
+    default:
+        return false;
+    }
+}
+
+/* ---- handler address -> IR op ---------------------------------------- */
+
+typedef struct hmap {
+    const void *h[1024];
+    uint16_t op[1024];
+} hmap;
+
+static size_t hslot(const void *h)
+{
+    uintptr_t x = (uintptr_t)h;
+    x ^= x >> 17;
+    x *= 0x9e3779b97f4a7c15ull;
+    return (size_t)(x >> 54); /* 10 bits */
+}
+
+static bool hmap_build(hmap *m)
+{
+    const void *const *H = gb_interp_handlers();
+    memset(m, 0, sizeof *m);
+    for (int o = 0; o < GB_IR_COUNT_; o++) {
+        size_t i = hslot(H[o]);
+        while (m->h[i]) {
+            if (m->h[i] == H[o])
+                return false; /* two ops, one handler: ambiguous */
+            i = (i + 1) & 1023;
+        }
+        m->h[i] = H[o];
+        m->op[i] = (uint16_t)o;
+    }
+    return true;
+}
+
+static int hmap_get(const hmap *m, const void *h)
+{
+    for (size_t i = hslot(h); m->h[i]; i = (i + 1) & 1023)
+        if (m->h[i] == h)
+            return m->op[i];
+    return -1;
+}
+
+/* ---- functions --------------------------------------------------------- */
+
+static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
+                         const gb_code *code)
+{
+    uint32_t n = code->ncells;
+    uint32_t *off = gb_malloc((n ? n : 1) * sizeof *off);
+    if (!off) {
+        a->fail = true;
+        a->err = GB_NOMEM;
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        off[i] = UINT32_MAX;
+    a->off = off;
+    a->nfx = 0;
+    /* the branch targets, where the slot cache starts empty */
+    uint8_t *target = gb_calloc(n ? n : 1, 1);
+    if (!target) {
+        free(off);
+        a->fail = true;
+        a->err = GB_NOMEM;
+        return;
+    }
+    for (uint32_t i = 0; i < n;) {
+        const gb_cell *pc = &code->cells[i];
+        int oi = hmap_get(hm, pc->h);
+        if (oi < 0)
+            break; /* reported by the pass below */
+        gb_irop o = (gb_irop)oi;
+        int nops = gb_ir_operands(o, pc);
+        bool imm;
+        int k = -1;
+        if (o == GB_IR_JMP)
+            k = 1;
+        else if (o == GB_IR_BR_IF || o == GB_IR_BR_UNLESS ||
+                 o == GB_IR_BR_EQZ_I32 || o == GB_IR_BR_NEZ_I32)
+            k = 2;
+        else if (brcmp_cc(o, &imm) >= 0)
+            k = 3;
+        if (o == GB_IR_BR_TABLE) {
+            for (uint64_t j = 0; j <= pc[2].u; j++) {
+                size_t t = (size_t)((const gb_cell *)pc[3 + 2 * j].p - code->cells);
+                if (t < n)
+                    target[t] = 1;
+            }
+        } else if (k > 0) {
+            size_t t = (size_t)((const gb_cell *)pc[k].p - code->cells);
+            if (t < n)
+                target[t] = 1;
+        }
+        i += (uint32_t)nops + 1;
+    }
+    a->rax_out = -1;
+
+    /* prologue: align the stack, zero the declared locals */
+    aluimm(a, 1, 5, RSP, 8); /* sub rsp, 8 */
+    if (code->nlocals) {
+        insr(a, 0, 0x31, RAX, RAX); /* xor eax, eax */
+        if (code->nlocals <= 16) {
+            for (uint32_t k = 0; k < code->nlocals; k++)
+                st64(a, code->nparams + k, RAX);
+        } else {
+            insm(a, 0, 1, 0x8d, RDI, FP, -1, 1, sd(code->nparams));
+            movimm(a, RCX, code->nlocals);
+            b1(a, 0xf3); /* rep stosq */
+            b1(a, 0x48);
+            b1(a, 0xab);
+        }
+    }
+
+    for (uint32_t i = 0; i < n && !a->fail;) {
+        const gb_cell *pc = &code->cells[i];
+        int oi = hmap_get(hm, pc->h);
+        if (oi < 0) {
+            a->fail = true;
+            a->err = GB_UNSUPPORTED;
+            break;
+        }
+        gb_irop o = (gb_irop)oi;
+        int nops = gb_ir_operands(o, pc);
+        off[i] = (uint32_t)a->n;
+        a->cached = target[i] ? -1 : a->rax_out;
+        a->rax_out = -1;
+        natop nat;
+        gb_irop mbase;
+        int bform;
+        bool w, store, imm;
+        int cc;
+        switch (o) {
+        case GB_IR_UNREACHABLE:
+            jmp_to(a, a->l_unreach);
+            break;
+        case GB_IR_NOP:
+            a->rax_out = a->cached;
+            break;
+        case GB_IR_GAS:
+            charge(a, pc[1].i);
+            if (pc[1].i >= 0 && pc[1].i <= INT32_MAX)
+                a->rax_out = a->cached; /* rax kept */
+            break;
+        case GB_IR_JMP:
+            take(a, code, pc, 1);
+            break;
+        case GB_IR_BR_IF:
+        case GB_IR_BR_UNLESS:
+        case GB_IR_BR_EQZ_I32:
+        case GB_IR_BR_NEZ_I32:
+            ld_rax(a, 0, pc[1].u);
+            insr(a, 0, 0x85, RAX, RAX);
+            branch(a, code, pc, 2,
+                   o == GB_IR_BR_IF || o == GB_IR_BR_NEZ_I32 ? CC_NE : CC_E);
+            break;
+        case GB_IR_BR_TABLE: {
+            uint32_t cnt = (uint32_t)pc[2].u;
+            ld_rax(a, 0, pc[1].u);
+            movimm(a, RCX, cnt);
+            insr(a, 0, 0x39, RCX, RAX);    /* cmp eax, ecx */
+            insr(a, 0, 0x470f, RAX, RCX);  /* cmova eax, ecx */
+            b1(a, 0x48); b1(a, 0x8d); b1(a, 0x0d); /* lea rcx, [rip+d] */
+            b4(a, 0); /* patched below: the table's distance */
+            uint32_t lea_end = (uint32_t)a->n;
+            b1(a, 0x48); b1(a, 0x63); b1(a, 0x04); b1(a, 0x81); /* movsxd rax,[rcx+rax*4] */
+            b1(a, 0x48); b1(a, 0x01); b1(a, 0xc8); /* add rax, rcx */
+            b1(a, 0xff); b1(a, 0xe0);             /* jmp rax */
+            uint32_t table = (uint32_t)a->n;
+            patch4(a, lea_end - 4, table - lea_end);
+            for (uint32_t k = 0; k <= cnt; k++)
+                b4(a, 0);
+            for (uint32_t k = 0; k <= cnt; k++) {
+                patch4(a, table + 4 * k, (uint32_t)(a->n - table));
+                take(a, code, pc, 3 + 2 * (int)k);
+            }
+            break;
+        }
+        case GB_IR_RETURN:
+            aluimm(a, 1, 0, RSP, 8); /* add rsp, 8 */
+            b1(a, 0xc3);
+            break;
+        case GB_IR_CALL: {
+            const gb_code *callee = pc[1].p;
+            uint64_t base = pc[2].u;
+            insm(a, 0, 0, 0x8b, RAX, CTX, -1, 1, CO(depth));
+            insr(a, 0, 0xff, 0, RAX); /* inc eax */
+            insm(a, 0, 0, 0x3b, RAX, CTX, -1, 1, CO(max_depth));
+            jcc_to(a, CC_AE, a->l_stack);
+            insm(a, 0, 1, 0x8d, RCX, FP, -1, 1,
+                 sd(base + callee->frame_slots));
+            insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(stack_end));
+            jcc_to(a, CC_A, a->l_stack);
+            insm(a, 0, 0, 0x89, RAX, CTX, -1, 1, CO(depth));
+            insm(a, 0, 1, 0x8d, FP, FP, -1, 1, sd(base));
+            b1(a, 0xe8);
+            add_fx(a, &a->calls, &a->ncalls, &a->capcalls, (uint32_t)a->n,
+                   callee->funcidx - m->nfunc_imports);
+            b4(a, 0);
+            insm(a, 0, 1, 0x8d, FP, FP, -1, 1, -sd(base));
+            insm(a, 0, 0, 0xff, 1, CTX, -1, 1, CO(depth)); /* dec depth */
+            break;
+        }
+        case GB_IR_CALL_IMPORT:
+            dyn_call(a, (const void *)h_CALL_IMPORT, pc, pc[2].u);
+            break;
+        case GB_IR_CALL_INDIRECT:
+            dyn_call(a, (const void *)h_CALL_INDIRECT, pc, pc[3].u);
+            break;
+        case GB_IR_COPY:
+            ld_rax(a, 1, pc[2].u);
+            st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
+            break;
+        case GB_IR_CONST:
+            movimm(a, RAX, pc[2].u);
+            st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
+            break;
+        case GB_IR_SELECT:
+            ld_rcx(a, pc[3].u);
+            if (a->cached >= 0 && (uint64_t)a->cached == pc[4].u)
+                insr(a, 0, 0x89, RAX, RDX); /* mov edx, eax */
+            else
+                ld32(a, RDX, pc[4].u);
+            ld_rax(a, 1, pc[2].u);
+            insr(a, 0, 0x85, RDX, RDX);
+            insr(a, 1, 0x440f, RAX, RCX); /* cmove rax, rcx */
+            st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
+            break;
+        case GB_IR_GLOBAL_GET:
+        case GB_IR_GLOBAL_SET: {
+            bool get = o == GB_IR_GLOBAL_GET;
+            insm(a, 0, 1, 0x8b, RAX, CTX, -1, 1, CO(inst));
+            insm(a, 0, 1, 0x8b, RAX, RAX, -1, 1,
+                 (int32_t)offsetof(gb_instance, gvals));
+            insm(a, 0, 1, 0x8b, RAX, RAX, -1, 1,
+                 (int32_t)(pc[get ? 2 : 1].u * 8));
+            if (get) {
+                insm(a, 0, 1, 0x8b, RCX, RAX, -1, 1, 0);
+                st64(a, pc[1].u, RCX);
+            } else {
+                ld64(a, RCX, pc[2].u);
+                insm(a, 0, 1, 0x89, RCX, RAX, -1, 1, 0);
+            }
+            break;
+        }
+        case GB_IR_LD32: case GB_IR_LD64: case GB_IR_LD8S_32:
+        case GB_IR_LD8S_64: case GB_IR_LD8U: case GB_IR_LD16S_32:
+        case GB_IR_LD16S_64: case GB_IR_LD16U: case GB_IR_LD32S_64:
+            emit_load(a, o, pc, 0, false);
+            break;
+        case GB_IR_ST8: case GB_IR_ST16: case GB_IR_ST32: case GB_IR_ST64:
+            emit_store(a, o, pc, 0);
+            break;
+        case GB_IR_MEMORY_SIZE:
+            insr(a, 1, 0x89, MSZ, RAX); /* mov rax, r15 */
+            insr(a, 1, 0xc1, 5, RAX);   /* shr rax, 16 */
+            b1(a, 16);
+            st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
+            break;
+        case GB_IR_MEMORY_GROW: helper(a, h_MEMORY_GROW, pc, true); break;
+        case GB_IR_MEMORY_FILL: helper(a, h_MEMORY_FILL, pc, true); break;
+        case GB_IR_MEMORY_COPY: helper(a, h_MEMORY_COPY, pc, true); break;
+        case GB_IR_MEMORY_INIT: helper(a, h_MEMORY_INIT, pc, true); break;
+        case GB_IR_DATA_DROP: helper(a, h_DATA_DROP, pc, false); break;
+        case GB_IR_TABLE_GET: helper(a, h_TABLE_GET, pc, false); break;
+        case GB_IR_TABLE_SET: helper(a, h_TABLE_SET, pc, false); break;
+        case GB_IR_TABLE_SIZE: helper(a, h_TABLE_SIZE, pc, false); break;
+        case GB_IR_TABLE_GROW: helper(a, h_TABLE_GROW, pc, true); break;
+        case GB_IR_TABLE_FILL: helper(a, h_TABLE_FILL, pc, true); break;
+        case GB_IR_TABLE_COPY: helper(a, h_TABLE_COPY, pc, true); break;
+        case GB_IR_TABLE_INIT: helper(a, h_TABLE_INIT, pc, true); break;
+        case GB_IR_ELEM_DROP: helper(a, h_ELEM_DROP, pc, false); break;
+        case GB_IR_REF_FUNC: helper(a, h_REF_FUNC, pc, false); break;
+        case GB_IR_REF_IS_NULL: helper(a, h_REF_IS_NULL, pc, false); break;
+        case GB_IR_I32_MADD:
+        case GB_IR_I64_MADD: {
+            int w64 = o == GB_IR_I64_MADD;
+            ld_rax(a, 1, pc[3].u);
+            insm(a, 0, w64, 0xaf0f, RAX, FP, -1, 1, sd(pc[4].u));
+            insm(a, 0, w64, 0x03, RAX, FP, -1, 1, sd(pc[2].u));
+            st64(a, pc[1].u, RAX);
+            a->rax_out = (int64_t)pc[1].u;
+            break;
+        }
+        default:
+            if ((cc = brcmp_cc(o, &imm)) >= 0) {
+                ld_rax(a, 0, pc[1].u);
+                if (imm)
+                    aluimm(a, 0, 7, RAX, (uint32_t)pc[2].u);
+                else
+                    insm(a, 0, 0, 0x3b, RAX, FP, -1, 1, sd(pc[2].u));
+                branch(a, code, pc, 3, cc);
+            } else if (fused_mem(o, &mbase, &bform, &w, &store)) {
+                if (store)
+                    emit_store(a, mbase, pc, bform);
+                else
+                    emit_load(a, mbase, pc, bform, w);
+            } else if (native_binop(o, &nat)) {
+                emit_binop(a, o, &nat, pc);
+            } else if (emit_unop(a, o, pc)) {
+                /* done */
+            } else if (num_helper(o)) {
+                helper(a, num_helper(o), pc, false);
+            } else {
+                a->fail = true;
+                a->err = GB_UNSUPPORTED;
+            }
+        }
+        i += (uint32_t)nops + 1;
+    }
+    /* the branches of this function */
+    for (size_t k = 0; k < a->nfx && !a->fail; k++) {
+        uint32_t t = a->fx[k].target;
+        if (t >= n || off[t] == UINT32_MAX) {
+            a->fail = true;
+            a->err = GB_UNSUPPORTED;
+            break;
+        }
+        patch4(a, a->fx[k].at, off[t] - (a->fx[k].at + 4));
+    }
+    free(off);
+    free(target);
+    a->off = NULL;
+}
+
+/* The module's shared code: the entry trampoline, the exit, the refill
+ * routine and the trap stubs. */
+static void emit_runtime(asm_ *a)
+{
+    /* enter(ctx rdi, fp rsi, code rdx) */
+    b1(a, 0x55);             /* push rbp */
+    b1(a, 0x53);             /* push rbx */
+    b1(a, 0x41); b1(a, 0x54); /* push r12 */
+    b1(a, 0x41); b1(a, 0x55); /* push r13 */
+    b1(a, 0x41); b1(a, 0x56); /* push r14 */
+    b1(a, 0x41); b1(a, 0x57); /* push r15 */
+    insm(a, 0, 0, 0xff, 6, RDI, -1, 1, CO(entry_rsp)); /* push [rdi+e] */
+    insm(a, 0, 1, 0x89, RSP, RDI, -1, 1, CO(entry_rsp));
+    insr(a, 1, 0x89, RDI, CTX);
+    insr(a, 1, 0x89, RSI, FP);
+    insm(a, 0, 1, 0x8b, GAS, CTX, -1, 1, CO(gas));
+    reload_mem(a);
+    insr(a, 0, 0xff, 2, RDX); /* call rdx */
+    insr(a, 0, 0x31, RAX, RAX);
+    /* exit: eax = the result */
+    a->l_exit = (uint32_t)a->n;
+    insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
+    insm(a, 0, 1, 0x8b, RSP, CTX, -1, 1, CO(entry_rsp));
+    insm(a, 0, 0, 0x8f, 0, CTX, -1, 1, CO(entry_rsp)); /* pop [r12+e] */
+    b1(a, 0x41); b1(a, 0x5f);
+    b1(a, 0x41); b1(a, 0x5e);
+    b1(a, 0x41); b1(a, 0x5d);
+    b1(a, 0x41); b1(a, 0x5c);
+    b1(a, 0x5b);
+    b1(a, 0x5d);
+    b1(a, 0xc3);
+    /* the trap left in the context by a call helper */
+    a->l_err_ctx = (uint32_t)a->n;
+    insm(a, 0, 0, 0x8b, RAX, CTX, -1, 1, CO(err));
+    jmp_to(a, a->l_exit);
+    a->l_oob = (uint32_t)a->n;
+    movimm(a, RAX, GB_TRAP_MEM_OOB);
+    jmp_to(a, a->l_exit);
+    a->l_stack = (uint32_t)a->n;
+    movimm(a, RAX, GB_TRAP_STACK_EXHAUSTED);
+    jmp_to(a, a->l_exit);
+    a->l_unreach = (uint32_t)a->n;
+    movimm(a, RAX, GB_TRAP_UNREACHABLE);
+    jmp_to(a, a->l_exit);
+    /* refill: called with the counter negative; returns with it >= 0 or
+     * ends the run out of gas with a counter of 0 */
+    a->l_refill = (uint32_t)a->n;
+    b1(a, 0x50); /* push rax: kept for the slot cache (and aligns) */
+    insr(a, 1, 0x89, CTX, RDI);
+    insr(a, 1, 0x89, GAS, RSI);
+    call_abs(a, (const void *)h_refill);
+    insr(a, 1, 0x85, RAX, RAX);
+    b1(a, 0x78); /* js oog */
+    b1(a, 5);
+    insr(a, 1, 0x89, RAX, GAS); /* mov r13, rax (3 bytes) */
+    b1(a, 0x58);                /* pop rax (1 byte) */
+    b1(a, 0xc3);                /* ret (1 byte) */
+    insr(a, 0, 0x31, GAS, GAS); /* xor r13d, r13d */
+    movimm(a, RAX, GB_TRAP_OUT_OF_GAS);
+    jmp_to(a, a->l_exit);
+}
+
+gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
+{
+    *out = NULL;
+    hmap *hm = gb_malloc(sizeof *hm);
+    if (!hm)
+        return GB_NOMEM;
+    if (!hmap_build(hm)) {
+        free(hm);
+        return GB_UNSUPPORTED;
+    }
+    uint32_t ndefs = m->nfuncs - m->nfunc_imports;
+    gb_jit *j = gb_calloc(1, sizeof *j);
+    asm_ a = {0};
+    if (!j || !(j->fn_off = gb_calloc(ndefs ? ndefs : 1, sizeof *j->fn_off))) {
+        a.fail = true;
+        a.err = GB_NOMEM;
+        goto out;
+    }
+    j->nfunc_imports = m->nfunc_imports;
+    j->ndefs = ndefs;
+    emit_runtime(&a);
+    for (uint32_t i = 0; i < ndefs && !a.fail; i++) {
+        while (a.n % 16) /* function entries aligned */
+            b1(&a, 0x90);
+        j->fn_off[i] = (uint32_t)a.n;
+        compile_func(&a, hm, m, m->code[i]);
+    }
+    for (size_t k = 0; k < a.ncalls && !a.fail; k++)
+        patch4(&a, a.calls[k].at,
+               j->fn_off[a.calls[k].target] - (a.calls[k].at + 4));
+    if (a.fail)
+        goto out;
+    /* W^X: written while read-write, then read-execute */
+    size_t sz = (a.n + 4095) & ~(size_t)4095;
+    void *p = mmap(NULL, sz, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        a.fail = true;
+        a.err = GB_NOMEM;
+        goto out;
+    }
+    memcpy(p, a.b, a.n);
+    if (mprotect(p, sz, PROT_READ | PROT_EXEC) != 0) {
+        munmap(p, sz);
+        a.fail = true;
+        a.err = GB_NOMEM;
+        goto out;
+    }
+    j->code = p;
+    j->size = sz;
+    /* the trampoline is at offset 0; converting the object pointer to a
+     * function pointer is what POSIX dlsym needs too */
+    {
+        void *entry = p;
+        memcpy(&j->enter, &entry, sizeof entry);
+    }
+out:
+    free(a.b);
+    free(a.fx);
+    free(a.calls);
+    free(hm);
+    if (a.fail) {
+        gb_jit_free(j);
+        return a.err ? a.err : GB_UNSUPPORTED;
+    }
+    *out = j;
+    return GB_OK;
+}
+
+void gb_jit_free(gb_jit *j)
+{
+    if (!j)
+        return;
+    if (j->code)
+        munmap(j->code, j->size);
+    free(j->fn_off);
+    free(j);
+}
+
+size_t gb_jit_footprint(const gb_jit *j)
+{
+    return j ? j->size + sizeof *j + j->ndefs * sizeof *j->fn_off : 0;
+}
+
+gb_err gb_jit_call(gb_store *s, gb_func *f)
+{
+    const gb_code *code = f->code;
+    gb_jit *j = f->inst->mod->jit;
+    if (code->frame_slots > s->cfg.max_stack_slots)
+        return GB_TRAP_STACK_EXHAUSTED;
+    jctx c = {.gas = s->gas_left,
+              .depth = 0,
+              .max_depth = s->cfg.max_call_depth,
+              .stack_end = s->stack + s->cfg.max_stack_slots,
+              .s = s,
+              .inst = f->inst,
+              .jit = j};
+    load_mem(&c, f->inst);
+    gb_err e = j->enter(&c, s->stack,
+                        j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
+    s->gas_left = c.gas;
+    return e;
+}
+
+#else /* not x86-64: the interpreter only */
+
+struct gb_jit {
+    int unused;
+};
+
+bool gb_jit_available(void) { return false; }
+
+gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
+{
+    (void)m;
+    *out = NULL;
+    return GB_UNSUPPORTED;
+}
+
+void gb_jit_free(gb_jit *j) { (void)j; }
+size_t gb_jit_footprint(const gb_jit *j) { (void)j; return 0; }
+
+gb_err gb_jit_call(gb_store *s, gb_func *f) { return gb_interp_call(s, f); }
+
+#endif
