@@ -322,14 +322,6 @@ static bool tx_shares(const gb_chain_cfg *cfg, const gb_tx *tx, gb_u128 *pay,
     return gb_u128_add_to(pay, cost); /* (zero: code uploads, declines) */
 }
 
-static uint32_t pending_count(gb_chain *c, gb_tx_kind kind)
-{
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < c->npending; i++)
-        n += c->pending[i].tx.kind == kind;
-    return n;
-}
-
 static uint8_t *dup_bytes(const uint8_t *p, uint32_t n)
 {
     uint8_t *q = gb_malloc(n ? n : 1);
@@ -465,12 +457,7 @@ void gb_chain_tx_ids(const gb_tx *tx, gb_id mid, gb_id *id, gb_id *msg)
     case GB_TX_SEND_MESSAGE:
         *id = *msg = mid;
         break;
-    case GB_TX_VOUCHER_UPDATE:
-    case GB_TX_VOUCHER_REVOKE:
-    case GB_TX_VOUCHER_DECLINE:
-        *id = tx->voucher;
-        break;
-    default: /* a transfer, a voucher's issue */
+    default: /* a transfer, the voucher kinds */
         *id = mid;
     }
 }
@@ -513,7 +500,7 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
     uint32_t height = c->height + (c->producing ? 2 : 1);
     bool msg = tx->kind == GB_TX_CREATE_PROGRAM ||
                tx->kind == GB_TX_SEND_MESSAGE || tx->kind == GB_TX_SEND_REPLY;
-    gb_u128 cost = gb_u128_from(0), pay, snd;
+    gb_u128 cost = gb_u128_from(0), pay = cost, snd = cost;
     bool prepaid = gb_chain_tx_prepaid(tx);
     if (!gb_id_eq(payer, tx->sender) && tx->kind != GB_TX_UPLOAD_CODE &&
         !prepaid)
@@ -533,7 +520,7 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
               "would only fail and leave an error reply)";
     else if (tx->kind == GB_TX_TRANSFER && tx->gas_limit)
         why = "a transfer carries no gas (gas limit must be 0)";
-    else if (!tx_cost(tx, &cost) || !tx_shares(&c->cfg, tx, &pay, &snd))
+    else if (!tx_cost(tx, &cost))
         why = "value + gas exceeds 2^128-1";
     else if (gb_u128_is_zero(pacct.balance))
         why = prepaid ? "the voucher has no balance left to pay for the call"
@@ -541,7 +528,8 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
                         "is empty or unknown)";
     else {
         gb_u128 need = reserved, sneed = sreserved;
-        if (!gb_u128_add_to(&need, pay) ||
+        if (!tx_shares(&c->cfg, tx, &pay, &snd) || /* cost + fee wraps */
+            !gb_u128_add_to(&need, pay) ||
             gb_u128_cmp(need, pacct.balance) > 0)
             why = prepaid ? "not enough balance on the voucher for the gas "
                             "and the transaction fee"
@@ -595,22 +583,15 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
         case GB_TX_TRANSFER:
             id = gb_message_id_external(height, tx->sender, nonce, 0);
             break;
-        case GB_TX_VOUCHER_ISSUE: {
-            uint64_t n = 0;
-            if ((le = gb_chain_vouchers_issued_in(r, &n)))
-                break;
-            /* the id it gets when the issues before it succeed */
-            id = gb_chain_voucher_id(
-                n + pending_count(c, GB_TX_VOUCHER_ISSUE) + 1);
-        }
-            /* fall through */
+        case GB_TX_VOUCHER_ISSUE:
         case GB_TX_VOUCHER_UPDATE:
         case GB_TX_VOUCHER_REVOKE:
         case GB_TX_VOUCHER_DECLINE:
-            if (tx->kind != GB_TX_VOUCHER_ISSUE)
-                id = tx->voucher;
-            if (!le)
-                why = gb_chain_voucher_check(r, tx, height, &le);
+            /* the transaction's id, as a transfer's (the voucher's is in
+             * its event: an issue's comes from the count of issues when
+             * its block applies it) */
+            id = gb_message_id_external(height, tx->sender, nonce, 0);
+            why = gb_chain_voucher_check(r, tx, height, &le);
             break;
         case GB_TX_SEND_REPLY:
         case GB_TX_CLAIM_VALUE:

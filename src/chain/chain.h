@@ -214,7 +214,8 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
  * message the transaction queues when its block applies it — the init
  * message for CREATE_PROGRAM, the message for SEND_MESSAGE (= *out_id),
  * the reply for SEND_REPLY (= *out_id); zero for UPLOAD_CODE, CLAIM_VALUE
- * and TRANSFER, which queue none.  For TRANSFER *out_id is the
+ * and TRANSFER, which queue none.  For TRANSFER (and the VOUCHER_*
+ * kinds) *out_id is the
  * transaction's id (gb_message_id_external of its block, sender and
  * nonce, as a message would have), the id of its GB_EV_TRANSFER event.
  */
@@ -888,6 +889,17 @@ typedef struct gb_chain_voucher {
 /* Voucher id of spender's (committed state).  GB_NOT_FOUND, the store's. */
 gb_err gb_chain_voucher_get(gb_chain *c, gb_id spender, gb_id id,
                             gb_chain_voucher *out);
+/* The vouchers (committed state) of spender (NULL: of everyone), in key
+ * order (spender, then id), from the first after (*after_spender,
+ * *after_id) (after_spender NULL: from the start), at most limit: *out
+ * malloc'd (NULL when *n is 0).  GB_NOMEM, the store's. */
+typedef struct gb_chain_voucher_key {
+    gb_id spender, id;
+} gb_chain_voucher_key;
+gb_err gb_chain_voucher_list(gb_chain *c, const gb_id *spender,
+                             const gb_id *after_spender,
+                             const gb_id *after_id, uint32_t limit,
+                             gb_chain_voucher_key **out, uint32_t *n);
 /* The vouchers issued so far (META "voucher_issued"). */
 uint64_t gb_chain_vouchers_issued(gb_chain *c);
 /* The id of the n-th voucher issued (1, 2, ...). */

@@ -40,8 +40,6 @@ static inline bool gb_chain_tx_prepaid(const gb_tx *tx)
  * an answer) sets *le and returns NULL. */
 const char *gb_chain_voucher_check(gb_db_txn *txn, const gb_tx *tx,
                                    uint32_t height, gb_err *le);
-/* voucher.c: the vouchers issued (META), in txn. */
-gb_err gb_chain_vouchers_issued_in(gb_db_txn *txn, uint64_t *out);
 
 /* gb_db_dispatch.flags bits */
 enum {

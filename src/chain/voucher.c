@@ -431,6 +431,65 @@ gb_err gb_chain_voucher_get(gb_chain *c, gb_id spender, gb_id id,
     return GB_OK;
 }
 
+gb_err gb_chain_voucher_list(gb_chain *c, const gb_id *spender,
+                             const gb_id *after_spender,
+                             const gb_id *after_id, uint32_t limit,
+                             gb_chain_voucher_key **out, uint32_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    uint8_t start[64];
+    if (after_spender) {
+        memcpy(start, after_spender->b, 32);
+        memcpy(start + 32, after_id->b, 32);
+    }
+    /* a start before the prefix: from the prefix */
+    bool from = after_spender &&
+                (!spender || !memcmp(start, spender->b, 32));
+    gb_db_cursor *cur;
+    if ((e = gb_db_cursor_open(r, GB_TABLE_VOUCHERS,
+                               spender ? spender->b : NULL, spender ? 32 : 0,
+                               from ? start : NULL, from ? 64 : 0, &cur))) {
+        gb_db_read_end(r);
+        return e;
+    }
+    gb_chain_voucher_key *v = NULL;
+    uint32_t cap = 0;
+    gb_db_val k, val;
+    while (*n < limit && !(e = gb_db_cursor_next(cur, &k, &val))) {
+        if (k.len != 64 || (from && !memcmp(k.data, start, 64)))
+            continue;
+        if (*n == cap) {
+            uint32_t nc = cap ? cap * 2 : 16;
+            gb_chain_voucher_key *p = realloc(v, nc * sizeof *p);
+            if (!p) {
+                e = GB_NOMEM;
+                break;
+            }
+            v = p;
+            cap = nc;
+        }
+        memcpy(v[*n].spender.b, k.data, 32);
+        memcpy(v[*n].id.b, k.data + 32, 32);
+        (*n)++;
+    }
+    gb_db_cursor_close(cur);
+    gb_db_read_end(r);
+    if (e == GB_NOT_FOUND)
+        e = GB_OK;
+    if (e) {
+        free(v);
+        *n = 0;
+        return e;
+    }
+    *out = v;
+    return GB_OK;
+}
+
 uint64_t gb_chain_vouchers_issued(gb_chain *c)
 {
     gb_db_txn *r;
@@ -440,9 +499,4 @@ uint64_t gb_chain_vouchers_issued(gb_chain *c)
     gb_db_meta_get_u64(r, META_ISSUED, 0, &n);
     gb_db_read_end(r);
     return n;
-}
-
-gb_err gb_chain_vouchers_issued_in(gb_db_txn *txn, uint64_t *out)
-{
-    return gb_db_meta_get_u64(txn, META_ISSUED, 0, out);
 }
