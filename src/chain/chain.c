@@ -546,7 +546,10 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
     gb_db_val v;
     gb_db_dispatch mb;
     gb_db_program prog;
-    if (!why) {
+    /* a prepaid call's voucher first, as Gear checks it before the call */
+    if (!why && prepaid && tx->kind != GB_TX_VOUCHER_DECLINE)
+        why = gb_chain_voucher_check(r, tx, height, &le);
+    if (!why && !le) {
         switch (tx->kind) {
         case GB_TX_UPLOAD_CODE: {
             const gb_gear_code *code;
@@ -612,8 +615,6 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
             why = "unknown transaction kind";
         }
     }
-    if (!why && !le && prepaid && tx->kind != GB_TX_VOUCHER_DECLINE)
-        why = gb_chain_voucher_check(r, tx, height, &le);
     gb_db_read_end(r);
     if (le) /* the store could not say: an error, not a refusal */
         return le;
