@@ -520,6 +520,8 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
               "would only fail and leave an error reply)";
     else if (tx->kind == GB_TX_TRANSFER && tx->gas_limit)
         why = "a transfer carries no gas (gas limit must be 0)";
+    else if (tx->kind >= GB_TX_VOUCHER_ISSUE && tx->gas_limit)
+        why = "a voucher transaction carries no gas (gas limit must be 0)";
     else if (!tx_cost(tx, &cost))
         why = "value + gas exceeds 2^128-1";
     else if (gb_u128_is_zero(pacct.balance))
