@@ -3,8 +3,8 @@
  * store.
  *
  * A block is produced in this order: the pending transactions (upload
- * code, create program, send message, send reply, claim value, transfer),
- * then the
+ * code, create program, send message, send reply, claim value, transfer,
+ * the voucher calls), then the
  * tasks due at this height (delayed messages, wake-ups, expiries), then
  * the message queue, while the block's gas allowance lasts.  Each dispatch
  * runs in the processor (src/gear/process.h); its journal is applied to the
@@ -862,11 +862,15 @@ void gb_chain_wait_entry_clear(gb_chain_wait_entry *w);
  * ‖ append_programs Option<Option<BTreeSet<[u8; 32]>>> ‖ code_uploading
  * Option<bool> ‖ prolong_duration Option<u32>.  (The node copies them
  * from the extrinsic.)  Writing one: into out (room for
- * GB_CHAIN_VOUCHER_ARGS_MAX), its length returned.  programs may be in
- * any order (a set: sorted, duplicates dropped); NULL: any program
- * (update: append nothing when !programs_set).
+ * GB_CHAIN_VOUCHER_ARGS_MAX), its length returned.  programs: at most
+ * GB_CHAIN_VOUCHER_MAX_PROGRAMS (more are left out), in any order (a set:
+ * sorted, duplicates dropped); NULL: None (any program).  Update:
+ * new_owner NULL: None; programs_set false: append_programs None;
+ * code_uploading < 0: None, else Some(code_uploading != 0); prolong 0:
+ * None.
  */
-#define GB_CHAIN_VOUCHER_ARGS_MAX (2 + 5 + 32 * 64 + 1 + 2 + 5 + 40)
+#define GB_CHAIN_VOUCHER_MAX_PROGRAMS 32u /* Vara's MaxProgramsAmount */
+#define GB_CHAIN_VOUCHER_ARGS_MAX (33 + 2 + 5 + 32 * 64 + 2 + 5)
 size_t gb_chain_voucher_issue_args(const gb_id *programs, uint32_t n,
                                    bool code_uploading, uint32_t duration,
                                    uint8_t *out);
@@ -882,7 +886,7 @@ typedef struct gb_chain_voucher {
     bool code_uploading;
     bool any_program;     /* else programs[0, nprograms) */
     uint32_t nprograms;
-    gb_id programs[32];
+    gb_id programs[GB_CHAIN_VOUCHER_MAX_PROGRAMS];
     gb_u128 balance;      /* its account's */
 } gb_chain_voucher;
 

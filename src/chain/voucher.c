@@ -30,6 +30,9 @@
 #define META_ISSUED "voucher_issued"
 #define MAXP GB_DB_VOUCHER_MAX_PROGRAMS
 
+_Static_assert(GB_CHAIN_VOUCHER_MAX_PROGRAMS == GB_DB_VOUCHER_MAX_PROGRAMS,
+               "one limit");
+
 gb_id gb_chain_voucher_id(uint64_t n)
 {
     uint8_t b[7 + 8];
