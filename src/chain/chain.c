@@ -272,7 +272,8 @@ void gb_chain_close(gb_chain *c)
 static bool tx_cost(const gb_tx *tx, gb_u128 *out)
 {
     *out = gb_u128_from(0);
-    if (tx->kind == GB_TX_TRANSFER) {
+    if (tx->kind == GB_TX_TRANSFER || tx->kind == GB_TX_VOUCHER_ISSUE ||
+        tx->kind == GB_TX_VOUCHER_UPDATE) {
         *out = tx->value;
         return true;
     }
@@ -286,6 +287,27 @@ static bool tx_cost(const gb_tx *tx, gb_u128 *out)
         !gb_u128_add_to(out, gb_u128_from(GB_GEAR_EXISTENTIAL_DEPOSIT)))
         return false;
     return gb_u128_add_to(out, tx->value);
+}
+
+/* What tx takes from its payer (*pay: the fee, and its cost when the
+ * payer is the sender) and, with another payer, from its sender (*snd: a
+ * prepaid message's value; the payer then pays its gas).  False as
+ * tx_cost. */
+static bool tx_shares(const gb_chain_cfg *cfg, const gb_tx *tx, gb_u128 *pay,
+                      gb_u128 *snd)
+{
+    gb_u128 cost;
+    *pay = gb_chain_tx_fee(cfg, tx);
+    *snd = gb_u128_from(0);
+    if (!tx_cost(tx, &cost))
+        return false;
+    if (gb_id_eq(gb_chain_tx_payer(tx), tx->sender))
+        return gb_u128_add_to(pay, cost);
+    if (tx->kind == GB_TX_SEND_MESSAGE || tx->kind == GB_TX_SEND_REPLY) {
+        *snd = tx->value;
+        return gb_u128_add_to(pay, gb_chain_gas_value(tx->gas_limit));
+    }
+    return gb_u128_add_to(pay, cost); /* (zero: code uploads, declines) */
 }
 
 static uint8_t *dup_bytes(const uint8_t *p, uint32_t n)
@@ -365,12 +387,11 @@ static gb_err pend_note(gb_chain *c, const gb_tx *tx)
     if (pi == GB_IDMAP_NONE)
         return GB_NOMEM;
     c->pend_sums[si].n++;
-    /* submit checked that reserved + cost + fee fits the payer's balance
-     * (cost is zero when the payer is not the sender: code uploads only) */
-    gb_u128 cost;
-    tx_cost(tx, &cost);
-    gb_u128_add_to(&c->pend_sums[pi].reserved, cost);
-    gb_u128_add_to(&c->pend_sums[pi].reserved, gb_chain_tx_fee(&c->cfg, tx));
+    /* submit checked that reserved + each share fits the balance */
+    gb_u128 pay, snd;
+    tx_shares(&c->cfg, tx, &pay, &snd);
+    gb_u128_add_to(&c->pend_sums[pi].reserved, pay);
+    gb_u128_add_to(&c->pend_sums[si].reserved, snd);
     return GB_OK;
 }
 
@@ -424,7 +445,7 @@ void gb_chain_tx_ids(const gb_tx *tx, gb_id mid, gb_id *id, gb_id *msg)
     case GB_TX_SEND_MESSAGE:
         *id = *msg = mid;
         break;
-    default: /* a transfer */
+    default: /* a transfer, the voucher kinds */
         *id = mid;
     }
 }
@@ -453,10 +474,12 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
         nonce += c->pend_sums[si].n;
     /* what the payer of the fee holds and owes already */
     gb_id payer = gb_chain_tx_payer(tx);
-    gb_u128 reserved = gb_u128_from(0);
+    gb_u128 reserved = gb_u128_from(0), sreserved = gb_u128_from(0);
     uint32_t pi = gb_idmap_get(&c->pend_senders, &payer, &none);
     if (pi != GB_IDMAP_NONE)
         reserved = c->pend_sums[pi].reserved;
+    if (si != GB_IDMAP_NONE)
+        sreserved = c->pend_sums[si].reserved;
     pacct = acct;
     if (!gb_id_eq(payer, tx->sender))
         gb_db_account_get(r, payer, &pacct);
@@ -465,9 +488,17 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
     uint32_t height = c->height + (c->producing ? 2 : 1);
     bool msg = tx->kind == GB_TX_CREATE_PROGRAM ||
                tx->kind == GB_TX_SEND_MESSAGE || tx->kind == GB_TX_SEND_REPLY;
-    gb_u128 fee = gb_chain_tx_fee(&c->cfg, tx), cost = gb_u128_from(0);
-    if (!gb_id_eq(payer, tx->sender) && tx->kind != GB_TX_UPLOAD_CODE)
+    gb_u128 cost = gb_u128_from(0), pay = cost, snd = cost;
+    bool prepaid = gb_chain_tx_prepaid(tx);
+    if (!gb_id_eq(payer, tx->sender) && tx->kind != GB_TX_UPLOAD_CODE &&
+        !prepaid)
         why = "only a code upload may have its fee paid by another account";
+    else if (prepaid && tx->kind != GB_TX_UPLOAD_CODE &&
+             tx->kind != GB_TX_SEND_MESSAGE &&
+             tx->kind != GB_TX_SEND_REPLY &&
+             tx->kind != GB_TX_VOUCHER_DECLINE)
+        why = "a voucher pays only for messages, replies, code uploads and "
+              "declining it";
     else if (msg && tx->gas_limit > c->cfg.block_gas_limit)
         why = "gas limit above the block gas limit (Vara's "
               "BlockGasLimit, 750,000,000,000 by default: GasLimitTooHigh)";
@@ -477,26 +508,38 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
               "would only fail and leave an error reply)";
     else if (tx->kind == GB_TX_TRANSFER && tx->gas_limit)
         why = "a transfer carries no gas (gas limit must be 0)";
+    else if (tx->kind >= GB_TX_VOUCHER_ISSUE && tx->gas_limit)
+        why = "a voucher transaction carries no gas (gas limit must be 0)";
     else if (!tx_cost(tx, &cost))
         why = "value + gas exceeds 2^128-1";
     else if (gb_u128_is_zero(pacct.balance))
-        why = "no balance to pay the transaction fee (the account is empty "
-              "or unknown)";
+        why = prepaid ? "the voucher has no balance left to pay for the call"
+                      : "no balance to pay the transaction fee (the account "
+                        "is empty or unknown)";
     else {
-        gb_u128 need = reserved;
-        if (!gb_u128_add_to(&need, cost) || !gb_u128_add_to(&need, fee) ||
+        gb_u128 need = reserved, sneed = sreserved;
+        if (!tx_shares(&c->cfg, tx, &pay, &snd) || /* cost + fee wraps */
+            !gb_u128_add_to(&need, pay) ||
             gb_u128_cmp(need, pacct.balance) > 0)
-            why = gb_u128_is_zero(cost)
+            why = prepaid ? "not enough balance on the voucher for the gas "
+                            "and the transaction fee"
+                  : gb_u128_is_zero(cost)
                       ? "not enough balance for the transaction fee"
                       : "not enough balance for value, gas and the "
                         "transaction fee";
+        else if (!gb_u128_add_to(&sneed, snd) ||
+                 gb_u128_cmp(sneed, acct.balance) > 0)
+            why = "not enough balance for the value";
     }
     if (!why && tx->payload_len > 8u * 1024 * 1024)
         why = "payload too large";
     gb_db_val v;
     gb_db_dispatch mb;
     gb_db_program prog;
-    if (!why) {
+    /* a prepaid call's voucher first, as Gear checks it before the call */
+    if (!why && prepaid && tx->kind != GB_TX_VOUCHER_DECLINE)
+        why = gb_chain_voucher_check(r, tx, height, &le);
+    if (!why && !le) {
         switch (tx->kind) {
         case GB_TX_UPLOAD_CODE: {
             const gb_gear_code *code;
@@ -532,6 +575,16 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
             break;
         case GB_TX_TRANSFER:
             id = gb_message_id_external(height, tx->sender, nonce, 0);
+            break;
+        case GB_TX_VOUCHER_ISSUE:
+        case GB_TX_VOUCHER_UPDATE:
+        case GB_TX_VOUCHER_REVOKE:
+        case GB_TX_VOUCHER_DECLINE:
+            /* the transaction's id, as a transfer's (the voucher's is in
+             * its event: an issue's comes from the count of issues when
+             * its block applies it) */
+            id = gb_message_id_external(height, tx->sender, nonce, 0);
+            why = gb_chain_voucher_check(r, tx, height, &le);
             break;
         case GB_TX_SEND_REPLY:
         case GB_TX_CLAIM_VALUE:
@@ -622,11 +675,22 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
         e != GB_NOT_FOUND)
         return e;
     gb_db_account *pay = other ? &pacct : &acct;
-    gb_u128 cost, fee = gb_chain_tx_fee(&b->c->cfg, tx);
-    bool can_pay = (!other || tx->kind == GB_TX_UPLOAD_CODE) &&
-                   tx_cost(tx, &cost) && gb_u128_add_to(&cost, fee) &&
+    gb_u128 cost, snd, fee = gb_chain_tx_fee(&b->c->cfg, tx);
+    bool prepaid = gb_chain_tx_prepaid(tx);
+    /* cost: what the payer pays (value + gas + fee, or for a prepaid call
+     * gas + fee, its value from the sender: snd) */
+    bool can_pay = (!other || tx->kind == GB_TX_UPLOAD_CODE || prepaid) &&
+                   tx_shares(&b->c->cfg, tx, &cost, &snd) &&
                    gb_u128_cmp(cost, pay->balance) <= 0 &&
+                   (!other || gb_u128_cmp(snd, acct.balance) <= 0) &&
                    tx->gas_limit <= b->c->cfg.block_gas_limit;
+    /* a voucher's checks, again */
+    if (can_pay && (prepaid || tx->kind >= GB_TX_VOUCHER_ISSUE)) {
+        gb_err ve = GB_OK;
+        can_pay = !gb_chain_voucher_check(txn, tx, b->height, &ve);
+        if (ve)
+            return ve;
+    }
     gb_db_val v;
     gb_db_program prog;
     gb_db_dispatch mb;
@@ -657,13 +721,20 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
                                           &mb));
         break;
     case GB_TX_TRANSFER:
+    case GB_TX_VOUCHER_ISSUE:
+    case GB_TX_VOUCHER_UPDATE:
+    case GB_TX_VOUCHER_REVOKE:
+    case GB_TX_VOUCHER_DECLINE:
         ok = can_pay;
         break;
     }
     if (le && le != GB_NOT_FOUND)
         return le;
-    if (ok) /* value + gas + fee, all from the payer (cost: its sum) */
+    if (ok) { /* the payer's share, and the sender's when another pays */
         pay->balance = gb_u128_sub(pay->balance, cost);
+        if (other)
+            acct.balance = gb_u128_sub(acct.balance, snd);
+    }
     /* the nonce advances even for a transaction dropped here, so the ids
      * submit returned stay right; a dropped one pays no fee */
     if ((e = gb_db_account_put(txn, tx->sender, &acct)) ||
@@ -684,8 +755,15 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
                               .payload_len = tx->payload_len,
                               .value = tx->value,
                               .gas_limit = tx->gas_limit},
-                        .origin = tx->sender};
+                        /* who pays the gas, and gets back what is left:
+                         * the sender, or a prepaid call's voucher */
+                        .origin = prepaid ? tx->voucher : tx->sender};
     switch (tx->kind) {
+    case GB_TX_VOUCHER_ISSUE:
+    case GB_TX_VOUCHER_UPDATE:
+    case GB_TX_VOUCHER_REVOKE:
+    case GB_TX_VOUCHER_DECLINE:
+        return gb_chain_voucher_apply(b, p);
     case GB_TX_TRANSFER:
         if ((e = gb_chain_credit(b, tx->destination, tx->value)))
             return e;

@@ -3,8 +3,8 @@
  * store.
  *
  * A block is produced in this order: the pending transactions (upload
- * code, create program, send message, send reply, claim value, transfer),
- * then the
+ * code, create program, send message, send reply, claim value, transfer,
+ * the voucher calls), then the
  * tasks due at this height (delayed messages, wake-ups, expiries), then
  * the message queue, while the block's gas allowance lasts.  Each dispatch
  * runs in the processor (src/gear/process.h); its journal is applied to the
@@ -195,6 +195,16 @@ typedef enum gb_tx_kind {
                              or a program (credited to its balance; an
                              exited program's goes on to its inheritor).
                              No gas: gas_limit must be 0. */
+    /* Vara's GearVoucher pallet (see "vouchers" below) */
+    GB_TX_VOUCHER_ISSUE,  /* sender = owner, destination = spender,
+                             value = the voucher's balance, payload =
+                             gb_chain_voucher_issue_args */
+    GB_TX_VOUCHER_UPDATE, /* sender = owner, destination = spender,
+                             voucher, value = the balance top-up (0:
+                             none), payload = gb_chain_voucher_update_args */
+    GB_TX_VOUCHER_REVOKE, /* sender = owner, destination = spender,
+                             voucher */
+    GB_TX_VOUCHER_DECLINE, /* sender = spender, voucher */
 } gb_tx_kind;
 
 /* A transaction as the chain sees it (signatures are checked before, in
@@ -206,7 +216,14 @@ typedef struct gb_tx {
                               the sender.  Another account only for
                               UPLOAD_CODE (the node's upload_program
                               submits its code part as the zero account,
-                              paid for by the signer) */
+                              paid for by the signer), or a voucher
+                              (a prepaid call: below) */
+    gb_id voucher;         /* the VOUCHER_* kinds: the voucher acted on.
+                              A prepaid call (Vara's GearVoucher.call):
+                              voucher = fee_payer = a voucher of the
+                              sender's, which pays the fee and the gas
+                              (SEND_MESSAGE, SEND_REPLY, UPLOAD_CODE,
+                              VOUCHER_DECLINE) */
     const uint8_t *code;   /* UPLOAD_CODE */
     uint32_t code_len;
     gb_id code_id;         /* CREATE_PROGRAM */
@@ -246,7 +263,8 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
  * message the transaction queues when its block applies it — the init
  * message for CREATE_PROGRAM, the message for SEND_MESSAGE (= *out_id),
  * the reply for SEND_REPLY (= *out_id); zero for UPLOAD_CODE, CLAIM_VALUE
- * and TRANSFER, which queue none.  For TRANSFER *out_id is the
+ * and TRANSFER, which queue none.  For TRANSFER (and the VOUCHER_*
+ * kinds) *out_id is the
  * transaction's id (gb_message_id_external of its block, sender and
  * nonce, as a message would have), the id of its GB_EV_TRANSFER event.
  */
@@ -313,6 +331,12 @@ typedef enum gb_event_kind {
                                 UserMessageRead): id = message id, source =
                                 the user, destination = who sent it,
                                 read_reason */
+    GB_EV_VOUCHER_ISSUED,    /* id = voucher id, source = owner,
+                                destination = spender */
+    GB_EV_VOUCHER_UPDATED,   /* id, destination = spender, source = the
+                                new owner (zero: unchanged) */
+    GB_EV_VOUCHER_REVOKED,   /* id, destination = spender */
+    GB_EV_VOUCHER_DECLINED,  /* id, destination = spender */
 } gb_event_kind;
 
 /* Why a mailbox message was read (GB_EV_MAILBOX_READ). */
@@ -879,6 +903,88 @@ typedef struct gb_chain_wait_entry {
 gb_err gb_chain_waitlist_get(gb_chain *c, gb_id program, gb_id message,
                              gb_chain_wait_entry *out);
 void gb_chain_wait_entry_clear(gb_chain_wait_entry *w);
+
+/* ---- vouchers (voucher.c) ------------------------------------------------
+ *
+ * Vara's GearVoucher pallet: an owner gives a spender a voucher, an
+ * account whose id is the voucher id, holding a balance that pays the
+ * fees and gas of the spender's prepaid calls (messages to the programs
+ * the voucher lists, or any program; replies to their mailbox messages;
+ * code uploads when allowed; declining the voucher) until its expiry
+ * block.  The spender stays the message's source and pays any value;
+ * gas left over goes back to the voucher's account.  A voucher is kept
+ * (state/tables.h: vouchers) under (spender, voucher id); ids are
+ * BLAKE2b-256("voucher" ‖ n u64 LE), n counting the vouchers issued (META
+ * "voucher_issued").  The calls and their checks are Gear's (Gear's error
+ * names start the detail of a refusal): issue (DurationOutOfBounds,
+ * MaxProgramsLimitExceeded, BalanceTransfer), update (InexistentVoucher,
+ * BadOrigin, MaxProgramsLimitExceeded, CodeUploadingEnabled,
+ * DurationOutOfBounds), revoke (InexistentVoucher, BadOrigin,
+ * IrrevocableYet: all of the voucher's balance back to its owner, the
+ * voucher kept), decline (InexistentVoucher, VoucherExpired: its expiry
+ * becomes the block's), a prepaid call (InexistentVoucher,
+ * VoucherExpired, InappropriateDestination, UnknownDestination,
+ * CodeUploadingDisabled).  A call is checked at submit (a refusal:
+ * GB_INVALID) and again when its block applies it (then dropped as any
+ * transaction whose state changed).
+ */
+#define GB_CHAIN_VOUCHER_MIN_DURATION 20u      /* Vara's: a minute */
+#define GB_CHAIN_VOUCHER_MAX_DURATION 2419200u /* Vara's: 3 * 4 weeks */
+
+/*
+ * The payload of GB_TX_VOUCHER_ISSUE: Vara's issue arguments after spender
+ * and balance, SCALE: programs Option<BTreeSet<[u8; 32]>> ‖ code_uploading
+ * bool ‖ duration u32.  That of GB_TX_VOUCHER_UPDATE: its arguments after
+ * spender, voucher_id and balance_top_up: move_ownership Option<[u8; 32]>
+ * ‖ append_programs Option<Option<BTreeSet<[u8; 32]>>> ‖ code_uploading
+ * Option<bool> ‖ prolong_duration Option<u32>.  (The node copies them
+ * from the extrinsic.)  Writing one: into out (room for
+ * GB_CHAIN_VOUCHER_ARGS_MAX), its length returned.  programs: at most
+ * GB_CHAIN_VOUCHER_MAX_PROGRAMS (more are left out), in any order (a set:
+ * sorted, duplicates dropped); NULL: None (any program).  Update:
+ * new_owner NULL: None; programs_set false: append_programs None;
+ * code_uploading < 0: None, else Some(code_uploading != 0); prolong 0:
+ * None.
+ */
+#define GB_CHAIN_VOUCHER_MAX_PROGRAMS 32u /* Vara's MaxProgramsAmount */
+#define GB_CHAIN_VOUCHER_ARGS_MAX (33 + 2 + 5 + 32 * 64 + 2 + 5)
+size_t gb_chain_voucher_issue_args(const gb_id *programs, uint32_t n,
+                                   bool code_uploading, uint32_t duration,
+                                   uint8_t *out);
+size_t gb_chain_voucher_update_args(const gb_id *new_owner,
+                                    bool programs_set, const gb_id *programs,
+                                    uint32_t n, int code_uploading,
+                                    uint32_t prolong, uint8_t *out);
+
+/* A voucher, as gb_chain_voucher_get reads it. */
+typedef struct gb_chain_voucher {
+    gb_id owner;
+    uint32_t expiry;      /* usable while the block is below it */
+    bool code_uploading;
+    bool any_program;     /* else programs[0, nprograms) */
+    uint32_t nprograms;
+    gb_id programs[GB_CHAIN_VOUCHER_MAX_PROGRAMS];
+    gb_u128 balance;      /* its account's */
+} gb_chain_voucher;
+
+/* Voucher id of spender's (committed state).  GB_NOT_FOUND, the store's. */
+gb_err gb_chain_voucher_get(gb_chain *c, gb_id spender, gb_id id,
+                            gb_chain_voucher *out);
+/* The vouchers (committed state) of spender (NULL: of everyone), in key
+ * order (spender, then id), from the first after (*after_spender,
+ * *after_id) (after_spender NULL: from the start), at most limit: *out
+ * malloc'd (NULL when *n is 0).  GB_NOMEM, the store's. */
+typedef struct gb_chain_voucher_key {
+    gb_id spender, id;
+} gb_chain_voucher_key;
+gb_err gb_chain_voucher_list(gb_chain *c, const gb_id *spender,
+                             const gb_id *after_spender,
+                             const gb_id *after_id, uint32_t limit,
+                             gb_chain_voucher_key **out, uint32_t *n);
+/* The vouchers issued so far (META "voucher_issued"). */
+uint64_t gb_chain_vouchers_issued(gb_chain *c);
+/* The id of the n-th voucher issued (1, 2, ...). */
+gb_id gb_chain_voucher_id(uint64_t n);
 
 /* ---- dev controls (chain_dev.c) -----------------------------------------
  *

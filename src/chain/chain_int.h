@@ -33,6 +33,19 @@ static inline gb_id gb_chain_tx_payer(const gb_tx *tx)
     return gb_id_is_zero(tx->fee_payer) ? tx->sender : tx->fee_payer;
 }
 
+/* A prepaid call (chain.h, gb_tx.voucher): its voucher pays. */
+static inline bool gb_chain_tx_prepaid(const gb_tx *tx)
+{
+    return !gb_id_is_zero(tx->voucher) && gb_id_eq(tx->voucher, tx->fee_payer);
+}
+
+/* voucher.c: Gear's checks of tx — a VOUCHER_* kind, or a prepaid call's
+ * voucher — against txn's state, for the block at height: NULL when they
+ * pass, else why (Gear's error name first).  A lookup that failed (not
+ * an answer) sets *le and returns NULL. */
+const char *gb_chain_voucher_check(gb_db_txn *txn, const gb_tx *tx,
+                                   uint32_t height, gb_err *le);
+
 /* gb_db_dispatch.flags bits */
 enum {
     /* (waitlist records keep the block their wait began in the unused
@@ -194,6 +207,10 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p);
 void gb_chain_pend_recount(gb_chain *c);
 /* chain_dev.c: the snapshots dropped, their files deleted (close). */
 void gb_chain_dev_free(gb_chain *c);
+
+/* voucher.c: apply a VOUCHER_* transaction p (checked, its fee and value
+ * taken) to the block: the voucher stored, value moved, its event. */
+gb_err gb_chain_voucher_apply(gb_blk *b, const gb_ptx *p);
 
 /* chain_apply.c */
 gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out);

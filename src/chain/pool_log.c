@@ -39,7 +39,10 @@ void gb_pool_tx_fixed(const gb_tx *tx, uint8_t out[GB_POOL_TX_FIXED])
     uint8_t *q = out;
     *q++ = (uint8_t)tx->kind;
     memcpy(q, tx->sender.b, 32), q += 32;
-    memcpy(q, tx->code_id.b, 32), q += 32;
+    /* the code id of a program creation, the voucher of any other */
+    memcpy(q, tx->kind == GB_TX_CREATE_PROGRAM ? tx->code_id.b
+                                               : tx->voucher.b, 32),
+        q += 32;
     memcpy(q, tx->destination.b, 32), q += 32;
     PUT64(q, tx->gas_limit), q += 8;
     gb_u128_to_le(tx->value, q), q += 16;
@@ -126,7 +129,8 @@ gb_err gb_pool_tx_parse(const uint8_t *f, size_t len, gb_tx *out)
         return GB_MALFORMED;
     gb_tx tx = {.kind = (gb_tx_kind)f[0]};
     memcpy(tx.sender.b, f + 1, 32);
-    memcpy(tx.code_id.b, f + 33, 32);
+    memcpy(tx.kind == GB_TX_CREATE_PROGRAM ? tx.code_id.b : tx.voucher.b,
+           f + 33, 32);
     memcpy(tx.destination.b, f + 65, 32);
     tx.gas_limit = GET64(f + 97);
     tx.value = gb_u128_from_le(f + 105);

@@ -27,7 +27,7 @@
 #include "chain/chain_int.h" /* gb_ptx */
 
 /* The fixed part of a transaction's canonical form: kind u8, sender,
- * code id, destination (32 each), gas limit u64 LE, value u128 LE, the
+ * code id (a program creation's; any other's: its voucher), destination (32 each), gas limit u64 LE, value u128 LE, the
  * lengths of code, salt and payload (u32 LE each). */
 #define GB_POOL_TX_FIXED (1 + 32 + 32 + 32 + 8 + 16 + 12)
 void gb_pool_tx_fixed(const gb_tx *tx, uint8_t out[GB_POOL_TX_FIXED]);

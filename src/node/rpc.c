@@ -210,6 +210,10 @@ static const char *event_kind_name(gb_event_kind k)
     case GB_EV_WOKEN: return "Woken";
     case GB_EV_TRANSFER: return "Transfer";
     case GB_EV_MAILBOX_READ: return "UserMessageRead";
+    case GB_EV_VOUCHER_ISSUED: return "VoucherIssued";
+    case GB_EV_VOUCHER_UPDATED: return "VoucherUpdated";
+    case GB_EV_VOUCHER_REVOKED: return "VoucherRevoked";
+    case GB_EV_VOUCHER_DECLINED: return "VoucherDeclined";
     }
     return "Unknown";
 }

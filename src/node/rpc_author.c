@@ -8,6 +8,10 @@
  *   Gear (104): upload_code 0, upload_program 1, create_program 2,
  *               send_message 3, send_reply 4, claim_value 5
  *   Balances (5): transfer_allow_death 0, transfer_keep_alive 3
+ *   GearVoucher (107): issue 0, call 1 (a prepaid send_message,
+ *               send_reply, upload_code or decline), revoke 2, update 3,
+ *               decline 4 (chain.h "vouchers": the voucher arguments the
+ *               chain takes as SCALE are copied from the call)
  *   Utility (8): batch 0, batch_all 2 of the calls above (submit_batch:
  *               the calls in order; batch stops at the first the chain
  *               refuses, batch_all is checked whole first and refused
@@ -55,6 +59,7 @@
 #define ERR_VERIFICATION 1002
 #define MAX_XT (24u << 20)
 #define PALLET_UTILITY 8
+#define PALLET_VOUCHER 107
 /* calls in one Utility batch (Vara's batched_calls_limit is 10922) */
 #define MAX_BATCH 256u
 
@@ -78,6 +83,7 @@ typedef struct watch {
 typedef struct call {
     gb_tx tx[2];
     uint32_t n;
+    uint8_t args[GB_CHAIN_VOUCHER_ARGS_MAX]; /* a voucher update's */
 } call;
 
 static bool get_id(gb_scale_reader *rd, gb_id *out)
@@ -104,6 +110,119 @@ static bool get_gas_value(gb_scale_reader *rd, gb_tx *t)
     bool keep;
     return !gb_scale_get_u64(rd, &t->gas_limit) &&
            !gb_scale_get_u128(rd, &t->value) && !gb_scale_get_bool(rd, &keep);
+}
+
+/* Skip a SCALE Option<BTreeSet<[u8; 32]>> (set: already inside the
+ * option's Some) at rd. */
+static bool skip_set(gb_scale_reader *rd)
+{
+    uint64_t n;
+    const uint8_t *b;
+    return !gb_scale_get_compact(rd, 1u << 16, &n) &&
+           !gb_scale_get_raw(rd, (size_t)n * 32, &b);
+}
+
+static bool skip_opt_set(gb_scale_reader *rd)
+{
+    bool some;
+    return !gb_scale_get_option(rd, &some) && (!some || skip_set(rd));
+}
+
+/* GearVoucher's call fn at rd (after its index). */
+static bool decode_voucher(gb_scale_reader *rd, uint8_t fn, call *c,
+                           char *why, size_t why_len)
+{
+    gb_tx *t = &c->tx[0];
+    bool ok = false, b, some;
+    uint32_t u;
+    size_t from = rd->pos;
+    switch (fn) {
+    case 0: /* issue(spender, balance u128, programs, code_uploading,
+               duration) */
+        t->kind = GB_TX_VOUCHER_ISSUE;
+        ok = get_id(rd, &t->destination) &&
+             !gb_scale_get_u128(rd, &t->value);
+        from = rd->pos;
+        ok = ok && skip_opt_set(rd) && !gb_scale_get_bool(rd, &b) &&
+             !gb_scale_get_u32(rd, &u);
+        t->payload = rd->p + from;
+        t->payload_len = (uint32_t)(rd->pos - from);
+        break;
+    case 1: { /* call(voucher_id, PrepaidCall) */
+        uint8_t v;
+        ok = get_id(rd, &t->voucher) && !gb_scale_get_u8(rd, &v);
+        t->fee_payer = t->voucher;
+        if (!ok)
+            break;
+        switch (v) {
+        case 0:
+        case 1:
+            t->kind = v == 0 ? GB_TX_SEND_MESSAGE : GB_TX_SEND_REPLY;
+            ok = get_id(rd, &t->destination) &&
+                 get_bytes(rd, &t->payload, &t->payload_len) &&
+                 get_gas_value(rd, t);
+            break;
+        case 2:
+            t->kind = GB_TX_UPLOAD_CODE;
+            ok = get_bytes(rd, &t->code, &t->code_len);
+            break;
+        case 3:
+            t->kind = GB_TX_VOUCHER_DECLINE;
+            break;
+        default:
+            ok = false;
+        }
+        break;
+    }
+    case 2: /* revoke(spender, voucher_id) */
+        t->kind = GB_TX_VOUCHER_REVOKE;
+        ok = get_id(rd, &t->destination) && get_id(rd, &t->voucher);
+        break;
+    case 3: { /* update(spender, voucher_id, move_ownership, balance_top_up,
+                 append_programs, code_uploading, prolong_duration): the
+                 arguments but the top-up (the value) into c->args */
+        size_t n1, n2;
+        t->kind = GB_TX_VOUCHER_UPDATE;
+        ok = get_id(rd, &t->destination) && get_id(rd, &t->voucher);
+        from = rd->pos;
+        gb_id owner;
+        ok = ok && !gb_scale_get_option(rd, &some) &&
+             (!some || get_id(rd, &owner));
+        n1 = rd->pos - from;
+        ok = ok && !gb_scale_get_option(rd, &some) &&
+             (!some || !gb_scale_get_u128(rd, &t->value));
+        size_t from2 = rd->pos;
+        ok = ok && !gb_scale_get_option(rd, &some) &&
+             (!some || skip_opt_set(rd)) &&
+             !gb_scale_get_option(rd, &some) &&
+             (!some || !gb_scale_get_bool(rd, &b)) &&
+             !gb_scale_get_option(rd, &some) &&
+             (!some || !gb_scale_get_u32(rd, &u));
+        n2 = rd->pos - from2;
+        if (ok && n1 + n2 > sizeof c->args) {
+            snprintf(why, why_len, "GearVoucher.update: more than 32 "
+                                   "programs (MaxProgramsLimitExceeded)");
+            return false;
+        }
+        if (ok) {
+            memcpy(c->args, rd->p + from, n1);
+            memcpy(c->args + n1, rd->p + from2, n2);
+            t->payload = c->args;
+            t->payload_len = (uint32_t)(n1 + n2);
+        }
+        break;
+    }
+    case 4: /* decline(voucher_id) */
+        t->kind = GB_TX_VOUCHER_DECLINE;
+        ok = get_id(rd, &t->voucher);
+        break;
+    default:
+        snprintf(why, why_len, "GearVoucher call %u is not supported", fn);
+        return false;
+    }
+    if (!ok)
+        snprintf(why, why_len, "could not decode the call");
+    return ok;
 }
 
 /* One call at rd (its pallet and call index, then its arguments; rd
@@ -163,6 +282,8 @@ static bool decode_one(gb_scale_reader *rd, gb_id signer, call *c,
             snprintf(why, why_len, "Gear call %u is not supported", fn);
             return false;
         }
+    } else if (ok && pallet == PALLET_VOUCHER) {
+        return decode_voucher(rd, fn, c, why, why_len);
     } else if (ok && pallet == 5 && (fn == 0 || fn == 3)) {
         uint8_t kind;
         t->kind = GB_TX_TRANSFER;
@@ -477,6 +598,8 @@ static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
         goto out;
     }
     call cl = cs.v[0];
+    if (cl.tx[0].payload == cs.v[0].args) /* (a voucher update's) */
+        cl.tx[0].payload = cl.args;
     free(cs.v);
     gb_id ids[2], id, msg;
     uint32_t nids;

@@ -32,14 +32,17 @@
  *   GearMessenger.Waitlist ‖ program id ‖ message id  (StoredDispatch{kind,
  *        StoredMessage, context None}, Interval{the wait's start, the
  *        block it leaves the waitlist at})
+ *   GearVoucher.Issued   u64 vouchers issued (null before the first)
+ *   GearVoucher.Vouchers ‖ spender ‖ voucher id  VoucherInfo{owner,
+ *        programs Option<BTreeSet>, code_uploading, expiry}
  *
  * Values other than System.Events, System.Number and Timestamp.Now are
  * the last block's whatever `at` says.  Other keys read as null.
  * state_getKeysPaged lists, in key order, what gear-js pages through:
  * one user's mailbox (prefix Mailbox ‖ user), the waitlist (one
  * program's, or all), the programs (ProgramStorage: allUploadedPrograms),
- * the codes (CodeMetadataStorage, OriginalCodeStorage: api.code.all) and
- * one program's memory pages; [] for other prefixes (the store is not
+ * the codes (CodeMetadataStorage, OriginalCodeStorage: api.code.all),
+ * one program's memory pages and the vouchers (one spender's, or all); [] for other prefixes (the store is not
  * walked by Substrate key).
  */
 #include <jansson.h>
@@ -75,6 +78,8 @@ enum {
     K_ORIG_CODE,
     K_PAGES,
     K_WAITLIST,
+    K_ISSUED,
+    K_VOUCHERS,
     K_COUNT
 };
 
@@ -90,6 +95,8 @@ static prefix prefixes[K_COUNT] = {
     [K_ORIG_CODE] = {"21e18623b1f0110bfe78526b5fa5629cd4d20c8817526c2012606e6aa04c60f6", {0}},
     [K_PAGES] = {"21e18623b1f0110bfe78526b5fa5629c4ddfec7915328dd853a6479a8315bcfe", {0}},
     [K_WAITLIST] = {"18a58b6d6682176908e0320ab4d5d7eaf597276cfcc205027d5028243c0d3f09", {0}},
+    [K_ISSUED] = {"5e38fffe33fb515ebc31c6d3f470a67bed937736b9ddad8338981c62dfe7060b", {0}},
+    [K_VOUCHERS] = {"5e38fffe33fb515ebc31c6d3f470a67b5037466161af2201334914a1746a4b4c", {0}},
 };
 
 static const prefix *pfx(int k)
@@ -330,6 +337,30 @@ static gb_err value_of(gb_rpc *r, const uint8_t *key, size_t len,
             return GB_OK;
         put_waiting(&w, &wt);
         gb_chain_wait_entry_clear(&wt);
+    } else if (len == 32 && !memcmp(key, pfx(K_ISSUED)->b, 32)) {
+        uint64_t n = gb_chain_vouchers_issued(c);
+        if (!n)
+            return GB_OK;
+        gb_scale_put_u64(&w, n);
+    } else if (len == 96 && !memcmp(key, pfx(K_VOUCHERS)->b, 32)) {
+        gb_id spender, id;
+        memcpy(spender.b, key + 32, 32);
+        memcpy(id.b, key + 64, 32);
+        gb_chain_voucher v;
+        gb_err e = gb_chain_voucher_get(c, spender, id, &v);
+        if (e == GB_NOMEM)
+            return e;
+        if (e)
+            return GB_OK;
+        gb_scale_put_raw(&w, v.owner.b, 32);
+        gb_scale_put_option(&w, !v.any_program);
+        if (!v.any_program) {
+            gb_scale_put_compact(&w, v.nprograms);
+            for (uint32_t i = 0; i < v.nprograms; i++)
+                gb_scale_put_raw(&w, v.programs[i].b, 32);
+        }
+        gb_scale_put_bool(&w, v.code_uploading);
+        gb_scale_put_u32(&w, v.expiry);
     } else {
         return GB_OK;
     }
@@ -743,6 +774,32 @@ static void collect_keys(gb_rpc *r, const uint8_t *pre, size_t plen,
             key_put(k, tail, 8);
         }
         free(pages);
+    } else if (!memcmp(pre, pfx(K_VOUCHERS)->b, 32)) {
+        /* Vouchers ‖ spender ‖ voucher id (one spender's, or all) */
+        gb_id spender, as, ai;
+        if (plen >= 64)
+            memcpy(spender.b, pre + 32, 32);
+        bool after = start && slen >= 96 &&
+                     !memcmp(start, pfx(K_VOUCHERS)->b, 32);
+        if (after) {
+            memcpy(as.b, start + 32, 32);
+            memcpy(ai.b, start + 64, 32);
+        }
+        gb_chain_voucher_key *rows = NULL;
+        uint32_t n = 0;
+        if (gb_chain_voucher_list(c, plen >= 64 ? &spender : NULL,
+                                  after ? &as : NULL, after ? &ai : NULL,
+                                  (uint32_t)want + 1, &rows,
+                                  &n) == GB_NOMEM)
+            ks->oom = true;
+        for (uint32_t i = 0; i < n; i++) {
+            skey *k = keys_add(ks, pre);
+            if (!k)
+                break;
+            key_put(k, rows[i].spender.b, 32);
+            key_put(k, rows[i].id.b, 32);
+        }
+        free(rows);
     }
 }
 

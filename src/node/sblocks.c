@@ -36,6 +36,7 @@
 #define PALLET_BALANCES 5
 #define PALLET_UTILITY 8
 #define PALLET_GEAR 104
+#define PALLET_VOUCHER 107
 
 typedef struct pending_xt {
     uint8_t *xt;
@@ -499,6 +500,31 @@ static uint32_t put_event(gb_sblocks *s, gb_scale_buf *w, uint32_t xt,
     case GB_EV_PROGRAM_EXITED:
         program_changed(w, xt, ev->id, 1, false); /* Inactive */
         return 1;
+    case GB_EV_VOUCHER_ISSUED: /* {owner, spender, voucher_id} */
+        put_phase(w, xt);
+        gb_scale_put_u8(w, PALLET_VOUCHER);
+        gb_scale_put_u8(w, 0);
+        gb_scale_put_raw(w, ev->source.b, 32);
+        gb_scale_put_raw(w, ev->destination.b, 32);
+        gb_scale_put_raw(w, ev->id.b, 32);
+        break;
+    case GB_EV_VOUCHER_REVOKED:  /* {spender, voucher_id} */
+    case GB_EV_VOUCHER_UPDATED:  /* {spender, voucher_id, new_owner} */
+    case GB_EV_VOUCHER_DECLINED: /* {spender, voucher_id} */
+        put_phase(w, xt);
+        gb_scale_put_u8(w, PALLET_VOUCHER);
+        gb_scale_put_u8(w, ev->kind == GB_EV_VOUCHER_REVOKED   ? 1
+                           : ev->kind == GB_EV_VOUCHER_UPDATED ? 2
+                                                               : 3);
+        gb_scale_put_raw(w, ev->destination.b, 32);
+        gb_scale_put_raw(w, ev->id.b, 32);
+        if (ev->kind == GB_EV_VOUCHER_UPDATED) {
+            bool some = !gb_id_is_zero(ev->source);
+            gb_scale_put_option(w, some);
+            if (some)
+                gb_scale_put_raw(w, ev->source.b, 32);
+        }
+        break;
     case GB_EV_TRANSFER:
         put_phase(w, xt);
         gb_scale_put_u8(w, PALLET_BALANCES);

@@ -686,3 +686,57 @@ gb_err gb_db_account_del(gb_db_txn *txn, gb_id account_id)
 {
     return gb_db_del(txn, GB_TABLE_ACCOUNTS, account_id.b, 32);
 }
+
+/* ---- vouchers --------------------------------------------------------------- */
+
+gb_err gb_db_voucher_put(gb_db_txn *txn, gb_id spender, gb_id voucher_id,
+                         const gb_db_voucher *v)
+{
+    uint32_t n = v->any_program ? 0 : v->nprograms;
+    if (n > GB_DB_VOUCHER_MAX_PROGRAMS)
+        return GB_INVAL;
+    for (uint32_t i = 1; i < n; i++)
+        if (memcmp(v->programs[i - 1].b, v->programs[i].b, 32) >= 0)
+            return GB_INVAL;
+    uint8_t r[39 + 32 * GB_DB_VOUCHER_MAX_PROGRAMS], k[64];
+    r[0] = 1;
+    memcpy(r + 1, v->owner.b, 32);
+    le_put(r + 33, v->expiry, 4);
+    r[37] = (uint8_t)((v->code_uploading ? 1 : 0) | (v->any_program ? 2 : 0));
+    r[38] = (uint8_t)n;
+    for (uint32_t i = 0; i < n; i++)
+        memcpy(r + 39 + 32 * i, v->programs[i].b, 32);
+    memcpy(k, spender.b, 32);
+    memcpy(k + 32, voucher_id.b, 32);
+    return gb_db_put(txn, GB_TABLE_VOUCHERS, k, sizeof k, r, 39 + 32 * n);
+}
+
+gb_err gb_db_voucher_decode(const uint8_t *in, size_t len,
+                            gb_db_voucher *out)
+{
+    if (len < 39 || in[0] != 1 || in[37] > 3 ||
+        in[38] > GB_DB_VOUCHER_MAX_PROGRAMS ||
+        len != 39 + 32 * (size_t)in[38] || ((in[37] & 2) && in[38]))
+        return GB_MALFORMED;
+    memcpy(out->owner.b, in + 1, 32);
+    out->expiry = (uint32_t)le_get(in + 33, 4);
+    out->code_uploading = in[37] & 1;
+    out->any_program = (in[37] & 2) != 0;
+    out->nprograms = in[38];
+    for (uint32_t i = 0; i < out->nprograms; i++)
+        memcpy(out->programs[i].b, in + 39 + 32 * i, 32);
+    return GB_OK;
+}
+
+gb_err gb_db_voucher_get(gb_db_txn *txn, gb_id spender, gb_id voucher_id,
+                         gb_db_voucher *out)
+{
+    uint8_t k[64];
+    memcpy(k, spender.b, 32);
+    memcpy(k + 32, voucher_id.b, 32);
+    gb_db_val v;
+    gb_err err = gb_db_get(txn, GB_TABLE_VOUCHERS, k, sizeof k, &v);
+    if (err)
+        return err;
+    return gb_db_voucher_decode(v.data, v.len, out);
+}

@@ -349,4 +349,39 @@ gb_err gb_db_account_get(gb_db_txn *txn, gb_id account_id,
                          gb_db_account *out);
 gb_err gb_db_account_del(gb_db_txn *txn, gb_id account_id);
 
+/* ---- vouchers: (spender, voucher id) -> voucher (Vara's GearVoucher) -----
+ *
+ *   off size
+ *     0    1  version = 1
+ *     1   32  owner
+ *    33    4  expiry u32 (the block from which it can no longer be used)
+ *    37    1  flags: bit 0 = code uploading allowed, bit 1 = any program
+ *               (no program list)
+ *    38    1  n: programs listed (at most GB_DB_VOUCHER_MAX_PROGRAMS; 0
+ *               with bit 1)
+ *    39 32*n  the program ids, in ascending byte order, each once
+ *
+ * The voucher's balance is not here: it is the account whose id is the
+ * voucher id (accounts table).
+ */
+#define GB_DB_VOUCHER_MAX_PROGRAMS 32u /* Vara's MaxProgramsAmount */
+
+typedef struct gb_db_voucher {
+    gb_id owner;
+    uint32_t expiry;
+    bool code_uploading;
+    bool any_program;
+    uint32_t nprograms;
+    gb_id programs[GB_DB_VOUCHER_MAX_PROGRAMS]; /* ascending */
+} gb_db_voucher;
+
+/* GB_INVAL when the program list is too long or not ascending. */
+gb_err gb_db_voucher_put(gb_db_txn *txn, gb_id spender, gb_id voucher_id,
+                         const gb_db_voucher *v);
+gb_err gb_db_voucher_get(gb_db_txn *txn, gb_id spender, gb_id voucher_id,
+                         gb_db_voucher *out);
+/* Decode a record read from the table (a cursor's value). */
+gb_err gb_db_voucher_decode(const uint8_t *in, size_t len,
+                            gb_db_voucher *out);
+
 #endif

@@ -35,7 +35,7 @@ async function rpc(method, params) {
 const PALLETS = {
   System: 0, Timestamp: 1, Babe: 3, Balances: 5, TransactionPayment: 6,
   Utility: 8, GearProgram: 100, GearMessenger: 101, GearScheduler: 102,
-  GearGas: 103, Gear: 104, GearBank: 108,
+  GearGas: 103, Gear: 104, GearVoucher: 107, GearBank: 108,
 };
 
 function checkRaw(label, hex, version) {
