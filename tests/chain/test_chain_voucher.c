@@ -14,14 +14,15 @@
 #include <string.h>
 
 #include "chain/chain.h"
+#include "chain/devkeys.h"
 #include "chain/chain_fixture.h"
 #include "test.h"
 
 #define GAS 5000000000ull
 #define VARA 1000000000000ull
 
-static gb_id alice(void) { return gb_chain_dev_account(0); }
-static gb_id bob(void) { return gb_chain_dev_account(1); }
+static gb_id alice(void) { return gb_dev_account_id(0); }
+static gb_id bob(void) { return gb_dev_account_id(1); }
 
 static gb_chain *open_chain(void)
 {
