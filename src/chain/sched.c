@@ -494,7 +494,13 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
             return GB_OK;
         const gb_dispatch *x = &s->e[d->head].h.x.d;
         bool drop = gb_idmap_get(&s->skipped, &x->source, &x->destination) != NONE;
-        if (!drop && x->gas_limit > b->gas_left) {
+        uint64_t gas = 0;
+        if (!drop) {
+            gb_err e = gb_chain_gas_limit(b->txn, &s->e[d->head].h.x, &gas);
+            if (e)
+                return e;
+        }
+        if (!drop && gas > b->gas_left) {
             gb_err e = gb_idmap_put(&s->skipped, &x->source, &x->destination, 1);
             if (e)
                 return e;
@@ -582,10 +588,16 @@ static gb_err pick_wave(sched *s)
             continue;
         }
         entry *en = &s->e[d->head];
-        uint64_t gas = en->h.x.d.gas_limit;
+        /* a gasless message runs with its pool's gas as it is now (the
+         * journal is checked against the pool when it is applied:
+         * gb_chain_finish) */
+        uint64_t gas;
+        if ((e = gb_chain_gas_limit(b->txn, &en->h.x, &gas)))
+            break;
         if (gas > budget)
             break; /* the next wave */
         budget -= gas;
+        en->h.x.d.gas_limit = gas; /* (the entry leaves the queue now) */
         cand_pop(s);
         d->active = false;
         if (!gb_grow((void **)&s->taken, &s->cap_taken,

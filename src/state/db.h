@@ -59,6 +59,7 @@
  *   10 reservations program id (32) ‖ reservation id(32) gb_db_reservation
  *   11 accounts    account id (32)                      gb_db_account record
  *   12 blocks      height u32 BE                        gb_block_header record
+ *   14 gas         node id (32)                         gb_db_gas_node record
  *
  * Integers in keys are big-endian so that LMDB's byte order is numeric
  * order: the queue iterates in sequence order, tasks by block then
@@ -116,7 +117,8 @@
     X(RESERVATIONS, 10, "reservations")                                       \
     X(ACCOUNTS, 11, "accounts")                                               \
     X(BLOCKS, 12, "blocks")                                                   \
-    X(INPUTS, 13, "inputs")
+    X(INPUTS, 13, "inputs")                                                   \
+    X(GAS, 14, "gas")
 
 typedef enum gb_db_table {
 #define GB_DB_TABLE_ENUM_(name, id, str) GB_TABLE_##name = id,

@@ -1,0 +1,141 @@
+/*
+ * The chain's gas tree: Gear's gas provider (vara/common/src/gas_provider,
+ * internal.rs at the commit docs/gas.md names), kept in the GAS table and
+ * in dispatch records.
+ *
+ * A message to a program holds gas in one of three ways:
+ *
+ *   its own, in its record   gas_limit is its gas, gas_node its parent
+ *            (zero: a root — a user's message, a reply paid by a deposit,
+ *            a message sent from a reservation).  A node without
+ *            children needs no more than that.
+ *   its own, pooled          (GB_CHAIN_F_POOLED) it has children: its
+ *            node is in the GAS table under its id, gas_limit 0.
+ *   gasless                  (GB_CHAIN_F_GASLESS, Gear's UnspecifiedLocal)
+ *            it draws on node gas_node, its holder, gas_limit 0: its run
+ *            gets the holder's whole value as its limit, and spends from
+ *            it; so gasless messages of one holder share one pool, first
+ *            come, first served (Gear's get_limit / spend through
+ *            node_with_value).
+ *
+ * A node of the GAS table: value, parent, origin (who paid for the root),
+ * consumed, spec_refs (children with gas of their own), unspec_refs
+ * (gasless children).  It is a patron while it is not consumed or has
+ * gasless children (node.rs is_patron).  When a node is consumed and is
+ * no patron, its value moves to the nearest patron ancestor, or, with
+ * none, back to the origin (catch_value, find_ancestor_patron); a
+ * consumed node without children goes, and its parent may then go too
+ * (try_remove_consumed_ancestors).  gb_chain_gas_settle does all of that.
+ */
+#include <string.h>
+
+#include "chain/chain_int.h"
+
+static bool patron(const gb_db_gas_node *n)
+{
+    return !n->consumed || n->unspec_refs;
+}
+
+static gb_err load(gb_blk *b, gb_id id, gb_gnode *out)
+{
+    out->id = id;
+    out->stored = true;
+    gb_err e = gb_db_gas_node_get(b->txn, id, &out->n);
+    return e == GB_NOT_FOUND ? GB_MALFORMED : e; /* (a lost node) */
+}
+
+gb_err gb_chain_gas_limit(gb_db_txn *txn, const gb_db_dispatch *x,
+                          uint64_t *out)
+{
+    if (!(x->flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED))) {
+        *out = x->d.gas_limit;
+        return GB_OK;
+    }
+    gb_db_gas_node n;
+    gb_err e = gb_db_gas_node_get(
+        txn, x->flags & GB_CHAIN_F_GASLESS ? x->gas_node : x->d.id, &n);
+    if (e)
+        return e == GB_NOT_FOUND ? GB_MALFORMED : e;
+    *out = n.value;
+    return GB_OK;
+}
+
+gb_err gb_chain_gas_holder(gb_blk *b, const gb_db_dispatch *x,
+                           gb_gnode *out)
+{
+    if (x->flags & GB_CHAIN_F_GASLESS)
+        return load(b, x->gas_node, out);
+    if (x->flags & GB_CHAIN_F_POOLED)
+        return load(b, x->d.id, out);
+    *out = (gb_gnode){.id = x->d.id,
+                      .n = {.value = x->d.gas_limit, .parent = x->gas_node,
+                            .origin = x->origin}};
+    return GB_OK;
+}
+
+/* The nearest patron on the way up from id (zero: none); *found false
+ * when there is none. */
+static gb_err find_patron(gb_blk *b, gb_id id, gb_gnode *out, bool *found)
+{
+    *found = false;
+    while (!gb_id_is_zero(id)) {
+        gb_err e = load(b, id, out);
+        if (e)
+            return e;
+        if (patron(&out->n)) {
+            *found = true;
+            return GB_OK;
+        }
+        id = out->n.parent;
+    }
+    return GB_OK;
+}
+
+gb_err gb_chain_gas_settle(gb_blk *b, gb_gnode *h)
+{
+    gb_err e;
+    for (;;) {
+        if (patron(&h->n))
+            return gb_db_gas_node_put(b->txn, h->id, &h->n);
+        if (h->n.value) { /* catch_value */
+            gb_gnode p;
+            bool found;
+            if ((e = find_patron(b, h->n.parent, &p, &found)))
+                return e;
+            if (found) {
+                if (p.n.value > UINT64_MAX - h->n.value)
+                    return GB_OVERFLOW;
+                p.n.value += h->n.value;
+                e = gb_db_gas_node_put(b->txn, p.id, &p.n);
+            } else {
+                e = gb_chain_refund_gas(b, h->n.origin, h->n.value);
+            }
+            if (e)
+                return e;
+            h->n.value = 0;
+        }
+        if (h->n.spec_refs) /* kept as the way up for its children */
+            return gb_db_gas_node_put(b->txn, h->id, &h->n);
+        if (h->stored && (e = gb_db_gas_node_del(b->txn, h->id)))
+            return e;
+        if (gb_id_is_zero(h->n.parent))
+            return GB_OK;
+        if ((e = load(b, h->n.parent, h)))
+            return e;
+        if (!h->n.spec_refs)
+            return GB_MALFORMED;
+        h->n.spec_refs--;
+    }
+}
+
+gb_err gb_chain_gas_done(gb_blk *b, const gb_db_dispatch *x, gb_gnode *h)
+{
+    if (x->flags & GB_CHAIN_F_GASLESS) {
+        if (!h->n.unspec_refs)
+            return GB_MALFORMED;
+        h->n.unspec_refs--;
+    } else {
+        h->n.consumed = true;
+    }
+    return gb_chain_gas_settle(b, h);
+}
