@@ -535,7 +535,7 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
     }
     if (wake) {
         if (g.stored)
-            TRY(gb_db_gas_node_put(b->txn, g.id, &g.n));
+            TRY(gb_chain_gas_put(b, &g));
         TRY(gb_chain_queue_push(b, x));
         TRY(gb_chain_event(b, (gb_event){.kind = GB_EV_WOKEN, .id = mid,
                                          .destination = pid},
@@ -1186,7 +1186,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (j->outcome != GB_OUTCOME_WAIT) {
         TRY(gb_chain_gas_done(b, x, &hold));
     } else if (hold.stored || hold.n.spec_refs || hold.n.unspec_refs) {
-        TRY(gb_db_gas_node_put(b->txn, hold.id, &hold.n));
+        TRY(gb_chain_gas_put(b, &hold));
         pooled = !(x->flags & GB_CHAIN_F_GASLESS);
     }
     for (uint32_t i = 0; i < j->nwakes; i++)
@@ -1506,7 +1506,7 @@ gb_err gb_chain_finish(gb_blk *b, gb_run *r)
     if (r->runs &&
         (r->h.x.flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED))) {
         uint64_t L;
-        gb_err e = gb_chain_gas_limit(b->txn, &r->h.x, &L);
+        gb_err e = gb_chain_gas_limit_b(b, &r->h.x, &L);
         if (e)
             return e;
         if (L != r->h.x.d.gas_limit) {
@@ -1548,7 +1548,7 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
     r.di = GB_IDMAP_NONE;
     gb_err e = gb_chain_held_copy(&h->x, &r.h);
     if (!e)
-        e = gb_chain_gas_limit(b->txn, &r.h.x, &r.h.x.d.gas_limit);
+        e = gb_chain_gas_limit_b(b, &r.h.x, &r.h.x.d.gas_limit);
     if (!e)
         e = gb_chain_prepare(b, &r);
     if (!e) {

@@ -53,9 +53,22 @@ typedef struct gb_gnode {
     bool stored;
 } gb_gnode;
 
-/* The gas a stored dispatch may use: its own, or its node's. */
+/* The gas a stored dispatch may use: its own, or its node's (as the
+ * committed tree has it: for readers outside a block). */
 gb_err gb_chain_gas_limit(gb_db_txn *txn, const gb_db_dispatch *x,
                           uint64_t *out);
+/* The same in block b (through its cache while the queue runs). */
+struct gb_blk;
+gb_err gb_chain_gas_limit_b(struct gb_blk *b, const gb_db_dispatch *x,
+                            uint64_t *out);
+/* h back to the tree as it is (not settled). */
+gb_err gb_chain_gas_put(struct gb_blk *b, const gb_gnode *h);
+/* While the queue runs the tree's nodes are kept in memory (a node is
+ * read and written at every hop of a message): begin before, flush (to
+ * the GAS table) and end after. */
+gb_err gb_chain_gas_cache_begin(struct gb_blk *b);
+gb_err gb_chain_gas_cache_flush(struct gb_blk *b);
+void gb_chain_gas_cache_end(struct gb_blk *b);
 /* The node x's run draws on (its holder); x->d.gas_limit is taken as the
  * value of a node the record holds itself. */
 struct gb_blk;
@@ -159,6 +172,9 @@ typedef struct gb_blk {
     uint32_t waves;           /* waves the queue ran (sched.c) */
     uint32_t max_waves;       /* a replay: stop after this many, as the
                                  block replayed did (0: no limit) */
+    struct gb_gas_cache *gas; /* while the queue runs: the gas tree's
+                                 nodes read and written (gas_tree.c),
+                                 else NULL */
 } gb_blk;
 
 /* A block's inputs: everything its producer chose (replay.c stores them

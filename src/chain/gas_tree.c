@@ -31,17 +31,162 @@
 
 #include "chain/chain_int.h"
 
+#include <stdlib.h>
+
+#include "util/grow.h"
+#include "util/mem.h"
+
 static bool patron(const gb_db_gas_node *n)
 {
     return !n->consumed || n->unspec_refs;
 }
 
+/* ---- the block's cache of nodes ------------------------------------------ */
+
+typedef struct gc_ent {
+    gb_id id;
+    gb_db_gas_node n;
+    bool present; /* false: absent (deleted, or not in the table) */
+    bool dirty;   /* differs from the table */
+} gc_ent;
+
+typedef struct gb_gas_cache {
+    gb_idmap map; /* (id, 0) -> index in e */
+    gc_ent *e;
+    uint32_t n, cap;
+} gb_gas_cache;
+
+static const gb_id zero_id;
+
+gb_err gb_chain_gas_cache_begin(gb_blk *b)
+{
+    b->gas = gb_calloc(1, sizeof *b->gas);
+    return b->gas ? GB_OK : GB_NOMEM;
+}
+
+void gb_chain_gas_cache_end(gb_blk *b)
+{
+    if (!b->gas)
+        return;
+    gb_idmap_free(&b->gas->map);
+    free(b->gas->e);
+    free(b->gas);
+    b->gas = NULL;
+}
+
+/* (the table's state depends only on the entries, never on the order
+ * they are written in) */
+gb_err gb_chain_gas_cache_flush(gb_blk *b)
+{
+    gb_gas_cache *c = b->gas;
+    gb_err e = GB_OK;
+    for (uint32_t i = 0; c && !e && i < c->n; i++) {
+        gc_ent *x = &c->e[i];
+        if (!x->dirty)
+            continue;
+        if (x->present) {
+            e = gb_db_gas_node_put(b->txn, x->id, &x->n);
+        } else {
+            e = gb_db_gas_node_del(b->txn, x->id);
+            if (e == GB_NOT_FOUND) /* (made and gone within the block) */
+                e = GB_OK;
+        }
+        x->dirty = false;
+    }
+    return e;
+}
+
+/* id's entry in the cache, read from the table on first use. */
+static gb_err cache_ent(gb_blk *b, gb_id id, gc_ent **out)
+{
+    gb_gas_cache *c = b->gas;
+    uint32_t i = gb_idmap_get(&c->map, &id, &zero_id);
+    if (i == GB_IDMAP_NONE) {
+        if (!gb_grow((void **)&c->e, &c->cap, (uint64_t)c->n + 1,
+                     sizeof *c->e, 64))
+            return GB_NOMEM;
+        gc_ent x = {.id = id};
+        gb_err e = gb_db_gas_node_get(b->txn, id, &x.n);
+        if (e && e != GB_NOT_FOUND)
+            return e;
+        x.present = !e;
+        i = c->n;
+        if ((e = gb_idmap_put(&c->map, &id, &zero_id, i)))
+            return e;
+        c->e[c->n++] = x;
+    }
+    *out = &c->e[i];
+    return GB_OK;
+}
+
+static gb_err node_get(gb_blk *b, gb_id id, gb_db_gas_node *out)
+{
+    if (!b->gas)
+        return gb_db_gas_node_get(b->txn, id, out);
+    gc_ent *x;
+    gb_err e = cache_ent(b, id, &x);
+    if (e)
+        return e;
+    if (!x->present)
+        return GB_NOT_FOUND;
+    *out = x->n;
+    return GB_OK;
+}
+
+static gb_err node_put(gb_blk *b, gb_id id, const gb_db_gas_node *n)
+{
+    if (!b->gas)
+        return gb_db_gas_node_put(b->txn, id, n);
+    gc_ent *x;
+    gb_err e = cache_ent(b, id, &x);
+    if (!e) {
+        x->n = *n;
+        x->present = x->dirty = true;
+    }
+    return e;
+}
+
+static gb_err node_del(gb_blk *b, gb_id id)
+{
+    if (!b->gas)
+        return gb_db_gas_node_del(b->txn, id);
+    gc_ent *x;
+    gb_err e = cache_ent(b, id, &x);
+    if (!e) {
+        x->present = false;
+        x->dirty = true;
+    }
+    return e;
+}
+
+gb_err gb_chain_gas_put(gb_blk *b, const gb_gnode *h)
+{
+    return node_put(b, h->id, &h->n);
+}
+
+/* ---- the tree ------------------------------------------------------------ */
+
 static gb_err load(gb_blk *b, gb_id id, gb_gnode *out)
 {
     out->id = id;
     out->stored = true;
-    gb_err e = gb_db_gas_node_get(b->txn, id, &out->n);
+    gb_err e = node_get(b, id, &out->n);
     return e == GB_NOT_FOUND ? GB_MALFORMED : e; /* (a lost node) */
+}
+
+gb_err gb_chain_gas_limit_b(gb_blk *b, const gb_db_dispatch *x,
+                            uint64_t *out)
+{
+    if (!(x->flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED))) {
+        *out = x->d.gas_limit;
+        return GB_OK;
+    }
+    gb_gnode h;
+    gb_err e = load(b, x->flags & GB_CHAIN_F_GASLESS ? x->gas_node : x->d.id,
+                    &h);
+    if (!e)
+        *out = h.n.value;
+    return e;
 }
 
 gb_err gb_chain_gas_limit(gb_db_txn *txn, const gb_db_dispatch *x,
@@ -96,7 +241,7 @@ gb_err gb_chain_gas_settle(gb_blk *b, gb_gnode *h)
     gb_err e;
     for (;;) {
         if (patron(&h->n))
-            return gb_db_gas_node_put(b->txn, h->id, &h->n);
+            return node_put(b, h->id, &h->n);
         if (h->n.value) { /* catch_value */
             gb_gnode p;
             bool found;
@@ -106,7 +251,7 @@ gb_err gb_chain_gas_settle(gb_blk *b, gb_gnode *h)
                 if (p.n.value > UINT64_MAX - h->n.value)
                     return GB_OVERFLOW;
                 p.n.value += h->n.value;
-                e = gb_db_gas_node_put(b->txn, p.id, &p.n);
+                e = node_put(b, p.id, &p.n);
             } else {
                 e = gb_chain_refund_gas(b, h->n.origin, h->n.value);
             }
@@ -115,8 +260,8 @@ gb_err gb_chain_gas_settle(gb_blk *b, gb_gnode *h)
             h->n.value = 0;
         }
         if (h->n.spec_refs) /* kept as the way up for its children */
-            return gb_db_gas_node_put(b->txn, h->id, &h->n);
-        if (h->stored && (e = gb_db_gas_node_del(b->txn, h->id)))
+            return node_put(b, h->id, &h->n);
+        if (h->stored && (e = node_del(b, h->id)))
             return e;
         if (gb_id_is_zero(h->n.parent))
             return GB_OK;

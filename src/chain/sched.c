@@ -496,7 +496,7 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
         bool drop = gb_idmap_get(&s->skipped, &x->source, &x->destination) != NONE;
         uint64_t gas = 0;
         if (!drop) {
-            gb_err e = gb_chain_gas_limit(b->txn, &s->e[d->head].h.x, &gas);
+            gb_err e = gb_chain_gas_limit_b(b, &s->e[d->head].h.x, &gas);
             if (e)
                 return e;
         }
@@ -592,7 +592,7 @@ static gb_err pick_wave(sched *s)
          * journal is checked against the pool when it is applied:
          * gb_chain_finish) */
         uint64_t gas;
-        if ((e = gb_chain_gas_limit(b->txn, &en->h.x, &gas)))
+        if ((e = gb_chain_gas_limit_b(b, &en->h.x, &gas)))
             break;
         if (gas > budget)
             break; /* the next wave */
@@ -977,6 +977,8 @@ gb_err gb_chain_process_queue(gb_blk *b)
     gb_err e = gb_db_meta_get_u64(b->txn, "queue_seq", 0, &s.next_seq);
     if (!e)
         e = gb_db_share_reads(b->txn);
+    if (!e)
+        e = gb_chain_gas_cache_begin(b);
     b->sched = &s;
     b->ov = &ov;
     while (!e && b->gas_left > 0 &&
@@ -1002,6 +1004,9 @@ gb_err gb_chain_process_queue(gb_blk *b)
     }
     b->sched = NULL;
     b->ov = NULL;
+    if (!e)
+        e = gb_chain_gas_cache_flush(b);
+    gb_chain_gas_cache_end(b);
     if (!e)
         e = gb_overlay_flush(&ov, b->txn);
     gb_overlay_free(&ov);
