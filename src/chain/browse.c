@@ -198,6 +198,9 @@ gb_err gb_chain_list_messages(gb_chain *c, gb_chain_place place,
                      ? GB_OK
                      : GB_NOMEM))
             break;
+        uint64_t gas = x.d.gas_limit; /* (a gasless one: its pool's) */
+        if ((e = gb_chain_gas_limit(r, &x, &gas)))
+            break;
         gb_chain_msg_row *row = &v[k];
         *row = (gb_chain_msg_row){.owner = own,
                                   .id = mid,
@@ -206,7 +209,7 @@ gb_err gb_chain_list_messages(gb_chain *c, gb_chain_place place,
                                   .kind = (int)x.d.kind,
                                   .expires_at = x.expires_at,
                                   .value = x.d.value,
-                                  .gas_limit = x.d.gas_limit,
+                                  .gas_limit = gas,
                                   .reply_to = x.d.reply_to,
                                   .full_len = x.d.payload_len};
         memcpy(row->reply_code, x.d.reply_code, 4);

@@ -1369,6 +1369,28 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
         e = sum_dispatches(r, ts[i], o);
     if (e)
         goto out;
+    /* the gas tree's nodes (chain/gas_tree.c) */
+    if ((e = gb_db_cursor_open(r, GB_TABLE_GAS, NULL, 0, NULL, 0, &cur)))
+        goto out;
+    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+        gb_id nid;
+        gb_db_gas_node gn;
+        if (k.len != 32) {
+            e = GB_MALFORMED;
+            break;
+        }
+        memcpy(nid.b, k.data, 32);
+        if ((e = gb_db_gas_node_get(r, nid, &gn)))
+            break;
+        if (!gb_u128_add_to(&o->held_gas, gb_chain_gas_value(gn.value))) {
+            e = GB_OVERFLOW;
+            break;
+        }
+    }
+    gb_db_cursor_close(cur);
+    if (e != GB_NOT_FOUND)
+        goto out;
+    e = GB_OK;
     if ((e = gb_db_cursor_open(r, GB_TABLE_RESERVATIONS, NULL, 0, NULL, 0,
                                &cur)))
         goto out;

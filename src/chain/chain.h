@@ -446,7 +446,8 @@ gb_err gb_chain_balance_get(gb_chain *c, gb_id id, gb_u128 *out);
  * units.  Sending reserves value + gas from the sender; the value and the
  * gas then travel with the message (queue, waitlist, stash, mailbox), or
  * part of it with a gas reservation, a reply deposit or a system
- * reservation the message's runs made, until
+ * reservation the message's runs made, or in a node of the gas tree that
+ * gasless messages share (chain/gas_tree.c), until
  * the gas is burned or refunded to the account that paid for it (the
  * message's origin) and the value reaches its destination or comes back.
  * Transaction fees (gb_chain_tx_fee) are burned too, counted apart.
@@ -469,7 +470,8 @@ typedef struct gb_chain_totals {
     gb_u128 held_value; /* value carried by stored messages */
     gb_u128 held_gas;   /* gas (as value) held by stored messages (their
                            gas limits, reply deposits and system
-                           reservations) and by gas reservations */
+                           reservations), by the gas tree's nodes and by
+                           gas reservations */
     gb_u128 reserved_gas; /* of held_gas: in programs' gas reservations */
     gb_u128 burned;     /* gas burned so far (as value) */
     gb_u128 fees;       /* transaction fees paid so far (burned) */

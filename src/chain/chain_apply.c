@@ -9,16 +9,18 @@
  * (nothing is written during a run, so those pointers stay valid), then
  * applies the journal:
  *
- *   gas     the run's gas limit G was held by the message.  The processor's
- *           gas_burned includes the gas it handed to messages sent with an
- *           explicit gas limit; the rest of it is burned.  What is left,
- *           G - gas_burned, is shared equally between everything that needs
- *           gas and was given none explicitly (messages and replies to
- *           programs, init messages, the message itself when it waits), the
- *           first of them taking the remainder of the division; with none,
- *           it is refunded to the message's origin (the account that paid).
- *           Messages to users hold no gas: an explicit gas limit on one is
- *           refunded at once.
+ *   gas     the run's gas limit G is the gas of the node it draws on (its
+ *           own, or its holder's: gas_tree.c, Gear's gas tree).  The
+ *           processor's gas_burned leaves out the gas it handed to
+ *           messages sent with an explicit gas limit, reservations, reply
+ *           deposits and the system reservation; the node pays both.  The
+ *           messages it sends to programs become the node's children:
+ *           with gas of their own (an explicit gas limit) or gasless,
+ *           drawing on the node; when the message is done its node is
+ *           consumed (gb_chain_gas_done: what is left moves to the nearest
+ *           ancestor still in use, or back to the account at the root).
+ *           Messages to users hold no gas: an explicit gas limit on one
+ *           goes back to the node at once.
  *   value   a run that did not fail credits the message's value to the
  *           program and debits what it sent (messages, reply, created
  *           programs and their existential deposit); a failed init/handle
@@ -38,8 +40,8 @@
  * as long as the held gas pays for, after which the message is removed
  * with Gear's RemovedFromWaitlist error reply.
  *
- * Gas set aside by a run (it is not in the journal's gas_burned, and comes
- * out of the run's gas limit before the rest is shared):
+ * Gas set aside by a run (it is not in the journal's gas_burned; the run's
+ * node pays it):
  *
  *   reservations  journal.reserved: stored under the program (reservations
  *           table: amount, expires_at, origin = the account that paid for
@@ -56,8 +58,8 @@
  *           stored (queue, stash, waitlist).  The reply to that message —
  *           the one its run sends, or an error reply (unavailable
  *           program, removed from the waitlist) — gets the deposit as its
- *           gas (added to an explicit gas limit; such a reply takes no
- *           share of the gas left).  Without a reply (a message to a
+ *           gas (added to an explicit gas limit; such a reply is a root
+ *           of the gas tree, drawing on nothing else).  Without a reply (a message to a
  *           user, which goes to the mailbox holding no gas; a run that
  *           ended without replying) the deposit is refunded to the
  *           message's origin.
@@ -76,7 +78,8 @@
  *           has gas Some(0)): only a reply deposit pays for one, so an
  *           automatic reply to a program without one fails its precharge
  *           (RanOutOfGas, nothing burned), as on Vara.  Error replies and
- *           gasless manual replies take a share like gasless messages.
+ *           gasless manual replies are gasless children, like gasless
+ *           messages.
  *
  *   value   the value counter of a run (process.h: balance, locked,
  *           value_received) is the program's balance less the existential
@@ -396,16 +399,16 @@ static gb_err route(gb_blk *b, gb_db_dispatch *y, bool to_program,
     return gb_chain_to_user(b, y);
 }
 
-gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
+/* x's error reply (Gear's system reply: gasless, drawing on x's holder h,
+ * unless a reply deposit pays for it); x's system reservation goes back.
+ * x itself is not consumed here. */
+static gb_err error_reply_h(gb_blk *b, const gb_db_dispatch *x, gb_gnode *h,
                             gb_reply_code code, const uint8_t *payload,
-                            uint32_t len, uint64_t gas)
+                            uint32_t len)
 {
-    /* x is done: its system reservation goes back, its reply deposit
-     * pays for this reply */
     gb_err e = gb_chain_refund_gas(b, x->origin, x->d.ctx.system_reservation);
     if (e)
         return e;
-    gas += x->reply_deposit;
     gb_db_dispatch y = {
         .d = {.kind = GB_DISPATCH_REPLY,
               .id = gb_message_id_reply(x->d.id),
@@ -415,14 +418,32 @@ gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
               .payload_len = len,
               .value = (x->flags & GB_CHAIN_F_VALUE_CREDITED)
                            ? gb_u128_from(0) : x->d.value,
-              .gas_limit = gas,
+              .gas_limit = x->reply_deposit,
               .reply_to = x->d.id},
         .origin = x->origin,
     };
     gb_reply_code_bytes(code, y.d.reply_code);
     bool prog;
     e = is_program(b, y.d.destination, &prog);
-    return e ? e : route(b, &y, prog, 0, GB_IDMAP_NONE);
+    if (e)
+        return e;
+    if (prog && !x->reply_deposit) {
+        y.flags = GB_CHAIN_F_GASLESS;
+        y.gas_node = h->id;
+        h->n.unspec_refs++;
+    }
+    return route(b, &y, prog, 0, GB_IDMAP_NONE);
+}
+
+gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
+                            gb_reply_code code, const uint8_t *payload,
+                            uint32_t len)
+{
+    gb_gnode h;
+    gb_err e = gb_chain_gas_holder(b, x, &h);
+    if (!e)
+        e = error_reply_h(b, x, &h, code, payload, len);
+    return e ? e : gb_chain_gas_done(b, x, &h);
 }
 
 /* A dispatch that cannot reach its destination, and may not be replied to
@@ -433,8 +454,11 @@ static gb_err drop(gb_blk *b, const gb_db_dispatch *x)
     if (!(x->flags & GB_CHAIN_F_VALUE_CREDITED))
         e = gb_chain_credit(b, x->d.source, x->d.value);
     if (!e)
-        e = gb_chain_refund_gas(b, x->origin, x->d.gas_limit + extra_gas(x));
-    return e;
+        e = gb_chain_refund_gas(b, x->origin, extra_gas(x));
+    gb_gnode h;
+    if (!e)
+        e = gb_chain_gas_holder(b, x, &h);
+    return e ? e : gb_chain_gas_done(b, x, &h);
 }
 
 /* ---- code ---------------------------------------------------------------- */
@@ -456,7 +480,7 @@ gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
 
 static bool signal_due(const gb_db_dispatch *x);
 static gb_err send_signal(gb_blk *b, const gb_db_dispatch *x, uint32_t code,
-                          uint64_t gas);
+                          uint64_t gas, gb_gnode *h);
 
 uint64_t gb_chain_wait_tag(const gb_db_dispatch *w)
 {
@@ -480,12 +504,17 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         return e;
     TRY_OUT(gb_db_waitlist_del(b->txn, pid, mid));
     gb_db_dispatch *x = &h.x;
+    /* the rent, from the gas x draws on (its own or its holder's) */
+    gb_gnode g;
+    TRY_OUT(gb_chain_gas_holder(b, x, &g));
     uint64_t blocks = b->height - x->d.signal_code;
     uint64_t rent = blocks * GB_CHAIN_WAITLIST_RENT;
-    if (rent > x->d.gas_limit)
-        rent = x->d.gas_limit;
+    if (rent > g.n.value)
+        rent = g.n.value;
     TRY_OUT(gb_chain_burn(b, rent));
-    x->d.gas_limit -= rent;
+    g.n.value -= rent;
+    if (!g.stored)
+        x->d.gas_limit = g.n.value;
     x->d.signal_code = 0;
     x->expires_at = 0;
     /* out of rent with a system reservation: the program's signal
@@ -496,10 +525,12 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         gb_signal_code sc;
         (void)gb_signal_code_for_reply(code, &sc);
         TRY_OUT(send_signal(b, x, gb_signal_code_u32(sc),
-                        x->d.ctx.system_reservation));
+                        x->d.ctx.system_reservation, &g));
         x->d.ctx.system_reservation = 0;
     }
     if (wake) {
+        if (g.stored)
+            TRY_OUT(gb_chain_gas_put(b, &g));
         TRY_OUT(gb_chain_queue_push(b, x));
         TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_WOKEN, .id = mid,
                                          .destination = pid},
@@ -516,7 +547,8 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
                 len = 32;
             }
         }
-        TRY_OUT(gb_chain_error_reply(b, x, code, inh, len, x->d.gas_limit));
+        TRY_OUT(error_reply_h(b, x, &g, code, inh, len));
+        TRY_OUT(gb_chain_gas_done(b, x, &g));
         if (x->d.kind == GB_DISPATCH_INIT) {
             gb_db_program p;
             uint8_t *alloc;
@@ -535,7 +567,8 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         }
     } else {
         /* a credited value stays with the program */
-        TRY_OUT(gb_chain_refund_gas(b, x->origin, x->d.gas_limit + extra_gas(x)));
+        TRY_OUT(gb_chain_refund_gas(b, x->origin, extra_gas(x)));
+        TRY_OUT(gb_chain_gas_done(b, x, &g));
     }
 out:
     gb_chain_held_free(&h);
@@ -657,30 +690,21 @@ static gb_err refuse(gb_blk *b, const gb_db_dispatch *x,
         memcpy(buf, p->inheritor.b, 32);
         len = 32;
     }
-    return gb_chain_error_reply(b, x, code, buf, len, x->d.gas_limit);
-}
-
-/* Where the gas left after a run goes: one share each. */
-typedef struct shares {
-    uint64_t left;
-    uint32_t n, given;
-} shares;
-
-static uint64_t share_take(shares *s)
-{
-    uint64_t q = s->left / s->n;
-    if (s->given++ == 0)
-        q += s->left % s->n;
-    return q;
+    return gb_chain_error_reply(b, x, code, buf, len);
 }
 
 static gb_err apply_wait(gb_blk *b, const gb_db_dispatch *x,
-                         const gb_journal *j, uint64_t gas, uint64_t sysres)
+                         const gb_journal *j, uint64_t gas, uint64_t sysres,
+                         bool pooled)
 {
-    gb_db_dispatch w = *x; /* keeps its reply deposit */
+    gb_db_dispatch w = *x; /* keeps its reply deposit, its gas form */
+    if (pooled)
+        w.flags |= GB_CHAIN_F_POOLED;
     w.d.ctx = j->ctx;
     w.d.ctx.system_reservation = sysres;
-    w.d.gas_limit = gas;
+    w.d.gas_limit = w.flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED)
+                        ? 0
+                        : gas;
     w.flags |= GB_CHAIN_F_VALUE_CREDITED;
     w.d.signal_code = b->height; /* when the wait began (for rent) */
     uint64_t maxd = gas / GB_CHAIN_WAITLIST_RENT;
@@ -852,8 +876,9 @@ static bool signal_due(const gb_db_dispatch *x)
  * manager/mod.rs: the system reservation becomes the signal's gas):
  * handle_signal runs with signal_from = x and code. */
 static gb_err send_signal(gb_blk *b, const gb_db_dispatch *x, uint32_t code,
-                          uint64_t gas)
+                          uint64_t gas, gb_gnode *h)
 {
+    h->n.spec_refs++; /* (split_with_value from x's node) */
     gb_db_dispatch y = {
         .d = {.kind = GB_DISPATCH_SIGNAL,
               .id = gb_message_id_signal(x->d.id),
@@ -862,8 +887,23 @@ static gb_err send_signal(gb_blk *b, const gb_db_dispatch *x, uint32_t code,
               .gas_limit = gas,
               .signal_from = x->d.id,
               .signal_code = code},
-        .origin = x->origin};
+        .origin = x->origin,
+        .gas_node = h->id};
     return gb_chain_queue_push(b, &y);
+}
+
+/* y becomes a child of the holder h: with gas of its own (Gear's
+ * split_with_value) or gasless, drawing on h (split). */
+static void child_of(gb_gnode *h, gb_db_dispatch *y, bool with_gas)
+{
+    y->gas_node = h->id;
+    if (with_gas) {
+        h->n.spec_refs++;
+    } else {
+        y->flags |= GB_CHAIN_F_GASLESS;
+        y->d.gas_limit = 0;
+        h->n.unspec_refs++;
+    }
 }
 
 /* p: the program's record now; prep_balance: its balance when the run
@@ -904,6 +944,14 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     b->gas_left -= burned < b->gas_left ? burned : b->gas_left;
     b->dispatched++;
     TRY_OUT(gb_chain_burn(b, burned));
+    /* the run's holder (its own node, or the one it draws on) pays what
+     * it burned and gave (Gear's spend, and the splits below) */
+    gb_gnode hold;
+    TRY_OUT(gb_chain_gas_holder(b, x, &hold));
+    if (hold.n.value < burned + given)
+        return GB_MALFORMED; /* (its limit was the holder's value) */
+    hold.n.value -= burned + given;
+    bool pooled = false; /* a waiting message with its own node stored */
     /* the system reservation held for the message after this run */
     uint64_t sysres = x->d.ctx.system_reservation + j->system_reserved;
 
@@ -1004,8 +1052,11 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         TRY_OUT(gb_db_task_add(b->txn, r.expires_at, &t, NULL));
     }
 
-    /* who shares the gas left */
-    shares sh = {.left = G - burned - given};
+    /* the children: each a node of the tree under the run's holder (the
+     * message's own node, or the one it draws on) — with gas of its own
+     * (an explicit gas limit: Gear's split_with_value), gasless (split:
+     * it draws on the holder), or a root of its own (a reply deposit, a
+     * reservation) */
     bool few[8], *msg_prog = few;
     if (j->nmsgs > 8) {
         msg_prog = gb_calloc(j->nmsgs, sizeof *msg_prog);
@@ -1019,31 +1070,19 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         if (!isp && (e = is_program(b, j->msgs[i].destination, &isp)))
             goto out;
         msg_prog[i] = isp;
-        sh.n += msg_prog[i] && !j->msgs[i].has_gas_limit;
     }
-    for (uint32_t i = 0; i < j->ncreates; i++)
-        sh.n += !j->creates[i].init.has_gas_limit;
     bool reply_prog = j->has_reply && h && h->reply_program;
     if (j->has_reply && !reply_prog &&
         (e = is_program(b, j->reply.destination, &reply_prog)))
         goto out;
-    /* Gear's ReplyPacket::auto has gas Some(0): an automatic reply takes
-     * no share (only a reply deposit pays for it) */
+    /* Gear's ReplyPacket::auto has gas Some(0): an automatic reply draws
+     * on nothing (only a reply deposit pays for it) */
     bool auto_reply = false;
     if (j->has_reply) {
         uint8_t ac[4];
         gb_reply_code_bytes(GB_REPLY_SUCCESS_AUTO, ac);
         auto_reply = !memcmp(j->reply.reply_code, ac, 4);
     }
-    bool reply_shares = reply_prog && !j->reply.has_gas_limit &&
-                        !x->reply_deposit && !auto_reply;
-    sh.n += reply_shares;
-    sh.n += j->outcome == GB_OUTCOME_WAIT;
-    if (!sh.n)
-        e = gb_chain_refund_gas(b, x->origin, sh.left);
-    uint64_t wait_gas = 0;
-    if (!e && j->outcome == GB_OUTCOME_WAIT)
-        wait_gas = share_take(&sh);
 
     for (uint32_t i = 0; !e && i < j->ncreates; i++) {
         const gb_out_msg *m = &j->creates[i].init;
@@ -1051,10 +1090,11 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .d = {.kind = GB_DISPATCH_INIT, .id = m->id, .source = pid,
                   .destination = m->destination, .payload = m->payload,
                   .payload_len = m->payload_len, .value = m->value,
-                  .gas_limit = m->has_gas_limit ? m->gas_limit
-                                                : share_take(&sh)},
+                  .gas_limit = m->has_gas_limit ? m->gas_limit : 0},
             .origin = x->origin,
-            .reply_deposit = deposit_for(j, m->id)};
+            .reply_deposit = deposit_for(j, m->id),
+            .gas_node = hold.id};
+        child_of(&hold, &y, m->has_gas_limit);
         e = route(b, &y, true, m->delay, GB_IDMAP_NONE);
     }
     for (uint32_t i = 0; !e && i < j->nmsgs; i++) {
@@ -1063,13 +1103,20 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .d = {.kind = GB_DISPATCH_HANDLE, .id = m->id, .source = pid,
                   .destination = m->destination, .payload = m->payload,
                   .payload_len = m->payload_len, .value = m->value,
-                  .gas_limit = m->has_gas_limit ? m->gas_limit
-                               : msg_prog[i]    ? share_take(&sh)
-                                                : 0},
+                  .gas_limit = m->has_gas_limit ? m->gas_limit : 0},
             .origin = x->origin,
             .reply_deposit = deposit_for(j, m->id)};
-        if (m->from_reservation)
+        if (m->from_reservation) { /* a root: the reservation's gas */
             e = reservation_origin(b, pid, m->reservation, &y.origin);
+        } else if (!msg_prog[i]) {
+            /* a user holds no gas: what was given goes back to the
+             * holder (as Gear's cut node would, consumed) */
+            hold.n.value += y.d.gas_limit;
+            y.d.gas_limit = 0;
+        } else {
+            y.gas_node = hold.id;
+            child_of(&hold, &y, m->has_gas_limit);
+        }
         if (!e)
             e = route(b, &y, msg_prog[i], m->delay,
                       h && i < GB_HINT_MSGS ? h->dest[i] : GB_IDMAP_NONE);
@@ -1084,15 +1131,24 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .d = {.kind = GB_DISPATCH_REPLY, .id = m->id, .source = pid,
                   .destination = m->destination, .payload = m->payload,
                   .payload_len = m->payload_len, .value = m->value,
-                  .gas_limit = (m->has_gas_limit ? m->gas_limit
-                                : reply_shares ? share_take(&sh)
-                                               : 0) +
-                               x->reply_deposit,
+                  .gas_limit = m->has_gas_limit ? m->gas_limit : 0,
                   .reply_to = x->d.id},
             .origin = x->origin};
         memcpy(y.d.reply_code, m->reply_code, 4);
-        if (m->from_reservation)
+        if (m->from_reservation) {
+            y.d.gas_limit += x->reply_deposit;
             TRY_OUT(reservation_origin(b, pid, m->reservation, &y.origin));
+        } else if (x->reply_deposit) {
+            /* the deposit pays for the reply: a root of its own (Gear's
+             * create_deposit node), with any gas given besides */
+            y.d.gas_limit += x->reply_deposit;
+        } else if (!reply_prog) {
+            hold.n.value += y.d.gas_limit;
+            y.d.gas_limit = 0;
+        } else if (!auto_reply || m->has_gas_limit) {
+            y.gas_node = hold.id;
+            child_of(&hold, &y, m->has_gas_limit);
+        }
         TRY_OUT(route(b, &y, reply_prog, m->delay,
                   h ? h->reply_dest : GB_IDMAP_NONE));
     } else if (j->outcome != GB_OUTCOME_WAIT) {
@@ -1116,13 +1172,22 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             TRY_OUT(gb_chain_refund_gas(b, r.origin, r.amount));
     }
     if (failed && sysres && signal_due(x))
-        TRY_OUT(send_signal(b, x, j->signal_code, sysres));
+        TRY_OUT(send_signal(b, x, j->signal_code, sysres, &hold));
     else if (j->outcome != GB_OUTCOME_WAIT)
         TRY_OUT(gb_chain_refund_gas(b, x->origin, sysres));
+    /* the holder back to the tree before anything else reads it (wakes
+     * and an exit's waitlist may hold messages drawing on it) */
+    uint64_t wait_gas = hold.n.value;
+    if (j->outcome != GB_OUTCOME_WAIT) {
+        TRY_OUT(gb_chain_gas_done(b, x, &hold));
+    } else if (hold.stored || hold.n.spec_refs || hold.n.unspec_refs) {
+        TRY_OUT(gb_chain_gas_put(b, &hold));
+        pooled = !(x->flags & GB_CHAIN_F_GASLESS);
+    }
     for (uint32_t i = 0; i < j->nwakes; i++)
         TRY_OUT(apply_wake(b, pid, &j->wakes[i]));
     if (j->outcome == GB_OUTCOME_WAIT)
-        TRY_OUT(apply_wait(b, x, j, wait_gas, sysres));
+        TRY_OUT(apply_wait(b, x, j, wait_gas, sysres, pooled));
     if (j->outcome == GB_OUTCOME_EXIT) {
         TRY_OUT(gb_chain_credit(b, j->inheritor, to_inheritor));
         TRY_OUT(gb_chain_pages_clear(b, pid));
@@ -1395,10 +1460,57 @@ static void complete_hints(gb_blk *b, gb_run *r)
                  &h->reply_program);
 }
 
+/* Whether run r's journal is what a run with gas limit L would give
+ * (process.h, gas_needed). */
+static bool journal_stands(const gb_journal *j, uint64_t L)
+{
+    return !j->gas_observed && L >= j->gas_needed &&
+           !(j->outcome == GB_OUTCOME_FAILED && j->trap == GB_TRAP_OUT_OF_GAS);
+}
+
+/* Run r again, now, on this thread, with gas limit L (its pool changed
+ * since it ran, in a way its journal depends on). */
+static gb_err rerun(gb_blk *b, gb_run *r, uint64_t L)
+{
+    gb_held h = r->h;
+    uint32_t di = r->di;
+    r->h = (gb_held){0};
+    gb_run_free(r);
+    r->h = h;
+    r->di = di;
+    r->h.x.d.gas_limit = L;
+    gb_err e = gb_chain_prepare(b, r);
+    if (e)
+        return e;
+    gb_chain_run(r, b->proc ? b->proc : b->c->procs[0], &b->bctx);
+    if (r->err)
+        return r->err;
+    return r->j.interrupted ? GB_LIMIT : GB_OK;
+}
+
 gb_err gb_chain_finish(gb_blk *b, gb_run *r)
 {
     if (r->err)
         return r->err;
+    /* A gasless message ran with its pool's gas as it was when the run
+     * began.  Journals of the same wave applied before this one may have
+     * drawn on the pool since (or given it gas back): the message gets
+     * the pool as it is now, as if the runs had come one after the other
+     * — the journal stands when it does not depend on the difference,
+     * else the message runs again. */
+    if (r->runs &&
+        (r->h.x.flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED))) {
+        uint64_t L;
+        gb_err e = gb_chain_gas_limit_b(b, &r->h.x, &L);
+        if (e)
+            return e;
+        if (L != r->h.x.d.gas_limit) {
+            if (journal_stands(&r->j, L))
+                r->h.x.d.gas_limit = L;
+            else if ((e = rerun(b, r, L)))
+                return e;
+        }
+    }
     if (!r->runs)
         return refuse(b, &r->h.x, &r->p, r->refusal);
     /* the record now: others' journals of the same wave may have credited
@@ -1430,6 +1542,8 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
     memset(&r, 0, sizeof r);
     r.di = GB_IDMAP_NONE;
     gb_err e = gb_chain_held_copy(&h->x, &r.h);
+    if (!e)
+        e = gb_chain_gas_limit_b(b, &r.h.x, &r.h.x.d.gas_limit);
     if (!e)
         e = gb_chain_prepare(b, &r);
     if (!e) {

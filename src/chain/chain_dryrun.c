@@ -24,8 +24,8 @@
  * The estimate: one dry run with the block gas limit G (the reference),
  * then dry runs with smaller limits: from burned + reserved, doubling
  * until the run goes the same way as the reference, then bisecting down
- * to within 1/1024.  Because every gas limit the tree's messages get is a
- * share of what their parent left (chain_apply.c), nothing simpler than
+ * to within 1/1024.  Because the gas limits of the tree's messages are what
+ * their pools hold when they run (chain/gas_tree.c), nothing simpler than
  * trying gives the limit for a tree.  The rent of the waits still pending
  * at the end (their duration with G: a gr_wait_for's, or the longest wait
  * for a plain gr_wait) is added on top.

@@ -53,7 +53,54 @@ enum {
     /* the message's value was already credited to the destination (the
      * message ran once and waited) */
     GB_CHAIN_F_VALUE_CREDITED = 1u << 0,
+    /* the gas tree (gas_tree.c): the message holds no gas of its own and
+     * draws on node gas_node (Gear's UnspecifiedLocal); its gas_limit is
+     * 0 when stored */
+    GB_CHAIN_F_GASLESS = 1u << 1,
+    /* its own gas is in the gas table under its id (it has children
+     * drawing on it); its gas_limit is 0 when stored */
+    GB_CHAIN_F_POOLED = 1u << 2,
 };
+
+/* gas_tree.c: a node of the gas tree being worked on — one from the gas
+ * table (stored), or the one a dispatch record holds itself (value =
+ * its gas_limit, parent = its gas_node). */
+typedef struct gb_gnode {
+    gb_id id;
+    gb_db_gas_node n;
+    bool stored;
+} gb_gnode;
+
+/* The gas a stored dispatch may use: its own, or its node's (as the
+ * committed tree has it: for readers outside a block). */
+gb_err gb_chain_gas_limit(gb_db_txn *txn, const gb_db_dispatch *x,
+                          uint64_t *out);
+/* The same in block b (through its cache while the queue runs). */
+struct gb_blk;
+gb_err gb_chain_gas_limit_b(struct gb_blk *b, const gb_db_dispatch *x,
+                            uint64_t *out);
+/* h back to the tree as it is (not settled). */
+gb_err gb_chain_gas_put(struct gb_blk *b, const gb_gnode *h);
+/* While the queue runs the tree's nodes are kept in memory (a node is
+ * read and written at every hop of a message): begin before, flush (to
+ * the GAS table) and end after. */
+gb_err gb_chain_gas_cache_begin(struct gb_blk *b);
+gb_err gb_chain_gas_cache_flush(struct gb_blk *b);
+void gb_chain_gas_cache_end(struct gb_blk *b);
+/* The node x's run draws on (its holder); x->d.gas_limit is taken as the
+ * value of a node the record holds itself. */
+struct gb_blk;
+gb_err gb_chain_gas_holder(struct gb_blk *b, const gb_db_dispatch *x,
+                           gb_gnode *out);
+/* x is done: its node consumed (gasless: its holder loses a child), the
+ * gas left moving to the nearest ancestor still in use, or back to the
+ * payer (Gear's consume).  h: x's holder, as changed since it was read. */
+gb_err gb_chain_gas_done(struct gb_blk *b, const gb_db_dispatch *x,
+                         gb_gnode *h);
+/* h goes back to the gas table as it is (it has children or is drawn
+ * on), or, when it is consumed and no longer drawn on, settles (its gas
+ * moves up or back, and it goes when it has no children). */
+gb_err gb_chain_gas_settle(struct gb_blk *b, gb_gnode *h);
 
 /* A pending transaction: an owned copy of what was submitted. */
 typedef struct gb_ptx {
@@ -143,6 +190,9 @@ typedef struct gb_blk {
     uint32_t waves;           /* waves the queue ran (sched.c) */
     uint32_t max_waves;       /* a replay: stop after this many, as the
                                  block replayed did (0: no limit) */
+    struct gb_gas_cache *gas; /* while the queue runs: the gas tree's
+                                 nodes read and written (gas_tree.c),
+                                 else NULL */
 } gb_blk;
 
 /* A block's inputs: everything its producer chose (replay.c stores them
@@ -226,9 +276,11 @@ gb_err gb_chain_burn_flush(gb_blk *b);
 gb_err gb_chain_pay_fee(gb_blk *b, gb_u128 fee);
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas);
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x);
+/* x's error reply (gasless, drawing on x's holder, or paid by x's reply
+ * deposit), then x is done (gb_chain_gas_done). */
 gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
                             gb_reply_code code, const uint8_t *payload,
-                            uint32_t len, uint64_t gas);
+                            uint32_t len);
 gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
                      const gb_gear_code **out);
 /* Run one dispatch and apply its journal, at once (h is borrowed). */

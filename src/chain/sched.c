@@ -494,7 +494,13 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
             return GB_OK;
         const gb_dispatch *x = &s->e[d->head].h.x.d;
         bool drop = gb_idmap_get(&s->skipped, &x->source, &x->destination) != NONE;
-        if (!drop && x->gas_limit > b->gas_left) {
+        uint64_t gas = 0;
+        if (!drop) {
+            gb_err e = gb_chain_gas_limit_b(b, &s->e[d->head].h.x, &gas);
+            if (e)
+                return e;
+        }
+        if (!drop && gas > b->gas_left) {
             gb_err e = gb_idmap_put(&s->skipped, &x->source, &x->destination, 1);
             if (e)
                 return e;
@@ -582,10 +588,16 @@ static gb_err pick_wave(sched *s)
             continue;
         }
         entry *en = &s->e[d->head];
-        uint64_t gas = en->h.x.d.gas_limit;
+        /* a gasless message runs with its pool's gas as it is now (the
+         * journal is checked against the pool when it is applied:
+         * gb_chain_finish) */
+        uint64_t gas;
+        if ((e = gb_chain_gas_limit_b(b, &en->h.x, &gas)))
+            break;
         if (gas > budget)
             break; /* the next wave */
         budget -= gas;
+        en->h.x.d.gas_limit = gas; /* (the entry leaves the queue now) */
         cand_pop(s);
         d->active = false;
         if (!gb_grow((void **)&s->taken, &s->cap_taken,
@@ -965,6 +977,8 @@ gb_err gb_chain_process_queue(gb_blk *b)
     gb_err e = gb_db_meta_get_u64(b->txn, "queue_seq", 0, &s.next_seq);
     if (!e)
         e = gb_db_share_reads(b->txn);
+    if (!e)
+        e = gb_chain_gas_cache_begin(b);
     b->sched = &s;
     b->ov = &ov;
     while (!e && b->gas_left > 0 &&
@@ -990,6 +1004,9 @@ gb_err gb_chain_process_queue(gb_blk *b)
     }
     b->sched = NULL;
     b->ov = NULL;
+    if (!e)
+        e = gb_chain_gas_cache_flush(b);
+    gb_chain_gas_cache_end(b);
     if (!e)
         e = gb_overlay_flush(&ov, b->txn);
     gb_overlay_free(&ov);

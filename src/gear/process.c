@@ -443,6 +443,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     gb_store_set_gas(s, d->gas_limit - pre);
     if (!pre_ok) {
         out->gas_burned = pre;
+        out->gas_needed = pre;
         out->outcome = GB_OUTCOME_FAILED;
         out->trap = GB_TRAP_OUT_OF_GAS;
         out->signal_code = signal_for(GB_REPLY_EXEC_RAN_OUT_OF_GAS);
@@ -513,6 +514,9 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         }
     }
     out->gas_burned = gb_store_gas_used(s) + pre + page_gas;
+    out->gas_needed = pre + r.need > out->gas_burned ? pre + r.need
+                                                    : out->gas_burned;
+    out->gas_observed = r.observed;
     out->interrupted = gb_store_interrupted(s);
     out->ctx = r.ctx;
     bool can_reply = d->kind == GB_DISPATCH_INIT ||

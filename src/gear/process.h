@@ -183,6 +183,16 @@ typedef struct gb_journal {
                                   reply deposits and system reservation
                                   travel with the journal and are not
                                   included */
+    /* Whether the run would be the same with another gas limit L: it
+     * would, when it did not run out of gas, did not read its gas
+     * (gas_observed: gr_gas_available), and L >= gas_needed — the gas it
+     * used (burned and given) or, when more, the most a check it passed
+     * asked for (a fee checked and then not burned).  The chain runs a
+     * gasless message with the gas its pool had when the run began, and
+     * keeps the journal when the pool holds less by the time it is
+     * applied if that is so (chain_apply.c). */
+    uint64_t gas_needed;
+    bool gas_observed;
     /* memory (empty when FAILED) */
     gb_page_out *pages;
     uint32_t npages;

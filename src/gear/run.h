@@ -54,6 +54,10 @@ typedef struct gb_run {
     uint8_t *panic;           /* GB_STOP_PANIC payload */
     uint32_t panic_len;
     char why[200];            /* GB_STOP_BACKEND / TRAP detail */
+    uint64_t need;            /* the most gas a passed check asked for
+                                 beyond what was used then (fee_check):
+                                 used at the check + the fee */
+    bool observed;            /* gr_gas_available told the gas left */
 } gb_run;
 
 struct gb_processor {

@@ -125,10 +125,13 @@ static gb_err charge(gb_host_ctx *ctx, gb_run *r, uint64_t bytes)
  * whatever follows; if the syscall then fails, the charge is undone.  So
  * a fee is first checked (fee_check), and burned (gb_host_charge) only
  * once the syscall is sure to succeed. */
-static gb_err fee_check(gb_host_ctx *ctx, uint64_t fee)
+static gb_err fee_check(gb_host_ctx *ctx, gb_run *r, uint64_t fee)
 {
-    if (gb_store_gas_left(gb_host_store(ctx)) < fee)
+    gb_store *s = gb_host_store(ctx);
+    if (gb_store_gas_left(s) < fee)
         return gb_host_charge(ctx, fee); /* runs out of gas */
+    if (gb_store_gas_used(s) + fee > r->need) /* (journal.gas_needed) */
+        r->need = gb_store_gas_used(s) + fee;
     return GB_OK;
 }
 
@@ -525,6 +528,7 @@ HOST(sys_gas_available)
     if (r->blk->estimating) /* Gear: ForbiddenFunction */
         return stop(ctx, r, GB_STOP_BACKEND,
                     "gr_gas_available is forbidden while gas is estimated");
+    r->observed = true; /* (journal.gas_observed) */
     return out_uint(ctx, r, (uint32_t)a[0],
                     gb_store_gas_left(gb_host_store(ctx)), 8);
 }
@@ -667,7 +671,7 @@ static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
                           uint32_t duration)
 {
     TRY_RET(charge(ctx, r, 0));
-    TRY_RET(fee_check(ctx, r->costs->waiting_fee));
+    TRY_RET(fee_check(ctx, r, r->costs->waiting_fee));
     if (r->ctx.replied)
         return stop(ctx, r, GB_STOP_BACKEND, "wait after reply");
     if (k != GB_WAIT && duration == 0)
@@ -713,7 +717,7 @@ HOST(sys_wake)
     uint32_t code = oob(r, (uint32_t)a[0], 32);
     if (code)
         return put_err(ctx, r, err, 4, code, NULL);
-    TRY_RET(fee_check(ctx, r->costs->waking_fee)); /* after reading the id */
+    TRY_RET(fee_check(ctx, r, r->costs->waking_fee)); /* after reading the id */
     gb_id id;
     memcpy(id.b, at(r, (uint32_t)a[0], 32), 32);
     gb_journal *j = r->j;
@@ -1563,7 +1567,7 @@ HOST(sys_reserve_gas)
     uint32_t duration = (uint32_t)a[1], err = (uint32_t)a[2];
     TRY_RET(charge(ctx, r, 0));
     uint64_t fee = r->costs->reservation_fee;
-    TRY_RET(fee_check(ctx, fee));
+    TRY_RET(fee_check(ctx, r, fee));
     uint32_t code = 0;
     if (duration == 0)
         code = GB_EXT_ZERO_RESERVATION_DURATION;

@@ -61,6 +61,7 @@
  *   12 blocks      height u32 BE                        gb_block_header record
  *   13 inputs      (a block's inputs: chain/replay.c; not hashed)
  *   14 vouchers    spender (32) ‖ voucher id (32)       gb_db_voucher record
+ *   15 gas         node id (32)                         gb_db_gas_node record
  *
  * Integers in keys are big-endian so that LMDB's byte order is numeric
  * order: the queue iterates in sequence order, tasks by block then
@@ -119,7 +120,8 @@
     X(ACCOUNTS, 11, "accounts")                                               \
     X(BLOCKS, 12, "blocks")                                                   \
     X(INPUTS, 13, "inputs")                                                   \
-    X(VOUCHERS, 14, "vouchers")
+    X(VOUCHERS, 14, "vouchers")                                               \
+    X(GAS, 15, "gas")
 
 typedef enum gb_db_table {
 #define GB_DB_TABLE_ENUM_(name, id, str) GB_TABLE_##name = id,

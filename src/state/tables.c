@@ -318,7 +318,8 @@ gb_err gb_db_dispatch_encode(const gb_db_dispatch *x, uint8_t **out,
     le_put(r + 240, d->ctx.reservation_nonce, 8);
     le_put(r + 248, d->ctx.system_reservation, 8);
     le_put(r + 256, x->reply_deposit, 8);
-    le_put(r + 264, d->payload_len, 4);
+    memcpy(r + 264, x->gas_node.b, 32);
+    le_put(r + 296, d->payload_len, 4);
     if (d->payload_len)
         memcpy(r + GB_DB_DISPATCH_FIXED_LEN, d->payload, d->payload_len);
     *out = r;
@@ -332,7 +333,7 @@ gb_err gb_db_dispatch_decode(const uint8_t *r, size_t len,
     if (len < GB_DB_DISPATCH_FIXED_LEN || r[0] != 1 ||
         r[1] > GB_DISPATCH_STATE || r[2] > 1 || r[3] != 0)
         return GB_MALFORMED;
-    uint32_t plen = (uint32_t)le_get(r + 264, 4);
+    uint32_t plen = (uint32_t)le_get(r + 296, 4);
     if (len - GB_DB_DISPATCH_FIXED_LEN != plen)
         return GB_MALFORMED;
     gb_dispatch *d = &out->d;
@@ -355,6 +356,7 @@ gb_err gb_db_dispatch_decode(const uint8_t *r, size_t len,
     d->ctx.reservation_nonce = le_get(r + 240, 8);
     d->ctx.system_reservation = le_get(r + 248, 8);
     out->reply_deposit = le_get(r + 256, 8);
+    memcpy(out->gas_node.b, r + 264, 32);
     d->payload_len = plen;
     d->payload = plen ? r + GB_DB_DISPATCH_FIXED_LEN : NULL;
     return GB_OK;
@@ -739,4 +741,43 @@ gb_err gb_db_voucher_get(gb_db_txn *txn, gb_id spender, gb_id voucher_id,
     if (err)
         return err;
     return gb_db_voucher_decode(v.data, v.len, out);
+}
+
+/* ---- gas ----------------------------------------------------------------- */
+
+gb_err gb_db_gas_node_put(gb_db_txn *txn, gb_id node_id,
+                          const gb_db_gas_node *n)
+{
+    uint8_t r[GB_DB_GAS_NODE_LEN];
+    r[0] = 1;
+    r[1] = n->consumed ? 1 : 0;
+    le_put(r + 2, n->value, 8);
+    memcpy(r + 10, n->parent.b, 32);
+    memcpy(r + 42, n->origin.b, 32);
+    le_put(r + 74, n->spec_refs, 4);
+    le_put(r + 78, n->unspec_refs, 4);
+    return gb_db_put(txn, GB_TABLE_GAS, node_id.b, 32, r, sizeof r);
+}
+
+gb_err gb_db_gas_node_get(gb_db_txn *txn, gb_id node_id,
+                          gb_db_gas_node *out)
+{
+    gb_db_val v;
+    gb_err err = gb_db_get(txn, GB_TABLE_GAS, node_id.b, 32, &v);
+    if (err)
+        return err;
+    if (v.len != GB_DB_GAS_NODE_LEN || v.data[0] != 1 || v.data[1] > 1)
+        return GB_MALFORMED;
+    out->consumed = v.data[1];
+    out->value = le_get(v.data + 2, 8);
+    memcpy(out->parent.b, v.data + 10, 32);
+    memcpy(out->origin.b, v.data + 42, 32);
+    out->spec_refs = (uint32_t)le_get(v.data + 74, 4);
+    out->unspec_refs = (uint32_t)le_get(v.data + 78, 4);
+    return GB_OK;
+}
+
+gb_err gb_db_gas_node_del(gb_db_txn *txn, gb_id node_id)
+{
+    return gb_db_del(txn, GB_TABLE_GAS, node_id.b, 32);
 }

@@ -189,10 +189,12 @@ gb_err gb_db_page_key_decode(gb_db_val key, gb_id *out_program,
  *   248    8  ctx.system_reservation u64
  *   256    8  reply_deposit u64 (the chain's: gas kept for the reply to
  *             this message, gr_reply_deposit)
- *   264    4  payload_len u32
- *   268    n  payload
+ *   264   32  gas_node (the chain's: the node of the gas tree the message
+ *             draws on, or its own node's parent; chain_apply.c)
+ *   296    4  payload_len u32
+ *   300    n  payload
  */
-#define GB_DB_DISPATCH_FIXED_LEN 268
+#define GB_DB_DISPATCH_FIXED_LEN 300
 
 typedef struct gb_db_dispatch {
     gb_dispatch d;       /* d.payload borrowed (see the top of this file) */
@@ -200,6 +202,7 @@ typedef struct gb_db_dispatch {
     uint32_t flags;
     gb_id origin;
     uint64_t reply_deposit;
+    gb_id gas_node;
 } gb_db_dispatch;
 
 /* Record bytes of x: *out malloc'ed (the caller frees), *out_len set.
@@ -383,5 +386,34 @@ gb_err gb_db_voucher_get(gb_db_txn *txn, gb_id spender, gb_id voucher_id,
 /* Decode a record read from the table (a cursor's value). */
 gb_err gb_db_voucher_decode(const uint8_t *in, size_t len,
                             gb_db_voucher *out);
+/* ---- gas: node id -> a node of the chain's gas tree ----------------------
+ *
+ * (chain_apply.c says what the chain keeps here.)
+ *
+ *   off size
+ *     0    1  version = 1
+ *     1    1  flags: bit 0 = consumed
+ *     2    8  value u64 (gas)
+ *    10   32  parent (zero: a root)
+ *    42   32  origin (the account that paid for the root)
+ *    74    4  spec_refs u32 (children holding gas of their own)
+ *    78    4  unspec_refs u32 (gasless children drawing on this one)
+ *    82       total
+ */
+#define GB_DB_GAS_NODE_LEN 82
+
+typedef struct gb_db_gas_node {
+    bool consumed;
+    uint64_t value;
+    gb_id parent;
+    gb_id origin;
+    uint32_t spec_refs, unspec_refs;
+} gb_db_gas_node;
+
+gb_err gb_db_gas_node_put(gb_db_txn *txn, gb_id node_id,
+                          const gb_db_gas_node *n);
+gb_err gb_db_gas_node_get(gb_db_txn *txn, gb_id node_id,
+                          gb_db_gas_node *out);
+gb_err gb_db_gas_node_del(gb_db_txn *txn, gb_id node_id);
 
 #endif

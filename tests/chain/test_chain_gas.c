@@ -351,6 +351,115 @@ static void test_estimate_forbids_gas_available(void)
     gb_chain_close(C);
 }
 
+
+/* The gas a run of a burn(n) script to P burns (a calibration). */
+static uint64_t burn_cost(gb_id P, uint32_t n)
+{
+    script s = {0};
+    burn(&s, n);
+    memset(&S, 0, sizeof S);
+    send_script(alice(), P, &s, GAS);
+    settle();
+    return S.burned;
+}
+
+/* A script that mails gr_gas_available's answer (u64) to alice. */
+static void mail_gas_available(script *s)
+{
+    OP(s, GB_SYS_GR_GAS_AVAILABLE, 0x4400);
+    poke_hash_value(s, 0x4200, alice(), 0, 0);
+    OP(s, GB_SYS_GR_SEND, 0x4200, 0x4400, 8, 0, 0x4300);
+}
+
+static uint64_t u64le(const uint8_t *p)
+{
+    return (uint64_t)u32le(p) | (uint64_t)u32le(p + 4) << 32;
+}
+
+/* Gasless messages share their holder's gas, first come, first served
+ * (Gear's UnspecifiedLocal nodes): P sends Q1 and then Q2 a gasless
+ * message; Q1 burns about 70% of what P left, and Q2 still runs on the
+ * rest (with an equal split Q1 would have had half, and run out of gas).
+ * Q2 reads its gas: it sees the pool as Q1 left it — Q1 and Q2 run in one
+ * wave, so Q2 first ran on the whole pool and runs again.  The payer, bob,
+ * pays exactly what was burned (and the fee); no gas is left held. */
+static void test_gasless_share_pool(void)
+{
+    open_chain();
+    gb_id P = create_sys("P"), Q1 = create_sys("Q1"), Q2 = create_sys("Q2");
+    settle();
+    uint64_t b0 = burn_cost(Q1, 0), b1 = burn_cost(Q1, 20000);
+    GB_EXPECT(b1 > b0);
+    double per = (double)(b1 - b0) / 20000;
+    const uint64_t G = 10000000000ull; /* bob's message to P */
+    /* P's own run (its sends' payloads aside) burns well under 10^9 */
+    uint32_t n = (uint32_t)((double)(G - 1000000000ull) * 0.7 / per);
+    script q1 = {0}, q2 = {0}, s = {0};
+    burn(&q1, n);
+    mail_gas_available(&q2);
+    poke(&s, 0x6000, q1.b, q1.n);
+    poke(&s, 0x7000, q2.b, q2.n);
+    poke_hash_value(&s, 0x4000, Q1, 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x6000, q1.n, 0, 0x4100);
+    poke_hash_value(&s, 0x4000, Q2, 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x7000, q2.n, 0, 0x4100);
+    gb_u128 before = gb_chain_balance(C, bob());
+    memset(&S, 0, sizeof S);
+    send_script(bob(), P, &s, G);
+    settle();
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT_U64(1, S.nmail);
+    uint64_t seen = u64le(S.mail[0]);
+    uint64_t q1_burn = b0 + (uint64_t)(per * n);
+    GB_EXPECT(seen > 0);
+    GB_EXPECT(seen < G - q1_burn); /* after Q1, not beside it */
+    GB_EXPECT(q1_burn > G / 2);
+    gb_u128 paid = gb_u128_sub(before, gb_chain_balance(C, bob()));
+    gb_u128 want = gb_chain_gas_value(S.burned);
+    gb_u128_add_to(&want, fx_fee(C, s.n));
+    GB_EXPECT(!gb_u128_cmp(paid, want));
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    gb_chain_close(C);
+}
+
+/* What a child with gas of its own leaves goes to the nearest ancestor
+ * still in use (Gear's catch_value / find_ancestor_patron): P gives R
+ * 3 x 10^9 with gr_send_wgas and sends Q2 a gasless message.  R burns
+ * little; when it is done, what it left joins P's pool — still in use,
+ * as Q2 draws on it — so Q2 sees more gas than P left besides R's part.
+ * Once the tree is done every unburned gas is back with bob. */
+static void test_leftover_to_ancestor(void)
+{
+    open_chain();
+    gb_id P = create_sys("P"), R = create_sys("R"), Q2 = create_sys("Q2");
+    settle();
+    const uint64_t G = 10000000000ull, X = 3000000000ull;
+    script q2 = {0}, s = {0};
+    mail_gas_available(&q2);
+    poke(&s, 0x7000, q2.b, q2.n);
+    poke_hash_value(&s, 0x4000, R, 0, 0);
+    OP(&s, GB_SYS_GR_SEND_WGAS, 0x4000, 0x5000, 0, X, 0, 0x4100);
+    poke_hash_value(&s, 0x4000, Q2, 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x7000, q2.n, 0, 0x4100);
+    gb_u128 before = gb_chain_balance(C, bob());
+    memset(&S, 0, sizeof S);
+    send_script(bob(), P, &s, G);
+    settle();
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT_U64(1, S.nmail);
+    GB_EXPECT(u64le(S.mail[0]) > G - X); /* R's leftover is in the pool */
+    gb_u128 paid = gb_u128_sub(before, gb_chain_balance(C, bob()));
+    gb_u128 want = gb_chain_gas_value(S.burned);
+    gb_u128_add_to(&want, fx_fee(C, s.n));
+    GB_EXPECT(!gb_u128_cmp(paid, want));
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    gb_chain_close(C);
+}
+
 static void test_value_across_wait(void) { create_wait(0); }
 static void test_value_across_wait_short(void) { create_wait(1); }
 
@@ -363,5 +472,7 @@ int main(void)
     GB_RUN(test_value_across_wait_short);
     GB_RUN(test_signals);
     GB_RUN(test_estimate_forbids_gas_available);
+    GB_RUN(test_gasless_share_pool);
+    GB_RUN(test_leftover_to_ancestor);
     return gb_test_summary();
 }

@@ -137,7 +137,7 @@ static void test_state_golden(void)
     char hex[65];
     gb_db_state_root(t, root);
     hex32(root, hex);
-    GB_EXPECT_STR_CONTAINS(hex, "f176ec609a06f6d78b0811ef4a890bc883b36b7d89c6c76d7043ff90f8b73880");
+    GB_EXPECT_STR_CONTAINS(hex, "09045c6606fd285575d00ad71959a206affe82cb8aba67ce270a967f3d65d25e");
     check_recompute(t);
     gb_db_abort(t);
     gb_db_close(db);

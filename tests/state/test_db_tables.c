@@ -57,6 +57,7 @@ static void fill_dispatch(gb_db_dispatch *x, uint32_t n, const uint8_t *pl,
     x->expires_at = 500 + n;
     x->flags = 0xa5a5;
     x->origin = id_of(0x66, n);
+    x->gas_node = id_of(0x77, n);
 }
 
 static int dispatch_eq(const gb_db_dispatch *a, const gb_db_dispatch *b)
@@ -77,7 +78,8 @@ static int dispatch_eq(const gb_db_dispatch *a, const gb_db_dispatch *b)
            x->ctx.replied == y->ctx.replied &&
            x->ctx.reservation_nonce == y->ctx.reservation_nonce &&
            a->expires_at == b->expires_at && a->flags == b->flags &&
-           gb_id_eq(a->origin, b->origin);
+           gb_id_eq(a->origin, b->origin) &&
+           gb_id_eq(a->gas_node, b->gas_node);
 }
 
 static void test_codes(void)
@@ -480,6 +482,35 @@ static void test_reservations_accounts(void)
     gb_db_close(db);
 }
 
+/* A node of the gas tree round-trips; a record of another length or
+ * version is refused. */
+static void test_gas_nodes(void)
+{
+    gb_db *db = open_temp();
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    gb_db_gas_node n = {.consumed = true, .value = 0x0123456789abcdefull,
+                        .parent = id_of(4, 1), .origin = id_of(5, 1),
+                        .spec_refs = 3, .unspec_refs = 0x10002};
+    gb_db_gas_node m;
+    GB_EXPECT_ERR(GB_OK, gb_db_gas_node_put(t, id_of(6, 1), &n));
+    GB_EXPECT_ERR(GB_OK, gb_db_gas_node_get(t, id_of(6, 1), &m));
+    GB_EXPECT(m.consumed);
+    GB_EXPECT_U64(n.value, m.value);
+    GB_EXPECT(gb_id_eq(n.parent, m.parent) && gb_id_eq(n.origin, m.origin));
+    GB_EXPECT_U64(3, m.spec_refs);
+    GB_EXPECT_U64(0x10002, m.unspec_refs);
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_gas_node_get(t, id_of(6, 2), &m));
+    gb_id bad = id_of(6, 3);
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_GAS, bad.b, 32,
+                                   (const uint8_t *)"\x01\x00", 2));
+    GB_EXPECT_ERR(GB_MALFORMED, gb_db_gas_node_get(t, bad, &m));
+    GB_EXPECT_ERR(GB_OK, gb_db_gas_node_del(t, id_of(6, 1)));
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_db_gas_node_get(t, id_of(6, 1), &m));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    gb_db_close(db);
+}
+
 static void test_meta_and_blocks(void)
 {
     gb_db *db = open_temp();
@@ -635,6 +666,7 @@ int main(void)
     GB_RUN(test_waitlist_mailbox_stash);
     GB_RUN(test_tasks_order);
     GB_RUN(test_reservations_accounts);
+    GB_RUN(test_gas_nodes);
     GB_RUN(test_meta_and_blocks);
     GB_RUN(test_open_errors);
     GB_RUN(test_map_full);
