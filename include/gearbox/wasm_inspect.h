@@ -11,7 +11,7 @@
  * Everything here is borrowed from the module: pointers and strings stay
  * valid until gb_module_free(m) and must not be freed or written.  Every
  * function is a constant-time read of the decoded module, except
- * gb_module_features and gb_module_section_size, which scan it once per call.
+ * gb_module_features, which scans it once per call.
  * Indices out of range are reported (false / NULL / 0), never undefined.
  */
 #ifndef GB_WASM_INSPECT_H

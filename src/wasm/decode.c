@@ -1020,6 +1020,7 @@ gb_err gb_decode(gb_module *m, char *detail, size_t detail_len)
             if ((e = complete_spaces(d, rank, start)))
                 return e;
         }
+        m->section_bytes[id] += size;
         gb_reader s = gb_reader_make(body, size);
         if ((e = sec_fns[id](d, &s)))
             return e;

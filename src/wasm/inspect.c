@@ -297,18 +297,9 @@ uint32_t gb_module_features(const gb_module *m)
 
 uint64_t gb_module_section_size(const gb_module *m, uint8_t id)
 {
-    uint64_t total = 0;
-    if (m->len < 8)
-        return 0;
-    gb_reader r = gb_reader_make(m->bytes + 8, m->len - 8);
-    uint8_t sid;
-    uint32_t size;
-    const uint8_t *payload;
-    while (gb_read_u8(&r, &sid) && gb_read_u32(&r, &size) &&
-           gb_read_bytes(&r, size, &payload))
-        if (sid == id)
-            total += size;
-    return total;
+    return id < sizeof m->section_bytes / sizeof m->section_bytes[0]
+               ? m->section_bytes[id]
+               : 0;
 }
 
 /* The name section's function names: a custom section (id 0) named

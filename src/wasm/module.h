@@ -108,6 +108,10 @@ struct gb_module {
     gb_data_seg *datas;
     uint32_t ndatas;
     bool has_datacount;    /* a data count section was present */
+    uint64_t section_bytes[13]; /* payload bytes per section id (0 =
+                                   custom ... 12 = data count), summed
+                                   while decoding: Gear's precharge reads
+                                   them for every message */
 
     /* C.refs of the spec: functions that ref.func may name in code (those
      * named in element segments, exports, and global initialisers outside
