@@ -826,6 +826,7 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
         gb_id src = mb.d.source;
         gb_u128 val = mb.d.value;
         if ((e = gb_db_mailbox_del(txn, tx->sender, tx->destination)) ||
+            (e = gb_chain_mailbox_release(b, &mb)) ||
             (e = gb_chain_account_add(b, tx->sender, val)) ||
             (e = gb_chain_event(
                  b,
@@ -916,6 +917,7 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
         gb_id src = x.d.source;
         gb_u128 val = x.d.value;
         if ((e = gb_db_mailbox_del(b->txn, t->a, t->b)) ||
+            (e = gb_chain_mailbox_release(b, &x)) ||
             (e = gb_chain_event(b,
                                 (gb_event){.kind = GB_EV_MAILBOX_READ,
                                            .id = t->b, .source = t->a,
@@ -1475,6 +1477,7 @@ gb_err gb_chain_mailbox(gb_chain *c, gb_id user, gb_chain_mail **out,
         gb_chain_mail m = {.id = mid, .source = x.d.source,
                            .payload_len = x.d.payload_len,
                            .value = x.d.value, .expires_at = x.expires_at,
+                           .start = x.d.signal_code, .gas = x.d.gas_limit,
                            .is_reply = x.d.kind == GB_DISPATCH_REPLY,
                            .reply_to = x.d.reply_to};
         memcpy(m.reply_code, x.d.reply_code, 4);

@@ -34,13 +34,12 @@
  * for the details): gas given with a message comes out of the sender's own
  * gas; an automatic reply carries none (a reply deposit pays for it); a
  * system reservation pays for the signal a failed message sends its
- * program.  Gear's gas tree is not kept as a tree: each stored message
- * holds its own gas, and what a run leaves is shared equally by the
- * messages it sent without a gas limit (and by itself when it waits)
- * where Gear lets them draw on one pool.  Waiting costs
- * GB_CHAIN_WAITLIST_RENT gas per block; mailbox messages hold no gas and
- * live GB_CHAIN_MAILBOX_BLOCKS.  Claiming a mailbox message sends no
- * auto-reply.  Gas reservations are kept per program until they expire
+ * program.  Gas is kept in Gear's gas tree (chain/gas_tree.c): messages
+ * sent without a gas limit draw on one pool with their sender.  Waiting
+ * costs GB_CHAIN_WAITLIST_RENT gas per block; a message to a user with
+ * at least the mailbox threshold of gas is held in the mailbox for as
+ * long as that gas pays its rent (docs/gas.md), others are not stored.
+ * Claiming a mailbox message sends no auto-reply.  Gas reservations are kept per program until they expire
  * (their gas then goes back to the account that paid for the message that
  * made them), are unreserved (likewise) or pay for a message; a reply
  * deposit travels with its message and becomes the gas of its reply; a
@@ -360,6 +359,8 @@ typedef struct gb_event {
     uint32_t payload_len;
     gb_u128 value;
     gb_read_reason read_reason; /* MAILBOX_READ */
+    uint32_t expires_at;    /* USER_MESSAGE: the block its mailbox hold
+                               ends at; 0: not held in the mailbox */
     char *debug;            /* DISPATCHED: what gr_debug printed, or NULL */
     gb_id *sent;            /* DISPATCHED: the ids of the messages the run
                                sent, init messages of the programs it
@@ -511,10 +512,6 @@ gb_err gb_chain_state_root(gb_chain *c, uint8_t out[32]);
  * transactions are not seen (except by gb_chain_nonce).
  */
 
-/* A mailbox message lives this many blocks: it is removed (its value back
- * to the sender) at the height it arrived at + GB_CHAIN_MAILBOX_BLOCKS. */
-#define GB_CHAIN_MAILBOX_BLOCKS 100000u
-
 typedef struct gb_chain_mail {
     gb_id id;              /* the message id (for SEND_REPLY / CLAIM) */
     gb_id source;          /* the program that sent it */
@@ -522,6 +519,8 @@ typedef struct gb_chain_mail {
     uint32_t payload_len;
     gb_u128 value;
     uint32_t expires_at;   /* the height it is removed at */
+    uint32_t start;        /* the height it arrived at */
+    uint64_t gas;          /* the gas it holds (pays its rent) */
     bool is_reply;         /* a reply carrying value */
     gb_id reply_to;        /* is_reply: the message replied to */
     uint8_t reply_code[4]; /* is_reply */

@@ -344,37 +344,64 @@ static uint64_t extra_gas(const gb_db_dispatch *x)
 
 /* ---- routing ------------------------------------------------------------ */
 
-/* A message or reply reaching a user: an event; the mailbox (with a task
- * for its expiry) unless it is a reply without value.  Any gas it held is
- * refunded. */
+/* A message or reply reaching a user (Gear's send_user_message,
+ * internal.rs:910-1127): a message (not a reply) with at least the
+ * mailbox threshold of gas is held in the mailbox, its gas locked for the
+ * rent (MailboxCost, 100 a block), for as long as that gas pays
+ * (HoldBound::maximum_for: gas / 100 blocks less ReserveFor), with a task
+ * removing it then; anything else is not stored: its value reaches the
+ * user now and its gas goes back.  An event either way. */
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
 {
-    gb_err e = gb_chain_refund_gas(b, x->origin,
-                                   x->d.gas_limit + extra_gas(x));
-    if (e)
-        return e;
     bool is_reply = x->d.kind == GB_DISPATCH_REPLY;
+    uint64_t gas = x->d.gas_limit, blocks = gas / GB_CHAIN_MAILBOX_RENT;
+    bool hold = !is_reply && gas >= b->bctx.mailbox_threshold &&
+                blocks > GB_CHAIN_RESERVE_FOR;
+    uint32_t exp = 0;
+    if (hold) {
+        blocks -= GB_CHAIN_RESERVE_FOR;
+        exp = blocks < UINT32_MAX - b->height ? b->height + (uint32_t)blocks
+                                              : UINT32_MAX;
+    }
     gb_event ev = {.kind = GB_EV_USER_MESSAGE, .id = x->d.id,
                    .source = x->d.source, .destination = x->d.destination,
                    .is_reply = is_reply, .reply_to = x->d.reply_to,
-                   .value = x->d.value};
+                   .value = x->d.value, .expires_at = exp};
     memcpy(ev.reply_code, x->d.reply_code, 4);
-    e = gb_chain_event(b, ev, x->d.payload, x->d.payload_len, NULL);
+    gb_err e = gb_chain_event(b, ev, x->d.payload, x->d.payload_len, NULL);
+    if (!e)
+        e = gb_chain_refund_gas(b, x->origin,
+                                (hold ? 0 : gas) + extra_gas(x));
     if (e)
         return e;
-    if (is_reply && gb_u128_is_zero(x->d.value))
-        return GB_OK;
+    if (!hold)
+        return gb_chain_account_add(b, x->d.destination, x->d.value);
     gb_db_dispatch y = *x;
-    y.d.gas_limit = 0;
     y.reply_deposit = 0;
     y.d.ctx.system_reservation = 0;
-    y.expires_at = b->height + GB_CHAIN_MAILBOX_BLOCKS;
+    y.gas_node = (gb_id){{0}}; /* (Gear's cut node: detached) */
+    y.flags &= ~(uint32_t)(GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED);
+    y.d.signal_code = b->height; /* when its hold began (for the rent) */
+    y.expires_at = exp;
     e = gb_db_mailbox_put(b->txn, y.d.destination, y.d.id, &y);
     if (e)
         return e;
     gb_db_task t = {.kind = GB_TASK_REMOVE_FROM_MAILBOX,
                     .a = y.d.destination, .b = y.d.id};
     return gb_db_task_add(b->txn, y.expires_at, &t, NULL);
+}
+
+gb_err gb_chain_mailbox_release(gb_blk *b, const gb_db_dispatch *x)
+{
+    uint64_t start = x->d.signal_code,
+             deadline = (uint64_t)x->expires_at + GB_CHAIN_RESERVE_FOR;
+    uint64_t until = b->height < deadline ? b->height : deadline;
+    uint64_t rent = until > start ? (until - start) * GB_CHAIN_MAILBOX_RENT
+                                  : 0;
+    if (rent > x->d.gas_limit)
+        rent = x->d.gas_limit;
+    gb_err e = gb_chain_burn(b, rent);
+    return e ? e : gb_chain_refund_gas(b, x->origin, x->d.gas_limit - rent);
 }
 
 /* A dispatch for a program (to_program) or a user, now or after delay
@@ -1109,10 +1136,14 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         if (m->from_reservation) { /* a root: the reservation's gas */
             e = reservation_origin(b, pid, m->reservation, &y.origin);
         } else if (!msg_prog[i]) {
-            /* a user holds no gas: what was given goes back to the
-             * holder (as Gear's cut node would, consumed) */
-            hold.n.value += y.d.gas_limit;
-            y.d.gas_limit = 0;
+            /* to a user: the gas given, or the mailbox threshold from
+             * the holder when it has that much (Gear's send_user_message:
+             * a cut node, detached, held in the mailbox) */
+            if (!m->has_gas_limit &&
+                hold.n.value >= b->bctx.mailbox_threshold) {
+                y.d.gas_limit = b->bctx.mailbox_threshold;
+                hold.n.value -= y.d.gas_limit;
+            }
         } else {
             y.gas_node = hold.id;
             child_of(&hold, &y, m->has_gas_limit);

@@ -22,9 +22,12 @@
 #include "util/pool.h"
 
 /* Tunables (consensus: part of what a block computes). */
-/* GB_CHAIN_MAILBOX_BLOCKS: chain.h */
 #define GB_CHAIN_MAX_WAIT 100000u        /* longest gr_wait, in blocks */
 #define GB_CHAIN_WAITLIST_RENT 100u      /* gas per block spent in the waitlist */
+#define GB_CHAIN_MAILBOX_RENT 100u       /* gas per block a mailbox message
+                                            pays (Vara's MailboxCost) */
+#define GB_CHAIN_RESERVE_FOR 1u          /* Vara's ReserveThreshold: blocks
+                                            a hold's task may run late */
 #define GB_CHAIN_MAX_DISPATCHES 100000u  /* per block, a safety valve */
 
 /* The payer of tx's fee: tx->fee_payer, or the sender when that is zero. */
@@ -276,6 +279,10 @@ gb_err gb_chain_burn_flush(gb_blk *b);
 gb_err gb_chain_pay_fee(gb_blk *b, gb_u128 fee);
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas);
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x);
+/* Mailbox message x leaves the mailbox (read or expired): its gas pays
+ * the rent of its stay, the rest goes back to its payer (Gear's
+ * charge_for_hold). */
+gb_err gb_chain_mailbox_release(gb_blk *b, const gb_db_dispatch *x);
 /* x's error reply (gasless, drawing on x's holder, or paid by x's reply
  * deposit), then x is done (gb_chain_gas_done). */
 gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,

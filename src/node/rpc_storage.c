@@ -286,11 +286,8 @@ static gb_err value_of(gb_rpc *r, const uint8_t *key, size_t len,
             gb_scale_put_raw(&w, user.b, 32);
             gb_scale_put_bytes(&w, m[i].payload, m[i].payload_len);
             gb_scale_put_compact_u128(&w, m[i].value);
-            uint32_t fin = m[i].expires_at;
-            gb_scale_put_u32(&w, fin > GB_CHAIN_MAILBOX_BLOCKS
-                                     ? fin - GB_CHAIN_MAILBOX_BLOCKS
-                                     : 0);
-            gb_scale_put_u32(&w, fin);
+            gb_scale_put_u32(&w, m[i].start);
+            gb_scale_put_u32(&w, m[i].expires_at);
         }
         if (!e)
             gb_chain_mail_free(m, n);

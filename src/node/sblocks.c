@@ -470,10 +470,10 @@ static uint32_t put_event(gb_sblocks *s, gb_scale_buf *w, uint32_t xt,
             gb_scale_put_raw(w, ev->reply_to.b, 32);
             gb_sblocks_put_reply_code(w, ev->reply_code);
         }
-        /* a message (not a reply) waits in the mailbox */
-        gb_scale_put_option(w, !ev->is_reply);
-        if (!ev->is_reply)
-            gb_scale_put_u32(w, height + GB_CHAIN_MAILBOX_BLOCKS);
+        /* the end of its mailbox hold, when it is held */
+        gb_scale_put_option(w, ev->expires_at != 0);
+        if (ev->expires_at)
+            gb_scale_put_u32(w, ev->expires_at);
         break;
     case GB_EV_MAILBOX_READ:
         put_phase(w, xt);

@@ -803,7 +803,6 @@ gb_err gb_tk_mailbox(gb_tk *tk, gb_tk_id user, gb_tk_mail **out, size_t *out_n)
         return fail(tk, GB_NOMEM, "out of memory", NULL);
     }
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t exp = m[i].expires_at;
         v[i] = (gb_tk_mail){.id = from_id(m[i].id),
                             .source = from_id(m[i].source),
                             .destination = user,
@@ -814,9 +813,7 @@ gb_err gb_tk_mailbox(gb_tk *tk, gb_tk_id user, gb_tk_mail **out, size_t *out_n)
                             .reply_code = m[i].is_reply
                                               ? code_u32(m[i].reply_code)
                                               : 0,
-                            .height = exp >= GB_CHAIN_MAILBOX_BLOCKS
-                                          ? exp - GB_CHAIN_MAILBOX_BLOCKS
-                                          : 0};
+                            .height = m[i].start};
         m[i].payload = NULL;
     }
     gb_chain_mail_free(m, n);

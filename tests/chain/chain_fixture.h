@@ -132,6 +132,23 @@ static inline gb_u128 fx_fee(gb_chain *c, uint32_t payload_len)
     return gb_chain_tx_fee(gb_chain_config(c), &tx);
 }
 
+/* The gas (as value) the dev accounts' mailboxes hold: a message to a
+ * user with the mailbox threshold of gas or more is held with it. */
+static inline gb_u128 fx_mailbox_gas(gb_chain *c)
+{
+    gb_u128 sum = gb_u128_from(0);
+    for (uint32_t u = 0; u < GB_CHAIN_DEV_ACCOUNTS; u++) {
+        gb_chain_mail *m;
+        uint32_t n;
+        GB_EXPECT_ERR(GB_OK,
+                      gb_chain_mailbox(c, gb_chain_dev_account(u), &m, &n));
+        for (uint32_t i = 0; i < n; i++)
+            gb_u128_add_to(&sum, gb_chain_gas_value(m[i].gas));
+        gb_chain_mail_free(m, n);
+    }
+    return sum;
+}
+
 /* Balances + held value and gas + burned + fees == issuance. */
 static inline void fx_check_conservation(gb_chain *c)
 {

@@ -37,6 +37,8 @@ typedef struct seen {
     uint8_t reply[64];      /* the last reply to a user */
     uint32_t reply_len;
     uint8_t reply_code[4];
+    uint32_t expired;       /* mailbox messages removed out of rent */
+    uint32_t held;          /* messages to users held in the mailbox */
 } seen;
 static seen S;
 
@@ -56,6 +58,11 @@ static void block(void)
         }
         if (ev->kind == GB_EV_INIT_FAILED)
             S.init_failed = true;
+        if (ev->kind == GB_EV_MAILBOX_READ &&
+            ev->read_reason == GB_READ_EXPIRED)
+            S.expired++;
+        if (ev->kind == GB_EV_USER_MESSAGE && ev->expires_at)
+            S.held++;
         if (ev->kind == GB_EV_USER_MESSAGE && !ev->is_reply && S.nmail < 8) {
             uint32_t n = ev->payload_len < 64 ? ev->payload_len : 64;
             if (n)
@@ -208,7 +215,7 @@ static void test_refund_to_payer(void)
         fprintf(stderr, "  bob paid %s, burned + fee %s\n", a, b);
     gb_chain_totals t;
     GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
-    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    GB_EXPECT(!gb_u128_cmp(t.held_gas, fx_mailbox_gas(C)));
     gb_chain_close(C);
 }
 
@@ -314,7 +321,7 @@ static void test_signals(void)
     }
     gb_chain_totals t;
     GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
-    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    GB_EXPECT(!gb_u128_cmp(t.held_gas, fx_mailbox_gas(C)));
     gb_chain_close(C);
 }
 
@@ -417,10 +424,13 @@ static void test_gasless_share_pool(void)
     gb_u128 paid = gb_u128_sub(before, gb_chain_balance(C, bob()));
     gb_u128 want = gb_chain_gas_value(S.burned);
     gb_u128_add_to(&want, fx_fee(C, s.n));
+    /* and the gas held with the mail to alice (the threshold, 3000) */
+    GB_EXPECT(!gb_u128_cmp(fx_mailbox_gas(C), gb_chain_gas_value(3000)));
+    gb_u128_add_to(&want, fx_mailbox_gas(C));
     GB_EXPECT(!gb_u128_cmp(paid, want));
     gb_chain_totals t;
     GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
-    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    GB_EXPECT(!gb_u128_cmp(t.held_gas, fx_mailbox_gas(C)));
     gb_chain_close(C);
 }
 
@@ -453,7 +463,77 @@ static void test_leftover_to_ancestor(void)
     gb_u128 paid = gb_u128_sub(before, gb_chain_balance(C, bob()));
     gb_u128 want = gb_chain_gas_value(S.burned);
     gb_u128_add_to(&want, fx_fee(C, s.n));
+    /* and the gas held with the mail to alice (the threshold, 3000) */
+    GB_EXPECT(!gb_u128_cmp(fx_mailbox_gas(C), gb_chain_gas_value(3000)));
+    gb_u128_add_to(&want, fx_mailbox_gas(C));
     GB_EXPECT(!gb_u128_cmp(paid, want));
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(!gb_u128_cmp(t.held_gas, fx_mailbox_gas(C)));
+    gb_chain_close(C);
+}
+
+/* Gear's mailbox (send_user_message): P, paid by bob, mails alice
+ * gasless (the threshold, 3000, is taken from P's pool and held: 30
+ * blocks of rent less ReserveFor), with gr_send_wgas 0 (below the
+ * threshold: not stored, only the event) and with 10,000 gas (99
+ * blocks).  After 29 blocks the first leaves out of rent (2,900 burned,
+ * 100 back to bob); a claim of the second pays the rent of its stay and
+ * gives bob the rest. */
+static void test_mailbox_hold(void)
+{
+    open_chain();
+    gb_id P = create_sys("P");
+    settle();
+    script s = {0};
+    poke_hash_value(&s, 0x4200, alice(), 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4200, 0x5000, 1, 0, 0x4300);
+    OP(&s, GB_SYS_GR_SEND_WGAS, 0x4200, 0x5000, 2, 0, 0, 0x4300);
+    OP(&s, GB_SYS_GR_SEND_WGAS, 0x4200, 0x5000, 3, 10000, 0, 0x4300);
+    memset(&S, 0, sizeof S);
+    send_script(bob(), P, &s, GAS);
+    block();
+    uint32_t h = gb_chain_height(C);
+    GB_EXPECT_U64(3, S.nmail);
+    GB_EXPECT_U64(2, S.held);
+    gb_chain_mail *m;
+    uint32_t n;
+    GB_EXPECT_ERR(GB_OK, gb_chain_mailbox(C, alice(), &m, &n));
+    GB_EXPECT_U64(2, n);
+    uint64_t gas_sum = 0;
+    gb_id second = {{0}};
+    for (uint32_t i = 0; i < n; i++) {
+        gas_sum += m[i].gas;
+        GB_EXPECT_U64(h, m[i].start);
+        GB_EXPECT_U64(m[i].gas == 3000 ? h + 29 : h + 99, m[i].expires_at);
+        if (m[i].gas == 10000)
+            second = m[i].id;
+    }
+    gb_chain_mail_free(m, n);
+    GB_EXPECT_U64(13000, gas_sum);
+    /* 29 more blocks: the 3000 one expires at h + 29 */
+    gb_u128 bob0 = gb_chain_balance(C, bob());
+    gb_chain_totals t0;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t0));
+    for (int i = 0; i < 29; i++)
+        block();
+    GB_EXPECT_U64(1, S.expired);
+    GB_EXPECT_ERR(GB_OK, gb_chain_mailbox(C, alice(), &m, &n));
+    GB_EXPECT_U64(1, n);
+    gb_chain_mail_free(m, n);
+    gb_chain_totals t1;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t1));
+    GB_EXPECT(!gb_u128_cmp(gb_u128_sub(t1.burned, t0.burned),
+                           gb_chain_gas_value(2900)));
+    GB_EXPECT(!gb_u128_cmp(gb_u128_sub(gb_chain_balance(C, bob()), bob0),
+                           gb_chain_gas_value(100)));
+    /* alice claims the other at h + 30: 30 blocks of rent */
+    fx_submit(C, (gb_tx){.kind = GB_TX_CLAIM_VALUE, .sender = alice(),
+                         .destination = second});
+    block();
+    GB_EXPECT_U64(h + 30, gb_chain_height(C));
+    GB_EXPECT(!gb_u128_cmp(gb_u128_sub(gb_chain_balance(C, bob()), bob0),
+                           gb_chain_gas_value(100 + 10000 - 3000)));
     gb_chain_totals t;
     GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
     GB_EXPECT(gb_u128_is_zero(t.held_gas));
@@ -474,5 +554,6 @@ int main(void)
     GB_RUN(test_estimate_forbids_gas_available);
     GB_RUN(test_gasless_share_pool);
     GB_RUN(test_leftover_to_ancestor);
+    GB_RUN(test_mailbox_hold);
     return gb_test_summary();
 }
