@@ -422,6 +422,14 @@ uint64_t gb_chain_timestamp(gb_chain *c);
  * transactions waiting for a block. */
 uint64_t gb_chain_pending(gb_chain *c);
 
+/* What will run without anyone's help (chain_query.c): transactions
+ * waiting for a block, queued and delayed messages, and waits a wake-up
+ * ends (gr_wait_for, a gr_wait_up_to, a delayed gr_wake); not the waits
+ * only their rent ends (gr_wait: the program waits for a message) nor the
+ * mailbox.  0: producing blocks changes nothing until someone acts, or a
+ * hold runs out of rent. */
+uint64_t gb_chain_due(gb_chain *c);
+
 /* Transactions waiting for a block (not counting those in the block under
  * way). */
 uint64_t gb_chain_waiting(gb_chain *c);

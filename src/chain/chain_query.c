@@ -172,3 +172,34 @@ void gb_chain_wait_entry_clear(gb_chain_wait_entry *w)
     free(w->payload);
     memset(w, 0, sizeof *w);
 }
+
+uint64_t gb_chain_due(gb_chain *c)
+{
+    uint64_t n = gb_chain_waiting(c), k;
+    gb_db_txn *r;
+    if (gb_db_read_begin(c->db, &r))
+        return n;
+    gb_db_table ts[] = {GB_TABLE_QUEUE, GB_TABLE_STASH};
+    for (int i = 0; i < 2; i++)
+        if (!gb_db_count(r, ts[i], &k))
+            n += k;
+    /* the waits a wake-up task ends (a stale task, whose wait ended or
+     * was replaced, names another tag or no entry) */
+    gb_db_cursor *cur;
+    if (!gb_db_cursor_open(r, GB_TABLE_TASKS, NULL, 0, NULL, 0, &cur)) {
+        gb_db_val key, val;
+        while (!gb_db_cursor_next(cur, &key, &val)) {
+            gb_db_task t;
+            gb_db_dispatch w;
+            if (gb_db_task_decode(val.data, val.len, &t))
+                break;
+            if (t.kind == GB_TASK_WAKE_MESSAGE &&
+                !gb_db_waitlist_get(r, t.a, t.b, &w) &&
+                gb_chain_wait_tag(&w) == t.arg)
+                n++;
+        }
+        gb_db_cursor_close(cur);
+    }
+    gb_db_read_end(r);
+    return n;
+}

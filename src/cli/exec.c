@@ -8,7 +8,12 @@
  * --init, with the --as, --value and --gas given before it, or first of
  * all with the defaults when there is no --init), then the other options
  * run in order, each message followed by blocks until nothing is left to
- * do.  Every account named by --as is funded on that chain.
+ * do on its own (gb_chain_due: queued, delayed, woken by a timeout; not a
+ * gr_wait, which waits for a message, nor a mailbox hold, which runs out
+ * of rent — on Vara a gasless message to a user is held 29 blocks), and
+ * before a --reply only until the queue is empty once a message reached a
+ * mailbox: the user answers at once.  Every account named by --as is
+ * funded on that chain.
  *
  * Each message — every init included — prints a row: its kind, program,
  * id, the reply code (Gear's 4 bytes and in words), the reply payload
@@ -46,7 +51,8 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: gearbox exec PROGRAM.wasm [OPTIONS]\n\n"
             "Run a program on a fresh, throw-away chain: upload it, run its init,\n"
-            "then each message in order, producing blocks until nothing is left.\n"
+            "then each message in order, producing blocks until nothing is left\n"
+            "to run on its own (a gr_wait waits for a message: no blocks pass).\n"
             "The whole line is checked before anything runs.\n\n"
             "options (read in order, like a script):\n"
             "  --init PAYLOAD          the init payload of the program (default empty);\n"
@@ -55,7 +61,9 @@ static void usage(FILE *out)
             "                          first, by alice, with the defaults)\n"
             "  --send PAYLOAD          send a message (repeatable)\n"
             "  --reply PAYLOAD         reply to the newest message in the sender's\n"
-            "                          mailbox (a program waiting for an answer)\n"
+            "                          mailbox (a program waiting for an answer),\n"
+            "                          as soon as the message arrived (a gasless\n"
+            "                          message to a user is held 29 blocks, as on Vara)\n"
             "  --as ACCOUNT            sender of what follows: a dev account (alice ...\n"
             "                          harry), 0x + 64 hex, an SS58 address (kG... or\n"
             "                          5...), sr:alice ... sr:ferdie, or a key file; any\n"
@@ -133,6 +141,7 @@ typedef struct exec_state {
     size_t nmail, capmail;
     bool error_reply; /* some reply was an error: exit 3 */
     const char *doing; /* what runs now, for the progress line */
+    bool reply_next;   /* a --reply comes next: stop at the first mail */
 } exec_state;
 
 static void steps_free(step *s, size_t n)
@@ -530,12 +539,15 @@ static double now_s(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Produce blocks until the chain is idle, recording what concerns mid.
+/* Produce blocks until nothing is due (gb_chain_due) — or, when a --reply
+ * comes next, until the queue is empty once a message reached a mailbox —
+ * recording what concerns mid.
  * On a terminal, work past half a second shows a progress line (what
  * runs, blocks, seconds). */
 static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
 {
     double start = now_s();
+    bool mailed = false;
     for (int b = 0; b < MAX_BLOCKS_PER_MESSAGE; b++) {
         gb_block_result r;
         gb_err e = gb_chain_produce_block(st->chain, &r);
@@ -565,10 +577,11 @@ static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
                     o->payload = dup_bytes(ev->payload, ev->payload_len);
                     o->len = ev->payload_len;
                 } else {
-                    if (!ev->is_reply) { /* in the mailbox: --reply */
+                    if (ev->expires_at) { /* in the mailbox: --reply */
                         mail_ref m = {.id = ev->id, .source = ev->source,
                                       .destination = ev->destination};
                         CLI_PUSH(st->mail, st->nmail, st->capmail, m);
+                        mailed = true;
                     }
                     gb_event copy = *ev;
                     copy.payload = dup_bytes(ev->payload, ev->payload_len);
@@ -582,7 +595,8 @@ static gb_err run_until_idle(exec_state *st, gb_id mid, outcome *o)
         }
         uint32_t left = r.queued_left;
         gb_block_result_free(&r);
-        if (!left && !gb_chain_pending(st->chain))
+        if (!left && (!gb_chain_due(st->chain) ||
+                      (st->reply_next && mailed)))
             break;
     }
     cli_progress_done();
@@ -1108,6 +1122,15 @@ int cli_exec(int argc, char **argv)
     for (size_t i = 0; i < nsteps; i++) {
         step *x = &steps[i];
         gb_err e = GB_OK;
+        st.reply_next = false;
+        for (size_t k = i + 1; k < nsteps; k++) {
+            step_kind sk = steps[k].kind;
+            if (sk == ST_REPLY)
+                st.reply_next = true;
+            if (sk != ST_AS && sk != ST_VALUE && sk != ST_GAS &&
+                sk != ST_TO && sk != ST_CODE)
+                break;
+        }
         switch (x->kind) {
         case ST_INIT:
             e = create(&st, "main", main_code, main_len, x->payload, &st.dest);

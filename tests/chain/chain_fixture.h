@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chain/chain.h"
+#include "chain/devkeys.h"
 #include "test.h"
 
 /* Open a chain with cfg (NULL: the defaults without fsync, in a temporary
@@ -137,11 +138,11 @@ static inline gb_u128 fx_fee(gb_chain *c, uint32_t payload_len)
 static inline gb_u128 fx_mailbox_gas(gb_chain *c)
 {
     gb_u128 sum = gb_u128_from(0);
-    for (uint32_t u = 0; u < GB_CHAIN_DEV_ACCOUNTS; u++) {
+    for (uint32_t u = 0; u < GB_DEV_ACCOUNTS; u++) {
         gb_chain_mail *m;
         uint32_t n;
         GB_EXPECT_ERR(GB_OK,
-                      gb_chain_mailbox(c, gb_chain_dev_account(u), &m, &n));
+                      gb_chain_mailbox(c, gb_dev_account_id(u), &m, &n));
         for (uint32_t i = 0; i < n; i++)
             gb_u128_add_to(&sum, gb_chain_gas_value(m[i].gas));
         gb_chain_mail_free(m, n);

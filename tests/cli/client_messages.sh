@@ -29,7 +29,10 @@ jget() { python3 -c 'import json,sys; v=json.loads(sys.argv[1])
 for k in sys.argv[2].split("."): v=v[int(k)] if isinstance(v,list) else v[k]
 print(str(v).lower() if isinstance(v,bool) else v)' "$1" "$2" 2>/dev/null; }
 
-"$gb" node --dev --data "$DIR/data" --rpc 127.0.0.1:0 --block-time 200 > "$DIR/log" 2>&1 &
+# blocks of 1 s: a gasless message to a user is held 29 blocks (Vara's
+# mailbox threshold, 3000 gas, at 100 a block, less ReserveFor), which the
+# mailbox steps below must not outlast
+"$gb" node --dev --data "$DIR/data" --rpc 127.0.0.1:0 --block-time 1000 > "$DIR/log" 2>&1 &
 PID=$!
 ADDR=
 for _ in $(seq 100); do
