@@ -5,7 +5,8 @@
  *
  * init: payload = the target's 32-byte program id.
  * handle, first run:   send the payload to the target, remember the
- *                      request in an async slot, gr_wait().
+ *                      request in an async slot, wait (gear_async_wait:
+ *                      gr_wait_up_to, as gstd does).
  * handle_reply:        store the target's reply in the slot and gr_wake()
  *                      the waiting message (gear_async_on_reply).
  * handle, woken run:   find the slot by our message id, reply to the
@@ -37,11 +38,11 @@ GEAR_EXPORT(handle) void handle(void)
         free(req);
         if (!gear_async_begin(&sent))
             gear_panic_str("proxy: too many requests in flight");
-        gr_wait(); /* the run ends here; memory (the slot) is kept */
+        gear_async_wait(); /* the run ends here; memory (the slot) is kept */
     }
 
     if (s->state != GEAR_ASYNC_DONE) /* woken, but the reply is not here yet */
-        gr_wait();
+        gear_async_wait();
 
     /* woken after handle_reply stored the reply: finish the request */
     if (gear_reply_code_is_success(s->reply_code))

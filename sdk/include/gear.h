@@ -566,7 +566,8 @@ int strncmp(const char *a, const char *b, size_t n);
  * Async: send a request, wait, resume when the reply arrives.
  *
  * Gear's native async works like this:
- *   1. handle() sends a request (gr_send) and calls gr_wait(): the run ends
+ *   1. handle() sends a request (gr_send) and waits (gear_async_wait():
+ *      gr_wait_up_to(100), as gstd's runtime does): the run ends
  *      successfully, memory changes are kept, the message goes to the
  *      waitlist.
  *   2. The reply arrives later as a separate message: handle_reply() runs.
@@ -590,10 +591,10 @@ int strncmp(const char *a, const char *b, size_t n);
  *         s = gear_async_begin(&req);           // origin = current message
  *         if (!s) gear_panic_str("too many pending requests");
  *         s->tag = ...;                         // any continuation state
- *         gr_wait();
+ *         gear_async_wait();
  *     }
- *     if (s->state != GEAR_ASYNC_DONE)          // woken by someone else
- *         gr_wait();
+ *     if (s->state != GEAR_ASYNC_DONE)          // woken by the timeout
+ *         gear_async_wait();
  *     gear_reply_bytes(s->reply, s->reply_len); // resume with the reply
  *     gear_async_release(s);
  *
@@ -604,8 +605,9 @@ int strncmp(const char *a, const char *b, size_t n);
  * request (gear_async_find_origin returns the first; iterate with
  * gear_async_slot(i) for the rest) or keep its own state keyed by origin.
  *
- * Caveats: a message waits at most the waitlist's maximum duration (then
- * it is removed and its sender gets an error reply); gr_wait after the
+ * Caveats: each wait up to 100 blocks that ends without the reply costs
+ * the message another run (so it waits as long as its gas lasts); gr_wait
+ * after the
  * message was replied to traps; a reply that is an error (reply_code with
  * first byte 1) is still delivered to handle_reply: check s->reply_code.
  * ------------------------------------------------------------------------- */
@@ -628,6 +630,21 @@ int strncmp(const char *a, const char *b, size_t n);
 #ifndef GEAR_ASYNC_REPLY_DEPOSIT
 #define GEAR_ASYNC_REPLY_DEPOSIT 2000000000ull
 #endif
+
+/* How a message waits for a reply: gr_wait_up_to(GEAR_ASYNC_WAIT_UP_TO),
+ * as gstd's async runtime does (config.rs: wait_up_to 100 blocks), and
+ * again when woken before the reply came.  Not a plain gr_wait(): Gear
+ * locks the waitlist's rent for as long as the message's gas pays for up
+ * front, out of the gas the message draws on, so a request sent without
+ * a gas limit — which draws on the same gas — would have none left to
+ * run on. */
+#ifndef GEAR_ASYNC_WAIT_UP_TO
+#define GEAR_ASYNC_WAIT_UP_TO 100u
+#endif
+static inline GEAR_NORETURN void gear_async_wait(void)
+{
+    gr_wait_up_to(GEAR_ASYNC_WAIT_UP_TO);
+}
 
 enum {
     GEAR_ASYNC_FREE = 0,    /* slot unused */

@@ -629,9 +629,9 @@ gear_async_slot_t *gear_async_call(const gear_actor_id_t *dest, const void *data
             gear_panic_str("gear_async_call: send failed");
         if (!gear_async_begin(&req))
             gear_panic_str("gear_async_call: too many pending requests");
-        gr_wait();
+        gear_async_wait();
     }
     if (s->state != GEAR_ASYNC_DONE) /* woken before the reply came */
-        gr_wait();
+        gear_async_wait();
     return s;
 }

@@ -925,7 +925,9 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
                                            .read_reason = GB_READ_EXPIRED},
                                 NULL, 0, NULL)))
             return e;
-        return gb_chain_credit(b, src, val); /* the value goes back */
+        /* the value to the user, whatever the reason (Gear's
+         * read_message_requirements, internal.rs:584-599) */
+        return gb_chain_account_add(b, t->a, val);
     }
     case GB_TASK_REMOVE_RESERVATION: {
         /* a reservation that expired: its gas back to who paid for it */
@@ -1304,7 +1306,9 @@ static gb_err sum_dispatches(gb_db_txn *r, gb_db_table t, gb_chain_totals *o)
             e = GB_OVERFLOW;
             break;
         }
+        uint64_t lock = t == GB_TABLE_WAITLIST ? gb_chain_wait_lock(&x) : 0;
         if (!gb_u128_add_to(&o->held_gas, gb_chain_gas_value(x.d.gas_limit)) ||
+            !gb_u128_add_to(&o->held_gas, gb_chain_gas_value(lock)) ||
             !gb_u128_add_to(&o->held_gas, gb_chain_gas_value(x.reply_deposit)) ||
             !gb_u128_add_to(&o->held_gas,
                             gb_chain_gas_value(x.d.ctx.system_reservation))) {

@@ -35,10 +35,11 @@
  *           (program: a REPLY dispatch; user: an event, and the mailbox
  *           only when it carries value), wakes, and the wait itself.
  *
- * Waiting costs rent: GB_CHAIN_WAITLIST_RENT gas per block, charged from
- * the held gas when the message leaves the waitlist; a wait lasts at most
- * as long as the held gas pays for, after which the message is removed
- * with Gear's RemovedFromWaitlist error reply.
+ * Waiting costs rent: GB_CHAIN_WAITLIST_RENT gas per block, locked up
+ * front from the gas the message draws on for the wait's whole length
+ * (holds.c), paid for the blocks it stayed when it leaves the waitlist;
+ * a gr_wait lasts as long as that gas pays for, after which the message
+ * is removed with Gear's RemovedFromWaitlist error reply.
  *
  * Gas set aside by a run (it is not in the journal's gas_burned; the run's
  * node pays it):
@@ -344,66 +345,6 @@ static uint64_t extra_gas(const gb_db_dispatch *x)
 
 /* ---- routing ------------------------------------------------------------ */
 
-/* A message or reply reaching a user (Gear's send_user_message,
- * internal.rs:910-1127): a message (not a reply) with at least the
- * mailbox threshold of gas is held in the mailbox, its gas locked for the
- * rent (MailboxCost, 100 a block), for as long as that gas pays
- * (HoldBound::maximum_for: gas / 100 blocks less ReserveFor), with a task
- * removing it then; anything else is not stored: its value reaches the
- * user now and its gas goes back.  An event either way. */
-gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
-{
-    bool is_reply = x->d.kind == GB_DISPATCH_REPLY;
-    uint64_t gas = x->d.gas_limit, blocks = gas / GB_CHAIN_MAILBOX_RENT;
-    bool hold = !is_reply && gas >= b->bctx.mailbox_threshold &&
-                blocks > GB_CHAIN_RESERVE_FOR;
-    uint32_t exp = 0;
-    if (hold) {
-        blocks -= GB_CHAIN_RESERVE_FOR;
-        exp = blocks < UINT32_MAX - b->height ? b->height + (uint32_t)blocks
-                                              : UINT32_MAX;
-    }
-    gb_event ev = {.kind = GB_EV_USER_MESSAGE, .id = x->d.id,
-                   .source = x->d.source, .destination = x->d.destination,
-                   .is_reply = is_reply, .reply_to = x->d.reply_to,
-                   .value = x->d.value, .expires_at = exp};
-    memcpy(ev.reply_code, x->d.reply_code, 4);
-    gb_err e = gb_chain_event(b, ev, x->d.payload, x->d.payload_len, NULL);
-    if (!e)
-        e = gb_chain_refund_gas(b, x->origin,
-                                (hold ? 0 : gas) + extra_gas(x));
-    if (e)
-        return e;
-    if (!hold)
-        return gb_chain_account_add(b, x->d.destination, x->d.value);
-    gb_db_dispatch y = *x;
-    y.reply_deposit = 0;
-    y.d.ctx.system_reservation = 0;
-    y.gas_node = (gb_id){{0}}; /* (Gear's cut node: detached) */
-    y.flags &= ~(uint32_t)(GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED);
-    y.d.signal_code = b->height; /* when its hold began (for the rent) */
-    y.expires_at = exp;
-    e = gb_db_mailbox_put(b->txn, y.d.destination, y.d.id, &y);
-    if (e)
-        return e;
-    gb_db_task t = {.kind = GB_TASK_REMOVE_FROM_MAILBOX,
-                    .a = y.d.destination, .b = y.d.id};
-    return gb_db_task_add(b->txn, y.expires_at, &t, NULL);
-}
-
-gb_err gb_chain_mailbox_release(gb_blk *b, const gb_db_dispatch *x)
-{
-    uint64_t start = x->d.signal_code,
-             deadline = (uint64_t)x->expires_at + GB_CHAIN_RESERVE_FOR;
-    uint64_t until = b->height < deadline ? b->height : deadline;
-    uint64_t rent = until > start ? (until - start) * GB_CHAIN_MAILBOX_RENT
-                                  : 0;
-    if (rent > x->d.gas_limit)
-        rent = x->d.gas_limit;
-    gb_err e = gb_chain_burn(b, rent);
-    return e ? e : gb_chain_refund_gas(b, x->origin, x->d.gas_limit - rent);
-}
-
 /* A dispatch for a program (to_program) or a user, now or after delay
  * blocks. */
 static gb_err route(gb_blk *b, gb_db_dispatch *y, bool to_program,
@@ -531,15 +472,16 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         return e;
     TRY_OUT(gb_db_waitlist_del(b->txn, pid, mid));
     gb_db_dispatch *x = &h.x;
-    /* the rent, from the gas x draws on (its own or its holder's) */
+    /* the rent of its stay, out of the lock its wait took (holds.c); the
+     * rest of the lock back to the gas x draws on (its own or its
+     * holder's) */
     gb_gnode g;
     TRY_OUT(gb_chain_gas_holder(b, x, &g));
-    uint64_t blocks = b->height - x->d.signal_code;
-    uint64_t rent = blocks * GB_CHAIN_WAITLIST_RENT;
-    if (rent > g.n.value)
-        rent = g.n.value;
+    uint64_t lock = gb_chain_wait_lock(x);
+    uint64_t rent = gb_hold_charge(x->d.signal_code, x->expires_at,
+                                   b->height, GB_CHAIN_WAITLIST_RENT, lock);
     TRY_OUT(gb_chain_burn(b, rent));
-    g.n.value -= rent;
+    g.n.value += lock - rent;
     if (!g.stored)
         x->d.gas_limit = g.n.value;
     x->d.signal_code = 0;
@@ -720,9 +662,11 @@ static gb_err refuse(gb_blk *b, const gb_db_dispatch *x,
     return gb_chain_error_reply(b, x, code, buf, len);
 }
 
+/* x waits until block `until`, its rent locked (holds.c); gas: what it
+ * holds besides, when its gas is its own (not pooled, not gasless). */
 static gb_err apply_wait(gb_blk *b, const gb_db_dispatch *x,
                          const gb_journal *j, uint64_t gas, uint64_t sysres,
-                         bool pooled)
+                         bool pooled, uint32_t until)
 {
     gb_db_dispatch w = *x; /* keeps its reply deposit, its gas form */
     if (pooled)
@@ -734,23 +678,9 @@ static gb_err apply_wait(gb_blk *b, const gb_db_dispatch *x,
                         : gas;
     w.flags |= GB_CHAIN_F_VALUE_CREDITED;
     w.d.signal_code = b->height; /* when the wait began (for rent) */
-    uint64_t maxd = gas / GB_CHAIN_WAITLIST_RENT;
-    if (maxd > GB_CHAIN_MAX_WAIT)
-        maxd = GB_CHAIN_MAX_WAIT;
-    if (maxd == 0)
-        maxd = 1;
-    uint64_t d = maxd;
-    uint8_t kind = GB_TASK_REMOVE_FROM_WAITLIST;
-    if (j->wait == GB_WAIT_FOR || j->wait == GB_WAIT_UP_TO) {
-        uint64_t want = j->wait_duration ? j->wait_duration : 1;
-        if (want <= maxd) {
-            d = want;
-            kind = GB_TASK_WAKE_MESSAGE;
-        } else if (j->wait == GB_WAIT_UP_TO) {
-            kind = GB_TASK_WAKE_MESSAGE; /* as long as the gas allows */
-        }
-    }
-    w.expires_at = b->height + (uint32_t)d;
+    uint8_t kind = gb_chain_wait_wakes(j) ? GB_TASK_WAKE_MESSAGE
+                                          : GB_TASK_REMOVE_FROM_WAITLIST;
+    w.expires_at = until;
     gb_err e = gb_db_waitlist_put(b->txn, w.d.destination, w.d.id, &w);
     if (e)
         return e;
@@ -1208,6 +1138,16 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
         TRY_OUT(gb_chain_refund_gas(b, x->origin, sysres));
     /* the holder back to the tree before anything else reads it (wakes
      * and an exit's waitlist may hold messages drawing on it) */
+    uint32_t wait_until = 0;
+    if (j->outcome == GB_OUTCOME_WAIT) {
+        /* the waitlist's rent locked up front (Gear's wait_dispatch) */
+        wait_until = gb_chain_wait_until(b->height, j, hold.n.value);
+        uint64_t lock = gb_hold_lock(b->height, wait_until,
+                                     GB_CHAIN_WAITLIST_RENT);
+        if (lock > hold.n.value)
+            return GB_MALFORMED; /* (the run set aside at least this) */
+        hold.n.value -= lock;
+    }
     uint64_t wait_gas = hold.n.value;
     if (j->outcome != GB_OUTCOME_WAIT) {
         TRY_OUT(gb_chain_gas_done(b, x, &hold));
@@ -1218,7 +1158,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     for (uint32_t i = 0; i < j->nwakes; i++)
         TRY_OUT(apply_wake(b, pid, &j->wakes[i]));
     if (j->outcome == GB_OUTCOME_WAIT)
-        TRY_OUT(apply_wait(b, x, j, wait_gas, sysres, pooled));
+        TRY_OUT(apply_wait(b, x, j, wait_gas, sysres, pooled, wait_until));
     if (j->outcome == GB_OUTCOME_EXIT) {
         TRY_OUT(gb_chain_credit(b, j->inheritor, to_inheritor));
         TRY_OUT(gb_chain_pages_clear(b, pid));

@@ -268,10 +268,7 @@ static gb_err sum_rent(gb_blk *b, const progs *ran, uint64_t *out)
                 break;
             if (w.d.signal_code != b->height || w.expires_at <= b->height)
                 continue;
-            uint64_t blocks = w.expires_at - b->height;
-            if (blocks > GB_CHAIN_MAX_WAIT)
-                blocks = GB_CHAIN_MAX_WAIT;
-            *out += blocks * GB_CHAIN_WAITLIST_RENT;
+            *out += gb_chain_wait_lock(&w);
         }
         gb_db_cursor_close(cur);
         if (e != GB_NOT_FOUND)

@@ -18,16 +18,16 @@
 #include "chain/overlay.h"
 #include "gear/code_cache.h"
 #include "gear/codes.h"
+#include "gear/gas.h"
 #include "state/tables.h"
 #include "util/pool.h"
 
 /* Tunables (consensus: part of what a block computes). */
-#define GB_CHAIN_MAX_WAIT 100000u        /* longest gr_wait, in blocks */
 #define GB_CHAIN_WAITLIST_RENT 100u      /* gas per block spent in the waitlist */
 #define GB_CHAIN_MAILBOX_RENT 100u       /* gas per block a mailbox message
                                             pays (Vara's MailboxCost) */
-#define GB_CHAIN_RESERVE_FOR 1u          /* Vara's ReserveThreshold: blocks
-                                            a hold's task may run late */
+#define GB_CHAIN_RESERVE_FOR GB_GEAR_RESERVE_FOR /* blocks a hold's task
+                                            may run late, paid for */
 #define GB_CHAIN_MAX_DISPATCHES 100000u  /* per block, a safety valve */
 
 /* The payer of tx's fee: tx->fee_payer, or the sender when that is zero. */
@@ -198,6 +198,7 @@ typedef struct gb_blk {
                                  else NULL */
 } gb_blk;
 
+
 /* A block's inputs: everything its producer chose (replay.c stores them
  * with the block and reads them back to replay it). */
 typedef struct gb_blk_inputs {
@@ -278,6 +279,21 @@ gb_err gb_chain_burn_flush(gb_blk *b);
  * to META "fees" (gb_chain_totals.fees). */
 gb_err gb_chain_pay_fee(gb_blk *b, gb_u128 fee);
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas);
+/* ---- holds (holds.c: Gear's HoldBound and charge_for_hold) ---- */
+/* The block a hold of gas at cost a block, begun at now, is expected to
+ * end at: now + gas / cost - ReserveFor (saturating; maximum_for). */
+uint32_t gb_hold_maximum_for(uint32_t now, uint64_t gas, uint64_t cost);
+/* What a hold from start to expected locks up front: (expected +
+ * ReserveFor - start) x cost (lock_amount). */
+uint64_t gb_hold_lock(uint32_t start, uint32_t expected, uint64_t cost);
+/* What it pays leaving at now: (min(now, expected + ReserveFor) - start)
+ * x cost, at most prepaid (charge_for_hold). */
+uint64_t gb_hold_charge(uint32_t start, uint32_t expected, uint32_t now,
+                        uint64_t cost, uint64_t prepaid);
+/* A message or reply reaching a user: held in the mailbox (with a task
+ * for its end) when it is a message with at least the mailbox threshold
+ * of gas, else its value to the user at once and its gas back; an event
+ * either way (holds.c has the rules). */
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x);
 /* Mailbox message x leaves the mailbox (read or expired): its gas pays
  * the rent of its stay, the rest goes back to its payer (Gear's
@@ -439,5 +455,13 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
                                uint64_t guard, bool wake, gb_reply_code code);
 /* What tasks of a wait carry to recognise it: start << 32 | expires_at. */
 uint64_t gb_chain_wait_tag(const gb_db_dispatch *w);
+/* The block the wait journal j asks for ends at, its holder having gas
+ * left after the run (the duration asked, at most what the gas pays). */
+uint32_t gb_chain_wait_until(uint32_t now, const gb_journal *j, uint64_t gas);
+/* Whether that wait ends with a wake-up (gr_wait_for, a gr_wait_up_to
+ * whose gas covered it) rather than a removal. */
+bool gb_chain_wait_wakes(const gb_journal *j);
+/* The rent waiting message w locked when its wait began. */
+uint64_t gb_chain_wait_lock(const gb_db_dispatch *w);
 
 #endif

@@ -183,6 +183,8 @@ static void build(void)
     c->waiting_fee = 3 * c->db_write;
     c->waking_fee = 2 * c->db_write;
     c->reservation_fee = 2 * c->db_write;
+    c->waitlist_rent = v->rent.waitlist;
+    c->reserve_for = GB_GEAR_RESERVE_FOR;
 }
 
 const gb_gear_costs *gb_gear_costs_get(void)

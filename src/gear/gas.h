@@ -46,7 +46,15 @@ typedef struct gb_gear_costs {
     /* fees (protocol/processor/src/processing.rs) */
     uint64_t sending_fee, delayed_sending_fee, waiting_fee, waking_fee,
         reservation_fee;
+    /* rent: gas per block in the waitlist (RentWeights), and the blocks a
+     * hold is paid beyond its expected end (Vara's ReserveThreshold,
+     * vara/runtime/vara/src/lib.rs; GB_GEAR_RESERVE_FOR) */
+    uint64_t waitlist_rent, reserve_for;
 } gb_gear_costs;
+
+/* Vara's ReserveThreshold (CostsPerBlock::reserve_for): a hold's task
+ * may run this many blocks late, and is paid for them. */
+#define GB_GEAR_RESERVE_FOR 1u
 
 const gb_gear_costs *gb_gear_costs_get(void);
 

@@ -595,6 +595,8 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     for (uint32_t i = 0; i < out->ndeposits; i++)
         given += out->deposits[i].gas;
     given += out->system_reserved;
+    if (out->outcome == GB_OUTCOME_WAIT)
+        given += out->wait_reserved;
     out->gas_burned = given <= out->gas_burned ? out->gas_burned - given : 0;
     if (!same_allocations(p, prog, r.alloc)) { /* else the journal says
                                                   nothing */

@@ -226,6 +226,15 @@ typedef struct gb_journal {
     /* control */
     gb_wait_kind wait;         /* WAIT */
     uint32_t wait_duration;    /* WAIT_FOR / WAIT_UP_TO: blocks */
+    bool wait_full;            /* WAIT_UP_TO: the gas covered the whole
+                                  duration (Gear's WaitUpToCalledFull: a
+                                  wake-up at its end; otherwise removal) */
+    uint64_t wait_reserved;    /* WAIT: gas the wait set aside for the
+                                  waitlist's rent (Ext::wait*: waitlist
+                                  cost x (reserve_for + 1, or + duration
+                                  for wait_for and a full wait_up_to)):
+                                  not in gas_burned, it stays with the
+                                  message, whose hold then locks it */
     gb_id inheritor;           /* EXIT */
     gb_msg_context ctx;        /* to store with a waiting message */
     /* what gr_debug printed, lines separated by '\n' (NUL-terminated) */

@@ -676,10 +676,36 @@ static gb_err wait_common(gb_host_ctx *ctx, gb_run *r, gb_wait_kind k,
         return stop(ctx, r, GB_STOP_BACKEND, "wait after reply");
     if (k != GB_WAIT && duration == 0)
         return stop(ctx, r, GB_STOP_BACKEND, "wait with zero duration");
-    TRY_RET(gb_host_charge(ctx, r->costs->waiting_fee));
-    NOTE(r, FEE, r->costs->waiting_fee);
+    /* the waitlist's rent set aside (Ext::wait*, ext.rs:1277-1361): for
+     * reserve_for + 1 blocks (wait, wait_up_to) or + duration (wait_for);
+     * running short is the unrecoverable NotEnoughGas (a BackendError
+     * trap, the fee undone with the rest).  wait_up_to then sets aside
+     * the rest of its duration if it can: Gear's WaitUpToCalledFull */
+    const gb_gear_costs *c = r->costs;
+    uint64_t fee = c->waiting_fee,
+             left = gb_store_gas_left(gb_host_store(ctx)) - fee,
+             reserve = c->waitlist_rent *
+                       (c->reserve_for + (k == GB_WAIT_FOR ? duration : 1));
+    if (left < reserve)
+        return stop(ctx, r, GB_STOP_BACKEND,
+                    "not enough gas for the waitlist: %llu left, %llu needed",
+                    (unsigned long long)left, (unsigned long long)reserve);
+    bool full = false;
+    if (k == GB_WAIT_UP_TO) {
+        uint64_t all = c->waitlist_rent * (c->reserve_for + duration);
+        full = all <= left;
+        if (full)
+            reserve = all;
+    }
+    TRY_RET(gb_host_charge(ctx, fee + reserve)); /* the fee burned, the
+                                                   reserve stays with the
+                                                   message (process.c) */
+    NOTE(r, FEE, fee);
+    NOTE(r, GIVEN, reserve);
     r->j->wait = k;
     r->j->wait_duration = duration;
+    r->j->wait_full = full;
+    r->j->wait_reserved = reserve;
     return stop(ctx, r, GB_STOP_WAIT, "waiting");
 }
 

@@ -540,6 +540,117 @@ static void test_mailbox_hold(void)
     gb_chain_close(C);
 }
 
+/* The audit's burned, as gas (the test's sums fit 64 bits). */
+static uint64_t burned_gas(void)
+{
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT_U64(0, t.burned.hi);
+    return t.burned.lo / GB_GEAR_VALUE_PER_GAS;
+}
+
+/* Gear's waitlist locks (wait_dispatch, charge_for_hold; Ext::wait*): P,
+ * paid by bob, sends Q a gasless message (Q mails alice what
+ * gr_gas_available says, drawing on P's gas) and waits.
+ * - gr_wait_for(50): 51 blocks of rent (5,100) locked, the entry ends at
+ *   h + 50 with a wake-up; Q runs on the rest of P's gas; woken at h + 50,
+ *   P pays exactly 50 x 100 of rent.
+ * - gr_wait(): the lock is all the gas pays for (the gas left, rounded
+ *   down to 100s): Q, drawing on the same gas, fails its precharge
+ *   (RanOutOfGas); the entry ends at h + V / 100 - ReserveFor with a
+ *   removal. */
+static void test_wait_locks(void)
+{
+    open_chain();
+    gb_id P = create_sys("P"), Q = create_sys("Q");
+    settle();
+    script q = {0};
+    mail_gas_available(&q);
+    script s = {0};
+    poke_hash_value(&s, 0x4000, Q, 0, 0);
+    poke(&s, 0x5000, q.b, q.n);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x5000, q.n, 0, 0x4100);
+    OP(&s, GB_SYS_GR_WAIT_FOR, 50);
+    memset(&S, 0, sizeof S);
+    gb_id m = send_script(bob(), P, &s, GAS);
+    block();
+    uint32_t h = gb_chain_height(C);
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT_U64(1, S.nmail); /* Q ran */
+    gb_chain_wait_entry w;
+    GB_EXPECT_ERR(GB_OK, gb_chain_waitlist_get(C, P, m, &w));
+    GB_EXPECT_U64(h, w.since);
+    GB_EXPECT_U64(h + 50, w.expires_at);
+    GB_EXPECT(w.wakes);
+    gb_chain_wait_entry_clear(&w);
+    while (gb_chain_height(C) < h + 49)
+        block();
+    uint64_t b0 = burned_gas();
+    memset(&S, 0, sizeof S);
+    block(); /* h + 50: P woken, runs again (and waits again) */
+    GB_EXPECT_U64(h + 50, gb_chain_height(C));
+    GB_EXPECT_U64(50 * 100, burned_gas() - b0 - S.burned);
+    gb_chain_close(C);
+
+    open_chain();
+    P = create_sys("P");
+    Q = create_sys("Q");
+    settle();
+    s = (script){0};
+    poke_hash_value(&s, 0x4000, Q, 0, 0);
+    poke(&s, 0x5000, q.b, q.n);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x5000, q.n, 0, 0x4100);
+    OP0(&s, GB_SYS_GR_WAIT);
+    memset(&S, 0, sizeof S);
+    m = send_script(bob(), P, &s, GAS);
+    block();
+    h = gb_chain_height(C);
+    GB_EXPECT_U64(1, S.failed); /* Q: nothing left to run on */
+    GB_EXPECT_U64(0, S.nmail);
+    /* the end: what P's run left (GAS less what it burned: Q, failing
+     * its first precharge step, burned nothing) pays (GAS - burned) / 100
+     * blocks, the last ReserveFor of them past the end */
+    GB_EXPECT_ERR(GB_OK, gb_chain_waitlist_get(C, P, m, &w));
+    GB_EXPECT(!w.wakes);
+    GB_EXPECT_U64(h + (GAS - S.burned) / 100 - 1, w.expires_at);
+    gb_chain_wait_entry_clear(&w);
+    gb_chain_close(C);
+}
+
+/* Running short: gr_wait_for(d) needs (d + ReserveFor) x 100 left (Gear's
+ * unrecoverable NotEnoughGas: the BackendError reply); gr_wait_up_to(d)
+ * with less waits all the same, for what the gas pays, and is removed at
+ * its end (Gear's WaitUpToCalled) rather than woken. */
+static void test_wait_short(void)
+{
+    open_chain();
+    gb_id P = create_sys("P");
+    settle();
+    script s = {0};
+    OP(&s, GB_SYS_GR_WAIT_FOR, 0xFFFFFFFFu); /* 4.3 x 10^11 of rent */
+    memset(&S, 0, sizeof S);
+    send_script(bob(), P, &s, GAS);
+    block();
+    GB_EXPECT_U64(1, S.failed);
+    GB_EXPECT_U64(GB_REPLY_EXEC_BACKEND_ERROR,
+                  gb_reply_code_from_bytes(S.reply_code));
+    s = (script){0};
+    OP(&s, GB_SYS_GR_WAIT_UP_TO, 0xFFFFFFFFu);
+    memset(&S, 0, sizeof S);
+    gb_id m = send_script(bob(), P, &s, GAS);
+    block();
+    uint32_t h = gb_chain_height(C);
+    GB_EXPECT_U64(0, S.failed);
+    gb_chain_wait_entry w;
+    GB_EXPECT_ERR(GB_OK, gb_chain_waitlist_get(C, P, m, &w));
+    GB_EXPECT(!w.wakes);
+    /* the gas left after the run pays (GAS - burned) / 100 blocks, the
+     * last ReserveFor of them past the end */
+    GB_EXPECT_U64(h + (GAS - S.burned) / 100 - 1, w.expires_at);
+    gb_chain_wait_entry_clear(&w);
+    gb_chain_close(C);
+}
+
 static void test_value_across_wait(void) { create_wait(0); }
 static void test_value_across_wait_short(void) { create_wait(1); }
 
@@ -555,5 +666,7 @@ int main(void)
     GB_RUN(test_gasless_share_pool);
     GB_RUN(test_leftover_to_ancestor);
     GB_RUN(test_mailbox_hold);
+    GB_RUN(test_wait_locks);
+    GB_RUN(test_wait_short);
     return gb_test_summary();
 }

@@ -562,7 +562,7 @@ static void test_nested_calls(void)
     prog_free(&ps);
 }
 
-/* proxy: one message runs twice (gr_wait, then woken by the target's
+/* proxy: one message runs twice (gr_wait_up_to, then woken by the target's
  * reply); the trace holds both runs, other messages are not in it. */
 static void test_proxy_wait_wake(void)
 {
@@ -629,7 +629,7 @@ static void test_proxy_wait_wake(void)
         GB_EXPECT_U64(GB_OUTCOME_SUCCESS, b->outcome);
         expect_adds_up(t, a, &wait_j);
         expect_adds_up(t, b, &j);
-        const gb_trace_syscall *w = find_sys(a, "gr_wait", 0);
+        const gb_trace_syscall *w = find_sys(a, "gr_wait_up_to", 0);
         GB_EXPECT(w && w->stop && !strcmp(w->stop, "wait"));
         GB_EXPECT(w && w->part[GB_TRACE_FEE] ==
                            (int64_t)gb_gear_costs_get()->waiting_fee);
@@ -637,7 +637,7 @@ static void test_proxy_wait_wake(void)
         GB_EXPECT(find_sys(b, "gr_reply", 0) || find_sys(b, "gr_reply_commit", 0));
         GB_EXPECT(find_func(a, "handle") && find_func(b, "handle"));
     }
-    expect_outputs(t, "gr_wait");
+    expect_outputs(t, "gr_wait_up_to");
     gb_journal_free(&j);
     gb_processor_set_trace(p, NULL);
     gb_trace_free(t);

@@ -1,0 +1,142 @@
+/*
+ * Gear's holds: what a message kept in the mailbox or the waitlist locks
+ * for its rent, and pays when it leaves (Gear's HoldBound and
+ * charge_for_hold, vara/pallets/gear/src/internal.rs:43-171 and 321-378,
+ * at the commit docs/gas.md names).  Heights are blocks; a hold of a
+ * storage costing `cost` gas a block that starts at `start` and is
+ * expected to end at `expected` (its task's block) is paid until its
+ * deadline, expected + ReserveFor (GB_CHAIN_RESERVE_FOR, a task may run
+ * that late).
+ *
+ *   mailbox   a message to a user (not a reply) given at least the
+ *             mailbox threshold of gas (a gasless one takes the threshold
+ *             from its holder) is held for as long as its gas pays
+ *             (maximum_for), the whole gas locked (send_user_message,
+ *             internal.rs:910-1127); otherwise it is not stored.  Read,
+ *             claimed, replied to or out of rent, it pays the rent of its
+ *             stay and the rest goes back (read_message_requirements,
+ *             558-614).  Its record keeps the start in d.signal_code.
+ *   waitlist  a waiting message locks (expected + ReserveFor - start) x
+ *             cost of its holder's gas up front: for gr_wait the most its
+ *             gas pays (maximum_for_message), for gr_wait_for and
+ *             gr_wait_up_to the duration asked for when that is less
+ *             (wait_dispatch, 381-514); leaving, it pays the blocks it
+ *             stayed out of the lock and the rest of the lock returns to
+ *             the holder (wake_dispatch, charge_for_hold).  The lock is
+ *             not stored: the record's start (d.signal_code) and end
+ *             (expires_at) give it (gb_chain_wait_lock).
+ */
+#include <string.h>
+
+#include "chain/chain_int.h"
+
+uint32_t gb_hold_maximum_for(uint32_t now, uint64_t gas, uint64_t cost)
+{
+    uint64_t deadline = (uint64_t)now + gas / (cost ? cost : 1);
+    if (deadline > UINT32_MAX)
+        deadline = UINT32_MAX;
+    return deadline > GB_CHAIN_RESERVE_FOR
+               ? (uint32_t)(deadline - GB_CHAIN_RESERVE_FOR)
+               : 0;
+}
+
+uint64_t gb_hold_lock(uint32_t start, uint32_t expected, uint64_t cost)
+{
+    uint64_t deadline = (uint64_t)expected + GB_CHAIN_RESERVE_FOR;
+    return deadline > start ? (deadline - start) * cost : 0;
+}
+
+uint64_t gb_hold_charge(uint32_t start, uint32_t expected, uint32_t now,
+                        uint64_t cost, uint64_t prepaid)
+{
+    uint64_t deadline = (uint64_t)expected + GB_CHAIN_RESERVE_FOR;
+    uint64_t until = now < deadline ? now : deadline;
+    uint64_t due = until > start ? (until - start) * cost : 0;
+    return due < prepaid ? due : prepaid;
+}
+
+/* ---- the mailbox ---------------------------------------------------------- */
+
+/* The gas a stored dispatch holds besides its gas limit: its reply
+ * deposit and its system reservation. */
+static uint64_t extra_gas(const gb_db_dispatch *x)
+{
+    return x->reply_deposit + x->d.ctx.system_reservation;
+}
+
+gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
+{
+    bool is_reply = x->d.kind == GB_DISPATCH_REPLY;
+    uint64_t gas = x->d.gas_limit;
+    uint32_t exp = 0;
+    if (!is_reply && gas >= b->bctx.mailbox_threshold) {
+        exp = gb_hold_maximum_for(b->height, gas, GB_CHAIN_MAILBOX_RENT);
+        if (exp <= b->height) /* (Gear: unreachable for its threshold) */
+            exp = 0;
+    }
+    bool hold = exp != 0;
+    gb_event ev = {.kind = GB_EV_USER_MESSAGE, .id = x->d.id,
+                   .source = x->d.source, .destination = x->d.destination,
+                   .is_reply = is_reply, .reply_to = x->d.reply_to,
+                   .value = x->d.value, .expires_at = exp};
+    memcpy(ev.reply_code, x->d.reply_code, 4);
+    gb_err e = gb_chain_event(b, ev, x->d.payload, x->d.payload_len, NULL);
+    if (!e)
+        e = gb_chain_refund_gas(b, x->origin,
+                                (hold ? 0 : gas) + extra_gas(x));
+    if (e)
+        return e;
+    if (!hold)
+        return gb_chain_account_add(b, x->d.destination, x->d.value);
+    gb_db_dispatch y = *x;
+    y.reply_deposit = 0;
+    y.d.ctx.system_reservation = 0;
+    y.gas_node = (gb_id){{0}}; /* (Gear's cut node: detached) */
+    y.flags &= ~(uint32_t)(GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED);
+    y.d.signal_code = b->height; /* when its hold began (for the rent) */
+    y.expires_at = exp;
+    e = gb_db_mailbox_put(b->txn, y.d.destination, y.d.id, &y);
+    if (e)
+        return e;
+    gb_db_task t = {.kind = GB_TASK_REMOVE_FROM_MAILBOX,
+                    .a = y.d.destination, .b = y.d.id};
+    return gb_db_task_add(b->txn, y.expires_at, &t, NULL);
+}
+
+gb_err gb_chain_mailbox_release(gb_blk *b, const gb_db_dispatch *x)
+{
+    uint64_t rent = gb_hold_charge(x->d.signal_code, x->expires_at,
+                                   b->height, GB_CHAIN_MAILBOX_RENT,
+                                   x->d.gas_limit);
+    gb_err e = gb_chain_burn(b, rent);
+    return e ? e : gb_chain_refund_gas(b, x->origin, x->d.gas_limit - rent);
+}
+
+/* ---- the waitlist --------------------------------------------------------- */
+
+uint32_t gb_chain_wait_until(uint32_t now, const gb_journal *j, uint64_t gas)
+{
+    uint32_t most = gb_hold_maximum_for(now, gas, GB_CHAIN_WAITLIST_RENT);
+    uint32_t until = most;
+    if (j->wait == GB_WAIT_FOR || j->wait == GB_WAIT_UP_TO) {
+        uint64_t want = (uint64_t)now + (j->wait_duration ? j->wait_duration
+                                                          : 1);
+        if (want < until)
+            until = (uint32_t)want;
+    }
+    /* (the run set aside reserve_for + 1 blocks of rent, so Gear never
+     * sees a shorter hold; kept at one block all the same) */
+    return until > now ? until : now + 1;
+}
+
+bool gb_chain_wait_wakes(const gb_journal *j)
+{
+    return j->wait == GB_WAIT_FOR ||
+           (j->wait == GB_WAIT_UP_TO && j->wait_full);
+}
+
+uint64_t gb_chain_wait_lock(const gb_db_dispatch *w)
+{
+    return gb_hold_lock(w->d.signal_code, w->expires_at,
+                        GB_CHAIN_WAITLIST_RENT);
+}
