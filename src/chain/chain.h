@@ -624,24 +624,27 @@ gb_err gb_chain_read_state(gb_chain *c, gb_id program, const uint8_t *payload,
  * forbidden in the dry runs: a run that calls it fails (BackendError).
  */
 typedef struct gb_chain_gas_info {
-    uint64_t min_limit;       /* the smallest gas limit with which the
-                                 message and what it causes run the same
-                                 way (same outcomes, in the same order) —
-                                 found by dry runs, growing from burned +
-                                 reserved and then bisecting — plus the
-                                 waitlist rent (GB_CHAIN_WAITLIST_RENT per
-                                 block) of the waits still pending at the
-                                 end of the dry block, for their duration
-                                 (a plain gr_wait: the longest wait) */
-    uint64_t reserved;        /* gas the runs left in gas reservations */
-    uint64_t burned;          /* gas burned by all the runs (also those
-                                 paid by gas held before, e.g. a woken
-                                 message's: then it may exceed
-                                 min_limit) */
-    uint64_t may_be_returned; /* refunded to the sender when sent with
-                                 min_limit (the gas left over, and the
-                                 added rent when the waits end sooner) */
-    bool waited;              /* the message went to the waitlist */
+    uint64_t min_limit;       /* Gear's: the initial gas less the least
+                                 the message's gas node held after any
+                                 run of the dry block (what it burned,
+                                 gave, reserved, deposited, held in
+                                 mailboxes, locked for the waitlist, and
+                                 what gasless messages drawing on it
+                                 spent), from a first dry run with the
+                                 block gas limit, then recomputed by a
+                                 second with that as the gas (the
+                                 initial gas itself when a message of its
+                                 tree with gas of its own waits with a
+                                 plain gr_wait after it is done) */
+    uint64_t reserved;        /* gas of the tree's messages held in a
+                                 mailbox */
+    uint64_t burned;          /* gas burned by all the runs of the second
+                                 dry run (also those paid by gas held
+                                 before, e.g. a reply deposit's: then it
+                                 may exceed min_limit) */
+    uint64_t may_be_returned; /* 0 (Gear never sets it) */
+    bool waited;              /* the message is in the waitlist at the end
+                                 of the dry block */
     uint32_t dispatches;      /* runs in the dry block (the tree's size) */
 } gb_chain_gas_info;
 

@@ -1148,6 +1148,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             return GB_MALFORMED; /* (the run set aside at least this) */
         hold.n.value -= lock;
     }
+    if (b->est)
+        gb_chain_est_note(b, x, j, hold.id, hold.n.value);
     uint64_t wait_gas = hold.n.value;
     if (j->outcome != GB_OUTCOME_WAIT) {
         TRY_OUT(gb_chain_gas_done(b, x, &hold));

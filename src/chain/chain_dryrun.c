@@ -10,25 +10,25 @@
  * and every dispatch queued after it in this block — the messages the run
  * caused — in queue order; and always aborts.  It observes:
  *
+ *   low       the least the message's gas node held after any journal
+ *             (gb_est_watch: apply_journal tells it; Gear's get_limit of
+ *             the main message after every journal note), and whether a
+ *             message of its tree waited with a plain gr_wait once the
+ *             message's own node was gone;
  *   burned    the block's gas_used (every run of the tree);
- *   outcomes  the Dispatched events in order, as a fingerprint: "the same
- *             way" means the same outcomes in the same order;
- *   waited    a Waited event for the message;
+ *   reserved  the gas held by the messages of the tree put in a mailbox;
+ *   waited    the message is in the waitlist at the end;
  *   failures  a failed run's error reply (a UserMessageSent event, or a
- *             REPLY dispatch met in the queue) gives the reason reported;
- *   reserved  reservations made in this block by the programs that ran;
- *   returned  what the sender's account got back after apply (refunds);
- *   waits     messages of the tree still in the waitlist at the end, and
- *             the blocks each would wait.
+ *             REPLY dispatch met in the queue) gives the reason reported.
  *
- * The estimate: one dry run with the block gas limit G (the reference),
- * then dry runs with smaller limits: from burned + reserved, doubling
- * until the run goes the same way as the reference, then bisecting down
- * to within 1/1024.  Because the gas limits of the tree's messages are what
- * their pools hold when they run (chain/gas_tree.c), nothing simpler than
- * trying gives the limit for a tree.  The rent of the waits still pending
- * at the end (their duration with G: a gr_wait_for's, or the longest wait
- * for a plain gr_wait) is added on top.
+ * The estimate is Gear's (get_*_gas_spent, vara/pallets/gear/rpc/src/
+ * lib.rs:469-499, and calculate_gas_info_impl, runtime_api.rs:157-405):
+ * a first dry run with the block gas limit G gives min_limit = G - low
+ * (G itself after such a plain gr_wait); a second dry run with min_limit
+ * as the gas gives the answer: its own min_limit (min_limit - its low),
+ * burned, reserved and waited; may_be_returned is 0 (Gear never sets
+ * it).  A failure of the message in either run (or of any other run of
+ * the tree, unless allowed) is an error, as in Gear.
  *
  * The processor's trap message (journal.trap_msg) is not visible through
  * gb_chain_execute, so a failure is described by its error reply: the
@@ -46,9 +46,6 @@
 /* runs of one dry block at most (a ping-pong of programs ends when its
  * gas does; this bounds one that lives on reservations) */
 #define DRY_MAX_DISPATCHES 10000u
-#define DRY_MAX_PROGRAMS 64u
-/* bisection stops when the interval is this fraction of the limit */
-#define DRY_PRECISION_SHIFT 10
 #define MAX_PAYLOAD (8u * 1024 * 1024)
 
 static void say(char *detail, size_t len, const char *fmt, ...)
@@ -66,7 +63,8 @@ static void say(char *detail, size_t len, const char *fmt, ...)
 
 /* What one dry run saw. */
 typedef struct dry {
-    uint64_t burned, reserved, returned, rent;
+    uint64_t burned, reserved;
+    gb_est_watch est;
     uint64_t fingerprint; /* FNV-1a of the outcomes in order */
     uint32_t dispatches;
     bool queued;          /* the transaction queued its dispatch */
@@ -129,29 +127,14 @@ static void note_error_reply(dry *d, gb_id to, const uint8_t code[4],
         describe(code, payload, len, d->other_why, sizeof d->other_why);
 }
 
-typedef struct progs {
-    gb_id v[DRY_MAX_PROGRAMS];
-    uint32_t n;
-} progs;
-
-static void progs_add(progs *p, gb_id id)
-{
-    for (uint32_t i = 0; i < p->n; i++)
-        if (gb_id_eq(p->v[i], id))
-            return;
-    if (p->n < DRY_MAX_PROGRAMS)
-        p->v[p->n++] = id;
-}
-
 /* Read the events from *seen on. */
-static void scan_events(gb_blk *b, uint32_t *seen, dry *d, progs *ran)
+static void scan_events(gb_blk *b, uint32_t *seen, dry *d)
 {
     for (; *seen < b->nev; (*seen)++) {
         const gb_event *ev = &b->ev[*seen];
         switch (ev->kind) {
         case GB_EV_DISPATCHED:
             fp_add(&d->fingerprint, (uint64_t)ev->outcome);
-            progs_add(ran, ev->destination);
             if (gb_id_eq(ev->id, d->root)) {
                 d->ran = true;
                 if (ev->outcome == GB_OUTCOME_FAILED)
@@ -161,11 +144,12 @@ static void scan_events(gb_blk *b, uint32_t *seen, dry *d, progs *ran)
                 d->other = ev->id;
             }
             break;
-        case GB_EV_WAITED:
-            if (gb_id_eq(ev->id, d->root))
-                d->waited = true;
-            break;
         case GB_EV_USER_MESSAGE:
+            if (ev->expires_at) { /* held in the mailbox: its gas */
+                gb_db_dispatch mb;
+                if (!gb_db_mailbox_get(b->txn, ev->destination, ev->id, &mb))
+                    d->reserved += mb.d.gas_limit;
+            }
             if (ev->is_reply)
                 note_error_reply(d, ev->reply_to, ev->reply_code, ev->payload,
                                  ev->payload_len);
@@ -222,70 +206,6 @@ static gb_err queue_at(gb_db_txn *txn, uint64_t from, uint64_t *seq,
     return e;
 }
 
-/* Gas the programs that ran hold in reservations made in this block. */
-static gb_err sum_reserved(gb_blk *b, const progs *ran, uint64_t *out)
-{
-    *out = 0;
-    for (uint32_t i = 0; i < ran->n; i++) {
-        gb_db_cursor *cur;
-        gb_err e = gb_db_cursor_open(b->txn, GB_TABLE_RESERVATIONS,
-                                     ran->v[i].b, 32, NULL, 0, &cur);
-        if (e)
-            return e;
-        gb_db_val k, v;
-        while (!(e = gb_db_cursor_next(cur, &k, &v))) {
-            gb_id pid, rid;
-            gb_db_reservation r;
-            if ((e = gb_db_key2_decode(k, &pid, &rid)) ||
-                (e = gb_db_reservation_get(b->txn, pid, rid, &r)))
-                break;
-            if (r.start == b->height)
-                *out += r.amount;
-        }
-        gb_db_cursor_close(cur);
-        if (e != GB_NOT_FOUND)
-            return e;
-    }
-    return GB_OK;
-}
-
-/* Rent for the waits of the tree still pending: waitlist entries of the
- * programs that ran whose wait began in this block (signal_code holds the
- * start, chain_int.h). */
-static gb_err sum_rent(gb_blk *b, const progs *ran, uint64_t *out)
-{
-    *out = 0;
-    for (uint32_t i = 0; i < ran->n; i++) {
-        gb_db_cursor *cur;
-        gb_err e = gb_db_cursor_open(b->txn, GB_TABLE_WAITLIST, ran->v[i].b,
-                                     32, NULL, 0, &cur);
-        if (e)
-            return e;
-        gb_db_val k, v;
-        while (!(e = gb_db_cursor_next(cur, &k, &v))) {
-            gb_db_dispatch w;
-            if ((e = gb_db_dispatch_decode(v.data, v.len, &w)))
-                break;
-            if (w.d.signal_code != b->height || w.expires_at <= b->height)
-                continue;
-            *out += gb_chain_wait_lock(&w);
-        }
-        gb_db_cursor_close(cur);
-        if (e != GB_NOT_FOUND)
-            return e;
-    }
-    return GB_OK;
-}
-
-/* An account's balance (0 when it has none); GB_IO / GB_NOMEM. */
-static gb_err account_balance(gb_db_txn *txn, gb_id id, gb_u128 *out)
-{
-    gb_db_account a = {0};
-    gb_err e = gb_db_account_get(txn, id, &a);
-    *out = a.balance;
-    return e == GB_NOT_FOUND ? GB_OK : e;
-}
-
 /* A lookup that found nothing (GB_NOT_FOUND) is an answer; any other
  * error is none and ends the estimate with it. */
 static bool no_answer(gb_err e) { return e && e != GB_NOT_FOUND; }
@@ -331,7 +251,6 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
     gb_blake2b_update(&st, "gearbox/seed", 12);
     gb_blake2b_update(&st, head_hash, 32);
     gb_blake2b_final(&st, b.bctx.random_seed);
-    progs ran = {.n = 0};
     uint32_t seen = 0;
     uint64_t seq0, from, seq;
     gb_db_account a = {0};
@@ -359,9 +278,6 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
     for (uint32_t i = 0; i < pl->n; i++)
         if ((e = gb_chain_apply_tx(&b, &pl->p[i])))
             goto out;
-    gb_u128 bal0, bal1;
-    if ((e = account_balance(b.txn, sender, &bal0)))
-        goto out;
 
     gb_held h;
     e = queue_at(b.txn, seq0, &seq, &h);
@@ -373,6 +289,9 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
         goto out;
     d->queued = true;
     d->root = h.x.d.id;
+    d->est.root = d->root;
+    b.est = &d->est;
+    gb_id dest = h.x.d.destination;
     gb_chain_held_free(&h);
 
     for (from = seq0; d->dispatches < DRY_MAX_DISPATCHES; from = seq + 1) {
@@ -408,31 +327,19 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
         if (e)
             goto out;
         d->dispatches++;
-        scan_events(&b, &seen, d, &ran);
+        scan_events(&b, &seen, d);
     }
     d->burned = b.gas_used;
-    if ((e = sum_reserved(&b, &ran, &d->reserved)) ||
-        (e = sum_rent(&b, &ran, &d->rent)))
-        goto out;
-    if ((e = account_balance(b.txn, sender, &bal1)))
-        goto out;
-    if (gb_u128_cmp(bal1, bal0) > 0) {
-        gb_u128 r = gb_u128_sub(bal1, bal0);
-        d->returned = r.hi ? UINT64_MAX : r.lo / GB_CHAIN_VALUE_PER_GAS;
-    }
+    gb_db_dispatch w;
+    e = gb_db_waitlist_get(b.txn, dest, d->root, &w);
+    d->waited = !e;
+    if (e == GB_NOT_FOUND)
+        e = GB_OK;
 out:
     gb_db_abort(b.txn);
     gb_block_result ev = {.events = b.ev, .nevents = b.nev};
     gb_block_result_free(&ev);
     return e;
-}
-
-/* Did a run with a smaller limit go the way the reference did? */
-static bool same_way(const dry *ref, const dry *d)
-{
-    return d->ran && d->dispatches == ref->dispatches &&
-           d->fingerprint == ref->fingerprint && d->waited == ref->waited &&
-           d->failed == ref->failed && d->other_failed == ref->other_failed;
 }
 
 /* Checks and the transactions to apply; GB_OK or an error with detail. */
@@ -619,6 +526,59 @@ static gb_err estimate(gb_chain *c, const gb_tx *tx, bool allow_other_panics,
     return e;
 }
 
+void gb_chain_est_note(gb_blk *b, const gb_db_dispatch *x,
+                       const gb_journal *j, gb_id hold_id, uint64_t value)
+{
+    gb_est_watch *w = b->est;
+    if (gb_id_eq(hold_id, w->root)) {
+        if (!w->seen || value < w->low)
+            w->low = value;
+        w->seen = true;
+    } else if (w->root_done && j->outcome == GB_OUTCOME_WAIT &&
+               j->wait == GB_WAIT) {
+        w->plain_wait = true;
+    }
+    if (gb_id_eq(x->d.id, w->root) && j->outcome != GB_OUTCOME_WAIT)
+        w->root_done = true;
+}
+
+/* Gear's min_limit of a dry run with `initial` gas. */
+static uint64_t min_limit_of(const dry *d, uint64_t initial)
+{
+    if (d->est.plain_wait || !d->est.seen)
+        return initial;
+    return initial - (d->est.low < initial ? d->est.low : initial);
+}
+
+/* A failure in dry run d (of the message, or of another run when not
+ * allowed): GB_INVALID with its reason. */
+static gb_err failed(const gb_chain *c, const dry *d, uint64_t gas,
+                     bool allow_other_panics, char *detail, size_t len)
+{
+    if (!d->queued || !d->ran) {
+        say(detail, len,
+            "the message would not run: its destination cannot take it");
+        return GB_INVALID;
+    }
+    if (d->failed) {
+        bool capped = gas < c->cfg.block_gas_limit && d->burned >= gas;
+        say(detail, len, "trapped: %s%s",
+            d->why[0] ? d->why : "the run failed",
+            capped ? " (with the estimate's gas cap; it may need more: "
+                     "give a gas limit yourself)"
+                   : "");
+        return GB_INVALID;
+    }
+    if (d->other_failed && !allow_other_panics) {
+        char id[67];
+        gb_id_to_hex(d->other, id);
+        say(detail, len, "trapped: message %s it caused failed: %s", id,
+            d->other_why[0] ? d->other_why : "the run failed");
+        return GB_INVALID;
+    }
+    return GB_OK;
+}
+
 static gb_err estimate_plan(gb_chain *c, plan *ppl, bool allow_other_panics,
                             gb_chain_gas_info *out, char *detail, size_t len)
 {
@@ -629,70 +589,28 @@ static gb_err estimate_plan(gb_chain *c, plan *ppl, bool allow_other_panics,
         cap = G; /* Gear's: the block gas limit */
     if (G > cap)
         G = cap;
-    dry ref, d;
-    if ((e = dry_run(c, &pl, G, &ref)))
+    /* Gear's two passes (rpc/src/lib.rs:469-499): the block gas limit,
+     * then the min_limit it gave */
+    dry d;
+    if ((e = dry_run(c, &pl, G, &d)))
         return e;
-    out->burned = ref.burned;
-    out->reserved = ref.reserved;
-    out->waited = ref.waited;
-    out->dispatches = ref.dispatches;
-    out->min_limit = ref.burned;
-    if (!ref.queued || !ref.ran) {
-        say(detail, len,
-            "the message would not run: its destination cannot take it");
-        return GB_INVALID;
-    }
-    if (ref.failed) {
-        bool capped = G < c->cfg.block_gas_limit && ref.burned >= G;
-        say(detail, len, "trapped: %s%s",
-            ref.why[0] ? ref.why : "the run failed",
-            capped ? " (with the estimate's gas cap; it may need more: "
-                     "give a gas limit yourself)"
-                   : "");
-        return GB_INVALID;
-    }
-    if (ref.other_failed && !allow_other_panics) {
-        char id[67];
-        gb_id_to_hex(ref.other, id);
-        say(detail, len, "trapped: message %s it caused failed: %s", id,
-            ref.other_why[0] ? ref.other_why : "the run failed");
-        return GB_INVALID;
-    }
-
-    /* the smallest limit that goes the same way: grow, then bisect */
-    uint64_t lo = 0, hi = G;
-    uint64_t try = ref.burned + ref.reserved;
-    if (try == 0)
-        try = 1;
-    uint64_t returned = ref.returned;
-    bool found = false;
-    while (try < G) {
-        if ((e = dry_run(c, &pl, try, &d)))
-            return e;
-        if (same_way(&ref, &d)) {
-            hi = try;
-            returned = d.returned;
-            found = true;
-            break;
-        }
-        lo = try;
-        try = try > G / 2 ? G : try * 2;
-    }
-    while (found && hi - lo > (hi >> DRY_PRECISION_SHIFT) && hi - lo > 1) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if ((e = dry_run(c, &pl, mid, &d)))
-            return e;
-        if (same_way(&ref, &d)) {
-            hi = mid;
-            returned = d.returned;
-        } else {
-            lo = mid;
-        }
-    }
-    out->min_limit = hi + ref.rent;
-    if (out->min_limit > G)
-        out->min_limit = G;
-    out->may_be_returned = returned + (out->min_limit - hi);
+    out->dispatches = d.dispatches;
+    out->burned = d.burned; /* (said with a failure too) */
+    out->reserved = d.reserved;
+    out->waited = d.waited;
+    if ((e = failed(c, &d, G, allow_other_panics, detail, len)))
+        return e;
+    uint64_t first = min_limit_of(&d, G);
+    if ((e = dry_run(c, &pl, first, &d)))
+        return e;
+    if ((e = failed(c, &d, first, allow_other_panics, detail, len)))
+        return e;
+    out->min_limit = min_limit_of(&d, first);
+    out->burned = d.burned;
+    out->reserved = d.reserved;
+    out->waited = d.waited;
+    out->may_be_returned = 0;
+    out->dispatches = d.dispatches;
     return GB_OK;
 }
 

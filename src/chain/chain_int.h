@@ -196,8 +196,28 @@ typedef struct gb_blk {
     struct gb_gas_cache *gas; /* while the queue runs: the gas tree's
                                  nodes read and written (gas_tree.c),
                                  else NULL */
+    struct gb_est_watch *est; /* a gas estimate's dry block: what its
+                                 message's node holds (chain_dryrun.c),
+                                 else NULL */
 } gb_blk;
 
+/* A gas estimate's watch on its message (Gear's calculate_gas_info,
+ * runtime_api.rs:259-336): after every journal applied, what the
+ * message's node holds (get_limit) — its own, or as the holder of the
+ * gasless messages that draw on it. */
+typedef struct gb_est_watch {
+    gb_id root;        /* the estimated message */
+    uint64_t low;      /* the least its node held after a journal */
+    bool seen;         /* low was set */
+    bool root_done;    /* the message's run ended (not waiting) */
+    bool plain_wait;   /* a message of its tree that holds gas of its own
+                          waited with gr_wait once the message was done
+                          (Gear: min_limit = the initial gas) */
+} gb_est_watch;
+/* Called by apply_journal while b->est is set: x's journal j left
+ * `value` in the node hold_id it draws on. */
+void gb_chain_est_note(gb_blk *b, const gb_db_dispatch *x,
+                       const gb_journal *j, gb_id hold_id, uint64_t value);
 
 /* A block's inputs: everything its producer chose (replay.c stores them
  * with the block and reads them back to replay it). */

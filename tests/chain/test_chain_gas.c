@@ -359,6 +359,95 @@ static void test_estimate_forbids_gas_available(void)
 }
 
 
+/* An estimate of script s sent to P by alice (GB_OK expected). */
+static gb_chain_gas_info estimate_script(gb_id P, const script *s)
+{
+    gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                .destination = P, .payload = s->b, .payload_len = s->n};
+    gb_chain_gas_info info;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_OK, gb_chain_calculate_gas(C, &tx, &info, detail,
+                                                sizeof detail));
+    if (detail[0])
+        fprintf(stderr, "  estimate: %s\n", detail);
+    return info;
+}
+
+/* Gear's estimate (get_handle_gas_spent: two passes; calculate_gas_info:
+ * min_limit = the initial gas less the least the message's node held
+ * after a journal note; reserved = the gas of its messages put in a
+ * mailbox; may_be_returned 0; waited = in the waitlist at the end):
+ *   a run that only burns         min_limit = burned
+ *   + gr_send_wgas(alice, 10^4)   + 10,000, reserved 10,000 (held)
+ *   + a gasless send to alice     + 3,000 (the threshold), reserved 3,000
+ *   gr_wait_for(50)               + 5,100 (51 blocks locked), waited
+ *   gr_wait()                     the most a hold locks: to the last block
+ *                                 number, (2^32 - 1 - h) x 100
+ * and each min_limit is enough: sent with it, the message runs so. */
+static void test_estimate_two_pass(void)
+{
+    open_chain();
+    gb_id P = create_sys("P");
+    settle();
+    const uint64_t G = gb_chain_config(C)->block_gas_limit;
+    script s = {0};
+    OP(&s, GB_SYS_GR_BLOCK_HEIGHT, 0x4000);
+    gb_chain_gas_info g = estimate_script(P, &s);
+    GB_EXPECT(g.burned > 0);
+    GB_EXPECT_U64(g.burned, g.min_limit);
+    GB_EXPECT_U64(0, g.reserved);
+    GB_EXPECT_U64(0, g.may_be_returned);
+    GB_EXPECT(!g.waited);
+
+    s = (script){0};
+    poke_hash_value(&s, 0x4200, alice(), 0, 0);
+    OP(&s, GB_SYS_GR_SEND_WGAS, 0x4200, 0x5000, 2, 10000, 0, 0x4300);
+    g = estimate_script(P, &s);
+    GB_EXPECT_U64(g.burned + 10000, g.min_limit);
+    GB_EXPECT_U64(10000, g.reserved);
+
+    s = (script){0};
+    poke_hash_value(&s, 0x4200, alice(), 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4200, 0x5000, 2, 0, 0x4300);
+    g = estimate_script(P, &s);
+    GB_EXPECT_U64(g.burned + 3000, g.min_limit);
+    GB_EXPECT_U64(3000, g.reserved);
+    memset(&S, 0, sizeof S);
+    send_script(alice(), P, &s, g.min_limit);
+    block();
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT_U64(1, S.held); /* the threshold was there to hold it */
+
+    s = (script){0};
+    OP(&s, GB_SYS_GR_WAIT_FOR, 50);
+    g = estimate_script(P, &s);
+    GB_EXPECT_U64(g.burned + 51 * 100, g.min_limit);
+    GB_EXPECT(g.waited);
+    memset(&S, 0, sizeof S);
+    gb_id m = send_script(alice(), P, &s, g.min_limit);
+    block();
+    GB_EXPECT_U64(0, S.failed);
+    gb_chain_wait_entry w;
+    GB_EXPECT_ERR(GB_OK, gb_chain_waitlist_get(C, P, m, &w));
+    GB_EXPECT(w.wakes);
+    GB_EXPECT_U64(gb_chain_height(C) + 50, w.expires_at);
+    gb_chain_wait_entry_clear(&w);
+
+    s = (script){0};
+    OP0(&s, GB_SYS_GR_WAIT);
+    g = estimate_script(P, &s);
+    GB_EXPECT(g.waited);
+    /* the lock is what the gas pays for, but a hold ends at the last
+     * block number at most (u32, saturated as Gear's HoldBound): with G
+     * that is (2^32 - 1 - h) x 100 of it, h the dry block; the second
+     * pass, with burned + that, locks it all */
+    GB_EXPECT_U64(g.burned +
+                      (uint64_t)(UINT32_MAX - (gb_chain_height(C) + 1)) * 100,
+                  g.min_limit);
+    GB_EXPECT(g.min_limit < G);
+    gb_chain_close(C);
+}
+
 /* The gas a run of a burn(n) script to P burns (a calibration). */
 static uint64_t burn_cost(gb_id P, uint32_t n)
 {
@@ -663,6 +752,7 @@ int main(void)
     GB_RUN(test_value_across_wait_short);
     GB_RUN(test_signals);
     GB_RUN(test_estimate_forbids_gas_available);
+    GB_RUN(test_estimate_two_pass);
     GB_RUN(test_gasless_share_pool);
     GB_RUN(test_leftover_to_ancestor);
     GB_RUN(test_mailbox_hold);
