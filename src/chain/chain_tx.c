@@ -152,7 +152,7 @@ static bool pending_has(gb_chain *c, gb_tx_kind kind, gb_id id)
 gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                        char *detail, size_t detail_len)
 {
-    return gb_chain_submit2(c, tx, out_id, NULL, detail, detail_len);
+    return gb_chain_submit_ids(c, tx, out_id, NULL, detail, detail_len);
 }
 
 gb_err gb_chain_nonce_get(gb_chain *c, gb_id account, uint64_t *out)
@@ -222,8 +222,9 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
                             gb_id *out_id, gb_id *out_msg_id, char *detail,
                             size_t detail_len);
 
-gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
-                        gb_id *out_msg_id, char *detail, size_t detail_len)
+gb_err gb_chain_submit_ids(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                           gb_id *out_msg_id, char *detail,
+                           size_t detail_len)
 {
     pthread_mutex_lock(&c->mu);
     gb_err e = submit_locked(c, tx, NULL, out_id, out_msg_id, detail,
