@@ -88,7 +88,7 @@ void gb_cluster_close(gb_cluster *c);
  */
 gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
 
-/* Publish tx: *id and *msg_id as gb_chain_submit2 gives them (both may be
+/* Publish tx: *id and *msg_id as gb_chain_submit_ids gives them (both may be
  * NULL).  key (32 bytes, or NULL) names the signed transaction: sent again
  * within JetStream's duplicate window (2 minutes), to any replica, it is
  * taken once; its ids come from key, so it is published asynchronously
