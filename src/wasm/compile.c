@@ -46,7 +46,6 @@
  *   + known-zero locals, results written in place on return       9.8x
  *   + fused multiply-add, handlers aligned to 32 bytes (CMake)    9.5x
  */
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +56,7 @@
 #include "wasm/engine.h"
 #include "wasm/reader.h"
 #include "util/mem.h"
+#include "util/try.h"
 
 #define NONE UINT32_MAX
 #define T_UNKNOWN 0
@@ -129,26 +129,69 @@ typedef struct comp {
     size_t detail_len;
 } comp;
 
+/* The opcode groups of opcodes.h by opcode: the IR op (0 for an opcode
+ * outside the group) and the types, or the access. */
+typedef struct numop {
+    gb_irop ir;
+    uint8_t in, out;
+} numop;
+
+typedef struct memop {
+    gb_irop ir;
+    uint8_t type, align;
+} memop;
+
+#define NUM_(opc, name, ti, to, expr) [opc] = {GB_IR_##name, GB_##ti, GB_##to},
+#define MEM_(opc, name, ir, t, bytes, al) [opc] = {GB_IR_##ir, GB_##t, al},
+static const numop unops[256] = {GB_UNOPS(NUM_)};
+static const numop binops[256] = {GB_BINOPS(NUM_)};
+static const numop fc_unops[32] = {GB_FC_UNOPS(NUM_)};
+static const memop loads[256] = {GB_LOADS(MEM_)};
+static const memop stores[256] = {GB_STORES(MEM_)};
+#undef NUM_
+#undef MEM_
+
 /* For each i32 compare IR op (and its _I form): the fused branch taken
  * when the comparison holds, and the one taken when it fails. */
-static gb_irop br_true[GB_IR_COUNT_], br_false[GB_IR_COUNT_];
-/* For each plain load: its fused forms with an i32.add address. */
-static gb_irop ld_add[GB_IR_COUNT_], ld_addi[GB_IR_COUNT_];
-static gb_irop ld_addw[GB_IR_COUNT_], ld_addiw[GB_IR_COUNT_];
-static gb_irop st_add[GB_IR_COUNT_], st_addi[GB_IR_COUNT_];
+static const gb_irop br_true[GB_IR_COUNT_] = {
+#define BR_(name, cond, inv)                                                \
+    [GB_IR_##name] = GB_IR_BR_##name, [GB_IR_##name##_I] = GB_IR_BR_##name##_I,
+    GB_IR_BRCMP(BR_)
+#undef BR_
+    [GB_IR_I32_EQZ] = GB_IR_BR_EQZ_I32,
+};
+static const gb_irop br_false[GB_IR_COUNT_] = {
+#define BR_(name, cond, inv)                                                \
+    [GB_IR_##name] = GB_IR_BR_##inv, [GB_IR_##name##_I] = GB_IR_BR_##inv##_I,
+    GB_IR_BRCMP(BR_)
+#undef BR_
+    [GB_IR_I32_EQZ] = GB_IR_BR_NEZ_I32,
+};
+
+/* For each plain load or store: its fused forms with an i32.add address
+ * (slot + slot, slot + immediate; a load's also writing the sum). */
+typedef struct fused {
+    gb_irop add, addi, addw, addiw;
+} fused;
+
+static const fused ld_fused[GB_IR_COUNT_] = {
+#define LA_(name)                                                           \
+    [GB_IR_##name] = {GB_IR_##name##_ADD, GB_IR_##name##_ADDI,              \
+                      GB_IR_##name##_ADDW, GB_IR_##name##_ADDIW},
+    GB_IR_LDADD(LA_)
+#undef LA_
+};
+static const fused st_fused[GB_IR_COUNT_] = {
+#define SA_(name) [GB_IR_##name] = {GB_IR_##name##_ADD, GB_IR_##name##_ADDI},
+    GB_IR_STADD(SA_)
+#undef SA_
+};
 
 static const uint8_t single_types[256] = {
     [GB_I32] = GB_I32, [GB_I64] = GB_I64, [GB_F32] = GB_F32,
     [GB_F64] = GB_F64, [GB_FUNCREF] = GB_FUNCREF,
     [GB_EXTERNREF] = GB_EXTERNREF,
 };
-
-#define TRY(x)                                                              \
-    do {                                                                    \
-        gb_err e_ = (x);                                                    \
-        if (e_)                                                             \
-            return e_;                                                      \
-    } while (0)
 
 static gb_err fail(comp *c, gb_err code, const char *fmt, ...)
 {
@@ -196,7 +239,7 @@ static gb_err reloc(comp *c, uint32_t cell)
  * c->cells[start+1..]).  Reserves room; returns the handler's index. */
 static gb_err op(comp *c, gb_irop o, uint32_t k, uint32_t *at)
 {
-    TRY(need(c, k + 1));
+    TRY_RET(need(c, k + 1));
     *at = c->n;
     c->cells[c->n].h = c->H[o];
     c->n += k + 1;
@@ -209,7 +252,7 @@ static gb_err op(comp *c, gb_irop o, uint32_t k, uint32_t *at)
 static gb_err emit2(comp *c, gb_irop o, uint64_t a, uint64_t b)
 {
     uint32_t at;
-    TRY(op(c, o, 2, &at));
+    TRY_RET(op(c, o, 2, &at));
     c->cells[at + 1].u = a;
     c->cells[at + 2].u = b;
     return GB_OK;
@@ -278,7 +321,7 @@ static gb_err gas_emit(comp *c)
     if (!c->meter || f->mb_pos != c->ip || f->mb_cell != NONE || !live(c))
         return GB_OK;
     uint32_t at;
-    TRY(op(c, GB_IR_GAS, 1, &at));
+    TRY_RET(op(c, GB_IR_GAS, 1, &at));
     c->cells[at + 1].u = 0;
     for (uint32_t i = c->ch; i-- > 0 && c->cs[i].mb_pos == c->ip;)
         c->cs[i].mb_cell = at + 1;
@@ -357,14 +400,14 @@ static gb_err pop(comp *c, uint8_t want, vs *out, uint32_t *out_h)
 static gb_err pop_types(comp *c, const uint8_t *types, uint32_t n)
 {
     for (uint32_t i = n; i-- > 0;)
-        TRY(pop(c, types[i], NULL, NULL));
+        TRY_RET(pop(c, types[i], NULL, NULL));
     return GB_OK;
 }
 
 static gb_err push_types(comp *c, const uint8_t *types, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        TRY(push(c, types[i]));
+        TRY_RET(push(c, types[i]));
     return GB_OK;
 }
 
@@ -380,7 +423,7 @@ static gb_err emit_value(comp *c, const vs *e, uint32_t home, uint32_t dst)
     case VS_CONST:
         return emit2(c, GB_IR_CONST, dst, e->k);
     default:
-        TRY(op(c, e->kind == VS_ADDR_I ? GB_IR_I32_ADD_I : GB_IR_I32_ADD, 3,
+        TRY_RET(op(c, e->kind == VS_ADDR_I ? GB_IR_I32_ADD_I : GB_IR_I32_ADD, 3,
                &at));
         c->cells[at + 1].u = dst;
         c->cells[at + 2].u = e->local;
@@ -402,7 +445,7 @@ static bool reads_local(const vs *e, uint32_t x)
 static gb_err materialize(comp *c, uint32_t h)
 {
     vs *e = &c->st[h];
-    TRY(emit_value(c, e, slot(c, h), slot(c, h)));
+    TRY_RET(emit_value(c, e, slot(c, h), slot(c, h)));
     e->kind = VS_SLOT;
     return GB_OK;
 }
@@ -412,7 +455,7 @@ static gb_err materialize_range(comp *c, uint32_t from, uint32_t to)
     if (!live(c))
         return GB_OK;
     for (uint32_t h = from; h < to; h++)
-        TRY(materialize(c, h));
+        TRY_RET(materialize(c, h));
     return GB_OK;
 }
 
@@ -426,7 +469,7 @@ static gb_err loc(comp *c, uint32_t h, uint32_t *out)
         return GB_OK;
     }
     if (e->kind != VS_SLOT)
-        TRY(materialize(c, h));
+        TRY_RET(materialize(c, h));
     *out = slot(c, h);
     return GB_OK;
 }
@@ -461,7 +504,7 @@ static gb_err bind(comp *c, uint32_t chain)
     while (chain != NONE) {
         uint32_t next = (uint32_t)c->cells[chain].u;
         c->cells[chain].u = here(c);
-        TRY(reloc(c, chain));
+        TRY_RET(reloc(c, chain));
         chain = next;
     }
     return GB_OK;
@@ -471,7 +514,7 @@ static gb_err bind(comp *c, uint32_t chain)
 static gb_err move_values(comp *c, uint32_t src, uint32_t dst, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++)
-        TRY(emit_value(c, &c->st[src + i], slot(c, src + i),
+        TRY_RET(emit_value(c, &c->st[src + i], slot(c, src + i),
                        slot(c, dst + i)));
     return GB_OK;
 }
@@ -487,11 +530,11 @@ static gb_err emit_return(comp *c, uint32_t src)
          * several paths), then move homes down in ascending order, which is
          * safe because slot(src + i) >= i. */
         for (uint32_t i = 0; i < n; i++)
-            TRY(emit_value(c, &c->st[src + i], slot(c, src + i),
+            TRY_RET(emit_value(c, &c->st[src + i], slot(c, src + i),
                            slot(c, src + i)));
         for (uint32_t i = 0; i < n; i++)
             if (slot(c, src + i) != i)
-                TRY(emit2(c, GB_IR_COPY, i, slot(c, src + i)));
+                TRY_RET(emit2(c, GB_IR_COPY, i, slot(c, src + i)));
         uint32_t at;
         return op(c, GB_IR_RETURN, 0, &at);
     }
@@ -503,7 +546,7 @@ static gb_err emit_return(comp *c, uint32_t src)
              * the frame after this */
             c->cells[c->last_dst].u = i;
         } else {
-            TRY(emit_value(c, e, slot(c, src + i), i));
+            TRY_RET(emit_value(c, e, slot(c, src + i), i));
         }
     }
     uint32_t at;
@@ -517,9 +560,9 @@ static gb_err emit_br(comp *c, uint32_t d, uint32_t src)
     ctrl *f = &c->cs[c->ch - 1 - d];
     if (f->kind == C_FUNC)
         return emit_return(c, src);
-    TRY(move_values(c, src, f->height, label_arity(f)));
+    TRY_RET(move_values(c, src, f->height, label_arity(f)));
     uint32_t at;
-    TRY(op(c, GB_IR_JMP, 2, &at));
+    TRY_RET(op(c, GB_IR_JMP, 2, &at));
     c->cells[at + 2].u = 0;
     return target(c, f, at + 1);
 }
@@ -575,12 +618,12 @@ static gb_err block_type(comp *c, ctrl *f)
 static gb_err take_params(comp *c, ctrl *nf)
 {
     uint32_t before = c->sh;
-    TRY(pop_types(c, nf->params, nf->nparams));
+    TRY_RET(pop_types(c, nf->params, nf->nparams));
     nf->height = c->sh;
     if (!c->cs[c->ch - 1].unreachable && c->sh + nf->nparams == before)
         c->sh = before;
     else
-        TRY(push_types(c, nf->params, nf->nparams));
+        TRY_RET(push_types(c, nf->params, nf->nparams));
     return GB_OK;
 }
 
@@ -600,7 +643,7 @@ static gb_err emit_cond_br(comp *c, uint32_t hc, bool when_true, ctrl *f,
                         : 0;
     if (fused) {
         at = c->last_at;
-        TRY(need(c, 1)); /* room for the gas cell after the target */
+        TRY_RET(need(c, 1)); /* room for the gas cell after the target */
         c->n++;
         c->cells[at].h = c->H[fused];
         if (c->last_op == GB_IR_I32_EQZ) {
@@ -614,8 +657,8 @@ static gb_err emit_cond_br(comp *c, uint32_t hc, bool when_true, ctrl *f,
         c->last_dst = NONE;
         c->last_at = NONE;
     } else {
-        TRY(loc(c, hc, &l1));
-        TRY(op(c, when_true ? GB_IR_BR_IF : GB_IR_BR_UNLESS, 3, &at));
+        TRY_RET(loc(c, hc, &l1));
+        TRY_RET(op(c, when_true ? GB_IR_BR_IF : GB_IR_BR_UNLESS, 3, &at));
         c->cells[at + 1].u = l1;
         cell = at + 2;
     }
@@ -649,97 +692,19 @@ static gb_err push_ctrl(comp *c, ctrl f)
 
 /* ---- instruction groups ------------------------------------------------- */
 
-static gb_irop unop_ir[256], binop_ir[256], fc_unop_ir[32];
-static uint8_t unop_in[256], unop_out[256], binop_in[256], binop_out[256];
-static uint8_t fc_in[32], fc_out[32];
-static uint8_t load_ir[256], load_t[256], load_align[256];
-static bool float_op[256]; /* one-byte opcodes that touch f32/f64 */
-static uint8_t store_ir[256], store_t[256], store_align[256];
-
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
-
-/* Fill the per-opcode lookup tables from opcodes.h, once per process. */
-static void init_tables(void)
-{
-#define I32 GB_I32
-#define I64 GB_I64
-#define F32 GB_F32
-#define F64 GB_F64
-#define UN_(opc, name, ti, to, expr)                                        \
-    float_op[opc] = ti == F32 || ti == F64 || to == F32 || to == F64;       \
-    unop_ir[opc] = GB_IR_##name;                                            \
-    unop_in[opc] = ti;                                                      \
-    unop_out[opc] = to;
-    GB_UNOPS(UN_)
-#undef UN_
-#define FC_(opc, name, ti, to, expr)                                        \
-    fc_unop_ir[opc] = GB_IR_##name;                                         \
-    fc_in[opc] = ti;                                                        \
-    fc_out[opc] = to;
-    GB_FC_UNOPS(FC_)
-#undef FC_
-#define BIN_(opc, name, ti, to, expr)                                       \
-    float_op[opc] = ti == F32 || ti == F64 || to == F32 || to == F64;       \
-    binop_ir[opc] = GB_IR_##name;                                           \
-    binop_in[opc] = ti;                                                     \
-    binop_out[opc] = to;
-    GB_BINOPS(BIN_)
-#undef BIN_
-#define LD_(opc, ir, t, bytes, al)                                          \
-    float_op[opc] = t == F32 || t == F64;                                   \
-    load_ir[opc] = GB_IR_##ir;                                              \
-    load_t[opc] = t;                                                        \
-    load_align[opc] = al;
-    GB_LOADS(LD_)
-#undef LD_
-#define ST_(opc, ir, t, bytes, al)                                          \
-    float_op[opc] = t == F32 || t == F64;                                   \
-    store_ir[opc] = GB_IR_##ir;                                             \
-    store_t[opc] = t;                                                       \
-    store_align[opc] = al;
-    GB_STORES(ST_)
-#undef ST_
-    float_op[0x43] = float_op[0x44] = true; /* f32.const, f64.const */
-#define BR_(name, cond, inv)                                                \
-    br_true[GB_IR_##name] = GB_IR_BR_##name;                                \
-    br_true[GB_IR_##name##_I] = GB_IR_BR_##name##_I;                        \
-    br_false[GB_IR_##name] = GB_IR_BR_##inv;                                \
-    br_false[GB_IR_##name##_I] = GB_IR_BR_##inv##_I;
-    GB_IR_BRCMP(BR_)
-#undef BR_
-#define LA_(name)                                                           \
-    ld_add[GB_IR_##name] = GB_IR_##name##_ADD;                              \
-    ld_addi[GB_IR_##name] = GB_IR_##name##_ADDI;                            \
-    ld_addw[GB_IR_##name] = GB_IR_##name##_ADDW;                            \
-    ld_addiw[GB_IR_##name] = GB_IR_##name##_ADDIW;
-    GB_IR_LDADD(LA_)
-#undef LA_
-#define SA_(name)                                                           \
-    st_add[GB_IR_##name] = GB_IR_##name##_ADD;                              \
-    st_addi[GB_IR_##name] = GB_IR_##name##_ADDI;
-    GB_IR_STADD(SA_)
-#undef SA_
-    br_true[GB_IR_I32_EQZ] = GB_IR_BR_EQZ_I32;
-    br_false[GB_IR_I32_EQZ] = GB_IR_BR_NEZ_I32;
-#undef I32
-#undef I64
-#undef F32
-#undef F64
-}
-
 static gb_err unop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
 {
     uint32_t h, la;
-    TRY(pop(c, ti, NULL, &h));
+    TRY_RET(pop(c, ti, NULL, &h));
     if (live(c)) {
-        TRY(loc(c, h, &la));
+        TRY_RET(loc(c, h, &la));
         uint32_t at;
-        TRY(op(c, o, 2, &at));
+        TRY_RET(op(c, o, 2, &at));
         c->cells[at + 1].u = slot(c, h);
         c->cells[at + 2].u = la;
         c->last_dst = at + 1;
         uint32_t keep = c->last_dst;
-        TRY(push(c, to));
+        TRY_RET(push(c, to));
         c->last_dst = keep;
         return GB_OK;
     }
@@ -749,8 +714,8 @@ static gb_err unop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
 static gb_err binop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
 {
     uint32_t hb, ha;
-    TRY(pop(c, ti, NULL, &hb));
-    TRY(pop(c, ti, NULL, &ha));
+    TRY_RET(pop(c, ti, NULL, &hb));
+    TRY_RET(pop(c, ti, NULL, &ha));
     if (!live(c))
         return push(c, to);
     uint32_t at, la, lb;
@@ -786,7 +751,7 @@ static gb_err binop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
             uint32_t lx = c->st[hx].kind == VS_LOCAL ? c->st[hx].local
                                                     : slot(c, hx);
             at = c->last_at;
-            TRY(need(c, 1));
+            TRY_RET(need(c, 1));
             c->n++;
             c->cells[at].h = c->H[o == GB_IR_I32_ADD ? GB_IR_I32_MADD
                                                      : GB_IR_I64_MADD];
@@ -795,26 +760,26 @@ static gb_err binop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
             c->cells[at + 2].u = lx;
             c->cells[at + 1].u = slot(c, ha);
             c->last_op = GB_IR_NOP;
-            TRY(push(c, to));
+            TRY_RET(push(c, to));
             c->last_dst = at + 1;
             return GB_OK;
         }
     }
     if (c->st[hb].kind == VS_CONST) {
         uint64_t k = c->st[hb].k;
-        TRY(loc(c, ha, &la));
-        TRY(op(c, (gb_irop)(o + 1), 3, &at));
+        TRY_RET(loc(c, ha, &la));
+        TRY_RET(op(c, (gb_irop)(o + 1), 3, &at));
         c->cells[at + 2].u = la;
         c->cells[at + 3].u = k;
     } else {
-        TRY(loc(c, ha, &la));
-        TRY(loc(c, hb, &lb));
-        TRY(op(c, o, 3, &at));
+        TRY_RET(loc(c, ha, &la));
+        TRY_RET(loc(c, hb, &lb));
+        TRY_RET(op(c, o, 3, &at));
         c->cells[at + 2].u = la;
         c->cells[at + 3].u = lb;
     }
     c->cells[at + 1].u = slot(c, ha);
-    TRY(push(c, to));
+    TRY_RET(push(c, to));
     c->last_dst = at + 1;
     return GB_OK;
 }
@@ -864,16 +829,16 @@ static gb_err call_common(comp *c, const gb_functype *ft, gb_irop o,
     (void)idx_h;
     uint32_t hb = c->sh; /* after pops: the first argument's height */
     if (live(c)) {
-        TRY(materialize_range(c, hb, hb + ft->nparams));
+        TRY_RET(materialize_range(c, hb, hb + ft->nparams));
         uint32_t at;
         if (o == GB_IR_CALL_INDIRECT) {
-            TRY(op(c, o, 4, &at));
+            TRY_RET(op(c, o, 4, &at));
             c->cells[at + 1].u = a >> 32;          /* table */
             c->cells[at + 2].u = a & 0xffffffffu;  /* type index */
             c->cells[at + 3].u = slot(c, hb);
             c->cells[at + 4].u = *extra_loc;
         } else {
-            TRY(op(c, o, 2, &at));
+            TRY_RET(op(c, o, 2, &at));
             c->cells[at + 1].u = a;
             c->cells[at + 2].u = slot(c, hb);
         }
@@ -899,7 +864,7 @@ static gb_err local_idx(comp *c, uint32_t *out)
 static gb_err set_local(comp *c, uint32_t x, bool tee)
 {
     uint32_t h;
-    TRY(pop(c, c->ltypes[x], NULL, &h));
+    TRY_RET(pop(c, c->ltypes[x], NULL, &h));
     if (!live(c))
         return tee ? push(c, c->ltypes[x]) : GB_OK;
     bool aliased = false;
@@ -919,8 +884,8 @@ static gb_err set_local(comp *c, uint32_t x, bool tee)
         if (aliased)
             for (uint32_t i = 0; i < h; i++)
                 if (reads_local(&c->st[i], x))
-                    TRY(materialize(c, i));
-        TRY(emit_value(c, e, slot(c, h), x));
+                    TRY_RET(materialize(c, i));
+        TRY_RET(emit_value(c, e, slot(c, h), x));
     }
     /* keep last_dst only for a sum just written to x: a load through
      * x may fuse with it (the _W forms) */
@@ -945,14 +910,14 @@ static gb_err emit_three(comp *c, gb_irop o, const uint64_t *imm,
                          uint32_t nimm, const uint8_t t[3])
 {
     uint32_t h, l[3], at;
-    TRY(pop(c, t[2], NULL, NULL));
-    TRY(pop(c, t[1], NULL, NULL));
-    TRY(pop(c, t[0], NULL, &h));
+    TRY_RET(pop(c, t[2], NULL, NULL));
+    TRY_RET(pop(c, t[1], NULL, NULL));
+    TRY_RET(pop(c, t[0], NULL, &h));
     if (!live(c))
         return GB_OK;
     for (uint32_t i = 0; i < 3; i++)
-        TRY(loc(c, h + i, &l[i]));
-    TRY(op(c, o, nimm + 3, &at));
+        TRY_RET(loc(c, h + i, &l[i]));
+    TRY_RET(op(c, o, nimm + 3, &at));
     for (uint32_t i = 0; i < nimm; i++)
         c->cells[at + 1 + i].u = imm[i];
     for (uint32_t i = 0; i < 3; i++)
@@ -971,19 +936,19 @@ static gb_err compile_fc(comp *c)
         return MALFORMED("unexpected end");
     if (sub < 32)
         charge(c, c->gs->op_fc[sub]);
-    if (sub <= 7)
+    if (gb_op_fc_info(sub)->features & GB_FEATURE_FLOATS)
         c->m->uses_floats = true;
     gb_module *m = c->m;
     uint32_t at, h, l1, l2;
-    if (sub <= 7)
-        return unop(c, fc_unop_ir[sub], fc_in[sub], fc_out[sub]);
+    if (sub < 32 && fc_unops[sub].ir)
+        return unop(c, fc_unops[sub].ir, fc_unops[sub].in, fc_unops[sub].out);
     switch (sub) {
-    case 8: { /* memory.init */
+    case GB_OP_MEMORY_INIT: {
         uint32_t seg;
         if (!gb_read_u32(&c->r, &seg))
             return MALFORMED("unexpected end");
-        TRY(zero_byte(c));
-        TRY(need_memory(c));
+        TRY_RET(zero_byte(c));
+        TRY_RET(need_memory(c));
         if (!m->has_datacount)
             return MALFORMED("data count section required");
         if (seg >= m->ndatas)
@@ -991,7 +956,7 @@ static gb_err compile_fc(comp *c)
         uint64_t imm = seg;
         return emit_three(c, GB_IR_MEMORY_INIT, &imm, 1, three_i32);
     }
-    case 9: { /* data.drop */
+    case GB_OP_DATA_DROP: {
         uint32_t seg;
         if (!gb_read_u32(&c->r, &seg))
             return MALFORMED("unexpected end");
@@ -1001,24 +966,25 @@ static gb_err compile_fc(comp *c)
             return INVALID("unknown data segment %u", seg);
         if (!live(c))
             return GB_OK;
-        TRY(op(c, GB_IR_DATA_DROP, 1, &at));
+        TRY_RET(op(c, GB_IR_DATA_DROP, 1, &at));
         c->cells[at + 1].u = seg;
         return GB_OK;
     }
-    case 10:   /* memory.copy */
-    case 11: { /* memory.fill */
-        TRY(zero_byte(c));
-        if (sub == 10)
-            TRY(zero_byte(c));
-        TRY(need_memory(c));
-        return emit_three(c, sub == 10 ? GB_IR_MEMORY_COPY : GB_IR_MEMORY_FILL,
+    case GB_OP_MEMORY_COPY:
+    case GB_OP_MEMORY_FILL: {
+        TRY_RET(zero_byte(c));
+        if (sub == GB_OP_MEMORY_COPY)
+            TRY_RET(zero_byte(c));
+        TRY_RET(need_memory(c));
+        return emit_three(c, sub == GB_OP_MEMORY_COPY ? GB_IR_MEMORY_COPY
+                                                      : GB_IR_MEMORY_FILL,
                           NULL, 0, three_i32);
     }
-    case 12: { /* table.init elem table */
+    case GB_OP_TABLE_INIT: {
         uint32_t seg, t;
         if (!gb_read_u32(&c->r, &seg))
             return MALFORMED("unexpected end");
-        TRY(table_idx(c, &t));
+        TRY_RET(table_idx(c, &t));
         if (seg >= m->nelems)
             return INVALID("unknown elem segment %u", seg);
         if (m->elems[seg].type != m->tables[t].elem)
@@ -1026,7 +992,7 @@ static gb_err compile_fc(comp *c)
         uint64_t imm[2] = {t, seg};
         return emit_three(c, GB_IR_TABLE_INIT, imm, 2, three_i32);
     }
-    case 13: { /* elem.drop */
+    case GB_OP_ELEM_DROP: {
         uint32_t seg;
         if (!gb_read_u32(&c->r, &seg))
             return MALFORMED("unexpected end");
@@ -1034,45 +1000,45 @@ static gb_err compile_fc(comp *c)
             return INVALID("unknown elem segment %u", seg);
         if (!live(c))
             return GB_OK;
-        TRY(op(c, GB_IR_ELEM_DROP, 1, &at));
+        TRY_RET(op(c, GB_IR_ELEM_DROP, 1, &at));
         c->cells[at + 1].u = seg;
         return GB_OK;
     }
-    case 14: { /* table.copy dst src */
+    case GB_OP_TABLE_COPY: {
         uint32_t td, ts;
-        TRY(table_idx(c, &td));
-        TRY(table_idx(c, &ts));
+        TRY_RET(table_idx(c, &td));
+        TRY_RET(table_idx(c, &ts));
         if (m->tables[td].elem != m->tables[ts].elem)
             return INVALID("type mismatch: table.copy between types");
         uint64_t imm[2] = {td, ts};
         return emit_three(c, GB_IR_TABLE_COPY, imm, 2, three_i32);
     }
-    case 15: { /* table.grow: init delta -> old */
+    case GB_OP_TABLE_GROW: {
         uint32_t t;
-        TRY(table_idx(c, &t));
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, m->tables[t].elem, NULL, &h));
+        TRY_RET(table_idx(c, &t));
+        TRY_RET(pop(c, GB_I32, NULL, NULL));
+        TRY_RET(pop(c, m->tables[t].elem, NULL, &h));
         if (!live(c))
             return push(c, GB_I32);
-        TRY(loc(c, h, &l1));
-        TRY(loc(c, h + 1, &l2));
-        TRY(op(c, GB_IR_TABLE_GROW, 4, &at));
+        TRY_RET(loc(c, h, &l1));
+        TRY_RET(loc(c, h + 1, &l2));
+        TRY_RET(op(c, GB_IR_TABLE_GROW, 4, &at));
         c->cells[at + 1].u = slot(c, h);
         c->cells[at + 2].u = t;
         c->cells[at + 3].u = l1;
         c->cells[at + 4].u = l2;
         return push(c, GB_I32);
     }
-    case 16: { /* table.size */
+    case GB_OP_TABLE_SIZE: {
         uint32_t t;
-        TRY(table_idx(c, &t));
+        TRY_RET(table_idx(c, &t));
         if (live(c))
-            TRY(emit2(c, GB_IR_TABLE_SIZE, slot(c, c->sh), t));
+            TRY_RET(emit2(c, GB_IR_TABLE_SIZE, slot(c, c->sh), t));
         return push(c, GB_I32);
     }
-    case 17: { /* table.fill: i val n */
+    case GB_OP_TABLE_FILL: {
         uint32_t t;
-        TRY(table_idx(c, &t));
+        TRY_RET(table_idx(c, &t));
         const uint8_t types[3] = {GB_I32, m->tables[t].elem, GB_I32};
         uint64_t imm = t;
         return emit_three(c, GB_IR_TABLE_FILL, &imm, 1, types);
@@ -1086,7 +1052,7 @@ static gb_err compile_body(comp *c)
 {
     gb_module *m = c->m;
     const gb_gas_schedule *gs = c->gs;
-    TRY(push_ctrl(c, (ctrl){.kind = C_FUNC, .height = 0,
+    TRY_RET(push_ctrl(c, (ctrl){.kind = C_FUNC, .height = 0,
                             .nresults = c->ft->nresults,
                             .results = c->ft->results, .patch = NONE,
                             .else_patch = NONE}));
@@ -1094,35 +1060,36 @@ static gb_err compile_body(comp *c)
 
     for (c->ip = 0; c->ch > 0; c->ip++) {
         uint8_t b;
-        TRY(gas_emit(c));
+        TRY_RET(gas_emit(c));
         if (!gb_read_u8(&c->r, &b))
             return MALFORMED("unexpected end of function body");
         charge(c, gs->op[b]);
-        if (float_op[b])
+        if (gb_op_info(b)->features & GB_FEATURE_FLOATS)
             m->uses_floats = true;
         uint32_t at, h, x, l1, l2;
         ctrl *f;
-        if (unop_ir[b] && b >= 0x45) {
-            TRY(unop(c, unop_ir[b], unop_in[b], unop_out[b]));
+        if (unops[b].ir) {
+            TRY_RET(unop(c, unops[b].ir, unops[b].in, unops[b].out));
             continue;
         }
-        if (binop_ir[b] && b >= 0x45) {
-            TRY(binop(c, binop_ir[b], binop_in[b], binop_out[b]));
+        if (binops[b].ir) {
+            TRY_RET(binop(c, binops[b].ir, binops[b].in, binops[b].out));
             continue;
         }
-        if (b >= 0x28 && b <= 0x35) {
+        if (loads[b].ir) {
             uint32_t off;
-            TRY(memarg(c, load_align[b], &off));
-            TRY(pop(c, GB_I32, NULL, &h));
+            TRY_RET(memarg(c, loads[b].align, &off));
+            TRY_RET(pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                gb_irop lo = (gb_irop)load_ir[b];
+                gb_irop lo = loads[b].ir;
                 vs *e = &c->st[h];
                 bool after_add = c->last_dst != NONE &&
                                  c->last_dst == c->last_at + 1 &&
                                  (c->last_op == GB_IR_I32_ADD ||
                                   c->last_op == GB_IR_I32_ADD_I);
                 if (e->kind == VS_ADDR_I || e->kind == VS_ADDR_L) {
-                    TRY(op(c, e->kind == VS_ADDR_I ? ld_addi[lo] : ld_add[lo],
+                    TRY_RET(op(c, e->kind == VS_ADDR_I ? ld_fused[lo].addi
+                                                     : ld_fused[lo].add,
                            4, &at));
                     c->cells[at + 1].u = slot(c, h);
                     c->cells[at + 2].u = e->local;
@@ -1133,9 +1100,10 @@ static gb_err compile_body(comp *c)
                            c->cells[c->last_dst].u == e->local) {
                     /* `local.tee x` of a sum, then a load through x */
                     at = c->last_at;
-                    TRY(need(c, 2));
+                    TRY_RET(need(c, 2));
                     c->cells[at].h = c->H[c->last_op == GB_IR_I32_ADD
-                                              ? ld_addw[lo] : ld_addiw[lo]];
+                                              ? ld_fused[lo].addw
+                                              : ld_fused[lo].addiw];
                     c->cells[at + 1].u = slot(c, h);
                     c->cells[at + 4].u = off;
                     c->cells[at + 5].u = e->local;
@@ -1148,36 +1116,38 @@ static gb_err compile_body(comp *c)
                      c->last_op == GB_IR_I32_ADD_I)) {
                     /* fuse: the add's [dst][a][b] become the load's */
                     at = c->last_at;
-                    TRY(need(c, 1));
+                    TRY_RET(need(c, 1));
                     c->cells[at].h = c->H[c->last_op == GB_IR_I32_ADD
-                                              ? ld_add[lo] : ld_addi[lo]];
+                                              ? ld_fused[lo].add
+                                              : ld_fused[lo].addi];
                     c->cells[at + 4].u = off;
                     c->n++;
                     c->last_op = GB_IR_NOP;
                 } else {
-                    TRY(loc(c, h, &l1));
-                    TRY(op(c, lo, 3, &at));
+                    TRY_RET(loc(c, h, &l1));
+                    TRY_RET(op(c, lo, 3, &at));
                     c->cells[at + 1].u = slot(c, h);
                     c->cells[at + 2].u = l1;
                     c->cells[at + 3].u = off;
                 }
-                TRY(push(c, load_t[b]));
+                TRY_RET(push(c, loads[b].type));
                 c->last_dst = at + 1;
             } else
-                TRY(push(c, load_t[b]));
+                TRY_RET(push(c, loads[b].type));
             continue;
         }
-        if (b >= 0x36 && b <= 0x3E) {
+        if (stores[b].ir) {
             uint32_t off;
-            TRY(memarg(c, store_align[b], &off));
-            TRY(pop(c, store_t[b], NULL, NULL));
-            TRY(pop(c, GB_I32, NULL, &h));
+            TRY_RET(memarg(c, stores[b].align, &off));
+            TRY_RET(pop(c, stores[b].type, NULL, NULL));
+            TRY_RET(pop(c, GB_I32, NULL, &h));
             if (live(c)) {
                 vs *e = &c->st[h];
                 if (e->kind == VS_ADDR_I || e->kind == VS_ADDR_L) {
-                    gb_irop so = (gb_irop)store_ir[b];
-                    TRY(loc(c, h + 1, &l2));
-                    TRY(op(c, e->kind == VS_ADDR_I ? st_addi[so] : st_add[so],
+                    gb_irop so = stores[b].ir;
+                    TRY_RET(loc(c, h + 1, &l2));
+                    TRY_RET(op(c, e->kind == VS_ADDR_I ? st_fused[so].addi
+                                                     : st_fused[so].add,
                            4, &at));
                     c->cells[at + 1].u = e->local;
                     c->cells[at + 2].u =
@@ -1185,9 +1155,9 @@ static gb_err compile_body(comp *c)
                     c->cells[at + 3].u = l2;
                     c->cells[at + 4].u = off;
                 } else {
-                    TRY(loc(c, h, &l1));
-                    TRY(loc(c, h + 1, &l2));
-                    TRY(op(c, (gb_irop)store_ir[b], 3, &at));
+                    TRY_RET(loc(c, h, &l1));
+                    TRY_RET(loc(c, h + 1, &l2));
+                    TRY_RET(op(c, stores[b].ir, 3, &at));
                     c->cells[at + 1].u = l1;
                     c->cells[at + 2].u = l2;
                     c->cells[at + 3].u = off;
@@ -1196,86 +1166,86 @@ static gb_err compile_body(comp *c)
             continue;
         }
         switch (b) {
-        case 0x00: /* unreachable */
+        case GB_OP_UNREACHABLE:
             if (live(c))
-                TRY(op(c, GB_IR_UNREACHABLE, 0, &at));
-            TRY(set_unreachable(c));
+                TRY_RET(op(c, GB_IR_UNREACHABLE, 0, &at));
+            TRY_RET(set_unreachable(c));
             break;
-        case 0x01: /* nop */
+        case GB_OP_NOP:
             break;
-        case 0x02:   /* block */
-        case 0x03: { /* loop */
-            if (b == 0x03)
+        case GB_OP_BLOCK:
+        case GB_OP_LOOP: {
+            if (b == GB_OP_LOOP)
                 c->seen_loop = true;
-            ctrl nf = {.kind = b == 0x02 ? C_BLOCK : C_LOOP, .patch = NONE,
+            ctrl nf = {.kind = b == GB_OP_BLOCK ? C_BLOCK : C_LOOP, .patch = NONE,
                        .else_patch = NONE};
-            TRY(block_type(c, &nf));
-            TRY(take_params(c, &nf));
-            TRY(materialize_range(c, 0, c->sh));
+            TRY_RET(block_type(c, &nf));
+            TRY_RET(take_params(c, &nf));
+            TRY_RET(materialize_range(c, 0, c->sh));
             bool was_live = live(c);
             nf.dead = !was_live;
             if (nf.kind == C_LOOP && was_live)
                 nf.loop_pc = here(c); /* the GAS of the loop's block comes
                                          next (gas_emit) */
-            TRY(push_ctrl(c, nf));
+            TRY_RET(push_ctrl(c, nf));
             break;
         }
-        case 0x04: { /* if */
+        case GB_OP_IF: {
             ctrl nf = {.kind = C_IF, .patch = NONE, .else_patch = NONE};
-            TRY(block_type(c, &nf));
+            TRY_RET(block_type(c, &nf));
             uint32_t hc;
-            TRY(pop(c, GB_I32, NULL, &hc));
-            TRY(take_params(c, &nf));
+            TRY_RET(pop(c, GB_I32, NULL, &hc));
+            TRY_RET(take_params(c, &nf));
             bool was_live = live(c);
             nf.dead = !was_live;
             if (was_live) {
                 if (c->st[hc].kind == VS_CONST)
-                    TRY(loc(c, hc, &l1));
+                    TRY_RET(loc(c, hc, &l1));
                 /* materialising the params must not come between the
                  * comparison and the branch, and need not: the
                  * comparison's result is above them */
                 uint32_t keep_dst = c->last_dst, keep_at = c->last_at;
                 gb_irop keep_op = c->last_op;
                 uint32_t n_before = c->n;
-                TRY(materialize_range(c, 0, c->sh));
+                TRY_RET(materialize_range(c, 0, c->sh));
                 if (c->n == n_before) {
                     c->last_dst = keep_dst;
                     c->last_at = keep_at;
                     c->last_op = keep_op;
                 }
-                TRY(emit_cond_br(c, hc, false, NULL, &nf.else_patch));
+                TRY_RET(emit_cond_br(c, hc, false, NULL, &nf.else_patch));
             }
-            TRY(push_ctrl(c, nf));
+            TRY_RET(push_ctrl(c, nf));
             break;
         }
-        case 0x05: { /* else */
+        case GB_OP_ELSE: {
             f = &c->cs[c->ch - 1];
             if (f->kind != C_IF)
                 return MALFORMED("else without if");
-            TRY(pop_types(c, f->results, f->nresults));
+            TRY_RET(pop_types(c, f->results, f->nresults));
             if (c->sh != f->height)
                 return INVALID("type mismatch: values remaining at else");
             if (live(c)) {
-                TRY(materialize_range(c, c->sh, c->sh + f->nresults));
-                TRY(op(c, GB_IR_JMP, 2, &at));
+                TRY_RET(materialize_range(c, c->sh, c->sh + f->nresults));
+                TRY_RET(op(c, GB_IR_JMP, 2, &at));
                 c->cells[at + 2].u = 0;
-                TRY(target(c, f, at + 1));
+                TRY_RET(target(c, f, at + 1));
             }
             mb_finalize(c);
             f->kind = C_ELSE;
             f->unreachable = false;
             if (f->else_patch != NONE) {
                 c->cells[f->else_patch].u = here(c);
-                TRY(reloc(c, f->else_patch));
+                TRY_RET(reloc(c, f->else_patch));
                 f->else_patch = NONE;
             }
             c->sh = f->height;
-            TRY(push_types(c, f->params, f->nparams));
+            TRY_RET(push_types(c, f->params, f->nparams));
             break;
         }
-        case 0x0B: { /* end */
+        case GB_OP_END: {
             f = &c->cs[c->ch - 1];
-            TRY(pop_types(c, f->results, f->nresults));
+            TRY_RET(pop_types(c, f->results, f->nresults));
             if (c->sh != f->height)
                 return INVALID("type mismatch: values remaining at end");
             if (f->kind == C_IF) {
@@ -1285,13 +1255,13 @@ static gb_err compile_body(comp *c)
             }
             if (f->kind == C_FUNC) {
                 if (live(c))
-                    TRY(emit_return(c, c->sh));
+                    TRY_RET(emit_return(c, c->sh));
                 mb_finalize(c);
                 c->ch--;
                 break;
             }
             if (live(c))
-                TRY(materialize_range(c, c->sh, c->sh + f->nresults));
+                TRY_RET(materialize_range(c, c->sh, c->sh + f->nresults));
             /* finalize_control_block: the block's metered block closes;
              * the parent's does too when a branch may leave beyond it */
             mb_finalize(c);
@@ -1304,32 +1274,32 @@ static gb_err compile_body(comp *c)
                 mb_finalize(c);
             if (done.else_patch != NONE) {
                 c->cells[done.else_patch].u = here(c);
-                TRY(reloc(c, done.else_patch));
+                TRY_RET(reloc(c, done.else_patch));
             }
-            TRY(bind(c, done.patch));
+            TRY_RET(bind(c, done.patch));
             c->sh = done.height;
-            TRY(push_types(c, done.results, done.nresults));
+            TRY_RET(push_types(c, done.results, done.nresults));
             break;
         }
-        case 0x0C: { /* br */
+        case GB_OP_BR: {
             uint32_t d;
-            TRY(label_depth(c, &d));
+            TRY_RET(label_depth(c, &d));
             f = &c->cs[c->ch - 1 - d];
             uint32_t n = label_arity(f);
-            TRY(pop_types(c, label_types(f), n));
+            TRY_RET(pop_types(c, label_types(f), n));
             if (live(c))
-                TRY(emit_br(c, d, c->sh));
+                TRY_RET(emit_br(c, d, c->sh));
             mb_branch(c, &d, 1);
-            TRY(set_unreachable(c));
+            TRY_RET(set_unreachable(c));
             break;
         }
-        case 0x0D: { /* br_if */
+        case GB_OP_BR_IF: {
             uint32_t d, hc;
-            TRY(label_depth(c, &d));
-            TRY(pop(c, GB_I32, NULL, &hc));
+            TRY_RET(label_depth(c, &d));
+            TRY_RET(pop(c, GB_I32, NULL, &hc));
             f = &c->cs[c->ch - 1 - d];
             uint32_t n = label_arity(f);
-            TRY(pop_types(c, label_types(f), n));
+            TRY_RET(pop_types(c, label_types(f), n));
             uint32_t src = c->sh;
             if (live(c)) {
                 bool in_place = f->kind != C_FUNC;
@@ -1337,22 +1307,22 @@ static gb_err compile_body(comp *c)
                     in_place = c->st[src + i].kind == VS_SLOT &&
                                src + i == f->height + i;
                 if (in_place) {
-                    TRY(emit_cond_br(c, hc, true, f, NULL));
+                    TRY_RET(emit_cond_br(c, hc, true, f, NULL));
                 } else {
                     uint32_t skip;
-                    TRY(emit_cond_br(c, hc, false, NULL, &skip));
-                    TRY(emit_br(c, d, src));
+                    TRY_RET(emit_cond_br(c, hc, false, NULL, &skip));
+                    TRY_RET(emit_br(c, d, src));
                     c->cells[skip].u = c->n;
-                    TRY(reloc(c, skip));
+                    TRY_RET(reloc(c, skip));
                 }
                 c->sh = src + n; /* the values stay, as they were */
             } else {
-                TRY(push_types(c, label_types(f), n));
+                TRY_RET(push_types(c, label_types(f), n));
             }
             mb_branch(c, &d, 1);
             break;
         }
-        case 0x0E: { /* br_table */
+        case GB_OP_BR_TABLE: {
             uint32_t cnt;
             if (!gb_read_u32(&c->r, &cnt))
                 return MALFORMED("unexpected end");
@@ -1386,7 +1356,7 @@ static gb_err compile_body(comp *c)
                 }
             }
             if (!e) {
-                TRY(pop_types(c, label_types(&c->cs[c->ch - 1 - ds[cnt]]), n));
+                TRY_RET(pop_types(c, label_types(&c->cs[c->ch - 1 - ds[cnt]]), n));
             }
             if (!e && live(c)) {
                 uint32_t src = c->sh;
@@ -1428,21 +1398,21 @@ static gb_err compile_body(comp *c)
                 mb_branch(c, ds, cnt + 1);
             }
             free(ds);
-            TRY(e);
-            TRY(set_unreachable(c));
+            TRY_RET(e);
+            TRY_RET(set_unreachable(c));
             break;
         }
-        case 0x0F: /* return */
-            TRY(pop_types(c, c->ft->results, c->ft->nresults));
+        case GB_OP_RETURN:
+            TRY_RET(pop_types(c, c->ft->results, c->ft->nresults));
             if (live(c))
-                TRY(emit_return(c, c->sh));
+                TRY_RET(emit_return(c, c->sh));
             {
                 uint32_t d0 = c->ch - 1; /* to the function's block */
                 mb_branch(c, &d0, 1);
             }
-            TRY(set_unreachable(c));
+            TRY_RET(set_unreachable(c));
             break;
-        case 0x10: { /* call */
+        case GB_OP_CALL: {
             if (!gb_read_u32(&c->r, &x))
                 return MALFORMED("unexpected end");
             if (x >= m->nfuncs)
@@ -1451,22 +1421,22 @@ static gb_err compile_body(comp *c)
             if (x >= m->nfunc_imports)
                 charge(c, gs->call_defined);
             const gb_functype *ft = &m->types[m->func_type[x]];
-            TRY(pop_types(c, ft->params, ft->nparams));
+            TRY_RET(pop_types(c, ft->params, ft->nparams));
             if (x < m->nfunc_imports)
-                TRY(call_common(c, ft, GB_IR_CALL_IMPORT, x, NULL, 0));
+                TRY_RET(call_common(c, ft, GB_IR_CALL_IMPORT, x, NULL, 0));
             else {
                 uint32_t before = c->n;
-                TRY(call_common(c, ft, GB_IR_CALL, x, NULL, 0));
+                TRY_RET(call_common(c, ft, GB_IR_CALL, x, NULL, 0));
                 if (c->n != before) /* mark: function index to pointer */
-                    TRY(reloc(c, (c->n - 2) | 0x80000000u));
+                    TRY_RET(reloc(c, (c->n - 2) | 0x80000000u));
             }
             break;
         }
-        case 0x11: { /* call_indirect */
+        case GB_OP_CALL_INDIRECT: {
             uint32_t ti, t;
             if (!gb_read_u32(&c->r, &ti))
                 return MALFORMED("unexpected end");
-            TRY(table_idx(c, &t));
+            TRY_RET(table_idx(c, &t));
             if (ti >= m->ntypes)
                 return INVALID("unknown type %u", ti);
             if (m->tables[t].elem != GB_FUNCREF)
@@ -1475,24 +1445,24 @@ static gb_err compile_body(comp *c)
             const gb_functype *ft = &m->types[ti];
             charge(c, (uint64_t)gs->call_indirect_per_param * ft->nparams);
             uint32_t hi;
-            TRY(pop(c, GB_I32, NULL, &hi));
-            TRY(pop_types(c, ft->params, ft->nparams));
+            TRY_RET(pop(c, GB_I32, NULL, &hi));
+            TRY_RET(pop_types(c, ft->params, ft->nparams));
             uint32_t li = 0;
             if (live(c)) {
                 /* the index sits above the arguments; read it from there */
-                TRY(loc(c, hi, &li));
+                TRY_RET(loc(c, hi, &li));
             }
-            TRY(call_common(c, ft, GB_IR_CALL_INDIRECT,
+            TRY_RET(call_common(c, ft, GB_IR_CALL_INDIRECT,
                             ((uint64_t)t << 32) | ti, &li, hi));
             break;
         }
-        case 0x1A: /* drop */
-            TRY(pop(c, 0, NULL, NULL));
+        case GB_OP_DROP:
+            TRY_RET(pop(c, 0, NULL, NULL));
             break;
-        case 0x1B:   /* select */
-        case 0x1C: { /* select t* */
+        case GB_OP_SELECT:
+        case GB_OP_SELECT_T: {
             uint8_t t = 0;
-            if (b == 0x1C) {
+            if (b == GB_OP_SELECT_T) {
                 uint32_t cnt;
                 if (!gb_read_u32(&c->r, &cnt) || !gb_read_u8(&c->r, &t))
                     return MALFORMED("unexpected end");
@@ -1503,9 +1473,9 @@ static gb_err compile_body(comp *c)
             }
             uint32_t hc, h2, h1;
             vs e1, e2;
-            TRY(pop(c, GB_I32, NULL, &hc));
-            TRY(pop(c, t, &e2, &h2));
-            TRY(pop(c, t, &e1, &h1));
+            TRY_RET(pop(c, GB_I32, NULL, &hc));
+            TRY_RET(pop(c, t, &e2, &h2));
+            TRY_RET(pop(c, t, &e1, &h1));
             if (!t) {
                 if ((e1.type && !is_num(e1.type)) ||
                     (e2.type && !is_num(e2.type)))
@@ -1516,159 +1486,159 @@ static gb_err compile_body(comp *c)
             }
             if (live(c)) {
                 uint32_t l3;
-                TRY(loc(c, h1, &l1));
-                TRY(loc(c, h2, &l2));
-                TRY(loc(c, hc, &l3));
-                TRY(op(c, GB_IR_SELECT, 4, &at));
+                TRY_RET(loc(c, h1, &l1));
+                TRY_RET(loc(c, h2, &l2));
+                TRY_RET(loc(c, hc, &l3));
+                TRY_RET(op(c, GB_IR_SELECT, 4, &at));
                 c->cells[at + 1].u = slot(c, h1);
                 c->cells[at + 2].u = l1;
                 c->cells[at + 3].u = l2;
                 c->cells[at + 4].u = l3;
-                TRY(push(c, t));
+                TRY_RET(push(c, t));
                 c->last_dst = at + 1;
             } else
-                TRY(push(c, t));
+                TRY_RET(push(c, t));
             break;
         }
-        case 0x20: /* local.get */
-            TRY(local_idx(c, &x));
-            TRY(push_entry(c, (vs){.type = c->ltypes[x], .kind = VS_LOCAL,
+        case GB_OP_LOCAL_GET:
+            TRY_RET(local_idx(c, &x));
+            TRY_RET(push_entry(c, (vs){.type = c->ltypes[x], .kind = VS_LOCAL,
                                    .local = x}));
             if (!live(c))
                 c->st[c->sh - 1].kind = VS_SLOT;
             break;
-        case 0x21: /* local.set */
-        case 0x22: /* local.tee */
-            TRY(local_idx(c, &x));
-            TRY(set_local(c, x, b == 0x22));
+        case GB_OP_LOCAL_SET:
+        case GB_OP_LOCAL_TEE:
+            TRY_RET(local_idx(c, &x));
+            TRY_RET(set_local(c, x, b == GB_OP_LOCAL_TEE));
             break;
-        case 0x23: /* global.get */
+        case GB_OP_GLOBAL_GET:
             if (!gb_read_u32(&c->r, &x))
                 return MALFORMED("unexpected end");
             if (x >= m->nglobals)
                 return INVALID("unknown global %u", x);
             if (live(c)) {
-                TRY(emit2(c, GB_IR_GLOBAL_GET, slot(c, c->sh), x));
+                TRY_RET(emit2(c, GB_IR_GLOBAL_GET, slot(c, c->sh), x));
                 at = c->n - 3;
-                TRY(push(c, m->globals[x].type));
+                TRY_RET(push(c, m->globals[x].type));
                 c->last_dst = at + 1;
             } else
-                TRY(push(c, m->globals[x].type));
+                TRY_RET(push(c, m->globals[x].type));
             break;
-        case 0x24: /* global.set */
+        case GB_OP_GLOBAL_SET:
             if (!gb_read_u32(&c->r, &x))
                 return MALFORMED("unexpected end");
             if (x >= m->nglobals)
                 return INVALID("unknown global %u", x);
             if (!m->globals[x].mut)
                 return INVALID("global is immutable");
-            TRY(pop(c, m->globals[x].type, NULL, &h));
+            TRY_RET(pop(c, m->globals[x].type, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(emit2(c, GB_IR_GLOBAL_SET, x, l1));
+                TRY_RET(loc(c, h, &l1));
+                TRY_RET(emit2(c, GB_IR_GLOBAL_SET, x, l1));
             }
             break;
-        case 0x25: { /* table.get */
+        case GB_OP_TABLE_GET: {
             uint32_t t;
-            TRY(table_idx(c, &t));
-            TRY(pop(c, GB_I32, NULL, &h));
+            TRY_RET(table_idx(c, &t));
+            TRY_RET(pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(op(c, GB_IR_TABLE_GET, 3, &at));
+                TRY_RET(loc(c, h, &l1));
+                TRY_RET(op(c, GB_IR_TABLE_GET, 3, &at));
                 c->cells[at + 1].u = slot(c, h);
                 c->cells[at + 2].u = t;
                 c->cells[at + 3].u = l1;
             }
-            TRY(push(c, m->tables[t].elem));
+            TRY_RET(push(c, m->tables[t].elem));
             break;
         }
-        case 0x26: { /* table.set */
+        case GB_OP_TABLE_SET: {
             uint32_t t;
-            TRY(table_idx(c, &t));
-            TRY(pop(c, m->tables[t].elem, NULL, NULL));
-            TRY(pop(c, GB_I32, NULL, &h));
+            TRY_RET(table_idx(c, &t));
+            TRY_RET(pop(c, m->tables[t].elem, NULL, NULL));
+            TRY_RET(pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(loc(c, h + 1, &l2));
-                TRY(op(c, GB_IR_TABLE_SET, 3, &at));
+                TRY_RET(loc(c, h, &l1));
+                TRY_RET(loc(c, h + 1, &l2));
+                TRY_RET(op(c, GB_IR_TABLE_SET, 3, &at));
                 c->cells[at + 1].u = t;
                 c->cells[at + 2].u = l1;
                 c->cells[at + 3].u = l2;
             }
             break;
         }
-        case 0x3F: /* memory.size */
-            TRY(zero_byte(c));
-            TRY(need_memory(c));
+        case GB_OP_MEMORY_SIZE:
+            TRY_RET(zero_byte(c));
+            TRY_RET(need_memory(c));
             if (live(c)) {
-                TRY(op(c, GB_IR_MEMORY_SIZE, 1, &at));
+                TRY_RET(op(c, GB_IR_MEMORY_SIZE, 1, &at));
                 c->cells[at + 1].u = slot(c, c->sh);
             }
-            TRY(push(c, GB_I32));
+            TRY_RET(push(c, GB_I32));
             break;
-        case 0x40: /* memory.grow */
-            TRY(zero_byte(c));
-            TRY(need_memory(c));
-            TRY(pop(c, GB_I32, NULL, &h));
+        case GB_OP_MEMORY_GROW:
+            TRY_RET(zero_byte(c));
+            TRY_RET(need_memory(c));
+            TRY_RET(pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(emit2(c, GB_IR_MEMORY_GROW, slot(c, h), l1));
+                TRY_RET(loc(c, h, &l1));
+                TRY_RET(emit2(c, GB_IR_MEMORY_GROW, slot(c, h), l1));
             }
-            TRY(push(c, GB_I32));
+            TRY_RET(push(c, GB_I32));
             break;
-        case 0x41: {
+        case GB_OP_I32_CONST:{
             int32_t v;
             if (!gb_read_s32(&c->r, &v))
                 return MALFORMED("bad i32 constant");
-            TRY(push_const(c, GB_I32, (uint32_t)v));
+            TRY_RET(push_const(c, GB_I32, (uint32_t)v));
             break;
         }
-        case 0x42: {
+        case GB_OP_I64_CONST:{
             int64_t v;
             if (!gb_read_s64(&c->r, &v))
                 return MALFORMED("bad i64 constant");
-            TRY(push_const(c, GB_I64, (uint64_t)v));
+            TRY_RET(push_const(c, GB_I64, (uint64_t)v));
             break;
         }
-        case 0x43: {
+        case GB_OP_F32_CONST:{
             uint32_t v;
             if (!gb_read_u32_fixed(&c->r, &v))
                 return MALFORMED("unexpected end");
-            TRY(push_const(c, GB_F32, v));
+            TRY_RET(push_const(c, GB_F32, v));
             break;
         }
-        case 0x44: {
+        case GB_OP_F64_CONST:{
             uint64_t v;
             if (!gb_read_u64_fixed(&c->r, &v))
                 return MALFORMED("unexpected end");
-            TRY(push_const(c, GB_F64, v));
+            TRY_RET(push_const(c, GB_F64, v));
             break;
         }
-        case 0xD0: { /* ref.null t */
+        case GB_OP_REF_NULL: {
             uint8_t t;
             if (!gb_read_u8(&c->r, &t))
                 return MALFORMED("unexpected end");
             if (!is_ref(t))
                 return MALFORMED("malformed reference type");
-            TRY(push_const(c, t, 0));
+            TRY_RET(push_const(c, t, 0));
             break;
         }
-        case 0xD1: { /* ref.is_null */
+        case GB_OP_REF_IS_NULL: {
             vs e;
-            TRY(pop(c, 0, &e, &h));
+            TRY_RET(pop(c, 0, &e, &h));
             if (e.type && !is_ref(e.type))
                 return INVALID("type mismatch: ref.is_null needs a reference");
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(emit2(c, GB_IR_REF_IS_NULL, slot(c, h), l1));
+                TRY_RET(loc(c, h, &l1));
+                TRY_RET(emit2(c, GB_IR_REF_IS_NULL, slot(c, h), l1));
                 at = c->n - 3;
-                TRY(push(c, GB_I32));
+                TRY_RET(push(c, GB_I32));
                 c->last_dst = at + 1;
             } else
-                TRY(push(c, GB_I32));
+                TRY_RET(push(c, GB_I32));
             break;
         }
-        case 0xD2: /* ref.func */
+        case GB_OP_REF_FUNC:
             if (!gb_read_u32(&c->r, &x))
                 return MALFORMED("unexpected end");
             if (x >= m->nfuncs)
@@ -1676,11 +1646,11 @@ static gb_err compile_body(comp *c)
             if (!m->func_declared || !m->func_declared[x])
                 return INVALID("undeclared function reference %u", x);
             if (live(c))
-                TRY(emit2(c, GB_IR_REF_FUNC, slot(c, c->sh), x));
-            TRY(push(c, GB_FUNCREF));
+                TRY_RET(emit2(c, GB_IR_REF_FUNC, slot(c, c->sh), x));
+            TRY_RET(push(c, GB_FUNCREF));
             break;
-        case 0xFC:
-            TRY(compile_fc(c));
+        case GB_OP_PREFIX_FC:
+            TRY_RET(compile_fc(c));
             break;
         default:
             return MALFORMED("illegal opcode 0x%02x", b);
@@ -1759,7 +1729,6 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
 
 gb_err gb_compile_module(gb_module *m, char *detail, size_t detail_len)
 {
-    pthread_once(&tables_once, init_tables);
     uint32_t ndefs = m->nfuncs - m->nfunc_imports;
     m->code = gb_calloc(ndefs ? ndefs : 1, sizeof *m->code);
     if (!m->code)
@@ -1789,103 +1758,4 @@ void gb_code_free(gb_code *c)
         return;
     free(c->cells);
     free(c);
-}
-
-/* ---- dumping ------------------------------------------------------------- */
-
-static const char *const ir_names[GB_IR_COUNT_] = {
-#define N_(name, nops) [GB_IR_##name] = #name,
-    GB_IR_FIXED(N_)
-#undef N_
-#define N_(opc, name, ti, to, expr) [GB_IR_##name] = #name,
-    GB_UNOPS(N_) GB_FC_UNOPS(N_)
-#undef N_
-#define N_(opc, name, ti, to, expr)                                         \
-    [GB_IR_##name] = #name, [GB_IR_##name##_I] = #name "_I",
-    GB_BINOPS(N_)
-#undef N_
-#define N_(name, cond, inv) [GB_IR_BR_##name] = "BR_" #name,               \
-                            [GB_IR_BR_##name##_I] = "BR_" #name "_I",
-    GB_IR_BRCMP(N_)
-#undef N_
-#define N_(name) [GB_IR_##name##_ADD] = #name "_ADD",                        \
-                 [GB_IR_##name##_ADDI] = #name "_ADDI",                      \
-                 [GB_IR_##name##_ADDW] = #name "_ADDW",                      \
-                 [GB_IR_##name##_ADDIW] = #name "_ADDIW",
-    GB_IR_LDADD(N_)
-#undef N_
-#define N_(name) [GB_IR_##name##_ADD] = #name "_ADD",                        \
-                 [GB_IR_##name##_ADDI] = #name "_ADDI",
-    GB_IR_STADD(N_)
-#undef N_
-};
-
-static int ir_operands(gb_irop o, const gb_cell *at)
-{
-    static const int8_t fixed[] = {
-#define N_(name, nops) [GB_IR_##name] = nops,
-        GB_IR_FIXED(N_)
-#undef N_
-    };
-    if (o < sizeof fixed / sizeof fixed[0])
-        return fixed[o] < 0 ? 2 + 2 * ((int)at[2].u + 1) : fixed[o];
-#define N_(opc, name, ti, to, expr) if (o == GB_IR_##name) return 2;
-    GB_UNOPS(N_) GB_FC_UNOPS(N_)
-#undef N_
-#define N_(name)                                                            \
-    if (o == GB_IR_##name##_ADD || o == GB_IR_##name##_ADDI)                \
-        return 4;                                                           \
-    if (o == GB_IR_##name##_ADDW || o == GB_IR_##name##_ADDIW)              \
-        return 5;
-    GB_IR_LDADD(N_)
-#undef N_
-#define N_(name)                                                            \
-    if (o == GB_IR_##name##_ADD || o == GB_IR_##name##_ADDI)                \
-        return 4;
-    GB_IR_STADD(N_)
-#undef N_
-#define N_(name, cond, inv)                                                 \
-    if (o == GB_IR_BR_##name || o == GB_IR_BR_##name##_I)                   \
-        return 4;
-    GB_IR_BRCMP(N_)
-#undef N_
-    return 3; /* binary operators */
-}
-
-int gb_ir_operands(gb_irop o, const gb_cell *at) { return ir_operands(o, at); }
-
-void gb_code_dump(const gb_code *c, FILE *out)
-{
-    const void *const *H = gb_interp_handlers();
-    fprintf(out, "function %u: %u params, %u locals, %u results, frame %u "
-                 "slots, %u cells\n", c->funcidx, c->nparams, c->nlocals,
-            c->nresults, c->frame_slots, c->ncells);
-    for (uint32_t i = 0; i < c->ncells;) {
-        gb_irop o = 0;
-        while (o < GB_IR_COUNT_ && H[o] != c->cells[i].h)
-            o++;
-        if (o == GB_IR_COUNT_) {
-            fprintf(out, "%5u  ??\n", i);
-            return;
-        }
-        int k = ir_operands(o, &c->cells[i]);
-        fprintf(out, "%5u  %-18s", i, ir_names[o]);
-        for (int j = 1; j <= k; j++) {
-            const gb_cell *x = &c->cells[i + j];
-            if (x->p >= (void *)c->cells && x->p < (void *)(c->cells + c->ncells))
-                fprintf(out, " ->%u", (uint32_t)((const gb_cell *)x->p - c->cells));
-            else
-                fprintf(out, " %llu", (unsigned long long)x->u);
-        }
-        fputc('\n', out);
-        i += (uint32_t)k + 1;
-    }
-}
-
-gb_err gb_module_dump_code(const gb_module *m, uint32_t funcidx, FILE *out)
-{
-    if (funcidx < m->nfunc_imports || funcidx >= m->nfuncs)
-        return GB_NOT_FOUND;
-    gb_code_dump(m->code[funcidx - m->nfunc_imports], out);
-    return GB_OK;
 }
