@@ -12,7 +12,7 @@ static const char *const names[GB_IR_COUNT_] = {
 #undef GB_IR_ROW
 };
 
-static const int8_t operands[GB_IR_COUNT_] = {
+const int8_t gb_ir_nops[GB_IR_COUNT_] = {
 #define GB_IR_ROW(name, nops) [GB_IR_##name] = nops,
     GB_IR_ALL
 #undef GB_IR_ROW
@@ -25,7 +25,7 @@ const char *gb_ir_name(gb_irop o)
 
 int gb_ir_operands(gb_irop o, const gb_cell *at)
 {
-    int k = operands[o];
+    int k = gb_ir_nops[o];
     /* BR_TABLE: [index][n] then n+1 pairs [target][gas] */
     return k < 0 ? 2 + 2 * ((int)at[2].u + 1) : k;
 }

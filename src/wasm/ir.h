@@ -37,44 +37,54 @@ typedef union gb_cell {
 /* The IR instructions that are not generated from opcodes.h.  Operand
  * layout in brackets, after the handler cell. */
 #define GB_IR_FIXED(X)                                                      \
-    X(UNREACHABLE, 0)      /* */                                               \
-    X(NOP, 0)              /* */                                               \
-    X(GAS, 1)              /* [cost] */                                        \
-    X(JMP, 2)              /* [target][gas] */                                 \
-    X(BR_IF, 3)            /* [cond][target][gas] */                           \
-    X(BR_UNLESS, 3)        /* [cond][target][gas] */                           \
-    X(BR_TABLE, -1)   /* [index][n]([target][gas])*(n+1) (last: default) */    \
-    X(RETURN, 0)           /* results already in fp[0..) */                    \
-    X(CALL, 2)             /* [gb_code*][argbase] same instance */             \
-    X(CALL_IMPORT, 2)      /* [funcidx][argbase] */                            \
-    X(CALL_INDIRECT, 4)    /* [table][typeidx][argbase][index] */              \
-    X(COPY, 2)             /* [dst][src] */                                    \
-    X(CONST, 2)            /* [dst][imm] */                                    \
-    X(SELECT, 4)           /* [dst][a][b][cond] */                             \
-    X(GLOBAL_GET, 2)       /* [dst][globalidx] */                              \
-    X(GLOBAL_SET, 2)       /* [globalidx][src] */                              \
-    X(LD32, 3) X(LD64, 3) X(LD8S_32, 3) X(LD8S_64, 3) X(LD8U, 3) X(LD16S_32, 3) X(LD16S_64, 3)   \
-    X(LD16U, 3) X(LD32S_64, 3) /* [dst][addr][offset] */                          \
-    X(ST8, 3) X(ST16, 3) X(ST32, 3) X(ST64, 3) /* [addr][value][offset] */              \
-    X(MEMORY_SIZE, 1)      /* [dst] */                                         \
-    X(MEMORY_GROW, 2)      /* [dst][delta] */                                  \
-    X(MEMORY_FILL, 3)      /* [d][val][n] */                                   \
-    X(MEMORY_COPY, 3)      /* [d][s][n] */                                     \
-    X(MEMORY_INIT, 4)      /* [seg][d][s][n] */                                \
-    X(DATA_DROP, 1)        /* [seg] */                                         \
-    X(TABLE_GET, 3)        /* [dst][table][index] */                           \
-    X(TABLE_SET, 3)        /* [table][index][value] */                         \
-    X(TABLE_SIZE, 2)       /* [dst][table] */                                  \
-    X(TABLE_GROW, 4)       /* [dst][table][init][delta] */                     \
-    X(TABLE_FILL, 4)       /* [table][i][value][n] */                          \
-    X(TABLE_COPY, 5)       /* [dsttable][srctable][d][s][n] */                 \
-    X(TABLE_INIT, 5)       /* [table][seg][d][s][n] */                         \
-    X(ELEM_DROP, 1)        /* [seg] */                                         \
-    X(REF_FUNC, 2)         /* [dst][funcidx] */                                \
-    X(REF_IS_NULL, 2)      /* [dst][src] */                                    \
-    X(BR_EQZ_I32, 3)       /* [a][target][gas]: jump if a == 0 (fused) */      \
-    X(BR_NEZ_I32, 3)       /* [a][target][gas] */                              \
-    X(I32_MADD, 4)         /* [dst][x][a][b]: x + a*b (fused mul, add) */      \
+    X(UNREACHABLE, 0)      /* */                                            \
+    X(NOP, 0)              /* */                                            \
+    X(GAS, 1)              /* [cost] */                                     \
+    X(JMP, 2)              /* [target][gas] */                              \
+    X(BR_IF, 3)            /* [cond][target][gas] */                        \
+    X(BR_UNLESS, 3)        /* [cond][target][gas] */                        \
+    X(BR_TABLE, -1)   /* [index][n]([target][gas])*(n+1) (last: default) */ \
+    X(RETURN, 0)           /* results already in fp[0..) */                 \
+    X(CALL, 2)             /* [gb_code*][argbase] same instance */          \
+    X(CALL_IMPORT, 2)      /* [funcidx][argbase] */                         \
+    X(CALL_INDIRECT, 4)    /* [table][typeidx][argbase][index] */           \
+    X(COPY, 2)             /* [dst][src] */                                 \
+    X(CONST, 2)            /* [dst][imm] */                                 \
+    X(SELECT, 4)           /* [dst][a][b][cond] */                          \
+    X(GLOBAL_GET, 2)       /* [dst][globalidx] */                           \
+    X(GLOBAL_SET, 2)       /* [globalidx][src] */                           \
+    X(LD32, 3)             /* [dst][addr][offset] */                        \
+    X(LD64, 3)             /* [dst][addr][offset] */                        \
+    X(LD8S_32, 3)          /* [dst][addr][offset] */                        \
+    X(LD8S_64, 3)          /* [dst][addr][offset] */                        \
+    X(LD8U, 3)             /* [dst][addr][offset] */                        \
+    X(LD16S_32, 3)         /* [dst][addr][offset] */                        \
+    X(LD16S_64, 3)         /* [dst][addr][offset] */                        \
+    X(LD16U, 3)            /* [dst][addr][offset] */                        \
+    X(LD32S_64, 3)         /* [dst][addr][offset] */                        \
+    X(ST8, 3)              /* [addr][value][offset] */                      \
+    X(ST16, 3)             /* [addr][value][offset] */                      \
+    X(ST32, 3)             /* [addr][value][offset] */                      \
+    X(ST64, 3)             /* [addr][value][offset] */                      \
+    X(MEMORY_SIZE, 1)      /* [dst] */                                      \
+    X(MEMORY_GROW, 2)      /* [dst][delta] */                               \
+    X(MEMORY_FILL, 3)      /* [d][val][n] */                                \
+    X(MEMORY_COPY, 3)      /* [d][s][n] */                                  \
+    X(MEMORY_INIT, 4)      /* [seg][d][s][n] */                             \
+    X(DATA_DROP, 1)        /* [seg] */                                      \
+    X(TABLE_GET, 3)        /* [dst][table][index] */                        \
+    X(TABLE_SET, 3)        /* [table][index][value] */                      \
+    X(TABLE_SIZE, 2)       /* [dst][table] */                               \
+    X(TABLE_GROW, 4)       /* [dst][table][init][delta] */                  \
+    X(TABLE_FILL, 4)       /* [table][i][value][n] */                       \
+    X(TABLE_COPY, 5)       /* [dsttable][srctable][d][s][n] */              \
+    X(TABLE_INIT, 5)       /* [table][seg][d][s][n] */                      \
+    X(ELEM_DROP, 1)        /* [seg] */                                      \
+    X(REF_FUNC, 2)         /* [dst][funcidx] */                             \
+    X(REF_IS_NULL, 2)      /* [dst][src] */                                 \
+    X(BR_EQZ_I32, 3)       /* [a][target][gas]: jump if a == 0 (fused) */   \
+    X(BR_NEZ_I32, 3)       /* [a][target][gas] */                           \
+    X(I32_MADD, 4)         /* [dst][x][a][b]: x + a*b (fused mul, add) */   \
     X(I64_MADD, 4)         /* [dst][x][a][b] */
 
 /* Compare-and-branch superinstructions: an i32 comparison whose result
@@ -154,6 +164,9 @@ enum {
  * follow instruction o at `at` (BR_TABLE's count is read from its cells;
  * the compiled tier walks the code with it, see jit.h). */
 const char *gb_ir_name(gb_irop o);
+/* ir.c: each instruction's operand cells, as its row says (-1: BR_TABLE,
+ * whose count is in its cells). */
+extern const int8_t gb_ir_nops[GB_IR_COUNT_];
 int gb_ir_operands(gb_irop o, const gb_cell *at);
 
 /* ir.c: print a compiled function's internal code, one instruction a line
