@@ -90,7 +90,8 @@ static const fused ld_fused[GB_IR_COUNT_] = {
 #undef LA_
 };
 static const fused st_fused[GB_IR_COUNT_] = {
-#define SA_(name) [GB_IR_##name] = {GB_IR_##name##_ADD, GB_IR_##name##_ADDI},
+#define SA_(name)                                                           \
+    [GB_IR_##name] = {.add = GB_IR_##name##_ADD, .addi = GB_IR_##name##_ADDI},
     GB_IR_STADD(SA_)
 #undef SA_
 };
