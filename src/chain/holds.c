@@ -28,7 +28,8 @@
  */
 #include <string.h>
 
-#include "chain/chain_int.h"
+#include "chain/effects.h"
+#include "chain/holds.h"
 
 uint32_t gb_hold_maximum_for(uint32_t now, uint64_t gas, uint64_t cost)
 {
@@ -57,13 +58,6 @@ uint64_t gb_hold_charge(uint32_t start, uint32_t expected, uint32_t now,
 
 /* ---- the mailbox ---------------------------------------------------------- */
 
-/* The gas a stored dispatch holds besides its gas limit: its reply
- * deposit and its system reservation. */
-static uint64_t extra_gas(const gb_db_dispatch *x)
-{
-    return x->reply_deposit + x->d.ctx.system_reservation;
-}
-
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
 {
     bool is_reply = x->d.kind == GB_DISPATCH_REPLY;
@@ -83,7 +77,7 @@ gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
     gb_err e = gb_chain_event(b, ev, x->d.payload, x->d.payload_len, NULL);
     if (!e)
         e = gb_chain_refund_gas(b, x->origin,
-                                (hold ? 0 : gas) + extra_gas(x));
+                                (hold ? 0 : gas) + gb_chain_extra_gas(x));
     if (e)
         return e;
     if (!hold)
