@@ -95,8 +95,9 @@ gb_err gb_chain_open_with(const gb_chain_options *opts, gb_chain **out,
  * follow. */
 void gb_chain_close(gb_chain *c);
 
-/* Dev account i's id (32 bytes; i < 8: alice, bob, ... harry), funded at
- * genesis with 1,000,000 VARA.  Its keys are public: for development. */
+/* Dev account i's id (32 bytes), derived from i alone: its keys are
+ * public, for development.  Accounts 0 to 7 are funded at genesis with
+ * 1,000,000 VARA each. */
 void gb_chain_dev_account(uint32_t i, uint8_t out[32]);
 
 /* ---- transactions ------------------------------------------------------ */
