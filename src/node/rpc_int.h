@@ -112,7 +112,8 @@ bool gb_rpc_p_u64(json_t *params, const char *name, size_t idx,
  * creation (n = 2: the code part goes as the zero account with the signer
  * paying, and only when the code is not on chain yet; what could make the
  * creation fail is checked first).  out_ids[0..*out_n): the ids submit
- * gave what was queued; *out_id, *out_msg: the last one's (submit2).
+ * gave what was queued; *out_id, *out_msg: the last one's
+ * (gb_chain_submit_ids).
  * False with err filled (GB_RPC_TX_REFUSED: the chain's reason) when
  * refused: nothing is queued then. */
 bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,

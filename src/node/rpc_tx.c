@@ -7,7 +7,7 @@
  * Every transaction, whether it came signed (gear_submitTransaction) or
  * was signed here for a dev account (dev_*), goes through one path,
  * submit_encoded: strict decoding and signature check (node/tx.h), the
- * nonce check against gb_chain_nonce, then gb_chain_submit2.  A refusal at
+ * nonce check against gb_chain_nonce, then gb_chain_submit_ids.  A refusal at
  * any step leaves the chain as it was.
  *
  * UPLOAD_PROGRAM is one signed transaction, one nonce, but two chain
@@ -75,7 +75,7 @@ static gb_err chain_submit(gb_rpc *r, const gb_tx *tx, gb_id *id,
                              r->submit_key ? &sig : NULL, id, msg_id, det,
                              len);
     }
-    return gb_chain_submit2(r->chain, tx, id, msg_id, det, len);
+    return gb_chain_submit_ids(r->chain, tx, id, msg_id, det, len);
 }
 
 bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
