@@ -68,22 +68,14 @@
 static const char k_lthash[] = "_lthash";
 static const char k_head[] = "_head";
 
-struct gb_db {
-    MDB_env *env;
-    MDB_dbi dbi[GB_TABLE_COUNT_];
-    char *path;
-    bool temp;
-    uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
-    gb_pool *pool; /* gb_db_set_pool, borrowed */
-    int lock_fd;   /* DIR/gearbox.lock, flock'ed exclusively while open */
-    /* gb_db_inject_commit_fault: the commit that fails, counted down (0:
-     * none), and the code it fails with */
-    uint32_t fault_in;
-    int fault_rc;
-};
-
 /* One touched key in the write record (see the top of the file). */
 enum { REC_EMPTY = 0, REC_ABSENT, REC_PRESENT };
+
+/* A write transaction's record, once emptied, is kept for the next one
+ * (gb_db.spare) when it has at most this many slots: a block's record
+ * then starts at the size the last one reached instead of growing from
+ * 256 slots again, each growth a fresh calloc (page faults) and a rehash. */
+#define REC_KEEP_SLOTS (1u << 16)
 
 typedef struct rec_slot {
     uint64_t hash;
@@ -100,6 +92,28 @@ typedef struct gb_db_rec {
     uint8_t *keys;  /* the keys' bytes, back to back */
     size_t keys_len, keys_cap;
 } gb_db_rec;
+
+struct gb_db {
+    MDB_env *env;
+    MDB_dbi dbi[GB_TABLE_COUNT_];
+    char *path;
+    bool temp;
+    uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
+    gb_pool *pool; /* gb_db_set_pool, borrowed */
+    int lock_fd;   /* DIR/gearbox.lock, flock'ed exclusively while open */
+    /* gb_db_inject_commit_fault: the commit that fails, counted down (0:
+     * none), and the code it fails with */
+    uint32_t fault_in;
+    int fault_rc;
+    /* the record kept between write transactions (REC_KEEP_SLOTS), empty:
+     * slots all REC_EMPTY, n and keys_len 0; under spare_lock */
+    gb_db_rec spare;
+    pthread_mutex_t spare_lock;
+};
+
+static void rec_free(gb_db_rec *r);
+static void rec_take(gb_db *db, gb_db_rec *r);
+
 
 struct gb_db_txn {
     gb_db *db;
@@ -327,6 +341,7 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         set_msg(msg, msg_len, "out of memory");
         return GB_NOMEM;
     }
+    pthread_mutex_init(&db->spare_lock, NULL);
     db->lock_fd = -1;
     if (!path) {
         db->temp = true;
@@ -391,6 +406,7 @@ fail:
         remove_dir(db->path);
     if (db->lock_fd >= 0)
         close(db->lock_fd);
+    pthread_mutex_destroy(&db->spare_lock);
     free(db->path);
     free(db);
     return err;
@@ -405,6 +421,8 @@ void gb_db_close(gb_db *db)
         remove_dir(db->path);
     if (db->lock_fd >= 0)
         close(db->lock_fd); /* the lock goes last */
+    rec_free(&db->spare);
+    pthread_mutex_destroy(&db->spare_lock);
     free(db->path);
     free(db);
 }
@@ -545,6 +563,8 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
         free(t);
         return err;
     }
+    if (write)
+        rec_take(db, &t->rec);
     *out = t;
     return GB_OK;
 }
@@ -564,6 +584,36 @@ static void rec_free(gb_db_rec *r)
     free(r->slot);
     free(r->keys);
     memset(r, 0, sizeof *r);
+}
+
+/* A write transaction's record at its end: emptied and kept as the
+ * gb_db's spare when it is not too large (the larger of two is kept),
+ * else freed. */
+static void rec_release(gb_db *db, gb_db_rec *r)
+{
+    if (r->cap && r->cap <= REC_KEEP_SLOTS) {
+        if (r->n)
+            memset(r->slot, 0, r->cap * sizeof *r->slot);
+        r->n = 0;
+        r->keys_len = 0;
+        pthread_mutex_lock(&db->spare_lock);
+        if (r->cap > db->spare.cap) {
+            gb_db_rec t = db->spare;
+            db->spare = *r;
+            *r = t;
+        }
+        pthread_mutex_unlock(&db->spare_lock);
+    }
+    rec_free(r);
+}
+
+/* A write transaction's record at its start: the spare, if any. */
+static void rec_take(gb_db *db, gb_db_rec *r)
+{
+    pthread_mutex_lock(&db->spare_lock);
+    *r = db->spare;
+    memset(&db->spare, 0, sizeof db->spare);
+    pthread_mutex_unlock(&db->spare_lock);
 }
 
 /* The pooled cursors' wrappers (their MDB cursors go with the txn). */
@@ -589,7 +639,7 @@ void gb_db_abort(gb_db_txn *txn)
             }
     pool_free(txn);
     mdb_txn_abort(txn->txn);
-    rec_free(&txn->rec);
+    rec_release(txn->db, &txn->rec);
     if (txn->shared)
         pthread_mutex_destroy(&txn->lock);
     free(txn);
@@ -943,7 +993,7 @@ gb_err gb_db_commit(gb_db_txn *txn)
                                           and a write txn's cursors */
     }
     pool_free(txn);
-    rec_free(&txn->rec);
+    rec_release(txn->db, &txn->rec);
     if (txn->shared)
         pthread_mutex_destroy(&txn->lock);
     free(txn);
