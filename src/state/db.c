@@ -619,10 +619,16 @@ static void rec_take(gb_db *db, gb_db_rec *r)
 /* The pooled cursors' wrappers (their MDB cursors go with the txn). */
 static void pool_free(gb_db_txn *txn)
 {
+    if (!txn->shared) /* (only gb_db_share_reads's txns pool cursors) */
+        return;
     for (int i = 0; i < GB_TABLE_COUNT_; i++)
-        for (int k = 0; k < CURSOR_POOL; k++)
-            free(atomic_load_explicit(&txn->pool[i][k],
-                                      memory_order_relaxed));
+        for (int k = 0; k < CURSOR_POOL; k++) {
+            void *c = atomic_load_explicit(&txn->pool[i][k],
+                                           memory_order_relaxed);
+            if (!c)
+                break; /* (slots fill in order) */
+            free(c);
+        }
 }
 
 void gb_db_abort(gb_db_txn *txn)
