@@ -75,7 +75,7 @@ enum { REC_EMPTY = 0, REC_ABSENT, REC_PRESENT };
  * (gb_db.spare) when it has at most this many slots: a block's record
  * then starts at the size the last one reached instead of growing from
  * 256 slots again, each growth a fresh calloc (page faults) and a rehash. */
-#define REC_KEEP_SLOTS (1u << 16)
+#define REC_KEEP_SLOTS (1u << 13)
 
 typedef struct rec_slot {
     uint64_t hash;
