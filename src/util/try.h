@@ -6,8 +6,10 @@
  *   TRY_OUT(x)  evaluate x into the function's local `gb_err e`; if it
  *               failed, goto out (the one cleanup path, which returns e).
  *
- * A third meaning lives only in the interpreter (src/wasm/interp.c): a
- * failed call there ends the run with a trap, under its own name.
+ * A third meaning has its own name, TRY_TRAP(x): in the trapping
+ * expressions of src/wasm/opcodes.h, each expander defines it to end the
+ * instruction with the trap (the interpreter: the run ends with it;
+ * the compiled tier's helpers: they return it to the code that traps).
  */
 #ifndef GB_UTIL_TRY_H
 #define GB_UTIL_TRY_H

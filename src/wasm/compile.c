@@ -46,919 +46,55 @@
  *   + known-zero locals, results written in place on return       9.8x
  *   + fused multiply-add, handlers aligned to 32 bytes (CMake)    9.5x
  */
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/bytes.h"
-#include "util/grow.h"
-#include "wasm/engine.h"
-#include "wasm/reader.h"
 #include "util/mem.h"
+#include "util/try.h"
+#include "wasm/compile_int.h"
 
-#define NONE UINT32_MAX
-#define T_UNKNOWN 0
+/* The opcode groups of opcodes.h by opcode: the IR op (0 for an opcode
+ * outside the group) and the types, or the access. */
+typedef struct numop {
+    gb_irop ir;
+    uint8_t in, out;
+} numop;
 
-/* Virtual stack entries: the value is in its home slot, or is a local,
- * a constant, or the i32 sum local + constant / local + local (an address,
- * usually: loads and stores take it as is). */
-enum { VS_SLOT, VS_LOCAL, VS_CONST, VS_ADDR_I, VS_ADDR_L };
+typedef struct memop {
+    gb_irop ir;
+    uint8_t type, align;
+} memop;
 
-typedef struct vs {
-    uint8_t type;
-    uint8_t kind;
-    uint32_t local, local2;
-    uint64_t k;
-} vs;
+#define NUM_(opc, name, ti, to, expr) [opc] = {GB_IR_##name, GB_##ti, GB_##to},
+#define MEM_(opc, name, ir, t, bytes, al) [opc] = {GB_IR_##ir, GB_##t, al},
+static const numop unops[256] = {GB_UNOPS(NUM_)};
+static const numop binops[256] = {GB_BINOPS(NUM_)};
+static const numop fc_unops[32] = {GB_FC_UNOPS(NUM_)};
+static const memop loads[256] = {GB_LOADS(MEM_)};
+static const memop stores[256] = {GB_STORES(MEM_)};
+#undef NUM_
+#undef MEM_
 
-enum { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
+/* For each plain load or store: its fused forms with an i32.add address
+ * (slot + slot, slot + immediate; a load's also writing the sum). */
+typedef struct fused {
+    gb_irop add, addi, addw, addiw;
+} fused;
 
-typedef struct ctrl {
-    uint8_t kind;
-    bool unreachable; /* validation: the operand stack is polymorphic */
-    bool dead;        /* emission: the block is inside dead code */
-    uint32_t height;
-    uint32_t nparams, nresults;
-    const uint8_t *params, *results;
-    uint32_t loop_pc;    /* C_LOOP: cell index of the loop head */
-    uint32_t patch;      /* chain of cells to receive the end address */
-    uint32_t else_patch; /* C_IF: the BR_UNLESS target cell */
-    /* Gear's gas counter (ControlBlock): the lowest control index a branch
-     * inside may leave to, and the active metered block: the instruction
-     * it starts at, its GAS cell (NONE before it is emitted, or when its
-     * start was dead code) and the cost so far. */
-    uint32_t lfbt;
-    uint32_t mb_pos, mb_cell;
-    uint64_t mb_cost;
-} ctrl;
-
-typedef struct comp {
-    gb_module *m;
-    const gb_gas_schedule *gs;
-    bool meter;
-    const void *const *H;
-    gb_reader r;
-    const gb_func_def *def;
-    uint32_t funcidx;
-
-    uint32_t nlt;        /* params + locals */
-    uint8_t *ltypes;     /* nlt */
-    uint8_t *written;    /* nlt: the local may have been written (params
-                            always); all 0 for declared locals at entry */
-    bool seen_loop;      /* a loop was entered: code may run again */
-    const gb_functype *ft;
-
-    gb_cell *cells;
-    uint32_t n, cap;
-    uint32_t *relocs;
-    uint32_t nrelocs, caprelocs;
-
-    vs *st;
-    uint32_t sh, scap, max_h;
-    ctrl *cs;
-    uint32_t ch, ccap;
-
-    uint32_t ip; /* index of the instruction being compiled */
-    uint32_t last_dst;
-    uint32_t last_at; /* handler cell of the last instruction */
-    gb_irop last_op;
-
-    char *detail;
-    size_t detail_len;
-} comp;
-
-/* For each i32 compare IR op (and its _I form): the fused branch taken
- * when the comparison holds, and the one taken when it fails. */
-static gb_irop br_true[GB_IR_COUNT_], br_false[GB_IR_COUNT_];
-/* For each plain load: its fused forms with an i32.add address. */
-static gb_irop ld_add[GB_IR_COUNT_], ld_addi[GB_IR_COUNT_];
-static gb_irop ld_addw[GB_IR_COUNT_], ld_addiw[GB_IR_COUNT_];
-static gb_irop st_add[GB_IR_COUNT_], st_addi[GB_IR_COUNT_];
-
-static const uint8_t single_types[256] = {
-    [GB_I32] = GB_I32, [GB_I64] = GB_I64, [GB_F32] = GB_F32,
-    [GB_F64] = GB_F64, [GB_FUNCREF] = GB_FUNCREF,
-    [GB_EXTERNREF] = GB_EXTERNREF,
-};
-
-#define TRY(x)                                                              \
-    do {                                                                    \
-        gb_err e_ = (x);                                                    \
-        if (e_)                                                             \
-            return e_;                                                      \
-    } while (0)
-
-static gb_err fail(comp *c, gb_err code, const char *fmt, ...)
-{
-    if (c->detail && c->detail_len) {
-        size_t off = (size_t)(c->r.p - c->m->bytes);
-        int k = snprintf(c->detail, c->detail_len, "function %u at offset 0x%zx: ",
-                         c->funcidx, off);
-        if (k >= 0 && (size_t)k < c->detail_len) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(c->detail + k, c->detail_len - (size_t)k, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return code;
-}
-
-#define INVALID(...) fail(c, GB_INVALID, __VA_ARGS__)
-#define MALFORMED(...) fail(c, GB_MALFORMED, __VA_ARGS__)
-
-/* ---- code buffer ------------------------------------------------------ */
-
-static bool live(const comp *c)
-{
-    const ctrl *f = &c->cs[c->ch - 1];
-    return !f->unreachable && !f->dead;
-}
-
-static gb_err need(comp *c, uint32_t k)
-{
-    return gb_grow((void **)&c->cells, &c->cap, (uint64_t)c->n + k,
-                   sizeof *c->cells, 256) ? GB_OK : GB_NOMEM;
-}
-
-static gb_err reloc(comp *c, uint32_t cell)
-{
-    if (!gb_grow((void **)&c->relocs, &c->caprelocs, c->nrelocs + 1ull,
-                 sizeof *c->relocs, 64))
-        return GB_NOMEM;
-    c->relocs[c->nrelocs++] = cell;
-    return GB_OK;
-}
-
-/* Emit an instruction: its handler and k operands (callers then fill
- * c->cells[start+1..]).  Reserves room; returns the handler's index. */
-static gb_err op(comp *c, gb_irop o, uint32_t k, uint32_t *at)
-{
-    TRY(need(c, k + 1));
-    *at = c->n;
-    c->cells[c->n].h = c->H[o];
-    c->n += k + 1;
-    c->last_dst = NONE;
-    c->last_at = *at;
-    c->last_op = o;
-    return GB_OK;
-}
-
-static gb_err emit2(comp *c, gb_irop o, uint64_t a, uint64_t b)
-{
-    uint32_t at;
-    TRY(op(c, o, 2, &at));
-    c->cells[at + 1].u = a;
-    c->cells[at + 2].u = b;
-    return GB_OK;
-}
-
-/* ---- gas blocks ---------------------------------------------------------
- *
- * The metered blocks are Gear's, so that a run charges what Gear's
- * instrumented code charges (protocol/wasm-instrument/src/gas_metering,
- * determine_metered_blocks): a metered block starts at the function's
- * first instruction, after a loop or if, after an else, after a branch
- * (br, br_if, br_table, return), and after the end of a block a branch
- * inside it may leave beyond it; a nested block's block shares its
- * parent's.  Each ctrl entry holds its active metered block; when a block
- * closes, its cost (plus Gear's gas_charge call, gs->block, per call) is
- * written into the GAS cell emitted at its start.  A block whose start is
- * the same instruction as its parent's adds its cost to the parent's.
- * Gear inserts no gas_charge for a block of cost 0: its GAS here charges 0.
- */
-
-static uint64_t block_charge(const comp *c, uint64_t cost)
-{
-    const uint64_t max = 0xFFFFFFFFu; /* gas_charge takes a u32 */
-    return cost ? cost + c->gs->block * ((cost + max - 1) / max) : 0;
-}
-
-static void mb_begin(comp *c, ctrl *f, uint32_t pos)
-{
-    f->mb_pos = pos;
-    f->mb_cell = NONE;
-    f->mb_cost = 0;
-}
-
-/* finalize_metered_block: close the top entry's metered block; a new one
- * starts at the next instruction. */
-static void mb_finalize(comp *c)
-{
-    ctrl *f = &c->cs[c->ch - 1];
-    uint32_t pos = f->mb_pos, cell = f->mb_cell;
-    uint64_t cost = f->mb_cost;
-    mb_begin(c, f, c->ip + 1);
-    if (c->ch > 1 && c->cs[c->ch - 2].mb_pos == pos) {
-        c->cs[c->ch - 2].mb_cost += cost;
-        return;
-    }
-    if (cell != NONE && c->meter)
-        c->cells[cell].u = block_charge(c, cost);
-}
-
-/* branch(): to the control entries at depths ds[0..n) */
-static void mb_branch(comp *c, const uint32_t *ds, uint32_t n)
-{
-    mb_finalize(c);
-    ctrl *top = &c->cs[c->ch - 1];
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t idx = c->ch - 1 - ds[i];
-        if (c->cs[idx].kind != C_LOOP && idx < top->lfbt)
-            top->lfbt = idx;
-    }
-}
-
-/* Before instruction c->ip: the GAS of a metered block starting here. */
-static gb_err gas_emit(comp *c)
-{
-    ctrl *f = &c->cs[c->ch - 1];
-    if (!c->meter || f->mb_pos != c->ip || f->mb_cell != NONE || !live(c))
-        return GB_OK;
-    uint32_t at;
-    TRY(op(c, GB_IR_GAS, 1, &at));
-    c->cells[at + 1].u = 0;
-    for (uint32_t i = c->ch; i-- > 0 && c->cs[i].mb_pos == c->ip;)
-        c->cs[i].mb_cell = at + 1;
-    return GB_OK;
-}
-
-/* A label bound now: the next cell.  Code at a label can be reached by a
- * jump, so nothing emitted after it may be fused into what came before
- * (a destination patched, a comparison turned into a branch). */
-static uint32_t here(comp *c)
-{
-    c->last_dst = NONE;
-    c->last_at = NONE;
-    c->last_op = GB_IR_NOP;
-    return c->n;
-}
-
-static void charge(comp *c, uint64_t cost)
-{
-    c->cs[c->ch - 1].mb_cost += cost;
-}
-
-/* ---- the virtual stack -------------------------------------------------- */
-
-static uint32_t slot(const comp *c, uint32_t h) { return c->nlt + h; }
-
-static gb_err push_entry(comp *c, vs e)
-{
-    if (!gb_grow((void **)&c->st, &c->scap, c->sh + 1ull, sizeof *c->st, 64))
-        return GB_NOMEM;
-    c->st[c->sh++] = e;
-    if (c->sh > c->max_h)
-        c->max_h = c->sh;
-    return GB_OK;
-}
-
-static gb_err push(comp *c, uint8_t t)
-{
-    return push_entry(c, (vs){.type = t, .kind = VS_SLOT});
-}
-
-static bool is_num(uint8_t t)
-{
-    return t == GB_I32 || t == GB_I64 || t == GB_F32 || t == GB_F64;
-}
-
-static bool is_ref(uint8_t t) { return t == GB_FUNCREF || t == GB_EXTERNREF; }
-
-/* Pop one operand of type want (0 = any); out gets the entry and its
- * height. Under an unreachable frame the stack is polymorphic. */
-static gb_err pop(comp *c, uint8_t want, vs *out, uint32_t *out_h)
-{
-    ctrl *f = &c->cs[c->ch - 1];
-    if (c->sh == f->height) {
-        if (!f->unreachable)
-            return INVALID("type mismatch: operand stack empty");
-        if (out)
-            *out = (vs){.type = T_UNKNOWN, .kind = VS_SLOT};
-        if (out_h)
-            *out_h = c->sh;
-        return GB_OK;
-    }
-    vs e = c->st[--c->sh];
-    if (want && e.type != want && e.type != T_UNKNOWN)
-        return INVALID("type mismatch: expected 0x%02x, found 0x%02x", want,
-                       e.type);
-    if (out)
-        *out = e;
-    if (out_h)
-        *out_h = c->sh;
-    return GB_OK;
-}
-
-/* Pop n operands of the given types (last first); they stay readable at
- * c->st[c->sh .. c->sh+n) when the frame is live. */
-static gb_err pop_types(comp *c, const uint8_t *types, uint32_t n)
-{
-    for (uint32_t i = n; i-- > 0;)
-        TRY(pop(c, types[i], NULL, NULL));
-    return GB_OK;
-}
-
-static gb_err push_types(comp *c, const uint8_t *types, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++)
-        TRY(push(c, types[i]));
-    return GB_OK;
-}
-
-/* Emit what puts entry e's value into slot dst; home is e's own slot. */
-static gb_err emit_value(comp *c, const vs *e, uint32_t home, uint32_t dst)
-{
-    uint32_t at;
-    switch (e->kind) {
-    case VS_SLOT:
-        return home == dst ? GB_OK : emit2(c, GB_IR_COPY, dst, home);
-    case VS_LOCAL:
-        return e->local == dst ? GB_OK : emit2(c, GB_IR_COPY, dst, e->local);
-    case VS_CONST:
-        return emit2(c, GB_IR_CONST, dst, e->k);
-    default:
-        TRY(op(c, e->kind == VS_ADDR_I ? GB_IR_I32_ADD_I : GB_IR_I32_ADD, 3,
-               &at));
-        c->cells[at + 1].u = dst;
-        c->cells[at + 2].u = e->local;
-        c->cells[at + 3].u = e->kind == VS_ADDR_I ? e->k : e->local2;
-        c->last_dst = at + 1;
-        return GB_OK;
-    }
-}
-
-/* Does entry e read local x? */
-static bool reads_local(const vs *e, uint32_t x)
-{
-    return ((e->kind == VS_LOCAL || e->kind == VS_ADDR_I ||
-             e->kind == VS_ADDR_L) && e->local == x) ||
-           (e->kind == VS_ADDR_L && e->local2 == x);
-}
-
-/* Copy the entry at height h to its home slot. */
-static gb_err materialize(comp *c, uint32_t h)
-{
-    vs *e = &c->st[h];
-    TRY(emit_value(c, e, slot(c, h), slot(c, h)));
-    e->kind = VS_SLOT;
-    return GB_OK;
-}
-
-static gb_err materialize_range(comp *c, uint32_t from, uint32_t to)
-{
-    if (!live(c))
-        return GB_OK;
-    for (uint32_t h = from; h < to; h++)
-        TRY(materialize(c, h));
-    return GB_OK;
-}
-
-/* Where an operand can be read: its slot (materialising a constant into
- * its home when it must be read from a slot). */
-static gb_err loc(comp *c, uint32_t h, uint32_t *out)
-{
-    vs *e = &c->st[h];
-    if (e->kind == VS_LOCAL) {
-        *out = e->local;
-        return GB_OK;
-    }
-    if (e->kind != VS_SLOT)
-        TRY(materialize(c, h));
-    *out = slot(c, h);
-    return GB_OK;
-}
-
-/* ---- labels ------------------------------------------------------------- */
-
-static uint32_t label_arity(const ctrl *f)
-{
-    return f->kind == C_LOOP ? f->nparams : f->nresults;
-}
-
-static const uint8_t *label_types(const ctrl *f)
-{
-    return f->kind == C_LOOP ? f->params : f->results;
-}
-
-/* Make cell `cell` jump to the label of frame f. */
-static gb_err target(comp *c, ctrl *f, uint32_t cell)
-{
-    if (f->kind == C_LOOP) {
-        c->cells[cell].u = f->loop_pc;
-        return reloc(c, cell);
-    }
-    c->cells[cell].u = f->patch;
-    f->patch = cell;
-    return GB_OK;
-}
-
-/* Bind frame f's pending forward jumps to the current position. */
-static gb_err bind(comp *c, uint32_t chain)
-{
-    while (chain != NONE) {
-        uint32_t next = (uint32_t)c->cells[chain].u;
-        c->cells[chain].u = here(c);
-        TRY(reloc(c, chain));
-        chain = next;
-    }
-    return GB_OK;
-}
-
-/* Copy the top n operands (at heights src..src+n) to heights dst.. . */
-static gb_err move_values(comp *c, uint32_t src, uint32_t dst, uint32_t n)
-{
-    for (uint32_t i = 0; i < n; i++)
-        TRY(emit_value(c, &c->st[src + i], slot(c, src + i),
-                       slot(c, dst + i)));
-    return GB_OK;
-}
-
-/* The results (top nresults operands at height src) go to fp[0..) and the
- * function returns. */
-static gb_err emit_return(comp *c, uint32_t src)
-{
-    uint32_t n = c->ft->nresults;
-    if (n > 1) {
-        /* fp[0..n) may hold locals that lazy entries name: first give every
-         * value its home (without changing the entries: this may be one of
-         * several paths), then move homes down in ascending order, which is
-         * safe because slot(src + i) >= i. */
-        for (uint32_t i = 0; i < n; i++)
-            TRY(emit_value(c, &c->st[src + i], slot(c, src + i),
-                           slot(c, src + i)));
-        for (uint32_t i = 0; i < n; i++)
-            if (slot(c, src + i) != i)
-                TRY(emit2(c, GB_IR_COPY, i, slot(c, src + i)));
-        uint32_t at;
-        return op(c, GB_IR_RETURN, 0, &at);
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        vs *e = &c->st[src + i];
-        if (e->kind == VS_SLOT && c->last_dst != NONE &&
-            c->cells[c->last_dst].u == slot(c, src + i)) {
-            /* the producer writes the result cell itself: nothing reads
-             * the frame after this */
-            c->cells[c->last_dst].u = i;
-        } else {
-            TRY(emit_value(c, e, slot(c, src + i), i));
-        }
-    }
-    uint32_t at;
-    return op(c, GB_IR_RETURN, 0, &at);
-}
-
-/* Emit an unconditional branch to frame depth d with the label's values
- * on top of the stack at height src. */
-static gb_err emit_br(comp *c, uint32_t d, uint32_t src)
-{
-    ctrl *f = &c->cs[c->ch - 1 - d];
-    if (f->kind == C_FUNC)
-        return emit_return(c, src);
-    TRY(move_values(c, src, f->height, label_arity(f)));
-    uint32_t at;
-    TRY(op(c, GB_IR_JMP, 2, &at));
-    c->cells[at + 2].u = 0;
-    return target(c, f, at + 1);
-}
-
-static gb_err set_unreachable(comp *c)
-{
-    ctrl *f = &c->cs[c->ch - 1];
-    c->sh = f->height;
-    f->unreachable = true;
-    return GB_OK;
-}
-
-static gb_err label_depth(comp *c, uint32_t *out)
-{
-    uint32_t d;
-    if (!gb_read_u32(&c->r, &d))
-        return MALFORMED("unexpected end");
-    if (d >= c->ch)
-        return INVALID("unknown label %u", d);
-    *out = d;
-    return GB_OK;
-}
-
-static gb_err block_type(comp *c, ctrl *f)
-{
-    int64_t bt;
-    if (!gb_read_s33(&c->r, &bt))
-        return MALFORMED("bad block type");
-    f->nparams = f->nresults = 0;
-    f->params = f->results = NULL;
-    if (bt == -64)
-        return GB_OK;
-    if (bt < 0) {
-        uint8_t t = (uint8_t)(bt & 0x7F);
-        if (!single_types[t])
-            return MALFORMED("bad block type");
-        f->nresults = 1;
-        f->results = &single_types[t];
-        return GB_OK;
-    }
-    if ((uint64_t)bt >= c->m->ntypes)
-        return INVALID("unknown type %lld", (long long)bt);
-    const gb_functype *t = &c->m->types[bt];
-    f->nparams = t->nparams;
-    f->params = t->params;
-    f->nresults = t->nresults;
-    f->results = t->results;
-    return GB_OK;
-}
-
-/* Check a block's parameters on the stack and set its height; the entries
- * themselves stay as they are (they may still be lazy). */
-static gb_err take_params(comp *c, ctrl *nf)
-{
-    uint32_t before = c->sh;
-    TRY(pop_types(c, nf->params, nf->nparams));
-    nf->height = c->sh;
-    if (!c->cs[c->ch - 1].unreachable && c->sh + nf->nparams == before)
-        c->sh = before;
-    else
-        TRY(push_types(c, nf->params, nf->nparams));
-    return GB_OK;
-}
-
-/* Emit a conditional branch on the i32 at height hc: to the label of
- * frame f when the value is nonzero (when_true) or zero; the target cell
- * is attached to f (or, with f == NULL, returned in *out_cell for the
- * caller to patch).  Fuses with the comparison that produced the value
- * when that was the last instruction. */
-static gb_err emit_cond_br(comp *c, uint32_t hc, bool when_true, ctrl *f,
-                           uint32_t *out_cell)
-{
-    uint32_t at, cell, l1;
-    vs *e = &c->st[hc];
-    gb_irop fused = e->kind == VS_SLOT && c->last_dst == c->last_at + 1 &&
-                            c->cells[c->last_dst].u == slot(c, hc)
-                        ? (when_true ? br_true : br_false)[c->last_op]
-                        : 0;
-    if (fused) {
-        at = c->last_at;
-        TRY(need(c, 1)); /* room for the gas cell after the target */
-        c->n++;
-        c->cells[at].h = c->H[fused];
-        if (c->last_op == GB_IR_I32_EQZ) {
-            c->cells[at + 1] = c->cells[at + 2]; /* [a][target] */
-            cell = at + 2;
-        } else {
-            c->cells[at + 1] = c->cells[at + 2]; /* [a][b][target] */
-            c->cells[at + 2] = c->cells[at + 3];
-            cell = at + 3;
-        }
-        c->last_dst = NONE;
-        c->last_at = NONE;
-    } else {
-        TRY(loc(c, hc, &l1));
-        TRY(op(c, when_true ? GB_IR_BR_IF : GB_IR_BR_UNLESS, 3, &at));
-        c->cells[at + 1].u = l1;
-        cell = at + 2;
-    }
-    c->cells[cell + 1].u = 0;
-    if (f)
-        return target(c, f, cell);
-    *out_cell = cell;
-    return GB_OK;
-}
-
-static gb_err push_ctrl(comp *c, ctrl f)
-{
-    if (!gb_grow((void **)&c->cs, &c->ccap, c->ch + 1ull, sizeof *c->cs, 16))
-        return GB_NOMEM;
-    /* begin_control_block: a block's metered block is its parent's (same
-     * start), a loop's or an if's starts after it, a function's at 0 */
-    f.lfbt = c->ch;
-    if (f.kind == C_FUNC) {
-        mb_begin(c, &f, 0);
-    } else if (f.kind == C_BLOCK) {
-        const ctrl *p = &c->cs[c->ch - 1];
-        f.mb_pos = p->mb_pos;
-        f.mb_cell = p->mb_cell;
-        f.mb_cost = 0;
-    } else {
-        mb_begin(c, &f, c->ip + 1);
-    }
-    c->cs[c->ch++] = f;
-    return GB_OK;
-}
-
-/* ---- instruction groups ------------------------------------------------- */
-
-static gb_irop unop_ir[256], binop_ir[256], fc_unop_ir[32];
-static uint8_t unop_in[256], unop_out[256], binop_in[256], binop_out[256];
-static uint8_t fc_in[32], fc_out[32];
-static uint8_t load_ir[256], load_t[256], load_align[256];
-static bool float_op[256]; /* one-byte opcodes that touch f32/f64 */
-static uint8_t store_ir[256], store_t[256], store_align[256];
-
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
-
-/* Fill the per-opcode lookup tables from opcodes.h, once per process. */
-static void init_tables(void)
-{
-#define I32 GB_I32
-#define I64 GB_I64
-#define F32 GB_F32
-#define F64 GB_F64
-#define UN_(opc, name, ti, to, expr)                                        \
-    float_op[opc] = ti == F32 || ti == F64 || to == F32 || to == F64;       \
-    unop_ir[opc] = GB_IR_##name;                                            \
-    unop_in[opc] = ti;                                                      \
-    unop_out[opc] = to;
-    GB_UNOPS(UN_)
-#undef UN_
-#define FC_(opc, name, ti, to, expr)                                        \
-    fc_unop_ir[opc] = GB_IR_##name;                                         \
-    fc_in[opc] = ti;                                                        \
-    fc_out[opc] = to;
-    GB_FC_UNOPS(FC_)
-#undef FC_
-#define BIN_(opc, name, ti, to, expr)                                       \
-    float_op[opc] = ti == F32 || ti == F64 || to == F32 || to == F64;       \
-    binop_ir[opc] = GB_IR_##name;                                           \
-    binop_in[opc] = ti;                                                     \
-    binop_out[opc] = to;
-    GB_BINOPS(BIN_)
-#undef BIN_
-#define LD_(opc, ir, t, bytes, al)                                          \
-    float_op[opc] = t == F32 || t == F64;                                   \
-    load_ir[opc] = GB_IR_##ir;                                              \
-    load_t[opc] = t;                                                        \
-    load_align[opc] = al;
-    GB_LOADS(LD_)
-#undef LD_
-#define ST_(opc, ir, t, bytes, al)                                          \
-    float_op[opc] = t == F32 || t == F64;                                   \
-    store_ir[opc] = GB_IR_##ir;                                             \
-    store_t[opc] = t;                                                       \
-    store_align[opc] = al;
-    GB_STORES(ST_)
-#undef ST_
-    float_op[0x43] = float_op[0x44] = true; /* f32.const, f64.const */
-#define BR_(name, cond, inv)                                                \
-    br_true[GB_IR_##name] = GB_IR_BR_##name;                                \
-    br_true[GB_IR_##name##_I] = GB_IR_BR_##name##_I;                        \
-    br_false[GB_IR_##name] = GB_IR_BR_##inv;                                \
-    br_false[GB_IR_##name##_I] = GB_IR_BR_##inv##_I;
-    GB_IR_BRCMP(BR_)
-#undef BR_
+static const fused ld_fused[GB_IR_COUNT_] = {
 #define LA_(name)                                                           \
-    ld_add[GB_IR_##name] = GB_IR_##name##_ADD;                              \
-    ld_addi[GB_IR_##name] = GB_IR_##name##_ADDI;                            \
-    ld_addw[GB_IR_##name] = GB_IR_##name##_ADDW;                            \
-    ld_addiw[GB_IR_##name] = GB_IR_##name##_ADDIW;
+    [GB_IR_##name] = {GB_IR_##name##_ADD, GB_IR_##name##_ADDI,              \
+                      GB_IR_##name##_ADDW, GB_IR_##name##_ADDIW},
     GB_IR_LDADD(LA_)
 #undef LA_
+};
+static const fused st_fused[GB_IR_COUNT_] = {
 #define SA_(name)                                                           \
-    st_add[GB_IR_##name] = GB_IR_##name##_ADD;                              \
-    st_addi[GB_IR_##name] = GB_IR_##name##_ADDI;
+    [GB_IR_##name] = {.add = GB_IR_##name##_ADD, .addi = GB_IR_##name##_ADDI},
     GB_IR_STADD(SA_)
 #undef SA_
-    br_true[GB_IR_I32_EQZ] = GB_IR_BR_EQZ_I32;
-    br_false[GB_IR_I32_EQZ] = GB_IR_BR_NEZ_I32;
-#undef I32
-#undef I64
-#undef F32
-#undef F64
-}
-
-static gb_err unop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
-{
-    uint32_t h, la;
-    TRY(pop(c, ti, NULL, &h));
-    if (live(c)) {
-        TRY(loc(c, h, &la));
-        uint32_t at;
-        TRY(op(c, o, 2, &at));
-        c->cells[at + 1].u = slot(c, h);
-        c->cells[at + 2].u = la;
-        c->last_dst = at + 1;
-        uint32_t keep = c->last_dst;
-        TRY(push(c, to));
-        c->last_dst = keep;
-        return GB_OK;
-    }
-    return push(c, to);
-}
-
-static gb_err binop(comp *c, gb_irop o, uint8_t ti, uint8_t to)
-{
-    uint32_t hb, ha;
-    TRY(pop(c, ti, NULL, &hb));
-    TRY(pop(c, ti, NULL, &ha));
-    if (!live(c))
-        return push(c, to);
-    uint32_t at, la, lb;
-    vs *ea = &c->st[ha], *eb = &c->st[hb];
-    if (o == GB_IR_I32_ADD && (ea->kind == VS_LOCAL || eb->kind == VS_LOCAL) &&
-        (ea->kind == VS_LOCAL || ea->kind == VS_CONST) &&
-        (eb->kind == VS_LOCAL || eb->kind == VS_CONST)) {
-        vs sum = {.type = GB_I32};
-        if (ea->kind == VS_LOCAL && eb->kind == VS_LOCAL)
-            sum = (vs){.type = GB_I32, .kind = VS_ADDR_L, .local = ea->local,
-                       .local2 = eb->local};
-        else if (ea->kind == VS_LOCAL)
-            sum = (vs){.type = GB_I32, .kind = VS_ADDR_I, .local = ea->local,
-                       .k = (uint32_t)eb->k};
-        else
-            sum = (vs){.type = GB_I32, .kind = VS_ADDR_I, .local = eb->local,
-                       .k = (uint32_t)ea->k};
-        return push_entry(c, sum);
-    }
-    /* x + a*b where the multiply was the last instruction and its result
-     * feeds only this add: one fused instruction */
-    gb_irop mul = o == GB_IR_I32_ADD ? GB_IR_I32_MUL
-                  : o == GB_IR_I64_ADD ? GB_IR_I64_MUL : GB_IR_UNREACHABLE;
-    if (mul != GB_IR_UNREACHABLE && c->last_op == mul &&
-        c->last_dst == c->last_at + 1) {
-        uint32_t t = (uint32_t)c->cells[c->last_dst].u, hx = NONE;
-        if (eb->kind == VS_SLOT && t == slot(c, hb) &&
-            (ea->kind == VS_SLOT || ea->kind == VS_LOCAL))
-            hx = ha;
-        else if (ea->kind == VS_SLOT && t == slot(c, ha) && eb->kind == VS_LOCAL)
-            hx = hb;
-        if (hx != NONE) {
-            uint32_t lx = c->st[hx].kind == VS_LOCAL ? c->st[hx].local
-                                                    : slot(c, hx);
-            at = c->last_at;
-            TRY(need(c, 1));
-            c->n++;
-            c->cells[at].h = c->H[o == GB_IR_I32_ADD ? GB_IR_I32_MADD
-                                                     : GB_IR_I64_MADD];
-            c->cells[at + 4] = c->cells[at + 3];
-            c->cells[at + 3] = c->cells[at + 2];
-            c->cells[at + 2].u = lx;
-            c->cells[at + 1].u = slot(c, ha);
-            c->last_op = GB_IR_NOP;
-            TRY(push(c, to));
-            c->last_dst = at + 1;
-            return GB_OK;
-        }
-    }
-    if (c->st[hb].kind == VS_CONST) {
-        uint64_t k = c->st[hb].k;
-        TRY(loc(c, ha, &la));
-        TRY(op(c, (gb_irop)(o + 1), 3, &at));
-        c->cells[at + 2].u = la;
-        c->cells[at + 3].u = k;
-    } else {
-        TRY(loc(c, ha, &la));
-        TRY(loc(c, hb, &lb));
-        TRY(op(c, o, 3, &at));
-        c->cells[at + 2].u = la;
-        c->cells[at + 3].u = lb;
-    }
-    c->cells[at + 1].u = slot(c, ha);
-    TRY(push(c, to));
-    c->last_dst = at + 1;
-    return GB_OK;
-}
-
-static gb_err memarg(comp *c, uint32_t natural, uint32_t *out_offset)
-{
-    uint32_t align, offset;
-    if (!gb_read_u32(&c->r, &align) || !gb_read_u32(&c->r, &offset))
-        return MALFORMED("bad memory immediate");
-    if (c->m->nmems == 0)
-        return INVALID("unknown memory 0");
-    if (align > natural)
-        return INVALID("alignment must not be larger than natural");
-    *out_offset = offset;
-    return GB_OK;
-}
-
-static gb_err need_memory(comp *c)
-{
-    if (c->m->nmems == 0)
-        return INVALID("unknown memory 0");
-    return GB_OK;
-}
-
-static gb_err zero_byte(comp *c)
-{
-    uint8_t b;
-    if (!gb_read_u8(&c->r, &b))
-        return MALFORMED("unexpected end");
-    if (b != 0)
-        return MALFORMED("zero byte expected");
-    return GB_OK;
-}
-
-static gb_err table_idx(comp *c, uint32_t *out)
-{
-    if (!gb_read_u32(&c->r, out))
-        return MALFORMED("unexpected end");
-    if (*out >= c->m->ntables)
-        return INVALID("unknown table %u", *out);
-    return GB_OK;
-}
-
-static gb_err call_common(comp *c, const gb_functype *ft, gb_irop o,
-                          uint64_t a, uint32_t *extra_loc, uint32_t idx_h)
-{
-    (void)idx_h;
-    uint32_t hb = c->sh; /* after pops: the first argument's height */
-    if (live(c)) {
-        TRY(materialize_range(c, hb, hb + ft->nparams));
-        uint32_t at;
-        if (o == GB_IR_CALL_INDIRECT) {
-            TRY(op(c, o, 4, &at));
-            c->cells[at + 1].u = a >> 32;          /* table */
-            c->cells[at + 2].u = a & 0xffffffffu;  /* type index */
-            c->cells[at + 3].u = slot(c, hb);
-            c->cells[at + 4].u = *extra_loc;
-        } else {
-            TRY(op(c, o, 2, &at));
-            c->cells[at + 1].u = a;
-            c->cells[at + 2].u = slot(c, hb);
-        }
-    }
-    /* the callee's frame starts at slot(hb): make sure ours covers the
-     * results too */
-    return push_types(c, ft->results, ft->nresults);
-}
-
-/* Add to the list of cells that the loader turns from function index into
- * gb_code pointer: reuse relocs with a tag bit. */
-
-static gb_err local_idx(comp *c, uint32_t *out)
-{
-    if (!gb_read_u32(&c->r, out))
-        return MALFORMED("unexpected end");
-    if (*out >= c->nlt)
-        return INVALID("unknown local %u", *out);
-    return GB_OK;
-}
-
-/* local.set / local.tee x with the value at the top of the stack. */
-static gb_err set_local(comp *c, uint32_t x, bool tee)
-{
-    uint32_t h;
-    TRY(pop(c, c->ltypes[x], NULL, &h));
-    if (!live(c))
-        return tee ? push(c, c->ltypes[x]) : GB_OK;
-    bool aliased = false;
-    for (uint32_t i = 0; i < h; i++)
-        if (reads_local(&c->st[i], x))
-            aliased = true;
-    vs *e = &c->st[h];
-    bool known_zero = !c->written[x] && !c->seen_loop;
-    c->written[x] = 1;
-    if (known_zero && e->kind == VS_CONST && e->k == 0) {
-        /* locals start at zero, and before any loop the code seen so far
-         * is all that can have run: nothing wrote x yet */
-    } else if (!aliased && e->kind == VS_SLOT && c->last_dst != NONE &&
-               c->cells[c->last_dst].u == slot(c, h)) {
-        c->cells[c->last_dst].u = x; /* the producer writes the local */
-    } else {
-        if (aliased)
-            for (uint32_t i = 0; i < h; i++)
-                if (reads_local(&c->st[i], x))
-                    TRY(materialize(c, i));
-        TRY(emit_value(c, e, slot(c, h), x));
-    }
-    /* keep last_dst only for a sum just written to x: a load through
-     * x may fuse with it (the _W forms) */
-    if (!(c->last_dst != NONE && c->cells[c->last_dst].u == x &&
-          (c->last_op == GB_IR_I32_ADD || c->last_op == GB_IR_I32_ADD_I)))
-        c->last_dst = NONE;
-    if (tee)
-        return push_entry(c, (vs){.type = c->ltypes[x], .kind = VS_LOCAL,
-                                  .local = x});
-    return GB_OK;
-}
-
-static gb_err push_const(comp *c, uint8_t t, uint64_t k)
-{
-    return push_entry(c, (vs){.type = t, .kind = VS_CONST, .k = k});
-}
-
-/* Pop three operands of types t[0..2] (t[2] on top) and emit o with the
- * immediates imm[0..nimm) followed by the three operands' slots: the shape
- * of every bulk memory and table instruction. */
-static gb_err emit_three(comp *c, gb_irop o, const uint64_t *imm,
-                         uint32_t nimm, const uint8_t t[3])
-{
-    uint32_t h, l[3], at;
-    TRY(pop(c, t[2], NULL, NULL));
-    TRY(pop(c, t[1], NULL, NULL));
-    TRY(pop(c, t[0], NULL, &h));
-    if (!live(c))
-        return GB_OK;
-    for (uint32_t i = 0; i < 3; i++)
-        TRY(loc(c, h + i, &l[i]));
-    TRY(op(c, o, nimm + 3, &at));
-    for (uint32_t i = 0; i < nimm; i++)
-        c->cells[at + 1 + i].u = imm[i];
-    for (uint32_t i = 0; i < 3; i++)
-        c->cells[at + 1 + nimm + i].u = l[i];
-    return GB_OK;
-}
+};
 
 static const uint8_t three_i32[3] = {GB_I32, GB_I32, GB_I32};
 
@@ -971,27 +107,28 @@ static gb_err compile_fc(comp *c)
         return MALFORMED("unexpected end");
     if (sub < 32)
         charge(c, c->gs->op_fc[sub]);
-    if (sub <= 7)
+    if (gb_op_fc_info(sub)->features & GB_FEATURE_FLOATS)
         c->m->uses_floats = true;
     gb_module *m = c->m;
     uint32_t at, h, l1, l2;
-    if (sub <= 7)
-        return unop(c, fc_unop_ir[sub], fc_in[sub], fc_out[sub]);
+    if (sub < 32 && fc_unops[sub].ir)
+        return gb_comp_unop(c, fc_unops[sub].ir, fc_unops[sub].in,
+                            fc_unops[sub].out);
     switch (sub) {
-    case 8: { /* memory.init */
+    case GB_OP_MEMORY_INIT: {
         uint32_t seg;
         if (!gb_read_u32(&c->r, &seg))
             return MALFORMED("unexpected end");
-        TRY(zero_byte(c));
-        TRY(need_memory(c));
+        TRY_RET(gb_comp_zero_byte(c));
+        TRY_RET(gb_comp_need_memory(c));
         if (!m->has_datacount)
             return MALFORMED("data count section required");
         if (seg >= m->ndatas)
             return INVALID("unknown data segment %u", seg);
         uint64_t imm = seg;
-        return emit_three(c, GB_IR_MEMORY_INIT, &imm, 1, three_i32);
+        return gb_comp_emit_three(c, GB_IR_MEMORY_INIT, &imm, 1, three_i32);
     }
-    case 9: { /* data.drop */
+    case GB_OP_DATA_DROP: {
         uint32_t seg;
         if (!gb_read_u32(&c->r, &seg))
             return MALFORMED("unexpected end");
@@ -1001,32 +138,34 @@ static gb_err compile_fc(comp *c)
             return INVALID("unknown data segment %u", seg);
         if (!live(c))
             return GB_OK;
-        TRY(op(c, GB_IR_DATA_DROP, 1, &at));
+        TRY_RET(gb_comp_op(c, GB_IR_DATA_DROP, &at));
         c->cells[at + 1].u = seg;
         return GB_OK;
     }
-    case 10:   /* memory.copy */
-    case 11: { /* memory.fill */
-        TRY(zero_byte(c));
-        if (sub == 10)
-            TRY(zero_byte(c));
-        TRY(need_memory(c));
-        return emit_three(c, sub == 10 ? GB_IR_MEMORY_COPY : GB_IR_MEMORY_FILL,
-                          NULL, 0, three_i32);
+    case GB_OP_MEMORY_COPY:
+    case GB_OP_MEMORY_FILL: {
+        TRY_RET(gb_comp_zero_byte(c));
+        if (sub == GB_OP_MEMORY_COPY)
+            TRY_RET(gb_comp_zero_byte(c));
+        TRY_RET(gb_comp_need_memory(c));
+        return gb_comp_emit_three(c,
+                                  sub == GB_OP_MEMORY_COPY ? GB_IR_MEMORY_COPY
+                                                           : GB_IR_MEMORY_FILL,
+                                  NULL, 0, three_i32);
     }
-    case 12: { /* table.init elem table */
+    case GB_OP_TABLE_INIT: {
         uint32_t seg, t;
         if (!gb_read_u32(&c->r, &seg))
             return MALFORMED("unexpected end");
-        TRY(table_idx(c, &t));
+        TRY_RET(gb_comp_table_idx(c, &t));
         if (seg >= m->nelems)
             return INVALID("unknown elem segment %u", seg);
         if (m->elems[seg].type != m->tables[t].elem)
             return INVALID("type mismatch: element segment and table");
         uint64_t imm[2] = {t, seg};
-        return emit_three(c, GB_IR_TABLE_INIT, imm, 2, three_i32);
+        return gb_comp_emit_three(c, GB_IR_TABLE_INIT, imm, 2, three_i32);
     }
-    case 13: { /* elem.drop */
+    case GB_OP_ELEM_DROP: {
         uint32_t seg;
         if (!gb_read_u32(&c->r, &seg))
             return MALFORMED("unexpected end");
@@ -1034,48 +173,48 @@ static gb_err compile_fc(comp *c)
             return INVALID("unknown elem segment %u", seg);
         if (!live(c))
             return GB_OK;
-        TRY(op(c, GB_IR_ELEM_DROP, 1, &at));
+        TRY_RET(gb_comp_op(c, GB_IR_ELEM_DROP, &at));
         c->cells[at + 1].u = seg;
         return GB_OK;
     }
-    case 14: { /* table.copy dst src */
+    case GB_OP_TABLE_COPY: {
         uint32_t td, ts;
-        TRY(table_idx(c, &td));
-        TRY(table_idx(c, &ts));
+        TRY_RET(gb_comp_table_idx(c, &td));
+        TRY_RET(gb_comp_table_idx(c, &ts));
         if (m->tables[td].elem != m->tables[ts].elem)
             return INVALID("type mismatch: table.copy between types");
         uint64_t imm[2] = {td, ts};
-        return emit_three(c, GB_IR_TABLE_COPY, imm, 2, three_i32);
+        return gb_comp_emit_three(c, GB_IR_TABLE_COPY, imm, 2, three_i32);
     }
-    case 15: { /* table.grow: init delta -> old */
+    case GB_OP_TABLE_GROW: {
         uint32_t t;
-        TRY(table_idx(c, &t));
-        TRY(pop(c, GB_I32, NULL, NULL));
-        TRY(pop(c, m->tables[t].elem, NULL, &h));
+        TRY_RET(gb_comp_table_idx(c, &t));
+        TRY_RET(gb_comp_pop(c, GB_I32, NULL, NULL));
+        TRY_RET(gb_comp_pop(c, m->tables[t].elem, NULL, &h));
         if (!live(c))
             return push(c, GB_I32);
-        TRY(loc(c, h, &l1));
-        TRY(loc(c, h + 1, &l2));
-        TRY(op(c, GB_IR_TABLE_GROW, 4, &at));
+        TRY_RET(gb_comp_loc(c, h, &l1));
+        TRY_RET(gb_comp_loc(c, h + 1, &l2));
+        TRY_RET(gb_comp_op(c, GB_IR_TABLE_GROW, &at));
         c->cells[at + 1].u = slot(c, h);
         c->cells[at + 2].u = t;
         c->cells[at + 3].u = l1;
         c->cells[at + 4].u = l2;
         return push(c, GB_I32);
     }
-    case 16: { /* table.size */
+    case GB_OP_TABLE_SIZE: {
         uint32_t t;
-        TRY(table_idx(c, &t));
+        TRY_RET(gb_comp_table_idx(c, &t));
         if (live(c))
-            TRY(emit2(c, GB_IR_TABLE_SIZE, slot(c, c->sh), t));
+            TRY_RET(gb_comp_emit2(c, GB_IR_TABLE_SIZE, slot(c, c->sh), t));
         return push(c, GB_I32);
     }
-    case 17: { /* table.fill: i val n */
+    case GB_OP_TABLE_FILL: {
         uint32_t t;
-        TRY(table_idx(c, &t));
+        TRY_RET(gb_comp_table_idx(c, &t));
         const uint8_t types[3] = {GB_I32, m->tables[t].elem, GB_I32};
         uint64_t imm = t;
-        return emit_three(c, GB_IR_TABLE_FILL, &imm, 1, types);
+        return gb_comp_emit_three(c, GB_IR_TABLE_FILL, &imm, 1, types);
     }
     default:
         return MALFORMED("illegal opcode 0xfc %u", sub);
@@ -1086,7 +225,7 @@ static gb_err compile_body(comp *c)
 {
     gb_module *m = c->m;
     const gb_gas_schedule *gs = c->gs;
-    TRY(push_ctrl(c, (ctrl){.kind = C_FUNC, .height = 0,
+    TRY_RET(gb_comp_push_ctrl(c, (ctrl){.kind = C_FUNC, .height = 0,
                             .nresults = c->ft->nresults,
                             .results = c->ft->results, .patch = NONE,
                             .else_patch = NONE}));
@@ -1094,36 +233,38 @@ static gb_err compile_body(comp *c)
 
     for (c->ip = 0; c->ch > 0; c->ip++) {
         uint8_t b;
-        TRY(gas_emit(c));
+        TRY_RET(gb_comp_gas_emit(c));
         if (!gb_read_u8(&c->r, &b))
             return MALFORMED("unexpected end of function body");
         charge(c, gs->op[b]);
-        if (float_op[b])
+        if (gb_op_info(b)->features & GB_FEATURE_FLOATS)
             m->uses_floats = true;
         uint32_t at, h, x, l1, l2;
         ctrl *f;
-        if (unop_ir[b] && b >= 0x45) {
-            TRY(unop(c, unop_ir[b], unop_in[b], unop_out[b]));
+        if (unops[b].ir) {
+            TRY_RET(gb_comp_unop(c, unops[b].ir, unops[b].in, unops[b].out));
             continue;
         }
-        if (binop_ir[b] && b >= 0x45) {
-            TRY(binop(c, binop_ir[b], binop_in[b], binop_out[b]));
+        if (binops[b].ir) {
+            TRY_RET(gb_comp_binop(c, binops[b].ir, binops[b].in,
+                                  binops[b].out));
             continue;
         }
-        if (b >= 0x28 && b <= 0x35) {
+        if (loads[b].ir) {
             uint32_t off;
-            TRY(memarg(c, load_align[b], &off));
-            TRY(pop(c, GB_I32, NULL, &h));
+            TRY_RET(gb_comp_memarg(c, loads[b].align, &off));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                gb_irop lo = (gb_irop)load_ir[b];
+                gb_irop lo = loads[b].ir;
                 vs *e = &c->st[h];
                 bool after_add = c->last_dst != NONE &&
                                  c->last_dst == c->last_at + 1 &&
                                  (c->last_op == GB_IR_I32_ADD ||
                                   c->last_op == GB_IR_I32_ADD_I);
                 if (e->kind == VS_ADDR_I || e->kind == VS_ADDR_L) {
-                    TRY(op(c, e->kind == VS_ADDR_I ? ld_addi[lo] : ld_add[lo],
-                           4, &at));
+                    TRY_RET(gb_comp_op(c, e->kind == VS_ADDR_I
+                                              ? ld_fused[lo].addi
+                                              : ld_fused[lo].add, &at));
                     c->cells[at + 1].u = slot(c, h);
                     c->cells[at + 2].u = e->local;
                     c->cells[at + 3].u =
@@ -1133,9 +274,10 @@ static gb_err compile_body(comp *c)
                            c->cells[c->last_dst].u == e->local) {
                     /* `local.tee x` of a sum, then a load through x */
                     at = c->last_at;
-                    TRY(need(c, 2));
+                    TRY_RET(need(c, 2));
                     c->cells[at].h = c->H[c->last_op == GB_IR_I32_ADD
-                                              ? ld_addw[lo] : ld_addiw[lo]];
+                                              ? ld_fused[lo].addw
+                                              : ld_fused[lo].addiw];
                     c->cells[at + 1].u = slot(c, h);
                     c->cells[at + 4].u = off;
                     c->cells[at + 5].u = e->local;
@@ -1148,46 +290,48 @@ static gb_err compile_body(comp *c)
                      c->last_op == GB_IR_I32_ADD_I)) {
                     /* fuse: the add's [dst][a][b] become the load's */
                     at = c->last_at;
-                    TRY(need(c, 1));
+                    TRY_RET(need(c, 1));
                     c->cells[at].h = c->H[c->last_op == GB_IR_I32_ADD
-                                              ? ld_add[lo] : ld_addi[lo]];
+                                              ? ld_fused[lo].add
+                                              : ld_fused[lo].addi];
                     c->cells[at + 4].u = off;
                     c->n++;
                     c->last_op = GB_IR_NOP;
                 } else {
-                    TRY(loc(c, h, &l1));
-                    TRY(op(c, lo, 3, &at));
+                    TRY_RET(gb_comp_loc(c, h, &l1));
+                    TRY_RET(gb_comp_op(c, lo, &at));
                     c->cells[at + 1].u = slot(c, h);
                     c->cells[at + 2].u = l1;
                     c->cells[at + 3].u = off;
                 }
-                TRY(push(c, load_t[b]));
+                TRY_RET(push(c, loads[b].type));
                 c->last_dst = at + 1;
             } else
-                TRY(push(c, load_t[b]));
+                TRY_RET(push(c, loads[b].type));
             continue;
         }
-        if (b >= 0x36 && b <= 0x3E) {
+        if (stores[b].ir) {
             uint32_t off;
-            TRY(memarg(c, store_align[b], &off));
-            TRY(pop(c, store_t[b], NULL, NULL));
-            TRY(pop(c, GB_I32, NULL, &h));
+            TRY_RET(gb_comp_memarg(c, stores[b].align, &off));
+            TRY_RET(gb_comp_pop(c, stores[b].type, NULL, NULL));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &h));
             if (live(c)) {
                 vs *e = &c->st[h];
                 if (e->kind == VS_ADDR_I || e->kind == VS_ADDR_L) {
-                    gb_irop so = (gb_irop)store_ir[b];
-                    TRY(loc(c, h + 1, &l2));
-                    TRY(op(c, e->kind == VS_ADDR_I ? st_addi[so] : st_add[so],
-                           4, &at));
+                    gb_irop so = stores[b].ir;
+                    TRY_RET(gb_comp_loc(c, h + 1, &l2));
+                    TRY_RET(gb_comp_op(c, e->kind == VS_ADDR_I
+                                              ? st_fused[so].addi
+                                              : st_fused[so].add, &at));
                     c->cells[at + 1].u = e->local;
                     c->cells[at + 2].u =
                         e->kind == VS_ADDR_I ? e->k : e->local2;
                     c->cells[at + 3].u = l2;
                     c->cells[at + 4].u = off;
                 } else {
-                    TRY(loc(c, h, &l1));
-                    TRY(loc(c, h + 1, &l2));
-                    TRY(op(c, (gb_irop)store_ir[b], 3, &at));
+                    TRY_RET(gb_comp_loc(c, h, &l1));
+                    TRY_RET(gb_comp_loc(c, h + 1, &l2));
+                    TRY_RET(gb_comp_op(c, stores[b].ir, &at));
                     c->cells[at + 1].u = l1;
                     c->cells[at + 2].u = l2;
                     c->cells[at + 3].u = off;
@@ -1196,86 +340,88 @@ static gb_err compile_body(comp *c)
             continue;
         }
         switch (b) {
-        case 0x00: /* unreachable */
+        case GB_OP_UNREACHABLE:
             if (live(c))
-                TRY(op(c, GB_IR_UNREACHABLE, 0, &at));
-            TRY(set_unreachable(c));
+                TRY_RET(gb_comp_op(c, GB_IR_UNREACHABLE, &at));
+            TRY_RET(set_unreachable(c));
             break;
-        case 0x01: /* nop */
+        case GB_OP_NOP:
             break;
-        case 0x02:   /* block */
-        case 0x03: { /* loop */
-            if (b == 0x03)
+        case GB_OP_BLOCK:
+        case GB_OP_LOOP: {
+            if (b == GB_OP_LOOP)
                 c->seen_loop = true;
-            ctrl nf = {.kind = b == 0x02 ? C_BLOCK : C_LOOP, .patch = NONE,
-                       .else_patch = NONE};
-            TRY(block_type(c, &nf));
-            TRY(take_params(c, &nf));
-            TRY(materialize_range(c, 0, c->sh));
+            ctrl nf = {.kind = b == GB_OP_BLOCK ? C_BLOCK : C_LOOP,
+                       .patch = NONE, .else_patch = NONE};
+            TRY_RET(gb_comp_block_type(c, &nf));
+            TRY_RET(gb_comp_take_params(c, &nf));
+            TRY_RET(gb_comp_materialize_range(c, 0, c->sh));
             bool was_live = live(c);
             nf.dead = !was_live;
             if (nf.kind == C_LOOP && was_live)
                 nf.loop_pc = here(c); /* the GAS of the loop's block comes
                                          next (gas_emit) */
-            TRY(push_ctrl(c, nf));
+            TRY_RET(gb_comp_push_ctrl(c, nf));
             break;
         }
-        case 0x04: { /* if */
+        case GB_OP_IF: {
             ctrl nf = {.kind = C_IF, .patch = NONE, .else_patch = NONE};
-            TRY(block_type(c, &nf));
+            TRY_RET(gb_comp_block_type(c, &nf));
             uint32_t hc;
-            TRY(pop(c, GB_I32, NULL, &hc));
-            TRY(take_params(c, &nf));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &hc));
+            TRY_RET(gb_comp_take_params(c, &nf));
             bool was_live = live(c);
             nf.dead = !was_live;
             if (was_live) {
                 if (c->st[hc].kind == VS_CONST)
-                    TRY(loc(c, hc, &l1));
+                    TRY_RET(gb_comp_loc(c, hc, &l1));
                 /* materialising the params must not come between the
                  * comparison and the branch, and need not: the
                  * comparison's result is above them */
                 uint32_t keep_dst = c->last_dst, keep_at = c->last_at;
                 gb_irop keep_op = c->last_op;
                 uint32_t n_before = c->n;
-                TRY(materialize_range(c, 0, c->sh));
+                TRY_RET(gb_comp_materialize_range(c, 0, c->sh));
                 if (c->n == n_before) {
                     c->last_dst = keep_dst;
                     c->last_at = keep_at;
                     c->last_op = keep_op;
                 }
-                TRY(emit_cond_br(c, hc, false, NULL, &nf.else_patch));
+                TRY_RET(gb_comp_emit_cond_br(c, hc, false, NULL,
+                                             &nf.else_patch));
             }
-            TRY(push_ctrl(c, nf));
+            TRY_RET(gb_comp_push_ctrl(c, nf));
             break;
         }
-        case 0x05: { /* else */
+        case GB_OP_ELSE: {
             f = &c->cs[c->ch - 1];
             if (f->kind != C_IF)
                 return MALFORMED("else without if");
-            TRY(pop_types(c, f->results, f->nresults));
+            TRY_RET(gb_comp_pop_types(c, f->results, f->nresults));
             if (c->sh != f->height)
                 return INVALID("type mismatch: values remaining at else");
             if (live(c)) {
-                TRY(materialize_range(c, c->sh, c->sh + f->nresults));
-                TRY(op(c, GB_IR_JMP, 2, &at));
+                TRY_RET(gb_comp_materialize_range(c, c->sh,
+                                                  c->sh + f->nresults));
+                TRY_RET(gb_comp_op(c, GB_IR_JMP, &at));
                 c->cells[at + 2].u = 0;
-                TRY(target(c, f, at + 1));
+                TRY_RET(gb_comp_target(c, f, at + 1));
             }
-            mb_finalize(c);
+            gb_comp_mb_finalize(c);
             f->kind = C_ELSE;
             f->unreachable = false;
             if (f->else_patch != NONE) {
                 c->cells[f->else_patch].u = here(c);
-                TRY(reloc(c, f->else_patch));
+                TRY_RET(gb_comp_reloc(c, f->else_patch));
                 f->else_patch = NONE;
             }
             c->sh = f->height;
-            TRY(push_types(c, f->params, f->nparams));
+            TRY_RET(gb_comp_push_types(c, f->params, f->nparams));
             break;
         }
-        case 0x0B: { /* end */
+        case GB_OP_END: {
             f = &c->cs[c->ch - 1];
-            TRY(pop_types(c, f->results, f->nresults));
+            TRY_RET(gb_comp_pop_types(c, f->results, f->nresults));
             if (c->sh != f->height)
                 return INVALID("type mismatch: values remaining at end");
             if (f->kind == C_IF) {
@@ -1285,51 +431,52 @@ static gb_err compile_body(comp *c)
             }
             if (f->kind == C_FUNC) {
                 if (live(c))
-                    TRY(emit_return(c, c->sh));
-                mb_finalize(c);
+                    TRY_RET(gb_comp_emit_return(c, c->sh));
+                gb_comp_mb_finalize(c);
                 c->ch--;
                 break;
             }
             if (live(c))
-                TRY(materialize_range(c, c->sh, c->sh + f->nresults));
+                TRY_RET(gb_comp_materialize_range(c, c->sh,
+                                                  c->sh + f->nresults));
             /* finalize_control_block: the block's metered block closes;
              * the parent's does too when a branch may leave beyond it */
-            mb_finalize(c);
+            gb_comp_mb_finalize(c);
             ctrl done = c->cs[c->ch - 1];
             c->ch--;
             ctrl *parent = &c->cs[c->ch - 1];
             if (done.lfbt < parent->lfbt)
                 parent->lfbt = done.lfbt;
             if (done.lfbt < c->ch)
-                mb_finalize(c);
+                gb_comp_mb_finalize(c);
             if (done.else_patch != NONE) {
                 c->cells[done.else_patch].u = here(c);
-                TRY(reloc(c, done.else_patch));
+                TRY_RET(gb_comp_reloc(c, done.else_patch));
             }
-            TRY(bind(c, done.patch));
+            TRY_RET(gb_comp_bind(c, done.patch));
             c->sh = done.height;
-            TRY(push_types(c, done.results, done.nresults));
+            TRY_RET(gb_comp_push_types(c, done.results, done.nresults));
             break;
         }
-        case 0x0C: { /* br */
+        case GB_OP_BR: {
             uint32_t d;
-            TRY(label_depth(c, &d));
+            TRY_RET(gb_comp_label_depth(c, &d));
             f = &c->cs[c->ch - 1 - d];
             uint32_t n = label_arity(f);
-            TRY(pop_types(c, label_types(f), n));
+            TRY_RET(gb_comp_pop_types(c, label_types(f), n));
             if (live(c))
-                TRY(emit_br(c, d, c->sh));
-            mb_branch(c, &d, 1);
-            TRY(set_unreachable(c));
+                TRY_RET(gb_comp_emit_br(c, d, c->sh));
+            gb_comp_mb_branch(c, &d, 1);
+            TRY_RET(set_unreachable(c));
             break;
         }
-        case 0x0D: { /* br_if */
+        case GB_OP_BR_IF: {
             uint32_t d, hc;
-            TRY(label_depth(c, &d));
-            TRY(pop(c, GB_I32, NULL, &hc));
+            TRY_RET(gb_comp_label_depth(c, &d));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &hc));
             f = &c->cs[c->ch - 1 - d];
             uint32_t n = label_arity(f);
-            TRY(pop_types(c, label_types(f), n));
+            TRY_RET(gb_comp_pop_types(c, label_types(f), n));
             uint32_t src = c->sh;
             if (live(c)) {
                 bool in_place = f->kind != C_FUNC;
@@ -1337,22 +484,22 @@ static gb_err compile_body(comp *c)
                     in_place = c->st[src + i].kind == VS_SLOT &&
                                src + i == f->height + i;
                 if (in_place) {
-                    TRY(emit_cond_br(c, hc, true, f, NULL));
+                    TRY_RET(gb_comp_emit_cond_br(c, hc, true, f, NULL));
                 } else {
                     uint32_t skip;
-                    TRY(emit_cond_br(c, hc, false, NULL, &skip));
-                    TRY(emit_br(c, d, src));
+                    TRY_RET(gb_comp_emit_cond_br(c, hc, false, NULL, &skip));
+                    TRY_RET(gb_comp_emit_br(c, d, src));
                     c->cells[skip].u = c->n;
-                    TRY(reloc(c, skip));
+                    TRY_RET(gb_comp_reloc(c, skip));
                 }
                 c->sh = src + n; /* the values stay, as they were */
             } else {
-                TRY(push_types(c, label_types(f), n));
+                TRY_RET(gb_comp_push_types(c, label_types(f), n));
             }
-            mb_branch(c, &d, 1);
+            gb_comp_mb_branch(c, &d, 1);
             break;
         }
-        case 0x0E: { /* br_table */
+        case GB_OP_BR_TABLE: {
             uint32_t cnt;
             if (!gb_read_u32(&c->r, &cnt))
                 return MALFORMED("unexpected end");
@@ -1363,10 +510,10 @@ static gb_err compile_body(comp *c)
                 return GB_NOMEM;
             gb_err e = GB_OK;
             for (uint32_t i = 0; i <= cnt && !e; i++)
-                e = label_depth(c, &ds[i]);
+                e = gb_comp_label_depth(c, &ds[i]);
             uint32_t hc = 0;
             if (!e)
-                e = pop(c, GB_I32, NULL, &hc);
+                e = gb_comp_pop(c, GB_I32, NULL, &hc);
             if (e) {
                 free(ds);
                 return e;
@@ -1379,20 +526,21 @@ static gb_err compile_body(comp *c)
                     e = INVALID("type mismatch: br_table arity");
                     break;
                 }
-                e = pop_types(c, label_types(f), n);
+                e = gb_comp_pop_types(c, label_types(f), n);
                 c->sh = base; /* re-check against each label */
                 if (!e && c->cs[c->ch - 1].unreachable) {
                     /* polymorphic: nothing to restore */
                 }
             }
             if (!e) {
-                TRY(pop_types(c, label_types(&c->cs[c->ch - 1 - ds[cnt]]), n));
+                const ctrl *fd = &c->cs[c->ch - 1 - ds[cnt]];
+                TRY_RET(gb_comp_pop_types(c, label_types(fd), n));
             }
             if (!e && live(c)) {
                 uint32_t src = c->sh;
-                e = loc(c, hc, &l1);
+                e = gb_comp_loc(c, hc, &l1);
                 if (!e)
-                    e = op(c, GB_IR_BR_TABLE, 2 + 2 * (cnt + 1), &at);
+                    e = gb_comp_op_n(c, GB_IR_BR_TABLE, 2 + 2 * (cnt + 1), &at);
                 if (!e) {
                     c->cells[at + 1].u = l1;
                     c->cells[at + 2].u = cnt;
@@ -1406,7 +554,7 @@ static gb_err compile_body(comp *c)
                         in_place = c->st[src + j].kind == VS_SLOT &&
                                    src + j == f->height + j;
                     if (in_place)
-                        e = target(c, f, at + 3 + 2 * i);
+                        e = gb_comp_target(c, f, at + 3 + 2 * i);
                 }
                 /* move-and-jump sequences for the targets whose values must move */
                 for (uint32_t i = 0; i <= cnt && !e; i++) {
@@ -1418,31 +566,31 @@ static gb_err compile_body(comp *c)
                     if (in_place)
                         continue;
                     c->cells[at + 3 + 2 * i].u = c->n;
-                    e = reloc(c, at + 3 + 2 * i);
+                    e = gb_comp_reloc(c, at + 3 + 2 * i);
                     if (!e)
-                        e = emit_br(c, ds[i], src);
+                        e = gb_comp_emit_br(c, ds[i], src);
                 }
             }
             if (!e) {
                 charge(c, (uint64_t)gs->br_table_per_target * cnt);
-                mb_branch(c, ds, cnt + 1);
+                gb_comp_mb_branch(c, ds, cnt + 1);
             }
             free(ds);
-            TRY(e);
-            TRY(set_unreachable(c));
+            TRY_RET(e);
+            TRY_RET(set_unreachable(c));
             break;
         }
-        case 0x0F: /* return */
-            TRY(pop_types(c, c->ft->results, c->ft->nresults));
+        case GB_OP_RETURN:
+            TRY_RET(gb_comp_pop_types(c, c->ft->results, c->ft->nresults));
             if (live(c))
-                TRY(emit_return(c, c->sh));
+                TRY_RET(gb_comp_emit_return(c, c->sh));
             {
                 uint32_t d0 = c->ch - 1; /* to the function's block */
-                mb_branch(c, &d0, 1);
+                gb_comp_mb_branch(c, &d0, 1);
             }
-            TRY(set_unreachable(c));
+            TRY_RET(set_unreachable(c));
             break;
-        case 0x10: { /* call */
+        case GB_OP_CALL: {
             if (!gb_read_u32(&c->r, &x))
                 return MALFORMED("unexpected end");
             if (x >= m->nfuncs)
@@ -1451,22 +599,23 @@ static gb_err compile_body(comp *c)
             if (x >= m->nfunc_imports)
                 charge(c, gs->call_defined);
             const gb_functype *ft = &m->types[m->func_type[x]];
-            TRY(pop_types(c, ft->params, ft->nparams));
+            TRY_RET(gb_comp_pop_types(c, ft->params, ft->nparams));
             if (x < m->nfunc_imports)
-                TRY(call_common(c, ft, GB_IR_CALL_IMPORT, x, NULL, 0));
+                TRY_RET(gb_comp_call_common(c, ft, GB_IR_CALL_IMPORT, x, NULL,
+                                            0));
             else {
                 uint32_t before = c->n;
-                TRY(call_common(c, ft, GB_IR_CALL, x, NULL, 0));
+                TRY_RET(gb_comp_call_common(c, ft, GB_IR_CALL, x, NULL, 0));
                 if (c->n != before) /* mark: function index to pointer */
-                    TRY(reloc(c, (c->n - 2) | 0x80000000u));
+                    TRY_RET(gb_comp_reloc(c, (c->n - 2) | 0x80000000u));
             }
             break;
         }
-        case 0x11: { /* call_indirect */
+        case GB_OP_CALL_INDIRECT: {
             uint32_t ti, t;
             if (!gb_read_u32(&c->r, &ti))
                 return MALFORMED("unexpected end");
-            TRY(table_idx(c, &t));
+            TRY_RET(gb_comp_table_idx(c, &t));
             if (ti >= m->ntypes)
                 return INVALID("unknown type %u", ti);
             if (m->tables[t].elem != GB_FUNCREF)
@@ -1475,37 +624,37 @@ static gb_err compile_body(comp *c)
             const gb_functype *ft = &m->types[ti];
             charge(c, (uint64_t)gs->call_indirect_per_param * ft->nparams);
             uint32_t hi;
-            TRY(pop(c, GB_I32, NULL, &hi));
-            TRY(pop_types(c, ft->params, ft->nparams));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &hi));
+            TRY_RET(gb_comp_pop_types(c, ft->params, ft->nparams));
             uint32_t li = 0;
             if (live(c)) {
                 /* the index sits above the arguments; read it from there */
-                TRY(loc(c, hi, &li));
+                TRY_RET(gb_comp_loc(c, hi, &li));
             }
-            TRY(call_common(c, ft, GB_IR_CALL_INDIRECT,
+            TRY_RET(gb_comp_call_common(c, ft, GB_IR_CALL_INDIRECT,
                             ((uint64_t)t << 32) | ti, &li, hi));
             break;
         }
-        case 0x1A: /* drop */
-            TRY(pop(c, 0, NULL, NULL));
+        case GB_OP_DROP:
+            TRY_RET(gb_comp_pop(c, 0, NULL, NULL));
             break;
-        case 0x1B:   /* select */
-        case 0x1C: { /* select t* */
+        case GB_OP_SELECT:
+        case GB_OP_SELECT_T: {
             uint8_t t = 0;
-            if (b == 0x1C) {
+            if (b == GB_OP_SELECT_T) {
                 uint32_t cnt;
                 if (!gb_read_u32(&c->r, &cnt) || !gb_read_u8(&c->r, &t))
                     return MALFORMED("unexpected end");
                 if (cnt != 1)
                     return INVALID("invalid result arity");
-                if (!single_types[t])
+                if (!is_num(t) && !is_ref(t))
                     return MALFORMED("bad value type");
             }
             uint32_t hc, h2, h1;
             vs e1, e2;
-            TRY(pop(c, GB_I32, NULL, &hc));
-            TRY(pop(c, t, &e2, &h2));
-            TRY(pop(c, t, &e1, &h1));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &hc));
+            TRY_RET(gb_comp_pop(c, t, &e2, &h2));
+            TRY_RET(gb_comp_pop(c, t, &e1, &h1));
             if (!t) {
                 if ((e1.type && !is_num(e1.type)) ||
                     (e2.type && !is_num(e2.type)))
@@ -1516,159 +665,159 @@ static gb_err compile_body(comp *c)
             }
             if (live(c)) {
                 uint32_t l3;
-                TRY(loc(c, h1, &l1));
-                TRY(loc(c, h2, &l2));
-                TRY(loc(c, hc, &l3));
-                TRY(op(c, GB_IR_SELECT, 4, &at));
+                TRY_RET(gb_comp_loc(c, h1, &l1));
+                TRY_RET(gb_comp_loc(c, h2, &l2));
+                TRY_RET(gb_comp_loc(c, hc, &l3));
+                TRY_RET(gb_comp_op(c, GB_IR_SELECT, &at));
                 c->cells[at + 1].u = slot(c, h1);
                 c->cells[at + 2].u = l1;
                 c->cells[at + 3].u = l2;
                 c->cells[at + 4].u = l3;
-                TRY(push(c, t));
+                TRY_RET(push(c, t));
                 c->last_dst = at + 1;
             } else
-                TRY(push(c, t));
+                TRY_RET(push(c, t));
             break;
         }
-        case 0x20: /* local.get */
-            TRY(local_idx(c, &x));
-            TRY(push_entry(c, (vs){.type = c->ltypes[x], .kind = VS_LOCAL,
+        case GB_OP_LOCAL_GET:
+            TRY_RET(gb_comp_local_idx(c, &x));
+            TRY_RET(push_entry(c, (vs){.type = c->ltypes[x], .kind = VS_LOCAL,
                                    .local = x}));
             if (!live(c))
                 c->st[c->sh - 1].kind = VS_SLOT;
             break;
-        case 0x21: /* local.set */
-        case 0x22: /* local.tee */
-            TRY(local_idx(c, &x));
-            TRY(set_local(c, x, b == 0x22));
+        case GB_OP_LOCAL_SET:
+        case GB_OP_LOCAL_TEE:
+            TRY_RET(gb_comp_local_idx(c, &x));
+            TRY_RET(gb_comp_set_local(c, x, b == GB_OP_LOCAL_TEE));
             break;
-        case 0x23: /* global.get */
+        case GB_OP_GLOBAL_GET:
             if (!gb_read_u32(&c->r, &x))
                 return MALFORMED("unexpected end");
             if (x >= m->nglobals)
                 return INVALID("unknown global %u", x);
             if (live(c)) {
-                TRY(emit2(c, GB_IR_GLOBAL_GET, slot(c, c->sh), x));
+                TRY_RET(gb_comp_emit2(c, GB_IR_GLOBAL_GET, slot(c, c->sh), x));
                 at = c->n - 3;
-                TRY(push(c, m->globals[x].type));
+                TRY_RET(push(c, m->globals[x].type));
                 c->last_dst = at + 1;
             } else
-                TRY(push(c, m->globals[x].type));
+                TRY_RET(push(c, m->globals[x].type));
             break;
-        case 0x24: /* global.set */
+        case GB_OP_GLOBAL_SET:
             if (!gb_read_u32(&c->r, &x))
                 return MALFORMED("unexpected end");
             if (x >= m->nglobals)
                 return INVALID("unknown global %u", x);
             if (!m->globals[x].mut)
                 return INVALID("global is immutable");
-            TRY(pop(c, m->globals[x].type, NULL, &h));
+            TRY_RET(gb_comp_pop(c, m->globals[x].type, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(emit2(c, GB_IR_GLOBAL_SET, x, l1));
+                TRY_RET(gb_comp_loc(c, h, &l1));
+                TRY_RET(gb_comp_emit2(c, GB_IR_GLOBAL_SET, x, l1));
             }
             break;
-        case 0x25: { /* table.get */
+        case GB_OP_TABLE_GET: {
             uint32_t t;
-            TRY(table_idx(c, &t));
-            TRY(pop(c, GB_I32, NULL, &h));
+            TRY_RET(gb_comp_table_idx(c, &t));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(op(c, GB_IR_TABLE_GET, 3, &at));
+                TRY_RET(gb_comp_loc(c, h, &l1));
+                TRY_RET(gb_comp_op(c, GB_IR_TABLE_GET, &at));
                 c->cells[at + 1].u = slot(c, h);
                 c->cells[at + 2].u = t;
                 c->cells[at + 3].u = l1;
             }
-            TRY(push(c, m->tables[t].elem));
+            TRY_RET(push(c, m->tables[t].elem));
             break;
         }
-        case 0x26: { /* table.set */
+        case GB_OP_TABLE_SET: {
             uint32_t t;
-            TRY(table_idx(c, &t));
-            TRY(pop(c, m->tables[t].elem, NULL, NULL));
-            TRY(pop(c, GB_I32, NULL, &h));
+            TRY_RET(gb_comp_table_idx(c, &t));
+            TRY_RET(gb_comp_pop(c, m->tables[t].elem, NULL, NULL));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(loc(c, h + 1, &l2));
-                TRY(op(c, GB_IR_TABLE_SET, 3, &at));
+                TRY_RET(gb_comp_loc(c, h, &l1));
+                TRY_RET(gb_comp_loc(c, h + 1, &l2));
+                TRY_RET(gb_comp_op(c, GB_IR_TABLE_SET, &at));
                 c->cells[at + 1].u = t;
                 c->cells[at + 2].u = l1;
                 c->cells[at + 3].u = l2;
             }
             break;
         }
-        case 0x3F: /* memory.size */
-            TRY(zero_byte(c));
-            TRY(need_memory(c));
+        case GB_OP_MEMORY_SIZE:
+            TRY_RET(gb_comp_zero_byte(c));
+            TRY_RET(gb_comp_need_memory(c));
             if (live(c)) {
-                TRY(op(c, GB_IR_MEMORY_SIZE, 1, &at));
+                TRY_RET(gb_comp_op(c, GB_IR_MEMORY_SIZE, &at));
                 c->cells[at + 1].u = slot(c, c->sh);
             }
-            TRY(push(c, GB_I32));
+            TRY_RET(push(c, GB_I32));
             break;
-        case 0x40: /* memory.grow */
-            TRY(zero_byte(c));
-            TRY(need_memory(c));
-            TRY(pop(c, GB_I32, NULL, &h));
+        case GB_OP_MEMORY_GROW:
+            TRY_RET(gb_comp_zero_byte(c));
+            TRY_RET(gb_comp_need_memory(c));
+            TRY_RET(gb_comp_pop(c, GB_I32, NULL, &h));
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(emit2(c, GB_IR_MEMORY_GROW, slot(c, h), l1));
+                TRY_RET(gb_comp_loc(c, h, &l1));
+                TRY_RET(gb_comp_emit2(c, GB_IR_MEMORY_GROW, slot(c, h), l1));
             }
-            TRY(push(c, GB_I32));
+            TRY_RET(push(c, GB_I32));
             break;
-        case 0x41: {
+        case GB_OP_I32_CONST:{
             int32_t v;
             if (!gb_read_s32(&c->r, &v))
                 return MALFORMED("bad i32 constant");
-            TRY(push_const(c, GB_I32, (uint32_t)v));
+            TRY_RET(push_const(c, GB_I32, (uint32_t)v));
             break;
         }
-        case 0x42: {
+        case GB_OP_I64_CONST:{
             int64_t v;
             if (!gb_read_s64(&c->r, &v))
                 return MALFORMED("bad i64 constant");
-            TRY(push_const(c, GB_I64, (uint64_t)v));
+            TRY_RET(push_const(c, GB_I64, (uint64_t)v));
             break;
         }
-        case 0x43: {
+        case GB_OP_F32_CONST:{
             uint32_t v;
             if (!gb_read_u32_fixed(&c->r, &v))
                 return MALFORMED("unexpected end");
-            TRY(push_const(c, GB_F32, v));
+            TRY_RET(push_const(c, GB_F32, v));
             break;
         }
-        case 0x44: {
+        case GB_OP_F64_CONST:{
             uint64_t v;
             if (!gb_read_u64_fixed(&c->r, &v))
                 return MALFORMED("unexpected end");
-            TRY(push_const(c, GB_F64, v));
+            TRY_RET(push_const(c, GB_F64, v));
             break;
         }
-        case 0xD0: { /* ref.null t */
+        case GB_OP_REF_NULL: {
             uint8_t t;
             if (!gb_read_u8(&c->r, &t))
                 return MALFORMED("unexpected end");
             if (!is_ref(t))
                 return MALFORMED("malformed reference type");
-            TRY(push_const(c, t, 0));
+            TRY_RET(push_const(c, t, 0));
             break;
         }
-        case 0xD1: { /* ref.is_null */
+        case GB_OP_REF_IS_NULL: {
             vs e;
-            TRY(pop(c, 0, &e, &h));
+            TRY_RET(gb_comp_pop(c, 0, &e, &h));
             if (e.type && !is_ref(e.type))
                 return INVALID("type mismatch: ref.is_null needs a reference");
             if (live(c)) {
-                TRY(loc(c, h, &l1));
-                TRY(emit2(c, GB_IR_REF_IS_NULL, slot(c, h), l1));
+                TRY_RET(gb_comp_loc(c, h, &l1));
+                TRY_RET(gb_comp_emit2(c, GB_IR_REF_IS_NULL, slot(c, h), l1));
                 at = c->n - 3;
-                TRY(push(c, GB_I32));
+                TRY_RET(push(c, GB_I32));
                 c->last_dst = at + 1;
             } else
-                TRY(push(c, GB_I32));
+                TRY_RET(push(c, GB_I32));
             break;
         }
-        case 0xD2: /* ref.func */
+        case GB_OP_REF_FUNC:
             if (!gb_read_u32(&c->r, &x))
                 return MALFORMED("unexpected end");
             if (x >= m->nfuncs)
@@ -1676,11 +825,11 @@ static gb_err compile_body(comp *c)
             if (!m->func_declared || !m->func_declared[x])
                 return INVALID("undeclared function reference %u", x);
             if (live(c))
-                TRY(emit2(c, GB_IR_REF_FUNC, slot(c, c->sh), x));
-            TRY(push(c, GB_FUNCREF));
+                TRY_RET(gb_comp_emit2(c, GB_IR_REF_FUNC, slot(c, c->sh), x));
+            TRY_RET(push(c, GB_FUNCREF));
             break;
-        case 0xFC:
-            TRY(compile_fc(c));
+        case GB_OP_PREFIX_FC:
+            TRY_RET(compile_fc(c));
             break;
         default:
             return MALFORMED("illegal opcode 0x%02x", b);
@@ -1700,7 +849,8 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
     c->ft = &m->types[def->type];
     uint64_t nlt = (uint64_t)c->ft->nparams + def->nlocals;
     if (nlt > m->cfg.max_locals)
-        return fail(c, GB_LIMIT, "too many locals (%llu)", (unsigned long long)nlt);
+        return gb_comp_fail(c, GB_LIMIT, "too many locals (%llu)",
+                            (unsigned long long)nlt);
     c->nlt = (uint32_t)nlt;
     c->ltypes = gb_malloc(2 * nlt + 1);
     if (!c->ltypes)
@@ -1759,7 +909,6 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
 
 gb_err gb_compile_module(gb_module *m, char *detail, size_t detail_len)
 {
-    pthread_once(&tables_once, init_tables);
     uint32_t ndefs = m->nfuncs - m->nfunc_imports;
     m->code = gb_calloc(ndefs ? ndefs : 1, sizeof *m->code);
     if (!m->code)
@@ -1789,103 +938,4 @@ void gb_code_free(gb_code *c)
         return;
     free(c->cells);
     free(c);
-}
-
-/* ---- dumping ------------------------------------------------------------- */
-
-static const char *const ir_names[GB_IR_COUNT_] = {
-#define N_(name, nops) [GB_IR_##name] = #name,
-    GB_IR_FIXED(N_)
-#undef N_
-#define N_(opc, name, ti, to, expr) [GB_IR_##name] = #name,
-    GB_UNOPS(N_) GB_FC_UNOPS(N_)
-#undef N_
-#define N_(opc, name, ti, to, expr)                                         \
-    [GB_IR_##name] = #name, [GB_IR_##name##_I] = #name "_I",
-    GB_BINOPS(N_)
-#undef N_
-#define N_(name, cond, inv) [GB_IR_BR_##name] = "BR_" #name,               \
-                            [GB_IR_BR_##name##_I] = "BR_" #name "_I",
-    GB_IR_BRCMP(N_)
-#undef N_
-#define N_(name) [GB_IR_##name##_ADD] = #name "_ADD",                        \
-                 [GB_IR_##name##_ADDI] = #name "_ADDI",                      \
-                 [GB_IR_##name##_ADDW] = #name "_ADDW",                      \
-                 [GB_IR_##name##_ADDIW] = #name "_ADDIW",
-    GB_IR_LDADD(N_)
-#undef N_
-#define N_(name) [GB_IR_##name##_ADD] = #name "_ADD",                        \
-                 [GB_IR_##name##_ADDI] = #name "_ADDI",
-    GB_IR_STADD(N_)
-#undef N_
-};
-
-static int ir_operands(gb_irop o, const gb_cell *at)
-{
-    static const int8_t fixed[] = {
-#define N_(name, nops) [GB_IR_##name] = nops,
-        GB_IR_FIXED(N_)
-#undef N_
-    };
-    if (o < sizeof fixed / sizeof fixed[0])
-        return fixed[o] < 0 ? 2 + 2 * ((int)at[2].u + 1) : fixed[o];
-#define N_(opc, name, ti, to, expr) if (o == GB_IR_##name) return 2;
-    GB_UNOPS(N_) GB_FC_UNOPS(N_)
-#undef N_
-#define N_(name)                                                            \
-    if (o == GB_IR_##name##_ADD || o == GB_IR_##name##_ADDI)                \
-        return 4;                                                           \
-    if (o == GB_IR_##name##_ADDW || o == GB_IR_##name##_ADDIW)              \
-        return 5;
-    GB_IR_LDADD(N_)
-#undef N_
-#define N_(name)                                                            \
-    if (o == GB_IR_##name##_ADD || o == GB_IR_##name##_ADDI)                \
-        return 4;
-    GB_IR_STADD(N_)
-#undef N_
-#define N_(name, cond, inv)                                                 \
-    if (o == GB_IR_BR_##name || o == GB_IR_BR_##name##_I)                   \
-        return 4;
-    GB_IR_BRCMP(N_)
-#undef N_
-    return 3; /* binary operators */
-}
-
-int gb_ir_operands(gb_irop o, const gb_cell *at) { return ir_operands(o, at); }
-
-void gb_code_dump(const gb_code *c, FILE *out)
-{
-    const void *const *H = gb_interp_handlers();
-    fprintf(out, "function %u: %u params, %u locals, %u results, frame %u "
-                 "slots, %u cells\n", c->funcidx, c->nparams, c->nlocals,
-            c->nresults, c->frame_slots, c->ncells);
-    for (uint32_t i = 0; i < c->ncells;) {
-        gb_irop o = 0;
-        while (o < GB_IR_COUNT_ && H[o] != c->cells[i].h)
-            o++;
-        if (o == GB_IR_COUNT_) {
-            fprintf(out, "%5u  ??\n", i);
-            return;
-        }
-        int k = ir_operands(o, &c->cells[i]);
-        fprintf(out, "%5u  %-18s", i, ir_names[o]);
-        for (int j = 1; j <= k; j++) {
-            const gb_cell *x = &c->cells[i + j];
-            if (x->p >= (void *)c->cells && x->p < (void *)(c->cells + c->ncells))
-                fprintf(out, " ->%u", (uint32_t)((const gb_cell *)x->p - c->cells));
-            else
-                fprintf(out, " %llu", (unsigned long long)x->u);
-        }
-        fputc('\n', out);
-        i += (uint32_t)k + 1;
-    }
-}
-
-gb_err gb_module_dump_code(const gb_module *m, uint32_t funcidx, FILE *out)
-{
-    if (funcidx < m->nfunc_imports || funcidx >= m->nfuncs)
-        return GB_NOT_FOUND;
-    gb_code_dump(m->code[funcidx - m->nfunc_imports], out);
-    return GB_OK;
 }

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "wasm/module.h"
+#include "wasm/opcodes.h"
 #include "wasm/reader.h"
 #include "util/mem.h"
 
@@ -283,7 +284,7 @@ static gb_err rd_constexpr(dec *d, gb_reader *r, uint8_t want,
     out->value = 0;
     imm = r->p;
     switch (op) {
-    case 0x41: {
+    case GB_OP_I32_CONST: {
         int32_t v;
         if (!gb_read_s32(r, &v))
             return MALFORMED(imm, "malformed i32.const immediate");
@@ -291,7 +292,7 @@ static gb_err rd_constexpr(dec *d, gb_reader *r, uint8_t want,
         type = GB_I32;
         break;
     }
-    case 0x42: {
+    case GB_OP_I64_CONST: {
         int64_t v;
         if (!gb_read_s64(r, &v))
             return MALFORMED(imm, "malformed i64.const immediate");
@@ -299,7 +300,7 @@ static gb_err rd_constexpr(dec *d, gb_reader *r, uint8_t want,
         type = GB_I64;
         break;
     }
-    case 0x43: {
+    case GB_OP_F32_CONST: {
         uint32_t v;
         if (!gb_read_u32_fixed(r, &v))
             return MALFORMED(imm, "unexpected end");
@@ -307,7 +308,7 @@ static gb_err rd_constexpr(dec *d, gb_reader *r, uint8_t want,
         type = GB_F32;
         break;
     }
-    case 0x44: {
+    case GB_OP_F64_CONST: {
         uint64_t v;
         if (!gb_read_u64_fixed(r, &v))
             return MALFORMED(imm, "unexpected end");
@@ -315,7 +316,7 @@ static gb_err rd_constexpr(dec *d, gb_reader *r, uint8_t want,
         type = GB_F64;
         break;
     }
-    case 0x23: {
+    case GB_OP_GLOBAL_GET: {
         uint32_t g;
         if ((e = rd_u32(d, r, &g)))
             return e;
@@ -328,12 +329,12 @@ static gb_err rd_constexpr(dec *d, gb_reader *r, uint8_t want,
         type = m->globals[g].type;
         break;
     }
-    case 0xD0:
+    case GB_OP_REF_NULL:
         if ((e = rd_reftype(d, r, &type)))
             return e;
         out->value = type;
         break;
-    case 0xD2: {
+    case GB_OP_REF_FUNC: {
         uint32_t f;
         if ((e = rd_u32(d, r, &f)))
             return e;
@@ -344,7 +345,7 @@ static gb_err rd_constexpr(dec *d, gb_reader *r, uint8_t want,
         type = GB_FUNCREF;
         break;
     }
-    case 0x0B:
+    case GB_OP_END:
         return INVALID(at, "type mismatch: empty constant expression");
     default:
         return INVALID(at, "constant expression required (opcode 0x%02x)",
@@ -353,7 +354,7 @@ static gb_err rd_constexpr(dec *d, gb_reader *r, uint8_t want,
     at = r->p;
     if ((e = rd_u8(d, r, &endb)))
         return e;
-    if (endb != 0x0B)
+    if (endb != GB_OP_END)
         return INVALID(at, "constant expression required (more than one "
                            "instruction)");
     if (type != want)
@@ -816,7 +817,7 @@ static gb_err sec_element(dec *d, gb_reader *r)
             if (f >= m->nfuncs)
                 return INVALID(at, "element %u: unknown function %u", i, f);
             m->func_declared[f] = 1;
-            s->items[k].op = 0xD2;
+            s->items[k].op = GB_OP_REF_FUNC;
             s->items[k].value = f;
         }
     }
@@ -893,7 +894,7 @@ static gb_err sec_code(dec *d, gb_reader *r)
             memset(fd->locals + pos, t, c);
             pos += c;
         }
-        if (gb_reader_eof(&b) || b.end[-1] != 0x0B)
+        if (gb_reader_eof(&b) || b.end[-1] != GB_OP_END)
             return MALFORMED(b.end, "function %u: END opcode expected", fidx);
         fd->expr = b.p;
         fd->expr_len = (uint32_t)gb_reader_left(&b);

@@ -3,129 +3,17 @@
  * (interp.c) and the runtime (runtime.c).  Never included outside
  * src/wasm/.
  *
- * The internal code form.  Each function is compiled once into an array of
- * 8-byte cells: a cell holding the address of the instruction's handler
- * (direct threading), followed by its operands, one cell each.  Operands are
- * either slot numbers — indexes into the function's frame of 64-bit value
- * cells, fp[0..] = params, then locals, then one slot per operand-stack
- * height — or immediates, or absolute jump targets (cell pointers).  So the
- * hot loop never decodes LEB128, never tracks a stack pointer, and an
- * instruction like i32.add reads two slots and writes one.  See interp.c
- * for the loop and compile.c for how the stack machine maps onto slots.
+ * The internal code form (cells, the IR instructions) is in ir.h; see
+ * interp.c for the loop and compile.c for how the stack machine maps onto
+ * slots.
  */
 #ifndef GB_WASM_ENGINE_H
 #define GB_WASM_ENGINE_H
 
 #include <stdio.h>
 
+#include "wasm/ir.h"
 #include "wasm/module.h"
-#include "wasm/opcodes.h"
-
-typedef union gb_cell {
-    const void *h; /* handler address */
-    uint64_t u;
-    int64_t i;
-    void *p;
-} gb_cell;
-
-/* The IR instructions that are not generated from opcodes.h.  Operand
- * layout in brackets, after the handler cell. */
-#define GB_IR_FIXED(X)                                                      \
-    X(UNREACHABLE, 0)      /* */                                               \
-    X(NOP, 0)              /* */                                               \
-    X(GAS, 1)              /* [cost] */                                        \
-    X(JMP, 2)              /* [target][gas] */                                 \
-    X(BR_IF, 3)            /* [cond][target][gas] */                           \
-    X(BR_UNLESS, 3)        /* [cond][target][gas] */                           \
-    X(BR_TABLE, -1)   /* [index][n]([target][gas])*(n+1) (last: default) */    \
-    X(RETURN, 0)           /* results already in fp[0..) */                    \
-    X(CALL, 2)             /* [gb_code*][argbase] same instance */             \
-    X(CALL_IMPORT, 2)      /* [funcidx][argbase] */                            \
-    X(CALL_INDIRECT, 4)    /* [table][typeidx][argbase][index] */              \
-    X(COPY, 2)             /* [dst][src] */                                    \
-    X(CONST, 2)            /* [dst][imm] */                                    \
-    X(SELECT, 4)           /* [dst][a][b][cond] */                             \
-    X(GLOBAL_GET, 2)       /* [dst][globalidx] */                              \
-    X(GLOBAL_SET, 2)       /* [globalidx][src] */                              \
-    X(LD32, 3) X(LD64, 3) X(LD8S_32, 3) X(LD8S_64, 3) X(LD8U, 3) X(LD16S_32, 3) X(LD16S_64, 3)   \
-    X(LD16U, 3) X(LD32S_64, 3) /* [dst][addr][offset] */                          \
-    X(ST8, 3) X(ST16, 3) X(ST32, 3) X(ST64, 3) /* [addr][value][offset] */              \
-    X(MEMORY_SIZE, 1)      /* [dst] */                                         \
-    X(MEMORY_GROW, 2)      /* [dst][delta] */                                  \
-    X(MEMORY_FILL, 3)      /* [d][val][n] */                                   \
-    X(MEMORY_COPY, 3)      /* [d][s][n] */                                     \
-    X(MEMORY_INIT, 4)      /* [seg][d][s][n] */                                \
-    X(DATA_DROP, 1)        /* [seg] */                                         \
-    X(TABLE_GET, 3)        /* [dst][table][index] */                           \
-    X(TABLE_SET, 3)        /* [table][index][value] */                         \
-    X(TABLE_SIZE, 2)       /* [dst][table] */                                  \
-    X(TABLE_GROW, 4)       /* [dst][table][init][delta] */                     \
-    X(TABLE_FILL, 4)       /* [table][i][value][n] */                          \
-    X(TABLE_COPY, 5)       /* [dsttable][srctable][d][s][n] */                 \
-    X(TABLE_INIT, 5)       /* [table][seg][d][s][n] */                         \
-    X(ELEM_DROP, 1)        /* [seg] */                                         \
-    X(REF_FUNC, 2)         /* [dst][funcidx] */                                \
-    X(REF_IS_NULL, 2)      /* [dst][src] */                                    \
-    X(BR_EQZ_I32, 3)       /* [a][target][gas]: jump if a == 0 (fused) */      \
-    X(BR_NEZ_I32, 3)       /* [a][target][gas] */                              \
-    X(I32_MADD, 4)         /* [dst][x][a][b]: x + a*b (fused mul, add) */      \
-    X(I64_MADD, 4)         /* [dst][x][a][b] */
-
-/* Compare-and-branch superinstructions: an i32 comparison whose result
- * only feeds br_if or if becomes one instruction [a][b][target] (b an
- * immediate in the _I form), plus the gas cell every branch has (see
- * below).  X(compare, C condition, inverse compare).
- *
- * Every branch carries, after its target, a gas cell: the cost of the
- * metered block it jumps into, charged when the branch is taken, with the
- * target moved past that block's GAS instruction (compile.c fills them in
- * once all costs are known; 0 when metering is off). */
-#define GB_IR_BRCMP(X)                                                      \
-    X(I32_EQ, A32 == B32, I32_NE)                                           \
-    X(I32_NE, A32 != B32, I32_EQ)                                           \
-    X(I32_LT_S, AS32 < BS32, I32_GE_S)                                      \
-    X(I32_LT_U, A32 < B32, I32_GE_U)                                        \
-    X(I32_GT_S, AS32 > BS32, I32_LE_S)                                      \
-    X(I32_GT_U, A32 > B32, I32_LE_U)                                        \
-    X(I32_LE_S, AS32 <= BS32, I32_GT_S)                                     \
-    X(I32_LE_U, A32 <= B32, I32_GT_U)                                       \
-    X(I32_GE_S, AS32 >= BS32, I32_LT_S)                                     \
-    X(I32_GE_U, A32 >= B32, I32_LT_U)
-
-/* Memory accesses whose address is an i32.add: the add and the access
- * become one instruction reading at (uint32)(a + b) + offset — the wrap
- * of the add is kept — with b a slot (_ADD) or an immediate (_ADDI).
- * Loads: [dst][a][b][offset]; the _W forms also write the sum to a local,
- * [dst][a][b][offset][local] (for `local.tee x; i32.load`).  Stores:
- * [a][b][value][offset]. */
-#define GB_IR_LDADD(X)                                                      \
-    X(LD32) X(LD64) X(LD8S_32) X(LD8S_64) X(LD8U) X(LD16S_32) X(LD16S_64)   \
-    X(LD16U) X(LD32S_64)
-#define GB_IR_STADD(X) X(ST8) X(ST16) X(ST32) X(ST64)
-
-typedef enum gb_irop {
-#define GB_IR_ENUM_(name, nops) GB_IR_##name,
-    GB_IR_FIXED(GB_IR_ENUM_)
-#undef GB_IR_ENUM_
-#define GB_IR_ENUM_UN_(opc, name, ti, to, expr) GB_IR_##name,
-    GB_UNOPS(GB_IR_ENUM_UN_)
-    GB_FC_UNOPS(GB_IR_ENUM_UN_)
-#undef GB_IR_ENUM_UN_
-#define GB_IR_ENUM_BIN_(opc, name, ti, to, expr) GB_IR_##name, GB_IR_##name##_I,
-    GB_BINOPS(GB_IR_ENUM_BIN_)
-#undef GB_IR_ENUM_BIN_
-#define GB_IR_ENUM_BR_(name, cond, inv) GB_IR_BR_##name, GB_IR_BR_##name##_I,
-    GB_IR_BRCMP(GB_IR_ENUM_BR_)
-#undef GB_IR_ENUM_BR_
-#define GB_IR_ENUM_LA_(name) GB_IR_##name##_ADD, GB_IR_##name##_ADDI,       \
-                             GB_IR_##name##_ADDW, GB_IR_##name##_ADDIW,
-    GB_IR_LDADD(GB_IR_ENUM_LA_)
-#undef GB_IR_ENUM_LA_
-#define GB_IR_ENUM_SA_(name) GB_IR_##name##_ADD, GB_IR_##name##_ADDI,
-    GB_IR_STADD(GB_IR_ENUM_SA_)
-#undef GB_IR_ENUM_SA_
-    GB_IR_COUNT_
-} gb_irop;
 
 /* A compiled function. */
 struct gb_code {
@@ -258,13 +146,6 @@ void gb_prof_emit(gb_store *s, const gb_instance *inst, gb_prof_kind kind,
                   uint32_t func, int64_t gas, const gb_val *vals, gb_err err);
 /* Run wasm function f; its args are at s->stack[0..], results land there. */
 gb_err gb_interp_call(gb_store *s, gb_func *f);
-
-/* compile.c: print a compiled function's internal code, one instruction
- * a line (behind gb_module_dump_code). */
-void gb_code_dump(const gb_code *c, FILE *out);
-/* compile.c: how many operand cells follow instruction o at `at` (the
- * compiled tier walks the code with it, see jit.h). */
-int gb_ir_operands(gb_irop o, const gb_cell *at);
 
 /* runtime.c */
 uint32_t gb_store_intern(gb_store *s, const gb_functype *t, gb_err *err);

@@ -10,34 +10,38 @@
  *
  * Changing a number changes consensus for whoever embeds the engine with
  * the default schedule: embedders with their own prices pass a schedule in
- * gb_wasm_config.
+ * gb_wasm_config.  Opcodes are named by opcodes.h (GB_OP_NAME is the byte,
+ * or the 0xFC sub-opcode); the ranges are ranges of consecutive opcodes
+ * there (loads then stores; div_s div_u rem_s rem_u).
  */
 #include "gearbox/wasm.h"
+#include "wasm/opcodes.h"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 static const gb_gas_schedule schedule = {
     .op = {
         [0 ... 255] = 1,
-        [0x01] = 0,              /* nop */
-        [0x0B] = 0,              /* end */
-        [0x1A] = 0,              /* drop */
-        [0x20] = 0,              /* local.get: folded into its consumer */
-        [0x28 ... 0x3E] = 2,     /* loads, stores */
-        [0x40] = 10,             /* memory.grow (plus per page) */
-        [0x6D ... 0x70] = 4,     /* i32 div/rem */
-        [0x7F ... 0x82] = 4,     /* i64 div/rem */
-        [0x95] = 4, [0xA3] = 4,  /* float div */
-        [0x91] = 4, [0x9F] = 4,  /* sqrt */
-        [0x10] = 2,              /* call (plus .call) */
-        [0x11] = 3,              /* call_indirect (plus .call) */
-        [0x0E] = 2,              /* br_table */
+        [GB_OP_NOP] = 0,
+        [GB_OP_END] = 0,
+        [GB_OP_DROP] = 0,
+        [GB_OP_LOCAL_GET] = 0, /* folded into its consumer */
+        [GB_OP_I32_LOAD ... GB_OP_I64_STORE32] = 2, /* loads, stores */
+        [GB_OP_MEMORY_GROW] = 10, /* plus per page */
+        [GB_OP_I32_DIV_S ... GB_OP_I32_REM_U] = 4,
+        [GB_OP_I64_DIV_S ... GB_OP_I64_REM_U] = 4,
+        [GB_OP_F32_DIV] = 4, [GB_OP_F64_DIV] = 4,
+        [GB_OP_F32_SQRT] = 4, [GB_OP_F64_SQRT] = 4,
+        [GB_OP_CALL] = 2,          /* plus .call */
+        [GB_OP_CALL_INDIRECT] = 3, /* plus .call */
+        [GB_OP_BR_TABLE] = 2,
     },
     .op_fc = {
         [0 ... 31] = 1,
-        [8] = 5, [10] = 5, [11] = 5,  /* memory.init/copy/fill */
-        [12] = 5, [14] = 5, [17] = 5, /* table.init/copy/fill */
-        [15] = 10,                    /* table.grow */
+        [GB_OP_MEMORY_INIT] = 5, [GB_OP_MEMORY_COPY] = 5,
+        [GB_OP_MEMORY_FILL] = 5, [GB_OP_TABLE_INIT] = 5,
+        [GB_OP_TABLE_COPY] = 5, [GB_OP_TABLE_FILL] = 5,
+        [GB_OP_TABLE_GROW] = 10,
     },
     .call = 8,
     .per_local = 1,

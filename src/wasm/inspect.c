@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "wasm/module.h"
+#include "wasm/opcodes.h"
 #include "wasm/reader.h"
 
 /* ---- types, functions ------------------------------------------------- */
@@ -48,7 +49,7 @@ bool gb_module_global(const gb_module *m, uint32_t g, gb_global_desc *out)
     const gb_constexpr *init = &m->global_init[g - m->nglobal_imports];
     out->init_op = init->op;
     out->init_value = init->value;
-    if (init->op == 0x41) {
+    if (init->op == GB_OP_I32_CONST) {
         out->init_is_i32_const = true;
         out->init_i32 = (int32_t)(uint32_t)init->value;
     }
@@ -83,7 +84,7 @@ bool gb_module_data(const gb_module *m, uint32_t i, gb_data_desc *out)
         .bytes = d->len ? d->bytes : NULL,
         .len = d->len,
     };
-    if (out->active && d->offset.op == 0x41) {
+    if (out->active && d->offset.op == GB_OP_I32_CONST) {
         out->offset_is_const = true;
         out->offset = (uint32_t)d->offset.value;
     }
@@ -113,20 +114,9 @@ static uint32_t valtype_features(uint8_t t)
                        : is_ref(t) ? GB_FEATURE_REF_TYPES : 0;
 }
 
-/* Single-byte opcodes that take, make, load or store an f32/f64:
- * f32/f64 loads and stores (0x2A 0x2B 0x38 0x39), consts (0x43 0x44),
- * comparisons (0x5B..0x66), arithmetic (0x8B..0xA6), and the conversions
- * involving a float (0xA8..0xAB, 0xAE..0xBF; 0xA7 and 0xAC 0xAD are
- * integer-only). */
-static bool float_opcode(uint8_t b)
-{
-    return b == 0x2A || b == 0x2B || b == 0x38 || b == 0x39 || b == 0x43 ||
-           b == 0x44 || (b >= 0x5B && b <= 0x66) ||
-           (b >= 0x8B && b <= 0xA6) || (b >= 0xA8 && b <= 0xAB) ||
-           (b >= 0xAE && b <= 0xBF);
-}
-
-/* The features used by one function body's instructions. */
+/* The features used by one function body's instructions: each opcode's
+ * own (opcodes.h, gb_op_info), and those its immediates name (a block
+ * type, select's types, call_indirect's table). */
 static uint32_t body_features(const gb_module *m, const gb_func_def *def)
 {
     uint32_t f = 0;
@@ -142,13 +132,17 @@ static uint32_t body_features(const gb_module *m, const gb_func_def *def)
             return f;                                                        \
     } while (0)
     while (gb_read_u8(&r, &b)) {
-        if (float_opcode(b))
-            f |= GB_FEATURE_FLOATS;
-        switch (b) {
-        case 0x02: case 0x03: case 0x04: /* block, loop, if: blocktype */
+        const gb_opinfo *op = gb_op_info(b);
+        if (op->imm == GB_IMM_SUBOP) {
+            NEED(gb_read_u32(&r, &n));
+            op = gb_op_fc_info(n);
+        }
+        f |= op->features;
+        switch ((gb_imm)op->imm) {
+        case GB_IMM_BLOCKTYPE:
             NEED(gb_reader_left(&r) > 0);
             t = *r.p;
-            if (t == 0x40) {
+            if (t == 0x40) { /* empty */
                 r.p++;
             } else if (valtype_features(t) || t == GB_I32 || t == GB_I64 ||
                        t == GB_V128) {
@@ -166,84 +160,61 @@ static uint32_t body_features(const gb_module *m, const gb_func_def *def)
                 }
             }
             break;
-        case 0x0C: case 0x0D: case 0x10: /* br, br_if, call */
-        case 0x20: case 0x21: case 0x22: case 0x23: case 0x24:
+        case GB_IMM_LABEL:
+        case GB_IMM_FUNC:
+        case GB_IMM_LOCAL:
+        case GB_IMM_GLOBAL:
+        case GB_IMM_TABLE:
+        case GB_IMM_ELEM:
+        case GB_IMM_DATA:
             NEED(gb_read_u32(&r, &x));
             break;
-        case 0x0E: /* br_table */
+        case GB_IMM_LABELS:
             NEED(gb_read_u32(&r, &n));
             for (uint64_t k = 0; k <= n; k++)
                 NEED(gb_read_u32(&r, &x));
             break;
-        case 0x11: /* call_indirect typeidx tableidx */
+        case GB_IMM_TYPE_TABLE:
             NEED(gb_read_u32(&r, &x) && gb_read_u32(&r, &n));
             if (n != 0)
                 f |= GB_FEATURE_REF_TYPES;
             break;
-        case 0x1C: /* select t* */
+        case GB_IMM_TYPES:
             NEED(gb_read_u32(&r, &n));
-            f |= GB_FEATURE_REF_TYPES; /* typed select came with ref types */
             for (uint32_t k = 0; k < n; k++) {
                 NEED(gb_read_u8(&r, &t));
                 f |= valtype_features(t);
             }
             break;
-        case 0x25: case 0x26: /* table.get, table.set */
-            NEED(gb_read_u32(&r, &x));
-            f |= GB_FEATURE_REF_TYPES;
+        case GB_IMM_TABLE2:
+        case GB_IMM_ELEM_TABLE:
+        case GB_IMM_MEMARG:
+            NEED(gb_read_u32(&r, &x) && gb_read_u32(&r, &n));
             break;
-        case 0x3F: case 0x40: /* memory.size, memory.grow */
+        case GB_IMM_DATA_MEM:
+            NEED(gb_read_u32(&r, &x) && gb_read_u8(&r, &t));
+            break;
+        case GB_IMM_MEM:
+        case GB_IMM_REFTYPE:
             NEED(gb_read_u8(&r, &t));
             break;
-        case 0x41:
+        case GB_IMM_MEM2:
+            NEED(gb_read_u8(&r, &t) && gb_read_u8(&r, &t));
+            break;
+        case GB_IMM_I32:
             NEED(gb_read_s32(&r, &i32));
             break;
-        case 0x42:
+        case GB_IMM_I64:
             NEED(gb_read_s64(&r, &i64));
             break;
-        case 0x43:
+        case GB_IMM_F32:
             NEED(gb_read_bytes(&r, 4, &skip));
             break;
-        case 0x44:
+        case GB_IMM_F64:
             NEED(gb_read_bytes(&r, 8, &skip));
             break;
-        case 0xD0: /* ref.null t */
-            NEED(gb_read_u8(&r, &t));
-            f |= GB_FEATURE_REF_TYPES;
-            break;
-        case 0xD1: /* ref.is_null */
-            f |= GB_FEATURE_REF_TYPES;
-            break;
-        case 0xD2: /* ref.func */
-            NEED(gb_read_u32(&r, &x));
-            f |= GB_FEATURE_REF_TYPES;
-            break;
-        case 0xFC:
-            NEED(gb_read_u32(&r, &n));
-            if (n <= 7) {
-                f |= GB_FEATURE_FLOATS;
-            } else if (n <= 11) { /* memory.init, data.drop, copy, fill */
-                f |= GB_FEATURE_BULK_MEMORY;
-                if (n == 8)
-                    NEED(gb_read_u32(&r, &x) && gb_read_u8(&r, &t));
-                else if (n == 9)
-                    NEED(gb_read_u32(&r, &x));
-                else if (n == 10)
-                    NEED(gb_read_u8(&r, &t) && gb_read_u8(&r, &t));
-                else
-                    NEED(gb_read_u8(&r, &t));
-            } else { /* 12..17: table.init .. table.fill */
-                f |= n == 12 || n == 13 || n == 14 ? GB_FEATURE_BULK_MEMORY
-                                                   : GB_FEATURE_REF_TYPES;
-                NEED(gb_read_u32(&r, &x));
-                if (n == 12 || n == 14)
-                    NEED(gb_read_u32(&r, &x));
-            }
-            break;
-        default:
-            if (b >= 0x28 && b <= 0x3E) /* loads and stores: memarg */
-                NEED(gb_read_u32(&r, &x) && gb_read_u32(&r, &n));
-            /* everything else has no immediate */
+        case GB_IMM_NONE:
+        case GB_IMM_SUBOP: /* (replaced by the sub-opcode's row above) */
             break;
         }
     }
@@ -277,7 +248,7 @@ uint32_t gb_module_features(const gb_module *m)
         if (e->type != GB_FUNCREF || (e->mode == GB_SEG_ACTIVE && e->table))
             f |= GB_FEATURE_REF_TYPES;
         for (uint32_t k = 0; k < e->count; k++)
-            if (e->items[k].op != 0xD2) /* ref.null, global.get items */
+            if (e->items[k].op != GB_OP_REF_FUNC) /* ref.null, global.get items */
                 f |= GB_FEATURE_REF_TYPES;
     }
     if (m->has_datacount)

@@ -99,30 +99,9 @@ prof_host(gb_host_ctx *ctx, gb_func *f, gb_val *args)
 static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
 {
     static const void *const table[GB_IR_COUNT_] = {
-#define F_(name, nops) [GB_IR_##name] = &&L_##name,
-        GB_IR_FIXED(F_)
-#undef F_
-#define U_(opc, name, ti, to, expr) [GB_IR_##name] = &&L_##name,
-        GB_UNOPS(U_) GB_FC_UNOPS(U_)
-#undef U_
-#define B_(opc, name, ti, to, expr)                                         \
-    [GB_IR_##name] = &&L_##name, [GB_IR_##name##_I] = &&L_##name##_I,
-        GB_BINOPS(B_)
-#undef B_
-#define C_(name, cond, inv)                                                 \
-    [GB_IR_BR_##name] = &&L_BR_##name, [GB_IR_BR_##name##_I] = &&L_BR_##name##_I,
-        GB_IR_BRCMP(C_)
-#undef C_
-#define LA_(name) [GB_IR_##name##_ADD] = &&L_##name##_ADD,                  \
-                  [GB_IR_##name##_ADDI] = &&L_##name##_ADDI,                \
-                  [GB_IR_##name##_ADDW] = &&L_##name##_ADDW,                \
-                  [GB_IR_##name##_ADDIW] = &&L_##name##_ADDIW,
-        GB_IR_LDADD(LA_)
-#undef LA_
-#define SA_(name) [GB_IR_##name##_ADD] = &&L_##name##_ADD,                  \
-                  [GB_IR_##name##_ADDI] = &&L_##name##_ADDI,
-        GB_IR_STADD(SA_)
-#undef SA_
+#define GB_IR_ROW(name, nops) [GB_IR_##name] = &&L_##name,
+        GB_IR_ALL
+#undef GB_IR_ROW
     };
     if (out_table) {
         *out_table = table;
@@ -158,7 +137,7 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
         err = (code);                                                       \
         goto trap;                                                          \
     } while (0)
-#define TRY(call)                                                           \
+#define TRY_TRAP(call)                                                      \
     do {                                                                    \
         gb_err e_ = (call);                                                 \
         if (UNLIKELY(e_))                                                   \
@@ -221,13 +200,13 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
 L_UNREACHABLE:
     TRAP(GB_TRAP_UNREACHABLE);
 L_NOP:
-    pc += 1;
+    pc += GB_IR_LEN_NOP;
     NEXT();
 L_GAS:
     gas -= pc[1].i;
     if (UNLIKELY(gas < 0))
         REFILL(0);
-    pc += 2;
+    pc += GB_IR_LEN_GAS;
     NEXT();
 L_JMP:
     TAKE(1);
@@ -236,33 +215,33 @@ L_BR_IF:
     if ((uint32_t)S(1))
         TAKE(2);
     else
-        pc += 4;
+        pc += GB_IR_LEN_BR_IF;
     NEXT();
 L_BR_UNLESS:
     if (!(uint32_t)S(1))
         TAKE(2);
     else
-        pc += 4;
+        pc += GB_IR_LEN_BR_UNLESS;
     NEXT();
 L_BR_EQZ_I32:
     if ((uint32_t)S(1) == 0)
         TAKE(2);
     else
-        pc += 4;
+        pc += GB_IR_LEN_BR_EQZ_I32;
     NEXT();
 L_BR_NEZ_I32:
     if ((uint32_t)S(1) != 0)
         TAKE(2);
     else
-        pc += 4;
+        pc += GB_IR_LEN_BR_NEZ_I32;
     NEXT();
 L_I32_MADD:
     S(1) = (uint32_t)((uint32_t)S(2) + (uint32_t)S(3) * (uint32_t)S(4));
-    pc += 5;
+    pc += GB_IR_LEN_I32_MADD;
     NEXT();
 L_I64_MADD:
     S(1) = S(2) + S(3) * S(4);
-    pc += 5;
+    pc += GB_IR_LEN_I64_MADD;
     NEXT();
 L_BR_TABLE: {
     uint32_t i = (uint32_t)S(1), n = (uint32_t)pc[2].u;
@@ -291,10 +270,10 @@ L_CALL: {
                  nfp + code->frame_slots > stack_end)) {
         ccode = code;
         cinst = inst;
-        ret_pc = pc + 3;
+        ret_pc = pc + GB_IR_LEN_CALL;
         goto slow_call;
     }
-    frames[depth].pc = pc + 3;
+    frames[depth].pc = pc + GB_IR_LEN_CALL;
     frames[depth].fp = fp;
     frames[depth].inst = inst;
     depth++;
@@ -306,7 +285,7 @@ L_CALL: {
 L_CALL_IMPORT:
     f = inst->funcs[pc[1].u];
     nfp = fp + pc[2].u;
-    ret_pc = pc + 3;
+    ret_pc = pc + GB_IR_LEN_CALL_IMPORT;
     goto call_func;
 L_CALL_INDIRECT: {
     gb_table *t = inst->tables[pc[1].u];
@@ -323,7 +302,7 @@ L_CALL_INDIRECT: {
     if (UNLIKELY(f->sig != inst->sigs[pc[2].u]))
         TRAP(GB_TRAP_INDIRECT_MISMATCH);
     nfp = fp + pc[3].u;
-    ret_pc = pc + 5;
+    ret_pc = pc + GB_IR_LEN_CALL_INDIRECT;
     goto call_func;
 }
 call_func:
@@ -378,23 +357,23 @@ L_PROF_RET:
     /* ---- moves ---- */
 L_COPY:
     S(1) = S(2);
-    pc += 3;
+    pc += GB_IR_LEN_COPY;
     NEXT();
 L_CONST:
     S(1) = pc[2].u;
-    pc += 3;
+    pc += GB_IR_LEN_CONST;
     NEXT();
 L_SELECT:
     S(1) = (uint32_t)S(4) ? S(2) : S(3);
-    pc += 5;
+    pc += GB_IR_LEN_SELECT;
     NEXT();
 L_GLOBAL_GET:
     S(1) = *inst->gvals[pc[2].u];
-    pc += 3;
+    pc += GB_IR_LEN_GLOBAL_GET;
     NEXT();
 L_GLOBAL_SET:
     *inst->gvals[pc[1].u] = S(2);
-    pc += 3;
+    pc += GB_IR_LEN_GLOBAL_SET;
     NEXT();
 
     /* ---- memory ---- */
@@ -414,12 +393,15 @@ L_GLOBAL_SET:
         NEXT();                                                             \
     }
 #define LOAD(name, T, conv)                                                 \
-    LOAD_AT(L_##name, T, conv, S(2), pc[3].u, 4, (void)0)                   \
-    LOAD_AT(L_##name##_ADD, T, conv, S(2) + S(3), pc[4].u, 5, (void)0)      \
-    LOAD_AT(L_##name##_ADDI, T, conv, S(2) + pc[3].u, pc[4].u, 5, (void)0)  \
-    LOAD_AT(L_##name##_ADDW, T, conv, S(2) + S(3), pc[4].u, 6, S(5) = a32)  \
-    LOAD_AT(L_##name##_ADDIW, T, conv, S(2) + pc[3].u, pc[4].u, 6,          \
-            S(5) = a32)
+    LOAD_AT(L_##name, T, conv, S(2), pc[3].u, GB_IR_LEN_##name, (void)0)    \
+    LOAD_AT(L_##name##_ADD, T, conv, S(2) + S(3), pc[4].u,                  \
+            GB_IR_LEN_##name##_ADD, (void)0)                                \
+    LOAD_AT(L_##name##_ADDI, T, conv, S(2) + pc[3].u, pc[4].u,              \
+            GB_IR_LEN_##name##_ADDI, (void)0)                               \
+    LOAD_AT(L_##name##_ADDW, T, conv, S(2) + S(3), pc[4].u,                 \
+            GB_IR_LEN_##name##_ADDW, S(5) = a32)                            \
+    LOAD_AT(L_##name##_ADDIW, T, conv, S(2) + pc[3].u, pc[4].u,             \
+            GB_IR_LEN_##name##_ADDIW, S(5) = a32)
     LOAD(LD32, uint32_t, (uint64_t)v)
     LOAD(LD64, uint64_t, v)
     LOAD(LD8S_32, int8_t, (uint64_t)(uint32_t)(int32_t)v)
@@ -444,9 +426,11 @@ L_GLOBAL_SET:
         NEXT();                                                             \
     }
 #define STORE(name, T)                                                      \
-    STORE_AT(L_##name, T, S(1), S(2), pc[3].u, 4)                           \
-    STORE_AT(L_##name##_ADD, T, S(1) + S(2), S(3), pc[4].u, 5)              \
-    STORE_AT(L_##name##_ADDI, T, S(1) + pc[2].u, S(3), pc[4].u, 5)
+    STORE_AT(L_##name, T, S(1), S(2), pc[3].u, GB_IR_LEN_##name)            \
+    STORE_AT(L_##name##_ADD, T, S(1) + S(2), S(3), pc[4].u,                 \
+             GB_IR_LEN_##name##_ADD)                                        \
+    STORE_AT(L_##name##_ADDI, T, S(1) + pc[2].u, S(3), pc[4].u,             \
+             GB_IR_LEN_##name##_ADDI)
     STORE(ST8, uint8_t)
     STORE(ST16, uint16_t)
     STORE(ST32, uint32_t)
@@ -455,7 +439,7 @@ L_GLOBAL_SET:
 #undef STORE_AT
 L_MEMORY_SIZE:
     S(1) = memsize >> 16;
-    pc += 2;
+    pc += GB_IR_LEN_MEMORY_SIZE;
     NEXT();
 L_MEMORY_GROW: {
     uint32_t delta = (uint32_t)S(2), old;
@@ -467,7 +451,7 @@ L_MEMORY_GROW: {
                     ends with the error (gb_process: no outcome) */
     S(1) = e ? 0xffffffffu : old;
     RELOAD_MEM();
-    pc += 3;
+    pc += GB_IR_LEN_MEMORY_GROW;
     NEXT();
 }
 /* the granules of [d, d+n) written (d + n <= memsize, checked) */
@@ -482,7 +466,7 @@ L_MEMORY_FILL: {
         TRAP(GB_TRAP_MEM_OOB);
     memset(mem + d, (int)(uint8_t)S(2), n);
     MARK(d, n);
-    pc += 4;
+    pc += GB_IR_LEN_MEMORY_FILL;
     NEXT();
 }
 L_MEMORY_COPY: {
@@ -492,7 +476,7 @@ L_MEMORY_COPY: {
         TRAP(GB_TRAP_MEM_OOB);
     memmove(mem + d, mem + sr, n);
     MARK(d, n);
-    pc += 4;
+    pc += GB_IR_LEN_MEMORY_COPY;
     NEXT();
 }
 L_MEMORY_INIT: {
@@ -506,13 +490,13 @@ L_MEMORY_INIT: {
     if (n)
         memcpy(mem + d, ds->bytes + sr, n);
     MARK(d, n);
-    pc += 5;
+    pc += GB_IR_LEN_MEMORY_INIT;
     NEXT();
 }
 #undef MARK
 L_DATA_DROP:
     inst->data_dropped[pc[1].u] = 1;
-    pc += 2;
+    pc += GB_IR_LEN_DATA_DROP;
     NEXT();
 
     /* ---- tables and references ---- */
@@ -522,7 +506,7 @@ L_TABLE_GET: {
     if (UNLIKELY(i >= t->size))
         TRAP(GB_TRAP_TABLE_OOB);
     S(1) = t->elems[i];
-    pc += 4;
+    pc += GB_IR_LEN_TABLE_GET;
     NEXT();
 }
 L_TABLE_SET: {
@@ -531,12 +515,12 @@ L_TABLE_SET: {
     if (UNLIKELY(i >= t->size))
         TRAP(GB_TRAP_TABLE_OOB);
     t->elems[i] = S(3);
-    pc += 4;
+    pc += GB_IR_LEN_TABLE_SET;
     NEXT();
 }
 L_TABLE_SIZE:
     S(1) = inst->tables[pc[2].u]->size;
-    pc += 3;
+    pc += GB_IR_LEN_TABLE_SIZE;
     NEXT();
 L_TABLE_GROW: {
     gb_table *t = inst->tables[pc[2].u];
@@ -544,7 +528,7 @@ L_TABLE_GROW: {
     CHARGE((uint64_t)inst->gs->table_per_elem * delta);
     gb_err e = gb_table_grow_(t, delta, S(3), &old);
     S(1) = e ? 0xffffffffu : old;
-    pc += 5;
+    pc += GB_IR_LEN_TABLE_GROW;
     NEXT();
 }
 L_TABLE_FILL: {
@@ -556,7 +540,7 @@ L_TABLE_FILL: {
         TRAP(GB_TRAP_TABLE_OOB);
     for (uint64_t k = 0; k < n; k++)
         t->elems[i + k] = v;
-    pc += 5;
+    pc += GB_IR_LEN_TABLE_FILL;
     NEXT();
 }
 L_TABLE_COPY: {
@@ -567,7 +551,7 @@ L_TABLE_COPY: {
         TRAP(GB_TRAP_TABLE_OOB);
     if (n)
         memmove(td->elems + d, ts->elems + sr, n * sizeof(gb_val));
-    pc += 6;
+    pc += GB_IR_LEN_TABLE_COPY;
     NEXT();
 }
 L_TABLE_INIT: {
@@ -579,20 +563,20 @@ L_TABLE_INIT: {
         TRAP(GB_TRAP_TABLE_OOB);
     if (n)
         memcpy(t->elems + d, inst->elem_vals[seg] + sr, n * sizeof(gb_val));
-    pc += 6;
+    pc += GB_IR_LEN_TABLE_INIT;
     NEXT();
 }
 L_ELEM_DROP:
     inst->elem_len[pc[1].u] = 0;
-    pc += 2;
+    pc += GB_IR_LEN_ELEM_DROP;
     NEXT();
 L_REF_FUNC:
     S(1) = (uint64_t)(uintptr_t)inst->funcs[pc[2].u];
-    pc += 3;
+    pc += GB_IR_LEN_REF_FUNC;
     NEXT();
 L_REF_IS_NULL:
     S(1) = S(2) == 0;
-    pc += 3;
+    pc += GB_IR_LEN_REF_IS_NULL;
     NEXT();
 
     /* ---- numeric, generated from opcodes.h ---- */
@@ -600,7 +584,7 @@ L_REF_IS_NULL:
     L_##name: {                                                             \
         uint64_t a = S(2);                                                  \
         S(1) = R_##to(expr);                                                \
-        pc += 3;                                                            \
+        pc += GB_IR_LEN_##name;                                             \
         NEXT();                                                             \
     }
     GB_UNOPS(U_)
@@ -610,13 +594,13 @@ L_REF_IS_NULL:
     L_##name: {                                                             \
         uint64_t a = S(2), b = S(3);                                        \
         S(1) = R_##to(expr);                                                \
-        pc += 4;                                                            \
+        pc += GB_IR_LEN_##name;                                             \
         NEXT();                                                             \
     }                                                                       \
     L_##name##_I: {                                                         \
         uint64_t a = S(2), b = pc[3].u;                                     \
         S(1) = R_##to(expr);                                                \
-        pc += 4;                                                            \
+        pc += GB_IR_LEN_##name##_I;                                         \
         NEXT();                                                             \
     }
     GB_BINOPS(B_)
@@ -627,7 +611,7 @@ L_REF_IS_NULL:
         if (cond)                                                           \
             TAKE(3);                                                        \
         else                                                                \
-            pc += 5;                                                        \
+            pc += GB_IR_LEN_BR_##name;                                      \
         NEXT();                                                             \
     }                                                                       \
     L_BR_##name##_I: {                                                      \
@@ -635,7 +619,7 @@ L_REF_IS_NULL:
         if (cond)                                                           \
             TAKE(3);                                                        \
         else                                                                \
-            pc += 5;                                                        \
+            pc += GB_IR_LEN_BR_##name##_I;                                  \
         NEXT();                                                             \
     }
     GB_IR_BRCMP(C_)
@@ -654,7 +638,7 @@ trap:
 #undef NEXT
 #undef S
 #undef TRAP
-#undef TRY
+#undef TRY_TRAP
 #undef RELOAD_MEM
 #undef CHARGE
 #undef TAKE

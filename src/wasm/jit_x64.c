@@ -118,7 +118,7 @@ static int64_t h_refill(jctx *c, int64_t gas)
 /* Helpers for single instructions: (context, fp, the instruction's
  * cells); they return GB_OK or the trap. */
 #define S(i) fp[pc[i].u]
-#define TRY(call)                                                           \
+#define TRY_TRAP(call)                                                      \
     do {                                                                    \
         gb_err e_ = (call);                                                 \
         if (e_)                                                             \
@@ -436,7 +436,7 @@ trap:
 }
 
 #undef S
-#undef TRY
+#undef TRY_TRAP
 #undef CHARGE
 
 /* ---- the assembler -------------------------------------------------- */

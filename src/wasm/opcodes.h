@@ -1,20 +1,44 @@
 /*
- * The numeric instructions of WebAssembly 2.0, written once.
+ * The instructions of WebAssembly 2.0 (without SIMD), written once.
  *
- * Each row: X(opcode, NAME, operand type, result type, C expression).
- * The compiler reads the opcode and the types (validation, IR op choice);
- * the interpreter expands the expression into a handler (see interp.c).
- * In the expressions `a` and `b` are the operand cells (uint64_t); the
+ * Every opcode has one row, in the group whose columns fit it:
+ *
+ *   GB_OPS        X(opcode, NAME, immediates, feature, class): control,
+ *                 parametric, variable, table, memory-size, constant and
+ *                 reference instructions, and the 0xFC prefix;
+ *   GB_FC_OPS     the same for the 0xFC-prefixed bulk memory and table
+ *                 instructions, by sub-opcode;
+ *   GB_UNOPS, GB_BINOPS, GB_FC_UNOPS
+ *                 X(opcode, NAME, operand type, result type, C expression):
+ *                 the numeric instructions (class numeric; their feature
+ *                 is "floats" when a type is f32/f64, else none);
+ *   GB_LOADS, GB_STORES
+ *                 X(opcode, NAME, IR op, value type, access bytes, natural
+ *                 alignment log2): the memory accesses (immediate: memarg;
+ *                 class memory).
+ *
+ * From the rows come the named opcodes below (GB_OP_NAME = its byte, or
+ * its sub-opcode for 0xFC ones) that the decoder, validator, compiler and
+ * inspection use instead of hex literals, and the per-opcode facts of
+ * ops.c (gb_op_info: name, immediates, features, class).  The gas
+ * schedule (gas_schedule.c) prices opcodes by these names.
+ *
+ * The numeric expressions: the compiler reads the opcode and the types
+ * (validation, IR op choice); the interpreter and the compiled tier's
+ * helpers expand the expression into a handler (interp.c, jit_x64.c).  In
+ * the expressions `a` and `b` are the operand cells (uint64_t); the
  * accessors below pick the typed view.  Everything that is not a plain C
  * operator on unsigned integers goes through src/wasm/numeric.h, which
  * holds the exact (and host-independent) semantics.  Trapping operations
- * use TRY(...), which the interpreter defines to leave with the trap.
- *
- * 0xFC-prefixed numeric ops (the saturating truncations) are in
- * GB_FC_UNOPS with their sub-opcode.
+ * use TRY_TRAP(...), which each expander defines to end the instruction
+ * with the trap.
  */
 #ifndef GB_WASM_OPCODES_H
 #define GB_WASM_OPCODES_H
+
+#include <stdint.h>
+
+#include "gearbox/wasm_inspect.h"
 
 #define A32 ((uint32_t)a)
 #define B32 ((uint32_t)b)
@@ -23,10 +47,104 @@
 #define AS64 ((int64_t)a)
 #define BS64 ((int64_t)b)
 
-#define GB_TRY32(call) ({ uint32_t r_; TRY(call(A32, B32, &r_)); r_; })
-#define GB_TRY64(call) ({ uint64_t r_; TRY(call(a, b, &r_)); r_; })
-#define GB_TRYU32(call, x) ({ uint32_t r_; TRY(call(x, &r_)); r_; })
-#define GB_TRYU64(call, x) ({ uint64_t r_; TRY(call(x, &r_)); r_; })
+#define GB_TRY32(call) ({ uint32_t r_; TRY_TRAP(call(A32, B32, &r_)); r_; })
+#define GB_TRY64(call) ({ uint64_t r_; TRY_TRAP(call(a, b, &r_)); r_; })
+#define GB_TRYU32(call, x) ({ uint32_t r_; TRY_TRAP(call(x, &r_)); r_; })
+#define GB_TRYU64(call, x) ({ uint64_t r_; TRY_TRAP(call(x, &r_)); r_; })
+
+/* Immediates (what follows the opcode), features (a bit of
+ * gb_module_features, gearbox/wasm.h; 0 for the MVP) and classes. */
+typedef enum gb_imm {
+    GB_IMM_NONE,
+    GB_IMM_BLOCKTYPE,  /* s33: empty, a value type or a type index */
+    GB_IMM_LABEL,      /* u32 label depth */
+    GB_IMM_LABELS,     /* br_table: u32 n, then n+1 label depths */
+    GB_IMM_FUNC,       /* u32 function index */
+    GB_IMM_TYPE_TABLE, /* call_indirect: u32 type index, u32 table index */
+    GB_IMM_TYPES,      /* select t*: u32 n, then n value types */
+    GB_IMM_LOCAL,      /* u32 local index */
+    GB_IMM_GLOBAL,     /* u32 global index */
+    GB_IMM_TABLE,      /* u32 table index */
+    GB_IMM_TABLE2,     /* table.copy: u32 destination, u32 source table */
+    GB_IMM_ELEM_TABLE, /* table.init: u32 element segment, u32 table */
+    GB_IMM_ELEM,       /* u32 element segment */
+    GB_IMM_DATA_MEM,   /* memory.init: u32 data segment, memory byte 0 */
+    GB_IMM_DATA,       /* u32 data segment */
+    GB_IMM_MEM,        /* memory byte 0 */
+    GB_IMM_MEM2,       /* memory.copy: two memory bytes 0 */
+    GB_IMM_MEMARG,     /* u32 alignment log2, u32 offset */
+    GB_IMM_I32,        /* s32 */
+    GB_IMM_I64,        /* s64 */
+    GB_IMM_F32,        /* 4 bytes */
+    GB_IMM_F64,        /* 8 bytes */
+    GB_IMM_REFTYPE,    /* a reference type byte */
+    GB_IMM_SUBOP,      /* 0xFC: u32 sub-opcode (GB_FC_OPS, GB_FC_UNOPS) */
+} gb_imm;
+
+#define GB_FEAT_MVP 0
+#define GB_FEAT_FLOATS GB_FEATURE_FLOATS
+#define GB_FEAT_BULK GB_FEATURE_BULK_MEMORY
+#define GB_FEAT_REF GB_FEATURE_REF_TYPES
+
+typedef enum gb_opclass {
+    GB_CLASS_NONE, /* no such opcode */
+    GB_CLASS_CONTROL,
+    GB_CLASS_PARAMETRIC,
+    GB_CLASS_VARIABLE,
+    GB_CLASS_TABLE,
+    GB_CLASS_MEMORY,
+    GB_CLASS_NUMERIC,
+    GB_CLASS_REFERENCE,
+    GB_CLASS_BULK,
+    GB_CLASS_PREFIX,
+} gb_opclass;
+
+#define GB_OPS(X)                                                           \
+    X(0x00, UNREACHABLE, NONE, MVP, CONTROL)                                \
+    X(0x01, NOP, NONE, MVP, CONTROL)                                        \
+    X(0x02, BLOCK, BLOCKTYPE, MVP, CONTROL)                                 \
+    X(0x03, LOOP, BLOCKTYPE, MVP, CONTROL)                                  \
+    X(0x04, IF, BLOCKTYPE, MVP, CONTROL)                                    \
+    X(0x05, ELSE, NONE, MVP, CONTROL)                                       \
+    X(0x0B, END, NONE, MVP, CONTROL)                                        \
+    X(0x0C, BR, LABEL, MVP, CONTROL)                                        \
+    X(0x0D, BR_IF, LABEL, MVP, CONTROL)                                     \
+    X(0x0E, BR_TABLE, LABELS, MVP, CONTROL)                                 \
+    X(0x0F, RETURN, NONE, MVP, CONTROL)                                     \
+    X(0x10, CALL, FUNC, MVP, CONTROL)                                       \
+    X(0x11, CALL_INDIRECT, TYPE_TABLE, MVP, CONTROL)                        \
+    X(0x1A, DROP, NONE, MVP, PARAMETRIC)                                    \
+    X(0x1B, SELECT, NONE, MVP, PARAMETRIC)                                  \
+    X(0x1C, SELECT_T, TYPES, REF, PARAMETRIC)                               \
+    X(0x20, LOCAL_GET, LOCAL, MVP, VARIABLE)                                \
+    X(0x21, LOCAL_SET, LOCAL, MVP, VARIABLE)                                \
+    X(0x22, LOCAL_TEE, LOCAL, MVP, VARIABLE)                                \
+    X(0x23, GLOBAL_GET, GLOBAL, MVP, VARIABLE)                              \
+    X(0x24, GLOBAL_SET, GLOBAL, MVP, VARIABLE)                              \
+    X(0x25, TABLE_GET, TABLE, REF, TABLE)                                   \
+    X(0x26, TABLE_SET, TABLE, REF, TABLE)                                   \
+    X(0x3F, MEMORY_SIZE, MEM, MVP, MEMORY)                                  \
+    X(0x40, MEMORY_GROW, MEM, MVP, MEMORY)                                  \
+    X(0x41, I32_CONST, I32, MVP, NUMERIC)                                   \
+    X(0x42, I64_CONST, I64, MVP, NUMERIC)                                   \
+    X(0x43, F32_CONST, F32, FLOATS, NUMERIC)                                \
+    X(0x44, F64_CONST, F64, FLOATS, NUMERIC)                                \
+    X(0xD0, REF_NULL, REFTYPE, REF, REFERENCE)                              \
+    X(0xD1, REF_IS_NULL, NONE, REF, REFERENCE)                              \
+    X(0xD2, REF_FUNC, FUNC, REF, REFERENCE)                                 \
+    X(0xFC, PREFIX_FC, SUBOP, MVP, PREFIX)
+
+#define GB_FC_OPS(X)                                                        \
+    X(8, MEMORY_INIT, DATA_MEM, BULK, BULK)                                 \
+    X(9, DATA_DROP, DATA, BULK, BULK)                                       \
+    X(10, MEMORY_COPY, MEM2, BULK, BULK)                                    \
+    X(11, MEMORY_FILL, MEM, BULK, BULK)                                     \
+    X(12, TABLE_INIT, ELEM_TABLE, BULK, BULK)                               \
+    X(13, ELEM_DROP, ELEM, BULK, BULK)                                      \
+    X(14, TABLE_COPY, TABLE2, BULK, BULK)                                   \
+    X(15, TABLE_GROW, TABLE, REF, TABLE)                                    \
+    X(16, TABLE_SIZE, TABLE, REF, TABLE)                                    \
+    X(17, TABLE_FILL, TABLE, REF, TABLE)
 
 #define GB_UNOPS(X)                                                         \
     X(0x45, I32_EQZ, I32, I32, A32 == 0)                                    \
@@ -170,33 +288,56 @@
     X(0xA5, F64_MAX, F64, F64, gb_f64_max(a, b))                            \
     X(0xA6, F64_COPYSIGN, F64, F64, gb_f64_copysign(a, b))
 
-/* The memory instructions: X(opcode, IR op, value type, access bytes,
- * natural alignment log2).  Loads first, then stores. */
+/* The memory instructions: X(opcode, NAME, IR op, value type, access
+ * bytes, natural alignment log2).  Loads first, then stores. */
 #define GB_LOADS(X)                                                         \
-    X(0x28, LD32, I32, 4, 2)                                                \
-    X(0x29, LD64, I64, 8, 3)                                                \
-    X(0x2A, LD32, F32, 4, 2)                                                \
-    X(0x2B, LD64, F64, 8, 3)                                                \
-    X(0x2C, LD8S_32, I32, 1, 0)                                             \
-    X(0x2D, LD8U, I32, 1, 0)                                                \
-    X(0x2E, LD16S_32, I32, 2, 1)                                            \
-    X(0x2F, LD16U, I32, 2, 1)                                               \
-    X(0x30, LD8S_64, I64, 1, 0)                                             \
-    X(0x31, LD8U, I64, 1, 0)                                                \
-    X(0x32, LD16S_64, I64, 2, 1)                                            \
-    X(0x33, LD16U, I64, 2, 1)                                               \
-    X(0x34, LD32S_64, I64, 4, 2)                                            \
-    X(0x35, LD32, I64, 4, 2)
+    X(0x28, I32_LOAD, LD32, I32, 4, 2)                                      \
+    X(0x29, I64_LOAD, LD64, I64, 8, 3)                                      \
+    X(0x2A, F32_LOAD, LD32, F32, 4, 2)                                      \
+    X(0x2B, F64_LOAD, LD64, F64, 8, 3)                                      \
+    X(0x2C, I32_LOAD8_S, LD8S_32, I32, 1, 0)                                \
+    X(0x2D, I32_LOAD8_U, LD8U, I32, 1, 0)                                   \
+    X(0x2E, I32_LOAD16_S, LD16S_32, I32, 2, 1)                              \
+    X(0x2F, I32_LOAD16_U, LD16U, I32, 2, 1)                                 \
+    X(0x30, I64_LOAD8_S, LD8S_64, I64, 1, 0)                                \
+    X(0x31, I64_LOAD8_U, LD8U, I64, 1, 0)                                   \
+    X(0x32, I64_LOAD16_S, LD16S_64, I64, 2, 1)                              \
+    X(0x33, I64_LOAD16_U, LD16U, I64, 2, 1)                                 \
+    X(0x34, I64_LOAD32_S, LD32S_64, I64, 4, 2)                              \
+    X(0x35, I64_LOAD32_U, LD32, I64, 4, 2)
 
 #define GB_STORES(X)                                                        \
-    X(0x36, ST32, I32, 4, 2)                                                \
-    X(0x37, ST64, I64, 8, 3)                                                \
-    X(0x38, ST32, F32, 4, 2)                                                \
-    X(0x39, ST64, F64, 8, 3)                                                \
-    X(0x3A, ST8, I32, 1, 0)                                                 \
-    X(0x3B, ST16, I32, 2, 1)                                                \
-    X(0x3C, ST8, I64, 1, 0)                                                 \
-    X(0x3D, ST16, I64, 2, 1)                                                \
-    X(0x3E, ST32, I64, 4, 2)
+    X(0x36, I32_STORE, ST32, I32, 4, 2)                                     \
+    X(0x37, I64_STORE, ST64, I64, 8, 3)                                     \
+    X(0x38, F32_STORE, ST32, F32, 4, 2)                                     \
+    X(0x39, F64_STORE, ST64, F64, 8, 3)                                     \
+    X(0x3A, I32_STORE8, ST8, I32, 1, 0)                                     \
+    X(0x3B, I32_STORE16, ST16, I32, 2, 1)                                   \
+    X(0x3C, I64_STORE8, ST8, I64, 1, 0)                                     \
+    X(0x3D, I64_STORE16, ST16, I64, 2, 1)                                   \
+    X(0x3E, I64_STORE32, ST32, I64, 4, 2)
+
+/* The named opcodes: GB_OP_NAME is the opcode byte, or the sub-opcode
+ * of a 0xFC-prefixed instruction. */
+enum {
+#define GB_OP_ROW_(opc, name, ...) GB_OP_##name = opc,
+    GB_OPS(GB_OP_ROW_) GB_FC_OPS(GB_OP_ROW_)
+    GB_UNOPS(GB_OP_ROW_) GB_BINOPS(GB_OP_ROW_) GB_FC_UNOPS(GB_OP_ROW_)
+    GB_LOADS(GB_OP_ROW_) GB_STORES(GB_OP_ROW_)
+#undef GB_OP_ROW_
+};
+
+/* What the rows say about one opcode (ops.c). */
+typedef struct gb_opinfo {
+    const char *name;   /* the row's NAME, "I32_ADD"; NULL: no such opcode */
+    uint8_t imm;        /* gb_imm */
+    uint8_t cls;        /* gb_opclass */
+    uint32_t features;  /* GB_FEATURE_* bits it implies by itself */
+} gb_opinfo;
+
+/* The row of single-byte opcode b, and of 0xFC sub-opcode sub (an entry
+ * with a NULL name when there is none). */
+const gb_opinfo *gb_op_info(uint8_t b);
+const gb_opinfo *gb_op_fc_info(uint32_t sub);
 
 #endif

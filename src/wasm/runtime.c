@@ -664,11 +664,11 @@ void gb_global_set(gb_global *g, gb_val v) { g->val = v; }
 static gb_val eval_const(const gb_instance *inst, const gb_constexpr *c)
 {
     switch (c->op) {
-    case 0x23:
+    case GB_OP_GLOBAL_GET:
         return *inst->gvals[c->value];
-    case 0xD0:
+    case GB_OP_REF_NULL:
         return 0;
-    case 0xD2:
+    case GB_OP_REF_FUNC:
         return (gb_val)(uintptr_t)inst->funcs[c->value];
     default:
         return c->value;
