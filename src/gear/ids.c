@@ -131,19 +131,6 @@ bool gb_actor_id_is_system(gb_id id)
     return memcmp(id.b, SYSTEM_ID, GB_ID_LEN) == 0;
 }
 
-bool gb_id_eq(gb_id a, gb_id b)
-{
-    return memcmp(a.b, b.b, GB_ID_LEN) == 0;
-}
-
-bool gb_id_is_zero(gb_id id)
-{
-    uint8_t acc = 0;
-    for (size_t i = 0; i < GB_ID_LEN; i++)
-        acc |= id.b[i];
-    return acc == 0;
-}
-
 void gb_id_to_hex(gb_id id, char out[67])
 {
     out[0] = '0';

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "gear/types.h" /* gb_id */
 #include "gearbox/err.h"
@@ -72,8 +73,19 @@ gb_id gb_reservation_id(gb_id message_id, uint64_t nonce);
 gb_id gb_actor_id_system(void);
 bool gb_actor_id_is_system(gb_id id);
 
-bool gb_id_eq(gb_id a, gb_id b);
-bool gb_id_is_zero(gb_id id);
+/* (inline: the chain compares ids for every message) */
+static inline bool gb_id_eq(gb_id a, gb_id b)
+{
+    return memcmp(a.b, b.b, GB_ID_LEN) == 0;
+}
+
+static inline bool gb_id_is_zero(gb_id id)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < GB_ID_LEN; i++)
+        acc |= id.b[i];
+    return acc == 0;
+}
 
 /* "0x" and 64 lowercase hex digits into out (67 chars with the NUL). */
 void gb_id_to_hex(gb_id id, char out[67]);

@@ -21,6 +21,8 @@
 #include "util/bytes.h"
 #include "util/mem.h"
 
+_Static_assert(GB_SYS_COUNT < 256, "gb_processor.import_sys holds an id");
+
 void gb_process_cfg_default(gb_process_cfg *cfg)
 {
     *cfg = (gb_process_cfg){
@@ -87,6 +89,7 @@ void gb_processor_free(gb_processor *p)
     gb_store_free(p->store);
     free(p->alloc_scratch);
     free(p->imports);
+    free(p->import_sys);
     free(p);
 }
 
@@ -388,11 +391,16 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     { /* (into the processor's array: no allocation per run) */
         if (nimp + 1 > p->cap_imports) {
             gb_extern *ni = gb_realloc(p->imports, (nimp + 1) * sizeof *ni);
-            if (!ni) {
+            if (ni)
+                p->imports = ni;
+            uint8_t *ns = ni ? gb_realloc(p->import_sys, nimp + 1) : NULL;
+            if (!ns) {
                 e = GB_NOMEM;
                 goto fail;
             }
-            p->imports = ni;
+            memset(ns + p->cap_imports, GB_SYS_COUNT,
+                   nimp + 1 - p->cap_imports);
+            p->import_sys = ns;
             p->cap_imports = nimp + 1;
         }
         for (uint32_t i = 0; i < nimp; i++) {
@@ -403,12 +411,18 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
                                             .u.memory = mem};
                 continue;
             }
+            /* the last run's syscall at this position, if the name is the
+             * same (programs of one code, or one toolchain, import alike) */
             const gb_gear_syscall *sc =
-                gb_gear_syscall_find(im.name, im.name_len);
+                gb_gear_syscall_get((gb_gear_syscall_id)p->import_sys[i]);
+            if (!sc || sc->name_len != im.name_len ||
+                memcmp(sc->name, im.name, im.name_len) != 0)
+                sc = gb_gear_syscall_find(im.name, im.name_len);
             if (im.kind != GB_EXTERN_FUNC || !sc) {
                 e = GB_LINK; /* code checks make this unreachable */
                 goto fail;
             }
+            p->import_sys[i] = (uint8_t)sc->id;
             p->imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC,
                                         .u.func = p->sys[sc->id]};
         }

@@ -1,6 +1,6 @@
 /*
  * Internals shared by the processor (process.c) and the syscalls
- * (syscalls.c): the state of one run.  Never included outside src/gear/.
+ * (syscalls*.c): the state of one run.  Never included outside src/gear/.
  */
 #ifndef GB_GEAR_RUN_H
 #define GB_GEAR_RUN_H
@@ -69,6 +69,10 @@ struct gb_processor {
     /* scratch kept between runs (a run allocates as little as it can) */
     uint8_t *alloc_scratch;     /* max_pages/8 + 1 bytes: the bitmap */
     gb_extern *imports;         /* cap_imports entries: a run's imports */
+    uint8_t *import_sys;        /* cap_imports entries: the syscall id
+                                   import i was linked to in the last run
+                                   (GB_SYS_COUNT: none), tried first in
+                                   the next (its name is compared) */
     uint32_t cap_imports;
     uint64_t marks_hi;          /* granules of the memory's read and write
                                    marks that may be set: cleared before

@@ -88,6 +88,8 @@ static gb_err load_lanes(gb_db_txn *t)
     return GB_OK;
 }
 
+static void rec_take(gb_db *db, gb_db_rec *r);
+
 static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
 {
     gb_db_txn *t = gb_malloc(sizeof *t);
@@ -120,6 +122,8 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
         free(t);
         return err;
     }
+    if (write)
+        rec_take(db, &t->rec);
     *out = t;
     return GB_OK;
 }
@@ -141,13 +145,55 @@ static void rec_free(gb_db_rec *r)
     memset(r, 0, sizeof *r);
 }
 
+/* A write transaction's record at its end: emptied and kept as the
+ * gb_db's spare when it is not too large (the larger of two is kept),
+ * else freed. */
+static void rec_release(gb_db *db, gb_db_rec *r)
+{
+    if (r->cap && r->cap <= REC_KEEP_SLOTS) {
+        if (r->n)
+            memset(r->slot, 0, r->cap * sizeof *r->slot);
+        r->n = 0;
+        r->keys_len = 0;
+        pthread_mutex_lock(&db->spare_lock);
+        if (r->cap > db->spare.cap) {
+            gb_db_rec t = db->spare;
+            db->spare = *r;
+            *r = t;
+        }
+        pthread_mutex_unlock(&db->spare_lock);
+    }
+    rec_free(r);
+}
+
+/* A write transaction's record at its start: the spare, if any. */
+static void rec_take(gb_db *db, gb_db_rec *r)
+{
+    pthread_mutex_lock(&db->spare_lock);
+    *r = db->spare;
+    memset(&db->spare, 0, sizeof db->spare);
+    pthread_mutex_unlock(&db->spare_lock);
+}
+
+void gb_db_spare_free(gb_db *db)
+{
+    rec_free(&db->spare);
+    pthread_mutex_destroy(&db->spare_lock);
+}
+
 /* The pooled cursors' wrappers (their MDB cursors go with the txn). */
 static void pool_free(gb_db_txn *txn)
 {
+    if (!txn->shared) /* (only gb_db_share_reads's txns pool cursors) */
+        return;
     for (int i = 0; i < GB_TABLE_COUNT_; i++)
-        for (int k = 0; k < CURSOR_POOL; k++)
-            free(atomic_load_explicit(&txn->pool[i][k],
-                                      memory_order_relaxed));
+        for (int k = 0; k < CURSOR_POOL; k++) {
+            void *c = atomic_load_explicit(&txn->pool[i][k],
+                                           memory_order_relaxed);
+            if (!c)
+                break; /* (slots fill in order) */
+            free(c);
+        }
 }
 
 void gb_db_abort(gb_db_txn *txn)
@@ -164,7 +210,7 @@ void gb_db_abort(gb_db_txn *txn)
             }
     pool_free(txn);
     mdb_txn_abort(txn->txn);
-    rec_free(&txn->rec);
+    rec_release(txn->db, &txn->rec);
     if (txn->shared)
         pthread_mutex_destroy(&txn->lock);
     free(txn);
@@ -518,7 +564,7 @@ gb_err gb_db_commit(gb_db_txn *txn)
                                           and a write txn's cursors */
     }
     pool_free(txn);
-    rec_free(&txn->rec);
+    rec_release(txn->db, &txn->rec);
     if (txn->shared)
         pthread_mutex_destroy(&txn->lock);
     free(txn);

@@ -185,6 +185,7 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         set_msg(msg, msg_len, "out of memory");
         return GB_NOMEM;
     }
+    pthread_mutex_init(&db->spare_lock, NULL);
     db->lock_fd = -1;
     if (!path) {
         db->temp = true;
@@ -249,6 +250,7 @@ fail:
         remove_dir(db->path);
     if (db->lock_fd >= 0)
         close(db->lock_fd);
+    pthread_mutex_destroy(&db->spare_lock);
     free(db->path);
     free(db);
     return err;
@@ -263,6 +265,7 @@ void gb_db_close(gb_db *db)
         remove_dir(db->path);
     if (db->lock_fd >= 0)
         close(db->lock_fd); /* the lock goes last */
+    gb_db_spare_free(db);
     free(db->path);
     free(db);
 }

@@ -44,22 +44,15 @@
     (gb_fault_hit(GB_FAULT_IO) ? (mdb_txn_abort(txn), EIO)                     \
                                : mdb_txn_commit(txn))
 
-struct gb_db {
-    MDB_env *env;
-    MDB_dbi dbi[GB_TABLE_COUNT_];
-    char *path;
-    bool temp;
-    uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
-    gb_pool *pool; /* gb_db_set_pool, borrowed */
-    int lock_fd;   /* DIR/gearbox.lock, flock'ed exclusively while open */
-    /* gb_db_inject_commit_fault: the commit that fails, counted down (0:
-     * none), and the code it fails with */
-    uint32_t fault_in;
-    int fault_rc;
-};
-
 /* One touched key in the write record (see the top of db.c). */
 enum { REC_EMPTY = 0, REC_ABSENT, REC_PRESENT };
+
+/* A write transaction's record, once emptied, is kept for the next one
+ * (gb_db.spare) when it has at most this many slots: a block's record
+ * then starts at the size the last one reached instead of growing from
+ * 256 slots again, each growth a fresh calloc (page faults) and a rehash;
+ * larger ones are freed (a sparse record's fold scans every slot). */
+#define REC_KEEP_SLOTS (1u << 13)
 
 typedef struct rec_slot {
     uint64_t hash;
@@ -76,6 +69,25 @@ typedef struct gb_db_rec {
     uint8_t *keys;  /* the keys' bytes, back to back */
     size_t keys_len, keys_cap;
 } gb_db_rec;
+
+struct gb_db {
+    MDB_env *env;
+    MDB_dbi dbi[GB_TABLE_COUNT_];
+    char *path;
+    bool temp;
+    uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
+    gb_pool *pool; /* gb_db_set_pool, borrowed */
+    int lock_fd;   /* DIR/gearbox.lock, flock'ed exclusively while open */
+    /* gb_db_inject_commit_fault: the commit that fails, counted down (0:
+     * none), and the code it fails with */
+    uint32_t fault_in;
+    int fault_rc;
+    /* the record kept between write transactions (REC_KEEP_SLOTS), empty:
+     * slots all REC_EMPTY, n and keys_len 0; under spare_lock */
+    gb_db_rec spare;
+    pthread_mutex_t spare_lock;
+};
+
 
 struct gb_db_txn {
     gb_db *db;
@@ -123,5 +135,8 @@ gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
  * that the lanes give the root; on an LMDB error the transaction fails.
  * db.c (commit, the root); db_blocks.c (sealing). */
 gb_err gb_db_rec_fold(gb_db_txn *t);
+
+/* Frees db's spare record (db.c; gb_db_close). */
+void gb_db_spare_free(gb_db *db);
 
 #endif

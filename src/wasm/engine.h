@@ -111,6 +111,10 @@ struct gb_store {
     char trap_msg[256];
     gb_functype *sigs;     /* interned function types */
     uint32_t nsigs, capsigs;
+    uint32_t *sig_hint;    /* cap_hint entries: the interned id module
+                              type i had in the last instantiation, tried
+                              first in the next (compared in full) */
+    uint32_t cap_hint;
     gb_func *funcs;
     gb_memory *mems;
     gb_table *tables;

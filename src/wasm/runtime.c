@@ -256,6 +256,7 @@ void gb_store_free(gb_store *s)
     for (uint32_t i = 0; i < s->nsigs; i++)
         free((void *)s->sigs[i].params);
     free(s->sigs);
+    free(s->sig_hint);
     free(s->stack);
     free(s->frames);
     free(s);
@@ -808,10 +809,25 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
         inst->funcs[m->nfunc_imports + i] = &defs[i];
 
     gb_err e;
+    if (m->ntypes > s->cap_hint) {
+        uint32_t *h = gb_realloc(s->sig_hint, m->ntypes * sizeof *h);
+        if (!h)
+            return GB_NOMEM;
+        for (uint32_t i = s->cap_hint; i < m->ntypes; i++)
+            h[i] = UINT32_MAX;
+        s->sig_hint = h;
+        s->cap_hint = m->ntypes;
+    }
     for (uint32_t i = 0; i < m->ntypes; i++) {
+        uint32_t h = s->sig_hint[i];
+        if (h < s->nsigs && functype_eq(&s->sigs[h], &m->types[i])) {
+            inst->sigs[i] = h; /* (a store runs one code again and again) */
+            continue;
+        }
         inst->sigs[i] = gb_store_intern(s, &m->types[i], &e);
         if (e)
             return e;
+        s->sig_hint[i] = inst->sigs[i];
     }
     e = link_imports(s, m, inst, imports, detail, detail_len);
     if (e)
