@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "chain/chain_int.h"
+#include "chain/gas_tree.h"
 #include "util/grow.h"
 
 gb_err gb_chain_stats_get(gb_chain *c, gb_chain_stats *out)

@@ -259,8 +259,8 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
                        char *detail, size_t detail_len);
 
 /*
- * gb_chain_submit, also giving *out_msg_id (may be NULL): the id of the
- * message the transaction queues when its block applies it — the init
+ * gb_chain_submit giving both ids: also *out_msg_id (may be NULL), the
+ * id of the message the transaction queues when its block applies it — the init
  * message for CREATE_PROGRAM, the message for SEND_MESSAGE (= *out_id),
  * the reply for SEND_REPLY (= *out_id); zero for UPLOAD_CODE, CLAIM_VALUE
  * and TRANSFER, which queue none.  For TRANSFER (and the VOUCHER_*
@@ -268,8 +268,9 @@ gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
  * transaction's id (gb_message_id_external of its block, sender and
  * nonce, as a message would have), the id of its GB_EV_TRANSFER event.
  */
-gb_err gb_chain_submit2(gb_chain *c, const gb_tx *tx, gb_id *out_id,
-                        gb_id *out_msg_id, char *detail, size_t detail_len);
+gb_err gb_chain_submit_ids(gb_chain *c, const gb_tx *tx, gb_id *out_id,
+                           gb_id *out_msg_id, char *detail,
+                           size_t detail_len);
 
 /*
  * The nonce the chain gives the next transaction from account: the number
@@ -824,7 +825,7 @@ gb_err gb_chain_apply_inputs(gb_chain *c, const uint8_t *rec, size_t len,
  * when a transaction enters the log, before its block (node/cluster.h).
  * The message a send, transfer or program creation makes gets id mid;
  * *out_id and *out_msg_id as gb_chain_tx_ids gives them.  Otherwise, the
- * errors and what a failure leaves included, as gb_chain_submit2. */
+ * errors and what a failure leaves included, as gb_chain_submit_ids. */
 gb_err gb_chain_submit_as(gb_chain *c, const gb_tx *tx, const gb_id *mid,
                           gb_id *out_id, gb_id *out_msg_id, char *detail,
                           size_t detail_len);

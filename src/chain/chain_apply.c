@@ -1,13 +1,13 @@
 /*
- * Running one dispatch and applying its journal to the block's write
- * transaction.
+ * A run's journal applied to the block's write transaction
+ * (chain_apply.h), and the waitlist.
  *
- * gb_chain_execute() takes a dispatch out of the queue (already deleted
- * there), checks its destination (not created, init failed, exited: Gear's
- * error replies without running anything), runs it in the processor with a
- * view of the program whose pages are read straight from the transaction
- * (nothing is written during a run, so those pointers stay valid), then
- * applies the journal:
+ * The pipeline (pipeline.c) takes a dispatch out of the queue (already
+ * deleted there), checks its destination (not created, init failed,
+ * exited: Gear's error replies without running anything), runs it in the
+ * processor with a view of the program whose pages are read straight
+ * from the transaction (nothing is written during a run, so those
+ * pointers stay valid); gb_chain_apply_journal then applies the journal:
  *
  *   gas     the run's gas limit G is the gas of the node it draws on (its
  *           own, or its holder's: gas_tree.c, Gear's gas tree).  The
@@ -86,395 +86,18 @@
  *           deposit locked on it, plus the message's value on its first
  *           run only: a woken message's value is in the balance already.
  */
-#define _GNU_SOURCE /* MADV_HUGEPAGE, posix_memalign with -std=c11 */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-#include "chain/chain_int.h"
+#include "chain/chain_apply.h"
+#include "chain/effects.h"
+#include "chain/gas_tree.h"
+#include "chain/pipeline.h"
+#include "chain/queue.h"
 #include "util/bytes.h"
 #include "util/hash.h"
 #include "util/mem.h"
 #include "util/try.h"
-
-/* ---- small helpers ------------------------------------------------------ */
-
-gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out)
-{
-    out->x = *src;
-    out->payload = gb_malloc(src->d.payload_len ? src->d.payload_len : 1);
-    if (!out->payload)
-        return GB_NOMEM;
-    if (src->d.payload_len)
-        memcpy(out->payload, src->d.payload, src->d.payload_len);
-    out->x.d.payload = out->payload;
-    return GB_OK;
-}
-
-void gb_chain_held_free(gb_held *h)
-{
-    free(h->payload);
-    h->payload = NULL;
-}
-
-/* Room for more events.  A block of many dispatches has megabytes of
- * them: past EV_HUGE bytes the array jumps to room for two events per
- * dispatch a block may have (address space only: pages are filled as
- * used), 2 MiB-aligned with a huge-page hint where the kernel has them
- * (Linux's transparent huge pages in "madvise" mode) — filling it then
- * takes one page fault per 2 MiB instead of one per 4 KiB, and nothing is
- * copied again, on the block's thread. */
-#define EV_HUGE (4u << 20)
-static gb_err events_grow(gb_blk *b)
-{
-    uint32_t cap = b->cap_ev ? b->cap_ev * 2 : 16;
-    gb_event *n = NULL;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if ((size_t)cap * sizeof *b->ev >= EV_HUGE) {
-        if (cap < 2 * GB_CHAIN_MAX_DISPATCHES)
-            cap = 2 * GB_CHAIN_MAX_DISPATCHES;
-        size_t bytes = ((size_t)cap * sizeof *b->ev + (2u << 20) - 1) &
-                       ~(size_t)((2u << 20) - 1);
-        cap = (uint32_t)(bytes / sizeof *b->ev);
-        void *p = NULL;
-        if (posix_memalign(&p, 2u << 20, bytes) == 0) {
-            (void)madvise(p, bytes, MADV_HUGEPAGE); /* (a hint) */
-            n = p;
-            gb_copy(n, b->ev, (size_t)b->nev * sizeof *n);
-            free(b->ev);
-        }
-    }
-#endif
-    if (!n && !(n = gb_realloc(b->ev, (size_t)cap * sizeof *n)))
-        return GB_NOMEM;
-    b->ev = n;
-    b->cap_ev = cap;
-    return GB_OK;
-}
-
-gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
-                      uint32_t len, const char *debug)
-{
-    gb_err e;
-    if (b->nev == b->cap_ev && (e = events_grow(b)))
-        return e;
-    ev.payload = NULL;
-    ev.payload_len = 0;
-    ev.debug = NULL;
-    ev.sent = NULL;
-    ev.nsent = 0;
-    if (payload && len) {
-        ev.payload = gb_malloc(len);
-        if (!ev.payload)
-            return GB_NOMEM;
-        memcpy(ev.payload, payload, len);
-        ev.payload_len = len;
-    }
-    if (debug && *debug) {
-        ev.debug = gb_strdup(debug);
-        if (!ev.debug) {
-            free(ev.payload);
-            return GB_NOMEM;
-        }
-    }
-    b->ev[b->nev++] = ev;
-    return GB_OK;
-}
-
-/* The ids of what a run sent, on its DISPATCHED event (chain.h), so that
- * who caused which message can be told from the events alone (the node's
- * explorer draws it). */
-static gb_err note_sent(gb_event *ev, const gb_journal *j)
-{
-    uint32_t n = j->ncreates + j->nmsgs;
-    if (!n)
-        return GB_OK;
-    ev->sent = malloc((size_t)n * sizeof *ev->sent);
-    if (!ev->sent)
-        return GB_NOMEM;
-    for (uint32_t i = 0; i < j->ncreates; i++)
-        ev->sent[ev->nsent++] = j->creates[i].init.id;
-    for (uint32_t i = 0; i < j->nmsgs; i++)
-        ev->sent[ev->nsent++] = j->msgs[i].id;
-    return GB_OK;
-}
-
-/* A program record with its allocation bitmap copied (*alloc owned). */
-static gb_err prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,
-                        uint8_t **alloc)
-{
-    *alloc = NULL;
-    gb_err e = gb_db_program_get(txn, pid, p);
-    if (e)
-        return e;
-    uint32_t n = (p->alloc_pages + 7) / 8;
-    if (n && p->allocations) {
-        *alloc = gb_malloc(n);
-        if (!*alloc)
-            return GB_NOMEM;
-        memcpy(*alloc, p->allocations, n);
-    }
-    p->allocations = *alloc;
-    return GB_OK;
-}
-
-/* Whether id is a program (exited and failed ones included: a record is
- * never removed, so a yes is remembered while the queue runs). */
-static gb_err is_program(gb_blk *b, gb_id id, bool *out)
-{
-    *out = true;
-    if (gb_chain_known_program(b, id))
-        return GB_OK;
-    gb_db_program p;
-    gb_err e = gb_db_program_get(b->txn, id, &p);
-    *out = e == GB_OK;
-    if (e == GB_NOT_FOUND)
-        return GB_OK;
-    if (e) /* (GB_IO: no answer — not "a user", which would route the
-              message to a mailbox) */
-        return e;
-    gb_chain_note_program(b, id);
-    return GB_OK;
-}
-
-gb_err gb_chain_account_add(gb_blk *b, gb_id id, gb_u128 v)
-{
-    if (gb_u128_is_zero(v))
-        return GB_OK;
-    gb_db_account a;
-    gb_err e = gb_db_account_get(b->txn, id, &a);
-    if (e && e != GB_NOT_FOUND)
-        return e;
-    /* balances sum to at most the issuance: a credit that wraps means
-     * value came from nowhere, and the block fails rather than mint */
-    if (!gb_u128_add_to(&a.balance, v))
-        return GB_OVERFLOW;
-    return gb_db_account_put(b->txn, id, &a);
-}
-
-gb_err gb_chain_credit(gb_blk *b, gb_id id, gb_u128 v)
-{
-    if (gb_u128_is_zero(v))
-        return GB_OK;
-    gb_db_program p;
-    uint8_t *alloc;
-    gb_err e = prog_load(b->txn, id, &p, &alloc);
-    if (e == GB_NOT_FOUND)
-        return gb_chain_account_add(b, id, v);
-    if (!e && p.status == GB_PROGRAM_EXITED &&
-        !gb_id_eq(p.inheritor, id)) {
-        /* value reaching an exited program goes on to its inheritor (one
-         * step: an inheritor that exited too keeps it) */
-        gb_id to = p.inheritor;
-        free(alloc);
-        if (!gb_db_program_get(b->txn, to, &p)) {
-            if ((e = prog_load(b->txn, to, &p, &alloc)))
-                return e;
-            e = gb_u128_add_to(&p.balance, v)
-                    ? gb_db_program_put(b->txn, to, &p)
-                    : GB_OVERFLOW;
-            b->program_credits++;
-            free(alloc);
-            return e;
-        }
-        return gb_chain_account_add(b, to, v);
-    }
-    if (!e) {
-        e = gb_u128_add_to(&p.balance, v) ? gb_db_program_put(b->txn, id, &p)
-                                          : GB_OVERFLOW;
-        b->program_credits++;
-    }
-    free(alloc);
-    return e;
-}
-
-static gb_err meta_u128_add(gb_db_txn *txn, const char *name, gb_u128 v)
-{
-    gb_db_val val;
-    gb_u128 cur = gb_u128_from(0);
-    gb_err e = gb_db_meta_get(txn, name, &val);
-    if (!e && val.len == 16)
-        cur = gb_u128_from_le(val.data);
-    else if (e && e != GB_NOT_FOUND)
-        return e;
-    uint8_t buf[16];
-    if (!gb_u128_add_to(&cur, v))
-        return GB_OVERFLOW;
-    gb_u128_to_le(cur, buf);
-    return gb_db_meta_put(txn, name, buf, 16);
-}
-
-gb_err gb_chain_burn(gb_blk *b, uint64_t gas)
-{
-    if (!gas)
-        return GB_OK;
-    if (b->sched) { /* summed while the queue runs, written at its end */
-        return gb_u128_add_to(&b->burn_pending, gb_chain_gas_value(gas))
-                   ? GB_OK
-                   : GB_OVERFLOW;
-    }
-    return meta_u128_add(b->txn, "burned", gb_chain_gas_value(gas));
-}
-
-gb_err gb_chain_burn_flush(gb_blk *b)
-{
-    gb_u128 v = b->burn_pending;
-    b->burn_pending = gb_u128_from(0);
-    return gb_u128_is_zero(v) ? GB_OK : meta_u128_add(b->txn, "burned", v);
-}
-
-gb_err gb_chain_pay_fee(gb_blk *b, gb_u128 fee)
-{
-    /* META "fees" is written the first time a fee is paid: a chain that
-     * never charged one (fees configured 0) keeps the roots it had */
-    return gb_u128_is_zero(fee) ? GB_OK : meta_u128_add(b->txn, "fees", fee);
-}
-
-gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas)
-{
-    return gb_chain_account_add(b, origin, gb_chain_gas_value(gas));
-}
-
-/* The gas a stored dispatch holds besides its gas limit: its reply
- * deposit and its system reservation. */
-static uint64_t extra_gas(const gb_db_dispatch *x)
-{
-    return x->reply_deposit + x->d.ctx.system_reservation;
-}
-
-/* ---- routing ------------------------------------------------------------ */
-
-/* A message or reply reaching a user: an event; the mailbox (with a task
- * for its expiry) unless it is a reply without value.  Any gas it held is
- * refunded. */
-gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x)
-{
-    gb_err e = gb_chain_refund_gas(b, x->origin,
-                                   x->d.gas_limit + extra_gas(x));
-    if (e)
-        return e;
-    bool is_reply = x->d.kind == GB_DISPATCH_REPLY;
-    gb_event ev = {.kind = GB_EV_USER_MESSAGE, .id = x->d.id,
-                   .source = x->d.source, .destination = x->d.destination,
-                   .is_reply = is_reply, .reply_to = x->d.reply_to,
-                   .value = x->d.value};
-    memcpy(ev.reply_code, x->d.reply_code, 4);
-    e = gb_chain_event(b, ev, x->d.payload, x->d.payload_len, NULL);
-    if (e)
-        return e;
-    if (is_reply && gb_u128_is_zero(x->d.value))
-        return GB_OK;
-    gb_db_dispatch y = *x;
-    y.d.gas_limit = 0;
-    y.reply_deposit = 0;
-    y.d.ctx.system_reservation = 0;
-    y.expires_at = b->height + GB_CHAIN_MAILBOX_BLOCKS;
-    e = gb_db_mailbox_put(b->txn, y.d.destination, y.d.id, &y);
-    if (e)
-        return e;
-    gb_db_task t = {.kind = GB_TASK_REMOVE_FROM_MAILBOX,
-                    .a = y.d.destination, .b = y.d.id};
-    return gb_db_task_add(b->txn, y.expires_at, &t, NULL);
-}
-
-/* A dispatch for a program (to_program) or a user, now or after delay
- * blocks. */
-static gb_err route(gb_blk *b, gb_db_dispatch *y, bool to_program,
-                    uint32_t delay, uint32_t dest_hint)
-{
-    if (delay) {
-        y->expires_at = b->height + delay;
-        gb_err e = gb_db_stash_put(b->txn, y->d.id, y);
-        if (e)
-            return e;
-        gb_db_task t = {.kind = to_program ? GB_TASK_SEND_DISPATCH
-                                           : GB_TASK_SEND_USER_MESSAGE,
-                        .a = y->d.destination, .b = y->d.id,
-                        .arg = to_program ? 0 : 1};
-        return gb_db_task_add(b->txn, y->expires_at, &t, NULL);
-    }
-    y->expires_at = 0;
-    if (to_program)
-        return gb_chain_queue_push_hint(b, y, dest_hint);
-    return gb_chain_to_user(b, y);
-}
-
-/* x's error reply (Gear's system reply: gasless, drawing on x's holder h,
- * unless a reply deposit pays for it); x's system reservation goes back.
- * x itself is not consumed here. */
-static gb_err error_reply_h(gb_blk *b, const gb_db_dispatch *x, gb_gnode *h,
-                            gb_reply_code code, const uint8_t *payload,
-                            uint32_t len)
-{
-    gb_err e = gb_chain_refund_gas(b, x->origin, x->d.ctx.system_reservation);
-    if (e)
-        return e;
-    gb_db_dispatch y = {
-        .d = {.kind = GB_DISPATCH_REPLY,
-              .id = gb_message_id_reply(x->d.id),
-              .source = x->d.destination,
-              .destination = x->d.source,
-              .payload = payload,
-              .payload_len = len,
-              .value = (x->flags & GB_CHAIN_F_VALUE_CREDITED)
-                           ? gb_u128_from(0) : x->d.value,
-              .gas_limit = x->reply_deposit,
-              .reply_to = x->d.id},
-        .origin = x->origin,
-    };
-    gb_reply_code_bytes(code, y.d.reply_code);
-    bool prog;
-    e = is_program(b, y.d.destination, &prog);
-    if (e)
-        return e;
-    if (prog && !x->reply_deposit) {
-        y.flags = GB_CHAIN_F_GASLESS;
-        y.gas_node = h->id;
-        h->n.unspec_refs++;
-    }
-    return route(b, &y, prog, 0, GB_IDMAP_NONE);
-}
-
-gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,
-                            gb_reply_code code, const uint8_t *payload,
-                            uint32_t len)
-{
-    gb_gnode h;
-    gb_err e = gb_chain_gas_holder(b, x, &h);
-    if (!e)
-        e = error_reply_h(b, x, &h, code, payload, len);
-    return e ? e : gb_chain_gas_done(b, x, &h);
-}
-
-/* A dispatch that cannot reach its destination, and may not be replied to
- * (a reply or signal): its value goes back, its gas to the payer. */
-static gb_err drop(gb_blk *b, const gb_db_dispatch *x)
-{
-    gb_err e = GB_OK;
-    if (!(x->flags & GB_CHAIN_F_VALUE_CREDITED))
-        e = gb_chain_credit(b, x->d.source, x->d.value);
-    if (!e)
-        e = gb_chain_refund_gas(b, x->origin, extra_gas(x));
-    gb_gnode h;
-    if (!e)
-        e = gb_chain_gas_holder(b, x, &h);
-    return e ? e : gb_chain_gas_done(b, x, &h);
-}
-
-/* ---- code ---------------------------------------------------------------- */
-
-gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
-                     const gb_gear_code **out)
-{
-    *out = gb_code_cache_get(c->codes, code_id);
-    if (*out)
-        return GB_OK;
-    gb_db_val v;
-    gb_err e = gb_db_code_get(txn, code_id, &v);
-    if (e)
-        return e;
-    return gb_code_cache_add(c->codes, v.data, v.len, out, NULL, 0);
-}
 
 /* ---- the waitlist -------------------------------------------------------- */
 
@@ -547,12 +170,12 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
                 len = 32;
             }
         }
-        TRY_OUT(error_reply_h(b, x, &g, code, inh, len));
+        TRY_OUT(gb_chain_error_reply_h(b, x, &g, code, inh, len));
         TRY_OUT(gb_chain_gas_done(b, x, &g));
         if (x->d.kind == GB_DISPATCH_INIT) {
             gb_db_program p;
             uint8_t *alloc;
-            TRY_OUT(prog_load(b->txn, pid, &p, &alloc));
+            TRY_OUT(gb_chain_prog_load(b->txn, pid, &p, &alloc));
             if (p.status == GB_PROGRAM_INITIALIZING) {
                 p.status = GB_PROGRAM_TERMINATED;
                 e = gb_db_program_put(b->txn, pid, &p);
@@ -567,7 +190,7 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
         }
     } else {
         /* a credited value stays with the program */
-        TRY_OUT(gb_chain_refund_gas(b, x->origin, extra_gas(x)));
+        TRY_OUT(gb_chain_refund_gas(b, x->origin, gb_chain_extra_gas(x)));
         TRY_OUT(gb_chain_gas_done(b, x, &g));
     }
 out:
@@ -610,36 +233,6 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
     return e;
 }
 
-/* ---- running a dispatch ----------------------------------------------- */
-
-/* Called from the lazy-pages fault handler of the thread running the
- * dispatch: only reads the transaction (LMDB's mdb_get allocates nothing;
- * several threads may do it at once, see gb_db_share_reads), and nothing
- * writes to it while runs are under way, so the pointer stays valid. */
-static const uint8_t *page_lookup(void *user, uint32_t page, uint32_t *len)
-{
-    gb_page_src *s = user;
-    if (s->resolved) {
-        for (uint32_t k = 0; k < s->n; k++)
-            if (s->page[k] == page) {
-                *len = s->len[k];
-                return s->data[k];
-            }
-        return NULL; /* (every persisted page is listed) */
-    }
-    const gb_ov_page *o = gb_overlay_find(s->ov, page);
-    if (o) {
-        *len = o->len;
-        return o->data; /* NULL: written all zero */
-    }
-    const uint8_t *data;
-    gb_err e = gb_db_page_get(s->txn, s->pid, page, &data, len);
-    if (e && e != GB_NOT_FOUND && !s->err)
-        s->err = e; /* (seen by the caller after the run: no zero page
-                       may stand in for one the store could not read) */
-    return e ? NULL : data;
-}
-
 gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
                          uint32_t len)
 {
@@ -658,39 +251,6 @@ gb_err gb_chain_pages_clear(gb_blk *b, gb_id pid)
     }
     gb_overlay_drop(b->ov, pid);
     return gb_db_pages_clear(b->txn, pid, NULL);
-}
-
-/* Whether x's destination cannot take it (Gear's unavailable-program
- * cases), and with which reply code. */
-static bool unavailable(const gb_db_dispatch *x, bool found,
-                        const gb_db_program *p, gb_reply_code *code)
-{
-    if (!found || (x->d.kind == GB_DISPATCH_INIT &&
-                   !gb_id_eq(p->init_message, x->d.id)))
-        *code = GB_REPLY_UNAVAILABLE_PROGRAM_NOT_CREATED;
-    else if (p->status == GB_PROGRAM_TERMINATED)
-        *code = GB_REPLY_UNAVAILABLE_INITIALIZATION_FAILURE;
-    else if (p->status == GB_PROGRAM_EXITED)
-        *code = GB_REPLY_UNAVAILABLE_PROGRAM_EXITED;
-    else
-        return false;
-    return true;
-}
-
-/* An unavailable destination: the error reply (init and handle) or the
- * dispatch dropped (replies, signals). */
-static gb_err refuse(gb_blk *b, const gb_db_dispatch *x,
-                     const gb_db_program *p, gb_reply_code code)
-{
-    if (x->d.kind != GB_DISPATCH_INIT && x->d.kind != GB_DISPATCH_HANDLE)
-        return drop(b, x);
-    uint8_t buf[32];
-    uint32_t len = 0;
-    if (code == GB_REPLY_UNAVAILABLE_PROGRAM_EXITED) {
-        memcpy(buf, p->inheritor.b, 32);
-        len = 32;
-    }
-    return gb_chain_error_reply(b, x, code, buf, len);
 }
 
 static gb_err apply_wait(gb_blk *b, const gb_db_dispatch *x,
@@ -759,7 +319,7 @@ static gb_err apply_wake(gb_blk *b, gb_id pid, const gb_wake_req *wk)
 static gb_err create_program(gb_blk *b, gb_id creator, const gb_create_req *cr)
 {
     bool taken;
-    gb_err e = is_program(b, cr->program_id, &taken);
+    gb_err e = gb_chain_is_program(b, cr->program_id, &taken);
     if (e)
         return e;
     if (taken)
@@ -910,10 +470,10 @@ static void child_of(gb_gnode *h, gb_db_dispatch *y, bool with_gas)
  * was prepared, view_balance: the balance the run was shown; h: hints
  * (NULL: none); pc: the program's cache while the queue runs (NULL:
  * none). */
-static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
-                            gb_db_program *p, gb_u128 prep_balance,
-                            gb_u128 view_balance, gb_journal *j,
-                            const gb_hints *h, gb_prog_cache *pc)
+gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
+                              gb_db_program *p, gb_u128 prep_balance,
+                              gb_u128 view_balance, gb_journal *j,
+                              const gb_hints *h, gb_prog_cache *pc)
 {
     gb_id pid = x->d.destination;
     gb_err e = GB_OK;
@@ -962,7 +522,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                                      .outcome = j->outcome,
                                      .gas_burned = burned},
                        NULL, 0, j->debug));
-    TRY_OUT(note_sent(&b->ev[b->nev - 1], j));
+    TRY_OUT(gb_chain_note_sent(&b->ev[b->nev - 1], j));
 
     /* value */
     gb_u128 bal = view_balance;
@@ -1067,13 +627,14 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
     }
     for (uint32_t i = 0; i < j->nmsgs; i++) {
         bool isp = h && i < GB_HINT_MSGS && h->program[i];
-        if (!isp && (e = is_program(b, j->msgs[i].destination, &isp)))
+        if (!isp &&
+            (e = gb_chain_is_program(b, j->msgs[i].destination, &isp)))
             goto out;
         msg_prog[i] = isp;
     }
     bool reply_prog = j->has_reply && h && h->reply_program;
     if (j->has_reply && !reply_prog &&
-        (e = is_program(b, j->reply.destination, &reply_prog)))
+        (e = gb_chain_is_program(b, j->reply.destination, &reply_prog)))
         goto out;
     /* Gear's ReplyPacket::auto has gas Some(0): an automatic reply draws
      * on nothing (only a reply deposit pays for it) */
@@ -1095,7 +656,7 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .reply_deposit = deposit_for(j, m->id),
             .gas_node = hold.id};
         child_of(&hold, &y, m->has_gas_limit);
-        e = route(b, &y, true, m->delay, GB_IDMAP_NONE);
+        e = gb_chain_route(b, &y, true, m->delay, GB_IDMAP_NONE);
     }
     for (uint32_t i = 0; !e && i < j->nmsgs; i++) {
         const gb_out_msg *m = &j->msgs[i];
@@ -1118,8 +679,9 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             child_of(&hold, &y, m->has_gas_limit);
         }
         if (!e)
-            e = route(b, &y, msg_prog[i], m->delay,
-                      h && i < GB_HINT_MSGS ? h->dest[i] : GB_IDMAP_NONE);
+            e = gb_chain_route(
+                b, &y, msg_prog[i], m->delay,
+                h && i < GB_HINT_MSGS ? h->dest[i] : GB_IDMAP_NONE);
     }
     if (msg_prog != few)
         free(msg_prog);
@@ -1149,8 +711,8 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
             y.gas_node = hold.id;
             child_of(&hold, &y, m->has_gas_limit);
         }
-        TRY_OUT(route(b, &y, reply_prog, m->delay,
-                  h ? h->reply_dest : GB_IDMAP_NONE));
+        TRY_OUT(gb_chain_route(b, &y, reply_prog, m->delay,
+                               h ? h->reply_dest : GB_IDMAP_NONE));
     } else if (j->outcome != GB_OUTCOME_WAIT) {
         /* no reply will come from this message: its deposit goes back */
         TRY_OUT(gb_chain_refund_gas(b, x->origin, x->reply_deposit));
@@ -1198,524 +760,5 @@ static gb_err apply_journal(gb_blk *b, const gb_db_dispatch *x,
                            NULL, 0, NULL));
     }
 out:
-    return e;
-}
-
-/* The program's persisted pages — stored, as the overlay ov (may be NULL)
- * has them now — when it has at most GB_CHAIN_HOT_PAGES of them (true: *n
- * is all of them); none otherwise (then every page loads on first
- * touch). */
-static bool hot_pages(gb_db_txn *txn, gb_id pid, const gb_ov_prog *ov,
-                      uint32_t *out, uint32_t *n)
-{
-    gb_db_cursor *cur;
-    *n = 0;
-    if (gb_db_cursor_open(txn, GB_TABLE_PAGES, pid.b, 32, NULL, 0, &cur))
-        return false;
-    gb_db_val key, val;
-    bool all = true;
-    gb_err e;
-    while ((e = gb_db_cursor_next(cur, &key, &val)) == GB_OK) {
-        gb_id owner;
-        uint32_t page;
-        if (*n == GB_CHAIN_HOT_PAGES ||
-            gb_db_page_key_decode(key, &owner, &page)) {
-            all = false;
-            break;
-        }
-        const gb_ov_page *o = gb_overlay_find(ov, page);
-        if (!o || o->len) /* (written all zero: not persisted any more) */
-            out[(*n)++] = page;
-    }
-    gb_db_cursor_close(cur);
-    all = all && e == GB_NOT_FOUND;
-    /* the overlay's pages the table does not have yet */
-    for (uint32_t i = 0; all && ov && i < ov->n; i++) {
-        const gb_ov_page *o = &ov->pg[i];
-        const uint8_t *data;
-        uint32_t len;
-        if (!o->len || gb_db_page_get(txn, pid, o->page, &data, &len) == GB_OK)
-            continue; /* (listed above already, or gone) */
-        if (*n == GB_CHAIN_HOT_PAGES)
-            all = false;
-        else
-            out[(*n)++] = o->page;
-    }
-    if (!all)
-        *n = 0;
-    return all;
-}
-
-/* The program's reservations, for the view (*out malloc'ed). */
-static gb_err load_reservations(gb_db_txn *txn, gb_id pid,
-                                gb_reservation **out, uint32_t *n)
-{
-    uint32_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    gb_db_cursor *cur;
-    gb_err e = gb_db_cursor_open(txn, GB_TABLE_RESERVATIONS, pid.b, 32, NULL,
-                                 0, &cur);
-    if (e)
-        return e;
-    gb_db_val k, v;
-    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
-        gb_id owner, rid;
-        gb_db_reservation r;
-        if ((e = gb_db_key2_decode(k, &owner, &rid)) ||
-            (e = gb_db_reservation_get(txn, pid, rid, &r)))
-            break;
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 8;
-            gb_reservation *nn = gb_realloc(*out, cap * sizeof *nn);
-            if (!nn) {
-                e = GB_NOMEM;
-                break;
-            }
-            *out = nn;
-        }
-        (*out)[(*n)++] = (gb_reservation){.id = rid, .amount = r.amount,
-                                          .expires_at = r.expires_at};
-    }
-    gb_db_cursor_close(cur);
-    return e == GB_NOT_FOUND ? GB_OK : e;
-}
-
-/* src's pages (every persisted one: hot, n of them) looked up now, those
- * from the table copied (an LMDB pointer is not promised to stay put
- * while the block's thread writes), so that the run reads nothing shared
- * (sched.c then applies journals while later runs go on). */
-static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
-{
-    const uint8_t *from_db[GB_CHAIN_HOT_PAGES];
-    size_t copy_len = 0;
-    for (uint32_t k = 0; k < n; k++) {
-        uint32_t len = 0;
-        const uint8_t *d = page_lookup(s, hot[k], &len);
-        from_db[k] = d && !gb_overlay_find(s->ov, hot[k]) ? d : NULL;
-        s->page[k] = hot[k];
-        s->len[k] = d ? len : 0;
-        s->data[k] = d;
-        if (from_db[k])
-            copy_len += len;
-    }
-    if (s->err)
-        return s->err;
-    s->copy = copy_len <= sizeof s->small ? s->small : gb_malloc(copy_len);
-    if (!s->copy)
-        return GB_NOMEM;
-    size_t at = 0;
-    for (uint32_t k = 0; k < n; k++)
-        if (from_db[k]) {
-            memcpy(s->copy + at, from_db[k], s->len[k]);
-            s->data[k] = s->copy + at;
-            at += s->len[k];
-        }
-    s->n = n;
-    s->resolved = true;
-    return GB_OK;
-}
-
-void gb_run_free(gb_run *r)
-{
-    gb_journal_free(&r->j);
-    if (r->src.copy != r->src.small)
-        free(r->src.copy);
-    free(r->resv);
-    if (r->alloc != r->alloc_small)
-        free(r->alloc);
-    gb_chain_held_free(&r->h);
-    memset(r, 0, sizeof *r);
-}
-
-gb_err gb_chain_prepare(gb_blk *b, gb_run *r)
-{
-    const gb_db_dispatch *x = &r->h.x;
-    gb_id pid = x->d.destination;
-    memset(&r->j, 0, sizeof r->j);
-    r->runs = false;
-    r->err = GB_OK;
-    r->credits = b->program_credits;
-    gb_chain_lookup(b, x->d.source, &r->src_di, &r->src_prog);
-    gb_err e = gb_db_program_get(b->txn, pid, &r->p);
-    if (e && e != GB_NOT_FOUND)
-        return e;
-    if (!e && r->p.allocations) { /* a copy: the record may be rewritten */
-        size_t n = (r->p.alloc_pages + 7) / 8;
-        r->alloc = n <= sizeof r->alloc_small ? r->alloc_small : gb_malloc(n);
-        if (!r->alloc)
-            return GB_NOMEM;
-        memcpy(r->alloc, r->p.allocations, n);
-        r->p.allocations = r->alloc;
-    }
-    if (unavailable(x, e == GB_OK, &r->p, &r->refusal))
-        return GB_OK;
-    r->runs = true;
-    gb_prog_cache *pc = gb_chain_prog_cache(b, r->di);
-    if (pc && pc->code && gb_id_eq(pc->code_id, r->p.code_id)) {
-        r->code = pc->code;
-    } else {
-        if ((e = gb_chain_code(b->c, b->txn, r->p.code_id, &r->code)))
-            return e;
-        if (pc) {
-            pc->code = r->code;
-            pc->code_id = r->p.code_id;
-        }
-    }
-    r->bal = r->p.balance;
-    r->src = (gb_page_src){.txn = b->txn, .pid = pid,
-                           .ov = gb_overlay_prog(b->ov, pid)};
-    /* a small program's persisted pages are loaded up front: a fault each
-     * saved (bounded, so the cost never grows with memory size) */
-    if (pc && pc->pages_ok) {
-        r->nhot = pc->npages;
-        memcpy(r->hot, pc->pages, r->nhot * sizeof *r->hot);
-        r->hot_complete = true;
-    } else {
-        r->hot_complete = hot_pages(b->txn, pid, r->src.ov, r->hot, &r->nhot);
-        if (pc && r->hot_complete) {
-            pc->pages_ok = true;
-            pc->npages = r->nhot;
-            memcpy(pc->pages, r->hot, r->nhot * sizeof *r->hot);
-        }
-    }
-    if (r->hot_complete && (e = resolve_pages(&r->src, r->hot, r->nhot)))
-        return e;
-    if (pc && pc->no_resv)
-        return GB_OK;
-    e = load_reservations(b->txn, pid, &r->resv, &r->nresv);
-    if (!e && pc)
-        pc->no_resv = r->nresv == 0;
-    return e;
-}
-
-void gb_chain_run(gb_run *r, gb_processor *proc, const gb_block_ctx *bctx)
-{
-    if (!r->runs)
-        return;
-    gb_program_view view = {.module = r->code->module,
-                            .hot_pages = r->hot,
-                            .nhot = r->nhot,
-                            .hot_complete = r->hot_complete,
-                            .static_pages = r->p.static_pages,
-                            .stack_end = r->p.stack_end,
-                            .allocations = r->p.allocations,
-                            .alloc_pages = r->p.alloc_pages,
-                            .page = page_lookup,
-                            .page_user = &r->src,
-                            .balance = r->bal,
-                            .locked = bctx->existential_deposit,
-                            .value_received = (r->h.x.flags &
-                                               GB_CHAIN_F_VALUE_CREDITED) != 0,
-                            .reservations = r->resv,
-                            .nreservations = r->nresv};
-    gb_dispatch d = r->h.x.d;
-    d.signal_code = d.kind == GB_DISPATCH_SIGNAL ? d.signal_code : 0;
-    r->err = gb_process(proc, bctx, &view, &d, &r->j);
-    if (!r->err && r->src.err) { /* a page the run read could not be */
-        gb_journal_free(&r->j);
-        r->err = r->src.err;
-    }
-}
-
-/* What is known of to for the journal of r: from the hints the run's
- * thread found, the dispatch's source (looked up when prepared), or the
- * program's last destination; else looked up now and remembered as that. */
-static void hint_for(gb_blk *b, const gb_run *r, gb_prog_cache *pc, gb_id to,
-                     uint32_t *di, bool *prog)
-{
-    if (*di != GB_IDMAP_NONE && *prog)
-        return;
-    if (gb_id_eq(to, r->h.x.d.source)) {
-        *di = r->src_di;
-        *prog = r->src_prog;
-    } else if (pc && pc->has_last && gb_id_eq(to, pc->last_to)) {
-        *di = pc->last_di;
-        *prog = pc->last_prog;
-    } else {
-        gb_chain_lookup(b, to, di, prog);
-        if (pc) {
-            pc->has_last = true;
-            pc->last_to = to;
-            pc->last_di = *di;
-            pc->last_prog = *prog;
-        }
-    }
-}
-
-/* Fill in the hints the run's thread could not look up (the maps change
- * while journals are applied during the runs). */
-static void complete_hints(gb_blk *b, gb_run *r)
-{
-    gb_hints *h = &r->hints;
-    if (!h->valid || !b->sched)
-        return;
-    gb_prog_cache *pc = gb_chain_prog_cache(b, r->di);
-    const gb_journal *j = &r->j;
-    for (uint32_t i = 0; i < j->nmsgs && i < GB_HINT_MSGS; i++)
-        hint_for(b, r, pc, j->msgs[i].destination, &h->dest[i],
-                 &h->program[i]);
-    if (j->has_reply)
-        hint_for(b, r, pc, j->reply.destination, &h->reply_dest,
-                 &h->reply_program);
-}
-
-/* Whether run r's journal is what a run with gas limit L would give
- * (process.h, gas_needed). */
-static bool journal_stands(const gb_journal *j, uint64_t L)
-{
-    return !j->gas_observed && L >= j->gas_needed &&
-           !(j->outcome == GB_OUTCOME_FAILED && j->trap == GB_TRAP_OUT_OF_GAS);
-}
-
-/* Run r again, now, on this thread, with gas limit L (its pool changed
- * since it ran, in a way its journal depends on). */
-static gb_err rerun(gb_blk *b, gb_run *r, uint64_t L)
-{
-    gb_held h = r->h;
-    uint32_t di = r->di;
-    r->h = (gb_held){0};
-    gb_run_free(r);
-    r->h = h;
-    r->di = di;
-    r->h.x.d.gas_limit = L;
-    gb_err e = gb_chain_prepare(b, r);
-    if (e)
-        return e;
-    gb_chain_run(r, b->proc ? b->proc : b->c->procs[0], &b->bctx);
-    if (r->err)
-        return r->err;
-    return r->j.interrupted ? GB_LIMIT : GB_OK;
-}
-
-gb_err gb_chain_finish(gb_blk *b, gb_run *r)
-{
-    if (r->err)
-        return r->err;
-    /* A gasless message ran with its pool's gas as it was when the run
-     * began.  Journals of the same wave applied before this one may have
-     * drawn on the pool since (or given it gas back): the message gets
-     * the pool as it is now, as if the runs had come one after the other
-     * — the journal stands when it does not depend on the difference,
-     * else the message runs again. */
-    if (r->runs &&
-        (r->h.x.flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED))) {
-        uint64_t L;
-        gb_err e = gb_chain_gas_limit_b(b, &r->h.x, &L);
-        if (e)
-            return e;
-        if (L != r->h.x.d.gas_limit) {
-            if (journal_stands(&r->j, L))
-                r->h.x.d.gas_limit = L;
-            else if ((e = rerun(b, r, L)))
-                return e;
-        }
-    }
-    if (!r->runs)
-        return refuse(b, &r->h.x, &r->p, r->refusal);
-    /* the record now: others' journals of the same wave may have credited
-     * the program (an exit naming it inheritor) since it was prepared;
-     * nothing else of it changes but through its own dispatches.  No
-     * program was credited since: the prepared record is the record. */
-    complete_hints(b, r);
-    if (b->program_credits == r->credits) {
-        gb_db_program now = r->p;
-        return apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j,
-                             r->hints.valid ? &r->hints : NULL,
-                             gb_chain_prog_cache(b, r->di));
-    }
-    gb_db_program now;
-    uint8_t *alloc;
-    gb_err e = prog_load(b->txn, r->h.x.d.destination, &now, &alloc);
-    if (e)
-        return e;
-    e = apply_journal(b, &r->h.x, &now, r->p.balance, r->bal, &r->j,
-                      r->hints.valid ? &r->hints : NULL,
-                      gb_chain_prog_cache(b, r->di));
-    free(alloc);
-    return e;
-}
-
-gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
-{
-    gb_run r;
-    memset(&r, 0, sizeof r);
-    r.di = GB_IDMAP_NONE;
-    gb_err e = gb_chain_held_copy(&h->x, &r.h);
-    if (!e)
-        e = gb_chain_gas_limit_b(b, &r.h.x, &r.h.x.d.gas_limit);
-    if (!e)
-        e = gb_chain_prepare(b, &r);
-    if (!e) {
-        gb_chain_run(&r, b->proc ? b->proc : b->c->procs[0], &b->bctx);
-        e = r.j.interrupted ? GB_LIMIT : gb_chain_finish(b, &r);
-    }
-    gb_run_free(&r);
-    return e;
-}
-
-/* ---- the state query ----------------------------------------------------- */
-
-static void say(char *detail, size_t len, const char *msg)
-{
-    if (detail && len) {
-        strncpy(detail, msg, len - 1);
-        detail[len - 1] = 0;
-    }
-}
-
-static gb_err read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
-                         uint32_t len, uint64_t gas_limit,
-                         uint8_t out_code[4], uint8_t **out_payload,
-                         uint32_t *out_len, char *detail, size_t detail_len);
-
-gb_err gb_chain_read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
-                           uint32_t len, uint64_t gas_limit,
-                           uint8_t out_code[4], uint8_t **out_payload,
-                           uint32_t *out_len, char *detail,
-                           size_t detail_len)
-{
-    gb_err e = read_state(c, pid, payload, len, gas_limit, out_code,
-                          out_payload, out_len, detail, detail_len);
-    gb_chain_trim_codes(c); /* the run is over: its code is not in use */
-    return e;
-}
-
-static gb_err read_state(gb_chain *c, gb_id pid, const uint8_t *payload,
-                         uint32_t len, uint64_t gas_limit,
-                         uint8_t out_code[4], uint8_t **out_payload,
-                         uint32_t *out_len, char *detail, size_t detail_len)
-{
-    gb_db_txn *r;
-    gb_err e = gb_db_read_begin(c->db, &r);
-    if (e)
-        return e;
-    gb_db_program p;
-    uint8_t *alloc = NULL;
-    gb_reservation *resv = NULL;
-    uint32_t nresv = 0;
-    gb_journal j;
-    memset(&j, 0, sizeof j);
-    e = prog_load(r, pid, &p, &alloc);
-    if (e == GB_NOT_FOUND) {
-        say(detail, detail_len, "read_state: not a program");
-        goto out;
-    }
-    if (e)
-        goto out;
-    if (p.status != GB_PROGRAM_ACTIVE) {
-        say(detail, detail_len,
-            p.status == GB_PROGRAM_INITIALIZING
-                ? "read_state: the program is not initialised yet"
-            : p.status == GB_PROGRAM_EXITED
-                ? "read_state: the program has exited"
-                : "read_state: the program's initialisation failed");
-        e = GB_INVALID;
-        goto out;
-    }
-    const gb_gear_code *code;
-    if ((e = gb_chain_code(c, r, p.code_id, &code)))
-        goto out;
-    if (!(code->entries & GB_GEAR_ENTRY_STATE)) {
-        /* Gear: "Program doesn't have `state` export" */
-        say(detail, detail_len,
-            "read_state: the program has no `state` export");
-        e = GB_INVALID;
-        goto out;
-    }
-    /* the context of the last committed block (the snapshot's head) */
-    gb_block_header h;
-    uint32_t height;
-    uint8_t head_hash[32];
-    if ((e = gb_db_head(r, &height, head_hash)) ||
-        (e = gb_db_block_get(r, height, &h)))
-        goto out;
-    gb_block_ctx bctx;
-    gb_block_ctx_default(&bctx, height, h.timestamp);
-    if (c->cfg.call_time_ms)
-        bctx.deadline_ns = gb_monotonic_ns() + c->cfg.call_time_ms * 1000000u;
-    gb_blake2b_state st;
-    gb_blake2b_init(&st);
-    gb_blake2b_update(&st, "gearbox/seed", 12);
-    gb_blake2b_update(&st, h.parent_hash, 32);
-    gb_blake2b_final(&st, bctx.random_seed);
-
-    gb_page_src src = {.txn = r, .pid = pid};
-    uint32_t hot[GB_CHAIN_HOT_PAGES], nhot = 0;
-    hot_pages(r, pid, NULL, hot, &nhot);
-    if ((e = load_reservations(r, pid, &resv, &nresv)))
-        goto out;
-    gb_program_view view = {.module = code->module,
-                            .hot_pages = hot,
-                            .nhot = nhot,
-                            .static_pages = p.static_pages,
-                            .stack_end = p.stack_end,
-                            .allocations = p.allocations,
-                            .alloc_pages = p.alloc_pages,
-                            .page = page_lookup,
-                            .page_user = &src,
-                            .balance = p.balance,
-                            .locked = bctx.existential_deposit,
-                            .reservations = resv,
-                            .nreservations = nresv};
-    gb_dispatch d = {.kind = GB_DISPATCH_STATE,
-                     .destination = pid,
-                     .payload = payload,
-                     .payload_len = len,
-                     /* at most a block's worth (Gear's allowance) */
-                     .gas_limit = gas_limit && gas_limit <
-                                                   c->cfg.block_gas_limit
-                                      ? gas_limit
-                                      : c->cfg.block_gas_limit};
-    pthread_mutex_lock(&c->call_mu);
-    e = gb_process(c->call_proc, &bctx, &view, &d, &j);
-    pthread_mutex_unlock(&c->call_mu);
-    if (e || (e = src.err))
-        goto out;
-    if (j.interrupted) {
-        char why[160];
-        snprintf(why, sizeof why,
-                 "read_state: stopped after %llu ms, the node's limit for a "
-                 "read-only call (the `state` export runs too long)",
-                 (unsigned long long)c->cfg.call_time_ms);
-        say(detail, detail_len, why);
-        e = GB_LIMIT;
-        goto out;
-    }
-    if (j.outcome == GB_OUTCOME_WAIT || j.outcome == GB_OUTCOME_EXIT) {
-        say(detail, detail_len, j.outcome == GB_OUTCOME_WAIT
-                                    ? "read_state: the state query waited"
-                                    : "read_state: the state query exited");
-        e = GB_INVALID;
-        goto out;
-    }
-    if (j.outcome == GB_OUTCOME_SKIPPED) {
-        say(detail, detail_len,
-            "read_state: the program has no `state` export");
-        e = GB_INVALID;
-        goto out;
-    }
-    uint8_t *pl = NULL;
-    uint32_t pn = j.has_reply ? j.reply.payload_len : 0;
-    if (pn) {
-        if (!(pl = gb_malloc(pn))) {
-            e = GB_NOMEM;
-            goto out;
-        }
-        memcpy(pl, j.reply.payload, pn);
-    }
-    if (j.has_reply)
-        memcpy(out_code, j.reply.reply_code, 4);
-    else
-        gb_reply_code_bytes(GB_REPLY_SUCCESS_AUTO, out_code);
-    if (j.outcome == GB_OUTCOME_FAILED)
-        say(detail, detail_len, j.trap_msg);
-    *out_payload = pl;
-    *out_len = pn;
-out:
-    gb_journal_free(&j);
-    free(resv);
-    free(alloc);
-    gb_db_read_end(r);
     return e;
 }

@@ -39,6 +39,8 @@
 #include <unistd.h>
 
 #include "chain/chain_int.h"
+#include "chain/chain_tx.h"
+#include "chain/replay.h"
 #include "chain/pool_log.h"
 #include "util/grow.h"
 #include "util/mem.h"

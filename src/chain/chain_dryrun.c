@@ -40,6 +40,9 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "chain/chain_tx.h"
+#include "chain/effects.h"
+#include "chain/pipeline.h"
 #include "gear/codes.h"
 #include "util/hash.h"
 

@@ -30,6 +30,9 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "chain/effects.h"
+#include "chain/gas_tree.h"
+#include "chain/queue.h"
 
 #include <stdlib.h>
 

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "chain/chain_int.h"
+#include "chain/replay.h"
 #include "chain/pool_log.h"
 #include "util/bytes.h"
 #include "util/hash.h"

@@ -66,8 +66,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain/chain_int.h"
+#include "chain/chain_apply.h"
+#include "chain/effects.h"
+#include "chain/gas_tree.h"
 #include "chain/idmap.h"
+#include "chain/queue.h"
+#include "chain/sched.h"
 #include "util/grow.h"
 #include "util/mem.h"
 
@@ -132,9 +136,9 @@ typedef struct gb_sched {
     uint64_t loaded;  /* next queue sequence to read */
     bool drained;     /* the queue has nothing at or after loaded */
     /* the wave */
-    gb_run *runs;
+    gb_job *runs;
     uint32_t nruns, cap_runs;
-    gb_run *old;  /* the wave before's, freed by this wave's run jobs */
+    gb_job *old;  /* the wave before's, freed by this wave's run jobs */
     uint32_t nold, cap_old;
     /* with workers (run_wave_shared): the wave in chunks of `grain`
      * runs, each prepared and run as a whole, by the thread that prepared
@@ -327,13 +331,9 @@ static gb_err append(sched *s, uint32_t ei, uint32_t di)
     return activate(s, di);
 }
 
-gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x)
-{
-    return gb_chain_queue_push_hint(b, x, NONE);
-}
-
-gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
-                                uint32_t dest)
+/* The running queue's operations (queue.h): installed in b->queue with
+ * b->sched while the queue runs. */
+static gb_err q_push(gb_blk *b, const gb_db_dispatch *x, uint32_t dest)
 {
     sched *s = b->sched;
     if (!s)
@@ -369,27 +369,27 @@ gb_err gb_chain_queue_push_hint(gb_blk *b, const gb_db_dispatch *x,
     return append(s, ei, dest); /* (linked: freed with the queue) */
 }
 
-gb_prog_cache *gb_chain_prog_cache(gb_blk *b, uint32_t di)
+static gb_prog_cache *q_prog_cache(gb_blk *b, uint32_t di)
 {
     sched *s = b->sched;
     return s && di < s->nd ? &s->d[di].cache : NULL;
 }
 
-void gb_chain_lookup(gb_blk *b, gb_id id, uint32_t *di, bool *prog)
+static void q_lookup(gb_blk *b, gb_id id, uint32_t *di, bool *prog)
 {
     sched *s = b->sched;
     *di = s ? gb_idmap_get(&s->dests, &id, &zero_id) : NONE;
     *prog = s && gb_idmap_get(&s->programs, &id, &zero_id) != NONE;
 }
 
-gb_prog_cache *gb_chain_prog_cache_of(gb_blk *b, gb_id pid)
+static gb_prog_cache *q_prog_cache_of(gb_blk *b, gb_id pid)
 {
     sched *s = b->sched;
-    return s ? gb_chain_prog_cache(b, gb_idmap_get(&s->dests, &pid, &zero_id))
+    return s ? q_prog_cache(b, gb_idmap_get(&s->dests, &pid, &zero_id))
              : NULL;
 }
 
-void gb_chain_hint(gb_blk *b, gb_run *r, bool maps)
+void gb_chain_hint(gb_blk *b, gb_job *r, bool maps)
 {
     sched *s = b->sched;
     const gb_journal *j = &r->j;
@@ -411,16 +411,25 @@ void gb_chain_hint(gb_blk *b, gb_run *r, bool maps)
                         &h->reply_program);
 }
 
-bool gb_chain_known_program(gb_blk *b, gb_id id)
+static bool q_known_program(gb_blk *b, gb_id id)
 {
     return b->sched && gb_idmap_get(&b->sched->programs, &id, &zero_id) != NONE;
 }
 
-void gb_chain_note_program(gb_blk *b, gb_id id)
+static void q_note_program(gb_blk *b, gb_id id)
 {
     if (b->sched)
         (void)gb_idmap_put(&b->sched->programs, &id, &zero_id, 1);
 }
+
+static const gb_queue_ops queue_ops = {
+    .push = q_push,
+    .prog_cache = q_prog_cache,
+    .prog_cache_of = q_prog_cache_of,
+    .lookup = q_lookup,
+    .known_program = q_known_program,
+    .note_program = q_note_program,
+};
 
 /* Top the window up from the queue, in sequence order. */
 static gb_err refill(sched *s)
@@ -535,7 +544,7 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
  * its entry, which is released). */
 static void take_run(sched *s, uint32_t i)
 {
-    gb_run *r = &s->runs[i]; /* (zero: pick_wave) */
+    gb_job *r = &s->runs[i]; /* (zero: pick_wave) */
     r->di = s->taken[i];
     r->h = s->e[s->taken_e[i]].h;
     s->e[s->taken_e[i]].h = (gb_held){0};
@@ -556,7 +565,7 @@ static gb_err pick_wave(sched *s)
         room = GB_SCHED_WAVE;
     /* the whole wave's room at once: a prepared run points into itself.
      * Every run here is zero: new room is zeroed now, and a used run was
-     * zeroed when freed (gb_run_free) */
+     * zeroed when freed (gb_job_free) */
     uint32_t had = s->cap_runs;
     if (room > cand_count(s)) /* (at most one per destination waiting) */
         room = cand_count(s);
@@ -638,7 +647,7 @@ static void prep_job(void *ctx, uint32_t i, unsigned worker)
     (void)worker;
     sched *s = ctx;
     take_run(s, i);
-    gb_run *r = &s->runs[i];
+    gb_job *r = &s->runs[i];
     gb_err e = gb_chain_prepare(s->b, r);
     if (e)
         r->err = e; /* gb_chain_finish returns it */
@@ -652,10 +661,10 @@ static void run_job(void *ctx, uint32_t i, unsigned worker)
 {
     sched *s = ctx;
     if (i < s->nold)
-        gb_run_free(&s->old[i]);
+        gb_job_free(&s->old[i]);
     if (i >= s->nruns)
         return;
-    gb_run *r = &s->runs[i];
+    gb_job *r = &s->runs[i];
     if (r->err)
         return;
     gb_chain_run(r, s->b->c->procs[worker], &s->b->bctx);
@@ -666,7 +675,7 @@ static void run_job(void *ctx, uint32_t i, unsigned worker)
  * writes while it applies journals: a program that runs had its pages
  * resolved when prepared (a small one: gb_page_src.resolved), or it does
  * not run. */
-static bool run_apart(const gb_run *r)
+static bool run_apart(const gb_job *r)
 {
     return !r->err && (!r->runs || r->src.resolved);
 }
@@ -758,10 +767,10 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
             relax(); /* (stolen: its preparation is ending) */
     for (uint32_t i = lo; i < hi; i++) {
         if (i < s->nold)
-            gb_run_free(&s->old[i]);
+            gb_job_free(&s->old[i]);
         if (i >= n)
             continue;
-        gb_run *r = &s->runs[i];
+        gb_job *r = &s->runs[i];
         if (!r->err) {
             gb_chain_run(r, s->b->c->procs[self], &s->b->bctx);
             /* (journals may be applied meanwhile: no lookups in the maps) */
@@ -908,7 +917,7 @@ static gb_err run_wave(sched *s)
     gb_err e = s->b->c->nthreads == 1 ? run_wave_alone(s)
                                       : run_wave_shared(s);
     /* this wave's runs are freed by the next one's jobs */
-    gb_run *t = s->old;
+    gb_job *t = s->old;
     uint32_t cap = s->cap_old;
     s->old = s->runs;
     s->cap_old = s->cap_runs;
@@ -922,9 +931,9 @@ static gb_err run_wave(sched *s)
 static void sched_free(sched *s)
 {
     for (uint32_t i = 0; i < s->nruns; i++)
-        gb_run_free(&s->runs[i]);
+        gb_job_free(&s->runs[i]);
     for (uint32_t i = 0; i < s->nold; i++)
-        gb_run_free(&s->old[i]);
+        gb_job_free(&s->old[i]);
     /* (both buffers back to the chain, every run in them zero) */
     gb_chain *c = s->b->c;
     c->run_buf[0] = s->runs;
@@ -980,6 +989,7 @@ gb_err gb_chain_process_queue(gb_blk *b)
     if (!e)
         e = gb_chain_gas_cache_begin(b);
     b->sched = &s;
+    b->queue = &queue_ops;
     b->ov = &ov;
     while (!e && b->gas_left > 0 &&
            b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
@@ -1003,6 +1013,7 @@ gb_err gb_chain_process_queue(gb_blk *b)
         }
     }
     b->sched = NULL;
+    b->queue = NULL;
     b->ov = NULL;
     if (!e)
         e = gb_chain_gas_cache_flush(b);

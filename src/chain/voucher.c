@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "chain/chain_int.h"
+#include "chain/effects.h"
+#include "chain/voucher.h"
 #include "util/hash.h"
 #include "util/scale.h"
 

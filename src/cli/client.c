@@ -133,6 +133,10 @@ static int send_body(int argc, char **argv, cli_copts *op)
                "  --value V               value sent with the message (default 0)\n"
                "  --wait                  wait for the reply (polls the node's events)\n"
                "  --timeout S             give up waiting after S seconds (default 30)\n"
+               "  --sign-only             print the signed transaction (0x...) instead of\n"
+               "                          sending it, for gear_submitTransaction later or\n"
+               "                          on another node of the chain (its nonce is the\n"
+               "                          account's next on this node)\n"
                "%s%s"
                "payloads: 0x... hex, or text.\n"
                "exit status: 0; 3 when --wait gets an error reply; 1 when the node\n"
@@ -142,9 +146,14 @@ static int send_body(int argc, char **argv, cli_copts *op)
     }
     cli_copts *o = op;
     int rc = cli_client_parse(argc, argv, CLI_O_GAS | CLI_O_VALUE | CLI_O_WAIT |
-                              CLI_O_CODEC, 2, o);
+                              CLI_O_CODEC | CLI_O_SIGN, 2, o);
     if (rc)
         return rc;
+    if (o->sign_only && o->wait) {
+        fprintf(stderr, "error: --sign-only sends nothing: there is no reply "
+                        "to --wait for\n");
+        return 2;
+    }
     if (o->npos != 2) {
         fprintf(stderr, "error: give the program id and the payload: gearbox "
                         "send PROGRAM PAYLOAD (see 'gearbox send --help')\n");

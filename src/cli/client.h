@@ -30,6 +30,7 @@
 typedef struct cli_copts {
     const char *node, *account;
     bool json, wait, gas_set;
+    bool sign_only;          /* --sign-only: print the signed transaction */
     const char *init, *salt, *payload;
     uint64_t gas;
     gb_u128 value;
@@ -52,6 +53,7 @@ enum {
     CLI_O_SALT = 16,   /* --salt S */
     CLI_O_WAIT = 32,   /* --wait, --timeout S */
     CLI_O_CODEC = 64,  /* --idl FILE, --scale TYPE */
+    CLI_O_SIGN = 128,  /* --sign-only */
 };
 
 /* The exit status when a reply waited for (--wait) is an error. */

@@ -107,6 +107,8 @@ int cli_client_parse(int argc, char **argv, unsigned allow, int maxpos,
             else
                 o->pl.scale = v;
             i++;
+        } else if ((allow & CLI_O_SIGN) && !strcmp(a, "--sign-only")) {
+            o->sign_only = true;
         } else if ((allow & CLI_O_WAIT) && !strcmp(a, "--wait")) {
             o->wait = true;
         } else if ((allow & CLI_O_WAIT) && !strcmp(a, "--timeout")) {
@@ -408,6 +410,12 @@ json_t *cli_submit(const cli_copts *o, gb_tx_body *body, int *rc)
     hex[1] = 'x';
     gb_hex_encode(tx, len, hex + 2);
     free(tx);
+    if (o->sign_only) { /* for gear_submitTransaction, here or elsewhere */
+        puts(hex);
+        free(hex);
+        *rc = 0;
+        return NULL;
+    }
     if (len > 256 * 1024)
         cli_progress("sending %zu KiB to the node...", len / 1024);
     json_t *res = cli_rpc(o, "gear_submitTransaction", json_pack("[s]", hex),

@@ -788,8 +788,8 @@ static gb_err submit(exec_state *st, const gb_tx *tx, gb_id *out,
                      gb_id *out_msg)
 {
     char detail[512] = "";
-    gb_err e = gb_chain_submit2(st->chain, tx, out, out_msg, detail,
-                                sizeof detail);
+    gb_err e = gb_chain_submit_ids(st->chain, tx, out, out_msg, detail,
+                                   sizeof detail);
     if (e)
         fprintf(stderr, "error: %s\n", detail[0] ? detail : gb_err_str(e));
     return e;

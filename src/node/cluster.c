@@ -27,6 +27,11 @@
                                  itself whether it missed something */
 #define LEASE_KEY "sequencer"
 #define NONCES 1024u          /* signers whose sent nonces are remembered */
+#define BATCH_MAX_TX 4096u    /* transactions in one TX message at most */
+#define BATCH_MAX_BYTES (768u * 1024u) /* and bytes (under the servers'
+                                 default max_payload, 1 MiB) */
+#define KEYS_GEN 16384u       /* signed transactions' keys remembered for
+                                 deduplication: two generations of this */
 
 /* Reads a stream in order through an ordered push consumer (JetStream
  * sends the messages as they come, no request per message); next is the
@@ -44,14 +49,16 @@ typedef struct sent_nonce {
     uint64_t at;              /* when (ms), for replacing the oldest */
 } sent_nonce;
 
-/* A TX message whose asynchronous publish failed or was not
- * acknowledged in time: its bytes and message id, published again by
- * gb_cluster_sync. */
-typedef struct unsent {
-    uint8_t *data;
-    size_t len;
-    char msgid[65];
-} unsent;
+/* The keys of the signed transactions read from TX lately, with where
+ * each was first seen (its message's sequence << 16 | its index there):
+ * one sent again, to this replica or another, is taken once.  Two
+ * generations of open addressing (2 * KEYS_GEN slots each); when the
+ * newer one fills up, the older is dropped.  The block thread's. */
+typedef struct key_gen {
+    uint8_t (*key)[32];
+    uint64_t *pos;            /* 0: a free slot */
+    uint32_t n;
+} key_gen;
 
 struct gb_cluster {
     gb_cluster_cfg cfg;
@@ -82,16 +89,16 @@ struct gb_cluster {
     uint32_t diverged_at;
     char holder[64];
     sent_nonce nonces[NONCES];
-    /* the serving thread's asynchronous publishes (gb_cluster_submit,
-     * gb_cluster_sync) go through a context of their own */
+    key_gen keys[2];          /* [0] the newer (block thread) */
+    /* the serving thread's publishes (gb_cluster_submit, gb_cluster_sync)
+     * go through a context of their own */
     jsCtx *pub;
-    uint32_t in_flight;       /* published since the last sync (serving
-                                 thread) */
-    pthread_mutex_t amu;      /* failed: the ack handler's (a libnats
-                                 thread) */
-    unsent *failed;           /* refused publishes, to try again */
-    uint32_t nfailed, cap_failed;
-    bool lost;                /* one could not even be kept for that */
+    /* the signed transactions accepted since the last sync, published as
+     * one TX message by it (serving thread): their records */
+    uint8_t *bat;
+    size_t bat_len, bat_cap;
+    uint32_t bat_n;
+    gb_blake2b_state bat_keys; /* their keys: the message's id */
 };
 
 static uint64_t mono_ms(void)
@@ -217,43 +224,6 @@ static gb_err setup(gb_cluster *c, gb_chain *chain, char *detail,
     return GB_OK;
 }
 
-/* Keep a TX message for publishing again (under amu). */
-static void keep_unsent(gb_cluster *c, natsMsg *m)
-{
-    const char *mid = NULL;
-    unsent u = {0};
-    u.len = (size_t)natsMsg_GetDataLength(m);
-    u.data = gb_malloc(u.len ? u.len : 1);
-    if (natsMsgHeader_Get(m, "Nats-Msg-Id", &mid) == NATS_OK && mid)
-        snprintf(u.msgid, sizeof u.msgid, "%s", mid);
-    if (u.data && c->nfailed == c->cap_failed) {
-        uint32_t cap = c->cap_failed ? 2 * c->cap_failed : 16;
-        unsent *p = gb_realloc(c->failed, cap * sizeof *p);
-        if (p) {
-            c->failed = p;
-            c->cap_failed = cap;
-        }
-    }
-    if (!u.data || c->nfailed == c->cap_failed) {
-        free(u.data);
-        c->lost = true;
-        return;
-    }
-    memcpy(u.data, natsMsg_GetData(m), u.len);
-    c->failed[c->nfailed++] = u;
-}
-
-/* libnats's thread: an asynchronous publish JetStream refused (a leader
- * being elected, the servers away): kept for gb_cluster_sync. */
-static void on_pub_err(jsCtx *js, jsPubAckErr *pae, void *closure)
-{
-    (void)js;
-    gb_cluster *c = closure;
-    pthread_mutex_lock(&c->amu);
-    keep_unsent(c, pae->Msg);
-    pthread_mutex_unlock(&c->amu);
-}
-
 gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
                        gb_cluster **out, char *detail, size_t len)
 {
@@ -273,7 +243,6 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     c->cfg.replica = NULL;
     c->chain = chain;
     pthread_mutex_init(&c->mu, NULL);
-    pthread_mutex_init(&c->amu, NULL);
     snprintf(c->name, sizeof c->name, "%s", name);
     if (cfg->replica)
         snprintf(c->me, sizeof c->me, "%s", cfg->replica);
@@ -329,9 +298,6 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
         e = nats_fail(s, 0, "JetStream", detail, len);
         goto fail;
     }
-    jo.PublishAsync.ErrHandler = on_pub_err;
-    jo.PublishAsync.ErrHandlerClosure = c;
-    jo.PublishAsync.MaxPending = 65536;
     if ((s = natsConnection_JetStream(&c->pub, c->nc, &jo)) != NATS_OK) {
         e = nats_fail(s, 0, "JetStream", detail, len);
         goto fail;
@@ -363,30 +329,28 @@ void gb_cluster_close(gb_cluster *c)
     kvStore_Destroy(c->kv);
     natsSubscription_Destroy(c->txr.sub);
     natsSubscription_Destroy(c->blkr.sub);
-    if (c->pub && c->in_flight) { /* (answered only once in the log) */
-        jsPubOptions po;
-        jsPubOptions_Init(&po);
-        po.MaxWait = 2000;
-        js_PublishAsyncComplete(c->pub, &po);
-    }
     jsCtx_Destroy(c->pub);
     jsCtx_Destroy(c->js);
     natsConnection_Destroy(c->nc);
-    for (uint32_t i = 0; i < c->nfailed; i++)
-        free(c->failed[i].data);
-    free(c->failed);
-    pthread_mutex_destroy(&c->amu);
+    for (int g = 0; g < 2; g++) {
+        free(c->keys[g].key);
+        free(c->keys[g].pos);
+    }
+    free(c->bat);
     pthread_mutex_destroy(&c->mu);
     free(c->pend_seq);
     free(c);
 }
 
 /* ---- TX messages ----------------------------------------------------------
- * flags u8 (bit 0: signed, bit 1: keyed), [signer 32, nonce u64 LE] when
- * signed, [key 32] when keyed, the record */
+ * One transaction: flags u8 (bit 0: signed, bit 1: keyed), [signer 32,
+ * nonce u64 LE] when signed, [key 32] when keyed, the record.
+ * Or a batch (a request's signed transactions): flags u8 = 4, count u32
+ * LE, then count times (length u32 LE, one transaction as above). */
 
 #define TX_SIGNED 1u
 #define TX_KEYED 2u
+#define TX_BATCH 4u
 
 typedef struct tx_head {
     bool is_signed, keyed;
@@ -418,10 +382,91 @@ static gb_err parse_tx(const uint8_t *d, size_t len, gb_tx *tx, tx_head *h)
     return tx ? gb_pool_tx_parse(d + at, len - at, tx) : GB_OK;
 }
 
-static gb_err parse_tx_msg(natsMsg *m, gb_tx *tx, tx_head *h)
+/* The transactions of TX message (d, len): *count of them; each call of
+ * next_tx gives the next one's bytes (false at the end, or when the
+ * message is malformed: the rest is skipped). */
+typedef struct tx_iter {
+    const uint8_t *d;
+    size_t len, at;
+    uint32_t left;
+} tx_iter;
+
+static void tx_iter_init(tx_iter *it, const uint8_t *d, size_t len)
 {
-    return parse_tx((const uint8_t *)natsMsg_GetData(m),
-                    (size_t)natsMsg_GetDataLength(m), tx, h);
+    it->d = d;
+    it->len = len;
+    it->at = 0;
+    it->left = 1;
+    if (len >= 5 && d[0] == TX_BATCH) {
+        it->left = (uint32_t)gb_le_get(d + 1, 4);
+        it->at = 5;
+    }
+}
+
+static bool next_tx(tx_iter *it, const uint8_t **d, size_t *len)
+{
+    if (!it->left)
+        return false;
+    it->left--;
+    if (it->at == 0 && !(it->len >= 1 && it->d[0] == TX_BATCH)) {
+        *d = it->d, *len = it->len, it->at = it->len;
+        return true;
+    }
+    if (it->len - it->at < 4)
+        return it->left = 0, false;
+    size_t n = (size_t)gb_le_get(it->d + it->at, 4);
+    if (n > it->len - it->at - 4)
+        return it->left = 0, false;
+    *d = it->d + it->at + 4;
+    *len = n;
+    it->at += 4 + n;
+    return true;
+}
+
+/* ---- deduplication by key ------------------------------------------------ */
+
+static uint32_t key_slot(const uint8_t key[32])
+{
+    return (uint32_t)gb_le_get(key, 4) & (2 * KEYS_GEN - 1);
+}
+
+/* Was key first seen somewhere other than pos?  If not seen at all, it is
+ * remembered at pos.  (Reading a message again, after a takeover, finds
+ * its keys at their own positions: not duplicates.) */
+static bool seen_elsewhere(gb_cluster *c, const uint8_t key[32], uint64_t pos)
+{
+    for (int g = 0; g < 2; g++) {
+        key_gen *k = &c->keys[g];
+        if (!k->pos)
+            continue;
+        for (uint32_t i = key_slot(key);; i = (i + 1) & (2 * KEYS_GEN - 1)) {
+            if (!k->pos[i])
+                break;
+            if (!memcmp(k->key[i], key, 32))
+                return k->pos[i] != pos;
+        }
+    }
+    key_gen *k = &c->keys[0];
+    if (k->n == KEYS_GEN || !k->pos) {
+        key_gen old = c->keys[1];
+        c->keys[1] = c->keys[0];
+        k->n = 0;
+        k->key = old.key ? old.key : gb_malloc(2 * KEYS_GEN * 32);
+        k->pos = old.pos ? old.pos : gb_malloc(2 * KEYS_GEN * 8);
+        if (!k->key || !k->pos) { /* (remembered in neither) */
+            free(k->key), free(k->pos);
+            k->key = NULL, k->pos = NULL;
+            return false;
+        }
+        memset(k->pos, 0, 2 * KEYS_GEN * 8);
+    }
+    uint32_t i = key_slot(key);
+    while (k->pos[i])
+        i = (i + 1) & (2 * KEYS_GEN - 1);
+    memcpy(k->key[i], key, 32);
+    k->pos[i] = pos;
+    k->n++;
+    return false;
 }
 
 static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
@@ -724,8 +769,38 @@ out:
 
 /* ---- the sequencer ------------------------------------------------------ */
 
-/* Every replica: the TX messages as they come, for the signers' nonces;
- * the leader also takes them, in order, into its pending pool. */
+/* One transaction of TX message seq (the idx-th in it) read: its signer's
+ * nonce noted, and the leader takes it into its pending pool, unless a
+ * signed transaction with its key came before (sent twice). */
+static void read_tx(gb_cluster *c, uint64_t seq, uint32_t idx,
+                    const uint8_t *d, size_t len)
+{
+    gb_tx tx;
+    tx_head th;
+    if (parse_tx(d, len, &tx, &th))
+        return;
+    if (th.keyed && seen_elsewhere(c, th.key, seq << 16 | idx))
+        return;
+    if (th.is_signed)
+        note_nonce(c, &th.signer, th.nonce);
+    if (!c->leader || seq < c->tx_next)
+        return;
+    if (c->npend == c->cap_pend) {
+        uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
+        uint64_t *p = gb_realloc(c->pend_seq, cap * sizeof *p);
+        if (!p)
+            return; /* (dropped, as a pool that cannot grow drops one) */
+        c->pend_seq = p;
+        c->cap_pend = cap;
+    }
+    gb_id mid = th.keyed ? key_mid(c, th.key) : tx_mid(c, seq);
+    if (!gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0))
+        c->pend_seq[c->npend++] = seq;
+}
+
+/* Every replica: the TX messages as they come, for the signers' nonces
+ * and the keys seen; the leader also takes them, in order, into its
+ * pending pool. */
 static void read_txs(gb_cluster *c)
 {
     pthread_mutex_lock(&c->mu);
@@ -734,30 +809,20 @@ static void read_txs(gb_cluster *c)
     if (!c->leader && c->txr.next + TX_PER_STEP <= taken)
         reader_start(c, &c->txr, taken + 1); /* (the older are in blocks) */
     for (uint32_t k = 0; k < TX_PER_STEP; k++) {
-        if (c->leader && c->npend == c->cap_pend) {
-            uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
-            uint64_t *p = gb_realloc(c->pend_seq, cap * sizeof *p);
-            if (!p)
-                return; /* (later) */
-            c->pend_seq = p;
-            c->cap_pend = cap;
-        }
         natsMsg *m = reader_next(c, &c->txr);
         if (!m)
             return;
         uint64_t seq = c->txr.next - 1;
-        gb_tx tx;
-        tx_head th;
-        bool ok = !parse_tx_msg(m, &tx, &th);
-        if (ok && th.is_signed)
-            note_nonce(c, &th.signer, th.nonce);
-        if (c->leader && seq >= c->tx_next) {
-            gb_id mid = th.keyed ? key_mid(c, th.key) : tx_mid(c, seq);
-            if (ok &&
-                !gb_chain_submit_as(c->chain, &tx, &mid, NULL, NULL, NULL, 0))
-                c->pend_seq[c->npend++] = seq;
+        tx_iter it;
+        tx_iter_init(&it, (const uint8_t *)natsMsg_GetData(m),
+                     (size_t)natsMsg_GetDataLength(m));
+        const uint8_t *d;
+        size_t len;
+        for (uint32_t idx = 0; idx < BATCH_MAX_TX && next_tx(&it, &d, &len);
+             idx++)
+            read_tx(c, seq, idx, d, len);
+        if (c->leader && seq >= c->tx_next)
             c->tx_next = seq + 1;
-        }
         natsMsg_Destroy(m);
     }
 }
@@ -771,10 +836,18 @@ static void publish_block(gb_cluster *c, uint64_t now)
     if (ts <= gb_chain_timestamp(c->chain))
         ts = gb_chain_timestamp(c->chain) + 1;
     uint32_t max = c->npend < BLOCK_MAX_TX ? c->npend : BLOCK_MAX_TX;
+    /* whole TX messages only (a new sequencer starts after the last one a
+     * block took); a message holds at most BLOCK_MAX_TX */
+    while (max < c->npend && max && c->pend_seq[max] == c->pend_seq[max - 1])
+        max--;
+    if (!max)
+        return;
     if (gb_chain_next_inputs(c->chain, max, ts, &rec, &rlen, &ntx))
         return;
-    if (ntx > max)
-        ntx = max; /* (the pool holds only what the log gave) */
+    if (ntx != max) { /* (the pool holds only what the log gave) */
+        free(rec);
+        return;
+    }
     /* the TX messages before the first one left pending are done with: a
      * new sequencer starts after them */
     uint64_t upto = ntx < c->npend ? c->pend_seq[ntx] - 1 : c->tx_next - 1;
@@ -880,64 +953,43 @@ static natsStatus publish_wait(gb_cluster *c, const uint8_t *b, size_t n,
     }
 }
 
+/* The signed transactions of the batch did not reach the log: their
+ * nonces may be used again. */
+static void batch_unnote(gb_cluster *c)
+{
+    tx_iter it;
+    tx_iter_init(&it, c->bat, c->bat_len);
+    const uint8_t *d;
+    size_t len;
+    tx_head th;
+    while (next_tx(&it, &d, &len))
+        if (!parse_tx(d, len, NULL, &th) && th.is_signed)
+            unnote_nonce(c, &th.signer, th.nonce);
+}
+
 gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len)
 {
-    if (!c->in_flight)
+    if (!c->bat_n)
         return GB_OK;
-    c->in_flight = 0;
-    uint64_t deadline = mono_ms() + 10000;
-    jsPubOptions po;
-    jsPubOptions_Init(&po);
-    po.MaxWait = 5000;
-    if (js_PublishAsyncComplete(c->pub, &po) != NATS_OK) {
-        /* not acknowledged in time: published again (their message ids
-         * keep them from being taken twice) */
-        natsMsgList l = {0};
-        if (js_PublishAsyncGetPendingList(&l, c->pub) == NATS_OK) {
-            pthread_mutex_lock(&c->amu);
-            for (int i = 0; i < l.Count; i++)
-                keep_unsent(c, l.Msgs[i]);
-            pthread_mutex_unlock(&c->amu);
-            natsMsgList_Destroy(&l);
-        }
-    }
-    pthread_mutex_lock(&c->amu);
-    unsent *f = c->failed;
-    uint32_t nf = c->nfailed;
-    bool lost = c->lost;
-    c->failed = NULL;
-    c->nfailed = c->cap_failed = 0;
-    c->lost = false;
-    pthread_mutex_unlock(&c->amu);
-    natsStatus s = NATS_OK;
+    /* one TX message; its id (the BLAKE2b of its keys, hex) lets a
+     * publish that timed out be tried again without being taken twice */
+    c->bat[0] = TX_BATCH;
+    gb_le_put(c->bat + 1, c->bat_n, 4);
+    uint8_t h[32];
+    gb_blake2b_final(&c->bat_keys, h);
+    char msgid[65];
+    for (int i = 0; i < 32; i++)
+        snprintf(msgid + 2 * i, 3, "%02x", h[i]);
+    uint64_t seq;
     jsErrCode je = 0;
-    uint32_t bad = 0;
-    for (uint32_t i = 0; i < nf; i++) {
-        uint64_t seq;
-        natsStatus si =
-            publish_wait(c, f[i].data, f[i].len, f[i].msgid, deadline, &seq,
-                         &je);
-        if (si != NATS_OK) {
-            tx_head th;
-            if (!parse_tx(f[i].data, f[i].len, NULL, &th) && th.is_signed)
-                unnote_nonce(c, &th.signer, th.nonce);
-            s = si;
-            bad++;
-        }
-        free(f[i].data);
-    }
-    free(f);
-    if (lost)
-        return nats_fail(NATS_NO_MEMORY, 0, "keeping a refused publish",
-                         detail, len);
-    if (s != NATS_OK) {
-        gb_err e = nats_fail(s, je, "publishing the transaction", detail,
-                             len);
-        size_t at = strlen(detail);
-        if (bad > 1 && at < len)
-            snprintf(detail + at, len - at, " (%u of them)", bad);
-        return e;
-    }
+    natsStatus s = publish_wait(c, c->bat, c->bat_len, msgid,
+                                mono_ms() + 10000, &seq, &je);
+    if (s != NATS_OK)
+        batch_unnote(c);
+    c->bat_n = 0;
+    c->bat_len = 0;
+    if (s != NATS_OK)
+        return nats_fail(s, je, "publishing the transactions", detail, len);
     return GB_OK;
 }
 
@@ -947,9 +999,37 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
 {
     size_t head = 1 + (signer ? 40 : 0) + (key ? 32 : 0),
            n = head + gb_pool_tx_size(tx);
-    uint8_t *b = gb_malloc(n);
-    if (!b)
+    /* a keyed one joins the request's batch (its ids known from its key:
+     * answered once gb_cluster_sync has it in the log); one that would
+     * not fit sends the batch first */
+    if (key && c->bat_n &&
+        (c->bat_n == BATCH_MAX_TX || c->bat_len + 4 + n > BATCH_MAX_BYTES)) {
+        gb_err e = gb_cluster_sync(c, detail, len);
+        if (e)
+            return e;
+    }
+    size_t need = (c->bat_n ? c->bat_len : 5) + 4 + n;
+    if (key && need > c->bat_cap) {
+        size_t cap = c->bat_cap ? c->bat_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *p = gb_realloc(c->bat, cap);
+        if (!p)
+            return GB_NOMEM;
+        c->bat = p;
+        c->bat_cap = cap;
+    }
+    uint8_t *b = key ? NULL : gb_malloc(n);
+    if (!key && !b)
         return GB_NOMEM;
+    if (key) {
+        if (!c->bat_n) {
+            c->bat_len = 5;
+            gb_blake2b_init(&c->bat_keys);
+        }
+        gb_le_put(c->bat + c->bat_len, n, 4);
+        b = c->bat + c->bat_len + 4;
+    }
     b[0] = (signer ? TX_SIGNED : 0) | (key ? TX_KEYED : 0);
     size_t at = 1;
     if (signer) {
@@ -962,46 +1042,29 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
         at += 32;
     }
     gb_pool_tx_write(tx, b + head);
-    /* JetStream keeps one message per id within its duplicate window (2
-     * minutes by default): the same signed transaction sent again, to any
-     * replica, is taken once */
-    char msgid[65] = "";
-    if (key)
-        for (int i = 0; i < 32; i++)
-            snprintf(msgid + 2 * i, 3, "%02x", key[i]);
-    natsStatus s = NATS_ERR;
-    jsErrCode je = 0;
     gb_id mid;
     if (key) {
-        /* its id is known now (key_mid): published without waiting; the
-         * request is answered once gb_cluster_sync has seen it in the
-         * log */
-        jsPubOptions po;
-        jsPubOptions_Init(&po);
-        po.MsgId = msgid;
-        s = js_PublishAsync(c->pub, c->tx_subj, b, (int)n, &po);
-        if (s == NATS_OK)
-            c->in_flight++;
-        else {
-            uint64_t seq;
-            s = publish_wait(c, b, n, msgid, mono_ms() + 10000, &seq, &je);
-        }
+        c->bat_len += 4 + n;
+        c->bat_n++;
+        gb_blake2b_update(&c->bat_keys, key, 32);
         mid = key_mid(c, key);
     } else {
         /* its id comes from its sequence: after what is on its way (the
          * log keeps this replica's order) */
         gb_err e = gb_cluster_sync(c, detail, len);
-        if (e) {
-            free(b);
-            return e;
-        }
         uint64_t seq = 0;
-        s = publish_wait(c, b, n, NULL, mono_ms() + 10000, &seq, &je);
+        jsErrCode je = 0;
+        natsStatus s = e ? NATS_OK
+                         : publish_wait(c, b, n, NULL, mono_ms() + 10000,
+                                        &seq, &je);
+        free(b);
+        if (e)
+            return e;
+        if (s != NATS_OK)
+            return nats_fail(s, je, "publishing the transaction", detail,
+                             len);
         mid = tx_mid(c, seq);
     }
-    free(b);
-    if (s != NATS_OK)
-        return nats_fail(s, je, "publishing the transaction", detail, len);
     if (signer) /* at once here; the other replicas read it from TX */
         note_nonce(c, signer, nonce);
     gb_id i, m;

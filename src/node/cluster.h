@@ -88,24 +88,29 @@ void gb_cluster_close(gb_cluster *c);
  */
 gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
 
-/* Publish tx: *id and *msg_id as gb_chain_submit2 gives them (both may be
- * NULL).  key (32 bytes, or NULL) names the signed transaction: sent again
- * within JetStream's duplicate window (2 minutes), to any replica, it is
- * taken once; its ids come from key, so it is published asynchronously
- * (gb_cluster_sync waits for it); without a key its ids come from its
- * sequence in the log, so it is published and waited for at once.  signer (may be NULL) and nonce go with it in the log, so
- * every replica learns the signer's next nonce (gb_cluster_nonce_floor)
- * before the block that applies it.  GB_IO (the servers: detail says),
- * GB_NOMEM. */
+/* Publish tx: *id and *msg_id as gb_chain_submit_ids gives them (both may be
+ * NULL).  key (32 bytes, or NULL) names the signed transaction: its ids
+ * come from key, so it is answered at once and joins the request's batch,
+ * which gb_cluster_sync publishes as one TX message (a batch is also sent
+ * when it reaches 4,096 transactions or 768 KiB); sent again, to any
+ * replica, it is taken once (the replicas remember the last 16,384 to
+ * 32,768 keys read from the log, and every one drops a key seen before,
+ * so the sequencer does).  Without a key its ids come from its sequence in
+ * the log: the batch is published first, then it, and waited for at once.
+ * signer (may be NULL) and nonce go with it in the log, so every replica
+ * learns the signer's next nonce (gb_cluster_nonce_floor) before the
+ * block that applies it.  GB_IO (the servers: detail says), GB_NOMEM. */
 gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
                          const gb_id *signer, uint64_t nonce, gb_id *id,
                          gb_id *msg_id, char *detail, size_t len);
 
-/* Wait until every transaction gb_cluster_submit accepted is in the log
- * (its publish acknowledged; one refused or not acknowledged in time is
- * published again for up to ~10 s).  The serving thread calls it once a
- * request is handled, before answering.  GB_IO when some could not be
- * (detail says; their nonces may be used again). */
+/* Publish the request's batch (gb_cluster_submit) as one TX message and
+ * wait for JetStream's acknowledgement (a publish refused while the
+ * servers elect a leader, or timed out, is tried again for up to ~10 s;
+ * the message's id, from its keys, keeps it from being taken twice).
+ * The serving thread calls it once a request is handled, before
+ * answering.  GB_IO when it could not be (detail says; the batch's nonces
+ * may be used again). */
 gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
 
 /* The nonce after the last one a signer used in the log's transactions

@@ -154,8 +154,8 @@ typedef struct gb_rpc_cfg {
                                      each call is also bounded by the
                                      chain's call_time_ms) */
     /* Where accepted transactions go (NULL: the chain's pending pool,
-     * gb_chain_submit2): a cluster's log (node/cluster.h).  Same
-     * contract as gb_chain_submit2; sig (NULL for a transaction not
+     * gb_chain_submit_ids): a cluster's log (node/cluster.h).  Same
+     * contract as gb_chain_submit_ids; sig (NULL for a transaction not
      * signed by gearbox's wire format) tells which signed transaction it
      * is part of, so that the same one sent twice (to this replica or
      * another) goes in once, and its signer's nonce. */

@@ -1,7 +1,9 @@
 /*
  * Internals of the JSON-RPC dispatcher shared by its files (rpc.c: the
- * dispatcher, transactions, queries; rpc_gas.c: the gas estimates).  Not
- * for other layers, nor for other files of src/node/.
+ * dispatcher, its state, the params; rpc_tx.c: transactions; rpc_query.c:
+ * state queries; rpc_blocks.c: the recent blocks; rpc_gas.c: the gas
+ * estimates; the other rpc_*.c below).  Not for other layers, nor for
+ * other files of src/node/.
  *
  * A method is `json_t *fn(gb_rpc *r, json_t *params, gb_rpc_err *err)`:
  * its result (a new reference), or NULL with err filled.  The param
@@ -26,6 +28,44 @@ typedef struct gb_rpc_err {
     char msg[512];
 } gb_rpc_err;
 
+/* A block the dispatcher keeps (rpc_blocks.c): its header's facts and
+ * its events as JSON. */
+typedef struct kept_block {
+    uint32_t height;
+    uint64_t timestamp;
+    uint8_t hash[32];
+    uint8_t state_root[32];
+    uint32_t dispatched;
+    uint64_t gas_used;
+    uint32_t queued_left;
+    json_t *events; /* array, each event with its "height" */
+} kept_block;
+
+/* The dispatcher's state, made by gb_rpc_new (rpc.c).  Its fields are
+ * used by the files split out of the dispatcher (rpc.c, rpc_tx.c,
+ * rpc_query.c, rpc_blocks.c); the other rpc_*.c go through the accessors
+ * below. */
+struct gb_rpc {
+    gb_chain *chain;
+    gb_rpc_cfg cfg;
+    kept_block *ring; /* cfg.event_blocks slots */
+    uint32_t first, count;
+    uint32_t waiting;
+    gb_subs *subs;
+    struct gb_sblocks *sblocks;
+    gb_subs_session *session; /* of the request being handled, or NULL */
+    const uint8_t *submit_key; /* the signed transaction being submitted
+                                  (cfg.submit's key), or NULL */
+    uint32_t submit_nth;       /* its transactions submitted so far */
+    gb_id submit_signer;
+    uint64_t submit_nonce;
+    uint32_t estimates;       /* gas estimates in the request so far */
+    uint64_t req_start_ns;    /* when the request began (its time budget) */
+    char stopped[256];        /* gb_rpc_stop's reason, "" while serving */
+    struct gb_metrics *metrics; /* counters (node/metrics.h) */
+    struct gb_explore *explore; /* recent blocks for the explorer */
+};
+
 gb_chain *gb_rpc_chain(gb_rpc *r);
 /* The Substrate-shaped blocks (node/sblocks.h). */
 struct gb_sblocks *gb_rpc_sblocks(gb_rpc *r);
@@ -45,6 +85,12 @@ const gb_rpc_cfg *gb_rpc_config(const gb_rpc *r);
 /* Fill err; returns NULL (for `return gb_rpc_fail(...)`). */
 json_t *gb_rpc_fail(gb_rpc_err *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* err: out of memory (-32603); NULL. */
+json_t *gb_rpc_nomem(gb_rpc_err *err);
+/* The store could not answer (GB_IO, GB_NOMEM): an internal error, never
+ * an answer ("not found", a zero balance) standing in for the read. */
+json_t *gb_rpc_store_fail(gb_rpc_err *err, const char *what, gb_err e);
 
 json_t *gb_rpc_param(json_t *params, const char *name, size_t idx);
 bool gb_rpc_p_id(json_t *params, const char *name, size_t idx, gb_id *out,
@@ -66,12 +112,36 @@ bool gb_rpc_p_u64(json_t *params, const char *name, size_t idx,
  * creation (n = 2: the code part goes as the zero account with the signer
  * paying, and only when the code is not on chain yet; what could make the
  * creation fail is checked first).  out_ids[0..*out_n): the ids submit
- * gave what was queued; *out_id, *out_msg: the last one's (submit2).
+ * gave what was queued; *out_id, *out_msg: the last one's
+ * (gb_chain_submit_ids).
  * False with err filled (GB_RPC_TX_REFUSED: the chain's reason) when
  * refused: nothing is queued then. */
 bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
                        gb_id out_ids[2], uint32_t *out_n, gb_id *out_id,
                        gb_id *out_msg, gb_rpc_err *err);
+
+/* rpc_tx.c: the nonce the signer's next transaction must carry: the
+ * chain's (its pending ones counted), or past what a cluster replica
+ * sent on.  Store errors. */
+gb_err gb_rpc_nonce_want(gb_rpc *r, gb_id signer, uint64_t *out);
+/* rpc_tx.c: gear_submitTransaction, dev_sendMessage, dev_uploadProgram */
+json_t *gb_rpc_m_submit(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_dev_send(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_dev_upload(gb_rpc *r, json_t *params, gb_rpc_err *err);
+/* rpc_query.c: gearbox_readState, gear_readState, gear_programInfo,
+ * gear_codeInfo, gear_mailbox, gear_balance, system_accountNonce */
+json_t *gb_rpc_m_read_state(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_gear_read_state(gb_rpc *r, json_t *params,
+                                 gb_rpc_err *err);
+json_t *gb_rpc_m_program_info(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_code_info(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_mailbox(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_balance(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_nonce(gb_rpc *r, json_t *params, gb_rpc_err *err);
+/* rpc_blocks.c: chain_getHead, gearbox_getBlock, chain_getEvents */
+json_t *gb_rpc_m_head(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_block(gb_rpc *r, json_t *params, gb_rpc_err *err);
+json_t *gb_rpc_m_events(gb_rpc *r, json_t *params, gb_rpc_err *err);
 
 /* Ask for a block soon (dev mode), as an accepted transaction does. */
 void gb_rpc_nudge(gb_rpc *r);
@@ -196,13 +266,15 @@ bool gb_rpc_impersonated(gb_rpc *r, gb_id account);
  * NULL, when from is not impersonated or the chain refuses). */
 json_t *gb_rpc_dev_submit_as(gb_rpc *r, gb_id from, const gb_tx_body *body,
                              gb_rpc_err *err);
-/* rpc.c: submit body from params' "from" (param 0): a dev account name,
- * signed with its key; or an impersonated account (gb_rpc_dev_submit_as). */
+/* rpc_tx.c: submit body from params' "from" (param 0): a dev account
+ * name, signed with its key; or an impersonated account
+ * (gb_rpc_dev_submit_as). */
 json_t *gb_rpc_dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
                           gb_rpc_err *err);
-/* rpc.c: the chain was reverted (dev_revert): the kept blocks above the
- * head go, the Substrate blocks and the explorer's memory are rebuilt
- * from the store, and the head subscriptions hear of the new head. */
+/* rpc_blocks.c: the chain was reverted (dev_revert): the kept blocks
+ * above the head go, the Substrate blocks and the explorer's memory are
+ * rebuilt from the store, and the head subscriptions hear of the new
+ * head. */
 void gb_rpc_reverted(gb_rpc *r);
 /* rpc_chain.c: chain_newHead and chain_finalizedHead notifications of
  * the best block, to every subscription of them. */

@@ -60,6 +60,10 @@ struct gb_sblocks {
     uint32_t keep, first, count;
     pending_xt *pend;
     uint32_t npend, cap_pend;
+    /* Block 0's parentHash: zero, or a fork's chain id (chain.h,
+     * gb_chain_fork_info), so a fork has a genesis hash of its own and an
+     * extrinsic signed for the source chain (CheckGenesis) is refused. */
+    uint8_t genesis_parent[32];
 };
 
 void gb_sblock_clear(gb_sblock *b)
@@ -157,7 +161,7 @@ static gb_err fill_header(gb_sblocks *s, uint32_t number, gb_sblock *b)
     if (number)
         memcpy(b->parent, s->hashes[number - 1], 32);
     else
-        memset(b->parent, 0, 32);
+        memcpy(b->parent, s->genesis_parent, 32);
     memcpy(b->state_root, hd.state_root, 32);
     memcpy(b->extrinsics_root, hd.input_hash, 32);
     return GB_OK;
@@ -172,6 +176,9 @@ gb_err gb_sblocks_new(gb_chain *c, uint32_t keep, gb_sblocks **out)
     s->keep = keep ? keep : DEFAULT_KEEP;
     s->ring = calloc(s->keep, sizeof *s->ring);
     gb_err e = s->ring ? GB_OK : GB_NOMEM;
+    gb_chain_fork fk;
+    if (!e && !(e = gb_chain_fork_info(c, &fk)) && fk.forked)
+        memcpy(s->genesis_parent, fk.chain_id, 32);
     uint32_t best = gb_chain_height(c);
     for (uint32_t n = 0; !e && n <= best; n++) {
         gb_sblock b = {0};

@@ -1,9 +1,10 @@
 /*
- * The store's engine room: the LMDB environment, transactions, raw
- * entries that keep the state root current, cursors, and block headers.
- * The typed tables (tables.c) are built on the raw functions here; this is
- * the one file that includes lmdb.h besides tables.c (which needs only
- * db.h).
+ * The store's engine room: transactions, raw entries that keep the state
+ * root current, cursors, and the root itself.  The environment (opening,
+ * the directory lock, copies) is in db_env.c, META's named entries and the
+ * block records in db_blocks.c; the three share db_int.h.  The typed tables
+ * (tables.c) are built on the raw functions here; only these files of
+ * src/state/ include lmdb.h.
  *
  * The root.  A transaction carries the LtHash lane vector L (lthash.h),
  * loaded from META "_lthash" when it begins, and a write transaction a
@@ -26,123 +27,18 @@
  * commutes.  At commit L is written back to META (an unhashed key) in the
  * same LMDB transaction, so L on disk always matches the entries on disk.
  */
-#include "state/db.h"
-#include "util/pool.h"
+#include "state/db_int.h"
 #include "util/bytes.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <lmdb.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <unistd.h>
 
-#include <sodium.h>
-
-#include "state/lthash.h"
-#include "state/tables.h"
-#include "util/fault.h"
-#include "util/hash.h"
 #include "util/mem.h"
 
-#define MAX_KEY 511 /* LMDB's default mdb_env_get_maxkeysize */
-#define CURSOR_POOL 8 /* cursors kept per table of a shared txn */
-
-/* The fault-injection hook (util/fault.h) in front of each LMDB call that
- * can fail: when it fires the call is not made and EIO comes back, as from
- * a failing disk (map_err: GB_IO).  A commit that fails has freed its
- * transaction, so the injected one aborts it. */
-#define IO(call) (gb_fault_hit(GB_FAULT_IO) ? EIO : (call))
-#define IO_COMMIT(txn)                                                         \
-    (gb_fault_hit(GB_FAULT_IO) ? (mdb_txn_abort(txn), EIO)                     \
-                               : mdb_txn_commit(txn))
-
 static const char k_lthash[] = "_lthash";
-static const char k_head[] = "_head";
 
-struct gb_db {
-    MDB_env *env;
-    MDB_dbi dbi[GB_TABLE_COUNT_];
-    char *path;
-    bool temp;
-    uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
-    gb_pool *pool; /* gb_db_set_pool, borrowed */
-    int lock_fd;   /* DIR/gearbox.lock, flock'ed exclusively while open */
-    /* gb_db_inject_commit_fault: the commit that fails, counted down (0:
-     * none), and the code it fails with */
-    uint32_t fault_in;
-    int fault_rc;
-};
-
-/* One touched key in the write record (see the top of the file). */
-enum { REC_EMPTY = 0, REC_ABSENT, REC_PRESENT };
-
-typedef struct rec_slot {
-    uint64_t hash;
-    uint32_t key_off; /* into gb_db_rec.keys */
-    uint16_t klen;
-    uint8_t table;
-    uint8_t state;    /* REC_*: the value the key had at first touch */
-    uint8_t d_orig[32]; /* its digest, when REC_PRESENT */
-} rec_slot;
-
-typedef struct gb_db_rec {
-    rec_slot *slot; /* cap slots, cap a power of two (or 0), at most half full */
-    size_t cap, n;
-    uint8_t *keys;  /* the keys' bytes, back to back */
-    size_t keys_len, keys_cap;
-} gb_db_rec;
-
-struct gb_db_txn {
-    gb_db *db;
-    MDB_txn *txn;
-    bool write;
-    bool sealed;
-    bool shared;     /* gb_db_share_reads: cursors open/close under lock */
-    pthread_mutex_t lock;
-    /* shared: cursors kept open per table and reused, so that opening one
-     * on several threads takes no lock (see gb_db_cursor_open) */
-    struct gb_db_cursor *_Atomic pool[GB_TABLE_COUNT_][CURSOR_POOL];
-    MDB_cursor *wcur[GB_TABLE_COUNT_]; /* write txn: put_raw's, per table
-                                          (closed with the txn) */
-    atomic_bool busy[GB_TABLE_COUNT_][CURSOR_POOL];
-    gb_err failed; /* sticky: the first failed write */
-    gb_lthash lanes; /* up to date but for the record */
-    bool lanes_ok;   /* lanes loaded (a read txn loads them when asked) */
-    gb_db_rec rec;   /* write txn: keys written since the last fold */
-};
-
-struct gb_db_cursor {
-    MDB_cursor *c;
-    gb_db_txn *t;
-    int slot;   /* in t->pool[table] (closing frees the slot), or -1 */
-    gb_db_table table;
-    bool started, done;
-    size_t plen, slen;
-    uint8_t prefix[MAX_KEY];
-    uint8_t start[MAX_KEY];
-};
-
-static const char *const table_names[GB_TABLE_COUNT_] = {
-#define GB_DB_TABLE_NAME_(name, id, str) [id] = str,
-    GB_DB_TABLES(GB_DB_TABLE_NAME_)
-#undef GB_DB_TABLE_NAME_
-};
-
-const char *gb_db_table_name(gb_db_table t)
-{
-    return (unsigned)t < GB_TABLE_COUNT_ ? table_names[t] : NULL;
-}
-
-static gb_err map_err(int rc)
+gb_err gb_db_map_err(int rc)
 {
     switch (rc) {
     case MDB_SUCCESS:
@@ -172,327 +68,6 @@ static gb_err map_err(int rc)
     }
 }
 
-static void set_msg(char *msg, size_t len, const char *fmt, ...)
-{
-    if (!msg || !len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
-    va_end(ap);
-}
-
-/* ---- opening --------------------------------------------------------- */
-
-/* Remove a data directory this process made, and the files in it (the
- * store's and those the layers above keep beside it, e.g. the chain's
- * pool.log): only ever called for a directory gearbox created. */
-static void remove_dir(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *de;
-        while ((de = readdir(d))) {
-            if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                continue;
-            size_t n = strlen(path) + strlen(de->d_name) + 2;
-            char *f = gb_malloc(n);
-            if (!f)
-                break;
-            snprintf(f, n, "%s/%s", path, de->d_name);
-            unlink(f);
-            free(f);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
-static char *make_temp_dir(unsigned flags, const char *parent)
-{
-    const char *base = NULL;
-    struct stat st;
-    if ((flags & GB_DB_IN_MEMORY) && stat("/dev/shm", &st) == 0 &&
-        S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0)
-        base = "/dev/shm";
-    if (!base)
-        base = parent;
-    if (!base || !*base)
-        base = "/tmp";
-    size_t n = strlen(base) + sizeof "/gearbox-db-XXXXXX";
-    char *p = gb_malloc(n);
-    if (!p)
-        return NULL;
-    snprintf(p, n, "%s/gearbox-db-XXXXXX", base);
-    if (!mkdtemp(p)) {
-        free(p);
-        return NULL;
-    }
-    return p;
-}
-
-/* Take DIR/gearbox.lock (flock, exclusive, not waiting): one process per
- * data directory.  LMDB itself lets several processes share an
- * environment, but two gearbox processes each producing blocks on one
- * chain would fork it.  The lock goes when the descriptor closes
- * (gb_db_close, or the process dying: a stale file locks nothing).  The
- * file holds the owner's pid, for the message. */
-static gb_err lock_dir(gb_db *db, char *msg, size_t msg_len)
-{
-    size_t n = strlen(db->path) + sizeof "/gearbox.lock";
-    char *f = malloc(n);
-    if (!f) {
-        set_msg(msg, msg_len, "out of memory");
-        return GB_NOMEM;
-    }
-    snprintf(f, n, "%s/gearbox.lock", db->path);
-    db->lock_fd = open(f, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    int oerr = errno;
-    free(f);
-    if (db->lock_fd < 0) {
-        set_msg(msg, msg_len, "%s: cannot create gearbox.lock: %s", db->path,
-                strerror(oerr));
-        return oerr == ENOSPC ? GB_NOSPACE : GB_IO;
-    }
-    if (flock(db->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-        int err = errno;
-        char pid[24] = "";
-        ssize_t k = pread(db->lock_fd, pid, sizeof pid - 1, 0);
-        pid[k > 0 ? k : 0] = 0;
-        pid[strcspn(pid, "\n")] = 0;
-        if (err == EWOULDBLOCK) {
-            set_msg(msg, msg_len,
-                    "%s: data directory in use by another gearbox process%s%s"
-                    "%s (only one may open it: stop that one, or use "
-                    "another directory)",
-                    db->path, pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "");
-            return GB_BUSY;
-        }
-        set_msg(msg, msg_len, "%s: cannot lock gearbox.lock: %s", db->path,
-                strerror(err));
-        return GB_IO;
-    }
-    char pid[24];
-    int k = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-    if (ftruncate(db->lock_fd, 0) == 0 &&
-        pwrite(db->lock_fd, pid, (size_t)k, 0) != k) {
-        /* the pid is only for messages: a full disk does not stop us */
-    }
-    return GB_OK;
-}
-
-/* Open db's environment on db->path (map_size bytes, LMDB flags) and its
- * tables, created when missing: 0, or LMDB's code (db->env then closed or
- * NULL).  gb_db_open and gb_db_restore_from. */
-static int open_env(gb_db *db, size_t map_size, unsigned flags)
-{
-    MDB_txn *txn = NULL;
-    int rc;
-    if ((rc = IO(mdb_env_create(&db->env))) != 0)
-        return rc;
-    if ((rc = mdb_env_set_maxdbs(db->env, GB_TABLE_COUNT_)) != 0 ||
-        (rc = mdb_env_set_mapsize(db->env, map_size)) != 0 ||
-        (rc = IO(mdb_env_open(db->env, db->path, flags, 0644))) != 0)
-        goto fail;
-    /* free the reader slots of processes that died holding a snapshot */
-    int dead;
-    mdb_reader_check(db->env, &dead);
-    if ((rc = IO(mdb_txn_begin(db->env, NULL, 0, &txn))) != 0)
-        goto fail;
-    for (int t = 0; t < GB_TABLE_COUNT_; t++)
-        if ((rc = IO(mdb_dbi_open(txn, table_names[t], MDB_CREATE,
-                                  &db->dbi[t]))) != 0)
-            goto fail;
-    rc = IO_COMMIT(txn);
-    txn = NULL;
-    if (rc == 0)
-        return 0;
-fail:
-    if (txn)
-        mdb_txn_abort(txn);
-    mdb_env_close(db->env);
-    db->env = NULL;
-    return rc;
-}
-
-gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
-                  char *msg, size_t msg_len)
-{
-    gb_db_opts o = opts ? *opts : (gb_db_opts){0};
-    gb_err err = GB_IO;
-    int rc;
-    MDB_txn *txn = NULL;
-    gb_db *db = gb_calloc(1, sizeof *db);
-    if (!db) {
-        set_msg(msg, msg_len, "out of memory");
-        return GB_NOMEM;
-    }
-    db->lock_fd = -1;
-    if (!path) {
-        db->temp = true;
-        if (o.flags & GB_DB_IN_MEMORY)
-            o.flags |= GB_DB_NOSYNC;
-        db->path = make_temp_dir(o.flags, o.temp_parent);
-        if (!db->path) {
-            set_msg(msg, msg_len, "cannot create a temporary directory: %s",
-                    strerror(errno));
-            goto fail;
-        }
-    } else {
-        db->path = gb_strdup(path);
-        if (!db->path) {
-            err = GB_NOMEM;
-            set_msg(msg, msg_len, "out of memory");
-            goto fail;
-        }
-        if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-            set_msg(msg, msg_len, "%s: cannot create directory: %s", path,
-                    strerror(errno));
-            goto fail;
-        }
-    }
-    if ((err = lock_dir(db, msg, msg_len)))
-        goto fail;
-    err = GB_IO;
-    if (!o.map_size)
-        o.map_size = sizeof(size_t) >= 8 ? (uint64_t)64 << 30
-                                         : (uint64_t)1 << 30;
-    if (o.map_size > SIZE_MAX) {
-        err = GB_INVAL;
-        set_msg(msg, msg_len, "map size too large for this machine");
-        goto fail;
-    }
-    if (sodium_init() >= 0) {
-        randombytes_buf(db->rec_key, sizeof db->rec_key);
-    } else { /* no randomness source: any key works, a fixed one too */
-        uintptr_t a = (uintptr_t)db;
-        memcpy(db->rec_key, &a, sizeof a < sizeof db->rec_key
-                                    ? sizeof a : sizeof db->rec_key);
-    }
-    unsigned flags = MDB_NOTLS;
-    if (o.flags & GB_DB_NOSYNC)
-        flags |= MDB_NOSYNC;
-    if ((rc = open_env(db, (size_t)o.map_size, flags)) != 0)
-        goto lmdb_fail;
-    *out = db;
-    return GB_OK;
-
-lmdb_fail:
-    err = map_err(rc);
-    if (err == GB_NOT_FOUND || err == GB_INVAL)
-        err = GB_IO;
-    set_msg(msg, msg_len, "%s: lmdb: %s", db->path, mdb_strerror(rc));
-fail:
-    if (txn)
-        mdb_txn_abort(txn);
-    if (db->env)
-        mdb_env_close(db->env);
-    if (db->temp && db->path)
-        remove_dir(db->path);
-    if (db->lock_fd >= 0)
-        close(db->lock_fd);
-    free(db->path);
-    free(db);
-    return err;
-}
-
-void gb_db_close(gb_db *db)
-{
-    if (!db)
-        return;
-    mdb_env_close(db->env);
-    if (db->temp)
-        remove_dir(db->path);
-    if (db->lock_fd >= 0)
-        close(db->lock_fd); /* the lock goes last */
-    free(db->path);
-    free(db);
-}
-
-gb_err gb_db_remove(const char *path)
-{
-    size_t n = strlen(path) + sizeof "/gearbox.lock";
-    char *f = malloc(n);
-    if (!f)
-        return GB_NOMEM;
-    snprintf(f, n, "%s/gearbox.lock", path);
-    int fd = open(f, O_RDWR | O_CLOEXEC);
-    free(f);
-    if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        close(fd);
-        return GB_BUSY;
-    }
-    remove_dir(path);
-    if (fd >= 0)
-        close(fd);
-    return GB_OK;
-}
-
-/* mdb_env_copy2 with compaction (only the pages in use, free pages
- * dropped) into the empty directory dst, made when missing. */
-static gb_err copy_env(MDB_env *env, const char *dst, char *msg,
-                       size_t msg_len)
-{
-    if (mkdir(dst, 0755) != 0 && errno != EEXIST) {
-        set_msg(msg, msg_len, "%s: cannot create directory: %s", dst,
-                strerror(errno));
-        return GB_IO;
-    }
-    int rc = mdb_env_copy2(env, dst, MDB_CP_COMPACT);
-    if (rc) {
-        set_msg(msg, msg_len, "copying the store to %s: %s", dst,
-                mdb_strerror(rc));
-        return map_err(rc) == GB_NOSPACE ? GB_NOSPACE : GB_IO;
-    }
-    return GB_OK;
-}
-
-gb_err gb_db_copy(gb_db *db, const char *dst, char *msg, size_t msg_len)
-{
-    return copy_env(db->env, dst, msg, msg_len);
-}
-
-gb_err gb_db_copy_dir(const char *src, const char *dst, char *msg,
-                      size_t msg_len)
-{
-    char f[4096];
-    struct stat st;
-    snprintf(f, sizeof f, "%s/data.mdb", src);
-    if (stat(f, &st) != 0) {
-        set_msg(msg, msg_len, "%s: not a gearbox data directory (no "
-                              "data.mdb)", src);
-        return GB_NOT_FOUND;
-    }
-    MDB_env *env;
-    int rc = mdb_env_create(&env);
-    if (!rc)
-        rc = mdb_env_set_maxdbs(env, GB_TABLE_COUNT_);
-    if (!rc)
-        rc = mdb_env_set_mapsize(env, (size_t)st.st_size > ((size_t)1 << 30)
-                                          ? (size_t)st.st_size
-                                          : (size_t)1 << 30);
-    /* read-only, beside a node that may have it open (LMDB's lock file
-     * orders the two processes' readers and writer) */
-    if (!rc)
-        rc = mdb_env_open(env, src, MDB_RDONLY | MDB_NOTLS, 0644);
-    if (rc) {
-        set_msg(msg, msg_len, "%s: lmdb: %s", src, mdb_strerror(rc));
-        mdb_env_close(env);
-        return GB_IO;
-    }
-    gb_err e = copy_env(env, dst, msg, msg_len);
-    mdb_env_close(env);
-    return e;
-}
-
-void gb_db_inject_commit_fault(gb_db *db, uint32_t nth, int rc)
-{
-    db->fault_in = nth;
-    db->fault_rc = rc;
-}
-
-const char *gb_db_path(const gb_db *db) { return db->path; }
-
 /* ---- transactions ------------------------------------------------------ */
 
 static gb_err load_lanes(gb_db_txn *t)
@@ -505,7 +80,7 @@ static gb_err load_lanes(gb_db_txn *t)
         return GB_OK;
     }
     if (rc)
-        return map_err(rc);
+        return gb_db_map_err(rc);
     if (v.mv_size != GB_LTHASH_BYTES)
         return GB_MALFORMED;
     gb_lthash_decode(&t->lanes, v.mv_data);
@@ -535,7 +110,7 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
     }
     if (rc) {
         free(t);
-        return map_err(rc);
+        return gb_db_map_err(rc);
     }
     t->lanes_ok = false;
     /* (a read txn: only its state root needs them, most never ask) */
@@ -609,7 +184,7 @@ gb_err gb_db_share_reads(gb_db_txn *txn)
         MDB_cursor *c;
         int rc = IO(mdb_cursor_open(txn->txn, txn->db->dbi[i], &c));
         if (rc)
-            return map_err(rc);
+            return gb_db_map_err(rc);
         mdb_cursor_close(c);
     }
     return GB_OK;
@@ -617,7 +192,7 @@ gb_err gb_db_share_reads(gb_db_txn *txn)
 
 static gb_err fail(gb_db_txn *t, int rc)
 {
-    gb_err e = map_err(rc);
+    gb_err e = gb_db_map_err(rc);
     if (e == GB_OK || e == GB_NOT_FOUND)
         e = GB_IO;
     if (!t->failed)
@@ -764,7 +339,7 @@ static void fold_job(void *p, uint32_t job, unsigned worker)
     }
 }
 
-/* rec_fold on the pool: the reads here, the hashing on every thread. */
+/* gb_db_rec_fold on the pool: the reads here, the hashing on every thread. */
 static gb_err rec_fold_parallel(gb_db_txn *t)
 {
     gb_db_rec *r = &t->rec;
@@ -808,7 +383,7 @@ out:
  * recorded key: E(value then) out, E(value now) in, unless they are the
  * same value or both absent.  The order of the slots does not matter: the
  * lane sums commute.  On an LMDB error the transaction fails. */
-static gb_err rec_fold(gb_db_txn *t)
+gb_err gb_db_rec_fold(gb_db_txn *t)
 {
     gb_db_rec *r = &t->rec;
     if (!r->n)
@@ -854,8 +429,8 @@ static gb_err rec_fold(gb_db_txn *t)
  * value and leaves the cursor on it: the value is compared and, at the
  * key's first write in the record, digested before the overwrite in place
  * (MDB_CURRENT: no second descent; it may move the value). */
-static gb_err put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
-                      size_t klen, const void *val, size_t vlen, bool hashed)
+gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
+                     size_t klen, const void *val, size_t vlen, bool hashed)
 {
     MDB_dbi dbi = t->db->dbi[tb];
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
@@ -921,12 +496,12 @@ gb_err gb_db_commit(gb_db_txn *txn)
         return GB_INVAL;
     }
     if (!err)
-        err = rec_fold(txn);
+        err = gb_db_rec_fold(txn);
     if (!err) {
         uint8_t buf[GB_LTHASH_BYTES];
         gb_lthash_encode(&txn->lanes, buf);
-        err = put_raw(txn, GB_TABLE_META, k_lthash, sizeof k_lthash - 1, buf,
-                      sizeof buf, false);
+        err = gb_db_put_raw(txn, GB_TABLE_META, k_lthash,
+                            sizeof k_lthash - 1, buf, sizeof buf, false);
     }
     if (err) {
         gb_db_abort(txn);
@@ -949,7 +524,7 @@ gb_err gb_db_commit(gb_db_txn *txn)
     free(txn);
     if (rc == EIO && nearly_full(db->path))
         rc = ENOSPC;
-    return map_err(rc);
+    return gb_db_map_err(rc);
 }
 
 /* ---- raw entries -------------------------------------------------------- */
@@ -983,7 +558,7 @@ gb_err gb_db_get(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen,
     MDB_val k = {klen, (void *)key}, v;
     int rc = IO(mdb_get(t->txn, t->db->dbi[tb], &k, &v));
     if (rc) {
-        gb_err e = map_err(rc);
+        gb_err e = gb_db_map_err(rc);
         return e ? e : GB_IO; /* never GB_OK with *out unset */
     }
     out->data = v.mv_data;
@@ -999,7 +574,7 @@ gb_err gb_db_put(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen,
         return err;
     if (vlen && !val)
         return GB_INVAL;
-    return put_raw(t, tb, key, klen, val, vlen, true);
+    return gb_db_put_raw(t, tb, key, klen, val, vlen, true);
 }
 
 gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
@@ -1039,7 +614,7 @@ gb_err gb_db_count(gb_db_txn *t, gb_db_table tb, uint64_t *out)
     MDB_stat st;
     int rc = IO(mdb_stat(t->txn, t->db->dbi[tb], &st));
     if (rc)
-        return map_err(rc);
+        return gb_db_map_err(rc);
     *out = st.ms_entries;
     return GB_OK;
 }
@@ -1099,7 +674,7 @@ gb_err gb_db_cursor_open(gb_db_txn *t, gb_db_table tb, const void *prefix,
             pthread_mutex_unlock(&t->lock);
         if (rc) {
             free(c);
-            return map_err(rc);
+            return gb_db_map_err(rc);
         }
     }
     c->plen = plen;
@@ -1135,7 +710,7 @@ gb_err gb_db_cursor_next(gb_db_cursor *c, gb_db_val *key, gb_db_val *val)
         rc = MDB_NOTFOUND;
     if (rc) {
         c->done = true;
-        return map_err(rc);
+        return gb_db_map_err(rc);
     }
     key->data = k.mv_data;
     key->len = k.mv_size;
@@ -1167,7 +742,7 @@ gb_err gb_db_state_root(gb_db_txn *txn, uint8_t out[32])
 {
     gb_err e = GB_OK;
     if (txn->write)
-        e = txn->failed ? txn->failed : rec_fold(txn);
+        e = txn->failed ? txn->failed : gb_db_rec_fold(txn);
     if (!e && !txn->lanes_ok)
         e = load_lanes(txn);
     if (e) {
@@ -1214,272 +789,4 @@ gb_err gb_db_state_root_recompute(gb_db_txn *txn, uint8_t out[32])
         gb_lthash_root(h, out);
     free(h);
     return err;
-}
-
-/* ---- META -------------------------------------------------------------- */
-
-static gb_err meta_name(const char *name, size_t *len)
-{
-    if (!name)
-        return GB_INVAL;
-    size_t n = strlen(name);
-    if (!n || n > 64 || name[0] == '_')
-        return GB_INVAL;
-    *len = n;
-    return GB_OK;
-}
-
-gb_err gb_db_meta_put(gb_db_txn *txn, const char *name, const void *val,
-                      size_t len)
-{
-    size_t n;
-    gb_err err = meta_name(name, &n);
-    return err ? err : gb_db_put(txn, GB_TABLE_META, name, n, val, len);
-}
-
-gb_err gb_db_meta_get(gb_db_txn *txn, const char *name, gb_db_val *out)
-{
-    size_t n;
-    gb_err err = meta_name(name, &n);
-    return err ? err : gb_db_get(txn, GB_TABLE_META, name, n, out);
-}
-
-gb_err gb_db_meta_put_u64(gb_db_txn *txn, const char *name, uint64_t v)
-{
-    uint8_t b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    return gb_db_meta_put(txn, name, b, sizeof b);
-}
-
-gb_err gb_db_meta_get_u64(gb_db_txn *txn, const char *name, uint64_t dflt,
-                          uint64_t *out)
-{
-    gb_db_val v;
-    gb_err err = gb_db_meta_get(txn, name, &v);
-    if (err == GB_NOT_FOUND) {
-        *out = dflt;
-        return GB_OK;
-    }
-    if (err)
-        return err;
-    if (v.len != 8)
-        return GB_MALFORMED;
-    uint64_t x = 0;
-    for (int i = 7; i >= 0; i--)
-        x = x << 8 | v.data[i];
-    *out = x;
-    return GB_OK;
-}
-
-/* ---- blocks ------------------------------------------------------------- */
-
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
-void gb_block_header_encode(const gb_block_header *h,
-                            uint8_t out[GB_BLOCK_HEADER_LEN])
-{
-    out[0] = 1;
-    put_le(out + 1, h->height, 4);
-    put_le(out + 5, h->timestamp, 8);
-    memcpy(out + 13, h->parent_hash, 32);
-    memcpy(out + 45, h->state_root, 32);
-    memcpy(out + 77, h->input_hash, 32);
-    put_le(out + 109, h->gas_used, 8);
-    put_le(out + 117, h->dispatches, 4);
-}
-
-gb_err gb_block_header_decode(const uint8_t *in, size_t len,
-                              gb_block_header *out)
-{
-    if (len != GB_BLOCK_HEADER_LEN || in[0] != 1)
-        return GB_MALFORMED;
-    out->height = (uint32_t)get_le(in + 1, 4);
-    out->timestamp = get_le(in + 5, 8);
-    memcpy(out->parent_hash, in + 13, 32);
-    memcpy(out->state_root, in + 45, 32);
-    memcpy(out->input_hash, in + 77, 32);
-    out->gas_used = get_le(in + 109, 8);
-    out->dispatches = (uint32_t)get_le(in + 117, 4);
-    return GB_OK;
-}
-
-void gb_block_header_hash(const gb_block_header *h, uint8_t out[32])
-{
-    uint8_t buf[GB_BLOCK_HEADER_LEN];
-    gb_block_header_encode(h, buf);
-    gb_blake2b256(buf, sizeof buf, out);
-}
-
-gb_err gb_db_head(gb_db_txn *txn, uint32_t *out_height, uint8_t out_hash[32])
-{
-    gb_db_val v;
-    gb_err err = gb_db_get(txn, GB_TABLE_META, k_head, sizeof k_head - 1, &v);
-    if (err)
-        return err;
-    if (v.len != 36)
-        return GB_MALFORMED;
-    if (out_height)
-        *out_height = (uint32_t)get_le(v.data, 4);
-    if (out_hash)
-        memcpy(out_hash, v.data + 4, 32);
-    return GB_OK;
-}
-
-static void height_key(uint32_t h, uint8_t k[4])
-{
-    k[0] = (uint8_t)(h >> 24);
-    k[1] = (uint8_t)(h >> 16);
-    k[2] = (uint8_t)(h >> 8);
-    k[3] = (uint8_t)h;
-}
-
-gb_err gb_db_block_get(gb_db_txn *txn, uint32_t height, gb_block_header *out)
-{
-    uint8_t k[4];
-    gb_db_val v;
-    height_key(height, k);
-    gb_err err = gb_db_get(txn, GB_TABLE_BLOCKS, k, sizeof k, &v);
-    return err ? err : gb_block_header_decode(v.data, v.len, out);
-}
-
-gb_err gb_db_inputs_put(gb_db_txn *txn, uint32_t height, const void *rec,
-                        size_t len)
-{
-    uint8_t k[4];
-    if (!txn->write || txn->sealed || !rec || !len)
-        return GB_INVAL;
-    if (txn->failed)
-        return txn->failed;
-    height_key(height, k);
-    return put_raw(txn, GB_TABLE_INPUTS, k, sizeof k, rec, len, false);
-}
-
-gb_err gb_db_put_history(gb_db_txn *txn, const void *key, size_t klen,
-                         const void *rec, size_t len)
-{
-    if (!txn->write || txn->sealed || !key || klen == 4 || !klen ||
-        klen > MAX_KEY || !rec || !len)
-        return GB_INVAL;
-    if (txn->failed)
-        return txn->failed;
-    return put_raw(txn, GB_TABLE_INPUTS, key, klen, rec, len, false);
-}
-
-gb_err gb_db_inputs_get(gb_db_txn *txn, uint32_t height, gb_db_val *out)
-{
-    uint8_t k[4];
-    height_key(height, k);
-    return gb_db_get(txn, GB_TABLE_INPUTS, k, sizeof k, out);
-}
-
-gb_err gb_db_seal_block(gb_db_txn *txn, gb_block_header *hdr,
-                        uint8_t out_hash[32])
-{
-    if (!txn->write || txn->sealed)
-        return GB_INVAL;
-    if (txn->failed)
-        return txn->failed;
-    uint32_t head;
-    uint8_t head_hash[32];
-    gb_err err = gb_db_head(txn, &head, head_hash);
-    if (err == GB_OK) {
-        if (head == UINT32_MAX || hdr->height != head + 1 ||
-            memcmp(hdr->parent_hash, head_hash, 32) != 0)
-            return GB_INVAL;
-    } else if (err != GB_NOT_FOUND) {
-        return err;
-    }
-    if ((err = rec_fold(txn)) ||
-        (err = gb_db_state_root(txn, hdr->state_root)))
-        return err;
-    uint8_t rec[GB_BLOCK_HEADER_LEN], k[4], hv[36], hash[32];
-    gb_block_header_encode(hdr, rec);
-    gb_blake2b256(rec, sizeof rec, hash);
-    height_key(hdr->height, k);
-    if ((err = put_raw(txn, GB_TABLE_BLOCKS, k, sizeof k, rec, sizeof rec,
-                       false)))
-        return err;
-    put_le(hv, hdr->height, 4);
-    memcpy(hv + 4, hash, 32);
-    if ((err = put_raw(txn, GB_TABLE_META, k_head, sizeof k_head - 1, hv,
-                       sizeof hv, false)))
-        return err;
-    txn->sealed = true;
-    if (out_hash)
-        memcpy(out_hash, hash, 32);
-    return GB_OK;
-}
-
-/* ---- copies (dev snapshots) -------------------------------------------- */
-
-gb_err gb_db_copy_to(gb_db *db, const char *file)
-{
-    int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return errno == ENOSPC ? GB_NOSPACE : GB_IO;
-    /* not compacted: the pages are copied as they lie, which is a
-     * sequential copy of the used part of the file (MDB_CP_COMPACT walks
-     * every tree instead, and costs more than the file it saves) */
-    int rc = IO(mdb_env_copyfd2(db->env, fd, 0));
-    if (close(fd) != 0 && !rc)
-        rc = EIO;
-    if (rc) {
-        unlink(file);
-        gb_err e = map_err(rc);
-        return e == GB_NOT_FOUND || e == GB_INVAL ? GB_IO : e;
-    }
-    return GB_OK;
-}
-
-gb_err gb_db_set_lazy_sync(gb_db *db, bool lazy)
-{
-    if (lazy)
-        return mdb_env_set_flags(db->env, MDB_NOSYNC, 1) ? GB_IO : GB_OK;
-    unsigned flags = 0;
-    if (mdb_env_get_flags(db->env, &flags) || !(flags & MDB_NOSYNC))
-        return GB_OK; /* not lazy */
-    int rc = mdb_env_set_flags(db->env, MDB_NOSYNC, 0);
-    if (!rc)
-        rc = IO(mdb_env_sync(db->env, 1));
-    return map_err(rc);
-}
-
-gb_err gb_db_restore_from(gb_db *db, const char *file)
-{
-    MDB_envinfo info;
-    unsigned flags = 0;
-    if (mdb_env_info(db->env, &info) || mdb_env_get_flags(db->env, &flags))
-        return GB_IO;
-    struct stat st;
-    if (stat(file, &st) != 0)
-        return errno == ENOENT ? GB_NOT_FOUND : GB_IO;
-    size_t n = strlen(db->path) + sizeof "/data.mdb";
-    char *data = malloc(n);
-    if (!data)
-        return GB_NOMEM;
-    snprintf(data, n, "%s/data.mdb", db->path);
-    mdb_env_close(db->env);
-    db->env = NULL;
-    /* rename is atomic: data.mdb is the old state or the copy, whole */
-    gb_err e = rename(file, data) == 0 ? GB_OK : GB_IO;
-    free(data);
-    int rc = open_env(db, info.me_mapsize, flags & (MDB_NOTLS | MDB_NOSYNC));
-    if (rc) {
-        gb_err oe = map_err(rc);
-        return oe == GB_NOT_FOUND || oe == GB_INVAL ? GB_IO : oe;
-    }
-    return e;
 }

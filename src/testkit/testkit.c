@@ -11,7 +11,7 @@
  *     8 bytes, which are uniformly distributed (ids are BLAKE2b hashes);
  *   - every event, copied, until the caller takes them;
  *   - the programs it knows (created by users through it, with their init
- *     message ids from gb_chain_submit2, or by programs).
+ *     message ids from gb_chain_submit_ids, or by programs).
  * The rest it asks the chain: mailboxes (gb_chain_mailbox), balances, the
  * state query (gb_chain_read_state).  Time jumps are blocks with an
  * explicit timestamp (gb_chain_produce_block_at); funding is a value
@@ -351,7 +351,7 @@ void gb_tk_set_deployer(gb_tk *tk, gb_tk_id account)
 static gb_err submit2(gb_tk *tk, const gb_tx *tx, gb_id *out, gb_id *out_msg)
 {
     char why[400] = "";
-    gb_err e = gb_chain_submit2(tk->chain, tx, out, out_msg, why, sizeof why);
+    gb_err e = gb_chain_submit_ids(tk->chain, tx, out, out_msg, why, sizeof why);
     if (e)
         snprintf(tk->detail, sizeof tk->detail, "%s",
                  why[0] ? why : gb_err_str(e));

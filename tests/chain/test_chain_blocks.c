@@ -14,7 +14,7 @@
 
 #include "chain/chain.h"
 #include "chain/chain_fixture.h"
-#include "chain/chain_int.h" /* the stored inputs, to tamper with */
+#include "chain/replay.h" /* the stored inputs, to tamper with */
 #include "gear/codes.h"
 #include "test.h"
 

@@ -241,8 +241,8 @@ static void create_wait(int short_by)
                 .payload = init, .payload_len = 96, .gas_limit = GAS,
                 .value = value};
     gb_id P = {{0}};
-    GB_EXPECT_ERR(GB_OK, gb_chain_submit2(C, &tx, &P, &mid, detail,
-                                          sizeof detail));
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit_ids(C, &tx, &P, &mid, detail,
+                                             sizeof detail));
     memset(&S, 0, sizeof S);
     settle();
     gb_id c1 = gb_program_id_from_program(mid, SYS, "a", 1);

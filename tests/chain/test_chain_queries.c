@@ -4,7 +4,7 @@
  * leaves the state root alone; value transfers keep issuance conserved
  * (gb_chain_audit) and credit programs; produce_block_at orders
  * timestamps; a user's mailbox (proxy forwarding to a user); nonces with
- * pending transactions; program info; submit2's message ids.
+ * pending transactions; program info; gb_chain_submit_ids's message ids.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +61,7 @@ static gb_id upload(gb_chain *c, const char *name)
 }
 
 /* Create a program from example name (uploading it); *init_mid = its init
- * message id (from submit2).  No block produced. */
+ * message id (from gb_chain_submit_ids).  No block produced. */
 static gb_id create(gb_chain *c, const char *name, const void *init,
                     uint32_t len, gb_id *init_mid)
 {
@@ -72,8 +72,8 @@ static gb_id create(gb_chain *c, const char *name, const void *init,
                 .payload_len = len, .gas_limit = GAS};
     gb_id pid = {{0}}, mid = {{0}};
     char detail[256] = "";
-    GB_EXPECT_ERR(GB_OK, gb_chain_submit2(c, &tx, &pid, &mid, detail,
-                                          sizeof detail));
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit_ids(c, &tx, &pid, &mid, detail,
+                                             sizeof detail));
     if (init_mid)
         *init_mid = mid;
     return pid;
@@ -389,7 +389,7 @@ static void test_program_info(void)
     GB_EXPECT_ERR(GB_NOT_FOUND, gb_chain_program_info(c, ctr, &pi));
     GB_EXPECT(!gb_chain_code_exists(c, cid)); /* pending only */
     gb_block_result r = block(c);
-    /* submit2's init message id is the one the block ran */
+    /* gb_chain_submit_ids's init message id is the one the block ran */
     GB_EXPECT(reply_in(&r, init_mid) != NULL);
     gb_block_result_free(&r);
     GB_EXPECT(gb_chain_code_exists(c, cid));
@@ -404,12 +404,12 @@ static void test_program_info(void)
     GB_EXPECT(!gb_chain_code_exists(c, none));
     GB_EXPECT_ERR(GB_NOT_FOUND, gb_chain_program_info(c, alice(), &pi));
 
-    /* submit2's message ids: a send's is its id, an upload's zero */
+    /* gb_chain_submit_ids's message ids: a send's is its id, an upload's zero */
     gb_tx tx = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
                 .destination = ctr, .payload = (const uint8_t *)"inc",
                 .payload_len = 3, .gas_limit = GAS};
     gb_id id, mid;
-    GB_EXPECT_ERR(GB_OK, gb_chain_submit2(c, &tx, &id, &mid, NULL, 0));
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit_ids(c, &tx, &id, &mid, NULL, 0));
     GB_EXPECT(gb_id_eq(id, mid));
     gb_chain_close(c);
 }

@@ -144,7 +144,7 @@ static void *submit_many(void *arg)
                     .destination = s->ping, .payload = (const uint8_t *)"PING",
                     .payload_len = 4, .gas_limit = 1000000000ull};
         gb_id id;
-        gb_err e = gb_chain_submit2(s->c, &tx, NULL, &id, NULL, 0);
+        gb_err e = gb_chain_submit_ids(s->c, &tx, NULL, &id, NULL, 0);
         if (e) {
             s->err = e;
             break;

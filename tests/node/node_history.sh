@@ -83,6 +83,8 @@ PID=$!
 for _ in $(seq 100); do ADDR=$(grep -o '127\.0\.0\.1:[0-9]*' "$DIR/log" || true); [ -n "$ADDR" ] && break; sleep 0.1; done
 grep -q "^fork" "$DIR/log" || fail "no fork line: $(head -5 "$DIR/log")"
 for _ in $(seq 50); do curl -sf --max-time 2 "http://$ADDR/health" >/dev/null && break; sleep 0.1; done
+FGEN=$(rpc chain_getBlockHash '[0]' | field result)
+FPARENT=$(rpc chain_getHeader "[\"$FGEN\"]" | field result.parentHash)
 [ "$(rpc gear_balance '["alice"]' | field result)" = "$BAL" ] || fail "the fork lost alice's balance"
 CID=$(rpc gearbox_chainInfo '[]' | field result.chainId)
 [ "$(rpc gearbox_chainInfo '[]' | field result.fork.height)" -ge 1 ] || fail "no fork height"
@@ -92,6 +94,11 @@ grep -q PONG "$DIR/send.out" || fail "no PONG on the fork"
 kill -TERM "$PID"; wait "$PID" 2>/dev/null || true; PID=
 node_start
 [ "$(rpc gearbox_chainInfo '[]' | field result.chainId)" != "$CID" ] || fail "the fork has the source's chain id"
+# and a Substrate genesis hash of its own (block 0's parent is its chain id)
+SGEN=$(rpc chain_getBlockHash '[0]' | field result)
+case "$SGEN" in 0x????????????????????????????????????????????????????????????????) ;; *) fail "no genesis hash: $SGEN";; esac
+[ "$FGEN" != "$SGEN" ] || fail "the fork has the source's genesis hash $SGEN"
+[ "$FPARENT" = "$CID" ] || fail "the fork's genesis parent $FPARENT is not its chain id $CID"
 [ "$(rpc gearbox_chainInfo '[]' | field result.fork)" = "None" ] || fail "a plain chain says it is a fork"
 set +e
 "$GEARBOX" node --dev --fork "$DIR/s1.snap" --data "$DIR/copy" --rpc 127.0.0.1:0 > "$DIR/f.out" 2>&1; rc=$?

@@ -1,0 +1,51 @@
+/*
+ * The gas tree (gas_tree.c, Gear's gas provider): the nodes messages draw
+ * their gas on, kept in the GAS table and in dispatch records, cached in
+ * memory while the queue runs.  Called by the journal (chain_apply.c),
+ * the pipeline, the effects (error replies), the scheduler (the cache
+ * around the queue), browse.c and the dry runs.
+ */
+#ifndef GB_CHAIN_GAS_TREE_H
+#define GB_CHAIN_GAS_TREE_H
+
+#include "chain/chain_int.h"
+
+/* gas_tree.c: a node of the gas tree being worked on — one from the gas
+ * table (stored), or the one a dispatch record holds itself (value =
+ * its gas_limit, parent = its gas_node). */
+typedef struct gb_gnode {
+    gb_id id;
+    gb_db_gas_node n;
+    bool stored;
+} gb_gnode;
+
+/* The gas a stored dispatch may use: its own, or its node's (as the
+ * committed tree has it: for readers outside a block). */
+gb_err gb_chain_gas_limit(gb_db_txn *txn, const gb_db_dispatch *x,
+                          uint64_t *out);
+/* The same in block b (through its cache while the queue runs). */
+gb_err gb_chain_gas_limit_b(struct gb_blk *b, const gb_db_dispatch *x,
+                            uint64_t *out);
+/* h back to the tree as it is (not settled). */
+gb_err gb_chain_gas_put(struct gb_blk *b, const gb_gnode *h);
+/* While the queue runs the tree's nodes are kept in memory (a node is
+ * read and written at every hop of a message): begin before, flush (to
+ * the GAS table) and end after. */
+gb_err gb_chain_gas_cache_begin(struct gb_blk *b);
+gb_err gb_chain_gas_cache_flush(struct gb_blk *b);
+void gb_chain_gas_cache_end(struct gb_blk *b);
+/* The node x's run draws on (its holder); x->d.gas_limit is taken as the
+ * value of a node the record holds itself. */
+gb_err gb_chain_gas_holder(struct gb_blk *b, const gb_db_dispatch *x,
+                           gb_gnode *out);
+/* x is done: its node consumed (gasless: its holder loses a child), the
+ * gas left moving to the nearest ancestor still in use, or back to the
+ * payer (Gear's consume).  h: x's holder, as changed since it was read. */
+gb_err gb_chain_gas_done(struct gb_blk *b, const gb_db_dispatch *x,
+                         gb_gnode *h);
+/* h goes back to the gas table as it is (it has children or is drawn
+ * on), or, when it is consumed and no longer drawn on, settles (its gas
+ * moves up or back, and it goes when it has no children). */
+gb_err gb_chain_gas_settle(struct gb_blk *b, gb_gnode *h);
+
+#endif

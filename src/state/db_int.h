@@ -1,0 +1,127 @@
+/*
+ * Internals of the store shared by its files, not for other layers nor for
+ * other files of src/state/ (tables.c goes through db.h):
+ *
+ *   db.c         transactions, the write record and its fold into the
+ *                root's lanes, commit, raw entries, cursors, the state root
+ *   db_env.c     the environment: open, close, remove, the directory lock,
+ *                copies, lazy sync, restore
+ *   db_blocks.c  META's named entries, block headers, the head, the
+ *                inputs and history records, sealing a block
+ *
+ * It holds the structures behind db.h's opaque types (gb_db, gb_db_txn,
+ * gb_db_cursor), the fault-injection wrappers of LMDB calls, and the three
+ * functions one file defines for the others.  The root's bookkeeping (the
+ * record, the lanes) is explained at the top of db.c.
+ */
+#ifndef GB_STATE_DB_INT_H
+#define GB_STATE_DB_INT_H
+
+#include <errno.h>
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sodium.h>
+
+#include "state/db.h"
+#include "state/lthash.h"
+#include "util/fault.h"
+#include "util/pool.h"
+
+#define MAX_KEY 511 /* LMDB's default mdb_env_get_maxkeysize */
+#define CURSOR_POOL 8 /* cursors kept per table of a shared txn */
+
+/* The fault-injection hook (util/fault.h) in front of each LMDB call that
+ * can fail: when it fires the call is not made and EIO comes back, as from
+ * a failing disk (gb_db_map_err: GB_IO).  A commit that fails has freed its
+ * transaction, so the injected one aborts it. */
+#define IO(call) (gb_fault_hit(GB_FAULT_IO) ? EIO : (call))
+#define IO_COMMIT(txn)                                                         \
+    (gb_fault_hit(GB_FAULT_IO) ? (mdb_txn_abort(txn), EIO)                     \
+                               : mdb_txn_commit(txn))
+
+struct gb_db {
+    MDB_env *env;
+    MDB_dbi dbi[GB_TABLE_COUNT_];
+    char *path;
+    bool temp;
+    uint8_t rec_key[crypto_shorthash_KEYBYTES]; /* the record's hash key */
+    gb_pool *pool; /* gb_db_set_pool, borrowed */
+    int lock_fd;   /* DIR/gearbox.lock, flock'ed exclusively while open */
+    /* gb_db_inject_commit_fault: the commit that fails, counted down (0:
+     * none), and the code it fails with */
+    uint32_t fault_in;
+    int fault_rc;
+};
+
+/* One touched key in the write record (see the top of db.c). */
+enum { REC_EMPTY = 0, REC_ABSENT, REC_PRESENT };
+
+typedef struct rec_slot {
+    uint64_t hash;
+    uint32_t key_off; /* into gb_db_rec.keys */
+    uint16_t klen;
+    uint8_t table;
+    uint8_t state;    /* REC_*: the value the key had at first touch */
+    uint8_t d_orig[32]; /* its digest, when REC_PRESENT */
+} rec_slot;
+
+typedef struct gb_db_rec {
+    rec_slot *slot; /* cap slots, cap a power of two (or 0), at most half full */
+    size_t cap, n;
+    uint8_t *keys;  /* the keys' bytes, back to back */
+    size_t keys_len, keys_cap;
+} gb_db_rec;
+
+struct gb_db_txn {
+    gb_db *db;
+    MDB_txn *txn;
+    bool write;
+    bool sealed;
+    bool shared;     /* gb_db_share_reads: cursors open/close under lock */
+    pthread_mutex_t lock;
+    /* shared: cursors kept open per table and reused, so that opening one
+     * on several threads takes no lock (see gb_db_cursor_open) */
+    struct gb_db_cursor *_Atomic pool[GB_TABLE_COUNT_][CURSOR_POOL];
+    MDB_cursor *wcur[GB_TABLE_COUNT_]; /* write txn: gb_db_put_raw's, per table
+                                          (closed with the txn) */
+    atomic_bool busy[GB_TABLE_COUNT_][CURSOR_POOL];
+    gb_err failed; /* sticky: the first failed write */
+    gb_lthash lanes; /* up to date but for the record */
+    bool lanes_ok;   /* lanes loaded (a read txn loads them when asked) */
+    gb_db_rec rec;   /* write txn: keys written since the last fold */
+};
+
+struct gb_db_cursor {
+    MDB_cursor *c;
+    gb_db_txn *t;
+    int slot;   /* in t->pool[table] (closing frees the slot), or -1 */
+    gb_db_table table;
+    bool started, done;
+    size_t plen, slen;
+    uint8_t prefix[MAX_KEY];
+    uint8_t start[MAX_KEY];
+};
+
+/* LMDB's return code as a gb_err (MDB_NOTFOUND: GB_NOT_FOUND, a full map:
+ * GB_STORE_FULL, a full disk: GB_NOSPACE, ...; anything unknown: GB_IO).
+ * db.c; used by all three files. */
+gb_err gb_db_map_err(int rc);
+
+/* Put without gb_db_put's checks (the caller's: a writable transaction,
+ * not failed, a valid key); hashed: the key counts in the root and is
+ * recorded, else not (the block records, META's internal keys).  db.c;
+ * db_blocks.c writes the block records with it. */
+gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
+                     size_t klen, const void *val, size_t vlen, bool hashed);
+
+/* Folds the write record into the lanes and empties it (how: db.c), so
+ * that the lanes give the root; on an LMDB error the transaction fails.
+ * db.c (commit, the root); db_blocks.c (sealing). */
+gb_err gb_db_rec_fold(gb_db_txn *t);
+
+#endif
