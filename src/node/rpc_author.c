@@ -541,7 +541,6 @@ static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
     }
     memcpy(hash, x.hash, 32);
     gb_sblocks *s = gb_rpc_sblocks(r);
-    gb_chain *c = gb_rpc_chain(r);
     const gb_runtime_version *rv = gb_metadata_runtime_version();
     uint8_t genesis[32], birth_hash[32];
     gb_sblocks_hash(s, 0, genesis);
@@ -574,7 +573,15 @@ static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
                     "Invalid Transaction: Transaction has a bad signature");
         goto out;
     }
-    uint64_t want = gb_chain_nonce(c, signer);
+    /* the chain's next nonce, or (a cluster replica) past what this
+     * replica already read in the log */
+    uint64_t want;
+    gb_err ne = gb_rpc_nonce_want(r, signer, &want);
+    if (ne) {
+        gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "the store: %s",
+                    gb_err_str(ne));
+        goto out;
+    }
     if (x.nonce != want) {
         gb_rpc_fail(err, ERR_INVALID_TX,
                     "Invalid Transaction: %s (nonce %llu, the account's "
@@ -592,6 +599,14 @@ static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
                     "Verification Error: Runtime error: %s", why);
         goto out;
     }
+    /* its chain transactions go out as parts of one signed transaction
+     * (in a cluster: keyed by the extrinsic's hash, so it is taken once
+     * however often and wherever it is sent, and with its signer's nonce,
+     * which every replica then learns) */
+    r->submit_key = hash;
+    r->submit_nth = 0;
+    r->submit_signer = signer;
+    r->submit_nonce = x.nonce;
     if (cs.batch) {
         ok = submit_batch(r, signer, &cs, buf, len, err);
         free(cs.v);
@@ -631,6 +646,7 @@ static bool submit(gb_rpc *r, json_t *params, uint8_t hash[32],
     }
     ok = true;
 out:
+    r->submit_key = NULL;
     free(buf);
     return ok;
 }
@@ -764,7 +780,13 @@ json_t *gb_rpc_m_account_next_index(gb_rpc *r, json_t *params,
         return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS,
                            "param account: expected an SS58 address or a "
                            "32-byte account id in hex");
-    json_t *o = json_integer((json_int_t)gb_chain_nonce(gb_rpc_chain(r), id));
+    /* (as submit checks it: past what a cluster replica read in the log) */
+    uint64_t next;
+    gb_err e = gb_rpc_nonce_want(r, id, &next);
+    if (e)
+        return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "the store: %s",
+                           gb_err_str(e));
+    json_t *o = json_integer((json_int_t)next);
     return o ? o : nomem(err);
 }
 

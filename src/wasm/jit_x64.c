@@ -68,376 +68,9 @@
 #if defined(__x86_64__)
 #include <sys/mman.h>
 
-/* The run's context; r12 points at it.  Compiled code reads the fields by
- * their offsets. */
-typedef struct jctx {
-    uint8_t *mem;
-    uint64_t memsize;
-    uint8_t *dirty;
-    uint8_t *rdm;
-    int64_t gas;
-    uint32_t depth, max_depth;
-    uint64_t *stack_end;
-    void *entry_rsp;
-    gb_store *s;
-    gb_instance *inst;
-    gb_jit *jit;
-    int32_t err;
-} jctx;
-
-typedef gb_err (*enter_fn)(jctx *c, uint64_t *fp, const void *code);
-
-struct gb_jit {
-    uint8_t *code;       /* mapped read-execute */
-    size_t size;
-    uint32_t nfunc_imports;
-    uint32_t ndefs;
-    uint32_t *fn_off;    /* ndefs: each function's entry */
-    enter_fn enter;
-};
+#include "wasm/jit_x64_int.h"
 
 bool gb_jit_available(void) { return true; }
-
-/* ---- the helpers compiled code calls ------------------------------ */
-
-static void load_mem(jctx *c, const gb_instance *inst)
-{
-    const gb_memory *M = inst->mem;
-    c->mem = M ? M->data : NULL;
-    c->memsize = M ? M->size : 0;
-    c->dirty = M ? M->dirty : NULL;
-    c->rdm = M ? M->read : NULL;
-}
-
-/* The counter went negative (a block's cost already taken). */
-static int64_t h_refill(jctx *c, int64_t gas)
-{
-    return gb_store_refill(c->s, gas, 0);
-}
-
-/* Helpers for single instructions: (context, fp, the instruction's
- * cells); they return GB_OK or the trap. */
-#define S(i) fp[pc[i].u]
-#define TRY_TRAP(call)                                                      \
-    do {                                                                    \
-        gb_err e_ = (call);                                                 \
-        if (e_)                                                             \
-            return e_;                                                      \
-    } while (0)
-#define R_I32(x) ((uint64_t)(uint32_t)(x))
-#define R_I64(x) ((uint64_t)(x))
-#define R_F32(x) ((uint64_t)(uint32_t)(x))
-#define R_F64(x) ((uint64_t)(x))
-/* As interp.c's CHARGE, with the counter in the context. */
-#define CHARGE(amount)                                                      \
-    do {                                                                    \
-        if (c->inst->gs) {                                                  \
-            uint64_t c_ = (amount);                                         \
-            if ((uint64_t)c->gas < c_) {                                    \
-                int64_t g_ = gb_store_refill(c->s, c->gas, c_);             \
-                if (g_ < 0) {                                               \
-                    c->gas = 0;                                             \
-                    return GB_TRAP_OUT_OF_GAS;                              \
-                }                                                           \
-                c->gas = g_;                                                \
-            }                                                               \
-            c->gas -= (int64_t)c_;                                          \
-        }                                                                   \
-    } while (0)
-
-typedef gb_err (*op_fn)(jctx *c, uint64_t *fp, const gb_cell *pc);
-
-#define U_(opc, name, ti, to, expr)                                         \
-    static gb_err h_##name(jctx *c, uint64_t *fp, const gb_cell *pc)       \
-    {                                                                       \
-        uint64_t a = S(2);                                                  \
-        S(1) = R_##to(expr);                                                \
-        return GB_OK;                                                       \
-    }
-GB_UNOPS(U_)
-GB_FC_UNOPS(U_)
-#undef U_
-#define B_(opc, name, ti, to, expr)                                         \
-    static gb_err h_##name(jctx *c, uint64_t *fp, const gb_cell *pc)       \
-    {                                                                       \
-        uint64_t a = S(2), b = S(3);                                        \
-        S(1) = R_##to(expr);                                                \
-        return GB_OK;                                                       \
-    }                                                                       \
-    static gb_err h_##name##_I(jctx *c, uint64_t *fp, const gb_cell *pc)   \
-    {                                                                       \
-        uint64_t a = S(2), b = pc[3].u;                                     \
-        S(1) = R_##to(expr);                                                \
-        return GB_OK;                                                       \
-    }
-GB_BINOPS(B_)
-#undef B_
-
-/* the granules of [d, d+n) written (d + n <= memsize, checked) */
-static void mark(uint8_t *dirty, uint64_t d, uint64_t n)
-{
-    for (uint64_t g = d >> GB_DIRTY_SHIFT; n && g <= (d + n - 1) >> GB_DIRTY_SHIFT;
-         g++)
-        dirty[g] = 1;
-}
-
-static gb_err h_MEMORY_GROW(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_instance *inst = c->inst;
-    uint32_t delta = (uint32_t)S(2), old;
-    CHARGE((uint64_t)inst->gs->grow_per_page * delta);
-    gb_err e = gb_memory_grow_(inst->mem, delta, &old);
-    if (e == GB_NOMEM)
-        return e; /* as the interpreter: the host is out of memory */
-    S(1) = e ? 0xffffffffu : old;
-    load_mem(c, inst);
-    return GB_OK;
-}
-
-static gb_err h_MEMORY_FILL(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    uint64_t d = (uint32_t)S(1), n = (uint32_t)S(3);
-    CHARGE(n * c->inst->gs->bulk_per_byte);
-    if (d + n > c->memsize)
-        return GB_TRAP_MEM_OOB;
-    memset(c->mem + d, (int)(uint8_t)S(2), n);
-    mark(c->dirty, d, n);
-    return GB_OK;
-}
-
-static gb_err h_MEMORY_COPY(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    uint64_t d = (uint32_t)S(1), sr = (uint32_t)S(2), n = (uint32_t)S(3);
-    CHARGE(n * c->inst->gs->bulk_per_byte);
-    if (d + n > c->memsize || sr + n > c->memsize)
-        return GB_TRAP_MEM_OOB;
-    memmove(c->mem + d, c->mem + sr, n);
-    mark(c->dirty, d, n);
-    return GB_OK;
-}
-
-static gb_err h_MEMORY_INIT(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_instance *inst = c->inst;
-    uint32_t seg = (uint32_t)pc[1].u;
-    uint64_t d = (uint32_t)S(2), sr = (uint32_t)S(3), n = (uint32_t)S(4);
-    const gb_data_seg *ds = &inst->mod->datas[seg];
-    uint64_t len = inst->data_dropped[seg] ? 0 : ds->len;
-    CHARGE(n * inst->gs->bulk_per_byte);
-    if (sr + n > len || d + n > c->memsize)
-        return GB_TRAP_MEM_OOB;
-    if (n)
-        memcpy(c->mem + d, ds->bytes + sr, n);
-    mark(c->dirty, d, n);
-    return GB_OK;
-}
-
-static gb_err h_DATA_DROP(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    c->inst->data_dropped[pc[1].u] = 1;
-    return GB_OK;
-}
-
-static gb_err h_TABLE_GET(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_table *t = c->inst->tables[pc[2].u];
-    uint32_t i = (uint32_t)S(3);
-    if (i >= t->size)
-        return GB_TRAP_TABLE_OOB;
-    S(1) = t->elems[i];
-    return GB_OK;
-}
-
-static gb_err h_TABLE_SET(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_table *t = c->inst->tables[pc[1].u];
-    uint32_t i = (uint32_t)S(2);
-    if (i >= t->size)
-        return GB_TRAP_TABLE_OOB;
-    t->elems[i] = S(3);
-    return GB_OK;
-}
-
-static gb_err h_TABLE_SIZE(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    S(1) = c->inst->tables[pc[2].u]->size;
-    return GB_OK;
-}
-
-static gb_err h_TABLE_GROW(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_table *t = c->inst->tables[pc[2].u];
-    uint32_t delta = (uint32_t)S(4), old;
-    CHARGE((uint64_t)c->inst->gs->table_per_elem * delta);
-    gb_err e = gb_table_grow_(t, delta, S(3), &old);
-    S(1) = e ? 0xffffffffu : old;
-    return GB_OK;
-}
-
-static gb_err h_TABLE_FILL(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_table *t = c->inst->tables[pc[1].u];
-    uint64_t i = (uint32_t)S(2), n = (uint32_t)S(4);
-    gb_val v = S(3);
-    CHARGE(n * c->inst->gs->table_per_elem);
-    if (i + n > t->size)
-        return GB_TRAP_TABLE_OOB;
-    for (uint64_t k = 0; k < n; k++)
-        t->elems[i + k] = v;
-    return GB_OK;
-}
-
-static gb_err h_TABLE_COPY(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_instance *inst = c->inst;
-    gb_table *td = inst->tables[pc[1].u], *ts = inst->tables[pc[2].u];
-    uint64_t d = (uint32_t)S(3), sr = (uint32_t)S(4), n = (uint32_t)S(5);
-    CHARGE(n * inst->gs->table_per_elem);
-    if (d + n > td->size || sr + n > ts->size)
-        return GB_TRAP_TABLE_OOB;
-    if (n)
-        memmove(td->elems + d, ts->elems + sr, n * sizeof(gb_val));
-    return GB_OK;
-}
-
-static gb_err h_TABLE_INIT(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_instance *inst = c->inst;
-    gb_table *t = inst->tables[pc[1].u];
-    uint32_t seg = (uint32_t)pc[2].u;
-    uint64_t d = (uint32_t)S(3), sr = (uint32_t)S(4), n = (uint32_t)S(5);
-    CHARGE(n * inst->gs->table_per_elem);
-    if (sr + n > inst->elem_len[seg] || d + n > t->size)
-        return GB_TRAP_TABLE_OOB;
-    if (n)
-        memcpy(t->elems + d, inst->elem_vals[seg] + sr, n * sizeof(gb_val));
-    return GB_OK;
-}
-
-static gb_err h_ELEM_DROP(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    c->inst->elem_len[pc[1].u] = 0;
-    return GB_OK;
-}
-
-static gb_err h_REF_FUNC(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    S(1) = (uint64_t)(uintptr_t)c->inst->funcs[pc[2].u];
-    return GB_OK;
-}
-
-static gb_err h_REF_IS_NULL(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    S(1) = S(2) == 0;
-    return GB_OK;
-}
-
-/* f run by the interpreter with its frame at nfp, the caller (compiled)
- * at depth c->depth - 1: the store's stack and limits narrowed to what is
- * left above, so every check the interpreter makes comes out as if the
- * whole run were interpreted. */
-static gb_err interp_at(jctx *c, gb_func *f, uint64_t *nfp)
-{
-    gb_store *s = c->s;
-    uint64_t *stack = s->stack;
-    uint32_t slots = s->cfg.max_stack_slots, depth = s->cfg.max_call_depth;
-    s->stack = nfp;
-    s->cfg.max_stack_slots = (uint32_t)(c->stack_end - nfp);
-    s->cfg.max_call_depth = c->max_depth - c->depth;
-    s->gas_left = c->gas;
-    gb_err e = gb_interp_call(s, f);
-    c->gas = s->gas_left;
-    s->stack = stack;
-    s->cfg.max_stack_slots = slots;
-    s->cfg.max_call_depth = depth;
-    return e;
-}
-
-/* A call through an import or a table: returns the compiled entry to call
- * natively (the depth already counted), (void *)1 when the call was made
- * here (a host function, another instance), NULL on a trap (c->err). */
-static const void *call_func(jctx *c, gb_func *f, uint64_t *nfp)
-{
-    gb_instance *inst = c->inst;
-    gb_store *s = c->s;
-    gb_err e;
-    if (f->host) {
-        gb_host_ctx hc = {.store = s, .inst = inst};
-        s->gas_left = c->gas;
-        e = f->host(&hc, f->user, nfp, nfp);
-        c->gas = s->gas_left;
-        if (e)
-            goto trap;
-        load_mem(c, inst);
-        return (const void *)1;
-    }
-    const gb_code *code = f->code;
-    if (c->depth + 1 >= c->max_depth || nfp + code->frame_slots > c->stack_end) {
-        e = GB_TRAP_STACK_EXHAUSTED;
-        goto trap;
-    }
-    gb_jit *j = f->inst->mod->jit;
-    c->depth++;
-    if (f->inst == inst && j == c->jit)
-        return j->code + j->fn_off[code->funcidx - j->nfunc_imports];
-    if (j) {
-        gb_jit *cj = c->jit;
-        c->inst = f->inst;
-        c->jit = j;
-        load_mem(c, f->inst);
-        e = j->enter(c, nfp,
-                     j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
-        c->inst = inst;
-        c->jit = cj;
-    } else {
-        e = interp_at(c, f, nfp);
-    }
-    load_mem(c, inst);
-    c->depth--;
-    if (e)
-        goto trap;
-    return (const void *)1;
-trap:
-    c->err = (int32_t)e;
-    return NULL;
-}
-
-static const void *h_CALL_IMPORT(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    return call_func(c, c->inst->funcs[pc[1].u], fp + pc[2].u);
-}
-
-static const void *h_CALL_INDIRECT(jctx *c, uint64_t *fp, const gb_cell *pc)
-{
-    gb_instance *inst = c->inst;
-    gb_table *t = inst->tables[pc[1].u];
-    uint32_t i = (uint32_t)S(4);
-    gb_err e;
-    if (i >= t->size) {
-        snprintf(c->s->trap_msg, sizeof c->s->trap_msg,
-                 "undefined element: call_indirect index %u, table size %u",
-                 i, t->size);
-        e = GB_TRAP_TABLE_OOB;
-        goto trap;
-    }
-    gb_func *f = (gb_func *)(uintptr_t)t->elems[i];
-    if (!f) {
-        e = GB_TRAP_UNINIT_ELEM;
-        goto trap;
-    }
-    if (f->sig != inst->sigs[pc[2].u]) {
-        e = GB_TRAP_INDIRECT_MISMATCH;
-        goto trap;
-    }
-    return call_func(c, f, fp + pc[3].u);
-trap:
-    c->err = (int32_t)e;
-    return NULL;
-}
-
-#undef S
-#undef TRY_TRAP
-#undef CHARGE
 
 /* ---- the assembler -------------------------------------------------- */
 
@@ -997,23 +630,6 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     return true;
 }
 
-/* the helper of a numeric op (generated from opcodes.h) */
-static op_fn num_helper(gb_irop o)
-{
-    switch (o) {
-#define U_(opc, name, ti, to, expr) case GB_IR_##name: return h_##name;
-        GB_UNOPS(U_) GB_FC_UNOPS(U_)
-#undef U_
-#define B_(opc, name, ti, to, expr)                                         \
-    case GB_IR_##name: return h_##name;                                     \
-    case GB_IR_##name##_I: return h_##name##_I;
-        GB_BINOPS(B_)
-#undef B_
-    default:
-        return NULL;
-    }
-}
-
 static int brcmp_cc(gb_irop o, bool *imm)
 {
     *imm = false;
@@ -1251,10 +867,10 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             break;
         }
         case GB_IR_CALL_IMPORT:
-            dyn_call(a, (const void *)h_CALL_IMPORT, pc, pc[2].u);
+            dyn_call(a, (const void *)gb_jitx_call_import, pc, pc[2].u);
             break;
         case GB_IR_CALL_INDIRECT:
-            dyn_call(a, (const void *)h_CALL_INDIRECT, pc, pc[3].u);
+            dyn_call(a, (const void *)gb_jitx_call_indirect, pc, pc[3].u);
             break;
         case GB_IR_COPY:
             ld_rax(a, 1, pc[2].u);
@@ -1310,21 +926,26 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             st64(a, pc[1].u, RAX);
             a->rax_out = (int64_t)pc[1].u;
             break;
-        case GB_IR_MEMORY_GROW: helper(a, h_MEMORY_GROW, pc, true); break;
-        case GB_IR_MEMORY_FILL: helper(a, h_MEMORY_FILL, pc, true); break;
-        case GB_IR_MEMORY_COPY: helper(a, h_MEMORY_COPY, pc, true); break;
-        case GB_IR_MEMORY_INIT: helper(a, h_MEMORY_INIT, pc, true); break;
-        case GB_IR_DATA_DROP: helper(a, h_DATA_DROP, pc, false); break;
-        case GB_IR_TABLE_GET: helper(a, h_TABLE_GET, pc, false); break;
-        case GB_IR_TABLE_SET: helper(a, h_TABLE_SET, pc, false); break;
-        case GB_IR_TABLE_SIZE: helper(a, h_TABLE_SIZE, pc, false); break;
-        case GB_IR_TABLE_GROW: helper(a, h_TABLE_GROW, pc, true); break;
-        case GB_IR_TABLE_FILL: helper(a, h_TABLE_FILL, pc, true); break;
-        case GB_IR_TABLE_COPY: helper(a, h_TABLE_COPY, pc, true); break;
-        case GB_IR_TABLE_INIT: helper(a, h_TABLE_INIT, pc, true); break;
-        case GB_IR_ELEM_DROP: helper(a, h_ELEM_DROP, pc, false); break;
-        case GB_IR_REF_FUNC: helper(a, h_REF_FUNC, pc, false); break;
-        case GB_IR_REF_IS_NULL: helper(a, h_REF_IS_NULL, pc, false); break;
+        case GB_IR_MEMORY_GROW:
+        case GB_IR_MEMORY_FILL:
+        case GB_IR_MEMORY_COPY:
+        case GB_IR_MEMORY_INIT:
+        case GB_IR_DATA_DROP:
+        case GB_IR_TABLE_GET:
+        case GB_IR_TABLE_SET:
+        case GB_IR_TABLE_SIZE:
+        case GB_IR_TABLE_GROW:
+        case GB_IR_TABLE_FILL:
+        case GB_IR_TABLE_COPY:
+        case GB_IR_TABLE_INIT:
+        case GB_IR_ELEM_DROP:
+        case GB_IR_REF_FUNC:
+        case GB_IR_REF_IS_NULL: {
+            bool sync; /* (these may change the counter or the memory) */
+            op_fn fn = gb_jitx_op_helper(o, &sync);
+            helper(a, fn, pc, sync);
+            break;
+        }
         case GB_IR_I32_MADD:
         case GB_IR_I64_MADD: {
             int w64 = o == GB_IR_I64_MADD;
@@ -1352,8 +973,8 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
                 emit_binop(a, o, &nat, pc);
             } else if (emit_unop(a, o, pc)) {
                 /* done */
-            } else if (num_helper(o)) {
-                helper(a, num_helper(o), pc, false);
+            } else if (gb_jitx_num_helper(o)) {
+                helper(a, gb_jitx_num_helper(o), pc, false);
             } else {
                 a->fail = true;
                 a->err = GB_UNSUPPORTED;
@@ -1426,7 +1047,7 @@ static void emit_runtime(asm_ *a)
     b1(a, 0x50); /* push rax: kept for the slot cache (and aligns) */
     insr(a, 1, 0x89, CTX, RDI);
     insr(a, 1, 0x89, GAS, RSI);
-    call_abs(a, (const void *)h_refill);
+    call_abs(a, (const void *)gb_jitx_refill);
     insr(a, 1, 0x85, RAX, RAX);
     b1(a, 0x78); /* js oog */
     b1(a, 5);
@@ -1535,7 +1156,7 @@ gb_err gb_jit_call(gb_store *s, gb_func *f)
               .s = s,
               .inst = f->inst,
               .jit = j};
-    load_mem(&c, f->inst);
+    gb_jitx_load_mem(&c, f->inst);
     gb_err e = j->enter(&c, s->stack,
                         j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
     s->gas_left = c.gas;
