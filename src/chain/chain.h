@@ -90,13 +90,17 @@
 #include <stdint.h>
 
 #include "chain/devkeys.h" /* GB_DEV_ACCOUNTS, gb_dev_account_id */
+#include "gearbox/chain.h" /* the public face: gb_chain, gb_chain_close,
+                              gb_chain_height, gb_chain_pending,
+                              gb_chain_state_root (declared there once),
+                              and what embedders use (chain_api.c) */
 #include "gear/gas.h" /* GB_GEAR_VALUE_PER_GAS */
 #include "gear/ids.h"
 #include "gear/process.h"
 #include "state/db.h" /* gb_block_header */
 #include "util/u128.h"
 
-typedef struct gb_chain gb_chain;
+/* gb_chain: gearbox/chain.h */
 
 /* The default bound of the code cache (cfg.code_cache_bytes). */
 #define GB_CHAIN_CODE_CACHE_BYTES (256ull << 20)
@@ -177,10 +181,8 @@ void gb_chain_cfg_default(gb_chain_cfg *cfg);
  */
 gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
                      size_t detail_len);
-/* Closes c (NULL: nothing): the pending transactions not in the pool log
- * are dropped; a temporary store is removed.  No other call on c may be
- * running or follow. */
-void gb_chain_close(gb_chain *c);
+/* gb_chain_close (gearbox/chain.h): the pending transactions not in the
+ * pool log are dropped. */
 
 /* ---- transactions --------------------------------------------------------- */
 
@@ -418,15 +420,11 @@ gb_err gb_chain_produce_block_at(gb_chain *c, uint64_t timestamp_ms,
 /* The timestamp of the last committed block (0 at genesis). */
 uint64_t gb_chain_timestamp(gb_chain *c);
 
-/* Messages in the queue or held for later blocks (delays, waits), and
- * transactions waiting for a block. */
-uint64_t gb_chain_pending(gb_chain *c);
+/* gb_chain_pending, gb_chain_height: gearbox/chain.h */
 
 /* Transactions waiting for a block (not counting those in the block under
  * way). */
 uint64_t gb_chain_waiting(gb_chain *c);
-
-uint32_t gb_chain_height(gb_chain *c);
 
 /* The balance of an account or program (0 for an unknown id, and when
  * the store cannot be read: gb_chain_balance_get tells the two apart). */
@@ -502,9 +500,7 @@ typedef struct gb_chain_cache_stats {
 
 void gb_chain_code_cache_stats(gb_chain *c, gb_chain_cache_stats *out);
 
-/* The state root of the last committed block.  GB_IO (out zeroed: no
- * root) when the store cannot be read. */
-gb_err gb_chain_state_root(gb_chain *c, uint8_t out[32]);
+/* gb_chain_state_root: gearbox/chain.h */
 
 /* ---- queries ------------------------------------------------------------
  *

@@ -92,7 +92,6 @@
 #include "chain/chain_apply.h"
 #include "chain/effects.h"
 #include "chain/gas_tree.h"
-#include "chain/pipeline.h"
 #include "chain/queue.h"
 #include "util/bytes.h"
 #include "util/hash.h"

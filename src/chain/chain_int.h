@@ -18,7 +18,9 @@
  *   idmap.h        their modules'
  *
  * The calls go one way: chain.c -> chain_tx / sched -> pipeline ->
- * chain_apply -> effects -> queue.h, gas_tree -> the store.  A few tests
+ * chain_apply -> effects -> queue.h (the scheduler's operations, set
+ * while it runs) -> the store; the gas tree and the effects use each
+ * other (gas_tree.h).  A few tests
  * include this header to look inside.  Not for other layers (the build
  * keeps them out: docs/architecture.md).
  */

@@ -13,7 +13,6 @@
 
 #include "chain/chain_tx.h"
 #include "chain/effects.h"
-#include "chain/pipeline.h"
 #include "chain/pool_log.h"
 #include "chain/queue.h"
 #include "chain/voucher.h"

@@ -3,10 +3,11 @@
  * dispatch records, the block's events, balances credited and debited,
  * gas burned and transaction fees, and messages routed — to a user (an
  * event, the mailbox), to a program (the queue), or back as an error
- * reply.  The journal (chain_apply.c), the pipeline (pipeline.c), the
- * transactions (chain_tx.c), the tasks (chain.c), vouchers and the gas
- * tree use these; they call only down (the queue through queue.h, the
- * gas tree, the store).
+ * reply; and a code prepared through the chain's code cache.  The
+ * journal (chain_apply.c), the pipeline (pipeline.c), the transactions
+ * (chain_tx.c), the tasks (chain.c), vouchers and the gas tree use
+ * these; they call the queue (through queue.h), the gas tree (which
+ * calls back gb_chain_refund_gas) and the store.
  */
 #define _GNU_SOURCE /* MADV_HUGEPAGE, posix_memalign with -std=c11 */
 #include <stdlib.h>
@@ -381,4 +382,19 @@ gb_err gb_chain_drop(gb_blk *b, const gb_db_dispatch *x)
     if (!e)
         e = gb_chain_gas_holder(b, x, &h);
     return e ? e : gb_chain_gas_done(b, x, &h);
+}
+
+/* ---- code ---------------------------------------------------------------- */
+
+gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
+                     const gb_gear_code **out)
+{
+    *out = gb_code_cache_get(c->codes, code_id);
+    if (*out)
+        return GB_OK;
+    gb_db_val v;
+    gb_err e = gb_db_code_get(txn, code_id, &v);
+    if (e)
+        return e;
+    return gb_code_cache_add(c->codes, v.data, v.len, out, NULL, 0);
 }

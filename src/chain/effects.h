@@ -3,7 +3,7 @@
  * dispatch records, the block's events, balances credited and debited,
  * gas burned and fees paid, and messages routed — to a user (event,
  * mailbox), to a program (the queue: queue.h), or back as an error
- * reply.  All on the block's thread, in its write transaction; a failure
+ * reply; and prepared code (gb_chain_code).  All on the block's thread, in its write transaction; a failure
  * (GB_NOMEM, GB_IO) leaves the block to be aborted.  Called by the
  * journal (chain_apply.c), the pipeline, the transactions (chain_tx.c),
  * the tasks (chain.c), vouchers, the gas tree, the scheduler and the dry
@@ -74,5 +74,12 @@ gb_err gb_chain_is_program(gb_blk *b, gb_id id, bool *out);
 /* The gas a stored dispatch holds besides its gas limit: its reply
  * deposit and its system reservation. */
 uint64_t gb_chain_extra_gas(const gb_db_dispatch *x);
+
+/* Code code_id prepared: from the chain's code cache, else prepared from
+ * the original stored in txn and cached (*out belongs to the cache; kept
+ * while a block, call or estimate is under way: gb_chain_trim_codes).
+ * GB_NOT_FOUND: no such code; GB_IO, GB_NOMEM, preparation's errors. */
+gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
+                     const gb_gear_code **out);
 
 #endif

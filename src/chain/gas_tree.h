@@ -3,7 +3,8 @@
  * their gas on, kept in the GAS table and in dispatch records, cached in
  * memory while the queue runs.  Called by the journal (chain_apply.c),
  * the pipeline, the effects (error replies), the scheduler (the cache
- * around the queue), browse.c and the dry runs.
+ * around the queue), browse.c and the dry runs; it calls back the
+ * effects' gb_chain_refund_gas (a root's gas back to its payer).
  */
 #ifndef GB_CHAIN_GAS_TREE_H
 #define GB_CHAIN_GAS_TREE_H

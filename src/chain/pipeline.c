@@ -17,20 +17,6 @@
 #include "chain/gas_tree.h"
 #include "chain/pipeline.h"
 #include "util/mem.h"
-/* ---- code ---------------------------------------------------------------- */
-
-gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
-                     const gb_gear_code **out)
-{
-    *out = gb_code_cache_get(c->codes, code_id);
-    if (*out)
-        return GB_OK;
-    gb_db_val v;
-    gb_err e = gb_db_code_get(txn, code_id, &v);
-    if (e)
-        return e;
-    return gb_code_cache_add(c->codes, v.data, v.len, out, NULL, 0);
-}
 
 /* ---- running a dispatch ----------------------------------------------- */
 

@@ -1,13 +1,12 @@
 /*
  * One dispatch prepared, run and finished (pipeline.c), so that runs can
- * happen on other threads: the job (gb_job), where a run reads its pages
- * (gb_page_src), and the prepared code.  The scheduler (sched.c) calls
- * these for each wave; gb_chain_execute runs one dispatch at once off
- * the scheduler (tasks in chain.c, the dry runs in chain_dryrun.c);
- * state_query.c reads pages as a run does; chain_tx.c gets prepared code
- * (gb_chain_code).  The pipeline calls down: the journal
- * (chain_apply.h), the effects, the gas tree, and the running queue only
- * through queue.h — never sched.c.
+ * happen on other threads: the job (gb_job) and where a run reads its
+ * pages (gb_page_src).  The scheduler (sched.c) calls these for each
+ * wave; gb_chain_execute runs one dispatch at once off the scheduler
+ * (tasks in chain.c, the dry runs in chain_dryrun.c);
+ * state_query.c reads pages as a run does.  The pipeline calls down: the
+ * journal (chain_apply.h), the effects, the gas tree, and the running
+ * queue only through queue.h — never sched.c.
  */
 #ifndef GB_CHAIN_PIPELINE_H
 #define GB_CHAIN_PIPELINE_H
@@ -74,12 +73,6 @@ void gb_chain_run(gb_job *r, gb_processor *proc, const gb_block_ctx *bctx);
 gb_err gb_chain_finish(gb_blk *b, gb_job *r);
 void gb_job_free(gb_job *r);
 
-/* Code code_id prepared: from the chain's code cache, else prepared from
- * the original stored in txn and cached (*out belongs to the cache; kept
- * while a block, call or estimate is under way: gb_chain_trim_codes).
- * GB_NOT_FOUND: no such code; GB_IO, GB_NOMEM, preparation's errors. */
-gb_err gb_chain_code(gb_chain *c, gb_db_txn *txn, gb_id code_id,
-                     const gb_gear_code **out);
 /* Run one dispatch and apply its journal, at once (h is borrowed). */
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h);
 /* The lazy-pages fault handler's lookup of page in user, a gb_page_src

@@ -22,6 +22,7 @@
 #include "gear/ids.h"
 #include "gear/lazy_pages.h"
 #include "gear/types.h"
+#include "gearbox/processor.h"
 #include "gearbox/wasm.h"
 #include "util/u128.h"
 
@@ -249,11 +250,11 @@ typedef struct gb_process_cfg {
 
 void gb_process_cfg_default(gb_process_cfg *cfg);
 
-typedef struct gb_processor gb_processor;
+/* gb_processor and gb_processor_free: gearbox/processor.h (the public
+ * face: a program in memory, gb_gear_program, src/gear/program.c). */
 
 /* cfg is copied (NULL = defaults). */
 gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out);
-void gb_processor_free(gb_processor *p);
 
 /*
  * Run dispatch d on program prog in block blk; fill out (which the caller

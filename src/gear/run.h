@@ -1,6 +1,6 @@
 /*
  * Internals shared by the processor (process.c) and the syscalls
- * (syscalls.c): the state of one run.  Never included outside src/gear/.
+ * (syscalls*.c): the state of one run.  Never included outside src/gear/.
  */
 #ifndef GB_GEAR_RUN_H
 #define GB_GEAR_RUN_H

@@ -41,7 +41,7 @@
  * give the same journal (tests/gear/test_trace_gas.c): a trace only
  * receives what its hooks hand it, and its own failures (out of memory)
  * mark it incomplete instead of failing the run.  Without a trace the
- * hooks cost a test of a pointer (process.c, syscalls.c) and nothing in
+ * hooks cost a test of a pointer (process.c, syscalls*.c) and nothing in
  * the engine's calls and returns (interp.c).
  *
  * Ownership: a trace is made by gb_trace_new and freed by gb_trace_free;
@@ -238,7 +238,7 @@ gb_err gb_trace_folded(const gb_trace *t, FILE *out);
  * (<title>: path, gas, share) and a label when it fits. */
 gb_err gb_trace_flamegraph_svg(const gb_trace *t, FILE *out);
 
-/* ---- hooks (process.c and syscalls.c only) ------------------------------ */
+/* ---- hooks (process.c and syscalls*.c only) ----------------------------- */
 
 /* Whether t records dispatch d. */
 bool gb_trace_wants(const gb_trace *t, const gb_dispatch *d);

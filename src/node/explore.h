@@ -11,7 +11,7 @@
  * back as the ring goes.
  *
  * Used on the serving thread only, like the dispatcher that owns it
- * (rpc.c feeds it every block through gb_rpc_note_block).
+ * (rpc_blocks.c feeds it every block through gb_rpc_note_block).
  */
 #ifndef GB_NODE_EXPLORE_H
 #define GB_NODE_EXPLORE_H

@@ -46,7 +46,8 @@
  * dropped at the next reap, outside any iteration over the list.
  */
 #define _GNU_SOURCE /* accept4 with -std=c11 */
-#include "node/http.h"
+#include "node/http_int.h"
+
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -77,102 +78,9 @@
 #define DEFAULT_MAX_BUFFERED (64u * 1024 * 1024)
 /* a connection waiting this long for a request may be closed to make room */
 #define EVICT_MIN_MS 1000u
-/* refused connections: how many linger at once, and how long */
-#define MAX_REFUSED 64u
-#define REFUSED_LINGER_MS 1000u
 /* connections accepted per poll */
 #define ACCEPT_BATCH 64
-/* what one connection may hold beyond a full budget (see over_budget) */
-#define SMALL_ALLOWANCE (64u << 10)
 #define DEFAULT_MAX_WS_OUT (4u << 20)
-/* how long a WebSocket may take to send its close frame */
-#define CLOSE_LINGER_MS 2000u
-/* A WebSocket silent this long gets a ping; one that then stays silent
- * WS_PONG_MS more is closed (it holds a slot of max_ws). */
-#define WS_PING_MS 20000u
-#define WS_PONG_MS 10000u
-/* bytes read from one WebSocket per poll, so that one cannot starve the
- * others (or the block producer) */
-#define READ_BUDGET (1u << 20)
-
-typedef struct ws_conn ws_conn;
-
-/* One connection handed to MHD, from the accept to MHD's close. */
-typedef enum { PH_WAIT, PH_REQUEST, PH_UPGRADED } conn_phase;
-
-typedef struct conn_slot {
-    struct conn_slot *prev, *next;
-    struct in_addr ip;
-    int fd;
-    conn_phase phase;
-    uint64_t since; /* ms: when the phase began */
-    bool cut;       /* shut down; MHD closes it at its next run */
-} conn_slot;
-
-/* A refused connection, its answer sent, lingering until the peer closes
- * or REFUSED_LINGER_MS pass. */
-typedef struct refused_conn {
-    int fd;
-    uint64_t until;
-} refused_conn;
-
-struct gb_http {
-    struct MHD_Daemon *d;
-    gb_rpc *rpc;
-    size_t max_body;
-    uint16_t port;
-    int lfd;            /* the listening socket */
-    ws_conn *ws_first;  /* open WebSockets, oldest first */
-    unsigned nws, max_ws;
-    uint32_t max_subs;
-    size_t max_ws_out;
-    conn_slot *slots;   /* every connection MHD has */
-    conn_slot *adding;  /* the one MHD_add_connection is taking */
-    unsigned nlive;     /* slots not cut */
-    unsigned max_conn, max_per_ip;
-    uint64_t header_ms, request_ms;
-    size_t held, max_buffered; /* bytes the connections hold */
-    refused_conn refused[MAX_REFUSED];
-    unsigned nrefused;
-    gb_origins *origins; /* who may call, besides non-browsers */
-    gb_http_get_fn get;  /* the node's own pages (http.h) */
-    void *get_ctx;
-};
-
-/* One upgraded connection. */
-struct ws_conn {
-    ws_conn *prev, *next;
-    gb_http *h;
-    MHD_socket fd;
-    struct MHD_UpgradeResponseHandle *urh;
-    gb_ws *ws;
-    gb_subs_session *sess;
-    bool dead;              /* drop at the next reap, unsent bytes and all */
-    uint64_t closing_since; /* ms: when it was first seen done, 0 before */
-    uint64_t last_rx;       /* ms: when the peer last sent anything */
-    bool pinged;            /* a ping went since last_rx */
-    size_t held;            /* gb_ws_held, as counted in h->held */
-    uint64_t partial_since; /* ms: since when part of a message waits */
-};
-
-/* One request's body as it arrives, and what the request holds of the
- * budget (h->held): the body (reserved, or its buffer) and the response
- * until it is sent. */
-typedef struct req_body {
-    char *buf;
-    size_t len, cap;
-    size_t reserved;  /* body bytes counted in h->held */
-    size_t resp_held; /* response bytes counted in h->held */
-    bool too_large;
-    bool busy;        /* beyond the budget: dropped, answered 503 */
-} req_body;
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* ---- replies ------------------------------------------------------------ */
 
@@ -206,9 +114,9 @@ static enum MHD_Result reply_owned(gb_http *h, struct MHD_Connection *conn,
     return ret;
 }
 
-static enum MHD_Result reply(gb_http *h, struct MHD_Connection *conn,
-                             unsigned status, const char *type,
-                             const char *body)
+enum MHD_Result gb_http_reply(gb_http *h, struct MHD_Connection *conn,
+                              unsigned status, const char *type,
+                              const char *body)
 {
     char *copy = strdup(body);
     if (!copy)
@@ -216,319 +124,14 @@ static enum MHD_Result reply(gb_http *h, struct MHD_Connection *conn,
     return reply_owned(h, conn, status, type, copy, strlen(copy));
 }
 
-static enum MHD_Result reply_rpc_error(gb_http *h,
-                                       struct MHD_Connection *conn,
-                                       unsigned status, int code,
-                                       const char *msg)
+enum MHD_Result gb_http_reply_rpc_error(gb_http *h, struct MHD_Connection *conn,
+                                        unsigned status, int code,
+                                        const char *msg)
 {
     char *s = gb_rpc_error_response(code, msg);
     if (!s)
         return MHD_NO;
     return reply_owned(h, conn, status, "application/json", s, strlen(s));
-}
-
-/* ---- WebSockets --------------------------------------------------------- */
-
-/* Count what c holds now in h->held. */
-static void ws_account(ws_conn *c)
-{
-    size_t now = gb_ws_held(c->ws);
-    c->h->held = c->h->held - c->held + now;
-    c->held = now;
-}
-
-/* The budget has no room for n more bytes on a connection that holds
- * `has` already.  Up to SMALL_ALLOWANCE a connection is let through
- * anyway (still counted), so that small calls go on while large ones
- * fill the budget: the excess is at most that much per connection. */
-static bool over_budget(const gb_http *h, size_t has, size_t n)
-{
-    if (has <= SMALL_ALLOWANCE && n <= SMALL_ALLOWANCE - has)
-        return false;
-    return n > h->max_buffered || h->held > h->max_buffered - n;
-}
-
-/* A comma-separated header value has token (case-insensitive). */
-static bool has_token(const char *value, const char *token)
-{
-    size_t tl = strlen(token);
-    for (const char *p = value; p && *p;) {
-        while (*p == ' ' || *p == '\t' || *p == ',')
-            p++;
-        const char *end = p;
-        while (*end && *end != ',')
-            end++;
-        const char *e = end;
-        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-            e--;
-        if ((size_t)(e - p) == tl && !strncasecmp(p, token, tl))
-            return true;
-        p = end;
-    }
-    return false;
-}
-
-/* Send what is waiting, as much as the socket takes now. */
-static void ws_flush(ws_conn *c)
-{
-    size_t n;
-    const uint8_t *p = gb_ws_out(c->ws, &n);
-    while (n && !c->dead) {
-        ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (w <= 0) {
-            c->dead = true;
-            return;
-        }
-        gb_ws_out_done(c->ws, (size_t)w);
-        p = gb_ws_out(c->ws, &n);
-    }
-    ws_account(c);
-}
-
-/* The session's sink: a notification onto the connection. */
-static gb_err ws_sink(void *ctx, const char *json, size_t len)
-{
-    ws_conn *c = ctx;
-    if (c->dead)
-        return GB_LIMIT;
-    /* no room: like a reader too slow, the connection goes */
-    gb_err e = over_budget(c->h, c->held, len + GB_WS_MAX_HEADER)
-                   ? GB_LIMIT
-                   : gb_ws_send_text(c->ws, json, len);
-    if (e)
-        c->dead = true; /* too slow (GB_LIMIT), closing, or no memory */
-    ws_account(c);
-    return e;
-}
-
-static const char busy_msg[] =
-    "the node holds as much for its connections as it may (see "
-    "--rpc-max-buffered); try again later";
-
-/* A whole text message: a JSON-RPC request (or batch) on this session. */
-static gb_err ws_on_text(void *ctx, const char *msg, size_t len)
-{
-    ws_conn *c = ctx;
-    char *resp = NULL;
-    gb_err e = gb_rpc_handle_session(c->h->rpc, c->sess, msg, len, &resp);
-    if (e)
-        resp = gb_rpc_error_response(GB_RPC_INTERNAL_ERROR, "out of memory");
-    if (!resp)
-        return e; /* notifications only, or nothing to say */
-    size_t n = strlen(resp);
-    if (over_budget(c->h, c->held, n + GB_WS_MAX_HEADER)) {
-        free(resp);
-        resp = gb_rpc_error_response(GB_RPC_BUSY, busy_msg);
-        if (!resp)
-            return GB_NOMEM;
-        n = strlen(resp);
-    }
-    e = gb_ws_send_text(c->ws, resp, n);
-    free(resp);
-    ws_account(c);
-    return e;
-}
-
-/* No room for what came: say so (a JSON-RPC error, then close 1013). */
-static void ws_refuse(ws_conn *c)
-{
-    char *s = gb_rpc_error_response(GB_RPC_BUSY, busy_msg);
-    if (s)
-        (void)gb_ws_send_text(c->ws, s, strlen(s));
-    free(s);
-    gb_ws_close(c->ws, GB_WS_CLOSE_TRY_AGAIN,
-                "the node's memory for connections is full; try again");
-    ws_flush(c);
-}
-
-/* Read what the socket has (up to READ_BUDGET) and handle it. */
-static void ws_read(ws_conn *c)
-{
-    uint8_t buf[65536];
-    size_t total = 0;
-    while (!c->dead && !gb_ws_done(c->ws, NULL) && total < READ_BUDGET) {
-        ssize_t r = recv(c->fd, buf, sizeof buf, 0);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
-        if (r <= 0) { /* gone without a close frame, or an error */
-            c->dead = true;
-            break;
-        }
-        total += (size_t)r;
-        c->last_rx = now_ms();
-        c->pinged = false;
-        /* the bytes may grow the input buffer by as much again */
-        if (over_budget(c->h, c->held, 2 * (size_t)r)) {
-            ws_refuse(c);
-            break;
-        }
-        if (gb_ws_recv(c->ws, buf, (size_t)r, ws_on_text, c))
-            c->dead = true; /* out of memory, or too slow to read answers */
-        ws_account(c);
-    }
-    ws_flush(c);
-}
-
-static void ws_drop(gb_http *h, ws_conn *c)
-{
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        h->ws_first = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
-    h->nws--;
-    h->held -= c->held;
-    gb_subs_session_close(c->sess);
-    gb_ws_free(c->ws);
-    MHD_upgrade_action(c->urh, MHD_UPGRADE_ACTION_CLOSE);
-    free(c);
-}
-
-/* Drop the dead, and the closed whose close frame went (or took too
- * long); *out_closing: some are still sending theirs. */
-static void ws_reap(gb_http *h, bool *out_closing)
-{
-    uint64_t now = 0;
-    bool closing = false;
-    for (ws_conn *c = h->ws_first, *next; c; c = next) {
-        next = c->next;
-        if (!c->dead && !gb_ws_done(c->ws, NULL)) {
-            if (!now)
-                now = now_ms();
-            /* a message begun must be in within request_ms */
-            if (!gb_ws_partial(c->ws)) {
-                c->partial_since = 0;
-            } else if (!c->partial_since) {
-                c->partial_since = now;
-            } else if (now - c->partial_since > h->request_ms) {
-                gb_ws_close(c->ws, GB_WS_CLOSE_POLICY,
-                            "a message took too long to arrive");
-                ws_flush(c);
-            }
-            /* idle: a ping, then, still silent, the close */
-            uint64_t idle = now - c->last_rx;
-            if (idle > WS_PING_MS + WS_PONG_MS && c->pinged) {
-                gb_ws_close(c->ws, GB_WS_CLOSE_GOING_AWAY,
-                            "no answer to a ping");
-                ws_flush(c);
-            } else if (idle > WS_PING_MS && !c->pinged) {
-                if (!gb_ws_ping(c->ws))
-                    ws_flush(c);
-                c->pinged = true;
-            }
-        }
-        if (!c->dead && gb_ws_done(c->ws, NULL)) {
-            size_t n;
-            gb_ws_out(c->ws, &n);
-            if (!now)
-                now = now_ms();
-            if (!c->closing_since)
-                c->closing_since = now;
-            if (n && now - c->closing_since < CLOSE_LINGER_MS) {
-                closing = true;
-                continue;
-            }
-            c->dead = true;
-        }
-        if (c->dead)
-            ws_drop(h, c);
-    }
-    if (out_closing)
-        *out_closing = closing;
-}
-
-static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
-                        const char *extra_in, size_t extra_in_size,
-                        MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
-{
-    gb_http *h = cls;
-    ws_conn *c = gb_calloc(1, sizeof *c);
-    gb_ws_cfg wc = {.max_message = h->max_body, .max_out = h->max_ws_out};
-    int fl = sock < FD_SETSIZE ? fcntl(sock, F_GETFL) : -1;
-    if (!c || fl < 0 || h->nws >= h->max_ws ||
-        fcntl(sock, F_SETFL, fl | O_NONBLOCK) < 0 || gb_ws_new(&wc, &c->ws) ||
-        gb_subs_session_open(gb_rpc_subs(h->rpc), h->max_subs, ws_sink, c,
-                             &c->sess)) {
-        if (c)
-            gb_ws_free(c->ws);
-        free(c);
-        MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-        return;
-    }
-    c->h = h;
-    c->fd = sock;
-    c->urh = urh;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    conn_slot *slot = ci ? ci->socket_context : NULL;
-    if (slot) {
-        slot->phase = PH_UPGRADED;
-        slot->since = now_ms();
-    }
-    c->next = h->ws_first;
-    if (h->ws_first)
-        h->ws_first->prev = c;
-    h->ws_first = c;
-    h->nws++;
-    c->last_rx = now_ms();
-    /* bytes that came with the handshake */
-    if (extra_in_size &&
-        gb_ws_recv(c->ws, (const uint8_t *)extra_in, extra_in_size,
-                   ws_on_text, c))
-        c->dead = true;
-    ws_account(c);
-}
-
-static enum MHD_Result ws_handshake(gb_http *h, struct MHD_Connection *conn)
-{
-    const char *upgrade = MHD_lookup_connection_value(
-        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_UPGRADE);
-    const char *connection = MHD_lookup_connection_value(
-        conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION);
-    const char *version = MHD_lookup_connection_value(
-        conn, MHD_HEADER_KIND, "Sec-WebSocket-Version");
-    const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                  "Sec-WebSocket-Key");
-    if (!has_token(upgrade, "websocket") || !has_token(connection, "upgrade"))
-        return reply(h, conn, MHD_HTTP_BAD_REQUEST, "text/plain",
-                     "a WebSocket handshake wants Upgrade: websocket and "
-                     "Connection: Upgrade\n");
-    if (!version || strcmp(version, "13")) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(
-            0, (void *)"", MHD_RESPMEM_PERSISTENT);
-        if (!r)
-            return MHD_NO;
-        MHD_add_response_header(r, "Sec-WebSocket-Version", "13");
-        enum MHD_Result ret =
-            MHD_queue_response(conn, MHD_HTTP_UPGRADE_REQUIRED, r);
-        MHD_destroy_response(r);
-        return ret;
-    }
-    char accept[GB_WS_ACCEPT_LEN];
-    if (!key || gb_ws_accept_key(key, strlen(key), accept))
-        return reply(h, conn, MHD_HTTP_BAD_REQUEST, "text/plain",
-                     "Sec-WebSocket-Key must be the base64 of 16 bytes\n");
-    if (h->nws >= h->max_ws)
-        return reply_rpc_error(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
-                               GB_RPC_BUSY,
-                               "too many WebSocket connections; try again "
-                               "later");
-    struct MHD_Response *r = MHD_create_response_for_upgrade(on_upgraded, h);
-    if (!r)
-        return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_UPGRADE, "websocket");
-    MHD_add_response_header(r, "Sec-WebSocket-Accept", accept);
-    enum MHD_Result ret =
-        MHD_queue_response(conn, MHD_HTTP_SWITCHING_PROTOCOLS, r);
-    MHD_destroy_response(r);
-    return ret;
 }
 
 /* ---- HTTP ----------------------------------------------------------------- */
@@ -572,7 +175,8 @@ static bool refuse_origin(gb_http *h, struct MHD_Connection *conn,
                  host);
     else
         return false;
-    *out = reply_rpc_error(h, conn, MHD_HTTP_FORBIDDEN, GB_RPC_FORBIDDEN, msg);
+    *out = gb_http_reply_rpc_error(h, conn, MHD_HTTP_FORBIDDEN,
+                                   GB_RPC_FORBIDDEN, msg);
     return true;
 }
 
@@ -601,8 +205,8 @@ static enum MHD_Result preflight(struct MHD_Connection *conn)
 
 static enum MHD_Result reply_busy(gb_http *h, struct MHD_Connection *conn)
 {
-    return reply_rpc_error(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE, GB_RPC_BUSY,
-                           busy_msg);
+    return gb_http_reply_rpc_error(h, conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+                                   GB_RPC_BUSY, busy_msg);
 }
 
 /* A page of the node's own (cfg.get): /metrics, the explorer. */
@@ -615,8 +219,8 @@ static enum MHD_Result reply_page(gb_http *h, struct MHD_Connection *conn,
     unsigned status = h->get(h->get_ctx, url, &type, &body, &len);
     if (!status) {
         free(body);
-        return reply(h, conn, MHD_HTTP_NOT_FOUND, "text/plain",
-                     "not found\n");
+        return gb_http_reply(h, conn, MHD_HTTP_NOT_FOUND, "text/plain",
+                             "not found\n");
     }
     if (!len) { /* MHD may not free an empty buffer: give it none */
         free(body);
@@ -674,29 +278,31 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     if (!strcmp(method, MHD_HTTP_METHOD_GET) && !strcmp(url, "/") &&
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                     MHD_HTTP_HEADER_UPGRADE))
-        return ws_handshake(h, conn);
+        return gb_http_ws_handshake(h, conn);
     if (!strcmp(method, MHD_HTTP_METHOD_GET) ||
         !strcmp(method, MHD_HTTP_METHOD_HEAD)) {
         if (!strcmp(url, "/health"))
-            return reply(h, conn, MHD_HTTP_OK, "application/json",
-                         "{\"status\":\"ok\"}\n");
+            return gb_http_reply(h, conn, MHD_HTTP_OK, "application/json",
+                                 "{\"status\":\"ok\"}\n");
         if (h->get)
             return reply_page(h, conn, url);
-        return reply(h, conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+        return gb_http_reply(h, conn, MHD_HTTP_NOT_FOUND, "text/plain",
+                             "not found\n");
     }
     if (strcmp(method, MHD_HTTP_METHOD_POST))
-        return reply(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-                     "use POST / for JSON-RPC, GET /health\n");
+        return gb_http_reply(h, conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+                             "use POST / for JSON-RPC, GET /health\n");
     if (strcmp(url, "/"))
-        return reply(h, conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+        return gb_http_reply(h, conn, MHD_HTTP_NOT_FOUND, "text/plain",
+                             "not found\n");
 
     if (!b) { /* the first call: headers only */
         const char *ct = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!ct || strncasecmp(ct, "application/json", 16))
-            return reply(h, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                         "text/plain",
-                         "JSON-RPC wants Content-Type: application/json\n");
+            return gb_http_reply(
+                h, conn, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "text/plain",
+                "JSON-RPC wants Content-Type: application/json\n");
         const char *cl = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
@@ -705,8 +311,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
             snprintf(msg, sizeof msg,
                      "request too large: %s bytes, the limit is %zu", cl,
                      h->max_body);
-            return reply_rpc_error(h, conn, MHD_HTTP_CONTENT_TOO_LARGE,
-                                   GB_RPC_TOO_LARGE, msg);
+            return gb_http_reply_rpc_error(h, conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                                           GB_RPC_TOO_LARGE, msg);
         }
         /* the whole declared body is reserved now, or refused now */
         if (over_budget(h, 0, (size_t)declared + 1))
@@ -764,17 +370,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         snprintf(msg, sizeof msg, "request too large: the limit is %zu bytes",
                  h->max_body);
         body_release(h, b);
-        return reply_rpc_error(h, conn, MHD_HTTP_CONTENT_TOO_LARGE,
-                               GB_RPC_TOO_LARGE, msg);
+        return gb_http_reply_rpc_error(h, conn, MHD_HTTP_CONTENT_TOO_LARGE,
+                                       GB_RPC_TOO_LARGE, msg);
     }
     char *resp = NULL;
     gb_err e = gb_rpc_handle(h->rpc, b->buf ? b->buf : "", b->len, &resp);
     body_release(h, b); /* the body is done with; the response counts */
     if (e)
-        return reply_rpc_error(h, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                               GB_RPC_INTERNAL_ERROR, "out of memory");
+        return gb_http_reply_rpc_error(h, conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                       GB_RPC_INTERNAL_ERROR, "out of memory");
     if (!resp) /* notifications only */
-        return reply(h, conn, MHD_HTTP_NO_CONTENT, "application/json", "");
+        return gb_http_reply(h, conn, MHD_HTTP_NO_CONTENT, "application/json",
+                             "");
     size_t n = strlen(resp);
     if (over_budget(h, 0, n)) {
         free(resp);
@@ -1102,7 +709,7 @@ size_t gb_http_held(const gb_http *h) { return h->held; }
 gb_err gb_http_poll(gb_http *h, uint64_t timeout_ms)
 {
     bool closing;
-    ws_reap(h, &closing);
+    gb_http_ws_reap(h, &closing);
     uint64_t due = slots_expire(h, now_ms());
     if (due < timeout_ms)
         timeout_ms = due;
@@ -1151,16 +758,16 @@ gb_err gb_http_poll(gb_http *h, uint64_t timeout_ms)
     /* upgraded sockets first: MHD_run may add new ones to the list */
     for (ws_conn *c = h->ws_first; c && n > 0; c = c->next) {
         if (FD_ISSET(c->fd, &ws))
-            ws_flush(c);
+            gb_http_ws_flush(c);
         if (FD_ISSET(c->fd, &rs))
-            ws_read(c);
+            gb_http_ws_read(c);
     }
     MHD_run_from_select(h->d, &rs, &ws, &es);
     if (n > 0 && FD_ISSET(h->lfd, &rs)) {
         accept_new(h, now);
         MHD_run(h->d); /* read what the new ones sent with their connect */
     }
-    ws_reap(h, NULL);
+    gb_http_ws_reap(h, NULL);
     return GB_OK;
 }
 
@@ -1171,8 +778,8 @@ void gb_http_stop(gb_http *h)
     while (h->ws_first) { /* say goodbye if the socket takes it at once */
         ws_conn *c = h->ws_first;
         gb_ws_close(c->ws, GB_WS_CLOSE_GOING_AWAY, "the node is stopping");
-        ws_flush(c);
-        ws_drop(h, c);
+        gb_http_ws_flush(c);
+        gb_http_ws_drop(h, c);
     }
     if (h->d)
         MHD_stop_daemon(h->d);

@@ -491,7 +491,7 @@ static gb_err stop_producer(gb_node *n)
 /* A block failed (the disk full...): nothing more reaches the chain, and
  * for a moment more the server answers what is waiting or arrives — each
  * request with an error that says why the node stops — before it does. */
-#define DRAIN_MS 500u
+#define DRAIN_MS 2000u
 
 static void drain(gb_node *n, const char *reason)
 {

@@ -1,6 +1,6 @@
 /*
  * JSON-RPC subscriptions, for transports that keep a connection open (the
- * node's WebSocket side, http.c): gearbox_subscribeNewHeads and
+ * node's WebSocket side, http_ws.c): gearbox_subscribeNewHeads and
  * gear_subscribeEvents (node/rpc.h).
  *
  * A session is one such connection.  The transport opens it with a sink

@@ -2,7 +2,7 @@
  * WebSocket (RFC 6455) without sockets: the frame codec, the handshake's
  * accept key, and one connection's protocol state (gb_ws) that turns the
  * bytes a transport received into whole text messages and queues the
- * bytes it should send.  The node's HTTP server (http.c) drives it on the
+ * bytes it should send.  The node's HTTP server (http_ws.c) drives it on the
  * upgraded sockets; the CLI's client (src/cli/ws_client.c) uses the codec
  * for its side of the connection.
  *

@@ -9,7 +9,7 @@
  * gb_calloc, gb_realloc, gb_strdup, gb_zalloc, gb_grow), which all library
  * code (src/{util,wasm,gear,state,chain,node,testkit}) allocates through,
  * and the mmap of a linear memory's reservation (GB_FAULT_ALLOC); and
- * src/state/db.c around each mdb_* call that can fail (GB_FAULT_IO: the
+ * src/state/db*.c around each mdb_* call that can fail (GB_FAULT_IO: the
  * call is not made — or, for a commit, the LMDB transaction is aborted —
  * and EIO comes back, which the store reports as GB_IO).  Allocations by
  * the libraries gearbox links (LMDB, jansson, libmicrohttpd, libsodium) are

@@ -3,7 +3,9 @@
 # temporary prefix gives bin/gearbox, lib/libgearbox.a, the public headers
 # and lib/pkgconfig/gearbox.pc; a harness test (docs/testkit_ping.c) built
 # with pkg-config from another directory runs, finding ping.wasm from the
-# test (its argument, $GB_EXAMPLES_WASM, or next to its executable).
+# test (its argument, $GB_EXAMPLES_WASM, or next to its executable); and
+# a program using the public chain and processor headers alone
+# (tests/cli/embed_public.c) builds and runs the same way.
 # usage: embed_pkgconfig.sh BUILD_DIR TEST_SOURCE EXAMPLES_DIR
 set -u
 build=$(realpath "$1") src=$(realpath "$2") ex=$(realpath "$3")
@@ -19,7 +21,7 @@ check() { # name, output, expected substring
   else echo "FAIL $1: expected '$3' in:"; echo "$2"; fail=$((fail + 1)); fi
 }
 out=$(cmake --install "$build" --prefix "$DIR/prefix" 2>&1) || { echo "FAIL install: $out"; exit 1; }
-for f in bin/gearbox lib/libgearbox.a include/gearbox/testkit.h include/gearbox/err.h lib/pkgconfig/gearbox.pc; do
+for f in bin/gearbox lib/libgearbox.a include/gearbox/testkit.h include/gearbox/err.h include/gearbox/chain.h include/gearbox/processor.h lib/pkgconfig/gearbox.pc; do
   [ -e "$DIR/prefix/$f" ] && pass=$((pass + 1)) || { echo "FAIL installed: $f"; fail=$((fail + 1)); }
 done
 export PKG_CONFIG_PATH="$DIR/prefix/lib/pkgconfig"
@@ -43,6 +45,15 @@ check run-env "$out" "ok: PING -> PONG"
 cp "$ex/ping.wasm" "$DIR/elsewhere/"
 out=$(cd "$DIR/run" && "$DIR/elsewhere/ping_test" 2>&1)
 check run-beside "$out" "ok: PING -> PONG"
+cp "$(dirname "$0")/embed_public.c" "$DIR/elsewhere/"
+if ! out=$(cd "$DIR/elsewhere" && $CC -std=c11 -Wall -Wextra -Werror -o embed_public embed_public.c $extra \
+             $(pkg-config --cflags --libs gearbox) -Wl,-rpath,"$DIR/prefix/lib" 2>&1); then
+  echo "FAIL build embed_public: $out"; fail=$((fail + 1))
+else
+  pass=$((pass + 1))
+  out=$(cd "$DIR/run" && "$DIR/elsewhere/embed_public" "$ex/ping.wasm" 2>&1)
+  check public-headers "$out" "ok: public headers"
+fi
 out=$("$DIR/prefix/bin/gearbox" version 2>&1)
 check installed-cli "$out" "gearbox "
 echo "$pass passed, $fail failed"
