@@ -4,7 +4,11 @@
  * The validator is the spec's algorithm (an operand-type stack and a
  * control stack, with the polymorphic stack after unconditional
  * branches).  While it checks each instruction it emits the internal code
- * described in engine.h, so every body is decoded exactly once.
+ * described in ir.h, so every body is decoded exactly once.  This file is
+ * the instruction loop (one case per opcode, by its opcodes.h name) and
+ * the per-function and per-module driver; compile_emit.c holds the
+ * machinery it drives (compile_int.h): the code buffer, the metered
+ * blocks, the virtual stack, labels and the instruction groups.
  *
  * From stack machine to slots.  Every operand-stack height h has a fixed
  * home, slot(h) = nlocals + h, in the function's frame, so the compiler

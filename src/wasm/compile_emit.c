@@ -627,9 +627,6 @@ gb_err gb_comp_call_common(comp *c, const gb_functype *ft, gb_irop o,
     return gb_comp_push_types(c, ft->results, ft->nresults);
 }
 
-/* Add to the list of cells that the loader turns from function index into
- * gb_code pointer: reuse relocs with a tag bit. */
-
 gb_err gb_comp_local_idx(comp *c, uint32_t *out)
 {
     if (!gb_read_u32(&c->r, out))
