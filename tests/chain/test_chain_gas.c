@@ -472,6 +472,22 @@ static uint64_t u64le(const uint8_t *p)
     return (uint64_t)u32le(p) | (uint64_t)u32le(p + 4) << 32;
 }
 
+/* bob paid what the tree burned, the transaction's fee (payload of
+ * payload_len bytes) and the gas held with the mail to alice (the
+ * threshold, 3000), and the audit sees that hold. */
+static void expect_paid_with_mail_hold(gb_u128 before, uint32_t payload_len)
+{
+    gb_u128 paid = gb_u128_sub(before, gb_chain_balance(C, bob()));
+    gb_u128 want = gb_chain_gas_value(S.burned);
+    gb_u128_add_to(&want, fx_fee(C, payload_len));
+    GB_EXPECT(!gb_u128_cmp(fx_mailbox_gas(C), gb_chain_gas_value(3000)));
+    gb_u128_add_to(&want, fx_mailbox_gas(C));
+    GB_EXPECT(!gb_u128_cmp(paid, want));
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(!gb_u128_cmp(t.held_gas, fx_mailbox_gas(C)));
+}
+
 /* Gasless messages share their holder's gas, first come, first served
  * (Gear's UnspecifiedLocal nodes): P sends Q1 and then Q2 a gasless
  * message; Q1 burns about 70% of what P left, and Q2 still runs on the
@@ -510,16 +526,7 @@ static void test_gasless_share_pool(void)
     GB_EXPECT(seen > 0);
     GB_EXPECT(seen < G - q1_burn); /* after Q1, not beside it */
     GB_EXPECT(q1_burn > G / 2);
-    gb_u128 paid = gb_u128_sub(before, gb_chain_balance(C, bob()));
-    gb_u128 want = gb_chain_gas_value(S.burned);
-    gb_u128_add_to(&want, fx_fee(C, s.n));
-    /* and the gas held with the mail to alice (the threshold, 3000) */
-    GB_EXPECT(!gb_u128_cmp(fx_mailbox_gas(C), gb_chain_gas_value(3000)));
-    gb_u128_add_to(&want, fx_mailbox_gas(C));
-    GB_EXPECT(!gb_u128_cmp(paid, want));
-    gb_chain_totals t;
-    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
-    GB_EXPECT(!gb_u128_cmp(t.held_gas, fx_mailbox_gas(C)));
+    expect_paid_with_mail_hold(before, s.n);
     gb_chain_close(C);
 }
 
@@ -549,16 +556,7 @@ static void test_leftover_to_ancestor(void)
     GB_EXPECT_U64(0, S.failed);
     GB_EXPECT_U64(1, S.nmail);
     GB_EXPECT(u64le(S.mail[0]) > G - X); /* R's leftover is in the pool */
-    gb_u128 paid = gb_u128_sub(before, gb_chain_balance(C, bob()));
-    gb_u128 want = gb_chain_gas_value(S.burned);
-    gb_u128_add_to(&want, fx_fee(C, s.n));
-    /* and the gas held with the mail to alice (the threshold, 3000) */
-    GB_EXPECT(!gb_u128_cmp(fx_mailbox_gas(C), gb_chain_gas_value(3000)));
-    gb_u128_add_to(&want, fx_mailbox_gas(C));
-    GB_EXPECT(!gb_u128_cmp(paid, want));
-    gb_chain_totals t;
-    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
-    GB_EXPECT(!gb_u128_cmp(t.held_gas, fx_mailbox_gas(C)));
+    expect_paid_with_mail_hold(before, s.n);
     gb_chain_close(C);
 }
 
