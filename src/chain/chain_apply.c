@@ -380,17 +380,22 @@ static uint64_t deposit_for(const gb_journal *j, gb_id mid)
     return g;
 }
 
-/* Who paid for reservation rid of program pid (kept in *origin when the
- * reservation is unknown). */
-static gb_err reservation_origin(gb_blk *b, gb_id pid, gb_id rid,
-                                 gb_id *origin)
+/* A message sent from reservation rid of program pid: who paid for it
+ * (*origin) and its gas (*gas: the amount and what the rent of the blocks
+ * it was held left of its lock, gb_chain_rsv_end; the record goes with
+ * the run's unreserved list).  Both kept when the reservation is
+ * unknown. */
+static gb_err reservation_take(gb_blk *b, gb_id pid, gb_id rid,
+                               gb_id *origin, uint64_t *gas)
 {
     gb_db_reservation r;
     gb_err e = gb_db_reservation_get(b->txn, pid, rid, &r);
     if (e == GB_NOT_FOUND)
         return GB_OK;
-    if (!e)
+    if (!e) {
         *origin = r.origin;
+        e = gb_chain_rsv_end(b, &r, gas);
+    }
     return e;
 }
 
@@ -483,7 +488,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (j->has_reply && j->reply.has_gas_limit && !j->reply.from_reservation)
         given += j->reply.gas_limit;
     for (uint32_t i = 0; i < j->nreserved; i++)
-        given += j->reserved[i].amount;
+        given += j->reserved[i].amount + j->reserved[i].lock;
     for (uint32_t i = 0; i < j->ndeposits; i++)
         given += j->deposits[i].gas;
     given += j->system_reserved;
@@ -596,6 +601,14 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
                                                  ? rv->expires_at
                                                  : b->height + 1,
                                .origin = x->origin};
+        /* its rent locked up front: what the run set aside (Gear's
+         * reserve(amount + lock_amount) then lock) — all of it but where
+         * the end saturates at the last block number, the rest staying
+         * with the holder as in Gear */
+        uint64_t lock = gb_chain_rsv_lock(&r);
+        if (lock > rv->lock)
+            return GB_MALFORMED;
+        hold.n.value += rv->lock - lock;
         TRY_OUT(gb_db_reservation_put(b->txn, pid, rv->id, &r));
         gb_db_task t = {.kind = GB_TASK_REMOVE_RESERVATION, .a = pid,
                         .b = rv->id};
@@ -658,7 +671,16 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .origin = x->origin,
             .reply_deposit = deposit_for(j, m->id)};
         if (m->from_reservation) { /* a root: the reservation's gas */
-            e = reservation_origin(b, pid, m->reservation, &y.origin);
+            e = reservation_take(b, pid, m->reservation, &y.origin,
+                                 &y.d.gas_limit);
+            /* to a user: the mailbox threshold of it, the rest back
+             * (send_user_message: a gasless message, get_limit of the
+             * reservation, then remove_gas_reservation_with_task) */
+            uint64_t th = b->bctx.mailbox_threshold;
+            if (!e && !msg_prog[i] && y.d.gas_limit > th) {
+                e = gb_chain_refund_gas(b, y.origin, y.d.gas_limit - th);
+                y.d.gas_limit = th;
+            }
         } else if (!msg_prog[i]) {
             /* to a user: the gas given, or the mailbox threshold from
              * the holder when it has that much (Gear's send_user_message:
@@ -692,8 +714,9 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .origin = x->origin};
         memcpy(y.d.reply_code, m->reply_code, 4);
         if (m->from_reservation) {
+            TRY_OUT(reservation_take(b, pid, m->reservation, &y.origin,
+                                     &y.d.gas_limit));
             y.d.gas_limit += x->reply_deposit;
-            TRY_OUT(reservation_origin(b, pid, m->reservation, &y.origin));
         } else if (x->reply_deposit) {
             /* the deposit pays for the reply: a root of its own (Gear's
              * create_deposit node), with any gas given besides */
@@ -723,9 +746,13 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
         if (e)
             goto out;
         TRY_OUT(gb_db_reservation_del(b->txn, pid, u->id));
-        /* used: the gas is with the message sent from it */
-        if (!u->used)
-            TRY_OUT(gb_chain_refund_gas(b, r.origin, r.amount));
+        /* used: the gas is with the message sent from it; unreserved: its
+         * rent so far paid, the rest back (Gear's remove_gas_reservation) */
+        uint64_t left;
+        if (!u->used && !(e = gb_chain_rsv_end(b, &r, &left)))
+            e = gb_chain_refund_gas(b, r.origin, left);
+        if (e)
+            goto out;
     }
     if (failed && sysres && signal_due(x))
         TRY_OUT(send_signal(b, x, j->signal_code, sysres, &hold));
@@ -744,7 +771,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
         hold.n.value -= lock;
     }
     if (b->est)
-        gb_chain_est_note(b, x, j, hold.id, hold.n.value);
+        gb_chain_est_note(b, x, j, hold.id, hold.n.value, burned);
     uint64_t wait_gas = hold.n.value;
     if (j->outcome != GB_OUTCOME_WAIT) {
         TRY_OUT(gb_chain_gas_done(b, x, &hold));
