@@ -45,25 +45,31 @@
  * node pays it):
  *
  *   reservations  journal.reserved: stored under the program (reservations
- *           table: amount, expires_at, origin = the account that paid for
- *           the message that made it) with a GB_TASK_REMOVE_RESERVATION
- *           task at expires_at, which deletes it and refunds its gas to
- *           that origin (Gear returns it to the gas node's origin).
- *           journal.unreserved: used → deleted, its gas now travels with
- *           the message sent from it (from_reservation, gas limit = the
- *           amount; that message's origin is the reservation's); not used
- *           (gr_unreserve_gas) → deleted and refunded to its origin.  The
- *           program's reservations are passed to every run in the view.
+ *           table: amount, start, expires_at, origin = the account that
+ *           paid for the message that made it), with its rent locked up
+ *           front (the run set aside amount + lock: Gear's reserve_gas;
+ *           gb_chain_rsv_lock), and a GB_TASK_REMOVE_RESERVATION task at
+ *           expires_at, which deletes it, burns the rent of its blocks
+ *           and refunds the rest to that origin (gb_chain_rsv_end; Gear
+ *           returns it to the gas node's origin).  journal.unreserved:
+ *           used → deleted, its gas (the amount and what the rent left of
+ *           the lock) now travels with the message sent from it
+ *           (from_reservation; that message's origin is the
+ *           reservation's); not used (gr_unreserve_gas) → deleted, its
+ *           rent paid, the rest refunded to its origin.  The program's
+ *           reservations are passed to every run in the view.
  *   reply deposits  journal.deposits: kept with the message they were made
  *           for (the dispatch record's reply_deposit), wherever it is
  *           stored (queue, stash, waitlist).  The reply to that message —
  *           the one its run sends, or an error reply (unavailable
  *           program, removed from the waitlist) — gets the deposit as its
  *           gas (added to an explicit gas limit; such a reply is a root
- *           of the gas tree, drawing on nothing else).  Without a reply (a message to a
- *           user, which goes to the mailbox holding no gas; a run that
- *           ended without replying) the deposit is refunded to the
- *           message's origin.
+ *           of the gas tree, drawing on nothing else).  A message to a
+ *           user keeps its deposit for the user's reply or the automatic
+ *           one (holds.c, Gear's send_user_message, claim_value,
+ *           remove_from_mailbox).  Without a reply (a run that ended
+ *           without replying, a reply to a user) the deposit is refunded
+ *           to the message's origin.
  *   system reservation  journal.system_reserved (kept by a failed run
  *           too): held with the message (ctx.system_reservation of its
  *           waitlist / queue record) while it waits.  When a handle or

@@ -15,7 +15,16 @@
  *             internal.rs:910-1127); otherwise it is not stored.  Read,
  *             claimed, replied to or out of rent, it pays the rent of its
  *             stay and the rest goes back (read_message_requirements,
- *             558-614).  Its record keeps the start in d.signal_code.
+ *             558-614).  Its record keeps the start in d.signal_code, and
+ *             the sender's reply deposit for it.  The sender gets an
+ *             automatic reply from the user when the message is not
+ *             stored, claimed or out of rent (gb_chain_mail_auto_reply:
+ *             internal.rs:1088-1111, lib.rs:1574-1606,
+ *             manager/task.rs:55-93), paid by that deposit, else 0 gas.
+ *   reservations  a reservation locks (end + ReserveFor - start) x cost
+ *             with its amount (the ReserveGas note, journal.rs:503-577)
+ *             and pays the blocks it was held when it ends
+ *             (remove_gas_reservation_slot, manager/mod.rs:199-213).
  *   waitlist  a waiting message locks (expected + ReserveFor - start) x
  *             cost of its holder's gas up front: for gr_wait the most its
  *             gas pays (maximum_for_message), for gr_wait_for and
