@@ -588,6 +588,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (!same_record(&before, p))
         TRY_OUT(gb_db_program_put(b->txn, pid, p));
     if (p->status == GB_PROGRAM_TERMINATED && init && failed) {
+        TRY_OUT(gb_chain_rsv_clear(b, pid));
         TRY_OUT(gb_chain_pages_clear(b, pid));
         TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED, .id = pid},
                            NULL, 0, NULL));
@@ -791,6 +792,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
         TRY_OUT(apply_wait(b, x, j, wait_gas, sysres, pooled, wait_until));
     if (j->outcome == GB_OUTCOME_EXIT) {
         TRY_OUT(gb_chain_credit(b, j->inheritor, to_inheritor));
+        TRY_OUT(gb_chain_rsv_clear(b, pid));
         TRY_OUT(gb_chain_pages_clear(b, pid));
         TRY_OUT(drain_waitlist(b, pid, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED));
         TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_EXITED,

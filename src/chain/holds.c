@@ -35,11 +35,13 @@
  *             not stored: the record's start (d.signal_code) and end
  *             (expires_at) give it (gb_chain_wait_lock).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain/effects.h"
 #include "chain/holds.h"
 #include "chain/queue.h"
+#include "util/mem.h"
 
 uint32_t gb_hold_maximum_for(uint32_t now, uint64_t gas, uint64_t cost)
 {
@@ -172,6 +174,47 @@ gb_err gb_chain_rsv_end(gb_blk *b, const gb_db_reservation *r,
                                    GB_CHAIN_RESERVATION_RENT, lock);
     *left = r->amount + (lock - rent);
     return gb_chain_burn(b, rent);
+}
+
+gb_err gb_chain_rsv_clear(gb_blk *b, gb_id pid)
+{
+    /* the ids first: the table changes under a cursor */
+    gb_id *ids = NULL;
+    uint32_t n = 0, cap = 0;
+    gb_db_cursor *cur;
+    gb_err e = gb_db_cursor_open(b->txn, GB_TABLE_RESERVATIONS, pid.b, 32,
+                                 NULL, 0, &cur);
+    if (e)
+        return e;
+    gb_db_val k, v;
+    while (!(e = gb_db_cursor_next(cur, &k, &v))) {
+        gb_id owner, rid;
+        if ((e = gb_db_key2_decode(k, &owner, &rid)))
+            break;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            gb_id *m = gb_realloc(ids, (size_t)cap * sizeof *m);
+            if (!m) {
+                e = GB_NOMEM;
+                break;
+            }
+            ids = m;
+        }
+        ids[n++] = rid;
+    }
+    gb_db_cursor_close(cur);
+    if (e == GB_NOT_FOUND)
+        e = GB_OK;
+    for (uint32_t i = 0; !e && i < n; i++) {
+        gb_db_reservation r;
+        uint64_t left;
+        if (!(e = gb_db_reservation_get(b->txn, pid, ids[i], &r)) &&
+            !(e = gb_db_reservation_del(b->txn, pid, ids[i])) &&
+            !(e = gb_chain_rsv_end(b, &r, &left)))
+            e = gb_chain_refund_gas(b, r.origin, left);
+    }
+    free(ids);
+    return e;
 }
 
 /* ---- the waitlist --------------------------------------------------------- */

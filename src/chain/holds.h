@@ -50,6 +50,10 @@ uint64_t gb_chain_rsv_lock(const gb_db_reservation *r);
  * (Gear's consume of the Reserved node leaves it to its gasless child). */
 gb_err gb_chain_rsv_end(gb_blk *b, const gb_db_reservation *r,
                         uint64_t *left);
+/* Every reservation of program pid ended (it exited, or its init failed:
+ * Gear's clean_inactive_program, manager/mod.rs:305-311): each pays its
+ * rent so far and the rest goes back to its payer. */
+gb_err gb_chain_rsv_clear(gb_blk *b, gb_id pid);
 
 /* The block the wait journal j asks for ends at, its holder having gas
  * left after the run (the duration asked, at most what the gas pays). */

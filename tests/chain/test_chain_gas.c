@@ -901,7 +901,9 @@ static void test_mail_auto_replies(void)
  *   to bob;
  * - unreserved by P 3 blocks later: 300 burned, R + 800 back;
  * - used 2 blocks later for a message to Q: 200 burned, the message
- *   runs on R + 900 (Q mails what gr_gas_available says). */
+ *   runs on R + 900 (Q mails what gr_gas_available says);
+ * - P exits 4 blocks later: 400 burned, the rest back (Gear's
+ *   clean_inactive_program removes the program's reservations). */
 static void test_reservation_rent(void)
 {
     open_chain();
@@ -910,7 +912,7 @@ static void test_reservation_rent(void)
     const uint64_t R = 1000000000ull;
     script s = {0};
     OP(&s, GB_SYS_GR_RESERVE_GAS, R, 10, 0x4100);
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         memset(&S, 0, sizeof S);
         gb_id m = send_script(bob(), P, &s, GAS);
         block();
@@ -920,7 +922,7 @@ static void test_reservation_rent(void)
         GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
         GB_EXPECT(!gb_u128_cmp(t.reserved_gas, gb_chain_gas_value(R + 1100)));
         gb_id rid = gb_reservation_id(m, 0);
-        uint32_t after = k == 0 ? 10 : k == 1 ? 3 : 2;
+        uint32_t after = k == 0 ? 10 : k == 1 ? 3 : k == 2 ? 2 : 4;
         while (gb_chain_height(C) < h + after - 1)
             block();
         uint64_t b0 = burned_gas();
@@ -939,6 +941,9 @@ static void test_reservation_rent(void)
             poke(&u, 0x4000, ids, 80);
             OP(&u, GB_SYS_GR_RESERVATION_SEND, 0x4000, 0x4400, q.n, 0,
                0x4200);
+        } else if (k == 3) {
+            poke(&u, 0x4200, alice().b, 32);
+            OP(&u, GB_SYS_GR_EXIT, 0x4200);
         }
         if (k)
             send_script(bob(), P, &u, GAS);
