@@ -187,6 +187,8 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
             if (p.status == GB_PROGRAM_INITIALIZING) {
                 p.status = GB_PROGRAM_TERMINATED;
                 e = gb_db_program_put(b->txn, pid, &p);
+                if (!e) /* (process_failed_init) */
+                    e = gb_chain_rsv_clear(b, pid);
                 if (!e)
                     e = gb_chain_pages_clear(b, pid);
                 if (!e)
