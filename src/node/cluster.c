@@ -32,6 +32,8 @@
                                  default max_payload, 1 MiB) */
 #define KEYS_GEN 16384u       /* signed transactions' keys remembered for
                                  deduplication: two generations of this */
+#define KEY_WINDOW 1024u      /* a new sequencer reads the keys of this many
+                                 TX messages before the first it takes */
 
 /* Reads a stream in order through an ordered push consumer (JetStream
  * sends the messages as they come, no request per message); next is the
@@ -74,6 +76,8 @@ struct gb_cluster {
     uint64_t lease_rev, lease_next;
     uint64_t tx_next;         /* leader: the next TX message to take */
     reader txr, blkr;         /* TX (nonces; the leader takes them), BLK */
+    uint64_t keys_from;       /* txr has read every TX message from this
+                                 one on (0: none yet), keys remembered */
     uint32_t published;       /* leader: the last block it published (the
                                  next waits until that one is applied) */
     uint64_t *pend_seq;       /* leader: the TX message of each pending
@@ -628,7 +632,18 @@ static void lease(gb_cluster *c, uint64_t now)
             c->published = (uint32_t)si->State.LastSeq;
             jsStreamInfo_Destroy(si);
         }
-        reader_start(c, &c->txr, c->tx_next); /* taken from there */
+        /* taken from tx_next; the keys of the KEY_WINDOW messages before
+         * it read first, unless this replica read them already: a
+         * request already in the log is not taken twice, whatever this
+         * replica read before (restarted, or far behind) */
+        uint64_t from = c->tx_next > KEY_WINDOW ? c->tx_next - KEY_WINDOW
+                                                : 1;
+        if (!c->keys_from || c->keys_from > from ||
+            c->txr.next < c->tx_next) {
+            reader_start(c, &c->txr, from);
+            c->keys_from = from;
+        } else
+            reader_start(c, &c->txr, c->tx_next);
         return;
     }
     kvEntry *en = NULL;
@@ -806,8 +821,12 @@ static void read_txs(gb_cluster *c)
     pthread_mutex_lock(&c->mu);
     uint64_t taken = c->tx_taken;
     pthread_mutex_unlock(&c->mu);
-    if (!c->leader && c->txr.next + TX_PER_STEP <= taken)
+    if (!c->leader && c->txr.next + TX_PER_STEP <= taken) {
         reader_start(c, &c->txr, taken + 1); /* (the older are in blocks) */
+        c->keys_from = taken + 1;
+    }
+    if (!c->keys_from)
+        c->keys_from = c->txr.next ? c->txr.next : 1;
     for (uint32_t k = 0; k < TX_PER_STEP; k++) {
         natsMsg *m = reader_next(c, &c->txr);
         if (!m)
