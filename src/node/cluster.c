@@ -792,13 +792,15 @@ static void read_tx(gb_cluster *c, uint64_t seq, uint32_t idx,
 {
     gb_tx tx;
     tx_head th;
-    if (parse_tx(d, len, &tx, &th))
+    bool take = c->leader && seq >= c->tx_next;
+    /* (the record itself only parsed when it is taken) */
+    if (parse_tx(d, len, take ? &tx : NULL, &th))
         return;
     if (th.keyed && seen_elsewhere(c, th.key, seq << 16 | idx))
         return;
     if (th.is_signed)
         note_nonce(c, &th.signer, th.nonce);
-    if (!c->leader || seq < c->tx_next)
+    if (!take)
         return;
     if (c->npend == c->cap_pend) {
         uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
