@@ -78,6 +78,9 @@ struct gb_cluster {
     reader txr, blkr;         /* TX (nonces; the leader takes them), BLK */
     uint64_t keys_from;       /* txr has read every TX message from this
                                  one on (0: none yet), keys remembered */
+    uint64_t tx_last_open;    /* TX's last message when the replica opened */
+    atomic_bool read_up;      /* txr went past tx_last_open: the nonces this
+                                 replica knows cover the log as it was then */
     uint32_t published;       /* leader: the last block it published (the
                                  next waits until that one is applied) */
     uint64_t *pend_seq;       /* leader: the TX message of each pending
@@ -198,6 +201,12 @@ static gb_err setup(gb_cluster *c, gb_chain *chain, char *detail,
         return e;
     }
     uint64_t last = si->State.LastSeq;
+    jsStreamInfo_Destroy(si);
+    si = NULL;
+    if ((s = js_GetStreamInfo(&si, c->js, c->tx_stream, NULL, &je)) !=
+        NATS_OK)
+        return nats_fail(s, je, c->tx_stream, detail, len);
+    c->tx_last_open = si->State.LastSeq;
     jsStreamInfo_Destroy(si);
     if (gb_chain_height(chain) > last) {
         snprintf(detail, len,
@@ -830,6 +839,8 @@ static void read_txs(gb_cluster *c)
     if (!c->keys_from)
         c->keys_from = c->txr.next ? c->txr.next : 1;
     for (uint32_t k = 0; k < TX_PER_STEP; k++) {
+        if (!c->read_up && c->txr.next > c->tx_last_open)
+            c->read_up = true;
         natsMsg *m = reader_next(c, &c->txr);
         if (!m)
             return;
@@ -1099,6 +1110,22 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
 
 uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
 {
+    /* a replica just started knows the nonces of the log once it has
+     * applied its blocks and read its TX messages as they were then (a
+     * signed transaction sent again to it meanwhile would pass its nonce
+     * check, however old) */
+    if (!c->read_up) {
+        int i = 0;
+        for (; !c->read_up && i < 500; i++) {
+            struct timespec w = {0, 20 * 1000000};
+            nanosleep(&w, NULL);
+        }
+        fprintf(stderr, "cluster: a nonce asked for while this replica "
+                        "read the log: %s after %d ms\n",
+                c->read_up ? "answered" : "not known yet", 20 * i);
+        if (!c->read_up)
+            return UINT64_MAX;
+    }
     uint64_t f = 0;
     pthread_mutex_lock(&c->mu);
     for (uint32_t i = 0; i < NONCES; i++)

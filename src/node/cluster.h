@@ -115,7 +115,10 @@ gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
 
 /* The nonce after the last one a signer used in the log's transactions
  * this replica has read (0: none).  The chain's catches up once blocks
- * apply them; an older note is then below it and does not matter. */
+ * apply them; an older note is then below it and does not matter.  A
+ * replica just started first applies the log's blocks and reads its TX
+ * messages as far as they went when it opened: until then this waits (up
+ * to 10 s) and then answers UINT64_MAX, "not known yet". */
 uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer);
 
 typedef struct gb_cluster_status {
