@@ -120,6 +120,7 @@ def throughput(ports, ps):
     c0 = cpu(ps)
     g0 = cpu([p for p in ps if p.args[0] == GEARBOX])
     t0 = time.monotonic()
+    k0 = time.process_time()
     sent = 0
     del refused[:]
     while sent < N:
@@ -144,6 +145,7 @@ def throughput(ports, ps):
         if time.monotonic() - t0 > 300:
             raise SystemExit("counter did not reach N")
     t_all = time.monotonic() - t0
+    client = time.process_time() - k0
     used = cpu(ps) - c0
     by_nodes = cpu([p for p in ps if p.args[0] == GEARBOX]) - g0
     blocks = rpc(ports[0], "chain_getHead", [])["result"]["height"] - h0
@@ -160,7 +162,7 @@ def throughput(ports, ps):
     print(f"  {len(ports)} node(s): sent in {t_sent:.2f} s, counter at {N} after {t_all:.2f} s "
           f"= {N / t_all:,.0f} msgs/s, in {blocks} blocks; {used:.2f} CPU-s used by "
           f"{'the node' if len(ports) == 1 else f'the replicas ({by_nodes:.2f}) and nats-servers'} "
-          f"({100 * used / t_all:.0f}% of one core)")
+          f"({100 * used / t_all:.0f}% of one core); the client {client:.2f} CPU-s")
     return N / t_all, ctr
 
 try:

@@ -21,8 +21,10 @@
 #define BLK_HEAD (4 + 4 + 32 + 8 + 4)
 #define TX_PER_STEP 4096u     /* TX messages read per step */
 #define BLOCK_MAX_TX 4096u    /* transactions a block takes at most */
-#define BLOCK_GAP_MS 20u      /* dev: at least this between blocks, so that
-                                 a block takes what came meanwhile */
+#define BLOCK_GAP_MS 50u      /* dev: at least this between blocks, so that
+                                 a block takes what came meanwhile (a block
+                                 costs the cluster ~9 ms of CPU besides its
+                                 transactions: docs/cluster.md) */
 #define PROBE_MS 1000u        /* a reader idle this long asks the stream
                                  itself whether it missed something */
 #define LEASE_KEY "sequencer"

@@ -21,7 +21,7 @@
  *
  * The sequencer takes TX messages in order into its pending pool (the
  * chain's own checks refuse what cannot be applied), and at each block
- * time (dev: as soon as some wait, at most one block per 20 ms) publishes
+ * time (dev: as soon as some wait, at most one block per 50 ms) publishes
  * the next block's inputs, everything waiting up to 4096 transactions, to
  * BLK expecting the stream's
  * last sequence to be the head's height: a replica that wrongly believes
