@@ -95,7 +95,8 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
  * when it reaches 4,096 transactions or 768 KiB); sent again, to any
  * replica, it is taken once (the replicas remember the last 16,384 to
  * 32,768 keys read from the log, and every one drops a key seen before,
- * so the sequencer does).  Without a key its ids come from its sequence in
+ * so the sequencer does; a new sequencer first reads the keys of the
+ * 1,024 TX messages before the first it takes).  Without a key its ids come from its sequence in
  * the log: the batch is published first, then it, and waited for at once.
  * signer (may be NULL) and nonce go with it in the log, so every replica
  * learns the signer's next nonce (gb_cluster_nonce_floor) before the
