@@ -90,29 +90,38 @@ void gb_processor_free(gb_processor *p)
     free(p->alloc_scratch);
     free(p->imports);
     free(p->import_sys);
+    gb_module_free((gb_module *)p->linked);
     free(p);
 }
+
+/* free() of a pointer that is usually NULL: most journals and runs own
+ * few of their arrays, and a call per empty one adds up per message */
+#define FREE_SET(p)                                                        \
+    do {                                                                   \
+        if (p)                                                             \
+            free(p);                                                       \
+    } while (0)
 
 void gb_journal_free(gb_journal *j)
 {
     if (!j)
         return;
     for (uint32_t i = 0; i < j->npages; i++)
-        free(j->pages[i].data);
-    free(j->pages);
-    free(j->allocations);
+        FREE_SET(j->pages[i].data);
+    FREE_SET(j->pages);
+    FREE_SET(j->allocations);
     for (uint32_t i = 0; i < j->nmsgs; i++)
-        free(j->msgs[i].payload);
-    free(j->msgs);
-    free(j->reply.payload);
+        FREE_SET(j->msgs[i].payload);
+    FREE_SET(j->msgs);
+    FREE_SET(j->reply.payload);
     for (uint32_t i = 0; i < j->ncreates; i++)
-        free(j->creates[i].init.payload);
-    free(j->creates);
-    free(j->wakes);
-    free(j->reserved);
-    free(j->unreserved);
-    free(j->deposits);
-    free(j->debug);
+        FREE_SET(j->creates[i].init.payload);
+    FREE_SET(j->creates);
+    FREE_SET(j->wakes);
+    FREE_SET(j->reserved);
+    FREE_SET(j->unreserved);
+    FREE_SET(j->deposits);
+    FREE_SET(j->debug);
     memset(j, 0, sizeof *j);
 }
 
@@ -140,7 +149,14 @@ static bool same_allocations(const gb_processor *p, const gb_program_view *v,
     if (v->alloc_pages > p->cfg.max_pages ||
         (have && (!v->allocations || memcmp(alloc, v->allocations, have))))
         return false;
-    for (uint32_t i = have; i < n; i++)
+    uint32_t i = have;
+    for (; i + 8 <= n; i += 8) { /* (eight bytes at a time) */
+        uint64_t w;
+        memcpy(&w, alloc + i, 8);
+        if (w)
+            return false;
+    }
+    for (; i < n; i++)
         if (alloc[i])
             return false;
     return true;
@@ -227,12 +243,12 @@ static void discard_effects(gb_journal *j)
 static void run_free(gb_run *r)
 {
     for (uint32_t i = 0; i < r->nsends; i++)
-        free(r->sends[i].buf);
-    free(r->sends);
-    free(r->reply_buf);
-    free(r->panic);
+        FREE_SET(r->sends[i].buf);
+    FREE_SET(r->sends);
+    FREE_SET(r->reply_buf);
+    FREE_SET(r->panic);
     if (r->alloc != r->p->alloc_scratch)
-        free(r->alloc);
+        FREE_SET(r->alloc);
 }
 
 /* The end of every run: the memory back to zero (gb_lazy_free), the
@@ -268,7 +284,7 @@ static uint64_t alloc_intervals(const gb_program_view *prog)
  * Stops at the first step that does not fit in limit: *out_ok false, and
  * *out_gas is what the steps before it charged (burned).
  */
-static void precharge(const gb_gear_costs *k, const gb_module *m,
+static void precharge(const gb_gear_costs *k, const uint64_t *sec,
                       const gb_program_view *prog, bool has_entry,
                       uint64_t limit, gb_trace *rec, uint64_t *out_gas,
                       bool *out_ok)
@@ -279,7 +295,7 @@ static void precharge(const gb_gear_costs *k, const gb_module *m,
     if (has_entry) {
         uint64_t len = 8;
         for (uint8_t id = 0; id <= 12; id++)
-            len += gb_module_section_size(m, id);
+            len += sec[id];
         name[nstep] = "instrumented code";
         step[nstep++] = k->db_read + k->db_read_per_byte * len;
         uint64_t iv = alloc_intervals(prog);
@@ -288,12 +304,9 @@ static void precharge(const gb_gear_costs *k, const gb_module *m,
             step[nstep++] = k->db_read + k->load_allocations_per_interval * iv;
         }
         name[nstep] = "instantiation";
-        step[nstep++] = k->inst_code * gb_module_section_size(m, 10) +
-                        k->inst_data * gb_module_section_size(m, 11) +
-                        k->inst_global * gb_module_section_size(m, 6) +
-                        k->inst_table * gb_module_section_size(m, 4) +
-                        k->inst_element * gb_module_section_size(m, 9) +
-                        k->inst_type * gb_module_section_size(m, 1);
+        step[nstep++] = k->inst_code * sec[10] + k->inst_data * sec[11] +
+                        k->inst_global * sec[6] + k->inst_table * sec[4] +
+                        k->inst_element * sec[9] + k->inst_type * sec[1];
     }
     uint64_t used = 0;
     *out_ok = true;
@@ -357,6 +370,55 @@ static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
     return sum;
 }
 
+/* p->imports for module m (nimp imports): the syscalls' host functions by
+ * name, and the processor's memory; kept for the next run of the same
+ * module (programs of one code run one after another), with m's section
+ * sizes.  GB_LINK, GB_NOMEM. */
+static gb_err link_imports(gb_processor *p, const gb_module *m, uint32_t nimp)
+{
+    if (m == p->linked)
+        return GB_OK;
+    gb_module_free((gb_module *)p->linked);
+    p->linked = NULL;
+    /* (into the processor's array: no allocation per run) */
+    if (nimp + 1 > p->cap_imports) {
+        gb_extern *ni = gb_realloc(p->imports, (nimp + 1) * sizeof *ni);
+        if (ni)
+            p->imports = ni;
+        uint8_t *ns = ni ? gb_realloc(p->import_sys, nimp + 1) : NULL;
+        if (!ns)
+            return GB_NOMEM;
+        memset(ns + p->cap_imports, GB_SYS_COUNT, nimp + 1 - p->cap_imports);
+        p->import_sys = ns;
+        p->cap_imports = nimp + 1;
+    }
+    for (uint32_t i = 0; i < nimp; i++) {
+        gb_import_desc im;
+        gb_module_import(m, i, &im);
+        if (im.kind == GB_EXTERN_MEMORY) {
+            p->imports[i] = (gb_extern){.kind = GB_EXTERN_MEMORY,
+                                        .u.memory = p->mem};
+            continue;
+        }
+        /* the last module's syscall at this position, if the name is the
+         * same (one toolchain's programs import alike) */
+        const gb_gear_syscall *sc =
+            gb_gear_syscall_get((gb_gear_syscall_id)p->import_sys[i]);
+        if (!sc || sc->name_len != im.name_len ||
+            memcmp(sc->name, im.name, im.name_len) != 0)
+            sc = gb_gear_syscall_find(im.name, im.name_len);
+        if (im.kind != GB_EXTERN_FUNC || !sc)
+            return GB_LINK; /* code checks make this unreachable */
+        p->import_sys[i] = (uint8_t)sc->id;
+        p->imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC,
+                                    .u.func = p->sys[sc->id]};
+    }
+    for (uint8_t id = 0; id < 13; id++)
+        p->sections[id] = gb_module_section_size(m, id);
+    p->linked = gb_module_retain(m);
+    return GB_OK;
+}
+
 static gb_err process(gb_processor *p, const gb_block_ctx *blk,
                       const gb_program_view *prog, const gb_dispatch *d,
                       gb_journal *out)
@@ -388,48 +450,13 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     if (e)
         goto fail;
     r.mem = mem;
-    { /* (into the processor's array: no allocation per run) */
-        if (nimp + 1 > p->cap_imports) {
-            gb_extern *ni = gb_realloc(p->imports, (nimp + 1) * sizeof *ni);
-            if (ni)
-                p->imports = ni;
-            uint8_t *ns = ni ? gb_realloc(p->import_sys, nimp + 1) : NULL;
-            if (!ns) {
-                e = GB_NOMEM;
-                goto fail;
-            }
-            memset(ns + p->cap_imports, GB_SYS_COUNT,
-                   nimp + 1 - p->cap_imports);
-            p->import_sys = ns;
-            p->cap_imports = nimp + 1;
-        }
-        for (uint32_t i = 0; i < nimp; i++) {
-            gb_import_desc im;
-            gb_module_import(m, i, &im);
-            if (im.kind == GB_EXTERN_MEMORY) {
-                p->imports[i] = (gb_extern){.kind = GB_EXTERN_MEMORY,
-                                            .u.memory = mem};
-                continue;
-            }
-            /* the last run's syscall at this position, if the name is the
-             * same (programs of one code, or one toolchain, import alike) */
-            const gb_gear_syscall *sc =
-                gb_gear_syscall_get((gb_gear_syscall_id)p->import_sys[i]);
-            if (!sc || sc->name_len != im.name_len ||
-                memcmp(sc->name, im.name, im.name_len) != 0)
-                sc = gb_gear_syscall_find(im.name, im.name_len);
-            if (im.kind != GB_EXTERN_FUNC || !sc) {
-                e = GB_LINK; /* code checks make this unreachable */
-                goto fail;
-            }
-            p->import_sys[i] = (uint8_t)sc->id;
-            p->imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC,
-                                        .u.func = p->sys[sc->id]};
-        }
-    }
+    e = link_imports(p, m, nimp);
+    if (e)
+        goto fail;
     imports = p->imports;
     char detail[256];
-    e = gb_instantiate_ex(s, m, imports, nimp, GB_INST_NO_DATA, &inst, detail,
+    e = gb_instantiate_ex(s, m, imports, nimp,
+                          GB_INST_NO_DATA | GB_INST_REUSE, &inst, detail,
                           sizeof detail);
     if (e)
         goto fail;
@@ -444,7 +471,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
      * the program runs, and running short is RanOutOfGas */
     uint64_t pre = 0;
     bool pre_ok = true;
-    precharge(r.costs, m, prog, has_entry, d->gas_limit, p->rec, &pre,
+    precharge(r.costs, p->sections, prog, has_entry, d->gas_limit, p->rec, &pre,
               &pre_ok);
     if (pre_ok && has_entry) {
         if (d->gas_limit - pre < r.costs->entry_thunk)

@@ -74,6 +74,12 @@ struct gb_processor {
                                    (GB_SYS_COUNT: none), tried first in
                                    the next (its name is compared) */
     uint32_t cap_imports;
+    const gb_module *linked;    /* the module imports[] and sections[] are
+                                   for (a reference of ours: the address
+                                   cannot be another module's while we
+                                   hold it), or NULL */
+    uint64_t sections[13];      /* its gb_module_section_size by id: the
+                                   precharge reads them every run */
     uint64_t marks_hi;          /* granules of the memory's read and write
                                    marks that may be set: cleared before
                                    the next run (the lazy-page charges) */
