@@ -369,6 +369,11 @@ static bool changed(const gb_lazy *lz, uint32_t page, const uint8_t *now,
 /* One past the last granule of page the run wrote (0: none written). */
 static uint32_t last_dirty(const uint8_t *dirty, uint32_t page)
 {
+    uint32_t w; /* (most pages have none: four granules at a glance) */
+    _Static_assert(SUB == 4, "a gear page is four granules");
+    memcpy(&w, dirty + (size_t)page * SUB, 4);
+    if (!w)
+        return 0;
     for (uint32_t k = SUB; k-- > 0;)
         if (dirty[(size_t)page * SUB + k])
             return k + 1;

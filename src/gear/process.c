@@ -339,6 +339,21 @@ static void precharge(const gb_gear_costs *k, const uint64_t *sec,
  * charges 3.8M less when the write came first), and the signal figures
  * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
  */
+/* Whether any of the n marks at m is set (four at a time). */
+static bool any_mark(const uint8_t *m, uint32_t n)
+{
+    uint32_t i = 0, w;
+    for (; i + 4 <= n; i += 4) {
+        memcpy(&w, m + i, 4);
+        if (w)
+            return true;
+    }
+    for (; i < n; i++)
+        if (m[i])
+            return true;
+    return false;
+}
+
 static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
                              const gb_program_view *prog, gb_trace *rec)
 {
@@ -347,11 +362,8 @@ static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
     uint32_t end = (uint32_t)(gb_memory_size(mem) / GB_GEAR_PAGE_SIZE);
     uint64_t sum = 0;
     for (uint32_t pg = prog->stack_end / GB_GEAR_PAGE_SIZE; pg < end; pg++) {
-        bool r = false, w = false;
-        for (uint32_t g = pg * sub; g < (pg + 1) * sub; g++) {
-            r |= rd[g] != 0;
-            w |= wr[g] != 0;
-        }
+        bool r = any_mark(rd + (size_t)pg * sub, sub),
+             w = any_mark(wr + (size_t)pg * sub, sub);
         if (!r && !w)
             continue;
         uint64_t access = !w ? k->signal_read
