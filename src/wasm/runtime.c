@@ -939,8 +939,8 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     if (!block)
         return GB_NOMEM;
     gb_instance *inst = (gb_instance *)block;
-    inst->mod = (flags & GB_INST_REUSE) ? gb_module_retain(m) : m;
-    inst->flags = flags;
+    inst->mod = m;
+    inst->flags = flags & ~(uint32_t)GB_INST_REUSE; /* (reusable once made) */
     inst->store = s;
     inst->next = s->instances;
     s->instances = inst; /* owned by the store from here on */
@@ -1021,6 +1021,10 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     e = init_state(s, m, inst, flags, detail, detail_len);
     if (e)
         return e;
+    if (flags & GB_INST_REUSE) { /* complete: it may be the next spare */
+        gb_module_retain(m);
+        inst->flags = flags;
+    }
     *out = inst;
     return GB_OK;
 }
