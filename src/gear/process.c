@@ -88,6 +88,8 @@ void gb_processor_free(gb_processor *p)
         return;
     gb_store_free(p->store);
     free(p->alloc_scratch);
+    free(p->sends);
+    free(p->lz_spare);
     free(p->imports);
     free(p->import_sys);
     gb_module_free((gb_module *)p->linked);
@@ -244,7 +246,11 @@ static void run_free(gb_run *r)
 {
     for (uint32_t i = 0; i < r->nsends; i++)
         FREE_SET(r->sends[i].buf);
-    FREE_SET(r->sends);
+    /* the array (grown or not) goes back to the processor, zero again */
+    if (r->nsends)
+        memset(r->sends, 0, r->nsends * sizeof *r->sends);
+    r->p->sends = r->sends;
+    r->p->cap_sends = r->capsends;
     FREE_SET(r->reply_buf);
     FREE_SET(r->panic);
     if (r->alloc != r->p->alloc_scratch)
@@ -256,7 +262,7 @@ static void run_free(gb_run *r)
  * — outlives the call. */
 static void finish(gb_processor *p, gb_run *r, gb_lazy *lz)
 {
-    gb_lazy_free(lz);
+    gb_lazy_free_keep(lz, &p->lz_spare);
     run_free(r);
     gb_store_reset(p->store);
 }
@@ -450,6 +456,8 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     gb_extern *imports = NULL;
     uint32_t nimp = gb_module_import_count(m);
 
+    r.sends = p->sends; /* (zero: run_free leaves it so) */
+    r.capsends = p->cap_sends;
     r.alloc = p->alloc_scratch;
     memset(r.alloc, 0, p->cfg.max_pages / 8 + 1);
     uint32_t bits = prog->alloc_pages < p->cfg.max_pages ? prog->alloc_pages
@@ -519,9 +527,10 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         memset(gb_memory_dirty(mem), 0, p->marks_hi);
         memset(gb_memory_read_marks(mem), 0, p->marks_hi);
         if (prog->hot_complete)
-            e = gb_lazy_begin_eager(mem, prog->stack_end / GB_GEAR_PAGE_SIZE,
-                                    prog->page, prog->page_user,
-                                    prog->hot_pages, prog->nhot, &lz);
+            e = gb_lazy_begin_eager_kept(&p->lz_spare, mem,
+                                         prog->stack_end / GB_GEAR_PAGE_SIZE,
+                                         prog->page, prog->page_user,
+                                         prog->hot_pages, prog->nhot, &lz);
         else
             e = gb_lazy_begin(mem, prog->stack_end / GB_GEAR_PAGE_SIZE,
                               prog->page, prog->page_user, &lz);
