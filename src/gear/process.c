@@ -4,7 +4,10 @@
  * A run: reset the processor's store (it keeps its stacks and the host
  * functions of the syscalls), make the program's memory at its current
  * size, instantiate the prepared code against it without data segments
- * (memory is the program's state, loaded page by page by lazy_pages.c),
+ * (memory is the program's state, loaded page by page by lazy_pages.c;
+ * the last run's instance of the same module is made again rather than
+ * a new one allocated and linked: GB_INST_REUSE, and the imports are
+ * linked once per module, which the processor holds a reference to),
  * call the entry point for the dispatch kind, and turn what happened into
  * a journal: Gear's reply for the outcome (auto, manual or error), the
  * pages that changed, the messages and programs the run created.
@@ -257,9 +260,10 @@ static void run_free(gb_run *r)
         FREE_SET(r->alloc);
 }
 
-/* The end of every run: the memory back to zero (gb_lazy_free), the
- * instance freed, so that nothing of the run — nor a pointer to its module
- * — outlives the call. */
+/* The end of every run: the memory back to zero (gb_lazy_free_keep), the
+ * run's buffers freed or kept empty for the next run, the instance reset
+ * (kept as the store's spare, with a reference to its module, so that a
+ * module evicted from the code cache meanwhile stays alive until then). */
 static void finish(gb_processor *p, gb_run *r, gb_lazy *lz)
 {
     gb_lazy_free_keep(lz, &p->lz_spare);
