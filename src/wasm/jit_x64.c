@@ -105,6 +105,10 @@ typedef struct asm_ {
                             not an instruction start */
     fixup *fx;
     size_t nfx, capfx;
+    /* the accesses whose bytes may span two granules: at the jnz's rel32,
+     * target = (where to go back) << 8 | size << 4 | the marks' register */
+    fixup *cold;
+    size_t ncold, capcold;
     /* per module */
     fixup *calls;
     size_t ncalls, capcalls;
@@ -589,14 +593,29 @@ static void mark_rcx(asm_ *a, int marks)
 }
 
 /* bounds check for `size` bytes at rax, then the marks of its first and
- * last byte in `marks` (a register holding the mark array); rcx used */
+ * last byte in `marks` (a register holding the mark array); rcx used.
+ * The last byte's granule is marked out of line (see cold_marks), only
+ * when it is not the first's. */
 static void check_mark(asm_ *a, int size, int marks)
 {
     if (size > 1) {
         insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, size - 1); /* lea rcx, [rax+size-1] */
         insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(memsize));
         jcc_to(a, CC_AE, a->l_oob);
-        mark_rcx(a, marks);
+        insr(a, 1, 0x31, RAX, RCX); /* xor rcx, rax */
+        insr(a, 1, 0xf7, 0, RCX);   /* test rcx, -4096: another granule? */
+        b4(a, (uint32_t)-(1 << GB_DIRTY_SHIFT));
+        b1(a, 0x0f);
+        b1(a, 0x85); /* jnz (to the cold marking, which comes back) */
+        uint32_t at = (uint32_t)a->n;
+        b4(a, 0);
+        if (a->n >> 24) { /* (the offset's 24 bits: more code than that is
+                             left to the interpreter) */
+            a->fail = true;
+            a->err = GB_UNSUPPORTED;
+        }
+        add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
+               (uint32_t)a->n << 8 | (uint32_t)size << 4 | (uint32_t)marks);
     } else {
         insm(a, 0, 1, 0x3b, RAX, CTX, -1, 1, CO(memsize));
         jcc_to(a, CC_AE, a->l_oob);
@@ -985,9 +1004,10 @@ static int plan_pins(const hmap *hm, const gb_code *code, uint32_t i,
     } while (e < code->ncells && lo[e] == UINT32_MAX);
     if (hi[i] >= e)
         return 0;
-    /* all of them when they fit; else the most used, two registers left
-     * for the others */
-    int np = ns <= NCR ? ns : NCR - 2;
+    /* all of them when they fit; the most used when one or two are left
+     * out (those go through the frame); else the most used, two registers
+     * left for the others */
+    int np = ns <= NCR ? ns : ns <= NCR + 2 ? NCR : NCR - 2;
     for (int k = 0; k < np; k++) {
         int best = k;
         for (int x = k + 1; x < ns; x++)
@@ -1307,6 +1327,15 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         }
         i += (uint32_t)nops + 1;
     }
+    /* the accesses' marks of a second granule, out of line */
+    for (size_t k = 0; k < a->ncold && !a->fail; k++) {
+        uint32_t t = a->cold[k].target;
+        patch4(a, a->cold[k].at, (uint32_t)a->n - (a->cold[k].at + 4));
+        insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, (int32_t)((t >> 4) & 15) - 1);
+        mark_rcx(a, (int)(t & 15));
+        jmp_to(a, t >> 8);
+    }
+    a->ncold = 0;
     /* the branches of this function */
     for (size_t k = 0; k < a->nfx && !a->fail; k++) {
         uint32_t t = a->fx[k].target;
@@ -1459,6 +1488,7 @@ out:
     free(a.b);
     free(a.fx);
     free(a.calls);
+    free(a.cold);
     free(hm);
     if (a.fail) {
         gb_jit_free(j);
