@@ -76,8 +76,6 @@ bool gb_jit_available(void) { return true; }
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
        R14, R15 };
-enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS,
-       CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G };
 #define FP RBX
 #define CTX R12
 #define GAS R13
@@ -551,12 +549,6 @@ static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
 
 /* ---- loads and stores ------------------------------------------------ */
 
-typedef struct memop {
-    uint32_t op;  /* opcode bytes */
-    int w, pfx;
-    int size;
-} memop;
-
 /* ea of an access into rax: (uint32)(a [+ b]) + off; `wb` the local that
  * gets the 32-bit sum first (the _W forms), or -1 */
 static void ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
@@ -624,32 +616,12 @@ static void check_mark(asm_ *a, int size, int marks)
     mark_rcx(a, marks);
 }
 
-static memop load_kind(gb_irop o)
-{
-    switch (o) {
-    case GB_IR_LD32: return (memop){0x8b, 0, 0, 4};
-    case GB_IR_LD64: return (memop){0x8b, 1, 0, 8};
-    case GB_IR_LD8S_32: return (memop){0xbe0f, 0, 0, 1};
-    case GB_IR_LD8S_64: return (memop){0xbe0f, 1, 0, 1};
-    case GB_IR_LD8U: return (memop){0xb60f, 0, 0, 1};
-    case GB_IR_LD16S_32: return (memop){0xbf0f, 0, 0, 2};
-    case GB_IR_LD16S_64: return (memop){0xbf0f, 1, 0, 2};
-    case GB_IR_LD16U: return (memop){0xb70f, 0, 0, 2};
-    case GB_IR_LD32S_64: return (memop){0x63, 1, 0, 4};
-    case GB_IR_ST8: return (memop){0x88, 0, 0, 1};
-    case GB_IR_ST16: return (memop){0x89, 0, 0x66, 2};
-    case GB_IR_ST32: return (memop){0x89, 0, 0, 4};
-    case GB_IR_ST64: return (memop){0x89, 1, 0, 8};
-    default: return (memop){0, 0, 0, 0};
-    }
-}
-
 /* bform: 0 [dst][addr][off], 1 [dst][a][b][off] (b a slot), 2 (b an
  * immediate); w: the _W forms ([local] after off) */
 static void emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
                       bool w)
 {
-    memop m = load_kind(base);
+    gb_jitx_memop m = gb_jitx_mem_kind(base);
     if (bform == 0)
         ea(a, pc[2].u, 0, 0, pc[3].u, -1);
     else
@@ -662,7 +634,7 @@ static void emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
 /* bform: 0 [addr][value][off], 1 [a][b][value][off], 2 b immediate */
 static void emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
 {
-    memop m = load_kind(base);
+    gb_jitx_memop m = gb_jitx_mem_kind(base);
     uint64_t val;
     if (bform == 0) {
         ea(a, pc[1].u, 0, 0, pc[3].u, -1);
@@ -682,56 +654,6 @@ static void emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
 
 /* ---- numeric ------------------------------------------------------- */
 
-/* The native integer binary operators: x86 opcode (reg, reg form, rcx
- * into rax) or a condition code for comparisons. */
-typedef struct natop {
-    int w;       /* 64-bit */
-    uint32_t op; /* 0x01 add ... ; 0xd3 shift (digit in sh) */
-    int sh;      /* shift digit, -1 otherwise */
-    int cc;      /* comparison: condition, -1 otherwise */
-} natop;
-
-static bool native_binop(gb_irop o, natop *n)
-{
-    switch (o) {
-#define A_(name, w_, op_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, op_, -1, -1}; return true;
-#define SH_(name, w_, d_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, 0xd3, d_, -1}; return true;
-#define C_(name, w_, cc_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, 0x39, -1, cc_}; return true;
-    A_(I32_ADD, 0, 0x01) A_(I32_SUB, 0, 0x29) A_(I32_AND, 0, 0x21)
-    A_(I32_OR, 0, 0x09) A_(I32_XOR, 0, 0x31) A_(I32_MUL, 0, 0xaf0f)
-    A_(I64_ADD, 1, 0x01) A_(I64_SUB, 1, 0x29) A_(I64_AND, 1, 0x21)
-    A_(I64_OR, 1, 0x09) A_(I64_XOR, 1, 0x31) A_(I64_MUL, 1, 0xaf0f)
-    SH_(I32_SHL, 0, 4) SH_(I32_SHR_U, 0, 5) SH_(I32_SHR_S, 0, 7)
-    SH_(I32_ROTL, 0, 0) SH_(I32_ROTR, 0, 1)
-    SH_(I64_SHL, 1, 4) SH_(I64_SHR_U, 1, 5) SH_(I64_SHR_S, 1, 7)
-    SH_(I64_ROTL, 1, 0) SH_(I64_ROTR, 1, 1)
-    C_(I32_EQ, 0, CC_E) C_(I32_NE, 0, CC_NE) C_(I32_LT_S, 0, CC_L)
-    C_(I32_LT_U, 0, CC_B) C_(I32_GT_S, 0, CC_G) C_(I32_GT_U, 0, CC_A)
-    C_(I32_LE_S, 0, CC_LE) C_(I32_LE_U, 0, CC_BE) C_(I32_GE_S, 0, CC_GE)
-    C_(I32_GE_U, 0, CC_AE)
-    C_(I64_EQ, 1, CC_E) C_(I64_NE, 1, CC_NE) C_(I64_LT_S, 1, CC_L)
-    C_(I64_LT_U, 1, CC_B) C_(I64_GT_S, 1, CC_G) C_(I64_GT_U, 1, CC_A)
-    C_(I64_LE_S, 1, CC_LE) C_(I64_LE_U, 1, CC_BE) C_(I64_GE_S, 1, CC_GE)
-    C_(I64_GE_U, 1, CC_AE)
-#undef A_
-#undef SH_
-#undef C_
-    default:
-        return false;
-    }
-}
-
-static bool is_imm_form(gb_irop o)
-{
-    switch (o) {
-#define B_(opc, name, ti, to, expr) case GB_IR_##name##_I: return true;
-        GB_BINOPS(B_)
-#undef B_
-    default:
-        return false;
-    }
-}
-
 static void setcc_store(asm_ *a, int cc, uint64_t dst)
 {
     b1(a, 0x0f); /* setcc al */
@@ -741,9 +663,9 @@ static void setcc_store(asm_ *a, int cc, uint64_t dst)
     set_slot(a, dst, RAX);
 }
 
-static void emit_binop(asm_ *a, gb_irop o, const natop *n, const gb_cell *pc)
+static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell *pc)
 {
-    bool imm = is_imm_form(o);
+    bool imm = gb_jitx_imm_form(o);
     uint64_t iv = n->w ? pc[3].u : (uint32_t)pc[3].u;
     /* an immediate an instruction takes (imm32, sign-extended for 64) */
     bool i32 = imm && (!n->w || (int64_t)iv == (int32_t)(uint32_t)iv);
@@ -830,203 +752,9 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     return true;
 }
 
-static int brcmp_cc(gb_irop o, bool *imm)
-{
-    *imm = false;
-    switch (o) {
-#define C_(name, cond, inv)                                                 \
-    case GB_IR_BR_##name##_I: *imm = true; /* fall through */               \
-    case GB_IR_BR_##name: { natop n; native_binop(GB_IR_##name, &n); return n.cc; }
-        GB_IR_BRCMP(C_)
-#undef C_
-    default:
-        return -1;
-    }
-}
-
-/* the load/store base op and form of a fused access, or false */
-static bool fused_mem(gb_irop o, gb_irop *base, int *bform, bool *w,
-                      bool *store)
-{
-    switch (o) {
-#define LA_(name)                                                           \
-    case GB_IR_##name##_ADD: *base = GB_IR_##name; *bform = 1; *w = false; *store = false; return true; \
-    case GB_IR_##name##_ADDI: *base = GB_IR_##name; *bform = 2; *w = false; *store = false; return true; \
-    case GB_IR_##name##_ADDW: *base = GB_IR_##name; *bform = 1; *w = true; *store = false; return true; \
-    case GB_IR_##name##_ADDIW: *base = GB_IR_##name; *bform = 2; *w = true; *store = false; return true;
-        GB_IR_LDADD(LA_)
-#undef LA_
-#define SA_(name)                                                           \
-    case GB_IR_##name##_ADD: *base = GB_IR_##name; *bform = 1; *w = false; *store = true; return true; \
-    case GB_IR_##name##_ADDI: *base = GB_IR_##name; *bform = 2; *w = false; *store = true; return true;
-        GB_IR_STADD(SA_)
-#undef SA_
-    default:
-        return false;
-    }
-}
-
-/* ---- handler address -> IR op ---------------------------------------- */
-
-typedef struct hmap {
-    const void *h[1024];
-    uint16_t op[1024];
-} hmap;
-
-static size_t hslot(const void *h)
-{
-    uintptr_t x = (uintptr_t)h;
-    x ^= x >> 17;
-    x *= 0x9e3779b97f4a7c15ull;
-    return (size_t)(x >> 54); /* 10 bits */
-}
-
-static bool hmap_build(hmap *m)
-{
-    const void *const *H = gb_interp_handlers();
-    memset(m, 0, sizeof *m);
-    for (int o = 0; o < GB_IR_COUNT_; o++) {
-        size_t i = hslot(H[o]);
-        while (m->h[i]) {
-            if (m->h[i] == H[o])
-                return false; /* two ops, one handler: ambiguous */
-            i = (i + 1) & 1023;
-        }
-        m->h[i] = H[o];
-        m->op[i] = (uint16_t)o;
-    }
-    return true;
-}
-
-static int hmap_get(const hmap *m, const void *h)
-{
-    for (size_t i = hslot(h); m->h[i]; i = (i + 1) & 1023)
-        if (m->h[i] == h)
-            return m->op[i];
-    return -1;
-}
-
-/* ---- loops: the slots pinned ----------------------------------------- */
-
-/* The frame slots instruction o reads or writes, into s[] (at most 5);
- * only the instructions translated natively, 0 for the others. */
-static int slot_ops(gb_irop o, const gb_cell *pc, uint64_t *s)
-{
-    natop nat;
-    gb_irop mb;
-    int bf, n = 0;
-    bool w, st, imm;
-    switch (o) {
-    case GB_IR_BR_IF: case GB_IR_BR_UNLESS: case GB_IR_BR_EQZ_I32:
-    case GB_IR_BR_NEZ_I32: case GB_IR_BR_TABLE: case GB_IR_CONST:
-    case GB_IR_GLOBAL_GET: case GB_IR_MEMORY_SIZE:
-        s[0] = pc[1].u;
-        return 1;
-    case GB_IR_GLOBAL_SET:
-        s[0] = pc[2].u;
-        return 1;
-    case GB_IR_SELECT: case GB_IR_I32_MADD: case GB_IR_I64_MADD:
-        for (int k = 0; k < 4; k++)
-            s[k] = pc[1 + k].u;
-        return 4;
-    case GB_IR_COPY:
-    case GB_IR_LD32: case GB_IR_LD64: case GB_IR_LD8S_32:
-    case GB_IR_LD8S_64: case GB_IR_LD8U: case GB_IR_LD16S_32:
-    case GB_IR_LD16S_64: case GB_IR_LD16U: case GB_IR_LD32S_64:
-    case GB_IR_ST8: case GB_IR_ST16: case GB_IR_ST32: case GB_IR_ST64:
-        s[0] = pc[1].u;
-        s[1] = pc[2].u;
-        return 2;
-    default:
-        break;
-    }
-    if (brcmp_cc(o, &imm) >= 0) {
-        s[n++] = pc[1].u;
-        if (!imm)
-            s[n++] = pc[2].u;
-    } else if (fused_mem(o, &mb, &bf, &w, &st)) {
-        /* loads [dst][a][b][off]([local]), stores [a][b][value][off] */
-        s[n++] = pc[1].u;
-        if (!st)
-            s[n++] = pc[2].u;
-        if (bf == 1)
-            s[n++] = pc[st ? 2 : 3].u;
-        if (st)
-            s[n++] = pc[3].u;
-        if (w)
-            s[n++] = pc[5].u;
-    } else if (native_binop(o, &nat)) {
-        s[n++] = pc[1].u;
-        s[n++] = pc[2].u;
-        if (!is_imm_form(o))
-            s[n++] = pc[3].u;
-    } else if (gb_ir_nops[o] == 2 && o > GB_IR_I64_MADD) {
-        s[n++] = pc[1].u; /* a unary op (a helper's too: harmless) */
-        s[n++] = pc[2].u;
-    }
-    return n;
-}
-
-/* When cell i starts a loop of one straight line — every branch to it
- * comes from [i, the next branch target) — the slots to pin there, most
- * used first, into pins[]; their count (0: none).  lo and hi: the first
- * and last instruction branching to each cell. */
-static int plan_pins(const hmap *hm, const gb_code *code, uint32_t i,
-                     const uint32_t *lo, const uint32_t *hi, uint64_t *pins)
-{
-    enum { MAXS = 64 };
-    uint64_t slot[MAXS];
-    uint32_t cnt[MAXS];
-    int ns = 0;
-    if (lo[i] < i)
-        return 0;
-    uint32_t e = i;
-    do {
-        const gb_cell *pc = &code->cells[e];
-        int oi = hmap_get(hm, pc->h);
-        if (oi < 0)
-            return 0;
-        uint64_t s[5];
-        int k = slot_ops((gb_irop)oi, pc, s);
-        for (int j = 0; j < k; j++) {
-            int x = 0;
-            while (x < ns && slot[x] != s[j])
-                x++;
-            if (x == ns) {
-                if (ns == MAXS)
-                    continue;
-                slot[ns] = s[j];
-                cnt[ns++] = 0;
-            }
-            cnt[x]++;
-        }
-        e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
-    } while (e < code->ncells && lo[e] == UINT32_MAX);
-    if (hi[i] >= e)
-        return 0;
-    /* all of them when they fit; the most used when one or two are left
-     * out (those go through the frame); else the most used, two registers
-     * left for the others */
-    int np = ns <= NCR ? ns : ns <= NCR + 2 ? NCR : NCR - 2;
-    for (int k = 0; k < np; k++) {
-        int best = k;
-        for (int x = k + 1; x < ns; x++)
-            if (cnt[x] > cnt[best])
-                best = x;
-        uint64_t ts = slot[k];
-        uint32_t tc = cnt[k];
-        slot[k] = slot[best];
-        cnt[k] = cnt[best];
-        slot[best] = ts;
-        cnt[best] = tc;
-        pins[k] = slot[k];
-    }
-    return np;
-}
-
 /* ---- functions --------------------------------------------------------- */
 
-static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
+static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                          const gb_code *code)
 {
     uint32_t n = code->ncells;
@@ -1064,7 +792,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
     } while (0)
     for (uint32_t i = 0; i < n;) {
         const gb_cell *pc = &code->cells[i];
-        int oi = hmap_get(hm, pc->h);
+        int oi = gb_jitx_hmap_get(hm, pc->h);
         if (oi < 0)
             break; /* reported by the pass below */
         gb_irop o = (gb_irop)oi;
@@ -1076,7 +804,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         else if (o == GB_IR_BR_IF || o == GB_IR_BR_UNLESS ||
                  o == GB_IR_BR_EQZ_I32 || o == GB_IR_BR_NEZ_I32)
             k = 2;
-        else if (brcmp_cc(o, &imm) >= 0)
+        else if (gb_jitx_brcmp_cc(o, &imm) >= 0)
             k = 3;
         if (o == GB_IR_BR_TABLE) {
             for (uint64_t j = 0; j <= pc[2].u; j++)
@@ -1107,7 +835,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
 
     for (uint32_t i = 0; i < n && !a->fail;) {
         const gb_cell *pc = &code->cells[i];
-        int oi = hmap_get(hm, pc->h);
+        int oi = gb_jitx_hmap_get(hm, pc->h);
         if (oi < 0) {
             a->fail = true;
             a->err = GB_UNSUPPORTED;
@@ -1118,7 +846,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         a->lock = 0;
         if (lo[i] != UINT32_MAX) {
             uint64_t pins[NCR];
-            int np = plan_pins(hm, code, i, lo, hi, pins);
+            int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins);
             spill_all(a, false); /* (falling through) */
             cache_reset(a);
             for (int k = 0; k < np; k++) { /* on the way in */
@@ -1133,7 +861,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
                 a->head = i;
         }
         off[i] = (uint32_t)a->n;
-        natop nat;
+        gb_jitx_natop nat;
         gb_irop mbase;
         int bform;
         bool w, store, imm;
@@ -1301,7 +1029,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             break;
         }
         default:
-            if ((cc = brcmp_cc(o, &imm)) >= 0) {
+            if ((cc = gb_jitx_brcmp_cc(o, &imm)) >= 0) {
                 spill_branch(a, code, pc, 3);
                 int ra = src(a, pc[1].u, RAX);
                 if (imm)
@@ -1309,12 +1037,12 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
                 else
                     insr(a, 0, 0x39, src(a, pc[2].u, RCX), ra);
                 branch(a, code, pc, 3, cc);
-            } else if (fused_mem(o, &mbase, &bform, &w, &store)) {
+            } else if (gb_jitx_fused_mem(o, &mbase, &bform, &w, &store)) {
                 if (store)
                     emit_store(a, mbase, pc, bform);
                 else
                     emit_load(a, mbase, pc, bform, w);
-            } else if (native_binop(o, &nat)) {
+            } else if (gb_jitx_native_binop(o, &nat)) {
                 emit_binop(a, o, &nat, pc);
             } else if (emit_unop(a, o, pc)) {
                 /* done */
@@ -1431,10 +1159,10 @@ static void emit_runtime(asm_ *a)
 gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
 {
     *out = NULL;
-    hmap *hm = gb_malloc(sizeof *hm);
+    gb_jitx_hmap *hm = gb_malloc(sizeof *hm);
     if (!hm)
         return GB_NOMEM;
-    if (!hmap_build(hm)) {
+    if (!gb_jitx_hmap_build(hm)) {
         free(hm);
         return GB_UNSUPPORTED;
     }
