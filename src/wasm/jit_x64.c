@@ -5,13 +5,15 @@
  * code generation library).
  *
  * Execution model.  The interpreter's frame layout is kept as it is: every
- * value lives in a 64-bit slot fp[i] of the value stack in the store, and
- * each instruction loads its slots, operates and stores.  While compiled
- * code runs, the callee-saved registers hold the hot state:
+ * value has a 64-bit slot fp[i] of the value stack in the store.  The
+ * caller-saved registers rdx, rsi, rdi, r8-r11 cache slots (write-back,
+ * within a straight line, or pinned through a loop of one straight line;
+ * see "the slot cache"), rax and rcx are scratch.  While compiled code
+ * runs, the callee-saved registers hold the hot state:
  *
  *   rbx  fp, the current frame           r13  the gas counter
  *   r12  the run's context (jctx below)   r14  the memory's base
- *   rbp  the memory's read marks          r15  the memory's size in bytes
+ *   rbp  the memory's read marks          r15  the memory's write marks
  *
  * A direct call is a native `call`: the caller checks the depth and the
  * value stack exactly as the interpreter does (the same limits, the same
@@ -30,12 +32,14 @@
  * What is native: moves, constants, select, globals, memory.size, every
  * i32/i64 operation but division, remainder and the bit counts, all
  * compare-and-branch forms, br_table, loads and stores (the bounds checked
- * explicitly against r15, then the read or write marks set as interp.c
- * sets them), direct calls and returns.  Everything else (float
- * arithmetic and conversions, with numeric.h's NaN rules; integer
- * division; bulk memory; memory.grow; tables; calls to imports and
- * call_indirect) calls a C helper here that does what the interpreter's
- * handler does, written from the same opcodes.h expressions.
+ * explicitly against the context's memory size, then the read or write
+ * marks set as interp.c sets them: the first byte's granule inline, the
+ * last byte's out of line when it is another), direct calls and returns.
+ * Everything else (float arithmetic and conversions, with numeric.h's NaN
+ * rules; integer division; bulk memory; memory.grow; tables; calls to
+ * imports and call_indirect) calls a C helper (jit_x64_rt.c) that does
+ * what the interpreter's handler does, written from the same opcodes.h
+ * expressions; the registers are written back to the frame before.
  *
  * Traps are returned values.  A trap in compiled code jumps to the exit
  * stub, which stores the counter, puts the stack pointer back where the
