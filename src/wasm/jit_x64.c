@@ -8,8 +8,8 @@
  * value has a 64-bit slot fp[i] of the value stack in the store.  The
  * caller-saved registers rdx, rsi, rdi, r8-r11 cache slots (write-back,
  * within a straight line, or pinned through a loop of one straight line;
- * see "the slot cache"), rax and rcx are scratch.  While compiled code
- * runs, the callee-saved registers hold the hot state:
+ * see "the slot cache" in jit_x64_asm.c), rax and rcx are scratch.  While
+ * compiled code runs, the callee-saved registers hold the hot state:
  *
  *   rbx  fp, the current frame           r13  the gas counter
  *   r12  the run's context (jctx below)   r14  the memory's base
@@ -76,410 +76,20 @@
 
 bool gb_jit_available(void) { return true; }
 
-/* ---- the assembler -------------------------------------------------- */
-
-enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
-       R14, R15 };
-#define FP RBX
-#define CTX R12
-#define GAS R13
-#define MEM R14
-#define DIRTY R15
-#define RDM RBP
-/* The cache registers (caller-saved, all of them but the scratch rax and
- * rcx) */
-#define NCR 7
-static const int creg[NCR] = {RDX, RSI, RDI, R8, R9, R10, R11};
-#define CO(f) ((int32_t)offsetof(jctx, f))
-
-typedef struct fixup {
-    uint32_t at;     /* the rel32's position */
-    uint32_t target; /* IR cell index, or function index for calls */
-} fixup;
-
-typedef struct asm_ {
-    uint8_t *b;
-    size_t n, cap;
-    bool fail;           /* out of memory or an unknown instruction */
-    gb_err err;
-    /* per function */
-    uint32_t *off;       /* native offset of each IR cell, UINT32_MAX if
-                            not an instruction start */
-    fixup *fx;
-    size_t nfx, capfx;
-    /* the accesses whose bytes may span two granules: at the jnz's rel32,
-     * target = (where to go back) << 8 | size << 4 | the marks' register */
-    fixup *cold;
-    size_t ncold, capcold;
-    /* per module */
-    fixup *calls;
-    size_t ncalls, capcalls;
-    uint32_t l_exit, l_refill, l_err_ctx, l_oob, l_stack, l_unreach;
-    /* The slot cache (see "the slot cache" below): which frame slot each
-     * cache register holds (-1: none), whether it is pinned for the
-     * block (a loop's), its last use, and the registers the instruction
-     * being emitted reads (never evicted by it). */
-    int64_t rs[NCR];
-    uint8_t pin[NCR];
-    uint8_t dirty[NCR]; /* newer than its slot */
-    int64_t head;       /* the cell starting the pinned loop, or -1 */
-    uint32_t use[NCR];
-    uint32_t tick, lock;
-} asm_;
-
-static void grow(asm_ *a, size_t more)
-{
-    if (a->n + more <= a->cap)
-        return;
-    size_t cap = a->cap ? a->cap * 2 : 4096;
-    while (cap < a->n + more)
-        cap *= 2;
-    uint8_t *nb = gb_realloc(a->b, cap);
-    if (!nb) {
-        a->fail = true;
-        a->err = GB_NOMEM;
-        a->n = 0; /* keep writing into what there is */
-        return;
-    }
-    a->b = nb;
-    a->cap = cap;
-}
-
-static void b1(asm_ *a, uint8_t x)
-{
-    grow(a, 1);
-    if (a->cap)
-        a->b[a->n++] = x;
-}
-
-static void b4(asm_ *a, uint32_t x)
-{
-    for (int i = 0; i < 4; i++)
-        b1(a, (uint8_t)(x >> (8 * i)));
-}
-
-static void b8(asm_ *a, uint64_t x)
-{
-    b4(a, (uint32_t)x);
-    b4(a, (uint32_t)(x >> 32));
-}
-
-static void patch4(asm_ *a, uint32_t at, uint32_t x)
-{
-    if (at + 4 <= a->n)
-        for (int i = 0; i < 4; i++)
-            a->b[at + i] = (uint8_t)(x >> (8 * i));
-}
-
-/* Opcode bytes (up to three, first in the low byte) */
-static void ops(asm_ *a, uint32_t op, int len)
-{
-    for (int i = 0; i < len; i++)
-        b1(a, (uint8_t)(op >> (8 * i)));
-}
-
-static int oplen(uint32_t op) { return op > 0xffff ? 3 : op > 0xff ? 2 : 1; }
-
-/* reg, [base + index*scale + disp]; index -1 for none.  w: REX.W;
- * pfx: 0x66 or 0; byte: reg is a byte register (a REX for sil/dil). */
-static void insm(asm_ *a, int pfx, int w, uint32_t op, int reg, int base,
-                 int index, int scale, int32_t disp)
-{
-    if (pfx)
-        b1(a, (uint8_t)pfx);
-    int rex = (w ? 8 : 0) | (reg & 8 ? 4 : 0) | (index >= 0 && (index & 8) ? 2 : 0) |
-              (base & 8 ? 1 : 0);
-    if (rex)
-        b1(a, (uint8_t)(0x40 | rex));
-    ops(a, op, oplen(op));
-    int mod = disp == 0 && (base & 7) != 5 ? 0
-              : disp >= -128 && disp <= 127 ? 1 : 2;
-    if (index >= 0 || (base & 7) == 4) {
-        int ss = scale == 8 ? 3 : scale == 4 ? 2 : scale == 2 ? 1 : 0;
-        b1(a, (uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
-        b1(a, (uint8_t)((ss << 6) | ((index >= 0 ? index : 4) & 7) << 3 |
-                        (base & 7)));
-    } else {
-        b1(a, (uint8_t)((mod << 6) | ((reg & 7) << 3) | (base & 7)));
-    }
-    if (mod == 1)
-        b1(a, (uint8_t)disp);
-    else if (mod == 2)
-        b4(a, (uint32_t)disp);
-}
-
-/* reg, rm (register direct) */
-static void insr(asm_ *a, int w, uint32_t op, int reg, int rm)
-{
-    int rex = (w ? 8 : 0) | (reg & 8 ? 4 : 0) | (rm & 8 ? 1 : 0);
-    if (rex)
-        b1(a, (uint8_t)(0x40 | rex));
-    ops(a, op, oplen(op));
-    b1(a, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
-}
-
-/* slot i of the frame */
-static int32_t sd(uint64_t slot) { return (int32_t)(slot * 8); }
-
-static void ld64(asm_ *a, int r, uint64_t slot) { insm(a, 0, 1, 0x8b, r, FP, -1, 1, sd(slot)); }
-static void st64(asm_ *a, uint64_t slot, int r) { insm(a, 0, 1, 0x89, r, FP, -1, 1, sd(slot)); }
-
-static void mov64(asm_ *a, int dst, int src)
-{
-    if (dst != src)
-        insr(a, 1, 0x89, src, dst);
-}
-
-/* mov dst32, src32: also zero-extends */
-static void mov32(asm_ *a, int dst, int src) { insr(a, 0, 0x89, src, dst); }
-
-/* ---- the slot cache -------------------------------------------------- */
-
-/* A register holds the slot it was last loaded from or stored to, and a
- * result goes to a register only (write-back): the slot is written when
- * the register is evicted, and every register newer than its slot is
- * written back (spill_all) before anything that reads the frame or leaves
- * the straight line: a branch, a call, a helper, a return, the next
- * branch target.  A trap needs nothing: its frames are dropped unread.
- *
- * Within a straight line (from a branch target to the next) slots are
- * evicted least recently used first; at a branch target the cache starts
- * empty, except in a loop made of one straight line (every branch to its
- * head comes from inside it): there its most used slots are pinned,
- * loaded into their registers on the way in (the fall-through; the
- * branches back find them there), and a branch back to the head leaves
- * them in their registers unwritten; any other way out writes them back,
- * and a call into C or a callee (which may clobber them) is followed by
- * reloading them.  Everything that writes a slot goes through set_slot;
- * calls and helpers through spill_all and clobber. */
-
-static void cache_reset(asm_ *a)
-{
-    for (int i = 0; i < NCR; i++) {
-        a->rs[i] = -1;
-        a->pin[i] = 0;
-        a->dirty[i] = 0;
-    }
-    a->head = -1;
-}
-
-static int cfind(const asm_ *a, uint64_t slot)
-{
-    for (int i = 0; i < NCR; i++)
-        if (a->rs[i] >= 0 && (uint64_t)a->rs[i] == slot)
-            return i;
-    return -1;
-}
-
-static void touch(asm_ *a, int i)
-{
-    a->use[i] = ++a->tick;
-    a->lock |= 1u << i;
-}
-
-static void writeback(asm_ *a, int i)
-{
-    if (a->dirty[i])
-        st64(a, (uint64_t)a->rs[i], creg[i]);
-    a->dirty[i] = 0;
-}
-
-/* Every register newer than its slot written back (keep_pinned: but the
- * pinned ones, for a branch back to the loop's head). */
-static void spill_all(asm_ *a, bool keep_pinned)
-{
-    for (int i = 0; i < NCR; i++)
-        if (!(keep_pinned && a->pin[i]))
-            writeback(a, i);
-}
-
-/* a cache register to (re)use, emptied (written back): a free one, else
- * the least recently used one not pinned nor read by this instruction;
- * -1 if none */
-static int cget(asm_ *a)
-{
-    int best = -1;
-    for (int i = 0; i < NCR; i++) {
-        if (a->pin[i] || (a->lock & (1u << i)))
-            continue;
-        if (a->rs[i] < 0)
-            return i;
-        if (best < 0 || a->use[i] < a->use[best])
-            best = i;
-    }
-    if (best >= 0) {
-        writeback(a, best);
-        a->rs[best] = -1;
-    }
-    return best;
-}
-
-/* A register holding the 64 bits of `slot`: its cache register, or one
- * loaded now, or (none to spare) `scratch` loaded now. */
-static int src(asm_ *a, uint64_t slot, int scratch)
-{
-    int i = cfind(a, slot);
-    if (i < 0) {
-        i = cget(a);
-        if (i < 0) {
-            ld64(a, scratch, slot);
-            return scratch;
-        }
-        ld64(a, creg[i], slot);
-        a->rs[i] = (int64_t)slot;
-    }
-    touch(a, i);
-    return creg[i];
-}
-
-/* `slot` = reg: kept in the cache (written back later), or stored now
- * when no register is to spare */
-static void set_slot(asm_ *a, uint64_t slot, int reg)
-{
-    int i = cfind(a, slot);
-    if (i < 0) {
-        i = cget(a);
-        if (i < 0) {
-            st64(a, slot, reg);
-            return;
-        }
-        a->rs[i] = (int64_t)slot;
-    }
-    mov64(a, creg[i], reg);
-    a->dirty[i] = 1;
-    touch(a, i);
-}
-
-/* After a call into C or a callee (spill_all before it): the registers
- * are gone; the pinned ones are loaded again. */
-static void clobber(asm_ *a)
-{
-    for (int i = 0; i < NCR; i++) {
-        if (a->pin[i])
-            ld64(a, creg[i], (uint64_t)a->rs[i]);
-        else
-            a->rs[i] = -1;
-    }
-}
-
-/* slot (w: 64 bits; else zero-extended from 32) into rax */
-static void to_rax(asm_ *a, int w, uint64_t slot)
-{
-    int r = src(a, slot, RAX);
-    if (w)
-        mov64(a, RAX, r);
-    else
-        mov32(a, RAX, r);
-}
-
-static void movimm(asm_ *a, int r, uint64_t v)
-{
-    if (v <= 0xffffffffu) { /* mov r32, imm32 (zero-extends) */
-        if (r & 8)
-            b1(a, 0x41);
-        b1(a, (uint8_t)(0xb8 + (r & 7)));
-        b4(a, (uint32_t)v);
-    } else {
-        b1(a, (uint8_t)(0x48 | (r & 8 ? 1 : 0)));
-        b1(a, (uint8_t)(0xb8 + (r & 7)));
-        b8(a, v);
-    }
-}
-
-/* ALU r/m, imm32: /digit */
-static void aluimm(asm_ *a, int w, int digit, int r, uint32_t imm)
-{
-    insr(a, w, 0x81, digit, r);
-    b4(a, imm);
-}
-
-static void call_abs(asm_ *a, const void *fn)
-{
-    movimm(a, RAX, (uint64_t)(uintptr_t)fn);
-    insr(a, 0, 0xff, 2, RAX); /* call rax */
-}
-
-/* jcc/jmp rel32 to a module label (already placed) */
-static void jcc_to(asm_ *a, int cc, uint32_t label)
-{
-    b1(a, 0x0f);
-    b1(a, (uint8_t)(0x80 + cc));
-    b4(a, (uint32_t)(label - (a->n + 4)));
-}
-
-static void jmp_to(asm_ *a, uint32_t label)
-{
-    b1(a, 0xe9);
-    b4(a, (uint32_t)(label - (a->n + 4)));
-}
-
-static void call_to(asm_ *a, uint32_t label)
-{
-    b1(a, 0xe8);
-    b4(a, (uint32_t)(label - (a->n + 4)));
-}
-
-static void add_fx(asm_ *a, fixup **v, size_t *n, size_t *cap, uint32_t at,
-                   uint32_t target)
-{
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        fixup *nv = gb_realloc(*v, nc * sizeof *nv);
-        if (!nv) {
-            a->fail = true;
-            a->err = GB_NOMEM;
-            return;
-        }
-        *v = nv;
-        *cap = nc;
-    }
-    (*v)[(*n)++] = (fixup){at, target};
-}
-
-/* jcc (or jmp with cc < 0) to IR cell `target` of this function */
-static void j_ir(asm_ *a, int cc, uint32_t target)
-{
-    if (cc < 0) {
-        b1(a, 0xe9);
-    } else {
-        b1(a, 0x0f);
-        b1(a, (uint8_t)(0x80 + cc));
-    }
-    add_fx(a, &a->fx, &a->nfx, &a->capfx, (uint32_t)a->n, target);
-    b4(a, 0);
-}
-
-/* Charge `gas` (a block's cost): the counter down, the refill routine
- * when it goes negative. */
-static void charge(asm_ *a, int64_t gas)
-{
-    if (gas == 0)
-        return;
-    if (gas > 0 && gas <= INT32_MAX) {
-        aluimm(a, 1, 5, GAS, (uint32_t)gas); /* sub r13, imm32 */
-    } else {
-        movimm(a, RAX, (uint64_t)gas);
-        insr(a, 1, 0x29, RAX, GAS); /* sub r13, rax */
-    }
-    b1(a, 0x79); /* jns +5 */
-    b1(a, 5);
-    call_to(a, a->l_refill);
-}
-
 /* Before a branch whose target is cell k: the registers written back,
  * but the pinned ones when it goes back to the loop's head. */
 static void spill_branch(asm_ *a, const gb_code *code, const gb_cell *pc,
                          int k)
 {
     int64_t t = (const gb_cell *)pc[k].p - code->cells;
-    spill_all(a, a->head >= 0 && t == a->head);
+    gb_jitx_spill_all(a, a->head >= 0 && t == a->head);
 }
 
 /* Take the branch whose target and gas are cells k and k+1. */
 static void take(asm_ *a, const gb_code *code, const gb_cell *pc, int k)
 {
-    charge(a, pc[k + 1].i);
-    j_ir(a, -1, (uint32_t)((const gb_cell *)pc[k].p - code->cells));
+    gb_jitx_charge(a, pc[k + 1].i);
+    gb_jitx_j_ir(a, -1, (uint32_t)((const gb_cell *)pc[k].p - code->cells));
 }
 
 /* Branch when cc holds (flags already set). */
@@ -487,7 +97,7 @@ static void branch(asm_ *a, const gb_code *code, const gb_cell *pc, int k,
                    int cc)
 {
     if (pc[k + 1].i == 0) {
-        j_ir(a, cc, (uint32_t)((const gb_cell *)pc[k].p - code->cells));
+        gb_jitx_j_ir(a, cc, (uint32_t)((const gb_cell *)pc[k].p - code->cells));
         return;
     }
     b1(a, 0x0f); /* j!cc over the taken path */
@@ -509,35 +119,35 @@ static void reload_mem(asm_ *a)
 
 static void helper(asm_ *a, op_fn fn, const gb_cell *pc, bool sync)
 {
-    spill_all(a, false);
+    gb_jitx_spill_all(a, false);
     if (sync)
         insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
     insr(a, 1, 0x89, CTX, RDI); /* mov rdi, r12 */
     insr(a, 1, 0x89, FP, RSI);  /* mov rsi, rbx */
-    movimm(a, RDX, (uint64_t)(uintptr_t)pc);
-    call_abs(a, (const void *)fn);
+    gb_jitx_movimm(a, RDX, (uint64_t)(uintptr_t)pc);
+    gb_jitx_call_abs(a, (const void *)fn);
     if (sync) {
         insm(a, 0, 1, 0x8b, GAS, CTX, -1, 1, CO(gas));
         reload_mem(a);
     }
     insr(a, 0, 0x85, RAX, RAX); /* test eax, eax */
-    jcc_to(a, CC_NE, a->l_exit);
-    clobber(a);
+    gb_jitx_jcc_to(a, CC_NE, a->l_exit);
+    gb_jitx_clobber(a);
 }
 
 /* A call through an import or a table (h_CALL_IMPORT, h_CALL_INDIRECT). */
 static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
                      uint64_t argbase)
 {
-    spill_all(a, false);
+    gb_jitx_spill_all(a, false);
     insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
     insr(a, 1, 0x89, CTX, RDI);
     insr(a, 1, 0x89, FP, RSI);
-    movimm(a, RDX, (uint64_t)(uintptr_t)pc);
-    call_abs(a, fn);
+    gb_jitx_movimm(a, RDX, (uint64_t)(uintptr_t)pc);
+    gb_jitx_call_abs(a, fn);
     insm(a, 0, 1, 0x8b, GAS, CTX, -1, 1, CO(gas));
-    aluimm(a, 1, 7, RAX, 1); /* cmp rax, 1 */
-    jcc_to(a, CC_B, a->l_err_ctx);
+    gb_jitx_aluimm(a, 1, 7, RAX, 1); /* cmp rax, 1 */
+    gb_jitx_jcc_to(a, CC_B, a->l_err_ctx);
     b1(a, 0x74); /* je reload */
     uint32_t at = (uint32_t)a->n;
     b1(a, 0);
@@ -548,7 +158,7 @@ static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
     if (a->n - (at + 1) <= 127 && at < a->n)
         a->b[at] = (uint8_t)(a->n - (at + 1));
     reload_mem(a);
-    clobber(a);
+    gb_jitx_clobber(a);
 }
 
 /* ---- loads and stores ------------------------------------------------ */
@@ -558,9 +168,9 @@ static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
 static void ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
                int64_t wb)
 {
-    int ra = src(a, aslot, RAX);
+    int ra = gb_jitx_src(a, aslot, RAX);
     if (bform == 1) {
-        int rb = src(a, b, RCX);
+        int rb = gb_jitx_src(a, b, RCX);
         insm(a, 0, 0, 0x8d, RAX, ra, rb, 1, 0); /* lea eax, [ra+rb] */
     } else if (bform == 2 && (uint32_t)b) {
         insm(a, 0, 0, 0x8d, RAX, ra, -1, 1, (int32_t)(uint32_t)b);
@@ -568,12 +178,12 @@ static void ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
         mov32(a, RAX, ra);
     }
     if (wb >= 0)
-        set_slot(a, (uint64_t)wb, RAX);
+        gb_jitx_set_slot(a, (uint64_t)wb, RAX);
     if (off) {
         if (off <= INT32_MAX) {
             insm(a, 0, 1, 0x8d, RAX, RAX, -1, 1, (int32_t)off);
         } else {
-            movimm(a, RCX, off);
+            gb_jitx_movimm(a, RCX, off);
             insr(a, 1, 0x01, RCX, RAX); /* add rax, rcx */
         }
     }
@@ -597,7 +207,7 @@ static void check_mark(asm_ *a, int size, int marks)
     if (size > 1) {
         insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, size - 1); /* lea rcx, [rax+size-1] */
         insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(memsize));
-        jcc_to(a, CC_AE, a->l_oob);
+        gb_jitx_jcc_to(a, CC_AE, a->l_oob);
         insr(a, 1, 0x31, RAX, RCX); /* xor rcx, rax */
         insr(a, 1, 0xf7, 0, RCX);   /* test rcx, -4096: another granule? */
         b4(a, (uint32_t)-(1 << GB_DIRTY_SHIFT));
@@ -610,11 +220,12 @@ static void check_mark(asm_ *a, int size, int marks)
             a->fail = true;
             a->err = GB_UNSUPPORTED;
         }
-        add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
-               (uint32_t)a->n << 8 | (uint32_t)size << 4 | (uint32_t)marks);
+        gb_jitx_add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
+                       (uint32_t)a->n << 8 | (uint32_t)size << 4 |
+                           (uint32_t)marks);
     } else {
         insm(a, 0, 1, 0x3b, RAX, CTX, -1, 1, CO(memsize));
-        jcc_to(a, CC_AE, a->l_oob);
+        gb_jitx_jcc_to(a, CC_AE, a->l_oob);
     }
     mov64(a, RCX, RAX);
     mark_rcx(a, marks);
@@ -632,7 +243,7 @@ static void emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
     check_mark(a, m.size, RDM);
     insm(a, m.pfx, m.w, m.op, RCX, MEM, RAX, 1, 0);
-    set_slot(a, pc[1].u, RCX);
+    gb_jitx_set_slot(a, pc[1].u, RCX);
 }
 
 /* bform: 0 [addr][value][off], 1 [a][b][value][off], 2 b immediate */
@@ -648,7 +259,7 @@ static void emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
         val = pc[3].u;
     }
     check_mark(a, m.size, DIRTY);
-    int rv = src(a, val, RCX);
+    int rv = gb_jitx_src(a, val, RCX);
     if (m.size == 1 && (rv == RSI || rv == RDI)) {
         mov32(a, RCX, rv); /* (sil and dil would need a REX prefix) */
         rv = RCX;
@@ -664,7 +275,7 @@ static void setcc_store(asm_ *a, int cc, uint64_t dst)
     b1(a, (uint8_t)(0x90 + cc));
     b1(a, 0xc0);
     insr(a, 0, 0xb60f, RAX, RAX); /* movzx eax, al */
-    set_slot(a, dst, RAX);
+    gb_jitx_set_slot(a, dst, RAX);
 }
 
 static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell *pc)
@@ -675,22 +286,22 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
     bool i32 = imm && (!n->w || (int64_t)iv == (int32_t)(uint32_t)iv);
     int rb = -1;
     if (!imm) {
-        rb = src(a, pc[3].u, RCX);
+        rb = gb_jitx_src(a, pc[3].u, RCX);
     } else if (!i32) {
-        movimm(a, RCX, iv);
+        gb_jitx_movimm(a, RCX, iv);
         rb = RCX;
     }
     if (n->cc >= 0) {
-        int ra = src(a, pc[2].u, RAX);
+        int ra = gb_jitx_src(a, pc[2].u, RAX);
         if (rb >= 0)
             insr(a, n->w, 0x39, rb, ra); /* cmp ra, rb */
         else
-            aluimm(a, n->w, 7, ra, (uint32_t)iv);
+            gb_jitx_aluimm(a, n->w, 7, ra, (uint32_t)iv);
         setcc_store(a, n->cc, pc[1].u);
         return;
     }
     if (n->sh >= 0) {
-        to_rax(a, 1, pc[2].u);
+        gb_jitx_to_rax(a, 1, pc[2].u);
         if (rb < 0) {
             insr(a, n->w, 0xc1, n->sh, RAX); /* shift rax, imm8 */
             b1(a, (uint8_t)(iv & (n->w ? 63 : 31)));
@@ -701,21 +312,21 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
         }
     } else if (n->op == 0xaf0f) {
         if (rb < 0) { /* imul eax, ra, imm32 */
-            int ra = src(a, pc[2].u, RAX);
+            int ra = gb_jitx_src(a, pc[2].u, RAX);
             insr(a, n->w, 0x69, RAX, ra);
             b4(a, (uint32_t)iv);
         } else {
-            to_rax(a, 1, pc[2].u);
+            gb_jitx_to_rax(a, 1, pc[2].u);
             insr(a, n->w, 0xaf0f, RAX, rb); /* imul rax, rb */
         }
     } else {
-        to_rax(a, 1, pc[2].u);
+        gb_jitx_to_rax(a, 1, pc[2].u);
         if (rb < 0)
-            aluimm(a, n->w, (int)(n->op >> 3), RAX, (uint32_t)iv);
+            gb_jitx_aluimm(a, n->w, (int)(n->op >> 3), RAX, (uint32_t)iv);
         else
             insr(a, n->w, n->op, rb, RAX); /* op rax, rb */
     }
-    set_slot(a, pc[1].u, RAX);
+    gb_jitx_set_slot(a, pc[1].u, RAX);
 }
 
 /* native unary operators; false when a helper does it */
@@ -726,7 +337,7 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     switch (o) {
     case GB_IR_I32_EQZ:
     case GB_IR_I64_EQZ:
-        r = src(a, pc[2].u, RAX);
+        r = gb_jitx_src(a, pc[2].u, RAX);
         insr(a, o == GB_IR_I64_EQZ, 0x85, r, r);
         setcc_store(a, CC_E, pc[1].u);
         return true;
@@ -734,12 +345,12 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     case GB_IR_I64_EXTEND_I32_U:
     case GB_IR_I32_REINTERPRET_F32:
     case GB_IR_F32_REINTERPRET_I32:
-        to_rax(a, 0, pc[2].u);
-        set_slot(a, pc[1].u, RAX);
+        gb_jitx_to_rax(a, 0, pc[2].u);
+        gb_jitx_set_slot(a, pc[1].u, RAX);
         return true;
     case GB_IR_I64_REINTERPRET_F64:
     case GB_IR_F64_REINTERPRET_I64:
-        set_slot(a, pc[1].u, src(a, pc[2].u, RAX));
+        gb_jitx_set_slot(a, pc[1].u, gb_jitx_src(a, pc[2].u, RAX));
         return true;
     case GB_IR_I64_EXTEND_I32_S: op = 0x63; w = 1; break;
     case GB_IR_I64_EXTEND32_S: op = 0x63; w = 1; break;
@@ -750,9 +361,9 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     default:
         return false;
     }
-    to_rax(a, 1, pc[2].u);
+    gb_jitx_to_rax(a, 1, pc[2].u);
     insr(a, w, op, RAX, RAX);
-    set_slot(a, pc[1].u, RAX);
+    gb_jitx_set_slot(a, pc[1].u, RAX);
     return true;
 }
 
@@ -819,10 +430,10 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         i += (uint32_t)nops + 1;
     }
 #undef TARGET_
-    cache_reset(a);
+    gb_jitx_cache_reset(a);
 
     /* prologue: align the stack, zero the declared locals */
-    aluimm(a, 1, 5, RSP, 8); /* sub rsp, 8 */
+    gb_jitx_aluimm(a, 1, 5, RSP, 8); /* sub rsp, 8 */
     if (code->nlocals) {
         insr(a, 0, 0x31, RAX, RAX); /* xor eax, eax */
         if (code->nlocals <= 16) {
@@ -830,7 +441,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 st64(a, code->nparams + k, RAX);
         } else {
             insm(a, 0, 1, 0x8d, RDI, FP, -1, 1, sd(code->nparams));
-            movimm(a, RCX, code->nlocals);
+            gb_jitx_movimm(a, RCX, code->nlocals);
             b1(a, 0xf3); /* rep stosq */
             b1(a, 0x48);
             b1(a, 0xab);
@@ -851,8 +462,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         if (lo[i] != UINT32_MAX) {
             uint64_t pins[NCR];
             int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins);
-            spill_all(a, false); /* (falling through) */
-            cache_reset(a);
+            gb_jitx_spill_all(a, false); /* (falling through) */
+            gb_jitx_cache_reset(a);
             for (int k = 0; k < np; k++) { /* on the way in */
                 a->rs[k] = (int64_t)pins[k];
                 a->pin[k] = 1;
@@ -872,12 +483,12 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         int cc;
         switch (o) {
         case GB_IR_UNREACHABLE:
-            jmp_to(a, a->l_unreach);
+            gb_jitx_jmp_to(a, a->l_unreach);
             break;
         case GB_IR_NOP:
             break;
         case GB_IR_GAS: /* (the refill routine keeps every register) */
-            charge(a, pc[1].i);
+            gb_jitx_charge(a, pc[1].i);
             break;
         case GB_IR_JMP:
             spill_branch(a, code, pc, 1);
@@ -888,16 +499,16 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_BR_EQZ_I32:
         case GB_IR_BR_NEZ_I32:
             spill_branch(a, code, pc, 2);
-            cc = src(a, pc[1].u, RAX);
+            cc = gb_jitx_src(a, pc[1].u, RAX);
             insr(a, 0, 0x85, cc, cc);
             branch(a, code, pc, 2,
                    o == GB_IR_BR_IF || o == GB_IR_BR_NEZ_I32 ? CC_NE : CC_E);
             break;
         case GB_IR_BR_TABLE: {
             uint32_t cnt = (uint32_t)pc[2].u;
-            spill_all(a, false);
-            to_rax(a, 0, pc[1].u);
-            movimm(a, RCX, cnt);
+            gb_jitx_spill_all(a, false);
+            gb_jitx_to_rax(a, 0, pc[1].u);
+            gb_jitx_movimm(a, RCX, cnt);
             insr(a, 0, 0x39, RCX, RAX);    /* cmp eax, ecx */
             insr(a, 0, 0x470f, RAX, RCX);  /* cmova eax, ecx */
             b1(a, 0x48); b1(a, 0x8d); b1(a, 0x0d); /* lea rcx, [rip+d] */
@@ -917,31 +528,31 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             break;
         }
         case GB_IR_RETURN:
-            spill_all(a, false);
-            aluimm(a, 1, 0, RSP, 8); /* add rsp, 8 */
+            gb_jitx_spill_all(a, false);
+            gb_jitx_aluimm(a, 1, 0, RSP, 8); /* add rsp, 8 */
             b1(a, 0xc3);
             break;
         case GB_IR_CALL: {
             const gb_code *callee = pc[1].p;
             uint64_t base = pc[2].u;
-            spill_all(a, false);
+            gb_jitx_spill_all(a, false);
             insm(a, 0, 0, 0x8b, RAX, CTX, -1, 1, CO(depth));
             insr(a, 0, 0xff, 0, RAX); /* inc eax */
             insm(a, 0, 0, 0x3b, RAX, CTX, -1, 1, CO(max_depth));
-            jcc_to(a, CC_AE, a->l_stack);
+            gb_jitx_jcc_to(a, CC_AE, a->l_stack);
             insm(a, 0, 1, 0x8d, RCX, FP, -1, 1,
                  sd(base + callee->frame_slots));
             insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(stack_end));
-            jcc_to(a, CC_A, a->l_stack);
+            gb_jitx_jcc_to(a, CC_A, a->l_stack);
             insm(a, 0, 0, 0x89, RAX, CTX, -1, 1, CO(depth));
             insm(a, 0, 1, 0x8d, FP, FP, -1, 1, sd(base));
             b1(a, 0xe8);
-            add_fx(a, &a->calls, &a->ncalls, &a->capcalls, (uint32_t)a->n,
-                   callee->funcidx - m->nfunc_imports);
+            gb_jitx_add_fx(a, &a->calls, &a->ncalls, &a->capcalls,
+                           (uint32_t)a->n, callee->funcidx - m->nfunc_imports);
             b4(a, 0);
             insm(a, 0, 1, 0x8d, FP, FP, -1, 1, -sd(base));
             insm(a, 0, 0, 0xff, 1, CTX, -1, 1, CO(depth)); /* dec depth */
-            clobber(a);
+            gb_jitx_clobber(a);
             break;
         }
         case GB_IR_CALL_IMPORT:
@@ -951,16 +562,16 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             dyn_call(a, (const void *)gb_jitx_call_indirect, pc, pc[3].u);
             break;
         case GB_IR_COPY:
-            set_slot(a, pc[1].u, src(a, pc[2].u, RAX));
+            gb_jitx_set_slot(a, pc[1].u, gb_jitx_src(a, pc[2].u, RAX));
             break;
         case GB_IR_CONST:
-            movimm(a, RAX, pc[2].u);
-            set_slot(a, pc[1].u, RAX);
+            gb_jitx_movimm(a, RAX, pc[2].u);
+            gb_jitx_set_slot(a, pc[1].u, RAX);
             break;
         case GB_IR_SELECT: {
-            int rb = src(a, pc[3].u, RCX);
-            to_rax(a, 1, pc[2].u);
-            int rc = cfind(a, pc[4].u);
+            int rb = gb_jitx_src(a, pc[3].u, RCX);
+            gb_jitx_to_rax(a, 1, pc[2].u);
+            int rc = gb_jitx_cfind(a, pc[4].u);
             if (rc >= 0)
                 insr(a, 0, 0x85, creg[rc], creg[rc]);
             else { /* cmp dword [cond], 0 */
@@ -968,7 +579,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 b1(a, 0);
             }
             insr(a, 1, 0x440f, RAX, rb); /* cmove rax, rb */
-            set_slot(a, pc[1].u, RAX);
+            gb_jitx_set_slot(a, pc[1].u, RAX);
             break;
         }
         case GB_IR_GLOBAL_GET:
@@ -981,9 +592,9 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                  (int32_t)(pc[get ? 2 : 1].u * 8));
             if (get) {
                 insm(a, 0, 1, 0x8b, RCX, RAX, -1, 1, 0);
-                set_slot(a, pc[1].u, RCX);
+                gb_jitx_set_slot(a, pc[1].u, RCX);
             } else {
-                int rv = src(a, pc[2].u, RCX);
+                int rv = gb_jitx_src(a, pc[2].u, RCX);
                 insm(a, 0, 1, 0x89, rv, RAX, -1, 1, 0);
             }
             break;
@@ -1000,7 +611,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             insm(a, 0, 1, 0x8b, RAX, CTX, -1, 1, CO(memsize));
             insr(a, 1, 0xc1, 5, RAX);   /* shr rax, 16 */
             b1(a, 16);
-            set_slot(a, pc[1].u, RAX);
+            gb_jitx_set_slot(a, pc[1].u, RAX);
             break;
         case GB_IR_MEMORY_GROW:
         case GB_IR_MEMORY_FILL:
@@ -1025,21 +636,22 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_I32_MADD:
         case GB_IR_I64_MADD: {
             int w64 = o == GB_IR_I64_MADD;
-            int rb = src(a, pc[4].u, RCX);
-            to_rax(a, 1, pc[3].u);
+            int rb = gb_jitx_src(a, pc[4].u, RCX);
+            gb_jitx_to_rax(a, 1, pc[3].u);
             insr(a, w64, 0xaf0f, RAX, rb); /* imul rax, rb */
-            insr(a, w64, 0x03, RAX, src(a, pc[2].u, RCX)); /* add rax, rx */
-            set_slot(a, pc[1].u, RAX);
+            /* add rax, rx */
+            insr(a, w64, 0x03, RAX, gb_jitx_src(a, pc[2].u, RCX));
+            gb_jitx_set_slot(a, pc[1].u, RAX);
             break;
         }
         default:
             if ((cc = gb_jitx_brcmp_cc(o, &imm)) >= 0) {
                 spill_branch(a, code, pc, 3);
-                int ra = src(a, pc[1].u, RAX);
+                int ra = gb_jitx_src(a, pc[1].u, RAX);
                 if (imm)
-                    aluimm(a, 0, 7, ra, (uint32_t)pc[2].u);
+                    gb_jitx_aluimm(a, 0, 7, ra, (uint32_t)pc[2].u);
                 else
-                    insr(a, 0, 0x39, src(a, pc[2].u, RCX), ra);
+                    insr(a, 0, 0x39, gb_jitx_src(a, pc[2].u, RCX), ra);
                 branch(a, code, pc, 3, cc);
             } else if (gb_jitx_fused_mem(o, &mbase, &bform, &w, &store)) {
                 if (store)
@@ -1065,7 +677,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         patch4(a, a->cold[k].at, (uint32_t)a->n - (a->cold[k].at + 4));
         insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, (int32_t)((t >> 4) & 15) - 1);
         mark_rcx(a, (int)(t & 15));
-        jmp_to(a, t >> 8);
+        gb_jitx_jmp_to(a, t >> 8);
     }
     a->ncold = 0;
     /* the branches of this function */
@@ -1118,16 +730,16 @@ static void emit_runtime(asm_ *a)
     /* the trap left in the context by a call helper */
     a->l_err_ctx = (uint32_t)a->n;
     insm(a, 0, 0, 0x8b, RAX, CTX, -1, 1, CO(err));
-    jmp_to(a, a->l_exit);
+    gb_jitx_jmp_to(a, a->l_exit);
     a->l_oob = (uint32_t)a->n;
-    movimm(a, RAX, GB_TRAP_MEM_OOB);
-    jmp_to(a, a->l_exit);
+    gb_jitx_movimm(a, RAX, GB_TRAP_MEM_OOB);
+    gb_jitx_jmp_to(a, a->l_exit);
     a->l_stack = (uint32_t)a->n;
-    movimm(a, RAX, GB_TRAP_STACK_EXHAUSTED);
-    jmp_to(a, a->l_exit);
+    gb_jitx_movimm(a, RAX, GB_TRAP_STACK_EXHAUSTED);
+    gb_jitx_jmp_to(a, a->l_exit);
     a->l_unreach = (uint32_t)a->n;
-    movimm(a, RAX, GB_TRAP_UNREACHABLE);
-    jmp_to(a, a->l_exit);
+    gb_jitx_movimm(a, RAX, GB_TRAP_UNREACHABLE);
+    gb_jitx_jmp_to(a, a->l_exit);
     /* refill: called with the counter negative; returns with it >= 0 or
      * ends the run out of gas with a counter of 0 */
     a->l_refill = (uint32_t)a->n;
@@ -1141,7 +753,7 @@ static void emit_runtime(asm_ *a)
     }
     insr(a, 1, 0x89, CTX, RDI);
     insr(a, 1, 0x89, GAS, RSI);
-    call_abs(a, (const void *)gb_jitx_refill);
+    gb_jitx_call_abs(a, (const void *)gb_jitx_refill);
     insr(a, 1, 0x85, RAX, RAX);
     b1(a, 0x78); /* js oog */
     uint32_t js = (uint32_t)a->n;
@@ -1156,8 +768,8 @@ static void emit_runtime(asm_ *a)
     if (js < a->n)
         a->b[js] = (uint8_t)(a->n - (js + 1));
     insr(a, 0, 0x31, GAS, GAS); /* xor r13d, r13d */
-    movimm(a, RAX, GB_TRAP_OUT_OF_GAS);
-    jmp_to(a, a->l_exit);
+    gb_jitx_movimm(a, RAX, GB_TRAP_OUT_OF_GAS);
+    gb_jitx_jmp_to(a, a->l_exit);
 }
 
 gb_err gb_jit_compile(const gb_module *m, gb_jit **out)

@@ -1,10 +1,12 @@
 /*
  * The compiling tier for x86-64, internal: what the translator
- * (jit_x64.c), the helpers its code calls (jit_x64_rt.c) and its view of
- * the IR (jit_x64_ir.c) share — the run's context compiled code reads by
- * offset, the compiled module, the helpers' entry points, and what the
- * translator knows of each IR instruction.  Nothing outside these three
- * files includes it.  x86-64 only.
+ * (jit_x64.c), its assembler and slot cache (jit_x64_asm.c), the helpers
+ * its code calls (jit_x64_rt.c) and its view of the IR (jit_x64_ir.c)
+ * share — the run's context compiled code reads by offset, the compiled
+ * module, the helpers' entry points, what the translator knows of each IR
+ * instruction, and the assembler: the registers, the code buffer, the
+ * encoders (the hot ones static inline here) and the slot cache.  Nothing
+ * outside these four files includes it.  x86-64 only.
  */
 #ifndef GB_WASM_JIT_X64_INT_H
 #define GB_WASM_JIT_X64_INT_H
@@ -14,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/mem.h"
 #include "wasm/jit.h"
 
 /* The run's context; r12 points at it.  Compiled code reads the fields by
@@ -125,6 +128,211 @@ int gb_jitx_hmap_get(const gb_jitx_hmap *m, const void *h); /* -1: none */
 int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
                       uint32_t i, const uint32_t *lo, const uint32_t *hi,
                       int maxpins, uint64_t *pins);
+
+/* ---- the assembler (jit_x64_asm.c) ---- */
+
+/* The registers, the ones holding the hot state (jit_x64.c says which),
+ * the code buffer being written with its fixups and the slot cache; the
+ * encoders every instruction goes through are static inline here (they
+ * run once per byte or per instruction emitted), the rest of the
+ * assembler and the slot cache are in jit_x64_asm.c. */
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
+       R14, R15 };
+#define FP RBX
+#define CTX R12
+#define GAS R13
+#define MEM R14
+#define DIRTY R15
+#define RDM RBP
+/* The cache registers (caller-saved, all of them but the scratch rax and
+ * rcx) */
+#define NCR 7
+static const int creg[NCR] = {RDX, RSI, RDI, R8, R9, R10, R11};
+#define CO(f) ((int32_t)offsetof(jctx, f))
+
+typedef struct fixup {
+    uint32_t at;     /* the rel32's position */
+    uint32_t target; /* IR cell index, or function index for calls */
+} fixup;
+
+typedef struct asm_ {
+    uint8_t *b;
+    size_t n, cap;
+    bool fail;           /* out of memory or an unknown instruction */
+    gb_err err;
+    /* per function */
+    uint32_t *off;       /* native offset of each IR cell, UINT32_MAX if
+                            not an instruction start */
+    fixup *fx;
+    size_t nfx, capfx;
+    /* the accesses whose bytes may span two granules: at the jnz's rel32,
+     * target = (where to go back) << 8 | size << 4 | the marks' register */
+    fixup *cold;
+    size_t ncold, capcold;
+    /* per module */
+    fixup *calls;
+    size_t ncalls, capcalls;
+    uint32_t l_exit, l_refill, l_err_ctx, l_oob, l_stack, l_unreach;
+    /* The slot cache (see "the slot cache" below): which frame slot each
+     * cache register holds (-1: none), whether it is pinned for the
+     * block (a loop's), its last use, and the registers the instruction
+     * being emitted reads (never evicted by it). */
+    int64_t rs[NCR];
+    uint8_t pin[NCR];
+    uint8_t dirty[NCR]; /* newer than its slot */
+    int64_t head;       /* the cell starting the pinned loop, or -1 */
+    uint32_t use[NCR];
+    uint32_t tick, lock;
+} asm_;
+
+static inline void grow(asm_ *a, size_t more)
+{
+    if (a->n + more <= a->cap)
+        return;
+    size_t cap = a->cap ? a->cap * 2 : 4096;
+    while (cap < a->n + more)
+        cap *= 2;
+    uint8_t *nb = gb_realloc(a->b, cap);
+    if (!nb) {
+        a->fail = true;
+        a->err = GB_NOMEM;
+        a->n = 0; /* keep writing into what there is */
+        return;
+    }
+    a->b = nb;
+    a->cap = cap;
+}
+
+static inline void b1(asm_ *a, uint8_t x)
+{
+    grow(a, 1);
+    if (a->cap)
+        a->b[a->n++] = x;
+}
+
+static inline void b4(asm_ *a, uint32_t x)
+{
+    for (int i = 0; i < 4; i++)
+        b1(a, (uint8_t)(x >> (8 * i)));
+}
+
+static inline void b8(asm_ *a, uint64_t x)
+{
+    b4(a, (uint32_t)x);
+    b4(a, (uint32_t)(x >> 32));
+}
+
+static inline void patch4(asm_ *a, uint32_t at, uint32_t x)
+{
+    if (at + 4 <= a->n)
+        for (int i = 0; i < 4; i++)
+            a->b[at + i] = (uint8_t)(x >> (8 * i));
+}
+
+/* Opcode bytes (up to three, first in the low byte) */
+static inline void ops(asm_ *a, uint32_t op, int len)
+{
+    for (int i = 0; i < len; i++)
+        b1(a, (uint8_t)(op >> (8 * i)));
+}
+
+static inline int oplen(uint32_t op) { return op > 0xffff ? 3 : op > 0xff ? 2 : 1; }
+
+/* reg, [base + index*scale + disp]; index -1 for none.  w: REX.W;
+ * pfx: 0x66 or 0; byte: reg is a byte register (a REX for sil/dil). */
+static inline void insm(asm_ *a, int pfx, int w, uint32_t op, int reg, int base,
+                 int index, int scale, int32_t disp)
+{
+    if (pfx)
+        b1(a, (uint8_t)pfx);
+    int rex = (w ? 8 : 0) | (reg & 8 ? 4 : 0) | (index >= 0 && (index & 8) ? 2 : 0) |
+              (base & 8 ? 1 : 0);
+    if (rex)
+        b1(a, (uint8_t)(0x40 | rex));
+    ops(a, op, oplen(op));
+    int mod = disp == 0 && (base & 7) != 5 ? 0
+              : disp >= -128 && disp <= 127 ? 1 : 2;
+    if (index >= 0 || (base & 7) == 4) {
+        int ss = scale == 8 ? 3 : scale == 4 ? 2 : scale == 2 ? 1 : 0;
+        b1(a, (uint8_t)((mod << 6) | ((reg & 7) << 3) | 4));
+        b1(a, (uint8_t)((ss << 6) | ((index >= 0 ? index : 4) & 7) << 3 |
+                        (base & 7)));
+    } else {
+        b1(a, (uint8_t)((mod << 6) | ((reg & 7) << 3) | (base & 7)));
+    }
+    if (mod == 1)
+        b1(a, (uint8_t)disp);
+    else if (mod == 2)
+        b4(a, (uint32_t)disp);
+}
+
+/* reg, rm (register direct) */
+static inline void insr(asm_ *a, int w, uint32_t op, int reg, int rm)
+{
+    int rex = (w ? 8 : 0) | (reg & 8 ? 4 : 0) | (rm & 8 ? 1 : 0);
+    if (rex)
+        b1(a, (uint8_t)(0x40 | rex));
+    ops(a, op, oplen(op));
+    b1(a, (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7)));
+}
+
+/* slot i of the frame */
+static inline int32_t sd(uint64_t slot) { return (int32_t)(slot * 8); }
+
+static inline void ld64(asm_ *a, int r, uint64_t slot) { insm(a, 0, 1, 0x8b, r, FP, -1, 1, sd(slot)); }
+static inline void st64(asm_ *a, uint64_t slot, int r) { insm(a, 0, 1, 0x89, r, FP, -1, 1, sd(slot)); }
+
+static inline void mov64(asm_ *a, int dst, int src)
+{
+    if (dst != src)
+        insr(a, 1, 0x89, src, dst);
+}
+
+/* mov dst32, src32: also zero-extends */
+static inline void mov32(asm_ *a, int dst, int src) { insr(a, 0, 0x89, src, dst); }
+
+/* ---- the slot cache (jit_x64_asm.c says how it works) ---- */
+
+/* The cache emptied, nothing pinned (at a branch target). */
+void gb_jitx_cache_reset(asm_ *a);
+/* The cache register holding `slot`, or -1. */
+int gb_jitx_cfind(const asm_ *a, uint64_t slot);
+/* Every register newer than its slot written back (keep_pinned: but the
+ * pinned ones, for a branch back to the loop's head). */
+void gb_jitx_spill_all(asm_ *a, bool keep_pinned);
+/* A register holding the 64 bits of `slot`: its cache register, or one
+ * loaded now, or (none to spare) `scratch` loaded now. */
+int gb_jitx_src(asm_ *a, uint64_t slot, int scratch);
+/* `slot` = reg: kept in the cache (written back later), or stored now
+ * when no register is to spare. */
+void gb_jitx_set_slot(asm_ *a, uint64_t slot, int reg);
+/* After a call into C or a callee (spill_all before it): the registers
+ * are gone; the pinned ones are loaded again. */
+void gb_jitx_clobber(asm_ *a);
+/* slot (w: 64 bits; else zero-extended from 32) into rax */
+void gb_jitx_to_rax(asm_ *a, int w, uint64_t slot);
+
+/* ---- more encoders, jumps and labels (jit_x64_asm.c) ---- */
+
+/* mov r, imm (the 32-bit form when v fits, it zero-extends) */
+void gb_jitx_movimm(asm_ *a, int r, uint64_t v);
+/* ALU r/m, imm32: /digit */
+void gb_jitx_aluimm(asm_ *a, int w, int digit, int r, uint32_t imm);
+/* call fn (through rax) */
+void gb_jitx_call_abs(asm_ *a, const void *fn);
+/* jcc/jmp/call rel32 to a module label (already placed) */
+void gb_jitx_jcc_to(asm_ *a, int cc, uint32_t label);
+void gb_jitx_jmp_to(asm_ *a, uint32_t label);
+void gb_jitx_call_to(asm_ *a, uint32_t label);
+/* A fixup (at, target) appended to *v (a->fail when out of memory). */
+void gb_jitx_add_fx(asm_ *a, fixup **v, size_t *n, size_t *cap, uint32_t at,
+                    uint32_t target);
+/* jcc (or jmp with cc < 0) to IR cell `target` of this function */
+void gb_jitx_j_ir(asm_ *a, int cc, uint32_t target);
+/* Charge `gas` (a block's cost): the counter down, the refill routine
+ * when it goes negative. */
+void gb_jitx_charge(asm_ *a, int64_t gas);
 
 #endif /* __x86_64__ */
 #endif

@@ -1,0 +1,250 @@
+/*
+ * The compiling tier for x86-64: its assembler and slot cache — the
+ * encoders of immediates, jumps and calls, the fixups of branches to IR
+ * cells, the gas charge, and the cache of frame slots in the caller-saved
+ * registers.  The hot encoders (bytes, ModRM/SIB, REX, loads and stores
+ * of slots) are static inline in jit_x64_int.h; jit_x64.c translates the
+ * IR with all of them.  x86-64 only.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/mem.h"
+
+#if defined(__x86_64__)
+#include "wasm/jit_x64_int.h"
+
+/* ---- the slot cache -------------------------------------------------- */
+
+/* A register holds the slot it was last loaded from or stored to, and a
+ * result goes to a register only (write-back): the slot is written when
+ * the register is evicted, and every register newer than its slot is
+ * written back (spill_all) before anything that reads the frame or leaves
+ * the straight line: a branch, a call, a helper, a return, the next
+ * branch target.  A trap needs nothing: its frames are dropped unread.
+ *
+ * Within a straight line (from a branch target to the next) slots are
+ * evicted least recently used first; at a branch target the cache starts
+ * empty, except in a loop made of one straight line (every branch to its
+ * head comes from inside it): there its most used slots are pinned,
+ * loaded into their registers on the way in (the fall-through; the
+ * branches back find them there), and a branch back to the head leaves
+ * them in their registers unwritten; any other way out writes them back,
+ * and a call into C or a callee (which may clobber them) is followed by
+ * reloading them.  Everything that writes a slot goes through set_slot;
+ * calls and helpers through spill_all and clobber. */
+
+void gb_jitx_cache_reset(asm_ *a)
+{
+    for (int i = 0; i < NCR; i++) {
+        a->rs[i] = -1;
+        a->pin[i] = 0;
+        a->dirty[i] = 0;
+    }
+    a->head = -1;
+}
+
+int gb_jitx_cfind(const asm_ *a, uint64_t slot)
+{
+    for (int i = 0; i < NCR; i++)
+        if (a->rs[i] >= 0 && (uint64_t)a->rs[i] == slot)
+            return i;
+    return -1;
+}
+
+static void touch(asm_ *a, int i)
+{
+    a->use[i] = ++a->tick;
+    a->lock |= 1u << i;
+}
+
+static void writeback(asm_ *a, int i)
+{
+    if (a->dirty[i])
+        st64(a, (uint64_t)a->rs[i], creg[i]);
+    a->dirty[i] = 0;
+}
+
+/* Every register newer than its slot written back (keep_pinned: but the
+ * pinned ones, for a branch back to the loop's head). */
+void gb_jitx_spill_all(asm_ *a, bool keep_pinned)
+{
+    for (int i = 0; i < NCR; i++)
+        if (!(keep_pinned && a->pin[i]))
+            writeback(a, i);
+}
+
+/* a cache register to (re)use, emptied (written back): a free one, else
+ * the least recently used one not pinned nor read by this instruction;
+ * -1 if none */
+static int cget(asm_ *a)
+{
+    int best = -1;
+    for (int i = 0; i < NCR; i++) {
+        if (a->pin[i] || (a->lock & (1u << i)))
+            continue;
+        if (a->rs[i] < 0)
+            return i;
+        if (best < 0 || a->use[i] < a->use[best])
+            best = i;
+    }
+    if (best >= 0) {
+        writeback(a, best);
+        a->rs[best] = -1;
+    }
+    return best;
+}
+
+/* A register holding the 64 bits of `slot`: its cache register, or one
+ * loaded now, or (none to spare) `scratch` loaded now. */
+int gb_jitx_src(asm_ *a, uint64_t slot, int scratch)
+{
+    int i = gb_jitx_cfind(a, slot);
+    if (i < 0) {
+        i = cget(a);
+        if (i < 0) {
+            ld64(a, scratch, slot);
+            return scratch;
+        }
+        ld64(a, creg[i], slot);
+        a->rs[i] = (int64_t)slot;
+    }
+    touch(a, i);
+    return creg[i];
+}
+
+/* `slot` = reg: kept in the cache (written back later), or stored now
+ * when no register is to spare */
+void gb_jitx_set_slot(asm_ *a, uint64_t slot, int reg)
+{
+    int i = gb_jitx_cfind(a, slot);
+    if (i < 0) {
+        i = cget(a);
+        if (i < 0) {
+            st64(a, slot, reg);
+            return;
+        }
+        a->rs[i] = (int64_t)slot;
+    }
+    mov64(a, creg[i], reg);
+    a->dirty[i] = 1;
+    touch(a, i);
+}
+
+/* After a call into C or a callee (spill_all before it): the registers
+ * are gone; the pinned ones are loaded again. */
+void gb_jitx_clobber(asm_ *a)
+{
+    for (int i = 0; i < NCR; i++) {
+        if (a->pin[i])
+            ld64(a, creg[i], (uint64_t)a->rs[i]);
+        else
+            a->rs[i] = -1;
+    }
+}
+
+/* slot (w: 64 bits; else zero-extended from 32) into rax */
+void gb_jitx_to_rax(asm_ *a, int w, uint64_t slot)
+{
+    int r = gb_jitx_src(a, slot, RAX);
+    if (w)
+        mov64(a, RAX, r);
+    else
+        mov32(a, RAX, r);
+}
+
+void gb_jitx_movimm(asm_ *a, int r, uint64_t v)
+{
+    if (v <= 0xffffffffu) { /* mov r32, imm32 (zero-extends) */
+        if (r & 8)
+            b1(a, 0x41);
+        b1(a, (uint8_t)(0xb8 + (r & 7)));
+        b4(a, (uint32_t)v);
+    } else {
+        b1(a, (uint8_t)(0x48 | (r & 8 ? 1 : 0)));
+        b1(a, (uint8_t)(0xb8 + (r & 7)));
+        b8(a, v);
+    }
+}
+
+/* ALU r/m, imm32: /digit */
+void gb_jitx_aluimm(asm_ *a, int w, int digit, int r, uint32_t imm)
+{
+    insr(a, w, 0x81, digit, r);
+    b4(a, imm);
+}
+
+void gb_jitx_call_abs(asm_ *a, const void *fn)
+{
+    gb_jitx_movimm(a, RAX, (uint64_t)(uintptr_t)fn);
+    insr(a, 0, 0xff, 2, RAX); /* call rax */
+}
+
+/* jcc/jmp rel32 to a module label (already placed) */
+void gb_jitx_jcc_to(asm_ *a, int cc, uint32_t label)
+{
+    b1(a, 0x0f);
+    b1(a, (uint8_t)(0x80 + cc));
+    b4(a, (uint32_t)(label - (a->n + 4)));
+}
+
+void gb_jitx_jmp_to(asm_ *a, uint32_t label)
+{
+    b1(a, 0xe9);
+    b4(a, (uint32_t)(label - (a->n + 4)));
+}
+
+void gb_jitx_call_to(asm_ *a, uint32_t label)
+{
+    b1(a, 0xe8);
+    b4(a, (uint32_t)(label - (a->n + 4)));
+}
+
+void gb_jitx_add_fx(asm_ *a, fixup **v, size_t *n, size_t *cap, uint32_t at,
+                    uint32_t target)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        fixup *nv = gb_realloc(*v, nc * sizeof *nv);
+        if (!nv) {
+            a->fail = true;
+            a->err = GB_NOMEM;
+            return;
+        }
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = (fixup){at, target};
+}
+
+/* jcc (or jmp with cc < 0) to IR cell `target` of this function */
+void gb_jitx_j_ir(asm_ *a, int cc, uint32_t target)
+{
+    if (cc < 0) {
+        b1(a, 0xe9);
+    } else {
+        b1(a, 0x0f);
+        b1(a, (uint8_t)(0x80 + cc));
+    }
+    gb_jitx_add_fx(a, &a->fx, &a->nfx, &a->capfx, (uint32_t)a->n, target);
+    b4(a, 0);
+}
+
+/* Charge `gas` (a block's cost): the counter down, the refill routine
+ * when it goes negative. */
+void gb_jitx_charge(asm_ *a, int64_t gas)
+{
+    if (gas == 0)
+        return;
+    if (gas > 0 && gas <= INT32_MAX) {
+        gb_jitx_aluimm(a, 1, 5, GAS, (uint32_t)gas); /* sub r13, imm32 */
+    } else {
+        gb_jitx_movimm(a, RAX, (uint64_t)gas);
+        insr(a, 1, 0x29, RAX, GAS); /* sub r13, rax */
+    }
+    b1(a, 0x79); /* jns +5 */
+    b1(a, 5);
+    gb_jitx_call_to(a, a->l_refill);
+}
+
+#endif /* __x86_64__ */
