@@ -2,7 +2,9 @@
  * The compiling tier for x86-64: the internal code (engine.h) of every
  * function of a module translated, one IR instruction at a time, into
  * machine code of our own making (a baseline, single-pass translation; no
- * code generation library).
+ * code generation library).  Here: the translation of each instruction,
+ * the module's shared code and the entry points (jit.h); the encoders and
+ * the slot cache it emits with are jit_x64_asm.c and jit_x64_int.h.
  *
  * Execution model.  The interpreter's frame layout is kept as it is: every
  * value has a 64-bit slot fp[i] of the value stack in the store.  The
@@ -12,7 +14,7 @@
  * compiled code runs, the callee-saved registers hold the hot state:
  *
  *   rbx  fp, the current frame           r13  the gas counter
- *   r12  the run's context (jctx below)   r14  the memory's base
+ *   r12  the run's context (jctx)         r14  the memory's base
  *   rbp  the memory's read marks          r15  the memory's write marks
  *
  * A direct call is a native `call`: the caller checks the depth and the

@@ -4,7 +4,7 @@
  * ones it does natively and how (the x86 opcode of an access or an
  * integer operator, the condition of a comparison, the parts of a fused
  * access), which frame slots each reads and writes, and the loops whose
- * slots it keeps in registers (jit_x64.c's "slot cache").
+ * slots it keeps in registers (the "slot cache" of jit_x64_asm.c).
  */
 #include <stdbool.h>
 #include <stdint.h>
