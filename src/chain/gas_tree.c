@@ -167,6 +167,30 @@ gb_err gb_chain_gas_put(gb_blk *b, const gb_gnode *h)
     return node_put(b, h->id, &h->n);
 }
 
+gb_err gb_chain_gas_pass_on(gb_blk *b, gb_db_dispatch *x)
+{
+    gb_gas_cache *c = b->gas;
+    if (!c || b->est || !(x->flags & GB_CHAIN_F_GASLESS))
+        return GB_OK;
+    /* (a holder of a message made in this block was read or made in it:
+     * it is in the cache if anywhere) */
+    uint32_t i = gb_idmap_get(&c->map, &x->gas_node, &zero_id);
+    if (i == GB_IDMAP_NONE)
+        return GB_OK;
+    gc_ent *h = &c->e[i];
+    if (!h->present || !h->n.consumed || h->n.unspec_refs != 1 ||
+        h->n.spec_refs || !gb_id_eq(h->n.origin, x->origin))
+        return GB_OK;
+    /* x was the holder's one child: it holds the gas now, under the
+     * holder's parent (whose spec_refs counted the holder) */
+    x->flags &= ~(uint32_t)GB_CHAIN_F_GASLESS;
+    x->d.gas_limit = h->n.value;
+    x->gas_node = h->n.parent;
+    h->present = false;
+    h->dirty = true;
+    return GB_OK;
+}
+
 /* ---- the tree ------------------------------------------------------------ */
 
 static gb_err load(gb_blk *b, gb_id id, gb_gnode *out)
