@@ -387,10 +387,34 @@ static void test_waitlist_mailbox_stash(void)
     size_t len;
     fill_dispatch(&x, 3, payload, sizeof payload);
     GB_EXPECT_ERR(GB_OK, gb_db_dispatch_encode(&x, &rec, &len));
-    GB_EXPECT_U64(GB_DB_DISPATCH_FIXED_LEN + sizeof payload, len);
+    /* every optional field but the two zero ones (system reservation,
+     * reply deposit: 16 bytes) */
+    GB_EXPECT_U64(GB_DB_DISPATCH_FIXED_MAX - 16 + sizeof payload, len);
     GB_EXPECT_ERR(GB_MALFORMED, gb_db_dispatch_decode(rec, len - 1, &x));
-    rec[0] = 2;
+    rec[0] = 1; /* (the fixed layout of version 1) */
     GB_EXPECT_ERR(GB_MALFORMED, gb_db_dispatch_decode(rec, len, &x));
+    rec[0] = 2;
+    rec[4] |= 0x40; /* a 15th optional field */
+    GB_EXPECT_ERR(GB_MALFORMED, gb_db_dispatch_decode(rec, len, &x));
+    free(rec);
+    /* zero fields take no room; a short record is refused */
+    gb_db_dispatch bare = {.d = {.kind = GB_DISPATCH_HANDLE,
+                                 .id = id_of(0x11, 1),
+                                 .payload = payload, .payload_len = 3}},
+                   back;
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_encode(&bare, &rec, &len));
+    GB_EXPECT_U64(GB_DB_DISPATCH_MIN_LEN + 3, len);
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_decode(rec, len, &back));
+    GB_EXPECT(dispatch_eq(&bare, &back));
+    bare.d.gas_limit = 5;
+    free(rec);
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_encode(&bare, &rec, &len));
+    GB_EXPECT_U64(GB_DB_DISPATCH_MIN_LEN + 8 + 3, len);
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_decode(rec, len, &back));
+    GB_EXPECT(dispatch_eq(&bare, &back));
+    GB_EXPECT_ERR(GB_MALFORMED,
+                  gb_db_dispatch_decode(rec, GB_DB_DISPATCH_MIN_LEN + 7,
+                                        &back));
     free(rec);
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
     gb_db_close(db);
