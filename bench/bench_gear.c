@@ -55,15 +55,19 @@ static double ping_cost(gb_processor *p, const gb_module *m,
     gb_block_ctx blk;
     gb_block_ctx_default(&blk, 1, 6000);
     gb_dispatch d = {.kind = GB_DISPATCH_HANDLE, .payload = (const uint8_t *)"PING",
-                     .payload_len = 4, .gas_limit = 10000000};
+                     .payload_len = 4,
+                     /* a PING burns ~3.4e8 at Vara's schedule */
+                     .gas_limit = 10000000000ull};
     double best = 1e30;
     for (int round = 0; round < 3; round++) {
         double t0 = now_ms();
         for (int i = 0; i < iters; i++) {
             gb_journal j;
             d.id.b[0] = (uint8_t)i;
-            if (gb_process(p, &blk, &v, &d, &j) || j.outcome != GB_OUTCOME_SUCCESS) {
-                fprintf(stderr, "bench_gear: PING failed\n");
+            gb_err e = gb_process(p, &blk, &v, &d, &j);
+            if (e || j.outcome != GB_OUTCOME_SUCCESS) {
+                fprintf(stderr, "bench_gear: PING failed (%s, outcome %d)\n",
+                        e ? gb_err_str(e) : "processed", e ? -1 : (int)j.outcome);
                 exit(1);
             }
             *gas = j.gas_burned;

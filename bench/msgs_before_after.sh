@@ -2,8 +2,9 @@
 # bench/msgs_before_after.sh BUILD_DIR — the message path's msgs/s before
 # and after Vara's gas (`make bench` runs it last).
 #
-# "Before" is a base revision (GB_BENCH_BASE, default: where this branch
-# left main, `git merge-base HEAD main`), checked out in a temporary
+# "Before" is a base revision (GB_BENCH_BASE; default: where this branch
+# left main, `git merge-base HEAD main`, or on main itself dad6e2d^, the
+# last commit before Vara's schedule and the gas tree), checked out in a temporary
 # worktree and built in BUILD_DIR/bench-base (bench_chain, bench_savina and
 # their programs); "after" is BUILD_DIR.  Both run the same workloads with
 # the same sizes: bench_chain (GB_BENCH_PP_N, GB_BENCH_PAIRS,
@@ -18,6 +19,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "$1" && pwd)
 BASE_REF=${GB_BENCH_BASE:-$(git -C "$ROOT" merge-base HEAD main)}
+if [ -z "${GB_BENCH_BASE:-}" ] && [ "$(git -C "$ROOT" rev-parse "$BASE_REF")" = "$(git -C "$ROOT" rev-parse HEAD)" ]; then
+    BASE_REF=dad6e2d^   # before Vara's gas (issue #13)
+fi
 BASE_BUILD=$BUILD/bench-base
 REPS=${GB_BENCH_REPS:-2}
 export GB_BENCH_PP_N=${GB_BENCH_PP_N:-5000}
