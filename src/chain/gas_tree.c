@@ -51,6 +51,7 @@ typedef struct gc_ent {
     gb_db_gas_node n;
     bool present; /* false: absent (deleted, or not in the table) */
     bool dirty;   /* differs from the table */
+    bool in_table; /* in the table when first read */
 } gc_ent;
 
 typedef struct gb_gas_cache {
@@ -87,14 +88,17 @@ gb_err gb_chain_gas_cache_flush(gb_blk *b)
         gc_ent *x = &c->e[i];
         if (!x->dirty)
             continue;
-        if (x->present) {
+        if (!x->present && !x->in_table) {
+            /* made and gone within the block: nothing to write */
+        } else if (x->present) {
             e = gb_db_gas_node_put(b->txn, x->id, &x->n);
         } else {
             e = gb_db_gas_node_del(b->txn, x->id);
-            if (e == GB_NOT_FOUND) /* (made and gone within the block) */
+            if (e == GB_NOT_FOUND) /* (gone already: as wanted) */
                 e = GB_OK;
         }
         x->dirty = false;
+        x->in_table = x->present;
     }
     return e;
 }
@@ -112,7 +116,7 @@ static gb_err cache_ent(gb_blk *b, gb_id id, gc_ent **out)
         gb_err e = gb_db_gas_node_get(b->txn, id, &x.n);
         if (e && e != GB_NOT_FOUND)
             return e;
-        x.present = !e;
+        x.present = x.in_table = !e;
         i = c->n;
         if ((e = gb_idmap_put(&c->map, &id, &zero_id, i)))
             return e;
