@@ -364,9 +364,45 @@ gb_err gb_db_dispatch_encode(const gb_db_dispatch *x, uint8_t **out,
     return GB_OK;
 }
 
+/* Version 1 (every field at a fixed offset, payload_len at 296, the
+ * payload at 300): still read, for a data directory written before. */
+static gb_err dispatch_decode_v1(const uint8_t *r, size_t len,
+                                 gb_db_dispatch *out)
+{
+    if (len < 300 || r[1] > GB_DISPATCH_STATE || r[2] > 1 || r[3] != 0 ||
+        len - 300 != le_get(r + 296, 4))
+        return GB_MALFORMED;
+    gb_dispatch *d = &out->d;
+    memset(out, 0, sizeof *out);
+    d->kind = (gb_dispatch_kind)r[1];
+    d->ctx.replied = r[2];
+    out->flags = (uint32_t)le_get(r + 4, 4);
+    out->expires_at = (uint32_t)le_get(r + 8, 4);
+    memcpy(d->id.b, r + 12, 32);
+    memcpy(d->source.b, r + 44, 32);
+    memcpy(d->destination.b, r + 76, 32);
+    memcpy(out->origin.b, r + 108, 32);
+    d->value = gb_u128_from_le(r + 140);
+    d->gas_limit = le_get(r + 156, 8);
+    memcpy(d->reply_to.b, r + 164, 32);
+    memcpy(d->reply_code, r + 196, 4);
+    memcpy(d->signal_from.b, r + 200, 32);
+    d->signal_code = (uint32_t)le_get(r + 232, 4);
+    d->ctx.outgoing_nonce = (uint32_t)le_get(r + 236, 4);
+    d->ctx.reservation_nonce = le_get(r + 240, 8);
+    d->ctx.system_reservation = le_get(r + 248, 8);
+    out->reply_deposit = le_get(r + 256, 8);
+    memcpy(out->gas_node.b, r + 264, 32);
+    d->payload_len = (uint32_t)(len - 300);
+    d->payload = len > 300 ? r + 300 : NULL;
+    return GB_OK;
+}
+
 gb_err gb_db_dispatch_decode(const uint8_t *r, size_t len,
                              gb_db_dispatch *out)
 {
+    if (len && r[0] == 1)
+        return dispatch_decode_v1(r, len, out);
     if (len < GB_DB_DISPATCH_MIN_LEN || r[0] != 2 ||
         r[1] > GB_DISPATCH_STATE || r[2] > 1)
         return GB_MALFORMED;

@@ -202,7 +202,8 @@ gb_err gb_db_page_key_decode(gb_db_val key, gb_id *out_program,
  *             then the payload (payload_len bytes: the rest of the
  *             record).
  * (Version 1 had every field at a fixed offset, 300 bytes before the
- * payload; a queued message of a ping-pong is about half that now.)
+ * payload; a queued message of a ping-pong takes about half that now.
+ * Records of version 1 are still read; only version 2 is written.)
  */
 #define GB_DB_DISPATCH_MIN_LEN 105   /* no optional field, no payload */
 #define GB_DB_DISPATCH_FIXED_MAX 301 /* every optional field */
