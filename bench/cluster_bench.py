@@ -24,6 +24,7 @@ import json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib
 GEARBOX, EX = sys.argv[1], sys.argv[2]
 N = int(os.environ.get("GB_BENCH_CLUSTER_N", "3000"))
 SMALL = int(os.environ.get("GB_BENCH_CLUSTER_SMALL", "200"))
+PERF = os.environ.get("GB_BENCH_PERF")
 if not shutil.which("nats-server"):
     print("cluster bench: skipped (no nats-server)")
     sys.exit(0)
@@ -95,13 +96,31 @@ def cpu(ps):
         t += int(v[11]) + int(v[12])
     return t / os.sysconf("SC_CLK_TCK")
 
+def cpu_each(ps):
+    return {p.pid: cpu([p]) for p in ps}
+
+def name_of(p):
+    if p.args[0] == GEARBOX:
+        return "replica " + p.args[p.args.index("--replica") + 1] if "--replica" in p.args else "node"
+    return "nats-server " + p.args[-1].rsplit("/", 1)[-1].split(".")[0]
+
 def throughput(ports, ps):
     ctr = upload(ports[0], "counter")
+    each0 = cpu_each(ps)
+    perfs = []
+    if PERF:  # GB_BENCH_PERF=DIR: perf record each process
+        for p in ps:
+            perfs.append(subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "--call-graph",
+                                           "dwarf,16384" if p.args[0] == GEARBOX else "fp", "-p", str(p.pid),
+                                           "-o", f"{PERF}/{name_of(p).replace(' ', '_')}.data"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        time.sleep(0.5)
     users = ["alice", "bob", "charlie"]
     h0 = rpc(ports[0], "chain_getHead", [])["result"]["height"]
     c0 = cpu(ps)
     g0 = cpu([p for p in ps if p.args[0] == GEARBOX])
     t0 = time.monotonic()
+    k0 = time.process_time()
     sent = 0
     del refused[:]
     while sent < N:
@@ -126,13 +145,24 @@ def throughput(ports, ps):
         if time.monotonic() - t0 > 300:
             raise SystemExit("counter did not reach N")
     t_all = time.monotonic() - t0
+    client = time.process_time() - k0
     used = cpu(ps) - c0
     by_nodes = cpu([p for p in ps if p.args[0] == GEARBOX]) - g0
     blocks = rpc(ports[0], "chain_getHead", [])["result"]["height"] - h0
+    for q in perfs:
+        q.send_signal(signal.SIGINT)
+    for q in perfs:
+        q.wait()
+    each = cpu_each(ps)
+    if len(ports) > 1:
+        seqname = rpc(ports[0], "gearbox_chainInfo", [])["result"]["cluster"]["sequencerName"]
+        print("  CPU-s by process: " + ", ".join(
+            f"{name_of(p)}{' (sequencer)' if name_of(p) == 'replica ' + seqname else ''} "
+            f"{each[p.pid] - each0[p.pid]:.2f}" for p in ps))
     print(f"  {len(ports)} node(s): sent in {t_sent:.2f} s, counter at {N} after {t_all:.2f} s "
           f"= {N / t_all:,.0f} msgs/s, in {blocks} blocks; {used:.2f} CPU-s used by "
           f"{'the node' if len(ports) == 1 else f'the replicas ({by_nodes:.2f}) and nats-servers'} "
-          f"({100 * used / t_all:.0f}% of one core)")
+          f"({100 * used / t_all:.0f}% of one core); the client {client:.2f} CPU-s")
     return N / t_all, ctr
 
 try:
@@ -160,7 +190,14 @@ try:
         time.sleep(0.5)
     reps[1] = start_node(1, hp[1], clus(1))
     reps[2] = start_node(2, hp[2], clus(2))
-    three, ctr = throughput(hp[:3], [p for p in procs if p.poll() is None])
+    live = [p for p in procs if p.poll() is None]
+    time.sleep(1)
+    e0 = cpu_each(live)
+    time.sleep(2)
+    e1 = cpu_each(live)
+    print("  idle, CPU-s per second by process: " +
+          ", ".join(f"{name_of(p)} {(e1[p.pid] - e0[p.pid]) / 2:.3f}" for p in live))
+    three, ctr = throughput(hp[:3], live)
     # blocks of one message each, for the catch-up below
     for k in range(SMALL):
         rpc(hp[k % 3], "dev_sendMessage", {"from": ["alice", "bob", "charlie"][k % 3], "destination": ctr,

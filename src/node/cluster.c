@@ -21,8 +21,10 @@
 #define BLK_HEAD (4 + 4 + 32 + 8 + 4)
 #define TX_PER_STEP 4096u     /* TX messages read per step */
 #define BLOCK_MAX_TX 4096u    /* transactions a block takes at most */
-#define BLOCK_GAP_MS 20u      /* dev: at least this between blocks, so that
-                                 a block takes what came meanwhile */
+#define BLOCK_GAP_MS 50u      /* dev: at least this between blocks, so that
+                                 a block takes what came meanwhile (a block
+                                 costs the cluster ~9 ms of CPU besides its
+                                 transactions: docs/cluster.md) */
 #define PROBE_MS 1000u        /* a reader idle this long asks the stream
                                  itself whether it missed something */
 #define LEASE_KEY "sequencer"
@@ -32,6 +34,8 @@
                                  default max_payload, 1 MiB) */
 #define KEYS_GEN 16384u       /* signed transactions' keys remembered for
                                  deduplication: two generations of this */
+#define KEY_WINDOW 1024u      /* a new sequencer reads the keys of this many
+                                 TX messages before the first it takes */
 
 /* Reads a stream in order through an ordered push consumer (JetStream
  * sends the messages as they come, no request per message); next is the
@@ -74,6 +78,11 @@ struct gb_cluster {
     uint64_t lease_rev, lease_next;
     uint64_t tx_next;         /* leader: the next TX message to take */
     reader txr, blkr;         /* TX (nonces; the leader takes them), BLK */
+    uint64_t keys_from;       /* txr has read every TX message from this
+                                 one on (0: none yet), keys remembered */
+    uint64_t tx_last_open;    /* TX's last message when the replica opened */
+    atomic_bool read_up;      /* txr went past tx_last_open: the nonces this
+                                 replica knows cover the log as it was then */
     uint32_t published;       /* leader: the last block it published (the
                                  next waits until that one is applied) */
     uint64_t *pend_seq;       /* leader: the TX message of each pending
@@ -194,6 +203,12 @@ static gb_err setup(gb_cluster *c, gb_chain *chain, char *detail,
         return e;
     }
     uint64_t last = si->State.LastSeq;
+    jsStreamInfo_Destroy(si);
+    si = NULL;
+    if ((s = js_GetStreamInfo(&si, c->js, c->tx_stream, NULL, &je)) !=
+        NATS_OK)
+        return nats_fail(s, je, c->tx_stream, detail, len);
+    c->tx_last_open = si->State.LastSeq;
     jsStreamInfo_Destroy(si);
     if (gb_chain_height(chain) > last) {
         snprintf(detail, len,
@@ -628,7 +643,18 @@ static void lease(gb_cluster *c, uint64_t now)
             c->published = (uint32_t)si->State.LastSeq;
             jsStreamInfo_Destroy(si);
         }
-        reader_start(c, &c->txr, c->tx_next); /* taken from there */
+        /* taken from tx_next; the keys of the KEY_WINDOW messages before
+         * it read first, unless this replica read them already: a
+         * request already in the log is not taken twice, whatever this
+         * replica read before (restarted, or far behind) */
+        uint64_t from = c->tx_next > KEY_WINDOW ? c->tx_next - KEY_WINDOW
+                                                : 1;
+        if (!c->keys_from || c->keys_from > from ||
+            c->txr.next < c->tx_next) {
+            reader_start(c, &c->txr, from);
+            c->keys_from = from;
+        } else
+            reader_start(c, &c->txr, c->tx_next);
         return;
     }
     kvEntry *en = NULL;
@@ -777,13 +803,15 @@ static void read_tx(gb_cluster *c, uint64_t seq, uint32_t idx,
 {
     gb_tx tx;
     tx_head th;
-    if (parse_tx(d, len, &tx, &th))
+    bool take = c->leader && seq >= c->tx_next;
+    /* (the record itself only parsed when it is taken) */
+    if (parse_tx(d, len, take ? &tx : NULL, &th))
         return;
     if (th.keyed && seen_elsewhere(c, th.key, seq << 16 | idx))
         return;
     if (th.is_signed)
         note_nonce(c, &th.signer, th.nonce);
-    if (!c->leader || seq < c->tx_next)
+    if (!take)
         return;
     if (c->npend == c->cap_pend) {
         uint32_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
@@ -806,9 +834,15 @@ static void read_txs(gb_cluster *c)
     pthread_mutex_lock(&c->mu);
     uint64_t taken = c->tx_taken;
     pthread_mutex_unlock(&c->mu);
-    if (!c->leader && c->txr.next + TX_PER_STEP <= taken)
+    if (!c->leader && c->txr.next + TX_PER_STEP <= taken) {
         reader_start(c, &c->txr, taken + 1); /* (the older are in blocks) */
+        c->keys_from = taken + 1;
+    }
+    if (!c->keys_from)
+        c->keys_from = c->txr.next ? c->txr.next : 1;
     for (uint32_t k = 0; k < TX_PER_STEP; k++) {
+        if (!c->read_up && c->txr.next > c->tx_last_open)
+            c->read_up = true;
         natsMsg *m = reader_next(c, &c->txr);
         if (!m)
             return;
@@ -1078,6 +1112,22 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
 
 uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
 {
+    /* a replica just started knows the nonces of the log once it has
+     * applied its blocks and read its TX messages as they were then (a
+     * signed transaction sent again to it meanwhile would pass its nonce
+     * check, however old) */
+    if (!c->read_up) {
+        int i = 0;
+        for (; !c->read_up && i < 500; i++) {
+            struct timespec w = {0, 20 * 1000000};
+            nanosleep(&w, NULL);
+        }
+        fprintf(stderr, "cluster: a nonce asked for while this replica "
+                        "read the log: %s after %d ms\n",
+                c->read_up ? "answered" : "not known yet", 20 * i);
+        if (!c->read_up)
+            return UINT64_MAX;
+    }
     uint64_t f = 0;
     pthread_mutex_lock(&c->mu);
     for (uint32_t i = 0; i < NONCES; i++)

@@ -21,7 +21,7 @@
  *
  * The sequencer takes TX messages in order into its pending pool (the
  * chain's own checks refuse what cannot be applied), and at each block
- * time (dev: as soon as some wait, at most one block per 20 ms) publishes
+ * time (dev: as soon as some wait, at most one block per 50 ms) publishes
  * the next block's inputs, everything waiting up to 4096 transactions, to
  * BLK expecting the stream's
  * last sequence to be the head's height: a replica that wrongly believes
@@ -95,7 +95,8 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
  * when it reaches 4,096 transactions or 768 KiB); sent again, to any
  * replica, it is taken once (the replicas remember the last 16,384 to
  * 32,768 keys read from the log, and every one drops a key seen before,
- * so the sequencer does).  Without a key its ids come from its sequence in
+ * so the sequencer does; a new sequencer first reads the keys of the
+ * 1,024 TX messages before the first it takes).  Without a key its ids come from its sequence in
  * the log: the batch is published first, then it, and waited for at once.
  * signer (may be NULL) and nonce go with it in the log, so every replica
  * learns the signer's next nonce (gb_cluster_nonce_floor) before the
@@ -115,7 +116,10 @@ gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
 
 /* The nonce after the last one a signer used in the log's transactions
  * this replica has read (0: none).  The chain's catches up once blocks
- * apply them; an older note is then below it and does not matter. */
+ * apply them; an older note is then below it and does not matter.  A
+ * replica just started first applies the log's blocks and reads its TX
+ * messages as far as they went when it opened: until then this waits (up
+ * to 10 s) and then answers UINT64_MAX, "not known yet". */
 uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer);
 
 typedef struct gb_cluster_status {

@@ -198,7 +198,11 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
     cc.substrate_dev_accounts = n->cfg.dev; /* as `gear --dev` funds them */
     cc.threads = cfg->threads;
     cc.wasm_tier = cfg->wasm_tier;
-    cc.persist_pool = true; /* an answered transaction survives a crash */
+    /* an answered transaction survives a crash (a replica's: in the
+     * cluster's log, which a new sequencer takes it from again; a pool
+     * log would cost each replica a second fdatasync per block and
+     * bring back, after a restart, transactions the log decides on) */
+    cc.persist_pool = !cfg->cluster_urls;
     cc.call_time_ms = cfg->call_time_ms ? cfg->call_time_ms : DEFAULT_CALL_MS;
     cc.block_budget_ms = n->cfg.block_time_ms * BLOCK_BUDGET_PCT / 100;
     if (!cc.block_budget_ms)

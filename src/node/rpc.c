@@ -105,7 +105,7 @@ void gb_rpc_free(gb_rpc *r)
     if (!r)
         return;
     for (uint32_t i = 0; i < r->count; i++)
-        json_decref(r->ring[(r->first + i) % r->cfg.event_blocks].events);
+        gb_rpc_kept_free(&r->ring[(r->first + i) % r->cfg.event_blocks]);
     free(r->ring);
     gb_subs_free(r->subs);
     gb_metrics_free(r->metrics);

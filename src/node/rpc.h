@@ -165,7 +165,8 @@ typedef struct gb_rpc_cfg {
     void *submit_ctx;
     /* With submit (a cluster): the nonce a signer's next transaction must
      * carry when transactions of its are on their way to a block (0: none
-     * known). */
+     * known; UINT64_MAX: not known yet, a replica still catching up with
+     * the log: the nonce check then fails with GB_IO). */
     uint64_t (*nonce_floor)(void *ctx, gb_id signer);
     /* With submit (a cluster): called once a request that submitted
      * something is handled, before it is answered; what submit accepted

@@ -5,9 +5,11 @@
  * rebuilt after a revert (gb_rpc_reverted).
  *
  * Blocks and their events are kept in a ring of the last cfg.event_blocks
- * blocks (as JSON, built once), for gearbox_getBlock and chain_getEvents,
- * and the same JSON goes to the subscriptions (node/subs.h) of the
- * sessions that transports keep open (WebSocket).  A block no longer in
+ * blocks (the events copied; their JSON built once, when first asked
+ * for: most blocks' never are, and a cluster's replicas each keep every
+ * block), for gearbox_getBlock and chain_getEvents, and the same JSON
+ * goes to the subscriptions (node/subs.h) of the sessions that transports
+ * keep open (WebSocket).  A block no longer in
  * the ring is served from its stored header, without events.
  */
 #include <jansson.h>
@@ -118,8 +120,7 @@ static json_t *block_json(const kept_block *b)
     gb_json_put(o, "dispatched", json_integer(b->dispatched), &bad);
     gb_json_put(o, "gasUsed", json_integer((json_int_t)b->gas_used), &bad);
     gb_json_put(o, "queuedLeft", json_integer(b->queued_left), &bad);
-    gb_json_put(o, "events", json_integer((json_int_t)json_array_size(b->events)),
-        &bad);
+    gb_json_put(o, "events", json_integer((json_int_t)b->nev), &bad);
     if (bad) {
         json_decref(o);
         return NULL;
@@ -129,6 +130,65 @@ static json_t *block_json(const kept_block *b)
 
 static const kept_block *kept(const gb_rpc *r, uint32_t i);
 static gb_err note_block(gb_rpc *r, const gb_block_result *b);
+
+void gb_rpc_kept_free(kept_block *k)
+{
+    for (uint32_t i = 0; i < k->nev; i++) {
+        free(k->ev[i].payload);
+        free(k->ev[i].debug);
+    }
+    free(k->ev);
+    json_decref(k->events);
+    k->ev = NULL;
+    k->nev = 0;
+    k->events = NULL;
+}
+
+/* The events of b copied into k (what event_json reads). */
+static gb_err kept_copy(kept_block *k, const gb_block_result *b)
+{
+    k->nev = 0;
+    k->ev = b->nevents ? malloc(b->nevents * sizeof *k->ev) : NULL;
+    if (b->nevents && !k->ev)
+        return GB_NOMEM;
+    for (uint32_t i = 0; i < b->nevents; i++, k->nev++) {
+        gb_event *e = &k->ev[i];
+        *e = b->events[i];
+        e->sent = NULL;
+        e->nsent = 0;
+        e->payload = NULL;
+        e->debug = NULL;
+        if (b->events[i].payload_len &&
+            !(e->payload = malloc(b->events[i].payload_len)))
+            return GB_NOMEM;
+        if (e->payload)
+            memcpy(e->payload, b->events[i].payload,
+                   b->events[i].payload_len);
+        if (b->events[i].debug && !(e->debug = strdup(b->events[i].debug))) {
+            free(e->payload);
+            return GB_NOMEM;
+        }
+    }
+    return GB_OK;
+}
+
+/* Kept block k's events as JSON, built the first time (NULL: out of
+ * memory). */
+static json_t *kept_events(const kept_block *kc)
+{
+    kept_block *k = (kept_block *)kc; /* (the cache only) */
+    if (k->events)
+        return k->events;
+    json_t *evs = json_array();
+    for (uint32_t i = 0; evs && i < k->nev; i++) {
+        json_t *e = event_json(k->height, &k->ev[i]);
+        if (!e || json_array_append_new(evs, e)) {
+            json_decref(evs);
+            evs = NULL;
+        }
+    }
+    return k->events = evs;
+}
 
 /* The chain_newHead notification of kept block k, parent hash and all. */
 static gb_err notify_subs(gb_rpc *r, const gb_block_result *b,
@@ -140,12 +200,12 @@ static gb_err notify_subs(gb_rpc *r, const gb_block_result *b,
     if (!parent && !gb_chain_block_header(r->chain, b->height, &hd, NULL))
         parent = hd.parent_hash;
     json_t *head = block_json(k);
-    bool bad = !head;
+    json_t *evs = kept_events(k);
+    bool bad = !head || !evs;
     if (head)
         gb_json_put(head, "parentHash", parent ? gb_json_hex(parent, 32) : json_null(),
             &bad);
-    gb_err e = bad ? GB_NOMEM
-                   : gb_subs_note_block(r->subs, b, head, k->events);
+    gb_err e = bad ? GB_NOMEM : gb_subs_note_block(r->subs, b, head, evs);
     json_decref(head);
     return e;
 }
@@ -171,29 +231,23 @@ static gb_err note_block(gb_rpc *r, const gb_block_result *b)
             has_parent = true;
         }
     }
-    json_t *evs = json_array();
-    if (!evs)
+    kept_block nk = {.height = b->height,
+                     .timestamp = b->timestamp,
+                     .dispatched = b->dispatched,
+                     .gas_used = b->gas_used,
+                     .queued_left = b->queued_left};
+    if (kept_copy(&nk, b)) {
+        gb_rpc_kept_free(&nk);
         return GB_NOMEM;
-    for (uint32_t i = 0; i < b->nevents; i++) {
-        json_t *e = event_json(b->height, &b->events[i]);
-        if (!e || json_array_append_new(evs, e)) {
-            json_decref(evs);
-            return GB_NOMEM;
-        }
     }
     uint32_t cap = r->cfg.event_blocks;
     if (r->count == cap) {
-        json_decref(r->ring[r->first].events);
+        gb_rpc_kept_free(&r->ring[r->first]);
         r->first = (r->first + 1) % cap;
         r->count--;
     }
     kept_block *k = &r->ring[(r->first + r->count) % cap];
-    *k = (kept_block){.height = b->height,
-                      .timestamp = b->timestamp,
-                      .dispatched = b->dispatched,
-                      .gas_used = b->gas_used,
-                      .queued_left = b->queued_left,
-                      .events = evs};
+    *k = nk;
     memcpy(k->hash, b->hash, 32);
     memcpy(k->state_root, b->state_root, 32);
     r->count++;
@@ -333,11 +387,12 @@ json_t *gb_rpc_m_events(gb_rpc *r, json_t *params, gb_rpc_err *err)
         const kept_block *b = kept(r, i);
         if (b->height < from)
             continue;
-        size_t n = json_array_size(b->events);
+        size_t n = b->nev;
         /* whole blocks only, so `next` never splits one */
         if (json_array_size(evs) && json_array_size(evs) + n > limit)
             break;
-        if (json_array_extend(evs, b->events)) {
+        json_t *bev = kept_events(b);
+        if (!bev || json_array_extend(evs, bev)) {
             json_decref(evs);
             return gb_rpc_nomem(err);
         }
@@ -359,8 +414,7 @@ void gb_rpc_reverted(gb_rpc *r)
     while (r->count && kept(r, r->count - 1)->height > head) {
         r->count--;
         kept_block *k = &r->ring[(r->first + r->count) % r->cfg.event_blocks];
-        json_decref(k->events);
-        k->events = NULL;
+        gb_rpc_kept_free(k);
     }
     /* rebuilt from the stored headers (the extrinsics and events of the
      * blocks before the snapshot are then not kept: they are served with
@@ -385,7 +439,7 @@ void gb_rpc_reverted(gb_rpc *r)
         memcpy(b.state_root, h.state_root, 32);
         kept_block k = {.height = head, .timestamp = h.timestamp,
                         .dispatched = h.dispatches, .gas_used = h.gas_used,
-                        .events = json_array()};
+                        .events = json_array()}; /* (no events) */
         memcpy(k.hash, b.hash, 32);
         memcpy(k.state_root, h.state_root, 32);
         json_t *o = k.events ? block_json(&k) : NULL;

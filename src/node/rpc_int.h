@@ -29,7 +29,7 @@ typedef struct gb_rpc_err {
 } gb_rpc_err;
 
 /* A block the dispatcher keeps (rpc_blocks.c): its header's facts and
- * its events as JSON. */
+ * its events, copied; their JSON is built when first asked for. */
 typedef struct kept_block {
     uint32_t height;
     uint64_t timestamp;
@@ -38,8 +38,13 @@ typedef struct kept_block {
     uint32_t dispatched;
     uint64_t gas_used;
     uint32_t queued_left;
-    json_t *events; /* array, each event with its "height" */
+    gb_event *ev;   /* nev of them (payload and debug owned; sent NULL) */
+    uint32_t nev;
+    json_t *events; /* array, each event with its "height"; NULL until
+                       kept_events builds it */
 } kept_block;
+/* Free what k owns (rpc_blocks.c). */
+void gb_rpc_kept_free(kept_block *k);
 
 /* The dispatcher's state, made by gb_rpc_new (rpc.c).  Its fields are
  * used by the files split out of the dispatcher (rpc.c, rpc_tx.c,

@@ -49,6 +49,8 @@ gb_err gb_rpc_nonce_want(gb_rpc *r, gb_id signer, uint64_t *out)
     gb_err e = gb_chain_nonce_get(r->chain, signer, out);
     if (!e && r->cfg.nonce_floor) {
         uint64_t f = r->cfg.nonce_floor(r->cfg.submit_ctx, signer);
+        if (f == UINT64_MAX) /* (not known yet: rpc.h) */
+            return GB_IO;
         if (f > *out)
             *out = f;
     }

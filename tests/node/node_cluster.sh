@@ -234,4 +234,91 @@ for n in range(1, h + 1):
         if got != want or not want[0]:
             sys.exit(f"block {n}: port {ports[0]} has {want}, port {p} {got}")
 PY
-echo "ok: 3 replicas on a 3-server JetStream cluster, $H blocks equal; $N incs counted once across a sequencer kill (new sequencer after ${TAKE} ms); a NATS server killed; a replica restored from a snapshot caught up"
+# deduplication after a takeover: a signed transaction in a block, and the
+# same transaction in the log again after it (as a replica that had not
+# read the first copy would publish it).  Every replica is stopped, so
+# the new sequencer starts with nothing read; it takes the log from the
+# last block on and must still drop the copy (it reads the keys of the
+# messages before what it takes first).
+TX2=$("$GEARBOX" send "$CTR" inc --node "http://127.0.0.1:${HP[$O]}" --account eve --gas 1000000000 --sign-only) \
+  || fail "send --sign-only: $TX2"
+NATSPORT=${CP[0]}
+python3 - "$CTR" "$TX2" ${HP[$O]} <<'PY' > "$DIR/dup.seq" || fail "a signed transaction before the takeover"
+import json, sys, time, urllib.request
+ctr, tx, port = sys.argv[1:]
+def call(body):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/", json.dumps(body).encode(),
+                                 {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=60))
+def state():
+    r = call({"jsonrpc": "2.0", "id": 1, "method": "gearbox_readState", "params": [ctr]})
+    return int(bytes.fromhex(r["result"]["payload"][2:]).decode() or "0")
+before = state()
+r = call({"jsonrpc": "2.0", "id": 1, "method": "gear_submitTransaction", "params": [tx]})
+if "result" not in r:
+    sys.exit(f"refused: {r}")
+for _ in range(300):
+    if state() == before + 1:
+        break
+    time.sleep(0.1)
+else:
+    sys.exit(f"counter {state()}, expected {before + 1}")
+info = call({"jsonrpc": "2.0", "id": 1, "method": "gearbox_chainInfo", "params": []})
+print(before + 1, info["result"]["cluster"]["txTaken"])
+PY
+read CNT TXSEQ < "$DIR/dup.seq"
+for i in 0 1 2; do kill -KILL "${PIDS[$i]}" 2>/dev/null || true; done
+sleep 2.5 # (the lease expires: the next replica up takes it at once)
+# the copy: TX message TXSEQ published again, as it is, on the stream's
+# subject (NATS's text protocol; the servers left: 0 and 1)
+python3 - "$NATSPORT" "$TXSEQ" <<'PY' || fail "copying TX message $TXSEQ"
+import base64, json, socket, sys
+port, seq = int(sys.argv[1]), int(sys.argv[2])
+s = socket.create_connection(("127.0.0.1", port), timeout=10)
+f = s.makefile("rb")
+f.readline()  # INFO
+def send(b):
+    s.sendall(b)
+def reply():
+    while True:
+        line = f.readline().decode()
+        if line.startswith("PING"):
+            send(b"PONG\r\n")
+        elif line.startswith("MSG"):
+            n = int(line.split()[-1])
+            data = f.read(n + 2)[:n]
+            return json.loads(data)
+        elif line.startswith("-ERR"):
+            sys.exit(line)
+send(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.dup 1\r\n')
+req = json.dumps({"seq": seq}).encode()
+send(b"PUB $JS.API.STREAM.MSG.GET.GB_gbt_TX _INBOX.dup %d\r\n%s\r\n" % (len(req), req))
+m = reply()
+if "message" not in m:
+    sys.exit(f"message {seq}: {m}")
+data = base64.b64decode(m["message"]["data"])
+send(b"PUB gb.gbt.tx _INBOX.dup %d\r\n%s\r\n" % (len(data), data))
+ack = reply()
+if "seq" not in ack:
+    sys.exit(f"publish: {ack}")
+print(f"TX message {seq} copied as {ack['seq']}")
+PY
+start_replica "$O" || fail "restarting replica $O"
+for _ in $(seq 100); do [ "$(seqname $O)" = "r$O" ] && break; sleep 0.1; done
+[ "$(seqname $O)" = "r$O" ] || fail "replica $O did not take over"
+# sent again through the RPC: refused (its nonce is used) or dropped
+rpc ${HP[$O]} gear_submitTransaction "[\"$TX2\"]" > "$DIR/dup.out"
+# one more inc after the copy: once it is counted, the copy has been
+# taken or dropped
+"$GEARBOX" send "$CTR" inc --node "http://127.0.0.1:${HP[$O]}" --gas 1000000000 > "$DIR/s.out" 2>&1 || fail "send after the takeover: $(cat "$DIR/s.out")"
+CNT=$((CNT + 1))
+got=
+for _ in $(seq 100); do
+  got=$(rpc ${HP[$O]} gearbox_readState "[\"$CTR\"]" | python3 -c 'import json,sys; print(int(bytes.fromhex(json.load(sys.stdin)["result"]["payload"][2:]).decode() or "0"))')
+  [ "$got" -ge "$CNT" ] && break
+  sleep 0.1
+done
+sleep 1 # (a copy taken would be in a block by now)
+got=$(rpc ${HP[$O]} gearbox_readState "[\"$CTR\"]" | python3 -c 'import json,sys; print(int(bytes.fromhex(json.load(sys.stdin)["result"]["payload"][2:]).decode() or "0"))')
+[ "$got" = "$CNT" ] || fail "counter $got after the takeover, expected $CNT: a transaction already in the log was applied twice (resent: $(cat "$DIR/dup.out"))"
+echo "ok: 3 replicas on a 3-server JetStream cluster, $H blocks equal; $N incs counted once across a sequencer kill (new sequencer after ${TAKE} ms); a NATS server killed; a replica restored from a snapshot caught up; a signed transaction in the log again counted once after a takeover"
