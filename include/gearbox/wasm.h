@@ -157,6 +157,11 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
                       size_t len, gb_module **out_module, char *detail,
                       size_t detail_len);
 void gb_module_free(gb_module *m); /* NULL is a no-op */
+/* One more owner of m (thread-safe): gb_module_free then drops one owner,
+ * and the last one frees it.  Returns m.  For an embedder that keeps
+ * something made from a module (an instance, a table of resolved
+ * imports) beyond the time its first owner guarantees. */
+const gb_module *gb_module_retain(const gb_module *m);
 
 /* About how many bytes of heap the module holds: its copy of the binary,
  * the decoded sections and the compiled code of every function.  An
@@ -213,7 +218,9 @@ void gb_store_free(gb_store *s); /* frees everything made in it */
 /* Free every instance, memory, table and global made in s, keeping its
  * stacks and its host functions: for an embedder that runs one short-lived
  * instance after another on the same store. Pointers to the freed objects
- * become invalid. */
+ * become invalid.  (An instance made with GB_INST_REUSE may be kept as the
+ * store's spare: not usable as it is, only handed back by the next
+ * gb_instantiate_ex of its module; gb_store_free frees it.) */
 void gb_store_reset(gb_store *s);
 
 /* Gas.  The limit applies to the calls that follow; gas used accumulates
@@ -272,8 +279,18 @@ gb_err gb_instantiate(gb_store *s, const gb_module *m,
 
 /* gb_instantiate with options: GB_INST_NO_DATA leaves active data
  * segments unapplied (an embedder that keeps memory itself, as the Gear
- * layer does, applies them once when a program is created). */
-enum { GB_INST_NO_DATA = 1u << 0 };
+ * layer does, applies them once when a program is created).
+ * GB_INST_REUSE, for an embedder that instantiates one module again and
+ * again on the same store (one per run, gb_store_reset between): the
+ * instance holds a reference to the module (gb_module_retain), and
+ * gb_store_reset keeps the first such instance as the store's spare
+ * instead of freeing it; the next gb_instantiate_ex of the same module
+ * with GB_INST_REUSE, the same flags and the same imports hands it back
+ * with its state made again as a new instance's (globals, tables,
+ * element and data segments, start function) instead of allocating and
+ * linking one.  Observably the same as a new instance.  A module that
+ * defines its own memory is instantiated anew (the flag is ignored). */
+enum { GB_INST_NO_DATA = 1u << 0, GB_INST_REUSE = 1u << 1 };
 gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
                          const gb_extern *imports, uint32_t n, uint32_t flags,
                          gb_instance **out_inst, char *detail,

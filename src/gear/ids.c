@@ -79,24 +79,28 @@ gb_id gb_message_id_external(uint32_t block_number, gb_id user_id,
     return finish(&st);
 }
 
+/* The hashes of a message's id are short (one BLAKE2b block): the input
+ * is put together on the stack and hashed in one call, which costs about
+ * a third less than init, updates and final. */
 gb_id gb_message_id_outgoing(gb_id current_message_id, uint32_t local_nonce)
 {
-    uint8_t nonce[4];
-    put_u32le(nonce, local_nonce);
-
-    gb_blake2b_state st;
-    SALTED_INIT_(&st, "outgoing");
-    gb_blake2b_update(&st, current_message_id.b, GB_ID_LEN);
-    gb_blake2b_update(&st, nonce, sizeof nonce);
-    return finish(&st);
+    uint8_t in[sizeof "outgoing" - 1 + GB_ID_LEN + 4];
+    memcpy(in, "outgoing", sizeof "outgoing" - 1);
+    memcpy(in + sizeof "outgoing" - 1, current_message_id.b, GB_ID_LEN);
+    put_u32le(in + sizeof "outgoing" - 1 + GB_ID_LEN, local_nonce);
+    gb_id id;
+    gb_blake2b256(in, sizeof in, id.b);
+    return id;
 }
 
 gb_id gb_message_id_reply(gb_id replied_to)
 {
-    gb_blake2b_state st;
-    SALTED_INIT_(&st, "reply");
-    gb_blake2b_update(&st, replied_to.b, GB_ID_LEN);
-    return finish(&st);
+    uint8_t in[sizeof "reply" - 1 + GB_ID_LEN];
+    memcpy(in, "reply", sizeof "reply" - 1);
+    memcpy(in + sizeof "reply" - 1, replied_to.b, GB_ID_LEN);
+    gb_id id;
+    gb_blake2b256(in, sizeof in, id.b);
+    return id;
 }
 
 gb_id gb_message_id_signal(gb_id origin)

@@ -51,6 +51,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -84,12 +85,14 @@ struct gb_lazy {
                                what the run wrote */
     gb_page_write *writes;  /* gb_lazy_end's result */
     uint32_t nwrites;
+    uint32_t *loaded_len;   /* eager: the bytes loaded into touched[i]
+                               (the rest of the page is zero) */
+    /* (from here on: not cleared when a kept session is reused, every
+     * array is written before it is read) */
     /* small sessions (an eager one, a memory of up to 512 wasm pages)
      * keep their arrays here: one allocation per run instead of four */
     uint64_t loaded_small[SMALL_PAGES / 64 + 1];
     uint32_t touched_small[SMALL_TOUCHED];
-    uint32_t *loaded_len;   /* eager: the bytes loaded into touched[i]
-                               (the rest of the page is zero) */
     uint32_t loaded_len_small[SMALL_TOUCHED];
     gb_page_write writes_small[SMALL_TOUCHED];
 };
@@ -110,6 +113,27 @@ static void lz_array_free(void *p, const void *small)
 {
     if (p != small)
         free(p);
+}
+
+/* A new session's storage: the kept one (*spare, then NULL) with its
+ * fields before the small arrays cleared, or a new one all zero. */
+static gb_lazy *lz_new(gb_lazy **spare)
+{
+    gb_lazy *lz = spare ? *spare : NULL;
+    if (!lz)
+        return gb_zalloc(sizeof *lz);
+    *spare = NULL;
+    memset(lz, 0, offsetof(gb_lazy, loaded_small));
+    return lz;
+}
+
+/* The end of a session's storage: kept in *spare when it is empty. */
+static void lz_drop(gb_lazy *lz, gb_lazy **spare)
+{
+    if (spare && !*spare)
+        *spare = lz;
+    else
+        free(lz);
 }
 
 /* The session of this thread, read by the fault handler (see above). */
@@ -285,12 +309,21 @@ gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
                            const uint32_t *pages, uint32_t npages,
                            gb_lazy **out_lz)
 {
+    return gb_lazy_begin_eager_kept(NULL, mem, first_page, lookup, user,
+                                    pages, npages, out_lz);
+}
+
+gb_err gb_lazy_begin_eager_kept(gb_lazy **spare, gb_memory *mem,
+                                uint32_t first_page, gb_page_lookup lookup,
+                                void *user, const uint32_t *pages,
+                                uint32_t npages, gb_lazy **out_lz)
+{
     if (!out_lz)
         return GB_INVAL;
     *out_lz = NULL;
     if (!mem || !lookup || session)
         return GB_INVAL;
-    gb_lazy *lz = gb_zalloc(sizeof *lz);
+    gb_lazy *lz = lz_new(spare);
     if (!lz)
         return GB_NOMEM;
     lz->mem = mem;
@@ -314,7 +347,7 @@ gb_err gb_lazy_begin_eager(gb_memory *mem, uint32_t first_page,
         lz_array_free(lz->loaded, lz->loaded_small);
         lz_array_free(lz->touched, lz->touched_small);
         lz_array_free(lz->loaded_len, lz->loaded_len_small);
-        free(lz);
+        lz_drop(lz, spare);
         return GB_NOMEM;
     }
     /* the memory is all zero (the last session cleared what it wrote);
@@ -369,6 +402,11 @@ static bool changed(const gb_lazy *lz, uint32_t page, const uint8_t *now,
 /* One past the last granule of page the run wrote (0: none written). */
 static uint32_t last_dirty(const uint8_t *dirty, uint32_t page)
 {
+    uint32_t w; /* (most pages have none: four granules at a glance) */
+    _Static_assert(SUB == 4, "a gear page is four granules");
+    memcpy(&w, dirty + (size_t)page * SUB, 4);
+    if (!w)
+        return 0;
     for (uint32_t k = SUB; k-- > 0;)
         if (dirty[(size_t)page * SUB + k])
             return k + 1;
@@ -505,7 +543,9 @@ static void zero_resident(uint8_t *p, size_t len)
         free(vec);
 }
 
-void gb_lazy_free(gb_lazy *lz)
+void gb_lazy_free(gb_lazy *lz) { gb_lazy_free_keep(lz, NULL); }
+
+void gb_lazy_free_keep(gb_lazy *lz, gb_lazy **spare)
 {
     if (!lz)
         return;
@@ -543,7 +583,7 @@ void gb_lazy_free(gb_lazy *lz)
         lz_array_free(lz->loaded, lz->loaded_small);
         lz_array_free(lz->touched, lz->touched_small);
         lz_array_free(lz->loaded_len, lz->loaded_len_small);
-        free(lz);
+        lz_drop(lz, spare);
         return;
     }
     for (uint32_t i = 0; i < lz->ntouched; i++)
@@ -555,5 +595,5 @@ void gb_lazy_free(gb_lazy *lz)
     lz_array_free(lz->writes, lz->writes_small);
     lz_array_free(lz->loaded, lz->loaded_small);
     lz_array_free(lz->touched, lz->touched_small);
-    free(lz);
+    lz_drop(lz, spare);
 }

@@ -178,4 +178,18 @@ gb_err gb_lazy_touch(gb_lazy *lz, uint64_t offset, uint64_t len);
  */
 void gb_lazy_free(gb_lazy *lz);
 
+/*
+ * For a caller that runs one session after another (the processor): the
+ * session's own allocation outlives it.  gb_lazy_free_keep is gb_lazy_free
+ * that puts lz's storage in *spare when *spare is NULL (else frees it);
+ * gb_lazy_begin_eager_kept is gb_lazy_begin_eager that takes its storage
+ * from *spare when there is one (*spare is NULL after).  The caller frees
+ * what is left in *spare with free() when done.  Same errors.
+ */
+void gb_lazy_free_keep(gb_lazy *lz, gb_lazy **spare);
+gb_err gb_lazy_begin_eager_kept(gb_lazy **spare, gb_memory *mem,
+                                uint32_t first_page, gb_page_lookup lookup,
+                                void *user, const uint32_t *pages,
+                                uint32_t npages, gb_lazy **out_lz);
+
 #endif

@@ -4,7 +4,10 @@
  * A run: reset the processor's store (it keeps its stacks and the host
  * functions of the syscalls), make the program's memory at its current
  * size, instantiate the prepared code against it without data segments
- * (memory is the program's state, loaded page by page by lazy_pages.c),
+ * (memory is the program's state, loaded page by page by lazy_pages.c;
+ * the last run's instance of the same module is made again rather than
+ * a new one allocated and linked: GB_INST_REUSE, and the imports are
+ * linked once per module, which the processor holds a reference to),
  * call the entry point for the dispatch kind, and turn what happened into
  * a journal: Gear's reply for the outcome (auto, manual or error), the
  * pages that changed, the messages and programs the run created.
@@ -88,31 +91,42 @@ void gb_processor_free(gb_processor *p)
         return;
     gb_store_free(p->store);
     free(p->alloc_scratch);
+    free(p->sends);
+    free(p->lz_spare);
     free(p->imports);
     free(p->import_sys);
+    gb_module_free((gb_module *)p->linked);
     free(p);
 }
+
+/* free() of a pointer that is usually NULL: most journals and runs own
+ * few of their arrays, and a call per empty one adds up per message */
+#define FREE_SET(p)                                                        \
+    do {                                                                   \
+        if (p)                                                             \
+            free(p);                                                       \
+    } while (0)
 
 void gb_journal_free(gb_journal *j)
 {
     if (!j)
         return;
     for (uint32_t i = 0; i < j->npages; i++)
-        free(j->pages[i].data);
-    free(j->pages);
-    free(j->allocations);
+        FREE_SET(j->pages[i].data);
+    FREE_SET(j->pages);
+    FREE_SET(j->allocations);
     for (uint32_t i = 0; i < j->nmsgs; i++)
-        free(j->msgs[i].payload);
-    free(j->msgs);
-    free(j->reply.payload);
+        FREE_SET(j->msgs[i].payload);
+    FREE_SET(j->msgs);
+    FREE_SET(j->reply.payload);
     for (uint32_t i = 0; i < j->ncreates; i++)
-        free(j->creates[i].init.payload);
-    free(j->creates);
-    free(j->wakes);
-    free(j->reserved);
-    free(j->unreserved);
-    free(j->deposits);
-    free(j->debug);
+        FREE_SET(j->creates[i].init.payload);
+    FREE_SET(j->creates);
+    FREE_SET(j->wakes);
+    FREE_SET(j->reserved);
+    FREE_SET(j->unreserved);
+    FREE_SET(j->deposits);
+    FREE_SET(j->debug);
     memset(j, 0, sizeof *j);
 }
 
@@ -140,7 +154,14 @@ static bool same_allocations(const gb_processor *p, const gb_program_view *v,
     if (v->alloc_pages > p->cfg.max_pages ||
         (have && (!v->allocations || memcmp(alloc, v->allocations, have))))
         return false;
-    for (uint32_t i = have; i < n; i++)
+    uint32_t i = have;
+    for (; i + 8 <= n; i += 8) { /* (eight bytes at a time) */
+        uint64_t w;
+        memcpy(&w, alloc + i, 8);
+        if (w)
+            return false;
+    }
+    for (; i < n; i++)
         if (alloc[i])
             return false;
     return true;
@@ -227,20 +248,25 @@ static void discard_effects(gb_journal *j)
 static void run_free(gb_run *r)
 {
     for (uint32_t i = 0; i < r->nsends; i++)
-        free(r->sends[i].buf);
-    free(r->sends);
-    free(r->reply_buf);
-    free(r->panic);
+        FREE_SET(r->sends[i].buf);
+    /* the array (grown or not) goes back to the processor, zero again */
+    if (r->nsends)
+        memset(r->sends, 0, r->nsends * sizeof *r->sends);
+    r->p->sends = r->sends;
+    r->p->cap_sends = r->capsends;
+    FREE_SET(r->reply_buf);
+    FREE_SET(r->panic);
     if (r->alloc != r->p->alloc_scratch)
-        free(r->alloc);
+        FREE_SET(r->alloc);
 }
 
-/* The end of every run: the memory back to zero (gb_lazy_free), the
- * instance freed, so that nothing of the run — nor a pointer to its module
- * — outlives the call. */
+/* The end of every run: the memory back to zero (gb_lazy_free_keep), the
+ * run's buffers freed or kept empty for the next run, the instance reset
+ * (kept as the store's spare, with a reference to its module, so that a
+ * module evicted from the code cache meanwhile stays alive until then). */
 static void finish(gb_processor *p, gb_run *r, gb_lazy *lz)
 {
-    gb_lazy_free(lz);
+    gb_lazy_free_keep(lz, &p->lz_spare);
     run_free(r);
     gb_store_reset(p->store);
 }
@@ -268,7 +294,7 @@ static uint64_t alloc_intervals(const gb_program_view *prog)
  * Stops at the first step that does not fit in limit: *out_ok false, and
  * *out_gas is what the steps before it charged (burned).
  */
-static void precharge(const gb_gear_costs *k, const gb_module *m,
+static void precharge(const gb_gear_costs *k, const uint64_t *sec,
                       const gb_program_view *prog, bool has_entry,
                       uint64_t limit, gb_trace *rec, uint64_t *out_gas,
                       bool *out_ok)
@@ -279,7 +305,7 @@ static void precharge(const gb_gear_costs *k, const gb_module *m,
     if (has_entry) {
         uint64_t len = 8;
         for (uint8_t id = 0; id <= 12; id++)
-            len += gb_module_section_size(m, id);
+            len += sec[id];
         name[nstep] = "instrumented code";
         step[nstep++] = k->db_read + k->db_read_per_byte * len;
         uint64_t iv = alloc_intervals(prog);
@@ -288,12 +314,9 @@ static void precharge(const gb_gear_costs *k, const gb_module *m,
             step[nstep++] = k->db_read + k->load_allocations_per_interval * iv;
         }
         name[nstep] = "instantiation";
-        step[nstep++] = k->inst_code * gb_module_section_size(m, 10) +
-                        k->inst_data * gb_module_section_size(m, 11) +
-                        k->inst_global * gb_module_section_size(m, 6) +
-                        k->inst_table * gb_module_section_size(m, 4) +
-                        k->inst_element * gb_module_section_size(m, 9) +
-                        k->inst_type * gb_module_section_size(m, 1);
+        step[nstep++] = k->inst_code * sec[10] + k->inst_data * sec[11] +
+                        k->inst_global * sec[6] + k->inst_table * sec[4] +
+                        k->inst_element * sec[9] + k->inst_type * sec[1];
     }
     uint64_t used = 0;
     *out_ok = true;
@@ -326,6 +349,21 @@ static void precharge(const gb_gear_costs *k, const gb_module *m,
  * charges 3.8M less when the write came first), and the signal figures
  * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
  */
+/* Whether any of the n marks at m is set (four at a time). */
+static bool any_mark(const uint8_t *m, uint32_t n)
+{
+    uint32_t i = 0, w;
+    for (; i + 4 <= n; i += 4) {
+        memcpy(&w, m + i, 4);
+        if (w)
+            return true;
+    }
+    for (; i < n; i++)
+        if (m[i])
+            return true;
+    return false;
+}
+
 static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
                              const gb_program_view *prog, gb_trace *rec)
 {
@@ -334,11 +372,8 @@ static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
     uint32_t end = (uint32_t)(gb_memory_size(mem) / GB_GEAR_PAGE_SIZE);
     uint64_t sum = 0;
     for (uint32_t pg = prog->stack_end / GB_GEAR_PAGE_SIZE; pg < end; pg++) {
-        bool r = false, w = false;
-        for (uint32_t g = pg * sub; g < (pg + 1) * sub; g++) {
-            r |= rd[g] != 0;
-            w |= wr[g] != 0;
-        }
+        bool r = any_mark(rd + (size_t)pg * sub, sub),
+             w = any_mark(wr + (size_t)pg * sub, sub);
         if (!r && !w)
             continue;
         uint64_t access = !w ? k->signal_read
@@ -355,6 +390,55 @@ static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
                           access, load ? k->load_page_data : 0);
     }
     return sum;
+}
+
+/* p->imports for module m (nimp imports): the syscalls' host functions by
+ * name, and the processor's memory; kept for the next run of the same
+ * module (programs of one code run one after another), with m's section
+ * sizes.  GB_LINK, GB_NOMEM. */
+static gb_err link_imports(gb_processor *p, const gb_module *m, uint32_t nimp)
+{
+    if (m == p->linked)
+        return GB_OK;
+    gb_module_free((gb_module *)p->linked);
+    p->linked = NULL;
+    /* (into the processor's array: no allocation per run) */
+    if (nimp + 1 > p->cap_imports) {
+        gb_extern *ni = gb_realloc(p->imports, (nimp + 1) * sizeof *ni);
+        if (ni)
+            p->imports = ni;
+        uint8_t *ns = ni ? gb_realloc(p->import_sys, nimp + 1) : NULL;
+        if (!ns)
+            return GB_NOMEM;
+        memset(ns + p->cap_imports, GB_SYS_COUNT, nimp + 1 - p->cap_imports);
+        p->import_sys = ns;
+        p->cap_imports = nimp + 1;
+    }
+    for (uint32_t i = 0; i < nimp; i++) {
+        gb_import_desc im;
+        gb_module_import(m, i, &im);
+        if (im.kind == GB_EXTERN_MEMORY) {
+            p->imports[i] = (gb_extern){.kind = GB_EXTERN_MEMORY,
+                                        .u.memory = p->mem};
+            continue;
+        }
+        /* the last module's syscall at this position, if the name is the
+         * same (one toolchain's programs import alike) */
+        const gb_gear_syscall *sc =
+            gb_gear_syscall_get((gb_gear_syscall_id)p->import_sys[i]);
+        if (!sc || sc->name_len != im.name_len ||
+            memcmp(sc->name, im.name, im.name_len) != 0)
+            sc = gb_gear_syscall_find(im.name, im.name_len);
+        if (im.kind != GB_EXTERN_FUNC || !sc)
+            return GB_LINK; /* code checks make this unreachable */
+        p->import_sys[i] = (uint8_t)sc->id;
+        p->imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC,
+                                    .u.func = p->sys[sc->id]};
+    }
+    for (uint8_t id = 0; id < 13; id++)
+        p->sections[id] = gb_module_section_size(m, id);
+    p->linked = gb_module_retain(m);
+    return GB_OK;
 }
 
 static gb_err process(gb_processor *p, const gb_block_ctx *blk,
@@ -376,6 +460,8 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     gb_extern *imports = NULL;
     uint32_t nimp = gb_module_import_count(m);
 
+    r.sends = p->sends; /* (zero: run_free leaves it so) */
+    r.capsends = p->cap_sends;
     r.alloc = p->alloc_scratch;
     memset(r.alloc, 0, p->cfg.max_pages / 8 + 1);
     uint32_t bits = prog->alloc_pages < p->cfg.max_pages ? prog->alloc_pages
@@ -388,48 +474,13 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     if (e)
         goto fail;
     r.mem = mem;
-    { /* (into the processor's array: no allocation per run) */
-        if (nimp + 1 > p->cap_imports) {
-            gb_extern *ni = gb_realloc(p->imports, (nimp + 1) * sizeof *ni);
-            if (ni)
-                p->imports = ni;
-            uint8_t *ns = ni ? gb_realloc(p->import_sys, nimp + 1) : NULL;
-            if (!ns) {
-                e = GB_NOMEM;
-                goto fail;
-            }
-            memset(ns + p->cap_imports, GB_SYS_COUNT,
-                   nimp + 1 - p->cap_imports);
-            p->import_sys = ns;
-            p->cap_imports = nimp + 1;
-        }
-        for (uint32_t i = 0; i < nimp; i++) {
-            gb_import_desc im;
-            gb_module_import(m, i, &im);
-            if (im.kind == GB_EXTERN_MEMORY) {
-                p->imports[i] = (gb_extern){.kind = GB_EXTERN_MEMORY,
-                                            .u.memory = mem};
-                continue;
-            }
-            /* the last run's syscall at this position, if the name is the
-             * same (programs of one code, or one toolchain, import alike) */
-            const gb_gear_syscall *sc =
-                gb_gear_syscall_get((gb_gear_syscall_id)p->import_sys[i]);
-            if (!sc || sc->name_len != im.name_len ||
-                memcmp(sc->name, im.name, im.name_len) != 0)
-                sc = gb_gear_syscall_find(im.name, im.name_len);
-            if (im.kind != GB_EXTERN_FUNC || !sc) {
-                e = GB_LINK; /* code checks make this unreachable */
-                goto fail;
-            }
-            p->import_sys[i] = (uint8_t)sc->id;
-            p->imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC,
-                                        .u.func = p->sys[sc->id]};
-        }
-    }
+    e = link_imports(p, m, nimp);
+    if (e)
+        goto fail;
     imports = p->imports;
     char detail[256];
-    e = gb_instantiate_ex(s, m, imports, nimp, GB_INST_NO_DATA, &inst, detail,
+    e = gb_instantiate_ex(s, m, imports, nimp,
+                          GB_INST_NO_DATA | GB_INST_REUSE, &inst, detail,
                           sizeof detail);
     if (e)
         goto fail;
@@ -444,7 +495,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
      * the program runs, and running short is RanOutOfGas */
     uint64_t pre = 0;
     bool pre_ok = true;
-    precharge(r.costs, m, prog, has_entry, d->gas_limit, p->rec, &pre,
+    precharge(r.costs, p->sections, prog, has_entry, d->gas_limit, p->rec, &pre,
               &pre_ok);
     if (pre_ok && has_entry) {
         if (d->gas_limit - pre < r.costs->entry_thunk)
@@ -480,9 +531,10 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         memset(gb_memory_dirty(mem), 0, p->marks_hi);
         memset(gb_memory_read_marks(mem), 0, p->marks_hi);
         if (prog->hot_complete)
-            e = gb_lazy_begin_eager(mem, prog->stack_end / GB_GEAR_PAGE_SIZE,
-                                    prog->page, prog->page_user,
-                                    prog->hot_pages, prog->nhot, &lz);
+            e = gb_lazy_begin_eager_kept(&p->lz_spare, mem,
+                                         prog->stack_end / GB_GEAR_PAGE_SIZE,
+                                         prog->page, prog->page_user,
+                                         prog->hot_pages, prog->nhot, &lz);
         else
             e = gb_lazy_begin(mem, prog->stack_end / GB_GEAR_PAGE_SIZE,
                               prog->page, prog->page_user, &lz);

@@ -68,12 +68,23 @@ struct gb_processor {
     gb_run *run;                /* the run in progress */
     /* scratch kept between runs (a run allocates as little as it can) */
     uint8_t *alloc_scratch;     /* max_pages/8 + 1 bytes: the bitmap */
+    gb_send_buf *sends;         /* cap_sends entries, all zero between
+                                   runs: a run's r->sends to start with */
+    uint32_t cap_sends;
+    gb_lazy *lz_spare;          /* the last eager session's storage
+                                   (gb_lazy_free_keep), or NULL */
     gb_extern *imports;         /* cap_imports entries: a run's imports */
     uint8_t *import_sys;        /* cap_imports entries: the syscall id
                                    import i was linked to in the last run
                                    (GB_SYS_COUNT: none), tried first in
                                    the next (its name is compared) */
     uint32_t cap_imports;
+    const gb_module *linked;    /* the module imports[] and sections[] are
+                                   for (a reference of ours: the address
+                                   cannot be another module's while we
+                                   hold it), or NULL */
+    uint64_t sections[13];      /* its gb_module_section_size by id: the
+                                   precharge reads them every run */
     uint64_t marks_hi;          /* granules of the memory's read and write
                                    marks that may be set: cleared before
                                    the next run (the lazy-page charges) */

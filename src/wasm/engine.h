@@ -77,6 +77,10 @@ struct gb_instance {
     gb_val **elem_vals;  /* evaluated element segments */
     uint32_t *elem_len;  /* 0 once dropped */
     uint8_t *data_dropped;
+    uint32_t flags;      /* gb_instantiate_ex's; with GB_INST_REUSE the
+                            instance holds a reference to mod
+                            (gb_module_retain) and may outlive a reset as
+                            the store's spare */
     gb_instance *next;
 };
 
@@ -120,6 +124,9 @@ struct gb_store {
     gb_table *tables;
     gb_global *globals;
     gb_instance *instances;
+    gb_instance *spare;    /* GB_INST_REUSE: the instance the last reset
+                              kept, handed back to the next instantiation
+                              of its module with the same imports */
     gb_prof_fn prof;       /* gb_store_set_profiler: NULL when off */
     void *prof_user;
 };

@@ -10,6 +10,8 @@
 #ifndef GB_WASM_MODULE_H
 #define GB_WASM_MODULE_H
 
+#include <stdatomic.h>
+
 #include "gearbox/wasm.h"
 
 /* A constant expression (WebAssembly 2.0 allows exactly one instruction
@@ -123,6 +125,8 @@ struct gb_module {
                               when the module runs in the interpreter */
     bool uses_floats;      /* set by the compiler: a body has a float
                               instruction or local (Gear rejects those) */
+    _Atomic uint32_t refs; /* owners: 1 at load, + gb_module_retain; the
+                              only field that changes after load */
 };
 
 /*

@@ -75,6 +75,7 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
     if (!m)
         return GB_NOMEM;
     m->cfg = *cfg;
+    atomic_init(&m->refs, 1);
     m->bytes = gb_malloc(len ? len : 1);
     if (!m->bytes) {
         free(m);
@@ -97,9 +98,18 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
     return GB_OK;
 }
 
+const gb_module *gb_module_retain(const gb_module *m)
+{
+    if (m) /* (the count is the one field a shared module lets change) */
+        atomic_fetch_add_explicit(&((gb_module *)m)->refs, 1,
+                                  memory_order_relaxed);
+    return m;
+}
+
 void gb_module_free(gb_module *m)
 {
-    if (!m)
+    if (!m ||
+        atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) != 1)
         return;
     gb_jit_free(m->jit);
     if (m->code) {
@@ -205,14 +215,32 @@ static void instance_free(gb_instance *inst)
         for (uint32_t i = m->ntable_imports; i < m->ntables; i++)
             if (inst->tables[i])
                 free(inst->tables[i]->elems);
+    bool held = inst->flags & GB_INST_REUSE;
     free(inst);
+    if (held)
+        gb_module_free((gb_module *)m); /* the reference it held */
 }
 
 void gb_store_reset(gb_store *s)
 {
+    bool kept = false;
     for (gb_instance *i = s->instances, *n; i; i = n) {
         n = i->next;
+        /* the first reusable one becomes the spare (in place of the
+         * last): the next run is most often of the same module */
+        if ((i->flags & GB_INST_REUSE) && !s->freeing && !kept) {
+            if (s->spare)
+                instance_free(s->spare);
+            s->spare = i;
+            i->next = NULL;
+            kept = true;
+            continue;
+        }
         instance_free(i);
+    }
+    if (s->freeing && s->spare) {
+        instance_free(s->spare);
+        s->spare = NULL;
     }
     s->instances = NULL;
     gb_memory **link = &s->mems;
@@ -746,6 +774,112 @@ gb_err gb_instantiate(gb_store *s, const gb_module *m,
     return gb_instantiate_ex(s, m, imports, n, 0, out, detail, detail_len);
 }
 
+/* The part of instantiation that a reused instance repeats: globals,
+ * element values, active element and data segments, the start function
+ * (the tables are fresh or reset, the imports linked). */
+static gb_err init_state(gb_store *s, const gb_module *m, gb_instance *inst,
+                         uint32_t flags, char *detail, size_t detail_len)
+{
+    gb_err e;
+    for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
+        inst->globals[i]->val =
+            eval_const(inst, &m->global_init[i - m->nglobal_imports]);
+    gb_val *evbuf = inst->elem_vals[0]; /* (the segments' values, in a row) */
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const gb_elem_seg *seg = &m->elems[i];
+        inst->elem_vals[i] = evbuf;
+        evbuf += seg->count + 1;
+        for (uint32_t k = 0; k < seg->count; k++)
+            inst->elem_vals[i][k] = eval_const(inst, &seg->items[k]);
+        inst->elem_len[i] = seg->mode == GB_SEG_PASSIVE ? seg->count : 0;
+    }
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const gb_elem_seg *seg = &m->elems[i];
+        if (seg->mode != GB_SEG_ACTIVE)
+            continue;
+        gb_table *t = inst->tables[seg->table];
+        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
+        if (off + seg->count > t->size) {
+            set_detail(detail, detail_len,
+                       "element segment %u does not fit its table", i);
+            return gb_trapf(s, GB_TRAP_TABLE_OOB,
+                            "out of bounds table access: element segment %u", i);
+        }
+        gb_copy(t->elems + off, inst->elem_vals[i], seg->count * sizeof(gb_val));
+    }
+    for (uint32_t i = 0; i < m->ndatas; i++) {
+        const gb_data_seg *seg = &m->datas[i];
+        if (seg->mode != GB_SEG_ACTIVE)
+            continue;
+        if (flags & GB_INST_NO_DATA) {
+            inst->data_dropped[i] = 1;
+            continue;
+        }
+        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
+        if (off + seg->len > inst->mem->size) {
+            set_detail(detail, detail_len,
+                       "data segment %u does not fit memory", i);
+            return gb_trapf(s, GB_TRAP_MEM_OOB,
+                            "out of bounds memory access: data segment %u", i);
+        }
+        if (seg->len)
+            memcpy(inst->mem->data + off, seg->bytes, seg->len);
+        inst->data_dropped[i] = 1;
+    }
+    if (m->has_start) {
+        e = gb_func_call(s, inst->funcs[m->start], NULL, NULL);
+        if (e) {
+            set_detail(detail, detail_len, "start function trapped: %s",
+                       s->trap_msg);
+            return e;
+        }
+    }
+    return GB_OK;
+}
+
+/* Whether imports are what inst was linked to. */
+static bool same_imports(const gb_instance *inst, const gb_extern *imports)
+{
+    const gb_module *m = inst->mod;
+    uint32_t fi = 0, ti = 0, gi = 0;
+    for (uint32_t i = 0; i < m->nimports; i++) {
+        const gb_extern *ex = &imports[i];
+        if (ex->kind != m->imports[i].kind)
+            return false;
+        bool same = ex->kind == GB_EXTERN_FUNC    ? ex->u.func == inst->funcs[fi++]
+                    : ex->kind == GB_EXTERN_TABLE ? ex->u.table == inst->tables[ti++]
+                    : ex->kind == GB_EXTERN_MEMORY ? ex->u.memory == inst->mem
+                                                  : ex->u.global == inst->globals[gi++];
+        if (!same)
+            return false;
+    }
+    return true;
+}
+
+/* An instance made again from a reusable one (same module, same
+ * imports): its tables back to their initial size and null, its
+ * segments undropped, then init_state. */
+static gb_err reinstantiate(gb_store *s, gb_instance *inst, uint32_t flags,
+                            char *detail, size_t detail_len)
+{
+    const gb_module *m = inst->mod;
+    for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+        gb_table *t = inst->tables[i];
+        uint32_t min = m->tables[i].limits.min;
+        if (t->size != min) { /* (grown by the last run) */
+            gb_val *p = gb_realloc(t->elems, (size_t)(min ? min : 1) *
+                                                 sizeof *p);
+            if (!p)
+                return GB_NOMEM;
+            t->elems = p;
+            t->size = min;
+        }
+        memset(t->elems, 0, (size_t)min * sizeof *t->elems);
+    }
+    memset(inst->data_dropped, 0, m->ndatas);
+    return init_state(s, m, inst, flags, detail, detail_len);
+}
+
 gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
                          const gb_extern *imports, uint32_t n, uint32_t flags,
                          gb_instance **out, char *detail, size_t detail_len)
@@ -758,6 +892,22 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
         set_detail(detail, detail_len, "module has %u imports, %u given",
                    m->nimports, n);
         return GB_LINK;
+    }
+    if (m->nmems > m->nmem_imports)
+        flags &= ~(uint32_t)GB_INST_REUSE; /* (its memory is the store's) */
+    gb_instance *spare = s->spare;
+    if ((flags & GB_INST_REUSE) && spare && spare->mod == m &&
+        spare->flags == flags && same_imports(spare, imports)) {
+        /* (spare->mod is m itself: the reference it holds keeps the
+         * module's address from being reused by another) */
+        s->spare = NULL;
+        spare->next = s->instances;
+        s->instances = spare;
+        gb_err e = reinstantiate(s, spare, flags, detail, detail_len);
+        if (e)
+            return e;
+        *out = spare;
+        return GB_OK;
     }
     /* the instance and its arrays in one allocation (one per run of a
      * Gear program: allocation counts) */
@@ -790,6 +940,7 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
         return GB_NOMEM;
     gb_instance *inst = (gb_instance *)block;
     inst->mod = m;
+    inst->flags = flags & ~(uint32_t)GB_INST_REUSE; /* (reusable once made) */
     inst->store = s;
     inst->next = s->instances;
     s->instances = inst; /* owned by the store from here on */
@@ -859,62 +1010,20 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     }
     gb_global *gdefs = (gb_global *)(block + o_gdefs);
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++) {
-        gb_val v = eval_const(inst, &m->global_init[i - m->nglobal_imports]);
         /* (in the instance's allocation too) */
         gb_global *g = &gdefs[i - m->nglobal_imports];
-        *g = (gb_global){.type = m->globals[i], .val = v};
+        *g = (gb_global){.type = m->globals[i]};
         inst->globals[i] = g;
         inst->gvals[i] = &g->val;
     }
-    gb_val *evbuf = (gb_val *)(block + o_evbuf);
-    for (uint32_t i = 0; i < m->nelems; i++) {
-        const gb_elem_seg *seg = &m->elems[i];
-        inst->elem_vals[i] = evbuf;
-        evbuf += seg->count + 1;
-        for (uint32_t k = 0; k < seg->count; k++)
-            inst->elem_vals[i][k] = eval_const(inst, &seg->items[k]);
-        inst->elem_len[i] = seg->mode == GB_SEG_PASSIVE ? seg->count : 0;
-    }
-    for (uint32_t i = 0; i < m->nelems; i++) {
-        const gb_elem_seg *seg = &m->elems[i];
-        if (seg->mode != GB_SEG_ACTIVE)
-            continue;
-        gb_table *t = inst->tables[seg->table];
-        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
-        if (off + seg->count > t->size) {
-            set_detail(detail, detail_len,
-                       "element segment %u does not fit its table", i);
-            return gb_trapf(s, GB_TRAP_TABLE_OOB,
-                            "out of bounds table access: element segment %u", i);
-        }
-        gb_copy(t->elems + off, inst->elem_vals[i], seg->count * sizeof(gb_val));
-    }
-    for (uint32_t i = 0; i < m->ndatas; i++) {
-        const gb_data_seg *seg = &m->datas[i];
-        if (seg->mode != GB_SEG_ACTIVE)
-            continue;
-        if (flags & GB_INST_NO_DATA) {
-            inst->data_dropped[i] = 1;
-            continue;
-        }
-        uint64_t off = (uint32_t)eval_const(inst, &seg->offset);
-        if (off + seg->len > inst->mem->size) {
-            set_detail(detail, detail_len,
-                       "data segment %u does not fit memory", i);
-            return gb_trapf(s, GB_TRAP_MEM_OOB,
-                            "out of bounds memory access: data segment %u", i);
-        }
-        if (seg->len)
-            memcpy(inst->mem->data + off, seg->bytes, seg->len);
-        inst->data_dropped[i] = 1;
-    }
-    if (m->has_start) {
-        e = gb_func_call(s, inst->funcs[m->start], NULL, NULL);
-        if (e) {
-            set_detail(detail, detail_len, "start function trapped: %s",
-                       s->trap_msg);
-            return e;
-        }
+    if (m->nelems)
+        inst->elem_vals[0] = (gb_val *)(block + o_evbuf);
+    e = init_state(s, m, inst, flags, detail, detail_len);
+    if (e)
+        return e;
+    if (flags & GB_INST_REUSE) { /* complete: it may be the next spare */
+        gb_module_retain(m);
+        inst->flags = flags;
     }
     *out = inst;
     return GB_OK;

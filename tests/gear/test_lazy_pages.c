@@ -757,8 +757,53 @@ static void test_cost_independent_of_size(void)
     }
 }
 
+/* Eager sessions one after another on kept storage (the processor's way):
+ * the second begins on the first's storage, sees its own pages and
+ * reports only its own writes. */
+static void test_eager_kept_storage(void)
+{
+    fixture fx;
+    stored st = {0};
+    GB_EXPECT(fx_new(&fx, 4, 4));
+    stored_add(&st, 3, 0);
+    stored_add(&st, 5, 0);
+    uint32_t hot[2] = {3, 5};
+    gb_lazy *spare = NULL, *lz = NULL;
+    const gb_page_write *w = NULL;
+    uint32_t n = 0;
+    GB_EXPECT_ERR(GB_OK, gb_lazy_begin_eager_kept(&spare, fx.mem, 1, lookup,
+                                                  &st, hot, 2, &lz));
+    GB_EXPECT(lz && !spare);
+    GB_EXPECT(page_equals_stored(fx.data + 3 * GP, 3, 0));
+    fx.data[5 * GP + 8] ^= 0xFF;
+    gb_memory_mark(fx.mem, 5 * GP + 8, 1);
+    GB_EXPECT_ERR(GB_OK, gb_lazy_end(lz, &w, &n));
+    GB_EXPECT(n == 1 && w[0].page == 5);
+    gb_lazy *first = lz;
+    gb_lazy_free_keep(lz, &spare);
+    GB_EXPECT(spare == first);
+    GB_EXPECT_U64(0, fx.data[3 * GP + 100]); /* cleared for the next */
+    GB_EXPECT_U64(0, fx.data[5 * GP + 8]);
+
+    lz = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_lazy_begin_eager_kept(&spare, fx.mem, 1, lookup,
+                                                  &st, hot, 2, &lz));
+    GB_EXPECT(lz == first && !spare);
+    GB_EXPECT(page_equals_stored(fx.data + 5 * GP, 5, 0));
+    fx.data[7 * GP] = 42;
+    gb_memory_mark(fx.mem, 7 * GP, 1);
+    n = 0;
+    GB_EXPECT_ERR(GB_OK, gb_lazy_end(lz, &w, &n));
+    GB_EXPECT(n == 1 && w[0].page == 7); /* not the first session's */
+    gb_lazy_free_keep(lz, &spare);
+    free(spare);
+    stored_free(&st);
+    fx_free(&fx);
+}
+
 int main(void)
 {
+    GB_RUN(test_eager_kept_storage);
     GB_RUN(test_reads_see_persisted_content);
     GB_RUN(test_only_changed_pages_reported);
     GB_RUN(test_straddling_access_loads_both_pages);

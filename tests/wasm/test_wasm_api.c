@@ -219,6 +219,58 @@ static const uint8_t wasm_call_locals[] = {
     0x0B,                               /*   end */
 };
 
+/* GB_INST_REUSE: an instance with every kind of state a run can change
+ * (wat2wasm of the text below; too long to assemble by hand):
+ * (module
+ *   (import "env" "mem" (memory 1))
+ *   (import "env" "h" (func $h (result i32)))
+ *   (table 2 funcref)
+ *   (global $g (mut i32) (i32.const 7))
+ *   (elem (i32.const 0) $one)
+ *   (elem $p func $two)
+ *   (data $d "hi")
+ *   (type $r (func (result i32)))
+ *   (func $one (result i32) i32.const 1)
+ *   (func $two (result i32) i32.const 2)
+ *   (func (export "mutate")
+ *     i32.const 99 global.set $g
+ *     ref.null func i32.const 5 table.grow 0 drop
+ *     i32.const 0 ref.null func table.set 0
+ *     elem.drop $p
+ *     data.drop $d)
+ *   (func (export "g") (result i32) global.get $g)
+ *   (func (export "size") (result i32) table.size 0)
+ *   (func (export "t0") (result i32) i32.const 0 call_indirect (type $r))
+ *   (func (export "init") (result i32)
+ *     i32.const 1 i32.const 0 i32.const 1 table.init $p
+ *     i32.const 1 call_indirect (type $r))
+ *   (func (export "dinit") (result i32)
+ *     i32.const 0 i32.const 0 i32.const 2 memory.init $d
+ *     i32.const 0 i32.load8_u)
+ *   (func (export "host") (result i32) call $h)) */
+static const uint8_t wasm_reuse[] = {
+    0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60,
+    0x00, 0x01, 0x7F, 0x60, 0x00, 0x00, 0x02, 0x14, 0x02, 0x03, 0x65, 0x6E,
+    0x76, 0x03, 0x6D, 0x65, 0x6D, 0x02, 0x00, 0x01, 0x03, 0x65, 0x6E, 0x76,
+    0x01, 0x68, 0x00, 0x00, 0x03, 0x0A, 0x09, 0x00, 0x00, 0x01, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00, 0x02, 0x06, 0x06,
+    0x01, 0x7F, 0x01, 0x41, 0x07, 0x0B, 0x07, 0x30, 0x07, 0x06, 0x6D, 0x75,
+    0x74, 0x61, 0x74, 0x65, 0x00, 0x03, 0x01, 0x67, 0x00, 0x04, 0x04, 0x73,
+    0x69, 0x7A, 0x65, 0x00, 0x05, 0x02, 0x74, 0x30, 0x00, 0x06, 0x04, 0x69,
+    0x6E, 0x69, 0x74, 0x00, 0x07, 0x05, 0x64, 0x69, 0x6E, 0x69, 0x74, 0x00,
+    0x08, 0x04, 0x68, 0x6F, 0x73, 0x74, 0x00, 0x09, 0x09, 0x0B, 0x02, 0x00,
+    0x41, 0x00, 0x0B, 0x01, 0x01, 0x01, 0x00, 0x01, 0x02, 0x0C, 0x01, 0x01,
+    0x0A, 0x63, 0x09, 0x04, 0x00, 0x41, 0x01, 0x0B, 0x04, 0x00, 0x41, 0x02,
+    0x0B, 0x1B, 0x00, 0x41, 0xE3, 0x00, 0x24, 0x00, 0xD0, 0x70, 0x41, 0x05,
+    0xFC, 0x0F, 0x00, 0x1A, 0x41, 0x00, 0xD0, 0x70, 0x26, 0x00, 0xFC, 0x0D,
+    0x01, 0xFC, 0x09, 0x00, 0x0B, 0x04, 0x00, 0x23, 0x00, 0x0B, 0x05, 0x00,
+    0xFC, 0x10, 0x00, 0x0B, 0x07, 0x00, 0x41, 0x00, 0x11, 0x00, 0x00, 0x0B,
+    0x11, 0x00, 0x41, 0x01, 0x41, 0x00, 0x41, 0x01, 0xFC, 0x0C, 0x01, 0x00,
+    0x41, 0x01, 0x11, 0x00, 0x00, 0x0B, 0x11, 0x00, 0x41, 0x00, 0x41, 0x00,
+    0x41, 0x02, 0xFC, 0x08, 0x00, 0x00, 0x41, 0x00, 0x2D, 0x00, 0x00, 0x0B,
+    0x04, 0x00, 0x10, 0x00, 0x0B, 0x0B, 0x05, 0x01, 0x01, 0x02, 0x68, 0x69,
+};
+
 /* ---- helpers ---------------------------------------------------------- */
 
 /* Arguments or results for a function that has none.  (Not NULL: the API
@@ -759,6 +811,115 @@ out:
     teardown(&fx);
 }
 
+static gb_err host_seven(gb_host_ctx *ctx, void *user, const gb_val *args,
+                         gb_val *results)
+{
+    (void)ctx;
+    (void)args;
+    results[0] = (uint32_t)(uintptr_t)user;
+    return GB_OK;
+}
+
+/* Call export name of inst: its i32 result, or -1 when it traps. */
+static int64_t call_i32(gb_store *s, gb_instance *inst, const char *name)
+{
+    gb_extern ext;
+    if (gb_instance_export(inst, name, strlen(name), &ext) != GB_OK)
+        return -2;
+    gb_val res = 0;
+    gb_store_set_gas(s, 1000000);
+    return gb_func_call(s, ext.u.func, none, &res) == GB_OK ? (int64_t)(uint32_t)res
+                                                            : -1;
+}
+
+/* The state a new instance of wasm_reuse has. */
+static void expect_fresh(gb_store *s, gb_instance *inst)
+{
+    GB_EXPECT_U64(7, call_i32(s, inst, "g"));
+    GB_EXPECT_U64(2, call_i32(s, inst, "size"));
+    GB_EXPECT_U64(1, call_i32(s, inst, "t0"));
+    GB_EXPECT_U64(2, call_i32(s, inst, "init"));
+    GB_EXPECT_U64('h', call_i32(s, inst, "dinit"));
+}
+
+/* An instance made with GB_INST_REUSE comes back from the store's spare
+ * after a reset, for the same module and imports, with the state of a new
+ * one (globals, table size and elements, dropped segments); other imports
+ * get a new instance; the spare keeps its module alive. */
+static void instance_reuse(gb_wasm_tier tier)
+{
+    gb_wasm_config cfg;
+    gb_wasm_config_default(&cfg);
+    cfg.tier = tier;
+    gb_module *m = NULL;
+    gb_store *s = NULL;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_OK, gb_module_load(&cfg, wasm_reuse, sizeof wasm_reuse,
+                                        &m, detail, sizeof detail));
+    if (!m) {
+        fprintf(stderr, "  load: %s\n", detail);
+        return;
+    }
+    GB_EXPECT_ERR(GB_OK, gb_store_new(&cfg, &s));
+    gb_functype ft = {.nresults = 1, .results = (const uint8_t[]){GB_I32}};
+    gb_func *h7 = NULL, *h8 = NULL;
+    gb_memory *mem = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_func_new_host(s, &ft, host_seven, (void *)7, &h7));
+    GB_EXPECT_ERR(GB_OK, gb_func_new_host(s, &ft, host_seven, (void *)8, &h8));
+    GB_EXPECT_ERR(GB_OK, gb_memory_new_ex(s, (gb_limits){.min = 1}, GB_MEM_KEEP,
+                                          &mem));
+    if (!h7 || !h8 || !mem)
+        goto out;
+    gb_extern imp[2] = {{.kind = GB_EXTERN_MEMORY, .u.memory = mem},
+                        {.kind = GB_EXTERN_FUNC, .u.func = h7}};
+    uint32_t fl = GB_INST_REUSE;
+    gb_instance *a = NULL, *b = NULL, *c = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, m, imp, 2, fl, &a, detail,
+                                           sizeof detail));
+    if (!a)
+        goto out;
+    expect_fresh(s, a);
+    GB_EXPECT_U64(7, call_i32(s, a, "host"));
+    GB_EXPECT_U64(0, call_i32(s, a, "mutate"));
+    GB_EXPECT_U64(99, call_i32(s, a, "g"));
+    GB_EXPECT_U64(7, call_i32(s, a, "size"));
+    GB_EXPECT(call_i32(s, a, "t0") == -1);   /* table[0] is null now */
+    GB_EXPECT(call_i32(s, a, "init") == -1); /* elem dropped */
+    GB_EXPECT(call_i32(s, a, "dinit") == -1); /* data dropped */
+
+    /* the caller's reference goes; the spare's keeps the module */
+    const gb_module *mine = gb_module_retain(m);
+    gb_module_free(m);
+    gb_store_reset(s);
+    memset(gb_memory_data(mem), 0, 4);
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, mine, imp, 2, fl, &b, detail,
+                                           sizeof detail));
+    GB_EXPECT(b == a); /* the spare, made again */
+    if (b)
+        expect_fresh(s, b);
+
+    /* other imports: a new instance, its own host function */
+    gb_store_reset(s);
+    imp[1].u.func = h8;
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, mine, imp, 2, fl, &c, detail,
+                                           sizeof detail));
+    GB_EXPECT(c && c != a);
+    if (c) {
+        expect_fresh(s, c);
+        GB_EXPECT_U64(8, call_i32(s, c, "host"));
+    }
+    m = (gb_module *)mine;
+out:
+    gb_store_free(s); /* frees the spare and its reference */
+    gb_module_free(m);
+}
+
+static void test_instance_reuse(void)
+{
+    instance_reuse(GB_TIER_INTERP);
+    instance_reuse(GB_TIER_COMPILED);
+}
+
 int main(void)
 {
     GB_RUN(test_add_returns_sum);
@@ -777,5 +938,6 @@ int main(void)
     GB_RUN(test_metering_off);
     GB_RUN(test_gas_exact);
     GB_RUN(test_gas_exact_call_and_locals);
+    GB_RUN(test_instance_reuse);
     return gb_test_summary();
 }
