@@ -85,6 +85,80 @@ gb_u128 gb_chain_tx_fee(const gb_chain_cfg *cfg, const gb_tx *tx)
 
 /* ---- opening ---------------------------------------------------------- */
 
+/* The store's format: what the chain's records mean, marked in the
+ * inputs table (history, outside the state root, copied by snapshots and
+ * forks) under a key no height has, u32 LE.  2: Gear's holds — a
+ * waitlist entry's rent lock and a mailbox entry's hold (their start in
+ * d.signal_code, holds.c), a reservation's rent lock (its start and end).
+ * A store without the mark was made before them: format 1. */
+#define STORE_FORMAT 2u
+static const char k_format[] = "_store_format";
+
+static gb_err format_mark(gb_db_txn *txn)
+{
+    uint8_t v[4];
+    gb_le_put(v, STORE_FORMAT, 4);
+    return gb_db_put_history(txn, k_format, sizeof k_format - 1, v, 4);
+}
+
+/* An existing store's format checked: this one's; an older one holding
+ * nothing whose meaning changed (waitlist, mailbox and reservation
+ * entries) is marked as this one's; any other is refused
+ * (GB_UNSUPPORTED, with what and why in detail). */
+static gb_err format_check(gb_chain *c, char *detail, size_t len)
+{
+    gb_db_txn *r;
+    gb_err e = gb_db_read_begin(c->db, &r);
+    if (e)
+        return e;
+    gb_db_val v;
+    uint32_t fmt = 1;
+    e = gb_db_get(r, GB_TABLE_INPUTS, k_format, sizeof k_format - 1, &v);
+    if (!e)
+        fmt = v.len == 4 ? (uint32_t)gb_le_get(v.data, 4) : UINT32_MAX;
+    uint64_t nw = 0, nm = 0, nr = 0;
+    if ((!e || e == GB_NOT_FOUND) && fmt < STORE_FORMAT &&
+        !(e = gb_db_count(r, GB_TABLE_WAITLIST, &nw)) &&
+        !(e = gb_db_count(r, GB_TABLE_MAILBOX, &nm)))
+        e = gb_db_count(r, GB_TABLE_RESERVATIONS, &nr);
+    gb_db_read_end(r);
+    if (e && e != GB_NOT_FOUND)
+        return e;
+    const char *dir = c->cfg.data_dir ? c->cfg.data_dir : "the store";
+    if (fmt > STORE_FORMAT) {
+        if (detail && len)
+            snprintf(detail, len,
+                     "%s: written by a newer gearbox (store format %u; "
+                     "this gearbox reads format %u)",
+                     dir, fmt, STORE_FORMAT);
+        return GB_UNSUPPORTED;
+    }
+    if (fmt == STORE_FORMAT)
+        return GB_OK;
+    if (nw || nm || nr) {
+        if (detail && len)
+            snprintf(
+            detail, len,
+            "%s: store format %u, written by a gearbox from before Gear's "
+            "gas holds; its %llu waitlist, %llu mailbox and %llu "
+            "reservation entries hold gas without the rent locks this "
+            "gearbox (store format %u) accounts for.  Open it with the "
+            "gearbox that wrote it, or start a new data directory",
+            dir, fmt, (unsigned long long)nw, (unsigned long long)nm,
+            (unsigned long long)nr, STORE_FORMAT);
+        return GB_UNSUPPORTED;
+    }
+    /* nothing held: its records mean the same in this format */
+    gb_db_txn *t;
+    if ((e = gb_db_begin(c->db, &t)))
+        return e;
+    if ((e = format_mark(t))) {
+        gb_db_abort(t);
+        return e;
+    }
+    return gb_db_commit(t);
+}
+
 static gb_err genesis(gb_chain *c)
 {
     gb_db_txn *txn;
@@ -116,6 +190,7 @@ static gb_err genesis(gb_chain *c)
     uint8_t g[GB_CHAIN_GENESIS_REC];
     gb_chain_genesis_encode(&c->cfg, g);
     TRY_OUT(gb_db_inputs_put(txn, 0, g, sizeof g));
+    TRY_OUT(format_mark(txn));
     gb_block_header h = {.height = 0};
     TRY_OUT(gb_db_seal_block(txn, &h, c->head_hash));
     c->height = 0;
@@ -169,6 +244,9 @@ gb_err gb_chain_open(const gb_chain_cfg *cfg, gb_chain **out, char *detail,
     gb_db_read_end(r);
     if (e == GB_NOT_FOUND)
         e = genesis(c);
+    else if (!e && (e = format_check(c, detail, detail_len)) ==
+                       GB_UNSUPPORTED)
+        goto fail;
     if (e) {
         gb_chain_set_detail(detail, detail_len,
                             "cannot read or write the chain head");
@@ -274,7 +352,11 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
             return e;
         /* the value to the user, whatever the reason (Gear's
          * read_message_requirements, internal.rs:584-599) */
-        return gb_chain_account_add(b, t->a, val);
+        if ((e = gb_chain_account_add(b, t->a, val)))
+            return e;
+        /* the sender's automatic reply, whether it is active or not
+         * (remove_from_mailbox, manager/task.rs:55-93) */
+        return gb_chain_mail_auto_reply(b, &x, t->a);
     }
     case GB_TASK_REMOVE_RESERVATION: {
         /* a reservation that expired: its gas back to who paid for it */
@@ -283,9 +365,11 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
             return e == GB_NOT_FOUND ? GB_OK : e; /* used or unreserved */
         if (r.expires_at != block)
             return GB_OK;
-        if ((e = gb_db_reservation_del(b->txn, t->a, t->b)))
+        uint64_t left;
+        if ((e = gb_db_reservation_del(b->txn, t->a, t->b)) ||
+            (e = gb_chain_rsv_end(b, &r, &left)))
             return e;
-        return gb_chain_refund_gas(b, r.origin, r.amount);
+        return gb_chain_refund_gas(b, r.origin, left);
     }
     default:
         return GB_OK;

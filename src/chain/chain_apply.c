@@ -45,25 +45,31 @@
  * node pays it):
  *
  *   reservations  journal.reserved: stored under the program (reservations
- *           table: amount, expires_at, origin = the account that paid for
- *           the message that made it) with a GB_TASK_REMOVE_RESERVATION
- *           task at expires_at, which deletes it and refunds its gas to
- *           that origin (Gear returns it to the gas node's origin).
- *           journal.unreserved: used → deleted, its gas now travels with
- *           the message sent from it (from_reservation, gas limit = the
- *           amount; that message's origin is the reservation's); not used
- *           (gr_unreserve_gas) → deleted and refunded to its origin.  The
- *           program's reservations are passed to every run in the view.
+ *           table: amount, start, expires_at, origin = the account that
+ *           paid for the message that made it), with its rent locked up
+ *           front (the run set aside amount + lock: Gear's reserve_gas;
+ *           gb_chain_rsv_lock), and a GB_TASK_REMOVE_RESERVATION task at
+ *           expires_at, which deletes it, burns the rent of its blocks
+ *           and refunds the rest to that origin (gb_chain_rsv_end; Gear
+ *           returns it to the gas node's origin).  journal.unreserved:
+ *           used → deleted, its gas (the amount and what the rent left of
+ *           the lock) now travels with the message sent from it
+ *           (from_reservation; that message's origin is the
+ *           reservation's); not used (gr_unreserve_gas) → deleted, its
+ *           rent paid, the rest refunded to its origin.  The program's
+ *           reservations are passed to every run in the view.
  *   reply deposits  journal.deposits: kept with the message they were made
  *           for (the dispatch record's reply_deposit), wherever it is
  *           stored (queue, stash, waitlist).  The reply to that message —
  *           the one its run sends, or an error reply (unavailable
  *           program, removed from the waitlist) — gets the deposit as its
  *           gas (added to an explicit gas limit; such a reply is a root
- *           of the gas tree, drawing on nothing else).  Without a reply (a message to a
- *           user, which goes to the mailbox holding no gas; a run that
- *           ended without replying) the deposit is refunded to the
- *           message's origin.
+ *           of the gas tree, drawing on nothing else).  A message to a
+ *           user keeps its deposit for the user's reply or the automatic
+ *           one (holds.c, Gear's send_user_message, claim_value,
+ *           remove_from_mailbox).  Without a reply (a run that ended
+ *           without replying, a reply to a user) the deposit is refunded
+ *           to the message's origin.
  *   system reservation  journal.system_reserved (kept by a failed run
  *           too): held with the message (ctx.system_reservation of its
  *           waitlist / queue record) while it waits.  When a handle or
@@ -181,6 +187,8 @@ gb_err gb_chain_waitlist_leave(gb_blk *b, gb_id pid, gb_id mid,
             if (p.status == GB_PROGRAM_INITIALIZING) {
                 p.status = GB_PROGRAM_TERMINATED;
                 e = gb_db_program_put(b->txn, pid, &p);
+                if (!e) /* (process_failed_init) */
+                    e = gb_chain_rsv_clear(b, pid);
                 if (!e)
                     e = gb_chain_pages_clear(b, pid);
                 if (!e)
@@ -380,17 +388,22 @@ static uint64_t deposit_for(const gb_journal *j, gb_id mid)
     return g;
 }
 
-/* Who paid for reservation rid of program pid (kept in *origin when the
- * reservation is unknown). */
-static gb_err reservation_origin(gb_blk *b, gb_id pid, gb_id rid,
-                                 gb_id *origin)
+/* A message sent from reservation rid of program pid: who paid for it
+ * (*origin) and its gas (*gas: the amount and what the rent of the blocks
+ * it was held left of its lock, gb_chain_rsv_end; the record goes with
+ * the run's unreserved list).  Both kept when the reservation is
+ * unknown. */
+static gb_err reservation_take(gb_blk *b, gb_id pid, gb_id rid,
+                               gb_id *origin, uint64_t *gas)
 {
     gb_db_reservation r;
     gb_err e = gb_db_reservation_get(b->txn, pid, rid, &r);
     if (e == GB_NOT_FOUND)
         return GB_OK;
-    if (!e)
+    if (!e) {
         *origin = r.origin;
+        e = gb_chain_rsv_end(b, &r, gas);
+    }
     return e;
 }
 
@@ -483,7 +496,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (j->has_reply && j->reply.has_gas_limit && !j->reply.from_reservation)
         given += j->reply.gas_limit;
     for (uint32_t i = 0; i < j->nreserved; i++)
-        given += j->reserved[i].amount;
+        given += j->reserved[i].amount + j->reserved[i].lock;
     for (uint32_t i = 0; i < j->ndeposits; i++)
         given += j->deposits[i].gas;
     given += j->system_reserved;
@@ -577,6 +590,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
     if (!same_record(&before, p))
         TRY_OUT(gb_db_program_put(b->txn, pid, p));
     if (p->status == GB_PROGRAM_TERMINATED && init && failed) {
+        TRY_OUT(gb_chain_rsv_clear(b, pid));
         TRY_OUT(gb_chain_pages_clear(b, pid));
         TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_INIT_FAILED, .id = pid},
                            NULL, 0, NULL));
@@ -596,6 +610,14 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
                                                  ? rv->expires_at
                                                  : b->height + 1,
                                .origin = x->origin};
+        /* its rent locked up front: what the run set aside (Gear's
+         * reserve(amount + lock_amount) then lock) — all of it but where
+         * the end saturates at the last block number, the rest staying
+         * with the holder as in Gear */
+        uint64_t lock = gb_chain_rsv_lock(&r);
+        if (lock > rv->lock)
+            return GB_MALFORMED;
+        hold.n.value += rv->lock - lock;
         TRY_OUT(gb_db_reservation_put(b->txn, pid, rv->id, &r));
         gb_db_task t = {.kind = GB_TASK_REMOVE_RESERVATION, .a = pid,
                         .b = rv->id};
@@ -658,7 +680,16 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .origin = x->origin,
             .reply_deposit = deposit_for(j, m->id)};
         if (m->from_reservation) { /* a root: the reservation's gas */
-            e = reservation_origin(b, pid, m->reservation, &y.origin);
+            e = reservation_take(b, pid, m->reservation, &y.origin,
+                                 &y.d.gas_limit);
+            /* to a user: the mailbox threshold of it, the rest back
+             * (send_user_message: a gasless message, get_limit of the
+             * reservation, then remove_gas_reservation_with_task) */
+            uint64_t th = b->bctx.mailbox_threshold;
+            if (!e && !msg_prog[i] && y.d.gas_limit > th) {
+                e = gb_chain_refund_gas(b, y.origin, y.d.gas_limit - th);
+                y.d.gas_limit = th;
+            }
         } else if (!msg_prog[i]) {
             /* to a user: the gas given, or the mailbox threshold from
              * the holder when it has that much (Gear's send_user_message:
@@ -692,8 +723,9 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .origin = x->origin};
         memcpy(y.d.reply_code, m->reply_code, 4);
         if (m->from_reservation) {
+            TRY_OUT(reservation_take(b, pid, m->reservation, &y.origin,
+                                     &y.d.gas_limit));
             y.d.gas_limit += x->reply_deposit;
-            TRY_OUT(reservation_origin(b, pid, m->reservation, &y.origin));
         } else if (x->reply_deposit) {
             /* the deposit pays for the reply: a root of its own (Gear's
              * create_deposit node), with any gas given besides */
@@ -723,9 +755,13 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
         if (e)
             goto out;
         TRY_OUT(gb_db_reservation_del(b->txn, pid, u->id));
-        /* used: the gas is with the message sent from it */
-        if (!u->used)
-            TRY_OUT(gb_chain_refund_gas(b, r.origin, r.amount));
+        /* used: the gas is with the message sent from it; unreserved: its
+         * rent so far paid, the rest back (Gear's remove_gas_reservation) */
+        uint64_t left;
+        if (!u->used && !(e = gb_chain_rsv_end(b, &r, &left)))
+            e = gb_chain_refund_gas(b, r.origin, left);
+        if (e)
+            goto out;
     }
     if (failed && sysres && signal_due(x))
         TRY_OUT(send_signal(b, x, j->signal_code, sysres, &hold));
@@ -744,7 +780,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
         hold.n.value -= lock;
     }
     if (b->est)
-        gb_chain_est_note(b, x, j, hold.id, hold.n.value);
+        gb_chain_est_note(b, x, j, hold.id, hold.n.value, burned);
     uint64_t wait_gas = hold.n.value;
     if (j->outcome != GB_OUTCOME_WAIT) {
         TRY_OUT(gb_chain_gas_done(b, x, &hold));
@@ -758,6 +794,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
         TRY_OUT(apply_wait(b, x, j, wait_gas, sysres, pooled, wait_until));
     if (j->outcome == GB_OUTCOME_EXIT) {
         TRY_OUT(gb_chain_credit(b, j->inheritor, to_inheritor));
+        TRY_OUT(gb_chain_rsv_clear(b, pid));
         TRY_OUT(gb_chain_pages_clear(b, pid));
         TRY_OUT(drain_waitlist(b, pid, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED));
         TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_PROGRAM_EXITED,

@@ -15,8 +15,13 @@
  *             the main message after every journal note), and whether a
  *             message of its tree waited with a plain gr_wait once the
  *             message's own node was gone;
- *   burned    the block's gas_used (every run of the tree);
- *   reserved  the gas held by the messages of the tree put in a mailbox;
+ *   burned    what the runs of the messages of the tree burned (Gear's
+ *             main chain: gb_est_watch.burned);
+ *   reserved  0: Gear counts the gas of a main-chain message put in a
+ *             mailbox (runtime_api.rs:341-369), but such a message's node
+ *             is a Cut node, a root of its own (get_origin_key gives its
+ *             own id: vara/common/src/gas_provider/internal.rs:464,
+ *             node.rs:424-438), so none ever counts;
  *   waited    the message is in the waitlist at the end;
  *   failures  a failed run's error reply (a UserMessageSent event, or a
  *             REPLY dispatch met in the queue) gives the reason reported.
@@ -149,11 +154,8 @@ static void scan_events(gb_blk *b, uint32_t *seen, dry *d)
             }
             break;
         case GB_EV_USER_MESSAGE:
-            if (ev->expires_at) { /* held in the mailbox: its gas */
-                gb_db_dispatch mb;
-                if (!gb_db_mailbox_get(b->txn, ev->destination, ev->id, &mb))
-                    d->reserved += mb.d.gas_limit;
-            }
+            /* (held in the mailbox or not, Gear's reserved stays 0:
+             * the top of this file) */
             if (ev->is_reply)
                 note_error_reply(d, ev->reply_to, ev->reply_code, ev->payload,
                                  ev->payload_len);
@@ -333,13 +335,18 @@ static gb_err dry_run(gb_chain *c, plan *pl, uint64_t gas, dry *d)
         d->dispatches++;
         scan_events(&b, &seen, d);
     }
-    d->burned = b.gas_used;
+    d->burned = d->est.burned;
+    if (d->est.oom) {
+        e = GB_NOMEM;
+        goto out;
+    }
     gb_db_dispatch w;
     e = gb_db_waitlist_get(b.txn, dest, d->root, &w);
     d->waited = !e;
     if (e == GB_NOT_FOUND)
         e = GB_OK;
 out:
+    gb_idmap_free(&d->est.tree);
     gb_db_abort(b.txn);
     gb_block_result ev = {.events = b.ev, .nevents = b.nev};
     gb_block_result_free(&ev);
@@ -530,10 +537,31 @@ static gb_err estimate(gb_chain *c, const gb_tx *tx, bool allow_other_panics,
     return e;
 }
 
-void gb_chain_est_note(gb_blk *b, const gb_db_dispatch *x,
-                       const gb_journal *j, gb_id hold_id, uint64_t value)
+/* Whether node id is of the estimated message's tree. */
+static bool of_tree(const gb_est_watch *w, const gb_id *id)
 {
+    static const gb_id none = {{0}};
+    return gb_id_eq(*id, w->root) ||
+           gb_idmap_get(&w->tree, id, &none) != GB_IDMAP_NONE;
+}
+
+void gb_chain_est_note(gb_blk *b, const gb_db_dispatch *x,
+                       const gb_journal *j, gb_id hold_id, uint64_t value,
+                       uint64_t burned)
+{
+    static const gb_id none = {{0}};
     gb_est_watch *w = b->est;
+    /* x is of the tree when its own node is (the message, or a message
+     * woken again) or the node it was made under is (gas_node: its
+     * holder, or its parent); the nodes it makes children under then are
+     * too (runtime_api.rs:371-380: GasBurned of main-chain messages) */
+    if (of_tree(w, &x->d.id) ||
+        (!gb_id_is_zero(x->gas_node) && of_tree(w, &x->gas_node))) {
+        w->burned += burned;
+        if (gb_idmap_put(&w->tree, &x->d.id, &none, 1) ||
+            gb_idmap_put(&w->tree, &hold_id, &none, 1))
+            w->oom = true;
+    }
     if (gb_id_eq(hold_id, w->root)) {
         if (!w->seen || value < w->low)
             w->low = value;

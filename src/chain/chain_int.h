@@ -43,6 +43,8 @@
 #define GB_CHAIN_WAITLIST_RENT 100u      /* gas per block spent in the waitlist */
 #define GB_CHAIN_MAILBOX_RENT 100u       /* gas per block a mailbox message
                                             pays (Vara's MailboxCost) */
+#define GB_CHAIN_RESERVATION_RENT 100u   /* gas per block a reservation pays
+                                            (Vara's ReservationCost) */
 #define GB_CHAIN_RESERVE_FOR GB_GEAR_RESERVE_FOR /* blocks a hold's task
                                             may run late, paid for */
 #define GB_CHAIN_MAX_DISPATCHES 100000u  /* per block, a safety valve */

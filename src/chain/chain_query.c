@@ -390,7 +390,7 @@ gb_err gb_chain_audit(gb_chain *c, gb_chain_totals *o)
         if ((e = gb_db_key2_decode(k, &pid, &rid)) ||
             (e = gb_db_reservation_get(r, pid, rid, &rv)))
             break;
-        gb_u128 g = gb_chain_gas_value(rv.amount);
+        gb_u128 g = gb_chain_gas_value(rv.amount + gb_chain_rsv_lock(&rv));
         if (!gb_u128_add_to(&o->reserved_gas, g) ||
             !gb_u128_add_to(&o->held_gas, g)) {
             e = GB_OVERFLOW;

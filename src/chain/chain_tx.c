@@ -663,8 +663,17 @@ gb_err gb_chain_apply_tx(gb_blk *b, const gb_ptx *p)
                                                : GB_READ_REPLIED},
                  NULL, 0, NULL)))
             return e;
-        if (tx->kind == GB_TX_CLAIM_VALUE)
-            return GB_OK;
+        if (tx->kind == GB_TX_CLAIM_VALUE) /* (claim_value, lib.rs:1574) */
+            return gb_chain_mail_claimed(b, &mb, tx->sender);
+        if (mb.reply_deposit) {
+            /* the sender's reply deposit pays for the reply, and the
+             * user's gas limit is not taken (send_reply_impl, lib.rs:
+             * 1935-1946: gas limit 0, the deposit's node) */
+            if ((e = gb_chain_refund_gas(b, x.origin, tx->gas_limit)))
+                return e;
+            x.d.gas_limit = mb.reply_deposit;
+            x.origin = mb.origin;
+        }
         x.d.kind = GB_DISPATCH_REPLY;
         x.d.id = p->id;
         x.d.destination = src;

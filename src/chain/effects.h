@@ -40,9 +40,11 @@ gb_err gb_chain_pay_fee(gb_blk *b, gb_u128 fee);
 /* gas's value back to account origin. */
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas);
 /* A message or reply reaching a user: held in the mailbox (with a task
- * for its end) when it is a message with at least the mailbox threshold
- * of gas, else its value to the user at once and its gas back; an event
- * either way (holds.c, Gear's send_user_message). */
+ * for its end, and its reply deposit) when it is a message with at least
+ * the mailbox threshold of gas, else its value to the user at once, its
+ * gas back and, for a message, the sender's automatic reply queued (paid
+ * by its reply deposit); an event either way (holds.c, Gear's
+ * send_user_message). */
 gb_err gb_chain_to_user(gb_blk *b, const gb_db_dispatch *x);
 /* x's error reply (gasless, drawing on x's holder, or paid by x's reply
  * deposit), then x is done (gb_chain_gas_done). */

@@ -21,6 +21,7 @@
 #include "node/keys.h"
 #include "node/rpc.h"
 #include "gear/codes.h"
+#include "gear/gas.h"
 #include "util/hex.h"
 
 #define HTTP_TIMEOUT_S 30
@@ -444,6 +445,11 @@ bool cli_default_gas(const cli_copts *o, const char *method, json_t *params,
             json_object_get(g, "minLimit"));
         json_decref(g);
         *gas = min + min / CLI_GAS_MARGIN_DIV;
+        /* the margin never pushes it past Vara's block gas limit (a
+         * reply paid by the program's reply deposit is estimated near
+         * it, as Gear does, and its gas limit is not taken) */
+        if (min <= GB_GEAR_BLOCK_GAS_LIMIT && *gas > GB_GEAR_BLOCK_GAS_LIMIT)
+            *gas = GB_GEAR_BLOCK_GAS_LIMIT;
         if (*gas == 0)
             *gas = 1;
         *estimated = true;

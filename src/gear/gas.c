@@ -185,6 +185,7 @@ static void build(void)
     c->reservation_fee = 2 * c->db_write;
     c->waitlist_rent = v->rent.waitlist;
     c->reserve_for = GB_GEAR_RESERVE_FOR;
+    c->reservation_rent = v->rent.reservation;
 }
 
 const gb_gear_costs *gb_gear_costs_get(void)

@@ -50,6 +50,7 @@ typedef struct gb_gear_costs {
      * hold is paid beyond its expected end (Vara's ReserveThreshold,
      * vara/runtime/vara/src/lib.rs; GB_GEAR_RESERVE_FOR) */
     uint64_t waitlist_rent, reserve_for;
+    uint64_t reservation_rent;     /* gas per block a reservation is held */
 } gb_gear_costs;
 
 /* Vara's ReserveThreshold (CostsPerBlock::reserve_for): a hold's task

@@ -657,7 +657,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     if (out->has_reply && out->reply.has_gas_limit && !out->reply.from_reservation)
         given += out->reply.gas_limit;
     for (uint32_t i = 0; i < out->nreserved; i++)
-        given += out->reserved[i].amount;
+        given += out->reserved[i].amount + out->reserved[i].lock;
     for (uint32_t i = 0; i < out->ndeposits; i++)
         given += out->deposits[i].gas;
     given += out->system_reserved;

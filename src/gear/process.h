@@ -65,6 +65,10 @@ typedef struct gb_reservation {
     gb_id id;                  /* reservation(message id, nonce) */
     uint64_t amount;           /* gas */
     uint32_t expires_at;       /* block height */
+    uint64_t lock;             /* made by the run: the rent it set aside
+                                  besides amount (Ext::reserve_gas:
+                                  reservation rent x (reserve_for +
+                                  duration)); 0 in the view */
 } gb_reservation;
 
 /* The program as it is before the run.  Borrowed for the call. */

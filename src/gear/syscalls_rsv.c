@@ -98,8 +98,11 @@ gb_err gb_syscall_rsv_note_unreserved(gb_run *r, gb_id id, uint64_t amount,
  * reservation, a reply deposit or the system reservation takes is charged
  * to the run and leaves with the journal (not burned); a message sent from
  * a reservation gets the reservation's whole amount and costs the run only
- * the syscall.  Gearbox charges no reservation rent (Gear's
- * cost_for_reservation adds rent for reserve_for + duration blocks). */
+ * the syscall.  A reservation also sets aside its rent up front
+ * (cost_for_reservation: reservation rent x (reserve_for + duration)
+ * blocks, the sum saturating at 2^32 - 1), which leaves with it too
+ * (gb_reservation.lock) and comes back with the amount when the run
+ * unreserves it. */
 
 /* GasReserver::check_execution_limit: Exists and Created reservations
  * (used ones too, not Removed) against max_reservations -- checked before
@@ -126,12 +129,16 @@ HOST(gb_sys_reserve_gas)
     TRY_RET(charge(ctx, r, 0));
     uint64_t fee = r->costs->reservation_fee;
     TRY_RET(fee_check(ctx, r, fee));
+    uint64_t blocks = r->costs->reserve_for + (uint64_t)duration;
+    uint64_t lock = r->costs->reservation_rent *
+                    (blocks > UINT32_MAX ? UINT32_MAX : blocks);
+    uint64_t need = amount > UINT64_MAX - lock ? UINT64_MAX : amount + lock;
     uint32_t code = 0;
     if (duration == 0)
         code = GB_EXT_ZERO_RESERVATION_DURATION;
     else if (amount < r->blk->mailbox_threshold)
         code = GB_EXT_RESERVATION_BELOW_MAILBOX_THRESHOLD;
-    else if (amount > gb_store_gas_left(gb_host_store(ctx)) - fee)
+    else if (need > gb_store_gas_left(gb_host_store(ctx)) - fee)
         code = GB_EXT_NOT_ENOUGH_GAS;
     else if (rsv_count(r) > r->cfg->max_reservations)
         code = GB_EXT_RESERVATIONS_LIMIT_REACHED;
@@ -140,17 +147,19 @@ HOST(gb_sys_reserve_gas)
     gb_journal *j = r->j;
     TRY_RET(grow_one((void **)&j->reserved, &r->caps_reserved, j->nreserved,
                  sizeof *j->reserved));
-    TRY_RET(gb_host_charge(ctx, fee + amount)); /* the fee burned, the amount
-                                               leaves with the journal */
+    TRY_RET(gb_host_charge(ctx, fee + need)); /* the fee burned, the amount
+                                               and its rent leave with
+                                               the journal */
     NOTE(r, FEE, fee);
-    NOTE(r, GIVEN, amount);
+    NOTE(r, GIVEN, need);
     gb_id id = gb_reservation_id(r->d->id, r->ctx.reservation_nonce);
     if (r->ctx.reservation_nonce != UINT64_MAX)
         r->ctx.reservation_nonce++;
     uint32_t h = r->blk->height;
     j->reserved[j->nreserved++] = (gb_reservation){
         .id = id, .amount = amount,
-        .expires_at = duration > UINT32_MAX - h ? UINT32_MAX : h + duration};
+        .expires_at = duration > UINT32_MAX - h ? UINT32_MAX : h + duration,
+        .lock = lock};
     return put_err_hash(ctx, r, err, 0, &id);
 }
 
@@ -175,11 +184,13 @@ HOST(gb_sys_unreserve_gas)
         return put_err(ctx, r, err, 12, code, NULL);
     gb_journal *j = r->j;
     if (st.where == RSV_NEW) {
+        /* its amount and its rent back (Ext::unreserve_gas) */
+        uint64_t back = st.amount + j->reserved[st.index].lock;
         memmove(j->reserved + st.index, j->reserved + st.index + 1,
                 (j->nreserved - st.index - 1) * sizeof *j->reserved);
         j->nreserved--;
-        gb_host_refund(ctx, st.amount);
-        NOTE(r, GIVEN, -(int64_t)st.amount);
+        gb_host_refund(ctx, back);
+        NOTE(r, GIVEN, -(int64_t)back);
     } else {
         TRY_RET(gb_syscall_rsv_note_unreserved(r, id, st.amount, false));
     }

@@ -5,13 +5,15 @@
  * code generation library).
  *
  * Execution model.  The interpreter's frame layout is kept as it is: every
- * value lives in a 64-bit slot fp[i] of the value stack in the store, and
- * each instruction loads its slots, operates and stores.  While compiled
- * code runs, the callee-saved registers hold the hot state:
+ * value has a 64-bit slot fp[i] of the value stack in the store.  The
+ * caller-saved registers rdx, rsi, rdi, r8-r11 cache slots (write-back,
+ * within a straight line, or pinned through a loop of one straight line;
+ * see "the slot cache"), rax and rcx are scratch.  While compiled code
+ * runs, the callee-saved registers hold the hot state:
  *
  *   rbx  fp, the current frame           r13  the gas counter
  *   r12  the run's context (jctx below)   r14  the memory's base
- *   rbp  the memory's read marks          r15  the memory's size in bytes
+ *   rbp  the memory's read marks          r15  the memory's write marks
  *
  * A direct call is a native `call`: the caller checks the depth and the
  * value stack exactly as the interpreter does (the same limits, the same
@@ -30,12 +32,14 @@
  * What is native: moves, constants, select, globals, memory.size, every
  * i32/i64 operation but division, remainder and the bit counts, all
  * compare-and-branch forms, br_table, loads and stores (the bounds checked
- * explicitly against r15, then the read or write marks set as interp.c
- * sets them), direct calls and returns.  Everything else (float
- * arithmetic and conversions, with numeric.h's NaN rules; integer
- * division; bulk memory; memory.grow; tables; calls to imports and
- * call_indirect) calls a C helper here that does what the interpreter's
- * handler does, written from the same opcodes.h expressions.
+ * explicitly against the context's memory size, then the read or write
+ * marks set as interp.c sets them: the first byte's granule inline, the
+ * last byte's out of line when it is another), direct calls and returns.
+ * Everything else (float arithmetic and conversions, with numeric.h's NaN
+ * rules; integer division; bulk memory; memory.grow; tables; calls to
+ * imports and call_indirect) calls a C helper (jit_x64_rt.c) that does
+ * what the interpreter's handler does, written from the same opcodes.h
+ * expressions; the registers are written back to the frame before.
  *
  * Traps are returned values.  A trap in compiled code jumps to the exit
  * stub, which stores the counter, puts the stack pointer back where the
@@ -76,14 +80,16 @@ bool gb_jit_available(void) { return true; }
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
        R14, R15 };
-enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS,
-       CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G };
 #define FP RBX
 #define CTX R12
 #define GAS R13
 #define MEM R14
-#define MSZ R15
+#define DIRTY R15
 #define RDM RBP
+/* The cache registers (caller-saved, all of them but the scratch rax and
+ * rcx) */
+#define NCR 7
+static const int creg[NCR] = {RDX, RSI, RDI, R8, R9, R10, R11};
 #define CO(f) ((int32_t)offsetof(jctx, f))
 
 typedef struct fixup {
@@ -101,17 +107,24 @@ typedef struct asm_ {
                             not an instruction start */
     fixup *fx;
     size_t nfx, capfx;
+    /* the accesses whose bytes may span two granules: at the jnz's rel32,
+     * target = (where to go back) << 8 | size << 4 | the marks' register */
+    fixup *cold;
+    size_t ncold, capcold;
     /* per module */
     fixup *calls;
     size_t ncalls, capcalls;
     uint32_t l_exit, l_refill, l_err_ctx, l_oob, l_stack, l_unreach;
-    /* The one register cache: the slot whose value rax holds when the
-     * instruction being emitted starts (-1: none).  Set only by an
-     * instruction that ends storing rax to its result slot, kept across
-     * GAS and NOP (the refill routine keeps rax), dropped at every branch
-     * target; so it never outlives the straight line it was made in. */
-    int64_t cached;  /* for the instruction being emitted */
-    int64_t rax_out; /* what it leaves for the next one */
+    /* The slot cache (see "the slot cache" below): which frame slot each
+     * cache register holds (-1: none), whether it is pinned for the
+     * block (a loop's), its last use, and the registers the instruction
+     * being emitted reads (never evicted by it). */
+    int64_t rs[NCR];
+    uint8_t pin[NCR];
+    uint8_t dirty[NCR]; /* newer than its slot */
+    int64_t head;       /* the cell starting the pinned loop, or -1 */
+    uint32_t use[NCR];
+    uint32_t tick, lock;
 } asm_;
 
 static void grow(asm_ *a, size_t more)
@@ -209,31 +222,154 @@ static void insr(asm_ *a, int w, uint32_t op, int reg, int rm)
 static int32_t sd(uint64_t slot) { return (int32_t)(slot * 8); }
 
 static void ld64(asm_ *a, int r, uint64_t slot) { insm(a, 0, 1, 0x8b, r, FP, -1, 1, sd(slot)); }
-static void ld32(asm_ *a, int r, uint64_t slot) { insm(a, 0, 0, 0x8b, r, FP, -1, 1, sd(slot)); }
 static void st64(asm_ *a, uint64_t slot, int r) { insm(a, 0, 1, 0x89, r, FP, -1, 1, sd(slot)); }
 
-/* The first operand of an instruction into rax (w: all 64 bits; else
- * zero-extended from 32), from the cache when it holds that slot. */
-static void ld_rax(asm_ *a, int w, uint64_t slot)
+static void mov64(asm_ *a, int dst, int src)
 {
-    if (a->cached >= 0 && (uint64_t)a->cached == slot) {
-        if (!w)
-            insr(a, 0, 0x89, RAX, RAX); /* mov eax, eax */
-        return;
-    }
-    if (w)
-        ld64(a, RAX, slot);
-    else
-        ld32(a, RAX, slot);
+    if (dst != src)
+        insr(a, 1, 0x89, src, dst);
 }
 
-/* The second operand into rcx, before the first is loaded into rax. */
-static void ld_rcx(asm_ *a, uint64_t slot)
+/* mov dst32, src32: also zero-extends */
+static void mov32(asm_ *a, int dst, int src) { insr(a, 0, 0x89, src, dst); }
+
+/* ---- the slot cache -------------------------------------------------- */
+
+/* A register holds the slot it was last loaded from or stored to, and a
+ * result goes to a register only (write-back): the slot is written when
+ * the register is evicted, and every register newer than its slot is
+ * written back (spill_all) before anything that reads the frame or leaves
+ * the straight line: a branch, a call, a helper, a return, the next
+ * branch target.  A trap needs nothing: its frames are dropped unread.
+ *
+ * Within a straight line (from a branch target to the next) slots are
+ * evicted least recently used first; at a branch target the cache starts
+ * empty, except in a loop made of one straight line (every branch to its
+ * head comes from inside it): there its most used slots are pinned,
+ * loaded into their registers on the way in (the fall-through; the
+ * branches back find them there), and a branch back to the head leaves
+ * them in their registers unwritten; any other way out writes them back,
+ * and a call into C or a callee (which may clobber them) is followed by
+ * reloading them.  Everything that writes a slot goes through set_slot;
+ * calls and helpers through spill_all and clobber. */
+
+static void cache_reset(asm_ *a)
 {
-    if (a->cached >= 0 && (uint64_t)a->cached == slot)
-        insr(a, 1, 0x89, RAX, RCX); /* mov rcx, rax */
+    for (int i = 0; i < NCR; i++) {
+        a->rs[i] = -1;
+        a->pin[i] = 0;
+        a->dirty[i] = 0;
+    }
+    a->head = -1;
+}
+
+static int cfind(const asm_ *a, uint64_t slot)
+{
+    for (int i = 0; i < NCR; i++)
+        if (a->rs[i] >= 0 && (uint64_t)a->rs[i] == slot)
+            return i;
+    return -1;
+}
+
+static void touch(asm_ *a, int i)
+{
+    a->use[i] = ++a->tick;
+    a->lock |= 1u << i;
+}
+
+static void writeback(asm_ *a, int i)
+{
+    if (a->dirty[i])
+        st64(a, (uint64_t)a->rs[i], creg[i]);
+    a->dirty[i] = 0;
+}
+
+/* Every register newer than its slot written back (keep_pinned: but the
+ * pinned ones, for a branch back to the loop's head). */
+static void spill_all(asm_ *a, bool keep_pinned)
+{
+    for (int i = 0; i < NCR; i++)
+        if (!(keep_pinned && a->pin[i]))
+            writeback(a, i);
+}
+
+/* a cache register to (re)use, emptied (written back): a free one, else
+ * the least recently used one not pinned nor read by this instruction;
+ * -1 if none */
+static int cget(asm_ *a)
+{
+    int best = -1;
+    for (int i = 0; i < NCR; i++) {
+        if (a->pin[i] || (a->lock & (1u << i)))
+            continue;
+        if (a->rs[i] < 0)
+            return i;
+        if (best < 0 || a->use[i] < a->use[best])
+            best = i;
+    }
+    if (best >= 0) {
+        writeback(a, best);
+        a->rs[best] = -1;
+    }
+    return best;
+}
+
+/* A register holding the 64 bits of `slot`: its cache register, or one
+ * loaded now, or (none to spare) `scratch` loaded now. */
+static int src(asm_ *a, uint64_t slot, int scratch)
+{
+    int i = cfind(a, slot);
+    if (i < 0) {
+        i = cget(a);
+        if (i < 0) {
+            ld64(a, scratch, slot);
+            return scratch;
+        }
+        ld64(a, creg[i], slot);
+        a->rs[i] = (int64_t)slot;
+    }
+    touch(a, i);
+    return creg[i];
+}
+
+/* `slot` = reg: kept in the cache (written back later), or stored now
+ * when no register is to spare */
+static void set_slot(asm_ *a, uint64_t slot, int reg)
+{
+    int i = cfind(a, slot);
+    if (i < 0) {
+        i = cget(a);
+        if (i < 0) {
+            st64(a, slot, reg);
+            return;
+        }
+        a->rs[i] = (int64_t)slot;
+    }
+    mov64(a, creg[i], reg);
+    a->dirty[i] = 1;
+    touch(a, i);
+}
+
+/* After a call into C or a callee (spill_all before it): the registers
+ * are gone; the pinned ones are loaded again. */
+static void clobber(asm_ *a)
+{
+    for (int i = 0; i < NCR; i++) {
+        if (a->pin[i])
+            ld64(a, creg[i], (uint64_t)a->rs[i]);
+        else
+            a->rs[i] = -1;
+    }
+}
+
+/* slot (w: 64 bits; else zero-extended from 32) into rax */
+static void to_rax(asm_ *a, int w, uint64_t slot)
+{
+    int r = src(a, slot, RAX);
+    if (w)
+        mov64(a, RAX, r);
     else
-        ld64(a, RCX, slot);
+        mov32(a, RAX, r);
 }
 
 static void movimm(asm_ *a, int r, uint64_t v)
@@ -330,6 +466,15 @@ static void charge(asm_ *a, int64_t gas)
     call_to(a, a->l_refill);
 }
 
+/* Before a branch whose target is cell k: the registers written back,
+ * but the pinned ones when it goes back to the loop's head. */
+static void spill_branch(asm_ *a, const gb_code *code, const gb_cell *pc,
+                         int k)
+{
+    int64_t t = (const gb_cell *)pc[k].p - code->cells;
+    spill_all(a, a->head >= 0 && t == a->head);
+}
+
 /* Take the branch whose target and gas are cells k and k+1. */
 static void take(asm_ *a, const gb_code *code, const gb_cell *pc, int k)
 {
@@ -358,12 +503,13 @@ static void branch(asm_ *a, const gb_code *code, const gb_cell *pc, int k,
 static void reload_mem(asm_ *a)
 {
     insm(a, 0, 1, 0x8b, MEM, CTX, -1, 1, CO(mem));
-    insm(a, 0, 1, 0x8b, MSZ, CTX, -1, 1, CO(memsize));
+    insm(a, 0, 1, 0x8b, DIRTY, CTX, -1, 1, CO(dirty));
     insm(a, 0, 1, 0x8b, RDM, CTX, -1, 1, CO(rdm));
 }
 
 static void helper(asm_ *a, op_fn fn, const gb_cell *pc, bool sync)
 {
+    spill_all(a, false);
     if (sync)
         insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
     insr(a, 1, 0x89, CTX, RDI); /* mov rdi, r12 */
@@ -376,12 +522,14 @@ static void helper(asm_ *a, op_fn fn, const gb_cell *pc, bool sync)
     }
     insr(a, 0, 0x85, RAX, RAX); /* test eax, eax */
     jcc_to(a, CC_NE, a->l_exit);
+    clobber(a);
 }
 
 /* A call through an import or a table (h_CALL_IMPORT, h_CALL_INDIRECT). */
 static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
                      uint64_t argbase)
 {
+    spill_all(a, false);
     insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
     insr(a, 1, 0x89, CTX, RDI);
     insr(a, 1, 0x89, FP, RSI);
@@ -400,28 +548,27 @@ static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
     if (a->n - (at + 1) <= 127 && at < a->n)
         a->b[at] = (uint8_t)(a->n - (at + 1));
     reload_mem(a);
+    clobber(a);
 }
 
 /* ---- loads and stores ------------------------------------------------ */
-
-typedef struct memop {
-    uint32_t op;  /* opcode bytes */
-    int w, pfx;
-    int size;
-} memop;
 
 /* ea of an access into rax: (uint32)(a [+ b]) + off; `wb` the local that
  * gets the 32-bit sum first (the _W forms), or -1 */
 static void ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
                int64_t wb)
 {
-    ld_rax(a, 0, aslot);
-    if (bform == 1)
-        insm(a, 0, 0, 0x03, RAX, FP, -1, 1, sd(b)); /* add eax, [b] */
-    else if (bform == 2 && (uint32_t)b)
-        aluimm(a, 0, 0, RAX, (uint32_t)b);
+    int ra = src(a, aslot, RAX);
+    if (bform == 1) {
+        int rb = src(a, b, RCX);
+        insm(a, 0, 0, 0x8d, RAX, ra, rb, 1, 0); /* lea eax, [ra+rb] */
+    } else if (bform == 2 && (uint32_t)b) {
+        insm(a, 0, 0, 0x8d, RAX, ra, -1, 1, (int32_t)(uint32_t)b);
+    } else {
+        mov32(a, RAX, ra);
+    }
     if (wb >= 0)
-        st64(a, (uint64_t)wb, RAX);
+        set_slot(a, (uint64_t)wb, RAX);
     if (off) {
         if (off <= INT32_MAX) {
             insm(a, 0, 1, 0x8d, RAX, RAX, -1, 1, (int32_t)off);
@@ -432,43 +579,45 @@ static void ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
     }
 }
 
-/* bounds check for `size` bytes at rax, then the marks in `marks` (a
- * register holding the mark array) */
-static void check_mark(asm_ *a, int size, int marks)
+/* mark the granule of rcx (rcx is shifted) in `marks` */
+static void mark_rcx(asm_ *a, int marks)
 {
-    insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, size); /* lea rcx, [rax+size] */
-    insr(a, 1, 0x39, MSZ, RCX);                 /* cmp rcx, r15 */
-    jcc_to(a, CC_A, a->l_oob);
-    for (int k = 0; k < (size > 1 ? 2 : 1); k++) {
-        if (k == 0)
-            insr(a, 1, 0x89, RAX, RDX); /* mov rdx, rax */
-        else
-            insm(a, 0, 1, 0x8d, RDX, RAX, -1, 1, size - 1);
-        insr(a, 1, 0xc1, 5, RDX); /* shr rdx, 12 */
-        b1(a, GB_DIRTY_SHIFT);
-        insm(a, 0, 0, 0xc6, 0, marks, RDX, 1, 0); /* mov byte [m+rdx], 1 */
-        b1(a, 1);
-    }
+    insr(a, 1, 0xc1, 5, RCX); /* shr rcx, 12 */
+    b1(a, GB_DIRTY_SHIFT);
+    insm(a, 0, 0, 0xc6, 0, marks, RCX, 1, 0); /* mov byte [m+rcx], 1 */
+    b1(a, 1);
 }
 
-static memop load_kind(gb_irop o)
+/* bounds check for `size` bytes at rax, then the marks of its first and
+ * last byte in `marks` (a register holding the mark array); rcx used.
+ * The last byte's granule is marked out of line (see cold_marks), only
+ * when it is not the first's. */
+static void check_mark(asm_ *a, int size, int marks)
 {
-    switch (o) {
-    case GB_IR_LD32: return (memop){0x8b, 0, 0, 4};
-    case GB_IR_LD64: return (memop){0x8b, 1, 0, 8};
-    case GB_IR_LD8S_32: return (memop){0xbe0f, 0, 0, 1};
-    case GB_IR_LD8S_64: return (memop){0xbe0f, 1, 0, 1};
-    case GB_IR_LD8U: return (memop){0xb60f, 0, 0, 1};
-    case GB_IR_LD16S_32: return (memop){0xbf0f, 0, 0, 2};
-    case GB_IR_LD16S_64: return (memop){0xbf0f, 1, 0, 2};
-    case GB_IR_LD16U: return (memop){0xb70f, 0, 0, 2};
-    case GB_IR_LD32S_64: return (memop){0x63, 1, 0, 4};
-    case GB_IR_ST8: return (memop){0x88, 0, 0, 1};
-    case GB_IR_ST16: return (memop){0x89, 0, 0x66, 2};
-    case GB_IR_ST32: return (memop){0x89, 0, 0, 4};
-    case GB_IR_ST64: return (memop){0x89, 1, 0, 8};
-    default: return (memop){0, 0, 0, 0};
+    if (size > 1) {
+        insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, size - 1); /* lea rcx, [rax+size-1] */
+        insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(memsize));
+        jcc_to(a, CC_AE, a->l_oob);
+        insr(a, 1, 0x31, RAX, RCX); /* xor rcx, rax */
+        insr(a, 1, 0xf7, 0, RCX);   /* test rcx, -4096: another granule? */
+        b4(a, (uint32_t)-(1 << GB_DIRTY_SHIFT));
+        b1(a, 0x0f);
+        b1(a, 0x85); /* jnz (to the cold marking, which comes back) */
+        uint32_t at = (uint32_t)a->n;
+        b4(a, 0);
+        if (a->n >> 24) { /* (the offset's 24 bits: more code than that is
+                             left to the interpreter) */
+            a->fail = true;
+            a->err = GB_UNSUPPORTED;
+        }
+        add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
+               (uint32_t)a->n << 8 | (uint32_t)size << 4 | (uint32_t)marks);
+    } else {
+        insm(a, 0, 1, 0x3b, RAX, CTX, -1, 1, CO(memsize));
+        jcc_to(a, CC_AE, a->l_oob);
     }
+    mov64(a, RCX, RAX);
+    mark_rcx(a, marks);
 }
 
 /* bform: 0 [dst][addr][off], 1 [dst][a][b][off] (b a slot), 2 (b an
@@ -476,20 +625,20 @@ static memop load_kind(gb_irop o)
 static void emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
                       bool w)
 {
-    memop m = load_kind(base);
+    gb_jitx_memop m = gb_jitx_mem_kind(base);
     if (bform == 0)
         ea(a, pc[2].u, 0, 0, pc[3].u, -1);
     else
         ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
     check_mark(a, m.size, RDM);
     insm(a, m.pfx, m.w, m.op, RCX, MEM, RAX, 1, 0);
-    st64(a, pc[1].u, RCX);
+    set_slot(a, pc[1].u, RCX);
 }
 
 /* bform: 0 [addr][value][off], 1 [a][b][value][off], 2 b immediate */
 static void emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
 {
-    memop m = load_kind(base);
+    gb_jitx_memop m = gb_jitx_mem_kind(base);
     uint64_t val;
     if (bform == 0) {
         ea(a, pc[1].u, 0, 0, pc[3].u, -1);
@@ -498,63 +647,16 @@ static void emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
         ea(a, pc[1].u, bform, pc[2].u, pc[4].u, -1);
         val = pc[3].u;
     }
-    insm(a, 0, 1, 0x8b, RSI, CTX, -1, 1, CO(dirty));
-    check_mark(a, m.size, RSI);
-    ld64(a, RCX, val);
-    insm(a, m.pfx, m.w, m.op, RCX, MEM, RAX, 1, 0);
+    check_mark(a, m.size, DIRTY);
+    int rv = src(a, val, RCX);
+    if (m.size == 1 && (rv == RSI || rv == RDI)) {
+        mov32(a, RCX, rv); /* (sil and dil would need a REX prefix) */
+        rv = RCX;
+    }
+    insm(a, m.pfx, m.w, m.op, rv, MEM, RAX, 1, 0);
 }
 
 /* ---- numeric ------------------------------------------------------- */
-
-/* The native integer binary operators: x86 opcode (reg, reg form, rcx
- * into rax) or a condition code for comparisons. */
-typedef struct natop {
-    int w;       /* 64-bit */
-    uint32_t op; /* 0x01 add ... ; 0xd3 shift (digit in sh) */
-    int sh;      /* shift digit, -1 otherwise */
-    int cc;      /* comparison: condition, -1 otherwise */
-} natop;
-
-static bool native_binop(gb_irop o, natop *n)
-{
-    switch (o) {
-#define A_(name, w_, op_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, op_, -1, -1}; return true;
-#define SH_(name, w_, d_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, 0xd3, d_, -1}; return true;
-#define C_(name, w_, cc_) case GB_IR_##name: case GB_IR_##name##_I: *n = (natop){w_, 0x39, -1, cc_}; return true;
-    A_(I32_ADD, 0, 0x01) A_(I32_SUB, 0, 0x29) A_(I32_AND, 0, 0x21)
-    A_(I32_OR, 0, 0x09) A_(I32_XOR, 0, 0x31) A_(I32_MUL, 0, 0xaf0f)
-    A_(I64_ADD, 1, 0x01) A_(I64_SUB, 1, 0x29) A_(I64_AND, 1, 0x21)
-    A_(I64_OR, 1, 0x09) A_(I64_XOR, 1, 0x31) A_(I64_MUL, 1, 0xaf0f)
-    SH_(I32_SHL, 0, 4) SH_(I32_SHR_U, 0, 5) SH_(I32_SHR_S, 0, 7)
-    SH_(I32_ROTL, 0, 0) SH_(I32_ROTR, 0, 1)
-    SH_(I64_SHL, 1, 4) SH_(I64_SHR_U, 1, 5) SH_(I64_SHR_S, 1, 7)
-    SH_(I64_ROTL, 1, 0) SH_(I64_ROTR, 1, 1)
-    C_(I32_EQ, 0, CC_E) C_(I32_NE, 0, CC_NE) C_(I32_LT_S, 0, CC_L)
-    C_(I32_LT_U, 0, CC_B) C_(I32_GT_S, 0, CC_G) C_(I32_GT_U, 0, CC_A)
-    C_(I32_LE_S, 0, CC_LE) C_(I32_LE_U, 0, CC_BE) C_(I32_GE_S, 0, CC_GE)
-    C_(I32_GE_U, 0, CC_AE)
-    C_(I64_EQ, 1, CC_E) C_(I64_NE, 1, CC_NE) C_(I64_LT_S, 1, CC_L)
-    C_(I64_LT_U, 1, CC_B) C_(I64_GT_S, 1, CC_G) C_(I64_GT_U, 1, CC_A)
-    C_(I64_LE_S, 1, CC_LE) C_(I64_LE_U, 1, CC_BE) C_(I64_GE_S, 1, CC_GE)
-    C_(I64_GE_U, 1, CC_AE)
-#undef A_
-#undef SH_
-#undef C_
-    default:
-        return false;
-    }
-}
-
-static bool is_imm_form(gb_irop o)
-{
-    switch (o) {
-#define B_(opc, name, ti, to, expr) case GB_IR_##name##_I: return true;
-        GB_BINOPS(B_)
-#undef B_
-    default:
-        return false;
-    }
-}
 
 static void setcc_store(asm_ *a, int cc, uint64_t dst)
 {
@@ -562,57 +664,82 @@ static void setcc_store(asm_ *a, int cc, uint64_t dst)
     b1(a, (uint8_t)(0x90 + cc));
     b1(a, 0xc0);
     insr(a, 0, 0xb60f, RAX, RAX); /* movzx eax, al */
-    st64(a, dst, RAX);
+    set_slot(a, dst, RAX);
 }
 
-static void emit_binop(asm_ *a, gb_irop o, const natop *n, const gb_cell *pc)
+static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell *pc)
 {
-    if (is_imm_form(o)) {
-        ld_rax(a, 1, pc[2].u);
-        movimm(a, RCX, n->w ? pc[3].u : (uint32_t)pc[3].u);
-    } else {
-        ld_rcx(a, pc[3].u);
-        ld_rax(a, 1, pc[2].u);
+    bool imm = gb_jitx_imm_form(o);
+    uint64_t iv = n->w ? pc[3].u : (uint32_t)pc[3].u;
+    /* an immediate an instruction takes (imm32, sign-extended for 64) */
+    bool i32 = imm && (!n->w || (int64_t)iv == (int32_t)(uint32_t)iv);
+    int rb = -1;
+    if (!imm) {
+        rb = src(a, pc[3].u, RCX);
+    } else if (!i32) {
+        movimm(a, RCX, iv);
+        rb = RCX;
     }
-    if (n->sh >= 0)
-        insr(a, n->w, 0xd3, n->sh, RAX);
-    else if (n->op == 0xaf0f)
-        insr(a, n->w, 0xaf0f, RAX, RCX); /* imul rax, rcx */
-    else
-        insr(a, n->w, n->op, RCX, RAX); /* op rax, rcx */
-    if (n->cc >= 0)
+    if (n->cc >= 0) {
+        int ra = src(a, pc[2].u, RAX);
+        if (rb >= 0)
+            insr(a, n->w, 0x39, rb, ra); /* cmp ra, rb */
+        else
+            aluimm(a, n->w, 7, ra, (uint32_t)iv);
         setcc_store(a, n->cc, pc[1].u);
-    else
-        st64(a, pc[1].u, RAX);
-    a->rax_out = (int64_t)pc[1].u;
+        return;
+    }
+    if (n->sh >= 0) {
+        to_rax(a, 1, pc[2].u);
+        if (rb < 0) {
+            insr(a, n->w, 0xc1, n->sh, RAX); /* shift rax, imm8 */
+            b1(a, (uint8_t)(iv & (n->w ? 63 : 31)));
+        } else {
+            if (rb != RCX)
+                mov32(a, RCX, rb);
+            insr(a, n->w, 0xd3, n->sh, RAX); /* shift rax, cl */
+        }
+    } else if (n->op == 0xaf0f) {
+        if (rb < 0) { /* imul eax, ra, imm32 */
+            int ra = src(a, pc[2].u, RAX);
+            insr(a, n->w, 0x69, RAX, ra);
+            b4(a, (uint32_t)iv);
+        } else {
+            to_rax(a, 1, pc[2].u);
+            insr(a, n->w, 0xaf0f, RAX, rb); /* imul rax, rb */
+        }
+    } else {
+        to_rax(a, 1, pc[2].u);
+        if (rb < 0)
+            aluimm(a, n->w, (int)(n->op >> 3), RAX, (uint32_t)iv);
+        else
+            insr(a, n->w, n->op, rb, RAX); /* op rax, rb */
+    }
+    set_slot(a, pc[1].u, RAX);
 }
 
 /* native unary operators; false when a helper does it */
 static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
 {
     uint32_t op;
-    int w = 0;
+    int w = 0, r;
     switch (o) {
     case GB_IR_I32_EQZ:
     case GB_IR_I64_EQZ:
-        ld_rax(a, 1, pc[2].u);
-        insr(a, o == GB_IR_I64_EQZ, 0x85, RAX, RAX);
+        r = src(a, pc[2].u, RAX);
+        insr(a, o == GB_IR_I64_EQZ, 0x85, r, r);
         setcc_store(a, CC_E, pc[1].u);
-        a->rax_out = (int64_t)pc[1].u;
         return true;
     case GB_IR_I32_WRAP_I64:
     case GB_IR_I64_EXTEND_I32_U:
     case GB_IR_I32_REINTERPRET_F32:
     case GB_IR_F32_REINTERPRET_I32:
-        ld_rax(a, 0, pc[2].u);
-        st64(a, pc[1].u, RAX);
-        a->rax_out = (int64_t)pc[1].u;
+        to_rax(a, 0, pc[2].u);
+        set_slot(a, pc[1].u, RAX);
         return true;
     case GB_IR_I64_REINTERPRET_F64:
     case GB_IR_F64_REINTERPRET_I64:
-        ld_rax(a, 1, pc[2].u);
-        st64(a, pc[1].u, RAX);
-        a->rax_out = (int64_t)pc[1].u;
+        set_slot(a, pc[1].u, src(a, pc[2].u, RAX));
         return true;
     case GB_IR_I64_EXTEND_I32_S: op = 0x63; w = 1; break;
     case GB_IR_I64_EXTEND32_S: op = 0x63; w = 1; break;
@@ -623,92 +750,15 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     default:
         return false;
     }
-    ld_rax(a, 1, pc[2].u);
+    to_rax(a, 1, pc[2].u);
     insr(a, w, op, RAX, RAX);
-    st64(a, pc[1].u, RAX);
-    a->rax_out = (int64_t)pc[1].u;
+    set_slot(a, pc[1].u, RAX);
     return true;
-}
-
-static int brcmp_cc(gb_irop o, bool *imm)
-{
-    *imm = false;
-    switch (o) {
-#define C_(name, cond, inv)                                                 \
-    case GB_IR_BR_##name##_I: *imm = true; /* fall through */               \
-    case GB_IR_BR_##name: { natop n; native_binop(GB_IR_##name, &n); return n.cc; }
-        GB_IR_BRCMP(C_)
-#undef C_
-    default:
-        return -1;
-    }
-}
-
-/* the load/store base op and form of a fused access, or false */
-static bool fused_mem(gb_irop o, gb_irop *base, int *bform, bool *w,
-                      bool *store)
-{
-    switch (o) {
-#define LA_(name)                                                           \
-    case GB_IR_##name##_ADD: *base = GB_IR_##name; *bform = 1; *w = false; *store = false; return true; \
-    case GB_IR_##name##_ADDI: *base = GB_IR_##name; *bform = 2; *w = false; *store = false; return true; \
-    case GB_IR_##name##_ADDW: *base = GB_IR_##name; *bform = 1; *w = true; *store = false; return true; \
-    case GB_IR_##name##_ADDIW: *base = GB_IR_##name; *bform = 2; *w = true; *store = false; return true;
-        GB_IR_LDADD(LA_)
-#undef LA_
-#define SA_(name)                                                           \
-    case GB_IR_##name##_ADD: *base = GB_IR_##name; *bform = 1; *w = false; *store = true; return true; \
-    case GB_IR_##name##_ADDI: *base = GB_IR_##name; *bform = 2; *w = false; *store = true; return true;
-        GB_IR_STADD(SA_)
-#undef SA_
-    default:
-        return false;
-    }
-}
-
-/* ---- handler address -> IR op ---------------------------------------- */
-
-typedef struct hmap {
-    const void *h[1024];
-    uint16_t op[1024];
-} hmap;
-
-static size_t hslot(const void *h)
-{
-    uintptr_t x = (uintptr_t)h;
-    x ^= x >> 17;
-    x *= 0x9e3779b97f4a7c15ull;
-    return (size_t)(x >> 54); /* 10 bits */
-}
-
-static bool hmap_build(hmap *m)
-{
-    const void *const *H = gb_interp_handlers();
-    memset(m, 0, sizeof *m);
-    for (int o = 0; o < GB_IR_COUNT_; o++) {
-        size_t i = hslot(H[o]);
-        while (m->h[i]) {
-            if (m->h[i] == H[o])
-                return false; /* two ops, one handler: ambiguous */
-            i = (i + 1) & 1023;
-        }
-        m->h[i] = H[o];
-        m->op[i] = (uint16_t)o;
-    }
-    return true;
-}
-
-static int hmap_get(const hmap *m, const void *h)
-{
-    for (size_t i = hslot(h); m->h[i]; i = (i + 1) & 1023)
-        if (m->h[i] == h)
-            return m->op[i];
-    return -1;
 }
 
 /* ---- functions --------------------------------------------------------- */
 
-static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
+static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                          const gb_code *code)
 {
     uint32_t n = code->ncells;
@@ -722,17 +772,31 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         off[i] = UINT32_MAX;
     a->off = off;
     a->nfx = 0;
-    /* the branch targets, where the slot cache starts empty */
-    uint8_t *target = gb_calloc(n ? n : 1, 1);
-    if (!target) {
+    /* the branch targets, where the slot cache starts again: the first
+     * and last instruction branching to each cell */
+    uint32_t *lo = gb_malloc((n ? n : 1) * sizeof *lo);
+    uint32_t *hi = gb_calloc(n ? n : 1, sizeof *hi);
+    if (!lo || !hi) {
+        free(lo);
+        free(hi);
         free(off);
         a->fail = true;
         a->err = GB_NOMEM;
         return;
     }
+    for (uint32_t i = 0; i < n; i++)
+        lo[i] = UINT32_MAX;
+#define TARGET_(t)                                                          \
+    do {                                                                    \
+        size_t t_ = (t);                                                    \
+        if (t_ < n) {                                                       \
+            lo[t_] = lo[t_] < i ? lo[t_] : i;                               \
+            hi[t_] = hi[t_] > i ? hi[t_] : i;                               \
+        }                                                                   \
+    } while (0)
     for (uint32_t i = 0; i < n;) {
         const gb_cell *pc = &code->cells[i];
-        int oi = hmap_get(hm, pc->h);
+        int oi = gb_jitx_hmap_get(hm, pc->h);
         if (oi < 0)
             break; /* reported by the pass below */
         gb_irop o = (gb_irop)oi;
@@ -744,22 +808,18 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         else if (o == GB_IR_BR_IF || o == GB_IR_BR_UNLESS ||
                  o == GB_IR_BR_EQZ_I32 || o == GB_IR_BR_NEZ_I32)
             k = 2;
-        else if (brcmp_cc(o, &imm) >= 0)
+        else if (gb_jitx_brcmp_cc(o, &imm) >= 0)
             k = 3;
         if (o == GB_IR_BR_TABLE) {
-            for (uint64_t j = 0; j <= pc[2].u; j++) {
-                size_t t = (size_t)((const gb_cell *)pc[3 + 2 * j].p - code->cells);
-                if (t < n)
-                    target[t] = 1;
-            }
+            for (uint64_t j = 0; j <= pc[2].u; j++)
+                TARGET_((size_t)((const gb_cell *)pc[3 + 2 * j].p - code->cells));
         } else if (k > 0) {
-            size_t t = (size_t)((const gb_cell *)pc[k].p - code->cells);
-            if (t < n)
-                target[t] = 1;
+            TARGET_((size_t)((const gb_cell *)pc[k].p - code->cells));
         }
         i += (uint32_t)nops + 1;
     }
-    a->rax_out = -1;
+#undef TARGET_
+    cache_reset(a);
 
     /* prologue: align the stack, zero the declared locals */
     aluimm(a, 1, 5, RSP, 8); /* sub rsp, 8 */
@@ -779,7 +839,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
 
     for (uint32_t i = 0; i < n && !a->fail;) {
         const gb_cell *pc = &code->cells[i];
-        int oi = hmap_get(hm, pc->h);
+        int oi = gb_jitx_hmap_get(hm, pc->h);
         if (oi < 0) {
             a->fail = true;
             a->err = GB_UNSUPPORTED;
@@ -787,10 +847,25 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         }
         gb_irop o = (gb_irop)oi;
         int nops = gb_ir_operands(o, pc);
+        a->lock = 0;
+        if (lo[i] != UINT32_MAX) {
+            uint64_t pins[NCR];
+            int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins);
+            spill_all(a, false); /* (falling through) */
+            cache_reset(a);
+            for (int k = 0; k < np; k++) { /* on the way in */
+                a->rs[k] = (int64_t)pins[k];
+                a->pin[k] = 1;
+                /* taken as newer than their slots: so they are when the
+                 * branches back come in */
+                a->dirty[k] = 1;
+                ld64(a, creg[k], pins[k]);
+            }
+            if (np)
+                a->head = i;
+        }
         off[i] = (uint32_t)a->n;
-        a->cached = target[i] ? -1 : a->rax_out;
-        a->rax_out = -1;
-        natop nat;
+        gb_jitx_natop nat;
         gb_irop mbase;
         int bform;
         bool w, store, imm;
@@ -800,28 +875,28 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             jmp_to(a, a->l_unreach);
             break;
         case GB_IR_NOP:
-            a->rax_out = a->cached;
             break;
-        case GB_IR_GAS:
+        case GB_IR_GAS: /* (the refill routine keeps every register) */
             charge(a, pc[1].i);
-            if (pc[1].i >= 0 && pc[1].i <= INT32_MAX)
-                a->rax_out = a->cached; /* rax kept */
             break;
         case GB_IR_JMP:
+            spill_branch(a, code, pc, 1);
             take(a, code, pc, 1);
             break;
         case GB_IR_BR_IF:
         case GB_IR_BR_UNLESS:
         case GB_IR_BR_EQZ_I32:
         case GB_IR_BR_NEZ_I32:
-            ld_rax(a, 0, pc[1].u);
-            insr(a, 0, 0x85, RAX, RAX);
+            spill_branch(a, code, pc, 2);
+            cc = src(a, pc[1].u, RAX);
+            insr(a, 0, 0x85, cc, cc);
             branch(a, code, pc, 2,
                    o == GB_IR_BR_IF || o == GB_IR_BR_NEZ_I32 ? CC_NE : CC_E);
             break;
         case GB_IR_BR_TABLE: {
             uint32_t cnt = (uint32_t)pc[2].u;
-            ld_rax(a, 0, pc[1].u);
+            spill_all(a, false);
+            to_rax(a, 0, pc[1].u);
             movimm(a, RCX, cnt);
             insr(a, 0, 0x39, RCX, RAX);    /* cmp eax, ecx */
             insr(a, 0, 0x470f, RAX, RCX);  /* cmova eax, ecx */
@@ -842,12 +917,14 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             break;
         }
         case GB_IR_RETURN:
+            spill_all(a, false);
             aluimm(a, 1, 0, RSP, 8); /* add rsp, 8 */
             b1(a, 0xc3);
             break;
         case GB_IR_CALL: {
             const gb_code *callee = pc[1].p;
             uint64_t base = pc[2].u;
+            spill_all(a, false);
             insm(a, 0, 0, 0x8b, RAX, CTX, -1, 1, CO(depth));
             insr(a, 0, 0xff, 0, RAX); /* inc eax */
             insm(a, 0, 0, 0x3b, RAX, CTX, -1, 1, CO(max_depth));
@@ -864,6 +941,7 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             b4(a, 0);
             insm(a, 0, 1, 0x8d, FP, FP, -1, 1, -sd(base));
             insm(a, 0, 0, 0xff, 1, CTX, -1, 1, CO(depth)); /* dec depth */
+            clobber(a);
             break;
         }
         case GB_IR_CALL_IMPORT:
@@ -873,27 +951,26 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             dyn_call(a, (const void *)gb_jitx_call_indirect, pc, pc[3].u);
             break;
         case GB_IR_COPY:
-            ld_rax(a, 1, pc[2].u);
-            st64(a, pc[1].u, RAX);
-            a->rax_out = (int64_t)pc[1].u;
+            set_slot(a, pc[1].u, src(a, pc[2].u, RAX));
             break;
         case GB_IR_CONST:
             movimm(a, RAX, pc[2].u);
-            st64(a, pc[1].u, RAX);
-            a->rax_out = (int64_t)pc[1].u;
+            set_slot(a, pc[1].u, RAX);
             break;
-        case GB_IR_SELECT:
-            ld_rcx(a, pc[3].u);
-            if (a->cached >= 0 && (uint64_t)a->cached == pc[4].u)
-                insr(a, 0, 0x89, RAX, RDX); /* mov edx, eax */
-            else
-                ld32(a, RDX, pc[4].u);
-            ld_rax(a, 1, pc[2].u);
-            insr(a, 0, 0x85, RDX, RDX);
-            insr(a, 1, 0x440f, RAX, RCX); /* cmove rax, rcx */
-            st64(a, pc[1].u, RAX);
-            a->rax_out = (int64_t)pc[1].u;
+        case GB_IR_SELECT: {
+            int rb = src(a, pc[3].u, RCX);
+            to_rax(a, 1, pc[2].u);
+            int rc = cfind(a, pc[4].u);
+            if (rc >= 0)
+                insr(a, 0, 0x85, creg[rc], creg[rc]);
+            else { /* cmp dword [cond], 0 */
+                insm(a, 0, 0, 0x83, 7, FP, -1, 1, sd(pc[4].u));
+                b1(a, 0);
+            }
+            insr(a, 1, 0x440f, RAX, rb); /* cmove rax, rb */
+            set_slot(a, pc[1].u, RAX);
             break;
+        }
         case GB_IR_GLOBAL_GET:
         case GB_IR_GLOBAL_SET: {
             bool get = o == GB_IR_GLOBAL_GET;
@@ -904,10 +981,10 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
                  (int32_t)(pc[get ? 2 : 1].u * 8));
             if (get) {
                 insm(a, 0, 1, 0x8b, RCX, RAX, -1, 1, 0);
-                st64(a, pc[1].u, RCX);
+                set_slot(a, pc[1].u, RCX);
             } else {
-                ld64(a, RCX, pc[2].u);
-                insm(a, 0, 1, 0x89, RCX, RAX, -1, 1, 0);
+                int rv = src(a, pc[2].u, RCX);
+                insm(a, 0, 1, 0x89, rv, RAX, -1, 1, 0);
             }
             break;
         }
@@ -920,11 +997,10 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
             emit_store(a, o, pc, 0);
             break;
         case GB_IR_MEMORY_SIZE:
-            insr(a, 1, 0x89, MSZ, RAX); /* mov rax, r15 */
+            insm(a, 0, 1, 0x8b, RAX, CTX, -1, 1, CO(memsize));
             insr(a, 1, 0xc1, 5, RAX);   /* shr rax, 16 */
             b1(a, 16);
-            st64(a, pc[1].u, RAX);
-            a->rax_out = (int64_t)pc[1].u;
+            set_slot(a, pc[1].u, RAX);
             break;
         case GB_IR_MEMORY_GROW:
         case GB_IR_MEMORY_FILL:
@@ -949,27 +1025,28 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         case GB_IR_I32_MADD:
         case GB_IR_I64_MADD: {
             int w64 = o == GB_IR_I64_MADD;
-            ld_rax(a, 1, pc[3].u);
-            insm(a, 0, w64, 0xaf0f, RAX, FP, -1, 1, sd(pc[4].u));
-            insm(a, 0, w64, 0x03, RAX, FP, -1, 1, sd(pc[2].u));
-            st64(a, pc[1].u, RAX);
-            a->rax_out = (int64_t)pc[1].u;
+            int rb = src(a, pc[4].u, RCX);
+            to_rax(a, 1, pc[3].u);
+            insr(a, w64, 0xaf0f, RAX, rb); /* imul rax, rb */
+            insr(a, w64, 0x03, RAX, src(a, pc[2].u, RCX)); /* add rax, rx */
+            set_slot(a, pc[1].u, RAX);
             break;
         }
         default:
-            if ((cc = brcmp_cc(o, &imm)) >= 0) {
-                ld_rax(a, 0, pc[1].u);
+            if ((cc = gb_jitx_brcmp_cc(o, &imm)) >= 0) {
+                spill_branch(a, code, pc, 3);
+                int ra = src(a, pc[1].u, RAX);
                 if (imm)
-                    aluimm(a, 0, 7, RAX, (uint32_t)pc[2].u);
+                    aluimm(a, 0, 7, ra, (uint32_t)pc[2].u);
                 else
-                    insm(a, 0, 0, 0x3b, RAX, FP, -1, 1, sd(pc[2].u));
+                    insr(a, 0, 0x39, src(a, pc[2].u, RCX), ra);
                 branch(a, code, pc, 3, cc);
-            } else if (fused_mem(o, &mbase, &bform, &w, &store)) {
+            } else if (gb_jitx_fused_mem(o, &mbase, &bform, &w, &store)) {
                 if (store)
                     emit_store(a, mbase, pc, bform);
                 else
                     emit_load(a, mbase, pc, bform, w);
-            } else if (native_binop(o, &nat)) {
+            } else if (gb_jitx_native_binop(o, &nat)) {
                 emit_binop(a, o, &nat, pc);
             } else if (emit_unop(a, o, pc)) {
                 /* done */
@@ -982,6 +1059,15 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         }
         i += (uint32_t)nops + 1;
     }
+    /* the accesses' marks of a second granule, out of line */
+    for (size_t k = 0; k < a->ncold && !a->fail; k++) {
+        uint32_t t = a->cold[k].target;
+        patch4(a, a->cold[k].at, (uint32_t)a->n - (a->cold[k].at + 4));
+        insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, (int32_t)((t >> 4) & 15) - 1);
+        mark_rcx(a, (int)(t & 15));
+        jmp_to(a, t >> 8);
+    }
+    a->ncold = 0;
     /* the branches of this function */
     for (size_t k = 0; k < a->nfx && !a->fail; k++) {
         uint32_t t = a->fx[k].target;
@@ -993,7 +1079,8 @@ static void compile_func(asm_ *a, const hmap *hm, const gb_module *m,
         patch4(a, a->fx[k].at, off[t] - (a->fx[k].at + 4));
     }
     free(off);
-    free(target);
+    free(lo);
+    free(hi);
     a->off = NULL;
 }
 
@@ -1044,16 +1131,30 @@ static void emit_runtime(asm_ *a)
     /* refill: called with the counter negative; returns with it >= 0 or
      * ends the run out of gas with a counter of 0 */
     a->l_refill = (uint32_t)a->n;
-    b1(a, 0x50); /* push rax: kept for the slot cache (and aligns) */
+    /* every caller-saved register kept (the slot cache; nine pushes
+     * align the stack) */
+    static const int saved[9] = {RAX, RCX, RDX, RSI, RDI, R8, R9, R10, R11};
+    for (int k = 0; k < 9; k++) {
+        if (saved[k] & 8)
+            b1(a, 0x41);
+        b1(a, (uint8_t)(0x50 + (saved[k] & 7))); /* push */
+    }
     insr(a, 1, 0x89, CTX, RDI);
     insr(a, 1, 0x89, GAS, RSI);
     call_abs(a, (const void *)gb_jitx_refill);
     insr(a, 1, 0x85, RAX, RAX);
     b1(a, 0x78); /* js oog */
-    b1(a, 5);
-    insr(a, 1, 0x89, RAX, GAS); /* mov r13, rax (3 bytes) */
-    b1(a, 0x58);                /* pop rax (1 byte) */
-    b1(a, 0xc3);                /* ret (1 byte) */
+    uint32_t js = (uint32_t)a->n;
+    b1(a, 0);
+    insr(a, 1, 0x89, RAX, GAS); /* mov r13, rax */
+    for (int k = 8; k >= 0; k--) {
+        if (saved[k] & 8)
+            b1(a, 0x41);
+        b1(a, (uint8_t)(0x58 + (saved[k] & 7))); /* pop */
+    }
+    b1(a, 0xc3);
+    if (js < a->n)
+        a->b[js] = (uint8_t)(a->n - (js + 1));
     insr(a, 0, 0x31, GAS, GAS); /* xor r13d, r13d */
     movimm(a, RAX, GB_TRAP_OUT_OF_GAS);
     jmp_to(a, a->l_exit);
@@ -1062,10 +1163,10 @@ static void emit_runtime(asm_ *a)
 gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
 {
     *out = NULL;
-    hmap *hm = gb_malloc(sizeof *hm);
+    gb_jitx_hmap *hm = gb_malloc(sizeof *hm);
     if (!hm)
         return GB_NOMEM;
-    if (!hmap_build(hm)) {
+    if (!gb_jitx_hmap_build(hm)) {
         free(hm);
         return GB_UNSUPPORTED;
     }
@@ -1119,6 +1220,7 @@ out:
     free(a.b);
     free(a.fx);
     free(a.calls);
+    free(a.cold);
     free(hm);
     if (a.fail) {
         gb_jit_free(j);

@@ -32,6 +32,7 @@ static gb_id bob(void) { return gb_dev_account_id(1); }
 typedef struct seen {
     uint32_t failed, failed_replies, ok_replies;
     uint64_t burned;        /* gas burned by every run */
+    uint64_t replies_burned; /* of it, by runs of replies */
     uint8_t mail[8][64];    /* payloads of messages (not replies) to users */
     uint32_t mail_len[8], nmail;
     bool init_failed;
@@ -40,6 +41,12 @@ typedef struct seen {
     uint8_t reply_code[4];
     uint32_t expired;       /* mailbox messages removed out of rent */
     uint32_t held;          /* messages to users held in the mailbox */
+    gb_id mail_id[8];       /* the ids of mail[] */
+    /* replies from alice to programs that ran: the automatic ones
+     * (gasless), or hers */
+    uint32_t user_replies_ok, user_replies_failed;
+    uint64_t user_reply_burned;
+    gb_id user_reply_id, user_reply_to;
 } seen;
 static seen S;
 
@@ -52,10 +59,19 @@ static void block(void)
         if (ev->kind == GB_EV_DISPATCHED) {
             S.burned += ev->gas_burned;
             bool reply = ev->dispatch_kind == GB_DISPATCH_REPLY;
+            if (reply)
+                S.replies_burned += ev->gas_burned;
             if (ev->outcome == GB_OUTCOME_FAILED)
                 reply ? S.failed_replies++ : S.failed++;
             else if (reply)
                 S.ok_replies++;
+            if (reply && gb_id_eq(ev->source, alice())) {
+                ev->outcome == GB_OUTCOME_FAILED ? S.user_replies_failed++
+                                                 : S.user_replies_ok++;
+                S.user_reply_burned += ev->gas_burned;
+                S.user_reply_id = ev->id;
+                S.user_reply_to = ev->destination;
+            }
         }
         if (ev->kind == GB_EV_INIT_FAILED)
             S.init_failed = true;
@@ -68,6 +84,7 @@ static void block(void)
             uint32_t n = ev->payload_len < 64 ? ev->payload_len : 64;
             if (n)
                 memcpy(S.mail[S.nmail], ev->payload, n);
+            S.mail_id[S.nmail] = ev->id;
             S.mail_len[S.nmail++] = n;
         }
         if (ev->kind == GB_EV_USER_MESSAGE && ev->is_reply) {
@@ -376,11 +393,12 @@ static gb_chain_gas_info estimate_script(gb_id P, const script *s)
 
 /* Gear's estimate (get_handle_gas_spent: two passes; calculate_gas_info:
  * min_limit = the initial gas less the least the message's node held
- * after a journal note; reserved = the gas of its messages put in a
- * mailbox; may_be_returned 0; waited = in the waitlist at the end):
+ * after a journal note; reserved: 0, as Gear's always is (a message
+ * put in a mailbox is a Cut node, not of the main chain: chain_dryrun.c);
+ * may_be_returned 0; waited = in the waitlist at the end):
  *   a run that only burns         min_limit = burned
- *   + gr_send_wgas(alice, 10^4)   + 10,000, reserved 10,000 (held)
- *   + a gasless send to alice     + 3,000 (the threshold), reserved 3,000
+ *   + gr_send_wgas(alice, 10^4)   + 10,000 (held)
+ *   + a gasless send to alice     + 3,000 (the threshold)
  *   gr_wait_for(50)               + 5,100 (51 blocks locked), waited
  *   gr_wait()                     the most a hold locks: to the last block
  *                                 number, (2^32 - 1 - h) x 100
@@ -405,14 +423,14 @@ static void test_estimate_two_pass(void)
     OP(&s, GB_SYS_GR_SEND_WGAS, 0x4200, 0x5000, 2, 10000, 0, 0x4300);
     g = estimate_script(P, &s);
     GB_EXPECT_U64(g.burned + 10000, g.min_limit);
-    GB_EXPECT_U64(10000, g.reserved);
+    GB_EXPECT_U64(0, g.reserved);
 
     s = (script){0};
     poke_hash_value(&s, 0x4200, alice(), 0, 0);
     OP(&s, GB_SYS_GR_SEND, 0x4200, 0x5000, 2, 0, 0x4300);
     g = estimate_script(P, &s);
     GB_EXPECT_U64(g.burned + 3000, g.min_limit);
-    GB_EXPECT_U64(3000, g.reserved);
+    GB_EXPECT_U64(0, g.reserved);
     memset(&S, 0, sizeof S);
     send_script(alice(), P, &s, g.min_limit);
     block();
@@ -842,6 +860,249 @@ static void test_pool_passed_on(void)
     GB_EXPECT(gb_u128_cmp(paid1, paid2) == 0);
 }
 
+/* P, paid by bob, mails alice — gasless (held: the threshold, 3000) or
+ * with gr_send_wgas 0 (not stored) — with a reply deposit of `deposit`
+ * for it (0: none).  One block. */
+static gb_id mail_alice(gb_id P, bool held, uint64_t deposit)
+{
+    script s = {0};
+    poke_hash_value(&s, 0x4200, alice(), 0, 0);
+    if (held)
+        OP(&s, GB_SYS_GR_SEND, 0x4200, 0x5000, 1, 0, 0x4300);
+    else
+        OP(&s, GB_SYS_GR_SEND_WGAS, 0x4200, 0x5000, 2, 0, 0, 0x4300);
+    if (deposit)
+        OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4304, deposit, 0x4340);
+    memset(&S, 0, sizeof S);
+    send_script(bob(), P, &s, GAS);
+    block();
+    GB_EXPECT_U64(0, S.failed);
+    GB_EXPECT_U64(1, S.nmail);
+    GB_EXPECT_U64(held ? 1 : 0, S.held);
+    return S.mail_id[0];
+}
+
+/* The automatic reply alice "sent" for mail: one, to P, with Gear's id
+ * (reply(mail)), ok (it had a deposit) or failed (none: 0 gas, its
+ * precharge fails, nothing burned). */
+static void expect_auto_reply(gb_id P, gb_id mail, bool ok)
+{
+    GB_EXPECT_U64(ok ? 1 : 0, S.user_replies_ok);
+    GB_EXPECT_U64(ok ? 0 : 1, S.user_replies_failed);
+    GB_EXPECT(gb_id_eq(gb_message_id_reply(mail), S.user_reply_id));
+    GB_EXPECT(gb_id_eq(P, S.user_reply_to));
+    if (!ok)
+        GB_EXPECT_U64(0, S.user_reply_burned);
+}
+
+/* Gear's automatic replies to a program for its messages to users
+ * (ReplyMessage::auto: empty, code Success(Auto), from the user, gas 0
+ * or the program's reply deposit for the message):
+ * - not stored (send_user_message, internal.rs:1085-1108): at once;
+ * - claimed (claim_value, lib.rs:1574-1606);
+ * - out of rent (remove_from_mailbox, manager/task.rs:55-93);
+ * - a user's reply is the reply (send_reply_impl): it runs on the
+ *   deposit, and the user's gas limit is not taken (lib.rs:1935-1946).
+ * Whatever the deposit did not burn goes back to bob, its payer. */
+static void test_mail_auto_replies(void)
+{
+    open_chain();
+    gb_id P = create_sys("P");
+    settle();
+    const uint64_t D = 2000000000ull;
+    gb_u128 fee = fx_fee(C, 0);
+
+    /* not stored, no deposit: a 0-gas reply, failing its precharge */
+    gb_id mail = mail_alice(P, false, 0);
+    settle();
+    expect_auto_reply(P, mail, false);
+
+    /* not stored, a deposit: the reply runs on it */
+    gb_u128 bob0 = gb_chain_balance(C, bob());
+    mail = mail_alice(P, false, D);
+    uint32_t nscript = 0;
+    {
+        script s = {0};
+        poke_hash_value(&s, 0x4200, alice(), 0, 0);
+        OP(&s, GB_SYS_GR_SEND_WGAS, 0x4200, 0x5000, 2, 0, 0, 0x4300);
+        OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4304, D, 0x4340);
+        nscript = s.n;
+    }
+    settle(); /* (S counts on) */
+    uint64_t burned = S.burned;
+    expect_auto_reply(P, mail, true);
+    GB_EXPECT(S.user_reply_burned > 0 && S.user_reply_burned < D);
+    gb_u128 want = gb_chain_gas_value(burned);
+    gb_u128_add_to(&want, fx_fee(C, nscript));
+    GB_EXPECT(!gb_u128_cmp(gb_u128_sub(bob0, gb_chain_balance(C, bob())),
+                           want));
+    gb_chain_totals t;
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+
+    /* held, with a deposit: nothing until alice claims it; the deposit
+     * waits with the mail */
+    mail = mail_alice(P, true, D);
+    settle();
+    GB_EXPECT_U64(0, S.user_replies_ok + S.user_replies_failed);
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(!gb_u128_cmp(t.held_gas, gb_chain_gas_value(3000 + D)));
+    memset(&S, 0, sizeof S);
+    fx_submit(C, (gb_tx){.kind = GB_TX_CLAIM_VALUE, .sender = alice(),
+                         .destination = mail});
+    settle();
+    expect_auto_reply(P, mail, true);
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+
+    /* held, no deposit, out of rent after 29 blocks: a 0-gas reply */
+    mail = mail_alice(P, true, 0);
+    uint32_t h = gb_chain_height(C);
+    memset(&S, 0, sizeof S);
+    while (gb_chain_height(C) < h + 28)
+        block();
+    GB_EXPECT_U64(0, S.user_replies_ok + S.user_replies_failed);
+    block(); /* h + 29 */
+    GB_EXPECT_U64(1, S.expired);
+    settle();
+    expect_auto_reply(P, mail, false);
+
+    /* held, a deposit, out of rent: the reply runs on the deposit */
+    mail = mail_alice(P, true, D);
+    h = gb_chain_height(C);
+    memset(&S, 0, sizeof S);
+    while (gb_chain_height(C) < h + 29)
+        block();
+    settle();
+    GB_EXPECT_U64(1, S.expired);
+    expect_auto_reply(P, mail, true);
+
+    /* held, a deposit, alice replies with a gas limit of 5 x 10^9: her
+     * reply runs on the deposit and she pays only the fee */
+    mail = mail_alice(P, true, D);
+    gb_u128 alice0 = gb_chain_balance(C, alice());
+    memset(&S, 0, sizeof S);
+    gb_id r = fx_submit(C, (gb_tx){.kind = GB_TX_SEND_REPLY,
+                                   .sender = alice(), .destination = mail,
+                                   .gas_limit = 5000000000ull});
+    settle();
+    GB_EXPECT_U64(1, S.user_replies_ok);
+    GB_EXPECT(gb_id_eq(r, S.user_reply_id));
+    GB_EXPECT(gb_id_eq(gb_message_id_reply(mail), r));
+    GB_EXPECT(S.user_reply_burned > 0 && S.user_reply_burned < D);
+    GB_EXPECT(!gb_u128_cmp(gb_u128_sub(alice0, gb_chain_balance(C, alice())),
+                           fee));
+    GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+    GB_EXPECT(gb_u128_is_zero(t.held_gas));
+    gb_chain_close(C);
+}
+
+/* Gear's reservation rent (Ext::reserve_gas: amount + 100 x (ReserveFor
+ * + duration) taken from the run; the reserve_gas note: the Reserved
+ * node holds both, the rent locked; charge_for_hold when it ends): P,
+ * paid by bob, reserves R for 10 blocks — 1,100 of rent locked with it.
+ * - it expires at h + 10: 10 blocks of rent (1,000) burned, R + 100 back
+ *   to bob;
+ * - unreserved by P 3 blocks later: 300 burned, R + 800 back;
+ * - used 2 blocks later for a message to Q: 200 burned, the message
+ *   runs on R + 900 (Q mails what gr_gas_available says);
+ * - P exits 4 blocks later: 400 burned, the rest back (Gear's
+ *   clean_inactive_program removes the program's reservations). */
+static void test_reservation_rent(void)
+{
+    open_chain();
+    gb_id P = create_sys("P"), Q = create_sys("Q");
+    settle();
+    const uint64_t R = 1000000000ull;
+    script s = {0};
+    OP(&s, GB_SYS_GR_RESERVE_GAS, R, 10, 0x4100);
+    for (int k = 0; k < 4; k++) {
+        memset(&S, 0, sizeof S);
+        gb_id m = send_script(bob(), P, &s, GAS);
+        block();
+        uint32_t h = gb_chain_height(C);
+        GB_EXPECT_U64(0, S.failed);
+        gb_chain_totals t;
+        GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+        GB_EXPECT(!gb_u128_cmp(t.reserved_gas, gb_chain_gas_value(R + 1100)));
+        gb_id rid = gb_reservation_id(m, 0);
+        uint32_t after = k == 0 ? 10 : k == 1 ? 3 : k == 2 ? 2 : 4;
+        while (gb_chain_height(C) < h + after - 1)
+            block();
+        uint64_t b0 = burned_gas();
+        gb_u128 bob0 = gb_chain_balance(C, bob());
+        memset(&S, 0, sizeof S);
+        script u = {0}, q = {0};
+        if (k == 1) {
+            poke(&u, 0x4200, rid.b, 32);
+            OP(&u, GB_SYS_GR_UNRESERVE_GAS, 0x4200, 0x4240);
+        } else if (k == 2) {
+            mail_gas_available(&q);
+            uint8_t ids[80] = {0};
+            memcpy(ids, rid.b, 32);
+            memcpy(ids + 32, Q.b, 32);
+            poke(&u, 0x4400, q.b, q.n);
+            poke(&u, 0x4000, ids, 80);
+            OP(&u, GB_SYS_GR_RESERVATION_SEND, 0x4000, 0x4400, q.n, 0,
+               0x4200);
+        } else if (k == 3) {
+            poke(&u, 0x4200, alice().b, 32);
+            OP(&u, GB_SYS_GR_EXIT, 0x4200);
+        }
+        if (k)
+            send_script(bob(), P, &u, GAS);
+        block();
+        GB_EXPECT_U64(h + after, gb_chain_height(C));
+        GB_EXPECT_U64(0, S.failed);
+        GB_EXPECT_ERR(GB_OK, gb_chain_audit(C, &t));
+        GB_EXPECT(gb_u128_is_zero(t.reserved_gas));
+        /* the rent of the blocks it was held, and nothing else beyond
+         * what the runs burned (the runs' own gas goes back to bob) */
+        GB_EXPECT_U64(100ull * after, burned_gas() - b0 - S.burned);
+        if (k == 0)
+            GB_EXPECT(!gb_u128_cmp(
+                gb_u128_sub(gb_chain_balance(C, bob()), bob0),
+                gb_chain_gas_value(R + 100)));
+        if (k == 2) {
+            settle();
+            GB_EXPECT_U64(1, S.nmail);
+            uint64_t seen = u64le(S.mail[0]);
+            /* R + 900 less Q's run before gr_gas_available */
+            GB_EXPECT(seen > R + 900 - 500000000ull && seen <= R + 900);
+            GB_EXPECT(seen > R - 500000000ull + 900);
+        }
+    }
+    gb_chain_close(C);
+}
+
+/* Gear's estimate sums what the messages of the main chain burned
+ * (runtime_api.rs:371-380: GasBurned of messages whose gas node's root is
+ * the estimated message's): P sends Q a gasless message (of the chain)
+ * with a reply deposit; Q replies, and the reply, paid by the deposit, is
+ * a root of its own (create_deposit): its run is not in burned.  Sent
+ * for real, the three runs burn the estimate's burned + the reply's. */
+static void test_estimate_burned(void)
+{
+    open_chain();
+    gb_id P = create_sys("P"), Q = create_sys("Q");
+    settle();
+    script q = {0}, s = {0};
+    OP(&q, GB_SYS_GR_REPLY, 0x5000, 0, NO_VALUE, 0x4100);
+    poke(&s, 0x6000, q.b, q.n);
+    poke_hash_value(&s, 0x4000, Q, 0, 0);
+    OP(&s, GB_SYS_GR_SEND, 0x4000, 0x6000, q.n, 0, 0x4100);
+    OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4104, 2000000000ull, 0x4140);
+    gb_chain_gas_info g = estimate_script(P, &s);
+    memset(&S, 0, sizeof S);
+    send_script(alice(), P, &s, GAS);
+    settle();
+    GB_EXPECT_U64(0, S.failed + S.failed_replies);
+    GB_EXPECT_U64(1, S.ok_replies); /* Q's reply to P */
+    GB_EXPECT(S.replies_burned > 0);
+    GB_EXPECT_U64(S.burned - S.replies_burned, g.burned);
+    gb_chain_close(C);
+}
+
 static void test_value_across_wait(void) { create_wait(0); }
 static void test_value_across_wait_short(void) { create_wait(1); }
 
@@ -861,5 +1122,8 @@ int main(void)
     GB_RUN(test_wait_locks);
     GB_RUN(test_wait_short);
     GB_RUN(test_pool_passed_on);
+    GB_RUN(test_mail_auto_replies);
+    GB_RUN(test_reservation_rent);
+    GB_RUN(test_estimate_burned);
     return gb_test_summary();
 }

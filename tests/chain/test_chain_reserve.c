@@ -177,7 +177,11 @@ static void test_reservations(void)
     uint32_t h1 = gb_chain_height(C);
     GB_EXPECT_U64(0, failed_runs);
     gb_chain_totals t = audit();
-    GB_EXPECT_U64((R1 + R2 + R3) * GB_CHAIN_VALUE_PER_GAS, t.reserved_gas.lo);
+    /* each with its rent locked up front: 100 x (ReserveFor + duration)
+     * (Gear's reserve_gas note: amount + lock_amount) */
+    const uint64_t L1 = 100 * 51, L2 = 100 * 101, L3 = 100 * 4;
+    GB_EXPECT_U64((R1 + R2 + R3 + L1 + L2 + L3) * GB_CHAIN_VALUE_PER_GAS,
+                  t.reserved_gas.lo);
     GB_EXPECT_U64(0, t.reserved_gas.hi);
     gb_id r1 = gb_reservation_id(m1, 0), r2 = gb_reservation_id(m1, 1);
 
@@ -201,21 +205,24 @@ static void test_reservations(void)
     uint64_t got = reported_gas(Q);
     if (getenv("GB_CHAIN_TRACE"))
         fprintf(stderr, "  Q ran with %llu of R1\n", (unsigned long long)got);
-    GB_EXPECT(got <= R1 && got > R1 - RUN_COST);
-    if (!(got <= R1 && got > R1 - RUN_COST))
+    /* R1 and what one block of rent left of its lock */
+    GB_EXPECT(got <= R1 + L1 - 100 && got > R1 - RUN_COST);
+    if (!(got <= R1 + L1 - 100 && got > R1 - RUN_COST))
         fprintf(stderr, "  Q ran with %llu, reservation %llu\n",
                 (unsigned long long)got, (unsigned long long)R1);
     t = audit();
-    GB_EXPECT_U64(R3 * GB_CHAIN_VALUE_PER_GAS,
+    GB_EXPECT_U64((R3 + L3) * GB_CHAIN_VALUE_PER_GAS,
                   t.reserved_gas.lo); /* R1 used, R2 unreserved */
 
-    /* 3. R3 expires at h1 + 3: its gas goes back to alice, exactly */
+    /* 3. R3 expires at h1 + 3: 3 blocks of rent paid out of its lock,
+     * the rest back to alice, exactly */
     while (gb_chain_height(C) < h1 + 2)
         block();
     uint64_t before = balance_of(alice());
     block();
     GB_EXPECT_U64(h1 + 3, gb_chain_height(C));
-    GB_EXPECT_U64(before + R3 * GB_CHAIN_VALUE_PER_GAS, balance_of(alice()));
+    GB_EXPECT_U64(before + (R3 + L3 - 300) * GB_CHAIN_VALUE_PER_GAS,
+                  balance_of(alice()));
     t = audit();
     GB_EXPECT_U64(0, t.reserved_gas.lo);
 
@@ -246,14 +253,27 @@ static void test_reservations(void)
         fprintf(stderr, "  the reply ran with %llu, deposit %llu\n",
                 (unsigned long long)got, (unsigned long long)D);
 
-    /* 5. a deposit for a message to a user: refunded at once */
+    /* 5. a deposit for a message to a user: kept with the mail for its
+     * reply — here the automatic one when alice claims it */
     s = (script){0};
     poke_hash_value(&s, 0x4000, alice(), 0, 0);
     OP(&s, GB_SYS_GR_SEND, 0x4000, 0x5000, 0, 0, 0x4100);
     OP(&s, GB_SYS_GR_REPLY_DEPOSIT, 0x4104, D, 0x4140);
+    NM = 0;
     send_script(P, &s);
     block();
     GB_EXPECT_U64(0, failed_runs);
+    GB_EXPECT(NM >= 1 && !M[0].is_reply); /* (then the reply to alice) */
+    t = audit();
+    gb_u128 held = fx_mailbox_gas(C);
+    gb_u128_add_to(&held, gb_chain_gas_value(D));
+    GB_EXPECT(!gb_u128_cmp(t.held_gas, held));
+    submit((gb_tx){.kind = GB_TX_CLAIM_VALUE, .sender = alice(),
+                   .destination = M[0].id});
+    block();
+    GB_EXPECT_U64(0, failed_runs);
+    t = audit();
+    GB_EXPECT(!gb_u128_cmp(t.held_gas, fx_mailbox_gas(C)));
 
     /* 6. a waiting message holds its system reservation (and its
      * deposit's reply still gets the deposit); it is refunded when the

@@ -97,23 +97,29 @@ static void test_reserve(void)
     EXPECT_ERR_STRUCT(&j, 0x10C0, 504, NULL, 32);
     EXPECT_ERR_STRUCT(&j, 0x1100, 0, r2.b, 32);
     EXPECT_ERR_STRUCT(&j, 0x1140, 100, NULL, 32);
-    EXPECT_ERR_STRUCT(&j, 0x1180, 0, r3.b, 32);
+    /* its rent, 100 x (ReserveFor + 2^32 - 1 saturating), is more than
+     * the message has (Ext::reserve_gas: cost_for_reservation) */
+    EXPECT_ERR_STRUCT(&j, 0x1180, 100, NULL, 32);
     GB_EXPECT_U64(0xEE, mem(&j, 0x1024)[0]);
-    GB_EXPECT_U64(4, j.nreserved);
-    if (j.nreserved == 4) {
+    GB_EXPECT_U64(3, j.nreserved);
+    if (j.nreserved == 3) {
         GB_EXPECT(gb_id_eq(r0, j.reserved[0].id));
         GB_EXPECT_U64(5000, j.reserved[0].amount);
         GB_EXPECT_U64(7 + 10, j.reserved[0].expires_at);
+        /* the rent set aside: 100 a block for ReserveFor (1) + duration */
+        GB_EXPECT_U64(100 * (1 + 10), j.reserved[0].lock);
         GB_EXPECT(gb_id_eq(r1, j.reserved[1].id));
         GB_EXPECT_U64(6000, j.reserved[1].amount);
         GB_EXPECT_U64(7 + 1, j.reserved[1].expires_at);
+        GB_EXPECT_U64(100 * (1 + 1), j.reserved[1].lock);
         GB_EXPECT_U64(3000, j.reserved[2].amount);
-        GB_EXPECT_U64(0xFFFFFFFFu, j.reserved[3].expires_at); /* saturates */
+        GB_EXPECT_U64(100 * (1 + 5), j.reserved[2].lock);
     }
+    (void)r3;
     GB_EXPECT_U64(0, j.nunreserved);
-    GB_EXPECT_U64(4, j.ctx.reservation_nonce);
+    GB_EXPECT_U64(3, j.ctx.reservation_nonce);
     /* the reserved gas leaves with the journal: not burned */
-    EXPECT_BURNED_BELOW(&e, j, 4);
+    EXPECT_BURNED_BELOW(&e, j, 3);
     uint64_t burned = j.gas_burned;
     gb_journal_free(&j);
 
@@ -130,6 +136,34 @@ static void test_reserve(void)
     GB_EXPECT_U64(burned, j.gas_burned);
     gb_journal_free(&j);
 
+    /* with gas for it, the longest reservation: its end saturates at the
+     * last block number, its rent's blocks at 2^32 - 1 */
+    s.n = 0;
+    OP(&s, GB_SYS_GR_RESERVE_GAS, 4000, 0xFFFFFFFFu, 0x1180);
+    gb_dispatch big = env_msg(&e, GB_DISPATCH_HANDLE, &s, 500000000000ull);
+    j = env_run(&e, &big);
+    EXPECT_ERR_STRUCT(&j, 0x1180, 0, gb_reservation_id(big.id, 0).b, 32);
+    GB_EXPECT_U64(1, j.nreserved);
+    if (j.nreserved == 1) {
+        GB_EXPECT_U64(0xFFFFFFFFu, j.reserved[0].expires_at);
+        GB_EXPECT_U64(100 * 0xFFFFFFFFull, j.reserved[0].lock);
+    }
+    gb_journal_free(&j);
+
+    /* the rent is exactly 100 a block more: gr_gas_available drops by
+     * 100,000 more for 1,000 more blocks */
+    uint64_t drop[2];
+    for (int k = 0; k < 2; k++) {
+        s.n = 0;
+        OP(&s, GB_SYS_GR_GAS_AVAILABLE, 0x1000);
+        OP(&s, GB_SYS_GR_RESERVE_GAS, 70000, k ? 1003 : 3, 0x1040);
+        OP(&s, GB_SYS_GR_GAS_AVAILABLE, 0x1008);
+        j = env_handle(&e, &s, NULL);
+        drop[k] = le64_at(&j, 0x1000) - le64_at(&j, 0x1008);
+        gb_journal_free(&j);
+    }
+    GB_EXPECT_U64(100000, drop[1] - drop[0]);
+
     /* gr_gas_available drops by the amount (and the syscall) */
     s.n = 0;
     OP(&s, GB_SYS_GR_GAS_AVAILABLE, 0x1000);
@@ -137,9 +171,9 @@ static void test_reserve(void)
     OP(&s, GB_SYS_GR_GAS_AVAILABLE, 0x1008);
     j = env_handle(&e, &s, NULL);
     uint64_t g0 = le64_at(&j, 0x1000), g1 = le64_at(&j, 0x1008);
-    /* the amount, the fee and the syscalls (gr_gas_available 959,492,
-     * gr_reserve_gas 1,918,172) */
-    GB_EXPECT(g0 - g1 >= 70000 + FEE && g0 - g1 < 70000 + FEE + 5000000);
+    /* the amount, its rent (100 x (1 + 3)), the fee and the syscalls
+     * (gr_gas_available 959,492, gr_reserve_gas 1,918,172) */
+    GB_EXPECT(g0 - g1 >= 70400 + FEE && g0 - g1 < 70400 + FEE + 5000000);
     gb_journal_free(&j);
 
     /* a failed run keeps no reservation */

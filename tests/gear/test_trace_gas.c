@@ -521,11 +521,12 @@ static void test_nested_calls(void)
                           s->part[GB_TRACE_PER_BYTE]);
             GB_EXPECT_U64(1000000, s->args[3]);
             s = &x->sys[4]; /* gr_reserve_gas */
-            GB_EXPECT_I64(500000, s->part[GB_TRACE_GIVEN]);
+            /* the amount and its rent, 100 x (ReserveFor + 10 blocks) */
+            GB_EXPECT_I64(500000 + 1100, s->part[GB_TRACE_GIVEN]);
             GB_EXPECT_I64((int64_t)k->reservation_fee, s->part[GB_TRACE_FEE]);
             s = &x->sys[5]; /* gr_unreserve_gas: given back */
-            GB_EXPECT_I64(-500000, s->part[GB_TRACE_GIVEN]);
-            GB_EXPECT_I64(s->part[GB_TRACE_BASE] - 500000, s->gas);
+            GB_EXPECT_I64(-(500000 + 1100), s->part[GB_TRACE_GIVEN]);
+            GB_EXPECT_I64(s->part[GB_TRACE_BASE] - (500000 + 1100), s->gas);
             GB_EXPECT(s->has_code && s->code == 0);
             s = &x->sys[6]; /* gr_system_reserve_gas */
             GB_EXPECT_I64(700000, s->part[GB_TRACE_GIVEN]);
