@@ -51,6 +51,7 @@ typedef struct gc_ent {
     gb_db_gas_node n;
     bool present; /* false: absent (deleted, or not in the table) */
     bool dirty;   /* differs from the table */
+    bool in_table; /* in the table when first read */
 } gc_ent;
 
 typedef struct gb_gas_cache {
@@ -87,14 +88,17 @@ gb_err gb_chain_gas_cache_flush(gb_blk *b)
         gc_ent *x = &c->e[i];
         if (!x->dirty)
             continue;
-        if (x->present) {
+        if (!x->present && !x->in_table) {
+            /* made and gone within the block: nothing to write */
+        } else if (x->present) {
             e = gb_db_gas_node_put(b->txn, x->id, &x->n);
         } else {
             e = gb_db_gas_node_del(b->txn, x->id);
-            if (e == GB_NOT_FOUND) /* (made and gone within the block) */
+            if (e == GB_NOT_FOUND) /* (gone already: as wanted) */
                 e = GB_OK;
         }
         x->dirty = false;
+        x->in_table = x->present;
     }
     return e;
 }
@@ -112,7 +116,7 @@ static gb_err cache_ent(gb_blk *b, gb_id id, gc_ent **out)
         gb_err e = gb_db_gas_node_get(b->txn, id, &x.n);
         if (e && e != GB_NOT_FOUND)
             return e;
-        x.present = !e;
+        x.present = x.in_table = !e;
         i = c->n;
         if ((e = gb_idmap_put(&c->map, &id, &zero_id, i)))
             return e;
@@ -165,6 +169,30 @@ static gb_err node_del(gb_blk *b, gb_id id)
 gb_err gb_chain_gas_put(gb_blk *b, const gb_gnode *h)
 {
     return node_put(b, h->id, &h->n);
+}
+
+gb_err gb_chain_gas_pass_on(gb_blk *b, gb_db_dispatch *x)
+{
+    gb_gas_cache *c = b->gas;
+    if (!c || b->est || !(x->flags & GB_CHAIN_F_GASLESS))
+        return GB_OK;
+    /* (a holder of a message made in this block was read or made in it:
+     * it is in the cache if anywhere) */
+    uint32_t i = gb_idmap_get(&c->map, &x->gas_node, &zero_id);
+    if (i == GB_IDMAP_NONE)
+        return GB_OK;
+    gc_ent *h = &c->e[i];
+    if (!h->present || !h->n.consumed || h->n.unspec_refs != 1 ||
+        h->n.spec_refs || !gb_id_eq(h->n.origin, x->origin))
+        return GB_OK;
+    /* x was the holder's one child: it holds the gas now, under the
+     * holder's parent (whose spec_refs counted the holder) */
+    x->flags &= ~(uint32_t)GB_CHAIN_F_GASLESS;
+    x->d.gas_limit = h->n.value;
+    x->gas_node = h->n.parent;
+    h->present = false;
+    h->dirty = true;
+    return GB_OK;
 }
 
 /* ---- the tree ------------------------------------------------------------ */

@@ -35,6 +35,19 @@ gb_err gb_chain_gas_put(struct gb_blk *b, const gb_gnode *h);
 gb_err gb_chain_gas_cache_begin(struct gb_blk *b);
 gb_err gb_chain_gas_cache_flush(struct gb_blk *b);
 void gb_chain_gas_cache_end(struct gb_blk *b);
+/* x, a message queued in this block and not stored yet, takes its
+ * holder's place when the holder is a consumed node whose only child is
+ * x (Gear's pool of a finished message, drawn on by the one gasless
+ * message it left): x gets the holder's gas as its own and its parent,
+ * and the holder goes.  Nothing a run sees or pays changes (x's limit,
+ * where its gas goes when it is done, the ancestors' counts are the
+ * same), but a pool passed along a chain of messages (ping-pong) stays
+ * in their records instead of being written to the GAS table in every
+ * block.  Called by the scheduler when it writes a message made in the
+ * block to the queue table (left for a later block), which it does
+ * before gb_chain_gas_cache_flush; does nothing without the cache, or in
+ * a gas estimate's dry block (it watches its root by node id). */
+gb_err gb_chain_gas_pass_on(struct gb_blk *b, gb_db_dispatch *x);
 /* The node x's run draws on (its holder); x->d.gas_limit is taken as the
  * value of a node the record holds itself. */
 gb_err gb_chain_gas_holder(struct gb_blk *b, const gb_db_dispatch *x,

@@ -141,35 +141,65 @@ gb_err gb_chain_genesis_apply(const uint8_t *rec, size_t len,
 
 /* ---- the events' digest --------------------------------------------------- */
 
+/* An event's field at f + *n when not zero (bit i of *mask set). */
+static void ev_put(uint8_t *f, size_t *n, unsigned *mask, int i,
+                   const void *p, size_t len)
+{
+    const uint8_t *q = p;
+    uint8_t any = 0;
+    for (size_t k = 0; k < len; k++)
+        any |= q[k];
+    if (!any)
+        return;
+    *mask |= 1u << i;
+    memcpy(f + *n, q, len);
+    *n += len;
+}
+
 void gb_chain_events_digest(const gb_event *ev, uint32_t n, uint8_t out[32])
 {
     gb_blake2b_state st;
     gb_blake2b_init(&st);
-    gb_blake2b_update(&st, "gearbox/events", 14);
-    /* each event's fixed fields packed, then its variable parts: few
-     * calls (a block may have 10^5 events) */
-    uint8_t f[1 + 32 * 4 + 1 + 8 + 1 + 4 + 16 + 1 + 1 + 4 * 3], *q;
+    gb_blake2b_update(&st, "gearbox/events/2", 16);
+    /* each event: its kind, a mask of the fixed fields that are not zero
+     * (bit i: the i-th below), those fields, then its variable parts —
+     * fewer bytes to hash than every field at a fixed place (a block may
+     * have 10^5 events) */
+    uint8_t f[1 + 2 + 32 * 4 + 1 + 8 + 1 + 4 + 16 + 1 + 1 + 4 * 3];
     for (uint32_t i = 0; i < n; i++) {
         const gb_event *e = &ev[i];
         uint32_t pl = e->payload ? e->payload_len : 0,
                  dl = e->debug ? (uint32_t)strlen(e->debug) : 0;
-        q = f;
-        *q++ = (uint8_t)e->kind;
-        memcpy(q, e->id.b, 32), q += 32;
-        memcpy(q, e->source.b, 32), q += 32;
-        memcpy(q, e->destination.b, 32), q += 32;
-        memcpy(q, e->reply_to.b, 32), q += 32;
-        *q++ = (uint8_t)e->outcome;
-        gb_le_put(q, e->gas_burned, 8), q += 8;
-        *q++ = e->is_reply;
-        memcpy(q, e->reply_code, 4), q += 4;
-        gb_u128_to_le(e->value, q), q += 16;
-        *q++ = (uint8_t)e->read_reason;
-        *q++ = (uint8_t)e->dispatch_kind;
-        gb_le_put(q, pl, 4), q += 4;
-        gb_le_put(q, dl, 4), q += 4;
-        gb_le_put(q, e->nsent, 4), q += 4;
-        gb_blake2b_update(&st, f, (size_t)(q - f));
+        uint8_t b1[1], b8[8], u[16], l[3][4];
+        size_t k = 3;
+        unsigned mask = 0;
+        ev_put(f, &k, &mask, 0, e->id.b, 32);
+        ev_put(f, &k, &mask, 1, e->source.b, 32);
+        ev_put(f, &k, &mask, 2, e->destination.b, 32);
+        ev_put(f, &k, &mask, 3, e->reply_to.b, 32);
+        b1[0] = (uint8_t)e->outcome;
+        ev_put(f, &k, &mask, 4, b1, 1);
+        gb_le_put(b8, e->gas_burned, 8);
+        ev_put(f, &k, &mask, 5, b8, 8);
+        b1[0] = e->is_reply;
+        ev_put(f, &k, &mask, 6, b1, 1);
+        ev_put(f, &k, &mask, 7, e->reply_code, 4);
+        gb_u128_to_le(e->value, u);
+        ev_put(f, &k, &mask, 8, u, 16);
+        b1[0] = (uint8_t)e->read_reason;
+        ev_put(f, &k, &mask, 9, b1, 1);
+        b1[0] = (uint8_t)e->dispatch_kind;
+        ev_put(f, &k, &mask, 10, b1, 1);
+        gb_le_put(l[0], pl, 4);
+        ev_put(f, &k, &mask, 11, l[0], 4);
+        gb_le_put(l[1], dl, 4);
+        ev_put(f, &k, &mask, 12, l[1], 4);
+        gb_le_put(l[2], e->nsent, 4);
+        ev_put(f, &k, &mask, 13, l[2], 4);
+        f[0] = (uint8_t)e->kind;
+        f[1] = (uint8_t)mask;
+        f[2] = (uint8_t)(mask >> 8);
+        gb_blake2b_update(&st, f, k);
         if (pl)
             gb_blake2b_update(&st, e->payload, pl);
         if (dl)

@@ -306,8 +306,13 @@ static gb_err pop_head(sched *s, uint32_t di)
 {
     uint32_t ei = unlink_head(s, di);
     entry *en = &s->e[ei];
-    gb_err e = en->in_db ? GB_OK
-                         : gb_db_queue_put_at(s->b->txn, en->seq, &en->h.x);
+    gb_err e = GB_OK;
+    if (!en->in_db) {
+        /* (a pool left with this message alone goes into it: gas_tree.h) */
+        e = gb_chain_gas_pass_on(s->b, &en->h.x);
+        if (!e)
+            e = gb_db_queue_put_at(s->b->txn, en->seq, &en->h.x);
+    }
     release_entry(s, ei, false);
     return e;
 }
@@ -1015,14 +1020,14 @@ gb_err gb_chain_process_queue(gb_blk *b)
     b->sched = NULL;
     b->queue = NULL;
     b->ov = NULL;
+    if (!e) /* (before the gas tree's flush: it may pass pools on) */
+        e = write_back(&s);
     if (!e)
         e = gb_chain_gas_cache_flush(b);
     gb_chain_gas_cache_end(b);
     if (!e)
         e = gb_overlay_flush(&ov, b->txn);
     gb_overlay_free(&ov);
-    if (!e)
-        e = write_back(&s);
     if (!e)
         e = gb_chain_burn_flush(b);
     sched_free(&s);

@@ -287,6 +287,36 @@ gb_err gb_db_pages_clear(gb_db_txn *txn, gb_id program_id,
 
 /* ---- dispatches ---------------------------------------------------------- */
 
+/* The dispatch record's optional fields (tables.h): their sizes, in
+ * record order. */
+enum { DF_FLAGS, DF_EXPIRES, DF_ORIGIN, DF_VALUE, DF_GAS, DF_REPLY_TO,
+       DF_REPLY_CODE, DF_SIGNAL_FROM, DF_SIGNAL_CODE, DF_ONONCE, DF_RNONCE,
+       DF_SYSRES, DF_DEPOSIT, DF_GAS_NODE, DF_N };
+static const uint8_t df_len[DF_N] = {4, 4, 32, 16, 8, 32, 4, 32, 4, 4, 8,
+                                     8, 8, 32};
+
+/* Field i (df_len[i] bytes at p) into the record at r + *n unless zero. */
+static void df_put(uint8_t *r, size_t *n, unsigned *present, int i,
+                   const uint8_t *p)
+{
+    uint8_t any = 0;
+    for (unsigned k = 0; k < df_len[i]; k++)
+        any |= p[k];
+    if (!any)
+        return;
+    *present |= 1u << i;
+    memcpy(r + *n, p, df_len[i]);
+    *n += df_len[i];
+}
+
+static void df_put_int(uint8_t *r, size_t *n, unsigned *present, int i,
+                       uint64_t v)
+{
+    uint8_t b[8];
+    le_put(b, v, df_len[i]);
+    df_put(r, n, present, i, b);
+}
+
 gb_err gb_db_dispatch_encode(const gb_db_dispatch *x, uint8_t **out,
                              size_t *out_len)
 {
@@ -294,47 +324,53 @@ gb_err gb_db_dispatch_encode(const gb_db_dispatch *x, uint8_t **out,
     if ((unsigned)d->kind > GB_DISPATCH_STATE ||
         (d->payload_len && !d->payload))
         return GB_INVAL;
-    size_t len = GB_DB_DISPATCH_FIXED_LEN + (size_t)d->payload_len;
+    uint8_t f[GB_DB_DISPATCH_FIXED_MAX];
+    size_t n = GB_DB_DISPATCH_MIN_LEN;
+    unsigned present = 0;
+    uint8_t value[16];
+    gb_u128_to_le(d->value, value);
+    df_put_int(f, &n, &present, DF_FLAGS, x->flags);
+    df_put_int(f, &n, &present, DF_EXPIRES, x->expires_at);
+    df_put(f, &n, &present, DF_ORIGIN, x->origin.b);
+    df_put(f, &n, &present, DF_VALUE, value);
+    df_put_int(f, &n, &present, DF_GAS, d->gas_limit);
+    df_put(f, &n, &present, DF_REPLY_TO, d->reply_to.b);
+    df_put(f, &n, &present, DF_REPLY_CODE, d->reply_code);
+    df_put(f, &n, &present, DF_SIGNAL_FROM, d->signal_from.b);
+    df_put_int(f, &n, &present, DF_SIGNAL_CODE, d->signal_code);
+    df_put_int(f, &n, &present, DF_ONONCE, d->ctx.outgoing_nonce);
+    df_put_int(f, &n, &present, DF_RNONCE, d->ctx.reservation_nonce);
+    df_put_int(f, &n, &present, DF_SYSRES, d->ctx.system_reservation);
+    df_put_int(f, &n, &present, DF_DEPOSIT, x->reply_deposit);
+    df_put(f, &n, &present, DF_GAS_NODE, x->gas_node.b);
+    size_t len = n + (size_t)d->payload_len;
     uint8_t *r = gb_malloc(len);
     if (!r)
         return GB_NOMEM;
-    r[0] = 1;
+    r[0] = 2;
     r[1] = (uint8_t)d->kind;
     r[2] = d->ctx.replied ? 1 : 0;
-    r[3] = 0;
-    le_put(r + 4, x->flags, 4);
-    le_put(r + 8, x->expires_at, 4);
-    memcpy(r + 12, d->id.b, 32);
-    memcpy(r + 44, d->source.b, 32);
-    memcpy(r + 76, d->destination.b, 32);
-    memcpy(r + 108, x->origin.b, 32);
-    gb_u128_to_le(d->value, r + 140);
-    le_put(r + 156, d->gas_limit, 8);
-    memcpy(r + 164, d->reply_to.b, 32);
-    memcpy(r + 196, d->reply_code, 4);
-    memcpy(r + 200, d->signal_from.b, 32);
-    le_put(r + 232, d->signal_code, 4);
-    le_put(r + 236, d->ctx.outgoing_nonce, 4);
-    le_put(r + 240, d->ctx.reservation_nonce, 8);
-    le_put(r + 248, d->ctx.system_reservation, 8);
-    le_put(r + 256, x->reply_deposit, 8);
-    memcpy(r + 264, x->gas_node.b, 32);
-    le_put(r + 296, d->payload_len, 4);
+    le_put(r + 3, present, 2);
+    le_put(r + 5, d->payload_len, 4);
+    memcpy(r + 9, d->id.b, 32);
+    memcpy(r + 41, d->source.b, 32);
+    memcpy(r + 73, d->destination.b, 32);
+    memcpy(r + GB_DB_DISPATCH_MIN_LEN, f + GB_DB_DISPATCH_MIN_LEN,
+           n - GB_DB_DISPATCH_MIN_LEN);
     if (d->payload_len)
-        memcpy(r + GB_DB_DISPATCH_FIXED_LEN, d->payload, d->payload_len);
+        memcpy(r + n, d->payload, d->payload_len);
     *out = r;
     *out_len = len;
     return GB_OK;
 }
 
-gb_err gb_db_dispatch_decode(const uint8_t *r, size_t len,
-                             gb_db_dispatch *out)
+/* Version 1 (every field at a fixed offset, payload_len at 296, the
+ * payload at 300): still read, for a data directory written before. */
+static gb_err dispatch_decode_v1(const uint8_t *r, size_t len,
+                                 gb_db_dispatch *out)
 {
-    if (len < GB_DB_DISPATCH_FIXED_LEN || r[0] != 1 ||
-        r[1] > GB_DISPATCH_STATE || r[2] > 1 || r[3] != 0)
-        return GB_MALFORMED;
-    uint32_t plen = (uint32_t)le_get(r + 296, 4);
-    if (len - GB_DB_DISPATCH_FIXED_LEN != plen)
+    if (len < 300 || r[1] > GB_DISPATCH_STATE || r[2] > 1 || r[3] != 0 ||
+        len - 300 != le_get(r + 296, 4))
         return GB_MALFORMED;
     gb_dispatch *d = &out->d;
     memset(out, 0, sizeof *out);
@@ -357,8 +393,64 @@ gb_err gb_db_dispatch_decode(const uint8_t *r, size_t len,
     d->ctx.system_reservation = le_get(r + 248, 8);
     out->reply_deposit = le_get(r + 256, 8);
     memcpy(out->gas_node.b, r + 264, 32);
-    d->payload_len = plen;
-    d->payload = plen ? r + GB_DB_DISPATCH_FIXED_LEN : NULL;
+    d->payload_len = (uint32_t)(len - 300);
+    d->payload = len > 300 ? r + 300 : NULL;
+    return GB_OK;
+}
+
+gb_err gb_db_dispatch_decode(const uint8_t *r, size_t len,
+                             gb_db_dispatch *out)
+{
+    if (len && r[0] == 1)
+        return dispatch_decode_v1(r, len, out);
+    if (len < GB_DB_DISPATCH_MIN_LEN || r[0] != 2 ||
+        r[1] > GB_DISPATCH_STATE || r[2] > 1)
+        return GB_MALFORMED;
+    unsigned present = (unsigned)le_get(r + 3, 2);
+    if (present >> DF_N)
+        return GB_MALFORMED;
+    const uint8_t *f[DF_N] = {0};
+    size_t o = GB_DB_DISPATCH_MIN_LEN;
+    for (int i = 0; i < DF_N; i++)
+        if (present >> i & 1) {
+            if (len - o < df_len[i])
+                return GB_MALFORMED;
+            f[i] = r + o;
+            o += df_len[i];
+        }
+    if (len - o != le_get(r + 5, 4))
+        return GB_MALFORMED;
+    gb_dispatch *d = &out->d;
+    memset(out, 0, sizeof *out);
+    d->kind = (gb_dispatch_kind)r[1];
+    d->ctx.replied = r[2];
+    memcpy(d->id.b, r + 9, 32);
+    memcpy(d->source.b, r + 41, 32);
+    memcpy(d->destination.b, r + 73, 32);
+#define DF_INT(i) (f[i] ? le_get(f[i], df_len[i]) : 0)
+    out->flags = (uint32_t)DF_INT(DF_FLAGS);
+    out->expires_at = (uint32_t)DF_INT(DF_EXPIRES);
+    if (f[DF_ORIGIN])
+        memcpy(out->origin.b, f[DF_ORIGIN], 32);
+    if (f[DF_VALUE])
+        d->value = gb_u128_from_le(f[DF_VALUE]);
+    d->gas_limit = DF_INT(DF_GAS);
+    if (f[DF_REPLY_TO])
+        memcpy(d->reply_to.b, f[DF_REPLY_TO], 32);
+    if (f[DF_REPLY_CODE])
+        memcpy(d->reply_code, f[DF_REPLY_CODE], 4);
+    if (f[DF_SIGNAL_FROM])
+        memcpy(d->signal_from.b, f[DF_SIGNAL_FROM], 32);
+    d->signal_code = (uint32_t)DF_INT(DF_SIGNAL_CODE);
+    d->ctx.outgoing_nonce = (uint32_t)DF_INT(DF_ONONCE);
+    d->ctx.reservation_nonce = DF_INT(DF_RNONCE);
+    d->ctx.system_reservation = DF_INT(DF_SYSRES);
+    out->reply_deposit = DF_INT(DF_DEPOSIT);
+    if (f[DF_GAS_NODE])
+        memcpy(out->gas_node.b, f[DF_GAS_NODE], 32);
+#undef DF_INT
+    d->payload_len = (uint32_t)(len - o);
+    d->payload = len > o ? r + o : NULL;
     return GB_OK;
 }
 

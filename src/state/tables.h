@@ -167,34 +167,46 @@ gb_err gb_db_page_key_decode(gb_db_val key, gb_id *out_program,
 /* ---- dispatch record: queue, waitlist, mailbox, stash --------------------
  *
  *   off size
- *     0    1  version = 1
+ *     0    1  version = 2
  *     1    1  kind (gb_dispatch_kind)
  *     2    1  ctx.replied (0 or 1)
- *     3    1  0
- *     4    4  flags u32 (the chain's)
- *     8    4  expires_at u32: waitlist and mailbox: the block the entry
- *             expires at; stash: the block it is due; queue: 0
- *    12   32  id
- *    44   32  source
- *    76   32  destination
- *   108   32  origin (the chain's: e.g. the external account paying gas)
- *   140   16  value u128
- *   156    8  gas_limit u64
- *   164   32  reply_to
- *   196    4  reply_code
- *   200   32  signal_from
- *   232    4  signal_code u32
- *   236    4  ctx.outgoing_nonce u32
- *   240    8  ctx.reservation_nonce u64
- *   248    8  ctx.system_reservation u64
- *   256    8  reply_deposit u64 (the chain's: gas kept for the reply to
- *             this message, gr_reply_deposit)
- *   264   32  gas_node (the chain's: the node of the gas tree the message
- *             draws on, or its own node's parent; chain_apply.c)
- *   296    4  payload_len u32
- *   300    n  payload
+ *     3    2  present u16: bit i set when optional field i follows (a
+ *             field is left out exactly when it is zero, so a record has
+ *             one encoding; bits 14 and 15 are 0)
+ *     5    4  payload_len u32
+ *     9   32  id
+ *    41   32  source
+ *    73   32  destination
+ *   105       the optional fields present, in this order:
+ *              i  size
+ *              0    4  flags u32 (the chain's)
+ *              1    4  expires_at u32: waitlist and mailbox: the block
+ *                      the entry expires at; stash: the block it is due;
+ *                      queue: 0
+ *              2   32  origin (the chain's: e.g. the external account
+ *                      paying gas)
+ *              3   16  value u128
+ *              4    8  gas_limit u64
+ *              5   32  reply_to
+ *              6    4  reply_code
+ *              7   32  signal_from
+ *              8    4  signal_code u32
+ *              9    4  ctx.outgoing_nonce u32
+ *             10    8  ctx.reservation_nonce u64
+ *             11    8  ctx.system_reservation u64
+ *             12    8  reply_deposit u64 (the chain's: gas kept for the
+ *                      reply to this message, gr_reply_deposit)
+ *             13   32  gas_node (the chain's: the node of the gas tree
+ *                      the message draws on, or its own node's parent;
+ *                      chain_apply.c)
+ *             then the payload (payload_len bytes: the rest of the
+ *             record).
+ * (Version 1 had every field at a fixed offset, 300 bytes before the
+ * payload; a queued message of a ping-pong takes about half that now.
+ * Records of version 1 are still read; only version 2 is written.)
  */
-#define GB_DB_DISPATCH_FIXED_LEN 300
+#define GB_DB_DISPATCH_MIN_LEN 105   /* no optional field, no payload */
+#define GB_DB_DISPATCH_FIXED_MAX 301 /* every optional field */
 
 typedef struct gb_db_dispatch {
     gb_dispatch d;       /* d.payload borrowed (see the top of this file) */

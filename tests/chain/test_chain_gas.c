@@ -16,6 +16,7 @@
 
 #include "chain/chain.h"
 #include "chain/chain_fixture.h"
+#include "chain/chain_int.h" /* the store: the gas table's entries */
 #include "gear/test_syscalls_util.h"
 
 #define GAS 100000000000ull
@@ -756,6 +757,109 @@ static void test_wait_short(void)
     gb_chain_close(C);
 }
 
+/* Entries in the committed GAS table. */
+static uint32_t gas_nodes(void)
+{
+    gb_db_txn *r;
+    gb_db_cursor *cur;
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(C->db, &r));
+    GB_EXPECT_ERR(GB_OK,
+                  gb_db_cursor_open(r, GB_TABLE_GAS, NULL, 0, NULL, 0, &cur));
+    uint32_t n = 0;
+    gb_db_val k, v;
+    while (gb_db_cursor_next(cur, &k, &v) == GB_OK)
+        n++;
+    gb_db_cursor_close(cur);
+    gb_db_read_end(r);
+    return n;
+}
+
+/* Six pingpong pairs (examples/pingpong: every hop a gasless message or
+ * manual reply, all drawing on the kick-off's gas) passing a counter of
+ * HOPS, kicked off by bob with gas G each, in blocks of block_gas (0: the
+ * default); *blocks: how many blocks the exchanges took, *paid: what bob
+ * paid for them (fees and burned gas).  Returns the gas burned. */
+#define PP_PAIRS 6
+#define PP_HOPS 12
+#define PP_SETUP 5000000000ull
+static uint64_t pingpong_pairs(uint64_t block_gas, uint64_t G,
+                               uint32_t *blocks, gb_u128 *paid)
+{
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.nosync = true;
+    if (block_gas)
+        cfg.block_gas_limit = block_gas;
+    C = fx_open_chain(&cfg);
+    gb_id code = fx_upload_example(C, alice(), "pingpong");
+    gb_id a[PP_PAIRS];
+    for (uint32_t i = 0; i < PP_PAIRS; i++) {
+        char sa[8], sb[8];
+        snprintf(sa, sizeof sa, "a%u", i);
+        snprintf(sb, sizeof sb, "b%u", i);
+        a[i] = fx_submit(C, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
+                                    .sender = alice(), .code_id = code,
+                                    .salt = (const uint8_t *)sa,
+                                    .salt_len = (uint32_t)strlen(sa),
+                                    .gas_limit = PP_SETUP});
+        gb_id b = fx_submit(C, (gb_tx){.kind = GB_TX_CREATE_PROGRAM,
+                                       .sender = alice(), .code_id = code,
+                                       .salt = (const uint8_t *)sb,
+                                       .salt_len = (uint32_t)strlen(sb),
+                                       .payload = a[i].b, .payload_len = 32,
+                                       .gas_limit = PP_SETUP});
+        uint8_t peer[36];
+        memcpy(peer, "peer", 4);
+        memcpy(peer + 4, b.b, 32);
+        fx_submit(C, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                             .destination = a[i], .payload = peer,
+                             .payload_len = 36, .gas_limit = PP_SETUP});
+    }
+    settle();
+    GB_EXPECT_U64(0, gas_nodes());
+    memset(&S, 0, sizeof S);
+    gb_u128 before = gb_chain_balance(C, bob());
+    uint8_t n[8] = {PP_HOPS};
+    for (uint32_t i = 0; i < PP_PAIRS; i++)
+        fx_submit(C, (gb_tx){.kind = GB_TX_SEND_MESSAGE, .sender = bob(),
+                             .destination = a[i], .payload = n,
+                             .payload_len = 8, .gas_limit = G});
+    *blocks = 0;
+    while (gb_chain_pending(C) && *blocks < 1000) {
+        block(); /* (the audit, after each) */
+        ++*blocks;
+        /* each pool went with the one message that draws on it */
+        GB_EXPECT_U64(0, gas_nodes());
+    }
+    GB_EXPECT_U64(0, gb_chain_pending(C));
+    *paid = gb_u128_sub(before, gb_chain_balance(C, bob()));
+    /* (the last automatic reply fails its precharge: it has no gas) */
+    GB_EXPECT_U64(PP_PAIRS, S.failed_replies);
+    GB_EXPECT_U64(0, S.failed);
+    uint64_t burned = S.burned;
+    gb_chain_close(C);
+    return burned;
+}
+
+/* The same exchanges in one block and spread over many (the block's gas
+ * a few hops, so that a pool is written back with its message between
+ * blocks): the same gas burned, the same paid by bob; the audit holds
+ * after every block and the GAS table stays empty (gas_tree.h,
+ * gb_chain_gas_pass_on). */
+static void test_pool_passed_on(void)
+{
+    const uint64_t G = 20000000000ull; /* ~60 hops at ~3 x 10^8 */
+    uint32_t one, many;
+    gb_u128 paid1, paid2;
+    uint64_t burned1 = pingpong_pairs(0, G, &one, &paid1);
+    uint64_t burned2 = pingpong_pairs(G + G / 50, G, &many, &paid2);
+    GB_EXPECT_U64(1, one);
+    GB_EXPECT(many >= 5);
+    GB_EXPECT(burned1 > (uint64_t)PP_PAIRS * PP_HOPS * 100000000ull);
+    GB_EXPECT_U64(burned1, burned2);
+    GB_EXPECT(gb_u128_cmp(paid1, paid2) == 0);
+}
+
 /* P, paid by bob, mails alice — gasless (held: the threshold, 3000) or
  * with gr_send_wgas 0 (not stored) — with a reply deposit of `deposit`
  * for it (0: none).  One block. */
@@ -1017,6 +1121,7 @@ int main(void)
     GB_RUN(test_mailbox_hold);
     GB_RUN(test_wait_locks);
     GB_RUN(test_wait_short);
+    GB_RUN(test_pool_passed_on);
     GB_RUN(test_mail_auto_replies);
     GB_RUN(test_reservation_rent);
     GB_RUN(test_estimate_burned);

@@ -18,13 +18,12 @@ a = b'\1'*32; b = b'\2'*32
 add(11, a, b'\1' + (1000).to_bytes(16,'little') + (1).to_bytes(8,'little'))
 add(1, b, b'\0asm')
 page = bytearray(16384); page[0] = 1
-add(4, a + (5).to_bytes(4,'big'), bytes(page))
-z = b'\0'*32
-rec = bytes([1, 1, 0, 0]) + (0).to_bytes(4,'little') + (0).to_bytes(4,'little') \
-    + b + a + b + z + (0).to_bytes(16,'little') + (1000).to_bytes(8,'little') \
-    + z + b'\0'*4 + z + b'\0'*4 + b'\0'*4 + b'\0'*8 \
-    + b'\0'*8 + b'\0'*8 + (4).to_bytes(4,'little') + b'ping'  # system_reservation, reply_deposit
-assert len(rec) == 268 + 4
+add(4, a + (5).to_bytes(4,'big'), bytes(page).rstrip(b'\0'))  # stored trimmed
+# dispatch record version 2: kind HANDLE, not replied, present = gas_limit
+# only (bit 4), payload_len, id, source, destination, gas_limit, payload
+rec = bytes([2, 1, 0]) + (1 << 4).to_bytes(2,'little') \
+    + (4).to_bytes(4,'little') + b + a + b + (1000).to_bytes(8,'little') + b'ping'
+assert len(rec) == 105 + 8 + 4
 add(5, (0).to_bytes(8,'big'), rec)
 add(0, b'queue_seq', (1).to_bytes(8,'little'))
 print('state', root())

@@ -137,7 +137,7 @@ static void test_state_golden(void)
     char hex[65];
     gb_db_state_root(t, root);
     hex32(root, hex);
-    GB_EXPECT_STR_CONTAINS(hex, "09045c6606fd285575d00ad71959a206affe82cb8aba67ce270a967f3d65d25e");
+    GB_EXPECT_STR_CONTAINS(hex, "3322e1aca7783595db1362bc925f291414e5f501634978f8538cf5b7213175bd");
     check_recompute(t);
     gb_db_abort(t);
     gb_db_close(db);

@@ -387,10 +387,59 @@ static void test_waitlist_mailbox_stash(void)
     size_t len;
     fill_dispatch(&x, 3, payload, sizeof payload);
     GB_EXPECT_ERR(GB_OK, gb_db_dispatch_encode(&x, &rec, &len));
-    GB_EXPECT_U64(GB_DB_DISPATCH_FIXED_LEN + sizeof payload, len);
+    /* every optional field but the two zero ones (system reservation,
+     * reply deposit: 16 bytes) */
+    GB_EXPECT_U64(GB_DB_DISPATCH_FIXED_MAX - 16 + sizeof payload, len);
     GB_EXPECT_ERR(GB_MALFORMED, gb_db_dispatch_decode(rec, len - 1, &x));
-    rec[0] = 2;
+    rec[0] = 3; /* an unknown version */
     GB_EXPECT_ERR(GB_MALFORMED, gb_db_dispatch_decode(rec, len, &x));
+    rec[0] = 2;
+    rec[4] |= 0x40; /* a 15th optional field */
+    GB_EXPECT_ERR(GB_MALFORMED, gb_db_dispatch_decode(rec, len, &x));
+    free(rec);
+    /* version 1 (fixed offsets, as a data directory of before holds)
+     * is still read */
+    {
+        uint8_t v1[300 + 3] = {1, GB_DISPATCH_REPLY, 1, 0};
+        gb_db_dispatch old;
+        v1[4] = 0x05;                           /* flags */
+        memcpy(v1 + 12, id_of(0x11, 9).b, 32);  /* id */
+        v1[156] = 42;                           /* gas_limit */
+        memcpy(v1 + 164, id_of(0x44, 9).b, 32); /* reply_to */
+        memcpy(v1 + 264, id_of(0x77, 9).b, 32); /* gas_node */
+        v1[296] = 3;                            /* payload_len */
+        memcpy(v1 + 300, "abc", 3);
+        GB_EXPECT_ERR(GB_OK, gb_db_dispatch_decode(v1, sizeof v1, &old));
+        GB_EXPECT_U64(GB_DISPATCH_REPLY, old.d.kind);
+        GB_EXPECT_U64(1, old.d.ctx.replied);
+        GB_EXPECT_U64(5, old.flags);
+        GB_EXPECT_U64(42, old.d.gas_limit);
+        GB_EXPECT(gb_id_eq(old.d.id, id_of(0x11, 9)));
+        GB_EXPECT(gb_id_eq(old.d.reply_to, id_of(0x44, 9)));
+        GB_EXPECT(gb_id_eq(old.gas_node, id_of(0x77, 9)));
+        GB_EXPECT_U64(3, old.d.payload_len);
+        GB_EXPECT(!memcmp(old.d.payload, "abc", 3));
+        GB_EXPECT_ERR(GB_MALFORMED,
+                      gb_db_dispatch_decode(v1, sizeof v1 - 1, &old));
+    }
+    /* zero fields take no room; a short record is refused */
+    gb_db_dispatch bare = {.d = {.kind = GB_DISPATCH_HANDLE,
+                                 .id = id_of(0x11, 1),
+                                 .payload = payload, .payload_len = 3}},
+                   back;
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_encode(&bare, &rec, &len));
+    GB_EXPECT_U64(GB_DB_DISPATCH_MIN_LEN + 3, len);
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_decode(rec, len, &back));
+    GB_EXPECT(dispatch_eq(&bare, &back));
+    bare.d.gas_limit = 5;
+    free(rec);
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_encode(&bare, &rec, &len));
+    GB_EXPECT_U64(GB_DB_DISPATCH_MIN_LEN + 8 + 3, len);
+    GB_EXPECT_ERR(GB_OK, gb_db_dispatch_decode(rec, len, &back));
+    GB_EXPECT(dispatch_eq(&bare, &back));
+    GB_EXPECT_ERR(GB_MALFORMED,
+                  gb_db_dispatch_decode(rec, GB_DB_DISPATCH_MIN_LEN + 7,
+                                        &back));
     free(rec);
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
     gb_db_close(db);
