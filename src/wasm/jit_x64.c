@@ -78,20 +78,43 @@
 
 bool gb_jit_available(void) { return true; }
 
-/* Before a branch whose target is cell k: the registers written back,
- * but the pinned ones when it goes back to the loop's head. */
-static void spill_branch(asm_ *a, const gb_code *code, const gb_cell *pc,
-                         int k)
+/* The cache registers whose slots are dead at cell t (need no writing
+ * back on the way there). */
+static uint32_t dead_mask(const asm_ *a, const gb_jitx_hmap *hm,
+                          const gb_code *code, uint32_t t)
 {
-    int64_t t = (const gb_cell *)pc[k].p - code->cells;
-    gb_jitx_spill_all(a, a->head >= 0 && t == a->head);
+    uint32_t m = 0;
+    for (int i = 0; i < NCR; i++)
+        if (a->rs[i] >= 0 && a->dirty[i] &&
+            gb_jitx_dead_at(hm, code, t, (uint64_t)a->rs[i]))
+            m |= 1u << i;
+    return m;
+}
+
+/* Before a branch whose target is cell k: the registers written back,
+ * but the pinned ones when it goes back to the loop's head, and those
+ * dead at the target. */
+static void spill_branch(asm_ *a, const gb_jitx_hmap *hm,
+                         const gb_code *code, const gb_cell *pc, int k)
+{
+    uint32_t t = (uint32_t)((const gb_cell *)pc[k].p - code->cells);
+    gb_jitx_spill_keep(a, a->head >= 0 && t == a->head,
+                       dead_mask(a, hm, code, t));
 }
 
 /* Take the branch whose target and gas are cells k and k+1. */
 static void take(asm_ *a, const gb_code *code, const gb_cell *pc, int k)
 {
-    gb_jitx_charge(a, pc[k + 1].i);
-    gb_jitx_j_ir(a, -1, (uint32_t)((const gb_cell *)pc[k].p - code->cells));
+    uint32_t t = (uint32_t)((const gb_cell *)pc[k].p - code->cells);
+    int64_t g = pc[k + 1].i;
+    if (g > 0 && g <= INT32_MAX) { /* sub r13, g; jns target; refill */
+        gb_jitx_aluimm(a, 1, 5, GAS, (uint32_t)g);
+        gb_jitx_j_ir(a, CC_NS, t);
+        gb_jitx_call_to(a, a->l_refill);
+    } else {
+        gb_jitx_charge(a, g);
+    }
+    gb_jitx_j_ir(a, -1, t);
 }
 
 /* Branch when cc holds (flags already set). */
@@ -244,8 +267,10 @@ static void emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
     else
         ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
     check_mark(a, m.size, RDM);
-    insm(a, m.pfx, m.w, m.op, RCX, MEM, RAX, 1, 0);
-    gb_jitx_set_slot(a, pc[1].u, RCX);
+    int rd = gb_jitx_dst(a, pc[1].u); /* loaded straight into its register */
+    insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RCX, MEM, RAX, 1, 0);
+    if (rd < 0)
+        st64(a, pc[1].u, RCX);
 }
 
 /* bform: 0 [addr][value][off], 1 [a][b][value][off], 2 b immediate */
@@ -276,8 +301,10 @@ static void setcc_store(asm_ *a, int cc, uint64_t dst)
     b1(a, 0x0f); /* setcc al */
     b1(a, (uint8_t)(0x90 + cc));
     b1(a, 0xc0);
-    insr(a, 0, 0xb60f, RAX, RAX); /* movzx eax, al */
-    gb_jitx_set_slot(a, dst, RAX);
+    int rd = gb_jitx_dst(a, dst); /* (a store, if any, keeps the flags) */
+    insr(a, 0, 0xb60f, rd >= 0 ? rd : RAX, RAX); /* movzx rd, al */
+    if (rd < 0)
+        st64(a, dst, RAX);
 }
 
 static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell *pc)
@@ -302,33 +329,36 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
         setcc_store(a, n->cc, pc[1].u);
         return;
     }
+    /* the result computed in its own register when it has one (and b is
+     * not in it), else in rax */
+    int ra = gb_jitx_src(a, pc[2].u, RAX);
+    int rd = gb_jitx_dst(a, pc[1].u);
+    if (rd < 0 || rd == rb)
+        rd = RAX;
     if (n->sh >= 0) {
-        gb_jitx_to_rax(a, 1, pc[2].u);
+        if (rb >= 0 && rb != RCX)
+            mov32(a, RCX, rb);
+        mov64(a, rd, ra);
         if (rb < 0) {
-            insr(a, n->w, 0xc1, n->sh, RAX); /* shift rax, imm8 */
+            insr(a, n->w, 0xc1, n->sh, rd); /* shift rd, imm8 */
             b1(a, (uint8_t)(iv & (n->w ? 63 : 31)));
         } else {
-            if (rb != RCX)
-                mov32(a, RCX, rb);
-            insr(a, n->w, 0xd3, n->sh, RAX); /* shift rax, cl */
+            insr(a, n->w, 0xd3, n->sh, rd); /* shift rd, cl */
         }
-    } else if (n->op == 0xaf0f) {
-        if (rb < 0) { /* imul eax, ra, imm32 */
-            int ra = gb_jitx_src(a, pc[2].u, RAX);
-            insr(a, n->w, 0x69, RAX, ra);
-            b4(a, (uint32_t)iv);
-        } else {
-            gb_jitx_to_rax(a, 1, pc[2].u);
-            insr(a, n->w, 0xaf0f, RAX, rb); /* imul rax, rb */
-        }
+    } else if (n->op == 0xaf0f && rb < 0) {
+        insr(a, n->w, 0x69, rd, ra); /* imul rd, ra, imm32 */
+        b4(a, (uint32_t)iv);
     } else {
-        gb_jitx_to_rax(a, 1, pc[2].u);
+        mov64(a, rd, ra);
         if (rb < 0)
-            gb_jitx_aluimm(a, n->w, (int)(n->op >> 3), RAX, (uint32_t)iv);
+            gb_jitx_aluimm(a, n->w, (int)(n->op >> 3), rd, (uint32_t)iv);
+        else if (n->op == 0xaf0f)
+            insr(a, n->w, 0xaf0f, rd, rb); /* imul rd, rb */
         else
-            insr(a, n->w, n->op, rb, RAX); /* op rax, rb */
+            insr(a, n->w, n->op, rb, rd); /* op rd, rb */
     }
-    gb_jitx_set_slot(a, pc[1].u, RAX);
+    if (rd == RAX)
+        gb_jitx_set_slot(a, pc[1].u, RAX);
 }
 
 /* native unary operators; false when a helper does it */
@@ -464,7 +494,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         if (lo[i] != UINT32_MAX) {
             uint64_t pins[NCR];
             int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins);
-            gb_jitx_spill_all(a, false); /* (falling through) */
+            /* (falling through) */
+            gb_jitx_spill_keep(a, false, dead_mask(a, hm, code, i));
             gb_jitx_cache_reset(a);
             for (int k = 0; k < np; k++) { /* on the way in */
                 a->rs[k] = (int64_t)pins[k];
@@ -493,14 +524,14 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             gb_jitx_charge(a, pc[1].i);
             break;
         case GB_IR_JMP:
-            spill_branch(a, code, pc, 1);
+            spill_branch(a, hm, code, pc, 1);
             take(a, code, pc, 1);
             break;
         case GB_IR_BR_IF:
         case GB_IR_BR_UNLESS:
         case GB_IR_BR_EQZ_I32:
         case GB_IR_BR_NEZ_I32:
-            spill_branch(a, code, pc, 2);
+            spill_branch(a, hm, code, pc, 2);
             cc = gb_jitx_src(a, pc[1].u, RAX);
             insr(a, 0, 0x85, cc, cc);
             branch(a, code, pc, 2,
@@ -641,14 +672,22 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             int rb = gb_jitx_src(a, pc[4].u, RCX);
             gb_jitx_to_rax(a, 1, pc[3].u);
             insr(a, w64, 0xaf0f, RAX, rb); /* imul rax, rb */
-            /* add rax, rx */
-            insr(a, w64, 0x03, RAX, gb_jitx_src(a, pc[2].u, RCX));
-            gb_jitx_set_slot(a, pc[1].u, RAX);
+            int rx = gb_jitx_src(a, pc[2].u, RCX);
+            int rd = gb_jitx_dst(a, pc[1].u);
+            if (rd >= 0 && rd == rx) {
+                insr(a, w64, 0x01, RAX, rd); /* add rd, rax */
+            } else {
+                insr(a, w64, 0x03, RAX, rx); /* add rax, rx */
+                if (rd >= 0)
+                    mov64(a, rd, RAX);
+                else
+                    st64(a, pc[1].u, RAX);
+            }
             break;
         }
         default:
             if ((cc = gb_jitx_brcmp_cc(o, &imm)) >= 0) {
-                spill_branch(a, code, pc, 3);
+                spill_branch(a, hm, code, pc, 3);
                 int ra = gb_jitx_src(a, pc[1].u, RAX);
                 if (imm)
                     gb_jitx_aluimm(a, 0, 7, ra, (uint32_t)pc[2].u);

@@ -74,6 +74,16 @@ void gb_jitx_spill_all(asm_ *a, bool keep_pinned)
             writeback(a, i);
 }
 
+/* The same, but the registers in `keep` (a mask: their slots are dead
+ * where the code goes) are left unwritten and still newer than their
+ * slots (the code falling through may read them). */
+void gb_jitx_spill_keep(asm_ *a, bool keep_pinned, uint32_t keep)
+{
+    for (int i = 0; i < NCR; i++)
+        if (!(keep_pinned && a->pin[i]) && !(keep & (1u << i)))
+            writeback(a, i);
+}
+
 /* a cache register to (re)use, emptied (written back): a free one, else
  * the least recently used one not pinned nor read by this instruction;
  * -1 if none */
@@ -131,6 +141,24 @@ void gb_jitx_set_slot(asm_ *a, uint64_t slot, int reg)
     touch(a, i);
 }
 
+/* A cache register to receive the value of `slot` (taken as newer than
+ * the slot from now on), or -1 when none is to spare (the caller stores
+ * the value itself).  Called after the instruction's sources are read:
+ * their registers are not taken. */
+int gb_jitx_dst(asm_ *a, uint64_t slot)
+{
+    int i = gb_jitx_cfind(a, slot);
+    if (i < 0) {
+        i = cget(a);
+        if (i < 0)
+            return -1;
+        a->rs[i] = (int64_t)slot;
+    }
+    a->dirty[i] = 1;
+    touch(a, i);
+    return creg[i];
+}
+
 /* After a call into C or a callee (spill_all before it): the registers
  * are gone; the pinned ones are loaded again. */
 void gb_jitx_clobber(asm_ *a)
@@ -170,6 +198,12 @@ void gb_jitx_movimm(asm_ *a, int r, uint64_t v)
 /* ALU r/m, imm32: /digit */
 void gb_jitx_aluimm(asm_ *a, int w, int digit, int r, uint32_t imm)
 {
+    int32_t v = (int32_t)imm;
+    if (v >= -128 && v <= 127) { /* the imm8 form (sign-extended) */
+        insr(a, w, 0x83, digit, r);
+        b1(a, (uint8_t)v);
+        return;
+    }
     insr(a, w, 0x81, digit, r);
     b4(a, imm);
 }

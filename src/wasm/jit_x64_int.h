@@ -129,6 +129,16 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
                       uint32_t i, const uint32_t *lo, const uint32_t *hi,
                       int maxpins, uint64_t *pins);
 
+/* What o reads and writes of the frame (r[], w[]: at most 3 each); 0: it
+ * falls through, reading no other slot; 1: it may go elsewhere or read
+ * other slots (a branch's reads are given); 2: it ends the run. */
+int gb_jitx_slot_rw(gb_irop o, const gb_cell *pc, uint64_t *r, int *nr,
+                    uint64_t *w, int *nw);
+/* `slot` is dead at cell t: written before read on the straight line from
+ * t, before any branch (false: not known). */
+bool gb_jitx_dead_at(const gb_jitx_hmap *hm, const gb_code *code,
+                     uint32_t t, uint64_t slot);
+
 /* ---- the assembler (jit_x64_asm.c) ---- */
 
 /* The registers, the ones holding the hot state (jit_x64.c says which),
@@ -301,12 +311,19 @@ int gb_jitx_cfind(const asm_ *a, uint64_t slot);
 /* Every register newer than its slot written back (keep_pinned: but the
  * pinned ones, for a branch back to the loop's head). */
 void gb_jitx_spill_all(asm_ *a, bool keep_pinned);
+/* spill_all but the registers in the mask `keep` (dead where the code
+ * goes: left unwritten, still newer than their slots). */
+void gb_jitx_spill_keep(asm_ *a, bool keep_pinned, uint32_t keep);
 /* A register holding the 64 bits of `slot`: its cache register, or one
  * loaded now, or (none to spare) `scratch` loaded now. */
 int gb_jitx_src(asm_ *a, uint64_t slot, int scratch);
 /* `slot` = reg: kept in the cache (written back later), or stored now
  * when no register is to spare. */
 void gb_jitx_set_slot(asm_ *a, uint64_t slot, int reg);
+/* A cache register to receive `slot` (newer than the slot from then on),
+ * or -1: none to spare (the caller stores the value itself).  After the
+ * sources are read. */
+int gb_jitx_dst(asm_ *a, uint64_t slot);
 /* After a call into C or a callee (spill_all before it): the registers
  * are gone; the pinned ones are loaded again. */
 void gb_jitx_clobber(asm_ *a);

@@ -210,6 +210,115 @@ static int slot_ops(gb_irop o, const gb_cell *pc, uint64_t *s)
     return n;
 }
 
+/* What instruction o (at pc) reads and writes of the frame: its slots
+ * read into r[] (*nr) and written into w[] (*nw), each at most 3; the
+ * reads come first.  Returns 0 when it falls through to the next
+ * instruction and nothing else reads the frame, 1 when it may go
+ * elsewhere or read other slots (a branch, a call, a return, a table or
+ * memory helper: its reads are given for branches only), 2 when it
+ * ends the run (unreachable). */
+int gb_jitx_slot_rw(gb_irop o, const gb_cell *pc, uint64_t *r, int *nr,
+                    uint64_t *w, int *nw)
+{
+    gb_irop mb;
+    int bf;
+    bool wl, st, imm;
+    *nr = *nw = 0;
+    switch (o) {
+    case GB_IR_UNREACHABLE:
+        return 2;
+    case GB_IR_NOP: case GB_IR_GAS:
+        return 0;
+    case GB_IR_BR_IF: case GB_IR_BR_UNLESS: case GB_IR_BR_EQZ_I32:
+    case GB_IR_BR_NEZ_I32: case GB_IR_BR_TABLE:
+        r[(*nr)++] = pc[1].u;
+        return 1;
+    case GB_IR_CONST: case GB_IR_GLOBAL_GET: case GB_IR_MEMORY_SIZE:
+        w[(*nw)++] = pc[1].u;
+        return 0;
+    case GB_IR_GLOBAL_SET:
+        r[(*nr)++] = pc[2].u;
+        return 0;
+    case GB_IR_SELECT: case GB_IR_I32_MADD: case GB_IR_I64_MADD:
+        for (int k = 0; k < 3; k++)
+            r[(*nr)++] = pc[2 + k].u;
+        w[(*nw)++] = pc[1].u;
+        return 0;
+    case GB_IR_COPY:
+    case GB_IR_LD32: case GB_IR_LD64: case GB_IR_LD8S_32:
+    case GB_IR_LD8S_64: case GB_IR_LD8U: case GB_IR_LD16S_32:
+    case GB_IR_LD16S_64: case GB_IR_LD16U: case GB_IR_LD32S_64:
+        r[(*nr)++] = pc[2].u;
+        w[(*nw)++] = pc[1].u;
+        return 0;
+    case GB_IR_ST8: case GB_IR_ST16: case GB_IR_ST32: case GB_IR_ST64:
+        r[(*nr)++] = pc[1].u;
+        r[(*nr)++] = pc[2].u;
+        return 0;
+    default:
+        break;
+    }
+    if (gb_jitx_brcmp_cc(o, &imm) >= 0) {
+        r[(*nr)++] = pc[1].u;
+        if (!imm)
+            r[(*nr)++] = pc[2].u;
+        return 1;
+    }
+    if (gb_jitx_fused_mem(o, &mb, &bf, &wl, &st)) {
+        /* loads [dst][a][b][off]([local]), stores [a][b][value][off] */
+        int k = st ? 1 : 2;
+        r[(*nr)++] = pc[k].u;
+        if (bf == 1)
+            r[(*nr)++] = pc[k + 1].u;
+        if (st) {
+            r[(*nr)++] = pc[3].u;
+        } else {
+            w[(*nw)++] = pc[1].u;
+            if (wl)
+                w[(*nw)++] = pc[5].u;
+        }
+        return 0;
+    }
+    if (o > GB_IR_I64_MADD && (gb_ir_nops[o] == 2 || gb_ir_nops[o] == 3)) {
+        /* a numeric op of opcodes.h: [dst][a]([b]), native or a helper's */
+        r[(*nr)++] = pc[2].u;
+        if (gb_ir_nops[o] == 3 && !gb_jitx_imm_form(o))
+            r[(*nr)++] = pc[3].u;
+        w[(*nw)++] = pc[1].u;
+        return 0;
+    }
+    return 1;
+}
+
+/* Whether `slot` is dead at cell t: on the straight line from t it is
+ * written before anything reads it and before anything goes elsewhere
+ * (or the run ends first).  false when not known. */
+bool gb_jitx_dead_at(const gb_jitx_hmap *hm, const gb_code *code,
+                     uint32_t t, uint64_t slot)
+{
+    for (int steps = 0; steps < 64 && t < code->ncells; steps++) {
+        const gb_cell *pc = &code->cells[t];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            return false;
+        uint64_t r[3], w[3];
+        int nr, nw;
+        int kind = gb_jitx_slot_rw((gb_irop)oi, pc, r, &nr, w, &nw);
+        if (kind == 2)
+            return true;
+        for (int k = 0; k < nr; k++)
+            if (r[k] == slot)
+                return false;
+        if (kind != 0)
+            return false;
+        for (int k = 0; k < nw; k++)
+            if (w[k] == slot)
+                return true;
+        t += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    return false;
+}
+
 /* When cell i starts a loop of one straight line — every branch to it
  * comes from [i, the next branch target) — the slots to pin there, most
  * used first, into pins[]; their count (0: none).  lo and hi: the first
@@ -221,6 +330,9 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
     enum { MAXS = 64 };
     uint64_t slot[MAXS];
     uint32_t cnt[MAXS];
+    /* live in: its first use in the loop may be a read (the loop needs its
+     * value from before or from the last iteration); pinned first */
+    bool live[MAXS];
     int ns = 0;
     if (lo[i] < i)
         return 0;
@@ -230,8 +342,11 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
         int oi = gb_jitx_hmap_get(hm, pc->h);
         if (oi < 0)
             return 0;
-        uint64_t s[5];
-        int k = slot_ops((gb_irop)oi, pc, s);
+        uint64_t s[5], r[3], w[3];
+        int nr, nw;
+        /* (the slots of the loop only: none after its last branch back) */
+        int k = e <= hi[i] ? slot_ops((gb_irop)oi, pc, s) : 0;
+        int kind = gb_jitx_slot_rw((gb_irop)oi, pc, r, &nr, w, &nw);
         for (int j = 0; j < k; j++) {
             int x = 0;
             while (x < ns && slot[x] != s[j])
@@ -240,7 +355,16 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
                 if (ns == MAXS)
                     continue;
                 slot[ns] = s[j];
-                cnt[ns++] = 0;
+                cnt[ns] = 0;
+                /* written first by an instruction whose reads are known
+                 * (and not among them): not live in */
+                bool wfirst = kind != 1;
+                for (int q = 0; q < nr; q++)
+                    wfirst = wfirst && r[q] != s[j];
+                bool written = false;
+                for (int q = 0; q < nw; q++)
+                    written = written || w[q] == s[j];
+                live[ns++] = !(wfirst && written);
             }
             cnt[x]++;
         }
@@ -255,14 +379,18 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
     for (int k = 0; k < np; k++) {
         int best = k;
         for (int x = k + 1; x < ns; x++)
-            if (cnt[x] > cnt[best])
+            if (live[x] > live[best] ||
+                (live[x] == live[best] && cnt[x] > cnt[best]))
                 best = x;
         uint64_t ts = slot[k];
         uint32_t tc = cnt[k];
+        bool tl = live[k];
         slot[k] = slot[best];
         cnt[k] = cnt[best];
+        live[k] = live[best];
         slot[best] = ts;
         cnt[best] = tc;
+        live[best] = tl;
         pins[k] = slot[k];
     }
     return np;
