@@ -40,8 +40,10 @@ void gb_jitx_cache_reset(asm_ *a)
         a->rs[i] = -1;
         a->pin[i] = 0;
         a->dirty[i] = 0;
+        a->z32[i] = 0;
     }
     a->head = -1;
+    a->nchk = 0;
 }
 
 int gb_jitx_cfind(const asm_ *a, uint64_t slot)
@@ -118,6 +120,7 @@ int gb_jitx_src(asm_ *a, uint64_t slot, int scratch)
         }
         ld64(a, creg[i], slot);
         a->rs[i] = (int64_t)slot;
+        a->z32[i] = 0;
     }
     touch(a, i);
     return creg[i];
@@ -137,6 +140,7 @@ void gb_jitx_set_slot(asm_ *a, uint64_t slot, int reg)
         a->rs[i] = (int64_t)slot;
     }
     mov64(a, creg[i], reg);
+    a->z32[i] = 0;
     a->dirty[i] = 1;
     touch(a, i);
 }
@@ -154,6 +158,7 @@ int gb_jitx_dst(asm_ *a, uint64_t slot)
             return -1;
         a->rs[i] = (int64_t)slot;
     }
+    a->z32[i] = 0;
     a->dirty[i] = 1;
     touch(a, i);
     return creg[i];
@@ -168,7 +173,27 @@ void gb_jitx_clobber(asm_ *a)
             ld64(a, creg[i], (uint64_t)a->rs[i]);
         else
             a->rs[i] = -1;
+        a->z32[i] = 0;
     }
+    a->nchk = 0;
+}
+
+/* Register r (a cache register; others are ignored) holds a value whose
+ * upper 32 bits are zero (a 32-bit result). */
+void gb_jitx_z32(asm_ *a, int r)
+{
+    for (int i = 0; i < NCR; i++)
+        if (creg[i] == r)
+            a->z32[i] = 1;
+}
+
+/* Whether register r is a cache register known to be zero above bit 31. */
+bool gb_jitx_is_z32(const asm_ *a, int r)
+{
+    for (int i = 0; i < NCR; i++)
+        if (creg[i] == r)
+            return a->z32[i] != 0;
+    return false;
 }
 
 /* slot (w: 64 bits; else zero-extended from 32) into rax */
@@ -248,7 +273,7 @@ void gb_jitx_add_fx(asm_ *a, fixup **v, size_t *n, size_t *cap, uint32_t at,
         *v = nv;
         *cap = nc;
     }
-    (*v)[(*n)++] = (fixup){at, target};
+    (*v)[(*n)++] = (fixup){at, target, 0};
 }
 
 /* jcc (or jmp with cc < 0) to IR cell `target` of this function */

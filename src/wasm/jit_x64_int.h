@@ -164,6 +164,7 @@ static const int creg[NCR] = {RDX, RSI, RDI, R8, R9, R10, R11};
 typedef struct fixup {
     uint32_t at;     /* the rel32's position */
     uint32_t target; /* IR cell index, or function index for calls */
+    uint32_t aux;    /* (the cold marks: the address register) */
 } fixup;
 
 typedef struct asm_ {
@@ -192,6 +193,17 @@ typedef struct asm_ {
     uint8_t pin[NCR];
     uint8_t dirty[NCR]; /* newer than its slot */
     int64_t head;       /* the cell starting the pinned loop, or -1 */
+    uint8_t z32[NCR];   /* its upper 32 bits known to be zero */
+    /* Bounds already checked on this straight line: an access at
+     * (uint32)(slot a [+ b]) + offset (bform as in jit_x64.c's ea) whose
+     * bytes end at most `end` past that base is in bounds (the memory
+     * never shrinks).  Forgotten when a or b is written, at a branch
+     * target and after a call or a helper. */
+    struct {
+        int bform;
+        uint64_t a, b, end;
+    } chk[8];
+    int nchk;
     uint32_t use[NCR];
     uint32_t tick, lock;
 } asm_;
@@ -327,6 +339,10 @@ int gb_jitx_dst(asm_ *a, uint64_t slot);
 /* After a call into C or a callee (spill_all before it): the registers
  * are gone; the pinned ones are loaded again. */
 void gb_jitx_clobber(asm_ *a);
+/* Register r holds a 32-bit result (zero above bit 31; ignored unless r
+ * is a cache register); whether it is known to. */
+void gb_jitx_z32(asm_ *a, int r);
+bool gb_jitx_is_z32(const asm_ *a, int r);
 /* slot (w: 64 bits; else zero-extended from 32) into rax */
 void gb_jitx_to_rax(asm_ *a, int w, uint64_t slot);
 
