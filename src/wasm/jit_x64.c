@@ -825,6 +825,13 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             }
         }
         chk_forget(a, o, pc);
+        if (gb_jitx_fused_mem(o, &mbase, &bform, &w, &store) && w &&
+            pc[5].u != pc[1].u)
+            /* the local now holds the access's 32-bit base (unless the
+             * value loaded went there too): its bounds are known as far
+             * as the access reached */
+            chk_add(a, 0, pc[5].u, 0,
+                    pc[4].u + (uint64_t)gb_jitx_mem_kind(mbase).size);
         i += (uint32_t)nops + 1;
     }
     /* the accesses' marks of a second granule, out of line */
