@@ -91,15 +91,21 @@ static uint32_t dead_mask(const asm_ *a, const gb_jitx_hmap *hm,
     return m;
 }
 
+/* Cell t is inside the loop whose slots are pinned (a branch there
+ * keeps them in their registers). */
+static bool in_loop(const asm_ *a, uint32_t t)
+{
+    return a->head >= 0 && t >= (uint64_t)a->head && t < a->rend;
+}
+
 /* Before a branch whose target is cell k: the registers written back,
- * but the pinned ones when it goes back to the loop's head, and those
+ * but the pinned ones when it stays inside the pinned loop, and those
  * dead at the target. */
 static void spill_branch(asm_ *a, const gb_jitx_hmap *hm,
                          const gb_code *code, const gb_cell *pc, int k)
 {
     uint32_t t = (uint32_t)((const gb_cell *)pc[k].p - code->cells);
-    gb_jitx_spill_keep(a, a->head >= 0 && t == a->head,
-                       dead_mask(a, hm, code, t));
+    gb_jitx_spill_keep(a, in_loop(a, t), dead_mask(a, hm, code, t));
 }
 
 /* Take the branch whose target and gas are cells k and k+1. */
@@ -601,9 +607,17 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         gb_irop o = (gb_irop)oi;
         int nops = gb_ir_operands(o, pc);
         a->lock = 0;
-        if (lo[i] != UINT32_MAX) {
+        if (lo[i] != UINT32_MAX && in_loop(a, i) && i != a->head) {
+            /* a line of the pinned loop: its pins stay */
+            gb_jitx_spill_keep(a, true, dead_mask(a, hm, code, i));
+            gb_jitx_cache_keep_pins(a);
+        } else if (lo[i] != UINT32_MAX) {
             uint64_t pins[NCR];
-            int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins);
+            uint32_t rend = 0;
+            int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins, &rend);
+            if (!np)
+                np = gb_jitx_plan_region(hm, code, i, lo, hi, NCR, pins,
+                                         &rend);
             /* (falling through) */
             gb_jitx_spill_keep(a, false, dead_mask(a, hm, code, i));
             gb_jitx_cache_reset(a);
@@ -615,8 +629,10 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 a->dirty[k] = 1;
                 ld64(a, creg[k], pins[k]);
             }
-            if (np)
+            if (np) {
                 a->head = i;
+                a->rend = rend;
+            }
         }
         off[i] = (uint32_t)a->n;
         gb_jitx_natop nat;
@@ -649,7 +665,15 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             break;
         case GB_IR_BR_TABLE: {
             uint32_t cnt = (uint32_t)pc[2].u;
-            gb_jitx_spill_all(a, false);
+            /* the registers but the pinned ones written back, unless dead
+             * at every target; the pinned ones on the way to a target
+             * outside the pinned loop */
+            uint32_t dead = (1u << NCR) - 1;
+            for (uint32_t k = 0; k <= cnt; k++)
+                dead &= dead_mask(a, hm, code,
+                                  (uint32_t)((const gb_cell *)pc[3 + 2 * k].p -
+                                             code->cells));
+            gb_jitx_spill_keep(a, true, dead);
             gb_jitx_to_rax(a, 0, pc[1].u);
             gb_jitx_movimm(a, RCX, cnt);
             insr(a, 0, 0x39, RCX, RAX);    /* cmp eax, ecx */
@@ -666,6 +690,12 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 b4(a, 0);
             for (uint32_t k = 0; k <= cnt; k++) {
                 patch4(a, table + 4 * k, (uint32_t)(a->n - table));
+                uint32_t t = (uint32_t)((const gb_cell *)pc[3 + 2 * k].p -
+                                        code->cells);
+                for (int r = 0; r < NCR && !in_loop(a, t); r++)
+                    if (a->pin[r] && a->dirty[r] &&
+                        !gb_jitx_dead_at(hm, code, t, (uint64_t)a->rs[r]))
+                        st64(a, (uint64_t)a->rs[r], creg[r]);
                 take(a, code, pc, 3 + 2 * (int)k);
             }
             break;

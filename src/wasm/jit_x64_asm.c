@@ -46,6 +46,20 @@ void gb_jitx_cache_reset(asm_ *a)
     a->nchk = 0;
 }
 
+void gb_jitx_cache_keep_pins(asm_ *a)
+{
+    for (int i = 0; i < NCR; i++) {
+        if (a->pin[i]) {
+            a->dirty[i] = 1;
+        } else {
+            a->rs[i] = -1;
+            a->dirty[i] = 0;
+        }
+        a->z32[i] = 0;
+    }
+    a->nchk = 0;
+}
+
 int gb_jitx_cfind(const asm_ *a, uint64_t slot)
 {
     for (int i = 0; i < NCR; i++)

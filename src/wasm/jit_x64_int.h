@@ -127,7 +127,14 @@ int gb_jitx_hmap_get(const gb_jitx_hmap *m, const void *h); /* -1: none */
  * each cell (lo UINT32_MAX: none). */
 int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
                       uint32_t i, const uint32_t *lo, const uint32_t *hi,
-                      int maxpins, uint64_t *pins);
+                      int maxpins, uint64_t *pins, uint32_t *rend);
+/* When cell i starts a loop of several straight lines that is entered
+ * only at i, with no loop nested in it: the slots to pin through it (the
+ * values carried from one of its lines to another first), their count
+ * (0: none), and *rend the end of the loop (of its last branch to i). */
+int gb_jitx_plan_region(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, const uint32_t *lo, const uint32_t *hi,
+                        int maxpins, uint64_t *pins, uint32_t *rend);
 
 /* What o reads and writes of the frame (r[], w[]: at most 3 each); 0: it
  * falls through, reading no other slot; 1: it may go elsewhere or read
@@ -193,6 +200,7 @@ typedef struct asm_ {
     uint8_t pin[NCR];
     uint8_t dirty[NCR]; /* newer than its slot */
     int64_t head;       /* the cell starting the pinned loop, or -1 */
+    uint32_t rend;      /* and the cell after its end */
     uint8_t z32[NCR];   /* its upper 32 bits known to be zero */
     /* Bounds already checked on this straight line: an access at
      * (uint32)(slot a [+ b]) + offset (bform as in jit_x64.c's ea) whose
@@ -318,6 +326,9 @@ static inline void mov32(asm_ *a, int dst, int src) { insr(a, 0, 0x89, src, dst)
 
 /* The cache emptied, nothing pinned (at a branch target). */
 void gb_jitx_cache_reset(asm_ *a);
+/* At a branch target inside the pinned loop: the pinned registers kept
+ * (taken as newer than their slots), the others emptied. */
+void gb_jitx_cache_keep_pins(asm_ *a);
 /* The cache register holding `slot`, or -1. */
 int gb_jitx_cfind(const asm_ *a, uint64_t slot);
 /* Every register newer than its slot written back (keep_pinned: but the

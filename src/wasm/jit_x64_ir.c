@@ -306,6 +306,10 @@ bool gb_jitx_dead_at(const gb_jitx_hmap *hm, const gb_code *code,
         int kind = gb_jitx_slot_rw((gb_irop)oi, pc, r, &nr, w, &nw);
         if (kind == 2)
             return true;
+        if (oi == GB_IR_JMP) { /* on at its target */
+            t = (uint32_t)((const gb_cell *)pc[1].p - code->cells);
+            continue;
+        }
         for (int k = 0; k < nr; k++)
             if (r[k] == slot)
                 return false;
@@ -325,7 +329,7 @@ bool gb_jitx_dead_at(const gb_jitx_hmap *hm, const gb_code *code,
  * and last instruction branching to each cell. */
 int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
                       uint32_t i, const uint32_t *lo, const uint32_t *hi,
-                      int maxpins, uint64_t *pins)
+                      int maxpins, uint64_t *pins, uint32_t *rend)
 {
     enum { MAXS = 64 };
     uint64_t slot[MAXS];
@@ -372,6 +376,9 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
     } while (e < code->ncells && lo[e] == UINT32_MAX);
     if (hi[i] >= e)
         return 0;
+    *rend = hi[i] + (uint32_t)gb_ir_operands(
+                        (gb_irop)gb_jitx_hmap_get(hm, code->cells[hi[i]].h),
+                        &code->cells[hi[i]]) + 1;
     /* all of them when they fit; the most used when one or two are left
      * out (those go through the frame); else the most used, two registers
      * left for the others */
@@ -393,6 +400,95 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
         live[best] = tl;
         pins[k] = slot[k];
     }
+    return np;
+}
+
+/* When cell i starts a loop of several straight lines — every branch to
+ * it, and every branch to a cell inside it, comes from inside it: from
+ * [i, *rend), *rend the end of the last branch to i — with no loop
+ * nested in it, the slots to pin there, into pins[] (their count; 0:
+ * none): the slots most often read by a straight line of the loop before
+ * it writes them (values carried from one line to another), all of them
+ * when they fit. */
+int gb_jitx_plan_region(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, const uint32_t *lo, const uint32_t *hi,
+                        int maxpins, uint64_t *pins, uint32_t *rend)
+{
+    enum { MAXS = 64, MAXW = 32 };
+    uint64_t slot[MAXS], wr[MAXW];
+    uint32_t blk[MAXS], cnt[MAXS];
+    int ns = 0, nwr = 0;
+    if (lo[i] == UINT32_MAX || lo[i] < i)
+        return 0;
+    int lop = gb_jitx_hmap_get(hm, code->cells[hi[i]].h);
+    if (lop < 0)
+        return 0;
+    uint32_t end =
+        hi[i] + (uint32_t)gb_ir_operands((gb_irop)lop, &code->cells[hi[i]]) + 1;
+    for (uint32_t e = i; e < end;) {
+        if (e > i && lo[e] != UINT32_MAX) {
+            if (lo[e] < i || hi[e] >= end || hi[e] >= e)
+                return 0; /* entered from outside, or a nested loop */
+            nwr = 0;      /* a new straight line */
+        }
+        const gb_cell *pc = &code->cells[e];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            return 0;
+        uint64_t s[5], r[8], w[3];
+        int nr, nw;
+        int kind = gb_jitx_slot_rw((gb_irop)oi, pc, r, &nr, w, &nw);
+        if (kind == 1) { /* (reads not all known: all its slots, as reads) */
+            int k = slot_ops((gb_irop)oi, pc, s);
+            for (int j = 0; j < k && nr < 8; j++)
+                r[nr++] = s[j];
+            nw = 0;
+        }
+        for (int j = 0; j < nr + nw; j++) {
+            uint64_t v = j < nr ? r[j] : w[j - nr];
+            int x = 0;
+            while (x < ns && slot[x] != v)
+                x++;
+            if (x == ns) {
+                if (ns == MAXS)
+                    continue;
+                slot[ns] = v;
+                blk[ns] = cnt[ns] = 0;
+                ns++;
+            }
+            cnt[x]++;
+            bool seen = false;
+            for (int q = 0; q < nwr; q++)
+                seen = seen || wr[q] == v;
+            if (j < nr && !seen)
+                blk[x]++;
+            else if (j >= nr && !seen && nwr < MAXW)
+                wr[nwr++] = v;
+        }
+        e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    int cand = 0;
+    for (int x = 0; x < ns; x++)
+        cand += blk[x] > 0 || ns <= maxpins;
+    int np = cand < maxpins - 3 || ns <= maxpins ? cand : maxpins - 3;
+    for (int k = 0; k < np; k++) {
+        int best = k;
+        for (int x = k + 1; x < ns; x++)
+            if (blk[x] > blk[best] ||
+                (blk[x] == blk[best] && cnt[x] > cnt[best]))
+                best = x;
+        uint64_t ts = slot[k];
+        uint32_t tb = blk[k], tc = cnt[k];
+        slot[k] = slot[best];
+        blk[k] = blk[best];
+        cnt[k] = cnt[best];
+        slot[best] = ts;
+        blk[best] = tb;
+        cnt[best] = tc;
+        pins[k] = slot[k];
+    }
+    if (np > 0)
+        *rend = end;
     return np;
 }
 
