@@ -462,6 +462,8 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
     } else if (n->op == 0xaf0f && rb < 0) {
         insr(a, n->w, 0x69, rd, ra); /* imul rd, ra, imm32 */
         b4(a, (uint32_t)iv);
+    } else if (n->op == 0x01 && rd != ra) { /* lea rd, [ra + rb / imm] */
+        insm(a, 0, n->w, 0x8d, rd, ra, rb, 1, rb < 0 ? (int32_t)iv : 0);
     } else {
         mov64(a, rd, ra);
         if (rb < 0)
