@@ -676,10 +676,16 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                                   (uint32_t)((const gb_cell *)pc[3 + 2 * k].p -
                                              code->cells));
             gb_jitx_spill_keep(a, true, dead);
-            gb_jitx_to_rax(a, 0, pc[1].u);
-            gb_jitx_movimm(a, RCX, cnt);
-            insr(a, 0, 0x39, RCX, RAX);    /* cmp eax, ecx */
-            insr(a, 0, 0x470f, RAX, RCX);  /* cmova eax, ecx */
+            int rv = gb_jitx_src(a, pc[1].u, RAX);
+            if (rv == RAX) {
+                gb_jitx_movimm(a, RCX, cnt);
+                insr(a, 0, 0x39, RCX, RAX);   /* cmp eax, ecx */
+                insr(a, 0, 0x470f, RAX, RCX); /* cmova eax, ecx */
+            } else { /* (a 32-bit cmov zero-extends, taken or not) */
+                gb_jitx_movimm(a, RAX, cnt);
+                insr(a, 0, 0x39, RAX, rv);    /* cmp rv32, eax */
+                insr(a, 0, 0x460f, RAX, rv);  /* cmovbe eax, rv32 */
+            }
             b1(a, 0x48); b1(a, 0x8d); b1(a, 0x0d); /* lea rcx, [rip+d] */
             b4(a, 0); /* patched below: the table's distance */
             uint32_t lea_end = (uint32_t)a->n;
@@ -740,10 +746,14 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             gb_jitx_set_slot(a, pc[1].u, gb_jitx_src(a, pc[2].u, RAX));
             break;
         case GB_IR_CONST:
-            gb_jitx_movimm(a, RAX, pc[2].u);
-            gb_jitx_set_slot(a, pc[1].u, RAX);
-            if (pc[2].u <= 0xffffffffu)
-                mark32(a, pc[1].u);
+        {
+            int rd = gb_jitx_dst(a, pc[1].u); /* straight into it */
+            gb_jitx_movimm(a, rd >= 0 ? rd : RAX, pc[2].u);
+            if (rd < 0)
+                st64(a, pc[1].u, RAX);
+            else if (pc[2].u <= 0xffffffffu)
+                gb_jitx_z32(a, rd);
+        }
             break;
         case GB_IR_SELECT: {
             int rb = gb_jitx_src(a, pc[3].u, RCX);
