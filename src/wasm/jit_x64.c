@@ -446,7 +446,11 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
     /* the result computed in its own register when it has one (and b is
      * not in it), else in rax */
     int ra = gb_jitx_src(a, pc[2].u, RAX);
-    int rd = gb_jitx_dst(a, pc[1].u);
+    int rd = -1;
+    if (pc[2].u != pc[3].u || imm) /* a's register, when a dies here */
+        rd = gb_jitx_take_dead(a, pc[2].u, pc[1].u);
+    if (rd < 0)
+        rd = gb_jitx_dst(a, pc[1].u);
     if (rd < 0 || rd == rb)
         rd = RAX;
     if (n->sh >= 0) {
@@ -609,6 +613,9 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         gb_irop o = (gb_irop)oi;
         int nops = gb_ir_operands(o, pc);
         a->lock = 0;
+        a->code = code;
+        a->hm = hm;
+        a->next = i + (uint32_t)nops + 1;
         if (lo[i] != UINT32_MAX && in_loop(a, i) && i != a->head) {
             /* a line of the pinned loop: its pins stay */
             gb_jitx_spill_keep(a, true, dead_mask(a, hm, code, i));
@@ -824,18 +831,31 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_I64_MADD: {
             int w64 = o == GB_IR_I64_MADD;
             int rb = gb_jitx_src(a, pc[4].u, RCX);
-            gb_jitx_to_rax(a, 1, pc[3].u);
-            insr(a, w64, 0xaf0f, RAX, rb); /* imul rax, rb */
+            int rp = RAX; /* the product: in a's register when a dies */
+            int ra = gb_jitx_src(a, pc[3].u, RAX);
+            if (ra != RAX && pc[3].u != pc[4].u && pc[3].u != pc[2].u &&
+                pc[3].u != pc[1].u && gb_jitx_cfind(a, pc[1].u) < 0 &&
+                gb_jitx_dead_at(hm, code, a->next, pc[3].u)) {
+                int ia = gb_jitx_cfind(a, pc[3].u);
+                if (ia >= 0 && !a->pin[ia]) {
+                    rp = ra;
+                    a->rs[ia] = -1; /* (dead: nothing to write back) */
+                    a->dirty[ia] = 0;
+                }
+            }
+            if (rp == RAX)
+                mov64(a, RAX, ra);
+            insr(a, w64, 0xaf0f, rp, rb); /* imul rp, rb */
             int rx = gb_jitx_src(a, pc[2].u, RCX);
             int rd = gb_jitx_dst(a, pc[1].u);
             if (rd >= 0 && rd == rx) {
-                insr(a, w64, 0x01, RAX, rd); /* add rd, rax */
+                insr(a, w64, 0x01, rp, rd); /* add rd, rp */
             } else {
-                insr(a, w64, 0x03, RAX, rx); /* add rax, rx */
+                insr(a, w64, 0x03, rp, rx); /* add rp, rx */
                 if (rd >= 0)
-                    mov64(a, rd, RAX);
+                    mov64(a, rd, rp);
                 else
-                    st64(a, pc[1].u, RAX);
+                    st64(a, pc[1].u, rp);
             }
             if (!w64)
                 mark32(a, pc[1].u);

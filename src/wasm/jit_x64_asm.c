@@ -114,11 +114,33 @@ static int cget(asm_ *a)
         if (best < 0 || a->use[i] < a->use[best])
             best = i;
     }
+    /* (one whose slot is dead after this instruction needs no writing
+     * back: taken first) */
+    for (int i = 0; i < NCR && a->code; i++)
+        if (!a->pin[i] && !(a->lock & (1u << i)) && a->dirty[i] &&
+            gb_jitx_dead_at(a->hm, a->code, a->next, (uint64_t)a->rs[i])) {
+            a->dirty[i] = 0;
+            best = i;
+            break;
+        }
     if (best >= 0) {
         writeback(a, best);
         a->rs[best] = -1;
     }
     return best;
+}
+
+int gb_jitx_take_dead(asm_ *a, uint64_t slot, uint64_t dst)
+{
+    int i = gb_jitx_cfind(a, slot);
+    if (i < 0 || a->pin[i] || slot == dst || gb_jitx_cfind(a, dst) >= 0 ||
+        !a->code || !gb_jitx_dead_at(a->hm, a->code, a->next, slot))
+        return -1;
+    a->rs[i] = (int64_t)dst; /* (the dead value needs no writing back) */
+    a->dirty[i] = 1;
+    a->z32[i] = 0;
+    touch(a, i);
+    return creg[i];
 }
 
 /* A register holding the 64 bits of `slot`: its cache register, or one

@@ -214,6 +214,11 @@ typedef struct asm_ {
     int nchk;
     uint32_t use[NCR];
     uint32_t tick, lock;
+    /* the instruction being translated: its code, the cell after it and
+     * the handler map (for what is dead after it) */
+    const gb_code *code;
+    uint32_t next;
+    const gb_jitx_hmap *hm;
 } asm_;
 
 static inline void grow(asm_ *a, size_t more)
@@ -326,6 +331,11 @@ static inline void mov32(asm_ *a, int dst, int src) { insr(a, 0, 0x89, src, dst)
 
 /* The cache emptied, nothing pinned (at a branch target). */
 void gb_jitx_cache_reset(asm_ *a);
+/* The cache register holding `slot` when it is not pinned and the slot
+ * is dead after the instruction being translated (which reads it): it is
+ * handed over to `dst` (newer than its slot), which is in no register;
+ * -1 otherwise. */
+int gb_jitx_take_dead(asm_ *a, uint64_t slot, uint64_t dst);
 /* At a branch target inside the pinned loop: the pinned registers kept
  * (taken as newer than their slots), the others emptied. */
 void gb_jitx_cache_keep_pins(asm_ *a);
