@@ -616,6 +616,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         a->code = code;
         a->hm = hm;
         a->next = i + (uint32_t)nops + 1;
+        a->pc = pc;
+        a->op = o;
         if (lo[i] != UINT32_MAX && in_loop(a, i) && i != a->head) {
             /* a line of the pinned loop: its pins stay */
             gb_jitx_spill_keep(a, true, dead_mask(a, hm, code, i));

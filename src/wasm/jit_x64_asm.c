@@ -100,6 +100,20 @@ void gb_jitx_spill_keep(asm_ *a, bool keep_pinned, uint32_t keep)
             writeback(a, i);
 }
 
+/* `slot` is not read by the instruction being translated (not even by
+ * the part of it not emitted yet) and dead after it. */
+static bool dead_here(const asm_ *a, uint64_t slot)
+{
+    uint64_t r[3], w[3];
+    int nr, nw;
+    if (!a->code || gb_jitx_slot_rw(a->op, a->pc, r, &nr, w, &nw) == 1)
+        return false;
+    for (int k = 0; k < nr; k++)
+        if (r[k] == slot)
+            return false;
+    return gb_jitx_dead_at(a->hm, a->code, a->next, slot);
+}
+
 /* a cache register to (re)use, emptied (written back): a free one, else
  * the least recently used one not pinned nor read by this instruction;
  * -1 if none */
@@ -118,7 +132,7 @@ static int cget(asm_ *a)
      * back: taken first) */
     for (int i = 0; i < NCR && a->code; i++)
         if (!a->pin[i] && !(a->lock & (1u << i)) && a->dirty[i] &&
-            gb_jitx_dead_at(a->hm, a->code, a->next, (uint64_t)a->rs[i])) {
+            dead_here(a, (uint64_t)a->rs[i])) {
             a->dirty[i] = 0;
             best = i;
             break;

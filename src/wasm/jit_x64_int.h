@@ -219,6 +219,8 @@ typedef struct asm_ {
     const gb_code *code;
     uint32_t next;
     const gb_jitx_hmap *hm;
+    const gb_cell *pc;
+    gb_irop op;
 } asm_;
 
 static inline void grow(asm_ *a, size_t more)
