@@ -1,12 +1,13 @@
 /*
  * The compiling tier for x86-64, internal: what the translator
- * (jit_x64.c), its assembler and slot cache (jit_x64_asm.c), the helpers
- * its code calls (jit_x64_rt.c) and its view of the IR (jit_x64_ir.c)
- * share — the run's context compiled code reads by offset, the compiled
- * module, the helpers' entry points, what the translator knows of each IR
- * instruction, and the assembler: the registers, the code buffer, the
- * encoders (the hot ones static inline here) and the slot cache.  Nothing
- * outside these four files includes it.  x86-64 only.
+ * (jit_x64.c), its loads and stores (jit_x64_mem.c), its assembler and
+ * slot cache (jit_x64_asm.c), the helpers its code calls (jit_x64_rt.c)
+ * and its view of the IR (jit_x64_ir.c) share — the run's context
+ * compiled code reads by offset, the compiled module, the helpers' entry
+ * points, what the translator knows of each IR instruction, and the
+ * assembler: the registers, the code buffer, the encoders (the hot ones
+ * static inline here) and the slot cache.  Nothing outside these five
+ * files includes it.  x86-64 only.
  */
 #ifndef GB_WASM_JIT_X64_INT_H
 #define GB_WASM_JIT_X64_INT_H
@@ -368,6 +369,24 @@ void gb_jitx_z32(asm_ *a, int r);
 bool gb_jitx_is_z32(const asm_ *a, int r);
 /* slot (w: 64 bits; else zero-extended from 32) into rax */
 void gb_jitx_to_rax(asm_ *a, int w, uint64_t slot);
+
+/* ---- loads and stores (jit_x64_mem.c) ---- */
+
+/* A load (base op, its cells, bform: 0 [dst][addr][off], 1 [dst][a][b]
+ * [off] with b a slot, 2 b an immediate; w: the _W forms, [local] after
+ * off) or a store ([addr][value][off], [a][b][value][off]). */
+void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
+                       bool w);
+void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc,
+                        int bform);
+/* The bounds known on this straight line (asm_'s chk): bytes up to `end`
+ * past the base (bform, slot a, b) are in bounds; after instruction o,
+ * what it wrote forgotten (all of it after anything but a plain one). */
+void gb_jitx_chk_add(asm_ *a, int bform, uint64_t as, uint64_t b,
+                     uint64_t end);
+void gb_jitx_chk_forget(asm_ *a, gb_irop o, const gb_cell *pc);
+/* Mark the granule of the address in rcx (shifted) in `marks`. */
+void gb_jitx_mark_rcx(asm_ *a, int marks);
 
 /* ---- more encoders, jumps and labels (jit_x64_asm.c) ---- */
 
