@@ -3,6 +3,7 @@
  */
 #include "node/cluster.h"
 
+#include <lz4.h>
 #include <nats/nats.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,13 +16,13 @@
 #include "chain/pool_log.h"
 #include "util/bytes.h"
 #include "util/hash.h"
-#include "util/lz.h"
 #include "util/mem.h"
 
 #define BLK_MAGIC "GBB1"
 #define BLK_MAGIC_Z "GBB2"    /* the same, what follows the head compressed
-                                 (util/lz.h): u32 LE its length, then it */
-#define RAW_MAX (64u << 20)   /* a compressed message's length at most */
+                                 (LZ4 block format): u32 LE its length,
+                                 then it */
+#define RAW_MAX (64u << 20)   /* what a compressed message holds at most */
 #define BLK_HEAD (4 + 4 + 32 + 8 + 4)
 #define TX_PER_STEP 4096u     /* TX messages read per step */
 #define BLOCK_MAX_TX 4096u    /* transactions a block takes at most */
@@ -370,8 +371,9 @@ void gb_cluster_close(gb_cluster *c)
 #define TX_SIGNED 1u
 #define TX_KEYED 2u
 #define TX_BATCH 4u
-#define TX_BATCH_Z 8u /* a batch compressed (util/lz.h): flags u8 = 8, the
-                         batch's length u32 LE, the batch compressed */
+#define TX_BATCH_Z 8u /* a batch compressed (LZ4 block format): flags u8 =
+                         8, the batch's length u32 LE, the batch
+                         compressed */
 
 /* Compress d[skip, len) of a message (a TX batch, a block) into a new
  * message: d[0, skip) as it is, u32 LE the length of the rest, the rest
@@ -384,15 +386,16 @@ static uint8_t *squeeze(const uint8_t *d, size_t len, size_t skip,
     uint8_t *z = gb_malloc(len);
     if (!z)
         return NULL;
-    size_t zn = gb_lz_compress(d + skip, len - skip, z + skip + 4,
-                               len - skip - 4);
-    if (!zn) {
+    /* (0: it would not fit in less than the message itself) */
+    int zn = LZ4_compress_default((const char *)d + skip, (char *)z + skip + 4,
+                                  (int)(len - skip), (int)(len - skip - 4));
+    if (zn <= 0) {
         free(z);
         return NULL;
     }
     memcpy(z, d, skip);
     gb_le_put(z + skip, len - skip, 4);
-    *out_len = skip + 4 + zn;
+    *out_len = skip + 4 + (size_t)zn;
     return z;
 }
 
@@ -414,7 +417,9 @@ static uint8_t *unsqueeze(const uint8_t *d, size_t len, size_t skip,
         return NULL;
     }
     memcpy(o, d, skip);
-    if (gb_lz_decompress(d + skip + 4, len - skip - 4, o + skip, raw)) {
+    if (len - skip - 4 > RAW_MAX ||
+        LZ4_decompress_safe((const char *)d + skip + 4, (char *)o + skip,
+                            (int)(len - skip - 4), (int)raw) != (int)raw) {
         free(o);
         return NULL;
     }

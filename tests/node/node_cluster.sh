@@ -125,7 +125,7 @@ else:
     sys.exit(f"counter {state()}, expected {before + 40}")
 PY
 
-# the log holds them compressed (node/cluster.c, util/lz.h): the last TX
+# the log holds them compressed (node/cluster.c, LZ4): the last TX
 # message, the second batch of 20, is one compressed batch (flags 8), and
 # the last block message, which holds at least those 20, a compressed
 # block ("GBB2"); the counter above shows every replica read them
