@@ -926,10 +926,14 @@ static void read_txs(gb_cluster *c)
         if (dlen && d[0] == TX_BATCH_Z) {
             bool nomem;
             raw = unsqueeze(d, dlen, 1, &dlen, &nomem);
+            if (!raw && nomem) { /* read again at the next step */
+                natsMsg_Destroy(m);
+                reader_start(c, &c->txr, seq);
+                return;
+            }
             if (!raw) { /* (malformed: skipped, as next_tx skips one) */
-                fprintf(stderr, "cluster: TX message %llu: %s\n",
-                        (unsigned long long)seq,
-                        nomem ? "out of memory" : "malformed");
+                fprintf(stderr, "cluster: TX message %llu is malformed\n",
+                        (unsigned long long)seq);
                 dlen = 0;
             } else {
                 raw[0] = TX_BATCH;
