@@ -122,8 +122,10 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
         free(t);
         return err;
     }
-    if (write)
+    if (write) {
         rec_take(db, &t->rec);
+        gb_db_memo_begin(t);
+    }
     *out = t;
     return GB_OK;
 }
@@ -209,6 +211,8 @@ void gb_db_abort(gb_db_txn *txn)
                     mdb_cursor_close(c->c);
             }
     pool_free(txn);
+    if (txn->write)
+        gb_db_memo_end(txn, false);
     mdb_txn_abort(txn->txn);
     rec_release(txn->db, &txn->rec);
     if (txn->shared)
@@ -482,6 +486,9 @@ gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     uint8_t d_old[32];
     uint64_t h = 0;
+    gb_err merr = gb_db_memo_touch(t, tb, key, klen);
+    if (merr)
+        return merr;
     bool first = hashed && !rec_has(t, tb, key, klen, &h);
     if (first) {
         gb_err err = rec_reserve(&t->rec, klen);
@@ -555,6 +562,8 @@ gb_err gb_db_commit(gb_db_txn *txn)
     }
     int rc;
     gb_db *db = txn->db;
+    size_t id = mdb_txn_id(txn->txn);
+    gb_db_memo_end(txn, true); /* (before LMDB's commit: see db_memo.c) */
     if (db->fault_in && !--db->fault_in) { /* an injected failure: the
                                               write did not happen */
         mdb_txn_abort(txn->txn);
@@ -563,6 +572,8 @@ gb_err gb_db_commit(gb_db_txn *txn)
         rc = IO_COMMIT(txn->txn); /* frees the MDB_txn either way,
                                           and a write txn's cursors */
     }
+    if (rc)
+        gb_db_memo_failed(db, id);
     pool_free(txn);
     rec_release(txn->db, &txn->rec);
     if (txn->shared)
@@ -633,6 +644,8 @@ gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
     uint8_t d_old[32];
     uint64_t h;
     int rc;
+    if ((err = gb_db_memo_touch(t, tb, key, klen)))
+        return err;
     if (rec_has(t, tb, key, klen, &h)) { /* recorded: LMDB only */
         rc = IO(mdb_del(t->txn, dbi, &k, NULL));
         if (rc == MDB_NOTFOUND)
