@@ -402,14 +402,17 @@ static bool changed(const gb_lazy *lz, uint32_t page, const uint8_t *now,
 /* One past the last granule of page the run wrote (0: none written). */
 static uint32_t last_dirty(const uint8_t *dirty, uint32_t page)
 {
-    uint32_t w; /* (most pages have none: four granules at a glance) */
-    _Static_assert(SUB == 4, "a gear page is four granules");
-    memcpy(&w, dirty + (size_t)page * SUB, 4);
-    if (!w)
-        return 0;
-    for (uint32_t k = SUB; k-- > 0;)
-        if (dirty[(size_t)page * SUB + k])
-            return k + 1;
+    const uint8_t *d = dirty + (size_t)page * SUB;
+    _Static_assert(SUB % 8 == 0, "a gear page is whole words of granules");
+    for (uint32_t k = SUB; k >= 8; k -= 8) { /* (eight at a glance) */
+        uint64_t w;
+        memcpy(&w, d + k - 8, 8);
+        if (!w)
+            continue;
+        for (uint32_t j = k; j-- > k - 8;)
+            if (d[j])
+                return j + 1;
+    }
     return 0;
 }
 
@@ -439,9 +442,13 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
          * nonzero, so the trailing zeros are looked for below
          * max(last written granule, content at begin) */
         const uint8_t *dirty = gb_memory_dirty(lz->mem);
-        size_t ndirty = 0;
-        for (uint32_t page = lz->first_page; page < size_pages; page++)
-            ndirty += last_dirty(dirty, page) != 0;
+        size_t ndirty = size_pages > lz->first_page
+                            ? size_pages - lz->first_page : 0;
+        if ((ndirty + 1) * sizeof(gb_page_write) > sizeof lz->writes_small) {
+            ndirty = 0; /* (room for those written only) */
+            for (uint32_t page = lz->first_page; page < size_pages; page++)
+                ndirty += last_dirty(dirty, page) != 0;
+        }
         gb_page_write *w = lz_array(lz->writes_small,
                                     sizeof lz->writes_small,
                                     (ndirty + 1) * sizeof *w, false);

@@ -70,6 +70,13 @@ static inline size_t gb_trimmed_len(const unsigned char *p, size_t n)
             break;
         n -= 32;
     }
+    while (n >= 8) {
+        unsigned long long w;
+        memcpy(&w, p + n - 8, sizeof w);
+        if (w)
+            break;
+        n -= 8;
+    }
     while (n && p[n - 1] == 0)
         n--;
     return n;
