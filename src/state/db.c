@@ -479,10 +479,28 @@ gb_err gb_db_rec_fold(gb_db_txn *t)
  * value and leaves the cursor on it: the value is compared and, at the
  * key's first write in the record, digested before the overwrite in place
  * (MDB_CURRENT: no second descent; it may move the value). */
+/* *out: the write transaction's cursor on table tb, opened at first use
+ * (a write transaction's cursors are listed in it and close with it). */
+static int write_cursor(gb_db_txn *t, gb_db_table tb, MDB_cursor **out)
+{
+    MDB_cursor *wc = t->wcur[tb];
+    if (!wc) {
+        if (t->shared)
+            pthread_mutex_lock(&t->lock);
+        int rc = IO(mdb_cursor_open(t->txn, t->db->dbi[tb], &wc));
+        if (t->shared)
+            pthread_mutex_unlock(&t->lock);
+        if (rc)
+            return rc;
+        t->wcur[tb] = wc;
+    }
+    *out = wc;
+    return 0;
+}
+
 gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
                      size_t klen, const void *val, size_t vlen, bool hashed)
 {
-    MDB_dbi dbi = t->db->dbi[tb];
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     uint8_t d_old[32];
     uint64_t h = 0;
@@ -495,18 +513,11 @@ gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
         if (err)
             return err;
     }
-    MDB_cursor *wc = t->wcur[tb];
-    if (!wc) { /* (a write transaction's cursors are listed in it) */
-        if (t->shared)
-            pthread_mutex_lock(&t->lock);
-        int rc = IO(mdb_cursor_open(t->txn, dbi, &wc));
-        if (t->shared)
-            pthread_mutex_unlock(&t->lock);
-        if (rc)
-            return fail(t, rc);
-        t->wcur[tb] = wc;
-    }
-    int rc = IO(mdb_cursor_put(wc, &k, &v, MDB_NOOVERWRITE));
+    MDB_cursor *wc;
+    int rc = write_cursor(t, tb, &wc);
+    if (rc)
+        return fail(t, rc);
+    rc = IO(mdb_cursor_put(wc, &k, &v, MDB_NOOVERWRITE));
     if (rc == 0) {
         if (first)
             rec_add(&t->rec, h, tb, key, klen, NULL);
@@ -639,28 +650,30 @@ gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
     gb_err err = check_write(t, tb, key, klen);
     if (err)
         return err;
-    MDB_dbi dbi = t->db->dbi[tb];
     MDB_val k = {klen, (void *)key}, old;
     uint8_t d_old[32];
     uint64_t h;
+    MDB_cursor *wc;
     int rc;
     if ((err = gb_db_memo_touch(t, tb, key, klen)))
         return err;
-    if (rec_has(t, tb, key, klen, &h)) { /* recorded: LMDB only */
-        rc = IO(mdb_del(t->txn, dbi, &k, NULL));
-        if (rc == MDB_NOTFOUND)
-            return GB_NOT_FOUND;
-        return rc ? fail(t, rc) : GB_OK;
-    }
-    rc = IO(mdb_get(t->txn, dbi, &k, &old));
+    if ((rc = write_cursor(t, tb, &wc)))
+        return fail(t, rc);
+    /* one search: the cursor finds the entry (and its value, digested
+     * at the first touch), then deletes where it stands */
+    rc = IO(mdb_cursor_get(wc, &k, &old, MDB_SET));
     if (rc == MDB_NOTFOUND)
         return GB_NOT_FOUND;
     if (rc)
         return fail(t, rc);
+    if (rec_has(t, tb, key, klen, &h)) { /* recorded: LMDB only */
+        rc = IO(mdb_cursor_del(wc, 0));
+        return rc ? fail(t, rc) : GB_OK;
+    }
     if ((err = rec_reserve(&t->rec, klen)))
         return err;
     gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size, d_old);
-    if ((rc = IO(mdb_del(t->txn, dbi, &k, NULL))) != 0)
+    if ((rc = IO(mdb_cursor_del(wc, 0))) != 0)
         return fail(t, rc);
     rec_add(&t->rec, h, tb, key, klen, d_old);
     return GB_OK;
