@@ -573,18 +573,25 @@ void gb_lazy_free_keep(gb_lazy *lz, gb_lazy **spare)
         uint8_t *dirty = gb_memory_dirty(lz->mem);
         uint64_t ng = size / GRAN, g = 0;
         while (g < ng) {
-            uint64_t w = 0;
-            if (g + 8 <= ng) /* (eight clean granules at a time) */
-                memcpy(&w, dirty + g, 8);
-            if (g + 8 <= ng && !w) {
-                g += 8;
-                continue;
+            uint64_t end = g + 32 < ng ? g + 32 : ng;
+            if (end - g == 32) { /* (32 clean granules at a glance) */
+                uint64_t w[4];
+                memcpy(w, dirty + g, sizeof w);
+                if (!(w[0] | w[1] | w[2] | w[3])) {
+                    g = end;
+                    continue;
+                }
             }
-            if (dirty[g]) {
-                memset(lz->base + g * GRAN, 0, GRAN);
-                dirty[g] = 0;
+            while (g < end) {
+                if (!dirty[g]) {
+                    g++;
+                    continue;
+                }
+                uint64_t g0 = g; /* a run of written granules: a memset */
+                while (g < ng && dirty[g])
+                    dirty[g++] = 0;
+                memset(lz->base + g0 * GRAN, 0, (size_t)(g - g0) * GRAN);
             }
-            g++;
         }
         lz_array_free(lz->writes, lz->writes_small);
         lz_array_free(lz->loaded, lz->loaded_small);
