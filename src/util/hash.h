@@ -3,13 +3,13 @@
  *
  * Gear derives every identifier (code, program, message, reservation ids)
  * from an unkeyed BLAKE2b with a 32-byte digest (protocol/core/src/ids.rs),
- * so the bytes these functions produce are part of consensus.  hash.c
- * implements it (RFC 7693; faster here than libsodium's
- * crypto_generichash for the one-block inputs of ids and events, with the
- * same bytes); callers never see libsodium's headers.
+ * so the bytes these functions produce are part of consensus.  They are a
+ * thin layer over libsodium's crypto_generichash; callers never see
+ * libsodium's headers.
  *
- * The first use initialises libsodium for the rest of the process
- * (sodium_init(), idempotent and thread-safe), as it always did.
+ * libsodium is initialised lazily, on first use, by whichever thread gets
+ * there first; sodium_init() is itself idempotent and thread-safe, and the
+ * hash needs nothing from it that a second caller could observe.
  */
 #ifndef GB_UTIL_HASH_H
 #define GB_UTIL_HASH_H
@@ -20,10 +20,10 @@
 #define GB_BLAKE2B256_LEN 32
 
 /*
- * Incremental state.  Opaque: hash.c keeps the chaining value, the
- * count and the pending block in it (and checks at compile time that they
- * fit).  Lives wherever the caller puts it; no heap, nothing to free.
- * Copying a state forks the hash.
+ * Incremental state.  Opaque: it holds a crypto_generichash_state (384
+ * bytes, 64-byte aligned in libsodium >= 1.0.13; hash.c checks this at
+ * compile time).  Lives wherever the caller puts it; no heap, nothing to
+ * free.  Copying a state forks the hash.
  */
 typedef struct gb_blake2b_state {
     _Alignas(64) unsigned char opaque_[384];

@@ -4,8 +4,6 @@
  */
 #include "test.h"
 
-#include <sodium.h>
-
 #include "util/hash.h"
 #include "util/hex.h"
 
@@ -69,38 +67,6 @@ static void test_blake2b_incremental(void)
     gb_blake2b_final(&st, d);
     expect_hex("0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8",
                d, 32);
-}
-
-/* Against libsodium's BLAKE2b (the implementation hash.c replaced) for
- * every length 0..700, hashed at once and fed in pieces of every size
- * 1..150 in turn (the boundaries at 128 bytes are where a block is kept
- * back for the end). */
-static void test_blake2b_against_libsodium(void)
-{
-    static uint8_t data[700];
-    uint32_t x = 12345;
-    for (size_t i = 0; i < sizeof data; i++) {
-        x = x * 1103515245u + 12345u;
-        data[i] = (uint8_t)(x >> 16);
-    }
-    if (sodium_init() < 0)
-        GB_FAIL_("sodium_init failed");
-    size_t bad = 0, bad_inc = 0;
-    for (size_t n = 0; n <= sizeof data; n++) {
-        uint8_t want[32], got[32];
-        crypto_generichash(want, 32, data, n, NULL, 0);
-        gb_blake2b256(n ? data : NULL, n, got);
-        bad += memcmp(want, got, 32) != 0;
-        size_t step = 1 + n % 150;
-        gb_blake2b_state st;
-        gb_blake2b_init(&st);
-        for (size_t at = 0; at < n; at += step)
-            gb_blake2b_update(&st, data + at, n - at < step ? n - at : step);
-        gb_blake2b_final(&st, got);
-        bad_inc += memcmp(want, got, 32) != 0;
-    }
-    GB_EXPECT_U64(0, bad);
-    GB_EXPECT_U64(0, bad_inc);
 }
 
 static void test_hex_encode(void)
@@ -190,7 +156,6 @@ int main(void)
     GB_RUN(test_blake2b_incremental);
     GB_RUN(test_hex_encode);
     GB_RUN(test_hex_decode_ok);
-    GB_RUN(test_blake2b_against_libsodium);
     GB_RUN(test_hex_decode_rejects);
     GB_RUN(test_hex_round_trip);
     return gb_test_summary();
