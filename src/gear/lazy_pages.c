@@ -583,6 +583,13 @@ void gb_lazy_free_keep(gb_lazy *lz, gb_lazy **spare)
                 }
             }
             while (g < end) {
+                uint64_t w8 = 0;
+                if (g + 8 <= end) /* (eight at a glance) */
+                    memcpy(&w8, dirty + g, 8);
+                if (g + 8 <= end && !w8) {
+                    g += 8;
+                    continue;
+                }
                 if (!dirty[g]) {
                     g++;
                     continue;
