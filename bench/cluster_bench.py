@@ -4,9 +4,12 @@ three-server NATS JetStream cluster (log in three copies) against one node
 alone, on loopback.
 
   - throughput: N "inc" messages to the counter example, sent as JSON-RPC
-    batches of dev_sendMessage (alice, bob and charlie, one replica each;
+    batches of 64 dev_sendMessage (alice, bob and charlie, one replica each;
     alone: all to the one node), timed from the first send until the
-    counter's state reads N;
+    counter's state reads N; twice, with the same clients for both: one
+    client sending one batch at a time (alice's, bob's, charlie's in turn),
+    then three clients at once (alice, bob, charlie, each its batches one
+    at a time: what three replicas are for, serving several clients);
     the node alone is measured before and after the replicas (the machine
     may be shared: the two show how much its load moved);
   - takeover: the sequencer is killed (-9); the time until another replica
@@ -19,7 +22,7 @@ alone, on loopback.
 Everything printed is measured on this run.  Skipped without nats-server.
 usage: cluster_bench.py GEARBOX EXAMPLES_DIR
 """
-import json, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import json, os, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 GEARBOX, EX = sys.argv[1], sys.argv[2]
 N = int(os.environ.get("GB_BENCH_CLUSTER_N", "3000"))
@@ -68,9 +71,9 @@ def start_node(i, port, extra):
             time.sleep(0.05)
     return None
 
-def upload(port, name):
+def upload(port, name, salt="0x"):
     code = "0x" + open(f"{EX}/{name}.wasm", "rb").read().hex()
-    r = rpc(port, "dev_uploadProgram", {"from": "alice", "code": code, "gasLimit": 10**10})
+    r = rpc(port, "dev_uploadProgram", {"from": "alice", "code": code, "salt": salt, "gasLimit": 10**10})
     pid = r["result"]["programId"]
     for _ in range(400):
         st = rpc(port, "gear_programInfo", [pid]).get("result") or {}
@@ -104,39 +107,68 @@ def name_of(p):
         return "replica " + p.args[p.args.index("--replica") + 1] if "--replica" in p.args else "node"
     return "nats-server " + p.args[-1].rsplit("/", 1)[-1].split(".")[0]
 
-def throughput(ports, ps):
-    ctr = upload(ports[0], "counter")
+def send_all(ports, ctr, clients):
+    """N "inc"s as batches of 64 dev_sendMessage.  clients 1: one batch
+    at a time, alice, bob and charlie in turn (to ports[0], [1], [2] in
+    turn); clients 3: alice, bob and charlie each a client of its own
+    sending its third one batch at a time, all three at once (to ports[0],
+    [1], [2]; the node alone: all to its one port).  Batches partly
+    refused (the log away) are sent again."""
+    users = ["alice", "bob", "charlie"]
+    lock = threading.Lock()
+
+    def one(port, who, n):
+        res = batch(port, [("dev_sendMessage", {"from": who, "destination": ctr,
+                                                "payload": "0x696e63", "gasLimit": 10**9})] * n)
+        ok = sum(1 for x in res if "error" not in x)
+        if ok < n:  # refused (the log away): again
+            errs = [x["error"]["message"] for x in res if "error" in x]
+            with lock:
+                refused.append(errs[0])
+            time.sleep(0.05)
+        return ok
+
+    if clients == 1:
+        sent = 0
+        while sent < N:
+            for k, port in enumerate(ports):
+                n = min(64, N - sent)
+                if n <= 0:
+                    break
+                who = users[k % 3] if len(ports) > 1 else users[(sent // 64) % 3]
+                sent += one(port, who, n)
+        return
+
+    def client(k):
+        port = ports[k % len(ports)]
+        todo = N // 3 + (1 if k < N % 3 else 0)
+        while todo > 0:
+            todo -= one(port, users[k], min(64, todo))
+
+    ts = [threading.Thread(target=client, args=(k,)) for k in range(3)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+def throughput(ports, ps, clients):
+    ctr = upload(ports[0], "counter", f"0x0{clients}")
     each0 = cpu_each(ps)
     perfs = []
     if PERF:  # GB_BENCH_PERF=DIR: perf record each process
         for p in ps:
             perfs.append(subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-F", "999", "--call-graph",
                                            "dwarf,16384" if p.args[0] == GEARBOX else "fp", "-p", str(p.pid),
-                                           "-o", f"{PERF}/{name_of(p).replace(' ', '_')}.data"],
+                                           "-o", f"{PERF}/{name_of(p).replace(' ', '_')}_{clients}c.data"],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.5)
-    users = ["alice", "bob", "charlie"]
     h0 = rpc(ports[0], "chain_getHead", [])["result"]["height"]
     c0 = cpu(ps)
     g0 = cpu([p for p in ps if p.args[0] == GEARBOX])
     t0 = time.monotonic()
     k0 = time.process_time()
-    sent = 0
     del refused[:]
-    while sent < N:
-        for k, port in enumerate(ports):
-            n = min(64, N - sent)
-            if n <= 0:
-                break
-            who = users[k % 3] if len(ports) > 1 else users[(sent // 64) % 3]
-            res = batch(port, [("dev_sendMessage", {"from": who, "destination": ctr,
-                                                    "payload": "0x696e63", "gasLimit": 10**9})] * n)
-            ok = sum(1 for x in res if "error" not in x)
-            if ok < n:  # refused (the log away): again
-                errs = [x["error"]["message"] for x in res if "error" in x]
-                refused.append(errs[0])
-                time.sleep(0.05)
-            sent += ok
+    send_all(ports, ctr, clients)
     t_sent = time.monotonic() - t0
     if refused:
         print(f"  ({len(refused)} batches partly refused, e.g. {refused[0]})")
@@ -159,7 +191,7 @@ def throughput(ports, ps):
         print("  CPU-s by process: " + ", ".join(
             f"{name_of(p)}{' (sequencer)' if name_of(p) == 'replica ' + seqname else ''} "
             f"{each[p.pid] - each0[p.pid]:.2f}" for p in ps))
-    print(f"  {len(ports)} node(s): sent in {t_sent:.2f} s, counter at {N} after {t_all:.2f} s "
+    print(f"  {len(ports)} node(s), {clients} client(s): sent in {t_sent:.2f} s, counter at {N} after {t_all:.2f} s "
           f"= {N / t_all:,.0f} msgs/s, in {blocks} blocks; {used:.2f} CPU-s used by "
           f"{'the node' if len(ports) == 1 else f'the replicas ({by_nodes:.2f}) and nats-servers'} "
           f"({100 * used / t_all:.0f}% of one core); the client {client:.2f} CPU-s")
@@ -169,7 +201,7 @@ try:
     # one node alone
     p1 = free_ports(1)
     start_node("alone", p1[0], []) or sys.exit("node alone did not start")
-    alone, _ = throughput(p1, procs[-1:])
+    alone = [throughput(p1, procs[-1:], c)[0] for c in (1, 3)]
     procs.pop().kill()
     # three nats-servers, three replicas
     cp, rp, hp = free_ports(3), free_ports(3), free_ports(4)
@@ -197,7 +229,8 @@ try:
     e1 = cpu_each(live)
     print("  idle, CPU-s per second by process: " +
           ", ".join(f"{name_of(p)} {(e1[p.pid] - e0[p.pid]) / 2:.3f}" for p in live))
-    three, ctr = throughput(hp[:3], live)
+    three, ctr1 = throughput(hp[:3], live, 1)
+    three3, ctr = throughput(hp[:3], live, 3)
     # blocks of one message each, for the catch-up below
     for k in range(SMALL):
         rpc(hp[k % 3], "dev_sendMessage", {"from": ["alice", "bob", "charlie"][k % 3], "destination": ctr,
@@ -206,12 +239,13 @@ try:
     # the node alone again, now (the nats-servers idle beside it)
     p2 = free_ports(1)
     start_node("alone2", p2[0], []) or sys.exit("node alone did not start")
-    alone2, _ = throughput(p2, procs[-1:])
+    alone2 = [throughput(p2, procs[-1:], c)[0] for c in (1, 3)]
     procs.pop().kill()
-    ref = (alone + alone2) / 2
-    print(f"cluster: {N} messages; one node alone {alone:,.0f} msgs/s before, {alone2:,.0f} after; "
-          f"three replicas (3-server JetStream, log in 3 copies) {three:,.0f} msgs/s "
-          f"= {100 * three / ref:.0f}% of the node alone (target >= 80%)")
+    for k, (c, t) in enumerate(((1, three), (3, three3))):
+        ref = (alone[k] + alone2[k]) / 2
+        print(f"cluster, {c} client(s): {N} messages; one node alone {alone[k]:,.0f} msgs/s before, "
+              f"{alone2[k]:,.0f} after; three replicas (3-server JetStream, log in 3 copies) {t:,.0f} msgs/s "
+              f"= {100 * t / ref:.0f}% of the node alone (target >= 80%)")
     info = lambda i: rpc(hp[i], "gearbox_chainInfo", [])["result"]["cluster"]
     seq = info(0)["sequencerName"]
     k = int(seq[1:])
@@ -225,7 +259,7 @@ try:
     print(f"  takeover: the sequencer killed, another took over after {1000 * (time.monotonic() - t0):.0f} ms "
           f"(target < 5000 ms)")
     head = rpc(hp[other], "chain_getHead", [])["result"]["height"]
-    msgs = count(hp[other], ctr)
+    msgs = count(hp[other], ctr1) + count(hp[other], ctr)  # (both runs')
     t0 = time.monotonic()
     start_node(3, hp[3], clus(3)) or sys.exit("catch-up replica did not start")
     t_up = time.monotonic() - t0

@@ -19,6 +19,7 @@ declare -A probe=(
   [libmicrohttpd-dev]=/usr/include/microhttpd.h
   [nettle-dev]=/usr/include/nettle/sha1.h
   [libnats-dev]=/usr/include/nats/nats.h  # replicas (src/node/cluster.c)
+  [liblz4-dev]=/usr/include/lz4.h         # their log compressed (cluster.c)
   [nats-server]=/usr/sbin/nats-server     # the cluster test (tests/node)
   [curl]=/usr/bin/curl
   [nodejs]=/usr/bin/node  # tests/js (polkadot.js against the node)

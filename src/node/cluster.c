@@ -3,6 +3,7 @@
  */
 #include "node/cluster.h"
 
+#include <lz4.h>
 #include <nats/nats.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -18,6 +19,10 @@
 #include "util/mem.h"
 
 #define BLK_MAGIC "GBB1"
+#define BLK_MAGIC_Z "GBB2"    /* the same, what follows the head compressed
+                                 (LZ4 block format): u32 LE its length,
+                                 then it */
+#define RAW_MAX (64u << 20)   /* what a compressed message holds at most */
 #define BLK_HEAD (4 + 4 + 32 + 8 + 4)
 #define TX_PER_STEP 4096u     /* TX messages read per step */
 #define BLOCK_MAX_TX 4096u    /* transactions a block takes at most */
@@ -366,6 +371,61 @@ void gb_cluster_close(gb_cluster *c)
 #define TX_SIGNED 1u
 #define TX_KEYED 2u
 #define TX_BATCH 4u
+#define TX_BATCH_Z 8u /* a batch compressed (LZ4 block format): flags u8 =
+                         8, the batch's length u32 LE, the batch
+                         compressed */
+
+/* Compress d[skip, len) of a message (a TX batch, a block) into a new
+ * message: d[0, skip) as it is, u32 LE the length of the rest, the rest
+ * compressed; NULL (send d as it is) when that is not smaller. */
+static uint8_t *squeeze(const uint8_t *d, size_t len, size_t skip,
+                        size_t *out_len)
+{
+    if (len <= skip + 64 || len - skip > RAW_MAX)
+        return NULL;
+    uint8_t *z = gb_malloc(len);
+    if (!z)
+        return NULL;
+    /* (0: it would not fit in less than the message itself) */
+    int zn = LZ4_compress_default((const char *)d + skip, (char *)z + skip + 4,
+                                  (int)(len - skip), (int)(len - skip - 4));
+    if (zn <= 0) {
+        free(z);
+        return NULL;
+    }
+    memcpy(z, d, skip);
+    gb_le_put(z + skip, len - skip, 4);
+    *out_len = skip + 4 + (size_t)zn;
+    return z;
+}
+
+/* squeeze's message (d, len) back: a new buffer of *out_len bytes, d[0,
+ * skip) then the rest decompressed; NULL when malformed or out of memory
+ * (*nomem says which). */
+static uint8_t *unsqueeze(const uint8_t *d, size_t len, size_t skip,
+                          size_t *out_len, bool *nomem)
+{
+    *nomem = false;
+    if (len < skip + 4)
+        return NULL;
+    size_t raw = (size_t)gb_le_get(d + skip, 4);
+    if (raw > RAW_MAX)
+        return NULL;
+    uint8_t *o = gb_malloc(skip + raw + 1);
+    if (!o) {
+        *nomem = true;
+        return NULL;
+    }
+    memcpy(o, d, skip);
+    if (len - skip - 4 > RAW_MAX ||
+        LZ4_decompress_safe((const char *)d + skip + 4, (char *)o + skip,
+                            (int)(len - skip - 4), (int)raw) != (int)raw) {
+        free(o);
+        return NULL;
+    }
+    *out_len = skip + raw;
+    return o;
+}
 
 typedef struct tx_head {
     bool is_signed, keyed;
@@ -739,7 +799,19 @@ static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
     size_t len = (size_t)natsMsg_GetDataLength(m);
     int rc = -1;
     uint32_t n = 0;
-    if (len < BLK_HEAD || memcmp(d, BLK_MAGIC, 4) ||
+    uint8_t *raw = NULL;
+    if (len >= BLK_HEAD && !memcmp(d, BLK_MAGIC_Z, 4)) {
+        bool nomem;
+        raw = unsqueeze(d, len, BLK_HEAD, &len, &nomem);
+        if (!raw && nomem) {
+            *e = GB_NOMEM;
+            goto out;
+        }
+        d = raw;
+        if (!raw)
+            len = 0; /* malformed, below */
+    }
+    if (len < BLK_HEAD || (raw == NULL && memcmp(d, BLK_MAGIC, 4)) ||
         gb_le_get(d + 4, 4) != h ||
         (n = (uint32_t)gb_le_get(d + 48, 4)) > (len - BLK_HEAD) / 8) {
         pthread_mutex_lock(&c->mu);
@@ -789,6 +861,7 @@ static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
     }
     free(seqs);
 out:
+    free(raw);
     natsMsg_Destroy(m);
     return rc;
 }
@@ -847,16 +920,36 @@ static void read_txs(gb_cluster *c)
         if (!m)
             return;
         uint64_t seq = c->txr.next - 1;
+        const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
+        size_t dlen = (size_t)natsMsg_GetDataLength(m);
+        uint8_t *raw = NULL;
+        if (dlen && d[0] == TX_BATCH_Z) {
+            bool nomem;
+            raw = unsqueeze(d, dlen, 1, &dlen, &nomem);
+            if (!raw && nomem) { /* read again at the next step */
+                natsMsg_Destroy(m);
+                reader_start(c, &c->txr, seq);
+                return;
+            }
+            if (!raw) { /* (malformed: skipped, as next_tx skips one) */
+                fprintf(stderr, "cluster: TX message %llu is malformed\n",
+                        (unsigned long long)seq);
+                dlen = 0;
+            } else {
+                raw[0] = TX_BATCH;
+                d = raw;
+            }
+        }
         tx_iter it;
-        tx_iter_init(&it, (const uint8_t *)natsMsg_GetData(m),
-                     (size_t)natsMsg_GetDataLength(m));
-        const uint8_t *d;
-        size_t len;
-        for (uint32_t idx = 0; idx < BATCH_MAX_TX && next_tx(&it, &d, &len);
-             idx++)
-            read_tx(c, seq, idx, d, len);
+        tx_iter_init(&it, d, dlen);
+        const uint8_t *td;
+        size_t tlen;
+        for (uint32_t idx = 0;
+             dlen && idx < BATCH_MAX_TX && next_tx(&it, &td, &tlen); idx++)
+            read_tx(c, seq, idx, td, tlen);
         if (c->leader && seq >= c->tx_next)
             c->tx_next = seq + 1;
+        free(raw);
         natsMsg_Destroy(m);
     }
 }
@@ -902,6 +995,14 @@ static void publish_block(gb_cluster *c, uint64_t now)
         gb_le_put(msg + BLK_HEAD + 8 * (size_t)i, c->pend_seq[i], 8);
     memcpy(msg + BLK_HEAD + 8 * (size_t)ntx, rec, rlen);
     free(rec);
+    size_t zlen;
+    uint8_t *z = squeeze(msg, len, BLK_HEAD, &zlen);
+    if (z) {
+        memcpy(z, BLK_MAGIC_Z, 4);
+        free(msg);
+        msg = z;
+        len = zlen;
+    }
     jsPubOptions po;
     jsPubOptions_Init(&po);
     /* block h+1 is message h+1: no second block at a height */
@@ -1016,8 +1117,13 @@ gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len)
         snprintf(msgid + 2 * i, 3, "%02x", h[i]);
     uint64_t seq;
     jsErrCode je = 0;
-    natsStatus s = publish_wait(c, c->bat, c->bat_len, msgid,
-                                mono_ms() + 10000, &seq, &je);
+    size_t zlen = 0;
+    uint8_t *z = squeeze(c->bat, c->bat_len, 1, &zlen);
+    if (z)
+        z[0] = TX_BATCH_Z;
+    natsStatus s = publish_wait(c, z ? z : c->bat, z ? zlen : c->bat_len,
+                                msgid, mono_ms() + 10000, &seq, &je);
+    free(z);
     if (s != NATS_OK)
         batch_unnote(c);
     c->bat_n = 0;

@@ -7,13 +7,16 @@
  *     replica accepted over its RPC, one message each (a byte of flags,
  *     the signer and nonce of a signed one, then the transaction's record,
  *     chain/pool_log.h), in the order JetStream received them; every
- *     replica reads it to know each signer's next nonce;
+ *     replica reads it to know each signer's next nonce; a request's
+ *     signed transactions go as one message, a batch, compressed with
+ *     LZ4 (liblz4) when that makes it smaller;
  *     every replica reads both streams through ordered push consumers
  *     (no request per message);
  *   - stream GB_<NAME>_BLK, subject gb.<NAME>.blk: the blocks, message N
  *     holding block N: a header (the state root of block N-1 as the
  *     sequencer had it, the last TX message it has taken, the TX sequence
- *     of each transaction in the block) and the block's inputs record;
+ *     of each transaction in the block) and the block's inputs record,
+ *     all after the head compressed with LZ4 when that makes it smaller;
  *   - key-value bucket GB_<NAME>_LEASE, key "sequencer": which replica
  *     produces blocks, held by refreshing it (kvStore_Update on the
  *     revision held) and lost when it expires (the bucket's TTL), after

@@ -111,6 +111,7 @@ void gb_rpc_free(gb_rpc *r)
     gb_metrics_free(r->metrics);
     gb_explore_free(r->explore);
     gb_sblocks_free(r->sblocks);
+    gb_rpc_dev_keys_wipe(r);
     free(r);
 }
 

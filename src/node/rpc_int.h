@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain/devkeys.h"
 #include "node/rpc.h"
 
 /* A method's failure: a JSON-RPC code and a message. */
@@ -69,7 +70,14 @@ struct gb_rpc {
     char stopped[256];        /* gb_rpc_stop's reason, "" while serving */
     struct gb_metrics *metrics; /* counters (node/metrics.h) */
     struct gb_explore *explore; /* recent blocks for the explorer */
+    /* the dev accounts' secret keys (rpc_tx.c), derived on first use: bit
+     * i of dev_have says dev_sk[i] is there; wiped by gb_rpc_free */
+    uint8_t dev_sk[GB_DEV_ACCOUNTS][GB_DEVKEY_SECRET_LEN];
+    uint32_t dev_have;
 };
+
+/* Wipe the dev accounts' keys (gb_rpc_free). */
+void gb_rpc_dev_keys_wipe(gb_rpc *r);
 
 gb_chain *gb_rpc_chain(gb_rpc *r);
 /* The Substrate-shaped blocks (node/sblocks.h). */

@@ -6,8 +6,10 @@
  *
  * Every transaction, whether it came signed (gear_submitTransaction) or
  * was signed here for a dev account (dev_*), goes through one path,
- * submit_encoded: strict decoding and signature check (node/tx.h), the
- * nonce check against gb_chain_nonce, then gb_chain_submit_ids.  A refusal at
+ * submit_encoded: strict decoding and signature check (node/tx.h; a
+ * signature made here is not checked again: gb_tx_decode_own), the
+ * nonce check against gb_chain_nonce, then gb_chain_submit_ids.  The dev
+ * accounts' keys are derived once per gb_rpc (dev_key).  A refusal at
  * any step leaves the chain as it was.
  *
  * UPLOAD_PROGRAM is one signed transaction, one nonce, but two chain
@@ -157,13 +159,16 @@ bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
     return true;
 }
 
+/* own: buf was signed here (dev_submit), its signature not checked again
+ * (node/tx.h gb_tx_decode_own); everything else is checked as a client's
+ * transaction's. */
 static json_t *submit_encoded(gb_rpc *r, const uint8_t *buf, size_t len,
-                              gb_rpc_err *err)
+                              bool own, gb_rpc_err *err)
 {
     gb_tx_decoded d;
     char det[256] = "";
-    gb_err e = gb_tx_decode_verify(r->cfg.chain_id, buf, len,
-                                   &r->cfg.tx_limits, &d, det, sizeof det);
+    gb_err e = (own ? gb_tx_decode_own : gb_tx_decode_verify)(
+        r->cfg.chain_id, buf, len, &r->cfg.tx_limits, &d, det, sizeof det);
     if (e == GB_LIMIT)
         return gb_rpc_fail(err, GB_RPC_TOO_LARGE, "transaction too large: %s",
                            det);
@@ -246,9 +251,28 @@ json_t *gb_rpc_m_submit(gb_rpc *r, json_t *params, gb_rpc_err *err)
                  r->cfg.tx_limits.max_payload_len + 4096;
     if (!gb_rpc_p_bytes(params, "tx", 0, true, max, &buf, &len, err))
         return NULL;
-    json_t *res = submit_encoded(r, buf, len, err);
+    json_t *res = submit_encoded(r, buf, len, false, err);
     free(buf);
     return res;
+}
+
+/* Dev account idx's secret key (libsodium's: seed || public key), derived
+ * on its first use and kept in r (deriving it is a scalar multiplication,
+ * as costly as the signature itself). */
+static const uint8_t *dev_key(gb_rpc *r, uint32_t idx)
+{
+    if (!(r->dev_have & (1u << idx))) {
+        uint8_t pk[GB_DEVKEY_PUBLIC_LEN];
+        gb_dev_keypair(idx, pk, r->dev_sk[idx]);
+        r->dev_have |= 1u << idx;
+    }
+    return r->dev_sk[idx];
+}
+
+void gb_rpc_dev_keys_wipe(gb_rpc *r)
+{
+    sodium_memzero(r->dev_sk, sizeof r->dev_sk);
+    r->dev_have = 0;
 }
 
 /* Sign body for dev account `from` with its next nonce and submit. */
@@ -269,26 +293,23 @@ static json_t *dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
             err, GB_RPC_INVALID_PARAMS,
             "param from: expected a dev account name (alice, bob, "
             "charlie, dave, eve, ferdie, george, harry)");
-    uint8_t pk[GB_KEY_PUBLIC_LEN], sk[GB_KEY_SECRET_LEN];
-    gb_dev_keypair(idx, pk, sk);
+    const uint8_t *sk = dev_key(r, idx);
     uint64_t nonce; /* as submit_encoded checks it (a replica: past what
                        it sent to the log, which its chain has not yet) */
-    gb_err e = gb_rpc_nonce_want(r, gb_key_account_id(pk), &nonce);
-    if (e) {
-        sodium_memzero(sk, sizeof sk);
+    gb_err e = gb_rpc_nonce_want(
+        r, gb_key_account_id(sk + GB_DEVKEY_SEED_LEN), &nonce);
+    if (e)
         return gb_rpc_store_fail(err, "nonce", e);
-    }
     uint8_t *buf = NULL;
     size_t len = 0;
     char det[256] = "";
     e = gb_tx_encode(r->cfg.chain_id, body, nonce, sk, &buf, &len, det,
                             sizeof det);
-    sodium_memzero(sk, sizeof sk);
     if (e == GB_NOMEM)
         return gb_rpc_nomem(err);
     if (e)
         return gb_rpc_fail(err, GB_RPC_INVALID_PARAMS, "%s", det);
-    json_t *res = submit_encoded(r, buf, len, err);
+    json_t *res = submit_encoded(r, buf, len, true, err);
     free(buf);
     return res;
 }

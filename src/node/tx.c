@@ -416,10 +416,11 @@ void gb_tx_body_to_chain(const gb_tx_body *b, gb_id sender, gb_tx txs[2],
     t->value = b->value;
 }
 
-gb_err gb_tx_decode_verify(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
-                           const uint8_t *buf, size_t len,
-                           const gb_tx_limits *limits, gb_tx_decoded *out,
-                           char *detail, size_t detail_len)
+/* gb_tx_decode_verify; the signature checked only when verify. */
+static gb_err decode(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
+                     const uint8_t *buf, size_t len,
+                     const gb_tx_limits *limits, gb_tx_decoded *out,
+                     bool verify, char *detail, size_t detail_len)
 {
     gb_tx_limits deflim;
     if (!limits) {
@@ -483,11 +484,12 @@ gb_err gb_tx_decode_verify(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
                    got, want);
         return GB_INVALID;
     }
-    ensure_sodium();
     uint8_t digest[32];
-    signing_digest(buf, r.end, digest);
-    if (crypto_sign_verify_detached(buf + r.end, digest, sizeof digest,
-                                    out->signer.b) != 0) {
+    if (verify)
+        ensure_sodium(), signing_digest(buf, r.end, digest);
+    if (verify && crypto_sign_verify_detached(buf + r.end, digest,
+                                              sizeof digest,
+                                              out->signer.b) != 0) {
         char who[67];
         gb_id_to_hex(out->signer, who);
         set_detail(detail, detail_len,
@@ -499,4 +501,20 @@ gb_err gb_tx_decode_verify(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
     gb_tx_hash(buf, len, out->hash);
     to_chain(out);
     return GB_OK;
+}
+
+gb_err gb_tx_decode_verify(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
+                           const uint8_t *buf, size_t len,
+                           const gb_tx_limits *limits, gb_tx_decoded *out,
+                           char *detail, size_t detail_len)
+{
+    return decode(chain_id, buf, len, limits, out, true, detail, detail_len);
+}
+
+gb_err gb_tx_decode_own(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
+                        const uint8_t *buf, size_t len,
+                        const gb_tx_limits *limits, gb_tx_decoded *out,
+                        char *detail, size_t detail_len)
+{
+    return decode(chain_id, buf, len, limits, out, false, detail, detail_len);
 }

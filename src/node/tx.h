@@ -162,6 +162,20 @@ gb_err gb_tx_decode_verify(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
                            const gb_tx_limits *limits, gb_tx_decoded *out,
                            char *detail, size_t detail_len);
 
+/*
+ * gb_tx_decode_verify without the signature check, for bytes this process
+ * has just made itself with gb_tx_encode and a key it holds (the dev
+ * node signing for its dev accounts, node/rpc_tx.c): everything else is
+ * parsed and checked as gb_tx_decode_verify does, so they are accepted
+ * only as a client's would be, but the signature libsodium has just made
+ * is not checked again (the check is most of a dev_sendMessage's cost).
+ * Never for bytes from outside the process.
+ */
+gb_err gb_tx_decode_own(const uint8_t chain_id[GB_TX_CHAIN_ID_LEN],
+                        const uint8_t *buf, size_t len,
+                        const gb_tx_limits *limits, gb_tx_decoded *out,
+                        char *detail, size_t detail_len);
+
 /* BLAKE2b-256 of a whole encoding (what RPC replies call the
  * transaction's hash).  buf may be NULL when len is 0. */
 void gb_tx_hash(const uint8_t *buf, size_t len, uint8_t out[GB_TX_HASH_LEN]);

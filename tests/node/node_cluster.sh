@@ -125,6 +125,37 @@ else:
     sys.exit(f"counter {state()}, expected {before + 40}")
 PY
 
+# the log holds them compressed (node/cluster.c, LZ4): the last TX
+# message, the second batch of 20, is one compressed batch (flags 8), and
+# the last block message, which holds at least those 20, a compressed
+# block ("GBB2"); the counter above shows every replica read them
+python3 - ${CP[0]} <<'PY' || fail "the log's messages are not compressed"
+import base64, json, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rb")
+f.readline()  # INFO
+s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.z 1\r\n')
+def last(stream, subj):
+    req = json.dumps({"last_by_subj": subj}).encode()
+    s.sendall(b"PUB $JS.API.STREAM.MSG.GET.%s _INBOX.z %d\r\n%s\r\n" % (stream.encode(), len(req), req))
+    while True:
+        line = f.readline().decode()
+        if line.startswith("PING"):
+            s.sendall(b"PONG\r\n")
+        elif line.startswith("MSG"):
+            n = int(line.split()[-1])
+            m = json.loads(f.read(n + 2)[:n])
+            if "message" not in m:
+                sys.exit(f"{stream}: {m}")
+            return base64.b64decode(m["message"]["data"])
+tx, blk = last("GB_gbt_TX", "gb.gbt.tx"), last("GB_gbt_BLK", "gb.gbt.blk")
+if tx[0] != 8 or int.from_bytes(tx[1:5], "little") < 20 * 200 or len(tx) * 3 > int.from_bytes(tx[1:5], "little"):
+    sys.exit(f"TX: flags {tx[0]}, {len(tx)} bytes for {int.from_bytes(tx[1:5], 'little')}")
+if blk[:4] != b"GBB2":
+    sys.exit(f"BLK: {blk[:4]}")
+print(f"compressed: the batch of 20 {len(tx)} bytes for {int.from_bytes(tx[1:5], 'little')}, the block {len(blk)}")
+PY
+
 # one signed transaction sent to all three replicas at once, twice: taken
 # once (the replicas drop a key seen before; a replica that already read
 # it refuses it by its nonce); those that accept it answer the same ids

@@ -782,11 +782,72 @@ static void test_substrate_methods(void)
     gb_chain_close(c);
 }
 
+/* dev_sendMessage signs with the dev accounts' keys, derived once per
+ * dispatcher and kept: every transaction it makes, the first and the later
+ * ones (the kept key), is byte for byte the one a client signing with a
+ * freshly derived key (gb_dev_keypair) makes: the same txHash, so the same
+ * signature and ids; and one the client signed goes in between. */
+static void test_dev_keys_kept(void)
+{
+    gb_chain *c = open_chain();
+    gb_rpc *r = new_rpc(c, true);
+    int ec;
+    char *pid = upload(r, "ping", "0x02");
+    GB_EXPECT(pid != NULL);
+    block(c, r);
+    gb_id dest;
+    GB_EXPECT_ERR(GB_OK, gb_id_from_hex(pid ? pid : "", &dest));
+    static const char *const who[] = {"bob", "charlie", "bob", "bob",
+                                      "charlie"};
+    uint64_t nonce[GB_DEV_ACCOUNTS] = {0};
+    for (size_t i = 0; i < sizeof who / sizeof who[0]; i++) {
+        uint32_t idx = 0;
+        GB_EXPECT(gb_dev_lookup(who[i], &idx));
+        if (i == 3) { /* bob's next signed by the client */
+            char *hex = signed_send("dev", idx, nonce[idx]++, dest, "PING",
+                                    gb_u128_from(0));
+            json_decref(submit_hex(r, hex, &ec));
+            GB_EXPECT_I64(0, ec);
+            free(hex);
+        }
+        char params[512];
+        snprintf(params, sizeof params,
+                 "{\"from\":\"%s\",\"destination\":\"%s\",\"payload\":"
+                 "\"0x50494e47\",\"gasLimit\":10000000000}",
+                 who[i], pid ? pid : "");
+        json_t *res = invoke(r, "dev_sendMessage", params, &ec);
+        GB_EXPECT_I64(0, ec);
+        GB_EXPECT_I64((json_int_t)nonce[idx],
+                      json_integer_value(json_object_get(res, "nonce")));
+        char *hex = signed_send("dev", idx, nonce[idx]++, dest, "PING",
+                                gb_u128_from(0));
+        size_t n = strlen(hex) / 2 - 1;
+        uint8_t *raw = malloc(n);
+        size_t got_n = 0;
+        GB_EXPECT_ERR(GB_OK, gb_hex_decode(hex + 2, raw, n, &got_n));
+        GB_EXPECT_U64(n, got_n);
+        uint8_t h[32];
+        gb_tx_hash(raw, n, h);
+        char *want = hex0x(h, 32);
+        const char *got = json_string_value(json_object_get(res, "txHash"));
+        GB_EXPECT_STR_CONTAINS(got ? got : "", want);
+        free(want);
+        free(raw);
+        free(hex);
+        json_decref(res);
+    }
+    block(c, r);
+    free(pid);
+    gb_rpc_free(r);
+    gb_chain_close(c);
+}
+
 int main(void)
 {
     GB_RUN(test_substrate_methods);
     GB_RUN(test_protocol_errors);
     GB_RUN(test_dev_flow);
+    GB_RUN(test_dev_keys_kept);
     GB_RUN(test_read_state);
     GB_RUN(test_signed_transactions);
     GB_RUN(test_error_response);
