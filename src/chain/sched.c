@@ -60,7 +60,13 @@
  * writes; otherwise it applies them after the last run.  Runs of a wave
  * are freed by the next wave's run jobs.  (Applying journals during runs that read pages from
  * the transaction was tried: they then need a lock the applying thread
- * holds most of the time, slower than one thread.)
+ * holds most of the time, slower than one thread.)  After a wave the
+ * workers took part in, the next wave's batch starts before the wave is
+ * picked: the workers wake while the block's thread picks, and one of
+ * them adds the events made so far to the block's events digest
+ * (gb_blk.ev_digest) — no event is made from the batch's start until
+ * every preparation is done, and the block's thread makes none before
+ * that worker is done.
  */
 #include <sched.h>
 #include <stdatomic.h>
@@ -861,8 +867,8 @@ static void wave_job(void *ctx, uint32_t j, unsigned worker)
     bool dig = worker != 0 && claim_flag(&s->dclaim);
     unsigned r, spins = 0;
     while ((r = atomic_load_explicit(&s->ready, memory_order_acquire)) == 0) {
-        uint32_t at = s->b->ev_digested;
-        if (dig && at < s->dig_to)
+        uint32_t at = dig ? s->b->ev_digested : s->dig_to;
+        if (at < s->dig_to)
             digest_to(s, s->dig_to - at > DIGEST_STEP ? at + DIGEST_STEP
                                                       : s->dig_to);
         else if (++spins % 4096 == 0)
