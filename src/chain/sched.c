@@ -519,8 +519,8 @@ static gb_err refill(sched *s)
 /* ---- choosing a wave ------------------------------------------------------ */
 
 /* Drop a destination's heads that may not run in this block; true when it
- * has one left that may. */
-static gb_err settle_head(sched *s, uint32_t di, bool *ok)
+ * has one left that may (*gas: its gas limit, gb_chain_gas_limit_b). */
+static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out)
 {
     gb_blk *b = s->b;
     *ok = false;
@@ -559,6 +559,7 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
         }
         if (!drop) {
             *ok = true;
+            *gas_out = gas;
             return GB_OK;
         }
         gb_err e = pop_head(s, di); /* queued for a later block */
@@ -612,7 +613,8 @@ static gb_err pick_wave(sched *s)
         head top = cand_top(s);
         uint32_t di = top.di;
         bool ok;
-        if ((e = settle_head(s, di, &ok)))
+        uint64_t gas;
+        if ((e = settle_head(s, di, &ok, &gas)))
             break;
         dest *d = &s->d[di];
         if (!ok || s->e[d->head].seq != top.seq) {
@@ -626,10 +628,7 @@ static gb_err pick_wave(sched *s)
         entry *en = &s->e[d->head];
         /* a gasless message runs with its pool's gas as it is now (the
          * journal is checked against the pool when it is applied:
-         * gb_chain_finish) */
-        uint64_t gas;
-        if ((e = gb_chain_gas_limit_b(b, &en->h.x, &gas)))
-            break;
+         * gb_chain_finish): gas, from settle_head just now */
         if (gas > budget)
             break; /* the next wave */
         budget -= gas;
