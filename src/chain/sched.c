@@ -1064,10 +1064,36 @@ static gb_err run_wave_alone(sched *s)
     return e;
 }
 
+/* A wave of one chunk with workers (one or two dispatches, after a wave
+ * as small): on the block's thread alone, as run_wave_alone does, but
+ * preparing here (pick_wave leaves that to the chunks when there are
+ * workers) — waking a worker, or the chunks' atomics, would cost more
+ * than the runs. */
+static gb_err run_wave_small(sched *s)
+{
+    gb_err e = GB_OK;
+    uint32_t m = s->nruns > s->nold ? s->nruns : s->nold;
+    for (uint32_t i = 0; i < s->nruns; i++)
+        prep_job(s, i, 0);
+    for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
+        release_entry(s, s->taken_e[i], true);
+    for (uint32_t i = 0; i < m; i++)
+        run_job(s, i, 0);
+    s->nold = 0; /* (freed) */
+    for (uint32_t i = 0; i < s->nruns && !e; i++)
+        e = gb_chain_finish(s->b, &s->runs[i]);
+    s->wide = false;
+    return e;
+}
+
 static gb_err run_wave(sched *s, bool early)
 {
-    gb_err e = s->b->c->nthreads == 1 ? run_wave_alone(s)
-                                      : run_wave_shared(s, early);
+    unsigned nt = s->b->c->nthreads;
+    uint32_t m = s->nruns > s->nold ? s->nruns : s->nold,
+             g = wave_grain(s->nruns, nt);
+    gb_err e = nt == 1                     ? run_wave_alone(s)
+               : !early && (m + g - 1) / g < 2 ? run_wave_small(s)
+                                               : run_wave_shared(s, early);
     /* this wave's runs are freed by the next one's jobs */
     gb_job *t = s->old;
     uint32_t cap = s->cap_old;
