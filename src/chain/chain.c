@@ -491,8 +491,9 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     hdr.dispatches = b.dispatched;
     /* the inputs, for a replay (replay.c) */
     in.waves = b.out_of_time ? b.waves : 0;
-    gb_chain_events_digest_add(&evd, b.ev + b.ev_digested,
-                               b.nev - b.ev_digested);
+    if (b.nev > b.ev_digested) /* (b.ev is NULL without events) */
+        gb_chain_events_digest_add(&evd, b.ev + b.ev_digested,
+                                   b.nev - b.ev_digested);
     gb_chain_events_digest_end(&evd, in.events);
     size_t rlen;
     if (!(rec = gb_blk_inputs_encode(&in, &rlen)))
