@@ -427,7 +427,7 @@ gb_err gb_memory_grow(gb_memory *mem, uint32_t delta, uint32_t *out_old);
 
 /*
  * Write tracking.  A memory keeps one byte per granule of
- * 2^GB_DIRTY_SHIFT bytes (4 KiB: a quarter of a Gear page, so that an
+ * 2^GB_DIRTY_SHIFT bytes (512 bytes: a 32nd of a Gear page, so that an
  * embedder clears and compares little of a page a run barely wrote) over
  * its whole reserved
  * range; every write by the program (stores, memory.fill/copy/init) sets
@@ -438,7 +438,7 @@ gb_err gb_memory_grow(gb_memory *mem, uint32_t delta, uint32_t *out_old);
  * between runs can learn from it which granules a run wrote without
  * protecting pages.
  */
-#define GB_DIRTY_SHIFT 12
+#define GB_DIRTY_SHIFT 9
 uint8_t *gb_memory_dirty(gb_memory *mem);
 /* Read tracking, the same way: every load by the program sets the bytes of
  * the granules it read to 1 (an embedder charging for the pages a run

@@ -384,10 +384,15 @@ void gb_block_result_free(gb_block_result *r)
 {
     if (!r)
         return;
-    for (uint32_t i = 0; i < r->nevents; i++) {
-        free(r->events[i].payload);
-        free(r->events[i].debug);
-        free(r->events[i].sent);
+    for (uint32_t i = 0; i < r->nevents; i++) { /* (most have none:
+                                                   free(NULL) is a call) */
+        const gb_event *ev = &r->events[i];
+        if (ev->payload)
+            free(ev->payload);
+        if (ev->debug)
+            free(ev->debug);
+        if (ev->sent)
+            free(ev->sent);
     }
     free(r->events);
     free(r->tx_ev_end);

@@ -58,6 +58,8 @@ typedef struct gb_gas_cache {
     gb_idmap map; /* (id, 0) -> index in e */
     gc_ent *e;
     uint32_t n, cap;
+    uint32_t last; /* the entry cache_ent found last, looked at first (the
+                      messages of a block draw on few nodes, in a row) */
 } gb_gas_cache;
 
 static const gb_id zero_id;
@@ -107,7 +109,12 @@ gb_err gb_chain_gas_cache_flush(gb_blk *b)
 static gb_err cache_ent(gb_blk *b, gb_id id, gc_ent **out)
 {
     gb_gas_cache *c = b->gas;
-    uint32_t i = gb_idmap_get(&c->map, &id, &zero_id);
+    uint32_t i = c->last;
+    if (i < c->n && gb_id_eq(c->e[i].id, id)) {
+        *out = &c->e[i];
+        return GB_OK;
+    }
+    i = gb_idmap_get(&c->map, &id, &zero_id);
     if (i == GB_IDMAP_NONE) {
         if (!gb_grow((void **)&c->e, &c->cap, (uint64_t)c->n + 1,
                      sizeof *c->e, 64))
@@ -122,6 +129,7 @@ static gb_err cache_ent(gb_blk *b, gb_id id, gc_ent **out)
             return e;
         c->e[c->n++] = x;
     }
+    c->last = i;
     *out = &c->e[i];
     return GB_OK;
 }

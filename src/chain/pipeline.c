@@ -201,7 +201,8 @@ void gb_job_free(gb_job *r)
     gb_journal_free(&r->j);
     if (r->src.copy != r->src.small)
         free(r->src.copy);
-    free(r->resv);
+    if (r->resv)
+        free(r->resv);
     if (r->alloc != r->alloc_small)
         free(r->alloc);
     gb_chain_held_free(&r->h);

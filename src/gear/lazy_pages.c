@@ -402,14 +402,17 @@ static bool changed(const gb_lazy *lz, uint32_t page, const uint8_t *now,
 /* One past the last granule of page the run wrote (0: none written). */
 static uint32_t last_dirty(const uint8_t *dirty, uint32_t page)
 {
-    uint32_t w; /* (most pages have none: four granules at a glance) */
-    _Static_assert(SUB == 4, "a gear page is four granules");
-    memcpy(&w, dirty + (size_t)page * SUB, 4);
-    if (!w)
-        return 0;
-    for (uint32_t k = SUB; k-- > 0;)
-        if (dirty[(size_t)page * SUB + k])
-            return k + 1;
+    const uint8_t *d = dirty + (size_t)page * SUB;
+    _Static_assert(SUB % 8 == 0, "a gear page is whole words of granules");
+    for (uint32_t k = SUB; k >= 8; k -= 8) { /* (eight at a glance) */
+        uint64_t w;
+        memcpy(&w, d + k - 8, 8);
+        if (!w)
+            continue;
+        for (uint32_t j = k; j-- > k - 8;)
+            if (d[j])
+                return j + 1;
+    }
     return 0;
 }
 
@@ -439,9 +442,13 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
          * nonzero, so the trailing zeros are looked for below
          * max(last written granule, content at begin) */
         const uint8_t *dirty = gb_memory_dirty(lz->mem);
-        size_t ndirty = 0;
-        for (uint32_t page = lz->first_page; page < size_pages; page++)
-            ndirty += last_dirty(dirty, page) != 0;
+        size_t ndirty = size_pages > lz->first_page
+                            ? size_pages - lz->first_page : 0;
+        if ((ndirty + 1) * sizeof(gb_page_write) > sizeof lz->writes_small) {
+            ndirty = 0; /* (room for those written only) */
+            for (uint32_t page = lz->first_page; page < size_pages; page++)
+                ndirty += last_dirty(dirty, page) != 0;
+        }
         gb_page_write *w = lz_array(lz->writes_small,
                                     sizeof lz->writes_small,
                                     (ndirty + 1) * sizeof *w, false);
@@ -566,18 +573,32 @@ void gb_lazy_free_keep(gb_lazy *lz, gb_lazy **spare)
         uint8_t *dirty = gb_memory_dirty(lz->mem);
         uint64_t ng = size / GRAN, g = 0;
         while (g < ng) {
-            uint64_t w = 0;
-            if (g + 8 <= ng) /* (eight clean granules at a time) */
-                memcpy(&w, dirty + g, 8);
-            if (g + 8 <= ng && !w) {
-                g += 8;
-                continue;
+            uint64_t end = g + 32 < ng ? g + 32 : ng;
+            if (end - g == 32) { /* (32 clean granules at a glance) */
+                uint64_t w[4];
+                memcpy(w, dirty + g, sizeof w);
+                if (!(w[0] | w[1] | w[2] | w[3])) {
+                    g = end;
+                    continue;
+                }
             }
-            if (dirty[g]) {
-                memset(lz->base + g * GRAN, 0, GRAN);
-                dirty[g] = 0;
+            while (g < end) {
+                uint64_t w8 = 0;
+                if (g + 8 <= end) /* (eight at a glance) */
+                    memcpy(&w8, dirty + g, 8);
+                if (g + 8 <= end && !w8) {
+                    g += 8;
+                    continue;
+                }
+                if (!dirty[g]) {
+                    g++;
+                    continue;
+                }
+                uint64_t g0 = g; /* a run of written granules: a memset */
+                while (g < ng && dirty[g])
+                    dirty[g++] = 0;
+                memset(lz->base + g0 * GRAN, 0, (size_t)(g - g0) * GRAN);
             }
-            g++;
         }
         lz_array_free(lz->writes, lz->writes_small);
         lz_array_free(lz->loaded, lz->loaded_small);

@@ -349,13 +349,14 @@ static void precharge(const gb_gear_costs *k, const uint64_t *sec,
  * charges 3.8M less when the write came first), and the signal figures
  * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
  */
-/* Whether any of the n marks at m is set (four at a time). */
+/* Whether any of the n marks at m is set (32 at a time). */
 static bool any_mark(const uint8_t *m, uint32_t n)
 {
-    uint32_t i = 0, w;
-    for (; i + 4 <= n; i += 4) {
-        memcpy(&w, m + i, 4);
-        if (w)
+    uint32_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        uint64_t w[4];
+        memcpy(w, m + i, sizeof w);
+        if (w[0] | w[1] | w[2] | w[3])
             return true;
     }
     for (; i < n; i++)

@@ -122,8 +122,10 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
         free(t);
         return err;
     }
-    if (write)
+    if (write) {
         rec_take(db, &t->rec);
+        gb_db_memo_begin(t);
+    }
     *out = t;
     return GB_OK;
 }
@@ -209,6 +211,8 @@ void gb_db_abort(gb_db_txn *txn)
                     mdb_cursor_close(c->c);
             }
     pool_free(txn);
+    if (txn->write)
+        gb_db_memo_end(txn, false);
     mdb_txn_abort(txn->txn);
     rec_release(txn->db, &txn->rec);
     if (txn->shared)
@@ -475,31 +479,45 @@ gb_err gb_db_rec_fold(gb_db_txn *t)
  * value and leaves the cursor on it: the value is compared and, at the
  * key's first write in the record, digested before the overwrite in place
  * (MDB_CURRENT: no second descent; it may move the value). */
+/* *out: the write transaction's cursor on table tb, opened at first use
+ * (a write transaction's cursors are listed in it and close with it). */
+static int write_cursor(gb_db_txn *t, gb_db_table tb, MDB_cursor **out)
+{
+    MDB_cursor *wc = t->wcur[tb];
+    if (!wc) {
+        if (t->shared)
+            pthread_mutex_lock(&t->lock);
+        int rc = IO(mdb_cursor_open(t->txn, t->db->dbi[tb], &wc));
+        if (t->shared)
+            pthread_mutex_unlock(&t->lock);
+        if (rc)
+            return rc;
+        t->wcur[tb] = wc;
+    }
+    *out = wc;
+    return 0;
+}
+
 gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
                      size_t klen, const void *val, size_t vlen, bool hashed)
 {
-    MDB_dbi dbi = t->db->dbi[tb];
     MDB_val k = {klen, (void *)key}, v = {vlen, (void *)val};
     uint8_t d_old[32];
     uint64_t h = 0;
+    gb_err merr = gb_db_memo_touch(t, tb, key, klen);
+    if (merr)
+        return merr;
     bool first = hashed && !rec_has(t, tb, key, klen, &h);
     if (first) {
         gb_err err = rec_reserve(&t->rec, klen);
         if (err)
             return err;
     }
-    MDB_cursor *wc = t->wcur[tb];
-    if (!wc) { /* (a write transaction's cursors are listed in it) */
-        if (t->shared)
-            pthread_mutex_lock(&t->lock);
-        int rc = IO(mdb_cursor_open(t->txn, dbi, &wc));
-        if (t->shared)
-            pthread_mutex_unlock(&t->lock);
-        if (rc)
-            return fail(t, rc);
-        t->wcur[tb] = wc;
-    }
-    int rc = IO(mdb_cursor_put(wc, &k, &v, MDB_NOOVERWRITE));
+    MDB_cursor *wc;
+    int rc = write_cursor(t, tb, &wc);
+    if (rc)
+        return fail(t, rc);
+    rc = IO(mdb_cursor_put(wc, &k, &v, MDB_NOOVERWRITE));
     if (rc == 0) {
         if (first)
             rec_add(&t->rec, h, tb, key, klen, NULL);
@@ -555,6 +573,8 @@ gb_err gb_db_commit(gb_db_txn *txn)
     }
     int rc;
     gb_db *db = txn->db;
+    size_t id = mdb_txn_id(txn->txn);
+    gb_db_memo_end(txn, true); /* (before LMDB's commit: see db_memo.c) */
     if (db->fault_in && !--db->fault_in) { /* an injected failure: the
                                               write did not happen */
         mdb_txn_abort(txn->txn);
@@ -563,6 +583,8 @@ gb_err gb_db_commit(gb_db_txn *txn)
         rc = IO_COMMIT(txn->txn); /* frees the MDB_txn either way,
                                           and a write txn's cursors */
     }
+    if (rc)
+        gb_db_memo_failed(db, id);
     pool_free(txn);
     rec_release(txn->db, &txn->rec);
     if (txn->shared)
@@ -628,26 +650,30 @@ gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
     gb_err err = check_write(t, tb, key, klen);
     if (err)
         return err;
-    MDB_dbi dbi = t->db->dbi[tb];
     MDB_val k = {klen, (void *)key}, old;
     uint8_t d_old[32];
     uint64_t h;
+    MDB_cursor *wc;
     int rc;
-    if (rec_has(t, tb, key, klen, &h)) { /* recorded: LMDB only */
-        rc = IO(mdb_del(t->txn, dbi, &k, NULL));
-        if (rc == MDB_NOTFOUND)
-            return GB_NOT_FOUND;
-        return rc ? fail(t, rc) : GB_OK;
-    }
-    rc = IO(mdb_get(t->txn, dbi, &k, &old));
+    if ((err = gb_db_memo_touch(t, tb, key, klen)))
+        return err;
+    if ((rc = write_cursor(t, tb, &wc)))
+        return fail(t, rc);
+    /* one search: the cursor finds the entry (and its value, digested
+     * at the first touch), then deletes where it stands */
+    rc = IO(mdb_cursor_get(wc, &k, &old, MDB_SET));
     if (rc == MDB_NOTFOUND)
         return GB_NOT_FOUND;
     if (rc)
         return fail(t, rc);
+    if (rec_has(t, tb, key, klen, &h)) { /* recorded: LMDB only */
+        rc = IO(mdb_cursor_del(wc, 0));
+        return rc ? fail(t, rc) : GB_OK;
+    }
     if ((err = rec_reserve(&t->rec, klen)))
         return err;
     gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size, d_old);
-    if ((rc = IO(mdb_del(t->txn, dbi, &k, NULL))) != 0)
+    if ((rc = IO(mdb_cursor_del(wc, 0))) != 0)
         return fail(t, rc);
     rec_add(&t->rec, h, tb, key, klen, d_old);
     return GB_OK;

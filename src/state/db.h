@@ -344,6 +344,30 @@ gb_err gb_db_cursor_open(gb_db_txn *txn, gb_db_table t, const void *prefix,
 gb_err gb_db_cursor_next(gb_db_cursor *c, gb_db_val *key, gb_db_val *val);
 void gb_db_cursor_close(gb_db_cursor *c); /* NULL is a no-op */
 
+/* ---- the memo: decoded values kept across write transactions ------------
+ *
+ * For the typed getters of state/tables.h (only PROGRAMS: a block's
+ * dispatches read their program's record again and again).  The gb_db
+ * keeps, per 32-byte key of the table, a value the getter decoded from
+ * the last committed state.  Only write transactions use it; a key put or
+ * deleted in the transaction is neither served nor added until the
+ * transaction ends; a commit drops the keys it wrote, an abort nothing.
+ * Any thread of a shared transaction may call these.  How it stays true
+ * (crashes, failed commits, other writers): src/state/db_memo.c.
+ */
+
+/* The value kept for key of table t (32 bytes), or NULL: read the table.
+ * The value stays valid and unchanged until txn ends. */
+const void *gb_db_memo_find(gb_db_txn *txn, gb_db_table t, const void *key);
+/* Keeps head and tail (copied, back to back) as key's value — the value
+ * the caller just decoded from what gb_db_get returned for key in txn —
+ * and returns the kept copy (valid until txn ends), or NULL: not kept
+ * (not a write transaction, another table, the key written in txn, the
+ * memo full, out of memory). */
+const void *gb_db_memo_add(gb_db_txn *txn, gb_db_table t, const void *key,
+                           const void *head, size_t head_len,
+                           const void *tail, size_t tail_len);
+
 /* ---- META: the caller's named values (hashed) ------------------------- */
 
 /* name: 1..64 ASCII bytes, not starting with '_' (GB_INVAL otherwise). */

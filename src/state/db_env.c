@@ -186,6 +186,7 @@ gb_err gb_db_open(const char *path, const gb_db_opts *opts, gb_db **out,
         return GB_NOMEM;
     }
     pthread_mutex_init(&db->spare_lock, NULL);
+    gb_db_memo_init(db);
     db->lock_fd = -1;
     if (!path) {
         db->temp = true;
@@ -251,6 +252,7 @@ fail:
     if (db->lock_fd >= 0)
         close(db->lock_fd);
     pthread_mutex_destroy(&db->spare_lock);
+    gb_db_memo_free(db);
     free(db->path);
     free(db);
     return err;
@@ -266,6 +268,7 @@ void gb_db_close(gb_db *db)
     if (db->lock_fd >= 0)
         close(db->lock_fd); /* the lock goes last */
     gb_db_spare_free(db);
+    gb_db_memo_free(db);
     free(db->path);
     free(db);
 }
@@ -404,6 +407,7 @@ gb_err gb_db_restore_from(gb_db *db, const char *file)
     snprintf(data, n, "%s/data.mdb", db->path);
     mdb_env_close(db->env);
     db->env = NULL;
+    gb_db_memo_reset(db); /* (another state: nothing of it is known) */
     /* rename is atomic: data.mdb is the old state or the copy, whole */
     gb_err e = rename(file, data) == 0 ? GB_OK : GB_IO;
     free(data);

@@ -8,6 +8,8 @@
  *                copies, lazy sync, restore
  *   db_blocks.c  META's named entries, block headers, the head, the
  *                inputs and history records, sealing a block
+ *   db_memo.c    the memo: decoded program records kept across write
+ *                transactions (how it stays true: the top of db_memo.c)
  *
  * It holds the structures behind db.h's opaque types (gb_db, gb_db_txn,
  * gb_db_cursor), the fault-injection wrappers of LMDB calls, and the three
@@ -70,6 +72,28 @@ typedef struct gb_db_rec {
     size_t keys_len, keys_cap;
 } gb_db_rec;
 
+/* The memo (db_memo.c): an entry per key of the PROGRAMS table read in a
+ * write transaction, with its decoded value as the last commit has it
+ * (VALID), or marked written in the current write transaction (DIRTY:
+ * not served; val, if any, is still the committed value). */
+#define GB_DB_MEMO_KEY 32
+enum { GB_DB_MEMO_EMPTY = 0, GB_DB_MEMO_VALID, GB_DB_MEMO_DIRTY };
+
+typedef struct gb_db_memo_slot {
+    uint8_t key[GB_DB_MEMO_KEY];
+    uint8_t state; /* GB_DB_MEMO_* */
+    void *val;     /* malloc'ed; NULL for a DIRTY key not read before */
+} gb_db_memo_slot;
+
+typedef struct gb_db_memo {
+    pthread_mutex_t lock; /* around every use */
+    gb_db_memo_slot *s;   /* cap slots (a power of two, or 0), <= half full */
+    uint32_t cap, n;
+    struct { uint8_t key[GB_DB_MEMO_KEY]; } *dirty; /* the write txn's */
+    uint32_t ndirty, cap_dirty;
+    size_t txnid; /* the commit the entries are of (SIZE_MAX: none) */
+} gb_db_memo;
+
 struct gb_db {
     MDB_env *env;
     MDB_dbi dbi[GB_TABLE_COUNT_];
@@ -86,6 +110,7 @@ struct gb_db {
      * slots all REC_EMPTY, n and keys_len 0; under spare_lock */
     gb_db_rec spare;
     pthread_mutex_t spare_lock;
+    gb_db_memo memo;
 };
 
 
@@ -138,5 +163,20 @@ gb_err gb_db_rec_fold(gb_db_txn *t);
 
 /* Frees db's spare record (db.c; gb_db_close). */
 void gb_db_spare_free(gb_db *db);
+
+/* The memo's bookkeeping (db_memo.c), called by db.c and db_env.c:
+ * init / free with the gb_db; reset when the environment is (re)opened
+ * (gb_db_restore_from); begin when a write txn has begun; end when it
+ * ends — committing: just before LMDB commits it, else at abort;
+ * failed: LMDB's commit of txnid failed; touch before each put or delete
+ * of a write txn (GB_NOMEM: the write must not happen). */
+void gb_db_memo_init(gb_db *db);
+void gb_db_memo_free(gb_db *db);
+void gb_db_memo_reset(gb_db *db);
+void gb_db_memo_begin(gb_db_txn *t);
+void gb_db_memo_end(gb_db_txn *t, bool committing);
+void gb_db_memo_failed(gb_db *db, size_t txnid);
+gb_err gb_db_memo_touch(gb_db_txn *t, gb_db_table tb, const void *key,
+                        size_t klen);
 
 #endif

@@ -5,6 +5,7 @@
  */
 #include "state/tables.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,9 +156,22 @@ gb_err gb_db_program_put(gb_db_txn *txn, gb_id program_id,
     return err;
 }
 
+/* A record as the memo keeps it: decoded, its bitmap right after. */
+typedef struct memo_program {
+    gb_db_program p; /* (p.allocations unset) */
+    uint8_t alloc[];
+} memo_program;
+
 gb_err gb_db_program_get(gb_db_txn *txn, gb_id program_id,
                          gb_db_program *out)
 {
+    const memo_program *m =
+        gb_db_memo_find(txn, GB_TABLE_PROGRAMS, program_id.b);
+    if (m) {
+        *out = m->p;
+        out->allocations = m->p.alloc_pages ? m->alloc : NULL;
+        return GB_OK;
+    }
     gb_db_val v;
     gb_err err = gb_db_get(txn, GB_TABLE_PROGRAMS, program_id.b, 32, &v);
     if (err)
@@ -180,6 +194,11 @@ gb_err gb_db_program_get(gb_db_txn *txn, gb_id program_id,
     out->created_at = (uint32_t)le_get(r + 124, 4);
     out->alloc_pages = bits;
     out->allocations = bits ? r + GB_DB_PROGRAM_FIXED_LEN : NULL;
+    memo_program head = {.p = *out};
+    head.p.allocations = NULL;
+    (void)gb_db_memo_add(txn, GB_TABLE_PROGRAMS, program_id.b, &head,
+                         offsetof(memo_program, alloc), out->allocations,
+                         bitmap_len(bits));
     return GB_OK;
 }
 

@@ -12,8 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <errno.h>
+
 #include "chain/chain.h"
 #include "chain/chain_fixture.h"
+#include "chain/chain_int.h" /* the store, to make a commit fail */
 #include "chain/replay.h" /* the stored inputs, to tamper with */
 #include "gear/codes.h"
 #include "test.h"
@@ -477,6 +480,66 @@ static void test_exit(void)
     env_close(&t);
 }
 
+/* The store's memo of program records (state/db_memo.c) across blocks:
+ * an exit made in a dry block (always thrown away) or in a block whose
+ * commit failed is not seen by what comes next; the same exit committed
+ * is. */
+static void test_exit_rolled_back(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id a = actor(&t, "", "a");
+    blocks(&t, 1);
+    gb_id h0 = send(&t, a, "hi");
+    blocks(&t, 1); /* (a's record read in a block: the memo has it) */
+    const umsg *m0 = reply_of(&t, h0);
+    GB_EXPECT(m0 != NULL);
+    uint8_t code0[4] = {0};
+    if (m0)
+        memcpy(code0, m0->code, 4);
+    GB_EXPECT(gb_reply_code_from_bytes(code0) !=
+              GB_REPLY_UNAVAILABLE_PROGRAM_EXITED);
+    gb_chain_reply_info ri;
+    char detail[256] = "";
+    gb_tx exit_tx = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                     .destination = a, .payload = (const uint8_t *)"X",
+                     .payload_len = 1, .gas_limit = t.gas};
+    gb_tx hi_tx = exit_tx;
+    hi_tx.payload = (const uint8_t *)"hi";
+    hi_tx.payload_len = 2;
+    /* the exit in a dry block, then "hi" in another and in a real one */
+    GB_EXPECT_ERR(GB_OK, gb_chain_calculate_reply(t.c, &exit_tx, &ri, detail,
+                                                  sizeof detail));
+    free(ri.payload);
+    GB_EXPECT_ERR(GB_OK, gb_chain_calculate_reply(t.c, &hi_tx, &ri, detail,
+                                                  sizeof detail));
+    GB_EXPECT(!memcmp(ri.code, code0, 4));
+    free(ri.payload);
+    gb_id h1 = send(&t, a, "hi");
+    blocks(&t, 1);
+    const umsg *m1 = reply_of(&t, h1);
+    GB_EXPECT(m1 && !memcmp(m1->code, code0, 4));
+    GB_EXPECT_U64(0, t.exited);
+    /* the exit in a block whose commit fails (a full disk): rolled back */
+    (void)send_v(&t, a, "X", t.gas, gb_u128_from(0));
+    gb_db_inject_commit_fault(t.c->db, 1, ENOSPC);
+    gb_block_result r;
+    GB_EXPECT_ERR(GB_NOSPACE, gb_chain_produce_block(t.c, &r));
+    GB_EXPECT_ERR(GB_OK, gb_chain_calculate_reply(t.c, &hi_tx, &ri, detail,
+                                                  sizeof detail));
+    GB_EXPECT(!memcmp(ri.code, code0, 4));
+    free(ri.payload);
+    /* the block again (its transaction still pending), committed: the
+     * next block sees the program exited */
+    blocks(&t, 1);
+    GB_EXPECT_U64(1, t.exited);
+    gb_id h2 = send(&t, a, "hi");
+    blocks(&t, 1);
+    GB_EXPECT(reply_is(&t, h2, GB_REPLY_UNAVAILABLE_PROGRAM_EXITED, NULL));
+    check_conservation(&t);
+    env_close(&t);
+}
+
 static void test_init_failure_and_slow_init(void)
 {
     env t;
@@ -871,6 +934,7 @@ int main(void)
     GB_RUN(test_hostile_beside_ping);
     GB_RUN(test_submit_errors);
     GB_RUN(test_exit);
+    GB_RUN(test_exit_rolled_back);
     GB_RUN(test_init_failure_and_slow_init);
     GB_RUN(test_waitlist_expiry);
     GB_RUN(test_mailbox);
