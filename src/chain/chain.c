@@ -448,6 +448,9 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     if (c->cfg.block_budget_ms && !replay)
         b.stop_ns = gb_monotonic_ns() + c->cfg.block_budget_ms * 1000000u;
 
+    gb_blake2b_state evd;
+    gb_chain_events_digest_begin(&evd);
+    b.ev_digest = &evd;
     gb_block_ctx_default(&b.bctx, b.height, ts);
     /* the seed: BLAKE2b("gearbox/seed" || parent hash) */
     gb_blake2b_state st;
@@ -493,7 +496,10 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     hdr.dispatches = b.dispatched;
     /* the inputs, for a replay (replay.c) */
     in.waves = b.out_of_time ? b.waves : 0;
-    gb_chain_events_digest(b.ev, b.nev, in.events);
+    if (b.nev > b.ev_digested) /* (b.ev is NULL without events) */
+        gb_chain_events_digest_add(&evd, b.ev + b.ev_digested,
+                                   b.nev - b.ev_digested);
+    gb_chain_events_digest_end(&evd, in.events);
     size_t rlen;
     if (!(rec = gb_blk_inputs_encode(&in, &rlen)))
         TRY_OUT(GB_NOMEM);

@@ -136,6 +136,12 @@ typedef struct gb_blk {
     gb_block_ctx bctx;
     gb_event *ev;
     uint32_t nev, cap_ev;
+    struct gb_blake2b_state *ev_digest; /* the events' digest (replay.h)
+                                           over ev[0, ev_digested), when
+                                           the block keeps one, else NULL:
+                                           sched.c adds to it on a worker
+                                           while no event is made */
+    uint32_t ev_digested;
     uint64_t gas_left, gas_used;
     uint32_t dispatched;
     struct gb_sched *sched; /* while the queue runs (sched.c), else NULL */

@@ -156,11 +156,28 @@ static void ev_put(uint8_t *f, size_t *n, unsigned *mask, int i,
     *n += len;
 }
 
+void gb_chain_events_digest_begin(gb_blake2b_state *st)
+{
+    gb_blake2b_init(st);
+    gb_blake2b_update(st, "gearbox/events/2", 16);
+}
+
+void gb_chain_events_digest_end(gb_blake2b_state *st, uint8_t out[32])
+{
+    gb_blake2b_final(st, out);
+}
+
 void gb_chain_events_digest(const gb_event *ev, uint32_t n, uint8_t out[32])
 {
     gb_blake2b_state st;
-    gb_blake2b_init(&st);
-    gb_blake2b_update(&st, "gearbox/events/2", 16);
+    gb_chain_events_digest_begin(&st);
+    gb_chain_events_digest_add(&st, ev, n);
+    gb_chain_events_digest_end(&st, out);
+}
+
+void gb_chain_events_digest_add(gb_blake2b_state *st, const gb_event *ev,
+                                uint32_t n)
+{
     /* each event: its kind, a mask of the fixed fields that are not zero
      * (bit i: the i-th below), those fields, then its variable parts —
      * fewer bytes to hash than every field at a fixed place (a block may
@@ -199,15 +216,14 @@ void gb_chain_events_digest(const gb_event *ev, uint32_t n, uint8_t out[32])
         f[0] = (uint8_t)e->kind;
         f[1] = (uint8_t)mask;
         f[2] = (uint8_t)(mask >> 8);
-        gb_blake2b_update(&st, f, k);
+        gb_blake2b_update(st, f, k);
         if (pl)
-            gb_blake2b_update(&st, e->payload, pl);
+            gb_blake2b_update(st, e->payload, pl);
         if (dl)
-            gb_blake2b_update(&st, e->debug, dl);
+            gb_blake2b_update(st, e->debug, dl);
         if (e->nsent)
-            gb_blake2b_update(&st, e->sent, (size_t)e->nsent * 32);
+            gb_blake2b_update(st, e->sent, (size_t)e->nsent * 32);
     }
-    gb_blake2b_final(&st, out);
 }
 
 /* ---- the replay ----------------------------------------------------------- */

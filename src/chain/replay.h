@@ -9,6 +9,7 @@
 #define GB_CHAIN_REPLAY_H
 
 #include "chain/chain_int.h"
+#include "util/hash.h"
 
 /* A block's inputs: everything its producer chose (replay.c stores them
  * with the block and reads them back to replay it). */
@@ -52,5 +53,12 @@ void gb_chain_dev_key(uint32_t height, gb_id id,
                       uint8_t out[GB_CHAIN_DEV_KEY]);
 /* The digest of a block's events, in order. */
 void gb_chain_events_digest(const gb_event *ev, uint32_t n, uint8_t out[32]);
+/* The same in steps, over the events as they come (begin, then add the
+ * events in order, as many at a time as wanted, then end): the same
+ * digest whatever the steps. */
+void gb_chain_events_digest_begin(gb_blake2b_state *st);
+void gb_chain_events_digest_add(gb_blake2b_state *st, const gb_event *ev,
+                                uint32_t n);
+void gb_chain_events_digest_end(gb_blake2b_state *st, uint8_t out[32]);
 
 #endif

@@ -60,8 +60,15 @@
  * writes; otherwise it applies them after the last run.  Runs of a wave
  * are freed by the next wave's run jobs.  (Applying journals during runs that read pages from
  * the transaction was tried: they then need a lock the applying thread
- * holds most of the time, slower than one thread.)
+ * holds most of the time, slower than one thread.)  After a wave the
+ * workers took part in, the next wave's batch starts before the wave is
+ * picked: the workers wake while the block's thread picks, and one of
+ * them adds the events made so far to the block's events digest
+ * (gb_blk.ev_digest) — no event is made from the batch's start until
+ * every preparation is done, and the block's thread makes none before
+ * that worker is done.
  */
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +78,7 @@
 #include "chain/gas_tree.h"
 #include "chain/idmap.h"
 #include "chain/queue.h"
+#include "chain/replay.h"
 #include "chain/sched.h"
 #include "util/grow.h"
 #include "util/mem.h"
@@ -81,6 +89,10 @@
                                           before a flush between waves */
 
 #define NONE GB_IDMAP_NONE
+#define DIGEST_MIN 64  /* events worth a worker's digest (below: the end
+                          of the block digests them) */
+#define DIGEST_STEP 64 /* events a worker digests between looks at
+                          whether the wave is picked */
 #define GRAIN_RUN 2 /* alone: runs (and frees) a job takes at a time */
 
 /* ---- the window ------------------------------------------------------- */
@@ -145,7 +157,6 @@ typedef struct gb_sched {
      * it when it can (the run is then in its cache) */
     uint32_t grain, nprep, nchunk; /* chunks to prepare (runs), to run
                                       (runs, and old runs to free) */
-    atomic_uint prep_next;  /* the next chunk to prepare */
     atomic_uint preps_left; /* chunks not prepared yet */
     atomic_uchar *done;     /* per run: 1 once run */
     bool *apart;            /* per run: it reads nothing shared (set
@@ -153,7 +164,18 @@ typedef struct gb_sched {
     atomic_uchar *owner;    /* per chunk: who prepared it (NO_OWNER) */
     atomic_uchar *claimed;  /* per chunk: 1 once a thread runs it */
     atomic_uchar *prepped;  /* per chunk: 1 once prepared */
-    uint32_t cap_done, cap_apart, cap_owner, cap_claimed, cap_prepped;
+    atomic_uchar *pclaim;   /* per chunk: 1 once a thread prepares it */
+    /* the batch of the wave can start before the wave is picked (early:
+     * the workers wake meanwhile, and digest events): */
+    atomic_uchar ready;  /* 0: being picked; 1: picked, the arrays above
+                            set; 2: no wave (the workers return) */
+    atomic_uchar dclaim; /* the events' digest: 1 once a worker took it,
+                            or the block's thread closed it */
+    atomic_uchar ddone;  /* 1 once the worker that took it is done */
+    uint32_t dig_to;     /* it digests b->ev up to here */
+    bool wide;           /* the wave before had workers (nchunk >= 2) */
+    uint32_t cap_done, cap_apart, cap_owner, cap_claimed, cap_prepped,
+        cap_pclaim;
 } sched;
 
 static const gb_id zero_id;
@@ -497,8 +519,8 @@ static gb_err refill(sched *s)
 /* ---- choosing a wave ------------------------------------------------------ */
 
 /* Drop a destination's heads that may not run in this block; true when it
- * has one left that may. */
-static gb_err settle_head(sched *s, uint32_t di, bool *ok)
+ * has one left that may (*gas: its gas limit, gb_chain_gas_limit_b). */
+static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out)
 {
     gb_blk *b = s->b;
     *ok = false;
@@ -537,6 +559,7 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok)
         }
         if (!drop) {
             *ok = true;
+            *gas_out = gas;
             return GB_OK;
         }
         gb_err e = pop_head(s, di); /* queued for a later block */
@@ -590,7 +613,8 @@ static gb_err pick_wave(sched *s)
         head top = cand_top(s);
         uint32_t di = top.di;
         bool ok;
-        if ((e = settle_head(s, di, &ok)))
+        uint64_t gas;
+        if ((e = settle_head(s, di, &ok, &gas)))
             break;
         dest *d = &s->d[di];
         if (!ok || s->e[d->head].seq != top.seq) {
@@ -604,10 +628,7 @@ static gb_err pick_wave(sched *s)
         entry *en = &s->e[d->head];
         /* a gasless message runs with its pool's gas as it is now (the
          * journal is checked against the pool when it is applied:
-         * gb_chain_finish) */
-        uint64_t gas;
-        if ((e = gb_chain_gas_limit_b(b, &en->h.x, &gas)))
-            break;
+         * gb_chain_finish): gas, from settle_head just now */
         if (gas > budget)
             break; /* the next wave */
         budget -= gas;
@@ -697,16 +718,27 @@ static bool runs_apart(const sched *s)
 
 /* ---- a wave with workers --------------------------------------------------
  *
- * The wave is cut in chunks of s->grain runs.  Every thread first takes
- * chunks to prepare, in order, until none is left (noting itself as the
- * chunk's owner), then runs chunks: its own first, then any left.  The
- * block's thread also applies the journals, in wave order, once every
- * chunk is prepared (all reads before any write), taking the lowest chunks
- * it can run meanwhile (the journals wait for them in order); workers run
- * their own chunks in order and then take what is left from the end.
- * A chunk is claimed once (claimed[c]), and a run whose chunk another
- * thread prepared waits for that preparation (prepped[c]).  Chunks past
- * the wave's runs only free the wave before's (a longer one). */
+ * The wave is cut in chunks of s->grain runs.  Each thread has a home: a
+ * fixed range of the chunks, the same in every wave — the workers share
+ * the first ones, the block's thread has the last 1/(2 x threads) of
+ * them, as it also applies every journal.  A thread first prepares the
+ * chunks of its home, in order, then takes any chunk left to prepare from
+ * the end (noting itself as the owner of what it prepared); then it runs
+ * its own chunks, in order, and then takes what is left, from the end.
+ * The block's thread applies the journals, in wave order, once every
+ * chunk is prepared (all reads before any write); while a journal waits
+ * for its run it runs its own chunks, then what is left from the end, so
+ * that the workers' runs keep their order (the journals wait for them in
+ * that order).  The homes keep a program on the same core from wave to
+ * wave when the waves look alike (its record, its pages, the job of its
+ * index, which the next wave but one uses again, and the memory its run
+ * allocated, which the next wave frees, stay in that core's cache: moving
+ * a cache line between the cores costs as much as a few hundred
+ * instructions here); the block's thread has the least, as the journals
+ * are its work alone.  A chunk is claimed once for preparing (pclaim[c])
+ * and once for running (claimed[c]), and a run whose chunk another thread
+ * prepared waits for that preparation (prepped[c]).  Chunks past the
+ * wave's runs only free the wave before's (a longer one). */
 #define NO_OWNER 0xffu
 
 static uint32_t chunk_end(const sched *s, uint32_t c, uint32_t n)
@@ -739,13 +771,37 @@ static void prep_chunk(sched *s, uint32_t c, unsigned self)
     atomic_fetch_sub_explicit(&s->preps_left, 1, memory_order_release);
 }
 
-/* Preparing chunks until none is left to take. */
+/* Thread t's home: chunks [*lo, *hi) of the s->nprep to prepare. */
+static void home(const sched *s, unsigned t, uint32_t *lo, uint32_t *hi)
+{
+    unsigned nt = s->b->c->nthreads;
+    uint32_t k = s->nprep - s->nprep / (2 * nt); /* the workers' part */
+    if (t == 0) {
+        *lo = k;
+        *hi = s->nprep;
+    } else {
+        *lo = (uint32_t)((uint64_t)k * (t - 1) / (nt - 1));
+        *hi = (uint32_t)((uint64_t)k * t / (nt - 1));
+    }
+}
+
+static bool claim_flag(atomic_uchar *f)
+{
+    return !atomic_load_explicit(f, memory_order_relaxed) &&
+           !atomic_exchange_explicit(f, 1, memory_order_relaxed);
+}
+
+/* Preparing the chunks of self's home, then any left, from the end. */
 static void prep_chunks(sched *s, unsigned self)
 {
-    uint32_t c;
-    while ((c = atomic_fetch_add_explicit(&s->prep_next, 1,
-                                          memory_order_relaxed)) < s->nprep)
-        prep_chunk(s, c, self);
+    uint32_t lo, hi;
+    home(s, self, &lo, &hi);
+    for (uint32_t c = lo; c < hi; c++)
+        if (claim_flag(&s->pclaim[c]))
+            prep_chunk(s, c, self);
+    for (uint32_t c = s->nprep; c-- > 0;)
+        if (claim_flag(&s->pclaim[c]))
+            prep_chunk(s, c, self);
 }
 
 static inline void relax(void)
@@ -757,8 +813,7 @@ static inline void relax(void)
 
 static bool claim(sched *s, uint32_t c)
 {
-    return !atomic_load_explicit(&s->claimed[c], memory_order_relaxed) &&
-           !atomic_exchange_explicit(&s->claimed[c], 1, memory_order_relaxed);
+    return claim_flag(&s->claimed[c]);
 }
 
 /* Running chunk c (claimed): freeing the wave before's runs of its
@@ -790,13 +845,44 @@ static bool mine(const sched *s, uint32_t c, unsigned self)
     return atomic_load_explicit(&s->owner[c], memory_order_relaxed) == self;
 }
 
+/* Digests events of the block (b->ev from b->ev_digested on) up to to. */
+static void digest_to(sched *s, uint32_t to)
+{
+    gb_blk *b = s->b;
+    gb_chain_events_digest_add(b->ev_digest, b->ev + b->ev_digested,
+                               to - b->ev_digested);
+    b->ev_digested = to;
+}
+
 /* A worker's part of the wave (any number of these jobs may run: the
- * chunks are taken once). */
+ * chunks are taken once).  The events' digest, when this worker takes
+ * it: while the wave is being picked, then after its preparations —
+ * nothing makes events until every preparation is done and the block's
+ * thread has seen the digest done (run_wave_shared). */
 static void wave_job(void *ctx, uint32_t j, unsigned worker)
 {
     (void)j;
     sched *s = ctx;
-    prep_chunks(s, worker);
+    bool dig = worker != 0 && claim_flag(&s->dclaim);
+    unsigned r, spins = 0;
+    while ((r = atomic_load_explicit(&s->ready, memory_order_acquire)) == 0) {
+        uint32_t at = dig ? s->b->ev_digested : s->dig_to;
+        if (at < s->dig_to)
+            digest_to(s, s->dig_to - at > DIGEST_STEP ? at + DIGEST_STEP
+                                                      : s->dig_to);
+        else if (++spins % 4096 == 0)
+            sched_yield(); /* (a long pick: the queue's window refilled) */
+        else
+            relax();
+    }
+    if (r == 1)
+        prep_chunks(s, worker);
+    if (dig) {
+        digest_to(s, s->dig_to);
+        atomic_store_explicit(&s->ddone, 1, memory_order_release);
+    }
+    if (r != 1)
+        return;
     for (uint32_t c = 0; c < s->nchunk; c++)
         if (mine(s, c, worker) && claim(s, c))
             run_chunk(s, c, worker);
@@ -805,9 +891,11 @@ static void wave_job(void *ctx, uint32_t j, unsigned worker)
             run_chunk(s, c, worker);
 }
 
-/* The block's thread: runs the lowest chunk it may take (its own first),
- * from *from on; false when every chunk is taken. */
-static bool main_runs_one(sched *s, uint32_t *from)
+/* The block's thread: runs its lowest chunk not taken, from *from on,
+ * or else (steal) the highest chunk not taken; false when it ran none
+ * (every chunk is taken, or it has none of its own left and may not
+ * steal). */
+static bool main_runs_one(sched *s, uint32_t *from, bool steal)
 {
     while (*from < s->nchunk &&
            atomic_load_explicit(&s->claimed[*from], memory_order_relaxed))
@@ -817,7 +905,7 @@ static bool main_runs_one(sched *s, uint32_t *from)
             run_chunk(s, c, 0);
             return true;
         }
-    for (uint32_t c = *from; c < s->nchunk; c++)
+    for (uint32_t c = s->nchunk; steal && c-- > *from;)
         if (claim(s, c)) {
             run_chunk(s, c, 0);
             return true;
@@ -829,11 +917,56 @@ static bool main_runs_one(sched *s, uint32_t *from)
 static void main_wait_run(sched *s, uint32_t i, uint32_t *from)
 {
     while (!atomic_load_explicit(&s->done[i], memory_order_acquire))
-        if (!main_runs_one(s, from))
+        if (!main_runs_one(s, from, true))
             relax();
 }
 
-static gb_err run_wave_shared(sched *s)
+/* The events' digest offered to the workers up to the events made so far,
+ * when there are enough of them: dclaim, ddone and dig_to for a batch. */
+static void offer_digest(sched *s)
+{
+    gb_blk *b = s->b;
+    bool worth = b->ev_digest && b->nev - b->ev_digested >= DIGEST_MIN;
+    s->dig_to = b->nev;
+    atomic_store_explicit(&s->dclaim, worth ? 0 : 1, memory_order_relaxed);
+    atomic_store_explicit(&s->ddone, worth ? 0 : 1, memory_order_relaxed);
+}
+
+/* The batch of the next wave, started before it is picked (the wave
+ * before had workers: they wake while the block's thread picks, and one
+ * digests the events meanwhile). */
+static gb_err wave_begin(sched *s)
+{
+    gb_chain *c = s->b->c;
+    atomic_store_explicit(&s->ready, 0, memory_order_relaxed);
+    offer_digest(s);
+    return gb_pool_start(c->pool,
+                         c->nthreads > GB_POOL_MIN_SHARED ? c->nthreads
+                                                          : GB_POOL_MIN_SHARED,
+                         wave_job, s);
+}
+
+/* No wave after wave_begin: the workers return (after the digest, if one
+ * took it). */
+static void wave_cancel(sched *s)
+{
+    atomic_store_explicit(&s->ready, 2, memory_order_release);
+    gb_pool_finish(s->b->c->pool);
+}
+
+/* Waits until no worker digests events any more (closing the digest to
+ * the workers if none took it), running the block's thread's own chunks
+ * meanwhile. */
+static void digest_wait(sched *s, uint32_t *from)
+{
+    if (claim_flag(&s->dclaim))
+        return; /* (closed: the end of the block digests them) */
+    while (!atomic_load_explicit(&s->ddone, memory_order_acquire))
+        if (!main_runs_one(s, from, false))
+            relax();
+}
+
+static gb_err run_wave_shared(sched *s, bool early)
 {
     gb_chain *c = s->b->c;
     uint32_t n = s->nruns, m = n > s->nold ? n : s->nold;
@@ -848,8 +981,13 @@ static gb_err run_wave_shared(sched *s)
         !gb_grow((void **)&s->claimed, &s->cap_claimed, nchunk + 1,
                  sizeof *s->claimed, 64) ||
         !gb_grow((void **)&s->prepped, &s->cap_prepped, nchunk + 1,
-                 sizeof *s->prepped, 64))
+                 sizeof *s->prepped, 64) ||
+        !gb_grow((void **)&s->pclaim, &s->cap_pclaim, nchunk + 1,
+                 sizeof *s->pclaim, 64)) {
+        if (early)
+            wave_cancel(s);
         return GB_NOMEM;
+    }
     s->grain = g;
     s->nprep = nprep;
     s->nchunk = nchunk;
@@ -859,24 +997,33 @@ static gb_err run_wave_shared(sched *s)
         atomic_init(&s->owner[k], NO_OWNER);
         atomic_init(&s->claimed[k], 0);
         atomic_init(&s->prepped[k], 0);
+        atomic_init(&s->pclaim[k], 0);
     }
-    atomic_init(&s->prep_next, 0);
     atomic_init(&s->preps_left, nprep);
-    /* enough jobs to wake the workers (a late one finds nothing left) —
-     * unless the wave is one chunk: the block's thread runs it alone, as
-     * waking a thread takes longer than a run or two */
-    uint32_t jobs = nchunk < 2 ? 1
-                    : c->nthreads > GB_POOL_MIN_SHARED ? c->nthreads
-                                                       : GB_POOL_MIN_SHARED;
-    gb_err e = gb_pool_start(c->pool, jobs, wave_job, s);
-    if (e)
-        return e;
-    /* every program read before anything is written (running meanwhile) */
+    s->wide = nchunk >= 2;
+    gb_err e = GB_OK;
+    if (early) { /* (the workers wait for this) */
+        atomic_store_explicit(&s->ready, 1, memory_order_release);
+    } else {
+        /* enough jobs to wake the workers (a late one finds nothing
+         * left) — unless the wave is one chunk: the block's thread runs
+         * it alone, as waking a thread takes longer than a run or two */
+        uint32_t jobs = nchunk < 2 ? 1
+                        : c->nthreads > GB_POOL_MIN_SHARED ? c->nthreads
+                                                           : GB_POOL_MIN_SHARED;
+        offer_digest(s);
+        atomic_store_explicit(&s->ready, 1, memory_order_relaxed);
+        if ((e = gb_pool_start(c->pool, jobs, wave_job, s)))
+            return e;
+    }
+    /* every program read before anything is written (running its own
+     * meanwhile: the workers are preparing theirs) */
     uint32_t from = 0;
     prep_chunks(s, 0);
     while (atomic_load_explicit(&s->preps_left, memory_order_acquire))
-        if (!main_runs_one(s, &from))
+        if (!main_runs_one(s, &from, false))
             relax();
+    digest_wait(s, &from); /* (the journals make events) */
     for (uint32_t i = 0; i < n; i++) /* (their dispatches moved) */
         release_entry(s, s->taken_e[i], true);
     /* Runs never write; the journals are applied in wave order.  When the
@@ -888,7 +1035,7 @@ static gb_err run_wave_shared(sched *s)
         main_wait_run(s, i, &from);
         e = gb_chain_finish(s->b, &s->runs[i]);
     }
-    while (main_runs_one(s, &from))
+    while (main_runs_one(s, &from, true))
         ; /* (what is left: freeing, or all when not apart) */
     gb_pool_finish(c->pool); /* (every chunk taken: the workers end) */
     for (uint32_t i = 0; i < n; i++) /* (their last chunks) */
@@ -917,10 +1064,36 @@ static gb_err run_wave_alone(sched *s)
     return e;
 }
 
-static gb_err run_wave(sched *s)
+/* A wave of one chunk with workers (one or two dispatches, after a wave
+ * as small): on the block's thread alone, as run_wave_alone does, but
+ * preparing here (pick_wave leaves that to the chunks when there are
+ * workers) — waking a worker, or the chunks' atomics, would cost more
+ * than the runs. */
+static gb_err run_wave_small(sched *s)
 {
-    gb_err e = s->b->c->nthreads == 1 ? run_wave_alone(s)
-                                      : run_wave_shared(s);
+    gb_err e = GB_OK;
+    uint32_t m = s->nruns > s->nold ? s->nruns : s->nold;
+    for (uint32_t i = 0; i < s->nruns; i++)
+        prep_job(s, i, 0);
+    for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
+        release_entry(s, s->taken_e[i], true);
+    for (uint32_t i = 0; i < m; i++)
+        run_job(s, i, 0);
+    s->nold = 0; /* (freed) */
+    for (uint32_t i = 0; i < s->nruns && !e; i++)
+        e = gb_chain_finish(s->b, &s->runs[i]);
+    s->wide = false;
+    return e;
+}
+
+static gb_err run_wave(sched *s, bool early)
+{
+    unsigned nt = s->b->c->nthreads;
+    uint32_t m = s->nruns > s->nold ? s->nruns : s->nold,
+             g = wave_grain(s->nruns, nt);
+    gb_err e = nt == 1                     ? run_wave_alone(s)
+               : !early && (m + g - 1) / g < 2 ? run_wave_small(s)
+                                               : run_wave_shared(s, early);
     /* this wave's runs are freed by the next one's jobs */
     gb_job *t = s->old;
     uint32_t cap = s->cap_old;
@@ -961,6 +1134,7 @@ static void sched_free(sched *s)
     free(s->owner);
     free(s->claimed);
     free(s->prepped);
+    free(s->pclaim);
     gb_idmap_free(&s->dests);
     gb_idmap_free(&s->skipped);
     gb_idmap_free(&s->programs);
@@ -996,13 +1170,21 @@ gb_err gb_chain_process_queue(gb_blk *b)
     b->sched = &s;
     b->queue = &queue_ops;
     b->ov = &ov;
+    s.wide = true;
     while (!e && b->gas_left > 0 &&
            b->dispatched < GB_CHAIN_MAX_DISPATCHES) {
-        if ((e = refill(&s)) || (e = pick_wave(&s)))
+        /* with workers, after a wave they took part in, the next one's
+         * batch starts now: they wake (and digest events) while it is
+         * picked */
+        bool early = c->nthreads > 1 && s.wide;
+        if (early && (e = wave_begin(&s)))
             break;
-        if (!s.nruns)
+        if ((e = refill(&s)) || (e = pick_wave(&s)) || !s.nruns) {
+            if (early)
+                wave_cancel(&s);
             break;
-        e = run_wave(&s);
+        }
+        e = run_wave(&s, early);
         if (!e && ov.bytes > GB_SCHED_OV_BYTES)
             e = gb_overlay_flush(&ov, b->txn); /* (bounded memory) */
         if (e)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "chain/chain.h"
+#include "chain/replay.h" /* the events' digest in the stored inputs */
 #include "gear/codes.h"
 #include "chain/chain_fixture.h"
 #include "test.h"
@@ -36,6 +37,7 @@ typedef struct run {
     uint32_t nroots;
     uint8_t trace[MAXB][32]; /* per block: a hash of its events */
     uint32_t dispatched, failed, exited, user_msgs;
+    uint32_t max_events; /* in one block */
     gb_id ids[64];
 } run;
 
@@ -109,6 +111,23 @@ static void block(run *r)
         r->exited += ev->kind == GB_EV_PROGRAM_EXITED;
         r->user_msgs += ev->kind == GB_EV_USER_MESSAGE;
     }
+    /* the events' digest stored with the block's inputs (made while the
+     * block ran, partly on a worker: sched.c) is the digest of its events
+     * in order */
+    uint8_t want[32];
+    gb_chain_events_digest(b.events, b.nevents, want);
+    gb_db_txn *t;
+    gb_db_val v;
+    gb_blk_inputs in;
+    GB_EXPECT_ERR(GB_OK, gb_db_read_begin(r->c->db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_inputs_get(t, b.height, &v));
+    GB_EXPECT_ERR(GB_OK, gb_blk_inputs_decode(v.data, v.len, &in));
+    if (memcmp(in.events, want, 32))
+        GB_FAIL_("block %u: the stored events digest is not the events'",
+                 b.height);
+    free(in.tx);
+    gb_db_abort(t);
+    r->max_events = b.nevents > r->max_events ? b.nevents : r->max_events;
     if (r->nroots < MAXB) {
         gb_blake2b_final(&st, r->trace[r->nroots]);
         memcpy(r->roots[r->nroots++], b.state_root, 32);
@@ -265,6 +284,8 @@ static void test_threads_agree(void)
     GB_EXPECT(one.failed >= 4);  /* loop, recurse, bomb, bad token */
     GB_EXPECT(one.exited == 1);  /* wide 0 */
     GB_EXPECT(one.user_msgs > 100);
+    printf("  at most %u events in a block\n", two.max_events);
+    GB_EXPECT(two.max_events > 128); /* (a worker digests some: sched.c) */
     const run *other[] = {&two, &four};
     for (int k = 0; k < 2; k++) {
         const run *o = other[k];
