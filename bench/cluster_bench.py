@@ -141,9 +141,9 @@ def send_all(ports, ctr, clients):
 
     def client(k):
         port = ports[k % len(ports)]
-        todo = N // 3 + (1 if k < N % 3 else 0)
-        while todo > 0:
-            todo -= one(port, users[k], min(64, todo))
+        left = N // 3 + (1 if k < N % 3 else 0)
+        while left > 0:
+            left -= one(port, users[k], min(64, left))
 
     ts = [threading.Thread(target=client, args=(k,)) for k in range(3)]
     for t in ts:

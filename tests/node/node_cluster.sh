@@ -21,6 +21,8 @@ cleanup() {
   rm -rf "$DIR"
 }
 trap cleanup EXIT
+# the Python parts below share tests/node/nodeutil.py
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 fail() { echo "FAIL: $*" >&2; for f in "$DIR"/*.log; do echo "--- $f" >&2; tail -15 "$f" >&2; done; exit 1; }
 
 ports=($(python3 -c '
@@ -97,13 +99,11 @@ done
 python3 - ${HP[1]} "$CTR" <<'PY' || fail "a batch of sends"
 import json, sys, time, urllib.request
 port, ctr = sys.argv[1], sys.argv[2]
+from nodeutil import post, counter
 def call(body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/", json.dumps(body).encode(),
-                                 {"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(req, timeout=60))
+    return post(port, body)
 def state():
-    r = call({"jsonrpc": "2.0", "id": 1, "method": "gearbox_readState", "params": [ctr]})
-    return int(bytes.fromhex(r["result"]["payload"][2:]).decode() or "0")
+    return counter(port, ctr)
 before = state()
 for rnd in range(2):
     res = call([{"jsonrpc": "2.0", "id": i, "method": "dev_sendMessage",
@@ -164,13 +164,9 @@ TXHEX=$("$GEARBOX" send "$CTR" inc --node "http://127.0.0.1:${HP[0]}" --account 
 python3 - "$CTR" "$TXHEX" ${HP[0]} ${HP[1]} ${HP[2]} <<'PY' || fail "the same signed transaction through three replicas"
 import json, sys, time, threading, urllib.request
 ctr, tx, ports = sys.argv[1], sys.argv[2], sys.argv[3:]
-def call(port, body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/", json.dumps(body).encode(),
-                                 {"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(req, timeout=60))
+from nodeutil import post as call, counter
 def state():
-    r = call(ports[0], {"jsonrpc": "2.0", "id": 1, "method": "gearbox_readState", "params": [ctr]})
-    return int(bytes.fromhex(r["result"]["payload"][2:]).decode() or "0")
+    return counter(ports[0], ctr)
 before = state()
 res = []
 def submit(port):
@@ -277,13 +273,11 @@ NATSPORT=${CP[0]}
 python3 - "$CTR" "$TX2" ${HP[$O]} <<'PY' > "$DIR/dup.seq" || fail "a signed transaction before the takeover"
 import json, sys, time, urllib.request
 ctr, tx, port = sys.argv[1:]
+from nodeutil import post, counter
 def call(body):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/", json.dumps(body).encode(),
-                                 {"Content-Type": "application/json"})
-    return json.load(urllib.request.urlopen(req, timeout=60))
+    return post(port, body)
 def state():
-    r = call({"jsonrpc": "2.0", "id": 1, "method": "gearbox_readState", "params": [ctr]})
-    return int(bytes.fromhex(r["result"]["payload"][2:]).decode() or "0")
+    return counter(port, ctr)
 before = state()
 r = call({"jsonrpc": "2.0", "id": 1, "method": "gear_submitTransaction", "params": [tx]})
 if "result" not in r:

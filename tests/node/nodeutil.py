@@ -3,7 +3,23 @@
 open raw HTTP and WebSocket connections.  Loopback only; every wait is
 bounded."""
 import base64, json, os, re, shutil, signal, socket, struct, subprocess, sys
-import tempfile, time
+import tempfile, time, urllib.request
+
+
+def post(port, body, timeout=60):
+    """POST one JSON-RPC request (or a batch, a list) to 127.0.0.1:port;
+    the parsed answer."""
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/",
+                                 json.dumps(body).encode(),
+                                 {"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=timeout))
+
+
+def counter(port, program):
+    """The counter example's value, read with gearbox_readState."""
+    r = post(port, {"jsonrpc": "2.0", "id": 1, "method": "gearbox_readState",
+                    "params": [program]})
+    return int(bytes.fromhex(r["result"]["payload"][2:]).decode() or "0")
 
 
 class Node:
