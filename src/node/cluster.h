@@ -91,6 +91,12 @@ void gb_cluster_close(gb_cluster *c);
  */
 gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
 
+/* How long the block thread may wait before its next gb_cluster_step (ms,
+ * 1 to 10): shorter while the log moves (a message read in the last
+ * quarter second) or a block is due soon, so that a transaction or a
+ * block is taken within a few ms of reaching the log. */
+uint32_t gb_cluster_wait_ms(gb_cluster *c);
+
 /* Publish tx: *id and *msg_id as gb_chain_submit_ids gives them (both may be
  * NULL).  key (32 bytes, or NULL) names the signed transaction: its ids
  * come from key, so it is answered at once and joins the request's batch,

@@ -369,7 +369,8 @@ static void *replica_main(gb_node *n)
         free(d);
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_nsec += 10 * 1000000; /* the log is polled */
+        /* the log is polled (every few ms while it moves) */
+        until.tv_nsec += (long)gb_cluster_wait_ms(n->cluster) * 1000000;
         until.tv_sec += until.tv_nsec / 1000000000;
         until.tv_nsec %= 1000000000;
         pthread_cond_timedwait(&n->cv, &n->mu, &until);
