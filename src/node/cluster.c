@@ -30,11 +30,6 @@
                                  a block takes what came meanwhile (a block
                                  costs the cluster ~9 ms of CPU besides its
                                  transactions: docs/cluster.md) */
-#define BLOCK_QUIET_MIN_MS 10u /* dev: a block also once no TX message came
-                                 for this long (or twice the usual gap
-                                 between them, if longer: the end of a
-                                 burst), at least BLOCK_QUIET_MIN_MS after
-                                 the last block */
 #define POLL_BUSY_MS 2u       /* the block thread's step period while the
                                  log moves (POLL_IDLE_MS otherwise) */
 #define POLL_IDLE_MS 10u
@@ -104,9 +99,6 @@ struct gb_cluster {
     uint32_t npend, cap_pend;
     uint64_t next_block;      /* leader: when the next block is due */
     uint64_t last_block;      /* leader: when it published the last one */
-    uint64_t tx_heard;        /* leader: when it last read a TX message */
-    uint64_t tx_gap;          /* leader: the usual gap between them (ms,
-                                 a moving average, x16) */
     uint64_t moved;           /* when a reader last had a message (ms) */
     /* shared: mu */
     pthread_mutex_t mu;
@@ -965,15 +957,8 @@ static void read_txs(gb_cluster *c)
         for (uint32_t idx = 0;
              dlen && idx < BATCH_MAX_TX && next_tx(&it, &td, &tlen); idx++)
             read_tx(c, seq, idx, td, tlen);
-        if (c->leader && seq >= c->tx_next) {
+        if (c->leader && seq >= c->tx_next)
             c->tx_next = seq + 1;
-            uint64_t now = mono_ms(), gap = now - c->tx_heard;
-            if (gap > BLOCK_GAP_MS)
-                gap = BLOCK_GAP_MS;
-            c->tx_gap = c->tx_heard ? c->tx_gap - c->tx_gap / 8 + 2 * gap
-                                    : 16 * BLOCK_QUIET_MIN_MS / 2;
-            c->tx_heard = now;
-        }
         free(raw);
         natsMsg_Destroy(m);
     }
@@ -1050,29 +1035,12 @@ static void publish_block(gb_cluster *c, uint64_t now)
         lose(c); /* another replica published: it is the sequencer */
 }
 
-/* dev: when the sequencer's next block is due with transactions waiting:
- * BLOCK_GAP_MS after the last, or once TX has been quiet for twice its
- * usual gap (at least BLOCK_QUIET_MIN_MS; the end of a burst: what waits
- * is not held for the rest of the gap), but not before
- * BLOCK_QUIET_MIN_MS after the last. */
-static uint64_t dev_due(const gb_cluster *c)
-{
-    uint64_t quiet = c->tx_gap / 8; /* (twice the average) */
-    if (quiet < BLOCK_QUIET_MIN_MS)
-        quiet = BLOCK_QUIET_MIN_MS;
-    uint64_t at = c->tx_heard + quiet;
-    if (at < c->last_block + BLOCK_QUIET_MIN_MS)
-        at = c->last_block + BLOCK_QUIET_MIN_MS;
-    return at < c->last_block + BLOCK_GAP_MS ? at
-                                             : c->last_block + BLOCK_GAP_MS;
-}
-
 uint32_t gb_cluster_wait_ms(gb_cluster *c)
 {
     uint64_t now = mono_ms();
     uint32_t w = now - c->moved < BUSY_MS ? POLL_BUSY_MS : POLL_IDLE_MS;
     if (c->leader && c->cfg.dev && c->npend) {
-        uint64_t due = dev_due(c);
+        uint64_t due = c->last_block + BLOCK_GAP_MS;
         w = due <= now ? 1 : due - now < w ? (uint32_t)(due - now) : w;
     }
     return w;
@@ -1100,11 +1068,10 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
     if (!c->leader)
         return GB_OK;
     /* a block at block time; dev: as soon as transactions wait, at most
-     * one per BLOCK_GAP_MS so that one takes what came meanwhile, or
-     * sooner once they stopped coming; the next once this replica applied
-     * the last it published */
+     * one per BLOCK_GAP_MS so that one takes what came meanwhile; the
+     * next once this replica applied the last it published */
     bool due = now >= c->next_block || c->npend >= BLOCK_MAX_TX ||
-               (c->cfg.dev && c->npend && now >= dev_due(c));
+               (c->cfg.dev && c->npend && now >= c->last_block + BLOCK_GAP_MS);
     if (due && gb_chain_height(c->chain) >= c->published)
         publish_block(c, now);
     return GB_OK;
