@@ -100,6 +100,12 @@ struct gb_cluster {
     uint64_t next_block;      /* leader: when the next block is due */
     uint64_t last_block;      /* leader: when it published the last one */
     uint64_t moved;           /* when a reader last had a message (ms) */
+    uint8_t *own;             /* leader: the block message it published
+                                 last, JetStream having acknowledged it as
+                                 BLK message own_h: applied from here, not
+                                 waited for from the log (NULL: none) */
+    size_t own_len;
+    uint32_t own_h;
     /* shared: mu */
     pthread_mutex_t mu;
     uint64_t tx_taken;        /* the last TX message the applied blocks
@@ -366,6 +372,7 @@ void gb_cluster_close(gb_cluster *c)
         free(c->keys[g].pos);
     }
     free(c->bat);
+    free(c->own);
     pthread_mutex_destroy(&c->mu);
     free(c->pend_seq);
     free(c);
@@ -672,6 +679,8 @@ static natsMsg *reader_next(gb_cluster *c, reader *r)
 
 static void lose(gb_cluster *c)
 {
+    free(c->own);
+    c->own = NULL;
     c->leader = false;
     c->published = 0;
     c->npend = 0;
@@ -800,13 +809,29 @@ static void drop_taken(gb_cluster *c, const uint64_t *seqs, uint32_t n)
 static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
 {
     uint32_t h = gb_chain_height(c->chain) + 1;
-    if (c->blkr.next != h) /* (started, or a block not applied) */
-        reader_start(c, &c->blkr, h);
-    natsMsg *m = reader_next(c, &c->blkr);
-    if (!m)
-        return 0; /* not there yet, or the servers away: later */
-    const uint8_t *d = (const uint8_t *)natsMsg_GetData(m);
-    size_t len = (size_t)natsMsg_GetDataLength(m);
+    natsMsg *m = NULL;
+    const uint8_t *d;
+    size_t len;
+    uint8_t *own = NULL;
+    if (c->own && c->own_h == h) {
+        /* the sequencer's own block, as JetStream acknowledged it at this
+         * sequence: the same bytes the log holds; the consumer's copy is
+         * skipped (reader_next: below next) */
+        own = c->own;
+        d = own;
+        len = c->own_len;
+        c->own = NULL;
+    } else {
+        free(c->own); /* (not the next block: read from the log) */
+        c->own = NULL;
+        if (c->blkr.next != h) /* (started, or a block not applied) */
+            reader_start(c, &c->blkr, h);
+        m = reader_next(c, &c->blkr);
+        if (!m)
+            return 0; /* not there yet, or the servers away: later */
+        d = (const uint8_t *)natsMsg_GetData(m);
+        len = (size_t)natsMsg_GetDataLength(m);
+    }
     int rc = -1;
     uint32_t n = 0;
     uint8_t *raw = NULL;
@@ -867,12 +892,16 @@ static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
     } else if (!*e) {
         taken_upto(c, tx_upto);
         drop_taken(c, seqs, n);
+        if (own && c->blkr.next == h)
+            c->blkr.next = h + 1;
         rc = 1;
     }
     free(seqs);
 out:
     free(raw);
-    natsMsg_Destroy(m);
+    free(own);
+    if (m)
+        natsMsg_Destroy(m);
     return rc;
 }
 
@@ -1024,8 +1053,16 @@ static void publish_block(gb_cluster *c, uint64_t now)
     jsErrCode je = 0;
     natsStatus s =
         js_Publish(&pa, c->js, c->blk_subj, msg, (int)len, &po, &je);
+    bool at_h = s == NATS_OK && pa && pa->Sequence == (uint64_t)h + 1;
     jsPubAck_Destroy(pa);
-    free(msg);
+    free(c->own);
+    c->own = NULL;
+    if (at_h) { /* applied from here (apply_next) */
+        c->own = msg;
+        c->own_len = len;
+        c->own_h = h + 1;
+    } else
+        free(msg);
     if (s == NATS_OK) {
         c->next_block = now + c->cfg.block_time_ms;
         c->last_block = now;
@@ -1072,8 +1109,15 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
      * next once this replica applied the last it published */
     bool due = now >= c->next_block || c->npend >= BLOCK_MAX_TX ||
                (c->cfg.dev && c->npend && now >= c->last_block + BLOCK_GAP_MS);
-    if (due && gb_chain_height(c->chain) >= c->published)
+    if (due && gb_chain_height(c->chain) >= c->published) {
         publish_block(c, now);
+        if (c->own) { /* applied at once, not after the log's delivery */
+            r = apply_next(c, out, &e);
+            if (r < 0)
+                return e;
+            *applied = r == 1;
+        }
+    }
     return GB_OK;
 }
 
