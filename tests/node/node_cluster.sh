@@ -125,6 +125,29 @@ else:
     sys.exit(f"counter {state()}, expected {before + 40}")
 PY
 
+# the sequencer applies the blocks it publishes from its own bytes (once
+# JetStream acknowledged them), the others from the log: the same block
+# at every height on all three, the sequencer's included
+python3 - ${HP[0]} ${HP[1]} ${HP[2]} <<'PY' || fail "the sequencer's blocks differ from the log's"
+import sys, time
+from nodeutil import post
+ports = sys.argv[1:]
+def call(port, method, params):
+    return post(port, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params})["result"]
+for _ in range(300):
+    hs = [call(p, "chain_getHead", [])["height"] for p in ports]
+    if len(set(hs)) == 1:
+        break
+    time.sleep(0.1)
+else:
+    sys.exit(f"heights {hs}")
+for n in range(1, hs[0] + 1):
+    got = [(b.get("hash"), b.get("stateRoot")) for b in
+           (call(p, "gearbox_getBlock", [n]) for p in ports)]
+    if len(set(got)) != 1 or not got[0][0]:
+        sys.exit(f"block {n}: {got}")
+PY
+
 # the log holds them compressed (node/cluster.c, LZ4): the last TX
 # message, the second batch of 20, is one compressed batch (flags 8), and
 # the last block message, which holds at least those 20, a compressed
