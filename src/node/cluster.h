@@ -30,7 +30,9 @@
  * last sequence to be the head's height: a replica that wrongly believes
  * it is the sequencer cannot publish a second block N.  Every replica,
  * the sequencer included, builds blocks only from BLK, message by message
- * (gb_chain_apply_inputs), so all make the same blocks; a replica that
+ * (gb_chain_apply_inputs), so all make the same blocks (the sequencer
+ * applies its own block from the bytes it published once JetStream
+ * acknowledged them as message N: the log's message N); a replica that
  * starts late, or restarts (or starts from a snapshot), reads BLK from its
  * head onwards.  A replica whose state root differs from the one a block
  * message carries stops applying blocks and says so (gb_cluster_health).
