@@ -19,12 +19,15 @@
  *   rbp  the memory's read marks          r15  the memory's write marks
  *
  * A direct call is a native `call`: the caller checks the depth and the
- * value stack exactly as the interpreter does (the same limits, the same
+ * value stack as the interpreter does (the same limits, the same
  * STACK_EXHAUSTED), moves rbx up by the call's argument base, calls, and
  * moves it back.  A frame costs 16 bytes of native stack (the return
  * address and padding that keeps the stack 16-byte aligned for calls into
  * C), so the deepest run the default limits allow (20,000 frames) needs
- * about 320 KiB.
+ * about 320 KiB, and the depth is the distance from the entry's
+ * rsp_base: one compare of rsp with rsp_limit says neither limit can be
+ * reached by this call (the exact checks, l_callchk, only from
+ * c->fast_depth on).
  *
  * Gas is charged where the interpreter charges it and by the same amounts:
  * a GAS instruction subtracts the block's cost from r13, a taken branch the
@@ -33,13 +36,13 @@
  * with OUT_OF_GAS and a counter of 0 — what the interpreter's REFILL does.
  *
  * What is native: moves, constants, select, globals, memory.size, every
- * i32/i64 operation but division, remainder and the bit counts, all
+ * i32/i64 operation but the bit counts (division: jit_x64_num.c), all
  * compare-and-branch forms, br_table, loads and stores (the bounds checked
  * explicitly against the context's memory size, then the read or write
  * marks set as interp.c sets them: the first byte's granule inline, the
  * last byte's out of line when it is another), direct calls and returns.
  * Everything else (float arithmetic and conversions, with numeric.h's NaN
- * rules; integer division; bulk memory; memory.grow; tables; calls to
+ * rules; bulk memory; memory.grow; tables; calls to
  * imports and call_indirect) calls a C helper (jit_x64_rt.c) that does
  * what the interpreter's handler does, written from the same opcodes.h
  * expressions; the registers are written back to the frame before.
@@ -171,6 +174,8 @@ static void helper(asm_ *a, op_fn fn, const gb_cell *pc, bool sync)
 static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
                      uint64_t argbase)
 {
+    if (argbase > a->bmax)
+        a->bmax = argbase;
     gb_jitx_spill_all(a, false);
     insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
     /* this frame's depth into the context: (rsp_base - rsp) / 16 */
@@ -384,7 +389,13 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
 
     /* prologue: align the stack, zero the declared locals */
     gb_jitx_aluimm(a, 1, 5, RSP, 8); /* sub rsp, 8 */
-    if (code->nlocals) {
+    if (code->nlocals && code->nlocals <= 3) {
+        for (uint32_t k = 0; k < code->nlocals; k++) {
+            /* mov qword [slot], 0 */
+            insm(a, 0, 1, 0xc7, 0, FP, -1, 1, sd(code->nparams + k));
+            b4(a, 0);
+        }
+    } else if (code->nlocals) {
         insr(a, 0, 0x31, RAX, RAX); /* xor eax, eax */
         if (code->nlocals <= 16) {
             for (uint32_t k = 0; k < code->nlocals; k++)
@@ -522,14 +533,21 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             const gb_code *callee = pc[1].p;
             uint64_t base = pc[2].u;
             gb_jitx_spill_all(a, false);
-            /* the depth: this frame's stack pointer above the limit (every
-             * compiled frame takes 16 bytes; see emit_runtime) */
+            /* The checks: this frame's stack pointer above rsp_limit
+             * (every compiled frame takes 16 bytes: see emit_runtime) says
+             * neither the depth nor the value stack can run out here;
+             * else the exact checks, out of line. */
             insm(a, 0, 1, 0x3b, RSP, CTX, -1, 1, CO(rsp_limit));
-            gb_jitx_jcc_to(a, CC_BE, a->l_stack);
-            insm(a, 0, 1, 0x8d, RCX, FP, -1, 1,
-                 sd(base + callee->frame_slots));
-            insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(stack_end));
-            gb_jitx_jcc_to(a, CC_A, a->l_stack);
+            b1(a, 0x0f);
+            b1(a, 0x80 + CC_BE);
+            gb_jitx_add_fx(a, &a->slow, &a->nslow, &a->capslow,
+                           (uint32_t)a->n, (uint32_t)a->n + 4);
+            b4(a, 0);
+            if (a->nslow && !a->fail)
+                a->slow[a->nslow - 1].aux =
+                    (uint32_t)(base + callee->frame_slots);
+            if (base > a->bmax)
+                a->bmax = base;
             insm(a, 0, 1, 0x8d, FP, FP, -1, 1, sd(base));
             b1(a, 0xe8);
             gb_jitx_add_fx(a, &a->calls, &a->ncalls, &a->capcalls,
@@ -720,6 +738,14 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         gb_jitx_jmp_to(a, t >> 8);
     }
     a->ncold = 0;
+    /* the calls' exact checks, out of line: rcx the callee frame's end */
+    for (size_t k = 0; k < a->nslow && !a->fail; k++) {
+        patch4(a, a->slow[k].at, (uint32_t)a->n - (a->slow[k].at + 4));
+        insm(a, 0, 1, 0x8d, RCX, FP, -1, 1, sd(a->slow[k].aux));
+        gb_jitx_call_to(a, a->l_callchk);
+        gb_jitx_jmp_to(a, a->slow[k].target);
+    }
+    a->nslow = 0;
     /* the branches of this function */
     for (size_t k = 0; k < a->nfx && !a->fail; k++) {
         uint32_t t = a->fx[k].target;
@@ -754,19 +780,19 @@ static void emit_runtime(asm_ *a)
     insm(a, 0, 1, 0x89, RSP, RDI, -1, 1, CO(entry_rsp));
     /* The function entered runs at depth c->depth with its stack pointer
      * at rsp - 16 (the call, its alignment); each frame deeper is 16
-     * bytes lower: rsp_base = rsp - 16 + 16 * depth, and a caller at
-     * depth d may call while d + 1 < max_depth, i.e. while its stack
-     * pointer is above rsp_limit = rsp_base - 16 * (max_depth - 1). */
+     * bytes lower: rsp_base = rsp - 16 + 16 * depth.  A caller at depth
+     * d below c->fast_depth (gb_jitx_fast_depth) can call without
+     * exceeding the depth or the value stack: while its stack pointer is
+     * above rsp_limit = rsp_base - 16 * fast_depth (else l_callchk). */
     insm(a, 0, 0, 0x8b, RAX, RDI, -1, 1, CO(depth)); /* (zero-extends) */
     insr(a, 1, 0xc1, 4, RAX);                        /* shl rax, 4 */
     b1(a, 4);
     insm(a, 0, 1, 0x8d, RCX, RSP, RAX, 1, -16);      /* lea rcx, [rsp+rax-16] */
     insm(a, 0, 1, 0x89, RCX, RDI, -1, 1, CO(rsp_base));
-    insm(a, 0, 0, 0x8b, RAX, RDI, -1, 1, CO(max_depth));
+    insm(a, 0, 0, 0x8b, RAX, RDI, -1, 1, CO(fast_depth));
     insr(a, 1, 0xc1, 4, RAX);
     b1(a, 4);
     insr(a, 1, 0x29, RAX, RCX);                      /* sub rcx, rax */
-    insm(a, 0, 1, 0x8d, RCX, RCX, -1, 1, 16);
     insm(a, 0, 1, 0x89, RCX, RDI, -1, 1, CO(rsp_limit));
     insr(a, 1, 0x89, RDI, CTX);
     insr(a, 1, 0x89, RSI, FP);
@@ -801,6 +827,21 @@ static void emit_runtime(asm_ *a)
     a->l_unreach = (uint32_t)a->n;
     gb_jitx_movimm(a, RAX, GB_TRAP_UNREACHABLE);
     gb_jitx_jmp_to(a, a->l_exit);
+    /* A call's exact checks (the interpreter's), called by the slow path
+     * of a call at depth d, rsp 8 below that frame's, rcx the end of the
+     * callee's frame: d + 1 < max_depth and rcx <= stack_end, or
+     * STACK_EXHAUSTED. */
+    a->l_callchk = (uint32_t)a->n;
+    insm(a, 0, 1, 0x8b, RAX, CTX, -1, 1, CO(rsp_base));
+    insr(a, 1, 0x29, RSP, RAX);         /* sub rax, rsp: 16 d + 8 */
+    insr(a, 1, 0xc1, 5, RAX);           /* shr rax, 4 */
+    b1(a, 4);
+    insr(a, 1, 0xff, 0, RAX);           /* inc rax */
+    insm(a, 0, 0, 0x3b, RAX, CTX, -1, 1, CO(max_depth));
+    gb_jitx_jcc_to(a, CC_AE, a->l_stack);
+    insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(stack_end));
+    gb_jitx_jcc_to(a, CC_A, a->l_stack);
+    b1(a, 0xc3);
     a->l_divz = (uint32_t)a->n;
     gb_jitx_movimm(a, RAX, GB_TRAP_DIV_ZERO);
     gb_jitx_jmp_to(a, a->l_exit);
@@ -869,6 +910,12 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
     for (size_t k = 0; k < a.ncalls && !a.fail; k++)
         patch4(&a, a.calls[k].at,
                j->fn_off[a.calls[k].target] - (a.calls[k].at + 4));
+    /* (for gb_jitx_fast_depth) */
+    j->bmax = a.bmax;
+    j->fmax = a.bmax;
+    for (uint32_t i = 0; i < ndefs; i++)
+        if (a.bmax + m->code[i]->frame_slots > j->fmax)
+            j->fmax = a.bmax + m->code[i]->frame_slots;
     if (a.fail)
         goto out;
     /* W^X: written while read-write, then read-execute */
@@ -900,6 +947,7 @@ out:
     free(a.fx);
     free(a.calls);
     free(a.cold);
+    free(a.slow);
     free(hm);
     if (a.fail) {
         gb_jit_free(j);
@@ -938,6 +986,7 @@ gb_err gb_jit_call(gb_store *s, gb_func *f)
               .inst = f->inst,
               .jit = j};
     gb_jitx_load_mem(&c, f->inst);
+    gb_jitx_fast_depth(&c, j, s->stack);
     gb_err e = j->enter(&c, s->stack,
                         j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
     s->gas_left = c.gas;

@@ -1,12 +1,13 @@
 /*
  * The compiling tier for x86-64, internal: what the translator
  * (jit_x64.c), its loads and stores (jit_x64_mem.c), its assembler and
- * slot cache (jit_x64_asm.c), the helpers its code calls (jit_x64_rt.c)
- * and its view of the IR (jit_x64_ir.c) share — the run's context
+ * slot cache (jit_x64_asm.c), the helpers its code calls (jit_x64_rt.c),
+ * its view of the IR (jit_x64_ir.c) and its division and conditions
+ * (jit_x64_num.c) share — the run's context
  * compiled code reads by offset, the compiled module, the helpers' entry
  * points, what the translator knows of each IR instruction, and the
  * assembler: the registers, the code buffer, the encoders (the hot ones
- * static inline here) and the slot cache.  Nothing outside these five
+ * static inline here) and the slot cache.  Nothing outside these six
  * files includes it.  x86-64 only.
  */
 #ifndef GB_WASM_JIT_X64_INT_H
@@ -40,6 +41,9 @@ typedef struct jctx {
      * stack pointer may be for its call to stay within max_depth: set by
      * the entry trampoline for each entry (jit_x64.c, "calls"). */
     uint64_t rsp_base, rsp_limit;
+    /* (input to the trampoline) the depth from which a caller takes the
+     * slow path of its call's checks (gb_jitx_fast_depth) */
+    uint32_t fast_depth;
 } jctx;
 
 typedef gb_err (*enter_fn)(jctx *c, uint64_t *fp, const void *code);
@@ -51,6 +55,9 @@ struct gb_jit {
     uint32_t ndefs;
     uint32_t *fn_off;    /* ndefs: each function's entry */
     enter_fn enter;
+    /* the largest argument base of a call (slots), and of a call's base
+     * plus the frame of any function it may call */
+    uint64_t bmax, fmax;
 };
 
 /* A helper for one instruction: (context, fp, the instruction's cells);
@@ -79,6 +86,12 @@ op_fn gb_jitx_op_helper(gb_irop o, bool *sync);
  * here (a host function, another instance), NULL on a trap (c->err). */
 const void *gb_jitx_call_import(jctx *c, uint64_t *fp, const gb_cell *pc);
 const void *gb_jitx_call_indirect(jctx *c, uint64_t *fp, const gb_cell *pc);
+
+/* c->fast_depth for an entry into j's code with its frame at fp, at depth
+ * c->depth: the depth from which a call may exceed the depth limit or the
+ * value stack (below it, neither can: every call moves the frame up by at
+ * most j->bmax slots and needs at most j->fmax above the caller's). */
+void gb_jitx_fast_depth(jctx *c, const gb_jit *j, const uint64_t *fp);
 
 /* ---- what the translator knows of the IR (jit_x64_ir.c) ---- */
 
@@ -199,6 +212,13 @@ typedef struct asm_ {
     size_t ncalls, capcalls;
     uint32_t l_exit, l_refill, l_err_ctx, l_oob, l_stack, l_unreach;
     uint32_t l_divz, l_ovf; /* the division's traps */
+    uint32_t l_callchk;     /* a call's exact checks (the slow path) */
+    /* per function: the calls' slow paths, out of line (at: the jbe's
+     * rel32, target: where to go back, aux: the callee frame's end in
+     * slots from fp); per module: the largest argument base */
+    fixup *slow;
+    size_t nslow, capslow;
+    uint64_t bmax;
     /* The slot cache (see "the slot cache" below): which frame slot each
      * cache register holds (-1: none), whether it is pinned for the
      * block (a loop's), its last use, and the registers the instruction
