@@ -1002,6 +1002,10 @@ static gb_err run_wave_shared(sched *s, bool early)
     atomic_init(&s->preps_left, nprep);
     s->wide = nchunk >= 2;
     gb_err e = GB_OK;
+    /* nothing writes until every preparation is done: the memo's lookups
+     * need no lock meanwhile (ready's release store and gb_pool_start
+     * publish this; preps_left's acquire load below ends it) */
+    gb_db_memo_freeze(s->b->txn, true);
     if (early) { /* (the workers wait for this) */
         atomic_store_explicit(&s->ready, 1, memory_order_release);
     } else {
@@ -1013,8 +1017,10 @@ static gb_err run_wave_shared(sched *s, bool early)
                                                            : GB_POOL_MIN_SHARED;
         offer_digest(s);
         atomic_store_explicit(&s->ready, 1, memory_order_relaxed);
-        if ((e = gb_pool_start(c->pool, jobs, wave_job, s)))
+        if ((e = gb_pool_start(c->pool, jobs, wave_job, s))) {
+            gb_db_memo_freeze(s->b->txn, false);
             return e;
+        }
     }
     /* every program read before anything is written (running its own
      * meanwhile: the workers are preparing theirs) */
@@ -1023,6 +1029,7 @@ static gb_err run_wave_shared(sched *s, bool early)
     while (atomic_load_explicit(&s->preps_left, memory_order_acquire))
         if (!main_runs_one(s, &from, false))
             relax();
+    gb_db_memo_freeze(s->b->txn, false);
     digest_wait(s, &from); /* (the journals make events) */
     for (uint32_t i = 0; i < n; i++) /* (their dispatches moved) */
         release_entry(s, s->taken_e[i], true);
