@@ -93,7 +93,6 @@
                           of the block digests them) */
 #define DIGEST_STEP 64 /* events a worker digests between looks at
                           whether the wave is picked */
-#define GRAIN_RUN 2 /* alone: runs (and frees) a job takes at a time */
 
 /* ---- the window ------------------------------------------------------- */
 
@@ -1056,15 +1055,15 @@ static gb_err run_wave_shared(sched *s, bool early)
 /* The wave alone (pick_wave prepared it): runs, then journals. */
 static gb_err run_wave_alone(sched *s)
 {
-    gb_chain *c = s->b->c;
     for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
         release_entry(s, s->taken_e[i], true);
-    gb_err e = gb_pool_start_grain(c->pool,
-                                   s->nruns > s->nold ? s->nruns : s->nold,
-                                   GRAIN_RUN, run_job, s);
-    if (e)
-        return e;
-    gb_pool_finish(c->pool);
+    /* (one thread: not through the pool, which would run them here, in
+     * order, with a lock and its counters per wave — a wave of pingpong
+     * is one dispatch) */
+    uint32_t m = s->nruns > s->nold ? s->nruns : s->nold;
+    gb_err e = GB_OK;
+    for (uint32_t i = 0; i < m; i++)
+        run_job(s, i, 0);
     s->nold = 0; /* (freed) */
     for (uint32_t i = 0; i < s->nruns && !e; i++)
         e = gb_chain_finish(s->b, &s->runs[i]);
