@@ -288,7 +288,7 @@ static void drain(bench *b)
                 b->got_result = true;
             }
         }
-        gb_block_result_free(&r);
+        gb_chain_result_recycle(b->c, &r);
     } while (gb_chain_pending(b->c));
 }
 

@@ -120,6 +120,11 @@ struct gb_chain {
     } *pend_sums;
     uint32_t npend_sums, cap_pend_sums;
     struct gb_chain_snaps *snaps; /* dev snapshots (chain_dev.c), or NULL */
+    /* gb_chain_result_recycle, under mu: the events array the last block
+     * handed out (ev_out, its room), and one given back for the next
+     * block to write into (pages already mapped) */
+    gb_event *ev_out, *ev_spare;
+    uint32_t ev_out_cap, ev_spare_cap;
 };
 
 /* A dispatch record with its payload owned (x.d.payload == payload). */
