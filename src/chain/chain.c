@@ -271,6 +271,7 @@ void gb_chain_close(gb_chain *c)
         gb_chain_ptx_free(&c->pending[i]);
     free(c->pending);
     gb_idmap_free(&c->pend_senders);
+    gb_idmap_free(&c->pend_ids);
     free(c->pend_sums);
     gb_chain_dev_free(c);
     gb_chain_sched_close(c);

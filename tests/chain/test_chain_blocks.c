@@ -464,6 +464,47 @@ static void test_submit_errors(void)
     tx.sender = nowhere; /* no money */
     GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &tx, NULL, detail,
                                               sizeof detail));
+    /* pending: a second upload of the same code, a second creation of
+     * the same program, are refused; a send to the pending program and a
+     * creation from the pending code are not; after the block, the store
+     * refuses them as well */
+    uint32_t len;
+    uint8_t *code = fx_actor_wasm(&len);
+    gb_tx up = {.kind = GB_TX_UPLOAD_CODE, .sender = alice(), .code = code,
+                .code_len = len};
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &up, NULL, detail, sizeof detail));
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &up, NULL, detail,
+                                              sizeof detail));
+    GB_EXPECT(strstr(detail, "already uploaded") != NULL);
+    gb_tx mk = {.kind = GB_TX_CREATE_PROGRAM, .sender = alice(),
+                .code_id = gb_code_id(code, len),
+                .salt = (const uint8_t *)"dup", .salt_len = 3,
+                .gas_limit = t.gas};
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &mk, NULL, detail, sizeof detail));
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &mk, NULL, detail,
+                                              sizeof detail));
+    GB_EXPECT(strstr(detail, "already exists") != NULL);
+    mk.salt = (const uint8_t *)"dup2"; /* (another program, same code) */
+    mk.salt_len = 4;
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &mk, NULL, detail, sizeof detail));
+    gb_tx hi = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                .destination = gb_program_id_from_user(mk.code_id,
+                                                        (const uint8_t *)"dup", 3),
+                .gas_limit = 1000000000ull};
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &hi, NULL, detail, sizeof detail));
+    GB_EXPECT_U64(4, gb_chain_pending(t.c));
+    blocks(&t, 1);
+    GB_EXPECT_U64(0, gb_chain_pending(t.c));
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &up, NULL, detail,
+                                              sizeof detail));
+    mk.salt = (const uint8_t *)"dup";
+    mk.salt_len = 3;
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &mk, NULL, detail,
+                                              sizeof detail));
+    mk.salt = (const uint8_t *)"dup3"; /* (the pool is empty: a new one) */
+    mk.salt_len = 4;
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &mk, NULL, detail, sizeof detail));
+    free(code);
     env_close(&t);
 }
 
