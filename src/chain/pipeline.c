@@ -213,7 +213,6 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
 {
     const gb_db_dispatch *x = &r->h.x;
     gb_id pid = x->d.destination;
-    memset(&r->j, 0, sizeof r->j);
     r->runs = false;
     r->err = GB_OK;
     r->credits = b->program_credits;

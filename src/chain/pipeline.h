@@ -43,7 +43,9 @@ typedef struct gb_page_src {
  *                      reads (pages, through src) and fills j;
  *   gb_chain_finish    the block's thread: applies the journal (or the
  *                      unavailable-program reply) to the block.
- * h is owned (gb_job_free frees it with the rest). */
+ * h is owned (gb_job_free frees it with the rest).  A job is prepared
+ * zero but for h and di (as gb_job_free leaves it; the journal is
+ * not zeroed again). */
 typedef struct gb_job {
     gb_held h;
     gb_db_program p; /* the record when prepared (allocations: alloc) */
