@@ -21,24 +21,16 @@ static uint64_t key_hash(const gb_id *a, const gb_id *b)
     return x ^ (x >> 29);
 }
 
-/* A slot's tag: the hash's upper half, never 0 (0: an empty slot). */
-static uint32_t tag_of(uint64_t h)
-{
-    return (uint32_t)(h >> 32) | 1u;
-}
-
 uint32_t gb_idmap_get(const gb_idmap *m, const gb_id *a, const gb_id *b)
 {
     if (!m->cap)
         return NONE;
-    uint64_t h = key_hash(a, b);
-    uint32_t t = tag_of(h), mask = m->cap - 1;
-    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-        uint32_t g = m->tag[i];
-        if (!g)
+    for (uint64_t i = key_hash(a, b);; i++) {
+        const gb_idmap_slot *s = &m->s[i & (m->cap - 1)];
+        if (s->val == NONE)
             return NONE;
-        if (g == t && gb_id_eq(m->s[i].a, *a) && gb_id_eq(m->s[i].b, *b))
-            return m->s[i].val;
+        if (gb_id_eq(s->a, *a) && gb_id_eq(s->b, *b))
+            return s->val;
     }
 }
 
@@ -47,38 +39,31 @@ gb_err gb_idmap_put(gb_idmap *m, const gb_id *a, const gb_id *b,
 {
     if ((m->n + 1) * 2 > m->cap) {
         uint32_t cap = m->cap ? m->cap * 2 : 64;
-        gb_idmap_slot *ns =
-            gb_malloc((size_t)cap * (sizeof *ns + sizeof *m->tag));
+        gb_idmap_slot *ns = gb_malloc((size_t)cap * sizeof *ns);
         if (!ns)
             return GB_NOMEM;
-        uint32_t *nt = (uint32_t *)(void *)(ns + cap);
-        memset(nt, 0, (size_t)cap * sizeof *nt);
+        for (uint32_t i = 0; i < cap; i++)
+            ns[i].val = NONE;
         for (uint32_t i = 0; i < m->cap; i++) {
-            if (!m->tag[i])
+            if (m->s[i].val == NONE)
                 continue;
             uint64_t h = key_hash(&m->s[i].a, &m->s[i].b);
-            uint32_t k = (uint32_t)h & (cap - 1);
-            while (nt[k])
-                k = (k + 1) & (cap - 1);
-            ns[k] = m->s[i];
-            nt[k] = m->tag[i];
+            while (ns[h & (cap - 1)].val != NONE)
+                h++;
+            ns[h & (cap - 1)] = m->s[i];
         }
         free(m->s);
         m->s = ns;
-        m->tag = nt;
         m->cap = cap;
     }
-    uint64_t h = key_hash(a, b);
-    uint32_t t = tag_of(h), mask = m->cap - 1;
-    for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
-        gb_idmap_slot *s = &m->s[i];
-        if (!m->tag[i]) {
+    for (uint64_t i = key_hash(a, b);; i++) {
+        gb_idmap_slot *s = &m->s[i & (m->cap - 1)];
+        if (s->val == NONE) {
             *s = (gb_idmap_slot){*a, *b, val};
-            m->tag[i] = t;
             m->n++;
             return GB_OK;
         }
-        if (m->tag[i] == t && gb_id_eq(s->a, *a) && gb_id_eq(s->b, *b)) {
+        if (gb_id_eq(s->a, *a) && gb_id_eq(s->b, *b)) {
             s->val = val;
             return GB_OK;
         }

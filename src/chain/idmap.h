@@ -1,12 +1,9 @@
 /*
  * A map from a pair of ids to a uint32_t, for the chain layer's per-block
  * bookkeeping (the scheduler's destinations, skipped pairs and known
- * programs; the page overlay's programs; the gas tree's cache).  Open
- * addressing, linear probing, power-of-two size; beside the slots, a tag
- * per slot (32 bits of the key's hash, 0: empty), so that a probe reads
- * the dense tags and a slot (68 bytes) only when its tag matches.  Only
- * looked up by key: its order is never used, so it cannot reach a
- * result.
+ * programs; the page overlay's programs).  Open addressing, linear
+ * probing, power-of-two size.  Only looked up by key: its order is never
+ * used, so it cannot reach a result.
  *
  * Threads: gets may run on several threads at once while no put does.
  */
@@ -28,7 +25,6 @@ typedef struct gb_idmap_slot {
 /* Zero-initialise; free with gb_idmap_free. */
 typedef struct gb_idmap {
     gb_idmap_slot *s;
-    uint32_t *tag; /* cap of them, in the same allocation as s */
     uint32_t cap, n;
 } gb_idmap;
 
