@@ -19,6 +19,7 @@
 #include "gear/ids.h"
 #include "state/tables.h"
 #include "test.h"
+#include "db_fixture.h"
 
 static gb_id pid_of(uint8_t tag)
 {
@@ -26,17 +27,6 @@ static gb_id pid_of(uint8_t tag)
     memset(id.b, tag, sizeof id.b);
     id.b[0] ^= 0x5a;
     return id;
-}
-
-static gb_db *open_temp(void)
-{
-    gb_db *db = NULL;
-    char msg[256] = "";
-    gb_db_opts o = {.flags = GB_DB_NOSYNC};
-    gb_err err = gb_db_open(NULL, &o, &db, msg, sizeof msg);
-    if (err)
-        fprintf(stderr, "open: %s\n", msg);
-    return db;
 }
 
 static const uint8_t bits3[1] = {0x05}; /* 3 pages: 0 and 2 allocated */
@@ -98,7 +88,7 @@ static uint64_t balance_in_new_txn(gb_db *db, gb_id id, bool *memo)
 
 static void test_next_block_sees_the_write(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
@@ -133,7 +123,7 @@ static void test_next_block_sees_the_write(void)
 
 static void test_rollback_is_not_seen(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
@@ -171,7 +161,7 @@ static void test_rollback_is_not_seen(void)
 
 static void test_delete_and_raw_put(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
@@ -218,7 +208,7 @@ static void test_delete_and_raw_put(void)
 
 static void test_restore_forgets(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
@@ -266,7 +256,7 @@ static void *read_many(void *arg)
 
 static void test_shared_reads(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
