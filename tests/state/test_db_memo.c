@@ -285,7 +285,7 @@ static void test_shared_reads(void)
  * transaction that ends frozen adds nothing. */
 static void test_frozen_reads(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
