@@ -380,7 +380,8 @@ gb_err gb_chain_finish(gb_blk *b, gb_job *r)
      * — the journal stands when it does not depend on the difference,
      * else the message runs again. */
     if (r->runs &&
-        (r->h.x.flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED))) {
+        (r->h.x.flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED)) &&
+        !gb_chain_gas_same(b, r->gas_t)) { /* (unwritten: the same gas) */
         uint64_t L;
         gb_err e = gb_chain_gas_limit_b(b, &r->h.x, &L);
         if (e)

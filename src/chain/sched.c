@@ -518,8 +518,10 @@ static gb_err refill(sched *s)
 /* ---- choosing a wave ------------------------------------------------------ */
 
 /* Drop a destination's heads that may not run in this block; true when it
- * has one left that may (*gas: its gas limit, gb_chain_gas_limit_b). */
-static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out)
+ * has one left that may (*gas: its gas limit, gb_chain_gas_limit_t, and
+ * *t the node it was read from). */
+static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out,
+                          gb_gas_ticket *t)
 {
     gb_blk *b = s->b;
     *ok = false;
@@ -531,7 +533,7 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out)
         bool drop = gb_idmap_get(&s->skipped, &x->source, &x->destination) != NONE;
         uint64_t gas = 0;
         if (!drop) {
-            gb_err e = gb_chain_gas_limit_b(b, &s->e[d->head].h.x, &gas);
+            gb_err e = gb_chain_gas_limit_t(b, &s->e[d->head].h.x, &gas, t);
             if (e)
                 return e;
         }
@@ -613,7 +615,8 @@ static gb_err pick_wave(sched *s)
         uint32_t di = top.di;
         bool ok;
         uint64_t gas;
-        if ((e = settle_head(s, di, &ok, &gas)))
+        gb_gas_ticket gt = {0, 0};
+        if ((e = settle_head(s, di, &ok, &gas, &gt)))
             break;
         dest *d = &s->d[di];
         if (!ok || s->e[d->head].seq != top.seq) {
@@ -646,6 +649,7 @@ static gb_err pick_wave(sched *s)
         s->taken[s->nruns] = di;
         s->taken_e[s->nruns] = unlink_head(s, di);
         uint32_t i = s->nruns++;
+        s->runs[i].gas_t = gt; /* (the run is zero but for this) */
         /* alone, read the programs here, in a row (warmer caches than
          * between runs); with workers, in the jobs (and the dispatch
          * moves into its run there too) */
