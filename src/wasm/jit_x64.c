@@ -380,6 +380,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         i += (uint32_t)nops + 1;
     }
 #undef TARGET_
+    gb_jitx_align_plan(a, hm, code);
     gb_jitx_cache_reset(a);
 
     /* prologue: align the stack, zero the declared locals */
@@ -719,6 +720,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     free(off);
     free(lo);
     free(hi);
+    gb_jitx_align_free(a);
     a->off = NULL;
 }
 

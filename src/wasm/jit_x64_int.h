@@ -213,6 +213,9 @@ typedef struct asm_ {
         uint64_t a, b, end;
     } chk[8];
     int nchk;
+    /* The values of the slots on this straight line and the granules
+     * its accesses marked (jit_x64_mem.c; NULL: none known). */
+    struct gb_jitx_line *line;
     uint32_t use[NCR];
     uint32_t tick, lock;
     /* the instruction being translated: its code, the cell after it and
@@ -385,6 +388,13 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc,
 void gb_jitx_chk_add(asm_ *a, int bform, uint64_t as, uint64_t b,
                      uint64_t end);
 void gb_jitx_chk_forget(asm_ *a, gb_irop o, const gb_cell *pc);
+/* Forget everything known on this straight line (a branch target, after
+ * a call or a helper). */
+void gb_jitx_chk_reset(asm_ *a);
+/* The alignment of code's slots (for the marks; asm_'s tz), before its
+ * translation; and freed after it. */
+void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code);
+void gb_jitx_align_free(asm_ *a);
 /* Mark the granule of the address in rcx (shifted) in `marks`. */
 void gb_jitx_mark_rcx(asm_ *a, int marks);
 

@@ -8,6 +8,8 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "wasm/jit_x64_int.h"
 
@@ -66,6 +68,475 @@ void gb_jitx_mark_rcx(asm_ *a, int marks)
     b1(a, 1);
 }
 
+/* ---- the values of the line: marks an access can leave out ----
+ *
+ * An access needs no mark when an earlier access on the same straight line
+ * (which ran, or the code would not be here) marked the same granule in
+ * the same array: marks are never cleared during a run.  To prove it, the
+ * value of every slot on the line is kept as roots plus a constant,
+ * (r1 [+ r2] + d) mod 2^32: a root is the value a slot had when the line
+ * began (or one computed on it) with the number of its low bits known to
+ * be zero.  Those come from a forward analysis of the function before it
+ * is translated: at every branch target, for every slot, a number of
+ * trailing zero bits that every value reaching it there has (the meet of
+ * the ways in; parameters none, declared locals start at 0), iterated to
+ * a fixed point, and carried along each line by the same rules.  With the
+ * roots' alignment B (at most the granule), an access at (roots + d) +
+ * off lies at R + c, R the B-aligned (roots + (d & -B)) mod 2^32 and c =
+ * (d & (B-1)) + off: if its bytes stay in one B-block of R, they are in
+ * one granule — no test for a second granule — and every later access of
+ * the line inside that block (same roots, same d & -B) finds it marked. */
+
+typedef struct gb_jitx_val {
+    uint64_t r1, r2; /* 0: none; else epoch << 32 | id */
+    uint32_t d;
+    uint32_t epoch;  /* (a slot's entry: valid in this epoch) */
+    uint8_t t1, t2;  /* trailing zero bits known of r1, r2 */
+} gb_jitx_val;
+
+typedef struct gb_jitx_line {
+    const gb_code *code;
+    uint32_t nslots;
+    uint32_t k;       /* the slots with a bound (the others: 0) */
+    uint8_t *cur;     /* k: the bounds before the next instruction */
+    uint8_t *rows;    /* k per branch target: the bounds there */
+    uint32_t *row;    /* per cell: its row, UINT32_MAX: not a target */
+    uint32_t applied; /* the cell after the last one carried into cur */
+    gb_jitx_val *val; /* per slot, its value on this line */
+    uint32_t epoch, fresh;
+    bool pre;         /* analysing: a slot's value is its bound */
+    gb_jitx_val wv;   /* the last access's base (for the _W forms) */
+    struct {
+        int marks;
+        uint64_t r1, r2;
+        uint32_t base;
+        uint64_t lo, hi;   /* [lo, hi) past R: its granules are marked */
+    } mk[16];
+    int nmk, nextmk;
+} gb_jitx_line;
+
+static unsigned tz32(uint32_t v) { return v ? (unsigned)__builtin_ctz(v) : 32; }
+static unsigned umin(unsigned x, unsigned y) { return x < y ? x : y; }
+
+/* the trailing zero bits known of v's roots (32: a constant) */
+static unsigned roots_tz(gb_jitx_val v)
+{
+    unsigned t = 32;
+    if (v.r1)
+        t = umin(t, v.t1);
+    if (v.r2)
+        t = umin(t, v.t2);
+    return t;
+}
+
+static unsigned val_tz(gb_jitx_val v) { return umin(roots_tz(v), tz32(v.d)); }
+
+static gb_jitx_val fresh(gb_jitx_line *l, unsigned t)
+{
+    gb_jitx_val v = {0};
+    v.r1 = (uint64_t)l->epoch << 32 | 0x80000000u | (++l->fresh & 0x7fffffffu);
+    v.t1 = (uint8_t)umin(t, 32);
+    return v;
+}
+
+static gb_jitx_val konst(uint32_t d)
+{
+    gb_jitx_val v = {0};
+    v.d = d;
+    return v;
+}
+
+static gb_jitx_val get(gb_jitx_line *l, uint64_t s)
+{
+    if (s >= l->nslots)
+        return fresh(l, 0);
+    if (!l->pre && l->val[s].epoch == l->epoch)
+        return l->val[s];
+    gb_jitx_val v = {0};
+    v.r1 = (uint64_t)l->epoch << 32 | s; /* (slots are below 2^31) */
+    v.t1 = s < l->k ? l->cur[s] : 0;
+    return v;
+}
+
+static gb_jitx_val add(gb_jitx_line *l, gb_jitx_val x, gb_jitx_val y)
+{
+    if (!x.r1) {
+        y.d += x.d;
+        return y;
+    }
+    if (!y.r1) {
+        x.d += y.d;
+        return x;
+    }
+    if (x.r2 || y.r2)
+        return fresh(l, umin(val_tz(x), val_tz(y)));
+    gb_jitx_val v = {0};
+    bool sw = x.r1 > y.r1;
+    v.r1 = sw ? y.r1 : x.r1;
+    v.t1 = sw ? y.t1 : x.t1;
+    v.r2 = sw ? x.r1 : y.r1;
+    v.t2 = sw ? x.t1 : y.t1;
+    v.d = x.d + y.d;
+    return v;
+}
+
+/* the value instruction o writes to its slot pc[1] (not a load's) */
+static gb_jitx_val op_value(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
+{
+    gb_jitx_val x, y;
+    /* (an immediate third operand: only the ops with three read it) */
+    uint32_t k = gb_ir_nops[o] >= 3 ? (uint32_t)pc[3].u : 0;
+    switch (o) {
+    case GB_IR_CONST:
+        return konst((uint32_t)pc[2].u);
+    case GB_IR_COPY:
+        return get(l, pc[2].u);
+    case GB_IR_I32_ADD_I:
+        x = get(l, pc[2].u);
+        x.d += k;
+        return x;
+    case GB_IR_I32_SUB_I:
+        x = get(l, pc[2].u);
+        x.d -= k;
+        return x;
+    case GB_IR_I32_ADD:
+        return add(l, get(l, pc[2].u), get(l, pc[3].u));
+    case GB_IR_I32_SUB:
+        x = get(l, pc[2].u);
+        y = get(l, pc[3].u);
+        if (!y.r1) {
+            x.d -= y.d;
+            return x;
+        }
+        return fresh(l, umin(val_tz(x), val_tz(y)));
+    case GB_IR_I32_SHL_I:
+    case GB_IR_I32_SHL:
+        x = get(l, pc[2].u);
+        if (o == GB_IR_I32_SHL) {
+            y = get(l, pc[3].u);
+            if (y.r1)
+                return fresh(l, val_tz(x)); /* (a shift keeps them) */
+            k = y.d;
+        }
+        if (!x.r1)
+            return konst(x.d << (k & 31));
+        return fresh(l, val_tz(x) + (k & 31));
+    case GB_IR_I32_MUL_I:
+    case GB_IR_I32_MUL:
+        x = get(l, pc[2].u);
+        y = o == GB_IR_I32_MUL ? get(l, pc[3].u) : konst(k);
+        if (!x.r1 && !y.r1)
+            return konst(x.d * y.d);
+        return fresh(l, val_tz(x) + val_tz(y));
+    case GB_IR_I32_AND_I:
+    case GB_IR_I32_AND:
+        x = get(l, pc[2].u);
+        y = o == GB_IR_I32_AND ? get(l, pc[3].u) : konst(k);
+        if (!x.r1 && !y.r1)
+            return konst(x.d & y.d);
+        return fresh(l, val_tz(x) > val_tz(y) ? val_tz(x) : val_tz(y));
+    case GB_IR_I32_OR_I:
+    case GB_IR_I32_OR:
+    case GB_IR_I32_XOR_I:
+    case GB_IR_I32_XOR:
+        x = get(l, pc[2].u);
+        y = o == GB_IR_I32_OR || o == GB_IR_I32_XOR ? get(l, pc[3].u)
+                                                     : konst(k);
+        return fresh(l, umin(val_tz(x), val_tz(y)));
+    case GB_IR_I32_MADD: /* [dst][x][a][b] */
+        x = get(l, pc[3].u);
+        y = get(l, pc[4].u);
+        return fresh(l, umin(val_tz(get(l, pc[2].u)),
+                             val_tz(x) + val_tz(y)));
+    default:
+        return fresh(l, 0);
+    }
+}
+
+/* The base (uint32)(a [+ b]) of a plain or fused access, a in cell k. */
+static gb_jitx_val access_base(gb_jitx_line *l, const gb_cell *pc, int k,
+                               int bform)
+{
+    gb_jitx_val v = get(l, pc[k].u);
+    if (bform == 1)
+        v = add(l, v, get(l, pc[k + 1].u));
+    else if (bform == 2)
+        v.d += (uint32_t)pc[k + 1].u;
+    return v;
+}
+
+/* What instruction o (kind 0: its writes w[] known) wrote: into the
+ * values of the line, or (analysing) into the bounds cur; a _W load's
+ * local gets its access's base. */
+static void line_write(gb_jitx_line *l, gb_irop o, const gb_cell *pc,
+                       const uint64_t *w, int nw)
+{
+    gb_irop mb;
+    int bf;
+    bool wl = false, st;
+    gb_jitx_val v[3];
+    bool fused = gb_jitx_fused_mem(o, &mb, &bf, &wl, &st);
+    for (int q = 0; q < nw && q < 3; q++) {
+        if (fused && wl && q == 1)
+            v[q] = l->pre ? access_base(l, pc, 2, bf) : l->wv;
+        else if (fused || gb_jitx_mem_kind(o).size)
+            v[q] = fresh(l, 0); /* a loaded value */
+        else
+            v[q] = op_value(l, o, pc);
+    }
+    /* (a _W load writes its local first, then the loaded value) */
+    for (int q = (nw < 3 ? nw : 3) - 1; q >= 0; q--) {
+        if (w[q] >= l->nslots)
+            continue;
+        if (l->pre) {
+            if (w[q] < l->k)
+                l->cur[w[q]] = (uint8_t)val_tz(v[q]);
+        } else {
+            v[q].epoch = l->epoch;
+            l->val[w[q]] = v[q];
+        }
+    }
+}
+
+/* Instruction o into the bounds cur; false when what it writes is not
+ * known. */
+static bool carry(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
+{
+    uint64_t r[3], w[3];
+    int nr, nw;
+    bool imm, pre = l->pre;
+    uint64_t lowest = UINT64_MAX; /* slots from here on: 0 */
+    if (gb_jitx_slot_rw(o, pc, r, &nr, w, &nw) == 0) {
+        l->pre = true;
+        line_write(l, o, pc, w, nw);
+        l->pre = pre;
+        return true;
+    }
+    switch (o) {
+    case GB_IR_CALL: case GB_IR_CALL_IMPORT: /* (results at the base) */
+        lowest = pc[2].u;
+        break;
+    case GB_IR_CALL_INDIRECT:
+        lowest = pc[3].u;
+        break;
+    case GB_IR_MEMORY_GROW: case GB_IR_TABLE_GET: case GB_IR_TABLE_SIZE:
+    case GB_IR_TABLE_GROW: case GB_IR_REF_FUNC: case GB_IR_REF_IS_NULL:
+        lowest = pc[1].u;
+        if (lowest < l->k)
+            l->cur[lowest] = 0;
+        return true;
+    case GB_IR_UNREACHABLE: case GB_IR_JMP: case GB_IR_BR_IF:
+    case GB_IR_BR_UNLESS: case GB_IR_BR_TABLE: case GB_IR_BR_EQZ_I32:
+    case GB_IR_BR_NEZ_I32: case GB_IR_RETURN: case GB_IR_MEMORY_FILL:
+    case GB_IR_MEMORY_COPY: case GB_IR_MEMORY_INIT: case GB_IR_DATA_DROP:
+    case GB_IR_TABLE_SET: case GB_IR_TABLE_FILL: case GB_IR_TABLE_COPY:
+    case GB_IR_TABLE_INIT: case GB_IR_ELEM_DROP:
+        return true; /* (no slot written) */
+    default:
+        return gb_jitx_brcmp_cc(o, &imm) >= 0;
+    }
+    for (uint64_t s = lowest; s < l->k; s++)
+        l->cur[s] = 0;
+    return true;
+}
+
+/* the branch targets of instruction o at cell i (n: how many) */
+static uint32_t target_of(const gb_code *code, gb_irop o, const gb_cell *pc,
+                          uint64_t j)
+{
+    bool imm;
+    int k = o == GB_IR_JMP ? 1
+            : o == GB_IR_BR_TABLE ? 3 + 2 * (int)j
+            : gb_jitx_brcmp_cc(o, &imm) >= 0 ? 3 : 2;
+    return (uint32_t)((const gb_cell *)pc[k].p - code->cells);
+}
+
+static uint64_t ntargets(gb_irop o, const gb_cell *pc)
+{
+    bool imm;
+    if (o == GB_IR_BR_TABLE)
+        return pc[2].u + 1;
+    return o == GB_IR_JMP || o == GB_IR_BR_IF || o == GB_IR_BR_UNLESS ||
+                   o == GB_IR_BR_EQZ_I32 || o == GB_IR_BR_NEZ_I32 ||
+                   gb_jitx_brcmp_cc(o, &imm) >= 0
+               ? 1 : 0;
+}
+
+static void entry_bounds(gb_jitx_line *l, const gb_code *code)
+{
+    for (uint32_t s = 0; s < l->k; s++)
+        l->cur[s] = s < code->nparams ? 0 : 32;
+}
+
+static void line_reset(asm_ *a, bool at_start)
+{
+    a->nchk = 0;
+    gb_jitx_line *l = a->line;
+    if (!l)
+        return;
+    l->nmk = 0;
+    l->fresh = 0;
+    if (!++l->epoch) { /* (never 0: the entries start there) */
+        memset(l->val, 0, l->nslots * sizeof *l->val);
+        l->epoch = 1;
+    }
+    /* at a branch target, before its instruction: the bounds there */
+    if (at_start && a->code == l->code && a->pc) {
+        size_t i = (size_t)(a->pc - l->code->cells);
+        if (i < l->code->ncells && i >= l->applied &&
+            l->row[i] != UINT32_MAX)
+            memcpy(l->cur, l->rows + (size_t)l->row[i] * l->k, l->k);
+    }
+}
+
+void gb_jitx_chk_reset(asm_ *a) { line_reset(a, true); }
+
+void gb_jitx_align_free(asm_ *a)
+{
+    gb_jitx_line *l = a->line;
+    if (l) {
+        free(l->cur);
+        free(l->rows);
+        free(l->row);
+        free(l->val);
+        free(l);
+        a->line = NULL;
+    }
+}
+
+void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
+{
+    gb_jitx_align_free(a);
+    uint32_t ns = code->frame_slots, n = code->ncells;
+    if (!ns || ns >= 0x80000000u || !n)
+        return;
+    gb_jitx_line *l = gb_calloc(1, sizeof *l);
+    if (!l)
+        return;
+    a->line = l;
+    l->code = code;
+    l->nslots = ns;
+    l->epoch = 1;
+    l->val = gb_calloc(ns, sizeof *l->val);
+    l->row = gb_malloc((size_t)n * sizeof *l->row);
+    if (!l->val || !l->row) {
+        gb_jitx_align_free(a);
+        return;
+    }
+    /* the branch targets, a row each */
+    uint32_t nt = 0;
+    for (uint32_t i = 0; i < n; i++)
+        l->row[i] = UINT32_MAX;
+    for (uint32_t i = 0; i < n;) {
+        const gb_cell *pc = &code->cells[i];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            break;
+        for (uint64_t j = 0; j < ntargets((gb_irop)oi, pc); j++) {
+            uint32_t t = target_of(code, (gb_irop)oi, pc, j);
+            if (t < n && l->row[t] == UINT32_MAX)
+                l->row[t] = nt++;
+        }
+        i += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    /* bounds for the first slots only when there are many targets */
+    const uint64_t budget = 1u << 22;
+    l->k = nt && (uint64_t)nt * ns > budget ? (uint32_t)(budget / nt) : ns;
+    l->cur = gb_malloc(l->k + 1);
+    l->rows = gb_malloc((size_t)nt * l->k + 1);
+    if (!l->cur || !l->rows) {
+        gb_jitx_align_free(a);
+        return;
+    }
+    memset(l->rows, 32, (size_t)nt * l->k);
+    /* forward to a fixed point (the bounds only go down) */
+    l->pre = true;
+    bool changed = true, ok = true;
+    for (int pass = 0; changed && ok; pass++) {
+        if (pass == 64) {
+            ok = false;
+            break;
+        }
+        changed = false;
+        bool reach = true;
+        entry_bounds(l, code);
+        for (uint32_t i = 0; i < n;) {
+            const gb_cell *pc = &code->cells[i];
+            int oi = gb_jitx_hmap_get(hm, pc->h);
+            if (oi < 0) {
+                ok = false;
+                break;
+            }
+            gb_irop o = (gb_irop)oi;
+            if (l->row[i] != UINT32_MAX) {
+                uint8_t *r = l->rows + (size_t)l->row[i] * l->k;
+                for (uint32_t s = 0; s < l->k && reach; s++)
+                    if (l->cur[s] < r[s]) {
+                        r[s] = l->cur[s];
+                        changed = true;
+                    }
+                memcpy(l->cur, r, l->k);
+                reach = true;
+            }
+            if (!carry(l, o, pc)) {
+                ok = false;
+                break;
+            }
+            for (uint64_t j = 0; j < ntargets(o, pc); j++) {
+                uint32_t t = target_of(code, o, pc, j);
+                if (t >= n || l->row[t] == UINT32_MAX)
+                    continue;
+                uint8_t *r = l->rows + (size_t)l->row[t] * l->k;
+                for (uint32_t s = 0; s < l->k; s++)
+                    if (l->cur[s] < r[s]) {
+                        r[s] = l->cur[s];
+                        changed = true;
+                    }
+            }
+            if (o == GB_IR_JMP || o == GB_IR_BR_TABLE ||
+                o == GB_IR_RETURN || o == GB_IR_UNREACHABLE)
+                reach = false;
+            i += (uint32_t)gb_ir_operands(o, pc) + 1;
+        }
+    }
+    l->pre = false;
+    if (!ok)
+        l->k = 0; /* (no bounds: every root unaligned) */
+    entry_bounds(l, code);
+    l->applied = 0;
+}
+
+/* Whether the marks of an access of `size` bytes at (base v) + off need
+ * no test for a second granule (*one) and are already set in `marks` on
+ * this line (returned); recorded for the accesses after it. */
+static bool marked(asm_ *a, gb_jitx_val v, uint64_t off, int size, int marks,
+                   bool *one)
+{
+    *one = size == 1;
+    gb_jitx_line *l = a->line;
+    if (!l)
+        return false;
+    unsigned t = umin(roots_tz(v), GB_DIRTY_SHIFT);
+    uint64_t bs = (uint64_t)1 << t;
+    uint32_t base = v.d & ~(uint32_t)(bs - 1);
+    uint64_t c = (v.d & (bs - 1)) + off, e = c + (uint64_t)size;
+    if (c / bs == (e - 1) / bs)
+        *one = true;
+    for (int k = 0; k < l->nmk; k++)
+        if (l->mk[k].marks == marks && l->mk[k].r1 == v.r1 &&
+            l->mk[k].r2 == v.r2 && l->mk[k].base == base &&
+            l->mk[k].lo <= c && e <= l->mk[k].hi)
+            return true;
+    int k = l->nmk < 16 ? l->nmk++ : (l->nextmk++ & 15);
+    l->mk[k].marks = marks;
+    l->mk[k].r1 = v.r1;
+    l->mk[k].r2 = v.r2;
+    l->mk[k].base = base;
+    l->mk[k].lo = *one ? c / bs * bs : c;
+    l->mk[k].hi = *one ? c / bs * bs + bs : e;
+    return false;
+}
+
 /* Bounds already checked on this straight line (a->chk): whether bytes
  * up to `end` past the base (bform, a, b) are known to be in bounds. */
 static bool chk_covered(const asm_ *a, int bform, uint64_t as, uint64_t b,
@@ -102,8 +573,18 @@ void gb_jitx_chk_forget(asm_ *a, gb_irop o, const gb_cell *pc)
 {
     uint64_t r[3], w[3];
     int nr, nw;
-    if (gb_jitx_slot_rw(o, pc, r, &nr, w, &nw) != 0) {
-        a->nchk = 0;
+    int kind = gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
+    gb_jitx_line *l = a->line;
+    if (l) {
+        if (kind == 0)
+            line_write(l, o, pc, w, nw);
+        if (l->code == a->code && a->pc)
+            l->applied = (uint32_t)(a->pc - l->code->cells) + 1;
+        if (!carry(l, o, pc))
+            l->k = 0; /* (not met: the analysis knew every op) */
+    }
+    if (kind != 0) {
+        line_reset(a, false);
         return;
     }
     for (int q = 0; q < nw; q++)
@@ -118,40 +599,52 @@ void gb_jitx_chk_forget(asm_ *a, gb_irop o, const gb_cell *pc)
 /* The bounds check for `size` bytes at register x (unless `known`: an
  * earlier check on this straight line covers them), then the marks of
  * its first and last byte in `marks` (a register holding the mark array);
- * rcx used.  The granule of the last byte is marked inline; the first
- * byte's out of line (the cold code after the function) when the last
- * byte's offset in its granule is below size: the access may span two
- * granules (at offset size - 1 it does not, and the cold code marks the
- * same granule again). */
-static void check_mark(asm_ *a, int x, int size, int marks, bool known)
+ * rcx used.  None when `done` (an earlier access on the line marked its
+ * granule); the granule of the last byte only when `one` (its bytes are
+ * in one granule).  Otherwise the granule of the last byte is marked
+ * inline; the first byte's out of line (the cold code after the
+ * function) when the last byte's offset in its granule is below size: the
+ * access may span two granules (at offset size - 1 it does not, and the
+ * cold code marks the same granule again). */
+static void check_mark(asm_ *a, int x, int size, int marks, bool known,
+                       bool one, bool done)
 {
+    if (done && known)
+        return;
     if (size > 1) {
         insm(a, 0, 1, 0x8d, RCX, x, -1, 1, size - 1); /* lea rcx, [x+size-1] */
         if (!known) {
             insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(memsize));
             gb_jitx_jcc_to(a, CC_AE, a->l_oob);
         }
-        insr(a, 0, 0xf7, 0, RCX); /* test ecx, granule & ~(size-1) */
-        b4(a, (uint32_t)((1 << GB_DIRTY_SHIFT) - 1) & ~(uint32_t)(size - 1));
-        b1(a, 0x0f);
-        b1(a, 0x84); /* jz (to the cold marking, which comes back) */
-        uint32_t at = (uint32_t)a->n;
-        b4(a, 0);
-        if (a->n >> 24) { /* (the offset's 24 bits: more code than that is
-                             left to the interpreter) */
-            a->fail = true;
-            a->err = GB_UNSUPPORTED;
+        if (done)
+            return;
+        if (!one) {
+            insr(a, 0, 0xf7, 0, RCX); /* test ecx, granule & ~(size-1) */
+            b4(a, (uint32_t)((1 << GB_DIRTY_SHIFT) - 1) &
+                      ~(uint32_t)(size - 1));
+            b1(a, 0x0f);
+            b1(a, 0x84); /* jz (to the cold marking, which comes back) */
+            uint32_t at = (uint32_t)a->n;
+            b4(a, 0);
+            if (a->n >> 24) { /* (the offset's 24 bits: more code than that
+                                 is left to the interpreter) */
+                a->fail = true;
+                a->err = GB_UNSUPPORTED;
+            }
+            gb_jitx_add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
+                           (uint32_t)a->n << 8 | (uint32_t)size << 4 |
+                               (uint32_t)marks);
+            if (a->ncold)
+                a->cold[a->ncold - 1].aux = (uint32_t)x;
         }
-        gb_jitx_add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
-                       (uint32_t)a->n << 8 | (uint32_t)size << 4 |
-                           (uint32_t)marks);
-        if (a->ncold)
-            a->cold[a->ncold - 1].aux = (uint32_t)x;
     } else {
         if (!known) {
             insm(a, 0, 1, 0x3b, x, CTX, -1, 1, CO(memsize));
             gb_jitx_jcc_to(a, CC_AE, a->l_oob);
         }
+        if (done)
+            return;
         mov64(a, RCX, x);
     }
     gb_jitx_mark_rcx(a, marks);
@@ -174,7 +667,12 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
 {
     gb_jitx_memop m = gb_jitx_mem_kind(base);
     int x;
-    bool known;
+    bool known, one = false, done = false;
+    if (a->line) { /* (before ea: the _W forms write the local there) */
+        a->line->wv = access_base(a->line, pc, 2, bform);
+        done = marked(a, a->line->wv, pc[bform ? 4 : 3].u, m.size, RDM,
+                      &one);
+    }
     if (bform == 0) {
         x = ea(a, pc[2].u, 0, 0, pc[3].u, -1);
         known = access_known(a, 0, pc[2].u, 0, pc[3].u, m.size);
@@ -182,7 +680,7 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
     }
-    check_mark(a, x, m.size, RDM, known);
+    check_mark(a, x, m.size, RDM, known, one, done);
     int rd = gb_jitx_dst(a, pc[1].u); /* loaded straight into its register */
     insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RCX, MEM, x, 1, 0);
     if (rd < 0)
@@ -197,7 +695,10 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
     gb_jitx_memop m = gb_jitx_mem_kind(base);
     uint64_t val;
     int x;
-    bool known;
+    bool known, one = false, done = false;
+    if (a->line)
+        done = marked(a, access_base(a->line, pc, 1, bform),
+                      pc[bform ? 4 : 3].u, m.size, DIRTY, &one);
     if (bform == 0) {
         x = ea(a, pc[1].u, 0, 0, pc[3].u, -1);
         known = access_known(a, 0, pc[1].u, 0, pc[3].u, m.size);
@@ -207,7 +708,7 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
         known = access_known(a, bform, pc[1].u, pc[2].u, pc[4].u, m.size);
         val = pc[3].u;
     }
-    check_mark(a, x, m.size, DIRTY, known);
+    check_mark(a, x, m.size, DIRTY, known, one, done);
     int rv = gb_jitx_src(a, val, RCX);
     if (m.size == 1 && (rv == RSI || rv == RDI)) {
         mov32(a, RCX, rv); /* (sil and dil would need a REX prefix) */
