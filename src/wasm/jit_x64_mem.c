@@ -75,12 +75,13 @@ void gb_jitx_mark_rcx(asm_ *a, int marks)
  * the same array: marks are never cleared during a run.  To prove it, the
  * value of every slot on the line is kept as roots plus a constant,
  * (r1 [+ r2] + d) mod 2^32: a root is the value a slot had when the line
- * began (or one computed on it) with the number of its low bits known to
- * be zero.  Those come from a forward analysis of the function before it
- * is translated: at every branch target, for every slot, a number of
- * trailing zero bits that every value reaching it there has (the meet of
- * the ways in; parameters none, declared locals start at 0), iterated to
- * a fixed point, and carried along each line by the same rules.  With the
+ * began less its known low bits (or one computed on it), with the number
+ * of its low bits known to be zero.  The known bits come from a forward
+ * analysis of the function before it is translated: at every branch
+ * target, for every slot, how many low bits every value reaching it there
+ * has in common and what they are (the ways in met bit by bit; parameters
+ * none, declared locals start at 0), iterated to a fixed point, and
+ * carried along each line by the same rules.  With the
  * roots' alignment B (at most the granule), an access at (roots + d) +
  * off lies at R + c, R the B-aligned (roots + (d & -B)) mod 2^32 and c =
  * (d & (B-1)) + off: if its bytes stay in one B-block of R, they are in
@@ -97,9 +98,11 @@ typedef struct gb_jitx_val {
 typedef struct gb_jitx_line {
     const gb_code *code;
     uint32_t nslots;
-    uint32_t k;       /* the slots with a bound (the others: 0) */
-    uint8_t *cur;     /* k: the bounds before the next instruction */
-    uint8_t *rows;    /* k per branch target: the bounds there */
+    uint32_t k;       /* the slots with known bits (the others: none) */
+    uint8_t *cur;     /* k: how many low bits are known here */
+    uint32_t *curv;   /* k: and what they are */
+    uint8_t *rows;    /* k per branch target: the same there (33: not */
+    uint32_t *rowsv;  /* reached yet) */
     uint32_t *row;    /* per cell: its row, UINT32_MAX: not a target */
     uint32_t applied; /* the cell after the last one carried into cur */
     gb_jitx_val *val; /* per slot, its value on this line */
@@ -146,6 +149,13 @@ static gb_jitx_val konst(uint32_t d)
     return v;
 }
 
+static uint32_t low(uint32_t v, unsigned n)
+{
+    return n >= 32 ? v : v & (((uint32_t)1 << n) - 1);
+}
+
+/* the value of slot s: on this line, or where it began (its known low
+ * bits the constant, the rest an aligned root) */
 static gb_jitx_val get(gb_jitx_line *l, uint64_t s)
 {
     if (s >= l->nslots)
@@ -154,7 +164,10 @@ static gb_jitx_val get(gb_jitx_line *l, uint64_t s)
         return l->val[s];
     gb_jitx_val v = {0};
     v.r1 = (uint64_t)l->epoch << 32 | s; /* (slots are below 2^31) */
-    v.t1 = s < l->k ? l->cur[s] : 0;
+    if (s < l->k && l->cur[s] <= 32) {
+        v.t1 = l->cur[s];
+        v.d = low(l->curv[s], v.t1);
+    }
     return v;
 }
 
@@ -289,8 +302,10 @@ static void line_write(gb_jitx_line *l, gb_irop o, const gb_cell *pc,
         if (w[q] >= l->nslots)
             continue;
         if (l->pre) {
-            if (w[q] < l->k)
-                l->cur[w[q]] = (uint8_t)val_tz(v[q]);
+            if (w[q] < l->k) {
+                l->cur[w[q]] = (uint8_t)roots_tz(v[q]);
+                l->curv[w[q]] = low(v[q].d, roots_tz(v[q]));
+            }
         } else {
             v[q].epoch = l->epoch;
             l->val[w[q]] = v[q];
@@ -324,6 +339,8 @@ static bool carry(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
         lowest = pc[1].u;
         if (lowest < l->k)
             l->cur[lowest] = 0;
+        if (lowest < l->k)
+            l->curv[lowest] = 0;
         return true;
     case GB_IR_UNREACHABLE: case GB_IR_JMP: case GB_IR_BR_IF:
     case GB_IR_BR_UNLESS: case GB_IR_BR_TABLE: case GB_IR_BR_EQZ_I32:
@@ -336,7 +353,7 @@ static bool carry(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
         return gb_jitx_brcmp_cc(o, &imm) >= 0;
     }
     for (uint64_t s = lowest; s < l->k; s++)
-        l->cur[s] = 0;
+        l->cur[s] = 0, l->curv[s] = 0;
     return true;
 }
 
@@ -364,8 +381,35 @@ static uint64_t ntargets(gb_irop o, const gb_cell *pc)
 
 static void entry_bounds(gb_jitx_line *l, const gb_code *code)
 {
-    for (uint32_t s = 0; s < l->k; s++)
-        l->cur[s] = s < code->nparams ? 0 : 32;
+    for (uint32_t s = 0; s < l->k; s++) {
+        l->cur[s] = s < code->nparams ? 0 : 32; /* (locals: 0) */
+        l->curv[s] = 0;
+    }
+}
+
+/* the known bits of row r met with cur's; whether they changed */
+static bool meet(gb_jitx_line *l, uint32_t r)
+{
+    uint8_t *rk = l->rows + (size_t)r * l->k;
+    uint32_t *rv = l->rowsv + (size_t)r * l->k;
+    bool changed = false;
+    for (uint32_t s = 0; s < l->k; s++) {
+        unsigned n = l->cur[s];
+        if (rk[s] <= 32)
+            n = umin(umin(n, rk[s]), tz32(rv[s] ^ l->curv[s]));
+        if (n != rk[s]) {
+            rk[s] = (uint8_t)n;
+            rv[s] = low(l->curv[s], n);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+static void load_row(gb_jitx_line *l, uint32_t r)
+{
+    memcpy(l->cur, l->rows + (size_t)r * l->k, l->k);
+    memcpy(l->curv, l->rowsv + (size_t)r * l->k, l->k * sizeof *l->curv);
 }
 
 static void line_reset(asm_ *a, bool at_start)
@@ -385,7 +429,7 @@ static void line_reset(asm_ *a, bool at_start)
         size_t i = (size_t)(a->pc - l->code->cells);
         if (i < l->code->ncells && i >= l->applied &&
             l->row[i] != UINT32_MAX)
-            memcpy(l->cur, l->rows + (size_t)l->row[i] * l->k, l->k);
+            load_row(l, l->row[i]);
     }
 }
 
@@ -396,7 +440,9 @@ void gb_jitx_align_free(asm_ *a)
     gb_jitx_line *l = a->line;
     if (l) {
         free(l->cur);
+        free(l->curv);
         free(l->rows);
+        free(l->rowsv);
         free(l->row);
         free(l->val);
         free(l);
@@ -440,15 +486,17 @@ void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
         i += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
     }
     /* bounds for the first slots only when there are many targets */
-    const uint64_t budget = 1u << 22;
+    const uint64_t budget = 1u << 20;
     l->k = nt && (uint64_t)nt * ns > budget ? (uint32_t)(budget / nt) : ns;
     l->cur = gb_malloc(l->k + 1);
+    l->curv = gb_malloc((l->k + 1) * sizeof *l->curv);
     l->rows = gb_malloc((size_t)nt * l->k + 1);
-    if (!l->cur || !l->rows) {
+    l->rowsv = gb_malloc(((size_t)nt * l->k + 1) * sizeof *l->rowsv);
+    if (!l->cur || !l->curv || !l->rows || !l->rowsv) {
         gb_jitx_align_free(a);
         return;
     }
-    memset(l->rows, 32, (size_t)nt * l->k);
+    memset(l->rows, 33, (size_t)nt * l->k);
     /* forward to a fixed point (the bounds only go down) */
     l->pre = true;
     bool changed = true, ok = true;
@@ -469,13 +517,9 @@ void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
             }
             gb_irop o = (gb_irop)oi;
             if (l->row[i] != UINT32_MAX) {
-                uint8_t *r = l->rows + (size_t)l->row[i] * l->k;
-                for (uint32_t s = 0; s < l->k && reach; s++)
-                    if (l->cur[s] < r[s]) {
-                        r[s] = l->cur[s];
-                        changed = true;
-                    }
-                memcpy(l->cur, r, l->k);
+                if (reach && meet(l, l->row[i]))
+                    changed = true;
+                load_row(l, l->row[i]);
                 reach = true;
             }
             if (!carry(l, o, pc)) {
@@ -484,14 +528,8 @@ void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
             }
             for (uint64_t j = 0; j < ntargets(o, pc); j++) {
                 uint32_t t = target_of(code, o, pc, j);
-                if (t >= n || l->row[t] == UINT32_MAX)
-                    continue;
-                uint8_t *r = l->rows + (size_t)l->row[t] * l->k;
-                for (uint32_t s = 0; s < l->k; s++)
-                    if (l->cur[s] < r[s]) {
-                        r[s] = l->cur[s];
-                        changed = true;
-                    }
+                if (t < n && l->row[t] != UINT32_MAX && meet(l, l->row[t]))
+                    changed = true;
             }
             if (o == GB_IR_JMP || o == GB_IR_BR_TABLE ||
                 o == GB_IR_RETURN || o == GB_IR_UNREACHABLE)
