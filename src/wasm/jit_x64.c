@@ -442,6 +442,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 a->rend = rend;
             }
         }
+        if (lo[i] != UINT32_MAX && hi[i] >= i) /* a loop's head */
+            gb_jitx_align_code(a, 32);
         off[i] = (uint32_t)a->n;
         gb_jitx_natop nat;
         gb_irop mbase;

@@ -435,6 +435,28 @@ static void line_reset(asm_ *a, bool at_start)
 
 void gb_jitx_chk_reset(asm_ *a) { line_reset(a, true); }
 
+/* Pad the code with no-ops to a multiple of `to` bytes (a power of 2). */
+void gb_jitx_align_code(asm_ *a, unsigned to)
+{
+    /* the recommended multi-byte no-ops, 1 to 8 bytes */
+    static const uint8_t nop[8][8] = {
+        {0x90},
+        {0x66, 0x90},
+        {0x0f, 0x1f, 0x00},
+        {0x0f, 0x1f, 0x40, 0x00},
+        {0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+        {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00}};
+    while (to > 1 && (a->n & (to - 1)) && !a->fail) {
+        size_t k = to - (a->n & (to - 1));
+        if (k > 8)
+            k = 8;
+        for (size_t j = 0; j < k; j++)
+            b1(a, nop[k - 1][j]);
+    }
+}
+
 void gb_jitx_align_free(asm_ *a)
 {
     gb_jitx_line *l = a->line;
