@@ -17,6 +17,7 @@
 #include "gear/ids.h"
 #include "state/tables.h"
 #include "test.h"
+#include "db_fixture.h"
 
 static gb_id pid_of(uint8_t tag)
 {
@@ -24,17 +25,6 @@ static gb_id pid_of(uint8_t tag)
     memset(id.b, tag, sizeof id.b);
     id.b[0] ^= 0x5a;
     return id;
-}
-
-static gb_db *open_temp(void)
-{
-    gb_db *db = NULL;
-    char msg[256] = "";
-    gb_db_opts o = {.flags = GB_DB_NOSYNC};
-    gb_err err = gb_db_open(NULL, &o, &db, msg, sizeof msg);
-    if (err)
-        fprintf(stderr, "open: %s\n", msg);
-    return db;
 }
 
 static const uint8_t bits3[1] = {0x05}; /* 3 pages: 0 and 2 allocated */
@@ -96,7 +86,7 @@ static uint64_t balance_in_new_txn(gb_db *db, gb_id id, bool *memo)
 
 static void test_next_block_sees_the_write(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
@@ -131,7 +121,7 @@ static void test_next_block_sees_the_write(void)
 
 static void test_rollback_is_not_seen(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
@@ -169,7 +159,7 @@ static void test_rollback_is_not_seen(void)
 
 static void test_delete_and_raw_put(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
@@ -216,7 +206,7 @@ static void test_delete_and_raw_put(void)
 
 static void test_restore_forgets(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;
@@ -264,7 +254,7 @@ static void *read_many(void *arg)
 
 static void test_shared_reads(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     GB_EXPECT(db != NULL);
     if (!db)
         return;

@@ -12,6 +12,7 @@
 #include "gear/ids.h"
 #include "state/tables.h"
 #include "test.h"
+#include "db_fixture.h"
 
 static gb_id id_of(uint8_t tag, uint32_t n)
 {
@@ -22,17 +23,6 @@ static gb_id id_of(uint8_t tag, uint32_t n)
     id.b[30] = (uint8_t)(n >> 8);
     id.b[31] = (uint8_t)n;
     return id;
-}
-
-static gb_db *open_temp(void)
-{
-    gb_db *db = NULL;
-    char msg[256] = "";
-    gb_db_opts o = {.flags = GB_DB_NOSYNC};
-    gb_err err = gb_db_open(NULL, &o, &db, msg, sizeof msg);
-    if (err)
-        fprintf(stderr, "open: %s\n", msg);
-    return db;
 }
 
 static void fill_dispatch(gb_db_dispatch *x, uint32_t n, const uint8_t *pl,
@@ -84,7 +74,7 @@ static int dispatch_eq(const gb_db_dispatch *a, const gb_db_dispatch *b)
 
 static void test_codes(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     uint8_t code[300];
@@ -122,7 +112,7 @@ static void test_codes(void)
 
 static void test_programs(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     uint8_t bitmap[64];
@@ -190,7 +180,7 @@ static void test_programs(void)
 
 static void test_pages(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     static uint8_t page[GB_GEAR_PAGE_SIZE], zero[GB_GEAR_PAGE_SIZE];
     gb_id a = id_of(0xa, 1), b = id_of(0xa, 2);
@@ -278,7 +268,7 @@ static void test_pages(void)
 
 static void test_queue_order(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     uint8_t payload[1000];
     for (int i = 0; i < 1000; i++)
@@ -323,7 +313,7 @@ static void test_queue_order(void)
 
 static void test_waitlist_mailbox_stash(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     uint8_t payload[40] = "hello, waitlist";
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
@@ -447,7 +437,7 @@ static void test_waitlist_mailbox_stash(void)
 
 static void test_tasks_order(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     /* blocks out of order, several tasks per block */
@@ -494,7 +484,7 @@ static void test_tasks_order(void)
 
 static void test_reservations_accounts(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     gb_db_reservation r = {123456789012ull, 10, 20, {{0}}}, r2;
@@ -535,7 +525,7 @@ static void test_reservations_accounts(void)
  * version is refused. */
 static void test_gas_nodes(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     gb_db_gas_node n = {.consumed = true, .value = 0x0123456789abcdefull,
@@ -562,7 +552,7 @@ static void test_gas_nodes(void)
 
 static void test_meta_and_blocks(void)
 {
-    gb_db *db = open_temp();
+    gb_db *db = db_open_temp();
     gb_db_txn *t;
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     uint64_t v = 1;
