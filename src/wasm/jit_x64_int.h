@@ -395,7 +395,8 @@ void gb_jitx_chk_reset(asm_ *a);
  * translation; and freed after it. */
 void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code);
 void gb_jitx_align_free(asm_ *a);
-/* Pad the code with no-ops to a multiple of `to` bytes (a power of 2). */
+/* Pad the code to a multiple of `to` bytes (a power of 2): one no-op, or
+ * a jump over the padding. */
 void gb_jitx_align_code(asm_ *a, unsigned to);
 /* Mark the granule of the address in rcx (shifted) in `marks`. */
 void gb_jitx_mark_rcx(asm_ *a, int marks);

@@ -435,7 +435,8 @@ static void line_reset(asm_ *a, bool at_start)
 
 void gb_jitx_chk_reset(asm_ *a) { line_reset(a, true); }
 
-/* Pad the code with no-ops to a multiple of `to` bytes (a power of 2). */
+/* Pad the code to a multiple of `to` bytes (a power of 2): a no-op, or
+ * a jump over the padding when one no-op is not enough. */
 void gb_jitx_align_code(asm_ *a, unsigned to)
 {
     /* the recommended multi-byte no-ops, 1 to 8 bytes */
@@ -448,12 +449,19 @@ void gb_jitx_align_code(asm_ *a, unsigned to)
         {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
         {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
         {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00}};
-    while (to > 1 && (a->n & (to - 1)) && !a->fail) {
-        size_t k = to - (a->n & (to - 1));
-        if (k > 8)
-            k = 8;
-        for (size_t j = 0; j < k; j++)
-            b1(a, nop[k - 1][j]);
+    size_t k = to > 1 ? (to - (a->n & (to - 1))) & (to - 1) : 0;
+    if (k > 8 && k < 130) { /* one instruction run either way: jmp over */
+        b1(a, 0xeb);
+        b1(a, (uint8_t)(k - 2));
+        for (size_t j = 2; j < k; j++)
+            b1(a, 0xcc);
+        return;
+    }
+    while (k && !a->fail) {
+        size_t q = k > 8 ? 8 : k;
+        for (size_t j = 0; j < q; j++)
+            b1(a, nop[q - 1][j]);
+        k -= q;
     }
 }
 
