@@ -130,7 +130,7 @@ static void drain(gb_chain *c, totals *t)
                          r.events[i].outcome == GB_OUTCOME_FAILED &&
                          !(r.events[i].dispatch_kind == GB_DISPATCH_REPLY &&
                            !r.events[i].gas_burned);
-        gb_block_result_free(&r);
+        gb_chain_result_recycle(c, &r);
     } while (gb_chain_pending(c));
 }
 

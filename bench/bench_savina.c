@@ -288,7 +288,7 @@ static void drain(bench *b)
                 b->got_result = true;
             }
         }
-        gb_block_result_free(&r);
+        gb_chain_result_recycle(b->c, &r);
     } while (gb_chain_pending(b->c));
 }
 
@@ -706,14 +706,18 @@ int main(int argc, char **argv)
     run r1[NW], rn[NW];
     bool ran[NW] = {0};
     uint64_t repeat_env = env_u64("GB_SAVINA_REPEAT", 0);
+    bool skip1 = env_u64("GB_SAVINA_SKIP1", 0) != 0;
     for (int i = 0; i < NW; i++) {
         if (!selected(ws[i].name))
             continue;
         uint64_t reps = repeat_env ? repeat_env
                         : strcmp(ws[i].name, "pairs") == 0 ? 5 : 1;
         for (uint64_t k = 0; k < reps; k++) {
-            run a = run_one(&ws[i], &s, dir, 1);
+            /* (GB_SAVINA_SKIP1=1: the N-thread runs alone, to profile) */
+            run a = skip1 ? (run){0} : run_one(&ws[i], &s, dir, 1);
             run n = run_one(&ws[i], &s, dir, nthreads);
+            if (skip1)
+                a = n;
             if (!k || a.wall < r1[i].wall)
                 r1[i] = a;
             if (!k || n.wall < rn[i].wall)

@@ -271,6 +271,7 @@ void gb_chain_close(gb_chain *c)
         gb_chain_ptx_free(&c->pending[i]);
     free(c->pending);
     gb_idmap_free(&c->pend_senders);
+    gb_idmap_free(&c->pend_ids);
     free(c->pend_sums);
     gb_chain_dev_free(c);
     gb_chain_sched_close(c);
@@ -278,6 +279,7 @@ void gb_chain_close(gb_chain *c)
     gb_pool_log_close(c->plog);
     gb_code_cache_free(c->codes);
     gb_db_close(c->db);
+    free(c->ev_spare);
     pthread_mutex_destroy(&c->mu);
     pthread_mutex_destroy(&c->call_mu);
     free(c);
@@ -380,10 +382,9 @@ static gb_err run_task(gb_blk *b, uint32_t block, const gb_db_task *t)
 
 /* ---- blocks --------------------------------------------------------------- */
 
-void gb_block_result_free(gb_block_result *r)
+/* The parts events own. */
+static void events_parts_free(gb_block_result *r)
 {
-    if (!r)
-        return;
     for (uint32_t i = 0; i < r->nevents; i++) { /* (most have none:
                                                    free(NULL) is a call) */
         const gb_event *ev = &r->events[i];
@@ -394,6 +395,30 @@ void gb_block_result_free(gb_block_result *r)
         if (ev->sent)
             free(ev->sent);
     }
+    r->nevents = 0;
+}
+
+void gb_chain_result_recycle(gb_chain *c, gb_block_result *r)
+{
+    if (!r)
+        return;
+    events_parts_free(r);
+    pthread_mutex_lock(&c->mu);
+    if (r->events && r->events == c->ev_out && !c->ev_spare) {
+        c->ev_spare = r->events;
+        c->ev_spare_cap = c->ev_out_cap;
+        c->ev_out = NULL;
+        r->events = NULL;
+    }
+    pthread_mutex_unlock(&c->mu);
+    gb_block_result_free(r);
+}
+
+void gb_block_result_free(gb_block_result *r)
+{
+    if (!r)
+        return;
+    events_parts_free(r);
     free(r->events);
     free(r->tx_ev_end);
     free(r->tx_ids);
@@ -439,7 +464,10 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
     gb_blk b = {.c = c, .height = c->height + 1,
                 .gas_left = replay ? replay->gas_limit
                                    : c->cfg.block_gas_limit,
-                .max_waves = replay ? replay->waves : 0};
+                .max_waves = replay ? replay->waves : 0,
+                .ev = c->ev_spare, .cap_ev = c->ev_spare_cap};
+    c->ev_spare = NULL; /* (the block's now: given back by a recycle) */
+    c->ev_spare_cap = 0;
     gb_blk_inputs in = {.timestamp = ts, .gas_limit = b.gas_left,
                         .tx = taken, .ntx = k};
     uint8_t parent[32];
@@ -522,6 +550,8 @@ static gb_err produce(gb_chain *c, uint64_t ts, const gb_blk_inputs *replay,
         c->height = b.height;
         c->head_ts = ts;
         memcpy(c->head_hash, hash, 32);
+        c->ev_out = b.ev; /* (handed out below) */
+        c->ev_out_cap = b.cap_ev;
     }
     c->ntaken = 0;
     c->producing = false;

@@ -140,7 +140,7 @@ gb_err gb_chain_produce(gb_chain *c, gb_chain_block *out)
         memcpy(m->reply_to, ev->reply_to.b, 32);
         memcpy(m->reply_code, ev->reply_code, 4);
     }
-    gb_block_result_free(&r);
+    gb_chain_result_recycle(c, &r);
     return e;
 }
 

@@ -119,7 +119,16 @@ struct gb_chain {
         gb_u128 reserved;
     } *pend_sums;
     uint32_t npend_sums, cap_pend_sums;
+    /* (id, kind) of the pending uploads, creations, replies and claims,
+     * so that a submit finds one pending in O(1) (chain_tx.c pending_has);
+     * rebuilt with pend_senders */
+    gb_idmap pend_ids;
     struct gb_chain_snaps *snaps; /* dev snapshots (chain_dev.c), or NULL */
+    /* gb_chain_result_recycle, under mu: the events array the last block
+     * handed out (ev_out, its room), and one given back for the next
+     * block to write into (pages already mapped) */
+    gb_event *ev_out, *ev_spare;
+    uint32_t ev_out_cap, ev_spare_cap;
 };
 
 /* A dispatch record with its payload owned (x.d.payload == payload). */

@@ -141,12 +141,20 @@ uint8_t *gb_chain_dup_bytes(const uint8_t *p, uint32_t n)
     return q;
 }
 
+/* The second key of kind's entries in c->pend_ids. */
+static gb_id pend_kind_key(gb_tx_kind kind)
+{
+    gb_id k = {{0}};
+    k.b[0] = (uint8_t)(kind + 1);
+    return k;
+}
+
+/* Whether a transaction of kind (an upload, a creation, a reply or a
+ * claim: the kinds pend_note indexes) with id is pending.  Under mu. */
 static bool pending_has(gb_chain *c, gb_tx_kind kind, gb_id id)
 {
-    for (uint32_t i = 0; i < c->npending; i++)
-        if (c->pending[i].tx.kind == kind && gb_id_eq(c->pending[i].id, id))
-            return true;
-    return false;
+    gb_id k = pend_kind_key(kind);
+    return gb_idmap_get(&c->pend_ids, &id, &k) != GB_IDMAP_NONE;
 }
 
 gb_err gb_chain_submit(gb_chain *c, const gb_tx *tx, gb_id *out_id,
@@ -200,10 +208,18 @@ static uint32_t pend_slot(gb_chain *c, gb_id who)
     return c->npend_sums++;
 }
 
-/* Count tx in the pending sums: one more for its sender's nonce, its
- * cost and fee reserved from its payer.  Under mu. */
-static gb_err pend_note(gb_chain *c, const gb_tx *tx)
+/* Count p in the pending sums: one more for its sender's nonce, its
+ * cost and fee reserved from its payer; and an upload, a creation, a
+ * reply or a claim in pend_ids.  Under mu. */
+static gb_err pend_note(gb_chain *c, const gb_ptx *p)
 {
+    const gb_tx *tx = &p->tx;
+    if (tx->kind == GB_TX_UPLOAD_CODE || tx->kind == GB_TX_CREATE_PROGRAM ||
+        tx->kind == GB_TX_SEND_REPLY || tx->kind == GB_TX_CLAIM_VALUE) {
+        gb_id k = pend_kind_key(tx->kind);
+        if (gb_idmap_put(&c->pend_ids, &p->id, &k, 0))
+            return GB_NOMEM;
+    }
     uint32_t si = pend_slot(c, tx->sender);
     gb_id payer = gb_chain_tx_payer(tx);
     uint32_t pi = si == GB_IDMAP_NONE ? si : pend_slot(c, payer);
@@ -469,7 +485,7 @@ static gb_err submit_locked(gb_chain *c, const gb_tx *tx, const gb_id *mid,
                    "cannot write the pool log (is the disk full?)");
         return e;
     }
-    if ((e = pend_note(c, &p.tx))) {
+    if ((e = pend_note(c, &p))) {
         gb_chain_ptx_free(&p);
         return e;
     }
@@ -705,9 +721,10 @@ void gb_chain_pend_drop(gb_chain *c, uint32_t k)
         c->npending -= k;
     }
     gb_idmap_free(&c->pend_senders);
+    gb_idmap_free(&c->pend_ids);
     c->npend_sums = 0;
     for (uint32_t i = 0; i < c->npending; i++)
-        if (pend_note(c, &c->pending[i].tx))
+        if (pend_note(c, &c->pending[i]))
             break; /* out of memory: the sums undercount, and apply
                       checks every balance again */
 }
@@ -730,9 +747,10 @@ void gb_chain_pend_drop_ids(gb_chain *c, const gb_blk_inputs *in)
         return;
     c->npending = w;
     gb_idmap_free(&c->pend_senders);
+    gb_idmap_free(&c->pend_ids);
     c->npend_sums = 0;
     for (uint32_t i = 0; i < c->npending; i++)
-        if (pend_note(c, &c->pending[i].tx))
+        if (pend_note(c, &c->pending[i]))
             break; /* (as drop_taken) */
     if (c->plog)
         gb_pool_log_rewrite(c->plog, c->pending, c->npending);
@@ -748,6 +766,7 @@ void gb_chain_pending_clear(gb_chain *c)
             gb_chain_ptx_free(&c->pending[i]);
         c->npending = 0;
         gb_idmap_free(&c->pend_senders);
+        gb_idmap_free(&c->pend_ids);
         c->npend_sums = 0;
         if (c->plog)
             gb_pool_log_rewrite(c->plog, c->pending, 0);

@@ -52,6 +52,7 @@ typedef struct gc_ent {
     bool present; /* false: absent (deleted, or not in the table) */
     bool dirty;   /* differs from the table */
     bool in_table; /* in the table when first read */
+    uint32_t ver;  /* writes in the block (gb_gas_ticket) */
 } gc_ent;
 
 typedef struct gb_gas_cache {
@@ -157,6 +158,7 @@ static gb_err node_put(gb_blk *b, gb_id id, const gb_db_gas_node *n)
     if (!e) {
         x->n = *n;
         x->present = x->dirty = true;
+        x->ver++;
     }
     return e;
 }
@@ -170,6 +172,7 @@ static gb_err node_del(gb_blk *b, gb_id id)
     if (!e) {
         x->present = false;
         x->dirty = true;
+        x->ver++;
     }
     return e;
 }
@@ -200,6 +203,7 @@ gb_err gb_chain_gas_pass_on(gb_blk *b, gb_db_dispatch *x)
     x->gas_node = h->n.parent;
     h->present = false;
     h->dirty = true;
+    h->ver++;
     return GB_OK;
 }
 
@@ -226,6 +230,30 @@ gb_err gb_chain_gas_limit_b(gb_blk *b, const gb_db_dispatch *x,
     if (!e)
         *out = h.n.value;
     return e;
+}
+
+gb_err gb_chain_gas_limit_t(gb_blk *b, const gb_db_dispatch *x,
+                            uint64_t *out, gb_gas_ticket *t)
+{
+    *t = (gb_gas_ticket){0, 0};
+    if (!(x->flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED)) || !b->gas)
+        return gb_chain_gas_limit_b(b, x, out);
+    gc_ent *en;
+    gb_err e = cache_ent(
+        b, x->flags & GB_CHAIN_F_GASLESS ? x->gas_node : x->d.id, &en);
+    if (e)
+        return e;
+    if (!en->present)
+        return GB_MALFORMED; /* (a lost node, as load says) */
+    *out = en->n.value;
+    *t = (gb_gas_ticket){(uint32_t)(en - b->gas->e) + 1, en->ver};
+    return GB_OK;
+}
+
+bool gb_chain_gas_same(const gb_blk *b, gb_gas_ticket t)
+{
+    return t.ent && b->gas && t.ent <= b->gas->n &&
+           b->gas->e[t.ent - 1].ver == t.ver;
 }
 
 gb_err gb_chain_gas_limit(gb_db_txn *txn, const gb_db_dispatch *x,

@@ -27,6 +27,20 @@ gb_err gb_chain_gas_limit(gb_db_txn *txn, const gb_db_dispatch *x,
 /* The same in block b (through its cache while the queue runs). */
 gb_err gb_chain_gas_limit_b(struct gb_blk *b, const gb_db_dispatch *x,
                             uint64_t *out);
+/* What gb_chain_gas_limit_t read a gas limit from: a node of the block's
+ * cache and how often it had been written then (zero: nothing to tell —
+ * the dispatch has its own gas, or there is no cache). */
+typedef struct gb_gas_ticket {
+    uint32_t ent, ver;
+} gb_gas_ticket;
+/* gb_chain_gas_limit_b, and *t for the node it read. */
+gb_err gb_chain_gas_limit_t(struct gb_blk *b, const gb_db_dispatch *x,
+                            uint64_t *out, gb_gas_ticket *t);
+/* Whether the node t was taken from is unwritten since (false: no
+ * ticket): the limit read with t is then still the node's (the
+ * scheduler's picked gas, checked when the journal is applied, without
+ * a lookup in the cache). */
+bool gb_chain_gas_same(const struct gb_blk *b, gb_gas_ticket t);
 /* h back to the tree as it is (not settled). */
 gb_err gb_chain_gas_put(struct gb_blk *b, const gb_gnode *h);
 /* While the queue runs the tree's nodes are kept in memory (a node is

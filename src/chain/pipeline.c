@@ -213,7 +213,6 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
 {
     const gb_db_dispatch *x = &r->h.x;
     gb_id pid = x->d.destination;
-    memset(&r->j, 0, sizeof r->j);
     r->runs = false;
     r->err = GB_OK;
     r->credits = b->program_credits;
@@ -381,7 +380,8 @@ gb_err gb_chain_finish(gb_blk *b, gb_job *r)
      * — the journal stands when it does not depend on the difference,
      * else the message runs again. */
     if (r->runs &&
-        (r->h.x.flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED))) {
+        (r->h.x.flags & (GB_CHAIN_F_GASLESS | GB_CHAIN_F_POOLED)) &&
+        !gb_chain_gas_same(b, r->gas_t)) { /* (unwritten: the same gas) */
         uint64_t L;
         gb_err e = gb_chain_gas_limit_b(b, &r->h.x, &L);
         if (e)

@@ -12,6 +12,7 @@
 #define GB_CHAIN_PIPELINE_H
 
 #include "chain/chain_int.h"
+#include "chain/gas_tree.h"
 #include "chain/queue.h"
 
 /* Where a run reads its program's persisted pages (the fault handler's
@@ -43,7 +44,9 @@ typedef struct gb_page_src {
  *                      reads (pages, through src) and fills j;
  *   gb_chain_finish    the block's thread: applies the journal (or the
  *                      unavailable-program reply) to the block.
- * h is owned (gb_job_free frees it with the rest). */
+ * h is owned (gb_job_free frees it with the rest).  A job is prepared
+ * zero but for h, di and gas_t (as gb_job_free leaves it; the journal
+ * is not zeroed again). */
 typedef struct gb_job {
     gb_held h;
     gb_db_program p; /* the record when prepared (allocations: alloc) */
@@ -66,6 +69,8 @@ typedef struct gb_job {
                                   GB_IDMAP_NONE (its gb_prog_cache) */
     uint32_t src_di;           /* the same for the dispatch's source */
     bool src_prog;             /* the source is known to be a program */
+    gb_gas_ticket gas_t;       /* the node h.x.d.gas_limit was read from
+                                  when the wave was picked (gas_tree.h) */
 } gb_job;
 
 gb_err gb_chain_prepare(gb_blk *b, gb_job *r);

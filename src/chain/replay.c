@@ -142,18 +142,37 @@ gb_err gb_chain_genesis_apply(const uint8_t *rec, size_t len,
 /* ---- the events' digest --------------------------------------------------- */
 
 /* An event's field at f + *n when not zero (bit i of *mask set). */
-static void ev_put(uint8_t *f, size_t *n, unsigned *mask, int i,
-                   const void *p, size_t len)
+static inline void ev_put(uint8_t *f, size_t *n, unsigned *mask, int i,
+                          const void *p, size_t len)
 {
-    const uint8_t *q = p;
-    uint8_t any = 0;
-    for (size_t k = 0; k < len; k++)
-        any |= q[k];
-    if (!any)
-        return;
+    memcpy(f + *n, p, len);
     *mask |= 1u << i;
-    memcpy(f + *n, q, len);
     *n += len;
+}
+
+/* Whether the 32 bytes at p are all zero (four words at a glance). */
+static inline bool id_zero(const uint8_t *p)
+{
+    uint64_t w[4];
+    memcpy(w, p, sizeof w);
+    return !(w[0] | w[1] | w[2] | w[3]);
+}
+
+static inline void ev_id(uint8_t *f, size_t *n, unsigned *mask, int i,
+                         const gb_id *id)
+{
+    if (!id_zero(id->b))
+        ev_put(f, n, mask, i, id->b, 32);
+}
+
+static inline void ev_uint(uint8_t *f, size_t *n, unsigned *mask, int i,
+                           uint64_t v, int len)
+{
+    if (v) {
+        gb_le_put(f + *n, v, len);
+        *mask |= 1u << i;
+        *n += (size_t)len;
+    }
 }
 
 void gb_chain_events_digest_begin(gb_blake2b_state *st)
@@ -175,55 +194,78 @@ void gb_chain_events_digest(const gb_event *ev, uint32_t n, uint8_t out[32])
     gb_chain_events_digest_end(&st, out);
 }
 
+/* The largest fixed part of an event's bytes. */
+#define EV_FIXED (1 + 2 + 32 * 4 + 1 + 8 + 1 + 4 + 16 + 1 + 1 + 4 * 3)
+
 void gb_chain_events_digest_add(gb_blake2b_state *st, const gb_event *ev,
                                 uint32_t n)
 {
     /* each event: its kind, a mask of the fixed fields that are not zero
      * (bit i: the i-th below), those fields, then its variable parts —
      * fewer bytes to hash than every field at a fixed place (a block may
-     * have 10^5 events) */
-    uint8_t f[1 + 2 + 32 * 4 + 1 + 8 + 1 + 4 + 16 + 1 + 1 + 4 * 3];
+     * have 10^5 events).  The bytes of consecutive events are gathered in
+     * buf and fed to the hash a few kilobytes at a time (one call per
+     * event cost about as much as the encoding); a variable part that
+     * does not fit goes to the hash directly, after what buf holds. */
+    uint8_t buf[4096];
+    size_t k = 0;
     for (uint32_t i = 0; i < n; i++) {
         const gb_event *e = &ev[i];
         uint32_t pl = e->payload ? e->payload_len : 0,
                  dl = e->debug ? (uint32_t)strlen(e->debug) : 0;
-        uint8_t b1[1], b8[8], u[16], l[3][4];
-        size_t k = 3;
+        if (k > sizeof buf - EV_FIXED) {
+            gb_blake2b_update(st, buf, k);
+            k = 0;
+        }
+        uint8_t *f = buf + k;
+        size_t m = 3;
         unsigned mask = 0;
-        ev_put(f, &k, &mask, 0, e->id.b, 32);
-        ev_put(f, &k, &mask, 1, e->source.b, 32);
-        ev_put(f, &k, &mask, 2, e->destination.b, 32);
-        ev_put(f, &k, &mask, 3, e->reply_to.b, 32);
-        b1[0] = (uint8_t)e->outcome;
-        ev_put(f, &k, &mask, 4, b1, 1);
-        gb_le_put(b8, e->gas_burned, 8);
-        ev_put(f, &k, &mask, 5, b8, 8);
-        b1[0] = e->is_reply;
-        ev_put(f, &k, &mask, 6, b1, 1);
-        ev_put(f, &k, &mask, 7, e->reply_code, 4);
-        gb_u128_to_le(e->value, u);
-        ev_put(f, &k, &mask, 8, u, 16);
-        b1[0] = (uint8_t)e->read_reason;
-        ev_put(f, &k, &mask, 9, b1, 1);
-        b1[0] = (uint8_t)e->dispatch_kind;
-        ev_put(f, &k, &mask, 10, b1, 1);
-        gb_le_put(l[0], pl, 4);
-        ev_put(f, &k, &mask, 11, l[0], 4);
-        gb_le_put(l[1], dl, 4);
-        ev_put(f, &k, &mask, 12, l[1], 4);
-        gb_le_put(l[2], e->nsent, 4);
-        ev_put(f, &k, &mask, 13, l[2], 4);
+        ev_id(f, &m, &mask, 0, &e->id);
+        ev_id(f, &m, &mask, 1, &e->source);
+        ev_id(f, &m, &mask, 2, &e->destination);
+        ev_id(f, &m, &mask, 3, &e->reply_to);
+        ev_uint(f, &m, &mask, 4, (uint8_t)e->outcome, 1);
+        ev_uint(f, &m, &mask, 5, e->gas_burned, 8);
+        ev_uint(f, &m, &mask, 6, e->is_reply, 1);
+        if (e->reply_code[0] | e->reply_code[1] | e->reply_code[2] |
+            e->reply_code[3])
+            ev_put(f, &m, &mask, 7, e->reply_code, 4);
+        if (!gb_u128_is_zero(e->value)) {
+            gb_u128_to_le(e->value, f + m);
+            mask |= 1u << 8;
+            m += 16;
+        }
+        ev_uint(f, &m, &mask, 9, (uint8_t)e->read_reason, 1);
+        ev_uint(f, &m, &mask, 10, (uint8_t)e->dispatch_kind, 1);
+        ev_uint(f, &m, &mask, 11, pl, 4);
+        ev_uint(f, &m, &mask, 12, dl, 4);
+        ev_uint(f, &m, &mask, 13, e->nsent, 4);
         f[0] = (uint8_t)e->kind;
         f[1] = (uint8_t)mask;
         f[2] = (uint8_t)(mask >> 8);
-        gb_blake2b_update(st, f, k);
-        if (pl)
-            gb_blake2b_update(st, e->payload, pl);
-        if (dl)
-            gb_blake2b_update(st, e->debug, dl);
-        if (e->nsent)
-            gb_blake2b_update(st, e->sent, (size_t)e->nsent * 32);
+        k += m;
+        const void *part[3] = {e->payload, e->debug, e->sent};
+        size_t plen[3] = {pl, dl, (size_t)e->nsent * 32};
+        for (int v = 0; v < 3; v++) {
+            if (!plen[v])
+                continue;
+            if (plen[v] <= sizeof buf - k) {
+                memcpy(buf + k, part[v], plen[v]);
+                k += plen[v];
+                continue;
+            }
+            gb_blake2b_update(st, buf, k);
+            k = 0;
+            if (plen[v] < sizeof buf / 2) {
+                memcpy(buf, part[v], plen[v]);
+                k = plen[v];
+            } else {
+                gb_blake2b_update(st, part[v], plen[v]);
+            }
+        }
     }
+    if (k)
+        gb_blake2b_update(st, buf, k);
 }
 
 /* ---- the replay ----------------------------------------------------------- */

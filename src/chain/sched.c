@@ -93,7 +93,6 @@
                           of the block digests them) */
 #define DIGEST_STEP 64 /* events a worker digests between looks at
                           whether the wave is picked */
-#define GRAIN_RUN 2 /* alone: runs (and frees) a job takes at a time */
 
 /* ---- the window ------------------------------------------------------- */
 
@@ -519,8 +518,10 @@ static gb_err refill(sched *s)
 /* ---- choosing a wave ------------------------------------------------------ */
 
 /* Drop a destination's heads that may not run in this block; true when it
- * has one left that may (*gas: its gas limit, gb_chain_gas_limit_b). */
-static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out)
+ * has one left that may (*gas: its gas limit, gb_chain_gas_limit_t, and
+ * *t the node it was read from). */
+static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out,
+                          gb_gas_ticket *t)
 {
     gb_blk *b = s->b;
     *ok = false;
@@ -532,7 +533,7 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out)
         bool drop = gb_idmap_get(&s->skipped, &x->source, &x->destination) != NONE;
         uint64_t gas = 0;
         if (!drop) {
-            gb_err e = gb_chain_gas_limit_b(b, &s->e[d->head].h.x, &gas);
+            gb_err e = gb_chain_gas_limit_t(b, &s->e[d->head].h.x, &gas, t);
             if (e)
                 return e;
         }
@@ -614,7 +615,8 @@ static gb_err pick_wave(sched *s)
         uint32_t di = top.di;
         bool ok;
         uint64_t gas;
-        if ((e = settle_head(s, di, &ok, &gas)))
+        gb_gas_ticket gt = {0, 0};
+        if ((e = settle_head(s, di, &ok, &gas, &gt)))
             break;
         dest *d = &s->d[di];
         if (!ok || s->e[d->head].seq != top.seq) {
@@ -647,6 +649,7 @@ static gb_err pick_wave(sched *s)
         s->taken[s->nruns] = di;
         s->taken_e[s->nruns] = unlink_head(s, di);
         uint32_t i = s->nruns++;
+        s->runs[i].gas_t = gt; /* (the run is zero but for this) */
         /* alone, read the programs here, in a row (warmer caches than
          * between runs); with workers, in the jobs (and the dispatch
          * moves into its run there too) */
@@ -1002,6 +1005,10 @@ static gb_err run_wave_shared(sched *s, bool early)
     atomic_init(&s->preps_left, nprep);
     s->wide = nchunk >= 2;
     gb_err e = GB_OK;
+    /* nothing writes until every preparation is done: the memo's lookups
+     * need no lock meanwhile (ready's release store and gb_pool_start
+     * publish this; preps_left's acquire load below ends it) */
+    gb_db_memo_freeze(s->b->txn, true);
     if (early) { /* (the workers wait for this) */
         atomic_store_explicit(&s->ready, 1, memory_order_release);
     } else {
@@ -1013,8 +1020,10 @@ static gb_err run_wave_shared(sched *s, bool early)
                                                            : GB_POOL_MIN_SHARED;
         offer_digest(s);
         atomic_store_explicit(&s->ready, 1, memory_order_relaxed);
-        if ((e = gb_pool_start(c->pool, jobs, wave_job, s)))
+        if ((e = gb_pool_start(c->pool, jobs, wave_job, s))) {
+            gb_db_memo_freeze(s->b->txn, false);
             return e;
+        }
     }
     /* every program read before anything is written (running its own
      * meanwhile: the workers are preparing theirs) */
@@ -1023,6 +1032,7 @@ static gb_err run_wave_shared(sched *s, bool early)
     while (atomic_load_explicit(&s->preps_left, memory_order_acquire))
         if (!main_runs_one(s, &from, false))
             relax();
+    gb_db_memo_freeze(s->b->txn, false);
     digest_wait(s, &from); /* (the journals make events) */
     for (uint32_t i = 0; i < n; i++) /* (their dispatches moved) */
         release_entry(s, s->taken_e[i], true);
@@ -1049,15 +1059,15 @@ static gb_err run_wave_shared(sched *s, bool early)
 /* The wave alone (pick_wave prepared it): runs, then journals. */
 static gb_err run_wave_alone(sched *s)
 {
-    gb_chain *c = s->b->c;
     for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
         release_entry(s, s->taken_e[i], true);
-    gb_err e = gb_pool_start_grain(c->pool,
-                                   s->nruns > s->nold ? s->nruns : s->nold,
-                                   GRAIN_RUN, run_job, s);
-    if (e)
-        return e;
-    gb_pool_finish(c->pool);
+    /* (one thread: not through the pool, which would run them here, in
+     * order, with a lock and its counters per wave — a wave of pingpong
+     * is one dispatch) */
+    uint32_t m = s->nruns > s->nold ? s->nruns : s->nold;
+    gb_err e = GB_OK;
+    for (uint32_t i = 0; i < m; i++)
+        run_job(s, i, 0);
     s->nold = 0; /* (freed) */
     for (uint32_t i = 0; i < s->nruns && !e; i++)
         e = gb_chain_finish(s->b, &s->runs[i]);

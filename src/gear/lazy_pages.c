@@ -416,6 +416,17 @@ static uint32_t last_dirty(const uint8_t *dirty, uint32_t page)
     return 0;
 }
 
+/* The first page from page on (below end) with a granule the run wrote;
+ * end when none. */
+static uint32_t next_dirty(const uint8_t *dirty, uint32_t page, uint32_t end)
+{
+    if (page >= end)
+        return end;
+    size_t z = gb_zero_len(dirty + (size_t)page * SUB,
+                           (size_t)(end - page) * SUB);
+    return page + (uint32_t)(z / SUB);
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -446,8 +457,10 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
                             ? size_pages - lz->first_page : 0;
         if ((ndirty + 1) * sizeof(gb_page_write) > sizeof lz->writes_small) {
             ndirty = 0; /* (room for those written only) */
-            for (uint32_t page = lz->first_page; page < size_pages; page++)
-                ndirty += last_dirty(dirty, page) != 0;
+            for (uint32_t page = next_dirty(dirty, lz->first_page, size_pages);
+                 page < size_pages;
+                 page = next_dirty(dirty, page + 1, size_pages))
+                ndirty++;
         }
         gb_page_write *w = lz_array(lz->writes_small,
                                     sizeof lz->writes_small,
@@ -455,10 +468,9 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
         if (!w)
             return GB_NOMEM;
         uint32_t nw = 0;
-        for (uint32_t page = lz->first_page; page < size_pages; page++) {
-            uint32_t top = last_dirty(dirty, page) * GRAN; /* 0: none */
-            if (!top)
-                continue;
+        for (uint32_t page = next_dirty(dirty, lz->first_page, size_pages);
+             page < size_pages; page = next_dirty(dirty, page + 1, size_pages)) {
+            uint32_t top = last_dirty(dirty, page) * GRAN; /* (not 0) */
             const uint8_t *now = lz->base + (size_t)page * PAGE;
             uint32_t was_len = 0;
             const uint8_t *was = page < lz->end_page
@@ -572,33 +584,14 @@ void gb_lazy_free_keep(gb_lazy *lz, gb_lazy **spare)
                    lz->loaded_len[i]);
         uint8_t *dirty = gb_memory_dirty(lz->mem);
         uint64_t ng = size / GRAN, g = 0;
-        while (g < ng) {
-            uint64_t end = g + 32 < ng ? g + 32 : ng;
-            if (end - g == 32) { /* (32 clean granules at a glance) */
-                uint64_t w[4];
-                memcpy(w, dirty + g, sizeof w);
-                if (!(w[0] | w[1] | w[2] | w[3])) {
-                    g = end;
-                    continue;
-                }
-            }
-            while (g < end) {
-                uint64_t w8 = 0;
-                if (g + 8 <= end) /* (eight at a glance) */
-                    memcpy(&w8, dirty + g, 8);
-                if (g + 8 <= end && !w8) {
-                    g += 8;
-                    continue;
-                }
-                if (!dirty[g]) {
-                    g++;
-                    continue;
-                }
-                uint64_t g0 = g; /* a run of written granules: a memset */
-                while (g < ng && dirty[g])
-                    dirty[g++] = 0;
-                memset(lz->base + g0 * GRAN, 0, (size_t)(g - g0) * GRAN);
-            }
+        for (;;) {
+            g += gb_zero_len(dirty + g, ng - g); /* (clean: 256 at a glance) */
+            if (g >= ng)
+                break;
+            uint64_t g0 = g; /* a run of written granules: a memset */
+            while (g < ng && dirty[g])
+                dirty[g++] = 0;
+            memset(lz->base + g0 * GRAN, 0, (size_t)(g - g0) * GRAN);
         }
         lz_array_free(lz->writes, lz->writes_small);
         lz_array_free(lz->loaded, lz->loaded_small);

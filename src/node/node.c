@@ -474,7 +474,7 @@ static void deliver(gb_node *n,
                     d->r.height);
         if (on_block)
             on_block(ctx, &d->r);
-        gb_block_result_free(&d->r);
+        gb_chain_result_recycle(n->chain, &d->r);
         free(d);
     }
 }

@@ -368,6 +368,17 @@ const void *gb_db_memo_add(gb_db_txn *txn, gb_db_table t, const void *key,
                            const void *head, size_t head_len,
                            const void *tail, size_t tail_len);
 
+/* Freezes (on) or thaws the memo of txn (a write transaction) for a
+ * stretch where several threads read txn and none writes it (a wave's
+ * preparations): meanwhile gb_db_memo_find takes no lock — so no cache
+ * line moves between the readers' cores — and gb_db_memo_add keeps what
+ * it is given aside (returning NULL), to be added when the memo thaws.
+ * Called by the thread that writes txn, on either side of the stretch:
+ * before the readers start, and after every one of them is done (the
+ * caller orders both with the readers, e.g. by a release store and an
+ * acquire load).  Thawing can only fail to add (no memory): not an error. */
+void gb_db_memo_freeze(gb_db_txn *txn, bool on);
+
 /* ---- META: the caller's named values (hashed) ------------------------- */
 
 /* name: 1..64 ASCII bytes, not starting with '_' (GB_INVAL otherwise). */

@@ -86,12 +86,18 @@ typedef struct gb_db_memo_slot {
 } gb_db_memo_slot;
 
 typedef struct gb_db_memo {
-    pthread_mutex_t lock; /* around every use */
+    pthread_mutex_t lock; /* around every use, but lookups while frozen */
     gb_db_memo_slot *s;   /* cap slots (a power of two, or 0), <= half full */
     uint32_t cap, n;
     struct { uint8_t key[GB_DB_MEMO_KEY]; } *dirty; /* the write txn's */
     uint32_t ndirty, cap_dirty;
     size_t txnid; /* the commit the entries are of (SIZE_MAX: none) */
+    /* gb_db_memo_freeze: while set, nothing changes the table (lookups
+     * take no lock); what is read meanwhile waits in later (under the
+     * lock) until the thawing puts it in */
+    bool frozen;
+    struct { uint8_t key[GB_DB_MEMO_KEY]; void *val; } *later;
+    uint32_t nlater, cap_later;
 } gb_db_memo;
 
 struct gb_db {

@@ -26,7 +26,11 @@
  * of this transaction touched its key.
  *
  * Threads.  One lock (memo.lock) around every use: the scheduler's waves
- * read programs from several threads at once.  Entries' values are
+ * read programs from several threads at once.  But while the memo is
+ * frozen (gb_db_memo_freeze: a wave's preparations, when nothing writes)
+ * lookups take no lock — the table does not change: a value read then is
+ * kept aside, under the lock, and put in the table when it thaws, on the
+ * writing thread alone.  Entries' values are
  * allocated one by one and freed only at commit, abort or the next
  * begin — never while a transaction may still hold one (a read's result
  * points into its value until the transaction ends, as an LMDB value
@@ -81,8 +85,17 @@ static void memo_remove(gb_db_memo *m, uint32_t i)
     }
 }
 
+/* Drops the values kept aside while frozen. */
+static void memo_later_clear(gb_db_memo *m)
+{
+    for (uint32_t i = 0; i < m->nlater; i++)
+        free(m->later[i].val);
+    m->nlater = 0;
+}
+
 static void memo_clear(gb_db_memo *m)
 {
+    memo_later_clear(m);
     for (uint32_t i = 0; i < m->cap; i++)
         free(m->s[i].val);
     if (m->n)
@@ -121,6 +134,7 @@ void gb_db_memo_free(gb_db *db)
     memo_clear(&db->memo);
     free(db->memo.s);
     free(db->memo.dirty);
+    free(db->memo.later);
     pthread_mutex_destroy(&db->memo.lock);
 }
 
@@ -149,6 +163,8 @@ void gb_db_memo_end(gb_db_txn *t, bool committing)
 {
     gb_db_memo *m = &t->db->memo;
     pthread_mutex_lock(&m->lock);
+    m->frozen = false; /* (a transaction that ended in a frozen stretch) */
+    memo_later_clear(m);
     for (uint32_t d = 0; d < m->ndirty; d++) {
         uint32_t i = memo_slot(m, m->dirty[d].key);
         if (!m->s[i].state)
@@ -218,13 +234,16 @@ const void *gb_db_memo_find(gb_db_txn *t, gb_db_table tb, const void *key)
         return NULL;
     gb_db_memo *m = &t->db->memo;
     const void *v = NULL;
-    pthread_mutex_lock(&m->lock);
+    bool frozen = m->frozen;
+    if (!frozen)
+        pthread_mutex_lock(&m->lock);
     if (m->cap) {
         const gb_db_memo_slot *s = &m->s[memo_slot(m, key)];
         if (s->state == GB_DB_MEMO_VALID)
             v = s->val;
     }
-    pthread_mutex_unlock(&m->lock);
+    if (!frozen)
+        pthread_mutex_unlock(&m->lock);
     return v;
 }
 
@@ -242,13 +261,24 @@ const void *gb_db_memo_add(gb_db_txn *t, gb_db_table tb, const void *key,
         v = m->s[i].val; /* (another thread read it meanwhile) */
         goto out;
     }
-    if ((m->cap && m->s[i].state) || m->n >= MEMO_MAX || !memo_room(m))
+    if ((m->cap && m->s[i].state) || m->n >= MEMO_MAX ||
+        (!m->frozen && !memo_room(m)))
         goto out; /* dirty (written in this txn), full, or no memory */
+    if (m->frozen &&
+        !gb_grow((void **)&m->later, &m->cap_later, (uint64_t)m->nlater + 1,
+                 sizeof *m->later, 16))
+        goto out;
     if (!(v = gb_malloc(head_len + tail_len ? head_len + tail_len : 1)))
         goto out;
     memcpy(v, head, head_len);
     if (tail_len)
         memcpy((uint8_t *)v + head_len, tail, tail_len);
+    if (m->frozen) { /* (the table may not change: see the thaw) */
+        memcpy(m->later[m->nlater].key, key, GB_DB_MEMO_KEY);
+        m->later[m->nlater++].val = v;
+        v = NULL;
+        goto out;
+    }
     i = memo_slot(m, key);
     memcpy(m->s[i].key, key, GB_DB_MEMO_KEY);
     m->s[i].state = GB_DB_MEMO_VALID;
@@ -257,4 +287,31 @@ const void *gb_db_memo_add(gb_db_txn *t, gb_db_table tb, const void *key,
 out:
     pthread_mutex_unlock(&m->lock);
     return v;
+}
+
+void gb_db_memo_freeze(gb_db_txn *t, bool on)
+{
+    if (!t->write)
+        return;
+    gb_db_memo *m = &t->db->memo;
+    pthread_mutex_lock(&m->lock);
+    m->frozen = on;
+    /* thawing: what was read meanwhile, unless read twice, written since
+     * (it cannot be, but the marks say so), or the memo is full */
+    for (uint32_t k = 0; !on && k < m->nlater; k++) {
+        void *v = m->later[k].val;
+        uint32_t i = m->cap ? memo_slot(m, m->later[k].key) : 0;
+        if ((m->cap && m->s[i].state) || m->n >= MEMO_MAX || !memo_room(m)) {
+            free(v);
+            continue;
+        }
+        i = memo_slot(m, m->later[k].key);
+        memcpy(m->s[i].key, m->later[k].key, GB_DB_MEMO_KEY);
+        m->s[i].state = GB_DB_MEMO_VALID;
+        m->s[i].val = v;
+        m->n++;
+    }
+    if (!on)
+        m->nlater = 0;
+    pthread_mutex_unlock(&m->lock);
 }

@@ -540,7 +540,7 @@ static gb_err next_block(gb_tk *tk, bool at_ts, uint64_t ts, gb_tk_block *out)
                              .queued_left = r.queued_left};
         memcpy(out->state_root, r.state_root, 32);
     }
-    gb_block_result_free(&r);
+    gb_chain_result_recycle(tk->chain, &r);
     if (e) /* the block is committed; what the harness knows is partial */
         return fail(tk, e, "recording the block's events: %s", gb_err_str(e));
     return GB_OK;

@@ -82,6 +82,50 @@ static inline size_t gb_trimmed_len(const unsigned char *p, size_t n)
     return n;
 }
 
+/* How many of the bytes at the start of p[0, n) are zero (n when all
+ * are): 256 bytes a step while they are zero — the engine's marks of the
+ * granules a run wrote are mostly zero, and are looked through after
+ * every run. */
+static inline size_t gb_zero_len(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+#if defined(__GNUC__) || defined(__clang__)
+    while (n - i >= 256) {
+        const gb_v2u_ *q = (const gb_v2u_ *)(const void *)(p + i);
+        gb_v2u_ o = ((q[0] | q[1]) | (q[2] | q[3])) |
+                    ((q[4] | q[5]) | (q[6] | q[7]));
+        o |= ((q[8] | q[9]) | (q[10] | q[11])) |
+             ((q[12] | q[13]) | (q[14] | q[15]));
+        if (o[0] | o[1])
+            break;
+        i += 256;
+    }
+#endif
+    while (n - i >= 32) {
+        unsigned long long w[4];
+        memcpy(w, p + i, sizeof w);
+        if (w[0] | w[1] | w[2] | w[3])
+            break;
+        i += 32;
+    }
+    while (n - i >= 8) {
+        unsigned long long w;
+        memcpy(&w, p + i, sizeof w);
+        if (w) {
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return i + (size_t)__builtin_ctzll(w) / 8; /* (first byte: low) */
+#else
+            break;
+#endif
+        }
+        i += 8;
+    }
+    while (i < n && p[i] == 0)
+        i++;
+    return i;
+}
+
 /* v as n (1..8) little-endian bytes at p. */
 static inline void gb_le_put(unsigned char *p, uint64_t v, int n)
 {

@@ -19,12 +19,15 @@
  *   rbp  the memory's read marks          r15  the memory's write marks
  *
  * A direct call is a native `call`: the caller checks the depth and the
- * value stack exactly as the interpreter does (the same limits, the same
+ * value stack as the interpreter does (the same limits, the same
  * STACK_EXHAUSTED), moves rbx up by the call's argument base, calls, and
  * moves it back.  A frame costs 16 bytes of native stack (the return
  * address and padding that keeps the stack 16-byte aligned for calls into
  * C), so the deepest run the default limits allow (20,000 frames) needs
- * about 320 KiB.
+ * about 320 KiB, and the depth is the distance from the entry's
+ * rsp_base: one compare of rsp with rsp_limit says neither limit can be
+ * reached by this call (the exact checks, l_callchk, only from
+ * c->fast_depth on).
  *
  * Gas is charged where the interpreter charges it and by the same amounts:
  * a GAS instruction subtracts the block's cost from r13, a taken branch the
@@ -33,13 +36,13 @@
  * with OUT_OF_GAS and a counter of 0 — what the interpreter's REFILL does.
  *
  * What is native: moves, constants, select, globals, memory.size, every
- * i32/i64 operation but division, remainder and the bit counts, all
+ * i32/i64 operation but the bit counts (division: jit_x64_num.c), all
  * compare-and-branch forms, br_table, loads and stores (the bounds checked
  * explicitly against the context's memory size, then the read or write
  * marks set as interp.c sets them: the first byte's granule inline, the
  * last byte's out of line when it is another), direct calls and returns.
  * Everything else (float arithmetic and conversions, with numeric.h's NaN
- * rules; integer division; bulk memory; memory.grow; tables; calls to
+ * rules; bulk memory; memory.grow; tables; calls to
  * imports and call_indirect) calls a C helper (jit_x64_rt.c) that does
  * what the interpreter's handler does, written from the same opcodes.h
  * expressions; the registers are written back to the frame before.
@@ -171,8 +174,16 @@ static void helper(asm_ *a, op_fn fn, const gb_cell *pc, bool sync)
 static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
                      uint64_t argbase)
 {
+    if (argbase > a->bmax)
+        a->bmax = argbase;
     gb_jitx_spill_all(a, false);
     insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
+    /* this frame's depth into the context: (rsp_base - rsp) / 16 */
+    insm(a, 0, 1, 0x8b, RAX, CTX, -1, 1, CO(rsp_base));
+    insr(a, 1, 0x29, RSP, RAX);         /* sub rax, rsp */
+    insr(a, 1, 0xc1, 5, RAX);           /* shr rax, 4 */
+    b1(a, 4);
+    insm(a, 0, 0, 0x89, RAX, CTX, -1, 1, CO(depth));
     insr(a, 1, 0x89, CTX, RDI);
     insr(a, 1, 0x89, FP, RSI);
     gb_jitx_movimm(a, RDX, (uint64_t)(uintptr_t)pc);
@@ -186,7 +197,6 @@ static void dyn_call(asm_ *a, const void *fn, const gb_cell *pc,
     insm(a, 0, 1, 0x8d, FP, FP, -1, 1, sd(argbase));   /* lea rbx, [rbx+d] */
     insr(a, 0, 0xff, 2, RAX);                          /* call rax */
     insm(a, 0, 1, 0x8d, FP, FP, -1, 1, -sd(argbase));  /* lea rbx, [rbx-d] */
-    insm(a, 0, 0, 0xff, 1, CTX, -1, 1, CO(depth));     /* dec depth */
     if (a->n - (at + 1) <= 127 && at < a->n)
         a->b[at] = (uint8_t)(a->n - (at + 1));
     reload_mem(a);
@@ -202,19 +212,6 @@ static void mark32(asm_ *a, uint64_t slot)
     int i = gb_jitx_cfind(a, slot);
     if (i >= 0)
         gb_jitx_z32(a, creg[i]);
-}
-
-static void setcc_store(asm_ *a, int cc, uint64_t dst)
-{
-    b1(a, 0x0f); /* setcc al */
-    b1(a, (uint8_t)(0x90 + cc));
-    b1(a, 0xc0);
-    int rd = gb_jitx_dst(a, dst); /* (a store, if any, keeps the flags) */
-    insr(a, 0, 0xb60f, rd >= 0 ? rd : RAX, RAX); /* movzx rd, al */
-    if (rd < 0)
-        st64(a, dst, RAX);
-    else
-        gb_jitx_z32(a, rd);
 }
 
 static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell *pc)
@@ -236,7 +233,7 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
             insr(a, n->w, 0x39, rb, ra); /* cmp ra, rb */
         else
             gb_jitx_aluimm(a, n->w, 7, ra, (uint32_t)iv);
-        setcc_store(a, n->cc, pc[1].u);
+        gb_jitx_cond_result(a, n->cc, pc[1].u);
         return;
     }
     /* the result computed in its own register when it has one (and b is
@@ -247,6 +244,12 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
         rd = gb_jitx_take_dead(a, pc[2].u, pc[1].u);
     if (rd < 0)
         rd = gb_jitx_dst(a, pc[1].u);
+    if (rd >= 0 && rd == rb && ra != rb &&
+        (n->op == 0x01 || n->op == 0x21 || n->op == 0x09 || n->op == 0x31 ||
+         n->op == 0xaf0f)) { /* commutative: into b's register */
+        rb = ra;
+        ra = rd;
+    }
     if (rd < 0 || rd == rb)
         rd = RAX;
     if (n->sh >= 0) {
@@ -289,7 +292,7 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     case GB_IR_I64_EQZ:
         r = gb_jitx_src(a, pc[2].u, RAX);
         insr(a, o == GB_IR_I64_EQZ, 0x85, r, r);
-        setcc_store(a, CC_E, pc[1].u);
+        gb_jitx_cond_result(a, CC_E, pc[1].u);
         return true;
     case GB_IR_I32_WRAP_I64:
     case GB_IR_I64_EXTEND_I32_U:
@@ -382,10 +385,18 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
 #undef TARGET_
     gb_jitx_align_plan(a, hm, code);
     gb_jitx_cache_reset(a);
+    a->lo = lo;
+    a->fl_at = UINT32_MAX;
 
     /* prologue: align the stack, zero the declared locals */
     gb_jitx_aluimm(a, 1, 5, RSP, 8); /* sub rsp, 8 */
-    if (code->nlocals) {
+    if (code->nlocals && code->nlocals <= 3) {
+        for (uint32_t k = 0; k < code->nlocals; k++) {
+            /* mov qword [slot], 0 */
+            insm(a, 0, 1, 0xc7, 0, FP, -1, 1, sd(code->nparams + k));
+            b4(a, 0);
+        }
+    } else if (code->nlocals) {
         insr(a, 0, 0x31, RAX, RAX); /* xor eax, eax */
         if (code->nlocals <= 16) {
             for (uint32_t k = 0; k < code->nlocals; k++)
@@ -426,17 +437,13 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             if (!np)
                 np = gb_jitx_plan_region(hm, code, i, lo, hi, NCR, pins,
                                          &rend);
-            /* (falling through) */
-            gb_jitx_spill_keep(a, false, dead_mask(a, hm, code, i));
-            gb_jitx_cache_reset(a);
-            for (int k = 0; k < np; k++) { /* on the way in */
-                a->rs[k] = (int64_t)pins[k];
-                a->pin[k] = 1;
-                /* taken as newer than their slots: so they are when the
-                 * branches back come in */
-                a->dirty[k] = 1;
-                ld64(a, creg[k], pins[k]);
-            }
+            /* (falling through) the pins on the way in */
+            uint32_t live = 0;
+            for (int k = 0; k < np; k++)
+                if (!gb_jitx_dead_at(hm, code, i, pins[k]))
+                    live |= 1u << k;
+            gb_jitx_cache_enter_loop(a, pins, np, live,
+                                     dead_mask(a, hm, code, i));
             if (np) {
                 a->head = i;
                 a->rend = rend;
@@ -468,10 +475,14 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_BR_EQZ_I32:
         case GB_IR_BR_NEZ_I32:
             spill_branch(a, hm, code, pc, 2);
-            cc = gb_jitx_src(a, pc[1].u, RAX);
-            insr(a, 0, 0x85, cc, cc);
+            /* (the flags of the comparison just before, if it was) */
+            if ((cc = gb_jitx_cond_flags(a, i, pc[1].u)) < 0) {
+                cc = gb_jitx_src(a, pc[1].u, RAX);
+                insr(a, 0, 0x85, cc, cc);
+                cc = CC_NE;
+            }
             branch(a, code, pc, 2,
-                   o == GB_IR_BR_IF || o == GB_IR_BR_NEZ_I32 ? CC_NE : CC_E);
+                   o == GB_IR_BR_IF || o == GB_IR_BR_NEZ_I32 ? cc : cc ^ 1);
             break;
         case GB_IR_BR_TABLE: {
             uint32_t cnt = (uint32_t)pc[2].u;
@@ -525,22 +536,27 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             const gb_code *callee = pc[1].p;
             uint64_t base = pc[2].u;
             gb_jitx_spill_all(a, false);
-            insm(a, 0, 0, 0x8b, RAX, CTX, -1, 1, CO(depth));
-            insr(a, 0, 0xff, 0, RAX); /* inc eax */
-            insm(a, 0, 0, 0x3b, RAX, CTX, -1, 1, CO(max_depth));
-            gb_jitx_jcc_to(a, CC_AE, a->l_stack);
-            insm(a, 0, 1, 0x8d, RCX, FP, -1, 1,
-                 sd(base + callee->frame_slots));
-            insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(stack_end));
-            gb_jitx_jcc_to(a, CC_A, a->l_stack);
-            insm(a, 0, 0, 0x89, RAX, CTX, -1, 1, CO(depth));
+            /* The checks: this frame's stack pointer above rsp_limit
+             * (every compiled frame takes 16 bytes: see emit_runtime) says
+             * neither the depth nor the value stack can run out here;
+             * else the exact checks, out of line. */
+            insm(a, 0, 1, 0x3b, RSP, CTX, -1, 1, CO(rsp_limit));
+            b1(a, 0x0f);
+            b1(a, 0x80 + CC_BE);
+            gb_jitx_add_fx(a, &a->slow, &a->nslow, &a->capslow,
+                           (uint32_t)a->n, (uint32_t)a->n + 4);
+            b4(a, 0);
+            if (a->nslow && !a->fail)
+                a->slow[a->nslow - 1].aux =
+                    (uint32_t)(base + callee->frame_slots);
+            if (base > a->bmax)
+                a->bmax = base;
             insm(a, 0, 1, 0x8d, FP, FP, -1, 1, sd(base));
             b1(a, 0xe8);
             gb_jitx_add_fx(a, &a->calls, &a->ncalls, &a->capcalls,
                            (uint32_t)a->n, callee->funcidx - m->nfunc_imports);
             b4(a, 0);
             insm(a, 0, 1, 0x8d, FP, FP, -1, 1, -sd(base));
-            insm(a, 0, 0, 0xff, 1, CTX, -1, 1, CO(depth)); /* dec depth */
             gb_jitx_clobber(a);
             break;
         }
@@ -561,20 +577,34 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 st64(a, pc[1].u, RAX);
             else if (pc[2].u <= 0xffffffffu)
                 gb_jitx_z32(a, rd);
+            /* (a mov: the flags of a comparison before go on) */
+            if (a->fl_at == i && lo[i] == UINT32_MAX && pc[1].u != a->fl_slot)
+                a->fl_at = a->next;
         }
             break;
         case GB_IR_SELECT: {
             int rb = gb_jitx_src(a, pc[3].u, RCX);
-            gb_jitx_to_rax(a, 1, pc[2].u);
-            int rc = gb_jitx_cfind(a, pc[4].u);
-            if (rc >= 0)
-                insr(a, 0, 0x85, creg[rc], creg[rc]);
-            else { /* cmp dword [cond], 0 */
-                insm(a, 0, 0, 0x83, 7, FP, -1, 1, sd(pc[4].u));
-                b1(a, 0);
+            int ra = gb_jitx_src(a, pc[2].u, RAX);
+            /* (the flags of the comparison just before, if it was) */
+            int fcc = gb_jitx_cond_flags(a, i, pc[4].u), rc;
+            if (fcc < 0) {
+                fcc = CC_NE;
+                if ((rc = gb_jitx_cfind(a, pc[4].u)) >= 0)
+                    insr(a, 0, 0x85, creg[rc], creg[rc]);
+                else { /* cmp dword [cond], 0 */
+                    insm(a, 0, 0, 0x83, 7, FP, -1, 1, sd(pc[4].u));
+                    b1(a, 0);
+                }
             }
-            insr(a, 1, 0x440f, RAX, rb); /* cmove rax, rb */
-            gb_jitx_set_slot(a, pc[1].u, RAX);
+            /* rd = a; cmov!cc rd, rb: b when the condition is 0 (in rax
+             * when the result's register is b's) */
+            int rd = gb_jitx_dst(a, pc[1].u), rx = rd < 0 || rd == rb ? RAX : rd;
+            mov64(a, rx, ra);
+            insr(a, 1, 0x0f | (uint32_t)(0x40 + (fcc ^ 1)) << 8, rx, rb);
+            if (rd < 0)
+                st64(a, pc[1].u, RAX);
+            else
+                mov64(a, rd, rx);
             break;
         }
         case GB_IR_GLOBAL_GET:
@@ -680,6 +710,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 emit_binop(a, o, &nat, pc);
             } else if (emit_unop(a, o, pc)) {
                 /* done */
+            } else if (gb_jitx_emit_divrem(a, o, pc)) {
+                /* done */
             } else if (gb_jitx_num_helper(o)) {
                 helper(a, gb_jitx_num_helper(o), pc, false);
             } else {
@@ -709,6 +741,14 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         gb_jitx_jmp_to(a, t >> 8);
     }
     a->ncold = 0;
+    /* the calls' exact checks, out of line: rcx the callee frame's end */
+    for (size_t k = 0; k < a->nslow && !a->fail; k++) {
+        patch4(a, a->slow[k].at, (uint32_t)a->n - (a->slow[k].at + 4));
+        insm(a, 0, 1, 0x8d, RCX, FP, -1, 1, sd(a->slow[k].aux));
+        gb_jitx_call_to(a, a->l_callchk);
+        gb_jitx_jmp_to(a, a->slow[k].target);
+    }
+    a->nslow = 0;
     /* the branches of this function */
     for (size_t k = 0; k < a->nfx && !a->fail; k++) {
         uint32_t t = a->fx[k].target;
@@ -724,6 +764,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     free(hi);
     gb_jitx_align_free(a);
     a->off = NULL;
+    a->lo = NULL;
 }
 
 /* The module's shared code: the entry trampoline, the exit, the refill
@@ -738,7 +779,25 @@ static void emit_runtime(asm_ *a)
     b1(a, 0x41); b1(a, 0x56); /* push r14 */
     b1(a, 0x41); b1(a, 0x57); /* push r15 */
     insm(a, 0, 0, 0xff, 6, RDI, -1, 1, CO(entry_rsp)); /* push [rdi+e] */
+    insm(a, 0, 0, 0xff, 6, RDI, -1, 1, CO(rsp_base));
+    insm(a, 0, 0, 0xff, 6, RDI, -1, 1, CO(rsp_limit));
     insm(a, 0, 1, 0x89, RSP, RDI, -1, 1, CO(entry_rsp));
+    /* The function entered runs at depth c->depth with its stack pointer
+     * at rsp - 16 (the call, its alignment); each frame deeper is 16
+     * bytes lower: rsp_base = rsp - 16 + 16 * depth.  A caller at depth
+     * d below c->fast_depth (gb_jitx_fast_depth) can call without
+     * exceeding the depth or the value stack: while its stack pointer is
+     * above rsp_limit = rsp_base - 16 * fast_depth (else l_callchk). */
+    insm(a, 0, 0, 0x8b, RAX, RDI, -1, 1, CO(depth)); /* (zero-extends) */
+    insr(a, 1, 0xc1, 4, RAX);                        /* shl rax, 4 */
+    b1(a, 4);
+    insm(a, 0, 1, 0x8d, RCX, RSP, RAX, 1, -16);      /* lea rcx, [rsp+rax-16] */
+    insm(a, 0, 1, 0x89, RCX, RDI, -1, 1, CO(rsp_base));
+    insm(a, 0, 0, 0x8b, RAX, RDI, -1, 1, CO(fast_depth));
+    insr(a, 1, 0xc1, 4, RAX);
+    b1(a, 4);
+    insr(a, 1, 0x29, RAX, RCX);                      /* sub rcx, rax */
+    insm(a, 0, 1, 0x89, RCX, RDI, -1, 1, CO(rsp_limit));
     insr(a, 1, 0x89, RDI, CTX);
     insr(a, 1, 0x89, RSI, FP);
     insm(a, 0, 1, 0x8b, GAS, CTX, -1, 1, CO(gas));
@@ -749,7 +808,9 @@ static void emit_runtime(asm_ *a)
     a->l_exit = (uint32_t)a->n;
     insm(a, 0, 1, 0x89, GAS, CTX, -1, 1, CO(gas));
     insm(a, 0, 1, 0x8b, RSP, CTX, -1, 1, CO(entry_rsp));
-    insm(a, 0, 0, 0x8f, 0, CTX, -1, 1, CO(entry_rsp)); /* pop [r12+e] */
+    insm(a, 0, 0, 0x8f, 0, CTX, -1, 1, CO(rsp_limit)); /* pop [r12+l] */
+    insm(a, 0, 0, 0x8f, 0, CTX, -1, 1, CO(rsp_base));
+    insm(a, 0, 0, 0x8f, 0, CTX, -1, 1, CO(entry_rsp));
     b1(a, 0x41); b1(a, 0x5f);
     b1(a, 0x41); b1(a, 0x5e);
     b1(a, 0x41); b1(a, 0x5d);
@@ -769,6 +830,27 @@ static void emit_runtime(asm_ *a)
     gb_jitx_jmp_to(a, a->l_exit);
     a->l_unreach = (uint32_t)a->n;
     gb_jitx_movimm(a, RAX, GB_TRAP_UNREACHABLE);
+    gb_jitx_jmp_to(a, a->l_exit);
+    /* A call's exact checks (the interpreter's), called by the slow path
+     * of a call at depth d, rsp 8 below that frame's, rcx the end of the
+     * callee's frame: d + 1 < max_depth and rcx <= stack_end, or
+     * STACK_EXHAUSTED. */
+    a->l_callchk = (uint32_t)a->n;
+    insm(a, 0, 1, 0x8b, RAX, CTX, -1, 1, CO(rsp_base));
+    insr(a, 1, 0x29, RSP, RAX);         /* sub rax, rsp: 16 d + 8 */
+    insr(a, 1, 0xc1, 5, RAX);           /* shr rax, 4 */
+    b1(a, 4);
+    insr(a, 1, 0xff, 0, RAX);           /* inc rax */
+    insm(a, 0, 0, 0x3b, RAX, CTX, -1, 1, CO(max_depth));
+    gb_jitx_jcc_to(a, CC_AE, a->l_stack);
+    insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(stack_end));
+    gb_jitx_jcc_to(a, CC_A, a->l_stack);
+    b1(a, 0xc3);
+    a->l_divz = (uint32_t)a->n;
+    gb_jitx_movimm(a, RAX, GB_TRAP_DIV_ZERO);
+    gb_jitx_jmp_to(a, a->l_exit);
+    a->l_ovf = (uint32_t)a->n;
+    gb_jitx_movimm(a, RAX, GB_TRAP_INT_OVERFLOW);
     gb_jitx_jmp_to(a, a->l_exit);
     /* refill: called with the counter negative; returns with it >= 0 or
      * ends the run out of gas with a counter of 0 */
@@ -832,6 +914,12 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
     for (size_t k = 0; k < a.ncalls && !a.fail; k++)
         patch4(&a, a.calls[k].at,
                j->fn_off[a.calls[k].target] - (a.calls[k].at + 4));
+    /* (for gb_jitx_fast_depth) */
+    j->bmax = a.bmax;
+    j->fmax = a.bmax;
+    for (uint32_t i = 0; i < ndefs; i++)
+        if (a.bmax + m->code[i]->frame_slots > j->fmax)
+            j->fmax = a.bmax + m->code[i]->frame_slots;
     if (a.fail)
         goto out;
     /* W^X: written while read-write, then read-execute */
@@ -863,6 +951,7 @@ out:
     free(a.fx);
     free(a.calls);
     free(a.cold);
+    free(a.slow);
     free(hm);
     if (a.fail) {
         gb_jit_free(j);
@@ -901,6 +990,7 @@ gb_err gb_jit_call(gb_store *s, gb_func *f)
               .inst = f->inst,
               .jit = j};
     gb_jitx_load_mem(&c, f->inst);
+    gb_jitx_fast_depth(&c, j, s->stack);
     gb_err e = j->enter(&c, s->stack,
                         j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
     s->gas_left = c.gas;

@@ -228,6 +228,45 @@ void gb_jitx_clobber(asm_ *a)
     gb_jitx_chk_reset(a);
 }
 
+/* At the head of a loop whose slots are pinned, entered from outside only
+ * by falling through: a pinned slot already in a register stays in it,
+ * the others are loaded into free ones (those whose bit in `live` is
+ * clear, dead at the head, are not); every other register newer than its
+ * slot is written back, but those in the mask `keep` (dead at the head). */
+void gb_jitx_cache_enter_loop(asm_ *a, const uint64_t *pins, int np,
+                              uint32_t live, uint32_t keep)
+{
+    int place[NCR];
+    uint32_t kept = 0, used = 0;
+    for (int k = 0; k < np; k++) {
+        int j = gb_jitx_cfind(a, pins[k]);
+        place[k] = j;
+        if (j >= 0)
+            kept |= 1u << j;
+    }
+    used = kept;
+    for (int k = 0; k < np; k++)
+        for (int j = 0; j < NCR && place[k] < 0; j++)
+            if (!(used & (1u << j))) {
+                place[k] = j;
+                used |= 1u << j;
+            }
+    for (int j = 0; j < NCR; j++)
+        if (!(kept & (1u << j)) && !(keep & (1u << j)))
+            writeback(a, j);
+    gb_jitx_cache_reset(a);
+    for (int k = 0; k < np; k++) {
+        int j = place[k];
+        a->rs[j] = (int64_t)pins[k];
+        a->pin[j] = 1;
+        /* taken as newer than their slots: so they are when the branches
+         * back come in */
+        a->dirty[j] = 1;
+        if (!(kept & (1u << j)) && (live & (1u << k)))
+            ld64(a, creg[j], pins[k]);
+    }
+}
+
 /* Register r (a cache register; others are ignored) holds a value whose
  * upper 32 bits are zero (a 32-bit result). */
 void gb_jitx_z32(asm_ *a, int r)

@@ -1,12 +1,13 @@
 /*
  * The compiling tier for x86-64, internal: what the translator
  * (jit_x64.c), its loads and stores (jit_x64_mem.c), its assembler and
- * slot cache (jit_x64_asm.c), the helpers its code calls (jit_x64_rt.c)
- * and its view of the IR (jit_x64_ir.c) share — the run's context
+ * slot cache (jit_x64_asm.c), the helpers its code calls (jit_x64_rt.c),
+ * its view of the IR (jit_x64_ir.c) and its division and conditions
+ * (jit_x64_num.c) share — the run's context
  * compiled code reads by offset, the compiled module, the helpers' entry
  * points, what the translator knows of each IR instruction, and the
  * assembler: the registers, the code buffer, the encoders (the hot ones
- * static inline here) and the slot cache.  Nothing outside these five
+ * static inline here) and the slot cache.  Nothing outside these six
  * files includes it.  x86-64 only.
  */
 #ifndef GB_WASM_JIT_X64_INT_H
@@ -35,6 +36,14 @@ typedef struct jctx {
     gb_instance *inst;
     gb_jit *jit;
     int32_t err;
+    /* The native stack pointer of a compiled frame at depth 0 (every
+     * compiled frame takes 16 bytes below it) and the deepest a caller's
+     * stack pointer may be for its call to stay within max_depth: set by
+     * the entry trampoline for each entry (jit_x64.c, "calls"). */
+    uint64_t rsp_base, rsp_limit;
+    /* (input to the trampoline) the depth from which a caller takes the
+     * slow path of its call's checks (gb_jitx_fast_depth) */
+    uint32_t fast_depth;
 } jctx;
 
 typedef gb_err (*enter_fn)(jctx *c, uint64_t *fp, const void *code);
@@ -46,6 +55,9 @@ struct gb_jit {
     uint32_t ndefs;
     uint32_t *fn_off;    /* ndefs: each function's entry */
     enter_fn enter;
+    /* the largest argument base of a call (slots), and of a call's base
+     * plus the frame of any function it may call */
+    uint64_t bmax, fmax;
 };
 
 /* A helper for one instruction: (context, fp, the instruction's cells);
@@ -74,6 +86,12 @@ op_fn gb_jitx_op_helper(gb_irop o, bool *sync);
  * here (a host function, another instance), NULL on a trap (c->err). */
 const void *gb_jitx_call_import(jctx *c, uint64_t *fp, const gb_cell *pc);
 const void *gb_jitx_call_indirect(jctx *c, uint64_t *fp, const gb_cell *pc);
+
+/* c->fast_depth for an entry into j's code with its frame at fp, at depth
+ * c->depth: the depth from which a call may exceed the depth limit or the
+ * value stack (below it, neither can: every call moves the frame up by at
+ * most j->bmax slots and needs at most j->fmax above the caller's). */
+void gb_jitx_fast_depth(jctx *c, const gb_jit *j, const uint64_t *fp);
 
 /* ---- what the translator knows of the IR (jit_x64_ir.c) ---- */
 
@@ -193,6 +211,14 @@ typedef struct asm_ {
     fixup *calls;
     size_t ncalls, capcalls;
     uint32_t l_exit, l_refill, l_err_ctx, l_oob, l_stack, l_unreach;
+    uint32_t l_divz, l_ovf; /* the division's traps */
+    uint32_t l_callchk;     /* a call's exact checks (the slow path) */
+    /* per function: the calls' slow paths, out of line (at: the jbe's
+     * rel32, target: where to go back, aux: the callee frame's end in
+     * slots from fp); per module: the largest argument base */
+    fixup *slow;
+    size_t nslow, capslow;
+    uint64_t bmax;
     /* The slot cache (see "the slot cache" below): which frame slot each
      * cache register holds (-1: none), whether it is pinned for the
      * block (a loop's), its last use, and the registers the instruction
@@ -225,6 +251,14 @@ typedef struct asm_ {
     const gb_jitx_hmap *hm;
     const gb_cell *pc;
     gb_irop op;
+    /* the first instruction branching to each cell (UINT32_MAX: none) */
+    const uint32_t *lo;
+    /* The flags hold slot fl_slot's comparison (condition fl_cc) for the
+     * instruction at cell fl_at, when it is the next one (jit_x64_num.c);
+     * fl_at UINT32_MAX: nothing known. */
+    uint64_t fl_slot;
+    int fl_cc;
+    uint32_t fl_at;
 } asm_;
 
 static inline void grow(asm_ *a, size_t more)
@@ -345,6 +379,13 @@ int gb_jitx_take_dead(asm_ *a, uint64_t slot, uint64_t dst);
 /* At a branch target inside the pinned loop: the pinned registers kept
  * (taken as newer than their slots), the others emptied. */
 void gb_jitx_cache_keep_pins(asm_ *a);
+/* At the head of a loop whose slots pins[0..np) are pinned (entered from
+ * outside only by falling through): those already in registers stay
+ * there, the others are loaded (unless their bit in `live` is clear: dead
+ * at the head); every other register newer than its slot is written back
+ * but those in the mask `keep`. */
+void gb_jitx_cache_enter_loop(asm_ *a, const uint64_t *pins, int np,
+                              uint32_t live, uint32_t keep);
 /* The cache register holding `slot`, or -1. */
 int gb_jitx_cfind(const asm_ *a, uint64_t slot);
 /* Every register newer than its slot written back (keep_pinned: but the
@@ -421,6 +462,24 @@ void gb_jitx_j_ir(asm_ *a, int cc, uint32_t target);
 /* Charge `gas` (a block's cost): the counter down, the refill routine
  * when it goes negative. */
 void gb_jitx_charge(asm_ *a, int64_t gas);
+
+/* ---- division and conditions (jit_x64_num.c) ---- */
+
+/* An integer division or remainder (and its _I form) translated natively,
+ * with the interpreter's traps (division by zero, INT_MIN / -1); false
+ * for another op. */
+bool gb_jitx_emit_divrem(asm_ *a, gb_irop o, const gb_cell *pc);
+/* After a comparison (its cmp or test emitted, the flags holding
+ * condition cc) whose result goes to slot dst: when the next instruction
+ * (after constants, which keep the flags) reads dst only as its condition (a br_if or a select), is no branch
+ * target and dst is dead after it, nothing more is emitted and the flags
+ * are left for it; else the result is stored as a 0/1 value (setcc), the
+ * flags still known.  Returns whether the value was left out. */
+bool gb_jitx_cond_result(asm_ *a, int cc, uint64_t dst);
+/* The condition the flags hold for slot `slot` at cell i (the comparison
+ * writing it was the instruction just before, or before constants only,
+ * and i is no branch target), or -1. */
+int gb_jitx_cond_flags(const asm_ *a, uint32_t i, uint64_t slot);
 
 #endif /* __x86_64__ */
 #endif

@@ -270,6 +270,21 @@ static gb_err interp_at(jctx *c, gb_func *f, uint64_t *nfp)
     return e;
 }
 
+void gb_jitx_fast_depth(jctx *c, const gb_jit *j, const uint64_t *fp)
+{
+    /* the depth limit: a caller at depth max_depth - 1 may not call */
+    uint64_t t = c->max_depth ? c->max_depth - 1 : 0;
+    /* the value stack: at caller depth d the frame is at most
+     * (d - depth) * bmax slots above fp, and a call needs at most fmax
+     * above that; from the first depth where that may pass stack_end the
+     * exact checks are made */
+    uint64_t room = (uint64_t)(c->stack_end - fp);
+    uint64_t safe = room < j->fmax ? c->depth
+                    : j->bmax ? c->depth + (room - j->fmax) / j->bmax + 1
+                              : UINT64_MAX;
+    c->fast_depth = (uint32_t)(safe < t ? safe : t);
+}
+
 /* A call through an import or a table: returns the compiled entry to call
  * natively (the depth already counted), (void *)1 when the call was made
  * here (a host function, another instance), NULL on a trap (c->err). */
@@ -302,6 +317,7 @@ static const void *call_func(jctx *c, gb_func *f, uint64_t *nfp)
         c->inst = f->inst;
         c->jit = j;
         gb_jitx_load_mem(c, f->inst);
+        gb_jitx_fast_depth(c, j, nfp);
         e = j->enter(c, nfp,
                      j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
         c->inst = inst;

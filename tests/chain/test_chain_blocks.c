@@ -43,6 +43,7 @@ typedef struct env {
     uint8_t roots[64][32];
     uint32_t nroots;
     uint64_t gas; /* gas limit of creations and plain sends */
+    bool recycle; /* blocks() gives the events back (gb_chain_result_recycle) */
 } env;
 
 static gb_id alice(void) { return gb_dev_account_id(0); }
@@ -125,7 +126,10 @@ static void blocks(env *t, uint32_t n)
 {
     for (uint32_t i = 0; i < n; i++) {
         gb_block_result r = block(t);
-        gb_block_result_free(&r);
+        if (t->recycle)
+            gb_chain_result_recycle(t->c, &r);
+        else
+            gb_block_result_free(&r);
     }
 }
 
@@ -263,6 +267,42 @@ static void test_ping(void)
     blocks(&t, 1);
     GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_AUTO, ""));
     GB_EXPECT_U64(0, gb_chain_pending(t.c));
+    env_close(&t);
+}
+
+/* gb_chain_result_recycle: the next block writes its events into the
+ * array given back, and they are its own; an array given back after a
+ * later block was made is freed, not kept (only the last block's is). */
+static void test_recycle(void)
+{
+    env t;
+    env_open(&t, NULL, 0);
+    gb_id ping = create(&t, "ping", "", 0);
+    gb_id m = send(&t, ping, "PING");
+    gb_block_result r = block(&t);
+    GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_MANUAL, "PONG"));
+    const gb_event *was = r.events;
+    GB_EXPECT(was != NULL);
+    gb_chain_result_recycle(t.c, &r);
+    GB_EXPECT(r.events == NULL && r.nevents == 0);
+    m = send(&t, ping, "PONG");
+    r = block(&t);
+    GB_EXPECT(r.events == was); /* (the same memory, written again) */
+    GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_AUTO, ""));
+    uint32_t ndisp = 0;
+    for (uint32_t i = 0; i < r.nevents; i++)
+        ndisp += r.events[i].kind == GB_EV_DISPATCHED;
+    GB_EXPECT_U64(1, ndisp);
+    gb_id m3 = send(&t, ping, "PING");
+    gb_block_result r3 = block(&t); /* (a fresh array: r still has it) */
+    GB_EXPECT(r3.events != NULL && r3.events != was);
+    GB_EXPECT(reply_is(&t, m3, GB_REPLY_SUCCESS_MANUAL, "PONG"));
+    gb_chain_result_recycle(t.c, &r); /* not the last block's: freed */
+    m = send(&t, ping, "PING");
+    gb_block_result r4 = block(&t);
+    GB_EXPECT(reply_is(&t, m, GB_REPLY_SUCCESS_MANUAL, "PONG"));
+    gb_chain_result_recycle(t.c, &r3);
+    gb_chain_result_recycle(t.c, &r4); /* (kept until the close) */
     env_close(&t);
 }
 
@@ -424,6 +464,47 @@ static void test_submit_errors(void)
     tx.sender = nowhere; /* no money */
     GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &tx, NULL, detail,
                                               sizeof detail));
+    /* pending: a second upload of the same code, a second creation of
+     * the same program, are refused; a send to the pending program and a
+     * creation from the pending code are not; after the block, the store
+     * refuses them as well */
+    uint32_t len;
+    uint8_t *code = fx_actor_wasm(&len);
+    gb_tx up = {.kind = GB_TX_UPLOAD_CODE, .sender = alice(), .code = code,
+                .code_len = len};
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &up, NULL, detail, sizeof detail));
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &up, NULL, detail,
+                                              sizeof detail));
+    GB_EXPECT(strstr(detail, "already uploaded") != NULL);
+    gb_tx mk = {.kind = GB_TX_CREATE_PROGRAM, .sender = alice(),
+                .code_id = gb_code_id(code, len),
+                .salt = (const uint8_t *)"dup", .salt_len = 3,
+                .gas_limit = t.gas};
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &mk, NULL, detail, sizeof detail));
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &mk, NULL, detail,
+                                              sizeof detail));
+    GB_EXPECT(strstr(detail, "already exists") != NULL);
+    mk.salt = (const uint8_t *)"dup2"; /* (another program, same code) */
+    mk.salt_len = 4;
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &mk, NULL, detail, sizeof detail));
+    gb_tx hi = {.kind = GB_TX_SEND_MESSAGE, .sender = alice(),
+                .destination = gb_program_id_from_user(mk.code_id,
+                                                        (const uint8_t *)"dup", 3),
+                .gas_limit = 1000000000ull};
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &hi, NULL, detail, sizeof detail));
+    GB_EXPECT_U64(4, gb_chain_pending(t.c));
+    blocks(&t, 1);
+    GB_EXPECT_U64(0, gb_chain_pending(t.c));
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &up, NULL, detail,
+                                              sizeof detail));
+    mk.salt = (const uint8_t *)"dup";
+    mk.salt_len = 3;
+    GB_EXPECT_ERR(GB_INVALID, gb_chain_submit(t.c, &mk, NULL, detail,
+                                              sizeof detail));
+    mk.salt = (const uint8_t *)"dup3"; /* (the pool is empty: a new one) */
+    mk.salt_len = 4;
+    GB_EXPECT_ERR(GB_OK, gb_chain_submit(t.c, &mk, NULL, detail, sizeof detail));
+    free(code);
     env_close(&t);
 }
 
@@ -730,6 +811,7 @@ static void test_determinism(void)
     env_open(&a, NULL, 0);
     run_scenario(&a, NULL, 0, STEPS, ia);
     env_open(&b, NULL, 0);
+    b.recycle = true; /* (the same roots and messages either way) */
     run_scenario(&b, NULL, 0, STEPS, ib);
     GB_EXPECT_U64(a.nroots, b.nroots);
     for (uint32_t i = 0; i < a.nroots && i < b.nroots; i++)
@@ -926,6 +1008,7 @@ static void test_replay_time_cut(void)
 int main(void)
 {
     GB_RUN(test_ping);
+    GB_RUN(test_recycle);
     GB_RUN(test_gas_limit_cap);
     GB_RUN(test_counter);
     GB_RUN(test_proxy);

@@ -4,7 +4,9 @@
  * rolled-back block or a failed commit wrote is not; a record deleted or
  * rewritten (an exited program) is not served from it; a raw put of the
  * table counts as a write; a restored store forgets it; reads from two
- * threads of a shared transaction see the same record.
+ * threads of a shared transaction see the same record, also while the memo
+ * is frozen (gb_db_memo_freeze: served without the lock, what was not in
+ * it added only when it thaws).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -278,6 +280,63 @@ static void test_shared_reads(void)
     gb_db_close(db);
 }
 
+/* Frozen: two threads read 16 records, 8 of them in the memo before;
+ * the other 8 are read from LMDB, and added only when the memo thaws; a
+ * transaction that ends frozen adds nothing. */
+static void test_frozen_reads(void)
+{
+    gb_db *db = db_open_temp();
+    GB_EXPECT(db != NULL);
+    if (!db)
+        return;
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    for (int k = 0; k < 16; k++) {
+        gb_db_program p = prog(100u + (uint64_t)k, GB_PROGRAM_ACTIVE);
+        GB_EXPECT_ERR(GB_OK, gb_db_program_put(t, pid_of((uint8_t)(10 + k)), &p));
+    }
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    for (int round = 0; round < 2; round++) {
+        GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+        for (int k = 0; k < 8; k++) { /* (in the memo before: half) */
+            gb_db_program p;
+            GB_EXPECT_ERR(GB_OK, gb_db_program_get(t, pid_of((uint8_t)(10 + k)), &p));
+        }
+        GB_EXPECT_ERR(GB_OK, gb_db_share_reads(t));
+        gb_db_memo_freeze(t, true);
+        reader r[2] = {{t, 0}, {t, 0}};
+        pthread_t th;
+        GB_EXPECT(pthread_create(&th, NULL, read_many, &r[0]) == 0);
+        read_many(&r[1]);
+        pthread_join(th, NULL);
+        GB_EXPECT_U64(0, r[0].bad + r[1].bad);
+        GB_EXPECT(gb_db_memo_find(t, GB_TABLE_PROGRAMS, pid_of(10).b) != NULL);
+        GB_EXPECT(gb_db_memo_find(t, GB_TABLE_PROGRAMS, pid_of(20).b) == NULL);
+        if (round == 0) { /* ends frozen: nothing kept aside stays */
+            gb_db_abort(t);
+            continue;
+        }
+        gb_db_memo_freeze(t, false);
+        for (int k = 0; k < 16; k++) {
+            const gb_db_program *m =
+                gb_db_memo_find(t, GB_TABLE_PROGRAMS, pid_of((uint8_t)(10 + k)).b);
+            GB_EXPECT(m != NULL);
+            if (m)
+                GB_EXPECT_U64(100u + (uint64_t)k, m->balance.lo);
+        }
+        /* a write after the thaw: not served, as any */
+        gb_db_program q = prog(7, GB_PROGRAM_ACTIVE);
+        GB_EXPECT_ERR(GB_OK, gb_db_program_put(t, pid_of(20), &q));
+        GB_EXPECT(gb_db_memo_find(t, GB_TABLE_PROGRAMS, pid_of(20).b) == NULL);
+        gb_db_abort(t);
+    }
+    /* after the abort, the thawed entries are the committed values */
+    bool memo;
+    GB_EXPECT_U64(110, balance_in_new_txn(db, pid_of(20), &memo));
+    GB_EXPECT(memo);
+    gb_db_close(db);
+}
+
 int main(void)
 {
     GB_RUN(test_next_block_sees_the_write);
@@ -285,5 +344,6 @@ int main(void)
     GB_RUN(test_delete_and_raw_put);
     GB_RUN(test_restore_forgets);
     GB_RUN(test_shared_reads);
+    GB_RUN(test_frozen_reads);
     return gb_test_summary();
 }

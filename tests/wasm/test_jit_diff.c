@@ -421,6 +421,58 @@ static void test_mark_alignment(void)
         GB_EXPECT(a.calls[k].err == GB_OK);
 }
 
+/* tests/data/wasm/jit_calls.wat (also run over the gas ladder of
+ * test_test_programs): recursion with values in registers across calls
+ * to the depth limit, through call_indirect and host calls too, to the
+ * value stack's limit with big frames, exactly 1000 frames and one more;
+ * divisions of every kind (native in the compiled tier) to each trap; and
+ * comparisons read by br_if and select.  Both tiers agree, and each
+ * export ends as it is made to. */
+static void test_calls_divs(void)
+{
+    const char *dir = getenv("GB_TEST_WASM");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/jit_calls.wasm", dir ? dir : ".");
+    size_t len;
+    uint8_t *mod = read_all(path, &len);
+    if (!mod) {
+        GB_FAIL_("%s not found", path);
+        return;
+    }
+    static const gb_err want[] = {
+        GB_OK,                   /* rec_500 */
+        GB_TRAP_STACK_EXHAUSTED, /* rec_deep */
+        GB_OK,                   /* ind_300 */
+        GB_TRAP_STACK_EXHAUSTED, /* ind_deep */
+        GB_TRAP_STACK_EXHAUSTED, /* big_deep: the value stack */
+        GB_OK,                   /* depth_999 */
+        GB_TRAP_STACK_EXHAUSTED, /* depth_1000 */
+        GB_TRAP_INT_OVERFLOW,    /* div_loop */
+        GB_TRAP_DIV_ZERO,        /* div_zero */
+        GB_TRAP_INT_OVERFLOW,    /* div_min64 */
+        GB_OK,                   /* div_const */
+        GB_TRAP_DIV_ZERO,        /* div_const_zero */
+        GB_OK,                   /* conds */
+    };
+    static const uint64_t gas[] = {777, 5000, 31337, 200000, 1000000000};
+    static jd_record a, b;
+    for (size_t g = 0; g < sizeof gas / sizeof gas[0]; g++) {
+        jd_run(mod, len, GB_TIER_INTERP, gas[g], &a);
+        jd_run(mod, len, GB_TIER_COMPILED, gas[g], &b);
+        const char *why = jd_compare(&a, &b);
+        if (why)
+            GB_FAIL_("gas %llu: %s", (unsigned long long)gas[g], why);
+    }
+    GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
+    GB_EXPECT_U64(sizeof want / sizeof want[0], a.ncalls);
+    for (uint32_t i = 0; i < a.ncalls && i < sizeof want / sizeof want[0];
+         i++)
+        GB_EXPECT_ERR(want[i], b.calls[i].err);
+    /* 1000 frames: 999 calls of $chain returning 1 + 1 + ... */
+    GB_EXPECT_U64(999, (uint32_t)b.calls[5].results[0]);
+    free(mod);
+}
+
 static void test_bench_workloads(void)
 {
     /* each workload needs 0.4-3e9 gas to finish: these stop it early, at
@@ -450,6 +502,7 @@ int main(void)
     GB_RUN(test_optimised_paths);
     GB_RUN(test_register_pressure);
     GB_RUN(test_mark_alignment);
+    GB_RUN(test_calls_divs);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
     GB_RUN(test_gear_examples);
