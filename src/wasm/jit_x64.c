@@ -905,6 +905,7 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
     j->nfunc_imports = m->nfunc_imports;
     j->ndefs = ndefs;
     emit_runtime(&a);
+    gb_jitx_globals_plan(&a, hm, m);
     for (uint32_t i = 0; i < ndefs && !a.fail; i++) {
         while (a.n % 16) /* function entries aligned */
             b1(&a, 0x90);
@@ -947,6 +948,7 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
         memcpy(&j->enter, &entry, sizeof entry);
     }
 out:
+    gb_jitx_globals_free(&a);
     free(a.b);
     free(a.fx);
     free(a.calls);

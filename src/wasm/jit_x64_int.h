@@ -242,6 +242,7 @@ typedef struct asm_ {
     /* The values of the slots on this straight line and the granules
      * its accesses marked (jit_x64_mem.c; NULL: none known). */
     struct gb_jitx_line *line;
+    struct gb_jitx_glob *glob; /* (the module's globals) */
     uint32_t use[NCR];
     uint32_t tick, lock;
     /* the instruction being translated: its code, the cell after it and
@@ -436,6 +437,11 @@ void gb_jitx_chk_reset(asm_ *a);
  * translation; and freed after it. */
 void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code);
 void gb_jitx_align_free(asm_ *a);
+/* The known low bits of the module's globals (asm_'s glob), before its
+ * functions are translated; and freed after them. */
+void gb_jitx_globals_plan(asm_ *a, const gb_jitx_hmap *hm,
+                          const gb_module *m);
+void gb_jitx_globals_free(asm_ *a);
 /* Pad the code to a multiple of `to` bytes (a power of 2): one no-op, or
  * a jump over the padding. */
 void gb_jitx_align_code(asm_ *a, unsigned to);

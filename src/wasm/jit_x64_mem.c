@@ -95,8 +95,21 @@ typedef struct gb_jitx_val {
     uint8_t t1, t2;  /* trailing zero bits known of r1, r2 */
 } gb_jitx_val;
 
+/* The known low bits of the module's globals (how many, 0 to 32, and
+ * what they are): an imported or mutable exported global none, the
+ * others what their initialiser and every global.set of the module's
+ * code have in common (collected over the module's functions until they
+ * no longer change, before any is translated). */
+typedef struct gb_jitx_glob {
+    uint32_t n;
+    uint8_t *k;
+    uint32_t *v;
+    bool collect, changed;
+} gb_jitx_glob;
+
 typedef struct gb_jitx_line {
     const gb_code *code;
+    gb_jitx_glob *glob;
     uint32_t nslots;
     uint32_t k;       /* the slots with known bits (the others: none) */
     uint8_t *cur;     /* k: how many low bits are known here */
@@ -108,6 +121,7 @@ typedef struct gb_jitx_line {
     gb_jitx_val *val; /* per slot, its value on this line */
     uint32_t epoch, fresh;
     bool pre;         /* analysing: a slot's value is its bound */
+    bool complete;    /* the analysis went through every instruction */
     gb_jitx_val wv;   /* the last access's base (for the _W forms) */
     struct {
         int marks;
@@ -202,6 +216,14 @@ static gb_jitx_val op_value(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
     switch (o) {
     case GB_IR_CONST:
         return konst((uint32_t)pc[2].u);
+    case GB_IR_GLOBAL_GET:
+        if (!l->glob || pc[2].u >= l->glob->n || !l->glob->k[pc[2].u])
+            return fresh(l, 0);
+        if (l->glob->k[pc[2].u] >= 32)
+            return konst(l->glob->v[pc[2].u]);
+        x = fresh(l, l->glob->k[pc[2].u]);
+        x.d = low(l->glob->v[pc[2].u], l->glob->k[pc[2].u]);
+        return x;
     case GB_IR_COPY:
         return get(l, pc[2].u);
     case GB_IR_I32_ADD_I:
@@ -324,6 +346,18 @@ static bool carry(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
     if (gb_jitx_slot_rw(o, pc, r, &nr, w, &nw) == 0) {
         l->pre = true;
         line_write(l, o, pc, w, nw);
+        if (o == GB_IR_GLOBAL_SET && l->glob && l->glob->collect &&
+            pc[1].u < l->glob->n) { /* what the global gets, met */
+            gb_jitx_val x = get(l, pc[2].u);
+            uint32_t g = (uint32_t)pc[1].u;
+            unsigned t = umin(umin(l->glob->k[g], roots_tz(x)),
+                              tz32(l->glob->v[g] ^ low(x.d, roots_tz(x))));
+            if (t != l->glob->k[g]) {
+                l->glob->k[g] = (uint8_t)t;
+                l->glob->v[g] = low(l->glob->v[g], t);
+                l->glob->changed = true;
+            }
+        }
         l->pre = pre;
         return true;
     }
@@ -435,6 +469,67 @@ static void line_reset(asm_ *a, bool at_start)
 
 void gb_jitx_chk_reset(asm_ *a) { line_reset(a, true); }
 
+void gb_jitx_globals_free(asm_ *a)
+{
+    if (a->glob) {
+        free(a->glob->k);
+        free(a->glob->v);
+        free(a->glob);
+        a->glob = NULL;
+    }
+}
+
+void gb_jitx_globals_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m)
+{
+    gb_jitx_globals_free(a);
+    uint32_t n = m->nglobals;
+    if (!n)
+        return;
+    gb_jitx_glob *gl = gb_calloc(1, sizeof *gl);
+    if (!gl)
+        return;
+    gl->k = gb_calloc(n, 1);
+    gl->v = gb_calloc(n, sizeof *gl->v);
+    if (!gl->k || !gl->v) {
+        free(gl->k);
+        free(gl->v);
+        free(gl);
+        return;
+    }
+    gl->n = n;
+    a->glob = gl;
+    for (uint32_t g = m->nglobal_imports; g < n; g++) {
+        const gb_constexpr *e = &m->global_init[g - m->nglobal_imports];
+        if (m->globals[g].type == GB_I32 && e->op == 0x41) {
+            gl->k[g] = 32;
+            gl->v[g] = (uint32_t)e->value;
+        }
+    }
+    for (uint32_t x = 0; x < m->nexports; x++)
+        if (m->exports[x].kind == GB_EXTERN_GLOBAL &&
+            m->exports[x].index < n && m->globals[m->exports[x].index].mut)
+            gl->k[m->exports[x].index] = 0; /* (the embedder may set it) */
+    /* every function's global.set met in, until nothing changes */
+    gl->collect = true;
+    int round = 0;
+    do {
+        gl->changed = false;
+        for (uint32_t f = 0; f < m->nfuncs - m->nfunc_imports; f++) {
+            gb_jitx_align_plan(a, hm, m->code[f]);
+            if (!a->line || !a->line->complete) { /* (a global.set may
+                                                       not be met) */
+                memset(gl->k, 0, n);
+                gl->changed = false;
+                break;
+            }
+        }
+        gb_jitx_align_free(a);
+    } while (gl->changed && ++round < 8);
+    if (gl->changed)
+        memset(gl->k, 0, n);
+    gl->collect = false;
+}
+
 /* Pad the code to a multiple of `to` bytes (a power of 2): a no-op, or
  * a jump over the padding when one no-op is not enough. */
 void gb_jitx_align_code(asm_ *a, unsigned to)
@@ -491,6 +586,7 @@ void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
         return;
     a->line = l;
     l->code = code;
+    l->glob = a->glob;
     l->nslots = ns;
     l->epoch = 1;
     l->val = gb_calloc(ns, sizeof *l->val);
@@ -568,6 +664,7 @@ void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
         }
     }
     l->pre = false;
+    l->complete = ok;
     if (!ok)
         l->k = 0; /* (no bounds: every root unaligned) */
     entry_bounds(l, code);
