@@ -383,6 +383,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         i += (uint32_t)nops + 1;
     }
 #undef TARGET_
+    gb_jitx_align_plan(a, hm, code);
     gb_jitx_cache_reset(a);
     a->lo = lo;
     a->fl_at = UINT32_MAX;
@@ -448,6 +449,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 a->rend = rend;
             }
         }
+        if (lo[i] != UINT32_MAX && hi[i] >= i) /* a loop's head */
+            gb_jitx_align_code(a, 32);
         off[i] = (uint32_t)a->n;
         gb_jitx_natop nat;
         gb_irop mbase;
@@ -759,6 +762,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     free(off);
     free(lo);
     free(hi);
+    gb_jitx_align_free(a);
     a->off = NULL;
     a->lo = NULL;
 }
@@ -901,6 +905,7 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
     j->nfunc_imports = m->nfunc_imports;
     j->ndefs = ndefs;
     emit_runtime(&a);
+    gb_jitx_globals_plan(&a, hm, m);
     for (uint32_t i = 0; i < ndefs && !a.fail; i++) {
         while (a.n % 16) /* function entries aligned */
             b1(&a, 0x90);
@@ -943,6 +948,7 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
         memcpy(&j->enter, &entry, sizeof entry);
     }
 out:
+    gb_jitx_globals_free(&a);
     free(a.b);
     free(a.fx);
     free(a.calls);

@@ -43,7 +43,7 @@ void gb_jitx_cache_reset(asm_ *a)
         a->z32[i] = 0;
     }
     a->head = -1;
-    a->nchk = 0;
+    gb_jitx_chk_reset(a);
 }
 
 void gb_jitx_cache_keep_pins(asm_ *a)
@@ -57,7 +57,7 @@ void gb_jitx_cache_keep_pins(asm_ *a)
         }
         a->z32[i] = 0;
     }
-    a->nchk = 0;
+    gb_jitx_chk_reset(a);
 }
 
 int gb_jitx_cfind(const asm_ *a, uint64_t slot)
@@ -225,7 +225,7 @@ void gb_jitx_clobber(asm_ *a)
             a->rs[i] = -1;
         a->z32[i] = 0;
     }
-    a->nchk = 0;
+    gb_jitx_chk_reset(a);
 }
 
 /* At the head of a loop whose slots are pinned, entered from outside only

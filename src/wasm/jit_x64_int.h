@@ -239,6 +239,10 @@ typedef struct asm_ {
         uint64_t a, b, end;
     } chk[8];
     int nchk;
+    /* The values of the slots on this straight line and the granules
+     * its accesses marked (jit_x64_mem.c; NULL: none known). */
+    struct gb_jitx_line *line;
+    struct gb_jitx_glob *glob; /* (the module's globals) */
     uint32_t use[NCR];
     uint32_t tick, lock;
     /* the instruction being translated: its code, the cell after it and
@@ -426,6 +430,21 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc,
 void gb_jitx_chk_add(asm_ *a, int bform, uint64_t as, uint64_t b,
                      uint64_t end);
 void gb_jitx_chk_forget(asm_ *a, gb_irop o, const gb_cell *pc);
+/* Forget everything known on this straight line (a branch target, after
+ * a call or a helper). */
+void gb_jitx_chk_reset(asm_ *a);
+/* The alignment of code's slots (for the marks; asm_'s tz), before its
+ * translation; and freed after it. */
+void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code);
+void gb_jitx_align_free(asm_ *a);
+/* The known low bits of the module's globals (asm_'s glob), before its
+ * functions are translated; and freed after them. */
+void gb_jitx_globals_plan(asm_ *a, const gb_jitx_hmap *hm,
+                          const gb_module *m);
+void gb_jitx_globals_free(asm_ *a);
+/* Pad the code to a multiple of `to` bytes (a power of 2): one no-op, or
+ * a jump over the padding. */
+void gb_jitx_align_code(asm_ *a, unsigned to);
 /* Mark the granule of the address in rcx (shifted) in `marks`. */
 void gb_jitx_mark_rcx(asm_ *a, int marks);
 

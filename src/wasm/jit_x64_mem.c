@@ -8,6 +8,8 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "wasm/jit_x64_int.h"
 
@@ -66,6 +68,640 @@ void gb_jitx_mark_rcx(asm_ *a, int marks)
     b1(a, 1);
 }
 
+/* ---- the values of the line: marks an access can leave out ----
+ *
+ * An access needs no mark when an earlier access on the same straight line
+ * (which ran, or the code would not be here) marked the same granule in
+ * the same array: marks are never cleared during a run.  To prove it, the
+ * value of every slot on the line is kept as roots plus a constant,
+ * (r1 [+ r2] + d) mod 2^32: a root is the value a slot had when the line
+ * began less its known low bits (or one computed on it), with the number
+ * of its low bits known to be zero.  The known bits come from a forward
+ * analysis of the function before it is translated: at every branch
+ * target, for every slot, how many low bits every value reaching it there
+ * has in common and what they are (the ways in met bit by bit; parameters
+ * none, declared locals start at 0), iterated to a fixed point, and
+ * carried along each line by the same rules.  With the
+ * roots' alignment B (at most the granule), an access at (roots + d) +
+ * off lies at R + c, R the B-aligned (roots + (d & -B)) mod 2^32 and c =
+ * (d & (B-1)) + off: if its bytes stay in one B-block of R, they are in
+ * one granule — no test for a second granule — and every later access of
+ * the line inside that block (same roots, same d & -B) finds it marked. */
+
+typedef struct gb_jitx_val {
+    uint64_t r1, r2; /* 0: none; else epoch << 32 | id */
+    uint32_t d;
+    uint32_t epoch;  /* (a slot's entry: valid in this epoch) */
+    uint8_t t1, t2;  /* trailing zero bits known of r1, r2 */
+} gb_jitx_val;
+
+/* The known low bits of the module's globals (how many, 0 to 32, and
+ * what they are): an imported or mutable exported global none, the
+ * others what their initialiser and every global.set of the module's
+ * code have in common (collected over the module's functions until they
+ * no longer change, before any is translated). */
+typedef struct gb_jitx_glob {
+    uint32_t n;
+    uint8_t *k;
+    uint32_t *v;
+    bool collect, changed;
+} gb_jitx_glob;
+
+typedef struct gb_jitx_line {
+    const gb_code *code;
+    gb_jitx_glob *glob;
+    uint32_t nslots;
+    uint32_t k;       /* the slots with known bits (the others: none) */
+    uint8_t *cur;     /* k: how many low bits are known here */
+    uint32_t *curv;   /* k: and what they are */
+    uint8_t *rows;    /* k per branch target: the same there (33: not */
+    uint32_t *rowsv;  /* reached yet) */
+    uint32_t *row;    /* per cell: its row, UINT32_MAX: not a target */
+    uint32_t applied; /* the cell after the last one carried into cur */
+    gb_jitx_val *val; /* per slot, its value on this line */
+    uint32_t epoch, fresh;
+    bool pre;         /* analysing: a slot's value is its bound */
+    bool complete;    /* the analysis went through every instruction */
+    gb_jitx_val wv;   /* the last access's base (for the _W forms) */
+    struct {
+        int marks;
+        uint64_t r1, r2;
+        uint32_t base;
+        uint64_t lo, hi;   /* [lo, hi) past R: its granules are marked */
+    } mk[16];
+    int nmk, nextmk;
+} gb_jitx_line;
+
+static unsigned tz32(uint32_t v) { return v ? (unsigned)__builtin_ctz(v) : 32; }
+static unsigned umin(unsigned x, unsigned y) { return x < y ? x : y; }
+
+/* the trailing zero bits known of v's roots (32: a constant) */
+static unsigned roots_tz(gb_jitx_val v)
+{
+    unsigned t = 32;
+    if (v.r1)
+        t = umin(t, v.t1);
+    if (v.r2)
+        t = umin(t, v.t2);
+    return t;
+}
+
+static unsigned val_tz(gb_jitx_val v) { return umin(roots_tz(v), tz32(v.d)); }
+
+static gb_jitx_val fresh(gb_jitx_line *l, unsigned t)
+{
+    gb_jitx_val v = {0};
+    v.r1 = (uint64_t)l->epoch << 32 | 0x80000000u | (++l->fresh & 0x7fffffffu);
+    v.t1 = (uint8_t)umin(t, 32);
+    return v;
+}
+
+static gb_jitx_val konst(uint32_t d)
+{
+    gb_jitx_val v = {0};
+    v.d = d;
+    return v;
+}
+
+static uint32_t low(uint32_t v, unsigned n)
+{
+    return n >= 32 ? v : v & (((uint32_t)1 << n) - 1);
+}
+
+/* the value of slot s: on this line, or where it began (its known low
+ * bits the constant, the rest an aligned root) */
+static gb_jitx_val get(gb_jitx_line *l, uint64_t s)
+{
+    if (s >= l->nslots)
+        return fresh(l, 0);
+    if (!l->pre && l->val[s].epoch == l->epoch)
+        return l->val[s];
+    gb_jitx_val v = {0};
+    v.r1 = (uint64_t)l->epoch << 32 | s; /* (slots are below 2^31) */
+    if (s < l->k && l->cur[s] <= 32) {
+        v.t1 = l->cur[s];
+        v.d = low(l->curv[s], v.t1);
+    }
+    return v;
+}
+
+static gb_jitx_val add(gb_jitx_line *l, gb_jitx_val x, gb_jitx_val y)
+{
+    if (!x.r1) {
+        y.d += x.d;
+        return y;
+    }
+    if (!y.r1) {
+        x.d += y.d;
+        return x;
+    }
+    if (x.r2 || y.r2)
+        return fresh(l, umin(val_tz(x), val_tz(y)));
+    gb_jitx_val v = {0};
+    bool sw = x.r1 > y.r1;
+    v.r1 = sw ? y.r1 : x.r1;
+    v.t1 = sw ? y.t1 : x.t1;
+    v.r2 = sw ? x.r1 : y.r1;
+    v.t2 = sw ? x.t1 : y.t1;
+    v.d = x.d + y.d;
+    return v;
+}
+
+/* the value instruction o writes to its slot pc[1] (not a load's) */
+static gb_jitx_val op_value(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
+{
+    gb_jitx_val x, y;
+    /* (an immediate third operand: only the ops with three read it) */
+    uint32_t k = gb_ir_nops[o] >= 3 ? (uint32_t)pc[3].u : 0;
+    switch (o) {
+    case GB_IR_CONST:
+        return konst((uint32_t)pc[2].u);
+    case GB_IR_GLOBAL_GET:
+        if (!l->glob || pc[2].u >= l->glob->n || !l->glob->k[pc[2].u])
+            return fresh(l, 0);
+        if (l->glob->k[pc[2].u] >= 32)
+            return konst(l->glob->v[pc[2].u]);
+        x = fresh(l, l->glob->k[pc[2].u]);
+        x.d = low(l->glob->v[pc[2].u], l->glob->k[pc[2].u]);
+        return x;
+    case GB_IR_COPY:
+        return get(l, pc[2].u);
+    case GB_IR_I32_ADD_I:
+        x = get(l, pc[2].u);
+        x.d += k;
+        return x;
+    case GB_IR_I32_SUB_I:
+        x = get(l, pc[2].u);
+        x.d -= k;
+        return x;
+    case GB_IR_I32_ADD:
+        return add(l, get(l, pc[2].u), get(l, pc[3].u));
+    case GB_IR_I32_SUB:
+        x = get(l, pc[2].u);
+        y = get(l, pc[3].u);
+        if (!y.r1) {
+            x.d -= y.d;
+            return x;
+        }
+        return fresh(l, umin(val_tz(x), val_tz(y)));
+    case GB_IR_I32_SHL_I:
+    case GB_IR_I32_SHL:
+        x = get(l, pc[2].u);
+        if (o == GB_IR_I32_SHL) {
+            y = get(l, pc[3].u);
+            if (y.r1)
+                return fresh(l, val_tz(x)); /* (a shift keeps them) */
+            k = y.d;
+        }
+        if (!x.r1)
+            return konst(x.d << (k & 31));
+        return fresh(l, val_tz(x) + (k & 31));
+    case GB_IR_I32_MUL_I:
+    case GB_IR_I32_MUL:
+        x = get(l, pc[2].u);
+        y = o == GB_IR_I32_MUL ? get(l, pc[3].u) : konst(k);
+        if (!x.r1 && !y.r1)
+            return konst(x.d * y.d);
+        return fresh(l, val_tz(x) + val_tz(y));
+    case GB_IR_I32_AND_I:
+    case GB_IR_I32_AND:
+        x = get(l, pc[2].u);
+        y = o == GB_IR_I32_AND ? get(l, pc[3].u) : konst(k);
+        if (!x.r1 && !y.r1)
+            return konst(x.d & y.d);
+        return fresh(l, val_tz(x) > val_tz(y) ? val_tz(x) : val_tz(y));
+    case GB_IR_I32_OR_I:
+    case GB_IR_I32_OR:
+    case GB_IR_I32_XOR_I:
+    case GB_IR_I32_XOR:
+        x = get(l, pc[2].u);
+        y = o == GB_IR_I32_OR || o == GB_IR_I32_XOR ? get(l, pc[3].u)
+                                                     : konst(k);
+        return fresh(l, umin(val_tz(x), val_tz(y)));
+    case GB_IR_I32_MADD: /* [dst][x][a][b] */
+        x = get(l, pc[3].u);
+        y = get(l, pc[4].u);
+        return fresh(l, umin(val_tz(get(l, pc[2].u)),
+                             val_tz(x) + val_tz(y)));
+    default:
+        return fresh(l, 0);
+    }
+}
+
+/* The base (uint32)(a [+ b]) of a plain or fused access, a in cell k. */
+static gb_jitx_val access_base(gb_jitx_line *l, const gb_cell *pc, int k,
+                               int bform)
+{
+    gb_jitx_val v = get(l, pc[k].u);
+    if (bform == 1)
+        v = add(l, v, get(l, pc[k + 1].u));
+    else if (bform == 2)
+        v.d += (uint32_t)pc[k + 1].u;
+    return v;
+}
+
+/* What instruction o (kind 0: its writes w[] known) wrote: into the
+ * values of the line, or (analysing) into the bounds cur; a _W load's
+ * local gets its access's base. */
+static void line_write(gb_jitx_line *l, gb_irop o, const gb_cell *pc,
+                       const uint64_t *w, int nw)
+{
+    gb_irop mb;
+    int bf;
+    bool wl = false, st;
+    gb_jitx_val v[3];
+    bool fused = gb_jitx_fused_mem(o, &mb, &bf, &wl, &st);
+    for (int q = 0; q < nw && q < 3; q++) {
+        if (fused && wl && q == 1)
+            v[q] = l->pre ? access_base(l, pc, 2, bf) : l->wv;
+        else if (fused || gb_jitx_mem_kind(o).size)
+            v[q] = fresh(l, 0); /* a loaded value */
+        else
+            v[q] = op_value(l, o, pc);
+    }
+    /* (a _W load writes its local first, then the loaded value) */
+    for (int q = (nw < 3 ? nw : 3) - 1; q >= 0; q--) {
+        if (w[q] >= l->nslots)
+            continue;
+        if (l->pre) {
+            if (w[q] < l->k) {
+                l->cur[w[q]] = (uint8_t)roots_tz(v[q]);
+                l->curv[w[q]] = low(v[q].d, roots_tz(v[q]));
+            }
+        } else {
+            v[q].epoch = l->epoch;
+            l->val[w[q]] = v[q];
+        }
+    }
+}
+
+/* Instruction o into the bounds cur; false when what it writes is not
+ * known. */
+static bool carry(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
+{
+    uint64_t r[3], w[3];
+    int nr, nw;
+    bool imm, pre = l->pre;
+    uint64_t lowest = UINT64_MAX; /* slots from here on: 0 */
+    if (gb_jitx_slot_rw(o, pc, r, &nr, w, &nw) == 0) {
+        l->pre = true;
+        line_write(l, o, pc, w, nw);
+        if (o == GB_IR_GLOBAL_SET && l->glob && l->glob->collect &&
+            pc[1].u < l->glob->n) { /* what the global gets, met */
+            gb_jitx_val x = get(l, pc[2].u);
+            uint32_t g = (uint32_t)pc[1].u;
+            unsigned t = umin(umin(l->glob->k[g], roots_tz(x)),
+                              tz32(l->glob->v[g] ^ low(x.d, roots_tz(x))));
+            if (t != l->glob->k[g]) {
+                l->glob->k[g] = (uint8_t)t;
+                l->glob->v[g] = low(l->glob->v[g], t);
+                l->glob->changed = true;
+            }
+        }
+        l->pre = pre;
+        return true;
+    }
+    switch (o) {
+    case GB_IR_CALL: case GB_IR_CALL_IMPORT: /* (results at the base) */
+        lowest = pc[2].u;
+        break;
+    case GB_IR_CALL_INDIRECT:
+        lowest = pc[3].u;
+        break;
+    case GB_IR_MEMORY_GROW: case GB_IR_TABLE_GET: case GB_IR_TABLE_SIZE:
+    case GB_IR_TABLE_GROW: case GB_IR_REF_FUNC: case GB_IR_REF_IS_NULL:
+        lowest = pc[1].u;
+        if (lowest < l->k)
+            l->cur[lowest] = 0;
+        if (lowest < l->k)
+            l->curv[lowest] = 0;
+        return true;
+    case GB_IR_UNREACHABLE: case GB_IR_JMP: case GB_IR_BR_IF:
+    case GB_IR_BR_UNLESS: case GB_IR_BR_TABLE: case GB_IR_BR_EQZ_I32:
+    case GB_IR_BR_NEZ_I32: case GB_IR_RETURN: case GB_IR_MEMORY_FILL:
+    case GB_IR_MEMORY_COPY: case GB_IR_MEMORY_INIT: case GB_IR_DATA_DROP:
+    case GB_IR_TABLE_SET: case GB_IR_TABLE_FILL: case GB_IR_TABLE_COPY:
+    case GB_IR_TABLE_INIT: case GB_IR_ELEM_DROP:
+        return true; /* (no slot written) */
+    default:
+        return gb_jitx_brcmp_cc(o, &imm) >= 0;
+    }
+    for (uint64_t s = lowest; s < l->k; s++)
+        l->cur[s] = 0, l->curv[s] = 0;
+    return true;
+}
+
+/* the branch targets of instruction o at cell i (n: how many) */
+static uint32_t target_of(const gb_code *code, gb_irop o, const gb_cell *pc,
+                          uint64_t j)
+{
+    bool imm;
+    int k = o == GB_IR_JMP ? 1
+            : o == GB_IR_BR_TABLE ? 3 + 2 * (int)j
+            : gb_jitx_brcmp_cc(o, &imm) >= 0 ? 3 : 2;
+    return (uint32_t)((const gb_cell *)pc[k].p - code->cells);
+}
+
+static uint64_t ntargets(gb_irop o, const gb_cell *pc)
+{
+    bool imm;
+    if (o == GB_IR_BR_TABLE)
+        return pc[2].u + 1;
+    return o == GB_IR_JMP || o == GB_IR_BR_IF || o == GB_IR_BR_UNLESS ||
+                   o == GB_IR_BR_EQZ_I32 || o == GB_IR_BR_NEZ_I32 ||
+                   gb_jitx_brcmp_cc(o, &imm) >= 0
+               ? 1 : 0;
+}
+
+static void entry_bounds(gb_jitx_line *l, const gb_code *code)
+{
+    for (uint32_t s = 0; s < l->k; s++) {
+        l->cur[s] = s < code->nparams ? 0 : 32; /* (locals: 0) */
+        l->curv[s] = 0;
+    }
+}
+
+/* the known bits of row r met with cur's; whether they changed */
+static bool meet(gb_jitx_line *l, uint32_t r)
+{
+    uint8_t *rk = l->rows + (size_t)r * l->k;
+    uint32_t *rv = l->rowsv + (size_t)r * l->k;
+    bool changed = false;
+    for (uint32_t s = 0; s < l->k; s++) {
+        unsigned n = l->cur[s];
+        if (rk[s] <= 32)
+            n = umin(umin(n, rk[s]), tz32(rv[s] ^ l->curv[s]));
+        if (n != rk[s]) {
+            rk[s] = (uint8_t)n;
+            rv[s] = low(l->curv[s], n);
+            changed = true;
+        }
+    }
+    return changed;
+}
+
+static void load_row(gb_jitx_line *l, uint32_t r)
+{
+    memcpy(l->cur, l->rows + (size_t)r * l->k, l->k);
+    memcpy(l->curv, l->rowsv + (size_t)r * l->k, l->k * sizeof *l->curv);
+}
+
+static void line_reset(asm_ *a, bool at_start)
+{
+    a->nchk = 0;
+    gb_jitx_line *l = a->line;
+    if (!l)
+        return;
+    l->nmk = 0;
+    l->fresh = 0;
+    if (!++l->epoch) { /* (never 0: the entries start there) */
+        memset(l->val, 0, l->nslots * sizeof *l->val);
+        l->epoch = 1;
+    }
+    /* at a branch target, before its instruction: the bounds there */
+    if (at_start && a->code == l->code && a->pc) {
+        size_t i = (size_t)(a->pc - l->code->cells);
+        if (i < l->code->ncells && i >= l->applied &&
+            l->row[i] != UINT32_MAX)
+            load_row(l, l->row[i]);
+    }
+}
+
+void gb_jitx_chk_reset(asm_ *a) { line_reset(a, true); }
+
+void gb_jitx_globals_free(asm_ *a)
+{
+    if (a->glob) {
+        free(a->glob->k);
+        free(a->glob->v);
+        free(a->glob);
+        a->glob = NULL;
+    }
+}
+
+void gb_jitx_globals_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m)
+{
+    gb_jitx_globals_free(a);
+    uint32_t n = m->nglobals;
+    if (!n)
+        return;
+    gb_jitx_glob *gl = gb_calloc(1, sizeof *gl);
+    if (!gl)
+        return;
+    gl->k = gb_calloc(n, 1);
+    gl->v = gb_calloc(n, sizeof *gl->v);
+    if (!gl->k || !gl->v) {
+        free(gl->k);
+        free(gl->v);
+        free(gl);
+        return;
+    }
+    gl->n = n;
+    a->glob = gl;
+    for (uint32_t g = m->nglobal_imports; g < n; g++) {
+        const gb_constexpr *e = &m->global_init[g - m->nglobal_imports];
+        if (m->globals[g].type == GB_I32 && e->op == 0x41) {
+            gl->k[g] = 32;
+            gl->v[g] = (uint32_t)e->value;
+        }
+    }
+    for (uint32_t x = 0; x < m->nexports; x++)
+        if (m->exports[x].kind == GB_EXTERN_GLOBAL &&
+            m->exports[x].index < n && m->globals[m->exports[x].index].mut)
+            gl->k[m->exports[x].index] = 0; /* (the embedder may set it) */
+    /* every function's global.set met in, until nothing changes */
+    gl->collect = true;
+    int round = 0;
+    do {
+        gl->changed = false;
+        for (uint32_t f = 0; f < m->nfuncs - m->nfunc_imports; f++) {
+            gb_jitx_align_plan(a, hm, m->code[f]);
+            if (!a->line || !a->line->complete) { /* (a global.set may
+                                                       not be met) */
+                memset(gl->k, 0, n);
+                gl->changed = false;
+                break;
+            }
+        }
+        gb_jitx_align_free(a);
+    } while (gl->changed && ++round < 8);
+    if (gl->changed)
+        memset(gl->k, 0, n);
+    gl->collect = false;
+}
+
+/* Pad the code to a multiple of `to` bytes (a power of 2): a no-op, or
+ * a jump over the padding when one no-op is not enough. */
+void gb_jitx_align_code(asm_ *a, unsigned to)
+{
+    /* the recommended multi-byte no-ops, 1 to 8 bytes */
+    static const uint8_t nop[8][8] = {
+        {0x90},
+        {0x66, 0x90},
+        {0x0f, 0x1f, 0x00},
+        {0x0f, 0x1f, 0x40, 0x00},
+        {0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+        {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00}};
+    size_t k = to > 1 ? (to - (a->n & (to - 1))) & (to - 1) : 0;
+    if (k > 8 && k < 130) { /* one instruction run either way: jmp over */
+        b1(a, 0xeb);
+        b1(a, (uint8_t)(k - 2));
+        for (size_t j = 2; j < k; j++)
+            b1(a, 0xcc);
+        return;
+    }
+    while (k && !a->fail) {
+        size_t q = k > 8 ? 8 : k;
+        for (size_t j = 0; j < q; j++)
+            b1(a, nop[q - 1][j]);
+        k -= q;
+    }
+}
+
+void gb_jitx_align_free(asm_ *a)
+{
+    gb_jitx_line *l = a->line;
+    if (l) {
+        free(l->cur);
+        free(l->curv);
+        free(l->rows);
+        free(l->rowsv);
+        free(l->row);
+        free(l->val);
+        free(l);
+        a->line = NULL;
+    }
+}
+
+void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
+{
+    gb_jitx_align_free(a);
+    uint32_t ns = code->frame_slots, n = code->ncells;
+    if (!ns || ns >= 0x80000000u || !n)
+        return;
+    gb_jitx_line *l = gb_calloc(1, sizeof *l);
+    if (!l)
+        return;
+    a->line = l;
+    l->code = code;
+    l->glob = a->glob;
+    l->nslots = ns;
+    l->epoch = 1;
+    l->val = gb_calloc(ns, sizeof *l->val);
+    l->row = gb_malloc((size_t)n * sizeof *l->row);
+    if (!l->val || !l->row) {
+        gb_jitx_align_free(a);
+        return;
+    }
+    /* the branch targets, a row each */
+    uint32_t nt = 0;
+    for (uint32_t i = 0; i < n; i++)
+        l->row[i] = UINT32_MAX;
+    for (uint32_t i = 0; i < n;) {
+        const gb_cell *pc = &code->cells[i];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            break;
+        for (uint64_t j = 0; j < ntargets((gb_irop)oi, pc); j++) {
+            uint32_t t = target_of(code, (gb_irop)oi, pc, j);
+            if (t < n && l->row[t] == UINT32_MAX)
+                l->row[t] = nt++;
+        }
+        i += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    /* bounds for the first slots only when there are many targets */
+    const uint64_t budget = 1u << 20;
+    l->k = nt && (uint64_t)nt * ns > budget ? (uint32_t)(budget / nt) : ns;
+    l->cur = gb_malloc(l->k + 1);
+    l->curv = gb_malloc((l->k + 1) * sizeof *l->curv);
+    l->rows = gb_malloc((size_t)nt * l->k + 1);
+    l->rowsv = gb_malloc(((size_t)nt * l->k + 1) * sizeof *l->rowsv);
+    if (!l->cur || !l->curv || !l->rows || !l->rowsv) {
+        gb_jitx_align_free(a);
+        return;
+    }
+    memset(l->rows, 33, (size_t)nt * l->k);
+    /* forward to a fixed point (the bounds only go down) */
+    l->pre = true;
+    bool changed = true, ok = true;
+    for (int pass = 0; changed && ok; pass++) {
+        if (pass == 64) {
+            ok = false;
+            break;
+        }
+        changed = false;
+        bool reach = true;
+        entry_bounds(l, code);
+        for (uint32_t i = 0; i < n;) {
+            const gb_cell *pc = &code->cells[i];
+            int oi = gb_jitx_hmap_get(hm, pc->h);
+            if (oi < 0) {
+                ok = false;
+                break;
+            }
+            gb_irop o = (gb_irop)oi;
+            if (l->row[i] != UINT32_MAX) {
+                if (reach && meet(l, l->row[i]))
+                    changed = true;
+                load_row(l, l->row[i]);
+                reach = true;
+            }
+            if (!carry(l, o, pc)) {
+                ok = false;
+                break;
+            }
+            for (uint64_t j = 0; j < ntargets(o, pc); j++) {
+                uint32_t t = target_of(code, o, pc, j);
+                if (t < n && l->row[t] != UINT32_MAX && meet(l, l->row[t]))
+                    changed = true;
+            }
+            if (o == GB_IR_JMP || o == GB_IR_BR_TABLE ||
+                o == GB_IR_RETURN || o == GB_IR_UNREACHABLE)
+                reach = false;
+            i += (uint32_t)gb_ir_operands(o, pc) + 1;
+        }
+    }
+    l->pre = false;
+    l->complete = ok;
+    if (!ok)
+        l->k = 0; /* (no bounds: every root unaligned) */
+    entry_bounds(l, code);
+    l->applied = 0;
+}
+
+/* Whether the marks of an access of `size` bytes at (base v) + off need
+ * no test for a second granule (*one) and are already set in `marks` on
+ * this line (returned); recorded for the accesses after it. */
+static bool marked(asm_ *a, gb_jitx_val v, uint64_t off, int size, int marks,
+                   bool *one)
+{
+    *one = size == 1;
+    gb_jitx_line *l = a->line;
+    if (!l)
+        return false;
+    unsigned t = umin(roots_tz(v), GB_DIRTY_SHIFT);
+    uint64_t bs = (uint64_t)1 << t;
+    uint32_t base = v.d & ~(uint32_t)(bs - 1);
+    uint64_t c = (v.d & (bs - 1)) + off, e = c + (uint64_t)size;
+    if (c / bs == (e - 1) / bs)
+        *one = true;
+    for (int k = 0; k < l->nmk; k++)
+        if (l->mk[k].marks == marks && l->mk[k].r1 == v.r1 &&
+            l->mk[k].r2 == v.r2 && l->mk[k].base == base &&
+            l->mk[k].lo <= c && e <= l->mk[k].hi)
+            return true;
+    int k = l->nmk < 16 ? l->nmk++ : (l->nextmk++ & 15);
+    l->mk[k].marks = marks;
+    l->mk[k].r1 = v.r1;
+    l->mk[k].r2 = v.r2;
+    l->mk[k].base = base;
+    l->mk[k].lo = *one ? c / bs * bs : c;
+    l->mk[k].hi = *one ? c / bs * bs + bs : e;
+    return false;
+}
+
 /* Bounds already checked on this straight line (a->chk): whether bytes
  * up to `end` past the base (bform, a, b) are known to be in bounds. */
 static bool chk_covered(const asm_ *a, int bform, uint64_t as, uint64_t b,
@@ -102,8 +738,18 @@ void gb_jitx_chk_forget(asm_ *a, gb_irop o, const gb_cell *pc)
 {
     uint64_t r[3], w[3];
     int nr, nw;
-    if (gb_jitx_slot_rw(o, pc, r, &nr, w, &nw) != 0) {
-        a->nchk = 0;
+    int kind = gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
+    gb_jitx_line *l = a->line;
+    if (l) {
+        if (kind == 0)
+            line_write(l, o, pc, w, nw);
+        if (l->code == a->code && a->pc)
+            l->applied = (uint32_t)(a->pc - l->code->cells) + 1;
+        if (!carry(l, o, pc))
+            l->k = 0; /* (not met: the analysis knew every op) */
+    }
+    if (kind != 0) {
+        line_reset(a, false);
         return;
     }
     for (int q = 0; q < nw; q++)
@@ -118,40 +764,52 @@ void gb_jitx_chk_forget(asm_ *a, gb_irop o, const gb_cell *pc)
 /* The bounds check for `size` bytes at register x (unless `known`: an
  * earlier check on this straight line covers them), then the marks of
  * its first and last byte in `marks` (a register holding the mark array);
- * rcx used.  The granule of the last byte is marked inline; the first
- * byte's out of line (the cold code after the function) when the last
- * byte's offset in its granule is below size: the access may span two
- * granules (at offset size - 1 it does not, and the cold code marks the
- * same granule again). */
-static void check_mark(asm_ *a, int x, int size, int marks, bool known)
+ * rcx used.  None when `done` (an earlier access on the line marked its
+ * granule); the granule of the last byte only when `one` (its bytes are
+ * in one granule).  Otherwise the granule of the last byte is marked
+ * inline; the first byte's out of line (the cold code after the
+ * function) when the last byte's offset in its granule is below size: the
+ * access may span two granules (at offset size - 1 it does not, and the
+ * cold code marks the same granule again). */
+static void check_mark(asm_ *a, int x, int size, int marks, bool known,
+                       bool one, bool done)
 {
+    if (done && known)
+        return;
     if (size > 1) {
         insm(a, 0, 1, 0x8d, RCX, x, -1, 1, size - 1); /* lea rcx, [x+size-1] */
         if (!known) {
             insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(memsize));
             gb_jitx_jcc_to(a, CC_AE, a->l_oob);
         }
-        insr(a, 0, 0xf7, 0, RCX); /* test ecx, granule & ~(size-1) */
-        b4(a, (uint32_t)((1 << GB_DIRTY_SHIFT) - 1) & ~(uint32_t)(size - 1));
-        b1(a, 0x0f);
-        b1(a, 0x84); /* jz (to the cold marking, which comes back) */
-        uint32_t at = (uint32_t)a->n;
-        b4(a, 0);
-        if (a->n >> 24) { /* (the offset's 24 bits: more code than that is
-                             left to the interpreter) */
-            a->fail = true;
-            a->err = GB_UNSUPPORTED;
+        if (done)
+            return;
+        if (!one) {
+            insr(a, 0, 0xf7, 0, RCX); /* test ecx, granule & ~(size-1) */
+            b4(a, (uint32_t)((1 << GB_DIRTY_SHIFT) - 1) &
+                      ~(uint32_t)(size - 1));
+            b1(a, 0x0f);
+            b1(a, 0x84); /* jz (to the cold marking, which comes back) */
+            uint32_t at = (uint32_t)a->n;
+            b4(a, 0);
+            if (a->n >> 24) { /* (the offset's 24 bits: more code than that
+                                 is left to the interpreter) */
+                a->fail = true;
+                a->err = GB_UNSUPPORTED;
+            }
+            gb_jitx_add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
+                           (uint32_t)a->n << 8 | (uint32_t)size << 4 |
+                               (uint32_t)marks);
+            if (a->ncold)
+                a->cold[a->ncold - 1].aux = (uint32_t)x;
         }
-        gb_jitx_add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
-                       (uint32_t)a->n << 8 | (uint32_t)size << 4 |
-                           (uint32_t)marks);
-        if (a->ncold)
-            a->cold[a->ncold - 1].aux = (uint32_t)x;
     } else {
         if (!known) {
             insm(a, 0, 1, 0x3b, x, CTX, -1, 1, CO(memsize));
             gb_jitx_jcc_to(a, CC_AE, a->l_oob);
         }
+        if (done)
+            return;
         mov64(a, RCX, x);
     }
     gb_jitx_mark_rcx(a, marks);
@@ -174,7 +832,12 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
 {
     gb_jitx_memop m = gb_jitx_mem_kind(base);
     int x;
-    bool known;
+    bool known, one = false, done = false;
+    if (a->line) { /* (before ea: the _W forms write the local there) */
+        a->line->wv = access_base(a->line, pc, 2, bform);
+        done = marked(a, a->line->wv, pc[bform ? 4 : 3].u, m.size, RDM,
+                      &one);
+    }
     if (bform == 0) {
         x = ea(a, pc[2].u, 0, 0, pc[3].u, -1);
         known = access_known(a, 0, pc[2].u, 0, pc[3].u, m.size);
@@ -182,7 +845,7 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
     }
-    check_mark(a, x, m.size, RDM, known);
+    check_mark(a, x, m.size, RDM, known, one, done);
     int rd = gb_jitx_dst(a, pc[1].u); /* loaded straight into its register */
     insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RCX, MEM, x, 1, 0);
     if (rd < 0)
@@ -197,7 +860,10 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
     gb_jitx_memop m = gb_jitx_mem_kind(base);
     uint64_t val;
     int x;
-    bool known;
+    bool known, one = false, done = false;
+    if (a->line)
+        done = marked(a, access_base(a->line, pc, 1, bform),
+                      pc[bform ? 4 : 3].u, m.size, DIRTY, &one);
     if (bform == 0) {
         x = ea(a, pc[1].u, 0, 0, pc[3].u, -1);
         known = access_known(a, 0, pc[1].u, 0, pc[3].u, m.size);
@@ -207,7 +873,7 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
         known = access_known(a, bform, pc[1].u, pc[2].u, pc[4].u, m.size);
         val = pc[3].u;
     }
-    check_mark(a, x, m.size, DIRTY, known);
+    check_mark(a, x, m.size, DIRTY, known, one, done);
     int rv = gb_jitx_src(a, val, RCX);
     if (m.size == 1 && (rv == RSI || rv == RDI)) {
         mov32(a, RCX, rv); /* (sil and dil would need a REX prefix) */
