@@ -45,6 +45,17 @@ static inline void *gb_zalloc(size_t n)
 /* 16 bytes at any address (a vector type: SSE2 on x86-64, NEON on arm64) */
 typedef unsigned long long gb_v2u_
     __attribute__((vector_size(16), aligned(1), may_alias));
+
+/* whether the 256 bytes at p are all zero (sixteen vectors or-ed) */
+static inline int gb_zero256_(const unsigned char *p)
+{
+    const gb_v2u_ *q = (const gb_v2u_ *)(const void *)p;
+    gb_v2u_ o = ((q[0] | q[1]) | (q[2] | q[3])) |
+                ((q[4] | q[5]) | (q[6] | q[7]));
+    o |= ((q[8] | q[9]) | (q[10] | q[11])) |
+         ((q[12] | q[13]) | (q[14] | q[15]));
+    return !(o[0] | o[1]);
+}
 #endif
 
 static inline size_t gb_trimmed_len(const unsigned char *p, size_t n)
@@ -52,16 +63,8 @@ static inline size_t gb_trimmed_len(const unsigned char *p, size_t n)
 #if defined(__GNUC__) || defined(__clang__)
     /* 256 bytes a step while they are zero: the page a run wrote a few
      * bytes of is scanned from the end of its 4 KiB granule, once per run */
-    while (n >= 256) {
-        const gb_v2u_ *q = (const gb_v2u_ *)(const void *)(p + n - 256);
-        gb_v2u_ o = ((q[0] | q[1]) | (q[2] | q[3])) |
-                    ((q[4] | q[5]) | (q[6] | q[7]));
-        o |= ((q[8] | q[9]) | (q[10] | q[11])) |
-             ((q[12] | q[13]) | (q[14] | q[15]));
-        if (o[0] | o[1])
-            break;
+    while (n >= 256 && gb_zero256_(p + n - 256))
         n -= 256;
-    }
 #endif
     while (n >= 32) {
         unsigned long long w[4];
@@ -90,16 +93,8 @@ static inline size_t gb_zero_len(const unsigned char *p, size_t n)
 {
     size_t i = 0;
 #if defined(__GNUC__) || defined(__clang__)
-    while (n - i >= 256) {
-        const gb_v2u_ *q = (const gb_v2u_ *)(const void *)(p + i);
-        gb_v2u_ o = ((q[0] | q[1]) | (q[2] | q[3])) |
-                    ((q[4] | q[5]) | (q[6] | q[7]));
-        o |= ((q[8] | q[9]) | (q[10] | q[11])) |
-             ((q[12] | q[13]) | (q[14] | q[15]));
-        if (o[0] | o[1])
-            break;
+    while (n - i >= 256 && gb_zero256_(p + i))
         i += 256;
-    }
 #endif
     while (n - i >= 32) {
         unsigned long long w[4];
