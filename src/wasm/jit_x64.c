@@ -767,6 +767,16 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     a->lo = NULL;
 }
 
+/* A trap's stub, after the exit: eax = trap and a jump to the exit.
+ * Returns its label. */
+static uint32_t trap_stub(asm_ *a, int trap)
+{
+    uint32_t at = (uint32_t)a->n;
+    gb_jitx_movimm(a, RAX, (uint64_t)trap);
+    gb_jitx_jmp_to(a, a->l_exit);
+    return at;
+}
+
 /* The module's shared code: the entry trampoline, the exit, the refill
  * routine and the trap stubs. */
 static void emit_runtime(asm_ *a)
@@ -822,15 +832,11 @@ static void emit_runtime(asm_ *a)
     a->l_err_ctx = (uint32_t)a->n;
     insm(a, 0, 0, 0x8b, RAX, CTX, -1, 1, CO(err));
     gb_jitx_jmp_to(a, a->l_exit);
-    a->l_oob = (uint32_t)a->n;
-    gb_jitx_movimm(a, RAX, GB_TRAP_MEM_OOB);
-    gb_jitx_jmp_to(a, a->l_exit);
-    a->l_stack = (uint32_t)a->n;
-    gb_jitx_movimm(a, RAX, GB_TRAP_STACK_EXHAUSTED);
-    gb_jitx_jmp_to(a, a->l_exit);
-    a->l_unreach = (uint32_t)a->n;
-    gb_jitx_movimm(a, RAX, GB_TRAP_UNREACHABLE);
-    gb_jitx_jmp_to(a, a->l_exit);
+    a->l_oob = trap_stub(a, GB_TRAP_MEM_OOB);
+    a->l_stack = trap_stub(a, GB_TRAP_STACK_EXHAUSTED);
+    a->l_unreach = trap_stub(a, GB_TRAP_UNREACHABLE);
+    a->l_divz = trap_stub(a, GB_TRAP_DIV_ZERO);
+    a->l_ovf = trap_stub(a, GB_TRAP_INT_OVERFLOW);
     /* A call's exact checks (the interpreter's), called by the slow path
      * of a call at depth d, rsp 8 below that frame's, rcx the end of the
      * callee's frame: d + 1 < max_depth and rcx <= stack_end, or
@@ -846,12 +852,6 @@ static void emit_runtime(asm_ *a)
     insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(stack_end));
     gb_jitx_jcc_to(a, CC_A, a->l_stack);
     b1(a, 0xc3);
-    a->l_divz = (uint32_t)a->n;
-    gb_jitx_movimm(a, RAX, GB_TRAP_DIV_ZERO);
-    gb_jitx_jmp_to(a, a->l_exit);
-    a->l_ovf = (uint32_t)a->n;
-    gb_jitx_movimm(a, RAX, GB_TRAP_INT_OVERFLOW);
-    gb_jitx_jmp_to(a, a->l_exit);
     /* refill: called with the counter negative; returns with it >= 0 or
      * ends the run out of gas with a counter of 0 */
     a->l_refill = (uint32_t)a->n;
