@@ -767,9 +767,10 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     a->lo = NULL;
 }
 
-/* A trap's stub, after the exit: eax = trap and a jump to the exit.
+/* The shared code a trap of one kind jumps to (placed after the exit):
+ * eax = trap, then a jump to the exit, which ends the run with it.
  * Returns its label. */
-static uint32_t trap_stub(asm_ *a, int trap)
+static uint32_t emit_trap_exit(asm_ *a, int trap)
 {
     uint32_t at = (uint32_t)a->n;
     gb_jitx_movimm(a, RAX, (uint64_t)trap);
@@ -778,7 +779,7 @@ static uint32_t trap_stub(asm_ *a, int trap)
 }
 
 /* The module's shared code: the entry trampoline, the exit, the refill
- * routine and the trap stubs. */
+ * routine and the code each kind of trap jumps to. */
 static void emit_runtime(asm_ *a)
 {
     /* enter(ctx rdi, fp rsi, code rdx) */
@@ -832,11 +833,11 @@ static void emit_runtime(asm_ *a)
     a->l_err_ctx = (uint32_t)a->n;
     insm(a, 0, 0, 0x8b, RAX, CTX, -1, 1, CO(err));
     gb_jitx_jmp_to(a, a->l_exit);
-    a->l_oob = trap_stub(a, GB_TRAP_MEM_OOB);
-    a->l_stack = trap_stub(a, GB_TRAP_STACK_EXHAUSTED);
-    a->l_unreach = trap_stub(a, GB_TRAP_UNREACHABLE);
-    a->l_divz = trap_stub(a, GB_TRAP_DIV_ZERO);
-    a->l_ovf = trap_stub(a, GB_TRAP_INT_OVERFLOW);
+    a->l_oob = emit_trap_exit(a, GB_TRAP_MEM_OOB);
+    a->l_stack = emit_trap_exit(a, GB_TRAP_STACK_EXHAUSTED);
+    a->l_unreach = emit_trap_exit(a, GB_TRAP_UNREACHABLE);
+    a->l_divz = emit_trap_exit(a, GB_TRAP_DIV_ZERO);
+    a->l_ovf = emit_trap_exit(a, GB_TRAP_INT_OVERFLOW);
     /* A call's exact checks (the interpreter's), called by the slow path
      * of a call at depth d, rsp 8 below that frame's, rcx the end of the
      * callee's frame: d + 1 < max_depth and rcx <= stack_end, or
