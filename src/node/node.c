@@ -470,12 +470,12 @@ static void deliver(gb_node *n,
         if (!d)
             return;
         gb_metrics_note_block_time(gb_rpc_metrics(n->rpc), d->took_ns);
-        if (gb_rpc_note_block(n->rpc, &d->r))
-            fprintf(stderr, "block %u: not kept for RPC (out of memory)\n",
-                    d->r.height);
         if (on_block)
             on_block(ctx, &d->r);
-        gb_chain_result_recycle(n->chain, &d->r);
+        uint32_t h = d->r.height;
+        if (gb_rpc_note_block_take(n->rpc, &d->r)) /* (d->r taken) */
+            fprintf(stderr, "block %u: not kept for RPC (out of memory)\n",
+                    h);
         free(d);
     }
 }

@@ -85,14 +85,16 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
     if (!r->cfg.default_gas)
         r->cfg.default_gas = DEFAULT_GAS;
     r->ring = gb_calloc(r->cfg.event_blocks, sizeof *r->ring);
+    r->later = gb_calloc(r->cfg.event_blocks, sizeof *r->later);
     gb_err e = GB_NOMEM;
-    if (!r->ring || gb_subs_new(&r->subs) || gb_metrics_new(&r->metrics) ||
+    if (!r->ring || !r->later || gb_subs_new(&r->subs) || gb_metrics_new(&r->metrics) ||
         gb_explore_new(r->cfg.event_blocks, 0, &r->explore) ||
         (e = gb_sblocks_new(chain, r->cfg.event_blocks, &r->sblocks))) {
         gb_metrics_free(r->metrics);
         gb_explore_free(r->explore);
         gb_subs_free(r->subs);
         free(r->ring);
+        free(r->later);
         free(r);
         return e;
     }
@@ -107,6 +109,10 @@ void gb_rpc_free(gb_rpc *r)
     for (uint32_t i = 0; i < r->count; i++)
         gb_rpc_kept_free(&r->ring[(r->first + i) % r->cfg.event_blocks]);
     free(r->ring);
+    for (uint32_t i = 0; i < r->nlater; i++)
+        gb_block_result_free(
+            &r->later[(r->later_first + i) % r->cfg.event_blocks]);
+    free(r->later);
     gb_subs_free(r->subs);
     gb_metrics_free(r->metrics);
     gb_explore_free(r->explore);
@@ -485,6 +491,26 @@ static const struct {
     {"chain_unsubscribeFinalisedHeads", gb_rpc_m_chain_unsub_finalized},
 };
 
+/* The methods that neither read nor change the kept blocks (the ring, the
+ * explorer's, the Substrate blocks and their pending extrinsics): they run
+ * with blocks taken and not kept yet (gb_rpc_note_block_take) left so,
+ * every other method keeps them first.  What a writer calls over and
+ * over (chain_getHead answers the same hash from the kept block or the
+ * stored header). */
+static const char *const keeps_none[] = {
+    "gear_submitTransaction", "dev_sendMessage",   "dev_uploadProgram",
+    "gearbox_readState",      "gear_programInfo",  "gear_balance",
+    "system_accountNonce",    "chain_getHead",     "gearbox_chainInfo",
+};
+
+static bool reads_kept(const char *method)
+{
+    for (size_t i = 0; i < sizeof keeps_none / sizeof *keeps_none; i++)
+        if (!strcmp(keeps_none[i], method))
+            return false;
+    return true;
+}
+
 const char *gb_rpc_method_name(size_t i)
 {
     size_t n = sizeof methods / sizeof *methods;
@@ -558,6 +584,8 @@ static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
         goto out;
     }
     gb_rpc_err err = {0};
+    if (reads_kept(known) && gb_rpc_keep_later(r))
+        fprintf(stderr, "blocks not kept for RPC (out of memory)\n");
     json_t *result = fn(r, params, &err);
     gb_metrics_note_rpc(r->metrics, known, result ? 0 : err.code);
     if (!id) { /* a notification: run, answer nothing */

@@ -233,6 +233,23 @@ char *gb_rpc_error_response(int code, const char *message);
  */
 gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b);
 
+/*
+ * gb_rpc_note_block for the node's own blocks, b taken (zeroed; the caller
+ * frees nothing), the work only readers of recent blocks need left until
+ * one asks: the count of transactions waiting and the metrics are done at
+ * once, and so is everything when a subscription is open (its
+ * notifications); otherwise the block waits, with up to cfg.event_blocks
+ * newer ones, and is kept (as gb_rpc_note_block keeps it) before the next
+ * request that may read or change the kept blocks (every method but a few
+ * that a writer calls over and over: rpc.c, keeps_none), or
+ * gb_rpc_reverted.  A block that cfg.event_blocks newer ones push out
+ * first is never kept: it would have left every ring by then, so the
+ * answers are the same.  A node that serves writes and no block readers
+ * (a cluster's replica under load) thus skips copying every block's events
+ * three times.  GB_NOMEM as gb_rpc_note_block.
+ */
+gb_err gb_rpc_note_block_take(gb_rpc *r, gb_block_result *b);
+
 /* The node's counters (node/metrics.h): blocks and calls are counted as
  * they are handled.  Owned by r. */
 struct gb_metrics;

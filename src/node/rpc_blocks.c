@@ -13,6 +13,7 @@
  * the ring is served from its stored header, without events.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gear/codes.h"
@@ -210,13 +211,59 @@ static gb_err notify_subs(gb_rpc *r, const gb_block_result *b,
     return e;
 }
 
-gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b)
+/* Block b into the ring, the explorer's and the Substrate blocks, its
+ * notifications sent. */
+static gb_err keep_block(gb_rpc *r, const gb_block_result *b)
 {
-    r->waiting = 0;
-    gb_metrics_note_block(r->metrics, b);
     gb_err xe = gb_explore_note_block(r->explore, b);
     gb_err ne = note_block(r, b);
     return ne ? ne : xe;
+}
+
+gb_err gb_rpc_note_block(gb_rpc *r, const gb_block_result *b)
+{
+    gb_err le = gb_rpc_keep_later(r); /* (in height order) */
+    r->waiting = 0;
+    gb_metrics_note_block(r->metrics, b);
+    gb_err e = keep_block(r, b);
+    return e ? e : le;
+}
+
+gb_err gb_rpc_note_block_take(gb_rpc *r, gb_block_result *b)
+{
+    if (gb_subs_count(r->subs)) { /* notifications go out now */
+        gb_err e = gb_rpc_note_block(r, b);
+        gb_chain_result_recycle(r->chain, b);
+        return e;
+    }
+    r->waiting = 0;
+    gb_metrics_note_block(r->metrics, b);
+    uint32_t cap = r->cfg.event_blocks;
+    if (r->nlater == cap) {
+        /* the oldest would leave every ring (each holds at most cap
+         * blocks) before anyone could read it: not kept at all */
+        gb_block_result *o = &r->later[r->later_first];
+        gb_sblocks_pass(r->sblocks, o);
+        gb_block_result_free(o);
+        r->later_first = (r->later_first + 1) % cap;
+        r->nlater--;
+    }
+    r->later[(r->later_first + r->nlater++) % cap] = *b;
+    memset(b, 0, sizeof *b);
+    return GB_OK;
+}
+
+gb_err gb_rpc_keep_later(gb_rpc *r)
+{
+    gb_err e = GB_OK;
+    for (; r->nlater; r->nlater--) {
+        gb_block_result *o = &r->later[r->later_first];
+        gb_err ke = keep_block(r, o);
+        e = e ? e : ke;
+        gb_block_result_free(o);
+        r->later_first = (r->later_first + 1) % r->cfg.event_blocks;
+    }
+    return e;
 }
 
 static gb_err note_block(gb_rpc *r, const gb_block_result *b)
@@ -410,6 +457,9 @@ json_t *gb_rpc_m_events(gb_rpc *r, json_t *params, gb_rpc_err *err)
 
 void gb_rpc_reverted(gb_rpc *r)
 {
+    /* (kept first, as gb_rpc_note_block would have: then dropped below) */
+    if (gb_rpc_keep_later(r))
+        fprintf(stderr, "blocks not kept for RPC (out of memory)\n");
     uint32_t head = gb_chain_height(r->chain);
     while (r->count && kept(r, r->count - 1)->height > head) {
         r->count--;

@@ -126,7 +126,8 @@ static json_t *m_mine(gb_rpc *r, json_t *params, gb_rpc_err *err)
             done == 1 ? "" : "s", from, from + done - 1, e ? ": " : "",
             e ? det : "");
     json_t *blocks = json_array(), *o = NULL;
-    bool bad = !blocks;
+    /* (the blocks just made, taken: kept now, for their Substrate hashes) */
+    bool bad = !blocks || gb_rpc_keep_later(r);
     gb_sblocks *sb = gb_rpc_sblocks(r);
     for (uint32_t i = 0; !bad && i < done; i++) {
         json_t *b = json_object();

@@ -56,6 +56,10 @@ struct gb_rpc {
     gb_rpc_cfg cfg;
     kept_block *ring; /* cfg.event_blocks slots */
     uint32_t first, count;
+    /* blocks taken (gb_rpc_note_block_take) and not yet kept: the oldest
+     * at later[later_first]; cfg.event_blocks slots, owned */
+    gb_block_result *later;
+    uint32_t later_first, nlater;
     uint32_t waiting;
     gb_subs *subs;
     struct gb_sblocks *sblocks;
@@ -75,6 +79,12 @@ struct gb_rpc {
     uint8_t dev_sk[GB_DEV_ACCOUNTS][GB_DEVKEY_SECRET_LEN];
     uint32_t dev_have;
 };
+
+/* Keep the blocks taken and not kept yet (gb_rpc_note_block_take), before
+ * anything reads or changes the kept blocks: the ring, the explorer's,
+ * the Substrate blocks and their pending extrinsics.  GB_NOMEM (some
+ * were then not kept, as gb_rpc_note_block says). */
+gb_err gb_rpc_keep_later(gb_rpc *r);
 
 /* Wipe the dev accounts' keys (gb_rpc_free). */
 void gb_rpc_dev_keys_wipe(gb_rpc *r);

@@ -50,6 +50,7 @@ typedef struct pending_xt {
     bool interrupted;
     uint8_t error[8];
     uint32_t error_len;
+    bool carried;        /* by the block being noted (drop_carried) */
 } pending_xt;
 
 struct gb_sblocks {
@@ -648,6 +649,36 @@ static int32_t owner_of(const gb_sblocks *s, gb_id id)
     return -1;
 }
 
+/* The pending extrinsics marked carried leave the list. */
+static void drop_carried(gb_sblocks *s)
+{
+    uint32_t kept = 0;
+    for (uint32_t p = 0; p < s->npend; p++) {
+        if (s->pend[p].carried) {
+            free(s->pend[p].xt);
+            free(s->pend[p].ids);
+            free(s->pend[p].item_end);
+        } else {
+            s->pend[kept++] = s->pend[p];
+        }
+    }
+    s->npend = kept;
+}
+
+void gb_sblocks_pass(gb_sblocks *s, const gb_block_result *b)
+{
+    /* what gb_sblocks_note carries: those announced without transactions
+     * and those owning one of b's */
+    for (uint32_t p = 0; p < s->npend; p++)
+        s->pend[p].carried = !s->pend[p].n;
+    for (uint32_t i = 0; i < b->ntx; i++) {
+        int32_t p = owner_of(s, b->tx_ids[i]);
+        if (p >= 0)
+            s->pend[p].carried = true;
+    }
+    drop_carried(s);
+}
+
 gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
 {
     gb_err e;
@@ -785,17 +816,9 @@ gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b)
     }
 
     /* the carried extrinsics leave the pending list */
-    uint32_t kept = 0;
-    for (uint32_t p = 0; p < np; p++) {
-        if (slot[p] >= 0) {
-            free(s->pend[p].xt);
-            free(s->pend[p].ids);
-            free(s->pend[p].item_end);
-        } else {
-            s->pend[kept++] = s->pend[p];
-        }
-    }
-    s->npend = kept;
+    for (uint32_t p = 0; p < np; p++)
+        s->pend[p].carried = slot[p] >= 0;
+    drop_carried(s);
 
     if (s->count == s->keep) {
         gb_sblock_clear(&s->ring[s->first]);

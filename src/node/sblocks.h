@@ -116,6 +116,13 @@ gb_err gb_sblocks_pending_batch(gb_sblocks *s, const uint8_t *xt, size_t len,
  * (the block is then not kept: it is rebuilt from the store on demand). */
 gb_err gb_sblocks_note(gb_sblocks *s, const gb_block_result *b);
 
+/* Block b (the next one) goes by without being kept, as one that newer
+ * blocks push out of the ring before anyone reads it (rpc.h,
+ * gb_rpc_note_block_take): the pending extrinsics it carries leave the
+ * list as gb_sblocks_note takes them; its hash is made from the store by
+ * the next gb_sblocks_note, as for a block no one noted. */
+void gb_sblocks_pass(gb_sblocks *s, const gb_block_result *b);
+
 /* Gear's ReplyCode (SCALE) from gearbox's 4 bytes: as many bytes as the
  * variant has (GEAR-RPC.md §6), appended to w. */
 struct gb_scale_buf;

@@ -127,9 +127,12 @@ PY
 
 # the sequencer applies the blocks it publishes from its own bytes (once
 # JetStream acknowledged them), the others from the log: the same block
-# at every height on all three, the sequencer's included
+# at every height on all three, the sequencer's included.  Each keeps
+# its blocks for RPC only when asked (rpc.h, gb_rpc_note_block_take: the
+# sends above asked nothing): the same blocks with their events, the same
+# Substrate blocks, on all three
 python3 - ${HP[0]} ${HP[1]} ${HP[2]} <<'PY' || fail "the sequencer's blocks differ from the log's"
-import sys, time
+import json, sys, time
 from nodeutil import post
 ports = sys.argv[1:]
 def call(port, method, params):
@@ -141,11 +144,24 @@ for _ in range(300):
     time.sleep(0.1)
 else:
     sys.exit(f"heights {hs}")
+events = 0
 for n in range(1, hs[0] + 1):
     got = [(b.get("hash"), b.get("stateRoot")) for b in
            (call(p, "gearbox_getBlock", [n]) for p in ports)]
     if len(set(got)) != 1 or not got[0][0]:
         sys.exit(f"block {n}: {got}")
+    for m, ps in (("gearbox_getBlock", [n]), ("chain_getEvents", [n, n])):
+        got = [json.dumps(call(p, m, ps), sort_keys=True) for p in ports]
+        if len(set(got)) != 1:
+            sys.exit(f"{m} {ps}: {got}")
+    evs = call(ports[0], "chain_getEvents", [n, n])["events"]
+    events += len(evs)
+    h = call(ports[0], "chain_getBlockHash", [n])
+    got = [json.dumps(call(p, "chain_getBlock", [h]), sort_keys=True) for p in ports]
+    if len(set(got)) != 1 or "extrinsics" not in got[0]:
+        sys.exit(f"chain_getBlock {n}: {got}")
+if events < 40:
+    sys.exit(f"only {events} events kept in {hs[0]} blocks")
 PY
 
 # the log holds them compressed (node/cluster.c, LZ4): the last TX
@@ -369,4 +385,25 @@ done
 sleep 1 # (a copy taken would be in a block by now)
 got=$(rpc ${HP[$O]} gearbox_readState "[\"$CTR\"]" | python3 -c 'import json,sys; print(int(bytes.fromhex(json.load(sys.stdin)["result"]["payload"][2:]).decode() or "0"))')
 [ "$got" = "$CNT" ] || fail "counter $got after the takeover, expected $CNT: a transaction already in the log was applied twice (resent: $(cat "$DIR/dup.out"))"
-echo "ok: 3 replicas on a 3-server JetStream cluster, $H blocks equal; $N incs counted once across a sequencer kill (new sequencer after ${TAKE} ms); a NATS server killed; a replica restored from a snapshot caught up; a signed transaction in the log again counted once after a takeover"
+# restarted replicas keep for RPC what they apply from then on, as the
+# others do (taken, kept when asked): the last block, the inc's, with the
+# same events on the new sequencer and on a replica started after it
+# (which applies it from the log while catching up)
+start_replica "$L" || fail "restarting replica $L"
+H=$(height $O)
+for _ in $(seq 300); do [ "$(height $L)" -ge "$H" ] && break; sleep 0.1; done
+python3 - "$H" ${HP[$O]} ${HP[$L]} <<'PY' || fail "a restarted replica's kept blocks differ"
+import json, sys
+from nodeutil import post
+h, ports = int(sys.argv[1]), sys.argv[2:]
+def call(port, method, params):
+    return post(port, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params})["result"]
+for m, ps in (("gearbox_getBlock", [h]), ("chain_getEvents", [h, h])):
+    got = [call(p, m, ps) for p in ports]
+    if got[0] != got[1] or got[0].get("eventsKept") is False:
+        sys.exit(f"{m} {ps}: {got}")
+evs = call(ports[0], "chain_getEvents", [h, h])["events"]
+if not any(e["kind"] == "Dispatched" for e in evs):
+    sys.exit(f"block {h}: no Dispatched event kept: {evs}")
+PY
+echo "ok: 3 replicas on a 3-server JetStream cluster, $H blocks equal; $N incs counted once across a sequencer kill (new sequencer after ${TAKE} ms); a NATS server killed; a replica restored from a snapshot caught up; a signed transaction in the log again counted once after a takeover; blocks kept for RPC alike on all, restarted ones included"

@@ -842,6 +842,105 @@ static void test_dev_keys_kept(void)
     gb_chain_close(c);
 }
 
+/* The response to method(params) as text (its id included): NULL out of
+ * memory. */
+static char *answer(gb_rpc *r, const char *method, const char *params)
+{
+    char req[512], *out = NULL;
+    snprintf(req, sizeof req,
+             "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"%s\",\"params\":%s}",
+             method, params);
+    GB_EXPECT_ERR(GB_OK, gb_rpc_handle(r, req, strlen(req), &out));
+    return out;
+}
+
+/* a and b answer method(params) alike (and with something). */
+static void same_answer(gb_rpc *a, gb_rpc *b, const char *method,
+                        const char *params)
+{
+    char *x = answer(a, method, params), *y = answer(b, method, params);
+    GB_EXPECT(x && y && !strcmp(x, y));
+    if (x && y && strcmp(x, y))
+        fprintf(stderr, "  %s %s:\n    %s\n    %s\n", method, params, x, y);
+    free(x);
+    free(y);
+}
+
+/* Every block a dispatcher may still keep, as a and b serve it. */
+static void same_blocks(gb_chain *c, gb_rpc *a, gb_rpc *b)
+{
+    for (uint32_t h = 1; h <= gb_chain_height(c); h++) {
+        char p[256];
+        snprintf(p, sizeof p, "[%u]", h);
+        same_answer(a, b, "gearbox_getBlock", p);
+        snprintf(p, sizeof p, "[%u, %u]", h, h);
+        same_answer(a, b, "chain_getEvents", p);
+        snprintf(p, sizeof p, "[%u]", h);
+        char *hash = answer(a, "chain_getBlockHash", p);
+        json_t *j = hash ? json_loads(hash, 0, NULL) : NULL;
+        const char *hx = json_string_value(json_object_get(j, "result"));
+        GB_EXPECT(hx && strlen(hx) == 66);
+        snprintf(p, sizeof p, "[\"%s\"]", hx ? hx : "");
+        same_answer(a, b, "chain_getBlock", p);
+        /* System.Events at that block */
+        snprintf(p, sizeof p,
+                 "[\"0x26aa394eea5630e07c48ae0c9558cef780d41e5e16056765bc84"
+                 "61851072c9d7\", \"%s\"]",
+                 hx ? hx : "");
+        same_answer(a, b, "state_getStorage", p);
+        json_decref(j);
+        free(hash);
+    }
+    same_answer(a, b, "gearbox_blocks", "{\"limit\":20}");
+    same_answer(a, b, "chain_getEvents", "[1]");
+}
+
+/* Blocks taken (gb_rpc_note_block_take) are kept only when a request may
+ * read them, and some never (more than cfg.event_blocks newer ones came
+ * first): the answers are those of a dispatcher that kept every block at
+ * once (gb_rpc_note_block) — blocks, events, Substrate blocks, System.Events,
+ * the explorer's rows — and sends in between (methods that keep nothing)
+ * do not make them kept. */
+static void test_blocks_taken(void)
+{
+    gb_chain *c = open_chain();
+    gb_rpc_cfg cfg;
+    gb_rpc_cfg_default(&cfg);
+    cfg.dev = true;
+    cfg.event_blocks = 4;
+    gb_rpc *now = NULL, *later = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_rpc_new(c, &cfg, &now));
+    GB_EXPECT_ERR(GB_OK, gb_rpc_new(c, &cfg, &later));
+    char *pid = upload(later, "ping", "0x07");
+    GB_EXPECT(pid != NULL);
+    /* blocks between reads: fewer than event_blocks, then more */
+    static const uint32_t runs[] = {1, 3, 9, 4, 5};
+    for (size_t k = 0; k < sizeof runs / sizeof *runs; k++) {
+        for (uint32_t i = 0; i < runs[k]; i++) {
+            for (uint32_t m = 0; m <= i % 3; m++) {
+                char p[256];
+                snprintf(p, sizeof p,
+                         "{\"from\":\"bob\",\"destination\":\"%s\","
+                         "\"payload\":\"0x50494e47\",\"gasLimit\":"
+                         "10000000000}",
+                         pid ? pid : "");
+                free(answer(later, "dev_sendMessage", p));
+            }
+            gb_block_result b;
+            GB_EXPECT_ERR(GB_OK, gb_chain_produce_block(c, &b));
+            GB_EXPECT_ERR(GB_OK, gb_rpc_note_block(now, &b));
+            GB_EXPECT_ERR(GB_OK, gb_rpc_note_block_take(later, &b));
+            GB_EXPECT(b.events == NULL && b.nevents == 0); /* taken */
+            gb_block_result_free(&b);
+        }
+        same_blocks(c, now, later);
+    }
+    free(pid);
+    gb_rpc_free(now);
+    gb_rpc_free(later);
+    gb_chain_close(c);
+}
+
 int main(void)
 {
     GB_RUN(test_substrate_methods);
@@ -851,5 +950,6 @@ int main(void)
     GB_RUN(test_read_state);
     GB_RUN(test_signed_transactions);
     GB_RUN(test_error_response);
+    GB_RUN(test_blocks_taken);
     return gb_test_summary();
 }
