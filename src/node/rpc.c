@@ -87,7 +87,8 @@ gb_err gb_rpc_new(gb_chain *chain, const gb_rpc_cfg *cfg, gb_rpc **out)
     r->ring = gb_calloc(r->cfg.event_blocks, sizeof *r->ring);
     r->later = gb_calloc(r->cfg.event_blocks, sizeof *r->later);
     gb_err e = GB_NOMEM;
-    if (!r->ring || !r->later || gb_subs_new(&r->subs) || gb_metrics_new(&r->metrics) ||
+    if (!r->ring || !r->later || gb_subs_new(&r->subs) ||
+        gb_metrics_new(&r->metrics) ||
         gb_explore_new(r->cfg.event_blocks, 0, &r->explore) ||
         (e = gb_sblocks_new(chain, r->cfg.event_blocks, &r->sblocks))) {
         gb_metrics_free(r->metrics);

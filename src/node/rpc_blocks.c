@@ -234,6 +234,7 @@ gb_err gb_rpc_note_block_take(gb_rpc *r, gb_block_result *b)
     if (gb_subs_count(r->subs)) { /* notifications go out now */
         gb_err e = gb_rpc_note_block(r, b);
         gb_chain_result_recycle(r->chain, b);
+        memset(b, 0, sizeof *b);
         return e;
     }
     r->waiting = 0;
