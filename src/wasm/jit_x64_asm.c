@@ -111,7 +111,7 @@ static bool dead_here(const asm_ *a, uint64_t slot)
     for (int k = 0; k < nr; k++)
         if (r[k] == slot)
             return false;
-    return gb_jitx_dead_at(a->hm, a->code, a->next, slot);
+    return gb_jitx_dead_at(a->live, a->next, slot);
 }
 
 /* a cache register to (re)use, emptied (written back): a free one, else
@@ -148,7 +148,7 @@ int gb_jitx_take_dead(asm_ *a, uint64_t slot, uint64_t dst)
 {
     int i = gb_jitx_cfind(a, slot);
     if (i < 0 || a->pin[i] || slot == dst || gb_jitx_cfind(a, dst) >= 0 ||
-        !a->code || !gb_jitx_dead_at(a->hm, a->code, a->next, slot))
+        !a->code || !gb_jitx_dead_at(a->live, a->next, slot))
         return -1;
     a->rs[i] = (int64_t)dst; /* (the dead value needs no writing back) */
     a->dirty[i] = 1;

@@ -160,10 +160,22 @@ int gb_jitx_plan_region(const gb_jitx_hmap *hm, const gb_code *code,
  * other slots (a branch's reads are given); 2: it ends the run. */
 int gb_jitx_slot_rw(gb_irop o, const gb_cell *pc, uint64_t *r, int *nr,
                     uint64_t *w, int *nw);
-/* `slot` is dead at cell t: written before read on the straight line from
- * t, before any branch (false: not known). */
-bool gb_jitx_dead_at(const gb_jitx_hmap *hm, const gb_code *code,
-                     uint32_t t, uint64_t slot);
+/* A branch's targets: how many (0: not a branch; BR_TABLE's count with
+ * its default), and the cell of the k-th. */
+uint32_t gb_jitx_ntargets(gb_irop o, const gb_cell *pc);
+uint32_t gb_jitx_target(gb_irop o, const gb_cell *pc, const gb_code *code,
+                        uint32_t k);
+/* The liveness of code's frame slots (a backward analysis over its
+ * blocks, before its translation): made by live_new (NULL: out of
+ * memory; hm and code must outlive it), freed by live_free. */
+typedef struct gb_jitx_live gb_jitx_live;
+gb_jitx_live *gb_jitx_live_new(const gb_jitx_hmap *hm, const gb_code *code);
+void gb_jitx_live_free(gb_jitx_live *lv);
+/* `slot` is dead at cell t: on every way from t it is written before it
+ * is read (a call reads its arguments and writes its results, a return
+ * reads the results, a helper or a call through an import or a table
+ * may read any slot; false: not known). */
+bool gb_jitx_dead_at(const gb_jitx_live *lv, uint32_t t, uint64_t slot);
 
 /* ---- the assembler (jit_x64_asm.c) ---- */
 
@@ -250,6 +262,7 @@ typedef struct asm_ {
     const gb_code *code;
     uint32_t next;
     const gb_jitx_hmap *hm;
+    const gb_jitx_live *live; /* (this function's) */
     const gb_cell *pc;
     gb_irop op;
     /* the first instruction branching to each cell (UINT32_MAX: none) */
