@@ -223,6 +223,9 @@ void gb_jitx_clobber(asm_ *a)
             ld64(a, creg[i], (uint64_t)a->rs[i]);
         else
             a->rs[i] = -1;
+        /* (reloaded or gone: one left unwritten before a call was dead,
+         * and so is its stale copy) */
+        a->dirty[i] = 0;
         a->z32[i] = 0;
     }
     gb_jitx_chk_reset(a);

@@ -437,17 +437,35 @@ static void test_mark_alignment(void)
  * divisions of every kind (native in the compiled tier) to each trap; and
  * comparisons read by br_if and select.  Both tiers agree, and each
  * export ends as it is made to. */
-static void test_calls_divs(void)
+/* tests/data/wasm/<name>.wasm run under both tiers over the gas ladder
+ * gas[0..ngas), the records of the last limit left in *a (interpreter)
+ * and *b (compiled); false when the module is not there. */
+static bool ladder(const char *name, const uint64_t *gas, size_t ngas,
+                   jd_record *a, jd_record *b)
 {
     const char *dir = getenv("GB_TEST_WASM");
     char path[4096];
-    snprintf(path, sizeof path, "%s/jit_calls.wasm", dir ? dir : ".");
+    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
     size_t len;
     uint8_t *mod = read_all(path, &len);
     if (!mod) {
         GB_FAIL_("%s not found", path);
-        return;
+        return false;
     }
+    for (size_t g = 0; g < ngas; g++) {
+        jd_run(mod, len, GB_TIER_INTERP, gas[g], a);
+        jd_run(mod, len, GB_TIER_COMPILED, gas[g], b);
+        const char *why = jd_compare(a, b);
+        if (why)
+            GB_FAIL_("%s, gas %llu: %s", name, (unsigned long long)gas[g],
+                     why);
+    }
+    free(mod);
+    return true;
+}
+
+static void test_calls_divs(void)
+{
     static const gb_err want[] = {
         GB_OK,                   /* rec_500 */
         GB_TRAP_STACK_EXHAUSTED, /* rec_deep */
@@ -465,13 +483,8 @@ static void test_calls_divs(void)
     };
     static const uint64_t gas[] = {777, 5000, 31337, 200000, 1000000000};
     static jd_record a, b;
-    for (size_t g = 0; g < sizeof gas / sizeof gas[0]; g++) {
-        jd_run(mod, len, GB_TIER_INTERP, gas[g], &a);
-        jd_run(mod, len, GB_TIER_COMPILED, gas[g], &b);
-        const char *why = jd_compare(&a, &b);
-        if (why)
-            GB_FAIL_("gas %llu: %s", (unsigned long long)gas[g], why);
-    }
+    if (!ladder("jit_calls", gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
     GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
     GB_EXPECT_U64(sizeof want / sizeof want[0], a.ncalls);
     for (uint32_t i = 0; i < a.ncalls && i < sizeof want / sizeof want[0];
@@ -479,7 +492,38 @@ static void test_calls_divs(void)
         GB_EXPECT_ERR(want[i], b.calls[i].err);
     /* 1000 frames: 999 calls of $chain returning 1 + 1 + ... */
     GB_EXPECT_U64(999, (uint32_t)b.calls[5].results[0]);
-    free(mod);
+}
+
+/* tests/data/wasm/jit_live.wat: what the liveness of frame slots leaves
+ * unwritten or unzeroed next to what it must not (a dead register kept
+ * over a call, locals read before written on one way, a value read after
+ * a loop's exit, by a helper or call_indirect after a join, at one target
+ * of a br_table, a multiply-add's dying pinned operand, two results).
+ * Both tiers agree over the gas ladder, and each export gives what the
+ * program computes. */
+static void test_liveness(void)
+{
+    static const uint64_t want[] = {
+        988,        /* dead_at_call */
+        9,          /* zero_live_locals */
+        478,        /* loop_exit */
+        0x5a5a5a5e, /* helper_after_join */
+        46,         /* indirect_after_join */
+        1236,       /* table_live */
+        14466,      /* madd_pinned */
+        2,          /* two_results */
+    };
+    static const uint64_t gas[] = {0, 3, 40, 170, 1000000};
+    static jd_record a, b;
+    if (!ladder("jit_live", gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
+    GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
+    GB_EXPECT_U64(sizeof want / sizeof want[0], b.ncalls);
+    for (uint32_t i = 0; i < b.ncalls && i < sizeof want / sizeof want[0];
+         i++) {
+        GB_EXPECT_ERR(GB_OK, b.calls[i].err);
+        GB_EXPECT_U64(want[i], (uint32_t)b.calls[i].results[0]);
+    }
 }
 
 static void test_bench_workloads(void)
@@ -512,6 +556,7 @@ int main(void)
     GB_RUN(test_register_pressure);
     GB_RUN(test_mark_alignment);
     GB_RUN(test_calls_divs);
+    GB_RUN(test_liveness);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
     GB_RUN(test_gear_examples);
