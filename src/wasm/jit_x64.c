@@ -297,9 +297,8 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     case GB_IR_I64_EXTEND_I32_U:
     case GB_IR_I32_REINTERPRET_F32:
     case GB_IR_F32_REINTERPRET_I32:
-        gb_jitx_to_rax(a, 0, pc[2].u);
-        gb_jitx_set_slot(a, pc[1].u, RAX);
-        return true;
+        op = 0x8b; /* mov r32, r/m32 (zero-extends) */
+        break;
     case GB_IR_I64_REINTERPRET_F64:
     case GB_IR_F64_REINTERPRET_I64:
         gb_jitx_set_slot(a, pc[1].u, gb_jitx_src(a, pc[2].u, RAX));
@@ -313,10 +312,75 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     default:
         return false;
     }
-    gb_jitx_to_rax(a, 1, pc[2].u);
-    insr(a, w, op, RAX, RAX);
-    gb_jitx_set_slot(a, pc[1].u, RAX);
+    /* straight from the operand's register into the result's */
+    r = gb_jitx_src(a, pc[2].u, RAX);
+    int rd = gb_jitx_dst(a, pc[1].u), x = rd >= 0 ? rd : RAX;
+    if (op == 0xbe0f && !w && !(x & 8) && r >= RSP && r <= RDI)
+        b1(a, 0x40); /* (a REX: sil, dil, not dh, bh) */
+    insr(a, w, op, x, r);
+    if (rd < 0)
+        st64(a, pc[1].u, RAX);
+    else if (!w)
+        gb_jitx_z32(a, rd); /* (a 32-bit result) */
     return true;
+}
+
+/* ---- gas --------------------------------------------------------------- */
+
+/* Instruction o can neither trap nor touch anything but registers and
+ * its slots (what may run between two charges made as one). */
+static bool pure_op(gb_irop o)
+{
+    gb_jitx_natop nat;
+    switch (o) {
+    case GB_IR_NOP: case GB_IR_CONST: case GB_IR_COPY: case GB_IR_SELECT:
+    case GB_IR_I32_MADD: case GB_IR_I64_MADD: case GB_IR_I32_EQZ:
+    case GB_IR_I64_EQZ: case GB_IR_I32_WRAP_I64: case GB_IR_I64_EXTEND_I32_U:
+    case GB_IR_I64_EXTEND_I32_S: case GB_IR_I64_EXTEND32_S:
+    case GB_IR_I32_EXTEND8_S: case GB_IR_I32_EXTEND16_S:
+    case GB_IR_I64_EXTEND8_S: case GB_IR_I64_EXTEND16_S:
+        return true;
+    default:
+        return gb_jitx_native_binop(o, &nat);
+    }
+}
+
+/* The GAS instruction at cell i.  When another follows on the same
+ * straight line with only pure instructions (pure_op) between, both are
+ * charged here as one: `sub r13, c1 + c2; js slow`; the slow path (out
+ * of line) puts c2 back and makes the two charges one after the other,
+ * with the refill routine where either goes negative — what the two
+ * would have done, as nothing between them can see the counter or leave
+ * the line (a trap, a helper, a branch).  The second then emits nothing. */
+static void charge_block(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
+                         uint32_t i)
+{
+    int64_t c1 = code->cells[i + 1].i;
+    uint32_t e = a->next;
+    for (int steps = 0; steps < 16 && e < code->ncells &&
+                        a->lo[e] == UINT32_MAX; steps++) {
+        const gb_cell *pc = &code->cells[e];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi == GB_IR_GAS) {
+            int64_t c2 = pc[1].i;
+            if (c1 <= 0 || c2 <= 0 || c1 + c2 > INT32_MAX)
+                break;
+            gb_jitx_aluimm(a, 1, 5, GAS, (uint32_t)(c1 + c2));
+            b1(a, 0x0f); /* js slow */
+            b1(a, 0x80 + CC_S);
+            gb_jitx_add_fx(a, &a->gas2, &a->ngas2, &a->capgas2,
+                           (uint32_t)a->n, (uint32_t)a->n + 4);
+            b4(a, 0);
+            if (a->ngas2 && !a->fail)
+                a->gas2[a->ngas2 - 1].aux = (uint32_t)c2;
+            a->gas_merged = e;
+            return;
+        }
+        if (oi < 0 || !pure_op((gb_irop)oi))
+            break;
+        e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    gb_jitx_charge(a, c1);
 }
 
 /* ---- functions --------------------------------------------------------- */
@@ -378,6 +442,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     gb_jitx_cache_reset(a);
     a->lo = lo;
     a->fl_at = UINT32_MAX;
+    a->gas_merged = UINT32_MAX;
 
     /* prologue: align the stack, zero the declared locals (those read
      * before they are written: the others are dead at the entry) */
@@ -462,7 +527,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_NOP:
             break;
         case GB_IR_GAS: /* (the refill routine keeps every register) */
-            gb_jitx_charge(a, pc[1].i);
+            if (i != a->gas_merged)
+                charge_block(a, hm, code, i);
             break;
         case GB_IR_JMP:
             spill_branch(a, code, pc, 1);
@@ -751,6 +817,20 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         gb_jitx_jmp_to(a, a->slow[k].target);
     }
     a->nslow = 0;
+    /* the slow paths of two charges made as one: the second put back,
+     * then each charged in turn */
+    for (size_t k = 0; k < a->ngas2 && !a->fail; k++) {
+        patch4(a, a->gas2[k].at, (uint32_t)a->n - (a->gas2[k].at + 4));
+        gb_jitx_aluimm(a, 1, 0, GAS, a->gas2[k].aux); /* add r13, c2 */
+        b1(a, 0x79); /* jns +5 */
+        b1(a, 5);
+        gb_jitx_call_to(a, a->l_refill);
+        gb_jitx_aluimm(a, 1, 5, GAS, a->gas2[k].aux); /* sub r13, c2 */
+        gb_jitx_jcc_to(a, CC_NS, a->gas2[k].target);
+        gb_jitx_call_to(a, a->l_refill);
+        gb_jitx_jmp_to(a, a->gas2[k].target);
+    }
+    a->ngas2 = 0;
     /* the branches of this function */
     for (size_t k = 0; k < a->nfx && !a->fail; k++) {
         uint32_t t = a->fx[k].target;
@@ -959,6 +1039,7 @@ out:
     free(a.calls);
     free(a.cold);
     free(a.slow);
+    free(a.gas2);
     free(hm);
     if (a.fail) {
         gb_jit_free(j);

@@ -288,16 +288,6 @@ bool gb_jitx_is_z32(const asm_ *a, int r)
     return false;
 }
 
-/* slot (w: 64 bits; else zero-extended from 32) into rax */
-void gb_jitx_to_rax(asm_ *a, int w, uint64_t slot)
-{
-    int r = gb_jitx_src(a, slot, RAX);
-    if (w)
-        mov64(a, RAX, r);
-    else
-        mov32(a, RAX, r);
-}
-
 void gb_jitx_movimm(asm_ *a, int r, uint64_t v)
 {
     if (v <= 0xffffffffu) { /* mov r32, imm32 (zero-extends) */

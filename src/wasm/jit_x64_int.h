@@ -231,6 +231,13 @@ typedef struct asm_ {
     fixup *slow;
     size_t nslow, capslow;
     uint64_t bmax;
+    /* per function: two charges made as one (jit_x64.c, "gas"), their
+     * slow paths out of line (at: the js's rel32, target: where to go
+     * back, aux: the second charge); the cell of the second (UINT32_MAX:
+     * none) */
+    fixup *gas2;
+    size_t ngas2, capgas2;
+    uint32_t gas_merged;
     /* The slot cache (see "the slot cache" below): which frame slot each
      * cache register holds (-1: none), whether it is pinned for the
      * block (a loop's), its last use, and the registers the instruction
@@ -425,8 +432,6 @@ void gb_jitx_clobber(asm_ *a);
  * is a cache register); whether it is known to. */
 void gb_jitx_z32(asm_ *a, int r);
 bool gb_jitx_is_z32(const asm_ *a, int r);
-/* slot (w: 64 bits; else zero-extended from 32) into rax */
-void gb_jitx_to_rax(asm_ *a, int w, uint64_t slot);
 
 /* ---- loads and stores (jit_x64_mem.c) ---- */
 

@@ -526,6 +526,45 @@ static void test_liveness(void)
     }
 }
 
+/* tests/data/wasm/jit_gas.wat: two charges made as one, the counter
+ * running out or refilled (gas handed out 1 to 9 units at a time) at
+ * either, at every gas limit from 0 to 1700 (it needs 1536): both tiers
+ * agree on the trap and the gas left (which counts the gas held back). */
+static void test_merged_gas(void)
+{
+    const char *dir = getenv("GB_TEST_WASM");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/jit_gas.wasm", dir ? dir : ".");
+    size_t len;
+    uint8_t *mod = read_all(path, &len);
+    if (!mod) {
+        GB_FAIL_("%s not found", path);
+        return;
+    }
+    static const uint64_t slices[] = {0, 1, 2, 3, 5, 9};
+    static jd_record a, b;
+    unsigned oog = 0, ok = 0;
+    for (size_t k = 0; k < sizeof slices / sizeof slices[0]; k++)
+        for (uint64_t gas = 0; gas <= 1700; gas++) {
+            jd_run_sliced(mod, len, GB_TIER_INTERP, gas, slices[k], &a);
+            jd_run_sliced(mod, len, GB_TIER_COMPILED, gas, slices[k], &b);
+            const char *why = jd_compare(&a, &b);
+            if (why) {
+                GB_FAIL_("slice %llu, gas %llu: %s",
+                         (unsigned long long)slices[k],
+                         (unsigned long long)gas, why);
+                k = sizeof slices / sizeof slices[0] - 1;
+                break;
+            }
+            GB_EXPECT(b.compiled && b.ncalls == 1);
+            oog += b.calls[0].err == GB_TRAP_OUT_OF_GAS;
+            ok += b.calls[0].err == GB_OK;
+        }
+    /* (both ends of the range reached) */
+    GB_EXPECT(oog > 0 && ok > 0);
+    free(mod);
+}
+
 static void test_bench_workloads(void)
 {
     /* each workload needs 0.4-3e9 gas to finish: these stop it early, at
@@ -557,6 +596,7 @@ int main(void)
     GB_RUN(test_mark_alignment);
     GB_RUN(test_calls_divs);
     GB_RUN(test_liveness);
+    GB_RUN(test_merged_gas);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
     GB_RUN(test_gear_examples);
