@@ -274,6 +274,14 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
             insr(a, n->w, 0xaf0f, rd, rb); /* imul rd, rb */
         else
             insr(a, n->w, n->op, rb, rd); /* op rd, rb */
+        /* add, sub, and, or, xor of 32 bits: the zero flag says whether
+         * the result is 0, for a br_if or select reading it next (the
+         * moves and stores that may follow keep the flags) */
+        if (!n->w && n->op != 0xaf0f) {
+            a->fl_slot = pc[1].u;
+            a->fl_cc = CC_NE;
+            a->fl_at = a->next;
+        }
     }
     if (rd == RAX)
         gb_jitx_set_slot(a, pc[1].u, RAX);

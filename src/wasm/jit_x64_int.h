@@ -501,8 +501,9 @@ bool gb_jitx_emit_divrem(asm_ *a, gb_irop o, const gb_cell *pc);
  * flags still known.  Returns whether the value was left out. */
 bool gb_jitx_cond_result(asm_ *a, int cc, uint64_t dst);
 /* The condition the flags hold for slot `slot` at cell i (the comparison
- * writing it was the instruction just before, or before constants only,
- * and i is no branch target), or -1. */
+ * writing it, or a 32-bit add, sub, and, or, xor whose zero flag says
+ * whether it is 0 (CC_NE: not 0), was the instruction just before, or
+ * before constants only, and i is no branch target), or -1. */
 int gb_jitx_cond_flags(const asm_ *a, uint32_t i, uint64_t slot);
 
 #endif /* __x86_64__ */

@@ -494,13 +494,29 @@ static void test_calls_divs(void)
     GB_EXPECT_U64(999, (uint32_t)b.calls[5].results[0]);
 }
 
+/* tests/data/wasm/<name>.wasm over the gas ladder of the
+ * liveness and flags tests: both tiers agree, and with all the gas each
+ * export ends without a trap, with the i32 result want[] says. */
+static void expect_results(const char *name, const uint64_t *want,
+                           uint32_t nwant)
+{
+    static const uint64_t gas[] = {0, 3, 40, 170, 1000000};
+    static jd_record a, b;
+    if (!ladder(name, gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
+    GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
+    GB_EXPECT_U64(nwant, b.ncalls);
+    for (uint32_t i = 0; i < b.ncalls && i < nwant; i++) {
+        GB_EXPECT_ERR(GB_OK, b.calls[i].err);
+        GB_EXPECT_U64(want[i], (uint32_t)b.calls[i].results[0]);
+    }
+}
+
 /* tests/data/wasm/jit_live.wat: what the liveness of frame slots leaves
  * unwritten or unzeroed next to what it must not (a dead register kept
  * over a call, locals read before written on one way, a value read after
  * a loop's exit, by a helper or call_indirect after a join, at one target
- * of a br_table, a multiply-add's dying pinned operand, two results).
- * Both tiers agree over the gas ladder, and each export gives what the
- * program computes. */
+ * of a br_table, a multiply-add's dying pinned operand, two results). */
 static void test_liveness(void)
 {
     static const uint64_t want[] = {
@@ -513,17 +529,22 @@ static void test_liveness(void)
         14466,      /* madd_pinned */
         2,          /* two_results */
     };
-    static const uint64_t gas[] = {0, 3, 40, 170, 1000000};
-    static jd_record a, b;
-    if (!ladder("jit_live", gas, sizeof gas / sizeof gas[0], &a, &b))
-        return;
-    GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
-    GB_EXPECT_U64(sizeof want / sizeof want[0], b.ncalls);
-    for (uint32_t i = 0; i < b.ncalls && i < sizeof want / sizeof want[0];
-         i++) {
-        GB_EXPECT_ERR(GB_OK, b.calls[i].err);
-        GB_EXPECT_U64(want[i], (uint32_t)b.calls[i].results[0]);
-    }
+    expect_results("jit_live", want, sizeof want / sizeof want[0]);
+}
+
+/* tests/data/wasm/jit_flags.wat: branches and selects on the zero flag
+ * an add, sub or and left, and on values whose flags must not be used
+ * (a shift by 0 mod 32, an add made with lea, a multiply). */
+static void test_flags(void)
+{
+    static const uint64_t want[] = {
+        8,   /* count_up */
+        220, /* select_sub: b 0, a & 2 0 */
+        2,   /* shift_keeps_flags */
+        14,  /* lea_sets_none */
+        4,   /* mul_after_zero */
+    };
+    expect_results("jit_flags", want, sizeof want / sizeof want[0]);
 }
 
 /* tests/data/wasm/jit_gas.wat: two charges made as one, the counter
@@ -596,6 +617,7 @@ int main(void)
     GB_RUN(test_mark_alignment);
     GB_RUN(test_calls_divs);
     GB_RUN(test_liveness);
+    GB_RUN(test_flags);
     GB_RUN(test_merged_gas);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
