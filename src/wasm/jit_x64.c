@@ -505,6 +505,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             uint64_t pins[NCR];
             uint32_t rend = 0;
             int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins, &rend);
+            bool line = np > 0;
             if (!np)
                 np = gb_jitx_plan_region(hm, code, i, lo, hi, NCR, pins,
                                          &rend);
@@ -515,6 +516,18 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                     live |= 1u << k;
             gb_jitx_cache_enter_loop(a, pins, np, live,
                                      dead_mask(a, i));
+            /* a pin dead at the head whose only value in the loop is a
+             * constant: given it here, its constants then emit nothing */
+            uint64_t c;
+            for (int k = 0; line && k < np; k++) {
+                int r = gb_jitx_cfind(a, pins[k]);
+                if (r >= 0 && !(live & (1u << k)) &&
+                    gb_jitx_loop_const(hm, code, i, rend, pins[k], &c)) {
+                    gb_jitx_movimm(a, creg[r], c);
+                    a->kc[r] = 1;
+                    a->kv[r] = c;
+                }
+            }
             if (np) {
                 a->head = i;
                 a->rend = rend;
@@ -646,7 +659,9 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_CONST:
         {
             int rd = gb_jitx_dst(a, pc[1].u); /* straight into it */
-            gb_jitx_movimm(a, rd >= 0 ? rd : RAX, pc[2].u);
+            int ix = rd >= 0 ? gb_jitx_cfind(a, pc[1].u) : -1;
+            if (ix < 0 || !a->kc[ix] || a->kv[ix] != pc[2].u)
+                gb_jitx_movimm(a, rd >= 0 ? rd : RAX, pc[2].u);
             if (rd < 0)
                 st64(a, pc[1].u, RAX);
             else if (pc[2].u <= 0xffffffffu)
@@ -745,6 +760,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 rp = ra; /* (read by this instruction: no source or
                             result is given its register) */
                 a->z32[ia] = 0;
+                a->kc[ia] = 0;
                 if (!a->pin[ia]) {
                     a->rs[ia] = -1; /* (dead: nothing to write back) */
                     a->dirty[ia] = 0;

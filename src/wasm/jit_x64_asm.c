@@ -41,6 +41,7 @@ void gb_jitx_cache_reset(asm_ *a)
         a->pin[i] = 0;
         a->dirty[i] = 0;
         a->z32[i] = 0;
+        a->kc[i] = 0;
     }
     a->head = -1;
     gb_jitx_chk_reset(a);
@@ -56,6 +57,7 @@ void gb_jitx_cache_keep_pins(asm_ *a)
             a->dirty[i] = 0;
         }
         a->z32[i] = 0;
+        a->kc[i] = 0;
     }
     gb_jitx_chk_reset(a);
 }
@@ -227,6 +229,7 @@ void gb_jitx_clobber(asm_ *a)
          * and so is its stale copy) */
         a->dirty[i] = 0;
         a->z32[i] = 0;
+        a->kc[i] = 0;
     }
     gb_jitx_chk_reset(a);
 }

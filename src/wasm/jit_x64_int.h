@@ -147,6 +147,15 @@ int gb_jitx_hmap_get(const gb_jitx_hmap *m, const void *h); /* -1: none */
 int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
                       uint32_t i, const uint32_t *lo, const uint32_t *hi,
                       int maxpins, uint64_t *pins, uint32_t *rend);
+/* In the loop of one straight line [i, rend), `slot` is written only by
+ * constants of one value (*c; at least one), and the loop has nothing
+ * but moves, constants, native integer operations but the multiply-add
+ * and division, loads, stores and branches (nothing writes a pinned
+ * register but with its slot's value, nothing reloads one): its pinned
+ * register can be given the value on the way in and keep it. */
+bool gb_jitx_loop_const(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, uint32_t rend, uint64_t slot,
+                        uint64_t *c);
 /* When cell i starts a loop of several straight lines that is entered
  * only at i, with no loop nested in it: the slots to pin through it (the
  * values carried from one of its lines to another first), their count
@@ -248,6 +257,10 @@ typedef struct asm_ {
     int64_t head;       /* the cell starting the pinned loop, or -1 */
     uint32_t rend;      /* and the cell after its end */
     uint8_t z32[NCR];   /* its upper 32 bits known to be zero */
+    /* a pinned register holding its loop's only constant for its slot
+     * (gb_jitx_loop_const), kv: the value */
+    uint8_t kc[NCR];
+    uint64_t kv[NCR];
     /* Bounds already checked on this straight line: an access at
      * (uint32)(slot a [+ b]) + offset (bform as in jit_x64.c's ea) whose
      * bytes end at most `end` past that base is in bounds (the memory

@@ -665,6 +665,45 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
     return np;
 }
 
+bool gb_jitx_loop_const(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, uint32_t rend, uint64_t slot,
+                        uint64_t *c)
+{
+    bool found = false;
+    for (uint32_t e = i; e < rend && e < code->ncells;) {
+        const gb_cell *pc = &code->cells[e];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            return false;
+        gb_irop o = (gb_irop)oi, mb;
+        gb_jitx_natop nat;
+        int bf;
+        bool w, st;
+        /* (nothing that writes a pinned register but its slot's value,
+         * nor reloads it: no call, helper, multiply-add or division) */
+        if (!(o == GB_IR_GAS || o == GB_IR_NOP || o == GB_IR_CONST ||
+              o == GB_IR_COPY || gb_jitx_ntargets(o, pc) ||
+              gb_jitx_mem_kind(o).size ||
+              gb_jitx_fused_mem(o, &mb, &bf, &w, &st) ||
+              gb_jitx_native_binop(o, &nat)) ||
+            o == GB_IR_BR_TABLE)
+            return false;
+        uint64_t r[3], wr[3];
+        int nr, nw;
+        gb_jitx_slot_rw(o, pc, r, &nr, wr, &nw);
+        for (int k = 0; k < nw; k++) {
+            if (wr[k] != slot)
+                continue;
+            if (o != GB_IR_CONST || (found && pc[2].u != *c))
+                return false;
+            *c = pc[2].u;
+            found = true;
+        }
+        e += (uint32_t)gb_ir_operands(o, pc) + 1;
+    }
+    return found;
+}
+
 /* When cell i starts a loop of several straight lines — every branch to
  * it, and every branch to a cell inside it, comes from inside it: from
  * [i, *rend), *rend the end of the last branch to i — with no loop

@@ -516,7 +516,9 @@ static void expect_results(const char *name, const uint64_t *want,
  * unwritten or unzeroed next to what it must not (a dead register kept
  * over a call, locals read before written on one way, a value read after
  * a loop's exit, by a helper or call_indirect after a join, at one target
- * of a br_table, a multiply-add's dying pinned operand, two results). */
+ * of a br_table, a multiply-add's dying pinned operand, a loop's only
+ * constant for a slot given on the way in, and not when the slot is live
+ * at the head or gets two, two results). */
 static void test_liveness(void)
 {
     static const uint64_t want[] = {
@@ -527,6 +529,8 @@ static void test_liveness(void)
         46,         /* indirect_after_join */
         1236,       /* table_live */
         14466,      /* madd_pinned */
+        0x0100000c, /* loop_const: 10 + 1, bytes 403..406 = 1, 0, 0, 1 */
+        445,        /* loop_const_live: 2 + 107, then 3 * (5 + 107) */
         2,          /* two_results */
     };
     expect_results("jit_live", want, sizeof want / sizeof want[0]);

@@ -112,6 +112,35 @@
     (i32.add (i32.add (local.get $s) (local.get $y))
              (i32.mul (local.get $u) (i32.const 3))))
 
+  ;; a loop of one line whose only value for $one is the constant 1: its
+  ;; register is given it on the way in (dead at the head), the constant
+  ;; in the loop emits nothing; read after the loop too
+  (func (export "loop_const") (result i32) (local $i i32) (local $one i32)
+    (local $s i32)
+    (loop $l
+      (local.set $one (i32.const 1))
+      (i32.store8 offset=400 (local.get $i) (local.get $one))
+      (local.set $s (i32.add (local.get $s) (local.get $one)))
+      (local.set $i (i32.add (local.get $i) (i32.const 3)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 30))))
+    (i32.add (i32.add (local.get $s) (local.get $one))
+             (i32.load offset=400 (i32.const 3))))
+  ;; $t is read before the constant on the first way round (2 then 5,
+  ;; live at the head: not given on the way in); $u gets two constants
+  (func (export "loop_const_live") (result i32) (local $i i32)
+    (local $t i32) (local $u i32) (local $s i32)
+    (local.set $t (i32.add (i32.load8_u (i32.const 205)) (i32.const 2)))
+    (loop $l
+      (local.set $s (i32.add (local.get $s) (local.get $t)))
+      (local.set $t (i32.const 5))
+      (local.set $u (i32.const 7))
+      (local.set $s (i32.add (local.get $s) (local.get $u)))
+      (local.set $u (i32.const 100))
+      (local.set $s (i32.add (local.get $s) (local.get $u)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (i32.const 4))))
+    (local.get $s))
+
   ;; results: only slot 0 is read after a return; a second result too
   (func $two (param $p i32) (result i32 i32) (local $t i32)
     (local.set $t (i32.mul (local.get $p) (i32.const 11)))
