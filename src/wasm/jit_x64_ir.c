@@ -548,7 +548,8 @@ void gb_jitx_live_free(gb_jitx_live *lv)
 
 /* Whether `slot` is dead at cell t: on every way from t it is written
  * before anything reads it (or the run ends first).  false when not
- * known. */
+ * known (the block's end more than 256 instructions on, or its sets not
+ * kept). */
 bool gb_jitx_dead_at(const gb_jitx_live *lv, uint32_t t, uint64_t slot)
 {
     if (!lv)
@@ -558,7 +559,11 @@ bool gb_jitx_dead_at(const gb_jitx_live *lv, uint32_t t, uint64_t slot)
         lv->blk[t] == UINT32_MAX)
         return false;
     uint32_t b = lv->blk[t];
-    for (uint32_t e = t; e < lv->start[b + 1];) {
+    /* (at most 256 instructions on: a query per register and instruction
+     * stays linear in a long block) */
+    for (uint32_t e = t, steps = 0; e < lv->start[b + 1]; steps++) {
+        if (steps == 256)
+            return false;
         const gb_cell *pc = &code->cells[e];
         gb_irop o = (gb_irop)gb_jitx_hmap_get(lv->hm, pc->h);
         uint64_t r[3], w[3], rlo, rhi, wlo, whi;
