@@ -659,7 +659,10 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_CONST:
         {
             int rd = gb_jitx_dst(a, pc[1].u); /* straight into it */
-            int ix = rd >= 0 ? gb_jitx_cfind(a, pc[1].u) : -1;
+            /* (in the loop, a register given its only constant holds it;
+             * after the loop it is written like any other) */
+            int ix = rd >= 0 && in_loop(a, i) ? gb_jitx_cfind(a, pc[1].u)
+                                              : -1;
             if (ix < 0 || !a->kc[ix] || a->kv[ix] != pc[2].u)
                 gb_jitx_movimm(a, rd >= 0 ? rd : RAX, pc[2].u);
             if (rd < 0)

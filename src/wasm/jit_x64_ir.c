@@ -318,7 +318,7 @@ uint32_t gb_jitx_target(gb_irop o, const gb_cell *pc, const gb_code *code,
  * instruction that does not just fall through: slot_rw's kind 1 and 2),
  * and for each block the slots live at its end (read on some way from
  * there before they are written).  A query walks from its cell to the
- * end of the cell's block.  bits NULL: too big to keep (a query then
+ * end of the cell's block.  out NULL: too big to keep (a query then
  * knows only what its block says). */
 struct gb_jitx_live {
     const gb_jitx_hmap *hm;
@@ -404,7 +404,7 @@ gb_jitx_live *gb_jitx_live_new(const gb_jitx_hmap *hm, const gb_code *code)
     lv->hm = hm;
     lv->code = code;
     lv->nslots = code->frame_slots;
-    lv->words = (lv->nslots + 63) / 64;
+    lv->words = (uint32_t)(((uint64_t)lv->nslots + 63) / 64);
     lv->blk = gb_malloc((n ? n : 1) * sizeof *lv->blk);
     uint8_t *lead = gb_calloc(n + 1, 1);
     if (!lv->blk || !lead) {
@@ -476,9 +476,8 @@ gb_jitx_live *gb_jitx_live_new(const gb_jitx_hmap *hm, const gb_code *code)
     uint32_t W = lv->words;
     for (uint32_t b = 0; b < nb; b++) {
         gb_irop o;
-        for (uint32_t e = lv->start[b]; e < lv->start[b + 1];
-             e = next_cell(lv, e, &o)) {
-            (void)next_cell(lv, e, &o);
+        for (uint32_t e = lv->start[b], nx; e < lv->start[b + 1]; e = nx) {
+            nx = next_cell(lv, e, &o);
             use_def(lv, o, &code->cells[e], use + (size_t)b * W,
                     def + (size_t)b * W);
         }

@@ -529,7 +529,8 @@ static void test_liveness(void)
         46,         /* indirect_after_join */
         1236,       /* table_live */
         14466,      /* madd_pinned */
-        0x0100000c, /* loop_const: 10 + 1, bytes 403..406 = 1, 0, 0, 1 */
+        0x01000012, /* loop_const: 10 + 5 + 1 + 1, bytes 403..406 = 1, 0,
+                       0, 1 */
         445,        /* loop_const_live: 2 + 107, then 3 * (5 + 107) */
         2,          /* two_results */
     };

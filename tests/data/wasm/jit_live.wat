@@ -123,6 +123,11 @@
       (local.set $s (i32.add (local.get $s) (local.get $one)))
       (local.set $i (i32.add (local.get $i) (i32.const 3)))
       (br_if $l (i32.lt_u (local.get $i) (i32.const 30))))
+    ;; (after the loop its register is written like any other)
+    (local.set $one (i32.const 5))
+    (local.set $s (i32.add (local.get $s) (local.get $one)))
+    (local.set $one (i32.const 1))
+    (local.set $s (i32.add (local.get $s) (local.get $one)))
     (i32.add (i32.add (local.get $s) (local.get $one))
              (i32.load offset=400 (i32.const 3))))
   ;; $t is read before the constant on the first way round (2 then 5,
