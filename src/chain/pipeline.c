@@ -9,6 +9,7 @@
  * never sched.c, so the dependency is one-way: sched -> pipeline ->
  * journal -> effects.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,7 +207,8 @@ void gb_job_free(gb_job *r)
     if (r->alloc != r->alloc_small)
         free(r->alloc);
     gb_chain_held_free(&r->h);
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(gb_job, j)); /* (the rest: gb_job's end) */
+    r->src.copy = NULL;
 }
 
 gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
@@ -243,8 +245,14 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
         }
     }
     r->bal = r->p.balance;
-    r->src = (gb_page_src){.txn = b->txn, .pid = pid,
-                           .ov = gb_overlay_prog(b->ov, pid)};
+    /* (field by field: its 256-byte buffer needs no zeroing) */
+    r->src.txn = b->txn;
+    r->src.pid = pid;
+    r->src.ov = gb_overlay_prog_kept(b->ov, pid, pc ? &pc->ov : NULL);
+    r->src.resolved = false;
+    r->src.n = 0;
+    r->src.copy = NULL;
+    r->src.err = GB_OK;
     /* a small program's persisted pages are loaded up front: a fault each
      * saved (bounded, so the cost never grows with memory size) */
     if (pc && pc->pages_ok) {
@@ -400,13 +408,11 @@ gb_err gb_chain_finish(gb_blk *b, gb_job *r)
      * nothing else of it changes but through its own dispatches.  No
      * program was credited since: the prepared record is the record. */
     complete_hints(b, r);
-    if (b->program_credits == r->credits) {
-        gb_db_program now = r->p;
-        return gb_chain_apply_journal(b, &r->h.x, &now, r->p.balance,
+    if (b->program_credits == r->credits) /* (r->p is not read after) */
+        return gb_chain_apply_journal(b, &r->h.x, &r->p, r->p.balance,
                                       r->bal, &r->j,
                                       r->hints.valid ? &r->hints : NULL,
                                       gb_chain_prog_cache(b, r->di));
-    }
     gb_db_program now;
     uint8_t *alloc;
     gb_err e = gb_chain_prog_load(b->txn, r->h.x.d.destination, &now, &alloc);

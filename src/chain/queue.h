@@ -18,6 +18,7 @@
 
 #include "chain/chain_int.h"
 #include "chain/idmap.h"
+#include "chain/overlay.h"
 
 #define GB_CHAIN_HOT_PAGES 8
 /* What a block learned of a program the first time it prepared one of
@@ -33,6 +34,7 @@ typedef struct gb_prog_cache {
     bool no_resv;                  /* the program has no reservations */
     const gb_gear_code *code;      /* its prepared code, NULL: not yet */
     gb_id code_id;
+    gb_ov_kept ov;                 /* its pages in the block's overlay */
     /* where its last message went (a program talks to the same peers):
      * the destination in the scheduler (GB_IDMAP_NONE: not known then)
      * and whether it is known to be a program */
