@@ -44,11 +44,14 @@ typedef struct gb_prog_cache {
     bool last_prog;
 } gb_prog_cache;
 
-/* What the thread that ran a dispatch looked up for its journal, so that
- * the block's thread, applying it, need not (sched.c gb_chain_hint, read
- * while nothing writes).  Each is only ever a shortcut to the same
- * answer: the scheduler's destinations and the known programs only grow
- * during a block, so a hit stays true; a miss is looked up again. */
+/* What is known of a journal before it is applied: the allocations'
+ * length, from the thread that ran the dispatch (sched.c gb_chain_hint),
+ * and where its messages go, filled in by the block's thread from the
+ * dispatch's source or the program's last destination when they are the
+ * same id, else looked up (pipeline.c complete_hints).  Each is only ever
+ * a shortcut to the same answer: the scheduler's destinations and the
+ * known programs only grow during a block, so a hit stays true; a miss
+ * is looked up again. */
 #define GB_HINT_MSGS 4
 typedef struct gb_hints {
     bool valid;

@@ -425,7 +425,7 @@ static gb_prog_cache *q_prog_cache_of(gb_blk *b, gb_id pid)
              : NULL;
 }
 
-void gb_chain_hint(gb_blk *b, gb_job *r, bool maps)
+void gb_chain_hint(gb_blk *b, gb_job *r)
 {
     sched *s = b->sched;
     const gb_journal *j = &r->j;
@@ -437,14 +437,6 @@ void gb_chain_hint(gb_blk *b, gb_job *r, bool maps)
     for (uint32_t i = 0; i < GB_HINT_MSGS; i++)
         h->dest[i] = NONE;
     h->reply_dest = NONE;
-    if (!maps)
-        return;
-    for (uint32_t i = 0; i < j->nmsgs && i < GB_HINT_MSGS; i++)
-        gb_chain_lookup(b, j->msgs[i].destination, &h->dest[i],
-                        &h->program[i]);
-    if (j->has_reply)
-        gb_chain_lookup(b, j->reply.destination, &h->reply_dest,
-                        &h->reply_program);
 }
 
 static bool q_known_program(gb_blk *b, gb_id id)
@@ -718,7 +710,7 @@ static void run_job(void *ctx, uint32_t i, unsigned worker)
     if (r->err)
         return;
     gb_chain_run(r, s->b->c->procs[worker], &s->b->bctx);
-    gb_chain_hint(s->b, r, true); /* (nothing writes the maps meanwhile) */
+    gb_chain_hint(s->b, r);
 }
 
 /* Whether run r, just prepared, will read nothing the block's thread
@@ -857,8 +849,7 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
         gb_job *r = &s->runs[i];
         if (!r->err) {
             gb_chain_run(r, s->b->c->procs[self], &s->b->bctx);
-            /* (journals may be applied meanwhile: no lookups in the maps) */
-            gb_chain_hint(s->b, r, false);
+            gb_chain_hint(s->b, r);
         }
         atomic_store_explicit(&s->done[i], 1, memory_order_release);
     }
