@@ -111,6 +111,9 @@ typedef struct dest {
                             that never changes back */
     bool active;         /* in the active list */
     bool prog;           /* known to be a program (as in programs) */
+    gb_gas_ticket gas_t; /* the gas node its last dispatch drew on (its
+                            next one usually draws on the same: looked
+                            at first) */
     gb_prog_cache cache; /* what preparing its dispatches learned */
 } dest;
 
@@ -542,9 +545,11 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out,
         bool drop = gb_idmap_get(&s->skipped, &x->source, &x->destination) != NONE;
         uint64_t gas = 0;
         if (!drop) {
+            gb_chain_gas_look_first(b, d->gas_t);
             gb_err e = gb_chain_gas_limit_t(b, &s->e[d->head].h.x, &gas, t);
             if (e)
                 return e;
+            d->gas_t = *t;
         }
         if (!drop && gas > b->gas_left) {
             gb_err e = gb_idmap_put(&s->skipped, &x->source, &x->destination, 1);
