@@ -218,7 +218,18 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
     r->runs = false;
     r->err = GB_OK;
     r->credits = b->program_credits;
-    gb_chain_lookup(b, x->d.source, &r->src_di, &r->src_prog);
+    gb_prog_cache *pc = gb_chain_prog_cache(b, r->di);
+    if (pc && pc->has_from && gb_id_eq(pc->from, x->d.source)) {
+        r->src_di = pc->from_di; /* (a destination stays one, a program */
+        r->src_prog = true;      /*  one, for the rest of the block) */
+    } else {
+        gb_chain_lookup(b, x->d.source, &r->src_di, &r->src_prog);
+        if (pc && r->src_prog && r->src_di != GB_IDMAP_NONE) {
+            pc->has_from = true;
+            pc->from = x->d.source;
+            pc->from_di = r->src_di;
+        }
+    }
     gb_err e = gb_db_program_get(b->txn, pid, &r->p);
     if (e && e != GB_NOT_FOUND)
         return e;
@@ -233,7 +244,6 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
     if (unavailable(x, e == GB_OK, &r->p, &r->refusal))
         return GB_OK;
     r->runs = true;
-    gb_prog_cache *pc = gb_chain_prog_cache(b, r->di);
     if (pc && pc->code && gb_id_eq(pc->code_id, r->p.code_id)) {
         r->code = pc->code;
     } else {

@@ -42,6 +42,12 @@ typedef struct gb_prog_cache {
     gb_id last_to;
     uint32_t last_di;
     bool last_prog;
+    /* the source of its last dispatch, when it was a program with a
+     * destination index (the same peers write back: its next dispatch's
+     * source is known without a lookup) */
+    bool has_from;
+    gb_id from;
+    uint32_t from_di;
 } gb_prog_cache;
 
 /* What is known of a journal before it is applied: the allocations'
