@@ -21,6 +21,19 @@
 
 /* ---- running a dispatch ----------------------------------------------- */
 
+/* Page page of s's program as the transaction has it (NULL: none, or
+ * the lookup failed: then s->err). */
+static const uint8_t *stored_page(gb_page_src *s, uint32_t page,
+                                  uint32_t *len)
+{
+    const uint8_t *data;
+    gb_err e = gb_db_page_get(s->txn, s->pid, page, &data, len);
+    if (e && e != GB_NOT_FOUND && !s->err)
+        s->err = e; /* (seen by the caller after the run: no zero page
+                       may stand in for one the store could not read) */
+    return e ? NULL : data;
+}
+
 /* Called from the lazy-pages fault handler of the thread running the
  * dispatch: only reads the transaction (LMDB's mdb_get allocates nothing;
  * several threads may do it at once, see gb_db_share_reads), and nothing
@@ -41,12 +54,7 @@ const uint8_t *gb_chain_page_lookup(void *user, uint32_t page, uint32_t *len)
         *len = o->len;
         return o->data; /* NULL: written all zero */
     }
-    const uint8_t *data;
-    gb_err e = gb_db_page_get(s->txn, s->pid, page, &data, len);
-    if (e && e != GB_NOT_FOUND && !s->err)
-        s->err = e; /* (seen by the caller after the run: no zero page
-                       may stand in for one the store could not read) */
-    return e ? NULL : data;
+    return stored_page(s, page, len);
 }
 
 /* Whether x's destination cannot take it (Gear's unavailable-program
@@ -172,8 +180,11 @@ static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
     size_t copy_len = 0;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t len = 0;
-        const uint8_t *d = gb_chain_page_lookup(s, hot[k], &len);
-        from_db[k] = d && !gb_overlay_find(s->ov, hot[k]) ? d : NULL;
+        const gb_ov_page *o = gb_overlay_find(s->ov, hot[k]);
+        const uint8_t *d = o ? o->data : stored_page(s, hot[k], &len);
+        if (o)
+            len = o->len;
+        from_db[k] = o ? NULL : d;
         s->page[k] = hot[k];
         s->len[k] = d ? len : 0;
         s->data[k] = d;
