@@ -424,7 +424,7 @@ gb_err gb_chain_finish(gb_blk *b, gb_job *r)
     }
     if (!r->runs)
         return refuse(b, &r->h.x, &r->p, r->refusal);
-    gb_chain_gas_look_first(b, r->gas_t);
+    gb_chain_gas_look_first(b, r->gas_t); /* (the journal's holder) */
     /* the record now: others' journals of the same wave may have credited
      * the program (an exit naming it inheritor) since it was prepared;
      * nothing else of it changes but through its own dispatches.  No

@@ -61,7 +61,8 @@ typedef struct gb_job {
     uint32_t nresv;
     gb_err err;                /* of the run */
     uint64_t credits;          /* b->program_credits when prepared */
-    gb_hints hints;            /* filled after the run, on its thread */
+    gb_hints hints;            /* begun after the run, on its thread;
+                                  completed by gb_chain_finish */
     uint32_t di;               /* the destination in the scheduler, or
                                   GB_IDMAP_NONE (its gb_prog_cache) */
     uint32_t src_di;           /* the same for the dispatch's source */
