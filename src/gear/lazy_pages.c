@@ -14,7 +14,9 @@
  *
  * Global state.  Signal dispositions are process-wide, so the handler is
  * installed once (pthread_once) and the action it replaced is kept to chain
- * to.  Everything else is per session, and the handler finds the session of
+ * to (util/sigchain.h; the compiled tier's guard-page handler does the
+ * same, and claims only faults past the memory's size, so the two stack
+ * in either order).  Everything else is per session, and the handler finds the session of
  * the thread that faulted through one thread-local pointer, `session`.
  * That is safe because the faults we handle are synchronous: the kernel
  * delivers SIGSEGV to the thread whose instruction faulted, in the middle of
