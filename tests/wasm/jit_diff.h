@@ -43,8 +43,10 @@ typedef struct jd_call {
 
 /* How jd_run runs a module: interpreted; compiled (its bounds left to
  * guard pages where the address space can be reserved); compiled with
- * explicit bounds checks. */
-typedef enum jd_way { JD_INTERP, JD_COMPILED, JD_EXPLICIT } jd_way;
+ * explicit bounds checks.  (The first two are gb_wasm_tier's values, so
+ * GB_TIER_INTERP and GB_TIER_COMPILED may be passed as well.) */
+enum { JD_INTERP = GB_TIER_INTERP, JD_COMPILED = GB_TIER_COMPILED,
+       JD_EXPLICIT = 3 };
 
 typedef struct jd_record {
     gb_err load_err, inst_err;
@@ -78,7 +80,7 @@ static uint64_t jd_hash(uint64_t h, const uint8_t *p, size_t n)
     return h;
 }
 
-static void jd_config(gb_wasm_config *cfg, jd_way way)
+static void jd_config(gb_wasm_config *cfg, uint8_t way)
 {
     gb_wasm_config_default(cfg);
     cfg->tier = way == JD_INTERP ? GB_TIER_INTERP : GB_TIER_COMPILED;
@@ -90,7 +92,7 @@ static void jd_config(gb_wasm_config *cfg, jd_way way)
     cfg->max_module_size = 1u << 20;
 }
 
-static void jd_run(const uint8_t *bytes, size_t len, jd_way way,
+static void jd_run(const uint8_t *bytes, size_t len, uint8_t way,
                    uint64_t gas, jd_record *r)
 {
     memset(r, 0, sizeof *r);
