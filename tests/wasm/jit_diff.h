@@ -235,10 +235,22 @@ static const char *jd_compare(const jd_record *a, const jd_record *b)
     return NULL;
 }
 
+/* Whether a memory for compiled code must have guard pages here: on
+ * x86-64, unless $GB_JIT_NO_GUARDS says the test runs where their address
+ * space cannot be reserved (ulimit -v; then it must have none). */
+static bool jd_want_guards(void)
+{
+#if defined(__x86_64__)
+    return !getenv("GB_JIT_NO_GUARDS");
+#else
+    return false;
+#endif
+}
+
 /* The module run the three ways at one gas limit: NULL when they agree,
  * else which way differs from the interpreter and how (a static buffer).
  * *a gets the interpreter's record, *b the one compiled with guard pages
- * (on x86-64 a memory of its instance must have them). */
+ * (a memory of its instance has them as jd_want_guards says). */
 static const char *jd_diff(const uint8_t *bytes, size_t len, uint64_t gas,
                            jd_record *a, jd_record *b)
 {
@@ -254,10 +266,9 @@ static const char *jd_diff(const uint8_t *bytes, size_t len, uint64_t gas,
     }
     jd_run(bytes, len, JD_COMPILED, gas, b);
     d = jd_compare(a, b);
-#if defined(__x86_64__)
-    if (!d && b->compiled && b->has_mem && !b->guarded)
-        d = "no guard pages for the compiled tier";
-#endif
+    if (!d && b->compiled && b->has_mem && b->guarded != jd_want_guards())
+        d = b->guarded ? "guard pages where none can be reserved"
+                       : "no guard pages for the compiled tier";
     if (d) {
         snprintf(why, sizeof why, "guard pages: %s", d);
         return why;
