@@ -84,13 +84,12 @@ bool gb_jit_available(void) { return true; }
 
 /* The cache registers whose slots are dead at cell t (need no writing
  * back on the way there). */
-static uint32_t dead_mask(const asm_ *a, const gb_jitx_hmap *hm,
-                          const gb_code *code, uint32_t t)
+static uint32_t dead_mask(const asm_ *a, uint32_t t)
 {
     uint32_t m = 0;
     for (int i = 0; i < NCR; i++)
         if (a->rs[i] >= 0 && a->dirty[i] &&
-            gb_jitx_dead_at(hm, code, t, (uint64_t)a->rs[i]))
+            gb_jitx_dead_at(a->live, t, (uint64_t)a->rs[i]))
             m |= 1u << i;
     return m;
 }
@@ -105,11 +104,11 @@ static bool in_loop(const asm_ *a, uint32_t t)
 /* Before a branch whose target is cell k: the registers written back,
  * but the pinned ones when it stays inside the pinned loop, and those
  * dead at the target. */
-static void spill_branch(asm_ *a, const gb_jitx_hmap *hm,
-                         const gb_code *code, const gb_cell *pc, int k)
+static void spill_branch(asm_ *a, const gb_code *code, const gb_cell *pc,
+                         int k)
 {
     uint32_t t = (uint32_t)((const gb_cell *)pc[k].p - code->cells);
-    gb_jitx_spill_keep(a, in_loop(a, t), dead_mask(a, hm, code, t));
+    gb_jitx_spill_keep(a, in_loop(a, t), dead_mask(a, t));
 }
 
 /* Take the branch whose target and gas are cells k and k+1. */
@@ -275,6 +274,14 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
             insr(a, n->w, 0xaf0f, rd, rb); /* imul rd, rb */
         else
             insr(a, n->w, n->op, rb, rd); /* op rd, rb */
+        /* add, sub, and, or, xor of 32 bits: the zero flag says whether
+         * the result is 0, for a br_if or select reading it next (the
+         * moves and stores that may follow keep the flags) */
+        if (!n->w && n->op != 0xaf0f) {
+            a->fl_slot = pc[1].u;
+            a->fl_cc = CC_NE;
+            a->fl_at = a->next;
+        }
     }
     if (rd == RAX)
         gb_jitx_set_slot(a, pc[1].u, RAX);
@@ -298,9 +305,8 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     case GB_IR_I64_EXTEND_I32_U:
     case GB_IR_I32_REINTERPRET_F32:
     case GB_IR_F32_REINTERPRET_I32:
-        gb_jitx_to_rax(a, 0, pc[2].u);
-        gb_jitx_set_slot(a, pc[1].u, RAX);
-        return true;
+        op = 0x8b; /* mov r32, r/m32 (zero-extends) */
+        break;
     case GB_IR_I64_REINTERPRET_F64:
     case GB_IR_F64_REINTERPRET_I64:
         gb_jitx_set_slot(a, pc[1].u, gb_jitx_src(a, pc[2].u, RAX));
@@ -314,10 +320,75 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
     default:
         return false;
     }
-    gb_jitx_to_rax(a, 1, pc[2].u);
-    insr(a, w, op, RAX, RAX);
-    gb_jitx_set_slot(a, pc[1].u, RAX);
+    /* straight from the operand's register into the result's */
+    r = gb_jitx_src(a, pc[2].u, RAX);
+    int rd = gb_jitx_dst(a, pc[1].u), x = rd >= 0 ? rd : RAX;
+    if (op == 0xbe0f && !w && !(x & 8) && r >= RSP && r <= RDI)
+        b1(a, 0x40); /* (a REX: sil, dil, not dh, bh) */
+    insr(a, w, op, x, r);
+    if (rd < 0)
+        st64(a, pc[1].u, RAX);
+    else if (!w)
+        gb_jitx_z32(a, rd); /* (a 32-bit result) */
     return true;
+}
+
+/* ---- gas --------------------------------------------------------------- */
+
+/* Instruction o can neither trap nor touch anything but registers and
+ * its slots (what may run between two charges made as one). */
+static bool pure_op(gb_irop o)
+{
+    gb_jitx_natop nat;
+    switch (o) {
+    case GB_IR_NOP: case GB_IR_CONST: case GB_IR_COPY: case GB_IR_SELECT:
+    case GB_IR_I32_MADD: case GB_IR_I64_MADD: case GB_IR_I32_EQZ:
+    case GB_IR_I64_EQZ: case GB_IR_I32_WRAP_I64: case GB_IR_I64_EXTEND_I32_U:
+    case GB_IR_I64_EXTEND_I32_S: case GB_IR_I64_EXTEND32_S:
+    case GB_IR_I32_EXTEND8_S: case GB_IR_I32_EXTEND16_S:
+    case GB_IR_I64_EXTEND8_S: case GB_IR_I64_EXTEND16_S:
+        return true;
+    default:
+        return gb_jitx_native_binop(o, &nat);
+    }
+}
+
+/* The GAS instruction at cell i.  When another follows on the same
+ * straight line with only pure instructions (pure_op) between, both are
+ * charged here as one: `sub r13, c1 + c2; js slow`; the slow path (out
+ * of line) puts c2 back and makes the two charges one after the other,
+ * with the refill routine where either goes negative — what the two
+ * would have done, as nothing between them can see the counter or leave
+ * the line (a trap, a helper, a branch).  The second then emits nothing. */
+static void charge_block(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
+                         uint32_t i)
+{
+    int64_t c1 = code->cells[i + 1].i;
+    uint32_t e = a->next;
+    for (int steps = 0; steps < 16 && e < code->ncells &&
+                        a->lo[e] == UINT32_MAX; steps++) {
+        const gb_cell *pc = &code->cells[e];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi == GB_IR_GAS) {
+            int64_t c2 = pc[1].i;
+            if (c1 <= 0 || c2 <= 0 || c1 + c2 > INT32_MAX)
+                break;
+            gb_jitx_aluimm(a, 1, 5, GAS, (uint32_t)(c1 + c2));
+            b1(a, 0x0f); /* js slow */
+            b1(a, 0x80 + CC_S);
+            gb_jitx_add_fx(a, &a->gas2, &a->ngas2, &a->capgas2,
+                           (uint32_t)a->n, (uint32_t)a->n + 4);
+            b4(a, 0);
+            if (a->ngas2 && !a->fail)
+                a->gas2[a->ngas2 - 1].aux = (uint32_t)c2;
+            a->gas_merged = e;
+            return;
+        }
+        if (oi < 0 || !pure_op((gb_irop)oi))
+            break;
+        e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    gb_jitx_charge(a, c1);
 }
 
 /* ---- functions --------------------------------------------------------- */
@@ -350,63 +421,63 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     }
     for (uint32_t i = 0; i < n; i++)
         lo[i] = UINT32_MAX;
-#define TARGET_(t)                                                          \
-    do {                                                                    \
-        size_t t_ = (t);                                                    \
-        if (t_ < n) {                                                       \
-            lo[t_] = lo[t_] < i ? lo[t_] : i;                               \
-            hi[t_] = hi[t_] > i ? hi[t_] : i;                               \
-        }                                                                   \
-    } while (0)
     for (uint32_t i = 0; i < n;) {
         const gb_cell *pc = &code->cells[i];
         int oi = gb_jitx_hmap_get(hm, pc->h);
         if (oi < 0)
             break; /* reported by the pass below */
         gb_irop o = (gb_irop)oi;
-        int nops = gb_ir_operands(o, pc);
-        bool imm;
-        int k = -1;
-        if (o == GB_IR_JMP)
-            k = 1;
-        else if (o == GB_IR_BR_IF || o == GB_IR_BR_UNLESS ||
-                 o == GB_IR_BR_EQZ_I32 || o == GB_IR_BR_NEZ_I32)
-            k = 2;
-        else if (gb_jitx_brcmp_cc(o, &imm) >= 0)
-            k = 3;
-        if (o == GB_IR_BR_TABLE) {
-            for (uint64_t j = 0; j <= pc[2].u; j++)
-                TARGET_((size_t)((const gb_cell *)pc[3 + 2 * j].p - code->cells));
-        } else if (k > 0) {
-            TARGET_((size_t)((const gb_cell *)pc[k].p - code->cells));
+        for (uint32_t k = 0; k < gb_jitx_ntargets(o, pc); k++) {
+            uint32_t t = gb_jitx_target(o, pc, code, k);
+            if (t < n) {
+                lo[t] = lo[t] < i ? lo[t] : i;
+                hi[t] = hi[t] > i ? hi[t] : i;
+            }
         }
-        i += (uint32_t)nops + 1;
+        i += (uint32_t)gb_ir_operands(o, pc) + 1;
     }
-#undef TARGET_
+    gb_jitx_live *live = gb_jitx_live_new(hm, code);
+    if (!live) {
+        free(lo);
+        free(hi);
+        free(off);
+        a->fail = true;
+        a->err = GB_NOMEM;
+        return;
+    }
+    a->live = live;
     gb_jitx_align_plan(a, hm, code);
     gb_jitx_cache_reset(a);
     a->lo = lo;
     a->fl_at = UINT32_MAX;
+    a->gas_merged = UINT32_MAX;
 
-    /* prologue: align the stack, zero the declared locals */
+    /* prologue: align the stack, zero the declared locals (those read
+     * before they are written: the others are dead at the entry) */
     gb_jitx_aluimm(a, 1, 5, RSP, 8); /* sub rsp, 8 */
-    if (code->nlocals && code->nlocals <= 3) {
-        for (uint32_t k = 0; k < code->nlocals; k++) {
-            /* mov qword [slot], 0 */
-            insm(a, 0, 1, 0xc7, 0, FP, -1, 1, sd(code->nparams + k));
-            b4(a, 0);
-        }
-    } else if (code->nlocals) {
+    uint32_t nz = 0;
+    for (uint32_t k = 0; k < code->nlocals; k++)
+        nz += !gb_jitx_dead_at(live, 0, code->nparams + k);
+    if (nz > 16) {
+        insm(a, 0, 1, 0x8d, RDI, FP, -1, 1, sd(code->nparams));
+        gb_jitx_movimm(a, RCX, code->nlocals);
         insr(a, 0, 0x31, RAX, RAX); /* xor eax, eax */
-        if (code->nlocals <= 16) {
-            for (uint32_t k = 0; k < code->nlocals; k++)
-                st64(a, code->nparams + k, RAX);
-        } else {
-            insm(a, 0, 1, 0x8d, RDI, FP, -1, 1, sd(code->nparams));
-            gb_jitx_movimm(a, RCX, code->nlocals);
-            b1(a, 0xf3); /* rep stosq */
-            b1(a, 0x48);
-            b1(a, 0xab);
+        b1(a, 0xf3); /* rep stosq */
+        b1(a, 0x48);
+        b1(a, 0xab);
+    } else if (nz) {
+        if (nz > 3)
+            insr(a, 0, 0x31, RAX, RAX); /* xor eax, eax */
+        for (uint32_t k = 0; k < code->nlocals; k++) {
+            uint64_t slot = code->nparams + k;
+            if (gb_jitx_dead_at(live, 0, slot))
+                continue;
+            if (nz > 3) {
+                st64(a, slot, RAX);
+            } else { /* mov qword [slot], 0 */
+                insm(a, 0, 1, 0xc7, 0, FP, -1, 1, sd(slot));
+                b4(a, 0);
+            }
         }
     }
 
@@ -428,22 +499,35 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         a->op = o;
         if (lo[i] != UINT32_MAX && in_loop(a, i) && i != a->head) {
             /* a line of the pinned loop: its pins stay */
-            gb_jitx_spill_keep(a, true, dead_mask(a, hm, code, i));
+            gb_jitx_spill_keep(a, true, dead_mask(a, i));
             gb_jitx_cache_keep_pins(a);
         } else if (lo[i] != UINT32_MAX) {
             uint64_t pins[NCR];
             uint32_t rend = 0;
             int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins, &rend);
+            bool line = np > 0;
             if (!np)
                 np = gb_jitx_plan_region(hm, code, i, lo, hi, NCR, pins,
                                          &rend);
             /* (falling through) the pins on the way in */
             uint32_t live = 0;
             for (int k = 0; k < np; k++)
-                if (!gb_jitx_dead_at(hm, code, i, pins[k]))
+                if (!gb_jitx_dead_at(a->live, i, pins[k]))
                     live |= 1u << k;
             gb_jitx_cache_enter_loop(a, pins, np, live,
-                                     dead_mask(a, hm, code, i));
+                                     dead_mask(a, i));
+            /* a pin dead at the head whose only value in the loop is a
+             * constant: given it here, its constants then emit nothing */
+            uint64_t c;
+            for (int k = 0; line && k < np; k++) {
+                int r = gb_jitx_cfind(a, pins[k]);
+                if (r >= 0 && !(live & (1u << k)) &&
+                    gb_jitx_loop_const(hm, code, i, rend, pins[k], &c)) {
+                    gb_jitx_movimm(a, creg[r], c);
+                    a->kc[r] = 1;
+                    a->kv[r] = c;
+                }
+            }
             if (np) {
                 a->head = i;
                 a->rend = rend;
@@ -464,17 +548,18 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_NOP:
             break;
         case GB_IR_GAS: /* (the refill routine keeps every register) */
-            gb_jitx_charge(a, pc[1].i);
+            if (i != a->gas_merged)
+                charge_block(a, hm, code, i);
             break;
         case GB_IR_JMP:
-            spill_branch(a, hm, code, pc, 1);
+            spill_branch(a, code, pc, 1);
             take(a, code, pc, 1);
             break;
         case GB_IR_BR_IF:
         case GB_IR_BR_UNLESS:
         case GB_IR_BR_EQZ_I32:
         case GB_IR_BR_NEZ_I32:
-            spill_branch(a, hm, code, pc, 2);
+            spill_branch(a, code, pc, 2);
             /* (the flags of the comparison just before, if it was) */
             if ((cc = gb_jitx_cond_flags(a, i, pc[1].u)) < 0) {
                 cc = gb_jitx_src(a, pc[1].u, RAX);
@@ -491,7 +576,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
              * outside the pinned loop */
             uint32_t dead = (1u << NCR) - 1;
             for (uint32_t k = 0; k <= cnt; k++)
-                dead &= dead_mask(a, hm, code,
+                dead &= dead_mask(a,
                                   (uint32_t)((const gb_cell *)pc[3 + 2 * k].p -
                                              code->cells));
             gb_jitx_spill_keep(a, true, dead);
@@ -521,21 +606,23 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                                         code->cells);
                 for (int r = 0; r < NCR && !in_loop(a, t); r++)
                     if (a->pin[r] && a->dirty[r] &&
-                        !gb_jitx_dead_at(hm, code, t, (uint64_t)a->rs[r]))
+                        !gb_jitx_dead_at(a->live, t, (uint64_t)a->rs[r]))
                         st64(a, (uint64_t)a->rs[r], creg[r]);
                 take(a, code, pc, 3 + 2 * (int)k);
             }
             break;
         }
-        case GB_IR_RETURN:
-            gb_jitx_spill_all(a, false);
+        case GB_IR_RETURN: /* (only the results are read) */
+            gb_jitx_spill_keep(a, false, dead_mask(a, i));
             gb_jitx_aluimm(a, 1, 0, RSP, 8); /* add rsp, 8 */
             b1(a, 0xc3);
             break;
         case GB_IR_CALL: {
             const gb_code *callee = pc[1].p;
             uint64_t base = pc[2].u;
-            gb_jitx_spill_all(a, false);
+            /* (the callee reads its arguments; the rest, unless read
+             * after the call) */
+            gb_jitx_spill_keep(a, false, dead_mask(a, i));
             /* The checks: this frame's stack pointer above rsp_limit
              * (every compiled frame takes 16 bytes: see emit_runtime) says
              * neither the depth nor the value stack can run out here;
@@ -572,7 +659,12 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         case GB_IR_CONST:
         {
             int rd = gb_jitx_dst(a, pc[1].u); /* straight into it */
-            gb_jitx_movimm(a, rd >= 0 ? rd : RAX, pc[2].u);
+            /* (in the loop, a register given its only constant holds it;
+             * after the loop it is written like any other) */
+            int ix = rd >= 0 && in_loop(a, i) ? gb_jitx_cfind(a, pc[1].u)
+                                              : -1;
+            if (ix < 0 || !a->kc[ix] || a->kv[ix] != pc[2].u)
+                gb_jitx_movimm(a, rd >= 0 ? rd : RAX, pc[2].u);
             if (rd < 0)
                 st64(a, pc[1].u, RAX);
             else if (pc[2].u <= 0xffffffffu)
@@ -665,14 +757,17 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             int rp = RAX; /* the product: in a's register when a dies */
             int ra = gb_jitx_src(a, pc[3].u, RAX);
             if (ra != RAX && pc[3].u != pc[4].u && pc[3].u != pc[2].u &&
-                pc[3].u != pc[1].u && gb_jitx_cfind(a, pc[1].u) < 0 &&
-                gb_jitx_dead_at(hm, code, a->next, pc[3].u)) {
+                pc[3].u != pc[1].u &&
+                gb_jitx_dead_at(a->live, a->next, pc[3].u)) {
                 int ia = gb_jitx_cfind(a, pc[3].u);
-                if (ia >= 0 && !a->pin[ia]) {
-                    rp = ra;
+                rp = ra; /* (read by this instruction: no source or
+                            result is given its register) */
+                a->z32[ia] = 0;
+                a->kc[ia] = 0;
+                if (!a->pin[ia]) {
                     a->rs[ia] = -1; /* (dead: nothing to write back) */
                     a->dirty[ia] = 0;
-                }
+                } /* (pinned: it keeps the slot, dead until written) */
             }
             if (rp == RAX)
                 mov64(a, RAX, ra);
@@ -694,7 +789,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         }
         default:
             if ((cc = gb_jitx_brcmp_cc(o, &imm)) >= 0) {
-                spill_branch(a, hm, code, pc, 3);
+                spill_branch(a, code, pc, 3);
                 int ra = gb_jitx_src(a, pc[1].u, RAX);
                 if (imm)
                     gb_jitx_aluimm(a, 0, 7, ra, (uint32_t)pc[2].u);
@@ -738,6 +833,20 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         gb_jitx_jmp_to(a, a->slow[k].target);
     }
     a->nslow = 0;
+    /* the slow paths of two charges made as one: the second put back,
+     * then each charged in turn */
+    for (size_t k = 0; k < a->ngas2 && !a->fail; k++) {
+        patch4(a, a->gas2[k].at, (uint32_t)a->n - (a->gas2[k].at + 4));
+        gb_jitx_aluimm(a, 1, 0, GAS, a->gas2[k].aux); /* add r13, c2 */
+        b1(a, 0x79); /* jns +5 */
+        b1(a, 5);
+        gb_jitx_call_to(a, a->l_refill);
+        gb_jitx_aluimm(a, 1, 5, GAS, a->gas2[k].aux); /* sub r13, c2 */
+        gb_jitx_jcc_to(a, CC_NS, a->gas2[k].target);
+        gb_jitx_call_to(a, a->l_refill);
+        gb_jitx_jmp_to(a, a->gas2[k].target);
+    }
+    a->ngas2 = 0;
     /* the branches of this function */
     for (size_t k = 0; k < a->nfx && !a->fail; k++) {
         uint32_t t = a->fx[k].target;
@@ -752,6 +861,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     free(lo);
     free(hi);
     gb_jitx_align_free(a);
+    gb_jitx_live_free(live);
+    a->live = NULL;
     a->off = NULL;
     a->lo = NULL;
 }
@@ -946,6 +1057,7 @@ out:
     free(a.calls);
     free(a.cold);
     free(a.slow);
+    free(a.gas2);
     free(hm);
     if (a.fail) {
         gb_jit_free(j);

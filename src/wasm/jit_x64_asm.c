@@ -41,6 +41,7 @@ void gb_jitx_cache_reset(asm_ *a)
         a->pin[i] = 0;
         a->dirty[i] = 0;
         a->z32[i] = 0;
+        a->kc[i] = 0;
     }
     a->head = -1;
     gb_jitx_chk_reset(a);
@@ -56,6 +57,7 @@ void gb_jitx_cache_keep_pins(asm_ *a)
             a->dirty[i] = 0;
         }
         a->z32[i] = 0;
+        a->kc[i] = 0;
     }
     gb_jitx_chk_reset(a);
 }
@@ -111,7 +113,7 @@ static bool dead_here(const asm_ *a, uint64_t slot)
     for (int k = 0; k < nr; k++)
         if (r[k] == slot)
             return false;
-    return gb_jitx_dead_at(a->hm, a->code, a->next, slot);
+    return gb_jitx_dead_at(a->live, a->next, slot);
 }
 
 /* a cache register to (re)use, emptied (written back): a free one, else
@@ -148,7 +150,7 @@ int gb_jitx_take_dead(asm_ *a, uint64_t slot, uint64_t dst)
 {
     int i = gb_jitx_cfind(a, slot);
     if (i < 0 || a->pin[i] || slot == dst || gb_jitx_cfind(a, dst) >= 0 ||
-        !a->code || !gb_jitx_dead_at(a->hm, a->code, a->next, slot))
+        !a->code || !gb_jitx_dead_at(a->live, a->next, slot))
         return -1;
     a->rs[i] = (int64_t)dst; /* (the dead value needs no writing back) */
     a->dirty[i] = 1;
@@ -223,7 +225,11 @@ void gb_jitx_clobber(asm_ *a)
             ld64(a, creg[i], (uint64_t)a->rs[i]);
         else
             a->rs[i] = -1;
+        /* (reloaded or gone: one left unwritten before a call was dead,
+         * and so is its stale copy) */
+        a->dirty[i] = 0;
         a->z32[i] = 0;
+        a->kc[i] = 0;
     }
     gb_jitx_chk_reset(a);
 }
@@ -283,16 +289,6 @@ bool gb_jitx_is_z32(const asm_ *a, int r)
         if (creg[i] == r)
             return a->z32[i] != 0;
     return false;
-}
-
-/* slot (w: 64 bits; else zero-extended from 32) into rax */
-void gb_jitx_to_rax(asm_ *a, int w, uint64_t slot)
-{
-    int r = gb_jitx_src(a, slot, RAX);
-    if (w)
-        mov64(a, RAX, r);
-    else
-        mov32(a, RAX, r);
 }
 
 void gb_jitx_movimm(asm_ *a, int r, uint64_t v)

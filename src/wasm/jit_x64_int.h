@@ -166,6 +166,15 @@ int gb_jitx_hmap_get(const gb_jitx_hmap *m, const void *h); /* -1: none */
 int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
                       uint32_t i, const uint32_t *lo, const uint32_t *hi,
                       int maxpins, uint64_t *pins, uint32_t *rend);
+/* In the loop of one straight line [i, rend), `slot` is written only by
+ * constants of one value (*c; at least one), and the loop has nothing
+ * but moves, constants, native integer operations but the multiply-add
+ * and division, loads, stores and branches (nothing writes a pinned
+ * register but with its slot's value, nothing reloads one): its pinned
+ * register can be given the value on the way in and keep it. */
+bool gb_jitx_loop_const(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, uint32_t rend, uint64_t slot,
+                        uint64_t *c);
 /* When cell i starts a loop of several straight lines that is entered
  * only at i, with no loop nested in it: the slots to pin through it (the
  * values carried from one of its lines to another first), their count
@@ -179,10 +188,22 @@ int gb_jitx_plan_region(const gb_jitx_hmap *hm, const gb_code *code,
  * other slots (a branch's reads are given); 2: it ends the run. */
 int gb_jitx_slot_rw(gb_irop o, const gb_cell *pc, uint64_t *r, int *nr,
                     uint64_t *w, int *nw);
-/* `slot` is dead at cell t: written before read on the straight line from
- * t, before any branch (false: not known). */
-bool gb_jitx_dead_at(const gb_jitx_hmap *hm, const gb_code *code,
-                     uint32_t t, uint64_t slot);
+/* A branch's targets: how many (0: not a branch; BR_TABLE's count with
+ * its default), and the cell of the k-th. */
+uint32_t gb_jitx_ntargets(gb_irop o, const gb_cell *pc);
+uint32_t gb_jitx_target(gb_irop o, const gb_cell *pc, const gb_code *code,
+                        uint32_t k);
+/* The liveness of code's frame slots (a backward analysis over its
+ * blocks, before its translation): made by live_new (NULL: out of
+ * memory; hm and code must outlive it), freed by live_free. */
+typedef struct gb_jitx_live gb_jitx_live;
+gb_jitx_live *gb_jitx_live_new(const gb_jitx_hmap *hm, const gb_code *code);
+void gb_jitx_live_free(gb_jitx_live *lv);
+/* `slot` is dead at cell t: on every way from t it is written before it
+ * is read (a call reads its arguments and writes its results, a return
+ * reads the results, a helper or a call through an import or a table
+ * may read any slot; false: not known). */
+bool gb_jitx_dead_at(const gb_jitx_live *lv, uint32_t t, uint64_t slot);
 
 /* ---- the assembler (jit_x64_asm.c) ---- */
 
@@ -239,6 +260,13 @@ typedef struct asm_ {
     fixup *slow;
     size_t nslow, capslow;
     uint64_t bmax;
+    /* per function: two charges made as one (jit_x64.c, "gas"), their
+     * slow paths out of line (at: the js's rel32, target: where to go
+     * back, aux: the second charge); the cell of the second (UINT32_MAX:
+     * none) */
+    fixup *gas2;
+    size_t ngas2, capgas2;
+    uint32_t gas_merged;
     /* The slot cache (see "the slot cache" below): which frame slot each
      * cache register holds (-1: none), whether it is pinned for the
      * block (a loop's), its last use, and the registers the instruction
@@ -249,6 +277,10 @@ typedef struct asm_ {
     int64_t head;       /* the cell starting the pinned loop, or -1 */
     uint32_t rend;      /* and the cell after its end */
     uint8_t z32[NCR];   /* its upper 32 bits known to be zero */
+    /* a pinned register holding its loop's only constant for its slot
+     * (gb_jitx_loop_const), kv: the value */
+    uint8_t kc[NCR];
+    uint64_t kv[NCR];
     /* Bounds already checked on this straight line: an access at
      * (uint32)(slot a [+ b]) + offset (bform as in jit_x64.c's ea) whose
      * bytes end at most `end` past that base is in bounds (the memory
@@ -270,6 +302,7 @@ typedef struct asm_ {
     const gb_code *code;
     uint32_t next;
     const gb_jitx_hmap *hm;
+    const gb_jitx_live *live; /* (this function's) */
     const gb_cell *pc;
     gb_irop op;
     /* the first instruction branching to each cell (UINT32_MAX: none) */
@@ -432,8 +465,6 @@ void gb_jitx_clobber(asm_ *a);
  * is a cache register); whether it is known to. */
 void gb_jitx_z32(asm_ *a, int r);
 bool gb_jitx_is_z32(const asm_ *a, int r);
-/* slot (w: 64 bits; else zero-extended from 32) into rax */
-void gb_jitx_to_rax(asm_ *a, int w, uint64_t slot);
 
 /* ---- loads and stores (jit_x64_mem.c) ---- */
 
@@ -504,8 +535,9 @@ bool gb_jitx_emit_divrem(asm_ *a, gb_irop o, const gb_cell *pc);
  * flags still known.  Returns whether the value was left out. */
 bool gb_jitx_cond_result(asm_ *a, int cc, uint64_t dst);
 /* The condition the flags hold for slot `slot` at cell i (the comparison
- * writing it was the instruction just before, or before constants only,
- * and i is no branch target), or -1. */
+ * writing it, or a 32-bit add, sub, and, or, xor whose zero flag says
+ * whether it is 0 (CC_NE: not 0), was the instruction just before, or
+ * before constants only, and i is no branch target), or -1. */
 int gb_jitx_cond_flags(const asm_ *a, uint32_t i, uint64_t slot);
 
 #endif /* __x86_64__ */

@@ -8,6 +8,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "wasm/jit_x64_int.h"
@@ -290,37 +291,302 @@ int gb_jitx_slot_rw(gb_irop o, const gb_cell *pc, uint64_t *r, int *nr,
     return 1;
 }
 
-/* Whether `slot` is dead at cell t: on the straight line from t it is
- * written before anything reads it and before anything goes elsewhere
- * (or the run ends first).  false when not known. */
-bool gb_jitx_dead_at(const gb_jitx_hmap *hm, const gb_code *code,
-                     uint32_t t, uint64_t slot)
+/* ---- liveness ------------------------------------------------------- */
+
+uint32_t gb_jitx_ntargets(gb_irop o, const gb_cell *pc)
 {
-    for (int steps = 0; steps < 64 && t < code->ncells; steps++) {
-        const gb_cell *pc = &code->cells[t];
-        int oi = gb_jitx_hmap_get(hm, pc->h);
-        if (oi < 0)
-            return false;
+    bool imm;
+    if (o == GB_IR_BR_TABLE)
+        return (uint32_t)pc[2].u + 1;
+    return o == GB_IR_JMP || o == GB_IR_BR_IF || o == GB_IR_BR_UNLESS ||
+           o == GB_IR_BR_EQZ_I32 || o == GB_IR_BR_NEZ_I32 ||
+           gb_jitx_brcmp_cc(o, &imm) >= 0;
+}
+
+uint32_t gb_jitx_target(gb_irop o, const gb_cell *pc, const gb_code *code,
+                        uint32_t k)
+{
+    bool imm;
+    int c = o == GB_IR_JMP ? 1
+            : o == GB_IR_BR_TABLE ? 3 + 2 * (int)k
+            : gb_jitx_brcmp_cc(o, &imm) >= 0 ? 3 : 2;
+    return (uint32_t)((const gb_cell *)pc[c].p - code->cells);
+}
+
+/* The liveness of one function's slots: its code cut into blocks (a
+ * block starts at cell 0, at every branch target and after every
+ * instruction that does not just fall through: slot_rw's kind 1 and 2),
+ * and for each block the slots live at its end (read on some way from
+ * there before they are written).  A query walks from its cell to the
+ * end of the cell's block.  out NULL: too big to keep (a query then
+ * knows only what its block says). */
+struct gb_jitx_live {
+    const gb_jitx_hmap *hm;
+    const gb_code *code;
+    uint32_t nslots, words, nblocks;
+    uint32_t *blk;   /* ncells: the block of each cell (UINT32_MAX: not an
+                        instruction's first cell) */
+    uint32_t *start; /* nblocks + 1: each block's first cell */
+    uint64_t *out;   /* nblocks * words: live at the end */
+};
+
+/* What the last instruction of a block reads (beyond slot_rw's list):
+ * a call its arguments, a return the results, *all: every slot (a helper
+ * or a call through an import or a table, which may read any: taken as
+ * reading all of them); and what a call writes ([*wlo, *whi): its
+ * results). */
+static void end_rw(gb_irop o, const gb_cell *pc, const gb_code *code,
+                   uint64_t *rlo, uint64_t *rhi, uint64_t *wlo, uint64_t *whi,
+                   bool *all)
+{
+    *rlo = *rhi = *wlo = *whi = 0;
+    *all = false;
+    if (o == GB_IR_CALL) {
+        const gb_code *callee = pc[1].p;
+        *rlo = *wlo = pc[2].u;
+        *rhi = pc[2].u + callee->nparams;
+        *whi = pc[2].u + callee->nresults;
+    } else if (o == GB_IR_RETURN) {
+        *rhi = code->nresults;
+    } else if (o != GB_IR_UNREACHABLE && !gb_jitx_ntargets(o, pc)) {
+        *all = true;
+    }
+}
+
+static bool bit(const uint64_t *v, uint64_t s) { return v[s >> 6] >> (s & 63) & 1; }
+
+/* Instruction o at pc into a block's use (read before written in the
+ * block) and def (written) sets. */
+static void use_def(const gb_jitx_live *lv, gb_irop o, const gb_cell *pc,
+                    uint64_t *use, uint64_t *def)
+{
+    uint64_t r[3], w[3], rlo, rhi, wlo, whi;
+    int nr, nw;
+    bool all = false;
+    int kind = gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
+    if (kind == 2)
+        return;
+    for (int q = 0; q < nr; q++)
+        if (r[q] < lv->nslots && !bit(def, r[q]))
+            use[r[q] >> 6] |= 1ull << (r[q] & 63);
+    for (int q = 0; q < nw; q++)
+        if (w[q] < lv->nslots)
+            def[w[q] >> 6] |= 1ull << (w[q] & 63);
+    if (kind != 1)
+        return;
+    end_rw(o, pc, lv->code, &rlo, &rhi, &wlo, &whi, &all);
+    if (all) {
+        for (uint32_t x = 0; x < lv->words; x++)
+            use[x] |= ~def[x];
+        return;
+    }
+    for (uint64_t s = rlo; s < rhi && s < lv->nslots; s++)
+        if (!bit(def, s))
+            use[s >> 6] |= 1ull << (s & 63);
+    for (uint64_t s = wlo; s < whi && s < lv->nslots; s++)
+        def[s >> 6] |= 1ull << (s & 63);
+}
+
+/* (the cell after instruction e, and its op) */
+static uint32_t next_cell(const gb_jitx_live *lv, uint32_t e, gb_irop *o)
+{
+    const gb_cell *pc = &lv->code->cells[e];
+    *o = (gb_irop)gb_jitx_hmap_get(lv->hm, pc->h);
+    return e + (uint32_t)gb_ir_operands(*o, pc) + 1;
+}
+
+gb_jitx_live *gb_jitx_live_new(const gb_jitx_hmap *hm, const gb_code *code)
+{
+    gb_jitx_live *lv = gb_calloc(1, sizeof *lv);
+    uint32_t n = code->ncells;
+    if (!lv)
+        return NULL;
+    lv->hm = hm;
+    lv->code = code;
+    lv->nslots = code->frame_slots;
+    lv->words = (uint32_t)(((uint64_t)lv->nslots + 63) / 64);
+    lv->blk = gb_malloc((n ? n : 1) * sizeof *lv->blk);
+    uint8_t *lead = gb_calloc(n + 1, 1);
+    if (!lv->blk || !lead) {
+        free(lead);
+        gb_jitx_live_free(lv);
+        return NULL;
+    }
+    /* the blocks' first cells */
+    lead[0] = 1;
+    for (uint32_t e = 0; e < n;) {
+        gb_irop o;
+        int oi = gb_jitx_hmap_get(hm, code->cells[e].h);
+        if (oi < 0) { /* (the translator reports it) */
+            free(lead);
+            lv->nblocks = 0;
+            return lv;
+        }
+        uint32_t nx = next_cell(lv, e, &o);
         uint64_t r[3], w[3];
         int nr, nw;
-        int kind = gb_jitx_slot_rw((gb_irop)oi, pc, r, &nr, w, &nw);
+        if (gb_jitx_slot_rw(o, &code->cells[e], r, &nr, w, &nw) != 0)
+            lead[nx < n ? nx : n] = 1;
+        for (uint32_t k = 0; k < gb_jitx_ntargets(o, &code->cells[e]); k++) {
+            uint32_t t = gb_jitx_target(o, &code->cells[e], code, k);
+            if (t < n)
+                lead[t] = 1;
+        }
+        e = nx;
+    }
+    uint32_t nb = 0;
+    for (uint32_t e = 0; e < n; e++)
+        nb += lead[e];
+    lv->start = gb_malloc((nb + 1) * sizeof *lv->start);
+    if (!lv->start) {
+        free(lead);
+        gb_jitx_live_free(lv);
+        return NULL;
+    }
+    for (uint32_t e = 0, b = 0; e < n; e++) {
+        if (lead[e])
+            lv->start[b++] = e;
+        lv->blk[e] = UINT32_MAX;
+    }
+    lv->start[nb] = n;
+    lv->nblocks = nb;
+    for (uint32_t b = 0; b < nb; b++) {
+        gb_irop o;
+        for (uint32_t e = lv->start[b]; e < lv->start[b + 1];
+             e = next_cell(lv, e, &o))
+            lv->blk[e] = b;
+    }
+    free(lead);
+    /* The sets: kept only up to 16 MiB of them (a bigger function's
+     * queries know what their block says) */
+    size_t sz = (size_t)nb * lv->words;
+    uint64_t *use = NULL, *def = NULL;
+    if (sz && sz <= ((size_t)16 << 20) / 24) {
+        lv->out = gb_calloc(sz, sizeof *lv->out);
+        use = gb_calloc(sz, sizeof *use);
+        def = gb_calloc(sz, sizeof *def);
+    }
+    if (!lv->out || !use || !def) {
+        free(lv->out);
+        free(use);
+        free(def);
+        lv->out = NULL;
+        return lv;
+    }
+    uint32_t W = lv->words;
+    for (uint32_t b = 0; b < nb; b++) {
+        gb_irop o;
+        for (uint32_t e = lv->start[b], nx; e < lv->start[b + 1]; e = nx) {
+            nx = next_cell(lv, e, &o);
+            use_def(lv, o, &code->cells[e], use + (size_t)b * W,
+                    def + (size_t)b * W);
+        }
+    }
+    /* out(b) = the union of in(s) over its successors s, in(s) = use(s) |
+     * (out(s) & ~def(s)); backwards until nothing changes */
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (uint32_t b = nb; b-- > 0;) {
+            uint32_t last = lv->start[b], e = last;
+            gb_irop o = GB_IR_NOP;
+            while (e < lv->start[b + 1]) {
+                last = e;
+                e = next_cell(lv, e, &o);
+            }
+            const gb_cell *pc = &code->cells[last];
+            uint64_t r[3], w[3];
+            int nr, nw;
+            int kind = gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
+            uint32_t nt = gb_jitx_ntargets(o, pc);
+            /* (falls through: to the next block, or off the end: all
+             * live, as nothing is known there) */
+            bool fall = kind != 2 && o != GB_IR_JMP && o != GB_IR_BR_TABLE &&
+                        o != GB_IR_RETURN;
+            uint64_t *ob = lv->out + (size_t)b * W;
+            for (uint32_t k = 0; k <= nt; k++) {
+                uint32_t s;
+                if (k < nt)
+                    s = gb_jitx_target(o, pc, code, k);
+                else if (fall)
+                    s = lv->start[b + 1];
+                else
+                    break;
+                if (s >= n) {
+                    for (uint32_t x = 0; x < W; x++) {
+                        changed |= ob[x] != ~0ull;
+                        ob[x] = ~0ull;
+                    }
+                    continue;
+                }
+                uint32_t sb = lv->blk[s];
+                const uint64_t *us = use + (size_t)sb * W,
+                               *ds = def + (size_t)sb * W,
+                               *os = lv->out + (size_t)sb * W;
+                for (uint32_t x = 0; x < W; x++) {
+                    uint64_t v = ob[x] | us[x] | (os[x] & ~ds[x]);
+                    changed |= v != ob[x];
+                    ob[x] = v;
+                }
+            }
+        }
+    }
+    free(use);
+    free(def);
+    return lv;
+}
+
+void gb_jitx_live_free(gb_jitx_live *lv)
+{
+    if (!lv)
+        return;
+    free(lv->blk);
+    free(lv->start);
+    free(lv->out);
+    free(lv);
+}
+
+/* Whether `slot` is dead at cell t: on every way from t it is written
+ * before anything reads it (or the run ends first).  false when not
+ * known (the block's end more than 256 instructions on, or its sets not
+ * kept). */
+bool gb_jitx_dead_at(const gb_jitx_live *lv, uint32_t t, uint64_t slot)
+{
+    if (!lv)
+        return false;
+    const gb_code *code = lv->code;
+    if (t >= code->ncells || slot >= lv->nslots || !lv->nblocks ||
+        lv->blk[t] == UINT32_MAX)
+        return false;
+    uint32_t b = lv->blk[t];
+    /* (at most 256 instructions on: a query per register and instruction
+     * stays linear in a long block) */
+    for (uint32_t e = t, steps = 0; e < lv->start[b + 1]; steps++) {
+        if (steps == 256)
+            return false;
+        const gb_cell *pc = &code->cells[e];
+        gb_irop o = (gb_irop)gb_jitx_hmap_get(lv->hm, pc->h);
+        uint64_t r[3], w[3], rlo, rhi, wlo, whi;
+        int nr, nw;
+        bool all;
+        int kind = gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
         if (kind == 2)
             return true;
-        if (oi == GB_IR_JMP) { /* on at its target */
-            t = (uint32_t)((const gb_cell *)pc[1].p - code->cells);
-            continue;
-        }
         for (int k = 0; k < nr; k++)
             if (r[k] == slot)
                 return false;
-        if (kind != 0)
-            return false;
         for (int k = 0; k < nw; k++)
             if (w[k] == slot)
                 return true;
-        t += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+        if (kind == 1) {
+            end_rw(o, pc, code, &rlo, &rhi, &wlo, &whi, &all);
+            if (all || (slot >= rlo && slot < rhi))
+                return false;
+            if (slot >= wlo && slot < whi)
+                return true;
+        }
+        e += (uint32_t)gb_ir_operands(o, pc) + 1;
     }
-    return false;
+    return lv->out && !bit(lv->out + (size_t)b * lv->words, slot);
 }
 
 /* When cell i starts a loop of one straight line — every branch to it
@@ -401,6 +667,45 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
         pins[k] = slot[k];
     }
     return np;
+}
+
+bool gb_jitx_loop_const(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, uint32_t rend, uint64_t slot,
+                        uint64_t *c)
+{
+    bool found = false;
+    for (uint32_t e = i; e < rend && e < code->ncells;) {
+        const gb_cell *pc = &code->cells[e];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            return false;
+        gb_irop o = (gb_irop)oi, mb;
+        gb_jitx_natop nat;
+        int bf;
+        bool w, st;
+        /* (nothing that writes a pinned register but its slot's value,
+         * nor reloads it: no call, helper, multiply-add or division) */
+        if (!(o == GB_IR_GAS || o == GB_IR_NOP || o == GB_IR_CONST ||
+              o == GB_IR_COPY || gb_jitx_ntargets(o, pc) ||
+              gb_jitx_mem_kind(o).size ||
+              gb_jitx_fused_mem(o, &mb, &bf, &w, &st) ||
+              gb_jitx_native_binop(o, &nat)) ||
+            o == GB_IR_BR_TABLE)
+            return false;
+        uint64_t r[3], wr[3];
+        int nr, nw;
+        gb_jitx_slot_rw(o, pc, r, &nr, wr, &nw);
+        for (int k = 0; k < nw; k++) {
+            if (wr[k] != slot)
+                continue;
+            if (o != GB_IR_CONST || (found && pc[2].u != *c))
+                return false;
+            *c = pc[2].u;
+            found = true;
+        }
+        e += (uint32_t)gb_ir_operands(o, pc) + 1;
+    }
+    return found;
 }
 
 /* When cell i starts a loop of several straight lines — every branch to

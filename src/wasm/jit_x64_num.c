@@ -199,11 +199,11 @@ static bool only_cond(const asm_ *a, uint32_t t, uint64_t slot)
     case GB_IR_BR_IF: case GB_IR_BR_UNLESS: case GB_IR_BR_EQZ_I32:
     case GB_IR_BR_NEZ_I32:
         return pc[1].u == slot &&
-               gb_jitx_dead_at(a->hm, code, after, slot) &&
-               gb_jitx_dead_at(a->hm, code, cell_of(a, pc[2].p), slot);
+               gb_jitx_dead_at(a->live, after, slot) &&
+               gb_jitx_dead_at(a->live, cell_of(a, pc[2].p), slot);
     case GB_IR_SELECT:
         return pc[4].u == slot && pc[2].u != slot && pc[3].u != slot &&
-               (pc[1].u == slot || gb_jitx_dead_at(a->hm, code, after, slot));
+               (pc[1].u == slot || gb_jitx_dead_at(a->live, after, slot));
     default:
         return false;
     }

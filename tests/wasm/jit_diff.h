@@ -92,8 +92,11 @@ static void jd_config(gb_wasm_config *cfg, uint8_t way)
     cfg->max_module_size = 1u << 20;
 }
 
-static void jd_run(const uint8_t *bytes, size_t len, uint8_t way,
-                   uint64_t gas, jd_record *r)
+/* jd_run with gas handed out `slice` at a time (gb_store_set_deadline
+ * with a deadline never reached; 0: no deadline), so that the counter
+ * runs out and is refilled from the held-back gas at many points. */
+static void jd_run_sliced(const uint8_t *bytes, size_t len, uint8_t way,
+                          uint64_t gas, uint64_t slice, jd_record *r)
 {
     memset(r, 0, sizeof *r);
     gb_wasm_config cfg;
@@ -139,6 +142,8 @@ static void jd_run(const uint8_t *bytes, size_t len, uint8_t way,
         }
     }
     gb_store_set_gas(s, gas);
+    if (slice)
+        gb_store_set_deadline(s, UINT64_MAX, slice);
     r->inst_err = gb_instantiate(s, m, imports, nimports, &inst, NULL, 0);
     r->inst_gas_left = gb_store_gas_left(s);
     if (r->inst_err)
@@ -165,6 +170,8 @@ static void jd_run(const uint8_t *bytes, size_t len, uint8_t way,
             continue;
         jd_call *c = &r->calls[r->ncalls++];
         gb_store_set_gas(s, gas);
+        if (slice)
+            gb_store_set_deadline(s, UINT64_MAX, slice);
         c->err = gb_func_call(s, ext.u.func, args, results);
         c->gas_left = gb_store_gas_left(s);
         if (c->err)
@@ -188,6 +195,12 @@ done:
     if (s)
         gb_store_free(s);
     gb_module_free(m);
+}
+
+static void jd_run(const uint8_t *bytes, size_t len, uint8_t way,
+                   uint64_t gas, jd_record *r)
+{
+    jd_run_sliced(bytes, len, way, gas, 0, r);
 }
 
 /* NULL when a and b agree, else what differs (a static buffer). */

@@ -442,12 +442,29 @@ static uint8_t *read_test_wasm(const char *name, size_t *len)
  * divisions of every kind (native in the compiled tier) to each trap; and
  * comparisons read by br_if and select.  Both tiers agree, and each
  * export ends as it is made to. */
-static void test_calls_divs(void)
+/* tests/data/wasm/<name>.wasm run the three ways (jd_diff) over the gas
+ * ladder gas[0..ngas), the records of the last limit left in *a
+ * (interpreter) and *b (compiled with guard pages); false when the module
+ * is not there. */
+static bool ladder(const char *name, const uint64_t *gas, size_t ngas,
+                   jd_record *a, jd_record *b)
 {
     size_t len;
-    uint8_t *mod = read_test_wasm("jit_calls", &len);
+    uint8_t *mod = read_test_wasm(name, &len);
     if (!mod)
-        return;
+        return false;
+    for (size_t g = 0; g < ngas; g++) {
+        const char *why = jd_diff(mod, len, gas[g], a, b);
+        if (why)
+            GB_FAIL_("%s, gas %llu: %s", name, (unsigned long long)gas[g],
+                     why);
+    }
+    free(mod);
+    return true;
+}
+
+static void test_calls_divs(void)
+{
     static const gb_err want[] = {
         GB_OK,                   /* rec_500 */
         GB_TRAP_STACK_EXHAUSTED, /* rec_deep */
@@ -465,11 +482,8 @@ static void test_calls_divs(void)
     };
     static const uint64_t gas[] = {777, 5000, 31337, 200000, 1000000000};
     static jd_record a, b;
-    for (size_t g = 0; g < sizeof gas / sizeof gas[0]; g++) {
-        const char *why = jd_diff(mod, len, gas[g], &a, &b);
-        if (why)
-            GB_FAIL_("gas %llu: %s", (unsigned long long)gas[g], why);
-    }
+    if (!ladder("jit_calls", gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
     GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
     GB_EXPECT_U64(sizeof want / sizeof want[0], a.ncalls);
     for (uint32_t i = 0; i < a.ncalls && i < sizeof want / sizeof want[0];
@@ -477,6 +491,97 @@ static void test_calls_divs(void)
         GB_EXPECT_ERR(want[i], b.calls[i].err);
     /* 1000 frames: 999 calls of $chain returning 1 + 1 + ... */
     GB_EXPECT_U64(999, (uint32_t)b.calls[5].results[0]);
+}
+
+/* tests/data/wasm/<name>.wasm over the gas ladder of the
+ * liveness and flags tests: both tiers agree, and with all the gas each
+ * export ends without a trap, with the i32 result want[] says. */
+static void expect_results(const char *name, const uint64_t *want,
+                           uint32_t nwant)
+{
+    static const uint64_t gas[] = {0, 3, 40, 170, 1000000};
+    static jd_record a, b;
+    if (!ladder(name, gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
+    GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
+    GB_EXPECT_U64(nwant, b.ncalls);
+    for (uint32_t i = 0; i < b.ncalls && i < nwant; i++) {
+        GB_EXPECT_ERR(GB_OK, b.calls[i].err);
+        GB_EXPECT_U64(want[i], (uint32_t)b.calls[i].results[0]);
+    }
+}
+
+/* tests/data/wasm/jit_live.wat: what the liveness of frame slots leaves
+ * unwritten or unzeroed next to what it must not (a dead register kept
+ * over a call, locals read before written on one way, a value read after
+ * a loop's exit, by a helper or call_indirect after a join, at one target
+ * of a br_table, a multiply-add's dying pinned operand, a loop's only
+ * constant for a slot given on the way in, and not when the slot is live
+ * at the head or gets two, two results). */
+static void test_liveness(void)
+{
+    static const uint64_t want[] = {
+        988,        /* dead_at_call */
+        9,          /* zero_live_locals */
+        478,        /* loop_exit */
+        0x5a5a5a5e, /* helper_after_join */
+        46,         /* indirect_after_join */
+        1236,       /* table_live */
+        14466,      /* madd_pinned */
+        0x01000012, /* loop_const: 10 + 5 + 1 + 1, bytes 403..406 = 1, 0,
+                       0, 1 */
+        445,        /* loop_const_live: 2 + 107, then 3 * (5 + 107) */
+        2,          /* two_results */
+    };
+    expect_results("jit_live", want, sizeof want / sizeof want[0]);
+}
+
+/* tests/data/wasm/jit_flags.wat: branches and selects on the zero flag
+ * an add, sub or and left, and on values whose flags must not be used
+ * (a shift by 0 mod 32, an add made with lea, a multiply). */
+static void test_flags(void)
+{
+    static const uint64_t want[] = {
+        8,   /* count_up */
+        220, /* select_sub: b 0, a & 2 0 */
+        2,   /* shift_keeps_flags */
+        14,  /* lea_sets_none */
+        4,   /* mul_after_zero */
+    };
+    expect_results("jit_flags", want, sizeof want / sizeof want[0]);
+}
+
+/* tests/data/wasm/jit_gas.wat: two charges made as one, the counter
+ * running out or refilled (gas handed out 1 to 9 units at a time) at
+ * either, at every gas limit from 0 to 1700 (it needs 1536): both tiers
+ * agree on the trap and the gas left (which counts the gas held back). */
+static void test_merged_gas(void)
+{
+    size_t len;
+    uint8_t *mod = read_test_wasm("jit_gas", &len);
+    if (!mod)
+        return;
+    static const uint64_t slices[] = {0, 1, 2, 3, 5, 9};
+    static jd_record a, b;
+    unsigned oog = 0, ok = 0;
+    for (size_t k = 0; k < sizeof slices / sizeof slices[0]; k++)
+        for (uint64_t gas = 0; gas <= 1700; gas++) {
+            jd_run_sliced(mod, len, GB_TIER_INTERP, gas, slices[k], &a);
+            jd_run_sliced(mod, len, GB_TIER_COMPILED, gas, slices[k], &b);
+            const char *why = jd_compare(&a, &b);
+            if (why) {
+                GB_FAIL_("slice %llu, gas %llu: %s",
+                         (unsigned long long)slices[k],
+                         (unsigned long long)gas, why);
+                k = sizeof slices / sizeof slices[0] - 1;
+                break;
+            }
+            GB_EXPECT(b.compiled && b.ncalls == 1);
+            oog += b.calls[0].err == GB_TRAP_OUT_OF_GAS;
+            ok += b.calls[0].err == GB_OK;
+        }
+    /* (both ends of the range reached) */
+    GB_EXPECT(oog > 0 && ok > 0);
     free(mod);
 }
 
@@ -495,18 +600,10 @@ typedef struct bounds_want {
 static void bounds_case(const char *name, const bounds_want *want,
                         uint32_t nwant)
 {
-    size_t len;
-    uint8_t *mod = read_test_wasm(name, &len);
-    if (!mod)
-        return;
     static const uint64_t gas[] = {300, 2000, 9000, 40000, 1000000000};
     static jd_record a, b;
-    for (size_t g = 0; g < sizeof gas / sizeof gas[0]; g++) {
-        const char *why = jd_diff(mod, len, gas[g], &a, &b);
-        if (why)
-            GB_FAIL_("%s, gas %llu: %s", name, (unsigned long long)gas[g],
-                     why);
-    }
+    if (!ladder(name, gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
     GB_EXPECT(a.load_err == GB_OK && a.inst_err == GB_OK);
 #if defined(__x86_64__)
     GB_EXPECT(b.compiled && b.guarded == jd_want_guards());
@@ -521,7 +618,6 @@ static void bounds_case(const char *name, const bounds_want *want,
                      (unsigned long long)b.calls[i].results[0],
                      (unsigned long long)want[i].result);
     }
-    free(mod);
 }
 
 static void test_bounds(void)
@@ -586,6 +682,9 @@ int main(void)
     GB_RUN(test_mark_alignment);
     GB_RUN(test_calls_divs);
     GB_RUN(test_bounds);
+    GB_RUN(test_liveness);
+    GB_RUN(test_flags);
+    GB_RUN(test_merged_gas);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
     GB_RUN(test_gear_examples);
