@@ -244,12 +244,13 @@ static gb_err drain_waitlist(gb_blk *b, gb_id pid, gb_reply_code code)
 }
 
 gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
-                         uint32_t len)
+                         uint32_t len, gb_prog_cache *pc)
 {
     if (!b->ov)
         return gb_db_page_put(b->txn, pid, page, *data, len);
     uint8_t *d = *data;
-    return gb_overlay_put(b->ov, pid, page, d, len, data);
+    return gb_overlay_put_kept(b->ov, pid, page, d, len, data,
+                               pc ? &pc->ov : NULL);
 }
 
 gb_err gb_chain_pages_clear(gb_blk *b, gb_id pid)
@@ -568,7 +569,8 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
         for (uint32_t i = 0; i < j->npages; i++) {
             cache_page(pc, j->pages[i].page, j->pages[i].len);
             TRY_OUT(gb_chain_page_put(b, pid, j->pages[i].page,
-                                  &j->pages[i].data, j->pages[i].len));
+                                      &j->pages[i].data, j->pages[i].len,
+                                      pc));
         }
         if (j->allocations) {
             p->alloc_pages = h ? h->alloc_bits : gb_chain_alloc_bits(j);

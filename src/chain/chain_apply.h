@@ -28,9 +28,9 @@ uint32_t gb_chain_alloc_bits(const gb_journal *j);
 /* Page page of program pid is now data[0, len) (then zeros): through the
  * overlay while the queue runs (*data, malloc'ed, is then taken over, and
  * *data becomes the content it replaced, or NULL, for the caller to
- * free), else to the transaction. */
+ * free), else to the transaction.  pc: pid's cache (NULL: none). */
 gb_err gb_chain_page_put(gb_blk *b, gb_id pid, uint32_t page, uint8_t **data,
-                         uint32_t len);
+                         uint32_t len, gb_prog_cache *pc);
 /* Every page of program pid goes (overlay and stored). */
 gb_err gb_chain_pages_clear(gb_blk *b, gb_id pid);
 /* Take message mid out of program pid's waitlist, charging its rent: to

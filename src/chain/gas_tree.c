@@ -256,6 +256,12 @@ bool gb_chain_gas_same(const gb_blk *b, gb_gas_ticket t)
            b->gas->e[t.ent - 1].ver == t.ver;
 }
 
+void gb_chain_gas_look_first(gb_blk *b, gb_gas_ticket t)
+{
+    if (t.ent && b->gas && t.ent <= b->gas->n)
+        b->gas->last = t.ent - 1;
+}
+
 gb_err gb_chain_gas_limit(gb_db_txn *txn, const gb_db_dispatch *x,
                           uint64_t *out)
 {

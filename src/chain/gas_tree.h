@@ -41,6 +41,11 @@ gb_err gb_chain_gas_limit_t(struct gb_blk *b, const gb_db_dispatch *x,
  * scheduler's picked gas, checked when the journal is applied, without
  * a lookup in the cache). */
 bool gb_chain_gas_same(const struct gb_blk *b, gb_gas_ticket t);
+/* The node t was taken from (no ticket: nothing) is the one the cache
+ * looks at first in its next lookup: a journal applied draws on the node
+ * its dispatch's gas was read from (its holder, then settling it), and
+ * in a wave of many pools the node looked at last is another's. */
+void gb_chain_gas_look_first(struct gb_blk *b, gb_gas_ticket t);
 /* h back to the tree as it is (not settled). */
 gb_err gb_chain_gas_put(struct gb_blk *b, const gb_gnode *h);
 /* While the queue runs the tree's nodes are kept in memory (a node is

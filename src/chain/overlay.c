@@ -15,10 +15,22 @@ static const gb_id zero_id;
 
 const gb_ov_prog *gb_overlay_prog(const gb_overlay *o, gb_id pid)
 {
+    return gb_overlay_prog_kept(o, pid, NULL);
+}
+
+const gb_ov_prog *gb_overlay_prog_kept(const gb_overlay *o, gb_id pid,
+                                       gb_ov_kept *k)
+{
     if (!o)
         return NULL;
+    if (k && k->p && k->gen == o->gen)
+        return k->p;
     uint32_t i = gb_idmap_get(&o->map, &pid, &zero_id);
-    return i == GB_IDMAP_NONE ? NULL : o->p[i];
+    if (i == GB_IDMAP_NONE)
+        return NULL;
+    if (k)
+        *k = (gb_ov_kept){o->p[i], o->gen};
+    return o->p[i];
 }
 
 /* The index of page in p->pg, or where it would go (*found false). */
@@ -48,6 +60,13 @@ const gb_ov_page *gb_overlay_find(const gb_ov_prog *p, uint32_t page)
 gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
                       uint32_t len, uint8_t **old)
 {
+    return gb_overlay_put_kept(o, pid, page, data, len, old, NULL);
+}
+
+gb_err gb_overlay_put_kept(gb_overlay *o, gb_id pid, uint32_t page,
+                           uint8_t *data, uint32_t len, uint8_t **old,
+                           gb_ov_kept *k)
+{
     *old = NULL;
     if (len > GB_GEAR_PAGE_SIZE || (len && !data)) {
         free(data);
@@ -58,26 +77,31 @@ gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
         free(data);
         data = NULL;
     }
-    uint32_t pi = gb_idmap_get(&o->map, &pid, &zero_id);
-    if (pi == GB_IDMAP_NONE) {
-        if (!gb_grow((void **)&o->p, &o->cap, (uint64_t)o->np + 1,
-                     sizeof *o->p, 64)) {
-            free(data);
-            return GB_NOMEM;
+    gb_ov_prog *p = k && k->p && k->gen == o->gen ? k->p : NULL;
+    if (!p) {
+        uint32_t pi = gb_idmap_get(&o->map, &pid, &zero_id);
+        if (pi == GB_IDMAP_NONE) {
+            if (!gb_grow((void **)&o->p, &o->cap, (uint64_t)o->np + 1,
+                         sizeof *o->p, 64)) {
+                free(data);
+                return GB_NOMEM;
+            }
+            gb_ov_prog *np = gb_calloc(1, sizeof *np);
+            gb_err e = np ? gb_idmap_put(&o->map, &pid, &zero_id, o->np)
+                          : GB_NOMEM;
+            if (e) {
+                free(np);
+                free(data);
+                return e;
+            }
+            np->pid = pid;
+            pi = o->np++;
+            o->p[pi] = np;
         }
-        gb_ov_prog *np = gb_calloc(1, sizeof *np);
-        gb_err e = np ? gb_idmap_put(&o->map, &pid, &zero_id, o->np)
-                      : GB_NOMEM;
-        if (e) {
-            free(np);
-            free(data);
-            return e;
-        }
-        np->pid = pid;
-        pi = o->np++;
-        o->p[pi] = np;
+        p = o->p[pi];
+        if (k)
+            *k = (gb_ov_kept){p, o->gen};
     }
-    gb_ov_prog *p = o->p[pi];
     bool found;
     uint32_t i = bisect(p, page, &found);
     if (found) {
@@ -129,7 +153,7 @@ static void reset(gb_overlay *o)
     }
     free(o->p);
     gb_idmap_free(&o->map);
-    *o = (gb_overlay){0};
+    *o = (gb_overlay){.gen = o->gen + 1};
 }
 
 gb_err gb_overlay_flush(gb_overlay *o, gb_db_txn *txn)

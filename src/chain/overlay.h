@@ -49,10 +49,25 @@ typedef struct gb_overlay {
                          valid when others are added */
     uint32_t np, cap;
     uint64_t bytes;   /* page bytes held */
+    uint64_t gen;     /* flushes so far: a kept gb_ov_prog pointer from an
+                         earlier one is gone (gb_ov_kept) */
 } gb_overlay;
+
+/* A program's entry in the overlay kept by the caller between calls (a
+ * block keeps one per program while its queue runs: gb_prog_cache), so
+ * that its next reads and puts need no lookup by id.  Zero: nothing
+ * kept.  Only an entry that exists is kept: it stays until the overlay
+ * is flushed (gen tells). */
+typedef struct gb_ov_kept {
+    struct gb_ov_prog *p;
+    uint64_t gen;
+} gb_ov_kept;
 
 /* The program's pages in the overlay; NULL when it has none there. */
 const gb_ov_prog *gb_overlay_prog(const gb_overlay *o, gb_id pid);
+/* gb_overlay_prog through k (k may be NULL; kept when found). */
+const gb_ov_prog *gb_overlay_prog_kept(const gb_overlay *o, gb_id pid,
+                                       gb_ov_kept *k);
 /* Page page of p (NULL p: none); NULL when the overlay does not have it
  * (then the transaction does, or it is all zero). */
 const gb_ov_page *gb_overlay_find(const gb_ov_prog *p, uint32_t page);
@@ -66,6 +81,10 @@ const gb_ov_page *gb_overlay_find(const gb_ov_prog *p, uint32_t page);
  * allocator lock).  GB_INVAL for len > 16384, GB_NOMEM. */
 gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
                       uint32_t len, uint8_t **old);
+/* gb_overlay_put through k (k may be NULL; kept). */
+gb_err gb_overlay_put_kept(gb_overlay *o, gb_id pid, uint32_t page,
+                           uint8_t *data, uint32_t len, uint8_t **old,
+                           gb_ov_kept *k);
 /* Forget the program's pages in the overlay (its stored pages are being
  * cleared). */
 void gb_overlay_drop(gb_overlay *o, gb_id pid);

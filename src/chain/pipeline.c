@@ -9,6 +9,7 @@
  * never sched.c, so the dependency is one-way: sched -> pipeline ->
  * journal -> effects.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,19 @@
 #include "util/mem.h"
 
 /* ---- running a dispatch ----------------------------------------------- */
+
+/* Page page of s's program as the transaction has it (NULL: none, or
+ * the lookup failed: then s->err). */
+static const uint8_t *stored_page(gb_page_src *s, uint32_t page,
+                                  uint32_t *len)
+{
+    const uint8_t *data;
+    gb_err e = gb_db_page_get(s->txn, s->pid, page, &data, len);
+    if (e && e != GB_NOT_FOUND && !s->err)
+        s->err = e; /* (seen by the caller after the run: no zero page
+                       may stand in for one the store could not read) */
+    return e ? NULL : data;
+}
 
 /* Called from the lazy-pages fault handler of the thread running the
  * dispatch: only reads the transaction (LMDB's mdb_get allocates nothing;
@@ -40,12 +54,7 @@ const uint8_t *gb_chain_page_lookup(void *user, uint32_t page, uint32_t *len)
         *len = o->len;
         return o->data; /* NULL: written all zero */
     }
-    const uint8_t *data;
-    gb_err e = gb_db_page_get(s->txn, s->pid, page, &data, len);
-    if (e && e != GB_NOT_FOUND && !s->err)
-        s->err = e; /* (seen by the caller after the run: no zero page
-                       may stand in for one the store could not read) */
-    return e ? NULL : data;
+    return stored_page(s, page, len);
 }
 
 /* Whether x's destination cannot take it (Gear's unavailable-program
@@ -171,8 +180,11 @@ static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
     size_t copy_len = 0;
     for (uint32_t k = 0; k < n; k++) {
         uint32_t len = 0;
-        const uint8_t *d = gb_chain_page_lookup(s, hot[k], &len);
-        from_db[k] = d && !gb_overlay_find(s->ov, hot[k]) ? d : NULL;
+        const gb_ov_page *o = gb_overlay_find(s->ov, hot[k]);
+        const uint8_t *d = o ? o->data : stored_page(s, hot[k], &len);
+        if (o)
+            len = o->len;
+        from_db[k] = o ? NULL : d;
         s->page[k] = hot[k];
         s->len[k] = d ? len : 0;
         s->data[k] = d;
@@ -206,7 +218,8 @@ void gb_job_free(gb_job *r)
     if (r->alloc != r->alloc_small)
         free(r->alloc);
     gb_chain_held_free(&r->h);
-    memset(r, 0, sizeof *r);
+    memset(r, 0, offsetof(gb_job, j)); /* (the rest: gb_job's end) */
+    r->src.copy = NULL;
 }
 
 gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
@@ -216,7 +229,18 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
     r->runs = false;
     r->err = GB_OK;
     r->credits = b->program_credits;
-    gb_chain_lookup(b, x->d.source, &r->src_di, &r->src_prog);
+    gb_prog_cache *pc = gb_chain_prog_cache(b, r->di);
+    if (pc && pc->has_from && gb_id_eq(pc->from, x->d.source)) {
+        r->src_di = pc->from_di; /* (a destination stays one, a program */
+        r->src_prog = true;      /*  one, for the rest of the block) */
+    } else {
+        gb_chain_lookup(b, x->d.source, &r->src_di, &r->src_prog);
+        if (pc && r->src_prog && r->src_di != GB_IDMAP_NONE) {
+            pc->has_from = true;
+            pc->from = x->d.source;
+            pc->from_di = r->src_di;
+        }
+    }
     gb_err e = gb_db_program_get(b->txn, pid, &r->p);
     if (e && e != GB_NOT_FOUND)
         return e;
@@ -231,7 +255,6 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
     if (unavailable(x, e == GB_OK, &r->p, &r->refusal))
         return GB_OK;
     r->runs = true;
-    gb_prog_cache *pc = gb_chain_prog_cache(b, r->di);
     if (pc && pc->code && gb_id_eq(pc->code_id, r->p.code_id)) {
         r->code = pc->code;
     } else {
@@ -243,8 +266,14 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r)
         }
     }
     r->bal = r->p.balance;
-    r->src = (gb_page_src){.txn = b->txn, .pid = pid,
-                           .ov = gb_overlay_prog(b->ov, pid)};
+    /* (field by field: its 256-byte buffer needs no zeroing) */
+    r->src.txn = b->txn;
+    r->src.pid = pid;
+    r->src.ov = gb_overlay_prog_kept(b->ov, pid, pc ? &pc->ov : NULL);
+    r->src.resolved = false;
+    r->src.n = 0;
+    r->src.copy = NULL;
+    r->src.err = GB_OK;
     /* a small program's persisted pages are loaded up front: a fault each
      * saved (bounded, so the cost never grows with memory size) */
     if (pc && pc->pages_ok) {
@@ -395,18 +424,17 @@ gb_err gb_chain_finish(gb_blk *b, gb_job *r)
     }
     if (!r->runs)
         return refuse(b, &r->h.x, &r->p, r->refusal);
+    gb_chain_gas_look_first(b, r->gas_t); /* (the journal's holder) */
     /* the record now: others' journals of the same wave may have credited
      * the program (an exit naming it inheritor) since it was prepared;
      * nothing else of it changes but through its own dispatches.  No
      * program was credited since: the prepared record is the record. */
     complete_hints(b, r);
-    if (b->program_credits == r->credits) {
-        gb_db_program now = r->p;
-        return gb_chain_apply_journal(b, &r->h.x, &now, r->p.balance,
+    if (b->program_credits == r->credits) /* (r->p is not read after) */
+        return gb_chain_apply_journal(b, &r->h.x, &r->p, r->p.balance,
                                       r->bal, &r->j,
                                       r->hints.valid ? &r->hints : NULL,
                                       gb_chain_prog_cache(b, r->di));
-    }
     gb_db_program now;
     uint8_t *alloc;
     gb_err e = gb_chain_prog_load(b->txn, r->h.x.d.destination, &now, &alloc);

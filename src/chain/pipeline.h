@@ -45,13 +45,12 @@ typedef struct gb_page_src {
  *   gb_chain_finish    the block's thread: applies the journal (or the
  *                      unavailable-program reply) to the block.
  * h is owned (gb_job_free frees it with the rest).  A job is prepared
- * zero but for h, di and gas_t (as gb_job_free leaves it; the journal
- * is not zeroed again). */
+ * zero but for h, di and gas_t, up to j (as gb_job_free leaves it; see
+ * the end of the struct for the rest). */
 typedef struct gb_job {
     gb_held h;
     gb_db_program p; /* the record when prepared (allocations: alloc) */
     uint8_t *alloc;  /* alloc_small, or malloc'ed (owned) */
-    uint8_t alloc_small[72];
     bool runs;                 /* false: unavailable, with refusal */
     gb_reply_code refusal;
     const gb_gear_code *code;
@@ -60,17 +59,26 @@ typedef struct gb_job {
     bool hot_complete;         /* hot lists every persisted page */
     gb_reservation *resv;
     uint32_t nresv;
-    gb_page_src src;
-    gb_journal j;
     gb_err err;                /* of the run */
     uint64_t credits;          /* b->program_credits when prepared */
-    gb_hints hints;            /* filled after the run, on its thread */
+    gb_hints hints;            /* begun after the run, on its thread;
+                                  completed by gb_chain_finish */
     uint32_t di;               /* the destination in the scheduler, or
                                   GB_IDMAP_NONE (its gb_prog_cache) */
     uint32_t src_di;           /* the same for the dispatch's source */
     bool src_prog;             /* the source is known to be a program */
     gb_gas_ticket gas_t;       /* the node h.x.d.gas_limit was read from
                                   when the wave was picked (gas_tree.h) */
+    /* Past this point, what gb_job_free does not zero (two thirds of the
+     * job's bytes; zeroing them all was a tenth of a ping-pong dispatch's
+     * chain work, and cache lines the next wave's preparation, on another
+     * core maybe, takes back): the journal is zero (gb_journal_free
+     * leaves it so, and gb_process zeroes it again), the page source is
+     * set by gb_chain_prepare before anything reads it (src.copy is
+     * NULL), and the allocations' copy is written before it is used. */
+    gb_journal j;
+    gb_page_src src;
+    uint8_t alloc_small[72];
 } gb_job;
 
 gb_err gb_chain_prepare(gb_blk *b, gb_job *r);

@@ -18,6 +18,7 @@
 
 #include "chain/chain_int.h"
 #include "chain/idmap.h"
+#include "chain/overlay.h"
 
 #define GB_CHAIN_HOT_PAGES 8
 /* What a block learned of a program the first time it prepared one of
@@ -33,6 +34,7 @@ typedef struct gb_prog_cache {
     bool no_resv;                  /* the program has no reservations */
     const gb_gear_code *code;      /* its prepared code, NULL: not yet */
     gb_id code_id;
+    gb_ov_kept ov;                 /* its pages in the block's overlay */
     /* where its last message went (a program talks to the same peers):
      * the destination in the scheduler (GB_IDMAP_NONE: not known then)
      * and whether it is known to be a program */
@@ -40,13 +42,22 @@ typedef struct gb_prog_cache {
     gb_id last_to;
     uint32_t last_di;
     bool last_prog;
+    /* the source of its last dispatch, when it was a program with a
+     * destination index (the same peers write back: its next dispatch's
+     * source is known without a lookup) */
+    bool has_from;
+    gb_id from;
+    uint32_t from_di;
 } gb_prog_cache;
 
-/* What the thread that ran a dispatch looked up for its journal, so that
- * the block's thread, applying it, need not (sched.c gb_chain_hint, read
- * while nothing writes).  Each is only ever a shortcut to the same
- * answer: the scheduler's destinations and the known programs only grow
- * during a block, so a hit stays true; a miss is looked up again. */
+/* What is known of a journal before it is applied: the allocations'
+ * length, from the thread that ran the dispatch (sched.c gb_chain_hint),
+ * and where its messages go, filled in by the block's thread from the
+ * dispatch's source or the program's last destination when they are the
+ * same id, else looked up (pipeline.c complete_hints).  Each is only ever
+ * a shortcut to the same answer: the scheduler's destinations and the
+ * known programs only grow during a block, so a hit stays true; a miss
+ * is looked up again. */
 #define GB_HINT_MSGS 4
 typedef struct gb_hints {
     bool valid;

@@ -110,6 +110,10 @@ typedef struct dest {
     bool settled;        /* seen past init (active, exited, failed):
                             that never changes back */
     bool active;         /* in the active list */
+    bool prog;           /* known to be a program (as in programs) */
+    gb_gas_ticket gas_t; /* the gas node its last dispatch drew on (its
+                            next one usually draws on the same: looked
+                            at first) */
     gb_prog_cache cache; /* what preparing its dispatches learned */
 } dest;
 
@@ -130,7 +134,9 @@ typedef struct gb_sched {
     uint32_t nd, cap_d;
     gb_idmap dests;   /* (id, 0) -> dest index */
     gb_idmap skipped; /* (source, destination) -> 1 */
-    gb_idmap programs; /* (id, 0) -> 1: ids known to be programs */
+    gb_idmap programs; /* (id, 0) -> 1: ids known to be programs (a
+                          destination's dest.prog says it too: one
+                          lookup for both) */
     /* the candidates: dests with entries (dest.active), by their head's
      * sequence — those activated in increasing order (the usual case: a
      * message just queued has the newest sequence) in a FIFO, the others
@@ -142,7 +148,11 @@ typedef struct gb_sched {
     uint32_t *taken;  /* dests of the wave being picked */
     uint32_t *taken_e; /* their entries, unlinked, until the runs hold
                           them (prep_job / pick_wave alone) */
-    uint32_t cap_taken, cap_taken_e;
+    gb_gas_ticket *taken_gt; /* their gas tickets, for the runs (kept
+                                here: with workers, the block's thread
+                                does not touch a run's cache lines while
+                                it picks) */
+    uint32_t cap_taken, cap_taken_e, cap_taken_gt;
     uint32_t inwin;   /* entries in the window */
     uint64_t loaded;  /* next queue sequence to read */
     bool drained;     /* the queue has nothing at or after loaded */
@@ -193,7 +203,9 @@ static gb_err dest_of(sched *s, gb_id id, uint32_t *out)
                      sizeof *s->d, 64))
             return GB_NOMEM;
         i = s->nd++;
-        s->d[i] = (dest){.id = id, .head = NONE, .tail = NONE};
+        s->d[i] = (dest){.id = id, .head = NONE, .tail = NONE,
+                         .prog = gb_idmap_get(&s->programs, &id, &zero_id) !=
+                                 NONE};
         gb_err e = gb_idmap_put(&s->dests, &id, &zero_id, i);
         if (e)
             return e;
@@ -405,7 +417,8 @@ static void q_lookup(gb_blk *b, gb_id id, uint32_t *di, bool *prog)
 {
     sched *s = b->sched;
     *di = s ? gb_idmap_get(&s->dests, &id, &zero_id) : NONE;
-    *prog = s && gb_idmap_get(&s->programs, &id, &zero_id) != NONE;
+    *prog = *di != NONE ? s->d[*di].prog
+            : s && gb_idmap_get(&s->programs, &id, &zero_id) != NONE;
 }
 
 static gb_prog_cache *q_prog_cache_of(gb_blk *b, gb_id pid)
@@ -415,7 +428,7 @@ static gb_prog_cache *q_prog_cache_of(gb_blk *b, gb_id pid)
              : NULL;
 }
 
-void gb_chain_hint(gb_blk *b, gb_job *r, bool maps)
+void gb_chain_hint(gb_blk *b, gb_job *r)
 {
     sched *s = b->sched;
     const gb_journal *j = &r->j;
@@ -427,25 +440,24 @@ void gb_chain_hint(gb_blk *b, gb_job *r, bool maps)
     for (uint32_t i = 0; i < GB_HINT_MSGS; i++)
         h->dest[i] = NONE;
     h->reply_dest = NONE;
-    if (!maps)
-        return;
-    for (uint32_t i = 0; i < j->nmsgs && i < GB_HINT_MSGS; i++)
-        gb_chain_lookup(b, j->msgs[i].destination, &h->dest[i],
-                        &h->program[i]);
-    if (j->has_reply)
-        gb_chain_lookup(b, j->reply.destination, &h->reply_dest,
-                        &h->reply_program);
 }
 
 static bool q_known_program(gb_blk *b, gb_id id)
 {
-    return b->sched && gb_idmap_get(&b->sched->programs, &id, &zero_id) != NONE;
+    uint32_t di;
+    bool prog;
+    q_lookup(b, id, &di, &prog);
+    return prog;
 }
 
 static void q_note_program(gb_blk *b, gb_id id)
 {
-    if (b->sched)
-        (void)gb_idmap_put(&b->sched->programs, &id, &zero_id, 1);
+    sched *s = b->sched;
+    if (!s || gb_idmap_put(&s->programs, &id, &zero_id, 1))
+        return;
+    uint32_t di = gb_idmap_get(&s->dests, &id, &zero_id);
+    if (di != NONE)
+        s->d[di].prog = true;
 }
 
 static const gb_queue_ops queue_ops = {
@@ -533,9 +545,11 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out,
         bool drop = gb_idmap_get(&s->skipped, &x->source, &x->destination) != NONE;
         uint64_t gas = 0;
         if (!drop) {
+            gb_chain_gas_look_first(b, d->gas_t);
             gb_err e = gb_chain_gas_limit_t(b, &s->e[d->head].h.x, &gas, t);
             if (e)
                 return e;
+            d->gas_t = *t;
         }
         if (!drop && gas > b->gas_left) {
             gb_err e = gb_idmap_put(&s->skipped, &x->source, &x->destination, 1);
@@ -569,14 +583,16 @@ static gb_err settle_head(sched *s, uint32_t di, bool *ok, uint64_t *gas_out,
     }
 }
 
-/* Run i of the wave gets its destination and its dispatch (moved from
- * its entry, which is released). */
+/* Run i of the wave gets its destination, its gas ticket and its
+ * dispatch (moved from its entry, which is released). */
 static void take_run(sched *s, uint32_t i)
 {
     gb_job *r = &s->runs[i]; /* (zero: pick_wave) */
     r->di = s->taken[i];
+    r->gas_t = s->taken_gt[i];
     r->h = s->e[s->taken_e[i]].h;
-    s->e[s->taken_e[i]].h = (gb_held){0};
+    s->e[s->taken_e[i]].h.payload = NULL; /* (moved; the rest is
+                                              written when it is reused) */
 }
 
 /* Pick the wave into s->runs (taking the dispatches out of the queue and
@@ -640,7 +656,9 @@ static gb_err pick_wave(sched *s)
         if (!gb_grow((void **)&s->taken, &s->cap_taken,
                      (uint64_t)s->nruns + 1, sizeof *s->taken, 16) ||
             !gb_grow((void **)&s->taken_e, &s->cap_taken_e,
-                     (uint64_t)s->nruns + 1, sizeof *s->taken_e, 16)) {
+                     (uint64_t)s->nruns + 1, sizeof *s->taken_e, 16) ||
+            !gb_grow((void **)&s->taken_gt, &s->cap_taken_gt,
+                     (uint64_t)s->nruns + 1, sizeof *s->taken_gt, 16)) {
             e = GB_NOMEM;
             break;
         }
@@ -649,7 +667,7 @@ static gb_err pick_wave(sched *s)
         s->taken[s->nruns] = di;
         s->taken_e[s->nruns] = unlink_head(s, di);
         uint32_t i = s->nruns++;
-        s->runs[i].gas_t = gt; /* (the run is zero but for this) */
+        s->taken_gt[i] = gt;
         /* alone, read the programs here, in a row (warmer caches than
          * between runs); with workers, in the jobs (and the dispatch
          * moves into its run there too) */
@@ -697,7 +715,7 @@ static void run_job(void *ctx, uint32_t i, unsigned worker)
     if (r->err)
         return;
     gb_chain_run(r, s->b->c->procs[worker], &s->b->bctx);
-    gb_chain_hint(s->b, r, true); /* (nothing writes the maps meanwhile) */
+    gb_chain_hint(s->b, r);
 }
 
 /* Whether run r, just prepared, will read nothing the block's thread
@@ -836,8 +854,7 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
         gb_job *r = &s->runs[i];
         if (!r->err) {
             gb_chain_run(r, s->b->c->procs[self], &s->b->bctx);
-            /* (journals may be applied meanwhile: no lookups in the maps) */
-            gb_chain_hint(s->b, r, false);
+            gb_chain_hint(s->b, r);
         }
         atomic_store_explicit(&s->done[i], 1, memory_order_release);
     }
@@ -1139,6 +1156,7 @@ static void sched_free(sched *s)
     free(s->fifo);
     free(s->taken);
     free(s->taken_e);
+    free(s->taken_gt);
     free(s->done);
     free(s->apart);
     free(s->owner);

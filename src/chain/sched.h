@@ -18,8 +18,10 @@ gb_err gb_chain_process_queue(gb_blk *b);
 /* The executor's resources: one processor per thread of the pool. */
 gb_err gb_chain_sched_open(gb_chain *c);
 void gb_chain_sched_close(gb_chain *c);
-/* Fill r->hints from r's journal (any thread); maps: also what the
- * scheduler's maps say (only while nothing writes them). */
-void gb_chain_hint(gb_blk *b, gb_job *r, bool maps);
+/* Fill r->hints from r's journal (any thread: it looks nothing up in
+ * the scheduler's maps, which journals applied meanwhile may change;
+ * gb_chain_finish looks up what the dispatch's source or the program's
+ * last destination does not tell, on the block's thread). */
+void gb_chain_hint(gb_blk *b, gb_job *r);
 
 #endif

@@ -2,7 +2,8 @@
  * The page overlay (chain/overlay.h) on its own: read-your-writes, the
  * replaced content handed back, trimming and all-zero pages, dropping a
  * program's pages, the byte count, bad input, and a flush that writes
- * (and deletes) in the store exactly what the last puts said.
+ * (and deletes) in the store exactly what the last puts said; a
+ * program's entry kept by the caller (gb_ov_kept), and not past a flush.
  */
 #include "test.h"
 
@@ -144,10 +145,55 @@ static void test_flush_to_store(void)
     gb_db_close(db);
 }
 
+/* A kept entry is the program's (puts through it land there, reads give
+ * it), survives a drop, and is not used after a flush: then the program
+ * has no entry until a put makes a new one, which is kept instead. */
+static void test_kept(void)
+{
+    gb_db *db = NULL;
+    gb_db_opts dopts = {.flags = GB_DB_NOSYNC};
+    GB_EXPECT_ERR(GB_OK, gb_db_open(NULL, &dopts, &db, NULL, 0));
+    if (!db)
+        return;
+    gb_db_txn *t;
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    gb_overlay o = {0};
+    gb_id a = pid_of(1), b = pid_of(2);
+    gb_ov_kept ka = {0}, kb = {0};
+    uint8_t *old;
+    GB_EXPECT(gb_overlay_prog_kept(&o, a, &ka) == NULL);
+    GB_EXPECT(ka.p == NULL); /* (nothing to keep) */
+    GB_EXPECT_ERR(GB_OK, gb_overlay_put_kept(&o, a, 4, page_of(8, 0x61, 0), 8,
+                                             &old, &ka));
+    GB_EXPECT_ERR(GB_OK, gb_overlay_put_kept(&o, b, 4, page_of(8, 0x62, 0), 8,
+                                             &old, &kb));
+    GB_EXPECT(ka.p && ka.p == gb_overlay_prog(&o, a));
+    GB_EXPECT(kb.p && kb.p == gb_overlay_prog(&o, b) && kb.p != ka.p);
+    GB_EXPECT_ERR(GB_OK, gb_overlay_put_kept(&o, a, 6, page_of(8, 0x63, 0), 8,
+                                             &old, &ka));
+    GB_EXPECT(gb_overlay_prog_kept(&o, a, &ka) == ka.p);
+    GB_EXPECT_U64(2, ka.p->n);
+    GB_EXPECT_U64(1, kb.p->n);
+    gb_overlay_drop(&o, a);
+    GB_EXPECT(gb_overlay_prog_kept(&o, a, &ka) == ka.p && ka.p->n == 0);
+
+    GB_EXPECT_ERR(GB_OK, gb_overlay_flush(&o, t));
+    GB_EXPECT(gb_overlay_prog_kept(&o, b, &kb) == NULL); /* (freed) */
+    GB_EXPECT(gb_overlay_find(gb_overlay_prog_kept(&o, a, &ka), 4) == NULL);
+    GB_EXPECT_ERR(GB_OK, gb_overlay_put_kept(&o, b, 5, page_of(8, 0x64, 0), 8,
+                                             &old, &kb));
+    GB_EXPECT(kb.p && kb.p == gb_overlay_prog(&o, b) && kb.p->n == 1);
+    GB_EXPECT(gb_overlay_prog_kept(&o, b, &kb) == kb.p);
+    gb_db_abort(t);
+    gb_overlay_free(&o);
+    gb_db_close(db);
+}
+
 int main(void)
 {
     GB_RUN(test_read_your_writes);
     GB_RUN(test_drop_and_bad_input);
     GB_RUN(test_flush_to_store);
+    GB_RUN(test_kept);
     return gb_test_summary();
 }
