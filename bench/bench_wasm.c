@@ -1,7 +1,8 @@
 /*
  * bench_wasm — time one call into the gearbox engine.
  *
- *     bench_wasm [--no-metering | --gear] [--interp | --jit] [--func NAME] FILE.wasm
+ *     bench_wasm [--no-metering | --gear] [--interp | --jit] [--explicit-bounds]
+ *                [--func NAME] FILE.wasm
  *
  * Loads FILE.wasm (decode, validate, compile), instantiates it with no
  * imports in a fresh store, sets the gas limit to UINT64_MAX so metering
@@ -15,7 +16,9 @@
  * --interp runs in the interpreter, --jit compiled to machine code (the
  * compiled tier, the default where there is one); load_ms is the wall time
  * of gb_module_load (decode, validate, compile, and with --jit the machine
- * code too).
+ * code too).  --explicit-bounds makes the compiled tier check every
+ * access's bounds by instruction instead of leaving them to guard pages
+ * (gb_wasm_config.jit_explicit_bounds).
  *
  * the same shape as native_main.c and node_runner.js, and exits 0; on any
  * failure (load, link, trap) it prints the error code and detail to stderr
@@ -72,11 +75,11 @@ static uint8_t *read_file(const char *path, size_t *out_len) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: bench_wasm [--no-metering | --gear] [--interp | --jit] [--func NAME] FILE.wasm\n");
+    fprintf(stderr, "usage: bench_wasm [--no-metering | --gear] [--interp | --jit] [--explicit-bounds] [--func NAME] FILE.wasm\n");
 }
 
 int main(int argc, char **argv) {
-    int metering = 1, gear = 0, tier = GB_TIER_DEFAULT;
+    int metering = 1, gear = 0, tier = GB_TIER_DEFAULT, explicit_bounds = 0;
     const char *func = "run", *path = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-metering") == 0) {
@@ -87,6 +90,8 @@ int main(int argc, char **argv) {
             tier = GB_TIER_INTERP;
         } else if (strcmp(argv[i], "--jit") == 0) {
             tier = GB_TIER_COMPILED;
+        } else if (strcmp(argv[i], "--explicit-bounds") == 0) {
+            explicit_bounds = 1;
         } else if (strcmp(argv[i], "--func") == 0 && i + 1 < argc) {
             func = argv[++i];
         } else if (argv[i][0] == '-' || path) {
@@ -116,6 +121,7 @@ int main(int argc, char **argv) {
     gb_wasm_config_default(&cfg);
     cfg.metering = metering != 0;
     cfg.tier = (uint8_t)tier;
+    cfg.jit_explicit_bounds = explicit_bounds != 0;
     if (gear)
         cfg.schedule = &gb_gear_costs_get()->engine;
     if (cfg.max_memory_pages < BENCH_MIN_PAGES) cfg.max_memory_pages = BENCH_MIN_PAGES;

@@ -1,17 +1,19 @@
 /*
  * libFuzzer target: the two tiers against each other.
  *
- * Each input is taken as a WebAssembly binary and run twice — in the
- * interpreter and compiled to machine code (src/wasm/jit.h) — through
- * tests/wasm/jit_diff.h: load, instantiation with imports made to measure,
- * a call of every exported function with zero arguments under a small gas
+ * Each input is taken as a WebAssembly binary and run three times — in
+ * the interpreter, and compiled to machine code (src/wasm/jit.h) with the
+ * memory's bounds left to guard pages and with them checked by
+ * instruction — through tests/wasm/jit_diff.h (jd_diff): load,
+ * instantiation with imports made to measure, a call of every exported
+ * function with zero arguments under a small gas
  * limit.  The load and instantiation errors, each call's error, trap
  * message, gas left and results, and the memory's bytes, size and write
  * and read marks must be equal; the first difference aborts, so libFuzzer
  * records the input.  The gas limit is taken from the input's last byte
  * (1 to 2^20), so running out of gas lands at many points.
  *
- * On machines without the compiled tier both runs are interpreted.
+ * On machines without the compiled tier every run is interpreted.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,9 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static jd_record a, b;
     uint64_t gas = size ? 1u + ((uint64_t)data[size - 1] << 12) : 1000;
-    jd_run(data, size, GB_TIER_INTERP, gas, &a);
-    jd_run(data, size, GB_TIER_COMPILED, gas, &b);
-    const char *why = jd_compare(&a, &b);
+    const char *why = jd_diff(data, size, gas, &a, &b);
     if (why) {
         fprintf(stderr, "fuzz_jit: the tiers differ (gas %llu): %s\n",
                 (unsigned long long)gas, why);

@@ -128,6 +128,14 @@ typedef struct gb_wasm_config {
     uint32_t max_call_depth;     /* frames (GB_TRAP_STACK_EXHAUSTED) */
     uint32_t max_stack_slots;    /* 8-byte value cells across all frames */
     uint8_t tier;                /* gb_wasm_tier: how code runs */
+    /* The compiled tier's bounds checks.  false (the default): an access
+     * beyond the memory lands in guard pages — a memory reserves the
+     * address space of every address a wasm32 access can form and a
+     * fault there becomes the access's MEM_OOB trap — when the address
+     * space can be reserved, else each access is checked by instruction;
+     * true: always by instruction.  The same traps, gas and memory either
+     * way (docs/engine.md, "Memory"). */
+    bool jit_explicit_bounds;
 } gb_wasm_config;
 
 /* How a module's functions run.  Both tiers give the same results, traps,

@@ -14,7 +14,9 @@
  *
  * Global state.  Signal dispositions are process-wide, so the handler is
  * installed once (pthread_once) and the action it replaced is kept to chain
- * to.  Everything else is per session, and the handler finds the session of
+ * to (util/sigchain.h; the compiled tier's guard-page handler does the
+ * same, and claims only faults past the memory's size, so the two stack
+ * in either order).  Everything else is per session, and the handler finds the session of
  * the thread that faulted through one thread-local pointer, `session`.
  * That is safe because the faults we handle are synchronous: the kernel
  * delivers SIGSEGV to the thread whose instruction faulted, in the middle of
@@ -58,6 +60,7 @@
 #include <unistd.h>
 
 #include "util/mem.h"
+#include "util/sigchain.h"
 
 #define PAGE GB_GEAR_PAGE_SIZE
 #define GRAN (1u << GB_DIRTY_SHIFT)  /* the memory's write granule */
@@ -180,28 +183,7 @@ static void write_str(const char *s)
 /* A fault that is not ours: hand it to whoever had the signal before. */
 static void chain(int sig, siginfo_t *si, void *uctx)
 {
-    const struct sigaction *prev = sig == SIGBUS ? &prev_bus : &prev_segv;
-    if (prev->sa_flags & SA_SIGINFO) {
-        if (prev->sa_sigaction) {
-            prev->sa_sigaction(sig, si, uctx);
-            return;
-        }
-    } else if (prev->sa_handler != SIG_DFL && prev->sa_handler != SIG_IGN) {
-        prev->sa_handler(sig);
-        return;
-    }
-    /* The default action (an ignored fault is fatal as well): restore it
-     * and return.  A real fault happens again when the instruction is
-     * retried and kills the process as if we had never been there; a
-     * signal sent with kill() is not retried, so send it again (it stays
-     * pending until the handler returns). */
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    sigemptyset(&dfl.sa_mask);
-    sigaction(sig, &dfl, NULL);
-    if (si->si_code <= 0)
-        raise(sig);
+    gb_sig_chain(sig == SIGBUS ? &prev_bus : &prev_segv, sig, si, uctx);
 }
 
 static void on_fault(int sig, siginfo_t *si, void *uctx)

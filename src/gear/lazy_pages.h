@@ -37,7 +37,10 @@
  * current thread's session goes to that previous action (e.g. a sanitizer's
  * reporter), or, when it was the default, kills the process as it would
  * have without gearbox.  A program that installs its own SIGSEGV handler
- * after the first gb_lazy_begin breaks lazy pages.
+ * after the first gb_lazy_begin breaks lazy pages, unless that handler
+ * hands on the faults that are not its own as this one does (the
+ * compiled tier's guard pages, wasm/jit_x64_rt.c, do: either may be
+ * installed first).
  *
  * Limits.  Each run of touched pages with untouched pages between them is
  * one kernel mapping (VMA); Linux allows about 65,000 per process

@@ -43,7 +43,11 @@ struct gb_memory {
     uint64_t size;    /* bytes */
     uint32_t pages, max;
     bool has_max;
-    size_t reserved;  /* bytes mapped */
+    size_t reserved;  /* bytes of max pages (the marks cover them) */
+    size_t mapped;    /* bytes of address space reserved at data: reserved,
+                         or gb_jit_guard_span when guarded */
+    bool guarded;     /* mapped covers every address a compiled access can
+                         form (the compiled tier's guard pages) */
     bool keep;        /* GB_MEM_KEEP: survives gb_store_reset */
     uint8_t *dirty;   /* a byte per 2^GB_DIRTY_SHIFT granule of reserved */
     uint8_t *read;    /* the same, set by the program's loads */

@@ -33,8 +33,22 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out_jit);
 void gb_jit_free(gb_jit *j); /* NULL is a no-op */
 size_t gb_jit_footprint(const gb_jit *j); /* bytes of machine code */
 
+/*
+ * The address space a memory reserves so that compiled code can leave
+ * its bounds checks to guard pages: every address an access can form
+ * (a 32-bit address plus a 32-bit offset plus 8 bytes, rounded up to a
+ * wasm page) — PROT_NONE beyond the memory's size, where a fault becomes
+ * the access's MEM_OOB trap (jit_x64_rt.c); 0 when code run with cfg
+ * never relies on them (no compiler for this machine, the interpreter
+ * tier, cfg->jit_explicit_bounds, or the fault handler could not be
+ * installed).  Installs that handler the first time.
+ */
+size_t gb_jit_guard_span(const gb_wasm_config *cfg);
+
 /* Run wasm function f (f->inst->mod->jit set) as gb_interp_call does: its
- * args at s->stack[0..], results land there; s->gas_left is the counter. */
+ * args at s->stack[0..], results land there; s->gas_left is the counter.
+ * (Code that relies on guard pages and an instance whose memory has none
+ * run in the interpreter.) */
 gb_err gb_jit_call(gb_store *s, gb_func *f);
 
 #endif

@@ -37,10 +37,10 @@
  *
  * What is native: moves, constants, select, globals, memory.size, every
  * i32/i64 operation but the bit counts (division: jit_x64_num.c), all
- * compare-and-branch forms, br_table, loads and stores (the bounds checked
- * explicitly against the context's memory size, then the read or write
- * marks set as interp.c sets them: the first byte's granule inline, the
- * last byte's out of line when it is another), direct calls and returns.
+ * compare-and-branch forms, br_table, loads and stores (the bounds left
+ * to the memory's guard pages, or checked against the context's memory
+ * size; the read or write marks set as interp.c sets them, after the
+ * access: jit_x64_mem.c), direct calls and returns.
  * Everything else (float arithmetic and conversions, with numeric.h's NaN
  * rules; bulk memory; memory.grow; tables; calls to
  * imports and call_indirect) calls a C helper (jit_x64_rt.c) that does
@@ -824,18 +824,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                     pc[4].u + (uint64_t)gb_jitx_mem_kind(mbase).size);
         i += (uint32_t)nops + 1;
     }
-    /* the accesses' marks of a second granule, out of line */
-    for (size_t k = 0; k < a->ncold && !a->fail; k++) {
-        uint32_t t = a->cold[k].target;
-        patch4(a, a->cold[k].at, (uint32_t)a->n - (a->cold[k].at + 4));
-        int x = (int)a->cold[k].aux;
-        mov64(a, RCX, x); /* the first byte's granule */
-        gb_jitx_mark_rcx(a, (int)(t & 15));
-        /* rcx back to the last byte, as the inline code left it */
-        insm(a, 0, 1, 0x8d, RCX, x, -1, 1, (int32_t)((t >> 4) & 15) - 1);
-        gb_jitx_jmp_to(a, t >> 8);
-    }
-    a->ncold = 0;
+    gb_jitx_emit_cold_marks(a);
     /* the calls' exact checks, out of line: rcx the callee frame's end */
     for (size_t k = 0; k < a->nslow && !a->fail; k++) {
         patch4(a, a->slow[k].at, (uint32_t)a->n - (a->slow[k].at + 4));
@@ -1016,7 +1005,9 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
     }
     j->nfunc_imports = m->nfunc_imports;
     j->ndefs = ndefs;
+    j->guard = a.guard = !m->cfg.jit_explicit_bounds && gb_jitx_guard_usable();
     emit_runtime(&a);
+    j->l_oob = a.l_oob;
     gb_jitx_globals_plan(&a, hm, m);
     for (uint32_t i = 0; i < ndefs && !a.fail; i++) {
         while (a.n % 16) /* function entries aligned */
@@ -1095,6 +1086,8 @@ gb_err gb_jit_call(gb_store *s, gb_func *f)
 {
     const gb_code *code = f->code;
     gb_jit *j = f->inst->mod->jit;
+    if (!gb_jitx_runnable(j, f->inst)) /* (no guard pages for its code) */
+        return gb_interp_call(s, f);
     if (code->frame_slots > s->cfg.max_stack_slots)
         return GB_TRAP_STACK_EXHAUSTED;
     jctx c = {.gas = s->gas_left,
@@ -1106,8 +1099,8 @@ gb_err gb_jit_call(gb_store *s, gb_func *f)
               .jit = j};
     gb_jitx_load_mem(&c, f->inst);
     gb_jitx_fast_depth(&c, j, s->stack);
-    gb_err e = j->enter(&c, s->stack,
-                        j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
+    gb_err e = gb_jitx_run(&c, j, s->stack,
+                           j->code + j->fn_off[code->funcidx - j->nfunc_imports]);
     s->gas_left = c.gas;
     return e;
 }

@@ -58,6 +58,12 @@ struct gb_jit {
     /* the largest argument base of a call (slots), and of a call's base
      * plus the frame of any function it may call */
     uint64_t bmax, fmax;
+    /* Accesses leave their bounds to the memory's guard pages (no
+     * instruction checks them): run only on a guarded memory, a fault in
+     * its guard region resumes at l_oob, the MEM_OOB trap's exit (an
+     * offset in code). */
+    bool guard;
+    uint32_t l_oob;
 };
 
 /* A helper for one instruction: (context, fp, the instruction's cells);
@@ -66,6 +72,19 @@ typedef gb_err (*op_fn)(jctx *c, uint64_t *fp, const gb_cell *pc);
 
 /* The memory of inst (its base, size, write and read marks) into c. */
 void gb_jitx_load_mem(jctx *c, const gb_instance *inst);
+
+/* Whether j's code can run on inst's memory: code that leaves its bounds
+ * to guard pages needs a guarded memory (or none). */
+bool gb_jitx_runnable(const gb_jit *j, const gb_instance *inst);
+
+/* Enter j's code at `code` with frame fp for a run with context c (the
+ * trampoline, j->enter), c being the run the fault handler looks at on
+ * this thread meanwhile (the previous one back after). */
+gb_err gb_jitx_run(jctx *c, const gb_jit *j, uint64_t *fp, const void *code);
+
+/* Whether guard pages can be used (the fault handler installed and the
+ * address space of a guarded memory reservable now). */
+bool gb_jitx_guard_usable(void);
 
 /* The counter went negative (a block's cost already taken): what the
  * interpreter's REFILL does (gb_store_refill); negative: out of gas. */
@@ -211,7 +230,7 @@ static const int creg[NCR] = {RDX, RSI, RDI, R8, R9, R10, R11};
 typedef struct fixup {
     uint32_t at;     /* the rel32's position */
     uint32_t target; /* IR cell index, or function index for calls */
-    uint32_t aux;    /* (the cold marks: the address register) */
+    uint32_t aux;    /* (the calls' slow paths: the callee frame's end) */
 } fixup;
 
 typedef struct asm_ {
@@ -224,13 +243,14 @@ typedef struct asm_ {
                             not an instruction start */
     fixup *fx;
     size_t nfx, capfx;
-    /* the accesses whose bytes may span two granules: at the jnz's rel32,
+    /* the accesses whose bytes may span two granules: at the jz's rel32,
      * target = (where to go back) << 8 | size << 4 | the marks' register */
     fixup *cold;
     size_t ncold, capcold;
     /* per module */
     fixup *calls;
     size_t ncalls, capcalls;
+    bool guard;             /* the module's gb_jit guard */
     uint32_t l_exit, l_refill, l_err_ctx, l_oob, l_stack, l_unreach;
     uint32_t l_divz, l_ovf; /* the division's traps */
     uint32_t l_callchk;     /* a call's exact checks (the slow path) */
@@ -476,8 +496,9 @@ void gb_jitx_globals_free(asm_ *a);
 /* Pad the code to a multiple of `to` bytes (a power of 2): one no-op, or
  * a jump over the padding. */
 void gb_jitx_align_code(asm_ *a, unsigned to);
-/* Mark the granule of the address in rcx (shifted) in `marks`. */
-void gb_jitx_mark_rcx(asm_ *a, int marks);
+/* The out-of-line marks of the function's accesses whose bytes may be in
+ * two granules (the first byte's granule; asm_'s cold), after its code. */
+void gb_jitx_emit_cold_marks(asm_ *a);
 
 /* ---- more encoders, jumps and labels (jit_x64_asm.c) ---- */
 

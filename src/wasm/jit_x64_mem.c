@@ -1,8 +1,9 @@
 /*
  * The compiling tier for x86-64: loads and stores — the address of an
- * access, its bounds check (left out when an earlier access on the same
- * straight line covered it) and the read or write marks of the granules
- * it touches, as interp.c sets them.  jit_x64.c translates everything
+ * access, its bounds check (none with guard pages, jit_x64_rt.c; else
+ * left out when an earlier access on the same straight line covered it)
+ * and the read or write marks of the granules it touches, as interp.c
+ * sets them, after the access.  jit_x64.c translates everything
  * else and calls these; docs/engine.md ("Memory", "Addresses") says how
  * they work.  x86-64 only.
  */
@@ -59,12 +60,13 @@ static int ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
     return x;
 }
 
-/* mark the granule of rcx (rcx is shifted) in `marks` */
-void gb_jitx_mark_rcx(asm_ *a, int marks)
+/* mark the granule of the address in register r (r is shifted) in
+ * `marks` */
+static void mark_in(asm_ *a, int r, int marks)
 {
-    insr(a, 1, 0xc1, 5, RCX); /* shr rcx, 12 */
+    insr(a, 1, 0xc1, 5, r); /* shr r, 9 */
     b1(a, GB_DIRTY_SHIFT);
-    insm(a, 0, 0, 0xc6, 0, marks, RCX, 1, 0); /* mov byte [m+rcx], 1 */
+    insm(a, 0, 0, 0xc6, 0, marks, r, 1, 0); /* mov byte [m+r], 1 */
     b1(a, 1);
 }
 
@@ -761,58 +763,67 @@ void gb_jitx_chk_forget(asm_ *a, gb_irop o, const gb_cell *pc)
                 k++;
 }
 
-/* The bounds check for `size` bytes at register x (unless `known`: an
- * earlier check on this straight line covers them), then the marks of
- * its first and last byte in `marks` (a register holding the mark array);
- * rcx used.  None when `done` (an earlier access on the line marked its
- * granule); the granule of the last byte only when `one` (its bytes are
- * in one granule).  Otherwise the granule of the last byte is marked
- * inline; the first byte's out of line (the cold code after the
- * function) when the last byte's offset in its granule is below size: the
- * access may span two granules (at offset size - 1 it does not, and the
- * cold code marks the same granule again). */
-static void check_mark(asm_ *a, int x, int size, int marks, bool known,
-                       bool one, bool done)
+/* The bounds check of an access of `size` bytes at register x, before
+ * it: none with guard pages (an access past the end faults, and the
+ * fault is its trap: jit_x64_rt.c) or when `known` (an earlier check on
+ * this straight line covers it); else its last byte compared with the
+ * memory size, MEM_OOB when beyond.  With `last`, rcx is left holding the
+ * address of the last byte (for the marks after the access).  Returns
+ * whether rcx holds it. */
+static bool check(asm_ *a, int x, int size, bool known, bool last)
 {
-    if (done && known)
-        return;
-    if (size > 1) {
+    bool cmp = !a->guard && !known;
+    if (size > 1 && (cmp || last))
         insm(a, 0, 1, 0x8d, RCX, x, -1, 1, size - 1); /* lea rcx, [x+size-1] */
-        if (!known) {
-            insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(memsize));
-            gb_jitx_jcc_to(a, CC_AE, a->l_oob);
-        }
-        if (done)
-            return;
-        if (!one) {
-            insr(a, 0, 0xf7, 0, RCX); /* test ecx, granule & ~(size-1) */
-            b4(a, (uint32_t)((1 << GB_DIRTY_SHIFT) - 1) &
-                      ~(uint32_t)(size - 1));
-            b1(a, 0x0f);
-            b1(a, 0x84); /* jz (to the cold marking, which comes back) */
-            uint32_t at = (uint32_t)a->n;
-            b4(a, 0);
-            if (a->n >> 24) { /* (the offset's 24 bits: more code than that
-                                 is left to the interpreter) */
-                a->fail = true;
-                a->err = GB_UNSUPPORTED;
-            }
-            gb_jitx_add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
-                           (uint32_t)a->n << 8 | (uint32_t)size << 4 |
-                               (uint32_t)marks);
-            if (a->ncold)
-                a->cold[a->ncold - 1].aux = (uint32_t)x;
-        }
-    } else {
-        if (!known) {
-            insm(a, 0, 1, 0x3b, x, CTX, -1, 1, CO(memsize));
-            gb_jitx_jcc_to(a, CC_AE, a->l_oob);
-        }
-        if (done)
-            return;
+    else if (last)
         mov64(a, RCX, x);
+    if (cmp) {
+        insm(a, 0, 1, 0x3b, size > 1 ? RCX : x, CTX, -1, 1, CO(memsize));
+        gb_jitx_jcc_to(a, CC_AE, a->l_oob);
     }
-    gb_jitx_mark_rcx(a, marks);
+    return size > 1 ? cmp || last : last;
+}
+
+/* The marks of an access of `size` bytes, after it (it did not trap), rcx
+ * holding the address of its last byte: the granule of the last byte in
+ * `marks` (a register holding the mark array) inline; when not `one` (its
+ * bytes may be in two granules) and the last byte's offset in its granule
+ * is below size, the first byte's granule too, out of line
+ * (gb_jitx_emit_cold_marks; at offset size - 1 the access is in one
+ * granule, and the cold code marks it twice, which changes nothing). */
+static void mark(asm_ *a, int size, int marks, bool one)
+{
+    if (!one) {
+        insr(a, 0, 0xf7, 0, RCX); /* test ecx, granule & ~(size-1) */
+        b4(a, (uint32_t)((1 << GB_DIRTY_SHIFT) - 1) & ~(uint32_t)(size - 1));
+        b1(a, 0x0f);
+        b1(a, 0x84); /* jz (to the cold marking, which comes back) */
+        uint32_t at = (uint32_t)a->n;
+        b4(a, 0);
+        if (a->n >> 24) { /* (the offset's 24 bits: more code than that
+                             is left to the interpreter) */
+            a->fail = true;
+            a->err = GB_UNSUPPORTED;
+        }
+        gb_jitx_add_fx(a, &a->cold, &a->ncold, &a->capcold, at,
+                       (uint32_t)a->n << 8 | (uint32_t)size << 4 |
+                           (uint32_t)marks);
+    }
+    mark_in(a, RCX, marks);
+}
+
+void gb_jitx_emit_cold_marks(asm_ *a)
+{
+    for (size_t k = 0; k < a->ncold && !a->fail; k++) {
+        uint32_t t = a->cold[k].target;
+        patch4(a, a->cold[k].at, (uint32_t)a->n - (a->cold[k].at + 4));
+        /* rax = the first byte, rcx - (size - 1); rcx kept for the inline
+         * code's mark of the last byte */
+        insm(a, 0, 1, 0x8d, RAX, RCX, -1, 1, 1 - (int32_t)((t >> 4) & 15));
+        mark_in(a, RAX, (int)(t & 15));
+        gb_jitx_jmp_to(a, t >> 8);
+    }
+    a->ncold = 0;
 }
 
 /* the bounds of an access: checked now, or known (then recorded) */
@@ -845,13 +856,15 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
     }
-    check_mark(a, x, m.size, RDM, known, one, done);
+    check(a, x, m.size, known, !done); /* (rcx: x may be rd) */
     int rd = gb_jitx_dst(a, pc[1].u); /* loaded straight into its register */
-    insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RCX, MEM, x, 1, 0);
+    insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RAX, MEM, x, 1, 0);
     if (rd < 0)
-        st64(a, pc[1].u, RCX);
+        st64(a, pc[1].u, RAX); /* (before the marks: the cold code uses rax) */
     else if (!m.w)
         gb_jitx_z32(a, rd);
+    if (!done)
+        mark(a, m.size, RDM, one);
 }
 
 /* bform: 0 [addr][value][off], 1 [a][b][value][off], 2 b immediate */
@@ -873,13 +886,18 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
         known = access_known(a, bform, pc[1].u, pc[2].u, pc[4].u, m.size);
         val = pc[3].u;
     }
-    check_mark(a, x, m.size, DIRTY, known, one, done);
+    bool last = check(a, x, m.size, known, false);
     int rv = gb_jitx_src(a, val, RCX);
     if (m.size == 1 && (rv == RSI || rv == RDI)) {
         mov32(a, RCX, rv); /* (sil and dil would need a REX prefix) */
         rv = RCX;
     }
     insm(a, m.pfx, m.w, m.op, rv, MEM, x, 1, 0);
+    if (done)
+        return;
+    if (!last || rv == RCX) /* (x is unchanged by the store) */
+        check(a, x, m.size, true, true);
+    mark(a, m.size, DIRTY, one);
 }
 
 #endif /* __x86_64__ */

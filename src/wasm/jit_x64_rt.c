@@ -7,15 +7,140 @@
  * tables, each doing what the interpreter's handler does, with the
  * counter and the memory in the run's context (jit_x64_int.h).
  */
+#define _GNU_SOURCE /* REG_RIP, SA_ONSTACK with -std=c11 */
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 
+#include "util/sigchain.h"
+#include "wasm/jit.h"
 #include "wasm/jit_x64_int.h"
 #include "wasm/numeric.h"
 
 #if defined(__x86_64__)
+
+/* ---- guard pages --------------------------------
+ *
+ * Compiled code built with guard pages (gb_jit.guard) makes no bounds
+ * check: its memory reserves the address space of every address an
+ * access can form, (uint32)addr + offset + size - 1 < 2^33 + 6, all of it
+ * PROT_NONE beyond the memory's size (runtime.c), so an access that
+ * reaches past the end faults before it reads or writes anything (x86
+ * checks every byte of an access before it commits; a store straddling
+ * the end writes nothing).  The handler below turns that fault into the
+ * instruction's MEM_OOB trap: it resumes the code at l_oob, the trap's
+ * exit, which stores the counter (r13, what it was at the access: the
+ * block's gas already taken, as the interpreter has) and unwinds the
+ * compiled frames as a checked access's jump there does.
+ *
+ * What is ours: a SIGSEGV on this thread while a compiled run is active
+ * (`running`, the thread's innermost run: chain waves run programs on
+ * several threads), its instruction in that run's code (r12 is the run's
+ * context, as everywhere in compiled code), its address in the guard
+ * region of the run's memory, [size, span).  Everything else — a fault in
+ * C code, and in particular one on a page of the memory that lazy pages
+ * has not loaded yet (gear/lazy_pages.c, which claims only pages below
+ * the size) — goes to the action installed before ours (util/sigchain.h),
+ * so the two handlers stack in either order.  A fault beyond the size is
+ * never a lazy load: lazy pages does not claim it, this handler does.
+ * The address reported for an access straddling the end is the first
+ * byte of the inaccessible page (the size, a multiple of 64 KiB): in the
+ * guard region.
+ *
+ * Async-signal-safe: it reads the thread-local pointer (initial-exec
+ * TLS, a fixed offset from the thread pointer) and the run's context, and
+ * writes the saved instruction pointer; no malloc, no locks.  Signal
+ * dispositions are process-wide: installed once, the replaced action
+ * kept to chain to. */
+
+#define GUARD_SPAN (((size_t)1 << 33) + 65536)
+
+/* the compiled run of this thread the handler looks at (gb_jitx_run) */
+static _Thread_local jctx *running __attribute__((tls_model("initial-exec")));
+
+static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
+static bool guard_installed;
+static struct sigaction prev_segv;
+
+static void on_fault(int sig, siginfo_t *si, void *uctx)
+{
+    int saved_errno = errno;
+    const jctx *c = running;
+    ucontext_t *uc = uctx;
+    if (c && si->si_code > 0 && c->jit && c->jit->guard && c->mem) {
+        uintptr_t pc = (uintptr_t)uc->uc_mcontext.gregs[REG_RIP];
+        uintptr_t code = (uintptr_t)c->jit->code;
+        uintptr_t off = (uintptr_t)si->si_addr - (uintptr_t)c->mem;
+        if (pc - code < c->jit->size &&
+            (uintptr_t)uc->uc_mcontext.gregs[REG_R12] == (uintptr_t)c &&
+            off >= c->memsize && off < GUARD_SPAN) {
+            uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(code + c->jit->l_oob);
+            errno = saved_errno;
+            return;
+        }
+    }
+    gb_sig_chain(&prev_segv, sig, si, uctx);
+    errno = saved_errno;
+}
+
+static void install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_fault;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    guard_installed = sigaction(SIGSEGV, &sa, &prev_segv) == 0;
+}
+
+static bool installed(void)
+{
+    return pthread_once(&guard_once, install) == 0 && guard_installed;
+}
+
+size_t gb_jit_guard_span(const gb_wasm_config *cfg)
+{
+    if (cfg->tier == GB_TIER_INTERP || cfg->jit_explicit_bounds ||
+        !installed())
+        return 0;
+    return GUARD_SPAN;
+}
+
+bool gb_jitx_guard_usable(void)
+{
+    if (!installed())
+        return false;
+    void *p = mmap(NULL, GUARD_SPAN, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return false;
+    munmap(p, GUARD_SPAN);
+    return true;
+}
+
+bool gb_jitx_runnable(const gb_jit *j, const gb_instance *inst)
+{
+    return !j->guard || !inst->mem || inst->mem->guarded;
+}
+
+gb_err gb_jitx_run(jctx *c, const gb_jit *j, uint64_t *fp, const void *code)
+{
+    jctx *outer = running;
+    running = c;
+    atomic_signal_fence(memory_order_seq_cst);
+    gb_err e = j->enter(c, fp, code);
+    atomic_signal_fence(memory_order_seq_cst);
+    running = outer;
+    return e;
+}
 
 /* ---- the helpers ------------------------------ */
 
@@ -312,7 +437,7 @@ static const void *call_func(jctx *c, gb_func *f, uint64_t *nfp)
     c->depth++;
     if (f->inst == inst && j == c->jit)
         return j->code + j->fn_off[code->funcidx - j->nfunc_imports];
-    if (j) {
+    if (j && gb_jitx_runnable(j, f->inst)) {
         gb_jit *cj = c->jit;
         c->inst = f->inst;
         c->jit = j;
@@ -412,5 +537,13 @@ op_fn gb_jitx_op_helper(gb_irop o, bool *sync)
 #undef S
 #undef TRY_TRAP
 #undef CHARGE
+
+#else /* not x86-64: no compiled code, no guard pages */
+
+size_t gb_jit_guard_span(const gb_wasm_config *cfg)
+{
+    (void)cfg;
+    return 0;
+}
 
 #endif /* __x86_64__ */

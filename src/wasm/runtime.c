@@ -252,7 +252,7 @@ void gb_store_reset(gb_store *s)
             continue;
         }
         if (m->data)
-            munmap(m->data, m->reserved);
+            munmap(m->data, m->mapped);
         free(m->dirty);
         free(m->read);
         free(m);
@@ -498,10 +498,22 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
     if (!m)
         return GB_NOMEM;
     m->reserved = (size_t)(max ? max : 1) * PAGE;
-    void *p = gb_fault_hit(GB_FAULT_ALLOC)
-                  ? MAP_FAILED
-                  : mmap(NULL, m->reserved, PROT_NONE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* address space for the compiled tier's guard pages when its code may
+     * run here; without it (ulimit -v) compiled code that relies on them
+     * is not run on this memory (gb_jit_call) */
+    size_t span = gb_jit_guard_span(&s->cfg);
+    void *p = MAP_FAILED;
+    if (!gb_fault_hit(GB_FAULT_ALLOC)) {
+        m->mapped = span > m->reserved ? span : m->reserved;
+        p = mmap(NULL, m->mapped, PROT_NONE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (p == MAP_FAILED && m->mapped > m->reserved) {
+            m->mapped = m->reserved;
+            p = mmap(NULL, m->mapped, PROT_NONE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        }
+        m->guarded = m->mapped > m->reserved;
+    }
     if (p == MAP_FAILED) {
         free(m);
         return GB_NOMEM;
@@ -510,7 +522,7 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
     m->dirty = gb_calloc((m->reserved >> GB_DIRTY_SHIFT) + 1, 1);
     m->read = gb_calloc((m->reserved >> GB_DIRTY_SHIFT) + 1, 1);
     if (!m->dirty || !m->read) {
-        munmap(p, m->reserved);
+        munmap(p, m->mapped);
         free(m->dirty);
         free(m->read);
         free(m);
@@ -520,7 +532,7 @@ gb_err gb_memory_new_ex(gb_store *s, gb_limits limits, uint32_t flags,
     m->has_max = limits.has_max;
     if (limits.min &&
         mprotect(m->data, (size_t)limits.min * PAGE, PROT_READ | PROT_WRITE)) {
-        munmap(m->data, m->reserved);
+        munmap(m->data, m->mapped);
         free(m->dirty);
         free(m->read);
         free(m);

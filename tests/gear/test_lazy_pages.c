@@ -1,8 +1,9 @@
 /*
  * Lazy pages (src/gear/lazy_pages.h): pages load on first touch, only
  * changed pages are reported, growth, the stack, faults from the
- * interpreter and from libc, threads, reuse, and faults that are not ours
- * still crashing.  Ends by printing (not asserting) what begin + end cost
+ * interpreter and from libc, threads, reuse, faults that are not ours
+ * still crashing, and the compiled tier's guard-page handler
+ * (src/wasm/jit_x64_rt.c) installed before and after ours.  Ends by printing (not asserting) what begin + end cost
  * for a large and a small memory.
  *
  * Memories here are counted in 64 KiB wasm pages when made (4 gear pages
@@ -519,6 +520,152 @@ static void test_faults_from_the_interpreter(void)
     gb_module_free(mod);
 }
 
+/* ---- with the compiled tier's guard pages -------------------------- */
+
+/* Code run with (tier, explicit bounds) on a memory of 2 wasm pages (8
+ * gear pages, all tracked, page 7 stored) under lazy pages: a load from a
+ * page not loaded yet; a load and stores straddling the end while page 7
+ * is not loaded (lazy pages loads it, then the access traps: with guard
+ * pages, at the fault past the end); the stores wrote nothing; accesses
+ * past the end.  Nothing changed, so nothing is reported. */
+static void guard_lazy_runs(uint8_t tier, bool explicit_bounds)
+{
+    gb_wasm_config cfg;
+    gb_wasm_config_default(&cfg);
+    cfg.tier = tier;
+    cfg.jit_explicit_bounds = explicit_bounds;
+    gb_module *mod = NULL;
+    gb_store *s = NULL;
+    gb_memory *mem = NULL;
+    gb_instance *inst = NULL;
+    gb_limits l = {.min = 2, .max = 2, .has_max = true};
+    GB_EXPECT_ERR(GB_OK, gb_module_load(&cfg, wasm_mem_ops,
+                                        sizeof wasm_mem_ops, &mod, NULL, 0));
+    GB_EXPECT_ERR(GB_OK, gb_store_new(&cfg, &s));
+    if (!mod || !s || gb_memory_new(s, l, &mem) != GB_OK) {
+        GB_FAIL_("set-up");
+        goto out;
+    }
+    gb_extern imp = {.kind = GB_EXTERN_MEMORY, .u.memory = mem};
+    GB_EXPECT_ERR(GB_OK, gb_instantiate(s, mod, &imp, 1, &inst, NULL, 0));
+    gb_func *load = inst ? export_func(inst, "load") : NULL;
+    gb_func *store = inst ? export_func(inst, "store") : NULL;
+    if (!load || !store) {
+        GB_FAIL_("instantiate");
+        goto out;
+    }
+    stored st = {0};
+    stored_add(&st, 7, 3);
+    gb_lazy *lz = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_lazy_begin(mem, 0, lookup, &st, &lz));
+    gb_val args[2], res[1];
+    args[0] = 2 * GP + 40;
+    GB_EXPECT_ERR(GB_OK, gb_func_call(s, load, args, res));
+    GB_EXPECT_U64(0, res[0]);
+    args[0] = 8 * GP - 2;
+    GB_EXPECT_ERR(GB_TRAP_MEM_OOB, gb_func_call(s, load, args, res));
+    args[0] = 8 * GP - 1;
+    args[1] = 0xDEADBEEF;
+    GB_EXPECT_ERR(GB_TRAP_MEM_OOB, gb_func_call(s, store, args, res));
+    args[0] = 8 * GP - 3;
+    GB_EXPECT_ERR(GB_TRAP_MEM_OOB, gb_func_call(s, store, args, res));
+    args[0] = 8 * GP - 4;
+    GB_EXPECT_ERR(GB_OK, gb_func_call(s, load, args, res));
+    uint32_t want = 0;
+    for (uint32_t i = 0; i < 4; i++)
+        want |= (uint32_t)pattern(7, GP - 4 + i, 3) << (8 * i);
+    GB_EXPECT_U64(want, (uint32_t)res[0]);
+    args[0] = 8 * GP;
+    GB_EXPECT_ERR(GB_TRAP_MEM_OOB, gb_func_call(s, load, args, res));
+    args[0] = 0xfffffffc;
+    GB_EXPECT_ERR(GB_TRAP_MEM_OOB, gb_func_call(s, store, args, res));
+    const gb_page_write *w = NULL;
+    uint32_t n = 99;
+    GB_EXPECT_ERR(GB_OK, gb_lazy_end(lz, &w, &n));
+    GB_EXPECT_U64(0, n);
+    gb_lazy_free(lz);
+    stored_free(&st);
+out:
+    if (s)
+        gb_store_free(s);
+    gb_module_free(mod);
+}
+
+/* The action SIGSEGV has now (to see which handler went on top). */
+static void (*segv_action(void))(int, siginfo_t *, void *)
+{
+    struct sigaction sa;
+    sigaction(SIGSEGV, NULL, &sa);
+    return sa.sa_sigaction;
+}
+
+/* The two handlers stack in either order, each handing on the faults
+ * that are not its own.  Here the compiled tier's first, lazy pages' on
+ * top (it sees every fault first), in a child: run first in main, so
+ * that neither is installed yet when it forks. */
+static void test_guard_handler_below_lazy(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        void (*a0)(int, siginfo_t *, void *) = segv_action();
+        gb_wasm_config cfg;
+        gb_wasm_config_default(&cfg);
+        gb_store *s = NULL;
+        gb_memory *mem = NULL;
+        gb_limits l = {.min = 1, .max = 1, .has_max = true};
+        /* a memory for compiled code installs the guard handler */
+        GB_EXPECT_ERR(GB_OK, gb_store_new(&cfg, &s));
+        GB_EXPECT_ERR(GB_OK, gb_memory_new(s, l, &mem));
+        gb_store_free(s);
+        void (*a1)(int, siginfo_t *, void *) = segv_action();
+        guard_lazy_runs(GB_TIER_COMPILED, false);
+        GB_EXPECT(segv_action() != a1); /* lazy pages' on top */
+#if defined(__x86_64__)
+        GB_EXPECT(a1 != a0);
+#else
+        (void)a0;
+#endif
+        guard_lazy_runs(GB_TIER_COMPILED, true);
+        guard_lazy_runs(GB_TIER_INTERP, false);
+        _exit(gb_test_cur_failed_ ? 1 : 0);
+    }
+    int status = 0;
+    GB_EXPECT(pid > 0 && waitpid(pid, &status, 0) == pid);
+    GB_EXPECT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* Lazy pages' handler first, the compiled tier's on top (it sees every
+ * fault first and must leave those on pages not loaded yet to lazy
+ * pages): run second in main, the first handler installed in this
+ * process. */
+static void test_guard_handler_above_lazy(void)
+{
+    void (*a0)(int, siginfo_t *, void *) = segv_action();
+    /* lazy pages' handler: a session on the memory of an interpreting
+     * store (which needs no guard pages) */
+    gb_wasm_config cfg;
+    gb_wasm_config_default(&cfg);
+    cfg.tier = GB_TIER_INTERP;
+    gb_store *s = NULL;
+    gb_memory *mem = NULL;
+    gb_lazy *lz = NULL;
+    stored st = {0};
+    gb_limits l = {.min = 1, .max = 1, .has_max = true};
+    GB_EXPECT_ERR(GB_OK, gb_store_new(&cfg, &s));
+    GB_EXPECT_ERR(GB_OK, gb_memory_new(s, l, &mem));
+    GB_EXPECT_ERR(GB_OK, gb_lazy_begin(mem, 0, lookup, &st, &lz));
+    gb_lazy_free(lz);
+    gb_store_free(s);
+    void (*a1)(int, siginfo_t *, void *) = segv_action();
+    GB_EXPECT(a1 != a0);
+    guard_lazy_runs(GB_TIER_COMPILED, false);
+#if defined(__x86_64__)
+    GB_EXPECT(segv_action() != a1); /* the guard handler on top */
+#endif
+    guard_lazy_runs(GB_TIER_COMPILED, true);
+    guard_lazy_runs(GB_TIER_INTERP, false);
+}
+
 /* ---- threads ------------------------------------------------------- */
 
 static pthread_barrier_t start_line;
@@ -803,6 +950,8 @@ static void test_eager_kept_storage(void)
 
 int main(void)
 {
+    GB_RUN(test_guard_handler_below_lazy); /* these two first */
+    GB_RUN(test_guard_handler_above_lazy);
     GB_RUN(test_eager_kept_storage);
     GB_RUN(test_reads_see_persisted_content);
     GB_RUN(test_only_changed_pages_reported);

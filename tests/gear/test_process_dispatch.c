@@ -12,7 +12,10 @@
 #include "gear/process.h"
 #include "test.h"
 
-static gb_module *load(const char *name)
+/* name's module compiled as tier says (with explicit bounds checks or
+ * guard pages), metered with Vara's weights as code checks do. */
+static gb_module *load_way(const char *name, uint8_t tier,
+                           bool explicit_bounds)
 {
     char path[512];
     const char *dir = getenv("GB_TEST_WASM");
@@ -27,13 +30,20 @@ static gb_module *load(const char *name)
     fclose(f);
     gb_module *m = NULL;
     char detail[256];
-    gb_wasm_config wc; /* metered with Vara's weights, as code checks do */
+    gb_wasm_config wc;
     gb_wasm_config_default(&wc);
     wc.schedule = &gb_gear_costs_get()->engine;
+    wc.tier = tier;
+    wc.jit_explicit_bounds = explicit_bounds;
     gb_err e = gb_module_load(&wc, buf, n, &m, detail, sizeof detail);
     if (e)
         fprintf(stderr, "load %s: %s\n", name, detail);
     return m;
+}
+
+static gb_module *load(const char *name)
+{
+    return load_way(name, GB_TIER_DEFAULT, false);
 }
 
 /* Persisted pages for the page lookup: what earlier journals wrote. */
@@ -284,6 +294,45 @@ static void test_hostile_programs(void)
     gb_module_free(m);
 }
 
+/* A store to a page lazy pages has not loaded yet, then 8 bytes
+ * straddling the end of memory (its last page not loaded yet either): a
+ * trap, interpreted and compiled (guard pages, explicit checks) alike —
+ * the same reply, the same gas burned, no page kept. */
+static void test_out_of_bounds_tiers(void)
+{
+    static const struct {
+        uint8_t tier;
+        bool explicit_bounds;
+    } way[] = {{GB_TIER_INTERP, false},
+               {GB_TIER_COMPILED, false},
+               {GB_TIER_COMPILED, true}};
+    gb_processor *p;
+    GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &p));
+    uint64_t gas0 = 0;
+    for (int w = 0; w < 3; w++) {
+        gb_module *m = load_way("hostile", way[w].tier,
+                                way[w].explicit_bounds);
+        GB_EXPECT(m != NULL);
+        if (!m)
+            continue;
+        gb_journal j = run_hostile(p, m, "O", GAS);
+        GB_EXPECT_U64(GB_OUTCOME_FAILED, j.outcome);
+        GB_EXPECT_U64(GB_REPLY_EXEC_UNREACHABLE_INSTRUCTION, reply_code(&j));
+        GB_EXPECT(strstr(j.trap_msg, "out of bounds") != NULL);
+        GB_EXPECT_U64(0, j.npages);
+        if (w == 0)
+            gas0 = j.gas_burned;
+        GB_EXPECT_U64(gas0, j.gas_burned);
+        gb_journal_free(&j);
+        /* the processor goes on with the next message */
+        j = run_hostile(p, m, "N", GAS);
+        GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+        gb_journal_free(&j);
+        gb_module_free(m);
+    }
+    gb_processor_free(p);
+}
+
 /* Two threads, each with its own processor, run the counter program at
  * the same time: every run's journal is what one thread alone produces. */
 typedef struct worker {
@@ -348,6 +397,7 @@ int main(void)
     GB_RUN(test_ping_pong);
     GB_RUN(test_counter_memory_persists);
     GB_RUN(test_hostile_programs);
+    GB_RUN(test_out_of_bounds_tiers);
     GB_RUN(test_threads_independent);
     return gb_test_summary();
 }

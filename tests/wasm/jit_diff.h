@@ -12,8 +12,13 @@
  * hash of the memory's bytes, size and write and read marks, and of the
  * globals.  jd_compare says where two records differ.
  *
+ * jd_diff runs a module three ways — interpreted, compiled with its
+ * memory bounds left to guard pages, compiled with every access checked
+ * by instruction (gb_wasm_config.jit_explicit_bounds) — and compares.
+ *
  * Only the public API, plus module.h to tell whether the compiled tier
- * took the module (m->jit).
+ * took the module (m->jit) and engine.h whether its memory has guard
+ * pages.
  */
 #ifndef GB_TESTS_WASM_JIT_DIFF_H
 #define GB_TESTS_WASM_JIT_DIFF_H
@@ -24,6 +29,7 @@
 #include <string.h>
 
 #include "gearbox/wasm.h"
+#include "wasm/engine.h"
 #include "wasm/module.h"
 
 enum { JD_MAX_CALLS = 64, JD_MAX_RESULTS = 8 };
@@ -35,9 +41,18 @@ typedef struct jd_call {
     char msg[128];
 } jd_call;
 
+/* How jd_run runs a module: interpreted; compiled (its bounds left to
+ * guard pages where the address space can be reserved); compiled with
+ * explicit bounds checks.  (The first two are gb_wasm_tier's values, so
+ * GB_TIER_INTERP and GB_TIER_COMPILED may be passed as well.) */
+enum { JD_INTERP = GB_TIER_INTERP, JD_COMPILED = GB_TIER_COMPILED,
+       JD_EXPLICIT = 3 };
+
 typedef struct jd_record {
     gb_err load_err, inst_err;
     bool compiled; /* the compiled tier took the module */
+    bool has_mem;  /* the instance has a memory */
+    bool guarded;  /* and it has guard pages */
     uint64_t inst_gas_left;
     uint32_t ncalls;
     jd_call calls[JD_MAX_CALLS];
@@ -65,10 +80,11 @@ static uint64_t jd_hash(uint64_t h, const uint8_t *p, size_t n)
     return h;
 }
 
-static void jd_config(gb_wasm_config *cfg, uint8_t tier)
+static void jd_config(gb_wasm_config *cfg, uint8_t way)
 {
     gb_wasm_config_default(cfg);
-    cfg->tier = tier;
+    cfg->tier = way == JD_INTERP ? GB_TIER_INTERP : GB_TIER_COMPILED;
+    cfg->jit_explicit_bounds = way == JD_EXPLICIT;
     cfg->max_memory_pages = 256;
     cfg->max_table_size = 10000;
     cfg->max_call_depth = 1000;
@@ -79,12 +95,12 @@ static void jd_config(gb_wasm_config *cfg, uint8_t tier)
 /* jd_run with gas handed out `slice` at a time (gb_store_set_deadline
  * with a deadline never reached; 0: no deadline), so that the counter
  * runs out and is refilled from the held-back gas at many points. */
-static void jd_run_sliced(const uint8_t *bytes, size_t len, uint8_t tier,
+static void jd_run_sliced(const uint8_t *bytes, size_t len, uint8_t way,
                           uint64_t gas, uint64_t slice, jd_record *r)
 {
     memset(r, 0, sizeof *r);
     gb_wasm_config cfg;
-    jd_config(&cfg, tier);
+    jd_config(&cfg, way);
     gb_module *m = NULL;
     gb_store *s = NULL;
     gb_extern *imports = NULL;
@@ -166,6 +182,8 @@ static void jd_run_sliced(const uint8_t *bytes, size_t len, uint8_t tier,
     gb_memory *mem = gb_instance_memory(inst);
     if (mem) {
         uint64_t size = gb_memory_size(mem);
+        r->has_mem = true;
+        r->guarded = mem->guarded;
         size_t nmarks = (size_t)(size >> GB_DIRTY_SHIFT) + 1;
         r->mem_size = size;
         r->mem_hash = jd_hash(0, gb_memory_data(mem), (size_t)size);
@@ -179,10 +197,10 @@ done:
     gb_module_free(m);
 }
 
-static void jd_run(const uint8_t *bytes, size_t len, uint8_t tier,
+static void jd_run(const uint8_t *bytes, size_t len, uint8_t way,
                    uint64_t gas, jd_record *r)
 {
-    jd_run_sliced(bytes, len, tier, gas, 0, r);
+    jd_run_sliced(bytes, len, way, gas, 0, r);
 }
 
 /* NULL when a and b agree, else what differs (a static buffer). */
@@ -227,6 +245,47 @@ static const char *jd_compare(const jd_record *a, const jd_record *b)
     JD_DIFF(a->read_hash != b->read_hash, "read marks differ");
     JD_DIFF(a->global_hash != b->global_hash, "exported globals differ");
 #undef JD_DIFF
+    return NULL;
+}
+
+/* Whether a memory for compiled code must have guard pages here: on
+ * x86-64, unless $GB_JIT_NO_GUARDS says the test runs where their address
+ * space cannot be reserved (ulimit -v; then it must have none). */
+static bool jd_want_guards(void)
+{
+#if defined(__x86_64__)
+    return !getenv("GB_JIT_NO_GUARDS");
+#else
+    return false;
+#endif
+}
+
+/* The module run the three ways at one gas limit: NULL when they agree,
+ * else which way differs from the interpreter and how (a static buffer).
+ * *a gets the interpreter's record, *b the one compiled with guard pages
+ * (a memory of its instance has them as jd_want_guards says). */
+static const char *jd_diff(const uint8_t *bytes, size_t len, uint64_t gas,
+                           jd_record *a, jd_record *b)
+{
+    static char why[320];
+    jd_run(bytes, len, JD_INTERP, gas, a);
+    jd_run(bytes, len, JD_EXPLICIT, gas, b);
+    const char *d = jd_compare(a, b);
+    if (!d && b->guarded)
+        d = "a memory with guard pages for explicit bounds checks";
+    if (d) {
+        snprintf(why, sizeof why, "explicit bounds: %s", d);
+        return why;
+    }
+    jd_run(bytes, len, JD_COMPILED, gas, b);
+    d = jd_compare(a, b);
+    if (!d && b->compiled && b->has_mem && b->guarded != jd_want_guards())
+        d = b->guarded ? "guard pages where none can be reserved"
+                       : "no guard pages for the compiled tier";
+    if (d) {
+        snprintf(why, sizeof why, "guard pages: %s", d);
+        return why;
+    }
     return NULL;
 }
 

@@ -1,6 +1,8 @@
 /*
  * The compiled tier (src/wasm/jit_x64.c) against the interpreter: every
- * module below runs under both tiers (tests/wasm/jit_diff.h) with a range
+ * module below runs interpreted and compiled, with its memory's bounds
+ * left to guard pages and checked by instruction (tests/wasm/jit_diff.h,
+ * jd_diff), with a range
  * of gas limits — from none at all to enough to finish — so that running
  * out of gas happens at many different points; the results, traps and
  * their messages, gas left, memory bytes, write and read marks and
@@ -73,9 +75,7 @@ static unsigned diff_dir(const char *env, const uint64_t *gas, int ngas)
         uint8_t *bytes = read_all(path, &len);
         GB_EXPECT(bytes != NULL);
         for (int g = 0; bytes && g < ngas; g++) {
-            jd_run(bytes, len, GB_TIER_INTERP, gas[g], &a);
-            jd_run(bytes, len, GB_TIER_COMPILED, gas[g], &b);
-            const char *why = jd_compare(&a, &b);
+            const char *why = jd_diff(bytes, len, gas[g], &a, &b);
             if (why)
                 GB_FAIL_("%s, gas %llu: %s", names[i],
                          (unsigned long long)gas[g], why);
@@ -130,9 +130,7 @@ static void test_granule_spans(void)
     static jd_record a, b;
     static const uint64_t gas[] = {0, 60, 100000};
     for (int g = 0; g < 3; g++) {
-        jd_run(mod, sizeof mod, GB_TIER_INTERP, gas[g], &a);
-        jd_run(mod, sizeof mod, GB_TIER_COMPILED, gas[g], &b);
-        const char *why = jd_compare(&a, &b);
+        const char *why = jd_diff(mod, sizeof mod, gas[g], &a, &b);
         if (why)
             GB_FAIL_("gas %llu: %s", (unsigned long long)gas[g], why);
         GB_EXPECT(a.load_err == GB_OK && a.ncalls == 1);
@@ -197,9 +195,7 @@ static void test_optimised_paths(void)
                                    50000, 123457, 10000000};
     static jd_record a, b;
     for (size_t g = 0; g < sizeof gas / sizeof gas[0]; g++) {
-        jd_run(mod, sizeof mod, GB_TIER_INTERP, gas[g], &a);
-        jd_run(mod, sizeof mod, GB_TIER_COMPILED, gas[g], &b);
-        const char *why = jd_compare(&a, &b);
+        const char *why = jd_diff(mod, sizeof mod, gas[g], &a, &b);
         if (why)
             GB_FAIL_("gas %llu: %s", (unsigned long long)gas[g], why);
         GB_EXPECT(b.compiled && a.load_err == GB_OK && a.ncalls == 4);
@@ -236,9 +232,7 @@ static void test_register_pressure(void)
 
     };
     static jd_record a, b;
-    jd_run(mod, sizeof mod, GB_TIER_INTERP, 100000, &a);
-    jd_run(mod, sizeof mod, GB_TIER_COMPILED, 100000, &b);
-    const char *why = jd_compare(&a, &b);
+    const char *why = jd_diff(mod, sizeof mod, 100000, &a, &b);
     if (why)
         GB_FAIL_("%s", why);
     GB_EXPECT(b.compiled && a.ncalls == 1 && a.calls[0].err == GB_OK);
@@ -419,15 +413,26 @@ static void test_mark_alignment(void)
     static const uint64_t gas[] = {0, 25, 300, 2000, 9000, 10000000};
     static jd_record a, b;
     for (size_t g = 0; g < sizeof gas / sizeof gas[0]; g++) {
-        jd_run(mod, sizeof mod, GB_TIER_INTERP, gas[g], &a);
-        jd_run(mod, sizeof mod, GB_TIER_COMPILED, gas[g], &b);
-        const char *why = jd_compare(&a, &b);
+        const char *why = jd_diff(mod, sizeof mod, gas[g], &a, &b);
         if (why)
             GB_FAIL_("gas %llu: %s", (unsigned long long)gas[g], why);
         GB_EXPECT(b.compiled && a.load_err == GB_OK && a.ncalls == 11);
     }
     for (int k = 0; k < 11; k++)
         GB_EXPECT(a.calls[k].err == GB_OK);
+}
+
+/* tests/data/wasm/<name>.wasm (built from its .wat), or NULL (a failure
+ * reported); the caller frees it. */
+static uint8_t *read_test_wasm(const char *name, size_t *len)
+{
+    const char *dir = getenv("GB_TEST_WASM");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
+    uint8_t *mod = read_all(path, len);
+    if (!mod)
+        GB_FAIL_("%s not found", path);
+    return mod;
 }
 
 /* tests/data/wasm/jit_calls.wat (also run over the gas ladder of
@@ -437,25 +442,19 @@ static void test_mark_alignment(void)
  * divisions of every kind (native in the compiled tier) to each trap; and
  * comparisons read by br_if and select.  Both tiers agree, and each
  * export ends as it is made to. */
-/* tests/data/wasm/<name>.wasm run under both tiers over the gas ladder
- * gas[0..ngas), the records of the last limit left in *a (interpreter)
- * and *b (compiled); false when the module is not there. */
+/* tests/data/wasm/<name>.wasm run the three ways (jd_diff) over the gas
+ * ladder gas[0..ngas), the records of the last limit left in *a
+ * (interpreter) and *b (compiled with guard pages); false when the module
+ * is not there. */
 static bool ladder(const char *name, const uint64_t *gas, size_t ngas,
                    jd_record *a, jd_record *b)
 {
-    const char *dir = getenv("GB_TEST_WASM");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s.wasm", dir ? dir : ".", name);
     size_t len;
-    uint8_t *mod = read_all(path, &len);
-    if (!mod) {
-        GB_FAIL_("%s not found", path);
+    uint8_t *mod = read_test_wasm(name, &len);
+    if (!mod)
         return false;
-    }
     for (size_t g = 0; g < ngas; g++) {
-        jd_run(mod, len, GB_TIER_INTERP, gas[g], a);
-        jd_run(mod, len, GB_TIER_COMPILED, gas[g], b);
-        const char *why = jd_compare(a, b);
+        const char *why = jd_diff(mod, len, gas[g], a, b);
         if (why)
             GB_FAIL_("%s, gas %llu: %s", name, (unsigned long long)gas[g],
                      why);
@@ -558,15 +557,10 @@ static void test_flags(void)
  * agree on the trap and the gas left (which counts the gas held back). */
 static void test_merged_gas(void)
 {
-    const char *dir = getenv("GB_TEST_WASM");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/jit_gas.wasm", dir ? dir : ".");
     size_t len;
-    uint8_t *mod = read_all(path, &len);
-    if (!mod) {
-        GB_FAIL_("%s not found", path);
+    uint8_t *mod = read_test_wasm("jit_gas", &len);
+    if (!mod)
         return;
-    }
     static const uint64_t slices[] = {0, 1, 2, 3, 5, 9};
     static jd_record a, b;
     unsigned oog = 0, ok = 0;
@@ -589,6 +583,72 @@ static void test_merged_gas(void)
     /* (both ends of the range reached) */
     GB_EXPECT(oog > 0 && ok > 0);
     free(mod);
+}
+
+/* tests/data/wasm/jit_bounds.wat and jit_bounds0.wat (also run over the
+ * gas ladder of test_test_programs): every load and store scanning to the
+ * end of memory until it traps, accesses straddling the end that trap
+ * without writing, offsets and addresses up to the largest a wasm32 access
+ * forms, after memory.grow, a memory of no pages.  The three ways agree
+ * (the compiled tier with guard pages and with explicit checks), and each
+ * export ends as it is made to. */
+typedef struct bounds_want {
+    gb_err err;
+    uint64_t result; /* when GB_OK */
+} bounds_want;
+
+static void bounds_case(const char *name, const bounds_want *want,
+                        uint32_t nwant)
+{
+    static const uint64_t gas[] = {300, 2000, 9000, 40000, 1000000000};
+    static jd_record a, b;
+    if (!ladder(name, gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
+    GB_EXPECT(a.load_err == GB_OK && a.inst_err == GB_OK);
+#if defined(__x86_64__)
+    GB_EXPECT(b.compiled && b.guarded == jd_want_guards());
+#endif
+    GB_EXPECT_U64(nwant, a.ncalls);
+    for (uint32_t i = 0; i < b.ncalls && i < nwant; i++) {
+        if (b.calls[i].err != want[i].err)
+            GB_FAIL_("%s: export %u: %s, not %s", name, i,
+                     gb_err_name(b.calls[i].err), gb_err_name(want[i].err));
+        else if (!want[i].err && b.calls[i].results[0] != want[i].result)
+            GB_FAIL_("%s: export %u: 0x%llx, not 0x%llx", name, i,
+                     (unsigned long long)b.calls[i].results[0],
+                     (unsigned long long)want[i].result);
+    }
+}
+
+static void test_bounds(void)
+{
+#define OOB GB_TRAP_MEM_OOB
+    static const bounds_want want[] = {
+        /* ld_*: 14 loads, st_*: 9 stores */
+        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
+        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
+        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
+        {OOB, 0}, {OOB, 0},
+        {GB_OK, 0}, /* fill_tail */
+        /* straddle_*: 9 stores, a load */
+        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
+        {OOB, 0}, {OOB, 0}, {OOB, 0},
+        {GB_OK, 0x8877665544332211ull}, /* tail: nothing written */
+        {GB_OK, 0x1122334455667788ull}, /* tail2 */
+        /* off_max_ld, off_max_st, off_max_ld8, off_max_st16, off_4g,
+         * off_2g, addr_top, addr_top_st16 */
+        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
+        {OOB, 0},
+        {GB_OK, 42}, /* wrap_add */
+        {OOB, 0},    /* wrap_add_oob */
+        /* grow_one, grow_fail, grow_max, ld_after_grow */
+        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
+    };
+    bounds_case("jit_bounds", want, sizeof want / sizeof want[0]);
+    static const bounds_want want0[] = {
+        {OOB, 0}, {OOB, 0}, {GB_OK, 7}, {OOB, 0}};
+    bounds_case("jit_bounds0", want0, sizeof want0 / sizeof want0[0]);
+#undef OOB
 }
 
 static void test_bench_workloads(void)
@@ -621,6 +681,7 @@ int main(void)
     GB_RUN(test_register_pressure);
     GB_RUN(test_mark_alignment);
     GB_RUN(test_calls_divs);
+    GB_RUN(test_bounds);
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
     GB_RUN(test_merged_gas);

@@ -1,7 +1,8 @@
 ;; Hostile behaviours, one per message byte: 'L' loops forever, 'R' recurses
 ;; without end, 'W' passes a wild pointer to gr_reply, 'A' allocates until
 ;; it fails then touches the last page, 'S' sends "hi" to the source and
-;; returns (auto-reply), 'N' does nothing.
+;; returns (auto-reply), 'O' writes a page and stores 8 bytes straddling the
+;; end of memory (a trap), 'N' does nothing.
 (module
   (import "env" "memory" (memory 1))
   (import "env" "gr_read" (func $read (param i32 i32 i32 i32)))
@@ -30,6 +31,13 @@
             (local.set $last (local.get $p))
             (br $more)))
         (i32.store (i32.mul (local.get $last) (i32.const 65536)) (i32.const 7))))
+    (if (i32.eq (local.get $op) (i32.const 79)) ;; O
+      (then
+        (i32.store (i32.const 40000)
+                   (i32.add (i32.load (i32.const 20000)) (i32.const 1)))
+        (i64.store (i32.sub (i32.shl (memory.size) (i32.const 16))
+                            (i32.const 4))
+                   (i64.const -1))))
     (if (i32.eq (local.get $op) (i32.const 83)) ;; S
       (then
         (call $source (i32.const 1000))
