@@ -219,14 +219,9 @@ static void on_fault(int sig, siginfo_t *si, void *uctx)
 
 static void install(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(SIGSEGV, &sa, &prev_segv))
+    if (gb_sig_install(SIGSEGV, on_fault, &prev_segv))
         return;
-    if (sigaction(SIGBUS, &sa, &prev_bus)) {
+    if (gb_sig_install(SIGBUS, on_fault, &prev_bus)) {
         sigaction(SIGSEGV, &prev_segv, NULL);
         return;
     }

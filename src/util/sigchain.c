@@ -28,3 +28,14 @@ void gb_sig_chain(const struct sigaction *prev, int sig, siginfo_t *si,
     if (si->si_code <= 0)
         raise(sig);
 }
+
+int gb_sig_install(int sig, void (*fn)(int, siginfo_t *, void *),
+                   struct sigaction *prev)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = fn;
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    return sigaction(sig, &sa, prev);
+}

@@ -29,4 +29,12 @@
 void gb_sig_chain(const struct sigaction *prev, int sig, siginfo_t *si,
                   void *uctx);
 
+/*
+ * Install fn (SA_SIGINFO, on the alternate stack if there is one, nothing
+ * masked) for sig, keeping the action it replaces in *prev for
+ * gb_sig_chain.  Returns sigaction's result: 0, or -1 with errno set.
+ */
+int gb_sig_install(int sig, void (*fn)(int, siginfo_t *, void *),
+                   struct sigaction *prev);
+
 #endif

@@ -398,27 +398,17 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
 {
     uint32_t n = code->ncells;
     uint32_t *off = gb_malloc((n ? n : 1) * sizeof *off);
-    if (!off) {
-        a->fail = true;
-        a->err = GB_NOMEM;
-        return;
-    }
-    for (uint32_t i = 0; i < n; i++)
-        off[i] = UINT32_MAX;
-    a->off = off;
-    a->nfx = 0;
     /* the branch targets, where the slot cache starts again: the first
      * and last instruction branching to each cell */
     uint32_t *lo = gb_malloc((n ? n : 1) * sizeof *lo);
     uint32_t *hi = gb_calloc(n ? n : 1, sizeof *hi);
-    if (!lo || !hi) {
-        free(lo);
-        free(hi);
-        free(off);
-        a->fail = true;
-        a->err = GB_NOMEM;
-        return;
-    }
+    gb_jitx_live *live = NULL;
+    if (!off || !lo || !hi)
+        goto nomem;
+    for (uint32_t i = 0; i < n; i++)
+        off[i] = UINT32_MAX;
+    a->off = off;
+    a->nfx = 0;
     for (uint32_t i = 0; i < n; i++)
         lo[i] = UINT32_MAX;
     for (uint32_t i = 0; i < n;) {
@@ -436,15 +426,9 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         }
         i += (uint32_t)gb_ir_operands(o, pc) + 1;
     }
-    gb_jitx_live *live = gb_jitx_live_new(hm, code);
-    if (!live) {
-        free(lo);
-        free(hi);
-        free(off);
-        a->fail = true;
-        a->err = GB_NOMEM;
-        return;
-    }
+    live = gb_jitx_live_new(hm, code);
+    if (!live)
+        goto nomem;
     a->live = live;
     gb_jitx_align_plan(a, hm, code);
     gb_jitx_cache_reset(a);
@@ -865,6 +849,14 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     a->live = NULL;
     a->off = NULL;
     a->lo = NULL;
+    return;
+nomem:
+    free(off);
+    free(lo);
+    free(hi);
+    a->off = NULL;
+    a->fail = true;
+    a->err = GB_NOMEM;
 }
 
 /* The shared code a trap of one kind jumps to (placed after the exit):

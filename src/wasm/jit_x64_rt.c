@@ -93,12 +93,7 @@ static void on_fault(int sig, siginfo_t *si, void *uctx)
 
 static void install(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_sigaction = on_fault;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
-    sigemptyset(&sa.sa_mask);
-    guard_installed = sigaction(SIGSEGV, &sa, &prev_segv) == 0;
+    guard_installed = gb_sig_install(SIGSEGV, on_fault, &prev_segv) == 0;
 }
 
 static bool installed(void)
