@@ -841,22 +841,20 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         }
         patch4(a, a->fx[k].at, off[t] - (a->fx[k].at + 4));
     }
-    free(off);
-    free(lo);
-    free(hi);
     gb_jitx_align_free(a);
     gb_jitx_live_free(live);
     a->live = NULL;
+out:
+    free(off);
+    free(lo);
+    free(hi);
     a->off = NULL;
     a->lo = NULL;
     return;
 nomem:
-    free(off);
-    free(lo);
-    free(hi);
-    a->off = NULL;
     a->fail = true;
     a->err = GB_NOMEM;
+    goto out;
 }
 
 /* The shared code a trap of one kind jumps to (placed after the exit):
