@@ -68,7 +68,6 @@
  * every preparation is done, and the block's thread makes none before
  * that worker is done.
  */
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -790,6 +789,7 @@ static void prep_chunk(sched *s, uint32_t c, unsigned self)
                           memory_order_relaxed);
     atomic_store_explicit(&s->prepped[c], 1, memory_order_release);
     atomic_fetch_sub_explicit(&s->preps_left, 1, memory_order_release);
+    gb_pool_notify(s->b->c->pool);
 }
 
 /* Thread t's home: chunks [*lo, *hi) of the s->nprep to prepare. */
@@ -825,11 +825,23 @@ static void prep_chunks(sched *s, unsigned self)
             prep_chunk(s, c, self);
 }
 
-static inline void relax(void)
+/* What a thread of the wave waits for (gb_pool_await: a short spin, then
+ * asleep until the thread it waits for notifies; on a machine busier than
+ * its cores, spinning on would take the CPU from that very thread). */
+static bool flag_set(const void *f)
 {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
+    return atomic_load_explicit((atomic_uchar *)f, memory_order_acquire);
+}
+
+static bool all_prepped(const void *ctx)
+{
+    return !atomic_load_explicit(&((sched *)ctx)->preps_left,
+                                 memory_order_acquire);
+}
+
+static void await_flag(sched *s, atomic_uchar *f)
+{
+    gb_pool_await(s->b->c->pool, flag_set, f);
 }
 
 static bool claim(sched *s, uint32_t c)
@@ -843,9 +855,8 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
 {
     uint32_t n = s->nruns, lo = c * s->grain;
     uint32_t hi = chunk_end(s, c, n > s->nold ? n : s->nold);
-    if (c < s->nprep)
-        while (!atomic_load_explicit(&s->prepped[c], memory_order_acquire))
-            relax(); /* (stolen: its preparation is ending) */
+    if (c < s->nprep) /* (stolen: its preparation is ending) */
+        await_flag(s, &s->prepped[c]);
     for (uint32_t i = lo; i < hi; i++) {
         if (i < s->nold)
             gb_job_free(&s->old[i]);
@@ -857,6 +868,7 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
             gb_chain_hint(s->b, r);
         }
         atomic_store_explicit(&s->done[i], 1, memory_order_release);
+        gb_pool_notify(s->b->c->pool); /* (the journal may wait for it) */
     }
 }
 
@@ -884,22 +896,21 @@ static void wave_job(void *ctx, uint32_t j, unsigned worker)
     (void)j;
     sched *s = ctx;
     bool dig = worker != 0 && claim_flag(&s->dclaim);
-    unsigned r, spins = 0;
+    unsigned r;
     while ((r = atomic_load_explicit(&s->ready, memory_order_acquire)) == 0) {
         uint32_t at = dig ? s->b->ev_digested : s->dig_to;
         if (at < s->dig_to)
             digest_to(s, s->dig_to - at > DIGEST_STEP ? at + DIGEST_STEP
                                                       : s->dig_to);
-        else if (++spins % 4096 == 0)
-            sched_yield(); /* (a long pick: the queue's window refilled) */
-        else
-            relax();
+        else /* (a long pick: the queue's window refilled) */
+            await_flag(s, &s->ready);
     }
     if (r == 1)
         prep_chunks(s, worker);
     if (dig) {
         digest_to(s, s->dig_to);
         atomic_store_explicit(&s->ddone, 1, memory_order_release);
+        gb_pool_notify(s->b->c->pool);
     }
     if (r != 1)
         return;
@@ -937,8 +948,8 @@ static bool main_runs_one(sched *s, uint32_t *from, bool steal)
 static void main_wait_run(sched *s, uint32_t i, uint32_t *from)
 {
     while (!atomic_load_explicit(&s->done[i], memory_order_acquire))
-        if (!main_runs_one(s, from, true))
-            relax();
+        if (!main_runs_one(s, from, true)) /* (every chunk taken) */
+            await_flag(s, &s->done[i]);
 }
 
 /* The events' digest offered to the workers up to the events made so far,
@@ -971,6 +982,7 @@ static gb_err wave_begin(sched *s)
 static void wave_cancel(sched *s)
 {
     atomic_store_explicit(&s->ready, 2, memory_order_release);
+    gb_pool_notify(s->b->c->pool);
     gb_pool_finish(s->b->c->pool);
 }
 
@@ -982,8 +994,8 @@ static void digest_wait(sched *s, uint32_t *from)
     if (claim_flag(&s->dclaim))
         return; /* (closed: the end of the block digests them) */
     while (!atomic_load_explicit(&s->ddone, memory_order_acquire))
-        if (!main_runs_one(s, from, false))
-            relax();
+        if (!main_runs_one(s, from, false)) /* (none of its own left) */
+            await_flag(s, &s->ddone);
 }
 
 static gb_err run_wave_shared(sched *s, bool early)
@@ -1028,6 +1040,7 @@ static gb_err run_wave_shared(sched *s, bool early)
     gb_db_memo_freeze(s->b->txn, true);
     if (early) { /* (the workers wait for this) */
         atomic_store_explicit(&s->ready, 1, memory_order_release);
+        gb_pool_notify(c->pool);
     } else {
         /* enough jobs to wake the workers (a late one finds nothing
          * left) — unless the wave is one chunk: the block's thread runs
@@ -1047,8 +1060,8 @@ static gb_err run_wave_shared(sched *s, bool early)
     uint32_t from = 0;
     prep_chunks(s, 0);
     while (atomic_load_explicit(&s->preps_left, memory_order_acquire))
-        if (!main_runs_one(s, &from, false))
-            relax();
+        if (!main_runs_one(s, &from, false)) /* (none of its own left) */
+            gb_pool_await(c->pool, all_prepped, s);
     gb_db_memo_freeze(s->b->txn, false);
     digest_wait(s, &from); /* (the journals make events) */
     for (uint32_t i = 0; i < n; i++) /* (their dispatches moved) */

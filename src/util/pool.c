@@ -51,6 +51,13 @@ struct gb_pool {
     atomic_uint_fast64_t next; /* the next ticket; never goes back */
     atomic_uchar *state; /* per job: 1 when done */
     uint32_t cap;
+    /* gb_pool_await's sleepers: one mutex and condition of their own (a
+     * notify must not wait for a batch being set up) */
+    pthread_mutex_t amu;
+    pthread_cond_t acv;
+    atomic_uint asleep; /* threads asleep or about to be (changed under
+                           amu; a notifier reads it after its store,
+                           fenced: one of the two sees the other) */
 };
 
 unsigned gb_pool_cores(void)
@@ -153,6 +160,9 @@ gb_err gb_pool_new(unsigned threads, gb_pool **out)
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
+    pthread_mutex_init(&p->amu, NULL);
+    pthread_cond_init(&p->acv, NULL);
+    atomic_init(&p->asleep, 0);
     atomic_init(&p->next, 0);
     atomic_init(&p->gen, 0);
     atomic_init(&p->active, 0);
@@ -191,6 +201,8 @@ void gb_pool_free(gb_pool *p)
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->acv);
+    pthread_mutex_destroy(&p->amu);
     free(p);
 }
 
@@ -258,4 +270,33 @@ void gb_pool_finish(gb_pool *p)
         pthread_cond_wait(&p->done, &p->mu);
     atomic_store(&p->waiting, false);
     pthread_mutex_unlock(&p->mu);
+}
+
+void gb_pool_await(gb_pool *p, gb_pool_ready ready, const void *arg)
+{
+    for (int i = 0; i < SPINS; i++) {
+        if (ready(arg))
+            return;
+        relax();
+    }
+    pthread_mutex_lock(&p->amu);
+    atomic_fetch_add(&p->asleep, 1);
+    atomic_thread_fence(memory_order_seq_cst);
+    /* (a notifier that stored before this look is seen here; one that
+     * stores after it sees asleep and broadcasts under amu, which it
+     * gets only once this thread waits) */
+    while (!ready(arg))
+        pthread_cond_wait(&p->acv, &p->amu);
+    atomic_fetch_sub(&p->asleep, 1);
+    pthread_mutex_unlock(&p->amu);
+}
+
+void gb_pool_notify(gb_pool *p)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    if (!atomic_load_explicit(&p->asleep, memory_order_relaxed))
+        return;
+    pthread_mutex_lock(&p->amu);
+    pthread_cond_broadcast(&p->acv);
+    pthread_mutex_unlock(&p->amu);
 }

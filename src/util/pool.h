@@ -25,6 +25,7 @@
 #ifndef GB_UTIL_POOL_H
 #define GB_UTIL_POOL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "gearbox/err.h"
@@ -53,6 +54,28 @@ gb_err gb_pool_start_grain(gb_pool *p, uint32_t n, uint32_t grain,
                            gb_pool_fn fn, void *ctx);
 void gb_pool_wait(gb_pool *p, uint32_t job);
 void gb_pool_finish(gb_pool *p);
+
+/* Waiting inside a batch for another of its threads (the caller for a
+ * worker, a worker for the caller) to change something jobs share — a
+ * flag set with a release store:
+ *
+ *   gb_pool_await(p, ready, arg)   returns once ready(arg) is true:
+ *                                  looks a few thousand times (~0.1 ms),
+ *                                  then sleeps until a gb_pool_notify
+ *   gb_pool_notify(p)              wakes every thread asleep in
+ *                                  gb_pool_await (to call after each
+ *                                  store that may make a ready true:
+ *                                  costs a fence and a load when none
+ *                                  sleeps)
+ *
+ * ready(arg) is called again after each notify and must only read
+ * (acquire loads); it becoming true happens-before gb_pool_await
+ * returns.  Spinning without end would keep a core from the other
+ * processes of a busy machine, and from the very thread being waited
+ * for when it has been preempted. */
+typedef bool (*gb_pool_ready)(const void *arg);
+void gb_pool_await(gb_pool *p, gb_pool_ready ready, const void *arg);
+void gb_pool_notify(gb_pool *p);
 
 /* The number of online cores (at least 1). */
 unsigned gb_pool_cores(void);
