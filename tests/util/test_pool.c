@@ -3,11 +3,15 @@
  * gb_pool_wait(i) returns only when job i is done and its writes are
  * visible (jobs claimed one or several at a time), batches follow each
  * other, a pool of one thread runs
- * everything in the caller, and thread indices stay in range.
+ * everything in the caller, and thread indices stay in range;
+ * gb_pool_await returns once its flag is set (what was written before
+ * it visible), sleeps instead of spinning through a long wait, and
+ * misses no notify.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "test.h"
 #include "util/pool.h"
@@ -130,6 +134,112 @@ static void test_empty_batch(void)
     GB_EXPECT(gb_pool_cores() >= 1);
 }
 
+/* A long wait (50 ms): every job awaits the caller's flag, sees what the
+ * caller wrote before it, and the workers sleep through it: a thread that
+ * spun would use about as much CPU as the wait lasted (less only when the
+ * machine is busier than its cores). */
+typedef struct await_ctx {
+    gb_pool *p;
+    atomic_uchar go;
+    uint64_t payload; /* written before go */
+    uint64_t seen[3];
+    int64_t cpu_ns[3], wall_ns[3];
+} await_ctx;
+
+static int64_t ns(clockid_t clk)
+{
+    struct timespec t;
+    clock_gettime(clk, &t);
+    return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static bool go_set(const void *p)
+{
+    return atomic_load_explicit(&((await_ctx *)p)->go, memory_order_acquire);
+}
+
+static void await_job(void *p, uint32_t i, unsigned worker)
+{
+    await_ctx *c = p;
+    (void)worker;
+    int64_t c0 = ns(CLOCK_THREAD_CPUTIME_ID), w0 = ns(CLOCK_MONOTONIC);
+    gb_pool_await(c->p, go_set, c);
+    c->cpu_ns[i] = ns(CLOCK_THREAD_CPUTIME_ID) - c0;
+    c->wall_ns[i] = ns(CLOCK_MONOTONIC) - w0;
+    c->seen[i] = c->payload;
+}
+
+static void test_await_sleeps(void)
+{
+    await_ctx *c = calloc(1, sizeof *c);
+    GB_EXPECT_ERR(GB_OK, gb_pool_new(3, &c->p));
+    GB_EXPECT_ERR(GB_OK, gb_pool_start(c->p, 3, await_job, c));
+    struct timespec w = {0, 50 * 1000000};
+    nanosleep(&w, NULL); /* (the workers claim their jobs and wait) */
+    c->payload = 0x5eed;
+    atomic_store_explicit(&c->go, 1, memory_order_release);
+    gb_pool_notify(c->p);
+    gb_pool_finish(c->p); /* (runs what is left: the flag is set) */
+    for (int i = 0; i < 3; i++) {
+        GB_EXPECT_U64(0x5eed, c->seen[i]);
+        if (c->wall_ns[i] >= 20 * 1000000) /* (a worker that waited) */
+            GB_EXPECT(c->cpu_ns[i] < c->wall_ns[i] / 4);
+    }
+    gb_pool_free(c->p);
+    free(c);
+}
+
+/* Two jobs passing a turn back and forth through await and notify, many
+ * times: a notify lost between a waiter's look and its sleep would hang
+ * here. */
+typedef struct turn_ctx {
+    gb_pool *p;
+    atomic_uint turn;
+    atomic_uint bad;
+} turn_ctx;
+
+typedef struct turn_want {
+    turn_ctx *c;
+    unsigned want;
+} turn_want;
+
+static bool turn_is(const void *p)
+{
+    const turn_want *t = p;
+    return atomic_load_explicit(&t->c->turn, memory_order_acquire) ==
+           t->want;
+}
+
+#define TURNS 5000
+
+static void turn_job(void *p, uint32_t i, unsigned worker)
+{
+    turn_ctx *c = p;
+    (void)worker;
+    if (i > 1)
+        return;
+    for (unsigned r = 0; r < TURNS; r++) {
+        turn_want t = {c, 2 * r + i};
+        gb_pool_await(c->p, turn_is, &t);
+        if (atomic_load(&c->turn) != 2 * r + i)
+            atomic_fetch_add(&c->bad, 1);
+        atomic_store_explicit(&c->turn, 2 * r + i + 1, memory_order_release);
+        gb_pool_notify(c->p);
+    }
+}
+
+static void test_await_turns(void)
+{
+    turn_ctx *c = calloc(1, sizeof *c);
+    GB_EXPECT_ERR(GB_OK, gb_pool_new(3, &c->p));
+    GB_EXPECT_ERR(GB_OK, gb_pool_start(c->p, 3, turn_job, c));
+    gb_pool_finish(c->p);
+    GB_EXPECT_U64(2 * TURNS, atomic_load(&c->turn));
+    GB_EXPECT_U64(0, atomic_load(&c->bad));
+    gb_pool_free(c->p);
+    free(c);
+}
+
 int main(void)
 {
     GB_RUN(test_one_thread);
@@ -137,5 +247,7 @@ int main(void)
     GB_RUN(test_many_threads);
     GB_RUN(test_empty_batch);
     GB_RUN(test_late_workers);
+    GB_RUN(test_await_sleeps);
+    GB_RUN(test_await_turns);
     return gb_test_summary();
 }
