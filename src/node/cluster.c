@@ -3,13 +3,17 @@
  */
 #include "node/cluster.h"
 
+#include <jansson.h>
 #include <lz4.h>
 #include <nats/nats.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,8 +120,10 @@ struct gb_cluster {
     sent_nonce nonces[NONCES];
     key_gen keys[2];          /* [0] the newer (block thread) */
     /* the serving thread's publishes (gb_cluster_submit, gb_cluster_sync)
-     * go through a context of their own */
+     * go through a context of their own, on a connection of their own to
+     * the TX stream's leader when it could be told (pnc; else on nc) */
     jsCtx *pub;
+    natsConnection *pnc;
     /* the signed transactions accepted since the last sync, published as
      * one TX message by it (serving thread): their records */
     uint8_t *bat;
@@ -255,6 +261,141 @@ static gb_err setup(gb_cluster *c, gb_chain *chain, char *detail,
     return GB_OK;
 }
 
+/* A connection to the servers of list (in that order when in_order, else
+ * as the client library shuffles them), reconnecting for ever. */
+static natsStatus connect_list(const char **list, int n, bool in_order,
+                               natsConnection **out)
+{
+    natsOptions *o = NULL;
+    natsStatus s = n ? natsOptions_Create(&o) : NATS_INVALID_ARG;
+    if (s == NATS_OK)
+        s = natsOptions_SetServers(o, list, n);
+    if (s == NATS_OK)
+        s = natsOptions_SetNoRandomize(o, in_order);
+    if (s == NATS_OK)
+        s = natsOptions_SetMaxReconnect(o, -1); /* keep trying */
+    if (s == NATS_OK)
+        s = natsOptions_SetReconnectWait(o, 200);
+    if (s == NATS_OK)
+        s = natsOptions_SetTimeout(o, 2000);
+    if (s == NATS_OK) /* a publish leaves at once, not through the
+                         client's flusher thread: one thread hop less on
+                         the way to JetStream's acknowledgement */
+        s = natsOptions_SetSendAsap(o, true);
+    if (s == NATS_OK)
+        s = natsConnection_Connect(out, o);
+    natsOptions_Destroy(o);
+    return s;
+}
+
+/* The name of the server at url ("[scheme://][user@]host[:port]"), from
+ * the INFO line a NATS server sends first, before any login; false when
+ * it cannot be read within a second.  (The client library tells its
+ * connection's server by id and URL only, JetStream names a stream's
+ * leader by server name.) */
+static bool server_name(const char *url, char *name, size_t cap)
+{
+    char hp[256], port[16] = "4222";
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    const char *at = strrchr(h, '@');
+    if (at)
+        h = at + 1;
+    snprintf(hp, sizeof hp, "%s", h);
+    hp[strcspn(hp, "/")] = 0;
+    char *host = hp, *colon;
+    if (hp[0] == '[') { /* [v6]:port */
+        host = hp + 1;
+        char *end = strchr(host, ']');
+        if (!end)
+            return false;
+        *end = 0;
+        colon = end[1] == ':' ? end + 1 : NULL;
+    } else {
+        colon = strrchr(hp, ':');
+        if (colon)
+            *colon = 0;
+    }
+    if (colon && colon[1])
+        snprintf(port, sizeof port, "%s", colon + 1);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (getaddrinfo(host, port, &hints, &ai) || !ai)
+        return false;
+    int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+    struct timeval tv = {1, 0};
+    char line[4096];
+    size_t got = 0;
+    bool ok = false;
+    if (fd >= 0 &&
+        !setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) &&
+        !setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) &&
+        !connect(fd, ai->ai_addr, ai->ai_addrlen)) {
+        ssize_t r;
+        while (got < sizeof line - 1 && !memchr(line, '\n', got) &&
+               (r = read(fd, line + got, sizeof line - 1 - got)) > 0)
+            got += (size_t)r;
+        line[got] = 0;
+        json_t *j = !strncmp(line, "INFO ", 5)
+                        ? json_loads(line + 5, JSON_DISABLE_EOF_CHECK, NULL)
+                        : NULL;
+        const char *v = json_string_value(json_object_get(j, "server_name"));
+        if (v && v[0]) {
+            snprintf(name, cap, "%s", v);
+            ok = true;
+        }
+        json_decref(j);
+    }
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(ai);
+    return ok;
+}
+
+/* The TX publishes through a connection of their own to the TX stream's
+ * leader (then the others, in order, should it go away): a publish
+ * through another server crosses two more processes on its way to the
+ * leader and back (docs/cluster.md, fifth round).  Nothing when the
+ * leader cannot be told (an election, a server that does not say its
+ * name): the publishes stay on nc.  The leader may move later; the
+ * publishes then cross a route, as before. */
+static void publish_to_leader(gb_cluster *c, const char **list, int n,
+                              const jsOptions *jo)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    char leader[128] = "", nm[128];
+    if (n < 2 ||
+        js_GetStreamInfo(&si, c->js, c->tx_stream, NULL, &je) != NATS_OK)
+        return;
+    if (si->Cluster && si->Cluster->Leader)
+        snprintf(leader, sizeof leader, "%s", si->Cluster->Leader);
+    jsStreamInfo_Destroy(si);
+    int li = -1;
+    for (int i = 0; leader[0] && i < n && li < 0; i++)
+        if (server_name(list[i], nm, sizeof nm) && !strcmp(nm, leader))
+            li = i;
+    if (li < 0)
+        return;
+    const char *order[16];
+    order[0] = list[li];
+    for (int i = 0, k = 1; i < n; i++)
+        if (i != li)
+            order[k++] = list[i];
+    natsConnection *pnc = NULL;
+    jsCtx *pub = NULL;
+    if (connect_list(order, n, true, &pnc) != NATS_OK ||
+        natsConnection_JetStream(&pub, pnc, (jsOptions *)jo) != NATS_OK) {
+        natsConnection_Destroy(pnc);
+        return;
+    }
+    jsCtx_Destroy(c->pub);
+    c->pub = pub;
+    c->pnc = pnc;
+    fprintf(stderr, "cluster: transactions published through %s, the "
+                    "leader of %s (%s)\n",
+            list[li], c->tx_stream, leader);
+}
+
 gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
                        gb_cluster **out, char *detail, size_t len)
 {
@@ -304,23 +445,7 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     for (char *save = NULL, *t = strtok_r(urls, ",", &save); t && nurl < 16;
          t = strtok_r(NULL, ",", &save))
         list[nurl++] = t;
-    natsOptions *o = NULL;
-    natsStatus s = nurl ? natsOptions_Create(&o) : NATS_INVALID_ARG;
-    if (s == NATS_OK)
-        s = natsOptions_SetServers(o, list, nurl);
-    if (s == NATS_OK)
-        s = natsOptions_SetMaxReconnect(o, -1); /* keep trying */
-    if (s == NATS_OK)
-        s = natsOptions_SetReconnectWait(o, 200);
-    if (s == NATS_OK)
-        s = natsOptions_SetTimeout(o, 2000);
-    if (s == NATS_OK) /* a publish leaves at once, not through the
-                         client's flusher thread: one thread hop less on
-                         the way to JetStream's acknowledgement */
-        s = natsOptions_SetSendAsap(o, true);
-    if (s == NATS_OK)
-        s = natsConnection_Connect(&c->nc, o);
-    natsOptions_Destroy(o);
+    natsStatus s = connect_list(list, nurl, false, &c->nc);
     gb_err e = GB_OK;
     if (s != NATS_OK) {
         e = nats_fail(s, 0, cfg->urls, detail, len);
@@ -348,6 +473,7 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     }
     if (e)
         goto fail;
+    publish_to_leader(c, list, nurl, &jo);
     *out = c;
     return GB_OK;
 fail:
@@ -366,6 +492,7 @@ void gb_cluster_close(gb_cluster *c)
     natsSubscription_Destroy(c->blkr.sub);
     jsCtx_Destroy(c->pub);
     jsCtx_Destroy(c->js);
+    natsConnection_Destroy(c->pnc);
     natsConnection_Destroy(c->nc);
     for (int g = 0; g < 2; g++) {
         free(c->keys[g].key);

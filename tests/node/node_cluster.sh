@@ -78,6 +78,15 @@ done
 [ -n "$ok" ] || fail "replica 0 did not start on the JetStream cluster"
 start_replica 1 || fail "replica 1"
 start_replica 2 || fail "replica 2"
+# each replica publishes its transactions through a connection to the TX
+# stream's leader (told by the name in the INFO line each server sends
+# first): the three name the same server, at its own port
+lead=$(sed -n 's/^cluster: transactions published through nats:\/\/127\.0\.0\.1:\([0-9]*\), the leader of GB_gbt_TX (n\([0-2]\))$/\2 \1/p' \
+  "$DIR"/replica[012].log | sort -u)
+[ "$(echo "$lead" | wc -l)" = 1 ] && [ "$(grep -c '^cluster: transactions published through' "$DIR"/replica[012].log | grep -c ':1$')" = 3 ] ||
+  fail "the replicas do not all publish through the TX stream's leader: $lead"
+read -r ln lp <<< "$lead"
+[ "$lp" = "${CP[$ln]}" ] || fail "the leader n$ln is at port ${CP[$ln]}, not $lp"
 
 height() { rpc ${HP[$1]} chain_getHead '[]' | field result.height; }
 seqname() { rpc ${HP[$1]} gearbox_chainInfo '[]' | field result.cluster.sequencerName; }
