@@ -137,7 +137,9 @@ bool gb_jitx_hmap_build(gb_jitx_hmap *m)
             i = (i + 1) & 1023;
         }
         m->h[i] = H[o];
-        m->op[i] = (uint16_t)o;
+        /* a charging form (ir.h) is its plain form here: the GAS it
+         * charges stays in the code, compiled as any other */
+        m->op[i] = (uint16_t)gb_ir_plain((gb_irop)o);
     }
     return true;
 }
