@@ -174,12 +174,17 @@ static gb_err run(gb_store *s, gb_func *entry, const void *const **out_table)
         rdm = M->read;                                                      \
         memsize = M->size;                                                  \
     } while (0)
-/* Most functions have a handful of locals: a loop beats a call to memset */
+/* Most functions have a handful of locals: a loop beats a call to memset.
+ * (The empty asm hides the index from GCC, which would otherwise turn the
+ * loop back into that call: 12 instructions and a call per call made,
+ * -8 % of fib's instructions without it.) */
 #define ZERO_LOCALS(p, n)                                                   \
     do {                                                                    \
         uint64_t *z_ = (p);                                                 \
-        for (uint32_t k_ = 0, n_ = (n); k_ < n_; k_++)                      \
+        for (uint32_t k_ = 0, n_ = (n); k_ < n_; k_++) {                    \
             z_[k_] = 0;                                                     \
+            __asm__("" : "+r"(k_));                                         \
+        }                                                                   \
     } while (0)
 #define CHARGE(amount)                                                      \
     do {                                                                    \
