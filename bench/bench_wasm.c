@@ -28,10 +28,12 @@
  * machine's load falls on both alike.  Prints one line,
  *
  *     unm_ms=<best wall> unm_cpu_ms=<best CPU> gear_ms=<best wall>
- *     gear_cpu_ms=<best CPU> ratio_med=<median over the rounds of gear CPU
- *     / unmetered CPU> result=<r> gas=<gear's gas used> rounds=<ROUNDS>
+ *     gear_cpu_ms=<best CPU> ratio_med=<median> ratio_min=<lowest>
+ *     ratio_max=<highest> result=<r> gas=<gear's gas used> rounds=<ROUNDS>
  *
- * (best: the lowest of the ROUNDS runs); the two results must agree.
+ * (best: the lowest of the ROUNDS runs; the ratios: each round's gear CPU
+ * time over its unmetered CPU time, the two runs next to each other in
+ * time); the two results must agree.
  *
  * The single run's line is the same shape as native_main.c's and
  * node_runner.js's.  bench_wasm exits 0; on any failure (load, link,
@@ -210,9 +212,10 @@ static int run_pair(const gb_wasm_config *base, const uint8_t *bytes, size_t len
     double med = rounds % 2 ? ratio[rounds / 2]
                             : (ratio[rounds / 2 - 1] + ratio[rounds / 2]) / 2;
     printf("unm_ms=%.3f unm_cpu_ms=%.3f gear_ms=%.3f gear_cpu_ms=%.3f "
-           "ratio_med=%.4f result=%" PRIu32 " gas=%" PRIu64 " rounds=%u\n",
+           "ratio_med=%.4f ratio_min=%.4f ratio_max=%.4f result=%" PRIu32
+           " gas=%" PRIu64 " rounds=%u\n",
            best[0].ms, best[0].cpu_ms, best[1].ms, best[1].cpu_ms, med,
-           best[1].result, best[1].gas, rounds);
+           ratio[0], ratio[rounds - 1], best[1].result, best[1].gas, rounds);
     rc = 0;
 done:
     for (unsigned w = 0; w < 2; w++)
