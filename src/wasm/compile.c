@@ -53,6 +53,7 @@
  *   + known-zero locals, results written in place on return       9.8x
  *   + fused multiply-add, handlers aligned to 32 bytes (CMake)    9.5x
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -905,6 +906,9 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
             cells[r].p = &cells[t];
         }
     }
+    /* CALL_G charges the GAS a metered callee opens with (gas_emit at its
+     * first instruction, whatever that block costs) */
+    assert(!c->meter || (c->n > 0 && cells[0].h == c->H[GB_IR_GAS]));
     code->cells = cells;
     code->ncells = c->n;
     code->funcidx = c->funcidx;
