@@ -435,6 +435,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     a->lo = lo;
     a->fl_at = UINT32_MAX;
     a->gas_merged = UINT32_MAX;
+    a->sc_at = UINT32_MAX;
 
     /* prologue: align the stack, zero the declared locals (those read
      * before they are written: the others are dead at the entry) */
@@ -488,7 +489,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         } else if (lo[i] != UINT32_MAX) {
             uint64_t pins[NCR];
             uint32_t rend = 0;
-            int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins, &rend);
+            int np = gb_jitx_plan_pins(hm, code, a->live, i, lo, hi, NCR,
+                                       pins, &rend);
             bool line = np > 0;
             if (!np)
                 np = gb_jitx_plan_region(hm, code, i, lo, hi, NCR, pins,

@@ -857,6 +857,25 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
     }
     check(a, x, m.size, known, !done); /* (rcx: x may be rd) */
+    /* The value for the next instruction only (a multiply-add's factor):
+     * into rax, which nothing touches until that reads it (not the cold
+     * marks: so only when the access needs none), the slot's stale
+     * register dropped; else straight into its register. */
+    int ix = gb_jitx_cfind(a, pc[1].u);
+    if ((done || one) && (ix < 0 || !a->pin[ix]) &&
+        gb_jitx_load_feeds_madd(a->hm, a->code, a->live, a->lo,
+                                (uint32_t)(pc - a->code->cells))) {
+        if (ix >= 0) {
+            a->rs[ix] = -1;
+            a->dirty[ix] = 0;
+        }
+        insm(a, m.pfx, m.w, m.op, RAX, MEM, x, 1, 0);
+        a->sc_slot = pc[1].u;
+        a->sc_at = a->next;
+        if (!done)
+            mark(a, m.size, RDM, one);
+        return;
+    }
     int rd = gb_jitx_dst(a, pc[1].u); /* loaded straight into its register */
     insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RAX, MEM, x, 1, 0);
     if (rd < 0)

@@ -551,6 +551,22 @@ static void test_flags(void)
     expect_results("jit_flags", want, sizeof want / sizeof want[0]);
 }
 
+/* tests/data/wasm/jit_regs.wat: loads handed straight to a multiply-add
+ * in the scratch register (matmul's inner loop, in i32 and i64) next to
+ * loads that must not be: one read again after the multiply-add, one
+ * whose bytes span two granules (the out-of-line mark uses that
+ * register). */
+static void test_regs(void)
+{
+    static const uint64_t want[] = {
+        2277607888u, /* madd_rows */
+        15636257,    /* madd_live */
+        1181772380,  /* madd_span */
+        280,         /* madd_rows64 */
+    };
+    expect_results("jit_regs", want, sizeof want / sizeof want[0]);
+}
+
 /* tests/data/wasm/jit_gas.wat: two charges made as one, the counter
  * running out or refilled (gas handed out 1 to 9 units at a time) at
  * either, at every gas limit from 0 to 1700 (it needs 1536): both tiers
@@ -684,6 +700,7 @@ int main(void)
     GB_RUN(test_bounds);
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
+    GB_RUN(test_regs);
     GB_RUN(test_merged_gas);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
