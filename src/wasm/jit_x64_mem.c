@@ -16,6 +16,9 @@
 
 #if defined(__x86_64__)
 
+/* (a store of a byte register relies on the REX prefix its base gives) */
+_Static_assert(MEM & 8, "the memory's base is one of r8-r15");
+
 /* The address of an access, (uint32)(a [+ b]) + off, in a register: the
  * cache register of a (or of the local `wb`) when that is the address
  * itself, zero above bit 31 (kept unchanged until the access), else rax.
@@ -907,10 +910,9 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
     }
     bool last = check(a, x, m.size, known, false);
     int rv = gb_jitx_src(a, val, RCX);
-    if (m.size == 1 && (rv == RSI || rv == RDI)) {
-        mov32(a, RCX, rv); /* (sil and dil would need a REX prefix) */
-        rv = RCX;
-    }
+    /* (a byte from sil or dil: the base r14 always gives the instruction
+     * a REX prefix, with which registers 6 and 7 are sil and dil, not dh
+     * and bh) */
     insm(a, m.pfx, m.w, m.op, rv, MEM, x, 1, 0);
     if (done)
         return;
