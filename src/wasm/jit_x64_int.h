@@ -329,6 +329,10 @@ typedef struct asm_ {
     uint64_t fl_slot;
     int fl_cc;
     uint32_t fl_at;
+    /* a comparison left out for the shift at cell sh_at, whose zero
+     * flag gives slot sh_slot (gb_jitx_cmp_by_shift; UINT32_MAX: none) */
+    uint64_t sh_slot;
+    uint32_t sh_at;
 } asm_;
 
 static inline void grow(asm_ *a, size_t more)
@@ -555,6 +559,18 @@ bool gb_jitx_cond_result(asm_ *a, int cc, uint64_t dst);
  * whether it is 0 (CC_NE: not 0), was the instruction just before, or
  * before constants only, and i is no branch target), or -1. */
 int gb_jitx_cond_flags(const asm_ *a, uint32_t i, uint64_t slot);
+/* A comparison c = x >u 2^n - 1 (the _I form) followed by x' = x >>u n
+ * of the same width (no branch target between, neither writing what the
+ * other reads but x) and then a branch or select reading c only as its
+ * condition, dead after it: x >u 2^n - 1 is (x >> n) != 0, so nothing is
+ * emitted for the comparison and the shift's zero flag is the condition
+ * (gb_jitx_shift_flags).  Clang's rotated `while (v) { ...; v >>= n; }`
+ * (nbody's square root).  Returns whether the comparison was left out. */
+bool gb_jitx_cmp_by_shift(asm_ *a, gb_irop o, const gb_cell *pc);
+/* After a shift by an immediate (not 0 mod its width) at cell i: the
+ * flags it left hold the comparison gb_jitx_cmp_by_shift left out, if
+ * that was the one before it. */
+void gb_jitx_shift_flags(asm_ *a, uint32_t i);
 
 #endif /* __x86_64__ */
 #endif

@@ -538,7 +538,9 @@ static void test_liveness(void)
 
 /* tests/data/wasm/jit_flags.wat: branches and selects on the zero flag
  * an add, sub or and left, and on values whose flags must not be used
- * (a shift by 0 mod 32, an add made with lea, a multiply). */
+ * (a shift by 0 mod 32, an add made with lea, a multiply); on the zero
+ * flag of v >> n for v > 2^n - 1, next to bounds and counts where the
+ * comparison must be made. */
 static void test_flags(void)
 {
     static const uint64_t want[] = {
@@ -547,6 +549,8 @@ static void test_flags(void)
         2,   /* shift_keeps_flags */
         14,  /* lea_sets_none */
         4,   /* mul_after_zero */
+        9745, /* shift_loop: 17 + 16 * 32 + 9 * 1024 rounds */
+        311,  /* shift_loop_not: 11 + 3 * 100 */
     };
     expect_results("jit_flags", want, sizeof want / sizeof want[0]);
 }
