@@ -559,7 +559,8 @@ static void test_flags(void)
  * in the scratch register (matmul's inner loop, in i32 and i64) next to
  * loads that must not be: one read again after the multiply-add, one
  * whose bytes span two granules (the out-of-line mark uses that
- * register). */
+ * register); and a load whose value goes to rax, its address a sum made
+ * there too (the mark made from rax only when the value is elsewhere). */
 static void test_regs(void)
 {
     static const uint64_t want[] = {
@@ -567,6 +568,7 @@ static void test_regs(void)
         15636257,    /* madd_live */
         1181772380,  /* madd_span */
         280,         /* madd_rows64 */
+        8554280,     /* mark_in_rax */
     };
     expect_results("jit_regs", want, sizeof want / sizeof want[0]);
 }

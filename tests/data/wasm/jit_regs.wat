@@ -98,4 +98,34 @@
                                       (local.get $a))))
       (br_if $l (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 8)))
                         (i32.const 64))))
-    (i32.wrap_i64 (i64.xor (local.get $s) (i64.shr_u (local.get $s) (i64.const 32))))))
+    (i32.wrap_i64 (i64.xor (local.get $s) (i64.shr_u (local.get $s) (i64.const 32)))))
+  ;; loads and stores marking their granule by shifting the address in
+  ;; rax (a sum) in place, next to a load whose value goes to rax: eight
+  ;; slots in a loop of one straight line, seven pinned, the least used
+  ;; (t, loaded at i + 2000) through rax and the frame, so its mark must
+  ;; be made from the address, not from the value (40000: another granule)
+  (func (export "mark_in_rax") (result i32) (local $i i32) (local $a i32)
+    (local $b i32) (local $c i32) (local $d i32) (local $e i32)
+    (local $f i32) (local $t i32)
+    (loop $w
+      (i32.store offset=2000 (local.get $i) (i32.const 40000))
+      (br_if $w (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 4)))
+                        (i32.const 64))))
+    (local.set $i (i32.const 0))
+    (loop $l
+      (local.set $a (i32.add (local.get $a) (local.get $i)))
+      (local.set $b (i32.xor (local.get $b) (local.get $a)))
+      (local.set $c (i32.add (local.get $c) (local.get $b)))
+      (local.set $d (i32.sub (local.get $d) (local.get $c)))
+      (local.set $e (i32.add (local.get $e) (local.get $d)))
+      (local.set $f (i32.xor (local.get $f) (local.get $e)))
+      (local.set $t (i32.load (i32.add (local.get $i) (i32.const 2000))))
+      (local.set $a (i32.add (local.get $a) (local.get $t)))
+      (local.set $b (i32.add (local.get $b) (local.get $f)))
+      (local.set $c (i32.add (local.get $c) (local.get $d)))
+      (local.set $e (i32.add (local.get $e) (local.get $b)))
+      (br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 4)))
+                        (i32.const 64))))
+    (i32.add (i32.add (local.get $a) (local.get $b))
+             (i32.add (local.get $c) (i32.add (local.get $e) (local.get $f)))))
+)
