@@ -209,19 +209,26 @@ static bool only_cond(const asm_ *a, uint32_t t, uint64_t slot)
     }
 }
 
+/* A comparison's result left in the flags: whatever a register held for
+ * its slot is stale now, and dead (a pinned one keeps the slot, dead
+ * until written). */
+static void forget_stale(asm_ *a, uint64_t slot)
+{
+    int i = gb_jitx_cfind(a, slot);
+    if (i >= 0 && !a->pin[i]) {
+        a->rs[i] = -1;
+        a->dirty[i] = 0;
+        a->z32[i] = 0;
+    }
+}
+
 bool gb_jitx_cond_result(asm_ *a, int cc, uint64_t dst)
 {
     a->fl_slot = dst;
     a->fl_cc = cc;
     a->fl_at = a->next;
     if (only_cond(a, a->next, dst)) {
-        /* (whatever a register held for dst is stale now, and dead) */
-        int i = gb_jitx_cfind(a, dst);
-        if (i >= 0 && !a->pin[i]) {
-            a->rs[i] = -1;
-            a->dirty[i] = 0;
-            a->z32[i] = 0;
-        }
+        forget_stale(a, dst);
         return true;
     }
     b1(a, 0x0f); /* setcc al */
@@ -258,13 +265,7 @@ bool gb_jitx_cmp_by_shift(asm_ *a, gb_irop o, const gb_cell *pc)
         return false;
     if (!only_cond(a, j + (uint32_t)gb_ir_operands(sh, q) + 1, c))
         return false;
-    /* (whatever a register held for c is stale now, and dead) */
-    int i = gb_jitx_cfind(a, c);
-    if (i >= 0 && !a->pin[i]) {
-        a->rs[i] = -1;
-        a->dirty[i] = 0;
-        a->z32[i] = 0;
-    }
+    forget_stale(a, c);
     a->sh_slot = c;
     a->sh_at = j;
     return true;
