@@ -538,7 +538,9 @@ static void test_liveness(void)
 
 /* tests/data/wasm/jit_flags.wat: branches and selects on the zero flag
  * an add, sub or and left, and on values whose flags must not be used
- * (a shift by 0 mod 32, an add made with lea, a multiply). */
+ * (a shift by 0 mod 32, an add made with lea, a multiply); on the zero
+ * flag of v >> n for v > 2^n - 1, next to bounds and counts where the
+ * comparison must be made. */
 static void test_flags(void)
 {
     static const uint64_t want[] = {
@@ -547,8 +549,28 @@ static void test_flags(void)
         2,   /* shift_keeps_flags */
         14,  /* lea_sets_none */
         4,   /* mul_after_zero */
+        9745, /* shift_loop: 17 + 16 * 32 + 9 * 1024 rounds */
+        311,  /* shift_loop_not: 11 + 3 * 100 */
     };
     expect_results("jit_flags", want, sizeof want / sizeof want[0]);
+}
+
+/* tests/data/wasm/jit_regs.wat: loads handed straight to a multiply-add
+ * in the scratch register (matmul's inner loop, in i32 and i64) next to
+ * loads that must not be: one read again after the multiply-add, one
+ * whose bytes span two granules (the out-of-line mark uses that
+ * register); and a load whose value goes to rax, its address a sum made
+ * there too (the mark made from rax only when the value is elsewhere). */
+static void test_regs(void)
+{
+    static const uint64_t want[] = {
+        2277607888u, /* madd_rows */
+        15636257,    /* madd_live */
+        1181772380,  /* madd_span */
+        280,         /* madd_rows64 */
+        8554280,     /* mark_in_rax */
+    };
+    expect_results("jit_regs", want, sizeof want / sizeof want[0]);
 }
 
 /* Run tests/data/wasm/NAME.wat's nexports exports under both tiers at
@@ -702,6 +724,7 @@ int main(void)
     GB_RUN(test_bounds);
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
+    GB_RUN(test_regs);
     GB_RUN(test_merged_gas);
     GB_RUN(test_charging_gas);
     GB_RUN(test_bench_workloads);
