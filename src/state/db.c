@@ -19,7 +19,9 @@
  * transaction, gb_db_seal_block, gb_db_commit) the record is folded into L:
  * for each key whose value now differs from the recorded one, E(recorded)
  * is subtracted and E(now) added; then the record is emptied.  So a block
- * pays two expansions per entry it changed in the end, none for an entry
+ * pays two expansions per entry it changed in the end (one when an
+ * earlier fold added the recorded value and its E is still in the
+ * expansion cache, db_int.h), none for an entry
  * it created and removed again, and one digest per value at first touch
  * and at the fold, whatever the number of writes in between.  The record is
  * an open-addressing hash table keyed by SipHash (random key per gb_db) of
@@ -180,6 +182,8 @@ static void rec_take(gb_db *db, gb_db_rec *r)
 void gb_db_spare_free(gb_db *db)
 {
     rec_free(&db->spare);
+    free(db->xc);
+    db->xc = NULL;
     pthread_mutex_destroy(&db->spare_lock);
 }
 
@@ -342,12 +346,52 @@ static void rec_add(gb_db_rec *r, uint64_t h, gb_db_table tb,
 
 void gb_db_set_pool(gb_db *db, gb_pool *pool) { db->pool = pool; }
 
-/* One recorded key for a parallel fold: where it is and what it was; the
+/* The fold of one recorded key whose value is now v (NULL: absent):
+ * E(value then) out of acc, E(v) in, unless they are the same value.  x:
+ * the key's slot of the expansion cache (db_int.h), or NULL (another key
+ * of a parallel fold has it): E(value then) is taken from it when it holds
+ * that digest, and E(v) is kept in it. */
+static void fold_key(gb_lthash *acc, const rec_slot *s, const uint8_t *key,
+                     const MDB_val *v, xc_slot *x)
+{
+    uint8_t d_now[32];
+    if (v)
+        gb_lthash_digest(s->table, key, s->klen, v->mv_data, v->mv_size,
+                         d_now);
+    if (s->state == REC_PRESENT) {
+        if (v && !memcmp(d_now, s->d_orig, 32))
+            return;
+        if (x && x->full && !memcmp(x->d, s->d_orig, 32))
+            gb_lthash_sub_e(acc, x->lane);
+        else
+            gb_lthash_sub(acc, s->d_orig);
+    }
+    if (!v)
+        return;
+    if (!x) {
+        gb_lthash_add(acc, d_now);
+        return;
+    }
+    gb_lthash_expand(d_now, x->lane);
+    memcpy(x->d, d_now, 32);
+    x->full = true;
+    gb_lthash_add_e(acc, x->lane);
+}
+
+/* The expansion cache's slot of a recorded key (NULL: no cache). */
+static xc_slot *xc_of(gb_db *db, const rec_slot *s)
+{
+    return db->xc ? &db->xc[s->hash & (XC_SLOTS - 1)] : NULL;
+}
+
+/* One recorded key for a parallel fold: where it is, what it was, and its
+ * slot of the expansion cache (NULL: another key of the fold has it); the
  * jobs read what it is now (several threads may read the transaction at
  * once: nothing writes meanwhile). */
 typedef struct fold_item {
     const uint8_t *key;
     const rec_slot *slot;
+    xc_slot *x;
 } fold_item;
 
 typedef struct fold_ctx {
@@ -374,18 +418,7 @@ static void fold_job(void *p, uint32_t job, unsigned worker)
             atomic_compare_exchange_strong(&f->rc, &none, rc);
             return;
         }
-        bool now = rc == 0;
-        uint8_t d_now[32];
-        if (now)
-            gb_lthash_digest(s->table, it->key, s->klen, v.mv_data,
-                             v.mv_size, d_now);
-        if (s->state == REC_PRESENT) {
-            if (now && !memcmp(d_now, s->d_orig, 32))
-                continue;
-            gb_lthash_sub(acc, s->d_orig);
-        }
-        if (now)
-            gb_lthash_add(acc, d_now);
+        fold_key(acc, s, it->key, rc ? NULL : &v, it->x);
     }
 }
 
@@ -402,11 +435,21 @@ static gb_err rec_fold_parallel(gb_db_txn *t)
         err = GB_NOMEM;
     if (err)
         goto out;
+    /* each slot of the expansion cache to one key at most: the first one
+     * of the fold that has it */
+    uint64_t taken[XC_SLOTS / 64] = {0};
     for (size_t i = 0; i < r->cap; i++) {
         const rec_slot *s = &r->slot[i];
         if (s->state == REC_EMPTY)
             continue;
-        f.items[f.n++] = (fold_item){.key = r->keys + s->key_off, .slot = s};
+        xc_slot *x = xc_of(t->db, s);
+        size_t xi = (size_t)(s->hash & (XC_SLOTS - 1));
+        if (x && (taken[xi / 64] >> (xi % 64) & 1))
+            x = NULL;
+        else
+            taken[xi / 64] |= (uint64_t)1 << (xi % 64);
+        f.items[f.n++] = (fold_item){.key = r->keys + s->key_off, .slot = s,
+                                     .x = x};
     }
     uint32_t jobs = 8 * nt;
     f.chunk = (f.n + jobs - 1) / jobs;
@@ -438,6 +481,8 @@ gb_err gb_db_rec_fold(gb_db_txn *t)
     gb_db_rec *r = &t->rec;
     if (!r->n)
         return GB_OK;
+    if (!t->db->xc) /* (without it the fold is only slower) */
+        t->db->xc = gb_calloc(XC_SLOTS, sizeof *t->db->xc);
     if (t->db->pool && gb_pool_threads(t->db->pool) > 1 && r->n >= 256)
         return rec_fold_parallel(t);
     gb_err err = GB_OK;
@@ -452,17 +497,8 @@ gb_err gb_db_rec_fold(gb_db_txn *t)
             err = fail(t, rc);
             break;
         }
-        uint8_t d_now[32];
-        if (rc == 0)
-            gb_lthash_digest(s->table, key, s->klen, v.mv_data, v.mv_size,
-                             d_now);
-        if (s->state == REC_PRESENT) {
-            if (rc == 0 && !memcmp(d_now, s->d_orig, 32))
-                continue;
-            gb_lthash_sub(&t->lanes, s->d_orig);
-        }
-        if (rc == 0)
-            gb_lthash_add(&t->lanes, d_now);
+        /* (one key at a time: a slot two keys share serves each in turn) */
+        fold_key(&t->lanes, s, key, rc ? NULL : &v, xc_of(t->db, s));
     }
     if (r->cap)
         memset(r->slot, 0, r->cap * sizeof *r->slot);
