@@ -91,6 +91,7 @@ static gb_err load_lanes(gb_db_txn *t)
 }
 
 static void rec_take(gb_db *db, gb_db_rec *r);
+static void xc_begin(gb_db_txn *t);
 
 static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
 {
@@ -127,6 +128,7 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
     if (write) {
         rec_take(db, &t->rec);
         gb_db_memo_begin(t);
+        xc_begin(t);
     }
     *out = t;
     return GB_OK;
@@ -217,6 +219,8 @@ void gb_db_abort(gb_db_txn *txn)
     pool_free(txn);
     if (txn->write)
         gb_db_memo_end(txn, false);
+    if (txn->write && txn->xc_folded) /* (its values are not the state) */
+        gb_db_xc_forget(txn->db);
     mdb_txn_abort(txn->txn);
     rec_release(txn->db, &txn->rec);
     if (txn->shared)
@@ -346,13 +350,48 @@ static void rec_add(gb_db_rec *r, uint64_t h, gb_db_table tb,
 
 void gb_db_set_pool(gb_db *db, gb_pool *pool) { db->pool = pool; }
 
+/* The expansion cache's named slots (db_int.h) name nothing any more. */
+void gb_db_xc_forget(gb_db *db) { db->xc_epoch++; }
+
+/* A write transaction's start: the names are of the last commit, unless
+ * another came in between (or this id is the one of a failed commit). */
+static void xc_begin(gb_db_txn *t)
+{
+    size_t id = mdb_txn_id(t->txn);
+    if (t->db->xc_txnid != id - 1) {
+        gb_db_xc_forget(t->db);
+        t->db->xc_txnid = id - 1;
+    }
+    t->xc_folded = false;
+}
+
+/* Whether x names (tb, key) with the digest of its value now. */
+static bool xc_names(const gb_db *db, const xc_slot *x, uint8_t tb,
+                     const void *key, size_t klen)
+{
+    return x->keyed && x->key_epoch == db->xc_epoch && x->table == tb &&
+           x->klen == klen && !memcmp(x->key, key, klen);
+}
+
+/* *d = the digest of the value (tb, key) has now, when the expansion
+ * cache's slot for record hash h names it; false: not known. */
+static bool xc_known(const gb_db *db, uint64_t h, gb_db_table tb,
+                     const void *key, size_t klen, uint8_t d[32])
+{
+    const xc_slot *x = db->xc ? &db->xc[h & (XC_SLOTS - 1)] : NULL;
+    if (!x || !xc_names(db, x, (uint8_t)tb, key, klen))
+        return false;
+    memcpy(d, x->d, 32);
+    return true;
+}
+
 /* The fold of one recorded key whose value is now v (NULL: absent):
  * E(value then) out of acc, E(v) in, unless they are the same value.  x:
  * the key's slot of the expansion cache (db_int.h), or NULL (another key
  * of a parallel fold has it): E(value then) is taken from it when it holds
- * that digest, and E(v) is kept in it. */
-static void fold_key(gb_lthash *acc, const rec_slot *s, const uint8_t *key,
-                     const MDB_val *v, xc_slot *x)
+ * that digest, and E(v) is kept in it, named after the key. */
+static void fold_key(const gb_db *db, gb_lthash *acc, const rec_slot *s,
+                     const uint8_t *key, const MDB_val *v, xc_slot *x)
 {
     uint8_t d_now[32];
     if (v)
@@ -366,8 +405,11 @@ static void fold_key(gb_lthash *acc, const rec_slot *s, const uint8_t *key,
         else
             gb_lthash_sub(acc, s->d_orig);
     }
-    if (!v)
+    if (!v) {
+        if (x && xc_names(db, x, s->table, key, s->klen))
+            x->keyed = false; /* (the key is gone) */
         return;
+    }
     if (!x) {
         gb_lthash_add(acc, d_now);
         return;
@@ -375,6 +417,13 @@ static void fold_key(gb_lthash *acc, const rec_slot *s, const uint8_t *key,
     gb_lthash_expand(d_now, x->lane);
     memcpy(x->d, d_now, 32);
     x->full = true;
+    x->keyed = s->klen <= XC_KEY;
+    if (x->keyed) {
+        x->table = s->table;
+        x->klen = (uint8_t)s->klen;
+        x->key_epoch = db->xc_epoch;
+        memcpy(x->key, key, s->klen);
+    }
     gb_lthash_add_e(acc, x->lane);
 }
 
@@ -418,7 +467,7 @@ static void fold_job(void *p, uint32_t job, unsigned worker)
             atomic_compare_exchange_strong(&f->rc, &none, rc);
             return;
         }
-        fold_key(acc, s, it->key, rc ? NULL : &v, it->x);
+        fold_key(f->t->db, acc, s, it->key, rc ? NULL : &v, it->x);
     }
 }
 
@@ -442,14 +491,19 @@ static gb_err rec_fold_parallel(gb_db_txn *t)
         const rec_slot *s = &r->slot[i];
         if (s->state == REC_EMPTY)
             continue;
+        const uint8_t *key = r->keys + s->key_off;
         xc_slot *x = xc_of(t->db, s);
         size_t xi = (size_t)(s->hash & (XC_SLOTS - 1));
-        if (x && (taken[xi / 64] >> (xi % 64) & 1))
+        if (x && (taken[xi / 64] >> (xi % 64) & 1)) {
+            /* (its name, if it is this key's, would outlive the change;
+             * the key that has the slot renames it) */
+            if (xc_names(t->db, x, s->table, key, s->klen))
+                x->keyed = false;
             x = NULL;
-        else
+        } else {
             taken[xi / 64] |= (uint64_t)1 << (xi % 64);
-        f.items[f.n++] = (fold_item){.key = r->keys + s->key_off, .slot = s,
-                                     .x = x};
+        }
+        f.items[f.n++] = (fold_item){.key = key, .slot = s, .x = x};
     }
     uint32_t jobs = 8 * nt;
     f.chunk = (f.n + jobs - 1) / jobs;
@@ -483,6 +537,7 @@ gb_err gb_db_rec_fold(gb_db_txn *t)
         return GB_OK;
     if (!t->db->xc) /* (without it the fold is only slower) */
         t->db->xc = gb_calloc(XC_SLOTS, sizeof *t->db->xc);
+    t->xc_folded = t->db->xc != NULL;
     if (t->db->pool && gb_pool_threads(t->db->pool) > 1 && r->n >= 256)
         return rec_fold_parallel(t);
     gb_err err = GB_OK;
@@ -498,7 +553,7 @@ gb_err gb_db_rec_fold(gb_db_txn *t)
             break;
         }
         /* (one key at a time: a slot two keys share serves each in turn) */
-        fold_key(&t->lanes, s, key, rc ? NULL : &v, xc_of(t->db, s));
+        fold_key(t->db, &t->lanes, s, key, rc ? NULL : &v, xc_of(t->db, s));
     }
     if (r->cap)
         memset(r->slot, 0, r->cap * sizeof *r->slot);
@@ -564,7 +619,7 @@ gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
     /* v now points at the stored value, and the cursor at its entry */
     if (v.mv_size == vlen && (vlen == 0 || !memcmp(v.mv_data, val, vlen)))
         return GB_OK;
-    if (first)
+    if (first && !xc_known(t->db, h, tb, key, klen, d_old))
         gb_lthash_digest((uint8_t)tb, key, klen, v.mv_data, v.mv_size, d_old);
     v.mv_size = vlen;
     v.mv_data = (void *)val;
@@ -611,6 +666,9 @@ gb_err gb_db_commit(gb_db_txn *txn)
     gb_db *db = txn->db;
     size_t id = mdb_txn_id(txn->txn);
     gb_db_memo_end(txn, true); /* (before LMDB's commit: see db_memo.c) */
+    /* (before it too, while no other write transaction can begin; if it
+     * fails, the next one has this id again, which forgets the names) */
+    db->xc_txnid = id;
     if (db->fault_in && !--db->fault_in) { /* an injected failure: the
                                               write did not happen */
         mdb_txn_abort(txn->txn);
@@ -708,7 +766,9 @@ gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
     }
     if ((err = rec_reserve(&t->rec, klen)))
         return err;
-    gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size, d_old);
+    if (!xc_known(t->db, h, tb, key, klen, d_old))
+        gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size,
+                         d_old);
     if ((rc = IO(mdb_cursor_del(wc, 0))) != 0)
         return fail(t, rc);
     rec_add(&t->rec, h, tb, key, klen, d_old);

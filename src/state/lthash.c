@@ -22,10 +22,15 @@ _Static_assert(crypto_stream_chacha20_NONCEBYTES == 8, "chacha20 nonce");
 
 void gb_lthash_zero(gb_lthash *h) { memset(h, 0, sizeof *h); }
 
+static _Thread_local uint64_t digests;
+
+uint64_t gb_lthash_digests(void) { return digests; }
+
 void gb_lthash_digest(uint8_t table, const void *key, size_t key_len,
                       const void *value, size_t value_len, uint8_t out[32])
 {
     gb_blake2b_state st;
+    digests++;
     uint8_t hdr[5] = {table, (uint8_t)key_len, (uint8_t)(key_len >> 8),
                       (uint8_t)(key_len >> 16), (uint8_t)(key_len >> 24)};
     gb_blake2b_init(&st);

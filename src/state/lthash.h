@@ -72,6 +72,10 @@ void gb_lthash_merge(gb_lthash *h, const gb_lthash *o);
  * for tests and benchmarks.  Starts at 0; never reset. */
 uint64_t gb_lthash_expansions(void);
 
+/* How many digests d(t, k, v) this thread has made (gb_lthash_digest
+ * calls), for tests.  Starts at 0; never reset. */
+uint64_t gb_lthash_digests(void);
+
 /* L as 2048 bytes, lanes little-endian; and back. */
 void gb_lthash_encode(const gb_lthash *h, uint8_t out[GB_LTHASH_BYTES]);
 void gb_lthash_decode(gb_lthash *h, const uint8_t in[GB_LTHASH_BYTES]);

@@ -11,6 +11,7 @@
  * and golden vectors pin the construction's bytes (both reproduced
  * independently by tests/state/golden_root.py, in Python).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -544,11 +545,14 @@ static void test_interleaved_folds(void)
 }
 
 /* The expansion cache (db_int.h) keeps E(d) of what folds added; a fold
- * takes a value out with it only when the slot holds that value's digest.
+ * takes a value out with it only when the slot holds that value's digest,
+ * and a key's first write takes the digest of the value it replaces from
+ * the slot only while the slot names the key in the state as committed.
  * Checked: a value added by an aborted transaction's fold (its E now in
- * the key's slot) is not what the next transaction takes out; one added by
- * a committed fold is, without an expansion; more keys than slots, folded
- * alone and on a pool, keep the root equal to a recomputation. */
+ * the key's slot) is not what the next transaction takes out, nor a failed
+ * commit's; one added by a committed fold is, without an expansion or a
+ * digest; more keys than slots, folded alone and on a pool, keep the root
+ * equal to a recomputation. */
 static void test_expansion_cache(void)
 {
     gb_db *db = open_temp();
@@ -557,27 +561,49 @@ static void test_expansion_cache(void)
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
     GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "k", 1, "v0", 2));
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
-    /* v1 folded (its E into k's slot), then rolled back */
+    /* v1 folded (its E into k's slot, named), then rolled back */
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    uint64_t g0 = gb_lthash_digests();
     GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "k", 1, "v1", 2));
+    GB_EXPECT_U64(g0, gb_lthash_digests()); /* (v0's digest: named) */
     uint64_t c0 = gb_lthash_expansions();
     gb_db_state_root(t, r);
     GB_EXPECT_U64(c0 + 1, gb_lthash_expansions()); /* (v0 out: kept) */
     gb_db_abort(t);
-    /* v0 goes out again: the slot holds v1's E, so it is expanded */
+    /* v0 goes out again: the slot holds v1's E and names nothing now, so
+     * v0 is digested and expanded */
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    g0 = gb_lthash_digests();
     GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "k", 1, "v2", 2));
+    GB_EXPECT_U64(g0 + 1, gb_lthash_digests());
     c0 = gb_lthash_expansions();
     gb_db_state_root(t, r);
     GB_EXPECT_U64(c0 + 2, gb_lthash_expansions());
     check_recompute(t);
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
-    /* v2 out with its kept E */
+    /* v2 out with its kept E and digest */
     GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    g0 = gb_lthash_digests();
     GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "k", 1, "v3", 2));
+    GB_EXPECT_U64(g0, gb_lthash_digests());
     c0 = gb_lthash_expansions();
     gb_db_state_root(t, r);
     GB_EXPECT_U64(c0 + 1, gb_lthash_expansions());
+    check_recompute(t);
+    /* a commit that fails: v3 is not the state, v2 is */
+    gb_db_inject_commit_fault(db, 1, EIO);
+    GB_EXPECT(gb_db_commit(t) != GB_OK);
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    g0 = gb_lthash_digests();
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "k", 1, "v4", 2));
+    GB_EXPECT_U64(g0 + 1, gb_lthash_digests());
+    /* deleted, then put back in the next block: absent in between */
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_del(t, GB_TABLE_STASH, "k", 1));
+    GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
+    GB_EXPECT_ERR(GB_OK, gb_db_begin(db, &t));
+    GB_EXPECT_ERR(GB_OK, gb_db_put(t, GB_TABLE_STASH, "k", 1, "v4", 2));
     check_recompute(t);
     GB_EXPECT_ERR(GB_OK, gb_db_commit(t));
 
