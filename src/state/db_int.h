@@ -81,7 +81,7 @@ typedef struct gb_db_rec {
  * restore): a fold uses it only when its digest is the one it takes out.
  * A key's slot is picked by its record hash, so the next fold of the key
  * looks where the last one stored; two keys that share a slot take turns.
- * XC_SLOTS slots of 2 KiB (16 MiB of address space, allocated at the
+ * XC_SLOTS slots of 2 KiB (17 MiB of address space, allocated at the
  * first fold, touched as used: a block of 2,000 changed keys had a
  * quarter of them miss with 4,096 slots because of shared slots, half as
  * many with 8,192);
