@@ -17,6 +17,7 @@
 #include "chain/chain.h"
 #include "node/keys.h"
 #include "node/rpc.h"
+#include "node/rpc_int.h"
 #include "node/sblocks.h"
 #include "node/tx.h"
 #include "util/hash.h"
@@ -916,6 +917,7 @@ static void test_blocks_taken(void)
     /* blocks between reads: fewer than event_blocks, then more */
     static const uint32_t runs[] = {1, 3, 9, 4, 5};
     for (size_t k = 0; k < sizeof runs / sizeof *runs; k++) {
+        GB_EXPECT(later->nlater == 0); /* same_blocks read them: kept */
         for (uint32_t i = 0; i < runs[k]; i++) {
             for (uint32_t m = 0; m <= i % 3; m++) {
                 char p[256];
@@ -932,6 +934,12 @@ static void test_blocks_taken(void)
             GB_EXPECT_ERR(GB_OK, gb_rpc_note_block_take(later, &b));
             GB_EXPECT(b.events == NULL && b.nevents == 0); /* taken */
             gb_block_result_free(&b);
+            /* deferred, dev_sendMessage keeping none of them; the oldest
+             * pushed out once more come than the ring holds */
+            uint32_t deferred = i + 1 < cfg.event_blocks ? i + 1
+                                                         : cfg.event_blocks;
+            GB_EXPECT(later->nlater == deferred);
+            GB_EXPECT(now->nlater == 0);
         }
         same_blocks(c, now, later);
     }
