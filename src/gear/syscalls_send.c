@@ -172,7 +172,7 @@ gb_err gb_syscall_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
 
     gb_journal *j = r->j;
     if (j->nmsgs == r->caps_msgs) {
-        uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 8;
+        uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 2;
         gb_out_msg *m = gb_realloc(j->msgs, cap * sizeof *m);
         if (!m)
             return GB_NOMEM;
