@@ -33,6 +33,9 @@
  * A br_if does not cut: a taken br_if pays for the rest of its block, which
  * saves a GAS dispatch per loop iteration.  So gas is charged before a
  * block runs and running out happens at the same place on every machine.
+ * A GAS reached by falling through a conditional branch, or opening a
+ * function called directly, is charged by that branch or call (their _G
+ * forms, ir.h): the GAS stays in the code, undispatched on those paths.
  *
  * Compare-and-branch: an i32 comparison (or eqz) whose result goes
  * straight into br_if or if is rewritten in place into one fused
@@ -50,6 +53,7 @@
  *   + known-zero locals, results written in place on return       9.8x
  *   + fused multiply-add, handlers aligned to 32 bytes (CMake)    9.5x
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -874,6 +878,7 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
     c->sh = c->max_h = 0;
     c->ch = 0;
     c->last_dst = NONE;
+    c->cond_end = NONE;
     gb_err e = compile_body(c);
     free(c->ltypes);
     c->ltypes = NULL;
@@ -901,6 +906,9 @@ static gb_err compile_func(comp *c, uint32_t i, gb_code *code)
             cells[r].p = &cells[t];
         }
     }
+    /* CALL_G charges the GAS a metered callee opens with (gas_emit at its
+     * first instruction, whatever that block costs) */
+    assert(!c->meter || (c->n > 0 && cells[0].h == c->H[GB_IR_GAS]));
     code->cells = cells;
     code->ncells = c->n;
     code->funcidx = c->funcidx;

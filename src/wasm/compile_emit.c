@@ -161,6 +161,10 @@ gb_err gb_comp_gas_emit(comp *c)
     c->cells[at + 1].u = 0;
     for (uint32_t i = c->ch; i-- > 0 && c->cs[i].mb_pos == c->ip;)
         c->cs[i].mb_cell = at + 1;
+    /* right after a conditional branch (a br_if, an if): the branch's
+     * fall-through charges this GAS itself (its _G form, ir.h) */
+    if (c->cond_end == at)
+        c->cells[c->cond_at].h = c->H[gb_ir_charging(c->cond_op)];
     return GB_OK;
 }
 
@@ -442,6 +446,9 @@ gb_err gb_comp_emit_cond_br(comp *c, uint32_t hc, bool when_true, ctrl *f,
         cell = at + 2;
     }
     c->cells[cell + 1].u = 0;
+    c->cond_at = at;
+    c->cond_op = fused ? fused : when_true ? GB_IR_BR_IF : GB_IR_BR_UNLESS;
+    c->cond_end = c->n;
     if (f)
         return gb_comp_target(c, f, cell);
     *out_cell = cell;
@@ -617,6 +624,10 @@ gb_err gb_comp_call_common(comp *c, const gb_functype *ft, gb_irop o,
             c->cells[at + 3].u = slot(c, hb);
             c->cells[at + 4].u = *extra_loc;
         } else {
+            /* metered, every function opens with a GAS (gas_emit at its
+             * first instruction): a direct call charges it (CALL_G) */
+            if (o == GB_IR_CALL && c->meter)
+                o = GB_IR_CALL_G;
             TRY_RET(gb_comp_op(c, o, &at));
             c->cells[at + 1].u = a;
             c->cells[at + 2].u = slot(c, hb);

@@ -83,6 +83,10 @@ typedef struct comp {
     uint32_t ch, ccap;
 
     uint32_t ip; /* index of the instruction being compiled */
+    /* the last conditional branch: its handler cell, its op and the cell
+     * after it (a GAS emitted there makes it its charging form) */
+    uint32_t cond_at, cond_end;
+    gb_irop cond_op;
     uint32_t last_dst;
     uint32_t last_at; /* handler cell of the last instruction */
     gb_irop last_op;

@@ -18,6 +18,37 @@ const int8_t gb_ir_nops[GB_IR_COUNT_] = {
 #undef GB_IR_ROW
 };
 
+static const uint16_t plain_of[GB_IR_COUNT_] = {
+#define GB_IR_GPAIR(plain, charging) [GB_IR_##charging] = GB_IR_##plain + 1,
+    GB_IR_GPAIRS
+#undef GB_IR_GPAIR
+};
+
+static const uint16_t charging_of[GB_IR_COUNT_] = {
+#define GB_IR_GPAIR(plain, charging) [GB_IR_##plain] = GB_IR_##charging,
+    GB_IR_GPAIRS
+#undef GB_IR_GPAIR
+};
+
+#define GB_IR_GPAIR(plain, charging)                                        \
+    _Static_assert(GB_IR_LEN_##plain == GB_IR_LEN_##charging,               \
+                   "a charging form has its plain form's cells");
+GB_IR_GPAIRS
+#undef GB_IR_GPAIR
+
+/* (plain_of holds the op + 1, so that 0 says "not a _G form") */
+gb_irop gb_ir_plain(gb_irop o)
+{
+    return (unsigned)o < GB_IR_COUNT_ && plain_of[o] ? (gb_irop)(plain_of[o] - 1)
+                                                     : o;
+}
+
+gb_irop gb_ir_charging(gb_irop o)
+{
+    return (unsigned)o < GB_IR_COUNT_ ? (gb_irop)charging_of[o]
+                                      : GB_IR_UNREACHABLE;
+}
+
 const char *gb_ir_name(gb_irop o)
 {
     return (unsigned)o < GB_IR_COUNT_ ? names[o] : "??";

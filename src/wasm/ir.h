@@ -85,7 +85,12 @@ typedef union gb_cell {
     X(BR_EQZ_I32, 3)       /* [a][target][gas]: jump if a == 0 (fused) */   \
     X(BR_NEZ_I32, 3)       /* [a][target][gas] */                           \
     X(I32_MADD, 4)         /* [dst][x][a][b]: x + a*b (fused mul, add) */   \
-    X(I64_MADD, 4)         /* [dst][x][a][b] */
+    X(I64_MADD, 4)         /* [dst][x][a][b] */                             \
+    X(BR_IF_G, 3)          /* the _G forms: see GB_IR_GPAIRS */             \
+    X(BR_UNLESS_G, 3)                                                       \
+    X(BR_EQZ_I32_G, 3)                                                      \
+    X(BR_NEZ_I32_G, 3)                                                      \
+    X(CALL_G, 2)
 
 /* Compare-and-branch superinstructions: an i32 comparison whose result
  * only feeds br_if or if becomes one instruction [a][b][target] (b an
@@ -136,12 +141,39 @@ typedef union gb_cell {
 #define GB_IR_BIN_(opc, name, ti, to, expr)                                 \
     GB_IR_ROW(name, 3) GB_IR_ROW(name##_I, 3)
 #define GB_IR_BR_(name, cond, inv)                                          \
-    GB_IR_ROW(BR_##name, 4) GB_IR_ROW(BR_##name##_I, 4)
+    GB_IR_ROW(BR_##name, 4) GB_IR_ROW(BR_##name##_I, 4)                     \
+    GB_IR_ROW(BR_##name##_G, 4) GB_IR_ROW(BR_##name##_I_G, 4)
 #define GB_IR_LA_(name)                                                     \
     GB_IR_ROW(name##_ADD, 4) GB_IR_ROW(name##_ADDI, 4)                      \
     GB_IR_ROW(name##_ADDW, 5) GB_IR_ROW(name##_ADDIW, 5)
 #define GB_IR_SA_(name)                                                     \
     GB_IR_ROW(name##_ADD, 4) GB_IR_ROW(name##_ADDI, 4)
+
+/* The charging forms (_G): an instruction whose next step is the GAS of a
+ * metered block, which it charges itself, stepping past that GAS: one
+ * dispatch less, the same gas charged at the same point.  Same cells as
+ * the plain form.
+ *   - a conditional branch followed directly by the GAS of the block its
+ *     fall-through opens (after every br_if and if): not taken, it charges
+ *     the cost in that GAS's cell and goes on after it; taken, as the
+ *     plain form (the target's block, its gas cell);
+ *   - CALL_G, a same-instance call when metering is on, where every
+ *     function opens with a GAS: once the callee's frame is pushed it
+ *     charges that GAS's cost and starts after it.
+ * compile_emit.c picks them; the GAS stays in the code (a branch may
+ * target it), so a reader treating a _G form as its plain one (the
+ * compiled tier, gb_ir_plain) charges the same.  Pairs (plain, _G):
+ * define GB_IR_GPAIR(plain, charging), expand GB_IR_GPAIRS, #undef it. */
+#define GB_IR_GPAIRS                                                        \
+    GB_IR_GPAIR(BR_IF, BR_IF_G)                                             \
+    GB_IR_GPAIR(BR_UNLESS, BR_UNLESS_G)                                     \
+    GB_IR_GPAIR(BR_EQZ_I32, BR_EQZ_I32_G)                                   \
+    GB_IR_GPAIR(BR_NEZ_I32, BR_NEZ_I32_G)                                   \
+    GB_IR_GPAIR(CALL, CALL_G)                                               \
+    GB_IR_BRCMP(GB_IR_GP_)
+#define GB_IR_GP_(name, cond, inv)                                          \
+    GB_IR_GPAIR(BR_##name, BR_##name##_G)                                   \
+    GB_IR_GPAIR(BR_##name##_I, BR_##name##_I_G)
 
 /* GB_IR_NAME: the instruction's number (a binary op's _I form is always
  * the next one: the compiler relies on it). */
@@ -168,6 +200,11 @@ const char *gb_ir_name(gb_irop o);
  * whose count is in its cells). */
 extern const int8_t gb_ir_nops[GB_IR_COUNT_];
 int gb_ir_operands(gb_irop o, const gb_cell *at);
+/* ir.c: the plain form of a charging (_G) form (GB_IR_GPAIRS), o itself
+ * for any other; and the charging form of a plain one, 0 (UNREACHABLE)
+ * when it has none. */
+gb_irop gb_ir_plain(gb_irop o);
+gb_irop gb_ir_charging(gb_irop o);
 
 /* ir.c: print a compiled function's internal code, one instruction a line
  * (behind gb_module_dump_code). */

@@ -227,6 +227,8 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
         rb = RCX;
     }
     if (n->cc >= 0) {
+        if (gb_jitx_cmp_by_shift(a, o, pc))
+            return; /* (the shift after it gives the condition) */
         int ra = gb_jitx_src(a, pc[2].u, RAX);
         if (rb >= 0)
             insr(a, n->w, 0x39, rb, ra); /* cmp ra, rb */
@@ -258,6 +260,7 @@ static void emit_binop(asm_ *a, gb_irop o, const gb_jitx_natop *n, const gb_cell
         if (rb < 0) {
             insr(a, n->w, 0xc1, n->sh, rd); /* shift rd, imm8 */
             b1(a, (uint8_t)(iv & (n->w ? 63 : 31)));
+            gb_jitx_shift_flags(a, (uint32_t)(pc - a->code->cells));
         } else {
             insr(a, n->w, 0xd3, n->sh, rd); /* shift rd, cl */
         }
@@ -435,6 +438,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
     a->lo = lo;
     a->fl_at = UINT32_MAX;
     a->gas_merged = UINT32_MAX;
+    a->sc_at = UINT32_MAX;
+    a->sh_at = UINT32_MAX;
 
     /* prologue: align the stack, zero the declared locals (those read
      * before they are written: the others are dead at the entry) */
@@ -488,7 +493,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         } else if (lo[i] != UINT32_MAX) {
             uint64_t pins[NCR];
             uint32_t rend = 0;
-            int np = gb_jitx_plan_pins(hm, code, i, lo, hi, NCR, pins, &rend);
+            int np = gb_jitx_plan_pins(hm, code, a->live, i, lo, hi, NCR,
+                                       pins, &rend);
             bool line = np > 0;
             if (!np)
                 np = gb_jitx_plan_region(hm, code, i, lo, hi, NCR, pins,

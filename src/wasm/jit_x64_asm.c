@@ -163,6 +163,9 @@ int gb_jitx_take_dead(asm_ *a, uint64_t slot, uint64_t dst)
  * loaded now, or (none to spare) `scratch` loaded now. */
 int gb_jitx_src(asm_ *a, uint64_t slot, int scratch)
 {
+    if (slot == a->sc_slot && a->sc_at != UINT32_MAX && a->code &&
+        a->pc == &a->code->cells[a->sc_at])
+        return RAX; /* (a load's value for this instruction only) */
     int i = gb_jitx_cfind(a, slot);
     if (i < 0) {
         i = cget(a);

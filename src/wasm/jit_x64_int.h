@@ -114,6 +114,9 @@ void gb_jitx_fast_depth(jctx *c, const gb_jit *j, const uint64_t *fp);
 
 /* ---- what the translator knows of the IR (jit_x64_ir.c) ---- */
 
+/* the liveness of a function's frame slots (gb_jitx_live_new below) */
+typedef struct gb_jitx_live gb_jitx_live;
+
 /* x86 condition codes */
 enum { CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS,
        CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G };
@@ -162,10 +165,19 @@ int gb_jitx_hmap_get(const gb_jitx_hmap *m, const void *h); /* -1: none */
  * to it comes from [i, the next branch target) — the slots to keep in
  * registers there (at most maxpins), most used first, into pins[]; their
  * count (0: none).  lo and hi: the first and last instruction branching to
- * each cell (lo UINT32_MAX: none). */
+ * each cell (lo UINT32_MAX: none); lv the function's liveness. */
 int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
-                      uint32_t i, const uint32_t *lo, const uint32_t *hi,
-                      int maxpins, uint64_t *pins, uint32_t *rend);
+                      const gb_jitx_live *lv, uint32_t i,
+                      const uint32_t *lo, const uint32_t *hi, int maxpins,
+                      uint64_t *pins, uint32_t *rend);
+/* The load at cell i hands its value to the next instruction only: a
+ * multiply-add (no branch target between) reading it as its first factor
+ * and none of its other operands, the value dead after it.  The load then
+ * goes to the scratch rax, multiplied there (gb_jitx_emit_load): no cache
+ * register for it, and a loop pins none for it. */
+bool gb_jitx_load_feeds_madd(const gb_jitx_hmap *hm, const gb_code *code,
+                             const gb_jitx_live *lv,
+                             const uint32_t *lo, uint32_t i);
 /* In the loop of one straight line [i, rend), `slot` is written only by
  * constants of one value (*c; at least one), and the loop has nothing
  * but moves, constants, native integer operations but the multiply-add
@@ -196,7 +208,6 @@ uint32_t gb_jitx_target(gb_irop o, const gb_cell *pc, const gb_code *code,
 /* The liveness of code's frame slots (a backward analysis over its
  * blocks, before its translation): made by live_new (NULL: out of
  * memory; hm and code must outlive it), freed by live_free. */
-typedef struct gb_jitx_live gb_jitx_live;
 gb_jitx_live *gb_jitx_live_new(const gb_jitx_hmap *hm, const gb_code *code);
 void gb_jitx_live_free(gb_jitx_live *lv);
 /* `slot` is dead at cell t: on every way from t it is written before it
@@ -297,6 +308,11 @@ typedef struct asm_ {
     struct gb_jitx_glob *glob; /* (the module's globals) */
     uint32_t use[NCR];
     uint32_t tick, lock;
+    /* rax holds slot sc_slot (loaded, not in the slot cache) for the
+     * instruction at cell sc_at only (gb_jitx_load_feeds_madd; UINT32_MAX:
+     * none): gb_jitx_src gives rax for it there */
+    uint64_t sc_slot;
+    uint32_t sc_at;
     /* the instruction being translated: its code, the cell after it and
      * the handler map (for what is dead after it) */
     const gb_code *code;
@@ -313,6 +329,10 @@ typedef struct asm_ {
     uint64_t fl_slot;
     int fl_cc;
     uint32_t fl_at;
+    /* a comparison left out for the shift at cell sh_at, whose zero
+     * flag gives slot sh_slot (gb_jitx_cmp_by_shift; UINT32_MAX: none) */
+    uint64_t sh_slot;
+    uint32_t sh_at;
 } asm_;
 
 static inline void grow(asm_ *a, size_t more)
@@ -539,6 +559,18 @@ bool gb_jitx_cond_result(asm_ *a, int cc, uint64_t dst);
  * whether it is 0 (CC_NE: not 0), was the instruction just before, or
  * before constants only, and i is no branch target), or -1. */
 int gb_jitx_cond_flags(const asm_ *a, uint32_t i, uint64_t slot);
+/* A comparison c = x >u 2^n - 1 (the _I form) followed by x' = x >>u n
+ * of the same width (no branch target between, neither writing what the
+ * other reads but x) and then a branch or select reading c only as its
+ * condition, dead after it: x >u 2^n - 1 is (x >> n) != 0, so nothing is
+ * emitted for the comparison and the shift's zero flag is the condition
+ * (gb_jitx_shift_flags).  Clang's rotated `while (v) { ...; v >>= n; }`
+ * (nbody's square root).  Returns whether the comparison was left out. */
+bool gb_jitx_cmp_by_shift(asm_ *a, gb_irop o, const gb_cell *pc);
+/* After a shift by an immediate (not 0 mod its width) at cell i: the
+ * flags it left hold the comparison gb_jitx_cmp_by_shift left out, if
+ * that was the one before it. */
+void gb_jitx_shift_flags(asm_ *a, uint32_t i);
 
 #endif /* __x86_64__ */
 #endif

@@ -137,7 +137,9 @@ bool gb_jitx_hmap_build(gb_jitx_hmap *m)
             i = (i + 1) & 1023;
         }
         m->h[i] = H[o];
-        m->op[i] = (uint16_t)o;
+        /* a charging form (ir.h) is its plain form here: the GAS it
+         * charges stays in the code, compiled as any other */
+        m->op[i] = (uint16_t)gb_ir_plain((gb_irop)o);
     }
     return true;
 }
@@ -593,9 +595,48 @@ bool gb_jitx_dead_at(const gb_jitx_live *lv, uint32_t t, uint64_t slot)
  * comes from [i, the next branch target) — the slots to pin there, most
  * used first, into pins[]; their count (0: none).  lo and hi: the first
  * and last instruction branching to each cell. */
+bool gb_jitx_load_feeds_madd(const gb_jitx_hmap *hm, const gb_code *code,
+                             const gb_jitx_live *lv, const uint32_t *lo,
+                             uint32_t i)
+{
+    const gb_cell *pc = &code->cells[i];
+    int oi = gb_jitx_hmap_get(hm, pc->h);
+    gb_irop mb;
+    int bf;
+    bool wl, st;
+    if (oi < 0)
+        return false;
+    gb_irop o = (gb_irop)oi;
+    bool load = gb_jitx_fused_mem(o, &mb, &bf, &wl, &st)
+                    ? !st
+                    : gb_jitx_mem_kind(o).size && o != GB_IR_ST8 &&
+                          o != GB_IR_ST16 && o != GB_IR_ST32 && o != GB_IR_ST64;
+    if (!load)
+        return false;
+    uint64_t r[3], w[3], d = pc[1].u;
+    int nr, nw;
+    gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
+    for (int k = 0; k < nr; k++)
+        if (r[k] == d)
+            return false; /* (its address reads it) */
+    if (nw > 1 && w[1] == d)
+        return false; /* (the local of a _W form is it too) */
+    uint32_t t = i + (uint32_t)gb_ir_operands(o, pc) + 1;
+    if (t >= code->ncells || lo[t] != UINT32_MAX)
+        return false;
+    const gb_cell *q = &code->cells[t];
+    int qi = gb_jitx_hmap_get(hm, q->h);
+    if ((qi != GB_IR_I32_MADD && qi != GB_IR_I64_MADD) || q[3].u != d ||
+        q[1].u == d || q[2].u == d || q[4].u == d)
+        return false;
+    return gb_jitx_dead_at(lv, t + (uint32_t)gb_ir_operands((gb_irop)qi, q) + 1,
+                           d);
+}
+
 int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
-                      uint32_t i, const uint32_t *lo, const uint32_t *hi,
-                      int maxpins, uint64_t *pins, uint32_t *rend)
+                      const gb_jitx_live *lv, uint32_t i, const uint32_t *lo,
+                      const uint32_t *hi, int maxpins, uint64_t *pins,
+                      uint32_t *rend)
 {
     enum { MAXS = 64 };
     uint64_t slot[MAXS];
@@ -607,6 +648,10 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
     if (lo[i] < i)
         return 0;
     uint32_t e = i;
+    /* (a load's value the next multiply-add takes in rax: no pin for it
+     * at either; sc_at the multiply-add) */
+    uint64_t sc = 0;
+    uint32_t sc_at = UINT32_MAX;
     do {
         const gb_cell *pc = &code->cells[e];
         int oi = gb_jitx_hmap_get(hm, pc->h);
@@ -617,7 +662,16 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
         /* (the slots of the loop only: none after its last branch back) */
         int k = e <= hi[i] ? slot_ops((gb_irop)oi, pc, s) : 0;
         int kind = gb_jitx_slot_rw((gb_irop)oi, pc, r, &nr, w, &nw);
+        uint32_t next = e + (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+        bool skip = e == sc_at;
+        if (!skip && gb_jitx_load_feeds_madd(hm, code, lv, lo, e)) {
+            skip = true;
+            sc = pc[1].u;
+            sc_at = next;
+        }
         for (int j = 0; j < k; j++) {
+            if (skip && s[j] == sc)
+                continue;
             int x = 0;
             while (x < ns && slot[x] != s[j])
                 x++;
@@ -638,7 +692,7 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
             }
             cnt[x]++;
         }
-        e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+        e = next;
     } while (e < code->ncells && lo[e] == UINT32_MAX);
     if (hi[i] >= e)
         return 0;

@@ -16,6 +16,9 @@
 
 #if defined(__x86_64__)
 
+/* (a store of a byte register relies on the REX prefix its base gives) */
+_Static_assert(MEM & 8, "the memory's base is one of r8-r15");
+
 /* The address of an access, (uint32)(a [+ b]) + off, in a register: the
  * cache register of a (or of the local `wb`) when that is the address
  * itself, zero above bit 31 (kept unchanged until the access), else rax.
@@ -856,14 +859,37 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
     }
-    check(a, x, m.size, known, !done); /* (rcx: x may be rd) */
-    int rd = gb_jitx_dst(a, pc[1].u); /* loaded straight into its register */
+    /* The value for the next instruction only (a multiply-add's factor):
+     * into rax, which nothing touches until that reads it (not the cold
+     * marks: so only when the access needs none), the slot's stale
+     * register dropped; else straight into its register. */
+    int ix = gb_jitx_cfind(a, pc[1].u);
+    bool scratch = (done || one) && (ix < 0 || !a->pin[ix]) &&
+                   gb_jitx_load_feeds_madd(a->hm, a->code, a->live, a->lo,
+                                           (uint32_t)(pc - a->code->cells));
+    int rd = RAX;
+    if (!scratch) {
+        rd = gb_jitx_dst(a, pc[1].u);
+    } else if (ix >= 0) {
+        a->rs[ix] = -1;
+        a->dirty[ix] = 0;
+    }
+    /* an address in rax that the value does not go to: its one granule
+     * marked by shifting rax itself, after the access (no copy in rcx) */
+    bool in_x = !done && one && x == RAX && rd >= 0 && rd != RAX;
+    check(a, x, m.size, known, !done && !in_x); /* (rcx: x may be rd) */
     insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RAX, MEM, x, 1, 0);
-    if (rd < 0)
+    if (scratch) {
+        a->sc_slot = pc[1].u;
+        a->sc_at = a->next;
+    } else if (rd < 0) {
         st64(a, pc[1].u, RAX); /* (before the marks: the cold code uses rax) */
-    else if (!m.w)
+    } else if (!m.w) {
         gb_jitx_z32(a, rd);
-    if (!done)
+    }
+    if (in_x)
+        mark_in(a, RAX, RDM);
+    else if (!done)
         mark(a, m.size, RDM, one);
 }
 
@@ -888,13 +914,16 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
     }
     bool last = check(a, x, m.size, known, false);
     int rv = gb_jitx_src(a, val, RCX);
-    if (m.size == 1 && (rv == RSI || rv == RDI)) {
-        mov32(a, RCX, rv); /* (sil and dil would need a REX prefix) */
-        rv = RCX;
-    }
+    /* (a byte from sil or dil: the base r14 always gives the instruction
+     * a REX prefix, with which registers 6 and 7 are sil and dil, not dh
+     * and bh) */
     insm(a, m.pfx, m.w, m.op, rv, MEM, x, 1, 0);
     if (done)
         return;
+    if (one && x == RAX) { /* (the address, not needed after: shifted) */
+        mark_in(a, RAX, DIRTY);
+        return;
+    }
     if (!last || rv == RCX) /* (x is unchanged by the store) */
         check(a, x, m.size, true, true);
     mark(a, m.size, DIRTY, one);

@@ -209,19 +209,26 @@ static bool only_cond(const asm_ *a, uint32_t t, uint64_t slot)
     }
 }
 
+/* A comparison's result left in the flags: whatever a register held for
+ * its slot is stale now, and dead (a pinned one keeps the slot, dead
+ * until written). */
+static void forget_stale(asm_ *a, uint64_t slot)
+{
+    int i = gb_jitx_cfind(a, slot);
+    if (i >= 0 && !a->pin[i]) {
+        a->rs[i] = -1;
+        a->dirty[i] = 0;
+        a->z32[i] = 0;
+    }
+}
+
 bool gb_jitx_cond_result(asm_ *a, int cc, uint64_t dst)
 {
     a->fl_slot = dst;
     a->fl_cc = cc;
     a->fl_at = a->next;
     if (only_cond(a, a->next, dst)) {
-        /* (whatever a register held for dst is stale now, and dead) */
-        int i = gb_jitx_cfind(a, dst);
-        if (i >= 0 && !a->pin[i]) {
-            a->rs[i] = -1;
-            a->dirty[i] = 0;
-            a->z32[i] = 0;
-        }
+        forget_stale(a, dst);
         return true;
     }
     b1(a, 0x0f); /* setcc al */
@@ -234,6 +241,44 @@ bool gb_jitx_cond_result(asm_ *a, int cc, uint64_t dst)
     else
         gb_jitx_z32(a, rd);
     return false;
+}
+
+bool gb_jitx_cmp_by_shift(asm_ *a, gb_irop o, const gb_cell *pc)
+{
+    const gb_code *code = a->code;
+    if ((o != GB_IR_I32_GT_U_I && o != GB_IR_I64_GT_U_I) || !code ||
+        !a->lo)
+        return false;
+    bool w = o == GB_IR_I64_GT_U_I;
+    uint64_t c = pc[1].u, x = pc[2].u, k = w ? pc[3].u : (uint32_t)pc[3].u;
+    unsigned n = (unsigned)__builtin_popcountll(k);
+    /* k = 2^n - 1, 0 < n < the width (a shift by 0 sets no flags) */
+    if (!k || (k & (k + 1)) || n >= (w ? 64u : 32u) || c == x)
+        return false;
+    uint32_t j = a->next;
+    if (j >= code->ncells || a->lo[j] != UINT32_MAX)
+        return false;
+    const gb_cell *q = &code->cells[j];
+    gb_irop sh = w ? GB_IR_I64_SHR_U_I : GB_IR_I32_SHR_U_I;
+    if (gb_jitx_hmap_get(a->hm, q->h) != (int)sh || q[2].u != x ||
+        q[1].u == c || (w ? q[3].u : (uint32_t)q[3].u) != n)
+        return false;
+    if (!only_cond(a, j + (uint32_t)gb_ir_operands(sh, q) + 1, c))
+        return false;
+    forget_stale(a, c);
+    a->sh_slot = c;
+    a->sh_at = j;
+    return true;
+}
+
+void gb_jitx_shift_flags(asm_ *a, uint32_t i)
+{
+    if (a->sh_at != i)
+        return;
+    a->fl_slot = a->sh_slot;
+    a->fl_cc = CC_NE;
+    a->fl_at = a->next;
+    a->sh_at = UINT32_MAX;
 }
 
 int gb_jitx_cond_flags(const asm_ *a, uint32_t i, uint64_t slot)

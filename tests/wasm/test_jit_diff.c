@@ -538,7 +538,9 @@ static void test_liveness(void)
 
 /* tests/data/wasm/jit_flags.wat: branches and selects on the zero flag
  * an add, sub or and left, and on values whose flags must not be used
- * (a shift by 0 mod 32, an add made with lea, a multiply). */
+ * (a shift by 0 mod 32, an add made with lea, a multiply); on the zero
+ * flag of v >> n for v > 2^n - 1, next to bounds and counts where the
+ * comparison must be made. */
 static void test_flags(void)
 {
     static const uint64_t want[] = {
@@ -547,43 +549,81 @@ static void test_flags(void)
         2,   /* shift_keeps_flags */
         14,  /* lea_sets_none */
         4,   /* mul_after_zero */
+        9745, /* shift_loop: 17 + 16 * 32 + 9 * 1024 rounds */
+        311,  /* shift_loop_not: 11 + 3 * 100 */
     };
     expect_results("jit_flags", want, sizeof want / sizeof want[0]);
 }
 
-/* tests/data/wasm/jit_gas.wat: two charges made as one, the counter
- * running out or refilled (gas handed out 1 to 9 units at a time) at
- * either, at every gas limit from 0 to 1700 (it needs 1536): both tiers
- * agree on the trap and the gas left (which counts the gas held back). */
-static void test_merged_gas(void)
+/* tests/data/wasm/jit_regs.wat: loads handed straight to a multiply-add
+ * in the scratch register (matmul's inner loop, in i32 and i64) next to
+ * loads that must not be: one read again after the multiply-add, one
+ * whose bytes span two granules (the out-of-line mark uses that
+ * register); and a load whose value goes to rax, its address a sum made
+ * there too (the mark made from rax only when the value is elsewhere). */
+static void test_regs(void)
+{
+    static const uint64_t want[] = {
+        2277607888u, /* madd_rows */
+        15636257,    /* madd_live */
+        1181772380,  /* madd_span */
+        280,         /* madd_rows64 */
+        8554280,     /* mark_in_rax */
+    };
+    expect_results("jit_regs", want, sizeof want / sizeof want[0]);
+}
+
+/* Run tests/data/wasm/NAME.wat's nexports exports under both tiers at
+ * every gas limit from 0 to max, with gas handed out all at once and, for
+ * the first nslices - 1 of 1, 2, 3, 5, 9, that many units at a time: the
+ * tiers agree on every trap, the gas left (which counts the gas held back)
+ * and the memory, and both ends of the range are reached (some limit runs
+ * out, some finishes). */
+static void sliced_ladder(const char *name, uint64_t max, uint32_t nexports,
+                          size_t nslices)
 {
     size_t len;
-    uint8_t *mod = read_test_wasm("jit_gas", &len);
+    uint8_t *mod = read_test_wasm(name, &len);
     if (!mod)
         return;
     static const uint64_t slices[] = {0, 1, 2, 3, 5, 9};
     static jd_record a, b;
     unsigned oog = 0, ok = 0;
-    for (size_t k = 0; k < sizeof slices / sizeof slices[0]; k++)
-        for (uint64_t gas = 0; gas <= 1700; gas++) {
+    if (nslices > sizeof slices / sizeof slices[0])
+        nslices = sizeof slices / sizeof slices[0];
+    for (size_t k = 0; k < nslices; k++)
+        for (uint64_t gas = 0; gas <= max; gas++) {
             jd_run_sliced(mod, len, GB_TIER_INTERP, gas, slices[k], &a);
             jd_run_sliced(mod, len, GB_TIER_COMPILED, gas, slices[k], &b);
             const char *why = jd_compare(&a, &b);
             if (why) {
-                GB_FAIL_("slice %llu, gas %llu: %s",
+                GB_FAIL_("%s: slice %llu, gas %llu: %s", name,
                          (unsigned long long)slices[k],
                          (unsigned long long)gas, why);
-                k = sizeof slices / sizeof slices[0] - 1;
+                k = nslices - 1;
                 break;
             }
-            GB_EXPECT(b.compiled && b.ncalls == 1);
-            oog += b.calls[0].err == GB_TRAP_OUT_OF_GAS;
-            ok += b.calls[0].err == GB_OK;
+            GB_EXPECT(b.compiled && b.ncalls == nexports);
+            oog += b.calls[nexports - 1].err == GB_TRAP_OUT_OF_GAS;
+            ok += b.calls[nexports - 1].err == GB_OK;
         }
-    /* (both ends of the range reached) */
     GB_EXPECT(oog > 0 && ok > 0);
     free(mod);
 }
+
+/* tests/data/wasm/jit_gas.wat: two charges made as one, the counter
+ * running out or refilled at either, in calls at many depths (it needs
+ * 1536). */
+static void test_merged_gas(void) { sliced_ladder("jit_gas", 1700, 1, 6); }
+
+/* tests/data/wasm/charging.wat: the interpreter's charging forms (ir.h,
+ * GB_IR_GPAIRS: each kind of conditional branch charging the block its
+ * fall-through opens, calls charging the callee's first block), which the
+ * compiled tier compiles as the plain forms and the GAS after them (the
+ * two exports need 972 and 903 with the default schedule; gas handed out
+ * all at once, 1 or 2 units at a time, to keep the run short under the
+ * sanitizers). */
+static void test_charging_gas(void) { sliced_ladder("charging", 1100, 2, 3); }
 
 /* tests/data/wasm/jit_bounds.wat and jit_bounds0.wat (also run over the
  * gas ladder of test_test_programs): every load and store scanning to the
@@ -684,7 +724,9 @@ int main(void)
     GB_RUN(test_bounds);
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
+    GB_RUN(test_regs);
     GB_RUN(test_merged_gas);
+    GB_RUN(test_charging_gas);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
     GB_RUN(test_gear_examples);

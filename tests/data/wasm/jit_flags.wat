@@ -54,4 +54,51 @@
       (br_if $b (local.get $y))
       (return (local.get $z)))
     (i32.const 4))
+;; v >u 2^n - 1 tested before v >>= n, a branch on it (clang's
+  ;; rotated `while (v) v >>= n`): the comparison left out, the shift's
+  ;; zero flag the condition; i64 and i32, by a select too.  Returns the
+  ;; counts of the loops' rounds: 17, 16, 9 (17 + 16 * 32 + 9 * 1024)
+  (func (export "shift_loop") (result i32) (local $v i64) (local $n i32)
+    (local $c i32) (local $u i32) (local $m i32) (local $k i32)
+    (local.set $v (i64.add (i64.extend_i32_u (i32.load8_u (i32.const 305)))
+                           (i64.const 0x123456789)))
+    (loop $l
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (local.set $c (i64.gt_u (local.get $v) (i64.const 3)))
+      (local.set $v (i64.shr_u (local.get $v) (i64.const 2)))
+      (br_if $l (local.get $c)))
+    (local.set $u (i32.add (i32.load8_u (i32.const 305)) (i32.const 0xfedcba98)))
+    (loop $l
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (local.set $c (i32.gt_u (local.get $u) (i32.const 3)))
+      (local.set $u (i32.shr_u (local.get $u) (i32.const 2)))
+      (br_if $l (local.get $c)))
+    (local.set $u (i32.add (i32.load8_u (i32.const 305)) (i32.const 300)))
+    (loop $l
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (local.set $c (i32.gt_u (local.get $u) (i32.const 1)))
+      (local.set $u (i32.shr_u (local.get $u) (i32.const 1)))
+      (br_if $l (select (i32.const 1) (i32.const 0) (local.get $c))))
+    (i32.add (i32.add (local.get $n) (i32.mul (local.get $m) (i32.const 32)))
+             (i32.mul (local.get $k) (i32.const 1024))))
+  ;; the same shapes whose comparison must be made: a bound that is not
+  ;; 2^n - 1 (5, shifts by 2: v reaches 5, where 5 >> 2 is not 0) and a
+  ;; shift by another count (bound 3, shifts by 3: v reaches 5 > 3, where
+  ;; 5 >> 3 is 0).  Returns 11 + 100 * 3
+  (func (export "shift_loop_not") (result i32) (local $v i64) (local $n i32)
+    (local $c i32) (local $u i32) (local $m i32)
+    (local.set $v (i64.add (i64.extend_i32_u (i32.load8_u (i32.const 305)))
+                           (i64.const 5242880)))
+    (loop $l
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (local.set $c (i64.gt_u (local.get $v) (i64.const 5)))
+      (local.set $v (i64.shr_u (local.get $v) (i64.const 2)))
+      (br_if $l (local.get $c)))
+    (local.set $u (i32.add (i32.load8_u (i32.const 305)) (i32.const 40)))
+    (loop $l
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (local.set $c (i32.gt_u (local.get $u) (i32.const 3)))
+      (local.set $u (i32.shr_u (local.get $u) (i32.const 3)))
+      (br_if $l (local.get $c)))
+    (i32.add (local.get $n) (i32.mul (local.get $m) (i32.const 100))))
 )
