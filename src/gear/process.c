@@ -350,19 +350,24 @@ static void precharge(const gb_gear_costs *k, const uint64_t *sec,
  * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
  */
 /* Whether any of the n marks at m is set (32 at a time). */
-static bool any_mark(const uint8_t *m, uint32_t n)
+/* Whether any of the page's n granules (a multiple of 32) has a read mark
+ * (*r) or a write mark (*w); false when neither has: one pass over both,
+ * 32 marks of each at a glance (most pages above the stack are touched by
+ * neither). */
+static inline bool page_marks(const uint8_t *rd, const uint8_t *wr,
+                              uint32_t n, bool *r, bool *w)
 {
-    uint32_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        uint64_t w[4];
-        memcpy(w, m + i, sizeof w);
-        if (w[0] | w[1] | w[2] | w[3])
-            return true;
+    uint64_t a = 0, b = 0;
+    for (uint32_t i = 0; i < n; i += 32) {
+        uint64_t x[4], y[4];
+        memcpy(x, rd + i, sizeof x);
+        memcpy(y, wr + i, sizeof y);
+        a |= x[0] | x[1] | x[2] | x[3];
+        b |= y[0] | y[1] | y[2] | y[3];
     }
-    for (; i < n; i++)
-        if (m[i])
-            return true;
-    return false;
+    *r = a != 0;
+    *w = b != 0;
+    return a | b;
 }
 
 static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
@@ -370,12 +375,14 @@ static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
 {
     const uint8_t *wr = gb_memory_dirty(mem), *rd = gb_memory_read_marks(mem);
     const uint32_t sub = GB_GEAR_PAGE_SIZE >> GB_DIRTY_SHIFT;
+    _Static_assert((GB_GEAR_PAGE_SIZE >> GB_DIRTY_SHIFT) % 32 == 0,
+                   "a page's marks are whole 32-byte words");
     uint32_t end = (uint32_t)(gb_memory_size(mem) / GB_GEAR_PAGE_SIZE);
     uint64_t sum = 0;
     for (uint32_t pg = prog->stack_end / GB_GEAR_PAGE_SIZE; pg < end; pg++) {
-        bool r = any_mark(rd + (size_t)pg * sub, sub),
-             w = any_mark(wr + (size_t)pg * sub, sub);
-        if (!r && !w)
+        bool r, w;
+        if (!page_marks(rd + (size_t)pg * sub, wr + (size_t)pg * sub, sub, &r,
+                        &w))
             continue;
         uint64_t access = !w ? k->signal_read
                           : r ? k->signal_read + k->signal_write_after_read

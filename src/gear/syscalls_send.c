@@ -33,7 +33,9 @@ static gb_err grow_buf(uint8_t **buf, uint32_t *cap, uint64_t need)
     uint64_t c = *cap ? *cap : 64;
     while (c < need)
         c *= 2;
-    uint8_t *p = gb_realloc(*buf, c);
+    /* (a first buffer by malloc: jemalloc's realloc of NULL takes its
+     * slower path, twice the instructions) */
+    uint8_t *p = *buf ? gb_realloc(*buf, c) : gb_malloc(c);
     if (!p)
         return GB_NOMEM;
     *buf = p;
@@ -172,8 +174,9 @@ gb_err gb_syscall_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
 
     gb_journal *j = r->j;
     if (j->nmsgs == r->caps_msgs) {
-        uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 8;
-        gb_out_msg *m = gb_realloc(j->msgs, cap * sizeof *m);
+        uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 2;
+        gb_out_msg *m = j->msgs ? gb_realloc(j->msgs, cap * sizeof *m)
+                                : gb_malloc(cap * sizeof *m); /* (as above) */
         if (!m)
             return GB_NOMEM;
         j->msgs = m;

@@ -19,7 +19,9 @@
  * transaction, gb_db_seal_block, gb_db_commit) the record is folded into L:
  * for each key whose value now differs from the recorded one, E(recorded)
  * is subtracted and E(now) added; then the record is emptied.  So a block
- * pays two expansions per entry it changed in the end, none for an entry
+ * pays two expansions per entry it changed in the end (one when an
+ * earlier fold added the recorded value and its E is still in the
+ * expansion cache, db_int.h), none for an entry
  * it created and removed again, and one digest per value at first touch
  * and at the fold, whatever the number of writes in between.  The record is
  * an open-addressing hash table keyed by SipHash (random key per gb_db) of
@@ -89,6 +91,7 @@ static gb_err load_lanes(gb_db_txn *t)
 }
 
 static void rec_take(gb_db *db, gb_db_rec *r);
+static void xc_begin(gb_db_txn *t);
 
 static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
 {
@@ -125,6 +128,7 @@ static gb_err txn_begin(gb_db *db, bool write, gb_db_txn **out)
     if (write) {
         rec_take(db, &t->rec);
         gb_db_memo_begin(t);
+        xc_begin(t);
     }
     *out = t;
     return GB_OK;
@@ -180,6 +184,8 @@ static void rec_take(gb_db *db, gb_db_rec *r)
 void gb_db_spare_free(gb_db *db)
 {
     rec_free(&db->spare);
+    free(db->xc);
+    db->xc = NULL;
     pthread_mutex_destroy(&db->spare_lock);
 }
 
@@ -213,6 +219,8 @@ void gb_db_abort(gb_db_txn *txn)
     pool_free(txn);
     if (txn->write)
         gb_db_memo_end(txn, false);
+    if (txn->write && txn->xc_folded) /* (its values are not the state) */
+        gb_db_xc_forget(txn->db);
     mdb_txn_abort(txn->txn);
     rec_release(txn->db, &txn->rec);
     if (txn->shared)
@@ -342,12 +350,97 @@ static void rec_add(gb_db_rec *r, uint64_t h, gb_db_table tb,
 
 void gb_db_set_pool(gb_db *db, gb_pool *pool) { db->pool = pool; }
 
-/* One recorded key for a parallel fold: where it is and what it was; the
+/* The expansion cache's named slots (db_int.h) name nothing any more. */
+void gb_db_xc_forget(gb_db *db) { db->xc_epoch++; }
+
+/* A write transaction's start: the names are of the last commit, unless
+ * another came in between (or this id is the one of a failed commit). */
+static void xc_begin(gb_db_txn *t)
+{
+    size_t id = mdb_txn_id(t->txn);
+    if (t->db->xc_txnid != id - 1) {
+        gb_db_xc_forget(t->db);
+        t->db->xc_txnid = id - 1;
+    }
+    t->xc_folded = false;
+}
+
+/* Whether x names (tb, key) with the digest of its value now. */
+static bool xc_names(const gb_db *db, const xc_slot *x, uint8_t tb,
+                     const void *key, size_t klen)
+{
+    return x->keyed && x->key_epoch == db->xc_epoch && x->table == tb &&
+           x->klen == klen && !memcmp(x->key, key, klen);
+}
+
+/* *d = the digest of the value (tb, key) has now, when the expansion
+ * cache's slot for record hash h names it; false: not known. */
+static bool xc_known(const gb_db *db, uint64_t h, gb_db_table tb,
+                     const void *key, size_t klen, uint8_t d[32])
+{
+    const xc_slot *x = db->xc ? &db->xc[h & (XC_SLOTS - 1)] : NULL;
+    if (!x || !xc_names(db, x, (uint8_t)tb, key, klen))
+        return false;
+    memcpy(d, x->d, 32);
+    return true;
+}
+
+/* The fold of one recorded key whose value is now v (NULL: absent):
+ * E(value then) out of acc, E(v) in, unless they are the same value.  x:
+ * the key's slot of the expansion cache (db_int.h), or NULL (another key
+ * of a parallel fold has it): E(value then) is taken from it when it holds
+ * that digest, and E(v) is kept in it, named after the key. */
+static void fold_key(const gb_db *db, gb_lthash *acc, const rec_slot *s,
+                     const uint8_t *key, const MDB_val *v, xc_slot *x)
+{
+    uint8_t d_now[32];
+    if (v)
+        gb_lthash_digest(s->table, key, s->klen, v->mv_data, v->mv_size,
+                         d_now);
+    if (s->state == REC_PRESENT) {
+        if (v && !memcmp(d_now, s->d_orig, 32))
+            return;
+        if (x && x->full && !memcmp(x->d, s->d_orig, 32))
+            gb_lthash_sub_e(acc, x->lane);
+        else
+            gb_lthash_sub(acc, s->d_orig);
+    }
+    if (!v) {
+        if (x && xc_names(db, x, s->table, key, s->klen))
+            x->keyed = false; /* (the key is gone) */
+        return;
+    }
+    if (!x) {
+        gb_lthash_add(acc, d_now);
+        return;
+    }
+    gb_lthash_expand(d_now, x->lane);
+    memcpy(x->d, d_now, 32);
+    x->full = true;
+    x->keyed = s->klen <= XC_KEY;
+    if (x->keyed) {
+        x->table = s->table;
+        x->klen = (uint8_t)s->klen;
+        x->key_epoch = db->xc_epoch;
+        memcpy(x->key, key, s->klen);
+    }
+    gb_lthash_add_e(acc, x->lane);
+}
+
+/* The expansion cache's slot of a recorded key (NULL: no cache). */
+static xc_slot *xc_of(gb_db *db, const rec_slot *s)
+{
+    return db->xc ? &db->xc[s->hash & (XC_SLOTS - 1)] : NULL;
+}
+
+/* One recorded key for a parallel fold: where it is, what it was, and its
+ * slot of the expansion cache (NULL: another key of the fold has it); the
  * jobs read what it is now (several threads may read the transaction at
  * once: nothing writes meanwhile). */
 typedef struct fold_item {
     const uint8_t *key;
     const rec_slot *slot;
+    xc_slot *x;
 } fold_item;
 
 typedef struct fold_ctx {
@@ -374,18 +467,7 @@ static void fold_job(void *p, uint32_t job, unsigned worker)
             atomic_compare_exchange_strong(&f->rc, &none, rc);
             return;
         }
-        bool now = rc == 0;
-        uint8_t d_now[32];
-        if (now)
-            gb_lthash_digest(s->table, it->key, s->klen, v.mv_data,
-                             v.mv_size, d_now);
-        if (s->state == REC_PRESENT) {
-            if (now && !memcmp(d_now, s->d_orig, 32))
-                continue;
-            gb_lthash_sub(acc, s->d_orig);
-        }
-        if (now)
-            gb_lthash_add(acc, d_now);
+        fold_key(f->t->db, acc, s, it->key, rc ? NULL : &v, it->x);
     }
 }
 
@@ -402,11 +484,26 @@ static gb_err rec_fold_parallel(gb_db_txn *t)
         err = GB_NOMEM;
     if (err)
         goto out;
+    /* each slot of the expansion cache to one key at most: the first one
+     * of the fold that has it */
+    uint64_t taken[XC_SLOTS / 64] = {0};
     for (size_t i = 0; i < r->cap; i++) {
         const rec_slot *s = &r->slot[i];
         if (s->state == REC_EMPTY)
             continue;
-        f.items[f.n++] = (fold_item){.key = r->keys + s->key_off, .slot = s};
+        const uint8_t *key = r->keys + s->key_off;
+        xc_slot *x = xc_of(t->db, s);
+        size_t xi = (size_t)(s->hash & (XC_SLOTS - 1));
+        if (x && (taken[xi / 64] >> (xi % 64) & 1)) {
+            /* (its name, if it is this key's, would outlive the change;
+             * the key that has the slot renames it) */
+            if (xc_names(t->db, x, s->table, key, s->klen))
+                x->keyed = false;
+            x = NULL;
+        } else {
+            taken[xi / 64] |= (uint64_t)1 << (xi % 64);
+        }
+        f.items[f.n++] = (fold_item){.key = key, .slot = s, .x = x};
     }
     uint32_t jobs = 8 * nt;
     f.chunk = (f.n + jobs - 1) / jobs;
@@ -438,6 +535,9 @@ gb_err gb_db_rec_fold(gb_db_txn *t)
     gb_db_rec *r = &t->rec;
     if (!r->n)
         return GB_OK;
+    if (!t->db->xc) /* (without it the fold is only slower) */
+        t->db->xc = gb_calloc(XC_SLOTS, sizeof *t->db->xc);
+    t->xc_folded = t->db->xc != NULL;
     if (t->db->pool && gb_pool_threads(t->db->pool) > 1 && r->n >= 256)
         return rec_fold_parallel(t);
     gb_err err = GB_OK;
@@ -452,17 +552,8 @@ gb_err gb_db_rec_fold(gb_db_txn *t)
             err = fail(t, rc);
             break;
         }
-        uint8_t d_now[32];
-        if (rc == 0)
-            gb_lthash_digest(s->table, key, s->klen, v.mv_data, v.mv_size,
-                             d_now);
-        if (s->state == REC_PRESENT) {
-            if (rc == 0 && !memcmp(d_now, s->d_orig, 32))
-                continue;
-            gb_lthash_sub(&t->lanes, s->d_orig);
-        }
-        if (rc == 0)
-            gb_lthash_add(&t->lanes, d_now);
+        /* (one key at a time: a slot two keys share serves each in turn) */
+        fold_key(t->db, &t->lanes, s, key, rc ? NULL : &v, xc_of(t->db, s));
     }
     if (r->cap)
         memset(r->slot, 0, r->cap * sizeof *r->slot);
@@ -528,7 +619,7 @@ gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
     /* v now points at the stored value, and the cursor at its entry */
     if (v.mv_size == vlen && (vlen == 0 || !memcmp(v.mv_data, val, vlen)))
         return GB_OK;
-    if (first)
+    if (first && !xc_known(t->db, h, tb, key, klen, d_old))
         gb_lthash_digest((uint8_t)tb, key, klen, v.mv_data, v.mv_size, d_old);
     v.mv_size = vlen;
     v.mv_data = (void *)val;
@@ -575,6 +666,9 @@ gb_err gb_db_commit(gb_db_txn *txn)
     gb_db *db = txn->db;
     size_t id = mdb_txn_id(txn->txn);
     gb_db_memo_end(txn, true); /* (before LMDB's commit: see db_memo.c) */
+    /* (before it too, while no other write transaction can begin; if it
+     * fails, the next one has this id again, which forgets the names) */
+    db->xc_txnid = id;
     if (db->fault_in && !--db->fault_in) { /* an injected failure: the
                                               write did not happen */
         mdb_txn_abort(txn->txn);
@@ -672,7 +766,9 @@ gb_err gb_db_del(gb_db_txn *t, gb_db_table tb, const void *key, size_t klen)
     }
     if ((err = rec_reserve(&t->rec, klen)))
         return err;
-    gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size, d_old);
+    if (!xc_known(t->db, h, tb, key, klen, d_old))
+        gb_lthash_digest((uint8_t)tb, key, klen, old.mv_data, old.mv_size,
+                         d_old);
     if ((rc = IO(mdb_cursor_del(wc, 0))) != 0)
         return fail(t, rc);
     rec_add(&t->rec, h, tb, key, klen, d_old);

@@ -408,6 +408,7 @@ gb_err gb_db_restore_from(gb_db *db, const char *file)
     mdb_env_close(db->env);
     db->env = NULL;
     gb_db_memo_reset(db); /* (another state: nothing of it is known) */
+    gb_db_xc_forget(db);
     /* rename is atomic: data.mdb is the old state or the copy, whole */
     gb_err e = rename(file, data) == 0 ? GB_OK : GB_IO;
     free(data);

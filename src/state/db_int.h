@@ -72,6 +72,44 @@ typedef struct gb_db_rec {
     size_t keys_len, keys_cap;
 } gb_db_rec;
 
+/* The expansion cache (db.c, gb_db_rec_fold): E(d) of the digests the
+ * folds added, so that a later fold taking the same value out again (the
+ * key's next change, a block or more later) subtracts the kept lanes
+ * instead of expanding d a second time — half of what a changed key costs
+ * the root.  E depends on d alone, so a slot is right whatever happened
+ * since it was filled (aborted or failed transactions, other commits, a
+ * restore): a fold uses it only when its digest is the one it takes out.
+ * A key's slot is picked by its record hash, so the next fold of the key
+ * looks where the last one stored; two keys that share a slot take turns.
+ * XC_SLOTS slots of 2 KiB (17 MiB of address space, allocated at the
+ * first fold, touched as used: a block of 2,000 changed keys had a
+ * quarter of them miss with 4,096 slots because of shared slots, half as
+ * many with 8,192);
+ * only folds use them, and they run inside a write transaction, of which
+ * LMDB lets one be open at a time.
+ *
+ * A slot also names the key whose fold filled it, so that the key's next
+ * first write takes d as the digest of the value it replaces instead of
+ * hashing that value again.  That holds while the slot's key_epoch is the
+ * gb_db's xc_epoch: every write of a hashed key goes through the record
+ * and a fold, whose slot then names the key with its new digest or no key;
+ * a write transaction whose folds filled slots and that does not commit
+ * moves the epoch on (its values are not the state), and so does one that
+ * begins after a commit the cache did not see (xc_txnid: another LMDB id
+ * came in between, a failed commit, a restore). */
+#define XC_SLOTS (1u << 13)
+#define XC_KEY 40 /* longer keys are not named (a page's key is 36 bytes) */
+
+typedef struct xc_slot {
+    uint16_t lane[GB_LTHASH_LANES]; /* E(d) */
+    uint8_t d[32];
+    bool full;
+    bool keyed;         /* d is key's value's, in epoch key_epoch */
+    uint8_t table, klen;
+    uint32_t key_epoch;
+    uint8_t key[XC_KEY];
+} xc_slot;
+
 /* The memo (db_memo.c): an entry per key of the PROGRAMS table read in a
  * write transaction, with its decoded value as the last commit has it
  * (VALID), or marked written in the current write transaction (DIRTY:
@@ -117,6 +155,9 @@ struct gb_db {
     gb_db_rec spare;
     pthread_mutex_t spare_lock;
     gb_db_memo memo;
+    xc_slot *xc; /* the expansion cache: XC_SLOTS, or NULL (none yet) */
+    uint32_t xc_epoch; /* its named slots of another epoch name nothing */
+    size_t xc_txnid;   /* the LMDB id of the last commit it saw */
 };
 
 
@@ -137,6 +178,7 @@ struct gb_db_txn {
     gb_lthash lanes; /* up to date but for the record */
     bool lanes_ok;   /* lanes loaded (a read txn loads them when asked) */
     gb_db_rec rec;   /* write txn: keys written since the last fold */
+    bool xc_folded;  /* write txn: a fold of it named slots (db.c) */
 };
 
 struct gb_db_cursor {
@@ -167,7 +209,11 @@ gb_err gb_db_put_raw(gb_db_txn *t, gb_db_table tb, const void *key,
  * db.c (commit, the root); db_blocks.c (sealing). */
 gb_err gb_db_rec_fold(gb_db_txn *t);
 
-/* Frees db's spare record (db.c; gb_db_close). */
+/* The expansion cache's named slots name nothing any more (db.c; a
+ * restore). */
+void gb_db_xc_forget(gb_db *db);
+
+/* Frees db's spare record and expansion cache (db.c; gb_db_close). */
 void gb_db_spare_free(gb_db *db);
 
 /* The memo's bookkeeping (db_memo.c), called by db.c and db_env.c:

@@ -56,13 +56,25 @@ void gb_lthash_digest(uint8_t table, const void *key, size_t key_len,
 /* L += E(d) / L -= E(d) for an entry with digest d. */
 void gb_lthash_add(gb_lthash *h, const uint8_t digest[32]);
 void gb_lthash_sub(gb_lthash *h, const uint8_t digest[32]);
+/* e = E(d), for a caller that keeps it (E depends on d alone), and L += e /
+ * L -= e with such a kept E(d): the same sums as gb_lthash_add / _sub
+ * without expanding d again. */
+void gb_lthash_expand(const uint8_t digest[32], uint16_t e[GB_LTHASH_LANES]);
+void gb_lthash_add_e(gb_lthash *restrict h,
+                     const uint16_t e[restrict GB_LTHASH_LANES]);
+void gb_lthash_sub_e(gb_lthash *restrict h,
+                     const uint16_t e[restrict GB_LTHASH_LANES]);
 /* h += o, lane by lane (sums of entries combine: for folding in parts). */
 void gb_lthash_merge(gb_lthash *h, const gb_lthash *o);
 
 /* How many times this thread has expanded a digest into E(d) (each
- * gb_lthash_add / gb_lthash_sub is one): the cost the state root pays,
+ * gb_lthash_add / gb_lthash_sub / gb_lthash_expand is one): the cost the state root pays,
  * for tests and benchmarks.  Starts at 0; never reset. */
 uint64_t gb_lthash_expansions(void);
+
+/* How many digests d(t, k, v) this thread has made (gb_lthash_digest
+ * calls), for tests.  Starts at 0; never reset. */
+uint64_t gb_lthash_digests(void);
 
 /* L as 2048 bytes, lanes little-endian; and back. */
 void gb_lthash_encode(const gb_lthash *h, uint8_t out[GB_LTHASH_BYTES]);
