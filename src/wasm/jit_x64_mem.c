@@ -396,17 +396,6 @@ static bool carry(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
     return true;
 }
 
-/* the branch targets of instruction o at cell i (n: how many) */
-static uint32_t target_of(const gb_code *code, gb_irop o, const gb_cell *pc,
-                          uint64_t j)
-{
-    bool imm;
-    int k = o == GB_IR_JMP ? 1
-            : o == GB_IR_BR_TABLE ? 3 + 2 * (int)j
-            : gb_jitx_brcmp_cc(o, &imm) >= 0 ? 3 : 2;
-    return (uint32_t)((const gb_cell *)pc[k].p - code->cells);
-}
-
 static uint64_t ntargets(gb_irop o, const gb_cell *pc)
 {
     bool imm;
@@ -610,7 +599,7 @@ void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
         if (oi < 0)
             break;
         for (uint64_t j = 0; j < ntargets((gb_irop)oi, pc); j++) {
-            uint32_t t = target_of(code, (gb_irop)oi, pc, j);
+            uint32_t t = gb_jitx_target((gb_irop)oi, pc, code, (uint32_t)j);
             if (t < n && l->row[t] == UINT32_MAX)
                 l->row[t] = nt++;
         }
@@ -658,7 +647,7 @@ void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
                 break;
             }
             for (uint64_t j = 0; j < ntargets(o, pc); j++) {
-                uint32_t t = target_of(code, o, pc, j);
+                uint32_t t = gb_jitx_target(o, pc, code, (uint32_t)j);
                 if (t < n && l->row[t] != UINT32_MAX && meet(l, l->row[t]))
                     changed = true;
             }
