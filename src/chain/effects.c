@@ -34,6 +34,17 @@ gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out)
     return GB_OK;
 }
 
+gb_err gb_chain_held_take(const gb_db_dispatch *src, uint8_t **own,
+                          gb_held *out)
+{
+    if (!own || !*own || *own != src->d.payload || !src->d.payload_len)
+        return gb_chain_held_copy(src, out);
+    out->x = *src;
+    out->payload = *own;
+    *own = NULL;
+    return GB_OK;
+}
+
 void gb_chain_held_free(gb_held *h)
 {
     free(h->payload);
@@ -270,7 +281,7 @@ uint64_t gb_chain_extra_gas(const gb_db_dispatch *x)
 /* A dispatch for a program (to_program) or a user, now or after delay
  * blocks. */
 gb_err gb_chain_route(gb_blk *b, gb_db_dispatch *y, bool to_program,
-                      uint32_t delay, uint32_t dest_hint)
+                      uint32_t delay, uint32_t dest_hint, uint8_t **own)
 {
     if (delay) {
         y->expires_at = b->height + delay;
@@ -285,7 +296,7 @@ gb_err gb_chain_route(gb_blk *b, gb_db_dispatch *y, bool to_program,
     }
     y->expires_at = 0;
     if (to_program)
-        return gb_chain_queue_push_hint(b, y, dest_hint);
+        return gb_chain_queue_push_own(b, y, dest_hint, own);
     return gb_chain_to_user(b, y);
 }
 
@@ -322,7 +333,7 @@ gb_err gb_chain_error_reply_h(gb_blk *b, const gb_db_dispatch *x,
         y.gas_node = h->id;
         h->n.unspec_refs++;
     }
-    return gb_chain_route(b, &y, prog, 0, GB_IDMAP_NONE);
+    return gb_chain_route(b, &y, prog, 0, GB_IDMAP_NONE, NULL);
 }
 
 gb_err gb_chain_error_reply(gb_blk *b, const gb_db_dispatch *x,

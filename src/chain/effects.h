@@ -18,6 +18,14 @@
 /* src copied into *out with its payload owned (GB_NOMEM: nothing held);
  * gb_chain_held_free frees the payload.  Any thread. */
 gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out);
+/* The same, but taking src's payload instead of copying it when the
+ * caller owns it: own (NULL: copy) is where the caller keeps that buffer
+ * (malloc'd); when *own is src->d.payload and it is not empty, *out takes
+ * it and *own becomes NULL (a journal's payload queued within the block:
+ * no allocation and copy on the block's thread, no free of the journal's
+ * copy). */
+gb_err gb_chain_held_take(const gb_db_dispatch *src, uint8_t **own,
+                          gb_held *out);
 void gb_chain_held_free(gb_held *h);
 /* Event ev appended to the block's, with copies of payload[0, len) and
  * debug (NULL or "": none); ev's own buffers are ignored.  GB_NOMEM:
@@ -63,9 +71,11 @@ gb_err gb_chain_error_reply_h(gb_blk *b, const gb_db_dispatch *x,
 gb_err gb_chain_drop(gb_blk *b, const gb_db_dispatch *x);
 /* A dispatch for a program (to_program: the queue, dest_hint its
  * scheduler index when known) or a user (gb_chain_to_user), now or after
- * delay blocks (the stash and a task). */
+ * delay blocks (the stash and a task).  own: NULL, or where the caller
+ * keeps y's payload (malloc'd): the queue may take it (gb_chain_held_take),
+ * leaving *own NULL. */
 gb_err gb_chain_route(gb_blk *b, gb_db_dispatch *y, bool to_program,
-                      uint32_t delay, uint32_t dest_hint);
+                      uint32_t delay, uint32_t dest_hint, uint8_t **own);
 /* The ids of what a run sent, on its DISPATCHED event ev. */
 gb_err gb_chain_note_sent(gb_event *ev, const gb_journal *j);
 /* A program record with its allocation bitmap copied (*alloc owned). */
