@@ -477,7 +477,7 @@ static void child_of(gb_gnode *h, gb_db_dispatch *y, bool with_gas)
 gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
                               gb_db_program *p, gb_u128 prep_balance,
                               gb_u128 view_balance, gb_journal *j,
-                              const gb_hints *h, gb_prog_cache *pc)
+                              gb_hints *h, gb_prog_cache *pc)
 {
     gb_id pid = x->d.destination;
     gb_err e = GB_OK;
@@ -526,7 +526,13 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
                                      .outcome = j->outcome,
                                      .gas_burned = burned},
                        NULL, 0, j->debug));
-    TRY_OUT(gb_chain_note_sent(&b->ev[b->nev - 1], j));
+    if (h && h->sent) { /* (made on the run's thread) */
+        b->ev[b->nev - 1].sent = h->sent;
+        b->ev[b->nev - 1].nsent = h->nsent;
+        h->sent = NULL;
+    } else {
+        TRY_OUT(gb_chain_note_sent(&b->ev[b->nev - 1], j));
+    }
 
     /* value */
     gb_u128 bal = view_balance;

@@ -118,19 +118,28 @@ gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
 /* The ids of what a run sent, on its DISPATCHED event (chain.h), so that
  * who caused which message can be told from the events alone (the node's
  * explorer draws it). */
-gb_err gb_chain_note_sent(gb_event *ev, const gb_journal *j)
+gb_err gb_chain_sent_ids(const gb_journal *j, gb_id **out, uint32_t *n)
 {
-    uint32_t n = j->ncreates + j->nmsgs;
-    if (!n)
+    uint32_t k = j->ncreates + j->nmsgs;
+    *out = NULL;
+    *n = 0;
+    if (!k)
         return GB_OK;
-    ev->sent = malloc((size_t)n * sizeof *ev->sent);
-    if (!ev->sent)
+    gb_id *ids = malloc((size_t)k * sizeof *ids);
+    if (!ids)
         return GB_NOMEM;
     for (uint32_t i = 0; i < j->ncreates; i++)
-        ev->sent[ev->nsent++] = j->creates[i].init.id;
+        ids[i] = j->creates[i].init.id;
     for (uint32_t i = 0; i < j->nmsgs; i++)
-        ev->sent[ev->nsent++] = j->msgs[i].id;
+        ids[j->ncreates + i] = j->msgs[i].id;
+    *out = ids;
+    *n = k;
     return GB_OK;
+}
+
+gb_err gb_chain_note_sent(gb_event *ev, const gb_journal *j)
+{
+    return gb_chain_sent_ids(j, &ev->sent, &ev->nsent);
 }
 
 /* A program record with its allocation bitmap copied (*alloc owned). */

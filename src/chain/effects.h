@@ -76,7 +76,11 @@ gb_err gb_chain_drop(gb_blk *b, const gb_db_dispatch *x);
  * leaving *own NULL. */
 gb_err gb_chain_route(gb_blk *b, gb_db_dispatch *y, bool to_program,
                       uint32_t delay, uint32_t dest_hint, uint8_t **own);
-/* The ids of what a run sent, on its DISPATCHED event ev. */
+/* The ids of what a run sent (its creations' init messages, then its
+ * messages), malloc'ed in *out (NULL when none), their count in *n.  Any
+ * thread. */
+gb_err gb_chain_sent_ids(const gb_journal *j, gb_id **out, uint32_t *n);
+/* The same on its DISPATCHED event ev (ev->sent: none yet). */
 gb_err gb_chain_note_sent(gb_event *ev, const gb_journal *j);
 /* A program record with its allocation bitmap copied (*alloc owned). */
 gb_err gb_chain_prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,

@@ -67,6 +67,11 @@ typedef struct gb_hints {
     bool program[GB_HINT_MSGS];   /* msgs[i]'s destination is a program */
     uint32_t reply_dest;
     bool reply_program;
+    /* the ids the run sent, for its DISPATCHED event (gb_chain_sent_ids,
+     * made on the run's thread; owned until the journal's event takes
+     * them, NULL: none made — the journal makes them) */
+    gb_id *sent;
+    uint32_t nsent;
 } gb_hints;
 
 /* The running queue's operations (sched.c fills one; the functions below

@@ -436,6 +436,10 @@ void gb_chain_hint(gb_blk *b, gb_job *r)
     if (!s || !r->runs || r->err)
         return;
     h->alloc_bits = j->allocations ? gb_chain_alloc_bits(j) : 0;
+    /* (a failed allocation leaves it to the journal, on the block's
+     * thread) */
+    if (gb_chain_sent_ids(j, &h->sent, &h->nsent))
+        h->sent = NULL;
     h->valid = true;
     for (uint32_t i = 0; i < GB_HINT_MSGS; i++)
         h->dest[i] = NONE;
