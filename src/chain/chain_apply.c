@@ -519,19 +519,15 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
     /* the system reservation held for the message after this run */
     uint64_t sysres = x->d.ctx.system_reservation + j->system_reserved;
 
-    TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
-                                     .source = x->d.source,
-                                     .destination = pid,
-                                     .dispatch_kind = x->d.kind,
-                                     .outcome = j->outcome,
-                                     .gas_burned = burned},
-                       NULL, 0, j->debug));
+    gb_event *dev;
+    TRY_OUT(gb_chain_event_dispatched(b, x, j->outcome, burned, j->debug,
+                                      &dev));
     if (h && h->sent) { /* (made on the run's thread) */
-        b->ev[b->nev - 1].sent = h->sent;
-        b->ev[b->nev - 1].nsent = h->nsent;
+        dev->sent = h->sent;
+        dev->nsent = h->nsent;
         h->sent = NULL;
     } else {
-        TRY_OUT(gb_chain_note_sent(&b->ev[b->nev - 1], j));
+        TRY_OUT(gb_chain_note_sent(dev, j));
     }
 
     /* value */

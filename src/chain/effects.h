@@ -32,6 +32,13 @@ void gb_chain_held_free(gb_held *h);
  * nothing appended. */
 gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
                       uint32_t len, const char *debug);
+/* The DISPATCHED event of x, appended as gb_chain_event would (id,
+ * source, destination and kind from x; a copy of debug): *out is it, in
+ * b->ev until the next event, for its sent ids.  GB_NOMEM: nothing
+ * appended. */
+gb_err gb_chain_event_dispatched(gb_blk *b, const gb_db_dispatch *x,
+                                 gb_outcome outcome, uint64_t burned,
+                                 const char *debug, gb_event **out);
 /* v credited to id: a program's balance (an exited one's goes on to its
  * inheritor), else an account's.  GB_OVERFLOW: the sum would wrap (value
  * from nowhere: the block fails). */
