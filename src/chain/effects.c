@@ -301,6 +301,9 @@ gb_err gb_chain_pay_fee(gb_blk *b, gb_u128 fee)
 
 gb_err gb_chain_refund_gas(gb_blk *b, gb_id origin, uint64_t gas)
 {
+    if (!gas) /* (most dispatches refund no deposit and no system
+                 reservation: a 128-bit product and a call saved) */
+        return GB_OK;
     return gb_chain_account_add(b, origin, gb_chain_gas_value(gas));
 }
 
