@@ -117,7 +117,7 @@ static void journal_empty(gb_journal *j)
     j->trap_msg[0] = 0;
 }
 
-void gb_journal_free(gb_journal *j)
+void gb_journal_release(gb_journal *j)
 {
     if (!j)
         return;
@@ -137,6 +137,13 @@ void gb_journal_free(gb_journal *j)
     FREE_SET(j->unreserved);
     FREE_SET(j->deposits);
     FREE_SET(j->debug);
+}
+
+void gb_journal_free(gb_journal *j)
+{
+    if (!j)
+        return;
+    gb_journal_release(j);
     journal_empty(j);
 }
 

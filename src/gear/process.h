@@ -254,6 +254,11 @@ typedef struct gb_journal {
  * trap_msg "" (as gb_process begins it); again on an empty one does
  * nothing more. */
 void gb_journal_free(gb_journal *j);
+/* Frees what j owns and leaves j's bytes as they were: pointers to what
+ * was freed.  For a holder that knows whether j holds a journal (and
+ * reads or frees it again only after gb_process filled it anew), which
+ * saves making it empty (gb_job, chain/pipeline.h). */
+void gb_journal_release(gb_journal *j);
 
 /* Limits of a run. */
 typedef struct gb_process_cfg {
