@@ -100,6 +100,7 @@ struct gb_lazy {
     gb_page_write writes_small[SMALL_TOUCHED];
 };
 
+/* (lz_array's allocating path, apart: the common one is then inlined) */
 static void *lz_array_new(size_t bytes, bool zero)
 {
     return zero ? gb_zalloc(bytes) : gb_malloc(bytes);

@@ -109,8 +109,8 @@ void gb_processor_free(gb_processor *p)
     } while (0)
 
 /* j empty (process.h, gb_journal_free): every field zero but trap_msg,
- * whose first byte only (its 256 bytes are a third of the journal, and
- * a journal is made empty twice per dispatch). */
+ * whose first byte only (its 256 bytes are a third of the journal, which
+ * is made empty before every run). */
 static void journal_empty(gb_journal *j)
 {
     memset(j, 0, offsetof(gb_journal, trap_msg));
@@ -575,8 +575,8 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     bool pages_short = false;
     if (has_entry) {
         /* the engine's read and write marks start clear: they count the
-         * pages this run touches (page_charges); the write marks are
-         * (every lazy session leaves them so: lazy_pages.h) */
+         * pages this run touches (page_charges); the write marks already
+         * are (every lazy session leaves them clear: lazy_pages.h) */
         memset(gb_memory_read_marks(mem), 0, p->marks_hi);
         if (prog->hot_complete)
             e = gb_lazy_begin_eager_kept(&p->lz_spare, mem,
