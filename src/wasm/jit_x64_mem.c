@@ -22,9 +22,13 @@ _Static_assert(MEM & 8, "the memory's base is one of r8-r15");
 /* The address of an access, (uint32)(a [+ b]) + off, in a register: the
  * cache register of a (or of the local `wb`) when that is the address
  * itself, zero above bit 31 (kept unchanged until the access), else rax.
- * wb: the local that gets the 32-bit sum first (the _W forms), or -1. */
+ * wb: the local that gets the 32-bit sum first (the _W forms), or -1.
+ * With `disp` (an access that needs its address for nothing else: no
+ * mark, no explicit check), an offset below 2^31 is left to the access's
+ * displacement (*disp) instead of added in rax; the access then forms the
+ * same address (a fault on it, in the guard region, is the same trap). */
 static int ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
-              int64_t wb)
+              int64_t wb, int32_t *disp)
 {
     int ra = gb_jitx_src(a, aslot, RAX);
     int rb = bform == 1 ? gb_jitx_src(a, b, RCX) : -1;
@@ -50,7 +54,9 @@ static int ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
         else
             gb_jitx_z32(a, x);
     }
-    if (off) {
+    if (disp && off <= INT32_MAX) {
+        *disp = (int32_t)off;
+    } else if (off) {
         if (off <= INT32_MAX) {
             insm(a, 0, 1, 0x8d, RAX, x, -1, 1, (int32_t)off);
         } else {
@@ -1052,11 +1058,14 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         done = marked(a, a->line->wv, pc[bform ? 4 : 3].u, m.size, RDM,
                       &one);
     }
+    int32_t disp = 0;
+    int32_t *dp = done && a->guard ? &disp : NULL;
     if (bform == 0) {
-        x = ea(a, pc[2].u, 0, 0, pc[3].u, -1);
+        x = ea(a, pc[2].u, 0, 0, pc[3].u, -1, dp);
         known = access_known(a, 0, pc[2].u, 0, pc[3].u, m.size);
     } else {
-        x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
+        x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1,
+               dp);
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
     }
     /* The value for the next instruction only (a multiply-add's factor):
@@ -1088,7 +1097,7 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
     bool in_x = flag < 0 && !done && one && x == RAX && rd >= 0 && rd != RAX;
     /* (rcx: x may be rd) */
     check(a, x, m.size, known, !done && !in_x && !tx);
-    insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RAX, MEM, x, 1, 0);
+    insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RAX, MEM, x, 1, disp);
     if (scratch) {
         a->sc_slot = pc[1].u;
         a->sc_at = a->next;
@@ -1117,12 +1126,14 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
         v = access_base(a->line, pc, 1, bform);
         done = marked(a, v, pc[bform ? 4 : 3].u, m.size, DIRTY, &one);
     }
+    int32_t disp = 0;
+    int32_t *dp = done && a->guard ? &disp : NULL;
     if (bform == 0) {
-        x = ea(a, pc[1].u, 0, 0, pc[3].u, -1);
+        x = ea(a, pc[1].u, 0, 0, pc[3].u, -1, dp);
         known = access_known(a, 0, pc[1].u, 0, pc[3].u, m.size);
         val = pc[2].u;
     } else {
-        x = ea(a, pc[1].u, bform, pc[2].u, pc[4].u, -1);
+        x = ea(a, pc[1].u, bform, pc[2].u, pc[4].u, -1, dp);
         known = access_known(a, bform, pc[1].u, pc[2].u, pc[4].u, m.size);
         val = pc[3].u;
     }
@@ -1131,7 +1142,7 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
     /* (a byte from sil or dil: the base r14 always gives the instruction
      * a REX prefix, with which registers 6 and 7 are sil and dil, not dh
      * and bh) */
-    insm(a, m.pfx, m.w, m.op, rv, MEM, x, 1, 0);
+    insm(a, m.pfx, m.w, m.op, rv, MEM, x, 1, disp);
     if (done)
         return;
     /* marked once per granule in its loop: tested at x itself (one
