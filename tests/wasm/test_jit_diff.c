@@ -597,7 +597,7 @@ static void test_induction(void)
     const uint32_t nwant = sizeof want / sizeof want[0];
     uint64_t gas[160];
     size_t ngas = 0;
-    for (uint64_t g = 0; g < 460000 && ngas < 159; g = g + g / 16 + 13)
+    for (uint64_t g = 0; g < 460000 && ngas < 159; g = g + g / 8 + 13)
         gas[ngas++] = g;
     gas[ngas++] = 1000000;
     static jd_record a, b;
