@@ -218,6 +218,9 @@ void gb_job_free(gb_job *r)
     if (r->alloc != r->alloc_small)
         free(r->alloc);
     gb_chain_held_free(&r->h);
+    if (r->hints.sent) /* (mostly taken by the event: free(NULL) is a
+                          call) */
+        free(r->hints.sent);
     memset(r, 0, offsetof(gb_job, j)); /* (the rest: gb_job's end) */
     r->src.copy = NULL;
 }
