@@ -522,6 +522,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
                 a->head = i;
                 a->rend = rend;
             }
+            if (line)
+                gb_jitx_ind_plan(a, hm, code, i, rend);
         }
         if (lo[i] != UINT32_MAX && hi[i] >= i) /* a loop's head */
             gb_jitx_align_code(a, 32);
@@ -815,6 +817,7 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         i += (uint32_t)nops + 1;
     }
     gb_jitx_emit_cold_marks(a);
+    gb_jitx_emit_ind_marks(a);
     /* the calls' exact checks, out of line: rcx the callee frame's end */
     for (size_t k = 0; k < a->nslow && !a->fail; k++) {
         patch4(a, a->slow[k].at, (uint32_t)a->n - (a->slow[k].at + 4));
@@ -981,6 +984,21 @@ static void emit_runtime(asm_ *a)
     gb_jitx_jmp_to(a, a->l_exit);
 }
 
+/* Whether m's memory may grow to 4 GiB, where an address wrapping past
+ * 2^32 can be in bounds (its pages bounded by its maximum, and a memory
+ * of its own by the configuration's too). */
+static bool mem_may_be_4g(const gb_module *m)
+{
+    if (!m->nmems)
+        return false;
+    uint64_t max = m->mems[0].has_max ? m->mems[0].max : 65536;
+    if (!m->nmem_imports && m->cfg.max_memory_pages < max)
+        max = m->cfg.max_memory_pages;
+    if (m->mems[0].min > max)
+        max = m->mems[0].min;
+    return max >= 65536;
+}
+
 gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
 {
     *out = NULL;
@@ -1002,6 +1020,7 @@ gb_err gb_jit_compile(const gb_module *m, gb_jit **out)
     j->nfunc_imports = m->nfunc_imports;
     j->ndefs = ndefs;
     j->guard = a.guard = !m->cfg.jit_explicit_bounds && gb_jitx_guard_usable();
+    a.mem4g = mem_may_be_4g(m);
     emit_runtime(&a);
     j->l_oob = a.l_oob;
     gb_jitx_globals_plan(&a, hm, m);
@@ -1052,6 +1071,7 @@ out:
     free(a.fx);
     free(a.calls);
     free(a.cold);
+    free(a.icold);
     free(a.slow);
     free(a.gas2);
     free(hm);

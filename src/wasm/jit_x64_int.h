@@ -21,6 +21,10 @@
 #include "util/mem.h"
 #include "wasm/jit.h"
 
+/* accesses of one loop whose marks are made once per granule (jctx's
+ * ind) */
+#define GB_JITX_NIND 8
+
 /* The run's context; r12 points at it.  Compiled code reads the fields by
  * their offsets. */
 typedef struct jctx {
@@ -44,6 +48,11 @@ typedef struct jctx {
     /* (input to the trampoline) the depth from which a caller takes the
      * slow path of its call's checks (gb_jitx_fast_depth) */
     uint32_t fast_depth;
+    /* The marks made once per granule in a loop (jit_x64_mem.c,
+     * gb_jitx_ind_plan): per access, the low bits of its address that,
+     * all zero, say it entered a new granule; 0 (set on the way into the
+     * loop) until the access first marked. */
+    uint32_t ind[GB_JITX_NIND];
 } jctx;
 
 typedef gb_err (*enter_fn)(jctx *c, uint64_t *fp, const void *code);
@@ -258,6 +267,14 @@ typedef struct asm_ {
      * target = (where to go back) << 8 | size << 4 | the marks' register */
     fixup *cold;
     size_t ncold, capcold;
+    /* the accesses marked once per granule (gb_jitx_ind_plan): at the
+     * jz's rel32, target: where to go back, aux: what the out-of-line
+     * marking needs (jit_x64_mem.c's ind_mark) */
+    fixup *icold;
+    size_t nicold, capicold;
+    /* the memory may be 4 GiB: an address may wrap past 2^32 and stay
+     * in bounds */
+    bool mem4g;
     /* per module */
     fixup *calls;
     size_t ncalls, capcalls;
@@ -519,6 +536,17 @@ void gb_jitx_align_code(asm_ *a, unsigned to);
 /* The out-of-line marks of the function's accesses whose bytes may be in
  * two granules (the first byte's granule; asm_'s cold), after its code. */
 void gb_jitx_emit_cold_marks(asm_ *a);
+/* At the head of a loop of one straight line [head, rend), on the way
+ * in (before its alignment): when its code has no call or helper and
+ * some slot advances by a constant each time round, the accesses whose
+ * address moves by 1 to 256 bytes each time mark only when they enter a
+ * new granule (or first run after the way in: their flags in jctx's ind,
+ * zeroed here); see docs/engine.md, "Marks once per granule". */
+void gb_jitx_ind_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
+                      uint32_t head, uint32_t rend);
+/* The out-of-line marks of those accesses (asm_'s icold), after the
+ * function's code. */
+void gb_jitx_emit_ind_marks(asm_ *a);
 
 /* ---- more encoders, jumps and labels (jit_x64_asm.c) ---- */
 

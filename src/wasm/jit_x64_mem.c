@@ -22,9 +22,13 @@ _Static_assert(MEM & 8, "the memory's base is one of r8-r15");
 /* The address of an access, (uint32)(a [+ b]) + off, in a register: the
  * cache register of a (or of the local `wb`) when that is the address
  * itself, zero above bit 31 (kept unchanged until the access), else rax.
- * wb: the local that gets the 32-bit sum first (the _W forms), or -1. */
+ * wb: the local that gets the 32-bit sum first (the _W forms), or -1.
+ * With `disp` (an access that needs its address for nothing else: no
+ * mark, no explicit check), an offset below 2^31 is left to the access's
+ * displacement (*disp) instead of added in rax; the access then forms the
+ * same address (a fault on it, in the guard region, is the same trap). */
 static int ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
-              int64_t wb)
+              int64_t wb, int32_t *disp)
 {
     int ra = gb_jitx_src(a, aslot, RAX);
     int rb = bform == 1 ? gb_jitx_src(a, b, RCX) : -1;
@@ -50,7 +54,9 @@ static int ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
         else
             gb_jitx_z32(a, x);
     }
-    if (off) {
+    if (disp && off <= INT32_MAX) {
+        *disp = (int32_t)off;
+    } else if (off) {
         if (off <= INT32_MAX) {
             insm(a, 0, 1, 0x8d, RAX, x, -1, 1, (int32_t)off);
         } else {
@@ -135,6 +141,17 @@ typedef struct gb_jitx_line {
         uint64_t lo, hi;   /* [lo, hi) past R: its granules are marked */
     } mk[16];
     int nmk, nextmk;
+    /* The loop of one straight line whose accesses mark once per granule
+     * (gb_jitx_ind_plan): its head (-1: none), its end, the epoch of its
+     * line's values at the head; per slot, whether it advances by a
+     * constant each time round (iok) and by how much (istep, mod 2^32);
+     * the flags zeroed on the way in and those given to accesses so far.
+     * ibase, ic: scratch of the plan. */
+    int64_t ihead;
+    uint32_t irend, iepoch;
+    uint32_t *istep, *ibase, *ic;
+    uint8_t *iok;
+    int nflags, nind;
 } gb_jitx_line;
 
 static unsigned tz32(uint32_t v) { return v ? (unsigned)__builtin_ctz(v) : 32; }
@@ -564,6 +581,10 @@ void gb_jitx_align_free(asm_ *a)
         free(l->rowsv);
         free(l->row);
         free(l->val);
+        free(l->istep);
+        free(l->ibase);
+        free(l->ic);
+        free(l->iok);
         free(l);
         a->line = NULL;
     }
@@ -583,6 +604,7 @@ void gb_jitx_align_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code)
     l->glob = a->glob;
     l->nslots = ns;
     l->epoch = 1;
+    l->ihead = -1;
     l->val = gb_calloc(ns, sizeof *l->val);
     l->row = gb_malloc((size_t)n * sizeof *l->row);
     if (!l->val || !l->row) {
@@ -818,6 +840,201 @@ void gb_jitx_emit_cold_marks(asm_ *a)
     a->ncold = 0;
 }
 
+/* ---- marks once per granule: the loops' inductions ----
+ *
+ * In a loop of one straight line with no call or helper, an access whose
+ * address advances by a constant S, 0 < S <= 256, each time round (its
+ * roots are the values at the head of slots that each advance by a
+ * constant: i += 4, p = q + i) enters a new granule exactly when the low
+ * bits of its address, mod the granule, are below S: it marks then, or
+ * the first time it runs after the way into the loop, and every other
+ * time finds its granules marked by its earlier runs.  Inline that is
+ * `test [ctx->ind[k]], addr; jz cold`: the flag is 0 on the way in (so
+ * the first run marks) and the mask of those low bits (511 & -P, P the
+ * power of 2 at or above S) once marked.  An address that may span two
+ * granules is tested at its last byte (its first byte's granule is the
+ * last byte's of the run before, or marked with it by the cold code,
+ * which marks both).  An address wrapping past 2^32 stays in bounds only
+ * in a memory of 4 GiB: there only accesses with no offset, tested at
+ * their first byte (which then lies below S, and marks), take part.
+ * Every access that ran has its granules marked when it is done, as in
+ * the interpreter; one that traps marks nothing. */
+
+void gb_jitx_ind_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
+                      uint32_t head, uint32_t rend)
+{
+    gb_jitx_line *l = a->line;
+    if (!l || l->code != code)
+        return;
+    l->ihead = -1;
+    uint32_t ns = l->nslots;
+    if (!l->istep) {
+        l->istep = gb_malloc(ns * sizeof *l->istep);
+        l->ibase = gb_malloc(ns * sizeof *l->ibase);
+        l->ic = gb_malloc(ns * sizeof *l->ic);
+        l->iok = gb_malloc(ns);
+        if (!l->istep || !l->ibase || !l->ic || !l->iok) {
+            free(l->istep); free(l->ibase); free(l->ic); free(l->iok);
+            l->istep = l->ibase = l->ic = NULL;
+            l->iok = NULL;
+            return;
+        }
+    }
+    /* each slot's value as (a slot's value at the head) + constant, or
+     * UINT32_MAX: another; met at every branch back to the head (iok 2:
+     * none seen yet) */
+    for (uint32_t s = 0; s < ns; s++) {
+        l->ibase[s] = s;
+        l->ic[s] = 0;
+        l->iok[s] = 2;
+    }
+    int nacc = 0;
+    for (uint32_t i = head; i < rend;) {
+        const gb_cell *pc = &code->cells[i];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            return;
+        gb_irop o = (gb_irop)oi, mb;
+        uint64_t r[3], w[3];
+        int nr, nw, bf;
+        bool wl, st;
+        int kind = gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
+        uint32_t nt = gb_jitx_ntargets(o, pc);
+        if (kind != 0 && (nt == 0 || o == GB_IR_BR_TABLE))
+            return; /* a call, a helper, a return */
+        if (gb_jitx_mem_kind(o).size || gb_jitx_fused_mem(o, &mb, &bf, &wl, &st))
+            nacc++;
+        for (uint32_t k = 0; k < nt; k++) {
+            if (gb_jitx_target(o, pc, code, k) != head)
+                continue;
+            for (uint32_t s = 0; s < ns; s++) {
+                bool ok = l->ibase[s] == s;
+                uint32_t c = ok ? l->ic[s] : 0;
+                if (l->iok[s] == 2) {
+                    l->iok[s] = ok;
+                    l->istep[s] = c;
+                } else if (l->iok[s] && (!ok || l->istep[s] != c)) {
+                    l->iok[s] = 0;
+                }
+            }
+        }
+        if (kind == 0) {
+            uint32_t nb = UINT32_MAX, nc = 0, k = (uint32_t)pc[3].u;
+            if (o == GB_IR_COPY && pc[2].u < ns) {
+                nb = l->ibase[pc[2].u];
+                nc = l->ic[pc[2].u];
+            } else if ((o == GB_IR_I32_ADD_I || o == GB_IR_I32_SUB_I) &&
+                       pc[2].u < ns) {
+                nb = l->ibase[pc[2].u];
+                nc = l->ic[pc[2].u] + (o == GB_IR_I32_ADD_I ? k : -k);
+            }
+            for (int q = 0; q < nw; q++)
+                if (w[q] < ns) {
+                    l->ibase[w[q]] = nw == 1 ? nb : UINT32_MAX;
+                    l->ic[w[q]] = nc;
+                }
+        }
+        i += (uint32_t)gb_ir_operands(o, pc) + 1;
+    }
+    int nsteps = 0;
+    for (uint32_t s = 0; s < ns; s++) {
+        if (l->iok[s] == 2)
+            l->iok[s] = 0;
+        nsteps += l->iok[s] && l->istep[s];
+    }
+    if (!nsteps || !nacc)
+        return;
+    l->nflags = nacc < GB_JITX_NIND ? nacc : GB_JITX_NIND;
+    l->nind = 0;
+    l->ihead = head;
+    l->irend = rend;
+    l->iepoch = l->epoch;
+    for (int k = 0; k < l->nflags; k += 2) { /* mov qword [ind+k], 0 */
+        insm(a, 0, 1, 0xc7, 0, CTX, -1, 1, CO(ind) + 4 * k);
+        b4(a, 0);
+    }
+}
+
+/* The flag of an access at (base v) + off in the loop whose accesses mark
+ * once per granule (and *mask, the low bits tested), or -1 when it marks
+ * every time.  one: its bytes are in one granule; on_first: the register
+ * tested will hold its first byte's address (else its last byte's). */
+static int ind_site(asm_ *a, gb_jitx_val v, uint64_t off, bool one,
+                    bool on_first, uint32_t *mask)
+{
+    gb_jitx_line *l = a->line;
+    if (!l || l->ihead < 0 || !a->pc || l->code != a->code ||
+        l->epoch != l->iepoch || l->nind >= l->nflags)
+        return -1;
+    uint64_t i = (uint64_t)(a->pc - l->code->cells);
+    if (i < (uint64_t)l->ihead || i >= l->irend)
+        return -1;
+    if (a->mem4g && (off || !one || !on_first))
+        return -1;
+    uint32_t step = 0;
+    uint64_t roots[2] = {v.r1, v.r2};
+    for (int k = 0; k < 2; k++) {
+        uint64_t r = roots[k];
+        if (!r)
+            continue;
+        if ((uint32_t)(r >> 32) != l->iepoch || (r & 0x80000000u) ||
+            (uint32_t)r >= l->nslots || !l->iok[(uint32_t)r])
+            return -1; /* (not a slot's value at the head) */
+        step += l->istep[(uint32_t)r];
+    }
+    if (!step || step > 256)
+        return -1;
+    uint32_t p = 1;
+    while (p < step)
+        p <<= 1;
+    *mask = (((uint32_t)1 << GB_DIRTY_SHIFT) - 1) & ~(p - 1);
+    return l->nind++;
+}
+
+/* The inline test of such an access, after it (register t holding the
+ * address tested: its first byte's when `one`, else rcx its last's);
+ * the marking out of line (gb_jitx_emit_ind_marks). */
+static void ind_mark(asm_ *a, int t, int size, int marks, bool one,
+                     int flag, uint32_t mask)
+{
+    insm(a, 0, 0, 0x85, t, CTX, -1, 1, CO(ind) + 4 * flag); /* test */
+    b1(a, 0x0f);
+    b1(a, 0x84); /* jz */
+    uint32_t at = (uint32_t)a->n;
+    b4(a, 0);
+    gb_jitx_add_fx(a, &a->icold, &a->nicold, &a->capicold, at,
+                   (uint32_t)a->n);
+    if (a->nicold)
+        a->icold[a->nicold - 1].aux = mask | (uint32_t)flag << 10 |
+                                      (uint32_t)t << 14 |
+                                      (uint32_t)size << 18 |
+                                      (uint32_t)marks << 23 |
+                                      (uint32_t)one << 27;
+}
+
+void gb_jitx_emit_ind_marks(asm_ *a)
+{
+    for (size_t k = 0; k < a->nicold && !a->fail; k++) {
+        uint32_t x = a->icold[k].aux;
+        int t = (int)(x >> 14 & 15), size = (int)(x >> 18 & 31);
+        int marks = (int)(x >> 23 & 15);
+        patch4(a, a->icold[k].at, (uint32_t)a->n - (a->icold[k].at + 4));
+        if (x >> 27 & 1) { /* one granule, t its first byte: rcx is free */
+            if (t != RCX)
+                mov64(a, RCX, t);
+        } else { /* rcx the last byte, rax the first (free too) */
+            insm(a, 0, 1, 0x8d, RAX, RCX, -1, 1, 1 - size);
+            mark_in(a, RAX, marks);
+        }
+        mark_in(a, RCX, marks);
+        /* mov dword [ind+flag], mask */
+        insm(a, 0, 0, 0xc7, 0, CTX, -1, 1, CO(ind) + 4 * (int)(x >> 10 & 15));
+        b4(a, x & 1023);
+        gb_jitx_jmp_to(a, a->icold[k].target);
+    }
+    a->nicold = 0;
+}
+
 /* the bounds of an access: checked now, or known (then recorded) */
 static bool access_known(asm_ *a, int bform, uint64_t as, uint64_t b,
                          uint64_t off, int size)
@@ -841,11 +1058,14 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         done = marked(a, a->line->wv, pc[bform ? 4 : 3].u, m.size, RDM,
                       &one);
     }
+    int32_t disp = 0;
+    int32_t *dp = done && a->guard ? &disp : NULL;
     if (bform == 0) {
-        x = ea(a, pc[2].u, 0, 0, pc[3].u, -1);
+        x = ea(a, pc[2].u, 0, 0, pc[3].u, -1, dp);
         known = access_known(a, 0, pc[2].u, 0, pc[3].u, m.size);
     } else {
-        x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1);
+        x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1,
+               dp);
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
     }
     /* The value for the next instruction only (a multiply-add's factor):
@@ -863,11 +1083,21 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         a->rs[ix] = -1;
         a->dirty[ix] = 0;
     }
+    /* marked once per granule in its loop: tested at the address itself
+     * when the value does not go to its register (and its bytes are in
+     * one granule), else at rcx, its last byte */
+    uint32_t mask = 0;
+    bool tx = one && x != (rd >= 0 ? rd : RAX);
+    int flag = done || !a->line ? -1
+               : ind_site(a, a->line->wv, pc[bform ? 4 : 3].u, one, tx,
+                          &mask);
+    tx = tx && flag >= 0;
     /* an address in rax that the value does not go to: its one granule
      * marked by shifting rax itself, after the access (no copy in rcx) */
-    bool in_x = !done && one && x == RAX && rd >= 0 && rd != RAX;
-    check(a, x, m.size, known, !done && !in_x); /* (rcx: x may be rd) */
-    insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RAX, MEM, x, 1, 0);
+    bool in_x = flag < 0 && !done && one && x == RAX && rd >= 0 && rd != RAX;
+    /* (rcx: x may be rd) */
+    check(a, x, m.size, known, !done && !in_x && !tx);
+    insm(a, m.pfx, m.w, m.op, rd >= 0 ? rd : RAX, MEM, x, 1, disp);
     if (scratch) {
         a->sc_slot = pc[1].u;
         a->sc_at = a->next;
@@ -876,7 +1106,9 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
     } else if (!m.w) {
         gb_jitx_z32(a, rd);
     }
-    if (in_x)
+    if (flag >= 0)
+        ind_mark(a, tx ? x : RCX, m.size, RDM, one, flag, mask);
+    else if (in_x)
         mark_in(a, RAX, RDM);
     else if (!done)
         mark(a, m.size, RDM, one);
@@ -889,15 +1121,19 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
     uint64_t val;
     int x;
     bool known, one = false, done = false;
-    if (a->line)
-        done = marked(a, access_base(a->line, pc, 1, bform),
-                      pc[bform ? 4 : 3].u, m.size, DIRTY, &one);
+    gb_jitx_val v = {0};
+    if (a->line) {
+        v = access_base(a->line, pc, 1, bform);
+        done = marked(a, v, pc[bform ? 4 : 3].u, m.size, DIRTY, &one);
+    }
+    int32_t disp = 0;
+    int32_t *dp = done && a->guard ? &disp : NULL;
     if (bform == 0) {
-        x = ea(a, pc[1].u, 0, 0, pc[3].u, -1);
+        x = ea(a, pc[1].u, 0, 0, pc[3].u, -1, dp);
         known = access_known(a, 0, pc[1].u, 0, pc[3].u, m.size);
         val = pc[2].u;
     } else {
-        x = ea(a, pc[1].u, bform, pc[2].u, pc[4].u, -1);
+        x = ea(a, pc[1].u, bform, pc[2].u, pc[4].u, -1, dp);
         known = access_known(a, bform, pc[1].u, pc[2].u, pc[4].u, m.size);
         val = pc[3].u;
     }
@@ -906,9 +1142,21 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
     /* (a byte from sil or dil: the base r14 always gives the instruction
      * a REX prefix, with which registers 6 and 7 are sil and dil, not dh
      * and bh) */
-    insm(a, m.pfx, m.w, m.op, rv, MEM, x, 1, 0);
+    insm(a, m.pfx, m.w, m.op, rv, MEM, x, 1, disp);
     if (done)
         return;
+    /* marked once per granule in its loop: tested at x itself (one
+     * granule) or at rcx, its last byte */
+    uint32_t mask = 0;
+    int flag = a->line ? ind_site(a, v, pc[bform ? 4 : 3].u, one, one,
+                                  &mask)
+                       : -1;
+    if (flag >= 0) {
+        if (!one && (!last || rv == RCX))
+            check(a, x, m.size, true, true);
+        ind_mark(a, one ? x : RCX, m.size, DIRTY, one, flag, mask);
+        return;
+    }
     if (one && x == RAX) { /* (the address, not needed after: shifted) */
         mark_in(a, RAX, DIRTY);
         return;

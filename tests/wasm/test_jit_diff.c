@@ -573,6 +573,46 @@ static void test_regs(void)
     expect_results("jit_regs", want, sizeof want / sizeof want[0]);
 }
 
+/* tests/data/wasm/jit_ind.wat: loops whose accesses mark once per
+ * granule (an address advancing by a constant, in a memory below 4 GiB:
+ * offsets, bytes spanning two granules (the first access too), steps of 1
+ * to 256, a loop entered
+ * again mid-granule) next to loops that must mark every time (two
+ * branches back with different steps, a step of 257, down, doubling) and
+ * stores running off the end of memory.  The three ways agree (results,
+ * traps, gas left, memory and both kinds of marks) at every gas limit of
+ * a ladder through all of it, and with all the gas each export ends as
+ * it is made to. */
+static void test_induction(void)
+{
+    static const uint64_t want[] = {
+        1998686976u, /* stride4 */
+        3565405026u, /* stride3 */
+        116950307,   /* span_first */
+        2601051958u, /* stride8_i64 */
+        3938740344u, /* stride256 */
+        3075831662u, /* two_backs */
+        3645216496u, /* rows */
+    };
+    const uint32_t nwant = sizeof want / sizeof want[0];
+    uint64_t gas[160];
+    size_t ngas = 0;
+    for (uint64_t g = 0; g < 460000 && ngas < 159; g = g + g / 8 + 13)
+        gas[ngas++] = g;
+    gas[ngas++] = 1000000;
+    static jd_record a, b;
+    if (!ladder("jit_ind", gas, ngas, &a, &b))
+        return;
+    GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
+    GB_EXPECT_U64(nwant + 1, b.ncalls);
+    for (uint32_t i = 0; i < b.ncalls && i < nwant; i++) {
+        GB_EXPECT_ERR(GB_OK, b.calls[i].err);
+        GB_EXPECT_U64(want[i], (uint32_t)b.calls[i].results[0]);
+    }
+    if (b.ncalls == nwant + 1)
+        GB_EXPECT_ERR(GB_TRAP_MEM_OOB, b.calls[nwant].err);
+}
+
 /* Run tests/data/wasm/NAME.wat's nexports exports under both tiers at
  * every gas limit from 0 to max, with gas handed out all at once and, for
  * the first nslices - 1 of 1, 2, 3, 5, 9, that many units at a time: the
@@ -725,6 +765,7 @@ int main(void)
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
     GB_RUN(test_regs);
+    GB_RUN(test_induction);
     GB_RUN(test_merged_gas);
     GB_RUN(test_charging_gas);
     GB_RUN(test_bench_workloads);
