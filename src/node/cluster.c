@@ -313,6 +313,15 @@ static natsStatus connect_list(const char **list, int n, bool in_order,
     return s;
 }
 
+/* url without its scheme and user: "host:port..." */
+static const char *host_port(const char *url)
+{
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    const char *at = strrchr(h, '@');
+    return at ? at + 1 : h;
+}
+
 /* The name of the server at url ("[scheme://][user@]host[:port]"), from
  * the INFO line a NATS server sends first, before any login; false when
  * it cannot be read within a second.  (The client library tells its
@@ -321,12 +330,7 @@ static natsStatus connect_list(const char **list, int n, bool in_order,
 static bool server_name(const char *url, char *name, size_t cap)
 {
     char hp[256], port[16] = "4222";
-    const char *h = strstr(url, "://");
-    h = h ? h + 3 : url;
-    const char *at = strrchr(h, '@');
-    if (at)
-        h = at + 1;
-    snprintf(hp, sizeof hp, "%s", h);
+    snprintf(hp, sizeof hp, "%s", host_port(url));
     hp[strcspn(hp, "/")] = 0;
     char *host = hp, *colon;
     if (hp[0] == '[') { /* [v6]:port */
@@ -423,15 +427,55 @@ static void follow_leader(gb_cluster *c, uint64_t now)
         return;
     c->leader_check = now + LEADER_CHECK_MS;
     int li = find_leader(c);
+    if (li < 0)
+        return;
     uint64_t w = atomic_load(&c->want);
-    if (li >= 0 && (uint64_t)li + 1 != (w & 0xff))
+    /* the publishing connection may also have left the leader on its
+     * own: the leader's server restarted, kept its lead, and the client
+     * reconnected to the next server of its list */
+    char url[256] = "";
+    pthread_mutex_lock(&c->mu);
+    bool away = c->pub_at != li; /* (or its connection could not be opened:
+                                    tried again) */
+    if (!away && c->pnc &&
+        natsConnection_GetConnectedUrl(c->pnc, url, sizeof url) != NATS_OK)
+        url[0] = 0;
+    pthread_mutex_unlock(&c->mu);
+    for (int i = 0; url[0] && i < c->nurl; i++) /* (on another server of
+                                                   the list) */
+        away |= i != li && !strcmp(host_port(url), host_port(c->list[i]));
+    if ((uint64_t)li + 1 != (w & 0xff) || away)
         atomic_store(&c->want, ((w >> 8) + 1) << 8 | ((uint64_t)li + 1));
+}
+
+/* A connection to list[li] first, then the others in order, and a
+ * JetStream context on it: false when it cannot be opened. */
+static bool connect_first(gb_cluster *c, int li, natsConnection **nc,
+                          jsCtx **js)
+{
+    const char *order[MAX_URLS];
+    order[0] = c->list[li];
+    for (int i = 0, k = 1; i < c->nurl; i++)
+        if (i != li)
+            order[k++] = c->list[i];
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = 2000;
+    *nc = NULL;
+    *js = NULL;
+    if (connect_list(order, c->nurl, true, nc) != NATS_OK ||
+        natsConnection_JetStream(js, *nc, &jo) != NATS_OK) {
+        natsConnection_Destroy(*nc);
+        *nc = NULL;
+        return false;
+    }
+    return true;
 }
 
 /* The serving thread, before it publishes: the publishes go through a
  * connection of their own to the TX stream's leader (then the others, in
  * order, should it go away), opened again when follow_leader names
- * another.  A publish through a server that does not lead the stream
+ * another leader or finds the connection on another server.  A publish through a server that does not lead the stream
  * crosses two more processes on its way to the leader and back
  * (docs/cluster.md, fifth round).  A connection that cannot be opened
  * leaves the publishes where they were until the leader is named again. */
@@ -442,23 +486,12 @@ static void pub_follow(gb_cluster *c)
         return;
     c->pub_want = w;
     int li = (int)(w & 0xff) - 1;
-    if (li < 0 || li == c->pub_at || li >= c->nurl)
+    if (li < 0 || li >= c->nurl)
         return;
-    const char *order[MAX_URLS];
-    order[0] = c->list[li];
-    for (int i = 0, k = 1; i < c->nurl; i++)
-        if (i != li)
-            order[k++] = c->list[i];
     natsConnection *pnc = NULL;
     jsCtx *pub = NULL;
-    jsOptions jo;
-    jsOptions_Init(&jo);
-    jo.Wait = 2000;
-    if (connect_list(order, c->nurl, true, &pnc) != NATS_OK ||
-        natsConnection_JetStream(&pub, pnc, &jo) != NATS_OK) {
-        natsConnection_Destroy(pnc);
+    if (!connect_first(c, li, &pnc, &pub))
         return;
-    }
     jsCtx *old = c->pub;
     natsConnection *oldc = c->pnc;
     pthread_mutex_lock(&c->mu);

@@ -87,25 +87,31 @@ lead=$(sed -n 's/^cluster: transactions published through nats:\/\/127\.0\.0\.1:
   fail "the replicas do not all publish through the TX stream's leader: $lead"
 read -r ln lp <<< "$lead"
 [ "$lp" = "${CP[$ln]}" ] || fail "the leader n$ln is at port ${CP[$ln]}, not $lp"
-# the leader moves (JetStream asked to step it down): every replica
-# follows it (JetStream's leader-elected advisory; the stream asked every
-# few seconds besides), its next publishes going through a connection to
-# the new leader (checked below, after each replica's sends)
+# the leader moves (JetStream asked to step it down, until n2 leads):
+# every replica follows it (JetStream's leader-elected advisory; the
+# stream asked every few seconds besides), its next publishes going
+# through a connection to the new leader (checked below, after each
+# replica's sends; and again once n2 is killed)
 NL=$(python3 - ${CP[0]} "n$ln" <<'PY'
 import sys, time
 from nodeutil import Nats
-nc, old = Nats(int(sys.argv[1])), sys.argv[2]
-r = nc.request("$JS.API.STREAM.LEADER.STEPDOWN.GB_gbt_TX")
-if not r.get("success"):
-    sys.exit(f"step down: {r}")
-for _ in range(150):
-    lead = nc.stream_leader("GB_gbt_TX")
-    if lead and lead != old:
-        print(lead[1:])
+nc, lead = Nats(int(sys.argv[1])), sys.argv[2]
+# (moved at least once, and on to n2, the server killed below)
+for _ in range(10):
+    r = nc.request("$JS.API.STREAM.LEADER.STEPDOWN.GB_gbt_TX")
+    if not r.get("success"):
+        sys.exit(f"step down: {r}")
+    old = lead
+    for _ in range(150):
+        lead = nc.stream_leader("GB_gbt_TX")
+        if lead and lead != old:
+            break
+        time.sleep(0.1)
+    else:
+        sys.exit("no new leader")
+    if lead == "n2":
         break
-    time.sleep(0.1)
-else:
-    sys.exit("no new leader")
+print(lead[1:])
 PY
 ) || fail "moving the TX stream's leader away from n$ln"
 
@@ -289,6 +295,17 @@ for _ in 1 2 3 4 5; do
 done
 [ -n "$sent" ] || fail "send after a NATS server died: $(cat "$DIR/s.out")"
 grep -q PONG "$DIR/s.out" || fail "no PONG after a NATS server died"
+# n2 led the TX stream: the replica follows the leader elected after it
+NL2=$(python3 -c 'import sys; from nodeutil import Nats; print(Nats(int(sys.argv[1])).stream_leader("GB_gbt_TX"))' ${CP[0]})
+[ "$NL" = 2 ] && [ -n "$NL2" ] && [ "$NL2" != n2 ] || fail "n2 led TX ($NL), then $NL2"
+want="cluster: transactions published through nats://127.0.0.1:${CP[${NL2#n}]}, the leader of GB_gbt_TX ($NL2)"
+for _ in $(seq 10); do
+  [ "$(grep '^cluster: transactions published through' "$DIR/replica$O.log" | tail -1)" = "$want" ] && break
+  sleep 1
+  "$GEARBOX" send "$PING" PING --node "http://127.0.0.1:${HP[$O]}" --gas 1000000000 > /dev/null 2>&1 || true
+done
+[ "$(grep '^cluster: transactions published through' "$DIR/replica$O.log" | tail -1)" = "$want" ] ||
+  fail "replica $O does not publish through $NL2, the TX stream's leader after n2"
 
 # the dead replica comes back from a snapshot of another's directory
 "$GEARBOX" snapshot save "$DIR/r$O" "$DIR/r.snap" > /dev/null || fail "snapshot save"
