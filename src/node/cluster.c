@@ -62,6 +62,8 @@ typedef struct reader {
     natsSubscription *sub;
     uint64_t next;
     uint64_t heard;           /* when it last had a message (ms) */
+    natsMsg *held;            /* the next message of sub, taken by
+                                 gb_cluster_wait, read first */
 } reader;
 
 typedef struct sent_nonce {
@@ -156,6 +158,8 @@ struct gb_cluster {
     uint32_t bat_n;
     gb_blake2b_state bat_keys; /* their keys: the message's id */
 };
+
+static void reader_stop(reader *r);
 
 static uint64_t mono_ms(void)
 {
@@ -605,8 +609,8 @@ void gb_cluster_close(gb_cluster *c)
         kvStore_Delete(c->kv, LEASE_KEY);
     kvStore_Destroy(c->kv);
     natsSubscription_Destroy(c->elected);
-    natsSubscription_Destroy(c->txr.sub);
-    natsSubscription_Destroy(c->blkr.sub);
+    reader_stop(&c->txr);
+    reader_stop(&c->blkr);
     jsCtx_Destroy(c->pub);
     jsCtx_Destroy(c->js);
     natsConnection_Destroy(c->pnc);
@@ -846,6 +850,8 @@ static void unnote_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
 
 static void reader_stop(reader *r)
 {
+    natsMsg_Destroy(r->held);
+    r->held = NULL;
     natsSubscription_Destroy(r->sub);
     r->sub = NULL;
 }
@@ -878,8 +884,11 @@ static natsMsg *reader_next(gb_cluster *c, reader *r)
             return NULL;
     }
     for (;;) {
-        natsMsg *m = NULL;
-        natsStatus s = natsSubscription_NextMsg(&m, r->sub, 0);
+        natsMsg *m = r->held;
+        natsStatus s = NATS_OK;
+        r->held = NULL;
+        if (!m)
+            s = natsSubscription_NextMsg(&m, r->sub, 0);
         uint64_t now = mono_ms();
         if (s == NATS_TIMEOUT) {
             if (now - r->heard < PROBE_MS)
@@ -1319,12 +1328,35 @@ static void publish_block(gb_cluster *c, uint64_t now)
 uint32_t gb_cluster_wait_ms(gb_cluster *c)
 {
     uint64_t now = mono_ms();
-    uint32_t w = now - c->moved < BUSY_MS ? POLL_BUSY_MS : POLL_IDLE_MS;
+    /* (the sequencer is woken by its next TX message: gb_cluster_wait) */
+    uint32_t w = now - c->moved < BUSY_MS && !c->leader ? POLL_BUSY_MS
+                                                         : POLL_IDLE_MS;
     if (c->leader && c->cfg.dev && c->npend) {
         uint64_t due = c->last_block + BLOCK_GAP_MS;
         w = due <= now ? 1 : due - now < w ? (uint32_t)(due - now) : w;
     }
     return w;
+}
+
+void gb_cluster_wait(gb_cluster *c, uint32_t ms)
+{
+    reader *r = &c->txr;
+    if (c->leader && r->held)
+        return;
+    if (c->leader && r->sub) {
+        natsMsg *m = NULL;
+        natsStatus s = natsSubscription_NextMsg(&m, r->sub, ms);
+        if (s == NATS_OK) {
+            r->held = m;
+            return;
+        }
+        if (s == NATS_TIMEOUT)
+            return;
+        /* (the subscription failed: reader_next starts it again; a
+         * pause, not a spin) */
+    }
+    struct timespec w = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+    nanosleep(&w, NULL);
 }
 
 gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)

@@ -94,11 +94,19 @@ void gb_cluster_close(gb_cluster *c);
 gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
 
 /* How long the block thread may wait before its next gb_cluster_step (ms,
- * 1 to 10): 2 while the log moves (a message read in the last quarter
- * second), less when this replica's next block is due sooner, else 10:
- * a transaction or a block is taken within a few ms of reaching the log,
- * and an idle replica wakes 100 times a second. */
+ * 1 to 10): a replica that is not the sequencer 2 while the log moves (a
+ * message read in the last quarter second), else 10; the sequencer 10, or
+ * less when its next block is due sooner (gb_cluster_wait wakes it when a
+ * TX message comes): a transaction or a block is taken within a few ms
+ * of reaching the log, and an idle replica wakes 100 times a second. */
 uint32_t gb_cluster_wait_ms(gb_cluster *c);
+
+/* The block thread's wait between steps, up to ms (gb_cluster_wait_ms):
+ * the sequencer until its next TX message comes (kept for the next step)
+ * or ms pass; another replica sleeps ms.  (Each wake costs tens of
+ * microseconds of CPU on a busy virtual machine: docs/cluster.md, sixth
+ * round.) */
+void gb_cluster_wait(gb_cluster *c, uint32_t ms);
 
 /* Publish tx: *id and *msg_id as gb_chain_submit_ids gives them (both may be
  * NULL).  key (32 bytes, or NULL) names the signed transaction: its ids
@@ -135,7 +143,9 @@ gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
 uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer);
 
 typedef struct gb_cluster_status {
-    bool connected;
+    bool connected;        /* both connections up: the one the streams are
+                              read through and the one the transactions
+                              are published through */
     bool sequencer;        /* this replica holds the lease */
     bool diverged;         /* its root differed: it stopped */
     uint32_t diverged_at;  /* the block whose parent root differed */
