@@ -296,7 +296,18 @@ done
 [ -n "$sent" ] || fail "send after a NATS server died: $(cat "$DIR/s.out")"
 grep -q PONG "$DIR/s.out" || fail "no PONG after a NATS server died"
 # n2 led the TX stream: the replica follows the leader elected after it
-NL2=$(python3 -c 'import sys; from nodeutil import Nats; print(Nats(int(sys.argv[1])).stream_leader("GB_gbt_TX"))' ${CP[0]})
+NL2=$(python3 - ${CP[0]} <<'PY'
+import sys, time
+from nodeutil import Nats
+nc = Nats(int(sys.argv[1]))
+for _ in range(20):
+    lead = nc.stream_leader("GB_gbt_TX")
+    if lead:
+        break
+    time.sleep(0.5)
+print(lead)
+PY
+)
 [ "$NL" = 2 ] && [ -n "$NL2" ] && [ "$NL2" != n2 ] || fail "n2 led TX ($NL), then $NL2"
 want="cluster: transactions published through nats://127.0.0.1:${CP[${NL2#n}]}, the leader of GB_gbt_TX ($NL2)"
 for _ in $(seq 10); do
