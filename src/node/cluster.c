@@ -395,7 +395,12 @@ static int find_leader(gb_cluster *c)
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
     char leader[128] = "";
-    if (js_GetStreamInfo(&si, c->js, c->tx_stream, NULL, &je) != NATS_OK)
+    /* (unanswered while the stream elects its leader: the block thread
+     * waits a quarter second at most, well inside the lease's renewal) */
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = 250;
+    if (js_GetStreamInfo(&si, c->js, c->tx_stream, &jo, &je) != NATS_OK)
         return -1;
     if (si->Cluster && si->Cluster->Leader)
         snprintf(leader, sizeof leader, "%s", si->Cluster->Leader);
