@@ -418,99 +418,92 @@ static json_t *m_unsub_events(gb_rpc *r, json_t *params, gb_rpc_err *err)
 
 typedef json_t *(*method_fn)(gb_rpc *r, json_t *params, gb_rpc_err *err);
 
+/* A method marked KEEPS_NONE neither reads nor changes the kept blocks
+ * (the ring, the explorer's, the Substrate blocks and their pending
+ * extrinsics): it runs with blocks taken and not kept yet
+ * (gb_rpc_note_block_take) left so; every other method, the explorer's
+ * and the dev ones included, keeps them first.  Marked: what a writer
+ * calls over and over (chain_getHead answers the same hash from the kept
+ * block or the stored header). */
+#define KEEPS_NONE true
+#define KEEPS false
+
 static const struct {
     const char *name;
     method_fn fn;
+    bool keeps_none;
 } methods[] = {
-    {"gear_submitTransaction", gb_rpc_m_submit},
-    {"dev_sendMessage", gb_rpc_m_dev_send},
-    {"dev_uploadProgram", gb_rpc_m_dev_upload},
-    {"gearbox_readState", gb_rpc_m_read_state},
-    {"gear_programInfo", gb_rpc_m_program_info},
-    {"gear_codeInfo", gb_rpc_m_code_info},
-    {"gear_mailbox", gb_rpc_m_mailbox},
-    {"gear_balance", gb_rpc_m_balance},
-    {"system_accountNonce", gb_rpc_m_nonce},
-    {"chain_getHead", gb_rpc_m_head},
-    {"gearbox_chainInfo", gb_rpc_m_chain_info},
-    {"gearbox_traceMessage", gb_rpc_m_trace_message},
-    {"gearbox_getBlock", gb_rpc_m_block},
-    {"chain_getEvents", gb_rpc_m_events},
-    {"gearbox_calculateInitUploadGas", gb_rpc_m_gas_upload},
-    {"gearbox_calculateInitCreateGas", gb_rpc_m_gas_create},
-    {"gearbox_calculateHandleGas", gb_rpc_m_gas_handle},
-    {"gearbox_calculateReplyGas", gb_rpc_m_gas_reply},
-    {"gear_calculateGasForUpload", gb_rpc_m_gear_gas_upload},
-    {"gear_calculateGasForCreate", gb_rpc_m_gear_gas_create},
-    {"gear_calculateGasForHandle", gb_rpc_m_gear_gas_handle},
-    {"gear_calculateGasForReply", gb_rpc_m_gear_gas_reply},
-    {"gear_calculateInitUploadGas", gb_rpc_m_gear_gas_upload},
-    {"gear_calculateInitCreateGas", gb_rpc_m_gear_gas_create},
-    {"gear_calculateHandleGas", gb_rpc_m_gear_gas_handle},
-    {"gear_calculateReplyGas", gb_rpc_m_gear_gas_reply},
-    {"gear_readState", gb_rpc_m_gear_read_state},
-    {"gear_calculateReplyForHandle", gb_rpc_m_gear_reply_for_handle},
-    {"gear_readStateBatch", gb_rpc_m_gear_read_state_batch},
-    {"gear_readMetahash", gb_rpc_m_gear_read_metahash},
-    {"gearbox_subscribeNewHeads", m_sub_heads},
-    {"gearbox_unsubscribeNewHeads", m_unsub_heads},
-    {"gear_subscribeEvents", m_sub_events},
-    {"gear_unsubscribeEvents", m_unsub_events},
+    {"gear_submitTransaction", gb_rpc_m_submit, KEEPS_NONE},
+    {"dev_sendMessage", gb_rpc_m_dev_send, KEEPS_NONE},
+    {"dev_uploadProgram", gb_rpc_m_dev_upload, KEEPS_NONE},
+    {"gearbox_readState", gb_rpc_m_read_state, KEEPS_NONE},
+    {"gear_programInfo", gb_rpc_m_program_info, KEEPS_NONE},
+    {"gear_codeInfo", gb_rpc_m_code_info, KEEPS},
+    {"gear_mailbox", gb_rpc_m_mailbox, KEEPS},
+    {"gear_balance", gb_rpc_m_balance, KEEPS_NONE},
+    {"system_accountNonce", gb_rpc_m_nonce, KEEPS_NONE},
+    {"chain_getHead", gb_rpc_m_head, KEEPS_NONE},
+    {"gearbox_chainInfo", gb_rpc_m_chain_info, KEEPS_NONE},
+    {"gearbox_traceMessage", gb_rpc_m_trace_message, KEEPS},
+    {"gearbox_getBlock", gb_rpc_m_block, KEEPS},
+    {"chain_getEvents", gb_rpc_m_events, KEEPS},
+    {"gearbox_calculateInitUploadGas", gb_rpc_m_gas_upload, KEEPS},
+    {"gearbox_calculateInitCreateGas", gb_rpc_m_gas_create, KEEPS},
+    {"gearbox_calculateHandleGas", gb_rpc_m_gas_handle, KEEPS},
+    {"gearbox_calculateReplyGas", gb_rpc_m_gas_reply, KEEPS},
+    {"gear_calculateGasForUpload", gb_rpc_m_gear_gas_upload, KEEPS},
+    {"gear_calculateGasForCreate", gb_rpc_m_gear_gas_create, KEEPS},
+    {"gear_calculateGasForHandle", gb_rpc_m_gear_gas_handle, KEEPS},
+    {"gear_calculateGasForReply", gb_rpc_m_gear_gas_reply, KEEPS},
+    {"gear_calculateInitUploadGas", gb_rpc_m_gear_gas_upload, KEEPS},
+    {"gear_calculateInitCreateGas", gb_rpc_m_gear_gas_create, KEEPS},
+    {"gear_calculateHandleGas", gb_rpc_m_gear_gas_handle, KEEPS},
+    {"gear_calculateReplyGas", gb_rpc_m_gear_gas_reply, KEEPS},
+    {"gear_readState", gb_rpc_m_gear_read_state, KEEPS},
+    {"gear_calculateReplyForHandle", gb_rpc_m_gear_reply_for_handle, KEEPS},
+    {"gear_readStateBatch", gb_rpc_m_gear_read_state_batch, KEEPS},
+    {"gear_readMetahash", gb_rpc_m_gear_read_metahash, KEEPS},
+    {"gearbox_subscribeNewHeads", m_sub_heads, KEEPS},
+    {"gearbox_unsubscribeNewHeads", m_unsub_heads, KEEPS},
+    {"gear_subscribeEvents", m_sub_events, KEEPS},
+    {"gear_unsubscribeEvents", m_unsub_events, KEEPS},
     /* the Substrate-shaped face (rpc_substrate.c) */
-    {"state_getMetadata", gb_rpc_m_state_get_metadata},
-    {"state_call", gb_rpc_m_state_call},
-    {"state_getRuntimeVersion", gb_rpc_m_state_runtime_version},
-    {"state_subscribeRuntimeVersion", gb_rpc_m_state_sub_runtime_version},
-    {"state_unsubscribeRuntimeVersion", gb_rpc_m_state_unsub_runtime_version},
-    {"system_chain", gb_rpc_m_system_chain},
-    {"system_name", gb_rpc_m_system_name},
-    {"system_version", gb_rpc_m_system_version},
-    {"system_properties", gb_rpc_m_system_properties},
-    {"system_health", gb_rpc_m_system_health},
-    {"rpc_methods", gb_rpc_m_rpc_methods},
-    {"chain_getBlockHash", gb_rpc_m_chain_block_hash},
-    {"chain_getHeader", gb_rpc_m_chain_header},
-    {"author_submitExtrinsic", gb_rpc_m_author_submit},
-    {"author_submitAndWatchExtrinsic", gb_rpc_m_author_submit_watch},
-    {"author_unwatchExtrinsic", gb_rpc_m_author_unwatch},
-    {"system_accountNextIndex", gb_rpc_m_account_next_index},
-    {"state_getStorage", gb_rpc_m_state_get_storage},
-    {"state_queryStorageAt", gb_rpc_m_state_query_storage_at},
-    {"state_subscribeStorage", gb_rpc_m_state_sub_storage},
-    {"state_unsubscribeStorage", gb_rpc_m_state_unsub_storage},
-    {"state_getKeysPaged", gb_rpc_m_state_keys_paged},
-    {"chain_getBlock", gb_rpc_m_chain_block},
-    {"chain_getFinalizedHead", gb_rpc_m_chain_finalized_head},
-    {"chain_getFinalisedHead", gb_rpc_m_chain_finalized_head},
-    {"chain_subscribeNewHeads", gb_rpc_m_chain_sub_heads},
-    {"chain_subscribeNewHead", gb_rpc_m_chain_sub_heads},
-    {"chain_unsubscribeNewHeads", gb_rpc_m_chain_unsub_heads},
-    {"chain_unsubscribeNewHead", gb_rpc_m_chain_unsub_heads},
-    {"chain_subscribeFinalizedHeads", gb_rpc_m_chain_sub_finalized},
-    {"chain_subscribeFinalisedHeads", gb_rpc_m_chain_sub_finalized},
-    {"chain_unsubscribeFinalizedHeads", gb_rpc_m_chain_unsub_finalized},
-    {"chain_unsubscribeFinalisedHeads", gb_rpc_m_chain_unsub_finalized},
+    {"state_getMetadata", gb_rpc_m_state_get_metadata, KEEPS},
+    {"state_call", gb_rpc_m_state_call, KEEPS},
+    {"state_getRuntimeVersion", gb_rpc_m_state_runtime_version, KEEPS},
+    {"state_subscribeRuntimeVersion", gb_rpc_m_state_sub_runtime_version,
+     KEEPS},
+    {"state_unsubscribeRuntimeVersion", gb_rpc_m_state_unsub_runtime_version,
+     KEEPS},
+    {"system_chain", gb_rpc_m_system_chain, KEEPS},
+    {"system_name", gb_rpc_m_system_name, KEEPS},
+    {"system_version", gb_rpc_m_system_version, KEEPS},
+    {"system_properties", gb_rpc_m_system_properties, KEEPS},
+    {"system_health", gb_rpc_m_system_health, KEEPS},
+    {"rpc_methods", gb_rpc_m_rpc_methods, KEEPS},
+    {"chain_getBlockHash", gb_rpc_m_chain_block_hash, KEEPS},
+    {"chain_getHeader", gb_rpc_m_chain_header, KEEPS},
+    {"author_submitExtrinsic", gb_rpc_m_author_submit, KEEPS},
+    {"author_submitAndWatchExtrinsic", gb_rpc_m_author_submit_watch, KEEPS},
+    {"author_unwatchExtrinsic", gb_rpc_m_author_unwatch, KEEPS},
+    {"system_accountNextIndex", gb_rpc_m_account_next_index, KEEPS},
+    {"state_getStorage", gb_rpc_m_state_get_storage, KEEPS},
+    {"state_queryStorageAt", gb_rpc_m_state_query_storage_at, KEEPS},
+    {"state_subscribeStorage", gb_rpc_m_state_sub_storage, KEEPS},
+    {"state_unsubscribeStorage", gb_rpc_m_state_unsub_storage, KEEPS},
+    {"state_getKeysPaged", gb_rpc_m_state_keys_paged, KEEPS},
+    {"chain_getBlock", gb_rpc_m_chain_block, KEEPS},
+    {"chain_getFinalizedHead", gb_rpc_m_chain_finalized_head, KEEPS},
+    {"chain_getFinalisedHead", gb_rpc_m_chain_finalized_head, KEEPS},
+    {"chain_subscribeNewHeads", gb_rpc_m_chain_sub_heads, KEEPS},
+    {"chain_subscribeNewHead", gb_rpc_m_chain_sub_heads, KEEPS},
+    {"chain_unsubscribeNewHeads", gb_rpc_m_chain_unsub_heads, KEEPS},
+    {"chain_unsubscribeNewHead", gb_rpc_m_chain_unsub_heads, KEEPS},
+    {"chain_subscribeFinalizedHeads", gb_rpc_m_chain_sub_finalized, KEEPS},
+    {"chain_subscribeFinalisedHeads", gb_rpc_m_chain_sub_finalized, KEEPS},
+    {"chain_unsubscribeFinalizedHeads", gb_rpc_m_chain_unsub_finalized, KEEPS},
+    {"chain_unsubscribeFinalisedHeads", gb_rpc_m_chain_unsub_finalized, KEEPS},
 };
-
-/* The methods that neither read nor change the kept blocks (the ring, the
- * explorer's, the Substrate blocks and their pending extrinsics): they run
- * with blocks taken and not kept yet (gb_rpc_note_block_take) left so,
- * every other method keeps them first.  What a writer calls over and
- * over (chain_getHead answers the same hash from the kept block or the
- * stored header). */
-static const char *const keeps_none[] = {
-    "gear_submitTransaction", "dev_sendMessage",   "dev_uploadProgram",
-    "gearbox_readState",      "gear_programInfo",  "gear_balance",
-    "system_accountNonce",    "chain_getHead",     "gearbox_chainInfo",
-};
-
-static bool reads_kept(const char *method)
-{
-    for (size_t i = 0; i < sizeof keeps_none / sizeof *keeps_none; i++)
-        if (!strcmp(keeps_none[i], method))
-            return false;
-    return true;
-}
 
 const char *gb_rpc_method_name(size_t i)
 {
@@ -562,10 +555,13 @@ static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
     }
     const char *name = json_string_value(method), *known = NULL;
     method_fn fn = NULL;
+    bool keeps = true;
     for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
         if (!strcmp(methods[i].name, name)) {
             fn = methods[i].fn;
             known = methods[i].name;
+            keeps = !methods[i].keeps_none;
+            break;
         }
     if (!fn)
         fn = gb_rpc_explore_method(name, &known);
@@ -585,7 +581,7 @@ static json_t *handle_one(gb_rpc *r, json_t *req, bool *oom)
         goto out;
     }
     gb_rpc_err err = {0};
-    if (reads_kept(known) && gb_rpc_keep_later(r))
+    if (keeps && gb_rpc_keep_later(r))
         fprintf(stderr, "blocks not kept for RPC (out of memory)\n");
     json_t *result = fn(r, params, &err);
     gb_metrics_note_rpc(r->metrics, known, result ? 0 : err.code);
