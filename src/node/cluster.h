@@ -49,6 +49,11 @@
  * sequencer's checks refuse (the state changed since the replica checked
  * it) is dropped, as a single node drops one its block cannot apply.
  *
+ * The publishes go through a connection of their own to the TX stream's
+ * leader, moved when JetStream elects another (the block thread follows
+ * the leader, the serving thread moves its connection before its next
+ * publish).
+ *
  * Threads: gb_cluster_step runs on the node's block thread;
  * gb_cluster_submit and gb_cluster_sync on the RPC's; gb_cluster_health
  * anywhere.
