@@ -89,7 +89,8 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
 void gb_cluster_close(gb_cluster *c);
 
 /*
- * One step of the block thread: take the lease or keep it; as the
+ * One step of the block thread: take the lease or keep it; see whether
+ * the TX stream's leader moved (JetStream's advisory, or every 5 s); as the
  * sequencer, take new TX messages and publish a block when one is due;
  * then apply at most one block from BLK into *out (*applied true; the
  * caller owns out, gb_block_result_free).  Returns an error only when the
