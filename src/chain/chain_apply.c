@@ -477,7 +477,7 @@ static void child_of(gb_gnode *h, gb_db_dispatch *y, bool with_gas)
 gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
                               gb_db_program *p, gb_u128 prep_balance,
                               gb_u128 view_balance, gb_journal *j,
-                              const gb_hints *h, gb_prog_cache *pc)
+                              gb_hints *h, gb_prog_cache *pc)
 {
     gb_id pid = x->d.destination;
     gb_err e = GB_OK;
@@ -519,14 +519,16 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
     /* the system reservation held for the message after this run */
     uint64_t sysres = x->d.ctx.system_reservation + j->system_reserved;
 
-    TRY_OUT(gb_chain_event(b, (gb_event){.kind = GB_EV_DISPATCHED, .id = x->d.id,
-                                     .source = x->d.source,
-                                     .destination = pid,
-                                     .dispatch_kind = x->d.kind,
-                                     .outcome = j->outcome,
-                                     .gas_burned = burned},
-                       NULL, 0, j->debug));
-    TRY_OUT(gb_chain_note_sent(&b->ev[b->nev - 1], j));
+    gb_event *dev;
+    TRY_OUT(gb_chain_event_dispatched(b, x, j->outcome, burned, j->debug,
+                                      &dev));
+    if (h && h->sent) { /* (made on the run's thread) */
+        dev->sent = h->sent;
+        dev->nsent = h->nsent;
+        h->sent = NULL;
+    } else {
+        TRY_OUT(gb_chain_note_sent(dev, j));
+    }
 
     /* value */
     gb_u128 bal = view_balance;
@@ -660,7 +662,7 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
     }
 
     for (uint32_t i = 0; !e && i < j->ncreates; i++) {
-        const gb_out_msg *m = &j->creates[i].init;
+        gb_out_msg *m = &j->creates[i].init;
         gb_db_dispatch y = {
             .d = {.kind = GB_DISPATCH_INIT, .id = m->id, .source = pid,
                   .destination = m->destination, .payload = m->payload,
@@ -670,10 +672,11 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
             .reply_deposit = deposit_for(j, m->id),
             .gas_node = hold.id};
         child_of(&hold, &y, m->has_gas_limit);
-        e = gb_chain_route(b, &y, true, m->delay, GB_IDMAP_NONE);
+        e = gb_chain_route(b, &y, true, m->delay, GB_IDMAP_NONE,
+                           &m->payload);
     }
     for (uint32_t i = 0; !e && i < j->nmsgs; i++) {
-        const gb_out_msg *m = &j->msgs[i];
+        gb_out_msg *m = &j->msgs[i];
         gb_db_dispatch y = {
             .d = {.kind = GB_DISPATCH_HANDLE, .id = m->id, .source = pid,
                   .destination = m->destination, .payload = m->payload,
@@ -708,14 +711,15 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
         if (!e)
             e = gb_chain_route(
                 b, &y, msg_prog[i], m->delay,
-                h && i < GB_HINT_MSGS ? h->dest[i] : GB_IDMAP_NONE);
+                h && i < GB_HINT_MSGS ? h->dest[i] : GB_IDMAP_NONE,
+                &m->payload);
     }
     if (msg_prog != few)
         free(msg_prog);
     if (e)
         goto out;
     if (j->has_reply) {
-        const gb_out_msg *m = &j->reply;
+        gb_out_msg *m = &j->reply;
         gb_db_dispatch y = {
             .d = {.kind = GB_DISPATCH_REPLY, .id = m->id, .source = pid,
                   .destination = m->destination, .payload = m->payload,
@@ -740,7 +744,8 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
             child_of(&hold, &y, m->has_gas_limit);
         }
         TRY_OUT(gb_chain_route(b, &y, reply_prog, m->delay,
-                               h ? h->reply_dest : GB_IDMAP_NONE));
+                               h ? h->reply_dest : GB_IDMAP_NONE,
+                               &m->payload));
     } else if (j->outcome != GB_OUTCOME_WAIT) {
         /* no reply will come from this message: its deposit goes back */
         TRY_OUT(gb_chain_refund_gas(b, x->origin, x->reply_deposit));

@@ -17,12 +17,14 @@
 
 /* Apply journal j of x's run: p is the program's record now;
  * prep_balance its balance when the run was prepared, view_balance the
- * balance the run was shown; h: hints (NULL: none); pc: the program's
- * cache while the queue runs (NULL: none). */
+ * balance the run was shown; h: hints (NULL: none; its sent ids are
+ * taken by the DISPATCHED event); pc: the program's cache while the
+ * queue runs (NULL: none).  The payloads of j's messages that stay in the
+ * running queue's window are taken from j (gb_chain_queue_push_own). */
 gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
                               gb_db_program *p, gb_u128 prep_balance,
                               gb_u128 view_balance, gb_journal *j,
-                              const gb_hints *h, gb_prog_cache *pc);
+                              gb_hints *h, gb_prog_cache *pc);
 /* alloc_bits of a journal: one past its highest allocated page. */
 uint32_t gb_chain_alloc_bits(const gb_journal *j);
 /* Page page of program pid is now data[0, len) (then zeros): through the

@@ -18,12 +18,27 @@
 /* src copied into *out with its payload owned (GB_NOMEM: nothing held);
  * gb_chain_held_free frees the payload.  Any thread. */
 gb_err gb_chain_held_copy(const gb_db_dispatch *src, gb_held *out);
+/* The same, but taking src's payload instead of copying it when the
+ * caller owns it: own (NULL: copy) is where the caller keeps that buffer
+ * (malloc'd); when *own is src->d.payload and it is not empty, *out takes
+ * it and *own becomes NULL (a journal's payload queued within the block:
+ * no allocation and copy on the block's thread, no free of the journal's
+ * copy). */
+gb_err gb_chain_held_take(const gb_db_dispatch *src, uint8_t **own,
+                          gb_held *out);
 void gb_chain_held_free(gb_held *h);
 /* Event ev appended to the block's, with copies of payload[0, len) and
  * debug (NULL or "": none); ev's own buffers are ignored.  GB_NOMEM:
  * nothing appended. */
 gb_err gb_chain_event(gb_blk *b, gb_event ev, const void *payload,
                       uint32_t len, const char *debug);
+/* The DISPATCHED event of x, appended as gb_chain_event would (id,
+ * source, destination and kind from x; a copy of debug): *out is it, in
+ * b->ev until the next event, for its sent ids.  GB_NOMEM: nothing
+ * appended. */
+gb_err gb_chain_event_dispatched(gb_blk *b, const gb_db_dispatch *x,
+                                 gb_outcome outcome, uint64_t burned,
+                                 const char *debug, gb_event **out);
 /* v credited to id: a program's balance (an exited one's goes on to its
  * inheritor), else an account's.  GB_OVERFLOW: the sum would wrap (value
  * from nowhere: the block fails). */
@@ -63,10 +78,16 @@ gb_err gb_chain_error_reply_h(gb_blk *b, const gb_db_dispatch *x,
 gb_err gb_chain_drop(gb_blk *b, const gb_db_dispatch *x);
 /* A dispatch for a program (to_program: the queue, dest_hint its
  * scheduler index when known) or a user (gb_chain_to_user), now or after
- * delay blocks (the stash and a task). */
+ * delay blocks (the stash and a task).  own: NULL, or where the caller
+ * keeps y's payload (malloc'd): the queue may take it (gb_chain_held_take),
+ * leaving *own NULL. */
 gb_err gb_chain_route(gb_blk *b, gb_db_dispatch *y, bool to_program,
-                      uint32_t delay, uint32_t dest_hint);
-/* The ids of what a run sent, on its DISPATCHED event ev. */
+                      uint32_t delay, uint32_t dest_hint, uint8_t **own);
+/* The ids of what a run sent (its creations' init messages, then its
+ * messages), malloc'ed in *out (NULL when none), their count in *n.  Any
+ * thread. */
+gb_err gb_chain_sent_ids(const gb_journal *j, gb_id **out, uint32_t *n);
+/* The same on its DISPATCHED event ev (ev->sent: none yet). */
 gb_err gb_chain_note_sent(gb_event *ev, const gb_journal *j);
 /* A program record with its allocation bitmap copied (*alloc owned). */
 gb_err gb_chain_prog_load(gb_db_txn *txn, gb_id pid, gb_db_program *p,

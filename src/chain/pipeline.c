@@ -210,7 +210,8 @@ static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
 
 void gb_job_free(gb_job *r)
 {
-    gb_journal_free(&r->j);
+    if (r->ran) /* (not made empty: read again only once refilled) */
+        gb_journal_release(&r->j);
     if (r->src.copy != r->src.small)
         free(r->src.copy);
     if (r->resv)
@@ -218,6 +219,9 @@ void gb_job_free(gb_job *r)
     if (r->alloc != r->alloc_small)
         free(r->alloc);
     gb_chain_held_free(&r->h);
+    if (r->hints.sent) /* (mostly taken by the event: free(NULL) is a
+                          call) */
+        free(r->hints.sent);
     memset(r, 0, offsetof(gb_job, j)); /* (the rest: gb_job's end) */
     r->src.copy = NULL;
 }
@@ -322,8 +326,10 @@ void gb_chain_run(gb_job *r, gb_processor *proc, const gb_block_ctx *bctx)
     gb_dispatch d = r->h.x.d;
     d.signal_code = d.kind == GB_DISPATCH_SIGNAL ? d.signal_code : 0;
     r->err = gb_process(proc, bctx, &view, &d, &r->j);
+    r->ran = !r->err;
     if (!r->err && r->src.err) { /* a page the run read could not be */
-        gb_journal_free(&r->j);
+        gb_journal_release(&r->j);
+        r->ran = false;
         r->err = r->src.err;
     }
 }
@@ -395,7 +401,7 @@ static gb_err rerun(gb_blk *b, gb_job *r, uint64_t L)
     gb_chain_run(r, b->proc ? b->proc : b->c->procs[0], &b->bctx);
     if (r->err)
         return r->err;
-    return r->j.interrupted ? GB_LIMIT : GB_OK;
+    return r->ran && r->j.interrupted ? GB_LIMIT : GB_OK;
 }
 
 gb_err gb_chain_finish(gb_blk *b, gb_job *r)
@@ -459,7 +465,7 @@ gb_err gb_chain_execute(gb_blk *b, const gb_held *h)
         e = gb_chain_prepare(b, &r);
     if (!e) {
         gb_chain_run(&r, b->proc ? b->proc : b->c->procs[0], &b->bctx);
-        e = r.j.interrupted ? GB_LIMIT : gb_chain_finish(b, &r);
+        e = r.ran && r.j.interrupted ? GB_LIMIT : gb_chain_finish(b, &r);
     }
     gb_job_free(&r);
     return e;

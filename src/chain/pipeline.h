@@ -69,13 +69,19 @@ typedef struct gb_job {
     bool src_prog;             /* the source is known to be a program */
     gb_gas_ticket gas_t;       /* the node h.x.d.gas_limit was read from
                                   when the wave was picked (gas_tree.h) */
+    bool ran;                  /* j is a journal gb_process made (it ran,
+                                  with no error): j owns what it points
+                                  to.  Else j's bytes mean nothing (left
+                                  from an earlier use: gb_job_free
+                                  releases it without making it empty) */
     /* Past this point, what gb_job_free does not zero (two thirds of the
      * job's bytes; zeroing them all was a tenth of a ping-pong dispatch's
      * chain work, and cache lines the next wave's preparation, on another
-     * core maybe, takes back): the journal is zero (gb_journal_free
-     * leaves it so, and gb_process zeroes it again), the page source is
-     * set by gb_chain_prepare before anything reads it (src.copy is
-     * NULL), and the allocations' copy is written before it is used. */
+     * core maybe, takes back): the journal is read only when ran says
+     * it holds one (gb_process fills it whatever it held), the page
+     * source is set by gb_chain_prepare before anything reads it
+     * (src.copy is NULL), and the allocations' copy is written before
+     * it is used. */
     gb_journal j;
     gb_page_src src;
     uint8_t alloc_small[72];

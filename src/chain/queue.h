@@ -67,13 +67,19 @@ typedef struct gb_hints {
     bool program[GB_HINT_MSGS];   /* msgs[i]'s destination is a program */
     uint32_t reply_dest;
     bool reply_program;
+    /* the ids the run sent, for its DISPATCHED event (gb_chain_sent_ids,
+     * made on the run's thread; owned until the journal's event takes
+     * them, NULL: none made — the journal makes them) */
+    gb_id *sent;
+    uint32_t nsent;
 } gb_hints;
 
 /* The running queue's operations (sched.c fills one; the functions below
  * call them while b->queue is set).  Each takes the block whose queue it
  * is; which thread may call which is said at the wrappers. */
 typedef struct gb_queue_ops {
-    gb_err (*push)(gb_blk *b, const gb_db_dispatch *x, uint32_t dest);
+    gb_err (*push)(gb_blk *b, const gb_db_dispatch *x, uint32_t dest,
+                   uint8_t **own);
     gb_prog_cache *(*prog_cache)(gb_blk *b, uint32_t di);
     gb_prog_cache *(*prog_cache_of)(gb_blk *b, gb_id pid);
     void (*lookup)(gb_blk *b, gb_id id, uint32_t *di, bool *prog);
@@ -90,12 +96,23 @@ static inline gb_err gb_chain_queue_push_hint(gb_blk *b,
                                               const gb_db_dispatch *x,
                                               uint32_t dest)
 {
-    return b->queue ? b->queue->push(b, x, dest)
+    return b->queue ? b->queue->push(b, x, dest, NULL)
                     : gb_db_queue_push(b->txn, x, NULL);
 }
 static inline gb_err gb_chain_queue_push(gb_blk *b, const gb_db_dispatch *x)
 {
     return gb_chain_queue_push_hint(b, x, GB_IDMAP_NONE);
+}
+/* The same, the caller keeping x's payload in *own (malloc'd; own NULL:
+ * none): the running queue takes it rather than copy it when the message
+ * stays in memory (gb_chain_held_take: *own becomes NULL), else it is
+ * left to the caller. */
+static inline gb_err gb_chain_queue_push_own(gb_blk *b,
+                                             const gb_db_dispatch *x,
+                                             uint32_t dest, uint8_t **own)
+{
+    return b->queue ? b->queue->push(b, x, dest, own)
+                    : gb_db_queue_push(b->txn, x, NULL);
 }
 /* Destination di's cache (GB_IDMAP_NONE, or no queue running: NULL).
  * While the queue runs; a wave's preparation may use its own

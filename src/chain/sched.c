@@ -370,7 +370,8 @@ static gb_err append(sched *s, uint32_t ei, uint32_t di)
 
 /* The running queue's operations (queue.h): installed in b->queue with
  * b->sched while the queue runs. */
-static gb_err q_push(gb_blk *b, const gb_db_dispatch *x, uint32_t dest)
+static gb_err q_push(gb_blk *b, const gb_db_dispatch *x, uint32_t dest,
+                     uint8_t **own)
 {
     sched *s = b->sched;
     if (!s)
@@ -390,7 +391,7 @@ static gb_err q_push(gb_blk *b, const gb_db_dispatch *x, uint32_t dest)
     en->seq = seq;
     en->next = NONE;
     en->in_db = false;
-    if ((e = gb_chain_held_copy(x, &en->h))) {
+    if ((e = gb_chain_held_take(x, own, &en->h))) {
         en->next = s->free_e;
         s->free_e = ei;
         return e;
@@ -435,6 +436,10 @@ void gb_chain_hint(gb_blk *b, gb_job *r)
     if (!s || !r->runs || r->err)
         return;
     h->alloc_bits = j->allocations ? gb_chain_alloc_bits(j) : 0;
+    /* (a failed allocation leaves it to the journal, on the block's
+     * thread) */
+    if (gb_chain_sent_ids(j, &h->sent, &h->nsent))
+        h->sent = NULL;
     h->valid = true;
     for (uint32_t i = 0; i < GB_HINT_MSGS; i++)
         h->dest[i] = NONE;

@@ -100,16 +100,22 @@ struct gb_lazy {
     gb_page_write writes_small[SMALL_TOUCHED];
 };
 
+/* (lz_array's allocating path, apart: the common one is then inlined) */
+static void *lz_array_new(size_t bytes, bool zero)
+{
+    return zero ? gb_zalloc(bytes) : gb_malloc(bytes);
+}
+
 /* arrays: in lz's own (small) storage when they fit, else allocated */
-static void *lz_array(void *small, size_t small_bytes, size_t bytes,
-                      bool zero)
+static inline void *lz_array(void *small, size_t small_bytes, size_t bytes,
+                             bool zero)
 {
     if (bytes <= small_bytes) {
         if (zero)
             memset(small, 0, bytes);
         return small;
     }
-    return zero ? gb_zalloc(bytes) : gb_malloc(bytes);
+    return lz_array_new(bytes, zero);
 }
 
 static void lz_array_free(void *p, const void *small)
@@ -327,9 +333,9 @@ gb_err gb_lazy_begin_eager_kept(gb_lazy **spare, gb_memory *mem,
         lz_drop(lz, spare);
         return GB_NOMEM;
     }
-    /* the memory is all zero (the last session cleared what it wrote);
-     * from here on a set granule means this run wrote it */
-    memset(gb_memory_dirty(mem), 0, (size_t)lz->end_page * SUB);
+    /* the memory is all zero and its dirty marks clear (the last session
+     * cleared what it wrote, and the marks with it): from here on a set
+     * granule means this run wrote it */
     lz->state = ST_ACTIVE;
     for (uint32_t i = 0; i < npages; i++) {
         uint32_t page = pages[i];
@@ -380,17 +386,7 @@ static bool changed(const gb_lazy *lz, uint32_t page, const uint8_t *now,
 static uint32_t last_dirty(const uint8_t *dirty, uint32_t page)
 {
     const uint8_t *d = dirty + (size_t)page * SUB;
-    _Static_assert(SUB % 8 == 0, "a gear page is whole words of granules");
-    for (uint32_t k = SUB; k >= 8; k -= 8) { /* (eight at a glance) */
-        uint64_t w;
-        memcpy(&w, d + k - 8, 8);
-        if (!w)
-            continue;
-        for (uint32_t j = k; j-- > k - 8;)
-            if (d[j])
-                return j + 1;
-    }
-    return 0;
+    return (uint32_t)gb_trimmed_len(d, SUB);
 }
 
 /* The first page from page on (below end) with a granule the run wrote;
@@ -579,6 +575,7 @@ void gb_lazy_free_keep(gb_lazy *lz, gb_lazy **spare)
     }
     for (uint32_t i = 0; i < lz->ntouched; i++)
         memset(lz->base + (size_t)lz->touched[i] * PAGE, 0, PAGE);
+    memset(gb_memory_dirty(lz->mem), 0, (size_t)(size / GRAN));
     zero_resident(lz->base, (size_t)lz->first_page * PAGE);
     if (size > (uint64_t)lz->end_page * PAGE)
         zero_resident(lz->base + (size_t)lz->end_page * PAGE,

@@ -115,9 +115,10 @@ gb_err gb_lazy_begin(gb_memory *mem, uint32_t first_page,
  * persisted pages are all known up front: pages (npages of them, any
  * order) are every page that has persisted content; they are loaded now,
  * and every other page reads as zero.  The memory must be all zero at
- * begin (as every session leaves it at gb_lazy_free) and stays accessible
- * throughout; the pages the run wrote are found from the memory's dirty
- * granules (gb_memory_dirty: the engine marks the program's writes; host
+ * begin, and its dirty granules (gb_memory_dirty) clear, as every session
+ * leaves them at gb_lazy_free (a fresh memory is so too); it stays
+ * accessible throughout; the pages the run wrote are found from the
+ * memory's dirty granules (the engine marks the program's writes; host
  * code writing the memory must gb_memory_mark what it writes).  No system
  * call at all, which matters most with several threads running at once:
  * a protection change stalls every thread of the process (TLB flush).
@@ -172,12 +173,12 @@ gb_err gb_lazy_touch(gb_lazy *lz, uint64_t offset, uint64_t len);
  * its current size, is then given back to the kernel (one madvise
  * MADV_DONTNEED; the kernel's work is proportional to the pages the run
  * populated: the stack, the touched pages, the grown ones): its content
- * is all zero afterwards (pages the run never touched stay inaccessible
- * until the next gb_lazy_begin).  So a memory reused for the next run starts like a fresh one,
- * its stack included (a program reading stack it never wrote sees zeros on
- * every machine), and the next begin costs the same whatever the memory's
- * size.  The data pointers of gb_lazy_end's result are
- * invalid after this.
+ * is all zero afterwards, and so are its dirty granules' marks (pages the
+ * run never touched stay inaccessible until the next gb_lazy_begin).  So
+ * a memory reused for the next run starts like a fresh one, its stack
+ * included (a program reading stack it never wrote sees zeros on every
+ * machine), and the next begin costs the same whatever the memory's size.
+ * The data pointers of gb_lazy_end's result are invalid after this.
  */
 void gb_lazy_free(gb_lazy *lz);
 

@@ -13,6 +13,7 @@
  * pages that changed, the messages and programs the run created.
  * Nothing here touches storage: a journal is all there is.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,16 @@ void gb_processor_free(gb_processor *p)
             free(p);                                                       \
     } while (0)
 
-void gb_journal_free(gb_journal *j)
+/* j empty (process.h, gb_journal_free): every field zero but trap_msg,
+ * whose first byte only (its 256 bytes are a third of the journal, which
+ * is made empty before every run). */
+static void journal_empty(gb_journal *j)
+{
+    memset(j, 0, offsetof(gb_journal, trap_msg));
+    j->trap_msg[0] = 0;
+}
+
+void gb_journal_release(gb_journal *j)
 {
     if (!j)
         return;
@@ -127,7 +137,14 @@ void gb_journal_free(gb_journal *j)
     FREE_SET(j->unreserved);
     FREE_SET(j->deposits);
     FREE_SET(j->debug);
-    memset(j, 0, sizeof *j);
+}
+
+void gb_journal_free(gb_journal *j)
+{
+    if (!j)
+        return;
+    gb_journal_release(j);
+    journal_empty(j);
 }
 
 static const char *entry_name(gb_dispatch_kind k)
@@ -146,13 +163,18 @@ static const char *entry_name(gb_dispatch_kind k)
     }
 }
 
-/* Whether the run's bitmap alloc (max_pages bits) is the view's. */
+/* Whether the run's bitmap r->alloc (max_pages bits) is the view's: when
+ * no syscall changed it, whether the view's fitted in it. */
 static bool same_allocations(const gb_processor *p, const gb_program_view *v,
-                             const uint8_t *alloc)
+                             const gb_run *r)
 {
+    const uint8_t *alloc = r->alloc;
     uint32_t n = p->cfg.max_pages / 8 + 1, have = (v->alloc_pages + 7) / 8;
-    if (v->alloc_pages > p->cfg.max_pages ||
-        (have && (!v->allocations || memcmp(alloc, v->allocations, have))))
+    if (v->alloc_pages > p->cfg.max_pages || (have && !v->allocations))
+        return false;
+    if (!r->alloc_set)
+        return true; /* (the view's bits, then zeros: process) */
+    if (have && memcmp(alloc, v->allocations, have))
         return false;
     uint32_t i = have;
     for (; i + 8 <= n; i += 8) { /* (eight bytes at a time) */
@@ -294,7 +316,7 @@ static uint64_t alloc_intervals(const gb_program_view *prog)
  * Stops at the first step that does not fit in limit: *out_ok false, and
  * *out_gas is what the steps before it charged (burned).
  */
-static void precharge(const gb_gear_costs *k, const uint64_t *sec,
+static void precharge(const gb_gear_costs *k, const gb_processor *p,
                       const gb_program_view *prog, bool has_entry,
                       uint64_t limit, gb_trace *rec, uint64_t *out_gas,
                       bool *out_ok)
@@ -303,20 +325,15 @@ static void precharge(const gb_gear_costs *k, const uint64_t *sec,
     const char *name[5] = {"program data", "code metadata"}; /* (traces) */
     unsigned nstep = 2;
     if (has_entry) {
-        uint64_t len = 8;
-        for (uint8_t id = 0; id <= 12; id++)
-            len += sec[id];
         name[nstep] = "instrumented code";
-        step[nstep++] = k->db_read + k->db_read_per_byte * len;
+        step[nstep++] = p->code_gas;
         uint64_t iv = alloc_intervals(prog);
         if (iv) {
             name[nstep] = "allocations";
             step[nstep++] = k->db_read + k->load_allocations_per_interval * iv;
         }
         name[nstep] = "instantiation";
-        step[nstep++] = k->inst_code * sec[10] + k->inst_data * sec[11] +
-                        k->inst_global * sec[6] + k->inst_table * sec[4] +
-                        k->inst_element * sec[9] + k->inst_type * sec[1];
+        step[nstep++] = p->inst_gas;
     }
     uint64_t used = 0;
     *out_ok = true;
@@ -400,10 +417,24 @@ static uint64_t page_charges(const gb_gear_costs *k, gb_memory *mem,
     return sum;
 }
 
+/* The precharge's steps that depend on the code alone (precharge), for
+ * module m with costs k: its instrumented code and its instantiation. */
+static void code_gas(const gb_gear_costs *k, const gb_module *m,
+                     uint64_t *code, uint64_t *inst)
+{
+    uint64_t sec[13], len = 8;
+    for (uint8_t id = 0; id <= 12; id++)
+        len += sec[id] = gb_module_section_size(m, id);
+    *code = k->db_read + k->db_read_per_byte * len;
+    *inst = k->inst_code * sec[10] + k->inst_data * sec[11] +
+            k->inst_global * sec[6] + k->inst_table * sec[4] +
+            k->inst_element * sec[9] + k->inst_type * sec[1];
+}
+
 /* p->imports for module m (nimp imports): the syscalls' host functions by
  * name, and the processor's memory; kept for the next run of the same
- * module (programs of one code run one after another), with m's section
- * sizes.  GB_LINK, GB_NOMEM. */
+ * module (programs of one code run one after another), with m's
+ * precharge steps (code_gas).  GB_LINK, GB_NOMEM. */
 static gb_err link_imports(gb_processor *p, const gb_module *m, uint32_t nimp)
 {
     if (m == p->linked)
@@ -443,8 +474,8 @@ static gb_err link_imports(gb_processor *p, const gb_module *m, uint32_t nimp)
         p->imports[i] = (gb_extern){.kind = GB_EXTERN_FUNC,
                                     .u.func = p->sys[sc->id]};
     }
-    for (uint8_t id = 0; id < 13; id++)
-        p->sections[id] = gb_module_section_size(m, id);
+    code_gas(p->cfg.costs ? p->cfg.costs : gb_gear_costs_get(), m,
+             &p->code_gas, &p->inst_gas);
     p->linked = gb_module_retain(m);
     return GB_OK;
 }
@@ -453,10 +484,19 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
                       const gb_program_view *prog, const gb_dispatch *d,
                       gb_journal *out)
 {
-    memset(out, 0, sizeof *out);
-    gb_run r = {.p = p, .cfg = &p->cfg, .blk = blk, .prog = prog, .d = d,
-                .j = out, .ctx = d->ctx, .heap_start = prog->static_pages,
-                .costs = p->cfg.costs ? p->cfg.costs : gb_gear_costs_get()};
+    journal_empty(out);
+    gb_run r; /* (zero but for why's bytes after its NUL: gb_run) */
+    memset(&r, 0, offsetof(gb_run, why));
+    r.why[0] = 0;
+    r.p = p;
+    r.cfg = &p->cfg;
+    r.blk = blk;
+    r.prog = prog;
+    r.d = d;
+    r.j = out;
+    r.ctx = d->ctx;
+    r.heap_start = prog->static_pages;
+    r.costs = p->cfg.costs ? p->cfg.costs : gb_gear_costs_get();
     gb_store *s = p->store;
     gb_store_set_gas(s, d->gas_limit);
     gb_store_set_deadline(s, blk->deadline_ns, 0);
@@ -503,7 +543,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
      * the program runs, and running short is RanOutOfGas */
     uint64_t pre = 0;
     bool pre_ok = true;
-    precharge(r.costs, p->sections, prog, has_entry, d->gas_limit, p->rec, &pre,
+    precharge(r.costs, p, prog, has_entry, d->gas_limit, p->rec, &pre,
               &pre_ok);
     if (pre_ok && has_entry) {
         if (d->gas_limit - pre < r.costs->entry_thunk)
@@ -535,8 +575,8 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     bool pages_short = false;
     if (has_entry) {
         /* the engine's read and write marks start clear: they count the
-         * pages this run touches (page_charges) */
-        memset(gb_memory_dirty(mem), 0, p->marks_hi);
+         * pages this run touches (page_charges); the write marks already
+         * are (every lazy session leaves them clear: lazy_pages.h) */
         memset(gb_memory_read_marks(mem), 0, p->marks_hi);
         if (prog->hot_complete)
             e = gb_lazy_begin_eager_kept(&p->lz_spare, mem,
@@ -634,16 +674,17 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         if (e)
             goto fail;
         if (n) {
-            out->pages = gb_zalloc(n * sizeof *out->pages);
+            /* (malloc, each entry written: malloc and a memset became a
+             * calloc, which takes jemalloc's slower path) */
+            out->pages = gb_malloc(n * sizeof *out->pages);
             if (!out->pages) {
                 e = GB_NOMEM;
                 goto fail;
             }
-            out->npages = n;
             for (uint32_t i = 0; i < n; i++) {
                 gb_page_out *o = &out->pages[i];
-                o->page = w[i].page;
-                o->len = w[i].len;
+                *o = (gb_page_out){.page = w[i].page, .len = w[i].len};
+                out->npages = i + 1;
                 if (o->len && !(o->data = gb_malloc(o->len))) {
                     e = GB_NOMEM;
                     goto fail;
@@ -672,7 +713,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     if (out->outcome == GB_OUTCOME_WAIT)
         given += out->wait_reserved;
     out->gas_burned = given <= out->gas_burned ? out->gas_burned - given : 0;
-    if (!same_allocations(p, prog, r.alloc)) { /* else the journal says
+    if (!same_allocations(p, prog, &r)) { /* else the journal says
                                                   nothing */
         size_t n = p->cfg.max_pages / 8 + 1;
         if (!(out->allocations = gb_malloc(n))) {
@@ -706,7 +747,7 @@ gb_err gb_process(gb_processor *p, const gb_block_ctx *blk,
         return process(p, blk, prog, d, out);
     gb_err e = gb_trace_begin(p->trace, p, prog, d);
     if (e) {
-        memset(out, 0, sizeof *out);
+        journal_empty(out);
         return e;
     }
     p->rec = p->trace;

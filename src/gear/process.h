@@ -181,7 +181,6 @@ typedef struct gb_journal {
                                   the failure, what handle_signal gets
                                   when the message made a system
                                   reservation (gear/codes.h) */
-    char trap_msg[256];        /* FAILED: what happened, for people */
     uint64_t gas_burned;       /* used up by the run; the gas limits it
                                   gave to messages (has_gas_limit, not
                                   from_reservation), its new reservations,
@@ -245,9 +244,21 @@ typedef struct gb_journal {
     /* what gr_debug printed, lines separated by '\n' (NUL-terminated) */
     char *debug;
     uint32_t debug_len;
+    /* Last, so that making a journal empty (gb_process, gb_journal_free)
+     * zeroes the fields above and only the first byte of this: the bytes
+     * after its NUL are unspecified. */
+    char trap_msg[256];        /* FAILED: what happened, for people */
 } gb_journal;
 
-void gb_journal_free(gb_journal *j); /* frees what j owns; j itself not */
+/* Frees what j owns (j itself not) and leaves j empty: every field zero,
+ * trap_msg "" (as gb_process begins it); again on an empty one does
+ * nothing more. */
+void gb_journal_free(gb_journal *j);
+/* Frees what j owns and leaves j's bytes as they were: pointers to what
+ * was freed.  For a holder that knows whether j holds a journal (and
+ * reads or frees it again only after gb_process filled it anew), which
+ * saves making it empty (gb_job, chain/pipeline.h). */
+void gb_journal_release(gb_journal *j);
 
 /* Limits of a run. */
 typedef struct gb_process_cfg {

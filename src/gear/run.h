@@ -38,6 +38,8 @@ typedef struct gb_run {
     gb_memory *mem;
     gb_msg_context ctx;
     uint8_t *alloc;           /* allocation bitmap, cfg->max_pages bits */
+    bool alloc_set;           /* a syscall changed a bit of it (else it is
+                                 the view's as the run began) */
     uint32_t heap_start;      /* = static pages */
     gb_send_buf *sends;       /* by handle */
     uint32_t nsends, capsends;
@@ -53,11 +55,13 @@ typedef struct gb_run {
     gb_stop stop;
     uint8_t *panic;           /* GB_STOP_PANIC payload */
     uint32_t panic_len;
-    char why[200];            /* GB_STOP_BACKEND / TRAP detail */
     uint64_t need;            /* the most gas a passed check asked for
                                  beyond what was used then (fee_check):
                                  used at the check + the fee */
     bool observed;            /* gr_gas_available told the gas left */
+    /* last: a run begins with the fields above zero and this "" (the
+     * rest of it is not written until a syscall says why it stopped) */
+    char why[200];            /* GB_STOP_BACKEND / TRAP detail */
 } gb_run;
 
 struct gb_processor {
@@ -79,15 +83,17 @@ struct gb_processor {
                                    (GB_SYS_COUNT: none), tried first in
                                    the next (its name is compared) */
     uint32_t cap_imports;
-    const gb_module *linked;    /* the module imports[] and sections[] are
+    const gb_module *linked;    /* the module imports[] and the gas below are
                                    for (a reference of ours: the address
                                    cannot be another module's while we
                                    hold it), or NULL */
-    uint64_t sections[13];      /* its gb_module_section_size by id: the
-                                   precharge reads them every run */
-    uint64_t marks_hi;          /* granules of the memory's read and write
-                                   marks that may be set: cleared before
-                                   the next run (the lazy-page charges) */
+    uint64_t code_gas;          /* its precharge for the instrumented code
+                                   and for the instantiation (from its
+                                   section sizes and cfg.costs, which the */
+    uint64_t inst_gas;          /* processor keeps): process.c, precharge */
+    uint64_t marks_hi;          /* granules of the memory's read marks
+                                   that may be set: cleared before the
+                                   next run (the lazy-page charges) */
     gb_trace *trace;            /* gb_processor_set_trace, or NULL */
     gb_trace *rec;              /* = trace while it records this run */
 };

@@ -52,6 +52,7 @@ static bool allocated(const gb_run *r, uint32_t pg)
 
 static void set_alloc(gb_run *r, uint32_t pg, bool on)
 {
+    r->alloc_set = true;
     if (on)
         r->alloc[pg / 8] |= (uint8_t)(1u << (pg % 8));
     else

@@ -76,8 +76,14 @@ static inline size_t gb_trimmed_len(const unsigned char *p, size_t n)
     while (n >= 8) {
         unsigned long long w;
         memcpy(&w, p + n - 8, sizeof w);
-        if (w)
+        if (w) {
+#if (defined(__GNUC__) || defined(__clang__)) && \
+    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return n - (size_t)__builtin_clzll(w) / 8; /* (last byte: high) */
+#else
             break;
+#endif
+        }
         n -= 8;
     }
     while (n && p[n - 1] == 0)

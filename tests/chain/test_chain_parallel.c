@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "chain/chain.h"
+#include "chain/idmap.h"  /* the ids sent so far (sent_before) */
 #include "chain/replay.h" /* the events' digest in the stored inputs */
 #include "gear/codes.h"
 #include "chain/chain_fixture.h"
@@ -39,6 +40,10 @@ typedef struct run {
     uint32_t dispatched, failed, exited, user_msgs;
     uint32_t max_events; /* in one block */
     gb_id ids[64];
+    /* every id on a DISPATCHED event's sent list so far, and every
+     * program a dispatch reached (sent_before) */
+    gb_idmap sent, progs;
+    uint32_t checked_sent; /* dispatches from programs found there */
 } run;
 
 static gb_id acct(uint32_t i) { return gb_dev_account_id(i); }
@@ -89,6 +94,37 @@ static void send_little(run *r, uint32_t from, gb_id to, const char *s)
                       .gas_limit = 50000000});
 }
 
+static const gb_id zero_id;
+
+/* The sent lists of a block's DISPATCHED events (made on the run's
+ * thread, taken by the event): each message or init a program sent is on
+ * the list of the dispatch that sent it, in an earlier event, and the
+ * lists hold no zero id. */
+static void sent_before(run *r, const gb_block_result *b)
+{
+    for (uint32_t i = 0; i < b->nevents; i++) {
+        const gb_event *ev = &b->events[i];
+        if (ev->kind != GB_EV_DISPATCHED)
+            continue;
+        if ((ev->dispatch_kind == GB_DISPATCH_HANDLE ||
+             ev->dispatch_kind == GB_DISPATCH_INIT) &&
+            gb_idmap_get(&r->progs, &ev->source, &zero_id) != GB_IDMAP_NONE) {
+            r->checked_sent++;
+            if (gb_idmap_get(&r->sent, &ev->id, &zero_id) == GB_IDMAP_NONE)
+                GB_FAIL_("block %u: a program's message is on no sent list",
+                         b->height);
+        }
+        GB_EXPECT_ERR(GB_OK, gb_idmap_put(&r->progs, &ev->destination,
+                                          &zero_id, 1));
+        for (uint32_t k = 0; k < ev->nsent; k++) {
+            if (gb_id_eq(ev->sent[k], zero_id))
+                GB_FAIL_("block %u: a zero id sent", b->height);
+            GB_EXPECT_ERR(GB_OK,
+                          gb_idmap_put(&r->sent, &ev->sent[k], &zero_id, 1));
+        }
+    }
+}
+
 static void block(run *r)
 {
     gb_block_result b;
@@ -127,6 +163,7 @@ static void block(run *r)
                  b.height);
     free(in.tx);
     gb_db_abort(t);
+    sent_before(r, &b);
     r->max_events = b.nevents > r->max_events ? b.nevents : r->max_events;
     if (r->nroots < MAXB) {
         gb_blake2b_final(&st, r->trace[r->nroots]);
@@ -269,6 +306,8 @@ static void scenario(run *r, unsigned threads)
         block(r);
     gb_chain_close(r->c);
     r->c = NULL;
+    gb_idmap_free(&r->sent);
+    gb_idmap_free(&r->progs);
 }
 
 static void test_threads_agree(void)
@@ -286,6 +325,9 @@ static void test_threads_agree(void)
     GB_EXPECT(one.user_msgs > 100);
     printf("  at most %u events in a block\n", two.max_events);
     GB_EXPECT(two.max_events > 128); /* (a worker digests some: sched.c) */
+    printf("  %u dispatches from programs found on sent lists\n",
+           one.checked_sent);
+    GB_EXPECT(one.checked_sent > 100);
     const run *other[] = {&two, &four};
     for (int k = 0; k < 2; k++) {
         const run *o = other[k];

@@ -948,11 +948,71 @@ static void test_eager_kept_storage(void)
     fx_free(&fx);
 }
 
+/* Whether the memory's dirty marks are all clear up to its size. */
+static int marks_clear(gb_memory *mem)
+{
+    const uint8_t *d = gb_memory_dirty(mem);
+    uint64_t n = gb_memory_size(mem) >> GB_DIRTY_SHIFT;
+    for (uint64_t g = 0; g < n; g++)
+        if (d[g])
+            return 0;
+    return 1;
+}
+
+/* Every session, protected or eager, ended or not, leaves the memory's
+ * dirty marks clear: the next eager session (and the processor's page
+ * charges) takes a set mark for a write of its own run. */
+static void test_sessions_leave_marks_clear(void)
+{
+    fixture fx;
+    stored st = {0};
+    GB_EXPECT(fx_new(&fx, 4, 4));
+    stored_add(&st, 6, 0);
+    uint32_t hot[1] = {6};
+    gb_lazy *lz = NULL, *spare = NULL;
+    const gb_page_write *w = NULL;
+    uint32_t n = 0;
+    for (int ended = 0; ended < 2; ended++) {
+        GB_EXPECT_ERR(GB_OK, gb_lazy_begin(fx.mem, 1, lookup, &st, &lz));
+        fx.data[6 * GP + 8] ^= 0xFF; /* (a fault loads it first) */
+        gb_memory_mark(fx.mem, 6 * GP + 8, 1);
+        fx.data[100] = 1; /* the stack */
+        gb_memory_mark(fx.mem, 100, 1);
+        GB_EXPECT(!marks_clear(fx.mem));
+        if (ended)
+            GB_EXPECT_ERR(GB_OK, gb_lazy_end(lz, &w, &n));
+        gb_lazy_free(lz);
+        GB_EXPECT(marks_clear(fx.mem));
+        /* (as the processor does: untouched pages accessible again) */
+        GB_EXPECT_ERR(GB_OK, gb_memory_resize(fx.mem, 4));
+
+        GB_EXPECT_ERR(GB_OK, gb_lazy_begin_eager_kept(&spare, fx.mem, 1,
+                                                      lookup, &st, hot, 1,
+                                                      &lz));
+        fx.data[9 * GP + 600] = 7;
+        gb_memory_mark(fx.mem, 9 * GP + 600, 1);
+        fx.data[200] = 1;
+        gb_memory_mark(fx.mem, 200, 1);
+        n = 0;
+        if (ended) {
+            GB_EXPECT_ERR(GB_OK, gb_lazy_end(lz, &w, &n));
+            GB_EXPECT(n == 1 && w[0].page == 9); /* its own write only */
+        }
+        gb_lazy_free_keep(lz, &spare);
+        GB_EXPECT(marks_clear(fx.mem));
+        GB_EXPECT_U64(0, fx.data[9 * GP + 600]);
+    }
+    free(spare);
+    stored_free(&st);
+    fx_free(&fx);
+}
+
 int main(void)
 {
     GB_RUN(test_guard_handler_below_lazy); /* these two first */
     GB_RUN(test_guard_handler_above_lazy);
     GB_RUN(test_eager_kept_storage);
+    GB_RUN(test_sessions_leave_marks_clear);
     GB_RUN(test_reads_see_persisted_content);
     GB_RUN(test_only_changed_pages_reported);
     GB_RUN(test_straddling_access_loads_both_pages);

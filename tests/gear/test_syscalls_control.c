@@ -5,6 +5,8 @@
  * test_syscalls_reserve.c.)
  * Program: tests/data/gear/sys_ops.wat.
  */
+#include <stddef.h>
+
 #include "test_syscalls_util.h"
 
 static void test_waits(void)
@@ -188,11 +190,61 @@ static void test_panics(void)
     env_free(&e);
 }
 
+/* Whether every byte of j before trap_msg is zero and trap_msg is "":
+ * an empty journal (process.h). */
+static int journal_empty(const gb_journal *j)
+{
+    const uint8_t *b = (const uint8_t *)j;
+    for (size_t i = 0; i < offsetof(gb_journal, trap_msg); i++)
+        if (b[i])
+            return 0;
+    return j->trap_msg[0] == 0;
+}
+
+/* A journal reused: gb_process fills whatever it is given from scratch,
+ * and gb_journal_free leaves it empty; nothing of a run carries over
+ * (the journal is made empty without zeroing all of trap_msg). */
+static void test_journal_reused(void)
+{
+    sysenv e;
+    GB_EXPECT(env_init(&e, NULL));
+    script fail = {0}, ok = {0};
+    OP(&fail, GB_SYS_GR_WAIT_FOR, 0); /* BackendError, with a message */
+    OP(&ok, GB_SYS_GR_SIZE, 0x1000);
+    gb_dispatch df = env_msg(&e, GB_DISPATCH_HANDLE, &fail, ENV_GAS);
+    gb_dispatch dk = env_msg(&e, GB_DISPATCH_HANDLE, &ok, ENV_GAS);
+    gb_journal j;
+    memset(&j, 0xA5, sizeof j); /* not a journal at all */
+    GB_EXPECT_ERR(GB_OK, gb_process(e.p, &e.blk, &e.v, &df, &j));
+    EXPECT_BACKEND_ERROR(j);
+    GB_EXPECT(j.trap_msg[0] != 0);
+    GB_EXPECT(!j.pages && !j.msgs && !j.allocations && !j.debug);
+    gb_journal_free(&j);
+    GB_EXPECT(journal_empty(&j));
+    gb_journal_free(&j); /* (again: nothing) */
+    GB_EXPECT(journal_empty(&j));
+    GB_EXPECT_ERR(GB_OK, gb_process(e.p, &e.blk, &e.v, &dk, &j));
+    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+    GB_EXPECT_U64(0, (uint8_t)j.trap_msg[0]);
+    GB_EXPECT_U64(0, j.trap);
+    GB_EXPECT(j.npages >= 1); /* (0x1000 written) */
+    GB_EXPECT(!j.allocations && !j.nmsgs && !j.ncreates && !j.nwakes);
+    gb_journal_free(&j);
+    memset(&j, 0xA5, sizeof j);
+    GB_EXPECT_ERR(GB_OK, gb_process(e.p, &e.blk, &e.v, &dk, &j));
+    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+    GB_EXPECT_U64(0, (uint8_t)j.trap_msg[0]);
+    GB_EXPECT(!j.allocations && !j.nmsgs && !j.debug && !j.nreserved);
+    gb_journal_free(&j);
+    env_free(&e);
+}
+
 int main(void)
 {
     GB_RUN(test_waits);
     GB_RUN(test_wake);
     GB_RUN(test_exit_leave);
     GB_RUN(test_panics);
+    GB_RUN(test_journal_reused);
     return gb_test_summary();
 }
