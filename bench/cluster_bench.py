@@ -102,6 +102,18 @@ def cpu(ps):
 def cpu_each(ps):
     return {p.pid: cpu([p]) for p in ps}
 
+def switches(p):
+    """How many times the threads of p gave up a core so far (voluntary
+    and not: on this VM each costs tens of microseconds of CPU)."""
+    n = 0
+    for t in os.listdir(f"/proc/{p.pid}/task"):
+        try:
+            with open(f"/proc/{p.pid}/task/{t}/status") as f:
+                n += sum(int(l.split()[1]) for l in f if l.startswith(("voluntary_ctxt", "nonvoluntary_ctxt")))
+        except OSError:
+            pass  # (a thread gone)
+    return n
+
 def name_of(p):
     if p.args[0] == GEARBOX:
         return "replica " + p.args[p.args.index("--replica") + 1] if "--replica" in p.args else "node"
@@ -165,6 +177,7 @@ def throughput(ports, ps, clients):
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         time.sleep(0.5)
     h0 = rpc(ports[0], "chain_getHead", [])["result"]["height"]
+    sw0 = {p.pid: switches(p) for p in ps}
     c0 = cpu(ps)
     g0 = cpu([p for p in ps if p.args[0] == GEARBOX])
     t0 = time.monotonic()
@@ -188,6 +201,8 @@ def throughput(ports, ps, clients):
     for q in perfs:
         q.wait()
     each = cpu_each(ps)
+    sw = {p.pid: switches(p) - sw0[p.pid] for p in ps}
+    print("  context switches by process: " + ", ".join(f"{name_of(p)} {sw[p.pid]:,}" for p in ps))
     if len(ports) > 1:
         seqname = rpc(ports[0], "gearbox_chainInfo", [])["result"]["cluster"]["sequencerName"]
         print("  CPU-s by process: " + ", ".join(

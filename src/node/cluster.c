@@ -49,6 +49,10 @@
                                  deduplication: two generations of this */
 #define KEY_WINDOW 1024u      /* a new sequencer reads the keys of this many
                                  TX messages before the first it takes */
+#define MAX_URLS 16           /* servers in --cluster at most */
+#define LEADER_CHECK_MS 5000u /* the block thread asks which server leads
+                                 TX this often, besides when JetStream
+                                 says it elected one */
 
 /* Reads a stream in order through an ordered push consumer (JetStream
  * sends the messages as they come, no request per message); next is the
@@ -58,6 +62,8 @@ typedef struct reader {
     natsSubscription *sub;
     uint64_t next;
     uint64_t heard;           /* when it last had a message (ms) */
+    natsMsg *held;            /* the next message of sub, taken by
+                                 gb_cluster_wait, read first */
 } reader;
 
 typedef struct sent_nonce {
@@ -119,11 +125,32 @@ struct gb_cluster {
     char holder[64];
     sent_nonce nonces[NONCES];
     key_gen keys[2];          /* [0] the newer (block thread) */
+    /* the servers, as --cluster lists them (fixed once open) */
+    char urls[1024];
+    const char *list[MAX_URLS];
+    int nurl;
+    /* the block thread follows the TX stream's leader (follow_leader):
+     * each server's name (read from its INFO line; "" not known yet), the
+     * leader's advisories, when it next asks the stream anyway */
+    char names[MAX_URLS][128];
+    natsSubscription *elected;
+    uint64_t leader_check;
+    atomic_bool leader_news;  /* ask the stream at the next step (set by
+                                 the serving thread too, after a publish
+                                 failed) */
+    /* which server the publishes should go through: gen << 8 | its index
+     * in list + 1 (0: not told yet; the block thread's word, the serving
+     * thread's to act on) */
+    _Atomic uint64_t want;
     /* the serving thread's publishes (gb_cluster_submit, gb_cluster_sync)
      * go through a context of their own, on a connection of their own to
-     * the TX stream's leader when it could be told (pnc; else on nc) */
+     * the TX stream's leader when it could be told (pnc, pub_at its index
+     * in list; else on nc, pub_at -1); pnc also read by gb_cluster_health,
+     * so replaced under mu */
     jsCtx *pub;
     natsConnection *pnc;
+    int pub_at;
+    uint64_t pub_want;        /* the last want acted on */
     /* the signed transactions accepted since the last sync, published as
      * one TX message by it (serving thread): their records */
     uint8_t *bat;
@@ -131,6 +158,8 @@ struct gb_cluster {
     uint32_t bat_n;
     gb_blake2b_state bat_keys; /* their keys: the message's id */
 };
+
+static void reader_stop(reader *r);
 
 static uint64_t mono_ms(void)
 {
@@ -288,6 +317,15 @@ static natsStatus connect_list(const char **list, int n, bool in_order,
     return s;
 }
 
+/* url without its scheme and user: "host:port..." */
+static const char *host_port(const char *url)
+{
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    const char *at = strrchr(h, '@');
+    return at ? at + 1 : h;
+}
+
 /* The name of the server at url ("[scheme://][user@]host[:port]"), from
  * the INFO line a NATS server sends first, before any login; false when
  * it cannot be read within a second.  (The client library tells its
@@ -296,12 +334,7 @@ static natsStatus connect_list(const char **list, int n, bool in_order,
 static bool server_name(const char *url, char *name, size_t cap)
 {
     char hp[256], port[16] = "4222";
-    const char *h = strstr(url, "://");
-    h = h ? h + 3 : url;
-    const char *at = strrchr(h, '@');
-    if (at)
-        h = at + 1;
-    snprintf(hp, sizeof hp, "%s", h);
+    snprintf(hp, sizeof hp, "%s", host_port(url));
     hp[strcspn(hp, "/")] = 0;
     char *host = hp, *colon;
     if (hp[0] == '[') { /* [v6]:port */
@@ -351,49 +384,135 @@ static bool server_name(const char *url, char *name, size_t cap)
     return ok;
 }
 
-/* The TX publishes through a connection of their own to the TX stream's
- * leader (then the others, in order, should it go away): a publish
- * through another server crosses two more processes on its way to the
- * leader and back (docs/cluster.md, fifth round).  Nothing when the
- * leader cannot be told (an election, a server that does not say its
- * name): the publishes stay on nc.  The leader may move later; the
- * publishes then cross a route, as before. */
-static void publish_to_leader(gb_cluster *c, const char **list, int n,
-                              const jsOptions *jo)
+/* Which of the servers leads the TX stream (its index in list), -1 when
+ * it cannot be told (an election, a server that does not say its name).
+ * JetStream names the leader by server name, which libnats 3.4 does not
+ * tell of its connections: each server's name is read once from its INFO
+ * line (server_name), a server's not known yet (down at the last check)
+ * only when no known one leads.  The block thread's. */
+static int find_leader(gb_cluster *c)
 {
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
-    char leader[128] = "", nm[128];
-    if (n < 2 ||
-        js_GetStreamInfo(&si, c->js, c->tx_stream, NULL, &je) != NATS_OK)
-        return;
+    char leader[128] = "";
+    /* (unanswered while the stream elects its leader: the block thread
+     * waits a quarter second at most, well inside the lease's renewal) */
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = 250;
+    if (js_GetStreamInfo(&si, c->js, c->tx_stream, &jo, &je) != NATS_OK)
+        return -1;
     if (si->Cluster && si->Cluster->Leader)
         snprintf(leader, sizeof leader, "%s", si->Cluster->Leader);
     jsStreamInfo_Destroy(si);
-    int li = -1;
-    for (int i = 0; leader[0] && i < n && li < 0; i++)
-        if (server_name(list[i], nm, sizeof nm) && !strcmp(nm, leader))
-            li = i;
+    if (!leader[0])
+        return -1;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < c->nurl; i++) {
+            if (pass && !c->names[i][0])
+                server_name(c->list[i], c->names[i], sizeof c->names[i]);
+            if (c->names[i][0] && !strcmp(c->names[i], leader))
+                return i;
+        }
+    return -1;
+}
+
+/* The block thread: when JetStream says it elected a leader for TX (its
+ * advisory), a publish failed, or every LEADER_CHECK_MS, ask the stream
+ * which server leads it and, if another than the publishes go through,
+ * tell the serving thread (want; pub_follow acts on it). */
+static void follow_leader(gb_cluster *c, uint64_t now)
+{
+    if (c->nurl < 2)
+        return;
+    if (c->elected) { /* (what the advisory says: ask the stream) */
+        natsMsg *m = NULL;
+        while (natsSubscription_NextMsg(&m, c->elected, 0) == NATS_OK) {
+            natsMsg_Destroy(m);
+            c->leader_news = true;
+        }
+    }
+    if (!atomic_exchange(&c->leader_news, false) && now < c->leader_check)
+        return;
+    c->leader_check = now + LEADER_CHECK_MS;
+    int li = find_leader(c);
     if (li < 0)
         return;
-    const char *order[16];
-    order[0] = list[li];
-    for (int i = 0, k = 1; i < n; i++)
+    uint64_t w = atomic_load(&c->want);
+    /* the publishing connection may also have left the leader on its
+     * own: the leader's server restarted, kept its lead, and the client
+     * reconnected to the next server of its list */
+    char url[256] = "";
+    pthread_mutex_lock(&c->mu);
+    bool away = c->pub_at != li; /* (or its connection could not be opened:
+                                    tried again) */
+    if (!away && c->pnc &&
+        natsConnection_GetConnectedUrl(c->pnc, url, sizeof url) != NATS_OK)
+        url[0] = 0;
+    pthread_mutex_unlock(&c->mu);
+    for (int i = 0; url[0] && i < c->nurl; i++) /* (on another server of
+                                                   the list) */
+        away |= i != li && !strcmp(host_port(url), host_port(c->list[i]));
+    if ((uint64_t)li + 1 != (w & 0xff) || away)
+        atomic_store(&c->want, ((w >> 8) + 1) << 8 | ((uint64_t)li + 1));
+}
+
+/* A connection to list[li] first, then the others in order, and a
+ * JetStream context on it: false when it cannot be opened. */
+static bool connect_first(gb_cluster *c, int li, natsConnection **nc,
+                          jsCtx **js)
+{
+    const char *order[MAX_URLS];
+    order[0] = c->list[li];
+    for (int i = 0, k = 1; i < c->nurl; i++)
         if (i != li)
-            order[k++] = list[i];
+            order[k++] = c->list[i];
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = 2000;
+    *nc = NULL;
+    *js = NULL;
+    if (connect_list(order, c->nurl, true, nc) != NATS_OK ||
+        natsConnection_JetStream(js, *nc, &jo) != NATS_OK) {
+        natsConnection_Destroy(*nc);
+        *nc = NULL;
+        return false;
+    }
+    return true;
+}
+
+/* The serving thread, before it publishes: the publishes go through a
+ * connection of their own to the TX stream's leader (then the others, in
+ * order, should it go away), opened again when follow_leader names
+ * another leader or finds the connection on another server.  A publish through a server that does not lead the stream
+ * crosses two more processes on its way to the leader and back
+ * (docs/cluster.md, fifth round).  A connection that cannot be opened
+ * leaves the publishes where they were until the leader is named again. */
+static void pub_follow(gb_cluster *c)
+{
+    uint64_t w = atomic_load(&c->want);
+    if (w == c->pub_want)
+        return;
+    c->pub_want = w;
+    int li = (int)(w & 0xff) - 1;
+    if (li < 0 || li >= c->nurl)
+        return;
     natsConnection *pnc = NULL;
     jsCtx *pub = NULL;
-    if (connect_list(order, n, true, &pnc) != NATS_OK ||
-        natsConnection_JetStream(&pub, pnc, (jsOptions *)jo) != NATS_OK) {
-        natsConnection_Destroy(pnc);
+    if (!connect_first(c, li, &pnc, &pub))
         return;
-    }
-    jsCtx_Destroy(c->pub);
+    jsCtx *old = c->pub;
+    natsConnection *oldc = c->pnc;
+    pthread_mutex_lock(&c->mu);
     c->pub = pub;
     c->pnc = pnc;
+    c->pub_at = li;
+    pthread_mutex_unlock(&c->mu);
+    jsCtx_Destroy(old);
+    natsConnection_Destroy(oldc);
     fprintf(stderr, "cluster: transactions published through %s, the "
                     "leader of %s (%s)\n",
-            list[li], c->tx_stream, leader);
+            c->list[li], c->tx_stream, c->names[li]);
 }
 
 gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
@@ -438,14 +557,12 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
         c->cfg.block_time_ms = 1000;
 
     /* the servers: "URL[,URL...]" */
-    char urls[1024];
-    const char *list[16];
-    int nurl = 0;
-    snprintf(urls, sizeof urls, "%s", cfg->urls ? cfg->urls : "");
-    for (char *save = NULL, *t = strtok_r(urls, ",", &save); t && nurl < 16;
-         t = strtok_r(NULL, ",", &save))
-        list[nurl++] = t;
-    natsStatus s = connect_list(list, nurl, false, &c->nc);
+    snprintf(c->urls, sizeof c->urls, "%s", cfg->urls ? cfg->urls : "");
+    for (char *save = NULL, *t = strtok_r(c->urls, ",", &save);
+         t && c->nurl < MAX_URLS; t = strtok_r(NULL, ",", &save))
+        c->list[c->nurl++] = t;
+    c->pub_at = -1;
+    natsStatus s = connect_list(c->list, c->nurl, false, &c->nc);
     gb_err e = GB_OK;
     if (s != NATS_OK) {
         e = nats_fail(s, 0, cfg->urls, detail, len);
@@ -473,7 +590,15 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     }
     if (e)
         goto fail;
-    publish_to_leader(c, list, nurl, &jo);
+    /* the TX stream's leader, followed from here on (follow_leader) */
+    char adv[160];
+    snprintf(adv, sizeof adv,
+             "$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.%s", c->tx_stream);
+    if (c->nurl > 1 &&
+        natsConnection_SubscribeSync(&c->elected, c->nc, adv) != NATS_OK)
+        c->elected = NULL; /* (then every LEADER_CHECK_MS only) */
+    follow_leader(c, mono_ms());
+    pub_follow(c);
     *out = c;
     return GB_OK;
 fail:
@@ -488,8 +613,9 @@ void gb_cluster_close(gb_cluster *c)
     if (c->leader && c->kv) /* hand over at once */
         kvStore_Delete(c->kv, LEASE_KEY);
     kvStore_Destroy(c->kv);
-    natsSubscription_Destroy(c->txr.sub);
-    natsSubscription_Destroy(c->blkr.sub);
+    natsSubscription_Destroy(c->elected);
+    reader_stop(&c->txr);
+    reader_stop(&c->blkr);
     jsCtx_Destroy(c->pub);
     jsCtx_Destroy(c->js);
     natsConnection_Destroy(c->pnc);
@@ -729,6 +855,8 @@ static void unnote_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
 
 static void reader_stop(reader *r)
 {
+    natsMsg_Destroy(r->held);
+    r->held = NULL;
     natsSubscription_Destroy(r->sub);
     r->sub = NULL;
 }
@@ -761,8 +889,11 @@ static natsMsg *reader_next(gb_cluster *c, reader *r)
             return NULL;
     }
     for (;;) {
-        natsMsg *m = NULL;
-        natsStatus s = natsSubscription_NextMsg(&m, r->sub, 0);
+        natsMsg *m = r->held;
+        natsStatus s = NATS_OK;
+        r->held = NULL;
+        if (!m)
+            s = natsSubscription_NextMsg(&m, r->sub, 0);
         uint64_t now = mono_ms();
         if (s == NATS_TIMEOUT) {
             if (now - r->heard < PROBE_MS)
@@ -1202,12 +1333,35 @@ static void publish_block(gb_cluster *c, uint64_t now)
 uint32_t gb_cluster_wait_ms(gb_cluster *c)
 {
     uint64_t now = mono_ms();
-    uint32_t w = now - c->moved < BUSY_MS ? POLL_BUSY_MS : POLL_IDLE_MS;
+    /* (the sequencer is woken by its next TX message: gb_cluster_wait) */
+    uint32_t w = now - c->moved < BUSY_MS && !c->leader ? POLL_BUSY_MS
+                                                         : POLL_IDLE_MS;
     if (c->leader && c->cfg.dev && c->npend) {
         uint64_t due = c->last_block + BLOCK_GAP_MS;
         w = due <= now ? 1 : due - now < w ? (uint32_t)(due - now) : w;
     }
     return w;
+}
+
+void gb_cluster_wait(gb_cluster *c, uint32_t ms)
+{
+    reader *r = &c->txr;
+    if (c->leader && r->held)
+        return;
+    if (c->leader && r->sub) {
+        natsMsg *m = NULL;
+        natsStatus s = natsSubscription_NextMsg(&m, r->sub, ms);
+        if (s == NATS_OK) {
+            r->held = m;
+            return;
+        }
+        if (s == NATS_TIMEOUT)
+            return;
+        /* (the subscription failed: reader_next starts it again; a
+         * pause, not a spin) */
+    }
+    struct timespec w = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+    nanosleep(&w, NULL);
 }
 
 gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
@@ -1228,6 +1382,7 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
         return e;
     uint64_t now = mono_ms();
     lease(c, now);
+    follow_leader(c, now);
     read_txs(c);
     if (!c->leader)
         return GB_OK;
@@ -1268,9 +1423,12 @@ static natsStatus publish_wait(gb_cluster *c, const uint8_t *b, size_t n,
     for (;;) {
         jsPubAck *pa = NULL;
         *je = 0;
+        pub_follow(c);
         s = js_Publish(&pa, c->pub, c->tx_subj, b, (int)n, &po, je);
         if (s == NATS_OK)
             *seq = pa->Sequence;
+        else /* (the leader may have moved: the block thread asks) */
+            c->leader_news = true;
         jsPubAck_Destroy(pa);
         if (s == NATS_OK || (s == NATS_TIMEOUT && !po.MsgId) ||
             mono_ms() >= deadline)
@@ -1440,9 +1598,13 @@ uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
 void gb_cluster_health(gb_cluster *c, gb_cluster_status *out)
 {
     memset(out, 0, sizeof *out);
-    out->connected =
-        natsConnection_Status(c->nc) == NATS_CONN_STATUS_CONNECTED;
     pthread_mutex_lock(&c->mu);
+    /* both connections: the one the streams are read through and the
+     * one the transactions are published through */
+    out->connected =
+        natsConnection_Status(c->nc) == NATS_CONN_STATUS_CONNECTED &&
+        (!c->pnc ||
+         natsConnection_Status(c->pnc) == NATS_CONN_STATUS_CONNECTED);
     out->sequencer = c->leader;
     out->diverged = c->diverged;
     out->diverged_at = c->diverged_at;

@@ -49,6 +49,11 @@
  * sequencer's checks refuse (the state changed since the replica checked
  * it) is dropped, as a single node drops one its block cannot apply.
  *
+ * The publishes go through a connection of their own to the TX stream's
+ * leader, moved when JetStream elects another (the block thread follows
+ * the leader, the serving thread moves its connection before its next
+ * publish).
+ *
  * Threads: gb_cluster_step runs on the node's block thread;
  * gb_cluster_submit and gb_cluster_sync on the RPC's; gb_cluster_health
  * anywhere.
@@ -84,7 +89,8 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
 void gb_cluster_close(gb_cluster *c);
 
 /*
- * One step of the block thread: take the lease or keep it; as the
+ * One step of the block thread: take the lease or keep it; see whether
+ * the TX stream's leader moved (JetStream's advisory, or every 5 s); as the
  * sequencer, take new TX messages and publish a block when one is due;
  * then apply at most one block from BLK into *out (*applied true; the
  * caller owns out, gb_block_result_free).  Returns an error only when the
@@ -94,11 +100,19 @@ void gb_cluster_close(gb_cluster *c);
 gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
 
 /* How long the block thread may wait before its next gb_cluster_step (ms,
- * 1 to 10): 2 while the log moves (a message read in the last quarter
- * second), less when this replica's next block is due sooner, else 10:
- * a transaction or a block is taken within a few ms of reaching the log,
- * and an idle replica wakes 100 times a second. */
+ * 1 to 10): a replica that is not the sequencer 2 while the log moves (a
+ * message read in the last quarter second), else 10; the sequencer 10, or
+ * less when its next block is due sooner (gb_cluster_wait wakes it when a
+ * TX message comes): a transaction or a block is taken within a few ms
+ * of reaching the log, and an idle replica wakes 100 times a second. */
 uint32_t gb_cluster_wait_ms(gb_cluster *c);
+
+/* The block thread's wait between steps, up to ms (gb_cluster_wait_ms):
+ * the sequencer until its next TX message comes (kept for the next step)
+ * or ms pass; another replica sleeps ms.  (Each wake costs tens of
+ * microseconds of CPU on a busy virtual machine: docs/cluster.md, sixth
+ * round.) */
+void gb_cluster_wait(gb_cluster *c, uint32_t ms);
 
 /* Publish tx: *id and *msg_id as gb_chain_submit_ids gives them (both may be
  * NULL).  key (32 bytes, or NULL) names the signed transaction: its ids
@@ -135,7 +149,9 @@ gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
 uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer);
 
 typedef struct gb_cluster_status {
-    bool connected;
+    bool connected;        /* both connections up: the one the streams are
+                              read through and the one the transactions
+                              are published through */
     bool sequencer;        /* this replica holds the lease */
     bool diverged;         /* its root differed: it stopped */
     uint32_t diverged_at;  /* the block whose parent root differed */

@@ -367,13 +367,11 @@ static void *replica_main(gb_node *n)
             continue;
         }
         free(d);
-        struct timespec until;
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        /* the log is polled (every few ms while it moves) */
-        until.tv_nsec += (long)gb_cluster_wait_ms(n->cluster) * 1000000;
-        until.tv_sec += until.tv_nsec / 1000000000;
-        until.tv_nsec %= 1000000000;
-        pthread_cond_timedwait(&n->cv, &n->mu, &until);
+        /* the log is polled (every few ms while it moves; the sequencer
+         * woken by its next transaction); a stop is seen within 10 ms */
+        pthread_mutex_unlock(&n->mu);
+        gb_cluster_wait(n->cluster, gb_cluster_wait_ms(n->cluster));
+        pthread_mutex_lock(&n->mu);
     }
     n->err = e;
     pthread_mutex_unlock(&n->mu);

@@ -87,6 +87,33 @@ lead=$(sed -n 's/^cluster: transactions published through nats:\/\/127\.0\.0\.1:
   fail "the replicas do not all publish through the TX stream's leader: $lead"
 read -r ln lp <<< "$lead"
 [ "$lp" = "${CP[$ln]}" ] || fail "the leader n$ln is at port ${CP[$ln]}, not $lp"
+# the leader moves (JetStream asked to step it down, until n2 leads):
+# every replica follows it (JetStream's leader-elected advisory; the
+# stream asked every few seconds besides), its next publishes going
+# through a connection to the new leader (checked below, after each
+# replica's sends; and again once n2 is killed)
+NL=$(python3 - ${CP[0]} "n$ln" <<'PY'
+import sys, time
+from nodeutil import Nats
+nc, lead = Nats(int(sys.argv[1])), sys.argv[2]
+# (moved at least once, and on to n2, the server killed below)
+for _ in range(10):
+    r = nc.request("$JS.API.STREAM.LEADER.STEPDOWN.GB_gbt_TX")
+    if not r.get("success"):
+        sys.exit(f"step down: {r}")
+    old = lead
+    for _ in range(150):
+        lead = nc.stream_leader("GB_gbt_TX")
+        if lead and lead != old:
+            break
+        time.sleep(0.1)
+    else:
+        sys.exit("no new leader")
+    if lead == "n2":
+        break
+print(lead[1:])
+PY
+) || fail "moving the TX stream's leader away from n$ln"
 
 height() { rpc ${HP[$1]} chain_getHead '[]' | field result.height; }
 seqname() { rpc ${HP[$1]} gearbox_chainInfo '[]' | field result.cluster.sequencerName; }
@@ -99,6 +126,11 @@ CTR=$(grep -o '0x[0-9a-f]\{64\}' "$DIR/up2.out" | head -1)
 for i in 0 1 2; do
   "$GEARBOX" send "$PING" PING --node "http://127.0.0.1:${HP[$i]}" --gas 1000000000 --wait > "$DIR/s.out" 2>&1 || fail "send via $i: $(cat "$DIR/s.out")"
   grep -q PONG "$DIR/s.out" || fail "no PONG via replica $i"
+done
+for i in 0 1 2; do
+  want="cluster: transactions published through nats://127.0.0.1:${CP[$NL]}, the leader of GB_gbt_TX (n$NL)"
+  [ "$(grep '^cluster: transactions published through' "$DIR/replica$i.log" | tail -1)" = "$want" ] ||
+    fail "replica $i does not publish through the TX stream's new leader n$NL"
 done
 
 # a batch of dev_sendMessage through one replica: every one accepted, with
@@ -178,24 +210,10 @@ PY
 # the last block message, which holds at least those 20, a compressed
 # block ("GBB2"); the counter above shows every replica read them
 python3 - ${CP[0]} <<'PY' || fail "the log's messages are not compressed"
-import base64, json, socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-f = s.makefile("rb")
-f.readline()  # INFO
-s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.z 1\r\n')
-def last(stream, subj):
-    req = json.dumps({"last_by_subj": subj}).encode()
-    s.sendall(b"PUB $JS.API.STREAM.MSG.GET.%s _INBOX.z %d\r\n%s\r\n" % (stream.encode(), len(req), req))
-    while True:
-        line = f.readline().decode()
-        if line.startswith("PING"):
-            s.sendall(b"PONG\r\n")
-        elif line.startswith("MSG"):
-            n = int(line.split()[-1])
-            m = json.loads(f.read(n + 2)[:n])
-            if "message" not in m:
-                sys.exit(f"{stream}: {m}")
-            return base64.b64decode(m["message"]["data"])
+import sys
+from nodeutil import Nats
+nc = Nats(int(sys.argv[1]))
+last = lambda stream, subj: nc.stream_msg(stream, last_by_subj=subj)
 tx, blk = last("GB_gbt_TX", "gb.gbt.tx"), last("GB_gbt_BLK", "gb.gbt.blk")
 if tx[0] != 8 or int.from_bytes(tx[1:5], "little") < 20 * 200 or len(tx) * 3 > int.from_bytes(tx[1:5], "little"):
     sys.exit(f"TX: flags {tx[0]}, {len(tx)} bytes for {int.from_bytes(tx[1:5], 'little')}")
@@ -277,6 +295,28 @@ for _ in 1 2 3 4 5; do
 done
 [ -n "$sent" ] || fail "send after a NATS server died: $(cat "$DIR/s.out")"
 grep -q PONG "$DIR/s.out" || fail "no PONG after a NATS server died"
+# n2 led the TX stream: the replica follows the leader elected after it
+NL2=$(python3 - ${CP[0]} <<'PY'
+import sys, time
+from nodeutil import Nats
+nc = Nats(int(sys.argv[1]))
+for _ in range(20):
+    lead = nc.stream_leader("GB_gbt_TX")
+    if lead:
+        break
+    time.sleep(0.5)
+print(lead)
+PY
+)
+[ "$NL" = 2 ] && [ -n "$NL2" ] && [ "$NL2" != n2 ] || fail "n2 led TX ($NL), then $NL2"
+want="cluster: transactions published through nats://127.0.0.1:${CP[${NL2#n}]}, the leader of GB_gbt_TX ($NL2)"
+for _ in $(seq 10); do
+  [ "$(grep '^cluster: transactions published through' "$DIR/replica$O.log" | tail -1)" = "$want" ] && break
+  sleep 1
+  "$GEARBOX" send "$PING" PING --node "http://127.0.0.1:${HP[$O]}" --gas 1000000000 > /dev/null 2>&1 || true
+done
+[ "$(grep '^cluster: transactions published through' "$DIR/replica$O.log" | tail -1)" = "$want" ] ||
+  fail "replica $O does not publish through $NL2, the TX stream's leader after n2"
 
 # the dead replica comes back from a snapshot of another's directory
 "$GEARBOX" snapshot save "$DIR/r$O" "$DIR/r.snap" > /dev/null || fail "snapshot save"
@@ -345,33 +385,11 @@ sleep 2.5 # (the lease expires: the next replica up takes it at once)
 # the copy: TX message TXSEQ published again, as it is, on the stream's
 # subject (NATS's text protocol; the servers left: 0 and 1)
 python3 - "$NATSPORT" "$TXSEQ" <<'PY' || fail "copying TX message $TXSEQ"
-import base64, json, socket, sys
+import sys
+from nodeutil import Nats
 port, seq = int(sys.argv[1]), int(sys.argv[2])
-s = socket.create_connection(("127.0.0.1", port), timeout=10)
-f = s.makefile("rb")
-f.readline()  # INFO
-def send(b):
-    s.sendall(b)
-def reply():
-    while True:
-        line = f.readline().decode()
-        if line.startswith("PING"):
-            send(b"PONG\r\n")
-        elif line.startswith("MSG"):
-            n = int(line.split()[-1])
-            data = f.read(n + 2)[:n]
-            return json.loads(data)
-        elif line.startswith("-ERR"):
-            sys.exit(line)
-send(b'CONNECT {"verbose":false,"pedantic":false}\r\nSUB _INBOX.dup 1\r\n')
-req = json.dumps({"seq": seq}).encode()
-send(b"PUB $JS.API.STREAM.MSG.GET.GB_gbt_TX _INBOX.dup %d\r\n%s\r\n" % (len(req), req))
-m = reply()
-if "message" not in m:
-    sys.exit(f"message {seq}: {m}")
-data = base64.b64decode(m["message"]["data"])
-send(b"PUB gb.gbt.tx _INBOX.dup %d\r\n%s\r\n" % (len(data), data))
-ack = reply()
+nc = Nats(port)
+ack = nc.request("gb.gbt.tx", nc.stream_msg("GB_gbt_TX", seq=seq))
 if "seq" not in ack:
     sys.exit(f"publish: {ack}")
 print(f"TX message {seq} copied as {ack['seq']}")

@@ -113,6 +113,73 @@ class Node:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Nats:
+    """A NATS client on 127.0.0.1:port in the text protocol, enough for
+    the cluster tests: requests to JetStream's API and publishes, each
+    waiting for its answer (JSON).  Each request has an inbox of its own,
+    so an answer that comes after its request timed out is skipped."""
+
+    def __init__(self, port, timeout=10):
+        self.port = port
+        self.timeout = timeout
+        self.n = 0
+        self.connect()
+
+    def connect(self):
+        """(Again: a socket file that timed out reads no more.)"""
+        self.s = socket.create_connection(("127.0.0.1", self.port),
+                                          timeout=self.timeout)
+        self.f = self.s.makefile("rb")
+        self.f.readline()  # INFO
+        self.s.sendall(b'CONNECT {"verbose":false,"pedantic":false}\r\n'
+                       b"SUB _INBOX.gbtest.* 1\r\n")
+
+    def request(self, subject, data=b"", timeout=None):
+        """Publish data (bytes, or an object sent as JSON) on subject with
+        a reply inbox; the answer, parsed.  TimeoutError when none comes
+        within timeout seconds (JetStream does not answer a stream's
+        requests while it elects the stream's leader)."""
+        if not isinstance(data, bytes):
+            data = json.dumps(data).encode()
+        self.n += 1
+        inbox = f"_INBOX.gbtest.{self.n}"
+        self.s.settimeout(timeout or self.timeout)
+        self.s.sendall(b"PUB %s %s %d\r\n%s\r\n"
+                       % (subject.encode(), inbox.encode(), len(data), data))
+        while True:
+            line = self.f.readline().decode()
+            if not line:
+                raise SystemExit("FAIL: the NATS server closed the connection")
+            if line.startswith("PING"):
+                self.s.sendall(b"PONG\r\n")
+            elif line.startswith("MSG"):
+                n = int(line.split()[-1])
+                body = self.f.read(n + 2)[:n]
+                if line.split()[1] == inbox:  # (else a late answer)
+                    return json.loads(body)
+            elif line.startswith("-ERR"):
+                raise SystemExit("FAIL: NATS: " + line)
+
+    def stream_msg(self, stream, **which):
+        """A stream's message (which: seq=N or last_by_subj=SUBJECT): its
+        data, or exit when it has none."""
+        m = self.request(f"$JS.API.STREAM.MSG.GET.{stream}", which)
+        if "message" not in m:
+            raise SystemExit(f"FAIL: {stream} {which}: {m}")
+        return base64.b64decode(m["message"]["data"])
+
+    def stream_leader(self, stream):
+        """The name of the server that leads stream ("" in an election,
+        or when it does not answer within a second)."""
+        try:
+            info = self.request(f"$JS.API.STREAM.INFO.{stream}", timeout=1)
+        except (TimeoutError, socket.timeout):
+            self.s.close()
+            self.connect()
+            return ""
+        return info.get("cluster", {}).get("leader", "")
+
+
 def connect(port, src="127.0.0.1", timeout=5):
     """A TCP connection to 127.0.0.1:port from the loopback address src
     (all of 127/8 is loopback on Linux)."""
