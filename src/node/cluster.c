@@ -100,6 +100,8 @@ struct gb_cluster {
     uint64_t keys_from;       /* txr has read every TX message from this
                                  one on (0: none yet), keys remembered */
     uint64_t tx_last_open;    /* TX's last message when the replica opened */
+    atomic_uint_least64_t tx_read; /* txr has read the TX messages up to
+                                      this one, their nonces noted */
     atomic_bool read_up;      /* txr went past tx_last_open: the nonces this
                                  replica knows cover the log as it was then */
     uint32_t published;       /* leader: the last block it published (the
@@ -1246,6 +1248,7 @@ static void read_txs(gb_cluster *c)
             read_tx(c, seq, idx, td, tlen);
         if (c->leader && seq >= c->tx_next)
             c->tx_next = seq + 1;
+        atomic_store(&c->tx_read, seq);
         free(raw);
         natsMsg_Destroy(m);
     }
@@ -1593,6 +1596,31 @@ uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
         }
     pthread_mutex_unlock(&c->mu);
     return f;
+}
+
+void gb_cluster_settle(gb_cluster *c)
+{
+    jsStreamInfo *si = NULL;
+    jsErrCode je = 0;
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.Wait = 250;
+    if (js_GetStreamInfo(&si, c->js, c->tx_stream, &jo, &je) != NATS_OK)
+        return;
+    uint64_t last = si->State.LastSeq;
+    jsStreamInfo_Destroy(si);
+    for (int i = 0; i < 2000; i++) {
+        if (atomic_load(&c->tx_read) >= last)
+            return;
+        pthread_mutex_lock(&c->mu);
+        uint64_t taken = c->tx_taken; /* (those in applied blocks: the
+                                          chain's nonces count them) */
+        pthread_mutex_unlock(&c->mu);
+        if (taken >= last)
+            return;
+        struct timespec w = {0, 1000000};
+        nanosleep(&w, NULL);
+    }
 }
 
 void gb_cluster_health(gb_cluster *c, gb_cluster_status *out)

@@ -148,6 +148,15 @@ gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
  * to 10 s) and then answers UINT64_MAX, "not known yet". */
 uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer);
 
+/* Return once this replica has read TX as far as it went when called
+ * (its last message then, asked of the stream), so gb_cluster_nonce_floor
+ * counts every transaction any replica had published by then: a client
+ * told its next nonce by one replica right after another accepted its
+ * last transaction is told the next one, not the one used.  Waits at most
+ * ~2 s; when the stream cannot be asked (an election, a server down) it
+ * returns at once and the floor is what the replica has read. */
+void gb_cluster_settle(gb_cluster *c);
+
 typedef struct gb_cluster_status {
     bool connected;        /* both connections up: the one the streams are
                               read through and the one the transactions

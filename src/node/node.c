@@ -155,6 +155,8 @@ static uint64_t cluster_nonce_floor(void *ctx, gb_id signer)
     return gb_cluster_nonce_floor(ctx, signer);
 }
 
+static void cluster_nonce_settle(void *ctx) { gb_cluster_settle(ctx); }
+
 
 static json_t *cluster_info(void *ctx)
 {
@@ -246,6 +248,7 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
         rc.submit_ctx = n->cluster;
         rc.cluster_info = cluster_info;
         rc.nonce_floor = cluster_nonce_floor;
+        rc.nonce_settle = cluster_nonce_settle;
         rc.submit_sync = cluster_sync;
     }
     if (cfg->max_body)

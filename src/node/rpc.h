@@ -168,6 +168,13 @@ typedef struct gb_rpc_cfg {
      * known; UINT64_MAX: not known yet, a replica still catching up with
      * the log: the nonce check then fails with GB_IO). */
     uint64_t (*nonce_floor)(void *ctx, gb_id signer);
+    /* With submit (a cluster): called before a client is told a signer's
+     * next nonce (system_accountNonce, system_accountNextIndex); returns
+     * once this replica has read the log as far as it went when asked, so
+     * the answer counts every transaction a replica had acknowledged by
+     * then (a client sending through one replica, then another), or after
+     * a bounded wait.  NULL: none. */
+    void (*nonce_settle)(void *ctx);
     /* With submit (a cluster): called once a request that submitted
      * something is handled, before it is answered; what submit accepted
      * may still be on its way (an asynchronous publish): it returns when

@@ -782,7 +782,7 @@ json_t *gb_rpc_m_account_next_index(gb_rpc *r, json_t *params,
                            "32-byte account id in hex");
     /* (as submit checks it: past what a cluster replica read in the log) */
     uint64_t next;
-    gb_err e = gb_rpc_nonce_want(r, id, &next);
+    gb_err e = gb_rpc_nonce_told(r, id, &next);
     if (e)
         return gb_rpc_fail(err, GB_RPC_INTERNAL_ERROR, "the store: %s",
                            gb_err_str(e));

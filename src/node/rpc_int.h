@@ -147,6 +147,9 @@ bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
  * chain's (its pending ones counted), or past what a cluster replica
  * sent on.  Store errors. */
 gb_err gb_rpc_nonce_want(gb_rpc *r, gb_id signer, uint64_t *out);
+/* The nonce told to a client asking for it: gb_rpc_nonce_want once a
+ * cluster replica has read the log as far as it went (cfg.nonce_settle). */
+gb_err gb_rpc_nonce_told(gb_rpc *r, gb_id signer, uint64_t *out);
 /* rpc_tx.c: gear_submitTransaction, dev_sendMessage, dev_uploadProgram */
 json_t *gb_rpc_m_submit(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_dev_send(gb_rpc *r, json_t *params, gb_rpc_err *err);

@@ -214,7 +214,7 @@ json_t *gb_rpc_m_nonce(gb_rpc *r, json_t *params, gb_rpc_err *err)
     if (!gb_rpc_p_account(params, "account", 0, &who, err))
         return NULL;
     uint64_t n;
-    gb_err e = gb_rpc_nonce_want(r, who, &n);
+    gb_err e = gb_rpc_nonce_told(r, who, &n);
     if (e)
         return gb_rpc_store_fail(err, "nonce", e);
     json_t *o = json_integer((json_int_t)n);

@@ -59,6 +59,13 @@ gb_err gb_rpc_nonce_want(gb_rpc *r, gb_id signer, uint64_t *out)
     return e;
 }
 
+gb_err gb_rpc_nonce_told(gb_rpc *r, gb_id signer, uint64_t *out)
+{
+    if (r->cfg.nonce_settle)
+        r->cfg.nonce_settle(r->cfg.submit_ctx);
+    return gb_rpc_nonce_want(r, signer, out);
+}
+
 /* Into the pending pool, or the cluster's log (cfg.submit). */
 static gb_err chain_submit(gb_rpc *r, const gb_tx *tx, gb_id *id,
                            gb_id *msg_id, char *det, size_t len)

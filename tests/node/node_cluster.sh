@@ -222,6 +222,37 @@ if blk[:4] != b"GBB2":
 print(f"compressed: the batch of 20 {len(tx)} bytes for {int.from_bytes(tx[1:5], 'little')}, the block {len(blk)}")
 PY
 
+# one signer through the three replicas in turn: a replica asked the
+# signer's next nonce right after another accepted its last transaction
+# answers past it (it reads the log as far as it went first), and every
+# send is counted
+python3 - "$CTR" ${HP[0]} ${HP[1]} ${HP[2]} <<'PY' || fail "one signer through every replica"
+import sys, time
+ctr, ports = sys.argv[1], sys.argv[2:]
+from nodeutil import post, counter
+def call(port, method, params):
+    r = post(port, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+    if "error" in r:
+        sys.exit(f"{method} on {port}: {r['error']['message']}")
+    return r["result"]
+before = counter(ports[0], ctr)
+N = 30
+for k in range(N):
+    sent = call(ports[k % 3], "dev_sendMessage",
+                {"from": "ferdie", "destination": ctr, "payload": "0x696e63",
+                 "gasLimit": 10**9})["nonce"]
+    told = call(ports[(k + 1) % 3], "system_accountNonce", ["ferdie"])
+    if told != sent + 1:
+        sys.exit(f"send {k}: nonce {sent} accepted through {ports[k % 3]}, "
+                 f"{ports[(k + 1) % 3]} then told {told}")
+for _ in range(300):
+    if counter(ports[0], ctr) == before + N:
+        break
+    time.sleep(0.1)
+else:
+    sys.exit(f"counter {counter(ports[0], ctr)}, expected {before + N}")
+PY
+
 # one signed transaction sent to all three replicas at once, twice: taken
 # once (the replicas drop a key seen before; a replica that already read
 # it refuses it by its nonce); those that accept it answer the same ids
@@ -262,7 +293,7 @@ PY
 SEQ=$(seqname 0)
 K=${SEQ#r}
 [ "$(seqname 1)" = "$SEQ" ] || fail "replicas disagree on the sequencer"
-N=41 # (the batches and the one sent to all three above)
+N=71 # (the batches, the one signer's 30 and the one sent to all three above)
 for round in 1 2 3 4 5 6; do
   for i in 0 1 2; do
     [ $i = "$K" ] && [ $round -gt 2 ] && continue
