@@ -392,17 +392,27 @@ static bool server_name(const char *url, char *name, size_t cap)
  * tell of its connections: each server's name is read once from its INFO
  * line (server_name), a server's not known yet (down at the last check)
  * only when no known one leads.  The block thread's. */
-static int find_leader(gb_cluster *c)
+/* TX's stream info (the caller destroys it), or NULL when it could not be
+ * had: unanswered while the stream elects its leader, it is waited for a
+ * quarter second at most (well inside the lease's renewal, for the block
+ * thread; a bounded delay for a request). */
+static jsStreamInfo *tx_info(gb_cluster *c)
 {
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
-    char leader[128] = "";
-    /* (unanswered while the stream elects its leader: the block thread
-     * waits a quarter second at most, well inside the lease's renewal) */
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = 250;
     if (js_GetStreamInfo(&si, c->js, c->tx_stream, &jo, &je) != NATS_OK)
+        return NULL;
+    return si;
+}
+
+static int find_leader(gb_cluster *c)
+{
+    char leader[128] = "";
+    jsStreamInfo *si = tx_info(c);
+    if (!si)
         return -1;
     if (si->Cluster && si->Cluster->Leader)
         snprintf(leader, sizeof leader, "%s", si->Cluster->Leader);
@@ -1600,12 +1610,8 @@ uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
 
 void gb_cluster_settle(gb_cluster *c)
 {
-    jsStreamInfo *si = NULL;
-    jsErrCode je = 0;
-    jsOptions jo;
-    jsOptions_Init(&jo);
-    jo.Wait = 250;
-    if (js_GetStreamInfo(&si, c->js, c->tx_stream, &jo, &je) != NATS_OK)
+    jsStreamInfo *si = tx_info(c);
+    if (!si)
         return;
     uint64_t last = si->State.LastSeq;
     jsStreamInfo_Destroy(si);
