@@ -1264,6 +1264,9 @@ static void read_txs(gb_cluster *c)
     }
 }
 
+/* The next block: what waits, whole TX messages, or none at all (a block
+ * at block time carries the chain on like the node alone's: the queue a
+ * full block left, delayed messages and waits that time out go on). */
 static void publish_block(gb_cluster *c, uint64_t now)
 {
     uint8_t *rec = NULL;
@@ -1277,7 +1280,7 @@ static void publish_block(gb_cluster *c, uint64_t now)
      * block took); a message holds at most BLOCK_MAX_TX */
     while (max < c->npend && max && c->pend_seq[max] == c->pend_seq[max - 1])
         max--;
-    if (!max)
+    if (!max && c->npend)
         return;
     if (gb_chain_next_inputs(c->chain, max, ts, &rec, &rlen, &ntx))
         return;
@@ -1399,7 +1402,8 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
     read_txs(c);
     if (!c->leader)
         return GB_OK;
-    /* a block at block time; dev: as soon as transactions wait, at most
+    /* a block at block time (with transactions or none); dev: as soon as
+     * transactions wait, at most
      * one per BLOCK_GAP_MS so that one takes what came meanwhile; the
      * next once this replica applied the last it published */
     bool due = now >= c->next_block || c->npend >= BLOCK_MAX_TX ||

@@ -178,15 +178,18 @@ from nodeutil import post
 ports = sys.argv[1:]
 def call(port, method, params):
     return post(port, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params})["result"]
+# (blocks keep coming at block time: those up to the highest head seen
+# first, once every replica has them)
+top = max(call(p, "chain_getHead", [])["height"] for p in ports)
 for _ in range(300):
     hs = [call(p, "chain_getHead", [])["height"] for p in ports]
-    if len(set(hs)) == 1:
+    if min(hs) >= top:
         break
     time.sleep(0.1)
 else:
-    sys.exit(f"heights {hs}")
+    sys.exit(f"heights {hs}, not all at {top} yet")
 events = 0
-for n in range(1, hs[0] + 1):
+for n in range(1, top + 1):
     got = [(b.get("hash"), b.get("stateRoot")) for b in
            (call(p, "gearbox_getBlock", [n]) for p in ports)]
     if len(set(got)) != 1 or not got[0][0]:
@@ -202,23 +205,32 @@ for n in range(1, hs[0] + 1):
     if len(set(got)) != 1 or "extrinsics" not in got[0]:
         sys.exit(f"chain_getBlock {n}: {got}")
 if events < 40:
-    sys.exit(f"only {events} events kept in {hs[0]} blocks")
+    sys.exit(f"only {events} events kept in {top} blocks")
 PY
 
 # the log holds them compressed (node/cluster.c, LZ4): the last TX
 # message, the second batch of 20, is one compressed batch (flags 8), and
-# the last block message, which holds at least those 20, a compressed
-# block ("GBB2"); the counter above shows every replica read them
+# the last block message with transactions, which holds at least those
+# 20, a compressed block ("GBB2"; the blocks after it, cut at block time
+# with none, are too small to gain from it); the counter above shows
+# every replica read them
 python3 - ${CP[0]} <<'PY' || fail "the log's messages are not compressed"
 import sys
 from nodeutil import Nats
 nc = Nats(int(sys.argv[1]))
-last = lambda stream, subj: nc.stream_msg(stream, last_by_subj=subj)
-tx, blk = last("GB_gbt_TX", "gb.gbt.tx"), last("GB_gbt_BLK", "gb.gbt.blk")
+tx = nc.stream_msg("GB_gbt_TX", last_by_subj="gb.gbt.tx")
 if tx[0] != 8 or int.from_bytes(tx[1:5], "little") < 20 * 200 or len(tx) * 3 > int.from_bytes(tx[1:5], "little"):
     sys.exit(f"TX: flags {tx[0]}, {len(tx)} bytes for {int.from_bytes(tx[1:5], 'little')}")
-if blk[:4] != b"GBB2":
-    sys.exit(f"BLK: {blk[:4]}")
+seq = nc.request("$JS.API.STREAM.INFO.GB_gbt_BLK")["state"]["last_seq"]
+# (a block's head, uncompressed: magic, height, root, last TX taken, the
+# count of its transactions at 48)
+while seq > 0:
+    blk = nc.stream_msg("GB_gbt_BLK", seq=seq)
+    if int.from_bytes(blk[48:52], "little"):
+        break
+    seq -= 1
+if blk[:4] != b"GBB2" or int.from_bytes(blk[48:52], "little") < 20:
+    sys.exit(f"BLK {seq}: {blk[:4]}, {int.from_bytes(blk[48:52], 'little')} transactions")
 print(f"compressed: the batch of 20 {len(tx)} bytes for {int.from_bytes(tx[1:5], 'little')}, the block {len(blk)}")
 PY
 
@@ -287,6 +299,32 @@ time.sleep(1.5)  # (a second copy would land in a later block)
 if state() != before + 1:
     sys.exit(f"counter {state()}, expected {before + 1} ({len(ok)} of 6 accepted)")
 print(f"same signed transaction: {len(ok)} of 6 submissions accepted, counted once")
+PY
+
+# blocks come at block time with no transaction waiting, as on the node
+# alone: the timer example's three ticks (messages it sends itself one
+# block apart, held by the chain) all arrive with nothing else sent (a
+# sequencer that cut blocks only for transactions left each tick
+# waiting for the next one)
+"$GEARBOX" upload "$EX/timer.wasm" --node "http://127.0.0.1:${HP[2]}" --wait > "$DIR/up3.out" 2>&1 || fail "upload timer: $(cat "$DIR/up3.out")"
+TMR=$(grep -o '0x[0-9a-f]\{64\}' "$DIR/up3.out" | head -1)
+"$GEARBOX" send "$TMR" "start 1 3" --node "http://127.0.0.1:${HP[0]}" --gas 10000000000 --wait > "$DIR/t.out" 2>&1 || fail "start the timer: $(cat "$DIR/t.out")"
+python3 - "$TMR" ${HP[0]} ${HP[1]} ${HP[2]} <<'PY' || fail "ticks with no transaction"
+import sys, time
+from nodeutil import post
+tmr, ports = sys.argv[1], sys.argv[2:]
+alice = "0xa8c7a3332391dc1e6683dd39b674b96441e19161fc15d5608855b6615b5b5ed2"
+def ticks(port):  # "get", dry-run: no transaction
+    r = post(port, {"jsonrpc": "2.0", "id": 1, "method": "gear_calculateReplyForHandle",
+                    "params": [alice, tmr, "0x" + b"get".hex(), 10**10, 0]})
+    return bytes.fromhex(r["result"]["payload"][2:]).decode()
+for _ in range(100):  # (block time 300 ms: the ticks within ~1.5 s)
+    got = [ticks(p) for p in ports]
+    if got == ["3"] * 3:
+        break
+    time.sleep(0.1)
+else:
+    sys.exit(f"ticks on the three replicas {got} after 10 s, expected 3 each")
 PY
 
 # the sequencer dies while "inc"s come in through the other replicas
@@ -373,6 +411,11 @@ def block(port, n):
     req = urllib.request.Request(f"http://127.0.0.1:{port}/", body, {"Content-Type": "application/json"})
     r = json.load(urllib.request.urlopen(req, timeout=30)).get("result") or {}
     return r.get("hash"), r.get("stateRoot")
+import time
+for _ in range(300):  # (blocks keep coming: every replica at h first)
+    if all(block(p, h)[0] for p in ports):
+        break
+    time.sleep(0.1)
 for n in range(1, h + 1):
     want = block(ports[0], n)
     for p in ports[1:]:
@@ -444,7 +487,7 @@ sleep 1 # (a copy taken would be in a block by now)
 got=$(rpc ${HP[$O]} gearbox_readState "[\"$CTR\"]" | python3 -c 'import json,sys; print(int(bytes.fromhex(json.load(sys.stdin)["result"]["payload"][2:]).decode() or "0"))')
 [ "$got" = "$CNT" ] || fail "counter $got after the takeover, expected $CNT: a transaction already in the log was applied twice (resent: $(cat "$DIR/dup.out"))"
 # restarted replicas keep for RPC what they apply from then on, as the
-# others do (taken, kept when asked): the last block, the inc's, with the
+# others do (taken, kept when asked): the last block with a dispatch, the inc's, with the
 # same events on the new sequencer and on a replica started after it
 # (which applies it from the log while catching up)
 start_replica "$L" || fail "restarting replica $L"
@@ -456,6 +499,11 @@ from nodeutil import post
 h, ports = int(sys.argv[1]), sys.argv[2:]
 def call(port, method, params):
     return post(port, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params})["result"]
+# (the inc's block: the last with a dispatch, blocks with none after it)
+top = h
+while h > top - 50 and not any(e["kind"] == "Dispatched" for e in
+                               call(ports[0], "chain_getEvents", [h, h])["events"]):
+    h -= 1
 for m, ps in (("gearbox_getBlock", [h]), ("chain_getEvents", [h, h])):
     got = [call(p, m, ps) for p in ports]
     # "oldest", the first height a node's ring holds, depends on when that
