@@ -208,9 +208,13 @@ static gb_err resolve_pages(gb_page_src *s, const uint32_t *hot, uint32_t n)
     return GB_OK;
 }
 
-void gb_job_free(gb_job *r)
+void gb_job_free(gb_job *r) { gb_job_free_for(r, NULL); }
+
+void gb_job_free_for(gb_job *r, gb_processor *proc)
 {
-    if (r->ran) /* (not made empty: read again only once refilled) */
+    if (r->ran && proc) /* (not made empty: read again only once refilled) */
+        gb_journal_release_to(&r->j, proc);
+    else if (r->ran)
         gb_journal_release(&r->j);
     if (r->src.copy != r->src.small)
         free(r->src.copy);

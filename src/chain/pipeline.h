@@ -91,6 +91,10 @@ gb_err gb_chain_prepare(gb_blk *b, gb_job *r);
 void gb_chain_run(gb_job *r, gb_processor *proc, const gb_block_ctx *bctx);
 gb_err gb_chain_finish(gb_blk *b, gb_job *r);
 void gb_job_free(gb_job *r);
+/* gb_job_free, the journal's arrays kept by proc for its next runs
+ * (gb_journal_release_to): on the thread that runs with proc, before it
+ * runs (NULL: gb_job_free). */
+void gb_job_free_for(gb_job *r, gb_processor *proc);
 
 /* Run one dispatch and apply its journal, at once (h is borrowed). */
 gb_err gb_chain_execute(gb_blk *b, const gb_held *h);

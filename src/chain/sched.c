@@ -711,8 +711,8 @@ static void prep_job(void *ctx, uint32_t i, unsigned worker)
 static void run_job(void *ctx, uint32_t i, unsigned worker)
 {
     sched *s = ctx;
-    if (i < s->nold)
-        gb_job_free(&s->old[i]);
+    if (i < s->nold) /* (its arrays for this thread's next run) */
+        gb_job_free_for(&s->old[i], s->b->c->procs[worker]);
     if (i >= s->nruns)
         return;
     gb_job *r = &s->runs[i];
@@ -863,8 +863,8 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
     if (c < s->nprep) /* (stolen: its preparation is ending) */
         await_flag(s, &s->prepped[c]);
     for (uint32_t i = lo; i < hi; i++) {
-        if (i < s->nold)
-            gb_job_free(&s->old[i]);
+        if (i < s->nold) /* (its arrays for this thread's next run) */
+            gb_job_free_for(&s->old[i], s->b->c->procs[self]);
         if (i >= n)
             continue;
         gb_job *r = &s->runs[i];

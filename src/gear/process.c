@@ -94,6 +94,8 @@ void gb_processor_free(gb_processor *p)
     free(p->alloc_scratch);
     free(p->sends);
     free(p->lz_spare);
+    free(p->spare_pages);
+    free(p->spare_msgs);
     free(p->imports);
     free(p->import_sys);
     gb_module_free((gb_module *)p->linked);
@@ -117,17 +119,19 @@ static void journal_empty(gb_journal *j)
     j->trap_msg[0] = 0;
 }
 
-void gb_journal_release(gb_journal *j)
+/* What j's arrays of pages and messages own (not the arrays). */
+static void release_entries(gb_journal *j)
 {
-    if (!j)
-        return;
     for (uint32_t i = 0; i < j->npages; i++)
         FREE_SET(j->pages[i].data);
-    FREE_SET(j->pages);
-    FREE_SET(j->allocations);
     for (uint32_t i = 0; i < j->nmsgs; i++)
         FREE_SET(j->msgs[i].payload);
-    FREE_SET(j->msgs);
+}
+
+/* What j owns but its arrays of pages and messages and their entries. */
+static void release_rest(gb_journal *j)
+{
+    FREE_SET(j->allocations);
     FREE_SET(j->reply.payload);
     for (uint32_t i = 0; i < j->ncreates; i++)
         FREE_SET(j->creates[i].init.payload);
@@ -137,6 +141,42 @@ void gb_journal_release(gb_journal *j)
     FREE_SET(j->unreserved);
     FREE_SET(j->deposits);
     FREE_SET(j->debug);
+}
+
+void gb_journal_release(gb_journal *j)
+{
+    if (!j)
+        return;
+    release_entries(j);
+    FREE_SET(j->pages);
+    FREE_SET(j->msgs);
+    release_rest(j);
+}
+
+/* Array a of room entries to *spare when that is empty (else freed). */
+static void keep_room(void **spare, uint32_t *spare_room, void *a,
+                      uint32_t room)
+{
+    if (!a)
+        return;
+    if (*spare) {
+        free(a);
+        return;
+    }
+    *spare = a;
+    *spare_room = room;
+}
+
+void gb_journal_release_to(gb_journal *j, gb_processor *p)
+{
+    if (!j)
+        return;
+    release_entries(j);
+    keep_room((void **)&p->spare_pages, &p->spare_pages_room, j->pages,
+              j->pages_room);
+    keep_room((void **)&p->spare_msgs, &p->spare_msgs_room, j->msgs,
+              j->msgs_room);
+    release_rest(j);
 }
 
 void gb_journal_free(gb_journal *j)
@@ -674,9 +714,11 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         if (e)
             goto fail;
         if (n) {
-            /* (malloc, each entry written: malloc and a memset became a
-             * calloc, which takes jemalloc's slower path) */
-            out->pages = gb_malloc(n * sizeof *out->pages);
+            /* (each entry written: a calloc takes jemalloc's slower path;
+             * room for a few: the array may serve later runs) */
+            out->pages = gb_journal_room((void **)&p->spare_pages,
+                                         &p->spare_pages_room, n, 4,
+                                         sizeof *out->pages, &out->pages_room);
             if (!out->pages) {
                 e = GB_NOMEM;
                 goto fail;

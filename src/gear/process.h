@@ -200,12 +200,15 @@ typedef struct gb_journal {
     /* memory (empty when FAILED) */
     gb_page_out *pages;
     uint32_t npages;
+    uint32_t pages_room;       /* entries pages has room for (>= npages):
+                                  gb_journal_release_to keeps the array */
     uint8_t *allocations;      /* bitmap after the run; NULL when the
                                   run left it as it was */
     uint32_t alloc_pages;
     /* messages (empty when FAILED) */
     gb_out_msg *msgs;
     uint32_t nmsgs;
+    uint32_t msgs_room;        /* entries msgs has room for (>= nmsgs) */
     bool has_reply;            /* also set for auto and error replies */
     gb_out_msg reply;          /* destination = the dispatch's source */
     gb_create_req *creates;
@@ -259,6 +262,12 @@ void gb_journal_free(gb_journal *j);
  * reads or frees it again only after gb_process filled it anew), which
  * saves making it empty (gb_job, chain/pipeline.h). */
 void gb_journal_release(gb_journal *j);
+/* gb_journal_release, but j's arrays of pages and messages (not what
+ * their entries own) go to p, which gives them to its next runs' journals
+ * instead of allocating theirs (a run's allocations are a few hundred
+ * instructions of a dispatch's ten thousand).  Call on the thread that
+ * uses p, while p is not running; j may have been made by any processor. */
+void gb_journal_release_to(gb_journal *j, gb_processor *p);
 
 /* Limits of a run. */
 typedef struct gb_process_cfg {

@@ -8,6 +8,7 @@
 #include "gear/gas.h"
 #include "gear/process.h"
 #include "gear/syscalls_table.h"
+#include "util/mem.h"
 
 /* Why a syscall stopped the run (the engine sees GB_TRAP_HOST). */
 typedef enum gb_stop {
@@ -48,7 +49,7 @@ typedef struct gb_run {
     uint32_t out_count;       /* messages and creations this run */
     uint64_t out_bytes;
     gb_u128 value_sent;
-    uint32_t caps_msgs, caps_creates, caps_wakes;
+    uint32_t caps_creates, caps_wakes; /* (the messages': j->msgs_room) */
     uint32_t caps_reserved, caps_unreserved, caps_deposits;
     const gb_gear_costs *costs;
     gb_gear_syscall_id sc;    /* the syscall running: its costs */
@@ -75,6 +76,13 @@ struct gb_processor {
     gb_send_buf *sends;         /* cap_sends entries, all zero between
                                    runs: a run's r->sends to start with */
     uint32_t cap_sends;
+    gb_page_out *spare_pages;   /* arrays of journals released to the
+                                   processor (gb_journal_release_to), or
+                                   NULL: the next journal's, when they have
+                                   room enough */
+    uint32_t spare_pages_room;
+    gb_out_msg *spare_msgs;
+    uint32_t spare_msgs_room;
     gb_lazy *lz_spare;          /* the last eager session's storage
                                    (gb_lazy_free_keep), or NULL */
     gb_extern *imports;         /* cap_imports entries: a run's imports */
@@ -100,5 +108,26 @@ struct gb_processor {
 
 /* syscalls.c: make the host functions of every syscall in p->store. */
 gb_err gb_syscalls_register(gb_processor *p);
+
+/* An array of at least n entries of size bytes for a journal of the
+ * processor's run: *spare (its room *spare_room; one of the processor's,
+ * gb_journal_release_to) when it has room enough — *spare is then NULL —
+ * else a new one of at least min entries; its room in *room.  NULL when
+ * out of memory.  (Inline: a call would cost what the reuse saves.) */
+static inline void *gb_journal_room(void **spare, uint32_t *spare_room,
+                                    uint32_t n, uint32_t min, size_t size,
+                                    uint32_t *room)
+{
+    if (*spare && *spare_room >= n) {
+        void *a = *spare;
+        *room = *spare_room;
+        *spare = NULL;
+        return a;
+    }
+    uint32_t m = n > min ? n : min;
+    void *a = gb_malloc((size_t)m * size);
+    *room = a ? m : 0;
+    return a;
+}
 
 #endif

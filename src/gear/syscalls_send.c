@@ -173,14 +173,19 @@ gb_err gb_syscall_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
         return put_err_hash(ctx, r, err, code, NULL);
 
     gb_journal *j = r->j;
-    if (j->nmsgs == r->caps_msgs) {
-        uint32_t cap = r->caps_msgs ? r->caps_msgs * 2 : 2;
-        gb_out_msg *m = j->msgs ? gb_realloc(j->msgs, cap * sizeof *m)
-                                : gb_malloc(cap * sizeof *m); /* (as above) */
+    if (j->nmsgs == j->msgs_room) {
+        /* the first: a released journal's array (gb_journal_release_to),
+         * or room for two */
+        uint32_t cap = j->msgs_room * 2;
+        gb_out_msg *m =
+            j->msgs ? gb_realloc(j->msgs, cap * sizeof *m)
+                    : gb_journal_room((void **)&r->p->spare_msgs,
+                                      &r->p->spare_msgs_room, 1, 2, sizeof *m,
+                                      &cap);
         if (!m)
             return GB_NOMEM;
         j->msgs = m;
-        r->caps_msgs = cap;
+        j->msgs_room = cap;
     }
     TRY_RET(grow_buf(&b->buf, &b->cap, (uint64_t)b->len + len + 1));
     if (len)

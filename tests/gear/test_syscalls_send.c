@@ -289,6 +289,74 @@ static void test_nonce_across_wait(void)
     env_free(&e);
 }
 
+/* A script sending n messages "m0", "m1", ... to 0xcc, writing the pages
+ * of a memory grown by grow wasm pages besides. */
+static script sends_script(uint32_t n, uint32_t grow)
+{
+    script s = {0};
+    poke_hash_value(&s, 0x4000, id_of(0xcc), 0, 0);
+    if (grow)
+        OP(&s, GB_SYS_ALLOC, grow, 0x1200);
+    for (uint32_t g = 0; g < grow * 4; g++) /* (gear pages 4, 5, ...) */
+        poke(&s, 0x10000 + g * GB_GEAR_PAGE_SIZE, "p", 1);
+    for (uint32_t i = 0; i < n; i++) {
+        char m[2] = {'m', (char)('0' + i)};
+        poke(&s, 0x4100 + 2 * i, m, 2);
+        OP(&s, GB_SYS_GR_SEND, 0x4000, 0x4100 + 2 * i, 2, 0, 0x1000 + 40 * i);
+    }
+    return s;
+}
+
+/* The n messages of the run of dispatch d (sends_script) are in j. */
+static void expect_sends(const gb_journal *j, const gb_dispatch *d,
+                         uint32_t n)
+{
+    GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j->outcome);
+    GB_EXPECT_U64(n, j->nmsgs);
+    GB_EXPECT(j->msgs_room >= j->nmsgs && j->pages_room >= j->npages);
+    for (uint32_t i = 0; i < n && i < j->nmsgs; i++) {
+        char m[2] = {'m', (char)('0' + i)};
+        GB_EXPECT(gb_id_eq(gb_message_id_outgoing(d->id, i), j->msgs[i].id));
+        GB_EXPECT_U64(2, j->msgs[i].payload_len);
+        GB_EXPECT(!memcmp(j->msgs[i].payload, m, 2));
+    }
+}
+
+/* Journals released to the processor (gb_journal_release_to): their
+ * arrays of pages and messages serve its next runs when they have room
+ * enough, and a run that needs more gets (or grows) its own. */
+static void test_journal_arrays_kept(void)
+{
+    sysenv e;
+    GB_EXPECT(env_init(&e, NULL));
+    gb_dispatch d;
+    script s = sends_script(3, 1); /* 3 messages, 4 + 2 pages at least */
+    gb_journal j = env_handle(&e, &s, &d);
+    expect_sends(&j, &d, 3);
+    GB_EXPECT(j.npages > 4);
+    uint32_t msgs_room = j.msgs_room, pages_room = j.pages_room;
+    GB_EXPECT_U64(4, msgs_room); /* (room for two, doubled) */
+    gb_journal_release_to(&j, e.p);
+    s = sends_script(1, 0);
+    j = env_handle(&e, &s, &d); /* (the arrays of the run before) */
+    expect_sends(&j, &d, 1);
+    GB_EXPECT_U64(msgs_room, j.msgs_room);
+    GB_EXPECT_U64(pages_room, j.pages_room);
+    gb_journal_release_to(&j, e.p);
+    s = sends_script(6, 2); /* more of both than that room (8 + 2 pages) */
+    j = env_handle(&e, &s, &d);
+    expect_sends(&j, &d, 6);
+    GB_EXPECT(j.npages > pages_room);
+    gb_journal other = j;
+    s = sends_script(1, 0);
+    j = env_handle(&e, &s, &d); /* (none kept: its own) */
+    expect_sends(&j, &d, 1);
+    GB_EXPECT_U64(2, j.msgs_room);
+    gb_journal_release_to(&other, e.p);
+    gb_journal_release_to(&j, e.p); /* (the processor has some: freed) */
+    env_free(&e);
+}
+
 int main(void)
 {
     GB_RUN(test_send);
@@ -298,5 +366,6 @@ int main(void)
     GB_RUN(test_errors);
     GB_RUN(test_limits);
     GB_RUN(test_nonce_across_wait);
+    GB_RUN(test_journal_arrays_kept);
     return gb_test_summary();
 }
