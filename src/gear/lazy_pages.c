@@ -62,6 +62,10 @@
 #include "util/mem.h"
 #include "util/sigchain.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define PAGE GB_GEAR_PAGE_SIZE
 #define GRAN (1u << GB_DIRTY_SHIFT)  /* the memory's write granule */
 #define SUB (PAGE / GRAN)             /* granules in a page */
@@ -382,22 +386,67 @@ static bool changed(const gb_lazy *lz, uint32_t page, const uint8_t *now,
     return *len != was_len || memcmp(now, was ? was : zero_page, *len) != 0;
 }
 
-/* One past the last granule of page the run wrote (0: none written). */
-static uint32_t last_dirty(const uint8_t *dirty, uint32_t page)
+/* The marks of an eager session's run are looked through twice after it
+ * (gb_lazy_end: the pages written; gb_lazy_free: what to clear), 64 at a
+ * time as the bits of a word: one test when they are all clear, else a
+ * bit per mark, whose runs and ends come from counting zero bits rather
+ * than from a step per byte.  A memory is whole wasm pages, so its marks
+ * are whole words of two gear pages each. */
+_Static_assert(SUB == 32, "a word of marks is two gear pages");
+_Static_assert((65536 / GRAN) % 64 == 0, "a wasm page's marks are words");
+
+/* The 64 marks at d as bits (bit i: d[i] set). */
+static inline uint64_t marks_word(const uint8_t *d)
 {
-    const uint8_t *d = dirty + (size_t)page * SUB;
-    return (uint32_t)gb_trimmed_len(d, SUB);
+#if defined(__SSE2__)
+    const __m128i z = _mm_setzero_si128();
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)d),
+            b = _mm_loadu_si128((const __m128i *)(const void *)(d + 16)),
+            c = _mm_loadu_si128((const __m128i *)(const void *)(d + 32)),
+            e = _mm_loadu_si128((const __m128i *)(const void *)(d + 48));
+    __m128i o = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, e));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(o, z)) == 0xFFFF)
+        return 0;
+    uint64_t clear =
+        (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, z)) |
+        (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, z)) << 16 |
+        (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(c, z)) << 32 |
+        (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(e, z)) << 48;
+    return ~clear;
+#else
+    uint64_t w[8], o = 0, m = 0;
+    memcpy(w, d, sizeof w);
+    for (int i = 0; i < 8; i++)
+        o |= w[i];
+    for (int i = 0; o && i < 64; i++)
+        m |= (uint64_t)(d[i] != 0) << i;
+    return m;
+#endif
 }
 
-/* The first page from page on (below end) with a granule the run wrote;
- * end when none. */
-static uint32_t next_dirty(const uint8_t *dirty, uint32_t page, uint32_t end)
+/* The first page from page on (below end, even) with a granule the run
+ * wrote, its marks as bits in *bits; end when none. */
+static inline __attribute__((always_inline)) uint32_t
+next_dirty(const uint8_t *dirty, uint32_t page, uint32_t end, uint32_t *bits)
 {
-    if (page >= end)
-        return end;
-    size_t z = gb_zero_len(dirty + (size_t)page * SUB,
-                           (size_t)(end - page) * SUB);
-    return page + (uint32_t)(z / SUB);
+    for (; page < end; page = (page | 1) + 1) {
+        uint64_t m = marks_word(dirty + (size_t)(page & ~1u) * SUB);
+        if (!(page & 1) && (uint32_t)m) {
+            *bits = (uint32_t)m;
+            return page;
+        }
+        if (m >> 32) {
+            *bits = (uint32_t)(m >> 32);
+            return page | 1;
+        }
+    }
+    return end;
+}
+
+/* One past the last granule with a bit in bits (not 0). */
+static uint32_t last_granule(uint32_t bits)
+{
+    return 32 - (uint32_t)__builtin_clz(bits);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -428,11 +477,13 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
         const uint8_t *dirty = gb_memory_dirty(lz->mem);
         size_t ndirty = size_pages > lz->first_page
                             ? size_pages - lz->first_page : 0;
+        uint32_t bits;
         if ((ndirty + 1) * sizeof(gb_page_write) > sizeof lz->writes_small) {
             ndirty = 0; /* (room for those written only) */
-            for (uint32_t page = next_dirty(dirty, lz->first_page, size_pages);
+            for (uint32_t page = next_dirty(dirty, lz->first_page, size_pages,
+                                            &bits);
                  page < size_pages;
-                 page = next_dirty(dirty, page + 1, size_pages))
+                 page = next_dirty(dirty, page + 1, size_pages, &bits))
                 ndirty++;
         }
         gb_page_write *w = lz_array(lz->writes_small,
@@ -441,9 +492,11 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
         if (!w)
             return GB_NOMEM;
         uint32_t nw = 0;
-        for (uint32_t page = next_dirty(dirty, lz->first_page, size_pages);
-             page < size_pages; page = next_dirty(dirty, page + 1, size_pages)) {
-            uint32_t top = last_dirty(dirty, page) * GRAN; /* (not 0) */
+        for (uint32_t page = next_dirty(dirty, lz->first_page, size_pages,
+                                        &bits);
+             page < size_pages;
+             page = next_dirty(dirty, page + 1, size_pages, &bits)) {
+            uint32_t top = last_granule(bits) * GRAN;
             const uint8_t *now = lz->base + (size_t)page * PAGE;
             uint32_t was_len = 0;
             const uint8_t *was = page < lz->end_page
@@ -451,9 +504,16 @@ gb_err gb_lazy_end(gb_lazy *lz, const gb_page_write **out_pages,
                                      : NULL;
             if (!was || was_len > PAGE)
                 was_len = 0;
-            uint32_t len = (uint32_t)gb_trimmed_len(
-                now, top > was_len ? top : was_len);
-            if (len != was_len || memcmp(now, was ? was : zero_page, len))
+            /* the bytes from top on are as they were (no granule there
+             * was written): when what was there ends past top with a
+             * nonzero byte, so does the page now, and only the bytes
+             * below top can differ */
+            uint32_t len = was_len > top && was[was_len - 1]
+                               ? was_len
+                               : (uint32_t)gb_trimmed_len(
+                                     now, top > was_len ? top : was_len);
+            if (len != was_len ||
+                memcmp(now, was ? was : zero_page, len < top ? len : top))
                 w[nw++] = (gb_page_write){.page = page, .len = len,
                                           .data = now};
         }
@@ -556,15 +616,18 @@ void gb_lazy_free_keep(gb_lazy *lz, gb_lazy **spare)
             memset(lz->base + (size_t)lz->touched[i] * PAGE, 0,
                    lz->loaded_len[i]);
         uint8_t *dirty = gb_memory_dirty(lz->mem);
-        uint64_t ng = size / GRAN, g = 0;
-        for (;;) {
-            g += gb_zero_len(dirty + g, ng - g); /* (clean: 256 at a glance) */
-            if (g >= ng)
-                break;
-            uint64_t g0 = g; /* a run of written granules: a memset */
-            while (g < ng && dirty[g])
-                dirty[g++] = 0;
-            memset(lz->base + g0 * GRAN, 0, (size_t)(g - g0) * GRAN);
+        for (uint64_t g = 0; g < size / GRAN; g += 64) {
+            uint64_t m = marks_word(dirty + g);
+            if (!m)
+                continue;
+            memset(dirty + g, 0, 64);
+            while (m) { /* a run of written granules: a memset */
+                unsigned a = (unsigned)__builtin_ctzll(m);
+                uint64_t past = ~m >> a; /* (0: the run ends the word) */
+                unsigned n = past ? (unsigned)__builtin_ctzll(past) : 64 - a;
+                memset(lz->base + (g + a) * GRAN, 0, (size_t)n * GRAN);
+                m &= n < 64 ? ~((((uint64_t)1 << n) - 1) << a) : 0;
+            }
         }
         lz_array_free(lz->writes, lz->writes_small);
         lz_array_free(lz->loaded, lz->loaded_small);

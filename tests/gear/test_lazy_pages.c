@@ -1007,12 +1007,73 @@ static void test_sessions_leave_marks_clear(void)
     fx_free(&fx);
 }
 
+/* Bytes [off, off + n) of the memory set to v and marked written. */
+static void write_marked(fixture *fx, uint64_t off, uint64_t n, uint8_t v)
+{
+    memset(fx->data + off, v, n);
+    gb_memory_mark(fx->mem, off, n);
+}
+
+/* Whether the memory's first n bytes are all zero. */
+static int all_zero(const uint8_t *p, uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
+/* An eager session's end and clearing read the marks 64 (two pages) at
+ * a time: runs of written granules across pages and across those words,
+ * a page's last granule, the memory's last, a page written back to what
+ * it was, the stack — the pages written and their lengths as written,
+ * and all of it zero and clear after. */
+static void test_eager_marks_by_words(void)
+{
+    fixture fx;
+    stored st = {0};
+    GB_EXPECT(fx_new(&fx, 4, 4)); /* 16 gear pages, 8 words of marks */
+    stored_add(&st, 12, 0);
+    uint32_t hot[1] = {12};
+    gb_lazy *lz = NULL, *spare = NULL;
+    const gb_page_write *w = NULL;
+    uint32_t n = 0;
+    const uint32_t G = 1u << GB_DIRTY_SHIFT;
+    for (int round = 0; round < 2; round++) {
+        GB_EXPECT_ERR(GB_OK, gb_lazy_begin_eager_kept(&spare, fx.mem, 1,
+                                                      lookup, &st, hot, 1,
+                                                      &lz));
+        write_marked(&fx, 100, 8, 3);                 /* the stack */
+        write_marked(&fx, 60 * G, 11 * G, 0x5A); /* pages 1, 2; words 0, 1 */
+        write_marked(&fx, 4 * GP - 1, 1, 9);    /* page 3's last byte */
+        write_marked(&fx, 8 * GP, 1, 1);
+        write_marked(&fx, 8 * GP, 1, 0);        /* page 8: as it was */
+        write_marked(&fx, 13 * GP - 1, 1, 0xEE); /* stored page 12 */
+        write_marked(&fx, 15 * GP + 31 * G, G, 4); /* the memory's last */
+        GB_EXPECT_ERR(GB_OK, gb_lazy_end(lz, &w, &n));
+        uint32_t want_page[5] = {1, 2, 3, 12, 15};
+        uint32_t want_len[5] = {GP, 7 * G, GP, GP, GP};
+        GB_EXPECT_U64(5, n);
+        for (uint32_t i = 0; i < n && i < 5; i++) {
+            GB_EXPECT_U64(want_page[i], w[i].page);
+            GB_EXPECT_U64(want_len[i], w[i].len);
+        }
+        gb_lazy_free_keep(lz, &spare);
+        GB_EXPECT(marks_clear(fx.mem));
+        GB_EXPECT(all_zero(fx.data, 16 * (uint64_t)GP));
+    }
+    free(spare);
+    stored_free(&st);
+    fx_free(&fx);
+}
+
 int main(void)
 {
     GB_RUN(test_guard_handler_below_lazy); /* these two first */
     GB_RUN(test_guard_handler_above_lazy);
     GB_RUN(test_eager_kept_storage);
     GB_RUN(test_sessions_leave_marks_clear);
+    GB_RUN(test_eager_marks_by_words);
     GB_RUN(test_reads_see_persisted_content);
     GB_RUN(test_only_changed_pages_reported);
     GB_RUN(test_straddling_access_loads_both_pages);
