@@ -131,16 +131,20 @@ static inline uint64_t per_byte(const gb_run *r)
     return r->costs->sys_per_byte[r->sc];
 }
 
+/* (written out, not as loops: -O2 does not unroll those, and each of a
+ * run's syscalls writes an error code; these become one store) */
 static inline void put32(uint8_t *p, uint32_t v)
 {
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
 }
 
 static inline void put64(uint8_t *p, uint64_t v)
 {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
 }
 
 static inline uint32_t get32(const uint8_t *p)
