@@ -1350,7 +1350,8 @@ static void publish_block(gb_cluster *c, uint64_t now)
 uint32_t gb_cluster_wait_ms(gb_cluster *c)
 {
     uint64_t now = mono_ms();
-    /* (the sequencer is woken by its next TX message: gb_cluster_wait) */
+    /* (every replica is woken by its next TX message, gb_cluster_wait;
+     * the others look for blocks this often while the log moves) */
     uint32_t w = now - c->moved < BUSY_MS && !c->leader ? POLL_BUSY_MS
                                                          : POLL_IDLE_MS;
     if (c->leader && c->cfg.dev && c->npend) {
@@ -1362,10 +1363,13 @@ uint32_t gb_cluster_wait_ms(gb_cluster *c)
 
 void gb_cluster_wait(gb_cluster *c, uint32_t ms)
 {
+    /* every replica wakes for its next TX message: the sequencer to take
+     * it, the others to count its nonces at once (a client's next
+     * request, through this replica, waits for that: gb_cluster_settle) */
     reader *r = &c->txr;
-    if (c->leader && r->held)
+    if (r->held)
         return;
-    if (c->leader && r->sub) {
+    if (r->sub) {
         natsMsg *m = NULL;
         natsStatus s = natsSubscription_NextMsg(&m, r->sub, ms);
         if (s == NATS_OK) {
