@@ -252,7 +252,7 @@ try:
     e0 = cpu_each(live)
     time.sleep(2)
     e1 = cpu_each(live)
-    print(f"  (nats-servers with GOMAXPROCS={NATS_PROCS}; replicas' block work at nice 10, below their requests)")
+    print(f"  (nats-servers with GOMAXPROCS={NATS_PROCS}; replicas' block work 10 steps of nice below their requests)")
     print("  idle, CPU-s per second by process: " +
           ", ".join(f"{name_of(p)} {(e1[p.pid] - e0[p.pid]) / 2:.3f}" for p in live))
     three, ctr1 = throughput(hp[:3], live, 1)

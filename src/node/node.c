@@ -36,6 +36,7 @@
 #include "node/rpc.h"
 #include "state/db.h"
 #include "util/mem.h"
+#include "util/pool.h"
 
 /* The longest a poll waits, so that a stop request is seen quickly even
  * if its signal arrived just before the wait began. */
@@ -354,8 +355,9 @@ static void *replica_main(gb_node *n)
      * otherwise take the cores from what a client waits for: a request's
      * signing and checks, the log's acknowledgement.  A block waits in
      * the log meanwhile, durable. */
-    int nice = n->cfg.block_nice ? n->cfg.block_nice : REPLICA_NICE;
-    if (nice > 0) {
+    int step = n->cfg.block_nice ? n->cfg.block_nice : REPLICA_NICE;
+    int base = gb_pool_nice_now(), nice = base + step > 19 ? 19 : base + step;
+    if (step > 0 && nice > base) {
         gb_err ne = gb_chain_set_nice(n->chain, nice);
         fprintf(stderr,
                 ne ? "cluster: the block work's priority (nice %d) not set: "

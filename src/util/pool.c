@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #if defined(__linux__)
+#include <errno.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #endif
@@ -86,6 +87,17 @@ static gb_err nice_tid(int tid, int nice)
     return GB_UNSUPPORTED;
 }
 #endif
+
+int gb_pool_nice_now(void)
+{
+#if defined(__linux__)
+    errno = 0;
+    int v = getpriority(PRIO_PROCESS, (id_t)my_tid());
+    return errno ? 0 : v;
+#else
+    return 0;
+#endif
+}
 
 gb_err gb_pool_nice_self(int nice)
 {

@@ -87,6 +87,8 @@ void gb_pool_notify(gb_pool *p);
 gb_err gb_pool_set_nice(gb_pool *p, int nice);
 /* The calling thread's alone, the same way. */
 gb_err gb_pool_nice_self(int nice);
+/* The calling thread's nice now (0 where threads have none of their own). */
+int gb_pool_nice_now(void);
 
 /* The number of online cores (at least 1). */
 unsigned gb_pool_cores(void);
