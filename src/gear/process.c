@@ -562,6 +562,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
     if (e)
         goto fail;
     r.mem = mem;
+    r.mem_data = gb_memory_data(mem);
     e = link_imports(p, m, nimp);
     if (e)
         goto fail;

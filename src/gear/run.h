@@ -37,6 +37,7 @@ typedef struct gb_run {
     const gb_dispatch *d;
     gb_journal *j;
     gb_memory *mem;
+    uint8_t *mem_data;        /* gb_memory_data(mem): it never moves */
     gb_msg_context ctx;
     uint8_t *alloc;           /* allocation bitmap, cfg->max_pages bits */
     bool alloc_set;           /* a syscall changed a bit of it (else it is

@@ -62,7 +62,7 @@ static inline gb_err guest(gb_host_ctx *ctx, gb_run *r, uint32_t ptr,
         return stop(ctx, r, GB_STOP_BACKEND,
                     "syscall argument out of bounds: %llu bytes at 0x%x",
                     (unsigned long long)len, ptr);
-    *out = gb_memory_data(r->mem) + ptr;
+    *out = r->mem_data + ptr;
     /* tracked like the program's own accesses (wasm.h): the lazy-page
      * charges count the pages (process.c) */
     if (write)
@@ -85,7 +85,7 @@ static inline uint32_t oob(const gb_run *r, uint32_t ptr, uint64_t len)
 static inline uint8_t *at(const gb_run *r, uint32_t ptr, uint64_t len)
 {
     gb_memory_mark_read(r->mem, ptr, len);
-    return ptr <= gb_memory_size(r->mem) ? gb_memory_data(r->mem) + ptr
+    return ptr <= gb_memory_size(r->mem) ? r->mem_data + ptr
                                          : empty_;
 }
 
