@@ -118,8 +118,10 @@ NL=$(python3 - ${CP[0]} "n$ln" <<'PY'
 import sys, time
 from nodeutil import Nats
 nc, lead = Nats(int(sys.argv[1])), sys.argv[2]
-# (moved at least once, and on to n2, the server killed below)
-for _ in range(10):
+# (moved at least once, and on to n2, the server killed below: each
+# step-down elects one of the other two, so as many tries as it takes
+# within reason; ten once ended on n0)
+for _ in range(40):
     r = nc.request("$JS.API.STREAM.LEADER.STEPDOWN.GB_gbt_TX")
     if not r.get("success"):
         sys.exit(f"step down: {r}")
