@@ -665,6 +665,17 @@ static void test_merged_gas(void) { sliced_ladder("jit_gas", 1700, 1, 6); }
  * sanitizers). */
 static void test_charging_gas(void) { sliced_ladder("charging", 1100, 2, 3); }
 
+/* tests/data/wasm/jit_loophead.wat: loop heads reached by falling into
+ * them (their GAS dispatched as an instruction, or charged with the one
+ * before it) from each kind of instruction — the function's entry, pure
+ * instructions, a load, a store, a call, global.set, another loop, a
+ * block's end branched to, an if's arms and end, a br_if's and a
+ * br_table's fall-through, a select — and two loops opening together:
+ * both tiers charge the same and run out at the same point at every gas
+ * limit to 130 (the dearest export needs 102), also handed out 1 to 9
+ * units at a time. */
+static void test_loop_heads(void) { sliced_ladder("jit_loophead", 130, 14, 6); }
+
 /* tests/data/wasm/jit_bounds.wat and jit_bounds0.wat (also run over the
  * gas ladder of test_test_programs): every load and store scanning to the
  * end of memory until it traps, accesses straddling the end that trap
@@ -837,6 +848,7 @@ int main(void)
     GB_RUN(test_induction);
     GB_RUN(test_merged_gas);
     GB_RUN(test_charging_gas);
+    GB_RUN(test_loop_heads);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
     GB_RUN(test_gear_examples);
