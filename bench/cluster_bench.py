@@ -19,6 +19,8 @@ alone, on loopback.
     run's full blocks and SMALL blocks of one message each, sent one by
     one).
 
+The three nats-servers run with GOMAXPROCS=1 (GB_BENCH_NATS_PROCS): three
+servers sharing the machine's cores, each as one given a core of its own.
 Everything printed is measured on this run.  Skipped without nats-server.
 usage: cluster_bench.py GEARBOX EXAMPLES_DIR
 """
@@ -28,6 +30,7 @@ GEARBOX, EX = sys.argv[1], sys.argv[2]
 N = int(os.environ.get("GB_BENCH_CLUSTER_N", "3000"))
 SMALL = int(os.environ.get("GB_BENCH_CLUSTER_SMALL", "200"))
 PERF = os.environ.get("GB_BENCH_PERF")
+NATS_PROCS = os.environ.get("GB_BENCH_NATS_PROCS", "1")
 if not shutil.which("nats-server"):
     print("cluster bench: skipped (no nats-server)")
     sys.exit(0)
@@ -228,7 +231,12 @@ try:
         with open(f"{tmp}/n{i}.conf", "w") as f:
             f.write(f'server_name: n{i}\nlisten: 127.0.0.1:{cp[i]}\njetstream {{ store_dir: "{tmp}/js{i}" }}\n'
                     f'cluster {{ name: gbb, listen: 127.0.0.1:{rp[i]}, routes: [{routes}] }}\n')
+        # (three servers on one machine: each runs Go code on one OS
+        # thread at a time, GOMAXPROCS=1, as a server given a core of its
+        # own; by default each would run as many as the machine has cores
+        # and the three would spin for the same cores)
         procs.append(subprocess.Popen(["nats-server", "-c", f"{tmp}/n{i}.conf"],
+                                      env=dict(os.environ, GOMAXPROCS=NATS_PROCS),
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     clus = lambda i: ["--cluster", urls, "--cluster-name", "bench", "--cluster-copies", "3", "--replica", f"r{i}"]
     reps = {}
@@ -244,6 +252,7 @@ try:
     e0 = cpu_each(live)
     time.sleep(2)
     e1 = cpu_each(live)
+    print(f"  (nats-servers with GOMAXPROCS={NATS_PROCS}; replicas' block work 10 steps of nice below their requests)")
     print("  idle, CPU-s per second by process: " +
           ", ".join(f"{name_of(p)} {(e1[p.pid] - e0[p.pid]) / 2:.3f}" for p in live))
     three, ctr1 = throughput(hp[:3], live, 1)

@@ -849,6 +849,11 @@ void gb_chain_tx_ids(const gb_tx *tx, gb_id mid, gb_id *id, gb_id *msg);
  * next one takes them from the log again).  Not while a block is under
  * way (then nothing happens). */
 void gb_chain_pending_clear(gb_chain *c);
+/* The scheduling priority of the block work: the calling thread (the
+ * block's) and the executor's workers, as setpriority's nice (util/pool.h
+ * gb_pool_set_nice: its errors).  A replica's block work gives way to
+ * its requests with it (node/cluster.h). */
+gb_err gb_chain_set_nice(gb_chain *c, int nice);
 /* ---- a reply computed (chain_dryrun.c) -----------------------------------
  *
  * Gear's calculate_reply_for_handle (gear_calculateReplyForHandle, what

@@ -151,6 +151,10 @@ typedef struct gb_blk {
                                            sched.c adds to it on a worker
                                            while no event is made */
     uint32_t ev_digested;
+    pthread_mutex_t *ev_mu; /* held while ev moves (events_grow) when a
+                               worker may be reading the events made so
+                               far for the digest (sched.c sets it while
+                               the queue runs with workers), else NULL */
     uint64_t gas_left, gas_used;
     uint32_t dispatched;
     struct gb_sched *sched; /* while the queue runs (sched.c), else NULL */

@@ -239,6 +239,12 @@ uint64_t gb_chain_due(gb_chain *c)
 
 uint32_t gb_chain_height(gb_chain *c) { return c->height; }
 
+gb_err gb_chain_set_nice(gb_chain *c, int nice)
+{
+    gb_err e = gb_pool_nice_self(nice);
+    return e ? e : gb_pool_set_nice(c->pool, nice);
+}
+
 gb_err gb_chain_balance_get(gb_chain *c, gb_id id, gb_u128 *out)
 {
     *out = gb_u128_from(0);

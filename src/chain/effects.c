@@ -59,7 +59,7 @@ void gb_chain_held_free(gb_held *h)
  * takes one page fault per 2 MiB instead of one per 4 KiB, and nothing is
  * copied again, on the block's thread. */
 #define EV_HUGE (4u << 20)
-static gb_err events_grow(gb_blk *b)
+static gb_err events_move(gb_blk *b)
 {
     uint32_t cap = b->cap_ev ? b->cap_ev * 2 : 16;
     gb_event *n = NULL;
@@ -84,6 +84,18 @@ static gb_err events_grow(gb_blk *b)
     b->ev = n;
     b->cap_ev = cap;
     return GB_OK;
+}
+
+/* events_move, out of the way of a worker reading the events for the
+ * block's digest meanwhile (b->ev_mu: sched.c's tail digest). */
+static gb_err events_grow(gb_blk *b)
+{
+    if (!b->ev_mu)
+        return events_move(b);
+    pthread_mutex_lock(b->ev_mu);
+    gb_err e = events_move(b);
+    pthread_mutex_unlock(b->ev_mu);
+    return e;
 }
 
 gb_err gb_chain_event_dispatched(gb_blk *b, const gb_db_dispatch *x,

@@ -66,8 +66,11 @@
  * them adds the events made so far to the block's events digest
  * (gb_blk.ev_digest) — no event is made from the batch's start until
  * every preparation is done, and the block's thread makes none before
- * that worker is done.
+ * that worker is done.  At the wave's end, a worker with no run left
+ * digests the events of the journals applied so far while the block's
+ * thread applies the rest (tail_digest).
  */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +184,15 @@ typedef struct gb_sched {
                             or the block's thread closed it */
     atomic_uchar ddone;  /* 1 once the worker that took it is done */
     uint32_t dig_to;     /* it digests b->ev up to here */
+    /* the tail digest: a worker with no run left adds the events of the
+     * journals applied so far to the digest, while the block's thread
+     * applies the rest (tail_digest) */
+    atomic_uint ev_pub;  /* b->ev[0, ev_pub) are whole (0: not open yet:
+                            until the journals start) */
+    atomic_uchar jdone;  /* 1 once no journal of the wave is applied
+                            alongside the runs any more */
+    atomic_uchar tclaim; /* 1 once a worker took the tail digest */
+    pthread_mutex_t ev_mu; /* b->ev read by it, or moved (b->ev_mu) */
     bool wide;           /* the wave before had workers (nchunk >= 2) */
     uint32_t cap_done, cap_apart, cap_owner, cap_claimed, cap_prepped,
         cap_pclaim;
@@ -891,6 +903,48 @@ static void digest_to(sched *s, uint32_t to)
     b->ev_digested = to;
 }
 
+/* Whether a step of events is whole for the tail digest (ev_digested is
+ * read only once ev_pub is open: the wave's start digest, maybe on
+ * another worker, is done then). */
+static bool tail_step(const sched *s)
+{
+    uint32_t pub = atomic_load_explicit(&s->ev_pub, memory_order_acquire);
+    return pub && pub >= s->b->ev_digested + DIGEST_STEP;
+}
+
+/* What the tail digest waits for: the journals done, or a step. */
+static bool tail_ready(const void *ctx)
+{
+    const sched *s = ctx;
+    return atomic_load_explicit(&s->jdone, memory_order_acquire) ||
+           tail_step(s);
+}
+
+/* A worker that has no run of the wave left (the block's thread applies
+ * the journals of the last ones: the worker would wait for the next wave
+ * meanwhile) digests the events made so far, in steps, as the journals
+ * publish them (ev_pub) — so that the next wave's start has less to
+ * digest, and the worker prepares and runs its share of it sooner.  One
+ * worker a wave (tclaim); it stops when the journals are done, leaving
+ * the rest to the next wave's start (offer_digest) or the block's end.
+ * The events it reads are whole (made by journals already applied), and
+ * b->ev does not move under it (ev_mu: events_grow). */
+static void tail_digest(sched *s)
+{
+    if (!claim_flag(&s->tclaim))
+        return;
+    gb_blk *b = s->b;
+    while (!atomic_load_explicit(&s->jdone, memory_order_acquire)) {
+        if (!tail_step(s)) {
+            gb_pool_await(b->c->pool, tail_ready, s);
+            continue;
+        }
+        pthread_mutex_lock(&s->ev_mu);
+        digest_to(s, b->ev_digested + DIGEST_STEP);
+        pthread_mutex_unlock(&s->ev_mu);
+    }
+}
+
 /* A worker's part of the wave (any number of these jobs may run: the
  * chunks are taken once).  The events' digest, when this worker takes
  * it: while the wave is being picked, then after its preparations —
@@ -925,6 +979,7 @@ static void wave_job(void *ctx, uint32_t j, unsigned worker)
     for (uint32_t c = s->nchunk; c-- > 0;)
         if (claim(s, c))
             run_chunk(s, c, worker);
+    tail_digest(s);
 }
 
 /* The block's thread: runs its lowest chunk not taken, from *from on,
@@ -1037,6 +1092,9 @@ static gb_err run_wave_shared(sched *s, bool early)
         atomic_init(&s->pclaim[k], 0);
     }
     atomic_init(&s->preps_left, nprep);
+    atomic_init(&s->ev_pub, 0);
+    atomic_init(&s->jdone, 0);
+    atomic_init(&s->tclaim, s->b->ev_digest ? 0 : 1);
     s->wide = nchunk >= 2;
     gb_err e = GB_OK;
     /* nothing writes until every preparation is done: the memo's lookups
@@ -1076,10 +1134,21 @@ static gb_err run_wave_shared(sched *s, bool early)
      * as run i has ended, while later runs go on on the other threads;
      * otherwise after the last run. */
     bool overlap = runs_apart(s);
+    gb_blk *b = s->b;
+    uint32_t pub = b->nev; /* (the digest is whole up to here: digest_wait) */
+    if (overlap)
+        atomic_store_explicit(&s->ev_pub, pub, memory_order_release);
     for (uint32_t i = 0; overlap && i < n && !e; i++) {
         main_wait_run(s, i, &from);
-        e = gb_chain_finish(s->b, &s->runs[i]);
+        e = gb_chain_finish(b, &s->runs[i]);
+        if (b->nev - pub >= DIGEST_STEP) { /* (a step for the tail digest) */
+            pub = b->nev;
+            atomic_store_explicit(&s->ev_pub, pub, memory_order_release);
+            gb_pool_notify(c->pool);
+        }
     }
+    atomic_store_explicit(&s->jdone, 1, memory_order_release);
+    gb_pool_notify(c->pool);
     while (main_runs_one(s, &from, true))
         ; /* (what is left: freeing, or all when not apart) */
     gb_pool_finish(c->pool); /* (every chunk taken: the workers end) */
@@ -1184,6 +1253,7 @@ static void sched_free(sched *s)
     gb_idmap_free(&s->dests);
     gb_idmap_free(&s->skipped);
     gb_idmap_free(&s->programs);
+    pthread_mutex_destroy(&s->ev_mu);
 }
 
 /* What is left in the window only, back to the queue table; the
@@ -1208,6 +1278,9 @@ gb_err gb_chain_process_queue(gb_blk *b)
     c->run_buf[0] = c->run_buf[1] = NULL;
     c->run_cap[0] = c->run_cap[1] = 0;
     gb_overlay ov = {0};
+    pthread_mutex_init(&s.ev_mu, NULL);
+    if (c->nthreads > 1)
+        b->ev_mu = &s.ev_mu;
     gb_err e = gb_db_meta_get_u64(b->txn, "queue_seq", 0, &s.next_seq);
     if (!e)
         e = gb_db_share_reads(b->txn);
@@ -1248,6 +1321,7 @@ gb_err gb_chain_process_queue(gb_blk *b)
     b->sched = NULL;
     b->queue = NULL;
     b->ov = NULL;
+    b->ev_mu = NULL;
     if (!e) /* (before the gas tree's flush: it may pass pools on) */
         e = write_back(&s);
     if (!e)

@@ -83,6 +83,8 @@ static void usage(FILE *out)
             "  --cluster-name NAME  the chain's name there (default dev)\n"
             "  --replica NAME       this replica's name (default host-pid)\n"
             "  --cluster-copies N   JetStream copies of the log, 1 or 3 (default 1)\n"
+            "  --block-nice N       a replica's block work N steps of nice (0 to 19)\n"
+            "                       below its requests (default 10; 0: as them)\n"
             "  --help               this help\n\n"
             "RPC limits (docs/security.md; a request beyond them is refused with a\n"
             "JSON-RPC error):\n"
@@ -279,6 +281,16 @@ int cli_node(int argc, char **argv)
                 return 2;
             }
             cfg.cluster_replicas = (unsigned)v;
+            i++;
+        } else if (!strcmp(a, "--block-nice")) {
+            uint64_t v;
+            if (!cli_opt_u64(a, val, &v))
+                return 2;
+            if (v > 19) {
+                fprintf(stderr, "error: --block-nice must be 0 to 19\n");
+                return 2;
+            }
+            cfg.block_nice = v ? (int)v : -1;
             i++;
         } else if (!strcmp(a, "--fork")) {
             if (!val) {

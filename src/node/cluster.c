@@ -392,18 +392,19 @@ static bool server_name(const char *url, char *name, size_t cap)
  * tell of its connections: each server's name is read once from its INFO
  * line (server_name), a server's not known yet (down at the last check)
  * only when no known one leads.  The block thread's. */
-/* TX's stream info (the caller destroys it), or NULL when it could not be
- * had: unanswered while the stream elects its leader, it is waited for a
+/* TX's stream info through js (the block thread's c->js, or the serving
+ * thread's publishing context; the caller destroys it), or NULL when it
+ * could not be had: unanswered while the stream elects its leader, it is waited for a
  * quarter second at most (well inside the lease's renewal, for the block
  * thread; a bounded delay for a request). */
-static jsStreamInfo *tx_info(gb_cluster *c)
+static jsStreamInfo *tx_info(gb_cluster *c, jsCtx *js)
 {
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.Wait = 250;
-    if (js_GetStreamInfo(&si, c->js, c->tx_stream, &jo, &je) != NATS_OK)
+    if (js_GetStreamInfo(&si, js, c->tx_stream, &jo, &je) != NATS_OK)
         return NULL;
     return si;
 }
@@ -411,7 +412,7 @@ static jsStreamInfo *tx_info(gb_cluster *c)
 static int find_leader(gb_cluster *c)
 {
     char leader[128] = "";
-    jsStreamInfo *si = tx_info(c);
+    jsStreamInfo *si = tx_info(c, c->js);
     if (!si)
         return -1;
     if (si->Cluster && si->Cluster->Leader)
@@ -1349,7 +1350,8 @@ static void publish_block(gb_cluster *c, uint64_t now)
 uint32_t gb_cluster_wait_ms(gb_cluster *c)
 {
     uint64_t now = mono_ms();
-    /* (the sequencer is woken by its next TX message: gb_cluster_wait) */
+    /* (every replica is woken by its next TX message, gb_cluster_wait;
+     * the others look for blocks this often while the log moves) */
     uint32_t w = now - c->moved < BUSY_MS && !c->leader ? POLL_BUSY_MS
                                                          : POLL_IDLE_MS;
     if (c->leader && c->cfg.dev && c->npend) {
@@ -1361,10 +1363,13 @@ uint32_t gb_cluster_wait_ms(gb_cluster *c)
 
 void gb_cluster_wait(gb_cluster *c, uint32_t ms)
 {
+    /* every replica wakes for its next TX message: the sequencer to take
+     * it, the others to count its nonces at once (a client's next
+     * request, through this replica, waits for that: gb_cluster_settle) */
     reader *r = &c->txr;
-    if (c->leader && r->held)
+    if (r->held)
         return;
-    if (c->leader && r->sub) {
+    if (r->sub) {
         natsMsg *m = NULL;
         natsStatus s = natsSubscription_NextMsg(&m, r->sub, ms);
         if (s == NATS_OK) {
@@ -1614,7 +1619,10 @@ uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
 
 void gb_cluster_settle(gb_cluster *c)
 {
-    jsStreamInfo *si = tx_info(c);
+    /* (asked of the stream's leader through the publishing connection,
+     * when there is one: no hop through another server) */
+    pub_follow(c);
+    jsStreamInfo *si = tx_info(c, c->pub ? c->pub : c->js);
     if (!si)
         return;
     uint64_t last = si->State.LastSeq;

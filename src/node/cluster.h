@@ -108,8 +108,8 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied);
 uint32_t gb_cluster_wait_ms(gb_cluster *c);
 
 /* The block thread's wait between steps, up to ms (gb_cluster_wait_ms):
- * the sequencer until its next TX message comes (kept for the next step)
- * or ms pass; another replica sleeps ms.  (Each wake costs tens of
+ * until the next TX message comes (kept for the next step) or ms pass.
+ * (Each wake costs tens of
  * microseconds of CPU on a busy virtual machine: docs/cluster.md, sixth
  * round.) */
 void gb_cluster_wait(gb_cluster *c, uint32_t ms);

@@ -36,6 +36,7 @@
 #include "node/rpc.h"
 #include "state/db.h"
 #include "util/mem.h"
+#include "util/pool.h"
 
 /* The longest a poll waits, so that a stop request is seen quickly even
  * if its signal arrived just before the wait began. */
@@ -49,6 +50,10 @@
 /* Wall-clock limit of a read-only call or gas estimate, when the
  * configuration gives none. */
 #define DEFAULT_CALL_MS 2000u
+/* A replica's block work's nice, when the configuration gives none
+ * (gb_node_cfg.block_nice): measured with bench/cluster_bench.py, three
+ * replicas and three NATS servers on two cores (docs/cluster.md). */
+#define REPLICA_NICE 10
 
 typedef struct done_block { /* a produced block not yet told to the RPC */
     gb_block_result r;
@@ -345,6 +350,22 @@ static gb_err produce_ex(gb_node *n, uint64_t step_ms, uint8_t *out_hash)
 static void *replica_main(gb_node *n)
 {
     gb_err e = GB_OK;
+    /* Every replica applies every block; on a machine that also runs
+     * the servers of the log (or other replicas), the block work would
+     * otherwise take the cores from what a client waits for: a request's
+     * signing and checks, the log's acknowledgement.  A block waits in
+     * the log meanwhile, durable. */
+    int step = n->cfg.block_nice ? n->cfg.block_nice : REPLICA_NICE;
+    int base = gb_pool_nice_now(), nice = base + step > 19 ? 19 : base + step;
+    if (step > 0 && nice > base) {
+        gb_err ne = gb_chain_set_nice(n->chain, nice);
+        fprintf(stderr,
+                ne ? "cluster: the block work's priority (nice %d) not set: "
+                     "%s\n"
+                   : "cluster: the block work at nice %d, below the "
+                     "requests%s\n",
+                nice, ne ? gb_err_str(ne) : "");
+    }
     pthread_mutex_lock(&n->mu);
     while (!n->stop) {
         pthread_mutex_unlock(&n->mu);

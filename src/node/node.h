@@ -63,6 +63,11 @@ typedef struct gb_node_cfg {
     const char *cluster_name;
     const char *cluster_replica;
     unsigned cluster_replicas;
+    /* a replica's block work (its block thread and the executor's
+     * workers: gb_chain_set_nice) this many steps of nice below the
+     * process's (1 to 19; 19 at most), below its requests and the log's
+     * traffic: 0 is the default, 10; -1 leaves it at the process's */
+    int block_nice;
     /* dev only: how blocks are mined (node/devctl.h; the dev_* controls
      * switch it at run time).  GB_MINING_AUTO (0) is the default;
      * mining_interval_ms: INTERVAL's period (0: block_time_ms) */

@@ -614,6 +614,7 @@ gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
 {
     r->session = session;
     r->estimates = 0;
+    r->settled = false;
     r->req_start_ns = gb_monotonic_ns();
     uint32_t before = r->waiting;
     gb_err e = handle(r, req, len, out_resp);

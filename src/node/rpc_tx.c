@@ -61,8 +61,10 @@ gb_err gb_rpc_nonce_want(gb_rpc *r, gb_id signer, uint64_t *out)
 
 gb_err gb_rpc_nonce_told(gb_rpc *r, gb_id signer, uint64_t *out)
 {
-    if (r->cfg.nonce_settle)
+    if (r->cfg.nonce_settle && !r->settled) {
         r->cfg.nonce_settle(r->cfg.submit_ctx);
+        r->settled = true;
+    }
     return gb_rpc_nonce_want(r, signer, out);
 }
 
@@ -302,8 +304,9 @@ static json_t *dev_submit(gb_rpc *r, json_t *params, gb_tx_body *body,
             "charlie, dave, eve, ferdie, george, harry)");
     const uint8_t *sk = dev_key(r, idx);
     uint64_t nonce; /* as submit_encoded checks it (a replica: past what
-                       it sent to the log, which its chain has not yet) */
-    gb_err e = gb_rpc_nonce_want(
+                       it or another sent to the log, which its chain has
+                       not applied yet) */
+    gb_err e = gb_rpc_nonce_told(
         r, gb_key_account_id(sk + GB_DEVKEY_SEED_LEN), &nonce);
     if (e)
         return gb_rpc_store_fail(err, "nonce", e);

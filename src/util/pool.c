@@ -20,6 +20,11 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#endif
 
 #include "util/grow.h"
 #include "util/mem.h"
@@ -28,6 +33,7 @@ typedef struct worker {
     gb_pool *pool;
     unsigned index;
     pthread_t t;
+    atomic_int tid; /* its kernel thread id once started, else 0 */
 } worker;
 
 struct gb_pool {
@@ -58,7 +64,64 @@ struct gb_pool {
     atomic_uint asleep; /* threads asleep or about to be (changed under
                            amu; a notifier reads it after its store,
                            fenced: one of the two sees the other) */
+    atomic_int nice; /* gb_pool_set_nice's, NICE_NONE before (stored
+                        before the workers' tids are read, a worker's tid
+                        before it reads this: one of the two applies it) */
 };
+
+#define NICE_NONE (-100)
+
+#if defined(__linux__)
+static int my_tid(void) { return (int)syscall(SYS_gettid); }
+
+/* (Linux: a thread's own priority, by its id) */
+static gb_err nice_tid(int tid, int nice)
+{
+    return setpriority(PRIO_PROCESS, (id_t)tid, nice) ? GB_IO : GB_OK;
+}
+#else
+static int my_tid(void) { return 0; }
+static gb_err nice_tid(int tid, int nice)
+{
+    (void)tid, (void)nice;
+    return GB_UNSUPPORTED;
+}
+#endif
+
+int gb_pool_nice_now(void)
+{
+#if defined(__linux__)
+    errno = 0;
+    int v = getpriority(PRIO_PROCESS, (id_t)my_tid());
+    return errno ? 0 : v;
+#else
+    return 0;
+#endif
+}
+
+gb_err gb_pool_nice_self(int nice)
+{
+    if (nice < -20 || nice > 19)
+        return GB_INVAL;
+    return nice_tid(my_tid(), nice);
+}
+
+gb_err gb_pool_set_nice(gb_pool *p, int nice)
+{
+    if (nice < -20 || nice > 19)
+        return GB_INVAL;
+    atomic_store(&p->nice, nice);
+    gb_err e = GB_OK;
+#if !defined(__linux__)
+    e = GB_UNSUPPORTED;
+#endif
+    for (unsigned i = 0; !e && i < p->started; i++) {
+        int tid = atomic_load(&p->w[i].tid);
+        if (tid)
+            e = nice_tid(tid, nice);
+    }
+    return e;
+}
 
 unsigned gb_pool_cores(void)
 {
@@ -112,6 +175,10 @@ static void *worker_main(void *arg)
     worker *w = arg;
     gb_pool *p = w->pool;
     uint64_t seen = 0;
+    atomic_store(&w->tid, my_tid());
+    int nice = atomic_load(&p->nice);
+    if (nice != NICE_NONE)
+        nice_tid(atomic_load(&w->tid), nice);
     for (int i = 0; i < SPINS && atomic_load(&p->gen) == seen; i++)
         relax();
     pthread_mutex_lock(&p->mu);
@@ -167,6 +234,7 @@ gb_err gb_pool_new(unsigned threads, gb_pool **out)
     atomic_init(&p->gen, 0);
     atomic_init(&p->active, 0);
     atomic_init(&p->waiting, false);
+    atomic_init(&p->nice, NICE_NONE);
     if (threads > 1) {
         p->w = gb_calloc(threads - 1, sizeof *p->w);
         if (!p->w) {

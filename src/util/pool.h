@@ -77,6 +77,19 @@ typedef bool (*gb_pool_ready)(const void *arg);
 void gb_pool_await(gb_pool *p, gb_pool_ready ready, const void *arg);
 void gb_pool_notify(gb_pool *p);
 
+/* The scheduling priority of the pool's workers, as setpriority's nice
+ * (-20..19; higher yields more): the workers of a pool whose batches
+ * should give way to the process's other threads (a replica's block
+ * work to its requests).  A worker starting meanwhile takes it too.
+ * GB_INVAL out of range; GB_UNSUPPORTED where threads have no priority
+ * of their own (not Linux); GB_IO when the system refused (a lower nice
+ * than now needs the right to it). */
+gb_err gb_pool_set_nice(gb_pool *p, int nice);
+/* The calling thread's alone, the same way. */
+gb_err gb_pool_nice_self(int nice);
+/* The calling thread's nice now (0 where threads have none of their own). */
+int gb_pool_nice_now(void);
+
 /* The number of online cores (at least 1). */
 unsigned gb_pool_cores(void);
 

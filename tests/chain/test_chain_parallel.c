@@ -415,9 +415,64 @@ static void test_overlay(void)
     test_overlay_reads(2);
 }
 
+/* Waves of hundreds of small programs (pingpong pairs): a worker with
+ * no run left digests the events of the journals applied so far while
+ * the block's thread applies the rest (sched.c, tail_digest), and the
+ * events array moves meanwhile (its first doublings); every block's
+ * stored digest is still its events' (block() checks it). */
+static void test_tail_digest(unsigned threads)
+{
+    enum { PAIRS = 200, HOPS = 12 };
+    static run r;
+    memset(&r, 0, sizeof r);
+    gb_chain_cfg cfg;
+    gb_chain_cfg_default(&cfg);
+    cfg.nosync = true;
+    cfg.threads = threads;
+    cfg.block_gas_limit = 10000000000000000ull; /* (waves cut by size) */
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_OK, gb_chain_open(&cfg, &r.c, detail, sizeof detail));
+    gb_id pp = upload(&r, "GB_EXAMPLES_WASM", "pingpong");
+    static gb_id a[PAIRS], bb[PAIRS];
+    char salt[16];
+    for (int i = 0; i < PAIRS; i++) {
+        snprintf(salt, sizeof salt, "ta%d", i);
+        a[i] = create(&r, pp, salt, "", 0);
+        snprintf(salt, sizeof salt, "tb%d", i);
+        bb[i] = create(&r, pp, salt, a[i].b, 32);
+    }
+    block(&r);
+    for (int i = 0; i < PAIRS; i++) {
+        uint8_t peer[36] = "peer";
+        memcpy(peer + 4, bb[i].b, 32);
+        send_b(&r, 0, a[i], peer, 36, 0);
+    }
+    block(&r);
+    for (int i = 0; i < PAIRS; i++) {
+        uint8_t n[8] = {HOPS};
+        send_b(&r, (uint32_t)i % 3, a[i], n, 8, 0);
+    }
+    for (int i = 0; i < 4 && gb_chain_pending(r.c); i++)
+        block(&r);
+    /* every hop ran (a message and its reply each), in blocks of
+     * thousands of events */
+    GB_EXPECT(r.dispatched > PAIRS * HOPS);
+    GB_EXPECT(r.max_events > PAIRS * HOPS);
+    gb_chain_close(r.c);
+    gb_idmap_free(&r.sent);
+    gb_idmap_free(&r.progs);
+}
+
+static void test_tail(void)
+{
+    test_tail_digest(2);
+    test_tail_digest(4);
+}
+
 int main(void)
 {
     GB_RUN(test_threads_agree);
     GB_RUN(test_overlay);
+    GB_RUN(test_tail);
     return gb_test_summary();
 }

@@ -6,9 +6,12 @@
  * everything in the caller, and thread indices stay in range;
  * gb_pool_await returns once its flag is set (what was written before
  * it visible), sleeps instead of spinning through a long wait, and
- * misses no notify.
+ * misses no notify; gb_pool_set_nice reaches every worker, those starting
+ * meanwhile too, and not the caller.
  */
+#include <dirent.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -240,6 +243,81 @@ static void test_await_turns(void)
     free(c);
 }
 
+/* How many of this process's threads are at nice n (Linux: -1 elsewhere). */
+static int threads_at_nice(int n)
+{
+#if defined(__linux__)
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return -1;
+    int k = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[len] = 0;
+        /* after the name's ')': state, then 15 fields, then nice */
+        char *q = strrchr(buf, ')');
+        int field = 0, v = 0;
+        for (char *t = q ? strtok(q + 1, " ") : NULL; t; t = strtok(NULL, " "))
+            if (++field == 17) {
+                v = atoi(t);
+                break;
+            }
+        k += field == 17 && v == n;
+    }
+    closedir(d);
+    return k;
+#else
+    (void)n;
+    return -1;
+#endif
+}
+
+/* Waits (a second at most) until `want` threads are at nice n. */
+static int settle_at_nice(int n, int want)
+{
+    int k = threads_at_nice(n);
+    for (int i = 0; i < 100 && k != want; i++) {
+        struct timespec w = {0, 10 * 1000000};
+        nanosleep(&w, NULL);
+        k = threads_at_nice(n);
+    }
+    return k;
+}
+
+static void test_nice(void)
+{
+    gb_pool *p;
+    GB_EXPECT_ERR(GB_INVAL, gb_pool_nice_self(20));
+    GB_EXPECT_ERR(GB_OK, gb_pool_new(4, &p));
+    GB_EXPECT_ERR(GB_INVAL, gb_pool_set_nice(p, 20));
+    GB_EXPECT_ERR(GB_INVAL, gb_pool_set_nice(p, -21));
+#if defined(__linux__)
+    /* at once: the workers may not have started yet */
+    GB_EXPECT_ERR(GB_OK, gb_pool_set_nice(p, 7));
+    GB_EXPECT_I64(3, settle_at_nice(7, 3));
+    /* again (lowering a nice needs a right: up only), after a batch */
+    small_ctx *c = calloc(1, sizeof *c);
+    GB_EXPECT_ERR(GB_OK, gb_pool_start(p, 8, small_job, c));
+    gb_pool_finish(p);
+    free(c);
+    GB_EXPECT_ERR(GB_OK, gb_pool_set_nice(p, 9));
+    GB_EXPECT_I64(3, settle_at_nice(9, 3));
+    GB_EXPECT_I64(0, threads_at_nice(7));
+    GB_EXPECT_I64(0, threads_at_nice(9) - 3); /* (the caller not) */
+#else
+    GB_EXPECT_ERR(GB_UNSUPPORTED, gb_pool_set_nice(p, 7));
+#endif
+    gb_pool_free(p);
+}
+
 int main(void)
 {
     GB_RUN(test_one_thread);
@@ -249,5 +327,6 @@ int main(void)
     GB_RUN(test_late_workers);
     GB_RUN(test_await_sleeps);
     GB_RUN(test_await_turns);
+    GB_RUN(test_nice); /* last: it leaves the process's threads lower */
     return gb_test_summary();
 }
