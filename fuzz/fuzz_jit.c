@@ -11,7 +11,11 @@
  * message, gas left and results, and the memory's bytes, size and write
  * and read marks must be equal; the first difference aborts, so libFuzzer
  * records the input.  The gas limit is taken from the input's last byte
- * (1 to 2^20), so running out of gas lands at many points.
+ * (1 to 2^20), so running out of gas lands at many points.  Memories are
+ * bounded by 256 pages for inputs of even length and by the largest size
+ * (65,536 pages, 4 GiB) for the others: then the compiled code is made
+ * for a memory that may be 4 GiB, where an address wrapping past 2^32
+ * can be in bounds again.
  *
  * On machines without the compiled tier every run is interpreted.
  */
@@ -25,10 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static jd_record a, b;
     uint64_t gas = size ? 1u + ((uint64_t)data[size - 1] << 12) : 1000;
-    const char *why = jd_diff(data, size, gas, &a, &b);
+    uint32_t pages = size & 1 ? 65536 : JD_PAGES;
+    const char *why = jd_diff_pages(data, size, gas, pages, &a, &b);
     if (why) {
-        fprintf(stderr, "fuzz_jit: the tiers differ (gas %llu): %s\n",
-                (unsigned long long)gas, why);
+        fprintf(stderr,
+                "fuzz_jit: the tiers differ (gas %llu, %u pages): %s\n",
+                (unsigned long long)gas, pages, why);
         abort();
     }
     return 0;

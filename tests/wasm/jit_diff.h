@@ -3,7 +3,7 @@
  * the compiled tier, src/wasm/jit.h), shared by tests/wasm/test_jit_diff.c
  * and fuzz/fuzz_jit.c.
  *
- * jd_run loads the module with the given tier, makes every import to
+ * jd_run_ex loads the module with the given tier, makes every import to
  * measure (host functions returning zeros, fresh memories, tables and
  * globals, as fuzz/fuzz_module.c does), instantiates it under a gas limit
  * and calls every exported function with zero arguments under the same
@@ -15,6 +15,14 @@
  * jd_diff runs a module three ways — interpreted, compiled with its
  * memory bounds left to guard pages, compiled with every access checked
  * by instruction (gb_wasm_config.jit_explicit_bounds) — and compares.
+ * Memories are bounded by JD_PAGES pages, or by the largest size
+ * (65,536 pages, 4 GiB) with jd_diff_pages.
+ *
+ * A memory of more than JD_HASH_ALL bytes (only jd_diff_pages allows one)
+ * is hashed in part: its first and last 64 KiB and every granule with a
+ * write mark (a store elsewhere that marks nothing shows as marks that
+ * differ between the tiers, or not at all when neither marks it), its
+ * marks by their nonzero words.
  *
  * Only the public API, plus module.h to tell whether the compiled tier
  * took the module (m->jit) and engine.h whether its memory has guard
@@ -34,6 +42,12 @@
 
 enum { JD_MAX_CALLS = 64, JD_MAX_RESULTS = 8 };
 
+/* a memory's bound, in pages, unless jd_diff_pages says otherwise */
+enum { JD_PAGES = 256 };
+
+/* the largest memory hashed byte by byte */
+#define JD_HASH_ALL ((uint64_t)64 << 20)
+
 typedef struct jd_call {
     gb_err err;
     uint64_t gas_left;
@@ -41,7 +55,7 @@ typedef struct jd_call {
     char msg[128];
 } jd_call;
 
-/* How jd_run runs a module: interpreted; compiled (its bounds left to
+/* How jd_run_ex runs a module: interpreted; compiled (its bounds left to
  * guard pages where the address space can be reserved); compiled with
  * explicit bounds checks.  (The first two are gb_wasm_tier's values, so
  * GB_TIER_INTERP and GB_TIER_COMPILED may be passed as well.) */
@@ -80,27 +94,62 @@ static uint64_t jd_hash(uint64_t h, const uint8_t *p, size_t n)
     return h;
 }
 
-static void jd_config(gb_wasm_config *cfg, uint8_t way)
+/* The nonzero 8-byte words of p[0..n) with their offsets (marks are
+ * mostly zero: a memory of 4 GiB has 8 MiB of each). */
+static uint64_t jd_hash_sparse(uint64_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, p + i, n - i < 8 ? n - i : 8);
+        if (w) {
+            h = jd_hash(h, (const uint8_t *)&i, sizeof i);
+            h = jd_hash(h, (const uint8_t *)&w, sizeof w);
+        }
+    }
+    return h;
+}
+
+/* Memory bytes: all of them, or for a memory above JD_HASH_ALL its first
+ * and last 64 KiB and the granules marked written (with their index). */
+static uint64_t jd_hash_mem(const uint8_t *data, uint64_t size,
+                            const uint8_t *dirty)
+{
+    if (size <= JD_HASH_ALL)
+        return jd_hash(0, data, (size_t)size);
+    const size_t edge = 65536, g = (size_t)1 << GB_DIRTY_SHIFT;
+    uint64_t h = jd_hash(0, data, edge);
+    h = jd_hash(h, data + size - edge, edge);
+    for (size_t k = 0; k < (size_t)(size >> GB_DIRTY_SHIFT); k++)
+        if (dirty[k]) {
+            h = jd_hash(h, (const uint8_t *)&k, sizeof k);
+            h = jd_hash(h, data + k * g, g);
+        }
+    return h;
+}
+
+static void jd_config(gb_wasm_config *cfg, uint8_t way, uint32_t pages)
 {
     gb_wasm_config_default(cfg);
     cfg->tier = way == JD_INTERP ? GB_TIER_INTERP : GB_TIER_COMPILED;
     cfg->jit_explicit_bounds = way == JD_EXPLICIT;
-    cfg->max_memory_pages = 256;
+    cfg->max_memory_pages = pages;
     cfg->max_table_size = 10000;
     cfg->max_call_depth = 1000;
     cfg->max_stack_slots = 1u << 16;
     cfg->max_module_size = 1u << 20;
 }
 
-/* jd_run with gas handed out `slice` at a time (gb_store_set_deadline
+/* One run, with gas handed out `slice` at a time (gb_store_set_deadline
  * with a deadline never reached; 0: no deadline), so that the counter
- * runs out and is refilled from the held-back gas at many points. */
-static void jd_run_sliced(const uint8_t *bytes, size_t len, uint8_t way,
-                          uint64_t gas, uint64_t slice, jd_record *r)
+ * runs out and is refilled from the held-back gas at many points, and
+ * memories bounded by `pages`. */
+static void jd_run_ex(const uint8_t *bytes, size_t len, uint8_t way,
+                      uint64_t gas, uint64_t slice, uint32_t pages,
+                      jd_record *r)
 {
     memset(r, 0, sizeof *r);
     gb_wasm_config cfg;
-    jd_config(&cfg, way);
+    jd_config(&cfg, way, pages);
     gb_module *m = NULL;
     gb_store *s = NULL;
     gb_extern *imports = NULL;
@@ -186,9 +235,16 @@ static void jd_run_sliced(const uint8_t *bytes, size_t len, uint8_t way,
         r->guarded = mem->guarded;
         size_t nmarks = (size_t)(size >> GB_DIRTY_SHIFT) + 1;
         r->mem_size = size;
-        r->mem_hash = jd_hash(0, gb_memory_data(mem), (size_t)size);
-        r->dirty_hash = jd_hash(0, gb_memory_dirty(mem), nmarks);
-        r->read_hash = jd_hash(0, gb_memory_read_marks(mem), nmarks);
+        r->mem_hash = jd_hash_mem(gb_memory_data(mem), size,
+                                  gb_memory_dirty(mem));
+        if (size <= JD_HASH_ALL) {
+            r->dirty_hash = jd_hash(0, gb_memory_dirty(mem), nmarks);
+            r->read_hash = jd_hash(0, gb_memory_read_marks(mem), nmarks);
+        } else {
+            r->dirty_hash = jd_hash_sparse(0, gb_memory_dirty(mem), nmarks);
+            r->read_hash =
+                jd_hash_sparse(0, gb_memory_read_marks(mem), nmarks);
+        }
     }
 done:
     free(imports);
@@ -197,10 +253,10 @@ done:
     gb_module_free(m);
 }
 
-static void jd_run(const uint8_t *bytes, size_t len, uint8_t way,
-                   uint64_t gas, jd_record *r)
+static void jd_run_sliced(const uint8_t *bytes, size_t len, uint8_t way,
+                          uint64_t gas, uint64_t slice, jd_record *r)
 {
-    jd_run_sliced(bytes, len, way, gas, 0, r);
+    jd_run_ex(bytes, len, way, gas, slice, JD_PAGES, r);
 }
 
 /* NULL when a and b agree, else what differs (a static buffer). */
@@ -260,16 +316,18 @@ static bool jd_want_guards(void)
 #endif
 }
 
-/* The module run the three ways at one gas limit: NULL when they agree,
- * else which way differs from the interpreter and how (a static buffer).
- * *a gets the interpreter's record, *b the one compiled with guard pages
- * (a memory of its instance has them as jd_want_guards says). */
-static const char *jd_diff(const uint8_t *bytes, size_t len, uint64_t gas,
-                           jd_record *a, jd_record *b)
+/* The module run the three ways at one gas limit, its memory bounded by
+ * `pages`: NULL when they agree, else which way differs from the
+ * interpreter and how (a static buffer).  *a gets the interpreter's
+ * record, *b the one compiled with guard pages (a memory of its instance
+ * has them as jd_want_guards says). */
+static const char *jd_diff_pages(const uint8_t *bytes, size_t len,
+                                 uint64_t gas, uint32_t pages, jd_record *a,
+                                 jd_record *b)
 {
     static char why[320];
-    jd_run(bytes, len, JD_INTERP, gas, a);
-    jd_run(bytes, len, JD_EXPLICIT, gas, b);
+    jd_run_ex(bytes, len, JD_INTERP, gas, 0, pages, a);
+    jd_run_ex(bytes, len, JD_EXPLICIT, gas, 0, pages, b);
     const char *d = jd_compare(a, b);
     if (!d && b->guarded)
         d = "a memory with guard pages for explicit bounds checks";
@@ -277,7 +335,7 @@ static const char *jd_diff(const uint8_t *bytes, size_t len, uint64_t gas,
         snprintf(why, sizeof why, "explicit bounds: %s", d);
         return why;
     }
-    jd_run(bytes, len, JD_COMPILED, gas, b);
+    jd_run_ex(bytes, len, JD_COMPILED, gas, 0, pages, b);
     d = jd_compare(a, b);
     if (!d && b->compiled && b->has_mem && b->guarded != jd_want_guards())
         d = b->guarded ? "guard pages where none can be reserved"
@@ -287,6 +345,12 @@ static const char *jd_diff(const uint8_t *bytes, size_t len, uint64_t gas,
         return why;
     }
     return NULL;
+}
+
+static const char *jd_diff(const uint8_t *bytes, size_t len, uint64_t gas,
+                           jd_record *a, jd_record *b)
+{
+    return jd_diff_pages(bytes, len, gas, JD_PAGES, a, b);
 }
 
 #endif

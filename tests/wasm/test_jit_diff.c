@@ -665,6 +665,17 @@ static void test_merged_gas(void) { sliced_ladder("jit_gas", 1700, 1, 6); }
  * sanitizers). */
 static void test_charging_gas(void) { sliced_ladder("charging", 1100, 2, 3); }
 
+/* tests/data/wasm/jit_loophead.wat: loop heads reached by falling into
+ * them (their GAS dispatched as an instruction, or charged with the one
+ * before it) from each kind of instruction — the function's entry, pure
+ * instructions, a load, a store, a call, global.set, another loop, a
+ * block's end branched to, an if's arms and end, a br_if's and a
+ * br_table's fall-through, a select — and two loops opening together:
+ * both tiers charge the same and run out at the same point at every gas
+ * limit to 130 (the dearest export needs 102), also handed out 1 to 9
+ * units at a time. */
+static void test_loop_heads(void) { sliced_ladder("jit_loophead", 130, 14, 6); }
+
 /* tests/data/wasm/jit_bounds.wat and jit_bounds0.wat (also run over the
  * gas ladder of test_test_programs): every load and store scanning to the
  * end of memory until it traps, accesses straddling the end that trap
@@ -675,7 +686,34 @@ static void test_charging_gas(void) { sliced_ladder("charging", 1100, 2, 3); }
 typedef struct bounds_want {
     gb_err err;
     uint64_t result; /* when GB_OK */
+    bool any;        /* GB_OK, the result not checked (the tiers agree) */
 } bounds_want;
+
+#define B_OOB {GB_TRAP_MEM_OOB, 0, false}
+#define B_OK(v) {GB_OK, (v), false}
+#define B_ANY {GB_OK, 0, true}
+
+/* The export ends as wanted (the records of the last gas limit). */
+static void bounds_check(const char *name, const bounds_want *want,
+                         uint32_t nwant, const jd_record *a,
+                         const jd_record *b)
+{
+    GB_EXPECT(a->load_err == GB_OK && a->inst_err == GB_OK);
+#if defined(__x86_64__)
+    GB_EXPECT(b->compiled && b->guarded == jd_want_guards());
+#endif
+    GB_EXPECT_U64(nwant, a->ncalls);
+    for (uint32_t i = 0; i < b->ncalls && i < nwant; i++) {
+        if (b->calls[i].err != want[i].err)
+            GB_FAIL_("%s: export %u: %s, not %s", name, i,
+                     gb_err_name(b->calls[i].err), gb_err_name(want[i].err));
+        else if (!want[i].err && !want[i].any &&
+                 b->calls[i].results[0] != want[i].result)
+            GB_FAIL_("%s: export %u: 0x%llx, not 0x%llx", name, i,
+                     (unsigned long long)b->calls[i].results[0],
+                     (unsigned long long)want[i].result);
+    }
+}
 
 static void bounds_case(const char *name, const bounds_want *want,
                         uint32_t nwant)
@@ -684,51 +722,92 @@ static void bounds_case(const char *name, const bounds_want *want,
     static jd_record a, b;
     if (!ladder(name, gas, sizeof gas / sizeof gas[0], &a, &b))
         return;
-    GB_EXPECT(a.load_err == GB_OK && a.inst_err == GB_OK);
-#if defined(__x86_64__)
-    GB_EXPECT(b.compiled && b.guarded == jd_want_guards());
-#endif
-    GB_EXPECT_U64(nwant, a.ncalls);
-    for (uint32_t i = 0; i < b.ncalls && i < nwant; i++) {
-        if (b.calls[i].err != want[i].err)
-            GB_FAIL_("%s: export %u: %s, not %s", name, i,
-                     gb_err_name(b.calls[i].err), gb_err_name(want[i].err));
-        else if (!want[i].err && b.calls[i].results[0] != want[i].result)
-            GB_FAIL_("%s: export %u: 0x%llx, not 0x%llx", name, i,
-                     (unsigned long long)b.calls[i].results[0],
-                     (unsigned long long)want[i].result);
-    }
+    bounds_check(name, want, nwant, &a, &b);
 }
 
 static void test_bounds(void)
 {
-#define OOB GB_TRAP_MEM_OOB
     static const bounds_want want[] = {
         /* ld_*: 14 loads, st_*: 9 stores */
-        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
-        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
-        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
-        {OOB, 0}, {OOB, 0},
-        {GB_OK, 0}, /* fill_tail */
+        B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB,
+        B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB,
+        B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB,
+        B_OOB, B_OOB,
+        B_OK(0), /* fill_tail */
         /* straddle_*: 9 stores, a load */
-        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
-        {OOB, 0}, {OOB, 0}, {OOB, 0},
-        {GB_OK, 0x8877665544332211ull}, /* tail: nothing written */
-        {GB_OK, 0x1122334455667788ull}, /* tail2 */
+        B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB,
+        B_OOB, B_OOB, B_OOB,
+        B_OK(0x8877665544332211ull), /* tail: nothing written */
+        B_OK(0x1122334455667788ull), /* tail2 */
         /* off_max_ld, off_max_st, off_max_ld8, off_max_st16, off_4g,
          * off_2g, addr_top, addr_top_st16 */
-        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
-        {OOB, 0},
-        {GB_OK, 42}, /* wrap_add */
-        {OOB, 0},    /* wrap_add_oob */
+        B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB,
+        B_OOB,
+        B_OK(42), /* wrap_add */
+        B_OOB,    /* wrap_add_oob */
         /* grow_one, grow_fail, grow_max, ld_after_grow */
-        {OOB, 0}, {OOB, 0}, {OOB, 0}, {OOB, 0},
+        B_OOB, B_OOB, B_OOB, B_OOB,
     };
     bounds_case("jit_bounds", want, sizeof want / sizeof want[0]);
     static const bounds_want want0[] = {
-        {OOB, 0}, {OOB, 0}, {GB_OK, 7}, {OOB, 0}};
+        B_OOB, B_OOB, B_OK(7), B_OOB};
     bounds_case("jit_bounds0", want0, sizeof want0 / sizeof want0[0]);
-#undef OOB
+}
+
+/* tests/data/wasm/jit_bounds4g.wat in a memory grown to the largest
+ * size, 65,536 pages (4 GiB: the configuration's bound at 65,536 too, so
+ * the compiled code is made for a memory that may be that big): addresses
+ * wrapping past 2^32 in bounds again, offsets near 2^32 with small
+ * addresses, 0xffffffff with an offset, accesses straddling the end,
+ * scans to the end, loops wrapping to 0 (their marks), memory.fill and
+ * memory.copy to the end and one byte past.  The three ways agree at each
+ * gas limit (the grow alone needs 65.5 million), and each export ends as
+ * it is made to.  Where 4 GiB of address space cannot be had (ulimit -v:
+ * $GB_JIT_NO_GUARDS) instantiation fails alike in all three ways. */
+static void test_bounds_4g(void)
+{
+    static const bounds_want want[] = {
+        B_OOB, B_OOB,             /* ind_small, ind_small_off */
+        B_OK(1), B_OK(0xffffffff), B_OK(65536), /* grow_max, grow_more, size */
+        B_OK(0),                /* fill_top */
+        B_OK(0x88), B_OOB,        /* ld8_top, ld8_top_off1 */
+        B_OK(0x88776655), B_OOB,  /* ld32_top, ld32_top3 */
+        B_OK(0x8877665544332211ull), B_OOB, /* ld64_top, ld64_top_off1 */
+        B_OK(0x88), B_OOB, B_OOB,   /* ld8_off_max, ld16_off_max, ld8_off_max_1 */
+        B_OK(0x88776655), B_OOB,  /* ld32_off_fc, ld32_off_fc_1 */
+        B_OK(0x8877665544332211ull), B_OOB, /* ld64_off_2g, ld64_off_2g_1 */
+        B_OK(0x8877665544332211ull), B_OOB, /* ld64_off_7f, ld64_off_7f_1 */
+        B_OOB, B_OOB,             /* ld8_ff_off, st8_ff_off */
+        B_OK(0), B_OK(0),         /* st8_top, st64_off_max */
+        B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, B_OOB, /* straddle_* */
+        B_OK(0x1122334455667788ull + 0x0102030405060708ull), /* tail */
+        B_OOB, B_OOB, B_OOB, B_ANY,   /* scan_ld_*, scan_ld8_plain */
+        B_OOB, B_OOB, B_OOB,        /* scan_st_* */
+        B_OK(0), B_OK(0), B_OK(0), B_OOB, B_OK(0), B_OK(0), /* wrap_st* */
+        B_ANY, B_ANY, B_ANY,        /* wrap_ld8, wrap_ld64, wrap_ld32_off */
+        B_OK(0), B_ANY, B_OOB,      /* line_st, line_ld, line_ld_oob */
+        B_ANY, B_ANY, B_OOB,  /* sum_wrap, sum_top, sum_top_oob */
+        B_OK(0), B_OOB, B_OK(0), B_OOB, /* bulk_* */
+    };
+    static const uint64_t gas[] = {300, 9000, 70000000, 1000000000};
+    static jd_record a, b;
+    size_t len;
+    uint8_t *mod = read_test_wasm("jit_bounds4g", &len);
+    if (!mod)
+        return;
+    for (size_t g = 0; g < sizeof gas / sizeof gas[0]; g++) {
+        const char *why = jd_diff_pages(mod, len, gas[g], 65536, &a, &b);
+        if (why)
+            GB_FAIL_("jit_bounds4g, gas %llu: %s",
+                     (unsigned long long)gas[g], why);
+    }
+    free(mod);
+    if (!jd_want_guards() && a.inst_err == GB_NOMEM) {
+        GB_EXPECT(b.inst_err == GB_NOMEM); /* (the three ways alike) */
+        return;
+    }
+    bounds_check("jit_bounds4g", want, sizeof want / sizeof want[0], &a, &b);
+    GB_EXPECT_U64((uint64_t)1 << 32, b.mem_size);
 }
 
 static void test_bench_workloads(void)
@@ -762,12 +841,14 @@ int main(void)
     GB_RUN(test_mark_alignment);
     GB_RUN(test_calls_divs);
     GB_RUN(test_bounds);
+    GB_RUN(test_bounds_4g);
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
     GB_RUN(test_regs);
     GB_RUN(test_induction);
     GB_RUN(test_merged_gas);
     GB_RUN(test_charging_gas);
+    GB_RUN(test_loop_heads);
     GB_RUN(test_bench_workloads);
     GB_RUN(test_test_programs);
     GB_RUN(test_gear_examples);
