@@ -164,7 +164,7 @@ done
 python3 - ${HP[1]} "$CTR" <<'PY' || fail "a batch of sends"
 import json, sys, time, urllib.request
 port, ctr = sys.argv[1], sys.argv[2]
-from nodeutil import post, counter
+from nodeutil import post, counter, wait_counter
 def call(body):
     return post(port, body)
 def state():
@@ -182,12 +182,7 @@ for rnd in range(2):
         sys.exit(f"round {rnd}: nonces {nonces}")
     if len({r["result"]["messageId"] for r in res}) != 20:
         sys.exit(f"round {rnd}: message ids repeat")
-for _ in range(300):
-    if state() == before + 40:
-        break
-    time.sleep(0.1)
-else:
-    sys.exit(f"counter {state()}, expected {before + 40}")
+wait_counter(port, ctr, before + 40)
 PY
 
 # the sequencer applies the blocks it publishes from its own bytes (once
@@ -268,7 +263,7 @@ PY
 python3 - "$CTR" ${HP[0]} ${HP[1]} ${HP[2]} <<'PY' || fail "one signer through every replica"
 import sys, time
 ctr, ports = sys.argv[1], sys.argv[2:]
-from nodeutil import post, counter
+from nodeutil import post, counter, wait_counter
 def call(port, method, params):
     r = post(port, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
     if "error" in r:
@@ -284,12 +279,7 @@ for k in range(N):
     if told != sent + 1:
         sys.exit(f"send {k}: nonce {sent} accepted through {ports[k % 3]}, "
                  f"{ports[(k + 1) % 3]} then told {told}")
-for _ in range(300):
-    if counter(ports[0], ctr) == before + N:
-        break
-    time.sleep(0.1)
-else:
-    sys.exit(f"counter {counter(ports[0], ctr)}, expected {before + N}")
+wait_counter(ports[0], ctr, before + N)
 PY
 
 # one dev account's dev_sendMessage through the three replicas in turn,
@@ -301,7 +291,7 @@ PY
 python3 - "$CTR" ${HP[0]} ${HP[1]} ${HP[2]} <<'PY' || fail "one dev account's sends through every replica"
 import sys, time
 ctr, ports = sys.argv[1], sys.argv[2:]
-from nodeutil import post, counter
+from nodeutil import post, counter, wait_counter
 before = counter(ports[0], ctr)
 N, nonces = 30, []
 for k in range(N):
@@ -313,12 +303,7 @@ for k in range(N):
     nonces.append(r["result"]["nonce"])
 if nonces != list(range(nonces[0], nonces[0] + N)):
     sys.exit(f"nonces {nonces}")
-for _ in range(300):
-    if counter(ports[0], ctr) == before + N:
-        break
-    time.sleep(0.1)
-else:
-    sys.exit(f"counter {counter(ports[0], ctr)} after {N} accepted sends, expected {before + N}")
+wait_counter(ports[0], ctr, before + N, f" after {N} accepted sends")
 PY
 
 # one signed transaction sent to all three replicas at once, twice: taken
@@ -491,7 +476,7 @@ NATSPORT=${CP[0]}
 python3 - "$CTR" "$TX2" ${HP[$O]} <<'PY' > "$DIR/dup.seq" || fail "a signed transaction before the takeover"
 import json, sys, time, urllib.request
 ctr, tx, port = sys.argv[1:]
-from nodeutil import post, counter
+from nodeutil import post, counter, wait_counter
 def call(body):
     return post(port, body)
 def state():
@@ -500,12 +485,7 @@ before = state()
 r = call({"jsonrpc": "2.0", "id": 1, "method": "gear_submitTransaction", "params": [tx]})
 if "result" not in r:
     sys.exit(f"refused: {r}")
-for _ in range(300):
-    if state() == before + 1:
-        break
-    time.sleep(0.1)
-else:
-    sys.exit(f"counter {state()}, expected {before + 1}")
+wait_counter(port, ctr, before + 1)
 info = call({"jsonrpc": "2.0", "id": 1, "method": "gearbox_chainInfo", "params": []})
 print(before + 1, info["result"]["cluster"]["txTaken"])
 PY

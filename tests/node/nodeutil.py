@@ -22,6 +22,17 @@ def counter(port, program):
     return int(bytes.fromhex(r["result"]["payload"][2:]).decode() or "0")
 
 
+def wait_counter(port, program, want, what="", seconds=30):
+    """Wait until the counter example reads want (exit when it does not
+    within seconds, saying what it read; what: the sends it counts)."""
+    for _ in range(int(seconds * 10)):
+        got = counter(port, program)
+        if got == want:
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"counter {got}{what}, expected {want}")
+
+
 class Node:
     def __init__(self, gearbox, *extra):
         self.dir = tempfile.mkdtemp()
