@@ -386,17 +386,11 @@ static bool server_name(const char *url, char *name, size_t cap)
     return ok;
 }
 
-/* Which of the servers leads the TX stream (its index in list), -1 when
- * it cannot be told (an election, a server that does not say its name).
- * JetStream names the leader by server name, which libnats 3.4 does not
- * tell of its connections: each server's name is read once from its INFO
- * line (server_name), a server's not known yet (down at the last check)
- * only when no known one leads.  The block thread's. */
 /* TX's stream info through js (the block thread's c->js, or the serving
  * thread's publishing context; the caller destroys it), or NULL when it
- * could not be had: unanswered while the stream elects its leader, it is waited for a
- * quarter second at most (well inside the lease's renewal, for the block
- * thread; a bounded delay for a request). */
+ * could not be had: unanswered while the stream elects its leader, it is
+ * waited for a quarter second at most (well inside the lease's renewal,
+ * for the block thread; a bounded delay for a request). */
 static jsStreamInfo *tx_info(gb_cluster *c, jsCtx *js)
 {
     jsStreamInfo *si = NULL;
@@ -409,6 +403,12 @@ static jsStreamInfo *tx_info(gb_cluster *c, jsCtx *js)
     return si;
 }
 
+/* Which of the servers leads the TX stream (its index in list), -1 when
+ * it cannot be told (an election, a server that does not say its name).
+ * JetStream names the leader by server name, which libnats 3.4 does not
+ * tell of its connections: each server's name is read once from its INFO
+ * line (server_name), a server's not known yet (down at the last check)
+ * only when no known one leads.  The block thread's. */
 static int find_leader(gb_cluster *c)
 {
     char leader[128] = "";
@@ -497,8 +497,9 @@ static bool connect_first(gb_cluster *c, int li, natsConnection **nc,
 /* The serving thread, before it publishes: the publishes go through a
  * connection of their own to the TX stream's leader (then the others, in
  * order, should it go away), opened again when follow_leader names
- * another leader or finds the connection on another server.  A publish through a server that does not lead the stream
- * crosses two more processes on its way to the leader and back
+ * another leader or finds the connection on another server.  A publish
+ * through a server that does not lead the stream crosses two more
+ * processes on its way to the leader and back
  * (docs/cluster.md, fifth round).  A connection that cannot be opened
  * leaves the publishes where they were until the leader is named again. */
 static void pub_follow(gb_cluster *c)

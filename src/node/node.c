@@ -359,12 +359,16 @@ static void *replica_main(gb_node *n)
     int base = gb_pool_nice_now(), nice = base + step > 19 ? 19 : base + step;
     if (step > 0 && nice > base) {
         gb_err ne = gb_chain_set_nice(n->chain, nice);
-        fprintf(stderr,
-                ne ? "cluster: the block work's priority (nice %d) not set: "
-                     "%s\n"
-                   : "cluster: the block work at nice %d, below the "
-                     "requests%s\n",
-                nice, ne ? gb_err_str(ne) : "");
+        if (ne)
+            fprintf(stderr,
+                    "cluster: the block work's priority (nice %d) not set: "
+                    "%s\n",
+                    nice, gb_err_str(ne));
+        else
+            fprintf(stderr,
+                    "cluster: the block work at nice %d, below the "
+                    "requests\n",
+                    nice);
     }
     pthread_mutex_lock(&n->mu);
     while (!n->stop) {
