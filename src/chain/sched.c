@@ -87,6 +87,8 @@
 
 #define GB_SCHED_WINDOW 65536u /* dispatches read ahead from the queue */
 #define GB_SCHED_WAVE 4096u    /* dispatches in one wave */
+#define GB_SCHED_ALONE_STEP 64u /* runs, then their journals, at a time
+                                   on one thread (run_wave_alone) */
 #define GB_SCHED_OV_BYTES (256u << 20) /* page bytes the overlay holds
                                           before a flush between waves */
 
@@ -1160,7 +1162,17 @@ static gb_err run_wave_shared(sched *s, bool early)
     return e;
 }
 
-/* The wave alone (pick_wave prepared it): runs, then journals. */
+/* The wave alone (pick_wave prepared it): GB_SCHED_ALONE_STEP runs,
+ * then their journals, and so on — the jobs, their journals and the pages
+ * they wrote are still in the cache when the journals are applied (a wave
+ * of a thousand runs is megabytes: after the last run, the first
+ * journal's lines are long gone).  Not one journal after each run: the
+ * code of a run and of a journal do not fit in the instruction cache
+ * together (callgrind, pairs: 2.7x the misses).  With one thread this
+ * holds for every run, apart (run_apart) or not: a journal is applied
+ * when no run is under way, so a run that loads pages from the
+ * transaction reads it whole, and journals of other programs change
+ * nothing it reads (the rule at the top). */
 static gb_err run_wave_alone(sched *s)
 {
     for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
@@ -1170,11 +1182,15 @@ static gb_err run_wave_alone(sched *s)
      * is one dispatch) */
     uint32_t m = s->nruns > s->nold ? s->nruns : s->nold;
     gb_err e = GB_OK;
-    for (uint32_t i = 0; i < m; i++)
-        run_job(s, i, 0);
+    for (uint32_t lo = 0; lo < m; lo += GB_SCHED_ALONE_STEP) {
+        uint32_t hi = m - lo > GB_SCHED_ALONE_STEP ? lo + GB_SCHED_ALONE_STEP
+                                                   : m;
+        for (uint32_t i = lo; i < hi; i++)
+            run_job(s, i, 0);
+        for (uint32_t i = lo; i < hi && i < s->nruns && !e; i++)
+            e = gb_chain_finish(s->b, &s->runs[i]);
+    }
     s->nold = 0; /* (freed) */
-    for (uint32_t i = 0; i < s->nruns && !e; i++)
-        e = gb_chain_finish(s->b, &s->runs[i]);
     return e;
 }
 
