@@ -27,7 +27,8 @@ gb_err gb_chain_apply_journal(gb_blk *b, const gb_db_dispatch *x,
                               gb_hints *h, gb_prog_cache *pc);
 /* alloc_bits of a journal: one past its highest allocated page. */
 uint32_t gb_chain_alloc_bits(const gb_journal *j);
-/* Page page of program pid is now data[0, len) (then zeros): through the
+/* Page page of program pid is now data[0, len) (then zeros; len trimmed
+ * of trailing zeros, as a journal's pages are): through the
  * overlay while the queue runs (*data, malloc'ed, is then taken over, and
  * *data becomes the content it replaced, or NULL, for the caller to
  * free), else to the transaction.  pc: pid's cache (NULL: none). */

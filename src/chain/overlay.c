@@ -60,6 +60,8 @@ const gb_ov_page *gb_overlay_find(const gb_ov_prog *p, uint32_t page)
 gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
                       uint32_t len, uint8_t **old)
 {
+    if (len <= GB_GEAR_PAGE_SIZE && data)
+        len = (uint32_t)gb_trimmed_len(data, len);
     return gb_overlay_put_kept(o, pid, page, data, len, old, NULL);
 }
 
@@ -72,7 +74,8 @@ gb_err gb_overlay_put_kept(gb_overlay *o, gb_id pid, uint32_t page,
         free(data);
         return GB_INVAL;
     }
-    len = (uint32_t)gb_trimmed_len(data, len);
+    /* (trimmed by the caller: the bytes were written on another core,
+     * and their last line is not read here) */
     if (!len) {
         free(data);
         data = NULL;

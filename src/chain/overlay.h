@@ -81,7 +81,9 @@ const gb_ov_page *gb_overlay_find(const gb_ov_prog *p, uint32_t page);
  * allocator lock).  GB_INVAL for len > 16384, GB_NOMEM. */
 gb_err gb_overlay_put(gb_overlay *o, gb_id pid, uint32_t page, uint8_t *data,
                       uint32_t len, uint8_t **old);
-/* gb_overlay_put through k (k may be NULL; kept). */
+/* gb_overlay_put through k (k may be NULL; kept), for a len trimmed
+ * already (0, or data[len - 1] is not zero: a journal's pages are,
+ * gear/process.h): it is taken as it is. */
 gb_err gb_overlay_put_kept(gb_overlay *o, gb_id pid, uint32_t page,
                            uint8_t *data, uint32_t len, uint8_t **old,
                            gb_ov_kept *k);

@@ -184,6 +184,17 @@ static void test_kept(void)
                                              &old, &kb));
     GB_EXPECT(kb.p && kb.p == gb_overlay_prog(&o, b) && kb.p->n == 1);
     GB_EXPECT(gb_overlay_prog_kept(&o, b, &kb) == kb.p);
+
+    /* the kept put takes its len as trimmed already (a journal's pages
+     * are: it does not read the page's last bytes again); the plain put
+     * trims */
+    GB_EXPECT_ERR(GB_OK, gb_overlay_put_kept(&o, b, 6, page_of(40, 0x65, 8),
+                                             40, &old, &kb));
+    GB_EXPECT_U64(40, gb_overlay_find(kb.p, 6)->len);
+    GB_EXPECT_ERR(GB_OK, gb_overlay_put(&o, b, 6, page_of(40, 0x66, 8), 40,
+                                        &old));
+    free(old);
+    GB_EXPECT_U64(32, gb_overlay_find(kb.p, 6)->len);
     gb_db_abort(t);
     gb_overlay_free(&o);
     gb_db_close(db);
