@@ -165,6 +165,9 @@ typedef struct gb_sched {
     uint32_t nruns, cap_runs;
     gb_job *old;  /* the wave before's, freed by this wave's run jobs */
     uint32_t nold, cap_old;
+    uint32_t old_lo;  /* old runs below it are freed already (alone: a
+                         wave frees its runs as it goes) */
+    uint32_t runs_lo; /* the same for this wave's runs */
     /* with workers (run_wave_shared): the wave in chunks of `grain`
      * runs, each prepared and run as a whole, by the thread that prepared
      * it when it can (the run is then in its cache) */
@@ -725,7 +728,8 @@ static void prep_job(void *ctx, uint32_t i, unsigned worker)
 static void run_job(void *ctx, uint32_t i, unsigned worker)
 {
     sched *s = ctx;
-    if (i < s->nold) /* (its arrays for this thread's next run) */
+    if (i >= s->old_lo && i < s->nold) /* (its arrays for this thread's
+                                           next run) */
         gb_job_free_for(&s->old[i], s->b->c->procs[worker]);
     if (i >= s->nruns)
         return;
@@ -877,7 +881,8 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
     if (c < s->nprep) /* (stolen: its preparation is ending) */
         await_flag(s, &s->prepped[c]);
     for (uint32_t i = lo; i < hi; i++) {
-        if (i < s->nold) /* (its arrays for this thread's next run) */
+        if (i >= s->old_lo && i < s->nold) /* (its arrays for this
+                                               thread's next run) */
             gb_job_free_for(&s->old[i], s->b->c->procs[self]);
         if (i >= n)
             continue;
@@ -1172,7 +1177,11 @@ static gb_err run_wave_shared(sched *s, bool early)
  * holds for every run, apart (run_apart) or not: a journal is applied
  * when no run is under way, so a run that loads pages from the
  * transaction reads it whole, and journals of other programs change
- * nothing it reads (the rule at the top). */
+ * nothing it reads (the rule at the top).  And the runs of a step are
+ * freed during the next step's, each just before a run (its journal's
+ * arrays go to that run, gb_job_free_for), while they are still in the
+ * cache; the last step's are freed by the next wave's run jobs
+ * (runs_lo). */
 static gb_err run_wave_alone(sched *s)
 {
     for (uint32_t i = 0; i < s->nruns; i++) /* (their dispatches moved) */
@@ -1181,16 +1190,24 @@ static gb_err run_wave_alone(sched *s)
      * order, with a lock and its counters per wave — a wave of pingpong
      * is one dispatch) */
     uint32_t m = s->nruns > s->nold ? s->nruns : s->nold;
+    uint32_t done = 0; /* runs [0, done) freed */
+    gb_processor *proc = s->b->c->procs[0];
     gb_err e = GB_OK;
     for (uint32_t lo = 0; lo < m; lo += GB_SCHED_ALONE_STEP) {
         uint32_t hi = m - lo > GB_SCHED_ALONE_STEP ? lo + GB_SCHED_ALONE_STEP
                                                    : m;
-        for (uint32_t i = lo; i < hi; i++)
+        for (uint32_t i = lo; i < hi; i++) {
+            if (done < lo && done < s->nruns) /* (the step before's) */
+                gb_job_free_for(&s->runs[done++], proc);
             run_job(s, i, 0);
+        }
+        while (done < lo && done < s->nruns) /* (after a short step) */
+            gb_job_free_for(&s->runs[done++], proc);
         for (uint32_t i = lo; i < hi && i < s->nruns && !e; i++)
             e = gb_chain_finish(s->b, &s->runs[i]);
     }
     s->nold = 0; /* (freed) */
+    s->runs_lo = done;
     return e;
 }
 
@@ -1230,6 +1247,8 @@ static gb_err run_wave(sched *s, bool early)
     s->old = s->runs;
     s->cap_old = s->cap_runs;
     s->nold = s->nruns;
+    s->old_lo = s->runs_lo;
+    s->runs_lo = 0;
     s->runs = t;
     s->cap_runs = cap;
     s->nruns = 0;
@@ -1240,7 +1259,7 @@ static void sched_free(sched *s)
 {
     for (uint32_t i = 0; i < s->nruns; i++)
         gb_job_free(&s->runs[i]);
-    for (uint32_t i = 0; i < s->nold; i++)
+    for (uint32_t i = s->old_lo; i < s->nold; i++)
         gb_job_free(&s->old[i]);
     /* (both buffers back to the chain, every run in them zero) */
     gb_chain *c = s->b->c;
