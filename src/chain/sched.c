@@ -892,7 +892,10 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
             gb_chain_hint(s->b, r);
         }
         atomic_store_explicit(&s->done[i], 1, memory_order_release);
-        gb_pool_notify(s->b->c->pool); /* (the journal may wait for it) */
+        if (self) /* (the journal may wait for it: only the block's thread
+                     waits for a run, so not when it ran it — a notify
+                     is a full fence, which waits for the run's stores) */
+            gb_pool_notify(s->b->c->pool);
     }
 }
 
