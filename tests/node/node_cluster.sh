@@ -312,6 +312,30 @@ print("unsettled", [c["unsettledRequests"] for c in cl], "again",
       [c["handledAgain"] for c in cl])
 PY
 
+# one request of two dev accounts' sends, alice's, bob's, alice's: one TX
+# message per signer, each on its signer's subject (alice's two first,
+# then bob's), all three counted
+python3 - "$CTR" ${HP[1]} ${CP[0]} <<'PY' || fail "one request of two signers"
+import sys
+ctr, port, nport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+from nodeutil import post, counter, wait_counter, Nats
+before = counter(port, ctr)
+send = lambda who: {"jsonrpc": "2.0", "id": who, "method": "dev_sendMessage",
+                    "params": {"from": who, "destination": ctr,
+                               "payload": "0x696e63", "gasLimit": 10**9}}
+r = post(port, [send("alice"), send("bob"), send("alice")])
+if not isinstance(r, list) or any("error" in x for x in r):
+    sys.exit(f"refused: {r}")
+wait_counter(port, ctr, before + 3, " after one request of two signers")
+nc = Nats(nport)
+last = nc.request("$JS.API.STREAM.INFO.GB_gbt_TX")["state"]["last_seq"]
+subj = [nc.stream_msg("GB_gbt_TX", subject=True, seq=q)[0] for q in (last - 1, last)]
+who = {x["id"]: x["result"]["sender"] for x in r}
+want = [f"gb.gbt.tx.{who['alice']}", f"gb.gbt.tx.{who['bob']}"]
+if subj != want:
+    sys.exit(f"subjects {subj}, expected {want}")
+PY
+
 # one signed transaction sent to all three replicas at once, twice: taken
 # once (the replicas drop a key seen before; a replica that already read
 # it refuses it by its nonce); those that accept it answer the same ids
@@ -378,7 +402,7 @@ PY
 SEQ=$(seqname 0)
 K=${SEQ#r}
 [ "$(seqname 1)" = "$SEQ" ] || fail "replicas disagree on the sequencer"
-N=101 # (the batches, the one signer's 30, the dev account's 30 and the one sent to all three above)
+N=104 # (the batches, the one signer's 30, the dev account's 30, the request of two signers' 3 and the one sent to all three above)
 for round in 1 2 3 4 5 6; do
   for i in 0 1 2; do
     [ $i = "$K" ] && [ $round -gt 2 ] && continue
