@@ -1244,8 +1244,8 @@ static void read_tx(gb_cluster *c, uint64_t seq, uint32_t idx,
         return;
     if (th.keyed && seen_elsewhere(c, th.key, seq << 16 | idx))
         return;
-    if (th.is_signed) /* (a signer's transactions are on its subject) */
-        note_nonce(c, &th.signer, th.nonce, c->per_signer ? seq : 0, false);
+    if (th.is_signed)
+        note_nonce(c, &th.signer, th.nonce, 0, false);
     if (!take)
         return;
     if (c->npend == c->cap_pend) {
@@ -1306,9 +1306,17 @@ static void read_txs(gb_cluster *c)
         tx_iter_init(&it, d, dlen);
         const uint8_t *td;
         size_t tlen;
+        const uint8_t *last = NULL;
+        size_t last_len = 0;
         for (uint32_t idx = 0;
              dlen && idx < BATCH_MAX_TX && next_tx(&it, &td, &tlen); idx++)
-            read_tx(c, seq, idx, td, tlen);
+            read_tx(c, seq, idx, td, tlen), last = td, last_len = tlen;
+        /* the message is on its signer's subject: known up to it once
+         * all its nonces are (its last is the highest) */
+        tx_head th;
+        if (c->per_signer && last && !parse_tx(last, last_len, NULL, &th) &&
+            th.is_signed)
+            note_nonce(c, &th.signer, th.nonce, seq, false);
         if (c->leader && seq >= c->tx_next)
             c->tx_next = seq + 1;
         atomic_store(&c->tx_read, seq);
@@ -1566,9 +1574,14 @@ static gb_err publish_batch(gb_cluster *c, const uint8_t *b, size_t n,
     const uint8_t *d;
     size_t dlen;
     tx_head th;
+    uint64_t top = 0; /* (the signer's last nonce in it) */
     while (next_tx(&it, &d, &dlen))
-        if (!parse_tx(d, dlen, NULL, &th) && th.keyed)
-            gb_blake2b_update(&ks, th.key, 32);
+        if (!parse_tx(d, dlen, NULL, &th)) {
+            if (th.keyed)
+                gb_blake2b_update(&ks, th.key, 32);
+            if (th.is_signed && th.nonce > top)
+                top = th.nonce;
+        }
     uint8_t h[32];
     gb_blake2b_final(&ks, h);
     char msgid[65], subj[TX_SUBJ_LEN];
@@ -1588,8 +1601,7 @@ static gb_err publish_batch(gb_cluster *c, const uint8_t *b, size_t n,
     free(z);
     if (s == NATS_OK) {
         if (opt) { /* (nothing came on the subject in between) */
-            note_nonce(c, signer, 0, seq, true); /* (0: its nonces are
-                                                    past, noted) */
+            note_nonce(c, signer, top, seq, true);
             c->req_seq = seq;
         }
         c->req_pub = true;
