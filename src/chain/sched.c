@@ -895,13 +895,16 @@ static void run_chunk(sched *s, uint32_t c, unsigned self)
         atomic_store_explicit(&s->done[i], 1, memory_order_release);
         /* the journal may wait for it, asleep.  Only the block's thread
          * waits for a run: not when it ran it.  A notify is a full fence,
-         * which waits for the run's stores: a worker notifies after every
-         * NOTIFY_RUNS runs and its chunk's last (a journal asleep wakes up
-         * to that many runs late: a few microseconds, against the tens a
-         * wake takes) */
+         * which waits for the run's stores: a worker wakes the block's
+         * thread it sees asleep after each run, and notifies in full
+         * after every NOTIFY_RUNS runs and its chunk's last (one falling
+         * asleep just then wakes up to that many runs late: a few
+         * microseconds, against the tens a wake takes) */
         if (self && ((i - lo) % NOTIFY_RUNS == NOTIFY_RUNS - 1 ||
                      i + 1 == hi || i + 1 == n))
             gb_pool_notify(s->b->c->pool);
+        else if (self)
+            gb_pool_notify_seen(s->b->c->pool);
     }
 }
 

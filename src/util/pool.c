@@ -359,12 +359,17 @@ void gb_pool_await(gb_pool *p, gb_pool_ready ready, const void *arg)
     pthread_mutex_unlock(&p->amu);
 }
 
-void gb_pool_notify(gb_pool *p)
+void gb_pool_notify_seen(gb_pool *p)
 {
-    atomic_thread_fence(memory_order_seq_cst);
     if (!atomic_load_explicit(&p->asleep, memory_order_relaxed))
         return;
     pthread_mutex_lock(&p->amu);
     pthread_cond_broadcast(&p->acv);
     pthread_mutex_unlock(&p->amu);
+}
+
+void gb_pool_notify(gb_pool *p)
+{
+    atomic_thread_fence(memory_order_seq_cst);
+    gb_pool_notify_seen(p);
 }

@@ -67,6 +67,13 @@ void gb_pool_finish(gb_pool *p);
  *                                  store that may make a ready true:
  *                                  costs a fence and a load when none
  *                                  sleeps)
+ *   gb_pool_notify_seen(p)         the same without the fence: wakes
+ *                                  the threads it sees asleep, and may
+ *                                  miss one falling asleep at this very
+ *                                  moment — for stores followed within
+ *                                  a short while by a gb_pool_notify,
+ *                                  which the fence waits for the
+ *                                  stores before it to drain
  *
  * ready(arg) is called again after each notify and must only read
  * (acquire loads); it becoming true happens-before gb_pool_await
@@ -76,6 +83,7 @@ void gb_pool_finish(gb_pool *p);
 typedef bool (*gb_pool_ready)(const void *arg);
 void gb_pool_await(gb_pool *p, gb_pool_ready ready, const void *arg);
 void gb_pool_notify(gb_pool *p);
+void gb_pool_notify_seen(gb_pool *p);
 
 /* The scheduling priority of the pool's workers, as setpriority's nice
  * (-20..19; higher yields more): the workers of a pool whose batches

@@ -172,7 +172,9 @@ static void await_job(void *p, uint32_t i, unsigned worker)
     c->seen[i] = c->payload;
 }
 
-static void test_await_sleeps(void)
+/* Workers asleep in gb_pool_await wake on notify (a notify that missed
+ * them would hang gb_pool_finish). */
+static void await_sleeps(void (*notify)(gb_pool *))
 {
     await_ctx *c = calloc(1, sizeof *c);
     GB_EXPECT_ERR(GB_OK, gb_pool_new(3, &c->p));
@@ -181,7 +183,7 @@ static void test_await_sleeps(void)
     nanosleep(&w, NULL); /* (the workers claim their jobs and wait) */
     c->payload = 0x5eed;
     atomic_store_explicit(&c->go, 1, memory_order_release);
-    gb_pool_notify(c->p);
+    notify(c->p);
     gb_pool_finish(c->p); /* (runs what is left: the flag is set) */
     for (int i = 0; i < 3; i++) {
         GB_EXPECT_U64(0x5eed, c->seen[i]);
@@ -191,6 +193,11 @@ static void test_await_sleeps(void)
     gb_pool_free(c->p);
     free(c);
 }
+
+static void test_await_sleeps(void) { await_sleeps(gb_pool_notify); }
+
+/* gb_pool_notify_seen, without the fence, wakes threads long asleep. */
+static void test_notify_seen(void) { await_sleeps(gb_pool_notify_seen); }
 
 /* Two jobs passing a turn back and forth through await and notify, many
  * times: a notify lost between a waiter's look and its sleep would hang
@@ -326,6 +333,7 @@ int main(void)
     GB_RUN(test_empty_batch);
     GB_RUN(test_late_workers);
     GB_RUN(test_await_sleeps);
+    GB_RUN(test_notify_seen);
     GB_RUN(test_await_turns);
     GB_RUN(test_nice); /* last: it leaves the process's threads lower */
     return gb_test_summary();
