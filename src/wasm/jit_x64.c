@@ -533,6 +533,12 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         int bform;
         bool w, store, imm;
         int cc;
+        gb_jitx_ind_head(a, i);
+        /* (a loop's window of accesses ends before anything that may trap
+         * or leave the line but an access) */
+        if (!pure_op(o) && !gb_jitx_mem_kind(o).size &&
+            !gb_jitx_fused_mem(o, &mbase, &bform, &w, &store))
+            gb_jitx_win_close(a);
         switch (o) {
         case GB_IR_UNREACHABLE:
             gb_jitx_jmp_to(a, a->l_unreach);
