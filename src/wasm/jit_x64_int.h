@@ -156,6 +156,11 @@ typedef struct gb_jitx_natop {
 } gb_jitx_natop;
 bool gb_jitx_native_binop(gb_irop o, gb_jitx_natop *n);
 
+/* Instruction o can neither trap nor touch anything but registers and
+ * its slots (what may run between two charges made as one, or before a
+ * loop's window of accesses ends). */
+bool gb_jitx_pure_op(gb_irop o);
+
 /* o is a binary op's _I form (its second operand an immediate) */
 bool gb_jitx_imm_form(gb_irop o);
 

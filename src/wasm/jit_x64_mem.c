@@ -929,9 +929,30 @@ static uint32_t win_none(const gb_jitx_win *w)
  * 0 < |c| < 2^31 (one in a register at the head preferred, then the
  * smallest |c|); its wlim set on the way in.  Its compare is emitted at
  * the head (gb_jitx_ind_head). */
-static void win_plan(asm_ *a, gb_jitx_line *l, uint32_t head)
+static void win_plan(asm_ *a, gb_jitx_line *l, const gb_jitx_hmap *hm,
+                     const gb_code *code, uint32_t head, uint32_t rend)
 {
     l->wopen = 0;
+    /* (the accesses before the window can end: with fewer than three the
+     * flags cost no more a run, and less on the way in) */
+    int nacc = 0;
+    for (uint32_t i = head; i < rend && i < code->ncells;) {
+        const gb_cell *pc = &code->cells[i];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        gb_irop mb;
+        int bf;
+        bool wl, st;
+        if (oi < 0)
+            return;
+        if (gb_jitx_mem_kind((gb_irop)oi).size ||
+            gb_jitx_fused_mem((gb_irop)oi, &mb, &bf, &wl, &st))
+            nacc++;
+        else if (!gb_jitx_pure_op((gb_irop)oi))
+            break;
+        i += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    if (nacc < 3)
+        return;
     int64_t cs = -1;
     uint32_t cmag = 0;
     for (uint32_t s = 0; s < l->nslots; s++) {
@@ -1411,7 +1432,7 @@ void gb_jitx_ind_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
         insm(a, 0, 1, 0xc7, 0, CTX, -1, 1, CO(ind) + 4 * k);
         b4(a, 0);
     }
-    win_plan(a, l, head);
+    win_plan(a, l, hm, code, head, rend);
 }
 
 /* The flag of an access at (base v) + off in the loop whose accesses mark
