@@ -101,150 +101,14 @@ static bool in_loop(const asm_ *a, uint32_t t)
     return a->head >= 0 && t >= (uint64_t)a->head && t < a->rend;
 }
 
-/* Cell t is inside the loop nested in the pinned one whose slots are
- * pinned too (pin 2). */
-static bool in_inner(const asm_ *a, uint32_t t)
-{
-    return a->ihead >= 0 && t >= (uint64_t)a->ihead && t < a->irend;
-}
-
-/* The pinned registers a branch to cell t keeps: those of the loops it
- * stays in. */
-static uint32_t pins_kept(const asm_ *a, uint32_t t)
-{
-    uint32_t m = 0;
-    for (int r = 0; r < NCR; r++)
-        if ((a->pin[r] == 1 && in_loop(a, t)) ||
-            (a->pin[r] == 2 && in_inner(a, t)))
-            m |= 1u << r;
-    return m;
-}
-
 /* Before a branch whose target is cell k: the registers written back,
- * but the pinned ones of the loops it stays in, and those dead at the
- * target. */
+ * but the pinned ones when it stays inside the pinned loop, and those
+ * dead at the target. */
 static void spill_branch(asm_ *a, const gb_code *code, const gb_cell *pc,
                          int k)
 {
     uint32_t t = (uint32_t)((const gb_cell *)pc[k].p - code->cells);
-    gb_jitx_spill_keep(a, false, dead_mask(a, t) | pins_kept(a, t));
-}
-
-/* The loop of one line at cell i, nested in the pinned loop of several
- * (a->nested): the slots it uses (all of them, gb_jitx_plan_pins with
- * room for 16) that the outer loop does not pin, into ip[] (their count,
- * -1: they are more than 16); *irend its end. */
-static int inner_pins(const asm_ *a, const gb_jitx_hmap *hm,
-                      const gb_code *code, uint32_t i, const uint32_t *hi,
-                      uint64_t *ip, uint32_t *irend)
-{
-    uint64_t all[16];
-    int n = gb_jitx_plan_pins(hm, code, a->live, i, a->lo, hi, 16, all,
-                              irend);
-    if (n <= 0 || n >= 16)
-        return -1;
-    int k = 0;
-    for (int q = 0; q < n; q++) {
-        int r = gb_jitx_cfind(a, all[q]);
-        if (r < 0 || a->pin[r] != 1)
-            ip[k++] = all[q];
-    }
-    return k;
-}
-
-/* At branch target i, a line of the pinned loop (not its head): the
- * pins stay; after a nested loop its pins are written back (unless dead)
- * and let go; at a nested loop's head its own slots are pinned too, in
- * the registers the outer loop leaves (those already in a register stay
- * there), and its marks planned (gb_jitx_ind_plan). */
-static void region_line(asm_ *a, const gb_jitx_hmap *hm,
-                        const gb_code *code, uint32_t i, const uint32_t *hi)
-{
-    if (a->ihead >= 0 && !in_inner(a, i)) {
-        for (int r = 0; r < NCR; r++)
-            if (a->pin[r] == 2) {
-                if (a->dirty[r] &&
-                    !gb_jitx_dead_at(a->live, i, (uint64_t)a->rs[r]))
-                    st64(a, (uint64_t)a->rs[r], creg[r]);
-                a->pin[r] = 0;
-                a->rs[r] = -1;
-                a->dirty[r] = 0;
-            }
-        a->ihead = -1;
-    }
-    uint64_t ip[16];
-    uint32_t irend = 0;
-    int ni = a->nested && hi[i] >= i
-                 ? inner_pins(a, hm, code, i, hi, ip, &irend) : -1;
-    for (int q = 0; q < ni; q++) { /* (in a register already: stays) */
-        int r = gb_jitx_cfind(a, ip[q]);
-        if (r >= 0)
-            a->pin[r] = 2;
-    }
-    gb_jitx_spill_keep(a, true, dead_mask(a, i));
-    gb_jitx_cache_keep_pins(a);
-    if (ni < 0)
-        return;
-    for (int q = 0; q < ni; q++) {
-        if (gb_jitx_cfind(a, ip[q]) >= 0)
-            continue;
-        int r = 0;
-        while (r < NCR && (a->pin[r] || a->rs[r] >= 0))
-            r++;
-        if (r == NCR) { /* (nested_fits saw to it that they fit) */
-            a->fail = true;
-            a->err = GB_UNSUPPORTED;
-            return;
-        }
-        a->rs[r] = (int64_t)ip[q];
-        a->pin[r] = 2;
-        a->dirty[r] = 1; /* (as the branches back find it) */
-        uint64_t c;
-        if (!gb_jitx_dead_at(a->live, i, ip[q])) {
-            ld64(a, creg[r], ip[q]);
-        } else if (gb_jitx_loop_const(hm, code, i, irend, ip[q], &c)) {
-            gb_jitx_movimm(a, creg[r], c); /* (its only value: given once) */
-            a->kc[r] = 1;
-            a->kv[r] = c;
-        }
-    }
-    a->ihead = i;
-    a->irend = irend;
-    gb_jitx_ind_plan(a, hm, code, i, irend);
-}
-
-/* Whether every loop nested in the loop [i, rend) of several lines can
- * have its slots pinned besides the outer loop's pins[0..np): all of
- * them, in the registers left. */
-static bool nested_fits(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
-                        uint32_t i, uint32_t rend, const uint32_t *hi,
-                        const uint64_t *pins, int np)
-{
-    for (uint32_t e = i; e < rend && e < code->ncells;) {
-        const gb_cell *pc = &code->cells[e];
-        int oi = gb_jitx_hmap_get(hm, pc->h);
-        if (oi < 0)
-            return false;
-        if (e > i && a->lo[e] != UINT32_MAX && hi[e] >= e) {
-            uint64_t all[16];
-            uint32_t ir;
-            int n = gb_jitx_plan_pins(hm, code, a->live, e, a->lo, hi, 16,
-                                      all, &ir);
-            if (n <= 0 || n >= 16)
-                return false;
-            int k = 0;
-            for (int q = 0; q < n; q++) {
-                bool outer = false;
-                for (int x = 0; x < np; x++)
-                    outer = outer || pins[x] == all[q];
-                k += !outer;
-            }
-            if (k > NCR - np)
-                return false;
-        }
-        e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
-    }
-    return true;
+    gb_jitx_spill_keep(a, in_loop(a, t), dead_mask(a, t));
 }
 
 /* Take the branch whose target and gas are cells k and k+1. */
@@ -606,25 +470,17 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         a->op = o;
         if (lo[i] != UINT32_MAX && in_loop(a, i) && i != a->head) {
             /* a line of the pinned loop: its pins stay */
-            region_line(a, hm, code, i, hi);
+            gb_jitx_spill_keep(a, true, dead_mask(a, i));
+            gb_jitx_cache_keep_pins(a);
         } else if (lo[i] != UINT32_MAX) {
             uint64_t pins[NCR];
             uint32_t rend = 0;
             int np = gb_jitx_plan_pins(hm, code, a->live, i, lo, hi, NCR,
                                        pins, &rend);
-            bool line = np > 0, nested = false;
+            bool line = np > 0;
             if (!np)
                 np = gb_jitx_plan_region(hm, code, i, lo, hi, NCR, pins,
-                                         &rend, false);
-            if (!np) { /* (loops of one line nested: pinned in their turn) */
-                np = gb_jitx_plan_region(hm, code, i, lo, hi, NCR, pins,
-                                         &rend, true);
-                /* (the most used that leave the nested loops room) */
-                while (np > 0 &&
-                       !nested_fits(a, hm, code, i, rend, hi, pins, np))
-                    np--;
-                nested = np > 0;
-            }
+                                         &rend);
             /* (falling through) the pins on the way in */
             uint32_t live = 0;
             for (int k = 0; k < np; k++)
@@ -647,7 +503,6 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             if (np) {
                 a->head = i;
                 a->rend = rend;
-                a->nested = nested;
             }
             if (line)
                 gb_jitx_ind_plan(a, hm, code, i, rend);
@@ -786,9 +641,8 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
             int rd = gb_jitx_dst(a, pc[1].u); /* straight into it */
             /* (in the loop, a register given its only constant holds it;
              * after the loop it is written like any other) */
-            int ix = rd >= 0 && in_loop(a, i) &&
-                             (a->ihead < 0 || in_inner(a, i))
-                         ? gb_jitx_cfind(a, pc[1].u) : -1;
+            int ix = rd >= 0 && in_loop(a, i) ? gb_jitx_cfind(a, pc[1].u)
+                                              : -1;
             if (ix < 0 || !a->kc[ix] || a->kv[ix] != pc[2].u)
                 gb_jitx_movimm(a, rd >= 0 ? rd : RAX, pc[2].u);
             if (rd < 0)

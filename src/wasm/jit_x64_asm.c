@@ -44,8 +44,6 @@ void gb_jitx_cache_reset(asm_ *a)
         a->kc[i] = 0;
     }
     a->head = -1;
-    a->nested = false;
-    a->ihead = -1;
     gb_jitx_chk_reset(a);
 }
 

@@ -209,15 +209,12 @@ bool gb_jitx_loop_const(const gb_jitx_hmap *hm, const gb_code *code,
                         uint32_t i, uint32_t rend, uint64_t slot,
                         uint64_t *c);
 /* When cell i starts a loop of several straight lines that is entered
- * only at i, with no loop nested in it (nested: only loops of one
- * straight line entered by falling into their heads, and at least one;
- * their lines not counted; no br_table): the slots to pin through it (the
+ * only at i, with no loop nested in it: the slots to pin through it (the
  * values carried from one of its lines to another first), their count
  * (0: none), and *rend the end of the loop (of its last branch to i). */
 int gb_jitx_plan_region(const gb_jitx_hmap *hm, const gb_code *code,
                         uint32_t i, const uint32_t *lo, const uint32_t *hi,
-                        int maxpins, uint64_t *pins, uint32_t *rend,
-                        bool nested);
+                        int maxpins, uint64_t *pins, uint32_t *rend);
 
 /* What o reads and writes of the frame (r[], w[]: at most 3 each); 0: it
  * falls through, reading no other slot; 1: it may go elsewhere or read
@@ -319,13 +316,6 @@ typedef struct asm_ {
     uint8_t dirty[NCR]; /* newer than its slot */
     int64_t head;       /* the cell starting the pinned loop, or -1 */
     uint32_t rend;      /* and the cell after its end */
-    /* A loop of several lines with loops of one line nested in it
-     * (gb_jitx_plan_region's nested): the one of those being translated,
-     * whose slots are pinned too (pin 2, the outer loop's 1), its head
-     * (-1: none) and end. */
-    bool nested;
-    int64_t ihead;
-    uint32_t irend;
     uint8_t z32[NCR];   /* its upper 32 bits known to be zero */
     /* a pinned register holding its loop's only constant for its slot
      * (gb_jitx_loop_const), kv: the value */

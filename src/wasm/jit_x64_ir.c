@@ -781,16 +781,13 @@ bool gb_jitx_loop_const(const gb_jitx_hmap *hm, const gb_code *code,
 /* When cell i starts a loop of several straight lines — every branch to
  * it, and every branch to a cell inside it, comes from inside it: from
  * [i, *rend), *rend the end of the last branch to i — with no loop
- * nested in it (nested: or only loops of one straight line, entered by
- * falling into their heads, whose lines are not counted, and no
- * br_table), the slots to pin there, into pins[] (their count; 0:
+ * nested in it, the slots to pin there, into pins[] (their count; 0:
  * none): the slots most often read by a straight line of the loop before
  * it writes them (values carried from one line to another), all of them
  * when they fit. */
 int gb_jitx_plan_region(const gb_jitx_hmap *hm, const gb_code *code,
                         uint32_t i, const uint32_t *lo, const uint32_t *hi,
-                        int maxpins, uint64_t *pins, uint32_t *rend,
-                        bool nested)
+                        int maxpins, uint64_t *pins, uint32_t *rend)
 {
     enum { MAXS = 64, MAXW = 32 };
     uint64_t slot[MAXS], wr[MAXW];
@@ -803,31 +800,16 @@ int gb_jitx_plan_region(const gb_jitx_hmap *hm, const gb_code *code,
         return 0;
     uint32_t end =
         hi[i] + (uint32_t)gb_ir_operands((gb_irop)lop, &code->cells[hi[i]]) + 1;
-    uint32_t inner_end = 0; /* (the nested loop's line being skipped) */
-    int ninner = 0;
     for (uint32_t e = i; e < end;) {
         if (e > i && lo[e] != UINT32_MAX) {
-            if (lo[e] < i || hi[e] >= end || e < inner_end)
-                return 0; /* entered from outside */
-            if (hi[e] >= e) { /* a nested loop: of one line, fallen into */
-                if (!nested || lo[e] < e)
-                    return 0;
-                for (uint32_t x = e + 1; x <= hi[e]; x++)
-                    if (lo[x] != UINT32_MAX)
-                        return 0;
-                inner_end = hi[e] + 1;
-                ninner++;
-            }
+            if (lo[e] < i || hi[e] >= end || hi[e] >= e)
+                return 0; /* entered from outside, or a nested loop */
             nwr = 0;      /* a new straight line */
         }
         const gb_cell *pc = &code->cells[e];
         int oi = gb_jitx_hmap_get(hm, pc->h);
-        if (oi < 0 || (nested && oi == GB_IR_BR_TABLE))
+        if (oi < 0)
             return 0;
-        if (e < inner_end) {
-            e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
-            continue;
-        }
         uint64_t s[5], r[8], w[3];
         int nr, nw;
         int kind = gb_jitx_slot_rw((gb_irop)oi, pc, r, &nr, w, &nw);
@@ -880,8 +862,6 @@ int gb_jitx_plan_region(const gb_jitx_hmap *hm, const gb_code *code,
         cnt[best] = tc;
         pins[k] = slot[k];
     }
-    if (nested && !ninner)
-        return 0;
     if (np > 0)
         *rend = end;
     return np;

@@ -666,39 +666,6 @@ static void sliced_ladder(const char *name, uint64_t max, uint32_t nexports,
 /* tests/data/wasm/jit_gas.wat: two charges made as one, the counter
  * running out or refilled at either, in calls at many depths (it needs
  * 1536). */
-/* tests/data/wasm/jit_nested.wat: loops of several lines with loops of
- * one line nested in them, both loops' slots pinned (a sieve, a value
- * of the outer loop written in the inner one, which leaves by a branch
- * and by falling through, a call after it, an inner loop marked by a
- * window, an inner loop running off the end of memory).  The three ways
- * agree over a ladder of gas limits through all of it. */
-static void test_nested(void)
-{
-    static const uint64_t want[] = {
-        430000u,   /* sieve: 430 primes below 3000 */
-        69440u,    /* carried */
-        29268500u, /* rows */
-    };
-    const uint32_t nwant = sizeof want / sizeof want[0];
-    uint64_t gas[120];
-    size_t ngas = 0;
-    for (uint64_t g = 0; g < 400000 && ngas < 119; g = g + g / 7 + 11)
-        gas[ngas++] = g;
-    gas[ngas++] = 10000000;
-    static jd_record a, b;
-    if (!ladder("jit_nested", gas, ngas, &a, &b))
-        return;
-    GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
-    GB_EXPECT_U64(nwant + 1, b.ncalls);
-    if (b.ncalls != nwant + 1)
-        return;
-    for (uint32_t i = 0; i < nwant; i++) {
-        GB_EXPECT_ERR(GB_OK, b.calls[i].err);
-        GB_EXPECT_U64(want[i], (uint32_t)b.calls[i].results[0]);
-    }
-    GB_EXPECT_ERR(GB_TRAP_MEM_OOB, b.calls[nwant].err);
-}
-
 static void test_merged_gas(void) { sliced_ladder("jit_gas", 1700, 1, 6); }
 
 /* tests/data/wasm/charging.wat: the interpreter's charging forms (ir.h,
@@ -891,7 +858,6 @@ int main(void)
     GB_RUN(test_flags);
     GB_RUN(test_regs);
     GB_RUN(test_induction);
-    GB_RUN(test_nested);
     GB_RUN(test_merged_gas);
     GB_RUN(test_charging_gas);
     GB_RUN(test_loop_heads);
