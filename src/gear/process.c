@@ -187,6 +187,13 @@ void gb_journal_free(gb_journal *j)
     journal_empty(j);
 }
 
+/* The kinds of dispatch, as an index of gb_processor.entry_at: signal
+ * for any kind it does not know (entry_name's). */
+static unsigned entry_slot(gb_dispatch_kind k)
+{
+    return k <= GB_DISPATCH_STATE ? (unsigned)k : GB_DISPATCH_SIGNAL;
+}
+
 static const char *entry_name(gb_dispatch_kind k)
 {
     switch (k) {
@@ -471,10 +478,30 @@ static void code_gas(const gb_gear_costs *k, const gb_module *m,
             k->inst_element * sec[9] + k->inst_type * sec[1];
 }
 
+/* Where m's exports have each kind's entry point (p->entry_at). */
+static void find_entries(gb_processor *p, const gb_module *m)
+{
+    uint32_t n = gb_module_export_count(m);
+    for (unsigned k = 0; k <= GB_DISPATCH_STATE; k++) {
+        const char *name = entry_name((gb_dispatch_kind)k);
+        size_t len = strlen(name);
+        p->entry_at[k] = UINT32_MAX;
+        for (uint32_t i = 0; i < n; i++) {
+            gb_export_desc ex;
+            gb_module_export(m, i, &ex);
+            if (ex.name_len == len && !memcmp(ex.name, name, len)) {
+                p->entry_at[k] = i; /* (the first, as gb_instance_export) */
+                break;
+            }
+        }
+    }
+}
+
 /* p->imports for module m (nimp imports): the syscalls' host functions by
  * name, and the processor's memory; kept for the next run of the same
  * module (programs of one code run one after another), with m's
- * precharge steps (code_gas).  GB_LINK, GB_NOMEM. */
+ * precharge steps (code_gas) and where its entry points are
+ * (find_entries).  GB_LINK, GB_NOMEM. */
 static gb_err link_imports(gb_processor *p, const gb_module *m, uint32_t nimp)
 {
     if (m == p->linked)
@@ -516,6 +543,7 @@ static gb_err link_imports(gb_processor *p, const gb_module *m, uint32_t nimp)
     }
     code_gas(p->cfg.costs ? p->cfg.costs : gb_gear_costs_get(), m,
              &p->code_gas, &p->inst_gas);
+    find_entries(p, m);
     p->linked = gb_module_retain(m);
     return GB_OK;
 }
@@ -568,16 +596,19 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         goto fail;
     imports = p->imports;
     char detail[256];
+    /* (p->imports change only with the module linked: a spare instance
+     * of m was made with these) */
     e = gb_instantiate_ex(s, m, imports, nimp,
-                          GB_INST_NO_DATA | GB_INST_REUSE, &inst, detail,
-                          sizeof detail);
+                          GB_INST_NO_DATA | GB_INST_REUSE |
+                              GB_INST_SAME_IMPORTS,
+                          &inst, detail, sizeof detail);
     if (e)
         goto fail;
     gb_extern entry;
-    const char *name = entry_name(d->kind);
-    bool has_entry =
-        gb_instance_export(inst, name, strlen(name), &entry) == GB_OK &&
-        entry.kind == GB_EXTERN_FUNC;
+    uint32_t at = p->entry_at[entry_slot(d->kind)];
+    bool has_entry = at != UINT32_MAX &&
+                     gb_instance_export_at(inst, at, &entry) == GB_OK &&
+                     entry.kind == GB_EXTERN_FUNC;
 
     /* the precharge, then the entry export's stack-limiter thunk (one
      * metered block of Gear's instrumented code); both burn gas before

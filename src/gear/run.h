@@ -100,6 +100,10 @@ struct gb_processor {
                                    and for the instantiation (from its
                                    section sizes and cfg.costs, which the */
     uint64_t inst_gas;          /* processor keeps): process.c, precharge */
+    uint32_t entry_at[GB_DISPATCH_STATE + 1]; /* linked's export of each
+                                   dispatch kind's entry point, by its
+                                   position (gb_instance_export_at), or
+                                   UINT32_MAX: none */
     uint64_t marks_hi;          /* granules of the memory's read marks
                                    that may be set: cleared before the
                                    next run (the lazy-page charges) */

@@ -907,9 +907,11 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     }
     if (m->nmems > m->nmem_imports)
         flags &= ~(uint32_t)GB_INST_REUSE; /* (its memory is the store's) */
+    bool vouched = flags & GB_INST_SAME_IMPORTS;
+    flags &= ~(uint32_t)GB_INST_SAME_IMPORTS; /* (not the instance's) */
     gb_instance *spare = s->spare;
     if ((flags & GB_INST_REUSE) && spare && spare->mod == m &&
-        spare->flags == flags && same_imports(spare, imports)) {
+        spare->flags == flags && (vouched || same_imports(spare, imports))) {
         /* (spare->mod is m itself: the reference it holds keeps the
          * module's address from being reused by another) */
         s->spare = NULL;
@@ -1041,6 +1043,27 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     return GB_OK;
 }
 
+/* The object inst exports as ex. */
+static void export_of(const gb_instance *inst, const gb_export *ex,
+                      gb_extern *out)
+{
+    out->kind = ex->kind;
+    switch (ex->kind) {
+    case GB_EXTERN_FUNC:
+        out->u.func = inst->funcs[ex->index];
+        break;
+    case GB_EXTERN_TABLE:
+        out->u.table = inst->tables[ex->index];
+        break;
+    case GB_EXTERN_MEMORY:
+        out->u.memory = inst->mem;
+        break;
+    case GB_EXTERN_GLOBAL:
+        out->u.global = inst->globals[ex->index];
+        break;
+    }
+}
+
 gb_err gb_instance_export(const gb_instance *inst, const char *name,
                           size_t len, gb_extern *out)
 {
@@ -1049,24 +1072,19 @@ gb_err gb_instance_export(const gb_instance *inst, const char *name,
         const gb_export *ex = &m->exports[i];
         if (ex->name_len != len || memcmp(ex->name, name, len))
             continue;
-        out->kind = ex->kind;
-        switch (ex->kind) {
-        case GB_EXTERN_FUNC:
-            out->u.func = inst->funcs[ex->index];
-            break;
-        case GB_EXTERN_TABLE:
-            out->u.table = inst->tables[ex->index];
-            break;
-        case GB_EXTERN_MEMORY:
-            out->u.memory = inst->mem;
-            break;
-        case GB_EXTERN_GLOBAL:
-            out->u.global = inst->globals[ex->index];
-            break;
-        }
+        export_of(inst, ex, out);
         return GB_OK;
     }
     return GB_NOT_FOUND;
+}
+
+gb_err gb_instance_export_at(const gb_instance *inst, uint32_t i,
+                             gb_extern *out)
+{
+    if (i >= inst->mod->nexports)
+        return GB_NOT_FOUND;
+    export_of(inst, &inst->mod->exports[i], out);
+    return GB_OK;
 }
 
 const gb_module *gb_instance_module(const gb_instance *inst)

@@ -908,9 +908,73 @@ static void instance_reuse(gb_wasm_tier tier)
         expect_fresh(s, c);
         GB_EXPECT_U64(8, call_i32(s, c, "host"));
     }
+
+    /* imports vouched for: the spare without comparing them (linked to
+     * the ones it was made with); the flag is not kept with it */
+    gb_store_reset(s);
+    imp[1].u.func = h7;
+    gb_instance *d = NULL, *e = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, mine, imp, 2,
+                                           fl | GB_INST_SAME_IMPORTS, &d,
+                                           detail, sizeof detail));
+    GB_EXPECT(d && d == c);
+    if (d) {
+        expect_fresh(s, d);
+        GB_EXPECT_U64(8, call_i32(s, d, "host"));
+    }
+    gb_store_reset(s);
+    imp[1].u.func = h8;
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, mine, imp, 2, fl, &e, detail,
+                                           sizeof detail));
+    GB_EXPECT(e && e == c);
     m = (gb_module *)mine;
 out:
     gb_store_free(s); /* frees the spare and its reference */
+    gb_module_free(m);
+}
+
+/* gb_instance_export_at: each export by its position as by its name;
+ * none past the last. */
+static void test_export_at(void)
+{
+    gb_wasm_config cfg;
+    gb_wasm_config_default(&cfg);
+    gb_module *m = NULL;
+    gb_store *s = NULL;
+    gb_instance *inst = NULL;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_OK, gb_module_load(&cfg, wasm_reuse, sizeof wasm_reuse,
+                                        &m, detail, sizeof detail));
+    GB_EXPECT_ERR(GB_OK, gb_store_new(&cfg, &s));
+    gb_functype ft = {.nresults = 1, .results = (const uint8_t[]){GB_I32}};
+    gb_func *h = NULL;
+    gb_memory *mem = NULL;
+    if (!m || !s ||
+        gb_func_new_host(s, &ft, host_seven, (void *)7, &h) != GB_OK ||
+        gb_memory_new(s, (gb_limits){.min = 1}, &mem) != GB_OK)
+        goto out;
+    gb_extern imp[2] = {{.kind = GB_EXTERN_MEMORY, .u.memory = mem},
+                        {.kind = GB_EXTERN_FUNC, .u.func = h}};
+    GB_EXPECT_ERR(GB_OK, gb_instantiate(s, m, imp, 2, &inst, detail,
+                                        sizeof detail));
+    if (!inst)
+        goto out;
+    uint32_t n = gb_module_export_count(m);
+    GB_EXPECT(n == 7);
+    for (uint32_t i = 0; i < n; i++) {
+        gb_export_desc ex;
+        gb_module_export(m, i, &ex);
+        gb_extern by_name = {0}, by_pos = {0};
+        GB_EXPECT_ERR(GB_OK, gb_instance_export(inst, ex.name, ex.name_len,
+                                                &by_name));
+        GB_EXPECT_ERR(GB_OK, gb_instance_export_at(inst, i, &by_pos));
+        GB_EXPECT(by_pos.kind == by_name.kind &&
+                  by_pos.u.func == by_name.u.func && by_pos.u.func);
+    }
+    gb_extern none_ = {0};
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_instance_export_at(inst, n, &none_));
+out:
+    gb_store_free(s);
     gb_module_free(m);
 }
 
@@ -939,5 +1003,6 @@ int main(void)
     GB_RUN(test_gas_exact);
     GB_RUN(test_gas_exact_call_and_locals);
     GB_RUN(test_instance_reuse);
+    GB_RUN(test_export_at);
     return gb_test_summary();
 }
