@@ -86,6 +86,15 @@ gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
     return GB_OK;
 }
 
+static void room_list_free(gb_room_list *l)
+{
+    for (gb_room_node *a = l->head, *next; a; a = next) {
+        next = a->next;
+        free(a);
+    }
+    *l = (gb_room_list){0};
+}
+
 void gb_processor_free(gb_processor *p)
 {
     if (!p)
@@ -94,8 +103,8 @@ void gb_processor_free(gb_processor *p)
     free(p->alloc_scratch);
     free(p->sends);
     free(p->lz_spare);
-    free(p->spare_pages);
-    free(p->spare_msgs);
+    room_list_free(&p->spare_pages);
+    room_list_free(&p->spare_msgs);
     free(p->imports);
     free(p->import_sys);
     gb_module_free((gb_module *)p->linked);
@@ -153,18 +162,23 @@ void gb_journal_release(gb_journal *j)
     release_rest(j);
 }
 
-/* Array a of room entries to *spare when that is empty (else freed). */
-static void keep_room(void **spare, uint32_t *spare_room, void *a,
-                      uint32_t room)
+/* Array a of room entries (of entries of size bytes) kept in l, or
+ * freed when l is full or a is larger than it keeps. */
+_Static_assert(sizeof(gb_page_out) >= sizeof(gb_room_node) &&
+                   sizeof(gb_out_msg) >= sizeof(gb_room_node),
+               "a kept array holds its node in its first entry");
+static void keep_room(gb_room_list *l, void *a, uint32_t room)
 {
     if (!a)
         return;
-    if (*spare) {
+    if (l->n >= GB_ROOM_KEPT || room > GB_ROOM_KEPT_MAX) {
         free(a);
         return;
     }
-    *spare = a;
-    *spare_room = room;
+    gb_room_node *node = a;
+    *node = (gb_room_node){.next = l->head, .room = room};
+    l->head = node;
+    l->n++;
 }
 
 void gb_journal_release_to(gb_journal *j, gb_processor *p)
@@ -172,10 +186,8 @@ void gb_journal_release_to(gb_journal *j, gb_processor *p)
     if (!j)
         return;
     release_entries(j);
-    keep_room((void **)&p->spare_pages, &p->spare_pages_room, j->pages,
-              j->pages_room);
-    keep_room((void **)&p->spare_msgs, &p->spare_msgs_room, j->msgs,
-              j->msgs_room);
+    keep_room(&p->spare_pages, j->pages, j->pages_room);
+    keep_room(&p->spare_msgs, j->msgs, j->msgs_room);
     release_rest(j);
 }
 
@@ -748,8 +760,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         if (n) {
             /* (each entry written: a calloc takes jemalloc's slower path;
              * room for a few: the array may serve later runs) */
-            out->pages = gb_journal_room((void **)&p->spare_pages,
-                                         &p->spare_pages_room, n, 4,
+            out->pages = gb_journal_room(&p->spare_pages, n, 4,
                                          sizeof *out->pages, &out->pages_room);
             if (!out->pages) {
                 e = GB_NOMEM;

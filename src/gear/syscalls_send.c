@@ -179,8 +179,7 @@ gb_err gb_syscall_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
         uint32_t cap = j->msgs_room * 2;
         gb_out_msg *m =
             j->msgs ? gb_realloc(j->msgs, cap * sizeof *m)
-                    : gb_journal_room((void **)&r->p->spare_msgs,
-                                      &r->p->spare_msgs_room, 1, 2, sizeof *m,
+                    : gb_journal_room(&r->p->spare_msgs, 1, 2, sizeof *m,
                                       &cap);
         if (!m)
             return GB_NOMEM;
