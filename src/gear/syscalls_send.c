@@ -469,7 +469,7 @@ static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const char *name,
 {
     /* DispatchKind::forbids lists gr_reply_wgas's siblings but not it:
      * in handle_signal it fails with 108 */
-    if (strcmp(name, "gr_reply_wgas"))
+    if (r->sc != GB_SYS_GR_REPLY_WGAS) /* (set by each caller) */
         TRY_RET(gb_syscall_forbidden_in_signal(ctx, r, name));
     bool big = len > r->cfg->max_payload; /* not even read */
     TRY_RET(charge(ctx, r, big ? 0 : len));
