@@ -425,7 +425,6 @@ static void precharge(const gb_gear_costs *k, const gb_processor *p,
  * charges 3.8M less when the write came first), and the signal figures
  * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
  */
-/* Whether any of the n marks at m is set (32 at a time). */
 /* Whether any of the page's n granules (a multiple of 32) has a read mark
  * (*r) or a write mark (*w); false when neither has: one pass over both,
  * 32 marks of each at a glance (most pages above the stack are touched by
