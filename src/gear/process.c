@@ -297,7 +297,7 @@ static void set_reply(gb_run *r, gb_reply_code code, uint8_t *payload,
                       uint32_t len, gb_u128 value)
 {
     gb_journal *j = r->j;
-    free(j->reply.payload);
+    FREE_SET(j->reply.payload);
     j->has_reply = true;
     j->reply = (gb_out_msg){.id = gb_message_id_reply(r->d->id),
                             .destination = r->d->source,
