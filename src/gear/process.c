@@ -162,8 +162,8 @@ void gb_journal_release(gb_journal *j)
     release_rest(j);
 }
 
-/* Array a of room entries (of entries of size bytes) kept in l, or
- * freed when l is full or a is larger than it keeps. */
+/* Array a of room entries kept in l, or freed when l is full or a is
+ * larger than it keeps. */
 _Static_assert(sizeof(gb_page_out) >= sizeof(gb_room_node) &&
                    sizeof(gb_out_msg) >= sizeof(gb_room_node),
                "a kept array holds its node in its first entry");
