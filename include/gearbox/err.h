@@ -46,7 +46,8 @@ extern "C" {
     X(BUSY, ERROR, "in use by another process")                               \
     X(NOSPACE, ERROR, "disk full")                                            \
     X(STORE_FULL, ERROR, "store full (its map size is reached)")              \
-    X(DECODE, ERROR, "truncated or non-canonical encoded data")
+    X(DECODE, ERROR, "truncated or non-canonical encoded data")               \
+    X(AGAIN, ERROR, "another writer came first: nothing done, try again")
 
 typedef enum gb_err {
 #define GB_ERR_ENUM_(name, cls, str) GB_##name,

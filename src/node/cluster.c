@@ -49,6 +49,7 @@
                                  deduplication: two generations of this */
 #define KEY_WINDOW 1024u      /* a new sequencer reads the keys of this many
                                  TX messages before the first it takes */
+#define TX_SUBJ_LEN 136u      /* "gb.<name>.tx.0x<64 hex>" and its NUL */
 #define MAX_URLS 16           /* servers in --cluster at most */
 #define LEADER_CHECK_MS 5000u /* the block thread asks which server leads
                                  TX this often, besides when JetStream
@@ -68,8 +69,16 @@ typedef struct reader {
 
 typedef struct sent_nonce {
     gb_id signer;
-    uint64_t next;            /* the nonce after the last one sent */
+    uint64_t next;            /* the nonce after the last one read in the
+                                 log */
+    uint64_t own;             /* the nonce after the last one this replica
+                                 sent (lowered when a send failed: next
+                                 is not, what is in the log is used) */
     uint64_t at;              /* when (ms), for replacing the oldest */
+    uint64_t seq;             /* the last TX message on the signer's
+                                 subject as far as this replica knows
+                                 (read, or published expecting the one
+                                 before); 0: not known */
 } sent_nonce;
 
 /* The keys of the signed transactions read from TX lately, with where
@@ -87,6 +96,10 @@ struct gb_cluster {
     gb_cluster_cfg cfg;
     char name[33], me[64];
     char tx_stream[64], blk_stream[64], tx_subj[64], blk_subj[64];
+    char tx_all[72];          /* "<tx_subj>.*": the TX stream's subjects */
+    bool per_signer;          /* TX has a subject per signer (tx_all); a
+                                 log made before it has tx_subj alone, and
+                                 every request then settles its nonces */
     char bucket[64];
     gb_chain *chain;
     natsConnection *nc;
@@ -158,7 +171,19 @@ struct gb_cluster {
     uint8_t *bat;
     size_t bat_len, bat_cap;
     uint32_t bat_n;
-    gb_blake2b_state bat_keys; /* their keys: the message's id */
+    uint8_t *grp;             /* a batch of several signers: one signer's
+                                 part, being published */
+    size_t grp_cap;
+    /* the request being handled (serving thread; gb_cluster_begin):
+     * whether one signer's nonces were taken without settling (req_opt:
+     * req_signer's, its TX messages known up to req_seq), whether that is
+     * ruled out (req_no_opt: the request is being handled again), whether
+     * a TX message of the request is in the log (req_pub: it cannot be
+     * handled again) */
+    bool req_opt, req_no_opt, req_pub;
+    gb_id req_signer;
+    uint64_t req_seq;
+    _Atomic uint64_t n_opt, n_again; /* (gb_cluster_status) */
 };
 
 static void reader_stop(reader *r);
@@ -199,7 +224,7 @@ static gb_err nats_fail(natsStatus s, jsErrCode je, const char *what,
 }
 
 static gb_err add_stream(gb_cluster *c, const char *name, const char *subj,
-                         char *detail, size_t len)
+                         bool *same, char *detail, size_t len)
 {
     jsStreamConfig sc;
     jsStreamConfig_Init(&sc);
@@ -212,14 +237,21 @@ static gb_err add_stream(gb_cluster *c, const char *name, const char *subj,
     jsStreamInfo *si = NULL;
     jsErrCode je = 0;
     natsStatus s = js_AddStream(&si, c->js, &sc, NULL, &je);
+    *same = s == NATS_OK;
     if (s == NATS_OK) {
         jsStreamInfo_Destroy(si);
         return GB_OK;
     }
-    if (je == JSStreamNameExistErr) /* there already, with another config:
-                                       use it as it is */
-        return GB_OK;
-    return nats_fail(s, je, name, detail, len);
+    if (je != JSStreamNameExistErr)
+        return nats_fail(s, je, name, detail, len);
+    /* there already, with another config: used as it is (*same: with
+     * subj, its replicas counted otherwise) */
+    if ((s = js_GetStreamInfo(&si, c->js, name, NULL, &je)) != NATS_OK)
+        return nats_fail(s, je, name, detail, len);
+    *same = si->Config && si->Config->SubjectsLen == 1 &&
+            !strcmp(si->Config->Subjects[0], subj);
+    jsStreamInfo_Destroy(si);
+    return GB_OK;
 }
 
 /* The streams and the bucket, made or found, and where this chain stands
@@ -228,9 +260,12 @@ static gb_err setup(gb_cluster *c, gb_chain *chain, char *detail,
                     size_t len)
 {
     gb_err e;
-    if ((e = add_stream(c, c->tx_stream, c->tx_subj, detail, len)) ||
-        (e = add_stream(c, c->blk_stream, c->blk_subj, detail, len)))
+    bool same;
+    if ((e = add_stream(c, c->tx_stream, c->tx_all, &c->per_signer, detail,
+                        len)) ||
+        (e = add_stream(c, c->blk_stream, c->blk_subj, &same, detail, len)))
         return e;
+    c->txr.subj = c->per_signer ? c->tx_all : c->tx_subj;
     kvConfig kc;
     kvConfig_Init(&kc);
     kc.Bucket = c->bucket;
@@ -559,10 +594,11 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
     snprintf(c->tx_stream, sizeof c->tx_stream, "GB_%s_TX", name);
     snprintf(c->blk_stream, sizeof c->blk_stream, "GB_%s_BLK", name);
     snprintf(c->tx_subj, sizeof c->tx_subj, "gb.%s.tx", name);
+    snprintf(c->tx_all, sizeof c->tx_all, "%s.*", c->tx_subj);
     snprintf(c->blk_subj, sizeof c->blk_subj, "gb.%s.blk", name);
     snprintf(c->bucket, sizeof c->bucket, "GB_%s_LEASE", name);
     c->txr.stream = c->tx_stream;
-    c->txr.subj = c->tx_subj;
+    c->txr.subj = c->tx_all; /* (tx_subj for a log made before) */
     c->blkr.stream = c->blk_stream;
     c->blkr.subj = c->blk_subj;
     if (!c->cfg.lease_ms)
@@ -613,6 +649,11 @@ gb_err gb_cluster_open(const gb_cluster_cfg *cfg, gb_chain *chain,
         c->elected = NULL; /* (then every LEADER_CHECK_MS only) */
     follow_leader(c, mono_ms());
     pub_follow(c);
+    if (!c->per_signer)
+        fprintf(stderr, "cluster: %s has the one subject %s (a log made by "
+                        "an older gearbox): every request settles its "
+                        "nonces\n",
+                c->tx_stream, c->tx_subj);
     *out = c;
     return GB_OK;
 fail:
@@ -827,7 +868,10 @@ static bool seen_elsewhere(gb_cluster *c, const uint8_t key[32], uint64_t pos)
     return false;
 }
 
-static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
+/* signer used nonce: read in the log (in TX message seq, which is on
+ * its subject: 0 when not known), or sent by this replica (own). */
+static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce,
+                       uint64_t seq, bool own)
 {
     uint64_t now = mono_ms() + 1; /* (0 marks a free slot) */
     pthread_mutex_lock(&c->mu);
@@ -841,9 +885,16 @@ static void note_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
         if (e->at < slot->at)
             slot = e; /* the oldest (or a free one) */
     }
-    if (!slot->at || !gb_id_eq(slot->signer, *signer) ||
-        slot->next < nonce + 1)
-        slot->next = nonce + 1;
+    if (!slot->at || !gb_id_eq(slot->signer, *signer)) {
+        slot->next = 0;
+        slot->own = 0;
+        slot->seq = 0;
+    }
+    uint64_t *n = own ? &slot->own : &slot->next;
+    if (*n < nonce + 1)
+        *n = nonce + 1;
+    if (slot->seq < seq)
+        slot->seq = seq;
     slot->signer = *signer;
     slot->at = now;
     pthread_mutex_unlock(&c->mu);
@@ -857,8 +908,8 @@ static void unnote_nonce(gb_cluster *c, const gb_id *signer, uint64_t nonce)
     for (uint32_t i = 0; i < NONCES; i++) {
         sent_nonce *e = &c->nonces[i];
         if (e->at && gb_id_eq(e->signer, *signer)) {
-            if (e->next > nonce)
-                e->next = nonce;
+            if (e->own > nonce)
+                e->own = nonce;
             break;
         }
     }
@@ -1194,7 +1245,7 @@ static void read_tx(gb_cluster *c, uint64_t seq, uint32_t idx,
     if (th.keyed && seen_elsewhere(c, th.key, seq << 16 | idx))
         return;
     if (th.is_signed)
-        note_nonce(c, &th.signer, th.nonce);
+        note_nonce(c, &th.signer, th.nonce, 0, false);
     if (!take)
         return;
     if (c->npend == c->cap_pend) {
@@ -1255,9 +1306,17 @@ static void read_txs(gb_cluster *c)
         tx_iter_init(&it, d, dlen);
         const uint8_t *td;
         size_t tlen;
+        const uint8_t *last = NULL;
+        size_t last_len = 0;
         for (uint32_t idx = 0;
              dlen && idx < BATCH_MAX_TX && next_tx(&it, &td, &tlen); idx++)
-            read_tx(c, seq, idx, td, tlen);
+            read_tx(c, seq, idx, td, tlen), last = td, last_len = tlen;
+        /* the message is on its signer's subject: known up to it once
+         * all its nonces are (its last is the highest) */
+        tx_head th;
+        if (c->per_signer && last && !parse_tx(last, last_len, NULL, &th) &&
+            th.is_signed)
+            note_nonce(c, &th.signer, th.nonce, seq, false);
         if (c->leader && seq >= c->tx_next)
             c->tx_next = seq + 1;
         atomic_store(&c->tx_read, seq);
@@ -1366,7 +1425,7 @@ void gb_cluster_wait(gb_cluster *c, uint32_t ms)
 {
     /* every replica wakes for its next TX message: the sequencer to take
      * it, the others to count its nonces at once (a client's next
-     * request, through this replica, waits for that: gb_cluster_settle) */
+     * request, through this replica, waits for that: gb_cluster_settle_for) */
     reader *r = &c->txr;
     if (r->held)
         return;
@@ -1434,39 +1493,61 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
  * within seconds: tried until deadline (mono_ms) before giving up.  A
  * timeout may have been published after all: tried again only with a
  * message id, which JetStream takes once. */
-static natsStatus publish_wait(gb_cluster *c, const uint8_t *b, size_t n,
-                               const char *msgid, uint64_t deadline,
-                               uint64_t *seq, jsErrCode *je)
+/* The subject of signer's TX messages (NULL: of transactions no one
+ * signed). */
+static void tx_subject(const gb_cluster *c, const gb_id *signer,
+                       char out[TX_SUBJ_LEN])
+{
+    char hex[67];
+    if (!c->per_signer)
+        snprintf(out, TX_SUBJ_LEN, "%s", c->tx_subj);
+    else if (!signer)
+        snprintf(out, TX_SUBJ_LEN, "%s.u", c->tx_subj);
+    else {
+        gb_id_to_hex(*signer, hex);
+        snprintf(out, TX_SUBJ_LEN, "%s.%s", c->tx_subj, hex);
+    }
+}
+
+/* Publish (b, n) on subj; expect (0: none): the last message on subj must
+ * be that one, else JetStream refuses it (*je
+ * JSStreamWrongLastSequenceErr, returned at once). */
+static natsStatus publish_wait(gb_cluster *c, const char *subj,
+                               const uint8_t *b, size_t n,
+                               const char *msgid, uint64_t expect,
+                               uint64_t deadline, uint64_t *seq,
+                               jsErrCode *je)
 {
     jsPubOptions po;
     jsPubOptions_Init(&po);
     if (msgid && msgid[0])
         po.MsgId = msgid;
+    po.ExpectLastSubjectSeq = expect;
     natsStatus s = NATS_ERR;
     for (;;) {
         jsPubAck *pa = NULL;
         *je = 0;
         pub_follow(c);
-        s = js_Publish(&pa, c->pub, c->tx_subj, b, (int)n, &po, je);
+        s = js_Publish(&pa, c->pub, subj, b, (int)n, &po, je);
         if (s == NATS_OK)
             *seq = pa->Sequence;
         else /* (the leader may have moved: the block thread asks) */
             c->leader_news = true;
         jsPubAck_Destroy(pa);
         if (s == NATS_OK || (s == NATS_TIMEOUT && !po.MsgId) ||
-            mono_ms() >= deadline)
+            *je == JSStreamWrongLastSequenceErr || mono_ms() >= deadline)
             return s;
         struct timespec w = {0, 200 * 1000000};
         nanosleep(&w, NULL);
     }
 }
 
-/* The signed transactions of the batch did not reach the log: their
+/* The signed transactions of batch (b, n) did not reach the log: their
  * nonces may be used again. */
-static void batch_unnote(gb_cluster *c)
+static void batch_unnote(gb_cluster *c, const uint8_t *b, size_t n)
 {
     tx_iter it;
-    tx_iter_init(&it, c->bat, c->bat_len);
+    tx_iter_init(&it, b, n);
     const uint8_t *d;
     size_t len;
     tx_head th;
@@ -1475,35 +1556,148 @@ static void batch_unnote(gb_cluster *c)
             unnote_nonce(c, &th.signer, th.nonce);
 }
 
+/* Publish the batch (b, n: its head written) of signer's transactions
+ * (NULL: no one's) as one TX message on its subject, and wait for
+ * JetStream.  Its id (the BLAKE2b of its keys, hex) lets a publish that
+ * timed out be tried again without being taken twice.  The request's
+ * signer whose nonces were taken without settling (req_opt) expects its
+ * subject's last message to be the one it knew of: GB_AGAIN (nothing of
+ * the request in the log yet: it may be handled again, settled) or GB_IO
+ * when another replica sent one meanwhile. */
+static gb_err publish_batch(gb_cluster *c, const uint8_t *b, size_t n,
+                            const gb_id *signer, char *detail, size_t len)
+{
+    gb_blake2b_state ks;
+    gb_blake2b_init(&ks);
+    tx_iter it;
+    tx_iter_init(&it, b, n);
+    const uint8_t *d;
+    size_t dlen;
+    tx_head th;
+    uint64_t top = 0; /* (the signer's last nonce in it) */
+    while (next_tx(&it, &d, &dlen))
+        if (!parse_tx(d, dlen, NULL, &th)) {
+            if (th.keyed)
+                gb_blake2b_update(&ks, th.key, 32);
+            if (th.is_signed && th.nonce > top)
+                top = th.nonce;
+        }
+    uint8_t h[32];
+    gb_blake2b_final(&ks, h);
+    char msgid[65], subj[TX_SUBJ_LEN];
+    for (int i = 0; i < 32; i++)
+        snprintf(msgid + 2 * i, 3, "%02x", h[i]);
+    tx_subject(c, signer, subj);
+    bool opt = signer && c->req_opt && gb_id_eq(*signer, c->req_signer);
+    uint64_t seq;
+    jsErrCode je = 0;
+    size_t zlen = 0;
+    uint8_t *z = squeeze(b, n, 1, &zlen);
+    if (z)
+        z[0] = TX_BATCH_Z;
+    natsStatus s = publish_wait(c, subj, z ? z : b, z ? zlen : n, msgid,
+                                opt ? c->req_seq : 0, mono_ms() + 10000,
+                                &seq, &je);
+    free(z);
+    if (s == NATS_OK) {
+        if (opt) { /* (nothing came on the subject in between) */
+            note_nonce(c, signer, top, seq, true);
+            c->req_seq = seq;
+        }
+        c->req_pub = true;
+        return GB_OK;
+    }
+    if (je != JSStreamWrongLastSequenceErr)
+        return nats_fail(s, je, "publishing the transactions", detail, len);
+    snprintf(detail, len,
+             "another replica sent a transaction of the same account "
+             "at the same time");
+    if (c->req_pub)
+        return GB_IO;
+    atomic_fetch_add(&c->n_again, 1);
+    return GB_AGAIN;
+}
+
 gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len)
 {
     if (!c->bat_n)
         return GB_OK;
-    /* one TX message; its id (the BLAKE2b of its keys, hex) lets a
-     * publish that timed out be tried again without being taken twice */
     c->bat[0] = TX_BATCH;
     gb_le_put(c->bat + 1, c->bat_n, 4);
-    uint8_t h[32];
-    gb_blake2b_final(&c->bat_keys, h);
-    char msgid[65];
-    for (int i = 0; i < 32; i++)
-        snprintf(msgid + 2 * i, 3, "%02x", h[i]);
-    uint64_t seq;
-    jsErrCode je = 0;
-    size_t zlen = 0;
-    uint8_t *z = squeeze(c->bat, c->bat_len, 1, &zlen);
-    if (z)
-        z[0] = TX_BATCH_Z;
-    natsStatus s = publish_wait(c, z ? z : c->bat, z ? zlen : c->bat_len,
-                                msgid, mono_ms() + 10000, &seq, &je);
-    free(z);
-    if (s != NATS_OK)
-        batch_unnote(c);
+    /* one TX message per signer: the first's, and the others' (rare: a
+     * request of several signers) */
+    tx_iter it;
+    tx_iter_init(&it, c->bat, c->bat_len);
+    const uint8_t *d;
+    size_t dlen;
+    tx_head th, first;
+    bool one = true, have = false;
+    while (next_tx(&it, &d, &dlen))
+        if (!parse_tx(d, dlen, NULL, &th)) {
+            if (!have)
+                first = th, have = true;
+            else if (th.is_signed != first.is_signed ||
+                     (th.is_signed && !gb_id_eq(th.signer, first.signer)))
+                one = false;
+        }
+    gb_err e = GB_OK;
+    if (one || !c->per_signer) {
+        e = publish_batch(c, c->bat, c->bat_len,
+                          have && first.is_signed ? &first.signer : NULL,
+                          detail, len);
+        if (e)
+            batch_unnote(c, c->bat, c->bat_len);
+    } else {
+        /* the transactions each signer's message takes: its own, in
+         * order, the batch's first not taken yet beginning the next */
+        uint8_t *taken = gb_calloc(c->bat_n, 1);
+        if (!taken || (c->grp_cap < c->bat_len &&
+                       !(c->grp = gb_realloc(c->grp, c->bat_len)))) {
+            free(taken);
+            batch_unnote(c, c->bat, c->bat_len);
+            c->grp_cap = 0;
+            c->bat_n = 0;
+            c->bat_len = 0;
+            return GB_NOMEM;
+        }
+        if (c->grp_cap < c->bat_len)
+            c->grp_cap = c->bat_len;
+        for (uint32_t i = 0; i < c->bat_n; i++) {
+            if (taken[i])
+                continue;
+            size_t at = 5;
+            uint32_t k = 0, j = 0;
+            tx_head lead;
+            tx_iter_init(&it, c->bat, c->bat_len);
+            for (; next_tx(&it, &d, &dlen); j++) {
+                if (j < i || taken[j] || parse_tx(d, dlen, NULL, &th))
+                    continue;
+                if (j == i)
+                    lead = th;
+                else if (th.is_signed != lead.is_signed ||
+                         (th.is_signed &&
+                          !gb_id_eq(th.signer, lead.signer)))
+                    continue;
+                gb_le_put(c->grp + at, dlen, 4);
+                memcpy(c->grp + at + 4, d, dlen);
+                at += 4 + dlen;
+                k++;
+                taken[j] = 1;
+            }
+            c->grp[0] = TX_BATCH;
+            gb_le_put(c->grp + 1, k, 4);
+            if (!e)
+                e = publish_batch(c, c->grp, at,
+                                  lead.is_signed ? &lead.signer : NULL,
+                                  detail, len);
+            if (e) /* (this one and the rest did not go) */
+                batch_unnote(c, c->grp, at);
+        }
+        free(taken);
+    }
     c->bat_n = 0;
     c->bat_len = 0;
-    if (s != NATS_OK)
-        return nats_fail(s, je, "publishing the transactions", detail, len);
-    return GB_OK;
+    return e;
 }
 
 gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
@@ -1536,10 +1730,8 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
     if (!key && !b)
         return GB_NOMEM;
     if (key) {
-        if (!c->bat_n) {
+        if (!c->bat_n)
             c->bat_len = 5;
-            gb_blake2b_init(&c->bat_keys);
-        }
         gb_le_put(c->bat + c->bat_len, n, 4);
         b = c->bat + c->bat_len + 4;
     }
@@ -1559,7 +1751,6 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
     if (key) {
         c->bat_len += 4 + n;
         c->bat_n++;
-        gb_blake2b_update(&c->bat_keys, key, 32);
         mid = key_mid(c, key);
     } else {
         /* its id comes from its sequence: after what is on its way (the
@@ -1567,9 +1758,13 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
         gb_err e = gb_cluster_sync(c, detail, len);
         uint64_t seq = 0;
         jsErrCode je = 0;
+        char subj[TX_SUBJ_LEN];
+        tx_subject(c, NULL, subj); /* (no key: no signer) */
         natsStatus s = e ? NATS_OK
-                         : publish_wait(c, b, n, NULL, mono_ms() + 10000,
-                                        &seq, &je);
+                         : publish_wait(c, subj, b, n, NULL, 0,
+                                        mono_ms() + 10000, &seq, &je);
+        if (!e && s == NATS_OK)
+            c->req_pub = true;
         free(b);
         if (e)
             return e;
@@ -1579,7 +1774,7 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
         mid = tx_mid(c, seq);
     }
     if (signer) /* at once here; the other replicas read it from TX */
-        note_nonce(c, signer, nonce);
+        note_nonce(c, signer, nonce, 0, true);
     gb_id i, m;
     gb_chain_tx_ids(tx, mid, &i, &m);
     if (id)
@@ -1611,14 +1806,15 @@ uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer)
     pthread_mutex_lock(&c->mu);
     for (uint32_t i = 0; i < NONCES; i++)
         if (c->nonces[i].at && gb_id_eq(c->nonces[i].signer, signer)) {
-            f = c->nonces[i].next;
+            f = c->nonces[i].next > c->nonces[i].own ? c->nonces[i].next
+                                                     : c->nonces[i].own;
             break;
         }
     pthread_mutex_unlock(&c->mu);
     return f;
 }
 
-void gb_cluster_settle(gb_cluster *c)
+static void settle(gb_cluster *c)
 {
     /* (asked of the stream's leader through the publishing connection,
      * when there is one: no hop through another server) */
@@ -1642,6 +1838,40 @@ void gb_cluster_settle(gb_cluster *c)
     }
 }
 
+void gb_cluster_begin(gb_cluster *c, bool again)
+{
+    c->req_opt = false;
+    c->req_no_opt = again;
+    c->req_pub = false;
+}
+
+bool gb_cluster_settle_for(gb_cluster *c, const gb_id *signer)
+{
+    if (signer && c->req_opt && gb_id_eq(*signer, c->req_signer))
+        return false;
+    if (signer && !c->req_opt && !c->req_no_opt && c->per_signer &&
+        c->read_up) {
+        uint64_t seq = 0;
+        pthread_mutex_lock(&c->mu);
+        for (uint32_t i = 0; i < NONCES; i++)
+            if (c->nonces[i].at && gb_id_eq(c->nonces[i].signer, *signer)) {
+                seq = c->nonces[i].seq;
+                break;
+            }
+        pthread_mutex_unlock(&c->mu);
+        if (seq) { /* (taken before its nonce is: that one counts at
+                      least the messages up to seq) */
+            c->req_opt = true;
+            c->req_signer = *signer;
+            c->req_seq = seq;
+            atomic_fetch_add(&c->n_opt, 1);
+            return false;
+        }
+    }
+    settle(c);
+    return true;
+}
+
 void gb_cluster_health(gb_cluster *c, gb_cluster_status *out)
 {
     memset(out, 0, sizeof *out);
@@ -1658,4 +1888,6 @@ void gb_cluster_health(gb_cluster *c, gb_cluster_status *out)
     out->tx_taken = c->tx_taken;
     snprintf(out->holder, sizeof out->holder, "%s", c->holder);
     pthread_mutex_unlock(&c->mu);
+    out->unsettled = atomic_load(&c->n_opt);
+    out->again = atomic_load(&c->n_again);
 }

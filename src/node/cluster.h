@@ -136,8 +136,12 @@ gb_err gb_cluster_submit(gb_cluster *c, const gb_tx *tx, const uint8_t *key,
  * servers elect a leader, or timed out, is tried again for up to ~10 s;
  * the message's id, from its keys, keeps it from being taken twice).
  * The serving thread calls it once a request is handled, before
- * answering.  GB_IO when it could not be (detail says; the batch's nonces
- * may be used again). */
+ * answering.  One message per signer: a batch of several signers'
+ * transactions (rare) is sent as several.  GB_IO when it could not be
+ * (detail says; the batch's nonces may be used again); GB_AGAIN when the
+ * signer whose nonces gb_cluster_settle_for did not settle had sent
+ * through another replica meanwhile and nothing of the request is in the
+ * log: handle it again (gb_cluster_begin). */
 gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
 
 /* The nonce after the last one a signer used in the log's transactions
@@ -148,14 +152,29 @@ gb_err gb_cluster_sync(gb_cluster *c, char *detail, size_t len);
  * to 10 s) and then answers UINT64_MAX, "not known yet". */
 uint64_t gb_cluster_nonce_floor(gb_cluster *c, gb_id signer);
 
-/* Return once this replica has read TX as far as it went when called
- * (its last message then, asked of the stream), so gb_cluster_nonce_floor
- * counts every transaction any replica had published by then: a client
- * told its next nonce by one replica right after another accepted its
- * last transaction is told the next one, not the one used.  Waits at most
- * ~2 s; when the stream cannot be asked (an election, a server down) it
- * returns at once and the floor is what the replica has read. */
-void gb_cluster_settle(gb_cluster *c);
+/* The serving thread begins handling a request (again: once more, after
+ * gb_cluster_sync answered GB_AGAIN: gb_cluster_settle_for settles then). */
+void gb_cluster_begin(gb_cluster *c, bool again);
+
+/* Before a nonce is told or signed with.  Settles: returns once this
+ * replica has read TX as far as it went when called (its last message
+ * then, asked of the stream), so gb_cluster_nonce_floor counts every
+ * transaction any replica had published by then: a client told its next
+ * nonce by one replica right after another accepted its last transaction
+ * is told the next one, not the one used.  Waits at most ~2 s; when the
+ * stream cannot be asked (an election, a server down) it returns at once
+ * and the floor is what the replica has read.  True when it settled.
+ *
+ * signer (NULL: a nonce told to a client): the signer of a transaction
+ * this replica signs.  The first such signer of a request whose last TX
+ * message this replica knows (every signer's transactions go on a subject
+ * of their own) is not settled, saving a round trip to the servers:
+ * gb_cluster_sync publishes its transactions expecting its subject's last
+ * message to be the one known, so that when another replica sent one
+ * meanwhile JetStream refuses them and gb_cluster_sync answers GB_AGAIN,
+ * and the request is handled again (gb_cluster_begin, again) and settled.
+ * False then. */
+bool gb_cluster_settle_for(gb_cluster *c, const gb_id *signer);
 
 typedef struct gb_cluster_status {
     bool connected;        /* both connections up: the one the streams are
@@ -166,6 +185,9 @@ typedef struct gb_cluster_status {
     uint32_t diverged_at;  /* the block whose parent root differed */
     uint64_t tx_taken;     /* the last TX message the chain has taken */
     char holder[64];       /* the lease's holder, as last seen */
+    uint64_t unsettled;    /* requests whose dev transactions took their
+                              nonces without settling (gb_cluster_settle_for) */
+    uint64_t again;        /* of them, those handled again (GB_AGAIN) */
 } gb_cluster_status;
 
 void gb_cluster_health(gb_cluster *c, gb_cluster_status *out);

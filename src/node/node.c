@@ -160,17 +160,28 @@ static uint64_t cluster_nonce_floor(void *ctx, gb_id signer)
     return gb_cluster_nonce_floor(ctx, signer);
 }
 
-static void cluster_nonce_settle(void *ctx) { gb_cluster_settle(ctx); }
+static bool cluster_nonce_settle(void *ctx, const gb_id *signer)
+{
+    return gb_cluster_settle_for(ctx, signer);
+}
+
+static void cluster_begin(void *ctx, bool again)
+{
+    gb_cluster_begin(ctx, again);
+}
 
 
 static json_t *cluster_info(void *ctx)
 {
     gb_cluster_status st;
     gb_cluster_health(ctx, &st);
-    return json_pack("{s:b,s:b,s:b,s:i,s:I,s:s}", "connected", st.connected,
-                     "sequencer", st.sequencer, "diverged", st.diverged,
-                     "divergedAt", (json_int_t)st.diverged_at, "txTaken",
-                     (json_int_t)st.tx_taken, "sequencerName", st.holder);
+    return json_pack("{s:b,s:b,s:b,s:i,s:I,s:s,s:I,s:I}", "connected",
+                     st.connected, "sequencer", st.sequencer, "diverged",
+                     st.diverged, "divergedAt", (json_int_t)st.diverged_at,
+                     "txTaken", (json_int_t)st.tx_taken, "sequencerName",
+                     st.holder, "unsettledRequests",
+                     (json_int_t)st.unsettled, "handledAgain",
+                     (json_int_t)st.again);
 }
 static gb_err dev_mine(void *ctx, uint32_t count, uint64_t interval_ms,
                        uint8_t (*hashes)[32], uint32_t *out_done,
@@ -254,6 +265,7 @@ gb_err gb_node_open(const gb_node_cfg *cfg, gb_node **out, char *detail,
         rc.cluster_info = cluster_info;
         rc.nonce_floor = cluster_nonce_floor;
         rc.nonce_settle = cluster_nonce_settle;
+        rc.submit_begin = cluster_begin;
         rc.submit_sync = cluster_sync;
     }
     if (cfg->max_body)

@@ -609,28 +609,36 @@ gb_err gb_rpc_handle(gb_rpc *r, const char *req, size_t len, char **out_resp)
     return gb_rpc_handle_session(r, NULL, req, len, out_resp);
 }
 
-gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
-                             const char *req, size_t len, char **out_resp)
+/* The request's answer once handled (e, *out_resp): what it submitted is
+ * made durable (the pool's sync, or the cluster's log: cfg.submit_sync),
+ * or an error replaces it.  *again: the log answered GB_AGAIN (a
+ * replica's dev transactions signed without settling their nonces,
+ * another replica having sent one of the same account meanwhile: nothing
+ * went) and the request is to be handled again, unless last. */
+static gb_err finish(gb_rpc *r, gb_err e, uint32_t before, bool last,
+                     bool *again, char **out_resp)
 {
-    r->session = session;
-    r->estimates = 0;
-    r->settled = false;
-    r->req_start_ns = gb_monotonic_ns();
-    uint32_t before = r->waiting;
-    gb_err e = handle(r, req, len, out_resp);
-    /* what this request submitted is durable before it is answered (one
-     * sync for a whole batch) */
-    if (!e && r->waiting != before && gb_chain_pool_sync(r->chain)) {
+    *again = false;
+    if (e || r->waiting == before)
+        return e;
+    /* (one sync for a whole batch) */
+    if (gb_chain_pool_sync(r->chain)) {
         free(*out_resp);
         *out_resp = gb_rpc_error_response(
             GB_RPC_INTERNAL_ERROR,
             "the transaction was accepted but could not be made durable "
             "(pool.log: is the disk full?)");
-        e = *out_resp ? GB_OK : GB_NOMEM;
+        return *out_resp ? GB_OK : GB_NOMEM;
     }
     char det[200] = "";
-    if (!e && r->waiting != before && r->cfg.submit_sync &&
-        r->cfg.submit_sync(r->cfg.submit_ctx, det, sizeof det)) {
+    gb_err se = r->cfg.submit_sync
+                    ? r->cfg.submit_sync(r->cfg.submit_ctx, det, sizeof det)
+                    : GB_OK;
+    if (se == GB_AGAIN && !last) {
+        *again = true;
+        return GB_OK;
+    }
+    if (se) {
         free(*out_resp);
         char msg[320];
         snprintf(msg, sizeof msg,
@@ -639,7 +647,32 @@ gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
                  "signed transaction again is safe (it is taken once)",
                  det);
         *out_resp = gb_rpc_error_response(GB_RPC_INTERNAL_ERROR, msg);
-        e = *out_resp ? GB_OK : GB_NOMEM;
+        return *out_resp ? GB_OK : GB_NOMEM;
+    }
+    return e;
+}
+
+gb_err gb_rpc_handle_session(gb_rpc *r, gb_subs_session *session,
+                             const char *req, size_t len, char **out_resp)
+{
+    r->session = session;
+    r->req_start_ns = gb_monotonic_ns();
+    gb_err e;
+    /* handled again at most twice (finish): a third time would be a race
+     * lost twice running, which the error tells of */
+    for (int n = 0;; n++) {
+        r->estimates = 0;
+        r->settled = false;
+        if (r->cfg.submit_begin)
+            r->cfg.submit_begin(r->cfg.submit_ctx, n > 0);
+        uint32_t before = r->waiting;
+        bool again;
+        e = finish(r, handle(r, req, len, out_resp), before, n == 2, &again,
+                   out_resp);
+        if (!again)
+            break;
+        free(*out_resp);
+        *out_resp = NULL;
     }
     r->session = NULL;
     return e;

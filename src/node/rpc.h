@@ -169,17 +169,28 @@ typedef struct gb_rpc_cfg {
      * the log: the nonce check then fails with GB_IO). */
     uint64_t (*nonce_floor)(void *ctx, gb_id signer);
     /* With submit (a cluster): called before a client is told a signer's
-     * next nonce (system_accountNonce, system_accountNextIndex); returns
-     * once this replica has read the log as far as it went when asked, so
-     * the answer counts every transaction a replica had acknowledged by
-     * then (a client sending through one replica, then another), or after
-     * a bounded wait.  NULL: none. */
-    void (*nonce_settle)(void *ctx);
+     * next nonce (system_accountNonce, system_accountNextIndex; signer
+     * NULL) or a dev account's transaction is signed here (signer: its
+     * account); returns once this replica has read the log as far as it
+     * went when asked, so the answer counts every transaction a replica
+     * had acknowledged by then (a client sending through one replica, then
+     * another), or after a bounded wait: true.  False: it did not wait
+     * for this signer (submit_sync then answers GB_AGAIN if another
+     * replica sent one of its meanwhile; asked again for the same signer
+     * in the request, it answers at once).  NULL: none. */
+    bool (*nonce_settle)(void *ctx, const gb_id *signer);
+    /* With submit (a cluster): called as a request's handling begins;
+     * again: a second time, submit_sync having answered GB_AGAIN (the
+     * request is then handled again from the start, its first answer
+     * dropped; the calls that change nothing but the log are the usual
+     * ones in such a request).  NULL: none. */
+    void (*submit_begin)(void *ctx, bool again);
     /* With submit (a cluster): called once a request that submitted
      * something is handled, before it is answered; what submit accepted
      * may still be on its way (an asynchronous publish): it returns when
      * all of it is in the log, or fails (detail says) and the request is
-     * answered with an error instead. */
+     * answered with an error instead; GB_AGAIN: nothing of it went, the
+     * request is handled again (submit_begin). */
     gb_err (*submit_sync)(void *ctx, char *detail, size_t len);
     /* What gearbox_chainInfo adds about the cluster (NULL: not one):
      * a JSON object (a new reference), from ctx = submit_ctx. */

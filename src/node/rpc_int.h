@@ -70,7 +70,7 @@ struct gb_rpc {
     gb_id submit_signer;
     uint64_t submit_nonce;
     uint32_t estimates;       /* gas estimates in the request so far */
-    bool settled;             /* cfg.nonce_settle called in this request */
+    bool settled;             /* cfg.nonce_settle waited in this request */
     uint64_t req_start_ns;    /* when the request began (its time budget) */
     char stopped[256];        /* gb_rpc_stop's reason, "" while serving */
     struct gb_metrics *metrics; /* counters (node/metrics.h) */
@@ -148,13 +148,17 @@ bool gb_rpc_submit_txs(gb_rpc *r, gb_id signer, const gb_tx *txs, uint32_t n,
  * chain's (its pending ones counted), or past what a cluster replica
  * sent on.  Store errors. */
 gb_err gb_rpc_nonce_want(gb_rpc *r, gb_id signer, uint64_t *out);
-/* The nonce told to a client asking for it, or signed here for a dev
- * account: gb_rpc_nonce_want once a cluster replica has read the log as
- * far as it went (cfg.nonce_settle, once a request: what another replica
- * sent before the request came is counted; without it a dev account's
- * transaction signed here could carry a nonce another replica had just
- * used, be accepted, and be dropped by the sequencer as a replay). */
+/* The nonce told to a client asking for it: gb_rpc_nonce_want once a
+ * cluster replica has read the log as far as it went (cfg.nonce_settle,
+ * once a request: what another replica sent before the request came is
+ * counted). */
 gb_err gb_rpc_nonce_told(gb_rpc *r, gb_id signer, uint64_t *out);
+/* The nonce a transaction signed here for a dev account carries: as
+ * gb_rpc_nonce_told, but a replica may skip the wait for one signer of a
+ * request (cfg.nonce_settle with signer); without either, the transaction
+ * could carry a nonce another replica had just used, be accepted, and be
+ * dropped by the sequencer as a replay. */
+gb_err gb_rpc_nonce_sign(gb_rpc *r, gb_id signer, uint64_t *out);
 /* rpc_tx.c: gear_submitTransaction, dev_sendMessage, dev_uploadProgram */
 json_t *gb_rpc_m_submit(gb_rpc *r, json_t *params, gb_rpc_err *err);
 json_t *gb_rpc_m_dev_send(gb_rpc *r, json_t *params, gb_rpc_err *err);

@@ -240,7 +240,7 @@ python3 - ${CP[0]} <<'PY' || fail "the log's messages are not compressed"
 import sys
 from nodeutil import Nats
 nc = Nats(int(sys.argv[1]))
-tx = nc.stream_msg("GB_gbt_TX", last_by_subj="gb.gbt.tx")
+tx = nc.stream_msg("GB_gbt_TX", seq=nc.request("$JS.API.STREAM.INFO.GB_gbt_TX")["state"]["last_seq"])
 if tx[0] != 8 or int.from_bytes(tx[1:5], "little") < 20 * 200 or len(tx) * 3 > int.from_bytes(tx[1:5], "little"):
     sys.exit(f"TX: flags {tx[0]}, {len(tx)} bytes for {int.from_bytes(tx[1:5], 'little')}")
 seq = nc.request("$JS.API.STREAM.INFO.GB_gbt_BLK")["state"]["last_seq"]
@@ -304,6 +304,36 @@ for k in range(N):
 if nonces != list(range(nonces[0], nonces[0] + N)):
     sys.exit(f"nonces {nonces}")
 wait_counter(ports[0], ctr, before + N, f" after {N} accepted sends")
+# (how often a replica signed without asking the log, and how often that
+# lost the race to another replica's send and was handled again)
+cl = [post(p, {"jsonrpc": "2.0", "id": 1, "method": "gearbox_chainInfo",
+               "params": []})["result"]["cluster"] for p in ports]
+print("unsettled", [c["unsettledRequests"] for c in cl], "again",
+      [c["handledAgain"] for c in cl])
+PY
+
+# one request of two dev accounts' sends, alice's, bob's, alice's: one TX
+# message per signer, each on its signer's subject (alice's two first,
+# then bob's), all three counted
+python3 - "$CTR" ${HP[1]} ${CP[0]} <<'PY' || fail "one request of two signers"
+import sys
+ctr, port, nport = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+from nodeutil import post, counter, wait_counter, Nats
+before = counter(port, ctr)
+send = lambda who: {"jsonrpc": "2.0", "id": who, "method": "dev_sendMessage",
+                    "params": {"from": who, "destination": ctr,
+                               "payload": "0x696e63", "gasLimit": 10**9}}
+r = post(port, [send("alice"), send("bob"), send("alice")])
+if not isinstance(r, list) or any("error" in x for x in r):
+    sys.exit(f"refused: {r}")
+wait_counter(port, ctr, before + 3, " after one request of two signers")
+nc = Nats(nport)
+last = nc.request("$JS.API.STREAM.INFO.GB_gbt_TX")["state"]["last_seq"]
+subj = [nc.stream_msg("GB_gbt_TX", subject=True, seq=q)[0] for q in (last - 1, last)]
+who = {x["id"]: x["result"]["sender"] for x in r}
+want = [f"gb.gbt.tx.{who['alice']}", f"gb.gbt.tx.{who['bob']}"]
+if subj != want:
+    sys.exit(f"subjects {subj}, expected {want}")
 PY
 
 # one signed transaction sent to all three replicas at once, twice: taken
@@ -372,7 +402,7 @@ PY
 SEQ=$(seqname 0)
 K=${SEQ#r}
 [ "$(seqname 1)" = "$SEQ" ] || fail "replicas disagree on the sequencer"
-N=101 # (the batches, the one signer's 30, the dev account's 30 and the one sent to all three above)
+N=104 # (the batches, the one signer's 30, the dev account's 30, the request of two signers' 3 and the one sent to all three above)
 for round in 1 2 3 4 5 6; do
   for i in 0 1 2; do
     [ $i = "$K" ] && [ $round -gt 2 ] && continue
@@ -492,14 +522,15 @@ PY
 read CNT TXSEQ < "$DIR/dup.seq"
 for i in 0 1 2; do kill -KILL "${PIDS[$i]}" 2>/dev/null || true; done
 sleep 2.5 # (the lease expires: the next replica up takes it at once)
-# the copy: TX message TXSEQ published again, as it is, on the stream's
-# subject (NATS's text protocol; the servers left: 0 and 1)
+# the copy: TX message TXSEQ published again, as it is, on its subject
+# (its signer's; NATS's text protocol; the servers left: 0 and 1)
 python3 - "$NATSPORT" "$TXSEQ" <<'PY' || fail "copying TX message $TXSEQ"
 import sys
 from nodeutil import Nats
 port, seq = int(sys.argv[1]), int(sys.argv[2])
 nc = Nats(port)
-ack = nc.request("gb.gbt.tx", nc.stream_msg("GB_gbt_TX", seq=seq))
+subj, data = nc.stream_msg("GB_gbt_TX", subject=True, seq=seq)
+ack = nc.request(subj, data)
 if "seq" not in ack:
     sys.exit(f"publish: {ack}")
 print(f"TX message {seq} copied as {ack['seq']}")

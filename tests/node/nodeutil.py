@@ -171,13 +171,15 @@ class Nats:
             elif line.startswith("-ERR"):
                 raise SystemExit("FAIL: NATS: " + line)
 
-    def stream_msg(self, stream, **which):
+    def stream_msg(self, stream, subject=False, **which):
         """A stream's message (which: seq=N or last_by_subj=SUBJECT): its
-        data, or exit when it has none."""
+        data (subject: its subject and its data), or exit when it has
+        none."""
         m = self.request(f"$JS.API.STREAM.MSG.GET.{stream}", which)
         if "message" not in m:
             raise SystemExit(f"FAIL: {stream} {which}: {m}")
-        return base64.b64decode(m["message"]["data"])
+        data = base64.b64decode(m["message"]["data"])
+        return (m["message"]["subject"], data) if subject else data
 
     def stream_leader(self, stream):
         """The name of the server that leads stream ("" in an election,
