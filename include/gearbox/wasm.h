@@ -298,7 +298,17 @@ gb_err gb_instantiate(gb_store *s, const gb_module *m,
  * element and data segments, start function) instead of allocating and
  * linking one.  Observably the same as a new instance.  A module that
  * defines its own memory is instantiated anew (the flag is ignored). */
-enum { GB_INST_NO_DATA = 1u << 0, GB_INST_REUSE = 1u << 1 };
+/* GB_INST_SAME_IMPORTS, with GB_INST_REUSE: the caller vouches that
+ * imports are, entry for entry, the ones the store's spare instance of m
+ * was made with (an embedder that keeps one import array per module and
+ * rewrites it only for another module), so the spare is handed back
+ * without comparing them; a spare made with other imports would be
+ * handed back linked to those.  Not kept with the instance. */
+enum {
+    GB_INST_NO_DATA = 1u << 0,
+    GB_INST_REUSE = 1u << 1,
+    GB_INST_SAME_IMPORTS = 1u << 2,
+};
 gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
                          const gb_extern *imports, uint32_t n, uint32_t flags,
                          gb_instance **out_inst, char *detail,
@@ -308,6 +318,13 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
  * GB_NOT_FOUND if absent. */
 gb_err gb_instance_export(const gb_instance *inst, const char *name,
                           size_t len, gb_extern *out);
+/* Export i of the instance's module, in the order of gb_module_export:
+ * what gb_instance_export gives for its name, without the search (an
+ * embedder that calls one export of a module run after run finds its
+ * position once).  GB_NOT_FOUND when i is not below
+ * gb_module_export_count. */
+gb_err gb_instance_export_at(const gb_instance *inst, uint32_t i,
+                             gb_extern *out);
 const gb_module *gb_instance_module(const gb_instance *inst);
 /* The instance's memory 0, or NULL. */
 gb_memory *gb_instance_memory(const gb_instance *inst);

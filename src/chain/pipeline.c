@@ -220,13 +220,19 @@ void gb_job_free_for(gb_job *r, gb_processor *proc)
         free(r->src.copy);
     if (r->resv)
         free(r->resv);
-    if (r->alloc != r->alloc_small)
+    if (r->alloc && r->alloc != r->alloc_small) /* (mostly none: free(NULL)
+                                                  is a call, ~40 steps) */
         free(r->alloc);
-    gb_chain_held_free(&r->h);
+    gb_chain_held_free(&r->h); /* (its payload NULL) */
     if (r->hints.sent) /* (mostly taken by the event: free(NULL) is a
                           call) */
         free(r->hints.sent);
-    memset(r, 0, offsetof(gb_job, j)); /* (the rest: gb_job's end) */
+    /* zero from the record on (the rest: gb_job's end); h is written whole
+     * by whoever takes the job next (a wave's take_run, rerun) */
+    _Static_assert(offsetof(gb_job, h) == 0 &&
+                       offsetof(gb_job, p) >= sizeof(gb_held),
+                   "the dispatch comes first");
+    memset(&r->p, 0, offsetof(gb_job, j) - offsetof(gb_job, p));
     r->src.copy = NULL;
 }
 

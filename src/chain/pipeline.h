@@ -45,8 +45,9 @@ typedef struct gb_page_src {
  *   gb_chain_finish    the block's thread: applies the journal (or the
  *                      unavailable-program reply) to the block.
  * h is owned (gb_job_free frees it with the rest).  A job is prepared
- * zero but for h, di and gas_t, up to j (as gb_job_free leaves it; see
- * the end of the struct for the rest). */
+ * zero but for h, di and gas_t, up to j (as gb_job_free leaves it, but
+ * for h: its payload NULL, its other bytes left, as whoever takes the job
+ * writes it whole; see the end of the struct for the rest). */
 typedef struct gb_job {
     gb_held h;
     gb_db_program p; /* the record when prepared (allocations: alloc) */

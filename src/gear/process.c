@@ -86,6 +86,15 @@ gb_err gb_processor_new(const gb_process_cfg *cfg, gb_processor **out)
     return GB_OK;
 }
 
+static void room_list_free(gb_room_list *l)
+{
+    for (gb_room_node *a = l->head, *next; a; a = next) {
+        next = a->next;
+        free(a);
+    }
+    *l = (gb_room_list){0};
+}
+
 void gb_processor_free(gb_processor *p)
 {
     if (!p)
@@ -94,8 +103,8 @@ void gb_processor_free(gb_processor *p)
     free(p->alloc_scratch);
     free(p->sends);
     free(p->lz_spare);
-    free(p->spare_pages);
-    free(p->spare_msgs);
+    room_list_free(&p->spare_pages);
+    room_list_free(&p->spare_msgs);
     free(p->imports);
     free(p->import_sys);
     gb_module_free((gb_module *)p->linked);
@@ -153,18 +162,23 @@ void gb_journal_release(gb_journal *j)
     release_rest(j);
 }
 
-/* Array a of room entries to *spare when that is empty (else freed). */
-static void keep_room(void **spare, uint32_t *spare_room, void *a,
-                      uint32_t room)
+/* Array a of room entries kept in l, or freed when l is full or a is
+ * larger than it keeps. */
+_Static_assert(sizeof(gb_page_out) >= sizeof(gb_room_node) &&
+                   sizeof(gb_out_msg) >= sizeof(gb_room_node),
+               "a kept array holds its node in its first entry");
+static void keep_room(gb_room_list *l, void *a, uint32_t room)
 {
     if (!a)
         return;
-    if (*spare) {
+    if (l->n >= GB_ROOM_KEPT || room > GB_ROOM_KEPT_MAX) {
         free(a);
         return;
     }
-    *spare = a;
-    *spare_room = room;
+    gb_room_node *node = a;
+    *node = (gb_room_node){.next = l->head, .room = room};
+    l->head = node;
+    l->n++;
 }
 
 void gb_journal_release_to(gb_journal *j, gb_processor *p)
@@ -172,10 +186,8 @@ void gb_journal_release_to(gb_journal *j, gb_processor *p)
     if (!j)
         return;
     release_entries(j);
-    keep_room((void **)&p->spare_pages, &p->spare_pages_room, j->pages,
-              j->pages_room);
-    keep_room((void **)&p->spare_msgs, &p->spare_msgs_room, j->msgs,
-              j->msgs_room);
+    keep_room(&p->spare_pages, j->pages, j->pages_room);
+    keep_room(&p->spare_msgs, j->msgs, j->msgs_room);
     release_rest(j);
 }
 
@@ -185,6 +197,13 @@ void gb_journal_free(gb_journal *j)
         return;
     gb_journal_release(j);
     journal_empty(j);
+}
+
+/* The kinds of dispatch, as an index of gb_processor.entry_at: signal
+ * for any kind it does not know (entry_name's). */
+static unsigned entry_slot(gb_dispatch_kind k)
+{
+    return k <= GB_DISPATCH_STATE ? (unsigned)k : GB_DISPATCH_SIGNAL;
 }
 
 static const char *entry_name(gb_dispatch_kind k)
@@ -278,7 +297,7 @@ static void set_reply(gb_run *r, gb_reply_code code, uint8_t *payload,
                       uint32_t len, gb_u128 value)
 {
     gb_journal *j = r->j;
-    free(j->reply.payload);
+    FREE_SET(j->reply.payload);
     j->has_reply = true;
     j->reply = (gb_out_msg){.id = gb_message_id_reply(r->d->id),
                             .destination = r->d->source,
@@ -406,7 +425,6 @@ static void precharge(const gb_gear_costs *k, const gb_processor *p,
  * charges 3.8M less when the write came first), and the signal figures
  * stand for the host-function ones (1.2-1.4M less a page): docs/gas.md.
  */
-/* Whether any of the n marks at m is set (32 at a time). */
 /* Whether any of the page's n granules (a multiple of 32) has a read mark
  * (*r) or a write mark (*w); false when neither has: one pass over both,
  * 32 marks of each at a glance (most pages above the stack are touched by
@@ -471,10 +489,30 @@ static void code_gas(const gb_gear_costs *k, const gb_module *m,
             k->inst_element * sec[9] + k->inst_type * sec[1];
 }
 
+/* Where m's exports have each kind's entry point (p->entry_at). */
+static void find_entries(gb_processor *p, const gb_module *m)
+{
+    uint32_t n = gb_module_export_count(m);
+    for (unsigned k = 0; k <= GB_DISPATCH_STATE; k++) {
+        const char *name = entry_name((gb_dispatch_kind)k);
+        size_t len = strlen(name);
+        p->entry_at[k] = UINT32_MAX;
+        for (uint32_t i = 0; i < n; i++) {
+            gb_export_desc ex;
+            gb_module_export(m, i, &ex);
+            if (ex.name_len == len && !memcmp(ex.name, name, len)) {
+                p->entry_at[k] = i; /* (the first, as gb_instance_export) */
+                break;
+            }
+        }
+    }
+}
+
 /* p->imports for module m (nimp imports): the syscalls' host functions by
  * name, and the processor's memory; kept for the next run of the same
  * module (programs of one code run one after another), with m's
- * precharge steps (code_gas).  GB_LINK, GB_NOMEM. */
+ * precharge steps (code_gas) and where its entry points are
+ * (find_entries).  GB_LINK, GB_NOMEM. */
 static gb_err link_imports(gb_processor *p, const gb_module *m, uint32_t nimp)
 {
     if (m == p->linked)
@@ -516,6 +554,7 @@ static gb_err link_imports(gb_processor *p, const gb_module *m, uint32_t nimp)
     }
     code_gas(p->cfg.costs ? p->cfg.costs : gb_gear_costs_get(), m,
              &p->code_gas, &p->inst_gas);
+    find_entries(p, m);
     p->linked = gb_module_retain(m);
     return GB_OK;
 }
@@ -568,16 +607,19 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         goto fail;
     imports = p->imports;
     char detail[256];
+    /* (p->imports change only with the module linked: a spare instance
+     * of m was made with these) */
     e = gb_instantiate_ex(s, m, imports, nimp,
-                          GB_INST_NO_DATA | GB_INST_REUSE, &inst, detail,
-                          sizeof detail);
+                          GB_INST_NO_DATA | GB_INST_REUSE |
+                              GB_INST_SAME_IMPORTS,
+                          &inst, detail, sizeof detail);
     if (e)
         goto fail;
     gb_extern entry;
-    const char *name = entry_name(d->kind);
-    bool has_entry =
-        gb_instance_export(inst, name, strlen(name), &entry) == GB_OK &&
-        entry.kind == GB_EXTERN_FUNC;
+    uint32_t at = p->entry_at[entry_slot(d->kind)];
+    bool has_entry = at != UINT32_MAX &&
+                     gb_instance_export_at(inst, at, &entry) == GB_OK &&
+                     entry.kind == GB_EXTERN_FUNC;
 
     /* the precharge, then the entry export's stack-limiter thunk (one
      * metered block of Gear's instrumented code); both burn gas before
@@ -717,8 +759,7 @@ static gb_err process(gb_processor *p, const gb_block_ctx *blk,
         if (n) {
             /* (each entry written: a calloc takes jemalloc's slower path;
              * room for a few: the array may serve later runs) */
-            out->pages = gb_journal_room((void **)&p->spare_pages,
-                                         &p->spare_pages_room, n, 4,
+            out->pages = gb_journal_room(&p->spare_pages, n, 4,
                                          sizeof *out->pages, &out->pages_room);
             if (!out->pages) {
                 e = GB_NOMEM;

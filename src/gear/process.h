@@ -265,8 +265,10 @@ void gb_journal_release(gb_journal *j);
 /* gb_journal_release, but j's arrays of pages and messages (not what
  * their entries own) go to p, which gives them to its next runs' journals
  * instead of allocating theirs (a run's allocations are a few hundred
- * instructions of a dispatch's ten thousand).  Call on the thread that
- * uses p, while p is not running; j may have been made by any processor. */
+ * instructions of a dispatch's ten thousand); p keeps a bounded number of
+ * small ones (run.h, gb_room_list) and frees the rest.  Call on the
+ * thread that uses p, while p is not running; j may have been made by
+ * any processor. */
 void gb_journal_release_to(gb_journal *j, gb_processor *p);
 
 /* Limits of a run. */

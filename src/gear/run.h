@@ -66,6 +66,27 @@ typedef struct gb_run {
     char why[200];            /* GB_STOP_BACKEND / TRAP detail */
 } gb_run;
 
+/* Arrays kept for the journals of a processor's next runs, of one kind
+ * (pages or messages): a list through the arrays themselves, each
+ * beginning with a gb_room_node while it is kept.  More than one: a
+ * wave's runs on a thread release the arrays of the wave before's, one
+ * before each run, and the runs that need them may be a wave apart (in
+ * Savina's pairs one wave sends, the next replies). */
+typedef struct gb_room_node {
+    struct gb_room_node *next;
+    uint32_t room; /* the array's entries */
+} gb_room_node;
+
+typedef struct gb_room_list {
+    gb_room_node *head;
+    uint32_t n;
+} gb_room_list;
+
+/* At most this many arrays in a list, of at most GB_ROOM_KEPT_MAX entries
+ * each (a grown array is freed): what a list holds is bounded, and no
+ * more than a wave of runs had anyway. */
+enum { GB_ROOM_KEPT = 1024, GB_ROOM_KEPT_MAX = 16 };
+
 struct gb_processor {
     gb_process_cfg cfg;
     gb_store *store;
@@ -77,13 +98,11 @@ struct gb_processor {
     gb_send_buf *sends;         /* cap_sends entries, all zero between
                                    runs: a run's r->sends to start with */
     uint32_t cap_sends;
-    gb_page_out *spare_pages;   /* arrays of journals released to the
-                                   processor (gb_journal_release_to), or
-                                   NULL: the next journal's, when they have
-                                   room enough */
-    uint32_t spare_pages_room;
-    gb_out_msg *spare_msgs;
-    uint32_t spare_msgs_room;
+    gb_room_list spare_pages;   /* arrays of journals released to the
+                                   processor (gb_journal_release_to): the
+                                   next journals', when they have room
+                                   enough (gb_journal_room) */
+    gb_room_list spare_msgs;
     gb_lazy *lz_spare;          /* the last eager session's storage
                                    (gb_lazy_free_keep), or NULL */
     gb_extern *imports;         /* cap_imports entries: a run's imports */
@@ -100,6 +119,10 @@ struct gb_processor {
                                    and for the instantiation (from its
                                    section sizes and cfg.costs, which the */
     uint64_t inst_gas;          /* processor keeps): process.c, precharge */
+    uint32_t entry_at[GB_DISPATCH_STATE + 1]; /* linked's export of each
+                                   dispatch kind's entry point, by its
+                                   position (gb_instance_export_at), or
+                                   UINT32_MAX: none */
     uint64_t marks_hi;          /* granules of the memory's read marks
                                    that may be set: cleared before the
                                    next run (the lazy-page charges) */
@@ -111,24 +134,25 @@ struct gb_processor {
 gb_err gb_syscalls_register(gb_processor *p);
 
 /* An array of at least n entries of size bytes for a journal of the
- * processor's run: *spare (its room *spare_room; one of the processor's,
- * gb_journal_release_to) when it has room enough — *spare is then NULL —
+ * processor's run: the first of the kept ones (*kept, released by
+ * gb_journal_release_to) when it has room enough — it leaves the list —
  * else a new one of at least min entries; its room in *room.  NULL when
  * out of memory.  (Inline: a call would cost what the reuse saves.) */
-static inline void *gb_journal_room(void **spare, uint32_t *spare_room,
-                                    uint32_t n, uint32_t min, size_t size,
+static inline void *gb_journal_room(gb_room_list *kept, uint32_t n,
+                                    uint32_t min, size_t size,
                                     uint32_t *room)
 {
-    if (*spare && *spare_room >= n) {
-        void *a = *spare;
-        *room = *spare_room;
-        *spare = NULL;
+    gb_room_node *a = kept->head;
+    if (a && a->room >= n) {
+        kept->head = a->next;
+        kept->n--;
+        *room = a->room;
         return a;
     }
     uint32_t m = n > min ? n : min;
-    void *a = gb_malloc((size_t)m * size);
-    *room = a ? m : 0;
-    return a;
+    void *b = gb_malloc((size_t)m * size);
+    *room = b ? m : 0;
+    return b;
 }
 
 #endif

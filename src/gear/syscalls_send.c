@@ -179,8 +179,7 @@ gb_err gb_syscall_commit(gb_host_ctx *ctx, gb_run *r, uint32_t h, gb_id dest,
         uint32_t cap = j->msgs_room * 2;
         gb_out_msg *m =
             j->msgs ? gb_realloc(j->msgs, cap * sizeof *m)
-                    : gb_journal_room((void **)&r->p->spare_msgs,
-                                      &r->p->spare_msgs_room, 1, 2, sizeof *m,
+                    : gb_journal_room(&r->p->spare_msgs, 1, 2, sizeof *m,
                                       &cap);
         if (!m)
             return GB_NOMEM;
@@ -470,7 +469,7 @@ static gb_err reply_now(gb_host_ctx *ctx, gb_run *r, const char *name,
 {
     /* DispatchKind::forbids lists gr_reply_wgas's siblings but not it:
      * in handle_signal it fails with 108 */
-    if (strcmp(name, "gr_reply_wgas"))
+    if (r->sc != GB_SYS_GR_REPLY_WGAS) /* (set by each caller) */
         TRY_RET(gb_syscall_forbidden_in_signal(ctx, r, name));
     bool big = len > r->cfg->max_payload; /* not even read */
     TRY_RET(charge(ctx, r, big ? 0 : len));

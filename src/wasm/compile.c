@@ -117,6 +117,13 @@ static gb_err compile_fc(comp *c)
         charge(c, c->gs->op_fc[sub]);
     if (gb_op_fc_info(sub)->features & GB_FEATURE_FLOATS)
         c->m->uses_floats = true;
+    /* (what a reused instance must make again: runtime.c) */
+    if (sub == GB_OP_TABLE_INIT || sub == GB_OP_ELEM_DROP ||
+        sub == GB_OP_TABLE_COPY || sub == GB_OP_TABLE_GROW ||
+        sub == GB_OP_TABLE_FILL)
+        c->m->changes_tables = true;
+    if (sub == GB_OP_DATA_DROP)
+        c->m->drops_data = true;
     gb_module *m = c->m;
     uint32_t at, h, l1, l2;
     if (sub < 32 && fc_unops[sub].ir)
@@ -741,6 +748,7 @@ static gb_err compile_body(comp *c)
         }
         case GB_OP_TABLE_SET: {
             uint32_t t;
+            m->changes_tables = true; /* (compile_fc's others) */
             TRY_RET(gb_comp_table_idx(c, &t));
             TRY_RET(gb_comp_pop(c, m->tables[t].elem, NULL, NULL));
             TRY_RET(gb_comp_pop(c, GB_I32, NULL, &h));

@@ -338,24 +338,6 @@ static bool emit_unop(asm_ *a, gb_irop o, const gb_cell *pc)
 
 /* ---- gas --------------------------------------------------------------- */
 
-/* Instruction o can neither trap nor touch anything but registers and
- * its slots (what may run between two charges made as one). */
-static bool pure_op(gb_irop o)
-{
-    gb_jitx_natop nat;
-    switch (o) {
-    case GB_IR_NOP: case GB_IR_CONST: case GB_IR_COPY: case GB_IR_SELECT:
-    case GB_IR_I32_MADD: case GB_IR_I64_MADD: case GB_IR_I32_EQZ:
-    case GB_IR_I64_EQZ: case GB_IR_I32_WRAP_I64: case GB_IR_I64_EXTEND_I32_U:
-    case GB_IR_I64_EXTEND_I32_S: case GB_IR_I64_EXTEND32_S:
-    case GB_IR_I32_EXTEND8_S: case GB_IR_I32_EXTEND16_S:
-    case GB_IR_I64_EXTEND8_S: case GB_IR_I64_EXTEND16_S:
-        return true;
-    default:
-        return gb_jitx_native_binop(o, &nat);
-    }
-}
-
 /* The GAS instruction at cell i.  When another follows on the same
  * straight line with only pure instructions (pure_op) between, both are
  * charged here as one: `sub r13, c1 + c2; js slow`; the slow path (out
@@ -387,7 +369,7 @@ static void charge_block(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
             a->gas_merged = e;
             return;
         }
-        if (oi < 0 || !pure_op((gb_irop)oi))
+        if (oi < 0 || !gb_jitx_pure_op((gb_irop)oi))
             break;
         e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
     }
@@ -533,6 +515,12 @@ static void compile_func(asm_ *a, const gb_jitx_hmap *hm, const gb_module *m,
         int bform;
         bool w, store, imm;
         int cc;
+        gb_jitx_ind_head(a, i);
+        /* (a loop's window of accesses ends before anything that may trap
+         * or leave the line but an access) */
+        if (!gb_jitx_pure_op(o) && !gb_jitx_mem_kind(o).size &&
+            !gb_jitx_fused_mem(o, &mbase, &bform, &w, &store))
+            gb_jitx_win_close(a);
         switch (o) {
         case GB_IR_UNREACHABLE:
             gb_jitx_jmp_to(a, a->l_unreach);

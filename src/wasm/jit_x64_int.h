@@ -48,6 +48,13 @@ typedef struct jctx {
     /* (input to the trampoline) the depth from which a caller takes the
      * slow path of its call's checks (gb_jitx_fast_depth) */
     uint32_t fast_depth;
+    /* The window of a loop whose accesses are marked on the way into a
+     * run that may enter new granules (jit_x64_mem.c, "marks by
+     * windows"): a run whose counter is below wlim needs no marks (0,
+     * set on the way into the loop: every run marks until the first has
+     * worked it out); wj, scratch of the marking: the runs to come that
+     * stay in the granules marked. */
+    uint32_t wlim, wj;
     /* The marks made once per granule in a loop (jit_x64_mem.c,
      * gb_jitx_ind_plan): per access, the low bits of its address that,
      * all zero, say it entered a new granule; 0 (set on the way into the
@@ -148,6 +155,11 @@ typedef struct gb_jitx_natop {
     int cc;      /* comparison: condition, -1 otherwise */
 } gb_jitx_natop;
 bool gb_jitx_native_binop(gb_irop o, gb_jitx_natop *n);
+
+/* Instruction o can neither trap nor touch anything but registers and
+ * its slots (what may run between two charges made as one, or before a
+ * loop's window of accesses ends). */
+bool gb_jitx_pure_op(gb_irop o);
 
 /* o is a binary op's _I form (its second operand an immediate) */
 bool gb_jitx_imm_form(gb_irop o);
@@ -547,6 +559,14 @@ void gb_jitx_ind_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
 /* The out-of-line marks of those accesses (asm_'s icold), after the
  * function's code. */
 void gb_jitx_emit_ind_marks(asm_ *a);
+/* At cell i, the loop's head, once it is placed: the compare of its
+ * window (gb_jitx_ind_plan's loops whose accesses are marked on the way
+ * into a run that may enter new granules; docs/engine.md, "Marks by
+ * windows"), when it has one. */
+void gb_jitx_ind_head(asm_ *a, uint32_t i);
+/* Before an instruction that may trap or leave the line, other than a
+ * load or store: the window's accesses end there. */
+void gb_jitx_win_close(asm_ *a);
 
 /* ---- more encoders, jumps and labels (jit_x64_asm.c) ---- */
 

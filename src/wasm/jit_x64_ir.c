@@ -67,6 +67,22 @@ bool gb_jitx_native_binop(gb_irop o, gb_jitx_natop *n)
     }
 }
 
+bool gb_jitx_pure_op(gb_irop o)
+{
+    gb_jitx_natop nat;
+    switch (o) {
+    case GB_IR_NOP: case GB_IR_CONST: case GB_IR_COPY: case GB_IR_SELECT:
+    case GB_IR_I32_MADD: case GB_IR_I64_MADD: case GB_IR_I32_EQZ:
+    case GB_IR_I64_EQZ: case GB_IR_I32_WRAP_I64: case GB_IR_I64_EXTEND_I32_U:
+    case GB_IR_I64_EXTEND_I32_S: case GB_IR_I64_EXTEND32_S:
+    case GB_IR_I32_EXTEND8_S: case GB_IR_I32_EXTEND16_S:
+    case GB_IR_I64_EXTEND8_S: case GB_IR_I64_EXTEND16_S:
+        return true;
+    default:
+        return gb_jitx_native_binop(o, &nat);
+    }
+}
+
 bool gb_jitx_imm_form(gb_irop o)
 {
     switch (o) {

@@ -152,6 +152,11 @@ typedef struct gb_jitx_line {
     uint32_t *istep, *ibase, *ic;
     uint8_t *iok;
     int nflags, nind;
+    /* The function's loops marked by windows ("marks by windows" below)
+     * and the one whose head's accesses are being taken in (wopen: its
+     * index + 1, 0: none). */
+    struct gb_jitx_win *win;
+    int nwin, capwin, wopen;
 } gb_jitx_line;
 
 static unsigned tz32(uint32_t v) { return v ? (unsigned)__builtin_ctz(v) : 32; }
@@ -585,6 +590,7 @@ void gb_jitx_align_free(asm_ *a)
         free(l->ibase);
         free(l->ic);
         free(l->iok);
+        free(l->win);
         free(l);
         a->line = NULL;
     }
@@ -840,6 +846,478 @@ void gb_jitx_emit_cold_marks(asm_ *a)
     a->ncold = 0;
 }
 
+/* ---- marks by windows ----
+ *
+ * In a loop of one straight line with no call or helper (the loops of
+ * gb_jitx_ind_plan), the accesses from its head up to the first
+ * instruction that may trap or leave the line otherwise (a branch, a GAS,
+ * a division, anything but pure integer operations and accesses) run
+ * every time round, in order, or the first of them out of bounds traps.
+ * Those whose address is known as the head's values of some slots plus a
+ * constant (the values of the line) form the loop's window; those of
+ * them whose slots all advance by constants, by S = 1 to 256 bytes a run
+ * up or down in all, need no mark of their own.  At the head, before
+ * them, one compare: `cmp counter, [ctx->wlim]; jae cold` (jbe for a
+ * counter going down), the counter a slot that advances by a constant c
+ * each time round (mod 2^32, |c| < 2^31).  The cold code (out of line)
+ * works out the accesses' addresses from the head's values.  When all of
+ * them are in bounds, it marks the granules of those it marks, and takes
+ * J, the least number of runs more that one of them stays in the
+ * granules it is in now (up: its last byte's, (511 - last mod 512) / S;
+ * down: its first byte's, (first mod 512) / S).  Then wlim = counter +
+ * J c + 1 (down: - J |c| - 1), clamped so that the counter cannot wrap
+ * before it gets there (every run marks when it would wrap on the next).
+ * A run whose counter is on this side of wlim is one of the next J: each
+ * access's bytes are in granules marked by the marking run.  When one of
+ * them is out of bounds, that one will trap and the ones before it run:
+ * the cold code marks those, in order, and stops there; every run marks
+ * from then on.  So every access that ran has its granules marked at
+ * every moment, and one that traps marks nothing, as in the interpreter;
+ * wlim is set on the way into the loop so that its first run marks.  An
+ * address cannot wrap past 2^32 during the next J runs: their bytes stay
+ * in granules that were in bounds, below the memory's size, at most 4
+ * GiB.
+ *
+ * Accesses of one kind (loads or stores) at the same slots' values with
+ * the same offset, whose bytes are next to each other or overlap (a loop
+ * unrolled, memops' byte copies: five loads of five bytes), are taken as
+ * one access of their bytes, at most 512 of them (so at most two
+ * granules, both marked): one bounds check and one J each, and one
+ * marking run when the first of them would enter a new granule, not one
+ * per access.  Their 32-bit bases are the lowest one's plus 0 to 8191
+ * (their constants differ by less than 4096): when its address plus the
+ * bytes' span is in bounds, below the memory's size (at most 2^32), none
+ * of them wrapped past 2^32, and every one is in bounds; else the cold
+ * code takes the accesses one at a time, as above. */
+
+#define GB_JITX_NWACC 24
+
+typedef struct gb_jitx_wacc {
+    uint64_t slot[2];  /* its roots: slots' values at the head */
+    uint32_t keep[2];  /* their bits kept (the known low bits cleared) */
+    int nroots;
+    uint32_t d;        /* added to them, mod 2^32 */
+    uint32_t off;      /* then, in 64 bits */
+    int size;
+    int marks;         /* the marks' register of its kind */
+    bool mark;         /* the window's to mark (else: its bounds only) */
+    bool ind;          /* its slots all advance by constants, */
+    int32_t step;      /* by this much in all */
+} gb_jitx_wacc;
+
+typedef struct gb_jitx_win {
+    uint32_t head;
+    bool placed;              /* its compare emitted */
+    uint32_t start, len, at;  /* the compare's bytes, its jcc's rel32 */
+    int64_t hrs[NCR];         /* the slot each cache register holds at
+                                 the head (pinned), -1: none */
+    uint64_t cslot;           /* the counter */
+    int32_t cstep;
+    int n, nmark;
+    gb_jitx_wacc acc[GB_JITX_NWACC];
+} gb_jitx_win;
+
+/* wlim on the way in, and after an access out of bounds: every run
+ * marks (no counter is below 0 or above 2^32 - 1) */
+static uint32_t win_none(const gb_jitx_win *w)
+{
+    return w->cstep > 0 ? 0 : 0xffffffffu;
+}
+
+/* At the head of the loop [head, ...) whose slots' steps ind_plan just
+ * found (l->iok, l->istep): a window for it, when a slot advances by
+ * 0 < |c| < 2^31 (one in a register at the head preferred, then the
+ * smallest |c|); its wlim set on the way in.  Its compare is emitted at
+ * the head (gb_jitx_ind_head). */
+static void win_plan(asm_ *a, gb_jitx_line *l, const gb_jitx_hmap *hm,
+                     const gb_code *code, uint32_t head, uint32_t rend)
+{
+    l->wopen = 0;
+    /* (the accesses before the window can end: with fewer than three the
+     * flags cost no more a run, and less on the way in) */
+    int nacc = 0;
+    for (uint32_t i = head; i < rend && i < code->ncells;) {
+        const gb_cell *pc = &code->cells[i];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        gb_irop mb;
+        int bf;
+        bool wl, st;
+        if (oi < 0)
+            return;
+        if (gb_jitx_mem_kind((gb_irop)oi).size ||
+            gb_jitx_fused_mem((gb_irop)oi, &mb, &bf, &wl, &st))
+            nacc++;
+        else if (!gb_jitx_pure_op((gb_irop)oi))
+            break;
+        i += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    if (nacc < 3)
+        return;
+    int64_t cs = -1;
+    uint32_t cmag = 0;
+    for (uint32_t s = 0; s < l->nslots; s++) {
+        int32_t st = (int32_t)l->istep[s];
+        uint32_t mag = st < 0 ? 0u - (uint32_t)st : (uint32_t)st;
+        if (!l->iok[s] || !st || mag >= 0x80000000u)
+            continue;
+        bool in = gb_jitx_cfind(a, s) >= 0;
+        bool cin = cs >= 0 && gb_jitx_cfind(a, (uint64_t)cs) >= 0;
+        /* (the smallest step: the counter wraps least often) */
+        if (cs < 0 || (in && !cin) || (in == cin && mag < cmag)) {
+            cs = s;
+            cmag = mag;
+        }
+    }
+    if (cs < 0)
+        return;
+    if (l->nwin == l->capwin) {
+        int nc = l->capwin ? 2 * l->capwin : 4;
+        gb_jitx_win *nw = gb_realloc(l->win, (size_t)nc * sizeof *nw);
+        if (!nw)
+            return;
+        l->win = nw;
+        l->capwin = nc;
+    }
+    gb_jitx_win *w = &l->win[l->nwin++];
+    memset(w, 0, sizeof *w);
+    w->head = head;
+    for (int j = 0; j < NCR; j++)
+        w->hrs[j] = a->pin[j] ? a->rs[j] : -1;
+    w->cslot = (uint64_t)cs;
+    w->cstep = (int32_t)l->istep[cs];
+    l->wopen = l->nwin;
+    insm(a, 0, 0, 0xc7, 0, CTX, -1, 1, CO(wlim)); /* mov dword [wlim], */
+    b4(a, win_none(w));
+}
+
+/* the cache register holding slot s at w's head, or -1 (in the frame) */
+static int win_reg(const gb_jitx_win *w, uint64_t s)
+{
+    for (int j = 0; j < NCR; j++)
+        if (w->hrs[j] >= 0 && (uint64_t)w->hrs[j] == s)
+            return j;
+    return -1;
+}
+
+/* r32 = slot s's value at w's head */
+static void win_src(asm_ *a, const gb_jitx_win *w, int r, uint64_t s)
+{
+    int j = win_reg(w, s);
+    if (j >= 0)
+        mov32(a, r, creg[j]);
+    else
+        insm(a, 0, 0, 0x8b, r, FP, -1, 1, sd(s));
+}
+
+void gb_jitx_ind_head(asm_ *a, uint32_t i)
+{
+    gb_jitx_line *l = a->line;
+    if (!l || !l->wopen || l->win[l->wopen - 1].head != i ||
+        l->win[l->wopen - 1].placed)
+        return;
+    gb_jitx_win *w = &l->win[l->wopen - 1];
+    w->placed = true;
+    w->start = (uint32_t)a->n;
+    int j = win_reg(w, w->cslot), r = j >= 0 ? creg[j] : RAX;
+    if (j < 0)
+        win_src(a, w, RAX, w->cslot);
+    insm(a, 0, 0, 0x3b, r, CTX, -1, 1, CO(wlim)); /* cmp r32, [wlim] */
+    b1(a, 0x0f); /* jae / jbe (the marking, out of line) */
+    b1(a, (uint8_t)(0x80 + (w->cstep > 0 ? CC_AE : CC_BE)));
+    w->at = (uint32_t)a->n;
+    b4(a, 0);
+    w->len = (uint32_t)a->n - w->start;
+}
+
+void gb_jitx_win_close(asm_ *a)
+{
+    if (a->line)
+        a->line->wopen = 0;
+}
+
+/* An access of `size` bytes at (base v) + off, its marks in `marks`
+ * (done: already set on this line), while a window is open: 1 when it
+ * is the window's to mark (it marks nothing itself), 0 when the window
+ * checks its bounds only (it marks as it would have), -1 when there is
+ * no window (now closed: its address is not known from the head's
+ * values). */
+static int win_site(asm_ *a, gb_jitx_val v, uint64_t off, int size,
+                    int marks, bool done)
+{
+    gb_jitx_line *l = a->line;
+    if (!l || !l->wopen)
+        return -1;
+    gb_jitx_win *w = &l->win[l->wopen - 1];
+    uint64_t i = a->pc && l->code == a->code
+                     ? (uint64_t)(a->pc - l->code->cells) : UINT64_MAX;
+    if (!w->placed || l->epoch != l->iepoch || i < w->head ||
+        i >= l->irend || l->ihead != (int64_t)w->head ||
+        w->n == GB_JITX_NWACC || off > INT32_MAX) {
+        l->wopen = 0;
+        return -1;
+    }
+    gb_jitx_wacc *x = &w->acc[w->n];
+    uint64_t roots[2] = {v.r1, v.r2};
+    unsigned tz[2] = {v.t1, v.t2};
+    uint32_t step = 0;
+    x->nroots = 0;
+    x->ind = true;
+    for (int k = 0; k < 2; k++) {
+        uint64_t r = roots[k];
+        if (!r)
+            continue;
+        if ((uint32_t)(r >> 32) != l->iepoch || (r & 0x80000000u) ||
+            (uint32_t)r >= l->nslots) {
+            l->wopen = 0; /* (not a slot's value at the head) */
+            return -1;
+        }
+        x->slot[x->nroots] = (uint32_t)r;
+        x->keep[x->nroots++] =
+            tz[k] >= 32 ? 0 : ~(((uint32_t)1 << tz[k]) - 1);
+        if (l->iok[(uint32_t)r])
+            step += l->istep[(uint32_t)r];
+        else
+            x->ind = false;
+    }
+    x->d = v.d;
+    x->off = (uint32_t)off;
+    x->size = size;
+    x->step = (int32_t)step;
+    x->marks = marks;
+    x->mark = !done && x->ind && step &&
+              (step <= 256 || step >= 0u - 256u);
+    w->n++;
+    w->nmark += x->mark;
+    return x->mark ? 1 : 0;
+}
+
+/* n bytes of the recommended multi-byte no-ops at `at` (over code
+ * already written) */
+static void nops_at(asm_ *a, uint32_t at, uint32_t n)
+{
+    static const uint8_t nop[8][8] = {
+        {0x90},
+        {0x66, 0x90},
+        {0x0f, 0x1f, 0x00},
+        {0x0f, 0x1f, 0x40, 0x00},
+        {0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00},
+        {0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00},
+        {0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00}};
+    while (n && at + n <= a->n) {
+        uint32_t q = n > 8 ? 8 : n;
+        memcpy(a->b + at, nop[q - 1], q);
+        at += q;
+        n -= q;
+    }
+}
+
+/* jcc rel32 to be patched (jcc_patch): its rel32's position */
+static uint32_t jcc_fwd(asm_ *a, int cc)
+{
+    if (cc < 0) {
+        b1(a, 0xe9);
+    } else {
+        b1(a, 0x0f);
+        b1(a, (uint8_t)(0x80 + cc));
+    }
+    b4(a, 0);
+    return (uint32_t)a->n - 4;
+}
+
+static void jcc_patch(asm_ *a, uint32_t at)
+{
+    patch4(a, at, (uint32_t)a->n - (at + 4));
+}
+
+/* rax = the address of access x's first byte at w's head (64 bits) */
+static void win_addr(asm_ *a, const gb_jitx_win *w, const gb_jitx_wacc *x)
+{
+    if (!x->nroots)
+        insr(a, 0, 0x31, RAX, RAX); /* xor eax, eax */
+    for (int q = 0; q < x->nroots; q++) {
+        int r = q ? RCX : RAX;
+        win_src(a, w, r, x->slot[q]);
+        if (x->keep[q] != 0xffffffffu)
+            gb_jitx_aluimm(a, 0, 4, r, x->keep[q]); /* and r32, keep */
+        if (q)
+            insr(a, 0, 0x01, RCX, RAX); /* add eax, ecx */
+    }
+    if (x->d)
+        gb_jitx_aluimm(a, 0, 0, RAX, x->d); /* add eax, d */
+    if (x->off)
+        insm(a, 0, 1, 0x8d, RAX, RAX, -1, 1, (int32_t)x->off);
+}
+
+/* cmp rcx, memsize; jae (to be patched) */
+static uint32_t win_bound(asm_ *a)
+{
+    insm(a, 0, 1, 0x3b, RCX, CTX, -1, 1, CO(memsize));
+    return jcc_fwd(a, CC_AE);
+}
+
+/* Accesses taken as one (see above): an access of the window (its
+ * first, the one at the lowest address) and the bytes from there. */
+typedef struct gb_jitx_wgrp {
+    int first, base; /* (base: the one the others' d are measured from) */
+    int64_t lo, hi;  /* their bytes, [lo, hi) from base's first byte */
+    bool mark;       /* one of them is the window's to mark */
+} gb_jitx_wgrp;
+
+/* Whether access y can be taken with group g of window w's accesses
+ * (then g grows by it). */
+static bool win_join(asm_ *a, const gb_jitx_win *w, gb_jitx_wgrp *g,
+                     const gb_jitx_wacc *y)
+{
+    const gb_jitx_wacc *b = &w->acc[g->base];
+    if (y->marks != b->marks || y->off != b->off ||
+        y->nroots != b->nroots || y->ind != b->ind || y->step != b->step)
+        return false;
+    for (int q = 0; q < b->nroots; q++)
+        if (y->slot[q] != b->slot[q] || y->keep[q] != b->keep[q])
+            return false;
+    int64_t rel = (int32_t)(y->d - b->d);
+    if (rel <= -4096 || rel >= 4096 || rel > g->hi ||
+        rel + y->size < g->lo)
+        return false;
+    int64_t lo = rel < g->lo ? rel : g->lo;
+    int64_t hi = rel + y->size > g->hi ? rel + y->size : g->hi;
+    if (hi - lo > (1 << GB_DIRTY_SHIFT))
+        return false;
+    if (rel < g->lo)
+        g->first = (int)(y - w->acc);
+    g->lo = lo;
+    g->hi = hi;
+    g->mark = g->mark || y->mark;
+    return true;
+}
+
+/* The marking of window w, out of line (see above); back to the code
+ * after its compare. */
+static void win_emit(asm_ *a, const gb_jitx_win *w)
+{
+    gb_jitx_wgrp g[GB_JITX_NWACC];
+    int ng = 0;
+    for (int k = 0; k < w->n; k++) {
+        int q = 0;
+        while (q < ng && !win_join(a, w, &g[q], &w->acc[k]))
+            q++;
+        if (q == ng)
+            g[ng++] = (gb_jitx_wgrp){k, k, 0, w->acc[k].size,
+                                     w->acc[k].mark};
+    }
+    uint32_t back = w->at + 4;
+    jcc_patch(a, w->at);
+    uint32_t precise[GB_JITX_NWACC], stop[GB_JITX_NWACC + 1];
+    int nstop = 0;
+    /* every group in bounds (else: the accesses one at a time) */
+    for (int q = 0; q < ng; q++) {
+        win_addr(a, w, &w->acc[g[q].first]);
+        insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, (int32_t)(g[q].hi - g[q].lo - 1));
+        precise[q] = win_bound(a);
+    }
+    /* the groups' marks and J */
+    insm(a, 0, 0, 0xc7, 0, CTX, -1, 1, CO(wj)); /* mov dword [wj], 511 */
+    b4(a, (1u << GB_DIRTY_SHIFT) - 1);
+    for (int q = 0; q < ng; q++) {
+        if (!g[q].mark)
+            continue;
+        const gb_jitx_wacc *x = &w->acc[g[q].first];
+        int32_t span = (int32_t)(g[q].hi - g[q].lo);
+        int marks = x->marks;
+        uint32_t mag = x->step < 0 ? 0u - (uint32_t)x->step : (uint32_t)x->step;
+        win_addr(a, w, x);
+        insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, span - 1); /* rcx: last */
+        if (span > 1)
+            mark_in(a, RAX, marks);
+        /* eax = J = R / S: (R * ceil(2^20 / S)) >> 20, exact for R <
+         * 2048; R the bytes left in the granule (up: after the last
+         * byte, down: before the first) */
+        if (x->step > 0) {
+            mov32(a, RAX, RCX);
+            insr(a, 0, 0xf7, 2, RAX); /* not eax */
+        } else {
+            insm(a, 0, 0, 0x8d, RAX, RCX, -1, 1, 1 - span);
+        }
+        gb_jitx_aluimm(a, 0, 4, RAX, (1u << GB_DIRTY_SHIFT) - 1);
+        insr(a, 0, 0x69, RAX, RAX); /* imul eax, eax, M */
+        b4(a, ((1u << 20) + mag - 1) / mag);
+        insr(a, 0, 0xc1, 5, RAX); /* shr eax, 20 */
+        b1(a, 20);
+        insm(a, 0, 0, 0x3b, RAX, CTX, -1, 1, CO(wj)); /* cmp eax, [wj] */
+        b1(a, 0x73); /* jae over */
+        b1(a, 5);
+        insm(a, 0, 0, 0x89, RAX, CTX, -1, 1, CO(wj)); /* mov [wj], eax */
+        mark_in(a, RCX, marks);
+    }
+    /* wlim: up, counter + J c + 1, at most 2^32 - c (the counter at or
+     * above it would wrap on the next run: none); down, counter - J |c|
+     * - 1, at least |c| - 1 (below |c|: none) */
+    uint32_t mag = w->cstep < 0 ? 0u - (uint32_t)w->cstep : (uint32_t)w->cstep;
+    uint32_t lim = w->cstep > 0 ? (uint32_t)(0x100000000ull - mag) : mag;
+    win_src(a, w, RAX, w->cslot);
+    gb_jitx_aluimm(a, 0, 7, RAX, lim); /* cmp eax, lim */
+    stop[nstop++] = jcc_fwd(a, w->cstep > 0 ? CC_AE : CC_B);
+    insm(a, 0, 0, 0x8b, RCX, CTX, -1, 1, CO(wj)); /* mov ecx, [wj] */
+    insr(a, 1, 0x69, RCX, RCX); /* imul rcx, rcx, |c| */
+    b4(a, mag);
+    if (w->cstep > 0) {
+        insm(a, 0, 1, 0x8d, RAX, RAX, RCX, 1, 1); /* lea rax, [rax+rcx+1] */
+        gb_jitx_movimm(a, RCX, lim);
+        insr(a, 1, 0x39, RCX, RAX);   /* cmp rax, rcx */
+        insr(a, 1, 0x470f, RAX, RCX); /* cmova rax, rcx */
+    } else {
+        insr(a, 1, 0x29, RCX, RAX);   /* sub rax, rcx */
+        insm(a, 0, 1, 0x8d, RAX, RAX, -1, 1, -1); /* lea rax, [rax-1] */
+        gb_jitx_movimm(a, RCX, lim - 1);
+        insr(a, 1, 0x39, RCX, RAX);   /* cmp rax, rcx (signed) */
+        insr(a, 1, 0x4c0f, RAX, RCX); /* cmovl rax, rcx */
+    }
+    insm(a, 0, 0, 0x89, RAX, CTX, -1, 1, CO(wlim)); /* mov [wlim], eax */
+    gb_jitx_jmp_to(a, back);
+    /* one out of bounds: the accesses in order, marked up to it */
+    for (int q = 0; q < ng; q++)
+        jcc_patch(a, precise[q]);
+    for (int k = 0; k < w->n; k++) {
+        const gb_jitx_wacc *x = &w->acc[k];
+        win_addr(a, w, x);
+        insm(a, 0, 1, 0x8d, RCX, RAX, -1, 1, x->size - 1);
+        stop[nstop++] = win_bound(a);
+        if (x->mark) {
+            if (x->size > 1)
+                mark_in(a, RAX, x->marks);
+            mark_in(a, RCX, x->marks);
+        }
+    }
+    /* (or every one in bounds, where a group's address wrapped past 2^32
+     * and its accesses' did not: all marked) */
+    for (int k = 0; k < nstop; k++)
+        jcc_patch(a, stop[k]);
+    insm(a, 0, 0, 0xc7, 0, CTX, -1, 1, CO(wlim)); /* mov dword [wlim], */
+    b4(a, win_none(w));
+    gb_jitx_jmp_to(a, back);
+}
+
+/* The function's windows, after its code: the marking of each, or its
+ * compare made no-ops when none of its accesses is its to mark. */
+static void win_emit_all(asm_ *a)
+{
+    gb_jitx_line *l = a->line;
+    if (!l)
+        return;
+    for (int k = 0; k < l->nwin && !a->fail; k++) {
+        const gb_jitx_win *w = &l->win[k];
+        if (!w->placed)
+            continue;
+        if (w->nmark)
+            win_emit(a, w);
+        else
+            nops_at(a, w->start, w->len);
+    }
+    l->nwin = 0;
+    l->wopen = 0;
+}
+
 /* ---- marks once per granule: the loops' inductions ----
  *
  * In a loop of one straight line with no call or helper, an access whose
@@ -867,6 +1345,7 @@ void gb_jitx_ind_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
     if (!l || l->code != code)
         return;
     l->ihead = -1;
+    l->wopen = 0;
     uint32_t ns = l->nslots;
     if (!l->istep) {
         l->istep = gb_malloc(ns * sizeof *l->istep);
@@ -953,6 +1432,7 @@ void gb_jitx_ind_plan(asm_ *a, const gb_jitx_hmap *hm, const gb_code *code,
         insm(a, 0, 1, 0xc7, 0, CTX, -1, 1, CO(ind) + 4 * k);
         b4(a, 0);
     }
+    win_plan(a, l, hm, code, head, rend);
 }
 
 /* The flag of an access at (base v) + off in the loop whose accesses mark
@@ -1033,6 +1513,7 @@ void gb_jitx_emit_ind_marks(asm_ *a)
         gb_jitx_jmp_to(a, a->icold[k].target);
     }
     a->nicold = 0;
+    win_emit_all(a);
 }
 
 /* the bounds of an access: checked now, or known (then recorded) */
@@ -1057,6 +1538,8 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         a->line->wv = access_base(a->line, pc, 2, bform);
         done = marked(a, a->line->wv, pc[bform ? 4 : 3].u, m.size, RDM,
                       &one);
+        done = win_site(a, a->line->wv, pc[bform ? 4 : 3].u, m.size, RDM,
+                        done) == 1 || done;
     }
     int32_t disp = 0;
     int32_t *dp = done && a->guard ? &disp : NULL;
@@ -1125,6 +1608,8 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
     if (a->line) {
         v = access_base(a->line, pc, 1, bform);
         done = marked(a, v, pc[bform ? 4 : 3].u, m.size, DIRTY, &one);
+        done = win_site(a, v, pc[bform ? 4 : 3].u, m.size, DIRTY, done) ==
+                   1 || done;
     }
     int32_t disp = 0;
     int32_t *dp = done && a->guard ? &disp : NULL;

@@ -125,6 +125,13 @@ struct gb_module {
                               when the module runs in the interpreter */
     bool uses_floats;      /* set by the compiler: a body has a float
                               instruction or local (Gear rejects those) */
+    bool changes_tables;   /* set by the compiler: a body has table.set,
+                              table.grow, .fill, .copy, .init or elem.drop */
+    bool drops_data;       /* set by the compiler: a body has data.drop */
+    bool tables_fixed;     /* set at load (runtime.c, tables_fixed): the
+                              tables and element segments hold what
+                              instantiation made them until the instance
+                              goes, so a reused one keeps them as they are */
     _Atomic uint32_t refs; /* owners: 1 at load, + gb_module_retain; the
                               only field that changes after load */
 };

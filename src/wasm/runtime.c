@@ -54,6 +54,31 @@ void gb_wasm_config_default(gb_wasm_config *cfg)
 
 /* ---- modules ------------------------------------------------------------ */
 
+/* Whether m's tables and element segments keep what instantiation made
+ * them for as long as the instance lives: no code changes them (the
+ * compiler's changes_tables), no table is exported (for another instance
+ * or the embedder to change), and the active segments fill the module's
+ * own tables from values that do not depend on imported globals. */
+static bool tables_fixed(const gb_module *m)
+{
+    if (m->changes_tables)
+        return false;
+    for (uint32_t i = 0; i < m->nexports; i++)
+        if (m->exports[i].kind == GB_EXTERN_TABLE)
+            return false;
+    for (uint32_t i = 0; i < m->nelems; i++) {
+        const gb_elem_seg *seg = &m->elems[i];
+        if (seg->mode == GB_SEG_ACTIVE &&
+            (seg->table < m->ntable_imports ||
+             seg->offset.op == GB_OP_GLOBAL_GET))
+            return false;
+        for (uint32_t k = 0; k < seg->count; k++)
+            if (seg->items[k].op == GB_OP_GLOBAL_GET)
+                return false;
+    }
+    return true;
+}
+
 gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
                       size_t len, gb_module **out, char *detail,
                       size_t detail_len)
@@ -86,6 +111,8 @@ gb_err gb_module_load(const gb_wasm_config *cfg, const uint8_t *bytes,
     gb_err e = gb_decode(m, detail, detail_len);
     if (!e)
         e = gb_compile_module(m, detail, detail_len);
+    if (!e)
+        m->tables_fixed = tables_fixed(m);
     /* the compiled tier: a module it cannot compile runs interpreted */
     if (!e && cfg->tier != GB_TIER_INTERP && gb_jit_available() &&
         gb_jit_compile(m, &m->jit) != GB_OK)
@@ -787,17 +814,19 @@ gb_err gb_instantiate(gb_store *s, const gb_module *m,
 }
 
 /* The part of instantiation that a reused instance repeats: globals,
- * element values, active element and data segments, the start function
- * (the tables are fresh or reset, the imports linked). */
+ * element values and active element segments (when tables: the tables
+ * are fresh or reset), active data segments (when data), the start
+ * function (the imports linked). */
 static gb_err init_state(gb_store *s, const gb_module *m, gb_instance *inst,
-                         uint32_t flags, char *detail, size_t detail_len)
+                         uint32_t flags, bool tables, bool data, char *detail,
+                         size_t detail_len)
 {
     gb_err e;
     for (uint32_t i = m->nglobal_imports; i < m->nglobals; i++)
         inst->globals[i]->val =
             eval_const(inst, &m->global_init[i - m->nglobal_imports]);
     gb_val *evbuf = inst->elem_vals[0]; /* (the segments' values, in a row) */
-    for (uint32_t i = 0; i < m->nelems; i++) {
+    for (uint32_t i = 0; tables && i < m->nelems; i++) {
         const gb_elem_seg *seg = &m->elems[i];
         inst->elem_vals[i] = evbuf;
         evbuf += seg->count + 1;
@@ -805,7 +834,7 @@ static gb_err init_state(gb_store *s, const gb_module *m, gb_instance *inst,
             inst->elem_vals[i][k] = eval_const(inst, &seg->items[k]);
         inst->elem_len[i] = seg->mode == GB_SEG_PASSIVE ? seg->count : 0;
     }
-    for (uint32_t i = 0; i < m->nelems; i++) {
+    for (uint32_t i = 0; tables && i < m->nelems; i++) {
         const gb_elem_seg *seg = &m->elems[i];
         if (seg->mode != GB_SEG_ACTIVE)
             continue;
@@ -819,7 +848,7 @@ static gb_err init_state(gb_store *s, const gb_module *m, gb_instance *inst,
         }
         gb_copy(t->elems + off, inst->elem_vals[i], seg->count * sizeof(gb_val));
     }
-    for (uint32_t i = 0; i < m->ndatas; i++) {
+    for (uint32_t i = 0; data && i < m->ndatas; i++) {
         const gb_data_seg *seg = &m->datas[i];
         if (seg->mode != GB_SEG_ACTIVE)
             continue;
@@ -869,13 +898,17 @@ static bool same_imports(const gb_instance *inst, const gb_extern *imports)
 }
 
 /* An instance made again from a reusable one (same module, same
- * imports): its tables back to their initial size and null, its
- * segments undropped, then init_state. */
+ * imports): its tables back to their initial size and null and its
+ * element segments undropped, unless nothing can have changed them
+ * (tables_fixed); its data segments undropped, unless they were all
+ * left dropped and no code drops one (data.drop); then init_state. */
 static gb_err reinstantiate(gb_store *s, gb_instance *inst, uint32_t flags,
                             char *detail, size_t detail_len)
 {
     const gb_module *m = inst->mod;
-    for (uint32_t i = m->ntable_imports; i < m->ntables; i++) {
+    bool tables = !m->tables_fixed,
+         data = m->drops_data || !(flags & GB_INST_NO_DATA);
+    for (uint32_t i = m->ntable_imports; tables && i < m->ntables; i++) {
         gb_table *t = inst->tables[i];
         uint32_t min = m->tables[i].limits.min;
         if (t->size != min) { /* (grown by the last run) */
@@ -888,8 +921,9 @@ static gb_err reinstantiate(gb_store *s, gb_instance *inst, uint32_t flags,
         }
         memset(t->elems, 0, (size_t)min * sizeof *t->elems);
     }
-    memset(inst->data_dropped, 0, m->ndatas);
-    return init_state(s, m, inst, flags, detail, detail_len);
+    if (data)
+        memset(inst->data_dropped, 0, m->ndatas);
+    return init_state(s, m, inst, flags, tables, data, detail, detail_len);
 }
 
 gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
@@ -907,9 +941,11 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     }
     if (m->nmems > m->nmem_imports)
         flags &= ~(uint32_t)GB_INST_REUSE; /* (its memory is the store's) */
+    bool vouched = flags & GB_INST_SAME_IMPORTS;
+    flags &= ~(uint32_t)GB_INST_SAME_IMPORTS; /* (not the instance's) */
     gb_instance *spare = s->spare;
     if ((flags & GB_INST_REUSE) && spare && spare->mod == m &&
-        spare->flags == flags && same_imports(spare, imports)) {
+        spare->flags == flags && (vouched || same_imports(spare, imports))) {
         /* (spare->mod is m itself: the reference it holds keeps the
          * module's address from being reused by another) */
         s->spare = NULL;
@@ -1030,7 +1066,7 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     }
     if (m->nelems)
         inst->elem_vals[0] = (gb_val *)(block + o_evbuf);
-    e = init_state(s, m, inst, flags, detail, detail_len);
+    e = init_state(s, m, inst, flags, true, true, detail, detail_len);
     if (e)
         return e;
     if (flags & GB_INST_REUSE) { /* complete: it may be the next spare */
@@ -1041,6 +1077,27 @@ gb_err gb_instantiate_ex(gb_store *s, const gb_module *m,
     return GB_OK;
 }
 
+/* The object inst exports as ex. */
+static void export_of(const gb_instance *inst, const gb_export *ex,
+                      gb_extern *out)
+{
+    out->kind = ex->kind;
+    switch (ex->kind) {
+    case GB_EXTERN_FUNC:
+        out->u.func = inst->funcs[ex->index];
+        break;
+    case GB_EXTERN_TABLE:
+        out->u.table = inst->tables[ex->index];
+        break;
+    case GB_EXTERN_MEMORY:
+        out->u.memory = inst->mem;
+        break;
+    case GB_EXTERN_GLOBAL:
+        out->u.global = inst->globals[ex->index];
+        break;
+    }
+}
+
 gb_err gb_instance_export(const gb_instance *inst, const char *name,
                           size_t len, gb_extern *out)
 {
@@ -1049,24 +1106,19 @@ gb_err gb_instance_export(const gb_instance *inst, const char *name,
         const gb_export *ex = &m->exports[i];
         if (ex->name_len != len || memcmp(ex->name, name, len))
             continue;
-        out->kind = ex->kind;
-        switch (ex->kind) {
-        case GB_EXTERN_FUNC:
-            out->u.func = inst->funcs[ex->index];
-            break;
-        case GB_EXTERN_TABLE:
-            out->u.table = inst->tables[ex->index];
-            break;
-        case GB_EXTERN_MEMORY:
-            out->u.memory = inst->mem;
-            break;
-        case GB_EXTERN_GLOBAL:
-            out->u.global = inst->globals[ex->index];
-            break;
-        }
+        export_of(inst, ex, out);
         return GB_OK;
     }
     return GB_NOT_FOUND;
+}
+
+gb_err gb_instance_export_at(const gb_instance *inst, uint32_t i,
+                             gb_extern *out)
+{
+    if (i >= inst->mod->nexports)
+        return GB_NOT_FOUND;
+    export_of(inst, &inst->mod->exports[i], out);
+    return GB_OK;
 }
 
 const gb_module *gb_instance_module(const gb_instance *inst)

@@ -274,9 +274,58 @@ static void test_lazy_pages(void)
     gb_module_free(m);
 }
 
+/* The lazy-page charges for pages touched apart (gas_pages_far: pages 2
+ * and 7 written, 5 read, of 8): with the stack ending at each page in
+ * turn, a run burns what one with no page above its stack burns plus the
+ * charges of the touched pages from there on — none left out or counted
+ * twice as the untouched ones are passed. */
+static void test_lazy_pages_far(void)
+{
+    GB_EXPECT(read_wasm("gas_pages_far"));
+    const gb_vara_schedule *v = &gb_vara_schedule_default;
+    const __typeof__(v->memory) *mw = &v->memory;
+    uint64_t read = mw->lazy_pages_signal_read;
+    uint64_t write = mw->lazy_pages_signal_write + mw->upload_page_data;
+    gb_wasm_config wc;
+    gb_wasm_config_default(&wc);
+    wc.schedule = &gb_gear_costs_get()->engine;
+    gb_module *m = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_module_load(&wc, wasm, wasm_len, &m, NULL, 0));
+    gb_processor *p = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &p));
+    if (!m || !p)
+        goto out;
+    gb_block_ctx blk;
+    gb_block_ctx_default(&blk, 1, 6000);
+    uint64_t burned[9];
+    for (uint32_t stack = 0; stack <= 8; stack++) {
+        gb_program_view view = {.module = m, .static_pages = 2,
+                                .stack_end = stack * GB_GEAR_PAGE_SIZE,
+                                .page = page1_only, .hot_complete = true};
+        gb_dispatch d = {.kind = GB_DISPATCH_HANDLE,
+                         .gas_limit = 10000000000ull};
+        memset(d.source.b, 0xaa, 32);
+        d.id = gb_message_id_external(1, d.source, stack, 0);
+        gb_journal j;
+        GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, &view, &d, &j));
+        GB_EXPECT_U64(GB_OUTCOME_SUCCESS, j.outcome);
+        burned[stack] = j.gas_burned;
+        gb_journal_free(&j);
+    }
+    for (uint32_t stack = 0; stack <= 8; stack++) {
+        uint64_t want = (stack <= 2 ? write : 0) + (stack <= 5 ? read : 0) +
+                        (stack <= 7 ? write : 0);
+        GB_EXPECT_U64(want, burned[stack] - burned[8]);
+    }
+out:
+    gb_processor_free(p);
+    gb_module_free(m);
+}
+
 int main(void)
 {
     GB_RUN(test_precalculated);
     GB_RUN(test_lazy_pages);
+    GB_RUN(test_lazy_pages_far);
     return gb_test_summary();
 }

@@ -218,6 +218,66 @@ static void test_counter_memory_persists(void)
     gb_module_free(m);
 }
 
+/* Runs a dispatch of kind with payload on v: the counter it replies
+ * (UINT32_MAX: no 4-byte reply) and the outcome. */
+static uint32_t run_kind(gb_processor *p, const gb_program_view *v,
+                         gb_dispatch_kind kind, const char *payload,
+                         uint32_t nonce, pages *keep, gb_outcome *outcome)
+{
+    gb_block_ctx blk;
+    gb_block_ctx_default(&blk, 1, 6000);
+    gb_dispatch d = msg(payload, GAS, nonce);
+    d.kind = kind;
+    gb_journal j;
+    GB_EXPECT_ERR(GB_OK, gb_process(p, &blk, v, &d, &j));
+    uint32_t got = UINT32_MAX;
+    if (j.has_reply && j.reply.payload_len == 4)
+        memcpy(&got, j.reply.payload, 4);
+    *outcome = j.outcome;
+    if (keep)
+        keep_pages(keep, &j);
+    gb_journal_free(&j);
+    return got;
+}
+
+/* One processor, two modules in turn: each run calls its own module's
+ * entry point for the kind (the processor finds where they are when it
+ * links a module, not per run). */
+static void test_modules_in_turn(void)
+{
+    gb_module *ping = load("ping"), *ctr = load("counter");
+    gb_processor *p = NULL;
+    GB_EXPECT(ping && ctr);
+    GB_EXPECT_ERR(GB_OK, gb_processor_new(NULL, &p));
+    if (!ping || !ctr || !p)
+        goto out;
+    pages none = {0}, ps = {0};
+    gb_program_view vp = {.module = ping, .static_pages = 1, .page = lookup,
+                          .page_user = &none};
+    gb_program_view vc = {.module = ctr, .static_pages = 2,
+                          .stack_end = 65536, .page = lookup,
+                          .page_user = &ps};
+    gb_outcome o;
+    for (uint32_t round = 0; round < 3; round++) {
+        run_kind(p, &vp, GB_DISPATCH_HANDLE, "PING", 10 * round, NULL, &o);
+        GB_EXPECT_U64(GB_OUTCOME_SUCCESS, o);
+        /* the counter's state export (ping has none) */
+        GB_EXPECT_U64(round, run_kind(p, &vc, GB_DISPATCH_STATE, "",
+                                      10 * round + 1, NULL, &o));
+        GB_EXPECT_U64(GB_OUTCOME_SUCCESS, o);
+        run_kind(p, &vp, GB_DISPATCH_STATE, "", 10 * round + 2, NULL, &o);
+        GB_EXPECT_U64(GB_OUTCOME_SKIPPED, o);
+        GB_EXPECT_U64(round + 1, run_kind(p, &vc, GB_DISPATCH_HANDLE, "inc",
+                                          10 * round + 3, &ps, &o));
+        GB_EXPECT_U64(GB_OUTCOME_SUCCESS, o);
+    }
+    pages_free(&ps);
+out:
+    gb_processor_free(p);
+    gb_module_free(ping);
+    gb_module_free(ctr);
+}
+
 static gb_journal run_hostile(gb_processor *p, gb_module *m, const char *op,
                               uint64_t gas)
 {
@@ -396,6 +456,7 @@ int main(void)
 {
     GB_RUN(test_ping_pong);
     GB_RUN(test_counter_memory_persists);
+    GB_RUN(test_modules_in_turn);
     GB_RUN(test_hostile_programs);
     GB_RUN(test_out_of_bounds_tiers);
     GB_RUN(test_threads_independent);

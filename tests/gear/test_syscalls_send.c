@@ -352,9 +352,31 @@ static void test_journal_arrays_kept(void)
     j = env_handle(&e, &s, &d); /* (none kept: its own) */
     expect_sends(&j, &d, 1);
     GB_EXPECT_U64(2, j.msgs_room);
-    gb_journal_release_to(&other, e.p);
-    gb_journal_release_to(&j, e.p); /* (the processor has some: freed) */
-    env_free(&e);
+    /* more than one kept: the next runs take them, the last released
+     * first */
+    gb_journal_release_to(&other, e.p); /* (room for 8) */
+    gb_journal_release_to(&j, e.p);     /* (room for 2) */
+    gb_journal a = env_handle(&e, &s, &d);
+    expect_sends(&a, &d, 1);
+    GB_EXPECT_U64(2, a.msgs_room);
+    gb_journal b = env_handle(&e, &s, &d);
+    expect_sends(&b, &d, 1);
+    GB_EXPECT_U64(8, b.msgs_room);
+    gb_journal_release_to(&a, e.p);
+    gb_journal_release_to(&b, e.p);
+    /* an array grown past what the processor keeps is freed: the next
+     * run that needs more than the kept ones have gets its own */
+    s = sends_script(20, 0);
+    j = env_handle(&e, &s, &d);
+    expect_sends(&j, &d, 20);
+    GB_EXPECT_U64(32, j.msgs_room);
+    gb_journal_release_to(&j, e.p);
+    s = sends_script(9, 0);
+    j = env_handle(&e, &s, &d);
+    expect_sends(&j, &d, 9);
+    GB_EXPECT_U64(16, j.msgs_room); /* (8 kept, grown) */
+    gb_journal_release_to(&j, e.p);
+    env_free(&e); /* (frees what the processor keeps) */
 }
 
 int main(void)

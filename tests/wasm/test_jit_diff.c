@@ -594,23 +594,35 @@ static void test_induction(void)
         3075831662u, /* two_backs */
         3645216496u, /* rows */
     };
+    /* then off_end traps; then on the second page */
+    static const uint64_t want2[] = {
+        2093964580u, /* wrap_up */
+        1941154119u, /* wrap_down */
+    };
     const uint32_t nwant = sizeof want / sizeof want[0];
+    const uint32_t nwant2 = sizeof want2 / sizeof want2[0];
     uint64_t gas[160];
     size_t ngas = 0;
-    for (uint64_t g = 0; g < 460000 && ngas < 159; g = g + g / 8 + 13)
+    for (uint64_t g = 0; g < 560000 && ngas < 159; g = g + g / 8 + 13)
         gas[ngas++] = g;
     gas[ngas++] = 1000000;
     static jd_record a, b;
     if (!ladder("jit_ind", gas, ngas, &a, &b))
         return;
     GB_EXPECT(b.compiled && a.load_err == GB_OK && a.inst_err == GB_OK);
-    GB_EXPECT_U64(nwant + 1, b.ncalls);
-    for (uint32_t i = 0; i < b.ncalls && i < nwant; i++) {
+    GB_EXPECT_U64(nwant + nwant2 + 2, b.ncalls);
+    if (b.ncalls != nwant + nwant2 + 2)
+        return;
+    for (uint32_t i = 0; i < nwant; i++) {
         GB_EXPECT_ERR(GB_OK, b.calls[i].err);
         GB_EXPECT_U64(want[i], (uint32_t)b.calls[i].results[0]);
     }
-    if (b.ncalls == nwant + 1)
-        GB_EXPECT_ERR(GB_TRAP_MEM_OOB, b.calls[nwant].err);
+    GB_EXPECT_ERR(GB_TRAP_MEM_OOB, b.calls[nwant].err);
+    for (uint32_t i = 0; i < nwant2; i++) {
+        GB_EXPECT_ERR(GB_OK, b.calls[nwant + 1 + i].err);
+        GB_EXPECT_U64(want2[i], (uint32_t)b.calls[nwant + 1 + i].results[0]);
+    }
+    GB_EXPECT_ERR(GB_TRAP_MEM_OOB, b.calls[nwant + nwant2 + 1].err);
 }
 
 /* Run tests/data/wasm/NAME.wat's nexports exports under both tiers at

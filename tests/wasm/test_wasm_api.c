@@ -271,6 +271,72 @@ static const uint8_t wasm_reuse[] = {
     0x04, 0x00, 0x10, 0x00, 0x0B, 0x0B, 0x05, 0x01, 0x01, 0x02, 0x68, 0x69,
 };
 
+/* GB_INST_REUSE for a module whose code changes none of its tables
+ * (wat2wasm of):
+ * (module
+ *   (import "env" "mem" (memory 1))
+ *   (table (export "t") 2 funcref)
+ *   (global $g (mut i32) (i32.const 7))
+ *   (elem (i32.const 0) $one $two)
+ *   (data $d "hi")
+ *   (type $r (func (result i32)))
+ *   (func $one (result i32) i32.const 1)
+ *   (func $two (result i32) i32.const 2)
+ *   (func (export "setg") i32.const 99 global.set $g)
+ *   (func (export "g") (result i32) global.get $g)
+ *   (func (export "t0") (result i32) i32.const 0 call_indirect (type $r))
+ *   (func (export "t1") (result i32) i32.const 1 call_indirect (type $r))
+ *   (func (export "dinit") (result i32)
+ *     i32.const 0 i32.const 0 i32.const 2 memory.init $d
+ *     i32.const 1 i32.load8_u)) */
+static const uint8_t wasm_fixed[] = {
+    0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60,
+    0x00, 0x01, 0x7F, 0x60, 0x00, 0x00, 0x02, 0x0C, 0x01, 0x03, 0x65, 0x6E,
+    0x76, 0x03, 0x6D, 0x65, 0x6D, 0x02, 0x00, 0x01, 0x03, 0x08, 0x07, 0x00,
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00, 0x02,
+    0x06, 0x06, 0x01, 0x7F, 0x01, 0x41, 0x07, 0x0B, 0x07, 0x22, 0x06, 0x01,
+    0x74, 0x01, 0x00, 0x04, 0x73, 0x65, 0x74, 0x67, 0x00, 0x02, 0x01, 0x67,
+    0x00, 0x03, 0x02, 0x74, 0x30, 0x00, 0x04, 0x02, 0x74, 0x31, 0x00, 0x05,
+    0x05, 0x64, 0x69, 0x6E, 0x69, 0x74, 0x00, 0x06, 0x09, 0x08, 0x01, 0x00,
+    0x41, 0x00, 0x0B, 0x02, 0x00, 0x01, 0x0C, 0x01, 0x01, 0x0A, 0x3A, 0x07,
+    0x04, 0x00, 0x41, 0x01, 0x0B, 0x04, 0x00, 0x41, 0x02, 0x0B, 0x07, 0x00,
+    0x41, 0xE3, 0x00, 0x24, 0x00, 0x0B, 0x04, 0x00, 0x23, 0x00, 0x0B, 0x07,
+    0x00, 0x41, 0x00, 0x11, 0x00, 0x00, 0x0B, 0x07, 0x00, 0x41, 0x01, 0x11,
+    0x00, 0x00, 0x0B, 0x11, 0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x02, 0xFC,
+    0x08, 0x00, 0x00, 0x41, 0x01, 0x2D, 0x00, 0x00, 0x0B, 0x0B, 0x05, 0x01,
+    0x01, 0x02, 0x68, 0x69,
+};
+
+/* wasm_fixed without the table's export. */
+static const uint8_t wasm_fixed_own[] = {
+    0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60,
+    0x00, 0x01, 0x7F, 0x60, 0x00, 0x00, 0x02, 0x0C, 0x01, 0x03, 0x65, 0x6E,
+    0x76, 0x03, 0x6D, 0x65, 0x6D, 0x02, 0x00, 0x01, 0x03, 0x08, 0x07, 0x00,
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x04, 0x04, 0x01, 0x70, 0x00, 0x02,
+    0x06, 0x06, 0x01, 0x7F, 0x01, 0x41, 0x07, 0x0B, 0x07, 0x1E, 0x05, 0x04,
+    0x73, 0x65, 0x74, 0x67, 0x00, 0x02, 0x01, 0x67, 0x00, 0x03, 0x02, 0x74,
+    0x30, 0x00, 0x04, 0x02, 0x74, 0x31, 0x00, 0x05, 0x05, 0x64, 0x69, 0x6E,
+    0x69, 0x74, 0x00, 0x06, 0x09, 0x08, 0x01, 0x00, 0x41, 0x00, 0x0B, 0x02,
+    0x00, 0x01, 0x0C, 0x01, 0x01, 0x0A, 0x3A, 0x07, 0x04, 0x00, 0x41, 0x01,
+    0x0B, 0x04, 0x00, 0x41, 0x02, 0x0B, 0x07, 0x00, 0x41, 0xE3, 0x00, 0x24,
+    0x00, 0x0B, 0x04, 0x00, 0x23, 0x00, 0x0B, 0x07, 0x00, 0x41, 0x00, 0x11,
+    0x00, 0x00, 0x0B, 0x07, 0x00, 0x41, 0x01, 0x11, 0x00, 0x00, 0x0B, 0x11,
+    0x00, 0x41, 0x00, 0x41, 0x00, 0x41, 0x02, 0xFC, 0x08, 0x00, 0x00, 0x41,
+    0x01, 0x2D, 0x00, 0x00, 0x0B, 0x0B, 0x05, 0x01, 0x01, 0x02, 0x68, 0x69,
+};
+
+/* Another instance that changes wasm_fixed's exported table:
+ * (module
+ *   (import "env" "t" (table 2 funcref))
+ *   (func (export "clear") i32.const 0 ref.null func table.set 0)) */
+static const uint8_t wasm_clear[] = {
+    0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60,
+    0x00, 0x00, 0x02, 0x0B, 0x01, 0x03, 0x65, 0x6E, 0x76, 0x01, 0x74, 0x01,
+    0x70, 0x00, 0x02, 0x03, 0x02, 0x01, 0x00, 0x07, 0x09, 0x01, 0x05, 0x63,
+    0x6C, 0x65, 0x61, 0x72, 0x00, 0x00, 0x0A, 0x0A, 0x01, 0x08, 0x00, 0x41,
+    0x00, 0xD0, 0x70, 0x26, 0x00, 0x0B,
+};
+
 /* ---- helpers ---------------------------------------------------------- */
 
 /* Arguments or results for a function that has none.  (Not NULL: the API
@@ -846,7 +912,7 @@ static void expect_fresh(gb_store *s, gb_instance *inst)
  * after a reset, for the same module and imports, with the state of a new
  * one (globals, table size and elements, dropped segments); other imports
  * get a new instance; the spare keeps its module alive. */
-static void instance_reuse(gb_wasm_tier tier)
+static void instance_reuse(gb_wasm_tier tier, uint32_t flags)
 {
     gb_wasm_config cfg;
     gb_wasm_config_default(&cfg);
@@ -872,7 +938,7 @@ static void instance_reuse(gb_wasm_tier tier)
         goto out;
     gb_extern imp[2] = {{.kind = GB_EXTERN_MEMORY, .u.memory = mem},
                         {.kind = GB_EXTERN_FUNC, .u.func = h7}};
-    uint32_t fl = GB_INST_REUSE;
+    uint32_t fl = GB_INST_REUSE | flags;
     gb_instance *a = NULL, *b = NULL, *c = NULL;
     GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, m, imp, 2, fl, &a, detail,
                                            sizeof detail));
@@ -908,16 +974,162 @@ static void instance_reuse(gb_wasm_tier tier)
         expect_fresh(s, c);
         GB_EXPECT_U64(8, call_i32(s, c, "host"));
     }
+
+    /* imports vouched for: the spare without comparing them (linked to
+     * the ones it was made with); the flag is not kept with it */
+    gb_store_reset(s);
+    imp[1].u.func = h7;
+    gb_instance *d = NULL, *e = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, mine, imp, 2,
+                                           fl | GB_INST_SAME_IMPORTS, &d,
+                                           detail, sizeof detail));
+    GB_EXPECT(d && d == c);
+    if (d) {
+        expect_fresh(s, d);
+        GB_EXPECT_U64(8, call_i32(s, d, "host"));
+    }
+    gb_store_reset(s);
+    imp[1].u.func = h8;
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, mine, imp, 2, fl, &e, detail,
+                                           sizeof detail));
+    GB_EXPECT(e && e == c);
     m = (gb_module *)mine;
 out:
     gb_store_free(s); /* frees the spare and its reference */
     gb_module_free(m);
 }
 
+/* gb_instance_export_at: each export by its position as by its name;
+ * none past the last. */
+static void test_export_at(void)
+{
+    gb_wasm_config cfg;
+    gb_wasm_config_default(&cfg);
+    gb_module *m = NULL;
+    gb_store *s = NULL;
+    gb_instance *inst = NULL;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_OK, gb_module_load(&cfg, wasm_reuse, sizeof wasm_reuse,
+                                        &m, detail, sizeof detail));
+    GB_EXPECT_ERR(GB_OK, gb_store_new(&cfg, &s));
+    gb_functype ft = {.nresults = 1, .results = (const uint8_t[]){GB_I32}};
+    gb_func *h = NULL;
+    gb_memory *mem = NULL;
+    if (!m || !s ||
+        gb_func_new_host(s, &ft, host_seven, (void *)7, &h) != GB_OK ||
+        gb_memory_new(s, (gb_limits){.min = 1}, &mem) != GB_OK)
+        goto out;
+    gb_extern imp[2] = {{.kind = GB_EXTERN_MEMORY, .u.memory = mem},
+                        {.kind = GB_EXTERN_FUNC, .u.func = h}};
+    GB_EXPECT_ERR(GB_OK, gb_instantiate(s, m, imp, 2, &inst, detail,
+                                        sizeof detail));
+    if (!inst)
+        goto out;
+    uint32_t n = gb_module_export_count(m);
+    GB_EXPECT(n == 7);
+    for (uint32_t i = 0; i < n; i++) {
+        gb_export_desc ex;
+        gb_module_export(m, i, &ex);
+        gb_extern by_name = {0}, by_pos = {0};
+        GB_EXPECT_ERR(GB_OK, gb_instance_export(inst, ex.name, ex.name_len,
+                                                &by_name));
+        GB_EXPECT_ERR(GB_OK, gb_instance_export_at(inst, i, &by_pos));
+        GB_EXPECT(by_pos.kind == by_name.kind &&
+                  by_pos.u.func == by_name.u.func && by_pos.u.func);
+    }
+    gb_extern none_ = {0};
+    GB_EXPECT_ERR(GB_NOT_FOUND, gb_instance_export_at(inst, n, &none_));
+out:
+    gb_store_free(s);
+    gb_module_free(m);
+}
+
+/* The state wasm_fixed's new instance has. */
+static void expect_fixed_fresh(gb_store *s, gb_instance *inst)
+{
+    GB_EXPECT_U64(7, call_i32(s, inst, "g"));
+    GB_EXPECT_U64(1, call_i32(s, inst, "t0"));
+    GB_EXPECT_U64(2, call_i32(s, inst, "t1"));
+    GB_EXPECT_U64('i', call_i32(s, inst, "dinit")); /* (passive: again) */
+}
+
+/* A reused instance of a module whose code changes no table (wasm_fixed,
+ * or wasm_fixed_own when not exported) has its globals made again and
+ * its passive data usable; an exported table, changed by another
+ * instance, is made again too. */
+static void instance_reuse_fixed(gb_wasm_tier tier, bool exported)
+{
+    gb_wasm_config cfg;
+    gb_wasm_config_default(&cfg);
+    cfg.tier = tier;
+    gb_module *m = NULL, *mc = NULL;
+    gb_store *s = NULL;
+    gb_memory *mem = NULL;
+    char detail[256] = "";
+    GB_EXPECT_ERR(GB_OK, exported
+                             ? gb_module_load(&cfg, wasm_fixed,
+                                              sizeof wasm_fixed, &m, detail,
+                                              sizeof detail)
+                             : gb_module_load(&cfg, wasm_fixed_own,
+                                              sizeof wasm_fixed_own, &m,
+                                              detail, sizeof detail));
+    GB_EXPECT_ERR(GB_OK, gb_module_load(&cfg, wasm_clear, sizeof wasm_clear,
+                                        &mc, detail, sizeof detail));
+    GB_EXPECT_ERR(GB_OK, gb_store_new(&cfg, &s));
+    if (!m || !mc || !s ||
+        gb_memory_new_ex(s, (gb_limits){.min = 1}, GB_MEM_KEEP, &mem) != GB_OK)
+        goto out;
+    gb_extern imp = {.kind = GB_EXTERN_MEMORY, .u.memory = mem};
+    const uint32_t fl = GB_INST_REUSE | GB_INST_NO_DATA;
+    gb_instance *a = NULL, *b = NULL, *c = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, m, &imp, 1, fl, &a, detail,
+                                           sizeof detail));
+    if (!a)
+        goto out;
+    expect_fixed_fresh(s, a);
+    GB_EXPECT_U64(0, call_i32(s, a, "setg"));
+    GB_EXPECT_U64(99, call_i32(s, a, "g"));
+    gb_store_reset(s);
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, m, &imp, 1, fl, &b, detail,
+                                           sizeof detail));
+    GB_EXPECT(b == a);
+    if (!b)
+        goto out;
+    expect_fixed_fresh(s, b);
+    if (!exported)
+        goto out;
+
+    /* another instance empties the exported table's first entry */
+    gb_extern t;
+    GB_EXPECT_ERR(GB_OK, gb_instance_export(b, "t", 1, &t));
+    GB_EXPECT_ERR(GB_OK, gb_instantiate(s, mc, &t, 1, &c, detail,
+                                        sizeof detail));
+    if (c)
+        GB_EXPECT_U64(0, call_i32(s, c, "clear"));
+    GB_EXPECT(call_i32(s, b, "t0") == -1);
+    gb_store_reset(s);
+    b = NULL;
+    GB_EXPECT_ERR(GB_OK, gb_instantiate_ex(s, m, &imp, 1, fl, &b, detail,
+                                           sizeof detail));
+    GB_EXPECT(b == a);
+    if (b)
+        expect_fixed_fresh(s, b);
+out:
+    gb_store_free(s);
+    gb_module_free(m);
+    gb_module_free(mc);
+}
+
 static void test_instance_reuse(void)
 {
-    instance_reuse(GB_TIER_INTERP);
-    instance_reuse(GB_TIER_COMPILED);
+    for (uint32_t flags = 0; flags <= GB_INST_NO_DATA; flags += GB_INST_NO_DATA) {
+        instance_reuse(GB_TIER_INTERP, flags);
+        instance_reuse(GB_TIER_COMPILED, flags);
+    }
+    for (int exported = 0; exported < 2; exported++) {
+        instance_reuse_fixed(GB_TIER_INTERP, exported);
+        instance_reuse_fixed(GB_TIER_COMPILED, exported);
+    }
 }
 
 int main(void)
@@ -939,5 +1151,6 @@ int main(void)
     GB_RUN(test_gas_exact);
     GB_RUN(test_gas_exact_call_and_locals);
     GB_RUN(test_instance_reuse);
+    GB_RUN(test_export_at);
     return gb_test_summary();
 }

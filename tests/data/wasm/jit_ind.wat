@@ -124,4 +124,46 @@
       (i32.store (local.get $p) (local.get $p))
       (br_if $l (local.tee $p (i32.add (local.get $p) (i32.const 4)))))
     (i32.const 0))
+  ;; the exports below use the second page, fresh (the first grows the
+  ;; memory to it).  A loop whose counter (the slot with the smallest step,
+  ;; 3 against the address's 4) wraps past 2^32 while its address goes on:
+  ;; the marking runs of docs/engine.md's "marks by windows" must not take
+  ;; the runs after the wrap for ones that stay in a marked granule
+  (func (export "wrap_up") (result i32) (local $c i32) (local $p i32)
+    (drop (memory.grow (i32.const 1)))
+    (local.set $c (i32.const 0xfffffe00))
+    (local.set $p (i32.const 70000))
+    (loop $l
+      (i32.store (local.get $p) (local.get $c))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.ne (local.tee $c (i32.add (local.get $c) (i32.const 3)))
+                        (i32.const 0x508))))
+    (call $sum (i32.const 70000) (i32.const 2400)))
+  ;; the same with the counter going down past 0
+  (func (export "wrap_down") (result i32) (local $c i32) (local $p i32)
+    (local.set $c (i32.const 0x200))
+    (local.set $p (i32.const 73000))
+    (loop $l
+      (i32.store (local.get $p) (local.get $c))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $l (i32.ne (local.tee $c (i32.sub (local.get $c) (i32.const 3)))
+                        (i32.const 0xfffffaf8))))
+    (call $sum (i32.const 73000) (i32.const 2400)))
+  ;; five byte stores taken as one and a load, stride 5, running off the
+  ;; end of memory: the third store of the last run traps, and the load
+  ;; after it (at 128000, a granule no earlier run read) must not have
+  ;; marked its granule
+  (func (export "group_off_end") (result i32) (local $q i32) (local $s i32)
+    (local.set $q (i32.const 130075))
+    (loop $l
+      (i32.store8 (local.get $q) (local.get $s))
+      (i32.store8 (i32.add (local.get $q) (i32.const 1)) (local.get $s))
+      (i32.store8 (i32.add (local.get $q) (i32.const 2)) (local.get $s))
+      (i32.store8 (i32.add (local.get $q) (i32.const 3)) (local.get $s))
+      (i32.store8 (i32.add (local.get $q) (i32.const 4)) (local.get $s))
+      (local.set $s (i32.add (local.get $s)
+                             (i32.load8_u (i32.sub (local.get $q)
+                                                   (i32.const 3070)))))
+      (br_if $l (local.tee $q (i32.add (local.get $q) (i32.const 5)))))
+    (local.get $s))
 )
