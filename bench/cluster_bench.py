@@ -271,6 +271,10 @@ try:
           ", ".join(f"{name_of(p)} {(e1[p.pid] - e0[p.pid]) / 2:.3f}" for p in live))
     three, ctrs1 = throughput(hp[:3], live, 1)
     three3, ctrs3 = throughput(hp[:3], live, 3)
+    cl = [rpc(p, "gearbox_chainInfo", [])["result"]["cluster"] for p in hp[:3]]
+    print("  requests whose dev sends took their nonces without asking the log, by replica: " +
+          ", ".join(str(c["unsettledRequests"]) for c in cl) + "; of them handled again: " +
+          ", ".join(str(c["handledAgain"]) for c in cl))
     ctr = ctrs3[-1]
     # blocks of one message each, for the catch-up below
     for k in range(SMALL):
