@@ -156,6 +156,7 @@ struct gb_db {
     pthread_mutex_t spare_lock;
     gb_db_memo memo;
     xc_slot *xc; /* the expansion cache: XC_SLOTS, or NULL (none yet) */
+    bool xc_huge; /* xc has the huge-page hint (gb_db_rec_fold) */
     uint32_t xc_epoch; /* its named slots of another epoch name nothing */
     size_t xc_txnid;   /* the LMDB id of the last commit it saw */
 };
