@@ -636,9 +636,10 @@ static gb_err pick_wave(sched *s)
     uint32_t had = s->cap_runs;
     if (room > cand_count(s)) /* (at most one per destination waiting) */
         room = cand_count(s);
-    if (!had && room) { /* the first room: fresh zero pages, touched by
-                           whichever thread prepares the run */
-        if (!(s->runs = gb_calloc(room, sizeof *s->runs)))
+    if (!had && room) { /* the first room (gb_calloc_warm: a fresh
+                           chain's runs array is megabytes, its blocks
+                           freed by the chain before) */
+        if (!(s->runs = gb_calloc_warm(room, sizeof *s->runs)))
             return GB_NOMEM;
         s->cap_runs = room;
     } else if (room > had) {

@@ -313,7 +313,7 @@ static gb_err rec_reserve(gb_db_rec *r, size_t klen)
     }
     if (2 * (r->n + 1) > r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 256;
-        rec_slot *s = gb_calloc(cap, sizeof *s);
+        rec_slot *s = gb_calloc_warm(cap, sizeof *s);
         if (!s)
             return GB_NOMEM;
         for (size_t i = 0; i < r->cap; i++) {

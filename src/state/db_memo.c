@@ -110,7 +110,7 @@ static bool memo_room(gb_db_memo *m)
     if ((m->n + 1) * 2 <= m->cap)
         return true;
     uint32_t cap = m->cap ? m->cap * 2 : 256;
-    gb_db_memo_slot *ns = gb_calloc(cap, sizeof *ns), *os = m->s;
+    gb_db_memo_slot *ns = gb_calloc_warm(cap, sizeof *ns), *os = m->s;
     if (!ns)
         return false;
     uint32_t ocap = m->cap;
