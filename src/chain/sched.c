@@ -764,9 +764,13 @@ static bool runs_apart(const sched *s)
 /* ---- a wave with workers --------------------------------------------------
  *
  * The wave is cut in chunks of s->grain runs.  Each thread has a home: a
- * fixed range of the chunks, the same in every wave — the workers share
- * the first ones, the block's thread has the last 1/(2 x threads) of
- * them, as it also applies every journal.  A thread first prepares the
+ * fixed range of the chunks, the same in every wave — the block's thread
+ * has the first 1/(2 x threads) of them, as it also applies every
+ * journal, and the workers share the rest.  (The block's thread's home
+ * first: it runs those chunks while the first journals wait for their
+ * runs, and applies their journals right after, from its own cache; with
+ * its home last, their journals were the wave's last ones, applied while
+ * the workers had nothing left to run.)  A thread first prepares the
  * chunks of its home, in order, then takes any chunk left to prepare from
  * the end (noting itself as the owner of what it prepared); then it runs
  * its own chunks, in order, and then takes what is left, from the end.
@@ -821,13 +825,14 @@ static void prep_chunk(sched *s, uint32_t c, unsigned self)
 static void home(const sched *s, unsigned t, uint32_t *lo, uint32_t *hi)
 {
     unsigned nt = s->b->c->nthreads;
-    uint32_t k = s->nprep - s->nprep / (2 * nt); /* the workers' part */
+    uint32_t m = s->nprep / (2 * nt), k = s->nprep - m; /* (the workers'
+                                                           part: k) */
     if (t == 0) {
-        *lo = k;
-        *hi = s->nprep;
+        *lo = 0;
+        *hi = m;
     } else {
-        *lo = (uint32_t)((uint64_t)k * (t - 1) / (nt - 1));
-        *hi = (uint32_t)((uint64_t)k * t / (nt - 1));
+        *lo = m + (uint32_t)((uint64_t)k * (t - 1) / (nt - 1));
+        *hi = m + (uint32_t)((uint64_t)k * t / (nt - 1));
     }
 }
 
