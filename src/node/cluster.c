@@ -124,12 +124,8 @@ struct gb_cluster {
     uint32_t npend, cap_pend;
     uint64_t next_block;      /* leader: when the next block is due */
     uint64_t last_block;      /* leader: when it published the last one */
-    bool queue_left;          /* the last block applied dispatched
-                                 messages and left more in the queue (its
-                                 gas allowance spent), the queue having
-                                 grown by transactions or shrunk since:
-                                 a backlog that drains (not a program
-                                 that keeps sending itself messages) */
+    bool queue_left;          /* the last block applied left a backlog
+                                 that drains (gb_block_drains) */
     uint32_t queued;          /* the messages it left in the queue */
     uint64_t moved;           /* when a reader last had a message (ms) */
     uint8_t *own;             /* leader: the block message it published
@@ -1220,8 +1216,7 @@ static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
         pthread_mutex_unlock(&c->mu);
         *e = GB_OK;
     } else if (!*e) {
-        c->queue_left = out->queued_left && out->dispatched &&
-                        (n || out->queued_left < c->queued);
+        c->queue_left = gb_block_drains(out, c->queued);
         c->queued = out->queued_left;
         taken_upto(c, tx_upto);
         drop_taken(c, seqs, n);
