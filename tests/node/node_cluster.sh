@@ -259,7 +259,7 @@ PY
 # a block whose gas allowance leaves messages in the queue: with --dev
 # the sequencer cuts the next at once, not a block time (300 ms) later.
 # Sends of almost the whole allowance each: one is dispatched a block,
-# the rest wait in the queue (node/cluster.c, queue_left); a counter of
+# the rest wait in the queue (chain.h gb_block_drains); a counter of
 # its own (the one above counts the tests' incs)
 "$GEARBOX" upload "$EX/counter.wasm" --node "http://127.0.0.1:${HP[1]}" --wait > "$DIR/up3.out" 2>&1 || fail "upload counter: $(cat "$DIR/up3.out")"
 CTR2=$(grep -o '0x[0-9a-f]\{64\}' "$DIR/up3.out" | head -1)
