@@ -12,8 +12,12 @@ alone, on loopback.
     at a time: what three replicas are for, serving several clients);
     the node alone is measured before and after the replicas (the machine
     may be shared: the two show how much its load moved); each of these
-    GB_BENCH_CLUSTER_ROUNDS times (default 3; a run of 3,000 takes a few
-    tenths of a second, so one run is noisy), the median taken;
+    GB_BENCH_CLUSTER_ROUNDS times (default 3; a run takes a second or
+    two, so one run is noisy), the median taken.  N is
+    GB_BENCH_CLUSTER_N, 15,000 by default: a run of 3,000 (the default up
+    to the ninth round) took a few tenths of a second, as long as a few
+    blocks, and hid the throughput behind the last block's latency (the
+    cluster's backlog at block time was found with 15,000);
   - takeover: the sequencer is killed (-9); the time until another replica
     says it is the sequencer;
   - catch-up: a replica started on an empty directory; the time until it
@@ -29,7 +33,7 @@ usage: cluster_bench.py GEARBOX EXAMPLES_DIR
 import json, os, shutil, signal, socket, subprocess, sys, tempfile, threading, time, urllib.request
 
 GEARBOX, EX = sys.argv[1], sys.argv[2]
-N = int(os.environ.get("GB_BENCH_CLUSTER_N", "3000"))
+N = int(os.environ.get("GB_BENCH_CLUSTER_N", "15000"))
 ROUNDS = int(os.environ.get("GB_BENCH_CLUSTER_ROUNDS", "3"))
 SMALL = int(os.environ.get("GB_BENCH_CLUSTER_SMALL", "200"))
 PERF = os.environ.get("GB_BENCH_PERF")

@@ -425,6 +425,12 @@ void gb_block_result_free(gb_block_result *r)
     memset(r, 0, sizeof *r);
 }
 
+bool gb_block_drains(const gb_block_result *b, uint32_t queued_before)
+{
+    return b->queued_left && b->dispatched &&
+           (b->ntx || b->queued_left < queued_before);
+}
+
 /* ts 0: the parent's + block_time_ms; else after the parent's.  replay:
  * the inputs of a block replayed (ts unused), the pending pool left
  * alone. */

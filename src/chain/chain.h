@@ -399,6 +399,14 @@ typedef struct gb_block_result {
 } gb_block_result;
 
 void gb_block_result_free(gb_block_result *r);
+/* Whether block b left a backlog that drains: it dispatched messages and
+ * left more in the queue (its gas allowance or time budget spent), the
+ * queue having grown by its transactions or shrunk since the block before
+ * (queued_before: that block's queued_left).  Not a program that keeps
+ * sending itself messages: its queue neither grows by transactions nor
+ * shrinks.  A dev chain makes its next block at once after such a block
+ * instead of a block time later (node/node.c, node/cluster.c). */
+bool gb_block_drains(const gb_block_result *b, uint32_t queued_before);
 /* Frees r as gb_block_result_free does, but gives its events array back
  * to c for the next block when it is the array c's last block handed out:
  * the next block writes its events into memory already mapped instead of

@@ -733,16 +733,28 @@ void gb_chain_pend_drop(gb_chain *c, uint32_t k)
  * pending transactions it applied leave the pool.  Under mu. */
 void gb_chain_pend_drop_ids(gb_chain *c, const gb_blk_inputs *in)
 {
+    /* the block's ids in a map (a block and a pool of thousands each:
+     * not every pair compared); without memory for it, compared */
+    static const gb_id none;
+    gb_idmap ids = {0};
+    bool mapped = true;
+    for (uint32_t j = 0; j < in->ntx && mapped; j++)
+        mapped = !gb_idmap_put(&ids, &in->tx[j].id, &none, 0);
     uint32_t w = 0;
     for (uint32_t i = 0; i < c->npending; i++) {
         bool applied = false;
-        for (uint32_t j = 0; j < in->ntx && !applied; j++)
-            applied = gb_id_eq(c->pending[i].id, in->tx[j].id);
+        if (mapped)
+            applied = gb_idmap_get(&ids, &c->pending[i].id, &none) !=
+                      GB_IDMAP_NONE;
+        else
+            for (uint32_t j = 0; j < in->ntx && !applied; j++)
+                applied = gb_id_eq(c->pending[i].id, in->tx[j].id);
         if (applied)
             gb_chain_ptx_free(&c->pending[i]);
         else
             c->pending[w++] = c->pending[i];
     }
+    gb_idmap_free(&ids);
     if (w == c->npending)
         return;
     c->npending = w;
@@ -751,9 +763,7 @@ void gb_chain_pend_drop_ids(gb_chain *c, const gb_blk_inputs *in)
     c->npend_sums = 0;
     for (uint32_t i = 0; i < c->npending; i++)
         if (pend_note(c, &c->pending[i]))
-            break; /* (as drop_taken) */
-    if (c->plog)
-        gb_pool_log_rewrite(c->plog, c->pending, c->npending);
+            break; /* (as drop_taken; the caller rewrites the pool log) */
 }
 
 void gb_chain_pend_recount(gb_chain *c) { gb_chain_pend_drop(c, 0); }

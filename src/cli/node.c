@@ -504,7 +504,8 @@ int cli_node(int argc, char **argv)
         printf("blocks   every %llu ms (--mining interval)\n",
                (unsigned long long)cfg.mining_interval_ms);
     else
-        printf("blocks   every %llu ms, and at once when transactions wait\n",
+        printf("blocks   every %llu ms, and at once when transactions wait "
+               "or a backlog drains\n",
                (unsigned long long)cfg.block_time_ms);
     printf("dev accounts (for dev chains only: anyone can sign for them):\n");
     for (uint32_t i = 0; i < GB_DEV_ACCOUNTS; i++) {

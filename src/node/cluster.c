@@ -124,6 +124,9 @@ struct gb_cluster {
     uint32_t npend, cap_pend;
     uint64_t next_block;      /* leader: when the next block is due */
     uint64_t last_block;      /* leader: when it published the last one */
+    bool draining;            /* the last block applied left a backlog
+                                 that drains (gb_block_drains) */
+    uint32_t queued;          /* the messages it left in the queue */
     uint64_t moved;           /* when a reader last had a message (ms) */
     uint8_t *own;             /* leader: the block message it published
                                  last, JetStream having acknowledged it as
@@ -1213,6 +1216,8 @@ static int apply_next(gb_cluster *c, gb_block_result *out, gb_err *e)
         pthread_mutex_unlock(&c->mu);
         *e = GB_OK;
     } else if (!*e) {
+        c->draining = gb_block_drains(out, c->queued);
+        c->queued = out->queued_left;
         taken_upto(c, tx_upto);
         drop_taken(c, seqs, n);
         if (own && c->blkr.next == h)
@@ -1414,8 +1419,8 @@ uint32_t gb_cluster_wait_ms(gb_cluster *c)
      * the others look for blocks this often while the log moves) */
     uint32_t w = now - c->moved < BUSY_MS && !c->leader ? POLL_BUSY_MS
                                                          : POLL_IDLE_MS;
-    if (c->leader && c->cfg.dev && c->npend) {
-        uint64_t due = c->last_block + BLOCK_GAP_MS;
+    if (c->leader && c->cfg.dev && (c->npend || c->draining)) {
+        uint64_t due = c->draining ? now : c->last_block + BLOCK_GAP_MS;
         w = due <= now ? 1 : due - now < w ? (uint32_t)(due - now) : w;
     }
     return w;
@@ -1468,10 +1473,14 @@ gb_err gb_cluster_step(gb_cluster *c, gb_block_result *out, bool *applied)
     if (!c->leader)
         return GB_OK;
     /* a block at block time (with transactions or none); dev: as soon as
-     * transactions wait, at most
-     * one per BLOCK_GAP_MS so that one takes what came meanwhile; the
-     * next once this replica applied the last it published */
+     * transactions wait, at most one per BLOCK_GAP_MS so that one takes
+     * what came meanwhile, and at once when the last block left a
+     * backlog that drains (a block of many transactions queues more than
+     * its gas allowance dispatches: the rest goes on without waiting, as
+     * the node alone's does); the next once this replica applied the
+     * last it published */
     bool due = now >= c->next_block || c->npend >= BLOCK_MAX_TX ||
+               (c->cfg.dev && c->draining) ||
                (c->cfg.dev && c->npend && now >= c->last_block + BLOCK_GAP_MS);
     if (due && gb_chain_height(c->chain) >= c->published) {
         publish_block(c, now);

@@ -74,6 +74,9 @@ struct gb_node {
     pthread_cond_t cv;
     bool stop;            /* the producer is to finish */
     bool nudged;          /* a transaction may be waiting (dev) */
+    bool draining;        /* the last block left a backlog that drains
+                             (gb_block_drains): dev makes the next at once */
+    uint32_t queued;      /* the messages the last block left queued */
     bool busy;            /* a block is under way */
     done_block *first, *last;
     gb_err err;           /* the producer failed: why */
@@ -344,6 +347,8 @@ static gb_err produce_ex(gb_node *n, uint64_t step_ms, uint8_t *out_hash)
                      ht + 1, gb_err_str(e), dir, ht);
         free(d);
     } else {
+        n->draining = gb_block_drains(&d->r, n->queued);
+        n->queued = d->r.queued_left;
         if (out_hash)
             memcpy(out_hash, d->r.hash, 32);
         if (n->last)
@@ -453,6 +458,11 @@ static void *producer_main(void *arg)
         if (next > now + period) /* the period was shortened */
             next = now + period;
         bool due = now >= next;
+        /* dev: a block's backlog goes on at once, not a block time later
+         * (a block of many transactions queues more than its gas
+         * allowance dispatches) */
+        if (!due && n->cfg.dev && mode == GB_MINING_AUTO && n->draining)
+            due = true;
         if (!due && n->cfg.dev && mode == GB_MINING_AUTO && n->nudged) {
             n->nudged = false;
             pthread_mutex_unlock(&n->mu);

@@ -1005,8 +1005,28 @@ static void test_replay_time_cut(void)
     gb_chain_close(c);
 }
 
+/* gb_block_drains: a backlog that drains (the dev node's and the
+ * cluster's next block at once) against a queue that only keeps its size
+ * (a program sending itself messages) and an emptied one. */
+static void test_block_drains(void)
+{
+    gb_block_result b = {.dispatched = 1182, .queued_left = 2914, .ntx = 4096};
+    GB_EXPECT(gb_block_drains(&b, 0));      /* grown by its transactions */
+    b.ntx = 0;
+    GB_EXPECT(gb_block_drains(&b, 4096));   /* shrinking */
+    GB_EXPECT(!gb_block_drains(&b, 2914));  /* kept its size: a loop */
+    GB_EXPECT(!gb_block_drains(&b, 1000));  /* grew without transactions */
+    b.queued_left = 0;
+    GB_EXPECT(!gb_block_drains(&b, 4096));  /* emptied */
+    b.queued_left = 10;
+    b.dispatched = 0;
+    b.ntx = 5;
+    GB_EXPECT(!gb_block_drains(&b, 20));    /* nothing dispatched */
+}
+
 int main(void)
 {
+    GB_RUN(test_block_drains);
     GB_RUN(test_ping);
     GB_RUN(test_recycle);
     GB_RUN(test_gas_limit_cap);

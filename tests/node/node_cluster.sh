@@ -256,6 +256,39 @@ if blk[:4] != b"GBB2" or int.from_bytes(blk[48:52], "little") < 20:
 print(f"compressed: the batch of 20 {len(tx)} bytes for {int.from_bytes(tx[1:5], 'little')}, the block {len(blk)}")
 PY
 
+# a block whose gas allowance leaves messages in the queue: with --dev
+# the sequencer cuts the next at once, not a block time (300 ms) later.
+# Sends of almost the whole allowance each: one is dispatched a block,
+# the rest wait in the queue (chain.h gb_block_drains); a counter of
+# its own (the one above counts the tests' incs)
+"$GEARBOX" upload "$EX/counter.wasm" --node "http://127.0.0.1:${HP[1]}" --wait > "$DIR/up3.out" 2>&1 || fail "upload counter: $(cat "$DIR/up3.out")"
+CTR2=$(grep -o '0x[0-9a-f]\{64\}' "$DIR/up3.out" | head -1)
+python3 - ${HP[1]} "$CTR2" <<'PY' || fail "a queue left by a block's gas allowance"
+import sys
+port, ctr = sys.argv[1], sys.argv[2]
+from nodeutil import post, counter, wait_counter
+def call(method, params):
+    return post(port, {"jsonrpc": "2.0", "id": 1, "method": method, "params": params})["result"]
+before = counter(port, ctr)
+h0 = call("chain_getHead", [])["height"]
+res = post(port, [{"jsonrpc": "2.0", "id": i, "method": "dev_sendMessage",
+                   "params": {"from": "eve", "destination": ctr, "payload": "0x696e63",
+                              "gasLimit": 749_500_000_000}} for i in range(6)])
+bad = [r["error"]["message"] for r in res if "error" in r]
+if bad:
+    sys.exit(f"{len(bad)} of 6 refused: {bad[0]}")
+wait_counter(port, ctr, before + 6)
+head = call("chain_getHead", [])["height"]
+blocks = [call("gearbox_getBlock", [n]) for n in range(h0 + 1, head + 1)]
+gaps = [b["timestamp"] - a["timestamp"] for a, b in zip(blocks, blocks[1:])
+        if a["dispatched"] and a["queuedLeft"]]
+if len(gaps) < 4:
+    sys.exit(f"{len(gaps)} blocks left messages in the queue, not 5: "
+             f"{[(b['dispatched'], b['queuedLeft']) for b in blocks]}")
+if max(gaps) >= 250:
+    sys.exit(f"the blocks after those that left messages came {gaps} ms later")
+PY
+
 # one signer through the three replicas in turn: a replica asked the
 # signer's next nonce right after another accepted its last transaction
 # answers past it (it reads the log as far as it went first), and every
