@@ -19,6 +19,8 @@
 /* (a store of a byte register relies on the REX prefix its base gives) */
 _Static_assert(MEM & 8, "the memory's base is one of r8-r15");
 
+static bool sum_fits(asm_ *a, uint64_t aslot, uint64_t b);
+
 /* The address of an access, (uint32)(a [+ b]) + off, in a register: the
  * cache register of a (or of the local `wb`) when that is the address
  * itself, zero above bit 31 (kept unchanged until the access), else rax.
@@ -26,13 +28,21 @@ _Static_assert(MEM & 8, "the memory's base is one of r8-r15");
  * With `disp` (an access that needs its address for nothing else: no
  * mark, no explicit check), an offset below 2^31 is left to the access's
  * displacement (*disp) instead of added in rax; the access then forms the
- * same address (a fault on it, in the guard region, is the same trap). */
+ * same address (a fault on it, in the guard region, is the same trap).
+ * So is an immediate b when a + b cannot wrap past 2^32 (sum_fits: the
+ * 64-bit a + b is the 32-bit sum), with a's register zero above bit 31:
+ * matmul's `[r14 + r11 + 4]`, no `lea eax, [r11 + 4]`. */
 static int ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
               int64_t wb, int32_t *disp)
 {
     int ra = gb_jitx_src(a, aslot, RAX);
     int rb = bform == 1 ? gb_jitx_src(a, b, RCX) : -1;
     int x;
+    if (bform == 2 && wb < 0 && disp && gb_jitx_is_z32(a, ra) &&
+        (uint64_t)(uint32_t)b + off <= INT32_MAX && sum_fits(a, aslot, b)) {
+        *disp = (int32_t)((uint32_t)b + off);
+        return ra;
+    }
     if (wb >= 0) { /* the sum straight into the local's register */
         x = gb_jitx_dst(a, (uint64_t)wb);
         if (x < 0)
@@ -313,6 +323,19 @@ static gb_jitx_val op_value(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
     default:
         return fresh(l, 0);
     }
+}
+
+/* Whether slot a's value on this line plus the immediate b cannot wrap
+ * past 2^32: a is (roots + d) mod 2^32 with its roots multiples of 2^t,
+ * so a is at most 2^32 - 2^t + (d mod 2^t), and a + b stays below 2^32
+ * when (d mod 2^t) + b is below 2^t (a constant: d + b below 2^32). */
+static bool sum_fits(asm_ *a, uint64_t aslot, uint64_t b)
+{
+    if (!a->line)
+        return false;
+    gb_jitx_val v = get(a->line, aslot);
+    unsigned t = roots_tz(v);
+    return (uint64_t)low(v.d, t) + (uint32_t)b < (uint64_t)1 << t;
 }
 
 /* The base (uint32)(a [+ b]) of a plain or fused access, a in cell k. */

@@ -766,6 +766,29 @@ static void test_bounds(void)
     bounds_case("jit_bounds0", want0, sizeof want0 / sizeof want0[0]);
 }
 
+/* tests/data/wasm/jit_fold.wat: accesses at a sum plus a constant whose
+ * constant goes to the access's displacement when the sum's known low
+ * bits show it cannot wrap past 2^32, next to sums that wrap into the
+ * memory's first bytes (in bounds: they must not be folded) and folded
+ * accesses past the end that trap; over a ladder of gas limits through
+ * the loops, the three ways agree and each export ends as it is made
+ * to. */
+static void test_fold(void)
+{
+    static const bounds_want want[] = {
+        B_OK(3470629803u), /* wrap_in */
+        B_OOB,             /* wrap_oob */
+        B_OK(1676357051u), /* fold_in */
+        B_OOB,             /* fold_end */
+    };
+    static const uint64_t gas[] = {200, 1100, 1500, 3100, 3200, 3400,
+                                   1000000000};
+    static jd_record a, b;
+    if (!ladder("jit_fold", gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
+    bounds_check("jit_fold", want, sizeof want / sizeof want[0], &a, &b);
+}
+
 /* tests/data/wasm/jit_bounds4g.wat in a memory grown to the largest
  * size, 65,536 pages (4 GiB: the configuration's bound at 65,536 too, so
  * the compiled code is made for a memory that may be that big): addresses
@@ -854,6 +877,7 @@ int main(void)
     GB_RUN(test_calls_divs);
     GB_RUN(test_bounds);
     GB_RUN(test_bounds_4g);
+    GB_RUN(test_fold);
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
     GB_RUN(test_regs);
