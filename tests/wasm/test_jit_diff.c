@@ -789,6 +789,37 @@ static void test_fold(void)
     bounds_check("jit_fold", want, sizeof want / sizeof want[0], &a, &b);
 }
 
+/* tests/data/wasm/jit_rmw.wat: z[j] += a * y[j] made as one add to
+ * memory (the load left to the store), in i32 and i64, next to z or y
+ * running off the end of memory, a y whose load marks by itself (z's
+ * load then made before it; z running off the end there too) and a
+ * line whose store marks at an offset in another granule, and a value
+ * read again after its store (no add to memory); over a ladder
+ * of gas limits through the loops, the three ways agree (results,
+ * traps, gas left, memory and marks) and each export ends as it is made
+ * to. */
+static void test_rmw(void)
+{
+    static const bounds_want want[] = {
+        B_OK(3168282624u), /* rows */
+        B_OOB,             /* z_off_end */
+        B_OOB,             /* y_off_end */
+        B_OK(664348160u),  /* rows64 */
+        B_OOB,             /* rows64_off_end */
+        B_OK(1767818624u), /* gather */
+        B_OOB,             /* gather_off_end */
+        B_OK(8652422u),    /* line */
+        B_OK(22348312u),   /* live_after */
+    };
+    static const uint64_t gas[] = {0,     20000, 37680, 37700, 38000,
+                                   38200, 38300, 38600, 39000, 39500,
+                                   40000, 58000, 72000, 1000000000};
+    static jd_record a, b;
+    if (!ladder("jit_rmw", gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
+    bounds_check("jit_rmw", want, sizeof want / sizeof want[0], &a, &b);
+}
+
 /* tests/data/wasm/jit_bounds4g.wat in a memory grown to the largest
  * size, 65,536 pages (4 GiB: the configuration's bound at 65,536 too, so
  * the compiled code is made for a memory that may be that big): addresses
@@ -878,6 +909,7 @@ int main(void)
     GB_RUN(test_bounds);
     GB_RUN(test_bounds_4g);
     GB_RUN(test_fold);
+    GB_RUN(test_rmw);
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
     GB_RUN(test_regs);
