@@ -199,6 +199,10 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
 bool gb_jitx_load_feeds_madd(const gb_jitx_hmap *hm, const gb_code *code,
                              const gb_jitx_live *lv,
                              const uint32_t *lo, uint32_t i);
+/* The loop whose head is cell i and whose last branch back is at cell
+ * `last` calls a function (call, call_indirect, an import) on its way. */
+bool gb_jitx_loop_calls(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, uint32_t last);
 /* The load at cell i starts a read-modify-write: a plain i32 or i64 load
  * (or a _W form) of t from [p + off], then maybe another load (writing
  * neither t nor p, its address not reading t), the multiply-add

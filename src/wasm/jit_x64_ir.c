@@ -675,6 +675,22 @@ static bool load_parts(gb_irop o, const gb_cell *pc, gb_irop *base,
     return true;
 }
 
+bool gb_jitx_loop_calls(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, uint32_t last)
+{
+    for (uint32_t e = i; e <= last && e < code->ncells;) {
+        const gb_cell *pc = &code->cells[e];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            return true; /* (not known: as if it called) */
+        if (oi == GB_IR_CALL || oi == GB_IR_CALL_IMPORT ||
+            oi == GB_IR_CALL_INDIRECT)
+            return true;
+        e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    return false;
+}
+
 uint32_t gb_jitx_rmw_plan(const gb_jitx_hmap *hm, const gb_code *code,
                           const gb_jitx_live *lv, const uint32_t *lo,
                           uint32_t i)
