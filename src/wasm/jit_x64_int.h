@@ -210,10 +210,15 @@ bool gb_jitx_loop_calls(const gb_jitx_hmap *hm, const gb_code *code,
  * width, t dead after it, none of them a branch target.  The cell of the
  * store, 0 for none.  With guard pages, when neither load needs marks of
  * its own, the load then makes no access and the store is
- * `add [r14 + p + off], product` (jit_x64_mem.c, gb_jitx_emit_load). */
+ * `add [r14 + p + off], product` (jit_x64_mem.c, gb_jitx_emit_load).
+ * *wfold: the load is an _ADDIW form (p = a + b, b an immediate, a not
+ * t) whose p is read by nothing but the store and dead after it, a
+ * written by neither the other load nor read as p by it or the
+ * multiply-add: p then need not be made, the add going to [r14 + a + b
+ * + off] (when a + b cannot wrap). */
 uint32_t gb_jitx_rmw_plan(const gb_jitx_hmap *hm, const gb_code *code,
                           const gb_jitx_live *lv, const uint32_t *lo,
-                          uint32_t i);
+                          uint32_t i, bool *wfold);
 /* In the loop of one straight line [i, rend), `slot` is written only by
  * constants of one value (*c; at least one), and the loop has nothing
  * but moves, constants, native integer operations but the multiply-add
@@ -368,6 +373,10 @@ typedef struct asm_ {
     int32_t rmw_disp;
     uint64_t rmw_t;
     bool rmw_w64;
+    /* (an _ADDIW load's local not made, wfold: the slot, UINT64_MAX for
+     * none, and b; its register holds a) */
+    uint64_t rmw_wb;
+    uint32_t rmw_b;
     /* the instruction being translated: its code, the cell after it and
      * the handler map (for what is dead after it) */
     const gb_code *code;

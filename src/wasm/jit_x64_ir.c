@@ -693,7 +693,7 @@ bool gb_jitx_loop_calls(const gb_jitx_hmap *hm, const gb_code *code,
 
 uint32_t gb_jitx_rmw_plan(const gb_jitx_hmap *hm, const gb_code *code,
                           const gb_jitx_live *lv, const uint32_t *lo,
-                          uint32_t i)
+                          uint32_t i, bool *wfold)
 {
     const gb_cell *pc = &code->cells[i];
     int oi = gb_jitx_hmap_get(hm, pc->h);
@@ -703,6 +703,13 @@ uint32_t gb_jitx_rmw_plan(const gb_jitx_hmap *hm, const gb_code *code,
         p == UINT64_MAX || p == t ||
         (base != GB_IR_LD32 && base != GB_IR_LD64))
         return 0;
+    /* (an _ADDIW form: its local p = a + b read by nothing but the store,
+     * a kept until then and not t) */
+    gb_irop fb;
+    int fbf;
+    bool fw, fst;
+    *wfold = gb_jitx_fused_mem((gb_irop)oi, &fb, &fbf, &fw, &fst) &&
+             fbf == 2 && fw && pc[2].u != t;
     bool w64 = base == GB_IR_LD64;
     uint32_t e = i + (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
     /* (the next instructions, none a branch target) */
@@ -717,26 +724,36 @@ uint32_t gb_jitx_rmw_plan(const gb_jitx_hmap *hm, const gb_code *code,
             uint64_t r[3], w[3];
             int nr, nw;
             gb_jitx_slot_rw((gb_irop)qi, q, r, &nr, w, &nw);
-            for (int x = 0; x < nr; x++)
+            for (int x = 0; x < nr; x++) {
                 if (r[x] == t)
                     return 0;
-            for (int x = 0; x < nw; x++)
+                if (r[x] == p)
+                    *wfold = false;
+            }
+            for (int x = 0; x < nw; x++) {
                 if (w[x] == t || w[x] == p)
                     return 0;
+                if (w[x] == pc[2].u)
+                    *wfold = false;
+            }
             e = next;
             continue;
         }
         if (k < 2 && qi == (w64 ? GB_IR_I64_MADD : GB_IR_I32_MADD)) {
             if (q[1].u != t || q[2].u != t || q[3].u == t || q[4].u == t)
                 return 0;
+            if (q[3].u == p || q[4].u == p)
+                *wfold = false;
             e = next;
             k = 1; /* (the store comes next) */
             continue;
         }
         if (k == 2 && qi == (w64 ? GB_IR_ST64 : GB_IR_ST32) &&
             q[1].u == p && q[2].u == t && q[3].u == off &&
-            gb_jitx_dead_at(lv, next, t))
+            gb_jitx_dead_at(lv, next, t)) {
+            *wfold = *wfold && gb_jitx_dead_at(lv, next, p);
             return e;
+        }
         return 0;
     }
     return 0;
@@ -782,7 +799,9 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
             sc = pc[1].u;
             sc_at = next;
         }
-        uint32_t st = e > rmw_at ? gb_jitx_rmw_plan(hm, code, lv, lo, e) : 0;
+        bool wf;
+        uint32_t st =
+            e > rmw_at ? gb_jitx_rmw_plan(hm, code, lv, lo, e, &wf) : 0;
         if (st) {
             rmw = pc[1].u;
             rmw_at = st;

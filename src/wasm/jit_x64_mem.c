@@ -1552,6 +1552,15 @@ static void rmw_load(asm_ *a)
         st64(a, a->rmw_t, RAX);
     else if (!a->rmw_w64)
         gb_jitx_z32(a, rt);
+    if (a->rmw_wb != UINT64_MAX) { /* the _ADDIW form's local, a + b */
+        int rw = gb_jitx_dst(a, a->rmw_wb);
+        insm(a, 0, 0, 0x8d, rw >= 0 ? rw : RAX, creg[a->rmw_x], -1, 1,
+             (int32_t)a->rmw_b); /* lea rw32, [a + b] */
+        if (rw < 0)
+            st64(a, a->rmw_wb, RAX);
+        else
+            gb_jitx_z32(a, rw);
+    }
     a->rmw_st = UINT32_MAX;
 }
 
@@ -1607,22 +1616,34 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
      * marks are made at the loop's head), nor the other load */
     uint32_t rmw = UINT32_MAX;
     int it = gb_jitx_cfind(a, pc[1].u);
+    bool wfold = false;
     if (dp && a->rmw_st == UINT32_MAX && (it < 0 || !a->pin[it])) {
         uint32_t st = gb_jitx_rmw_plan(a->hm, a->code, a->live, a->lo,
-                                       (uint32_t)(pc - a->code->cells));
+                                       (uint32_t)(pc - a->code->cells),
+                                       &wfold);
         rmw = st ? st : UINT32_MAX;
+        /* (the _ADDIW form's local left unmade: only when ea folds b,
+         * a's register zero above bit 31 and a + b not wrapping) */
+        int ia = wfold ? gb_jitx_cfind(a, pc[2].u) : -1;
+        wfold = ia >= 0 && gb_jitx_is_z32(a, creg[ia]) &&
+                (uint64_t)(uint32_t)pc[3].u + pc[4].u <= INT32_MAX &&
+                sum_fits(a, pc[2].u, pc[3].u);
     }
     if (bform == 0) {
         x = ea(a, pc[2].u, 0, 0, pc[3].u, -1, dp);
         known = access_known(a, 0, pc[2].u, 0, pc[3].u, m.size);
     } else {
-        x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1,
-               dp);
+        x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u,
+               w && !wfold ? (int64_t)pc[5].u : -1, dp);
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
     }
-    if (rmw != UINT32_MAX && rmw_start(a, pc, bform ? pc[5].u : pc[2].u, x,
-                                       disp, m.w, rmw))
+    if (rmw != UINT32_MAX &&
+        rmw_start(a, pc, wfold || !bform ? pc[2].u : pc[5].u, x, disp, m.w,
+                  rmw)) {
+        a->rmw_wb = wfold ? pc[5].u : UINT64_MAX;
+        a->rmw_b = (uint32_t)pc[3].u;
         return;
+    }
     /* The value for the next instruction only (a multiply-add's factor):
      * into rax, which nothing touches until that reads it (not the cold
      * marks: so only when the access needs none), the slot's stale
@@ -1705,8 +1726,8 @@ static void rmw_store(asm_ *a, gb_jitx_memop m, const gb_cell *pc,
     a->rmw_st = UINT32_MAX;
     if (done)
         return;
-    if (pc[3].u) { /* (the address with its offset, for the marks) */
-        insm(a, 0, 1, 0x8d, RAX, x, -1, 1, (int32_t)pc[3].u);
+    if (a->rmw_disp) { /* (the address with its offset, for the marks) */
+        insm(a, 0, 1, 0x8d, RAX, x, -1, 1, a->rmw_disp);
         x = RAX;
     }
     store_marks(a, v, pc[3].u, m.size, one, x, false);

@@ -793,11 +793,12 @@ static void test_fold(void)
  * memory (the load left to the store), in i32 and i64, next to z or y
  * running off the end of memory, a y whose load marks by itself (z's
  * load then made before it; z running off the end there too) and a
- * line whose store marks at an offset in another granule, and a value
- * read again after its store (no add to memory); over a ladder
- * of gas limits through the loops, the three ways agree (results,
- * traps, gas left, memory and marks) and each export ends as it is made
- * to. */
+ * line whose store marks at an offset in another granule, z at zp + 4
+ * whose local zp is not made (and is, when y's load marks or reads it),
+ * and a value read again after its store (no add to memory); over a
+ * ladder of gas limits through the loops, the three ways agree
+ * (results, traps, gas left, memory and marks) and each export ends as
+ * it is made to. */
 static void test_rmw(void)
 {
     static const bounds_want want[] = {
@@ -809,6 +810,8 @@ static void test_rmw(void)
         B_OK(1767818624u), /* gather */
         B_OOB,             /* gather_off_end */
         B_OK(8652422u),    /* line */
+        B_OK(954632064u),  /* gather4 */
+        B_OK(3996989440u), /* y_reads_zp */
         B_OK(22348312u),   /* live_after */
     };
     static const uint64_t gas[] = {0,     20000, 37680, 37700, 38000,

@@ -130,7 +130,40 @@
                         (i32.mul (i32.load offset=4 (local.get $q))
                                  (local.get $s))))
     (i32.add (local.get $s) (i32.load offset=600 (local.get $p))))
-;; the value stored read again after the store (in $v: no add to
+  ;; z at zp + 4 (the _ADDIW form, its local zp read by the store only:
+  ;; not made, the add at [zp + 4]) with y's address read from the table
+  ;; (its load marks: z's load and zp made before it after all), j
+  ;; stepping by 8 from z's constant base so that zp + 4 cannot wrap
+  (func $gather4 (param $n i32) (param $yo i32) (local $j i32)
+    (local $yp i32) (local $zp i32)
+    (loop $l
+      (local.set $yp (i32.load offset=512 (local.get $j)))
+      (local.set $zp (i32.add (i32.const 8192) (local.get $j)))
+      (i32.store (local.tee $zp (i32.add (local.get $zp) (i32.const 4)))
+                 (i32.add (i32.load (local.get $zp))
+                          (i32.mul (i32.load (i32.add (local.get $yp)
+                                                      (local.get $yo)))
+                                   (local.get $n))))
+      (br_if $l (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 8)))
+                        (local.get $n)))))
+  (func (export "gather4") (result i32)
+    (call $fill)
+    (call $gather4 (i32.const 256) (i32.const 0))
+    (call $sum (i32.const 8192) (i32.const 64)))
+  ;; the same with y read at zp + 1024, after zp + 4 is made: zp must be
+  ;; made (the other load reads it)
+  (func (export "y_reads_zp") (result i32) (local $j i32) (local $zp i32)
+    (call $fill)
+    (loop $l
+      (local.set $zp (i32.add (i32.const 8192) (local.get $j)))
+      (i32.store (local.tee $zp (i32.add (local.get $zp) (i32.const 4)))
+                 (i32.add (i32.load (local.get $zp))
+                          (i32.mul (i32.load offset=1024 (local.get $zp))
+                                   (local.get $j))))
+      (br_if $l (i32.ne (local.tee $j (i32.add (local.get $j) (i32.const 8)))
+                        (i32.const 512))))
+    (call $sum (i32.const 8192) (i32.const 256)))
+  ;; the value stored read again after the store (in $v: no add to
   ;; memory, it must be in its register or slot); a line, the granules
   ;; read before (so that neither load marks)
   (func (export "live_after") (result i32) (local $zp i32) (local $k i32)
