@@ -781,7 +781,7 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
     /* (the value a read-modify-write adds to memory, from its load to its
      * store at rmw_at: no pin for it) */
     uint64_t rmw = 0;
-    uint32_t rmw_at = 0;
+    uint32_t rmw_at = UINT32_MAX;
     do {
         const gb_cell *pc = &code->cells[e];
         int oi = gb_jitx_hmap_get(hm, pc->h);
@@ -800,14 +800,16 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
             sc_at = next;
         }
         bool wf;
-        uint32_t st =
-            e > rmw_at ? gb_jitx_rmw_plan(hm, code, lv, lo, e, &wf) : 0;
+        uint32_t st = rmw_at == UINT32_MAX || e > rmw_at
+                          ? gb_jitx_rmw_plan(hm, code, lv, lo, e, &wf)
+                          : 0;
         if (st) {
             rmw = pc[1].u;
             rmw_at = st;
         }
         for (int j = 0; j < k; j++) {
-            if ((skip && s[j] == sc) || (e <= rmw_at && s[j] == rmw))
+            if ((skip && s[j] == sc) ||
+                (rmw_at != UINT32_MAX && e <= rmw_at && s[j] == rmw))
                 continue;
             int x = 0;
             while (x < ns && slot[x] != s[j])
