@@ -199,6 +199,26 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
 bool gb_jitx_load_feeds_madd(const gb_jitx_hmap *hm, const gb_code *code,
                              const gb_jitx_live *lv,
                              const uint32_t *lo, uint32_t i);
+/* The loop whose head is cell i and whose last branch back is at cell
+ * `last` calls a function (call, call_indirect, an import) on its way. */
+bool gb_jitx_loop_calls(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, uint32_t last);
+/* The load at cell i starts a read-modify-write: a plain i32 or i64 load
+ * (or a _W form) of t from [p + off], then maybe another load (writing
+ * neither t nor p, its address not reading t), the multiply-add
+ * t = t + a*b (a, b not t) and the store of t to [p + off], of the same
+ * width, t dead after it, none of them a branch target.  The cell of the
+ * store, 0 for none.  With guard pages, when neither load needs marks of
+ * its own, the load then makes no access and the store is
+ * `add [r14 + p + off], product` (jit_x64_mem.c, gb_jitx_emit_load).
+ * *wfold: the load is an _ADDIW form (p = a + b, b an immediate, a not
+ * t) whose p is read by nothing but the store and dead after it, a
+ * written by neither the other load nor read as p by it or the
+ * multiply-add: p then need not be made, the add going to [r14 + a + b
+ * + off] (when a + b cannot wrap). */
+uint32_t gb_jitx_rmw_plan(const gb_jitx_hmap *hm, const gb_code *code,
+                          const gb_jitx_live *lv, const uint32_t *lo,
+                          uint32_t i, bool *wfold);
 /* In the loop of one straight line [i, rend), `slot` is written only by
  * constants of one value (*c; at least one), and the loop has nothing
  * but moves, constants, native integer operations but the multiply-add
@@ -342,6 +362,21 @@ typedef struct asm_ {
      * none): gb_jitx_src gives rax for it there */
     uint64_t sc_slot;
     uint32_t sc_at;
+    /* A read-modify-write under way (gb_jitx_rmw_plan): its load made no
+     * access; the store at cell rmw_st adds the product (in register
+     * rmw_prod, left there by the multiply-add) to memory at [r14 +
+     * creg[rmw_x] + rmw_disp], rmw_x holding the address slot and locked
+     * until then; rmw_t the load's slot (no register), rmw_w64 an i64.
+     * rmw_st UINT32_MAX: none. */
+    uint32_t rmw_st;
+    int rmw_x, rmw_prod;
+    int32_t rmw_disp;
+    uint64_t rmw_t;
+    bool rmw_w64;
+    /* (an _ADDIW load's local not made, wfold: the slot, UINT64_MAX for
+     * none, and b; its register holds a) */
+    uint64_t rmw_wb;
+    uint32_t rmw_b;
     /* the instruction being translated: its code, the cell after it and
      * the handler map (for what is dead after it) */
     const gb_code *code;

@@ -649,6 +649,116 @@ bool gb_jitx_load_feeds_madd(const gb_jitx_hmap *hm, const gb_code *code,
                            d);
 }
 
+/* A plain or fused load's value slot (*dst), the slot holding its
+ * address (*addr: a plain load's, a _W form's local; UINT64_MAX for a
+ * fused form without one), its offset and base op; false: not a load. */
+static bool load_parts(gb_irop o, const gb_cell *pc, gb_irop *base,
+                       uint64_t *dst, uint64_t *addr, uint64_t *off)
+{
+    int bf;
+    bool wl, st;
+    if (gb_jitx_fused_mem(o, base, &bf, &wl, &st)) {
+        if (st)
+            return false;
+        *dst = pc[1].u;
+        *addr = wl ? pc[5].u : UINT64_MAX;
+        *off = pc[4].u;
+        return true;
+    }
+    if (!gb_jitx_mem_kind(o).size || o == GB_IR_ST8 || o == GB_IR_ST16 ||
+        o == GB_IR_ST32 || o == GB_IR_ST64)
+        return false;
+    *base = o;
+    *dst = pc[1].u;
+    *addr = pc[2].u;
+    *off = pc[3].u;
+    return true;
+}
+
+bool gb_jitx_loop_calls(const gb_jitx_hmap *hm, const gb_code *code,
+                        uint32_t i, uint32_t last)
+{
+    for (uint32_t e = i; e <= last && e < code->ncells;) {
+        const gb_cell *pc = &code->cells[e];
+        int oi = gb_jitx_hmap_get(hm, pc->h);
+        if (oi < 0)
+            return true; /* (not known: as if it called) */
+        if (oi == GB_IR_CALL || oi == GB_IR_CALL_IMPORT ||
+            oi == GB_IR_CALL_INDIRECT)
+            return true;
+        e += (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    }
+    return false;
+}
+
+uint32_t gb_jitx_rmw_plan(const gb_jitx_hmap *hm, const gb_code *code,
+                          const gb_jitx_live *lv, const uint32_t *lo,
+                          uint32_t i, bool *wfold)
+{
+    const gb_cell *pc = &code->cells[i];
+    int oi = gb_jitx_hmap_get(hm, pc->h);
+    gb_irop base, b2;
+    uint64_t t, p, off, u, p2, off2;
+    if (oi < 0 || !load_parts((gb_irop)oi, pc, &base, &t, &p, &off) ||
+        p == UINT64_MAX || p == t ||
+        (base != GB_IR_LD32 && base != GB_IR_LD64))
+        return 0;
+    /* (an _ADDIW form: its local p = a + b read by nothing but the store,
+     * a kept until then and not t) */
+    gb_irop fb;
+    int fbf;
+    bool fw, fst;
+    *wfold = gb_jitx_fused_mem((gb_irop)oi, &fb, &fbf, &fw, &fst) &&
+             fbf == 2 && fw && pc[2].u != t;
+    bool w64 = base == GB_IR_LD64;
+    uint32_t e = i + (uint32_t)gb_ir_operands((gb_irop)oi, pc) + 1;
+    /* (the next instructions, none a branch target) */
+    for (int k = 0; k < 3 && e < code->ncells && lo[e] == UINT32_MAX; k++) {
+        const gb_cell *q = &code->cells[e];
+        int qi = gb_jitx_hmap_get(hm, q->h);
+        if (qi < 0)
+            return 0;
+        uint32_t next = e + (uint32_t)gb_ir_operands((gb_irop)qi, q) + 1;
+        if (k == 0 && load_parts((gb_irop)qi, q, &b2, &u, &p2, &off2)) {
+            /* the other load: reads neither t nor writes it or p */
+            uint64_t r[3], w[3];
+            int nr, nw;
+            gb_jitx_slot_rw((gb_irop)qi, q, r, &nr, w, &nw);
+            for (int x = 0; x < nr; x++) {
+                if (r[x] == t)
+                    return 0;
+                if (r[x] == p)
+                    *wfold = false;
+            }
+            for (int x = 0; x < nw; x++) {
+                if (w[x] == t || w[x] == p)
+                    return 0;
+                if (w[x] == pc[2].u)
+                    *wfold = false;
+            }
+            e = next;
+            continue;
+        }
+        if (k < 2 && qi == (w64 ? GB_IR_I64_MADD : GB_IR_I32_MADD)) {
+            if (q[1].u != t || q[2].u != t || q[3].u == t || q[4].u == t)
+                return 0;
+            if (q[3].u == p || q[4].u == p)
+                *wfold = false;
+            e = next;
+            k = 1; /* (the store comes next) */
+            continue;
+        }
+        if (k == 2 && qi == (w64 ? GB_IR_ST64 : GB_IR_ST32) &&
+            q[1].u == p && q[2].u == t && q[3].u == off &&
+            gb_jitx_dead_at(lv, next, t)) {
+            *wfold = *wfold && gb_jitx_dead_at(lv, next, p);
+            return e;
+        }
+        return 0;
+    }
+    return 0;
+}
+
 int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
                       const gb_jitx_live *lv, uint32_t i, const uint32_t *lo,
                       const uint32_t *hi, int maxpins, uint64_t *pins,
@@ -668,6 +778,10 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
      * at either; sc_at the multiply-add) */
     uint64_t sc = 0;
     uint32_t sc_at = UINT32_MAX;
+    /* (the value a read-modify-write adds to memory, from its load to its
+     * store at rmw_at: no pin for it) */
+    uint64_t rmw = 0;
+    uint32_t rmw_at = UINT32_MAX;
     do {
         const gb_cell *pc = &code->cells[e];
         int oi = gb_jitx_hmap_get(hm, pc->h);
@@ -685,8 +799,17 @@ int gb_jitx_plan_pins(const gb_jitx_hmap *hm, const gb_code *code,
             sc = pc[1].u;
             sc_at = next;
         }
+        bool wf;
+        uint32_t st = rmw_at == UINT32_MAX || e > rmw_at
+                          ? gb_jitx_rmw_plan(hm, code, lv, lo, e, &wf)
+                          : 0;
+        if (st) {
+            rmw = pc[1].u;
+            rmw_at = st;
+        }
         for (int j = 0; j < k; j++) {
-            if (skip && s[j] == sc)
+            if ((skip && s[j] == sc) ||
+                (rmw_at != UINT32_MAX && e <= rmw_at && s[j] == rmw))
                 continue;
             int x = 0;
             while (x < ns && slot[x] != s[j])

@@ -19,6 +19,8 @@
 /* (a store of a byte register relies on the REX prefix its base gives) */
 _Static_assert(MEM & 8, "the memory's base is one of r8-r15");
 
+static bool sum_fits(asm_ *a, uint64_t aslot, uint64_t b);
+
 /* The address of an access, (uint32)(a [+ b]) + off, in a register: the
  * cache register of a (or of the local `wb`) when that is the address
  * itself, zero above bit 31 (kept unchanged until the access), else rax.
@@ -26,13 +28,21 @@ _Static_assert(MEM & 8, "the memory's base is one of r8-r15");
  * With `disp` (an access that needs its address for nothing else: no
  * mark, no explicit check), an offset below 2^31 is left to the access's
  * displacement (*disp) instead of added in rax; the access then forms the
- * same address (a fault on it, in the guard region, is the same trap). */
+ * same address (a fault on it, in the guard region, is the same trap).
+ * So is an immediate b when a + b cannot wrap past 2^32 (sum_fits: the
+ * 64-bit a + b is the 32-bit sum), with a's register zero above bit 31:
+ * matmul's `[r14 + r11 + 4]`, no `lea eax, [r11 + 4]`. */
 static int ea(asm_ *a, uint64_t aslot, int bform, uint64_t b, uint64_t off,
               int64_t wb, int32_t *disp)
 {
     int ra = gb_jitx_src(a, aslot, RAX);
     int rb = bform == 1 ? gb_jitx_src(a, b, RCX) : -1;
     int x;
+    if (bform == 2 && wb < 0 && disp && gb_jitx_is_z32(a, ra) &&
+        (uint64_t)(uint32_t)b + off <= INT32_MAX && sum_fits(a, aslot, b)) {
+        *disp = (int32_t)((uint32_t)b + off);
+        return ra;
+    }
     if (wb >= 0) { /* the sum straight into the local's register */
         x = gb_jitx_dst(a, (uint64_t)wb);
         if (x < 0)
@@ -313,6 +323,19 @@ static gb_jitx_val op_value(gb_jitx_line *l, gb_irop o, const gb_cell *pc)
     default:
         return fresh(l, 0);
     }
+}
+
+/* Whether slot a's value on this line plus the immediate b cannot wrap
+ * past 2^32: a is (roots + d) mod 2^32 with its roots multiples of 2^t,
+ * so a is at most 2^32 - 2^t + (d mod 2^t), and a + b stays below 2^32
+ * when (d mod 2^t) + b is below 2^t (a constant: d + b below 2^32). */
+static bool sum_fits(asm_ *a, uint64_t aslot, uint64_t b)
+{
+    if (!a->line)
+        return false;
+    gb_jitx_val v = get(a->line, aslot);
+    unsigned t = roots_tz(v);
+    return (uint64_t)low(v.d, t) + (uint32_t)b < (uint64_t)1 << t;
 }
 
 /* The base (uint32)(a [+ b]) of a plain or fused access, a in cell k. */
@@ -1518,6 +1541,55 @@ static bool access_known(asm_ *a, int bform, uint64_t as, uint64_t b,
     return known;
 }
 
+/* The load of a read-modify-write under way, made as a plain load into
+ * its slot's register (an access after it needs marks of its own). */
+static void rmw_load(asm_ *a)
+{
+    int rt = gb_jitx_dst(a, a->rmw_t);
+    insm(a, 0, a->rmw_w64, 0x8b, rt >= 0 ? rt : RAX, MEM, creg[a->rmw_x],
+         1, a->rmw_disp);
+    if (rt < 0)
+        st64(a, a->rmw_t, RAX);
+    else if (!a->rmw_w64)
+        gb_jitx_z32(a, rt);
+    if (a->rmw_wb != UINT64_MAX) { /* the _ADDIW form's local, a + b */
+        int rw = gb_jitx_dst(a, a->rmw_wb);
+        insm(a, 0, 0, 0x8d, rw >= 0 ? rw : RAX, creg[a->rmw_x], -1, 1,
+             (int32_t)a->rmw_b); /* lea rw32, [a + b] */
+        if (rw < 0)
+            st64(a, a->rmw_wb, RAX);
+        else
+            gb_jitx_z32(a, rw);
+    }
+    a->rmw_st = UINT32_MAX;
+}
+
+/* The load at pc, its address in register x (+ disp) and in the slot
+ * addr, starts the read-modify-write whose store is at cell st: when x
+ * is addr's cache register, the load is left to the store (true). */
+static bool rmw_start(asm_ *a, const gb_cell *pc, uint64_t addr, int x,
+                      int32_t disp, int w64, uint32_t st)
+{
+    int k = 0;
+    while (k < NCR && creg[k] != x)
+        k++;
+    if (k == NCR || a->rs[k] != (int64_t)addr)
+        return false;
+    int it = gb_jitx_cfind(a, pc[1].u);
+    if (it >= 0) { /* (its old value: overwritten by the load) */
+        a->rs[it] = -1;
+        a->dirty[it] = 0;
+        a->z32[it] = 0;
+        a->kc[it] = 0;
+    }
+    a->rmw_st = st;
+    a->rmw_x = k;
+    a->rmw_disp = disp;
+    a->rmw_t = pc[1].u;
+    a->rmw_w64 = w64 != 0;
+    return true;
+}
+
 /* bform: 0 [dst][addr][off], 1 [dst][a][b][off] (b a slot), 2 (b an
  * immediate); w: the _W forms ([local] after off) */
 void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
@@ -1535,13 +1607,42 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
     }
     int32_t disp = 0;
     int32_t *dp = done && a->guard ? &disp : NULL;
+    /* the load of a read-modify-write under way, made now when this one
+     * marks (before its marks: the order of the interpreter's) */
+    if (a->rmw_st != UINT32_MAX && !done)
+        rmw_load(a);
+    /* a read-modify-write's load (gb_jitx_rmw_plan): no access when it
+     * marks nothing (no mark, no check: it cannot trap, or its window's
+     * marks are made at the loop's head), nor the other load */
+    uint32_t rmw = UINT32_MAX;
+    int it = gb_jitx_cfind(a, pc[1].u);
+    bool wfold = false;
+    if (dp && a->rmw_st == UINT32_MAX && (it < 0 || !a->pin[it])) {
+        uint32_t st = gb_jitx_rmw_plan(a->hm, a->code, a->live, a->lo,
+                                       (uint32_t)(pc - a->code->cells),
+                                       &wfold);
+        rmw = st ? st : UINT32_MAX;
+        /* (the _ADDIW form's local left unmade: only when ea folds b,
+         * a's register zero above bit 31 and a + b not wrapping) */
+        int ia = wfold ? gb_jitx_cfind(a, pc[2].u) : -1;
+        wfold = ia >= 0 && gb_jitx_is_z32(a, creg[ia]) &&
+                (uint64_t)(uint32_t)pc[3].u + pc[4].u <= INT32_MAX &&
+                sum_fits(a, pc[2].u, pc[3].u);
+    }
     if (bform == 0) {
         x = ea(a, pc[2].u, 0, 0, pc[3].u, -1, dp);
         known = access_known(a, 0, pc[2].u, 0, pc[3].u, m.size);
     } else {
-        x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u, w ? (int64_t)pc[5].u : -1,
-               dp);
+        x = ea(a, pc[2].u, bform, pc[3].u, pc[4].u,
+               w && !wfold ? (int64_t)pc[5].u : -1, dp);
         known = access_known(a, bform, pc[2].u, pc[3].u, pc[4].u, m.size);
+    }
+    if (rmw != UINT32_MAX &&
+        rmw_start(a, pc, wfold || !bform ? pc[2].u : pc[5].u, x, disp, m.w,
+                  rmw)) {
+        a->rmw_wb = wfold ? pc[5].u : UINT64_MAX;
+        a->rmw_b = (uint32_t)pc[3].u;
+        return;
     }
     /* The value for the next instruction only (a multiply-add's factor):
      * into rax, which nothing touches until that reads it (not the cold
@@ -1589,6 +1690,49 @@ void gb_jitx_emit_load(asm_ *a, gb_irop base, const gb_cell *pc, int bform,
         mark(a, m.size, RDM, one);
 }
 
+/* The write marks of a store of `size` bytes at (base v) + off, after
+ * it, its address in register x (rcx already its last byte: rcx_last),
+ * one: its bytes in one granule. */
+static void store_marks(asm_ *a, gb_jitx_val v, uint64_t off, int size,
+                        bool one, int x, bool rcx_last)
+{
+    /* marked once per granule in its loop: tested at x itself (one
+     * granule) or at rcx, its last byte */
+    uint32_t mask = 0;
+    int flag = a->line ? ind_site(a, v, off, one, one, &mask) : -1;
+    if (flag >= 0) {
+        if (!one && !rcx_last)
+            check(a, x, size, true, true);
+        ind_mark(a, one ? x : RCX, size, DIRTY, one, flag, mask);
+        return;
+    }
+    if (one && x == RAX) { /* (the address, not needed after: shifted) */
+        mark_in(a, RAX, DIRTY);
+        return;
+    }
+    if (!rcx_last) /* (x is unchanged by the store) */
+        check(a, x, size, true, true);
+    mark(a, size, DIRTY, one);
+}
+
+/* The store of a read-modify-write (gb_jitx_rmw_plan): the product added
+ * to memory at the load's address, [addr + off], then its marks. */
+static void rmw_store(asm_ *a, gb_jitx_memop m, const gb_cell *pc,
+                      gb_jitx_val v, bool one, bool done)
+{
+    int x = creg[a->rmw_x];
+    (void)access_known(a, 0, pc[1].u, 0, pc[3].u, m.size);
+    insm(a, 0, a->rmw_w64, 0x01, a->rmw_prod, MEM, x, 1, a->rmw_disp);
+    a->rmw_st = UINT32_MAX;
+    if (done)
+        return;
+    if (a->rmw_disp) { /* (the address with its offset, for the marks) */
+        insm(a, 0, 1, 0x8d, RAX, x, -1, 1, a->rmw_disp);
+        x = RAX;
+    }
+    store_marks(a, v, pc[3].u, m.size, one, x, false);
+}
+
 /* bform: 0 [addr][value][off], 1 [a][b][value][off], 2 b immediate */
 void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
 {
@@ -1602,6 +1746,11 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
         done = marked(a, v, pc[bform ? 4 : 3].u, m.size, DIRTY, &one);
         done = win_site(a, v, pc[bform ? 4 : 3].u, m.size, DIRTY, done) ==
                    1 || done;
+    }
+    if (a->rmw_st != UINT32_MAX &&
+        pc == &a->code->cells[a->rmw_st]) {
+        rmw_store(a, m, pc, v, one, done);
+        return;
     }
     int32_t disp = 0;
     int32_t *dp = done && a->guard ? &disp : NULL;
@@ -1620,27 +1769,9 @@ void gb_jitx_emit_store(asm_ *a, gb_irop base, const gb_cell *pc, int bform)
      * a REX prefix, with which registers 6 and 7 are sil and dil, not dh
      * and bh) */
     insm(a, m.pfx, m.w, m.op, rv, MEM, x, 1, disp);
-    if (done)
-        return;
-    /* marked once per granule in its loop: tested at x itself (one
-     * granule) or at rcx, its last byte */
-    uint32_t mask = 0;
-    int flag = a->line ? ind_site(a, v, pc[bform ? 4 : 3].u, one, one,
-                                  &mask)
-                       : -1;
-    if (flag >= 0) {
-        if (!one && (!last || rv == RCX))
-            check(a, x, m.size, true, true);
-        ind_mark(a, one ? x : RCX, m.size, DIRTY, one, flag, mask);
-        return;
-    }
-    if (one && x == RAX) { /* (the address, not needed after: shifted) */
-        mark_in(a, RAX, DIRTY);
-        return;
-    }
-    if (!last || rv == RCX) /* (x is unchanged by the store) */
-        check(a, x, m.size, true, true);
-    mark(a, m.size, DIRTY, one);
+    if (!done)
+        store_marks(a, v, pc[bform ? 4 : 3].u, m.size, one, x,
+                    last && rv != RCX);
 }
 
 #endif /* __x86_64__ */

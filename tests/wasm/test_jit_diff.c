@@ -766,6 +766,63 @@ static void test_bounds(void)
     bounds_case("jit_bounds0", want0, sizeof want0 / sizeof want0[0]);
 }
 
+/* tests/data/wasm/jit_fold.wat: accesses at a sum plus a constant whose
+ * constant goes to the access's displacement when the sum's known low
+ * bits show it cannot wrap past 2^32, next to sums that wrap into the
+ * memory's first bytes (in bounds: they must not be folded) and folded
+ * accesses past the end that trap; over a ladder of gas limits through
+ * the loops, the three ways agree and each export ends as it is made
+ * to. */
+static void test_fold(void)
+{
+    static const bounds_want want[] = {
+        B_OK(3470629803u), /* wrap_in */
+        B_OOB,             /* wrap_oob */
+        B_OK(1676357051u), /* fold_in */
+        B_OOB,             /* fold_end */
+    };
+    static const uint64_t gas[] = {200, 1100, 1500, 3100, 3200, 3400,
+                                   1000000000};
+    static jd_record a, b;
+    if (!ladder("jit_fold", gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
+    bounds_check("jit_fold", want, sizeof want / sizeof want[0], &a, &b);
+}
+
+/* tests/data/wasm/jit_rmw.wat: z[j] += a * y[j] made as one add to
+ * memory (the load left to the store), in i32 and i64, next to z or y
+ * running off the end of memory, a y whose load marks by itself (z's
+ * load then made before it; z running off the end there too) and a
+ * line whose store marks at an offset in another granule, z at zp + 4
+ * whose local zp is not made (and is, when y's load marks or reads it),
+ * and a value read again after its store (no add to memory); over a
+ * ladder of gas limits through the loops, the three ways agree
+ * (results, traps, gas left, memory and marks) and each export ends as
+ * it is made to. */
+static void test_rmw(void)
+{
+    static const bounds_want want[] = {
+        B_OK(3168282624u), /* rows */
+        B_OOB,             /* z_off_end */
+        B_OOB,             /* y_off_end */
+        B_OK(664348160u),  /* rows64 */
+        B_OOB,             /* rows64_off_end */
+        B_OK(1767818624u), /* gather */
+        B_OOB,             /* gather_off_end */
+        B_OK(8652422u),    /* line */
+        B_OK(954632064u),  /* gather4 */
+        B_OK(3996989440u), /* y_reads_zp */
+        B_OK(22348312u),   /* live_after */
+    };
+    static const uint64_t gas[] = {0,     20000, 37680, 37700, 38000,
+                                   38200, 38300, 38600, 39000, 39500,
+                                   40000, 58000, 72000, 1000000000};
+    static jd_record a, b;
+    if (!ladder("jit_rmw", gas, sizeof gas / sizeof gas[0], &a, &b))
+        return;
+    bounds_check("jit_rmw", want, sizeof want / sizeof want[0], &a, &b);
+}
+
 /* tests/data/wasm/jit_bounds4g.wat in a memory grown to the largest
  * size, 65,536 pages (4 GiB: the configuration's bound at 65,536 too, so
  * the compiled code is made for a memory that may be that big): addresses
@@ -854,6 +911,8 @@ int main(void)
     GB_RUN(test_calls_divs);
     GB_RUN(test_bounds);
     GB_RUN(test_bounds_4g);
+    GB_RUN(test_fold);
+    GB_RUN(test_rmw);
     GB_RUN(test_liveness);
     GB_RUN(test_flags);
     GB_RUN(test_regs);
