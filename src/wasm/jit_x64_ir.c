@@ -607,48 +607,6 @@ bool gb_jitx_dead_at(const gb_jitx_live *lv, uint32_t t, uint64_t slot)
     return lv->out && !bit(lv->out + (size_t)b * lv->words, slot);
 }
 
-/* When cell i starts a loop of one straight line — every branch to it
- * comes from [i, the next branch target) — the slots to pin there, most
- * used first, into pins[]; their count (0: none).  lo and hi: the first
- * and last instruction branching to each cell. */
-bool gb_jitx_load_feeds_madd(const gb_jitx_hmap *hm, const gb_code *code,
-                             const gb_jitx_live *lv, const uint32_t *lo,
-                             uint32_t i)
-{
-    const gb_cell *pc = &code->cells[i];
-    int oi = gb_jitx_hmap_get(hm, pc->h);
-    gb_irop mb;
-    int bf;
-    bool wl, st;
-    if (oi < 0)
-        return false;
-    gb_irop o = (gb_irop)oi;
-    bool load = gb_jitx_fused_mem(o, &mb, &bf, &wl, &st)
-                    ? !st
-                    : gb_jitx_mem_kind(o).size && o != GB_IR_ST8 &&
-                          o != GB_IR_ST16 && o != GB_IR_ST32 && o != GB_IR_ST64;
-    if (!load)
-        return false;
-    uint64_t r[3], w[3], d = pc[1].u;
-    int nr, nw;
-    gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
-    for (int k = 0; k < nr; k++)
-        if (r[k] == d)
-            return false; /* (its address reads it) */
-    if (nw > 1 && w[1] == d)
-        return false; /* (the local of a _W form is it too) */
-    uint32_t t = i + (uint32_t)gb_ir_operands(o, pc) + 1;
-    if (t >= code->ncells || lo[t] != UINT32_MAX)
-        return false;
-    const gb_cell *q = &code->cells[t];
-    int qi = gb_jitx_hmap_get(hm, q->h);
-    if ((qi != GB_IR_I32_MADD && qi != GB_IR_I64_MADD) || q[3].u != d ||
-        q[1].u == d || q[2].u == d || q[4].u == d)
-        return false;
-    return gb_jitx_dead_at(lv, t + (uint32_t)gb_ir_operands((gb_irop)qi, q) + 1,
-                           d);
-}
-
 /* A plain or fused load's value slot (*dst), the slot holding its
  * address (*addr: a plain load's, a _W form's local; UINT64_MAX for a
  * fused form without one), its offset and base op; false: not a load. */
@@ -673,6 +631,39 @@ static bool load_parts(gb_irop o, const gb_cell *pc, gb_irop *base,
     *addr = pc[2].u;
     *off = pc[3].u;
     return true;
+}
+
+/* (jit_x64_int.h) */
+bool gb_jitx_load_feeds_madd(const gb_jitx_hmap *hm, const gb_code *code,
+                             const gb_jitx_live *lv, const uint32_t *lo,
+                             uint32_t i)
+{
+    const gb_cell *pc = &code->cells[i];
+    int oi = gb_jitx_hmap_get(hm, pc->h);
+    if (oi < 0)
+        return false;
+    gb_irop o = (gb_irop)oi, mb;
+    uint64_t d, addr, off;
+    if (!load_parts(o, pc, &mb, &d, &addr, &off))
+        return false;
+    uint64_t r[3], w[3];
+    int nr, nw;
+    gb_jitx_slot_rw(o, pc, r, &nr, w, &nw);
+    for (int k = 0; k < nr; k++)
+        if (r[k] == d)
+            return false; /* (its address reads it) */
+    if (nw > 1 && w[1] == d)
+        return false; /* (the local of a _W form is it too) */
+    uint32_t t = i + (uint32_t)gb_ir_operands(o, pc) + 1;
+    if (t >= code->ncells || lo[t] != UINT32_MAX)
+        return false;
+    const gb_cell *q = &code->cells[t];
+    int qi = gb_jitx_hmap_get(hm, q->h);
+    if ((qi != GB_IR_I32_MADD && qi != GB_IR_I64_MADD) || q[3].u != d ||
+        q[1].u == d || q[2].u == d || q[4].u == d)
+        return false;
+    return gb_jitx_dead_at(lv, t + (uint32_t)gb_ir_operands((gb_irop)qi, q) + 1,
+                           d);
 }
 
 bool gb_jitx_loop_calls(const gb_jitx_hmap *hm, const gb_code *code,
